@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what the tests and code generation need and a fresh machine lacks.
+# Idempotent: each step is skipped when its result is already there.
+#   redis-server  from Debian's packages (needs root and apt)
+#   .tools/bin    Go tools: gofakes3 (S3 test server), grpcurl, protoc-gen-go(-grpc)
+#   .venv         Python venv for the Python client, its tests and the Python codegen
+#   node_modules  npm ci
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+say() { printf '[setup] %s\n' "$*"; }
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  say "installing redis-server from Debian's packages"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "redis-server is missing and this is not root: apt-get install redis-server" >&2; exit 1
+  fi
+fi
+
+export GOBIN="$root/.tools/bin"
+mkdir -p "$GOBIN"
+go_tool() { # name module@version
+  if [ ! -x "$GOBIN/$1" ] || [ "$(cat "$GOBIN/.$1.version" 2>/dev/null)" != "$2" ]; then
+    say "go install $2"
+    GOFLAGS=-mod=mod go install "$2"
+    echo "$2" >"$GOBIN/.$1.version"
+  fi
+}
+go_tool gofakes3 github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0
+go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
+go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+
+req=clients/python/requirements.txt
+if [ ! -x .venv/bin/python ] || ! cmp -s "$req" .venv/.requirements 2>/dev/null; then
+  say "creating .venv from $req"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+  cp "$req" .venv/.requirements
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund >/dev/null
+fi
+
+if [ -f clients/go/go.mod ]; then
+  (cd clients/go && go mod download)
+fi
+if [ -f clients/ts/package.json ] && [ ! -d clients/ts/node_modules ]; then
+  (cd clients/ts && npm ci --no-audit --no-fund >/dev/null)
+fi
+say "ready"
