@@ -1,0 +1,91 @@
+/**
+ * The one error type of the engine. It says what the caller should do (its
+ * kind) and why (its reason), and never carries a transport status code: the
+ * RPC layer maps kinds to gRPC codes in one table (rpc/error-table.ts).
+ */
+
+/** What a caller should do about an error. */
+export type ErrorKind =
+  /** The request is malformed: fix it, do not retry. */
+  | 'invalid'
+  /** The addressed thing does not exist. */
+  | 'not_found'
+  /** A create-only write met an existing thing. */
+  | 'already_exists'
+  /** A concurrency conflict (stale etag, lost race): re-read and retry the whole operation. */
+  | 'aborted'
+  /** The system is not in the state the operation needs (e.g. a lock not held). */
+  | 'failed_precondition'
+  /** A backend is unreachable or failing: retry later, maybe elsewhere. */
+  | 'unavailable'
+  /** A backend is throttling: retry after a delay. */
+  | 'resource_exhausted'
+  /** The call's deadline passed. */
+  | 'deadline_exceeded'
+  /** The caller went away. */
+  | 'cancelled'
+  /** A bug or corrupt data. */
+  | 'internal';
+
+/**
+ * Machine-readable causes. They match the proto enum smarterbase.v1.ErrorReason
+ * without its ERROR_REASON_ prefix; the RPC layer sends them as ErrorInfo.reason.
+ */
+export type ErrorReason =
+  | 'INVALID_COLLECTION'
+  | 'INVALID_ID'
+  | 'INVALID_PAGE_TOKEN'
+  | 'INVALID_ARGUMENT'
+  | 'DOCUMENT_TOO_LARGE'
+  | 'DOCUMENT_NOT_FOUND'
+  | 'DOCUMENT_ALREADY_EXISTS'
+  | 'ETAG_MISMATCH'
+  | 'CONCURRENT_MODIFICATION'
+  | 'BACKEND_UNAVAILABLE'
+  | 'BACKEND_THROTTLED'
+  | 'DEADLINE_EXCEEDED'
+  | 'CANCELLED'
+  | 'INTERNAL_ERROR'
+  | 'SHUTTING_DOWN';
+
+/** Optional extras of a DbError. */
+export interface DbErrorOptions {
+  /** Dynamic values of the message, sent as ErrorInfo metadata (lowerCamel keys). */
+  metadata?: Record<string, string>;
+  /** For 'invalid' errors: the request field at fault (sent as a BadRequest field violation). */
+  field?: string;
+  /** For retryable errors: how long the caller should wait before retrying, in ms (sent as RetryInfo). */
+  retryDelayMs?: number;
+  /** The underlying error, kept for logs and never sent to clients. */
+  cause?: unknown;
+}
+
+/** An error of the engine: a kind, a reason, a message for humans and optional details. */
+export class DbError extends Error {
+  override readonly name = 'DbError';
+  readonly metadata: Record<string, string>;
+  readonly field?: string;
+  readonly retryDelayMs?: number;
+
+  constructor(
+    readonly kind: ErrorKind,
+    readonly reason: ErrorReason,
+    message: string,
+    options: DbErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.metadata = options.metadata ?? {};
+    this.field = options.field;
+    this.retryDelayMs = options.retryDelayMs;
+  }
+}
+
+/** True when `e` is a DbError, optionally of the given reason. */
+export function isDbError(e: unknown, reason?: ErrorReason): e is DbError {
+  return e instanceof DbError && (reason === undefined || e.reason === reason);
+}
+
+/** An 'invalid' DbError naming the request field at fault. */
+export function invalid(reason: ErrorReason, field: string, message: string): DbError {
+  return new DbError('invalid', reason, message, { field, metadata: { field } });
+}
