@@ -50,7 +50,4 @@ fi
 if [ -f clients/go/go.mod ]; then
   (cd clients/go && go mod download)
 fi
-if [ -f clients/ts/package.json ] && [ ! -d clients/ts/node_modules ]; then
-  (cd clients/ts && npm ci --no-audit --no-fund >/dev/null)
-fi
 say "ready"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's test command (`npm test`) runs it:
+#   setup → contract checks → build → jest (server specs, cross-process suites
+#   on real redis-server + S3 server, TS client) → Go and Python client tests
+#   against a live server on S3 (gofakes3) + Redis, started here on free
+#   loopback ports and stopped afterwards.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$root/.tools/bin:$root/node_modules/.bin:$PATH"
+
+bash scripts/setup.sh
+bash scripts/check-contract.sh
+echo "[test] build"
+npm run --silent build
+
+echo "[test] jest"
+npx jest --ci
+
+# A live stack for the Go and Python clients: S3 server + redis-server + SmarterBase.
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_for() { # what, command...
+  local what=$1; shift
+  for _ in $(seq 1 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "$what did not start" >&2; return 1
+}
+
+s3_port=$(free_port); redis_port=$(free_port)
+gofakes3 -host "127.0.0.1:$s3_port" -backend memory -initialbucket clients -quiet >"$work/s3.log" 2>&1 & pids+=($!)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 & pids+=($!)
+wait_for "gofakes3" bash -c "exec 3<>/dev/tcp/127.0.0.1/$s3_port"
+wait_for "redis-server" redis-cli -p "$redis_port" ping
+
+SB_STORAGE=s3 SB_S3_ENDPOINT="http://127.0.0.1:$s3_port" SB_S3_BUCKET=clients SB_S3_FORCE_PATH_STYLE=true \
+SB_COORDINATION=redis SB_REDIS_URL="redis://127.0.0.1:$redis_port" SB_GRPC_PORT=0 SB_HTTP_PORT=0 \
+  node dist/server/src/main.js >"$work/server.log" 2>&1 & pids+=($!)
+wait_for "smarterbase" grep -q '"msg":"listening"' "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
+grpc_port=$(grep '"msg":"listening"' "$work/server.log" | head -1 | sed -E 's/.*"grpcPort":([0-9]+).*/\1/')
+http_port=$(grep '"msg":"listening"' "$work/server.log" | head -1 | sed -E 's/.*"httpPort":([0-9]+).*/\1/')
+export SMARTERBASE_GRPC_ADDR="127.0.0.1:$grpc_port" SMARTERBASE_HTTP_URL="http://127.0.0.1:$http_port"
+echo "[test] live stack: grpc $SMARTERBASE_GRPC_ADDR, http $SMARTERBASE_HTTP_URL (S3 :$s3_port, Redis :$redis_port)"
+
+echo "[test] go client"
+(cd clients/go && go vet ./... && go test -count=1 ./...)
+
+echo "[test] python client"
+.venv/bin/python -m pytest clients/python/tests -q
