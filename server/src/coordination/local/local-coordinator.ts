@@ -1,0 +1,112 @@
+import { abortError, throwIfAborted } from '../../common/abort.js';
+import { DbError } from '../../errors/db-error.js';
+import type { Coordinator, MutexHandle, MutexOptions } from '../coordinator.js';
+import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
+
+/** Options of the LocalCoordinator. */
+export interface LocalCoordinatorOptions {
+  /** The clock, in ms since the epoch. Default Date.now. */
+  readonly now?: () => number;
+}
+
+/** A granted mutex. */
+interface Grant {
+  readonly owner: object;
+  readonly expiresAt: number;
+}
+
+/**
+ * The Coordinator of a single process: mutexes in a Map.
+ *
+ * A mutex is free when no grant exists or its TTL has passed. Waiters sleep
+ * until a release wakes them, the holder's TTL runs out, their waitMs ends
+ * (DbError aborted CONCURRENT_MODIFICATION) or their signal aborts (DbError
+ * cancelled / deadline_exceeded). Fencing tokens come from one counter shared
+ * by all names, so they strictly increase per name (and overall).
+ */
+export class LocalCoordinator implements Coordinator {
+  /** Always 'local'. */
+  readonly kind = 'local';
+  private readonly now: () => number;
+  private readonly grants = new Map<string, Grant>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private fence = 0n;
+  private closed = false;
+
+  constructor(options: LocalCoordinatorOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Takes the named mutex, waiting up to options.waitMs. */
+  async acquireMutex(name: string, options: MutexOptions): Promise<MutexHandle> {
+    validateMutexOptions(name, options);
+    const deadline = this.now() + options.waitMs;
+    for (;;) {
+      throwIfAborted(options.signal);
+      this.checkOpen();
+      const now = this.now();
+      const held = this.grants.get(name);
+      if (held === undefined || held.expiresAt <= now) return this.grant(name, now + options.ttlMs);
+      if (now >= deadline) throw mutexBusy(name, options.waitMs);
+      await this.waitForChange(name, Math.min(deadline, held.expiresAt) - now, options.signal);
+    }
+  }
+
+  /** Always answers while open. */
+  async ping(signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    this.checkOpen();
+  }
+
+  /** Wakes all waiters (they then fail with 'unavailable'); later calls fail too. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+  }
+
+  private grant(name: string, expiresAt: number): MutexHandle {
+    const owner = {};
+    this.fence += 1n;
+    this.grants.set(name, { owner, expiresAt });
+    const release = async (): Promise<void> => {
+      if (this.grants.get(name)?.owner !== owner) return;
+      this.grants.delete(name);
+      this.wake(name);
+    };
+    return { fencingToken: this.fence, release };
+  }
+
+  private wake(name: string): void {
+    const set = this.waiters.get(name);
+    if (set !== undefined) for (const wake of [...set]) wake();
+  }
+
+  /** Resolves on a release of `name` or after `ms`; rejects when `signal` aborts. */
+  private waitForChange(name: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const set = this.waiters.get(name) ?? new Set<() => void>();
+      this.waiters.set(name, set);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        set.delete(wakeUp);
+        if (set.size === 0 && this.waiters.get(name) === set) this.waiters.delete(name);
+      };
+      const wakeUp = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(abortError(signal as AbortSignal));
+      };
+      const timer = setTimeout(wakeUp, Math.max(1, ms));
+      set.add(wakeUp);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'coordinator is closed');
+  }
+}

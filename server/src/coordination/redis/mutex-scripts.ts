@@ -1,0 +1,37 @@
+/**
+ * The Lua scripts of the Redis mutex. Each runs atomically on the server.
+ *
+ * Keys of mutex <name> (docs/storage-format.md): `<prefix>{m:<name>}:lock`
+ * holds "<owner>:<fence>" with a PX expiry; `<prefix>{m:<name>}:fence` is the
+ * name's fencing counter (never expires, so tokens strictly increase). The
+ * hash tag `{m:<name>}` puts both on one Redis Cluster slot.
+ */
+
+/**
+ * KEYS: lock, fence. ARGV: owner, ttlMs.
+ * Returns {1, fence} when granted (fence as a decimal string, exact beyond 2^53),
+ * or {0, pttl} when the lock is held (pttl = ms the holder has left).
+ */
+export const ACQUIRE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, redis.call('PTTL', KEYS[1])}
+end
+redis.call('INCR', KEYS[2])
+local fence = redis.call('GET', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
+return {1, fence}
+`;
+
+/** KEYS: lock. ARGV: the value written on grant. Deletes the lock only if it is still that grant's; returns 1 then, else 0. */
+export const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+/** The lock and fence keys of a mutex. */
+export function mutexKeys(prefix: string, name: string): { lock: string; fence: string } {
+  const tag = `${prefix}{m:${name}}`;
+  return { lock: `${tag}:lock`, fence: `${tag}:fence` };
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { abortError, sleep, throwIfAborted } from '../../common/abort.js';
+import { backoffDelay } from '../../common/backoff.js';
+import { DbError } from '../../errors/db-error.js';
+import type { Coordinator, MutexHandle, MutexOptions } from '../coordinator.js';
+import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
+import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, mutexKeys } from './mutex-scripts.js';
+
+/** How to reach Redis. */
+export interface RedisCoordinatorOptions {
+  /** redis://[user:password@]host:port[/db] (or rediss:// for TLS). */
+  readonly url: string;
+  /** Prefix of every key this coordinator writes. Default 'sb:'. */
+  readonly keyPrefix?: string;
+  /** How long connecting may take before 'unavailable', in ms. Default 2000. */
+  readonly connectTimeoutMs?: number;
+  /** How long one command may take before 'unavailable', in ms. Default 2000. */
+  readonly commandTimeoutMs?: number;
+}
+
+/** The scripted commands defined on the connection. */
+interface ScriptedRedis {
+  sbAcquire(lock: string, fence: string, owner: string, ttlMs: string): Promise<[number, string | number]>;
+  sbRelease(lock: string, value: string): Promise<number>;
+}
+
+/**
+ * The Coordinator over Redis (or Redis Cluster-compatible key layout; the
+ * connection itself is a single node): mutexes through two Lua scripts
+ * (mutex-scripts.ts), waiting with jittered exponential backoff.
+ *
+ * Failing fast: commands are not queued while disconnected and are retried
+ * at most once, so an unreachable Redis yields DbError('unavailable',
+ * 'BACKEND_UNAVAILABLE') within about commandTimeoutMs, never a hang.
+ */
+export class RedisCoordinator implements Coordinator {
+  /** Always 'redis'. */
+  readonly kind = 'redis';
+  private closed = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {}
+
+  /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
+  static async connect(options: RedisCoordinatorOptions): Promise<RedisCoordinator> {
+    const connectTimeout = options.connectTimeoutMs ?? 2000;
+    const redis = new Redis(options.url, {
+      lazyConnect: true,
+      connectTimeout,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      disconnectTimeout: 500,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    });
+    redis.on('error', () => undefined); // surfaced through failing commands instead
+    redis.defineCommand('sbAcquire', { numberOfKeys: 2, lua: ACQUIRE_SCRIPT });
+    redis.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    try {
+      await withTimeout(redis.connect(), connectTimeout + 100);
+      await redis.ping();
+    } catch (cause) {
+      redis.disconnect();
+      throw unavailable(`cannot connect to Redis: ${describe(cause)}`, cause);
+    }
+    return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:');
+  }
+
+  /** Takes the named mutex, waiting with jittered backoff up to options.waitMs. */
+  async acquireMutex(name: string, options: MutexOptions): Promise<MutexHandle> {
+    validateMutexOptions(name, options);
+    const { lock, fence } = mutexKeys(this.keyPrefix, name);
+    const owner = randomBytes(12).toString('hex');
+    const ttl = String(Math.ceil(options.ttlMs));
+    const deadline = Date.now() + options.waitMs;
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(options.signal);
+      this.checkOpen();
+      const call = this.scripted().sbAcquire(lock, fence, owner, ttl);
+      const [granted, value] = await this.run(call, options.signal, (late) => {
+        // Granted after the caller gave up: give the lock back at once.
+        if (late[0] === 1) void this.releaseQuietly(lock, `${owner}:${String(late[1])}`);
+      });
+      if (granted === 1) return this.handle(lock, owner, String(value));
+      const now = Date.now();
+      if (now >= deadline) throw mutexBusy(name, options.waitMs);
+      const holderLeft = typeof value === 'number' && value > 0 ? value : Infinity;
+      const delay = Math.max(1, Math.min(backoffDelay(attempt, { baseMs: 5, maxMs: 100 }), holderLeft, deadline - now));
+      await sleep(delay, options.signal);
+    }
+  }
+
+  /** Resolves when Redis answers PING. */
+  async ping(signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    this.checkOpen();
+    await this.run(this.redis.ping(), signal);
+  }
+
+  /** Closes the connection (QUIT, or a hard disconnect if that fails). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await withTimeout(this.redis.quit(), 1000);
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  private handle(lock: string, owner: string, fence: string): MutexHandle {
+    const value = `${owner}:${fence}`;
+    return {
+      fencingToken: BigInt(fence),
+      release: () => this.releaseQuietly(lock, value),
+    };
+  }
+
+  /** Runs the release script; never throws (an unreleased lock expires by its TTL). */
+  private async releaseQuietly(lock: string, value: string): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.scripted().sbRelease(lock, value);
+    } catch {
+      // Redis unreachable: the lock expires by its TTL.
+    }
+  }
+
+  /** Awaits a command, mapping failures to 'unavailable' and abandoning it when `signal` aborts. */
+  private async run<T>(command: Promise<T>, signal?: AbortSignal, onLate?: (result: T) => void): Promise<T> {
+    try {
+      return await raceAbort(command, signal, onLate);
+    } catch (cause) {
+      if (cause instanceof DbError) throw cause;
+      throw unavailable(`Redis command failed: ${describe(cause)}`, cause);
+    }
+  }
+
+  private scripted(): ScriptedRedis {
+    return this.redis as unknown as ScriptedRedis;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw unavailable('coordinator is closed');
+  }
+}
+
+/** `promise`, or the abort DbError as soon as `signal` aborts; a result arriving after that goes to `onLate`. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, onLate?: (result: T) => void): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const onAbort = (): void => {
+      settled = true;
+      reject(abortError(signal));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) onLate?.(v);
+        else resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!settled) reject(e);
+      },
+    );
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function unavailable(message: string, cause?: unknown): DbError {
+  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', message, { cause, retryDelayMs: 200 });
+}
