@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { DbError } from '../errors/db-error.js';
+import { isJsonObject, type JsonObject } from '../model/json.js';
+
+/**
+ * The stored form of a document (docs/storage-format.md): plain UTF-8 JSON
+ *
+ *   {"smarterbase":{"schemaVersion":1,"version":3,"createTime":"…Z","updateTime":"…Z","writeId":"…"},"data":{…}}
+ *
+ * readable by any S3 tool. `writeId` is random per write, so two writes never
+ * produce the same body (and the same etag), even for identical data.
+ */
+
+/** The envelope schema this code writes and reads. */
+export const SCHEMA_VERSION = 1;
+
+/** The metadata kept beside the data. */
+export interface EnvelopeMeta {
+  /** 1 on create, +1 on every write. */
+  readonly version: number;
+  /** When the document was created (since its last delete). */
+  readonly createTime: Date;
+  /** When this version was written. */
+  readonly updateTime: Date;
+  /** Random per write (hex); makes every body unique. */
+  readonly writeId: string;
+}
+
+/** A decoded envelope. */
+export interface Envelope {
+  readonly meta: EnvelopeMeta;
+  readonly data: JsonObject;
+}
+
+/** A fresh random write id: 16 random bytes as 32 hex characters. */
+export function newWriteId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** The envelope's bytes (UTF-8 JSON). */
+export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  const { meta, data } = envelope;
+  const json = JSON.stringify({
+    smarterbase: {
+      schemaVersion: SCHEMA_VERSION,
+      version: meta.version,
+      createTime: meta.createTime.toISOString(),
+      updateTime: meta.updateTime.toISOString(),
+      writeId: meta.writeId,
+    },
+    data,
+  });
+  return Buffer.from(json, 'utf8');
+}
+
+/** Decodes a stored body; throws DbError internal INTERNAL_ERROR (metadata key) when it is corrupt. */
+export function decodeEnvelope(body: Uint8Array, key: string): Envelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (cause) {
+    throw corrupt(key, 'body is not JSON', cause);
+  }
+  if (!isJsonObject(parsed)) throw corrupt(key, 'body is not a JSON object');
+  const head = parsed.smarterbase;
+  if (!isJsonObject(head)) throw corrupt(key, 'missing "smarterbase" header');
+  if (head.schemaVersion !== SCHEMA_VERSION) {
+    throw corrupt(key, `unsupported schemaVersion ${JSON.stringify(head.schemaVersion)}`);
+  }
+  const version = head.version;
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+    throw corrupt(key, 'version must be a positive integer');
+  }
+  const createTime = parseTime(head.createTime, key, 'createTime');
+  const updateTime = parseTime(head.updateTime, key, 'updateTime');
+  if (typeof head.writeId !== 'string' || head.writeId.length === 0) throw corrupt(key, 'missing writeId');
+  if (!isJsonObject(parsed.data)) throw corrupt(key, '"data" is not a JSON object');
+  return { meta: { version, createTime, updateTime, writeId: head.writeId }, data: parsed.data };
+}
+
+function parseTime(v: unknown, key: string, name: string): Date {
+  if (typeof v !== 'string') throw corrupt(key, `${name} is not a string`);
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw corrupt(key, `${name} is not a timestamp`);
+  return d;
+}
+
+function corrupt(key: string, what: string, cause?: unknown): DbError {
+  return new DbError('internal', 'INTERNAL_ERROR', `corrupt document envelope at ${key}: ${what}`, {
+    metadata: { key },
+    cause,
+  });
+}

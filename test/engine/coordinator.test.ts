@@ -1,0 +1,105 @@
+import Redis from 'ioredis';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
+import { RedisCoordinator } from '../../server/src/coordination/redis/redis-coordinator.js';
+import { DbError } from '../../server/src/errors/db-error.js';
+import { freePort } from '../harness/free-port.js';
+import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
+import { coordinatorScenarios } from './coordinator-scenarios.js';
+
+async function errorOf(p: Promise<unknown>): Promise<DbError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  if (!(e instanceof DbError)) throw new Error(`expected a DbError, got ${String(e)}`);
+  return e;
+}
+
+describe('LocalCoordinator', () => {
+  coordinatorScenarios(async () => [new LocalCoordinator()]);
+});
+
+describe('RedisCoordinator (one real redis-server)', () => {
+  let redis: RedisTestServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  describe('one connection', () => {
+    coordinatorScenarios(async () => [await RedisCoordinator.connect({ url: redis.url })]);
+  });
+
+  describe('two coordinators on separate connections exclude each other', () => {
+    coordinatorScenarios(async () => [
+      await RedisCoordinator.connect({ url: redis.url }),
+      await RedisCoordinator.connect({ url: redis.url }),
+    ]);
+  });
+
+  it('keeps both keys of a mutex under one hash tag with the key prefix', async () => {
+    const c = await RedisCoordinator.connect({ url: redis.url, keyPrefix: 'layout:' });
+    const raw = new Redis(redis.url);
+    try {
+      const h = await c.acquireMutex('docs/c/x', { ttlMs: 10_000, waitMs: 0 });
+      const keys = (await raw.keys('layout:*')).sort();
+      expect(keys).toEqual(['layout:{m:docs/c/x}:fence', 'layout:{m:docs/c/x}:lock']);
+      expect(await raw.get('layout:{m:docs/c/x}:fence')).toBe(String(h.fencingToken));
+      const pttl = await raw.pttl('layout:{m:docs/c/x}:lock');
+      expect(pttl).toBeGreaterThan(9000);
+      expect(pttl).toBeLessThanOrEqual(10_000);
+      await h.release();
+      expect(await raw.exists('layout:{m:docs/c/x}:lock')).toBe(0);
+      expect(await raw.exists('layout:{m:docs/c/x}:fence')).toBe(1);
+    } finally {
+      raw.disconnect();
+      await c.close();
+    }
+  });
+
+  it('coordinators with different key prefixes do not share mutexes', async () => {
+    const a = await RedisCoordinator.connect({ url: redis.url, keyPrefix: 'a:' });
+    const b = await RedisCoordinator.connect({ url: redis.url, keyPrefix: 'b:' });
+    try {
+      const ha = await a.acquireMutex('same', { ttlMs: 10_000, waitMs: 0 });
+      const hb = await b.acquireMutex('same', { ttlMs: 10_000, waitMs: 0 });
+      await ha.release();
+      await hb.release();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('connecting to a port where nothing listens fails quickly with unavailable', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const e = await errorOf(RedisCoordinator.connect({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 }));
+    expect(e).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe('RedisCoordinator when redis-server stops', () => {
+  it('fails with unavailable instead of hanging, for ping, acquire and a waiting acquire', async () => {
+    const redis = await startRedis();
+    const c = await RedisCoordinator.connect({ url: redis.url, commandTimeoutMs: 1000 });
+    try {
+      const held = await c.acquireMutex('m', { ttlMs: 30_000, waitMs: 0 });
+      const waiting = errorOf(c.acquireMutex('m', { ttlMs: 1000, waitMs: 60_000 }));
+      await new Promise((r) => setTimeout(r, 100));
+      await redis.stop();
+      const started = Date.now();
+      expect(await waiting).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE' });
+      expect(await errorOf(c.ping())).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE' });
+      expect(await errorOf(c.acquireMutex('other', { ttlMs: 1000, waitMs: 0 }))).toMatchObject({ kind: 'unavailable' });
+      expect(Date.now() - started).toBeLessThan(5000);
+      await expect(held.release()).resolves.toBeUndefined(); // never throws
+    } finally {
+      await c.close();
+      await redis.stop();
+    }
+  });
+});
