@@ -1,0 +1,91 @@
+/**
+ * The table of every setting: its Config key (also its YAML key), its
+ * environment variable, its CLI flag, how its value is parsed and its
+ * default. docs/configuration.md mirrors this table.
+ */
+
+/** How a setting's text is parsed. */
+export type SettingKind =
+  | { readonly type: 'port' }
+  | { readonly type: 'int'; readonly min: number; readonly max: number }
+  | { readonly type: 'enum'; readonly choices: readonly string[] }
+  | { readonly type: 'string' }
+  | { readonly type: 'bool' };
+
+/** One setting. */
+export interface Setting {
+  /** The Config key and the YAML file key (camelCase). */
+  readonly key: keyof Config;
+  /** The environment variable. */
+  readonly env: string;
+  /** The CLI flag, with its leading dashes. */
+  readonly flag: string;
+  readonly kind: SettingKind;
+  /** The default; undefined = unset. */
+  readonly default?: string | number | boolean;
+  /** One line for --help and the docs. */
+  readonly description: string;
+}
+
+/** Storage backends. */
+export type StorageKind = 'filesystem' | 'memory' | 's3';
+/** How S3 conditional writes are enforced: probe, trust the endpoint, or lock around them. */
+export type S3ConditionalMode = 'auto' | 'native' | 'lock';
+/** Coordination backends. */
+export type CoordinationKind = 'local' | 'redis';
+/** pino log levels. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The server's configuration: parsed, validated and frozen. */
+export interface Config {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly host: string;
+  readonly storage: StorageKind;
+  readonly dataDir: string;
+  readonly s3Endpoint?: string;
+  readonly s3Bucket?: string;
+  readonly s3Region?: string;
+  readonly s3Prefix?: string;
+  readonly s3ForcePathStyle: boolean;
+  readonly s3CreateBucket: boolean;
+  readonly s3Conditional: S3ConditionalMode;
+  readonly coordination: CoordinationKind;
+  readonly redisUrl?: string;
+  /** Largest encoded document, in bytes. */
+  readonly maxDocumentBytes: number;
+  /** Largest gRPC / Connect message received or sent, in bytes. */
+  readonly maxMessageBytes: number;
+  /** Parallel blob reads of BatchGet and List. */
+  readonly batchConcurrency: number;
+  readonly pageTokenSecret?: string;
+  /** How long shutdown lets in-flight calls finish, in ms. */
+  readonly shutdownGraceMs: number;
+  readonly logLevel: LogLevel;
+}
+
+const MiB = 1024 * 1024;
+
+/** Every setting, in documentation order. */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'grpcPort', env: 'SB_GRPC_PORT', flag: '--grpc-port', kind: { type: 'port' }, default: 50051, description: 'gRPC port (grpc-js: DocumentService, Health, Reflection); 0 picks a free port.' },
+  { key: 'httpPort', env: 'SB_HTTP_PORT', flag: '--http-port', kind: { type: 'port' }, default: 8080, description: 'HTTP port (Connect JSON/binary and gRPC-Web over HTTP/1.1, gRPC over h2c); 0 picks a free port.' },
+  { key: 'host', env: 'SB_HOST', flag: '--host', kind: { type: 'string' }, default: '127.0.0.1', description: 'Interface both ports bind to (0.0.0.0 for all).' },
+  { key: 'storage', env: 'SB_STORAGE', flag: '--storage', kind: { type: 'enum', choices: ['filesystem', 'memory', 's3'] }, default: 'filesystem', description: 'Where documents live.' },
+  { key: 'dataDir', env: 'SB_DATA_DIR', flag: '--data-dir', kind: { type: 'string' }, default: './data', description: 'Root directory of filesystem storage.' },
+  { key: 's3Endpoint', env: 'SB_S3_ENDPOINT', flag: '--s3-endpoint', kind: { type: 'string' }, description: 'S3-compatible endpoint URL (unset = AWS).' },
+  { key: 's3Bucket', env: 'SB_S3_BUCKET', flag: '--s3-bucket', kind: { type: 'string' }, description: 'Bucket; required when storage is s3.' },
+  { key: 's3Region', env: 'SB_S3_REGION', flag: '--s3-region', kind: { type: 'string' }, description: 'Region (unset = the SDK default chain, else us-east-1).' },
+  { key: 's3Prefix', env: 'SB_S3_PREFIX', flag: '--s3-prefix', kind: { type: 'string' }, description: 'Key prefix inside the bucket.' },
+  { key: 's3ForcePathStyle', env: 'SB_S3_FORCE_PATH_STYLE', flag: '--s3-force-path-style', kind: { type: 'bool' }, default: false, description: 'Path-style URLs (MinIO, gofakes3).' },
+  { key: 's3CreateBucket', env: 'SB_S3_CREATE_BUCKET', flag: '--s3-create-bucket', kind: { type: 'bool' }, default: false, description: 'Create the bucket at start-up when missing.' },
+  { key: 's3Conditional', env: 'SB_S3_CONDITIONAL', flag: '--s3-conditional', kind: { type: 'enum', choices: ['auto', 'native', 'lock'] }, default: 'auto', description: 'auto: probe the endpoint at start-up; native: trust its If-Match/If-None-Match; lock: wrap writes in a coordination lock.' },
+  { key: 'coordination', env: 'SB_COORDINATION', flag: '--coordination', kind: { type: 'enum', choices: ['local', 'redis'] }, default: 'local', description: 'local: in-process (one replica); redis: shared by all replicas.' },
+  { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
+  { key: 'maxDocumentBytes', env: 'SB_MAX_DOCUMENT_BYTES', flag: '--max-document-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, default: MiB, description: 'Largest encoded document, in bytes; must be below max-message-bytes.' },
+  { key: 'maxMessageBytes', env: 'SB_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 4 * MiB, description: 'Largest request or response message, in bytes.' },
+  { key: 'batchConcurrency', env: 'SB_BATCH_CONCURRENCY', flag: '--batch-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel blob reads of BatchGet and List.' },
+  { key: 'pageTokenSecret', env: 'SB_PAGE_TOKEN_SECRET', flag: '--page-token-secret', kind: { type: 'string' }, description: 'HMAC secret of List page tokens; set the same value on every replica (unset = random per process).' },
+  { key: 'shutdownGraceMs', env: 'SB_SHUTDOWN_GRACE_MS', flag: '--shutdown-grace-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 10000, description: 'How long shutdown lets in-flight calls finish, in ms.' },
+  { key: 'logLevel', env: 'SB_LOG_LEVEL', flag: '--log-level', kind: { type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level.' },
+];

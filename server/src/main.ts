@@ -1,0 +1,140 @@
+/**
+ * The composition root: config → adapters (storage, coordination) →
+ * DocumentEngine → servers → listen. Logs one `"msg":"listening"` line with
+ * the bound ports; on SIGTERM/SIGINT drains calls, closes the store and the
+ * coordinator, and exits 0. A config error prints one line and exits 2.
+ */
+import { ConfigError } from './config/parse-value.js';
+import { HelpShown, loadConfig } from './config/load-config.js';
+import type { Config } from './config/settings.js';
+import type { Coordinator } from './coordination/coordinator.js';
+import { LocalCoordinator } from './coordination/local/local-coordinator.js';
+import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
+import { DocumentEngine } from './engine/document-engine.js';
+import { createLogger, type AppLogger } from './observability/logger.js';
+import { RpcServer } from './rpc/server.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { FilesystemBlobStore } from './storage/filesystem/filesystem-store.js';
+import { LockedConditionsStore } from './storage/locked-conditions.js';
+import { MemoryBlobStore } from './storage/memory/memory-store.js';
+import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
+import { S3BlobStore } from './storage/s3/s3-store.js';
+
+/** Things to close at shutdown, last opened first. */
+type Closer = { readonly name: string; close(): Promise<void> };
+
+async function openCoordinator(config: Config): Promise<Coordinator> {
+  if (config.coordination === 'redis') return RedisCoordinator.connect({ url: config.redisUrl! });
+  return new LocalCoordinator();
+}
+
+async function openStore(config: Config, coordinator: Coordinator, log: AppLogger, closers: Closer[]): Promise<BlobStore> {
+  if (config.storage === 'memory') {
+    const store = new MemoryBlobStore();
+    closers.push({ name: 'store', close: () => store.close() });
+    return store;
+  }
+  if (config.storage === 'filesystem') {
+    const store = await FilesystemBlobStore.open({ root: config.dataDir });
+    closers.push({ name: 'store', close: () => store.close() });
+    return store;
+  }
+  const s3 = new S3BlobStore({
+    bucket: config.s3Bucket!,
+    region: config.s3Region,
+    endpoint: config.s3Endpoint,
+    forcePathStyle: config.s3ForcePathStyle,
+    prefix: config.s3Prefix,
+  });
+  closers.push({ name: 'store', close: () => s3.close() });
+  if (config.s3CreateBucket) await s3.ensureBucket();
+  let native = config.s3Conditional === 'native';
+  if (config.s3Conditional === 'auto') {
+    const probe = await probeConditionalWrites(s3);
+    native = probe.native;
+    log.info({ native: probe.native, checks: probe.checks, detail: probe.detail }, 'conditional-write probe');
+    if (!native && config.coordination === 'local') {
+      log.warn('the S3 endpoint does not enforce conditional writes and SB_COORDINATION=local: writes are safe only with a single replica; set SB_COORDINATION=redis for several');
+    }
+  }
+  log.info({ conditional: native ? 'native' : 'lock', coordination: config.coordination }, 's3 write conditions');
+  return native ? s3 : new LockedConditionsStore(s3, coordinator);
+}
+
+async function closeAll(closers: Closer[], log: AppLogger): Promise<void> {
+  for (const c of closers.reverse()) {
+    try {
+      await c.close();
+    } catch (err) {
+      log.error({ err }, `closing ${c.name} failed`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (e) {
+    if (e instanceof HelpShown) return;
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+  const { config, warnings } = loaded;
+  const log = createLogger(config.logLevel);
+  for (const w of warnings) log.warn(w);
+
+  const closers: Closer[] = [];
+  let shuttingDown = false;
+  let server: RpcServer | undefined;
+  const stop = async (reason: string, code: number): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ reason, graceMs: config.shutdownGraceMs }, 'shutting down');
+    try {
+      await server?.shutdown(config.shutdownGraceMs);
+    } catch (err) {
+      log.error({ err }, 'server shutdown failed');
+    }
+    await closeAll(closers, log);
+    log.info('stopped');
+    process.exit(code);
+  };
+  process.on('unhandledRejection', (err) => { log.fatal({ err }, 'unhandled rejection'); void stop('unhandledRejection', 1); });
+  process.on('uncaughtException', (err) => { log.fatal({ err }, 'uncaught exception'); void stop('uncaughtException', 1); });
+  process.once('SIGTERM', () => void stop('SIGTERM', 0));
+  process.once('SIGINT', () => void stop('SIGINT', 0));
+
+  try {
+    const coordinator = await openCoordinator(config);
+    closers.push({ name: 'coordinator', close: () => coordinator.close() });
+    const store = await openStore(config, coordinator, log, closers);
+    const engine = new DocumentEngine({
+      store,
+      maxDocumentBytes: config.maxDocumentBytes,
+      batchConcurrency: config.batchConcurrency,
+      pageTokenSecret: config.pageTokenSecret,
+    });
+    server = new RpcServer({
+      api: engine,
+      host: config.host,
+      grpcPort: config.grpcPort,
+      httpPort: config.httpPort,
+      maxMessageBytes: config.maxMessageBytes,
+      logInternal: (err) => log.error({ err }, 'unexpected error in a call'),
+      logTransportError: (err, procedure) => log.warn({ err, procedure }, 'writing a response failed'),
+    });
+    const ports = await server.start();
+    log.info({ grpcPort: ports.grpcPort, httpPort: ports.httpPort, host: config.host, storage: config.storage, coordination: config.coordination }, 'listening');
+  } catch (err) {
+    log.fatal({ err }, 'start-up failed');
+    await closeAll(closers, log);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,153 @@
+/**
+ * Serves connect-style ServiceImpls with @connectrpc/connect-node on one
+ * port that speaks HTTP/1.1 (Connect, gRPC-Web) and h2c with prior
+ * knowledge (gRPC, Connect). Node's plaintext http2 server ignores
+ * `allowHTTP1`, so each connection is routed by its first bytes: the HTTP/2
+ * preface goes to an http2 server, anything else to an http1 server; both
+ * run the same handler.
+ */
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import type { DescService } from '@bufbuild/protobuf';
+import { Code, ConnectError, createConnectRouter, type ServiceImpl } from '@connectrpc/connect';
+import type { UniversalHandler } from '@connectrpc/connect/protocol';
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from '@connectrpc/connect-node';
+
+/** One service to serve: its descriptor and its (error-wrapped) implementation. */
+export interface MountedService {
+  readonly service: DescService;
+  readonly impl: ServiceImpl<DescService>;
+}
+
+/** Options of ConnectEndpoint. */
+export interface ConnectEndpointOptions {
+  /** The services to serve. */
+  readonly services: readonly MountedService[];
+  /** Largest request message accepted, in bytes. */
+  readonly readMaxBytes: number;
+  /** Largest response message sent, in bytes. */
+  readonly writeMaxBytes: number;
+  /** Responses smaller than this are never compressed, in bytes (default 1024). */
+  readonly compressMinBytes?: number;
+  /** Receives failures to write a response (other than a client that went away). */
+  readonly logTransportError?: (err: unknown, procedure: string) => void;
+}
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+
+/** The HTTP endpoint (Connect / gRPC / gRPC-Web) of the server. */
+export class ConnectEndpoint {
+  private readonly shutdownController = new AbortController();
+  private readonly h1: http.Server;
+  private readonly h2: http2.Http2Server;
+  private readonly listener: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly sessions = new Set<http2.Http2Session>();
+  private inFlight = 0;
+  private closing = false;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(opts: ConnectEndpointOptions) {
+    const router = createConnectRouter({
+      readMaxBytes: opts.readMaxBytes,
+      writeMaxBytes: opts.writeMaxBytes,
+      compressMinBytes: opts.compressMinBytes ?? 1024,
+      acceptCompression: [compressionGzip, compressionBrotli],
+      shutdownSignal: this.shutdownController.signal,
+    });
+    for (const s of opts.services) router.service(s.service, s.impl);
+    const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+    // Like connect-node's connectNodeAdapter, but failures go to our logger, and a
+    // client that left before its response was written is not an error.
+    const adapter = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void => {
+      const handler = paths.get((req.url ?? '').split('?', 2)[0] ?? '');
+      if (handler === undefined) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      handler(universalRequestFromNodeRequest(req as never, res as never, undefined, undefined))
+        .then((ures) => universalResponseToNodeResponse(ures, res as never))
+        .catch((reason: unknown) => {
+          if (res.destroyed || req.destroyed || res.socket?.destroyed === true || ConnectError.from(reason).code === Code.Aborted) return;
+          opts.logTransportError?.(reason, handler.requestPath);
+        });
+    };
+    const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void => {
+      this.inFlight++;
+      if (this.closing && res instanceof http.ServerResponse) res.setHeader('Connection', 'close');
+      res.once('close', () => {
+        this.inFlight--;
+        if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
+      });
+      adapter(req, res);
+    };
+    this.h1 = http.createServer(handler);
+    this.h2 = http2.createServer({}, handler);
+    this.h2.on('session', (s) => {
+      this.sessions.add(s);
+      s.once('close', () => this.sessions.delete(s));
+    });
+    this.listener = net.createServer((socket) => this.route(socket));
+  }
+
+  private route(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const onReadable = (): void => {
+      const chunk = socket.read() as Buffer | null;
+      if (chunk === null) return;
+      socket.off('readable', onReadable);
+      socket.unshift(chunk);
+      const n = Math.min(chunk.length, PREFACE.length);
+      const isH2 = chunk.subarray(0, n).equals(PREFACE.subarray(0, n)) && n >= 3;
+      (isH2 ? this.h2 : this.h1).emit('connection', socket);
+    };
+    socket.on('readable', onReadable);
+  }
+
+  /** Listens on host:port (0 = a free port) and resolves to the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(port, host, () => {
+        this.listener.off('error', reject);
+        resolve((this.listener.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /** Number of requests being served. */
+  activeRequests(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight requests finish for up to
+   * `graceMs`, then aborts handlers (their signal fires) and closes every
+   * connection.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    for (const s of this.sessions) s.close();
+    this.h1.closeIdleConnections();
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.idleWaiters.push(() => { clearTimeout(timer); resolve(); });
+      });
+    }
+    this.shutdownController.abort();
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}

@@ -1,0 +1,94 @@
+import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
+import type { CallContext } from '../engine/call-context.js';
+import type { DocumentApi } from '../engine/document-api.js';
+import { DbError } from '../errors/db-error.js';
+import { ErrorInfoSchema } from '../gen/google/rpc/error_details_pb.js';
+import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
+import type { StoredDocument } from '../model/document.js';
+import { createDocumentHandlers } from './document-handlers.js';
+import { wrapErrors } from './wrap-errors.js';
+
+const doc = (id: string): StoredDocument => ({
+  collection: 'c', id, data: { id }, etag: `etag-${id}`, version: 1, createTime: new Date(1000), updateTime: new Date(2000),
+});
+
+/** A fake engine that records what each handler passed it. */
+function fakeApi(calls: { method: string; ctx: CallContext; args: unknown[] }[]): DocumentApi {
+  const rec = (method: string, ctx: CallContext, ...args: unknown[]) => calls.push({ method, ctx, args });
+  return {
+    async get(ctx, collection, id) { rec('get', ctx, collection, id); if (id === 'missing') throw new DbError('not_found', 'DOCUMENT_NOT_FOUND', 'nope', { metadata: { id } }); return doc(id); },
+    async *batchGet(ctx, collection, ids) { rec('batchGet', ctx, collection, ids); for (const id of ids) yield id === 'x' ? { id } : { id, document: doc(id) }; },
+    async put(ctx, input) { rec('put', ctx, input); return doc(input.id); },
+    async putIfMatch(ctx, input) { rec('putIfMatch', ctx, input); return doc(input.id); },
+    async create(ctx, input) { rec('create', ctx, input); return doc(input.id ?? 'generated'); },
+    async delete(ctx, input) { rec('delete', ctx, input); return true; },
+    async exists(ctx, collection, id) { rec('exists', ctx, collection, id); return id === 'x' ? { exists: false } : { exists: true, etag: 'e' }; },
+    async list(ctx, input) { rec('list', ctx, input); return { documents: [doc('a'), { collection: 'c', id: 'b' }], nextPageToken: 'next' }; },
+  };
+}
+
+function setup() {
+  const calls: { method: string; ctx: CallContext; args: unknown[] }[] = [];
+  const transport = createRouterTransport((router) => {
+    router.service(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(fakeApi(calls))));
+  });
+  return { calls, client: createClient(DocumentService, transport) };
+}
+
+describe('document handlers', () => {
+  test('each RPC makes exactly one engine call with the request translated', async () => {
+    const { calls, client } = setup();
+    await client.put({ collection: 'c', id: 'a', data: { k: 1 }, createOnly: true });
+    await client.putIfMatch({ collection: 'c', id: 'a', data: { k: 2 }, etag: 'e1' });
+    await client.create({ collection: 'c', data: {} });
+    await client.create({ collection: 'c', id: 'given', data: {} });
+    await client.delete({ collection: 'c', id: 'a' });
+    await client.delete({ collection: 'c', id: 'a', etag: 'e2' });
+    await client.list({ collection: 'c' });
+    await client.list({ collection: 'c', pageSize: 5, pageToken: 't', idPrefix: 'p', keysOnly: true });
+    expect(calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['put', { collection: 'c', id: 'a', data: { k: 1 }, createOnly: true }],
+      ['putIfMatch', { collection: 'c', id: 'a', data: { k: 2 }, etag: 'e1' }],
+      ['create', { collection: 'c', data: {} }],
+      ['create', { collection: 'c', id: 'given', data: {} }],
+      ['delete', { collection: 'c', id: 'a' }],
+      ['delete', { collection: 'c', id: 'a', etag: 'e2' }],
+      ['list', { collection: 'c', pageSize: 0, keysOnly: false }],
+      ['list', { collection: 'c', pageSize: 5, pageToken: 't', idPrefix: 'p', keysOnly: true }],
+    ]);
+  });
+
+  test('responses: documents, exists etag, list page, batch stream', async () => {
+    const { client } = setup();
+    expect((await client.get({ collection: 'c', id: 'a' })).document).toMatchObject({ id: 'a', etag: 'etag-a', version: 1n, data: { id: 'a' } });
+    expect(await client.exists({ collection: 'c', id: 'x' })).toMatchObject({ exists: false, etag: '' });
+    expect(await client.exists({ collection: 'c', id: 'y' })).toMatchObject({ exists: true, etag: 'e' });
+    const page = await client.list({ collection: 'c' });
+    expect(page.documents.map((d) => [d.id, d.etag])).toEqual([['a', 'etag-a'], ['b', '']]);
+    expect(page.nextPageToken).toBe('next');
+    const items = [];
+    for await (const r of client.batchGet({ collection: 'c', ids: ['a', 'x'] })) items.push([r.id, r.found, r.document?.id]);
+    expect(items).toEqual([['a', true, 'a'], ['x', false, undefined]]);
+  });
+
+  test('the CallContext carries the signal and an absolute deadline from the timeout', async () => {
+    const { calls, client } = setup();
+    const before = Date.now();
+    await client.get({ collection: 'c', id: 'a' }, { timeoutMs: 5000 });
+    await client.get({ collection: 'c', id: 'a' });
+    expect(calls[0]!.ctx.deadlineMs).toBeGreaterThanOrEqual(before + 4000);
+    expect(calls[0]!.ctx.deadlineMs).toBeLessThanOrEqual(Date.now() + 5000);
+    expect(calls[0]!.ctx.signal).toBeInstanceOf(AbortSignal);
+    expect(calls[1]!.ctx.deadlineMs).toBeUndefined();
+  });
+
+  test('writes without data are rejected before the engine; DbErrors become coded errors with ErrorInfo', async () => {
+    const { calls, client } = setup();
+    const e1 = await client.put({ collection: 'c', id: 'a' }).catch((e: unknown) => ConnectError.from(e));
+    expect((e1 as ConnectError).code).toBe(Code.InvalidArgument);
+    expect(calls).toHaveLength(0);
+    const e2 = await client.get({ collection: 'c', id: 'missing' }).catch((e: unknown) => ConnectError.from(e));
+    expect((e2 as ConnectError).code).toBe(Code.NotFound);
+    expect((e2 as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe('DOCUMENT_NOT_FOUND');
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * DocumentService, written once in connect-es style. Each handler only
+ * translates: shape checks → one DocumentApi call → proto response. Errors
+ * are DbErrors; rpc/wrap-errors.ts turns them into wire errors.
+ */
+import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import type { CallContext } from '../engine/call-context.js';
+import type { DocumentApi } from '../engine/document-api.js';
+import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
+import { requireData, toProtoDocument, toProtoListed } from './convert.js';
+
+/** The engine CallContext of a connect handler context (signal and absolute deadline). */
+export function callContextOf(ctx: HandlerContext): CallContext {
+  const timeoutMs = ctx.timeoutMs();
+  return timeoutMs === undefined
+    ? { signal: ctx.signal }
+    : { signal: ctx.signal, deadlineMs: Date.now() + timeoutMs };
+}
+
+/** The DocumentService implementation over a DocumentApi. */
+export function createDocumentHandlers(api: DocumentApi): ServiceImpl<typeof DocumentService> {
+  return {
+    async get(req, ctx) {
+      const doc = await api.get(callContextOf(ctx), req.collection, req.id);
+      return { document: toProtoDocument(doc) };
+    },
+    async *batchGet(req, ctx) {
+      for await (const item of api.batchGet(callContextOf(ctx), req.collection, req.ids)) {
+        yield item.document === undefined
+          ? { id: item.id, found: false }
+          : { id: item.id, found: true, document: toProtoDocument(item.document) };
+      }
+    },
+    async put(req, ctx) {
+      const data = requireData(req.data);
+      const doc = await api.put(callContextOf(ctx), { collection: req.collection, id: req.id, data, createOnly: req.createOnly });
+      return { document: toProtoDocument(doc) };
+    },
+    async putIfMatch(req, ctx) {
+      const data = requireData(req.data);
+      const doc = await api.putIfMatch(callContextOf(ctx), { collection: req.collection, id: req.id, data, etag: req.etag });
+      return { document: toProtoDocument(doc) };
+    },
+    async create(req, ctx) {
+      const data = requireData(req.data);
+      const doc = await api.create(callContextOf(ctx), {
+        collection: req.collection,
+        ...(req.id === '' ? {} : { id: req.id }),
+        data,
+      });
+      return { document: toProtoDocument(doc) };
+    },
+    async delete(req, ctx) {
+      const deleted = await api.delete(callContextOf(ctx), {
+        collection: req.collection,
+        id: req.id,
+        ...(req.etag === '' ? {} : { etag: req.etag }),
+      });
+      return { deleted };
+    },
+    async exists(req, ctx) {
+      const r = await api.exists(callContextOf(ctx), req.collection, req.id);
+      return { exists: r.exists, etag: r.etag ?? '' };
+    },
+    async list(req, ctx) {
+      const page = await api.list(callContextOf(ctx), {
+        collection: req.collection,
+        pageSize: req.pageSize,
+        ...(req.pageToken === '' ? {} : { pageToken: req.pageToken }),
+        ...(req.idPrefix === '' ? {} : { idPrefix: req.idPrefix }),
+        keysOnly: req.keysOnly,
+      });
+      return { documents: page.documents.map(toProtoListed), nextPageToken: page.nextPageToken };
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { DbError, invalid, type ErrorKind } from '../errors/db-error.js';
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from '../gen/google/rpc/error_details_pb.js';
+import { StatusSchema } from '../gen/google/rpc/status_pb.js';
+import { KIND_TO_CODE, statusDetailsBin, toConnectError } from './error-table.js';
+
+describe('error table', () => {
+  test.each<[ErrorKind, number]>([
+    ['invalid', 3], ['not_found', 5], ['already_exists', 6], ['aborted', 10], ['failed_precondition', 9],
+    ['unavailable', 14], ['resource_exhausted', 8], ['deadline_exceeded', 4], ['cancelled', 1], ['internal', 13],
+  ])('%s → gRPC code %i', (kind, grpcCode) => {
+    expect(KIND_TO_CODE[kind]).toBe(grpcCode);
+    expect(toConnectError(new DbError(kind, 'INTERNAL_ERROR', 'm')).code).toBe(grpcCode);
+  });
+
+  test('ErrorInfo carries reason, domain and metadata; the message is kept', () => {
+    const e = toConnectError(new DbError('aborted', 'ETAG_MISMATCH', 'stale etag', { metadata: { currentEtag: 'e2', expectedEtag: 'e1' } }));
+    expect(e.rawMessage).toBe('stale etag');
+    expect(e.findDetails(ErrorInfoSchema)).toEqual([expect.objectContaining({ reason: 'ETAG_MISMATCH', domain: 'smarterbase.v1', metadata: { currentEtag: 'e2', expectedEtag: 'e1' } })]);
+    expect(e.findDetails(BadRequestSchema)).toEqual([]);
+    expect(e.findDetails(RetryInfoSchema)).toEqual([]);
+  });
+
+  test('invalid with a field adds a BadRequest field violation', () => {
+    const e = toConnectError(invalid('INVALID_ID', 'id', 'bad id'));
+    expect(e.findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([expect.objectContaining({ field: 'id', description: 'bad id', reason: 'INVALID_ID' })]);
+  });
+
+  test('unavailable / resource_exhausted with a delay add RetryInfo', () => {
+    const e = toConnectError(new DbError('resource_exhausted', 'BACKEND_THROTTLED', 'slow down', { retryDelayMs: 1500 }));
+    expect(e.findDetails(RetryInfoSchema)[0]?.retryDelay).toEqual(expect.objectContaining({ seconds: 1n, nanos: 500_000_000 }));
+    expect(toConnectError(new DbError('aborted', 'CONCURRENT_MODIFICATION', 'x', { retryDelayMs: 10 })).findDetails(RetryInfoSchema)).toEqual([]);
+  });
+
+  test('a non-DbError becomes INTERNAL / INTERNAL_ERROR with a generic message and is logged', () => {
+    const logged: unknown[] = [];
+    const boom = new Error('password=hunter2');
+    const e = toConnectError(boom, (x) => logged.push(x));
+    expect(e.code).toBe(Code.Internal);
+    expect(e.rawMessage).toBe('internal error');
+    expect(e.findDetails(ErrorInfoSchema)[0]?.reason).toBe('INTERNAL_ERROR');
+    expect(logged).toEqual([boom]);
+    expect(toConnectError('a string', (x) => logged.push(x)).rawMessage).toBe('internal error');
+  });
+
+  test('a ConnectError passes through unchanged', () => {
+    const ce = new ConnectError('nope', Code.NotFound);
+    expect(toConnectError(ce)).toBe(ce);
+  });
+
+  test('statusDetailsBin is a google.rpc.Status with code, message and packed details', () => {
+    const e = toConnectError(invalid('INVALID_COLLECTION', 'collection', 'bad collection'));
+    const status = fromBinary(StatusSchema, statusDetailsBin(e));
+    expect(status.code).toBe(3);
+    expect(status.message).toBe('bad collection');
+    expect(status.details.map((d) => d.typeUrl)).toEqual(['type.googleapis.com/google.rpc.ErrorInfo', 'type.googleapis.com/google.rpc.BadRequest']);
+    expect(anyUnpack(status.details[0]!, ErrorInfoSchema)?.metadata).toEqual({ field: 'collection' });
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The one table from engine errors to wire errors. Every error leaving the
+ * RPC layer passes through here: DbErrors become a gRPC code plus
+ * google.rpc details (ErrorInfo, BadRequest, RetryInfo); anything else is a
+ * bug and becomes INTERNAL with a generic message (the real one is logged,
+ * never sent).
+ */
+import { create, toBinary, type DescMessage, type MessageInitShape } from '@bufbuild/protobuf';
+import { anyPack, type Any } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { DbError, type ErrorKind } from '../errors/db-error.js';
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  RetryInfoSchema,
+} from '../gen/google/rpc/error_details_pb.js';
+import { StatusSchema } from '../gen/google/rpc/status_pb.js';
+
+/** The ErrorInfo domain of every error this server sends. */
+export const ERROR_DOMAIN = 'smarterbase.v1';
+
+/** The message sent instead of the text of unexpected errors. */
+export const INTERNAL_MESSAGE = 'internal error';
+
+/** DbError kind → gRPC code (numerically equal to connect's Code). */
+export const KIND_TO_CODE: Readonly<Record<ErrorKind, Code>> = Object.freeze({
+  invalid: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  aborted: Code.Aborted,
+  failed_precondition: Code.FailedPrecondition,
+  unavailable: Code.Unavailable,
+  resource_exhausted: Code.ResourceExhausted,
+  deadline_exceeded: Code.DeadlineExceeded,
+  cancelled: Code.Canceled,
+  internal: Code.Internal,
+});
+
+/** A google.rpc detail message ready to be packed: its schema and its value. */
+export interface OutgoingDetail {
+  readonly desc: DescMessage;
+  readonly value: MessageInitShape<DescMessage>;
+}
+
+/** Receives the real error of an unexpected failure (for logs). */
+export type InternalErrorLogger = (err: unknown) => void;
+
+function detail<D extends DescMessage>(desc: D, value: MessageInitShape<D>): OutgoingDetail {
+  return { desc, value: value as MessageInitShape<DescMessage> };
+}
+
+/** The google.rpc details of a DbError: ErrorInfo, plus BadRequest / RetryInfo where they help. */
+export function detailsOf(err: DbError): OutgoingDetail[] {
+  const details: OutgoingDetail[] = [
+    detail(ErrorInfoSchema, { reason: err.reason, domain: ERROR_DOMAIN, metadata: { ...err.metadata } }),
+  ];
+  if (err.kind === 'invalid' && err.field !== undefined) {
+    details.push(detail(BadRequestSchema, { fieldViolations: [{ field: err.field, description: err.message, reason: err.reason }] }));
+  }
+  if ((err.kind === 'unavailable' || err.kind === 'resource_exhausted') && err.retryDelayMs !== undefined) {
+    const ms = Math.max(0, Math.round(err.retryDelayMs));
+    details.push(detail(RetryInfoSchema, {
+      retryDelay: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 },
+    }));
+  }
+  return details;
+}
+
+/**
+ * Translates any thrown value into the ConnectError sent to clients. A
+ * ConnectError passes through (it was built for the wire already), a DbError
+ * is mapped through KIND_TO_CODE, anything else becomes INTERNAL /
+ * INTERNAL_ERROR and is handed to `logInternal`.
+ */
+export function toConnectError(err: unknown, logInternal?: InternalErrorLogger): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (err instanceof DbError) {
+    return new ConnectError(err.message, KIND_TO_CODE[err.kind], undefined, detailsOf(err), err);
+  }
+  logInternal?.(err);
+  return new ConnectError(INTERNAL_MESSAGE, Code.Internal, undefined, [
+    detail(ErrorInfoSchema, { reason: 'INTERNAL_ERROR', domain: ERROR_DOMAIN, metadata: {} }),
+  ], err);
+}
+
+/** Packs the details of a ConnectError (outgoing or incoming) as google.protobuf.Any. */
+export function packDetails(err: ConnectError): Any[] {
+  return err.details.map((d) => {
+    if ('desc' in d) return anyPack(d.desc, create(d.desc, d.value));
+    return { $typeName: 'google.protobuf.Any', typeUrl: `type.googleapis.com/${d.type}`, value: d.value } as Any;
+  });
+}
+
+/** The serialized google.rpc.Status of a ConnectError: the value of `grpc-status-details-bin`. */
+export function statusDetailsBin(err: ConnectError): Uint8Array {
+  return toBinary(StatusSchema, create(StatusSchema, {
+    code: err.code,
+    message: err.rawMessage,
+    details: packDetails(err),
+  }));
+}

@@ -1,0 +1,137 @@
+/**
+ * Mounts a connect-style ServiceImpl on a @grpc/grpc-js Server with
+ * protobuf-es codecs. The implementation receives a connect HandlerContext
+ * whose signal fires on the call's deadline, on client cancel and on server
+ * shutdown; errors leave as a status code, a message and the serialized
+ * google.rpc.Status in `grpc-status-details-bin`, so stock clients decode
+ * ErrorInfo.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from '@bufbuild/protobuf';
+import { ConnectError, createHandlerContext, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { statusDetailsBin, toConnectError, type InternalErrorLogger } from './error-table.js';
+
+/** Options of mountGrpc. */
+export interface GrpcMountOptions {
+  /** Aborted when the server gives up on in-flight calls (the force phase of shutdown). */
+  readonly shutdownSignal?: AbortSignal;
+  /** Receives unexpected (non-DbError) errors. */
+  readonly logInternal?: InternalErrorLogger;
+}
+
+type AnyImpl = (input: unknown, ctx: HandlerContext) => unknown;
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+
+/** The grpc-js StatusObject-like error of any thrown value. */
+export function grpcErrorOf(err: unknown, logInternal?: InternalErrorLogger): Partial<grpc.StatusObject> & Error {
+  const ce = toConnectError(err, logInternal);
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(statusDetailsBin(ce)));
+  return Object.assign(new Error(ce.rawMessage), { code: ce.code as number as grpc.status, details: ce.rawMessage, metadata });
+}
+
+function serializer(desc: DescMessage): (m: unknown) => Buffer {
+  return (m) => Buffer.from(toBinary(desc, create(desc, m as never)));
+}
+
+function deserializer(desc: DescMessage): (b: Buffer) => unknown {
+  return (b) => fromBinary(desc, b);
+}
+
+/** A handler context plus abort(), which the mount calls when the call is over (it also clears the deadline timer). */
+type OwnedContext = HandlerContext & { abort(reason?: unknown): void };
+
+function contextOf(service: DescService, method: DescMethod, call: AnyCall, shutdownSignal?: AbortSignal): OwnedContext {
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
+  const cancel = new AbortController();
+  (call as grpc.ServerUnaryCall<unknown, unknown>).on('cancelled', () => cancel.abort(new ConnectError('the client cancelled the call', 1)));
+  const requestHeader = new Headers();
+  for (const [k, v] of Object.entries(call.metadata.getMap())) {
+    if (typeof v === 'string') requestHeader.set(k, v);
+  }
+  return createHandlerContext({
+    service,
+    method,
+    protocolName: 'grpc',
+    requestMethod: 'POST',
+    url: `/${service.typeName}/${method.name}`,
+    timeoutMs,
+    requestSignal: cancel.signal,
+    shutdownSignal,
+    requestHeader,
+  });
+}
+
+/**
+ * The messages of a client stream. Iterating a Readable directly destroys it
+ * when the loop ends, which would also kill the response side before its
+ * status is sent; this iterator leaves the stream alive.
+ */
+function requestsOf(call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): AsyncIterable<unknown> {
+  return { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) };
+}
+
+async function writeAll(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, out: AsyncIterable<unknown>): Promise<void> {
+  for await (const m of out) {
+    if (call.cancelled) return;
+    if (!call.write(m)) await new Promise<void>((resolve) => call.once('drain', resolve));
+  }
+}
+
+/** Builds the grpc-js service definition and handlers of `service` and adds them to `server`. */
+export function mountGrpc<S extends DescService>(server: grpc.Server, service: S, impl: ServiceImpl<S>, opts: GrpcMountOptions = {}): void {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const handlers: grpc.UntypedServiceImplementation = {};
+  const src = impl as unknown as Record<string, AnyImpl>;
+  for (const method of service.methods) {
+    const kind = method.methodKind;
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: kind === 'client_streaming' || kind === 'bidi_streaming',
+      responseStream: kind === 'server_streaming' || kind === 'bidi_streaming',
+      requestSerialize: serializer(method.input),
+      requestDeserialize: deserializer(method.input),
+      responseSerialize: serializer(method.output),
+      responseDeserialize: deserializer(method.output),
+      originalName: method.localName,
+    };
+    const fn = src[method.localName]?.bind(impl);
+    if (fn === undefined) continue;
+    if (kind === 'unary') {
+      handlers[method.localName] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const ctx = contextOf(service, method, call, opts.shutdownSignal);
+        Promise.resolve()
+          .then(() => fn(call.request, ctx))
+          .then((res) => callback(null, res), (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)))
+          .finally(() => ctx.abort());
+      };
+    } else if (kind === 'server_streaming') {
+      handlers[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const ctx = contextOf(service, method, call, opts.shutdownSignal);
+        Promise.resolve()
+          .then(() => writeAll(call, fn(call.request, ctx) as AsyncIterable<unknown>))
+          .then(() => call.end(), (e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
+          .finally(() => ctx.abort());
+      };
+    } else if (kind === 'bidi_streaming') {
+      handlers[method.localName] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        const ctx = contextOf(service, method, call, opts.shutdownSignal);
+        Promise.resolve()
+          .then(() => writeAll(call, fn(requestsOf(call), ctx) as AsyncIterable<unknown>))
+          .then(() => call.end(), (e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
+          .finally(() => ctx.abort());
+      };
+    } else {
+      handlers[method.localName] = (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const ctx = contextOf(service, method, call as unknown as AnyCall, opts.shutdownSignal);
+        Promise.resolve()
+          .then(() => fn(requestsOf(call), ctx))
+          .then((res) => callback(null, res), (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)))
+          .finally(() => ctx.abort());
+      };
+    }
+  }
+  server.addService(definition, handlers);
+}

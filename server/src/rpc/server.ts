@@ -1,0 +1,121 @@
+/**
+ * The one place that builds the servers: a grpc-js server (DocumentService,
+ * Health, Reflection v1 + v1alpha) and a connect-node server (Connect,
+ * gRPC-Web, gRPC over h2c: DocumentService and Health), with message size
+ * limits, error translation and graceful shutdown.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { DescService } from '@bufbuild/protobuf';
+import type { ServiceImpl } from '@connectrpc/connect';
+import type { DocumentApi } from '../engine/document-api.js';
+import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
+import { Health } from '../gen/grpc/health/v1/health_pb.js';
+import { file_google_rpc_error_details } from '../gen/google/rpc/error_details_pb.js';
+import { file_smarterbase_v1_common } from '../gen/smarterbase/v1/common_pb.js';
+import { ConnectEndpoint, type MountedService } from './connect-mount.js';
+import { createDocumentHandlers } from './document-handlers.js';
+import type { InternalErrorLogger } from './error-table.js';
+import { mountGrpc } from './grpc-mount.js';
+import { createHealthHandlers, HealthState } from './health.js';
+import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './reflection.js';
+import { wrapErrors } from './wrap-errors.js';
+
+/** Options of RpcServer. */
+export interface RpcServerOptions {
+  /** The engine the handlers call. */
+  readonly api: DocumentApi;
+  /** Interface to bind both ports to (default 127.0.0.1). */
+  readonly host?: string;
+  /** gRPC port; 0 picks a free one. */
+  readonly grpcPort: number;
+  /** HTTP (Connect / gRPC-Web / h2c gRPC) port; 0 picks a free one. */
+  readonly httpPort: number;
+  /** Largest message received or sent, in bytes (default 4 MiB). */
+  readonly maxMessageBytes?: number;
+  /** Receives unexpected (non-DbError) errors thrown by handlers; their text is never sent. */
+  readonly logInternal?: InternalErrorLogger;
+  /** Receives failures to write an HTTP response (not counting clients that left). */
+  readonly logTransportError?: (err: unknown, procedure: string) => void;
+}
+
+/** The ports actually bound. */
+export interface BoundPorts {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Both servers of SmarterBase, started and stopped together. */
+export class RpcServer {
+  /** The health state; NOT_SERVING once shutdown begins. */
+  readonly health: HealthState;
+  private readonly grpcServer: grpc.Server;
+  private readonly connect: ConnectEndpoint;
+  private readonly grpcShutdown = new AbortController();
+  private readonly opts: RpcServerOptions;
+
+  constructor(opts: RpcServerOptions) {
+    this.opts = opts;
+    const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+    this.health = new HealthState([DocumentService.typeName]);
+    const documents = wrapErrors(DocumentService, createDocumentHandlers(opts.api), opts.logInternal);
+    const health = wrapErrors(Health, createHealthHandlers(this.health), opts.logInternal);
+    const index = new ReflectionIndex([DocumentService, Health, ...REFLECTION_SERVICES], [file_smarterbase_v1_common, file_google_rpc_error_details]);
+
+    this.grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': maxBytes,
+      'grpc.max_send_message_length': maxBytes,
+    });
+    const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal };
+    mountGrpc(this.grpcServer, DocumentService, documents, mountOpts);
+    mountGrpc(this.grpcServer, Health, health, mountOpts);
+    mountGrpc(this.grpcServer, REFLECTION_SERVICES[0], createReflectionV1(index), mountOpts);
+    mountGrpc(this.grpcServer, REFLECTION_SERVICES[1], createReflectionV1alpha(index), mountOpts);
+
+    const mounted = (service: DescService, impl: unknown): MountedService => ({ service, impl: impl as ServiceImpl<DescService> });
+    this.connect = new ConnectEndpoint({
+      services: [mounted(DocumentService, documents), mounted(Health, health)],
+      readMaxBytes: maxBytes,
+      writeMaxBytes: maxBytes,
+      compressMinBytes: 1024,
+      logTransportError: opts.logTransportError,
+    });
+  }
+
+  /** Binds both ports and resolves to the ports bound. */
+  async start(): Promise<BoundPorts> {
+    const host = this.opts.host ?? '127.0.0.1';
+    const grpcPort = await new Promise<number>((resolve, reject) => {
+      this.grpcServer.bindAsync(hostPort(host, this.opts.grpcPort), grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (err) reject(err);
+        else resolve(port);
+      });
+    });
+    const httpPort = await this.connect.listen(host, this.opts.httpPort);
+    return { grpcPort, httpPort };
+  }
+
+  /**
+   * Graceful stop: health goes NOT_SERVING, both servers stop accepting new
+   * calls, in-flight calls get up to `graceMs` to finish, then the rest are
+   * cancelled (their signal fires) and connections closed.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.health.setNotServing();
+    const grpcDone = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.grpcShutdown.abort();
+        this.grpcServer.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.grpcServer.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await Promise.all([grpcDone, this.connect.shutdown(graceMs)]);
+  }
+}
