@@ -1,0 +1,183 @@
+package smarterbase
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// ErrorDomain is the google.rpc.ErrorInfo domain of every SmarterBase error.
+const ErrorDomain = "smarterbase.v1"
+
+// Reason is the machine-readable cause of a failed call: the name of a
+// smarterbase.v1.ErrorReason value without its "ERROR_REASON_" prefix.
+type Reason string
+
+// The reasons the server sends (see proto/smarterbase/v1/common.proto).
+const (
+	ReasonInvalidCollection      Reason = "INVALID_COLLECTION"
+	ReasonInvalidID              Reason = "INVALID_ID"
+	ReasonInvalidPageToken       Reason = "INVALID_PAGE_TOKEN"
+	ReasonInvalidArgument        Reason = "INVALID_ARGUMENT"
+	ReasonDocumentTooLarge       Reason = "DOCUMENT_TOO_LARGE"
+	ReasonDocumentNotFound       Reason = "DOCUMENT_NOT_FOUND"
+	ReasonDocumentAlreadyExists  Reason = "DOCUMENT_ALREADY_EXISTS"
+	ReasonEtagMismatch           Reason = "ETAG_MISMATCH"
+	ReasonConcurrentModification Reason = "CONCURRENT_MODIFICATION"
+	ReasonBackendUnavailable     Reason = "BACKEND_UNAVAILABLE"
+	ReasonBackendThrottled       Reason = "BACKEND_THROTTLED"
+	ReasonDeadlineExceeded       Reason = "DEADLINE_EXCEEDED"
+	ReasonCancelled              Reason = "CANCELLED"
+	ReasonInternalError          Reason = "INTERNAL_ERROR"
+	ReasonShuttingDown           Reason = "SHUTTING_DOWN"
+)
+
+// FieldViolation is one entry of a google.rpc.BadRequest detail: which
+// request field was invalid and why.
+type FieldViolation struct {
+	// Field is the request field path, e.g. "id".
+	Field string
+	// Description says what is wrong with it.
+	Description string
+}
+
+// Error is the error returned by every Client method when a call fails.
+// Use errors.As to get at it, or the Is* helpers.
+type Error struct {
+	// Code is the gRPC status code.
+	Code codes.Code
+	// Reason is the ErrorInfo reason; empty when the server sent none (for
+	// example a transport failure or a client-side deadline).
+	Reason Reason
+	// Domain is the ErrorInfo domain, normally ErrorDomain.
+	Domain string
+	// Message is the human-readable status message; never branch on it.
+	Message string
+	// Metadata is the ErrorInfo metadata (lowerCamelCase keys such as
+	// "currentEtag"); never nil.
+	Metadata map[string]string
+	// RetryDelay is the google.rpc.RetryInfo delay the server suggested, or 0.
+	RetryDelay time.Duration
+	// FieldViolations lists the google.rpc.BadRequest violations, if any.
+	FieldViolations []FieldViolation
+
+	status *status.Status
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("smarterbase: %s (%s): %s", e.Code, e.Reason, e.Message)
+	}
+	return fmt.Sprintf("smarterbase: %s: %s", e.Code, e.Message)
+}
+
+// GRPCStatus returns the original gRPC status, so status.FromError and
+// status.Code work on an *Error.
+func (e *Error) GRPCStatus() *status.Status { return e.status }
+
+// Unwrap lets errors.Is(err, context.DeadlineExceeded) and
+// errors.Is(err, context.Canceled) match deadline and cancellation failures.
+func (e *Error) Unwrap() error {
+	switch e.Code {
+	case codes.DeadlineExceeded:
+		return context.DeadlineExceeded
+	case codes.Canceled:
+		return context.Canceled
+	}
+	return nil
+}
+
+// FromError converts an error returned by the generated gRPC stubs into an
+// *Error, decoding the google.rpc.Status details (ErrorInfo, RetryInfo,
+// BadRequest). It returns nil for nil and an *Error unchanged.
+func FromError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		// Not a gRPC error: a context error or a local failure.
+		st = status.FromContextError(err)
+	}
+	return fromStatus(st)
+}
+
+func fromStatus(st *status.Status) *Error {
+	e := &Error{
+		Code:     st.Code(),
+		Message:  st.Message(),
+		Metadata: map[string]string{},
+		status:   st,
+	}
+	for _, d := range st.Details() {
+		switch v := d.(type) {
+		case *errdetails.ErrorInfo:
+			e.Reason = Reason(v.GetReason())
+			e.Domain = v.GetDomain()
+			for k, val := range v.GetMetadata() {
+				e.Metadata[k] = val
+			}
+		case *errdetails.RetryInfo:
+			if v.GetRetryDelay() != nil {
+				e.RetryDelay = v.GetRetryDelay().AsDuration()
+			}
+		case *errdetails.BadRequest:
+			for _, fv := range v.GetFieldViolations() {
+				e.FieldViolations = append(e.FieldViolations, FieldViolation{Field: fv.GetField(), Description: fv.GetDescription()})
+			}
+		}
+	}
+	return e
+}
+
+// ReasonOf returns the Reason of err when it is an *Error, or "".
+func ReasonOf(err error) Reason {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// CodeOf returns the gRPC code of err: OK for nil, the code of an *Error or
+// of any gRPC status error, Unknown otherwise.
+func CodeOf(err error) codes.Code {
+	if err == nil {
+		return codes.OK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return status.Code(err)
+}
+
+// IsNotFound reports whether err means the document does not exist
+// (NOT_FOUND / DOCUMENT_NOT_FOUND).
+func IsNotFound(err error) bool { return CodeOf(err) == codes.NotFound }
+
+// IsAlreadyExists reports whether err means a create-only write found an
+// existing document (ALREADY_EXISTS / DOCUMENT_ALREADY_EXISTS).
+func IsAlreadyExists(err error) bool { return CodeOf(err) == codes.AlreadyExists }
+
+// IsEtagMismatch reports whether err means an etag precondition was stale
+// (ABORTED / ETAG_MISMATCH). The current etag is in Metadata["currentEtag"].
+func IsEtagMismatch(err error) bool { return ReasonOf(err) == ReasonEtagMismatch }
+
+// IsUnavailable reports whether err is UNAVAILABLE (after the client's own
+// retries were used up).
+func IsUnavailable(err error) bool { return CodeOf(err) == codes.Unavailable }
+
+// IsInvalidArgument reports whether err is INVALID_ARGUMENT; ReasonOf tells
+// which argument kind (INVALID_ID, INVALID_COLLECTION, ...).
+func IsInvalidArgument(err error) bool { return CodeOf(err) == codes.InvalidArgument }

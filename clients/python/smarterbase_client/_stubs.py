@@ -1,0 +1,25 @@
+"""Imports the generated protobuf and gRPC modules.
+
+The generated tree (``clients/python/gen``) imports itself as
+``smarterbase.v1.*``. When the ``smarterbase`` package is not installed (for
+example when running from a source checkout), this module puts the generated
+tree on ``sys.path`` so those imports resolve. Only this module touches the
+generated code's location; everything else imports the stubs from here.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+_GEN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gen")
+
+if importlib.util.find_spec("smarterbase") is None and os.path.isdir(_GEN_DIR):  # pragma: no branch
+    sys.path.insert(0, _GEN_DIR)
+
+from smarterbase.v1 import document_pb2 as document_pb2  # noqa: E402
+from smarterbase.v1 import document_service_pb2 as document_service_pb2  # noqa: E402
+from smarterbase.v1 import document_service_pb2_grpc as document_service_pb2_grpc  # noqa: E402
+from smarterbase.v1 import common_pb2 as common_pb2  # noqa: E402
+
+__all__ = ["common_pb2", "document_pb2", "document_service_pb2", "document_service_pb2_grpc"]

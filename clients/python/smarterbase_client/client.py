@@ -1,0 +1,270 @@
+"""The SmarterBase client: one method per DocumentService RPC, native types in
+and out, typed errors, automatic retry of UNAVAILABLE only."""
+from __future__ import annotations
+
+import copy
+import random
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type
+
+import grpc
+
+from ._stubs import document_service_pb2 as pb
+from ._stubs import document_service_pb2_grpc as pb_grpc
+from .document import Document, JsonObject, ListPage, document_from_proto, to_struct
+from .errors import EtagMismatchError, error_from_rpc_error
+from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry
+
+#: Default channel options: allow large List pages (documents are up to 1 MiB each).
+DEFAULT_CHANNEL_OPTIONS: Tuple[Tuple[str, Any], ...] = (
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+)
+
+
+@dataclass(frozen=True)
+class ExistsResult:
+    """Answer of ``Client.exists``; true in a boolean context when the document exists.
+
+    Attributes:
+        exists: True when the document exists.
+        etag: The current etag when it exists, else empty.
+    """
+
+    exists: bool
+    etag: str = ""
+
+    def __bool__(self) -> bool:
+        return self.exists
+
+
+@dataclass(frozen=True)
+class BatchGetItem:
+    """One answer of ``Client.batch_get``, in request order.
+
+    Attributes:
+        id: The requested id this item answers.
+        document: The document when found, else None.
+    """
+
+    id: str
+    document: Optional[Document]
+
+    @property
+    def found(self) -> bool:
+        """True when the document exists."""
+        return self.document is not None
+
+
+class Client:
+    """A connection to a SmarterBase server. Thread-safe; share one per process.
+
+    Args:
+        address: ``host:port`` of the gRPC endpoint.
+        timeout: Default deadline in seconds of each call, retries included
+            (None: no deadline). Every method also takes ``timeout=``.
+        retries: Retry policy for UNAVAILABLE (default ``RetryPolicy()``:
+            4 attempts; ``RetryPolicy.disabled()`` turns retry off).
+        credentials: TLS channel credentials; None for a plaintext channel.
+        channel_options: Extra gRPC channel options, added after the defaults.
+        channel: An existing channel to use instead of creating one (then
+            ``address``, ``credentials`` and ``channel_options`` are ignored,
+            and ``close`` still closes it).
+    """
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        timeout: Optional[float] = None,
+        retries: Optional[RetryPolicy] = None,
+        credentials: Optional[grpc.ChannelCredentials] = None,
+        channel_options: Sequence[Tuple[str, Any]] = (),
+        channel: Optional[grpc.Channel] = None,
+    ) -> None:
+        self.address = address
+        self.timeout = timeout
+        self.retries = retries if retries is not None else RetryPolicy()
+        options = list(DEFAULT_CHANNEL_OPTIONS) + list(channel_options)
+        if channel is None:
+            channel = (grpc.secure_channel(address, credentials, options) if credentials is not None
+                       else grpc.insecure_channel(address, options))
+        self._channel = channel
+        self._stub = pb_grpc.DocumentServiceStub(channel)
+        self._sleep: Callable[[float], None] = time.sleep
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes the channel; in-flight calls are cancelled."""
+        self._channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
+        self.close()
+
+    # -- plumbing ----------------------------------------------------------
+
+    def _call(self, method: Callable[..., Any], request: Any, timeout: Optional[float]) -> Any:
+        """Invokes a unary RPC with the retry policy, translating errors."""
+
+        def attempt(remaining: Optional[float]) -> Any:
+            try:
+                return method(request, timeout=remaining)
+            except grpc.RpcError as err:
+                raise error_from_rpc_error(err) from None
+
+        return call_with_retry(attempt, self.retries,
+                               timeout if timeout is not None else self.timeout, sleep=self._sleep)
+
+    # -- RPCs --------------------------------------------------------------
+
+    def get(self, collection: str, id: str, *, timeout: Optional[float] = None) -> Document:
+        """Returns one document. Raises ``NotFoundError`` when it does not exist."""
+        res = self._call(self._stub.Get, pb.GetRequest(collection=collection, id=id), timeout)
+        return document_from_proto(res.document)
+
+    def put(self, collection: str, id: str, data: Mapping[str, Any], *, create_only: bool = False,
+            timeout: Optional[float] = None) -> Document:
+        """Writes a document whether or not it exists (upsert).
+
+        With ``create_only=True`` writes only when no document has this id,
+        else raises ``AlreadyExistsError``.
+        """
+        req = pb.PutRequest(collection=collection, id=id, data=to_struct(data), create_only=create_only)
+        return document_from_proto(self._call(self._stub.Put, req, timeout).document)
+
+    def put_if_match(self, collection: str, id: str, data: Mapping[str, Any], etag: str, *,
+                     timeout: Optional[float] = None) -> Document:
+        """Replaces a document only if its current etag is ``etag`` (compare-and-swap).
+
+        Raises ``EtagMismatchError`` (with ``current_etag``) when stale,
+        ``NotFoundError`` when the document does not exist.
+        """
+        req = pb.PutIfMatchRequest(collection=collection, id=id, data=to_struct(data), etag=etag)
+        return document_from_proto(self._call(self._stub.PutIfMatch, req, timeout).document)
+
+    def create(self, collection: str, data: Mapping[str, Any], *, id: str = "",
+               timeout: Optional[float] = None) -> Document:
+        """Creates a new document (version 1). Without ``id`` the server assigns a UUIDv7.
+
+        Raises ``AlreadyExistsError`` when the id is taken.
+        """
+        req = pb.CreateRequest(collection=collection, id=id, data=to_struct(data))
+        return document_from_proto(self._call(self._stub.Create, req, timeout).document)
+
+    def delete(self, collection: str, id: str, *, etag: str = "",
+               timeout: Optional[float] = None) -> bool:
+        """Deletes a document; True when this call deleted it, False when none existed.
+
+        With ``etag`` deletes only that version: ``EtagMismatchError`` when
+        stale, ``NotFoundError`` when the document is gone.
+        """
+        req = pb.DeleteRequest(collection=collection, id=id, etag=etag)
+        return bool(self._call(self._stub.Delete, req, timeout).deleted)
+
+    def exists(self, collection: str, id: str, *, timeout: Optional[float] = None) -> ExistsResult:
+        """Tells whether a document exists (and its etag), without reading its data."""
+        res = self._call(self._stub.Exists, pb.ExistsRequest(collection=collection, id=id), timeout)
+        return ExistsResult(exists=res.exists, etag=res.etag)
+
+    def list(self, collection: str, *, page_size: int = 0, page_token: str = "", id_prefix: str = "",
+             keys_only: bool = False, timeout: Optional[float] = None) -> ListPage:
+        """Returns one page of a collection's documents in ascending id order.
+
+        ``page_size`` 0 means the server default (100). Pages may be shorter
+        than ``page_size``; the listing ends only when ``next_page_token`` is
+        empty. With ``keys_only`` documents carry only collection and id.
+        """
+        req = pb.ListRequest(collection=collection, page_size=page_size, page_token=page_token,
+                             id_prefix=id_prefix, keys_only=keys_only)
+        res = self._call(self._stub.List, req, timeout)
+        return ListPage(documents=[document_from_proto(d) for d in res.documents],
+                        next_page_token=res.next_page_token)
+
+    def list_all(self, collection: str, *, page_size: int = 0, id_prefix: str = "",
+                 keys_only: bool = False, timeout: Optional[float] = None) -> Iterator[Document]:
+        """Yields every document of a collection in ascending id order, fetching
+        page after page lazily (``timeout`` applies to each page)."""
+        token = ""
+        while True:
+            page = self.list(collection, page_size=page_size, page_token=token, id_prefix=id_prefix,
+                             keys_only=keys_only, timeout=timeout)
+            yield from page.documents
+            token = page.next_page_token
+            if not token:
+                return
+
+    def batch_get(self, collection: str, ids: Iterable[str], *,
+                  timeout: Optional[float] = None) -> Iterator[BatchGetItem]:
+        """Yields one ``BatchGetItem`` per requested id, in request order, as the
+        server streams them.
+
+        The call starts when iteration starts. ``timeout`` bounds the whole
+        stream. On UNAVAILABLE the ids not yet answered are requested again
+        (per the retry policy), so no id is answered twice.
+        """
+        all_ids: List[str] = list(ids)
+        answered = 0
+        total_timeout = timeout if timeout is not None else self.timeout
+        deadline = None if total_timeout is None else time.monotonic() + total_timeout
+        attempt_number = 1
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            request = pb.BatchGetRequest(collection=collection, ids=all_ids[answered:])
+            call = self._stub.BatchGet(request, timeout=remaining)
+            try:
+                for msg in call:
+                    answered += 1
+                    yield BatchGetItem(id=msg.id, document=document_from_proto(msg.document)
+                                       if msg.found else None)
+                return
+            except grpc.RpcError as rpc_err:
+                err = error_from_rpc_error(rpc_err)
+                if all_ids and answered >= len(all_ids):
+                    return  # every id was answered before the stream failed
+                if err.code != RETRYABLE_CODE or attempt_number >= self.retries.max_attempts:
+                    raise err from None
+                wait = self.retries.backoff(attempt_number, err.retry_delay)
+                if deadline is not None and time.monotonic() + wait >= deadline:
+                    raise err from None
+                self._sleep(wait)
+                attempt_number += 1
+            finally:
+                call.cancel()
+
+    # -- helpers -----------------------------------------------------------
+
+    def update(self, collection: str, id: str, fn: Callable[[JsonObject], Mapping[str, Any]], *,
+               max_attempts: int = 10, timeout: Optional[float] = None) -> Document:
+        """Read-modify-write with compare-and-swap: get → ``fn(data)`` → put_if_match.
+
+        ``fn`` receives a private copy of the current data and returns the
+        new data; it may run several times, so it must have no other side
+        effects. On ``EtagMismatchError`` the whole cycle is retried after a
+        short jittered pause, up to ``max_attempts`` cycles, after which the
+        last ``EtagMismatchError`` is raised. ``NotFoundError`` propagates.
+        Returns the stored document.
+        """
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be >= 1")
+        for attempt_number in range(1, max_attempts + 1):
+            current = self.get(collection, id, timeout=timeout)
+            new_data = fn(copy.deepcopy(current.data))
+            if not isinstance(new_data, Mapping):
+                raise TypeError(f"update fn must return a mapping, got {type(new_data).__name__}")
+            try:
+                return self.put_if_match(collection, id, new_data, current.etag, timeout=timeout)
+            except EtagMismatchError:
+                if attempt_number >= max_attempts:
+                    raise
+                self._sleep(random.random() * min(0.1, 0.002 * 2 ** attempt_number))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+__all__ = ["BatchGetItem", "Client", "ExistsResult"]

@@ -1,0 +1,233 @@
+"""Typed errors of the SmarterBase client, decoded from gRPC statuses.
+
+Every failed call raises a ``SmarterBaseError`` (or a subclass chosen by the
+gRPC code, and by reason for ETAG_MISMATCH). Its ``reason`` and ``metadata``
+come from the google.rpc.ErrorInfo the server packs into the
+``grpc-status-details-bin`` trailer; branch on them, never on ``message``.
+This is the only module that reads that trailer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+#: The ErrorInfo domain of errors sent by a SmarterBase server.
+ERROR_DOMAIN = "smarterbase.v1"
+
+#: The trailer holding the serialized google.rpc.Status.
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+_CODES_BY_VALUE: Dict[int, grpc.StatusCode] = {c.value[0]: c for c in grpc.StatusCode}
+
+MetadataLike = Optional[Sequence[Tuple[str, Union[str, bytes]]]]
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One google.rpc.BadRequest field violation: which request field is wrong and why."""
+
+    field: str
+    description: str
+    reason: str = ""
+
+
+class SmarterBaseError(Exception):
+    """A failed SmarterBase call.
+
+    Attributes:
+        code: The gRPC status code.
+        reason: The ErrorInfo reason, e.g. ``"ETAG_MISMATCH"``; empty when
+            the status carried no ErrorInfo (e.g. a transport failure).
+        message: The human-readable status message (for logs only).
+        metadata: The ErrorInfo metadata (lowerCamelCase keys).
+        domain: The ErrorInfo domain (``"smarterbase.v1"`` for server errors).
+        retry_delay: Seconds the server asked to wait before retrying
+            (google.rpc.RetryInfo), if any.
+        field_violations: google.rpc.BadRequest violations, if any.
+    """
+
+    def __init__(
+        self,
+        code: grpc.StatusCode,
+        reason: str = "",
+        message: str = "",
+        metadata: Optional[Mapping[str, str]] = None,
+        *,
+        domain: str = "",
+        retry_delay: Optional[float] = None,
+        field_violations: Sequence[FieldViolation] = (),
+    ) -> None:
+        super().__init__(f"{code.name}{f' / {reason}' if reason else ''}: {message}")
+        self.code: grpc.StatusCode = code
+        self.reason: str = reason
+        self.message: str = message
+        self.metadata: Dict[str, str] = dict(metadata or {})
+        self.domain: str = domain
+        self.retry_delay: Optional[float] = retry_delay
+        self.field_violations: List[FieldViolation] = list(field_violations)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_rebuild, (type(self), self.code, self.reason, self.message, self.metadata,
+                           self.domain, self.retry_delay, tuple(self.field_violations)))
+
+    @property
+    def is_not_found(self) -> bool:
+        """True for NOT_FOUND (e.g. DOCUMENT_NOT_FOUND)."""
+        return self.code == grpc.StatusCode.NOT_FOUND
+
+    @property
+    def is_already_exists(self) -> bool:
+        """True for ALREADY_EXISTS (e.g. DOCUMENT_ALREADY_EXISTS)."""
+        return self.code == grpc.StatusCode.ALREADY_EXISTS
+
+    @property
+    def is_etag_mismatch(self) -> bool:
+        """True when a precondition etag was stale (reason ETAG_MISMATCH)."""
+        return self.reason == "ETAG_MISMATCH"
+
+    @property
+    def is_invalid_argument(self) -> bool:
+        """True for INVALID_ARGUMENT (bad collection, id, token or data)."""
+        return self.code == grpc.StatusCode.INVALID_ARGUMENT
+
+    @property
+    def is_unavailable(self) -> bool:
+        """True for UNAVAILABLE: the server or its backends cannot be reached."""
+        return self.code == grpc.StatusCode.UNAVAILABLE
+
+
+def _rebuild(cls: Type[SmarterBaseError], code: grpc.StatusCode, reason: str, message: str,
+             metadata: Dict[str, str], domain: str, retry_delay: Optional[float],
+             violations: Tuple[FieldViolation, ...]) -> SmarterBaseError:
+    return cls(code, reason, message, metadata, domain=domain, retry_delay=retry_delay,
+               field_violations=violations)
+
+
+class InvalidArgumentError(SmarterBaseError):
+    """INVALID_ARGUMENT: the request is malformed; fix it, do not retry."""
+
+    @property
+    def field(self) -> str:
+        """The offending request field, from metadata or BadRequest (empty if unknown)."""
+        if "field" in self.metadata:
+            return self.metadata["field"]
+        return self.field_violations[0].field if self.field_violations else ""
+
+
+class NotFoundError(SmarterBaseError):
+    """NOT_FOUND: the document does not exist."""
+
+
+class AlreadyExistsError(SmarterBaseError):
+    """ALREADY_EXISTS: a create-only write found a document with this id."""
+
+    @property
+    def current_etag(self) -> str:
+        """The existing document's etag when the server knew it, else empty."""
+        return self.metadata.get("currentEtag", "")
+
+
+class AbortedError(SmarterBaseError):
+    """ABORTED: a conflicting write won; re-read and retry the whole read-modify-write."""
+
+
+class EtagMismatchError(AbortedError):
+    """ABORTED / ETAG_MISMATCH: the etag given as precondition is stale."""
+
+    @property
+    def current_etag(self) -> str:
+        """The document's etag at the time of the failure (empty when it no longer exists)."""
+        return self.metadata.get("currentEtag", "")
+
+    @property
+    def expected_etag(self) -> str:
+        """The etag the call expected."""
+        return self.metadata.get("expectedEtag", "")
+
+
+class UnavailableError(SmarterBaseError):
+    """UNAVAILABLE: the server or its storage cannot be reached; safe to retry."""
+
+
+class DeadlineExceededError(SmarterBaseError):
+    """DEADLINE_EXCEEDED: the call's deadline passed before it finished."""
+
+
+_CLASS_BY_CODE: Dict[grpc.StatusCode, Type[SmarterBaseError]] = {
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
+    grpc.StatusCode.NOT_FOUND: NotFoundError,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
+    grpc.StatusCode.ABORTED: AbortedError,
+    grpc.StatusCode.UNAVAILABLE: UnavailableError,
+    grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
+}
+
+
+def error_class(code: grpc.StatusCode, reason: str) -> Type[SmarterBaseError]:
+    """The SmarterBaseError subclass raised for a code and reason."""
+    if reason == "ETAG_MISMATCH":
+        return EtagMismatchError
+    return _CLASS_BY_CODE.get(code, SmarterBaseError)
+
+
+def _duration_seconds(d: "error_details_pb2.RetryInfo") -> float:
+    return d.retry_delay.seconds + d.retry_delay.nanos / 1e9
+
+
+def error_from_status(
+    code: grpc.StatusCode, message: str, trailing_metadata: MetadataLike
+) -> SmarterBaseError:
+    """Builds the typed error for a gRPC status and its trailing metadata.
+
+    Decodes ``grpc-status-details-bin`` (a google.rpc.Status) when present,
+    taking reason/metadata/domain from ErrorInfo, ``retry_delay`` from
+    RetryInfo and ``field_violations`` from BadRequest. A missing or
+    undecodable trailer yields an error with an empty reason.
+    """
+    reason, domain = "", ""
+    info_metadata: Dict[str, str] = {}
+    retry_delay: Optional[float] = None
+    violations: List[FieldViolation] = []
+    raw = None
+    for key, value in trailing_metadata or ():
+        if key == STATUS_DETAILS_KEY:
+            raw = value
+    if isinstance(raw, bytes):
+        status = status_pb2.Status()
+        try:
+            status.ParseFromString(raw)
+        except Exception:  # noqa: BLE001 - a corrupt trailer must not hide the status
+            status = status_pb2.Status()
+        if status.message and not message:
+            message = status.message
+        for detail in status.details:
+            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+                info = error_details_pb2.ErrorInfo()
+                detail.Unpack(info)
+                reason, domain, info_metadata = info.reason, info.domain, dict(info.metadata)
+            elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+                retry = error_details_pb2.RetryInfo()
+                detail.Unpack(retry)
+                retry_delay = _duration_seconds(retry)
+            elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                bad = error_details_pb2.BadRequest()
+                detail.Unpack(bad)
+                violations.extend(
+                    FieldViolation(v.field, v.description, v.reason) for v in bad.field_violations
+                )
+    cls = error_class(code, reason)
+    return cls(code, reason, message, info_metadata, domain=domain,
+               retry_delay=retry_delay, field_violations=violations)
+
+
+def error_from_rpc_error(err: grpc.RpcError) -> SmarterBaseError:
+    """Converts a ``grpc.RpcError`` raised by a stub call into a typed error."""
+    code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined]
+    details = err.details() if hasattr(err, "details") else ""  # type: ignore[attr-defined]
+    trailers = err.trailing_metadata() if hasattr(err, "trailing_metadata") else None  # type: ignore[attr-defined]
+    if not isinstance(code, grpc.StatusCode):
+        code = _CODES_BY_VALUE.get(int(code), grpc.StatusCode.UNKNOWN) if code is not None else grpc.StatusCode.UNKNOWN
+    return error_from_status(code, details or "", trailers)

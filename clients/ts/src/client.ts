@@ -1,0 +1,162 @@
+/**
+ * SmarterBaseClient: one method per DocumentService RPC, taking and
+ * returning plain objects, rejecting with SmarterBaseError, plus listAll()
+ * and the update() compare-and-swap loop.
+ */
+import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
+import { toSmarterBaseError } from './errors.js';
+import { fromProtoDocument, type BatchGetItem, type JsonObject, type ListPage, type StoredDocument } from './document.js';
+import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
+import type { CallOptions, ClientOptions } from './options.js';
+import { createRetryInterceptor } from './retry.js';
+import { buildTransport } from './transport.js';
+import { runUpdate, type UpdateFn, type UpdateOptions } from './update.js';
+
+/** Options of put(). */
+export interface PutOptions extends CallOptions {
+  /** Write only if no document has this id (DOCUMENT_ALREADY_EXISTS otherwise). Default false: upsert. */
+  readonly createOnly?: boolean;
+}
+
+/** Options of create(). */
+export interface CreateOptions extends CallOptions {
+  /** The id to use; default: the server assigns a UUIDv7. */
+  readonly id?: string;
+}
+
+/** Options of delete(). */
+export interface DeleteOptions extends CallOptions {
+  /** Delete only this version: ETAG_MISMATCH when stale, DOCUMENT_NOT_FOUND when gone. */
+  readonly etag?: string;
+}
+
+/** Options of list() and listAll(). */
+export interface ListOptions extends CallOptions {
+  /** Most documents per page, 1 to 1000; default (0) lets the server use 100. */
+  readonly pageSize?: number;
+  /** The nextPageToken of the previous page (list() only); the other options must not change. */
+  readonly pageToken?: string;
+  /** Only ids starting with this prefix. */
+  readonly idPrefix?: string;
+  /** Return only collection and id (no data, etag or version): much faster. */
+  readonly keysOnly?: boolean;
+}
+
+/** A SmarterBase client. Create it with createClient(); call close() when done. */
+export class SmarterBaseClient {
+  /** The generated Connect client, for what the wrapper does not cover (errors are not converted). */
+  readonly rpc: Client<typeof DocumentService>;
+  private readonly timeoutMs: number | undefined;
+  private readonly closeTransport: () => void;
+
+  /** Connects lazily to the server named by options (see ClientOptions). */
+  constructor(options: ClientOptions) {
+    const interceptors = options.retry === false ? [] : [createRetryInterceptor(options.retry)];
+    const { transport, close } = buildTransport(options, interceptors);
+    this.rpc = createConnectClient(DocumentService, transport);
+    this.timeoutMs = options.timeoutMs;
+    this.closeTransport = close;
+  }
+
+  /** Reads one document; rejects with DOCUMENT_NOT_FOUND when absent. */
+  async get<T extends JsonObject = JsonObject>(collection: string, id: string, options?: CallOptions): Promise<StoredDocument<T>> {
+    const res = await this.call(() => this.rpc.get({ collection, id }, this.opts(options)));
+    return fromProtoDocument<T>(res.document);
+  }
+
+  /** Writes (upserts) a document, or creates it only when options.createOnly (DOCUMENT_ALREADY_EXISTS if taken). */
+  async put<T extends JsonObject>(collection: string, id: string, data: T, options?: PutOptions): Promise<StoredDocument<T>> {
+    const req = { collection, id, data, createOnly: options?.createOnly ?? false };
+    const res = await this.call(() => this.rpc.put(req, this.opts(options)));
+    return fromProtoDocument<T>(res.document);
+  }
+
+  /** Replaces a document only if its etag is still `etag`; ETAG_MISMATCH (metadata.currentEtag) otherwise. */
+  async putIfMatch<T extends JsonObject>(collection: string, id: string, data: T, etag: string, options?: CallOptions): Promise<StoredDocument<T>> {
+    const res = await this.call(() => this.rpc.putIfMatch({ collection, id, data, etag }, this.opts(options)));
+    return fromProtoDocument<T>(res.document);
+  }
+
+  /** Creates a new document (version 1); the server assigns a UUIDv7 id unless options.id is given. */
+  async create<T extends JsonObject>(collection: string, data: T, options?: CreateOptions): Promise<StoredDocument<T>> {
+    const res = await this.call(() => this.rpc.create({ collection, id: options?.id ?? '', data }, this.opts(options)));
+    return fromProtoDocument<T>(res.document);
+  }
+
+  /** Deletes a document; resolves true when this call deleted it, false when none existed. */
+  async delete(collection: string, id: string, options?: DeleteOptions): Promise<boolean> {
+    const res = await this.call(() => this.rpc.delete({ collection, id, etag: options?.etag ?? '' }, this.opts(options)));
+    return res.deleted;
+  }
+
+  /** Tells whether a document exists, without reading its data. */
+  async exists(collection: string, id: string, options?: CallOptions): Promise<boolean> {
+    const res = await this.call(() => this.rpc.exists({ collection, id }, this.opts(options)));
+    return res.exists;
+  }
+
+  /** Reads one page of a collection, in ascending id order. Continue while nextPageToken is not "". */
+  async list<T extends JsonObject = JsonObject>(collection: string, options?: ListOptions): Promise<ListPage<T>> {
+    const req = {
+      collection,
+      pageSize: options?.pageSize ?? 0,
+      pageToken: options?.pageToken ?? '',
+      idPrefix: options?.idPrefix ?? '',
+      keysOnly: options?.keysOnly ?? false,
+    };
+    const res = await this.call(() => this.rpc.list(req, this.opts(options)));
+    return { documents: res.documents.map((d) => fromProtoDocument<T>(d)), nextPageToken: res.nextPageToken };
+  }
+
+  /** Iterates over every document of a collection (all pages), in ascending id order. */
+  async *listAll<T extends JsonObject = JsonObject>(collection: string, options?: Omit<ListOptions, 'pageToken'>): AsyncGenerator<StoredDocument<T>> {
+    let pageToken = '';
+    do {
+      const page: ListPage<T> = await this.list<T>(collection, { ...options, pageToken });
+      yield* page.documents;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+  }
+
+  /** Reads many documents of one collection; yields one item per id, in request order, found or not. */
+  async *batchGet<T extends JsonObject = JsonObject>(collection: string, ids: readonly string[], options?: CallOptions): AsyncGenerator<BatchGetItem<T>> {
+    try {
+      for await (const r of this.rpc.batchGet({ collection, ids: [...ids] }, this.opts(options))) {
+        yield { id: r.id, found: r.found, document: r.found ? fromProtoDocument<T>(r.document) : undefined };
+      }
+    } catch (e) {
+      throw toSmarterBaseError(e);
+    }
+  }
+
+  /**
+   * Read-modify-write with compare-and-swap: reads the document, computes
+   * fn(data), writes it with putIfMatch, and starts over (bounded, with
+   * backoff) when another writer got there first. See UpdateOptions.
+   */
+  update<T extends JsonObject = JsonObject>(collection: string, id: string, fn: UpdateFn<T>, options?: UpdateOptions): Promise<StoredDocument<T>> {
+    return runUpdate(this, collection, id, fn, options);
+  }
+
+  /** Closes the client's connections; calls made afterwards fail. */
+  close(): void {
+    this.closeTransport();
+  }
+
+  private opts(options: CallOptions | undefined): { timeoutMs?: number; signal?: AbortSignal } {
+    return { timeoutMs: options?.timeoutMs ?? this.timeoutMs, signal: options?.signal };
+  }
+
+  private async call<R>(fn: () => Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toSmarterBaseError(e);
+    }
+  }
+}
+
+/** Creates a client; e.g. createClient({ address: '127.0.0.1:50051' }). */
+export function createClient(options: ClientOptions): SmarterBaseClient {
+  return new SmarterBaseClient(options);
+}

@@ -1,0 +1,90 @@
+import { durationFromMs } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError, createRouterTransport } from '@connectrpc/connect';
+import { createClient } from './client.js';
+import { isAlreadyExists, isEtagMismatch, isNotFound, isUnavailable, SmarterBaseError, toSmarterBaseError } from './errors.js';
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
+import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
+
+/** A client whose every Get fails with the given error, sent through the Connect wire format in memory. */
+function failingClient(err: ConnectError) {
+  const transport = createRouterTransport((r) =>
+    r.service(DocumentService, {
+      get: () => {
+        throw err;
+      },
+    }),
+  );
+  return createClient({ transport });
+}
+
+async function rejection(p: Promise<unknown>): Promise<SmarterBaseError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(SmarterBaseError);
+    return e as SmarterBaseError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('SmarterBaseError decoding', () => {
+  it('lifts ErrorInfo reason, domain and metadata off the wire', async () => {
+    const client = failingClient(
+      new ConnectError('etag is stale', Code.Aborted, undefined, [
+        { desc: ErrorInfoSchema, value: { reason: 'ETAG_MISMATCH', domain: 'smarterbase.v1', metadata: { currentEtag: 'e2', expectedEtag: 'e1' } } },
+      ]),
+    );
+    const err = await rejection(client.get('c', 'a'));
+    expect(err.code).toBe(Code.Aborted);
+    expect(err.reason).toBe('ETAG_MISMATCH');
+    expect(err.domain).toBe('smarterbase.v1');
+    expect(err.metadata).toEqual({ currentEtag: 'e2', expectedEtag: 'e1' });
+    expect(err.is('ETAG_MISMATCH')).toBe(true);
+    expect(isEtagMismatch(err)).toBe(true);
+    expect(isNotFound(err)).toBe(false);
+    expect(err.message).toContain('etag is stale');
+    expect(err.cause).toBeInstanceOf(ConnectError);
+  });
+
+  it('decodes RetryInfo into retryDelayMs and BadRequest into fieldViolations', async () => {
+    const client = failingClient(
+      new ConnectError('bad id', Code.InvalidArgument, undefined, [
+        { desc: ErrorInfoSchema, value: { reason: 'INVALID_ID', domain: 'smarterbase.v1', metadata: { field: 'id' } } },
+        { desc: BadRequestSchema, value: { fieldViolations: [{ field: 'id', description: 'must not contain "/"' }] } },
+        { desc: RetryInfoSchema, value: { retryDelay: durationFromMs(1500) } },
+      ]),
+    );
+    const err = await rejection(client.get('c', 'a/b'));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.reason).toBe('INVALID_ID');
+    expect(err.fieldViolations).toEqual([{ field: 'id', description: 'must not contain "/"' }]);
+    expect(err.retryDelayMs).toBe(1500);
+  });
+
+  it('gives empty reason and metadata when the error has no details', async () => {
+    const err = await rejection(failingClient(new ConnectError('boom', Code.Internal)).get('c', 'a'));
+    expect(err.code).toBe(Code.Internal);
+    expect(err.reason).toBe('');
+    expect(err.metadata).toEqual({});
+    expect(err.retryDelayMs).toBeUndefined();
+    expect(err.fieldViolations).toEqual([]);
+  });
+
+  it('maps each helper to its reason only', () => {
+    const mk = (code: Code, reason: string) => new SmarterBaseError({ code, reason, message: 'm' });
+    expect(isNotFound(mk(Code.NotFound, 'DOCUMENT_NOT_FOUND'))).toBe(true);
+    expect(isAlreadyExists(mk(Code.AlreadyExists, 'DOCUMENT_ALREADY_EXISTS'))).toBe(true);
+    expect(isAlreadyExists(mk(Code.NotFound, 'DOCUMENT_NOT_FOUND'))).toBe(false);
+    expect(isUnavailable(mk(Code.Unavailable, ''))).toBe(true);
+    expect(isUnavailable(mk(Code.Aborted, 'ETAG_MISMATCH'))).toBe(false);
+    expect(isNotFound(new Error('DOCUMENT_NOT_FOUND'))).toBe(false);
+  });
+
+  it('converts non-Connect errors to Unknown and passes SmarterBaseErrors through', () => {
+    const plain = toSmarterBaseError(new Error('socket hang up'));
+    expect(plain.code).toBe(Code.Unknown);
+    expect(plain.reason).toBe('');
+    const same = new SmarterBaseError({ code: Code.NotFound, message: 'x' });
+    expect(toSmarterBaseError(same)).toBe(same);
+  });
+});

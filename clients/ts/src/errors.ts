@@ -1,0 +1,129 @@
+/**
+ * The one error type of the client: every failed call rejects with a
+ * SmarterBaseError decoded from the ConnectError the transport raised, with
+ * the server's google.rpc.ErrorInfo (reason, metadata), RetryInfo and
+ * BadRequest details lifted into plain fields.
+ */
+import { Code, ConnectError } from '@connectrpc/connect';
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
+import type { ErrorReason } from './gen/smarterbase/v1/common_pb.js';
+
+/** The ErrorInfo domain of every error the SmarterBase server sends. */
+export const ERROR_DOMAIN = 'smarterbase.v1';
+
+/**
+ * A machine-readable cause sent by the server: the name of an ErrorReason
+ * value without its "ERROR_REASON_" prefix, e.g. "ETAG_MISMATCH".
+ */
+export type Reason = Exclude<keyof typeof ErrorReason, 'UNSPECIFIED'>;
+
+/** One invalid request field, from a google.rpc.BadRequest detail. */
+export interface FieldViolation {
+  /** The path of the offending field, e.g. "id". */
+  readonly field: string;
+  /** Why the field is invalid, in English. */
+  readonly description: string;
+}
+
+/** What SmarterBaseError's constructor takes. */
+export interface SmarterBaseErrorInit {
+  /** The gRPC / Connect status code. */
+  readonly code: Code;
+  /** The message without the "[code]" prefix. */
+  readonly message: string;
+  /** The ErrorInfo reason, or "" when the server sent none. */
+  readonly reason?: string;
+  /** The ErrorInfo domain, or "" when absent. */
+  readonly domain?: string;
+  /** The ErrorInfo metadata (lowerCamelCase keys). */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** The RetryInfo delay in milliseconds, when the server sent one. */
+  readonly retryDelayMs?: number;
+  /** The BadRequest field violations, when the server sent them. */
+  readonly fieldViolations?: readonly FieldViolation[];
+  /** The underlying error (usually a ConnectError), kept for logs. */
+  readonly cause?: unknown;
+}
+
+/**
+ * A failed SmarterBase call. Branch on `reason` (stable, from the server's
+ * ErrorInfo) or `code`, never on the message text.
+ */
+export class SmarterBaseError extends Error {
+  /** The gRPC / Connect status code, e.g. Code.Aborted. */
+  readonly code: Code;
+  /** The ErrorInfo reason, e.g. "ETAG_MISMATCH"; "" when the server sent none (e.g. a network error). */
+  readonly reason: Reason | (string & {});
+  /** The ErrorInfo domain: "smarterbase.v1" for server errors, "" otherwise. */
+  readonly domain: string;
+  /** The ErrorInfo metadata, e.g. { currentEtag, expectedEtag } for ETAG_MISMATCH. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The server's RetryInfo delay in milliseconds, or undefined. */
+  readonly retryDelayMs: number | undefined;
+  /** The BadRequest field violations (empty when none). */
+  readonly fieldViolations: readonly FieldViolation[];
+
+  /** Builds an error from decoded parts; most code gets one from a failed call instead. */
+  constructor(init: SmarterBaseErrorInit) {
+    super(`[${Code[init.code] ?? init.code}] ${init.reason ? init.reason + ': ' : ''}${init.message}`, { cause: init.cause });
+    this.name = 'SmarterBaseError';
+    this.code = init.code;
+    this.reason = init.reason ?? '';
+    this.domain = init.domain ?? '';
+    this.metadata = Object.freeze({ ...(init.metadata ?? {}) });
+    this.retryDelayMs = init.retryDelayMs;
+    this.fieldViolations = Object.freeze([...(init.fieldViolations ?? [])]);
+  }
+
+  /** True when this error has the given reason. */
+  is(reason: Reason): boolean {
+    return this.reason === reason;
+  }
+}
+
+/**
+ * Converts anything a call threw into a SmarterBaseError: ConnectErrors are
+ * decoded with their details, SmarterBaseErrors pass through, anything else
+ * becomes Code.Unknown (an AbortError becomes Code.Canceled).
+ */
+export function toSmarterBaseError(err: unknown): SmarterBaseError {
+  if (err instanceof SmarterBaseError) return err;
+  const ce = ConnectError.from(err);
+  const info = ce.findDetails(ErrorInfoSchema)[0];
+  const retry = ce.findDetails(RetryInfoSchema)[0]?.retryDelay;
+  const bad = ce.findDetails(BadRequestSchema)[0];
+  return new SmarterBaseError({
+    code: ce.code,
+    message: ce.rawMessage,
+    reason: info?.reason,
+    domain: info?.domain,
+    metadata: info?.metadata,
+    retryDelayMs: retry ? Number(retry.seconds) * 1000 + Math.round(retry.nanos / 1e6) : undefined,
+    fieldViolations: bad?.fieldViolations.map((v) => ({ field: v.field, description: v.description })),
+    cause: err,
+  });
+}
+
+function hasReason(err: unknown, reason: Reason): err is SmarterBaseError {
+  return err instanceof SmarterBaseError && err.reason === reason;
+}
+
+/** True when err is a SmarterBaseError for a missing document (DOCUMENT_NOT_FOUND). */
+export function isNotFound(err: unknown): err is SmarterBaseError {
+  return hasReason(err, 'DOCUMENT_NOT_FOUND');
+}
+
+/** True when err is a SmarterBaseError for a stale etag (ETAG_MISMATCH); metadata.currentEtag holds the current one. */
+export function isEtagMismatch(err: unknown): err is SmarterBaseError {
+  return hasReason(err, 'ETAG_MISMATCH');
+}
+
+/** True when err is a SmarterBaseError for a create-only write on a taken id (DOCUMENT_ALREADY_EXISTS). */
+export function isAlreadyExists(err: unknown): err is SmarterBaseError {
+  return hasReason(err, 'DOCUMENT_ALREADY_EXISTS');
+}
+
+/** True when err is a SmarterBaseError with code UNAVAILABLE (the only code the client retries by itself). */
+export function isUnavailable(err: unknown): err is SmarterBaseError {
+  return err instanceof SmarterBaseError && err.code === Code.Unavailable;
+}

@@ -1,0 +1,27 @@
+/**
+ * @smarterbase/client: the TypeScript client of SmarterBase.
+ *
+ * ```ts
+ * const db = createClient({ address: '127.0.0.1:50051' });
+ * const doc = await db.put('users', 'ada', { name: 'Ada' });
+ * ```
+ */
+export { createClient, SmarterBaseClient } from './client.js';
+export type { CreateOptions, DeleteOptions, ListOptions, PutOptions } from './client.js';
+export type { BatchGetItem, JsonObject, JsonValue, ListPage, StoredDocument } from './document.js';
+export {
+  ERROR_DOMAIN,
+  SmarterBaseError,
+  isAlreadyExists,
+  isEtagMismatch,
+  isNotFound,
+  isUnavailable,
+  toSmarterBaseError,
+} from './errors.js';
+export type { FieldViolation, Reason, SmarterBaseErrorInit } from './errors.js';
+export { DEFAULT_RETRY_POLICY } from './options.js';
+export type { CallOptions, ClientOptions, RetryPolicy } from './options.js';
+export { createRetryInterceptor, isRetryableError } from './retry.js';
+export type { RetryHooks } from './retry.js';
+export type { UpdateFn, UpdateOptions } from './update.js';
+export { Code } from '@connectrpc/connect';
