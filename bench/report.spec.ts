@@ -1,0 +1,64 @@
+import type { GrpcThroughputResult } from './grpc-throughput.js';
+import type { ThroughputFigure } from './throughput-figure.js';
+import { formatTable, machineInfo, verdicts, type BenchReport } from './report.js';
+import type { S3LatencyResult } from './s3-latency.js';
+import type { LatencySummary } from './stats.js';
+
+const lat = (p50: number): LatencySummary => ({ count: 10, mean: p50, min: p50, p50, p90: p50, p99: p50, max: p50 });
+const load = (cps: number): ThroughputFigure => ({
+  calls: cps,
+  errors: 0,
+  elapsedMs: 1000,
+  callsPerSecond: cps,
+  p50Ms: 1,
+  p99Ms: 2,
+  clientCpuPercent: 50,
+  slices: [],
+});
+
+describe('verdicts', () => {
+  it('passes S3 ratios up to 1.2 and gRPC ratios from 0.7', () => {
+    const s3: S3LatencyResult = {
+      get: { raw: lat(1), ours: lat(1.2), ratioP50: 1.2 },
+      put: { raw: lat(1), ours: lat(2.5), ratioP50: 2.5 },
+      rawHeadThenConditionalPut: lat(2),
+      serverLog: [],
+    };
+    const grpc: GrpcThroughputResult = {
+      client: 'grpc-js',
+      concurrency: 32,
+      echo: load(1000),
+      ours: { memory: { ours: load(700), ratio: 0.7 }, filesystem: { ours: load(699), ratio: 0.699 } },
+    };
+    expect(verdicts(s3, grpc).map((v) => [v.name, v.pass])).toEqual([
+      ['S3 Get p50 ours/raw', true],
+      ['S3 Put p50 ours/raw', false],
+      ['gRPC Get calls/s ours(memory)/echo', true],
+      ['gRPC Get calls/s ours(filesystem)/echo', false],
+    ]);
+  });
+
+  it('gives none for a baseline-only run', () => {
+    expect(verdicts({ get: { raw: lat(1) }, put: { raw: lat(1) }, rawHeadThenConditionalPut: lat(2), serverLog: [] }, undefined)).toEqual(
+      [],
+    );
+  });
+});
+
+describe('formatTable', () => {
+  it('prints PASS and MISS beside each ratio', () => {
+    const report: BenchReport = {
+      startedAt: 'a',
+      finishedAt: 'b',
+      machine: machineInfo(),
+      parameters: {},
+      verdicts: [
+        { name: 'x', ratio: 1.1, target: '<= 1.2', pass: true },
+        { name: 'y', ratio: 0.5, target: '>= 0.7', pass: false },
+      ],
+    };
+    const text = formatTable(report);
+    expect(text).toMatch(/x\s+1\.100\s+<= 1\.2\s+PASS/);
+    expect(text).toMatch(/y\s+0\.500\s+>= 0\.7\s+MISS/);
+  });
+});

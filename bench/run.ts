@@ -1,0 +1,122 @@
+/**
+ * `npm run bench` (after `npm run build`): runs the S3-path latency and the
+ * gRPC throughput scenarios, prints a table with ratios and PASS / MISS, and
+ * writes the figures to bench/results/<timestamp>.json and latest.json.
+ * A missed target is reported, not failed (exit 0); an error exits 1.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { join } from 'node:path';
+import { CLIENT_KINDS, type ClientKind } from './doc-client.js';
+import { runGrpcThroughput, type GrpcThroughputResult } from './grpc-throughput.js';
+import { DEFAULT_DOCUMENT_BYTES } from './payload.js';
+import { repoRoot } from './processes.js';
+import { formatTable, machineInfo, verdicts, writeReport, type BenchReport } from './report.js';
+import { runS3Latency, type S3LatencyResult } from './s3-latency.js';
+
+/** The parsed command line. */
+interface CliOptions {
+  readonly duration: number;
+  readonly warmup: number;
+  readonly rounds: number;
+  readonly concurrency: number;
+  readonly iterations: number;
+  readonly warmupCalls: number;
+  readonly documentBytes: number;
+  readonly only?: 's3' | 'grpc';
+  readonly client: ClientKind | 'auto';
+  readonly storage: ('memory' | 'filesystem')[];
+  readonly baselineOnly: boolean;
+  readonly out: string;
+}
+
+function positive(kind: 'int' | 'float') {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || (kind === 'int' && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`expected a positive ${kind === 'int' ? 'integer' : 'number'}`);
+    }
+    return n;
+  };
+}
+
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!allowed.includes(value as T)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+}
+
+function storages(value: string): ('memory' | 'filesystem')[] {
+  const list = value.split(',').map((s) => s.trim());
+  return list.map(oneOf(['memory', 'filesystem'] as const));
+}
+
+function parse(argv: string[]): CliOptions {
+  return new Command('bench')
+    .description('SmarterBase beside its baselines: S3-path latency and gRPC throughput')
+    .option('--duration <seconds>', 'gRPC: measured seconds per target (split over the rounds)', positive('float'), 6)
+    .option('--warmup <seconds>', 'gRPC: warm-up seconds before each slice', positive('float'), 0.5)
+    .option('--rounds <n>', 'gRPC: interleaved slices per target', positive('int'), 3)
+    .option('--concurrency <n>', 'gRPC: calls in flight', positive('int'), 32)
+    .option('--iterations <n>', 'S3: measured sequential calls per operation and side', positive('int'), 1000)
+    .option('--warmup-calls <n>', 'S3: warm-up calls per operation and side', positive('int'), 100)
+    .option('--document-bytes <n>', 'JSON size of the document', positive('int'), DEFAULT_DOCUMENT_BYTES)
+    .option('--only <part>', 'run only one scenario: s3 | grpc', oneOf(['s3', 'grpc'] as const))
+    .option('--client <kind>', `gRPC client: auto | ${CLIENT_KINDS.join(' | ')}`, oneOf(['auto', ...CLIENT_KINDS] as const), 'auto')
+    .option('--storage <list>', 'gRPC: our storages to measure', storages, ['memory', 'filesystem'])
+    .option('--baseline-only', 'measure only the baselines (echo server, raw S3): checks the harness', false)
+    .option('--out <dir>', 'directory for the JSON results', join(repoRoot(), 'bench', 'results'))
+    .parse(argv)
+    .opts<CliOptions>();
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv);
+  const log = (message: string) => process.stderr.write(`${message}\n`);
+  const startedAt = new Date().toISOString();
+  let grpc: GrpcThroughputResult | undefined;
+  let s3: S3LatencyResult | undefined;
+  if (o.only !== 's3') {
+    grpc = await runGrpcThroughput({
+      durationMs: o.duration * 1000,
+      warmupMs: o.warmup * 1000,
+      rounds: o.rounds,
+      concurrency: o.concurrency,
+      documentBytes: o.documentBytes,
+      client: o.client,
+      storages: o.baselineOnly ? [] : o.storage,
+      log,
+    });
+  }
+  if (o.only !== 'grpc') {
+    s3 = await runS3Latency({
+      iterations: o.iterations,
+      warmup: o.warmupCalls,
+      documentBytes: o.documentBytes,
+      // The client the throughput scenario found lighter, else grpc-js.
+      client: o.client !== 'auto' ? o.client : (grpc?.client ?? 'grpc-js'),
+      baselineOnly: o.baselineOnly,
+      log,
+    });
+  }
+  const { out, ...parameters } = o;
+  const report: BenchReport = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    parameters,
+    ...(s3 ? { s3 } : {}),
+    ...(grpc ? { grpc } : {}),
+    verdicts: verdicts(s3, grpc),
+  };
+  const file = await writeReport(out, report);
+  process.stdout.write(`${formatTable(report)}\n\nresults: ${file}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

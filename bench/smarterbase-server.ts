@@ -1,0 +1,33 @@
+/**
+ * Starts the real SmarterBase server (`dist/server/src/main.js`) as a child
+ * process on free loopback ports, with one of its storage back ends.
+ */
+import { startListening, serverMainPath, type RunningProcess } from './processes.js';
+
+/** Which storage the server under test uses. */
+export type ServerStorage =
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'filesystem'; readonly dataDir: string }
+  | { readonly kind: 's3'; readonly endpoint: string; readonly bucket: string };
+
+/** Static credentials and region for the loopback S3 server (gofakes3 accepts any). */
+export const BENCH_S3_ENV = {
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench-secret',
+  AWS_REGION: 'us-east-1',
+} as const;
+
+/** The command-line flags that select `storage` (plus port 0 for gRPC and HTTP). */
+export function serverArgs(storage: ServerStorage): string[] {
+  const args = ['--storage', storage.kind, '--grpc-port', '0', '--http-port', '0'];
+  if (storage.kind === 'filesystem') args.push('--data-dir', storage.dataDir);
+  if (storage.kind === 's3') {
+    args.push('--s3-endpoint', storage.endpoint, '--s3-bucket', storage.bucket, '--s3-force-path-style', 'true');
+  }
+  return args;
+}
+
+/** Starts the server with `storage`; resolves once it logged "listening" (port = gRPC port). */
+export function startSmarterbase(storage: ServerStorage): Promise<RunningProcess> {
+  return startListening(serverMainPath(), serverArgs(storage), { ...BENCH_S3_ENV });
+}
