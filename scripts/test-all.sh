@@ -39,6 +39,7 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$
 wait_for "gofakes3" bash -c "exec 3<>/dev/tcp/127.0.0.1/$s3_port"
 wait_for "redis-server" redis-cli -p "$redis_port" ping
 
+AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 \
 SB_STORAGE=s3 SB_S3_ENDPOINT="http://127.0.0.1:$s3_port" SB_S3_BUCKET=clients SB_S3_FORCE_PATH_STYLE=true \
 SB_COORDINATION=redis SB_REDIS_URL="redis://127.0.0.1:$redis_port" SB_GRPC_PORT=0 SB_HTTP_PORT=0 \
   node dist/server/src/main.js >"$work/server.log" 2>&1 & pids+=($!)

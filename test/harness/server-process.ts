@@ -37,7 +37,17 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20000
   if (!existsSync(serverMain)) throw new Error(`${serverMain} is missing: run npm run build first`);
   const child = spawn(process.execPath, [serverMain], {
     cwd: repoRoot,
-    env: { ...process.env, SB_GRPC_PORT: '0', SB_HTTP_PORT: '0', SB_LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      // The S3 test server accepts any credentials; the SDK insists on having some.
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+      SB_GRPC_PORT: '0',
+      SB_HTTP_PORT: '0',
+      SB_LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
