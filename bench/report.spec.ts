@@ -19,10 +19,26 @@ const load = (cps: number): ThroughputFigure => ({
 describe('verdicts', () => {
   it('passes S3 ratios up to 1.2 and gRPC ratios from 0.7', () => {
     const s3: S3LatencyResult = {
-      get: { raw: lat(1), ours: lat(1.2), ratioP50: 1.2 },
-      put: { raw: lat(1), ours: lat(2.5), ratioP50: 2.5 },
-      rawHeadThenConditionalPut: lat(2),
-      serverLog: [],
+      scenarios: [
+        {
+          label: 'loopback, auto',
+          oneWayDelayMs: 0,
+          conditional: 'auto',
+          get: { raw: lat(1), ours: lat(1.2), ratioP50: 1.2 },
+          put: { raw: lat(1), ours: lat(2.5), ratioP50: 2.5 },
+          rawHeadThenConditionalPut: lat(2),
+          serverLog: [],
+        },
+        {
+          label: 'rtt 10ms, native',
+          oneWayDelayMs: 5,
+          conditional: 'native',
+          get: { raw: lat(10), ours: lat(11), ratioP50: 1.1 },
+          put: { raw: lat(10), ours: lat(12.1), ratioP50: 1.21 },
+          rawHeadThenConditionalPut: lat(20),
+          serverLog: [],
+        },
+      ],
     };
     const grpc: GrpcThroughputResult = {
       client: 'grpc-js',
@@ -31,17 +47,26 @@ describe('verdicts', () => {
       ours: { memory: { ours: load(700), ratio: 0.7 }, filesystem: { ours: load(699), ratio: 0.699 } },
     };
     expect(verdicts(s3, grpc).map((v) => [v.name, v.pass])).toEqual([
-      ['S3 Get p50 ours/raw', true],
-      ['S3 Put p50 ours/raw', false],
+      ['S3 Get p50 ours/raw, loopback, auto', true],
+      ['S3 Put p50 ours/raw, loopback, auto', false],
+      ['S3 Get p50 ours/raw, rtt 10ms, native', true],
+      ['S3 Put p50 ours/raw, rtt 10ms, native', false],
       ['gRPC Get calls/s ours(memory)/echo', true],
       ['gRPC Get calls/s ours(filesystem)/echo', false],
     ]);
   });
 
   it('gives none for a baseline-only run', () => {
-    expect(verdicts({ get: { raw: lat(1) }, put: { raw: lat(1) }, rawHeadThenConditionalPut: lat(2), serverLog: [] }, undefined)).toEqual(
-      [],
-    );
+    const scenario = {
+      label: 'loopback, auto',
+      oneWayDelayMs: 0,
+      conditional: 'auto' as const,
+      get: { raw: lat(1) },
+      put: { raw: lat(1) },
+      rawHeadThenConditionalPut: lat(2),
+      serverLog: [],
+    };
+    expect(verdicts({ scenarios: [scenario] }, undefined)).toEqual([]);
   });
 });
 

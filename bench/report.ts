@@ -77,11 +77,13 @@ export function machineInfo(): MachineInfo {
 /** The verdicts of whatever parts of a run produced ratios. */
 export function verdicts(s3?: S3LatencyResult, grpc?: GrpcThroughputResult): Verdict[] {
   const out: Verdict[] = [];
-  for (const op of ['get', 'put'] as const) {
-    const ratio = s3?.[op].ratioP50;
-    if (ratio !== undefined) {
-      const name = `S3 ${op === 'get' ? 'Get' : 'Put'} p50 ours/raw`;
-      out.push({ name, ratio, target: `<= ${S3_P50_RATIO_TARGET}`, pass: ratio <= S3_P50_RATIO_TARGET });
+  for (const scenario of s3?.scenarios ?? []) {
+    for (const op of ['get', 'put'] as const) {
+      const ratio = scenario[op].ratioP50;
+      if (ratio !== undefined) {
+        const name = `S3 ${op === 'get' ? 'Get' : 'Put'} p50 ours/raw, ${scenario.label}`;
+        out.push({ name, ratio, target: `<= ${S3_P50_RATIO_TARGET}`, pass: ratio <= S3_P50_RATIO_TARGET });
+      }
     }
   }
   for (const storage of ['memory', 'filesystem'] as const) {
@@ -110,14 +112,16 @@ export function formatTable(report: BenchReport): string {
   const m = report.machine;
   lines.push(`machine: ${m.cpuCount} × ${m.cpuModel}, ${m.totalMemoryGiB} GiB, node ${m.node}`);
   if (report.s3) {
-    lines.push('', header('S3 path, sequential calls, ms', ['p50', 'p90', 'p99']));
-    for (const op of ['get', 'put'] as const) {
-      const c = report.s3[op];
-      lines.push(row(`${op} raw SDK`, [c.raw.p50, c.raw.p90, c.raw.p99]));
-      if (c.ours) lines.push(row(`${op} ours (gRPC)`, [c.ours.p50, c.ours.p90, c.ours.p99]));
+    for (const scenario of report.s3.scenarios) {
+      lines.push('', header(`S3 path (${scenario.label}), sequential, ms`, ['p50', 'p90', 'p99']));
+      for (const op of ['get', 'put'] as const) {
+        const c = scenario[op];
+        lines.push(row(`${op} raw SDK`, [c.raw.p50, c.raw.p90, c.raw.p99]));
+        if (c.ours) lines.push(row(`${op} ours (gRPC)`, [c.ours.p50, c.ours.p90, c.ours.p99]));
+      }
+      const cas = scenario.rawHeadThenConditionalPut;
+      lines.push(row('(info) raw Head + Put If-Match', [cas.p50, cas.p90, cas.p99]));
     }
-    const cas = report.s3.rawHeadThenConditionalPut;
-    lines.push(row('(info) raw Head + Put If-Match', [cas.p50, cas.p90, cas.p99]));
     const mem = report.s3.oursOnMemory;
     if (mem) {
       lines.push(row('(info) get ours, memory storage', [mem.get.p50, mem.get.p90, mem.get.p99]));
@@ -148,9 +152,9 @@ export function formatTable(report: BenchReport): string {
     }
   }
   if (report.verdicts.length > 0) {
-    lines.push('', 'ratio                                   value   target   verdict');
+    lines.push('', `${'ratio'.padEnd(46)} value   target   verdict`);
     for (const v of report.verdicts) {
-      lines.push(`${v.name.padEnd(38)} ${v.ratio.toFixed(3).padStart(6)}   ${v.target.padEnd(7)}  ${v.pass ? 'PASS' : 'MISS'}`);
+      lines.push(`${v.name.padEnd(46)} ${v.ratio.toFixed(3).padStart(6)}   ${v.target.padEnd(7)}  ${v.pass ? 'PASS' : 'MISS'}`);
     }
   }
   return lines.join('\n');

@@ -20,6 +20,9 @@ interface CliOptions {
   readonly rounds: number;
   readonly concurrency: number;
   readonly iterations: number;
+  readonly delayedIterations: number;
+  readonly delayMs: number[];
+  readonly s3Modes: ('auto' | 'native')[];
   readonly warmupCalls: number;
   readonly documentBytes: number;
   readonly only?: 's3' | 'grpc';
@@ -51,6 +54,18 @@ function storages(value: string): ('memory' | 'filesystem')[] {
   return list.map(oneOf(['memory', 'filesystem'] as const));
 }
 
+function modes(value: string): ('auto' | 'native')[] {
+  return value.split(',').map((s) => oneOf(['auto', 'native'] as const)(s.trim()));
+}
+
+function delays(value: string): number[] {
+  return value.split(',').map((v) => {
+    const n = Number(v.trim());
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected numbers >= 0');
+    return n;
+  });
+}
+
 function parse(argv: string[]): CliOptions {
   return new Command('bench')
     .description('SmarterBase beside its baselines: S3-path latency and gRPC throughput')
@@ -59,6 +74,9 @@ function parse(argv: string[]): CliOptions {
     .option('--rounds <n>', 'gRPC: interleaved slices per target', positive('int'), 3)
     .option('--concurrency <n>', 'gRPC: calls in flight', positive('int'), 32)
     .option('--iterations <n>', 'S3: measured sequential calls per operation and side', positive('int'), 1000)
+    .option('--delayed-iterations <n>', 'S3: measured calls per operation and side through the delay proxy', positive('int'), 300)
+    .option('--delay-ms <list>', 'S3: one-way delays of the proxy to S3, ms, comma-separated (0: loopback only)', delays, [5])
+    .option('--s3-modes <list>', 'S3: server write-condition modes to measure: auto,native', modes, ['auto', 'native'])
     .option('--warmup-calls <n>', 'S3: warm-up calls per operation and side', positive('int'), 100)
     .option('--document-bytes <n>', 'JSON size of the document', positive('int'), DEFAULT_DOCUMENT_BYTES)
     .option('--only <part>', 'run only one scenario: s3 | grpc', oneOf(['s3', 'grpc'] as const))
@@ -91,6 +109,9 @@ async function main(): Promise<void> {
   if (o.only !== 'grpc') {
     s3 = await runS3Latency({
       iterations: o.iterations,
+      delayedIterations: o.delayedIterations,
+      oneWayDelaysMs: o.delayMs,
+      modes: o.s3Modes,
       warmup: o.warmupCalls,
       documentBytes: o.documentBytes,
       // The client the throughput scenario found lighter, else grpc-js.

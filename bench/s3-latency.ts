@@ -5,19 +5,31 @@
  *
  * Ours and raw alternate in rounds of ROUND calls, so that drift of the machine
  * (other load, GC, S3 server state) hits both sides alike.
+ *
+ * It runs once per network × write-condition mode: loopback, and through a
+ * delay proxy (bench/delay-proxy.ts) standing for the round trip to a remote
+ * S3, which both the raw SDK client and our server talk through; each with the
+ * server in `--s3-conditional auto` (lock mode against gofakes3) and `native`.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { performance } from 'node:perf_hooks';
 import { createDocClient, type ClientKind, type DocClient } from './doc-client.js';
 import { makeDocument, makeDocumentBytes } from './payload.js';
+import { startDelayProxy } from './delay-proxy.js';
 import { startGofakes3 } from './processes.js';
 import { BENCH_S3_ENV, startSmarterbase } from './smarterbase-server.js';
 import { round, roundSummary, summarize, type LatencySummary } from './stats.js';
 
 /** Parameters of the S3 latency scenario. */
 export interface S3LatencyOptions {
-  /** Measured calls per operation and side. */
+  /** Measured calls per operation and side, on loopback. */
   readonly iterations: number;
+  /** Measured calls per operation and side through the delay proxy. */
+  readonly delayedIterations: number;
+  /** One-way delays of the proxy, ms, one delayed scenario each (0 or none: loopback only). */
+  readonly oneWayDelaysMs: readonly number[];
+  /** The server's write-condition modes to measure. */
+  readonly modes: readonly ('auto' | 'native')[];
   /** Unmeasured calls per operation and side before measuring. */
   readonly warmup: number;
   /** JSON size of the document, bytes. */
@@ -40,8 +52,26 @@ export interface LatencyComparison {
   readonly ratioP50?: number;
 }
 
-/** What the S3 latency scenario found. */
+/** What the S3 latency scenario found: one result per network × mode, and our cost on memory storage. */
 export interface S3LatencyResult {
+  /** One per network (loopback, delayed) × write-condition mode, loopback first. */
+  readonly scenarios: readonly S3ScenarioResult[];
+  /**
+   * Informative, no target: the same sequential Get / Put through our gRPC
+   * port with memory storage: our overhead without any S3 round trip, ms.
+   * Absent with baselineOnly.
+   */
+  readonly oursOnMemory?: { readonly get: LatencySummary; readonly put: LatencySummary };
+}
+
+/** The figures of one network × mode. */
+export interface S3ScenarioResult {
+  /** Short name, e.g. "loopback, auto" or "rtt 10ms, native". */
+  readonly label: string;
+  /** One-way delay added between the clients and S3, ms (0 = loopback). */
+  readonly oneWayDelayMs: number;
+  /** The server's `--s3-conditional`. */
+  readonly conditional: 'auto' | 'native';
   /** Get: raw GetObject vs. DocumentService.Get. */
   readonly get: LatencyComparison;
   /** Put: raw PutObject vs. DocumentService.Put (upsert). */
@@ -51,12 +81,6 @@ export interface S3LatencyResult {
    * sequence: the S3 round trips an etag-checked update needs at least, ms.
    */
   readonly rawHeadThenConditionalPut: LatencySummary;
-  /**
-   * Informative, no target: the same sequential Get / Put through our gRPC
-   * port with memory storage: our overhead without any S3 round trip, ms.
-   * Absent with baselineOnly.
-   */
-  readonly oursOnMemory?: { readonly get: LatencySummary; readonly put: LatencySummary };
   /** The server's start-up log lines about S3 write conditions (probe result, mode). */
   readonly serverLog: readonly Record<string, unknown>[];
 }
@@ -70,12 +94,33 @@ const ROUND = 50;
 
 type Op = () => Promise<unknown>;
 
-/** Runs the scenario; gofakes3 and the server are stopped before it returns or throws. */
+/** Runs every network × mode, then ours on memory storage; every process is stopped before it returns or throws. */
 export async function runS3Latency(o: S3LatencyOptions): Promise<S3LatencyResult> {
+  const scenarios: S3ScenarioResult[] = [];
+  const delays = [0, ...o.oneWayDelaysMs.filter((d) => d > 0)];
+  for (const delay of delays) {
+    for (const mode of o.baselineOnly ? (['auto'] as const) : o.modes) {
+      const label = `${delay === 0 ? 'loopback' : `rtt ${2 * delay}ms`}, ${mode}`;
+      const iterations = delay === 0 ? o.iterations : o.delayedIterations;
+      const warmup = delay === 0 ? o.warmup : Math.min(o.warmup, 20);
+      o.log(`s3: scenario ${label}`);
+      const figures = await runScenario({ ...o, iterations, warmup }, delay, mode);
+      scenarios.push({ label, oneWayDelayMs: delay, conditional: mode, ...figures });
+    }
+  }
+  const oursOnMemory = o.baselineOnly ? undefined : await measureOnMemory(o);
+  return { scenarios, ...(oursOnMemory ? { oursOnMemory } : {}) };
+}
+
+type ScenarioFigures = Omit<S3ScenarioResult, 'label' | 'oneWayDelayMs' | 'conditional'>;
+
+/** One network × mode: a fresh gofakes3, proxy (when delayed) and server. */
+async function runScenario(o: S3LatencyOptions, oneWayDelayMs: number, conditional: 'auto' | 'native'): Promise<ScenarioFigures> {
   const s3server = await startGofakes3(BUCKET);
+  const proxy = oneWayDelayMs > 0 ? await startDelayProxy(s3server.port, oneWayDelayMs) : undefined;
   try {
-    const endpoint = `http://127.0.0.1:${s3server.port}`;
-    const server = o.baselineOnly ? undefined : await startSmarterbase({ kind: 's3', endpoint, bucket: BUCKET });
+    const endpoint = `http://127.0.0.1:${proxy?.port ?? s3server.port}`;
+    const server = o.baselineOnly ? undefined : await startSmarterbase({ kind: 's3', endpoint, bucket: BUCKET, conditional });
     const s3 = new S3Client({
       endpoint,
       forcePathStyle: true,
@@ -88,15 +133,14 @@ export async function runS3Latency(o: S3LatencyOptions): Promise<S3LatencyResult
     const client = server ? createDocClient(o.client, `127.0.0.1:${server.port}`) : undefined;
     try {
       const figures = await measure(o, s3, client);
-      const serverLog = server ? keptLogLines(server.output()) : [];
-      const oursOnMemory = o.baselineOnly ? undefined : await measureOnMemory(o);
-      return { ...figures, ...(oursOnMemory ? { oursOnMemory } : {}), serverLog };
+      return { ...figures, serverLog: server ? keptLogLines(server.output()) : [] };
     } finally {
       client?.close();
       s3.destroy();
       await server?.stop();
     }
   } finally {
+    await proxy?.close();
     await s3server.stop();
   }
 }
@@ -105,7 +149,7 @@ async function measure(
   o: S3LatencyOptions,
   s3: S3Client,
   client: DocClient | undefined,
-): Promise<Omit<S3LatencyResult, 'serverLog'>> {
+): Promise<Omit<ScenarioFigures, 'serverLog'>> {
   const doc = makeDocument(o.documentBytes);
   const body = makeDocumentBytes(o.documentBytes);
   const rawGetKey = 'raw/doc-get.json';

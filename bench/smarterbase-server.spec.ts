@@ -9,6 +9,10 @@ describe('serverArgs', () => {
     expect(serverArgs({ kind: 's3', endpoint: 'http://127.0.0.1:9', bucket: 'b' })).toEqual([
       '--storage', 's3', '--grpc-port', '0', '--http-port', '0',
       '--s3-endpoint', 'http://127.0.0.1:9', '--s3-bucket', 'b', '--s3-force-path-style', 'true',
+      '--s3-conditional', 'auto',
+    ]);
+    expect(serverArgs({ kind: 's3', endpoint: 'http://127.0.0.1:9', bucket: 'b', conditional: 'native' }).slice(-2)).toEqual([
+      '--s3-conditional', 'native',
     ]);
   });
 });

@@ -8,7 +8,13 @@ import { startListening, serverMainPath, type RunningProcess } from './processes
 export type ServerStorage =
   | { readonly kind: 'memory' }
   | { readonly kind: 'filesystem'; readonly dataDir: string }
-  | { readonly kind: 's3'; readonly endpoint: string; readonly bucket: string };
+  | {
+      readonly kind: 's3';
+      readonly endpoint: string;
+      readonly bucket: string;
+      /** `--s3-conditional`: auto (probe; lock mode against gofakes3) or native (forced). Default auto. */
+      readonly conditional?: 'auto' | 'native';
+    };
 
 /** Static credentials and region for the loopback S3 server (gofakes3 accepts any). */
 export const BENCH_S3_ENV = {
@@ -23,6 +29,7 @@ export function serverArgs(storage: ServerStorage): string[] {
   if (storage.kind === 'filesystem') args.push('--data-dir', storage.dataDir);
   if (storage.kind === 's3') {
     args.push('--s3-endpoint', storage.endpoint, '--s3-bucket', storage.bucket, '--s3-force-path-style', 'true');
+    args.push('--s3-conditional', storage.conditional ?? 'auto');
   }
   return args;
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DbError } from '../../errors/db-error.js';
 import { throwIfAborted } from '../../common/abort.js';
 import { StripedLock } from '../striped-lock.js';
+import { LruCache } from '../lru-cache.js';
 import {
   ConditionFailedError,
   type Blob,
@@ -23,7 +24,19 @@ export interface FilesystemBlobStoreOptions {
   readonly root: string;
   /** How many in-process key mutexes to stripe over (default 256). */
   readonly lockStripes?: number;
+  /**
+   * Bytes of object bodies kept in the in-memory read cache (LRU), default
+   * 64 MiB (67108864); 0 disables it. Sound only because one process and one
+   * store instance own the root (see the class comment).
+   */
+  readonly readCacheBytes?: number;
 }
+
+/** The default size of the read cache: 64 MiB. */
+export const DEFAULT_READ_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Bookkeeping bytes counted per cached entry besides its body and key. */
+const ENTRY_OVERHEAD_BYTES = 96;
 
 /** The etag of a body: the first 32 hex characters of its SHA-256. */
 export function filesystemEtag(body: Uint8Array): string {
@@ -38,20 +51,33 @@ export function filesystemEtag(body: Uint8Array): string {
  * <root>/.sb-tmp, is fsynced, renamed into place, and the directory fsynced.
  * Conditions are exact under concurrency WITHIN THIS PROCESS: every write
  * (conditional or not) runs under a striped per-key async mutex. Two processes
- * sharing one root are not supported. A key cannot be both an object and a
+ * sharing one root are not supported.
+ *
+ * Reads are served from a bounded LRU cache of {body, etag}. Every change of
+ * an object goes through this instance under the key's stripe lock, which
+ * updates (put) or drops (delete, failed write) the entry before releasing it;
+ * a cache miss reads the file under the same lock before filling the entry. So
+ * a read that starts after a write completed never sees an older version, and
+ * no stale read can refill the cache behind a newer write. A key cannot be both an object and a
  * "directory" of other keys ('a' and 'a/b'); such a write is rejected as
  * DbError('invalid', 'INVALID_ID').
  */
 export class FilesystemBlobStore implements BlobStore {
   private readonly locks: StripedLock;
+  private readonly cache: LruCache<Blob>;
   private closed = false;
 
   private constructor(
     /** The absolute root directory. */
     readonly root: string,
     lockStripes: number,
+    readCacheBytes: number,
   ) {
     this.locks = new StripedLock(lockStripes);
+    this.cache = new LruCache<Blob>({
+      maxWeight: readCacheBytes,
+      weigh: (key, blob) => blob.body.byteLength + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+    });
   }
 
   /** Creates the root (and its temp dir) if missing and returns a store over it. */
@@ -64,14 +90,22 @@ export class FilesystemBlobStore implements BlobStore {
     } catch (e) {
       throw ioError(e, `cannot open filesystem store at ${root}`);
     }
-    return new FilesystemBlobStore(root, options.lockStripes ?? 256);
+    return new FilesystemBlobStore(root, options.lockStripes ?? 256, options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
   }
 
   /** The object, or undefined when the key does not exist. */
   async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     this.check(signal);
-    const body = await this.read(keyToPath(this.root, key), key);
-    return body === undefined ? undefined : { body, etag: filesystemEtag(body) };
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return { body: copyOf(cached.body), etag: cached.etag };
+    // A miss reads under the key's lock, so that it cannot cache a version older than a concurrent write's.
+    const blob = await this.locks.withLock(key, () => this.readCached(keyToPath(this.root, key), key), signal);
+    return blob === undefined ? undefined : { body: copyOf(blob.body), etag: blob.etag };
+  }
+
+  /** Entries and body bytes (plus bookkeeping) held by the read cache. */
+  get readCache(): { readonly entries: number; readonly bytes: number } {
+    return { entries: this.cache.size, bytes: this.cache.weight };
   }
 
   /** The object's etag (a hash of its bytes), or undefined when the key does not exist. */
@@ -89,8 +123,7 @@ export class FilesystemBlobStore implements BlobStore {
       async () => {
         this.check(signal);
         if (condition?.ifNoneMatch === true || condition?.ifMatch !== undefined) {
-          const current = await this.read(path, key);
-          const currentEtag = current === undefined ? undefined : filesystemEtag(current);
+          const currentEtag = (await this.readCached(path, key))?.etag;
           if (condition.ifNoneMatch === true && currentEtag !== undefined) {
             throw new ConditionFailedError(key, currentEtag);
           }
@@ -98,8 +131,11 @@ export class FilesystemBlobStore implements BlobStore {
             throw new ConditionFailedError(key, currentEtag);
           }
         }
+        this.cache.delete(key); // if the write fails half-way, the next read goes to the file
         await this.writeAtomically(path, key, body);
-        return { etag: filesystemEtag(body) };
+        const etag = filesystemEtag(body);
+        this.cache.set(key, { body: copyOf(body), etag });
+        return { etag };
       },
       signal,
     );
@@ -114,10 +150,10 @@ export class FilesystemBlobStore implements BlobStore {
       async () => {
         this.check(signal);
         if (condition?.ifMatch !== undefined) {
-          const current = await this.read(path, key);
-          const currentEtag = current === undefined ? undefined : filesystemEtag(current);
+          const currentEtag = (await this.readCached(path, key))?.etag;
           if (currentEtag !== condition.ifMatch) throw new ConditionFailedError(key, currentEtag);
         }
+        this.cache.delete(key);
         try {
           await fs.unlink(path);
         } catch (e) {
@@ -153,6 +189,21 @@ export class FilesystemBlobStore implements BlobStore {
   private check(signal: AbortSignal | undefined): void {
     throwIfAborted(signal);
     if (this.closed) throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'filesystem blob store is closed');
+  }
+
+  /**
+   * The object from the cache, else from its file (then cached). Only call
+   * while holding the key's lock. The returned body is the cached one: copy it
+   * before handing it out.
+   */
+  private async readCached(path: string, key: string): Promise<Blob | undefined> {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const body = await this.read(path, key);
+    if (body === undefined) return undefined;
+    const blob = { body, etag: filesystemEtag(body) };
+    this.cache.set(key, blob);
+    return blob;
   }
 
   /** The file's bytes, or undefined when it does not exist (or is a directory of other keys). */
@@ -216,4 +267,9 @@ async function fsyncDir(dir: string): Promise<void> {
 
 function ioError(e: unknown, message: string): DbError {
   return new DbError('unavailable', 'BACKEND_UNAVAILABLE', message, { cause: e });
+}
+
+/** A copy of the bytes (Buffer#slice would return a view). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
 }
