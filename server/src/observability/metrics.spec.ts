@@ -1,0 +1,39 @@
+import { InMemoryMetrics } from './in-memory-metrics.js';
+import { createMetrics, METRIC_NAMES, registerBuildInfo, registerConditionalWrites, RPC_DURATION_BUCKETS, STORAGE_DURATION_BUCKETS } from './metrics.js';
+
+describe('metric catalogue', () => {
+  let metrics: InMemoryMetrics;
+  beforeEach(() => (metrics = new InMemoryMetrics()));
+  afterEach(() => metrics.shutdown());
+
+  test('histograms use the catalogue buckets', async () => {
+    const m = createMetrics(metrics.meter);
+    m.rpc.duration.record(0.003, { 'rpc.method': 'Get' });
+    m.storage.duration.record(0.0002, { op: 'get' });
+    const rpc = await metrics.point(METRIC_NAMES.rpcDuration, { 'rpc.method': 'Get' });
+    const storage = await metrics.point(METRIC_NAMES.storageDuration, { op: 'get' });
+    expect(rpc?.value).toMatchObject({ count: 1, buckets: { boundaries: RPC_DURATION_BUCKETS } });
+    expect(storage?.value).toMatchObject({ count: 1, buckets: { boundaries: STORAGE_DURATION_BUCKETS } });
+    expect([...RPC_DURATION_BUCKETS].sort((a, b) => a - b)).toEqual(RPC_DURATION_BUCKETS);
+    expect([...STORAGE_DURATION_BUCKETS].sort((a, b) => a - b)).toEqual(STORAGE_DURATION_BUCKETS);
+  });
+
+  test('conditional writes: native gauge follows the mode in use, one gauge per probe check', async () => {
+    registerConditionalWrites(metrics.meter, { mode: 'lock', source: 'probe', checks: { atomicIfMatch: true, deleteWrongEtagRefused: false } });
+    expect(await metrics.value(METRIC_NAMES.conditionalNative, { mode: 'lock', source: 'probe' })).toBe(0);
+    expect(await metrics.points(METRIC_NAMES.conditionalNative)).toHaveLength(1);
+    expect(await metrics.value(METRIC_NAMES.conditionalCheck, { check: 'atomicIfMatch', mode: 'lock' })).toBe(1);
+    expect(await metrics.point(METRIC_NAMES.conditionalCheck, { check: 'deleteWrongEtagRefused' })).toMatchObject({ value: 0 });
+  });
+
+  test('conditional writes configured native report 1 and no checks', async () => {
+    registerConditionalWrites(metrics.meter, { mode: 'native', source: 'config', checks: {} });
+    expect(await metrics.value(METRIC_NAMES.conditionalNative, { mode: 'native', source: 'config' })).toBe(1);
+    expect(await metrics.points(METRIC_NAMES.conditionalCheck)).toHaveLength(0);
+  });
+
+  test('build info is 1 with the given attributes', async () => {
+    registerBuildInfo(metrics.meter, { version: '1.2.3', storage: 'memory' });
+    expect(await metrics.value(METRIC_NAMES.buildInfo, { version: '1.2.3', storage: 'memory' })).toBe(1);
+  });
+});

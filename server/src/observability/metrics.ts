@@ -1,0 +1,123 @@
+/**
+ * The metric catalogue: every instrument SmarterBase exports, its name,
+ * unit, attributes and buckets, in one place. Built on @opentelemetry/api
+ * only (no SDK), so any layer may record into it; observability/telemetry.ts
+ * supplies the Meter. Prometheus names replace dots with underscores and add
+ * `_total` to counters (`smarterbase.rpc.server.calls` →
+ * `smarterbase_rpc_server_calls_total`). docs/observability.md mirrors this file.
+ */
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { CellCounter } from './cell-counter.js';
+
+/** Instrument names, as OpenTelemetry names them. */
+export const METRIC_NAMES = {
+  rpcCalls: 'smarterbase.rpc.server.calls',
+  rpcDuration: 'smarterbase.rpc.server.duration.seconds',
+  rpcActive: 'smarterbase.rpc.server.active_calls',
+  storageOps: 'smarterbase.storage.operations',
+  storageDuration: 'smarterbase.storage.duration.seconds',
+  conditionalNative: 'smarterbase.s3.conditional.native',
+  conditionalCheck: 'smarterbase.s3.conditional.check',
+  buildInfo: 'smarterbase.build.info',
+} as const;
+
+/** Buckets of RPC durations, in seconds: 0.5 ms to 30 s. */
+export const RPC_DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Buckets of storage operation durations, in seconds: 0.1 ms to 10 s (memory and filesystem are sub-millisecond). */
+export const STORAGE_DURATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+
+/** Which server answered a call: the grpc-js port or the connect-node (HTTP) port. */
+export type RpcTransport = 'grpc' | 'connect';
+
+/** BlobStore operations that are measured. */
+export type StorageOp = 'get' | 'head' | 'put' | 'delete' | 'list';
+
+/** How a storage operation ended: ConditionFailedError is `condition_failed`, any other throw `error`. */
+export type StorageOutcome = 'ok' | 'condition_failed' | 'error';
+
+/** The instruments the RPC edge records into. */
+export interface RpcInstruments {
+  /** Finished calls; attributes rpc.system, rpc.service, rpc.method, rpc.grpc.status_code, transport. */
+  readonly calls: CellCounter;
+  /** Duration of finished calls in seconds (same attributes as calls). */
+  readonly duration: Histogram;
+  /** Calls being served; attributes rpc.service, rpc.method, transport. */
+  readonly active: CellCounter;
+}
+
+/** The instruments storage wrappers record into. */
+export interface StorageInstruments {
+  /** Finished BlobStore operations; attributes op, outcome, backend. */
+  readonly operations: CellCounter;
+  /** Duration of BlobStore operations in seconds (same attributes). */
+  readonly duration: Histogram;
+}
+
+/** Every recording instrument of the catalogue. */
+export interface Metrics {
+  readonly rpc: RpcInstruments;
+  readonly storage: StorageInstruments;
+}
+
+/**
+ * Creates the catalogue's recording instruments on `meter`. Counters are
+ * CellCounters (observable, cheap per event); histograms are SDK histograms.
+ * Call once per meter.
+ */
+export function createMetrics(meter: Meter): Metrics {
+  return {
+    rpc: {
+      calls: new CellCounter(meter, METRIC_NAMES.rpcCalls, { description: 'RPCs finished, by service, method, gRPC status code and transport.' }),
+      duration: meter.createHistogram(METRIC_NAMES.rpcDuration, {
+        description: 'RPC duration in seconds, from the handler being called to its last message or error.',
+        unit: 's',
+        advice: { explicitBucketBoundaries: [...RPC_DURATION_BUCKETS] },
+      }),
+      active: new CellCounter(meter, METRIC_NAMES.rpcActive, { description: 'RPCs being served now, by service, method and transport.', upDown: true }),
+    },
+    storage: {
+      operations: new CellCounter(meter, METRIC_NAMES.storageOps, { description: 'BlobStore operations finished, by op, outcome and backend.' }),
+      duration: meter.createHistogram(METRIC_NAMES.storageDuration, {
+        description: 'BlobStore operation duration in seconds, by op, outcome and backend.',
+        unit: 's',
+        advice: { explicitBucketBoundaries: [...STORAGE_DURATION_BUCKETS] },
+      }),
+    },
+  };
+}
+
+/** What the server knows about S3 conditional writes once storage is open. */
+export interface ConditionalWritesState {
+  /** The mode in use: the endpoint's own conditions, or the coordination lock. */
+  readonly mode: 'native' | 'lock';
+  /** Where the mode came from: the start-up probe, or SB_S3_CONDITIONAL=native|lock. */
+  readonly source: 'probe' | 'config';
+  /** The probe's checks by name (true = passed); empty when no probe ran. */
+  readonly checks: Readonly<Record<string, boolean>>;
+}
+
+/**
+ * Registers `smarterbase.s3.conditional.native` (1 when the mode in use is
+ * native, else 0; attributes mode, source) and `smarterbase.s3.conditional.check`
+ * (1/0 per probe check; attribute check, mode). Call once, with S3 storage only.
+ */
+export function registerConditionalWrites(meter: Meter, state: ConditionalWritesState): void {
+  const native = meter.createObservableGauge(METRIC_NAMES.conditionalNative, {
+    description: 'S3 conditional writes: 1 when the endpoint enforces them itself (mode native), 0 when a coordination lock does (mode lock).',
+  });
+  native.addCallback((r) => r.observe(state.mode === 'native' ? 1 : 0, { mode: state.mode, source: state.source }));
+  const check = meter.createObservableGauge(METRIC_NAMES.conditionalCheck, {
+    description: 'Result of each start-up conditional-write probe check: 1 passed, 0 failed.',
+  });
+  check.addCallback((r) => {
+    for (const [name, passed] of Object.entries(state.checks)) r.observe(passed ? 1 : 0, { check: name, mode: state.mode });
+  });
+}
+
+/** Registers `smarterbase.build.info`: always 1, with the build's version, Node.js version and storage backend as attributes. */
+export function registerBuildInfo(meter: Meter, info: Attributes): void {
+  meter
+    .createObservableGauge(METRIC_NAMES.buildInfo, { description: 'Always 1; the attributes describe the running build.' })
+    .addCallback((r) => r.observe(1, info));
+}
