@@ -41,7 +41,7 @@ wait_for "redis-server" redis-cli -p "$redis_port" ping
 
 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 \
 SB_STORAGE=s3 SB_S3_ENDPOINT="http://127.0.0.1:$s3_port" SB_S3_BUCKET=clients SB_S3_FORCE_PATH_STYLE=true \
-SB_COORDINATION=redis SB_REDIS_URL="redis://127.0.0.1:$redis_port" SB_GRPC_PORT=0 SB_HTTP_PORT=0 \
+SB_COORDINATION=redis SB_REDIS_URL="redis://127.0.0.1:$redis_port" SB_GRPC_PORT=0 SB_HTTP_PORT=0 SB_METRICS_PORT=0 \
   node dist/server/src/main.js >"$work/server.log" 2>&1 & pids+=($!)
 wait_for "smarterbase" grep -q '"msg":"listening"' "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
 grpc_port=$(grep '"msg":"listening"' "$work/server.log" | head -1 | sed -E 's/.*"grpcPort":([0-9]+).*/\1/')

@@ -10,11 +10,21 @@ import type { Config } from './config/settings.js';
 import type { Coordinator } from './coordination/coordinator.js';
 import { LocalCoordinator } from './coordination/local/local-coordinator.js';
 import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
+import { LocalIndexStore } from './coordination/local/local-index-store.js';
+import { RedisIndexStore } from './coordination/redis/redis-index-store.js';
 import { DocumentEngine } from './engine/document-engine.js';
+import type { IndexStore } from './index/index-store.js';
+import { IndexAdmin } from './index/index-admin.js';
+import { loadCollectionsFile } from './index/collections-file.js';
+import { IndexWriteHooks } from './index/write-hooks.js';
+import { QueryEngine } from './query/query-engine.js';
 import { createLogger, type AppLogger } from './observability/logger.js';
+import { registerConditionalWrites } from './observability/metrics.js';
+import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FilesystemBlobStore } from './storage/filesystem/filesystem-store.js';
+import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { LockedConditionsStore } from './storage/locked-conditions.js';
 import { MemoryBlobStore } from './storage/memory/memory-store.js';
 import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
@@ -28,7 +38,12 @@ async function openCoordinator(config: Config): Promise<Coordinator> {
   return new LocalCoordinator();
 }
 
-async function openStore(config: Config, coordinator: Coordinator, log: AppLogger, closers: Closer[]): Promise<BlobStore> {
+async function openIndexes(config: Config): Promise<IndexStore> {
+  if (config.coordination === 'redis') return RedisIndexStore.connect({ url: config.redisUrl! });
+  return new LocalIndexStore();
+}
+
+async function openStore(config: Config, coordinator: Coordinator, log: AppLogger, closers: Closer[], telemetry: Telemetry): Promise<BlobStore> {
   if (config.storage === 'memory') {
     const store = new MemoryBlobStore();
     closers.push({ name: 'store', close: () => store.close() });
@@ -49,15 +64,18 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
   closers.push({ name: 'store', close: () => s3.close() });
   if (config.s3CreateBucket) await s3.ensureBucket();
   let native = config.s3Conditional === 'native';
+  let checks: Record<string, boolean> = {};
   if (config.s3Conditional === 'auto') {
     const probe = await probeConditionalWrites(s3);
     native = probe.native;
+    checks = probe.checks;
     log.info({ native: probe.native, checks: probe.checks, detail: probe.detail }, 'conditional-write probe');
     if (!native && config.coordination === 'local') {
       log.warn('the S3 endpoint does not enforce conditional writes and SB_COORDINATION=local: writes are safe only with a single replica; set SB_COORDINATION=redis for several');
     }
   }
   log.info({ conditional: native ? 'native' : 'lock', coordination: config.coordination }, 's3 write conditions');
+  registerConditionalWrites(telemetry.meter, { mode: native ? 'native' : 'lock', source: config.s3Conditional === 'auto' ? 'probe' : 'config', checks });
   return native ? s3 : new LockedConditionsStore(s3, coordinator);
 }
 
@@ -110,26 +128,53 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT', 0));
 
   try {
+    const telemetry = await Telemetry.start({
+      metrics: config.metrics ? { host: config.host, port: config.metricsPort } : undefined,
+      otlpEndpoint: config.otlpEndpoint,
+      buildAttributes: { storage: config.storage, coordination: config.coordination },
+    });
+    closers.push({ name: 'telemetry', close: () => telemetry.shutdown() });
+    if (telemetry.metricsError !== undefined) log.warn({ err: telemetry.metricsError, metricsPort: config.metricsPort }, 'metrics endpoint could not be bound: metrics are off');
     const coordinator = await openCoordinator(config);
     closers.push({ name: 'coordinator', close: () => coordinator.close() });
-    const store = await openStore(config, coordinator, log, closers);
+    const store = new InstrumentedBlobStore(await openStore(config, coordinator, log, closers, telemetry), {
+      backend: config.storage,
+      instruments: telemetry.metrics.storage,
+      tracer: telemetry.tracer,
+    });
+    const indexes = await openIndexes(config);
+    closers.push({ name: 'indexes', close: () => indexes.close() });
+    // Tokens must verify on every replica: without a configured secret, share one through the coordinator.
+    const tokenSecret = config.pageTokenSecret ?? (await coordinator.sharedSecret('tokens'));
     const engine = new DocumentEngine({
       store,
       maxDocumentBytes: config.maxDocumentBytes,
       batchConcurrency: config.batchConcurrency,
-      pageTokenSecret: config.pageTokenSecret,
+      pageTokenSecret: tokenSecret,
+      hooks: new IndexWriteHooks(indexes, { log }),
     });
+    const query = new QueryEngine({ store, indexes, fetchConcurrency: config.queryConcurrency, tokenSecret });
+    const admin = new IndexAdmin({ indexes, store, log });
+    closers.push({ name: 'index builds', close: () => admin.close() });
+    if (config.collectionsFile !== undefined) {
+      const declared = await loadCollectionsFile(config.collectionsFile);
+      await admin.ensureIndexes(declared, { signal: AbortSignal.timeout(60_000) });
+      log.info({ file: config.collectionsFile, indexes: declared.length }, 'collections file applied');
+    }
     server = new RpcServer({
       api: engine,
+      query,
+      admin,
       host: config.host,
       grpcPort: config.grpcPort,
       httpPort: config.httpPort,
       maxMessageBytes: config.maxMessageBytes,
       logInternal: (err) => log.error({ err }, 'unexpected error in a call'),
       logTransportError: (err, procedure) => log.warn({ err, procedure }, 'writing a response failed'),
+      telemetry: { instruments: telemetry.metrics.rpc, tracer: telemetry.tracer },
     });
     const ports = await server.start();
-    log.info({ grpcPort: ports.grpcPort, httpPort: ports.httpPort, host: config.host, storage: config.storage, coordination: config.coordination }, 'listening');
+    log.info({ grpcPort: ports.grpcPort, httpPort: ports.httpPort, metricsPort: telemetry.metricsPort ?? null, tracing: telemetry.tracing, host: config.host, storage: config.storage, coordination: config.coordination }, 'listening');
   } catch (err) {
     log.fatal({ err }, 'start-up failed');
     await closeAll(closers, log);

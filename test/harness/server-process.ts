@@ -45,6 +45,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20000
       AWS_REGION: 'us-east-1',
       SB_GRPC_PORT: '0',
       SB_HTTP_PORT: '0',
+      SB_METRICS_PORT: '0',
       SB_LOG_LEVEL: 'info',
       ...env,
     },

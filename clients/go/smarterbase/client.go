@@ -15,9 +15,11 @@ import (
 // Client talks to one SmarterBase server. It is safe for concurrent use;
 // create one per process and Close it when done.
 type Client struct {
-	conn *grpc.ClientConn
-	rpc  pb.DocumentServiceClient
-	cfg  config
+	conn  *grpc.ClientConn
+	rpc   pb.DocumentServiceClient
+	query pb.QueryServiceClient
+	admin pb.AdminServiceClient
+	cfg   config
 }
 
 // Dial creates a Client for addr ("host:port"). It installs the retry
@@ -43,7 +45,13 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("smarterbase: dial %s: %w", addr, err)
 		}
 	}
-	return &Client{conn: conn, rpc: pb.NewDocumentServiceClient(conn), cfg: cfg}, nil
+	return &Client{
+		conn:  conn,
+		rpc:   pb.NewDocumentServiceClient(conn),
+		query: pb.NewQueryServiceClient(conn),
+		admin: pb.NewAdminServiceClient(conn),
+		cfg:   cfg,
+	}, nil
 }
 
 func waitReady(ctx context.Context, conn *grpc.ClientConn) error {

@@ -35,6 +35,11 @@ const (
 	ReasonCancelled              Reason = "CANCELLED"
 	ReasonInternalError          Reason = "INTERNAL_ERROR"
 	ReasonShuttingDown           Reason = "SHUTTING_DOWN"
+	ReasonInvalidFilter          Reason = "INVALID_FILTER"
+	ReasonIndexRequired          Reason = "INDEX_REQUIRED"
+	ReasonIndexNotFound          Reason = "INDEX_NOT_FOUND"
+	ReasonIndexAlreadyExists     Reason = "INDEX_ALREADY_EXISTS"
+	ReasonUniqueViolation        Reason = "UNIQUE_VIOLATION"
 )
 
 // FieldViolation is one entry of a google.rpc.BadRequest detail: which

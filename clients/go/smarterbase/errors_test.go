@@ -21,6 +21,7 @@ var allReasons = []Reason{
 	ReasonDocumentTooLarge, ReasonDocumentNotFound, ReasonDocumentAlreadyExists, ReasonEtagMismatch,
 	ReasonConcurrentModification, ReasonBackendUnavailable, ReasonBackendThrottled,
 	ReasonDeadlineExceeded, ReasonCancelled, ReasonInternalError, ReasonShuttingDown,
+	ReasonInvalidFilter, ReasonIndexRequired, ReasonIndexNotFound, ReasonIndexAlreadyExists, ReasonUniqueViolation,
 }
 
 func TestReasonsMatchTheProtoEnum(t *testing.T) {

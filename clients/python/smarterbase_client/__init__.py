@@ -8,6 +8,7 @@ Example::
         doc = db.put("users", "alice", {"name": "Alice", "visits": 0})
         db.update("users", "alice", lambda d: {**d, "visits": d["visits"] + 1})
 """
+from . import filters
 from .client import BatchGetItem, Client, ExistsResult
 from .document import Document, JsonObject, ListPage
 from .errors import (
@@ -17,13 +18,19 @@ from .errors import (
     DeadlineExceededError,
     EtagMismatchError,
     FieldViolation,
+    IndexNotFoundError,
+    IndexRequiredError,
     InvalidArgumentError,
+    InvalidFilterError,
     NotFoundError,
+    Reason,
     SmarterBaseError,
     UnavailableError,
+    UniqueViolationError,
     error_from_rpc_error,
     error_from_status,
 )
+from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
 from .retry import RetryPolicy
 
 __all__ = [
@@ -32,18 +39,29 @@ __all__ = [
     "AlreadyExistsError",
     "BatchGetItem",
     "Client",
+    "CountResult",
     "DeadlineExceededError",
     "Document",
     "EtagMismatchError",
     "ExistsResult",
     "FieldViolation",
+    "IndexBuildError",
+    "IndexInfo",
+    "IndexNotFoundError",
+    "IndexRequiredError",
     "InvalidArgumentError",
+    "InvalidFilterError",
     "JsonObject",
     "ListPage",
     "NotFoundError",
+    "QueryPlan",
+    "QueryStream",
+    "Reason",
     "RetryPolicy",
     "SmarterBaseError",
     "UnavailableError",
+    "UniqueViolationError",
     "error_from_rpc_error",
     "error_from_status",
+    "filters",
 ]

@@ -21,5 +21,22 @@ from smarterbase.v1 import document_pb2 as document_pb2  # noqa: E402
 from smarterbase.v1 import document_service_pb2 as document_service_pb2  # noqa: E402
 from smarterbase.v1 import document_service_pb2_grpc as document_service_pb2_grpc  # noqa: E402
 from smarterbase.v1 import common_pb2 as common_pb2  # noqa: E402
+from smarterbase.v1 import index_pb2 as index_pb2  # noqa: E402
+from smarterbase.v1 import query_pb2 as query_pb2  # noqa: E402
+from smarterbase.v1 import query_service_pb2 as query_service_pb2  # noqa: E402
+from smarterbase.v1 import query_service_pb2_grpc as query_service_pb2_grpc  # noqa: E402
+from smarterbase.v1 import admin_service_pb2 as admin_service_pb2  # noqa: E402
+from smarterbase.v1 import admin_service_pb2_grpc as admin_service_pb2_grpc  # noqa: E402
 
-__all__ = ["common_pb2", "document_pb2", "document_service_pb2", "document_service_pb2_grpc"]
+__all__ = [
+    "admin_service_pb2",
+    "admin_service_pb2_grpc",
+    "common_pb2",
+    "document_pb2",
+    "document_service_pb2",
+    "document_service_pb2_grpc",
+    "index_pb2",
+    "query_pb2",
+    "query_service_pb2",
+    "query_service_pb2_grpc",
+]

@@ -1,5 +1,6 @@
-"""The SmarterBase client: one method per DocumentService RPC, native types in
-and out, typed errors, automatic retry of UNAVAILABLE only."""
+"""The SmarterBase client: one method per DocumentService, QueryService and
+AdminService RPC (the latter two in queries.py), native types in and out, typed
+errors, automatic retry of UNAVAILABLE only."""
 from __future__ import annotations
 
 import copy
@@ -15,6 +16,7 @@ from ._stubs import document_service_pb2 as pb
 from ._stubs import document_service_pb2_grpc as pb_grpc
 from .document import Document, JsonObject, ListPage, document_from_proto, to_struct
 from .errors import EtagMismatchError, error_from_rpc_error
+from .queries import QueryMixin
 from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry
 
 #: Default channel options: allow large List pages (documents are up to 1 MiB each).
@@ -58,7 +60,7 @@ class BatchGetItem:
         return self.document is not None
 
 
-class Client:
+class Client(QueryMixin):
     """A connection to a SmarterBase server. Thread-safe; share one per process.
 
     Args:
@@ -93,6 +95,7 @@ class Client:
                        else grpc.insecure_channel(address, options))
         self._channel = channel
         self._stub = pb_grpc.DocumentServiceStub(channel)
+        self._init_query_stubs(channel)
         self._sleep: Callable[[float], None] = time.sleep
 
     # -- lifecycle ---------------------------------------------------------

@@ -1,13 +1,15 @@
 """Typed errors of the SmarterBase client, decoded from gRPC statuses.
 
 Every failed call raises a ``SmarterBaseError`` (or a subclass chosen by the
-gRPC code, and by reason for ETAG_MISMATCH). Its ``reason`` and ``metadata``
+gRPC code, and by reason for ETAG_MISMATCH, INVALID_FILTER, INDEX_NOT_FOUND,
+UNIQUE_VIOLATION and INDEX_REQUIRED). Its ``reason`` and ``metadata``
 come from the google.rpc.ErrorInfo the server packs into the
 ``grpc-status-details-bin`` trailer; branch on them, never on ``message``.
 This is the only module that reads that trailer.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
@@ -23,6 +25,33 @@ STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _CODES_BY_VALUE: Dict[int, grpc.StatusCode] = {c.value[0]: c for c in grpc.StatusCode}
 
 MetadataLike = Optional[Sequence[Tuple[str, Union[str, bytes]]]]
+
+
+class Reason(str, enum.Enum):
+    """The machine-readable causes the server sends as ``SmarterBaseError.reason``: the
+    names of ``smarterbase.v1.ErrorReason`` without the ``ERROR_REASON_`` prefix. Members
+    compare equal to their strings (``err.reason == Reason.ETAG_MISMATCH``)."""
+
+    INVALID_COLLECTION = "INVALID_COLLECTION"
+    INVALID_ID = "INVALID_ID"
+    INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+    DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
+    DOCUMENT_ALREADY_EXISTS = "DOCUMENT_ALREADY_EXISTS"
+    ETAG_MISMATCH = "ETAG_MISMATCH"
+    CONCURRENT_MODIFICATION = "CONCURRENT_MODIFICATION"
+    BACKEND_UNAVAILABLE = "BACKEND_UNAVAILABLE"
+    BACKEND_THROTTLED = "BACKEND_THROTTLED"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    CANCELLED = "CANCELLED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    SHUTTING_DOWN = "SHUTTING_DOWN"
+    INVALID_FILTER = "INVALID_FILTER"
+    INDEX_REQUIRED = "INDEX_REQUIRED"
+    INDEX_NOT_FOUND = "INDEX_NOT_FOUND"
+    INDEX_ALREADY_EXISTS = "INDEX_ALREADY_EXISTS"
+    UNIQUE_VIOLATION = "UNIQUE_VIOLATION"
 
 
 @dataclass(frozen=True)
@@ -117,6 +146,16 @@ class InvalidArgumentError(SmarterBaseError):
         return self.field_violations[0].field if self.field_violations else ""
 
 
+class InvalidFilterError(InvalidArgumentError):
+    """INVALID_ARGUMENT / INVALID_FILTER: the typed filter or the filter expression is malformed."""
+
+    @property
+    def position(self) -> Optional[int]:
+        """The 0-based character offset of an expression parse error, or None."""
+        raw = self.metadata.get("position")
+        return int(raw) if raw is not None and raw.isdigit() else None
+
+
 class NotFoundError(SmarterBaseError):
     """NOT_FOUND: the document does not exist."""
 
@@ -148,6 +187,20 @@ class EtagMismatchError(AbortedError):
         return self.metadata.get("expectedEtag", "")
 
 
+class IndexNotFoundError(NotFoundError):
+    """NOT_FOUND / INDEX_NOT_FOUND: no index of that name in the collection."""
+
+
+class UniqueViolationError(AlreadyExistsError):
+    """ALREADY_EXISTS / UNIQUE_VIOLATION: another document holds the value of a unique index
+    (its id in ``metadata["conflictingId"]``)."""
+
+
+class IndexRequiredError(SmarterBaseError):
+    """FAILED_PRECONDITION / INDEX_REQUIRED: ``require_index`` was set and no READY index
+    serves the query (``metadata["suggestedIndex"]`` hints at one)."""
+
+
 class UnavailableError(SmarterBaseError):
     """UNAVAILABLE: the server or its storage cannot be reached; safe to retry."""
 
@@ -166,10 +219,21 @@ _CLASS_BY_CODE: Dict[grpc.StatusCode, Type[SmarterBaseError]] = {
 }
 
 
+#: Reason-specific subclasses (each a subclass of its code's class).
+_CLASS_BY_REASON: Dict[str, Type[SmarterBaseError]] = {
+    "INVALID_FILTER": InvalidFilterError,
+    "INDEX_NOT_FOUND": IndexNotFoundError,
+    "UNIQUE_VIOLATION": UniqueViolationError,
+    "INDEX_REQUIRED": IndexRequiredError,
+}
+
+
 def error_class(code: grpc.StatusCode, reason: str) -> Type[SmarterBaseError]:
     """The SmarterBaseError subclass raised for a code and reason."""
     if reason == "ETAG_MISMATCH":
         return EtagMismatchError
+    if reason in _CLASS_BY_REASON:
+        return _CLASS_BY_REASON[reason]
     return _CLASS_BY_CODE.get(code, SmarterBaseError)
 
 

@@ -1,12 +1,17 @@
 /**
- * SmarterBaseClient: one method per DocumentService RPC, taking and
- * returning plain objects, rejecting with SmarterBaseError, plus listAll()
- * and the update() compare-and-swap loop.
+ * SmarterBaseClient: one method per DocumentService, QueryService and
+ * AdminService RPC, taking and returning plain objects, rejecting with
+ * SmarterBaseError, plus listAll(), the update() compare-and-swap loop and
+ * waitForIndexReady().
  */
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
 import { toSmarterBaseError } from './errors.js';
 import { fromProtoDocument, type BatchGetItem, type JsonObject, type ListPage, type StoredDocument } from './document.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
+import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
+import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
+import { fromProtoIndex, pollUntilReady, toProtoIndex, type IndexDefinition, type IndexInfo, type WaitForIndexOptions } from './admin.js';
+import { fromProtoPlan, queryRequest, QueryStream, type CountOptions, type CountResult, type QueryOptions, type QueryPlan } from './query.js';
 import type { CallOptions, ClientOptions } from './options.js';
 import { createRetryInterceptor } from './retry.js';
 import { buildTransport } from './transport.js';
@@ -46,6 +51,10 @@ export interface ListOptions extends CallOptions {
 export class SmarterBaseClient {
   /** The generated Connect client, for what the wrapper does not cover (errors are not converted). */
   readonly rpc: Client<typeof DocumentService>;
+  /** The generated QueryService client (errors are not converted). */
+  readonly queryRpc: Client<typeof QueryService>;
+  /** The generated AdminService client (errors are not converted). */
+  readonly adminRpc: Client<typeof AdminService>;
   private readonly timeoutMs: number | undefined;
   private readonly closeTransport: () => void;
 
@@ -54,6 +63,8 @@ export class SmarterBaseClient {
     const interceptors = options.retry === false ? [] : [createRetryInterceptor(options.retry)];
     const { transport, close } = buildTransport(options, interceptors);
     this.rpc = createConnectClient(DocumentService, transport);
+    this.queryRpc = createConnectClient(QueryService, transport);
+    this.adminRpc = createConnectClient(AdminService, transport);
     this.timeoutMs = options.timeoutMs;
     this.closeTransport = close;
   }
@@ -136,6 +147,65 @@ export class SmarterBaseClient {
    */
   update<T extends JsonObject = JsonObject>(collection: string, id: string, fn: UpdateFn<T>, options?: UpdateOptions): Promise<StoredDocument<T>> {
     return runUpdate(this, collection, id, fn, options);
+  }
+
+  /**
+   * Streams the documents matching a query, in order (filter → orderBy →
+   * offset → limit). Iterate the result with `for await`; it also exposes
+   * resumeToken, skippedResults and done. The call starts when iteration does.
+   */
+  query<T extends JsonObject = JsonObject>(collection: string, options?: QueryOptions): QueryStream<T> {
+    const req = queryRequest(collection, options);
+    return new QueryStream<T>((stop) => {
+      const o = this.opts(options);
+      return this.queryRpc.query(req, { ...o, signal: o.signal ? AbortSignal.any([o.signal, stop]) : stop });
+    });
+  }
+
+  /** Counts the documents matching a filter (answered from indexes alone when they cover it). */
+  async count(collection: string, options?: CountOptions): Promise<CountResult> {
+    const req = { collection, filter: options?.filter, filterExpression: options?.filterExpression ?? '', requireIndex: options?.requireIndex ?? false };
+    const res = await this.call(() => this.queryRpc.count(req, this.opts(options)));
+    return { count: Number(res.count), storageRequests: Number(res.storageRequests) };
+  }
+
+  /** The plan the server would use for query(collection, options), without running it. */
+  async explain(collection: string, options?: Omit<QueryOptions, 'startAfter' | 'projection' | 'requireIndex'>): Promise<QueryPlan> {
+    const { startAfter: _s, projection: _p, requireIndex: _r, ...req } = queryRequest(collection, options);
+    const res = await this.call(() => this.queryRpc.explain(req, this.opts(options)));
+    return fromProtoPlan(res.plan);
+  }
+
+  /** Creates an index: READY at once on an empty collection, else BUILDING (see waitForIndexReady). */
+  async createIndex(def: IndexDefinition, options?: CallOptions): Promise<IndexInfo> {
+    const res = await this.call(() => this.adminRpc.createIndex({ index: toProtoIndex(def) }, this.opts(options)));
+    return fromProtoIndex(res.index);
+  }
+
+  /** One index with its state and build progress; INDEX_NOT_FOUND when absent. */
+  async getIndex(collection: string, name: string, options?: CallOptions): Promise<IndexInfo> {
+    const res = await this.call(() => this.adminRpc.getIndex({ collection, name }, this.opts(options)));
+    return fromProtoIndex(res.index);
+  }
+
+  /** The indexes of a collection, by name. */
+  async listIndexes(collection: string, options?: CallOptions): Promise<IndexInfo[]> {
+    const res = await this.call(() => this.adminRpc.listIndexes({ collection }, this.opts(options)));
+    return res.indexes.map(fromProtoIndex);
+  }
+
+  /** Drops an index and its entries; INDEX_NOT_FOUND when absent. */
+  async dropIndex(collection: string, name: string, options?: CallOptions): Promise<void> {
+    await this.call(() => this.adminRpc.dropIndex({ collection, name }, this.opts(options)));
+  }
+
+  /**
+   * Polls getIndex every options.pollMs (default 100 ms) until the index is
+   * READY; rejects with IndexBuildError when it FAILED, or when
+   * options.timeoutMs (the whole wait) passes or options.signal aborts.
+   */
+  waitForIndexReady(collection: string, name: string, options?: WaitForIndexOptions): Promise<IndexInfo> {
+    return pollUntilReady(() => this.getIndex(collection, name, { signal: options?.signal }), options);
   }
 
   /** Closes the client's connections; calls made afterwards fail. */

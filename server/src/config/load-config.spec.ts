@@ -83,4 +83,23 @@ describe('loadConfig', () => {
       write.mockRestore();
     }
   });
+
+  test('collectionsFile: unset by default; read through readFile; an unreadable file is a ConfigError naming the setting', () => {
+    expect(loadConfig({ argv: [], env: {}, readFile: noFile }).config.collectionsFile).toBeUndefined();
+    const read: string[] = [];
+    const ok = loadConfig({ argv: ['--collections-file', 'cols.yaml'], env: {}, readFile: (p) => { read.push(p); return 'collections: {}'; } });
+    expect(ok.config.collectionsFile).toBe('cols.yaml');
+    expect(read).toEqual(['cols.yaml']);
+    expect(loadConfig({ argv: [], env: { SB_COLLECTIONS_FILE: 'e.yaml' }, readFile: () => '' }).config.collectionsFile).toBe('e.yaml');
+    expect(() => loadConfig({ argv: [], env: { SB_COLLECTIONS_FILE: 'missing.yaml' }, readFile: noFile }))
+      .toThrow(/SB_COLLECTIONS_FILE \(--collections-file\) "missing.yaml".*ENOENT/);
+    expect(() => loadConfig({ argv: [], env: { SB_COLLECTIONS_FILE: 'missing.yaml' }, readFile: noFile })).toThrow(ConfigError);
+  });
+
+  test('queryConcurrency: default 32, bounded 1..1024', () => {
+    expect(loadConfig({ argv: [], env: {}, readFile: noFile }).config.queryConcurrency).toBe(32);
+    expect(loadConfig({ argv: ['--query-concurrency', '8'], env: {}, readFile: noFile }).config.queryConcurrency).toBe(8);
+    expect(() => loadConfig({ argv: [], env: { SB_QUERY_CONCURRENCY: '0' }, readFile: noFile })).toThrow(ConfigError);
+    expect(() => loadConfig({ argv: [], env: { SB_QUERY_CONCURRENCY: '1025' }, readFile: noFile })).toThrow(ConfigError);
+  });
 });

@@ -107,11 +107,22 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   }
   const config = Object.freeze(out) as unknown as Config;
   const warnings = crossCheck(config);
+  checkCollectionsFile(config, sources.readFile ?? ((p) => readFileSync(p, 'utf8')));
   const known = new Set(SETTINGS.map((s) => s.env));
   for (const k of Object.keys(env)) {
     if (k.startsWith('SB_') && !known.has(k)) warnings.push(`unknown environment variable ${k} ignored`);
   }
   return { config, warnings };
+}
+
+/** The collections file must be readable (its content is validated when main.ts loads it). */
+function checkCollectionsFile(c: Config, readFile: (p: string) => string): void {
+  if (c.collectionsFile === undefined) return;
+  try {
+    readFile(c.collectionsFile);
+  } catch (e) {
+    throw new ConfigError(`config error: cannot read SB_COLLECTIONS_FILE (--collections-file) ${JSON.stringify(c.collectionsFile)}: ${(e as Error).message}`);
+  }
 }
 
 /** Checks settings against each other; errors throw, advice is returned as warnings. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from './load-config.js';
 import { SETTINGS } from './settings.js';
 
 describe('settings', () => {
@@ -20,5 +21,23 @@ describe('settings', () => {
       expect(row).toContain(`\`${s.flag}\``);
       expect(row).toContain(s.default === undefined ? '(unset)' : `\`${String(s.default)}\``);
     }
+  });
+});
+
+describe('observability settings', () => {
+  const load = (env: Record<string, string>) => loadConfig({ argv: [], env }).config;
+
+  test('metrics are on at port 9464 by default, tracing off', () => {
+    const c = load({});
+    expect(c.metrics).toBe(true);
+    expect(c.metricsPort).toBe(9464);
+    expect(c.otlpEndpoint).toBeUndefined();
+  });
+
+  test('SB_METRICS=off disables metrics; SB_METRICS_PORT=0 picks a free port; a negative port is an error', () => {
+    expect(load({ SB_METRICS: 'off' }).metrics).toBe(false);
+    expect(load({ SB_METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(() => load({ SB_METRICS_PORT: '-1' })).toThrow('config error: SB_METRICS_PORT must be a port from 0 to 65535 (got "-1")');
+    expect(load({ SB_OTLP_ENDPOINT: 'http://collector:4318' }).otlpEndpoint).toBe('http://collector:4318');
   });
 });

@@ -62,6 +62,16 @@ export interface Config {
   /** How long shutdown lets in-flight calls finish, in ms. */
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
+  /** Serve Prometheus metrics on metricsPort. */
+  readonly metrics: boolean;
+  /** Port of the Prometheus /metrics endpoint; 0 picks a free port. */
+  readonly metricsPort: number;
+  /** OTLP/HTTP base URL that spans are exported to; unset = tracing off. */
+  readonly otlpEndpoint?: string;
+  /** Path of the YAML collections file declaring indexes, loaded at start-up; unset = none. */
+  readonly collectionsFile?: string;
+  /** Parallel document fetches of one query (QueryService.Query). */
+  readonly queryConcurrency: number;
 }
 
 const MiB = 1024 * 1024;
@@ -88,4 +98,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'pageTokenSecret', env: 'SB_PAGE_TOKEN_SECRET', flag: '--page-token-secret', kind: { type: 'string' }, description: 'HMAC secret of List page tokens; set the same value on every replica (unset = random per process).' },
   { key: 'shutdownGraceMs', env: 'SB_SHUTDOWN_GRACE_MS', flag: '--shutdown-grace-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 10000, description: 'How long shutdown lets in-flight calls finish, in ms.' },
   { key: 'logLevel', env: 'SB_LOG_LEVEL', flag: '--log-level', kind: { type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level.' },
+  { key: 'metrics', env: 'SB_METRICS', flag: '--metrics', kind: { type: 'bool' }, default: true, description: 'Serve Prometheus metrics at http://<host>:<metrics-port>/metrics (false/off disables them).' },
+  { key: 'metricsPort', env: 'SB_METRICS_PORT', flag: '--metrics-port', kind: { type: 'port' }, default: 9464, description: 'Port of the Prometheus /metrics endpoint, bound to host; 0 picks a free port.' },
+  { key: 'otlpEndpoint', env: 'SB_OTLP_ENDPOINT', flag: '--otlp-endpoint', kind: { type: 'string' }, description: 'OTLP/HTTP base URL that traces are sent to (<url>/v1/traces), e.g. http://collector:4318 (unset = no trace export).' },
+  { key: 'collectionsFile', env: 'SB_COLLECTIONS_FILE', flag: '--collections-file', kind: { type: 'string' }, description: 'YAML file declaring collections and their indexes, applied at start-up (see docs/queries.md); unset = none.' },
+  { key: 'queryConcurrency', env: 'SB_QUERY_CONCURRENCY', flag: '--query-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel document fetches of one query.' },
 ];

@@ -33,6 +33,12 @@ export interface Coordinator {
   readonly kind: string;
   /** Takes the named mutex, waiting with jittered backoff up to options.waitMs. */
   acquireMutex(name: string, options: MutexOptions): Promise<MutexHandle>;
+  /**
+   * A random secret (e.g. the HMAC key of page and resume tokens) shared by
+   * every process using the same backend: the first caller creates it, the
+   * others read it. In process (local) it lives as long as the process.
+   */
+  sharedSecret(name: string, signal?: AbortSignal): Promise<string>;
   /** Resolves when the backend answers; throws DbError('unavailable') otherwise. */
   ping(signal?: AbortSignal): Promise<void>;
   /** Closes connections. */

@@ -3,7 +3,7 @@ import { DbError, invalid } from '../errors/db-error.js';
 import { sleep, throwIfAborted } from '../common/abort.js';
 import { backoffDelay } from '../common/backoff.js';
 import { orderedMap } from '../common/ordered-map.js';
-import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
+import { ConditionFailedError, type BlobStore, type WriteCondition } from '../storage/blob-store.js';
 import type { JsonObject } from '../model/json.js';
 import type { ListedDocument, StoredDocument } from '../model/document.js';
 import { jsonObjectProblem } from '../model/json-check.js';
@@ -21,6 +21,8 @@ import type {
 } from './document-api.js';
 import { decodeEnvelope, encodeEnvelope, newWriteId, type EnvelopeMeta } from './envelope.js';
 import { PageTokenCodec } from './page-token.js';
+import type { PreparedWrite, WriteHooks } from './write-hooks.js';
+import { VersionCache, type KnownVersion } from './version-cache.js';
 
 /** Options of the DocumentEngine; every one but `store` has a default. */
 export interface DocumentEngineOptions {
@@ -38,8 +40,16 @@ export interface DocumentEngineOptions {
   readonly now?: () => Date;
   /** Assigns ids to Creates without one. Default UUIDv7. */
   readonly newId?: () => string;
+  /** Index maintenance around every write (index/write-hooks.ts). Default: none. */
+  readonly hooks?: WriteHooks;
   /** How many read-modify-write rounds an unconditional Put tries before CONCURRENT_MODIFICATION. Default 10. */
   readonly maxPutAttempts?: number;
+  /**
+   * How many keys' last known {etag, version, createTime} this process
+   * remembers, so that a Put or PutIfMatch over a known version writes without
+   * reading first. Default 10000; 0 disables it.
+   */
+  readonly versionCacheEntries?: number;
 }
 
 /** The List page size when none is given. */
@@ -61,6 +71,8 @@ export class DocumentEngine implements DocumentApi {
   private readonly now: () => Date;
   private readonly newId: () => string;
   private readonly tokens: PageTokenCodec;
+  private readonly hooks?: WriteHooks;
+  private readonly known: VersionCache;
 
   constructor(options: DocumentEngineOptions) {
     this.store = options.store;
@@ -71,6 +83,8 @@ export class DocumentEngine implements DocumentApi {
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? (() => uuidv7());
     this.tokens = new PageTokenCodec(options.pageTokenSecret);
+    this.hooks = options.hooks;
+    this.known = new VersionCache(options.versionCacheEntries);
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */
@@ -103,17 +117,19 @@ export class DocumentEngine implements DocumentApi {
     this.validateWrite(collection, id, data);
     if (input.createOnly === true) return this.createNew(ctx, collection, id, data);
     const key = documentKey(collection, id);
+    const known = this.known.get(key);
+    if (known !== undefined) {
+      // One round trip when this process knows the current version; the store checks that it still is.
+      const written = await this.writeOver(ctx, collection, id, data, known);
+      if (written !== undefined) return written;
+    }
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(ctx.signal);
       const current = await this.store.get(key, ctx.signal);
       const old = current === undefined ? undefined : decodeEnvelope(current.body, key).meta;
-      const now = this.now();
-      const meta = this.nextMeta(old, now);
-      const body = this.encode(meta, data);
       try {
         const condition = current === undefined ? { ifNoneMatch: true as const } : { ifMatch: current.etag };
-        const { etag } = await this.store.put(key, body, condition, ctx.signal);
-        return toDocument(collection, id, data, etag, meta);
+        return await this.conditionalWrite(ctx, collection, id, data, old, condition);
       } catch (e) {
         if (!(e instanceof ConditionFailedError)) throw e;
         if (attempt + 1 >= this.maxPutAttempts) {
@@ -134,14 +150,16 @@ export class DocumentEngine implements DocumentApi {
     this.validateWrite(collection, id, data);
     if (typeof etag !== 'string' || etag === '') throw invalid('INVALID_ARGUMENT', 'etag', 'etag is required');
     const key = documentKey(collection, id);
-    const current = await this.store.get(key, ctx.signal);
-    if (current === undefined) throw notFound(collection, id);
-    if (current.etag !== etag) throw etagMismatch(collection, id, etag, current.etag);
-    const meta = this.nextMeta(decodeEnvelope(current.body, key).meta, this.now());
-    const body = this.encode(meta, data);
+    let old: KnownVersion | EnvelopeMeta | undefined = this.known.get(key);
+    if (old?.etag !== etag) {
+      // Not the version this process knows: read it (the version number comes from the stored envelope).
+      const current = await this.store.get(key, ctx.signal);
+      if (current === undefined) throw notFound(collection, id);
+      if (current.etag !== etag) throw etagMismatch(collection, id, etag, current.etag);
+      old = decodeEnvelope(current.body, key).meta;
+    }
     try {
-      const written = await this.store.put(key, body, { ifMatch: etag }, ctx.signal);
-      return toDocument(collection, id, data, written.etag, meta);
+      return await this.conditionalWrite(ctx, collection, id, data, old, { ifMatch: etag });
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;
       throw await this.staleEtag(ctx, collection, id, etag, e);
@@ -161,13 +179,21 @@ export class DocumentEngine implements DocumentApi {
     validateCollection(collection);
     validateId(id);
     const key = documentKey(collection, id);
-    if (etag === undefined || etag === '') return this.store.delete(key, undefined, ctx.signal);
+    this.known.forget(key);
+    const prepared = await this.hooks?.prepare(collection, id, null, ctx.signal);
+    const expected = etag === undefined || etag === '' ? undefined : etag;
+    let deleted = false;
     try {
-      return await this.store.delete(key, { ifMatch: etag }, ctx.signal);
+      deleted = await this.store.delete(key, expected === undefined ? undefined : { ifMatch: expected }, ctx.signal);
     } catch (e) {
-      if (!(e instanceof ConditionFailedError)) throw e;
-      throw await this.staleEtag(ctx, collection, id, etag, e);
+      if (!(e instanceof ConditionFailedError) || expected === undefined) throw e;
+      throw await this.staleEtag(ctx, collection, id, expected, e);
+    } finally {
+      this.known.forget(key); // a read that overlapped the delete may have remembered the old version
+      // Only a delete that removed something is an index change (docs/adr/0005).
+      if (prepared !== undefined) await (deleted ? this.hooks!.commit(prepared) : this.hooks!.abort(prepared));
     }
+    return deleted;
   }
 
   /** Whether the document exists, with its etag when it does. */
@@ -216,16 +242,32 @@ export class DocumentEngine implements DocumentApi {
     const blob = await this.store.get(key, signal);
     if (blob === undefined) return undefined;
     const { meta, data } = decodeEnvelope(blob.body, key);
+    this.known.remember(key, blob.etag, meta);
     return toDocument(collection, id, data, blob.etag, meta);
   }
 
-  private async createNew(ctx: CallContext, collection: string, id: string, data: JsonObject): Promise<StoredDocument> {
-    const key = documentKey(collection, id);
-    const meta = this.nextMeta(undefined, this.now());
-    const body = this.encode(meta, data);
+  /**
+   * Put over the version this process last saw: the conditional write alone.
+   * Undefined when that version is no longer current (the caller then reads).
+   */
+  private async writeOver(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    data: JsonObject,
+    known: KnownVersion,
+  ): Promise<StoredDocument | undefined> {
     try {
-      const { etag } = await this.store.put(key, body, { ifNoneMatch: true }, ctx.signal);
-      return toDocument(collection, id, data, etag, meta);
+      return await this.conditionalWrite(ctx, collection, id, data, known, { ifMatch: known.etag });
+    } catch (e) {
+      if (e instanceof ConditionFailedError) return undefined;
+      throw e;
+    }
+  }
+
+  private async createNew(ctx: CallContext, collection: string, id: string, data: JsonObject): Promise<StoredDocument> {
+    try {
+      return await this.conditionalWrite(ctx, collection, id, data, undefined, { ifNoneMatch: true });
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;
       throw new DbError('already_exists', 'DOCUMENT_ALREADY_EXISTS', `document ${collection}/${id} already exists`, {
@@ -233,6 +275,36 @@ export class DocumentEngine implements DocumentApi {
         cause: e,
       });
     }
+  }
+
+  /**
+   * One conditional write of `data` over `old` (undefined = creating), with the
+   * index hooks around it: prepare after the caller's read, commit when the
+   * store accepted the write, abort otherwise. ConditionFailedError propagates.
+   */
+  private async conditionalWrite(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    data: JsonObject,
+    old: Pick<EnvelopeMeta, 'version' | 'createTime'> | undefined,
+    condition: WriteCondition,
+  ): Promise<StoredDocument> {
+    const key = documentKey(collection, id);
+    const prepared: PreparedWrite | undefined = await this.hooks?.prepare(collection, id, data, ctx.signal);
+    let written: StoredDocument;
+    try {
+      const meta = this.nextMeta(old, this.now(), prepared?.seq);
+      const { etag } = await this.store.put(key, this.encode(meta, data), condition, ctx.signal);
+      this.known.remember(key, etag, meta);
+      written = toDocument(collection, id, data, etag, meta);
+    } catch (e) {
+      this.known.forget(key);
+      if (prepared !== undefined) await this.hooks!.abort(prepared);
+      throw e;
+    }
+    if (prepared !== undefined) await this.hooks!.commit(prepared);
+    return written;
   }
 
   /** The error for a failed ifMatch: NOT_FOUND when the document is gone, ETAG_MISMATCH otherwise. */
@@ -255,13 +327,14 @@ export class DocumentEngine implements DocumentApi {
     if (problem !== undefined) throw invalid('INVALID_ARGUMENT', 'data', problem);
   }
 
-  private nextMeta(old: EnvelopeMeta | undefined, now: Date): EnvelopeMeta {
-    return {
+  private nextMeta(old: Pick<EnvelopeMeta, 'version' | 'createTime'> | undefined, now: Date, seq?: number): EnvelopeMeta {
+    const meta: EnvelopeMeta = {
       version: old === undefined ? 1 : old.version + 1,
       createTime: old === undefined ? now : old.createTime,
       updateTime: now,
       writeId: newWriteId(),
     };
+    return seq === undefined ? meta : { ...meta, seq };
   }
 
   private encode(meta: EnvelopeMeta, data: JsonObject): Uint8Array {

@@ -24,6 +24,11 @@ export interface EnvelopeMeta {
   readonly updateTime: Date;
   /** Random per write (hex); makes every body unique. */
   readonly writeId: string;
+  /**
+   * The write's index sequence number (IndexStore.nextSeq, docs/adr/0005):
+   * orders index updates of this document. Absent when no index hooks ran.
+   */
+  readonly seq?: number;
 }
 
 /** A decoded envelope. */
@@ -47,6 +52,7 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
       createTime: meta.createTime.toISOString(),
       updateTime: meta.updateTime.toISOString(),
       writeId: meta.writeId,
+      ...(meta.seq === undefined ? {} : { seq: meta.seq }),
     },
     data,
   });
@@ -75,7 +81,12 @@ export function decodeEnvelope(body: Uint8Array, key: string): Envelope {
   const updateTime = parseTime(head.updateTime, key, 'updateTime');
   if (typeof head.writeId !== 'string' || head.writeId.length === 0) throw corrupt(key, 'missing writeId');
   if (!isJsonObject(parsed.data)) throw corrupt(key, '"data" is not a JSON object');
-  return { meta: { version, createTime, updateTime, writeId: head.writeId }, data: parsed.data };
+  const seq = head.seq;
+  if (seq !== undefined && (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)) {
+    throw corrupt(key, 'seq must be a non-negative integer');
+  }
+  const meta: EnvelopeMeta = { version, createTime, updateTime, writeId: head.writeId };
+  return { meta: seq === undefined ? meta : { ...meta, seq }, data: parsed.data };
 }
 
 function parseTime(v: unknown, key: string, name: string): Date {

@@ -46,7 +46,12 @@ export type ErrorReason =
   | 'DEADLINE_EXCEEDED'
   | 'CANCELLED'
   | 'INTERNAL_ERROR'
-  | 'SHUTTING_DOWN';
+  | 'SHUTTING_DOWN'
+  | 'INVALID_FILTER'
+  | 'INDEX_REQUIRED'
+  | 'INDEX_NOT_FOUND'
+  | 'INDEX_ALREADY_EXISTS'
+  | 'UNIQUE_VIOLATION';
 
 /** Optional extras of a DbError. */
 export interface DbErrorOptions {

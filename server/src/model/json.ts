@@ -10,3 +10,11 @@ export interface JsonObject {
 export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * Sets `obj[key] = value` as an own, enumerable property, even for keys such
+ * as "__proto__" that a plain assignment would treat as the prototype.
+ */
+export function setJsonProperty(obj: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}

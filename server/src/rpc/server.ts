@@ -1,21 +1,25 @@
 /**
  * The one place that builds the servers: a grpc-js server (DocumentService,
- * Health, Reflection v1 + v1alpha) and a connect-node server (Connect,
- * gRPC-Web, gRPC over h2c: DocumentService and Health), with message size
+ * QueryService and AdminService when given their engines, Health,
+ * Reflection v1 + v1alpha) and a connect-node server (Connect, gRPC-Web,
+ * gRPC over h2c: the same services but reflection), with message size
  * limits, error translation and graceful shutdown.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { DocumentApi } from '../engine/document-api.js';
+import type { AdminApi, QueryApi } from '../engine/query-api.js';
 import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
 import { Health } from '../gen/grpc/health/v1/health_pb.js';
 import { file_google_rpc_error_details } from '../gen/google/rpc/error_details_pb.js';
 import { file_smarterbase_v1_common } from '../gen/smarterbase/v1/common_pb.js';
 import { ConnectEndpoint, type MountedService } from './connect-mount.js';
 import { createDocumentHandlers } from './document-handlers.js';
+import { optionalServices } from './optional-services.js';
 import type { InternalErrorLogger } from './error-table.js';
 import { mountGrpc } from './grpc-mount.js';
+import { observeCalls, type RpcTelemetry } from './observe-calls.js';
 import { createHealthHandlers, HealthState } from './health.js';
 import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './reflection.js';
 import { wrapErrors } from './wrap-errors.js';
@@ -24,6 +28,10 @@ import { wrapErrors } from './wrap-errors.js';
 export interface RpcServerOptions {
   /** The engine the handlers call. */
   readonly api: DocumentApi;
+  /** The query engine; when given, QueryService is served on both ports (else it answers UNIMPLEMENTED). */
+  readonly query?: QueryApi;
+  /** The index administration; when given, AdminService is served on both ports (else UNIMPLEMENTED). */
+  readonly admin?: AdminApi;
   /** Interface to bind both ports to (default 127.0.0.1). */
   readonly host?: string;
   /** gRPC port; 0 picks a free one. */
@@ -36,6 +44,8 @@ export interface RpcServerOptions {
   readonly logInternal?: InternalErrorLogger;
   /** Receives failures to write an HTTP response (not counting clients that left). */
   readonly logTransportError?: (err: unknown, procedure: string) => void;
+  /** Traces, counts and times every call of both ports (rpc/observe-calls.ts); omit for none. */
+  readonly telemetry?: RpcTelemetry;
 }
 
 /** The ports actually bound. */
@@ -60,24 +70,36 @@ export class RpcServer {
   constructor(opts: RpcServerOptions) {
     this.opts = opts;
     const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
-    this.health = new HealthState([DocumentService.typeName]);
+    const extra = optionalServices(opts, opts.logInternal);
+    this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)]);
     const documents = wrapErrors(DocumentService, createDocumentHandlers(opts.api), opts.logInternal);
     const health = wrapErrors(Health, createHealthHandlers(this.health), opts.logInternal);
-    const index = new ReflectionIndex([DocumentService, Health, ...REFLECTION_SERVICES], [file_smarterbase_v1_common, file_google_rpc_error_details]);
+    const index = new ReflectionIndex(
+      [DocumentService, ...extra.map((m) => m.service), Health, ...REFLECTION_SERVICES],
+      [file_smarterbase_v1_common, file_google_rpc_error_details],
+    );
 
     this.grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
     });
+    const telemetry = opts.telemetry;
+    const observed = <S extends DescService>(service: S, impl: ServiceImpl<S>, transport: 'grpc' | 'connect'): ServiceImpl<S> =>
+      telemetry === undefined ? impl : observeCalls(service, impl, transport, telemetry);
     const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal };
-    mountGrpc(this.grpcServer, DocumentService, documents, mountOpts);
-    mountGrpc(this.grpcServer, Health, health, mountOpts);
+    mountGrpc(this.grpcServer, DocumentService, observed(DocumentService, documents, 'grpc'), mountOpts);
+    for (const m of extra) mountGrpc(this.grpcServer, m.service, observed(m.service, m.impl, 'grpc'), mountOpts);
+    mountGrpc(this.grpcServer, Health, observed(Health, health, 'grpc'), mountOpts);
     mountGrpc(this.grpcServer, REFLECTION_SERVICES[0], createReflectionV1(index), mountOpts);
     mountGrpc(this.grpcServer, REFLECTION_SERVICES[1], createReflectionV1alpha(index), mountOpts);
 
     const mounted = (service: DescService, impl: unknown): MountedService => ({ service, impl: impl as ServiceImpl<DescService> });
     this.connect = new ConnectEndpoint({
-      services: [mounted(DocumentService, documents), mounted(Health, health)],
+      services: [
+        mounted(DocumentService, observed(DocumentService, documents, 'connect')),
+        ...extra.map((m) => mounted(m.service, observed(m.service, m.impl, 'connect'))),
+        mounted(Health, observed(Health, health, 'connect')),
+      ],
       readMaxBytes: maxBytes,
       writeMaxBytes: maxBytes,
       compressMinBytes: 1024,

@@ -93,6 +93,19 @@ export class RedisCoordinator implements Coordinator {
     }
   }
 
+  /** The secret at `<prefix>secret:<name>`, created with SET NX by the first caller. */
+  async sharedSecret(name: string, signal?: AbortSignal): Promise<string> {
+    throwIfAborted(signal);
+    this.checkOpen();
+    const key = `${this.keyPrefix}secret:${name}`;
+    await this.run(this.redis.set(key, randomBytes(32).toString('base64url'), 'NX'), signal);
+    const secret = await this.run(this.redis.get(key), signal);
+    if (typeof secret !== 'string' || secret === '') {
+      throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', `shared secret ${name} vanished from Redis`, { retryDelayMs: 100 });
+    }
+    return secret;
+  }
+
   /** Resolves when Redis answers PING. */
   async ping(signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);

@@ -75,6 +75,22 @@ const (
 	ErrorReason_ERROR_REASON_INTERNAL_ERROR ErrorReason = 14
 	// UNAVAILABLE: the server is shutting down; retry on another replica.
 	ErrorReason_ERROR_REASON_SHUTTING_DOWN ErrorReason = 15
+	// INVALID_ARGUMENT: the filter (typed or expression) is malformed.
+	// Metadata: "field", and "position" (0-based character offset) and
+	// "expression" for expression parse errors.
+	ErrorReason_ERROR_REASON_INVALID_FILTER ErrorReason = 16
+	// FAILED_PRECONDITION: require_index is set and no READY index can serve
+	// the query. Metadata: "collection", "suggestedIndex" (fields and kind).
+	ErrorReason_ERROR_REASON_INDEX_REQUIRED ErrorReason = 17
+	// NOT_FOUND: no index of that name in the collection. Metadata:
+	// "collection", "index".
+	ErrorReason_ERROR_REASON_INDEX_NOT_FOUND ErrorReason = 18
+	// ALREADY_EXISTS: an index of that name exists with another definition.
+	// Metadata: "collection", "index".
+	ErrorReason_ERROR_REASON_INDEX_ALREADY_EXISTS ErrorReason = 19
+	// ALREADY_EXISTS: the write would give two documents the same value of a
+	// unique index. Metadata: "collection", "index", "conflictingId".
+	ErrorReason_ERROR_REASON_UNIQUE_VIOLATION ErrorReason = 20
 )
 
 // Enum value maps for ErrorReason.
@@ -96,6 +112,11 @@ var (
 		13: "ERROR_REASON_CANCELLED",
 		14: "ERROR_REASON_INTERNAL_ERROR",
 		15: "ERROR_REASON_SHUTTING_DOWN",
+		16: "ERROR_REASON_INVALID_FILTER",
+		17: "ERROR_REASON_INDEX_REQUIRED",
+		18: "ERROR_REASON_INDEX_NOT_FOUND",
+		19: "ERROR_REASON_INDEX_ALREADY_EXISTS",
+		20: "ERROR_REASON_UNIQUE_VIOLATION",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -114,6 +135,11 @@ var (
 		"ERROR_REASON_CANCELLED":               13,
 		"ERROR_REASON_INTERNAL_ERROR":          14,
 		"ERROR_REASON_SHUTTING_DOWN":           15,
+		"ERROR_REASON_INVALID_FILTER":          16,
+		"ERROR_REASON_INDEX_REQUIRED":          17,
+		"ERROR_REASON_INDEX_NOT_FOUND":         18,
+		"ERROR_REASON_INDEX_ALREADY_EXISTS":    19,
+		"ERROR_REASON_UNIQUE_VIOLATION":        20,
 	}
 )
 
@@ -148,7 +174,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xbe\x04\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xec\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -166,7 +192,12 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1eERROR_REASON_DEADLINE_EXCEEDED\x10\f\x12\x1a\n" +
 	"\x16ERROR_REASON_CANCELLED\x10\r\x12\x1f\n" +
 	"\x1bERROR_REASON_INTERNAL_ERROR\x10\x0e\x12\x1e\n" +
-	"\x1aERROR_REASON_SHUTTING_DOWN\x10\x0fBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1aERROR_REASON_SHUTTING_DOWN\x10\x0f\x12\x1f\n" +
+	"\x1bERROR_REASON_INVALID_FILTER\x10\x10\x12\x1f\n" +
+	"\x1bERROR_REASON_INDEX_REQUIRED\x10\x11\x12 \n" +
+	"\x1cERROR_REASON_INDEX_NOT_FOUND\x10\x12\x12%\n" +
+	"!ERROR_REASON_INDEX_ALREADY_EXISTS\x10\x13\x12!\n" +
+	"\x1dERROR_REASON_UNIQUE_VIOLATION\x10\x14BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once

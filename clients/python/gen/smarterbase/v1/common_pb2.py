@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xbe\x04\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12#\n\x1f\x45RROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n\x17\x45RROR_REASON_INVALID_ID\x10\x02\x12#\n\x1f\x45RROR_REASON_INVALID_PAGE_TOKEN\x10\x03\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x04\x12#\n\x1f\x45RROR_REASON_DOCUMENT_TOO_LARGE\x10\x05\x12#\n\x1f\x45RROR_REASON_DOCUMENT_NOT_FOUND\x10\x06\x12(\n$ERROR_REASON_DOCUMENT_ALREADY_EXISTS\x10\x07\x12\x1e\n\x1a\x45RROR_REASON_ETAG_MISMATCH\x10\x08\x12(\n$ERROR_REASON_CONCURRENT_MODIFICATION\x10\t\x12$\n ERROR_REASON_BACKEND_UNAVAILABLE\x10\n\x12\"\n\x1e\x45RROR_REASON_BACKEND_THROTTLED\x10\x0b\x12\"\n\x1e\x45RROR_REASON_DEADLINE_EXCEEDED\x10\x0c\x12\x1a\n\x16\x45RROR_REASON_CANCELLED\x10\r\x12\x1f\n\x1b\x45RROR_REASON_INTERNAL_ERROR\x10\x0e\x12\x1e\n\x1a\x45RROR_REASON_SHUTTING_DOWN\x10\x0f\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xec\x05\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12#\n\x1f\x45RROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n\x17\x45RROR_REASON_INVALID_ID\x10\x02\x12#\n\x1f\x45RROR_REASON_INVALID_PAGE_TOKEN\x10\x03\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x04\x12#\n\x1f\x45RROR_REASON_DOCUMENT_TOO_LARGE\x10\x05\x12#\n\x1f\x45RROR_REASON_DOCUMENT_NOT_FOUND\x10\x06\x12(\n$ERROR_REASON_DOCUMENT_ALREADY_EXISTS\x10\x07\x12\x1e\n\x1a\x45RROR_REASON_ETAG_MISMATCH\x10\x08\x12(\n$ERROR_REASON_CONCURRENT_MODIFICATION\x10\t\x12$\n ERROR_REASON_BACKEND_UNAVAILABLE\x10\n\x12\"\n\x1e\x45RROR_REASON_BACKEND_THROTTLED\x10\x0b\x12\"\n\x1e\x45RROR_REASON_DEADLINE_EXCEEDED\x10\x0c\x12\x1a\n\x16\x45RROR_REASON_CANCELLED\x10\r\x12\x1f\n\x1b\x45RROR_REASON_INTERNAL_ERROR\x10\x0e\x12\x1e\n\x1a\x45RROR_REASON_SHUTTING_DOWN\x10\x0f\x12\x1f\n\x1b\x45RROR_REASON_INVALID_FILTER\x10\x10\x12\x1f\n\x1b\x45RROR_REASON_INDEX_REQUIRED\x10\x11\x12 \n\x1c\x45RROR_REASON_INDEX_NOT_FOUND\x10\x12\x12%\n!ERROR_REASON_INDEX_ALREADY_EXISTS\x10\x13\x12!\n\x1d\x45RROR_REASON_UNIQUE_VIOLATION\x10\x14\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1'
   _globals['_ERRORREASON']._serialized_start=48
-  _globals['_ERRORREASON']._serialized_end=622
+  _globals['_ERRORREASON']._serialized_end=796
 # @@protoc_insertion_point(module_scope)

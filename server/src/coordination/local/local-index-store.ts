@@ -1,0 +1,344 @@
+import { throwIfAborted } from '../../common/abort.js';
+import { compareUtf8, decodeOrderedValue, encodeEqualityValues } from '../../index/extract-values.js';
+import {
+  applyDecision,
+  eqAsRange,
+  indexAlreadyExists,
+  indexNotFound,
+  newIndexInfo,
+  requireIndex,
+  sameDefinition,
+} from '../../index/index-rules.js';
+import type {
+  ApplyOutcome,
+  IdSetExpr,
+  IndexCatalog,
+  IndexStore,
+  IndexValues,
+  OrderedRange,
+  OrderedWalk,
+} from '../../index/index-store.js';
+import { SortedEntries, type EntryBound } from '../../index/sorted-entries.js';
+import type { IndexDefinition, IndexInfo, IndexState } from '../../model/index-def.js';
+
+/** The per-document record: last applied write and its values (null: deleted). */
+interface LocalRecord {
+  readonly seq: number;
+  readonly catalogVersion: number;
+  readonly values: IndexValues | null;
+}
+
+/** The entries of one index. */
+interface LocalIndex {
+  /** equality: value → ids. */
+  readonly sets: Map<string, Set<string>>;
+  /** unique: value → confirmed owner. */
+  readonly owners: Map<string, string>;
+  /** unique: value → pending reservation. */
+  readonly reservations: Map<string, { id: string; expiresAt: number }>;
+  /** ordered. */
+  readonly numbers: SortedEntries<number>;
+  readonly strings: SortedEntries<string>;
+}
+
+/** Everything of one collection. */
+interface LocalCollection {
+  version: number;
+  seq: number;
+  readonly catalog: Map<string, IndexInfo>;
+  readonly entries: Map<string, LocalIndex>;
+  readonly all: Set<string>;
+  readonly records: Map<string, LocalRecord>;
+}
+
+/** Options of the LocalIndexStore. */
+export interface LocalIndexStoreOptions {
+  /** The clock for reservation expiry, in ms. Default Date.now. */
+  readonly now?: () => number;
+}
+
+/**
+ * The IndexStore in process (the embedded default, and the reference the
+ * Redis adapter is tested against). Every method runs synchronously inside
+ * one event-loop turn, so each is atomic, as the Redis scripts are.
+ */
+export class LocalIndexStore implements IndexStore {
+  private readonly collections = new Map<string, LocalCollection>();
+  private readonly now: () => number;
+
+  /** An empty store. */
+  constructor(options: LocalIndexStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The collection's catalog. */
+  async catalog(collection: string, signal?: AbortSignal): Promise<IndexCatalog> {
+    throwIfAborted(signal);
+    return this.snapshot(this.col(collection));
+  }
+
+  /** Adds an index in state 'building', or returns the existing one with the same definition. */
+  async createIndex(def: IndexDefinition, now: Date): Promise<{ index: IndexInfo; created: boolean }> {
+    const c = this.col(def.collection);
+    const existing = c.catalog.get(def.name);
+    if (existing !== undefined) {
+      if (!sameDefinition(existing, def)) throw indexAlreadyExists(existing);
+      return { index: existing, created: false };
+    }
+    const info = newIndexInfo(def, now);
+    c.catalog.set(def.name, info);
+    c.entries.set(def.name, emptyIndex());
+    c.version++;
+    return { index: info, created: true };
+  }
+
+  /** Updates state / progress / error. */
+  async setIndexState(
+    collection: string,
+    name: string,
+    update: { state?: IndexState; documentsScanned?: number; error?: string },
+  ): Promise<void> {
+    const c = this.col(collection);
+    const info = c.catalog.get(name);
+    if (info === undefined) throw indexNotFound(collection, name);
+    const next: IndexInfo = {
+      ...info,
+      ...(update.state !== undefined ? { state: update.state } : {}),
+      ...(update.documentsScanned !== undefined ? { documentsScanned: update.documentsScanned } : {}),
+      ...(update.error !== undefined ? { error: update.error } : {}),
+    };
+    c.catalog.set(name, next);
+  }
+
+  /** Removes an index and its entries. */
+  async dropIndex(collection: string, name: string): Promise<boolean> {
+    const c = this.col(collection);
+    if (!c.catalog.delete(name)) return false;
+    c.entries.delete(name);
+    c.version++;
+    return true;
+  }
+
+  /** The next sequence number of the collection. */
+  async nextSeq(collection: string): Promise<number> {
+    return ++this.col(collection).seq;
+  }
+
+  /** Reserves the unique values of `id`; the first conflict, or undefined. */
+  async reserveUnique(
+    collection: string,
+    id: string,
+    values: IndexValues,
+    ttlMs: number,
+  ): Promise<{ index: string; conflictingId: string } | undefined> {
+    const c = this.col(collection);
+    const now = this.now();
+    const wanted: [LocalIndex, string][] = [];
+    for (const [name, info] of c.catalog) {
+      if (info.kind !== 'unique') continue;
+      const ix = c.entries.get(name) as LocalIndex;
+      for (const v of values[name] ?? []) {
+        const owner = ix.owners.get(v);
+        if (owner !== undefined && owner !== id) return { index: name, conflictingId: owner };
+        const r = ix.reservations.get(v);
+        if (r !== undefined && r.id !== id && r.expiresAt > now) return { index: name, conflictingId: r.id };
+        wanted.push([ix, v]);
+      }
+    }
+    for (const [ix, v] of wanted) ix.reservations.set(v, { id, expiresAt: now + ttlMs });
+    return undefined;
+  }
+
+  /** Releases reservations of `id`. */
+  async releaseUnique(collection: string, id: string, values: IndexValues): Promise<void> {
+    const c = this.col(collection);
+    for (const [name, ix] of c.entries) {
+      for (const v of values[name] ?? []) {
+        if (ix.reservations.get(v)?.id === id) ix.reservations.delete(v);
+      }
+    }
+  }
+
+  /** Replaces the document's entries (see IndexStore.apply). */
+  async apply(
+    collection: string,
+    id: string,
+    seq: number,
+    values: IndexValues | null,
+    catalogVersion: number,
+  ): Promise<ApplyOutcome> {
+    const c = this.col(collection);
+    const recorded = c.records.get(id);
+    const outcome = applyDecision(recorded, seq, catalogVersion, c.version);
+    if (outcome !== 'applied') return outcome;
+    const old = recorded?.values ?? null;
+    for (const [name, info] of c.catalog) {
+      const ix = c.entries.get(name) as LocalIndex;
+      const next = values?.[name] ?? [];
+      const keep = new Set(next);
+      for (const v of old?.[name] ?? []) if (!keep.has(v)) removeEntry(ix, info, v, id);
+      for (const v of next) addEntry(ix, info, v, id);
+    }
+    if (values === null) c.all.delete(id);
+    else c.all.add(id);
+    c.records.set(id, { seq, catalogVersion, values: values === null ? null : copyValues(values) });
+    return 'applied';
+  }
+
+  /** The ids of the set, ascending. */
+  async ids(collection: string, expr: IdSetExpr, signal?: AbortSignal): Promise<string[]> {
+    throwIfAborted(signal);
+    return [...this.evaluate(this.col(collection), collection, expr)].sort(compareUtf8);
+  }
+
+  /** The size of the set. */
+  async count(collection: string, expr: IdSetExpr, signal?: AbortSignal): Promise<number> {
+    throwIfAborted(signal);
+    return this.evaluate(this.col(collection), collection, expr).size;
+  }
+
+  /** A window of an ordered index. */
+  async walk(collection: string, walk: OrderedWalk, signal?: AbortSignal): Promise<string[]> {
+    throwIfAborted(signal);
+    const c = this.col(collection);
+    requireIndex(this.snapshot(c), collection, walk.index, ['ordered']);
+    const ix = c.entries.get(walk.index) as LocalIndex;
+    const within = walk.within === undefined ? undefined : this.evaluate(c, collection, walk.within);
+    const out: string[] = [];
+    let skip = walk.offset;
+    if (walk.limit <= 0) return out;
+    for (const id of walkIds(ix, walk)) {
+      if (within !== undefined && !within.has(id)) continue;
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      out.push(id);
+      if (out.length >= walk.limit) break;
+    }
+    return out;
+  }
+
+  /** Nothing to close. */
+  async close(): Promise<void> {}
+
+  private evaluate(c: LocalCollection, collection: string, expr: IdSetExpr): Set<string> {
+    switch (expr.op) {
+      case 'all':
+        return new Set(c.all);
+      case 'eq': {
+        const info = requireIndex(this.snapshot(c), collection, expr.index, ['equality', 'unique', 'ordered']);
+        const ix = c.entries.get(expr.index) as LocalIndex;
+        if (info.kind === 'ordered') {
+          const range = eqAsRange(expr.values);
+          return range === undefined ? new Set() : new Set(rangeIds(ix, range, 'asc'));
+        }
+        const v = encodeEqualityValues(info, expr.values);
+        if (info.kind === 'unique') {
+          const owner = ix.owners.get(v);
+          return new Set(owner === undefined ? [] : [owner]);
+        }
+        return new Set(ix.sets.get(v) ?? []);
+      }
+      case 'range': {
+        requireIndex(this.snapshot(c), collection, expr.index, ['ordered']);
+        return new Set(rangeIds(c.entries.get(expr.index) as LocalIndex, expr.range, 'asc'));
+      }
+      case 'and': {
+        const sets = expr.args.map((a) => this.evaluate(c, collection, a));
+        if (sets.length === 0) return new Set();
+        sets.sort((a, b) => a.size - b.size);
+        const [first, ...rest] = sets as [Set<string>, ...Set<string>[]];
+        return new Set([...first].filter((id) => rest.every((s) => s.has(id))));
+      }
+      case 'or': {
+        const out = new Set<string>();
+        for (const a of expr.args) for (const id of this.evaluate(c, collection, a)) out.add(id);
+        return out;
+      }
+      case 'diff': {
+        const from = this.evaluate(c, collection, expr.from);
+        const minus = this.evaluate(c, collection, expr.minus);
+        return new Set([...from].filter((id) => !minus.has(id)));
+      }
+    }
+  }
+
+  private snapshot(c: LocalCollection): IndexCatalog {
+    const indexes = [...c.catalog.values()].sort((a, b) => compareUtf8(a.name, b.name));
+    return { version: c.version, indexes };
+  }
+
+  private col(collection: string): LocalCollection {
+    let c = this.collections.get(collection);
+    if (c === undefined) {
+      c = { version: 0, seq: 0, catalog: new Map(), entries: new Map(), all: new Set(), records: new Map() };
+      this.collections.set(collection, c);
+    }
+    return c;
+  }
+}
+
+function emptyIndex(): LocalIndex {
+  return {
+    sets: new Map(),
+    owners: new Map(),
+    reservations: new Map(),
+    numbers: new SortedEntries<number>(),
+    strings: new SortedEntries<string>(),
+  };
+}
+
+function copyValues(values: IndexValues): IndexValues {
+  const out: Record<string, readonly string[]> = {};
+  for (const [k, v] of Object.entries(values)) out[k] = [...v];
+  return out;
+}
+
+function addEntry(ix: LocalIndex, info: IndexInfo, v: string, id: string): void {
+  if (info.kind === 'equality') {
+    let s = ix.sets.get(v);
+    if (s === undefined) ix.sets.set(v, (s = new Set()));
+    s.add(id);
+  } else if (info.kind === 'unique') {
+    ix.owners.set(v, id);
+    if (ix.reservations.get(v)?.id === id) ix.reservations.delete(v);
+  } else {
+    const d = decodeOrderedValue(v);
+    if (typeof d === 'number') ix.numbers.insert(d, id);
+    else ix.strings.insert(d, id);
+  }
+}
+
+function removeEntry(ix: LocalIndex, info: IndexInfo, v: string, id: string): void {
+  if (info.kind === 'equality') {
+    const s = ix.sets.get(v);
+    s?.delete(id);
+    if (s?.size === 0) ix.sets.delete(v);
+  } else if (info.kind === 'unique') {
+    if (ix.owners.get(v) === id) ix.owners.delete(v);
+  } else {
+    const d = decodeOrderedValue(v);
+    if (typeof d === 'number') ix.numbers.remove(d, id);
+    else ix.strings.remove(d, id);
+  }
+}
+
+function rangeIds(ix: LocalIndex, range: OrderedRange, direction: 'asc' | 'desc'): Generator<string> {
+  if (range.type === 'number') {
+    return ix.numbers.walk(direction, range.lower as EntryBound<number> | undefined, range.upper as EntryBound<number> | undefined);
+  }
+  return ix.strings.walk(direction, range.lower as EntryBound<string> | undefined, range.upper as EntryBound<string> | undefined);
+}
+
+function* walkIds(ix: LocalIndex, walk: OrderedWalk): Generator<string> {
+  if (walk.range !== undefined) {
+    yield* rangeIds(ix, walk.range, walk.direction);
+  } else if (walk.direction === 'asc') {
+    yield* ix.numbers.walk('asc');
+    yield* ix.strings.walk('asc');
+  } else {
+    yield* ix.strings.walk('desc');
+    yield* ix.numbers.walk('desc');
+  }
+}

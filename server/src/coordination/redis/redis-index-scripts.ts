@@ -1,0 +1,199 @@
+/**
+ * The Lua scripts of the RedisIndexStore that change state. Each runs
+ * atomically on the server. Key layout: redis-index-layout.ts. Scripts take
+ * the collection's catalog key as KEYS[1] (so Redis Cluster routes them to the
+ * collection's slot) and the collection's key base (`<prefix>{ix:<collection>}:`)
+ * as ARGV[1]; the other keys they touch are derived from that base, so they
+ * all lie in the same hash slot.
+ */
+
+/** Shared Lua helpers: the catalog's indexes and reservation parsing. */
+const PRELUDE = `
+local base = ARGV[1]
+local function catalogIndexes(catKey)
+  local flat = redis.call('HGETALL', catKey)
+  local out = {}
+  for i = 1, #flat, 2 do
+    local f = flat[i]
+    if string.sub(f, 1, 2) == 'd:' then
+      local d = cjson.decode(flat[i + 1])
+      out[string.sub(f, 3)] = { kind = d.kind, tok = d.tok }
+    end
+  end
+  return out
+end
+local function parseReservation(r)
+  local p = string.find(r, ':', 1, true)
+  return tonumber(string.sub(r, 1, p - 1)), string.sub(r, p + 1)
+end
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
+ * KEYS: catalog. ARGV: base, name, definition JSON (an object without `tok`).
+ * Returns {1, stored JSON} when created (with tok = name@version), or {0, existing JSON}.
+ */
+export const CREATE_INDEX_SCRIPT = `
+local name = ARGV[2]
+local existing = redis.call('HGET', KEYS[1], 'd:' .. name)
+if existing then return {0, existing} end
+local v = redis.call('HINCRBY', KEYS[1], '_version', 1)
+redis.call('HINCRBY', KEYS[1], '_stamp', 1)
+local json = string.sub(ARGV[3], 1, -2) .. ',"tok":"' .. name .. '@' .. v .. '"}'
+redis.call('HSET', KEYS[1], 'd:' .. name, json, 'st:' .. name, 'building', 'sc:' .. name, '0')
+return {1, json}
+`;
+
+/** KEYS: catalog. ARGV: base, name, then field/value pairs. Returns 0 when there is no such index. */
+export const SET_INDEX_STATE_SCRIPT = `
+local name = ARGV[2]
+if redis.call('HEXISTS', KEYS[1], 'd:' .. name) == 0 then return 0 end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HINCRBY', KEYS[1], '_stamp', 1)
+return 1
+`;
+
+/**
+ * KEYS: catalog. ARGV: base, name. Removes the index from the catalog and
+ * deletes its single-key structures; returns its tok (the caller deletes the
+ * equality sets e:<tok>:*), or false when there was no such index.
+ */
+export const DROP_INDEX_SCRIPT = `
+local base = ARGV[1]
+local name = ARGV[2]
+local d = redis.call('HGET', KEYS[1], 'd:' .. name)
+if not d then return false end
+local tok = cjson.decode(d).tok
+redis.call('HDEL', KEYS[1], 'd:' .. name, 'st:' .. name, 'sc:' .. name, 'er:' .. name)
+redis.call('HINCRBY', KEYS[1], '_version', 1)
+redis.call('HINCRBY', KEYS[1], '_stamp', 1)
+redis.call('DEL', base .. 'u:' .. tok, base .. 'r:' .. tok, base .. 'n:' .. tok, base .. 's:' .. tok)
+return tok
+`;
+
+/**
+ * KEYS: catalog, document record, all-ids set.
+ * ARGV: base, id, seq, catalogVersion, values JSON ({index: [encoded…]} or 'null'), tombstone TTL ms.
+ * Returns 'applied', 'stale' or 'catalog_changed' (IndexStore.apply).
+ */
+export const APPLY_SCRIPT = `${PRELUDE}
+local id = ARGV[2]
+local seq = tonumber(ARGV[3])
+local cv = tonumber(ARGV[4])
+local current = tonumber(redis.call('HGET', KEYS[1], '_version') or '0')
+if cv ~= current then return 'catalog_changed' end
+local rec = redis.call('HMGET', KEYS[2], 's', 'c', 'v')
+local old = nil
+if rec[1] then
+  local rs = tonumber(rec[1])
+  local rc = tonumber(rec[2])
+  if not (seq > rs or (seq == rs and cv > rc)) then return 'stale' end
+  if rec[3] and rec[3] ~= 'null' then old = cjson.decode(rec[3]) end
+end
+local new = nil
+if ARGV[5] ~= 'null' then new = cjson.decode(ARGV[5]) end
+
+local function addEntry(ix, v)
+  if ix.kind == 'equality' then
+    redis.call('SADD', base .. 'e:' .. ix.tok .. ':' .. v, id)
+  elseif ix.kind == 'unique' then
+    redis.call('HSET', base .. 'u:' .. ix.tok, v, id)
+    local rkey = base .. 'r:' .. ix.tok
+    local r = redis.call('HGET', rkey, v)
+    if r then
+      local _, holder = parseReservation(r)
+      if holder == id then redis.call('HDEL', rkey, v) end
+    end
+  else
+    local t = string.sub(v, 1, 2)
+    if t == 'n:' then
+      redis.call('ZADD', base .. 'n:' .. ix.tok, string.sub(v, 3), id)
+    elseif t == 's:' then
+      redis.call('ZADD', base .. 's:' .. ix.tok, 0, string.sub(v, 3) .. '\\0\\0' .. id)
+    end
+  end
+end
+
+local function removeEntry(ix, v)
+  if ix.kind == 'equality' then
+    redis.call('SREM', base .. 'e:' .. ix.tok .. ':' .. v, id)
+  elseif ix.kind == 'unique' then
+    local ukey = base .. 'u:' .. ix.tok
+    if redis.call('HGET', ukey, v) == id then redis.call('HDEL', ukey, v) end
+  else
+    local t = string.sub(v, 1, 2)
+    if t == 'n:' then
+      redis.call('ZREM', base .. 'n:' .. ix.tok, id)
+    elseif t == 's:' then
+      redis.call('ZREM', base .. 's:' .. ix.tok, string.sub(v, 3) .. '\\0\\0' .. id)
+    end
+  end
+end
+
+for name, ix in pairs(catalogIndexes(KEYS[1])) do
+  local oldv = (old and old[name]) or {}
+  local newv = (new and new[name]) or {}
+  local keep = {}
+  for _, v in ipairs(newv) do keep[v] = true end
+  for _, v in ipairs(oldv) do
+    if not keep[v] then removeEntry(ix, v) end
+  end
+  for _, v in ipairs(newv) do addEntry(ix, v) end
+end
+if new then redis.call('SADD', KEYS[3], id) else redis.call('SREM', KEYS[3], id) end
+redis.call('HSET', KEYS[2], 's', ARGV[3], 'c', ARGV[4], 'v', ARGV[5])
+if new then redis.call('PERSIST', KEYS[2]) else redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
+return 'applied'
+`;
+
+/**
+ * KEYS: catalog. ARGV: base, id, ttlMs, values JSON.
+ * Reserves every value of every unique index for id, or none: returns
+ * {index, conflictingId} for the first value another document holds
+ * (confirmed, or reserved and not expired), else an empty array.
+ */
+export const RESERVE_SCRIPT = `${PRELUDE}
+local id = ARGV[2]
+local values = cjson.decode(ARGV[4])
+local now = nowMs()
+local todo = {}
+for name, ix in pairs(catalogIndexes(KEYS[1])) do
+  if ix.kind == 'unique' and values[name] then
+    for _, v in ipairs(values[name]) do
+      local owner = redis.call('HGET', base .. 'u:' .. ix.tok, v)
+      if owner and owner ~= id then return {name, owner} end
+      local r = redis.call('HGET', base .. 'r:' .. ix.tok, v)
+      if r then
+        local expires, holder = parseReservation(r)
+        if holder ~= id and expires > now then return {name, holder} end
+      end
+      table.insert(todo, {base .. 'r:' .. ix.tok, v})
+    end
+  end
+end
+local value = string.format('%d', now + tonumber(ARGV[3])) .. ':' .. id
+for _, kv in ipairs(todo) do redis.call('HSET', kv[1], kv[2], value) end
+return {}
+`;
+
+/** KEYS: catalog. ARGV: base, id, values JSON. Deletes the reservations id holds on those values. */
+export const RELEASE_SCRIPT = `${PRELUDE}
+local id = ARGV[2]
+local values = cjson.decode(ARGV[3])
+for name, ix in pairs(catalogIndexes(KEYS[1])) do
+  if ix.kind == 'unique' and values[name] then
+    local rkey = base .. 'r:' .. ix.tok
+    for _, v in ipairs(values[name]) do
+      local r = redis.call('HGET', rkey, v)
+      if r then
+        local _, holder = parseReservation(r)
+        if holder == id then redis.call('HDEL', rkey, v) end
+      end
+    end
+  end
+end
+return 0
+`;

@@ -1,0 +1,367 @@
+import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+import { abortError, throwIfAborted } from '../../common/abort.js';
+import { DbError } from '../../errors/db-error.js';
+import { compareUtf8 } from '../../index/extract-values.js';
+import { indexAlreadyExists, indexNotFound, requireIndex, sameDefinition } from '../../index/index-rules.js';
+import type {
+  ApplyOutcome,
+  IdSetExpr,
+  IndexCatalog,
+  IndexStore,
+  IndexValues,
+  OrderedWalk,
+} from '../../index/index-store.js';
+import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
+import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
+import {
+  collectionBase,
+  collectionKeys,
+  compileExpr,
+  docKey,
+  equalitySetPattern,
+  numberBounds,
+  stringBounds,
+  type TokenCatalog,
+} from './redis-index-layout.js';
+import {
+  APPLY_SCRIPT,
+  CREATE_INDEX_SCRIPT,
+  DROP_INDEX_SCRIPT,
+  RELEASE_SCRIPT,
+  RESERVE_SCRIPT,
+  SET_INDEX_STATE_SCRIPT,
+} from './redis-index-scripts.js';
+
+/** How to reach Redis (the same settings as RedisCoordinatorOptions). */
+export interface RedisIndexStoreOptions {
+  /** redis://[user:password@]host:port[/db] (or rediss:// for TLS). */
+  readonly url: string;
+  /** Prefix of every key. Default 'sb:'. */
+  readonly keyPrefix?: string;
+  /** How long connecting may take before 'unavailable', in ms. Default 2000. */
+  readonly connectTimeoutMs?: number;
+  /** How long one command may take before 'unavailable', in ms. Default 2000. */
+  readonly commandTimeoutMs?: number;
+  /** How long the record of a deleted document is kept (so late older writes stay ignored), in ms. Default 86_400_000. */
+  readonly tombstoneTtlMs?: number;
+}
+
+/** Entries one walk script call may scan before yielding (keeps Redis responsive). */
+const WALK_MAX_SCAN = 20_000;
+
+/** A cached catalog and the stamp it was read at. */
+interface CachedCatalog extends TokenCatalog {
+  readonly stamp: string;
+}
+
+/** A Lua script with its SHA-1. */
+interface Script {
+  readonly lua: string;
+  readonly sha: string;
+}
+
+function script(lua: string): Script {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+const SCRIPTS = {
+  create: script(CREATE_INDEX_SCRIPT),
+  setState: script(SET_INDEX_STATE_SCRIPT),
+  drop: script(DROP_INDEX_SCRIPT),
+  apply: script(APPLY_SCRIPT),
+  reserve: script(RESERVE_SCRIPT),
+  release: script(RELEASE_SCRIPT),
+  setExpr: script(SET_EXPR_SCRIPT),
+  walk: script(WALK_SCRIPT),
+};
+
+/**
+ * The IndexStore over Redis: key layout in redis-index-layout.ts, every
+ * change one Lua script (atomic per document), reads as scripts over sets
+ * and sorted sets. The catalog is cached per collection and revalidated on
+ * every use with one HGET of its change stamp.
+ *
+ * Failing fast like the RedisCoordinator: every failure is
+ * DbError('unavailable', 'BACKEND_UNAVAILABLE') within about commandTimeoutMs.
+ */
+export class RedisIndexStore implements IndexStore {
+  private readonly cache = new Map<string, CachedCatalog>();
+  private closed = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly tombstoneTtlMs: number,
+    private readonly ownsConnection: boolean,
+  ) {}
+
+  /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
+  static async connect(options: RedisIndexStoreOptions): Promise<RedisIndexStore> {
+    const connectTimeout = options.connectTimeoutMs ?? 2000;
+    const redis = new Redis(options.url, {
+      lazyConnect: true,
+      connectTimeout,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      disconnectTimeout: 500,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    });
+    redis.on('error', () => undefined); // surfaced through failing commands instead
+    try {
+      await Promise.race([
+        redis.connect(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('connect timed out')), connectTimeout + 100).unref()),
+      ]);
+      await redis.ping();
+    } catch (cause) {
+      redis.disconnect();
+      throw unavailable(`cannot connect to Redis: ${describe(cause)}`, cause);
+    }
+    return new RedisIndexStore(redis, options.keyPrefix ?? 'sb:', options.tombstoneTtlMs ?? 86_400_000, true);
+  }
+
+  /** Uses an existing connection (not closed by close()). */
+  static attach(redis: Redis, options: { keyPrefix?: string; tombstoneTtlMs?: number } = {}): RedisIndexStore {
+    return new RedisIndexStore(redis, options.keyPrefix ?? 'sb:', options.tombstoneTtlMs ?? 86_400_000, false);
+  }
+
+  /** The collection's catalog (cached; revalidated with one HGET). */
+  async catalog(collection: string, signal?: AbortSignal): Promise<IndexCatalog> {
+    return (await this.tokenCatalog(collection, signal)).catalog;
+  }
+
+  /** Adds an index in state 'building', or returns the existing one with the same definition. */
+  async createIndex(def: IndexDefinition, now: Date): Promise<{ index: IndexInfo; created: boolean }> {
+    const base = this.base(def.collection);
+    const json = JSON.stringify({ collection: def.collection, name: def.name, fields: def.fields, kind: def.kind, createTime: now.toISOString() });
+    const [created, stored] = (await this.eval(SCRIPTS.create, [collectionKeys(base).catalog], [base, def.name, json])) as [number, string];
+    const fresh = await this.tokenCatalog(def.collection);
+    const index = fresh.catalog.indexes.find((i) => i.name === def.name) ?? parseDefinition(stored).info;
+    if (created !== 1 && !sameDefinition(index, def)) throw indexAlreadyExists(index);
+    return { index, created: created === 1 };
+  }
+
+  /** Updates state / progress / error of an index. */
+  async setIndexState(
+    collection: string,
+    name: string,
+    update: { state?: IndexState; documentsScanned?: number; error?: string },
+  ): Promise<void> {
+    const base = this.base(collection);
+    const pairs: string[] = [];
+    if (update.state !== undefined) pairs.push(`st:${name}`, update.state);
+    if (update.documentsScanned !== undefined) pairs.push(`sc:${name}`, String(update.documentsScanned));
+    if (update.error !== undefined) pairs.push(`er:${name}`, update.error);
+    const found = await this.eval(SCRIPTS.setState, [collectionKeys(base).catalog], [base, name, ...pairs]);
+    if (found !== 1) throw indexNotFound(collection, name);
+  }
+
+  /** Removes an index and all its entries. */
+  async dropIndex(collection: string, name: string): Promise<boolean> {
+    const base = this.base(collection);
+    const tok = (await this.eval(SCRIPTS.drop, [collectionKeys(base).catalog], [base, name])) as string | null;
+    if (tok === null) return false;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.run(this.redis.scan(cursor, 'MATCH', equalitySetPattern(base, tok), 'COUNT', 1000));
+      if (keys.length > 0) await this.run(this.redis.unlink(...keys));
+      cursor = next;
+    } while (cursor !== '0');
+    return true;
+  }
+
+  /** INCR of the collection's counter. */
+  async nextSeq(collection: string): Promise<number> {
+    this.checkOpen();
+    return this.run(this.redis.incr(collectionKeys(this.base(collection)).seq));
+  }
+
+  /** Reserves unique values for id (one script: all or none). */
+  async reserveUnique(
+    collection: string,
+    id: string,
+    values: IndexValues,
+    ttlMs: number,
+  ): Promise<{ index: string; conflictingId: string } | undefined> {
+    const base = this.base(collection);
+    const args = [base, id, String(Math.ceil(ttlMs)), JSON.stringify(values)];
+    const res = (await this.eval(SCRIPTS.reserve, [collectionKeys(base).catalog], args)) as string[];
+    return res.length === 2 ? { index: res[0] as string, conflictingId: res[1] as string } : undefined;
+  }
+
+  /** Releases reservations id holds on these values. */
+  async releaseUnique(collection: string, id: string, values: IndexValues): Promise<void> {
+    const base = this.base(collection);
+    await this.eval(SCRIPTS.release, [collectionKeys(base).catalog], [base, id, JSON.stringify(values)]);
+  }
+
+  /** Replaces the document's entries in one script (see IndexStore.apply). */
+  async apply(
+    collection: string,
+    id: string,
+    seq: number,
+    values: IndexValues | null,
+    catalogVersion: number,
+  ): Promise<ApplyOutcome> {
+    const base = this.base(collection);
+    const keys = collectionKeys(base);
+    const args = [base, id, String(seq), String(catalogVersion), values === null ? 'null' : JSON.stringify(values), String(this.tombstoneTtlMs)];
+    return (await this.eval(SCRIPTS.apply, [keys.catalog, docKey(base, id), keys.all], args)) as ApplyOutcome;
+  }
+
+  /** The ids of the set, ascending in UTF-8 byte order. */
+  async ids(collection: string, expr: IdSetExpr, signal?: AbortSignal): Promise<string[]> {
+    const ids = (await this.setExpr(collection, expr, 'ids', signal)) as string[];
+    return ids.sort(compareUtf8);
+  }
+
+  /** The size of the set. */
+  async count(collection: string, expr: IdSetExpr, signal?: AbortSignal): Promise<number> {
+    return (await this.setExpr(collection, expr, 'count', signal)) as number;
+  }
+
+  /** A window of an ordered index. */
+  async walk(collection: string, walk: OrderedWalk, signal?: AbortSignal): Promise<string[]> {
+    const cat = await this.tokenCatalog(collection, signal);
+    requireIndex(cat.catalog, collection, walk.index, ['ordered']);
+    if (walk.limit <= 0) return [];
+    const base = this.base(collection);
+    const mode = walk.range?.type ?? 'both';
+    const within = walk.within === undefined ? undefined : compileExpr(walk.within, cat, collection);
+    const fixed = [
+      base,
+      cat.tokens.get(walk.index) as string,
+      walk.direction,
+      mode,
+      ...numberBounds(walk.range?.type === 'number' ? walk.range : undefined),
+      ...stringBounds(walk.range?.type === 'string' ? walk.range : undefined),
+    ];
+    const out: string[] = [];
+    let raw = 0;
+    let skip = walk.offset;
+    for (;;) {
+      const tail = [String(raw), String(skip), String(walk.limit - out.length), String(WALK_MAX_SCAN)];
+      const args = [...fixed, ...tail, within === undefined ? '0' : '1', ...(within ?? [])];
+      const [more, nextRaw, skipLeft, ids] = (await this.eval(SCRIPTS.walk, [collectionKeys(base).all], args, signal)) as [
+        number,
+        number,
+        number,
+        string[],
+      ];
+      out.push(...ids);
+      if (more !== 1 || out.length >= walk.limit) return out;
+      raw = nextRaw;
+      skip = skipLeft;
+    }
+  }
+
+  /** Closes the connection if this store opened it. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.ownsConnection) return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  private async setExpr(collection: string, expr: IdSetExpr, mode: 'ids' | 'count', signal?: AbortSignal): Promise<unknown> {
+    const cat = await this.tokenCatalog(collection, signal);
+    const base = this.base(collection);
+    const program = compileExpr(expr, cat, collection);
+    return this.eval(SCRIPTS.setExpr, [collectionKeys(base).all], [base, mode, ...program], signal);
+  }
+
+  private async tokenCatalog(collection: string, signal?: AbortSignal): Promise<TokenCatalog> {
+    throwIfAborted(signal);
+    const key = collectionKeys(this.base(collection)).catalog;
+    const cached = this.cache.get(collection);
+    if (cached !== undefined) {
+      const stamp = (await this.run(this.redis.hget(key, '_stamp'), signal)) ?? '0';
+      if (stamp === cached.stamp) return cached;
+    }
+    const fresh = parseCatalog(await this.run(this.redis.hgetall(key), signal));
+    this.cache.set(collection, fresh);
+    return fresh;
+  }
+
+  private async eval(s: Script, keys: string[], args: string[], signal?: AbortSignal): Promise<unknown> {
+    this.checkOpen();
+    try {
+      return await this.run(this.redis.evalsha(s.sha, keys.length, ...keys, ...args), signal);
+    } catch (e) {
+      if (!(e instanceof DbError) || !/NOSCRIPT/.test(describe(e.cause))) throw e;
+      return this.run(this.redis.eval(s.lua, keys.length, ...keys, ...args), signal);
+    }
+  }
+
+  private async run<T>(command: Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      if (signal === undefined) return await command;
+      throwIfAborted(signal);
+      return await new Promise<T>((resolve, reject) => {
+        const onAbort = (): void => reject(abortError(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        command.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
+    } catch (cause) {
+      if (cause instanceof DbError) throw cause;
+      throw unavailable(`Redis command failed: ${describe(cause)}`, cause);
+    }
+  }
+
+  private base(collection: string): string {
+    return collectionBase(this.keyPrefix, collection);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw unavailable('index store is closed');
+  }
+}
+
+/** A definition as stored: the info without state, plus its key token. */
+function parseDefinition(json: string): { info: IndexInfo; tok: string } {
+  const d = JSON.parse(json) as { collection: string; name: string; fields: string[]; kind: IndexKind; createTime: string; tok: string };
+  const info: IndexInfo = {
+    collection: d.collection,
+    name: d.name,
+    fields: d.fields,
+    kind: d.kind,
+    state: 'building',
+    documentsScanned: 0,
+    createTime: new Date(d.createTime),
+  };
+  return { info, tok: d.tok };
+}
+
+function parseCatalog(hash: Record<string, string>): CachedCatalog {
+  const indexes: IndexInfo[] = [];
+  const tokens = new Map<string, string>();
+  for (const [field, value] of Object.entries(hash)) {
+    if (!field.startsWith('d:')) continue;
+    const name = field.slice(2);
+    const { info, tok } = parseDefinition(value);
+    const error = hash[`er:${name}`];
+    indexes.push({
+      ...info,
+      state: (hash[`st:${name}`] ?? 'building') as IndexState,
+      documentsScanned: Number(hash[`sc:${name}`] ?? '0'),
+      ...(error !== undefined ? { error } : {}),
+    });
+    tokens.set(name, tok);
+  }
+  indexes.sort((a, b) => compareUtf8(a.name, b.name));
+  return { catalog: { version: Number(hash._version ?? '0'), indexes }, tokens, stamp: hash._stamp ?? '0' };
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function unavailable(message: string, cause?: unknown): DbError {
+  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', message, { cause, retryDelayMs: 200 });
+}

@@ -1,0 +1,75 @@
+import type { StoredDocument } from '../model/document.js';
+import type { Filter, OrderTerm } from '../model/filter.js';
+import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
+import type { CallContext } from './call-context.js';
+
+/** A query: evaluated filter → order → offset → limit, always. */
+export interface QueryInput {
+  readonly collection: string;
+  /** Undefined matches every document. */
+  readonly filter?: Filter;
+  /** At most 8 terms; the id is always the final tie-breaker. */
+  readonly orderBy?: readonly OrderTerm[];
+  /** 0 or undefined = no limit. */
+  readonly limit?: number;
+  readonly offset?: number;
+  /** A resume token from an earlier QueryItem of the same query. */
+  readonly startAfter?: string;
+  /** Dotted paths to keep in each document's data; empty/undefined keeps all. */
+  readonly projection?: readonly string[];
+  /** Fail with INDEX_REQUIRED instead of scanning. */
+  readonly requireIndex?: boolean;
+}
+
+/** One streamed result. */
+export interface QueryItem {
+  readonly document: StoredDocument;
+  /** Opaque; continues the same query after this document. */
+  readonly resumeToken: string;
+  /** Index hits dropped so far (stale entries, deleted documents). */
+  readonly skippedResults: number;
+}
+
+/** The end of a query stream. */
+export interface QuerySummary {
+  readonly skippedResults: number;
+}
+
+/** How a query is executed (proto smarterbase.v1.QueryPlan). */
+export interface QueryPlan {
+  readonly indexesUsed: string[];
+  readonly candidateCount: number;
+  readonly storageRequests: number;
+  readonly scan: boolean;
+  readonly sortedByIndex: boolean;
+  /** The residual filter in expression syntax; '' when the indexes answer exactly. */
+  readonly residualFilter: string;
+  readonly description: string;
+}
+
+/** Queries. Errors are DbErrors. */
+export interface QueryApi {
+  /**
+   * Streams matching documents in order, fetching with bounded concurrency
+   * and backpressure; returns the summary when done. Stops outstanding
+   * storage requests when ctx.signal aborts.
+   */
+  query(ctx: CallContext, input: QueryInput): AsyncGenerator<QueryItem, QuerySummary, undefined>;
+  /** Counts matches; storageRequests is 0 when indexes answered alone. */
+  count(
+    ctx: CallContext,
+    input: Pick<QueryInput, 'collection' | 'filter' | 'requireIndex'>,
+  ): Promise<{ count: number; storageRequests: number }>;
+  /** The plan query() would use. */
+  explain(ctx: CallContext, input: QueryInput): Promise<QueryPlan>;
+}
+
+/** Index administration. Errors are DbErrors. */
+export interface AdminApi {
+  /** Creates an index (building in the background when the collection has documents). */
+  createIndex(ctx: CallContext, def: IndexDefinition): Promise<IndexInfo>;
+  getIndex(ctx: CallContext, collection: string, name: string): Promise<IndexInfo>;
+  /** By name. */
+  listIndexes(ctx: CallContext, collection: string): Promise<IndexInfo[]>;
+  dropIndex(ctx: CallContext, collection: string, name: string): Promise<void>;
+}

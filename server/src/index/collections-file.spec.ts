@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DbError } from '../errors/db-error.js';
+import { loadCollectionsFile, parseCollectionsFile } from './collections-file.js';
+
+function errorOf(f: () => unknown): DbError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DbError) return e;
+    throw e;
+  }
+  throw new Error('expected a DbError');
+}
+
+describe('collections file', () => {
+  it('reads the declared indexes of every collection', () => {
+    const defs = parseCollectionsFile(`
+collections:
+  users:
+    indexes:
+      - { name: by_email, fields: [email], kind: unique }
+      - name: by_age
+        fields: age
+        kind: ordered
+  orders:
+    indexes:
+      - { name: by_customer_status, fields: [customer.id, status], kind: equality }
+  empty:
+`);
+    expect(defs).toEqual([
+      { collection: 'users', name: 'by_email', fields: ['email'], kind: 'unique' },
+      { collection: 'users', name: 'by_age', fields: ['age'], kind: 'ordered' },
+      { collection: 'orders', name: 'by_customer_status', fields: ['customer.id', 'status'], kind: 'equality' },
+    ]);
+  });
+
+  it('accepts an empty file', () => {
+    expect(parseCollectionsFile('')).toEqual([]);
+    expect(parseCollectionsFile('collections: {}')).toEqual([]);
+  });
+
+  it.each([
+    ['collections:\n  users:\n    indexes:\n      - { name: x, fields: [a], kind: fulltext }', 'collections.users.indexes[0].kind'],
+    ['collections:\n  users:\n    indexes:\n      - { name: Bad, fields: [a], kind: equality }', 'collections.users.indexes[0].name'],
+    ['collections:\n  users:\n    indexes:\n      - { name: x, fields: [a, b], kind: ordered }', 'collections.users.indexes[0].fields'],
+    ['collections:\n  users:\n    indexes:\n      - { name: x, fields: [a], kind: equality }\n      - { name: x, fields: [b], kind: equality }', 'collections.users.indexes[1].name'],
+    ['collections:\n  users:\n    indexes:\n      - { name: x, field: [a], kind: equality }', 'collections.users.indexes[0].field'],
+    ['collections:\n  "bad/name":\n    indexes: []', 'collections.bad/name'],
+    ['collections:\n  users:\n    indices: []', 'collections.users.indices'],
+    ['collections:\n  users:\n    indexes: nope', 'collections.users.indexes'],
+    ['colections: {}', 'colections'],
+  ])('names the faulty entry: %#', (text, at) => {
+    const e = errorOf(() => parseCollectionsFile(text, 'c.yaml'));
+    expect(e.reason).toBe('INVALID_ARGUMENT');
+    expect(e.message).toContain(`c.yaml: ${at}`);
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    expect(errorOf(() => parseCollectionsFile('collections:\n  users: [\n', 'c.yaml')).message).toMatch(/c\.yaml is not valid YAML at line \d/);
+  });
+
+  it('loads a file from disk, and reports a missing one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-collections-'));
+    try {
+      const path = join(dir, 'collections.yaml');
+      await writeFile(path, 'collections:\n  users:\n    indexes:\n      - { name: by_email, fields: [email], kind: unique }\n');
+      expect(await loadCollectionsFile(path)).toEqual([{ collection: 'users', name: 'by_email', fields: ['email'], kind: 'unique' }]);
+      await expect(loadCollectionsFile(join(dir, 'missing.yaml'))).rejects.toThrow(/cannot read collections file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

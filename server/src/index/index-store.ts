@@ -1,0 +1,126 @@
+/**
+ * The index port: secondary indexes kept beside the documents — in Redis
+ * (adapter coordination/redis/, one hash tag per collection so the layout
+ * works on Redis Cluster) or in process (coordination/local/, the embedded
+ * default). The engine never sees Redis; it sees this.
+ *
+ * Consistency: indexes are eventually consistent with the documents in object
+ * storage. Writers take a sequence number (nextSeq) AFTER reading the
+ * document they replace and BEFORE their conditional write, store it in the
+ * envelope, and apply their index change with it afterwards; apply() ignores
+ * a change whose seq is not newer than the one recorded for the document, so
+ * out-of-order appliers converge on the last committed write. Queries re-check
+ * every hit against the fetched document, so a stale entry never yields a
+ * wrong result.
+ */
+import type { JsonValue } from '../model/json.js';
+import type { IndexDefinition, IndexInfo, IndexState } from '../model/index-def.js';
+
+/** The indexes of one collection, with a version that changes on every catalog change. */
+export interface IndexCatalog {
+  readonly version: number;
+  /** By name. */
+  readonly indexes: readonly IndexInfo[];
+}
+
+/**
+ * The values a document contributes to each index of the catalog, computed by
+ * index/extract-values.ts: index name → encoded values (an array field gives
+ * one value per element; a missing field gives none).
+ */
+export type IndexValues = Readonly<Record<string, readonly string[]>>;
+
+/** A range on an ordered index, over values of one type. */
+export interface OrderedRange {
+  /** Numbers (and only numbers) or strings (and only strings). */
+  readonly type: 'number' | 'string';
+  readonly lower?: { readonly value: number | string; readonly inclusive: boolean };
+  readonly upper?: { readonly value: number | string; readonly inclusive: boolean };
+}
+
+/** A set of document ids, described for the store to compute (in Redis: SINTER/SUNION/ZRANGE…). */
+export type IdSetExpr =
+  /** Documents whose equality/unique index value equals `values` (one per indexed field). */
+  | { readonly op: 'eq'; readonly index: string; readonly values: readonly JsonValue[] }
+  /** Documents whose ordered index value lies in the range. */
+  | { readonly op: 'range'; readonly index: string; readonly range: OrderedRange }
+  /** Every document of the collection (as indexed). */
+  | { readonly op: 'all' }
+  | { readonly op: 'and' | 'or'; readonly args: readonly IdSetExpr[] }
+  /** `from` minus `minus`. */
+  | { readonly op: 'diff'; readonly from: IdSetExpr; readonly minus: IdSetExpr };
+
+/** A walk of an ordered index. */
+export interface OrderedWalk {
+  readonly index: string;
+  readonly direction: 'asc' | 'desc';
+  /** Restrict to this range (type fixes which values are walked). Unset: numbers then strings (asc), reversed for desc. */
+  readonly range?: OrderedRange;
+  /** Only ids also in this set. */
+  readonly within?: IdSetExpr;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** Outcome of apply(). */
+export type ApplyOutcome =
+  /** The document's entries now reflect this write. */
+  | 'applied'
+  /** A newer write of the document was applied already; nothing changed. */
+  | 'stale'
+  /** The catalog changed since the caller computed its values: recompute with the new catalog and retry. */
+  | 'catalog_changed';
+
+/** The index port. Every method may throw DbError('unavailable', 'BACKEND_UNAVAILABLE'). */
+export interface IndexStore {
+  // ---- catalog -----------------------------------------------------------
+  /** The collection's catalog (cheap: adapters cache it and validate the version). */
+  catalog(collection: string, signal?: AbortSignal): Promise<IndexCatalog>;
+  /** Adds an index in state 'building' (or returns the existing one with the same definition). */
+  createIndex(def: IndexDefinition, now: Date): Promise<{ index: IndexInfo; created: boolean }>;
+  /** Updates state / progress / error of an index. */
+  setIndexState(
+    collection: string,
+    name: string,
+    update: { state?: IndexState; documentsScanned?: number; error?: string },
+  ): Promise<void>;
+  /** Removes an index and all its entries; false when there was none. */
+  dropIndex(collection: string, name: string): Promise<boolean>;
+
+  // ---- writes ------------------------------------------------------------
+  /** A number strictly greater than every earlier nextSeq of the collection. */
+  nextSeq(collection: string): Promise<number>;
+  /**
+   * Reserves unique values for document `id` before its write: for each
+   * unique index, its values. Returns the first conflict (another document
+   * holds the value and still has it), or undefined when all are reserved.
+   * Reservations not confirmed by apply() expire after ttlMs.
+   */
+  reserveUnique(
+    collection: string,
+    id: string,
+    values: IndexValues,
+    ttlMs: number,
+  ): Promise<{ index: string; conflictingId: string } | undefined>;
+  /** Releases reservations of `id` that apply() did not confirm (the write failed). */
+  releaseUnique(collection: string, id: string, values: IndexValues): Promise<void>;
+  /**
+   * Atomically (one Lua script / MULTI) replaces the document's entries in
+   * every index with `values` (null = the document was deleted), using the
+   * per-document record of its previous values; confirms its unique
+   * reservations and frees the old ones. Ignored unless seq is newer than the
+   * recorded one.
+   */
+  apply(collection: string, id: string, seq: number, values: IndexValues | null, catalogVersion: number): Promise<ApplyOutcome>;
+
+  // ---- reads -------------------------------------------------------------
+  /** The ids of the set, ascending in UTF-8 byte order. */
+  ids(collection: string, expr: IdSetExpr, signal?: AbortSignal): Promise<string[]>;
+  /** The size of the set. */
+  count(collection: string, expr: IdSetExpr, signal?: AbortSignal): Promise<number>;
+  /** A window of an ordered index, in (value, id) order; ids whose value is not of the walked type(s) are not included. */
+  walk(collection: string, walk: OrderedWalk, signal?: AbortSignal): Promise<string[]>;
+
+  /** Closes connections (a no-op for adapters that share the coordinator's). */
+  close(): Promise<void>;
+}

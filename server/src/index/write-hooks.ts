@@ -1,0 +1,168 @@
+/**
+ * What the document engine calls around every document write to keep the
+ * indexes in step (docs/queries.md, consistency):
+ *
+ *   const p = await hooks.prepare(collection, id, newData | null); // after reading the old state
+ *   try { <conditional write storing p.seq in the envelope> } catch (e) { await hooks.abort(p); throw e; }
+ *   await hooks.commit(p);
+ *
+ * prepare() reserves the unique values (a conflict fails the write before it
+ * happens) and takes the sequence number. commit() never throws: the write is
+ * already durable in object storage, so an index failure must not turn it
+ * into an error. It is logged and counted instead (stats().commitFailures);
+ * the reservations it leaves expire, and queries re-check every hit, so a
+ * missed index update can hide a document from indexed queries (until it is
+ * written again or the index rebuilt) but never produce a wrong result.
+ */
+import { DbError } from '../errors/db-error.js';
+import type { JsonObject } from '../model/json.js';
+import { indexValues } from './extract-values.js';
+import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
+
+/** The little of a logger the index code needs (a pino Logger fits). */
+export interface IndexLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** Options of IndexWriteHooks. */
+export interface IndexWriteHooksOptions {
+  /** How long unique reservations live unless the write commits, in ms. Default 30_000. */
+  readonly reservationTtlMs?: number;
+  /** How often commit() recomputes values after 'catalog_changed' before giving up. Default 5. */
+  readonly maxCatalogRetries?: number;
+  /** Where failures are logged. Default: nowhere. */
+  readonly log?: IndexLog;
+}
+
+/** A write between prepare() and commit()/abort(). */
+export interface PreparedWrite {
+  readonly collection: string;
+  readonly id: string;
+  /** The sequence number to store in the document's envelope. */
+  readonly seq: number;
+  /** The new data; null for a delete. */
+  readonly data: JsonObject | null;
+  /** The catalog the values were computed with. */
+  readonly catalog: IndexCatalog;
+  /** The index values of data under catalog (null for a delete). */
+  readonly values: IndexValues | null;
+  /** The unique values reserved by prepare() (empty when none). */
+  readonly reserved: IndexValues;
+}
+
+/** Counters of IndexWriteHooks since it was made. */
+export interface IndexWriteStats {
+  /** commit() calls that could not update the indexes (logged). */
+  readonly commitFailures: number;
+  /** commit() calls ignored because a newer write of the document was applied first. */
+  readonly staleCommits: number;
+  /** Recomputations after a catalog change. */
+  readonly catalogRetries: number;
+}
+
+/** The index side of document writes: prepare → (write) → commit | abort. */
+export class IndexWriteHooks {
+  private readonly ttlMs: number;
+  private readonly maxRetries: number;
+  private counters = { commitFailures: 0, staleCommits: 0, catalogRetries: 0 };
+
+  /** Hooks over `indexes`. */
+  constructor(
+    private readonly indexes: IndexStore,
+    private readonly options: IndexWriteHooksOptions = {},
+  ) {
+    this.ttlMs = options.reservationTtlMs ?? 30_000;
+    this.maxRetries = options.maxCatalogRetries ?? 5;
+  }
+
+  /**
+   * Computes the values of `data` (null: a delete), reserves its unique
+   * values and takes the write's sequence number. Throws
+   * DbError('already_exists', 'UNIQUE_VIOLATION') (metadata collection,
+   * index, conflictingId) when another document holds a unique value; other
+   * errors are the store's (e.g. 'unavailable').
+   */
+  async prepare(collection: string, id: string, data: JsonObject | null, signal?: AbortSignal): Promise<PreparedWrite> {
+    const catalog = await this.indexes.catalog(collection, signal);
+    const values = data === null ? null : indexValues(catalog, data);
+    const reserved = uniqueValues(catalog, values);
+    if (Object.keys(reserved).length > 0) {
+      const conflict = await this.indexes.reserveUnique(collection, id, reserved, this.ttlMs);
+      if (conflict !== undefined) {
+        throw new DbError(
+          'already_exists',
+          'UNIQUE_VIOLATION',
+          `unique index ${collection}/${conflict.index}: the value is already held by document ${JSON.stringify(conflict.conflictingId)}`,
+          { metadata: { collection, index: conflict.index, conflictingId: conflict.conflictingId } },
+        );
+      }
+    }
+    try {
+      const seq = await this.indexes.nextSeq(collection);
+      return { collection, id, seq, data, catalog, values, reserved };
+    } catch (e) {
+      await this.release(collection, id, reserved);
+      throw e;
+    }
+  }
+
+  /**
+   * Applies a committed write to the indexes, recomputing the values when
+   * the catalog changed meanwhile. Never throws (see the file comment).
+   */
+  async commit(p: PreparedWrite): Promise<void> {
+    let catalog = p.catalog;
+    let values = p.values;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const outcome = await this.indexes.apply(p.collection, p.id, p.seq, values, catalog.version);
+        if (outcome === 'applied') return;
+        if (outcome === 'stale') {
+          this.counters.staleCommits++;
+          return;
+        }
+        if (attempt >= this.maxRetries) throw new Error(`catalog kept changing (${attempt + 1} attempts)`);
+        this.counters.catalogRetries++;
+        catalog = await this.indexes.catalog(p.collection);
+        values = p.data === null ? null : indexValues(catalog, p.data);
+      }
+    } catch (err) {
+      this.counters.commitFailures++;
+      this.options.log?.warn(
+        { err, collection: p.collection, id: p.id, seq: p.seq },
+        'index update failed after a committed write; indexed queries may miss this document until it is written again',
+      );
+    }
+  }
+
+  /** Releases the reservations of a write that did not happen. Never throws. */
+  async abort(p: PreparedWrite): Promise<void> {
+    await this.release(p.collection, p.id, p.reserved);
+  }
+
+  /** The counters so far. */
+  stats(): IndexWriteStats {
+    return { ...this.counters };
+  }
+
+  private async release(collection: string, id: string, reserved: IndexValues): Promise<void> {
+    if (Object.keys(reserved).length === 0) return;
+    try {
+      await this.indexes.releaseUnique(collection, id, reserved);
+    } catch (err) {
+      this.options.log?.warn({ err, collection, id }, 'releasing unique reservations failed; they expire by themselves');
+    }
+  }
+}
+
+/** The values of the unique indexes only (indexes without values left out). */
+function uniqueValues(catalog: IndexCatalog, values: IndexValues | null): IndexValues {
+  const out: Record<string, readonly string[]> = {};
+  if (values === null) return out;
+  for (const info of catalog.indexes) {
+    const v = values[info.name];
+    if (info.kind === 'unique' && v !== undefined && v.length > 0) out[info.name] = v;
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+/**
+ * The services mounted only when their engine is given: QueryService over a
+ * QueryApi and AdminService over an AdminApi, each already wrapped by the
+ * error table. rpc/server.ts mounts them on both ports, lists them in
+ * health and describes them through reflection.
+ */
+import type { DescService } from '@bufbuild/protobuf';
+import type { ServiceImpl } from '@connectrpc/connect';
+import type { AdminApi, QueryApi } from '../engine/query-api.js';
+import { AdminService } from '../gen/smarterbase/v1/admin_service_pb.js';
+import { QueryService } from '../gen/smarterbase/v1/query_service_pb.js';
+import { createAdminHandlers } from './admin-handlers.js';
+import type { InternalErrorLogger } from './error-table.js';
+import { createQueryHandlers } from './query-handlers.js';
+import { wrapErrors } from './wrap-errors.js';
+
+/** A service and its wrapped implementation. */
+export interface OptionalService {
+  readonly service: DescService;
+  readonly impl: ServiceImpl<DescService>;
+}
+
+/** QueryService and/or AdminService, for the engines present. */
+export function optionalServices(engines: { readonly query?: QueryApi; readonly admin?: AdminApi }, logInternal?: InternalErrorLogger): OptionalService[] {
+  const out: OptionalService[] = [];
+  if (engines.query !== undefined) {
+    out.push({ service: QueryService, impl: wrapErrors(QueryService, createQueryHandlers(engines.query), logInternal) as unknown as ServiceImpl<DescService> });
+  }
+  if (engines.admin !== undefined) {
+    out.push({ service: AdminService, impl: wrapErrors(AdminService, createAdminHandlers(engines.admin), logInternal) as unknown as ServiceImpl<DescService> });
+  }
+  return out;
+}
