@@ -156,6 +156,8 @@ async function main(): Promise<void> {
     const query = new QueryEngine({ store, indexes, fetchConcurrency: config.queryConcurrency, tokenSecret });
     const admin = new IndexAdmin({ indexes, store, log });
     closers.push({ name: 'index builds', close: () => admin.close() });
+    const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
+    if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');
     if (config.collectionsFile !== undefined) {
       const declared = await loadCollectionsFile(config.collectionsFile);
       await admin.ensureIndexes(declared, { signal: AbortSignal.timeout(60_000) });

@@ -9,6 +9,7 @@ import type { AdminApi } from '../engine/query-api.js';
 import { collectionPrefix, validateCollection } from '../model/keys.js';
 import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { DurableCatalog } from './durable-catalog.js';
 import { buildIndex, type IndexBuildOptions, type IndexBuildResult } from './index-builder.js';
 import { indexNotFound } from './index-rules.js';
 import type { IndexStore } from './index-store.js';
@@ -35,10 +36,13 @@ interface RunningBuild {
 /** The AdminApi over an IndexStore and a BlobStore. */
 export class IndexAdmin implements AdminApi {
   private readonly builds = new Map<string, RunningBuild>();
+  private readonly durable: DurableCatalog;
   private closed = false;
 
   /** An admin over the given ports. */
-  constructor(private readonly options: IndexAdminOptions) {}
+  constructor(private readonly options: IndexAdminOptions) {
+    this.durable = new DurableCatalog(options.store);
+  }
 
   /**
    * Creates the index (or returns the existing one with the same definition;
@@ -48,10 +52,13 @@ export class IndexAdmin implements AdminApi {
   async createIndex(ctx: CallContext, def: IndexDefinition): Promise<IndexInfo> {
     validateIndexDefinition(def);
     throwIfAborted(ctx.signal);
+    const existing = (await this.options.indexes.catalog(def.collection, ctx.signal)).indexes.find((i) => i.name === def.name);
     const { index, created } = await this.options.indexes.createIndex(
       { collection: def.collection, name: def.name, fields: [...def.fields], kind: def.kind },
       this.options.now?.() ?? new Date(),
     );
+    // The durable copy first learns of a new definition (a same-named different one was refused above).
+    if (existing === undefined) await this.durable.add(def, ctx.signal);
     if (!created) {
       if (index.state === 'building') this.startBuild(index.collection, index.name);
       return index;
@@ -87,6 +94,7 @@ export class IndexAdmin implements AdminApi {
     validateIndexName(name);
     throwIfAborted(ctx.signal);
     this.builds.get(buildKey(collection, name))?.controller.abort();
+    await this.durable.remove(collection, name, ctx.signal);
     if (!(await this.options.indexes.dropIndex(collection, name))) throw indexNotFound(collection, name);
   }
 
@@ -98,6 +106,16 @@ export class IndexAdmin implements AdminApi {
     const out: IndexInfo[] = [];
     for (const def of defs) out.push(await this.createIndex(ctx, def));
     return out;
+  }
+
+  /**
+   * Start-up: recreates every index whose definition is in object storage
+   * (docs/adr/0005) but not in the index store — the in-process store after a
+   * restart, or a flushed Redis — and rebuilds it from the documents; resumes
+   * builds left BUILDING.
+   */
+  async restore(ctx: CallContext): Promise<IndexInfo[]> {
+    return this.ensureIndexes(await this.durable.all(ctx.signal), ctx);
   }
 
   /** Resolves when every build running in this process has ended. */
