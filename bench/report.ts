@@ -7,6 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { GrpcThroughputResult } from './grpc-throughput.js';
+import type { QueryBenchResult } from './query-bench.js';
+import { formatQueryTable, queryVerdicts } from './query-report.js';
 import type { S3LatencyResult } from './s3-latency.js';
 import type { ThroughputFigure } from './throughput-figure.js';
 
@@ -57,6 +59,8 @@ export interface BenchReport {
   readonly s3?: S3LatencyResult;
   /** Scenario 2, when run. */
   readonly grpc?: GrpcThroughputResult;
+  /** Scenario 3 (queries on S3 + Redis), when run. */
+  readonly query?: QueryBenchResult;
   /** Every ratio against its target. */
   readonly verdicts: readonly Verdict[];
 }
@@ -75,7 +79,7 @@ export function machineInfo(): MachineInfo {
 }
 
 /** The verdicts of whatever parts of a run produced ratios. */
-export function verdicts(s3?: S3LatencyResult, grpc?: GrpcThroughputResult): Verdict[] {
+export function verdicts(s3?: S3LatencyResult, grpc?: GrpcThroughputResult, query?: QueryBenchResult): Verdict[] {
   const out: Verdict[] = [];
   for (const scenario of s3?.scenarios ?? []) {
     for (const op of ['get', 'put'] as const) {
@@ -93,6 +97,7 @@ export function verdicts(s3?: S3LatencyResult, grpc?: GrpcThroughputResult): Ver
       out.push({ name, ratio: c.ratio, target: `>= ${GRPC_THROUGHPUT_RATIO_TARGET}`, pass: c.ratio >= GRPC_THROUGHPUT_RATIO_TARGET });
     }
   }
+  if (query) out.push(...queryVerdicts(query));
   return out;
 }
 
@@ -151,6 +156,7 @@ export function formatTable(report: BenchReport): string {
       if (c) lines.push(row(`ours, ${storage}`, fig(c.ours)));
     }
   }
+  if (report.query) lines.push(...formatQueryTable(report.query));
   if (report.verdicts.length > 0) {
     lines.push('', `${'ratio'.padEnd(46)} value   target   verdict`);
     for (const v of report.verdicts) {

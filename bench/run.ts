@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (after `npm run build`): runs the S3-path latency and the
- * gRPC throughput scenarios, prints a table with ratios and PASS / MISS, and
- * writes the figures to bench/results/<timestamp>.json and latest.json.
+ * gRPC throughput scenarios (and, with `--query` or `--only query`, the
+ * issue-3 query scenario on S3 + Redis, ~13 min at 100,000 documents),
+ * prints a table with ratios and PASS / MISS, and writes the figures to bench/results/<timestamp>.json and latest.json.
  * A missed target is reported, not failed (exit 0); an error exits 1.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -10,6 +11,7 @@ import { CLIENT_KINDS, type ClientKind } from './doc-client.js';
 import { runGrpcThroughput, type GrpcThroughputResult } from './grpc-throughput.js';
 import { DEFAULT_DOCUMENT_BYTES } from './payload.js';
 import { repoRoot } from './processes.js';
+import { runQueryBench, type QueryBenchResult } from './query-bench.js';
 import { formatTable, machineInfo, verdicts, writeReport, type BenchReport } from './report.js';
 import { runS3Latency, type S3LatencyResult } from './s3-latency.js';
 
@@ -25,7 +27,12 @@ interface CliOptions {
   readonly s3Modes: ('auto' | 'native')[];
   readonly warmupCalls: number;
   readonly documentBytes: number;
-  readonly only?: 's3' | 'grpc';
+  readonly only?: 's3' | 'grpc' | 'query';
+  readonly query: boolean;
+  readonly queryDocs: number;
+  readonly queryLoadConcurrency: number;
+  readonly queryRuns: number;
+  readonly queryScanRuns: number;
   readonly client: ClientKind | 'auto';
   readonly storage: ('memory' | 'filesystem')[];
   readonly baselineOnly: boolean;
@@ -79,7 +86,12 @@ function parse(argv: string[]): CliOptions {
     .option('--s3-modes <list>', 'S3: server write-condition modes to measure: auto,native', modes, ['auto', 'native'])
     .option('--warmup-calls <n>', 'S3: warm-up calls per operation and side', positive('int'), 100)
     .option('--document-bytes <n>', 'JSON size of the document', positive('int'), DEFAULT_DOCUMENT_BYTES)
-    .option('--only <part>', 'run only one scenario: s3 | grpc', oneOf(['s3', 'grpc'] as const))
+    .option('--only <part>', 'run only one scenario: s3 | grpc | query', oneOf(['s3', 'grpc', 'query'] as const))
+    .option('--query', 'also run the query scenario (S3 + Redis, minutes) in a full run', false)
+    .option('--query-docs <n>', 'query: documents to load', positive('int'), 100_000)
+    .option('--query-load-concurrency <n>', 'query: puts in flight while loading', positive('int'), 64)
+    .option('--query-runs <n>', 'query: measured runs of each indexed query and of Count', positive('int'), 20)
+    .option('--query-scan-runs <n>', 'query: measured runs of each full scan', positive('int'), 3)
     .option('--client <kind>', `gRPC client: auto | ${CLIENT_KINDS.join(' | ')}`, oneOf(['auto', ...CLIENT_KINDS] as const), 'auto')
     .option('--storage <list>', 'gRPC: our storages to measure', storages, ['memory', 'filesystem'])
     .option('--baseline-only', 'measure only the baselines (echo server, raw S3): checks the harness', false)
@@ -94,7 +106,17 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   let grpc: GrpcThroughputResult | undefined;
   let s3: S3LatencyResult | undefined;
-  if (o.only !== 's3') {
+  let query: QueryBenchResult | undefined;
+  if (o.only === 'query' || (o.only === undefined && o.query)) {
+    query = await runQueryBench({
+      docs: o.queryDocs,
+      loadConcurrency: o.queryLoadConcurrency,
+      runs: o.queryRuns,
+      scanRuns: o.queryScanRuns,
+      log,
+    });
+  }
+  if (o.only === undefined || o.only === 'grpc') {
     grpc = await runGrpcThroughput({
       durationMs: o.duration * 1000,
       warmupMs: o.warmup * 1000,
@@ -106,7 +128,7 @@ async function main(): Promise<void> {
       log,
     });
   }
-  if (o.only !== 'grpc') {
+  if (o.only === undefined || o.only === 's3') {
     s3 = await runS3Latency({
       iterations: o.iterations,
       delayedIterations: o.delayedIterations,
@@ -128,7 +150,8 @@ async function main(): Promise<void> {
     parameters,
     ...(s3 ? { s3 } : {}),
     ...(grpc ? { grpc } : {}),
-    verdicts: verdicts(s3, grpc),
+    ...(query ? { query } : {}),
+    verdicts: verdicts(s3, grpc, query),
   };
   const file = await writeReport(out, report);
   process.stdout.write(`${formatTable(report)}\n\nresults: ${file}\n`);
