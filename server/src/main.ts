@@ -18,6 +18,8 @@ import { IndexAdmin } from './index/index-admin.js';
 import { loadCollectionsFile } from './index/collections-file.js';
 import { IndexWriteHooks } from './index/write-hooks.js';
 import { QueryEngine } from './query/query-engine.js';
+import { FenceChecker } from './locks/fence-checker.js';
+import { LockManager } from './locks/lock-manager.js';
 import { createLogger, type AppLogger } from './observability/logger.js';
 import { registerConditionalWrites } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
@@ -152,7 +154,9 @@ async function main(): Promise<void> {
       batchConcurrency: config.batchConcurrency,
       pageTokenSecret: tokenSecret,
       hooks: new IndexWriteHooks(indexes, { log }),
+      fences: new FenceChecker(coordinator),
     });
+    const locks = new LockManager({ coordinator });
     const query = new QueryEngine({ store, indexes, fetchConcurrency: config.queryConcurrency, tokenSecret });
     const admin = new IndexAdmin({ indexes, store, log });
     closers.push({ name: 'index builds', close: () => admin.close() });
@@ -167,6 +171,7 @@ async function main(): Promise<void> {
       api: engine,
       query,
       admin,
+      locks,
       host: config.host,
       grpcPort: config.grpcPort,
       httpPort: config.httpPort,

@@ -8,6 +8,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
 import { QueryService } from '../../server/src/gen/smarterbase/v1/query_service_pb.js';
 import { AdminService } from '../../server/src/gen/smarterbase/v1/admin_service_pb.js';
+import { LockService } from '../../server/src/gen/smarterbase/v1/lock_service_pb.js';
 
 /** A DocumentService client. */
 export type DocClient = Client<typeof DocumentService>;
@@ -17,19 +18,21 @@ export function docClient(baseUrl: string): DocClient {
   return createClient(DocumentService, createGrpcTransport({ baseUrl }));
 }
 
-/** Document, query and admin clients of one server. */
+/** Document, query, admin and lock clients of one server. */
 export interface ServerClients {
   readonly docs: DocClient;
   readonly query: Client<typeof QueryService>;
   readonly admin: Client<typeof AdminService>;
+  readonly locks: Client<typeof LockService>;
 }
 
-/** All three clients over one gRPC transport to `baseUrl`. */
+/** All four clients over one gRPC transport to `baseUrl`. */
 export function serverClients(baseUrl: string): ServerClients {
   const transport = createGrpcTransport({ baseUrl });
   return {
     docs: createClient(DocumentService, transport),
     query: createClient(QueryService, transport),
     admin: createClient(AdminService, transport),
+    locks: createClient(LockService, transport),
   };
 }

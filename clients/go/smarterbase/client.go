@@ -19,6 +19,7 @@ type Client struct {
 	rpc   pb.DocumentServiceClient
 	query pb.QueryServiceClient
 	admin pb.AdminServiceClient
+	locks pb.LockServiceClient
 	cfg   config
 }
 
@@ -50,6 +51,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		rpc:   pb.NewDocumentServiceClient(conn),
 		query: pb.NewQueryServiceClient(conn),
 		admin: pb.NewAdminServiceClient(conn),
+		locks: pb.NewLockServiceClient(conn),
 		cfg:   cfg,
 	}, nil
 }
@@ -102,6 +104,33 @@ func CreateOnly() PutOption {
 	return func(r *pb.PutRequest) { r.CreateOnly = true }
 }
 
+// PutLockGuarded makes Put write only while g is the lock's latest grant;
+// otherwise it fails with IsLockNotHeld (reason LOCK_NOT_HELD).
+func PutLockGuarded(g LockGuard) PutOption {
+	return func(r *pb.PutRequest) { r.LockGuard = g.proto() }
+}
+
+// WriteOption modifies PutIfMatch, Delete and DeleteIfMatch.
+type WriteOption func(*writeOptions)
+
+type writeOptions struct {
+	guard *pb.LockGuard
+}
+
+// LockGuarded makes PutIfMatch, Delete or DeleteIfMatch write only while g
+// is the lock's latest grant; otherwise it fails with IsLockNotHeld.
+func LockGuarded(g LockGuard) WriteOption {
+	return func(o *writeOptions) { o.guard = g.proto() }
+}
+
+func writeOpts(opts []WriteOption) writeOptions {
+	var o writeOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
 // Put writes data as the whole content of (collection, id), creating or
 // replacing it, and returns the stored document.
 func (c *Client) Put(ctx context.Context, collection, id string, data map[string]any, opts ...PutOption) (*Document, error) {
@@ -125,14 +154,14 @@ func (c *Client) Put(ctx context.Context, collection, id string, data map[string
 // PutIfMatch replaces the document only if its current etag is etag
 // (compare-and-swap). A stale etag fails with IsEtagMismatch, the current
 // etag in Metadata["currentEtag"]; a missing document with IsNotFound.
-func (c *Client) PutIfMatch(ctx context.Context, collection, id string, data map[string]any, etag string) (*Document, error) {
+func (c *Client) PutIfMatch(ctx context.Context, collection, id string, data map[string]any, etag string, opts ...WriteOption) (*Document, error) {
 	s, err := toStruct(data)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
-	res, err := c.rpc.PutIfMatch(ctx, &pb.PutIfMatchRequest{Collection: collection, Id: id, Data: s, Etag: etag})
+	res, err := c.rpc.PutIfMatch(ctx, &pb.PutIfMatchRequest{Collection: collection, Id: id, Data: s, Etag: etag, LockGuard: writeOpts(opts).guard})
 	if err != nil {
 		return nil, FromError(err)
 	}
@@ -158,17 +187,17 @@ func (c *Client) Create(ctx context.Context, collection, id string, data map[str
 
 // Delete removes the document. It is idempotent: deleted is false when
 // there was nothing to delete.
-func (c *Client) Delete(ctx context.Context, collection, id string) (deleted bool, err error) {
-	return c.DeleteIfMatch(ctx, collection, id, "")
+func (c *Client) Delete(ctx context.Context, collection, id string, opts ...WriteOption) (deleted bool, err error) {
+	return c.DeleteIfMatch(ctx, collection, id, "", opts...)
 }
 
 // DeleteIfMatch removes the document only if its current etag is etag
 // (any version when etag is ""). A stale etag fails with IsEtagMismatch, a
 // missing document with IsNotFound.
-func (c *Client) DeleteIfMatch(ctx context.Context, collection, id, etag string) (deleted bool, err error) {
+func (c *Client) DeleteIfMatch(ctx context.Context, collection, id, etag string, opts ...WriteOption) (deleted bool, err error) {
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
-	res, err := c.rpc.Delete(ctx, &pb.DeleteRequest{Collection: collection, Id: id, Etag: etag})
+	res, err := c.rpc.Delete(ctx, &pb.DeleteRequest{Collection: collection, Id: id, Etag: etag, LockGuard: writeOpts(opts).guard})
 	if err != nil {
 		return false, FromError(err)
 	}

@@ -40,6 +40,8 @@ const (
 	ReasonIndexNotFound          Reason = "INDEX_NOT_FOUND"
 	ReasonIndexAlreadyExists     Reason = "INDEX_ALREADY_EXISTS"
 	ReasonUniqueViolation        Reason = "UNIQUE_VIOLATION"
+	ReasonLockHeld               Reason = "LOCK_HELD"
+	ReasonLockNotHeld            Reason = "LOCK_NOT_HELD"
 )
 
 // FieldViolation is one entry of a google.rpc.BadRequest detail: which
@@ -178,6 +180,15 @@ func IsAlreadyExists(err error) bool { return CodeOf(err) == codes.AlreadyExists
 // IsEtagMismatch reports whether err means an etag precondition was stale
 // (ABORTED / ETAG_MISMATCH). The current etag is in Metadata["currentEtag"].
 func IsEtagMismatch(err error) bool { return ReasonOf(err) == ReasonEtagMismatch }
+
+// IsLockHeld reports whether err means the lock is held by another lease
+// (ABORTED / LOCK_HELD); the *Error's RetryDelay is the holder's remaining
+// lease.
+func IsLockHeld(err error) bool { return ReasonOf(err) == ReasonLockHeld }
+
+// IsLockNotHeld reports whether err means a lease or a lock guard is no
+// longer the lock's current one (FAILED_PRECONDITION / LOCK_NOT_HELD).
+func IsLockNotHeld(err error) bool { return ReasonOf(err) == ReasonLockNotHeld }
 
 // IsUnavailable reports whether err is UNAVAILABLE (after the client's own
 // retries were used up).

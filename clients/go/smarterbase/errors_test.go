@@ -22,6 +22,7 @@ var allReasons = []Reason{
 	ReasonConcurrentModification, ReasonBackendUnavailable, ReasonBackendThrottled,
 	ReasonDeadlineExceeded, ReasonCancelled, ReasonInternalError, ReasonShuttingDown,
 	ReasonInvalidFilter, ReasonIndexRequired, ReasonIndexNotFound, ReasonIndexAlreadyExists, ReasonUniqueViolation,
+	ReasonLockHeld, ReasonLockNotHeld,
 }
 
 func TestReasonsMatchTheProtoEnum(t *testing.T) {

@@ -22,6 +22,8 @@ from .errors import (
     IndexRequiredError,
     InvalidArgumentError,
     InvalidFilterError,
+    LockHeldError,
+    LockNotHeldError,
     NotFoundError,
     Reason,
     SmarterBaseError,
@@ -30,6 +32,7 @@ from .errors import (
     error_from_rpc_error,
     error_from_status,
 )
+from .locks import HeldLock, Lease, LockGuard, LockInfo
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
 from .retry import RetryPolicy
 
@@ -51,8 +54,14 @@ __all__ = [
     "IndexRequiredError",
     "InvalidArgumentError",
     "InvalidFilterError",
+    "HeldLock",
     "JsonObject",
+    "Lease",
     "ListPage",
+    "LockGuard",
+    "LockHeldError",
+    "LockInfo",
+    "LockNotHeldError",
     "NotFoundError",
     "QueryPlan",
     "QueryStream",

@@ -27,6 +27,9 @@ from smarterbase.v1 import query_service_pb2 as query_service_pb2  # noqa: E402
 from smarterbase.v1 import query_service_pb2_grpc as query_service_pb2_grpc  # noqa: E402
 from smarterbase.v1 import admin_service_pb2 as admin_service_pb2  # noqa: E402
 from smarterbase.v1 import admin_service_pb2_grpc as admin_service_pb2_grpc  # noqa: E402
+from smarterbase.v1 import lock_pb2 as lock_pb2  # noqa: E402
+from smarterbase.v1 import lock_service_pb2 as lock_service_pb2  # noqa: E402
+from smarterbase.v1 import lock_service_pb2_grpc as lock_service_pb2_grpc  # noqa: E402
 
 __all__ = [
     "admin_service_pb2",
@@ -36,6 +39,9 @@ __all__ = [
     "document_service_pb2",
     "document_service_pb2_grpc",
     "index_pb2",
+    "lock_pb2",
+    "lock_service_pb2",
+    "lock_service_pb2_grpc",
     "query_pb2",
     "query_service_pb2",
     "query_service_pb2_grpc",

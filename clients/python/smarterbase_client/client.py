@@ -1,6 +1,6 @@
-"""The SmarterBase client: one method per DocumentService, QueryService and
-AdminService RPC (the latter two in queries.py), native types in and out, typed
-errors, automatic retry of UNAVAILABLE only."""
+"""The SmarterBase client: one method per DocumentService, QueryService,
+AdminService and LockService RPC (queries.py, locks.py), native types in and
+out, typed errors, automatic retry of UNAVAILABLE only."""
 from __future__ import annotations
 
 import copy
@@ -16,6 +16,7 @@ from ._stubs import document_service_pb2 as pb
 from ._stubs import document_service_pb2_grpc as pb_grpc
 from .document import Document, JsonObject, ListPage, document_from_proto, to_struct
 from .errors import EtagMismatchError, error_from_rpc_error
+from .locks import LockGuard, LockMixin, guard_proto
 from .queries import QueryMixin
 from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry
 
@@ -60,7 +61,7 @@ class BatchGetItem:
         return self.document is not None
 
 
-class Client(QueryMixin):
+class Client(QueryMixin, LockMixin):
     """A connection to a SmarterBase server. Thread-safe; share one per process.
 
     Args:
@@ -96,6 +97,7 @@ class Client(QueryMixin):
         self._channel = channel
         self._stub = pb_grpc.DocumentServiceStub(channel)
         self._init_query_stubs(channel)
+        self._init_lock_stub(channel)
         self._sleep: Callable[[float], None] = time.sleep
 
     # -- lifecycle ---------------------------------------------------------
@@ -133,23 +135,27 @@ class Client(QueryMixin):
         return document_from_proto(res.document)
 
     def put(self, collection: str, id: str, data: Mapping[str, Any], *, create_only: bool = False,
-            timeout: Optional[float] = None) -> Document:
+            lock_guard: Optional[LockGuard] = None, timeout: Optional[float] = None) -> Document:
         """Writes a document whether or not it exists (upsert).
 
         With ``create_only=True`` writes only when no document has this id,
-        else raises ``AlreadyExistsError``.
+        else raises ``AlreadyExistsError``. With ``lock_guard`` writes only
+        while that lock grant is the latest, else raises ``LockNotHeldError``.
         """
-        req = pb.PutRequest(collection=collection, id=id, data=to_struct(data), create_only=create_only)
+        req = pb.PutRequest(collection=collection, id=id, data=to_struct(data), create_only=create_only,
+                            lock_guard=guard_proto(lock_guard))
         return document_from_proto(self._call(self._stub.Put, req, timeout).document)
 
     def put_if_match(self, collection: str, id: str, data: Mapping[str, Any], etag: str, *,
-                     timeout: Optional[float] = None) -> Document:
+                     lock_guard: Optional[LockGuard] = None, timeout: Optional[float] = None) -> Document:
         """Replaces a document only if its current etag is ``etag`` (compare-and-swap).
 
         Raises ``EtagMismatchError`` (with ``current_etag``) when stale,
-        ``NotFoundError`` when the document does not exist.
+        ``NotFoundError`` when the document does not exist,
+        ``LockNotHeldError`` when ``lock_guard`` is no longer the latest grant.
         """
-        req = pb.PutIfMatchRequest(collection=collection, id=id, data=to_struct(data), etag=etag)
+        req = pb.PutIfMatchRequest(collection=collection, id=id, data=to_struct(data), etag=etag,
+                                   lock_guard=guard_proto(lock_guard))
         return document_from_proto(self._call(self._stub.PutIfMatch, req, timeout).document)
 
     def create(self, collection: str, data: Mapping[str, Any], *, id: str = "",
@@ -161,14 +167,15 @@ class Client(QueryMixin):
         req = pb.CreateRequest(collection=collection, id=id, data=to_struct(data))
         return document_from_proto(self._call(self._stub.Create, req, timeout).document)
 
-    def delete(self, collection: str, id: str, *, etag: str = "",
+    def delete(self, collection: str, id: str, *, etag: str = "", lock_guard: Optional[LockGuard] = None,
                timeout: Optional[float] = None) -> bool:
         """Deletes a document; True when this call deleted it, False when none existed.
 
         With ``etag`` deletes only that version: ``EtagMismatchError`` when
-        stale, ``NotFoundError`` when the document is gone.
+        stale, ``NotFoundError`` when the document is gone. With
+        ``lock_guard``: ``LockNotHeldError`` when no longer the latest grant.
         """
-        req = pb.DeleteRequest(collection=collection, id=id, etag=etag)
+        req = pb.DeleteRequest(collection=collection, id=id, etag=etag, lock_guard=guard_proto(lock_guard))
         return bool(self._call(self._stub.Delete, req, timeout).deleted)
 
     def exists(self, collection: str, id: str, *, timeout: Optional[float] = None) -> ExistsResult:

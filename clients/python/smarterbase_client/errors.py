@@ -52,6 +52,8 @@ class Reason(str, enum.Enum):
     INDEX_NOT_FOUND = "INDEX_NOT_FOUND"
     INDEX_ALREADY_EXISTS = "INDEX_ALREADY_EXISTS"
     UNIQUE_VIOLATION = "UNIQUE_VIOLATION"
+    LOCK_HELD = "LOCK_HELD"
+    LOCK_NOT_HELD = "LOCK_NOT_HELD"
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,16 @@ class UniqueViolationError(AlreadyExistsError):
     (its id in ``metadata["conflictingId"]``)."""
 
 
+class LockHeldError(AbortedError):
+    """ABORTED / LOCK_HELD: another lease holds the lock (``metadata["holder"]``);
+    ``retry_delay`` is the holder's remaining lease."""
+
+
+class LockNotHeldError(SmarterBaseError):
+    """FAILED_PRECONDITION / LOCK_NOT_HELD: the lease is no longer the lock's current one,
+    or a write's lock guard is older than the lock's latest grant."""
+
+
 class IndexRequiredError(SmarterBaseError):
     """FAILED_PRECONDITION / INDEX_REQUIRED: ``require_index`` was set and no READY index
     serves the query (``metadata["suggestedIndex"]`` hints at one)."""
@@ -225,6 +237,8 @@ _CLASS_BY_REASON: Dict[str, Type[SmarterBaseError]] = {
     "INDEX_NOT_FOUND": IndexNotFoundError,
     "UNIQUE_VIOLATION": UniqueViolationError,
     "INDEX_REQUIRED": IndexRequiredError,
+    "LOCK_HELD": LockHeldError,
+    "LOCK_NOT_HELD": LockNotHeldError,
 }
 
 

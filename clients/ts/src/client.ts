@@ -1,8 +1,8 @@
 /**
- * SmarterBaseClient: one method per DocumentService, QueryService and
- * AdminService RPC, taking and returning plain objects, rejecting with
- * SmarterBaseError, plus listAll(), the update() compare-and-swap loop and
- * waitForIndexReady().
+ * SmarterBaseClient: one method per DocumentService, QueryService,
+ * AdminService and LockService RPC, taking and returning plain objects,
+ * rejecting with SmarterBaseError, plus listAll(), the update()
+ * compare-and-swap loop, waitForIndexReady() and withLock().
  */
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
 import { toSmarterBaseError } from './errors.js';
@@ -10,6 +10,8 @@ import { fromProtoDocument, type BatchGetItem, type JsonObject, type ListPage, t
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
+import { LockService } from './gen/smarterbase/v1/lock_service_pb.js';
+import { LockCalls, toProtoGuard, type AcquireOptions, type HoldOptions, type HoldUpdate, type LockGuard, type LockInfo, type LockLease, type WithLockFn } from './locks.js';
 import { fromProtoIndex, pollUntilReady, toProtoIndex, type IndexDefinition, type IndexInfo, type WaitForIndexOptions } from './admin.js';
 import { fromProtoPlan, queryRequest, QueryStream, type CountOptions, type CountResult, type QueryOptions, type QueryPlan } from './query.js';
 import type { CallOptions, ClientOptions } from './options.js';
@@ -21,6 +23,14 @@ import { runUpdate, type UpdateFn, type UpdateOptions } from './update.js';
 export interface PutOptions extends CallOptions {
   /** Write only if no document has this id (DOCUMENT_ALREADY_EXISTS otherwise). Default false: upsert. */
   readonly createOnly?: boolean;
+  /** Write only while holding this lock (LOCK_NOT_HELD once a newer grant exists). */
+  readonly lockGuard?: LockGuard;
+}
+
+/** Options of putIfMatch(). */
+export interface PutIfMatchOptions extends CallOptions {
+  /** Write only while holding this lock (LOCK_NOT_HELD once a newer grant exists). */
+  readonly lockGuard?: LockGuard;
 }
 
 /** Options of create(). */
@@ -33,6 +43,8 @@ export interface CreateOptions extends CallOptions {
 export interface DeleteOptions extends CallOptions {
   /** Delete only this version: ETAG_MISMATCH when stale, DOCUMENT_NOT_FOUND when gone. */
   readonly etag?: string;
+  /** Delete only while holding this lock (LOCK_NOT_HELD once a newer grant exists). */
+  readonly lockGuard?: LockGuard;
 }
 
 /** Options of list() and listAll(). */
@@ -55,6 +67,9 @@ export class SmarterBaseClient {
   readonly queryRpc: Client<typeof QueryService>;
   /** The generated AdminService client (errors are not converted). */
   readonly adminRpc: Client<typeof AdminService>;
+  /** The generated LockService client (errors are not converted). */
+  readonly lockRpc: Client<typeof LockService>;
+  private readonly locks: LockCalls;
   private readonly timeoutMs: number | undefined;
   private readonly closeTransport: () => void;
 
@@ -65,6 +80,8 @@ export class SmarterBaseClient {
     this.rpc = createConnectClient(DocumentService, transport);
     this.queryRpc = createConnectClient(QueryService, transport);
     this.adminRpc = createConnectClient(AdminService, transport);
+    this.lockRpc = createConnectClient(LockService, transport);
+    this.locks = new LockCalls(this.lockRpc, (o) => this.opts(o));
     this.timeoutMs = options.timeoutMs;
     this.closeTransport = close;
   }
@@ -77,14 +94,15 @@ export class SmarterBaseClient {
 
   /** Writes (upserts) a document, or creates it only when options.createOnly (DOCUMENT_ALREADY_EXISTS if taken). */
   async put<T extends JsonObject>(collection: string, id: string, data: T, options?: PutOptions): Promise<StoredDocument<T>> {
-    const req = { collection, id, data, createOnly: options?.createOnly ?? false };
+    const req = { collection, id, data, createOnly: options?.createOnly ?? false, lockGuard: toProtoGuard(options?.lockGuard) };
     const res = await this.call(() => this.rpc.put(req, this.opts(options)));
     return fromProtoDocument<T>(res.document);
   }
 
   /** Replaces a document only if its etag is still `etag`; ETAG_MISMATCH (metadata.currentEtag) otherwise. */
-  async putIfMatch<T extends JsonObject>(collection: string, id: string, data: T, etag: string, options?: CallOptions): Promise<StoredDocument<T>> {
-    const res = await this.call(() => this.rpc.putIfMatch({ collection, id, data, etag }, this.opts(options)));
+  async putIfMatch<T extends JsonObject>(collection: string, id: string, data: T, etag: string, options?: PutIfMatchOptions): Promise<StoredDocument<T>> {
+    const req = { collection, id, data, etag, lockGuard: toProtoGuard(options?.lockGuard) };
+    const res = await this.call(() => this.rpc.putIfMatch(req, this.opts(options)));
     return fromProtoDocument<T>(res.document);
   }
 
@@ -96,7 +114,8 @@ export class SmarterBaseClient {
 
   /** Deletes a document; resolves true when this call deleted it, false when none existed. */
   async delete(collection: string, id: string, options?: DeleteOptions): Promise<boolean> {
-    const res = await this.call(() => this.rpc.delete({ collection, id, etag: options?.etag ?? '' }, this.opts(options)));
+    const req = { collection, id, etag: options?.etag ?? '', lockGuard: toProtoGuard(options?.lockGuard) };
+    const res = await this.call(() => this.rpc.delete(req, this.opts(options)));
     return res.deleted;
   }
 
@@ -206,6 +225,40 @@ export class SmarterBaseClient {
    */
   waitForIndexReady(collection: string, name: string, options?: WaitForIndexOptions): Promise<IndexInfo> {
     return pollUntilReady(() => this.getIndex(collection, name, { signal: options?.signal }), options);
+  }
+
+  /** Takes a lock (ttlMs default 10 s); LOCK_HELD (retryDelayMs) when busy after options.waitMs. Prefer withLock(). */
+  acquire(name: string, options?: AcquireOptions): Promise<LockLease> {
+    return this.locks.acquire(name, options);
+  }
+
+  /** Extends a lease by ttlMs from now; LOCK_NOT_HELD when it is no longer current. */
+  renew(lease: Pick<LockLease, 'name' | 'leaseId'>, ttlMs: number, options?: CallOptions): Promise<LockLease> {
+    return this.locks.renew(lease, ttlMs, options);
+  }
+
+  /** Frees a lock; true when this call freed it, false when the lease was no longer current. */
+  release(lease: Pick<LockLease, 'name' | 'leaseId'>, options?: CallOptions): Promise<boolean> {
+    return this.locks.release(lease, options);
+  }
+
+  /** Whether a lock is held, by whom and until when. */
+  getLock(name: string, options?: CallOptions): Promise<LockInfo> {
+    return this.locks.get(name, options);
+  }
+
+  /** The Hold stream: the grant, then one update per renewal; leaving the loop or aborting releases the lock. */
+  hold(name: string, options?: HoldOptions): AsyncGenerator<HoldUpdate> {
+    return this.locks.hold(name, options);
+  }
+
+  /**
+   * Runs fn while holding the lock `name` (through Hold, renewed by the
+   * server) and releases it afterwards, also when fn throws. Pass
+   * `lock.guard` as the lockGuard option of writes.
+   */
+  withLock<R>(name: string, fn: WithLockFn<R>, options?: HoldOptions): Promise<R> {
+    return this.locks.withLock(name, fn, options);
   }
 
   /** Closes the client's connections; calls made afterwards fail. */

@@ -123,6 +123,16 @@ export function isAlreadyExists(err: unknown): err is SmarterBaseError {
   return hasReason(err, 'DOCUMENT_ALREADY_EXISTS');
 }
 
+/** True when err is a SmarterBaseError for a busy lock (LOCK_HELD); retryDelayMs is the holder's remaining lease. */
+export function isLockHeld(err: unknown): err is SmarterBaseError {
+  return hasReason(err, 'LOCK_HELD');
+}
+
+/** True when err is a SmarterBaseError for a lease or lock guard that is no longer current (LOCK_NOT_HELD). */
+export function isLockNotHeld(err: unknown): err is SmarterBaseError {
+  return hasReason(err, 'LOCK_NOT_HELD');
+}
+
 /** True when err is a SmarterBaseError with code UNAVAILABLE (the only code the client retries by itself). */
 export function isUnavailable(err: unknown): err is SmarterBaseError {
   return err instanceof SmarterBaseError && err.code === Code.Unavailable;

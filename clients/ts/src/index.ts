@@ -7,13 +7,16 @@
  * ```
  */
 export { createClient, SmarterBaseClient } from './client.js';
-export type { CreateOptions, DeleteOptions, ListOptions, PutOptions } from './client.js';
+export type { CreateOptions, DeleteOptions, ListOptions, PutIfMatchOptions, PutOptions } from './client.js';
+export type { AcquireOptions, HeldLock, HoldOptions, HoldUpdate, LockGuard, LockInfo, LockLease, WithLockFn } from './locks.js';
 export type { BatchGetItem, JsonObject, JsonValue, ListPage, StoredDocument } from './document.js';
 export {
   ERROR_DOMAIN,
   SmarterBaseError,
   isAlreadyExists,
   isEtagMismatch,
+  isLockHeld,
+  isLockNotHeld,
   isNotFound,
   isUnavailable,
   toSmarterBaseError,

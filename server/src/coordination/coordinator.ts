@@ -27,6 +27,35 @@ export interface MutexOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A granted lease of a named lock (LockService). */
+export interface Lease {
+  /** Random secret that renews and releases this lease; never shown by leaseInfo(). */
+  readonly leaseId: string;
+  /** Strictly greater than every earlier grant's token of the same name (across all processes). */
+  readonly fencingToken: bigint;
+  /**
+   * When the lease expires unless renewed, in ms since the epoch by this
+   * process's clock. Never later than the backend's expiry (measured from
+   * before the request was sent).
+   */
+  readonly expireAtMs: number;
+}
+
+/** The answer of tryAcquireLease: the grant, or who holds the lock and for how much longer. */
+export type LeaseAttempt =
+  | { readonly granted: true; readonly lease: Lease }
+  | { readonly granted: false; readonly holder: string; readonly remainingMs: number };
+
+/** What leaseInfo() shows of a current lease (never its id). */
+export interface LeaseState {
+  /** The holder given at grant ('' when none was given). */
+  readonly holder: string;
+  /** The current lease's fencing token. */
+  readonly fencingToken: bigint;
+  /** When the current lease expires, in ms since the epoch by this process's clock. */
+  readonly expireAtMs: number;
+}
+
 /** The coordination port. */
 export interface Coordinator {
   /** 'local' or 'redis': for logs and metrics. */
@@ -39,6 +68,20 @@ export interface Coordinator {
    * others read it. In process (local) it lives as long as the process.
    */
   sharedSecret(name: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Grants the named lease for ttlMs (an integer ≥ 1) if no lease of that name
+   * is current, in one atomic step; never waits. The grant's fencing token is
+   * the name's previous latest token + 1 (the first grant of a name gets 1).
+   */
+  tryAcquireLease(name: string, ttlMs: number, holder: string, signal?: AbortSignal): Promise<LeaseAttempt>;
+  /** Extends the lease to ttlMs from now if `leaseId` is still the current lease; undefined otherwise. */
+  renewLease(name: string, leaseId: string, ttlMs: number, signal?: AbortSignal): Promise<Lease | undefined>;
+  /** Frees the lock if `leaseId` is the current lease; true when this call freed it. */
+  releaseLease(name: string, leaseId: string, signal?: AbortSignal): Promise<boolean>;
+  /** The current lease of the name, undefined when none is current. */
+  leaseInfo(name: string, signal?: AbortSignal): Promise<LeaseState | undefined>;
+  /** The latest fencing token ever granted for the name (0n when never granted); expiry does not lower it. */
+  latestFence(name: string, signal?: AbortSignal): Promise<bigint>;
   /** Resolves when the backend answers; throws DbError('unavailable') otherwise. */
   ping(signal?: AbortSignal): Promise<void>;
   /** Closes connections. */

@@ -1,6 +1,7 @@
 import type { StoredDocument, ListedDocument } from '../model/document.js';
 import type { JsonObject } from '../model/json.js';
 import type { CallContext } from './call-context.js';
+import type { LockGuardInput } from './lock-api.js';
 
 /** Put: upsert, or create-only. */
 export interface PutInput {
@@ -9,6 +10,8 @@ export interface PutInput {
   readonly data: JsonObject;
   /** When true, fail with DOCUMENT_ALREADY_EXISTS if the id is taken. */
   readonly createOnly?: boolean;
+  /** Write only while this lock guard's token is the lock's latest grant (LOCK_NOT_HELD otherwise). */
+  readonly lockGuard?: LockGuardInput;
 }
 
 /** PutIfMatch: compare-and-swap on the etag. */
@@ -18,6 +21,8 @@ export interface PutIfMatchInput {
   readonly data: JsonObject;
   /** Required: the etag the document must still have. */
   readonly etag: string;
+  /** Write only while this lock guard's token is the lock's latest grant (LOCK_NOT_HELD otherwise). */
+  readonly lockGuard?: LockGuardInput;
 }
 
 /** Create: a new document; the id is assigned (UUIDv7) when absent or empty. */
@@ -32,6 +37,8 @@ export interface DeleteInput {
   readonly collection: string;
   readonly id: string;
   readonly etag?: string;
+  /** Write only while this lock guard's token is the lock's latest grant (LOCK_NOT_HELD otherwise). */
+  readonly lockGuard?: LockGuardInput;
 }
 
 /** List: one page of a collection in id order. */

@@ -23,6 +23,16 @@ import { decodeEnvelope, encodeEnvelope, newWriteId, type EnvelopeMeta } from '.
 import { PageTokenCodec } from './page-token.js';
 import type { PreparedWrite, WriteHooks } from './write-hooks.js';
 import { VersionCache, type KnownVersion } from './version-cache.js';
+import type { LockGuardInput } from './lock-api.js';
+
+/**
+ * Checks a write's lock guard (locks/fence-checker.ts): resolves when the
+ * guard's fencing token is the lock's latest grant, throws DbError
+ * failed_precondition LOCK_NOT_HELD otherwise.
+ */
+export interface FenceCheck {
+  check(guard: LockGuardInput, signal?: AbortSignal): Promise<void>;
+}
 
 /** Options of the DocumentEngine; every one but `store` has a default. */
 export interface DocumentEngineOptions {
@@ -50,6 +60,12 @@ export interface DocumentEngineOptions {
    * reading first. Default 10000; 0 disables it.
    */
   readonly versionCacheEntries?: number;
+  /**
+   * Checks the lock guards of Put, PutIfMatch and Delete, after the engine
+   * read the document and before the conditional write. Default: none, and
+   * then a guarded write is refused (invalid INVALID_ARGUMENT lock_guard).
+   */
+  readonly fences?: FenceCheck;
 }
 
 /** The List page size when none is given. */
@@ -73,6 +89,7 @@ export class DocumentEngine implements DocumentApi {
   private readonly tokens: PageTokenCodec;
   private readonly hooks?: WriteHooks;
   private readonly known: VersionCache;
+  private readonly fences?: FenceCheck;
 
   constructor(options: DocumentEngineOptions) {
     this.store = options.store;
@@ -85,6 +102,7 @@ export class DocumentEngine implements DocumentApi {
     this.tokens = new PageTokenCodec(options.pageTokenSecret);
     this.hooks = options.hooks;
     this.known = new VersionCache(options.versionCacheEntries);
+    this.fences = options.fences;
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */
@@ -113,14 +131,14 @@ export class DocumentEngine implements DocumentApi {
 
   /** Upsert (a CAS read-modify-write loop), or create-only. */
   async put(ctx: CallContext, input: PutInput): Promise<StoredDocument> {
-    const { collection, id, data } = input;
+    const { collection, id, data, lockGuard: guard } = input;
     this.validateWrite(collection, id, data);
-    if (input.createOnly === true) return this.createNew(ctx, collection, id, data);
+    if (input.createOnly === true) return this.createNew(ctx, collection, id, data, guard);
     const key = documentKey(collection, id);
     const known = this.known.get(key);
     if (known !== undefined) {
       // One round trip when this process knows the current version; the store checks that it still is.
-      const written = await this.writeOver(ctx, collection, id, data, known);
+      const written = await this.writeOver(ctx, collection, id, data, known, guard);
       if (written !== undefined) return written;
     }
     for (let attempt = 0; ; attempt++) {
@@ -129,16 +147,10 @@ export class DocumentEngine implements DocumentApi {
       const old = current === undefined ? undefined : decodeEnvelope(current.body, key).meta;
       try {
         const condition = current === undefined ? { ifNoneMatch: true as const } : { ifMatch: current.etag };
-        return await this.conditionalWrite(ctx, collection, id, data, old, condition);
+        return await this.conditionalWrite(ctx, collection, id, data, old, condition, guard);
       } catch (e) {
         if (!(e instanceof ConditionFailedError)) throw e;
-        if (attempt + 1 >= this.maxPutAttempts) {
-          throw new DbError('aborted', 'CONCURRENT_MODIFICATION', `too much contention writing ${collection}/${id}`, {
-            metadata: { collection, id },
-            retryDelayMs: 50,
-            cause: e,
-          });
-        }
+        if (attempt + 1 >= this.maxPutAttempts) throw contention(collection, id, e);
         await sleep(backoffDelay(attempt, { baseMs: 4, maxMs: 100 }), ctx.signal);
       }
     }
@@ -159,7 +171,7 @@ export class DocumentEngine implements DocumentApi {
       old = decodeEnvelope(current.body, key).meta;
     }
     try {
-      return await this.conditionalWrite(ctx, collection, id, data, old, { ifMatch: etag });
+      return await this.conditionalWrite(ctx, collection, id, data, old, { ifMatch: etag }, input.lockGuard);
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;
       throw await this.staleEtag(ctx, collection, id, etag, e);
@@ -178,22 +190,15 @@ export class DocumentEngine implements DocumentApi {
     const { collection, id, etag } = input;
     validateCollection(collection);
     validateId(id);
-    const key = documentKey(collection, id);
-    this.known.forget(key);
-    const prepared = await this.hooks?.prepare(collection, id, null, ctx.signal);
     const expected = etag === undefined || etag === '' ? undefined : etag;
-    let deleted = false;
+    const guard = input.lockGuard;
+    if (guard !== undefined && expected === undefined) return this.guardedDelete(ctx, collection, id, guard);
     try {
-      deleted = await this.store.delete(key, expected === undefined ? undefined : { ifMatch: expected }, ctx.signal);
+      return await this.deleteOnce(ctx, collection, id, expected, guard);
     } catch (e) {
       if (!(e instanceof ConditionFailedError) || expected === undefined) throw e;
       throw await this.staleEtag(ctx, collection, id, expected, e);
-    } finally {
-      this.known.forget(key); // a read that overlapped the delete may have remembered the old version
-      // Only a delete that removed something is an index change (docs/adr/0005).
-      if (prepared !== undefined) await (deleted ? this.hooks!.commit(prepared) : this.hooks!.abort(prepared));
     }
-    return deleted;
   }
 
   /** Whether the document exists, with its etag when it does. */
@@ -247,6 +252,63 @@ export class DocumentEngine implements DocumentApi {
   }
 
   /**
+   * One delete (only of version `expected` when given), the index hooks and
+   * the lock guard around it. ConditionFailedError propagates.
+   */
+  private async deleteOnce(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    expected: string | undefined,
+    guard: LockGuardInput | undefined,
+  ): Promise<boolean> {
+    const key = documentKey(collection, id);
+    this.known.forget(key);
+    const prepared = await this.hooks?.prepare(collection, id, null, ctx.signal);
+    let deleted = false;
+    try {
+      if (guard !== undefined) await this.checkFence(guard, ctx.signal);
+      deleted = await this.store.delete(key, expected === undefined ? undefined : { ifMatch: expected }, ctx.signal);
+    } finally {
+      this.known.forget(key); // a read that overlapped the delete may have remembered the old version
+      // Only a delete that removed something is an index change (docs/adr/0005).
+      if (prepared !== undefined) await (deleted ? this.hooks!.commit(prepared) : this.hooks!.abort(prepared));
+    }
+    return deleted;
+  }
+
+  /**
+   * A guarded delete without an etag: read the etag, check the guard, delete
+   * only that version; retried when the document changed in between, so a
+   * successor's write made after the check is never deleted.
+   */
+  private async guardedDelete(ctx: CallContext, collection: string, id: string, guard: LockGuardInput): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(ctx.signal);
+      const current = await this.store.head(documentKey(collection, id), ctx.signal);
+      if (current === undefined) {
+        await this.checkFence(guard, ctx.signal);
+        return false;
+      }
+      try {
+        return await this.deleteOnce(ctx, collection, id, current.etag, guard);
+      } catch (e) {
+        if (!(e instanceof ConditionFailedError)) throw e;
+        if (attempt + 1 >= this.maxPutAttempts) throw contention(collection, id, e);
+        await sleep(backoffDelay(attempt, { baseMs: 4, maxMs: 100 }), ctx.signal);
+      }
+    }
+  }
+
+  /** Runs the fence check of a guarded write; refuses guards when no checker is configured. */
+  private async checkFence(guard: LockGuardInput, signal: AbortSignal): Promise<void> {
+    if (this.fences === undefined) {
+      throw invalid('INVALID_ARGUMENT', 'lock_guard', 'this server does not check lock guards');
+    }
+    await this.fences.check(guard, signal);
+  }
+
+  /**
    * Put over the version this process last saw: the conditional write alone.
    * Undefined when that version is no longer current (the caller then reads).
    */
@@ -256,18 +318,25 @@ export class DocumentEngine implements DocumentApi {
     id: string,
     data: JsonObject,
     known: KnownVersion,
+    guard: LockGuardInput | undefined,
   ): Promise<StoredDocument | undefined> {
     try {
-      return await this.conditionalWrite(ctx, collection, id, data, known, { ifMatch: known.etag });
+      return await this.conditionalWrite(ctx, collection, id, data, known, { ifMatch: known.etag }, guard);
     } catch (e) {
       if (e instanceof ConditionFailedError) return undefined;
       throw e;
     }
   }
 
-  private async createNew(ctx: CallContext, collection: string, id: string, data: JsonObject): Promise<StoredDocument> {
+  private async createNew(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    data: JsonObject,
+    guard?: LockGuardInput,
+  ): Promise<StoredDocument> {
     try {
-      return await this.conditionalWrite(ctx, collection, id, data, undefined, { ifNoneMatch: true });
+      return await this.conditionalWrite(ctx, collection, id, data, undefined, { ifNoneMatch: true }, guard);
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;
       throw new DbError('already_exists', 'DOCUMENT_ALREADY_EXISTS', `document ${collection}/${id} already exists`, {
@@ -280,7 +349,9 @@ export class DocumentEngine implements DocumentApi {
   /**
    * One conditional write of `data` over `old` (undefined = creating), with the
    * index hooks around it: prepare after the caller's read, commit when the
-   * store accepted the write, abort otherwise. ConditionFailedError propagates.
+   * store accepted the write, abort otherwise. The lock guard, if any, is
+   * checked after prepare and before the write (a rejected guard aborts the
+   * hooks and writes nothing). ConditionFailedError propagates.
    */
   private async conditionalWrite(
     ctx: CallContext,
@@ -289,11 +360,13 @@ export class DocumentEngine implements DocumentApi {
     data: JsonObject,
     old: Pick<EnvelopeMeta, 'version' | 'createTime'> | undefined,
     condition: WriteCondition,
+    guard?: LockGuardInput,
   ): Promise<StoredDocument> {
     const key = documentKey(collection, id);
     const prepared: PreparedWrite | undefined = await this.hooks?.prepare(collection, id, data, ctx.signal);
     let written: StoredDocument;
     try {
+      if (guard !== undefined) await this.checkFence(guard, ctx.signal);
       const meta = this.nextMeta(old, this.now(), prepared?.seq);
       const { etag } = await this.store.put(key, this.encode(meta, data), condition, ctx.signal);
       this.known.remember(key, etag, meta);
@@ -364,6 +437,14 @@ function resolvePageSize(pageSize: number | undefined): number {
 
 function toDocument(collection: string, id: string, data: JsonObject, etag: string, meta: EnvelopeMeta): StoredDocument {
   return { collection, id, data, etag, version: meta.version, createTime: meta.createTime, updateTime: meta.updateTime };
+}
+
+function contention(collection: string, id: string, cause: unknown): DbError {
+  return new DbError('aborted', 'CONCURRENT_MODIFICATION', `too much contention writing ${collection}/${id}`, {
+    metadata: { collection, id },
+    retryDelayMs: 50,
+    cause,
+  });
 }
 
 function notFound(collection: string, id: string): DbError {

@@ -51,7 +51,9 @@ export type ErrorReason =
   | 'INDEX_REQUIRED'
   | 'INDEX_NOT_FOUND'
   | 'INDEX_ALREADY_EXISTS'
-  | 'UNIQUE_VIOLATION';
+  | 'UNIQUE_VIOLATION'
+  | 'LOCK_HELD'
+  | 'LOCK_NOT_HELD';
 
 /** Optional extras of a DbError. */
 export interface DbErrorOptions {

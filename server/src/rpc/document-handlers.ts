@@ -8,6 +8,7 @@ import type { CallContext } from '../engine/call-context.js';
 import type { DocumentApi } from '../engine/document-api.js';
 import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
 import { requireData, toProtoDocument, toProtoListed } from './convert.js';
+import { lockGuardField } from './convert-lock.js';
 
 /** The engine CallContext of a connect handler context (signal and absolute deadline). */
 export function callContextOf(ctx: HandlerContext): CallContext {
@@ -33,12 +34,12 @@ export function createDocumentHandlers(api: DocumentApi): ServiceImpl<typeof Doc
     },
     async put(req, ctx) {
       const data = requireData(req.data);
-      const doc = await api.put(callContextOf(ctx), { collection: req.collection, id: req.id, data, createOnly: req.createOnly });
+      const doc = await api.put(callContextOf(ctx), { collection: req.collection, id: req.id, data, createOnly: req.createOnly, ...lockGuardField(req.lockGuard) });
       return { document: toProtoDocument(doc) };
     },
     async putIfMatch(req, ctx) {
       const data = requireData(req.data);
-      const doc = await api.putIfMatch(callContextOf(ctx), { collection: req.collection, id: req.id, data, etag: req.etag });
+      const doc = await api.putIfMatch(callContextOf(ctx), { collection: req.collection, id: req.id, data, etag: req.etag, ...lockGuardField(req.lockGuard) });
       return { document: toProtoDocument(doc) };
     },
     async create(req, ctx) {
@@ -55,6 +56,7 @@ export function createDocumentHandlers(api: DocumentApi): ServiceImpl<typeof Doc
         collection: req.collection,
         id: req.id,
         ...(req.etag === '' ? {} : { etag: req.etag }),
+        ...lockGuardField(req.lockGuard),
       });
       return { deleted };
     },

@@ -34,6 +34,14 @@ describe('error table', () => {
     expect(toConnectError(new DbError('aborted', 'CONCURRENT_MODIFICATION', 'x', { retryDelayMs: 10 })).findDetails(RetryInfoSchema)).toEqual([]);
   });
 
+  test('aborted LOCK_HELD with a delay adds RetryInfo (the holder\'s remaining lease)', () => {
+    const e = toConnectError(new DbError('aborted', 'LOCK_HELD', 'held', { retryDelayMs: 2250, metadata: { name: 'n', holder: 'h' } }));
+    expect(e.code).toBe(Code.Aborted);
+    expect(e.findDetails(RetryInfoSchema)[0]?.retryDelay).toEqual(expect.objectContaining({ seconds: 2n, nanos: 250_000_000 }));
+    expect(toConnectError(new DbError('failed_precondition', 'LOCK_NOT_HELD', 'x', { retryDelayMs: 10 })).findDetails(RetryInfoSchema)).toEqual([]);
+    expect(toConnectError(new DbError('failed_precondition', 'LOCK_NOT_HELD', 'x')).code).toBe(Code.FailedPrecondition);
+  });
+
   test('a non-DbError becomes INTERNAL / INTERNAL_ERROR with a generic message and is logged', () => {
     const logged: unknown[] = [];
     const boom = new Error('password=hunter2');

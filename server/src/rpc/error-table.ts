@@ -49,7 +49,10 @@ function detail<D extends DescMessage>(desc: D, value: MessageInitShape<D>): Out
   return { desc, value: value as MessageInitShape<DescMessage> };
 }
 
-/** The google.rpc details of a DbError: ErrorInfo, plus BadRequest / RetryInfo where they help. */
+/**
+ * The google.rpc details of a DbError: ErrorInfo, plus BadRequest (invalid with a field) and
+ * RetryInfo (unavailable, resource_exhausted and aborted LOCK_HELD, when a delay is known).
+ */
 export function detailsOf(err: DbError): OutgoingDetail[] {
   const details: OutgoingDetail[] = [
     detail(ErrorInfoSchema, { reason: err.reason, domain: ERROR_DOMAIN, metadata: { ...err.metadata } }),
@@ -57,7 +60,8 @@ export function detailsOf(err: DbError): OutgoingDetail[] {
   if (err.kind === 'invalid' && err.field !== undefined) {
     details.push(detail(BadRequestSchema, { fieldViolations: [{ field: err.field, description: err.message, reason: err.reason }] }));
   }
-  if ((err.kind === 'unavailable' || err.kind === 'resource_exhausted') && err.retryDelayMs !== undefined) {
+  const retryable = err.kind === 'unavailable' || err.kind === 'resource_exhausted' || (err.kind === 'aborted' && err.reason === 'LOCK_HELD');
+  if (retryable && err.retryDelayMs !== undefined) {
     const ms = Math.max(0, Math.round(err.retryDelayMs));
     details.push(detail(RetryInfoSchema, {
       retryDelay: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 },

@@ -1,6 +1,6 @@
 /**
  * The one place that builds the servers: a grpc-js server (DocumentService,
- * QueryService and AdminService when given their engines, Health,
+ * QueryService, AdminService and LockService when given their engines, Health,
  * Reflection v1 + v1alpha) and a connect-node server (Connect, gRPC-Web,
  * gRPC over h2c: the same services but reflection), with message size
  * limits, error translation and graceful shutdown.
@@ -10,6 +10,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { DocumentApi } from '../engine/document-api.js';
 import type { AdminApi, QueryApi } from '../engine/query-api.js';
+import type { LockApi } from '../engine/lock-api.js';
 import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
 import { Health } from '../gen/grpc/health/v1/health_pb.js';
 import { file_google_rpc_error_details } from '../gen/google/rpc/error_details_pb.js';
@@ -32,6 +33,8 @@ export interface RpcServerOptions {
   readonly query?: QueryApi;
   /** The index administration; when given, AdminService is served on both ports (else UNIMPLEMENTED). */
   readonly admin?: AdminApi;
+  /** The locks; when given, LockService is served on both ports (else UNIMPLEMENTED). */
+  readonly locks?: LockApi;
   /** Interface to bind both ports to (default 127.0.0.1). */
   readonly host?: string;
   /** gRPC port; 0 picks a free one. */

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
-import type { Coordinator, MutexHandle, MutexOptions } from '../coordinator.js';
+import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
+import { LocalLeases } from './local-leases.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 
 /** Options of the LocalCoordinator. */
@@ -32,11 +33,43 @@ export class LocalCoordinator implements Coordinator {
   private readonly grants = new Map<string, Grant>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly secrets = new Map<string, string>();
+  private readonly leases: LocalLeases;
   private fence = 0n;
   private closed = false;
 
   constructor(options: LocalCoordinatorOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.leases = new LocalLeases(this.now);
+  }
+
+  /** Grants the named lease unless one is current (local/local-leases.ts). */
+  async tryAcquireLease(name: string, ttlMs: number, holder: string, signal?: AbortSignal): Promise<LeaseAttempt> {
+    this.checkCall(signal);
+    return this.leases.tryAcquire(name, ttlMs, holder);
+  }
+
+  /** Extends the lease if it is still the current one. */
+  async renewLease(name: string, leaseId: string, ttlMs: number, signal?: AbortSignal): Promise<Lease | undefined> {
+    this.checkCall(signal);
+    return this.leases.renew(name, leaseId, ttlMs);
+  }
+
+  /** Frees the lock if `leaseId` is the current lease. */
+  async releaseLease(name: string, leaseId: string, signal?: AbortSignal): Promise<boolean> {
+    this.checkCall(signal);
+    return this.leases.release(name, leaseId);
+  }
+
+  /** The current lease of the name, if any. */
+  async leaseInfo(name: string, signal?: AbortSignal): Promise<LeaseState | undefined> {
+    this.checkCall(signal);
+    return this.leases.info(name);
+  }
+
+  /** The latest token granted for the name (0n when never). */
+  async latestFence(name: string, signal?: AbortSignal): Promise<bigint> {
+    this.checkCall(signal);
+    return this.leases.latestFence(name);
   }
 
   /** Takes the named mutex, waiting up to options.waitMs. */
@@ -118,6 +151,11 @@ export class LocalCoordinator implements Coordinator {
       set.add(wakeUp);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  private checkCall(signal?: AbortSignal): void {
+    throwIfAborted(signal);
+    this.checkOpen();
   }
 
   private checkOpen(): void {

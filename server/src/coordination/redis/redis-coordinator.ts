@@ -3,8 +3,17 @@ import Redis from 'ioredis';
 import { abortError, sleep, throwIfAborted } from '../../common/abort.js';
 import { backoffDelay } from '../../common/backoff.js';
 import { DbError } from '../../errors/db-error.js';
-import type { Coordinator, MutexHandle, MutexOptions } from '../coordinator.js';
+import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
+import { checkLeaseName, checkLeaseTtl } from '../lease-args.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
+import {
+  LEASE_ACQUIRE_SCRIPT,
+  LEASE_FENCE_SCRIPT,
+  LEASE_INFO_SCRIPT,
+  LEASE_RELEASE_SCRIPT,
+  LEASE_RENEW_SCRIPT,
+  leaseKeys,
+} from './lease-scripts.js';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, mutexKeys } from './mutex-scripts.js';
 
 /** How to reach Redis. */
@@ -23,6 +32,11 @@ export interface RedisCoordinatorOptions {
 interface ScriptedRedis {
   sbAcquire(lock: string, fence: string, owner: string, ttlMs: string): Promise<[number, string | number]>;
   sbRelease(lock: string, value: string): Promise<number>;
+  sbLeaseAcquire(lease: string, fence: string, id: string, holder: string, ttlMs: string): Promise<[number, string, number?]>;
+  sbLeaseRenew(lease: string, id: string, ttlMs: string): Promise<[number, string?]>;
+  sbLeaseRelease(lease: string, id: string): Promise<number>;
+  sbLeaseInfo(lease: string): Promise<[string, string, number] | []>;
+  sbLeaseFence(fence: string): Promise<string>;
 }
 
 /**
@@ -59,6 +73,11 @@ export class RedisCoordinator implements Coordinator {
     redis.on('error', () => undefined); // surfaced through failing commands instead
     redis.defineCommand('sbAcquire', { numberOfKeys: 2, lua: ACQUIRE_SCRIPT });
     redis.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    redis.defineCommand('sbLeaseAcquire', { numberOfKeys: 2, lua: LEASE_ACQUIRE_SCRIPT });
+    redis.defineCommand('sbLeaseRenew', { numberOfKeys: 1, lua: LEASE_RENEW_SCRIPT });
+    redis.defineCommand('sbLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_SCRIPT });
+    redis.defineCommand('sbLeaseInfo', { numberOfKeys: 1, lua: LEASE_INFO_SCRIPT });
+    redis.defineCommand('sbLeaseFence', { numberOfKeys: 1, lua: LEASE_FENCE_SCRIPT });
     try {
       await withTimeout(redis.connect(), connectTimeout + 100);
       await redis.ping();
@@ -91,6 +110,61 @@ export class RedisCoordinator implements Coordinator {
       const delay = Math.max(1, Math.min(backoffDelay(attempt, { baseMs: 5, maxMs: 100 }), holderLeft, deadline - now));
       await sleep(delay, options.signal);
     }
+  }
+
+  /**
+   * Grants the named lease unless one is current (lease-scripts.ts). A grant
+   * that arrives after `signal` aborted is released at once. expireAtMs is
+   * measured from before the request was sent, so it is never later than
+   * Redis's own expiry (given clocks that run at the same rate).
+   */
+  async tryAcquireLease(name: string, ttlMs: number, holder: string, signal?: AbortSignal): Promise<LeaseAttempt> {
+    checkLeaseName(name);
+    checkLeaseTtl(ttlMs);
+    this.checkCall(signal);
+    const keys = leaseKeys(this.keyPrefix, name);
+    const id = randomBytes(16).toString('hex');
+    const sentAt = Date.now();
+    const call = this.scripted().sbLeaseAcquire(keys.lease, keys.fence, id, holder, String(ttlMs));
+    const reply = await this.run(call, signal, (late) => {
+      if (late[0] === 1) void this.scripted().sbLeaseRelease(keys.lease, id).catch(() => undefined);
+    });
+    if (reply[0] === 1) return { granted: true, lease: { leaseId: id, fencingToken: BigInt(reply[1]), expireAtMs: sentAt + ttlMs } };
+    return { granted: false, holder: reply[1], remainingMs: Math.max(0, Number(reply[2] ?? 0)) };
+  }
+
+  /** Extends the lease to ttlMs from now if `leaseId` is still current. */
+  async renewLease(name: string, leaseId: string, ttlMs: number, signal?: AbortSignal): Promise<Lease | undefined> {
+    checkLeaseName(name);
+    checkLeaseTtl(ttlMs);
+    this.checkCall(signal);
+    const sentAt = Date.now();
+    const reply = await this.run(this.scripted().sbLeaseRenew(leaseKeys(this.keyPrefix, name).lease, leaseId, String(ttlMs)), signal);
+    if (reply[0] !== 1 || reply[1] === undefined) return undefined;
+    return { leaseId, fencingToken: BigInt(reply[1]), expireAtMs: sentAt + ttlMs };
+  }
+
+  /** Frees the lock if `leaseId` is current (compare-and-delete in one script). */
+  async releaseLease(name: string, leaseId: string, signal?: AbortSignal): Promise<boolean> {
+    checkLeaseName(name);
+    this.checkCall(signal);
+    return (await this.run(this.scripted().sbLeaseRelease(leaseKeys(this.keyPrefix, name).lease, leaseId), signal)) === 1;
+  }
+
+  /** The current lease's holder, token and expiry (now + its PTTL). */
+  async leaseInfo(name: string, signal?: AbortSignal): Promise<LeaseState | undefined> {
+    checkLeaseName(name);
+    this.checkCall(signal);
+    const reply = await this.run(this.scripted().sbLeaseInfo(leaseKeys(this.keyPrefix, name).lease), signal);
+    if (reply.length === 0) return undefined;
+    return { holder: reply[0], fencingToken: BigInt(reply[1]), expireAtMs: Date.now() + Math.max(0, Number(reply[2])) };
+  }
+
+  /** The name's fencing counter (0n when never granted). */
+  async latestFence(name: string, signal?: AbortSignal): Promise<bigint> {
+    checkLeaseName(name);
+    this.checkCall(signal);
+    return BigInt(await this.run(this.scripted().sbLeaseFence(leaseKeys(this.keyPrefix, name).fence), signal));
   }
 
   /** The secret at `<prefix>secret:<name>`, created with SET NX by the first caller. */
@@ -154,6 +228,11 @@ export class RedisCoordinator implements Coordinator {
 
   private scripted(): ScriptedRedis {
     return this.redis as unknown as ScriptedRedis;
+  }
+
+  private checkCall(signal?: AbortSignal): void {
+    throwIfAborted(signal);
+    this.checkOpen();
   }
 
   private checkOpen(): void {

@@ -91,6 +91,13 @@ const (
 	// ALREADY_EXISTS: the write would give two documents the same value of a
 	// unique index. Metadata: "collection", "index", "conflictingId".
 	ErrorReason_ERROR_REASON_UNIQUE_VIOLATION ErrorReason = 20
+	// ABORTED: the lock is held by another lease and the call did not wait (or
+	// its wait ran out). Metadata: "name", "holder". Carries RetryInfo.
+	ErrorReason_ERROR_REASON_LOCK_HELD ErrorReason = 21
+	// FAILED_PRECONDITION: the lease is not the lock's current one, or a
+	// LockGuard's fencing token is older than the lock's latest grant.
+	// Metadata: "name", "fencingToken", "currentFencingToken" when known.
+	ErrorReason_ERROR_REASON_LOCK_NOT_HELD ErrorReason = 22
 )
 
 // Enum value maps for ErrorReason.
@@ -117,6 +124,8 @@ var (
 		18: "ERROR_REASON_INDEX_NOT_FOUND",
 		19: "ERROR_REASON_INDEX_ALREADY_EXISTS",
 		20: "ERROR_REASON_UNIQUE_VIOLATION",
+		21: "ERROR_REASON_LOCK_HELD",
+		22: "ERROR_REASON_LOCK_NOT_HELD",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -140,6 +149,8 @@ var (
 		"ERROR_REASON_INDEX_NOT_FOUND":         18,
 		"ERROR_REASON_INDEX_ALREADY_EXISTS":    19,
 		"ERROR_REASON_UNIQUE_VIOLATION":        20,
+		"ERROR_REASON_LOCK_HELD":               21,
+		"ERROR_REASON_LOCK_NOT_HELD":           22,
 	}
 )
 
@@ -174,7 +185,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xec\x05\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xa8\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -197,7 +208,9 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1bERROR_REASON_INDEX_REQUIRED\x10\x11\x12 \n" +
 	"\x1cERROR_REASON_INDEX_NOT_FOUND\x10\x12\x12%\n" +
 	"!ERROR_REASON_INDEX_ALREADY_EXISTS\x10\x13\x12!\n" +
-	"\x1dERROR_REASON_UNIQUE_VIOLATION\x10\x14BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1dERROR_REASON_UNIQUE_VIOLATION\x10\x14\x12\x1a\n" +
+	"\x16ERROR_REASON_LOCK_HELD\x10\x15\x12\x1e\n" +
+	"\x1aERROR_REASON_LOCK_NOT_HELD\x10\x16BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once

@@ -254,7 +254,9 @@ type PutRequest struct {
 	Data *structpb.Struct `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
 	// Optional. When true, write only if no document has this id:
 	// ALREADY_EXISTS / DOCUMENT_ALREADY_EXISTS otherwise. Default false (upsert).
-	CreateOnly    bool `protobuf:"varint,4,opt,name=create_only,json=createOnly,proto3" json:"create_only,omitempty"`
+	CreateOnly bool `protobuf:"varint,4,opt,name=create_only,json=createOnly,proto3" json:"create_only,omitempty"`
+	// Optional. Write only while holding this lock (see LockGuard).
+	LockGuard     *LockGuard `protobuf:"bytes,5,opt,name=lock_guard,json=lockGuard,proto3" json:"lock_guard,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -317,6 +319,13 @@ func (x *PutRequest) GetCreateOnly() bool {
 	return false
 }
 
+func (x *PutRequest) GetLockGuard() *LockGuard {
+	if x != nil {
+		return x.LockGuard
+	}
+	return nil
+}
+
 // Response of DocumentService.Put.
 type PutResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -374,7 +383,9 @@ type PutIfMatchRequest struct {
 	Data *structpb.Struct `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
 	// Required. The etag the document must still have (from an earlier read
 	// or write). Stale → ABORTED / ETAG_MISMATCH.
-	Etag          string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Optional. Write only while holding this lock (see LockGuard).
+	LockGuard     *LockGuard `protobuf:"bytes,5,opt,name=lock_guard,json=lockGuard,proto3" json:"lock_guard,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -435,6 +446,13 @@ func (x *PutIfMatchRequest) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *PutIfMatchRequest) GetLockGuard() *LockGuard {
+	if x != nil {
+		return x.LockGuard
+	}
+	return nil
 }
 
 // Response of DocumentService.PutIfMatch.
@@ -603,7 +621,9 @@ type DeleteRequest struct {
 	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	// Optional. When set, delete only if the document's current etag equals
 	// it: ABORTED / ETAG_MISMATCH when stale, NOT_FOUND when missing.
-	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Optional. Delete only while holding this lock (see LockGuard).
+	LockGuard     *LockGuard `protobuf:"bytes,4,opt,name=lock_guard,json=lockGuard,proto3" json:"lock_guard,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -657,6 +677,13 @@ func (x *DeleteRequest) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *DeleteRequest) GetLockGuard() *LockGuard {
+	if x != nil {
+		return x.LockGuard
+	}
+	return nil
 }
 
 // Response of DocumentService.Delete.
@@ -961,7 +988,7 @@ var File_smarterbase_v1_document_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\n" +
-	"%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dsmarterbase/v1/document.proto\"<\n" +
+	"%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"<\n" +
 	"\n" +
 	"GetRequest\x12\x1e\n" +
 	"\n" +
@@ -978,7 +1005,7 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x10BatchGetResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05found\x18\x02 \x01(\bR\x05found\x124\n" +
-	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\x8a\x01\n" +
+	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xc4\x01\n" +
 	"\n" +
 	"PutRequest\x12\x1e\n" +
 	"\n" +
@@ -987,16 +1014,20 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12+\n" +
 	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\x1f\n" +
 	"\vcreate_only\x18\x04 \x01(\bR\n" +
-	"createOnly\"C\n" +
+	"createOnly\x128\n" +
+	"\n" +
+	"lock_guard\x18\x05 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"C\n" +
 	"\vPutResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\x84\x01\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xbe\x01\n" +
 	"\x11PutIfMatchRequest\x12\x1e\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tR\n" +
 	"collection\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12+\n" +
 	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\"J\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\x128\n" +
+	"\n" +
+	"lock_guard\x18\x05 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"J\n" +
 	"\x12PutIfMatchResponse\x124\n" +
 	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"l\n" +
 	"\rCreateRequest\x12\x1e\n" +
@@ -1006,13 +1037,15 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12+\n" +
 	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x04data\"F\n" +
 	"\x0eCreateResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"S\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\x8d\x01\n" +
 	"\rDeleteRequest\x12\x1e\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tR\n" +
 	"collection\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\"*\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x128\n" +
+	"\n" +
+	"lock_guard\x18\x04 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"*\n" +
 	"\x0eDeleteResponse\x12\x18\n" +
 	"\adeleted\x18\x01 \x01(\bR\adeleted\"?\n" +
 	"\rExistsRequest\x12\x1e\n" +
@@ -1078,38 +1111,42 @@ var file_smarterbase_v1_document_service_proto_goTypes = []any{
 	(*ListResponse)(nil),       // 15: smarterbase.v1.ListResponse
 	(*Document)(nil),           // 16: smarterbase.v1.Document
 	(*structpb.Struct)(nil),    // 17: google.protobuf.Struct
+	(*LockGuard)(nil),          // 18: smarterbase.v1.LockGuard
 }
 var file_smarterbase_v1_document_service_proto_depIdxs = []int32{
 	16, // 0: smarterbase.v1.GetResponse.document:type_name -> smarterbase.v1.Document
 	16, // 1: smarterbase.v1.BatchGetResponse.document:type_name -> smarterbase.v1.Document
 	17, // 2: smarterbase.v1.PutRequest.data:type_name -> google.protobuf.Struct
-	16, // 3: smarterbase.v1.PutResponse.document:type_name -> smarterbase.v1.Document
-	17, // 4: smarterbase.v1.PutIfMatchRequest.data:type_name -> google.protobuf.Struct
-	16, // 5: smarterbase.v1.PutIfMatchResponse.document:type_name -> smarterbase.v1.Document
-	17, // 6: smarterbase.v1.CreateRequest.data:type_name -> google.protobuf.Struct
-	16, // 7: smarterbase.v1.CreateResponse.document:type_name -> smarterbase.v1.Document
-	16, // 8: smarterbase.v1.ListResponse.documents:type_name -> smarterbase.v1.Document
-	0,  // 9: smarterbase.v1.DocumentService.Get:input_type -> smarterbase.v1.GetRequest
-	2,  // 10: smarterbase.v1.DocumentService.BatchGet:input_type -> smarterbase.v1.BatchGetRequest
-	4,  // 11: smarterbase.v1.DocumentService.Put:input_type -> smarterbase.v1.PutRequest
-	6,  // 12: smarterbase.v1.DocumentService.PutIfMatch:input_type -> smarterbase.v1.PutIfMatchRequest
-	8,  // 13: smarterbase.v1.DocumentService.Create:input_type -> smarterbase.v1.CreateRequest
-	10, // 14: smarterbase.v1.DocumentService.Delete:input_type -> smarterbase.v1.DeleteRequest
-	12, // 15: smarterbase.v1.DocumentService.Exists:input_type -> smarterbase.v1.ExistsRequest
-	14, // 16: smarterbase.v1.DocumentService.List:input_type -> smarterbase.v1.ListRequest
-	1,  // 17: smarterbase.v1.DocumentService.Get:output_type -> smarterbase.v1.GetResponse
-	3,  // 18: smarterbase.v1.DocumentService.BatchGet:output_type -> smarterbase.v1.BatchGetResponse
-	5,  // 19: smarterbase.v1.DocumentService.Put:output_type -> smarterbase.v1.PutResponse
-	7,  // 20: smarterbase.v1.DocumentService.PutIfMatch:output_type -> smarterbase.v1.PutIfMatchResponse
-	9,  // 21: smarterbase.v1.DocumentService.Create:output_type -> smarterbase.v1.CreateResponse
-	11, // 22: smarterbase.v1.DocumentService.Delete:output_type -> smarterbase.v1.DeleteResponse
-	13, // 23: smarterbase.v1.DocumentService.Exists:output_type -> smarterbase.v1.ExistsResponse
-	15, // 24: smarterbase.v1.DocumentService.List:output_type -> smarterbase.v1.ListResponse
-	17, // [17:25] is the sub-list for method output_type
-	9,  // [9:17] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	18, // 3: smarterbase.v1.PutRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	16, // 4: smarterbase.v1.PutResponse.document:type_name -> smarterbase.v1.Document
+	17, // 5: smarterbase.v1.PutIfMatchRequest.data:type_name -> google.protobuf.Struct
+	18, // 6: smarterbase.v1.PutIfMatchRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	16, // 7: smarterbase.v1.PutIfMatchResponse.document:type_name -> smarterbase.v1.Document
+	17, // 8: smarterbase.v1.CreateRequest.data:type_name -> google.protobuf.Struct
+	16, // 9: smarterbase.v1.CreateResponse.document:type_name -> smarterbase.v1.Document
+	18, // 10: smarterbase.v1.DeleteRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	16, // 11: smarterbase.v1.ListResponse.documents:type_name -> smarterbase.v1.Document
+	0,  // 12: smarterbase.v1.DocumentService.Get:input_type -> smarterbase.v1.GetRequest
+	2,  // 13: smarterbase.v1.DocumentService.BatchGet:input_type -> smarterbase.v1.BatchGetRequest
+	4,  // 14: smarterbase.v1.DocumentService.Put:input_type -> smarterbase.v1.PutRequest
+	6,  // 15: smarterbase.v1.DocumentService.PutIfMatch:input_type -> smarterbase.v1.PutIfMatchRequest
+	8,  // 16: smarterbase.v1.DocumentService.Create:input_type -> smarterbase.v1.CreateRequest
+	10, // 17: smarterbase.v1.DocumentService.Delete:input_type -> smarterbase.v1.DeleteRequest
+	12, // 18: smarterbase.v1.DocumentService.Exists:input_type -> smarterbase.v1.ExistsRequest
+	14, // 19: smarterbase.v1.DocumentService.List:input_type -> smarterbase.v1.ListRequest
+	1,  // 20: smarterbase.v1.DocumentService.Get:output_type -> smarterbase.v1.GetResponse
+	3,  // 21: smarterbase.v1.DocumentService.BatchGet:output_type -> smarterbase.v1.BatchGetResponse
+	5,  // 22: smarterbase.v1.DocumentService.Put:output_type -> smarterbase.v1.PutResponse
+	7,  // 23: smarterbase.v1.DocumentService.PutIfMatch:output_type -> smarterbase.v1.PutIfMatchResponse
+	9,  // 24: smarterbase.v1.DocumentService.Create:output_type -> smarterbase.v1.CreateResponse
+	11, // 25: smarterbase.v1.DocumentService.Delete:output_type -> smarterbase.v1.DeleteResponse
+	13, // 26: smarterbase.v1.DocumentService.Exists:output_type -> smarterbase.v1.ExistsResponse
+	15, // 27: smarterbase.v1.DocumentService.List:output_type -> smarterbase.v1.ListResponse
+	20, // [20:28] is the sub-list for method output_type
+	12, // [12:20] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_document_service_proto_init() }
@@ -1118,6 +1155,7 @@ func file_smarterbase_v1_document_service_proto_init() {
 		return
 	}
 	file_smarterbase_v1_document_proto_init()
+	file_smarterbase_v1_lock_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -1,5 +1,6 @@
 from google.protobuf import struct_pb2 as _struct_pb2
 from smarterbase.v1 import document_pb2 as _document_pb2
+from smarterbase.v1 import lock_pb2 as _lock_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -41,16 +42,18 @@ class BatchGetResponse(_message.Message):
     def __init__(self, id: _Optional[str] = ..., found: _Optional[bool] = ..., document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
 
 class PutRequest(_message.Message):
-    __slots__ = ("collection", "id", "data", "create_only")
+    __slots__ = ("collection", "id", "data", "create_only", "lock_guard")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     CREATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    LOCK_GUARD_FIELD_NUMBER: _ClassVar[int]
     collection: str
     id: str
     data: _struct_pb2.Struct
     create_only: bool
-    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_only: _Optional[bool] = ...) -> None: ...
+    lock_guard: _lock_pb2.LockGuard
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_only: _Optional[bool] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ...) -> None: ...
 
 class PutResponse(_message.Message):
     __slots__ = ("document",)
@@ -59,16 +62,18 @@ class PutResponse(_message.Message):
     def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
 
 class PutIfMatchRequest(_message.Message):
-    __slots__ = ("collection", "id", "data", "etag")
+    __slots__ = ("collection", "id", "data", "etag", "lock_guard")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    LOCK_GUARD_FIELD_NUMBER: _ClassVar[int]
     collection: str
     id: str
     data: _struct_pb2.Struct
     etag: str
-    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    lock_guard: _lock_pb2.LockGuard
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., etag: _Optional[str] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ...) -> None: ...
 
 class PutIfMatchResponse(_message.Message):
     __slots__ = ("document",)
@@ -93,14 +98,16 @@ class CreateResponse(_message.Message):
     def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
 
 class DeleteRequest(_message.Message):
-    __slots__ = ("collection", "id", "etag")
+    __slots__ = ("collection", "id", "etag", "lock_guard")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    LOCK_GUARD_FIELD_NUMBER: _ClassVar[int]
     collection: str
     id: str
     etag: str
-    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+    lock_guard: _lock_pb2.LockGuard
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., etag: _Optional[str] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ...) -> None: ...
 
 class DeleteResponse(_message.Message):
     __slots__ = ("deleted",)

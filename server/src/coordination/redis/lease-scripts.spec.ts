@@ -1,0 +1,7 @@
+import { leaseKeys } from './lease-scripts.js';
+
+describe('leaseKeys', () => {
+  it('puts both keys of a lock under one hash tag, apart from mutex keys', () => {
+    expect(leaseKeys('sb:', 'orders/1')).toEqual({ lease: 'sb:{l:orders/1}:lease', fence: 'sb:{l:orders/1}:fence' });
+  });
+});

@@ -1,0 +1,55 @@
+import { DbError } from '../errors/db-error.js';
+import { durationToMs, lockGuardField, lockGuardOf, optionalTtlMs, requireTtlMs, waitMsOf } from './convert-lock.js';
+
+const d = (seconds: bigint, nanos = 0): { $typeName: 'google.protobuf.Duration'; seconds: bigint; nanos: number } => ({ $typeName: 'google.protobuf.Duration', seconds, nanos });
+
+function fieldOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DbError);
+    expect((e as DbError).kind).toBe('invalid');
+    return (e as DbError).field;
+  }
+  throw new Error('expected an error');
+}
+
+describe('lock converters', () => {
+  test('durations become whole ms, sub-ms rounded up; unset stays undefined', () => {
+    expect(durationToMs(undefined, 'ttl')).toBeUndefined();
+    expect(durationToMs(d(2n, 500_000_000), 'ttl')).toBe(2500);
+    expect(durationToMs(d(0n, 1), 'ttl')).toBe(1);
+    expect(durationToMs(d(0n), 'ttl')).toBe(0);
+  });
+
+  test('negative or malformed durations are INVALID_ARGUMENT naming the field', () => {
+    expect(fieldOf(() => durationToMs(d(-1n), 'wait_timeout'))).toBe('wait_timeout');
+    expect(fieldOf(() => durationToMs(d(0n, -5), 'ttl'))).toBe('ttl');
+    expect(fieldOf(() => durationToMs(d(0n, 1_000_000_000), 'ttl'))).toBe('ttl');
+    expect(fieldOf(() => durationToMs(d(10n ** 18n), 'ttl'))).toBe('ttl');
+  });
+
+  test('ttl ranges: required 100 ms..10 min; optional treats unset/zero as default', () => {
+    expect(requireTtlMs(d(0n, 100_000_000), 'ttl', 100)).toBe(100);
+    expect(requireTtlMs(d(600n), 'ttl', 100)).toBe(600_000);
+    expect(fieldOf(() => requireTtlMs(undefined, 'ttl', 100))).toBe('ttl');
+    expect(fieldOf(() => requireTtlMs(d(0n, 99_000_000), 'ttl', 100))).toBe('ttl');
+    expect(fieldOf(() => requireTtlMs(d(600n, 1_000_000), 'ttl', 100))).toBe('ttl');
+    expect(optionalTtlMs(undefined, 'ttl', 1000)).toBeUndefined();
+    expect(optionalTtlMs(d(0n), 'ttl', 1000)).toBeUndefined();
+    expect(optionalTtlMs(d(1n), 'ttl', 1000)).toBe(1000);
+    expect(fieldOf(() => optionalTtlMs(d(0n, 999_000_000), 'ttl', 1000))).toBe('ttl');
+    expect(waitMsOf(undefined)).toBe(0);
+    expect(waitMsOf(d(1n, 250_000_000))).toBe(1250);
+  });
+
+  test('lock guards: absent → none; name and token carried as bigint; empty name or negative token rejected', () => {
+    expect(lockGuardOf(undefined)).toBeUndefined();
+    expect(lockGuardField(undefined)).toEqual({});
+    const g = { $typeName: 'smarterbase.v1.LockGuard' as const, name: 'jobs', fencingToken: 2n ** 62n };
+    expect(lockGuardOf(g)).toEqual({ name: 'jobs', fencingToken: 2n ** 62n });
+    expect(lockGuardField(g)).toEqual({ lockGuard: { name: 'jobs', fencingToken: 2n ** 62n } });
+    expect(fieldOf(() => lockGuardOf({ ...g, name: '' }))).toBe('lock_guard.name');
+    expect(fieldOf(() => lockGuardOf({ ...g, fencingToken: -1n }))).toBe('lock_guard.fencing_token');
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Proto ⇄ model converters of LockService and of the LockGuard carried by
+ * writes: google.protobuf.Duration ⇄ milliseconds (checked against the
+ * contract's ranges), int64 fencing tokens as bigint, lease expiries as
+ * Timestamps.
+ */
+import type { Duration, Timestamp } from '@bufbuild/protobuf/wkt';
+import { invalid } from '../errors/db-error.js';
+import type { LockGuardInput } from '../engine/lock-api.js';
+import type { LockGuard } from '../gen/smarterbase/v1/lock_pb.js';
+import { toTimestamp } from './convert.js';
+
+/** Smallest lease of Acquire and Renew, in ms. */
+export const MIN_TTL_MS = 100;
+/** Smallest lease of Hold, in ms. */
+export const MIN_HOLD_TTL_MS = 1000;
+/** Largest lease of every call, in ms (10 minutes). */
+export const MAX_TTL_MS = 600_000;
+
+/**
+ * A Duration as whole milliseconds (sub-millisecond parts rounded up), or
+ * undefined when unset. Negative or malformed durations are INVALID_ARGUMENT
+ * naming `field`.
+ */
+export function durationToMs(d: Duration | undefined, field: string): number | undefined {
+  if (d === undefined) return undefined;
+  const bad = (): never => {
+    throw invalid('INVALID_ARGUMENT', field, `${field} must be a non-negative duration`);
+  };
+  if (d.seconds < 0n || d.nanos < 0 || d.nanos > 999_999_999) bad();
+  if (d.seconds > BigInt(Number.MAX_SAFE_INTEGER) / 1000n) bad();
+  return Number(d.seconds) * 1000 + Math.ceil(d.nanos / 1_000_000);
+}
+
+/** A lease duration in ms, required, within [minMs, MAX_TTL_MS]; INVALID_ARGUMENT naming `field` otherwise. */
+export function requireTtlMs(d: Duration | undefined, field: string, minMs: number): number {
+  const ms = durationToMs(d, field);
+  if (ms === undefined) throw invalid('INVALID_ARGUMENT', field, `${field} is required`);
+  return checkTtl(ms, field, minMs);
+}
+
+/** An optional lease duration (unset or zero → undefined, i.e. the default), else within [minMs, MAX_TTL_MS]. */
+export function optionalTtlMs(d: Duration | undefined, field: string, minMs: number): number | undefined {
+  const ms = durationToMs(d, field);
+  return ms === undefined || ms === 0 ? undefined : checkTtl(ms, field, minMs);
+}
+
+function checkTtl(ms: number, field: string, minMs: number): number {
+  if (ms < minMs || ms > MAX_TTL_MS) {
+    throw invalid('INVALID_ARGUMENT', field, `${field} must be between ${minMs} ms and ${MAX_TTL_MS} ms`);
+  }
+  return ms;
+}
+
+/** A wait timeout in ms: unset → 0 (do not wait). */
+export function waitMsOf(d: Duration | undefined, field = 'wait_timeout'): number {
+  return durationToMs(d, field) ?? 0;
+}
+
+/** The proto Timestamp of an expiry in ms since the epoch. */
+export function expireTimeOf(ms: number): Timestamp {
+  return toTimestamp(new Date(ms));
+}
+
+/**
+ * The LockGuardInput of a write request's optional LockGuard: absent → undefined;
+ * present with an empty name → INVALID_ARGUMENT on `lock_guard.name`;
+ * a negative token → INVALID_ARGUMENT on `lock_guard.fencing_token`.
+ */
+export function lockGuardOf(g: LockGuard | undefined): LockGuardInput | undefined {
+  if (g === undefined) return undefined;
+  if (g.name === '') throw invalid('INVALID_ARGUMENT', 'lock_guard.name', 'lock_guard.name is required');
+  if (g.fencingToken < 0n) throw invalid('INVALID_ARGUMENT', 'lock_guard.fencing_token', 'lock_guard.fencing_token must not be negative');
+  return { name: g.name, fencingToken: g.fencingToken };
+}
+
+/** `{ lockGuard }` when the request carries one, else `{}` (for spreading into an engine input). */
+export function lockGuardField(g: LockGuard | undefined): { lockGuard?: LockGuardInput } {
+  const lockGuard = lockGuardOf(g);
+  return lockGuard === undefined ? {} : { lockGuard };
+}
