@@ -152,6 +152,7 @@ async function main(): Promise<void> {
       store,
       maxDocumentBytes: config.maxDocumentBytes,
       batchConcurrency: config.batchConcurrency,
+      maxBatchWriteItems: config.maxBatchWriteItems,
       pageTokenSecret: tokenSecret,
       hooks: new IndexWriteHooks(indexes, { log }),
       fences: new FenceChecker(coordinator),

@@ -8,7 +8,8 @@ Example::
         doc = db.put("users", "alice", {"name": "Alice", "visits": 0})
         db.update("users", "alice", lambda d: {**d, "visits": d["visits"] + 1})
 """
-from . import filters
+from . import batch, filters
+from .batch import BatchExistsItem, BatchWriteResult, DeleteItem, PutItem
 from .client import BatchGetItem, Client, ExistsResult
 from .document import Document, JsonObject, ListPage
 from .errors import (
@@ -31,6 +32,7 @@ from .errors import (
     UniqueViolationError,
     error_from_rpc_error,
     error_from_status,
+    error_from_status_proto,
 )
 from .locks import HeldLock, Lease, LockGuard, LockInfo
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
@@ -40,10 +42,13 @@ __all__ = [
     "ERROR_DOMAIN",
     "AbortedError",
     "AlreadyExistsError",
+    "BatchExistsItem",
     "BatchGetItem",
+    "BatchWriteResult",
     "Client",
     "CountResult",
     "DeadlineExceededError",
+    "DeleteItem",
     "Document",
     "EtagMismatchError",
     "ExistsResult",
@@ -63,6 +68,7 @@ __all__ = [
     "LockInfo",
     "LockNotHeldError",
     "NotFoundError",
+    "PutItem",
     "QueryPlan",
     "QueryStream",
     "Reason",
@@ -72,5 +78,7 @@ __all__ = [
     "UniqueViolationError",
     "error_from_rpc_error",
     "error_from_status",
+    "error_from_status_proto",
+    "batch",
     "filters",
 ]

@@ -14,6 +14,7 @@ import grpc
 
 from ._stubs import document_service_pb2 as pb
 from ._stubs import document_service_pb2_grpc as pb_grpc
+from .batch import BatchMixin
 from .document import Document, JsonObject, ListPage, document_from_proto, to_struct
 from .errors import EtagMismatchError, error_from_rpc_error
 from .locks import LockGuard, LockMixin, guard_proto
@@ -61,7 +62,7 @@ class BatchGetItem:
         return self.document is not None
 
 
-class Client(QueryMixin, LockMixin):
+class Client(QueryMixin, LockMixin, BatchMixin):
     """A connection to a SmarterBase server. Thread-safe; share one per process.
 
     Args:

@@ -255,30 +255,12 @@ def _duration_seconds(d: "error_details_pb2.RetryInfo") -> float:
     return d.retry_delay.seconds + d.retry_delay.nanos / 1e9
 
 
-def error_from_status(
-    code: grpc.StatusCode, message: str, trailing_metadata: MetadataLike
-) -> SmarterBaseError:
-    """Builds the typed error for a gRPC status and its trailing metadata.
-
-    Decodes ``grpc-status-details-bin`` (a google.rpc.Status) when present,
-    taking reason/metadata/domain from ErrorInfo, ``retry_delay`` from
-    RetryInfo and ``field_violations`` from BadRequest. A missing or
-    undecodable trailer yields an error with an empty reason.
-    """
+def _decode(code: grpc.StatusCode, message: str, status: Optional[status_pb2.Status]) -> SmarterBaseError:
     reason, domain = "", ""
     info_metadata: Dict[str, str] = {}
     retry_delay: Optional[float] = None
     violations: List[FieldViolation] = []
-    raw = None
-    for key, value in trailing_metadata or ():
-        if key == STATUS_DETAILS_KEY:
-            raw = value
-    if isinstance(raw, bytes):
-        status = status_pb2.Status()
-        try:
-            status.ParseFromString(raw)
-        except Exception:  # noqa: BLE001 - a corrupt trailer must not hide the status
-            status = status_pb2.Status()
+    if status is not None:
         if status.message and not message:
             message = status.message
         for detail in status.details:
@@ -299,6 +281,41 @@ def error_from_status(
     cls = error_class(code, reason)
     return cls(code, reason, message, info_metadata, domain=domain,
                retry_delay=retry_delay, field_violations=violations)
+
+
+def error_from_status(
+    code: grpc.StatusCode, message: str, trailing_metadata: MetadataLike
+) -> SmarterBaseError:
+    """Builds the typed error for a gRPC status and its trailing metadata.
+
+    Decodes ``grpc-status-details-bin`` (a google.rpc.Status) when present,
+    taking reason/metadata/domain from ErrorInfo, ``retry_delay`` from
+    RetryInfo and ``field_violations`` from BadRequest. A missing or
+    undecodable trailer yields an error with an empty reason.
+    """
+    raw = None
+    for key, value in trailing_metadata or ():
+        if key == STATUS_DETAILS_KEY:
+            raw = value
+    status: Optional[status_pb2.Status] = None
+    if isinstance(raw, bytes):
+        status = status_pb2.Status()
+        try:
+            status.ParseFromString(raw)
+        except Exception:  # noqa: BLE001 - a corrupt trailer must not hide the status
+            status = status_pb2.Status()
+    return _decode(code, message, status)
+
+
+def error_from_status_proto(status: status_pb2.Status) -> Optional[SmarterBaseError]:
+    """Builds the typed error for a google.rpc.Status message, such as the
+    per-item status of a batch result: the same class, reason, metadata,
+    retry delay and field violations the single call would raise. Returns
+    None for an OK status."""
+    if status.code == 0:
+        return None
+    code = _CODES_BY_VALUE.get(status.code, grpc.StatusCode.UNKNOWN)
+    return _decode(code, status.message, status)
 
 
 def error_from_rpc_error(err: grpc.RpcError) -> SmarterBaseError:

@@ -1,7 +1,7 @@
 /**
  * SmarterBaseClient: one method per DocumentService, QueryService,
  * AdminService and LockService RPC, taking and returning plain objects,
- * rejecting with SmarterBaseError, plus listAll(), the update()
+ * rejecting with SmarterBaseError, plus the batch calls, listAll(), the update()
  * compare-and-swap loop, waitForIndexReady() and withLock().
  */
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
@@ -17,6 +17,7 @@ import { fromProtoPlan, queryRequest, QueryStream, type CountOptions, type Count
 import type { CallOptions, ClientOptions } from './options.js';
 import { createRetryInterceptor } from './retry.js';
 import { buildTransport } from './transport.js';
+import { fromProtoExistsResult, fromProtoWriteResult, toProtoDeleteItem, toProtoWriteItem, type BatchDelItem, type BatchExistsItem, type BatchItem, type BatchWriteResult } from './batch.js';
 import { runUpdate, type UpdateFn, type UpdateOptions } from './update.js';
 
 /** Options of put(). */
@@ -157,6 +158,31 @@ export class SmarterBaseClient {
     } catch (e) {
       throw toSmarterBaseError(e);
     }
+  }
+
+  /**
+   * Applies puts and deletes (build them with put() / del()) of one
+   * collection, NOT atomically: resolves one result per item in request
+   * order; a failed item carries in `error` the SmarterBaseError the single
+   * call would raise. Rejects only when the whole request fails.
+   */
+  async batchWrite<T extends JsonObject = JsonObject>(collection: string, items: readonly BatchItem[], options?: CallOptions): Promise<BatchWriteResult<T>[]> {
+    const req = { collection, writes: items.map(toProtoWriteItem) };
+    const res = await this.call(() => this.rpc.batchWrite(req, this.opts(options)));
+    return res.results.map((r) => fromProtoWriteResult<T>(r));
+  }
+
+  /** Tells, for each id, whether it exists (and its etag), in request order. */
+  async batchExists(collection: string, ids: readonly string[], options?: CallOptions): Promise<BatchExistsItem[]> {
+    const res = await this.call(() => this.rpc.batchExists({ collection, ids: [...ids] }, this.opts(options)));
+    return res.results.map(fromProtoExistsResult);
+  }
+
+  /** Deletes many documents (del() items, each optionally etag-conditional), NOT atomically; one result per item in order. */
+  async batchDelete(collection: string, items: readonly BatchDelItem[], options?: CallOptions): Promise<BatchWriteResult[]> {
+    const req = { collection, items: items.map(toProtoDeleteItem) };
+    const res = await this.call(() => this.rpc.batchDelete(req, this.opts(options)));
+    return res.results.map((r) => fromProtoWriteResult(r));
   }
 
   /**

@@ -41,3 +41,14 @@ describe('observability settings', () => {
     expect(load({ SB_OTLP_ENDPOINT: 'http://collector:4318' }).otlpEndpoint).toBe('http://collector:4318');
   });
 });
+
+describe('batch settings', () => {
+  const load = (env: Record<string, string>) => loadConfig({ argv: [], env }).config;
+
+  test('SB_MAX_BATCH_WRITE_ITEMS defaults to 500 and must be 1..10000', () => {
+    expect(load({}).maxBatchWriteItems).toBe(500);
+    expect(load({ SB_MAX_BATCH_WRITE_ITEMS: '20' }).maxBatchWriteItems).toBe(20);
+    expect(loadConfig({ argv: ['--max-batch-write-items', '7'], env: {} }).config.maxBatchWriteItems).toBe(7);
+    expect(() => load({ SB_MAX_BATCH_WRITE_ITEMS: '0' })).toThrow('config error: SB_MAX_BATCH_WRITE_ITEMS must be an integer from 1 to 10000 (got "0")');
+  });
+});

@@ -56,8 +56,10 @@ export interface Config {
   readonly maxDocumentBytes: number;
   /** Largest gRPC / Connect message received or sent, in bytes. */
   readonly maxMessageBytes: number;
-  /** Parallel blob reads of BatchGet and List. */
+  /** Parallel blob reads of BatchGet and List, and parallel items of BatchWrite, BatchDelete and BatchExists. */
   readonly batchConcurrency: number;
+  /** The most items of one BatchWrite or BatchDelete. */
+  readonly maxBatchWriteItems: number;
   readonly pageTokenSecret?: string;
   /** How long shutdown lets in-flight calls finish, in ms. */
   readonly shutdownGraceMs: number;
@@ -94,7 +96,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
   { key: 'maxDocumentBytes', env: 'SB_MAX_DOCUMENT_BYTES', flag: '--max-document-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, default: MiB, description: 'Largest encoded document, in bytes; must be below max-message-bytes.' },
   { key: 'maxMessageBytes', env: 'SB_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 4 * MiB, description: 'Largest request or response message, in bytes.' },
-  { key: 'batchConcurrency', env: 'SB_BATCH_CONCURRENCY', flag: '--batch-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel blob reads of BatchGet and List.' },
+  { key: 'batchConcurrency', env: 'SB_BATCH_CONCURRENCY', flag: '--batch-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel blob reads of BatchGet and List, and parallel items of BatchWrite, BatchDelete and BatchExists.' },
+  { key: 'maxBatchWriteItems', env: 'SB_MAX_BATCH_WRITE_ITEMS', flag: '--max-batch-write-items', kind: { type: 'int', min: 1, max: 10000 }, default: 500, description: 'The most items of one BatchWrite or BatchDelete (more is INVALID_ARGUMENT).' },
   { key: 'pageTokenSecret', env: 'SB_PAGE_TOKEN_SECRET', flag: '--page-token-secret', kind: { type: 'string' }, description: 'HMAC secret of List page tokens; set the same value on every replica (unset = random per process).' },
   { key: 'shutdownGraceMs', env: 'SB_SHUTDOWN_GRACE_MS', flag: '--shutdown-grace-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 10000, description: 'How long shutdown lets in-flight calls finish, in ms.' },
   { key: 'logLevel', env: 'SB_LOG_LEVEL', flag: '--log-level', kind: { type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level.' },

@@ -1,3 +1,4 @@
+import type { DbError } from '../errors/db-error.js';
 import type { StoredDocument, ListedDocument } from '../model/document.js';
 import type { JsonObject } from '../model/json.js';
 import type { CallContext } from './call-context.js';
@@ -65,6 +66,29 @@ export interface BatchGetItem {
   readonly document?: StoredDocument;
 }
 
+/** One item of batchWrite. */
+export type BatchWriteOp =
+  /** A put: upsert, create-only, or compare-and-swap on `etag` (not with createOnly). */
+  | { readonly kind: 'put'; readonly id: string; readonly data: JsonObject; readonly createOnly?: boolean; readonly etag?: string }
+  /** A delete, optionally only of the version with `etag`. */
+  | { readonly kind: 'delete'; readonly id: string; readonly etag?: string };
+
+/** The outcome of one batch item: an error, or the stored document (put) / whether it deleted (delete). */
+export interface BatchWriteOutcome {
+  readonly id: string;
+  /** Set when the item failed, exactly as the single call would have failed. */
+  readonly error?: DbError;
+  readonly document?: StoredDocument;
+  readonly deleted?: boolean;
+}
+
+/** One answer of batchExists. */
+export interface BatchExistsItem {
+  readonly id: string;
+  readonly exists: boolean;
+  readonly etag?: string;
+}
+
 /** The document operations the RPC layer calls. Errors are DbErrors. */
 export interface DocumentApi {
   get(ctx: CallContext, collection: string, id: string): Promise<StoredDocument>;
@@ -78,4 +102,18 @@ export interface DocumentApi {
   /** Whether it exists, and its etag when it does. */
   exists(ctx: CallContext, collection: string, id: string): Promise<{ exists: boolean; etag?: string }>;
   list(ctx: CallContext, input: ListInput): Promise<ListResult>;
+  /**
+   * Up to maxBatchWriteItems puts/deletes of one collection, NOT atomic, run
+   * with bounded concurrency; one outcome per item in request order. Whole-
+   * request problems (bad collection, too many items, duplicate ids) throw.
+   */
+  batchWrite(ctx: CallContext, collection: string, ops: readonly BatchWriteOp[]): Promise<BatchWriteOutcome[]>;
+  /** Existence (and etag) of up to maxBatchItems ids, in request order. */
+  batchExists(ctx: CallContext, collection: string, ids: readonly string[]): Promise<BatchExistsItem[]>;
+  /** Up to maxBatchWriteItems deletes, NOT atomic; one outcome per item in request order. */
+  batchDelete(
+    ctx: CallContext,
+    collection: string,
+    items: readonly { readonly id: string; readonly etag?: string }[],
+  ): Promise<BatchWriteOutcome[]>;
 }

@@ -9,8 +9,12 @@ import type { ListedDocument, StoredDocument } from '../model/document.js';
 import { jsonObjectProblem } from '../model/json-check.js';
 import { collectionPrefix, documentKey, validateCollection, validateId, validateIdPrefix } from '../model/keys.js';
 import type { CallContext } from './call-context.js';
+import { BatchOperations, DEFAULT_MAX_BATCH_WRITE_ITEMS } from './batch-operations.js';
 import type {
+  BatchExistsItem,
   BatchGetItem,
+  BatchWriteOp,
+  BatchWriteOutcome,
   CreateInput,
   DeleteInput,
   DocumentApi,
@@ -40,10 +44,12 @@ export interface DocumentEngineOptions {
   readonly store: BlobStore;
   /** The largest encoded envelope accepted, in bytes. Default 1 MiB (1048576). */
   readonly maxDocumentBytes?: number;
-  /** How many blob reads BatchGet and List run in parallel. Default 32. */
+  /** How many blob reads (BatchGet, List) or items (batch writes, BatchExists) run in parallel. Default 32. */
   readonly batchConcurrency?: number;
-  /** The most ids one BatchGet may ask for. Default 1000. */
+  /** The most ids one BatchGet or BatchExists may ask for. Default 1000. */
   readonly maxBatchItems?: number;
+  /** The most items of one BatchWrite or BatchDelete. Default 500. */
+  readonly maxBatchWriteItems?: number;
   /** HMAC secret of List page tokens; shared by all servers of a deployment. Default: random per process. */
   readonly pageTokenSecret?: string;
   /** The clock. Default `() => new Date()`. */
@@ -90,6 +96,7 @@ export class DocumentEngine implements DocumentApi {
   private readonly hooks?: WriteHooks;
   private readonly known: VersionCache;
   private readonly fences?: FenceCheck;
+  private readonly batches: BatchOperations;
 
   constructor(options: DocumentEngineOptions) {
     this.store = options.store;
@@ -103,6 +110,8 @@ export class DocumentEngine implements DocumentApi {
     this.hooks = options.hooks;
     this.known = new VersionCache(options.versionCacheEntries);
     this.fences = options.fences;
+    const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
+    this.batches = new BatchOperations(this, { concurrency: this.batchConcurrency, maxWriteItems, maxItems: this.maxBatchItems });
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */
@@ -240,6 +249,21 @@ export class DocumentEngine implements DocumentApi {
     const nextPageToken =
       page.isTruncated && lastKey !== undefined ? this.tokens.encode(shape, lastKey.slice(base.length)) : '';
     return { documents, nextPageToken };
+  }
+
+  /** Puts and deletes, not atomic, one outcome per item in order (engine/batch-operations.ts). */
+  batchWrite(ctx: CallContext, collection: string, ops: readonly BatchWriteOp[]): Promise<BatchWriteOutcome[]> {
+    return this.batches.write(ctx, collection, ops);
+  }
+
+  /** Existence and etag of each id, in order. */
+  batchExists(ctx: CallContext, collection: string, ids: readonly string[]): Promise<BatchExistsItem[]> {
+    return this.batches.exists(ctx, collection, ids);
+  }
+
+  /** Deletes, not atomic, one outcome per item in order. */
+  batchDelete(ctx: CallContext, collection: string, items: readonly { readonly id: string; readonly etag?: string }[]): Promise<BatchWriteOutcome[]> {
+    return this.batches.delete(ctx, collection, items);
   }
 
   private async read(collection: string, id: string, signal: AbortSignal): Promise<StoredDocument | undefined> {

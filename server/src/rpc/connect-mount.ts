@@ -12,6 +12,7 @@ import * as net from 'node:net';
 import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createConnectRouter, type ServiceImpl } from '@connectrpc/connect';
 import type { UniversalHandler } from '@connectrpc/connect/protocol';
+import { ERROR_DETAIL_REGISTRY } from './error-table.js';
 import {
   compressionBrotli,
   compressionGzip,
@@ -55,6 +56,8 @@ export class ConnectEndpoint {
 
   constructor(opts: ConnectEndpointOptions) {
     const router = createConnectRouter({
+      // Per-item google.rpc.Status details (BatchWrite/BatchDelete) are Anys: JSON needs their types.
+      jsonOptions: { registry: ERROR_DETAIL_REGISTRY },
       readMaxBytes: opts.readMaxBytes,
       writeMaxBytes: opts.writeMaxBytes,
       compressMinBytes: opts.compressMinBytes ?? 1024,

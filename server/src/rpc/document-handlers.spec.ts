@@ -24,6 +24,14 @@ function fakeApi(calls: { method: string; ctx: CallContext; args: unknown[] }[])
     async delete(ctx, input) { rec('delete', ctx, input); return true; },
     async exists(ctx, collection, id) { rec('exists', ctx, collection, id); return id === 'x' ? { exists: false } : { exists: true, etag: 'e' }; },
     async list(ctx, input) { rec('list', ctx, input); return { documents: [doc('a'), { collection: 'c', id: 'b' }], nextPageToken: 'next' }; },
+    async batchWrite(ctx, collection, ops) {
+      rec('batchWrite', ctx, collection, ops);
+      return ops.map((op) => (op.id === 'bad'
+        ? { id: op.id, error: new DbError('aborted', 'ETAG_MISMATCH', 'changed', { metadata: { id: op.id } }) }
+        : op.kind === 'put' ? { id: op.id, document: doc(op.id) } : { id: op.id, deleted: true }));
+    },
+    async batchExists(ctx, collection, ids) { rec('batchExists', ctx, collection, ids); return ids.map((id) => (id === 'x' ? { id, exists: false } : { id, exists: true, etag: `etag-${id}` })); },
+    async batchDelete(ctx, collection, items) { rec('batchDelete', ctx, collection, items); return items.map((i) => ({ id: i.id, deleted: i.id !== 'gone' })); },
   };
 }
 
@@ -90,5 +98,40 @@ describe('document handlers', () => {
     const e2 = await client.get({ collection: 'c', id: 'missing' }).catch((e: unknown) => ConnectError.from(e));
     expect((e2 as ConnectError).code).toBe(Code.NotFound);
     expect((e2 as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe('DOCUMENT_NOT_FOUND');
+  });
+
+  test('batch RPCs translate items and per-item outcomes (OK or the error as google.rpc.Status)', async () => {
+    const { calls, client } = setup();
+    const w = await client.batchWrite({ collection: 'c', writes: [
+      { operation: { case: 'put', value: { id: 'a', data: { k: 1 }, createOnly: true } } },
+      { operation: { case: 'put', value: { id: 'bad', data: {}, etag: 'e1' } } },
+      { operation: { case: 'delete', value: { id: 'd', etag: '' } } },
+    ] });
+    expect(w.results.map((r) => [r.id, r.status?.code, r.document?.id, r.deleted])).toEqual([
+      ['a', 0, 'a', false], ['bad', Code.Aborted, undefined, false], ['d', 0, undefined, true],
+    ]);
+    expect(w.results[1]!.status?.message).toBe('changed');
+    expect(w.results[1]!.status?.details[0]?.typeUrl).toBe('type.googleapis.com/google.rpc.ErrorInfo');
+    const ex = await client.batchExists({ collection: 'c', ids: ['x', 'y'] });
+    expect(ex.results.map((r) => [r.id, r.exists, r.etag])).toEqual([['x', false, ''], ['y', true, 'etag-y']]);
+    const del = await client.batchDelete({ collection: 'c', items: [{ id: 'gone' }, { id: 'b', etag: 'e2' }] });
+    expect(del.results.map((r) => [r.id, r.status?.code, r.deleted])).toEqual([['gone', 0, false], ['b', 0, true]]);
+    expect(calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['batchWrite', 'c', [
+        { kind: 'put', id: 'a', data: { k: 1 }, createOnly: true },
+        { kind: 'put', id: 'bad', data: {}, etag: 'e1' },
+        { kind: 'delete', id: 'd' },
+      ]],
+      ['batchExists', 'c', ['x', 'y']],
+      ['batchDelete', 'c', [{ id: 'gone' }, { id: 'b', etag: 'e2' }]],
+    ]);
+  });
+
+  test('a BatchWrite item with neither put nor delete fails the whole request before the engine', async () => {
+    const { calls, client } = setup();
+    const e = await client.batchWrite({ collection: 'c', writes: [{ operation: { case: 'put', value: { id: 'a', data: {} } } }, {}] })
+      .catch((err: unknown) => ConnectError.from(err));
+    expect((e as ConnectError).code).toBe(Code.InvalidArgument);
+    expect(calls).toHaveLength(0);
   });
 });

@@ -9,6 +9,7 @@ import type { DocumentApi } from '../engine/document-api.js';
 import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
 import { requireData, toProtoDocument, toProtoListed } from './convert.js';
 import { lockGuardField } from './convert-lock.js';
+import { toBatchDeleteItems, toBatchWriteOps, toBatchWriteResult } from './convert-batch.js';
 
 /** The engine CallContext of a connect handler context (signal and absolute deadline). */
 export function callContextOf(ctx: HandlerContext): CallContext {
@@ -73,6 +74,18 @@ export function createDocumentHandlers(api: DocumentApi): ServiceImpl<typeof Doc
         keysOnly: req.keysOnly,
       });
       return { documents: page.documents.map(toProtoListed), nextPageToken: page.nextPageToken };
+    },
+    async batchWrite(req, ctx) {
+      const outcomes = await api.batchWrite(callContextOf(ctx), req.collection, toBatchWriteOps(req.writes));
+      return { results: outcomes.map(toBatchWriteResult) };
+    },
+    async batchExists(req, ctx) {
+      const answers = await api.batchExists(callContextOf(ctx), req.collection, req.ids);
+      return { results: answers.map((a) => ({ id: a.id, exists: a.exists, etag: a.etag ?? '' })) };
+    },
+    async batchDelete(req, ctx) {
+      const outcomes = await api.batchDelete(callContextOf(ctx), req.collection, toBatchDeleteItems(req.items));
+      return { results: outcomes.map(toBatchWriteResult) };
     },
   };
 }

@@ -5,7 +5,7 @@
  * bug and becomes INTERNAL with a generic message (the real one is logged,
  * never sent).
  */
-import { create, toBinary, type DescMessage, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, createRegistry, toBinary, type DescMessage, type MessageInitShape, type Registry } from '@bufbuild/protobuf';
 import { anyPack, type Any } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { DbError, type ErrorKind } from '../errors/db-error.js';
@@ -18,6 +18,15 @@ import { StatusSchema } from '../gen/google/rpc/status_pb.js';
 
 /** The ErrorInfo domain of every error this server sends. */
 export const ERROR_DOMAIN = 'smarterbase.v1';
+
+/**
+ * The google.rpc detail types this server packs into google.protobuf.Any.
+ * Responses that carry them in a message (the per-item google.rpc.Status of
+ * BatchWrite / BatchDelete) need it to be written as JSON: pass it as
+ * `jsonOptions: { registry: ERROR_DETAIL_REGISTRY }` to the Connect router
+ * (and to JSON clients that read those details).
+ */
+export const ERROR_DETAIL_REGISTRY: Registry = createRegistry(ErrorInfoSchema, BadRequestSchema, RetryInfoSchema);
 
 /** The message sent instead of the text of unexpected errors. */
 export const INTERNAL_MESSAGE = 'internal error';

@@ -7,6 +7,7 @@
 package smarterbasev1
 
 import (
+	status "google.golang.org/genproto/googleapis/rpc/status"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
@@ -984,11 +985,668 @@ func (x *ListResponse) GetNextPageToken() string {
 	return ""
 }
 
+// One write of a BatchWrite: a put or a delete.
+type BatchWriteItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Exactly one of these.
+	//
+	// Types that are valid to be assigned to Operation:
+	//
+	//	*BatchWriteItem_Put
+	//	*BatchWriteItem_Delete
+	Operation     isBatchWriteItem_Operation `protobuf_oneof:"operation"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchWriteItem) Reset() {
+	*x = BatchWriteItem{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchWriteItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchWriteItem) ProtoMessage() {}
+
+func (x *BatchWriteItem) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchWriteItem.ProtoReflect.Descriptor instead.
+func (*BatchWriteItem) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BatchWriteItem) GetOperation() isBatchWriteItem_Operation {
+	if x != nil {
+		return x.Operation
+	}
+	return nil
+}
+
+func (x *BatchWriteItem) GetPut() *BatchPut {
+	if x != nil {
+		if x, ok := x.Operation.(*BatchWriteItem_Put); ok {
+			return x.Put
+		}
+	}
+	return nil
+}
+
+func (x *BatchWriteItem) GetDelete() *BatchDeleteItem {
+	if x != nil {
+		if x, ok := x.Operation.(*BatchWriteItem_Delete); ok {
+			return x.Delete
+		}
+	}
+	return nil
+}
+
+type isBatchWriteItem_Operation interface {
+	isBatchWriteItem_Operation()
+}
+
+type BatchWriteItem_Put struct {
+	// Upsert (or create-only / compare-and-swap) of one document.
+	Put *BatchPut `protobuf:"bytes,1,opt,name=put,proto3,oneof"`
+}
+
+type BatchWriteItem_Delete struct {
+	// Delete of one document.
+	Delete *BatchDeleteItem `protobuf:"bytes,2,opt,name=delete,proto3,oneof"`
+}
+
+func (*BatchWriteItem_Put) isBatchWriteItem_Operation() {}
+
+func (*BatchWriteItem_Delete) isBatchWriteItem_Operation() {}
+
+// A put inside BatchWrite; the same rules as PutRequest / PutIfMatchRequest.
+type BatchPut struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The document id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required. The complete new content.
+	Data *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// Optional. Only if no document has this id (ALREADY_EXISTS otherwise).
+	CreateOnly bool `protobuf:"varint,3,opt,name=create_only,json=createOnly,proto3" json:"create_only,omitempty"`
+	// Optional. Only if the document's current etag is this one
+	// (compare-and-swap; ABORTED / ETAG_MISMATCH otherwise). Not with create_only.
+	Etag          string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchPut) Reset() {
+	*x = BatchPut{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchPut) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchPut) ProtoMessage() {}
+
+func (x *BatchPut) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchPut.ProtoReflect.Descriptor instead.
+func (*BatchPut) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BatchPut) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *BatchPut) GetData() *structpb.Struct {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *BatchPut) GetCreateOnly() bool {
+	if x != nil {
+		return x.CreateOnly
+	}
+	return false
+}
+
+func (x *BatchPut) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// A delete inside BatchWrite or BatchDelete.
+type BatchDeleteItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The document id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Optional. Only if the document's current etag is this one.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteItem) Reset() {
+	*x = BatchDeleteItem{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteItem) ProtoMessage() {}
+
+func (x *BatchDeleteItem) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteItem.ProtoReflect.Descriptor instead.
+func (*BatchDeleteItem) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *BatchDeleteItem) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *BatchDeleteItem) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// Request of DocumentService.BatchWrite.
+type BatchWriteRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The collection of every item.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// Required. 1 to 500 items (server setting maxBatchWriteItems), at most one per id.
+	Writes        []*BatchWriteItem `protobuf:"bytes,2,rep,name=writes,proto3" json:"writes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchWriteRequest) Reset() {
+	*x = BatchWriteRequest{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchWriteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchWriteRequest) ProtoMessage() {}
+
+func (x *BatchWriteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchWriteRequest.ProtoReflect.Descriptor instead.
+func (*BatchWriteRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *BatchWriteRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *BatchWriteRequest) GetWrites() []*BatchWriteItem {
+	if x != nil {
+		return x.Writes
+	}
+	return nil
+}
+
+// The outcome of one item of BatchWrite or BatchDelete.
+type BatchWriteResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The item's document id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// OK, or the error the item would have got as a single call (with the same
+	// google.rpc.ErrorInfo in details).
+	Status *status.Status `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	// For a successful put: the document as stored (with its data).
+	Document *Document `protobuf:"bytes,3,opt,name=document,proto3" json:"document,omitempty"`
+	// For a successful delete: whether a document was deleted.
+	Deleted       bool `protobuf:"varint,4,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchWriteResult) Reset() {
+	*x = BatchWriteResult{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchWriteResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchWriteResult) ProtoMessage() {}
+
+func (x *BatchWriteResult) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchWriteResult.ProtoReflect.Descriptor instead.
+func (*BatchWriteResult) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *BatchWriteResult) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *BatchWriteResult) GetStatus() *status.Status {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *BatchWriteResult) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *BatchWriteResult) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+// Response of DocumentService.BatchWrite.
+type BatchWriteResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per item, in request order.
+	Results       []*BatchWriteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchWriteResponse) Reset() {
+	*x = BatchWriteResponse{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchWriteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchWriteResponse) ProtoMessage() {}
+
+func (x *BatchWriteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchWriteResponse.ProtoReflect.Descriptor instead.
+func (*BatchWriteResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BatchWriteResponse) GetResults() []*BatchWriteResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// Request of DocumentService.BatchExists.
+type BatchExistsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The collection.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// Required. 1 to 1000 ids (server setting maxBatchItems).
+	Ids           []string `protobuf:"bytes,2,rep,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchExistsRequest) Reset() {
+	*x = BatchExistsRequest{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchExistsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchExistsRequest) ProtoMessage() {}
+
+func (x *BatchExistsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchExistsRequest.ProtoReflect.Descriptor instead.
+func (*BatchExistsRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BatchExistsRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *BatchExistsRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+// One answer of BatchExists.
+type BatchExistsResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The id asked about.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// True when the document exists.
+	Exists bool `protobuf:"varint,2,opt,name=exists,proto3" json:"exists,omitempty"`
+	// Its current etag when it exists.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchExistsResult) Reset() {
+	*x = BatchExistsResult{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchExistsResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchExistsResult) ProtoMessage() {}
+
+func (x *BatchExistsResult) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchExistsResult.ProtoReflect.Descriptor instead.
+func (*BatchExistsResult) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *BatchExistsResult) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *BatchExistsResult) GetExists() bool {
+	if x != nil {
+		return x.Exists
+	}
+	return false
+}
+
+func (x *BatchExistsResult) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// Response of DocumentService.BatchExists.
+type BatchExistsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per requested id, in request order.
+	Results       []*BatchExistsResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchExistsResponse) Reset() {
+	*x = BatchExistsResponse{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchExistsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchExistsResponse) ProtoMessage() {}
+
+func (x *BatchExistsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchExistsResponse.ProtoReflect.Descriptor instead.
+func (*BatchExistsResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *BatchExistsResponse) GetResults() []*BatchExistsResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// Request of DocumentService.BatchDelete.
+type BatchDeleteRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The collection.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// Required. 1 to 500 items, at most one per id.
+	Items         []*BatchDeleteItem `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteRequest) Reset() {
+	*x = BatchDeleteRequest{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteRequest) ProtoMessage() {}
+
+func (x *BatchDeleteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteRequest.ProtoReflect.Descriptor instead.
+func (*BatchDeleteRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *BatchDeleteRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *BatchDeleteRequest) GetItems() []*BatchDeleteItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// Response of DocumentService.BatchDelete.
+type BatchDeleteResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per item, in request order.
+	Results       []*BatchWriteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteResponse) Reset() {
+	*x = BatchDeleteResponse{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteResponse) ProtoMessage() {}
+
+func (x *BatchDeleteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteResponse.ProtoReflect.Descriptor instead.
+func (*BatchDeleteResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *BatchDeleteResponse) GetResults() []*BatchWriteResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 var File_smarterbase_v1_document_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\n" +
-	"%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"<\n" +
+	"%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17google/rpc/status.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"<\n" +
 	"\n" +
 	"GetRequest\x12\x1e\n" +
 	"\n" +
@@ -1067,7 +1725,50 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\tkeys_only\x18\x05 \x01(\bR\bkeysOnly\"n\n" +
 	"\fListResponse\x126\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x18.smarterbase.v1.DocumentR\tdocuments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe9\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x86\x01\n" +
+	"\x0eBatchWriteItem\x12,\n" +
+	"\x03put\x18\x01 \x01(\v2\x18.smarterbase.v1.BatchPutH\x00R\x03put\x129\n" +
+	"\x06delete\x18\x02 \x01(\v2\x1f.smarterbase.v1.BatchDeleteItemH\x00R\x06deleteB\v\n" +
+	"\toperation\"|\n" +
+	"\bBatchPut\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\x1f\n" +
+	"\vcreate_only\x18\x03 \x01(\bR\n" +
+	"createOnly\x12\x12\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\"5\n" +
+	"\x0fBatchDeleteItem\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"k\n" +
+	"\x11BatchWriteRequest\x12\x1e\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x126\n" +
+	"\x06writes\x18\x02 \x03(\v2\x1e.smarterbase.v1.BatchWriteItemR\x06writes\"\x9e\x01\n" +
+	"\x10BatchWriteResult\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
+	"\x06status\x18\x02 \x01(\v2\x12.google.rpc.StatusR\x06status\x124\n" +
+	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12\x18\n" +
+	"\adeleted\x18\x04 \x01(\bR\adeleted\"P\n" +
+	"\x12BatchWriteResponse\x12:\n" +
+	"\aresults\x18\x01 \x03(\v2 .smarterbase.v1.BatchWriteResultR\aresults\"F\n" +
+	"\x12BatchExistsRequest\x12\x1e\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x12\x10\n" +
+	"\x03ids\x18\x02 \x03(\tR\x03ids\"O\n" +
+	"\x11BatchExistsResult\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06exists\x18\x02 \x01(\bR\x06exists\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"R\n" +
+	"\x13BatchExistsResponse\x12;\n" +
+	"\aresults\x18\x01 \x03(\v2!.smarterbase.v1.BatchExistsResultR\aresults\"k\n" +
+	"\x12BatchDeleteRequest\x12\x1e\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x125\n" +
+	"\x05items\x18\x02 \x03(\v2\x1f.smarterbase.v1.BatchDeleteItemR\x05items\"Q\n" +
+	"\x13BatchDeleteResponse\x12:\n" +
+	"\aresults\x18\x01 \x03(\v2 .smarterbase.v1.BatchWriteResultR\aresults2\xf3\x06\n" +
 	"\x0fDocumentService\x12C\n" +
 	"\x03Get\x12\x1a.smarterbase.v1.GetRequest\x1a\x1b.smarterbase.v1.GetResponse\"\x03\x90\x02\x01\x12T\n" +
 	"\bBatchGet\x12\x1f.smarterbase.v1.BatchGetRequest\x1a .smarterbase.v1.BatchGetResponse\"\x03\x90\x02\x010\x01\x12>\n" +
@@ -1077,7 +1778,11 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x06Create\x12\x1d.smarterbase.v1.CreateRequest\x1a\x1e.smarterbase.v1.CreateResponse\x12G\n" +
 	"\x06Delete\x12\x1d.smarterbase.v1.DeleteRequest\x1a\x1e.smarterbase.v1.DeleteResponse\x12L\n" +
 	"\x06Exists\x12\x1d.smarterbase.v1.ExistsRequest\x1a\x1e.smarterbase.v1.ExistsResponse\"\x03\x90\x02\x01\x12F\n" +
-	"\x04List\x12\x1b.smarterbase.v1.ListRequest\x1a\x1c.smarterbase.v1.ListResponse\"\x03\x90\x02\x01BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x04List\x12\x1b.smarterbase.v1.ListRequest\x1a\x1c.smarterbase.v1.ListResponse\"\x03\x90\x02\x01\x12S\n" +
+	"\n" +
+	"BatchWrite\x12!.smarterbase.v1.BatchWriteRequest\x1a\".smarterbase.v1.BatchWriteResponse\x12[\n" +
+	"\vBatchExists\x12\".smarterbase.v1.BatchExistsRequest\x1a#.smarterbase.v1.BatchExistsResponse\"\x03\x90\x02\x01\x12V\n" +
+	"\vBatchDelete\x12\".smarterbase.v1.BatchDeleteRequest\x1a#.smarterbase.v1.BatchDeleteResponseBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_document_service_proto_rawDescOnce sync.Once
@@ -1091,62 +1796,90 @@ func file_smarterbase_v1_document_service_proto_rawDescGZIP() []byte {
 	return file_smarterbase_v1_document_service_proto_rawDescData
 }
 
-var file_smarterbase_v1_document_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_smarterbase_v1_document_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_smarterbase_v1_document_service_proto_goTypes = []any{
-	(*GetRequest)(nil),         // 0: smarterbase.v1.GetRequest
-	(*GetResponse)(nil),        // 1: smarterbase.v1.GetResponse
-	(*BatchGetRequest)(nil),    // 2: smarterbase.v1.BatchGetRequest
-	(*BatchGetResponse)(nil),   // 3: smarterbase.v1.BatchGetResponse
-	(*PutRequest)(nil),         // 4: smarterbase.v1.PutRequest
-	(*PutResponse)(nil),        // 5: smarterbase.v1.PutResponse
-	(*PutIfMatchRequest)(nil),  // 6: smarterbase.v1.PutIfMatchRequest
-	(*PutIfMatchResponse)(nil), // 7: smarterbase.v1.PutIfMatchResponse
-	(*CreateRequest)(nil),      // 8: smarterbase.v1.CreateRequest
-	(*CreateResponse)(nil),     // 9: smarterbase.v1.CreateResponse
-	(*DeleteRequest)(nil),      // 10: smarterbase.v1.DeleteRequest
-	(*DeleteResponse)(nil),     // 11: smarterbase.v1.DeleteResponse
-	(*ExistsRequest)(nil),      // 12: smarterbase.v1.ExistsRequest
-	(*ExistsResponse)(nil),     // 13: smarterbase.v1.ExistsResponse
-	(*ListRequest)(nil),        // 14: smarterbase.v1.ListRequest
-	(*ListResponse)(nil),       // 15: smarterbase.v1.ListResponse
-	(*Document)(nil),           // 16: smarterbase.v1.Document
-	(*structpb.Struct)(nil),    // 17: google.protobuf.Struct
-	(*LockGuard)(nil),          // 18: smarterbase.v1.LockGuard
+	(*GetRequest)(nil),          // 0: smarterbase.v1.GetRequest
+	(*GetResponse)(nil),         // 1: smarterbase.v1.GetResponse
+	(*BatchGetRequest)(nil),     // 2: smarterbase.v1.BatchGetRequest
+	(*BatchGetResponse)(nil),    // 3: smarterbase.v1.BatchGetResponse
+	(*PutRequest)(nil),          // 4: smarterbase.v1.PutRequest
+	(*PutResponse)(nil),         // 5: smarterbase.v1.PutResponse
+	(*PutIfMatchRequest)(nil),   // 6: smarterbase.v1.PutIfMatchRequest
+	(*PutIfMatchResponse)(nil),  // 7: smarterbase.v1.PutIfMatchResponse
+	(*CreateRequest)(nil),       // 8: smarterbase.v1.CreateRequest
+	(*CreateResponse)(nil),      // 9: smarterbase.v1.CreateResponse
+	(*DeleteRequest)(nil),       // 10: smarterbase.v1.DeleteRequest
+	(*DeleteResponse)(nil),      // 11: smarterbase.v1.DeleteResponse
+	(*ExistsRequest)(nil),       // 12: smarterbase.v1.ExistsRequest
+	(*ExistsResponse)(nil),      // 13: smarterbase.v1.ExistsResponse
+	(*ListRequest)(nil),         // 14: smarterbase.v1.ListRequest
+	(*ListResponse)(nil),        // 15: smarterbase.v1.ListResponse
+	(*BatchWriteItem)(nil),      // 16: smarterbase.v1.BatchWriteItem
+	(*BatchPut)(nil),            // 17: smarterbase.v1.BatchPut
+	(*BatchDeleteItem)(nil),     // 18: smarterbase.v1.BatchDeleteItem
+	(*BatchWriteRequest)(nil),   // 19: smarterbase.v1.BatchWriteRequest
+	(*BatchWriteResult)(nil),    // 20: smarterbase.v1.BatchWriteResult
+	(*BatchWriteResponse)(nil),  // 21: smarterbase.v1.BatchWriteResponse
+	(*BatchExistsRequest)(nil),  // 22: smarterbase.v1.BatchExistsRequest
+	(*BatchExistsResult)(nil),   // 23: smarterbase.v1.BatchExistsResult
+	(*BatchExistsResponse)(nil), // 24: smarterbase.v1.BatchExistsResponse
+	(*BatchDeleteRequest)(nil),  // 25: smarterbase.v1.BatchDeleteRequest
+	(*BatchDeleteResponse)(nil), // 26: smarterbase.v1.BatchDeleteResponse
+	(*Document)(nil),            // 27: smarterbase.v1.Document
+	(*structpb.Struct)(nil),     // 28: google.protobuf.Struct
+	(*LockGuard)(nil),           // 29: smarterbase.v1.LockGuard
+	(*status.Status)(nil),       // 30: google.rpc.Status
 }
 var file_smarterbase_v1_document_service_proto_depIdxs = []int32{
-	16, // 0: smarterbase.v1.GetResponse.document:type_name -> smarterbase.v1.Document
-	16, // 1: smarterbase.v1.BatchGetResponse.document:type_name -> smarterbase.v1.Document
-	17, // 2: smarterbase.v1.PutRequest.data:type_name -> google.protobuf.Struct
-	18, // 3: smarterbase.v1.PutRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	16, // 4: smarterbase.v1.PutResponse.document:type_name -> smarterbase.v1.Document
-	17, // 5: smarterbase.v1.PutIfMatchRequest.data:type_name -> google.protobuf.Struct
-	18, // 6: smarterbase.v1.PutIfMatchRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	16, // 7: smarterbase.v1.PutIfMatchResponse.document:type_name -> smarterbase.v1.Document
-	17, // 8: smarterbase.v1.CreateRequest.data:type_name -> google.protobuf.Struct
-	16, // 9: smarterbase.v1.CreateResponse.document:type_name -> smarterbase.v1.Document
-	18, // 10: smarterbase.v1.DeleteRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	16, // 11: smarterbase.v1.ListResponse.documents:type_name -> smarterbase.v1.Document
-	0,  // 12: smarterbase.v1.DocumentService.Get:input_type -> smarterbase.v1.GetRequest
-	2,  // 13: smarterbase.v1.DocumentService.BatchGet:input_type -> smarterbase.v1.BatchGetRequest
-	4,  // 14: smarterbase.v1.DocumentService.Put:input_type -> smarterbase.v1.PutRequest
-	6,  // 15: smarterbase.v1.DocumentService.PutIfMatch:input_type -> smarterbase.v1.PutIfMatchRequest
-	8,  // 16: smarterbase.v1.DocumentService.Create:input_type -> smarterbase.v1.CreateRequest
-	10, // 17: smarterbase.v1.DocumentService.Delete:input_type -> smarterbase.v1.DeleteRequest
-	12, // 18: smarterbase.v1.DocumentService.Exists:input_type -> smarterbase.v1.ExistsRequest
-	14, // 19: smarterbase.v1.DocumentService.List:input_type -> smarterbase.v1.ListRequest
-	1,  // 20: smarterbase.v1.DocumentService.Get:output_type -> smarterbase.v1.GetResponse
-	3,  // 21: smarterbase.v1.DocumentService.BatchGet:output_type -> smarterbase.v1.BatchGetResponse
-	5,  // 22: smarterbase.v1.DocumentService.Put:output_type -> smarterbase.v1.PutResponse
-	7,  // 23: smarterbase.v1.DocumentService.PutIfMatch:output_type -> smarterbase.v1.PutIfMatchResponse
-	9,  // 24: smarterbase.v1.DocumentService.Create:output_type -> smarterbase.v1.CreateResponse
-	11, // 25: smarterbase.v1.DocumentService.Delete:output_type -> smarterbase.v1.DeleteResponse
-	13, // 26: smarterbase.v1.DocumentService.Exists:output_type -> smarterbase.v1.ExistsResponse
-	15, // 27: smarterbase.v1.DocumentService.List:output_type -> smarterbase.v1.ListResponse
-	20, // [20:28] is the sub-list for method output_type
-	12, // [12:20] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	27, // 0: smarterbase.v1.GetResponse.document:type_name -> smarterbase.v1.Document
+	27, // 1: smarterbase.v1.BatchGetResponse.document:type_name -> smarterbase.v1.Document
+	28, // 2: smarterbase.v1.PutRequest.data:type_name -> google.protobuf.Struct
+	29, // 3: smarterbase.v1.PutRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	27, // 4: smarterbase.v1.PutResponse.document:type_name -> smarterbase.v1.Document
+	28, // 5: smarterbase.v1.PutIfMatchRequest.data:type_name -> google.protobuf.Struct
+	29, // 6: smarterbase.v1.PutIfMatchRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	27, // 7: smarterbase.v1.PutIfMatchResponse.document:type_name -> smarterbase.v1.Document
+	28, // 8: smarterbase.v1.CreateRequest.data:type_name -> google.protobuf.Struct
+	27, // 9: smarterbase.v1.CreateResponse.document:type_name -> smarterbase.v1.Document
+	29, // 10: smarterbase.v1.DeleteRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	27, // 11: smarterbase.v1.ListResponse.documents:type_name -> smarterbase.v1.Document
+	17, // 12: smarterbase.v1.BatchWriteItem.put:type_name -> smarterbase.v1.BatchPut
+	18, // 13: smarterbase.v1.BatchWriteItem.delete:type_name -> smarterbase.v1.BatchDeleteItem
+	28, // 14: smarterbase.v1.BatchPut.data:type_name -> google.protobuf.Struct
+	16, // 15: smarterbase.v1.BatchWriteRequest.writes:type_name -> smarterbase.v1.BatchWriteItem
+	30, // 16: smarterbase.v1.BatchWriteResult.status:type_name -> google.rpc.Status
+	27, // 17: smarterbase.v1.BatchWriteResult.document:type_name -> smarterbase.v1.Document
+	20, // 18: smarterbase.v1.BatchWriteResponse.results:type_name -> smarterbase.v1.BatchWriteResult
+	23, // 19: smarterbase.v1.BatchExistsResponse.results:type_name -> smarterbase.v1.BatchExistsResult
+	18, // 20: smarterbase.v1.BatchDeleteRequest.items:type_name -> smarterbase.v1.BatchDeleteItem
+	20, // 21: smarterbase.v1.BatchDeleteResponse.results:type_name -> smarterbase.v1.BatchWriteResult
+	0,  // 22: smarterbase.v1.DocumentService.Get:input_type -> smarterbase.v1.GetRequest
+	2,  // 23: smarterbase.v1.DocumentService.BatchGet:input_type -> smarterbase.v1.BatchGetRequest
+	4,  // 24: smarterbase.v1.DocumentService.Put:input_type -> smarterbase.v1.PutRequest
+	6,  // 25: smarterbase.v1.DocumentService.PutIfMatch:input_type -> smarterbase.v1.PutIfMatchRequest
+	8,  // 26: smarterbase.v1.DocumentService.Create:input_type -> smarterbase.v1.CreateRequest
+	10, // 27: smarterbase.v1.DocumentService.Delete:input_type -> smarterbase.v1.DeleteRequest
+	12, // 28: smarterbase.v1.DocumentService.Exists:input_type -> smarterbase.v1.ExistsRequest
+	14, // 29: smarterbase.v1.DocumentService.List:input_type -> smarterbase.v1.ListRequest
+	19, // 30: smarterbase.v1.DocumentService.BatchWrite:input_type -> smarterbase.v1.BatchWriteRequest
+	22, // 31: smarterbase.v1.DocumentService.BatchExists:input_type -> smarterbase.v1.BatchExistsRequest
+	25, // 32: smarterbase.v1.DocumentService.BatchDelete:input_type -> smarterbase.v1.BatchDeleteRequest
+	1,  // 33: smarterbase.v1.DocumentService.Get:output_type -> smarterbase.v1.GetResponse
+	3,  // 34: smarterbase.v1.DocumentService.BatchGet:output_type -> smarterbase.v1.BatchGetResponse
+	5,  // 35: smarterbase.v1.DocumentService.Put:output_type -> smarterbase.v1.PutResponse
+	7,  // 36: smarterbase.v1.DocumentService.PutIfMatch:output_type -> smarterbase.v1.PutIfMatchResponse
+	9,  // 37: smarterbase.v1.DocumentService.Create:output_type -> smarterbase.v1.CreateResponse
+	11, // 38: smarterbase.v1.DocumentService.Delete:output_type -> smarterbase.v1.DeleteResponse
+	13, // 39: smarterbase.v1.DocumentService.Exists:output_type -> smarterbase.v1.ExistsResponse
+	15, // 40: smarterbase.v1.DocumentService.List:output_type -> smarterbase.v1.ListResponse
+	21, // 41: smarterbase.v1.DocumentService.BatchWrite:output_type -> smarterbase.v1.BatchWriteResponse
+	24, // 42: smarterbase.v1.DocumentService.BatchExists:output_type -> smarterbase.v1.BatchExistsResponse
+	26, // 43: smarterbase.v1.DocumentService.BatchDelete:output_type -> smarterbase.v1.BatchDeleteResponse
+	33, // [33:44] is the sub-list for method output_type
+	22, // [22:33] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_document_service_proto_init() }
@@ -1156,13 +1889,17 @@ func file_smarterbase_v1_document_service_proto_init() {
 	}
 	file_smarterbase_v1_document_proto_init()
 	file_smarterbase_v1_lock_proto_init()
+	file_smarterbase_v1_document_service_proto_msgTypes[16].OneofWrappers = []any{
+		(*BatchWriteItem_Put)(nil),
+		(*BatchWriteItem_Delete)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_document_service_proto_rawDesc), len(file_smarterbase_v1_document_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

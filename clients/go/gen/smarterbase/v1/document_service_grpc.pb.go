@@ -19,14 +19,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DocumentService_Get_FullMethodName        = "/smarterbase.v1.DocumentService/Get"
-	DocumentService_BatchGet_FullMethodName   = "/smarterbase.v1.DocumentService/BatchGet"
-	DocumentService_Put_FullMethodName        = "/smarterbase.v1.DocumentService/Put"
-	DocumentService_PutIfMatch_FullMethodName = "/smarterbase.v1.DocumentService/PutIfMatch"
-	DocumentService_Create_FullMethodName     = "/smarterbase.v1.DocumentService/Create"
-	DocumentService_Delete_FullMethodName     = "/smarterbase.v1.DocumentService/Delete"
-	DocumentService_Exists_FullMethodName     = "/smarterbase.v1.DocumentService/Exists"
-	DocumentService_List_FullMethodName       = "/smarterbase.v1.DocumentService/List"
+	DocumentService_Get_FullMethodName         = "/smarterbase.v1.DocumentService/Get"
+	DocumentService_BatchGet_FullMethodName    = "/smarterbase.v1.DocumentService/BatchGet"
+	DocumentService_Put_FullMethodName         = "/smarterbase.v1.DocumentService/Put"
+	DocumentService_PutIfMatch_FullMethodName  = "/smarterbase.v1.DocumentService/PutIfMatch"
+	DocumentService_Create_FullMethodName      = "/smarterbase.v1.DocumentService/Create"
+	DocumentService_Delete_FullMethodName      = "/smarterbase.v1.DocumentService/Delete"
+	DocumentService_Exists_FullMethodName      = "/smarterbase.v1.DocumentService/Exists"
+	DocumentService_List_FullMethodName        = "/smarterbase.v1.DocumentService/List"
+	DocumentService_BatchWrite_FullMethodName  = "/smarterbase.v1.DocumentService/BatchWrite"
+	DocumentService_BatchExists_FullMethodName = "/smarterbase.v1.DocumentService/BatchExists"
+	DocumentService_BatchDelete_FullMethodName = "/smarterbase.v1.DocumentService/BatchDelete"
 )
 
 // DocumentServiceClient is the client API for DocumentService service.
@@ -66,6 +69,19 @@ type DocumentServiceClient interface {
 	// byte order), one page at a time. Pages may be shorter than page_size;
 	// the listing ends only when next_page_token is empty.
 	List(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListResponse, error)
+	// BatchWrite applies up to 500 puts and deletes of one collection, NOT
+	// atomically: each item succeeds or fails on its own, with bounded
+	// parallelism (server setting batchConcurrency), and the response has one
+	// result per item in request order. At most one item per id; the request
+	// is at most the server's message size limit. Use Commit (later) for
+	// all-or-nothing writes.
+	BatchWrite(ctx context.Context, in *BatchWriteRequest, opts ...grpc.CallOption) (*BatchWriteResponse, error)
+	// BatchExists answers, for up to 1000 ids, whether each exists (and its
+	// etag), in request order.
+	BatchExists(ctx context.Context, in *BatchExistsRequest, opts ...grpc.CallOption) (*BatchExistsResponse, error)
+	// BatchDelete deletes up to 500 documents, NOT atomically, each optionally
+	// conditional on its etag; one result per item in request order.
+	BatchDelete(ctx context.Context, in *BatchDeleteRequest, opts ...grpc.CallOption) (*BatchDeleteResponse, error)
 }
 
 type documentServiceClient struct {
@@ -165,6 +181,36 @@ func (c *documentServiceClient) List(ctx context.Context, in *ListRequest, opts 
 	return out, nil
 }
 
+func (c *documentServiceClient) BatchWrite(ctx context.Context, in *BatchWriteRequest, opts ...grpc.CallOption) (*BatchWriteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchWriteResponse)
+	err := c.cc.Invoke(ctx, DocumentService_BatchWrite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *documentServiceClient) BatchExists(ctx context.Context, in *BatchExistsRequest, opts ...grpc.CallOption) (*BatchExistsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchExistsResponse)
+	err := c.cc.Invoke(ctx, DocumentService_BatchExists_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *documentServiceClient) BatchDelete(ctx context.Context, in *BatchDeleteRequest, opts ...grpc.CallOption) (*BatchDeleteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchDeleteResponse)
+	err := c.cc.Invoke(ctx, DocumentService_BatchDelete_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DocumentServiceServer is the server API for DocumentService service.
 // All implementations must embed UnimplementedDocumentServiceServer
 // for forward compatibility.
@@ -202,6 +248,19 @@ type DocumentServiceServer interface {
 	// byte order), one page at a time. Pages may be shorter than page_size;
 	// the listing ends only when next_page_token is empty.
 	List(context.Context, *ListRequest) (*ListResponse, error)
+	// BatchWrite applies up to 500 puts and deletes of one collection, NOT
+	// atomically: each item succeeds or fails on its own, with bounded
+	// parallelism (server setting batchConcurrency), and the response has one
+	// result per item in request order. At most one item per id; the request
+	// is at most the server's message size limit. Use Commit (later) for
+	// all-or-nothing writes.
+	BatchWrite(context.Context, *BatchWriteRequest) (*BatchWriteResponse, error)
+	// BatchExists answers, for up to 1000 ids, whether each exists (and its
+	// etag), in request order.
+	BatchExists(context.Context, *BatchExistsRequest) (*BatchExistsResponse, error)
+	// BatchDelete deletes up to 500 documents, NOT atomically, each optionally
+	// conditional on its etag; one result per item in request order.
+	BatchDelete(context.Context, *BatchDeleteRequest) (*BatchDeleteResponse, error)
 	mustEmbedUnimplementedDocumentServiceServer()
 }
 
@@ -235,6 +294,15 @@ func (UnimplementedDocumentServiceServer) Exists(context.Context, *ExistsRequest
 }
 func (UnimplementedDocumentServiceServer) List(context.Context, *ListRequest) (*ListResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method List not implemented")
+}
+func (UnimplementedDocumentServiceServer) BatchWrite(context.Context, *BatchWriteRequest) (*BatchWriteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchWrite not implemented")
+}
+func (UnimplementedDocumentServiceServer) BatchExists(context.Context, *BatchExistsRequest) (*BatchExistsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchExists not implemented")
+}
+func (UnimplementedDocumentServiceServer) BatchDelete(context.Context, *BatchDeleteRequest) (*BatchDeleteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchDelete not implemented")
 }
 func (UnimplementedDocumentServiceServer) mustEmbedUnimplementedDocumentServiceServer() {}
 func (UnimplementedDocumentServiceServer) testEmbeddedByValue()                         {}
@@ -394,6 +462,60 @@ func _DocumentService_List_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DocumentService_BatchWrite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchWriteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DocumentServiceServer).BatchWrite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DocumentService_BatchWrite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DocumentServiceServer).BatchWrite(ctx, req.(*BatchWriteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DocumentService_BatchExists_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchExistsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DocumentServiceServer).BatchExists(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DocumentService_BatchExists_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DocumentServiceServer).BatchExists(ctx, req.(*BatchExistsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DocumentService_BatchDelete_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchDeleteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DocumentServiceServer).BatchDelete(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DocumentService_BatchDelete_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DocumentServiceServer).BatchDelete(ctx, req.(*BatchDeleteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DocumentService_ServiceDesc is the grpc.ServiceDesc for DocumentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -428,6 +550,18 @@ var DocumentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "List",
 			Handler:    _DocumentService_List_Handler,
+		},
+		{
+			MethodName: "BatchWrite",
+			Handler:    _DocumentService_BatchWrite_Handler,
+		},
+		{
+			MethodName: "BatchExists",
+			Handler:    _DocumentService_BatchExists_Handler,
+		},
+		{
+			MethodName: "BatchDelete",
+			Handler:    _DocumentService_BatchDelete_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

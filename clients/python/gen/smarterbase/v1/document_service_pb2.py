@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 from smarterbase.v1 import document_pb2 as smarterbase_dot_v1_dot_document__pb2
 from smarterbase.v1 import lock_pb2 as smarterbase_dot_v1_dot_lock__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"<\n\nGetRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\"C\n\x0bGetResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"C\n\x0f\x42\x61tchGetRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x10\n\x03ids\x18\x02 \x03(\tR\x03ids\"n\n\x10\x42\x61tchGetResponse\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05\x66ound\x18\x02 \x01(\x08R\x05\x66ound\x12\x34\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"\xc4\x01\n\nPutRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x1f\n\x0b\x63reate_only\x18\x04 \x01(\x08R\ncreateOnly\x12\x38\n\nlock_guard\x18\x05 \x01(\x0b\x32\x19.smarterbase.v1.LockGuardR\tlockGuard\"C\n\x0bPutResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"\xbe\x01\n\x11PutIfMatchRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x12\x38\n\nlock_guard\x18\x05 \x01(\x0b\x32\x19.smarterbase.v1.LockGuardR\tlockGuard\"J\n\x12PutIfMatchResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"l\n\rCreateRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\"F\n\x0e\x43reateResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"\x8d\x01\n\rDeleteRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12\x38\n\nlock_guard\x18\x04 \x01(\x0b\x32\x19.smarterbase.v1.LockGuardR\tlockGuard\"*\n\x0e\x44\x65leteResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"?\n\rExistsRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\"<\n\x0e\x45xistsResponse\x12\x16\n\x06\x65xists\x18\x01 \x01(\x08R\x06\x65xists\x12\x12\n\x04\x65tag\x18\x02 \x01(\tR\x04\x65tag\"\xa3\x01\n\x0bListRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\x1b\n\tid_prefix\x18\x04 \x01(\tR\x08idPrefix\x12\x1b\n\tkeys_only\x18\x05 \x01(\x08R\x08keysOnly\"n\n\x0cListResponse\x12\x36\n\tdocuments\x18\x01 \x03(\x0b\x32\x18.smarterbase.v1.DocumentR\tdocuments\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe9\x04\n\x0f\x44ocumentService\x12\x43\n\x03Get\x12\x1a.smarterbase.v1.GetRequest\x1a\x1b.smarterbase.v1.GetResponse\"\x03\x90\x02\x01\x12T\n\x08\x42\x61tchGet\x12\x1f.smarterbase.v1.BatchGetRequest\x1a .smarterbase.v1.BatchGetResponse\"\x03\x90\x02\x01\x30\x01\x12>\n\x03Put\x12\x1a.smarterbase.v1.PutRequest\x1a\x1b.smarterbase.v1.PutResponse\x12S\n\nPutIfMatch\x12!.smarterbase.v1.PutIfMatchRequest\x1a\".smarterbase.v1.PutIfMatchResponse\x12G\n\x06\x43reate\x12\x1d.smarterbase.v1.CreateRequest\x1a\x1e.smarterbase.v1.CreateResponse\x12G\n\x06\x44\x65lete\x12\x1d.smarterbase.v1.DeleteRequest\x1a\x1e.smarterbase.v1.DeleteResponse\x12L\n\x06\x45xists\x12\x1d.smarterbase.v1.ExistsRequest\x1a\x1e.smarterbase.v1.ExistsResponse\"\x03\x90\x02\x01\x12\x46\n\x04List\x12\x1b.smarterbase.v1.ListRequest\x1a\x1c.smarterbase.v1.ListResponse\"\x03\x90\x02\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17google/rpc/status.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"<\n\nGetRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\"C\n\x0bGetResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"C\n\x0f\x42\x61tchGetRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x10\n\x03ids\x18\x02 \x03(\tR\x03ids\"n\n\x10\x42\x61tchGetResponse\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05\x66ound\x18\x02 \x01(\x08R\x05\x66ound\x12\x34\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"\xc4\x01\n\nPutRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x1f\n\x0b\x63reate_only\x18\x04 \x01(\x08R\ncreateOnly\x12\x38\n\nlock_guard\x18\x05 \x01(\x0b\x32\x19.smarterbase.v1.LockGuardR\tlockGuard\"C\n\x0bPutResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"\xbe\x01\n\x11PutIfMatchRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x12\x38\n\nlock_guard\x18\x05 \x01(\x0b\x32\x19.smarterbase.v1.LockGuardR\tlockGuard\"J\n\x12PutIfMatchResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"l\n\rCreateRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\"F\n\x0e\x43reateResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\"\x8d\x01\n\rDeleteRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12\x38\n\nlock_guard\x18\x04 \x01(\x0b\x32\x19.smarterbase.v1.LockGuardR\tlockGuard\"*\n\x0e\x44\x65leteResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"?\n\rExistsRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\"<\n\x0e\x45xistsResponse\x12\x16\n\x06\x65xists\x18\x01 \x01(\x08R\x06\x65xists\x12\x12\n\x04\x65tag\x18\x02 \x01(\tR\x04\x65tag\"\xa3\x01\n\x0bListRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\x1b\n\tid_prefix\x18\x04 \x01(\tR\x08idPrefix\x12\x1b\n\tkeys_only\x18\x05 \x01(\x08R\x08keysOnly\"n\n\x0cListResponse\x12\x36\n\tdocuments\x18\x01 \x03(\x0b\x32\x18.smarterbase.v1.DocumentR\tdocuments\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x86\x01\n\x0e\x42\x61tchWriteItem\x12,\n\x03put\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.BatchPutH\x00R\x03put\x12\x39\n\x06\x64\x65lete\x18\x02 \x01(\x0b\x32\x1f.smarterbase.v1.BatchDeleteItemH\x00R\x06\x64\x65leteB\x0b\n\toperation\"|\n\x08\x42\x61tchPut\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x1f\n\x0b\x63reate_only\x18\x03 \x01(\x08R\ncreateOnly\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\"5\n\x0f\x42\x61tchDeleteItem\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04\x65tag\x18\x02 \x01(\tR\x04\x65tag\"k\n\x11\x42\x61tchWriteRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x36\n\x06writes\x18\x02 \x03(\x0b\x32\x1e.smarterbase.v1.BatchWriteItemR\x06writes\"\x9e\x01\n\x10\x42\x61tchWriteResult\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12*\n\x06status\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusR\x06status\x12\x34\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\x12\x18\n\x07\x64\x65leted\x18\x04 \x01(\x08R\x07\x64\x65leted\"P\n\x12\x42\x61tchWriteResponse\x12:\n\x07results\x18\x01 \x03(\x0b\x32 .smarterbase.v1.BatchWriteResultR\x07results\"F\n\x12\x42\x61tchExistsRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x10\n\x03ids\x18\x02 \x03(\tR\x03ids\"O\n\x11\x42\x61tchExistsResult\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n\x06\x65xists\x18\x02 \x01(\x08R\x06\x65xists\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\"R\n\x13\x42\x61tchExistsResponse\x12;\n\x07results\x18\x01 \x03(\x0b\x32!.smarterbase.v1.BatchExistsResultR\x07results\"k\n\x12\x42\x61tchDeleteRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x35\n\x05items\x18\x02 \x03(\x0b\x32\x1f.smarterbase.v1.BatchDeleteItemR\x05items\"Q\n\x13\x42\x61tchDeleteResponse\x12:\n\x07results\x18\x01 \x03(\x0b\x32 .smarterbase.v1.BatchWriteResultR\x07results2\xf3\x06\n\x0f\x44ocumentService\x12\x43\n\x03Get\x12\x1a.smarterbase.v1.GetRequest\x1a\x1b.smarterbase.v1.GetResponse\"\x03\x90\x02\x01\x12T\n\x08\x42\x61tchGet\x12\x1f.smarterbase.v1.BatchGetRequest\x1a .smarterbase.v1.BatchGetResponse\"\x03\x90\x02\x01\x30\x01\x12>\n\x03Put\x12\x1a.smarterbase.v1.PutRequest\x1a\x1b.smarterbase.v1.PutResponse\x12S\n\nPutIfMatch\x12!.smarterbase.v1.PutIfMatchRequest\x1a\".smarterbase.v1.PutIfMatchResponse\x12G\n\x06\x43reate\x12\x1d.smarterbase.v1.CreateRequest\x1a\x1e.smarterbase.v1.CreateResponse\x12G\n\x06\x44\x65lete\x12\x1d.smarterbase.v1.DeleteRequest\x1a\x1e.smarterbase.v1.DeleteResponse\x12L\n\x06\x45xists\x12\x1d.smarterbase.v1.ExistsRequest\x1a\x1e.smarterbase.v1.ExistsResponse\"\x03\x90\x02\x01\x12\x46\n\x04List\x12\x1b.smarterbase.v1.ListRequest\x1a\x1c.smarterbase.v1.ListResponse\"\x03\x90\x02\x01\x12S\n\nBatchWrite\x12!.smarterbase.v1.BatchWriteRequest\x1a\".smarterbase.v1.BatchWriteResponse\x12[\n\x0b\x42\x61tchExists\x12\".smarterbase.v1.BatchExistsRequest\x1a#.smarterbase.v1.BatchExistsResponse\"\x03\x90\x02\x01\x12V\n\x0b\x42\x61tchDelete\x12\".smarterbase.v1.BatchDeleteRequest\x1a#.smarterbase.v1.BatchDeleteResponseBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,38 +44,62 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DOCUMENTSERVICE'].methods_by_name['Exists']._serialized_options = b'\220\002\001'
   _globals['_DOCUMENTSERVICE'].methods_by_name['List']._loaded_options = None
   _globals['_DOCUMENTSERVICE'].methods_by_name['List']._serialized_options = b'\220\002\001'
-  _globals['_GETREQUEST']._serialized_start=145
-  _globals['_GETREQUEST']._serialized_end=205
-  _globals['_GETRESPONSE']._serialized_start=207
-  _globals['_GETRESPONSE']._serialized_end=274
-  _globals['_BATCHGETREQUEST']._serialized_start=276
-  _globals['_BATCHGETREQUEST']._serialized_end=343
-  _globals['_BATCHGETRESPONSE']._serialized_start=345
-  _globals['_BATCHGETRESPONSE']._serialized_end=455
-  _globals['_PUTREQUEST']._serialized_start=458
-  _globals['_PUTREQUEST']._serialized_end=654
-  _globals['_PUTRESPONSE']._serialized_start=656
-  _globals['_PUTRESPONSE']._serialized_end=723
-  _globals['_PUTIFMATCHREQUEST']._serialized_start=726
-  _globals['_PUTIFMATCHREQUEST']._serialized_end=916
-  _globals['_PUTIFMATCHRESPONSE']._serialized_start=918
-  _globals['_PUTIFMATCHRESPONSE']._serialized_end=992
-  _globals['_CREATEREQUEST']._serialized_start=994
-  _globals['_CREATEREQUEST']._serialized_end=1102
-  _globals['_CREATERESPONSE']._serialized_start=1104
-  _globals['_CREATERESPONSE']._serialized_end=1174
-  _globals['_DELETEREQUEST']._serialized_start=1177
-  _globals['_DELETEREQUEST']._serialized_end=1318
-  _globals['_DELETERESPONSE']._serialized_start=1320
-  _globals['_DELETERESPONSE']._serialized_end=1362
-  _globals['_EXISTSREQUEST']._serialized_start=1364
-  _globals['_EXISTSREQUEST']._serialized_end=1427
-  _globals['_EXISTSRESPONSE']._serialized_start=1429
-  _globals['_EXISTSRESPONSE']._serialized_end=1489
-  _globals['_LISTREQUEST']._serialized_start=1492
-  _globals['_LISTREQUEST']._serialized_end=1655
-  _globals['_LISTRESPONSE']._serialized_start=1657
-  _globals['_LISTRESPONSE']._serialized_end=1767
-  _globals['_DOCUMENTSERVICE']._serialized_start=1770
-  _globals['_DOCUMENTSERVICE']._serialized_end=2387
+  _globals['_DOCUMENTSERVICE'].methods_by_name['BatchExists']._loaded_options = None
+  _globals['_DOCUMENTSERVICE'].methods_by_name['BatchExists']._serialized_options = b'\220\002\001'
+  _globals['_GETREQUEST']._serialized_start=170
+  _globals['_GETREQUEST']._serialized_end=230
+  _globals['_GETRESPONSE']._serialized_start=232
+  _globals['_GETRESPONSE']._serialized_end=299
+  _globals['_BATCHGETREQUEST']._serialized_start=301
+  _globals['_BATCHGETREQUEST']._serialized_end=368
+  _globals['_BATCHGETRESPONSE']._serialized_start=370
+  _globals['_BATCHGETRESPONSE']._serialized_end=480
+  _globals['_PUTREQUEST']._serialized_start=483
+  _globals['_PUTREQUEST']._serialized_end=679
+  _globals['_PUTRESPONSE']._serialized_start=681
+  _globals['_PUTRESPONSE']._serialized_end=748
+  _globals['_PUTIFMATCHREQUEST']._serialized_start=751
+  _globals['_PUTIFMATCHREQUEST']._serialized_end=941
+  _globals['_PUTIFMATCHRESPONSE']._serialized_start=943
+  _globals['_PUTIFMATCHRESPONSE']._serialized_end=1017
+  _globals['_CREATEREQUEST']._serialized_start=1019
+  _globals['_CREATEREQUEST']._serialized_end=1127
+  _globals['_CREATERESPONSE']._serialized_start=1129
+  _globals['_CREATERESPONSE']._serialized_end=1199
+  _globals['_DELETEREQUEST']._serialized_start=1202
+  _globals['_DELETEREQUEST']._serialized_end=1343
+  _globals['_DELETERESPONSE']._serialized_start=1345
+  _globals['_DELETERESPONSE']._serialized_end=1387
+  _globals['_EXISTSREQUEST']._serialized_start=1389
+  _globals['_EXISTSREQUEST']._serialized_end=1452
+  _globals['_EXISTSRESPONSE']._serialized_start=1454
+  _globals['_EXISTSRESPONSE']._serialized_end=1514
+  _globals['_LISTREQUEST']._serialized_start=1517
+  _globals['_LISTREQUEST']._serialized_end=1680
+  _globals['_LISTRESPONSE']._serialized_start=1682
+  _globals['_LISTRESPONSE']._serialized_end=1792
+  _globals['_BATCHWRITEITEM']._serialized_start=1795
+  _globals['_BATCHWRITEITEM']._serialized_end=1929
+  _globals['_BATCHPUT']._serialized_start=1931
+  _globals['_BATCHPUT']._serialized_end=2055
+  _globals['_BATCHDELETEITEM']._serialized_start=2057
+  _globals['_BATCHDELETEITEM']._serialized_end=2110
+  _globals['_BATCHWRITEREQUEST']._serialized_start=2112
+  _globals['_BATCHWRITEREQUEST']._serialized_end=2219
+  _globals['_BATCHWRITERESULT']._serialized_start=2222
+  _globals['_BATCHWRITERESULT']._serialized_end=2380
+  _globals['_BATCHWRITERESPONSE']._serialized_start=2382
+  _globals['_BATCHWRITERESPONSE']._serialized_end=2462
+  _globals['_BATCHEXISTSREQUEST']._serialized_start=2464
+  _globals['_BATCHEXISTSREQUEST']._serialized_end=2534
+  _globals['_BATCHEXISTSRESULT']._serialized_start=2536
+  _globals['_BATCHEXISTSRESULT']._serialized_end=2615
+  _globals['_BATCHEXISTSRESPONSE']._serialized_start=2617
+  _globals['_BATCHEXISTSRESPONSE']._serialized_end=2699
+  _globals['_BATCHDELETEREQUEST']._serialized_start=2701
+  _globals['_BATCHDELETEREQUEST']._serialized_end=2808
+  _globals['_BATCHDELETERESPONSE']._serialized_start=2810
+  _globals['_BATCHDELETERESPONSE']._serialized_end=2891
+  _globals['_DOCUMENTSERVICE']._serialized_start=2894
+  _globals['_DOCUMENTSERVICE']._serialized_end=3777
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.rpc import status_pb2 as _status_pb2
 from smarterbase.v1 import document_pb2 as _document_pb2
 from smarterbase.v1 import lock_pb2 as _lock_pb2
 from google.protobuf.internal import containers as _containers
@@ -152,3 +153,95 @@ class ListResponse(_message.Message):
     documents: _containers.RepeatedCompositeFieldContainer[_document_pb2.Document]
     next_page_token: str
     def __init__(self, documents: _Optional[_Iterable[_Union[_document_pb2.Document, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class BatchWriteItem(_message.Message):
+    __slots__ = ("put", "delete")
+    PUT_FIELD_NUMBER: _ClassVar[int]
+    DELETE_FIELD_NUMBER: _ClassVar[int]
+    put: BatchPut
+    delete: BatchDeleteItem
+    def __init__(self, put: _Optional[_Union[BatchPut, _Mapping]] = ..., delete: _Optional[_Union[BatchDeleteItem, _Mapping]] = ...) -> None: ...
+
+class BatchPut(_message.Message):
+    __slots__ = ("id", "data", "create_only", "etag")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    CREATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    data: _struct_pb2.Struct
+    create_only: bool
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_only: _Optional[bool] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class BatchDeleteItem(_message.Message):
+    __slots__ = ("id", "etag")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class BatchWriteRequest(_message.Message):
+    __slots__ = ("collection", "writes")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    WRITES_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    writes: _containers.RepeatedCompositeFieldContainer[BatchWriteItem]
+    def __init__(self, collection: _Optional[str] = ..., writes: _Optional[_Iterable[_Union[BatchWriteItem, _Mapping]]] = ...) -> None: ...
+
+class BatchWriteResult(_message.Message):
+    __slots__ = ("id", "status", "document", "deleted")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    status: _status_pb2.Status
+    document: _document_pb2.Document
+    deleted: bool
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., deleted: _Optional[bool] = ...) -> None: ...
+
+class BatchWriteResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BatchWriteResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BatchWriteResult, _Mapping]]] = ...) -> None: ...
+
+class BatchExistsRequest(_message.Message):
+    __slots__ = ("collection", "ids")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, collection: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchExistsResult(_message.Message):
+    __slots__ = ("id", "exists", "etag")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EXISTS_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    exists: bool
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., exists: _Optional[bool] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class BatchExistsResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BatchExistsResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BatchExistsResult, _Mapping]]] = ...) -> None: ...
+
+class BatchDeleteRequest(_message.Message):
+    __slots__ = ("collection", "items")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    items: _containers.RepeatedCompositeFieldContainer[BatchDeleteItem]
+    def __init__(self, collection: _Optional[str] = ..., items: _Optional[_Iterable[_Union[BatchDeleteItem, _Mapping]]] = ...) -> None: ...
+
+class BatchDeleteResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BatchWriteResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BatchWriteResult, _Mapping]]] = ...) -> None: ...

@@ -79,6 +79,21 @@ class DocumentServiceStub:
                 request_serializer=smarterbase_dot_v1_dot_document__service__pb2.ListRequest.SerializeToString,
                 response_deserializer=smarterbase_dot_v1_dot_document__service__pb2.ListResponse.FromString,
                 _registered_method=True)
+        self.BatchWrite = channel.unary_unary(
+                '/smarterbase.v1.DocumentService/BatchWrite',
+                request_serializer=smarterbase_dot_v1_dot_document__service__pb2.BatchWriteRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_document__service__pb2.BatchWriteResponse.FromString,
+                _registered_method=True)
+        self.BatchExists = channel.unary_unary(
+                '/smarterbase.v1.DocumentService/BatchExists',
+                request_serializer=smarterbase_dot_v1_dot_document__service__pb2.BatchExistsRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_document__service__pb2.BatchExistsResponse.FromString,
+                _registered_method=True)
+        self.BatchDelete = channel.unary_unary(
+                '/smarterbase.v1.DocumentService/BatchDelete',
+                request_serializer=smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteResponse.FromString,
+                _registered_method=True)
 
 
 class DocumentServiceServicer:
@@ -156,6 +171,34 @@ class DocumentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchWrite(self, request, context):
+        """BatchWrite applies up to 500 puts and deletes of one collection, NOT
+        atomically: each item succeeds or fails on its own, with bounded
+        parallelism (server setting batchConcurrency), and the response has one
+        result per item in request order. At most one item per id; the request
+        is at most the server's message size limit. Use Commit (later) for
+        all-or-nothing writes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchExists(self, request, context):
+        """BatchExists answers, for up to 1000 ids, whether each exists (and its
+        etag), in request order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchDelete(self, request, context):
+        """BatchDelete deletes up to 500 documents, NOT atomically, each optionally
+        conditional on its etag; one result per item in request order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DocumentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -198,6 +241,21 @@ def add_DocumentServiceServicer_to_server(servicer, server):
                     servicer.List,
                     request_deserializer=smarterbase_dot_v1_dot_document__service__pb2.ListRequest.FromString,
                     response_serializer=smarterbase_dot_v1_dot_document__service__pb2.ListResponse.SerializeToString,
+            ),
+            'BatchWrite': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchWrite,
+                    request_deserializer=smarterbase_dot_v1_dot_document__service__pb2.BatchWriteRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_document__service__pb2.BatchWriteResponse.SerializeToString,
+            ),
+            'BatchExists': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchExists,
+                    request_deserializer=smarterbase_dot_v1_dot_document__service__pb2.BatchExistsRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_document__service__pb2.BatchExistsResponse.SerializeToString,
+            ),
+            'BatchDelete': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchDelete,
+                    request_deserializer=smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -421,6 +479,87 @@ class DocumentService:
             '/smarterbase.v1.DocumentService/List',
             smarterbase_dot_v1_dot_document__service__pb2.ListRequest.SerializeToString,
             smarterbase_dot_v1_dot_document__service__pb2.ListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchWrite(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.DocumentService/BatchWrite',
+            smarterbase_dot_v1_dot_document__service__pb2.BatchWriteRequest.SerializeToString,
+            smarterbase_dot_v1_dot_document__service__pb2.BatchWriteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchExists(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.DocumentService/BatchExists',
+            smarterbase_dot_v1_dot_document__service__pb2.BatchExistsRequest.SerializeToString,
+            smarterbase_dot_v1_dot_document__service__pb2.BatchExistsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchDelete(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.DocumentService/BatchDelete',
+            smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteRequest.SerializeToString,
+            smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteResponse.FromString,
             options,
             channel_credentials,
             insecure,

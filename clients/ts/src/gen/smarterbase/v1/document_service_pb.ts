@@ -5,6 +5,8 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../google/rpc/status_pb.js";
+import { file_google_rpc_status } from "../../google/rpc/status_pb.js";
 import type { Document } from "./document_pb.js";
 import { file_smarterbase_v1_document } from "./document_pb.js";
 import type { LockGuard } from "./lock_pb.js";
@@ -15,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/document_service.proto.
  */
 export const file_smarterbase_v1_document_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzbWFydGVyYmFzZS92MS9kb2N1bWVudF9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSIsCgpHZXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkiOQoLR2V0UmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCIyCg9CYXRjaEdldFJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRILCgNpZHMYAiADKAkiWQoQQmF0Y2hHZXRSZXNwb25zZRIKCgJpZBgBIAEoCRINCgVmb3VuZBgCIAEoCBIqCghkb2N1bWVudBgDIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBCgpQdXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoLY3JlYXRlX29ubHkYBCABKAgSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCI5CgtQdXRSZXNwb25zZRIqCghkb2N1bWVudBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBChFQdXRJZk1hdGNoUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBGV0YWcYBCABKAkSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCJAChJQdXRJZk1hdGNoUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJWCg1DcmVhdGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPAoOQ3JlYXRlUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJsCg1EZWxldGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSDAoEZXRhZxgDIAEoCRItCgpsb2NrX2d1YXJkGAQgASgLMhkuc21hcnRlcmJhc2UudjEuTG9ja0d1YXJkIiEKDkRlbGV0ZVJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiLwoNRXhpc3RzUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJIi4KDkV4aXN0c1Jlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIMCgRldGFnGAIgASgJIm4KC0xpc3RSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEQoJaWRfcHJlZml4GAQgASgJEhEKCWtleXNfb25seRgFIAEoCCJUCgxMaXN0UmVzcG9uc2USKwoJZG9jdW1lbnRzGAEgAygLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMukECg9Eb2N1bWVudFNlcnZpY2USQwoDR2V0Ehouc21hcnRlcmJhc2UudjEuR2V0UmVxdWVzdBobLnNtYXJ0ZXJiYXNlLnYxLkdldFJlc3BvbnNlIgOQAgESVAoIQmF0Y2hHZXQSHy5zbWFydGVyYmFzZS52MS5CYXRjaEdldFJlcXVlc3QaIC5zbWFydGVyYmFzZS52MS5CYXRjaEdldFJlc3BvbnNlIgOQAgEwARI+CgNQdXQSGi5zbWFydGVyYmFzZS52MS5QdXRSZXF1ZXN0Ghsuc21hcnRlcmJhc2UudjEuUHV0UmVzcG9uc2USUwoKUHV0SWZNYXRjaBIhLnNtYXJ0ZXJiYXNlLnYxLlB1dElmTWF0Y2hSZXF1ZXN0GiIuc21hcnRlcmJhc2UudjEuUHV0SWZNYXRjaFJlc3BvbnNlEkcKBkNyZWF0ZRIdLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZVJlcXVlc3QaHi5zbWFydGVyYmFzZS52MS5DcmVhdGVSZXNwb25zZRJHCgZEZWxldGUSHS5zbWFydGVyYmFzZS52MS5EZWxldGVSZXF1ZXN0Gh4uc21hcnRlcmJhc2UudjEuRGVsZXRlUmVzcG9uc2USTAoGRXhpc3RzEh0uc21hcnRlcmJhc2UudjEuRXhpc3RzUmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkV4aXN0c1Jlc3BvbnNlIgOQAgESRgoETGlzdBIbLnNtYXJ0ZXJiYXNlLnYxLkxpc3RSZXF1ZXN0Ghwuc21hcnRlcmJhc2UudjEuTGlzdFJlc3BvbnNlIgOQAgFCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_protobuf_struct, file_smarterbase_v1_document, file_smarterbase_v1_lock]);
+  fileDesc("CiVzbWFydGVyYmFzZS92MS9kb2N1bWVudF9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSIsCgpHZXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkiOQoLR2V0UmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCIyCg9CYXRjaEdldFJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRILCgNpZHMYAiADKAkiWQoQQmF0Y2hHZXRSZXNwb25zZRIKCgJpZBgBIAEoCRINCgVmb3VuZBgCIAEoCBIqCghkb2N1bWVudBgDIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBCgpQdXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoLY3JlYXRlX29ubHkYBCABKAgSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCI5CgtQdXRSZXNwb25zZRIqCghkb2N1bWVudBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBChFQdXRJZk1hdGNoUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBGV0YWcYBCABKAkSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCJAChJQdXRJZk1hdGNoUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJWCg1DcmVhdGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPAoOQ3JlYXRlUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJsCg1EZWxldGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSDAoEZXRhZxgDIAEoCRItCgpsb2NrX2d1YXJkGAQgASgLMhkuc21hcnRlcmJhc2UudjEuTG9ja0d1YXJkIiEKDkRlbGV0ZVJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiLwoNRXhpc3RzUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJIi4KDkV4aXN0c1Jlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIMCgRldGFnGAIgASgJIm4KC0xpc3RSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEQoJaWRfcHJlZml4GAQgASgJEhEKCWtleXNfb25seRgFIAEoCCJUCgxMaXN0UmVzcG9uc2USKwoJZG9jdW1lbnRzGAEgAygLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInkKDkJhdGNoV3JpdGVJdGVtEicKA3B1dBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoUHV0SAASMQoGZGVsZXRlGAIgASgLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtSABCCwoJb3BlcmF0aW9uImAKCEJhdGNoUHV0EgoKAmlkGAEgASgJEiUKBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKC2NyZWF0ZV9vbmx5GAMgASgIEgwKBGV0YWcYBCABKAkiKwoPQmF0Y2hEZWxldGVJdGVtEgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkiVwoRQmF0Y2hXcml0ZVJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRIuCgZ3cml0ZXMYAiADKAsyHi5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlSXRlbSJ/ChBCYXRjaFdyaXRlUmVzdWx0EgoKAmlkGAEgASgJEiIKBnN0YXR1cxgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzEioKCGRvY3VtZW50GAMgASgLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSDwoHZGVsZXRlZBgEIAEoCCJHChJCYXRjaFdyaXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQiNQoSQmF0Y2hFeGlzdHNSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCwoDaWRzGAIgAygJIj0KEUJhdGNoRXhpc3RzUmVzdWx0EgoKAmlkGAEgASgJEg4KBmV4aXN0cxgCIAEoCBIMCgRldGFnGAMgASgJIkkKE0JhdGNoRXhpc3RzUmVzcG9uc2USMgoHcmVzdWx0cxgBIAMoCzIhLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVzdWx0IlgKEkJhdGNoRGVsZXRlUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEi4KBWl0ZW1zGAIgAygLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtIkgKE0JhdGNoRGVsZXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQy8wYKD0RvY3VtZW50U2VydmljZRJDCgNHZXQSGi5zbWFydGVyYmFzZS52MS5HZXRSZXF1ZXN0Ghsuc21hcnRlcmJhc2UudjEuR2V0UmVzcG9uc2UiA5ACARJUCghCYXRjaEdldBIfLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoR2V0UmVxdWVzdBogLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoR2V0UmVzcG9uc2UiA5ACATABEj4KA1B1dBIaLnNtYXJ0ZXJiYXNlLnYxLlB1dFJlcXVlc3QaGy5zbWFydGVyYmFzZS52MS5QdXRSZXNwb25zZRJTCgpQdXRJZk1hdGNoEiEuc21hcnRlcmJhc2UudjEuUHV0SWZNYXRjaFJlcXVlc3QaIi5zbWFydGVyYmFzZS52MS5QdXRJZk1hdGNoUmVzcG9uc2USRwoGQ3JlYXRlEh0uc21hcnRlcmJhc2UudjEuQ3JlYXRlUmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZVJlc3BvbnNlEkcKBkRlbGV0ZRIdLnNtYXJ0ZXJiYXNlLnYxLkRlbGV0ZVJlcXVlc3QaHi5zbWFydGVyYmFzZS52MS5EZWxldGVSZXNwb25zZRJMCgZFeGlzdHMSHS5zbWFydGVyYmFzZS52MS5FeGlzdHNSZXF1ZXN0Gh4uc21hcnRlcmJhc2UudjEuRXhpc3RzUmVzcG9uc2UiA5ACARJGCgRMaXN0Ehsuc21hcnRlcmJhc2UudjEuTGlzdFJlcXVlc3QaHC5zbWFydGVyYmFzZS52MS5MaXN0UmVzcG9uc2UiA5ACARJTCgpCYXRjaFdyaXRlEiEuc21hcnRlcmJhc2UudjEuQmF0Y2hXcml0ZVJlcXVlc3QaIi5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlUmVzcG9uc2USWwoLQmF0Y2hFeGlzdHMSIi5zbWFydGVyYmFzZS52MS5CYXRjaEV4aXN0c1JlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5CYXRjaEV4aXN0c1Jlc3BvbnNlIgOQAgESVgoLQmF0Y2hEZWxldGUSIi5zbWFydGVyYmFzZS52MS5CYXRjaERlbGV0ZVJlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5CYXRjaERlbGV0ZVJlc3BvbnNlQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_rpc_status, file_smarterbase_v1_document, file_smarterbase_v1_lock]);
 
 /**
  * Request of DocumentService.Get.
@@ -532,6 +534,339 @@ export const ListResponseSchema: GenMessage<ListResponse> = /*@__PURE__*/
   messageDesc(file_smarterbase_v1_document_service, 15);
 
 /**
+ * One write of a BatchWrite: a put or a delete.
+ *
+ * @generated from message smarterbase.v1.BatchWriteItem
+ */
+export type BatchWriteItem = Message<"smarterbase.v1.BatchWriteItem"> & {
+  /**
+   * Exactly one of these.
+   *
+   * @generated from oneof smarterbase.v1.BatchWriteItem.operation
+   */
+  operation: {
+    /**
+     * Upsert (or create-only / compare-and-swap) of one document.
+     *
+     * @generated from field: smarterbase.v1.BatchPut put = 1;
+     */
+    value: BatchPut;
+    case: "put";
+  } | {
+    /**
+     * Delete of one document.
+     *
+     * @generated from field: smarterbase.v1.BatchDeleteItem delete = 2;
+     */
+    value: BatchDeleteItem;
+    case: "delete";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchWriteItem.
+ * Use `create(BatchWriteItemSchema)` to create a new message.
+ */
+export const BatchWriteItemSchema: GenMessage<BatchWriteItem> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 16);
+
+/**
+ * A put inside BatchWrite; the same rules as PutRequest / PutIfMatchRequest.
+ *
+ * @generated from message smarterbase.v1.BatchPut
+ */
+export type BatchPut = Message<"smarterbase.v1.BatchPut"> & {
+  /**
+   * Required. The document id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Required. The complete new content.
+   *
+   * @generated from field: google.protobuf.Struct data = 2;
+   */
+  data?: JsonObject | undefined;
+
+  /**
+   * Optional. Only if no document has this id (ALREADY_EXISTS otherwise).
+   *
+   * @generated from field: bool create_only = 3;
+   */
+  createOnly: boolean;
+
+  /**
+   * Optional. Only if the document's current etag is this one
+   * (compare-and-swap; ABORTED / ETAG_MISMATCH otherwise). Not with create_only.
+   *
+   * @generated from field: string etag = 4;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchPut.
+ * Use `create(BatchPutSchema)` to create a new message.
+ */
+export const BatchPutSchema: GenMessage<BatchPut> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 17);
+
+/**
+ * A delete inside BatchWrite or BatchDelete.
+ *
+ * @generated from message smarterbase.v1.BatchDeleteItem
+ */
+export type BatchDeleteItem = Message<"smarterbase.v1.BatchDeleteItem"> & {
+  /**
+   * Required. The document id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Optional. Only if the document's current etag is this one.
+   *
+   * @generated from field: string etag = 2;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchDeleteItem.
+ * Use `create(BatchDeleteItemSchema)` to create a new message.
+ */
+export const BatchDeleteItemSchema: GenMessage<BatchDeleteItem> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 18);
+
+/**
+ * Request of DocumentService.BatchWrite.
+ *
+ * @generated from message smarterbase.v1.BatchWriteRequest
+ */
+export type BatchWriteRequest = Message<"smarterbase.v1.BatchWriteRequest"> & {
+  /**
+   * Required. The collection of every item.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * Required. 1 to 500 items (server setting maxBatchWriteItems), at most one per id.
+   *
+   * @generated from field: repeated smarterbase.v1.BatchWriteItem writes = 2;
+   */
+  writes: BatchWriteItem[];
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchWriteRequest.
+ * Use `create(BatchWriteRequestSchema)` to create a new message.
+ */
+export const BatchWriteRequestSchema: GenMessage<BatchWriteRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 19);
+
+/**
+ * The outcome of one item of BatchWrite or BatchDelete.
+ *
+ * @generated from message smarterbase.v1.BatchWriteResult
+ */
+export type BatchWriteResult = Message<"smarterbase.v1.BatchWriteResult"> & {
+  /**
+   * The item's document id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * OK, or the error the item would have got as a single call (with the same
+   * google.rpc.ErrorInfo in details).
+   *
+   * @generated from field: google.rpc.Status status = 2;
+   */
+  status?: Status | undefined;
+
+  /**
+   * For a successful put: the document as stored (with its data).
+   *
+   * @generated from field: smarterbase.v1.Document document = 3;
+   */
+  document?: Document | undefined;
+
+  /**
+   * For a successful delete: whether a document was deleted.
+   *
+   * @generated from field: bool deleted = 4;
+   */
+  deleted: boolean;
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchWriteResult.
+ * Use `create(BatchWriteResultSchema)` to create a new message.
+ */
+export const BatchWriteResultSchema: GenMessage<BatchWriteResult> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 20);
+
+/**
+ * Response of DocumentService.BatchWrite.
+ *
+ * @generated from message smarterbase.v1.BatchWriteResponse
+ */
+export type BatchWriteResponse = Message<"smarterbase.v1.BatchWriteResponse"> & {
+  /**
+   * One result per item, in request order.
+   *
+   * @generated from field: repeated smarterbase.v1.BatchWriteResult results = 1;
+   */
+  results: BatchWriteResult[];
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchWriteResponse.
+ * Use `create(BatchWriteResponseSchema)` to create a new message.
+ */
+export const BatchWriteResponseSchema: GenMessage<BatchWriteResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 21);
+
+/**
+ * Request of DocumentService.BatchExists.
+ *
+ * @generated from message smarterbase.v1.BatchExistsRequest
+ */
+export type BatchExistsRequest = Message<"smarterbase.v1.BatchExistsRequest"> & {
+  /**
+   * Required. The collection.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * Required. 1 to 1000 ids (server setting maxBatchItems).
+   *
+   * @generated from field: repeated string ids = 2;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchExistsRequest.
+ * Use `create(BatchExistsRequestSchema)` to create a new message.
+ */
+export const BatchExistsRequestSchema: GenMessage<BatchExistsRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 22);
+
+/**
+ * One answer of BatchExists.
+ *
+ * @generated from message smarterbase.v1.BatchExistsResult
+ */
+export type BatchExistsResult = Message<"smarterbase.v1.BatchExistsResult"> & {
+  /**
+   * The id asked about.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * True when the document exists.
+   *
+   * @generated from field: bool exists = 2;
+   */
+  exists: boolean;
+
+  /**
+   * Its current etag when it exists.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchExistsResult.
+ * Use `create(BatchExistsResultSchema)` to create a new message.
+ */
+export const BatchExistsResultSchema: GenMessage<BatchExistsResult> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 23);
+
+/**
+ * Response of DocumentService.BatchExists.
+ *
+ * @generated from message smarterbase.v1.BatchExistsResponse
+ */
+export type BatchExistsResponse = Message<"smarterbase.v1.BatchExistsResponse"> & {
+  /**
+   * One result per requested id, in request order.
+   *
+   * @generated from field: repeated smarterbase.v1.BatchExistsResult results = 1;
+   */
+  results: BatchExistsResult[];
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchExistsResponse.
+ * Use `create(BatchExistsResponseSchema)` to create a new message.
+ */
+export const BatchExistsResponseSchema: GenMessage<BatchExistsResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 24);
+
+/**
+ * Request of DocumentService.BatchDelete.
+ *
+ * @generated from message smarterbase.v1.BatchDeleteRequest
+ */
+export type BatchDeleteRequest = Message<"smarterbase.v1.BatchDeleteRequest"> & {
+  /**
+   * Required. The collection.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * Required. 1 to 500 items, at most one per id.
+   *
+   * @generated from field: repeated smarterbase.v1.BatchDeleteItem items = 2;
+   */
+  items: BatchDeleteItem[];
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchDeleteRequest.
+ * Use `create(BatchDeleteRequestSchema)` to create a new message.
+ */
+export const BatchDeleteRequestSchema: GenMessage<BatchDeleteRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 25);
+
+/**
+ * Response of DocumentService.BatchDelete.
+ *
+ * @generated from message smarterbase.v1.BatchDeleteResponse
+ */
+export type BatchDeleteResponse = Message<"smarterbase.v1.BatchDeleteResponse"> & {
+  /**
+   * One result per item, in request order.
+   *
+   * @generated from field: repeated smarterbase.v1.BatchWriteResult results = 1;
+   */
+  results: BatchWriteResult[];
+};
+
+/**
+ * Describes the message smarterbase.v1.BatchDeleteResponse.
+ * Use `create(BatchDeleteResponseSchema)` to create a new message.
+ */
+export const BatchDeleteResponseSchema: GenMessage<BatchDeleteResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 26);
+
+/**
  * DocumentService reads and writes single documents. Every write is atomic
  * per document: readers see the old or the new document, never a mix. Errors
  * carry google.rpc.ErrorInfo (domain "smarterbase.v1", reason from
@@ -631,6 +966,43 @@ export const DocumentService: GenService<{
     methodKind: "unary";
     input: typeof ListRequestSchema;
     output: typeof ListResponseSchema;
+  },
+  /**
+   * BatchWrite applies up to 500 puts and deletes of one collection, NOT
+   * atomically: each item succeeds or fails on its own, with bounded
+   * parallelism (server setting batchConcurrency), and the response has one
+   * result per item in request order. At most one item per id; the request
+   * is at most the server's message size limit. Use Commit (later) for
+   * all-or-nothing writes.
+   *
+   * @generated from rpc smarterbase.v1.DocumentService.BatchWrite
+   */
+  batchWrite: {
+    methodKind: "unary";
+    input: typeof BatchWriteRequestSchema;
+    output: typeof BatchWriteResponseSchema;
+  },
+  /**
+   * BatchExists answers, for up to 1000 ids, whether each exists (and its
+   * etag), in request order.
+   *
+   * @generated from rpc smarterbase.v1.DocumentService.BatchExists
+   */
+  batchExists: {
+    methodKind: "unary";
+    input: typeof BatchExistsRequestSchema;
+    output: typeof BatchExistsResponseSchema;
+  },
+  /**
+   * BatchDelete deletes up to 500 documents, NOT atomically, each optionally
+   * conditional on its etag; one result per item in request order.
+   *
+   * @generated from rpc smarterbase.v1.DocumentService.BatchDelete
+   */
+  batchDelete: {
+    methodKind: "unary";
+    input: typeof BatchDeleteRequestSchema;
+    output: typeof BatchDeleteResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_smarterbase_v1_document_service, 0);
