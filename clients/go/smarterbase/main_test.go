@@ -119,7 +119,7 @@ func spawnServer() (string, error) {
 	if _, err := os.Stat(main); err != nil {
 		return "", fmt.Errorf("%s is missing: run npm run build in %s (or set SMARTERBASE_GRPC_ADDR)", main, root)
 	}
-	cmd := exec.Command("node", main, "--storage", "memory", "--grpc-port", "0", "--http-port", "0")
+	cmd := exec.Command("node", main, "--storage", "memory", "--grpc-port", "0", "--http-port", "0", "--metrics-port", "0")
 	cmd.Dir = root
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()

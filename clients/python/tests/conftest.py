@@ -31,7 +31,7 @@ class _SpawnedServer:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            ["node", SERVER_MAIN, "--storage", "memory", "--grpc-port", "0", "--http-port", "0"],
+            ["node", SERVER_MAIN, "--storage", "memory", "--grpc-port", "0", "--http-port", "0", "--metrics-port", "0"],
             cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.output: List[str] = []

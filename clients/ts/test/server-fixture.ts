@@ -35,7 +35,7 @@ export async function startServer(): Promise<LiveServer> {
   }
   const main = path.join(REPO_ROOT, 'dist', 'server', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build (or set SMARTERBASE_GRPC_ADDR)`);
-  const child = spawn(process.execPath, [main, '--storage', 'memory', '--grpc-port', '0', '--http-port', '0'], {
+  const child = spawn(process.execPath, [main, '--storage', 'memory', '--grpc-port', '0', '--http-port', '0', '--metrics-port', '0'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
