@@ -15,6 +15,7 @@ import {
   leaseKeys,
 } from './lease-scripts.js';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, mutexKeys } from './mutex-scripts.js';
+import { describeError as describe, openRedis, redisUnavailable as unavailable, withTimeout } from './redis-connection.js';
 
 /** How to reach Redis. */
 export interface RedisCoordinatorOptions {
@@ -60,31 +61,15 @@ export class RedisCoordinator implements Coordinator {
 
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
   static async connect(options: RedisCoordinatorOptions): Promise<RedisCoordinator> {
-    const connectTimeout = options.connectTimeoutMs ?? 2000;
-    const redis = new Redis(options.url, {
-      lazyConnect: true,
-      connectTimeout,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      disconnectTimeout: 500,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    const redis = await openRedis(options, (r) => {
+      r.defineCommand('sbAcquire', { numberOfKeys: 2, lua: ACQUIRE_SCRIPT });
+      r.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+      r.defineCommand('sbLeaseAcquire', { numberOfKeys: 2, lua: LEASE_ACQUIRE_SCRIPT });
+      r.defineCommand('sbLeaseRenew', { numberOfKeys: 1, lua: LEASE_RENEW_SCRIPT });
+      r.defineCommand('sbLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_SCRIPT });
+      r.defineCommand('sbLeaseInfo', { numberOfKeys: 1, lua: LEASE_INFO_SCRIPT });
+      r.defineCommand('sbLeaseFence', { numberOfKeys: 1, lua: LEASE_FENCE_SCRIPT });
     });
-    redis.on('error', () => undefined); // surfaced through failing commands instead
-    redis.defineCommand('sbAcquire', { numberOfKeys: 2, lua: ACQUIRE_SCRIPT });
-    redis.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-    redis.defineCommand('sbLeaseAcquire', { numberOfKeys: 2, lua: LEASE_ACQUIRE_SCRIPT });
-    redis.defineCommand('sbLeaseRenew', { numberOfKeys: 1, lua: LEASE_RENEW_SCRIPT });
-    redis.defineCommand('sbLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_SCRIPT });
-    redis.defineCommand('sbLeaseInfo', { numberOfKeys: 1, lua: LEASE_INFO_SCRIPT });
-    redis.defineCommand('sbLeaseFence', { numberOfKeys: 1, lua: LEASE_FENCE_SCRIPT });
-    try {
-      await withTimeout(redis.connect(), connectTimeout + 100);
-      await redis.ping();
-    } catch (cause) {
-      redis.disconnect();
-      throw unavailable(`cannot connect to Redis: ${describe(cause)}`, cause);
-    }
     return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:');
   }
 
@@ -265,26 +250,5 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, onLa
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
 
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
-function unavailable(message: string, cause?: unknown): DbError {
-  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', message, { cause, retryDelayMs: 200 });
-}

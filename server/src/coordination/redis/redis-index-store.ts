@@ -14,6 +14,7 @@ import type {
 } from '../../index/index-store.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
 import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
+import { describeError as describe, openRedis, redisUnavailable as unavailable } from './redis-connection.js';
 import {
   collectionBase,
   collectionKeys,
@@ -98,27 +99,7 @@ export class RedisIndexStore implements IndexStore {
 
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
   static async connect(options: RedisIndexStoreOptions): Promise<RedisIndexStore> {
-    const connectTimeout = options.connectTimeoutMs ?? 2000;
-    const redis = new Redis(options.url, {
-      lazyConnect: true,
-      connectTimeout,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      disconnectTimeout: 500,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
-    });
-    redis.on('error', () => undefined); // surfaced through failing commands instead
-    try {
-      await Promise.race([
-        redis.connect(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('connect timed out')), connectTimeout + 100).unref()),
-      ]);
-      await redis.ping();
-    } catch (cause) {
-      redis.disconnect();
-      throw unavailable(`cannot connect to Redis: ${describe(cause)}`, cause);
-    }
+    const redis = await openRedis(options);
     return new RedisIndexStore(redis, options.keyPrefix ?? 'sb:', options.tombstoneTtlMs ?? 86_400_000, true);
   }
 
@@ -358,10 +339,4 @@ function parseCatalog(hash: Record<string, string>): CachedCatalog {
   return { catalog: { version: Number(hash._version ?? '0'), indexes }, tokens, stamp: hash._stamp ?? '0' };
 }
 
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
-function unavailable(message: string, cause?: unknown): DbError {
-  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', message, { cause, retryDelayMs: 200 });
-}

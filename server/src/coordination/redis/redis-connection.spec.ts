@@ -1,0 +1,24 @@
+import { createServer, type Server } from 'node:net';
+import { isDbError } from '../../errors/db-error.js';
+import { describeError, openRedis, withTimeout } from './redis-connection.js';
+
+describe('openRedis', () => {
+  it('fails with unavailable / BACKEND_UNAVAILABLE (not a hang: the test timeout bounds it) when nothing answers like Redis', async () => {
+    // A TCP server that accepts and never answers: connect succeeds, PING must time out.
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const err = await openRedis({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300, commandTimeoutMs: 300 }).catch((e) => e);
+    silent.close();
+    expect(isDbError(err, 'BACKEND_UNAVAILABLE')).toBe(true);
+  }, 10_000);
+});
+
+describe('withTimeout and describeError', () => {
+  it('passes a value through and rejects a promise that takes too long', async () => {
+    await expect(withTimeout(Promise.resolve(7), 50)).resolves.toBe(7);
+    await expect(withTimeout(new Promise(() => undefined), 20)).rejects.toThrow('timed out after 20 ms');
+    expect(describeError(new Error('boom'))).toBe('boom');
+    expect(describeError('plain')).toBe('plain');
+  });
+});

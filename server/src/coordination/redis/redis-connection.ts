@@ -1,0 +1,74 @@
+/**
+ * One way to open an ioredis connection for SmarterBase's adapters: fail
+ * fast instead of queueing while disconnected (commands are not queued
+ * offline and are retried at most once), reconnect in the background with
+ * capped backoff, and turn connection failures into DbError('unavailable',
+ * 'BACKEND_UNAVAILABLE').
+ */
+import Redis from 'ioredis';
+import { DbError } from '../../errors/db-error.js';
+
+/** Where and how patiently to connect. */
+export interface RedisConnectionOptions {
+  /** redis://host:port[/db] */
+  readonly url: string;
+  /** How long connecting may take, in ms. Default 2000. */
+  readonly connectTimeoutMs?: number;
+  /** How long one command may take, in ms. Default 2000. */
+  readonly commandTimeoutMs?: number;
+}
+
+/**
+ * Connects and checks the connection with PING. `configure` runs before
+ * connecting (e.g. to define Lua commands). Throws DbError('unavailable')
+ * when Redis does not answer within connectTimeoutMs.
+ */
+export async function openRedis(options: RedisConnectionOptions, configure?: (redis: Redis) => void): Promise<Redis> {
+  const connectTimeout = options.connectTimeoutMs ?? 2000;
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    connectTimeout,
+    commandTimeout: options.commandTimeoutMs ?? 2000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    disconnectTimeout: 500,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+  });
+  redis.on('error', () => undefined); // surfaced through failing commands instead
+  configure?.(redis);
+  try {
+    await withTimeout(redis.connect(), connectTimeout + 100);
+    await redis.ping();
+  } catch (cause) {
+    redis.disconnect();
+    throw redisUnavailable(`cannot connect to Redis: ${describeError(cause)}`, cause);
+  }
+  return redis;
+}
+
+/** The error of an unreachable or failing Redis. */
+export function redisUnavailable(message: string, cause?: unknown): DbError {
+  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', message, { cause, retryDelayMs: 200 });
+}
+
+/** A short description of an unknown error, for messages. */
+export function describeError(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** `promise`, or a rejection after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
