@@ -1,0 +1,45 @@
+/**
+ * The dependency rule of docs/architecture.md as a test: the engine's layers
+ * never import generated code, the transport edge, or a driver package. Only
+ * the adapters (storage/s3, coordination/redis), rpc/, observability/ and
+ * main.ts may.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = __dirname;
+const ENGINE_LAYERS = ['engine', 'model', 'query', 'index', 'locks', 'errors', 'common', 'config'];
+const FORBIDDEN = [/from '@connectrpc\//, /from '@grpc\/grpc-js'/, /from 'ioredis'/, /from '@aws-sdk\//, /from '@opentelemetry\/sdk-/, /from '\.\.\/(\.\.\/)*gen\//, /from '\.\.\/(\.\.\/)*rpc\//];
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return tsFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+describe('layering', () => {
+  it.each(ENGINE_LAYERS)('%s/ imports no generated code, transport or driver package', (layer) => {
+    const offenders: string[] = [];
+    for (const file of tsFiles(join(root, layer))) {
+      const source = readFileSync(file, 'utf8');
+      for (const pattern of FORBIDDEN) if (pattern.test(source)) offenders.push(`${relative(root, file)} ~ ${pattern}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('storage/ and coordination/ import drivers only inside their adapters', () => {
+    const offenders: string[] = [];
+    for (const layer of ['storage', 'coordination']) {
+      for (const file of tsFiles(join(root, layer))) {
+        const rel = relative(root, file);
+        const adapter = rel.startsWith('storage/s3/') || rel.startsWith('coordination/redis/');
+        const source = readFileSync(file, 'utf8');
+        if (!adapter && /from '(ioredis|@aws-sdk\/[^']+)'/.test(source)) offenders.push(rel);
+        if (/from '\.\.\/(\.\.\/)*(gen|rpc)\//.test(source)) offenders.push(rel);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
