@@ -9,7 +9,12 @@ import { join, relative } from 'node:path';
 
 const root = __dirname;
 const ENGINE_LAYERS = ['engine', 'model', 'query', 'index', 'locks', 'errors', 'common', 'config'];
-const FORBIDDEN = [/from '@connectrpc\//, /from '@grpc\/grpc-js'/, /from 'ioredis'/, /from '@aws-sdk\//, /from '@opentelemetry\/sdk-/, /from '\.\.\/(\.\.\/)*gen\//, /from '\.\.\/(\.\.\/)*rpc\//];
+const FORBIDDEN_PACKAGES = ['@connectrpc/', '@grpc/grpc-js', 'ioredis', '@aws-sdk/', '@opentelemetry/sdk-'];
+const FORBIDDEN = [
+  ...FORBIDDEN_PACKAGES.map((pkg) => new RegExp(`from ['"]${pkg.replace(/[/.]/g, '\\$&')}`)),
+  /from '\.\.\/(\.\.\/)*gen\//,
+  /from '\.\.\/(\.\.\/)*rpc\//,
+];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
