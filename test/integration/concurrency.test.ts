@@ -11,8 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
-import { startS3Server } from '../harness/s3-server.js';
-import { startRedis } from '../harness/redis-server.js';
+import { startSharedStack, type SharedStack } from '../harness/shared-stack.js';
 import { docClient } from '../harness/doc-client.js';
 import { readCounter, runCounter } from './cas-counter.js';
 
@@ -39,31 +38,18 @@ describe.each([
   ['native', 'native'],
   ['redis-lock', 'lock'],
 ])('S3 + Redis, 3 server processes, conditions %s', (label, mode) => {
-  let s3: Awaited<ReturnType<typeof startS3Server>>;
-  let redis: Awaited<ReturnType<typeof startRedis>>;
-  let servers: ServerProcess[] = [];
+  let stack: SharedStack | undefined;
 
   beforeAll(async () => {
-    [s3, redis] = await Promise.all([startS3Server(), startRedis()]);
-    const env = {
-      SB_STORAGE: 's3',
-      SB_S3_ENDPOINT: s3.endpoint,
-      SB_S3_BUCKET: s3.bucket,
-      SB_S3_FORCE_PATH_STYLE: 'true',
-      SB_S3_CONDITIONAL: mode,
-      SB_COORDINATION: 'redis',
-      SB_REDIS_URL: redis.url,
-    };
-    servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
+    stack = await startSharedStack(3, { SB_S3_CONDITIONAL: mode });
   });
 
   afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await Promise.all([s3?.stop(), redis?.stop()]);
+    await stack?.stop();
   });
 
   it(`${WORKERS} clients × ${PER_WORKER} increments end at exactly ${WORKERS * PER_WORKER}`, async () => {
-    const run = await proveCounter(servers, label.replace('-', '_'));
+    const run = await proveCounter(stack!.servers, label.replace('-', '_'));
     // The run must have been contended, or it proves nothing about races.
     expect(run.conflicts).toBeGreaterThan(0);
   });

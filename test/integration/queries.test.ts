@@ -8,35 +8,21 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { IndexKind, IndexState } from '../../server/src/gen/smarterbase/v1/index_pb.js';
 import { Direction } from '../../server/src/gen/smarterbase/v1/query_pb.js';
-import { startServer, type ServerProcess } from '../harness/server-process.js';
-import { startS3Server } from '../harness/s3-server.js';
-import { startRedis } from '../harness/redis-server.js';
+import { startSharedStack, type SharedStack } from '../harness/shared-stack.js';
 import { serverClients, type ServerClients } from '../harness/doc-client.js';
 
 jest.setTimeout(120_000);
 
-let s3: Awaited<ReturnType<typeof startS3Server>>;
-let redis: Awaited<ReturnType<typeof startRedis>>;
-let servers: ServerProcess[] = [];
+let stack: SharedStack | undefined;
 let clients: ServerClients[] = [];
 
 beforeAll(async () => {
-  [s3, redis] = await Promise.all([startS3Server(), startRedis()]);
-  const env = {
-    SB_STORAGE: 's3',
-    SB_S3_ENDPOINT: s3.endpoint,
-    SB_S3_BUCKET: s3.bucket,
-    SB_S3_FORCE_PATH_STYLE: 'true',
-    SB_COORDINATION: 'redis',
-    SB_REDIS_URL: redis.url,
-  };
-  servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
-  clients = servers.map((s) => serverClients(s.grpcUrl));
+  stack = await startSharedStack(3);
+  clients = stack.servers.map((s) => serverClients(s.grpcUrl));
 });
 
 afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  await Promise.all([s3?.stop(), redis?.stop()]);
+  await stack?.stop();
 });
 
 async function waitReady(c: ServerClients, collection: string, name: string): Promise<void> {

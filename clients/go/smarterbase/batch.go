@@ -148,11 +148,7 @@ func (c *Client) BatchWrite(ctx context.Context, collection string, items []Batc
 	if err != nil {
 		return nil, FromError(err)
 	}
-	out := make([]BatchWriteResult, 0, len(res.GetResults()))
-	for _, r := range res.GetResults() {
-		out = append(out, fromProtoWriteResult(r))
-	}
-	return out, nil
+	return fromProtoWriteResults(res.GetResults()), nil
 }
 
 // BatchExists tells, for each id, whether the document exists and its
@@ -188,9 +184,14 @@ func (c *Client) BatchDelete(ctx context.Context, collection string, items []Bat
 	if err != nil {
 		return nil, FromError(err)
 	}
-	out := make([]BatchWriteResult, 0, len(res.GetResults()))
-	for _, r := range res.GetResults() {
+	return fromProtoWriteResults(res.GetResults()), nil
+}
+
+// fromProtoWriteResults converts the per-item results of BatchWrite and BatchDelete, in order.
+func fromProtoWriteResults(rs []*pb.BatchWriteResult) []BatchWriteResult {
+	out := make([]BatchWriteResult, 0, len(rs))
+	for _, r := range rs {
 		out = append(out, fromProtoWriteResult(r))
 	}
-	return out, nil
+	return out
 }
