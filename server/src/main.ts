@@ -4,6 +4,7 @@
  * the bound ports; on SIGTERM/SIGINT drains calls, closes the store and the
  * coordinator, and exits 0. A config error prints one line and exits 2.
  */
+import { setMaxListeners } from 'node:events';
 import { ConfigError } from './config/parse-value.js';
 import { HelpShown, loadConfig } from './config/load-config.js';
 import type { Config } from './config/settings.js';
@@ -12,7 +13,9 @@ import { LocalCoordinator } from './coordination/local/local-coordinator.js';
 import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
 import { LocalIndexStore } from './coordination/local/local-index-store.js';
 import { RedisIndexStore } from './coordination/redis/redis-index-store.js';
+import { configureFailpoints } from './common/failpoints.js';
 import { DocumentEngine } from './engine/document-engine.js';
+import { RecoverySweeper } from './engine/txn/recovery-sweeper.js';
 import type { IndexStore } from './index/index-store.js';
 import { IndexAdmin } from './index/index-admin.js';
 import { loadCollectionsFile } from './index/collections-file.js';
@@ -105,8 +108,15 @@ async function main(): Promise<void> {
     throw e;
   }
   const { config, warnings } = loaded;
+  // One call's AbortSignal is shared by its parallel storage requests (a Commit of 100 writes, a BatchGet).
+  setMaxListeners(1024);
   const log = createLogger(config.logLevel);
   for (const w of warnings) log.warn(w);
+  // Test-only fault injection (docs/transactions.md, crash tests); never set in production.
+  if (process.env.SB_FAILPOINTS) {
+    configureFailpoints(process.env.SB_FAILPOINTS);
+    log.warn({ failpoints: process.env.SB_FAILPOINTS }, 'failpoints armed');
+  }
 
   const closers: Closer[] = [];
   let shuttingDown = false;
@@ -150,6 +160,9 @@ async function main(): Promise<void> {
     const tokenSecret = config.pageTokenSecret ?? (await coordinator.sharedSecret('tokens'));
     const engine = new DocumentEngine({
       store,
+      coordinator,
+      txnTimeoutMs: config.txnTimeoutMs,
+      log,
       maxDocumentBytes: config.maxDocumentBytes,
       batchConcurrency: config.batchConcurrency,
       maxBatchWriteItems: config.maxBatchWriteItems,
@@ -158,7 +171,11 @@ async function main(): Promise<void> {
       fences: new FenceChecker(coordinator),
     });
     const locks = new LockManager({ coordinator });
-    const query = new QueryEngine({ store, indexes, fetchConcurrency: config.queryConcurrency, tokenSecret });
+    const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, tokenSecret });
+    const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
+    closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
+    const recovered = await sweeper.start();
+    if (recovered !== undefined && recovered.live > 0) log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
     const admin = new IndexAdmin({ indexes, store, log });
     closers.push({ name: 'index builds', close: () => admin.close() });
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });

@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     const { config, warnings } = loadConfig({ argv: [], env: {}, readFile: noFile });
     expect(config).toMatchObject({
       grpcPort: 50051, httpPort: 8080, host: '127.0.0.1', storage: 'filesystem', dataDir: './data',
-      s3Conditional: 'auto', coordination: 'local', maxDocumentBytes: 1048576, maxMessageBytes: 4194304,
+      s3Conditional: 'auto', coordination: 'local', maxDocumentBytes: 1048576, maxMessageBytes: 5242880,
       batchConcurrency: 32, shutdownGraceMs: 10000, logLevel: 'info', s3ForcePathStyle: false, s3CreateBucket: false,
     });
     expect(config.s3Bucket).toBeUndefined();
@@ -47,7 +47,7 @@ describe('loadConfig', () => {
     [{ SB_LOG_LEVEL: 'loud' }, [], 'config error: SB_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
     [{ SB_STORAGE: 's3' }, [], 'config error: SB_S3_BUCKET (--s3-bucket) is required when SB_STORAGE is s3'],
     [{ SB_COORDINATION: 'redis' }, [], 'config error: SB_REDIS_URL (--redis-url) is required when SB_COORDINATION is redis'],
-    [{ SB_MAX_DOCUMENT_BYTES: '4194304' }, [], 'config error: SB_MAX_DOCUMENT_BYTES (4194304) must be smaller than SB_MAX_MESSAGE_BYTES (4194304)'],
+    [{ SB_MAX_DOCUMENT_BYTES: '5242880' }, [], 'config error: SB_MAX_DOCUMENT_BYTES (5242880) must be smaller than SB_MAX_MESSAGE_BYTES (5242880)'],
     [{}, ['--no-such-flag'], "config error: unknown option '--no-such-flag'"],
   ])('rejects %j %j with one line', (env, argv, message) => {
     let err: unknown;

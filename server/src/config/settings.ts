@@ -74,6 +74,10 @@ export interface Config {
   readonly collectionsFile?: string;
   /** Parallel document fetches of one query (QueryService.Query). */
   readonly queryConcurrency: number;
+  /** A transaction's time limit, in ms: its mutex lease and intent expiry (docs/transactions.md). */
+  readonly txnTimeoutMs: number;
+  /** How often the server looks for transactions of dead servers to finish, in ms. */
+  readonly txnSweepIntervalMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -95,7 +99,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'coordination', env: 'SB_COORDINATION', flag: '--coordination', kind: { type: 'enum', choices: ['local', 'redis'] }, default: 'local', description: 'local: in-process (one replica); redis: shared by all replicas.' },
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
   { key: 'maxDocumentBytes', env: 'SB_MAX_DOCUMENT_BYTES', flag: '--max-document-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, default: MiB, description: 'Largest encoded document, in bytes; must be below max-message-bytes.' },
-  { key: 'maxMessageBytes', env: 'SB_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 4 * MiB, description: 'Largest request or response message, in bytes.' },
+  { key: 'maxMessageBytes', env: 'SB_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 5 * MiB, description: 'Largest request or response message, in bytes (the default leaves room for a Commit with 4 MiB of documents).' },
   { key: 'batchConcurrency', env: 'SB_BATCH_CONCURRENCY', flag: '--batch-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel blob reads of BatchGet and List, and parallel items of BatchWrite, BatchDelete and BatchExists.' },
   { key: 'maxBatchWriteItems', env: 'SB_MAX_BATCH_WRITE_ITEMS', flag: '--max-batch-write-items', kind: { type: 'int', min: 1, max: 10000 }, default: 500, description: 'The most items of one BatchWrite or BatchDelete (more is INVALID_ARGUMENT).' },
   { key: 'pageTokenSecret', env: 'SB_PAGE_TOKEN_SECRET', flag: '--page-token-secret', kind: { type: 'string' }, description: 'HMAC secret of List page tokens; set the same value on every replica (unset = random per process).' },
@@ -106,4 +110,6 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'otlpEndpoint', env: 'SB_OTLP_ENDPOINT', flag: '--otlp-endpoint', kind: { type: 'string' }, description: 'OTLP/HTTP base URL that traces are sent to (<url>/v1/traces), e.g. http://collector:4318 (unset = no trace export).' },
   { key: 'collectionsFile', env: 'SB_COLLECTIONS_FILE', flag: '--collections-file', kind: { type: 'string' }, description: 'YAML file declaring collections and their indexes, applied at start-up (see docs/queries.md); unset = none.' },
   { key: 'queryConcurrency', env: 'SB_QUERY_CONCURRENCY', flag: '--query-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel document fetches of one query.' },
+  { key: 'txnTimeoutMs', env: 'SB_TXN_TIMEOUT_MS', flag: '--txn-timeout-ms', kind: { type: 'int', min: 500, max: 600_000 }, default: 30000, description: 'A transaction\'s time limit in ms: an unfinished transaction older than this is rolled back by any server.' },
+  { key: 'txnSweepIntervalMs', env: 'SB_TXN_SWEEP_INTERVAL_MS', flag: '--txn-sweep-interval-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often to finish transactions left by dead servers, in ms (also done at start-up and when met).' },
 ];

@@ -89,6 +89,52 @@ export interface BatchExistsItem {
   readonly etag?: string;
 }
 
+/** A condition on a document's state at commit time. */
+export type TxnPrecondition =
+  /** true: the document must exist; false: it must not. */
+  | { readonly exists: boolean }
+  /** The document must exist with exactly this etag. */
+  | { readonly etag: string };
+
+/** One write of a transaction (Commit). */
+export interface TxnWrite {
+  readonly collection: string;
+  readonly id: string;
+  /** set: replace or create with `data`; delete; check: write nothing, only check the precondition. */
+  readonly op: 'set' | 'delete' | 'check';
+  /** The new content; required for set, absent otherwise. */
+  readonly data?: JsonObject;
+  readonly precondition?: TxnPrecondition;
+}
+
+/** Commit: up to 100 writes applied all-or-nothing (docs/transactions.md). */
+export interface CommitInput {
+  readonly writes: readonly TxnWrite[];
+  /** Makes retries idempotent for 10 minutes (the first committed outcome is returned). */
+  readonly requestId?: string;
+  /** Commit only while this lock guard's token is the lock's latest grant (LOCK_NOT_HELD otherwise). */
+  readonly lockGuard?: LockGuardInput;
+}
+
+/** The state of one written document after the commit. */
+export interface TxnWriteResult {
+  readonly collection: string;
+  readonly id: string;
+  /** The etag after the commit; '' when the document does not exist then. */
+  readonly etag: string;
+  /** The version after the commit; 0 when the document does not exist then. */
+  readonly version: number;
+}
+
+/** The outcome of a committed transaction. */
+export interface CommitResult {
+  /** One per write, in request order. */
+  readonly results: readonly TxnWriteResult[];
+  readonly transactionId: string;
+  /** The commit point, by this server's clock. */
+  readonly commitTime: Date;
+}
+
 /** The document operations the RPC layer calls. Errors are DbErrors. */
 export interface DocumentApi {
   get(ctx: CallContext, collection: string, id: string): Promise<StoredDocument>;
@@ -116,4 +162,12 @@ export interface DocumentApi {
     collection: string,
     items: readonly { readonly id: string; readonly etag?: string }[],
   ): Promise<BatchWriteOutcome[]>;
+  /**
+   * Applies the writes atomically: every reader sees all or none. Throws
+   * DbError aborted PRECONDITION_FAILED (with preconditionViolations) when a
+   * precondition fails, aborted TRANSACTION_CONTENTION on contention, invalid
+   * errors for malformed input. Nothing is written when it throws before the
+   * commit point.
+   */
+  commit(ctx: CallContext, input: CommitInput): Promise<CommitResult>;
 }

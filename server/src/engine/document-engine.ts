@@ -1,13 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import { DbError, invalid } from '../errors/db-error.js';
-import { sleep, throwIfAborted } from '../common/abort.js';
-import { backoffDelay } from '../common/backoff.js';
 import { orderedMap } from '../common/ordered-map.js';
-import { ConditionFailedError, type BlobStore, type WriteCondition } from '../storage/blob-store.js';
-import type { JsonObject } from '../model/json.js';
+import type { Coordinator } from '../coordination/coordinator.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { ListedDocument, StoredDocument } from '../model/document.js';
 import { jsonObjectProblem } from '../model/json-check.js';
-import { collectionPrefix, documentKey, validateCollection, validateId, validateIdPrefix } from '../model/keys.js';
+import { collectionPrefix, validateCollection, validateId, validateIdPrefix } from '../model/keys.js';
 import type { CallContext } from './call-context.js';
 import { BatchOperations, DEFAULT_MAX_BATCH_WRITE_ITEMS } from './batch-operations.js';
 import type {
@@ -15,6 +14,8 @@ import type {
   BatchGetItem,
   BatchWriteOp,
   BatchWriteOutcome,
+  CommitInput,
+  CommitResult,
   CreateInput,
   DeleteInput,
   DocumentApi,
@@ -23,11 +24,17 @@ import type {
   PutIfMatchInput,
   PutInput,
 } from './document-api.js';
-import { decodeEnvelope, encodeEnvelope, newWriteId, type EnvelopeMeta } from './envelope.js';
+import { DocumentReader } from './document-reader.js';
+import { DocumentWriter, notFound, toDocument } from './document-writer.js';
+import { encodeEnvelope, type Envelope } from './envelope.js';
 import { PageTokenCodec } from './page-token.js';
-import type { PreparedWrite, WriteHooks } from './write-hooks.js';
-import { VersionCache, type KnownVersion } from './version-cache.js';
+import type { WriteHooks } from './write-hooks.js';
+import { VersionCache } from './version-cache.js';
 import type { LockGuardInput } from './lock-api.js';
+import { CommitRunner } from './txn/commit-runner.js';
+import { IntentStore } from './txn/intent.js';
+import { RequestRecords } from './txn/request-records.js';
+import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from './txn/txn-recovery.js';
 
 /**
  * Checks a write's lock guard (locks/fence-checker.ts): resolves when the
@@ -42,6 +49,8 @@ export interface FenceCheck {
 export interface DocumentEngineOptions {
   /** Where documents live. */
   readonly store: BlobStore;
+  /** Transaction mutexes (the same backend for every server of a deployment). Default: an in-process LocalCoordinator. */
+  readonly coordinator?: Coordinator;
   /** The largest encoded envelope accepted, in bytes. Default 1 MiB (1048576). */
   readonly maxDocumentBytes?: number;
   /** How many blob reads (BatchGet, List) or items (batch writes, BatchExists) run in parallel. Default 32. */
@@ -67,11 +76,17 @@ export interface DocumentEngineOptions {
    */
   readonly versionCacheEntries?: number;
   /**
-   * Checks the lock guards of Put, PutIfMatch and Delete, after the engine
-   * read the document and before the conditional write. Default: none, and
-   * then a guarded write is refused (invalid INVALID_ARGUMENT lock_guard).
+   * Checks the lock guards of Put, PutIfMatch, Delete and Commit, after the
+   * engine read the documents and before writing. Default: none, and then a
+   * guarded write is refused (invalid INVALID_ARGUMENT lock_guard).
    */
   readonly fences?: FenceCheck;
+  /** A transaction's time limit in ms (mutex lease, intent expiry). Default 30 000. */
+  readonly txnTimeoutMs?: number;
+  /** How long a single write waits for a live transaction holding its document, in ms. Default 2 000. */
+  readonly txnWriterWaitMs?: number;
+  /** Where transaction recovery logs. Default: nowhere. */
+  readonly log?: RecoveryLog;
 }
 
 /** The List page size when none is given. */
@@ -82,36 +97,48 @@ export const MAX_PAGE_SIZE = 1000;
 /**
  * The document engine: DocumentApi over a BlobStore. Every write is a
  * conditional put (ifNoneMatch to create, ifMatch to update), so versions
- * are exact and no write is lost; see docs/storage-format.md.
+ * are exact and no write is lost; see docs/storage-format.md. Reads resolve
+ * transactions (document-reader.ts), writes go through document-writer.ts,
+ * Commit through txn/commit-runner.ts.
  */
 export class DocumentEngine implements DocumentApi {
   private readonly store: BlobStore;
   private readonly maxDocumentBytes: number;
   private readonly batchConcurrency: number;
   private readonly maxBatchItems: number;
-  private readonly maxPutAttempts: number;
-  private readonly now: () => Date;
   private readonly newId: () => string;
   private readonly tokens: PageTokenCodec;
-  private readonly hooks?: WriteHooks;
-  private readonly known: VersionCache;
   private readonly fences?: FenceCheck;
   private readonly batches: BatchOperations;
+  private readonly recovery: TxnRecovery;
+  private readonly commits: CommitRunner;
+  /** Transaction-aware reads (also used by the query engine). */
+  readonly reader: DocumentReader;
+  private readonly writer: DocumentWriter;
 
   constructor(options: DocumentEngineOptions) {
-    this.store = options.store;
+    const store = (this.store = options.store);
     this.maxDocumentBytes = options.maxDocumentBytes ?? 1024 * 1024;
     this.batchConcurrency = options.batchConcurrency ?? 32;
     this.maxBatchItems = options.maxBatchItems ?? 1000;
-    this.maxPutAttempts = options.maxPutAttempts ?? 10;
-    this.now = options.now ?? (() => new Date());
+    const now = options.now ?? (() => new Date());
     this.newId = options.newId ?? (() => uuidv7());
     this.tokens = new PageTokenCodec(options.pageTokenSecret);
-    this.hooks = options.hooks;
-    this.known = new VersionCache(options.versionCacheEntries);
+    const known = new VersionCache(options.versionCacheEntries);
     this.fences = options.fences;
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
     this.batches = new BatchOperations(this, { concurrency: this.batchConcurrency, maxWriteItems, maxItems: this.maxBatchItems });
+    const intents = new IntentStore(store);
+    const requests = new RequestRecords(store, now);
+    const { hooks } = options;
+    this.recovery = new TxnRecovery({ store, intents, requests, hooks, now, writerWaitMs: options.txnWriterWaitMs, log: options.log });
+    this.reader = new DocumentReader(store, this.recovery, known);
+    const checkFence = (guard: LockGuardInput, signal: AbortSignal): Promise<void> => this.checkFence(guard, signal);
+    const encode = (envelope: Envelope): Uint8Array => this.encode(envelope);
+    this.writer = new DocumentWriter({ store, reader: this.reader, known, hooks, checkFence, encode, now, maxAttempts: options.maxPutAttempts ?? 10 });
+    const coordinator = options.coordinator ?? new LocalCoordinator();
+    const forget = (key: string): void => known.forget(key);
+    this.commits = new CommitRunner({ store, coordinator, intents, requests, recovery: this.recovery, hooks, checkFence, encode, forget, now, timeoutMs: options.txnTimeoutMs });
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */
@@ -140,58 +167,24 @@ export class DocumentEngine implements DocumentApi {
 
   /** Upsert (a CAS read-modify-write loop), or create-only. */
   async put(ctx: CallContext, input: PutInput): Promise<StoredDocument> {
-    const { collection, id, data, lockGuard: guard } = input;
+    const { collection, id, data, lockGuard } = input;
     this.validateWrite(collection, id, data);
-    if (input.createOnly === true) return this.createNew(ctx, collection, id, data, guard);
-    const key = documentKey(collection, id);
-    const known = this.known.get(key);
-    if (known !== undefined) {
-      // One round trip when this process knows the current version; the store checks that it still is.
-      const written = await this.writeOver(ctx, collection, id, data, known, guard);
-      if (written !== undefined) return written;
-    }
-    for (let attempt = 0; ; attempt++) {
-      throwIfAborted(ctx.signal);
-      const current = await this.store.get(key, ctx.signal);
-      const old = current === undefined ? undefined : decodeEnvelope(current.body, key).meta;
-      try {
-        const condition = current === undefined ? { ifNoneMatch: true as const } : { ifMatch: current.etag };
-        return await this.conditionalWrite(ctx, collection, id, data, old, condition, guard);
-      } catch (e) {
-        if (!(e instanceof ConditionFailedError)) throw e;
-        if (attempt + 1 >= this.maxPutAttempts) throw contention(collection, id, e);
-        await sleep(backoffDelay(attempt, { baseMs: 4, maxMs: 100 }), ctx.signal);
-      }
-    }
+    if (input.createOnly === true) return this.writer.create(ctx, collection, id, data, lockGuard);
+    return this.writer.upsert(ctx, collection, id, data, lockGuard);
   }
 
   /** Replaces the document only when its etag is still `input.etag`. */
   async putIfMatch(ctx: CallContext, input: PutIfMatchInput): Promise<StoredDocument> {
-    const { collection, id, data, etag } = input;
-    this.validateWrite(collection, id, data);
-    if (typeof etag !== 'string' || etag === '') throw invalid('INVALID_ARGUMENT', 'etag', 'etag is required');
-    const key = documentKey(collection, id);
-    let old: KnownVersion | EnvelopeMeta | undefined = this.known.get(key);
-    if (old?.etag !== etag) {
-      // Not the version this process knows: read it (the version number comes from the stored envelope).
-      const current = await this.store.get(key, ctx.signal);
-      if (current === undefined) throw notFound(collection, id);
-      if (current.etag !== etag) throw etagMismatch(collection, id, etag, current.etag);
-      old = decodeEnvelope(current.body, key).meta;
-    }
-    try {
-      return await this.conditionalWrite(ctx, collection, id, data, old, { ifMatch: etag }, input.lockGuard);
-    } catch (e) {
-      if (!(e instanceof ConditionFailedError)) throw e;
-      throw await this.staleEtag(ctx, collection, id, etag, e);
-    }
+    this.validateWrite(input.collection, input.id, input.data);
+    if (typeof input.etag !== 'string' || input.etag === '') throw invalid('INVALID_ARGUMENT', 'etag', 'etag is required');
+    return this.writer.putIfMatch(ctx, input);
   }
 
   /** A new document; the id is a UUIDv7 when absent or empty. */
   async create(ctx: CallContext, input: CreateInput): Promise<StoredDocument> {
     const id = input.id === undefined || input.id === '' ? this.newId() : input.id;
     this.validateWrite(input.collection, id, input.data);
-    return this.createNew(ctx, input.collection, id, input.data);
+    return this.writer.create(ctx, input.collection, id, input.data);
   }
 
   /** Deletes (idempotently, or only the version with `input.etag`). */
@@ -199,23 +192,15 @@ export class DocumentEngine implements DocumentApi {
     const { collection, id, etag } = input;
     validateCollection(collection);
     validateId(id);
-    const expected = etag === undefined || etag === '' ? undefined : etag;
-    const guard = input.lockGuard;
-    if (guard !== undefined && expected === undefined) return this.guardedDelete(ctx, collection, id, guard);
-    try {
-      return await this.deleteOnce(ctx, collection, id, expected, guard);
-    } catch (e) {
-      if (!(e instanceof ConditionFailedError) || expected === undefined) throw e;
-      throw await this.staleEtag(ctx, collection, id, expected, e);
-    }
+    return this.writer.delete(ctx, collection, id, etag === undefined || etag === '' ? undefined : etag, input.lockGuard);
   }
 
-  /** Whether the document exists, with its etag when it does. */
+  /** Whether the document exists, with its etag when it does (as committed: transactions are resolved). */
   async exists(ctx: CallContext, collection: string, id: string): Promise<{ exists: boolean; etag?: string }> {
     validateCollection(collection);
     validateId(id);
-    const meta = await this.store.head(documentKey(collection, id), ctx.signal);
-    return meta === undefined ? { exists: false } : { exists: true, etag: meta.etag };
+    const state = await this.reader.read(collection, id, ctx.signal);
+    return state === undefined ? { exists: false } : { exists: true, etag: state.etag };
   }
 
   /** One page of a collection in id order. */
@@ -239,8 +224,7 @@ export class DocumentEngine implements DocumentApi {
     if (keysOnly) {
       for (const id of ids) documents.push({ collection, id });
     } else {
-      const read = (id: string, signal: AbortSignal): Promise<StoredDocument | undefined> =>
-        this.read(collection, id, signal);
+      const read = (id: string, signal: AbortSignal): Promise<StoredDocument | undefined> => this.read(collection, id, signal);
       for await (const doc of orderedMap(ids, this.batchConcurrency, read, ctx.signal)) {
         if (doc !== undefined) documents.push(doc); // deleted since the listing: skipped
       }
@@ -266,62 +250,23 @@ export class DocumentEngine implements DocumentApi {
     return this.batches.delete(ctx, collection, items);
   }
 
+  /** Up to 100 writes, all-or-nothing (engine/txn/commit-runner.ts). */
+  commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
+    return this.commits.commit(ctx, input);
+  }
+
+  /**
+   * Finishes every transaction whose server is gone (committed: forward;
+   * pending past expiry: back) and drops expired request records. Run at
+   * start-up and periodically; counts the outcomes.
+   */
+  recoverTransactions(signal?: AbortSignal): Promise<Record<RecoverOutcome, number>> {
+    return this.recovery.sweep(signal);
+  }
+
   private async read(collection: string, id: string, signal: AbortSignal): Promise<StoredDocument | undefined> {
-    const key = documentKey(collection, id);
-    const blob = await this.store.get(key, signal);
-    if (blob === undefined) return undefined;
-    const { meta, data } = decodeEnvelope(blob.body, key);
-    this.known.remember(key, blob.etag, meta);
-    return toDocument(collection, id, data, blob.etag, meta);
-  }
-
-  /**
-   * One delete (only of version `expected` when given), the index hooks and
-   * the lock guard around it. ConditionFailedError propagates.
-   */
-  private async deleteOnce(
-    ctx: CallContext,
-    collection: string,
-    id: string,
-    expected: string | undefined,
-    guard: LockGuardInput | undefined,
-  ): Promise<boolean> {
-    const key = documentKey(collection, id);
-    this.known.forget(key);
-    const prepared = await this.hooks?.prepare(collection, id, null, ctx.signal);
-    let deleted = false;
-    try {
-      if (guard !== undefined) await this.checkFence(guard, ctx.signal);
-      deleted = await this.store.delete(key, expected === undefined ? undefined : { ifMatch: expected }, ctx.signal);
-    } finally {
-      this.known.forget(key); // a read that overlapped the delete may have remembered the old version
-      // Only a delete that removed something is an index change (docs/adr/0005).
-      if (prepared !== undefined) await (deleted ? this.hooks!.commit(prepared) : this.hooks!.abort(prepared));
-    }
-    return deleted;
-  }
-
-  /**
-   * A guarded delete without an etag: read the etag, check the guard, delete
-   * only that version; retried when the document changed in between, so a
-   * successor's write made after the check is never deleted.
-   */
-  private async guardedDelete(ctx: CallContext, collection: string, id: string, guard: LockGuardInput): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      throwIfAborted(ctx.signal);
-      const current = await this.store.head(documentKey(collection, id), ctx.signal);
-      if (current === undefined) {
-        await this.checkFence(guard, ctx.signal);
-        return false;
-      }
-      try {
-        return await this.deleteOnce(ctx, collection, id, current.etag, guard);
-      } catch (e) {
-        if (!(e instanceof ConditionFailedError)) throw e;
-        if (attempt + 1 >= this.maxPutAttempts) throw contention(collection, id, e);
-        await sleep(backoffDelay(attempt, { baseMs: 4, maxMs: 100 }), ctx.signal);
-      }
-    }
+    const state = await this.reader.read(collection, id, signal);
+    return state === undefined ? undefined : toDocument(collection, id, state.env.data, state.etag, state.env.meta);
   }
 
   /** Runs the fence check of a guarded write; refuses guards when no checker is configured. */
@@ -332,91 +277,6 @@ export class DocumentEngine implements DocumentApi {
     await this.fences.check(guard, signal);
   }
 
-  /**
-   * Put over the version this process last saw: the conditional write alone.
-   * Undefined when that version is no longer current (the caller then reads).
-   */
-  private async writeOver(
-    ctx: CallContext,
-    collection: string,
-    id: string,
-    data: JsonObject,
-    known: KnownVersion,
-    guard: LockGuardInput | undefined,
-  ): Promise<StoredDocument | undefined> {
-    try {
-      return await this.conditionalWrite(ctx, collection, id, data, known, { ifMatch: known.etag }, guard);
-    } catch (e) {
-      if (e instanceof ConditionFailedError) return undefined;
-      throw e;
-    }
-  }
-
-  private async createNew(
-    ctx: CallContext,
-    collection: string,
-    id: string,
-    data: JsonObject,
-    guard?: LockGuardInput,
-  ): Promise<StoredDocument> {
-    try {
-      return await this.conditionalWrite(ctx, collection, id, data, undefined, { ifNoneMatch: true }, guard);
-    } catch (e) {
-      if (!(e instanceof ConditionFailedError)) throw e;
-      throw new DbError('already_exists', 'DOCUMENT_ALREADY_EXISTS', `document ${collection}/${id} already exists`, {
-        metadata: { collection, id },
-        cause: e,
-      });
-    }
-  }
-
-  /**
-   * One conditional write of `data` over `old` (undefined = creating), with the
-   * index hooks around it: prepare after the caller's read, commit when the
-   * store accepted the write, abort otherwise. The lock guard, if any, is
-   * checked after prepare and before the write (a rejected guard aborts the
-   * hooks and writes nothing). ConditionFailedError propagates.
-   */
-  private async conditionalWrite(
-    ctx: CallContext,
-    collection: string,
-    id: string,
-    data: JsonObject,
-    old: Pick<EnvelopeMeta, 'version' | 'createTime'> | undefined,
-    condition: WriteCondition,
-    guard?: LockGuardInput,
-  ): Promise<StoredDocument> {
-    const key = documentKey(collection, id);
-    const prepared: PreparedWrite | undefined = await this.hooks?.prepare(collection, id, data, ctx.signal);
-    let written: StoredDocument;
-    try {
-      if (guard !== undefined) await this.checkFence(guard, ctx.signal);
-      const meta = this.nextMeta(old, this.now(), prepared?.seq);
-      const { etag } = await this.store.put(key, this.encode(meta, data), condition, ctx.signal);
-      this.known.remember(key, etag, meta);
-      written = toDocument(collection, id, data, etag, meta);
-    } catch (e) {
-      this.known.forget(key);
-      if (prepared !== undefined) await this.hooks!.abort(prepared);
-      throw e;
-    }
-    if (prepared !== undefined) await this.hooks!.commit(prepared);
-    return written;
-  }
-
-  /** The error for a failed ifMatch: NOT_FOUND when the document is gone, ETAG_MISMATCH otherwise. */
-  private async staleEtag(
-    ctx: CallContext,
-    collection: string,
-    id: string,
-    expected: string,
-    cause: ConditionFailedError,
-  ): Promise<DbError> {
-    const now = await this.store.head(documentKey(collection, id), ctx.signal);
-    if (now === undefined) return notFound(collection, id);
-    return etagMismatch(collection, id, expected, now.etag, cause);
-  }
-
   private validateWrite(collection: string, id: string, data: unknown): void {
     validateCollection(collection);
     validateId(id);
@@ -424,18 +284,8 @@ export class DocumentEngine implements DocumentApi {
     if (problem !== undefined) throw invalid('INVALID_ARGUMENT', 'data', problem);
   }
 
-  private nextMeta(old: Pick<EnvelopeMeta, 'version' | 'createTime'> | undefined, now: Date, seq?: number): EnvelopeMeta {
-    const meta: EnvelopeMeta = {
-      version: old === undefined ? 1 : old.version + 1,
-      createTime: old === undefined ? now : old.createTime,
-      updateTime: now,
-      writeId: newWriteId(),
-    };
-    return seq === undefined ? meta : { ...meta, seq };
-  }
-
-  private encode(meta: EnvelopeMeta, data: JsonObject): Uint8Array {
-    const body = encodeEnvelope({ meta, data });
+  private encode(envelope: Envelope): Uint8Array {
+    const body = encodeEnvelope(envelope);
     if (body.byteLength > this.maxDocumentBytes) {
       throw new DbError(
         'invalid',
@@ -457,29 +307,4 @@ function resolvePageSize(pageSize: number | undefined): number {
     throw invalid('INVALID_ARGUMENT', 'page_size', 'page_size must be a non-negative integer');
   }
   return Math.min(pageSize, MAX_PAGE_SIZE);
-}
-
-function toDocument(collection: string, id: string, data: JsonObject, etag: string, meta: EnvelopeMeta): StoredDocument {
-  return { collection, id, data, etag, version: meta.version, createTime: meta.createTime, updateTime: meta.updateTime };
-}
-
-function contention(collection: string, id: string, cause: unknown): DbError {
-  return new DbError('aborted', 'CONCURRENT_MODIFICATION', `too much contention writing ${collection}/${id}`, {
-    metadata: { collection, id },
-    retryDelayMs: 50,
-    cause,
-  });
-}
-
-function notFound(collection: string, id: string): DbError {
-  return new DbError('not_found', 'DOCUMENT_NOT_FOUND', `document ${collection}/${id} not found`, {
-    metadata: { collection, id },
-  });
-}
-
-function etagMismatch(collection: string, id: string, expected: string, current: string, cause?: unknown): DbError {
-  return new DbError('aborted', 'ETAG_MISMATCH', `document ${collection}/${id} has changed`, {
-    metadata: { collection, id, expectedEtag: expected, currentEtag: current },
-    cause,
-  });
 }

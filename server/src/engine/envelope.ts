@@ -29,6 +29,17 @@ export interface EnvelopeMeta {
    * orders index updates of this document. Absent when no index hooks ran.
    */
   readonly seq?: number;
+  /**
+   * Set while a transaction holds the document (docs/transactions.md): the
+   * id of its intent record. The envelope's data and other fields are then
+   * the document as it was before the transaction (its pre-image).
+   */
+  readonly txn?: string;
+  /**
+   * With `txn`: the document did not exist before the transaction; this
+   * object only reserves the key (a placeholder) and is no document.
+   */
+  readonly absent?: true;
 }
 
 /** A decoded envelope. */
@@ -53,6 +64,8 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
       updateTime: meta.updateTime.toISOString(),
       writeId: meta.writeId,
       ...(meta.seq === undefined ? {} : { seq: meta.seq }),
+      ...(meta.txn === undefined ? {} : { txn: meta.txn }),
+      ...(meta.absent === true ? { absent: true } : {}),
     },
     data,
   });
@@ -85,8 +98,24 @@ export function decodeEnvelope(body: Uint8Array, key: string): Envelope {
   if (seq !== undefined && (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)) {
     throw corrupt(key, 'seq must be a non-negative integer');
   }
-  const meta: EnvelopeMeta = { version, createTime, updateTime, writeId: head.writeId };
-  return { meta: seq === undefined ? meta : { ...meta, seq }, data: parsed.data };
+  if (head.txn !== undefined && (typeof head.txn !== 'string' || head.txn === '')) throw corrupt(key, 'txn must be a non-empty string');
+  if (head.absent !== undefined && (head.absent !== true || head.txn === undefined)) throw corrupt(key, 'absent must be true, and only with txn');
+  const meta: EnvelopeMeta = {
+    version,
+    createTime,
+    updateTime,
+    writeId: head.writeId,
+    ...(seq === undefined ? {} : { seq }),
+    ...(head.txn === undefined ? {} : { txn: head.txn }),
+    ...(head.absent === true ? { absent: true as const } : {}),
+  };
+  return { meta, data: parsed.data };
+}
+
+/** The envelope without its transaction marker: the pre-image a staged document keeps. */
+export function withoutTxn(meta: EnvelopeMeta): EnvelopeMeta {
+  const { txn: _txn, absent: _absent, ...rest } = meta;
+  return rest;
 }
 
 function parseTime(v: unknown, key: string, name: string): Date {

@@ -20,4 +20,10 @@ export interface WriteHooks<P extends PreparedWrite = PreparedWrite> {
   commit(prepared: P): Promise<void>;
   /** Releases what prepare reserved. */
   abort(prepared: P): Promise<void>;
+  /**
+   * Applies a write that another process prepared and may not have applied
+   * (transaction recovery): the index change of `data` (null = delete) with
+   * that write's `seq`, ignored when a newer write was applied. Never throws.
+   */
+  reapply(collection: string, id: string, data: JsonObject | null, seq: number): Promise<void>;
 }

@@ -53,7 +53,21 @@ export type ErrorReason =
   | 'INDEX_ALREADY_EXISTS'
   | 'UNIQUE_VIOLATION'
   | 'LOCK_HELD'
-  | 'LOCK_NOT_HELD';
+  | 'LOCK_NOT_HELD'
+  | 'TRANSACTION_CONTENTION'
+  | 'PRECONDITION_FAILED'
+  | 'TRANSACTION_TOO_LARGE'
+  | 'REQUEST_ID_REUSED';
+
+/** One failed precondition (sent as a google.rpc.PreconditionFailure violation). */
+export interface PreconditionViolation {
+  /** "EXISTS", "NOT_EXISTS" or "ETAG". */
+  readonly type: string;
+  /** Which part of the request, e.g. "writes[3]". */
+  readonly subject: string;
+  /** For humans: which document and what was found. */
+  readonly description: string;
+}
 
 /** Optional extras of a DbError. */
 export interface DbErrorOptions {
@@ -63,6 +77,8 @@ export interface DbErrorOptions {
   field?: string;
   /** For retryable errors: how long the caller should wait before retrying, in ms (sent as RetryInfo). */
   retryDelayMs?: number;
+  /** For PRECONDITION_FAILED: each failing precondition. */
+  preconditionViolations?: readonly PreconditionViolation[];
   /** The underlying error, kept for logs and never sent to clients. */
   cause?: unknown;
 }
@@ -73,6 +89,7 @@ export class DbError extends Error {
   readonly metadata: Record<string, string>;
   readonly field?: string;
   readonly retryDelayMs?: number;
+  readonly preconditionViolations?: readonly PreconditionViolation[];
 
   constructor(
     readonly kind: ErrorKind,
@@ -84,6 +101,7 @@ export class DbError extends Error {
     this.metadata = options.metadata ?? {};
     this.field = options.field;
     this.retryDelayMs = options.retryDelayMs;
+    this.preconditionViolations = options.preconditionViolations;
   }
 }
 

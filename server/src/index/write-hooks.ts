@@ -136,6 +136,24 @@ export class IndexWriteHooks {
     }
   }
 
+  /**
+   * Applies the index change of a write prepared elsewhere (transaction
+   * recovery) with its original seq; stale when already applied or
+   * superseded. Never throws (failures are counted and logged like commit's).
+   */
+  async reapply(collection: string, id: string, data: JsonObject | null, seq: number): Promise<void> {
+    let catalog: IndexCatalog;
+    try {
+      catalog = await this.indexes.catalog(collection);
+    } catch (err) {
+      this.counters.commitFailures++;
+      this.options.log?.warn({ err, collection, id, seq }, 'index update of a recovered transaction write failed');
+      return;
+    }
+    const values = data === null ? null : indexValues(catalog, data);
+    await this.commit({ collection, id, seq, data, catalog, values, reserved: {} });
+  }
+
   /** Releases the reservations of a write that did not happen. Never throws. */
   async abort(p: PreparedWrite): Promise<void> {
     await this.release(p.collection, p.id, p.reserved);

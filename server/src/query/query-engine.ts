@@ -6,7 +6,7 @@ import type { Filter, OrderTerm } from '../model/filter.js';
 import { validateCollection } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { throwIfAborted } from '../common/abort.js';
-import { execContext, type ExecContext, type Hit } from './exec-context.js';
+import { execContext, type CommittedReader, type ExecContext, type Hit } from './exec-context.js';
 import { fieldPathProblem } from './field-path.js';
 import { formatFilter } from './format-filter.js';
 import { indexRequired, planQuery, type Plan } from './planner.js';
@@ -23,6 +23,8 @@ export interface QueryEngineOptions {
   readonly store: BlobStore;
   /** The secondary indexes. */
   readonly indexes: IndexStore;
+  /** Transaction-aware document reads (DocumentEngine.reader); without it documents are read as stored. */
+  readonly reader?: CommittedReader;
   /** Documents fetched in parallel per query [32]. */
   readonly fetchConcurrency?: number;
   /** The most documents an in-memory sort may buffer when the query has no limit [100,000]. */
@@ -39,6 +41,7 @@ export interface QueryEngineOptions {
 export class QueryEngine implements QueryApi {
   private readonly store: BlobStore;
   private readonly indexes: IndexStore;
+  private readonly reader?: CommittedReader;
   private readonly concurrency: number;
   private readonly maxSortBuffer: number;
   private readonly tokens: ResumeTokenCodec;
@@ -46,6 +49,7 @@ export class QueryEngine implements QueryApi {
   constructor(options: QueryEngineOptions) {
     this.store = options.store;
     this.indexes = options.indexes;
+    this.reader = options.reader;
     this.concurrency = Math.max(1, Math.floor(options.fetchConcurrency ?? 32));
     this.maxSortBuffer = Math.max(1, Math.floor(options.maxSortBuffer ?? 100_000));
     this.tokens = new ResumeTokenCodec(options.tokenSecret);
@@ -144,6 +148,7 @@ export class QueryEngine implements QueryApi {
   ): ExecContext {
     return execContext({
       store: this.store,
+      ...(this.reader === undefined ? {} : { reader: this.reader }),
       indexes: this.indexes,
       collection: input.collection,
       ...(input.filter === undefined ? {} : { filter: input.filter }),

@@ -2,7 +2,7 @@ import { Code, ConnectError, createClient, createRouterTransport } from '@connec
 import type { CallContext } from '../engine/call-context.js';
 import type { DocumentApi } from '../engine/document-api.js';
 import { DbError } from '../errors/db-error.js';
-import { ErrorInfoSchema } from '../gen/google/rpc/error_details_pb.js';
+import { ErrorInfoSchema, PreconditionFailureSchema } from '../gen/google/rpc/error_details_pb.js';
 import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
 import type { StoredDocument } from '../model/document.js';
 import { createDocumentHandlers } from './document-handlers.js';
@@ -32,6 +32,15 @@ function fakeApi(calls: { method: string; ctx: CallContext; args: unknown[] }[])
     },
     async batchExists(ctx, collection, ids) { rec('batchExists', ctx, collection, ids); return ids.map((id) => (id === 'x' ? { id, exists: false } : { id, exists: true, etag: `etag-${id}` })); },
     async batchDelete(ctx, collection, items) { rec('batchDelete', ctx, collection, items); return items.map((i) => ({ id: i.id, deleted: i.id !== 'gone' })); },
+    async commit(ctx, input) {
+      rec('commit', ctx, input);
+      if (input.writes.some((w) => w.id === 'bad')) {
+        throw new DbError('aborted', 'PRECONDITION_FAILED', 'failed', {
+          preconditionViolations: [{ type: 'EXISTS', subject: 'writes[0]', description: 'c/bad does not exist' }],
+        });
+      }
+      return { results: input.writes.map((w) => ({ collection: w.collection, id: w.id, etag: w.op === 'delete' ? '' : `etag-${w.id}`, version: w.op === 'delete' ? 0 : 2 })), transactionId: 'tx1', commitTime: new Date(3000) };
+    },
   };
 }
 
@@ -133,5 +142,49 @@ describe('document handlers', () => {
       .catch((err: unknown) => ConnectError.from(err));
     expect((e as ConnectError).code).toBe(Code.InvalidArgument);
     expect(calls).toHaveLength(0);
+  });
+
+  test('Commit: writes, preconditions, request id and lock guard are translated; results come back in order', async () => {
+    const { calls, client } = setup();
+    const r = await client.commit({
+      requestId: 'req-1',
+      lockGuard: { name: 'L', fencingToken: 7n },
+      writes: [
+        { collection: 'c', id: 'a', operation: { case: 'set', value: { data: { n: 1 } } }, precondition: { condition: { case: 'etag', value: 'e1' } } },
+        { collection: 'd', id: 'b', operation: { case: 'delete', value: {} }, precondition: { condition: { case: 'exists', value: true } } },
+        { collection: 'c', id: 'k', operation: { case: 'check', value: {} }, precondition: { condition: { case: 'exists', value: false } } },
+      ],
+    });
+    expect(calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['commit', {
+        requestId: 'req-1',
+        lockGuard: { name: 'L', fencingToken: 7n },
+        writes: [
+          { collection: 'c', id: 'a', op: 'set', data: { n: 1 }, precondition: { etag: 'e1' } },
+          { collection: 'd', id: 'b', op: 'delete', precondition: { exists: true } },
+          { collection: 'c', id: 'k', op: 'check', precondition: { exists: false } },
+        ],
+      }],
+    ]);
+    expect(r.transactionId).toBe('tx1');
+    expect(r.results.map((x) => [x.collection, x.id, x.etag, x.version])).toEqual([['c', 'a', 'etag-a', 2n], ['d', 'b', '', 0n], ['c', 'k', 'etag-k', 2n]]);
+  });
+
+  test('Commit: a write without operation or a precondition without condition is INVALID_ARGUMENT naming it; a failed precondition carries PreconditionFailure', async () => {
+    const { calls, client } = setup();
+    const noOp = await client.commit({ writes: [{ collection: 'c', id: 'a' }] }).catch((err: unknown) => ConnectError.from(err));
+    expect((noOp as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((noOp as ConnectError).rawMessage).toContain('writes[0]');
+    const noCond = await client
+      .commit({ writes: [{ collection: 'c', id: 'a', operation: { case: 'delete', value: {} }, precondition: {} }] })
+      .catch((err: unknown) => ConnectError.from(err));
+    expect((noCond as ConnectError).rawMessage).toContain('writes[0].precondition');
+    expect(calls).toHaveLength(0);
+    const failed = await client
+      .commit({ writes: [{ collection: 'c', id: 'bad', operation: { case: 'check', value: {} } }] })
+      .catch((err: unknown) => ConnectError.from(err));
+    expect((failed as ConnectError).code).toBe(Code.Aborted);
+    const pf = (failed as ConnectError).findDetails(PreconditionFailureSchema);
+    expect(pf[0]?.violations).toEqual([expect.objectContaining({ type: 'EXISTS', subject: 'writes[0]', description: 'c/bad does not exist' })]);
   });
 });

@@ -10,6 +10,7 @@ import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
 import { requireData, toProtoDocument, toProtoListed } from './convert.js';
 import { lockGuardField } from './convert-lock.js';
 import { toBatchDeleteItems, toBatchWriteOps, toBatchWriteResult } from './convert-batch.js';
+import { toCommitResponse, toTxnWrites } from './convert-commit.js';
 
 /** The engine CallContext of a connect handler context (signal and absolute deadline). */
 export function callContextOf(ctx: HandlerContext): CallContext {
@@ -86,6 +87,14 @@ export function createDocumentHandlers(api: DocumentApi): ServiceImpl<typeof Doc
     async batchDelete(req, ctx) {
       const outcomes = await api.batchDelete(callContextOf(ctx), req.collection, toBatchDeleteItems(req.items));
       return { results: outcomes.map(toBatchWriteResult) };
+    },
+    async commit(req, ctx) {
+      const result = await api.commit(callContextOf(ctx), {
+        writes: toTxnWrites(req.writes),
+        ...(req.requestId === '' ? {} : { requestId: req.requestId }),
+        ...lockGuardField(req.lockGuard),
+      });
+      return toCommitResponse(result);
     },
   };
 }

@@ -11,6 +11,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { DbError, type ErrorKind } from '../errors/db-error.js';
 import {
   BadRequestSchema,
+  PreconditionFailureSchema,
   ErrorInfoSchema,
   RetryInfoSchema,
 } from '../gen/google/rpc/error_details_pb.js';
@@ -26,7 +27,10 @@ export const ERROR_DOMAIN = 'smarterbase.v1';
  * `jsonOptions: { registry: ERROR_DETAIL_REGISTRY }` to the Connect router
  * (and to JSON clients that read those details).
  */
-export const ERROR_DETAIL_REGISTRY: Registry = createRegistry(ErrorInfoSchema, BadRequestSchema, RetryInfoSchema);
+export const ERROR_DETAIL_REGISTRY: Registry = createRegistry(ErrorInfoSchema, BadRequestSchema, RetryInfoSchema, PreconditionFailureSchema);
+
+/** The ABORTED reasons whose errors carry RetryInfo (when the engine gives a delay). */
+const RETRY_INFO_ABORTS: ReadonlySet<string> = new Set(['LOCK_HELD', 'TRANSACTION_CONTENTION']);
 
 /** The message sent instead of the text of unexpected errors. */
 export const INTERNAL_MESSAGE = 'internal error';
@@ -69,7 +73,10 @@ export function detailsOf(err: DbError): OutgoingDetail[] {
   if (err.kind === 'invalid' && err.field !== undefined) {
     details.push(detail(BadRequestSchema, { fieldViolations: [{ field: err.field, description: err.message, reason: err.reason }] }));
   }
-  const retryable = err.kind === 'unavailable' || err.kind === 'resource_exhausted' || (err.kind === 'aborted' && err.reason === 'LOCK_HELD');
+  if (err.preconditionViolations !== undefined && err.preconditionViolations.length > 0) {
+    details.push(detail(PreconditionFailureSchema, { violations: err.preconditionViolations.map((v) => ({ ...v })) }));
+  }
+  const retryable = err.kind === 'unavailable' || err.kind === 'resource_exhausted' || (err.kind === 'aborted' && RETRY_INFO_ABORTS.has(err.reason));
   if (retryable && err.retryDelayMs !== undefined) {
     const ms = Math.max(0, Math.round(err.retryDelayMs));
     details.push(detail(RetryInfoSchema, {

@@ -98,6 +98,24 @@ const (
 	// LockGuard's fencing token is older than the lock's latest grant.
 	// Metadata: "name", "fencingToken", "currentFencingToken" when known.
 	ErrorReason_ERROR_REASON_LOCK_NOT_HELD ErrorReason = 22
+	// ABORTED: a transaction could not take its documents in time, or a
+	// single write waited too long for a transaction that holds its document,
+	// or another server aborted this transaction as abandoned. Nothing was
+	// written; retry the whole transaction. Metadata: "collection", "id" of
+	// the contended document when known. Carries RetryInfo.
+	ErrorReason_ERROR_REASON_TRANSACTION_CONTENTION ErrorReason = 23
+	// ABORTED: one or more preconditions of a Commit did not hold; nothing was
+	// written. Carries google.rpc.PreconditionFailure with one violation per
+	// failing write: type "EXISTS", "NOT_EXISTS" or "ETAG", subject
+	// "writes[i]", and a description naming the document.
+	ErrorReason_ERROR_REASON_PRECONDITION_FAILED ErrorReason = 24
+	// INVALID_ARGUMENT: a Commit has more than 100 writes or more than 4 MiB
+	// of documents. Metadata: "limit" and "actual" (with "unit": "writes" or
+	// "bytes").
+	ErrorReason_ERROR_REASON_TRANSACTION_TOO_LARGE ErrorReason = 25
+	// INVALID_ARGUMENT: the request_id belongs to a recent transaction with
+	// other writes. Metadata: "requestId".
+	ErrorReason_ERROR_REASON_REQUEST_ID_REUSED ErrorReason = 26
 )
 
 // Enum value maps for ErrorReason.
@@ -126,6 +144,10 @@ var (
 		20: "ERROR_REASON_UNIQUE_VIOLATION",
 		21: "ERROR_REASON_LOCK_HELD",
 		22: "ERROR_REASON_LOCK_NOT_HELD",
+		23: "ERROR_REASON_TRANSACTION_CONTENTION",
+		24: "ERROR_REASON_PRECONDITION_FAILED",
+		25: "ERROR_REASON_TRANSACTION_TOO_LARGE",
+		26: "ERROR_REASON_REQUEST_ID_REUSED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -151,6 +173,10 @@ var (
 		"ERROR_REASON_UNIQUE_VIOLATION":        20,
 		"ERROR_REASON_LOCK_HELD":               21,
 		"ERROR_REASON_LOCK_NOT_HELD":           22,
+		"ERROR_REASON_TRANSACTION_CONTENTION":  23,
+		"ERROR_REASON_PRECONDITION_FAILED":     24,
+		"ERROR_REASON_TRANSACTION_TOO_LARGE":   25,
+		"ERROR_REASON_REQUEST_ID_REUSED":       26,
 	}
 )
 
@@ -185,7 +211,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xa8\x06\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xc3\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -210,7 +236,11 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"!ERROR_REASON_INDEX_ALREADY_EXISTS\x10\x13\x12!\n" +
 	"\x1dERROR_REASON_UNIQUE_VIOLATION\x10\x14\x12\x1a\n" +
 	"\x16ERROR_REASON_LOCK_HELD\x10\x15\x12\x1e\n" +
-	"\x1aERROR_REASON_LOCK_NOT_HELD\x10\x16BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1aERROR_REASON_LOCK_NOT_HELD\x10\x16\x12'\n" +
+	"#ERROR_REASON_TRANSACTION_CONTENTION\x10\x17\x12$\n" +
+	" ERROR_REASON_PRECONDITION_FAILED\x10\x18\x12&\n" +
+	"\"ERROR_REASON_TRANSACTION_TOO_LARGE\x10\x19\x12\"\n" +
+	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\x1aBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once

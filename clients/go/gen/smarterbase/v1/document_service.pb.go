@@ -11,6 +11,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1642,11 +1643,565 @@ func (x *BatchDeleteResponse) GetResults() []*BatchWriteResult {
 	return nil
 }
 
+// Request of DocumentService.Commit.
+type CommitRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. 1 to 100 writes, at most one per document (collection + id);
+	// the documents of set writes together at most 4 MiB of JSON
+	// (INVALID_ARGUMENT / TRANSACTION_TOO_LARGE otherwise).
+	Writes []*TransactionWrite `protobuf:"bytes,1,rep,name=writes,proto3" json:"writes,omitempty"`
+	// Optional. A client-chosen id (1 to 128 printable ASCII characters, a
+	// UUID is best) that makes retries safe: a Commit with the request_id of a
+	// transaction committed in the last 10 minutes returns that transaction's
+	// response without writing again. The same request_id with other writes
+	// fails with INVALID_ARGUMENT / REQUEST_ID_REUSED. Failed commits are not
+	// remembered: retrying them runs them again.
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Optional. Commit only while this lock guard's fencing token is the
+	// lock's latest grant (FAILED_PRECONDITION / LOCK_NOT_HELD otherwise); it
+	// is checked before the commit point.
+	LockGuard     *LockGuard `protobuf:"bytes,3,opt,name=lock_guard,json=lockGuard,proto3" json:"lock_guard,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitRequest) Reset() {
+	*x = CommitRequest{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitRequest) ProtoMessage() {}
+
+func (x *CommitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitRequest.ProtoReflect.Descriptor instead.
+func (*CommitRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CommitRequest) GetWrites() []*TransactionWrite {
+	if x != nil {
+		return x.Writes
+	}
+	return nil
+}
+
+func (x *CommitRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *CommitRequest) GetLockGuard() *LockGuard {
+	if x != nil {
+		return x.LockGuard
+	}
+	return nil
+}
+
+// One write of a transaction.
+type TransactionWrite struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The collection of the document.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// Required. The id of the document.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Required. What to do with the document.
+	//
+	// Types that are valid to be assigned to Operation:
+	//
+	//	*TransactionWrite_Set
+	//	*TransactionWrite_Delete
+	//	*TransactionWrite_Check
+	Operation isTransactionWrite_Operation `protobuf_oneof:"operation"`
+	// Optional. What must be true of the document for the transaction to
+	// commit. A check write without a precondition checks nothing.
+	Precondition  *Precondition `protobuf:"bytes,6,opt,name=precondition,proto3" json:"precondition,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransactionWrite) Reset() {
+	*x = TransactionWrite{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransactionWrite) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransactionWrite) ProtoMessage() {}
+
+func (x *TransactionWrite) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransactionWrite.ProtoReflect.Descriptor instead.
+func (*TransactionWrite) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *TransactionWrite) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *TransactionWrite) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TransactionWrite) GetOperation() isTransactionWrite_Operation {
+	if x != nil {
+		return x.Operation
+	}
+	return nil
+}
+
+func (x *TransactionWrite) GetSet() *SetOperation {
+	if x != nil {
+		if x, ok := x.Operation.(*TransactionWrite_Set); ok {
+			return x.Set
+		}
+	}
+	return nil
+}
+
+func (x *TransactionWrite) GetDelete() *DeleteOperation {
+	if x != nil {
+		if x, ok := x.Operation.(*TransactionWrite_Delete); ok {
+			return x.Delete
+		}
+	}
+	return nil
+}
+
+func (x *TransactionWrite) GetCheck() *CheckOperation {
+	if x != nil {
+		if x, ok := x.Operation.(*TransactionWrite_Check); ok {
+			return x.Check
+		}
+	}
+	return nil
+}
+
+func (x *TransactionWrite) GetPrecondition() *Precondition {
+	if x != nil {
+		return x.Precondition
+	}
+	return nil
+}
+
+type isTransactionWrite_Operation interface {
+	isTransactionWrite_Operation()
+}
+
+type TransactionWrite_Set struct {
+	// Replace the document with new content (creating it if absent).
+	Set *SetOperation `protobuf:"bytes,3,opt,name=set,proto3,oneof"`
+}
+
+type TransactionWrite_Delete struct {
+	// Delete the document (a no-op when it is absent, unless a
+	// precondition says otherwise).
+	Delete *DeleteOperation `protobuf:"bytes,4,opt,name=delete,proto3,oneof"`
+}
+
+type TransactionWrite_Check struct {
+	// Write nothing: only check the precondition, which then holds at the
+	// commit point (the document cannot change before the commit).
+	Check *CheckOperation `protobuf:"bytes,5,opt,name=check,proto3,oneof"`
+}
+
+func (*TransactionWrite_Set) isTransactionWrite_Operation() {}
+
+func (*TransactionWrite_Delete) isTransactionWrite_Operation() {}
+
+func (*TransactionWrite_Check) isTransactionWrite_Operation() {}
+
+// The set operation of a TransactionWrite.
+type SetOperation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The complete new content of the document.
+	Data          *structpb.Struct `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOperation) Reset() {
+	*x = SetOperation{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOperation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOperation) ProtoMessage() {}
+
+func (x *SetOperation) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOperation.ProtoReflect.Descriptor instead.
+func (*SetOperation) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SetOperation) GetData() *structpb.Struct {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// The delete operation of a TransactionWrite (no fields).
+type DeleteOperation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteOperation) Reset() {
+	*x = DeleteOperation{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteOperation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteOperation) ProtoMessage() {}
+
+func (x *DeleteOperation) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteOperation.ProtoReflect.Descriptor instead.
+func (*DeleteOperation) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{30}
+}
+
+// The check operation of a TransactionWrite (no fields).
+type CheckOperation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckOperation) Reset() {
+	*x = CheckOperation{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckOperation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckOperation) ProtoMessage() {}
+
+func (x *CheckOperation) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckOperation.ProtoReflect.Descriptor instead.
+func (*CheckOperation) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{31}
+}
+
+// A condition on a document's state at commit time.
+type Precondition struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required when a Precondition is given.
+	//
+	// Types that are valid to be assigned to Condition:
+	//
+	//	*Precondition_Exists
+	//	*Precondition_Etag
+	Condition     isPrecondition_Condition `protobuf_oneof:"condition"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Precondition) Reset() {
+	*x = Precondition{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Precondition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Precondition) ProtoMessage() {}
+
+func (x *Precondition) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Precondition.ProtoReflect.Descriptor instead.
+func (*Precondition) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *Precondition) GetCondition() isPrecondition_Condition {
+	if x != nil {
+		return x.Condition
+	}
+	return nil
+}
+
+func (x *Precondition) GetExists() bool {
+	if x != nil {
+		if x, ok := x.Condition.(*Precondition_Exists); ok {
+			return x.Exists
+		}
+	}
+	return false
+}
+
+func (x *Precondition) GetEtag() string {
+	if x != nil {
+		if x, ok := x.Condition.(*Precondition_Etag); ok {
+			return x.Etag
+		}
+	}
+	return ""
+}
+
+type isPrecondition_Condition interface {
+	isPrecondition_Condition()
+}
+
+type Precondition_Exists struct {
+	// true: the document must exist; false: it must not exist.
+	Exists bool `protobuf:"varint,1,opt,name=exists,proto3,oneof"`
+}
+
+type Precondition_Etag struct {
+	// The document must exist with exactly this etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3,oneof"`
+}
+
+func (*Precondition_Exists) isPrecondition_Condition() {}
+
+func (*Precondition_Etag) isPrecondition_Condition() {}
+
+// The outcome of one write of a committed transaction.
+type TransactionWriteResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection of the document.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// The id of the document.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// The document's etag after the commit: the new etag of a set, the
+	// unchanged etag of a checked document that exists, empty for a delete or
+	// a checked document that does not exist.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The document's version after the commit (1 for a created document);
+	// 0 when the document does not exist after the commit.
+	Version       int64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransactionWriteResult) Reset() {
+	*x = TransactionWriteResult{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransactionWriteResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransactionWriteResult) ProtoMessage() {}
+
+func (x *TransactionWriteResult) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransactionWriteResult.ProtoReflect.Descriptor instead.
+func (*TransactionWriteResult) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *TransactionWriteResult) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *TransactionWriteResult) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TransactionWriteResult) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *TransactionWriteResult) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// Response of DocumentService.Commit.
+type CommitResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per write, in request order.
+	Results []*TransactionWriteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// The transaction's id (also written into the server logs).
+	TransactionId string `protobuf:"bytes,2,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	// When the transaction committed (its commit point), by the server's clock.
+	CommitTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=commit_time,json=commitTime,proto3" json:"commit_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitResponse) Reset() {
+	*x = CommitResponse{}
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitResponse) ProtoMessage() {}
+
+func (x *CommitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitResponse.ProtoReflect.Descriptor instead.
+func (*CommitResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *CommitResponse) GetResults() []*TransactionWriteResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+func (x *CommitResponse) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *CommitResponse) GetCommitTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CommitTime
+	}
+	return nil
+}
+
 var File_smarterbase_v1_document_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\n" +
-	"%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17google/rpc/status.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"<\n" +
+	"%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"<\n" +
 	"\n" +
 	"GetRequest\x12\x1e\n" +
 	"\n" +
@@ -1768,7 +2323,43 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"collection\x125\n" +
 	"\x05items\x18\x02 \x03(\v2\x1f.smarterbase.v1.BatchDeleteItemR\x05items\"Q\n" +
 	"\x13BatchDeleteResponse\x12:\n" +
-	"\aresults\x18\x01 \x03(\v2 .smarterbase.v1.BatchWriteResultR\aresults2\xf3\x06\n" +
+	"\aresults\x18\x01 \x03(\v2 .smarterbase.v1.BatchWriteResultR\aresults\"\xa2\x01\n" +
+	"\rCommitRequest\x128\n" +
+	"\x06writes\x18\x01 \x03(\v2 .smarterbase.v1.TransactionWriteR\x06writes\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x128\n" +
+	"\n" +
+	"lock_guard\x18\x03 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"\xb6\x02\n" +
+	"\x10TransactionWrite\x12\x1e\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x120\n" +
+	"\x03set\x18\x03 \x01(\v2\x1c.smarterbase.v1.SetOperationH\x00R\x03set\x129\n" +
+	"\x06delete\x18\x04 \x01(\v2\x1f.smarterbase.v1.DeleteOperationH\x00R\x06delete\x126\n" +
+	"\x05check\x18\x05 \x01(\v2\x1e.smarterbase.v1.CheckOperationH\x00R\x05check\x12@\n" +
+	"\fprecondition\x18\x06 \x01(\v2\x1c.smarterbase.v1.PreconditionR\fpreconditionB\v\n" +
+	"\toperation\";\n" +
+	"\fSetOperation\x12+\n" +
+	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x04data\"\x11\n" +
+	"\x0fDeleteOperation\"\x10\n" +
+	"\x0eCheckOperation\"K\n" +
+	"\fPrecondition\x12\x18\n" +
+	"\x06exists\x18\x01 \x01(\bH\x00R\x06exists\x12\x14\n" +
+	"\x04etag\x18\x02 \x01(\tH\x00R\x04etagB\v\n" +
+	"\tcondition\"v\n" +
+	"\x16TransactionWriteResult\x12\x1e\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\x03R\aversion\"\xb6\x01\n" +
+	"\x0eCommitResponse\x12@\n" +
+	"\aresults\x18\x01 \x03(\v2&.smarterbase.v1.TransactionWriteResultR\aresults\x12%\n" +
+	"\x0etransaction_id\x18\x02 \x01(\tR\rtransactionId\x12;\n" +
+	"\vcommit_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"commitTime2\xbc\a\n" +
 	"\x0fDocumentService\x12C\n" +
 	"\x03Get\x12\x1a.smarterbase.v1.GetRequest\x1a\x1b.smarterbase.v1.GetResponse\"\x03\x90\x02\x01\x12T\n" +
 	"\bBatchGet\x12\x1f.smarterbase.v1.BatchGetRequest\x1a .smarterbase.v1.BatchGetResponse\"\x03\x90\x02\x010\x01\x12>\n" +
@@ -1782,7 +2373,8 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\n" +
 	"BatchWrite\x12!.smarterbase.v1.BatchWriteRequest\x1a\".smarterbase.v1.BatchWriteResponse\x12[\n" +
 	"\vBatchExists\x12\".smarterbase.v1.BatchExistsRequest\x1a#.smarterbase.v1.BatchExistsResponse\"\x03\x90\x02\x01\x12V\n" +
-	"\vBatchDelete\x12\".smarterbase.v1.BatchDeleteRequest\x1a#.smarterbase.v1.BatchDeleteResponseBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\vBatchDelete\x12\".smarterbase.v1.BatchDeleteRequest\x1a#.smarterbase.v1.BatchDeleteResponse\x12G\n" +
+	"\x06Commit\x12\x1d.smarterbase.v1.CommitRequest\x1a\x1e.smarterbase.v1.CommitResponseBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_document_service_proto_rawDescOnce sync.Once
@@ -1796,90 +2388,110 @@ func file_smarterbase_v1_document_service_proto_rawDescGZIP() []byte {
 	return file_smarterbase_v1_document_service_proto_rawDescData
 }
 
-var file_smarterbase_v1_document_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_smarterbase_v1_document_service_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_smarterbase_v1_document_service_proto_goTypes = []any{
-	(*GetRequest)(nil),          // 0: smarterbase.v1.GetRequest
-	(*GetResponse)(nil),         // 1: smarterbase.v1.GetResponse
-	(*BatchGetRequest)(nil),     // 2: smarterbase.v1.BatchGetRequest
-	(*BatchGetResponse)(nil),    // 3: smarterbase.v1.BatchGetResponse
-	(*PutRequest)(nil),          // 4: smarterbase.v1.PutRequest
-	(*PutResponse)(nil),         // 5: smarterbase.v1.PutResponse
-	(*PutIfMatchRequest)(nil),   // 6: smarterbase.v1.PutIfMatchRequest
-	(*PutIfMatchResponse)(nil),  // 7: smarterbase.v1.PutIfMatchResponse
-	(*CreateRequest)(nil),       // 8: smarterbase.v1.CreateRequest
-	(*CreateResponse)(nil),      // 9: smarterbase.v1.CreateResponse
-	(*DeleteRequest)(nil),       // 10: smarterbase.v1.DeleteRequest
-	(*DeleteResponse)(nil),      // 11: smarterbase.v1.DeleteResponse
-	(*ExistsRequest)(nil),       // 12: smarterbase.v1.ExistsRequest
-	(*ExistsResponse)(nil),      // 13: smarterbase.v1.ExistsResponse
-	(*ListRequest)(nil),         // 14: smarterbase.v1.ListRequest
-	(*ListResponse)(nil),        // 15: smarterbase.v1.ListResponse
-	(*BatchWriteItem)(nil),      // 16: smarterbase.v1.BatchWriteItem
-	(*BatchPut)(nil),            // 17: smarterbase.v1.BatchPut
-	(*BatchDeleteItem)(nil),     // 18: smarterbase.v1.BatchDeleteItem
-	(*BatchWriteRequest)(nil),   // 19: smarterbase.v1.BatchWriteRequest
-	(*BatchWriteResult)(nil),    // 20: smarterbase.v1.BatchWriteResult
-	(*BatchWriteResponse)(nil),  // 21: smarterbase.v1.BatchWriteResponse
-	(*BatchExistsRequest)(nil),  // 22: smarterbase.v1.BatchExistsRequest
-	(*BatchExistsResult)(nil),   // 23: smarterbase.v1.BatchExistsResult
-	(*BatchExistsResponse)(nil), // 24: smarterbase.v1.BatchExistsResponse
-	(*BatchDeleteRequest)(nil),  // 25: smarterbase.v1.BatchDeleteRequest
-	(*BatchDeleteResponse)(nil), // 26: smarterbase.v1.BatchDeleteResponse
-	(*Document)(nil),            // 27: smarterbase.v1.Document
-	(*structpb.Struct)(nil),     // 28: google.protobuf.Struct
-	(*LockGuard)(nil),           // 29: smarterbase.v1.LockGuard
-	(*status.Status)(nil),       // 30: google.rpc.Status
+	(*GetRequest)(nil),             // 0: smarterbase.v1.GetRequest
+	(*GetResponse)(nil),            // 1: smarterbase.v1.GetResponse
+	(*BatchGetRequest)(nil),        // 2: smarterbase.v1.BatchGetRequest
+	(*BatchGetResponse)(nil),       // 3: smarterbase.v1.BatchGetResponse
+	(*PutRequest)(nil),             // 4: smarterbase.v1.PutRequest
+	(*PutResponse)(nil),            // 5: smarterbase.v1.PutResponse
+	(*PutIfMatchRequest)(nil),      // 6: smarterbase.v1.PutIfMatchRequest
+	(*PutIfMatchResponse)(nil),     // 7: smarterbase.v1.PutIfMatchResponse
+	(*CreateRequest)(nil),          // 8: smarterbase.v1.CreateRequest
+	(*CreateResponse)(nil),         // 9: smarterbase.v1.CreateResponse
+	(*DeleteRequest)(nil),          // 10: smarterbase.v1.DeleteRequest
+	(*DeleteResponse)(nil),         // 11: smarterbase.v1.DeleteResponse
+	(*ExistsRequest)(nil),          // 12: smarterbase.v1.ExistsRequest
+	(*ExistsResponse)(nil),         // 13: smarterbase.v1.ExistsResponse
+	(*ListRequest)(nil),            // 14: smarterbase.v1.ListRequest
+	(*ListResponse)(nil),           // 15: smarterbase.v1.ListResponse
+	(*BatchWriteItem)(nil),         // 16: smarterbase.v1.BatchWriteItem
+	(*BatchPut)(nil),               // 17: smarterbase.v1.BatchPut
+	(*BatchDeleteItem)(nil),        // 18: smarterbase.v1.BatchDeleteItem
+	(*BatchWriteRequest)(nil),      // 19: smarterbase.v1.BatchWriteRequest
+	(*BatchWriteResult)(nil),       // 20: smarterbase.v1.BatchWriteResult
+	(*BatchWriteResponse)(nil),     // 21: smarterbase.v1.BatchWriteResponse
+	(*BatchExistsRequest)(nil),     // 22: smarterbase.v1.BatchExistsRequest
+	(*BatchExistsResult)(nil),      // 23: smarterbase.v1.BatchExistsResult
+	(*BatchExistsResponse)(nil),    // 24: smarterbase.v1.BatchExistsResponse
+	(*BatchDeleteRequest)(nil),     // 25: smarterbase.v1.BatchDeleteRequest
+	(*BatchDeleteResponse)(nil),    // 26: smarterbase.v1.BatchDeleteResponse
+	(*CommitRequest)(nil),          // 27: smarterbase.v1.CommitRequest
+	(*TransactionWrite)(nil),       // 28: smarterbase.v1.TransactionWrite
+	(*SetOperation)(nil),           // 29: smarterbase.v1.SetOperation
+	(*DeleteOperation)(nil),        // 30: smarterbase.v1.DeleteOperation
+	(*CheckOperation)(nil),         // 31: smarterbase.v1.CheckOperation
+	(*Precondition)(nil),           // 32: smarterbase.v1.Precondition
+	(*TransactionWriteResult)(nil), // 33: smarterbase.v1.TransactionWriteResult
+	(*CommitResponse)(nil),         // 34: smarterbase.v1.CommitResponse
+	(*Document)(nil),               // 35: smarterbase.v1.Document
+	(*structpb.Struct)(nil),        // 36: google.protobuf.Struct
+	(*LockGuard)(nil),              // 37: smarterbase.v1.LockGuard
+	(*status.Status)(nil),          // 38: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),  // 39: google.protobuf.Timestamp
 }
 var file_smarterbase_v1_document_service_proto_depIdxs = []int32{
-	27, // 0: smarterbase.v1.GetResponse.document:type_name -> smarterbase.v1.Document
-	27, // 1: smarterbase.v1.BatchGetResponse.document:type_name -> smarterbase.v1.Document
-	28, // 2: smarterbase.v1.PutRequest.data:type_name -> google.protobuf.Struct
-	29, // 3: smarterbase.v1.PutRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	27, // 4: smarterbase.v1.PutResponse.document:type_name -> smarterbase.v1.Document
-	28, // 5: smarterbase.v1.PutIfMatchRequest.data:type_name -> google.protobuf.Struct
-	29, // 6: smarterbase.v1.PutIfMatchRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	27, // 7: smarterbase.v1.PutIfMatchResponse.document:type_name -> smarterbase.v1.Document
-	28, // 8: smarterbase.v1.CreateRequest.data:type_name -> google.protobuf.Struct
-	27, // 9: smarterbase.v1.CreateResponse.document:type_name -> smarterbase.v1.Document
-	29, // 10: smarterbase.v1.DeleteRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	27, // 11: smarterbase.v1.ListResponse.documents:type_name -> smarterbase.v1.Document
+	35, // 0: smarterbase.v1.GetResponse.document:type_name -> smarterbase.v1.Document
+	35, // 1: smarterbase.v1.BatchGetResponse.document:type_name -> smarterbase.v1.Document
+	36, // 2: smarterbase.v1.PutRequest.data:type_name -> google.protobuf.Struct
+	37, // 3: smarterbase.v1.PutRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	35, // 4: smarterbase.v1.PutResponse.document:type_name -> smarterbase.v1.Document
+	36, // 5: smarterbase.v1.PutIfMatchRequest.data:type_name -> google.protobuf.Struct
+	37, // 6: smarterbase.v1.PutIfMatchRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	35, // 7: smarterbase.v1.PutIfMatchResponse.document:type_name -> smarterbase.v1.Document
+	36, // 8: smarterbase.v1.CreateRequest.data:type_name -> google.protobuf.Struct
+	35, // 9: smarterbase.v1.CreateResponse.document:type_name -> smarterbase.v1.Document
+	37, // 10: smarterbase.v1.DeleteRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	35, // 11: smarterbase.v1.ListResponse.documents:type_name -> smarterbase.v1.Document
 	17, // 12: smarterbase.v1.BatchWriteItem.put:type_name -> smarterbase.v1.BatchPut
 	18, // 13: smarterbase.v1.BatchWriteItem.delete:type_name -> smarterbase.v1.BatchDeleteItem
-	28, // 14: smarterbase.v1.BatchPut.data:type_name -> google.protobuf.Struct
+	36, // 14: smarterbase.v1.BatchPut.data:type_name -> google.protobuf.Struct
 	16, // 15: smarterbase.v1.BatchWriteRequest.writes:type_name -> smarterbase.v1.BatchWriteItem
-	30, // 16: smarterbase.v1.BatchWriteResult.status:type_name -> google.rpc.Status
-	27, // 17: smarterbase.v1.BatchWriteResult.document:type_name -> smarterbase.v1.Document
+	38, // 16: smarterbase.v1.BatchWriteResult.status:type_name -> google.rpc.Status
+	35, // 17: smarterbase.v1.BatchWriteResult.document:type_name -> smarterbase.v1.Document
 	20, // 18: smarterbase.v1.BatchWriteResponse.results:type_name -> smarterbase.v1.BatchWriteResult
 	23, // 19: smarterbase.v1.BatchExistsResponse.results:type_name -> smarterbase.v1.BatchExistsResult
 	18, // 20: smarterbase.v1.BatchDeleteRequest.items:type_name -> smarterbase.v1.BatchDeleteItem
 	20, // 21: smarterbase.v1.BatchDeleteResponse.results:type_name -> smarterbase.v1.BatchWriteResult
-	0,  // 22: smarterbase.v1.DocumentService.Get:input_type -> smarterbase.v1.GetRequest
-	2,  // 23: smarterbase.v1.DocumentService.BatchGet:input_type -> smarterbase.v1.BatchGetRequest
-	4,  // 24: smarterbase.v1.DocumentService.Put:input_type -> smarterbase.v1.PutRequest
-	6,  // 25: smarterbase.v1.DocumentService.PutIfMatch:input_type -> smarterbase.v1.PutIfMatchRequest
-	8,  // 26: smarterbase.v1.DocumentService.Create:input_type -> smarterbase.v1.CreateRequest
-	10, // 27: smarterbase.v1.DocumentService.Delete:input_type -> smarterbase.v1.DeleteRequest
-	12, // 28: smarterbase.v1.DocumentService.Exists:input_type -> smarterbase.v1.ExistsRequest
-	14, // 29: smarterbase.v1.DocumentService.List:input_type -> smarterbase.v1.ListRequest
-	19, // 30: smarterbase.v1.DocumentService.BatchWrite:input_type -> smarterbase.v1.BatchWriteRequest
-	22, // 31: smarterbase.v1.DocumentService.BatchExists:input_type -> smarterbase.v1.BatchExistsRequest
-	25, // 32: smarterbase.v1.DocumentService.BatchDelete:input_type -> smarterbase.v1.BatchDeleteRequest
-	1,  // 33: smarterbase.v1.DocumentService.Get:output_type -> smarterbase.v1.GetResponse
-	3,  // 34: smarterbase.v1.DocumentService.BatchGet:output_type -> smarterbase.v1.BatchGetResponse
-	5,  // 35: smarterbase.v1.DocumentService.Put:output_type -> smarterbase.v1.PutResponse
-	7,  // 36: smarterbase.v1.DocumentService.PutIfMatch:output_type -> smarterbase.v1.PutIfMatchResponse
-	9,  // 37: smarterbase.v1.DocumentService.Create:output_type -> smarterbase.v1.CreateResponse
-	11, // 38: smarterbase.v1.DocumentService.Delete:output_type -> smarterbase.v1.DeleteResponse
-	13, // 39: smarterbase.v1.DocumentService.Exists:output_type -> smarterbase.v1.ExistsResponse
-	15, // 40: smarterbase.v1.DocumentService.List:output_type -> smarterbase.v1.ListResponse
-	21, // 41: smarterbase.v1.DocumentService.BatchWrite:output_type -> smarterbase.v1.BatchWriteResponse
-	24, // 42: smarterbase.v1.DocumentService.BatchExists:output_type -> smarterbase.v1.BatchExistsResponse
-	26, // 43: smarterbase.v1.DocumentService.BatchDelete:output_type -> smarterbase.v1.BatchDeleteResponse
-	33, // [33:44] is the sub-list for method output_type
-	22, // [22:33] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	28, // 22: smarterbase.v1.CommitRequest.writes:type_name -> smarterbase.v1.TransactionWrite
+	37, // 23: smarterbase.v1.CommitRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	29, // 24: smarterbase.v1.TransactionWrite.set:type_name -> smarterbase.v1.SetOperation
+	30, // 25: smarterbase.v1.TransactionWrite.delete:type_name -> smarterbase.v1.DeleteOperation
+	31, // 26: smarterbase.v1.TransactionWrite.check:type_name -> smarterbase.v1.CheckOperation
+	32, // 27: smarterbase.v1.TransactionWrite.precondition:type_name -> smarterbase.v1.Precondition
+	36, // 28: smarterbase.v1.SetOperation.data:type_name -> google.protobuf.Struct
+	33, // 29: smarterbase.v1.CommitResponse.results:type_name -> smarterbase.v1.TransactionWriteResult
+	39, // 30: smarterbase.v1.CommitResponse.commit_time:type_name -> google.protobuf.Timestamp
+	0,  // 31: smarterbase.v1.DocumentService.Get:input_type -> smarterbase.v1.GetRequest
+	2,  // 32: smarterbase.v1.DocumentService.BatchGet:input_type -> smarterbase.v1.BatchGetRequest
+	4,  // 33: smarterbase.v1.DocumentService.Put:input_type -> smarterbase.v1.PutRequest
+	6,  // 34: smarterbase.v1.DocumentService.PutIfMatch:input_type -> smarterbase.v1.PutIfMatchRequest
+	8,  // 35: smarterbase.v1.DocumentService.Create:input_type -> smarterbase.v1.CreateRequest
+	10, // 36: smarterbase.v1.DocumentService.Delete:input_type -> smarterbase.v1.DeleteRequest
+	12, // 37: smarterbase.v1.DocumentService.Exists:input_type -> smarterbase.v1.ExistsRequest
+	14, // 38: smarterbase.v1.DocumentService.List:input_type -> smarterbase.v1.ListRequest
+	19, // 39: smarterbase.v1.DocumentService.BatchWrite:input_type -> smarterbase.v1.BatchWriteRequest
+	22, // 40: smarterbase.v1.DocumentService.BatchExists:input_type -> smarterbase.v1.BatchExistsRequest
+	25, // 41: smarterbase.v1.DocumentService.BatchDelete:input_type -> smarterbase.v1.BatchDeleteRequest
+	27, // 42: smarterbase.v1.DocumentService.Commit:input_type -> smarterbase.v1.CommitRequest
+	1,  // 43: smarterbase.v1.DocumentService.Get:output_type -> smarterbase.v1.GetResponse
+	3,  // 44: smarterbase.v1.DocumentService.BatchGet:output_type -> smarterbase.v1.BatchGetResponse
+	5,  // 45: smarterbase.v1.DocumentService.Put:output_type -> smarterbase.v1.PutResponse
+	7,  // 46: smarterbase.v1.DocumentService.PutIfMatch:output_type -> smarterbase.v1.PutIfMatchResponse
+	9,  // 47: smarterbase.v1.DocumentService.Create:output_type -> smarterbase.v1.CreateResponse
+	11, // 48: smarterbase.v1.DocumentService.Delete:output_type -> smarterbase.v1.DeleteResponse
+	13, // 49: smarterbase.v1.DocumentService.Exists:output_type -> smarterbase.v1.ExistsResponse
+	15, // 50: smarterbase.v1.DocumentService.List:output_type -> smarterbase.v1.ListResponse
+	21, // 51: smarterbase.v1.DocumentService.BatchWrite:output_type -> smarterbase.v1.BatchWriteResponse
+	24, // 52: smarterbase.v1.DocumentService.BatchExists:output_type -> smarterbase.v1.BatchExistsResponse
+	26, // 53: smarterbase.v1.DocumentService.BatchDelete:output_type -> smarterbase.v1.BatchDeleteResponse
+	34, // 54: smarterbase.v1.DocumentService.Commit:output_type -> smarterbase.v1.CommitResponse
+	43, // [43:55] is the sub-list for method output_type
+	31, // [31:43] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_document_service_proto_init() }
@@ -1893,13 +2505,22 @@ func file_smarterbase_v1_document_service_proto_init() {
 		(*BatchWriteItem_Put)(nil),
 		(*BatchWriteItem_Delete)(nil),
 	}
+	file_smarterbase_v1_document_service_proto_msgTypes[28].OneofWrappers = []any{
+		(*TransactionWrite_Set)(nil),
+		(*TransactionWrite_Delete)(nil),
+		(*TransactionWrite_Check)(nil),
+	}
+	file_smarterbase_v1_document_service_proto_msgTypes[32].OneofWrappers = []any{
+		(*Precondition_Exists)(nil),
+		(*Precondition_Etag)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_document_service_proto_rawDesc), len(file_smarterbase_v1_document_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,7 @@ const (
 	DocumentService_BatchWrite_FullMethodName  = "/smarterbase.v1.DocumentService/BatchWrite"
 	DocumentService_BatchExists_FullMethodName = "/smarterbase.v1.DocumentService/BatchExists"
 	DocumentService_BatchDelete_FullMethodName = "/smarterbase.v1.DocumentService/BatchDelete"
+	DocumentService_Commit_FullMethodName      = "/smarterbase.v1.DocumentService/Commit"
 )
 
 // DocumentServiceClient is the client API for DocumentService service.
@@ -73,7 +74,7 @@ type DocumentServiceClient interface {
 	// atomically: each item succeeds or fails on its own, with bounded
 	// parallelism (server setting batchConcurrency), and the response has one
 	// result per item in request order. At most one item per id; the request
-	// is at most the server's message size limit. Use Commit (later) for
+	// is at most the server's message size limit. Use Commit for
 	// all-or-nothing writes.
 	BatchWrite(ctx context.Context, in *BatchWriteRequest, opts ...grpc.CallOption) (*BatchWriteResponse, error)
 	// BatchExists answers, for up to 1000 ids, whether each exists (and its
@@ -82,6 +83,16 @@ type DocumentServiceClient interface {
 	// BatchDelete deletes up to 500 documents, NOT atomically, each optionally
 	// conditional on its etag; one result per item in request order.
 	BatchDelete(ctx context.Context, in *BatchDeleteRequest, opts ...grpc.CallOption) (*BatchDeleteResponse, error)
+	// Commit applies up to 100 writes (set, delete or check-only) to documents
+	// of any collections atomically: every client sees all of them or none.
+	// Each write may carry a precondition; when one fails nothing is written
+	// and the call fails with ABORTED / PRECONDITION_FAILED and a
+	// google.rpc.PreconditionFailure naming each failing write ("writes[i]").
+	// Contention with other transactions gives ABORTED /
+	// TRANSACTION_CONTENTION (retry after RetryInfo). With a request_id a
+	// retry within 10 minutes returns the first successful outcome instead of
+	// committing twice. See docs/transactions.md.
+	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
 }
 
 type documentServiceClient struct {
@@ -211,6 +222,16 @@ func (c *documentServiceClient) BatchDelete(ctx context.Context, in *BatchDelete
 	return out, nil
 }
 
+func (c *documentServiceClient) Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommitResponse)
+	err := c.cc.Invoke(ctx, DocumentService_Commit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DocumentServiceServer is the server API for DocumentService service.
 // All implementations must embed UnimplementedDocumentServiceServer
 // for forward compatibility.
@@ -252,7 +273,7 @@ type DocumentServiceServer interface {
 	// atomically: each item succeeds or fails on its own, with bounded
 	// parallelism (server setting batchConcurrency), and the response has one
 	// result per item in request order. At most one item per id; the request
-	// is at most the server's message size limit. Use Commit (later) for
+	// is at most the server's message size limit. Use Commit for
 	// all-or-nothing writes.
 	BatchWrite(context.Context, *BatchWriteRequest) (*BatchWriteResponse, error)
 	// BatchExists answers, for up to 1000 ids, whether each exists (and its
@@ -261,6 +282,16 @@ type DocumentServiceServer interface {
 	// BatchDelete deletes up to 500 documents, NOT atomically, each optionally
 	// conditional on its etag; one result per item in request order.
 	BatchDelete(context.Context, *BatchDeleteRequest) (*BatchDeleteResponse, error)
+	// Commit applies up to 100 writes (set, delete or check-only) to documents
+	// of any collections atomically: every client sees all of them or none.
+	// Each write may carry a precondition; when one fails nothing is written
+	// and the call fails with ABORTED / PRECONDITION_FAILED and a
+	// google.rpc.PreconditionFailure naming each failing write ("writes[i]").
+	// Contention with other transactions gives ABORTED /
+	// TRANSACTION_CONTENTION (retry after RetryInfo). With a request_id a
+	// retry within 10 minutes returns the first successful outcome instead of
+	// committing twice. See docs/transactions.md.
+	Commit(context.Context, *CommitRequest) (*CommitResponse, error)
 	mustEmbedUnimplementedDocumentServiceServer()
 }
 
@@ -303,6 +334,9 @@ func (UnimplementedDocumentServiceServer) BatchExists(context.Context, *BatchExi
 }
 func (UnimplementedDocumentServiceServer) BatchDelete(context.Context, *BatchDeleteRequest) (*BatchDeleteResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchDelete not implemented")
+}
+func (UnimplementedDocumentServiceServer) Commit(context.Context, *CommitRequest) (*CommitResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Commit not implemented")
 }
 func (UnimplementedDocumentServiceServer) mustEmbedUnimplementedDocumentServiceServer() {}
 func (UnimplementedDocumentServiceServer) testEmbeddedByValue()                         {}
@@ -516,6 +550,24 @@ func _DocumentService_BatchDelete_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DocumentService_Commit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CommitRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DocumentServiceServer).Commit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DocumentService_Commit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DocumentServiceServer).Commit(ctx, req.(*CommitRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DocumentService_ServiceDesc is the grpc.ServiceDesc for DocumentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -562,6 +614,10 @@ var DocumentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchDelete",
 			Handler:    _DocumentService_BatchDelete_Handler,
+		},
+		{
+			MethodName: "Commit",
+			Handler:    _DocumentService_Commit_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,4 +1,7 @@
+import datetime
+
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.rpc import status_pb2 as _status_pb2
 from smarterbase.v1 import document_pb2 as _document_pb2
 from smarterbase.v1 import lock_pb2 as _lock_pb2
@@ -245,3 +248,73 @@ class BatchDeleteResponse(_message.Message):
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[BatchWriteResult]
     def __init__(self, results: _Optional[_Iterable[_Union[BatchWriteResult, _Mapping]]] = ...) -> None: ...
+
+class CommitRequest(_message.Message):
+    __slots__ = ("writes", "request_id", "lock_guard")
+    WRITES_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCK_GUARD_FIELD_NUMBER: _ClassVar[int]
+    writes: _containers.RepeatedCompositeFieldContainer[TransactionWrite]
+    request_id: str
+    lock_guard: _lock_pb2.LockGuard
+    def __init__(self, writes: _Optional[_Iterable[_Union[TransactionWrite, _Mapping]]] = ..., request_id: _Optional[str] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ...) -> None: ...
+
+class TransactionWrite(_message.Message):
+    __slots__ = ("collection", "id", "set", "delete", "check", "precondition")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SET_FIELD_NUMBER: _ClassVar[int]
+    DELETE_FIELD_NUMBER: _ClassVar[int]
+    CHECK_FIELD_NUMBER: _ClassVar[int]
+    PRECONDITION_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    id: str
+    set: SetOperation
+    delete: DeleteOperation
+    check: CheckOperation
+    precondition: Precondition
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., set: _Optional[_Union[SetOperation, _Mapping]] = ..., delete: _Optional[_Union[DeleteOperation, _Mapping]] = ..., check: _Optional[_Union[CheckOperation, _Mapping]] = ..., precondition: _Optional[_Union[Precondition, _Mapping]] = ...) -> None: ...
+
+class SetOperation(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: _struct_pb2.Struct
+    def __init__(self, data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class DeleteOperation(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CheckOperation(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Precondition(_message.Message):
+    __slots__ = ("exists", "etag")
+    EXISTS_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    exists: bool
+    etag: str
+    def __init__(self, exists: _Optional[bool] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class TransactionWriteResult(_message.Message):
+    __slots__ = ("collection", "id", "etag", "version")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    id: str
+    etag: str
+    version: int
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., etag: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class CommitResponse(_message.Message):
+    __slots__ = ("results", "transaction_id", "commit_time")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[TransactionWriteResult]
+    transaction_id: str
+    commit_time: _timestamp_pb2.Timestamp
+    def __init__(self, results: _Optional[_Iterable[_Union[TransactionWriteResult, _Mapping]]] = ..., transaction_id: _Optional[str] = ..., commit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

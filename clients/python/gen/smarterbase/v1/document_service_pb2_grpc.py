@@ -94,6 +94,11 @@ class DocumentServiceStub:
                 request_serializer=smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteRequest.SerializeToString,
                 response_deserializer=smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteResponse.FromString,
                 _registered_method=True)
+        self.Commit = channel.unary_unary(
+                '/smarterbase.v1.DocumentService/Commit',
+                request_serializer=smarterbase_dot_v1_dot_document__service__pb2.CommitRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_document__service__pb2.CommitResponse.FromString,
+                _registered_method=True)
 
 
 class DocumentServiceServicer:
@@ -176,7 +181,7 @@ class DocumentServiceServicer:
         atomically: each item succeeds or fails on its own, with bounded
         parallelism (server setting batchConcurrency), and the response has one
         result per item in request order. At most one item per id; the request
-        is at most the server's message size limit. Use Commit (later) for
+        is at most the server's message size limit. Use Commit for
         all-or-nothing writes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -194,6 +199,21 @@ class DocumentServiceServicer:
     def BatchDelete(self, request, context):
         """BatchDelete deletes up to 500 documents, NOT atomically, each optionally
         conditional on its etag; one result per item in request order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Commit(self, request, context):
+        """Commit applies up to 100 writes (set, delete or check-only) to documents
+        of any collections atomically: every client sees all of them or none.
+        Each write may carry a precondition; when one fails nothing is written
+        and the call fails with ABORTED / PRECONDITION_FAILED and a
+        google.rpc.PreconditionFailure naming each failing write ("writes[i]").
+        Contention with other transactions gives ABORTED /
+        TRANSACTION_CONTENTION (retry after RetryInfo). With a request_id a
+        retry within 10 minutes returns the first successful outcome instead of
+        committing twice. See docs/transactions.md.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -256,6 +276,11 @@ def add_DocumentServiceServicer_to_server(servicer, server):
                     servicer.BatchDelete,
                     request_deserializer=smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteRequest.FromString,
                     response_serializer=smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteResponse.SerializeToString,
+            ),
+            'Commit': grpc.unary_unary_rpc_method_handler(
+                    servicer.Commit,
+                    request_deserializer=smarterbase_dot_v1_dot_document__service__pb2.CommitRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_document__service__pb2.CommitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -560,6 +585,33 @@ class DocumentService:
             '/smarterbase.v1.DocumentService/BatchDelete',
             smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteRequest.SerializeToString,
             smarterbase_dot_v1_dot_document__service__pb2.BatchDeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Commit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.DocumentService/Commit',
+            smarterbase_dot_v1_dot_document__service__pb2.CommitRequest.SerializeToString,
+            smarterbase_dot_v1_dot_document__service__pb2.CommitResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -4,7 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb.js";
 import { file_google_rpc_status } from "../../google/rpc/status_pb.js";
 import type { Document } from "./document_pb.js";
@@ -17,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/document_service.proto.
  */
 export const file_smarterbase_v1_document_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzbWFydGVyYmFzZS92MS9kb2N1bWVudF9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSIsCgpHZXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkiOQoLR2V0UmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCIyCg9CYXRjaEdldFJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRILCgNpZHMYAiADKAkiWQoQQmF0Y2hHZXRSZXNwb25zZRIKCgJpZBgBIAEoCRINCgVmb3VuZBgCIAEoCBIqCghkb2N1bWVudBgDIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBCgpQdXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoLY3JlYXRlX29ubHkYBCABKAgSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCI5CgtQdXRSZXNwb25zZRIqCghkb2N1bWVudBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBChFQdXRJZk1hdGNoUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBGV0YWcYBCABKAkSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCJAChJQdXRJZk1hdGNoUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJWCg1DcmVhdGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPAoOQ3JlYXRlUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJsCg1EZWxldGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSDAoEZXRhZxgDIAEoCRItCgpsb2NrX2d1YXJkGAQgASgLMhkuc21hcnRlcmJhc2UudjEuTG9ja0d1YXJkIiEKDkRlbGV0ZVJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiLwoNRXhpc3RzUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJIi4KDkV4aXN0c1Jlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIMCgRldGFnGAIgASgJIm4KC0xpc3RSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEQoJaWRfcHJlZml4GAQgASgJEhEKCWtleXNfb25seRgFIAEoCCJUCgxMaXN0UmVzcG9uc2USKwoJZG9jdW1lbnRzGAEgAygLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInkKDkJhdGNoV3JpdGVJdGVtEicKA3B1dBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoUHV0SAASMQoGZGVsZXRlGAIgASgLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtSABCCwoJb3BlcmF0aW9uImAKCEJhdGNoUHV0EgoKAmlkGAEgASgJEiUKBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKC2NyZWF0ZV9vbmx5GAMgASgIEgwKBGV0YWcYBCABKAkiKwoPQmF0Y2hEZWxldGVJdGVtEgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkiVwoRQmF0Y2hXcml0ZVJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRIuCgZ3cml0ZXMYAiADKAsyHi5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlSXRlbSJ/ChBCYXRjaFdyaXRlUmVzdWx0EgoKAmlkGAEgASgJEiIKBnN0YXR1cxgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzEioKCGRvY3VtZW50GAMgASgLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSDwoHZGVsZXRlZBgEIAEoCCJHChJCYXRjaFdyaXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQiNQoSQmF0Y2hFeGlzdHNSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCwoDaWRzGAIgAygJIj0KEUJhdGNoRXhpc3RzUmVzdWx0EgoKAmlkGAEgASgJEg4KBmV4aXN0cxgCIAEoCBIMCgRldGFnGAMgASgJIkkKE0JhdGNoRXhpc3RzUmVzcG9uc2USMgoHcmVzdWx0cxgBIAMoCzIhLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVzdWx0IlgKEkJhdGNoRGVsZXRlUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEi4KBWl0ZW1zGAIgAygLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtIkgKE0JhdGNoRGVsZXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQy8wYKD0RvY3VtZW50U2VydmljZRJDCgNHZXQSGi5zbWFydGVyYmFzZS52MS5HZXRSZXF1ZXN0Ghsuc21hcnRlcmJhc2UudjEuR2V0UmVzcG9uc2UiA5ACARJUCghCYXRjaEdldBIfLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoR2V0UmVxdWVzdBogLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoR2V0UmVzcG9uc2UiA5ACATABEj4KA1B1dBIaLnNtYXJ0ZXJiYXNlLnYxLlB1dFJlcXVlc3QaGy5zbWFydGVyYmFzZS52MS5QdXRSZXNwb25zZRJTCgpQdXRJZk1hdGNoEiEuc21hcnRlcmJhc2UudjEuUHV0SWZNYXRjaFJlcXVlc3QaIi5zbWFydGVyYmFzZS52MS5QdXRJZk1hdGNoUmVzcG9uc2USRwoGQ3JlYXRlEh0uc21hcnRlcmJhc2UudjEuQ3JlYXRlUmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZVJlc3BvbnNlEkcKBkRlbGV0ZRIdLnNtYXJ0ZXJiYXNlLnYxLkRlbGV0ZVJlcXVlc3QaHi5zbWFydGVyYmFzZS52MS5EZWxldGVSZXNwb25zZRJMCgZFeGlzdHMSHS5zbWFydGVyYmFzZS52MS5FeGlzdHNSZXF1ZXN0Gh4uc21hcnRlcmJhc2UudjEuRXhpc3RzUmVzcG9uc2UiA5ACARJGCgRMaXN0Ehsuc21hcnRlcmJhc2UudjEuTGlzdFJlcXVlc3QaHC5zbWFydGVyYmFzZS52MS5MaXN0UmVzcG9uc2UiA5ACARJTCgpCYXRjaFdyaXRlEiEuc21hcnRlcmJhc2UudjEuQmF0Y2hXcml0ZVJlcXVlc3QaIi5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlUmVzcG9uc2USWwoLQmF0Y2hFeGlzdHMSIi5zbWFydGVyYmFzZS52MS5CYXRjaEV4aXN0c1JlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5CYXRjaEV4aXN0c1Jlc3BvbnNlIgOQAgESVgoLQmF0Y2hEZWxldGUSIi5zbWFydGVyYmFzZS52MS5CYXRjaERlbGV0ZVJlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5CYXRjaERlbGV0ZVJlc3BvbnNlQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_rpc_status, file_smarterbase_v1_document, file_smarterbase_v1_lock]);
+  fileDesc("CiVzbWFydGVyYmFzZS92MS9kb2N1bWVudF9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSIsCgpHZXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkiOQoLR2V0UmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCIyCg9CYXRjaEdldFJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRILCgNpZHMYAiADKAkiWQoQQmF0Y2hHZXRSZXNwb25zZRIKCgJpZBgBIAEoCRINCgVmb3VuZBgCIAEoCBIqCghkb2N1bWVudBgDIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBCgpQdXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoLY3JlYXRlX29ubHkYBCABKAgSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCI5CgtQdXRSZXNwb25zZRIqCghkb2N1bWVudBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBChFQdXRJZk1hdGNoUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBGV0YWcYBCABKAkSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCJAChJQdXRJZk1hdGNoUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJWCg1DcmVhdGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPAoOQ3JlYXRlUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJsCg1EZWxldGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSDAoEZXRhZxgDIAEoCRItCgpsb2NrX2d1YXJkGAQgASgLMhkuc21hcnRlcmJhc2UudjEuTG9ja0d1YXJkIiEKDkRlbGV0ZVJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiLwoNRXhpc3RzUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJIi4KDkV4aXN0c1Jlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIMCgRldGFnGAIgASgJIm4KC0xpc3RSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEQoJaWRfcHJlZml4GAQgASgJEhEKCWtleXNfb25seRgFIAEoCCJUCgxMaXN0UmVzcG9uc2USKwoJZG9jdW1lbnRzGAEgAygLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInkKDkJhdGNoV3JpdGVJdGVtEicKA3B1dBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoUHV0SAASMQoGZGVsZXRlGAIgASgLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtSABCCwoJb3BlcmF0aW9uImAKCEJhdGNoUHV0EgoKAmlkGAEgASgJEiUKBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKC2NyZWF0ZV9vbmx5GAMgASgIEgwKBGV0YWcYBCABKAkiKwoPQmF0Y2hEZWxldGVJdGVtEgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkiVwoRQmF0Y2hXcml0ZVJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRIuCgZ3cml0ZXMYAiADKAsyHi5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlSXRlbSJ/ChBCYXRjaFdyaXRlUmVzdWx0EgoKAmlkGAEgASgJEiIKBnN0YXR1cxgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzEioKCGRvY3VtZW50GAMgASgLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSDwoHZGVsZXRlZBgEIAEoCCJHChJCYXRjaFdyaXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQiNQoSQmF0Y2hFeGlzdHNSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCwoDaWRzGAIgAygJIj0KEUJhdGNoRXhpc3RzUmVzdWx0EgoKAmlkGAEgASgJEg4KBmV4aXN0cxgCIAEoCBIMCgRldGFnGAMgASgJIkkKE0JhdGNoRXhpc3RzUmVzcG9uc2USMgoHcmVzdWx0cxgBIAMoCzIhLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVzdWx0IlgKEkJhdGNoRGVsZXRlUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEi4KBWl0ZW1zGAIgAygLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtIkgKE0JhdGNoRGVsZXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQihAEKDUNvbW1pdFJlcXVlc3QSMAoGd3JpdGVzGAEgAygLMiAuc21hcnRlcmJhc2UudjEuVHJhbnNhY3Rpb25Xcml0ZRISCgpyZXF1ZXN0X2lkGAIgASgJEi0KCmxvY2tfZ3VhcmQYAyABKAsyGS5zbWFydGVyYmFzZS52MS5Mb2NrR3VhcmQihAIKEFRyYW5zYWN0aW9uV3JpdGUSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIrCgNzZXQYAyABKAsyHC5zbWFydGVyYmFzZS52MS5TZXRPcGVyYXRpb25IABIxCgZkZWxldGUYBCABKAsyHy5zbWFydGVyYmFzZS52MS5EZWxldGVPcGVyYXRpb25IABIvCgVjaGVjaxgFIAEoCzIeLnNtYXJ0ZXJiYXNlLnYxLkNoZWNrT3BlcmF0aW9uSAASMgoMcHJlY29uZGl0aW9uGAYgASgLMhwuc21hcnRlcmJhc2UudjEuUHJlY29uZGl0aW9uQgsKCW9wZXJhdGlvbiI1CgxTZXRPcGVyYXRpb24SJQoEZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiEQoPRGVsZXRlT3BlcmF0aW9uIhAKDkNoZWNrT3BlcmF0aW9uIj0KDFByZWNvbmRpdGlvbhIQCgZleGlzdHMYASABKAhIABIOCgRldGFnGAIgASgJSABCCwoJY29uZGl0aW9uIlcKFlRyYW5zYWN0aW9uV3JpdGVSZXN1bHQSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIMCgRldGFnGAMgASgJEg8KB3ZlcnNpb24YBCABKAMikgEKDkNvbW1pdFJlc3BvbnNlEjcKB3Jlc3VsdHMYASADKAsyJi5zbWFydGVyYmFzZS52MS5UcmFuc2FjdGlvbldyaXRlUmVzdWx0EhYKDnRyYW5zYWN0aW9uX2lkGAIgASgJEi8KC2NvbW1pdF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDK8BwoPRG9jdW1lbnRTZXJ2aWNlEkMKA0dldBIaLnNtYXJ0ZXJiYXNlLnYxLkdldFJlcXVlc3QaGy5zbWFydGVyYmFzZS52MS5HZXRSZXNwb25zZSIDkAIBElQKCEJhdGNoR2V0Eh8uc21hcnRlcmJhc2UudjEuQmF0Y2hHZXRSZXF1ZXN0GiAuc21hcnRlcmJhc2UudjEuQmF0Y2hHZXRSZXNwb25zZSIDkAIBMAESPgoDUHV0Ehouc21hcnRlcmJhc2UudjEuUHV0UmVxdWVzdBobLnNtYXJ0ZXJiYXNlLnYxLlB1dFJlc3BvbnNlElMKClB1dElmTWF0Y2gSIS5zbWFydGVyYmFzZS52MS5QdXRJZk1hdGNoUmVxdWVzdBoiLnNtYXJ0ZXJiYXNlLnYxLlB1dElmTWF0Y2hSZXNwb25zZRJHCgZDcmVhdGUSHS5zbWFydGVyYmFzZS52MS5DcmVhdGVSZXF1ZXN0Gh4uc21hcnRlcmJhc2UudjEuQ3JlYXRlUmVzcG9uc2USRwoGRGVsZXRlEh0uc21hcnRlcmJhc2UudjEuRGVsZXRlUmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkRlbGV0ZVJlc3BvbnNlEkwKBkV4aXN0cxIdLnNtYXJ0ZXJiYXNlLnYxLkV4aXN0c1JlcXVlc3QaHi5zbWFydGVyYmFzZS52MS5FeGlzdHNSZXNwb25zZSIDkAIBEkYKBExpc3QSGy5zbWFydGVyYmFzZS52MS5MaXN0UmVxdWVzdBocLnNtYXJ0ZXJiYXNlLnYxLkxpc3RSZXNwb25zZSIDkAIBElMKCkJhdGNoV3JpdGUSIS5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlUmVxdWVzdBoiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXNwb25zZRJbCgtCYXRjaEV4aXN0cxIiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVzcG9uc2UiA5ACARJWCgtCYXRjaERlbGV0ZRIiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRGVsZXRlUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRGVsZXRlUmVzcG9uc2USRwoGQ29tbWl0Eh0uc21hcnRlcmJhc2UudjEuQ29tbWl0UmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkNvbW1pdFJlc3BvbnNlQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status, file_smarterbase_v1_document, file_smarterbase_v1_lock]);
 
 /**
  * Request of DocumentService.Get.
@@ -867,6 +868,287 @@ export const BatchDeleteResponseSchema: GenMessage<BatchDeleteResponse> = /*@__P
   messageDesc(file_smarterbase_v1_document_service, 26);
 
 /**
+ * Request of DocumentService.Commit.
+ *
+ * @generated from message smarterbase.v1.CommitRequest
+ */
+export type CommitRequest = Message<"smarterbase.v1.CommitRequest"> & {
+  /**
+   * Required. 1 to 100 writes, at most one per document (collection + id);
+   * the documents of set writes together at most 4 MiB of JSON
+   * (INVALID_ARGUMENT / TRANSACTION_TOO_LARGE otherwise).
+   *
+   * @generated from field: repeated smarterbase.v1.TransactionWrite writes = 1;
+   */
+  writes: TransactionWrite[];
+
+  /**
+   * Optional. A client-chosen id (1 to 128 printable ASCII characters, a
+   * UUID is best) that makes retries safe: a Commit with the request_id of a
+   * transaction committed in the last 10 minutes returns that transaction's
+   * response without writing again. The same request_id with other writes
+   * fails with INVALID_ARGUMENT / REQUEST_ID_REUSED. Failed commits are not
+   * remembered: retrying them runs them again.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * Optional. Commit only while this lock guard's fencing token is the
+   * lock's latest grant (FAILED_PRECONDITION / LOCK_NOT_HELD otherwise); it
+   * is checked before the commit point.
+   *
+   * @generated from field: smarterbase.v1.LockGuard lock_guard = 3;
+   */
+  lockGuard?: LockGuard | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.CommitRequest.
+ * Use `create(CommitRequestSchema)` to create a new message.
+ */
+export const CommitRequestSchema: GenMessage<CommitRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 27);
+
+/**
+ * One write of a transaction.
+ *
+ * @generated from message smarterbase.v1.TransactionWrite
+ */
+export type TransactionWrite = Message<"smarterbase.v1.TransactionWrite"> & {
+  /**
+   * Required. The collection of the document.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * Required. The id of the document.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * Required. What to do with the document.
+   *
+   * @generated from oneof smarterbase.v1.TransactionWrite.operation
+   */
+  operation: {
+    /**
+     * Replace the document with new content (creating it if absent).
+     *
+     * @generated from field: smarterbase.v1.SetOperation set = 3;
+     */
+    value: SetOperation;
+    case: "set";
+  } | {
+    /**
+     * Delete the document (a no-op when it is absent, unless a
+     * precondition says otherwise).
+     *
+     * @generated from field: smarterbase.v1.DeleteOperation delete = 4;
+     */
+    value: DeleteOperation;
+    case: "delete";
+  } | {
+    /**
+     * Write nothing: only check the precondition, which then holds at the
+     * commit point (the document cannot change before the commit).
+     *
+     * @generated from field: smarterbase.v1.CheckOperation check = 5;
+     */
+    value: CheckOperation;
+    case: "check";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Optional. What must be true of the document for the transaction to
+   * commit. A check write without a precondition checks nothing.
+   *
+   * @generated from field: smarterbase.v1.Precondition precondition = 6;
+   */
+  precondition?: Precondition | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.TransactionWrite.
+ * Use `create(TransactionWriteSchema)` to create a new message.
+ */
+export const TransactionWriteSchema: GenMessage<TransactionWrite> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 28);
+
+/**
+ * The set operation of a TransactionWrite.
+ *
+ * @generated from message smarterbase.v1.SetOperation
+ */
+export type SetOperation = Message<"smarterbase.v1.SetOperation"> & {
+  /**
+   * Required. The complete new content of the document.
+   *
+   * @generated from field: google.protobuf.Struct data = 1;
+   */
+  data?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.SetOperation.
+ * Use `create(SetOperationSchema)` to create a new message.
+ */
+export const SetOperationSchema: GenMessage<SetOperation> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 29);
+
+/**
+ * The delete operation of a TransactionWrite (no fields).
+ *
+ * @generated from message smarterbase.v1.DeleteOperation
+ */
+export type DeleteOperation = Message<"smarterbase.v1.DeleteOperation"> & {
+};
+
+/**
+ * Describes the message smarterbase.v1.DeleteOperation.
+ * Use `create(DeleteOperationSchema)` to create a new message.
+ */
+export const DeleteOperationSchema: GenMessage<DeleteOperation> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 30);
+
+/**
+ * The check operation of a TransactionWrite (no fields).
+ *
+ * @generated from message smarterbase.v1.CheckOperation
+ */
+export type CheckOperation = Message<"smarterbase.v1.CheckOperation"> & {
+};
+
+/**
+ * Describes the message smarterbase.v1.CheckOperation.
+ * Use `create(CheckOperationSchema)` to create a new message.
+ */
+export const CheckOperationSchema: GenMessage<CheckOperation> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 31);
+
+/**
+ * A condition on a document's state at commit time.
+ *
+ * @generated from message smarterbase.v1.Precondition
+ */
+export type Precondition = Message<"smarterbase.v1.Precondition"> & {
+  /**
+   * Required when a Precondition is given.
+   *
+   * @generated from oneof smarterbase.v1.Precondition.condition
+   */
+  condition: {
+    /**
+     * true: the document must exist; false: it must not exist.
+     *
+     * @generated from field: bool exists = 1;
+     */
+    value: boolean;
+    case: "exists";
+  } | {
+    /**
+     * The document must exist with exactly this etag.
+     *
+     * @generated from field: string etag = 2;
+     */
+    value: string;
+    case: "etag";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message smarterbase.v1.Precondition.
+ * Use `create(PreconditionSchema)` to create a new message.
+ */
+export const PreconditionSchema: GenMessage<Precondition> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 32);
+
+/**
+ * The outcome of one write of a committed transaction.
+ *
+ * @generated from message smarterbase.v1.TransactionWriteResult
+ */
+export type TransactionWriteResult = Message<"smarterbase.v1.TransactionWriteResult"> & {
+  /**
+   * The collection of the document.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * The id of the document.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * The document's etag after the commit: the new etag of a set, the
+   * unchanged etag of a checked document that exists, empty for a delete or
+   * a checked document that does not exist.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+
+  /**
+   * The document's version after the commit (1 for a created document);
+   * 0 when the document does not exist after the commit.
+   *
+   * @generated from field: int64 version = 4;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message smarterbase.v1.TransactionWriteResult.
+ * Use `create(TransactionWriteResultSchema)` to create a new message.
+ */
+export const TransactionWriteResultSchema: GenMessage<TransactionWriteResult> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 33);
+
+/**
+ * Response of DocumentService.Commit.
+ *
+ * @generated from message smarterbase.v1.CommitResponse
+ */
+export type CommitResponse = Message<"smarterbase.v1.CommitResponse"> & {
+  /**
+   * One result per write, in request order.
+   *
+   * @generated from field: repeated smarterbase.v1.TransactionWriteResult results = 1;
+   */
+  results: TransactionWriteResult[];
+
+  /**
+   * The transaction's id (also written into the server logs).
+   *
+   * @generated from field: string transaction_id = 2;
+   */
+  transactionId: string;
+
+  /**
+   * When the transaction committed (its commit point), by the server's clock.
+   *
+   * @generated from field: google.protobuf.Timestamp commit_time = 3;
+   */
+  commitTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.CommitResponse.
+ * Use `create(CommitResponseSchema)` to create a new message.
+ */
+export const CommitResponseSchema: GenMessage<CommitResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document_service, 34);
+
+/**
  * DocumentService reads and writes single documents. Every write is atomic
  * per document: readers see the old or the new document, never a mix. Errors
  * carry google.rpc.ErrorInfo (domain "smarterbase.v1", reason from
@@ -972,7 +1254,7 @@ export const DocumentService: GenService<{
    * atomically: each item succeeds or fails on its own, with bounded
    * parallelism (server setting batchConcurrency), and the response has one
    * result per item in request order. At most one item per id; the request
-   * is at most the server's message size limit. Use Commit (later) for
+   * is at most the server's message size limit. Use Commit for
    * all-or-nothing writes.
    *
    * @generated from rpc smarterbase.v1.DocumentService.BatchWrite
@@ -1003,6 +1285,24 @@ export const DocumentService: GenService<{
     methodKind: "unary";
     input: typeof BatchDeleteRequestSchema;
     output: typeof BatchDeleteResponseSchema;
+  },
+  /**
+   * Commit applies up to 100 writes (set, delete or check-only) to documents
+   * of any collections atomically: every client sees all of them or none.
+   * Each write may carry a precondition; when one fails nothing is written
+   * and the call fails with ABORTED / PRECONDITION_FAILED and a
+   * google.rpc.PreconditionFailure naming each failing write ("writes[i]").
+   * Contention with other transactions gives ABORTED /
+   * TRANSACTION_CONTENTION (retry after RetryInfo). With a request_id a
+   * retry within 10 minutes returns the first successful outcome instead of
+   * committing twice. See docs/transactions.md.
+   *
+   * @generated from rpc smarterbase.v1.DocumentService.Commit
+   */
+  commit: {
+    methodKind: "unary";
+    input: typeof CommitRequestSchema;
+    output: typeof CommitResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_smarterbase_v1_document_service, 0);

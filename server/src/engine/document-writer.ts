@@ -1,0 +1,227 @@
+/**
+ * The single-document write path of the DocumentEngine: every write is a
+ * conditional put or delete over the version it read (or the version this
+ * process last saw), with the index hooks and the lock guard around it.
+ * Documents held by a transaction are settled before they are written over
+ * (document-reader.ts), so a write never lands on a staged document.
+ */
+import { DbError } from '../errors/db-error.js';
+import { sleep, throwIfAborted } from '../common/abort.js';
+import { backoffDelay } from '../common/backoff.js';
+import { ConditionFailedError, type BlobStore, type WriteCondition } from '../storage/blob-store.js';
+import type { JsonObject } from '../model/json.js';
+import type { StoredDocument } from '../model/document.js';
+import { documentKey } from '../model/keys.js';
+import type { CallContext } from './call-context.js';
+import type { PutIfMatchInput } from './document-api.js';
+import type { DocumentReader } from './document-reader.js';
+import { newWriteId, type Envelope, type EnvelopeMeta } from './envelope.js';
+import type { LockGuardInput } from './lock-api.js';
+import type { PreparedWrite, WriteHooks } from './write-hooks.js';
+import type { VersionCache } from './version-cache.js';
+
+/** What the writer needs from the engine. */
+export interface DocumentWriterOptions {
+  readonly store: BlobStore;
+  readonly reader: DocumentReader;
+  readonly known: VersionCache;
+  readonly hooks?: WriteHooks;
+  /** Checks a lock guard: resolves, or throws LOCK_NOT_HELD (or INVALID_ARGUMENT when guards are not checked). */
+  readonly checkFence: (guard: LockGuardInput, signal: AbortSignal) => Promise<void>;
+  /** Encodes an envelope, refusing one over the size limit. */
+  readonly encode: (envelope: Envelope) => Uint8Array;
+  readonly now: () => Date;
+  readonly maxAttempts: number;
+}
+
+/** The version a write replaces: what nextMeta needs of it. */
+type OldVersion = Pick<EnvelopeMeta, 'version' | 'createTime'> | undefined;
+
+/** Single-document writes (see the file comment). Inputs are validated by the engine. */
+export class DocumentWriter {
+  constructor(private readonly o: DocumentWriterOptions) {}
+
+  /** Upsert: a read-modify-write loop of conditional writes. */
+  async upsert(ctx: CallContext, collection: string, id: string, data: JsonObject, guard?: LockGuardInput): Promise<StoredDocument> {
+    const key = documentKey(collection, id);
+    const known = this.o.known.get(key);
+    if (known !== undefined) {
+      // One round trip when this process knows the current version; the store checks that it still is.
+      try {
+        return await this.write(ctx, collection, id, data, known, { ifMatch: known.etag }, guard);
+      } catch (e) {
+        if (!(e instanceof ConditionFailedError)) throw e;
+      }
+    }
+    return this.retrying(ctx, collection, id, async () => {
+      const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
+      const condition: WriteCondition = cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag };
+      return this.write(ctx, collection, id, data, cur?.env.meta, condition, guard);
+    });
+  }
+
+  /** Compare-and-swap on the etag. */
+  async putIfMatch(ctx: CallContext, input: PutIfMatchInput): Promise<StoredDocument> {
+    const { collection, id, data, etag } = input;
+    const key = documentKey(collection, id);
+    let old: OldVersion = this.o.known.get(key);
+    if (this.o.known.get(key)?.etag !== etag) {
+      // Not the version this process knows: read it (the version number comes from the stored envelope).
+      const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
+      if (cur === undefined) throw notFound(collection, id);
+      if (cur.etag !== etag) throw etagMismatch(collection, id, etag, cur.etag);
+      old = cur.env.meta;
+    }
+    try {
+      return await this.write(ctx, collection, id, data, old, { ifMatch: etag }, input.lockGuard);
+    } catch (e) {
+      if (!(e instanceof ConditionFailedError)) throw e;
+      throw await this.staleEtag(ctx, collection, id, etag, e);
+    }
+  }
+
+  /** Create-only: ALREADY_EXISTS when the id is taken (a transaction's placeholder is settled first). */
+  async create(ctx: CallContext, collection: string, id: string, data: JsonObject, guard?: LockGuardInput): Promise<StoredDocument> {
+    return this.retrying(ctx, collection, id, async () => {
+      try {
+        return await this.write(ctx, collection, id, data, undefined, { ifNoneMatch: true }, guard);
+      } catch (e) {
+        if (!(e instanceof ConditionFailedError)) throw e;
+        // Taken, or only reserved by a transaction that may roll back: settle and look.
+        if ((await this.o.reader.readForWrite(collection, id, ctx.signal)) === undefined) throw e;
+        throw new DbError('already_exists', 'DOCUMENT_ALREADY_EXISTS', `document ${collection}/${id} already exists`, {
+          metadata: { collection, id },
+          cause: e,
+        });
+      }
+    });
+  }
+
+  /**
+   * Delete: reads the current version (settling a transaction on it), checks
+   * `expected` and the guard, and deletes only that version; retried when
+   * the document changed in between.
+   */
+  async delete(ctx: CallContext, collection: string, id: string, expected: string | undefined, guard?: LockGuardInput): Promise<boolean> {
+    return this.retrying(ctx, collection, id, async () => {
+      const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
+      if (cur === undefined) {
+        if (expected !== undefined) throw notFound(collection, id);
+        if (guard !== undefined) await this.o.checkFence(guard, ctx.signal);
+        return false;
+      }
+      if (expected !== undefined && cur.etag !== expected) throw etagMismatch(collection, id, expected, cur.etag);
+      return this.deleteVersion(ctx, collection, id, cur.etag, guard);
+    });
+  }
+
+  /** The error for a failed ifMatch: NOT_FOUND when the document is gone, ETAG_MISMATCH otherwise. */
+  async staleEtag(ctx: CallContext, collection: string, id: string, expected: string, cause: ConditionFailedError): Promise<DbError> {
+    const now = await this.o.reader.read(collection, id, ctx.signal);
+    if (now === undefined) return notFound(collection, id);
+    return etagMismatch(collection, id, expected, now.etag, cause);
+  }
+
+  /** Runs `fn` again (with backoff) while it loses races, up to maxAttempts; then CONCURRENT_MODIFICATION. */
+  private async retrying<T>(ctx: CallContext, collection: string, id: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(ctx.signal);
+      try {
+        return await fn();
+      } catch (e) {
+        if (!(e instanceof ConditionFailedError)) throw e;
+        if (attempt + 1 >= this.o.maxAttempts) throw contention(collection, id, e);
+        await sleep(backoffDelay(attempt, { baseMs: 4, maxMs: 100 }), ctx.signal);
+      }
+    }
+  }
+
+  /** Deletes version `etag` with the index hooks and guard around it. ConditionFailedError propagates. */
+  private async deleteVersion(ctx: CallContext, collection: string, id: string, etag: string, guard: LockGuardInput | undefined): Promise<boolean> {
+    const key = documentKey(collection, id);
+    this.o.known.forget(key);
+    const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal);
+    let deleted = false;
+    try {
+      if (guard !== undefined) await this.o.checkFence(guard, ctx.signal);
+      deleted = await this.o.store.delete(key, { ifMatch: etag }, ctx.signal);
+    } finally {
+      this.o.known.forget(key); // a read that overlapped the delete may have remembered the old version
+      // Only a delete that removed something is an index change (docs/adr/0005).
+      if (prepared !== undefined) await (deleted ? this.o.hooks!.commit(prepared) : this.o.hooks!.abort(prepared));
+    }
+    return deleted;
+  }
+
+  /**
+   * One conditional write of `data` over `old` (undefined = creating), with the
+   * index hooks around it: prepare after the caller's read, commit when the
+   * store accepted the write, abort otherwise. The lock guard, if any, is
+   * checked after prepare and before the write (a rejected guard aborts the
+   * hooks and writes nothing). ConditionFailedError propagates.
+   */
+  private async write(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    data: JsonObject,
+    old: OldVersion,
+    condition: WriteCondition,
+    guard?: LockGuardInput,
+  ): Promise<StoredDocument> {
+    const key = documentKey(collection, id);
+    const prepared: PreparedWrite | undefined = await this.o.hooks?.prepare(collection, id, data, ctx.signal);
+    let written: StoredDocument;
+    try {
+      if (guard !== undefined) await this.o.checkFence(guard, ctx.signal);
+      const meta = nextMeta(old, this.o.now(), prepared?.seq);
+      const { etag } = await this.o.store.put(key, this.o.encode({ meta, data }), condition, ctx.signal);
+      this.o.known.remember(key, etag, meta);
+      written = toDocument(collection, id, data, etag, meta);
+    } catch (e) {
+      this.o.known.forget(key);
+      if (prepared !== undefined) await this.o.hooks!.abort(prepared);
+      throw e;
+    }
+    if (prepared !== undefined) await this.o.hooks!.commit(prepared);
+    return written;
+  }
+}
+
+function nextMeta(old: OldVersion, now: Date, seq?: number): EnvelopeMeta {
+  const meta: EnvelopeMeta = {
+    version: old === undefined ? 1 : old.version + 1,
+    createTime: old === undefined ? now : old.createTime,
+    updateTime: now,
+    writeId: newWriteId(),
+  };
+  return seq === undefined ? meta : { ...meta, seq };
+}
+
+/** The API form of a stored document. */
+export function toDocument(collection: string, id: string, data: JsonObject, etag: string, meta: EnvelopeMeta): StoredDocument {
+  return { collection, id, data, etag, version: meta.version, createTime: meta.createTime, updateTime: meta.updateTime };
+}
+
+function contention(collection: string, id: string, cause: unknown): DbError {
+  return new DbError('aborted', 'CONCURRENT_MODIFICATION', `too much contention writing ${collection}/${id}`, {
+    metadata: { collection, id },
+    retryDelayMs: 50,
+    cause,
+  });
+}
+
+/** NOT_FOUND DOCUMENT_NOT_FOUND. */
+export function notFound(collection: string, id: string): DbError {
+  return new DbError('not_found', 'DOCUMENT_NOT_FOUND', `document ${collection}/${id} not found`, {
+    metadata: { collection, id },
+  });
+}
+
+function etagMismatch(collection: string, id: string, expected: string, current: string, cause?: unknown): DbError {
+  return new DbError('aborted', 'ETAG_MISMATCH', `document ${collection}/${id} has changed`, {
+    metadata: { collection, id, expectedEtag: expected, currentEtag: current },
+    cause,
+  });
+}
+

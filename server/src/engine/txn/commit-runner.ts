@@ -1,0 +1,298 @@
+/**
+ * DocumentService.Commit (docs/transactions.md): up to 100 writes applied
+ * all-or-nothing over a BlobStore that is atomic per object only.
+ *
+ *   1. take the documents' transaction mutexes in key order (no deadlock);
+ *   2. read every document (settling other transactions met on the way) and
+ *      check every precondition; prepare the index writes;
+ *   3. write the intent record (pending), then stage every document: its
+ *      pre-image plus a marker naming the intent, a conditional write on the
+ *      etag read in 2 (a placeholder for an absent document);
+ *   4. check the lock guard; flip the intent to committed — THE commit point;
+ *   5. roll forward: write every document's final state, apply the index
+ *      changes, complete the request record, delete the intent.
+ *
+ * A crash before 4 leaves a pending intent that expires and is rolled back;
+ * after 4, a committed intent that any reader, writer or sweep rolls forward.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { sleep } from '../../common/abort.js';
+import { backoffDelay } from '../../common/backoff.js';
+import { failpoint } from '../../common/failpoints.js';
+import type { Coordinator, MutexHandle } from '../../coordination/coordinator.js';
+import { DbError, isDbError, type PreconditionViolation } from '../../errors/db-error.js';
+import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
+import type { CallContext } from '../call-context.js';
+import type { CommitInput, CommitResult, TxnWrite } from '../document-api.js';
+import { decodeEnvelope, encodeEnvelope, newWriteId, withoutTxn, type Envelope } from '../envelope.js';
+import type { LockGuardInput } from '../lock-api.js';
+import type { PreparedWrite, WriteHooks } from '../write-hooks.js';
+import type { StagedDoc } from './finalize.js';
+import { IntentStore, type IntentWrite, type StoredIntent } from './intent.js';
+import { fingerprintOf, validateCommit } from './commit-input.js';
+import { requestKey, RequestRecords } from './request-records.js';
+import type { TxnRecovery } from './txn-recovery.js';
+
+/** What CommitRunner needs. */
+export interface CommitRunnerOptions {
+  readonly store: BlobStore;
+  readonly coordinator: Coordinator;
+  readonly intents: IntentStore;
+  readonly requests: RequestRecords;
+  readonly recovery: TxnRecovery;
+  readonly hooks?: WriteHooks;
+  /** Checks a lock guard (throws LOCK_NOT_HELD); undefined: guards are refused. */
+  readonly checkFence: (guard: LockGuardInput, signal: AbortSignal) => Promise<void>;
+  /** Encodes a final document, refusing one over the size limit (DOCUMENT_TOO_LARGE). */
+  readonly encode: (envelope: Envelope) => Uint8Array;
+  /** Called for every key a transaction touches: the engine's version cache forgets it. */
+  readonly forget: (key: string) => void;
+  /** A transaction's time limit, in ms: mutex lease and intent expiry. Default 30 000. */
+  readonly timeoutMs?: number;
+  /** How long to wait for a document another transaction holds, in ms. Default 5 000. */
+  readonly lockWaitMs?: number;
+  /** How many times a commit is retried after losing a race before TRANSACTION_CONTENTION. Default 5. */
+  readonly maxAttempts?: number;
+  readonly now?: () => Date;
+}
+
+/** A document as read inside a transaction: its etag and envelope, or undefined when absent. */
+type Current = { readonly etag: string; readonly env: Envelope } | undefined;
+
+/** Lost a race while staging: the attempt was undone and may be retried. */
+class StagingConflict extends Error {}
+
+/** Runs Commit requests. */
+export class CommitRunner {
+  private readonly timeoutMs: number;
+  private readonly lockWaitMs: number;
+  private readonly maxAttempts: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly o: CommitRunnerOptions) {
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.lockWaitMs = o.lockWaitMs ?? 5_000;
+    this.maxAttempts = o.maxAttempts ?? 5;
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /** Validates and runs one Commit (see DocumentApi.commit). */
+  async commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
+    const keys = validateCommit(input);
+    if (input.requestId === undefined || input.requestId === '') return this.withRetries(ctx, input, keys, undefined);
+    const req = { key: requestKey(input.requestId), fingerprint: fingerprintOf(input.writes), requestId: input.requestId };
+    const handle = await this.mutex(`txnreq:${req.key}`, this.timeoutMs, ctx.signal);
+    try {
+      const prior = await this.priorOutcome(req, ctx.signal);
+      return prior ?? (await this.withRetries(ctx, input, keys, req));
+    } finally {
+      await handle.release();
+    }
+  }
+
+  /** The recorded outcome of an earlier Commit with this request_id, finishing it if its server died. */
+  private async priorOutcome(req: Req, signal: AbortSignal): Promise<CommitResult | undefined> {
+    const record = await this.o.requests.read(req.key, signal);
+    if (record === undefined) return undefined;
+    if (record.fingerprint !== req.fingerprint) {
+      throw new DbError('invalid', 'REQUEST_ID_REUSED', 'request_id was used by a recent commit with other writes', {
+        field: 'request_id',
+        metadata: { field: 'request_id', requestId: req.requestId },
+      });
+    }
+    if (record.result !== undefined) return record.result;
+    if ((await this.o.recovery.recover(record.txid, signal)) === 'live') throw contention('an earlier attempt of this request is still running');
+    const again = await this.o.requests.read(req.key, signal);
+    if (again?.result !== undefined) return again.result;
+    await this.o.requests.remove(req.key, signal); // that attempt never committed: run the request anew
+    return undefined;
+  }
+
+  private async withRetries(ctx: CallContext, input: CommitInput, keys: string[], req: Req | undefined): Promise<CommitResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(ctx, input, keys, req);
+      } catch (e) {
+        if (!(e instanceof StagingConflict)) throw e;
+        if (attempt + 1 >= this.maxAttempts) throw contention('documents kept changing while the transaction was prepared');
+        await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 200 }), ctx.signal);
+      }
+    }
+  }
+
+  private async attempt(ctx: CallContext, input: CommitInput, keys: string[], req: Req | undefined): Promise<CommitResult> {
+    const { signal } = ctx;
+    const handles: MutexHandle[] = [];
+    try {
+      for (const key of [...new Set(keys)].sort()) handles.push(await this.mutex(`txn:${key}`, this.lockWaitMs, signal));
+      failpoint('txn.after-lock');
+      const current = await Promise.all(input.writes.map((w, i) => this.readSettled(w, keys[i]!, signal)));
+      const violations = preconditionViolations(input.writes, current);
+      if (violations.length > 0) {
+        throw new DbError('aborted', 'PRECONDITION_FAILED', `${violations.length} precondition(s) of the transaction failed`, {
+          preconditionViolations: violations,
+          metadata: { failed: String(violations.length) },
+        });
+      }
+      const prepared = await this.prepareIndexes(input.writes, current, signal);
+      return await this.stageAndCommit(ctx, input, keys, current, prepared, req);
+    } finally {
+      await Promise.all(handles.map((h) => h.release()));
+    }
+  }
+
+  private async stageAndCommit(
+    ctx: CallContext,
+    input: CommitInput,
+    keys: string[],
+    current: Current[],
+    prepared: (PreparedWrite | undefined)[],
+    req: Req | undefined,
+  ): Promise<CommitResult> {
+    const { signal } = ctx;
+    const now = this.now();
+    const txid = uuidv7();
+    const writes = input.writes.map((w, i) => intentWrite(w, current[i], prepared[i]?.seq, now));
+    for (const w of writes) if (w.after !== undefined) this.o.encode(w.after); // size check before anything is written
+    let si: StoredIntent | undefined;
+    const staged = new Map<number, StagedDoc>();
+    try {
+      si = await this.o.intents.create(
+        { txid, state: 'pending', createTime: now, expireTime: new Date(now.getTime() + this.timeoutMs), writes, ...(req ? { requestKey: req.key } : {}) },
+        signal,
+      );
+      failpoint('txn.after-intent');
+      await Promise.all(writes.map((w, i) => this.stage(txid, keys[i]!, current[i], staged, i, signal)));
+      failpoint('txn.after-stage');
+      if (input.lockGuard !== undefined) await this.o.checkFence(input.lockGuard, signal);
+      if (req) await this.o.requests.write(req.key, { fingerprint: req.fingerprint, txid, createTime: now }, signal);
+      try {
+        si = await this.o.intents.transition(si, 'committed', signal);
+      } catch (e) {
+        if (e instanceof ConditionFailedError) throw contention('another server aborted this transaction as abandoned');
+        throw e;
+      }
+    } catch (e) {
+      await this.undo(si, staged, prepared);
+      if (e instanceof ConditionFailedError) throw new StagingConflict();
+      throw e;
+    }
+    failpoint('txn.after-commit-point');
+    return this.o.recovery.rollForward(si, staged, signal);
+  }
+
+  /** Stages document i: its pre-image (or a placeholder) with the marker, only over the version read. */
+  private async stage(txid: string, key: string, cur: Current, staged: Map<number, StagedDoc>, i: number, signal: AbortSignal): Promise<void> {
+    const pre = cur === undefined ? null : { meta: withoutTxn(cur.env.meta), data: cur.env.data };
+    const now = this.now();
+    const marked: Envelope =
+      pre === null
+        ? { meta: { version: 1, createTime: now, updateTime: now, writeId: newWriteId(), txn: txid, absent: true }, data: {} }
+        : { meta: { ...pre.meta, txn: txid }, data: pre.data };
+    this.o.forget(key);
+    const { etag } = await this.o.store.put(key, encodeEnvelope(marked), cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag }, signal);
+    staged.set(i, { etag, pre });
+    if (i === 0) failpoint('txn.mid-stage');
+  }
+
+  /** Undoes an attempt that did not reach the commit point; failures are left to recovery (the intent expires). */
+  private async undo(si: StoredIntent | undefined, staged: Map<number, StagedDoc>, prepared: (PreparedWrite | undefined)[]): Promise<void> {
+    await Promise.all(prepared.map((p) => (p === undefined ? undefined : this.o.hooks!.abort(p))));
+    if (si === undefined) return;
+    try {
+      const aborted = await this.o.intents.transition(si, 'aborted').catch((e: unknown) => {
+        if (e instanceof ConditionFailedError) return si!; // already aborted by a recovering server
+        throw e;
+      });
+      await this.o.recovery.rollBack(aborted, staged);
+    } catch {
+      // Unreachable backend: the pending intent expires and recovery rolls it back.
+    }
+  }
+
+  /** Reads a document for the transaction, settling another transaction's marker first. */
+  private async readSettled(w: TxnWrite, key: string, signal: AbortSignal): Promise<Current> {
+    for (let round = 0; ; round++) {
+      const blob = await this.o.store.get(key, signal);
+      if (blob === undefined) return undefined;
+      const env = decodeEnvelope(blob.body, key);
+      if (env.meta.txn === undefined) return { etag: blob.etag, env };
+      if (round >= 8) throw contention(`document ${w.collection}/${w.id} stays held by transaction ${env.meta.txn}`);
+      const pre = env.meta.absent === true ? null : { meta: withoutTxn(env.meta), data: env.data };
+      await this.o.recovery.settleForWrite(env.meta.txn, w, { etag: blob.etag, pre }, signal);
+    }
+  }
+
+  /** Index preparation (unique reservations, seqs) for every write that changes a document. */
+  private async prepareIndexes(writes: readonly TxnWrite[], current: Current[], signal: AbortSignal): Promise<(PreparedWrite | undefined)[]> {
+    const hooks = this.o.hooks;
+    if (hooks === undefined) return writes.map(() => undefined);
+    const settled = await Promise.allSettled(
+      writes.map((w, i) => {
+        if (w.op === 'check' || (w.op === 'delete' && current[i] === undefined)) return Promise.resolve(undefined);
+        return hooks.prepare(w.collection, w.id, w.op === 'set' ? w.data! : null, signal);
+      }),
+    );
+    const failed = settled.find((s) => s.status === 'rejected');
+    const prepared = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    if (failed === undefined) return prepared;
+    await Promise.all(prepared.map((p) => (p === undefined ? undefined : hooks.abort(p))));
+    throw failed.reason;
+  }
+
+  private async mutex(name: string, waitMs: number, signal: AbortSignal): Promise<MutexHandle> {
+    try {
+      return await this.o.coordinator.acquireMutex(name, { ttlMs: this.timeoutMs, waitMs, signal });
+    } catch (e) {
+      if (isDbError(e, 'CONCURRENT_MODIFICATION')) throw contention('the documents are held by other transactions');
+      throw e;
+    }
+  }
+}
+
+/** A request_id being run: its record key and fingerprint. */
+interface Req {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly requestId: string;
+}
+
+function intentWrite(w: TxnWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {
+  const base = { collection: w.collection, id: w.id, op: w.op, beforeEtag: cur?.etag ?? null, ...(seq === undefined ? {} : { seq }) };
+  if (w.op !== 'set') return base;
+  const old = cur?.env.meta;
+  const meta = {
+    version: old === undefined ? 1 : old.version + 1,
+    createTime: old === undefined ? now : old.createTime,
+    updateTime: now,
+    writeId: newWriteId(),
+    ...(seq === undefined ? {} : { seq }),
+  };
+  return { ...base, after: { meta, data: w.data! } };
+}
+
+/** One violation per write whose precondition does not hold of `current`. */
+export function preconditionViolations(writes: readonly TxnWrite[], current: readonly Current[]): PreconditionViolation[] {
+  const out: PreconditionViolation[] = [];
+  writes.forEach((w, i) => {
+    const p = w.precondition;
+    const cur = current[i];
+    const name = `${w.collection}/${w.id}`;
+    const subject = `writes[${i}]`;
+    if (p === undefined) return;
+    if ('etag' in p) {
+      if (cur?.etag !== p.etag) {
+        out.push({ type: 'ETAG', subject, description: cur === undefined ? `${name} does not exist` : `${name} has etag ${cur.etag}, not ${p.etag}` });
+      }
+    } else if (p.exists && cur === undefined) {
+      out.push({ type: 'EXISTS', subject, description: `${name} does not exist` });
+    } else if (!p.exists && cur !== undefined) {
+      out.push({ type: 'NOT_EXISTS', subject, description: `${name} exists` });
+    }
+  });
+  return out;
+}
+
+function contention(message: string): DbError {
+  return new DbError('aborted', 'TRANSACTION_CONTENTION', message, { retryDelayMs: 50 });
+}
