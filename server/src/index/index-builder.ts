@@ -130,12 +130,15 @@ async function reserveOrFail(input: IndexBuildInput, doc: StoredDoc, own: IndexV
   );
 }
 
-/** The document with its seq (0 when its envelope has none), or undefined when it is gone. */
+/** The document with its seq (0 when its envelope has none), or undefined when it is gone (or only a placeholder). */
 async function readDoc(input: IndexBuildInput, id: string): Promise<StoredDoc | undefined> {
   const key = collectionPrefix(input.collection) + id;
   const blob = await input.store.get(key, input.signal);
   if (blob === undefined) return undefined;
   const envelope = decodeEnvelope(blob.body, key);
+  // A transaction's placeholder is no document; a staged one is indexed as before the transaction,
+  // and the transaction's own index change (a newer seq) supersedes it if it commits.
+  if (envelope.meta.absent === true) return undefined;
   return { id, seq: envelopeSeq(envelope.meta, blob.body), data: envelope.data };
 }
 

@@ -178,7 +178,8 @@ export class CommitRunner {
       throw e;
     }
     failpoint('txn.after-commit-point');
-    return this.o.recovery.rollForward(si, staged, signal);
+    // Committed: finish even if the caller goes away now (no signal), so the response is the truth.
+    return this.o.recovery.rollForward(si, staged);
   }
 
   /** Stages document i: its pre-image (or a placeholder) with the marker, only over the version read. */
