@@ -158,6 +158,34 @@ export function indexStoreScenarios(makeStore: StoreFactory): void {
       expect(await fx.reserve('other2', { email: 'z@y' })).toBeUndefined();
     });
 
+    it('applyMany: several documents in one step, each with its own seq check; a changed catalog changes nothing', async () => {
+      const s1 = await store.nextSeq(fx.collection);
+      const s2 = await store.nextSeq(fx.collection);
+      expect(await fx.put('b', { status: 'newer' }, s2)).toBe('applied');
+      const { version } = await fx.values({});
+      const v = async (data: JsonObject | null) => (await fx.values(data)).values;
+      const outcomes = await store.applyMany(
+        fx.collection,
+        [
+          { id: 'a', seq: s1, values: await v({ status: 'tx', n: 5, email: 'a@x' }) },
+          { id: 'b', seq: s1, values: await v({ status: 'tx' }) },
+          { id: 'c', seq: s1, values: null },
+        ],
+        version,
+      );
+      expect(outcomes).toEqual(['applied', 'stale', 'applied']);
+      expect(await fx.eq('status', 'tx')).toEqual(['a']);
+      expect(await fx.eq('status', 'newer')).toEqual(['b']);
+      expect(await fx.eq('email', 'a@x')).toEqual(['a']);
+      expect(await fx.ids({ op: 'all' })).toEqual(['a', 'b']);
+      await fx.define(['extra', 'equality', 'status']);
+      const s3 = await store.nextSeq(fx.collection);
+      expect(await store.applyMany(fx.collection, [{ id: 'a', seq: s3, values: null }, { id: 'd', seq: s3, values: { status: ['"x"'] } }], version))
+        .toEqual(['catalog_changed', 'catalog_changed']);
+      expect(await fx.ids({ op: 'all' })).toEqual(['a', 'b']);
+      expect(await store.applyMany(fx.collection, [], version)).toEqual([]);
+    });
+
     it('ignores older writes, and the same seq unless the catalog is newer', async () => {
       const s1 = await store.nextSeq(fx.collection);
       const s2 = await store.nextSeq(fx.collection);

@@ -21,9 +21,19 @@ export interface WriteHooks<P extends PreparedWrite = PreparedWrite> {
   /** Releases what prepare reserved. */
   abort(prepared: P): Promise<void>;
   /**
-   * Applies a write that another process prepared and may not have applied
-   * (transaction recovery): the index change of `data` (null = delete) with
-   * that write's `seq`, ignored when a newer write was applied. Never throws.
+   * Applies the index changes of a committed transaction's writes (`data`
+   * null = delete), each with the seq its prepare() took (possibly in another
+   * process that died since): one atomic step per collection, ignored per
+   * document when already applied or superseded. Never throws.
    */
-  reapply(collection: string, id: string, data: JsonObject | null, seq: number): Promise<void>;
+  applyCommitted(writes: readonly CommittedWrite[]): Promise<void>;
+}
+
+/** One document write of a committed transaction, for WriteHooks.applyCommitted. */
+export interface CommittedWrite {
+  readonly collection: string;
+  readonly id: string;
+  /** The new data; null for a delete. */
+  readonly data: JsonObject | null;
+  readonly seq: number;
 }

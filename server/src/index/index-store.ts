@@ -112,6 +112,17 @@ export interface IndexStore {
    * recorded one.
    */
   apply(collection: string, id: string, seq: number, values: IndexValues | null, catalogVersion: number): Promise<ApplyOutcome>;
+  /**
+   * apply() for several documents of one collection in ONE atomic step (one
+   * Lua script): no reader sees some of them applied and others not. One
+   * outcome per item, in order; all 'catalog_changed' (nothing changed) when
+   * the catalog moved on. Used for the documents of a committed transaction.
+   */
+  applyMany(
+    collection: string,
+    items: readonly { readonly id: string; readonly seq: number; readonly values: IndexValues | null }[],
+    catalogVersion: number,
+  ): Promise<ApplyOutcome[]>;
 
   // ---- reads -------------------------------------------------------------
   /** The ids of the set, ascending in UTF-8 byte order. */

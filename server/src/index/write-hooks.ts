@@ -15,6 +15,7 @@
  * written again or the index rebuilt) but never produce a wrong result.
  */
 import { DbError } from '../errors/db-error.js';
+import type { CommittedWrite } from '../engine/write-hooks.js';
 import type { JsonObject } from '../model/json.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
@@ -137,21 +138,15 @@ export class IndexWriteHooks {
   }
 
   /**
-   * Applies the index change of a write prepared elsewhere (transaction
-   * recovery) with its original seq; stale when already applied or
-   * superseded. Never throws (failures are counted and logged like commit's).
+   * Applies a committed transaction's index changes with their original
+   * seqs, one IndexStore.applyMany (one atomic step) per collection,
+   * recomputing the values when the catalog changed meanwhile. Never throws
+   * (failures are counted and logged like commit's).
    */
-  async reapply(collection: string, id: string, data: JsonObject | null, seq: number): Promise<void> {
-    let catalog: IndexCatalog;
-    try {
-      catalog = await this.indexes.catalog(collection);
-    } catch (err) {
-      this.counters.commitFailures++;
-      this.options.log?.warn({ err, collection, id, seq }, 'index update of a recovered transaction write failed');
-      return;
-    }
-    const values = data === null ? null : indexValues(catalog, data);
-    await this.commit({ collection, id, seq, data, catalog, values, reserved: {} });
+  async applyCommitted(writes: readonly CommittedWrite[]): Promise<void> {
+    const byCollection = new Map<string, CommittedWrite[]>();
+    for (const w of writes) byCollection.set(w.collection, [...(byCollection.get(w.collection) ?? []), w]);
+    await Promise.all([...byCollection].map(([collection, group]) => this.applyGroup(collection, group)));
   }
 
   /** Releases the reservations of a write that did not happen. Never throws. */
@@ -162,6 +157,28 @@ export class IndexWriteHooks {
   /** The counters so far. */
   stats(): IndexWriteStats {
     return { ...this.counters };
+  }
+
+  private async applyGroup(collection: string, group: readonly CommittedWrite[]): Promise<void> {
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const catalog = await this.indexes.catalog(collection);
+        const items = group.map((w) => ({ id: w.id, seq: w.seq, values: w.data === null ? null : indexValues(catalog, w.data) }));
+        const outcomes = await this.indexes.applyMany(collection, items, catalog.version);
+        if (!outcomes.includes('catalog_changed')) {
+          this.counters.staleCommits += outcomes.filter((o) => o === 'stale').length;
+          return;
+        }
+        if (attempt >= this.maxRetries) throw new Error(`catalog kept changing (${attempt + 1} attempts)`);
+        this.counters.catalogRetries++;
+      }
+    } catch (err) {
+      this.counters.commitFailures += group.length;
+      this.options.log?.warn(
+        { err, collection, ids: group.map((w) => w.id) },
+        'index update of a committed transaction failed; indexed queries may miss these documents until they are written again',
+      );
+    }
   }
 
   private async release(collection: string, id: string, reserved: IndexValues): Promise<void> {

@@ -185,6 +185,18 @@ export class LocalIndexStore implements IndexStore {
     return 'applied';
   }
 
+  /** Applies several documents in one synchronous step (see IndexStore.applyMany). */
+  async applyMany(
+    collection: string,
+    items: readonly { readonly id: string; readonly seq: number; readonly values: IndexValues | null }[],
+    catalogVersion: number,
+  ): Promise<ApplyOutcome[]> {
+    if (items.length > 0 && this.col(collection).version !== catalogVersion) return items.map(() => 'catalog_changed');
+    // apply() has no await before its last line, so these run back to back with nothing in between.
+    const outcomes = items.map((it) => this.apply(collection, it.id, it.seq, it.values, catalogVersion));
+    return Promise.all(outcomes);
+  }
+
   /** The ids of the set, ascending. */
   async ids(collection: string, expr: IdSetExpr, signal?: AbortSignal): Promise<string[]> {
     throwIfAborted(signal);

@@ -75,78 +75,103 @@ return tok
 `;
 
 /**
+ * Lua function applyOne(id, recKey, allKey, seq, catalogVersion, valuesJson, tombstoneTtlMs):
+ * replaces one document's entries (IndexStore.apply); returns 'applied', 'stale' or
+ * 'catalog_changed' (checked before anything changes). Needs PRELUDE.
+ */
+const APPLY_ONE = `
+local function applyOne(id, recKey, allKey, seqArg, cvArg, valuesArg, ttlArg)
+  local seq = tonumber(seqArg)
+  local cv = tonumber(cvArg)
+  local current = tonumber(redis.call('HGET', KEYS[1], '_version') or '0')
+  if cv ~= current then return 'catalog_changed' end
+  local rec = redis.call('HMGET', recKey, 's', 'c', 'v')
+  local old = nil
+  if rec[1] then
+    local rs = tonumber(rec[1])
+    local rc = tonumber(rec[2])
+    if not (seq > rs or (seq == rs and cv > rc)) then return 'stale' end
+    if rec[3] and rec[3] ~= 'null' then old = cjson.decode(rec[3]) end
+  end
+  local new = nil
+  if valuesArg ~= 'null' then new = cjson.decode(valuesArg) end
+
+  local function addEntry(ix, v)
+    if ix.kind == 'equality' then
+      redis.call('SADD', base .. 'e:' .. ix.tok .. ':' .. v, id)
+    elseif ix.kind == 'unique' then
+      redis.call('HSET', base .. 'u:' .. ix.tok, v, id)
+      local rkey = base .. 'r:' .. ix.tok
+      local r = redis.call('HGET', rkey, v)
+      if r then
+        local _, holder = parseReservation(r)
+        if holder == id then redis.call('HDEL', rkey, v) end
+      end
+    else
+      local t = string.sub(v, 1, 2)
+      if t == 'n:' then
+        redis.call('ZADD', base .. 'n:' .. ix.tok, string.sub(v, 3), id)
+      elseif t == 's:' then
+        redis.call('ZADD', base .. 's:' .. ix.tok, 0, string.sub(v, 3) .. '\\0\\0' .. id)
+      end
+    end
+  end
+
+  local function removeEntry(ix, v)
+    if ix.kind == 'equality' then
+      redis.call('SREM', base .. 'e:' .. ix.tok .. ':' .. v, id)
+    elseif ix.kind == 'unique' then
+      local ukey = base .. 'u:' .. ix.tok
+      if redis.call('HGET', ukey, v) == id then redis.call('HDEL', ukey, v) end
+    else
+      local t = string.sub(v, 1, 2)
+      if t == 'n:' then
+        redis.call('ZREM', base .. 'n:' .. ix.tok, id)
+      elseif t == 's:' then
+        redis.call('ZREM', base .. 's:' .. ix.tok, string.sub(v, 3) .. '\\0\\0' .. id)
+      end
+    end
+  end
+
+  for name, ix in pairs(catalogIndexes(KEYS[1])) do
+    local oldv = (old and old[name]) or {}
+    local newv = (new and new[name]) or {}
+    local keep = {}
+    for _, v in ipairs(newv) do keep[v] = true end
+    for _, v in ipairs(oldv) do
+      if not keep[v] then removeEntry(ix, v) end
+    end
+    for _, v in ipairs(newv) do addEntry(ix, v) end
+  end
+  if new then redis.call('SADD', allKey, id) else redis.call('SREM', allKey, id) end
+  redis.call('HSET', recKey, 's', seqArg, 'c', cvArg, 'v', valuesArg)
+  if new then redis.call('PERSIST', recKey) else redis.call('PEXPIRE', recKey, ttlArg) end
+  return 'applied'
+end
+`;
+
+/**
  * KEYS: catalog, document record, all-ids set.
  * ARGV: base, id, seq, catalogVersion, values JSON ({index: [encoded…]} or 'null'), tombstone TTL ms.
  * Returns 'applied', 'stale' or 'catalog_changed' (IndexStore.apply).
  */
-export const APPLY_SCRIPT = `${PRELUDE}
-local id = ARGV[2]
-local seq = tonumber(ARGV[3])
-local cv = tonumber(ARGV[4])
-local current = tonumber(redis.call('HGET', KEYS[1], '_version') or '0')
-if cv ~= current then return 'catalog_changed' end
-local rec = redis.call('HMGET', KEYS[2], 's', 'c', 'v')
-local old = nil
-if rec[1] then
-  local rs = tonumber(rec[1])
-  local rc = tonumber(rec[2])
-  if not (seq > rs or (seq == rs and cv > rc)) then return 'stale' end
-  if rec[3] and rec[3] ~= 'null' then old = cjson.decode(rec[3]) end
-end
-local new = nil
-if ARGV[5] ~= 'null' then new = cjson.decode(ARGV[5]) end
+export const APPLY_SCRIPT = `${PRELUDE}${APPLY_ONE}
+return applyOne(ARGV[2], KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+`;
 
-local function addEntry(ix, v)
-  if ix.kind == 'equality' then
-    redis.call('SADD', base .. 'e:' .. ix.tok .. ':' .. v, id)
-  elseif ix.kind == 'unique' then
-    redis.call('HSET', base .. 'u:' .. ix.tok, v, id)
-    local rkey = base .. 'r:' .. ix.tok
-    local r = redis.call('HGET', rkey, v)
-    if r then
-      local _, holder = parseReservation(r)
-      if holder == id then redis.call('HDEL', rkey, v) end
-    end
-  else
-    local t = string.sub(v, 1, 2)
-    if t == 'n:' then
-      redis.call('ZADD', base .. 'n:' .. ix.tok, string.sub(v, 3), id)
-    elseif t == 's:' then
-      redis.call('ZADD', base .. 's:' .. ix.tok, 0, string.sub(v, 3) .. '\\0\\0' .. id)
-    end
-  end
+/**
+ * KEYS: catalog, all-ids set, then the record key of each document.
+ * ARGV: base, catalogVersion, tombstone TTL ms, then id, seq, values JSON per document.
+ * Applies every document in one atomic step (IndexStore.applyMany); returns one outcome per
+ * document (all 'catalog_changed', with nothing changed, when the catalog moved on).
+ */
+export const APPLY_MANY_SCRIPT = `${PRELUDE}${APPLY_ONE}
+local out = {}
+for i = 3, #KEYS do
+  local a = 4 + (i - 3) * 3
+  out[#out + 1] = applyOne(ARGV[a], KEYS[i], KEYS[2], ARGV[a + 1], ARGV[2], ARGV[a + 2], ARGV[3])
 end
-
-local function removeEntry(ix, v)
-  if ix.kind == 'equality' then
-    redis.call('SREM', base .. 'e:' .. ix.tok .. ':' .. v, id)
-  elseif ix.kind == 'unique' then
-    local ukey = base .. 'u:' .. ix.tok
-    if redis.call('HGET', ukey, v) == id then redis.call('HDEL', ukey, v) end
-  else
-    local t = string.sub(v, 1, 2)
-    if t == 'n:' then
-      redis.call('ZREM', base .. 'n:' .. ix.tok, id)
-    elseif t == 's:' then
-      redis.call('ZREM', base .. 's:' .. ix.tok, string.sub(v, 3) .. '\\0\\0' .. id)
-    end
-  end
-end
-
-for name, ix in pairs(catalogIndexes(KEYS[1])) do
-  local oldv = (old and old[name]) or {}
-  local newv = (new and new[name]) or {}
-  local keep = {}
-  for _, v in ipairs(newv) do keep[v] = true end
-  for _, v in ipairs(oldv) do
-    if not keep[v] then removeEntry(ix, v) end
-  end
-  for _, v in ipairs(newv) do addEntry(ix, v) end
-end
-if new then redis.call('SADD', KEYS[3], id) else redis.call('SREM', KEYS[3], id) end
-redis.call('HSET', KEYS[2], 's', ARGV[3], 'c', ARGV[4], 'v', ARGV[5])
-if new then redis.call('PERSIST', KEYS[2]) else redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
-return 'applied'
+return out
 `;
 
 /**

@@ -27,6 +27,7 @@ import {
 } from './redis-index-layout.js';
 import {
   APPLY_SCRIPT,
+  APPLY_MANY_SCRIPT,
   CREATE_INDEX_SCRIPT,
   DROP_INDEX_SCRIPT,
   RELEASE_SCRIPT,
@@ -71,6 +72,7 @@ const SCRIPTS = {
   setState: script(SET_INDEX_STATE_SCRIPT),
   drop: script(DROP_INDEX_SCRIPT),
   apply: script(APPLY_SCRIPT),
+  applyMany: script(APPLY_MANY_SCRIPT),
   reserve: script(RESERVE_SCRIPT),
   release: script(RELEASE_SCRIPT),
   setExpr: script(SET_EXPR_SCRIPT),
@@ -190,6 +192,21 @@ export class RedisIndexStore implements IndexStore {
     const keys = collectionKeys(base);
     const args = [base, id, String(seq), String(catalogVersion), values === null ? 'null' : JSON.stringify(values), String(this.tombstoneTtlMs)];
     return (await this.eval(SCRIPTS.apply, [keys.catalog, docKey(base, id), keys.all], args)) as ApplyOutcome;
+  }
+
+  /** Applies several documents in one script (see IndexStore.applyMany). */
+  async applyMany(
+    collection: string,
+    items: readonly { readonly id: string; readonly seq: number; readonly values: IndexValues | null }[],
+    catalogVersion: number,
+  ): Promise<ApplyOutcome[]> {
+    if (items.length === 0) return [];
+    const base = this.base(collection);
+    const keys = collectionKeys(base);
+    const args = [base, String(catalogVersion), String(this.tombstoneTtlMs)];
+    for (const it of items) args.push(it.id, String(it.seq), it.values === null ? 'null' : JSON.stringify(it.values));
+    const recs = items.map((it) => docKey(base, it.id));
+    return (await this.eval(SCRIPTS.applyMany, [keys.catalog, keys.all, ...recs], args)) as ApplyOutcome[];
   }
 
   /** The ids of the set, ascending in UTF-8 byte order. */

@@ -157,7 +157,7 @@ export class TxnRecovery {
       }),
     );
     failpoint('txn.after-apply');
-    await Promise.all(intent.writes.map((w) => this.reindex(w)));
+    await this.reindex(intent.writes);
     failpoint('txn.after-index');
     const result: CommitResult = {
       results: intent.writes.map((w, i) => resultOf(w, states[i])),
@@ -189,9 +189,13 @@ export class TxnRecovery {
     await finalizeDoc(this.o.store, txid, write, 'back', staged, signal);
   }
 
-  private async reindex(w: IntentWrite): Promise<void> {
-    if (this.o.hooks === undefined || w.seq === undefined || w.op === 'check') return;
-    await this.o.hooks.reapply(w.collection, w.id, w.op === 'set' ? w.after!.data : null, w.seq);
+  /** The index changes of the written documents, one atomic step per collection. */
+  private async reindex(writes: readonly IntentWrite[]): Promise<void> {
+    if (this.o.hooks === undefined) return;
+    const changes = writes.flatMap((w) =>
+      w.seq === undefined || w.op === 'check' ? [] : [{ collection: w.collection, id: w.id, data: w.op === 'set' ? w.after!.data : null, seq: w.seq }],
+    );
+    if (changes.length > 0) await this.o.hooks.applyCommitted(changes);
   }
 }
 
