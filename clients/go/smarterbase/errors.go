@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -42,7 +44,48 @@ const (
 	ReasonUniqueViolation        Reason = "UNIQUE_VIOLATION"
 	ReasonLockHeld               Reason = "LOCK_HELD"
 	ReasonLockNotHeld            Reason = "LOCK_NOT_HELD"
+	// Transactions (Commit).
+	ReasonTransactionContention Reason = "TRANSACTION_CONTENTION"
+	ReasonPreconditionFailed    Reason = "PRECONDITION_FAILED"
+	ReasonTransactionTooLarge   Reason = "TRANSACTION_TOO_LARGE"
+	ReasonRequestIDReused       Reason = "REQUEST_ID_REUSED"
 )
+
+// The Type of a PreconditionViolation of a failed Commit.
+const (
+	// ViolationExists: IfExists failed, the document is absent.
+	ViolationExists = "EXISTS"
+	// ViolationNotExists: IfNotExists failed, the document exists.
+	ViolationNotExists = "NOT_EXISTS"
+	// ViolationEtag: IfEtag failed, the document is absent or has another etag.
+	ViolationEtag = "ETAG"
+)
+
+// PreconditionViolation is one entry of a google.rpc.PreconditionFailure
+// detail: a Commit write whose precondition did not hold.
+type PreconditionViolation struct {
+	// Type is ViolationExists, ViolationNotExists or ViolationEtag.
+	Type string
+	// Subject names the write: "writes[i]", i its 0-based index.
+	Subject string
+	// Description is human-readable (names the document); never parse it.
+	Description string
+}
+
+// WriteIndex is the index i of a Subject "writes[i]", or -1 when the
+// subject has another form.
+func (v PreconditionViolation) WriteIndex() int {
+	rest, ok1 := strings.CutPrefix(v.Subject, "writes[")
+	digits, ok2 := strings.CutSuffix(rest, "]")
+	if !ok1 || !ok2 {
+		return -1
+	}
+	i, err := strconv.Atoi(digits)
+	if err != nil || i < 0 || strconv.Itoa(i) != digits {
+		return -1
+	}
+	return i
+}
 
 // FieldViolation is one entry of a google.rpc.BadRequest detail: which
 // request field was invalid and why.
@@ -72,6 +115,10 @@ type Error struct {
 	RetryDelay time.Duration
 	// FieldViolations lists the google.rpc.BadRequest violations, if any.
 	FieldViolations []FieldViolation
+	// PreconditionViolations lists the google.rpc.PreconditionFailure
+	// violations: for ABORTED / PRECONDITION_FAILED from Commit, one per
+	// failing write.
+	PreconditionViolations []PreconditionViolation
 
 	status *status.Status
 }
@@ -102,7 +149,8 @@ func (e *Error) Unwrap() error {
 
 // FromError converts an error returned by the generated gRPC stubs into an
 // *Error, decoding the google.rpc.Status details (ErrorInfo, RetryInfo,
-// BadRequest). It returns nil for nil and an *Error unchanged.
+// BadRequest, PreconditionFailure). It returns nil for nil and an *Error
+// unchanged.
 func FromError(err error) *Error {
 	if err == nil {
 		return nil
@@ -141,6 +189,10 @@ func fromStatus(st *status.Status) *Error {
 		case *errdetails.BadRequest:
 			for _, fv := range v.GetFieldViolations() {
 				e.FieldViolations = append(e.FieldViolations, FieldViolation{Field: fv.GetField(), Description: fv.GetDescription()})
+			}
+		case *errdetails.PreconditionFailure:
+			for _, pv := range v.GetViolations() {
+				e.PreconditionViolations = append(e.PreconditionViolations, PreconditionViolation{Type: pv.GetType(), Subject: pv.GetSubject(), Description: pv.GetDescription()})
 			}
 		}
 	}
@@ -197,3 +249,14 @@ func IsUnavailable(err error) bool { return CodeOf(err) == codes.Unavailable }
 // IsInvalidArgument reports whether err is INVALID_ARGUMENT; ReasonOf tells
 // which argument kind (INVALID_ID, INVALID_COLLECTION, ...).
 func IsInvalidArgument(err error) bool { return CodeOf(err) == codes.InvalidArgument }
+
+// IsPreconditionFailed reports whether err means a Commit precondition did
+// not hold (ABORTED / PRECONDITION_FAILED); nothing was written and the
+// *Error's PreconditionViolations name the failing writes.
+func IsPreconditionFailed(err error) bool { return ReasonOf(err) == ReasonPreconditionFailed }
+
+// IsTransactionContention reports whether err means a transaction (or a
+// write waiting for one) lost to contention (ABORTED /
+// TRANSACTION_CONTENTION); nothing was written: retry the whole transaction
+// after the *Error's RetryDelay.
+func IsTransactionContention(err error) bool { return ReasonOf(err) == ReasonTransactionContention }

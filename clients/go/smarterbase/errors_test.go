@@ -23,6 +23,7 @@ var allReasons = []Reason{
 	ReasonDeadlineExceeded, ReasonCancelled, ReasonInternalError, ReasonShuttingDown,
 	ReasonInvalidFilter, ReasonIndexRequired, ReasonIndexNotFound, ReasonIndexAlreadyExists, ReasonUniqueViolation,
 	ReasonLockHeld, ReasonLockNotHeld,
+	ReasonTransactionContention, ReasonPreconditionFailed, ReasonTransactionTooLarge, ReasonRequestIDReused,
 }
 
 func TestReasonsMatchTheProtoEnum(t *testing.T) {

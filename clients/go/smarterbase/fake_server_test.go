@@ -31,6 +31,9 @@ type fakeServer struct {
 	putCalls         atomic.Int32
 	// batchScript answers BatchGet call number n; it may send messages.
 	batchScript func(n int32, req *pb.BatchGetRequest, s grpc.ServerStreamingServer[pb.BatchGetResponse]) error
+	// commitScript answers Commit call number n.
+	commitScript func(n int32, req *pb.CommitRequest) (*pb.CommitResponse, error)
+	commitCalls  atomic.Int32
 }
 
 func (f *fakeServer) Get(ctx context.Context, req *pb.GetRequest) (*pb.GetResponse, error) {
@@ -55,6 +58,11 @@ func (f *fakeServer) PutIfMatch(_ context.Context, req *pb.PutIfMatchRequest) (*
 func (f *fakeServer) BatchGet(req *pb.BatchGetRequest, s grpc.ServerStreamingServer[pb.BatchGetResponse]) error {
 	n := f.batchCalls.Add(1)
 	return f.batchScript(n, req, s)
+}
+
+func (f *fakeServer) Commit(_ context.Context, req *pb.CommitRequest) (*pb.CommitResponse, error) {
+	n := f.commitCalls.Add(1)
+	return f.commitScript(n, req)
 }
 
 // startFake serves f on 127.0.0.1:0 and returns a Client dialled to it.

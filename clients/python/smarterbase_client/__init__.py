@@ -7,6 +7,7 @@ Example::
     with Client("127.0.0.1:50051", timeout=5) as db:
         doc = db.put("users", "alice", {"name": "Alice", "visits": 0})
         db.update("users", "alice", lambda d: {**d, "visits": d["visits"] + 1})
+        db.transaction().set("users", "bob", {"n": 1}).delete("users", "eve").commit()
 """
 from . import batch, filters
 from .batch import BatchExistsItem, BatchWriteResult, DeleteItem, PutItem
@@ -26,8 +27,11 @@ from .errors import (
     LockHeldError,
     LockNotHeldError,
     NotFoundError,
+    PreconditionFailedError,
+    PreconditionViolation,
     Reason,
     SmarterBaseError,
+    TransactionContentionError,
     UnavailableError,
     UniqueViolationError,
     error_from_rpc_error,
@@ -37,6 +41,7 @@ from .errors import (
 from .locks import HeldLock, Lease, LockGuard, LockInfo
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
 from .retry import RetryPolicy
+from .transactions import CommitResult, Transaction, TransactionWriteResult
 
 __all__ = [
     "ERROR_DOMAIN",
@@ -46,6 +51,7 @@ __all__ = [
     "BatchGetItem",
     "BatchWriteResult",
     "Client",
+    "CommitResult",
     "CountResult",
     "DeadlineExceededError",
     "DeleteItem",
@@ -68,12 +74,17 @@ __all__ = [
     "LockInfo",
     "LockNotHeldError",
     "NotFoundError",
+    "PreconditionFailedError",
+    "PreconditionViolation",
     "PutItem",
     "QueryPlan",
     "QueryStream",
     "Reason",
     "RetryPolicy",
     "SmarterBaseError",
+    "Transaction",
+    "TransactionContentionError",
+    "TransactionWriteResult",
     "UnavailableError",
     "UniqueViolationError",
     "error_from_rpc_error",

@@ -1,6 +1,7 @@
 """The SmarterBase client: one method per DocumentService, QueryService,
-AdminService and LockService RPC (queries.py, locks.py), native types in and
-out, typed errors, automatic retry of UNAVAILABLE only."""
+AdminService and LockService RPC (queries.py, locks.py, batch.py,
+transactions.py), native types in and out, typed errors, automatic retry of
+UNAVAILABLE only."""
 from __future__ import annotations
 
 import copy
@@ -20,6 +21,7 @@ from .errors import EtagMismatchError, error_from_rpc_error
 from .locks import LockGuard, LockMixin, guard_proto
 from .queries import QueryMixin
 from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry
+from .transactions import TransactionMixin
 
 #: Default channel options: allow large List pages (documents are up to 1 MiB each).
 DEFAULT_CHANNEL_OPTIONS: Tuple[Tuple[str, Any], ...] = (
@@ -62,7 +64,7 @@ class BatchGetItem:
         return self.document is not None
 
 
-class Client(QueryMixin, LockMixin, BatchMixin):
+class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin):
     """A connection to a SmarterBase server. Thread-safe; share one per process.
 
     Args:

@@ -2,7 +2,8 @@
 
 Every failed call raises a ``SmarterBaseError`` (or a subclass chosen by the
 gRPC code, and by reason for ETAG_MISMATCH, INVALID_FILTER, INDEX_NOT_FOUND,
-UNIQUE_VIOLATION and INDEX_REQUIRED). Its ``reason`` and ``metadata``
+UNIQUE_VIOLATION, INDEX_REQUIRED, LOCK_HELD, LOCK_NOT_HELD, PRECONDITION_FAILED
+and TRANSACTION_CONTENTION). Its ``reason`` and ``metadata``
 come from the google.rpc.ErrorInfo the server packs into the
 ``grpc-status-details-bin`` trailer; branch on them, never on ``message``.
 This is the only module that reads that trailer.
@@ -10,8 +11,9 @@ This is the only module that reads that trailer.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type, Union
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
@@ -54,6 +56,10 @@ class Reason(str, enum.Enum):
     UNIQUE_VIOLATION = "UNIQUE_VIOLATION"
     LOCK_HELD = "LOCK_HELD"
     LOCK_NOT_HELD = "LOCK_NOT_HELD"
+    TRANSACTION_CONTENTION = "TRANSACTION_CONTENTION"
+    PRECONDITION_FAILED = "PRECONDITION_FAILED"
+    TRANSACTION_TOO_LARGE = "TRANSACTION_TOO_LARGE"
+    REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,31 @@ class FieldViolation:
     field: str
     description: str
     reason: str = ""
+
+
+class PreconditionViolation(NamedTuple):
+    """One google.rpc.PreconditionFailure violation of a failed Commit: a
+    ``(type, subject, description)`` tuple with named fields.
+
+    Attributes:
+        type: Which precondition failed: ``"EXISTS"`` (the document had to
+            exist), ``"NOT_EXISTS"`` (it had to be absent) or ``"ETAG"``.
+        subject: The failing write, ``"writes[i]"`` (its index in the request).
+        description: Human-readable text naming the document (for logs only).
+    """
+
+    type: str
+    subject: str
+    description: str = ""
+
+    @property
+    def write_index(self) -> Optional[int]:
+        """The index ``i`` of a ``"writes[i]"`` subject, else None."""
+        m = _WRITE_SUBJECT.fullmatch(self.subject)
+        return int(m.group(1)) if m else None
+
+
+_WRITE_SUBJECT = re.compile(r"writes\[(\d+)\]")
 
 
 class SmarterBaseError(Exception):
@@ -78,6 +109,8 @@ class SmarterBaseError(Exception):
         retry_delay: Seconds the server asked to wait before retrying
             (google.rpc.RetryInfo), if any.
         field_violations: google.rpc.BadRequest violations, if any.
+        precondition_failures: google.rpc.PreconditionFailure violations, if
+            any (a Commit failed with PRECONDITION_FAILED).
     """
 
     def __init__(
@@ -90,6 +123,7 @@ class SmarterBaseError(Exception):
         domain: str = "",
         retry_delay: Optional[float] = None,
         field_violations: Sequence[FieldViolation] = (),
+        precondition_failures: Sequence[PreconditionViolation] = (),
     ) -> None:
         super().__init__(f"{code.name}{f' / {reason}' if reason else ''}: {message}")
         self.code: grpc.StatusCode = code
@@ -99,10 +133,12 @@ class SmarterBaseError(Exception):
         self.domain: str = domain
         self.retry_delay: Optional[float] = retry_delay
         self.field_violations: List[FieldViolation] = list(field_violations)
+        self.precondition_failures: List[PreconditionViolation] = list(precondition_failures)
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         return (_rebuild, (type(self), self.code, self.reason, self.message, self.metadata,
-                           self.domain, self.retry_delay, tuple(self.field_violations)))
+                           self.domain, self.retry_delay, tuple(self.field_violations),
+                           tuple(self.precondition_failures)))
 
     @property
     def is_not_found(self) -> bool:
@@ -132,9 +168,10 @@ class SmarterBaseError(Exception):
 
 def _rebuild(cls: Type[SmarterBaseError], code: grpc.StatusCode, reason: str, message: str,
              metadata: Dict[str, str], domain: str, retry_delay: Optional[float],
-             violations: Tuple[FieldViolation, ...]) -> SmarterBaseError:
+             violations: Tuple[FieldViolation, ...],
+             preconditions: Tuple[PreconditionViolation, ...] = ()) -> SmarterBaseError:
     return cls(code, reason, message, metadata, domain=domain, retry_delay=retry_delay,
-               field_violations=violations)
+               field_violations=violations, precondition_failures=preconditions)
 
 
 class InvalidArgumentError(SmarterBaseError):
@@ -213,6 +250,17 @@ class IndexRequiredError(SmarterBaseError):
     serves the query (``metadata["suggestedIndex"]`` hints at one)."""
 
 
+class PreconditionFailedError(AbortedError):
+    """ABORTED / PRECONDITION_FAILED: preconditions of a Commit did not hold and nothing
+    was written; ``precondition_failures`` names each failing write (``"writes[i]"``).
+    Re-read and retry the whole transaction (``Client.run_transaction`` does)."""
+
+
+class TransactionContentionError(AbortedError):
+    """ABORTED / TRANSACTION_CONTENTION: the transaction could not take its documents in
+    time; nothing was written. Retry the whole transaction after ``retry_delay``."""
+
+
 class UnavailableError(SmarterBaseError):
     """UNAVAILABLE: the server or its storage cannot be reached; safe to retry."""
 
@@ -239,6 +287,8 @@ _CLASS_BY_REASON: Dict[str, Type[SmarterBaseError]] = {
     "INDEX_REQUIRED": IndexRequiredError,
     "LOCK_HELD": LockHeldError,
     "LOCK_NOT_HELD": LockNotHeldError,
+    "PRECONDITION_FAILED": PreconditionFailedError,
+    "TRANSACTION_CONTENTION": TransactionContentionError,
 }
 
 
@@ -260,6 +310,7 @@ def _decode(code: grpc.StatusCode, message: str, status: Optional[status_pb2.Sta
     info_metadata: Dict[str, str] = {}
     retry_delay: Optional[float] = None
     violations: List[FieldViolation] = []
+    preconditions: List[PreconditionViolation] = []
     if status is not None:
         if status.message and not message:
             message = status.message
@@ -278,9 +329,15 @@ def _decode(code: grpc.StatusCode, message: str, status: Optional[status_pb2.Sta
                 violations.extend(
                     FieldViolation(v.field, v.description, v.reason) for v in bad.field_violations
                 )
+            elif detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
+                failure = error_details_pb2.PreconditionFailure()
+                detail.Unpack(failure)
+                preconditions.extend(
+                    PreconditionViolation(v.type, v.subject, v.description) for v in failure.violations
+                )
     cls = error_class(code, reason)
     return cls(code, reason, message, info_metadata, domain=domain,
-               retry_delay=retry_delay, field_violations=violations)
+               retry_delay=retry_delay, field_violations=violations, precondition_failures=preconditions)
 
 
 def error_from_status(
@@ -290,7 +347,8 @@ def error_from_status(
 
     Decodes ``grpc-status-details-bin`` (a google.rpc.Status) when present,
     taking reason/metadata/domain from ErrorInfo, ``retry_delay`` from
-    RetryInfo and ``field_violations`` from BadRequest. A missing or
+    RetryInfo, ``field_violations`` from BadRequest and
+    ``precondition_failures`` from PreconditionFailure. A missing or
     undecodable trailer yields an error with an empty reason.
     """
     raw = None

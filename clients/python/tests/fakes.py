@@ -44,6 +44,10 @@ def abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str,
     context.abort_with_status(_Status(code, message, trailing))
 
 
+#: (seconds, nanos) of the commit_time every fake Commit answers (2026-01-02T03:04:05.5Z).
+FAKE_COMMIT_TIME = (1767323045, 500_000_000)
+
+
 #: One scripted outcome: None for success, or (code, message, details).
 Outcome = Optional[Tuple[grpc.StatusCode, str, Sequence[Message]]]
 
@@ -97,6 +101,17 @@ class ScriptedService(pb_grpc.DocumentServiceServicer):
     def Delete(self, request, context):  # type: ignore[no-untyped-def]
         return self._unary("Delete", request, context, lambda: pb.DeleteResponse(deleted=True))
 
+    def Commit(self, request, context):  # type: ignore[no-untyped-def]
+        """One result per write (etag "e<i>", version i+1; a delete answers "" / 0),
+        transaction id "tx-<request_id>", commit_time FAKE_COMMIT_TIME."""
+        results = [pb.TransactionWriteResult(collection=w.collection, id=w.id,
+                                             etag="" if w.WhichOneof("operation") == "delete" else f"e{i}",
+                                             version=0 if w.WhichOneof("operation") == "delete" else i + 1)
+                   for i, w in enumerate(request.writes)]
+        res = pb.CommitResponse(results=results, transaction_id=f"tx-{request.request_id}")
+        res.commit_time.seconds, res.commit_time.nanos = FAKE_COMMIT_TIME
+        return self._unary("Commit", request, context, lambda: res)
+
     def BatchGet(self, request, context):  # type: ignore[no-untyped-def]
         with self._lock:
             self.requests.setdefault("BatchGet", []).append(request)
@@ -108,3 +123,4 @@ class ScriptedService(pb_grpc.DocumentServiceServicer):
             yield pb.BatchGetResponse(id=id_, found=id_.startswith("found"),
                                       document=document_pb2.Document(collection=request.collection, id=id_)
                                       if id_.startswith("found") else None)
+
