@@ -30,7 +30,7 @@ import type { PreparedWrite, WriteHooks } from '../write-hooks.js';
 import type { StagedDoc } from './finalize.js';
 import { IntentStore, type IntentWrite, type StoredIntent } from './intent.js';
 import { fingerprintOf, validateCommit } from './commit-input.js';
-import { requestKey, RequestRecords } from './request-records.js';
+import { requestHash, RequestRecords } from './request-records.js';
 import type { TxnRecovery } from './txn-recovery.js';
 
 /** What CommitRunner needs. */
@@ -80,31 +80,34 @@ export class CommitRunner {
   async commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
     const keys = validateCommit(input);
     if (input.requestId === undefined || input.requestId === '') return this.withRetries(ctx, input, keys, undefined);
-    const req = { key: requestKey(input.requestId), fingerprint: fingerprintOf(input.writes), requestId: input.requestId };
-    const handle = await this.mutex(`txnreq:${req.key}`, this.timeoutMs, ctx.signal);
+    const hash = requestHash(input.requestId);
+    const handle = await this.mutex(`txnreq:${hash}`, this.timeoutMs, ctx.signal);
     try {
-      const prior = await this.priorOutcome(req, ctx.signal);
-      return prior ?? (await this.withRetries(ctx, input, keys, req));
+      const prior = await this.priorOutcome(hash, input, ctx.signal);
+      if (prior !== undefined) return prior;
+      const req = { key: this.o.requests.keyFor(hash), fingerprint: fingerprintOf(input.writes) };
+      return await this.withRetries(ctx, input, keys, req);
     } finally {
       await handle.release();
     }
   }
 
   /** The recorded outcome of an earlier Commit with this request_id, finishing it if its server died. */
-  private async priorOutcome(req: Req, signal: AbortSignal): Promise<CommitResult | undefined> {
-    const record = await this.o.requests.read(req.key, signal);
-    if (record === undefined) return undefined;
-    if (record.fingerprint !== req.fingerprint) {
+  private async priorOutcome(hash: string, input: CommitInput, signal: AbortSignal): Promise<CommitResult | undefined> {
+    const found = await this.o.requests.find(hash, signal);
+    if (found === undefined) return undefined;
+    const { key, record } = found;
+    if (record.fingerprint !== fingerprintOf(input.writes)) {
       throw new DbError('invalid', 'REQUEST_ID_REUSED', 'request_id was used by a recent commit with other writes', {
         field: 'request_id',
-        metadata: { field: 'request_id', requestId: req.requestId },
+        metadata: { field: 'request_id', requestId: input.requestId ?? '' },
       });
     }
     if (record.result !== undefined) return record.result;
     if ((await this.o.recovery.recover(record.txid, signal)) === 'live') throw contention('an earlier attempt of this request is still running');
-    const again = await this.o.requests.read(req.key, signal);
+    const again = await this.o.requests.read(key, signal);
     if (again?.result !== undefined) return again.result;
-    await this.o.requests.remove(req.key, signal); // that attempt never committed: run the request anew
+    await this.o.requests.remove(key, signal); // that attempt never committed: run the request anew
     return undefined;
   }
 
@@ -255,7 +258,6 @@ export class CommitRunner {
 interface Req {
   readonly key: string;
   readonly fingerprint: string;
-  readonly requestId: string;
 }
 
 function intentWrite(w: TxnWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {

@@ -1,9 +1,12 @@
 /**
  * Idempotency records of Commit requests with a request_id
- * (docs/transactions.md): `_txn/requests/<sha256(request_id)>` holds the
- * request's fingerprint, its transaction id and, once applied, its result.
- * A record is created right before the commit point, so every committed
- * request has one; records older than 10 minutes are ignored and swept.
+ * (docs/transactions.md): `_txn/requests/<window>/<sha256(request_id)>`
+ * holds the request's fingerprint, its transaction id and, once applied, its
+ * result. A record is created right before the commit point, so every
+ * committed request has one. `<window>` is the 10-minute window of its
+ * creation (zero-padded, so windows list in time order): a lookup reads the
+ * current and the previous window, and the sweep deletes whole old windows
+ * without reading a single record.
  */
 import { createHash } from 'node:crypto';
 import { DbError } from '../../errors/db-error.js';
@@ -26,9 +29,25 @@ export interface RequestRecord {
   readonly result?: CommitResult;
 }
 
-/** The record key of a request_id. */
-export function requestKey(requestId: string): string {
-  return REQUESTS_PREFIX + createHash('sha256').update(requestId, 'utf8').digest('hex');
+/** The hash of a request_id (also the name of its coordination mutex). */
+export function requestHash(requestId: string): string {
+  return createHash('sha256').update(requestId, 'utf8').digest('hex');
+}
+
+/** The window number of a time. */
+function windowOf(ms: number): number {
+  return Math.floor(ms / REQUEST_TTL_MS);
+}
+
+/** The record key of a request hash in a window. */
+function keyIn(window: number, hash: string): string {
+  return `${REQUESTS_PREFIX}${String(window).padStart(10, '0')}/${hash}`;
+}
+
+/** A found record and where it is stored. */
+export interface FoundRecord {
+  readonly key: string;
+  readonly record: RequestRecord;
 }
 
 /** Request records in a BlobStore. */
@@ -37,6 +56,20 @@ export class RequestRecords {
     private readonly store: BlobStore,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** The key a record made now for `hash` is written to. */
+  keyFor(hash: string): string {
+    return keyIn(windowOf(this.now().getTime()), hash);
+  }
+
+  /** The record of `hash` younger than REQUEST_TTL_MS, from the current or the previous window. */
+  async find(hash: string, signal?: AbortSignal): Promise<FoundRecord | undefined> {
+    const w = windowOf(this.now().getTime());
+    const keys = [keyIn(w, hash), keyIn(w - 1, hash)];
+    const found = await Promise.all(keys.map((key) => this.read(key, signal)));
+    const i = found.findIndex((r) => r !== undefined);
+    return i < 0 ? undefined : { key: keys[i]!, record: found[i]! };
+  }
 
   /** The record at `key` when it exists and is younger than REQUEST_TTL_MS. */
   async read(key: string, signal?: AbortSignal): Promise<RequestRecord | undefined> {
@@ -63,22 +96,19 @@ export class RequestRecords {
     await this.store.delete(key, undefined, signal);
   }
 
-  /** Deletes expired records; returns how many. */
+  /**
+   * Deletes the records of windows older than the previous one (all
+   * expired), in key order, without reading them; returns how many.
+   */
   async sweep(signal?: AbortSignal): Promise<number> {
+    const oldest = keyIn(windowOf(this.now().getTime()) - 1, '');
     let removed = 0;
-    let startAfter: string | undefined;
     for (;;) {
-      const page = await this.store.list({ prefix: REQUESTS_PREFIX, startAfter, limit: 1000 }, signal);
-      for (const key of page.keys) {
-        const blob = await this.store.get(key, signal);
-        if (blob !== undefined && this.expired(decodeRecord(blob.body, key))) {
-          await this.store.delete(key, { ifMatch: blob.etag }, signal).catch(() => false);
-          removed++;
-        }
-      }
-      const last = page.keys[page.keys.length - 1];
-      if (!page.isTruncated || last === undefined) return removed;
-      startAfter = last;
+      const page = await this.store.list({ prefix: REQUESTS_PREFIX, limit: 1000 }, signal);
+      const expired = page.keys.filter((key) => key < oldest);
+      await Promise.all(expired.map((key) => this.store.delete(key, undefined, signal)));
+      removed += expired.length;
+      if (expired.length < page.keys.length || !page.isTruncated) return removed;
     }
   }
 
