@@ -2,8 +2,10 @@
  * SmarterBaseClient: one method per DocumentService, QueryService,
  * AdminService and LockService RPC, taking and returning plain objects,
  * rejecting with SmarterBaseError, plus the batch calls, listAll(), the update()
- * compare-and-swap loop, waitForIndexReady() and withLock().
+ * compare-and-swap loop, waitForIndexReady(), withLock() and transactions
+ * (transaction(), commit(), runTransaction()).
  */
+import { randomUUID } from 'node:crypto';
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
 import { toSmarterBaseError } from './errors.js';
 import { fromProtoDocument, type BatchGetItem, type JsonObject, type ListPage, type StoredDocument } from './document.js';
@@ -19,6 +21,18 @@ import { createRetryInterceptor } from './retry.js';
 import { buildTransport } from './transport.js';
 import { fromProtoExistsResult, fromProtoWriteResult, toProtoDeleteItem, toProtoWriteItem, type BatchDelItem, type BatchExistsItem, type BatchItem, type BatchWriteResult } from './batch.js';
 import { runUpdate, type UpdateFn, type UpdateOptions } from './update.js';
+import {
+  fromProtoCommitResponse,
+  runTransaction,
+  toProtoCommitRequest,
+  Transaction,
+  type CommitOptions,
+  type CommitResult,
+  type RunTransactionOptions,
+  type TransactionFn,
+  type TransactionRun,
+  type TransactionWriteSpec,
+} from './commit.js';
 
 /** Options of put(). */
 export interface PutOptions extends CallOptions {
@@ -192,6 +206,36 @@ export class SmarterBaseClient {
    */
   update<T extends JsonObject = JsonObject>(collection: string, id: string, fn: UpdateFn<T>, options?: UpdateOptions): Promise<StoredDocument<T>> {
     return runUpdate(this, collection, id, fn, options);
+  }
+
+  /**
+   * Starts an all-or-nothing commit builder:
+   * `db.transaction().set(c, id, data, { ifEtag }).delete(c2, id2).check(c3, id3, { ifExists: true }).commit()`.
+   */
+  transaction(): Transaction {
+    return new Transaction(this);
+  }
+
+  /**
+   * Applies up to 100 writes (set / delete / check), across collections, all
+   * or none. A random UUID request id is sent unless options.requestId is
+   * given, so the automatic UNAVAILABLE retry never commits twice. Failed
+   * preconditions reject with PRECONDITION_FAILED (err.preconditionFailures).
+   */
+  async commit(writes: readonly TransactionWriteSpec[], options?: CommitOptions): Promise<CommitResult> {
+    const requestId = options?.requestId ?? randomUUID();
+    const req = toProtoCommitRequest(writes, requestId, options?.lockGuard);
+    const res = await this.call(() => this.rpc.commit(req, this.opts(options)));
+    return fromProtoCommitResponse(res, requestId);
+  }
+
+  /**
+   * Runs fn(tx) — reads, then writes conditioned on them — and commits tx;
+   * starts over (bounded, with backoff) on PRECONDITION_FAILED or
+   * TRANSACTION_CONTENTION. See RunTransactionOptions.
+   */
+  runTransaction<R>(fn: TransactionFn<R>, options?: RunTransactionOptions): Promise<TransactionRun<R>> {
+    return runTransaction(() => this.transaction(), fn, options);
   }
 
   /**

@@ -1,11 +1,11 @@
 /**
  * The one error type of the client: every failed call rejects with a
  * SmarterBaseError decoded from the ConnectError the transport raised, with
- * the server's google.rpc.ErrorInfo (reason, metadata), RetryInfo and
- * BadRequest details lifted into plain fields.
+ * the server's google.rpc.ErrorInfo (reason, metadata), RetryInfo,
+ * BadRequest and PreconditionFailure details lifted into plain fields.
  */
 import { Code, ConnectError } from '@connectrpc/connect';
-import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
+import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import type { ErrorReason } from './gen/smarterbase/v1/common_pb.js';
 
 /** The ErrorInfo domain of every error the SmarterBase server sends. */
@@ -25,6 +25,16 @@ export interface FieldViolation {
   readonly description: string;
 }
 
+/** One failed precondition, from a google.rpc.PreconditionFailure detail (Commit's PRECONDITION_FAILED). */
+export interface PreconditionViolation {
+  /** What was required: "EXISTS", "NOT_EXISTS" or "ETAG". */
+  readonly type: string;
+  /** The failing write, e.g. "writes[1]" (its index in the commit). */
+  readonly subject: string;
+  /** What was found instead, in English. */
+  readonly description: string;
+}
+
 /** What SmarterBaseError's constructor takes. */
 export interface SmarterBaseErrorInit {
   /** The gRPC / Connect status code. */
@@ -41,6 +51,8 @@ export interface SmarterBaseErrorInit {
   readonly retryDelayMs?: number;
   /** The BadRequest field violations, when the server sent them. */
   readonly fieldViolations?: readonly FieldViolation[];
+  /** The PreconditionFailure violations, when the server sent them. */
+  readonly preconditionFailures?: readonly PreconditionViolation[];
   /** The underlying error (usually a ConnectError), kept for logs. */
   readonly cause?: unknown;
 }
@@ -62,6 +74,8 @@ export class SmarterBaseError extends Error {
   readonly retryDelayMs: number | undefined;
   /** The BadRequest field violations (empty when none). */
   readonly fieldViolations: readonly FieldViolation[];
+  /** The PreconditionFailure violations, one per failing write of a commit (empty when none). */
+  readonly preconditionFailures: readonly PreconditionViolation[];
 
   /** Builds an error from decoded parts; most code gets one from a failed call instead. */
   constructor(init: SmarterBaseErrorInit) {
@@ -73,6 +87,7 @@ export class SmarterBaseError extends Error {
     this.metadata = Object.freeze({ ...(init.metadata ?? {}) });
     this.retryDelayMs = init.retryDelayMs;
     this.fieldViolations = Object.freeze([...(init.fieldViolations ?? [])]);
+    this.preconditionFailures = Object.freeze([...(init.preconditionFailures ?? [])]);
   }
 
   /** True when this error has the given reason. */
@@ -92,6 +107,7 @@ export function toSmarterBaseError(err: unknown): SmarterBaseError {
   const info = ce.findDetails(ErrorInfoSchema)[0];
   const retry = ce.findDetails(RetryInfoSchema)[0]?.retryDelay;
   const bad = ce.findDetails(BadRequestSchema)[0];
+  const pre = ce.findDetails(PreconditionFailureSchema)[0];
   return new SmarterBaseError({
     code: ce.code,
     message: ce.rawMessage,
@@ -100,6 +116,7 @@ export function toSmarterBaseError(err: unknown): SmarterBaseError {
     metadata: info?.metadata,
     retryDelayMs: retry ? Number(retry.seconds) * 1000 + Math.round(retry.nanos / 1e6) : undefined,
     fieldViolations: bad?.fieldViolations.map((v) => ({ field: v.field, description: v.description })),
+    preconditionFailures: pre?.violations.map((v) => ({ type: v.type, subject: v.subject, description: v.description })),
     cause: err,
   });
 }
@@ -131,6 +148,16 @@ export function isLockHeld(err: unknown): err is SmarterBaseError {
 /** True when err is a SmarterBaseError for a lease or lock guard that is no longer current (LOCK_NOT_HELD). */
 export function isLockNotHeld(err: unknown): err is SmarterBaseError {
   return hasReason(err, 'LOCK_NOT_HELD');
+}
+
+/** True when a commit failed because a precondition did not hold (PRECONDITION_FAILED); see err.preconditionFailures. */
+export function isPreconditionFailed(err: unknown): err is SmarterBaseError {
+  return hasReason(err, 'PRECONDITION_FAILED');
+}
+
+/** True when a commit (or a read) lost to concurrent transactions (TRANSACTION_CONTENTION); retry the whole transaction. */
+export function isTransactionContention(err: unknown): err is SmarterBaseError {
+  return hasReason(err, 'TRANSACTION_CONTENTION');
 }
 
 /** True when err is a SmarterBaseError with code UNAVAILABLE (the only code the client retries by itself). */

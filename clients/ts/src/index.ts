@@ -20,15 +20,29 @@ export {
   isLockHeld,
   isLockNotHeld,
   isNotFound,
+  isPreconditionFailed,
+  isTransactionContention,
   isUnavailable,
   toSmarterBaseError,
 } from './errors.js';
-export type { FieldViolation, Reason, SmarterBaseErrorInit } from './errors.js';
+export type { FieldViolation, PreconditionViolation, Reason, SmarterBaseErrorInit } from './errors.js';
 export { DEFAULT_RETRY_POLICY } from './options.js';
 export type { CallOptions, ClientOptions, RetryPolicy } from './options.js';
 export { createRetryInterceptor, isRetryableError } from './retry.js';
 export type { RetryHooks } from './retry.js';
 export type { UpdateFn, UpdateOptions } from './update.js';
+export { isTransactionRetryable, Transaction } from './commit.js';
+export type {
+  CommitOptions,
+  CommitResult,
+  CommittedWrite,
+  CommitTarget,
+  RunTransactionOptions,
+  TransactionFn,
+  TransactionRun,
+  TransactionWriteSpec,
+  WriteCondition,
+} from './commit.js';
 export { and, arrayContains, asc, contains, desc, eq, exists, gt, gte, isIn, lt, lte, ne, not, notIn, or, startsWith } from './filter.js';
 export type { Filter, OrderBy } from './filter.js';
 export { QueryStream } from './query.js';

@@ -33,10 +33,20 @@ export async function startServer(): Promise<LiveServer> {
   if (external) {
     return { grpcAddress: external, httpUrl: process.env.SMARTERBASE_HTTP_URL || undefined, stop: async () => undefined };
   }
+  return startOwnServer();
+}
+
+/**
+ * Starts a server process of this test's own (in-memory storage), even when
+ * SMARTERBASE_GRPC_ADDR names a shared one: for tests that need server
+ * settings of their own, e.g. SB_FAILPOINTS.
+ */
+export async function startOwnServer(env: Record<string, string> = {}): Promise<LiveServer> {
   const main = path.join(REPO_ROOT, 'dist', 'server', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build (or set SMARTERBASE_GRPC_ADDR)`);
   const child = spawn(process.execPath, [main, '--storage', 'memory', '--grpc-port', '0', '--http-port', '0', '--metrics-port', '0'], {
     cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { grpcPort, httpPort } = await waitForListening(child, 30_000);
