@@ -20,7 +20,7 @@ import { sleep } from '../../common/abort.js';
 import { backoffDelay } from '../../common/backoff.js';
 import { failpoint } from '../../common/failpoints.js';
 import type { Coordinator, MutexHandle } from '../../coordination/coordinator.js';
-import { DbError, isDbError, type PreconditionViolation } from '../../errors/db-error.js';
+import { DbError, isDbError } from '../../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
 import type { CallContext } from '../call-context.js';
 import type { CommitInput, CommitResult, TxnWrite } from '../document-api.js';
@@ -28,8 +28,9 @@ import { decodeEnvelope, encodeEnvelope, newWriteId, withoutTxn, type Envelope }
 import type { LockGuardInput } from '../lock-api.js';
 import type { PreparedWrite, WriteHooks } from '../write-hooks.js';
 import type { StagedDoc } from './finalize.js';
-import { IntentStore, type IntentWrite, type StoredIntent } from './intent.js';
+import { IntentStore, type StoredIntent } from './intent.js';
 import { fingerprintOf, validateCommit } from './commit-input.js';
+import { intentWrite, preconditionViolations, type Current } from './commit-plan.js';
 import { requestHash, RequestRecords } from './request-records.js';
 import type { TxnRecovery } from './txn-recovery.js';
 
@@ -55,9 +56,6 @@ export interface CommitRunnerOptions {
   readonly maxAttempts?: number;
   readonly now?: () => Date;
 }
-
-/** A document as read inside a transaction: its etag and envelope, or undefined when absent. */
-type Current = { readonly etag: string; readonly env: Envelope } | undefined;
 
 /** Lost a race while staging: the attempt was undone and may be retried. */
 class StagingConflict extends Error {}
@@ -125,9 +123,8 @@ export class CommitRunner {
 
   private async attempt(ctx: CallContext, input: CommitInput, keys: string[], req: Req | undefined): Promise<CommitResult> {
     const { signal } = ctx;
-    const handles: MutexHandle[] = [];
+    const handles = await this.lockAll([...new Set(keys)].sort(), signal);
     try {
-      for (const key of [...new Set(keys)].sort()) handles.push(await this.mutex(`txn:${key}`, this.lockWaitMs, signal));
       failpoint('txn.after-lock');
       const current = await Promise.all(input.writes.map((w, i) => this.readSettled(w, keys[i]!, signal)));
       const violations = preconditionViolations(input.writes, current);
@@ -244,6 +241,29 @@ export class CommitRunner {
     throw failed.reason;
   }
 
+  /**
+   * The transaction mutexes of `sorted` keys: first all at once without
+   * waiting (one round trip when uncontended); when any is busy, those taken
+   * are released and the keys are taken one by one in order, waiting (no
+   * deadlock: every transaction waits only in key order).
+   */
+  private async lockAll(sorted: readonly string[], signal: AbortSignal): Promise<MutexHandle[]> {
+    const tries = await Promise.allSettled(sorted.map((key) => this.mutex(`txn:${key}`, 0, signal)));
+    const taken = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
+    if (taken.length === sorted.length) return taken;
+    await Promise.all(taken.map((h) => h.release()));
+    const failed = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+    if (failed !== undefined && !isDbError(failed.reason, 'TRANSACTION_CONTENTION')) throw failed.reason;
+    const handles: MutexHandle[] = [];
+    try {
+      for (const key of sorted) handles.push(await this.mutex(`txn:${key}`, this.lockWaitMs, signal));
+      return handles;
+    } catch (e) {
+      await Promise.all(handles.map((h) => h.release()));
+      throw e;
+    }
+  }
+
   private async mutex(name: string, waitMs: number, signal: AbortSignal): Promise<MutexHandle> {
     try {
       return await this.o.coordinator.acquireMutex(name, { ttlMs: this.timeoutMs, waitMs, signal });
@@ -258,42 +278,6 @@ export class CommitRunner {
 interface Req {
   readonly key: string;
   readonly fingerprint: string;
-}
-
-function intentWrite(w: TxnWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {
-  const base = { collection: w.collection, id: w.id, op: w.op, beforeEtag: cur?.etag ?? null, ...(seq === undefined ? {} : { seq }) };
-  if (w.op !== 'set') return base;
-  const old = cur?.env.meta;
-  const meta = {
-    version: old === undefined ? 1 : old.version + 1,
-    createTime: old === undefined ? now : old.createTime,
-    updateTime: now,
-    writeId: newWriteId(),
-    ...(seq === undefined ? {} : { seq }),
-  };
-  return { ...base, after: { meta, data: w.data! } };
-}
-
-/** One violation per write whose precondition does not hold of `current`. */
-export function preconditionViolations(writes: readonly TxnWrite[], current: readonly Current[]): PreconditionViolation[] {
-  const out: PreconditionViolation[] = [];
-  writes.forEach((w, i) => {
-    const p = w.precondition;
-    const cur = current[i];
-    const name = `${w.collection}/${w.id}`;
-    const subject = `writes[${i}]`;
-    if (p === undefined) return;
-    if ('etag' in p) {
-      if (cur?.etag !== p.etag) {
-        out.push({ type: 'ETAG', subject, description: cur === undefined ? `${name} does not exist` : `${name} has etag ${cur.etag}, not ${p.etag}` });
-      }
-    } else if (p.exists && cur === undefined) {
-      out.push({ type: 'EXISTS', subject, description: `${name} does not exist` });
-    } else if (!p.exists && cur !== undefined) {
-      out.push({ type: 'NOT_EXISTS', subject, description: `${name} exists` });
-    }
-  });
-  return out;
 }
 
 function contention(message: string): DbError {

@@ -1,0 +1,46 @@
+/** What a transaction writes, worked out from its writes and the documents it read. */
+import type { PreconditionViolation } from '../../errors/db-error.js';
+import type { TxnWrite } from '../document-api.js';
+import { newWriteId, type Envelope } from '../envelope.js';
+import type { IntentWrite } from './intent.js';
+
+/** A document as read inside a transaction: its etag and envelope, or undefined when absent. */
+export type Current = { readonly etag: string; readonly env: Envelope } | undefined;
+
+/** The intent's record of write `w` over `cur`: the etag before, and for a set the final envelope (seq, version, times). */
+export function intentWrite(w: TxnWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {
+  const base = { collection: w.collection, id: w.id, op: w.op, beforeEtag: cur?.etag ?? null, ...(seq === undefined ? {} : { seq }) };
+  if (w.op !== 'set') return base;
+  const old = cur?.env.meta;
+  const meta = {
+    version: old === undefined ? 1 : old.version + 1,
+    createTime: old === undefined ? now : old.createTime,
+    updateTime: now,
+    writeId: newWriteId(),
+    ...(seq === undefined ? {} : { seq }),
+  };
+  return { ...base, after: { meta, data: w.data! } };
+}
+
+/** One violation per write whose precondition does not hold of `current`. */
+export function preconditionViolations(writes: readonly TxnWrite[], current: readonly Current[]): PreconditionViolation[] {
+  const out: PreconditionViolation[] = [];
+  writes.forEach((w, i) => {
+    const p = w.precondition;
+    const cur = current[i];
+    const name = `${w.collection}/${w.id}`;
+    const subject = `writes[${i}]`;
+    if (p === undefined) return;
+    if ('etag' in p) {
+      if (cur?.etag !== p.etag) {
+        out.push({ type: 'ETAG', subject, description: cur === undefined ? `${name} does not exist` : `${name} has etag ${cur.etag}, not ${p.etag}` });
+      }
+    } else if (p.exists && cur === undefined) {
+      out.push({ type: 'EXISTS', subject, description: `${name} does not exist` });
+    } else if (!p.exists && cur !== undefined) {
+      out.push({ type: 'NOT_EXISTS', subject, description: `${name} exists` });
+    }
+  });
+  return out;
+}
+
