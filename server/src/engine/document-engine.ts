@@ -23,6 +23,7 @@ import type {
   ListResult,
   PutIfMatchInput,
   PutInput,
+  TxnWrite,
 } from './document-api.js';
 import { DocumentReader } from './document-reader.js';
 import { DocumentWriter, notFound, toDocument } from './document-writer.js';
@@ -32,6 +33,7 @@ import type { WriteHooks } from './write-hooks.js';
 import { VersionCache } from './version-cache.js';
 import type { LockGuardInput } from './lock-api.js';
 import { CommitRunner } from './txn/commit-runner.js';
+import { commitSingle } from './txn/single-write.js';
 import { IntentStore } from './txn/intent.js';
 import { RequestRecords } from './txn/request-records.js';
 import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from './txn/txn-recovery.js';
@@ -138,7 +140,9 @@ export class DocumentEngine implements DocumentApi {
     this.writer = new DocumentWriter({ store, reader: this.reader, known, hooks, checkFence, encode, now, maxAttempts: options.maxPutAttempts ?? 10 });
     const coordinator = options.coordinator ?? new LocalCoordinator();
     const forget = (key: string): void => known.forget(key);
-    this.commits = new CommitRunner({ store, coordinator, intents, requests, recovery: this.recovery, hooks, checkFence, encode, forget, now, timeoutMs: options.txnTimeoutMs });
+    const single = (ctx: CallContext, write: TxnWrite, guard: LockGuardInput | undefined): Promise<CommitResult> =>
+      commitSingle(this.writer, now, ctx, write, guard);
+    this.commits = new CommitRunner({ store, coordinator, intents, requests, recovery: this.recovery, hooks, checkFence, encode, forget, single, now, timeoutMs: options.txnTimeoutMs });
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */

@@ -115,6 +115,38 @@ export class DocumentWriter {
     });
   }
 
+  /**
+   * A one-document transaction (Commit with a single write), which needs no
+   * intent: one object is atomic by itself. Reads the current version
+   * (settling a transaction on it), lets `check` refuse it (a precondition),
+   * then sets, deletes or only checks exactly that version; retried when the
+   * document changed in between. Returns the state after: the document, or
+   * undefined when it does not exist then.
+   */
+  async writeChecked(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    op: { readonly kind: 'set'; readonly data: JsonObject } | { readonly kind: 'delete' | 'check' },
+    check: (current: { etag: string } | undefined) => void,
+    guard?: LockGuardInput,
+  ): Promise<{ etag: string; version: number } | undefined> {
+    return this.retrying(ctx, collection, id, async () => {
+      const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
+      check(cur);
+      if (op.kind === 'set') {
+        const condition: WriteCondition = cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag };
+        return this.write(ctx, collection, id, op.data, cur?.env.meta, condition, guard);
+      }
+      if (op.kind === 'delete' && cur !== undefined) {
+        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard))) throw new ConditionFailedError(documentKey(collection, id));
+        return undefined;
+      }
+      if (guard !== undefined) await this.o.checkFence(guard, ctx.signal);
+      return cur === undefined || op.kind === 'delete' ? undefined : { etag: cur.etag, version: cur.env.meta.version };
+    });
+  }
+
   /** The error for a failed ifMatch: NOT_FOUND when the document is gone, ETAG_MISMATCH otherwise. */
   async staleEtag(ctx: CallContext, collection: string, id: string, expected: string, cause: ConditionFailedError): Promise<DbError> {
     const now = await this.o.reader.read(collection, id, ctx.signal);

@@ -23,7 +23,7 @@ export function intentWrite(w: TxnWrite, cur: Current, seq: number | undefined, 
 }
 
 /** One violation per write whose precondition does not hold of `current`. */
-export function preconditionViolations(writes: readonly TxnWrite[], current: readonly Current[]): PreconditionViolation[] {
+export function preconditionViolations(writes: readonly TxnWrite[], current: readonly ({ readonly etag: string } | undefined)[]): PreconditionViolation[] {
   const out: PreconditionViolation[] = [];
   writes.forEach((w, i) => {
     const p = w.precondition;

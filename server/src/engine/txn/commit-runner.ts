@@ -46,6 +46,11 @@ export interface CommitRunnerOptions {
   readonly checkFence: (guard: LockGuardInput, signal: AbortSignal) => Promise<void>;
   /** Encodes a final document, refusing one over the size limit (DOCUMENT_TOO_LARGE). */
   readonly encode: (envelope: Envelope) => Uint8Array;
+  /**
+   * Runs a Commit of one write without a request_id as a plain conditional
+   * write (no intent, no staging); undefined: every Commit takes the full protocol.
+   */
+  readonly single?: (ctx: CallContext, write: TxnWrite, guard: LockGuardInput | undefined) => Promise<CommitResult>;
   /** Called for every key a transaction touches: the engine's version cache forgets it. */
   readonly forget: (key: string) => void;
   /** A transaction's time limit, in ms: mutex lease and intent expiry. Default 30 000. */
@@ -77,7 +82,11 @@ export class CommitRunner {
   /** Validates and runs one Commit (see DocumentApi.commit). */
   async commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
     const keys = validateCommit(input);
-    if (input.requestId === undefined || input.requestId === '') return this.withRetries(ctx, input, keys, undefined);
+    if (input.requestId === undefined || input.requestId === '') {
+      // One document is atomic by itself: no intent, one conditional write (single-write.ts).
+      if (input.writes.length === 1 && this.o.single !== undefined) return this.o.single(ctx, input.writes[0]!, input.lockGuard);
+      return this.withRetries(ctx, input, keys, undefined);
+    }
     const hash = requestHash(input.requestId);
     const handle = await this.mutex(`txnreq:${hash}`, this.timeoutMs, ctx.signal);
     try {

@@ -171,4 +171,41 @@ describe('DocumentEngine.commit', () => {
     for (const id of ids) total += (await engine.get(ctx, 'acc', id)).data.bal as number;
     expect(total).toBe(400);
   });
+
+  test('a single write without request_id takes the one-write path: the same outcomes as the full protocol, no intent', async () => {
+    // Every case runs twice: alone (one conditional write) and with a request_id (the full protocol).
+    const outcome = async (full: boolean, build: (e: DocumentEngine) => Promise<TxnWrite>) => {
+      const { engine, store } = setup();
+      await engine.put(ctx, { collection: 'c', id: 'x', data: { n: 1 } });
+      const write = await build(engine);
+      const puts: string[] = [];
+      const put = store.put.bind(store);
+      store.put = (key, body, cond, signal) => (puts.push(key), put(key, body, cond, signal));
+      const r = await engine.commit(ctx, { writes: [write], ...(full ? { requestId: `r-${Math.random()}` } : {}) }).then(
+        (res) => ({ versions: res.results.map((x) => [x.id, x.version, x.etag === '' ? '' : 'etag']) }),
+        (e: DbError) => ({ error: [e.reason, e.preconditionViolations?.map((v) => v.type)] }),
+      );
+      const state = await engine.exists(ctx, 'c', 'x');
+      return { r, exists: state.exists, data: state.exists ? (await engine.get(ctx, 'c', 'x')).data : null, touchedTxn: puts.some((k) => k.startsWith('_txn/')) };
+    };
+    const etagOf = async (e: DocumentEngine) => (await e.get(ctx, 'c', 'x')).etag;
+    const cases: ((e: DocumentEngine) => Promise<TxnWrite>)[] = [
+      async () => set('c', 'x', { n: 2 }),
+      async (e) => set('c', 'x', { n: 2 }, { etag: await etagOf(e) }),
+      async () => set('c', 'x', { n: 2 }, { etag: 'stale' }),
+      async () => set('c', 'x', { n: 2 }, { exists: false }),
+      async () => set('c', 'y', { n: 2 }, { exists: true }),
+      async () => ({ collection: 'c', id: 'x', op: 'delete', precondition: { exists: true } }),
+      async () => ({ collection: 'c', id: 'y', op: 'delete' }),
+      async () => ({ collection: 'c', id: 'x', op: 'check', precondition: { exists: true } }),
+      async () => ({ collection: 'c', id: 'y', op: 'check', precondition: { exists: true } }),
+    ];
+    for (const build of cases) {
+      const alone = await outcome(false, build);
+      const full = await outcome(true, build);
+      expect({ ...alone, touchedTxn: undefined }).toEqual({ ...full, touchedTxn: undefined });
+      expect(alone.touchedTxn).toBe(false);
+      expect(full.touchedTxn).toBe('versions' in full.r); // a failed precondition stops the full protocol before its intent
+    }
+  });
 });
