@@ -8,7 +8,7 @@ import { ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details
 import { DocumentSchema } from './gen/smarterbase/v1/document_pb.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import type { RetryPolicy } from './options.js';
-import { createRetryInterceptor, type RetryHooks } from './retry.js';
+import { createRetryInterceptor, isRetryableError, type RetryHooks } from './retry.js';
 
 const doc = (id: string) => create(DocumentSchema, { collection: 'c', id, data: { n: 1 }, etag: 'e1', version: 1n });
 
@@ -167,5 +167,17 @@ describe('retry interceptor (server streaming)', () => {
     expect(caught).toBeInstanceOf(SmarterBaseError);
     expect((caught as SmarterBaseError).code).toBe(Code.Unavailable);
     expect(calls).toBe(1);
+  });
+});
+
+describe('isRetryableError', () => {
+  it('retries UNAVAILABLE and a connection lost mid-call, never a server-sent error or a caller cancel', () => {
+    expect(isRetryableError(unavailable())).toBe(true);
+    expect(isRetryableError(new ConnectError('http/2 stream closed with error code CANCEL (0x8)', Code.Canceled))).toBe(true);
+    expect(isRetryableError(new ConnectError('read ECONNRESET', Code.Internal))).toBe(true);
+    expect(isRetryableError(new ConnectError('operation was aborted', Code.Canceled))).toBe(false);
+    const sent = [{ desc: ErrorInfoSchema, value: { reason: 'INTERNAL_ERROR', domain: 'smarterbase.v1', metadata: {} } }];
+    expect(isRetryableError(new ConnectError('read ECONNRESET', Code.Internal, undefined, sent))).toBe(false);
+    expect(isRetryableError(new ConnectError('changed', Code.Aborted))).toBe(false);
   });
 });

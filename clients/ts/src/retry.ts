@@ -21,9 +21,25 @@ export interface RetryHooks {
   readonly onRetry?: (retry: number, error: ConnectError, delayMs: number) => void;
 }
 
-/** True when a call that failed with this error may be sent again automatically. */
+/**
+ * A server process that dies during a call resets the HTTP/2 stream or the
+ * connection: connect-node then reports CANCELED ("http/2 stream closed") or
+ * INTERNAL ("ECONNRESET"), with no details, since the server sent none. The
+ * outcome is unknown, exactly as with UNAVAILABLE.
+ */
+const CONNECTION_LOST = /stream closed|ECONNRESET|socket hang up|premature close/i;
+
+/**
+ * True when a call that failed with this error may be sent again
+ * automatically: UNAVAILABLE, or a connection lost mid-call (see above; a
+ * cancellation by the caller's own signal is never retried). Errors a
+ * SmarterBase server sends always carry ErrorInfo details, so they are not
+ * taken for a lost connection.
+ */
 export function isRetryableError(err: unknown): boolean {
-  return ConnectError.from(err).code === Code.Unavailable;
+  const e = ConnectError.from(err);
+  if (e.code === Code.Unavailable) return true;
+  return (e.code === Code.Canceled || e.code === Code.Internal) && e.details.length === 0 && CONNECTION_LOST.test(e.rawMessage);
 }
 
 /**
