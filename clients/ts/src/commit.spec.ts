@@ -2,12 +2,13 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
 import { createClient } from './client.js';
-import { isPreconditionFailed, isTransactionContention, SmarterBaseError } from './errors.js';
+import { isPreconditionFailed, isTransactionContention } from './errors.js';
 import { ErrorInfoSchema, PreconditionFailureSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { DocumentSchema } from './gen/smarterbase/v1/document_pb.js';
 import { DocumentService, type CommitRequest, type CommitResponse } from './gen/smarterbase/v1/document_service_pb.js';
 import { createRetryInterceptor } from './retry.js';
 import { runTransaction, Transaction, type CommitOptions, type TransactionWriteSpec } from './commit.js';
+import { rejection } from '../test/expect-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -15,15 +16,6 @@ const info = (reason: string, metadata: Record<string, string> = {}) => ({ desc:
 const contention = () => new ConnectError('busy', Code.Aborted, undefined, [info('TRANSACTION_CONTENTION'), { desc: RetryInfoSchema, value: { retryDelay: { seconds: 0n, nanos: 2_000_000 } } }]);
 const unavailable = () => new ConnectError('down', Code.Unavailable, undefined, [info('BACKEND_UNAVAILABLE')]);
 
-async function rejection(p: Promise<unknown>): Promise<SmarterBaseError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SmarterBaseError);
-    return e as SmarterBaseError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /**
  * An in-memory DocumentService with Get and an all-or-nothing Commit

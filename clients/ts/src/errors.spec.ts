@@ -4,6 +4,7 @@ import { createClient } from './client.js';
 import { isAlreadyExists, isEtagMismatch, isNotFound, isUnavailable, SmarterBaseError, toSmarterBaseError } from './errors.js';
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
+import { rejection } from '../test/expect-error.js';
 
 /** A client whose every Get fails with the given error, sent through the Connect wire format in memory. */
 function failingClient(err: ConnectError) {
@@ -17,15 +18,6 @@ function failingClient(err: ConnectError) {
   return createClient({ transport });
 }
 
-async function rejection(p: Promise<unknown>): Promise<SmarterBaseError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SmarterBaseError);
-    return e as SmarterBaseError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('SmarterBaseError decoding', () => {
   it('lifts ErrorInfo reason, domain and metadata off the wire', async () => {

@@ -9,6 +9,7 @@ import { DocumentSchema } from './gen/smarterbase/v1/document_pb.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import type { RetryPolicy } from './options.js';
 import { createRetryInterceptor, isRetryableError, type RetryHooks } from './retry.js';
+import { rejection } from '../test/expect-error.js';
 
 const doc = (id: string) => create(DocumentSchema, { collection: 'c', id, data: { n: 1 }, etag: 'e1', version: 1n });
 
@@ -31,15 +32,6 @@ function clientWith(impl: Partial<ServiceImpl<typeof DocumentService>>, policy?:
   return { client: createClient({ transport }), delays };
 }
 
-async function rejection(p: Promise<unknown>): Promise<SmarterBaseError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SmarterBaseError);
-    return e as SmarterBaseError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('backoffDelayMs', () => {
   const p = { initialBackoffMs: 50, maxBackoffMs: 1000, multiplier: 2 };

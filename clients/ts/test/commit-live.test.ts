@@ -9,9 +9,10 @@
  * UNAVAILABLE retry re-sends the same request id and commits once. These
  * tests need Commit on the server: they fail (UNIMPLEMENTED) without it.
  */
-import { Code, createClient, createRetryInterceptor, isLockNotHeld, isPreconditionFailed, SmarterBaseError, type SmarterBaseClient } from '../src/index.js';
+import { Code, createClient, createRetryInterceptor, isLockNotHeld, isPreconditionFailed, type SmarterBaseClient } from '../src/index.js';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { connectTransportAvailable, startOwnServer, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { rejection } from './expect-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
@@ -24,15 +25,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function rejection(p: Promise<unknown>): Promise<SmarterBaseError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SmarterBaseError);
-    return e as SmarterBaseError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(transports)('transactions on a live server over %s', (transport) => {
   const clients: SmarterBaseClient[] = [];

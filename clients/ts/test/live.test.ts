@@ -3,8 +3,9 @@
  * gRPC transport (HTTP/2, gRPC port) and the Connect transport (HTTP/1.1,
  * HTTP port). See server-fixture.ts for how the server is found.
  */
-import { Code, createClient, isAlreadyExists, isEtagMismatch, isNotFound, SmarterBaseError, type JsonObject, type SmarterBaseClient } from '../src/index.js';
+import { Code, createClient, isAlreadyExists, isEtagMismatch, isNotFound, type JsonObject, type SmarterBaseClient } from '../src/index.js';
 import { connectTransportAvailable, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { rejection } from './expect-error.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
@@ -17,15 +18,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function rejection(p: Promise<unknown>): Promise<SmarterBaseError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SmarterBaseError);
-    return e as SmarterBaseError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(transports)('live server over %s', (transport) => {
   const clients: SmarterBaseClient[] = [];

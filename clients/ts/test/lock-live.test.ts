@@ -5,8 +5,9 @@
  * write with a stale fencing token refused (LOCK_NOT_HELD). These tests
  * need LockService: they fail (UNIMPLEMENTED) on a server without it.
  */
-import { Code, createClient, isLockHeld, isLockNotHeld, SmarterBaseError, type SmarterBaseClient } from '../src/index.js';
+import { Code, createClient, isLockHeld, isLockNotHeld, type SmarterBaseClient } from '../src/index.js';
 import { connectTransportAvailable, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { rejection } from './expect-error.js';
 
 const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
 
@@ -18,15 +19,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function rejection(p: Promise<unknown>): Promise<SmarterBaseError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SmarterBaseError);
-    return e as SmarterBaseError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(transports)('locks on a live server over %s', (transport) => {
   const clients: SmarterBaseClient[] = [];

@@ -2,8 +2,9 @@
  * Queries and index administration against a live server, over both
  * transports (QueryService, AdminService).
  */
-import { and, Code, createClient, eq, gte, lt, SmarterBaseError, type SmarterBaseClient } from '../src/index.js';
+import { and, Code, createClient, eq, gte, lt, type SmarterBaseClient } from '../src/index.js';
 import { connectTransportAvailable, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { rejection } from './expect-error.js';
 
 const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
 
@@ -15,15 +16,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function rejection(p: Promise<unknown>): Promise<SmarterBaseError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SmarterBaseError);
-    return e as SmarterBaseError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(transports)('queries over %s', (transport) => {
   let db: SmarterBaseClient;
