@@ -241,13 +241,7 @@ type TransactionFunc func(ctx context.Context, tx *Transaction) error
 // one is safe). A transaction fn leaves empty is not committed: the result
 // is then an empty CommitResult (no TransactionID).
 func (c *Client) RunTransaction(ctx context.Context, fn TransactionFunc, opts ...CommitOption) (*CommitResult, error) {
-	p := c.cfg.update
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = DefaultUpdatePolicy.MaxAttempts
-	}
-	if p.MaxBackoff <= 0 {
-		p.MaxBackoff = DefaultUpdatePolicy.MaxBackoff
-	}
+	p := c.updatePolicy()
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
 	var lastErr error

@@ -31,13 +31,7 @@ type UpdateFunc func(data map[string]any) (map[string]any, error)
 // client's UpdatePolicy.MaxAttempts rounds, then returns the last conflict
 // error. A missing document fails with IsNotFound.
 func (c *Client) Update(ctx context.Context, collection, id string, fn UpdateFunc) (*Document, error) {
-	p := c.cfg.update
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = DefaultUpdatePolicy.MaxAttempts
-	}
-	if p.MaxBackoff <= 0 {
-		p.MaxBackoff = DefaultUpdatePolicy.MaxBackoff
-	}
+	p := c.updatePolicy()
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
 	var lastErr error
@@ -85,4 +79,17 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// updatePolicy is the client's UpdatePolicy with DefaultUpdatePolicy filling
+// the fields left unset; Update and RunTransaction both use it.
+func (c *Client) updatePolicy() UpdatePolicy {
+	p := c.cfg.update
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = DefaultUpdatePolicy.MaxAttempts
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = DefaultUpdatePolicy.MaxBackoff
+	}
+	return p
 }
