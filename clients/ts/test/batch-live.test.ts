@@ -6,33 +6,21 @@
  * BatchWrite / BatchExists / BatchDelete RPCs: they fail (UNIMPLEMENTED) on
  * a server without them.
  */
-import { Code, createClient, del, isAlreadyExists, isEtagMismatch, put, type SmarterBaseClient } from '../src/index.js';
-import { connectTransportAvailable, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { Code, del, isAlreadyExists, isEtagMismatch, put, type SmarterBaseClient } from '../src/index.js';
+import { liveClients, LIVE_TRANSPORTS, uniqueCollection, useLiveServer } from './server-fixture.js';
 
-const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
-
-let server: LiveServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const transports = LIVE_TRANSPORTS;
+const liveServer = useLiveServer();
 
 describe.each(transports)('batch calls on a live server over %s', (transport) => {
+  const connect = liveClients(liveServer, transport, 15_000);
   let db: SmarterBaseClient;
   let col: string;
   beforeAll(() => {
-    db =
-      transport === 'grpc'
-        ? createClient({ address: server.grpcAddress, transport: 'grpc', timeoutMs: 15_000 })
-        : createClient({ baseUrl: server.httpUrl!, transport: 'connect', timeoutMs: 15_000 });
+    db = connect();
   });
   beforeEach(() => {
     col = uniqueCollection(`ts_batch_${transport}`);
-  });
-  afterAll(() => {
-    db?.close();
   });
 
   it('batchWrite: 5 puts, a create-only conflict and a stale-etag put, per-item results in order', async () => {

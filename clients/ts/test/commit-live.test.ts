@@ -11,31 +11,16 @@
  */
 import { Code, createClient, createRetryInterceptor, isLockNotHeld, isPreconditionFailed, type SmarterBaseClient } from '../src/index.js';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import { connectTransportAvailable, startOwnServer, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { liveClients, LIVE_TRANSPORTS, startOwnServer, uniqueCollection, useLiveServer, type LiveServer } from './server-fixture.js';
 import { rejection } from './expect-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
-
-let server: LiveServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const transports = LIVE_TRANSPORTS;
+const liveServer = useLiveServer();
 
 
 describe.each(transports)('transactions on a live server over %s', (transport) => {
-  const clients: SmarterBaseClient[] = [];
-  const connect = (): SmarterBaseClient => {
-    const c =
-      transport === 'grpc'
-        ? createClient({ address: server.grpcAddress, transport: 'grpc', timeoutMs: 15_000 })
-        : createClient({ baseUrl: server.httpUrl!, transport: 'connect', timeoutMs: 15_000 });
-    clients.push(c);
-    return c;
-  };
+  const connect = liveClients(liveServer, transport, 15_000);
   let db: SmarterBaseClient;
   let colA: string;
   let colB: string;
@@ -45,9 +30,6 @@ describe.each(transports)('transactions on a live server over %s', (transport) =
   beforeEach(() => {
     colA = uniqueCollection(`ts_txa_${transport}`);
     colB = uniqueCollection(`ts_txb_${transport}`);
-  });
-  afterAll(() => {
-    for (const c of clients) c.close();
   });
 
   it('commits set + delete + check across two collections, all visible, with typed results', async () => {

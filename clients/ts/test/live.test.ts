@@ -3,32 +3,17 @@
  * gRPC transport (HTTP/2, gRPC port) and the Connect transport (HTTP/1.1,
  * HTTP port). See server-fixture.ts for how the server is found.
  */
-import { Code, createClient, isAlreadyExists, isEtagMismatch, isNotFound, type JsonObject, type SmarterBaseClient } from '../src/index.js';
-import { connectTransportAvailable, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { Code, isAlreadyExists, isEtagMismatch, isNotFound, type JsonObject, type SmarterBaseClient } from '../src/index.js';
+import { liveClients, LIVE_TRANSPORTS, uniqueCollection, useLiveServer } from './server-fixture.js';
 import { rejection } from './expect-error.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
-
-let server: LiveServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const transports = LIVE_TRANSPORTS;
+const liveServer = useLiveServer();
 
 
 describe.each(transports)('live server over %s', (transport) => {
-  const clients: SmarterBaseClient[] = [];
-  const connect = (): SmarterBaseClient => {
-    const c =
-      transport === 'grpc'
-        ? createClient({ address: server.grpcAddress, transport: 'grpc', timeoutMs: 10_000 })
-        : createClient({ baseUrl: server.httpUrl!, transport: 'connect', timeoutMs: 10_000 });
-    clients.push(c);
-    return c;
-  };
+  const connect = liveClients(liveServer, transport, 10_000);
   let db: SmarterBaseClient;
   let col: string;
   beforeAll(() => {
@@ -36,9 +21,6 @@ describe.each(transports)('live server over %s', (transport) => {
   });
   beforeEach(() => {
     col = uniqueCollection(`ts_${transport}`);
-  });
-  afterAll(() => {
-    for (const c of clients) c.close();
   });
 
   it('round-trips nested data, numbers, bools, null, lists and unicode', async () => {

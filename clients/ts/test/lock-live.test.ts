@@ -5,34 +5,16 @@
  * write with a stale fencing token refused (LOCK_NOT_HELD). These tests
  * need LockService: they fail (UNIMPLEMENTED) on a server without it.
  */
-import { Code, createClient, isLockHeld, isLockNotHeld, type SmarterBaseClient } from '../src/index.js';
-import { connectTransportAvailable, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { Code, isLockHeld, isLockNotHeld } from '../src/index.js';
+import { liveClients, LIVE_TRANSPORTS, uniqueCollection, useLiveServer } from './server-fixture.js';
 import { rejection } from './expect-error.js';
 
-const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
-
-let server: LiveServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const transports = LIVE_TRANSPORTS;
+const liveServer = useLiveServer();
 
 
 describe.each(transports)('locks on a live server over %s', (transport) => {
-  const clients: SmarterBaseClient[] = [];
-  const connect = (): SmarterBaseClient => {
-    const c =
-      transport === 'grpc'
-        ? createClient({ address: server.grpcAddress, transport: 'grpc', timeoutMs: 15_000 })
-        : createClient({ baseUrl: server.httpUrl!, transport: 'connect', timeoutMs: 15_000 });
-    clients.push(c);
-    return c;
-  };
-  afterAll(() => {
-    for (const c of clients) c.close();
-  });
+  const connect = liveClients(liveServer, transport, 15_000);
 
   it('acquire, a second acquire is LOCK_HELD with a retry delay, getLock shows the holder, release frees', async () => {
     const db = connect();

@@ -2,34 +2,25 @@
  * Queries and index administration against a live server, over both
  * transports (QueryService, AdminService).
  */
-import { and, Code, createClient, eq, gte, lt, type SmarterBaseClient } from '../src/index.js';
-import { connectTransportAvailable, startServer, uniqueCollection, type LiveServer } from './server-fixture.js';
+import { and, Code, eq, gte, lt, type SmarterBaseClient } from '../src/index.js';
+import { liveClients, LIVE_TRANSPORTS, uniqueCollection, useLiveServer } from './server-fixture.js';
 import { rejection } from './expect-error.js';
 
-const transports = connectTransportAvailable() ? (['grpc', 'connect'] as const) : (['grpc'] as const);
-
-let server: LiveServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const transports = LIVE_TRANSPORTS;
+const liveServer = useLiveServer();
 
 
 describe.each(transports)('queries over %s', (transport) => {
+  const connect = liveClients(liveServer, transport, 20_000);
   let db: SmarterBaseClient;
   let col: string;
   beforeAll(async () => {
-    db = transport === 'grpc'
-      ? createClient({ address: server.grpcAddress, transport: 'grpc', timeoutMs: 20_000 })
-      : createClient({ baseUrl: server.httpUrl!, transport: 'connect', timeoutMs: 20_000 });
+    db = connect();
     col = uniqueCollection(`tsq_${transport}`);
     await db.createIndex({ collection: col, name: 'by_n', fields: ['n'], kind: 'ordered' });
     expect((await db.waitForIndexReady(col, 'by_n', { pollMs: 50, timeoutMs: 15_000 })).state).toBe('ready');
     for (let n = 1; n <= 10; n++) await db.put(col, `d${String(n).padStart(2, '0')}`, { n, parity: n % 2 === 0 ? 'even' : 'odd' });
   });
-  afterAll(() => db.close());
 
   it('order by n, offset 3, limit 3 → exactly n = 4, 5, 6; then resumes after n = 5', async () => {
     const stream = db.query<{ n: number }>(col, { orderBy: ['n'], offset: 3, limit: 3 });

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
+import { createClient, type SmarterBaseClient } from '../src/index.js';
 
 /** Where the tests find the server. */
 export interface LiveServer {
@@ -105,3 +106,45 @@ function stopChild(child: ChildProcess): Promise<void> {
 export function uniqueCollection(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** The transports a live suite runs over: gRPC, plus Connect when the server's HTTP port is known. */
+export const LIVE_TRANSPORTS: readonly ('grpc' | 'connect')[] = connectTransportAvailable() ? ['grpc', 'connect'] : ['grpc'];
+
+/**
+ * Starts (or locates) the server for the whole test file (beforeAll / afterAll)
+ * and returns an accessor for it.
+ */
+export function useLiveServer(): () => LiveServer {
+  let server: LiveServer | undefined;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error('the live server is not started yet (use it inside tests or hooks)');
+    return server;
+  };
+}
+
+/**
+ * Makes clients of `server` over `transport` with a call timeout; every
+ * client made is closed after the enclosing describe block.
+ */
+export function liveClients(server: () => LiveServer, transport: 'grpc' | 'connect', timeoutMs: number): () => SmarterBaseClient {
+  const made: SmarterBaseClient[] = [];
+  afterAll(() => {
+    for (const c of made) c.close();
+  });
+  return () => {
+    const s = server();
+    const c =
+      transport === 'grpc'
+        ? createClient({ address: s.grpcAddress, transport: 'grpc', timeoutMs })
+        : createClient({ baseUrl: s.httpUrl!, transport: 'connect', timeoutMs });
+    made.push(c);
+    return c;
+  };
+}
+
