@@ -314,13 +314,18 @@ func TestLiveCommitRetriedAfterCommitPointIsIdempotent(t *testing.T) {
 
 	// The control: the same retry without a request id (raw stub) commits
 	// on the first attempt, then fails its own precondition on the retry.
+	// (Two writes: a single write without request id needs no intent and
+	// never reaches the commit-point failpoint.)
 	data, _ := structpb.NewStruct(map[string]any{"n": 3})
 	_, err = c.Raw().Commit(ctx, &pb.CommitRequest{Writes: []*pb.TransactionWrite{{
 		Collection: col, Id: "d",
 		Operation:    &pb.TransactionWrite_Set{Set: &pb.SetOperation{Data: data}},
 		Precondition: &pb.Precondition{Condition: &pb.Precondition_Etag{Etag: got.Etag}},
+	}, {
+		Collection: col, Id: "f",
+		Operation: &pb.TransactionWrite_Set{Set: &pb.SetOperation{Data: data}},
 	}}})
-	if !smarterbase.IsPreconditionFailed(smarterbase.FromError(err)) {
+	if err == nil || !smarterbase.IsPreconditionFailed(smarterbase.FromError(err)) {
 		t.Fatalf("retry without request id: %v", err)
 	}
 	if got, err := c.Get(ctx, col, "d"); err != nil || got.Version != 3 || got.Data["n"] != 3.0 {
