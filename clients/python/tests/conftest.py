@@ -26,13 +26,15 @@ SERVER_MAIN = os.path.join(REPO_ROOT, "dist", "server", "src", "main.js")
 STARTUP_TIMEOUT_S = 30.0
 
 
-class _SpawnedServer:
-    """The built server started as a child process; reads its listening line."""
+class SpawnedServer:
+    """The built server started as a child process (memory storage, ports
+    chosen by the OS, ``env`` added to its environment, e.g. SB_FAILPOINTS);
+    reads its listening line."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: Optional[dict] = None) -> None:
         self.proc = subprocess.Popen(
             ["node", SERVER_MAIN, "--storage", "memory", "--grpc-port", "0", "--http-port", "0", "--metrics-port", "0"],
-            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=REPO_ROOT, env=dict(os.environ, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.output: List[str] = []
         self.grpc_port: Optional[int] = None
@@ -79,7 +81,7 @@ def server_address() -> Iterator[str]:
         return
     if not os.path.isfile(SERVER_MAIN):
         pytest.fail(f"{SERVER_MAIN} is missing: run npm run build (or set SMARTERBASE_GRPC_ADDR)")
-    server = _SpawnedServer()
+    server = SpawnedServer()
     try:
         try:
             port = server.wait_listening()

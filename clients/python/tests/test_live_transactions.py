@@ -4,18 +4,16 @@ without it they fail (UNIMPLEMENTED), never skip. The failpoint tests start thei
 own built server (dist/server/src/main.js) with SB_FAILPOINTS armed."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, List, Optional
+from typing import Iterator, List
 
 import grpc
 import pytest
 
-from conftest import REPO_ROOT, SERVER_MAIN, STARTUP_TIMEOUT_S
+from conftest import SERVER_MAIN, SpawnedServer
 from smarterbase_client import (
     Client,
     InvalidArgumentError,
@@ -176,53 +174,14 @@ def test_stale_lock_guard_refuses_the_whole_commit(client: Client, collection: s
 # -- failpoint servers: the client's UNAVAILABLE retry and the request id -------------------
 
 
-class _FailpointServer:
-    """The built server with SB_FAILPOINTS armed (memory storage, ports chosen by the OS)."""
-
-    def __init__(self, failpoints: str) -> None:
-        env = dict(os.environ, SB_FAILPOINTS=failpoints)
-        self.proc = subprocess.Popen(
-            ["node", SERVER_MAIN, "--storage", "memory", "--grpc-port", "0", "--http-port", "0", "--metrics-port", "0"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.output: List[str] = []
-        self.port: Optional[int] = None
-        self._ready = threading.Event()
-        threading.Thread(target=self._drain, daemon=True).start()
-        if not self._ready.wait(STARTUP_TIMEOUT_S) or self.port is None:
-            self.stop()
-            pytest.fail("failpoint server did not start:\n" + "".join(self.output[-30:]))
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line)
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if self.port is None and isinstance(entry, dict) and entry.get("msg") == "listening":
-                self.port = int(entry["grpcPort"])
-                self._ready.set()
-        self._ready.set()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-
 @pytest.fixture()
 def failpoint_server(request: pytest.FixtureRequest) -> Iterator[str]:
     """host:port of a built server armed with the failpoints of ``@pytest.mark.parametrize``."""
     if not os.path.isfile(SERVER_MAIN):
         pytest.fail(f"{SERVER_MAIN} is missing: run npm run build")
-    server = _FailpointServer(request.param)
+    server = SpawnedServer({"SB_FAILPOINTS": request.param})
     try:
-        yield f"127.0.0.1:{server.port}"
+        yield f"127.0.0.1:{server.wait_listening()}"
     finally:
         server.stop()
 
