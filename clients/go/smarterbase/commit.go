@@ -50,11 +50,15 @@ type Transaction struct {
 	c      *Client
 	writes []*pb.TransactionWrite
 	err    error
+	// requestID is generated with the Transaction and sent by every Commit
+	// without WithRequestID, so committing one Transaction twice (or the
+	// client's UNAVAILABLE retry) returns the first outcome.
+	requestID string
 }
 
-// Transaction starts an empty transaction on c. Nothing is sent before
-// Commit.
-func (c *Client) Transaction() *Transaction { return &Transaction{c: c} }
+// Transaction starts an empty transaction on c, with a fresh request id.
+// Nothing is sent before Commit.
+func (c *Client) Transaction() *Transaction { return &Transaction{c: c, requestID: newRequestID()} }
 
 // Len is the number of writes added so far.
 func (tx *Transaction) Len() int { return len(tx.writes) }
@@ -179,8 +183,9 @@ type CommitResult struct {
 //     "writes[i]..." for a malformed write.
 //
 // UNAVAILABLE is retried by the client under the same request id, so a
-// retry never commits twice. Each Commit call without WithRequestID uses a
-// new request id: calling Commit twice on one Transaction commits twice.
+// retry never commits twice. Without WithRequestID every Commit of one
+// Transaction sends the Transaction's own request id: committing it again
+// within 10 minutes returns the first outcome instead of committing twice.
 func (tx *Transaction) Commit(ctx context.Context, opts ...CommitOption) (*CommitResult, error) {
 	if tx.err != nil {
 		return nil, tx.err
@@ -188,7 +193,7 @@ func (tx *Transaction) Commit(ctx context.Context, opts ...CommitOption) (*Commi
 	o := commitOpts(opts)
 	req := &pb.CommitRequest{Writes: tx.writes, RequestId: o.requestID, LockGuard: o.guard}
 	if req.RequestId == "" {
-		req.RequestId = newRequestID()
+		req.RequestId = tx.requestID
 	}
 	ctx, cancel := tx.c.callCtx(ctx)
 	defer cancel()

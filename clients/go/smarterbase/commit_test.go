@@ -137,12 +137,19 @@ func TestCommitGeneratesRequestIDAndRetriesUnavailableWithIt(t *testing.T) {
 	if res.RequestID != id || res.TransactionID != "tx-"+id {
 		t.Fatalf("result %+v", res)
 	}
-	// A second Commit call is a new transaction: a new request id.
+	// Committing the same Transaction again sends the same request id (the
+	// server then returns the first outcome); a new Transaction gets a new one.
 	if _, err := tx.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if next := rec.requests()[3].GetRequestId(); next == id || !uuidV4.MatchString(next) {
-		t.Fatalf("second Commit request id %q (first %q)", next, id)
+	if again := rec.requests()[3].GetRequestId(); again != id {
+		t.Fatalf("second Commit of the same Transaction sent request id %q, first %q", again, id)
+	}
+	if _, err := c.Transaction().Set("acc", "a", map[string]any{"v": 1}).Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if next := rec.requests()[4].GetRequestId(); next == id || !uuidV4.MatchString(next) {
+		t.Fatalf("a new Transaction's request id %q (first %q)", next, id)
 	}
 }
 
