@@ -8,7 +8,7 @@
  * round trip to a real S3 that BatchGet overlaps and sequential Gets pay each.
  * Target: BatchGet ≥ 10× faster. Writes bench/results/batch-<timestamp>.json and .md.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -19,7 +19,7 @@ import { DocumentService } from '../clients/ts/src/gen/smarterbase/v1/document_s
 import { formatBatchMarkdown, formatBatchTable, planVariants, variantResult, type BatchRun, type BatchVariant, type BatchVariantResult } from './batch-report.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { repoRoot, startGofakes3 } from './processes.js';
-import { BENCH_S3_ENV, startSmarterbase, type ServerStorage } from './smarterbase-server.js';
+import { benchS3Client, startSmarterbase, type ServerStorage } from './smarterbase-server.js';
 import { round, roundSummary, summarize } from './stats.js';
 
 const DOCS = 100;
@@ -96,14 +96,7 @@ async function measureServer(docs: Client<typeof DocumentService>, runs: number)
 
 /** p50 of raw GetObject of a 1 KB object through `endpoint`: the network cost of one S3 GET on that path, ms. */
 async function probeS3Get(endpoint: string): Promise<number> {
-  const s3 = new S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: BENCH_S3_ENV.AWS_REGION,
-    credentials: { accessKeyId: BENCH_S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: BENCH_S3_ENV.AWS_SECRET_ACCESS_KEY },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = benchS3Client(endpoint);
   try {
     const key = 'raw/probe.json';
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'y'.repeat(1024) }));

@@ -17,7 +17,7 @@ import { createDocClient, type ClientKind, type DocClient } from './doc-client.j
 import { makeDocument, makeDocumentBytes } from './payload.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { startGofakes3 } from './processes.js';
-import { BENCH_S3_ENV, startSmarterbase } from './smarterbase-server.js';
+import { benchS3Client, startSmarterbase } from './smarterbase-server.js';
 import { round, roundSummary, summarize, type LatencySummary } from './stats.js';
 
 /** Parameters of the S3 latency scenario. */
@@ -121,15 +121,7 @@ async function runScenario(o: S3LatencyOptions, oneWayDelayMs: number, condition
   try {
     const endpoint = `http://127.0.0.1:${proxy?.port ?? s3server.port}`;
     const server = o.baselineOnly ? undefined : await startSmarterbase({ kind: 's3', endpoint, bucket: BUCKET, conditional });
-    const s3 = new S3Client({
-      endpoint,
-      forcePathStyle: true,
-      region: BENCH_S3_ENV.AWS_REGION,
-      credentials: { accessKeyId: BENCH_S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: BENCH_S3_ENV.AWS_SECRET_ACCESS_KEY },
-      // As the server's S3 adapter configures a custom endpoint: no extra checksum work.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const s3 = benchS3Client(endpoint);
     const client = server ? createDocClient(o.client, `127.0.0.1:${server.port}`) : undefined;
     try {
       const figures = await measure(o, s3, client);

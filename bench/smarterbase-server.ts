@@ -2,6 +2,7 @@
  * Starts the real SmarterBase server (`dist/server/src/main.js`) as a child
  * process on free loopback ports, with one of its storage back ends.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { startListening, serverMainPath, type RunningProcess } from './processes.js';
 
 /** Which storage the server under test uses. */
@@ -22,6 +23,22 @@ export const BENCH_S3_ENV = {
   AWS_SECRET_ACCESS_KEY: 'bench-secret',
   AWS_REGION: 'us-east-1',
 } as const;
+
+/**
+ * A raw AWS SDK client of the loopback S3 server at `endpoint` (the baseline
+ * the benchmarks compare with), configured as the server's S3 adapter
+ * configures a custom endpoint: path-style, no extra checksum work.
+ */
+export function benchS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: BENCH_S3_ENV.AWS_REGION,
+    credentials: { accessKeyId: BENCH_S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: BENCH_S3_ENV.AWS_SECRET_ACCESS_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
 
 /** The command-line flags that select `storage` (plus port 0 for gRPC and HTTP). */
 export function serverArgs(storage: ServerStorage): string[] {
