@@ -142,7 +142,7 @@ export class DocumentEngine implements DocumentApi {
     const forget = (key: string): void => known.forget(key);
     const single = (ctx: CallContext, write: TxnWrite, guard: LockGuardInput | undefined): Promise<CommitResult> =>
       commitSingle(this.writer, now, ctx, write, guard);
-    this.commits = new CommitRunner({ store, coordinator, intents, requests, recovery: this.recovery, hooks, checkFence, encode, forget, single, now, timeoutMs: options.txnTimeoutMs });
+    this.commits = new CommitRunner({ store, reader: this.reader, coordinator, intents, requests, recovery: this.recovery, hooks, checkFence, encode, forget, single, now, timeoutMs: options.txnTimeoutMs });
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */

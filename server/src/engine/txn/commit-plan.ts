@@ -1,11 +1,12 @@
 /** What a transaction writes, worked out from its writes and the documents it read. */
 import type { PreconditionViolation } from '../../errors/db-error.js';
 import type { TxnWrite } from '../document-api.js';
-import { newWriteId, type Envelope } from '../envelope.js';
+import type { DocState } from '../document-reader.js';
+import { newWriteId } from '../envelope.js';
 import type { IntentWrite } from './intent.js';
 
-/** A document as read inside a transaction: its etag and envelope, or undefined when absent. */
-export type Current = { readonly etag: string; readonly env: Envelope } | undefined;
+/** A document as read inside a transaction (DocumentReader.readForWrite), or undefined when absent. */
+export type Current = DocState | undefined;
 
 /** The intent's record of write `w` over `cur`: the etag before, and for a set the final envelope (seq, version, times). */
 export function intentWrite(w: TxnWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {

@@ -24,9 +24,10 @@ import { DbError, isDbError } from '../../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
 import type { CallContext } from '../call-context.js';
 import type { CommitInput, CommitResult, TxnWrite } from '../document-api.js';
-import { decodeEnvelope, encodeEnvelope, newWriteId, withoutTxn, type Envelope } from '../envelope.js';
+import { encodeEnvelope, newWriteId, withoutTxn, type Envelope } from '../envelope.js';
 import type { LockGuardInput } from '../lock-api.js';
 import type { PreparedWrite, WriteHooks } from '../write-hooks.js';
+import type { DocumentReader } from '../document-reader.js';
 import type { StagedDoc } from './finalize.js';
 import { IntentStore, type StoredIntent } from './intent.js';
 import { fingerprintOf, validateCommit } from './commit-input.js';
@@ -37,6 +38,8 @@ import type { TxnRecovery } from './txn-recovery.js';
 /** What CommitRunner needs. */
 export interface CommitRunnerOptions {
   readonly store: BlobStore;
+  /** Reads each document as its writer must: another transaction on it settled first. */
+  readonly reader: Pick<DocumentReader, 'readForWrite'>;
   readonly coordinator: Coordinator;
   readonly intents: IntentStore;
   readonly requests: RequestRecords;
@@ -90,9 +93,10 @@ export class CommitRunner {
     const hash = requestHash(input.requestId);
     const handle = await this.mutex(`txnreq:${hash}`, this.timeoutMs, ctx.signal);
     try {
-      const prior = await this.priorOutcome(hash, input, ctx.signal);
+      const fingerprint = fingerprintOf(input.writes);
+      const prior = await this.priorOutcome(hash, fingerprint, input.requestId, ctx.signal);
       if (prior !== undefined) return prior;
-      const req = { key: this.o.requests.keyFor(hash), fingerprint: fingerprintOf(input.writes) };
+      const req = { key: this.o.requests.keyFor(hash), fingerprint };
       return await this.withRetries(ctx, input, keys, req);
     } finally {
       await handle.release();
@@ -100,14 +104,14 @@ export class CommitRunner {
   }
 
   /** The recorded outcome of an earlier Commit with this request_id, finishing it if its server died. */
-  private async priorOutcome(hash: string, input: CommitInput, signal: AbortSignal): Promise<CommitResult | undefined> {
+  private async priorOutcome(hash: string, fingerprint: string, requestId: string, signal: AbortSignal): Promise<CommitResult | undefined> {
     const found = await this.o.requests.find(hash, signal);
     if (found === undefined) return undefined;
     const { key, record } = found;
-    if (record.fingerprint !== fingerprintOf(input.writes)) {
+    if (record.fingerprint !== fingerprint) {
       throw new DbError('invalid', 'REQUEST_ID_REUSED', 'request_id was used by a recent commit with other writes', {
         field: 'request_id',
-        metadata: { field: 'request_id', requestId: input.requestId ?? '' },
+        metadata: { field: 'request_id', requestId },
       });
     }
     if (record.result !== undefined) return record.result;
@@ -135,7 +139,7 @@ export class CommitRunner {
     const handles = await this.lockAll([...new Set(keys)].sort(), signal);
     try {
       failpoint('txn.after-lock');
-      const current = await Promise.all(input.writes.map((w, i) => this.readSettled(w, keys[i]!, signal)));
+      const current = await Promise.all(input.writes.map((w) => this.o.reader.readForWrite(w.collection, w.id, signal)));
       const violations = preconditionViolations(input.writes, current);
       if (violations.length > 0) {
         throw new DbError('aborted', 'PRECONDITION_FAILED', `${violations.length} precondition(s) of the transaction failed`, {
@@ -217,19 +221,6 @@ export class CommitRunner {
       await this.o.recovery.rollBack(aborted, staged);
     } catch {
       // Unreachable backend: the pending intent expires and recovery rolls it back.
-    }
-  }
-
-  /** Reads a document for the transaction, settling another transaction's marker first. */
-  private async readSettled(w: TxnWrite, key: string, signal: AbortSignal): Promise<Current> {
-    for (let round = 0; ; round++) {
-      const blob = await this.o.store.get(key, signal);
-      if (blob === undefined) return undefined;
-      const env = decodeEnvelope(blob.body, key);
-      if (env.meta.txn === undefined) return { etag: blob.etag, env };
-      if (round >= 8) throw contention(`document ${w.collection}/${w.id} stays held by transaction ${env.meta.txn}`);
-      const pre = env.meta.absent === true ? null : { meta: withoutTxn(env.meta), data: env.data };
-      await this.o.recovery.settleForWrite(env.meta.txn, w, { etag: blob.etag, pre }, signal);
     }
   }
 
