@@ -61,19 +61,7 @@ export class TxnRecovery {
    * the caller re-reads.
    */
   async viewForRead(txid: string, key: { collection: string; id: string }, staged: StagedDoc, signal?: AbortSignal): Promise<ReadView> {
-    const si = await this.o.intents.read(txid, signal);
-    const write = si?.intent.writes.find((w) => w.collection === key.collection && w.id === key.id);
-    if (si === undefined || write === undefined) {
-      await this.finishOrphan(txid, key, staged, signal);
-      return 'reread';
-    }
-    const live = this.now() < si.intent.expireTime;
-    if (si.intent.state === 'pending' && live) {
-      return staged.pre === null || write.beforeEtag === null ? undefined : { etag: write.beforeEtag, envelope: staged.pre };
-    }
-    if (si.intent.state === 'committed' && live) return finalizeDoc(this.o.store, txid, write, 'forward', staged, signal);
-    await this.recover(txid, signal);
-    return 'reread';
+    return (await this.resolve(txid, key, staged, signal)).view;
   }
 
   /**
@@ -84,13 +72,7 @@ export class TxnRecovery {
   async settleForWrite(txid: string, key: { collection: string; id: string }, staged: StagedDoc, signal?: AbortSignal): Promise<void> {
     const giveUpAt = Date.now() + this.writerWaitMs;
     for (let attempt = 0; ; attempt++) {
-      const view = await this.viewForRead(txid, key, staged, signal);
-      if (view === 'reread') return;
-      const si = await this.o.intents.read(txid, signal);
-      if (si === undefined || si.intent.state !== 'pending') {
-        // Finished meanwhile, or committed (the view just finished this document).
-        return;
-      }
+      if (!(await this.resolve(txid, key, staged, signal)).pending) return;
       if (Date.now() >= giveUpAt) {
         throw new DbError('aborted', 'TRANSACTION_CONTENTION', `document ${key.collection}/${key.id} is held by transaction ${txid}`, {
           metadata: { collection: key.collection, id: key.id },
@@ -99,6 +81,36 @@ export class TxnRecovery {
       }
       await sleep(backoffDelay(attempt, { baseMs: 5, maxMs: 100 }), signal);
     }
+  }
+
+  /**
+   * What the intent of `txid` says of a document it marked: still pending
+   * and live (the view is the pre-image), or finished for this document
+   * (committed and live: finished forward here; anything else: recovered
+   * fully, view 'reread').
+   */
+  private async resolve(
+    txid: string,
+    key: { collection: string; id: string },
+    staged: StagedDoc,
+    signal?: AbortSignal,
+  ): Promise<{ readonly pending: boolean; readonly view: ReadView }> {
+    const si = await this.o.intents.read(txid, signal);
+    const write = si?.intent.writes.find((w) => w.collection === key.collection && w.id === key.id);
+    if (si === undefined || write === undefined) {
+      await this.finishOrphan(txid, key, staged, signal);
+      return { pending: false, view: 'reread' };
+    }
+    const live = this.now() < si.intent.expireTime;
+    if (si.intent.state === 'pending' && live) {
+      const view = staged.pre === null || write.beforeEtag === null ? undefined : { etag: write.beforeEtag, envelope: staged.pre };
+      return { pending: true, view };
+    }
+    if (si.intent.state === 'committed' && live) {
+      return { pending: false, view: await finalizeDoc(this.o.store, txid, write, 'forward', staged, signal) };
+    }
+    await this.recover(txid, signal);
+    return { pending: false, view: 'reread' };
   }
 
   /**
