@@ -7,8 +7,8 @@
 import { DbError } from '../errors/db-error.js';
 import { documentKey } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { decodeEnvelope, withoutTxn, type Envelope } from './envelope.js';
-import type { StagedDoc } from './txn/finalize.js';
+import { decodeEnvelope, type Envelope } from './envelope.js';
+import { stagedOf } from './txn/finalize.js';
 import type { TxnRecovery } from './txn/txn-recovery.js';
 import type { VersionCache } from './version-cache.js';
 
@@ -46,7 +46,7 @@ export class DocumentReader {
         this.known?.remember(key, blob.etag, env.meta);
         return { etag: blob.etag, env };
       }
-      const view = await this.recovery.viewForRead(txid, { collection, id }, staged(blob.etag, env), signal);
+      const view = await this.recovery.viewForRead(txid, { collection, id }, stagedOf(blob.etag, env), signal);
       if (view !== 'reread') return view === undefined ? undefined : { etag: view.etag, env: view.envelope };
     }
     throw held(collection, id);
@@ -64,15 +64,10 @@ export class DocumentReader {
       if (blob === undefined) return undefined;
       const env = decodeEnvelope(blob.body, key);
       if (env.meta.txn === undefined) return { etag: blob.etag, env };
-      await this.recovery.settleForWrite(env.meta.txn, { collection, id }, staged(blob.etag, env), signal);
+      await this.recovery.settleForWrite(env.meta.txn, { collection, id }, stagedOf(blob.etag, env), signal);
     }
     throw held(collection, id);
   }
-}
-
-/** What a marked object says about itself. */
-function staged(etag: string, env: Envelope): StagedDoc {
-  return { etag, pre: env.meta.absent === true ? null : { meta: withoutTxn(env.meta), data: env.data } };
 }
 
 function held(collection: string, id: string): DbError {

@@ -24,6 +24,11 @@ export interface StagedDoc {
   readonly pre: Envelope | null;
 }
 
+/** What a marked object says about itself: its etag and the pre-image it keeps (null for a placeholder). */
+export function stagedOf(etag: string, env: Envelope): StagedDoc {
+  return { etag, pre: env.meta.absent === true ? null : { meta: withoutTxn(env.meta), data: env.data } };
+}
+
 /** The document after finalizing: its etag and envelope, or undefined when it does not exist. */
 export type FinalState = { readonly etag: string; readonly envelope: Envelope } | undefined;
 
@@ -53,7 +58,7 @@ export async function finalizeDoc(
       if (blob === undefined) return undefined;
       const env = decodeEnvelope(blob.body, key);
       if (env.meta.txn !== txid) return env.meta.absent === true ? undefined : { etag: blob.etag, envelope: env };
-      known = { etag: blob.etag, pre: env.meta.absent === true ? null : { meta: withoutTxn(env.meta), data: env.data } };
+      known = stagedOf(blob.etag, env);
     }
     const target = dir === 'forward' && write.op !== 'check' ? targetOf(write) : known.pre;
     try {
