@@ -64,8 +64,9 @@ export class DocumentWriter {
   async putIfMatch(ctx: CallContext, input: PutIfMatchInput): Promise<StoredDocument> {
     const { collection, id, data, etag } = input;
     const key = documentKey(collection, id);
-    let old: OldVersion = this.o.known.get(key);
-    if (this.o.known.get(key)?.etag !== etag) {
+    const known = this.o.known.get(key);
+    let old: OldVersion = known;
+    if (known?.etag !== etag) {
       // Not the version this process knows: read it (the version number comes from the stored envelope).
       const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
       if (cur === undefined) throw notFound(collection, id);
@@ -148,7 +149,7 @@ export class DocumentWriter {
   }
 
   /** The error for a failed ifMatch: NOT_FOUND when the document is gone, ETAG_MISMATCH otherwise. */
-  async staleEtag(ctx: CallContext, collection: string, id: string, expected: string, cause: ConditionFailedError): Promise<DbError> {
+  private async staleEtag(ctx: CallContext, collection: string, id: string, expected: string, cause: ConditionFailedError): Promise<DbError> {
     const now = await this.o.reader.read(collection, id, ctx.signal);
     if (now === undefined) return notFound(collection, id);
     return etagMismatch(collection, id, expected, now.etag, cause);
