@@ -197,6 +197,16 @@ async function main(): Promise<void> {
       logInternal: (err) => log.error({ err }, 'unexpected error in a call'),
       logTransportError: (err, procedure) => log.warn({ err, procedure }, 'writing a response failed'),
       telemetry: { instruments: telemetry.metrics.rpc, tracer: telemetry.tracer },
+      limits: {
+        streamStallTimeoutMs: config.streamStallTimeoutMs,
+        maxConcurrentStreams: config.maxConcurrentStreams,
+        maxCallsInFlight: config.maxCallsInFlight,
+        maxHoldsPerConnection: config.maxHoldsPerConnection,
+        idleConnectionTimeoutMs: config.idleConnectionTimeoutMs,
+        headersTimeoutMs: config.headersTimeoutMs,
+        keepaliveTimeMs: config.keepaliveTimeMs,
+        keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+      },
     });
     const ports = await server.start();
     log.info({ grpcPort: ports.grpcPort, httpPort: ports.httpPort, metricsPort: telemetry.metricsPort ?? null, tracing: telemetry.tracing, host: config.host, storage: config.storage, coordination: config.coordination }, 'listening');

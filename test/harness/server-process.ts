@@ -19,6 +19,8 @@ export interface ServerProcess {
   readonly grpcPort: number;
   /** The port of the Connect / gRPC-Web / gRPC server (connect-node). */
   readonly httpPort: number;
+  /** The port of the Prometheus /metrics endpoint (null when metrics are off). */
+  readonly metricsPort: number | null;
   /** `http://127.0.0.1:<grpcPort>`, for connect-node's gRPC transport. */
   readonly grpcUrl: string;
   /** The child process. */
@@ -54,7 +56,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20000
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ports = await new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
+  const ports = await new Promise<{ grpcPort: number; httpPort: number; metricsPort: number | null }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not listen within ${timeoutMs} ms:\n${out}`)), timeoutMs);
     void exited.then((code) => {
       clearTimeout(timer);
@@ -63,10 +65,10 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20000
     createInterface({ input: child.stdout! }).on('line', (line) => {
       out += line + '\n';
       if (!line.includes('"listening"')) return;
-      const rec = JSON.parse(line) as { msg?: string; grpcPort?: number; httpPort?: number };
+      const rec = JSON.parse(line) as { msg?: string; grpcPort?: number; httpPort?: number; metricsPort?: number | null };
       if (rec.msg === 'listening' && typeof rec.grpcPort === 'number' && typeof rec.httpPort === 'number') {
         clearTimeout(timer);
-        resolve({ grpcPort: rec.grpcPort, httpPort: rec.httpPort });
+        resolve({ grpcPort: rec.grpcPort, httpPort: rec.httpPort, metricsPort: rec.metricsPort ?? null });
       }
     });
   });

@@ -63,6 +63,22 @@ export interface Config {
   readonly pageTokenSecret?: string;
   /** How long shutdown lets in-flight calls finish, in ms. */
   readonly shutdownGraceMs: number;
+  /** How long a server stream waits for a client that reads nothing before it is reset, in ms. */
+  readonly streamStallTimeoutMs: number;
+  /** Most concurrent calls (HTTP/2 streams) on one connection. */
+  readonly maxConcurrentStreams: number;
+  /** Most calls being served at once by this server, both ports together (health checks aside). */
+  readonly maxCallsInFlight: number;
+  /** Most LockService.Hold streams open on one connection. */
+  readonly maxHoldsPerConnection: number;
+  /** A connection with no call for this long is closed, in ms. */
+  readonly idleConnectionTimeoutMs: number;
+  /** How long a new connection may take to send its first request headers, in ms. */
+  readonly headersTimeoutMs: number;
+  /** Interval of the server's keepalive pings on idle HTTP/2 connections, in ms. */
+  readonly keepaliveTimeMs: number;
+  /** How long a keepalive ping may go unanswered before the connection is closed, in ms. */
+  readonly keepaliveTimeoutMs: number;
   readonly logLevel: LogLevel;
   /** Serve Prometheus metrics on metricsPort. */
   readonly metrics: boolean;
@@ -104,6 +120,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxBatchWriteItems', env: 'SB_MAX_BATCH_WRITE_ITEMS', flag: '--max-batch-write-items', kind: { type: 'int', min: 1, max: 10000 }, default: 500, description: 'The most items of one BatchWrite or BatchDelete (more is INVALID_ARGUMENT).' },
   { key: 'pageTokenSecret', env: 'SB_PAGE_TOKEN_SECRET', flag: '--page-token-secret', kind: { type: 'string' }, description: 'HMAC secret of List page tokens; set the same value on every replica (unset = random per process).' },
   { key: 'shutdownGraceMs', env: 'SB_SHUTDOWN_GRACE_MS', flag: '--shutdown-grace-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 10000, description: 'How long shutdown lets in-flight calls finish, in ms.' },
+  { key: 'streamStallTimeoutMs', env: 'SB_STREAM_STALL_TIMEOUT_MS', flag: '--stream-stall-timeout-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 30000, description: 'A server stream whose client reads nothing for this long is reset (the client sees CANCELLED), in ms.' },
+  { key: 'maxConcurrentStreams', env: 'SB_MAX_CONCURRENT_STREAMS', flag: '--max-concurrent-streams', kind: { type: 'int', min: 1, max: 100_000 }, default: 100, description: 'Most concurrent calls (HTTP/2 streams) one connection may open, on both ports; more wait at the client (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).' },
+  { key: 'maxCallsInFlight', env: 'SB_MAX_CALLS_IN_FLIGHT', flag: '--max-calls-in-flight', kind: { type: 'int', min: 1, max: 1_000_000 }, default: 2000, description: 'Most calls this server serves at once, both ports together (health checks aside); more are RESOURCE_EXHAUSTED / SERVER_OVERLOADED with RetryInfo.' },
+  { key: 'maxHoldsPerConnection', env: 'SB_MAX_HOLDS_PER_CONNECTION', flag: '--max-holds-per-connection', kind: { type: 'int', min: 1, max: 100_000 }, default: 64, description: 'Most LockService.Hold streams open on one connection; more are RESOURCE_EXHAUSTED / TOO_MANY_STREAMS.' },
+  { key: 'idleConnectionTimeoutMs', env: 'SB_IDLE_CONNECTION_TIMEOUT_MS', flag: '--idle-connection-timeout-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 300000, description: 'A connection with no call in flight for this long is closed (HTTP/2 GOAWAY, HTTP/1.1 close), in ms.' },
+  { key: 'headersTimeoutMs', env: 'SB_HEADERS_TIMEOUT_MS', flag: '--headers-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 10000, description: 'A new connection that has not sent its first request headers (or HTTP/2 preface) within this time is closed, in ms.' },
+  { key: 'keepaliveTimeMs', env: 'SB_KEEPALIVE_TIME_MS', flag: '--keepalive-time-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 60000, description: 'The server pings an HTTP/2 connection after this long without activity, in ms.' },
+  { key: 'keepaliveTimeoutMs', env: 'SB_KEEPALIVE_TIMEOUT_MS', flag: '--keepalive-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 20000, description: 'A keepalive ping unanswered for this long closes the connection, in ms.' },
   { key: 'logLevel', env: 'SB_LOG_LEVEL', flag: '--log-level', kind: { type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level.' },
   { key: 'metrics', env: 'SB_METRICS', flag: '--metrics', kind: { type: 'bool' }, default: true, description: 'Serve Prometheus metrics at http://<host>:<metrics-port>/metrics (false/off disables them).' },
   { key: 'metricsPort', env: 'SB_METRICS_PORT', flag: '--metrics-port', kind: { type: 'port' }, default: 9464, description: 'Port of the Prometheus /metrics endpoint, bound to host; 0 picks a free port.' },

@@ -57,7 +57,13 @@ export type ErrorReason =
   | 'TRANSACTION_CONTENTION'
   | 'PRECONDITION_FAILED'
   | 'TRANSACTION_TOO_LARGE'
-  | 'REQUEST_ID_REUSED';
+  | 'REQUEST_ID_REUSED'
+  | 'MALFORMED_REQUEST'
+  | 'MESSAGE_TOO_LARGE'
+  | 'METHOD_NOT_FOUND'
+  | 'SERVICE_NOT_FOUND'
+  | 'SERVER_OVERLOADED'
+  | 'TOO_MANY_STREAMS';
 
 /** One failed precondition (sent as a google.rpc.PreconditionFailure violation). */
 export interface PreconditionViolation {

@@ -10,15 +10,16 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import type { DescService } from '@bufbuild/protobuf';
-import { Code, ConnectError, createConnectRouter, type ServiceImpl } from '@connectrpc/connect';
+import { Code, ConnectError, createConnectRouter, createContextValues, type ServiceImpl } from '@connectrpc/connect';
 import type { UniversalHandler } from '@connectrpc/connect/protocol';
 import { ERROR_DETAIL_REGISTRY } from './error-table.js';
 import {
   compressionBrotli,
   compressionGzip,
   universalRequestFromNodeRequest,
-  universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
+import { writeNodeResponse } from './node-response.js';
+import { CONNECTION_KEY, DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 
 /** One service to serve: its descriptor and its (error-wrapped) implementation. */
 export interface MountedService {
@@ -38,9 +39,48 @@ export interface ConnectEndpointOptions {
   readonly compressMinBytes?: number;
   /** Receives failures to write a response (other than a client that went away). */
   readonly logTransportError?: (err: unknown, procedure: string) => void;
+  /** Connection and stream limits (rpc/limits.ts); missing fields take their defaults. */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+
+/**
+ * Idle and keepalive policy of one HTTP/2 connection: closed (GOAWAY) after
+ * `idleConnectionTimeoutMs` without a call, pinged after `keepaliveTimeMs`
+ * of quiet and destroyed when a ping stays unanswered for
+ * `keepaliveTimeoutMs`.
+ */
+function guardSession(session: http2.ServerHttp2Session, limits: ServerLimits): void {
+  let lastCall = Date.now(); // for idleness: the last time a call started or ended
+  let lastHeard = Date.now(); // for keepalive: the last call or ping answer
+  let streams = 0;
+  session.on('stream', (stream: http2.ServerHttp2Stream) => {
+    streams++;
+    lastCall = lastHeard = Date.now();
+    stream.once('close', () => { streams--; lastCall = lastHeard = Date.now(); });
+  });
+  const tick = Math.max(100, Math.min(limits.keepaliveTimeMs, limits.idleConnectionTimeoutMs) / 2);
+  const timer = setInterval(() => {
+    if (session.destroyed || session.closed) return;
+    const now = Date.now();
+    if (streams === 0 && now - lastCall >= limits.idleConnectionTimeoutMs) {
+      session.close();
+      return;
+    }
+    if (now - lastHeard < limits.keepaliveTimeMs) return;
+    const deadline = setTimeout(() => session.destroy(), limits.keepaliveTimeoutMs);
+    deadline.unref();
+    const sent = session.ping((err) => {
+      clearTimeout(deadline);
+      if (err) session.destroy();
+      else lastHeard = Date.now();
+    });
+    if (!sent) clearTimeout(deadline);
+  }, tick);
+  timer.unref();
+  session.once('close', () => clearInterval(timer));
+}
 
 /** The HTTP endpoint (Connect / gRPC / gRPC-Web) of the server. */
 export class ConnectEndpoint {
@@ -51,6 +91,7 @@ export class ConnectEndpoint {
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.Http2Session>();
   private inFlight = 0;
+  private readonly limits: ServerLimits;
   private closing = false;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -65,6 +106,8 @@ export class ConnectEndpoint {
       shutdownSignal: this.shutdownController.signal,
     });
     for (const s of opts.services) router.service(s.service, s.impl);
+    const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.limits = limits;
     const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
     // Like connect-node's connectNodeAdapter, but failures go to our logger, and a
     // client that left before its response was written is not an error.
@@ -75,8 +118,10 @@ export class ConnectEndpoint {
         res.end();
         return;
       }
-      handler(universalRequestFromNodeRequest(req as never, res as never, undefined, undefined))
-        .then((ures) => universalResponseToNodeResponse(ures, res as never))
+      const connection = `${req.socket?.remoteAddress ?? ''}:${req.socket?.remotePort ?? ''}`;
+      const ureq = universalRequestFromNodeRequest(req as never, res as never, undefined, createContextValues().set(CONNECTION_KEY, connection));
+      handler(ureq)
+        .then((ures) => writeNodeResponse(ures, res, { signal: ureq.signal, stallTimeoutMs: limits.streamStallTimeoutMs }))
         .catch((reason: unknown) => {
           if (res.destroyed || req.destroyed || res.socket?.destroyed === true || ConnectError.from(reason).code === Code.Aborted) return;
           opts.logTransportError?.(reason, handler.requestPath);
@@ -91,11 +136,17 @@ export class ConnectEndpoint {
       });
       adapter(req, res);
     };
-    this.h1 = http.createServer(handler);
-    this.h2 = http2.createServer({}, handler);
+    this.h1 = http.createServer({
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: 0, // server streams may last; stalls are bounded by streamStallTimeoutMs
+      keepAliveTimeout: limits.idleConnectionTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    }, handler);
+    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, handler);
     this.h2.on('session', (s) => {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));
+      guardSession(s, limits);
     });
     this.listener = net.createServer((socket) => this.route(socket));
   }
@@ -104,10 +155,13 @@ export class ConnectEndpoint {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    // A connection that says nothing is dropped; once routed, the HTTP servers' own timeouts apply.
+    socket.setTimeout(this.limits.headersTimeoutMs, () => socket.destroy());
     const onReadable = (): void => {
       const chunk = socket.read() as Buffer | null;
       if (chunk === null) return;
       socket.off('readable', onReadable);
+      socket.setTimeout(0);
       socket.unshift(chunk);
       const n = Math.min(chunk.length, PREFACE.length);
       const isH2 = chunk.subarray(0, n).equals(PREFACE.subarray(0, n)) && n >= 3;

@@ -2,9 +2,9 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { DbError, invalid, type ErrorKind } from '../errors/db-error.js';
-import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from '../gen/google/rpc/error_details_pb.js';
+import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema, RetryInfoSchema } from '../gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from '../gen/google/rpc/status_pb.js';
-import { KIND_TO_CODE, statusDetailsBin, toConnectError } from './error-table.js';
+import { bounded, ERROR_BOUNDS, KIND_TO_CODE, statusDetailsBin, toConnectError } from './error-table.js';
 
 describe('error table', () => {
   test.each<[ErrorKind, number]>([
@@ -53,9 +53,39 @@ describe('error table', () => {
     expect(toConnectError('a string', (x) => logged.push(x)).rawMessage).toBe('internal error');
   });
 
-  test('a ConnectError passes through unchanged', () => {
-    const ce = new ConnectError('nope', Code.NotFound);
-    expect(toConnectError(ce)).toBe(ce);
+  test('a ConnectError with an ErrorInfo passes through unchanged; one without gets an ErrorInfo from its code', () => {
+    const withInfo = toConnectError(invalid('INVALID_ID', 'id', 'bad'));
+    expect(toConnectError(withInfo)).toBe(withInfo);
+    const bare = toConnectError(new ConnectError('nope', Code.Unimplemented));
+    expect(bare.code).toBe(Code.Unimplemented);
+    expect(bare.rawMessage).toBe('nope');
+    expect(bare.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: 'METHOD_NOT_FOUND', domain: 'smarterbase.v1' });
+    const internal = toConnectError(new ConnectError('parse binary: secret text', Code.Internal));
+    expect(internal.rawMessage).toBe('internal error');
+    expect(internal.findDetails(ErrorInfoSchema)[0]?.reason).toBe('INTERNAL_ERROR');
+  });
+
+  test('messages, metadata values and violation lists are bounded, whatever the request echoed', () => {
+    const huge = 'x'.repeat(100_000);
+    const err = toConnectError(new DbError('invalid', 'INVALID_FILTER', `bad filter ${huge}`, {
+      field: 'filter_expression',
+      metadata: { expression: huge },
+      preconditionViolations: Array.from({ length: 500 }, (_, i) => ({ type: 'ETAG', subject: `writes[${i}]`, description: huge })),
+    }));
+    expect(err.rawMessage.length).toBeLessThanOrEqual(ERROR_BOUNDS.message);
+    expect(err.rawMessage).toMatch(/… \(100011 chars\)$/);
+    expect(err.findDetails(ErrorInfoSchema)[0]?.metadata.expression).toMatch(/… \(100000 chars\)$/);
+    const violations = err.findDetails(PreconditionFailureSchema)[0]?.violations ?? [];
+    expect(violations).toHaveLength(ERROR_BOUNDS.violations + 1);
+    expect(violations.at(-1)?.description).toBe('480 more violations not listed');
+    expect(statusDetailsBin(err).length).toBeLessThan(16 * 1024);
+  });
+
+  test('bounded() keeps short text and cuts long text to the limit', () => {
+    expect(bounded('abc', 10)).toBe('abc');
+    const cut = bounded('y'.repeat(50), 30);
+    expect(cut.length).toBeLessThanOrEqual(30);
+    expect(cut.endsWith('… (50 chars)')).toBe(true);
   });
 
   test('statusDetailsBin is a google.rpc.Status with code, message and packed details', () => {

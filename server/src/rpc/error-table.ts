@@ -35,6 +35,33 @@ const RETRY_INFO_ABORTS: ReadonlySet<string> = new Set(['LOCK_HELD', 'TRANSACTIO
 /** The message sent instead of the text of unexpected errors. */
 export const INTERNAL_MESSAGE = 'internal error';
 
+/**
+ * Bounds on what an error may carry, so that its trailers stay far below
+ * what clients accept (grpc-js and connect-node stall past ~64 KB, grpcio
+ * refuses past 8 KB by default): a message, each metadata value and each
+ * detail text are cut to these many characters (with an ellipsis and the
+ * original length), and at most MAX_VIOLATIONS violations are listed.
+ */
+export const ERROR_BOUNDS = Object.freeze({ message: 1024, value: 256, violations: 20 });
+
+/** `text` cut to `max` characters, ending with an ellipsis and the original length when cut. */
+export function bounded(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tail = `… (${text.length} chars)`;
+  return text.slice(0, Math.max(0, max - tail.length)) + tail;
+}
+
+/** The ErrorInfo reason of a ConnectError that was built without one (transport errors, health). */
+const REASON_OF_CODE: Readonly<Partial<Record<Code, string>>> = Object.freeze({
+  [Code.Canceled]: 'CANCELLED',
+  [Code.DeadlineExceeded]: 'DEADLINE_EXCEEDED',
+  [Code.InvalidArgument]: 'MALFORMED_REQUEST',
+  [Code.ResourceExhausted]: 'MESSAGE_TOO_LARGE',
+  [Code.Unimplemented]: 'METHOD_NOT_FOUND',
+  [Code.Unavailable]: 'SHUTTING_DOWN',
+  [Code.NotFound]: 'SERVICE_NOT_FOUND',
+});
+
 /** DbError kind → gRPC code (numerically equal to connect's Code). */
 export const KIND_TO_CODE: Readonly<Record<ErrorKind, Code>> = Object.freeze({
   invalid: Code.InvalidArgument,
@@ -67,14 +94,21 @@ function detail<D extends DescMessage>(desc: D, value: MessageInitShape<D>): Out
  * RetryInfo (unavailable, resource_exhausted and aborted LOCK_HELD, when a delay is known).
  */
 export function detailsOf(err: DbError): OutgoingDetail[] {
+  const cut = (t: string): string => bounded(t, ERROR_BOUNDS.value);
+  const metadata = Object.fromEntries(Object.entries(err.metadata).map(([k, v]) => [cut(k), cut(v)]));
   const details: OutgoingDetail[] = [
-    detail(ErrorInfoSchema, { reason: err.reason, domain: ERROR_DOMAIN, metadata: { ...err.metadata } }),
+    detail(ErrorInfoSchema, { reason: err.reason, domain: ERROR_DOMAIN, metadata }),
   ];
   if (err.kind === 'invalid' && err.field !== undefined) {
-    details.push(detail(BadRequestSchema, { fieldViolations: [{ field: err.field, description: err.message, reason: err.reason }] }));
+    details.push(detail(BadRequestSchema, { fieldViolations: [{ field: cut(err.field), description: cut(err.message), reason: err.reason }] }));
   }
-  if (err.preconditionViolations !== undefined && err.preconditionViolations.length > 0) {
-    details.push(detail(PreconditionFailureSchema, { violations: err.preconditionViolations.map((v) => ({ ...v })) }));
+  const violations = err.preconditionViolations ?? [];
+  if (violations.length > 0) {
+    const listed = violations.slice(0, ERROR_BOUNDS.violations).map((v) => ({ type: cut(v.type), subject: cut(v.subject), description: cut(v.description) }));
+    if (violations.length > listed.length) {
+      listed.push({ type: 'TRUNCATED', subject: '', description: `${violations.length - listed.length} more violations not listed` });
+    }
+    details.push(detail(PreconditionFailureSchema, { violations: listed }));
   }
   const retryable = err.kind === 'unavailable' || err.kind === 'resource_exhausted' || (err.kind === 'aborted' && RETRY_INFO_ABORTS.has(err.reason));
   if (retryable && err.retryDelayMs !== undefined) {
@@ -93,14 +127,34 @@ export function detailsOf(err: DbError): OutgoingDetail[] {
  * INTERNAL_ERROR and is handed to `logInternal`.
  */
 export function toConnectError(err: unknown, logInternal?: InternalErrorLogger): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) return withErrorInfo(err);
   if (err instanceof DbError) {
-    return new ConnectError(err.message, KIND_TO_CODE[err.kind], undefined, detailsOf(err), err);
+    return new ConnectError(bounded(err.message, ERROR_BOUNDS.message), KIND_TO_CODE[err.kind], undefined, detailsOf(err), err);
   }
   logInternal?.(err);
   return new ConnectError(INTERNAL_MESSAGE, Code.Internal, undefined, [
     detail(ErrorInfoSchema, { reason: 'INTERNAL_ERROR', domain: ERROR_DOMAIN, metadata: {} }),
   ], err);
+}
+
+/** True when `err` carries a google.rpc.ErrorInfo (outgoing or incoming). */
+function hasErrorInfo(err: ConnectError): boolean {
+  return err.details.some((d) => ('desc' in d ? d.desc.typeName : d.type) === ErrorInfoSchema.typeName);
+}
+
+/**
+ * A ConnectError built outside the error table (a transport error, a
+ * deadline, a cancel, health's unknown service) with a bounded message and
+ * an ErrorInfo whose reason follows from its code; unchanged when it has one.
+ */
+export function withErrorInfo(err: ConnectError): ConnectError {
+  if (hasErrorInfo(err) && err.rawMessage.length <= ERROR_BOUNDS.message) return err;
+  const details: ConnectError['details'] = hasErrorInfo(err) ? err.details : [
+    ...err.details,
+    detail(ErrorInfoSchema, { reason: REASON_OF_CODE[err.code] ?? 'INTERNAL_ERROR', domain: ERROR_DOMAIN, metadata: {} }),
+  ];
+  const message = err.code === Code.Internal || err.code === Code.Unknown ? INTERNAL_MESSAGE : bounded(err.rawMessage, ERROR_BOUNDS.message);
+  return new ConnectError(message, err.code, err.metadata, details as OutgoingDetail[], err.cause ?? err);
 }
 
 /** Packs the details of a ConnectError (outgoing or incoming) as google.protobuf.Any. */

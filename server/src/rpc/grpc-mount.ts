@@ -8,8 +8,11 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from '@bufbuild/protobuf';
-import { ConnectError, createHandlerContext, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { statusDetailsBin, toConnectError, type InternalErrorLogger } from './error-table.js';
+import { grpcStreamSink, resetGrpcCall } from './grpc-stream-sink.js';
+import { pumpStream } from './stream-pump.js';
+import { CONNECTION_KEY } from './limits.js';
 
 /** Options of mountGrpc. */
 export interface GrpcMountOptions {
@@ -17,9 +20,15 @@ export interface GrpcMountOptions {
   readonly shutdownSignal?: AbortSignal;
   /** Receives unexpected (non-DbError) errors. */
   readonly logInternal?: InternalErrorLogger;
+  /** How long a server stream waits for a client that reads nothing before resetting it, in ms (default 30 s). */
+  readonly streamStallTimeoutMs?: number;
 }
 
+/** Default of GrpcMountOptions.streamStallTimeoutMs. */
+export const DEFAULT_STREAM_STALL_TIMEOUT_MS = 30_000;
+
 type AnyImpl = (input: unknown, ctx: HandlerContext) => unknown;
+type WritableCall = grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
 /** The grpc-js StatusObject-like error of any thrown value. */
@@ -61,6 +70,7 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
     requestSignal: cancel.signal,
     shutdownSignal,
     requestHeader,
+    contextValues: createContextValues().set(CONNECTION_KEY, call.getPeer()),
   });
 }
 
@@ -73,11 +83,15 @@ function requestsOf(call: grpc.ServerReadableStream<unknown, unknown> | grpc.Ser
   return { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) };
 }
 
-async function writeAll(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, out: AsyncIterable<unknown>): Promise<void> {
-  for await (const m of out) {
-    if (call.cancelled) return;
-    if (!call.write(m)) await new Promise<void>((resolve) => call.once('drain', resolve));
-  }
+/**
+ * Sends the handler's messages and then its status. A call whose client left
+ * needs nothing more; one whose client stopped reading is reset.
+ */
+async function streamOut(call: WritableCall, out: AsyncIterable<unknown>, ctx: HandlerContext, stallTimeoutMs: number): Promise<void> {
+  const end = await pumpStream(out, grpcStreamSink(call), { signal: ctx.signal, stallTimeoutMs });
+  if (end === 'complete') call.end();
+  else if (end === 'aborted') throw ctx.signal.reason;
+  else if (end === 'stuck') resetGrpcCall(call);
 }
 
 /** Builds the grpc-js service definition and handlers of `service` and adds them to `server`. */
@@ -85,6 +99,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
   const src = impl as unknown as Record<string, AnyImpl>;
+  const stallMs = opts.streamStallTimeoutMs ?? DEFAULT_STREAM_STALL_TIMEOUT_MS;
   for (const method of service.methods) {
     const kind = method.methodKind;
     definition[method.localName] = {
@@ -111,16 +126,16 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const ctx = contextOf(service, method, call, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => writeAll(call, fn(call.request, ctx) as AsyncIterable<unknown>))
-          .then(() => call.end(), (e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
+          .then(() => streamOut(call, fn(call.request, ctx) as AsyncIterable<unknown>, ctx, stallMs))
+          .catch((e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };
     } else if (kind === 'bidi_streaming') {
       handlers[method.localName] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         const ctx = contextOf(service, method, call, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => writeAll(call, fn(requestsOf(call), ctx) as AsyncIterable<unknown>))
-          .then(() => call.end(), (e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
+          .then(() => streamOut(call, fn(requestsOf(call), ctx) as AsyncIterable<unknown>, ctx, stallMs))
+          .catch((e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };
     } else {

@@ -24,6 +24,8 @@ import { observeCalls, type RpcTelemetry } from './observe-calls.js';
 import { createHealthHandlers, HealthState } from './health.js';
 import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './reflection.js';
 import { wrapErrors } from './wrap-errors.js';
+import { Admission, admitCalls } from './admission.js';
+import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 
 /** Options of RpcServer. */
 export interface RpcServerOptions {
@@ -49,6 +51,8 @@ export interface RpcServerOptions {
   readonly logTransportError?: (err: unknown, procedure: string) => void;
   /** Traces, counts and times every call of both ports (rpc/observe-calls.ts); omit for none. */
   readonly telemetry?: RpcTelemetry;
+  /** Connection, stream and in-flight limits (docs/limits.md); each missing field takes its default. */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 /** The ports actually bound. */
@@ -69,13 +73,17 @@ export class RpcServer {
   private readonly connect: ConnectEndpoint;
   private readonly grpcShutdown = new AbortController();
   private readonly opts: RpcServerOptions;
+  /** Calls in flight and Hold streams per connection, shared by both ports. */
+  readonly admission: Admission;
 
   constructor(opts: RpcServerOptions) {
     this.opts = opts;
     const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
-    const extra = optionalServices(opts, opts.logInternal);
+    const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.admission = new Admission(limits);
+    const extra = optionalServices(opts, opts.logInternal).map((m) => ({ service: m.service, impl: admitCalls(m.service, m.impl, this.admission) }));
     this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)]);
-    const documents = wrapErrors(DocumentService, createDocumentHandlers(opts.api), opts.logInternal);
+    const documents = admitCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(opts.api), opts.logInternal), this.admission);
     const health = wrapErrors(Health, createHealthHandlers(this.health), opts.logInternal);
     const index = new ReflectionIndex(
       [DocumentService, ...extra.map((m) => m.service), Health, ...REFLECTION_SERVICES],
@@ -85,11 +93,15 @@ export class RpcServer {
     this.grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
+      'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+      'grpc.max_connection_idle_ms': limits.idleConnectionTimeoutMs,
+      'grpc.keepalive_time_ms': limits.keepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs,
     });
     const telemetry = opts.telemetry;
     const observed = <S extends DescService>(service: S, impl: ServiceImpl<S>, transport: 'grpc' | 'connect'): ServiceImpl<S> =>
       telemetry === undefined ? impl : observeCalls(service, impl, transport, telemetry);
-    const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal };
+    const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal, streamStallTimeoutMs: limits.streamStallTimeoutMs };
     mountGrpc(this.grpcServer, DocumentService, observed(DocumentService, documents, 'grpc'), mountOpts);
     for (const m of extra) mountGrpc(this.grpcServer, m.service, observed(m.service, m.impl, 'grpc'), mountOpts);
     mountGrpc(this.grpcServer, Health, observed(Health, health, 'grpc'), mountOpts);
@@ -107,6 +119,7 @@ export class RpcServer {
       writeMaxBytes: maxBytes,
       compressMinBytes: 1024,
       logTransportError: opts.logTransportError,
+      limits,
     });
   }
 

@@ -1,0 +1,44 @@
+/**
+ * The resource limits of the transport edge (docs/limits.md): per
+ * connection, per call and per server. One object, filled from the
+ * configuration by main.ts; every field has the default documented there.
+ */
+import { createContextKey } from '@connectrpc/connect';
+
+/** Limits applied by both ports. */
+export interface ServerLimits {
+  /** A server stream whose client reads nothing for this long is reset, in ms. */
+  readonly streamStallTimeoutMs: number;
+  /** Most concurrent calls (HTTP/2 streams) on one connection. */
+  readonly maxConcurrentStreams: number;
+  /** Most calls served at once by the server, both ports together (health aside). */
+  readonly maxCallsInFlight: number;
+  /** Most LockService.Hold streams open on one connection. */
+  readonly maxHoldsPerConnection: number;
+  /** A connection without activity for this long is closed, in ms. */
+  readonly idleConnectionTimeoutMs: number;
+  /** Time a new connection has to send its first request headers (HTTP/1.1) or preface (HTTP/2), in ms. */
+  readonly headersTimeoutMs: number;
+  /** Interval of keepalive pings on a quiet HTTP/2 connection, in ms. */
+  readonly keepaliveTimeMs: number;
+  /** An unanswered keepalive ping closes the connection after this long, in ms. */
+  readonly keepaliveTimeoutMs: number;
+}
+
+/** The defaults (the same as the settings' defaults in config/settings.ts). */
+export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
+  streamStallTimeoutMs: 30_000,
+  maxConcurrentStreams: 100,
+  maxCallsInFlight: 2000,
+  maxHoldsPerConnection: 64,
+  idleConnectionTimeoutMs: 300_000,
+  headersTimeoutMs: 10_000,
+  keepaliveTimeMs: 60_000,
+  keepaliveTimeoutMs: 20_000,
+});
+
+/**
+ * The connection a call arrived on ("remote address:port" of its socket),
+ * set by both mounts in the handler context's values; '' when unknown.
+ */
+export const CONNECTION_KEY = createContextKey<string>('', { description: 'smarterbase connection id' });

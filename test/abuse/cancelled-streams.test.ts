@@ -1,0 +1,120 @@
+/**
+ * Server streams whose clients cancel, disconnect, hit their deadline or
+ * stop reading must end on the server: `active_calls` returns to zero and
+ * the memory they held is released (issue 8, defect 1). A real server
+ * process, raw HTTP/2 and HTTP/1.1 clients that control their own reading.
+ */
+import * as http2 from 'node:http2';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { BatchGetRequestSchema } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
+import { QueryRequestSchema } from '../../server/src/gen/smarterbase/v1/query_service_pb.js';
+import { docClient } from '../harness/doc-client.js';
+import { eventually, grpcFrame, h2Connect, rssOf, scrapeSum, unreadConnectStream, unreadGrpcCall } from '../harness/raw-wire.js';
+import { startServer, type ServerProcess } from '../harness/server-process.js';
+
+const ACTIVE = 'smarterbase_rpc_server_active_calls';
+const DOCS = 200;
+const ids = Array.from({ length: DOCS }, (_, i) => `d${String(i).padStart(4, '0')}`);
+const query = toBinary(QueryRequestSchema, create(QueryRequestSchema, { collection: 'big' }));
+const batchGet = toBinary(BatchGetRequestSchema, create(BatchGetRequestSchema, { collection: 'big', ids }));
+const QUERY_PATH = '/smarterbase.v1.QueryService/Query';
+const BATCH_PATH = '/smarterbase.v1.DocumentService/BatchGet';
+
+let srv: ServerProcess;
+let metrics: number;
+const active = (): Promise<number> => scrapeSum(metrics, ACTIVE);
+async function settles(): Promise<boolean> {
+  const ok = await eventually(async () => (await active()) === 0, 15_000);
+  if (!ok) {
+    const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+    console.log(text.split('\n').filter((l) => l.startsWith(ACTIVE) && !l.endsWith(' 0')).join('\n'));
+  }
+  return ok;
+}
+
+beforeAll(async () => {
+  srv = await startServer({ SB_STORAGE: 'memory', SB_STREAM_STALL_TIMEOUT_MS: '3000'});
+  metrics = srv.metricsPort!;
+  const c = docClient(srv.grpcUrl);
+  const blob = 'x'.repeat(32 * 1024);
+  for (let i = 0; i < DOCS; i += 20) {
+    await Promise.all(ids.slice(i, i + 20).map((id) => c.put({ collection: 'big', id, data: { blob, id } })));
+  }
+}, 60_000);
+afterAll(async () => { await srv.stop(); if (process.env.DEBUG_OUT) console.log(srv.output().split('\n').filter((l) => l.includes('DEBUG')).join('\n')); });
+
+/** Opens `n` unread Query and `n` unread BatchGet calls on `session` and waits until the server serves them all. */
+async function openUnread(session: http2.ClientHttp2Session, n: number, headers: http2.OutgoingHttpHeaders = {}): Promise<http2.ClientHttp2Stream[]> {
+  const before = await active();
+  const streams: http2.ClientHttp2Stream[] = [];
+  for (let i = 0; i < n; i++) {
+    streams.push(unreadGrpcCall(session, QUERY_PATH, grpcFrame(query), headers));
+    streams.push(unreadGrpcCall(session, BATCH_PATH, grpcFrame(batchGet), headers));
+  }
+  expect(await eventually(async () => (await active()) >= before + 2 * n, 10_000)).toBe(true);
+  // Let them fill their flow-control windows and block.
+  await new Promise((r) => setTimeout(r, 500));
+  return streams;
+}
+
+describe.each([
+  ['grpc port (grpc-js)', () => srv.grpcPort],
+  ['http port (connect-node, h2c gRPC)', () => srv.httpPort],
+])('on the %s', (_name, port) => {
+  test('cancelled unread streams end on the server', async () => {
+    const session = await h2Connect(port());
+    const streams = await openUnread(session, 25);
+    for (const s of streams) s.close(http2.constants.NGHTTP2_CANCEL);
+    expect(await settles()).toBe(true);
+    session.destroy();
+  });
+
+  test('streams of a client that disconnects end on the server', async () => {
+    const session = await h2Connect(port());
+    await openUnread(session, 25);
+    session.destroy();
+    expect(await settles()).toBe(true);
+  });
+
+  test('streams whose deadline passes while the client reads nothing end on the server', async () => {
+    const session = await h2Connect(port());
+    const streams = await openUnread(session, 10, { 'grpc-timeout': '1500m' });
+    expect(await settles()).toBe(true);
+    expect(streams.every((s) => s.closed || s.destroyed || s.rstCode !== undefined)).toBe(true);
+    session.destroy();
+  });
+
+  test('a client that keeps its streams open but never reads is reset after the stall timeout', async () => {
+    const session = await h2Connect(port());
+    const streams = await openUnread(session, 10);
+    const resets = streams.map((s) => new Promise<number | undefined>((resolve) => s.once('close', () => resolve(s.rstCode))));
+    expect(await settles()).toBe(true);
+    const codes = await Promise.all(resets);
+    expect(codes.every((c) => c === http2.constants.NGHTTP2_CANCEL || c === http2.constants.NGHTTP2_INTERNAL_ERROR)).toBe(true);
+    expect(session.destroyed).toBe(false);
+    session.destroy();
+  });
+});
+
+test('Connect server streams over HTTP/1.1: disconnected and unread clients end on the server', async () => {
+  const left = Array.from({ length: 10 }, () => unreadConnectStream(srv.httpPort, QUERY_PATH, query));
+  const stalled = Array.from({ length: 10 }, () => unreadConnectStream(srv.httpPort, BATCH_PATH, batchGet));
+  expect(await eventually(async () => (await active()) >= 20, 10_000)).toBe(true);
+  await new Promise((r) => setTimeout(r, 500));
+  for (const r of left) r.destroy();
+  // The other ten stay connected and unread: the stall timeout ends them.
+  expect(await settles()).toBe(true);
+  for (const r of stalled) r.destroy();
+});
+
+test('memory held by 100 abandoned streams is released after they end', async () => {
+  const baseline = await rssOf(srv.child.pid!);
+  const session = await h2Connect(srv.grpcPort);
+  await openUnread(session, 50);
+  session.destroy();
+  expect(await settles()).toBe(true);
+  // Give the collector a moment; RSS must come back near where it was (not hundreds of MB above).
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await rssOf(srv.child.pid!);
+  expect(after - baseline).toBeLessThan(150 * 1024 * 1024);
+});
