@@ -25,7 +25,7 @@ import { compareUtf8, sortsLikeUtf16 } from '../../common/utf8-order.js';
 import { FS_TMP_DIR } from './key-path.js';
 import { SortedNames } from './sorted-names.js';
 
-/** The default bound of the listing index: 2,000,000 names (~100 MiB of heap at most). */
+/** The default bound of the listing index: 2,000,000 names (~100 bytes of heap each for short ids, so ~200 MiB at most). */
 export const DEFAULT_LIST_INDEX_ENTRIES = 2_000_000;
 
 /** One change to a directory logged while it loads. */
