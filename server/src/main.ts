@@ -55,7 +55,7 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
     return store;
   }
   if (config.storage === 'filesystem') {
-    const store = await FilesystemBlobStore.open({ root: config.dataDir });
+    const store = await FilesystemBlobStore.open({ root: config.dataDir, listIndexEntries: config.fsListIndexEntries });
     closers.push({ name: 'store', close: () => store.close() });
     return store;
   }

@@ -43,6 +43,8 @@ export interface Config {
   readonly host: string;
   readonly storage: StorageKind;
   readonly dataDir: string;
+  /** Directory entry names the filesystem store's listing index keeps in memory; 0 turns it off. */
+  readonly fsListIndexEntries: number;
   readonly s3Endpoint?: string;
   readonly s3Bucket?: string;
   readonly s3Region?: string;
@@ -105,6 +107,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'host', env: 'SB_HOST', flag: '--host', kind: { type: 'string' }, default: '127.0.0.1', description: 'Interface both ports bind to (0.0.0.0 for all).' },
   { key: 'storage', env: 'SB_STORAGE', flag: '--storage', kind: { type: 'enum', choices: ['filesystem', 'memory', 's3'] }, default: 'filesystem', description: 'Where documents live.' },
   { key: 'dataDir', env: 'SB_DATA_DIR', flag: '--data-dir', kind: { type: 'string' }, default: './data', description: 'Root directory of filesystem storage.' },
+  { key: 'fsListIndexEntries', env: 'SB_FS_LIST_INDEX_ENTRIES', flag: '--fs-list-index-entries', kind: { type: 'int', min: 0, max: 100_000_000 }, default: 2_000_000, description: 'Directory entry names the filesystem store keeps sorted in memory for listing (~100 bytes each); a directory with more is read and sorted from disk for every List page; 0 turns the index off.' },
   { key: 's3Endpoint', env: 'SB_S3_ENDPOINT', flag: '--s3-endpoint', kind: { type: 'string' }, description: 'S3-compatible endpoint URL (unset = AWS).' },
   { key: 's3Bucket', env: 'SB_S3_BUCKET', flag: '--s3-bucket', kind: { type: 'string' }, description: 'Bucket; required when storage is s3.' },
   { key: 's3Region', env: 'SB_S3_REGION', flag: '--s3-region', kind: { type: 'string' }, description: 'Region (unset = the SDK default chain, else us-east-1).' },

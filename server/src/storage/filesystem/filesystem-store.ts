@@ -17,6 +17,7 @@ import {
 import { FS_TMP_DIR, keyToPath } from './key-path.js';
 import { validateListLimit } from '../list-limit.js';
 import { listKeys } from './list-keys.js';
+import { DEFAULT_LIST_INDEX_ENTRIES, ListIndex, type ListIndexStats } from './list-index.js';
 
 /** Options of FilesystemBlobStore.open. */
 export interface FilesystemBlobStoreOptions {
@@ -30,6 +31,12 @@ export interface FilesystemBlobStoreOptions {
    * store instance own the root (see the class comment).
    */
   readonly readCacheBytes?: number;
+  /**
+   * Directory entry names kept in the in-memory listing index (list-index.ts),
+   * default 2,000,000; 0 disables it. A directory with more entries than this
+   * is read and sorted from disk for every listing page.
+   */
+  readonly listIndexEntries?: number;
 }
 
 /** The default size of the read cache: 64 MiB. */
@@ -61,10 +68,16 @@ export function filesystemEtag(body: Uint8Array): string {
  * no stale read can refill the cache behind a newer write. A key cannot be both an object and a
  * "directory" of other keys ('a' and 'a/b'); such a write is rejected as
  * DbError('invalid', 'INVALID_ID').
+ *
+ * Listing seeks in an in-memory sorted index of each listed directory's
+ * names (list-index.ts), read from disk on first use after open() and kept
+ * up to date by this instance's puts and deletes, so a page costs what it
+ * returns. Nothing of it is persisted: a restart reads the directories again.
  */
 export class FilesystemBlobStore implements BlobStore {
   private readonly locks: StripedLock;
   private readonly cache: LruCache<Blob>;
+  private readonly index: ListIndex;
   private closed = false;
 
   private constructor(
@@ -72,7 +85,9 @@ export class FilesystemBlobStore implements BlobStore {
     readonly root: string,
     lockStripes: number,
     readCacheBytes: number,
+    listIndexEntries: number,
   ) {
+    this.index = new ListIndex(root, listIndexEntries);
     this.locks = new StripedLock(lockStripes);
     this.cache = new LruCache<Blob>({
       maxWeight: readCacheBytes,
@@ -90,7 +105,12 @@ export class FilesystemBlobStore implements BlobStore {
     } catch (e) {
       throw ioError(e, `cannot open filesystem store at ${root}`);
     }
-    return new FilesystemBlobStore(root, options.lockStripes ?? 256, options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
+    return new FilesystemBlobStore(
+      root,
+      options.lockStripes ?? 256,
+      options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES,
+      options.listIndexEntries ?? DEFAULT_LIST_INDEX_ENTRIES,
+    );
   }
 
   /** The object, or undefined when the key does not exist. */
@@ -162,6 +182,7 @@ export class FilesystemBlobStore implements BlobStore {
           if (code === 'EISDIR' || code === 'EPERM') return false; // a "directory" key holds no object
           throw ioError(e, `cannot delete ${key}`);
         }
+        this.index.noteDeleted(key);
         await fsyncDir(dirOf(path));
         return true;
       },
@@ -174,7 +195,7 @@ export class FilesystemBlobStore implements BlobStore {
     this.check(signal);
     validateListLimit(options.limit);
     try {
-      return await listKeys(this.root, options, signal);
+      return await listKeys(this.index, options, signal);
     } catch (e) {
       if (e instanceof DbError) throw e;
       throw ioError(e, `cannot list ${options.prefix}`);
@@ -184,6 +205,12 @@ export class FilesystemBlobStore implements BlobStore {
   /** Marks the store closed; later calls throw 'unavailable'. Files stay on disk. */
   async close(): Promise<void> {
     this.closed = true;
+    this.index.clear();
+  }
+
+  /** Counters of the listing index (directories loaded from disk, names held). */
+  get listIndex(): ListIndexStats {
+    return this.index.stats;
   }
 
   private check(signal: AbortSignal | undefined): void {
@@ -232,6 +259,7 @@ export class FilesystemBlobStore implements BlobStore {
         await handle.close();
       }
       await fs.rename(tmp, path);
+      this.index.noteAdded(key); // at once: the file is visible from here on, even if an fsync below fails
       await fsyncDir(dir);
       if (created !== undefined) {
         // Make the new directory entries durable too, from the deepest up to the first new one's parent.
