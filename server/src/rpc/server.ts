@@ -7,6 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { DescService } from '@bufbuild/protobuf';
+import type { SubsystemHealth } from '../common/health-monitor.js';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { DocumentApi } from '../engine/document-api.js';
 import type { AdminApi, QueryApi } from '../engine/query-api.js';
@@ -49,6 +50,8 @@ export interface RpcServerOptions {
   readonly logTransportError?: (err: unknown, procedure: string) => void;
   /** Traces, counts and times every call of both ports (rpc/observe-calls.ts); omit for none. */
   readonly telemetry?: RpcTelemetry;
+  /** The backends' health, reported as smarterbase.<subsystem> by the health service (rpc/health.ts); omit for none. */
+  readonly backends?: SubsystemHealth;
 }
 
 /** The ports actually bound. */
@@ -63,7 +66,7 @@ function hostPort(host: string, port: number): string {
 
 /** Both servers of SmarterBase, started and stopped together. */
 export class RpcServer {
-  /** The health state; NOT_SERVING once shutdown begins. */
+  /** The health state; NOT_SERVING once shutdown begins, or while a backend it watches is down. */
   readonly health: HealthState;
   private readonly grpcServer: grpc.Server;
   private readonly connect: ConnectEndpoint;
@@ -74,7 +77,7 @@ export class RpcServer {
     this.opts = opts;
     const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
     const extra = optionalServices(opts, opts.logInternal);
-    this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)]);
+    this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)], opts.backends);
     const documents = wrapErrors(DocumentService, createDocumentHandlers(opts.api), opts.logInternal);
     const health = wrapErrors(Health, createHealthHandlers(this.health), opts.logInternal);
     const index = new ReflectionIndex(
