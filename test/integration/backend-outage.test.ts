@@ -42,8 +42,18 @@ function summary(e: ConnectError): string {
 
 const EXPECTED = JSON.stringify({ code: 'Unavailable', reason: 'BACKEND_UNAVAILABLE', retryInfo: true, backendText: false });
 
+/** A running load: its successes, its errors, and stop(). */
+interface Load {
+  ok(): number;
+  readonly errors: ConnectError[];
+  stop(): Promise<void>;
+}
+
+/** Loads and Watch streams a failing test would leave running; afterEach ends them. */
+const leftovers: { stop(): Promise<void> | void }[] = [];
+
 /** Puts and gets from `workers` loops until stopped; keeps every error. */
-function startLoad(client: DocClient, workers = 4): { ok(): number; errors: ConnectError[]; stop(): Promise<void> } {
+function startLoad(client: DocClient, workers = 4): Load {
   let running = true;
   let ok = 0;
   const errors: ConnectError[] = [];
@@ -59,7 +69,9 @@ function startLoad(client: DocClient, workers = 4): { ok(): number; errors: Conn
       }
     }
   });
-  return { ok: () => ok, errors, stop: async () => { running = false; await Promise.all(loops); } };
+  const load: Load = { ok: () => ok, errors, stop: async () => { running = false; await Promise.all(loops); } };
+  leftovers.push(load);
+  return load;
 }
 
 async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
@@ -126,6 +138,10 @@ describe('backend outages on S3 + Redis (real processes)', () => {
     health = createClient(Health, createGrpcTransport({ baseUrl: server.grpcUrl }));
   });
 
+  afterEach(async () => {
+    for (const l of leftovers.splice(0)) await l.stop();
+  });
+
   afterAll(async () => {
     await server?.stop();
     if (redis) await stopChild(redis);
@@ -158,6 +174,7 @@ describe('backend outages on S3 + Redis (real processes)', () => {
   it('S3 stopped mid-load: failures are UNAVAILABLE + BACKEND_UNAVAILABLE + RetryInfo, no backend text; storage and "" flip (Watch too) and recover', async () => {
     const watched: S[] = [];
     const ac = new AbortController();
+    leftovers.push({ stop: () => ac.abort() });
     const watching = (async () => {
       for await (const r of health.watch({ service: 'smarterbase.storage' }, { signal: ac.signal })) watched.push(r.status);
     })().catch(() => undefined);
