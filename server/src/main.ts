@@ -16,6 +16,7 @@ import { RedisIndexStore } from './coordination/redis/redis-index-store.js';
 import { configureFailpoints } from './common/failpoints.js';
 import { HealthMonitor } from './common/health-monitor.js';
 import { DocumentEngine } from './engine/document-engine.js';
+import { DbError } from './errors/db-error.js';
 import { RecoverySweeper } from './engine/txn/recovery-sweeper.js';
 import type { IndexStore } from './index/index-store.js';
 import { IndexAdmin } from './index/index-admin.js';
@@ -212,7 +213,8 @@ async function main(): Promise<void> {
       grpcPort: config.grpcPort,
       httpPort: config.httpPort,
       maxMessageBytes: config.maxMessageBytes,
-      logInternal: (err) => log.error({ err }, 'unexpected error in a call'),
+      // Backend failures (their cause holds the S3 / Redis text clients never see) are warnings; anything else is a bug.
+      logInternal: (err) => (err instanceof DbError ? log.warn({ err }, 'backend failure in a call') : log.error({ err }, 'unexpected error in a call')),
       logTransportError: (err, procedure) => log.warn({ err, procedure }, 'writing a response failed'),
       telemetry: { instruments: telemetry.metrics.rpc, tracer: telemetry.tracer },
       backends,

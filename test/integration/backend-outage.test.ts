@@ -169,6 +169,10 @@ describe('backend outages on S3 + Redis (real processes)', () => {
     await waitFor('writes to recover', () => load.ok() >= before + 10);
     await load.stop();
     expect([...new Set(load.errors.map(summary))]).toEqual([EXPECTED]);
+    // The real cause is in the server's log, not on the wire.
+    const logged = server.output().split('\n').filter((l) => l.includes('"backend failure in a call"'));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.some((l) => /Redis command failed/.test(l))).toBe(true);
   });
 
   it('S3 stopped mid-load: failures are UNAVAILABLE + BACKEND_UNAVAILABLE + RetryInfo, no backend text; storage and "" flip (Watch too) and recover', async () => {
