@@ -5,13 +5,15 @@
  *
  * - Redis or S3 stopped mid-load: every failed call is UNAVAILABLE with
  *   ErrorInfo BACKEND_UNAVAILABLE and RetryInfo, and no backend text.
- * - S3 that accepts and never answers: the call ends at the server-side limit
- *   (SB_S3_TIMEOUT_MS), UNAVAILABLE, well before the client's own deadline.
+ * - S3 that accepts and never answers, Redis stopped with SIGSTOP: the call
+ *   ends at the server-side limit (SB_S3_TIMEOUT_MS, SB_REDIS_TIMEOUT_MS),
+ *   UNAVAILABLE, before the client's own generous deadline.
  * - Health: smarterbase.storage / smarterbase.coordination (and '' for
  *   storage) turn NOT_SERVING during the outage and SERVING after it, for
- *   Check and Watch.
+ *   Check (connect-node and grpcurl) and Watch.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { ErrorInfoSchema, RetryInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
@@ -107,6 +109,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 const portOf = (endpoint: string): number => Number(new URL(endpoint).port);
 
+/** The health status grpcurl (a stock client, over reflection) reports for `service` at `addr`. */
+function grpcurlHealth(addr: string, service: string): Promise<string> {
+  const bin = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
+  return new Promise((resolve) => {
+    execFile(bin, ['-plaintext', '-d', JSON.stringify({ service }), addr, 'grpc.health.v1.Health/Check'], { timeout: 20_000 }, (_e, out) => {
+      resolve(((JSON.parse(out || '{}') as { status?: string }).status) ?? '');
+    });
+  });
+}
+
 describe('backend outages on S3 + Redis (real processes)', () => {
   let s3: S3TestServer;
   let proxy: FaultProxy;
@@ -175,6 +187,26 @@ describe('backend outages on S3 + Redis (real processes)', () => {
     expect(logged.some((l) => /Redis command failed/.test(l))).toBe(true);
   });
 
+  it('Redis that stops answering (SIGSTOP): a write ends at SB_REDIS_TIMEOUT_MS with UNAVAILABLE, before a generous client deadline', async () => {
+    await client.put({ collection: 'hang', id: 'r1', data: { v: 1 } });
+    redis.kill('SIGSTOP');
+    try {
+      const clientDeadlineMs = 30_000;
+      const started = Date.now();
+      const e = await client.put({ collection: 'hang', id: 'r1', data: { v: 2 } }, { timeoutMs: clientDeadlineMs }).then(
+        () => undefined,
+        (x: unknown) => ConnectError.from(x),
+      );
+      expect(Date.now() - started).toBeLessThan(clientDeadlineMs);
+      expect(e && summary(e)).toBe(EXPECTED);
+      await waitFor('coordination NOT_SERVING', async () => (await status('smarterbase.coordination')) === S.NOT_SERVING);
+    } finally {
+      redis.kill('SIGCONT');
+    }
+    await waitFor('coordination SERVING again', async () => (await status('smarterbase.coordination')) === S.SERVING);
+    await waitFor('writes to recover', async () => client.put({ collection: 'hang', id: 'r1', data: { v: 3 } }).then(() => true, () => false));
+  });
+
   it('S3 stopped mid-load: failures are UNAVAILABLE + BACKEND_UNAVAILABLE + RetryInfo, no backend text; storage and "" flip (Watch too) and recover', async () => {
     const watched: S[] = [];
     const ac = new AbortController();
@@ -190,10 +222,14 @@ describe('backend outages on S3 + Redis (real processes)', () => {
     await waitFor('storage NOT_SERVING', async () => (await status('smarterbase.storage')) === S.NOT_SERVING);
     expect(await status('')).toBe(S.NOT_SERVING);
     expect(await status('smarterbase.coordination')).toBe(S.SERVING);
+    const addr = `127.0.0.1:${server.grpcPort}`;
+    expect(await grpcurlHealth(addr, 'smarterbase.storage')).toBe('NOT_SERVING');
+    expect(await grpcurlHealth(addr, '')).toBe('NOT_SERVING');
     s3 = await startS3Server(s3.bucket);
     proxy.setUpstream(portOf(s3.endpoint));
     await waitFor('storage SERVING again', async () => (await status('smarterbase.storage')) === S.SERVING);
     expect(await status('')).toBe(S.SERVING);
+    expect(await grpcurlHealth(`127.0.0.1:${server.grpcPort}`, 'smarterbase.storage')).toBe('SERVING');
     const before = load.ok();
     await waitFor('calls to recover', () => load.ok() >= before + 10);
     await load.stop();
