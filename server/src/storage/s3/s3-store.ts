@@ -85,7 +85,7 @@ export class S3BlobStore implements BlobStore {
       // Per attempt: a connect that never completes, or a socket that goes silent, ends the attempt.
       requestHandler: {
         connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
-        requestTimeout: this.timeoutMs,
+        socketTimeout: this.timeoutMs,
       },
     };
     if (options.endpoint !== undefined) {
