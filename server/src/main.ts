@@ -14,7 +14,9 @@ import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
 import { LocalIndexStore } from './coordination/local/local-index-store.js';
 import { RedisIndexStore } from './coordination/redis/redis-index-store.js';
 import { configureFailpoints } from './common/failpoints.js';
+import { HealthMonitor } from './common/health-monitor.js';
 import { DocumentEngine } from './engine/document-engine.js';
+import { DbError } from './errors/db-error.js';
 import { RecoverySweeper } from './engine/txn/recovery-sweeper.js';
 import type { IndexStore } from './index/index-store.js';
 import { IndexAdmin } from './index/index-admin.js';
@@ -24,7 +26,7 @@ import { QueryEngine } from './query/query-engine.js';
 import { FenceChecker } from './locks/fence-checker.js';
 import { LockManager } from './locks/lock-manager.js';
 import { createLogger, type AppLogger } from './observability/logger.js';
-import { registerConditionalWrites } from './observability/metrics.js';
+import { registerBackendHealth, registerConditionalWrites } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -33,18 +35,24 @@ import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { LockedConditionsStore } from './storage/locked-conditions.js';
 import { MemoryBlobStore } from './storage/memory/memory-store.js';
 import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
+import { storageProbe } from './storage/probe-store.js';
 import { S3BlobStore } from './storage/s3/s3-store.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
 
+/** Where Redis is and how long its connect and commands may take (SB_REDIS_TIMEOUT_MS). */
+function redisOptions(config: Config): { url: string; connectTimeoutMs: number; commandTimeoutMs: number } {
+  return { url: config.redisUrl!, connectTimeoutMs: config.redisTimeoutMs, commandTimeoutMs: config.redisTimeoutMs };
+}
+
 async function openCoordinator(config: Config): Promise<Coordinator> {
-  if (config.coordination === 'redis') return RedisCoordinator.connect({ url: config.redisUrl! });
+  if (config.coordination === 'redis') return RedisCoordinator.connect(redisOptions(config));
   return new LocalCoordinator();
 }
 
 async function openIndexes(config: Config): Promise<IndexStore> {
-  if (config.coordination === 'redis') return RedisIndexStore.connect({ url: config.redisUrl! });
+  if (config.coordination === 'redis') return RedisIndexStore.connect(redisOptions(config));
   return new LocalIndexStore();
 }
 
@@ -65,6 +73,7 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
     endpoint: config.s3Endpoint,
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
+    timeoutMs: config.s3TimeoutMs,
   });
   closers.push({ name: 'store', close: () => s3.close() });
   if (config.s3CreateBucket) await s3.ensureBucket();
@@ -149,7 +158,17 @@ async function main(): Promise<void> {
     if (telemetry.metricsError !== undefined) log.warn({ err: telemetry.metricsError, metricsPort: config.metricsPort }, 'metrics endpoint could not be bound: metrics are off');
     const coordinator = await openCoordinator(config);
     closers.push({ name: 'coordinator', close: () => coordinator.close() });
-    const store = new InstrumentedBlobStore(await openStore(config, coordinator, log, closers, telemetry), {
+    const backend = await openStore(config, coordinator, log, closers, telemetry);
+    // Health per backend subsystem (docs/observability.md): probes bypass the storage metrics.
+    const backends = new HealthMonitor({
+      probes: { storage: storageProbe(backend), coordination: (signal) => coordinator.ping(signal) },
+      intervalMs: config.healthProbeIntervalMs,
+      onProbeError: (subsystem, err) => log.warn({ err, subsystem }, 'health probe failed'),
+    });
+    backends.subscribe((subsystem, up) => log[up ? 'info' : 'error']({ subsystem, up }, 'backend health changed'));
+    closers.push({ name: 'health probes', close: () => backends.close() });
+    registerBackendHealth(telemetry.meter, backends);
+    const store = new InstrumentedBlobStore(backend, {
       backend: config.storage,
       instruments: telemetry.metrics.storage,
       tracer: telemetry.tracer,
@@ -194,7 +213,8 @@ async function main(): Promise<void> {
       grpcPort: config.grpcPort,
       httpPort: config.httpPort,
       maxMessageBytes: config.maxMessageBytes,
-      logInternal: (err) => log.error({ err }, 'unexpected error in a call'),
+      // Backend failures (their cause holds the S3 / Redis text clients never see) are warnings; anything else is a bug.
+      logInternal: (err) => (err instanceof DbError ? log.warn({ err }, 'backend failure in a call') : log.error({ err }, 'unexpected error in a call')),
       logTransportError: (err, procedure) => log.warn({ err, procedure }, 'writing a response failed'),
       telemetry: { instruments: telemetry.metrics.rpc, tracer: telemetry.tracer },
       limits: {
@@ -207,8 +227,10 @@ async function main(): Promise<void> {
         keepaliveTimeMs: config.keepaliveTimeMs,
         keepaliveTimeoutMs: config.keepaliveTimeoutMs,
       },
+      backends,
     });
     const ports = await server.start();
+    backends.start();
     log.info({ grpcPort: ports.grpcPort, httpPort: ports.httpPort, metricsPort: telemetry.metricsPort ?? null, tracing: telemetry.tracing, host: config.host, storage: config.storage, coordination: config.coordination }, 'listening');
   } catch (err) {
     log.fatal({ err }, 'start-up failed');

@@ -133,10 +133,10 @@ function s3Error(res: ServerResponse, status: number, code: string): void {
 describe('S3BlobStore error mapping against a scripted server', () => {
   let scripted: ScriptedServer | undefined;
   afterEach(() => scripted?.stop());
-  const on = async (handler: ConstructorParameters<typeof ScriptedServer>[0], maxAttempts = 3): Promise<S3BlobStore> => {
+  const on = async (handler: ConstructorParameters<typeof ScriptedServer>[0], maxAttempts = 3, timeoutMs?: number): Promise<S3BlobStore> => {
     scripted = new ScriptedServer(handler);
     const endpoint = await scripted.start();
-    return new S3BlobStore({ bucket: 'b', endpoint, ...creds, maxAttempts });
+    return new S3BlobStore({ bucket: 'b', endpoint, ...creds, maxAttempts, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   };
 
   it('503 SlowDown is retried with backoff and the call then succeeds', async () => {
@@ -192,5 +192,28 @@ describe('S3BlobStore error mapping against a scripted server', () => {
     setTimeout(() => ac.abort(), 50);
     await expect(store.head('k', ac.signal)).rejects.toMatchObject({ kind: 'cancelled', reason: 'CANCELLED' });
     await store.close();
+  });
+
+  it('a request that never gets an answer ends at the server-side limit: unavailable with a generic message', async () => {
+    const store = await on(() => undefined /* never answers */, 3, 300);
+    for (const call of [() => store.get('k'), () => store.put('k', Buffer.from('x')), () => store.list({ prefix: '', limit: 5 })]) {
+      const err = await call().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(DbError);
+      expect(err).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE', message: 'storage unavailable' });
+      expect((err as DbError).metadata).toMatchObject({ timeoutMs: '300' });
+    }
+    // The caller's own, shorter deadline still wins: that is deadline_exceeded, not the backend's fault.
+    await expect(store.head('k', AbortSignal.timeout(50))).rejects.toMatchObject({ kind: 'deadline_exceeded' });
+    await store.close();
+  });
+
+  it('backend text never becomes the message: 500 InternalError and SlowDown get generic messages', async () => {
+    const failing = await on((_n, _req, res) => s3Error(res, 500, 'InternalError'), 1);
+    await expect(failing.get('k')).rejects.toMatchObject({ kind: 'unavailable', message: 'storage unavailable' });
+    await failing.close();
+    await scripted?.stop();
+    const slow = await on((_n, _req, res) => s3Error(res, 503, 'SlowDown'), 1);
+    await expect(slow.get('k')).rejects.toMatchObject({ kind: 'resource_exhausted', message: 'storage throttled' });
+    await slow.close();
   });
 });

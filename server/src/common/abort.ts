@@ -50,3 +50,50 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** The abort reason of a signal made by timeoutSignal when its own time limit passed. */
+export class BackendTimeoutError extends Error {
+  override readonly name = 'BackendTimeoutError';
+  constructor(
+    /** The limit that passed, in ms. */
+    readonly timeoutMs: number,
+  ) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** A signal that aborts when its parent does or when a time limit passes; release() frees its timer and listener. */
+export interface TimeoutSignal {
+  /** Aborts with the parent's reason, or with a BackendTimeoutError once the limit passed. */
+  readonly signal: AbortSignal;
+  /** True when it was the time limit (not the parent) that aborted it. */
+  timedOut(): boolean;
+  /** Clears the timer and the parent listener; call when the operation is over. */
+  release(): void;
+}
+
+/**
+ * A child of `parent` that also aborts after `timeoutMs` (a server-side limit
+ * on one backend call). Unlike AbortSignal.any it holds nothing once
+ * released, so a long-lived parent (one call's signal shared by hundreds of
+ * storage requests) collects no listeners.
+ */
+export function timeoutSignal(parent: AbortSignal | undefined, timeoutMs: number): TimeoutSignal {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = (): void => controller.abort(parent?.reason);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new BackendTimeoutError(timeoutMs));
+  }, timeoutMs);
+  if (parent?.aborted) onAbort();
+  else parent?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut && !(parent?.aborted ?? false),
+    release: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onAbort);
+    },
+  };
+}

@@ -52,8 +52,14 @@ export interface Config {
   readonly s3ForcePathStyle: boolean;
   readonly s3CreateBucket: boolean;
   readonly s3Conditional: S3ConditionalMode;
+  /** Server-side limit of one S3 call (SDK retries included), in ms. */
+  readonly s3TimeoutMs: number;
   readonly coordination: CoordinationKind;
   readonly redisUrl?: string;
+  /** Server-side limit of one Redis command, and of connecting to Redis, in ms. */
+  readonly redisTimeoutMs: number;
+  /** How often storage and coordination are probed for the health service, in ms. */
+  readonly healthProbeIntervalMs: number;
   /** Largest encoded document, in bytes. */
   readonly maxDocumentBytes: number;
   /** Largest gRPC / Connect message received or sent, in bytes. */
@@ -115,8 +121,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 's3ForcePathStyle', env: 'SB_S3_FORCE_PATH_STYLE', flag: '--s3-force-path-style', kind: { type: 'bool' }, default: false, description: 'Path-style URLs (MinIO, gofakes3).' },
   { key: 's3CreateBucket', env: 'SB_S3_CREATE_BUCKET', flag: '--s3-create-bucket', kind: { type: 'bool' }, default: false, description: 'Create the bucket at start-up when missing.' },
   { key: 's3Conditional', env: 'SB_S3_CONDITIONAL', flag: '--s3-conditional', kind: { type: 'enum', choices: ['auto', 'native', 'lock'] }, default: 'auto', description: 'auto: probe the endpoint at start-up; native: trust its If-Match/If-None-Match; lock: wrap writes in a coordination lock.' },
+  { key: 's3TimeoutMs', env: 'SB_S3_TIMEOUT_MS', flag: '--s3-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 10000, description: 'Server-side limit of one S3 call, SDK retries included, in ms; an S3 call unanswered by then fails UNAVAILABLE.' },
   { key: 'coordination', env: 'SB_COORDINATION', flag: '--coordination', kind: { type: 'enum', choices: ['local', 'redis'] }, default: 'local', description: 'local: in-process (one replica); redis: shared by all replicas.' },
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
+  { key: 'redisTimeoutMs', env: 'SB_REDIS_TIMEOUT_MS', flag: '--redis-timeout-ms', kind: { type: 'int', min: 50, max: 600_000 }, default: 2000, description: 'Server-side limit of one Redis command and of connecting to Redis, in ms; a command unanswered by then fails UNAVAILABLE.' },
+  { key: 'healthProbeIntervalMs', env: 'SB_HEALTH_PROBE_INTERVAL_MS', flag: '--health-probe-interval-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 5000, description: 'How often storage and coordination are probed for the health service (smarterbase.storage, smarterbase.coordination), in ms.' },
   { key: 'maxDocumentBytes', env: 'SB_MAX_DOCUMENT_BYTES', flag: '--max-document-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, default: MiB, description: 'Largest encoded document, in bytes; must be below max-message-bytes.' },
   { key: 'maxMessageBytes', env: 'SB_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 5 * MiB, description: 'Largest request or response message, in bytes (the default leaves room for a Commit with 4 MiB of documents).' },
   { key: 'batchConcurrency', env: 'SB_BATCH_CONCURRENCY', flag: '--batch-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel blob reads of BatchGet and List, and parallel items of BatchWrite, BatchDelete and BatchExists.' },

@@ -1,5 +1,5 @@
 import { InMemoryMetrics } from './in-memory-metrics.js';
-import { createMetrics, METRIC_NAMES, registerBuildInfo, registerConditionalWrites, RPC_DURATION_BUCKETS, STORAGE_DURATION_BUCKETS } from './metrics.js';
+import { createMetrics, METRIC_NAMES, registerBackendHealth, registerBuildInfo, registerConditionalWrites, RPC_DURATION_BUCKETS, STORAGE_DURATION_BUCKETS } from './metrics.js';
 
 describe('metric catalogue', () => {
   let metrics: InMemoryMetrics;
@@ -35,5 +35,14 @@ describe('metric catalogue', () => {
   test('build info is 1 with the given attributes', async () => {
     registerBuildInfo(metrics.meter, { version: '1.2.3', storage: 'memory' });
     expect(await metrics.value(METRIC_NAMES.buildInfo, { version: '1.2.3', storage: 'memory' })).toBe(1);
+  });
+
+  test('backend up: one gauge per subsystem, 1 up and 0 down, read at collection time', async () => {
+    const up = new Map([['storage', true], ['coordination', true]]);
+    registerBackendHealth(metrics.meter, { subsystems: ['storage', 'coordination'], isUp: (s) => up.get(s) ?? false });
+    expect(await metrics.value(METRIC_NAMES.backendUp, { subsystem: 'storage' })).toBe(1);
+    up.set('storage', false);
+    expect(await metrics.value(METRIC_NAMES.backendUp, { subsystem: 'storage' })).toBe(0);
+    expect(await metrics.value(METRIC_NAMES.backendUp, { subsystem: 'coordination' })).toBe(1);
   });
 });

@@ -19,6 +19,7 @@ export const METRIC_NAMES = {
   conditionalNative: 'smarterbase.s3.conditional.native',
   conditionalCheck: 'smarterbase.s3.conditional.check',
   buildInfo: 'smarterbase.build.info',
+  backendUp: 'smarterbase.backend.up',
 } as const;
 
 /** Buckets of RPC durations, in seconds: 0.5 ms to 30 s. */
@@ -120,4 +121,25 @@ export function registerBuildInfo(meter: Meter, info: Attributes): void {
   meter
     .createObservableGauge(METRIC_NAMES.buildInfo, { description: 'Always 1; the attributes describe the running build.' })
     .addCallback((r) => r.observe(1, info));
+}
+
+/** What the backend-health gauge reads (common/health-monitor.ts HealthMonitor). */
+export interface BackendHealthView {
+  /** The watched subsystems, e.g. storage, coordination. */
+  readonly subsystems: readonly string[];
+  /** True while the subsystem's backend answers its probe. */
+  isUp(subsystem: string): boolean;
+}
+
+/**
+ * Registers `smarterbase.backend.up`: 1 while the subsystem's backend answers
+ * its health probe, 0 while it is unreachable; attribute subsystem
+ * (storage, coordination). The health service reports the same state.
+ */
+export function registerBackendHealth(meter: Meter, health: BackendHealthView): void {
+  meter
+    .createObservableGauge(METRIC_NAMES.backendUp, { description: 'Backend reachability by subsystem (storage, coordination): 1 up, 0 unreachable, as the health probe last saw it.' })
+    .addCallback((r) => {
+      for (const subsystem of health.subsystems) r.observe(health.isUp(subsystem) ? 1 : 0, { subsystem });
+    });
 }

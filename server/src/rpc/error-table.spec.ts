@@ -4,7 +4,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { DbError, invalid, type ErrorKind } from '../errors/db-error.js';
 import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema, RetryInfoSchema } from '../gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from '../gen/google/rpc/status_pb.js';
-import { bounded, ERROR_BOUNDS, KIND_TO_CODE, statusDetailsBin, toConnectError } from './error-table.js';
+import { bounded, DEFAULT_RETRY_DELAY_MS, ERROR_BOUNDS, KIND_TO_CODE, statusDetailsBin, toConnectError } from './error-table.js';
 
 describe('error table', () => {
   test.each<[ErrorKind, number]>([
@@ -32,6 +32,32 @@ describe('error table', () => {
     const e = toConnectError(new DbError('resource_exhausted', 'BACKEND_THROTTLED', 'slow down', { retryDelayMs: 1500 }));
     expect(e.findDetails(RetryInfoSchema)[0]?.retryDelay).toEqual(expect.objectContaining({ seconds: 1n, nanos: 500_000_000 }));
     expect(toConnectError(new DbError('aborted', 'CONCURRENT_MODIFICATION', 'x', { retryDelayMs: 10 })).findDetails(RetryInfoSchema)).toEqual([]);
+  });
+
+  test('every unavailable / resource_exhausted carries RetryInfo, with the default delay when none is named', () => {
+    for (const kind of ['unavailable', 'resource_exhausted'] as const) {
+      const e = toConnectError(new DbError(kind, 'BACKEND_UNAVAILABLE', 'storage unavailable'));
+      expect(e.findDetails(RetryInfoSchema)).toHaveLength(1);
+      expect(e.findDetails(RetryInfoSchema)[0]?.retryDelay).toEqual(expect.objectContaining({ seconds: 1n, nanos: 0 }));
+      expect(e.findDetails(ErrorInfoSchema)[0]?.reason).toBe('BACKEND_UNAVAILABLE');
+    }
+    expect(DEFAULT_RETRY_DELAY_MS.unavailable).toBe(1000);
+    const named = toConnectError(new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'coordination unavailable', { retryDelayMs: 200 }));
+    expect(named.findDetails(RetryInfoSchema)[0]?.retryDelay).toEqual(expect.objectContaining({ seconds: 0n, nanos: 200_000_000 }));
+    expect(toConnectError(new DbError('aborted', 'CONCURRENT_MODIFICATION', 'x')).findDetails(RetryInfoSchema)).toEqual([]);
+  });
+
+  test('a backend failure is logged with its cause; the cause never reaches the message', () => {
+    const logged: unknown[] = [];
+    const cause = new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    const err = new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'coordination unavailable', { cause });
+    const e = toConnectError(err, (x) => logged.push(x));
+    expect(e.rawMessage).toBe('coordination unavailable');
+    expect(fromBinary(StatusSchema, statusDetailsBin(e)).message).not.toContain('writeable');
+    expect(logged).toEqual([err]);
+    toConnectError(new DbError('aborted', 'ETAG_MISMATCH', 'stale', { cause }), (x) => logged.push(x));
+    toConnectError(new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'no cause'), (x) => logged.push(x));
+    expect(logged).toHaveLength(1);
   });
 
   test('aborted LOCK_HELD with a delay adds RetryInfo (the holder\'s remaining lease)', () => {

@@ -32,6 +32,20 @@ export const ERROR_DETAIL_REGISTRY: Registry = createRegistry(ErrorInfoSchema, B
 /** The ABORTED reasons whose errors carry RetryInfo (when the engine gives a delay). */
 const RETRY_INFO_ABORTS: ReadonlySet<string> = new Set(['LOCK_HELD', 'TRANSACTION_CONTENTION']);
 
+/**
+ * The RetryInfo delay, in ms, of an UNAVAILABLE / RESOURCE_EXHAUSTED error
+ * whose DbError names none: every such error tells clients how long to back
+ * off (README "Errors"). Adapters that know better (Redis reconnects within
+ * 200 ms, S3 throttling) set retryDelayMs themselves.
+ */
+export const DEFAULT_RETRY_DELAY_MS: Readonly<Partial<Record<ErrorKind, number>>> = Object.freeze({
+  unavailable: 1000,
+  resource_exhausted: 1000,
+});
+
+/** Kinds whose DbError `cause` (a backend's own error) is handed to the logger: it never goes on the wire. */
+const LOGGED_CAUSE_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['unavailable', 'resource_exhausted', 'internal']);
+
 /** The message sent instead of the text of unexpected errors. */
 export const INTERNAL_MESSAGE = 'internal error';
 
@@ -82,7 +96,11 @@ export interface OutgoingDetail {
   readonly value: MessageInitShape<DescMessage>;
 }
 
-/** Receives the real error of an unexpected failure (for logs). */
+/**
+ * Receives, for logs, the real error of an unexpected failure, and the DbError
+ * of a backend failure (unavailable, resource_exhausted, internal) that has a
+ * `cause`: the backend's own message lives there, never on the wire.
+ */
 export type InternalErrorLogger = (err: unknown) => void;
 
 function detail<D extends DescMessage>(desc: D, value: MessageInitShape<D>): OutgoingDetail {
@@ -91,7 +109,8 @@ function detail<D extends DescMessage>(desc: D, value: MessageInitShape<D>): Out
 
 /**
  * The google.rpc details of a DbError: ErrorInfo, plus BadRequest (invalid with a field) and
- * RetryInfo (unavailable, resource_exhausted and aborted LOCK_HELD, when a delay is known).
+ * RetryInfo (always for unavailable and resource_exhausted, with DEFAULT_RETRY_DELAY_MS when
+ * the error names no delay; for aborted LOCK_HELD / TRANSACTION_CONTENTION when it does).
  */
 export function detailsOf(err: DbError): OutgoingDetail[] {
   const cut = (t: string): string => bounded(t, ERROR_BOUNDS.value);
@@ -111,8 +130,9 @@ export function detailsOf(err: DbError): OutgoingDetail[] {
     details.push(detail(PreconditionFailureSchema, { violations: listed }));
   }
   const retryable = err.kind === 'unavailable' || err.kind === 'resource_exhausted' || (err.kind === 'aborted' && RETRY_INFO_ABORTS.has(err.reason));
-  if (retryable && err.retryDelayMs !== undefined) {
-    const ms = Math.max(0, Math.round(err.retryDelayMs));
+  const delayMs = err.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS[err.kind];
+  if (retryable && delayMs !== undefined) {
+    const ms = Math.max(0, Math.round(delayMs));
     details.push(detail(RetryInfoSchema, {
       retryDelay: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 },
     }));
@@ -123,12 +143,14 @@ export function detailsOf(err: DbError): OutgoingDetail[] {
 /**
  * Translates any thrown value into the ConnectError sent to clients. A
  * ConnectError passes through (it was built for the wire already), a DbError
- * is mapped through KIND_TO_CODE, anything else becomes INTERNAL /
- * INTERNAL_ERROR and is handed to `logInternal`.
+ * is mapped through KIND_TO_CODE (a backend failure with a `cause` is also
+ * handed to `logInternal`), anything else becomes INTERNAL / INTERNAL_ERROR
+ * and is handed to `logInternal`.
  */
 export function toConnectError(err: unknown, logInternal?: InternalErrorLogger): ConnectError {
   if (err instanceof ConnectError) return withErrorInfo(err);
   if (err instanceof DbError) {
+    if (err.cause !== undefined && LOGGED_CAUSE_KINDS.has(err.kind)) logInternal?.(err);
     return new ConnectError(bounded(err.message, ERROR_BOUNDS.message), KIND_TO_CODE[err.kind], undefined, detailsOf(err), err);
   }
   logInternal?.(err);

@@ -2,6 +2,7 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { DocumentApi } from '../engine/document-api.js';
 import { Health, HealthCheckResponse_ServingStatus as S } from '../gen/grpc/health/v1/health_pb.js';
+import { HealthMonitor } from '../common/health-monitor.js';
 import { RpcServer } from './server.js';
 
 describe('RpcServer', () => {
@@ -28,5 +29,30 @@ describe('RpcServer', () => {
     const b = new RpcServer({ api: {} as DocumentApi, grpcPort: 0, httpPort: ports.httpPort });
     await expect(b.start()).rejects.toThrow(/EADDRINUSE/);
     await Promise.all([a.shutdown(100), b.shutdown(100)]);
+  });
+
+  test('backends: both ports report smarterbase.storage / smarterbase.coordination from the monitor', async () => {
+    let storageUp = true;
+    const backends = new HealthMonitor({
+      probes: {
+        storage: async () => { if (!storageUp) throw new Error('down'); },
+        coordination: async () => undefined,
+      },
+      intervalMs: 60_000,
+      failuresToDown: 1,
+    });
+    const server = new RpcServer({ api: {} as DocumentApi, grpcPort: 0, httpPort: 0, backends });
+    const ports = await server.start();
+    const clients = [ports.grpcPort, ports.httpPort].map((port) => createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` })));
+    for (const h of clients) expect((await h.check({ service: 'smarterbase.storage' })).status).toBe(S.SERVING);
+    storageUp = false;
+    await backends.probeOnce();
+    for (const h of clients) {
+      expect((await h.check({ service: 'smarterbase.storage' })).status).toBe(S.NOT_SERVING);
+      expect((await h.check({ service: '' })).status).toBe(S.NOT_SERVING);
+      expect((await h.check({ service: 'smarterbase.coordination' })).status).toBe(S.SERVING);
+    }
+    await backends.close();
+    await server.shutdown(100);
   });
 });

@@ -7,6 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { DescService } from '@bufbuild/protobuf';
+import type { SubsystemHealth } from '../common/health-monitor.js';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { DocumentApi } from '../engine/document-api.js';
 import type { AdminApi, QueryApi } from '../engine/query-api.js';
@@ -53,6 +54,8 @@ export interface RpcServerOptions {
   readonly telemetry?: RpcTelemetry;
   /** Connection, stream and in-flight limits (docs/limits.md); each missing field takes its default. */
   readonly limits?: Partial<ServerLimits>;
+  /** The backends' health, reported as smarterbase.<subsystem> by the health service (rpc/health.ts); omit for none. */
+  readonly backends?: SubsystemHealth;
 }
 
 /** The ports actually bound. */
@@ -67,7 +70,7 @@ function hostPort(host: string, port: number): string {
 
 /** Both servers of SmarterBase, started and stopped together. */
 export class RpcServer {
-  /** The health state; NOT_SERVING once shutdown begins. */
+  /** The health state; NOT_SERVING once shutdown begins, or while a backend it watches is down. */
   readonly health: HealthState;
   private readonly grpcServer: grpc.Server;
   private readonly connect: ConnectEndpoint;
@@ -82,7 +85,7 @@ export class RpcServer {
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.admission = new Admission(limits);
     const extra = optionalServices(opts, opts.logInternal).map((m) => ({ service: m.service, impl: admitCalls(m.service, m.impl, this.admission) }));
-    this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)]);
+    this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)], opts.backends);
     const documents = admitCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(opts.api), opts.logInternal), this.admission);
     const health = wrapErrors(Health, createHealthHandlers(this.health), opts.logInternal);
     const index = new ReflectionIndex(

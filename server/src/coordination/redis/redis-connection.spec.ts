@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { isDbError } from '../../errors/db-error.js';
-import { describeError, openRedis, withTimeout } from './redis-connection.js';
+import { COORDINATION_UNAVAILABLE, describeError, openRedis, redisUnavailable, withTimeout } from './redis-connection.js';
 
 describe('openRedis', () => {
   it('fails with unavailable / BACKEND_UNAVAILABLE (not a hang: the test timeout bounds it) when nothing answers like Redis', async () => {
@@ -11,7 +11,21 @@ describe('openRedis', () => {
     const err = await openRedis({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300, commandTimeoutMs: 300 }).catch((e) => e);
     silent.close();
     expect(isDbError(err, 'BACKEND_UNAVAILABLE')).toBe(true);
+    expect((err as Error).message).toBe(COORDINATION_UNAVAILABLE);
   }, 10_000);
+});
+
+describe('redisUnavailable', () => {
+  it('sends a generic message with RetryInfo; ioredis text is only in the cause chain', () => {
+    const raw = new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    const err = redisUnavailable(`Redis command failed: ${raw.message}`, raw);
+    expect(err).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE', message: 'coordination unavailable', retryDelayMs: 200 });
+    expect(err.message).not.toMatch(/writeable|Redis/);
+    const cause = err.cause as Error;
+    expect(cause.message).toContain('enableOfflineQueue');
+    expect(cause.cause).toBe(raw);
+    expect((redisUnavailable('coordinator is closed').cause as Error).message).toBe('coordinator is closed');
+  });
 });
 
 describe('withTimeout and describeError', () => {

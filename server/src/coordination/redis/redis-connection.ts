@@ -46,9 +46,24 @@ export async function openRedis(options: RedisConnectionOptions, configure?: (re
   return redis;
 }
 
-/** The error of an unreachable or failing Redis. */
-export function redisUnavailable(message: string, cause?: unknown): DbError {
-  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', message, { cause, retryDelayMs: 200 });
+/** The message clients see when Redis fails; ioredis's own text stays in the cause, for logs. */
+export const COORDINATION_UNAVAILABLE = 'coordination unavailable';
+
+/** How long a client should wait before retrying after a Redis failure, in ms (the reconnect backoff starts at 100 ms). */
+export const REDIS_RETRY_DELAY_MS = 200;
+
+/**
+ * The error of an unreachable or failing Redis: 'unavailable' /
+ * BACKEND_UNAVAILABLE with the generic COORDINATION_UNAVAILABLE message.
+ * `detail` (and ioredis's error, as its cause) is kept as the DbError's
+ * cause: logged, never sent (e.g. "Stream isn't writeable and
+ * enableOfflineQueue options is false").
+ */
+export function redisUnavailable(detail: string, cause?: unknown): DbError {
+  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', COORDINATION_UNAVAILABLE, {
+    cause: new Error(detail, cause === undefined ? undefined : { cause }),
+    retryDelayMs: REDIS_RETRY_DELAY_MS,
+  });
 }
 
 /** A short description of an unknown error, for messages. */

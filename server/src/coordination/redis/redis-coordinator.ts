@@ -160,7 +160,7 @@ export class RedisCoordinator implements Coordinator {
     await this.run(this.redis.set(key, randomBytes(32).toString('base64url'), 'NX'), signal);
     const secret = await this.run(this.redis.get(key), signal);
     if (typeof secret !== 'string' || secret === '') {
-      throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', `shared secret ${name} vanished from Redis`, { retryDelayMs: 100 });
+      throw unavailable(`shared secret ${name} vanished from Redis`);
     }
     return secret;
   }

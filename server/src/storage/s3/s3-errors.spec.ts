@@ -1,6 +1,6 @@
 import { ConditionFailedError } from '../blob-store.js';
 import { DbError } from '../../errors/db-error.js';
-import { mapS3Error } from './s3-errors.js';
+import { mapS3Error, s3Timeout, STORAGE_MESSAGES } from './s3-errors.js';
 
 /** An object shaped like an SDK ServiceException. */
 function sdkError(name: string, status?: number): Error {
@@ -70,5 +70,32 @@ describe('mapS3Error', () => {
     const timeout = new AbortController();
     timeout.abort(new DOMException('timed out', 'TimeoutError'));
     expect(mapS3Error(sdkError('AbortError'), 'get', 'k', timeout.signal)).toMatchObject({ kind: 'deadline_exceeded' });
+  });
+
+  it('messages are generic: no SDK text, error code or key reaches them (the cause keeps it)', () => {
+    const cases: [Error, string][] = [
+      [sdkError('InternalError', 500), STORAGE_MESSAGES.unavailable],
+      [Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:9000'), { code: 'ECONNREFUSED' }), STORAGE_MESSAGES.unavailable],
+      [sdkError('SlowDown', 503), STORAGE_MESSAGES.throttled],
+      [sdkError('InvalidArgument', 400), STORAGE_MESSAGES.rejected],
+      [sdkError('NotImplemented', 501), STORAGE_MESSAGES.unsupported],
+    ];
+    for (const [raw, message] of cases) {
+      const err = mapS3Error(raw, 'get', 'docs/secret-collection/k', undefined);
+      expect(err.message).toBe(message);
+      expect(err.message).not.toMatch(/secret-collection|ECONNREFUSED|InternalError|SlowDown/);
+      expect(err.cause).toBe(raw);
+    }
+  });
+
+  it('s3Timeout → unavailable BACKEND_UNAVAILABLE naming the operation and the limit', () => {
+    const cause = new Error('aborted');
+    expect(s3Timeout('put', 2500, cause)).toMatchObject({
+      kind: 'unavailable',
+      reason: 'BACKEND_UNAVAILABLE',
+      message: 'storage unavailable',
+      metadata: { operation: 'put', timeoutMs: '2500' },
+      cause,
+    });
   });
 });

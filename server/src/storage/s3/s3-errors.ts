@@ -1,7 +1,8 @@
 /**
  * The one place where S3 SDK errors become port errors. Raw SDK errors never
  * escape the S3 adapter: they are kept as the `cause` of a DbError (or a
- * ConditionFailedError for a refused condition).
+ * ConditionFailedError for a refused condition), whose message is one of the
+ * generic STORAGE_MESSAGES: the SDK's text, error codes and keys stay in logs.
  */
 import { DbError } from '../../errors/db-error.js';
 import { abortError } from '../../common/abort.js';
@@ -9,6 +10,14 @@ import { ConditionFailedError } from '../blob-store.js';
 
 /** What the S3 adapter was doing when the error happened. */
 export type S3Op = 'get' | 'head' | 'put' | 'delete' | 'list' | 'ensureBucket';
+
+/** The messages clients see for storage failures (the SDK's own text is only in the cause). */
+export const STORAGE_MESSAGES = Object.freeze({
+  unavailable: 'storage unavailable',
+  throttled: 'storage throttled',
+  rejected: 'storage rejected the request',
+  unsupported: 'storage does not support the request',
+});
 
 /** The delay suggested to callers after the SDK's own retries of a throttled call ran out, in ms. */
 export const THROTTLED_RETRY_DELAY_MS = 1000;
@@ -72,21 +81,21 @@ export function mapS3Error(
   if (conditional && (status === 409 || code === 'ConditionalRequestConflict')) return conditionFailed(key, e);
   if (ifMatch && isNotFound(e)) return conditionFailed(key, e);
   if (status === 429 || (code !== undefined && THROTTLING_CODES.has(code)) || (e as SdkErrorShape)?.$retryable?.throttling) {
-    return new DbError('resource_exhausted', 'BACKEND_THROTTLED', `object storage throttled ${op} ${key}`, {
+    return new DbError('resource_exhausted', 'BACKEND_THROTTLED', STORAGE_MESSAGES.throttled, {
       cause: e,
       retryDelayMs: THROTTLED_RETRY_DELAY_MS,
       metadata: { operation: op },
     });
   }
   if (status === 501 || code === 'NotImplemented') {
-    return new DbError('internal', 'INTERNAL_ERROR', `object storage does not implement ${op} as used: ${code ?? status}`, {
+    return new DbError('internal', 'INTERNAL_ERROR', STORAGE_MESSAGES.unsupported, {
       cause: e,
       metadata: { operation: op, httpStatus: String(status ?? 501) },
     });
   }
   if (status !== undefined && status >= 400 && status < 500 && status !== 403 && status !== 408 && code !== 'NoSuchBucket') {
     // A request the store refused as malformed: our bug, not the backend's state.
-    return new DbError('internal', 'INTERNAL_ERROR', `object storage rejected ${op} ${key}: ${code ?? status}`, {
+    return new DbError('internal', 'INTERNAL_ERROR', STORAGE_MESSAGES.rejected, {
       cause: e,
       metadata: { operation: op, httpStatus: String(status) },
     });
@@ -94,9 +103,17 @@ export function mapS3Error(
   // Network errors, timeouts, 5xx, 403 (credentials) and a missing bucket: the backend is not usable now.
   const metadata: Record<string, string> = { operation: op };
   if (status !== undefined) metadata.httpStatus = String(status);
-  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', `object storage ${op} ${key} failed: ${code ?? 'network error'}`, {
-    cause: e,
-    metadata,
+  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', STORAGE_MESSAGES.unavailable, { cause: e, metadata });
+}
+
+/**
+ * The error of an S3 call that outlived the server-side limit (SB_S3_TIMEOUT_MS):
+ * 'unavailable' / BACKEND_UNAVAILABLE, like any backend that does not answer.
+ */
+export function s3Timeout(op: S3Op, timeoutMs: number, cause: unknown): DbError {
+  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', STORAGE_MESSAGES.unavailable, {
+    cause,
+    metadata: { operation: op, timeoutMs: String(timeoutMs) },
   });
 }
 

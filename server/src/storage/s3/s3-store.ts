@@ -9,12 +9,12 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { throwIfAborted } from '../../common/abort.js';
+import { throwIfAborted, timeoutSignal } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../blob-store.js';
 import { validateListLimit } from '../list-limit.js';
 import { quoteEtag, unquoteEtag } from './etag.js';
-import { isNotFound, mapS3Error, type S3Op } from './s3-errors.js';
+import { isNotFound, mapS3Error, s3Timeout, STORAGE_MESSAGES, type S3Op } from './s3-errors.js';
 
 /** Options of S3BlobStore. */
 export interface S3BlobStoreOptions {
@@ -38,7 +38,20 @@ export interface S3BlobStoreOptions {
    * 5xx and network errors with jittered exponential backoff.
    */
   readonly maxAttempts?: number;
+  /**
+   * Server-side limit of one store call, SDK retries included, in ms (default
+   * DEFAULT_S3_TIMEOUT_MS). A call still unanswered then is abandoned and fails
+   * 'unavailable' / BACKEND_UNAVAILABLE; it is also each attempt's socket idle
+   * limit, and it caps the TCP connect limit (S3_CONNECT_TIMEOUT_MS).
+   */
+  readonly timeoutMs?: number;
 }
+
+/** The default server-side limit of one S3 call (SB_S3_TIMEOUT_MS), in ms. */
+export const DEFAULT_S3_TIMEOUT_MS = 10_000;
+
+/** The longest an attempt may take to open its TCP connection, in ms (less when timeoutMs is smaller). */
+export const S3_CONNECT_TIMEOUT_MS = 3_000;
 
 /**
  * A BlobStore over an S3 bucket (AWS or any S3-compatible endpoint).
@@ -49,23 +62,31 @@ export interface S3BlobStoreOptions {
  * when it fails. Errors: 412 / 409 ConditionalRequestConflict / 404 on an
  * If-Match write → ConditionFailedError; throttling after the SDK's retries →
  * DbError('resource_exhausted', 'BACKEND_THROTTLED'); network errors, 5xx,
- * 403 and a missing bucket → DbError('unavailable', 'BACKEND_UNAVAILABLE');
- * an aborted signal → 'cancelled' / 'deadline_exceeded'.
+ * 403, a missing bucket and a call unanswered after timeoutMs →
+ * DbError('unavailable', 'BACKEND_UNAVAILABLE'); an aborted signal →
+ * 'cancelled' / 'deadline_exceeded'. Messages are generic (STORAGE_MESSAGES).
  */
 export class S3BlobStore implements BlobStore {
   /** The SDK client (exposed for tests and diagnostics). */
   readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly timeoutMs: number;
 
   constructor(options: S3BlobStoreOptions) {
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS;
     const config: S3ClientConfig = {
       region: options.region ?? 'us-east-1',
       forcePathStyle: options.forcePathStyle ?? false,
       maxAttempts: options.maxAttempts ?? 3,
       retryMode: 'standard',
+      // Per attempt: a connect that never completes, or a socket that goes silent, ends the attempt.
+      requestHandler: {
+        connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
+        socketTimeout: this.timeoutMs,
+      },
     };
     if (options.endpoint !== undefined) {
       config.endpoint = options.endpoint;
@@ -81,15 +102,13 @@ export class S3BlobStore implements BlobStore {
 
   /** The object, or undefined when the key does not exist. */
   async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
-    return this.call('get', key, signal, async () => {
+    return this.call('get', key, signal, async (abortSignal) => {
       try {
-        const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
-          abortSignal: signal,
-        });
+        const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), { abortSignal });
         const body = res.Body === undefined ? new Uint8Array() : await res.Body.transformToByteArray();
         return { body, etag: unquoteEtag(res.ETag) };
       } catch (e) {
-        if (isNotFound(e) && !signal?.aborted) return undefined;
+        if (isNotFound(e) && !abortSignal.aborted) return undefined;
         throw e;
       }
     });
@@ -97,14 +116,12 @@ export class S3BlobStore implements BlobStore {
 
   /** The object's etag, or undefined when the key does not exist. */
   async head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
-    return this.call('head', key, signal, async () => {
+    return this.call('head', key, signal, async (abortSignal) => {
       try {
-        const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
-          abortSignal: signal,
-        });
+        const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), { abortSignal });
         return { etag: unquoteEtag(res.ETag) };
       } catch (e) {
-        if (isNotFound(e) && !signal?.aborted) return undefined;
+        if (isNotFound(e) && !abortSignal.aborted) return undefined;
         throw e;
       }
     });
@@ -118,7 +135,7 @@ export class S3BlobStore implements BlobStore {
       'put',
       key,
       signal,
-      () =>
+      (abortSignal) =>
         this.client.send(
           new PutObjectCommand({
             Bucket: this.bucket,
@@ -128,14 +145,16 @@ export class S3BlobStore implements BlobStore {
             ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
             ...(condition?.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
           }),
-          { abortSignal: signal },
+          { abortSignal },
         ),
       conditional,
       ifMatch !== undefined,
     );
     if (res.ETag !== undefined && res.ETag !== '') return { etag: unquoteEtag(res.ETag) };
     const meta = await this.head(key, signal); // endpoints that omit the ETag header
-    if (meta === undefined) throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', `object ${key} vanished after put`);
+    if (meta === undefined) {
+      throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', STORAGE_MESSAGES.unavailable, { metadata: { operation: 'put' } });
+    }
     return meta;
   }
 
@@ -150,14 +169,14 @@ export class S3BlobStore implements BlobStore {
       'delete',
       key,
       signal,
-      () =>
+      (abortSignal) =>
         this.client.send(
           new DeleteObjectCommand({
             Bucket: this.bucket,
             Key: this.prefix + key,
             ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
           }),
-          { abortSignal: signal },
+          { abortSignal },
         ),
       ifMatch !== undefined,
       ifMatch !== undefined,
@@ -168,7 +187,7 @@ export class S3BlobStore implements BlobStore {
   /** ListObjectsV2 with Prefix, StartAfter and MaxKeys (S3 lists in UTF-8 byte order). */
   async list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
     validateListLimit(options.limit);
-    const res = await this.call('list', options.prefix, signal, () =>
+    const res = await this.call('list', options.prefix, signal, (abortSignal) =>
       this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
@@ -176,7 +195,7 @@ export class S3BlobStore implements BlobStore {
           MaxKeys: options.limit,
           ...(options.startAfter !== undefined ? { StartAfter: this.prefix + options.startAfter } : {}),
         }),
-        { abortSignal: signal },
+        { abortSignal },
       ),
     );
     const keys = (res.Contents ?? [])
@@ -188,15 +207,19 @@ export class S3BlobStore implements BlobStore {
 
   /** Creates the bucket when HeadBucket says it is missing (tests and the auto-create config flag). */
   async ensureBucket(signal?: AbortSignal): Promise<void> {
-    try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
-      return;
-    } catch (e) {
-      if (!isNotFound(e) || signal?.aborted) throw mapS3Error(e, 'ensureBucket', this.bucket, signal);
-    }
-    await this.call('ensureBucket', this.bucket, signal, async () => {
+    const exists = await this.call('ensureBucket', this.bucket, signal, async (abortSignal) => {
       try {
-        await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
+        await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal });
+        return true;
+      } catch (e) {
+        if (isNotFound(e) && !abortSignal.aborted) return false;
+        throw e;
+      }
+    });
+    if (exists) return;
+    await this.call('ensureBucket', this.bucket, signal, async (abortSignal) => {
+      try {
+        await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }), { abortSignal });
       } catch (e) {
         const code = (e as { name?: string }).name;
         if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw e;
@@ -209,20 +232,28 @@ export class S3BlobStore implements BlobStore {
     this.client.destroy();
   }
 
+  /**
+   * Runs one SDK call under the server-side limit: `fn` gets a signal that
+   * aborts with the caller's `signal` or after timeoutMs, whichever is first.
+   */
   private async call<T>(
     op: S3Op,
     key: string,
     signal: AbortSignal | undefined,
-    fn: () => Promise<T>,
+    fn: (abortSignal: AbortSignal) => Promise<T>,
     conditional = false,
     ifMatch = false,
   ): Promise<T> {
     throwIfAborted(signal);
+    const limit = timeoutSignal(signal, this.timeoutMs);
     try {
-      return await fn();
+      return await fn(limit.signal);
     } catch (e) {
       if (e instanceof DbError) throw e;
+      if (limit.timedOut()) throw s3Timeout(op, this.timeoutMs, e);
       throw mapS3Error(e, op, key, signal, conditional, ifMatch);
+    } finally {
+      limit.release();
     }
   }
 }

@@ -1,0 +1,259 @@
+/**
+ * Issue 8, defect 6: slow or dead S3 / Redis, against real processes
+ * (gofakes3 behind a fault proxy, redis-server, the built server) and a stock
+ * client (connect-node's gRPC transport).
+ *
+ * - Redis or S3 stopped mid-load: every failed call is UNAVAILABLE with
+ *   ErrorInfo BACKEND_UNAVAILABLE and RetryInfo, and no backend text.
+ * - S3 that accepts and never answers, Redis stopped with SIGSTOP: the call
+ *   ends at the server-side limit (SB_S3_TIMEOUT_MS, SB_REDIS_TIMEOUT_MS),
+ *   UNAVAILABLE, before the client's own generous deadline.
+ * - Health: smarterbase.storage / smarterbase.coordination (and '' for
+ *   storage) turn NOT_SERVING during the outage and SERVING after it, for
+ *   Check (connect-node and grpcurl) and Watch.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { ErrorInfoSchema, RetryInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
+import { Health, HealthCheckResponse_ServingStatus as S } from '../../server/src/gen/grpc/health/v1/health_pb.js';
+import { startServer, type ServerProcess } from '../harness/server-process.js';
+import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
+import { freePort } from '../harness/free-port.js';
+import { docClient, type DocClient } from '../harness/doc-client.js';
+
+jest.setTimeout(120_000);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Text of backend errors that must never reach a client. */
+const BACKEND_TEXT = /redis|stream isn't|writeable|offline|ECONN|EPIPE|socket|timed? ?out|127\.0\.0\.1|InternalError|aws|sdk|s3/i;
+
+/** What a client can see of a failed call. */
+function summary(e: ConnectError): string {
+  const retry = e.findDetails(RetryInfoSchema)[0]?.retryDelay;
+  return JSON.stringify({
+    code: Code[e.code],
+    reason: e.findDetails(ErrorInfoSchema)[0]?.reason,
+    retryInfo: retry !== undefined && (retry.seconds > 0n || retry.nanos > 0),
+    backendText: BACKEND_TEXT.test(e.rawMessage),
+  });
+}
+
+const EXPECTED = JSON.stringify({ code: 'Unavailable', reason: 'BACKEND_UNAVAILABLE', retryInfo: true, backendText: false });
+
+/** A running load: its successes, its errors, and stop(). */
+interface Load {
+  ok(): number;
+  readonly errors: ConnectError[];
+  stop(): Promise<void>;
+}
+
+/** Loads and Watch streams a failing test would leave running; afterEach ends them. */
+const leftovers: { stop(): Promise<void> | void }[] = [];
+
+/** Puts and gets from `workers` loops until stopped; keeps every error. */
+function startLoad(client: DocClient, workers = 4): Load {
+  let running = true;
+  let ok = 0;
+  const errors: ConnectError[] = [];
+  const loops = Array.from({ length: workers }, async (_, w) => {
+    for (let n = 0; running; n++) {
+      try {
+        await client.put({ collection: 'load', id: `w${w}-${n % 10}`, data: { n } }, { timeoutMs: 30_000 });
+        await client.get({ collection: 'load', id: `w${w}-${n % 10}` }, { timeoutMs: 30_000 });
+        ok++;
+      } catch (e) {
+        errors.push(ConnectError.from(e));
+        await sleep(20);
+      }
+    }
+  });
+  const load: Load = { ok: () => ok, errors, stop: async () => { running = false; await Promise.all(loops); } };
+  leftovers.push(load);
+  return load;
+}
+
+async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** A redis-server on a fixed port, so that it can be stopped and started again at the same address. */
+async function redisOn(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const ping = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      ping.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      ping.on('exit', () => resolve(out.includes('PONG')));
+    });
+    if (ok) return child;
+    await sleep(100);
+  }
+  throw new Error('redis-server did not start');
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+const portOf = (endpoint: string): number => Number(new URL(endpoint).port);
+
+/** The health status grpcurl (a stock client, over reflection) reports for `service` at `addr`. */
+function grpcurlHealth(addr: string, service: string): Promise<string> {
+  const bin = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
+  return new Promise((resolve) => {
+    execFile(bin, ['-plaintext', '-d', JSON.stringify({ service }), addr, 'grpc.health.v1.Health/Check'], { timeout: 20_000 }, (_e, out) => {
+      resolve(((JSON.parse(out || '{}') as { status?: string }).status) ?? '');
+    });
+  });
+}
+
+describe('backend outages on S3 + Redis (real processes)', () => {
+  let s3: S3TestServer;
+  let proxy: FaultProxy;
+  let redisPort: number;
+  let redis: ChildProcess;
+  let server: ServerProcess;
+  let client: DocClient;
+  let health: Client<typeof Health>;
+  const status = async (service: string): Promise<S> => (await health.check({ service }, { timeoutMs: 5000 })).status;
+
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    proxy = await startFaultProxy(portOf(s3.endpoint));
+    redisPort = await freePort();
+    redis = await redisOn(redisPort);
+    server = await startServer({
+      SB_STORAGE: 's3',
+      SB_S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
+      SB_S3_BUCKET: s3.bucket,
+      SB_S3_FORCE_PATH_STYLE: 'true',
+      SB_S3_CONDITIONAL: 'lock',
+      SB_S3_TIMEOUT_MS: '1500',
+      SB_COORDINATION: 'redis',
+      SB_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      SB_REDIS_TIMEOUT_MS: '500',
+      SB_HEALTH_PROBE_INTERVAL_MS: '200',
+    });
+    client = docClient(server.grpcUrl);
+    health = createClient(Health, createGrpcTransport({ baseUrl: server.grpcUrl }));
+  });
+
+  afterEach(async () => {
+    for (const l of leftovers.splice(0)) await l.stop();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (redis) await stopChild(redis);
+    await proxy?.close();
+    await s3?.stop();
+  });
+
+  it('health names the subsystems and starts SERVING', async () => {
+    for (const service of ['', 'smarterbase.v1.DocumentService', 'smarterbase.storage', 'smarterbase.coordination']) {
+      expect(await status(service)).toBe(S.SERVING);
+    }
+  });
+
+  it('Redis stopped mid-load: failures are UNAVAILABLE + BACKEND_UNAVAILABLE + RetryInfo, no backend text; coordination health flips and recovers', async () => {
+    const load = startLoad(client);
+    await waitFor('load to run', () => load.ok() >= 20);
+    await stopChild(redis);
+    await waitFor('errors under load', () => load.errors.length >= 20);
+    await waitFor('coordination NOT_SERVING', async () => (await status('smarterbase.coordination')) === S.NOT_SERVING);
+    expect(await status('')).toBe(S.SERVING); // storage answers: reads go on
+    expect(await status('smarterbase.storage')).toBe(S.SERVING);
+    redis = await redisOn(redisPort);
+    await waitFor('coordination SERVING again', async () => (await status('smarterbase.coordination')) === S.SERVING);
+    const before = load.ok();
+    await waitFor('writes to recover', () => load.ok() >= before + 10);
+    await load.stop();
+    expect([...new Set(load.errors.map(summary))]).toEqual([EXPECTED]);
+    // The real cause is in the server's log, not on the wire.
+    const logged = server.output().split('\n').filter((l) => l.includes('"backend failure in a call"'));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.some((l) => /Redis command failed/.test(l))).toBe(true);
+  });
+
+  it('Redis that stops answering (SIGSTOP): a write ends at SB_REDIS_TIMEOUT_MS with UNAVAILABLE, before a generous client deadline', async () => {
+    await client.put({ collection: 'hang', id: 'r1', data: { v: 1 } });
+    redis.kill('SIGSTOP');
+    try {
+      const clientDeadlineMs = 30_000;
+      const started = Date.now();
+      const e = await client.put({ collection: 'hang', id: 'r1', data: { v: 2 } }, { timeoutMs: clientDeadlineMs }).then(
+        () => undefined,
+        (x: unknown) => ConnectError.from(x),
+      );
+      expect(Date.now() - started).toBeLessThan(clientDeadlineMs);
+      expect(e && summary(e)).toBe(EXPECTED);
+      await waitFor('coordination NOT_SERVING', async () => (await status('smarterbase.coordination')) === S.NOT_SERVING);
+    } finally {
+      redis.kill('SIGCONT');
+    }
+    await waitFor('coordination SERVING again', async () => (await status('smarterbase.coordination')) === S.SERVING);
+    await waitFor('writes to recover', async () => client.put({ collection: 'hang', id: 'r1', data: { v: 3 } }).then(() => true, () => false));
+  });
+
+  it('S3 stopped mid-load: failures are UNAVAILABLE + BACKEND_UNAVAILABLE + RetryInfo, no backend text; storage and "" flip (Watch too) and recover', async () => {
+    const watched: S[] = [];
+    const ac = new AbortController();
+    leftovers.push({ stop: () => ac.abort() });
+    const watching = (async () => {
+      for await (const r of health.watch({ service: 'smarterbase.storage' }, { signal: ac.signal })) watched.push(r.status);
+    })().catch(() => undefined);
+    await waitFor('the first Watch message', () => watched.length === 1);
+    const load = startLoad(client);
+    await waitFor('load to run', () => load.ok() >= 20);
+    await s3.stop();
+    await waitFor('errors under load', () => load.errors.length >= 20);
+    await waitFor('storage NOT_SERVING', async () => (await status('smarterbase.storage')) === S.NOT_SERVING);
+    expect(await status('')).toBe(S.NOT_SERVING);
+    expect(await status('smarterbase.coordination')).toBe(S.SERVING);
+    const addr = `127.0.0.1:${server.grpcPort}`;
+    expect(await grpcurlHealth(addr, 'smarterbase.storage')).toBe('NOT_SERVING');
+    expect(await grpcurlHealth(addr, '')).toBe('NOT_SERVING');
+    s3 = await startS3Server(s3.bucket);
+    proxy.setUpstream(portOf(s3.endpoint));
+    await waitFor('storage SERVING again', async () => (await status('smarterbase.storage')) === S.SERVING);
+    expect(await status('')).toBe(S.SERVING);
+    expect(await grpcurlHealth(`127.0.0.1:${server.grpcPort}`, 'smarterbase.storage')).toBe('SERVING');
+    const before = load.ok();
+    await waitFor('calls to recover', () => load.ok() >= before + 10);
+    await load.stop();
+    ac.abort();
+    await watching;
+    expect(watched).toEqual([S.SERVING, S.NOT_SERVING, S.SERVING]);
+    expect([...new Set(load.errors.map(summary))]).toEqual([EXPECTED]);
+  });
+
+  it('S3 that accepts and never answers: the call ends at the server-side limit with UNAVAILABLE, before a generous client deadline', async () => {
+    await client.put({ collection: 'hang', id: 'h1', data: { v: 1 } });
+    proxy.setMode('hang');
+    const clientDeadlineMs = 30_000;
+    const started = Date.now();
+    const e = await client.get({ collection: 'hang', id: 'h1' }, { timeoutMs: clientDeadlineMs }).then(
+      () => undefined,
+      (x: unknown) => ConnectError.from(x),
+    );
+    expect(Date.now() - started).toBeLessThan(clientDeadlineMs);
+    expect(e && summary(e)).toBe(EXPECTED);
+    expect(e?.findDetails(ErrorInfoSchema)[0]?.metadata).toMatchObject({ timeoutMs: '1500' });
+    await waitFor('storage NOT_SERVING', async () => (await status('smarterbase.storage')) === S.NOT_SERVING);
+    proxy.setMode('pass');
+    await waitFor('storage SERVING again', async () => (await status('smarterbase.storage')) === S.SERVING);
+    expect((await client.get({ collection: 'hang', id: 'h1' })).document?.data).toEqual({ v: 1 });
+  });
+});
