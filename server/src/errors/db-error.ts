@@ -57,7 +57,8 @@ export type ErrorReason =
   | 'TRANSACTION_CONTENTION'
   | 'PRECONDITION_FAILED'
   | 'TRANSACTION_TOO_LARGE'
-  | 'REQUEST_ID_REUSED';
+  | 'REQUEST_ID_REUSED'
+  | 'DOCUMENT_TOO_DEEP';
 
 /** One failed precondition (sent as a google.rpc.PreconditionFailure violation). */
 export interface PreconditionViolation {
