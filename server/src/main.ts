@@ -14,6 +14,7 @@ import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
 import { LocalIndexStore } from './coordination/local/local-index-store.js';
 import { RedisIndexStore } from './coordination/redis/redis-index-store.js';
 import { configureFailpoints } from './common/failpoints.js';
+import { removeProtoAccessor } from './common/proto-accessor.js';
 import { DocumentEngine } from './engine/document-engine.js';
 import { RecoverySweeper } from './engine/txn/recovery-sweeper.js';
 import type { IndexStore } from './index/index-store.js';
@@ -95,6 +96,8 @@ async function closeAll(closers: Closer[], log: AppLogger): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Before any request is decoded: a "__proto__" key must reach the engine's check, not vanish.
+  removeProtoAccessor();
   let loaded;
   try {
     loaded = loadConfig();

@@ -70,10 +70,9 @@ describe('the key "__proto__" is refused, never dropped', () => {
 
   test('Put and Commit answer INVALID_ARGUMENT naming the path; nothing is written', async () => {
     const e = await failure(engine.put(ctx, { collection: 'p', id: 'a', data: withProto }));
-    expect([e.reason, e.field]).toEqual(['INVALID_ARGUMENT', 'data']);
-    expect(e.message).toContain('data.n.__proto__');
+    expect([e.reason, e.field]).toEqual(['INVALID_ARGUMENT', 'data.n.__proto__']);
     const c = await failure(engine.commit(ctx, { writes: [{ collection: 'p', id: 'a', op: 'set', data: withProto }] }));
-    expect([c.reason, c.field]).toEqual(['INVALID_ARGUMENT', 'writes[0].set.data']);
+    expect([c.reason, c.field]).toEqual(['INVALID_ARGUMENT', 'writes[0].set.data.n.__proto__']);
     await expect(engine.get(ctx, 'p', 'a')).rejects.toMatchObject({ reason: 'DOCUMENT_NOT_FOUND' });
   });
 

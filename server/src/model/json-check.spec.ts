@@ -48,9 +48,9 @@ describe('jsonObjectProblem', () => {
 
   it('refuses an own key "__proto__" at any level, naming its path; "constructor" and "prototype" are plain keys', () => {
     const top = JSON.parse('{"__proto__":{"x":1}}') as unknown;
-    expect(jsonObjectIssue(top)).toMatchObject({ kind: 'invalid', path: 'data.__proto__' });
+    expect(jsonObjectIssue(top)).toMatchObject({ kind: 'forbidden_key', path: 'data.__proto__' });
     const inner = JSON.parse('{"a":[{"__proto__":1}]}') as unknown;
-    expect(jsonObjectIssue(inner)).toMatchObject({ kind: 'invalid', path: 'data.a[0].__proto__' });
+    expect(jsonObjectIssue(inner)).toMatchObject({ kind: 'forbidden_key', path: 'data.a[0].__proto__' });
     expect(jsonObjectIssue({ constructor: 1, prototype: { constructor: 'x' }, toString: 2 })).toBeUndefined();
   });
 });
@@ -78,6 +78,7 @@ describe('checkDocumentData', () => {
 
   it('other problems stay INVALID_ARGUMENT / INVALID_ARGUMENT', () => {
     expect(() => checkDocumentData({ a: NaN })).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT', field: 'data' }) as Error);
-    expect(() => checkDocumentData(JSON.parse('{"__proto__":1}'))).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT', field: 'data' }) as Error);
+    expect(() => checkDocumentData(JSON.parse('{"a":{"__proto__":1}}'))).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT', field: 'data.a.__proto__' }) as Error);
+    expect(() => checkDocumentData(JSON.parse('{"__proto__":1}'), 'writes[1].set.data')).toThrow(expect.objectContaining({ field: 'writes[1].set.data.__proto__' }) as Error);
   });
 });

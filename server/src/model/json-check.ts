@@ -21,8 +21,8 @@ export const FORBIDDEN_KEY = '__proto__';
 
 /** What is wrong with a JSON value: a too deep nesting or any other shape problem. */
 export interface JsonIssue {
-  /** 'too_deep' when the nesting exceeds MAX_JSON_DEPTH, 'invalid' otherwise. */
-  readonly kind: 'too_deep' | 'invalid';
+  /** 'too_deep' when the nesting exceeds MAX_JSON_DEPTH, 'forbidden_key' for a FORBIDDEN_KEY, 'invalid' otherwise. */
+  readonly kind: 'too_deep' | 'forbidden_key' | 'invalid';
   /** For humans, starting with the path of the offending value. */
   readonly message: string;
   /** The path of the offending value, e.g. `data.a[2].b`. */
@@ -60,10 +60,12 @@ export function isValidJsonObject(value: unknown): value is JsonObject {
 /**
  * The DbError of a document data issue: INVALID_ARGUMENT / DOCUMENT_TOO_DEEP
  * (metadata field, maxDepth) for too deep nesting, else INVALID_ARGUMENT /
- * INVALID_ARGUMENT; `field` names the request field, the message the path.
+ * INVALID_ARGUMENT; `field` names the request field (extended by the path
+ * below it for a forbidden key: `data.a.__proto__`), the message the path.
  */
 export function dataIssueError(issue: JsonIssue, field: string, prefix = ''): DbError {
   if (issue.kind === 'invalid') return invalid('INVALID_ARGUMENT', field, prefix + issue.message);
+  if (issue.kind === 'forbidden_key') return invalid('INVALID_ARGUMENT', field + issue.path.replace(/^[^.[]*/, ''), prefix + issue.message);
   return new DbError('invalid', 'DOCUMENT_TOO_DEEP', prefix + issue.message, {
     field,
     metadata: { field, path: issue.path, maxDepth: String(MAX_JSON_DEPTH) },
@@ -96,7 +98,7 @@ function problemIn(value: unknown, path: string, depth: number): JsonIssue | und
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (k === FORBIDDEN_KEY) {
       const at = `${path}.${k}`;
-      return { kind: 'invalid', message: `${at}: the key "${FORBIDDEN_KEY}" is not supported (it cannot be stored faithfully)`, path: at };
+      return { kind: 'forbidden_key', message: `${at}: the key "${FORBIDDEN_KEY}" is not supported (it cannot be stored faithfully)`, path: at };
     }
     const p = valueProblem(v, `${path}.${k}`, depth);
     if (p !== undefined) return p;
