@@ -2,7 +2,9 @@
  * The nesting limit against a live server over both transports: a document
  * exactly 32 levels deep (the top-level object being level 1) is written and
  * read back through get, batchGet, list, query and batchWrite; one level
- * deeper is INVALID_ARGUMENT / DOCUMENT_TOO_DEEP.
+ * deeper is INVALID_ARGUMENT / DOCUMENT_TOO_DEEP. A key "__proto__" (which
+ * protobuf-es would drop when encoding) is refused, never dropped; keys
+ * "constructor" and "prototype" round-trip.
  */
 import { Code, put, type JsonObject, type SmarterBaseClient } from '../src/index.js';
 import { rejection } from './expect-error.js';
@@ -43,5 +45,23 @@ describe.each(LIVE_TRANSPORTS)('nesting depth over %s', (transport) => {
     const e = await rejection(db.put(uniqueCollection(`ts_depth_${transport}`), 'deep', nest(MAX_DEPTH + 1)));
     expect([e.code, e.reason]).toEqual([Code.InvalidArgument, 'DOCUMENT_TOO_DEEP']);
     expect(e.metadata).toMatchObject({ field: 'data', maxDepth: String(MAX_DEPTH) });
+  });
+
+  it('refuses a "__proto__" key with INVALID_ARGUMENT on every write call and stores nothing', async () => {
+    const col = uniqueCollection(`ts_proto_${transport}`);
+    const data = JSON.parse('{"a":1,"n":{"__proto__":{"x":1}}}') as JsonObject;
+    for (const call of [() => db.put(col, 'p', data), () => db.create(col, data, { id: 'p' }), () => db.putIfMatch(col, 'p', data, 'e'),
+      () => db.batchWrite(col, [put('p', data)]), () => db.transaction().set(col, 'p', data).commit()]) {
+      const e = await rejection((async () => call())());
+      expect([e.code, e.reason, e.metadata.field]).toEqual([Code.InvalidArgument, 'INVALID_ARGUMENT', 'data.n.__proto__']);
+    }
+    expect(await db.exists(col, 'p')).toBe(false);
+  });
+
+  it('round-trips "constructor" and "prototype" keys', async () => {
+    const col = uniqueCollection(`ts_proto_${transport}`);
+    const data: JsonObject = { constructor: { prototype: 1 }, prototype: { constructor: 'x', toString: [1] }, hasOwnProperty: null };
+    expect((await db.put(col, 'c', data)).data).toEqual(data);
+    expect((await db.get(col, 'c')).data).toEqual(data);
   });
 });
