@@ -15,6 +15,7 @@ import { LocalIndexStore } from './coordination/local/local-index-store.js';
 import { RedisIndexStore } from './coordination/redis/redis-index-store.js';
 import { configureFailpoints } from './common/failpoints.js';
 import { HealthMonitor } from './common/health-monitor.js';
+import { removeProtoAccessor } from './common/proto-accessor.js';
 import { DocumentEngine } from './engine/document-engine.js';
 import { DbError } from './errors/db-error.js';
 import { RecoverySweeper } from './engine/txn/recovery-sweeper.js';
@@ -104,6 +105,8 @@ async function closeAll(closers: Closer[], log: AppLogger): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Before any request is decoded: a "__proto__" key must reach the engine's check, not vanish.
+  removeProtoAccessor();
   let loaded;
   try {
     loaded = loadConfig();

@@ -49,6 +49,9 @@ const (
 	ReasonPreconditionFailed    Reason = "PRECONDITION_FAILED"
 	ReasonTransactionTooLarge   Reason = "TRANSACTION_TOO_LARGE"
 	ReasonRequestIDReused       Reason = "REQUEST_ID_REUSED"
+	// ReasonDocumentTooDeep: document data or a filter operand nests deeper
+	// than 32 levels (INVALID_ARGUMENT; metadata "field", "path", "maxDepth").
+	ReasonDocumentTooDeep Reason = "DOCUMENT_TOO_DEEP"
 )
 
 // The Type of a PreconditionViolation of a failed Commit.

@@ -24,6 +24,7 @@ var allReasons = []Reason{
 	ReasonInvalidFilter, ReasonIndexRequired, ReasonIndexNotFound, ReasonIndexAlreadyExists, ReasonUniqueViolation,
 	ReasonLockHeld, ReasonLockNotHeld,
 	ReasonTransactionContention, ReasonPreconditionFailed, ReasonTransactionTooLarge, ReasonRequestIDReused,
+	ReasonDocumentTooDeep,
 }
 
 func TestReasonsMatchTheProtoEnum(t *testing.T) {

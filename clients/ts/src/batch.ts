@@ -4,6 +4,7 @@
  * google.rpc.Status into the same SmarterBaseError the single call raises.
  */
 import { Code, ConnectError } from '@connectrpc/connect';
+import { checkDataKeys } from './data-check.js';
 import { toSmarterBaseError, type SmarterBaseError } from './errors.js';
 import { fromProtoDocument, type JsonObject, type StoredDocument } from './document.js';
 import type { Status } from './gen/google/rpc/status_pb.js';
@@ -51,8 +52,12 @@ export interface BatchDelItem {
 /** One item of batchWrite(). */
 export type BatchItem = BatchPutItem | BatchDelItem;
 
-/** Builds a put item of batchWrite(): upsert, or createOnly / compare-and-swap on etag. */
+/**
+ * Builds a put item of batchWrite(): upsert, or createOnly / compare-and-swap on etag.
+ * Throws SmarterBaseError INVALID_ARGUMENT when data holds a key "__proto__" (see checkDataKeys).
+ */
 export function put(id: string, data: JsonObject, options?: BatchPutOptions): BatchPutItem {
+  checkDataKeys(data);
   if (options?.createOnly && options.etag) throw new TypeError('put(): createOnly and etag are mutually exclusive');
   return { kind: 'put', id, data, createOnly: options?.createOnly ?? false, etag: options?.etag ?? '' };
 }

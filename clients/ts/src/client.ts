@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
+import { checkDataKeys } from './data-check.js';
 import { toSmarterBaseError } from './errors.js';
 import { fromProtoDocument, type BatchGetItem, type JsonObject, type ListPage, type StoredDocument } from './document.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
@@ -109,6 +110,7 @@ export class SmarterBaseClient {
 
   /** Writes (upserts) a document, or creates it only when options.createOnly (DOCUMENT_ALREADY_EXISTS if taken). */
   async put<T extends JsonObject>(collection: string, id: string, data: T, options?: PutOptions): Promise<StoredDocument<T>> {
+    checkDataKeys(data);
     const req = { collection, id, data, createOnly: options?.createOnly ?? false, lockGuard: toProtoGuard(options?.lockGuard) };
     const res = await this.call(() => this.rpc.put(req, this.opts(options)));
     return fromProtoDocument<T>(res.document);
@@ -116,6 +118,7 @@ export class SmarterBaseClient {
 
   /** Replaces a document only if its etag is still `etag`; ETAG_MISMATCH (metadata.currentEtag) otherwise. */
   async putIfMatch<T extends JsonObject>(collection: string, id: string, data: T, etag: string, options?: PutIfMatchOptions): Promise<StoredDocument<T>> {
+    checkDataKeys(data);
     const req = { collection, id, data, etag, lockGuard: toProtoGuard(options?.lockGuard) };
     const res = await this.call(() => this.rpc.putIfMatch(req, this.opts(options)));
     return fromProtoDocument<T>(res.document);
@@ -123,6 +126,7 @@ export class SmarterBaseClient {
 
   /** Creates a new document (version 1); the server assigns a UUIDv7 id unless options.id is given. */
   async create<T extends JsonObject>(collection: string, data: T, options?: CreateOptions): Promise<StoredDocument<T>> {
+    checkDataKeys(data);
     const res = await this.call(() => this.rpc.create({ collection, id: options?.id ?? '', data }, this.opts(options)));
     return fromProtoDocument<T>(res.document);
   }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { backoffDelayMs, sleep } from './backoff.js';
 import type { JsonObject } from './document.js';
+import { checkDataKeys } from './data-check.js';
 import { isPreconditionFailed, isTransactionContention } from './errors.js';
 import type { CommitRequestSchema, CommitResponse, TransactionWriteSchema } from './gen/smarterbase/v1/document_service_pb.js';
 import { timestampToDate, toProtoGuard, type LockGuard } from './locks.js';
@@ -88,8 +89,12 @@ export class Transaction {
   /** Use client.transaction() instead. */
   constructor(private readonly target: CommitTarget) {}
 
-  /** Replaces (or creates) collection/id with data, optionally only if `condition` holds. */
+  /**
+   * Replaces (or creates) collection/id with data, optionally only if `condition` holds.
+   * Throws SmarterBaseError INVALID_ARGUMENT when data holds a key "__proto__".
+   */
   set(collection: string, id: string, data: JsonObject, condition?: WriteCondition): this {
+    checkDataKeys(data);
     return this.add({ op: 'set', collection, id, data: structuredClone(data), ...(condition ? { condition: checkCondition(condition, 'set') } : {}) });
   }
 

@@ -5,7 +5,7 @@ import type { Coordinator } from '../coordination/coordinator.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { ListedDocument, StoredDocument } from '../model/document.js';
-import { jsonObjectProblem } from '../model/json-check.js';
+import { checkDocumentData } from '../model/json-check.js';
 import { collectionPrefix, validateCollection, validateId, validateIdPrefix } from '../model/keys.js';
 import type { CallContext } from './call-context.js';
 import { BatchOperations, DEFAULT_MAX_BATCH_WRITE_ITEMS } from './batch-operations.js';
@@ -284,8 +284,7 @@ export class DocumentEngine implements DocumentApi {
   private validateWrite(collection: string, id: string, data: unknown): void {
     validateCollection(collection);
     validateId(id);
-    const problem = jsonObjectProblem(data);
-    if (problem !== undefined) throw invalid('INVALID_ARGUMENT', 'data', problem);
+    checkDocumentData(data, 'data');
   }
 
   private encode(envelope: Envelope): Uint8Array {

@@ -1,6 +1,7 @@
 import { DbError } from '../errors/db-error.js';
 import type { Filter, FieldOp, OrderTerm } from '../model/filter.js';
 import type { JsonValue } from '../model/json.js';
+import { dataIssueError, jsonValueIssue } from '../model/json-check.js';
 import { fieldPathProblem } from './field-path.js';
 
 /**
@@ -8,7 +9,9 @@ import { fieldPathProblem } from './field-path.js';
  * composites hold 1..100 children, nesting is at most MAX_FILTER_DEPTH deep,
  * `in`/`not_in` take a list of at most 100 values, `exists` a boolean,
  * `contains`/`starts_with` a string, ranges a number or a string, numbers
- * are finite.
+ * are finite, and an object or list operand nests at most MAX_JSON_DEPTH
+ * levels (INVALID_ARGUMENT / DOCUMENT_TOO_DEEP, as document data) and has
+ * no "__proto__" key.
  */
 
 /** The most children of an and/or. */
@@ -62,6 +65,9 @@ function checkField(f: Extract<Filter, { kind: 'field' }>, rf: string): void {
   if (!OPS.has(f.op)) throw filterError(`unknown operator ${JSON.stringify(f.op)}`, rf);
   const v = f.value;
   if (!finite(v)) throw filterError(`${f.op} on "${f.field}": numbers must be finite`, rf);
+  const issue = v === undefined ? undefined : jsonValueIssue(v, 'value');
+  if (issue?.kind === 'too_deep') throw dataIssueError(issue, rf, `${f.op} on "${f.field}": `);
+  if (issue !== undefined) throw filterError(`${f.op} on "${f.field}": ${issue.message}`, rf);
   switch (f.op) {
     case 'in':
     case 'not_in':

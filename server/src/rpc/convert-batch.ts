@@ -33,7 +33,7 @@ export function toBatchWriteOps(writes: readonly BatchWriteItem[]): BatchWriteOp
     const op = w.operation;
     if (op.case === 'put') {
       const p = op.value;
-      // Runtime-validated by the engine's put (jsonObjectProblem), per item.
+      // Runtime-validated by the engine's put (checkDocumentData), per item.
       const data = p.data as JsonObject;
       return { kind: 'put', id: p.id, data, ...(p.createOnly ? { createOnly: true } : {}), ...(p.etag === '' ? {} : { etag: p.etag }) };
     }

@@ -20,7 +20,7 @@ export function toTxnWrites(writes: readonly TransactionWrite[]): TxnWrite[] {
     switch (op.case) {
       case 'set':
         if (op.value.data === undefined) throw invalid('INVALID_ARGUMENT', `${at}.set.data`, `${at}: set needs data`);
-        // Runtime-validated by the engine (jsonObjectProblem).
+        // Runtime-validated by the engine (checkDocumentData).
         return { ...base, op: 'set', data: op.value.data as JsonObject };
       case 'delete':
         return { ...base, op: 'delete' };

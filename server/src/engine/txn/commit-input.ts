@@ -1,7 +1,7 @@
 /** Validation of Commit requests, and their fingerprint for request_id reuse checks. */
 import { createHash } from 'node:crypto';
 import { DbError, invalid, isDbError } from '../../errors/db-error.js';
-import { jsonObjectProblem } from '../../model/json-check.js';
+import { checkDocumentData } from '../../model/json-check.js';
 import { documentKey, validateCollection, validateId } from '../../model/keys.js';
 import type { CommitInput, TxnWrite } from '../document-api.js';
 
@@ -64,8 +64,7 @@ function checkWrite(w: TxnWrite, i: number): void {
     throw invalid('INVALID_ARGUMENT', `${at}.operation`, `${at}: one of set, delete or check is required`);
   }
   if (w.op === 'set') {
-    const problem = jsonObjectProblem(w.data);
-    if (problem !== undefined) throw invalid('INVALID_ARGUMENT', `${at}.set.data`, `${at}: ${problem}`);
+    checkDocumentData(w.data, `${at}.set.data`, `${at}: `);
   }
   const p = w.precondition;
   if (p === undefined) return;

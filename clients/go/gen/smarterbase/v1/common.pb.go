@@ -116,6 +116,11 @@ const (
 	// INVALID_ARGUMENT: the request_id belongs to a recent transaction with
 	// other writes. Metadata: "requestId".
 	ErrorReason_ERROR_REASON_REQUEST_ID_REUSED ErrorReason = 26
+	// INVALID_ARGUMENT: document data (of Put, PutIfMatch, Create, a BatchWrite
+	// put or a Commit set) or an object or list filter operand nests deeper
+	// than 32 levels, counting the document's top-level object as level 1.
+	// Metadata: "field", "path" (the first value too deep) and "maxDepth".
+	ErrorReason_ERROR_REASON_DOCUMENT_TOO_DEEP ErrorReason = 27
 )
 
 // Enum value maps for ErrorReason.
@@ -148,6 +153,7 @@ var (
 		24: "ERROR_REASON_PRECONDITION_FAILED",
 		25: "ERROR_REASON_TRANSACTION_TOO_LARGE",
 		26: "ERROR_REASON_REQUEST_ID_REUSED",
+		27: "ERROR_REASON_DOCUMENT_TOO_DEEP",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -177,6 +183,7 @@ var (
 		"ERROR_REASON_PRECONDITION_FAILED":     24,
 		"ERROR_REASON_TRANSACTION_TOO_LARGE":   25,
 		"ERROR_REASON_REQUEST_ID_REUSED":       26,
+		"ERROR_REASON_DOCUMENT_TOO_DEEP":       27,
 	}
 )
 
@@ -211,7 +218,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xc3\a\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xe7\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -240,7 +247,8 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"#ERROR_REASON_TRANSACTION_CONTENTION\x10\x17\x12$\n" +
 	" ERROR_REASON_PRECONDITION_FAILED\x10\x18\x12&\n" +
 	"\"ERROR_REASON_TRANSACTION_TOO_LARGE\x10\x19\x12\"\n" +
-	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\x1aBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\x1a\x12\"\n" +
+	"\x1eERROR_REASON_DOCUMENT_TOO_DEEP\x10\x1bBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once
