@@ -34,6 +34,8 @@ import { LockedConditionsStore } from './storage/locked-conditions.js';
 import { MemoryBlobStore } from './storage/memory/memory-store.js';
 import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
 import { S3BlobStore } from './storage/s3/s3-store.js';
+import { DurableTokenKeys } from './tokens/durable-token-keys.js';
+import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
@@ -82,6 +84,16 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
   log.info({ conditional: native ? 'native' : 'lock', coordination: config.coordination }, 's3 write conditions');
   registerConditionalWrites(telemetry.meter, { mode: native ? 'native' : 'lock', source: config.s3Conditional === 'auto' ? 'probe' : 'config', checks });
   return native ? s3 : new LockedConditionsStore(s3, coordinator);
+}
+
+async function openTokenKeys(config: Config, store: BlobStore, log: AppLogger, closers: Closer[]): Promise<TokenKeys> {
+  if (config.pageTokenSecret !== undefined) return staticTokenKeys(config.pageTokenSecret);
+  const keys = await DurableTokenKeys.open(
+    { store, rotateAfterMs: config.tokenKeyRotationMs, overlapMs: config.tokenKeyOverlapMs, refreshMs: config.tokenKeyRefreshMs, log },
+    AbortSignal.timeout(60_000),
+  );
+  closers.push({ name: 'token keyring', close: async () => keys.close() });
+  return keys;
 }
 
 async function closeAll(closers: Closer[], log: AppLogger): Promise<void> {
@@ -156,8 +168,9 @@ async function main(): Promise<void> {
     });
     const indexes = await openIndexes(config);
     closers.push({ name: 'indexes', close: () => indexes.close() });
-    // Tokens must verify on every replica: without a configured secret, share one through the coordinator.
-    const tokenSecret = config.pageTokenSecret ?? (await coordinator.sharedSecret('tokens'));
+    // Tokens must verify on every replica and survive restarts of any server and of Redis: a
+    // configured secret, else the keyring kept in storage (tokens/durable-token-keys.ts).
+    const tokenKeys = await openTokenKeys(config, store, log, closers);
     const engine = new DocumentEngine({
       store,
       coordinator,
@@ -166,12 +179,12 @@ async function main(): Promise<void> {
       maxDocumentBytes: config.maxDocumentBytes,
       batchConcurrency: config.batchConcurrency,
       maxBatchWriteItems: config.maxBatchWriteItems,
-      pageTokenSecret: tokenSecret,
+      tokenKeys,
       hooks: new IndexWriteHooks(indexes, { log }),
       fences: new FenceChecker(coordinator),
     });
     const locks = new LockManager({ coordinator });
-    const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, tokenSecret });
+    const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, tokenKeys });
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();
