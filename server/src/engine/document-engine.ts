@@ -6,7 +6,7 @@ import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { ListedDocument, StoredDocument } from '../model/document.js';
 import { jsonObjectProblem } from '../model/json-check.js';
-import { collectionPrefix, validateCollection, validateId, validateIdPrefix } from '../model/keys.js';
+import { collectionPrefix, validateCollection, validateExistingId, validateId, validateIdPrefix } from '../model/keys.js';
 import type { CallContext } from './call-context.js';
 import { BatchOperations, DEFAULT_MAX_BATCH_WRITE_ITEMS } from './batch-operations.js';
 import type {
@@ -198,7 +198,7 @@ export class DocumentEngine implements DocumentApi {
   async delete(ctx: CallContext, input: DeleteInput): Promise<boolean> {
     const { collection, id, etag } = input;
     validateCollection(collection);
-    validateId(id);
+    validateExistingId(id); // documents stored under ids that are refused today stay deletable
     return this.writer.delete(ctx, collection, id, etag === undefined || etag === '' ? undefined : etag, input.lockGuard);
   }
 
