@@ -1,5 +1,6 @@
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DurableTokenKeys, TOKEN_KEYRING_KEY } from './durable-token-keys.js';
+import { decodeKeyring } from './keyring.js';
 import { openToken, sealToken } from './signed-token.js';
 
 const DAY = 86_400_000;
@@ -67,5 +68,29 @@ describe('DurableTokenKeys', () => {
     await keys.verifyingKey('nope1');
     await keys.verifyingKey('nope2');
     expect(gets).toBe(1);
+  });
+});
+
+describe('DurableTokenKeys reload and signals', () => {
+  it('a caller whose signal aborts stops waiting for a shared reload; the others still get the key', async () => {
+    const store = new MemoryBlobStore();
+    const c = clock();
+    const keys = await DurableTokenKeys.open({ store, refreshMs: 0, now: c.now });
+    const writer = await DurableTokenKeys.open({ store, refreshMs: 0, now: c.now, rotateAfterMs: 10, overlapMs: 60_000 });
+    c.advance(10);
+    await writer.sync(); // a new key that `keys` has not loaded
+    const newId = decodeKeyring((await store.get(TOKEN_KEYRING_KEY))!.body, 'k').keys.at(-1)!.id;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const get = store.get.bind(store);
+    store.get = async (k, s) => (await gate, get(k, s));
+    c.advance(2000);
+    const aborter = new AbortController();
+    const aborted = keys.verifyingKey(newId, aborter.signal);
+    const patient = keys.verifyingKey(newId);
+    aborter.abort();
+    await expect(aborted).rejects.toMatchObject({ kind: 'cancelled' });
+    release();
+    expect((await patient)?.id).toBe(newId);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { abortError, throwIfAborted } from '../common/abort.js';
 import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import { acceptedKeys, decodeKeyring, encodeKeyring, rotate, signingKey, type Keyring, type RingKey, type RotationPolicy } from './keyring.js';
@@ -118,16 +119,24 @@ export class DurableTokenKeys implements TokenKeys {
     this.timer = undefined;
   }
 
-  private reload(signal?: AbortSignal): Promise<void> {
+  /** Reloads the ring; concurrent callers share one read, each stops waiting when its own signal aborts. */
+  private async reload(signal?: AbortSignal): Promise<void> {
     this.loading ??= (async () => {
       try {
-        const current = await this.options.store.get(TOKEN_KEYRING_KEY, signal);
+        const current = await this.options.store.get(TOKEN_KEYRING_KEY);
         if (current !== undefined) this.adopt(decodeKeyring(current.body, TOKEN_KEYRING_KEY), this.now());
       } finally {
         this.loading = undefined;
       }
     })();
-    return this.loading;
+    const loading = this.loading;
+    if (signal === undefined) return loading;
+    throwIfAborted(signal);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      loading.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   private adopt(ring: Keyring, nowMs: number): void {
