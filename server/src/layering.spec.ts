@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = __dirname;
-const ENGINE_LAYERS = ['engine', 'model', 'query', 'index', 'locks', 'errors', 'common', 'config'];
+const ENGINE_LAYERS = ['engine', 'model', 'query', 'index', 'locks', 'errors', 'common', 'config', 'tokens'];
 const FORBIDDEN_PACKAGES = ['@connectrpc/', '@grpc/grpc-js', 'ioredis', '@aws-sdk/', '@opentelemetry/sdk-'];
 const FORBIDDEN = [
   ...FORBIDDEN_PACKAGES.map((pkg) => new RegExp(`from ['"]${pkg.replace(/[/.]/g, '\\$&')}`)),

@@ -30,6 +30,7 @@ import { createLogger, type AppLogger } from './observability/logger.js';
 import { registerBackendHealth, registerConditionalWrites } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server.js';
+import { keepByteOrderMarks } from './rpc/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FilesystemBlobStore } from './storage/filesystem/filesystem-store.js';
 import { InstrumentedBlobStore } from './storage/instrumented-store.js';
@@ -38,6 +39,8 @@ import { MemoryBlobStore } from './storage/memory/memory-store.js';
 import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
 import { storageProbe } from './storage/probe-store.js';
 import { S3BlobStore } from './storage/s3/s3-store.js';
+import { DurableTokenKeys } from './tokens/durable-token-keys.js';
+import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
@@ -94,6 +97,16 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
   return native ? s3 : new LockedConditionsStore(s3, coordinator);
 }
 
+async function openTokenKeys(config: Config, store: BlobStore, log: AppLogger, closers: Closer[]): Promise<TokenKeys> {
+  if (config.pageTokenSecret !== undefined) return staticTokenKeys(config.pageTokenSecret);
+  const keys = await DurableTokenKeys.open(
+    { store, rotateAfterMs: config.tokenKeyRotationMs, overlapMs: config.tokenKeyOverlapMs, refreshMs: config.tokenKeyRefreshMs, log },
+    AbortSignal.timeout(60_000),
+  );
+  closers.push({ name: 'token keyring', close: async () => keys.close() });
+  return keys;
+}
+
 async function closeAll(closers: Closer[], log: AppLogger): Promise<void> {
   for (const c of closers.reverse()) {
     try {
@@ -120,6 +133,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const { config, warnings } = loaded;
+  // Strings must arrive as sent: protobuf-es would drop a leading U+FEFF (rpc/text-encoding.ts).
+  keepByteOrderMarks();
   // One call's AbortSignal is shared by its parallel storage requests (a Commit of 100 writes, a BatchGet).
   setMaxListeners(1024);
   const log = createLogger(config.logLevel);
@@ -178,8 +193,9 @@ async function main(): Promise<void> {
     });
     const indexes = await openIndexes(config);
     closers.push({ name: 'indexes', close: () => indexes.close() });
-    // Tokens must verify on every replica: without a configured secret, share one through the coordinator.
-    const tokenSecret = config.pageTokenSecret ?? (await coordinator.sharedSecret('tokens'));
+    // Tokens must verify on every replica and survive restarts of any server and of Redis: a
+    // configured secret, else the keyring kept in storage (tokens/durable-token-keys.ts).
+    const tokenKeys = await openTokenKeys(config, store, log, closers);
     const engine = new DocumentEngine({
       store,
       coordinator,
@@ -188,12 +204,12 @@ async function main(): Promise<void> {
       maxDocumentBytes: config.maxDocumentBytes,
       batchConcurrency: config.batchConcurrency,
       maxBatchWriteItems: config.maxBatchWriteItems,
-      pageTokenSecret: tokenSecret,
+      tokenKeys,
       hooks: new IndexWriteHooks(indexes, { log }),
       fences: new FenceChecker(coordinator),
     });
     const locks = new LockManager({ coordinator });
-    const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, tokenSecret });
+    const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, tokenKeys });
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();

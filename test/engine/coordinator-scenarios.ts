@@ -37,14 +37,6 @@ export function coordinatorScenarios(make: CoordinatorFactory): void {
     for (const c of coordinators) await expect(c.ping()).resolves.toBeUndefined();
   });
 
-  it('sharedSecret: one random value per name, the same for every coordinator of the backend', async () => {
-    const n = name();
-    const secrets = await Promise.all(coordinators.flatMap((c) => [c.sharedSecret(n), c.sharedSecret(n)]));
-    expect(new Set(secrets).size).toBe(1);
-    expect(secrets[0]!.length).toBeGreaterThanOrEqual(32);
-    expect(await first().sharedSecret(name())).not.toBe(secrets[0]);
-  });
-
   it('20 concurrent workers with awaits inside the critical section: exactly N increments, never two holders, tokens increase in grant order', async () => {
     const mutex = name();
     let counter = 0;

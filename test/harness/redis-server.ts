@@ -19,8 +19,12 @@ export interface RedisTestServer {
 /** How long to wait for PONG, in ms. */
 const START_TIMEOUT_MS = 10_000;
 
-/** Starts `redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no` (binary: $REDIS_SERVER or redis-server). */
-export async function startRedis(): Promise<RedisTestServer> {
+/**
+ * Starts `redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no` (binary: $REDIS_SERVER or redis-server).
+ * With `port`, on that port (e.g. to restart a stopped server empty where its clients expect it).
+ */
+export async function startRedis(port?: number): Promise<RedisTestServer> {
+  if (port !== undefined) return startOnce(port);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -71,6 +71,17 @@ describe('loadConfig', () => {
     expect(warnings).toEqual([expect.stringContaining('single replica')]);
   });
 
+  test('redis coordination needs no page token secret (tokens are signed by the keyring in storage)', () => {
+    expect(loadConfig({ argv: [], env: { SB_COORDINATION: 'redis', SB_REDIS_URL: 'redis://x' } }).warnings).toEqual([]);
+  });
+
+  test('a token key rotation shorter than 3 refreshes is refused; 0 (never) is fine', () => {
+    expect(() => loadConfig({ argv: [], env: { SB_TOKEN_KEY_ROTATION_MS: '2000', SB_TOKEN_KEY_REFRESH_MS: '1000' } })).toThrow(
+      /SB_TOKEN_KEY_ROTATION_MS \(2000\) must be 0 or at least 3 × SB_TOKEN_KEY_REFRESH_MS/,
+    );
+    expect(loadConfig({ argv: [], env: { SB_TOKEN_KEY_ROTATION_MS: '0' } }).config.tokenKeyRotationMs).toBe(0);
+  });
+
   test('unknown SB_ variables warn', () => {
     expect(loadConfig({ argv: [], env: { SB_STORGE: 'x' } }).warnings).toEqual(['unknown environment variable SB_STORGE ignored']);
   });

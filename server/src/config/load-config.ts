@@ -140,8 +140,8 @@ function crossCheck(c: Config): string[] {
   if (c.storage === 's3' && c.s3Conditional === 'lock' && c.coordination === 'local') {
     warnings.push('SB_S3_CONDITIONAL=lock with SB_COORDINATION=local serializes writers only inside this process: run a single replica, or set SB_COORDINATION=redis');
   }
-  if (c.coordination === 'redis' && c.pageTokenSecret === undefined) {
-    warnings.push('SB_PAGE_TOKEN_SECRET is unset: List page tokens are valid only on the replica that issued them');
+  if (c.tokenKeyRotationMs > 0 && c.tokenKeyRotationMs < 3 * c.tokenKeyRefreshMs) {
+    throw new ConfigError(`config error: SB_TOKEN_KEY_ROTATION_MS (${c.tokenKeyRotationMs}) must be 0 or at least 3 × SB_TOKEN_KEY_REFRESH_MS (${c.tokenKeyRefreshMs})`);
   }
   return warnings;
 }

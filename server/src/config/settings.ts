@@ -68,7 +68,14 @@ export interface Config {
   readonly batchConcurrency: number;
   /** The most items of one BatchWrite or BatchDelete. */
   readonly maxBatchWriteItems: number;
+  /** A fixed HMAC secret of page and resume tokens, instead of the durable keyring in storage. */
   readonly pageTokenSecret?: string;
+  /** How often the durable token key rotates, in ms; 0 = never. */
+  readonly tokenKeyRotationMs: number;
+  /** How long tokens of a replaced token key keep working, in ms. */
+  readonly tokenKeyOverlapMs: number;
+  /** How often each server reloads the token keyring, in ms. */
+  readonly tokenKeyRefreshMs: number;
   /** How long shutdown lets in-flight calls finish, in ms. */
   readonly shutdownGraceMs: number;
   /** How long a server stream waits for a client that reads nothing before it is reset, in ms. */
@@ -130,7 +137,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxMessageBytes', env: 'SB_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 5 * MiB, description: 'Largest request or response message, in bytes (the default leaves room for a Commit with 4 MiB of documents).' },
   { key: 'batchConcurrency', env: 'SB_BATCH_CONCURRENCY', flag: '--batch-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel blob reads of BatchGet and List, and parallel items of BatchWrite, BatchDelete and BatchExists.' },
   { key: 'maxBatchWriteItems', env: 'SB_MAX_BATCH_WRITE_ITEMS', flag: '--max-batch-write-items', kind: { type: 'int', min: 1, max: 10000 }, default: 500, description: 'The most items of one BatchWrite or BatchDelete (more is INVALID_ARGUMENT).' },
-  { key: 'pageTokenSecret', env: 'SB_PAGE_TOKEN_SECRET', flag: '--page-token-secret', kind: { type: 'string' }, description: 'HMAC secret of List page tokens; set the same value on every replica (unset = random per process).' },
+  { key: 'pageTokenSecret', env: 'SB_PAGE_TOKEN_SECRET', flag: '--page-token-secret', kind: { type: 'string' }, description: 'Fixed HMAC secret of List page tokens and Query resume tokens, overriding the durable keyring in storage; set the same value on every replica (unset = keyring at _meta/token-keys).' },
+  { key: 'tokenKeyRotationMs', env: 'SB_TOKEN_KEY_ROTATION_MS', flag: '--token-key-rotation-ms', kind: { type: 'int', min: 0, max: 31_536_000_000 }, default: 2_592_000_000, description: 'How often the durable token key rotates, in ms (default 30 days; 0 = never).' },
+  { key: 'tokenKeyOverlapMs', env: 'SB_TOKEN_KEY_OVERLAP_MS', flag: '--token-key-overlap-ms', kind: { type: 'int', min: 60_000, max: 31_536_000_000 }, default: 604_800_000, description: 'How long page and resume tokens of a replaced token key keep working, in ms (default 7 days).' },
+  { key: 'tokenKeyRefreshMs', env: 'SB_TOKEN_KEY_REFRESH_MS', flag: '--token-key-refresh-ms', kind: { type: 'int', min: 1000, max: 3_600_000 }, default: 60_000, description: 'How often each server reloads the token keyring, in ms; a new key starts signing 3 times this after its creation.' },
   { key: 'shutdownGraceMs', env: 'SB_SHUTDOWN_GRACE_MS', flag: '--shutdown-grace-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 10000, description: 'How long shutdown lets in-flight calls finish, in ms.' },
   { key: 'streamStallTimeoutMs', env: 'SB_STREAM_STALL_TIMEOUT_MS', flag: '--stream-stall-timeout-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 30000, description: 'A server stream whose client reads nothing for this long is reset (the client sees CANCELLED), in ms.' },
   { key: 'maxConcurrentStreams', env: 'SB_MAX_CONCURRENT_STREAMS', flag: '--max-concurrent-streams', kind: { type: 'int', min: 1, max: 100_000 }, default: 100, description: 'Most concurrent calls (HTTP/2 streams) one connection may open, on both ports; more wait at the client (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).' },

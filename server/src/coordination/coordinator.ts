@@ -63,12 +63,6 @@ export interface Coordinator {
   /** Takes the named mutex, waiting with jittered backoff up to options.waitMs. */
   acquireMutex(name: string, options: MutexOptions): Promise<MutexHandle>;
   /**
-   * A random secret (e.g. the HMAC key of page and resume tokens) shared by
-   * every process using the same backend: the first caller creates it, the
-   * others read it. In process (local) it lives as long as the process.
-   */
-  sharedSecret(name: string, signal?: AbortSignal): Promise<string>;
-  /**
    * Grants the named lease for ttlMs (an integer ≥ 1) if no lease of that name
    * is current, in one atomic step; never waits. The grant's fencing token is
    * the name's previous latest token + 1 (the first grant of a name gets 1).

@@ -6,7 +6,7 @@ import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { ListedDocument, StoredDocument } from '../model/document.js';
 import { checkDocumentData } from '../model/json-check.js';
-import { collectionPrefix, validateCollection, validateId, validateIdPrefix } from '../model/keys.js';
+import { collectionPrefix, validateCollection, validateExistingId, validateId, validateIdPrefix } from '../model/keys.js';
 import type { CallContext } from './call-context.js';
 import { BatchOperations, DEFAULT_MAX_BATCH_WRITE_ITEMS } from './batch-operations.js';
 import type {
@@ -29,6 +29,7 @@ import { DocumentReader } from './document-reader.js';
 import { DocumentWriter, notFound, toDocument } from './document-writer.js';
 import { encodeEnvelope, type Envelope } from './envelope.js';
 import { PageTokenCodec } from './page-token.js';
+import { staticTokenKeys, type TokenKeys } from '../tokens/token-keys.js';
 import type { WriteHooks } from './write-hooks.js';
 import { VersionCache } from './version-cache.js';
 import type { LockGuardInput } from './lock-api.js';
@@ -61,7 +62,9 @@ export interface DocumentEngineOptions {
   readonly maxBatchItems?: number;
   /** The most items of one BatchWrite or BatchDelete. Default 500. */
   readonly maxBatchWriteItems?: number;
-  /** HMAC secret of List page tokens; shared by all servers of a deployment. Default: random per process. */
+  /** The keys that sign List page tokens, shared by all servers of a deployment (tokens/). Default: from pageTokenSecret. */
+  readonly tokenKeys?: TokenKeys;
+  /** A fixed HMAC secret of List page tokens when tokenKeys is unset. Default: random per process. */
   readonly pageTokenSecret?: string;
   /** The clock. Default `() => new Date()`. */
   readonly now?: () => Date;
@@ -125,7 +128,7 @@ export class DocumentEngine implements DocumentApi {
     this.maxBatchItems = options.maxBatchItems ?? 1000;
     const now = options.now ?? (() => new Date());
     this.newId = options.newId ?? (() => uuidv7());
-    this.tokens = new PageTokenCodec(options.pageTokenSecret);
+    this.tokens = new PageTokenCodec(options.tokenKeys ?? staticTokenKeys(options.pageTokenSecret));
     const known = new VersionCache(options.versionCacheEntries);
     this.fences = options.fences;
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
@@ -195,7 +198,7 @@ export class DocumentEngine implements DocumentApi {
   async delete(ctx: CallContext, input: DeleteInput): Promise<boolean> {
     const { collection, id, etag } = input;
     validateCollection(collection);
-    validateId(id);
+    validateExistingId(id); // documents stored under ids that are refused today stay deletable
     return this.writer.delete(ctx, collection, id, etag === undefined || etag === '' ? undefined : etag, input.lockGuard);
   }
 
@@ -216,7 +219,7 @@ export class DocumentEngine implements DocumentApi {
     validateIdPrefix(idPrefix);
     const pageSize = resolvePageSize(input.pageSize);
     const shape = { collection, idPrefix, keysOnly };
-    const after = input.pageToken ? this.tokens.decode(shape, input.pageToken) : undefined;
+    const after = input.pageToken ? await this.tokens.decode(shape, input.pageToken, ctx.signal) : undefined;
     const base = collectionPrefix(collection);
     const page = await this.store.list(
       { prefix: base + idPrefix, startAfter: after === undefined ? undefined : base + after, limit: pageSize },

@@ -1,15 +1,19 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { invalid, type DbError } from '../errors/db-error.js';
+import { openToken, problemMessage, sealToken } from '../tokens/signed-token.js';
+import type { TokenKeys } from '../tokens/token-keys.js';
 
 /**
- * Opaque List page tokens: `<base64url(JSON {v, after, fp})>.<base64url(HMAC-SHA256)>`.
- * `after` is the last key suffix (id) returned; `fp` fingerprints the request
- * (collection, idPrefix, keysOnly) so a token only continues the listing it
- * came from. Every server sharing a deployment must share the secret.
+ * Opaque List page tokens: `<key id>.<base64url(JSON {v, after, fp})>.<base64url(HMAC-SHA256)>`
+ * (tokens/signed-token.ts, purpose "list"). `after` is the last key suffix
+ * (id) returned; `fp` fingerprints the request (collection, idPrefix,
+ * keysOnly) so a token only continues the listing it came from. page_size
+ * is not part of it: it may change from page to page (AIP-158).
  */
 
 /** The token format version. */
-const TOKEN_VERSION = 1;
+const TOKEN_VERSION = 2;
+const PURPOSE = 'list';
 
 /** What a listing token identifies: the request it continues. */
 export interface PageRequestShape {
@@ -18,33 +22,23 @@ export interface PageRequestShape {
   readonly keysOnly: boolean;
 }
 
-/** Signs and checks page tokens with one secret. */
+/** Signs and checks page tokens with the deployment's token keys. */
 export class PageTokenCodec {
-  private readonly key: Buffer;
-
-  /** `secret`: the HMAC key; a random per-process secret when absent (tokens then work on this process only). */
-  constructor(secret?: string) {
-    this.key = secret === undefined || secret === '' ? randomBytes(32) : Buffer.from(secret, 'utf8');
-  }
+  /** `keys`: the token keys (tokens/durable-token-keys.ts, or staticTokenKeys). */
+  constructor(private readonly keys: TokenKeys) {}
 
   /** A token continuing `shape` after the key suffix `after`. */
   encode(shape: PageRequestShape, after: string): string {
-    const payload = Buffer.from(JSON.stringify({ v: TOKEN_VERSION, after, fp: fingerprint(shape) }), 'utf8');
-    return `${payload.toString('base64url')}.${this.mac(payload).toString('base64url')}`;
+    return sealToken(this.keys, PURPOSE, Buffer.from(JSON.stringify({ v: TOKEN_VERSION, after, fp: fingerprint(shape) }), 'utf8'));
   }
 
-  /** The `after` of a token; throws DbError invalid INVALID_PAGE_TOKEN (field page_token) when it is malformed, tampered with or from another request. */
-  decode(shape: PageRequestShape, token: string): string {
-    const dot = token.indexOf('.');
-    if (dot <= 0 || dot !== token.lastIndexOf('.')) throw bad('malformed page token');
-    const payload = fromBase64Url(token.slice(0, dot));
-    const mac = fromBase64Url(token.slice(dot + 1));
-    if (payload === undefined || mac === undefined) throw bad('malformed page token');
-    const expected = this.mac(payload);
-    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw bad('page token was not issued by this server');
+  /** The `after` of a token; throws DbError invalid INVALID_PAGE_TOKEN (field page_token) when it is malformed, tampered with, expired or from another request. */
+  async decode(shape: PageRequestShape, token: string, signal?: AbortSignal): Promise<string> {
+    const opened = await openToken(this.keys, PURPOSE, token, signal);
+    if (!opened.ok) throw bad(problemMessage(opened.problem, 'page token'));
     let parsed: unknown;
     try {
-      parsed = JSON.parse(payload.toString('utf8'));
+      parsed = JSON.parse(opened.payload.toString('utf8'));
     } catch {
       throw bad('malformed page token');
     }
@@ -52,12 +46,10 @@ export class PageTokenCodec {
     if (typeof parsed !== 'object' || parsed === null || t.v !== TOKEN_VERSION || typeof t.after !== 'string') {
       throw bad('malformed page token');
     }
-    if (t.fp !== fingerprint(shape)) throw bad('page token belongs to a different request');
+    if (t.fp !== fingerprint(shape)) {
+      throw bad('page token belongs to a different request: collection, id_prefix and keys_only must match the request that returned it');
+    }
     return t.after;
-  }
-
-  private mac(payload: Buffer): Buffer {
-    return createHmac('sha256', this.key).update(payload).digest();
   }
 }
 
@@ -65,11 +57,6 @@ export class PageTokenCodec {
 function fingerprint(shape: PageRequestShape): string {
   const canonical = JSON.stringify([shape.collection, shape.idPrefix, shape.keysOnly]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
-}
-
-function fromBase64Url(s: string): Buffer | undefined {
-  if (s.length === 0 || !/^[A-Za-z0-9_-]+$/.test(s)) return undefined;
-  return Buffer.from(s, 'base64url');
 }
 
 function bad(message: string): DbError {

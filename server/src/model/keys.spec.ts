@@ -5,6 +5,7 @@ import {
   documentKey,
   idFromKey,
   validateCollection,
+  validateExistingId,
   validateId,
   validateIdPrefix,
 } from './keys.js';
@@ -33,7 +34,7 @@ describe('validateCollection', () => {
 });
 
 describe('validateId', () => {
-  it.each(['a', '...', '.a', 'hello world', 'é'.repeat(100), 'x'.repeat(200), '😀', 'a:b@c'])('accepts %j', (id) => {
+  it.each(['a', '...', '.a', 'hello world', 'é'.repeat(100), 'x'.repeat(200), '😀', 'a:b@c', '👨\u200D👩\u200D👧', 'a\u00A0b', '日本語', '\u1100\u1161'.normalize('NFC')])('accepts %j', (id) => {
     expect(() => validateId(id)).not.toThrow();
   });
 
@@ -50,6 +51,19 @@ describe('validateId', () => {
     'x'.repeat(201),
     'é'.repeat(101), // 202 bytes
     '\uD800', // lone surrogate
+    'a\u0080', // C1 controls
+    'a\u0085b', // NEL
+    'a\u009F',
+    'a\u2028b', // line separator
+    'a\u2029b', // paragraph separator
+    'abc\u202Etxt.exe', // right-to-left override
+    '\u200Eabc', // left-to-right mark
+    'a\u2066b', // isolates
+    'a\u061Cb', // Arabic letter mark
+    '\uFEFFabc', // byte order mark
+    'e\u0301', // NFD spelling of é
+    'Cafe\u0301',
+    '\u212B', // ANGSTROM SIGN: its NFC form is U+00C5
   ])('rejects %j', (id) => {
     const e = errorOf(() => validateId(id));
     expect(e.kind).toBe('invalid');
@@ -65,11 +79,34 @@ describe('validateId', () => {
           id !== '.' &&
           id !== '..' &&
           Buffer.byteLength(id) <= 200 &&
-          ![...id].some((ch) => ch === '/' || ch === '\\' || ch.charCodeAt(0) < 0x20 || ch === '\u007F');
+          id.normalize('NFC') === id &&
+          ![...id].some((ch) => {
+            const cp = ch.codePointAt(0)!;
+            return ch === '/' || ch === '\\' || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff ||
+              cp === 0x061c || cp === 0x200e || cp === 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+              (cp >= 0xd800 && cp <= 0xdfff);
+          });
         if (ok) expect(() => validateId(id)).not.toThrow();
         else expect(() => validateId(id)).toThrow(DbError);
       }),
     );
+  });
+});
+
+describe('the messages of refused ids', () => {
+  it('name the code point and its index, and ask for NFC', () => {
+    expect(errorOf(() => validateId('ab\u0085')).message).toMatch(/found U\+0085 at index 2/);
+    expect(errorOf(() => validateId('e\u0301')).message).toMatch(/normalization form C \(NFC\)/);
+  });
+});
+
+describe('validateExistingId (deletes)', () => {
+  it.each(['a\u0085', 'a\u2028', 'e\u0301', '\uFEFFx'])('still accepts %j, which earlier rules allowed', (id) => {
+    expect(() => validateExistingId(id)).not.toThrow();
+  });
+
+  it.each(['', '..', 'a/b', 'a\u0000', '\uD800'])('rejects %j as before', (id) => {
+    expect(errorOf(() => validateExistingId(id, 'writes[0].id')).field).toBe('writes[0].id');
   });
 });
 
@@ -84,6 +121,8 @@ describe('validateIdPrefix', () => {
     expect(e.reason).toBe('INVALID_ID');
     expect(e.field).toBe('id_prefix');
     expect(() => validateIdPrefix('x'.repeat(201))).toThrow(DbError);
+    expect(errorOf(() => validateIdPrefix('a\u2028')).field).toBe('id_prefix');
+    expect(errorOf(() => validateIdPrefix('Cafe\u0301')).message).toMatch(/NFC/);
   });
 });
 

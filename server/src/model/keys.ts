@@ -15,8 +15,18 @@ export const MAX_COLLECTION_CHARS = 128;
 export const DOCUMENTS_ROOT = 'docs/';
 
 const COLLECTION_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-// Control characters, path separators, and lone surrogates (not encodable in UTF-8).
-const FORBIDDEN_ID_CHARS = /[\u0000-\u001F\u007F/\\]|\p{Cs}/u;
+/**
+ * Characters no id or id prefix may contain: path separators; control
+ * characters (\p{Cc}: C0, DEL and C1 such as U+0085 NEL); line and paragraph
+ * separators (U+2028, U+2029); bidirectional formatting controls
+ * (\p{Bidi_Control}: U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069),
+ * which make an id display as another; U+FEFF (byte order mark); and lone
+ * surrogates (not encodable in UTF-8). They break log lines, file paths and
+ * terminals. Other format characters (e.g. U+200D in emoji sequences) are allowed.
+ */
+const FORBIDDEN_ID_CHARS = /[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}\uFEFF/\\]|\p{Cs}/u;
+/** What ids were refused for before the rule above: documents stored then stay deletable. */
+const LEGACY_FORBIDDEN_ID_CHARS = /[\u0000-\u001F\u007F/\\]|\p{Cs}/u;
 
 /** Throws DbError invalid INVALID_COLLECTION (field 'collection') unless `collection` is a valid name. */
 export function validateCollection(collection: string): void {
@@ -36,19 +46,38 @@ export function validateCollection(collection: string): void {
 }
 
 /** The reason `s` is not usable as an id or id prefix, or undefined when it is. */
-function idProblem(s: string, what: string): string | undefined {
+function idProblem(s: string, what: string, legacy = false): string | undefined {
   if (Buffer.byteLength(s, 'utf8') > MAX_ID_BYTES) return `${what} must be at most ${MAX_ID_BYTES} UTF-8 bytes`;
-  if (FORBIDDEN_ID_CHARS.test(s)) {
-    return `${what} must not contain '/', '\\', control characters or unpaired surrogates`;
+  const bad = (legacy ? LEGACY_FORBIDDEN_ID_CHARS : FORBIDDEN_ID_CHARS).exec(s);
+  if (bad !== null) {
+    const at = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    if (legacy) return `${what} must not contain '/', '\\', control characters or unpaired surrogates (found U+${at} at index ${bad.index})`;
+    return `${what} must not contain '/', '\\', control characters (U+0000–U+001F, U+007F–U+009F), line or paragraph separators (U+2028, U+2029), bidirectional controls, U+FEFF or unpaired surrogates (found U+${at} at index ${bad.index})`;
+  }
+  if (!legacy && s.normalize('NFC') !== s) {
+    return `${what} must be in Unicode normalization form C (NFC); normalize it before sending (e.g. String.prototype.normalize('NFC'))`;
   }
   return undefined;
 }
 
-/** Throws DbError invalid INVALID_ID (field 'id') unless `id` is a valid document id. */
+/** Throws DbError invalid INVALID_ID (field 'id') unless `id` is a valid document id (docs/storage-format.md, "Keys"). */
 export function validateId(id: string, field = 'id'): void {
+  checkId(id, field, false);
+}
+
+/**
+ * Like validateId, but with the rules of ids stored before control, separator
+ * and bidi characters and non-NFC spellings were refused: used by deletes, so
+ * that such documents can still be removed.
+ */
+export function validateExistingId(id: string, field = 'id'): void {
+  checkId(id, field, true);
+}
+
+function checkId(id: string, field: string, legacy: boolean): void {
   if (typeof id !== 'string' || id.length === 0) throw invalid('INVALID_ID', field, 'id must not be empty');
   if (id === '.' || id === '..') throw invalid('INVALID_ID', field, `id must not be '.' or '..'`);
-  const problem = idProblem(id, 'id');
+  const problem = idProblem(id, 'id', legacy);
   if (problem !== undefined) throw invalid('INVALID_ID', field, problem);
 }
 

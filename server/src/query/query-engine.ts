@@ -12,6 +12,7 @@ import { formatFilter } from './format-filter.js';
 import { indexRequired, planQuery, type Plan } from './planner.js';
 import { project } from './projection.js';
 import { ResumeTokenCodec } from './resume-token.js';
+import { staticTokenKeys, type TokenKeys } from '../tokens/token-keys.js';
 import { indexIdOrder, indexSorted, listIds, scanIdOrder, scanSorted } from './sources.js';
 import { validateFilter, validateOrderBy } from './validate-filter.js';
 import { walkOrdered } from './walk-source.js';
@@ -29,7 +30,9 @@ export interface QueryEngineOptions {
   readonly fetchConcurrency?: number;
   /** The most documents an in-memory sort may buffer when the query has no limit [100,000]. */
   readonly maxSortBuffer?: number;
-  /** The HMAC secret of resume tokens; servers of one deployment share it [random per process]. */
+  /** The keys that sign resume tokens, shared by all servers of a deployment (tokens/) [from tokenSecret]. */
+  readonly tokenKeys?: TokenKeys;
+  /** A fixed HMAC secret of resume tokens when tokenKeys is unset [random per process]. */
   readonly tokenSecret?: string;
 }
 
@@ -52,7 +55,7 @@ export class QueryEngine implements QueryApi {
     this.reader = options.reader;
     this.concurrency = Math.max(1, Math.floor(options.fetchConcurrency ?? 32));
     this.maxSortBuffer = Math.max(1, Math.floor(options.maxSortBuffer ?? 100_000));
-    this.tokens = new ResumeTokenCodec(options.tokenSecret);
+    this.tokens = new ResumeTokenCodec(options.tokenKeys ?? staticTokenKeys(options.tokenSecret));
   }
 
   /** Streams the matching documents in order (see QueryApi.query). */
@@ -60,7 +63,7 @@ export class QueryEngine implements QueryApi {
     const orderBy = input.orderBy ?? [];
     checkInput(input);
     const fp = this.tokens.fingerprint({ collection: input.collection, orderBy, ...(input.filter === undefined ? {} : { filter: input.filter }) });
-    const cursor = input.startAfter ? this.tokens.decode(fp, orderBy.length, input.startAfter) : undefined;
+    const cursor = input.startAfter ? await this.tokens.decode(fp, orderBy.length, input.startAfter, ctx.signal) : undefined;
     const plan = await this.plan(ctx, input, orderBy);
     if (input.requireIndex === true && plan.scan) throw indexRequired(input.collection, input.filter, orderBy);
     const ex = this.context(ctx, input, orderBy, plan, cursor);

@@ -1,20 +1,24 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { invalid, type DbError } from '../errors/db-error.js';
 import type { Filter, OrderTerm } from '../model/filter.js';
 import type { JsonValue } from '../model/json.js';
 import { MISSING } from './field-path.js';
 import type { SortKey, SortValue } from './compare.js';
 import { formatFilter } from './format-filter.js';
+import { openToken, problemMessage, sealToken } from '../tokens/signed-token.js';
+import type { TokenKeys } from '../tokens/token-keys.js';
 
 /**
- * Opaque query resume tokens: `<base64url(JSON {v, fp, k, id})>.<base64url(HMAC-SHA256)>`.
- * `k` and `id` are the last document's sort key (a missing value is written
- * as `{"m":1}`, a present one as `{"v":value}`); `fp` fingerprints the query
- * (collection, filter, order) so a token only continues the query it came
- * from. Servers sharing a deployment must share the secret.
+ * Opaque query resume tokens: `<key id>.<base64url(JSON {v, fp, k, id})>.<base64url(HMAC-SHA256)>`
+ * (tokens/signed-token.ts, purpose "query"). `k` and `id` are the last
+ * document's sort key (a missing value is written as `{"m":1}`, a present one
+ * as `{"v":value}`); `fp` fingerprints the query (collection, filter, order)
+ * so a token only continues the query it came from. limit, offset (ignored
+ * with a token), projection and require_index may differ when resuming.
  */
 
-const VERSION = 1;
+const VERSION = 2;
+const PURPOSE = 'query';
 
 /** What a token's fingerprint covers. */
 export interface QueryShape {
@@ -23,14 +27,10 @@ export interface QueryShape {
   readonly orderBy: readonly OrderTerm[];
 }
 
-/** Signs and checks resume tokens with one secret. */
+/** Signs and checks resume tokens with the deployment's token keys. */
 export class ResumeTokenCodec {
-  private readonly key: Buffer;
-
-  /** `secret`: the HMAC key; a random per-process secret when absent. */
-  constructor(secret?: string) {
-    this.key = secret === undefined || secret === '' ? randomBytes(32) : Buffer.from(secret, 'utf8');
-  }
+  /** `keys`: the token keys (tokens/durable-token-keys.ts, or staticTokenKeys). */
+  constructor(private readonly keys: TokenKeys) {}
 
   /** The fingerprint of a query shape. */
   fingerprint(shape: QueryShape): string {
@@ -45,39 +45,26 @@ export class ResumeTokenCodec {
   /** A token continuing the query with fingerprint `fp` after `key`. */
   encode(fp: string, key: SortKey): string {
     const k = key.values.map((v) => (v === MISSING ? { m: 1 } : { v }));
-    const payload = Buffer.from(JSON.stringify({ v: VERSION, fp, k, id: key.id }), 'utf8');
-    return `${payload.toString('base64url')}.${this.mac(payload).toString('base64url')}`;
+    return sealToken(this.keys, PURPOSE, Buffer.from(JSON.stringify({ v: VERSION, fp, k, id: key.id }), 'utf8'));
   }
 
   /** The sort key of a token; throws INVALID_PAGE_TOKEN (field start_after) when it is malformed, forged or from another query. */
-  decode(fp: string, terms: number, token: string): SortKey {
-    const dot = token.indexOf('.');
-    if (dot <= 0 || dot !== token.lastIndexOf('.')) throw bad('malformed resume token');
-    const payload = b64(token.slice(0, dot));
-    const mac = b64(token.slice(dot + 1));
-    if (payload === undefined || mac === undefined) throw bad('malformed resume token');
-    const expected = this.mac(payload);
-    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw bad('resume token was not issued by this server');
+  async decode(fp: string, terms: number, token: string, signal?: AbortSignal): Promise<SortKey> {
+    const opened = await openToken(this.keys, PURPOSE, token, signal);
+    if (!opened.ok) throw bad(problemMessage(opened.problem, 'resume token'));
     let t: { v?: unknown; fp?: unknown; k?: unknown; id?: unknown };
     try {
-      t = JSON.parse(payload.toString('utf8')) as typeof t;
+      t = JSON.parse(opened.payload.toString('utf8')) as typeof t;
     } catch {
       throw bad('malformed resume token');
     }
-    if (t.v !== VERSION || typeof t.id !== 'string' || !Array.isArray(t.k)) throw bad('malformed resume token');
-    if (t.fp !== fp || t.k.length !== terms) throw bad('resume token belongs to a different query');
+    if (t === null || typeof t !== 'object' || t.v !== VERSION || typeof t.id !== 'string' || !Array.isArray(t.k)) throw bad('malformed resume token');
+    if (t.fp !== fp || t.k.length !== terms) {
+      throw bad('resume token belongs to a different query: collection, filter and order_by must match the query that returned it');
+    }
     const values: SortValue[] = (t.k as { m?: number; v?: JsonValue }[]).map((e) => (e.m === 1 ? MISSING : (e.v as JsonValue)));
     return { values, id: t.id };
   }
-
-  private mac(payload: Buffer): Buffer {
-    return createHmac('sha256', this.key).update(payload).digest();
-  }
-}
-
-function b64(s: string): Buffer | undefined {
-  if (s.length === 0 || !/^[A-Za-z0-9_-]+$/.test(s)) return undefined;
-  return Buffer.from(s, 'base64url');
 }
 
 function bad(message: string): DbError {

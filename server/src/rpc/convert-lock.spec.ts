@@ -26,7 +26,33 @@ describe('lock converters', () => {
     expect(fieldOf(() => durationToMs(d(-1n), 'wait_timeout'))).toBe('wait_timeout');
     expect(fieldOf(() => durationToMs(d(0n, -5), 'ttl'))).toBe('ttl');
     expect(fieldOf(() => durationToMs(d(0n, 1_000_000_000), 'ttl'))).toBe('ttl');
-    expect(fieldOf(() => durationToMs(d(10n ** 18n), 'ttl'))).toBe('ttl');
+  });
+
+  test('durations too long for ms saturate instead of being called negative', () => {
+    expect(durationToMs(d(10n ** 18n), 'wait_timeout')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(waitMsOf(d(2n ** 62n))).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  test.each([
+    ['huge', d(10n ** 18n)],
+    ['max int64 seconds', d(2n ** 63n - 1n, 999_999_999)],
+    ['negative', d(-5n)],
+    ['just over 10 min', d(600n, 1_000_000)],
+    ['below the minimum', d(0n, 1_000_000)],
+  ])('a %s ttl is refused with the allowed range, field ttl and minMs/maxMs metadata', (_, ttl) => {
+    for (const [call, min] of [[requireTtlMs, 100], [optionalTtlMs, 1000]] as const) {
+      let err: unknown;
+      try {
+        call(ttl, 'ttl', min);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(DbError);
+      const e = err as DbError;
+      expect([e.kind, e.reason, e.field]).toEqual(['invalid', 'INVALID_ARGUMENT', 'ttl']);
+      expect(e.message).toBe(`ttl must be between ${min} ms and 600000 ms (10 minutes)`);
+      expect(e.metadata).toEqual({ field: 'ttl', minMs: String(min), maxMs: '600000' });
+    }
   });
 
   test('ttl ranges: required 100 ms..10 min; optional treats unset/zero as default', () => {

@@ -5,7 +5,7 @@
  * Timestamps.
  */
 import type { Duration, Timestamp } from '@bufbuild/protobuf/wkt';
-import { invalid } from '../errors/db-error.js';
+import { DbError, invalid } from '../errors/db-error.js';
 import type { LockGuardInput } from '../engine/lock-api.js';
 import type { LockGuard } from '../gen/smarterbase/v1/lock_pb.js';
 import { toTimestamp } from './convert.js';
@@ -19,37 +19,50 @@ export const MAX_TTL_MS = 600_000;
 
 /**
  * A Duration as whole milliseconds (sub-millisecond parts rounded up), or
- * undefined when unset. Negative or malformed durations are INVALID_ARGUMENT
- * naming `field`.
+ * undefined when unset. Durations too long for a number of ms saturate at
+ * Number.MAX_SAFE_INTEGER (longer than every bound, so range checks and
+ * deadlines treat them right). Negative or malformed durations are
+ * INVALID_ARGUMENT naming `field`.
  */
 export function durationToMs(d: Duration | undefined, field: string): number | undefined {
   if (d === undefined) return undefined;
-  const bad = (): never => {
-    throw invalid('INVALID_ARGUMENT', field, `${field} must be a non-negative duration`);
-  };
-  if (d.seconds < 0n || d.nanos < 0 || d.nanos > 999_999_999) bad();
-  if (d.seconds > BigInt(Number.MAX_SAFE_INTEGER) / 1000n) bad();
+  if (d.nanos < -999_999_999 || d.nanos > 999_999_999) throw invalid('INVALID_ARGUMENT', field, `${field} is not a valid duration (nanos must be within ±999,999,999)`);
+  if (d.seconds < 0n || d.nanos < 0) throw invalid('INVALID_ARGUMENT', field, `${field} must not be negative`);
+  if (d.seconds >= BigInt(Number.MAX_SAFE_INTEGER) / 1000n) return Number.MAX_SAFE_INTEGER;
   return Number(d.seconds) * 1000 + Math.ceil(d.nanos / 1_000_000);
 }
 
-/** A lease duration in ms, required, within [minMs, MAX_TTL_MS]; INVALID_ARGUMENT naming `field` otherwise. */
+/** A lease duration in ms, required, within [minMs, MAX_TTL_MS]; INVALID_ARGUMENT naming `field` and the range otherwise. */
 export function requireTtlMs(d: Duration | undefined, field: string, minMs: number): number {
-  const ms = durationToMs(d, field);
-  if (ms === undefined) throw invalid('INVALID_ARGUMENT', field, `${field} is required`);
-  return checkTtl(ms, field, minMs);
+  if (d === undefined) throw outOfRange(field, minMs, `${field} is required`);
+  return checkTtl(ttlToMs(d, field, minMs), field, minMs);
 }
 
 /** An optional lease duration (unset or zero → undefined, i.e. the default), else within [minMs, MAX_TTL_MS]. */
 export function optionalTtlMs(d: Duration | undefined, field: string, minMs: number): number | undefined {
-  const ms = durationToMs(d, field);
-  return ms === undefined || ms === 0 ? undefined : checkTtl(ms, field, minMs);
+  if (d === undefined) return undefined;
+  const ms = ttlToMs(d, field, minMs);
+  return ms === 0 ? undefined : checkTtl(ms, field, minMs);
+}
+
+/** A ttl Duration in ms; a negative one is refused with the allowed range. */
+function ttlToMs(d: Duration, field: string, minMs: number): number {
+  if (d.seconds < 0n || d.nanos < 0) throw outOfRange(field, minMs);
+  return durationToMs(d, field)!;
 }
 
 function checkTtl(ms: number, field: string, minMs: number): number {
-  if (ms < minMs || ms > MAX_TTL_MS) {
-    throw invalid('INVALID_ARGUMENT', field, `${field} must be between ${minMs} ms and ${MAX_TTL_MS} ms`);
-  }
+  if (ms < minMs || ms > MAX_TTL_MS) throw outOfRange(field, minMs);
   return ms;
+}
+
+/** INVALID_ARGUMENT naming `field` and the allowed range (also in the ErrorInfo metadata as minMs / maxMs). */
+function outOfRange(field: string, minMs: number, lead?: string): DbError {
+  const range = `${field} must be between ${minMs} ms and ${MAX_TTL_MS} ms (${MAX_TTL_MS / 60_000} minutes)`;
+  return new DbError('invalid', 'INVALID_ARGUMENT', lead === undefined ? range : `${lead}: ${range}`, {
+    field,
+    metadata: { field, minMs: String(minMs), maxMs: String(MAX_TTL_MS) },
+  });
 }
 
 /** A wait timeout in ms: unset → 0 (do not wait). */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
@@ -32,7 +31,6 @@ export class LocalCoordinator implements Coordinator {
   private readonly now: () => number;
   private readonly grants = new Map<string, Grant>();
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly secrets = new Map<string, string>();
   private readonly leases: LocalLeases;
   private fence = 0n;
   private closed = false;
@@ -85,18 +83,6 @@ export class LocalCoordinator implements Coordinator {
       if (now >= deadline) throw mutexBusy(name, options.waitMs);
       await this.waitForChange(name, Math.min(deadline, held.expiresAt) - now, options.signal);
     }
-  }
-
-  /** A random secret per name, for the life of this process. */
-  async sharedSecret(name: string, signal?: AbortSignal): Promise<string> {
-    throwIfAborted(signal);
-    this.checkOpen();
-    let secret = this.secrets.get(name);
-    if (secret === undefined) {
-      secret = randomBytes(32).toString('base64url');
-      this.secrets.set(name, secret);
-    }
-    return secret;
   }
 
   /** Always answers while open. */

@@ -152,19 +152,6 @@ export class RedisCoordinator implements Coordinator {
     return BigInt(await this.run(this.scripted().sbLeaseFence(leaseKeys(this.keyPrefix, name).fence), signal));
   }
 
-  /** The secret at `<prefix>secret:<name>`, created with SET NX by the first caller. */
-  async sharedSecret(name: string, signal?: AbortSignal): Promise<string> {
-    throwIfAborted(signal);
-    this.checkOpen();
-    const key = `${this.keyPrefix}secret:${name}`;
-    await this.run(this.redis.set(key, randomBytes(32).toString('base64url'), 'NX'), signal);
-    const secret = await this.run(this.redis.get(key), signal);
-    if (typeof secret !== 'string' || secret === '') {
-      throw unavailable(`shared secret ${name} vanished from Redis`);
-    }
-    return secret;
-  }
-
   /** Resolves when Redis answers PING. */
   async ping(signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);

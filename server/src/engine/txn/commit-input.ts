@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { DbError, invalid, isDbError } from '../../errors/db-error.js';
 import { checkDocumentData } from '../../model/json-check.js';
-import { documentKey, validateCollection, validateId } from '../../model/keys.js';
+import { documentKey, validateCollection, validateExistingId, validateId } from '../../model/keys.js';
 import type { CommitInput, TxnWrite } from '../document-api.js';
 
 /** The most writes of one Commit. */
@@ -59,7 +59,8 @@ function checkWrite(w: TxnWrite, i: number): void {
     if (isDbError(e)) throw new DbError('invalid', e.reason, `${at}: ${e.message}`, { field: `${at}.collection`, metadata: { field: `${at}.collection` } });
     throw e;
   }
-  validateId(w.id, `${at}.id`);
+  if (w.op === 'delete') validateExistingId(w.id, `${at}.id`); // documents stored under ids refused today stay deletable
+  else validateId(w.id, `${at}.id`);
   if (w.op !== 'set' && w.op !== 'delete' && w.op !== 'check') {
     throw invalid('INVALID_ARGUMENT', `${at}.operation`, `${at}: one of set, delete or check is required`);
   }

@@ -34,11 +34,14 @@ const (
 	// INVALID_ARGUMENT: the collection name is empty, too long or has
 	// characters outside [A-Za-z0-9_.-]. Metadata: "field".
 	ErrorReason_ERROR_REASON_INVALID_COLLECTION ErrorReason = 1
-	// INVALID_ARGUMENT: the document id is empty, too long, "." or "..", or
-	// contains "/", "\\", NUL or a control character. Metadata: "field".
+	// INVALID_ARGUMENT: the document id (or id prefix) is empty, too long,
+	// "." or "..", contains "/", "\\", a control character (U+0000-U+001F,
+	// U+007F-U+009F), U+2028, U+2029, a bidirectional control, U+FEFF or a
+	// lone surrogate, or is not in Unicode NFC. Metadata: "field".
 	ErrorReason_ERROR_REASON_INVALID_ID ErrorReason = 2
-	// INVALID_ARGUMENT: the page token is malformed, was issued for another
-	// request, or was tampered with. Metadata: "field".
+	// INVALID_ARGUMENT: the page token (or resume token) is malformed, was
+	// issued for another request, was tampered with, or has expired (its
+	// signing key was rotated out). Metadata: "field".
 	ErrorReason_ERROR_REASON_INVALID_PAGE_TOKEN ErrorReason = 3
 	// INVALID_ARGUMENT: the document data is missing or not a JSON object, or
 	// a request field is out of range. Metadata: "field".

@@ -30,8 +30,11 @@ type Document struct {
 	// characters of [A-Za-z0-9_.-], starting with a letter or digit.
 	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
 	// Required on input except for Create, always set on output. The document
-	// id: 1 to 200 bytes of UTF-8, not "." or "..", without "/", "\\", NUL or
-	// control characters. List returns ids in ascending UTF-8 byte order.
+	// id: 1 to 200 bytes of UTF-8 in Unicode NFC (other spellings are refused,
+	// never normalized), not "." or "..", without "/", "\\", control
+	// characters (U+0000-U+001F, U+007F-U+009F), U+2028, U+2029, bidirectional
+	// controls or U+FEFF. Deletes still accept ids stored under older rules.
+	// List returns ids in ascending UTF-8 byte order.
 	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	// The JSON object stored. Required on writes; empty on keys-only listings.
 	// Numbers are IEEE-754 doubles, as in JSON. Default size limit of the

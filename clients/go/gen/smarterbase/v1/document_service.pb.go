@@ -849,12 +849,16 @@ type ListRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The collection to list.
 	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
-	// Optional. The most documents to return in one page: 1 to 1000; 0 means
-	// the default of 100. The server may return fewer.
+	// Optional. The most documents to return in one page: 0 means the default
+	// of 100; values above 1000 are treated as 1000 (AIP-158); negative values
+	// are INVALID_ARGUMENT. The server may return fewer. It may differ from
+	// page to page of one listing.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Optional. The next_page_token of the previous page, to continue; the
-	// other fields must be the same as in that request (INVALID_ARGUMENT /
-	// INVALID_PAGE_TOKEN otherwise).
+	// collection, id_prefix and keys_only must be the same as in that request
+	// (INVALID_ARGUMENT / INVALID_PAGE_TOKEN otherwise); page_size may change.
+	// Tokens work on every server of the deployment and across restarts; one
+	// expires when its signing key has been rotated out (docs/limits.md).
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Optional. Only ids that start with this prefix (same rules as an id, but
 	// may be empty).

@@ -28,7 +28,9 @@ type AcquireRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The lock's name.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Required. How long the lease lasts unless renewed: 100 ms to 10 minutes.
+	// Required. How long the lease lasts unless renewed: 100 ms to 10 minutes;
+	// outside that, INVALID_ARGUMENT naming the range (metadata "minMs",
+	// "maxMs").
 	Ttl *durationpb.Duration `protobuf:"bytes,2,opt,name=ttl,proto3" json:"ttl,omitempty"`
 	// Optional. How long to wait for a busy lock; unset or zero = do not wait.
 	// Bounded by the call's deadline.

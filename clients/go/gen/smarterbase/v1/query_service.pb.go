@@ -35,12 +35,18 @@ type QueryRequest struct {
 	FilterExpression string `protobuf:"bytes,3,opt,name=filter_expression,json=filterExpression,proto3" json:"filter_expression,omitempty"`
 	// Optional. Sort keys, at most 8. Without any, documents come in id order.
 	OrderBy []*OrderBy `protobuf:"bytes,4,rep,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
-	// Optional. The most documents to return; 0 = no limit.
+	// Optional. The most documents to return; 0 = no limit. There is no
+	// maximum (results stream); negative is INVALID_ARGUMENT.
 	Limit int32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
 	// Optional. How many matching documents (after sorting) to skip first.
 	Offset int32 `protobuf:"varint,6,opt,name=offset,proto3" json:"offset,omitempty"`
 	// Optional. A resume_token from an earlier QueryResponse of the same
-	// query: the stream continues after that document (offset is then ignored).
+	// query: the stream continues after that document (offset is then
+	// ignored). collection, the filter (typed or as an expression: equal
+	// filters match) and order_by must be the same as in that query
+	// (INVALID_ARGUMENT / INVALID_PAGE_TOKEN otherwise); limit, projection and
+	// require_index may change. Tokens work on every server and across
+	// restarts until their signing key is rotated out (docs/limits.md).
 	StartAfter string `protobuf:"bytes,7,opt,name=start_after,json=startAfter,proto3" json:"start_after,omitempty"`
 	// Optional. Return only these fields of each document's data.
 	Projection *DocumentMask `protobuf:"bytes,8,opt,name=projection,proto3" json:"projection,omitempty"`

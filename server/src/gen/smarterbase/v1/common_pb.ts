@@ -37,16 +37,19 @@ export enum ErrorReason {
   INVALID_COLLECTION = 1,
 
   /**
-   * INVALID_ARGUMENT: the document id is empty, too long, "." or "..", or
-   * contains "/", "\\", NUL or a control character. Metadata: "field".
+   * INVALID_ARGUMENT: the document id (or id prefix) is empty, too long,
+   * "." or "..", contains "/", "\\", a control character (U+0000-U+001F,
+   * U+007F-U+009F), U+2028, U+2029, a bidirectional control, U+FEFF or a
+   * lone surrogate, or is not in Unicode NFC. Metadata: "field".
    *
    * @generated from enum value: ERROR_REASON_INVALID_ID = 2;
    */
   INVALID_ID = 2,
 
   /**
-   * INVALID_ARGUMENT: the page token is malformed, was issued for another
-   * request, or was tampered with. Metadata: "field".
+   * INVALID_ARGUMENT: the page token (or resume token) is malformed, was
+   * issued for another request, was tampered with, or has expired (its
+   * signing key was rotated out). Metadata: "field".
    *
    * @generated from enum value: ERROR_REASON_INVALID_PAGE_TOKEN = 3;
    */

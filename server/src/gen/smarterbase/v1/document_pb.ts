@@ -30,8 +30,11 @@ export type Document = Message<"smarterbase.v1.Document"> & {
 
   /**
    * Required on input except for Create, always set on output. The document
-   * id: 1 to 200 bytes of UTF-8, not "." or "..", without "/", "\\", NUL or
-   * control characters. List returns ids in ascending UTF-8 byte order.
+   * id: 1 to 200 bytes of UTF-8 in Unicode NFC (other spellings are refused,
+   * never normalized), not "." or "..", without "/", "\\", control
+   * characters (U+0000-U+001F, U+007F-U+009F), U+2028, U+2029, bidirectional
+   * controls or U+FEFF. Deletes still accept ids stored under older rules.
+   * List returns ids in ascending UTF-8 byte order.
    *
    * @generated from field: string id = 2;
    */

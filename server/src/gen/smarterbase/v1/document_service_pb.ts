@@ -466,8 +466,10 @@ export type ListRequest = Message<"smarterbase.v1.ListRequest"> & {
   collection: string;
 
   /**
-   * Optional. The most documents to return in one page: 1 to 1000; 0 means
-   * the default of 100. The server may return fewer.
+   * Optional. The most documents to return in one page: 0 means the default
+   * of 100; values above 1000 are treated as 1000 (AIP-158); negative values
+   * are INVALID_ARGUMENT. The server may return fewer. It may differ from
+   * page to page of one listing.
    *
    * @generated from field: int32 page_size = 2;
    */
@@ -475,8 +477,10 @@ export type ListRequest = Message<"smarterbase.v1.ListRequest"> & {
 
   /**
    * Optional. The next_page_token of the previous page, to continue; the
-   * other fields must be the same as in that request (INVALID_ARGUMENT /
-   * INVALID_PAGE_TOKEN otherwise).
+   * collection, id_prefix and keys_only must be the same as in that request
+   * (INVALID_ARGUMENT / INVALID_PAGE_TOKEN otherwise); page_size may change.
+   * Tokens work on every server of the deployment and across restarts; one
+   * expires when its signing key has been rotated out (docs/limits.md).
    *
    * @generated from field: string page_token = 3;
    */

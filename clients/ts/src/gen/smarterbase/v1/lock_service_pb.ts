@@ -28,7 +28,9 @@ export type AcquireRequest = Message<"smarterbase.v1.AcquireRequest"> & {
   name: string;
 
   /**
-   * Required. How long the lease lasts unless renewed: 100 ms to 10 minutes.
+   * Required. How long the lease lasts unless renewed: 100 ms to 10 minutes;
+   * outside that, INVALID_ARGUMENT naming the range (metadata "minMs",
+   * "maxMs").
    *
    * @generated from field: google.protobuf.Duration ttl = 2;
    */

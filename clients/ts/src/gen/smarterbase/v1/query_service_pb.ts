@@ -54,7 +54,8 @@ export type QueryRequest = Message<"smarterbase.v1.QueryRequest"> & {
   orderBy: OrderBy[];
 
   /**
-   * Optional. The most documents to return; 0 = no limit.
+   * Optional. The most documents to return; 0 = no limit. There is no
+   * maximum (results stream); negative is INVALID_ARGUMENT.
    *
    * @generated from field: int32 limit = 5;
    */
@@ -69,7 +70,12 @@ export type QueryRequest = Message<"smarterbase.v1.QueryRequest"> & {
 
   /**
    * Optional. A resume_token from an earlier QueryResponse of the same
-   * query: the stream continues after that document (offset is then ignored).
+   * query: the stream continues after that document (offset is then
+   * ignored). collection, the filter (typed or as an expression: equal
+   * filters match) and order_by must be the same as in that query
+   * (INVALID_ARGUMENT / INVALID_PAGE_TOKEN otherwise); limit, projection and
+   * require_index may change. Tokens work on every server and across
+   * restarts until their signing key is rotated out (docs/limits.md).
    *
    * @generated from field: string start_after = 7;
    */
