@@ -52,6 +52,15 @@ const (
 	// ReasonDocumentTooDeep: document data or a filter operand nests deeper
 	// than 32 levels (INVALID_ARGUMENT; metadata "field", "path", "maxDepth").
 	ReasonDocumentTooDeep Reason = "DOCUMENT_TOO_DEEP"
+	// Transport and limits (docs/limits.md).
+	ReasonMalformedRequest Reason = "MALFORMED_REQUEST"
+	ReasonMessageTooLarge  Reason = "MESSAGE_TOO_LARGE"
+	ReasonMethodNotFound   Reason = "METHOD_NOT_FOUND"
+	ReasonServiceNotFound  Reason = "SERVICE_NOT_FOUND"
+	// ReasonServerOverloaded: the server serves its maximum of calls
+	// (RESOURCE_EXHAUSTED with RetryInfo; retried by the client).
+	ReasonServerOverloaded Reason = "SERVER_OVERLOADED"
+	ReasonTooManyStreams   Reason = "TOO_MANY_STREAMS"
 )
 
 // The Type of a PreconditionViolation of a failed Commit.

@@ -25,6 +25,8 @@ var allReasons = []Reason{
 	ReasonLockHeld, ReasonLockNotHeld,
 	ReasonTransactionContention, ReasonPreconditionFailed, ReasonTransactionTooLarge, ReasonRequestIDReused,
 	ReasonDocumentTooDeep,
+	ReasonMalformedRequest, ReasonMessageTooLarge, ReasonMethodNotFound, ReasonServiceNotFound,
+	ReasonServerOverloaded, ReasonTooManyStreams,
 }
 
 func TestReasonsMatchTheProtoEnum(t *testing.T) {

@@ -124,6 +124,26 @@ const (
 	// than 32 levels, counting the document's top-level object as level 1.
 	// Metadata: "field", "path" (the first value too deep) and "maxDepth".
 	ErrorReason_ERROR_REASON_DOCUMENT_TOO_DEEP ErrorReason = 27
+	// INVALID_ARGUMENT: the request could not be decoded (not a valid message
+	// of the method's request type: bad wire types, invalid UTF-8 in a string,
+	// truncated data, nesting beyond what the decoder accepts).
+	ErrorReason_ERROR_REASON_MALFORMED_REQUEST ErrorReason = 28
+	// RESOURCE_EXHAUSTED: a request message is larger than the server's
+	// maximum message size (SB_MAX_MESSAGE_BYTES).
+	ErrorReason_ERROR_REASON_MESSAGE_TOO_LARGE ErrorReason = 29
+	// UNIMPLEMENTED: the server has no such service or method.
+	ErrorReason_ERROR_REASON_METHOD_NOT_FOUND ErrorReason = 30
+	// NOT_FOUND: grpc.health.v1.Health was asked about a service it does not
+	// know.
+	ErrorReason_ERROR_REASON_SERVICE_NOT_FOUND ErrorReason = 31
+	// RESOURCE_EXHAUSTED: the server is already serving its maximum number of
+	// calls (SB_MAX_CALLS_IN_FLIGHT); retry after the RetryInfo delay, maybe
+	// on another replica. Metadata: "limit".
+	ErrorReason_ERROR_REASON_SERVER_OVERLOADED ErrorReason = 32
+	// RESOURCE_EXHAUSTED: this connection already has the maximum number of
+	// LockService.Hold streams open (SB_MAX_HOLDS_PER_CONNECTION). Metadata:
+	// "limit".
+	ErrorReason_ERROR_REASON_TOO_MANY_STREAMS ErrorReason = 33
 )
 
 // Enum value maps for ErrorReason.
@@ -157,6 +177,12 @@ var (
 		25: "ERROR_REASON_TRANSACTION_TOO_LARGE",
 		26: "ERROR_REASON_REQUEST_ID_REUSED",
 		27: "ERROR_REASON_DOCUMENT_TOO_DEEP",
+		28: "ERROR_REASON_MALFORMED_REQUEST",
+		29: "ERROR_REASON_MESSAGE_TOO_LARGE",
+		30: "ERROR_REASON_METHOD_NOT_FOUND",
+		31: "ERROR_REASON_SERVICE_NOT_FOUND",
+		32: "ERROR_REASON_SERVER_OVERLOADED",
+		33: "ERROR_REASON_TOO_MANY_STREAMS",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -187,6 +213,12 @@ var (
 		"ERROR_REASON_TRANSACTION_TOO_LARGE":   25,
 		"ERROR_REASON_REQUEST_ID_REUSED":       26,
 		"ERROR_REASON_DOCUMENT_TOO_DEEP":       27,
+		"ERROR_REASON_MALFORMED_REQUEST":       28,
+		"ERROR_REASON_MESSAGE_TOO_LARGE":       29,
+		"ERROR_REASON_METHOD_NOT_FOUND":        30,
+		"ERROR_REASON_SERVICE_NOT_FOUND":       31,
+		"ERROR_REASON_SERVER_OVERLOADED":       32,
+		"ERROR_REASON_TOO_MANY_STREAMS":        33,
 	}
 )
 
@@ -221,7 +253,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xe7\a\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xbd\t\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -251,7 +283,13 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	" ERROR_REASON_PRECONDITION_FAILED\x10\x18\x12&\n" +
 	"\"ERROR_REASON_TRANSACTION_TOO_LARGE\x10\x19\x12\"\n" +
 	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\x1a\x12\"\n" +
-	"\x1eERROR_REASON_DOCUMENT_TOO_DEEP\x10\x1bBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1eERROR_REASON_DOCUMENT_TOO_DEEP\x10\x1b\x12\"\n" +
+	"\x1eERROR_REASON_MALFORMED_REQUEST\x10\x1c\x12\"\n" +
+	"\x1eERROR_REASON_MESSAGE_TOO_LARGE\x10\x1d\x12!\n" +
+	"\x1dERROR_REASON_METHOD_NOT_FOUND\x10\x1e\x12\"\n" +
+	"\x1eERROR_REASON_SERVICE_NOT_FOUND\x10\x1f\x12\"\n" +
+	"\x1eERROR_REASON_SERVER_OVERLOADED\x10 \x12!\n" +
+	"\x1dERROR_REASON_TOO_MANY_STREAMS\x10!BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once
