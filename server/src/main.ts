@@ -236,6 +236,7 @@ async function main(): Promise<void> {
       logInternal: (err) => (err instanceof DbError ? log.warn({ err }, 'backend failure in a call') : log.error({ err }, 'unexpected error in a call')),
       logTransportError: (err, procedure) => log.warn({ err, procedure }, 'writing a response failed'),
       telemetry: { instruments: telemetry.metrics.rpc, tracer: telemetry.tracer },
+      corsOrigins: (config.corsOrigins ?? '').split(',').map((o) => o.trim()).filter((o) => o !== ''),
       limits: {
         streamStallTimeoutMs: config.streamStallTimeoutMs,
         maxConcurrentStreams: config.maxConcurrentStreams,

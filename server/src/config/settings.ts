@@ -90,6 +90,8 @@ export interface Config {
   readonly idleConnectionTimeoutMs: number;
   /** How long a new connection may take to send its first request headers, in ms. */
   readonly headersTimeoutMs: number;
+  /** Comma-separated origins allowed to call the HTTP port from a browser ('*' = any); unset = none. */
+  readonly corsOrigins?: string;
   /** Interval of the server's keepalive pings on idle HTTP/2 connections, in ms. */
   readonly keepaliveTimeMs: number;
   /** How long a keepalive ping may go unanswered before the connection is closed, in ms. */
@@ -148,6 +150,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxHoldsPerConnection', env: 'SB_MAX_HOLDS_PER_CONNECTION', flag: '--max-holds-per-connection', kind: { type: 'int', min: 1, max: 100_000 }, default: 64, description: 'Most LockService.Hold streams open on one connection; more are RESOURCE_EXHAUSTED / TOO_MANY_STREAMS.' },
   { key: 'idleConnectionTimeoutMs', env: 'SB_IDLE_CONNECTION_TIMEOUT_MS', flag: '--idle-connection-timeout-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 300000, description: 'A connection with no call in flight for this long is closed (HTTP/2 GOAWAY, HTTP/1.1 close), in ms.' },
   { key: 'headersTimeoutMs', env: 'SB_HEADERS_TIMEOUT_MS', flag: '--headers-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 10000, description: 'A new connection that has not sent its first request headers (or HTTP/2 preface) within this time is closed, in ms.' },
+  { key: 'corsOrigins', env: 'SB_CORS_ORIGINS', flag: '--cors-origins', kind: { type: 'string' }, description: 'Comma-separated origins (e.g. https://app.example.com) allowed to call the HTTP port from a browser; * allows any; unset = no CORS (preflights get no CORS headers).' },
   { key: 'keepaliveTimeMs', env: 'SB_KEEPALIVE_TIME_MS', flag: '--keepalive-time-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 60000, description: 'The server pings an HTTP/2 connection after this long without activity, in ms.' },
   { key: 'keepaliveTimeoutMs', env: 'SB_KEEPALIVE_TIMEOUT_MS', flag: '--keepalive-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 20000, description: 'A keepalive ping unanswered for this long closes the connection, in ms.' },
   { key: 'logLevel', env: 'SB_LOG_LEVEL', flag: '--log-level', kind: { type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level.' },

@@ -38,7 +38,8 @@ describe('ConnectEndpoint', () => {
       expect(status).toBe(200);
       expect(JSON.parse(body)).toEqual({ status: 'SERVING' });
       const notFound = await fetch(`${base}/nope.Service/Method`, { method: 'POST' });
-      expect(notFound.status).toBe(404);
+      expect(notFound.status).toBe(501); // Connect's HTTP status of unimplemented
+      expect(((await notFound.json()) as { code: string }).code).toBe('unimplemented');
     } finally {
       await ep.shutdown(100);
     }

@@ -10,8 +10,10 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import type { DescService } from '@bufbuild/protobuf';
-import { Code, ConnectError, createConnectRouter, createContextValues, type ServiceImpl } from '@connectrpc/connect';
-import type { UniversalHandler } from '@connectrpc/connect/protocol';
+import cors from 'cors';
+import { Code, ConnectError, cors as connectCors, createConnectRouter, createContextValues, type ServiceImpl } from '@connectrpc/connect';
+import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
+import { fixGrpcTrailer, normalizeResponse, protocolOf, unknownMethodResponse } from './connect-errors.js';
 import { ERROR_DETAIL_REGISTRY } from './error-table.js';
 import {
   compressionBrotli,
@@ -41,6 +43,23 @@ export interface ConnectEndpointOptions {
   readonly logTransportError?: (err: unknown, procedure: string) => void;
   /** Connection and stream limits (rpc/limits.ts); missing fields take their defaults. */
   readonly limits?: Partial<ServerLimits>;
+  /** Origins allowed to call from a browser ('*' for any); empty = no CORS headers, preflights not answered. */
+  readonly corsOrigins?: readonly string[];
+}
+
+/**
+ * The CORS middleware (the cors package) with Connect's header lists, or
+ * undefined when no origin is allowed.
+ */
+function corsMiddleware(origins: readonly string[]): ReturnType<typeof cors> | undefined {
+  if (origins.length === 0) return undefined;
+  return cors({
+    origin: origins.includes('*') ? '*' : [...origins],
+    methods: [...connectCors.allowedMethods],
+    allowedHeaders: [...connectCors.allowedHeaders, 'authorization'],
+    exposedHeaders: [...connectCors.exposedHeaders],
+    maxAge: 7200,
+  });
 }
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
@@ -112,22 +131,37 @@ export class ConnectEndpoint {
     // Like connect-node's connectNodeAdapter, but failures go to our logger, and a
     // client that left before its response was written is not an error.
     const adapter = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void => {
-      const handler = paths.get((req.url ?? '').split('?', 2)[0] ?? '');
+      const path = (req.url ?? '').split('?', 2)[0] ?? '';
+      const handler = paths.get(path);
+      const protocol = protocolOf(req.headers['content-type']);
+      const respond = (ures: UniversalServerResponse, signal: AbortSignal): Promise<void> => writeNodeResponse(ures, res, {
+        signal,
+        stallTimeoutMs: limits.streamStallTimeoutMs,
+        ...(protocol === 'grpc' ? { beforeTrailers: fixGrpcTrailer } : {}),
+      });
+      const failed = (reason: unknown): void => {
+        if (res.destroyed || req.destroyed || res.socket?.destroyed === true || ConnectError.from(reason).code === Code.Aborted) return;
+        opts.logTransportError?.(reason, path.slice(0, 200));
+      };
       if (handler === undefined) {
-        res.writeHead(404);
-        res.end();
+        respond(unknownMethodResponse(path, protocol, String(req.headers['content-type'] ?? '')), new AbortController().signal).catch(failed);
         return;
       }
       const connection = `${req.socket?.remoteAddress ?? ''}:${req.socket?.remotePort ?? ''}`;
       const ureq = universalRequestFromNodeRequest(req as never, res as never, undefined, createContextValues().set(CONNECTION_KEY, connection));
       handler(ureq)
-        .then((ures) => writeNodeResponse(ures, res, { signal: ureq.signal, stallTimeoutMs: limits.streamStallTimeoutMs }))
-        .catch((reason: unknown) => {
-          if (res.destroyed || req.destroyed || res.socket?.destroyed === true || ConnectError.from(reason).code === Code.Aborted) return;
-          opts.logTransportError?.(reason, handler.requestPath);
-        });
+        .then((ures) => normalizeResponse(ures, protocol))
+        .then((ures) => respond(ures, ureq.signal))
+        .catch(failed);
     };
+    const withCors = corsMiddleware(opts.corsOrigins ?? []);
     const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void => {
+      // Preflights are answered by the CORS middleware and never reach a service.
+      if (withCors !== undefined) {
+        let next = false;
+        withCors(req as never, res as never, () => { next = true; });
+        if (!next) return;
+      }
       this.inFlight++;
       if (this.closing && res instanceof http.ServerResponse) res.setHeader('Connection', 'close');
       res.once('close', () => {
@@ -142,6 +176,9 @@ export class ConnectEndpoint {
       keepAliveTimeout: limits.idleConnectionTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     }, handler);
+    // Node tracks connections for headersTimeout only once a server emits 'listening'; this one never
+    // listens itself (the router hands it sockets), so start the tracking by hand.
+    this.h1.emit('listening');
     this.h2 = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, handler);
     this.h2.on('session', (s) => {
       this.sessions.add(s);

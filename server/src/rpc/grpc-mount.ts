@@ -12,6 +12,7 @@ import { ConnectError, createContextValues, createHandlerContext, type HandlerCo
 import { statusDetailsBin, toConnectError, type InternalErrorLogger } from './error-table.js';
 import { grpcStreamSink, resetGrpcCall } from './grpc-stream-sink.js';
 import { pumpStream } from './stream-pump.js';
+import { decodeRequest } from './decode-request.js';
 import { CONNECTION_KEY } from './limits.js';
 
 /** Options of mountGrpc. */
@@ -43,9 +44,8 @@ function serializer(desc: DescMessage): (m: unknown) => Buffer {
   return (m) => Buffer.from(toBinary(desc, create(desc, m as never)));
 }
 
-function deserializer(desc: DescMessage): (b: Buffer) => unknown {
-  return (b) => fromBinary(desc, b);
-}
+/** Requests arrive as raw bytes and are decoded by the handler (rpc/decode-request.ts), so a malformed one is INVALID_ARGUMENT, not grpc-js's INTERNAL. */
+const rawBytes = (b: Buffer): unknown => b;
 
 /** A handler context plus abort(), which the mount calls when the call is over (it also clears the deadline timer). */
 type OwnedContext = HandlerContext & { abort(reason?: unknown): void };
@@ -79,8 +79,14 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
  * when the loop ends, which would also kill the response side before its
  * status is sent; this iterator leaves the stream alive.
  */
-function requestsOf(call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): AsyncIterable<unknown> {
-  return { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) };
+function requestsOf(call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, desc: DescMessage): AsyncIterable<unknown> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const raw of { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) }) {
+        yield decodeRequest(desc, raw as Buffer);
+      }
+    },
+  };
 }
 
 /**
@@ -107,9 +113,9 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       requestStream: kind === 'client_streaming' || kind === 'bidi_streaming',
       responseStream: kind === 'server_streaming' || kind === 'bidi_streaming',
       requestSerialize: serializer(method.input),
-      requestDeserialize: deserializer(method.input),
+      requestDeserialize: rawBytes,
       responseSerialize: serializer(method.output),
-      responseDeserialize: deserializer(method.output),
+      responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
       originalName: method.localName,
     };
     const fn = src[method.localName]?.bind(impl);
@@ -118,7 +124,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const ctx = contextOf(service, method, call, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => fn(call.request, ctx))
+          .then(() => fn(decodeRequest(method.input, call.request as Buffer), ctx))
           .then((res) => callback(null, res), (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };
@@ -126,7 +132,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const ctx = contextOf(service, method, call, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => streamOut(call, fn(call.request, ctx) as AsyncIterable<unknown>, ctx, stallMs))
+          .then(() => streamOut(call, fn(decodeRequest(method.input, call.request as Buffer), ctx) as AsyncIterable<unknown>, ctx, stallMs))
           .catch((e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };
@@ -134,7 +140,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         const ctx = contextOf(service, method, call, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => streamOut(call, fn(requestsOf(call), ctx) as AsyncIterable<unknown>, ctx, stallMs))
+          .then(() => streamOut(call, fn(requestsOf(call, method.input), ctx) as AsyncIterable<unknown>, ctx, stallMs))
           .catch((e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };
@@ -142,7 +148,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const ctx = contextOf(service, method, call as unknown as AnyCall, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => fn(requestsOf(call), ctx))
+          .then(() => fn(requestsOf(call, method.input), ctx))
           .then((res) => callback(null, res), (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };

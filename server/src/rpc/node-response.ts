@@ -56,6 +56,8 @@ export interface WriteResponseOptions {
   readonly signal: AbortSignal;
   /** How long to wait for a client that reads nothing before destroying the response, in ms. */
   readonly stallTimeoutMs: number;
+  /** Called with the trailers once the body is done, just before they are sent (may change them). */
+  readonly beforeTrailers?: (trailer: Headers) => void;
 }
 
 /**
@@ -76,7 +78,10 @@ export async function writeNodeResponse(ures: UniversalServerResponse, res: Node
     }
   }
   head();
-  if (ures.trailer !== undefined) (res as http.ServerResponse).addTrailers(nodeHeadersOf(ures.trailer));
+  if (ures.trailer !== undefined) {
+    opts.beforeTrailers?.(ures.trailer);
+    (res as http.ServerResponse).addTrailers(nodeHeadersOf(ures.trailer));
+  }
   await new Promise<void>((resolve) => {
     if (res.destroyed) return resolve();
     res.once('close', () => resolve());

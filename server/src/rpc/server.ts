@@ -21,6 +21,7 @@ import { createDocumentHandlers } from './document-handlers.js';
 import { optionalServices } from './optional-services.js';
 import type { InternalErrorLogger } from './error-table.js';
 import { mountGrpc } from './grpc-mount.js';
+import { answerUnknownMethods, closeSilentConnections } from './grpc-js-hooks.js';
 import { observeCalls, type RpcTelemetry } from './observe-calls.js';
 import { createHealthHandlers, HealthState } from './health.js';
 import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './reflection.js';
@@ -54,6 +55,8 @@ export interface RpcServerOptions {
   readonly telemetry?: RpcTelemetry;
   /** Connection, stream and in-flight limits (docs/limits.md); each missing field takes its default. */
   readonly limits?: Partial<ServerLimits>;
+  /** Origins allowed to call the HTTP port from a browser ('*' = any); omit or empty for no CORS. */
+  readonly corsOrigins?: readonly string[];
   /** The backends' health, reported as smarterbase.<subsystem> by the health service (rpc/health.ts); omit for none. */
   readonly backends?: SubsystemHealth;
 }
@@ -76,6 +79,7 @@ export class RpcServer {
   private readonly connect: ConnectEndpoint;
   private readonly grpcShutdown = new AbortController();
   private readonly opts: RpcServerOptions;
+  private readonly limits: ServerLimits;
   /** Calls in flight and Hold streams per connection, shared by both ports. */
   readonly admission: Admission;
 
@@ -83,6 +87,7 @@ export class RpcServer {
     this.opts = opts;
     const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.limits = limits;
     this.admission = new Admission(limits);
     const extra = optionalServices(opts, opts.logInternal).map((m) => ({ service: m.service, impl: admitCalls(m.service, m.impl, this.admission) }));
     this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)], opts.backends);
@@ -101,6 +106,7 @@ export class RpcServer {
       'grpc.keepalive_time_ms': limits.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs,
     });
+    answerUnknownMethods(this.grpcServer);
     const telemetry = opts.telemetry;
     const observed = <S extends DescService>(service: S, impl: ServiceImpl<S>, transport: 'grpc' | 'connect'): ServiceImpl<S> =>
       telemetry === undefined ? impl : observeCalls(service, impl, transport, telemetry);
@@ -123,6 +129,7 @@ export class RpcServer {
       compressMinBytes: 1024,
       logTransportError: opts.logTransportError,
       limits,
+      corsOrigins: opts.corsOrigins,
     });
   }
 
@@ -135,6 +142,7 @@ export class RpcServer {
         else resolve(port);
       });
     });
+    closeSilentConnections(this.grpcServer, this.limits.headersTimeoutMs);
     const httpPort = await this.connect.listen(host, this.opts.httpPort);
     return { grpcPort, httpPort };
   }
