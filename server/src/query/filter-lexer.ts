@@ -23,11 +23,15 @@ export interface Token {
   readonly pos: number;
 }
 
-/** An INVALID_FILTER error for the expression at `pos`. */
-export function syntaxError(expression: string, pos: number, message: string): DbError {
+/**
+ * An INVALID_FILTER error for the expression at `pos` (metadata position,
+ * expression — cut short by the error table — and any `extra` entries).
+ */
+export function syntaxError(expression: string, pos: number, message: string, extra: Record<string, string> = {}): DbError {
   return filterError(`invalid filter expression at position ${pos}: ${message}`, 'filter_expression', {
     position: String(pos),
     expression,
+    ...extra,
   });
 }
 

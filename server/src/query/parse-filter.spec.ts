@@ -1,7 +1,8 @@
 import { isDbError, type DbError } from '../errors/db-error.js';
 import type { Filter, FieldOp } from '../model/filter.js';
 import type { JsonValue } from '../model/json.js';
-import { parseFilter } from './parse-filter.js';
+import { MAX_EXPRESSION_CHARS, parseFilter } from './parse-filter.js';
+import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from './validate-filter.js';
 
 const f = (field: string, op: FieldOp, value: JsonValue): Filter => ({ kind: 'field', field, op, value });
 
@@ -99,5 +100,28 @@ describe('parseFilter', () => {
     expect(parseError(deep).message).toMatch(/nesting exceeds/);
     const notDeep = `${'NOT '.repeat(40)}a = 1`;
     expect(parseError(notDeep).message).toMatch(/nesting exceeds/);
+    expect(parseError(notDeep).metadata.maxDepth).toBe(String(MAX_FILTER_DEPTH));
+    expect(() => parseFilter(`${'NOT '.repeat(MAX_FILTER_DEPTH)}a = 1`)).not.toThrow();
+  });
+
+  it('limits the comparisons of the whole expression, wherever they nest', () => {
+    const group = (n: number, from: number) => `(${Array.from({ length: n }, (_, i) => `a = ${from + i}`).join(' AND ')})`;
+    const atLimit = `${group(50, 0)} OR ${group(MAX_FILTER_TERMS - 50, 50)}`;
+    expect(() => parseFilter(atLimit)).not.toThrow();
+    const over = `${atLimit} OR starts_with(s, "x")`;
+    const e = parseError(over);
+    expect(e.message).toMatch(/more than 100 comparisons/);
+    expect(e.metadata).toMatchObject({ maxTerms: String(MAX_FILTER_TERMS), position: String(atLimit.length + 4) });
+    const funcs = Array.from({ length: 101 }, () => 'exists(a)');
+    expect(parseError(`(${funcs.slice(0, 60).join(' OR ')}) AND (${funcs.slice(60).join(' OR ')})`).message).toMatch(/more than 100 comparisons/);
+  });
+
+  it('refuses an expression longer than MAX_EXPRESSION_CHARS before reading it, and names the limit', () => {
+    const padded = (n: number) => `a = "${'x'.repeat(n - 6)}"`;
+    expect(() => parseFilter(padded(MAX_EXPRESSION_CHARS))).not.toThrow();
+    const e = parseError(padded(MAX_EXPRESSION_CHARS + 1) + ' AND (');
+    expect(e.message).toMatch(/the limit is 16384/);
+    expect(e.metadata.maxChars).toBe('16384');
+    expect(e.metadata.expression!.length).toBeLessThanOrEqual(200);
   });
 });

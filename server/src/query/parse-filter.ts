@@ -1,7 +1,7 @@
 import type { Filter, FieldOp } from '../model/filter.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { syntaxError, tokenize, type Token } from './filter-lexer.js';
-import { MAX_COMPOSITE_CHILDREN, MAX_FILTER_DEPTH, MAX_IN_VALUES, validateFilter } from './validate-filter.js';
+import { MAX_COMPOSITE_CHILDREN, MAX_FILTER_DEPTH, MAX_FILTER_TERMS, MAX_IN_VALUES, validateFilter } from './validate-filter.js';
 
 /**
  * The filter expression syntax (AIP-160-like; grammar in docs/queries.md):
@@ -19,11 +19,18 @@ import { MAX_COMPOSITE_CHILDREN, MAX_FILTER_DEPTH, MAX_IN_VALUES, validateFilter
  * Precedence: NOT > AND > OR. Keywords are upper case; identifiers that are
  * keywords (AND, OR, NOT, IN, true, false, null) must be backquoted as fields.
  * Errors: DbError invalid INVALID_FILTER, field filter_expression, metadata
- * position (0-based offset) and expression.
+ * position (0-based offset) and expression; a limit's error also names it
+ * (maxChars, maxTerms, maxDepth). The limits are checked as the text is
+ * read, so an oversized expression costs no more than reading up to the
+ * limit: its length before tokenizing, the comparisons as each is parsed.
  */
 
-/** The longest accepted expression, in characters. */
-export const MAX_EXPRESSION_CHARS = 100_000;
+/**
+ * The longest accepted expression, in characters (UTF-16 code units).
+ * 100 comparisons of typical size take 2–5 KiB; longer filters (e.g. IN
+ * lists of many long ids) can be sent as the typed `filter`.
+ */
+export const MAX_EXPRESSION_CHARS = 16_384;
 
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'true', 'false', 'null']);
 const COMPARE_OPS: Record<string, FieldOp> = { '=': 'eq', '!=': 'ne', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte', ':': 'contains' };
@@ -32,7 +39,9 @@ const FUNCTIONS = new Set(['starts_with', 'contains', 'array_contains', 'exists'
 /** Parses a filter expression into the Filter tree (validated). */
 export function parseFilter(expression: string): Filter {
   if (expression.length > MAX_EXPRESSION_CHARS) {
-    throw syntaxError(expression.slice(0, 200), MAX_EXPRESSION_CHARS, `expression longer than ${MAX_EXPRESSION_CHARS} characters`);
+    throw syntaxError(expression.slice(0, 200), MAX_EXPRESSION_CHARS, `expression is ${expression.length} characters long; the limit is ${MAX_EXPRESSION_CHARS}`, {
+      maxChars: String(MAX_EXPRESSION_CHARS),
+    });
   }
   const filter = new Parser(expression, tokenize(expression)).parse();
   validateFilter(filter, 'filter_expression');
@@ -42,6 +51,7 @@ export function parseFilter(expression: string): Filter {
 class Parser {
   private i = 0;
   private depth = 0;
+  private terms = 0;
 
   constructor(
     private readonly src: string,
@@ -85,7 +95,16 @@ class Parser {
   }
 
   private enter(): void {
-    if (++this.depth > MAX_FILTER_DEPTH) throw this.fail(`filter nesting exceeds ${MAX_FILTER_DEPTH} levels`);
+    if (++this.depth > MAX_FILTER_DEPTH) {
+      throw syntaxError(this.src, this.peek().pos, `filter nesting exceeds ${MAX_FILTER_DEPTH} levels`, { maxDepth: String(MAX_FILTER_DEPTH) });
+    }
+  }
+
+  /** Counts one comparison starting at `pos`; refuses the one past MAX_FILTER_TERMS. */
+  private term(pos: number): void {
+    if (++this.terms > MAX_FILTER_TERMS) {
+      throw syntaxError(this.src, pos, `filter has more than ${MAX_FILTER_TERMS} comparisons (the limit per filter)`, { maxTerms: String(MAX_FILTER_TERMS) });
+    }
   }
 
   private orExpr(): Filter {
@@ -130,10 +149,14 @@ class Parser {
       this.expectPunct(')', '")" or AND/OR');
       return f;
     }
-    if (t.kind === 'ident' && FUNCTIONS.has(t.text) && this.isPunct(this.peek(1), '(')) return this.call();
+    if (t.kind === 'ident' && FUNCTIONS.has(t.text) && this.isPunct(this.peek(1), '(')) {
+      this.term(t.pos);
+      return this.call();
+    }
     if (t.kind !== 'ident' && t.kind !== 'quoted_ident') {
       throw this.fail(`expected a field name, a function, NOT or "(" but found ${describe(t)}`);
     }
+    this.term(t.pos);
     const field = this.field();
     const op = this.peek();
     if (this.isWord(op, 'IN') || (this.isWord(op, 'NOT') && this.isWord(this.peek(1), 'IN'))) {

@@ -1,6 +1,6 @@
 import { isDbError } from '../errors/db-error.js';
 import type { Filter } from '../model/filter.js';
-import { validateFilter } from './validate-filter.js';
+import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS, validateFilter } from './validate-filter.js';
 
 function problem(filter: Filter): string | undefined {
   try {
@@ -37,9 +37,27 @@ describe('validateFilter', () => {
     expect(problem(filter)).toMatch(message);
   });
 
-  it('limits nesting depth', () => {
-    let deep: Filter = ok;
-    for (let i = 0; i < 40; i++) deep = { kind: 'not', filter: deep };
-    expect(problem(deep)).toMatch(/nesting/);
+  it('limits nesting depth: MAX_FILTER_DEPTH operators above a comparison pass, one more does not', () => {
+    const nest = (levels: number): Filter => {
+      let deep: Filter = ok;
+      for (let i = 0; i < levels; i++) deep = i % 2 === 0 ? { kind: 'not', filter: deep } : { kind: 'and', filters: [ok, deep] };
+      return deep;
+    };
+    expect(problem(nest(MAX_FILTER_DEPTH))).toBeUndefined();
+    expect(problem(nest(MAX_FILTER_DEPTH + 1))).toMatch(/nesting exceeds 32/);
+    expect(problem(nest(40))).toMatch(/nesting/);
+  });
+
+  it('limits the comparisons of the whole tree to MAX_FILTER_TERMS, and names the limit', () => {
+    const and = (n: number): Filter => ({ kind: 'and', filters: Array.from({ length: n }, () => ok) });
+    expect(problem({ kind: 'or', filters: [and(50), and(MAX_FILTER_TERMS - 50)] })).toBeUndefined();
+    expect(problem({ kind: 'or', filters: [and(50), and(MAX_FILTER_TERMS - 49)] })).toMatch(/more than 100 comparisons/);
+    const wide: Filter = { kind: 'or', filters: Array.from({ length: 100 }, () => and(100)) };
+    try {
+      validateFilter(wide);
+      throw new Error('expected INVALID_FILTER');
+    } catch (e) {
+      expect(isDbError(e, 'INVALID_FILTER') && e.metadata).toEqual({ field: 'filter', maxTerms: '100' });
+    }
   });
 });

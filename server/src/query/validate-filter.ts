@@ -6,7 +6,9 @@ import { fieldPathProblem } from './field-path.js';
 
 /**
  * Shape checks of typed filters and order terms (limits in docs/queries.md):
- * composites hold 1..100 children, nesting is at most MAX_FILTER_DEPTH deep,
+ * composites hold 1..100 children, at most MAX_FILTER_DEPTH and/or/not
+ * operators enclose a comparison, a filter holds at most MAX_FILTER_TERMS
+ * comparisons in all,
  * `in`/`not_in` take a list of at most 100 values, `exists` a boolean,
  * `contains`/`starts_with` a string, ranges a number or a string, numbers
  * are finite, and an object or list operand nests at most MAX_JSON_DEPTH
@@ -18,8 +20,19 @@ import { fieldPathProblem } from './field-path.js';
 export const MAX_COMPOSITE_CHILDREN = 100;
 /** The most values of an in/not_in list. */
 export const MAX_IN_VALUES = 100;
-/** The deepest nesting of filter nodes. */
+/**
+ * The most and/or/not operators enclosing any node (a bare comparison has
+ * depth 0; `NOT (a = 1 OR b = 2)` has depth 2). Keeps every recursive walk
+ * of a filter (parser, converters, planner, evaluator, Redis Lua) shallow.
+ */
 export const MAX_FILTER_DEPTH = 32;
+/**
+ * The most comparisons (field filters and functions, whatever their
+ * operator; an in/not_in list counts once) of one filter. Planning and
+ * evaluating a filter cost time in proportion to its comparisons for every
+ * candidate document, and width × depth alone would allow 100^32 of them.
+ */
+export const MAX_FILTER_TERMS = 100;
 /** The most order terms of a query. */
 export const MAX_ORDER_TERMS = 8;
 
@@ -32,13 +45,26 @@ export function filterError(message: string, field = 'filter', metadata: Record<
   return new DbError('invalid', 'INVALID_FILTER', message, { field, metadata: { field, ...metadata } });
 }
 
-/** Throws INVALID_FILTER (field `requestField`) unless `filter` is well formed. */
-export function validateFilter(filter: Filter, requestField = 'filter'): void {
-  check(filter, 1, requestField);
+/** INVALID_FILTER: nesting deeper than MAX_FILTER_DEPTH (metadata maxDepth). */
+export function filterTooDeep(requestField = 'filter', metadata: Record<string, string> = {}, message = `filter nesting exceeds ${MAX_FILTER_DEPTH} levels`): DbError {
+  return filterError(message, requestField, { maxDepth: String(MAX_FILTER_DEPTH), ...metadata });
 }
 
-function check(f: Filter, depth: number, rf: string): void {
-  if (depth > MAX_FILTER_DEPTH) throw filterError(`filter nesting exceeds ${MAX_FILTER_DEPTH} levels`, rf);
+/** INVALID_FILTER: more comparisons than MAX_FILTER_TERMS (metadata maxTerms). */
+export function filterTooManyTerms(requestField = 'filter', metadata: Record<string, string> = {}, prefix = ''): DbError {
+  return filterError(`${prefix}filter has more than ${MAX_FILTER_TERMS} comparisons (the limit per filter)`, requestField, {
+    maxTerms: String(MAX_FILTER_TERMS),
+    ...metadata,
+  });
+}
+
+/** Throws INVALID_FILTER (field `requestField`) unless `filter` is well formed. */
+export function validateFilter(filter: Filter, requestField = 'filter'): void {
+  check(filter, 0, requestField, { terms: 0 });
+}
+
+function check(f: Filter, depth: number, rf: string, count: { terms: number }): void {
+  if (depth > MAX_FILTER_DEPTH) throw filterTooDeep(rf);
   if (f === null || typeof f !== 'object') throw filterError('filter node must be an object', rf);
   switch (f.kind) {
     case 'and':
@@ -46,12 +72,13 @@ function check(f: Filter, depth: number, rf: string): void {
       if (!Array.isArray(f.filters) || f.filters.length < 1 || f.filters.length > MAX_COMPOSITE_CHILDREN) {
         throw filterError(`${f.kind} must combine 1 to ${MAX_COMPOSITE_CHILDREN} filters`, rf);
       }
-      for (const c of f.filters) check(c, depth + 1, rf);
+      for (const c of f.filters) check(c, depth + 1, rf, count);
       return;
     case 'not':
-      check(f.filter, depth + 1, rf);
+      check(f.filter, depth + 1, rf, count);
       return;
     case 'field':
+      if (++count.terms > MAX_FILTER_TERMS) throw filterTooManyTerms(rf);
       checkField(f, rf);
       return;
     default:

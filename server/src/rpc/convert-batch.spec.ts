@@ -3,7 +3,7 @@ import { create, toJson } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
 import { DbError, invalid } from '../errors/db-error.js';
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from '../gen/google/rpc/error_details_pb.js';
-import { BatchWriteItemSchema, BatchWriteResponseSchema } from '../gen/smarterbase/v1/document_service_pb.js';
+import { BatchWriteItemSchema, BatchWriteResponseSchema, BatchWriteResultSchema } from '../gen/smarterbase/v1/document_service_pb.js';
 import { statusOfError, toBatchDeleteItems, toBatchWriteOps, toBatchWriteResult } from './convert-batch.js';
 import { ERROR_DETAIL_REGISTRY } from './error-table.js';
 
@@ -16,6 +16,17 @@ describe('convert-batch', () => {
     const busy = statusOfError(new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'down', { retryDelayMs: 1500 }));
     expect(busy.code).toBe(Code.Unavailable);
     expect(anyUnpack(busy.details[1]!, RetryInfoSchema)?.retryDelay).toMatchObject({ seconds: 1n, nanos: 500_000_000 });
+  });
+
+  test('a failed item\'s backend cause goes to the logger, never into its Status', () => {
+    const logged: unknown[] = [];
+    const err = new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'storage unavailable', { cause: new Error('ECONNREFUSED 10.0.0.7:9000') });
+    const result = toBatchWriteResult({ id: 'a', error: err }, (e) => logged.push(e));
+    expect(logged).toEqual([err]);
+    expect(JSON.stringify(toJson(BatchWriteResultSchema, create(BatchWriteResultSchema, result), { registry: ERROR_DETAIL_REGISTRY }))).not.toContain('ECONNREFUSED');
+    expect(logged.length).toBe(1);
+    statusOfError(invalid('INVALID_ID', 'id', 'bad id'), (e) => logged.push(e));
+    expect(logged.length).toBe(1); // client errors are not logged
   });
 
   test('requests become engine ops; empty etags are absent; an empty item fails the request', () => {

@@ -11,11 +11,15 @@ import { StatusSchema, type Status } from '../gen/google/rpc/status_pb.js';
 import type { BatchDeleteItem, BatchWriteItem, BatchWriteResultSchema } from '../gen/smarterbase/v1/document_service_pb.js';
 import type { JsonObject } from '../model/json.js';
 import { toProtoDocument } from './convert.js';
-import { packDetails, toConnectError } from './error-table.js';
+import { packDetails, toConnectError, type InternalErrorLogger } from './error-table.js';
 
-/** The google.rpc.Status of a failed item: what the single call would have answered. */
-export function statusOfError(err: DbError): Status {
-  const wire = toConnectError(err);
+/**
+ * The google.rpc.Status of a failed item: what the single call would have
+ * answered. A backend failure's cause goes to `logInternal`, as the single
+ * call's would: a per-item Status never carries it.
+ */
+export function statusOfError(err: DbError, logInternal?: InternalErrorLogger): Status {
+  const wire = toConnectError(err, logInternal);
   return create(StatusSchema, { code: wire.code, message: wire.rawMessage, details: packDetails(wire) });
 }
 
@@ -47,9 +51,9 @@ export function toBatchDeleteItems(items: readonly BatchDeleteItem[]): { id: str
   return items.map((item) => (item.etag === '' ? { id: item.id } : { id: item.id, etag: item.etag }));
 }
 
-/** One BatchWriteResult of an engine outcome. */
-export function toBatchWriteResult(outcome: BatchWriteOutcome): MessageInitShape<typeof BatchWriteResultSchema> {
-  if (outcome.error !== undefined) return { id: outcome.id, status: statusOfError(outcome.error) };
+/** One BatchWriteResult of an engine outcome (a failed item's backend cause goes to `logInternal`). */
+export function toBatchWriteResult(outcome: BatchWriteOutcome, logInternal?: InternalErrorLogger): MessageInitShape<typeof BatchWriteResultSchema> {
+  if (outcome.error !== undefined) return { id: outcome.id, status: statusOfError(outcome.error, logInternal) };
   return {
     id: outcome.id,
     status: OK_STATUS,

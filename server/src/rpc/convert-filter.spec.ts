@@ -1,9 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import fc from 'fast-check';
-import { isDbError } from '../errors/db-error.js';
+import { isDbError, type DbError } from '../errors/db-error.js';
 import type { Filter } from '../model/filter.js';
 import type { JsonValue } from '../model/json.js';
 import { CompositeFilter_Operator, FieldFilter_Operator, FilterSchema, type Filter as ProtoFilter } from '../gen/smarterbase/v1/query_pb.js';
+import { MAX_FILTER_TERMS } from '../query/validate-filter.js';
 import { filterFromProto, filterToProto, jsonToValue, MAX_FILTER_DEPTH, valueToJson } from './convert-filter.js';
 
 const field = (f: string, op: FieldFilter_Operator, value?: JsonValue): ProtoFilter =>
@@ -20,6 +21,19 @@ function invalidFilterMessage(f: () => unknown): string {
       expect(e.field).toBe('filter');
       expect(e.metadata).toEqual({ field: 'filter' });
       return e.message;
+    }
+    throw e;
+  }
+  throw new Error('expected INVALID_FILTER');
+}
+
+function limitError(f: () => unknown): DbError {
+  try {
+    f();
+  } catch (e) {
+    if (isDbError(e, 'INVALID_FILTER')) {
+      expect(e.field).toBe('filter');
+      return e;
     }
     throw e;
   }
@@ -94,7 +108,16 @@ describe('filter conversion', () => {
       return f;
     };
     expect(() => filterFromProto(nest(MAX_FILTER_DEPTH))).not.toThrow();
-    expect(invalidFilterMessage(() => filterFromProto(nest(MAX_FILTER_DEPTH + 1)))).toMatch(/nest at most 32/);
+    expect(limitError(() => filterFromProto(nest(MAX_FILTER_DEPTH + 1)))).toMatchObject({ message: expect.stringMatching(/nest at most 32/), metadata: { field: 'filter', maxDepth: '32' } });
+  });
+
+  test('more than MAX_FILTER_TERMS comparisons in the whole tree are refused, naming the limit; at the limit accepted', () => {
+    const leaf = field('n', FieldFilter_Operator.EQ, 1);
+    const and = (n: number) => composite(CompositeFilter_Operator.AND, Array.from({ length: n }, () => leaf));
+    expect(() => filterFromProto(composite(CompositeFilter_Operator.OR, [and(50), and(MAX_FILTER_TERMS - 50)]))).not.toThrow();
+    const e = limitError(() => filterFromProto(composite(CompositeFilter_Operator.OR, Array.from({ length: 100 }, () => and(100)))));
+    expect(e.metadata).toEqual({ field: 'filter', maxTerms: '100' });
+    expect(e.message).toMatch(/^filter\.composite_filter\.filters\[1\]\.composite_filter\.filters\[0\]\.field_filter: filter has more than 100 comparisons/);
   });
 
   // protobuf-es builds Struct maps by assignment, so an object key "__proto__" does not survive

@@ -4,12 +4,15 @@
  * shape (unset oneof, unspecified operator, missing or ill-typed operand,
  * wrong number of sub-filters) is an INVALID_ARGUMENT / INVALID_FILTER
  * naming the request field `filter`; the message says where in the tree.
+ * The limits are the engine's (query/validate-filter.ts), checked during the
+ * one walk that converts the tree, which stops at the first node past one.
  */
 import { create } from '@bufbuild/protobuf';
 import { ValueSchema, type Value } from '@bufbuild/protobuf/wkt';
 import { DbError } from '../errors/db-error.js';
 import type { FieldOp, Filter } from '../model/filter.js';
 import { setJsonProperty, type JsonObject, type JsonValue } from '../model/json.js';
+import { filterTooDeep, filterTooManyTerms, MAX_COMPOSITE_CHILDREN, MAX_FILTER_TERMS, MAX_FILTER_DEPTH as ENGINE_MAX_FILTER_DEPTH, MAX_IN_VALUES } from '../query/validate-filter.js';
 import {
   CompositeFilter_Operator,
   FieldFilter_Operator,
@@ -17,10 +20,10 @@ import {
   type Filter as ProtoFilter,
 } from '../gen/smarterbase/v1/query_pb.js';
 
-/** The most sub-filters of one AND / OR, and the most values of an IN / NOT_IN. */
-export const MAX_FILTER_FANOUT = 100;
-/** The deepest nesting of AND / OR / NOT accepted (keeps recursion bounded). */
-export const MAX_FILTER_DEPTH = 32;
+/** The most sub-filters of one AND / OR (the engine's MAX_COMPOSITE_CHILDREN; IN / NOT_IN take MAX_IN_VALUES). */
+export const MAX_FILTER_FANOUT = MAX_COMPOSITE_CHILDREN;
+/** The deepest nesting of AND / OR / NOT accepted (the engine's MAX_FILTER_DEPTH; keeps recursion bounded). */
+export const MAX_FILTER_DEPTH = ENGINE_MAX_FILTER_DEPTH;
 
 /** proto FieldFilter.Operator → model FieldOp. */
 const OP_TO_MODEL: ReadonlyMap<FieldFilter_Operator, FieldOp> = new Map([
@@ -98,7 +101,7 @@ function checkOperand(where: string, op: FieldOp, value: JsonValue): void {
     case 'in':
     case 'not_in':
       if (!Array.isArray(value)) throw invalidFilter(where, `${op} needs a list value`);
-      if (value.length > MAX_FILTER_FANOUT) throw invalidFilter(where, `${op} takes at most ${MAX_FILTER_FANOUT} values, got ${value.length}`);
+      if (value.length > MAX_IN_VALUES) throw invalidFilter(where, `${op} takes at most ${MAX_IN_VALUES} values, got ${value.length}`);
       return;
     case 'exists':
       if (typeof value !== 'boolean') throw invalidFilter(where, 'exists needs a bool value');
@@ -112,13 +115,19 @@ function checkOperand(where: string, op: FieldOp, value: JsonValue): void {
   }
 }
 
+/** How many comparisons a conversion has met so far (MAX_FILTER_TERMS applies to the whole tree). */
+interface TermCount {
+  terms: number;
+}
+
 /** The model Filter of a proto Filter; throws INVALID_FILTER on a malformed tree. */
-export function filterFromProto(f: ProtoFilter, where = 'filter', depth = 0): Filter {
-  if (depth > MAX_FILTER_DEPTH) throw invalidFilter(where, `filters nest at most ${MAX_FILTER_DEPTH} levels`);
+export function filterFromProto(f: ProtoFilter, where = 'filter', depth = 0, count: TermCount = { terms: 0 }): Filter {
+  if (depth > MAX_FILTER_DEPTH) throw filterTooDeep('filter', {}, `${where}: filters nest at most ${MAX_FILTER_DEPTH} levels`);
   const t = f.filterType;
   switch (t.case) {
     case 'fieldFilter': {
       const at = `${where}.field_filter`;
+      if (++count.terms > MAX_FILTER_TERMS) throw filterTooManyTerms('filter', {}, `${at}: `);
       const ff = t.value;
       if (ff.field === '') throw invalidFilter(at, 'field is required');
       const op = OP_TO_MODEL.get(ff.op);
@@ -135,13 +144,13 @@ export function filterFromProto(f: ProtoFilter, where = 'filter', depth = 0): Fi
       if (cf.filters.length === 0 || cf.filters.length > MAX_FILTER_FANOUT) {
         throw invalidFilter(at, `needs 1 to ${MAX_FILTER_FANOUT} filters, got ${cf.filters.length}`);
       }
-      const filters = cf.filters.map((sub, i) => filterFromProto(sub, `${at}.filters[${i}]`, depth + 1));
+      const filters = cf.filters.map((sub, i) => filterFromProto(sub, `${at}.filters[${i}]`, depth + 1, count));
       return { kind: cf.op === CompositeFilter_Operator.AND ? 'and' : 'or', filters };
     }
     case 'notFilter': {
       const at = `${where}.not_filter`;
       if (t.value.filter === undefined) throw invalidFilter(at, 'filter is required');
-      return { kind: 'not', filter: filterFromProto(t.value.filter, `${at}.filter`, depth + 1) };
+      return { kind: 'not', filter: filterFromProto(t.value.filter, `${at}.filter`, depth + 1, count) };
     }
     default:
       throw invalidFilter(where, 'one of field_filter, composite_filter or not_filter must be set');

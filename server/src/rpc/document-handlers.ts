@@ -11,6 +11,7 @@ import { requireData, toProtoDocument, toProtoListed } from './convert.js';
 import { lockGuardField } from './convert-lock.js';
 import { toBatchDeleteItems, toBatchWriteOps, toBatchWriteResult } from './convert-batch.js';
 import { toCommitResponse, toTxnWrites } from './convert-commit.js';
+import type { InternalErrorLogger } from './error-table.js';
 
 /** The engine CallContext of a connect handler context (signal and absolute deadline). */
 export function callContextOf(ctx: HandlerContext): CallContext {
@@ -20,8 +21,12 @@ export function callContextOf(ctx: HandlerContext): CallContext {
     : { signal: ctx.signal, deadlineMs: Date.now() + timeoutMs };
 }
 
-/** The DocumentService implementation over a DocumentApi. */
-export function createDocumentHandlers(api: DocumentApi): ServiceImpl<typeof DocumentService> {
+/**
+ * The DocumentService implementation over a DocumentApi. `logInternal`
+ * receives the backend causes of failed BatchWrite / BatchDelete items
+ * (errors of whole calls reach it through wrapErrors).
+ */
+export function createDocumentHandlers(api: DocumentApi, logInternal?: InternalErrorLogger): ServiceImpl<typeof DocumentService> {
   return {
     async get(req, ctx) {
       const doc = await api.get(callContextOf(ctx), req.collection, req.id);
@@ -78,7 +83,7 @@ export function createDocumentHandlers(api: DocumentApi): ServiceImpl<typeof Doc
     },
     async batchWrite(req, ctx) {
       const outcomes = await api.batchWrite(callContextOf(ctx), req.collection, toBatchWriteOps(req.writes));
-      return { results: outcomes.map(toBatchWriteResult) };
+      return { results: outcomes.map((o) => toBatchWriteResult(o, logInternal)) };
     },
     async batchExists(req, ctx) {
       const answers = await api.batchExists(callContextOf(ctx), req.collection, req.ids);
@@ -86,7 +91,7 @@ export function createDocumentHandlers(api: DocumentApi): ServiceImpl<typeof Doc
     },
     async batchDelete(req, ctx) {
       const outcomes = await api.batchDelete(callContextOf(ctx), req.collection, toBatchDeleteItems(req.items));
-      return { results: outcomes.map(toBatchWriteResult) };
+      return { results: outcomes.map((o) => toBatchWriteResult(o, logInternal)) };
     },
     async commit(req, ctx) {
       const result = await api.commit(callContextOf(ctx), {

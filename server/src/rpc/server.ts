@@ -91,7 +91,7 @@ export class RpcServer {
     this.admission = new Admission(limits);
     const extra = optionalServices(opts, opts.logInternal).map((m) => ({ service: m.service, impl: admitCalls(m.service, m.impl, this.admission) }));
     this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)], opts.backends);
-    const documents = admitCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(opts.api), opts.logInternal), this.admission);
+    const documents = admitCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(opts.api, opts.logInternal), opts.logInternal), this.admission);
     const health = wrapErrors(Health, createHealthHandlers(this.health), opts.logInternal);
     const index = new ReflectionIndex(
       [DocumentService, ...extra.map((m) => m.service), Health, ...REFLECTION_SERVICES],
