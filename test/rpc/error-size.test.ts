@@ -78,7 +78,8 @@ const cases: Case[] = [
         collection: 'c', id: longId(i), operation: { case: 'check', value: {} }, precondition: { condition: { case: 'etag', value: `stale-${'e'.repeat(200)}` } },
       })),
     },
-    code: Code.Aborted, reason: 'PRECONDITION_FAILED', violations: 21, // 20 listed + one "N more"
+    // As many as fit in the 3 KiB violation budget (ERROR_BOUNDS.violationBytes; 11 of these ~270-byte ones) + one "N more".
+    code: Code.Aborted, reason: 'PRECONDITION_FAILED', violations: 12,
   },
   {
     name: 'commit of 100 writes whose etag preconditions (3-byte characters) all fail',
@@ -88,7 +89,7 @@ const cases: Case[] = [
         collection: 'c', id: `s${i}`, operation: { case: 'check', value: {} }, precondition: { condition: { case: 'etag', value: '\u6f22'.repeat(1000) } },
       })),
     },
-    code: Code.Aborted, reason: 'PRECONDITION_FAILED', violations: 21,
+    code: Code.Aborted, reason: 'PRECONDITION_FAILED', violations: 12, // the budget counts bytes, not characters
   },
 ];
 

@@ -54,9 +54,10 @@ export const INTERNAL_MESSAGE = 'internal error';
  * what clients accept (grpc-js and connect-node stall past ~64 KB, grpcio
  * refuses past 8 KB by default): a message, each metadata value and each
  * detail text are cut to these many characters (with an ellipsis and the
- * original length), and at most MAX_VIOLATIONS violations are listed.
+ * original length), and at most `violations` violations taking at most
+ * `violationBytes` UTF-8 bytes together are listed.
  */
-export const ERROR_BOUNDS = Object.freeze({ message: 1024, value: 256, violations: 20 });
+export const ERROR_BOUNDS = Object.freeze({ message: 1024, value: 256, violations: 20, violationBytes: 3072 });
 
 /** `text` cut to `max` characters, ending with an ellipsis and the original length when cut. */
 export function bounded(text: string, max: number): string {
@@ -123,7 +124,14 @@ export function detailsOf(err: DbError): OutgoingDetail[] {
   }
   const violations = err.preconditionViolations ?? [];
   if (violations.length > 0) {
-    const listed = violations.slice(0, ERROR_BOUNDS.violations).map((v) => ({ type: cut(v.type), subject: cut(v.subject), description: cut(v.description) }));
+    const listed: { type: string; subject: string; description: string }[] = [];
+    let bytes = 0;
+    for (const v of violations.slice(0, ERROR_BOUNDS.violations)) {
+      const one = { type: cut(v.type), subject: cut(v.subject), description: cut(v.description) };
+      bytes += Buffer.byteLength(one.type + one.subject + one.description, 'utf8');
+      if (listed.length > 0 && bytes > ERROR_BOUNDS.violationBytes) break;
+      listed.push(one);
+    }
     if (violations.length > listed.length) {
       listed.push({ type: 'TRUNCATED', subject: '', description: `${violations.length - listed.length} more violations not listed` });
     }
