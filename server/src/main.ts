@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       fences: new FenceChecker(coordinator),
     });
     const locks = new LockManager({ coordinator });
-    const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, tokenKeys });
+    const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, maxSortBuffer: config.queryMaxSortDocuments, tokenKeys });
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();

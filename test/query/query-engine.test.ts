@@ -149,6 +149,8 @@ describe('QueryEngine', () => {
     await expect(run(e, { orderBy: [asc('n')] })).rejects.toMatchObject({ reason: 'INDEX_REQUIRED', kind: 'failed_precondition' });
     // with a limit only offset + limit are kept
     expect((await run(e, { orderBy: [asc('n')], offset: 2, limit: 2 })).items.map((i) => i.document.data.n)).toEqual([3, 4]);
+    // offset + limit above the buffer would keep as much as no limit
+    await expect(run(e, { orderBy: [asc('n')], offset: 2, limit: 4 })).rejects.toMatchObject({ reason: 'INDEX_REQUIRED' });
   });
 
   it('keeps only offset + limit of a long tail of documents the ordered index does not hold', async () => {

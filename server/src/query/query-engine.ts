@@ -28,13 +28,16 @@ export interface QueryEngineOptions {
   readonly reader?: CommittedReader;
   /** Documents fetched in parallel per query [32]. */
   readonly fetchConcurrency?: number;
-  /** The most documents an in-memory sort may buffer when the query has no limit [100,000]. */
+  /** The most documents an in-memory sort may buffer (without a limit), or keep (offset + limit) [10,000]. */
   readonly maxSortBuffer?: number;
   /** The keys that sign resume tokens, shared by all servers of a deployment (tokens/) [from tokenSecret]. */
   readonly tokenKeys?: TokenKeys;
   /** A fixed HMAC secret of resume tokens when tokenKeys is unset [random per process]. */
   readonly tokenSecret?: string;
 }
+
+/** Default of QueryEngineOptions.maxSortBuffer: the most documents one query sorts in memory. */
+export const DEFAULT_MAX_SORT_BUFFER = 10_000;
 
 /**
  * The query executor: plans each query against the READY indexes, fetches
@@ -54,7 +57,7 @@ export class QueryEngine implements QueryApi {
     this.indexes = options.indexes;
     this.reader = options.reader;
     this.concurrency = Math.max(1, Math.floor(options.fetchConcurrency ?? 32));
-    this.maxSortBuffer = Math.max(1, Math.floor(options.maxSortBuffer ?? 100_000));
+    this.maxSortBuffer = Math.max(1, Math.floor(options.maxSortBuffer ?? DEFAULT_MAX_SORT_BUFFER));
     this.tokens = new ResumeTokenCodec(options.tokenKeys ?? staticTokenKeys(options.tokenSecret));
   }
 

@@ -44,11 +44,14 @@ export async function* scanIdOrder(ctx: ExecContext): AsyncGenerator<Hit, void, 
 }
 
 /**
- * Sorts `hits` in memory. With `keep` finite (offset + limit) only the best
- * `keep` are retained; otherwise more than maxSortBuffer buffered matches
- * fail with INDEX_REQUIRED (suggesting an ordered index).
+ * Sorts `hits` in memory. With `keep` finite (offset + limit, at most
+ * maxSortBuffer) only the best `keep` are retained; otherwise more than
+ * maxSortBuffer buffered matches fail with INDEX_REQUIRED (suggesting an
+ * ordered index).
  */
 export async function* sortInMemory(ctx: ExecContext, hits: AsyncIterable<Hit>, keep: number): AsyncGenerator<Hit, void, undefined> {
+  // offset + limit beyond the buffer would keep as much in memory as no limit at all.
+  if (Number.isFinite(keep) && keep > ctx.maxSortBuffer) throw tooMany(ctx);
   let buf: Hit[] = [];
   const byKey = (a: Hit, b: Hit): number => ctx.cmp(a.key, b.key);
   const trimAt = Math.max(2 * keep, 1024);
