@@ -61,11 +61,16 @@ export class FuzzTally {
   }
 
   /** The failure groups, largest first, each with its example; empty when nothing failed. */
-  failureReport(maxGroups = 25): string[] {
+  failureReport(maxGroups = 60): string[] {
     return [...this.failures.entries()]
       .sort((a, b) => b[1].count - a[1].count)
       .slice(0, maxGroups)
       .map(([key, g]) => `${g.count}× ${key}\n    e.g. ${g.example}`);
+  }
+
+  /** The kinds of failure seen, largest first (for the assertion; print() shows the examples). */
+  failureKeys(): string[] {
+    return [...this.failures.entries()].sort((a, b) => b[1].count - a[1].count).map(([key, g]) => `${g.count}× ${key}`);
   }
 
   /** Prints the summary and the failures (with the replay hint) to the test log. */
