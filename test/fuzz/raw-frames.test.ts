@@ -19,10 +19,10 @@ import { clip, FuzzTally, fuzzRuns, fuzzSeed, runBatches, TaskPool } from '../ha
 
 const BATCH = 16;
 const CONCURRENCY = 24;
-const RUNS = fuzzRuns(900);
+const RUNS = fuzzRuns(700);
 const SEED = fuzzSeed();
-/** The deadline every case sends (3 s) plus the slack before it counts as hung. */
-const ANSWER_WITHIN_MS = 5000;
+/** The deadline every case sends (3 s) plus 5 s of slack (CI cores are busy) before it counts as hung. */
+const ANSWER_WITHIN_MS = 8000;
 
 let target: FuzzTarget | undefined;
 beforeAll(async () => { target = await startFuzzTarget(); }, 30_000);

@@ -17,9 +17,9 @@ import { clip, FuzzTally, fuzzRuns, fuzzSeed, runBatches, TaskPool } from '../ha
 
 const BATCH = 16;
 const CONCURRENCY = 24;
-const RUNS = fuzzRuns(400);
+const RUNS = fuzzRuns(350);
 const SEED = fuzzSeed();
-const OPTS = { deadlineMs: 3000, slackMs: 2000, streamMessages: 3, streamWindowMs: 500 };
+const OPTS = { deadlineMs: 3000, slackMs: 5000, streamMessages: 3, streamWindowMs: 500 };
 const PROTOCOLS: Protocol[] = ['grpc', 'connect-proto', 'connect-json'];
 
 interface Case { readonly method: DescMethod; readonly protocol: Protocol; readonly json: JsonValue }
