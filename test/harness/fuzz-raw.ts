@@ -1,0 +1,205 @@
+/**
+ * Sends raw fuzz cases (fuzz-frames.ts) with node:http2 and node:http and
+ * judges the answers by issue 8's rules: an answer within the deadline, no
+ * INTERNAL / UNKNOWN / DATA_LOSS, an ErrorInfo of domain smarterbase.v1 on
+ * every error status, and for requests broken at the HTTP level a clean
+ * 4xx or stream reset instead.
+ */
+import * as http from 'node:http';
+import type * as http2 from 'node:http2';
+import { fromBinary } from '@bufbuild/protobuf';
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
+import { StatusSchema } from '../../server/src/gen/google/rpc/status_pb.js';
+import { DOMAIN, FORBIDDEN_CODES } from './fuzz-calls.js';
+import type { RawCase } from './fuzz-frames.js';
+import { h2Connect } from './raw-wire.js';
+
+/** gRPC status names by number. */
+export const GRPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+
+/** What a raw case came to: `label` is counted, `failure` (when set) breaks the rules. */
+export interface RawVerdict {
+  readonly label: string;
+  readonly failure?: string;
+}
+
+/** The ErrorInfo domain packed in a serialized google.rpc.Status (undefined when none). */
+function domainOfStatus(details: Uint8Array | undefined): string | undefined {
+  if (details === undefined) return undefined;
+  try {
+    const status = fromBinary(StatusSchema, details);
+    for (const any of status.details) {
+      const info = anyUnpack(any, ErrorInfoSchema);
+      if (info !== undefined) return info.domain;
+    }
+  } catch {
+    return 'undecodable grpc-status-details-bin';
+  }
+  return undefined;
+}
+
+/** The rules for an error status `code` that came with ErrorInfo domain `domain`. */
+function judgeStatus(code: string, domain: string | undefined, message: string): string | undefined {
+  if (FORBIDDEN_CODES.has(code)) return `status ${code}: ${message}`;
+  if (code === 'OK') return undefined;
+  if (domain === undefined) return `${code} without ErrorInfo: ${message}`;
+  if (domain !== DOMAIN) return `${code} with ErrorInfo domain ${domain}`;
+  return undefined;
+}
+
+/** HTTP/2 sessions to one port, shared by cases whose headers are well-formed, replaced when they close. */
+export class SessionPool {
+  private sessions: (http2.ClientHttp2Session | undefined)[];
+  private next = 0;
+
+  constructor(private readonly port: number, size: number) {
+    this.sessions = new Array<http2.ClientHttp2Session | undefined>(size).fill(undefined);
+  }
+
+  /** A live session (round robin). */
+  async get(): Promise<http2.ClientHttp2Session> {
+    const i = this.next++ % this.sessions.length;
+    const s = this.sessions[i];
+    if (s !== undefined && !s.closed && !s.destroyed) return s;
+    const fresh = await h2Connect(this.port);
+    fresh.on('error', () => undefined);
+    this.sessions[i] = fresh;
+    return fresh;
+  }
+
+  /** Closes every session. */
+  close(): void {
+    for (const s of this.sessions) s?.destroy();
+    this.sessions = [];
+  }
+}
+
+/** What a raw gRPC call got. */
+interface GrpcAnswer {
+  readonly httpStatus: number;
+  readonly grpcStatus?: number;
+  readonly grpcMessage?: string;
+  readonly details?: Buffer;
+  readonly rstCode?: number;
+}
+
+/**
+ * One raw gRPC call. Answered means: trailers (or a trailers-only response)
+ * arrived, or the stream closed. A server may answer before it read the
+ * whole request body, so the call does not wait for the body to be sent.
+ * Rejects with "no answer" after `timeoutMs`, or with the client's refusal.
+ */
+function rawGrpcAnswer(session: http2.ClientHttp2Session, c: RawCase, timeoutMs: number): Promise<GrpcAnswer> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': 'POST', ':path': c.path, 'content-type': 'application/grpc', te: 'trailers', ...c.headers });
+    let httpStatus = 0;
+    const finish = (meta: http2.IncomingHttpHeaders | undefined): void => {
+      clearTimeout(timer);
+      const status = meta?.['grpc-status'];
+      const details = meta?.['grpc-status-details-bin'];
+      const message = meta?.['grpc-message'];
+      resolve({
+        httpStatus,
+        grpcStatus: status === undefined ? undefined : Number(status),
+        grpcMessage: typeof message === 'string' ? safeDecode(message) : undefined,
+        details: typeof details === 'string' ? Buffer.from(details, 'base64') : undefined,
+        rstCode: meta === undefined ? stream.rstCode : undefined,
+      });
+      if (!stream.closed) stream.close(0x8);
+    };
+    const timer = setTimeout(() => { stream.close(0x8); reject(new Error(`no answer from ${c.path} within ${timeoutMs} ms`)); }, timeoutMs);
+    stream.on('response', (h) => { httpStatus = Number(h[':status']); if (h['grpc-status'] !== undefined) finish(h); });
+    stream.on('trailers', (t) => finish(t));
+    stream.on('data', () => undefined);
+    stream.on('error', () => undefined);
+    stream.on('close', () => finish(undefined));
+    stream.end(c.body);
+  });
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Sends a gRPC raw case on `session` and judges the answer. */
+export async function sendGrpcCase(session: http2.ClientHttp2Session, c: RawCase, deadlineMs: number): Promise<RawVerdict> {
+  let r: GrpcAnswer;
+  try {
+    r = await rawGrpcAnswer(session, c, deadlineMs);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (msg.startsWith('no answer')) return { label: 'HANG', failure: 'no answer by the deadline + slack' };
+    return { label: 'CLIENT_REFUSED' };
+  }
+  if (r.grpcStatus === undefined) {
+    if (c.brokenHttp && r.httpStatus >= 400 && r.httpStatus < 500) return { label: `HTTP ${r.httpStatus}` };
+    if (c.brokenHttp && r.rstCode !== undefined && r.rstCode !== 2) return { label: `RST ${r.rstCode}` };
+    return { label: r.rstCode !== undefined ? `RST ${r.rstCode}` : `HTTP ${r.httpStatus}`, failure: `no grpc-status (HTTP ${r.httpStatus}, RST_STREAM ${r.rstCode ?? 'none'})` };
+  }
+  const code = GRPC_CODES[r.grpcStatus] ?? `code ${r.grpcStatus}`;
+  return { label: code, failure: judgeStatus(code, domainOfStatus(r.details), r.grpcMessage ?? '') };
+}
+
+/** The end-stream error of a Connect streaming body, or undefined when it ended without one. */
+function connectStreamError(body: Buffer): { code?: string; message?: string; details?: { type: string; value: string }[] } | undefined {
+  let at = 0;
+  while (at + 5 <= body.length) {
+    const flags = body[at]!;
+    const len = body.readUInt32BE(at + 1);
+    const payload = body.subarray(at + 5, at + 5 + len);
+    at += 5 + len;
+    if ((flags & 2) !== 0) return (JSON.parse(payload.toString('utf8')) as { error?: { code?: string } }).error;
+  }
+  return undefined;
+}
+
+/** The ErrorInfo domain among Connect JSON error details (undefined when none). */
+function domainOfConnectDetails(details: { type: string; value: string }[] | undefined): string | undefined {
+  for (const d of details ?? []) {
+    if (d.type !== 'google.rpc.ErrorInfo') continue;
+    try {
+      return fromBinary(ErrorInfoSchema, Buffer.from(d.value, 'base64')).domain;
+    } catch {
+      return 'undecodable ErrorInfo';
+    }
+  }
+  return undefined;
+}
+
+/** Sends a Connect raw case over HTTP/1.1 with `agent` and judges the answer. */
+export function sendConnectCase(port: number, agent: http.Agent, c: RawCase, deadlineMs: number): Promise<RawVerdict> {
+  return new Promise((resolve) => {
+    const headers = Object.fromEntries(Object.entries(c.headers).filter(([k]) => !k.startsWith(':'))) as http.OutgoingHttpHeaders;
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: c.path, agent, headers: { ...headers, 'content-length': c.body.length } });
+    const timer = setTimeout(() => { req.destroy(); resolve({ label: 'HANG', failure: 'no answer by the deadline + slack' }); }, deadlineMs);
+    req.on('error', (e) => { clearTimeout(timer); resolve({ label: 'CONNECTION_ERROR', failure: `connection error: ${e.message}` }); });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('error', () => undefined);
+      res.on('end', () => {
+        clearTimeout(timer);
+        const body = Buffer.concat(chunks);
+        const status = res.statusCode ?? 0;
+        const streaming = String(res.headers['content-type'] ?? '').startsWith('application/connect+');
+        let error: { code?: string; message?: string; details?: { type: string; value: string }[] } | undefined;
+        try {
+          error = streaming && status === 200 ? connectStreamError(body) : status === 200 ? undefined : JSON.parse(body.toString('utf8'));
+        } catch {
+          resolve(status >= 400 && status < 500 ? { label: `HTTP ${status}` } : { label: `HTTP ${status}`, failure: `HTTP ${status} without a Connect error body` });
+          return;
+        }
+        if (error === undefined) { resolve({ label: 'OK' }); return; }
+        const code = (error.code ?? 'unknown').toUpperCase().replace('CANCELED', 'CANCELLED');
+        resolve({ label: code, failure: judgeStatus(code, domainOfConnectDetails(error.details), error.message ?? '') });
+      });
+    });
+    req.end(c.body);
+  });
+}
