@@ -26,10 +26,13 @@ export function protocolOf(contentType: string | null | undefined): HttpProtocol
   return 'connect-unary';
 }
 
+/** connect's messages for INTERNAL errors that a malformed request causes (undecodable bytes, an envelope compressed without a known encoding). */
+const MALFORMED = /parse binary|compressed envelope|decompress/;
+
 /** Our version of an error connect built: decode failures become MALFORMED_REQUEST, every error gets an ErrorInfo. */
 export function normalizeError(err: ConnectError): ConnectError {
-  if (err.code === Code.Internal && /^(\[internal\] )?parse binary/.test(err.rawMessage)) {
-    return toConnectError(new DbError('invalid', 'MALFORMED_REQUEST', `the request does not decode: ${err.rawMessage.replace(/^parse binary: /, '')}`, { cause: err }));
+  if (err.code === Code.Internal && MALFORMED.test(err.rawMessage)) {
+    return toConnectError(new DbError('invalid', 'MALFORMED_REQUEST', `the request does not decode: ${err.rawMessage.replace(/^(\[internal\] )?parse binary: /, '')}`, { cause: err }));
   }
   return toConnectError(err);
 }

@@ -1,8 +1,13 @@
 /**
- * Two behaviours grpc-js (1.14, pinned) offers no public option for, added
- * through its internals; test/abuse/ proves both against a real server, and
- * if a later grpc-js lacks a hook the stock behaviour remains (each function
- * returns false then):
+ * Three behaviours grpc-js (1.14, pinned) offers no public option for, added
+ * through its internals; test/abuse/ and test/fuzz/ prove them against a
+ * real server, and if a later grpc-js lacks a hook the stock behaviour
+ * remains (each function returns false then):
+ * - statuses grpc-js sends by itself (a request it cannot decompress, a bad
+ *   grpc-timeout, an oversized message, a missing request message, its own
+ *   deadline) get an ErrorInfo from the error table, and those caused by a
+ *   malformed request become INVALID_ARGUMENT / MALFORMED_REQUEST instead of
+ *   INTERNAL: the server call's `sendStatus` is wrapped;
  * - unknown methods answer UNIMPLEMENTED / METHOD_NOT_FOUND with an
  *   ErrorInfo like every other error (grpc-js sends no details): its
  *   handler lookup `_retrieveHandler` is wrapped;
@@ -11,8 +16,11 @@
  *   servers (`http2Servers`) get a session listener.
  */
 import type * as http2 from 'node:http2';
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
+import * as serverCalls from '@grpc/grpc-js/build/src/server-interceptors';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { DbError } from '../errors/db-error.js';
+import { statusDetailsBin, toConnectError } from './error-table.js';
 import { grpcErrorOf } from './grpc-mount.js';
 
 type Lookup = (path: string) => unknown;
@@ -56,4 +64,42 @@ export function closeSilentConnections(server: grpc.Server, timeoutMs: number): 
     });
   }
   return servers.size > 0;
+}
+
+/** A status as grpc-js's server call sends it. */
+export interface TransportStatus {
+  code: grpc.status;
+  details?: string;
+  metadata?: grpc.Metadata | null;
+}
+
+/** grpc-js's own messages for statuses caused by a malformed request (not by the server). */
+const MALFORMED = /deserializ|decompress|grpc-timeout|grpc-encoding/i;
+
+/** `status` as the error table would send it: with an ErrorInfo, and malformed requests as INVALID_ARGUMENT. */
+export function withStatusDetails(status: TransportStatus): TransportStatus {
+  if (status.code === grpc.status.OK) return status;
+  if (status.metadata !== undefined && status.metadata !== null && status.metadata.get('grpc-status-details-bin').length > 0) return status;
+  const details = status.details ?? '';
+  const err = status.code === grpc.status.INTERNAL && MALFORMED.test(details)
+    ? toConnectError(new DbError('invalid', 'MALFORMED_REQUEST', `the request is malformed: ${details}`))
+    : toConnectError(new ConnectError(details, status.code as number as Code));
+  const metadata = status.metadata?.clone() ?? new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(statusDetailsBin(err)));
+  return { code: err.code as number as grpc.status, details: err.rawMessage, metadata };
+}
+
+const PATCHED = Symbol.for('smarterbase.grpc-js.sendStatus');
+
+/** Makes every status grpc-js sends carry an ErrorInfo (process-wide, once); returns false when grpc-js offers no hook. */
+export function detailTransportStatuses(): boolean {
+  const proto = (serverCalls as unknown as { BaseServerInterceptingCall?: { prototype: Record<string | symbol, unknown> } }).BaseServerInterceptingCall?.prototype;
+  const original = proto?.sendStatus;
+  if (proto === undefined || typeof original !== 'function') return false;
+  if (proto[PATCHED] === true) return true;
+  proto.sendStatus = function sendStatus(this: unknown, status: TransportStatus): unknown {
+    return (original as (s: TransportStatus) => unknown).call(this, withStatusDetails(status));
+  };
+  proto[PATCHED] = true;
+  return true;
 }

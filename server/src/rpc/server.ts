@@ -21,7 +21,7 @@ import { createDocumentHandlers } from './document-handlers.js';
 import { optionalServices } from './optional-services.js';
 import type { InternalErrorLogger } from './error-table.js';
 import { mountGrpc } from './grpc-mount.js';
-import { answerUnknownMethods, closeSilentConnections } from './grpc-js-hooks.js';
+import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses } from './grpc-js-hooks.js';
 import { observeCalls, type RpcTelemetry } from './observe-calls.js';
 import { createHealthHandlers, HealthState } from './health.js';
 import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './reflection.js';
@@ -107,6 +107,7 @@ export class RpcServer {
       'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs,
     });
     answerUnknownMethods(this.grpcServer);
+    detailTransportStatuses();
     const telemetry = opts.telemetry;
     const observed = <S extends DescService>(service: S, impl: ServiceImpl<S>, transport: 'grpc' | 'connect'): ServiceImpl<S> =>
       telemetry === undefined ? impl : observeCalls(service, impl, transport, telemetry);
