@@ -85,8 +85,9 @@ export async function startGofakes3(bucket: string): Promise<RunningProcess> {
 /**
  * Starts a Node script that logs a JSON line with `"msg":"listening"` and a
  * numeric `grpcPort` (and optionally `httpPort`) on stdout; resolves once it has.
+ * `onLine`, when given, sees every later stdout line too (e.g. to count warnings).
  */
-export async function startListening(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
+export async function startListening(script: string, args: string[], env: NodeJS.ProcessEnv = {}, onLine?: (line: string) => void): Promise<RunningProcess> {
   if (!existsSync(script)) throw new Error(`${script} not found: run \`npm run build\` first`);
   const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +95,8 @@ export async function startListening(script: string, args: string[], env: NodeJS
   });
   let ports: { grpcPort: number; httpPort?: number } | undefined;
   const handle = track(child, 0, (line) => {
-    if (ports || !line.startsWith('{')) return;
+    if (ports) return onLine?.(line);
+    if (!line.startsWith('{')) return;
     try {
       const rec = JSON.parse(line) as Record<string, unknown>;
       if (rec.msg === 'listening' && typeof rec.grpcPort === 'number') {
