@@ -23,6 +23,8 @@ export interface RunningProcess {
   output(): string;
   /** Kills the child (SIGTERM, then SIGKILL after 3 s) and waits for it to exit. Idempotent. */
   stop(): Promise<void>;
+  /** How the child exited ("code 1", "signal SIGKILL"), or undefined while it runs. */
+  exitStatus?(): string | undefined;
 }
 
 /** The repository root: the nearest ancestor of this file holding package.json and bench/. */
@@ -165,11 +167,14 @@ function track(child: ChildProcess, port: number, onLine?: (line: string) => voi
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  const exitStatus = () =>
+    child.signalCode !== null ? `signal ${child.signalCode}` : child.exitCode !== null ? `code ${child.exitCode}` : undefined;
   let stopping: Promise<void> | undefined;
   return {
     pid: child.pid ?? -1,
     port,
     output: () => tail,
+    exitStatus,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

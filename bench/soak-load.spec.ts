@@ -30,6 +30,15 @@ describe('runOpenLoop', () => {
     await r.settled;
   });
 
+  it('stops starting calls once abandon() says so', async () => {
+    let n = 0;
+    const r = await runOpenLoop({ rate: 1000, durationMs: 1000, maxInFlight: 10, abandon: () => n >= 3 }, async () => {
+      n++;
+    }, { count: 0 });
+    expect(r.started).toBe(3);
+    await r.settled;
+  });
+
   it('rejects a rate, duration or cap that is not positive', async () => {
     await expect(runOpenLoop({ rate: 0, durationMs: 1, maxInFlight: 1 }, async () => undefined, { count: 0 })).rejects.toThrow(RangeError);
   });

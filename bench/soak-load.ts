@@ -17,6 +17,8 @@ export interface OpenLoopOptions {
   readonly durationMs: number;
   /** Most calls in flight; a due call over it is not started (and counted). */
   readonly maxInFlight: number;
+  /** Polled between starts: true ends the loop early (e.g. the server is gone). */
+  readonly abandon?: () => boolean;
 }
 
 /** What the open loop did. */
@@ -52,13 +54,14 @@ export async function runOpenLoop(o: OpenLoopOptions, start: (index: number, due
   const running = new Set<Promise<void>>();
   let next = 0;
   let notStarted = 0;
+  let started = 0;
   let maxInFlight = 0;
   let maxStartLagMs = 0;
   const t0 = performance.now();
-  while (next < total) {
+  while (next < total && !(o.abandon?.() ?? false)) {
     const now = performance.now();
     const due = Math.min(total, callsDue(now - t0, o.rate));
-    for (; next < due; next++) {
+    for (; next < due && !(o.abandon?.() ?? false); next++) {
       const dueAt = t0 + dueAtMs(next, o.rate);
       maxStartLagMs = Math.max(maxStartLagMs, now - dueAt);
       if (inFlight.count >= o.maxInFlight) {
@@ -66,6 +69,7 @@ export async function runOpenLoop(o: OpenLoopOptions, start: (index: number, due
         continue;
       }
       inFlight.count++;
+      started++;
       maxInFlight = Math.max(maxInFlight, inFlight.count);
       const p: Promise<void> = start(next, dueAt).finally(() => {
         inFlight.count--;
@@ -77,7 +81,7 @@ export async function runOpenLoop(o: OpenLoopOptions, start: (index: number, due
   }
   return {
     scheduled: total,
-    started: total - notStarted,
+    started,
     notStarted,
     maxInFlight,
     maxStartLagMs: Math.round(maxStartLagMs),

@@ -113,12 +113,16 @@ async function loadCollection(stack: SoakStack, ids: string[], bytes: number): P
 }
 
 /** Samples RSS, active calls and calls in flight every second until stopped. */
-function startSampler(stack: SoakStack, t0: number, inFlight: InFlight, samples: SoakSample[]) {
+function startSampler(stack: SoakStack, t0: number, inFlight: InFlight, samples: SoakSample[], onServerGone: (t: number) => void) {
   let stopped = false;
   const done = (async () => {
     for (let k = 0; !stopped; k++) {
       const t = Math.round(performance.now() - t0) / 1000;
-      const [rssMiB, activeCalls] = await Promise.all([stack.rssMiB(), stack.activeCalls()]);
+      const [rssMiB, activeCalls] = await Promise.all([stack.rssMiB().catch(() => NaN), stack.activeCalls()]);
+      if (Number.isNaN(rssMiB)) {
+        onServerGone(t);
+        return;
+      }
       samples.push({ t, rssMiB: Math.round(rssMiB * 10) / 10, ...(activeCalls === undefined ? {} : { activeCalls }), clientInFlight: inFlight.count });
       if (k % 30 === 0) log(`t=${t.toFixed(0)} s  rss=${rssMiB.toFixed(1)} MiB  active=${activeCalls ?? '?'}  in flight=${inFlight.count}`);
       await sleep(Math.max(1, t0 + (Math.floor((performance.now() - t0) / 1000) + 1) * 1000 - performance.now()));
@@ -160,13 +164,18 @@ async function run(o: SoakOptions): Promise<SoakReport> {
       seededRandom(o.seed + 1),
     );
     const t0 = performance.now() + PRE_SECONDS * 1000;
-    const stopSampler = startSampler(stack, t0, inFlight, samples);
+    let serverGone: string | undefined;
+    const stopSampler = startSampler(stack, t0, inFlight, samples, (t) => {
+      serverGone = `the server (pid ${stack.server.pid}) is gone at t=${t} s (${stack.server.exitStatus?.() ?? 'still exiting'}); its last output:\n${stack.server.output()}`;
+      log(serverGone);
+    });
     await sleep(PRE_SECONDS * 1000);
     const loadStart = loadavg();
     const cpu0 = { server: processCpuMs(stack.server.pid), client: ownCpuMs(), at: performance.now() };
     const durationMs = o.minutes * 60_000;
     log(`load: ${o.rate} calls/s for ${o.minutes} min`);
-    const loop = await runOpenLoop({ rate: o.rate, durationMs, maxInFlight: o.maxInFlight }, (_i, dueAt) => caller.run(planCall(plan, o.mix), dueAt), inFlight);
+    const loop = await runOpenLoop({ rate: o.rate, durationMs, maxInFlight: o.maxInFlight, abandon: () => serverGone !== undefined }, (_i, dueAt) => caller.run(planCall(plan, o.mix), dueAt), inFlight);
+    if (serverGone !== undefined) throw new Error(serverGone);
     const loadEnd = loadavg();
     const loadEndAt = performance.now();
     const serverCpu1 = processCpuMs(stack.server.pid);
