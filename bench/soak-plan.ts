@@ -23,9 +23,13 @@ export interface PlannedCall {
 
 /** The share of each method among all calls (sums to 1). */
 export interface SoakMix {
+  /** Share of DocumentService.Get. */
   readonly get: number;
+  /** Share of DocumentService.Put. */
   readonly put: number;
+  /** Share of QueryService.Query (server stream). */
   readonly query: number;
+  /** Share of DocumentService.BatchGet (server stream). */
   readonly batchGet: number;
   /** Share of streams cancelled after their first message (issue 8: 5 %). */
   readonly cancelStreams: number;

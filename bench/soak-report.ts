@@ -9,8 +9,11 @@ import type { RssFigures, SoakSample, SoakVerdict } from './soak-summary.js';
 
 /** Everything one soak run measured. */
 export interface SoakReport {
+  /** ISO time the run started (also names the files). */
   readonly startedAt: string;
+  /** ISO time the run finished. */
   readonly finishedAt: string;
+  /** The machine the figures come from. */
   readonly machine: MachineInfo;
   /** The command-line options of the run. */
   readonly parameters: Record<string, unknown>;
@@ -28,16 +31,19 @@ export interface SoakReport {
   readonly errorsByCode: Record<string, number>;
   /** The first message of each error kind. */
   readonly firstErrorMessages: Record<string, string>;
-  /** Streams the client cancelled on purpose; streams of clients that stopped reading, reset by the server. */
+  /** Streams the client cancelled on purpose. */
   readonly cancellations: number;
+  /** Streams of clients that stopped reading, reset by the server as they must be. */
   readonly stallResets: number;
   /** Latency of ok calls, ms, from their due time: unary (Get + Put), Get, Put, and streams read to the end. */
   readonly latency: { unary?: LatencySummary; get?: LatencySummary; put?: LatencySummary; streams?: LatencySummary };
+  /** RSS at the mark, at the end of the load, its ratio, max and after the drain. */
   readonly rss: RssFigures;
   /** Server active calls: most seen, at the end of the load, after the drain, and how long the drain took (s). */
   readonly activeCalls: { max: number; atLoadEnd?: number; afterDrain?: number; drainSeconds: number };
   /** Server log lines at warn level or above during the run, and the first few. */
   readonly serverWarnings: { count: number; first: string[] };
+  /** The issue-8 targets, each PASS or MISS. */
   readonly verdicts: SoakVerdict[];
   /** Every second's sample. */
   readonly samples: SoakSample[];

@@ -110,9 +110,13 @@ export function rssFigures(samples: readonly SoakSample[], markSeconds: number, 
 
 /** One figure checked against its target. */
 export interface SoakVerdict {
+  /** What was checked. */
   readonly name: string;
+  /** The measured value. */
   readonly value: number;
+  /** The target, with its direction. */
   readonly target: string;
+  /** True when the value meets the target. */
   readonly pass: boolean;
 }
 

@@ -16,7 +16,9 @@ export interface ChartSample {
 
 /** A labelled vertical line at `t` seconds. */
 export interface ChartMarker {
+  /** Seconds since the load started. */
   readonly t: number;
+  /** Text beside the line. */
   readonly label: string;
 }
 
