@@ -23,6 +23,8 @@ export interface RunningProcess {
   output(): string;
   /** Kills the child (SIGTERM, then SIGKILL after 3 s) and waits for it to exit. Idempotent. */
   stop(): Promise<void>;
+  /** How the child exited ("code 1", "signal SIGKILL"), or undefined while it runs. */
+  exitStatus?(): string | undefined;
 }
 
 /** The repository root: the nearest ancestor of this file holding package.json and bench/. */
@@ -85,8 +87,9 @@ export async function startGofakes3(bucket: string): Promise<RunningProcess> {
 /**
  * Starts a Node script that logs a JSON line with `"msg":"listening"` and a
  * numeric `grpcPort` (and optionally `httpPort`) on stdout; resolves once it has.
+ * `onLine`, when given, sees every later stdout line too (e.g. to count warnings).
  */
-export async function startListening(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
+export async function startListening(script: string, args: string[], env: NodeJS.ProcessEnv = {}, onLine?: (line: string) => void): Promise<RunningProcess> {
   if (!existsSync(script)) throw new Error(`${script} not found: run \`npm run build\` first`);
   const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +97,8 @@ export async function startListening(script: string, args: string[], env: NodeJS
   });
   let ports: { grpcPort: number; httpPort?: number } | undefined;
   const handle = track(child, 0, (line) => {
-    if (ports || !line.startsWith('{')) return;
+    if (ports) return onLine?.(line);
+    if (!line.startsWith('{')) return;
     try {
       const rec = JSON.parse(line) as Record<string, unknown>;
       if (rec.msg === 'listening' && typeof rec.grpcPort === 'number') {
@@ -163,11 +167,14 @@ function track(child: ChildProcess, port: number, onLine?: (line: string) => voi
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  const exitStatus = () =>
+    child.signalCode !== null ? `signal ${child.signalCode}` : child.exitCode !== null ? `code ${child.exitCode}` : undefined;
   let stopping: Promise<void> | undefined;
   return {
     pid: child.pid ?? -1,
     port,
     output: () => tail,
+    exitStatus,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
