@@ -47,6 +47,8 @@ export interface StallResult extends StallScenario {
   readonly outcomes: Record<string, number>;
   /** Time to the answer of each oversized request, ms. */
   readonly rejection: LatencySummary;
+  /** Server CPU time per oversized request, ms (beyond what the small Gets use; Linux only): the event-loop time it costs, whatever else loads the machine. */
+  readonly serverCpuMsPerRequest?: number;
   /** The small Gets meanwhile, ms. */
   readonly gets: LatencySummary;
   /** gets.p99 − baseline p99, ms. */
@@ -97,9 +99,9 @@ export function formatStallMarkdown(run: StallRun): string {
     '',
     `Baseline Gets: p50 ${run.baseline.p50} ms, p99 ${run.baseline.p99} ms (${run.baseline.count} calls); again at the end: p50 ${run.baselineEnd.p50} ms, p99 ${run.baselineEnd.p99} ms.`,
     '',
-    '| oversized request | bytes | answered | rejection p50 (ms) | Get p50 (ms) | Get p99 (ms) | Get max (ms) | p99 added (ms) | verdict |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...run.scenarios.map((s) => `| ${scenarioLabel(s, Number(p.elements))} | ${s.requestBytes} | ${s.oversizedAnswered} | ${s.rejection.p50} | ${s.gets.p50} | ${s.gets.p99} | ${s.gets.max} | ${s.addedP99Ms} | ${s.pass ? 'PASS' : 'MISS'} |`),
+    '| oversized request | bytes | answered | rejection p50 (ms) | server CPU per request (ms) | Get p50 (ms) | Get p99 (ms) | Get max (ms) | p99 added (ms) | verdict |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...run.scenarios.map((s) => `| ${scenarioLabel(s, Number(p.elements))} | ${s.requestBytes} | ${s.oversizedAnswered} | ${s.rejection.p50} | ${s.serverCpuMsPerRequest ?? '–'} | ${s.gets.p50} | ${s.gets.p99} | ${s.gets.max} | ${s.addedP99Ms} | ${s.pass ? 'PASS' : 'MISS'} |`),
     '',
     'Answers:',
     '',

@@ -19,6 +19,7 @@ import { DocumentService } from '../clients/ts/src/gen/smarterbase/v1/document_s
 import type { AbuserJob, AbuserReport } from './decode-stall-abuser.js';
 import { batchGetBytes, envelope, putStructBytes } from './decode-stall-payloads.js';
 import { addedP99, formatStallMarkdown, SCENARIOS, type StallResult, type StallRun, type StallScenario } from './decode-stall-report.js';
+import { processCpuMs } from './cpu-time.js';
 import { repoRoot, sleep } from './processes.js';
 import { startSmarterbase } from './smarterbase-server.js';
 import { round, roundSummary, summarize, type LatencySummary } from './stats.js';
@@ -92,9 +93,17 @@ function jobOf(s: StallScenario, ports: { grpc: number; http: number }, messages
   return { port, protocol: 'connect', path: `${SERVICE}/${method}`, contentType: 'application/proto', body: message };
 }
 
+/** The server's CPU time, and how much of it per ms the small Gets alone use. */
+interface ServerCpu {
+  readonly pid: number;
+  readonly baselineMsPerMs: number;
+}
+
 async function measureScenario(
-  s: StallScenario, job: AbuserJob, messageBytes: number, clients: Client<typeof DocumentService>[], o: { intervalMs: number; durationMs: number }, baseline: LatencySummary,
+  s: StallScenario, job: AbuserJob, messageBytes: number, clients: Client<typeof DocumentService>[], o: { intervalMs: number; durationMs: number }, baseline: LatencySummary, cpu: ServerCpu,
 ): Promise<StallResult> {
+  const cpu0 = processCpuMs(cpu.pid);
+  const t0 = performance.now();
   const worker = new Worker(join(__dirname, 'decode-stall-abuser.js'), { workerData: job });
   const report = new Promise<AbuserReport>((resolve, reject) => {
     worker.once('message', resolve);
@@ -104,9 +113,14 @@ async function measureScenario(
   const gets = await measureGets(clients, o.intervalMs, o.durationMs);
   worker.postMessage('stop');
   const r = await report;
+  const cpu1 = processCpuMs(cpu.pid);
+  const wallMs = performance.now() - t0;
   await worker.terminate();
+  const serverCpuMsPerRequest = cpu0 === undefined || cpu1 === undefined || r.sent === 0
+    ? undefined
+    : round((cpu1 - cpu0 - cpu.baselineMsPerMs * wallMs) / r.sent, 1);
   await sleep(1000); // let the server finish the last one
-  return { ...s, requestBytes: messageBytes, oversizedAnswered: r.sent, outcomes: r.outcomes, rejection: roundSummary(summarize(r.latenciesMs)), gets, ...addedP99(gets, baseline) };
+  return { ...s, requestBytes: messageBytes, oversizedAnswered: r.sent, outcomes: r.outcomes, rejection: roundSummary(summarize(r.latenciesMs)), serverCpuMsPerRequest, gets, ...addedP99(gets, baseline) };
 }
 
 async function main(): Promise<void> {
@@ -127,12 +141,16 @@ async function main(): Promise<void> {
     await clients[0]!.put({ collection: 'stall', id: 'small', data: { hello: 'world', n: 1 } });
     await measureGets(clients, o.intervalMs, 3000); // warm-up: JIT, connections
     const phase = { intervalMs: o.intervalMs, durationMs: durationS * 1000 };
+    const cpuStart = processCpuMs(server.pid);
+    const tStart = performance.now();
     const baseline = await measureGets(clients, phase.intervalMs, phase.durationMs);
+    const cpuEnd = processCpuMs(server.pid);
+    const cpu: ServerCpu = { pid: server.pid, baselineMsPerMs: cpuStart === undefined || cpuEnd === undefined ? 0 : (cpuEnd - cpuStart) / (performance.now() - tStart) };
     log(`decode-stall: baseline p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
     const results: StallResult[] = [];
     for (const s of scenarios) {
-      const r = await measureScenario(s, jobOf(s, ports, messages), messages[s.request].length, clients, phase, baseline);
-      log(`decode-stall: ${s.key}: ${r.oversizedAnswered} refused (p50 ${r.rejection.p50} ms), Get p99 ${r.gets.p99} ms, added ${r.addedP99Ms} ms; ${JSON.stringify(r.outcomes)}`);
+      const r = await measureScenario(s, jobOf(s, ports, messages), messages[s.request].length, clients, phase, baseline, cpu);
+      log(`decode-stall: ${s.key}: ${r.oversizedAnswered} refused (p50 ${r.rejection.p50} ms, server CPU ${r.serverCpuMsPerRequest} ms each), Get p99 ${r.gets.p99} ms, added ${r.addedP99Ms} ms; ${JSON.stringify(r.outcomes)}`);
       results.push(r);
     }
     const baselineEnd = await measureGets(clients, phase.intervalMs, phase.durationMs);
