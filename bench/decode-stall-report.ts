@@ -49,9 +49,15 @@ export interface StallResult extends StallScenario {
   readonly rejection: LatencySummary;
   /** Server CPU time per oversized request, ms (beyond what the small Gets use; Linux only): the event-loop time it costs, whatever else loads the machine. */
   readonly serverCpuMsPerRequest?: number;
-  /** The small Gets meanwhile, ms. */
+  /** The small Gets alone, just before, ms. */
+  readonly baseline: LatencySummary;
+  /** The small Gets while oversized requests were sent, ms. */
   readonly gets: LatencySummary;
-  /** gets.p99 − baseline p99, ms. */
+  /** Small Gets that failed in either phase. */
+  readonly getErrors: number;
+  /** The first of those failures. */
+  readonly firstGetError?: string;
+  /** gets.p99 − baseline.p99, ms. */
   readonly addedP99Ms: number;
   /** addedP99Ms < ADDED_P99_TARGET_MS. */
   readonly pass: boolean;
@@ -69,10 +75,6 @@ export interface StallRun {
   readonly machine: { readonly cpus: number; readonly node: string; readonly loadAverage: number[]; readonly loadAverageAtEnd: number[] };
   /** The run's parameters. */
   readonly parameters: Record<string, unknown>;
-  /** Small Gets alone, before the scenarios. */
-  readonly baseline: LatencySummary;
-  /** Small Gets alone, after the scenarios (drift check). */
-  readonly baselineEnd: LatencySummary;
   /** One entry per scenario measured. */
   readonly scenarios: readonly StallResult[];
 }
@@ -93,19 +95,17 @@ export function formatStallMarkdown(run: StallRun): string {
   const lines = [
     `# Decode-stall benchmark (${run.label}), ${run.when}`,
     '',
-    `Small unary Gets (${String(p.clients)} clients, one every ${String(p.intervalMs)} ms each, open loop, connect-node gRPC transport to the gRPC port) for ${String(p.durationS)} s alone, then for ${String(p.durationS)} s while another client (a worker thread) sends one oversized request after another; memory storage, SB_MAX_MESSAGE_BYTES ${String(p.maxMessageBytes)}. Target: Get p99 added < ${ADDED_P99_TARGET_MS} ms.`,
+    `Per scenario: small unary Gets (${String(p.clients)} clients, one every ${String(p.intervalMs)} ms each, open loop, connect-node gRPC transport to the gRPC port) for ${String(p.durationS)} s alone, then for ${String(p.durationS)} s while another client (a worker thread) sends one oversized request after another; memory storage, SB_MAX_MESSAGE_BYTES ${String(p.maxMessageBytes)}. Target: Get p99 added < ${ADDED_P99_TARGET_MS} ms.`,
     '',
     `${run.machine.cpus} CPUs, node ${run.machine.node}; load average ${run.machine.loadAverage.join(' / ')} at start, ${run.machine.loadAverageAtEnd.join(' / ')} at end.`,
     '',
-    `Baseline Gets: p50 ${run.baseline.p50} ms, p99 ${run.baseline.p99} ms (${run.baseline.count} calls); again at the end: p50 ${run.baselineEnd.p50} ms, p99 ${run.baselineEnd.p99} ms.`,
-    '',
-    '| oversized request | bytes | answered | rejection p50 (ms) | server CPU per request (ms) | Get p50 (ms) | Get p99 (ms) | Get max (ms) | p99 added (ms) | verdict |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...run.scenarios.map((s) => `| ${scenarioLabel(s, Number(p.elements))} | ${s.requestBytes} | ${s.oversizedAnswered} | ${s.rejection.p50} | ${s.serverCpuMsPerRequest ?? '–'} | ${s.gets.p50} | ${s.gets.p99} | ${s.gets.max} | ${s.addedP99Ms} | ${s.pass ? 'PASS' : 'MISS'} |`),
+    '| oversized request | bytes | answered | rejection p50 (ms) | server CPU per request (ms) | Get p99 alone (ms) | Get p50 (ms) | Get p99 (ms) | Get max (ms) | Gets failed | p99 added (ms) | verdict |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...run.scenarios.map((s) => `| ${scenarioLabel(s, Number(p.elements))} | ${s.requestBytes} | ${s.oversizedAnswered} | ${s.rejection.p50} | ${s.serverCpuMsPerRequest ?? '–'} | ${s.baseline.p99} | ${s.gets.p50} | ${s.gets.p99} | ${s.gets.max} | ${s.getErrors} | ${s.addedP99Ms} | ${s.pass ? 'PASS' : 'MISS'} |`),
     '',
     'Answers:',
     '',
-    ...run.scenarios.map((s) => `- ${s.key}: ${outcomeText(s.outcomes)}`),
+    ...run.scenarios.map((s) => `- ${s.key}: ${outcomeText(s.outcomes)}${s.firstGetError === undefined ? '' : `; first failed Get: ${s.firstGetError}`}`),
     '',
   ];
   return lines.join('\n');

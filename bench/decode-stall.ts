@@ -59,27 +59,44 @@ function parse(argv: string[]): CliOptions {
     .opts<CliOptions>();
 }
 
+/** Small Gets of one phase: latencies of those that answered, and the failures. */
+interface GetsPhase {
+  readonly latency: LatencySummary;
+  readonly errors: number;
+  readonly firstError?: string;
+}
+
 /**
  * Open-loop small Gets: each client starts one every `intervalMs` whatever
  * the previous did, so a stalled server shows in every call that waits on it
- * (no coordinated omission). Latencies of the calls started in `ms`.
+ * (no coordinated omission). The calls started in `ms`, once all ended.
  */
-async function measureGets(clients: Client<typeof DocumentService>[], intervalMs: number, ms: number): Promise<LatencySummary> {
+async function measureGets(clients: Client<typeof DocumentService>[], intervalMs: number, ms: number): Promise<GetsPhase> {
   const samples: number[] = [];
   const calls: Promise<void>[] = [];
   let errors = 0;
+  let firstError: string | undefined;
   const timers = clients.map((c) => setInterval(() => {
     const t = performance.now();
     calls.push(c.get({ collection: 'stall', id: 'small' }).then(
       () => { samples.push(performance.now() - t); },
-      () => { errors++; },
+      (e: unknown) => { errors++; firstError ??= e instanceof Error ? e.message : String(e); },
     ));
   }, intervalMs));
   await sleep(ms);
   timers.forEach(clearInterval);
   await Promise.all(calls);
-  if (errors > 0) throw new Error(`${errors} small Gets failed`);
-  return roundSummary(summarize(samples));
+  if (samples.length === 0) throw new Error(`no small Get answered: ${firstError}`);
+  return { latency: roundSummary(summarize(samples)), errors, ...(firstError === undefined ? {} : { firstError }) };
+}
+
+/** Server CPU ms per wall ms over `fn`, and fn's result. */
+async function withCpu<T>(pid: number, fn: () => Promise<T>): Promise<{ value: T; cpuMs?: number; wallMs: number }> {
+  const cpu0 = processCpuMs(pid);
+  const t0 = performance.now();
+  const value = await fn();
+  const cpu1 = processCpuMs(pid);
+  return { value, wallMs: performance.now() - t0, ...(cpu0 === undefined || cpu1 === undefined ? {} : { cpuMs: cpu1 - cpu0 }) };
 }
 
 /** The oversized request of `s`, as the worker sends it. */
@@ -93,34 +110,40 @@ function jobOf(s: StallScenario, ports: { grpc: number; http: number }, messages
   return { port, protocol: 'connect', path: `${SERVICE}/${method}`, contentType: 'application/proto', body: message };
 }
 
-/** The server's CPU time, and how much of it per ms the small Gets alone use. */
-interface ServerCpu {
-  readonly pid: number;
-  readonly baselineMsPerMs: number;
-}
-
+/**
+ * One scenario: small Gets alone (its own baseline, just before, so that a
+ * change in the machine's load between scenarios does not count), then the
+ * same while the worker sends the oversized request again and again.
+ */
 async function measureScenario(
-  s: StallScenario, job: AbuserJob, messageBytes: number, clients: Client<typeof DocumentService>[], o: { intervalMs: number; durationMs: number }, baseline: LatencySummary, cpu: ServerCpu,
+  s: StallScenario, job: AbuserJob, messageBytes: number, clients: Client<typeof DocumentService>[], o: { intervalMs: number; durationMs: number }, pid: number,
 ): Promise<StallResult> {
-  const cpu0 = processCpuMs(cpu.pid);
-  const t0 = performance.now();
-  const worker = new Worker(join(__dirname, 'decode-stall-abuser.js'), { workerData: job });
-  const report = new Promise<AbuserReport>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
+  const quiet = await withCpu(pid, () => measureGets(clients, o.intervalMs, o.durationMs));
+  const abused = await withCpu(pid, async () => {
+    const worker = new Worker(join(__dirname, 'decode-stall-abuser.js'), { workerData: job });
+    const report = new Promise<AbuserReport>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await sleep(1000); // the first oversized requests are on their way
+    const gets = await measureGets(clients, o.intervalMs, o.durationMs);
+    worker.postMessage('stop');
+    const r = await report;
+    await worker.terminate();
+    return { gets, r };
   });
-  await sleep(1000); // the first oversized requests are on their way
-  const gets = await measureGets(clients, o.intervalMs, o.durationMs);
-  worker.postMessage('stop');
-  const r = await report;
-  const cpu1 = processCpuMs(cpu.pid);
-  const wallMs = performance.now() - t0;
-  await worker.terminate();
-  const serverCpuMsPerRequest = cpu0 === undefined || cpu1 === undefined || r.sent === 0
+  await sleep(1000); // let the server settle
+  const { gets, r } = abused.value;
+  const serverCpuMsPerRequest = quiet.cpuMs === undefined || abused.cpuMs === undefined || r.sent === 0
     ? undefined
-    : round((cpu1 - cpu0 - cpu.baselineMsPerMs * wallMs) / r.sent, 1);
-  await sleep(1000); // let the server finish the last one
-  return { ...s, requestBytes: messageBytes, oversizedAnswered: r.sent, outcomes: r.outcomes, rejection: roundSummary(summarize(r.latenciesMs)), serverCpuMsPerRequest, gets, ...addedP99(gets, baseline) };
+    : round((abused.cpuMs - (quiet.cpuMs / quiet.wallMs) * abused.wallMs) / r.sent, 1);
+  return {
+    ...s, requestBytes: messageBytes, oversizedAnswered: r.sent, outcomes: r.outcomes, rejection: roundSummary(summarize(r.latenciesMs)),
+    ...(serverCpuMsPerRequest === undefined ? {} : { serverCpuMsPerRequest }),
+    baseline: quiet.value.latency, gets: gets.latency, getErrors: quiet.value.errors + gets.errors,
+    ...(gets.firstError ?? quiet.value.firstError) === undefined ? {} : { firstGetError: gets.firstError ?? quiet.value.firstError },
+    ...addedP99(gets.latency, quiet.value.latency),
+  };
 }
 
 async function main(): Promise<void> {
@@ -141,27 +164,18 @@ async function main(): Promise<void> {
     await clients[0]!.put({ collection: 'stall', id: 'small', data: { hello: 'world', n: 1 } });
     await measureGets(clients, o.intervalMs, 3000); // warm-up: JIT, connections
     const phase = { intervalMs: o.intervalMs, durationMs: durationS * 1000 };
-    const cpuStart = processCpuMs(server.pid);
-    const tStart = performance.now();
-    const baseline = await measureGets(clients, phase.intervalMs, phase.durationMs);
-    const cpuEnd = processCpuMs(server.pid);
-    const cpu: ServerCpu = { pid: server.pid, baselineMsPerMs: cpuStart === undefined || cpuEnd === undefined ? 0 : (cpuEnd - cpuStart) / (performance.now() - tStart) };
-    log(`decode-stall: baseline p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
     const results: StallResult[] = [];
     for (const s of scenarios) {
-      const r = await measureScenario(s, jobOf(s, ports, messages), messages[s.request].length, clients, phase, baseline, cpu);
-      log(`decode-stall: ${s.key}: ${r.oversizedAnswered} refused (p50 ${r.rejection.p50} ms, server CPU ${r.serverCpuMsPerRequest} ms each), Get p99 ${r.gets.p99} ms, added ${r.addedP99Ms} ms; ${JSON.stringify(r.outcomes)}`);
+      const r = await measureScenario(s, jobOf(s, ports, messages), messages[s.request].length, clients, phase, server.pid);
+      log(`decode-stall: ${s.key}: ${r.oversizedAnswered} refused (p50 ${r.rejection.p50} ms, server CPU ${r.serverCpuMsPerRequest} ms each), Get p99 ${r.baseline.p99} → ${r.gets.p99} ms, added ${r.addedP99Ms} ms; ${JSON.stringify(r.outcomes)}${r.getErrors > 0 ? `; ${r.getErrors} Gets failed: ${r.firstGetError}` : ''}`);
       results.push(r);
     }
-    const baselineEnd = await measureGets(clients, phase.intervalMs, phase.durationMs);
     const run: StallRun = {
       when,
       finishedAt: new Date().toISOString(),
       label: o.label,
       machine: { cpus: cpus().length, node: process.version, loadAverage, loadAverageAtEnd: loadavg().map((v) => round(v, 2)) },
       parameters: { clients: o.clients, intervalMs: o.intervalMs, durationS, elements: o.elements, maxMessageBytes: MAX_MESSAGE_BYTES },
-      baseline,
-      baselineEnd,
       scenarios: results,
     };
     const dir = join(repoRoot(), 'bench', 'results');
