@@ -4,7 +4,8 @@
  * message, and INVALID_ARGUMENT / MALFORMED_REQUEST instead of connect's
  * INTERNAL "parse binary: …" for a request that does not decode. Errors
  * that already carry an ErrorInfo (every error of our handlers) pass
- * unchanged. Also builds the answer to an unknown method in each protocol.
+ * unchanged. Also builds an answer that carries only an error (an unknown
+ * method, a request refused before decoding) in each protocol.
  */
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { UniversalServerResponse } from '@connectrpc/connect/protocol';
@@ -106,11 +107,14 @@ export async function normalizeResponse(ures: UniversalServerResponse, protocol:
   return { ...ures, status: codeToHttpStatus(err.code), header, body: once(errorToJsonBytes(err, JSON_OPTIONS)) };
 }
 
-/** The answer to a request for a method this server does not have, in the request's protocol (`contentType`: the request's). */
-export function unknownMethodResponse(path: string, protocol: HttpProtocol, contentType = ''): UniversalServerResponse {
-  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
-  const err = toConnectError(new ConnectError(`unknown method ${shown}`, Code.Unimplemented));
-  const status = setTrailerStatus(new Headers(), err);
+/**
+ * An answer that carries only `err`, in the request's protocol (`contentType`:
+ * the request's; it names a Connect stream's framing). Errors without an
+ * ErrorInfo get one.
+ */
+export function errorResponse(err: ConnectError, protocol: HttpProtocol, contentType = ''): UniversalServerResponse {
+  const full = toConnectError(err);
+  const status = setTrailerStatus(new Headers(), full);
   if (protocol === 'grpc') {
     // Headers, then the status in the trailers (HTTP/2).
     return { status: 200, header: new Headers({ 'content-type': 'application/grpc' }), trailer: status };
@@ -123,7 +127,7 @@ export function unknownMethodResponse(path: string, protocol: HttpProtocol, cont
   }
   if (protocol === 'connect-stream') {
     // A stream that ends at once with the error in its end-stream message.
-    const json = new TextEncoder().encode(JSON.stringify(endStreamToJson(new Headers(), err, JSON_OPTIONS)));
+    const json = new TextEncoder().encode(JSON.stringify(endStreamToJson(new Headers(), full, JSON_OPTIONS)));
     const envelope = new Uint8Array(5 + json.length);
     envelope[0] = endStreamFlag;
     new DataView(envelope.buffer).setUint32(1, json.length);
@@ -131,8 +135,14 @@ export function unknownMethodResponse(path: string, protocol: HttpProtocol, cont
     return { status: 200, header: new Headers({ 'content-type': contentType }), body: once(envelope) };
   }
   return {
-    status: codeToHttpStatus(err.code),
+    status: codeToHttpStatus(full.code),
     header: new Headers({ 'content-type': 'application/json' }),
-    body: once(errorToJsonBytes(err, JSON_OPTIONS)),
+    body: once(errorToJsonBytes(full, JSON_OPTIONS)),
   };
+}
+
+/** The answer to a request for a method this server does not have, in the request's protocol (`contentType`: the request's). */
+export function unknownMethodResponse(path: string, protocol: HttpProtocol, contentType = ''): UniversalServerResponse {
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  return errorResponse(new ConnectError(`unknown method ${shown}`, Code.Unimplemented), protocol, contentType);
 }

@@ -13,8 +13,10 @@ import type { DescService } from '@bufbuild/protobuf';
 import cors from 'cors';
 import { Code, ConnectError, cors as connectCors, createConnectRouter, createContextValues, type ServiceImpl } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
-import { fixGrpcTrailer, normalizeResponse, protocolOf, unknownMethodResponse } from './connect-errors.js';
-import { ERROR_DETAIL_REGISTRY } from './error-table.js';
+import { errorResponse, fixGrpcTrailer, normalizeResponse, protocolOf, unknownMethodResponse } from './connect-errors.js';
+import { ERROR_DETAIL_REGISTRY, toConnectError } from './error-table.js';
+import { DbError } from '../errors/db-error.js';
+import { prescanRequest } from './prescan-body.js';
 import {
   compressionBrotli,
   compressionGzip,
@@ -149,8 +151,16 @@ export class ConnectEndpoint {
       }
       const connection = `${req.socket?.remoteAddress ?? ''}:${req.socket?.remotePort ?? ''}`;
       const ureq = universalRequestFromNodeRequest(req as never, res as never, undefined, createContextValues().set(CONNECTION_KEY, connection));
-      handler(ureq)
-        .then((ures) => normalizeResponse(ures, protocol))
+      // A binary message is scanned before connect decodes it (prescan-body.ts): a field repeated
+      // hundreds of thousands of times is refused without holding the event loop.
+      prescanRequest(ureq, handler.method, protocol, opts.readMaxBytes)
+        .then(
+          (scanned) => handler(scanned).then((ures) => normalizeResponse(ures, protocol)),
+          (err: unknown) => {
+            if (!(err instanceof DbError)) throw err;
+            return errorResponse(toConnectError(err), protocol, String(req.headers['content-type'] ?? ''));
+          },
+        )
         .then((ures) => respond(ures, ureq.signal))
         .catch(failed);
     };
