@@ -114,6 +114,18 @@ describe('an unknown method', () => {
   });
 });
 
+test('binary bytes sent as gRPC+JSON on the HTTP port are answered INVALID_ARGUMENT (connect itself could not encode its error: it used to leave the call hanging)', async () => {
+  const body = Buffer.from('0a28f29796a0f1baa7a7f19d9189f481aab2f3b1af82f195bc9ff19294a0f2ac65b3b0f1888880f0a08c9010b986bf7c1a02667a2801', 'hex');
+  const session = await h2Connect(srv.httpPort);
+  try {
+    const r = await rawGrpcCall(session, '/smarterbase.v1.DocumentService/List', grpcFrame(body), 10_000, { 'content-type': 'application/grpc+json' });
+    expect(r.grpcStatus).toBe(3);
+    expect(detailsOfStatusBin(r.details).errorInfo?.reason).toBe('MALFORMED_REQUEST');
+  } finally {
+    session.destroy();
+  }
+});
+
 test('valid requests still work on both ports after the malformed ones', async () => {
   const ok = await fetch(`http://127.0.0.1:${srv.httpPort}${PUT}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"collection":"m","id":"fine","data":{"a":1}}' });
   expect(ok.status).toBe(200);

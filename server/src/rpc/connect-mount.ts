@@ -14,7 +14,7 @@ import cors from 'cors';
 import { Code, ConnectError, cors as connectCors, createConnectRouter, createContextValues, type ServiceImpl } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
 import { errorResponse, fixGrpcTrailer, normalizeResponse, protocolOf, unknownMethodResponse } from './connect-errors.js';
-import { ERROR_DETAIL_REGISTRY, toConnectError } from './error-table.js';
+import { ERROR_DETAIL_REGISTRY, toConnectError, type InternalErrorLogger } from './error-table.js';
 import { DbError } from '../errors/db-error.js';
 import { prescanRequest } from './prescan-body.js';
 import {
@@ -24,6 +24,17 @@ import {
 } from '@connectrpc/connect-node';
 import { writeNodeResponse } from './node-response.js';
 import { CONNECTION_KEY, DEFAULT_LIMITS, type ServerLimits } from './limits.js';
+
+/**
+ * The error to send when connect's handler rejects instead of answering:
+ * its URIError comes from encoding an error message that a malformed
+ * request filled with unpaired surrogates (MALFORMED_REQUEST); anything
+ * else is a bug (INTERNAL, logged).
+ */
+function handlerFailure(e: unknown, logInternal?: InternalErrorLogger): ConnectError {
+  if (e instanceof URIError) return toConnectError(new DbError('invalid', 'MALFORMED_REQUEST', 'the request is malformed (its error could not be encoded)', { cause: e }));
+  return toConnectError(e, logInternal);
+}
 
 /** One service to serve: its descriptor and its (error-wrapped) implementation. */
 export interface MountedService {
@@ -43,6 +54,8 @@ export interface ConnectEndpointOptions {
   readonly compressMinBytes?: number;
   /** Receives failures to write a response (other than a client that went away). */
   readonly logTransportError?: (err: unknown, procedure: string) => void;
+  /** Receives unexpected failures of connect's own request handling (bugs; never sent to clients). */
+  readonly logInternal?: InternalErrorLogger;
   /** Connection and stream limits (rpc/limits.ts); missing fields take their defaults. */
   readonly limits?: Partial<ServerLimits>;
   /** Origins allowed to call from a browser ('*' for any); empty = no CORS headers, preflights not answered. */
@@ -155,7 +168,12 @@ export class ConnectEndpoint {
       // hundreds of thousands of times is refused without holding the event loop.
       prescanRequest(ureq, handler.method, protocol, opts.readMaxBytes)
         .then(
-          (scanned) => handler(scanned).then((ures) => normalizeResponse(ures, protocol)),
+          (scanned) => handler(scanned).then(
+            (ures) => normalizeResponse(ures, protocol),
+            // connect itself failed before answering (e.g. it could not percent-encode the error
+            // message it built from a malformed request): answer anyway, never leave the call hanging.
+            (e: unknown) => errorResponse(handlerFailure(e, opts.logInternal), protocol, String(req.headers['content-type'] ?? '')),
+          ),
           (err: unknown) => {
             if (!(err instanceof DbError)) throw err;
             return errorResponse(toConnectError(err), protocol, String(req.headers['content-type'] ?? ''));

@@ -129,6 +129,7 @@ export class RpcServer {
       writeMaxBytes: maxBytes,
       compressMinBytes: 1024,
       logTransportError: opts.logTransportError,
+      logInternal: opts.logInternal,
       limits,
       corsOrigins: opts.corsOrigins,
     });
