@@ -41,16 +41,7 @@ export interface SoakMix {
 export const DEFAULT_MIX: SoakMix = { get: 0.4, put: 0.2, query: 0.2, batchGet: 0.2, cancelStreams: 0.05, stallStreams: 0.01 };
 
 /** A deterministic pseudo-random source in [0, 1) (mulberry32), so a run can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../test/harness/bank-workload.js';
 
 /** Draws the next call of `mix` from `random`. Throws when the method shares do not sum to 1. */
 export function planCall(random: () => number, mix: SoakMix = DEFAULT_MIX): PlannedCall {

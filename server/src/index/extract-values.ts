@@ -21,6 +21,7 @@
 import type { IndexCatalog, IndexValues } from './index-store.js';
 import type { IndexDefinition } from '../model/index-def.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../model/json.js';
+import { compareUtf8 } from '../common/utf8-order.js';
 
 /** Most combinations a composite index may produce for one document (beyond: the document is not indexed by it). */
 export const MAX_COMBINATIONS = 1024;
@@ -45,22 +46,8 @@ export function canonicalJson(value: JsonValue): string {
   return JSON.stringify(value);
 }
 
-/** Compares two strings by their UTF-8 bytes (= code point order). */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (0xD800-0xDFFF) encode code points above 0xFFFF, which sort after every BMP character.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
-}
+/** Compares two strings by their UTF-8 bytes (one implementation for the whole server: common/utf8-order.ts). */
+export { compareUtf8 };
 
 /** The encoded lookup value of `eq` on an equality/unique index: one value per field, in order. */
 export function encodeEqualityValues(def: Pick<IndexDefinition, 'fields'>, values: readonly JsonValue[]): string {

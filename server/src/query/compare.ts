@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
 import type { OrderTerm } from '../model/filter.js';
 import { getField, MISSING, type Missing } from './field-path.js';
+import { compareUtf8 } from '../common/utf8-order.js';
 
 /**
  * The one total order of SmarterBase (docs/queries.md "Ordering"), shared by
@@ -16,24 +17,8 @@ import { getField, MISSING, type Missing } from './field-path.js';
  * only. Ties fall to the id, ascending (UTF-8 bytes), in both directions.
  */
 
-/** UTF-8 byte order of two strings (= code point order), without encoding them. */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca !== cb) return fixup(ca) - fixup(cb);
-  }
-  return a.length - b.length;
-}
-
-/** Maps UTF-16 code units so that surrogates (code points ≥ U+10000) sort above U+E000..U+FFFF. */
-function fixup(c: number): number {
-  if (c >= 0xd800 && c <= 0xdfff) return c + 0x2000;
-  if (c >= 0xe000) return c - 0x800;
-  return c;
-}
+/** UTF-8 byte order of two strings (one implementation for the whole server: common/utf8-order.ts). */
+export { compareUtf8 };
 
 /** The type rank of a value: number 0, string 1, boolean 2, null 3, array 4, object 5. */
 export function typeRank(v: JsonValue): number {
