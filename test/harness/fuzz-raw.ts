@@ -14,6 +14,7 @@ import { StatusSchema } from '../../server/src/gen/google/rpc/status_pb.js';
 import { DOMAIN, FORBIDDEN_CODES } from './fuzz-calls.js';
 import type { RawCase } from './fuzz-frames.js';
 import { h2Connect } from './raw-wire.js';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 
 /** gRPC status names by number. */
 export const GRPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
@@ -158,13 +159,15 @@ export async function sendGrpcCase(session: http2.ClientHttp2Session, c: RawCase
 }
 
 /** The end-stream error of a Connect streaming body, or undefined when it ended without one. */
-function connectStreamError(body: Buffer): { code?: string; message?: string; details?: { type: string; value: string }[] } | undefined {
+function connectStreamError(body: Buffer, encoding: string): { code?: string; message?: string; details?: { type: string; value: string }[] } | undefined {
   let at = 0;
   while (at + 5 <= body.length) {
     const flags = body[at]!;
     const len = body.readUInt32BE(at + 1);
-    const payload = body.subarray(at + 5, at + 5 + len);
+    let payload = body.subarray(at + 5, at + 5 + len);
     at += 5 + len;
+    // A large end-stream message is compressed like the others when the client accepts it.
+    if ((flags & 1) !== 0) payload = encoding === 'br' ? brotliDecompressSync(payload) : gunzipSync(payload);
     if ((flags & 2) !== 0) return (JSON.parse(payload.toString('utf8')) as { error?: { code?: string } }).error;
   }
   return undefined;
@@ -201,7 +204,7 @@ export function sendConnectCase(port: number, agent: http.Agent, c: RawCase, dea
         const streaming = String(res.headers['content-type'] ?? '').startsWith('application/connect+');
         let error: { code?: string; message?: string; details?: { type: string; value: string }[] } | undefined;
         try {
-          error = streaming && status === 200 ? connectStreamError(body) : status === 200 ? undefined : JSON.parse(body.toString('utf8'));
+          error = streaming && status === 200 ? connectStreamError(body, String(res.headers['connect-content-encoding'] ?? 'gzip')) : status === 200 ? undefined : JSON.parse(body.toString('utf8'));
         } catch {
           resolve(status >= 400 && status < 500 ? { label: `HTTP ${status}` } : { label: `HTTP ${status}`, failure: `HTTP ${status} without a Connect error body` });
           return;
