@@ -15,11 +15,12 @@ echo "[test] build"
 npm run --silent build
 
 echo "[test] jest"
-# Two workers: most suites wait on server processes and sockets, not on the CPU (404 s vs 690 s on 2 cores).
+# One worker (jest's default on 2 cores): two workers took 404-482 s instead of 690 s, but made
+# timing-sensitive cross-process suites flaky on this machine size; see the issue 8 closing note.
 # The fuzz suites replay one fixed seed here, so that CI judges the code and not the luck of the draw;
 # run `npx jest test/fuzz` (no FUZZ_SEED) to explore new seeds (docs/testing.md).
 export FUZZ_SEED="${FUZZ_SEED:-244442204}"
-npx jest --ci --maxWorkers=2
+npx jest --ci --maxWorkers=1
 
 # A live stack for the Go and Python clients: S3 server + redis-server + SmarterBase.
 work=$(mktemp -d)
