@@ -14,6 +14,7 @@ import { serverClients } from '../harness/doc-client.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { startSharedStack, type SharedStack } from '../harness/shared-stack.js';
+import { sharedStackEnv } from '../harness/stack-env.js';
 
 jest.setTimeout(120_000);
 
@@ -31,17 +32,6 @@ afterAll(async () => {
   await redis2?.stop();
 });
 
-/** The env the stack started its servers with. */
-function stackEnv(): Record<string, string> {
-  return {
-    SB_STORAGE: 's3',
-    SB_S3_ENDPOINT: stack.s3.endpoint,
-    SB_S3_BUCKET: stack.s3.bucket,
-    SB_S3_FORCE_PATH_STYLE: 'true',
-    SB_COORDINATION: 'redis',
-    SB_REDIS_URL: stack.redis.url,
-  };
-}
 
 /** A client of the Connect port (HTTP/1.1 + JSON) and one of the gRPC port of `s`. */
 function clientsOf(s: ServerProcess) {
@@ -85,7 +75,7 @@ it('a List page token and a Query resume token from server A continue on B and C
   await stack.redis.stop();
   redis2 = await startRedis(port);
   await stack.servers[1]!.stop();
-  restartedB = await startServer(stackEnv());
+  restartedB = await startServer(sharedStackEnv(stack));
 
   for (const server of [restartedB, c]) {
     for (const client of clientsOf(server)) {
