@@ -111,13 +111,43 @@ function rawGrpcAnswer(session: http2.ClientHttp2Session, c: RawCase, timeoutMs:
       if (!stream.closed) stream.close(0x8);
     };
     const timer = setTimeout(() => { stream.close(0x8); reject(new Error(`no answer from ${c.path} within ${timeoutMs} ms`)); }, timeoutMs);
-    stream.on('response', (h) => { httpStatus = Number(h[':status']); if (h['grpc-status'] !== undefined) finish(h); });
+    let webBody: Buffer[] | undefined;
+    stream.on('response', (h) => {
+      httpStatus = Number(h[':status']);
+      if (String(h['content-type'] ?? '').startsWith('application/grpc-web')) webBody = [];
+      if (h['grpc-status'] !== undefined) finish(h);
+    });
     stream.on('trailers', (t) => finish(t));
-    stream.on('data', () => undefined);
+    stream.on('data', (chunk: Buffer) => webBody?.push(chunk));
+    // gRPC-Web carries its trailers at the end of the body. The body's end is the answer: Node's
+    // client emits 'close' only once it has sent its whole request, which it never does when the
+    // server answered early and reset the stream (RST_STREAM NO_ERROR) with a large body unsent.
+    stream.on('end', () => {
+      const trailers = webBody === undefined ? undefined : grpcWebTrailers(Buffer.concat(webBody));
+      if (trailers !== undefined) finish(trailers);
+    });
     stream.on('error', () => undefined);
     stream.on('close', () => finish(undefined));
     stream.end(c.body);
   });
+}
+
+/** The trailers of a gRPC-Web response body (the envelope flagged 0x80), or undefined when it has none. */
+export function grpcWebTrailers(body: Buffer): http2.IncomingHttpHeaders | undefined {
+  for (let at = 0; at + 5 <= body.length;) {
+    const flags = body[at]!;
+    const len = body.readUInt32BE(at + 1);
+    const payload = body.subarray(at + 5, at + 5 + len);
+    at += 5 + len;
+    if ((flags & 0x80) === 0) continue;
+    const headers: http2.IncomingHttpHeaders = {};
+    for (const line of payload.toString('latin1').split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    return headers;
+  }
+  return undefined;
 }
 
 /** True when a grpc-timeout header value asks for longer than `ms`, read as leniently as grpc-js reads it (an unparsable one does not). */
