@@ -232,6 +232,7 @@ async function main(): Promise<void> {
       grpcPort: config.grpcPort,
       httpPort: config.httpPort,
       maxMessageBytes: config.maxMessageBytes,
+      maxDocumentBytes: config.maxDocumentBytes,
       // Backend failures (their cause holds the S3 / Redis text clients never see) are warnings; anything else is a bug.
       logInternal: (err) => (err instanceof DbError ? log.warn({ err }, 'backend failure in a call') : log.error({ err }, 'unexpected error in a call')),
       logTransportError: (err, procedure) => log.warn({ err, procedure }, 'writing a response failed'),
@@ -246,6 +247,9 @@ async function main(): Promise<void> {
         headersTimeoutMs: config.headersTimeoutMs,
         keepaliveTimeMs: config.keepaliveTimeMs,
         keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+        decodeOffloadBytes: config.decodeOffloadBytes,
+        decodeWorkers: config.decodeWorkers,
+        decodeMaxQueued: config.decodeMaxQueued,
       },
       backends,
     });

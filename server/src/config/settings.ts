@@ -96,6 +96,12 @@ export interface Config {
   readonly keepaliveTimeMs: number;
   /** How long a keepalive ping may go unanswered before the connection is closed, in ms. */
   readonly keepaliveTimeoutMs: number;
+  /** Request messages larger than this many bytes are decoded in a worker thread; 0 = all on the event loop. */
+  readonly decodeOffloadBytes: number;
+  /** Worker threads that decode large requests. */
+  readonly decodeWorkers: number;
+  /** Large requests that may wait for a decode worker. */
+  readonly decodeMaxQueued: number;
   readonly logLevel: LogLevel;
   /** Serve Prometheus metrics on metricsPort. */
   readonly metrics: boolean;
@@ -155,6 +161,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'corsOrigins', env: 'SB_CORS_ORIGINS', flag: '--cors-origins', kind: { type: 'string' }, description: 'Comma-separated origins (e.g. https://app.example.com) allowed to call the HTTP port from a browser; * allows any; unset = no CORS (preflights get no CORS headers).' },
   { key: 'keepaliveTimeMs', env: 'SB_KEEPALIVE_TIME_MS', flag: '--keepalive-time-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 60000, description: 'The server pings an HTTP/2 connection after this long without activity, in ms.' },
   { key: 'keepaliveTimeoutMs', env: 'SB_KEEPALIVE_TIMEOUT_MS', flag: '--keepalive-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 20000, description: 'A keepalive ping unanswered for this long closes the connection, in ms.' },
+  { key: 'decodeOffloadBytes', env: 'SB_DECODE_OFFLOAD_BYTES', flag: '--decode-offload-bytes', kind: { type: 'int', min: 0, max: 256 * MiB }, default: 65536, description: 'Request messages larger than this many bytes are decoded, and their documents sized, in a worker thread instead of on the event loop; 0 decodes all on the event loop.' },
+  { key: 'decodeWorkers', env: 'SB_DECODE_WORKERS', flag: '--decode-workers', kind: { type: 'int', min: 1, max: 64 }, default: 1, description: 'Worker threads that decode large request messages (each can keep a core busy: leave the event loop one).' },
+  { key: 'decodeMaxQueued', env: 'SB_DECODE_MAX_QUEUED', flag: '--decode-max-queued', kind: { type: 'int', min: 1, max: 100_000 }, default: 32, description: 'Large requests that may wait for a decode worker; more are RESOURCE_EXHAUSTED / SERVER_OVERLOADED with RetryInfo.' },
   { key: 'logLevel', env: 'SB_LOG_LEVEL', flag: '--log-level', kind: { type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level.' },
   { key: 'metrics', env: 'SB_METRICS', flag: '--metrics', kind: { type: 'bool' }, default: true, description: 'Serve Prometheus metrics at http://<host>:<metrics-port>/metrics (false/off disables them).' },
   { key: 'metricsPort', env: 'SB_METRICS_PORT', flag: '--metrics-port', kind: { type: 'port' }, default: 9464, description: 'Port of the Prometheus /metrics endpoint, bound to host; 0 picks a free port.' },

@@ -17,6 +17,7 @@ import { errorResponse, fixGrpcTrailer, normalizeResponse, protocolOf, unknownMe
 import { ERROR_DETAIL_REGISTRY, toConnectError, type InternalErrorLogger } from './error-table.js';
 import { DbError } from '../errors/db-error.js';
 import { prescanRequest } from './prescan-body.js';
+import type { RequestDecoder } from './decode-pool.js';
 import {
   compressionBrotli,
   compressionGzip,
@@ -48,6 +49,8 @@ export interface ConnectEndpointOptions {
   readonly services: readonly MountedService[];
   /** Largest request message accepted, in bytes. */
   readonly readMaxBytes: number;
+  /** Checks large binary request messages before connect decodes them (decode-pool.ts); omit for none. */
+  readonly decoder?: Pick<RequestDecoder, 'check'>;
   /** Largest response message sent, in bytes. */
   readonly writeMaxBytes: number;
   /** Responses smaller than this are never compressed, in bytes (default 1024). */
@@ -166,7 +169,7 @@ export class ConnectEndpoint {
       const ureq = universalRequestFromNodeRequest(req as never, res as never, undefined, createContextValues().set(CONNECTION_KEY, connection));
       // A binary message is scanned before connect decodes it (prescan-body.ts): a field repeated
       // hundreds of thousands of times is refused without holding the event loop.
-      prescanRequest(ureq, handler.method, protocol, opts.readMaxBytes)
+      prescanRequest(ureq, handler.method, protocol, opts.readMaxBytes, opts.decoder === undefined ? undefined : (d, b, s) => opts.decoder!.check(d, b, s))
         .then(
           (scanned) => handler(scanned).then(
             (ures) => normalizeResponse(ures, protocol),

@@ -13,6 +13,7 @@ import { statusDetailsBin, toConnectError, type InternalErrorLogger } from './er
 import { grpcStreamSink, resetGrpcCall } from './grpc-stream-sink.js';
 import { pumpStream } from './stream-pump.js';
 import { decodeRequest } from './decode-request.js';
+import type { RequestDecoder } from './decode-pool.js';
 import { CONNECTION_KEY } from './limits.js';
 
 /** Options of mountGrpc. */
@@ -23,7 +24,11 @@ export interface GrpcMountOptions {
   readonly logInternal?: InternalErrorLogger;
   /** How long a server stream waits for a client that reads nothing before resetting it, in ms (default 30 s). */
   readonly streamStallTimeoutMs?: number;
+  /** Decodes request messages (large ones off the event loop); default: all inline. */
+  readonly decoder?: Pick<RequestDecoder, 'decode'>;
 }
+
+const INLINE: Pick<RequestDecoder, 'decode'> = { decode: (desc, bytes) => Promise.resolve(decodeRequest(desc, bytes)) };
 
 /** Default of GrpcMountOptions.streamStallTimeoutMs. */
 export const DEFAULT_STREAM_STALL_TIMEOUT_MS = 30_000;
@@ -79,11 +84,11 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
  * when the loop ends, which would also kill the response side before its
  * status is sent; this iterator leaves the stream alive.
  */
-function requestsOf(call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, desc: DescMessage): AsyncIterable<unknown> {
+function requestsOf(call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, desc: DescMessage, decoder: Pick<RequestDecoder, 'decode'>, signal: AbortSignal): AsyncIterable<unknown> {
   return {
     async *[Symbol.asyncIterator]() {
       for await (const raw of { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) }) {
-        yield decodeRequest(desc, raw as Buffer);
+        yield await decoder.decode(desc, raw as Buffer, signal);
       }
     },
   };
@@ -106,6 +111,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
   const handlers: grpc.UntypedServiceImplementation = {};
   const src = impl as unknown as Record<string, AnyImpl>;
   const stallMs = opts.streamStallTimeoutMs ?? DEFAULT_STREAM_STALL_TIMEOUT_MS;
+  const decoder = opts.decoder ?? INLINE;
   for (const method of service.methods) {
     const kind = method.methodKind;
     definition[method.localName] = {
@@ -124,7 +130,8 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const ctx = contextOf(service, method, call, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => fn(decodeRequest(method.input, call.request as Buffer), ctx))
+          .then(() => decoder.decode(method.input, call.request as Buffer, ctx.signal))
+          .then((req) => fn(req, ctx))
           .then((res) => callback(null, res), (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };
@@ -132,7 +139,8 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const ctx = contextOf(service, method, call, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => streamOut(call, fn(decodeRequest(method.input, call.request as Buffer), ctx) as AsyncIterable<unknown>, ctx, stallMs))
+          .then(() => decoder.decode(method.input, call.request as Buffer, ctx.signal))
+          .then((req) => streamOut(call, fn(req, ctx) as AsyncIterable<unknown>, ctx, stallMs))
           .catch((e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };
@@ -140,7 +148,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         const ctx = contextOf(service, method, call, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => streamOut(call, fn(requestsOf(call, method.input), ctx) as AsyncIterable<unknown>, ctx, stallMs))
+          .then(() => streamOut(call, fn(requestsOf(call, method.input, decoder, ctx.signal), ctx) as AsyncIterable<unknown>, ctx, stallMs))
           .catch((e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };
@@ -148,7 +156,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       handlers[method.localName] = (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const ctx = contextOf(service, method, call as unknown as AnyCall, opts.shutdownSignal);
         Promise.resolve()
-          .then(() => fn(requestsOf(call, method.input), ctx))
+          .then(() => fn(requestsOf(call, method.input, decoder, ctx.signal), ctx))
           .then((res) => callback(null, res), (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)))
           .finally(() => ctx.abort());
       };

@@ -23,6 +23,12 @@ export interface ServerLimits {
   readonly keepaliveTimeMs: number;
   /** An unanswered keepalive ping closes the connection after this long, in ms. */
   readonly keepaliveTimeoutMs: number;
+  /** Request messages larger than this many bytes are decoded in a worker thread (rpc/decode-pool.ts); 0 = all inline. */
+  readonly decodeOffloadBytes: number;
+  /** Worker threads that decode large requests. */
+  readonly decodeWorkers: number;
+  /** Large requests that may wait for a decode worker; more are RESOURCE_EXHAUSTED. */
+  readonly decodeMaxQueued: number;
 }
 
 /** The defaults (the same as the settings' defaults in config/settings.ts). */
@@ -35,6 +41,9 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   keepaliveTimeMs: 60_000,
   keepaliveTimeoutMs: 20_000,
+  decodeOffloadBytes: 65_536,
+  decodeWorkers: 1,
+  decodeMaxQueued: 32,
 });
 
 /**

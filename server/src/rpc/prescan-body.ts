@@ -11,7 +11,7 @@
  * methods whose first envelope is not compressed. JSON, compressed and GET
  * requests pass as they are; connect decodes them under its own limits.
  */
-import type { DescMethod } from '@bufbuild/protobuf';
+import type { DescMessage, DescMethod } from '@bufbuild/protobuf';
 import type { UniversalServerRequest } from '@connectrpc/connect/protocol';
 import type { HttpProtocol } from './connect-errors.js';
 import { scanTopLevel } from './decode-request.js';
@@ -66,14 +66,18 @@ function envelopeLength(chunks: Uint8Array[], total: number): number | undefined
   return ENVELOPE_HEAD + new DataView(head.buffer, head.byteOffset, ENVELOPE_HEAD).getUint32(1);
 }
 
+/** A deeper check of a whole message (the decode workers' verdict, decode-pool.ts); throws DbError. */
+export type MessageCheck = (desc: DescMessage, bytes: Uint8Array, signal: AbortSignal) => Promise<void>;
+
 /**
  * `req` unchanged when its body is not scanned; otherwise reads the message
  * (at most `readMaxBytes` of it, plus an envelope header), runs scanTopLevel
  * on it (which throws DbError invalid for a field repeated too often or a
- * broken top level), and returns a request whose body yields the same bytes.
- * A message over `readMaxBytes` is not scanned: connect refuses it.
+ * broken top level) and then `check`, and returns a request whose body
+ * yields the same bytes. A message over `readMaxBytes` is not scanned:
+ * connect refuses it.
  */
-export async function prescanRequest(req: UniversalServerRequest, method: DescMethod, protocol: HttpProtocol, readMaxBytes: number): Promise<UniversalServerRequest> {
+export async function prescanRequest(req: UniversalServerRequest, method: DescMethod, protocol: HttpProtocol, readMaxBytes: number, check?: MessageCheck): Promise<UniversalServerRequest> {
   const framing = binaryFraming(method, req.method, req.header, protocol);
   if (framing === undefined || !isBytes(req.body)) return req;
   const it = req.body[Symbol.asyncIterator]();
@@ -93,10 +97,15 @@ export async function prescanRequest(req: UniversalServerRequest, method: DescMe
   }
   const bytes = concat(chunks, total);
   const next: UniversalServerRequest = { ...req, body: replay(bytes, ended ? undefined : it) };
+  let message: Uint8Array | undefined;
   if (framing === 'bare') {
-    if (ended && total <= readMaxBytes) scanTopLevel(method.input, bytes);
+    if (ended && total <= readMaxBytes) message = bytes;
   } else if (total >= want && want - ENVELOPE_HEAD <= readMaxBytes && (bytes[0]! & COMPRESSED_FLAG) === 0) {
-    scanTopLevel(method.input, bytes.subarray(ENVELOPE_HEAD, want));
+    message = bytes.subarray(ENVELOPE_HEAD, want);
+  }
+  if (message !== undefined) {
+    scanTopLevel(method.input, message);
+    await check?.(method.input, message, req.signal);
   }
   return next;
 }

@@ -28,6 +28,7 @@ import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, Refle
 import { wrapErrors } from './wrap-errors.js';
 import { Admission, admitCalls } from './admission.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
+import { RequestDecoder } from './decode-pool.js';
 
 /** Options of RpcServer. */
 export interface RpcServerOptions {
@@ -47,6 +48,8 @@ export interface RpcServerOptions {
   readonly httpPort: number;
   /** Largest message received or sent, in bytes (default 4 MiB). */
   readonly maxMessageBytes?: number;
+  /** The encoded-document limit, checked by the decode workers before a large request reaches the engine (default 1 MiB). */
+  readonly maxDocumentBytes?: number;
   /** Receives unexpected (non-DbError) errors thrown by handlers; their text is never sent. */
   readonly logInternal?: InternalErrorLogger;
   /** Receives failures to write an HTTP response (not counting clients that left). */
@@ -82,6 +85,8 @@ export class RpcServer {
   private readonly limits: ServerLimits;
   /** Calls in flight and Hold streams per connection, shared by both ports. */
   readonly admission: Admission;
+  /** Decodes request messages of both ports, large ones in worker threads. */
+  private readonly decoder: RequestDecoder;
 
   constructor(opts: RpcServerOptions) {
     this.opts = opts;
@@ -89,6 +94,12 @@ export class RpcServer {
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.limits = limits;
     this.admission = new Admission(limits);
+    this.decoder = new RequestDecoder({
+      offloadBytes: limits.decodeOffloadBytes,
+      workers: limits.decodeWorkers,
+      maxQueued: limits.decodeMaxQueued,
+      maxDocumentBytes: opts.maxDocumentBytes ?? 1024 * 1024,
+    });
     const extra = optionalServices(opts, opts.logInternal).map((m) => ({ service: m.service, impl: admitCalls(m.service, m.impl, this.admission) }));
     this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)], opts.backends);
     const documents = admitCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(opts.api, opts.logInternal), opts.logInternal), this.admission);
@@ -111,7 +122,7 @@ export class RpcServer {
     const telemetry = opts.telemetry;
     const observed = <S extends DescService>(service: S, impl: ServiceImpl<S>, transport: 'grpc' | 'connect'): ServiceImpl<S> =>
       telemetry === undefined ? impl : observeCalls(service, impl, transport, telemetry);
-    const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal, streamStallTimeoutMs: limits.streamStallTimeoutMs };
+    const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal, streamStallTimeoutMs: limits.streamStallTimeoutMs, decoder: this.decoder };
     mountGrpc(this.grpcServer, DocumentService, observed(DocumentService, documents, 'grpc'), mountOpts);
     for (const m of extra) mountGrpc(this.grpcServer, m.service, observed(m.service, m.impl, 'grpc'), mountOpts);
     mountGrpc(this.grpcServer, Health, observed(Health, health, 'grpc'), mountOpts);
@@ -131,6 +142,7 @@ export class RpcServer {
       logTransportError: opts.logTransportError,
       logInternal: opts.logInternal,
       limits,
+      decoder: this.decoder,
       corsOrigins: opts.corsOrigins,
     });
   }
@@ -168,5 +180,6 @@ export class RpcServer {
       });
     });
     await Promise.all([grpcDone, this.connect.shutdown(graceMs)]);
+    await this.decoder.close();
   }
 }
