@@ -34,7 +34,7 @@ if [ "$branch" != main ] && git rev-parse -q --verify main >/dev/null; then
   buf breaking "$current" --against "$main_image"
 fi
 echo "[contract] codegen drift"
-gen_paths=(server/src/gen server/src/errors/error-reason.gen.ts clients/ts/src/gen clients/go/gen clients/python/gen)
+gen_paths=(server/src/gen server/src/errors/error-reason.gen.ts clients/ts/src/gen clients/go/gen clients/go/smarterbase/reasons_gen.go clients/python/gen)
 bash scripts/generate.sh
 if [ -n "$(git status --porcelain -- "${gen_paths[@]}")" ]; then
   echo "generated code differs from what buf generate makes; run 'npm run generate' and commit:" >&2
