@@ -20,17 +20,21 @@ fi
 echo "[contract] buf lint"
 buf lint
 current=$(mktemp --suffix=.binpb)
-trap 'rm -f "$current"' EXIT
+main_image=$(mktemp --suffix=.binpb)
+trap 'rm -f "$current" "$main_image"' EXIT
 buf build --path proto/smarterbase -o "$current"
 echo "[contract] buf breaking against $baseline"
 buf breaking "$current" --against "$baseline"
 branch=$(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo main)
 if [ "$branch" != main ] && git rev-parse -q --verify main >/dev/null; then
   echo "[contract] buf breaking against main"
-  buf breaking "$current" --against ".git#branch=main"
+  # Built with the same --path as $current: against the whole git input buf
+  # sees two images (our module and proto/vendor) and refuses to compare.
+  buf build ".git#branch=main" --path proto/smarterbase -o "$main_image"
+  buf breaking "$current" --against "$main_image"
 fi
 echo "[contract] codegen drift"
-gen_paths=(server/src/gen clients/ts/src/gen clients/go/gen clients/python/gen)
+gen_paths=(server/src/gen server/src/errors/error-reason.gen.ts clients/ts/src/gen clients/go/gen clients/go/smarterbase/reasons_gen.go clients/python/gen)
 bash scripts/generate.sh
 if [ -n "$(git status --porcelain -- "${gen_paths[@]}")" ]; then
   echo "generated code differs from what buf generate makes; run 'npm run generate' and commit:" >&2

@@ -3,7 +3,9 @@
 #   setup → contract checks → build → jest (server specs, cross-process suites
 #   on real redis-server + S3 server, TS client) → Go and Python client tests
 #   against a live server on S3 (gofakes3) + Redis, started here on free
-#   loopback ports and stopped afterwards.
+#   loopback ports and stopped afterwards. Each of the three runs the client
+#   conformance scenarios of test/conformance/scenarios.json (jest:
+#   test/conformance/, Go: conformance_test.go, Python: test_conformance.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -77,7 +77,8 @@ test('the index answers by filename with the transitive dependencies, and unknow
   const r = index.answer(create(ServerReflectionRequestSchema, { messageRequest: { case: 'fileByFilename', value: 'smarterbase/v1/document_service.proto' } }));
   expect(r.case).toBe('fileDescriptorResponse');
   const names = (r.value as { fileDescriptorProto: Uint8Array[] }).fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name);
-  expect(names).toEqual(['smarterbase/v1/document_service.proto', 'google/protobuf/struct.proto', 'google/protobuf/timestamp.proto', 'google/rpc/status.proto', 'google/protobuf/any.proto', 'smarterbase/v1/document.proto', 'smarterbase/v1/lock.proto']);
+  // google.api.field_behavior (REQUIRED annotations) and its descriptor.proto are dependencies of the contract since issue 9.
+  expect(names).toEqual(['smarterbase/v1/document_service.proto', 'google/api/field_behavior.proto', 'google/protobuf/descriptor.proto', 'google/protobuf/struct.proto', 'google/protobuf/timestamp.proto', 'google/rpc/status.proto', 'google/protobuf/any.proto', 'smarterbase/v1/document.proto', 'smarterbase/v1/lock.proto']);
   const miss = index.answer(create(ServerReflectionRequestSchema, { messageRequest: { case: 'fileContainingSymbol', value: 'x.Y' } }));
   expect(miss).toEqual({ case: 'errorResponse', value: { errorCode: 5, errorMessage: 'symbol x.Y not found' } });
 });

@@ -20,48 +20,13 @@ const ErrorDomain = "smarterbase.v1"
 // smarterbase.v1.ErrorReason value without its "ERROR_REASON_" prefix.
 type Reason string
 
-// The reasons the server sends (see proto/smarterbase/v1/common.proto).
-const (
-	ReasonInvalidCollection      Reason = "INVALID_COLLECTION"
-	ReasonInvalidID              Reason = "INVALID_ID"
-	ReasonInvalidPageToken       Reason = "INVALID_PAGE_TOKEN"
-	ReasonInvalidArgument        Reason = "INVALID_ARGUMENT"
-	ReasonDocumentTooLarge       Reason = "DOCUMENT_TOO_LARGE"
-	ReasonDocumentNotFound       Reason = "DOCUMENT_NOT_FOUND"
-	ReasonDocumentAlreadyExists  Reason = "DOCUMENT_ALREADY_EXISTS"
-	ReasonEtagMismatch           Reason = "ETAG_MISMATCH"
-	ReasonConcurrentModification Reason = "CONCURRENT_MODIFICATION"
-	ReasonBackendUnavailable     Reason = "BACKEND_UNAVAILABLE"
-	ReasonBackendThrottled       Reason = "BACKEND_THROTTLED"
-	ReasonDeadlineExceeded       Reason = "DEADLINE_EXCEEDED"
-	ReasonCancelled              Reason = "CANCELLED"
-	ReasonInternalError          Reason = "INTERNAL_ERROR"
-	ReasonShuttingDown           Reason = "SHUTTING_DOWN"
-	ReasonInvalidFilter          Reason = "INVALID_FILTER"
-	ReasonIndexRequired          Reason = "INDEX_REQUIRED"
-	ReasonIndexNotFound          Reason = "INDEX_NOT_FOUND"
-	ReasonIndexAlreadyExists     Reason = "INDEX_ALREADY_EXISTS"
-	ReasonUniqueViolation        Reason = "UNIQUE_VIOLATION"
-	ReasonLockHeld               Reason = "LOCK_HELD"
-	ReasonLockNotHeld            Reason = "LOCK_NOT_HELD"
-	// Transactions (Commit).
-	ReasonTransactionContention Reason = "TRANSACTION_CONTENTION"
-	ReasonPreconditionFailed    Reason = "PRECONDITION_FAILED"
-	ReasonTransactionTooLarge   Reason = "TRANSACTION_TOO_LARGE"
-	ReasonRequestIDReused       Reason = "REQUEST_ID_REUSED"
-	// ReasonDocumentTooDeep: document data or a filter operand nests deeper
-	// than 32 levels (INVALID_ARGUMENT; metadata "field", "path", "maxDepth").
-	ReasonDocumentTooDeep Reason = "DOCUMENT_TOO_DEEP"
-	// Transport and limits (docs/limits.md).
-	ReasonMalformedRequest Reason = "MALFORMED_REQUEST"
-	ReasonMessageTooLarge  Reason = "MESSAGE_TOO_LARGE"
-	ReasonMethodNotFound   Reason = "METHOD_NOT_FOUND"
-	ReasonServiceNotFound  Reason = "SERVICE_NOT_FOUND"
-	// ReasonServerOverloaded: the server serves its maximum of calls
-	// (RESOURCE_EXHAUSTED with RetryInfo; retried by the client).
-	ReasonServerOverloaded Reason = "SERVER_OVERLOADED"
-	ReasonTooManyStreams   Reason = "TOO_MANY_STREAMS"
-)
+//go:generate go run ../internal/genreasons reasons_gen.go
+
+// The Reason constants (ReasonEtagMismatch, ...) live in reasons_gen.go,
+// generated from the smarterbase.v1.ErrorReason enum; never add one by hand.
+
+// Reasons returns every Reason the contract defines, in enum order.
+func Reasons() []Reason { return append([]Reason(nil), allReasons...) }
 
 // The Type of a PreconditionViolation of a failed Commit.
 const (
@@ -135,12 +100,31 @@ type Error struct {
 	status *status.Status
 }
 
-// Error implements the error interface.
+// Error implements the error interface with the message shape shared by
+// the three clients (docs/clients.md): "<CODE> <REASON>: <message>", the
+// code in canonical gRPC spelling (e.g. "ABORTED ETAG_MISMATCH: etag is
+// stale"), or "<CODE>: <message>" when the server sent no reason.
 func (e *Error) Error() string {
 	if e.Reason != "" {
-		return fmt.Sprintf("smarterbase: %s (%s): %s", e.Code, e.Reason, e.Message)
+		return fmt.Sprintf("%s %s: %s", CodeName(e.Code), e.Reason, e.Message)
 	}
-	return fmt.Sprintf("smarterbase: %s: %s", e.Code, e.Message)
+	return fmt.Sprintf("%s: %s", CodeName(e.Code), e.Message)
+}
+
+// CodeName returns the canonical gRPC name of a code, as in the proto
+// google.rpc.Code: "NOT_FOUND", "CANCELLED", "DEADLINE_EXCEEDED".
+func CodeName(c codes.Code) string {
+	if c == codes.Canceled {
+		return "CANCELLED"
+	}
+	var b strings.Builder
+	for i, r := range c.String() {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }
 
 // GRPCStatus returns the original gRPC status, so status.FromError and
@@ -233,42 +217,56 @@ func CodeOf(err error) codes.Code {
 	return status.Code(err)
 }
 
-// IsNotFound reports whether err means the document does not exist
-// (NOT_FOUND / DOCUMENT_NOT_FOUND).
-func IsNotFound(err error) bool { return CodeOf(err) == codes.NotFound }
+// HasReason reports whether err carries the given ErrorInfo reason. Every
+// Is<Reason> predicate below is HasReason for one reason (docs/clients.md).
+func HasReason(err error, r Reason) bool { return err != nil && ReasonOf(err) == r }
+
+// IsCode reports whether err has the given gRPC status code, whatever its
+// reason: the code-level test (IsCode(err, codes.NotFound) also matches
+// INDEX_NOT_FOUND, which IsNotFound does not).
+func IsCode(err error, c codes.Code) bool { return err != nil && CodeOf(err) == c }
+
+// IsNotFound reports whether err means the document does not exist (reason
+// DOCUMENT_NOT_FOUND; code NOT_FOUND). A missing index (INDEX_NOT_FOUND) is
+// not a missing document: test IsCode(err, codes.NotFound) for any NOT_FOUND.
+func IsNotFound(err error) bool { return HasReason(err, ReasonDocumentNotFound) }
 
 // IsAlreadyExists reports whether err means a create-only write found an
-// existing document (ALREADY_EXISTS / DOCUMENT_ALREADY_EXISTS).
-func IsAlreadyExists(err error) bool { return CodeOf(err) == codes.AlreadyExists }
+// existing document (reason DOCUMENT_ALREADY_EXISTS; code ALREADY_EXISTS).
+// UNIQUE_VIOLATION and INDEX_ALREADY_EXISTS share the code, not the meaning.
+func IsAlreadyExists(err error) bool { return HasReason(err, ReasonDocumentAlreadyExists) }
 
 // IsEtagMismatch reports whether err means an etag precondition was stale
 // (ABORTED / ETAG_MISMATCH). The current etag is in Metadata["currentEtag"].
-func IsEtagMismatch(err error) bool { return ReasonOf(err) == ReasonEtagMismatch }
+func IsEtagMismatch(err error) bool { return HasReason(err, ReasonEtagMismatch) }
 
 // IsLockHeld reports whether err means the lock is held by another lease
 // (ABORTED / LOCK_HELD); the *Error's RetryDelay is the holder's remaining
 // lease.
-func IsLockHeld(err error) bool { return ReasonOf(err) == ReasonLockHeld }
+func IsLockHeld(err error) bool { return HasReason(err, ReasonLockHeld) }
 
 // IsLockNotHeld reports whether err means a lease or a lock guard is no
 // longer the lock's current one (FAILED_PRECONDITION / LOCK_NOT_HELD).
-func IsLockNotHeld(err error) bool { return ReasonOf(err) == ReasonLockNotHeld }
+func IsLockNotHeld(err error) bool { return HasReason(err, ReasonLockNotHeld) }
 
-// IsUnavailable reports whether err is UNAVAILABLE (after the client's own
-// retries were used up).
-func IsUnavailable(err error) bool { return CodeOf(err) == codes.Unavailable }
+// IsUnavailable reports whether err has code UNAVAILABLE (after the
+// client's own retries were used up), whatever its reason: a code-level
+// helper, the same as IsCode(err, codes.Unavailable), kept because
+// UNAVAILABLE comes with several reasons and with none on transport failures.
+func IsUnavailable(err error) bool { return IsCode(err, codes.Unavailable) }
 
-// IsInvalidArgument reports whether err is INVALID_ARGUMENT; ReasonOf tells
-// which argument kind (INVALID_ID, INVALID_COLLECTION, ...).
-func IsInvalidArgument(err error) bool { return CodeOf(err) == codes.InvalidArgument }
+// IsInvalidArgument reports whether err has code INVALID_ARGUMENT (a
+// code-level helper, the same as IsCode(err, codes.InvalidArgument));
+// ReasonOf tells which argument kind (INVALID_ID, INVALID_COLLECTION, ...).
+func IsInvalidArgument(err error) bool { return IsCode(err, codes.InvalidArgument) }
 
 // IsPreconditionFailed reports whether err means a Commit precondition did
 // not hold (ABORTED / PRECONDITION_FAILED); nothing was written and the
 // *Error's PreconditionViolations name the failing writes.
-func IsPreconditionFailed(err error) bool { return ReasonOf(err) == ReasonPreconditionFailed }
+func IsPreconditionFailed(err error) bool { return HasReason(err, ReasonPreconditionFailed) }
 
 // IsTransactionContention reports whether err means a transaction (or a
 // write waiting for one) lost to contention (ABORTED /
 // TRANSACTION_CONTENTION); nothing was written: retry the whole transaction
 // after the *Error's RetryDelay.
-func IsTransactionContention(err error) bool { return ReasonOf(err) == ReasonTransactionContention }
+func IsTransactionContention(err error) bool { return HasReason(err, ReasonTransactionContention) }

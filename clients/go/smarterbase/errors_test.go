@@ -15,20 +15,6 @@ import (
 	pb "github.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1"
 )
 
-// allReasons must list every Reason constant.
-var allReasons = []Reason{
-	ReasonInvalidCollection, ReasonInvalidID, ReasonInvalidPageToken, ReasonInvalidArgument,
-	ReasonDocumentTooLarge, ReasonDocumentNotFound, ReasonDocumentAlreadyExists, ReasonEtagMismatch,
-	ReasonConcurrentModification, ReasonBackendUnavailable, ReasonBackendThrottled,
-	ReasonDeadlineExceeded, ReasonCancelled, ReasonInternalError, ReasonShuttingDown,
-	ReasonInvalidFilter, ReasonIndexRequired, ReasonIndexNotFound, ReasonIndexAlreadyExists, ReasonUniqueViolation,
-	ReasonLockHeld, ReasonLockNotHeld,
-	ReasonTransactionContention, ReasonPreconditionFailed, ReasonTransactionTooLarge, ReasonRequestIDReused,
-	ReasonDocumentTooDeep,
-	ReasonMalformedRequest, ReasonMessageTooLarge, ReasonMethodNotFound, ReasonServiceNotFound,
-	ReasonServerOverloaded, ReasonTooManyStreams,
-}
-
 func TestReasonsMatchTheProtoEnum(t *testing.T) {
 	want := map[string]bool{}
 	for _, name := range pb.ErrorReason_name {
@@ -37,7 +23,7 @@ func TestReasonsMatchTheProtoEnum(t *testing.T) {
 		}
 	}
 	got := map[string]bool{}
-	for _, r := range allReasons {
+	for _, r := range Reasons() {
 		got[string(r)] = true
 		if !want[string(r)] {
 			t.Errorf("Reason %q is not in the proto ErrorReason enum", r)
@@ -72,7 +58,7 @@ func TestFromErrorDecodesAllDetails(t *testing.T) {
 	if status.Code(e) != codes.InvalidArgument || !IsInvalidArgument(e) {
 		t.Fatal("GRPCStatus does not expose the code")
 	}
-	if got := e.Error(); got != "smarterbase: InvalidArgument (INVALID_ID): bad id" {
+	if got := e.Error(); got != "INVALID_ARGUMENT INVALID_ID: bad id" {
 		t.Fatalf("Error() = %q", got)
 	}
 	if w := FromError(fmt.Errorf("wrapped: %w", st.Err())); w.Reason != ReasonInvalidID || w.Metadata["field"] != "id" {
@@ -110,6 +96,9 @@ func TestHelpers(t *testing.T) {
 		{mk(codes.AlreadyExists, ReasonDocumentAlreadyExists), false, true, false, false},
 		{mk(codes.Aborted, ReasonEtagMismatch), false, false, true, false},
 		{mk(codes.Aborted, ReasonConcurrentModification), false, false, false, false},
+		// Reason-based: another reason with the same code is not a missing or existing document.
+		{mk(codes.NotFound, ReasonIndexNotFound), false, false, false, false},
+		{mk(codes.AlreadyExists, ReasonUniqueViolation), false, false, false, false},
 		{fmt.Errorf("ctx: %w", mk(codes.Unavailable, ReasonBackendUnavailable)), false, false, false, true},
 		{nil, false, false, false, false},
 		{errors.New("other"), false, false, false, false},
@@ -118,6 +107,12 @@ func TestHelpers(t *testing.T) {
 		if IsNotFound(c.err) != c.notFound || IsAlreadyExists(c.err) != c.exists || IsEtagMismatch(c.err) != c.etag || IsUnavailable(c.err) != c.unav {
 			t.Errorf("case %d (%v): helpers disagree", i, c.err)
 		}
+	}
+	if !IsCode(mk(codes.NotFound, ReasonIndexNotFound), codes.NotFound) || IsCode(nil, codes.OK) {
+		t.Error("IsCode must test the code whatever the reason, and never match nil")
+	}
+	if got := FromError(status.Error(codes.Canceled, "gone")).Error(); got != "CANCELLED: gone" {
+		t.Errorf("Error() without a reason = %q", got)
 	}
 	if CodeOf(nil) != codes.OK {
 		t.Error("CodeOf(nil) must be OK")

@@ -146,7 +146,7 @@ func TestLiveIndexAdmin(t *testing.T) {
 	if err := c.DropIndex(ctx, col, "by_s"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetIndex(ctx, col, "by_s"); smarterbase.ReasonOf(err) != smarterbase.ReasonIndexNotFound || !smarterbase.IsNotFound(err) {
+	if _, err := c.GetIndex(ctx, col, "by_s"); smarterbase.ReasonOf(err) != smarterbase.ReasonIndexNotFound || !smarterbase.IsCode(err, codes.NotFound) || smarterbase.IsNotFound(err) {
 		t.Fatalf("get after drop: %v", err)
 	}
 }

@@ -269,7 +269,7 @@ func TestCountExplainAndAdmin(t *testing.T) {
 	if time.Since(started) > 2*time.Second {
 		t.Fatal("WaitForIndexReady did not stop at the deadline")
 	}
-	if _, err := c.GetIndex(ctx, "c", "missing"); ReasonOf(err) != ReasonIndexNotFound || !IsNotFound(err) {
+	if _, err := c.GetIndex(ctx, "c", "missing"); ReasonOf(err) != ReasonIndexNotFound || !IsCode(err, codes.NotFound) || IsNotFound(err) {
 		t.Fatalf("get missing: %v", err)
 	}
 	list, err := c.ListIndexes(ctx, "c")

@@ -13,30 +13,34 @@ import (
 // RetryPolicy says how calls failing with UNAVAILABLE are retried. No other
 // status code is ever retried by the client: ABORTED, DEADLINE_EXCEEDED,
 // INVALID_ARGUMENT, FAILED_PRECONDITION and the rest are returned at once.
-// The zero value of a field means its default.
+// The zero value of a field means its default. The defaults are those of
+// the TypeScript and Python clients (docs/clients.md): 4 attempts, full
+// jitter under min(2s, 50ms*2^(retry-1)), raised to the server's RetryInfo
+// delay but never above MaxBackoff.
 type RetryPolicy struct {
 	// MaxAttempts is the total number of attempts, the first included.
-	// Default 5; 1 disables retries.
+	// Default 4; 1 disables retries.
 	MaxAttempts int
-	// InitialBackoff is the delay before the first retry. Default 50ms.
+	// InitialBackoff bounds the delay before the first retry. Default 50ms.
 	InitialBackoff time.Duration
 	// MaxBackoff caps the computed delay. Default 2s.
 	MaxBackoff time.Duration
 	// Multiplier grows the delay after each retry. Default 2.
 	Multiplier float64
 	// Jitter is the fraction of each delay that is randomised: the delay is
-	// drawn uniformly from [d*(1-Jitter), d]. Default 0.5; a negative value
-	// disables jitter; values above 1 count as 1.
+	// drawn uniformly from [d*(1-Jitter), d]. Default 1 ("full jitter", as
+	// in the other clients); a negative value disables jitter; values above
+	// 1 count as 1.
 	Jitter float64
 }
 
 // DefaultRetryPolicy is the policy used when none is given.
 var DefaultRetryPolicy = RetryPolicy{
-	MaxAttempts:    5,
+	MaxAttempts:    4,
 	InitialBackoff: 50 * time.Millisecond,
 	MaxBackoff:     2 * time.Second,
 	Multiplier:     2,
-	Jitter:         0.5,
+	Jitter:         1,
 }
 
 // withDefaults fills zero fields from DefaultRetryPolicy. It is idempotent:
@@ -87,12 +91,13 @@ func (p RetryPolicy) ShouldRetry(err error, attempt int) bool {
 }
 
 // wait sleeps before retry number retry. The delay is the jittered backoff,
-// or the server's RetryInfo hint when that is longer. It returns false, at
-// once, when the context would end before the delay is over.
+// or the server's RetryInfo hint when that is longer, capped by MaxBackoff.
+// It returns false, at once, when the context would end before the delay is
+// over.
 func (p RetryPolicy) wait(ctx context.Context, retry int, cause error) bool {
 	delay := p.Backoff(retry, rand.Float64())
 	if hint := FromError(cause).RetryDelay; hint > delay {
-		delay = hint
+		delay = min(hint, p.withDefaults().MaxBackoff)
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= delay {
 		return false

@@ -96,7 +96,8 @@ func TestRetryHonoursRetryInfoAndDeadline(t *testing.T) {
 		}
 		return nil
 	}}
-	c := startFake(t, f, fastRetry)
+	// The hint is honoured up to MaxBackoff (docs/clients.md), so this client's cap is above it.
+	c := startFake(t, f, WithRetryPolicy(RetryPolicy{MaxAttempts: 4, InitialBackoff: time.Millisecond, MaxBackoff: time.Second}))
 	start := time.Now()
 	if _, err := c.Get(context.Background(), "c", "x"); err != nil {
 		t.Fatal(err)
@@ -109,7 +110,7 @@ func TestRetryHonoursRetryInfoAndDeadline(t *testing.T) {
 	f2 := &fakeServer{getScript: func(context.Context, int32) error {
 		return sbStatus(t, codes.Unavailable, ReasonBackendUnavailable, nil, retryInfo(10*time.Second))
 	}}
-	c2 := startFake(t, f2, fastRetry)
+	c2 := startFake(t, f2, WithRetryPolicy(RetryPolicy{MaxAttempts: 4, InitialBackoff: time.Millisecond, MaxBackoff: 30 * time.Second}))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start = time.Now()

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	pb "github.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1"
 )
@@ -50,7 +49,7 @@ func TestUpdateGivesUpAfterMaxAttempts(t *testing.T) {
 
 func TestUpdateStopsOnOtherErrorsAndOnFnError(t *testing.T) {
 	f := &fakeServer{putIfMatchScript: func(int32, *pb.PutIfMatchRequest) error {
-		return status.Error(codes.NotFound, "gone")
+		return sbStatus(t, codes.NotFound, ReasonDocumentNotFound, nil)
 	}}
 	c := startFake(t, f, fastRetry, fastUpdate)
 	_, err := c.Update(context.Background(), "c", "x", func(d map[string]any) (map[string]any, error) { return d, nil })

@@ -34,9 +34,11 @@ from .errors import (
     TransactionContentionError,
     UnavailableError,
     UniqueViolationError,
+    code_is,
     error_from_rpc_error,
     error_from_status,
     error_from_status_proto,
+    has_reason,
 )
 from .locks import HeldLock, Lease, LockGuard, LockInfo
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
@@ -87,9 +89,11 @@ __all__ = [
     "TransactionWriteResult",
     "UnavailableError",
     "UniqueViolationError",
+    "code_is",
     "error_from_rpc_error",
     "error_from_status",
     "error_from_status_proto",
+    "has_reason",
     "batch",
     "filters",
 ]

@@ -1,9 +1,10 @@
 """Typed errors of the SmarterBase client, decoded from gRPC statuses.
 
-Every failed call raises a ``SmarterBaseError`` (or a subclass chosen by the
-gRPC code, and by reason for ETAG_MISMATCH, INVALID_FILTER, INDEX_NOT_FOUND,
-UNIQUE_VIOLATION, INDEX_REQUIRED, LOCK_HELD, LOCK_NOT_HELD, PRECONDITION_FAILED
-and TRANSACTION_CONTENTION). Its ``reason`` and ``metadata``
+Every failed call raises a ``SmarterBaseError`` (or a subclass chosen by reason
+for DOCUMENT_NOT_FOUND, DOCUMENT_ALREADY_EXISTS, ETAG_MISMATCH, INVALID_FILTER,
+INDEX_NOT_FOUND, UNIQUE_VIOLATION, INDEX_REQUIRED, LOCK_HELD, LOCK_NOT_HELD,
+PRECONDITION_FAILED and TRANSACTION_CONTENTION, else by the code for
+INVALID_ARGUMENT, ABORTED, UNAVAILABLE and DEADLINE_EXCEEDED; see docs/clients.md). Its ``reason`` and ``metadata``
 come from the google.rpc.ErrorInfo the server packs into the
 ``grpc-status-details-bin`` trailer; branch on them, never on ``message``.
 This is the only module that reads that trailer.
@@ -18,6 +19,8 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, T
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
+from ._stubs import common_pb2
+
 #: The ErrorInfo domain of errors sent by a SmarterBase server.
 ERROR_DOMAIN = "smarterbase.v1"
 
@@ -29,44 +32,20 @@ _CODES_BY_VALUE: Dict[int, grpc.StatusCode] = {c.value[0]: c for c in grpc.Statu
 MetadataLike = Optional[Sequence[Tuple[str, Union[str, bytes]]]]
 
 
-class Reason(str, enum.Enum):
-    """The machine-readable causes the server sends as ``SmarterBaseError.reason``: the
-    names of ``smarterbase.v1.ErrorReason`` without the ``ERROR_REASON_`` prefix. Members
-    compare equal to their strings (``err.reason == Reason.ETAG_MISMATCH``)."""
+_REASON_PREFIX = "ERROR_REASON_"
 
-    INVALID_COLLECTION = "INVALID_COLLECTION"
-    INVALID_ID = "INVALID_ID"
-    INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"
-    INVALID_ARGUMENT = "INVALID_ARGUMENT"
-    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
-    DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
-    DOCUMENT_ALREADY_EXISTS = "DOCUMENT_ALREADY_EXISTS"
-    ETAG_MISMATCH = "ETAG_MISMATCH"
-    CONCURRENT_MODIFICATION = "CONCURRENT_MODIFICATION"
-    BACKEND_UNAVAILABLE = "BACKEND_UNAVAILABLE"
-    BACKEND_THROTTLED = "BACKEND_THROTTLED"
-    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
-    CANCELLED = "CANCELLED"
-    INTERNAL_ERROR = "INTERNAL_ERROR"
-    SHUTTING_DOWN = "SHUTTING_DOWN"
-    INVALID_FILTER = "INVALID_FILTER"
-    INDEX_REQUIRED = "INDEX_REQUIRED"
-    INDEX_NOT_FOUND = "INDEX_NOT_FOUND"
-    INDEX_ALREADY_EXISTS = "INDEX_ALREADY_EXISTS"
-    UNIQUE_VIOLATION = "UNIQUE_VIOLATION"
-    LOCK_HELD = "LOCK_HELD"
-    LOCK_NOT_HELD = "LOCK_NOT_HELD"
-    TRANSACTION_CONTENTION = "TRANSACTION_CONTENTION"
-    PRECONDITION_FAILED = "PRECONDITION_FAILED"
-    TRANSACTION_TOO_LARGE = "TRANSACTION_TOO_LARGE"
-    REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
-    DOCUMENT_TOO_DEEP = "DOCUMENT_TOO_DEEP"
-    MALFORMED_REQUEST = "MALFORMED_REQUEST"
-    MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
-    METHOD_NOT_FOUND = "METHOD_NOT_FOUND"
-    SERVICE_NOT_FOUND = "SERVICE_NOT_FOUND"
-    SERVER_OVERLOADED = "SERVER_OVERLOADED"
-    TOO_MANY_STREAMS = "TOO_MANY_STREAMS"
+#: The machine-readable causes the server sends as ``SmarterBaseError.reason``: one
+#: member per value of the generated ``smarterbase.v1.ErrorReason`` enum (read from
+#: its ``_pb2`` descriptor, never typed by hand), named without the ``ERROR_REASON_``
+#: prefix. Members compare equal to their strings (``err.reason == Reason.ETAG_MISMATCH``).
+Reason = enum.Enum(  # type: ignore[misc]
+    "Reason",
+    [(v.name[len(_REASON_PREFIX):], v.name[len(_REASON_PREFIX):])
+     for v in common_pb2.ErrorReason.DESCRIPTOR.values if v.number != 0],
+    type=str,
+    module=__name__,
+    qualname="Reason",
+)
 
 
 @dataclass(frozen=True)
@@ -132,7 +111,8 @@ class SmarterBaseError(Exception):
         field_violations: Sequence[FieldViolation] = (),
         precondition_failures: Sequence[PreconditionViolation] = (),
     ) -> None:
-        super().__init__(f"{code.name}{f' / {reason}' if reason else ''}: {message}")
+        # The message shape shared by the three clients (docs/clients.md).
+        super().__init__(f"{code.name}{f' {reason}' if reason else ''}: {message}")
         self.code: grpc.StatusCode = code
         self.reason: str = reason
         self.message: str = message
@@ -149,13 +129,35 @@ class SmarterBaseError(Exception):
 
     @property
     def is_not_found(self) -> bool:
-        """True for NOT_FOUND (e.g. DOCUMENT_NOT_FOUND)."""
-        return self.code == grpc.StatusCode.NOT_FOUND
+        """True when the document does not exist (reason DOCUMENT_NOT_FOUND). Not for
+        INDEX_NOT_FOUND: use ``code_is(err, grpc.StatusCode.NOT_FOUND)`` for any NOT_FOUND."""
+        return self.reason == "DOCUMENT_NOT_FOUND"
 
     @property
     def is_already_exists(self) -> bool:
-        """True for ALREADY_EXISTS (e.g. DOCUMENT_ALREADY_EXISTS)."""
-        return self.code == grpc.StatusCode.ALREADY_EXISTS
+        """True when a create-only write found the document (reason DOCUMENT_ALREADY_EXISTS);
+        UNIQUE_VIOLATION and INDEX_ALREADY_EXISTS share the code, not the meaning."""
+        return self.reason == "DOCUMENT_ALREADY_EXISTS"
+
+    @property
+    def is_lock_held(self) -> bool:
+        """True when another lease holds the lock (reason LOCK_HELD)."""
+        return self.reason == "LOCK_HELD"
+
+    @property
+    def is_lock_not_held(self) -> bool:
+        """True when a lease or lock guard is no longer current (reason LOCK_NOT_HELD)."""
+        return self.reason == "LOCK_NOT_HELD"
+
+    @property
+    def is_precondition_failed(self) -> bool:
+        """True when a Commit precondition did not hold (reason PRECONDITION_FAILED)."""
+        return self.reason == "PRECONDITION_FAILED"
+
+    @property
+    def is_transaction_contention(self) -> bool:
+        """True when a transaction lost to contention (reason TRANSACTION_CONTENTION)."""
+        return self.reason == "TRANSACTION_CONTENTION"
 
     @property
     def is_etag_mismatch(self) -> bool:
@@ -164,12 +166,13 @@ class SmarterBaseError(Exception):
 
     @property
     def is_invalid_argument(self) -> bool:
-        """True for INVALID_ARGUMENT (bad collection, id, token or data)."""
+        """True for code INVALID_ARGUMENT, whatever the reason (a code-level helper)."""
         return self.code == grpc.StatusCode.INVALID_ARGUMENT
 
     @property
     def is_unavailable(self) -> bool:
-        """True for UNAVAILABLE: the server or its backends cannot be reached."""
+        """True for code UNAVAILABLE, whatever the reason (a code-level helper): the
+        server or its backends cannot be reached."""
         return self.code == grpc.StatusCode.UNAVAILABLE
 
 
@@ -203,11 +206,13 @@ class InvalidFilterError(InvalidArgumentError):
 
 
 class NotFoundError(SmarterBaseError):
-    """NOT_FOUND: the document does not exist."""
+    """NOT_FOUND / DOCUMENT_NOT_FOUND: the document does not exist. Other NOT_FOUND
+    reasons have their own classes (IndexNotFoundError), which are not NotFoundErrors."""
 
 
 class AlreadyExistsError(SmarterBaseError):
-    """ALREADY_EXISTS: a create-only write found a document with this id."""
+    """ALREADY_EXISTS / DOCUMENT_ALREADY_EXISTS: a create-only write found a document with
+    this id. UNIQUE_VIOLATION and INDEX_ALREADY_EXISTS are not AlreadyExistsErrors."""
 
     @property
     def current_etag(self) -> str:
@@ -233,11 +238,11 @@ class EtagMismatchError(AbortedError):
         return self.metadata.get("expectedEtag", "")
 
 
-class IndexNotFoundError(NotFoundError):
+class IndexNotFoundError(SmarterBaseError):
     """NOT_FOUND / INDEX_NOT_FOUND: no index of that name in the collection."""
 
 
-class UniqueViolationError(AlreadyExistsError):
+class UniqueViolationError(SmarterBaseError):
     """ALREADY_EXISTS / UNIQUE_VIOLATION: another document holds the value of a unique index
     (its id in ``metadata["conflictingId"]``)."""
 
@@ -276,18 +281,21 @@ class DeadlineExceededError(SmarterBaseError):
     """DEADLINE_EXCEEDED: the call's deadline passed before it finished."""
 
 
+#: Classes named for a code: every reason of that code that has no class of its own.
 _CLASS_BY_CODE: Dict[grpc.StatusCode, Type[SmarterBaseError]] = {
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
-    grpc.StatusCode.NOT_FOUND: NotFoundError,
-    grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
     grpc.StatusCode.ABORTED: AbortedError,
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
 }
 
 
-#: Reason-specific subclasses (each a subclass of its code's class).
+#: Classes named for a reason (the same meaning as the predicate of that name in every
+#: client: NotFoundError is DOCUMENT_NOT_FOUND, never INDEX_NOT_FOUND).
 _CLASS_BY_REASON: Dict[str, Type[SmarterBaseError]] = {
+    "DOCUMENT_NOT_FOUND": NotFoundError,
+    "DOCUMENT_ALREADY_EXISTS": AlreadyExistsError,
+    "ETAG_MISMATCH": EtagMismatchError,
     "INVALID_FILTER": InvalidFilterError,
     "INDEX_NOT_FOUND": IndexNotFoundError,
     "UNIQUE_VIOLATION": UniqueViolationError,
@@ -299,10 +307,20 @@ _CLASS_BY_REASON: Dict[str, Type[SmarterBaseError]] = {
 }
 
 
+def has_reason(err: BaseException, reason: str) -> bool:
+    """True when ``err`` is a SmarterBaseError with this ErrorInfo reason (the reason-level
+    test that every ``is_<reason>`` predicate is made of)."""
+    return isinstance(err, SmarterBaseError) and err.reason == reason
+
+
+def code_is(err: BaseException, code: grpc.StatusCode) -> bool:
+    """True when ``err`` is a SmarterBaseError with this gRPC code, whatever its reason
+    (the code-level test: ``code_is(err, NOT_FOUND)`` also matches INDEX_NOT_FOUND)."""
+    return isinstance(err, SmarterBaseError) and err.code == code
+
+
 def error_class(code: grpc.StatusCode, reason: str) -> Type[SmarterBaseError]:
     """The SmarterBaseError subclass raised for a code and reason."""
-    if reason == "ETAG_MISMATCH":
-        return EtagMismatchError
     if reason in _CLASS_BY_REASON:
         return _CLASS_BY_REASON[reason]
     return _CLASS_BY_CODE.get(code, SmarterBaseError)

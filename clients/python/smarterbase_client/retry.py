@@ -36,7 +36,8 @@ class RetryPolicy:
     The wait before retry ``n`` (1-based) is uniform in
     ``[0, min(max_backoff, initial_backoff * multiplier**(n-1))]`` ("full
     jitter"), raised to the server's RetryInfo delay when it sent one (still
-    capped by ``max_backoff``).
+    capped by ``max_backoff``). The Go and TypeScript clients use the same
+    defaults and formula (docs/clients.md).
     """
 
     max_attempts: int = 4

@@ -12,14 +12,17 @@ from google.protobuf import json_format
 from google.rpc import error_details_pb2
 
 from smarterbase_client import (
+    AlreadyExistsError,
     Client,
     IndexBuildError,
     IndexNotFoundError,
     IndexRequiredError,
     InvalidFilterError,
+    NotFoundError,
     Reason,
     RetryPolicy,
     UniqueViolationError,
+    code_is,
     error_from_status,
     filters as f,
 )
@@ -137,9 +140,13 @@ def test_reason_specific_error_classes() -> None:
     e = err(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FILTER", {"position": "7"})
     assert isinstance(e, InvalidFilterError) and e.position == 7 and e.is_invalid_argument
     assert err(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FILTER").position is None
-    assert isinstance(err(grpc.StatusCode.NOT_FOUND, "INDEX_NOT_FOUND"), IndexNotFoundError)
+    missing_index = err(grpc.StatusCode.NOT_FOUND, "INDEX_NOT_FOUND")
+    # Reason-based (docs/clients.md): a missing index is not a missing document.
+    assert isinstance(missing_index, IndexNotFoundError) and not isinstance(missing_index, NotFoundError)
+    assert code_is(missing_index, grpc.StatusCode.NOT_FOUND) and not missing_index.is_not_found
     u = err(grpc.StatusCode.ALREADY_EXISTS, "UNIQUE_VIOLATION", {"conflictingId": "x"})
-    assert isinstance(u, UniqueViolationError) and u.is_already_exists and u.metadata["conflictingId"] == "x"
+    assert isinstance(u, UniqueViolationError) and code_is(u, grpc.StatusCode.ALREADY_EXISTS) and u.metadata["conflictingId"] == "x"
+    assert not u.is_already_exists and not isinstance(u, AlreadyExistsError)
     assert isinstance(err(grpc.StatusCode.FAILED_PRECONDITION, "INDEX_REQUIRED"), IndexRequiredError)
 
 

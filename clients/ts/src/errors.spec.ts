@@ -1,7 +1,7 @@
 import { durationFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport } from '@connectrpc/connect';
 import { createClient } from './client.js';
-import { isAlreadyExists, isEtagMismatch, isNotFound, isUnavailable, SmarterBaseError, toSmarterBaseError } from './errors.js';
+import { codeName, hasCode, hasReason, isAlreadyExists, isEtagMismatch, isNotFound, isUnavailable, REASONS, SmarterBaseError, toSmarterBaseError } from './errors.js';
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { rejection } from '../test/expect-error.js';
@@ -78,5 +78,29 @@ describe('SmarterBaseError decoding', () => {
     expect(plain.reason).toBe('');
     const same = new SmarterBaseError({ code: Code.NotFound, message: 'x' });
     expect(toSmarterBaseError(same)).toBe(same);
+  });
+});
+
+describe('the meaning shared by the three clients (docs/clients.md)', () => {
+  const mk = (code: Code, reason: string): SmarterBaseError => new SmarterBaseError({ code, message: 'm', reason });
+
+  it('lists every reason of the generated enum', () => {
+    expect(REASONS).toContain('DOCUMENT_NOT_FOUND');
+    expect(REASONS).not.toContain('UNSPECIFIED');
+    expect(new Set(REASONS).size).toBe(REASONS.length);
+  });
+
+  it('tests reasons in predicates and codes in hasCode', () => {
+    const missingIndex = mk(Code.NotFound, 'INDEX_NOT_FOUND');
+    expect(isNotFound(missingIndex)).toBe(false);
+    expect(hasCode(missingIndex, Code.NotFound)).toBe(true);
+    expect(hasReason(missingIndex, 'INDEX_NOT_FOUND')).toBe(true);
+    expect(isAlreadyExists(mk(Code.AlreadyExists, 'UNIQUE_VIOLATION'))).toBe(false);
+  });
+
+  it('formats messages as "<CODE> <REASON>: <message>"', () => {
+    expect(mk(Code.Aborted, 'ETAG_MISMATCH').message).toBe('ABORTED ETAG_MISMATCH: m');
+    expect(mk(Code.Canceled, '').message).toBe('CANCELLED: m');
+    expect(codeName(Code.DeadlineExceeded)).toBe('DEADLINE_EXCEEDED');
   });
 });

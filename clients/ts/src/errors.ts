@@ -6,7 +6,7 @@
  */
 import { Code, ConnectError } from '@connectrpc/connect';
 import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
-import type { ErrorReason } from './gen/smarterbase/v1/common_pb.js';
+import { ErrorReason } from './gen/smarterbase/v1/common_pb.js';
 
 /** The ErrorInfo domain of every error the SmarterBase server sends. */
 export const ERROR_DOMAIN = 'smarterbase.v1';
@@ -16,6 +16,21 @@ export const ERROR_DOMAIN = 'smarterbase.v1';
  * value without its "ERROR_REASON_" prefix, e.g. "ETAG_MISMATCH".
  */
 export type Reason = Exclude<keyof typeof ErrorReason, 'UNSPECIFIED'>;
+
+/** Every Reason, in enum order, read from the generated ErrorReason enum (never typed by hand). */
+export const REASONS: readonly Reason[] = Object.freeze(
+  Object.keys(ErrorReason).filter((k): k is Reason => Number.isNaN(Number(k)) && k !== 'UNSPECIFIED'),
+);
+
+/**
+ * The canonical gRPC name of a code, as in google.rpc.Code and the other
+ * clients: Code.NotFound is "NOT_FOUND", Code.Canceled is "CANCELLED".
+ */
+export function codeName(code: Code): string {
+  if (code === Code.Canceled) return 'CANCELLED';
+  const name = Code[code] as string | undefined;
+  return name === undefined ? String(code) : name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
 
 /** One invalid request field, from a google.rpc.BadRequest detail. */
 export interface FieldViolation {
@@ -79,7 +94,8 @@ export class SmarterBaseError extends Error {
 
   /** Builds an error from decoded parts; most code gets one from a failed call instead. */
   constructor(init: SmarterBaseErrorInit) {
-    super(`[${Code[init.code] ?? init.code}] ${init.reason ? init.reason + ': ' : ''}${init.message}`, { cause: init.cause });
+    // The message shape shared by the three clients (docs/clients.md): "<CODE> <REASON>: <message>".
+    super(`${codeName(init.code)}${init.reason ? ' ' + init.reason : ''}: ${init.message}`, { cause: init.cause });
     this.name = 'SmarterBaseError';
     this.code = init.code;
     this.reason = init.reason ?? '';
@@ -121,11 +137,21 @@ export function toSmarterBaseError(err: unknown): SmarterBaseError {
   });
 }
 
-function hasReason(err: unknown, reason: Reason): err is SmarterBaseError {
+/** True when err is a SmarterBaseError with this ErrorInfo reason: the test every is<Reason> predicate is made of. */
+export function hasReason(err: unknown, reason: Reason): err is SmarterBaseError {
   return err instanceof SmarterBaseError && err.reason === reason;
 }
 
-/** True when err is a SmarterBaseError for a missing document (DOCUMENT_NOT_FOUND). */
+/**
+ * True when err is a SmarterBaseError with this status code, whatever its
+ * reason: the code-level test (hasCode(err, Code.NotFound) also matches
+ * INDEX_NOT_FOUND, which isNotFound does not).
+ */
+export function hasCode(err: unknown, code: Code): err is SmarterBaseError {
+  return err instanceof SmarterBaseError && err.code === code;
+}
+
+/** True when err is a SmarterBaseError for a missing document (DOCUMENT_NOT_FOUND; not INDEX_NOT_FOUND, see hasCode). */
 export function isNotFound(err: unknown): err is SmarterBaseError {
   return hasReason(err, 'DOCUMENT_NOT_FOUND');
 }
@@ -160,7 +186,11 @@ export function isTransactionContention(err: unknown): err is SmarterBaseError {
   return hasReason(err, 'TRANSACTION_CONTENTION');
 }
 
-/** True when err is a SmarterBaseError with code UNAVAILABLE (the only code the client retries by itself). */
+/**
+ * True when err is a SmarterBaseError with code UNAVAILABLE (the only code the
+ * client retries by itself), whatever its reason: a code-level helper, the
+ * same as hasCode(err, Code.Unavailable).
+ */
 export function isUnavailable(err: unknown): err is SmarterBaseError {
-  return err instanceof SmarterBaseError && err.code === Code.Unavailable;
+  return hasCode(err, Code.Unavailable);
 }

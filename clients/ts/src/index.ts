@@ -14,7 +14,11 @@ export type { BatchDelItem, BatchDeleteOptions, BatchExistsItem, BatchItem, Batc
 export type { BatchGetItem, JsonObject, JsonValue, ListPage, StoredDocument } from './document.js';
 export {
   ERROR_DOMAIN,
+  REASONS,
   SmarterBaseError,
+  codeName,
+  hasCode,
+  hasReason,
   isAlreadyExists,
   isEtagMismatch,
   isLockHeld,

@@ -19,7 +19,7 @@ export interface RetryPolicy {
 /** A RetryPolicy with every field set. */
 export type ResolvedRetryPolicy = Required<RetryPolicy>;
 
-/** The retry policy used when none is given. */
+/** The retry policy used when none is given; the Go and Python clients use the same defaults (docs/clients.md). */
 export const DEFAULT_RETRY_POLICY: ResolvedRetryPolicy = Object.freeze({
   maxAttempts: 4,
   initialBackoffMs: 50,

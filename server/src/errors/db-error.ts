@@ -4,6 +4,8 @@
  * RPC layer maps kinds to gRPC codes in one table (rpc/error-table.ts).
  */
 
+import type { ErrorReason } from './error-reason.gen.js';
+
 /** What a caller should do about an error. */
 export type ErrorKind =
   /** The request is malformed: fix it, do not retry. */
@@ -28,43 +30,10 @@ export type ErrorKind =
   | 'internal';
 
 /**
- * Machine-readable causes. They match the proto enum smarterbase.v1.ErrorReason
- * without its ERROR_REASON_ prefix; the RPC layer sends them as ErrorInfo.reason.
+ * Machine-readable causes: generated from the proto enum smarterbase.v1.ErrorReason
+ * by scripts/gen-error-reasons.js (`npm run generate`), never typed by hand.
  */
-export type ErrorReason =
-  | 'INVALID_COLLECTION'
-  | 'INVALID_ID'
-  | 'INVALID_PAGE_TOKEN'
-  | 'INVALID_ARGUMENT'
-  | 'DOCUMENT_TOO_LARGE'
-  | 'DOCUMENT_NOT_FOUND'
-  | 'DOCUMENT_ALREADY_EXISTS'
-  | 'ETAG_MISMATCH'
-  | 'CONCURRENT_MODIFICATION'
-  | 'BACKEND_UNAVAILABLE'
-  | 'BACKEND_THROTTLED'
-  | 'DEADLINE_EXCEEDED'
-  | 'CANCELLED'
-  | 'INTERNAL_ERROR'
-  | 'SHUTTING_DOWN'
-  | 'INVALID_FILTER'
-  | 'INDEX_REQUIRED'
-  | 'INDEX_NOT_FOUND'
-  | 'INDEX_ALREADY_EXISTS'
-  | 'UNIQUE_VIOLATION'
-  | 'LOCK_HELD'
-  | 'LOCK_NOT_HELD'
-  | 'TRANSACTION_CONTENTION'
-  | 'PRECONDITION_FAILED'
-  | 'TRANSACTION_TOO_LARGE'
-  | 'REQUEST_ID_REUSED'
-  | 'DOCUMENT_TOO_DEEP'
-  | 'MALFORMED_REQUEST'
-  | 'MESSAGE_TOO_LARGE'
-  | 'METHOD_NOT_FOUND'
-  | 'SERVICE_NOT_FOUND'
-  | 'SERVER_OVERLOADED'
-  | 'TOO_MANY_STREAMS';
+export type { ErrorReason };
 
 /** One failed precondition (sent as a google.rpc.PreconditionFailure violation). */
 export interface PreconditionViolation {

@@ -7,6 +7,7 @@
 package smarterbasev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -70,7 +71,7 @@ func (x *CreateIndexRequest) GetIndex() *Index {
 // Response of AdminService.CreateIndex.
 type CreateIndexResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The index, BUILDING or READY.
+	// Output only. The index, BUILDING or READY.
 	Index         *Index `protobuf:"bytes,1,opt,name=index,proto3" json:"index,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -171,7 +172,7 @@ func (x *GetIndexRequest) GetName() string {
 // Response of AdminService.GetIndex.
 type GetIndexResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The index.
+	// Output only. The index.
 	Index         *Index `protobuf:"bytes,1,opt,name=index,proto3" json:"index,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -263,7 +264,7 @@ func (x *ListIndexesRequest) GetCollection() string {
 // Response of AdminService.ListIndexes.
 type ListIndexesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The collection's indexes, ordered by name.
+	// Output only. The collection's indexes, ordered by name.
 	Indexes       []*Index `protobuf:"bytes,1,rep,name=indexes,proto3" json:"indexes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -402,29 +403,29 @@ var File_smarterbase_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"\"smarterbase/v1/admin_service.proto\x12\x0esmarterbase.v1\x1a\x1asmarterbase/v1/index.proto\"A\n" +
-	"\x12CreateIndexRequest\x12+\n" +
-	"\x05index\x18\x01 \x01(\v2\x15.smarterbase.v1.IndexR\x05index\"B\n" +
+	"\"smarterbase/v1/admin_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1asmarterbase/v1/index.proto\"G\n" +
+	"\x12CreateIndexRequest\x121\n" +
+	"\x05index\x18\x01 \x01(\v2\x15.smarterbase.v1.IndexB\x04\xe2A\x01\x02R\x05index\"B\n" +
 	"\x13CreateIndexResponse\x12+\n" +
-	"\x05index\x18\x01 \x01(\v2\x15.smarterbase.v1.IndexR\x05index\"E\n" +
-	"\x0fGetIndexRequest\x12\x1e\n" +
+	"\x05index\x18\x01 \x01(\v2\x15.smarterbase.v1.IndexR\x05index\"Q\n" +
+	"\x0fGetIndexRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"?\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x18\n" +
+	"\x04name\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x04name\"?\n" +
 	"\x10GetIndexResponse\x12+\n" +
-	"\x05index\x18\x01 \x01(\v2\x15.smarterbase.v1.IndexR\x05index\"4\n" +
-	"\x12ListIndexesRequest\x12\x1e\n" +
+	"\x05index\x18\x01 \x01(\v2\x15.smarterbase.v1.IndexR\x05index\":\n" +
+	"\x12ListIndexesRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\"F\n" +
 	"\x13ListIndexesResponse\x12/\n" +
-	"\aindexes\x18\x01 \x03(\v2\x15.smarterbase.v1.IndexR\aindexes\"F\n" +
-	"\x10DropIndexRequest\x12\x1e\n" +
+	"\aindexes\x18\x01 \x03(\v2\x15.smarterbase.v1.IndexR\aindexes\"R\n" +
+	"\x10DropIndexRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"\x13\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x18\n" +
+	"\x04name\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\x13\n" +
 	"\x11DropIndexResponse2\xe9\x02\n" +
 	"\fAdminService\x12V\n" +
 	"\vCreateIndex\x12\".smarterbase.v1.CreateIndexRequest\x1a#.smarterbase.v1.CreateIndexResponse\x12R\n" +

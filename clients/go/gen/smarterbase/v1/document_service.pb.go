@@ -7,6 +7,7 @@
 package smarterbasev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	status "google.golang.org/genproto/googleapis/rpc/status"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -82,7 +83,7 @@ func (x *GetRequest) GetId() string {
 // Response of DocumentService.Get.
 type GetResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The document, with data and all output-only fields.
+	// Output only. The document, with data and all output-only fields.
 	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -184,11 +185,11 @@ func (x *BatchGetRequest) GetIds() []string {
 // One streamed answer of DocumentService.BatchGet.
 type BatchGetResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The requested id this message answers.
+	// Output only. The requested id this message answers.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// True when the document exists; document is then set.
+	// Output only. True when the document exists; document is then set.
 	Found bool `protobuf:"varint,2,opt,name=found,proto3" json:"found,omitempty"`
-	// The document when found; unset when missing.
+	// Output only. The document when found; unset when missing.
 	Document      *Document `protobuf:"bytes,3,opt,name=document,proto3" json:"document,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -331,7 +332,7 @@ func (x *PutRequest) GetLockGuard() *LockGuard {
 // Response of DocumentService.Put.
 type PutResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The document as stored, with its new etag, version and timestamps.
+	// Output only. The document as stored, with its new etag, version and timestamps.
 	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -460,7 +461,7 @@ func (x *PutIfMatchRequest) GetLockGuard() *LockGuard {
 // Response of DocumentService.PutIfMatch.
 type PutIfMatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The document as stored, with its new etag, version and timestamps.
+	// Output only. The document as stored, with its new etag, version and timestamps.
 	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -571,7 +572,7 @@ func (x *CreateRequest) GetData() *structpb.Struct {
 // Response of DocumentService.Create.
 type CreateResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The created document (version 1), with its id, etag and timestamps.
+	// Output only. The created document (version 1), with its id, etag and timestamps.
 	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -691,7 +692,7 @@ func (x *DeleteRequest) GetLockGuard() *LockGuard {
 // Response of DocumentService.Delete.
 type DeleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// True when this call deleted a document; false when none existed.
+	// Output only. True when this call deleted a document; false when none existed.
 	Deleted       bool `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -792,9 +793,9 @@ func (x *ExistsRequest) GetId() string {
 // Response of DocumentService.Exists.
 type ExistsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// True when the document exists.
+	// Output only. True when the document exists.
 	Exists bool `protobuf:"varint,1,opt,name=exists,proto3" json:"exists,omitempty"`
-	// The current etag when the document exists; empty otherwise.
+	// Output only. The current etag when the document exists; empty otherwise.
 	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -938,9 +939,9 @@ func (x *ListRequest) GetKeysOnly() bool {
 // Response of DocumentService.List.
 type ListResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The documents of this page, in ascending id order.
+	// Output only. The documents of this page, in ascending id order.
 	Documents []*Document `protobuf:"bytes,1,rep,name=documents,proto3" json:"documents,omitempty"`
-	// Opaque token for the next page; empty when this is the last page.
+	// Output only. Opaque token for the next page; empty when this is the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1264,14 +1265,14 @@ func (x *BatchWriteRequest) GetWrites() []*BatchWriteItem {
 // The outcome of one item of BatchWrite or BatchDelete.
 type BatchWriteResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The item's document id.
+	// Output only. The item's document id.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// OK, or the error the item would have got as a single call (with the same
+	// Output only. OK, or the error the item would have got as a single call (with the same
 	// google.rpc.ErrorInfo in details).
 	Status *status.Status `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
-	// For a successful put: the document as stored (with its data).
+	// Output only. For a successful put: the document as stored (with its data).
 	Document *Document `protobuf:"bytes,3,opt,name=document,proto3" json:"document,omitempty"`
-	// For a successful delete: whether a document was deleted.
+	// Output only. For a successful delete: whether a document was deleted.
 	Deleted       bool `protobuf:"varint,4,opt,name=deleted,proto3" json:"deleted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1338,7 +1339,7 @@ func (x *BatchWriteResult) GetDeleted() bool {
 // Response of DocumentService.BatchWrite.
 type BatchWriteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One result per item, in request order.
+	// Output only. One result per item, in request order.
 	Results       []*BatchWriteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1439,11 +1440,11 @@ func (x *BatchExistsRequest) GetIds() []string {
 // One answer of BatchExists.
 type BatchExistsResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The id asked about.
+	// Output only. The id asked about.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// True when the document exists.
+	// Output only. True when the document exists.
 	Exists bool `protobuf:"varint,2,opt,name=exists,proto3" json:"exists,omitempty"`
-	// Its current etag when it exists.
+	// Output only. Its current etag when it exists.
 	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1503,7 +1504,7 @@ func (x *BatchExistsResult) GetEtag() string {
 // Response of DocumentService.BatchExists.
 type BatchExistsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One result per requested id, in request order.
+	// Output only. One result per requested id, in request order.
 	Results       []*BatchExistsResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1604,7 +1605,7 @@ func (x *BatchDeleteRequest) GetItems() []*BatchDeleteItem {
 // Response of DocumentService.BatchDelete.
 type BatchDeleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One result per item, in request order.
+	// Output only. One result per item, in request order.
 	Results       []*BatchWriteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1974,7 +1975,16 @@ func (*CheckOperation) Descriptor() ([]byte, []int) {
 	return file_smarterbase_v1_document_service_proto_rawDescGZIP(), []int{31}
 }
 
-// A condition on a document's state at commit time.
+// A condition on a document's state at commit time. This is the contract's
+// one reusable precondition: every write RPC added from now on takes an
+// `Optional. Precondition precondition` field instead of its own create_only
+// or etag fields (the existing Put, PutIfMatch, Delete and batch fields stay
+// as they are). A failed exists=false is ALREADY_EXISTS /
+// DOCUMENT_ALREADY_EXISTS, a failed exists=true NOT_FOUND /
+// DOCUMENT_NOT_FOUND, a stale etag ABORTED / ETAG_MISMATCH (Commit reports
+// all of them as ABORTED / PRECONDITION_FAILED with a PreconditionFailure).
+// It is declared here rather than in common.proto because moving a message
+// between files is a breaking change under buf's FILE rules.
 type Precondition struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required when a Precondition is given.
@@ -2064,15 +2074,15 @@ func (*Precondition_Etag) isPrecondition_Condition() {}
 // The outcome of one write of a committed transaction.
 type TransactionWriteResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The collection of the document.
+	// Output only. The collection of the document.
 	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
-	// The id of the document.
+	// Output only. The id of the document.
 	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
-	// The document's etag after the commit: the new etag of a set, the
+	// Output only. The document's etag after the commit: the new etag of a set, the
 	// unchanged etag of a checked document that exists, empty for a delete or
 	// a checked document that does not exist.
 	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
-	// The document's version after the commit (1 for a created document);
+	// Output only. The document's version after the commit (1 for a created document);
 	// 0 when the document does not exist after the commit.
 	Version       int64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -2140,11 +2150,11 @@ func (x *TransactionWriteResult) GetVersion() int64 {
 // Response of DocumentService.Commit.
 type CommitResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One result per write, in request order.
+	// Output only. One result per write, in request order.
 	Results []*TransactionWriteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
-	// The transaction's id (also written into the server logs).
+	// Output only. The transaction's id (also written into the server logs).
 	TransactionId string `protobuf:"bytes,2,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
-	// When the transaction committed (its commit point), by the server's clock.
+	// Output only. When the transaction committed (its commit point), by the server's clock.
 	CommitTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=commit_time,json=commitTime,proto3" json:"commit_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2205,77 +2215,77 @@ var File_smarterbase_v1_document_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\n" +
-	"%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"<\n" +
+	"%smarterbase/v1/document_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x19smarterbase/v1/lock.proto\"H\n" +
 	"\n" +
-	"GetRequest\x12\x1e\n" +
+	"GetRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"C\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x14\n" +
+	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\"C\n" +
 	"\vGetResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"C\n" +
-	"\x0fBatchGetRequest\x12\x1e\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"O\n" +
+	"\x0fBatchGetRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x10\n" +
-	"\x03ids\x18\x02 \x03(\tR\x03ids\"n\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x16\n" +
+	"\x03ids\x18\x02 \x03(\tB\x04\xe2A\x01\x02R\x03ids\"n\n" +
 	"\x10BatchGetResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05found\x18\x02 \x01(\bR\x05found\x124\n" +
-	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xc4\x01\n" +
+	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xd6\x01\n" +
 	"\n" +
-	"PutRequest\x12\x1e\n" +
+	"PutRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12+\n" +
-	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\x1f\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x14\n" +
+	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\x121\n" +
+	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\x12\x1f\n" +
 	"\vcreate_only\x18\x04 \x01(\bR\n" +
 	"createOnly\x128\n" +
 	"\n" +
 	"lock_guard\x18\x05 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"C\n" +
 	"\vPutResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xbe\x01\n" +
-	"\x11PutIfMatchRequest\x12\x1e\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xd6\x01\n" +
+	"\x11PutIfMatchRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12+\n" +
-	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\x128\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x14\n" +
+	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\x121\n" +
+	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\x12\x18\n" +
+	"\x04etag\x18\x04 \x01(\tB\x04\xe2A\x01\x02R\x04etag\x128\n" +
 	"\n" +
 	"lock_guard\x18\x05 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"J\n" +
 	"\x12PutIfMatchResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"l\n" +
-	"\rCreateRequest\x12\x1e\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"x\n" +
+	"\rCreateRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12+\n" +
-	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x04data\"F\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x121\n" +
+	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\"F\n" +
 	"\x0eCreateResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\x8d\x01\n" +
-	"\rDeleteRequest\x12\x1e\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\x99\x01\n" +
+	"\rDeleteRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x14\n" +
+	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x128\n" +
 	"\n" +
 	"lock_guard\x18\x04 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"*\n" +
 	"\x0eDeleteResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\bR\adeleted\"?\n" +
-	"\rExistsRequest\x12\x1e\n" +
+	"\adeleted\x18\x01 \x01(\bR\adeleted\"K\n" +
+	"\rExistsRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"<\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x14\n" +
+	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\"<\n" +
 	"\x0eExistsResponse\x12\x16\n" +
 	"\x06exists\x18\x01 \x01(\bR\x06exists\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"\xa3\x01\n" +
-	"\vListRequest\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"\xa9\x01\n" +
+	"\vListRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -2288,64 +2298,64 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x0eBatchWriteItem\x12,\n" +
 	"\x03put\x18\x01 \x01(\v2\x18.smarterbase.v1.BatchPutH\x00R\x03put\x129\n" +
 	"\x06delete\x18\x02 \x01(\v2\x1f.smarterbase.v1.BatchDeleteItemH\x00R\x06deleteB\v\n" +
-	"\toperation\"|\n" +
-	"\bBatchPut\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
-	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\x1f\n" +
+	"\toperation\"\x88\x01\n" +
+	"\bBatchPut\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x02id\x121\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\x12\x1f\n" +
 	"\vcreate_only\x18\x03 \x01(\bR\n" +
 	"createOnly\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\"5\n" +
-	"\x0fBatchDeleteItem\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"k\n" +
-	"\x11BatchWriteRequest\x12\x1e\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\";\n" +
+	"\x0fBatchDeleteItem\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"w\n" +
+	"\x11BatchWriteRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x126\n" +
-	"\x06writes\x18\x02 \x03(\v2\x1e.smarterbase.v1.BatchWriteItemR\x06writes\"\x9e\x01\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12<\n" +
+	"\x06writes\x18\x02 \x03(\v2\x1e.smarterbase.v1.BatchWriteItemB\x04\xe2A\x01\x02R\x06writes\"\x9e\x01\n" +
 	"\x10BatchWriteResult\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
 	"\x06status\x18\x02 \x01(\v2\x12.google.rpc.StatusR\x06status\x124\n" +
 	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12\x18\n" +
 	"\adeleted\x18\x04 \x01(\bR\adeleted\"P\n" +
 	"\x12BatchWriteResponse\x12:\n" +
-	"\aresults\x18\x01 \x03(\v2 .smarterbase.v1.BatchWriteResultR\aresults\"F\n" +
-	"\x12BatchExistsRequest\x12\x1e\n" +
+	"\aresults\x18\x01 \x03(\v2 .smarterbase.v1.BatchWriteResultR\aresults\"R\n" +
+	"\x12BatchExistsRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x10\n" +
-	"\x03ids\x18\x02 \x03(\tR\x03ids\"O\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x16\n" +
+	"\x03ids\x18\x02 \x03(\tB\x04\xe2A\x01\x02R\x03ids\"O\n" +
 	"\x11BatchExistsResult\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06exists\x18\x02 \x01(\bR\x06exists\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\"R\n" +
 	"\x13BatchExistsResponse\x12;\n" +
-	"\aresults\x18\x01 \x03(\v2!.smarterbase.v1.BatchExistsResultR\aresults\"k\n" +
-	"\x12BatchDeleteRequest\x12\x1e\n" +
+	"\aresults\x18\x01 \x03(\v2!.smarterbase.v1.BatchExistsResultR\aresults\"w\n" +
+	"\x12BatchDeleteRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x125\n" +
-	"\x05items\x18\x02 \x03(\v2\x1f.smarterbase.v1.BatchDeleteItemR\x05items\"Q\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12;\n" +
+	"\x05items\x18\x02 \x03(\v2\x1f.smarterbase.v1.BatchDeleteItemB\x04\xe2A\x01\x02R\x05items\"Q\n" +
 	"\x13BatchDeleteResponse\x12:\n" +
-	"\aresults\x18\x01 \x03(\v2 .smarterbase.v1.BatchWriteResultR\aresults\"\xa2\x01\n" +
-	"\rCommitRequest\x128\n" +
-	"\x06writes\x18\x01 \x03(\v2 .smarterbase.v1.TransactionWriteR\x06writes\x12\x1d\n" +
+	"\aresults\x18\x01 \x03(\v2 .smarterbase.v1.BatchWriteResultR\aresults\"\xa8\x01\n" +
+	"\rCommitRequest\x12>\n" +
+	"\x06writes\x18\x01 \x03(\v2 .smarterbase.v1.TransactionWriteB\x04\xe2A\x01\x02R\x06writes\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x128\n" +
 	"\n" +
-	"lock_guard\x18\x03 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"\xb6\x02\n" +
-	"\x10TransactionWrite\x12\x1e\n" +
+	"lock_guard\x18\x03 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"\xc2\x02\n" +
+	"\x10TransactionWrite\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\x120\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x14\n" +
+	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\x120\n" +
 	"\x03set\x18\x03 \x01(\v2\x1c.smarterbase.v1.SetOperationH\x00R\x03set\x129\n" +
 	"\x06delete\x18\x04 \x01(\v2\x1f.smarterbase.v1.DeleteOperationH\x00R\x06delete\x126\n" +
 	"\x05check\x18\x05 \x01(\v2\x1e.smarterbase.v1.CheckOperationH\x00R\x05check\x12@\n" +
 	"\fprecondition\x18\x06 \x01(\v2\x1c.smarterbase.v1.PreconditionR\fpreconditionB\v\n" +
-	"\toperation\";\n" +
-	"\fSetOperation\x12+\n" +
-	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x04data\"\x11\n" +
+	"\toperation\"A\n" +
+	"\fSetOperation\x121\n" +
+	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\"\x11\n" +
 	"\x0fDeleteOperation\"\x10\n" +
 	"\x0eCheckOperation\"K\n" +
 	"\fPrecondition\x12\x18\n" +

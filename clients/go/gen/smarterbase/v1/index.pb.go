@@ -7,6 +7,7 @@
 package smarterbasev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -260,14 +261,14 @@ var File_smarterbase_v1_index_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_index_proto_rawDesc = "" +
 	"\n" +
-	"\x1asmarterbase/v1/index.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb4\x02\n" +
-	"\x05Index\x12\x1e\n" +
+	"\x1asmarterbase/v1/index.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\x02\n" +
+	"\x05Index\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
-	"collection\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
-	"\x06fields\x18\x03 \x03(\tR\x06fields\x12-\n" +
-	"\x04kind\x18\x04 \x01(\x0e2\x19.smarterbase.v1.IndexKindR\x04kind\x120\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x18\n" +
+	"\x04name\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x1c\n" +
+	"\x06fields\x18\x03 \x03(\tB\x04\xe2A\x01\x02R\x06fields\x123\n" +
+	"\x04kind\x18\x04 \x01(\x0e2\x19.smarterbase.v1.IndexKindB\x04\xe2A\x01\x02R\x04kind\x120\n" +
 	"\x05state\x18\x05 \x01(\x0e2\x1a.smarterbase.v1.IndexStateR\x05state\x12+\n" +
 	"\x11documents_scanned\x18\x06 \x01(\x03R\x10documentsScanned\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +

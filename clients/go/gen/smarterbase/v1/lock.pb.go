@@ -7,6 +7,7 @@
 package smarterbasev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -83,10 +84,10 @@ var File_smarterbase_v1_lock_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_lock_proto_rawDesc = "" +
 	"\n" +
-	"\x19smarterbase/v1/lock.proto\x12\x0esmarterbase.v1\"D\n" +
-	"\tLockGuard\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12#\n" +
-	"\rfencing_token\x18\x02 \x01(\x03R\ffencingTokenBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x19smarterbase/v1/lock.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\"P\n" +
+	"\tLockGuard\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12)\n" +
+	"\rfencing_token\x18\x02 \x01(\x03B\x04\xe2A\x01\x02R\ffencingTokenBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_lock_proto_rawDescOnce sync.Once

@@ -7,6 +7,7 @@
 package smarterbasev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -102,11 +103,11 @@ func (x *AcquireRequest) GetHolder() string {
 // Response of LockService.Acquire.
 type AcquireResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Secret to Renew and Release this lease; never shown by Get.
+	// Output only. Secret to Renew and Release this lease; never shown by Get.
 	LeaseId string `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
-	// Strictly greater than the token of every earlier grant of this name.
+	// Output only. Strictly greater than the token of every earlier grant of this name.
 	FencingToken int64 `protobuf:"varint,2,opt,name=fencing_token,json=fencingToken,proto3" json:"fencing_token,omitempty"`
-	// When the lease expires unless renewed.
+	// Output only. When the lease expires unless renewed.
 	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -230,9 +231,9 @@ func (x *RenewRequest) GetTtl() *durationpb.Duration {
 // Response of LockService.Renew.
 type RenewResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The new expiry.
+	// Output only. The new expiry.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
-	// The lease's fencing token (unchanged by renewal).
+	// Output only. The lease's fencing token (unchanged by renewal).
 	FencingToken  int64 `protobuf:"varint,2,opt,name=fencing_token,json=fencingToken,proto3" json:"fencing_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -340,7 +341,7 @@ func (x *ReleaseRequest) GetLeaseId() string {
 // Response of LockService.Release.
 type ReleaseResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// True when this call freed the lock; false when the lease was not current.
+	// Output only. True when this call freed the lock; false when the lease was not current.
 	Released      bool `protobuf:"varint,1,opt,name=released,proto3" json:"released,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -432,13 +433,13 @@ func (x *LockServiceGetRequest) GetName() string {
 // Response of LockService.Get.
 type LockServiceGetResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// True when a lease is current.
+	// Output only. True when a lease is current.
 	Held bool `protobuf:"varint,1,opt,name=held,proto3" json:"held,omitempty"`
-	// The holder given at Acquire, when held.
+	// Output only. The holder given at Acquire, when held.
 	Holder string `protobuf:"bytes,2,opt,name=holder,proto3" json:"holder,omitempty"`
-	// The current lease's fencing token, when held.
+	// Output only. The current lease's fencing token, when held.
 	FencingToken int64 `protobuf:"varint,3,opt,name=fencing_token,json=fencingToken,proto3" json:"fencing_token,omitempty"`
-	// When the current lease expires, when held.
+	// Output only. When the current lease expires, when held.
 	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -579,9 +580,9 @@ func (x *HoldRequest) GetHolder() string {
 // One message of LockService.Hold: the grant, then one per renewal.
 type HoldResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The lease's fencing token (the same in every message of the stream).
+	// Output only. The lease's fencing token (the same in every message of the stream).
 	FencingToken int64 `protobuf:"varint,1,opt,name=fencing_token,json=fencingToken,proto3" json:"fencing_token,omitempty"`
-	// When the lease expires unless renewed again.
+	// Output only. When the lease expires unless renewed again.
 	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -635,40 +636,40 @@ var File_smarterbase_v1_lock_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_lock_service_proto_rawDesc = "" +
 	"\n" +
-	"!smarterbase/v1/lock_service.proto\x12\x0esmarterbase.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x01\n" +
-	"\x0eAcquireRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
-	"\x03ttl\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\x12<\n" +
+	"!smarterbase/v1/lock_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x01\n" +
+	"\x0eAcquireRequest\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x121\n" +
+	"\x03ttl\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\x04\xe2A\x01\x02R\x03ttl\x12<\n" +
 	"\fwait_timeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\vwaitTimeout\x12\x16\n" +
 	"\x06holder\x18\x04 \x01(\tR\x06holder\"\x8e\x01\n" +
 	"\x0fAcquireResponse\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12#\n" +
 	"\rfencing_token\x18\x02 \x01(\x03R\ffencingToken\x12;\n" +
 	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"j\n" +
-	"\fRenewRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
-	"\blease_id\x18\x02 \x01(\tR\aleaseId\x12+\n" +
-	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"q\n" +
+	"expireTime\"|\n" +
+	"\fRenewRequest\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x1f\n" +
+	"\blease_id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\aleaseId\x121\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationB\x04\xe2A\x01\x02R\x03ttl\"q\n" +
 	"\rRenewResponse\x12;\n" +
 	"\vexpire_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12#\n" +
-	"\rfencing_token\x18\x02 \x01(\x03R\ffencingToken\"?\n" +
-	"\x0eReleaseRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
-	"\blease_id\x18\x02 \x01(\tR\aleaseId\"-\n" +
+	"\rfencing_token\x18\x02 \x01(\x03R\ffencingToken\"K\n" +
+	"\x0eReleaseRequest\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x1f\n" +
+	"\blease_id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\aleaseId\"-\n" +
 	"\x0fReleaseResponse\x12\x1a\n" +
-	"\breleased\x18\x01 \x01(\bR\breleased\"+\n" +
-	"\x15LockServiceGetRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\xa6\x01\n" +
+	"\breleased\x18\x01 \x01(\bR\breleased\"1\n" +
+	"\x15LockServiceGetRequest\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\xa6\x01\n" +
 	"\x16LockServiceGetResponse\x12\x12\n" +
 	"\x04held\x18\x01 \x01(\bR\x04held\x12\x16\n" +
 	"\x06holder\x18\x02 \x01(\tR\x06holder\x12#\n" +
 	"\rfencing_token\x18\x03 \x01(\x03R\ffencingToken\x12;\n" +
 	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"\xa4\x01\n" +
-	"\vHoldRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
+	"expireTime\"\xaa\x01\n" +
+	"\vHoldRequest\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12+\n" +
 	"\x03ttl\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\x12<\n" +
 	"\fwait_timeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\vwaitTimeout\x12\x16\n" +
 	"\x06holder\x18\x04 \x01(\tR\x06holder\"p\n" +

@@ -7,6 +7,7 @@
 package smarterbasev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
@@ -703,26 +704,26 @@ var File_smarterbase_v1_query_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x1asmarterbase/v1/query.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xe3\x01\n" +
+	"\x1asmarterbase/v1/query.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xe3\x01\n" +
 	"\x06Filter\x12@\n" +
 	"\ffield_filter\x18\x01 \x01(\v2\x1b.smarterbase.v1.FieldFilterH\x00R\vfieldFilter\x12L\n" +
 	"\x10composite_filter\x18\x02 \x01(\v2\x1f.smarterbase.v1.CompositeFilterH\x00R\x0fcompositeFilter\x12:\n" +
 	"\n" +
 	"not_filter\x18\x03 \x01(\v2\x19.smarterbase.v1.NotFilterH\x00R\tnotFilterB\r\n" +
-	"\vfilter_type\"\xc6\x01\n" +
-	"\x0fCompositeFilter\x128\n" +
-	"\x02op\x18\x01 \x01(\x0e2(.smarterbase.v1.CompositeFilter.OperatorR\x02op\x120\n" +
-	"\afilters\x18\x02 \x03(\v2\x16.smarterbase.v1.FilterR\afilters\"G\n" +
+	"\vfilter_type\"\xd2\x01\n" +
+	"\x0fCompositeFilter\x12>\n" +
+	"\x02op\x18\x01 \x01(\x0e2(.smarterbase.v1.CompositeFilter.OperatorB\x04\xe2A\x01\x02R\x02op\x126\n" +
+	"\afilters\x18\x02 \x03(\v2\x16.smarterbase.v1.FilterB\x04\xe2A\x01\x02R\afilters\"G\n" +
 	"\bOperator\x12\x18\n" +
 	"\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fOPERATOR_AND\x10\x01\x12\x0f\n" +
-	"\vOPERATOR_OR\x10\x02\";\n" +
-	"\tNotFilter\x12.\n" +
-	"\x06filter\x18\x01 \x01(\v2\x16.smarterbase.v1.FilterR\x06filter\"\x9f\x03\n" +
-	"\vFieldFilter\x12\x14\n" +
-	"\x05field\x18\x01 \x01(\tR\x05field\x124\n" +
-	"\x02op\x18\x02 \x01(\x0e2$.smarterbase.v1.FieldFilter.OperatorR\x02op\x12,\n" +
-	"\x05value\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\x05value\"\x95\x02\n" +
+	"\vOPERATOR_OR\x10\x02\"A\n" +
+	"\tNotFilter\x124\n" +
+	"\x06filter\x18\x01 \x01(\v2\x16.smarterbase.v1.FilterB\x04\xe2A\x01\x02R\x06filter\"\xb1\x03\n" +
+	"\vFieldFilter\x12\x1a\n" +
+	"\x05field\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x05field\x12:\n" +
+	"\x02op\x18\x02 \x01(\x0e2$.smarterbase.v1.FieldFilter.OperatorB\x04\xe2A\x01\x02R\x02op\x122\n" +
+	"\x05value\x18\x03 \x01(\v2\x16.google.protobuf.ValueB\x04\xe2A\x01\x02R\x05value\"\x95\x02\n" +
 	"\bOperator\x12\x18\n" +
 	"\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vOPERATOR_EQ\x10\x01\x12\x0f\n" +
@@ -737,9 +738,9 @@ const file_smarterbase_v1_query_proto_rawDesc = "" +
 	"\x17OPERATOR_ARRAY_CONTAINS\x10\n" +
 	"\x12\x18\n" +
 	"\x14OPERATOR_STARTS_WITH\x10\v\x12\x13\n" +
-	"\x0fOPERATOR_EXISTS\x10\f\"X\n" +
-	"\aOrderBy\x12\x14\n" +
-	"\x05field\x18\x01 \x01(\tR\x05field\x127\n" +
+	"\x0fOPERATOR_EXISTS\x10\f\"^\n" +
+	"\aOrderBy\x12\x1a\n" +
+	"\x05field\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x05field\x127\n" +
 	"\tdirection\x18\x02 \x01(\x0e2\x19.smarterbase.v1.DirectionR\tdirection\"/\n" +
 	"\fDocumentMask\x12\x1f\n" +
 	"\vfield_paths\x18\x01 \x03(\tR\n" +

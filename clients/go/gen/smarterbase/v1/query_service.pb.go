@@ -7,6 +7,7 @@
 package smarterbasev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -153,14 +154,14 @@ func (x *QueryRequest) GetRequireIndex() bool {
 // One streamed message of QueryService.Query.
 type QueryResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The next matching document; unset on the final message.
+	// Output only. The next matching document; unset on the final message.
 	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
-	// Opaque; pass as start_after to continue after this document.
+	// Output only. Opaque; pass as start_after to continue after this document.
 	ResumeToken string `protobuf:"bytes,2,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
-	// Index hits dropped so far because the fetched document no longer
+	// Output only. Index hits dropped so far because the fetched document no longer
 	// matched (stale index entries) or no longer existed.
 	SkippedResults int64 `protobuf:"varint,3,opt,name=skipped_results,json=skippedResults,proto3" json:"skipped_results,omitempty"`
-	// True on the final message, which carries no document.
+	// Output only. True on the final message, which carries no document.
 	Done          bool `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -301,9 +302,9 @@ func (x *CountRequest) GetRequireIndex() bool {
 // Response of QueryService.Count.
 type CountResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The number of matching documents.
+	// Output only. The number of matching documents.
 	Count int64 `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
-	// How many object-storage requests counting took (0 when answered from
+	// Output only. How many object-storage requests counting took (0 when answered from
 	// indexes alone).
 	StorageRequests int64 `protobuf:"varint,2,opt,name=storage_requests,json=storageRequests,proto3" json:"storage_requests,omitempty"`
 	unknownFields   protoimpl.UnknownFields
@@ -448,7 +449,7 @@ func (x *ExplainRequest) GetOffset() int32 {
 // Response of QueryService.Explain.
 type ExplainResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The plan.
+	// Output only. The plan.
 	Plan          *QueryPlan `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -495,10 +496,10 @@ var File_smarterbase_v1_query_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_query_service_proto_rawDesc = "" +
 	"\n" +
-	"\"smarterbase/v1/query_service.proto\x12\x0esmarterbase.v1\x1a\x1dsmarterbase/v1/document.proto\x1a\x1asmarterbase/v1/query.proto\"\xf1\x02\n" +
-	"\fQueryRequest\x12\x1e\n" +
+	"\"smarterbase/v1/query_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x1asmarterbase/v1/query.proto\"\xf7\x02\n" +
+	"\fQueryRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12.\n" +
 	"\x06filter\x18\x02 \x01(\v2\x16.smarterbase.v1.FilterR\x06filter\x12+\n" +
 	"\x11filter_expression\x18\x03 \x01(\tR\x10filterExpression\x122\n" +
@@ -515,20 +516,20 @@ const file_smarterbase_v1_query_service_proto_rawDesc = "" +
 	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12!\n" +
 	"\fresume_token\x18\x02 \x01(\tR\vresumeToken\x12'\n" +
 	"\x0fskipped_results\x18\x03 \x01(\x03R\x0eskippedResults\x12\x12\n" +
-	"\x04done\x18\x04 \x01(\bR\x04done\"\xb0\x01\n" +
-	"\fCountRequest\x12\x1e\n" +
+	"\x04done\x18\x04 \x01(\bR\x04done\"\xb6\x01\n" +
+	"\fCountRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12.\n" +
 	"\x06filter\x18\x02 \x01(\v2\x16.smarterbase.v1.FilterR\x06filter\x12+\n" +
 	"\x11filter_expression\x18\x03 \x01(\tR\x10filterExpression\x12#\n" +
 	"\rrequire_index\x18\x04 \x01(\bR\frequireIndex\"P\n" +
 	"\rCountResponse\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\x03R\x05count\x12)\n" +
-	"\x10storage_requests\x18\x02 \x01(\x03R\x0fstorageRequests\"\xef\x01\n" +
-	"\x0eExplainRequest\x12\x1e\n" +
+	"\x10storage_requests\x18\x02 \x01(\x03R\x0fstorageRequests\"\xf5\x01\n" +
+	"\x0eExplainRequest\x12$\n" +
 	"\n" +
-	"collection\x18\x01 \x01(\tR\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12.\n" +
 	"\x06filter\x18\x02 \x01(\v2\x16.smarterbase.v1.FilterR\x06filter\x12+\n" +
 	"\x11filter_expression\x18\x03 \x01(\tR\x10filterExpression\x122\n" +

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from smarterbase.v1 import index_pb2 as smarterbase_dot_v1_dot_index__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"smarterbase/v1/admin_service.proto\x12\x0esmarterbase.v1\x1a\x1asmarterbase/v1/index.proto\"A\n\x12\x43reateIndexRequest\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\"B\n\x13\x43reateIndexResponse\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\"E\n\x0fGetIndexRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"?\n\x10GetIndexResponse\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\"4\n\x12ListIndexesRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\"F\n\x13ListIndexesResponse\x12/\n\x07indexes\x18\x01 \x03(\x0b\x32\x15.smarterbase.v1.IndexR\x07indexes\"F\n\x10\x44ropIndexRequest\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"\x13\n\x11\x44ropIndexResponse2\xe9\x02\n\x0c\x41\x64minService\x12V\n\x0b\x43reateIndex\x12\".smarterbase.v1.CreateIndexRequest\x1a#.smarterbase.v1.CreateIndexResponse\x12R\n\x08GetIndex\x12\x1f.smarterbase.v1.GetIndexRequest\x1a .smarterbase.v1.GetIndexResponse\"\x03\x90\x02\x01\x12[\n\x0bListIndexes\x12\".smarterbase.v1.ListIndexesRequest\x1a#.smarterbase.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12P\n\tDropIndex\x12 .smarterbase.v1.DropIndexRequest\x1a!.smarterbase.v1.DropIndexResponseBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"smarterbase/v1/admin_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1asmarterbase/v1/index.proto\"G\n\x12\x43reateIndexRequest\x12\x31\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexB\x04\xe2\x41\x01\x02R\x05index\"B\n\x13\x43reateIndexResponse\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\"Q\n\x0fGetIndexRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\"?\n\x10GetIndexResponse\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\":\n\x12ListIndexesRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\"F\n\x13ListIndexesResponse\x12/\n\x07indexes\x18\x01 \x03(\x0b\x32\x15.smarterbase.v1.IndexR\x07indexes\"R\n\x10\x44ropIndexRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\"\x13\n\x11\x44ropIndexResponse2\xe9\x02\n\x0c\x41\x64minService\x12V\n\x0b\x43reateIndex\x12\".smarterbase.v1.CreateIndexRequest\x1a#.smarterbase.v1.CreateIndexResponse\x12R\n\x08GetIndex\x12\x1f.smarterbase.v1.GetIndexRequest\x1a .smarterbase.v1.GetIndexResponse\"\x03\x90\x02\x01\x12[\n\x0bListIndexes\x12\".smarterbase.v1.ListIndexesRequest\x1a#.smarterbase.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12P\n\tDropIndex\x12 .smarterbase.v1.DropIndexRequest\x1a!.smarterbase.v1.DropIndexResponseBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,26 +34,38 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'smarterbase.v1.admin_servic
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1'
+  _globals['_CREATEINDEXREQUEST'].fields_by_name['index']._loaded_options = None
+  _globals['_CREATEINDEXREQUEST'].fields_by_name['index']._serialized_options = b'\342A\001\002'
+  _globals['_GETINDEXREQUEST'].fields_by_name['collection']._loaded_options = None
+  _globals['_GETINDEXREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
+  _globals['_GETINDEXREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETINDEXREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_LISTINDEXESREQUEST'].fields_by_name['collection']._loaded_options = None
+  _globals['_LISTINDEXESREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
+  _globals['_DROPINDEXREQUEST'].fields_by_name['collection']._loaded_options = None
+  _globals['_DROPINDEXREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
+  _globals['_DROPINDEXREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_DROPINDEXREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
   _globals['_ADMINSERVICE'].methods_by_name['GetIndex']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['GetIndex']._serialized_options = b'\220\002\001'
   _globals['_ADMINSERVICE'].methods_by_name['ListIndexes']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['ListIndexes']._serialized_options = b'\220\002\001'
-  _globals['_CREATEINDEXREQUEST']._serialized_start=82
-  _globals['_CREATEINDEXREQUEST']._serialized_end=147
-  _globals['_CREATEINDEXRESPONSE']._serialized_start=149
-  _globals['_CREATEINDEXRESPONSE']._serialized_end=215
-  _globals['_GETINDEXREQUEST']._serialized_start=217
-  _globals['_GETINDEXREQUEST']._serialized_end=286
-  _globals['_GETINDEXRESPONSE']._serialized_start=288
-  _globals['_GETINDEXRESPONSE']._serialized_end=351
-  _globals['_LISTINDEXESREQUEST']._serialized_start=353
-  _globals['_LISTINDEXESREQUEST']._serialized_end=405
-  _globals['_LISTINDEXESRESPONSE']._serialized_start=407
-  _globals['_LISTINDEXESRESPONSE']._serialized_end=477
-  _globals['_DROPINDEXREQUEST']._serialized_start=479
-  _globals['_DROPINDEXREQUEST']._serialized_end=549
-  _globals['_DROPINDEXRESPONSE']._serialized_start=551
-  _globals['_DROPINDEXRESPONSE']._serialized_end=570
-  _globals['_ADMINSERVICE']._serialized_start=573
-  _globals['_ADMINSERVICE']._serialized_end=934
+  _globals['_CREATEINDEXREQUEST']._serialized_start=115
+  _globals['_CREATEINDEXREQUEST']._serialized_end=186
+  _globals['_CREATEINDEXRESPONSE']._serialized_start=188
+  _globals['_CREATEINDEXRESPONSE']._serialized_end=254
+  _globals['_GETINDEXREQUEST']._serialized_start=256
+  _globals['_GETINDEXREQUEST']._serialized_end=337
+  _globals['_GETINDEXRESPONSE']._serialized_start=339
+  _globals['_GETINDEXRESPONSE']._serialized_end=402
+  _globals['_LISTINDEXESREQUEST']._serialized_start=404
+  _globals['_LISTINDEXESREQUEST']._serialized_end=462
+  _globals['_LISTINDEXESRESPONSE']._serialized_start=464
+  _globals['_LISTINDEXESRESPONSE']._serialized_end=534
+  _globals['_DROPINDEXREQUEST']._serialized_start=536
+  _globals['_DROPINDEXREQUEST']._serialized_end=618
+  _globals['_DROPINDEXRESPONSE']._serialized_start=620
+  _globals['_DROPINDEXRESPONSE']._serialized_end=639
+  _globals['_ADMINSERVICE']._serialized_start=642
+  _globals['_ADMINSERVICE']._serialized_end=1003
 # @@protoc_insertion_point(module_scope)

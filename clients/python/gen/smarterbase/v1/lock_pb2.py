@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19smarterbase/v1/lock.proto\x12\x0esmarterbase.v1\"D\n\tLockGuard\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12#\n\rfencing_token\x18\x02 \x01(\x03R\x0c\x66\x65ncingTokenBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19smarterbase/v1/lock.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\"P\n\tLockGuard\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12)\n\rfencing_token\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x0c\x66\x65ncingTokenBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,6 +33,10 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'smarterbase.v1.lock_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1'
-  _globals['_LOCKGUARD']._serialized_start=45
-  _globals['_LOCKGUARD']._serialized_end=113
+  _globals['_LOCKGUARD'].fields_by_name['name']._loaded_options = None
+  _globals['_LOCKGUARD'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_LOCKGUARD'].fields_by_name['fencing_token']._loaded_options = None
+  _globals['_LOCKGUARD'].fields_by_name['fencing_token']._serialized_options = b'\342A\001\002'
+  _globals['_LOCKGUARD']._serialized_start=78
+  _globals['_LOCKGUARD']._serialized_end=158
 # @@protoc_insertion_point(module_scope)

@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!smarterbase/v1/lock_service.proto\x12\x0esmarterbase.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x01\n\x0e\x41\x63quireRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12+\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttl\x12<\n\x0cwait_timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0bwaitTimeout\x12\x16\n\x06holder\x18\x04 \x01(\tR\x06holder\"\x8e\x01\n\x0f\x41\x63quireResponse\x12\x19\n\x08lease_id\x18\x01 \x01(\tR\x07leaseId\x12#\n\rfencing_token\x18\x02 \x01(\x03R\x0c\x66\x65ncingToken\x12;\n\x0b\x65xpire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"j\n\x0cRenewRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n\x08lease_id\x18\x02 \x01(\tR\x07leaseId\x12+\n\x03ttl\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttl\"q\n\rRenewResponse\x12;\n\x0b\x65xpire_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12#\n\rfencing_token\x18\x02 \x01(\x03R\x0c\x66\x65ncingToken\"?\n\x0eReleaseRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n\x08lease_id\x18\x02 \x01(\tR\x07leaseId\"-\n\x0fReleaseResponse\x12\x1a\n\x08released\x18\x01 \x01(\x08R\x08released\"+\n\x15LockServiceGetRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\xa6\x01\n\x16LockServiceGetResponse\x12\x12\n\x04held\x18\x01 \x01(\x08R\x04held\x12\x16\n\x06holder\x18\x02 \x01(\tR\x06holder\x12#\n\rfencing_token\x18\x03 \x01(\x03R\x0c\x66\x65ncingToken\x12;\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"\xa4\x01\n\x0bHoldRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12+\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttl\x12<\n\x0cwait_timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0bwaitTimeout\x12\x16\n\x06holder\x18\x04 \x01(\tR\x06holder\"p\n\x0cHoldResponse\x12#\n\rfencing_token\x18\x01 \x01(\x03R\x0c\x66\x65ncingToken\x12;\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime2\x8b\x03\n\x0bLockService\x12J\n\x07\x41\x63quire\x12\x1e.smarterbase.v1.AcquireRequest\x1a\x1f.smarterbase.v1.AcquireResponse\x12\x44\n\x05Renew\x12\x1c.smarterbase.v1.RenewRequest\x1a\x1d.smarterbase.v1.RenewResponse\x12J\n\x07Release\x12\x1e.smarterbase.v1.ReleaseRequest\x1a\x1f.smarterbase.v1.ReleaseResponse\x12Y\n\x03Get\x12%.smarterbase.v1.LockServiceGetRequest\x1a&.smarterbase.v1.LockServiceGetResponse\"\x03\x90\x02\x01\x12\x43\n\x04Hold\x12\x1b.smarterbase.v1.HoldRequest\x1a\x1c.smarterbase.v1.HoldResponse0\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!smarterbase/v1/lock_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x01\n\x0e\x41\x63quireRequest\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x31\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x04\xe2\x41\x01\x02R\x03ttl\x12<\n\x0cwait_timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0bwaitTimeout\x12\x16\n\x06holder\x18\x04 \x01(\tR\x06holder\"\x8e\x01\n\x0f\x41\x63quireResponse\x12\x19\n\x08lease_id\x18\x01 \x01(\tR\x07leaseId\x12#\n\rfencing_token\x18\x02 \x01(\x03R\x0c\x66\x65ncingToken\x12;\n\x0b\x65xpire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"|\n\x0cRenewRequest\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x1f\n\x08lease_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x07leaseId\x12\x31\n\x03ttl\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationB\x04\xe2\x41\x01\x02R\x03ttl\"q\n\rRenewResponse\x12;\n\x0b\x65xpire_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12#\n\rfencing_token\x18\x02 \x01(\x03R\x0c\x66\x65ncingToken\"K\n\x0eReleaseRequest\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x1f\n\x08lease_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x07leaseId\"-\n\x0fReleaseResponse\x12\x1a\n\x08released\x18\x01 \x01(\x08R\x08released\"1\n\x15LockServiceGetRequest\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\"\xa6\x01\n\x16LockServiceGetResponse\x12\x12\n\x04held\x18\x01 \x01(\x08R\x04held\x12\x16\n\x06holder\x18\x02 \x01(\tR\x06holder\x12#\n\rfencing_token\x18\x03 \x01(\x03R\x0c\x66\x65ncingToken\x12;\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"\xaa\x01\n\x0bHoldRequest\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12+\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttl\x12<\n\x0cwait_timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x0bwaitTimeout\x12\x16\n\x06holder\x18\x04 \x01(\tR\x06holder\"p\n\x0cHoldResponse\x12#\n\rfencing_token\x18\x01 \x01(\x03R\x0c\x66\x65ncingToken\x12;\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime2\x8b\x03\n\x0bLockService\x12J\n\x07\x41\x63quire\x12\x1e.smarterbase.v1.AcquireRequest\x1a\x1f.smarterbase.v1.AcquireResponse\x12\x44\n\x05Renew\x12\x1c.smarterbase.v1.RenewRequest\x1a\x1d.smarterbase.v1.RenewResponse\x12J\n\x07Release\x12\x1e.smarterbase.v1.ReleaseRequest\x1a\x1f.smarterbase.v1.ReleaseResponse\x12Y\n\x03Get\x12%.smarterbase.v1.LockServiceGetRequest\x1a&.smarterbase.v1.LockServiceGetResponse\"\x03\x90\x02\x01\x12\x43\n\x04Hold\x12\x1b.smarterbase.v1.HoldRequest\x1a\x1c.smarterbase.v1.HoldResponse0\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,28 +35,46 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'smarterbase.v1.lock_service
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1'
+  _globals['_ACQUIREREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_ACQUIREREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_ACQUIREREQUEST'].fields_by_name['ttl']._loaded_options = None
+  _globals['_ACQUIREREQUEST'].fields_by_name['ttl']._serialized_options = b'\342A\001\002'
+  _globals['_RENEWREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_RENEWREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_RENEWREQUEST'].fields_by_name['lease_id']._loaded_options = None
+  _globals['_RENEWREQUEST'].fields_by_name['lease_id']._serialized_options = b'\342A\001\002'
+  _globals['_RENEWREQUEST'].fields_by_name['ttl']._loaded_options = None
+  _globals['_RENEWREQUEST'].fields_by_name['ttl']._serialized_options = b'\342A\001\002'
+  _globals['_RELEASEREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_RELEASEREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_RELEASEREQUEST'].fields_by_name['lease_id']._loaded_options = None
+  _globals['_RELEASEREQUEST'].fields_by_name['lease_id']._serialized_options = b'\342A\001\002'
+  _globals['_LOCKSERVICEGETREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_LOCKSERVICEGETREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_HOLDREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_HOLDREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
   _globals['_LOCKSERVICE'].methods_by_name['Get']._loaded_options = None
   _globals['_LOCKSERVICE'].methods_by_name['Get']._serialized_options = b'\220\002\001'
-  _globals['_ACQUIREREQUEST']._serialized_start=119
-  _globals['_ACQUIREREQUEST']._serialized_end=286
-  _globals['_ACQUIRERESPONSE']._serialized_start=289
-  _globals['_ACQUIRERESPONSE']._serialized_end=431
-  _globals['_RENEWREQUEST']._serialized_start=433
-  _globals['_RENEWREQUEST']._serialized_end=539
-  _globals['_RENEWRESPONSE']._serialized_start=541
-  _globals['_RENEWRESPONSE']._serialized_end=654
-  _globals['_RELEASEREQUEST']._serialized_start=656
-  _globals['_RELEASEREQUEST']._serialized_end=719
-  _globals['_RELEASERESPONSE']._serialized_start=721
-  _globals['_RELEASERESPONSE']._serialized_end=766
-  _globals['_LOCKSERVICEGETREQUEST']._serialized_start=768
-  _globals['_LOCKSERVICEGETREQUEST']._serialized_end=811
-  _globals['_LOCKSERVICEGETRESPONSE']._serialized_start=814
-  _globals['_LOCKSERVICEGETRESPONSE']._serialized_end=980
-  _globals['_HOLDREQUEST']._serialized_start=983
-  _globals['_HOLDREQUEST']._serialized_end=1147
-  _globals['_HOLDRESPONSE']._serialized_start=1149
-  _globals['_HOLDRESPONSE']._serialized_end=1261
-  _globals['_LOCKSERVICE']._serialized_start=1264
-  _globals['_LOCKSERVICE']._serialized_end=1659
+  _globals['_ACQUIREREQUEST']._serialized_start=152
+  _globals['_ACQUIREREQUEST']._serialized_end=331
+  _globals['_ACQUIRERESPONSE']._serialized_start=334
+  _globals['_ACQUIRERESPONSE']._serialized_end=476
+  _globals['_RENEWREQUEST']._serialized_start=478
+  _globals['_RENEWREQUEST']._serialized_end=602
+  _globals['_RENEWRESPONSE']._serialized_start=604
+  _globals['_RENEWRESPONSE']._serialized_end=717
+  _globals['_RELEASEREQUEST']._serialized_start=719
+  _globals['_RELEASEREQUEST']._serialized_end=794
+  _globals['_RELEASERESPONSE']._serialized_start=796
+  _globals['_RELEASERESPONSE']._serialized_end=841
+  _globals['_LOCKSERVICEGETREQUEST']._serialized_start=843
+  _globals['_LOCKSERVICEGETREQUEST']._serialized_end=892
+  _globals['_LOCKSERVICEGETRESPONSE']._serialized_start=895
+  _globals['_LOCKSERVICEGETRESPONSE']._serialized_end=1061
+  _globals['_HOLDREQUEST']._serialized_start=1064
+  _globals['_HOLDREQUEST']._serialized_end=1234
+  _globals['_HOLDRESPONSE']._serialized_start=1236
+  _globals['_HOLDRESPONSE']._serialized_end=1348
+  _globals['_LOCKSERVICE']._serialized_start=1351
+  _globals['_LOCKSERVICE']._serialized_end=1746
 # @@protoc_insertion_point(module_scope)

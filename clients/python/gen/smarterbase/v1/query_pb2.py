@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asmarterbase/v1/query.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xe3\x01\n\x06\x46ilter\x12@\n\x0c\x66ield_filter\x18\x01 \x01(\x0b\x32\x1b.smarterbase.v1.FieldFilterH\x00R\x0b\x66ieldFilter\x12L\n\x10\x63omposite_filter\x18\x02 \x01(\x0b\x32\x1f.smarterbase.v1.CompositeFilterH\x00R\x0f\x63ompositeFilter\x12:\n\nnot_filter\x18\x03 \x01(\x0b\x32\x19.smarterbase.v1.NotFilterH\x00R\tnotFilterB\r\n\x0b\x66ilter_type\"\xc6\x01\n\x0f\x43ompositeFilter\x12\x38\n\x02op\x18\x01 \x01(\x0e\x32(.smarterbase.v1.CompositeFilter.OperatorR\x02op\x12\x30\n\x07\x66ilters\x18\x02 \x03(\x0b\x32\x16.smarterbase.v1.FilterR\x07\x66ilters\"G\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x10\n\x0cOPERATOR_AND\x10\x01\x12\x0f\n\x0bOPERATOR_OR\x10\x02\";\n\tNotFilter\x12.\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x16.smarterbase.v1.FilterR\x06\x66ilter\"\x9f\x03\n\x0b\x46ieldFilter\x12\x14\n\x05\x66ield\x18\x01 \x01(\tR\x05\x66ield\x12\x34\n\x02op\x18\x02 \x01(\x0e\x32$.smarterbase.v1.FieldFilter.OperatorR\x02op\x12,\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value\"\x95\x02\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x0f\n\x0bOPERATOR_EQ\x10\x01\x12\x0f\n\x0bOPERATOR_NE\x10\x02\x12\x0f\n\x0bOPERATOR_LT\x10\x03\x12\x10\n\x0cOPERATOR_LTE\x10\x04\x12\x0f\n\x0bOPERATOR_GT\x10\x05\x12\x10\n\x0cOPERATOR_GTE\x10\x06\x12\x0f\n\x0bOPERATOR_IN\x10\x07\x12\x13\n\x0fOPERATOR_NOT_IN\x10\x08\x12\x15\n\x11OPERATOR_CONTAINS\x10\t\x12\x1b\n\x17OPERATOR_ARRAY_CONTAINS\x10\n\x12\x18\n\x14OPERATOR_STARTS_WITH\x10\x0b\x12\x13\n\x0fOPERATOR_EXISTS\x10\x0c\"X\n\x07OrderBy\x12\x14\n\x05\x66ield\x18\x01 \x01(\tR\x05\x66ield\x12\x37\n\tdirection\x18\x02 \x01(\x0e\x32\x19.smarterbase.v1.DirectionR\tdirection\"/\n\x0c\x44ocumentMask\x12\x1f\n\x0b\x66ield_paths\x18\x01 \x03(\tR\nfieldPaths\"\x89\x02\n\tQueryPlan\x12!\n\x0cindexes_used\x18\x01 \x03(\tR\x0bindexesUsed\x12\'\n\x0f\x63\x61ndidate_count\x18\x02 \x01(\x03R\x0e\x63\x61ndidateCount\x12)\n\x10storage_requests\x18\x03 \x01(\x03R\x0fstorageRequests\x12\x12\n\x04scan\x18\x04 \x01(\x08R\x04scan\x12&\n\x0fsorted_by_index\x18\x05 \x01(\x08R\rsortedByIndex\x12\'\n\x0fresidual_filter\x18\x06 \x01(\tR\x0eresidualFilter\x12 \n\x0b\x64\x65scription\x18\x07 \x01(\tR\x0b\x64\x65scription*Y\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44IRECTION_ASCENDING\x10\x01\x12\x18\n\x14\x44IRECTION_DESCENDING\x10\x02\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asmarterbase/v1/query.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xe3\x01\n\x06\x46ilter\x12@\n\x0c\x66ield_filter\x18\x01 \x01(\x0b\x32\x1b.smarterbase.v1.FieldFilterH\x00R\x0b\x66ieldFilter\x12L\n\x10\x63omposite_filter\x18\x02 \x01(\x0b\x32\x1f.smarterbase.v1.CompositeFilterH\x00R\x0f\x63ompositeFilter\x12:\n\nnot_filter\x18\x03 \x01(\x0b\x32\x19.smarterbase.v1.NotFilterH\x00R\tnotFilterB\r\n\x0b\x66ilter_type\"\xd2\x01\n\x0f\x43ompositeFilter\x12>\n\x02op\x18\x01 \x01(\x0e\x32(.smarterbase.v1.CompositeFilter.OperatorB\x04\xe2\x41\x01\x02R\x02op\x12\x36\n\x07\x66ilters\x18\x02 \x03(\x0b\x32\x16.smarterbase.v1.FilterB\x04\xe2\x41\x01\x02R\x07\x66ilters\"G\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x10\n\x0cOPERATOR_AND\x10\x01\x12\x0f\n\x0bOPERATOR_OR\x10\x02\"A\n\tNotFilter\x12\x34\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x16.smarterbase.v1.FilterB\x04\xe2\x41\x01\x02R\x06\x66ilter\"\xb1\x03\n\x0b\x46ieldFilter\x12\x1a\n\x05\x66ield\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x05\x66ield\x12:\n\x02op\x18\x02 \x01(\x0e\x32$.smarterbase.v1.FieldFilter.OperatorB\x04\xe2\x41\x01\x02R\x02op\x12\x32\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueB\x04\xe2\x41\x01\x02R\x05value\"\x95\x02\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x0f\n\x0bOPERATOR_EQ\x10\x01\x12\x0f\n\x0bOPERATOR_NE\x10\x02\x12\x0f\n\x0bOPERATOR_LT\x10\x03\x12\x10\n\x0cOPERATOR_LTE\x10\x04\x12\x0f\n\x0bOPERATOR_GT\x10\x05\x12\x10\n\x0cOPERATOR_GTE\x10\x06\x12\x0f\n\x0bOPERATOR_IN\x10\x07\x12\x13\n\x0fOPERATOR_NOT_IN\x10\x08\x12\x15\n\x11OPERATOR_CONTAINS\x10\t\x12\x1b\n\x17OPERATOR_ARRAY_CONTAINS\x10\n\x12\x18\n\x14OPERATOR_STARTS_WITH\x10\x0b\x12\x13\n\x0fOPERATOR_EXISTS\x10\x0c\"^\n\x07OrderBy\x12\x1a\n\x05\x66ield\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x05\x66ield\x12\x37\n\tdirection\x18\x02 \x01(\x0e\x32\x19.smarterbase.v1.DirectionR\tdirection\"/\n\x0c\x44ocumentMask\x12\x1f\n\x0b\x66ield_paths\x18\x01 \x03(\tR\nfieldPaths\"\x89\x02\n\tQueryPlan\x12!\n\x0cindexes_used\x18\x01 \x03(\tR\x0bindexesUsed\x12\'\n\x0f\x63\x61ndidate_count\x18\x02 \x01(\x03R\x0e\x63\x61ndidateCount\x12)\n\x10storage_requests\x18\x03 \x01(\x03R\x0fstorageRequests\x12\x12\n\x04scan\x18\x04 \x01(\x08R\x04scan\x12&\n\x0fsorted_by_index\x18\x05 \x01(\x08R\rsortedByIndex\x12\'\n\x0fresidual_filter\x18\x06 \x01(\tR\x0eresidualFilter\x12 \n\x0b\x64\x65scription\x18\x07 \x01(\tR\x0b\x64\x65scription*Y\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44IRECTION_ASCENDING\x10\x01\x12\x18\n\x14\x44IRECTION_DESCENDING\x10\x02\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,24 +34,38 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'smarterbase.v1.query_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1'
-  _globals['_DIRECTION']._serialized_start=1393
-  _globals['_DIRECTION']._serialized_end=1482
-  _globals['_FILTER']._serialized_start=77
-  _globals['_FILTER']._serialized_end=304
-  _globals['_COMPOSITEFILTER']._serialized_start=307
-  _globals['_COMPOSITEFILTER']._serialized_end=505
-  _globals['_COMPOSITEFILTER_OPERATOR']._serialized_start=434
-  _globals['_COMPOSITEFILTER_OPERATOR']._serialized_end=505
-  _globals['_NOTFILTER']._serialized_start=507
-  _globals['_NOTFILTER']._serialized_end=566
-  _globals['_FIELDFILTER']._serialized_start=569
-  _globals['_FIELDFILTER']._serialized_end=984
-  _globals['_FIELDFILTER_OPERATOR']._serialized_start=707
-  _globals['_FIELDFILTER_OPERATOR']._serialized_end=984
-  _globals['_ORDERBY']._serialized_start=986
-  _globals['_ORDERBY']._serialized_end=1074
-  _globals['_DOCUMENTMASK']._serialized_start=1076
-  _globals['_DOCUMENTMASK']._serialized_end=1123
-  _globals['_QUERYPLAN']._serialized_start=1126
-  _globals['_QUERYPLAN']._serialized_end=1391
+  _globals['_COMPOSITEFILTER'].fields_by_name['op']._loaded_options = None
+  _globals['_COMPOSITEFILTER'].fields_by_name['op']._serialized_options = b'\342A\001\002'
+  _globals['_COMPOSITEFILTER'].fields_by_name['filters']._loaded_options = None
+  _globals['_COMPOSITEFILTER'].fields_by_name['filters']._serialized_options = b'\342A\001\002'
+  _globals['_NOTFILTER'].fields_by_name['filter']._loaded_options = None
+  _globals['_NOTFILTER'].fields_by_name['filter']._serialized_options = b'\342A\001\002'
+  _globals['_FIELDFILTER'].fields_by_name['field']._loaded_options = None
+  _globals['_FIELDFILTER'].fields_by_name['field']._serialized_options = b'\342A\001\002'
+  _globals['_FIELDFILTER'].fields_by_name['op']._loaded_options = None
+  _globals['_FIELDFILTER'].fields_by_name['op']._serialized_options = b'\342A\001\002'
+  _globals['_FIELDFILTER'].fields_by_name['value']._loaded_options = None
+  _globals['_FIELDFILTER'].fields_by_name['value']._serialized_options = b'\342A\001\002'
+  _globals['_ORDERBY'].fields_by_name['field']._loaded_options = None
+  _globals['_ORDERBY'].fields_by_name['field']._serialized_options = b'\342A\001\002'
+  _globals['_DIRECTION']._serialized_start=1468
+  _globals['_DIRECTION']._serialized_end=1557
+  _globals['_FILTER']._serialized_start=110
+  _globals['_FILTER']._serialized_end=337
+  _globals['_COMPOSITEFILTER']._serialized_start=340
+  _globals['_COMPOSITEFILTER']._serialized_end=550
+  _globals['_COMPOSITEFILTER_OPERATOR']._serialized_start=479
+  _globals['_COMPOSITEFILTER_OPERATOR']._serialized_end=550
+  _globals['_NOTFILTER']._serialized_start=552
+  _globals['_NOTFILTER']._serialized_end=617
+  _globals['_FIELDFILTER']._serialized_start=620
+  _globals['_FIELDFILTER']._serialized_end=1053
+  _globals['_FIELDFILTER_OPERATOR']._serialized_start=776
+  _globals['_FIELDFILTER_OPERATOR']._serialized_end=1053
+  _globals['_ORDERBY']._serialized_start=1055
+  _globals['_ORDERBY']._serialized_end=1149
+  _globals['_DOCUMENTMASK']._serialized_start=1151
+  _globals['_DOCUMENTMASK']._serialized_end=1198
+  _globals['_QUERYPLAN']._serialized_start=1201
+  _globals['_QUERYPLAN']._serialized_end=1466
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from smarterbase.v1 import document_pb2 as _document_pb2
 from smarterbase.v1 import query_pb2 as _query_pb2
 from google.protobuf.internal import containers as _containers

@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file smarterbase/v1/lock.proto.
  */
 export const file_smarterbase_v1_lock: GenFile = /*@__PURE__*/
-  fileDesc("ChlzbWFydGVyYmFzZS92MS9sb2NrLnByb3RvEg5zbWFydGVyYmFzZS52MSIwCglMb2NrR3VhcmQSDAoEbmFtZRgBIAEoCRIVCg1mZW5jaW5nX3Rva2VuGAIgASgDQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z");
+  fileDesc("ChlzbWFydGVyYmFzZS92MS9sb2NrLnByb3RvEg5zbWFydGVyYmFzZS52MSI8CglMb2NrR3VhcmQSEgoEbmFtZRgBIAEoCUIE4kEBAhIbCg1mZW5jaW5nX3Rva2VuGAIgASgDQgTiQQECQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_api_field_behavior]);
 
 /**
  * LockGuard makes a write conditional on still holding a lock: the write is

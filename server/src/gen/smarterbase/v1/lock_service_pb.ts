@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/lock_service.proto.
  */
 export const file_smarterbase_v1_lock_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzbWFydGVyYmFzZS92MS9sb2NrX3NlcnZpY2UucHJvdG8SDnNtYXJ0ZXJiYXNlLnYxIocBCg5BY3F1aXJlUmVxdWVzdBIMCgRuYW1lGAEgASgJEiYKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgx3YWl0X3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGaG9sZGVyGAQgASgJImsKD0FjcXVpcmVSZXNwb25zZRIQCghsZWFzZV9pZBgBIAEoCRIVCg1mZW5jaW5nX3Rva2VuGAIgASgDEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJWCgxSZW5ld1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghsZWFzZV9pZBgCIAEoCRImCgN0dGwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iVwoNUmVuZXdSZXNwb25zZRIvCgtleHBpcmVfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNZmVuY2luZ190b2tlbhgCIAEoAyIwCg5SZWxlYXNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCGxlYXNlX2lkGAIgASgJIiMKD1JlbGVhc2VSZXNwb25zZRIQCghyZWxlYXNlZBgBIAEoCCIlChVMb2NrU2VydmljZUdldFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJ+ChZMb2NrU2VydmljZUdldFJlc3BvbnNlEgwKBGhlbGQYASABKAgSDgoGaG9sZGVyGAIgASgJEhUKDWZlbmNpbmdfdG9rZW4YAyABKAMSLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoQBCgtIb2xkUmVxdWVzdBIMCgRuYW1lGAEgASgJEiYKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgx3YWl0X3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGaG9sZGVyGAQgASgJIlYKDEhvbGRSZXNwb25zZRIVCg1mZW5jaW5nX3Rva2VuGAEgASgDEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKLAwoLTG9ja1NlcnZpY2USSgoHQWNxdWlyZRIeLnNtYXJ0ZXJiYXNlLnYxLkFjcXVpcmVSZXF1ZXN0Gh8uc21hcnRlcmJhc2UudjEuQWNxdWlyZVJlc3BvbnNlEkQKBVJlbmV3Ehwuc21hcnRlcmJhc2UudjEuUmVuZXdSZXF1ZXN0Gh0uc21hcnRlcmJhc2UudjEuUmVuZXdSZXNwb25zZRJKCgdSZWxlYXNlEh4uc21hcnRlcmJhc2UudjEuUmVsZWFzZVJlcXVlc3QaHy5zbWFydGVyYmFzZS52MS5SZWxlYXNlUmVzcG9uc2USWQoDR2V0EiUuc21hcnRlcmJhc2UudjEuTG9ja1NlcnZpY2VHZXRSZXF1ZXN0GiYuc21hcnRlcmJhc2UudjEuTG9ja1NlcnZpY2VHZXRSZXNwb25zZSIDkAIBEkMKBEhvbGQSGy5zbWFydGVyYmFzZS52MS5Ib2xkUmVxdWVzdBocLnNtYXJ0ZXJiYXNlLnYxLkhvbGRSZXNwb25zZTABQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiFzbWFydGVyYmFzZS92MS9sb2NrX3NlcnZpY2UucHJvdG8SDnNtYXJ0ZXJiYXNlLnYxIpMBCg5BY3F1aXJlUmVxdWVzdBISCgRuYW1lGAEgASgJQgTiQQECEiwKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIE4kEBAhIvCgx3YWl0X3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGaG9sZGVyGAQgASgJImsKD0FjcXVpcmVSZXNwb25zZRIQCghsZWFzZV9pZBgBIAEoCRIVCg1mZW5jaW5nX3Rva2VuGAIgASgDEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJoCgxSZW5ld1JlcXVlc3QSEgoEbmFtZRgBIAEoCUIE4kEBAhIWCghsZWFzZV9pZBgCIAEoCUIE4kEBAhIsCgN0dGwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CBOJBAQIiVwoNUmVuZXdSZXNwb25zZRIvCgtleHBpcmVfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNZmVuY2luZ190b2tlbhgCIAEoAyI8Cg5SZWxlYXNlUmVxdWVzdBISCgRuYW1lGAEgASgJQgTiQQECEhYKCGxlYXNlX2lkGAIgASgJQgTiQQECIiMKD1JlbGVhc2VSZXNwb25zZRIQCghyZWxlYXNlZBgBIAEoCCIrChVMb2NrU2VydmljZUdldFJlcXVlc3QSEgoEbmFtZRgBIAEoCUIE4kEBAiJ+ChZMb2NrU2VydmljZUdldFJlc3BvbnNlEgwKBGhlbGQYASABKAgSDgoGaG9sZGVyGAIgASgJEhUKDWZlbmNpbmdfdG9rZW4YAyABKAMSLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIooBCgtIb2xkUmVxdWVzdBISCgRuYW1lGAEgASgJQgTiQQECEiYKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgx3YWl0X3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGaG9sZGVyGAQgASgJIlYKDEhvbGRSZXNwb25zZRIVCg1mZW5jaW5nX3Rva2VuGAEgASgDEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKLAwoLTG9ja1NlcnZpY2USSgoHQWNxdWlyZRIeLnNtYXJ0ZXJiYXNlLnYxLkFjcXVpcmVSZXF1ZXN0Gh8uc21hcnRlcmJhc2UudjEuQWNxdWlyZVJlc3BvbnNlEkQKBVJlbmV3Ehwuc21hcnRlcmJhc2UudjEuUmVuZXdSZXF1ZXN0Gh0uc21hcnRlcmJhc2UudjEuUmVuZXdSZXNwb25zZRJKCgdSZWxlYXNlEh4uc21hcnRlcmJhc2UudjEuUmVsZWFzZVJlcXVlc3QaHy5zbWFydGVyYmFzZS52MS5SZWxlYXNlUmVzcG9uc2USWQoDR2V0EiUuc21hcnRlcmJhc2UudjEuTG9ja1NlcnZpY2VHZXRSZXF1ZXN0GiYuc21hcnRlcmJhc2UudjEuTG9ja1NlcnZpY2VHZXRSZXNwb25zZSIDkAIBEkMKBEhvbGQSGy5zbWFydGVyYmFzZS52MS5Ib2xkUmVxdWVzdBocLnNtYXJ0ZXJiYXNlLnYxLkhvbGRSZXNwb25zZTABQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Request of LockService.Acquire.
@@ -66,21 +67,21 @@ export const AcquireRequestSchema: GenMessage<AcquireRequest> = /*@__PURE__*/
  */
 export type AcquireResponse = Message<"smarterbase.v1.AcquireResponse"> & {
   /**
-   * Secret to Renew and Release this lease; never shown by Get.
+   * Output only. Secret to Renew and Release this lease; never shown by Get.
    *
    * @generated from field: string lease_id = 1;
    */
   leaseId: string;
 
   /**
-   * Strictly greater than the token of every earlier grant of this name.
+   * Output only. Strictly greater than the token of every earlier grant of this name.
    *
    * @generated from field: int64 fencing_token = 2;
    */
   fencingToken: bigint;
 
   /**
-   * When the lease expires unless renewed.
+   * Output only. When the lease expires unless renewed.
    *
    * @generated from field: google.protobuf.Timestamp expire_time = 3;
    */
@@ -136,14 +137,14 @@ export const RenewRequestSchema: GenMessage<RenewRequest> = /*@__PURE__*/
  */
 export type RenewResponse = Message<"smarterbase.v1.RenewResponse"> & {
   /**
-   * The new expiry.
+   * Output only. The new expiry.
    *
    * @generated from field: google.protobuf.Timestamp expire_time = 1;
    */
   expireTime?: Timestamp | undefined;
 
   /**
-   * The lease's fencing token (unchanged by renewal).
+   * Output only. The lease's fencing token (unchanged by renewal).
    *
    * @generated from field: int64 fencing_token = 2;
    */
@@ -192,7 +193,7 @@ export const ReleaseRequestSchema: GenMessage<ReleaseRequest> = /*@__PURE__*/
  */
 export type ReleaseResponse = Message<"smarterbase.v1.ReleaseResponse"> & {
   /**
-   * True when this call freed the lock; false when the lease was not current.
+   * Output only. True when this call freed the lock; false when the lease was not current.
    *
    * @generated from field: bool released = 1;
    */
@@ -234,28 +235,28 @@ export const LockServiceGetRequestSchema: GenMessage<LockServiceGetRequest> = /*
  */
 export type LockServiceGetResponse = Message<"smarterbase.v1.LockServiceGetResponse"> & {
   /**
-   * True when a lease is current.
+   * Output only. True when a lease is current.
    *
    * @generated from field: bool held = 1;
    */
   held: boolean;
 
   /**
-   * The holder given at Acquire, when held.
+   * Output only. The holder given at Acquire, when held.
    *
    * @generated from field: string holder = 2;
    */
   holder: string;
 
   /**
-   * The current lease's fencing token, when held.
+   * Output only. The current lease's fencing token, when held.
    *
    * @generated from field: int64 fencing_token = 3;
    */
   fencingToken: bigint;
 
   /**
-   * When the current lease expires, when held.
+   * Output only. When the current lease expires, when held.
    *
    * @generated from field: google.protobuf.Timestamp expire_time = 4;
    */
@@ -319,14 +320,14 @@ export const HoldRequestSchema: GenMessage<HoldRequest> = /*@__PURE__*/
  */
 export type HoldResponse = Message<"smarterbase.v1.HoldResponse"> & {
   /**
-   * The lease's fencing token (the same in every message of the stream).
+   * Output only. The lease's fencing token (the same in every message of the stream).
    *
    * @generated from field: int64 fencing_token = 1;
    */
   fencingToken: bigint;
 
   /**
-   * When the lease expires unless renewed again.
+   * Output only. When the lease expires unless renewed again.
    *
    * @generated from field: google.protobuf.Timestamp expire_time = 2;
    */

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
 import type { Index } from "./index_pb.js";
 import { file_smarterbase_v1_index } from "./index_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/admin_service.proto.
  */
 export const file_smarterbase_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJzbWFydGVyYmFzZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSI6ChJDcmVhdGVJbmRleFJlcXVlc3QSJAoFaW5kZXgYASABKAsyFS5zbWFydGVyYmFzZS52MS5JbmRleCI7ChNDcmVhdGVJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiMwoPR2V0SW5kZXhSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSDAoEbmFtZRgCIAEoCSI4ChBHZXRJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiKAoSTGlzdEluZGV4ZXNSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkiPQoTTGlzdEluZGV4ZXNSZXNwb25zZRImCgdpbmRleGVzGAEgAygLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiNAoQRHJvcEluZGV4UmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgwKBG5hbWUYAiABKAkiEwoRRHJvcEluZGV4UmVzcG9uc2Uy6QIKDEFkbWluU2VydmljZRJWCgtDcmVhdGVJbmRleBIiLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USUgoIR2V0SW5kZXgSHy5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlcXVlc3QaIC5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESWwoLTGlzdEluZGV4ZXMSIi5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1JlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1Jlc3BvbnNlIgOQAgESUAoJRHJvcEluZGV4EiAuc21hcnRlcmJhc2UudjEuRHJvcEluZGV4UmVxdWVzdBohLnNtYXJ0ZXJiYXNlLnYxLkRyb3BJbmRleFJlc3BvbnNlQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_smarterbase_v1_index]);
+  fileDesc("CiJzbWFydGVyYmFzZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSJAChJDcmVhdGVJbmRleFJlcXVlc3QSKgoFaW5kZXgYASABKAsyFS5zbWFydGVyYmFzZS52MS5JbmRleEIE4kEBAiI7ChNDcmVhdGVJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiPwoPR2V0SW5kZXhSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAiI4ChBHZXRJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiLgoSTGlzdEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQIiPQoTTGlzdEluZGV4ZXNSZXNwb25zZRImCgdpbmRleGVzGAEgAygLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiQAoQRHJvcEluZGV4UmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhIKBG5hbWUYAiABKAlCBOJBAQIiEwoRRHJvcEluZGV4UmVzcG9uc2Uy6QIKDEFkbWluU2VydmljZRJWCgtDcmVhdGVJbmRleBIiLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USUgoIR2V0SW5kZXgSHy5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlcXVlc3QaIC5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESWwoLTGlzdEluZGV4ZXMSIi5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1JlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1Jlc3BvbnNlIgOQAgESUAoJRHJvcEluZGV4EiAuc21hcnRlcmJhc2UudjEuRHJvcEluZGV4UmVxdWVzdBohLnNtYXJ0ZXJiYXNlLnYxLkRyb3BJbmRleFJlc3BvbnNlQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_api_field_behavior, file_smarterbase_v1_index]);
 
 /**
  * Request of AdminService.CreateIndex.
@@ -42,7 +43,7 @@ export const CreateIndexRequestSchema: GenMessage<CreateIndexRequest> = /*@__PUR
  */
 export type CreateIndexResponse = Message<"smarterbase.v1.CreateIndexResponse"> & {
   /**
-   * The index, BUILDING or READY.
+   * Output only. The index, BUILDING or READY.
    *
    * @generated from field: smarterbase.v1.Index index = 1;
    */
@@ -91,7 +92,7 @@ export const GetIndexRequestSchema: GenMessage<GetIndexRequest> = /*@__PURE__*/
  */
 export type GetIndexResponse = Message<"smarterbase.v1.GetIndexResponse"> & {
   /**
-   * The index.
+   * Output only. The index.
    *
    * @generated from field: smarterbase.v1.Index index = 1;
    */
@@ -133,7 +134,7 @@ export const ListIndexesRequestSchema: GenMessage<ListIndexesRequest> = /*@__PUR
  */
 export type ListIndexesResponse = Message<"smarterbase.v1.ListIndexesResponse"> & {
   /**
-   * The collection's indexes, ordered by name.
+   * Output only. The collection's indexes, ordered by name.
    *
    * @generated from field: repeated smarterbase.v1.Index indexes = 1;
    */

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb.js";
@@ -18,7 +19,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/document_service.proto.
  */
 export const file_smarterbase_v1_document_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzbWFydGVyYmFzZS92MS9kb2N1bWVudF9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSIsCgpHZXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkiOQoLR2V0UmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCIyCg9CYXRjaEdldFJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRILCgNpZHMYAiADKAkiWQoQQmF0Y2hHZXRSZXNwb25zZRIKCgJpZBgBIAEoCRINCgVmb3VuZBgCIAEoCBIqCghkb2N1bWVudBgDIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBCgpQdXRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoLY3JlYXRlX29ubHkYBCABKAgSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCI5CgtQdXRSZXNwb25zZRIqCghkb2N1bWVudBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IpcBChFQdXRJZk1hdGNoUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBGV0YWcYBCABKAkSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCJAChJQdXRJZk1hdGNoUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJWCg1DcmVhdGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPAoOQ3JlYXRlUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJsCg1EZWxldGVSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSDAoEZXRhZxgDIAEoCRItCgpsb2NrX2d1YXJkGAQgASgLMhkuc21hcnRlcmJhc2UudjEuTG9ja0d1YXJkIiEKDkRlbGV0ZVJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiLwoNRXhpc3RzUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEgoKAmlkGAIgASgJIi4KDkV4aXN0c1Jlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIMCgRldGFnGAIgASgJIm4KC0xpc3RSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEQoJaWRfcHJlZml4GAQgASgJEhEKCWtleXNfb25seRgFIAEoCCJUCgxMaXN0UmVzcG9uc2USKwoJZG9jdW1lbnRzGAEgAygLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInkKDkJhdGNoV3JpdGVJdGVtEicKA3B1dBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoUHV0SAASMQoGZGVsZXRlGAIgASgLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtSABCCwoJb3BlcmF0aW9uImAKCEJhdGNoUHV0EgoKAmlkGAEgASgJEiUKBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKC2NyZWF0ZV9vbmx5GAMgASgIEgwKBGV0YWcYBCABKAkiKwoPQmF0Y2hEZWxldGVJdGVtEgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkiVwoRQmF0Y2hXcml0ZVJlcXVlc3QSEgoKY29sbGVjdGlvbhgBIAEoCRIuCgZ3cml0ZXMYAiADKAsyHi5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlSXRlbSJ/ChBCYXRjaFdyaXRlUmVzdWx0EgoKAmlkGAEgASgJEiIKBnN0YXR1cxgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzEioKCGRvY3VtZW50GAMgASgLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSDwoHZGVsZXRlZBgEIAEoCCJHChJCYXRjaFdyaXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQiNQoSQmF0Y2hFeGlzdHNSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSCwoDaWRzGAIgAygJIj0KEUJhdGNoRXhpc3RzUmVzdWx0EgoKAmlkGAEgASgJEg4KBmV4aXN0cxgCIAEoCBIMCgRldGFnGAMgASgJIkkKE0JhdGNoRXhpc3RzUmVzcG9uc2USMgoHcmVzdWx0cxgBIAMoCzIhLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVzdWx0IlgKEkJhdGNoRGVsZXRlUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEi4KBWl0ZW1zGAIgAygLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtIkgKE0JhdGNoRGVsZXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQihAEKDUNvbW1pdFJlcXVlc3QSMAoGd3JpdGVzGAEgAygLMiAuc21hcnRlcmJhc2UudjEuVHJhbnNhY3Rpb25Xcml0ZRISCgpyZXF1ZXN0X2lkGAIgASgJEi0KCmxvY2tfZ3VhcmQYAyABKAsyGS5zbWFydGVyYmFzZS52MS5Mb2NrR3VhcmQihAIKEFRyYW5zYWN0aW9uV3JpdGUSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIrCgNzZXQYAyABKAsyHC5zbWFydGVyYmFzZS52MS5TZXRPcGVyYXRpb25IABIxCgZkZWxldGUYBCABKAsyHy5zbWFydGVyYmFzZS52MS5EZWxldGVPcGVyYXRpb25IABIvCgVjaGVjaxgFIAEoCzIeLnNtYXJ0ZXJiYXNlLnYxLkNoZWNrT3BlcmF0aW9uSAASMgoMcHJlY29uZGl0aW9uGAYgASgLMhwuc21hcnRlcmJhc2UudjEuUHJlY29uZGl0aW9uQgsKCW9wZXJhdGlvbiI1CgxTZXRPcGVyYXRpb24SJQoEZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiEQoPRGVsZXRlT3BlcmF0aW9uIhAKDkNoZWNrT3BlcmF0aW9uIj0KDFByZWNvbmRpdGlvbhIQCgZleGlzdHMYASABKAhIABIOCgRldGFnGAIgASgJSABCCwoJY29uZGl0aW9uIlcKFlRyYW5zYWN0aW9uV3JpdGVSZXN1bHQSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIMCgRldGFnGAMgASgJEg8KB3ZlcnNpb24YBCABKAMikgEKDkNvbW1pdFJlc3BvbnNlEjcKB3Jlc3VsdHMYASADKAsyJi5zbWFydGVyYmFzZS52MS5UcmFuc2FjdGlvbldyaXRlUmVzdWx0EhYKDnRyYW5zYWN0aW9uX2lkGAIgASgJEi8KC2NvbW1pdF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDK8BwoPRG9jdW1lbnRTZXJ2aWNlEkMKA0dldBIaLnNtYXJ0ZXJiYXNlLnYxLkdldFJlcXVlc3QaGy5zbWFydGVyYmFzZS52MS5HZXRSZXNwb25zZSIDkAIBElQKCEJhdGNoR2V0Eh8uc21hcnRlcmJhc2UudjEuQmF0Y2hHZXRSZXF1ZXN0GiAuc21hcnRlcmJhc2UudjEuQmF0Y2hHZXRSZXNwb25zZSIDkAIBMAESPgoDUHV0Ehouc21hcnRlcmJhc2UudjEuUHV0UmVxdWVzdBobLnNtYXJ0ZXJiYXNlLnYxLlB1dFJlc3BvbnNlElMKClB1dElmTWF0Y2gSIS5zbWFydGVyYmFzZS52MS5QdXRJZk1hdGNoUmVxdWVzdBoiLnNtYXJ0ZXJiYXNlLnYxLlB1dElmTWF0Y2hSZXNwb25zZRJHCgZDcmVhdGUSHS5zbWFydGVyYmFzZS52MS5DcmVhdGVSZXF1ZXN0Gh4uc21hcnRlcmJhc2UudjEuQ3JlYXRlUmVzcG9uc2USRwoGRGVsZXRlEh0uc21hcnRlcmJhc2UudjEuRGVsZXRlUmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkRlbGV0ZVJlc3BvbnNlEkwKBkV4aXN0cxIdLnNtYXJ0ZXJiYXNlLnYxLkV4aXN0c1JlcXVlc3QaHi5zbWFydGVyYmFzZS52MS5FeGlzdHNSZXNwb25zZSIDkAIBEkYKBExpc3QSGy5zbWFydGVyYmFzZS52MS5MaXN0UmVxdWVzdBocLnNtYXJ0ZXJiYXNlLnYxLkxpc3RSZXNwb25zZSIDkAIBElMKCkJhdGNoV3JpdGUSIS5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlUmVxdWVzdBoiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXNwb25zZRJbCgtCYXRjaEV4aXN0cxIiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVzcG9uc2UiA5ACARJWCgtCYXRjaERlbGV0ZRIiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRGVsZXRlUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRGVsZXRlUmVzcG9uc2USRwoGQ29tbWl0Eh0uc21hcnRlcmJhc2UudjEuQ29tbWl0UmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkNvbW1pdFJlc3BvbnNlQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status, file_smarterbase_v1_document, file_smarterbase_v1_lock]);
+  fileDesc("CiVzbWFydGVyYmFzZS92MS9kb2N1bWVudF9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSI4CgpHZXRSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEAoCaWQYAiABKAlCBOJBAQIiOQoLR2V0UmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCI+Cg9CYXRjaEdldFJlcXVlc3QSGAoKY29sbGVjdGlvbhgBIAEoCUIE4kEBAhIRCgNpZHMYAiADKAlCBOJBAQIiWQoQQmF0Y2hHZXRSZXNwb25zZRIKCgJpZBgBIAEoCRINCgVmb3VuZBgCIAEoCBIqCghkb2N1bWVudBgDIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50IqkBCgpQdXRSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEAoCaWQYAiABKAlCBOJBAQISKwoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCBOJBAQISEwoLY3JlYXRlX29ubHkYBCABKAgSLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCI5CgtQdXRSZXNwb25zZRIqCghkb2N1bWVudBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50Iq8BChFQdXRJZk1hdGNoUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhAKAmlkGAIgASgJQgTiQQECEisKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgTiQQECEhIKBGV0YWcYBCABKAlCBOJBAQISLQoKbG9ja19ndWFyZBgFIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLkxvY2tHdWFyZCJAChJQdXRJZk1hdGNoUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJiCg1DcmVhdGVSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISCgoCaWQYAiABKAkSKwoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCBOJBAQIiPAoOQ3JlYXRlUmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudCJ4Cg1EZWxldGVSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEAoCaWQYAiABKAlCBOJBAQISDAoEZXRhZxgDIAEoCRItCgpsb2NrX2d1YXJkGAQgASgLMhkuc21hcnRlcmJhc2UudjEuTG9ja0d1YXJkIiEKDkRlbGV0ZVJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiOwoNRXhpc3RzUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhAKAmlkGAIgASgJQgTiQQECIi4KDkV4aXN0c1Jlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIMCgRldGFnGAIgASgJInQKC0xpc3RSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEQoJaWRfcHJlZml4GAQgASgJEhEKCWtleXNfb25seRgFIAEoCCJUCgxMaXN0UmVzcG9uc2USKwoJZG9jdW1lbnRzGAEgAygLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInkKDkJhdGNoV3JpdGVJdGVtEicKA3B1dBgBIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoUHV0SAASMQoGZGVsZXRlGAIgASgLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtSABCCwoJb3BlcmF0aW9uImwKCEJhdGNoUHV0EhAKAmlkGAEgASgJQgTiQQECEisKBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgTiQQECEhMKC2NyZWF0ZV9vbmx5GAMgASgIEgwKBGV0YWcYBCABKAkiMQoPQmF0Y2hEZWxldGVJdGVtEhAKAmlkGAEgASgJQgTiQQECEgwKBGV0YWcYAiABKAkiYwoRQmF0Y2hXcml0ZVJlcXVlc3QSGAoKY29sbGVjdGlvbhgBIAEoCUIE4kEBAhI0CgZ3cml0ZXMYAiADKAsyHi5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlSXRlbUIE4kEBAiJ/ChBCYXRjaFdyaXRlUmVzdWx0EgoKAmlkGAEgASgJEiIKBnN0YXR1cxgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzEioKCGRvY3VtZW50GAMgASgLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSDwoHZGVsZXRlZBgEIAEoCCJHChJCYXRjaFdyaXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQiQQoSQmF0Y2hFeGlzdHNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEQoDaWRzGAIgAygJQgTiQQECIj0KEUJhdGNoRXhpc3RzUmVzdWx0EgoKAmlkGAEgASgJEg4KBmV4aXN0cxgCIAEoCBIMCgRldGFnGAMgASgJIkkKE0JhdGNoRXhpc3RzUmVzcG9uc2USMgoHcmVzdWx0cxgBIAMoCzIhLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVzdWx0ImQKEkJhdGNoRGVsZXRlUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEjQKBWl0ZW1zGAIgAygLMh8uc21hcnRlcmJhc2UudjEuQmF0Y2hEZWxldGVJdGVtQgTiQQECIkgKE0JhdGNoRGVsZXRlUmVzcG9uc2USMQoHcmVzdWx0cxgBIAMoCzIgLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXN1bHQiigEKDUNvbW1pdFJlcXVlc3QSNgoGd3JpdGVzGAEgAygLMiAuc21hcnRlcmJhc2UudjEuVHJhbnNhY3Rpb25Xcml0ZUIE4kEBAhISCgpyZXF1ZXN0X2lkGAIgASgJEi0KCmxvY2tfZ3VhcmQYAyABKAsyGS5zbWFydGVyYmFzZS52MS5Mb2NrR3VhcmQikAIKEFRyYW5zYWN0aW9uV3JpdGUSGAoKY29sbGVjdGlvbhgBIAEoCUIE4kEBAhIQCgJpZBgCIAEoCUIE4kEBAhIrCgNzZXQYAyABKAsyHC5zbWFydGVyYmFzZS52MS5TZXRPcGVyYXRpb25IABIxCgZkZWxldGUYBCABKAsyHy5zbWFydGVyYmFzZS52MS5EZWxldGVPcGVyYXRpb25IABIvCgVjaGVjaxgFIAEoCzIeLnNtYXJ0ZXJiYXNlLnYxLkNoZWNrT3BlcmF0aW9uSAASMgoMcHJlY29uZGl0aW9uGAYgASgLMhwuc21hcnRlcmJhc2UudjEuUHJlY29uZGl0aW9uQgsKCW9wZXJhdGlvbiI7CgxTZXRPcGVyYXRpb24SKwoEZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCBOJBAQIiEQoPRGVsZXRlT3BlcmF0aW9uIhAKDkNoZWNrT3BlcmF0aW9uIj0KDFByZWNvbmRpdGlvbhIQCgZleGlzdHMYASABKAhIABIOCgRldGFnGAIgASgJSABCCwoJY29uZGl0aW9uIlcKFlRyYW5zYWN0aW9uV3JpdGVSZXN1bHQSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIMCgRldGFnGAMgASgJEg8KB3ZlcnNpb24YBCABKAMikgEKDkNvbW1pdFJlc3BvbnNlEjcKB3Jlc3VsdHMYASADKAsyJi5zbWFydGVyYmFzZS52MS5UcmFuc2FjdGlvbldyaXRlUmVzdWx0EhYKDnRyYW5zYWN0aW9uX2lkGAIgASgJEi8KC2NvbW1pdF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDK8BwoPRG9jdW1lbnRTZXJ2aWNlEkMKA0dldBIaLnNtYXJ0ZXJiYXNlLnYxLkdldFJlcXVlc3QaGy5zbWFydGVyYmFzZS52MS5HZXRSZXNwb25zZSIDkAIBElQKCEJhdGNoR2V0Eh8uc21hcnRlcmJhc2UudjEuQmF0Y2hHZXRSZXF1ZXN0GiAuc21hcnRlcmJhc2UudjEuQmF0Y2hHZXRSZXNwb25zZSIDkAIBMAESPgoDUHV0Ehouc21hcnRlcmJhc2UudjEuUHV0UmVxdWVzdBobLnNtYXJ0ZXJiYXNlLnYxLlB1dFJlc3BvbnNlElMKClB1dElmTWF0Y2gSIS5zbWFydGVyYmFzZS52MS5QdXRJZk1hdGNoUmVxdWVzdBoiLnNtYXJ0ZXJiYXNlLnYxLlB1dElmTWF0Y2hSZXNwb25zZRJHCgZDcmVhdGUSHS5zbWFydGVyYmFzZS52MS5DcmVhdGVSZXF1ZXN0Gh4uc21hcnRlcmJhc2UudjEuQ3JlYXRlUmVzcG9uc2USRwoGRGVsZXRlEh0uc21hcnRlcmJhc2UudjEuRGVsZXRlUmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkRlbGV0ZVJlc3BvbnNlEkwKBkV4aXN0cxIdLnNtYXJ0ZXJiYXNlLnYxLkV4aXN0c1JlcXVlc3QaHi5zbWFydGVyYmFzZS52MS5FeGlzdHNSZXNwb25zZSIDkAIBEkYKBExpc3QSGy5zbWFydGVyYmFzZS52MS5MaXN0UmVxdWVzdBocLnNtYXJ0ZXJiYXNlLnYxLkxpc3RSZXNwb25zZSIDkAIBElMKCkJhdGNoV3JpdGUSIS5zbWFydGVyYmFzZS52MS5CYXRjaFdyaXRlUmVxdWVzdBoiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoV3JpdGVSZXNwb25zZRJbCgtCYXRjaEV4aXN0cxIiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRXhpc3RzUmVzcG9uc2UiA5ACARJWCgtCYXRjaERlbGV0ZRIiLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRGVsZXRlUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkJhdGNoRGVsZXRlUmVzcG9uc2USRwoGQ29tbWl0Eh0uc21hcnRlcmJhc2UudjEuQ29tbWl0UmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLkNvbW1pdFJlc3BvbnNlQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status, file_smarterbase_v1_document, file_smarterbase_v1_lock]);
 
 /**
  * Request of DocumentService.Get.
@@ -55,7 +56,7 @@ export const GetRequestSchema: GenMessage<GetRequest> = /*@__PURE__*/
  */
 export type GetResponse = Message<"smarterbase.v1.GetResponse"> & {
   /**
-   * The document, with data and all output-only fields.
+   * Output only. The document, with data and all output-only fields.
    *
    * @generated from field: smarterbase.v1.Document document = 1;
    */
@@ -105,21 +106,21 @@ export const BatchGetRequestSchema: GenMessage<BatchGetRequest> = /*@__PURE__*/
  */
 export type BatchGetResponse = Message<"smarterbase.v1.BatchGetResponse"> & {
   /**
-   * The requested id this message answers.
+   * Output only. The requested id this message answers.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * True when the document exists; document is then set.
+   * Output only. True when the document exists; document is then set.
    *
    * @generated from field: bool found = 2;
    */
   found: boolean;
 
   /**
-   * The document when found; unset when missing.
+   * Output only. The document when found; unset when missing.
    *
    * @generated from field: smarterbase.v1.Document document = 3;
    */
@@ -190,7 +191,7 @@ export const PutRequestSchema: GenMessage<PutRequest> = /*@__PURE__*/
  */
 export type PutResponse = Message<"smarterbase.v1.PutResponse"> & {
   /**
-   * The document as stored, with its new etag, version and timestamps.
+   * Output only. The document as stored, with its new etag, version and timestamps.
    *
    * @generated from field: smarterbase.v1.Document document = 1;
    */
@@ -261,7 +262,7 @@ export const PutIfMatchRequestSchema: GenMessage<PutIfMatchRequest> = /*@__PURE_
  */
 export type PutIfMatchResponse = Message<"smarterbase.v1.PutIfMatchResponse"> & {
   /**
-   * The document as stored, with its new etag, version and timestamps.
+   * Output only. The document as stored, with its new etag, version and timestamps.
    *
    * @generated from field: smarterbase.v1.Document document = 1;
    */
@@ -318,7 +319,7 @@ export const CreateRequestSchema: GenMessage<CreateRequest> = /*@__PURE__*/
  */
 export type CreateResponse = Message<"smarterbase.v1.CreateResponse"> & {
   /**
-   * The created document (version 1), with its id, etag and timestamps.
+   * Output only. The created document (version 1), with its id, etag and timestamps.
    *
    * @generated from field: smarterbase.v1.Document document = 1;
    */
@@ -382,7 +383,7 @@ export const DeleteRequestSchema: GenMessage<DeleteRequest> = /*@__PURE__*/
  */
 export type DeleteResponse = Message<"smarterbase.v1.DeleteResponse"> & {
   /**
-   * True when this call deleted a document; false when none existed.
+   * Output only. True when this call deleted a document; false when none existed.
    *
    * @generated from field: bool deleted = 1;
    */
@@ -431,14 +432,14 @@ export const ExistsRequestSchema: GenMessage<ExistsRequest> = /*@__PURE__*/
  */
 export type ExistsResponse = Message<"smarterbase.v1.ExistsResponse"> & {
   /**
-   * True when the document exists.
+   * Output only. True when the document exists.
    *
    * @generated from field: bool exists = 1;
    */
   exists: boolean;
 
   /**
-   * The current etag when the document exists; empty otherwise.
+   * Output only. The current etag when the document exists; empty otherwise.
    *
    * @generated from field: string etag = 2;
    */
@@ -517,14 +518,14 @@ export const ListRequestSchema: GenMessage<ListRequest> = /*@__PURE__*/
  */
 export type ListResponse = Message<"smarterbase.v1.ListResponse"> & {
   /**
-   * The documents of this page, in ascending id order.
+   * Output only. The documents of this page, in ascending id order.
    *
    * @generated from field: repeated smarterbase.v1.Document documents = 1;
    */
   documents: Document[];
 
   /**
-   * Opaque token for the next page; empty when this is the last page.
+   * Output only. Opaque token for the next page; empty when this is the last page.
    *
    * @generated from field: string next_page_token = 2;
    */
@@ -681,14 +682,14 @@ export const BatchWriteRequestSchema: GenMessage<BatchWriteRequest> = /*@__PURE_
  */
 export type BatchWriteResult = Message<"smarterbase.v1.BatchWriteResult"> & {
   /**
-   * The item's document id.
+   * Output only. The item's document id.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * OK, or the error the item would have got as a single call (with the same
+   * Output only. OK, or the error the item would have got as a single call (with the same
    * google.rpc.ErrorInfo in details).
    *
    * @generated from field: google.rpc.Status status = 2;
@@ -696,14 +697,14 @@ export type BatchWriteResult = Message<"smarterbase.v1.BatchWriteResult"> & {
   status?: Status | undefined;
 
   /**
-   * For a successful put: the document as stored (with its data).
+   * Output only. For a successful put: the document as stored (with its data).
    *
    * @generated from field: smarterbase.v1.Document document = 3;
    */
   document?: Document | undefined;
 
   /**
-   * For a successful delete: whether a document was deleted.
+   * Output only. For a successful delete: whether a document was deleted.
    *
    * @generated from field: bool deleted = 4;
    */
@@ -724,7 +725,7 @@ export const BatchWriteResultSchema: GenMessage<BatchWriteResult> = /*@__PURE__*
  */
 export type BatchWriteResponse = Message<"smarterbase.v1.BatchWriteResponse"> & {
   /**
-   * One result per item, in request order.
+   * Output only. One result per item, in request order.
    *
    * @generated from field: repeated smarterbase.v1.BatchWriteResult results = 1;
    */
@@ -773,21 +774,21 @@ export const BatchExistsRequestSchema: GenMessage<BatchExistsRequest> = /*@__PUR
  */
 export type BatchExistsResult = Message<"smarterbase.v1.BatchExistsResult"> & {
   /**
-   * The id asked about.
+   * Output only. The id asked about.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * True when the document exists.
+   * Output only. True when the document exists.
    *
    * @generated from field: bool exists = 2;
    */
   exists: boolean;
 
   /**
-   * Its current etag when it exists.
+   * Output only. Its current etag when it exists.
    *
    * @generated from field: string etag = 3;
    */
@@ -808,7 +809,7 @@ export const BatchExistsResultSchema: GenMessage<BatchExistsResult> = /*@__PURE_
  */
 export type BatchExistsResponse = Message<"smarterbase.v1.BatchExistsResponse"> & {
   /**
-   * One result per requested id, in request order.
+   * Output only. One result per requested id, in request order.
    *
    * @generated from field: repeated smarterbase.v1.BatchExistsResult results = 1;
    */
@@ -857,7 +858,7 @@ export const BatchDeleteRequestSchema: GenMessage<BatchDeleteRequest> = /*@__PUR
  */
 export type BatchDeleteResponse = Message<"smarterbase.v1.BatchDeleteResponse"> & {
   /**
-   * One result per item, in request order.
+   * Output only. One result per item, in request order.
    *
    * @generated from field: repeated smarterbase.v1.BatchWriteResult results = 1;
    */
@@ -1036,7 +1037,16 @@ export const CheckOperationSchema: GenMessage<CheckOperation> = /*@__PURE__*/
   messageDesc(file_smarterbase_v1_document_service, 31);
 
 /**
- * A condition on a document's state at commit time.
+ * A condition on a document's state at commit time. This is the contract's
+ * one reusable precondition: every write RPC added from now on takes an
+ * `Optional. Precondition precondition` field instead of its own create_only
+ * or etag fields (the existing Put, PutIfMatch, Delete and batch fields stay
+ * as they are). A failed exists=false is ALREADY_EXISTS /
+ * DOCUMENT_ALREADY_EXISTS, a failed exists=true NOT_FOUND /
+ * DOCUMENT_NOT_FOUND, a stale etag ABORTED / ETAG_MISMATCH (Commit reports
+ * all of them as ABORTED / PRECONDITION_FAILED with a PreconditionFailure).
+ * It is declared here rather than in common.proto because moving a message
+ * between files is a breaking change under buf's FILE rules.
  *
  * @generated from message smarterbase.v1.Precondition
  */
@@ -1079,21 +1089,21 @@ export const PreconditionSchema: GenMessage<Precondition> = /*@__PURE__*/
  */
 export type TransactionWriteResult = Message<"smarterbase.v1.TransactionWriteResult"> & {
   /**
-   * The collection of the document.
+   * Output only. The collection of the document.
    *
    * @generated from field: string collection = 1;
    */
   collection: string;
 
   /**
-   * The id of the document.
+   * Output only. The id of the document.
    *
    * @generated from field: string id = 2;
    */
   id: string;
 
   /**
-   * The document's etag after the commit: the new etag of a set, the
+   * Output only. The document's etag after the commit: the new etag of a set, the
    * unchanged etag of a checked document that exists, empty for a delete or
    * a checked document that does not exist.
    *
@@ -1102,7 +1112,7 @@ export type TransactionWriteResult = Message<"smarterbase.v1.TransactionWriteRes
   etag: string;
 
   /**
-   * The document's version after the commit (1 for a created document);
+   * Output only. The document's version after the commit (1 for a created document);
    * 0 when the document does not exist after the commit.
    *
    * @generated from field: int64 version = 4;
@@ -1124,21 +1134,21 @@ export const TransactionWriteResultSchema: GenMessage<TransactionWriteResult> = 
  */
 export type CommitResponse = Message<"smarterbase.v1.CommitResponse"> & {
   /**
-   * One result per write, in request order.
+   * Output only. One result per write, in request order.
    *
    * @generated from field: repeated smarterbase.v1.TransactionWriteResult results = 1;
    */
   results: TransactionWriteResult[];
 
   /**
-   * The transaction's id (also written into the server logs).
+   * Output only. The transaction's id (also written into the server logs).
    *
    * @generated from field: string transaction_id = 2;
    */
   transactionId: string;
 
   /**
-   * When the transaction committed (its commit point), by the server's clock.
+   * Output only. When the transaction committed (its commit point), by the server's clock.
    *
    * @generated from field: google.protobuf.Timestamp commit_time = 3;
    */

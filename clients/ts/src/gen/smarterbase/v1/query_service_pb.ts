@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
 import type { Document } from "./document_pb.js";
 import { file_smarterbase_v1_document } from "./document_pb.js";
 import type { DocumentMask, Filter, OrderBy, QueryPlan } from "./query_pb.js";
@@ -14,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/query_service.proto.
  */
 export const file_smarterbase_v1_query_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJzbWFydGVyYmFzZS92MS9xdWVyeV9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSKNAgoMUXVlcnlSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSJgoGZmlsdGVyGAIgASgLMhYuc21hcnRlcmJhc2UudjEuRmlsdGVyEhkKEWZpbHRlcl9leHByZXNzaW9uGAMgASgJEikKCG9yZGVyX2J5GAQgAygLMhcuc21hcnRlcmJhc2UudjEuT3JkZXJCeRINCgVsaW1pdBgFIAEoBRIOCgZvZmZzZXQYBiABKAUSEwoLc3RhcnRfYWZ0ZXIYByABKAkSMAoKcHJvamVjdGlvbhgIIAEoCzIcLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50TWFzaxIVCg1yZXF1aXJlX2luZGV4GAkgASgIIngKDVF1ZXJ5UmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudBIUCgxyZXN1bWVfdG9rZW4YAiABKAkSFwoPc2tpcHBlZF9yZXN1bHRzGAMgASgDEgwKBGRvbmUYBCABKAgifAoMQ291bnRSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkSJgoGZmlsdGVyGAIgASgLMhYuc21hcnRlcmJhc2UudjEuRmlsdGVyEhkKEWZpbHRlcl9leHByZXNzaW9uGAMgASgJEhUKDXJlcXVpcmVfaW5kZXgYBCABKAgiOAoNQ291bnRSZXNwb25zZRINCgVjb3VudBgBIAEoAxIYChBzdG9yYWdlX3JlcXVlc3RzGAIgASgDIrEBCg5FeHBsYWluUmVxdWVzdBISCgpjb2xsZWN0aW9uGAEgASgJEiYKBmZpbHRlchgCIAEoCzIWLnNtYXJ0ZXJiYXNlLnYxLkZpbHRlchIZChFmaWx0ZXJfZXhwcmVzc2lvbhgDIAEoCRIpCghvcmRlcl9ieRgEIAMoCzIXLnNtYXJ0ZXJiYXNlLnYxLk9yZGVyQnkSDQoFbGltaXQYBSABKAUSDgoGb2Zmc2V0GAYgASgFIjoKD0V4cGxhaW5SZXNwb25zZRInCgRwbGFuGAEgASgLMhkuc21hcnRlcmJhc2UudjEuUXVlcnlQbGFuMvcBCgxRdWVyeVNlcnZpY2USSwoFUXVlcnkSHC5zbWFydGVyYmFzZS52MS5RdWVyeVJlcXVlc3QaHS5zbWFydGVyYmFzZS52MS5RdWVyeVJlc3BvbnNlIgOQAgEwARJJCgVDb3VudBIcLnNtYXJ0ZXJiYXNlLnYxLkNvdW50UmVxdWVzdBodLnNtYXJ0ZXJiYXNlLnYxLkNvdW50UmVzcG9uc2UiA5ACARJPCgdFeHBsYWluEh4uc21hcnRlcmJhc2UudjEuRXhwbGFpblJlcXVlc3QaHy5zbWFydGVyYmFzZS52MS5FeHBsYWluUmVzcG9uc2UiA5ACAUJQWk5naXRodWIuY29tL3NtYXJ0ZXJiYXNlL3NtYXJ0ZXJiYXNlL2NsaWVudHMvZ28vZ2VuL3NtYXJ0ZXJiYXNlL3YxO3NtYXJ0ZXJiYXNldjFiBnByb3RvMw", [file_smarterbase_v1_document, file_smarterbase_v1_query]);
+  fileDesc("CiJzbWFydGVyYmFzZS92MS9xdWVyeV9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSKTAgoMUXVlcnlSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISJgoGZmlsdGVyGAIgASgLMhYuc21hcnRlcmJhc2UudjEuRmlsdGVyEhkKEWZpbHRlcl9leHByZXNzaW9uGAMgASgJEikKCG9yZGVyX2J5GAQgAygLMhcuc21hcnRlcmJhc2UudjEuT3JkZXJCeRINCgVsaW1pdBgFIAEoBRIOCgZvZmZzZXQYBiABKAUSEwoLc3RhcnRfYWZ0ZXIYByABKAkSMAoKcHJvamVjdGlvbhgIIAEoCzIcLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50TWFzaxIVCg1yZXF1aXJlX2luZGV4GAkgASgIIngKDVF1ZXJ5UmVzcG9uc2USKgoIZG9jdW1lbnQYASABKAsyGC5zbWFydGVyYmFzZS52MS5Eb2N1bWVudBIUCgxyZXN1bWVfdG9rZW4YAiABKAkSFwoPc2tpcHBlZF9yZXN1bHRzGAMgASgDEgwKBGRvbmUYBCABKAgiggEKDENvdW50UmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEiYKBmZpbHRlchgCIAEoCzIWLnNtYXJ0ZXJiYXNlLnYxLkZpbHRlchIZChFmaWx0ZXJfZXhwcmVzc2lvbhgDIAEoCRIVCg1yZXF1aXJlX2luZGV4GAQgASgIIjgKDUNvdW50UmVzcG9uc2USDQoFY291bnQYASABKAMSGAoQc3RvcmFnZV9yZXF1ZXN0cxgCIAEoAyK3AQoORXhwbGFpblJlcXVlc3QSGAoKY29sbGVjdGlvbhgBIAEoCUIE4kEBAhImCgZmaWx0ZXIYAiABKAsyFi5zbWFydGVyYmFzZS52MS5GaWx0ZXISGQoRZmlsdGVyX2V4cHJlc3Npb24YAyABKAkSKQoIb3JkZXJfYnkYBCADKAsyFy5zbWFydGVyYmFzZS52MS5PcmRlckJ5Eg0KBWxpbWl0GAUgASgFEg4KBm9mZnNldBgGIAEoBSI6Cg9FeHBsYWluUmVzcG9uc2USJwoEcGxhbhgBIAEoCzIZLnNtYXJ0ZXJiYXNlLnYxLlF1ZXJ5UGxhbjL3AQoMUXVlcnlTZXJ2aWNlEksKBVF1ZXJ5Ehwuc21hcnRlcmJhc2UudjEuUXVlcnlSZXF1ZXN0Gh0uc21hcnRlcmJhc2UudjEuUXVlcnlSZXNwb25zZSIDkAIBMAESSQoFQ291bnQSHC5zbWFydGVyYmFzZS52MS5Db3VudFJlcXVlc3QaHS5zbWFydGVyYmFzZS52MS5Db3VudFJlc3BvbnNlIgOQAgESTwoHRXhwbGFpbhIeLnNtYXJ0ZXJiYXNlLnYxLkV4cGxhaW5SZXF1ZXN0Gh8uc21hcnRlcmJhc2UudjEuRXhwbGFpblJlc3BvbnNlIgOQAgFCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_smarterbase_v1_document, file_smarterbase_v1_query]);
 
 /**
  * Request of QueryService.Query.
@@ -111,21 +112,21 @@ export const QueryRequestSchema: GenMessage<QueryRequest> = /*@__PURE__*/
  */
 export type QueryResponse = Message<"smarterbase.v1.QueryResponse"> & {
   /**
-   * The next matching document; unset on the final message.
+   * Output only. The next matching document; unset on the final message.
    *
    * @generated from field: smarterbase.v1.Document document = 1;
    */
   document?: Document | undefined;
 
   /**
-   * Opaque; pass as start_after to continue after this document.
+   * Output only. Opaque; pass as start_after to continue after this document.
    *
    * @generated from field: string resume_token = 2;
    */
   resumeToken: string;
 
   /**
-   * Index hits dropped so far because the fetched document no longer
+   * Output only. Index hits dropped so far because the fetched document no longer
    * matched (stale index entries) or no longer existed.
    *
    * @generated from field: int64 skipped_results = 3;
@@ -133,7 +134,7 @@ export type QueryResponse = Message<"smarterbase.v1.QueryResponse"> & {
   skippedResults: bigint;
 
   /**
-   * True on the final message, which carries no document.
+   * Output only. True on the final message, which carries no document.
    *
    * @generated from field: bool done = 4;
    */
@@ -197,14 +198,14 @@ export const CountRequestSchema: GenMessage<CountRequest> = /*@__PURE__*/
  */
 export type CountResponse = Message<"smarterbase.v1.CountResponse"> & {
   /**
-   * The number of matching documents.
+   * Output only. The number of matching documents.
    *
    * @generated from field: int64 count = 1;
    */
   count: bigint;
 
   /**
-   * How many object-storage requests counting took (0 when answered from
+   * Output only. How many object-storage requests counting took (0 when answered from
    * indexes alone).
    *
    * @generated from field: int64 storage_requests = 2;
@@ -282,7 +283,7 @@ export const ExplainRequestSchema: GenMessage<ExplainRequest> = /*@__PURE__*/
  */
 export type ExplainResponse = Message<"smarterbase.v1.ExplainResponse"> & {
   /**
-   * The plan.
+   * Output only. The plan.
    *
    * @generated from field: smarterbase.v1.QueryPlan plan = 1;
    */
