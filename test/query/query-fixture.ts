@@ -3,8 +3,8 @@
  * MemoryBlobStore with encodeEnvelope and indexed by calling
  * LocalIndexStore.apply with indexValues, as the engine's write path does.
  */
-import { encodeEnvelope, newWriteId } from '../../server/src/engine/envelope.js';
-import type { CallContext } from '../../server/src/engine/call-context.js';
+import { encodeEnvelope, newWriteId } from '../../server/src/format/envelope.js';
+import type { CallContext } from '../../server/src/api/call-context.js';
 import { LocalIndexStore } from '../../server/src/coordination/local/local-index-store.js';
 import { indexValues } from '../../server/src/index/extract-values.js';
 import type { IndexKind } from '../../server/src/model/index-def.js';
@@ -13,7 +13,7 @@ import { documentKey } from '../../server/src/model/keys.js';
 import type { BlobStore } from '../../server/src/storage/blob-store.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { QueryEngine, type QueryEngineOptions } from '../../server/src/query/query-engine.js';
-import type { QueryInput, QueryItem, QuerySummary } from '../../server/src/engine/query-api.js';
+import type { QueryInput, QueryItem, QuerySummary } from '../../server/src/api/query-api.js';
 
 /** A test bench for one collection. */
 export class QueryBench {

@@ -5,8 +5,8 @@
  * every call and every release so the RPC layer can be tested without the
  * real lock manager. `loseLease(name)` makes the next Hold renewal fail.
  */
-import type { CallContext } from '../../server/src/engine/call-context.js';
-import type { AcquireInput, LockApi, LockInfo, LockLease } from '../../server/src/engine/lock-api.js';
+import type { CallContext } from '../../server/src/api/call-context.js';
+import type { AcquireInput, LockApi, LockInfo, LockLease } from '../../server/src/api/lock-api.js';
 import { DbError } from '../../server/src/errors/db-error.js';
 
 interface Held {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Code, ConnectError, createClient, type Client, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
-import type { DocumentApi } from '../../server/src/engine/document-api.js';
+import type { DocumentApi } from '../../server/src/api/document-api.js';
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { Health, HealthCheckResponse_ServingStatus } from '../../server/src/gen/grpc/health/v1/health_pb.js';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';

@@ -7,7 +7,7 @@
 import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
-import type { DocumentApi } from '../../server/src/engine/document-api.js';
+import type { DocumentApi } from '../../server/src/api/document-api.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
 import { RpcServer, type BoundPorts } from '../../server/src/rpc/server.js';

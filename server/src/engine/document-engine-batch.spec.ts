@@ -3,7 +3,7 @@ import { LocalIndexStore } from '../coordination/local/local-index-store.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
 import type { Blob, BlobMeta, WriteCondition } from '../storage/blob-store.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
-import type { BatchWriteOp } from './document-api.js';
+import type { BatchWriteOp } from '../api/document-api.js';
 import { DocumentEngine } from './document-engine.js';
 
 const ctx = { signal: new AbortController().signal };

@@ -6,7 +6,7 @@ import { IndexWriteHooks } from '../index/write-hooks.js';
 import { FenceChecker } from '../locks/fence-checker.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
-import type { LockGuardInput } from './lock-api.js';
+import type { LockGuardInput } from '../api/lock-api.js';
 
 const ctx = { signal: new AbortController().signal };
 

@@ -3,7 +3,7 @@ import { LocalIndexStore } from '../coordination/local/local-index-store.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
-import { decodeEnvelope } from './envelope.js';
+import { decodeEnvelope } from '../format/envelope.js';
 
 const ctx = { signal: new AbortController().signal };
 

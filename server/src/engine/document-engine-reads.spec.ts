@@ -1,7 +1,7 @@
 import { DbError, isDbError } from '../errors/db-error.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import type { Blob, BlobStore, ListOptions, ListPage } from '../storage/blob-store.js';
-import type { BatchGetItem } from './document-api.js';
+import type { BatchGetItem } from '../api/document-api.js';
 import { DocumentEngine } from './document-engine.js';
 
 const ctx = { signal: new AbortController().signal };

@@ -7,7 +7,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { ListedDocument, StoredDocument } from '../model/document.js';
 import { checkDocumentData } from '../model/json-check.js';
 import { collectionPrefix, validateCollection, validateExistingId, validateId, validateIdPrefix } from '../model/keys.js';
-import type { CallContext } from './call-context.js';
+import type { CallContext } from '../api/call-context.js';
 import { BatchOperations, DEFAULT_MAX_BATCH_WRITE_ITEMS } from './batch-operations.js';
 import type {
   BatchExistsItem,
@@ -24,15 +24,15 @@ import type {
   PutIfMatchInput,
   PutInput,
   TxnWrite,
-} from './document-api.js';
+} from '../api/document-api.js';
 import { DocumentReader } from './document-reader.js';
 import { DocumentWriter, notFound, toDocument } from './document-writer.js';
-import { encodeEnvelope, type Envelope } from './envelope.js';
+import { encodeEnvelope, type Envelope } from '../format/envelope.js';
 import { PageTokenCodec } from './page-token.js';
 import { staticTokenKeys, type TokenKeys } from '../tokens/token-keys.js';
-import type { WriteHooks } from './write-hooks.js';
+import type { WriteHooks } from '../api/write-hooks.js';
 import { VersionCache } from './version-cache.js';
-import type { LockGuardInput } from './lock-api.js';
+import type { LockGuardInput } from '../api/lock-api.js';
 import { CommitRunner } from './txn/commit-runner.js';
 import { commitSingle } from './txn/single-write.js';
 import { IntentStore } from './txn/intent.js';

@@ -12,12 +12,12 @@ import { ConditionFailedError, type BlobStore, type WriteCondition } from '../st
 import type { JsonObject } from '../model/json.js';
 import type { StoredDocument } from '../model/document.js';
 import { documentKey } from '../model/keys.js';
-import type { CallContext } from './call-context.js';
-import type { PutIfMatchInput } from './document-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { PutIfMatchInput } from '../api/document-api.js';
 import type { DocumentReader } from './document-reader.js';
-import { newWriteId, type Envelope, type EnvelopeMeta } from './envelope.js';
-import type { LockGuardInput } from './lock-api.js';
-import type { PreparedWrite, WriteHooks } from './write-hooks.js';
+import { newWriteId, type Envelope, type EnvelopeMeta } from '../format/envelope.js';
+import type { LockGuardInput } from '../api/lock-api.js';
+import type { PreparedWrite, WriteHooks } from '../api/write-hooks.js';
 import type { VersionCache } from './version-cache.js';
 
 /** What the writer needs from the engine. */

@@ -1,6 +1,6 @@
 import { LocalIndexStore } from '../coordination/local/local-index-store.js';
-import { encodeEnvelope, newWriteId } from '../engine/envelope.js';
-import type { CallContext } from '../engine/call-context.js';
+import { encodeEnvelope, newWriteId } from '../format/envelope.js';
+import type { CallContext } from '../api/call-context.js';
 import { DbError } from '../errors/db-error.js';
 import type { IndexDefinition, IndexState } from '../model/index-def.js';
 import type { JsonObject } from '../model/json.js';

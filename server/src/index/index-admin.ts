@@ -4,8 +4,8 @@
  * storage (index-builder.ts); an index on an empty collection is READY at once.
  */
 import { throwIfAborted } from '../common/abort.js';
-import type { CallContext } from '../engine/call-context.js';
-import type { AdminApi } from '../engine/query-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { AdminApi } from '../api/query-api.js';
 import { collectionPrefix, validateCollection } from '../model/keys.js';
 import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';

@@ -7,7 +7,7 @@
  * e.g. when two documents hold the same value of a unique index.
  */
 import { DbError } from '../errors/db-error.js';
-import { decodeEnvelope } from '../engine/envelope.js';
+import { decodeEnvelope } from '../format/envelope.js';
 import { collectionPrefix, idFromKey } from '../model/keys.js';
 import { isJsonObject, type JsonObject } from '../model/json.js';
 import type { BlobStore } from '../storage/blob-store.js';

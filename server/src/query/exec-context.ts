@@ -3,7 +3,7 @@ import type { Filter, OrderTerm } from '../model/filter.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { IndexStore } from '../index/index-store.js';
 import { orderedMap } from '../common/ordered-map.js';
-import { decodeEnvelope, type Envelope } from '../engine/envelope.js';
+import { decodeEnvelope, type Envelope } from '../format/envelope.js';
 import { documentKey } from '../model/keys.js';
 import { compareKeys, sortKeyOf, type SortKey } from './compare.js';
 import { matches } from './evaluate.js';

@@ -1,6 +1,6 @@
 import { DbError } from '../errors/db-error.js';
-import type { CallContext } from '../engine/call-context.js';
-import type { QueryApi, QueryInput, QueryItem, QueryPlan, QuerySummary } from '../engine/query-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { QueryApi, QueryInput, QueryItem, QueryPlan, QuerySummary } from '../api/query-api.js';
 import type { IndexStore } from '../index/index-store.js';
 import type { Filter, OrderTerm } from '../model/filter.js';
 import { validateCollection } from '../model/keys.js';

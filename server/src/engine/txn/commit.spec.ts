@@ -6,7 +6,7 @@ import { IndexWriteHooks } from '../../index/write-hooks.js';
 import { FenceChecker } from '../../locks/fence-checker.js';
 import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
 import { DocumentEngine } from '../document-engine.js';
-import type { TxnWrite } from '../document-api.js';
+import type { TxnWrite } from '../../api/document-api.js';
 
 const ctx = { signal: new AbortController().signal };
 setMaxListeners(200, ctx.signal); // many concurrent calls share this one signal

@@ -8,7 +8,7 @@
 import { DbError } from '../../errors/db-error.js';
 import { isJsonObject, type JsonObject } from '../../model/json.js';
 import type { BlobStore } from '../../storage/blob-store.js';
-import { decodeEnvelope, encodeEnvelope, type Envelope } from '../envelope.js';
+import { decodeEnvelope, encodeEnvelope, type Envelope } from '../../format/envelope.js';
 
 /** Where intent records live; nothing else is stored under this prefix. */
 export const INTENTS_PREFIX = '_txn/intents/';

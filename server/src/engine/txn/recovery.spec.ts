@@ -11,7 +11,7 @@ import { IndexWriteHooks } from '../../index/write-hooks.js';
 import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../../storage/blob-store.js';
 import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
 import { DocumentEngine } from '../document-engine.js';
-import type { CommitInput } from '../document-api.js';
+import type { CommitInput } from '../../api/document-api.js';
 
 const ctx = { signal: new AbortController().signal };
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { DbError } from '../../errors/db-error.js';
 import { isJsonObject } from '../../model/json.js';
 import type { BlobStore } from '../../storage/blob-store.js';
-import type { CommitResult } from '../document-api.js';
+import type { CommitResult } from '../../api/document-api.js';
 
 /** Where request records live. */
 export const REQUESTS_PREFIX = '_txn/requests/';

@@ -8,10 +8,10 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { DbError } from '../../errors/db-error.js';
-import type { CallContext } from '../call-context.js';
-import type { CommitResult, TxnWrite } from '../document-api.js';
+import type { CallContext } from '../../api/call-context.js';
+import type { CommitResult, TxnWrite } from '../../api/document-api.js';
 import type { DocumentWriter } from '../document-writer.js';
-import type { LockGuardInput } from '../lock-api.js';
+import type { LockGuardInput } from '../../api/lock-api.js';
 import { preconditionViolations } from './commit-plan.js';
 
 /** Runs `write` as a one-document transaction. */
