@@ -5,7 +5,7 @@
  */
 import { encodeEnvelope, newWriteId } from '../../server/src/format/envelope.js';
 import type { CallContext } from '../../server/src/api/call-context.js';
-import { LocalIndexStore } from '../../server/src/coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../../server/src/index/local/local-index-store.js';
 import { indexValues } from '../../server/src/index/extract-values.js';
 import type { IndexKind } from '../../server/src/model/index-def.js';
 import type { JsonObject } from '../../server/src/model/json.js';

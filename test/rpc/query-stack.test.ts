@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { Code, ConnectError, createClient, type Client, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
-import { LocalIndexStore } from '../../server/src/coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../../server/src/index/local/local-index-store.js';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
 import { BadRequestSchema, ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { AdminService } from '../../server/src/gen/smarterbase/v1/admin_service_pb.js';

@@ -1,5 +1,5 @@
 import { DbError, isDbError } from '../errors/db-error.js';
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
 import type { Blob, BlobMeta, WriteCondition } from '../storage/blob-store.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';

@@ -1,6 +1,6 @@
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { Lease } from '../coordination/coordinator.js';
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
 import { DbError } from '../errors/db-error.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
 import { FenceChecker } from '../locks/fence-checker.js';

@@ -1,5 +1,5 @@
 import { isDbError } from '../errors/db-error.js';
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';

@@ -1,4 +1,4 @@
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from './local/local-index-store.js';
 import { DocumentEngine } from '../engine/document-engine.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { CATALOG_PREFIX, DurableCatalog } from './durable-catalog.js';

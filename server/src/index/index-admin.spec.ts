@@ -1,4 +1,4 @@
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from './local/local-index-store.js';
 import { encodeEnvelope, newWriteId } from '../format/envelope.js';
 import type { CallContext } from '../api/call-context.js';
 import { DbError } from '../errors/db-error.js';

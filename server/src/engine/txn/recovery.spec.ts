@@ -5,7 +5,7 @@
  * every client all of the transaction or none of it, and finish it.
  */
 import { LocalCoordinator } from '../../coordination/local/local-coordinator.js';
-import { LocalIndexStore } from '../../coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../../index/local/local-index-store.js';
 import { DbError } from '../../errors/db-error.js';
 import { IndexWriteHooks } from '../../index/write-hooks.js';
 import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../../storage/blob-store.js';
