@@ -18,7 +18,7 @@ import { HealthMonitor } from './common/health-monitor.js';
 import { removeProtoAccessor } from './common/proto-accessor.js';
 import { DocumentEngine } from './engine/document-engine.js';
 import { DbError } from './errors/db-error.js';
-import { RecoverySweeper } from './engine/txn/recovery-sweeper.js';
+import { RecoverySweeper } from './txn/recovery-sweeper.js';
 import type { IndexStore } from './index/index-store.js';
 import { IndexAdmin } from './index/index-admin.js';
 import { loadCollectionsFile } from './index/collections-file.js';

@@ -33,11 +33,11 @@ import { staticTokenKeys, type TokenKeys } from '../tokens/token-keys.js';
 import type { WriteHooks } from '../api/write-hooks.js';
 import { VersionCache } from './version-cache.js';
 import type { LockGuardInput } from '../api/lock-api.js';
-import { CommitRunner } from './txn/commit-runner.js';
-import { commitSingle } from './txn/single-write.js';
-import { IntentStore } from './txn/intent.js';
-import { RequestRecords } from './txn/request-records.js';
-import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from './txn/txn-recovery.js';
+import { CommitRunner } from '../txn/commit-runner.js';
+import { commitSingle } from '../txn/single-write.js';
+import { IntentStore } from '../txn/intent.js';
+import { RequestRecords } from '../txn/request-records.js';
+import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from '../txn/txn-recovery.js';
 
 /**
  * Checks a write's lock guard (locks/fence-checker.ts): resolves when the

@@ -8,8 +8,8 @@ import { DbError } from '../errors/db-error.js';
 import { documentKey } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { decodeEnvelope, type Envelope } from '../format/envelope.js';
-import { stagedOf } from './txn/finalize.js';
-import type { TxnRecovery } from './txn/txn-recovery.js';
+import { stagedOf } from '../txn/finalize.js';
+import type { TxnRecovery } from '../txn/txn-recovery.js';
 import type { VersionCache } from './version-cache.js';
 
 /** A document's current state: the store's etag and the envelope. */

@@ -7,14 +7,14 @@
  * is rolled forward; a marker whose intent is gone is an orphan of an
  * aborted transaction and is rolled back.
  */
-import { sleep } from '../../common/abort.js';
-import { backoffDelay } from '../../common/backoff.js';
-import { failpoint } from '../../common/failpoints.js';
-import { DbError } from '../../errors/db-error.js';
-import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
-import type { CommitResult, TxnWriteResult } from '../../api/document-api.js';
-import type { Envelope } from '../../format/envelope.js';
-import type { WriteHooks } from '../../api/write-hooks.js';
+import { sleep } from '../common/abort.js';
+import { backoffDelay } from '../common/backoff.js';
+import { failpoint } from '../common/failpoints.js';
+import { DbError } from '../errors/db-error.js';
+import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
+import type { CommitResult, TxnWriteResult } from '../api/document-api.js';
+import type { Envelope } from '../format/envelope.js';
+import type { WriteHooks } from '../api/write-hooks.js';
 import { finalizeDoc, type FinalState, type StagedDoc } from './finalize.js';
 import type { IntentStore, IntentWrite, StoredIntent } from './intent.js';
 import type { RequestRecords } from './request-records.js';

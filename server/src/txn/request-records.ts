@@ -9,10 +9,10 @@
  * without reading a single record.
  */
 import { createHash } from 'node:crypto';
-import { DbError } from '../../errors/db-error.js';
-import { isJsonObject } from '../../model/json.js';
-import type { BlobStore } from '../../storage/blob-store.js';
-import type { CommitResult } from '../../api/document-api.js';
+import { DbError } from '../errors/db-error.js';
+import { isJsonObject } from '../model/json.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { CommitResult } from '../api/document-api.js';
 
 /** Where request records live. */
 export const REQUESTS_PREFIX = '_txn/requests/';

@@ -5,10 +5,10 @@
  * put on its etag) is the transaction's commit point; recovery reads it to
  * decide whether to roll a transaction's documents forward or back.
  */
-import { DbError } from '../../errors/db-error.js';
-import { isJsonObject, type JsonObject } from '../../model/json.js';
-import type { BlobStore } from '../../storage/blob-store.js';
-import { decodeEnvelope, encodeEnvelope, type Envelope } from '../../format/envelope.js';
+import { DbError } from '../errors/db-error.js';
+import { isJsonObject, type JsonObject } from '../model/json.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { decodeEnvelope, encodeEnvelope, type Envelope } from '../format/envelope.js';
 
 /** Where intent records live; nothing else is stored under this prefix. */
 export const INTENTS_PREFIX = '_txn/intents/';

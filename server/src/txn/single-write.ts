@@ -7,11 +7,11 @@
  * from multi-document transactions as a Put is (docs/transactions.md).
  */
 import { v7 as uuidv7 } from 'uuid';
-import { DbError } from '../../errors/db-error.js';
-import type { CallContext } from '../../api/call-context.js';
-import type { CommitResult, TxnWrite } from '../../api/document-api.js';
-import type { DocumentWriter } from '../document-writer.js';
-import type { LockGuardInput } from '../../api/lock-api.js';
+import { DbError } from '../errors/db-error.js';
+import type { CallContext } from '../api/call-context.js';
+import type { CommitResult, TxnWrite } from '../api/document-api.js';
+import type { DocumentWriter } from '../engine/document-writer.js';
+import type { LockGuardInput } from '../api/lock-api.js';
 import { preconditionViolations } from './commit-plan.js';
 
 /** Runs `write` as a one-document transaction. */

@@ -1,8 +1,8 @@
 /** What a transaction writes, worked out from its writes and the documents it read. */
-import type { PreconditionViolation } from '../../errors/db-error.js';
-import type { TxnWrite } from '../../api/document-api.js';
-import type { DocState } from '../document-reader.js';
-import { newWriteId } from '../../format/envelope.js';
+import type { PreconditionViolation } from '../errors/db-error.js';
+import type { TxnWrite } from '../api/document-api.js';
+import type { DocState } from '../engine/document-reader.js';
+import { newWriteId } from '../format/envelope.js';
 import type { IntentWrite } from './intent.js';
 
 /** A document as read inside a transaction (DocumentReader.readForWrite), or undefined when absent. */

@@ -1,9 +1,9 @@
 /** Validation of Commit requests, and their fingerprint for request_id reuse checks. */
 import { createHash } from 'node:crypto';
-import { DbError, invalid, isDbError } from '../../errors/db-error.js';
-import { checkDocumentData } from '../../model/json-check.js';
-import { documentKey, validateCollection, validateExistingId, validateId } from '../../model/keys.js';
-import type { CommitInput, TxnWrite } from '../../api/document-api.js';
+import { DbError, invalid, isDbError } from '../errors/db-error.js';
+import { checkDocumentData } from '../model/json-check.js';
+import { documentKey, validateCollection, validateExistingId, validateId } from '../model/keys.js';
+import type { CommitInput, TxnWrite } from '../api/document-api.js';
 
 /** The most writes of one Commit. */
 export const MAX_TXN_WRITES = 100;

@@ -16,18 +16,18 @@
  * after 4, a committed intent that any reader, writer or sweep rolls forward.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { sleep } from '../../common/abort.js';
-import { backoffDelay } from '../../common/backoff.js';
-import { failpoint } from '../../common/failpoints.js';
-import type { Coordinator, MutexHandle } from '../../coordination/coordinator.js';
-import { DbError, isDbError } from '../../errors/db-error.js';
-import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
-import type { CallContext } from '../../api/call-context.js';
-import type { CommitInput, CommitResult, TxnWrite } from '../../api/document-api.js';
-import { encodeEnvelope, newWriteId, withoutTxn, type Envelope } from '../../format/envelope.js';
-import type { LockGuardInput } from '../../api/lock-api.js';
-import type { PreparedWrite, WriteHooks } from '../../api/write-hooks.js';
-import type { DocumentReader } from '../document-reader.js';
+import { sleep } from '../common/abort.js';
+import { backoffDelay } from '../common/backoff.js';
+import { failpoint } from '../common/failpoints.js';
+import type { Coordinator, MutexHandle } from '../coordination/coordinator.js';
+import { DbError, isDbError } from '../errors/db-error.js';
+import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
+import type { CallContext } from '../api/call-context.js';
+import type { CommitInput, CommitResult, TxnWrite } from '../api/document-api.js';
+import { encodeEnvelope, newWriteId, withoutTxn, type Envelope } from '../format/envelope.js';
+import type { LockGuardInput } from '../api/lock-api.js';
+import type { PreparedWrite, WriteHooks } from '../api/write-hooks.js';
+import type { DocumentReader } from '../engine/document-reader.js';
 import type { StagedDoc } from './finalize.js';
 import { IntentStore, type StoredIntent } from './intent.js';
 import { fingerprintOf, validateCommit } from './commit-input.js';

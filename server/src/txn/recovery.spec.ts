@@ -4,14 +4,14 @@
  * engine B (another server on the same storage and indexes) must then show
  * every client all of the transaction or none of it, and finish it.
  */
-import { LocalCoordinator } from '../../coordination/local/local-coordinator.js';
-import { LocalIndexStore } from '../../index/local/local-index-store.js';
-import { DbError } from '../../errors/db-error.js';
-import { IndexWriteHooks } from '../../index/write-hooks.js';
-import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../../storage/blob-store.js';
-import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
-import { DocumentEngine } from '../document-engine.js';
-import type { CommitInput } from '../../api/document-api.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
+import { DbError } from '../errors/db-error.js';
+import { IndexWriteHooks } from '../index/write-hooks.js';
+import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../storage/blob-store.js';
+import { MemoryBlobStore } from '../storage/memory/memory-store.js';
+import { DocumentEngine } from '../engine/document-engine.js';
+import type { CommitInput } from '../api/document-api.js';
 
 const ctx = { signal: new AbortController().signal };
 
