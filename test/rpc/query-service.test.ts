@@ -24,6 +24,7 @@ import { RpcServer } from '../../server/src/rpc/server.js';
 import { jsonToValue } from '../../server/src/rpc/convert-filter.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { fakeAdminApi, fakeQueryApi, type EndlessState, type FakeCall } from './query-fakes.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 const grpcurlBin = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
 function grpcurl(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -66,7 +67,7 @@ function both(grpcP: number, httpP: number): Record<'grpc' | 'connect', Transpor
 
 beforeAll(async () => {
   server = new RpcServer({
-    api: uniqueOnDup(new DocumentEngine({ store: new MemoryBlobStore() })),
+    api: uniqueOnDup(new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() })),
     query: fakeQueryApi(calls, endless),
     admin: fakeAdminApi(calls),
     grpcPort: 0,
@@ -75,7 +76,7 @@ beforeAll(async () => {
   const ports = await server.start();
   grpcPort = ports.grpcPort;
   transports = both(ports.grpcPort, ports.httpPort);
-  bare = new RpcServer({ api: new DocumentEngine({ store: new MemoryBlobStore() }), grpcPort: 0, httpPort: 0 });
+  bare = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() }), grpcPort: 0, httpPort: 0 });
   const bp = await bare.start();
   bareTransports = both(bp.grpcPort, bp.httpPort);
 });

@@ -23,6 +23,7 @@ import { IndexAdmin } from '../../server/src/index/index-admin.js';
 import { QueryEngine } from '../../server/src/query/query-engine.js';
 import { RpcServer } from '../../server/src/rpc/server.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 const grpcurlBin = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const store = new MemoryBlobStore();
   const indexes = new LocalIndexStore();
   server = new RpcServer({
-    api: new DocumentEngine({ store }),
+    api: new DocumentEngine({ coordinator: new LocalCoordinator(), store }),
     query: new QueryEngine({ store, indexes }),
     admin: new IndexAdmin({ indexes, store }),
     grpcPort: 0,

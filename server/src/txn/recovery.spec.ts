@@ -167,7 +167,7 @@ describe('transaction recovery', () => {
 
   test('a failing step before the commit point undoes everything at once (no waiting for expiry)', async () => {
     const store = new MemoryBlobStore();
-    const engine = new DocumentEngine({ store });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store });
     const input = await seed(engine);
     // The lock guard check runs after staging: a stale guard must roll the staged documents back.
     const e = await engine.commit(ctx, { ...input, lockGuard: { name: 'L', fencingToken: 1n } }).catch((x: unknown) => x);

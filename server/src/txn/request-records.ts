@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { DbError } from '../errors/db-error.js';
 import { isJsonObject } from '../model/json.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { CommitResult } from '../api/document-api.js';
+import type { CommitOutcome } from './commit-types.js';
 
 /** Where request records live. */
 export const REQUESTS_PREFIX = '_txn/requests/';
@@ -26,7 +26,7 @@ export interface RequestRecord {
   readonly txid: string;
   readonly createTime: Date;
   /** Set once the transaction's writes are applied. */
-  readonly result?: CommitResult;
+  readonly result?: CommitOutcome;
 }
 
 /** The hash of a request_id (also the name of its coordination mutex). */
@@ -85,7 +85,7 @@ export class RequestRecords {
   }
 
   /** Adds the result to the record of `key` if it belongs to `txid`. */
-  async complete(key: string, txid: string, result: CommitResult, signal?: AbortSignal): Promise<void> {
+  async complete(key: string, txid: string, result: CommitOutcome, signal?: AbortSignal): Promise<void> {
     const record = await this.read(key, signal);
     if (record === undefined || record.txid !== txid || record.result !== undefined) return;
     await this.write(key, { ...record, result }, signal);
