@@ -35,9 +35,10 @@ const internalErrors: unknown[] = [];
 beforeAll(async () => {
   const store = new MemoryBlobStore();
   const indexes = new LocalIndexStore();
+  const api = new DocumentEngine({ coordinator: new LocalCoordinator(), store });
   server = new RpcServer({
-    api: new DocumentEngine({ coordinator: new LocalCoordinator(), store }),
-    query: new QueryEngine({ store, indexes }),
+    api,
+    query: new QueryEngine({ store, indexes, reader: api.reader }),
     admin: new IndexAdmin({ indexes, store }),
     grpcPort: 0,
     httpPort: 0,
