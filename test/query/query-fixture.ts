@@ -11,13 +11,13 @@ import { LocalIndexStore } from '../../server/src/index/local/local-index-store.
 import { indexValues } from '../../server/src/index/extract-values.js';
 import type { IndexKind } from '../../server/src/model/index-def.js';
 import type { JsonObject } from '../../server/src/model/json.js';
-import { documentKey } from '../../server/src/model/keys.js';
 import type { BlobStore } from '../../server/src/storage/blob-store.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { QueryEngine, type QueryEngineOptions } from '../../server/src/query/query-engine.js';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 import type { QueryInput, QueryItem, QuerySummary } from '../../server/src/api/query-api.js';
+import { documentKey } from '../../server/src/format/bucket-layout.js';
 
 /** A test bench for one collection. */
 export class QueryBench {

@@ -5,10 +5,10 @@
  * and writes of them are INVALID_ID.
  */
 import { DbError } from '../errors/db-error.js';
-import { documentKey } from '../model/keys.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { documentKey } from '../format/bucket-layout.js';
 
 const ctx = { signal: new AbortController().signal };
 const LEGACY = ['Cafe\u0301', 'a\u0085b', 'x\u2028y', '\u202Eabc'];

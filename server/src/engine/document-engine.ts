@@ -4,7 +4,7 @@ import { orderedMap } from '../common/ordered-map.js';
 import type { Coordinator } from '../coordination/coordinator.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { ListedDocument, StoredDocument } from '../model/document.js';
-import { collectionPrefix, validateCollection, validateId, validateIdPrefix } from '../model/keys.js';
+import { validateCollection, validateId, validateIdPrefix } from '../model/keys.js';
 import type { CallContext } from '../api/call-context.js';
 import { BatchOperations, DEFAULT_MAX_BATCH_WRITE_ITEMS } from './batch-operations.js';
 import type {
@@ -34,6 +34,7 @@ import { CommitRunner } from '../txn/commit-runner.js';
 import { IntentStore } from '../txn/intent.js';
 import { RequestRecords } from '../txn/request-records.js';
 import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from '../txn/txn-recovery.js';
+import { collectionPrefix } from '../format/bucket-layout.js';
 
 /** Options of the DocumentEngine; every one but `store` and `coordinator` has a default. */
 export interface DocumentEngineOptions {

@@ -5,13 +5,13 @@
  * transaction and no writer ever writes over a staged document.
  */
 import { DbError } from '../errors/db-error.js';
-import { documentKey } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { decodeEnvelope, type DocState } from '../format/envelope.js';
 import { stagedOf } from '../txn/finalize.js';
 import type { TxnRecovery } from '../txn/txn-recovery.js';
 import type { WriteReader } from '../txn/txn-ports.js';
 import type { VersionCache } from './version-cache.js';
+import { documentKey } from '../format/bucket-layout.js';
 
 /** How many times a read re-reads after a transaction was finished under it. */
 const MAX_ROUNDS = 8;

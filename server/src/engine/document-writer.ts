@@ -13,7 +13,6 @@ import { backoffDelay } from '../common/backoff.js';
 import { ConditionFailedError, type BlobStore, type WriteCondition } from '../storage/blob-store.js';
 import type { JsonObject } from '../model/json.js';
 import type { StoredDocument } from '../model/document.js';
-import { documentKey } from '../model/keys.js';
 import type { CallContext } from '../api/call-context.js';
 import type { PutIfMatchInput } from '../api/document-api.js';
 import type { DocumentReader } from './document-reader.js';
@@ -22,6 +21,7 @@ import type { FenceCheck, LockGuardInput } from '../api/lock-api.js';
 import type { CheckedOp, TxnWriter } from '../txn/txn-ports.js';
 import type { PreparedWrite, WriteHooks } from '../api/write-hooks.js';
 import type { VersionCache } from './version-cache.js';
+import { documentKey } from '../format/bucket-layout.js';
 
 /** What the writer is built from. */
 export interface DocumentWriterOptions {

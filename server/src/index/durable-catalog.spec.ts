@@ -1,10 +1,11 @@
 import { LocalIndexStore } from './local/local-index-store.js';
 import { DocumentEngine } from '../engine/document-engine.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
-import { CATALOG_PREFIX, DurableCatalog } from './durable-catalog.js';
+import { DurableCatalog } from './durable-catalog.js';
 import { IndexAdmin } from './index-admin.js';
 import { IndexWriteHooks } from './write-hooks.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { CATALOG_PREFIX } from '../format/bucket-layout.js';
 
 const ctx = { signal: new AbortController().signal };
 

@@ -6,7 +6,7 @@
 import { throwIfAborted } from '../common/abort.js';
 import type { CallContext } from '../api/call-context.js';
 import type { AdminApi } from '../api/query-api.js';
-import { collectionPrefix, validateCollection } from '../model/keys.js';
+import { validateCollection } from '../model/keys.js';
 import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DurableCatalog } from './durable-catalog.js';
@@ -15,6 +15,7 @@ import { indexNotFound } from './index-rules.js';
 import type { IndexStore } from './index-store.js';
 import { validateIndexDefinition, validateIndexName } from './index-validation.js';
 import type { IndexLog } from './write-hooks.js';
+import { collectionPrefix } from '../format/bucket-layout.js';
 
 /** What IndexAdmin needs. */
 export interface IndexAdminOptions {

@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import { DbError, invalid, isDbError } from '../errors/db-error.js';
 import { checkDocumentData } from '../model/json-check.js';
-import { documentKey, validateCollection, validateExistingId, validateId } from '../model/keys.js';
+import { validateCollection, validateExistingId, validateId } from '../model/keys.js';
 import type { CommitRequest, CommitWrite } from './commit-types.js';
+import { documentKey } from '../format/bucket-layout.js';
 
 /** The most writes of one Commit. */
 export const MAX_TXN_WRITES = 100;

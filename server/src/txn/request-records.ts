@@ -13,9 +13,8 @@ import { DbError } from '../errors/db-error.js';
 import { isJsonObject } from '../model/json.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { CommitOutcome } from './commit-types.js';
+import { REQUESTS_PREFIX, requestRecordKey } from '../format/bucket-layout.js';
 
-/** Where request records live. */
-export const REQUESTS_PREFIX = '_txn/requests/';
 /** How long a committed request_id is remembered. */
 export const REQUEST_TTL_MS = 10 * 60_000;
 
@@ -41,7 +40,7 @@ function windowOf(ms: number): number {
 
 /** The record key of a request hash in a window. */
 function keyIn(window: number, hash: string): string {
-  return `${REQUESTS_PREFIX}${String(window).padStart(10, '0')}/${hash}`;
+  return requestRecordKey(window, hash);
 }
 
 /** A found record and where it is stored. */
