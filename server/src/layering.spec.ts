@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = __dirname;
-const ENGINE_LAYERS = ['engine', 'model', 'query', 'index', 'locks', 'errors', 'common', 'config', 'tokens'];
+const ENGINE_LAYERS = ['engine', 'api', 'format', 'model', 'txn', 'query', 'index', 'locks', 'errors', 'common', 'config', 'tokens'];
 /** Driver adapters inside the layers above: they may import their driver (never gen/ or rpc/). */
 const ADAPTERS = ['storage/s3/', 'coordination/redis/', 'index/redis/'];
 const FORBIDDEN_PACKAGES = ['@connectrpc/', '@grpc/grpc-js', 'ioredis', '@aws-sdk/', '@opentelemetry/sdk-'];

@@ -1,5 +1,5 @@
 /**
- * An in-test fake of the LockApi port (server/src/engine/lock-api.ts): one
+ * An in-test fake of the LockApi port (server/src/api/lock-api.ts): one
  * in-memory lease per name, tokens counting up per name, Hold renewing
  * every ttl/3 until ctx.signal aborts or the generator is closed. It records
  * every call and every release so the RPC layer can be tested without the

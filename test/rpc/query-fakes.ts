@@ -1,5 +1,5 @@
 /**
- * In-test fakes of the QueryApi and AdminApi ports (server/src/engine/query-api.ts):
+ * In-test fakes of the QueryApi and AdminApi ports (server/src/api/query-api.ts):
  * they record every call and answer from fixed data, so the RPC layer can be
  * tested without the query engine. Special collections trigger behaviours:
  * "endless" streams forever (records close and abort), "fail-mid" throws
