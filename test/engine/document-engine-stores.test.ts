@@ -18,6 +18,7 @@ import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js
 import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -45,14 +46,14 @@ const subjects: { name: string; make: () => Promise<Stack> }[] = [
     name: 'MemoryBlobStore',
     make: async () => {
       const store = new MemoryBlobStore();
-      return { engines: [new DocumentEngine({ store, pageTokenSecret: 'k' })], close: () => store.close() };
+      return { engines: [new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 'k' })], close: () => store.close() };
     },
   },
   {
     name: 'FilesystemBlobStore',
     make: async () => {
       const store = await FilesystemBlobStore.open({ root: join(tempRoot as string, `r${n++}`) });
-      return { engines: [new DocumentEngine({ store, pageTokenSecret: 'k' })], close: () => store.close() };
+      return { engines: [new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 'k' })], close: () => store.close() };
     },
   },
   {
@@ -73,7 +74,7 @@ const subjects: { name: string; make: () => Promise<Stack> }[] = [
         const coordinator = await RedisCoordinator.connect({ url: redis!.url });
         closers.push(s3store, coordinator);
         const store = new LockedConditionsStore(s3store, coordinator, { waitMs: 30_000 });
-        engines.push(new DocumentEngine({ store, pageTokenSecret: 'k' }));
+        engines.push(new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 'k' }));
       }
       return { engines, close: async () => void (await Promise.all(closers.map((c) => c.close()))) };
     },

@@ -5,8 +5,8 @@
  * must agree with a naive evaluation over the final documents.
  */
 import fc from 'fast-check';
-import { LocalIndexStore } from '../../server/src/coordination/local/local-index-store.js';
-import { RedisIndexStore } from '../../server/src/coordination/redis/redis-index-store.js';
+import { LocalIndexStore } from '../../server/src/index/local/local-index-store.js';
+import { RedisIndexStore } from '../../server/src/index/redis/redis-index-store.js';
 import { compareUtf8, fieldValue, indexValues } from '../../server/src/index/extract-values.js';
 import type { IdSetExpr, IndexStore, OrderedWalk } from '../../server/src/index/index-store.js';
 import type { JsonObject, JsonValue } from '../../server/src/model/json.js';

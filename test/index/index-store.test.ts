@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { DbError } from '../../server/src/errors/db-error.js';
 import { freePort } from '../harness/free-port.js';
-import { LocalIndexStore } from '../../server/src/coordination/local/local-index-store.js';
-import { RedisIndexStore } from '../../server/src/coordination/redis/redis-index-store.js';
+import { LocalIndexStore } from '../../server/src/index/local/local-index-store.js';
+import { RedisIndexStore } from '../../server/src/index/redis/redis-index-store.js';
 import { indexValues } from '../../server/src/index/extract-values.js';
 import type { IndexStore } from '../../server/src/index/index-store.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';

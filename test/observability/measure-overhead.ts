@@ -25,6 +25,7 @@ import { wrapErrors } from '../../server/src/rpc/wrap-errors.js';
 import type { BlobStore } from '../../server/src/storage/blob-store.js';
 import { InstrumentedBlobStore } from '../../server/src/storage/instrumented-store.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 type Impl = Record<'put' | 'get', (input: unknown, ctx: unknown) => Promise<unknown>>;
 
@@ -34,7 +35,7 @@ const ctxFor = (name: 'put' | 'get') =>
 
 function setup(kind: 'off' | 'default' | 'tracing'): Impl {
   let store: BlobStore = new MemoryBlobStore();
-  let impl = wrapErrors(DocumentService, createDocumentHandlers(new DocumentEngine({ store })));
+  let impl = wrapErrors(DocumentService, createDocumentHandlers(new DocumentEngine({ coordinator: new LocalCoordinator(), store })));
   if (kind === 'off') return impl as unknown as Impl;
   const metrics = createMetrics(new InMemoryMetrics().meter);
   let tracer = new ProxyTracerProvider().getTracer('noop');
@@ -44,7 +45,7 @@ function setup(kind: 'off' | 'default' | 'tracing'): Impl {
     tracer = provider.getTracer('bench');
   }
   store = new InstrumentedBlobStore(new MemoryBlobStore(), { backend: 'memory', instruments: metrics.storage, tracer });
-  impl = observeCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(new DocumentEngine({ store }))), 'grpc', { instruments: metrics.rpc, tracer });
+  impl = observeCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(new DocumentEngine({ coordinator: new LocalCoordinator(), store }))), 'grpc', { instruments: metrics.rpc, tracer });
   return impl as unknown as Impl;
 }
 
@@ -65,7 +66,7 @@ async function socketSetup(telemetry: boolean) {
   const tracer = new ProxyTracerProvider().getTracer('noop');
   const inner = new MemoryBlobStore();
   const store = telemetry ? new InstrumentedBlobStore(inner, { backend: 'memory', instruments: metrics.storage, tracer }) : inner;
-  const server = new RpcServer({ api: new DocumentEngine({ store }), grpcPort: 0, httpPort: 0, telemetry: telemetry ? { instruments: metrics.rpc, tracer } : undefined });
+  const server = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store }), grpcPort: 0, httpPort: 0, telemetry: telemetry ? { instruments: metrics.rpc, tracer } : undefined });
   const { grpcPort } = await server.start();
   return { server, client: createClient(DocumentService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` })) };
 }

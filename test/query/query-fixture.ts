@@ -1,19 +1,23 @@
 /**
- * A query test bench without the document engine: documents are written to a
- * MemoryBlobStore with encodeEnvelope and indexed by calling
+ * A query test bench without the document engine's write path: documents are
+ * written to a MemoryBlobStore with encodeEnvelope and indexed by calling
  * LocalIndexStore.apply with indexValues, as the engine's write path does.
+ * Queries read them through the engine's transaction-aware reader, as in the
+ * server (the query engine has no other read path).
  */
-import { encodeEnvelope, newWriteId } from '../../server/src/engine/envelope.js';
-import type { CallContext } from '../../server/src/engine/call-context.js';
-import { LocalIndexStore } from '../../server/src/coordination/local/local-index-store.js';
+import { encodeEnvelope, newWriteId } from '../../server/src/format/envelope.js';
+import type { CallContext } from '../../server/src/api/call-context.js';
+import { LocalIndexStore } from '../../server/src/index/local/local-index-store.js';
 import { indexValues } from '../../server/src/index/extract-values.js';
 import type { IndexKind } from '../../server/src/model/index-def.js';
 import type { JsonObject } from '../../server/src/model/json.js';
-import { documentKey } from '../../server/src/model/keys.js';
 import type { BlobStore } from '../../server/src/storage/blob-store.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { QueryEngine, type QueryEngineOptions } from '../../server/src/query/query-engine.js';
-import type { QueryInput, QueryItem, QuerySummary } from '../../server/src/engine/query-api.js';
+import { DocumentEngine } from '../../server/src/engine/document-engine.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
+import type { QueryInput, QueryItem, QuerySummary } from '../../server/src/api/query-api.js';
+import { documentKey } from '../../server/src/format/bucket-layout.js';
 
 /** A test bench for one collection. */
 export class QueryBench {
@@ -62,7 +66,8 @@ export class QueryBench {
 
   /** A QueryEngine over this bench. */
   engine(options: Partial<QueryEngineOptions> = {}): QueryEngine {
-    return new QueryEngine({ store: this.store, indexes: this.indexes, tokenSecret: 's', ...options });
+    const { reader } = new DocumentEngine({ store: this.store, coordinator: new LocalCoordinator() });
+    return new QueryEngine({ store: this.store, indexes: this.indexes, reader, tokenSecret: 's', ...options });
   }
 }
 

@@ -19,6 +19,7 @@ import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js
 import { createDocumentHandlers } from '../../server/src/rpc/document-handlers.js';
 import { ERROR_DETAIL_REGISTRY } from '../../server/src/rpc/error-table.js';
 import { wrapErrors } from '../../server/src/rpc/wrap-errors.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 let fx: RpcFixture;
 beforeAll(async () => { fx = await startFixture(); });
@@ -127,7 +128,7 @@ describe('batch results over Connect JSON', () => {
   let server: http.Server;
   let client: Client<typeof DocumentService>;
   beforeAll(async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     const jsonOptions = { registry: ERROR_DETAIL_REGISTRY };
     server = http.createServer(connectNodeAdapter({
       jsonOptions,

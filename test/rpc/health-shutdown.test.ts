@@ -5,8 +5,8 @@
  */
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
-import type { CallContext } from '../../server/src/engine/call-context.js';
-import type { DocumentApi } from '../../server/src/engine/document-api.js';
+import type { CallContext } from '../../server/src/api/call-context.js';
+import type { DocumentApi } from '../../server/src/api/document-api.js';
 import { DbError } from '../../server/src/errors/db-error.js';
 import { Health, HealthCheckResponse_ServingStatus as S } from '../../server/src/gen/grpc/health/v1/health_pb.js';
 import { startFixture, type RpcFixture } from './rpc-fixture.js';

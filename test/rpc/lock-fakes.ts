@@ -1,12 +1,12 @@
 /**
- * An in-test fake of the LockApi port (server/src/engine/lock-api.ts): one
+ * An in-test fake of the LockApi port (server/src/api/lock-api.ts): one
  * in-memory lease per name, tokens counting up per name, Hold renewing
  * every ttl/3 until ctx.signal aborts or the generator is closed. It records
  * every call and every release so the RPC layer can be tested without the
  * real lock manager. `loseLease(name)` makes the next Hold renewal fail.
  */
-import type { CallContext } from '../../server/src/engine/call-context.js';
-import type { AcquireInput, LockApi, LockInfo, LockLease } from '../../server/src/engine/lock-api.js';
+import type { CallContext } from '../../server/src/api/call-context.js';
+import type { AcquireInput, LockApi, LockInfo, LockLease } from '../../server/src/api/lock-api.js';
 import { DbError } from '../../server/src/errors/db-error.js';
 
 interface Held {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Code, ConnectError, createClient, type Client, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
-import type { DocumentApi } from '../../server/src/engine/document-api.js';
+import type { DocumentApi } from '../../server/src/api/document-api.js';
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { Health, HealthCheckResponse_ServingStatus } from '../../server/src/gen/grpc/health/v1/health_pb.js';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
@@ -19,6 +19,7 @@ import { LockService } from '../../server/src/gen/smarterbase/v1/lock_service_pb
 import { RpcServer } from '../../server/src/rpc/server.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { FakeLockApi } from './lock-fakes.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 const grpcurlBin = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
 function grpcurl(args: string[]): Promise<{ code: number; out: string }> {
@@ -85,7 +86,7 @@ function both(g: number, h: number): Record<'grpc' | 'connect', Transport> {
 beforeAll(async () => {
   fake = new FakeLockApi();
   server = new RpcServer({
-    api: recording(new DocumentEngine({ store: new MemoryBlobStore() }), inputs),
+    api: recording(new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() }), inputs),
     locks: fake,
     grpcPort: 0,
     httpPort: 0,
@@ -94,7 +95,7 @@ beforeAll(async () => {
   const ports = await server.start();
   grpcPort = ports.grpcPort;
   transports = both(ports.grpcPort, ports.httpPort);
-  bare = new RpcServer({ api: new DocumentEngine({ store: new MemoryBlobStore() }), grpcPort: 0, httpPort: 0 });
+  bare = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() }), grpcPort: 0, httpPort: 0 });
   const bp = await bare.start();
   bareTransports = both(bp.grpcPort, bp.httpPort);
 });

@@ -23,7 +23,7 @@ let transports: Record<'grpc' | 'connect', Transport>;
 beforeAll(async () => {
   const coordinator = new LocalCoordinator();
   server = new RpcServer({
-    api: new DocumentEngine({ store: new MemoryBlobStore(), fences: new FenceChecker(coordinator) }),
+    api: new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore(), fences: new FenceChecker(coordinator) }),
     locks: new LockManager({ coordinator }),
     grpcPort: 0,
     httpPort: 0,

@@ -1,12 +1,12 @@
 /**
- * In-test fakes of the QueryApi and AdminApi ports (server/src/engine/query-api.ts):
+ * In-test fakes of the QueryApi and AdminApi ports (server/src/api/query-api.ts):
  * they record every call and answer from fixed data, so the RPC layer can be
  * tested without the query engine. Special collections trigger behaviours:
  * "endless" streams forever (records close and abort), "fail-mid" throws
  * after two items, "needs-index" / "boom" throw.
  */
-import type { CallContext } from '../../server/src/engine/call-context.js';
-import type { AdminApi, QueryApi, QueryInput, QueryItem, QuerySummary } from '../../server/src/engine/query-api.js';
+import type { CallContext } from '../../server/src/api/call-context.js';
+import type { AdminApi, QueryApi, QueryInput, QueryItem, QuerySummary } from '../../server/src/api/query-api.js';
 import { DbError } from '../../server/src/errors/db-error.js';
 import type { StoredDocument } from '../../server/src/model/document.js';
 import type { IndexDefinition, IndexInfo } from '../../server/src/model/index-def.js';

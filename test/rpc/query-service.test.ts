@@ -11,7 +11,7 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Client, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
-import type { DocumentApi } from '../../server/src/engine/document-api.js';
+import type { DocumentApi } from '../../server/src/api/document-api.js';
 import { DbError } from '../../server/src/errors/db-error.js';
 import { BadRequestSchema, ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { Health, HealthCheckResponse_ServingStatus } from '../../server/src/gen/grpc/health/v1/health_pb.js';
@@ -24,6 +24,7 @@ import { RpcServer } from '../../server/src/rpc/server.js';
 import { jsonToValue } from '../../server/src/rpc/convert-filter.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { fakeAdminApi, fakeQueryApi, type EndlessState, type FakeCall } from './query-fakes.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 const grpcurlBin = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
 function grpcurl(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -66,7 +67,7 @@ function both(grpcP: number, httpP: number): Record<'grpc' | 'connect', Transpor
 
 beforeAll(async () => {
   server = new RpcServer({
-    api: uniqueOnDup(new DocumentEngine({ store: new MemoryBlobStore() })),
+    api: uniqueOnDup(new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() })),
     query: fakeQueryApi(calls, endless),
     admin: fakeAdminApi(calls),
     grpcPort: 0,
@@ -75,7 +76,7 @@ beforeAll(async () => {
   const ports = await server.start();
   grpcPort = ports.grpcPort;
   transports = both(ports.grpcPort, ports.httpPort);
-  bare = new RpcServer({ api: new DocumentEngine({ store: new MemoryBlobStore() }), grpcPort: 0, httpPort: 0 });
+  bare = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() }), grpcPort: 0, httpPort: 0 });
   const bp = await bare.start();
   bareTransports = both(bp.grpcPort, bp.httpPort);
 });

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { Code, ConnectError, createClient, type Client, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
-import { LocalIndexStore } from '../../server/src/coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../../server/src/index/local/local-index-store.js';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
 import { BadRequestSchema, ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { AdminService } from '../../server/src/gen/smarterbase/v1/admin_service_pb.js';
@@ -23,6 +23,7 @@ import { IndexAdmin } from '../../server/src/index/index-admin.js';
 import { QueryEngine } from '../../server/src/query/query-engine.js';
 import { RpcServer } from '../../server/src/rpc/server.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 const grpcurlBin = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
 
@@ -34,9 +35,10 @@ const internalErrors: unknown[] = [];
 beforeAll(async () => {
   const store = new MemoryBlobStore();
   const indexes = new LocalIndexStore();
+  const api = new DocumentEngine({ coordinator: new LocalCoordinator(), store });
   server = new RpcServer({
-    api: new DocumentEngine({ store }),
-    query: new QueryEngine({ store, indexes }),
+    api,
+    query: new QueryEngine({ store, indexes, reader: api.reader }),
     admin: new IndexAdmin({ indexes, store }),
     grpcPort: 0,
     httpPort: 0,

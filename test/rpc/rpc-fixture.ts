@@ -7,10 +7,11 @@
 import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
-import type { DocumentApi } from '../../server/src/engine/document-api.js';
+import type { DocumentApi } from '../../server/src/api/document-api.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
 import { RpcServer, type BoundPorts } from '../../server/src/rpc/server.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 /** A running server and its clients. */
 export interface RpcFixture {
@@ -27,7 +28,7 @@ export interface RpcFixture {
 
 /** Starts a server; `wrap` may decorate the engine (slow calls, failures). */
 export async function startFixture(wrap?: (api: DocumentApi) => DocumentApi, maxMessageBytes?: number): Promise<RpcFixture> {
-  const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+  const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
   const internalErrors: unknown[] = [];
   const server = new RpcServer({
     api: wrap ? wrap(engine) : engine,

@@ -9,8 +9,8 @@
 import { DbError, invalid } from '../errors/db-error.js';
 import { orderedMap } from '../common/ordered-map.js';
 import { validateCollection, validateId } from '../model/keys.js';
-import type { CallContext } from './call-context.js';
-import type { BatchExistsItem, BatchWriteOp, BatchWriteOutcome, DocumentApi } from './document-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { BatchExistsItem, BatchWriteOp, BatchWriteOutcome, DocumentApi } from '../api/document-api.js';
 
 /** The single calls a batch is made of. */
 export type SingleDocumentCalls = Pick<DocumentApi, 'put' | 'putIfMatch' | 'delete' | 'exists'>;

@@ -1,10 +1,11 @@
 import { DbError, isDbError } from '../errors/db-error.js';
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
 import type { Blob, BlobMeta, WriteCondition } from '../storage/blob-store.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
-import type { BatchWriteOp } from './document-api.js';
+import type { BatchWriteOp } from '../api/document-api.js';
 import { DocumentEngine } from './document-engine.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -37,7 +38,7 @@ async function rejection(p: Promise<unknown>): Promise<DbError> {
 
 describe('DocumentEngine batches', () => {
   test('batchWrite: one outcome per item in request order, each as its single call', async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     const old = await engine.put(ctx, { collection: 'c', id: 'cas', data: { v: 1 } });
     await engine.put(ctx, { collection: 'c', id: 'taken', data: {} });
     await engine.put(ctx, { collection: 'c', id: 'del', data: {} });
@@ -73,7 +74,7 @@ describe('DocumentEngine batches', () => {
 
   test('batchWrite: whole-request errors name the field and write nothing', async () => {
     const store = new MemoryBlobStore();
-    const engine = new DocumentEngine({ store, maxBatchWriteItems: 3 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, maxBatchWriteItems: 3 });
     const put = (id: string): BatchWriteOp => ({ kind: 'put', id, data: {} });
     const cases: [() => Promise<unknown>, string, string][] = [
       [() => engine.batchWrite(ctx, 'c', []), 'INVALID_ARGUMENT', 'writes'],
@@ -95,7 +96,7 @@ describe('DocumentEngine batches', () => {
 
   test('the concurrency bound holds with a slow store, and items do run in parallel', async () => {
     const store = new SlowStore(15);
-    const engine = new DocumentEngine({ store, batchConcurrency: 4, versionCacheEntries: 0 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, batchConcurrency: 4, versionCacheEntries: 0 });
     const ops = Array.from({ length: 20 }, (_, i): BatchWriteOp => ({ kind: 'put', id: `d${i}`, data: { i } }));
     const out = await engine.batchWrite(ctx, 'c', ops);
     expect(out.map((o) => o.document?.data)).toEqual(ops.map((_, i) => ({ i })));
@@ -111,7 +112,7 @@ describe('DocumentEngine batches', () => {
   });
 
   test('batchExists answers in request order with etags; duplicates are answered each', async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     const a = await engine.put(ctx, { collection: 'c', id: 'a', data: {} });
     const b = await engine.put(ctx, { collection: 'c', id: 'b', data: {} });
     expect(await engine.batchExists(ctx, 'c', ['b', 'zz', 'a', 'b'])).toEqual([
@@ -120,7 +121,7 @@ describe('DocumentEngine batches', () => {
   });
 
   test('batchDelete: a stale etag fails only that item with ETAG_MISMATCH', async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     const a = await engine.put(ctx, { collection: 'c', id: 'a', data: { v: 1 } });
     await engine.put(ctx, { collection: 'c', id: 'a', data: { v: 2 } });
     const b = await engine.put(ctx, { collection: 'c', id: 'b', data: {} });
@@ -139,7 +140,7 @@ describe('DocumentEngine batches', () => {
       await indexes.createIndex(def, new Date());
       await indexes.setIndexState(def.collection, def.name, { state: 'ready' });
     }
-    const engine = new DocumentEngine({ store: new MemoryBlobStore(), hooks: new IndexWriteHooks(indexes) });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore(), hooks: new IndexWriteHooks(indexes) });
     const byCity = (city: string) => indexes.ids('users', { op: 'eq', index: 'by_city', values: [city] });
     await engine.put(ctx, { collection: 'users', id: 'old', data: { email: 'o@x', city: 'Oslo' } });
     const out = await engine.batchWrite(ctx, 'users', [
@@ -155,7 +156,7 @@ describe('DocumentEngine batches', () => {
   });
 
   test('a cancelled call throws instead of answering', async () => {
-    const engine = new DocumentEngine({ store: new SlowStore(20), batchConcurrency: 1 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new SlowStore(20), batchConcurrency: 1 });
     const ac = new AbortController();
     const p = engine.batchWrite({ signal: ac.signal }, 'c', [{ kind: 'put', id: 'a', data: {} }, { kind: 'put', id: 'b', data: {} }]);
     setTimeout(() => ac.abort(), 5);

@@ -1,12 +1,12 @@
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { Lease } from '../coordination/coordinator.js';
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
 import { DbError } from '../errors/db-error.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
 import { FenceChecker } from '../locks/fence-checker.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
-import type { LockGuardInput } from './lock-api.js';
+import type { LockGuardInput } from '../api/lock-api.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -23,7 +23,7 @@ function setup(options: { hooks?: IndexWriteHooks } = {}) {
   let clock = 1_000_000;
   const coordinator = new LocalCoordinator({ now: () => clock });
   const store = new MemoryBlobStore();
-  const engine = new DocumentEngine({ store, fences: new FenceChecker(coordinator), ...options });
+  const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, fences: new FenceChecker(coordinator), ...options });
   const grant = async (name: string, ttlMs: number, holder: string): Promise<Lease> => {
     const r = await coordinator.tryAcquireLease(name, ttlMs, holder);
     if (!r.granted) throw new Error('busy');
@@ -128,7 +128,7 @@ describe('DocumentEngine lock guards (fencing)', () => {
       kind: 'invalid',
       field: 'lock_guard.fencing_token',
     });
-    const plain = new DocumentEngine({ store: new MemoryBlobStore() });
+    const plain = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     expect(await errorOf(plain.put(ctx, { ...doc, data: {}, lockGuard: { name: 'x', fencingToken: 0n } }))).toMatchObject({
       kind: 'invalid',
       field: 'lock_guard',
@@ -139,7 +139,7 @@ describe('DocumentEngine lock guards (fencing)', () => {
   it("a successor that acquires and writes after the stale holder's check: the CAS fails, the retry re-checks and refuses", async () => {
     const { coordinator, store, grant, advance, guard } = setup();
     const a = await grant('job', 1000, 'A');
-    const engineB = new DocumentEngine({ store, fences: new FenceChecker(coordinator), versionCacheEntries: 0 });
+    const engineB = new DocumentEngine({ coordinator: new LocalCoordinator(), store, fences: new FenceChecker(coordinator), versionCacheEntries: 0 });
     await engineB.put(ctx, { ...doc, data: { by: 'nobody' } });
     // A store that, on A's first write of j1 (after A's fence check passed), lets B take over and write first.
     let interleaved = false;
@@ -153,7 +153,7 @@ describe('DocumentEngine lock guards (fencing)', () => {
       }
       return store.put(key, body, condition, signal);
     };
-    const engineA = new DocumentEngine({ store: racing, fences: new FenceChecker(coordinator), versionCacheEntries: 0 });
+    const engineA = new DocumentEngine({ coordinator: new LocalCoordinator(), store: racing, fences: new FenceChecker(coordinator), versionCacheEntries: 0 });
     const e = await errorOf(engineA.put(ctx, { ...doc, data: { by: 'A' }, lockGuard: guard(a) }));
     expect(interleaved).toBe(true);
     expect(e.reason).toBe('LOCK_NOT_HELD');

@@ -1,9 +1,10 @@
 import { isDbError } from '../errors/db-error.js';
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
-import { decodeEnvelope } from './envelope.js';
+import { decodeEnvelope } from '../format/envelope.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -18,7 +19,7 @@ async function setup() {
     await indexes.createIndex(def, now);
     await indexes.setIndexState(def.collection, def.name, { state: 'ready' });
   }
-  const engine = new DocumentEngine({ store, hooks: new IndexWriteHooks(indexes) });
+  const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, hooks: new IndexWriteHooks(indexes) });
   const byCity = (city: string) => indexes.ids('users', { op: 'eq', index: 'by_city', values: [city] });
   return { store, indexes, engine, byCity };
 }

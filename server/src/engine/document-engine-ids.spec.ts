@@ -5,16 +5,17 @@
  * and writes of them are INVALID_ID.
  */
 import { DbError } from '../errors/db-error.js';
-import { documentKey } from '../model/keys.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { documentKey } from '../format/bucket-layout.js';
 
 const ctx = { signal: new AbortController().signal };
 const LEGACY = ['Cafe\u0301', 'a\u0085b', 'x\u2028y', '\u202Eabc'];
 
 async function withLegacyDocs(): Promise<{ store: MemoryBlobStore; engine: DocumentEngine }> {
   const store = new MemoryBlobStore();
-  const engine = new DocumentEngine({ store, pageTokenSecret: 's' });
+  const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 's' });
   await engine.put(ctx, { collection: 'c', id: 'template', data: { v: 1 } });
   const body = (await store.get(documentKey('c', 'template')))!.body;
   // What an older server wrote: the same envelope under an id that is refused today.

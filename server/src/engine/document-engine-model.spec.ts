@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { DbError } from '../errors/db-error.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 
 /**
  * Model-based property test: random sequences of operations on a few ids
@@ -46,7 +47,7 @@ describe('DocumentEngine against a Map model (property)', () => {
   it('agrees with the model on every operation', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), async (ops) => {
-        const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+        const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
         const model = new Map<string, ModelDoc>();
         const seenEtags = new Set<string>();
         const staleEtag = 'ffffffffffffffffffffffffffffffff';

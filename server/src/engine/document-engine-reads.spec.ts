@@ -1,8 +1,9 @@
 import { DbError, isDbError } from '../errors/db-error.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import type { Blob, BlobStore, ListOptions, ListPage } from '../storage/blob-store.js';
-import type { BatchGetItem } from './document-api.js';
+import type { BatchGetItem } from '../api/document-api.js';
 import { DocumentEngine } from './document-engine.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -80,7 +81,7 @@ describe('DocumentEngine.batchGet', () => {
   it('answers every id in request order, missing and duplicate ids included', async () => {
     const store = new ProbeStore();
     store.getDelayMs = 1;
-    const engine = new DocumentEngine({ store, batchConcurrency: 3 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, batchConcurrency: 3 });
     await seed(engine, ['a', 'b', 'd'], store);
     const items = await collect(engine.batchGet(ctx, 'c', ['d', 'x', 'a', 'b', 'a', 'y']));
     expect(items.map((i) => [i.id, i.document?.data.id ?? null])).toEqual([
@@ -96,7 +97,7 @@ describe('DocumentEngine.batchGet', () => {
 
   it('runs exactly up to batchConcurrency reads in parallel, never more', async () => {
     const store = new ProbeStore();
-    const engine = new DocumentEngine({ store, batchConcurrency: 4 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, batchConcurrency: 4 });
     await seed(engine, ['a'], store);
     store.getDelayMs = 5;
     const items = await collect(engine.batchGet(ctx, 'c', Array.from({ length: 30 }, () => 'a')));
@@ -106,7 +107,7 @@ describe('DocumentEngine.batchGet', () => {
 
   it('runs ahead of a slow consumer only by the concurrency window', async () => {
     const store = new ProbeStore();
-    const engine = new DocumentEngine({ store, batchConcurrency: 4 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, batchConcurrency: 4 });
     await seed(engine, ['a'], store);
     const it = engine.batchGet(ctx, 'c', Array.from({ length: 100 }, () => 'a'))[Symbol.asyncIterator]();
     await it.next();
@@ -120,7 +121,7 @@ describe('DocumentEngine.batchGet', () => {
 
   it('stops fetching when ctx.signal aborts and throws CANCELLED', async () => {
     const store = new ProbeStore();
-    const engine = new DocumentEngine({ store, batchConcurrency: 4 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, batchConcurrency: 4 });
     await seed(engine, ['a'], store);
     store.getDelayMs = 20;
     const ac = new AbortController();
@@ -138,7 +139,7 @@ describe('DocumentEngine.batchGet', () => {
   });
 
   it('validates collection, ids and the batch size on the first iteration', async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore(), maxBatchItems: 3 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore(), maxBatchItems: 3 });
     expect(await errorOf(collect(engine.batchGet(ctx, '', ['a'])))).toMatchObject({ reason: 'INVALID_COLLECTION' });
     expect(await errorOf(collect(engine.batchGet(ctx, 'c', ['a', 'b/c'])))).toMatchObject({
       reason: 'INVALID_ID',
@@ -154,7 +155,7 @@ describe('DocumentEngine.batchGet', () => {
 
 describe('DocumentEngine.list', () => {
   it('pages through an id prefix in UTF-8 byte order until the token is empty', async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     const aIds = Array.from({ length: 25 }, (_, i) => `a${String(i).padStart(2, '0')}`);
     await seed(engine, ['b1', ...aIds.slice().reverse(), 'a\u{1F600}', 'a\uFF5E', '0', 'b2']);
     const seen: string[] = [];
@@ -175,7 +176,7 @@ describe('DocumentEngine.list', () => {
 
   it('keysOnly returns collection and id without reading any document', async () => {
     const store = new ProbeStore();
-    const engine = new DocumentEngine({ store });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store });
     await seed(engine, ['x', 'y'], store);
     const page = await engine.list(ctx, { collection: 'c', keysOnly: true });
     expect(page).toEqual({ documents: [{ collection: 'c', id: 'x' }, { collection: 'c', id: 'y' }], nextPageToken: '' });
@@ -184,7 +185,7 @@ describe('DocumentEngine.list', () => {
 
   it('skips a document deleted between the listing and the fetch', async () => {
     const store = new ProbeStore();
-    const engine = new DocumentEngine({ store });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store });
     await seed(engine, ['x', 'y', 'z'], store);
     store.afterList = async () => {
       await store.inner.delete('docs/c/y');
@@ -194,7 +195,7 @@ describe('DocumentEngine.list', () => {
   });
 
   it('uses 100 for page size 0, caps at 1000 and rejects negative sizes', async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     await seed(engine, Array.from({ length: 1001 }, (_, i) => String(i).padStart(4, '0')));
     const def = await engine.list(ctx, { collection: 'c', keysOnly: true, pageSize: 0 });
     expect(def.documents).toHaveLength(100);
@@ -211,7 +212,7 @@ describe('DocumentEngine.list', () => {
   });
 
   it('rejects tampered tokens and tokens of another request', async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore(), pageTokenSecret: 'k' });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore(), pageTokenSecret: 'k' });
     await seed(engine, ['a1', 'a2', 'a3']);
     const { nextPageToken } = await engine.list(ctx, { collection: 'c', idPrefix: 'a', pageSize: 1 });
     expect(nextPageToken).not.toBe('');
@@ -225,16 +226,16 @@ describe('DocumentEngine.list', () => {
     await bad({ collection: 'c', idPrefix: 'a', pageToken: 'garbage' });
     await bad({ collection: 'c', idPrefix: 'b', pageToken: nextPageToken });
     await bad({ collection: 'c', idPrefix: 'a', keysOnly: true, pageToken: nextPageToken });
-    const other = new DocumentEngine({ store: new MemoryBlobStore(), pageTokenSecret: 'other' });
+    const other = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore(), pageTokenSecret: 'other' });
     expect(await errorOf(other.list(ctx, { collection: 'c', idPrefix: 'a', pageToken: nextPageToken }))).toMatchObject({
       reason: 'INVALID_PAGE_TOKEN',
     });
-    const same = new DocumentEngine({ store: new MemoryBlobStore(), pageTokenSecret: 'k' });
+    const same = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore(), pageTokenSecret: 'k' });
     await expect(same.list(ctx, { collection: 'c', idPrefix: 'a', pageToken: nextPageToken })).resolves.toBeDefined();
   });
 
   it('validates collection and id prefix', async () => {
-    const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     expect(await errorOf(engine.list(ctx, { collection: 'no/slash' }))).toMatchObject({ reason: 'INVALID_COLLECTION' });
     expect(await errorOf(engine.list(ctx, { collection: 'c', idPrefix: 'a/' }))).toMatchObject({
       reason: 'INVALID_ID',

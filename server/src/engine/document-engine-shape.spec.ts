@@ -5,6 +5,7 @@ import { MAX_JSON_DEPTH } from '../model/json-check.js';
 import { validateFilter } from '../query/validate-filter.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -26,7 +27,7 @@ async function failure(p: Promise<unknown> | (() => unknown)): Promise<DbError> 
 }
 
 describe('nesting limit on every write path', () => {
-  const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+  const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
   const atLimit = nest(MAX_JSON_DEPTH);
   const tooDeep = nest(MAX_JSON_DEPTH + 1);
 
@@ -65,7 +66,7 @@ describe('nesting limit on every write path', () => {
 });
 
 describe('the key "__proto__" is refused, never dropped', () => {
-  const engine = new DocumentEngine({ store: new MemoryBlobStore() });
+  const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
   const withProto = JSON.parse('{"a":1,"n":{"__proto__":{"x":1}}}') as JsonObject;
 
   test('Put and Commit answer INVALID_ARGUMENT naming the path; nothing is written', async () => {

@@ -2,6 +2,7 @@ import { DbError } from '../errors/db-error.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../storage/blob-store.js';
 import { DocumentEngine } from './document-engine.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -45,8 +46,8 @@ function twoEngines(versionCacheEntries?: number) {
   return {
     a,
     b,
-    engineA: new DocumentEngine({ store: a, pageTokenSecret: 's', versionCacheEntries }),
-    engineB: new DocumentEngine({ store: b, pageTokenSecret: 's', versionCacheEntries }),
+    engineA: new DocumentEngine({ coordinator: new LocalCoordinator(), store: a, pageTokenSecret: 's', versionCacheEntries }),
+    engineB: new DocumentEngine({ coordinator: new LocalCoordinator(), store: b, pageTokenSecret: 's', versionCacheEntries }),
   };
 }
 

@@ -3,12 +3,13 @@ import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { JsonObject } from '../model/json.js';
 import { DocumentEngine, type DocumentEngineOptions } from './document-engine.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 
 const ctx = { signal: new AbortController().signal };
 
 function setup(opts: Partial<DocumentEngineOptions> = {}): { store: MemoryBlobStore; engine: DocumentEngine } {
   const store = new MemoryBlobStore();
-  return { store, engine: new DocumentEngine({ store, pageTokenSecret: 's', ...opts }) };
+  return { store, engine: new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 's', ...opts }) };
 }
 
 async function errorOf(p: Promise<unknown>): Promise<DbError> {
@@ -128,7 +129,7 @@ describe('DocumentEngine single-document operations', () => {
         throw new ConditionFailedError(key);
       },
     };
-    const engine = new DocumentEngine({ store: hostile, maxPutAttempts: 3 });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: hostile, maxPutAttempts: 3 });
     const e = await errorOf(engine.put(ctx, { collection: 'c', id: 'x', data: {} }));
     expect(e).toMatchObject({ kind: 'aborted', reason: 'CONCURRENT_MODIFICATION' });
     expect(puts).toBe(3);

@@ -5,24 +5,19 @@
  * transaction and no writer ever writes over a staged document.
  */
 import { DbError } from '../errors/db-error.js';
-import { documentKey } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { decodeEnvelope, type Envelope } from './envelope.js';
-import { stagedOf } from './txn/finalize.js';
-import type { TxnRecovery } from './txn/txn-recovery.js';
+import { decodeEnvelope, type DocState } from '../format/envelope.js';
+import { stagedOf } from '../txn/finalize.js';
+import type { TxnRecovery } from '../txn/txn-recovery.js';
+import type { WriteReader } from '../txn/txn-ports.js';
 import type { VersionCache } from './version-cache.js';
-
-/** A document's current state: the store's etag and the envelope. */
-export interface DocState {
-  readonly etag: string;
-  readonly env: Envelope;
-}
+import { documentKey } from '../format/bucket-layout.js';
 
 /** How many times a read re-reads after a transaction was finished under it. */
 const MAX_ROUNDS = 8;
 
 /** Transaction-aware reads over a BlobStore. */
-export class DocumentReader {
+export class DocumentReader implements WriteReader {
   constructor(
     private readonly store: BlobStore,
     private readonly recovery: TxnRecovery,

@@ -3,33 +3,36 @@
  * conditional put or delete over the version it read (or the version this
  * process last saw), with the index hooks and the lock guard around it.
  * Documents held by a transaction are settled before they are written over
- * (document-reader.ts), so a write never lands on a staged document.
+ * (document-reader.ts), so a write never lands on a staged document. The
+ * writer owns the fence check of guarded writes and the encoding (with its
+ * size limit); the transaction part uses it through its TxnWriter port.
  */
-import { DbError } from '../errors/db-error.js';
+import { DbError, invalid } from '../errors/db-error.js';
 import { sleep, throwIfAborted } from '../common/abort.js';
 import { backoffDelay } from '../common/backoff.js';
 import { ConditionFailedError, type BlobStore, type WriteCondition } from '../storage/blob-store.js';
 import type { JsonObject } from '../model/json.js';
 import type { StoredDocument } from '../model/document.js';
-import { documentKey } from '../model/keys.js';
-import type { CallContext } from './call-context.js';
-import type { PutIfMatchInput } from './document-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { PutIfMatchInput } from '../api/document-api.js';
 import type { DocumentReader } from './document-reader.js';
-import { newWriteId, type Envelope, type EnvelopeMeta } from './envelope.js';
-import type { LockGuardInput } from './lock-api.js';
-import type { PreparedWrite, WriteHooks } from './write-hooks.js';
+import { encodeEnvelope, newWriteId, type Envelope, type EnvelopeMeta } from '../format/envelope.js';
+import type { FenceCheck, LockGuardInput } from '../api/lock-api.js';
+import type { CheckedOp, TxnWriter } from '../txn/txn-ports.js';
+import type { PreparedWrite, WriteHooks } from '../api/write-hooks.js';
 import type { VersionCache } from './version-cache.js';
+import { documentKey } from '../format/bucket-layout.js';
 
-/** What the writer needs from the engine. */
+/** What the writer is built from. */
 export interface DocumentWriterOptions {
   readonly store: BlobStore;
   readonly reader: DocumentReader;
   readonly known: VersionCache;
   readonly hooks?: WriteHooks;
-  /** Checks a lock guard: resolves, or throws LOCK_NOT_HELD (or INVALID_ARGUMENT when guards are not checked). */
-  readonly checkFence: (guard: LockGuardInput, signal: AbortSignal) => Promise<void>;
-  /** Encodes an envelope, refusing one over the size limit. */
-  readonly encode: (envelope: Envelope) => Uint8Array;
+  /** Checks the lock guards of writes; undefined: a guarded write is refused (INVALID_ARGUMENT lock_guard). */
+  readonly fences?: FenceCheck;
+  /** The largest encoded envelope accepted, in bytes (DOCUMENT_TOO_LARGE above). */
+  readonly maxDocumentBytes: number;
   readonly now: () => Date;
   readonly maxAttempts: number;
 }
@@ -38,8 +41,34 @@ export interface DocumentWriterOptions {
 type OldVersion = Pick<EnvelopeMeta, 'version' | 'createTime'> | undefined;
 
 /** Single-document writes (see the file comment). Inputs are validated by the engine. */
-export class DocumentWriter {
+export class DocumentWriter implements TxnWriter {
   constructor(private readonly o: DocumentWriterOptions) {}
+
+  /** Runs the fence check of a guarded write; refuses guards when no checker is configured. */
+  async checkFence(guard: LockGuardInput, signal: AbortSignal): Promise<void> {
+    if (this.o.fences === undefined) {
+      throw invalid('INVALID_ARGUMENT', 'lock_guard', 'this server does not check lock guards');
+    }
+    await this.o.fences.check(guard, signal);
+  }
+
+  /** Encodes an envelope; DOCUMENT_TOO_LARGE when it is over maxDocumentBytes. */
+  encode(envelope: Envelope): Uint8Array {
+    const body = encodeEnvelope(envelope);
+    const limit = this.o.maxDocumentBytes;
+    if (body.byteLength > limit) {
+      throw new DbError('invalid', 'DOCUMENT_TOO_LARGE', `document is ${body.byteLength} bytes encoded; the limit is ${limit}`, {
+        field: 'data',
+        metadata: { field: 'data', sizeBytes: String(body.byteLength), limitBytes: String(limit) },
+      });
+    }
+    return body;
+  }
+
+  /** Forgets the remembered version of `key` (a transaction is about to change it). */
+  forget(key: string): void {
+    this.o.known.forget(key);
+  }
 
   /** Upsert: a read-modify-write loop of conditional writes. */
   async upsert(ctx: CallContext, collection: string, id: string, data: JsonObject, guard?: LockGuardInput): Promise<StoredDocument> {
@@ -108,7 +137,7 @@ export class DocumentWriter {
       const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
       if (cur === undefined) {
         if (expected !== undefined) throw notFound(collection, id);
-        if (guard !== undefined) await this.o.checkFence(guard, ctx.signal);
+        if (guard !== undefined) await this.checkFence(guard, ctx.signal);
         return false;
       }
       if (expected !== undefined && cur.etag !== expected) throw etagMismatch(collection, id, expected, cur.etag);
@@ -128,7 +157,7 @@ export class DocumentWriter {
     ctx: CallContext,
     collection: string,
     id: string,
-    op: { readonly kind: 'set'; readonly data: JsonObject } | { readonly kind: 'delete' | 'check' },
+    op: CheckedOp,
     check: (current: { etag: string } | undefined) => void,
     guard?: LockGuardInput,
   ): Promise<{ etag: string; version: number } | undefined> {
@@ -143,7 +172,7 @@ export class DocumentWriter {
         if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard))) throw new ConditionFailedError(documentKey(collection, id));
         return undefined;
       }
-      if (guard !== undefined) await this.o.checkFence(guard, ctx.signal);
+      if (guard !== undefined) await this.checkFence(guard, ctx.signal);
       return cur === undefined || op.kind === 'delete' ? undefined : { etag: cur.etag, version: cur.env.meta.version };
     });
   }
@@ -176,7 +205,7 @@ export class DocumentWriter {
     const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal);
     let deleted = false;
     try {
-      if (guard !== undefined) await this.o.checkFence(guard, ctx.signal);
+      if (guard !== undefined) await this.checkFence(guard, ctx.signal);
       deleted = await this.o.store.delete(key, { ifMatch: etag }, ctx.signal);
     } finally {
       this.o.known.forget(key); // a read that overlapped the delete may have remembered the old version
@@ -206,9 +235,9 @@ export class DocumentWriter {
     const prepared: PreparedWrite | undefined = await this.o.hooks?.prepare(collection, id, data, ctx.signal);
     let written: StoredDocument;
     try {
-      if (guard !== undefined) await this.o.checkFence(guard, ctx.signal);
+      if (guard !== undefined) await this.checkFence(guard, ctx.signal);
       const meta = nextMeta(old, this.o.now(), prepared?.seq);
-      const { etag } = await this.o.store.put(key, this.o.encode({ meta, data }), condition, ctx.signal);
+      const { etag } = await this.o.store.put(key, this.encode({ meta, data }), condition, ctx.signal);
       this.o.known.remember(key, etag, meta);
       written = toDocument(collection, id, data, etag, meta);
     } catch (e) {

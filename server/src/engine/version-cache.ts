@@ -6,7 +6,7 @@
  * only costs a failed conditional write and the usual read-modify-write.
  */
 import { LruCache } from '../storage/lru-cache.js';
-import type { EnvelopeMeta } from './envelope.js';
+import type { EnvelopeMeta } from '../format/envelope.js';
 
 /** What is remembered of one stored version. */
 export interface KnownVersion {

@@ -1,9 +1,11 @@
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from './local/local-index-store.js';
 import { DocumentEngine } from '../engine/document-engine.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
-import { CATALOG_PREFIX, DurableCatalog } from './durable-catalog.js';
+import { DurableCatalog } from './durable-catalog.js';
 import { IndexAdmin } from './index-admin.js';
 import { IndexWriteHooks } from './write-hooks.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { CATALOG_PREFIX } from '../format/bucket-layout.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -37,7 +39,7 @@ describe('IndexAdmin.restore after the index store was lost (embedded restart)',
   it('recreates the index from object storage and rebuilds it from the documents', async () => {
     const store = new MemoryBlobStore();
     const before = new LocalIndexStore();
-    const engine = new DocumentEngine({ store, hooks: new IndexWriteHooks(before) });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, hooks: new IndexWriteHooks(before) });
     const admin = new IndexAdmin({ indexes: before, store });
     await admin.createIndex(ctx, { collection: 'users', name: 'by_city', fields: ['city'], kind: 'equality' });
     for (let i = 0; i < 12; i++) await engine.put(ctx, { collection: 'users', id: `u${i}`, data: { city: i % 3 === 0 ? 'Oslo' : 'Rome' } });

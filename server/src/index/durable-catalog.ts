@@ -11,9 +11,8 @@
 import { DbError } from '../errors/db-error.js';
 import type { IndexDefinition, IndexKind } from '../model/index-def.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
+import { CATALOG_PREFIX, catalogKey } from '../format/bucket-layout.js';
 
-/** Where the definitions of all collections live. */
-export const CATALOG_PREFIX = '_meta/indexes/';
 const SCHEMA_VERSION = 1;
 const MAX_ATTEMPTS = 10;
 
@@ -57,7 +56,7 @@ export class DurableCatalog {
   }
 
   private async update(collection: string, change: (list: readonly Stored[]) => Stored[], signal?: AbortSignal): Promise<void> {
-    const key = CATALOG_PREFIX + collection;
+    const key = catalogKey(collection);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await this.store.get(key, signal);
       const next = change(current === undefined ? [] : decode(current.body, key));

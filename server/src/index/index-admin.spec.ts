@@ -1,14 +1,14 @@
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
-import { encodeEnvelope, newWriteId } from '../engine/envelope.js';
-import type { CallContext } from '../engine/call-context.js';
+import { LocalIndexStore } from './local/local-index-store.js';
+import { encodeEnvelope, newWriteId } from '../format/envelope.js';
+import type { CallContext } from '../api/call-context.js';
 import { DbError } from '../errors/db-error.js';
 import type { IndexDefinition, IndexState } from '../model/index-def.js';
 import type { JsonObject } from '../model/json.js';
-import { documentKey } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { IndexAdmin } from './index-admin.js';
 import type { IndexStore } from './index-store.js';
+import { documentKey } from '../format/bucket-layout.js';
 
 const ctx: CallContext = { signal: new AbortController().signal };
 

@@ -4,9 +4,9 @@
  * storage (index-builder.ts); an index on an empty collection is READY at once.
  */
 import { throwIfAborted } from '../common/abort.js';
-import type { CallContext } from '../engine/call-context.js';
-import type { AdminApi } from '../engine/query-api.js';
-import { collectionPrefix, validateCollection } from '../model/keys.js';
+import type { CallContext } from '../api/call-context.js';
+import type { AdminApi } from '../api/query-api.js';
+import { validateCollection } from '../model/keys.js';
 import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DurableCatalog } from './durable-catalog.js';
@@ -15,6 +15,7 @@ import { indexNotFound } from './index-rules.js';
 import type { IndexStore } from './index-store.js';
 import { validateIndexDefinition, validateIndexName } from './index-validation.js';
 import type { IndexLog } from './write-hooks.js';
+import { collectionPrefix } from '../format/bucket-layout.js';
 
 /** What IndexAdmin needs. */
 export interface IndexAdminOptions {

@@ -7,13 +7,13 @@
  * e.g. when two documents hold the same value of a unique index.
  */
 import { DbError } from '../errors/db-error.js';
-import { decodeEnvelope } from '../engine/envelope.js';
-import { collectionPrefix, idFromKey } from '../model/keys.js';
+import { decodeEnvelope } from '../format/envelope.js';
 import { isJsonObject, type JsonObject } from '../model/json.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
 import type { IndexLog } from './write-hooks.js';
+import { collectionPrefix, idFromKey } from '../format/bucket-layout.js';
 
 /** Tuning of a build. */
 export interface IndexBuildOptions {

@@ -1,7 +1,7 @@
 /**
  * The index port: secondary indexes kept beside the documents — in Redis
- * (adapter coordination/redis/, one hash tag per collection so the layout
- * works on Redis Cluster) or in process (coordination/local/, the embedded
+ * (adapter index/redis/, one hash tag per collection so the layout
+ * works on Redis Cluster) or in process (index/local/, the embedded
  * default). The engine never sees Redis; it sees this.
  *
  * Consistency: indexes are eventually consistent with the documents in object

@@ -1,4 +1,4 @@
-import { LocalIndexStore } from '../coordination/local/local-index-store.js';
+import { LocalIndexStore } from './local/local-index-store.js';
 import { DbError } from '../errors/db-error.js';
 import type { IndexKind } from '../model/index-def.js';
 import type { IndexStore } from './index-store.js';

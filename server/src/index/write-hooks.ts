@@ -15,7 +15,7 @@
  * written again or the index rebuilt) but never produce a wrong result.
  */
 import { DbError } from '../errors/db-error.js';
-import type { CommittedWrite } from '../engine/write-hooks.js';
+import type { CommittedWrite, PreparedWrite, WriteHooks } from '../api/write-hooks.js';
 import type { JsonObject } from '../model/json.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
@@ -36,12 +36,10 @@ export interface IndexWriteHooksOptions {
   readonly log?: IndexLog;
 }
 
-/** A write between prepare() and commit()/abort(). */
-export interface PreparedWrite {
+/** A write between prepare() and commit()/abort(): the port's PreparedWrite (its seq) plus what the index hooks keep. */
+export interface IndexPreparedWrite extends PreparedWrite {
   readonly collection: string;
   readonly id: string;
-  /** The sequence number to store in the document's envelope. */
-  readonly seq: number;
   /** The new data; null for a delete. */
   readonly data: JsonObject | null;
   /** The catalog the values were computed with. */
@@ -63,7 +61,7 @@ export interface IndexWriteStats {
 }
 
 /** The index side of document writes: prepare → (write) → commit | abort. */
-export class IndexWriteHooks {
+export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
   private readonly ttlMs: number;
   private readonly maxRetries: number;
   private counters = { commitFailures: 0, staleCommits: 0, catalogRetries: 0 };
@@ -84,7 +82,7 @@ export class IndexWriteHooks {
    * index, conflictingId) when another document holds a unique value; other
    * errors are the store's (e.g. 'unavailable').
    */
-  async prepare(collection: string, id: string, data: JsonObject | null, signal?: AbortSignal): Promise<PreparedWrite> {
+  async prepare(collection: string, id: string, data: JsonObject | null, signal?: AbortSignal): Promise<IndexPreparedWrite> {
     const catalog = await this.indexes.catalog(collection, signal);
     const values = data === null ? null : indexValues(catalog, data);
     const reserved = uniqueValues(catalog, values);
@@ -112,7 +110,7 @@ export class IndexWriteHooks {
    * Applies a committed write to the indexes, recomputing the values when
    * the catalog changed meanwhile. Never throws (see the file comment).
    */
-  async commit(p: PreparedWrite): Promise<void> {
+  async commit(p: IndexPreparedWrite): Promise<void> {
     let catalog = p.catalog;
     let values = p.values;
     try {
@@ -150,7 +148,7 @@ export class IndexWriteHooks {
   }
 
   /** Releases the reservations of a write that did not happen. Never throws. */
-  async abort(p: PreparedWrite): Promise<void> {
+  async abort(p: IndexPreparedWrite): Promise<void> {
     await this.release(p.collection, p.id, p.reserved);
   }
 

@@ -1,6 +1,6 @@
 import { invalid } from '../errors/db-error.js';
 import type { Coordinator } from '../coordination/coordinator.js';
-import type { LockGuardInput } from '../engine/lock-api.js';
+import type { LockGuardInput } from '../api/lock-api.js';
 import { checkLockName } from './lock-args.js';
 import { lockNotHeld } from './lock-errors.js';
 

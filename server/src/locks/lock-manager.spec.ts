@@ -2,7 +2,7 @@ import { throwIfAborted } from '../common/abort.js';
 import { DbError } from '../errors/db-error.js';
 import type { Coordinator } from '../coordination/coordinator.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
-import type { CallContext } from '../engine/call-context.js';
+import type { CallContext } from '../api/call-context.js';
 import { LockManager } from './lock-manager.js';
 
 async function errorOf(p: Promise<unknown>): Promise<DbError> {

@@ -2,8 +2,8 @@ import { sleep as realSleep, throwIfAborted } from '../common/abort.js';
 import { backoffDelay } from '../common/backoff.js';
 import { isDbError } from '../errors/db-error.js';
 import type { Coordinator, Lease } from '../coordination/coordinator.js';
-import type { CallContext } from '../engine/call-context.js';
-import type { AcquireInput, LockApi, LockInfo, LockLease } from '../engine/lock-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { AcquireInput, LockApi, LockInfo, LockLease } from '../api/lock-api.js';
 import { ACQUIRE_TTL, HOLD_TTL, checkHolder, checkLeaseId, checkLockName, checkTtl, checkWait } from './lock-args.js';
 import { lockHeld, lockNotHeld } from './lock-errors.js';
 

@@ -1,14 +1,6 @@
 import fc from 'fast-check';
 import { DbError } from '../errors/db-error.js';
-import {
-  collectionPrefix,
-  documentKey,
-  idFromKey,
-  validateCollection,
-  validateExistingId,
-  validateId,
-  validateIdPrefix,
-} from './keys.js';
+import { validateCollection, validateExistingId, validateId, validateIdPrefix } from './keys.js';
 
 function errorOf(fn: () => void): DbError {
   try {
@@ -123,27 +115,5 @@ describe('validateIdPrefix', () => {
     expect(() => validateIdPrefix('x'.repeat(201))).toThrow(DbError);
     expect(errorOf(() => validateIdPrefix('a\u2028')).field).toBe('id_prefix');
     expect(errorOf(() => validateIdPrefix('Cafe\u0301')).message).toMatch(/NFC/);
-  });
-});
-
-describe('documentKey', () => {
-  it('is docs/<collection>/<id> and round-trips through idFromKey', () => {
-    expect(documentKey('users', 'u1')).toBe('docs/users/u1');
-    expect(collectionPrefix('users')).toBe('docs/users/');
-    expect(idFromKey('users', 'docs/users/u1')).toBe('u1');
-    expect(idFromKey('users', 'docs/other/u1')).toBeUndefined();
-    expect(idFromKey('users', 'docs/users/')).toBeUndefined();
-  });
-
-  it('orders keys of one collection like their ids in UTF-8 byte order (property)', () => {
-    fc.assert(
-      fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (a, b) => {
-        const byId = Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
-        const byKey = Math.sign(
-          Buffer.compare(Buffer.from(documentKey('c', a)), Buffer.from(documentKey('c', b))),
-        );
-        expect(byKey).toBe(byId);
-      }),
-    );
   });
 });

@@ -3,16 +3,15 @@ import { invalid } from '../errors/db-error.js';
 /**
  * Names and blob keys of documents (docs/storage-format.md).
  *
- * A document lives at `docs/<collection>/<id>`: no suffix, so the blob
- * store's key order (UTF-8 byte order) is the id order within a collection.
+ * A document lives at `docs/<collection>/<id>` (format/bucket-layout.ts):
+ * no suffix, so the blob store's key order (UTF-8 byte order) is the id
+ * order within a collection.
  */
 
 /** The most UTF-8 bytes an id may have. */
 export const MAX_ID_BYTES = 200;
 /** The most characters a collection name may have. */
 export const MAX_COLLECTION_CHARS = 128;
-/** The prefix of every document key. */
-export const DOCUMENTS_ROOT = 'docs/';
 
 const COLLECTION_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /**
@@ -86,22 +85,4 @@ export function validateIdPrefix(prefix: string, field = 'id_prefix'): void {
   if (typeof prefix !== 'string') throw invalid('INVALID_ID', field, 'id prefix must be a string');
   const problem = idProblem(prefix, 'id prefix');
   if (problem !== undefined) throw invalid('INVALID_ID', field, problem);
-}
-
-/** The key prefix of all documents of a (validated) collection: `docs/<collection>/`. */
-export function collectionPrefix(collection: string): string {
-  return `${DOCUMENTS_ROOT}${collection}/`;
-}
-
-/** The blob key of a (validated) document: `docs/<collection>/<id>`. */
-export function documentKey(collection: string, id: string): string {
-  return collectionPrefix(collection) + id;
-}
-
-/** The id of a key under `collectionPrefix(collection)`, or undefined when the key is not one. */
-export function idFromKey(collection: string, key: string): string | undefined {
-  const prefix = collectionPrefix(collection);
-  if (!key.startsWith(prefix)) return undefined;
-  const id = key.slice(prefix.length);
-  return id.length === 0 || id.includes('/') ? undefined : id;
 }

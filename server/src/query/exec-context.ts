@@ -3,8 +3,7 @@ import type { Filter, OrderTerm } from '../model/filter.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { IndexStore } from '../index/index-store.js';
 import { orderedMap } from '../common/ordered-map.js';
-import { decodeEnvelope, type Envelope } from '../engine/envelope.js';
-import { documentKey } from '../model/keys.js';
+import type { Envelope } from '../format/envelope.js';
 import { compareKeys, sortKeyOf, type SortKey } from './compare.js';
 import { matches } from './evaluate.js';
 
@@ -28,8 +27,9 @@ export interface ExecStats {
 }
 
 /**
- * Reads a document as committed (engine/document-reader.ts: transactions in
- * flight are resolved). Undefined when it does not exist.
+ * The query engine's one read path: a document as committed (implemented by
+ * engine/document-reader.ts: transactions in flight are resolved). Undefined
+ * when it does not exist.
  */
 export interface CommittedReader {
   read(collection: string, id: string, signal?: AbortSignal): Promise<{ readonly etag: string; readonly env: Envelope } | undefined>;
@@ -38,8 +38,8 @@ export interface CommittedReader {
 /** One execution's context. */
 export interface ExecContext {
   readonly store: BlobStore;
-  /** Transaction-aware reads; without it documents are decoded as stored. */
-  readonly reader?: CommittedReader;
+  /** Transaction-aware reads: every document a query returns is read through it. */
+  readonly reader: CommittedReader;
   readonly indexes: IndexStore;
   readonly collection: string;
   readonly filter?: Filter;
@@ -63,7 +63,7 @@ export function execContext(base: Omit<ExecContext, 'cmp' | 'stats'>): ExecConte
 /** Reads one document; undefined when it does not exist. */
 export async function fetchDoc(ctx: ExecContext, id: string, signal: AbortSignal): Promise<StoredDocument | undefined> {
   ctx.stats.storageRequests++;
-  const state = ctx.reader !== undefined ? await ctx.reader.read(ctx.collection, id, signal) : await readRaw(ctx, id, signal);
+  const state = await ctx.reader.read(ctx.collection, id, signal);
   if (state === undefined) return undefined;
   const { env } = state;
   return {
@@ -75,14 +75,6 @@ export async function fetchDoc(ctx: ExecContext, id: string, signal: AbortSignal
     createTime: env.meta.createTime,
     updateTime: env.meta.updateTime,
   };
-}
-
-async function readRaw(ctx: ExecContext, id: string, signal: AbortSignal): Promise<{ etag: string; env: Envelope } | undefined> {
-  const key = documentKey(ctx.collection, id);
-  const blob = await ctx.store.get(key, signal);
-  if (blob === undefined) return undefined;
-  const env = decodeEnvelope(blob.body, key);
-  return env.meta.absent === true ? undefined : { etag: blob.etag, env };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DbError } from '../errors/db-error.js';
-import type { CallContext } from '../engine/call-context.js';
-import type { QueryApi, QueryInput, QueryItem, QueryPlan, QuerySummary } from '../engine/query-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { QueryApi, QueryInput, QueryItem, QueryPlan, QuerySummary } from '../api/query-api.js';
 import type { IndexStore } from '../index/index-store.js';
 import type { Filter, OrderTerm } from '../model/filter.js';
 import { validateCollection } from '../model/keys.js';
@@ -24,8 +24,8 @@ export interface QueryEngineOptions {
   readonly store: BlobStore;
   /** The secondary indexes. */
   readonly indexes: IndexStore;
-  /** Transaction-aware document reads (DocumentEngine.reader); without it documents are read as stored. */
-  readonly reader?: CommittedReader;
+  /** Transaction-aware document reads (DocumentEngine.reader): the one way a query reads a document. */
+  readonly reader: CommittedReader;
   /** Documents fetched in parallel per query [32]. */
   readonly fetchConcurrency?: number;
   /** The most documents an in-memory sort may buffer (without a limit), or keep (offset + limit) [10,000]. */
@@ -47,7 +47,7 @@ export const DEFAULT_MAX_SORT_BUFFER = 10_000;
 export class QueryEngine implements QueryApi {
   private readonly store: BlobStore;
   private readonly indexes: IndexStore;
-  private readonly reader?: CommittedReader;
+  private readonly reader: CommittedReader;
   private readonly concurrency: number;
   private readonly maxSortBuffer: number;
   private readonly tokens: ResumeTokenCodec;
@@ -154,7 +154,7 @@ export class QueryEngine implements QueryApi {
   ): ExecContext {
     return execContext({
       store: this.store,
-      ...(this.reader === undefined ? {} : { reader: this.reader }),
+      reader: this.reader,
       indexes: this.indexes,
       collection: input.collection,
       ...(input.filter === undefined ? {} : { filter: input.filter }),

@@ -1,8 +1,8 @@
-import { idFromKey, collectionPrefix } from '../model/keys.js';
 import type { IdSetExpr } from '../index/index-store.js';
 import { compareUtf8 } from './compare.js';
 import { beforeCursor, fetchMatching, type ExecContext, type Hit } from './exec-context.js';
 import { indexRequired } from './planner.js';
+import { idFromKey, collectionPrefix } from '../format/bucket-layout.js';
 
 /**
  * The executor's simple sources: index candidates or a scan in id order, and

@@ -3,7 +3,7 @@
  * converts the request, makes one AdminApi call and converts the answer.
  */
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { AdminApi } from '../engine/query-api.js';
+import type { AdminApi } from '../api/query-api.js';
 import { AdminService } from '../gen/smarterbase/v1/admin_service_pb.js';
 import { indexDefinitionFromProto, indexToProto } from './convert-query.js';
 import { callContextOf } from './document-handlers.js';

@@ -5,7 +5,7 @@
  * table (rpc/error-table.ts).
  */
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import type { BatchWriteOp, BatchWriteOutcome } from '../engine/document-api.js';
+import type { BatchWriteOp, BatchWriteOutcome } from '../api/document-api.js';
 import { invalid, type DbError } from '../errors/db-error.js';
 import { StatusSchema, type Status } from '../gen/google/rpc/status_pb.js';
 import type { BatchDeleteItem, BatchWriteItem, BatchWriteResultSchema } from '../gen/smarterbase/v1/document_service_pb.js';

@@ -6,7 +6,7 @@
  */
 import type { Duration, Timestamp } from '@bufbuild/protobuf/wkt';
 import { DbError, invalid } from '../errors/db-error.js';
-import type { LockGuardInput } from '../engine/lock-api.js';
+import type { LockGuardInput } from '../api/lock-api.js';
 import type { LockGuard } from '../gen/smarterbase/v1/lock_pb.js';
 import { toTimestamp } from './convert.js';
 

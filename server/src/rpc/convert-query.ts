@@ -9,7 +9,7 @@ import { create } from '@bufbuild/protobuf';
 import { invalid } from '../errors/db-error.js';
 import type { Filter, OrderTerm } from '../model/filter.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../model/index-def.js';
-import type { QueryInput, QueryPlan } from '../engine/query-api.js';
+import type { QueryInput, QueryPlan } from '../api/query-api.js';
 import { parseFilter } from '../query/parse-filter.js';
 import {
   Direction,

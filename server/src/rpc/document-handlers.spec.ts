@@ -1,6 +1,6 @@
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
-import type { CallContext } from '../engine/call-context.js';
-import type { DocumentApi } from '../engine/document-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { DocumentApi } from '../api/document-api.js';
 import { DbError } from '../errors/db-error.js';
 import { ErrorInfoSchema, PreconditionFailureSchema } from '../gen/google/rpc/error_details_pb.js';
 import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';

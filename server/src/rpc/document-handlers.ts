@@ -4,8 +4,8 @@
  * are DbErrors; rpc/wrap-errors.ts turns them into wire errors.
  */
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
-import type { CallContext } from '../engine/call-context.js';
-import type { DocumentApi } from '../engine/document-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { DocumentApi } from '../api/document-api.js';
 import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
 import { requireData, toProtoDocument, toProtoListed } from './convert.js';
 import { lockGuardField } from './convert-lock.js';

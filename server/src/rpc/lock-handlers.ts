@@ -7,7 +7,7 @@
  * translated by rpc/wrap-errors.ts.
  */
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { LockApi, LockLease } from '../engine/lock-api.js';
+import type { LockApi, LockLease } from '../api/lock-api.js';
 import { LockService } from '../gen/smarterbase/v1/lock_service_pb.js';
 import { expireTimeOf, MIN_HOLD_TTL_MS, MIN_TTL_MS, optionalTtlMs, requireTtlMs, waitMsOf } from './convert-lock.js';
 import { callContextOf } from './document-handlers.js';

@@ -10,6 +10,7 @@ import { InstrumentedBlobStore } from '../storage/instrumented-store.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { observeCalls, statusCodeOf } from './observe-calls.js';
 import { RpcServer } from './server.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 
 const spans = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
@@ -27,7 +28,7 @@ describe('observeCalls through RpcServer', () => {
     metrics = new InMemoryMetrics();
     const instruments = createMetrics(metrics.meter);
     const store = new InstrumentedBlobStore(new MemoryBlobStore(), { backend: 'memory', instruments: instruments.storage, tracer });
-    server = new RpcServer({ api: new DocumentEngine({ store }), grpcPort: 0, httpPort: 0, telemetry: { instruments: instruments.rpc, tracer } });
+    server = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store }), grpcPort: 0, httpPort: 0, telemetry: { instruments: instruments.rpc, tracer } });
     ports = await server.start();
   });
   afterAll(async () => {

@@ -7,8 +7,8 @@
  */
 import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { AdminApi, QueryApi } from '../engine/query-api.js';
-import type { LockApi } from '../engine/lock-api.js';
+import type { AdminApi, QueryApi } from '../api/query-api.js';
+import type { LockApi } from '../api/lock-api.js';
 import { LockService } from '../gen/smarterbase/v1/lock_service_pb.js';
 import { createLockHandlers } from './lock-handlers.js';
 import { AdminService } from '../gen/smarterbase/v1/admin_service_pb.js';

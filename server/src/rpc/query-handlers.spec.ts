@@ -1,6 +1,6 @@
 import { createClient, createRouterTransport } from '@connectrpc/connect';
-import type { CallContext } from '../engine/call-context.js';
-import type { QueryApi, QueryInput, QueryItem, QuerySummary } from '../engine/query-api.js';
+import type { CallContext } from '../api/call-context.js';
+import type { QueryApi, QueryInput, QueryItem, QuerySummary } from '../api/query-api.js';
 import { AdminService } from '../gen/smarterbase/v1/admin_service_pb.js';
 import { IndexKind, IndexState } from '../gen/smarterbase/v1/index_pb.js';
 import { QueryService } from '../gen/smarterbase/v1/query_service_pb.js';

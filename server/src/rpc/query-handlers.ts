@@ -6,7 +6,7 @@
  * rpc/wrap-errors.ts.
  */
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { QueryApi, QueryItem, QuerySummary } from '../engine/query-api.js';
+import type { QueryApi, QueryItem, QuerySummary } from '../api/query-api.js';
 import { QueryService } from '../gen/smarterbase/v1/query_service_pb.js';
 import { toProtoDocument } from './convert.js';
 import { planToProto, queryInputFromProto, requestFilter } from './convert-query.js';

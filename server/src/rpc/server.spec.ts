@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import type { DocumentApi } from '../engine/document-api.js';
+import type { DocumentApi } from '../api/document-api.js';
 import { Health, HealthCheckResponse_ServingStatus as S } from '../gen/grpc/health/v1/health_pb.js';
 import { HealthMonitor } from '../common/health-monitor.js';
 import { RpcServer } from './server.js';

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from './blob-store.js';
+import { PROBE_PREFIX } from '../format/bucket-layout.js';
 
 /** What probeConditionalWrites found. */
 export interface ProbeResult {
@@ -19,7 +20,7 @@ export interface ProbeResult {
 
 /** Options of probeConditionalWrites. */
 export interface ProbeOptions {
-  /** Where scratch keys go (default '_probe/'); each run uses a fresh random folder below it. */
+  /** Where scratch keys go (default PROBE_PREFIX, '_probe/'); each run uses a fresh random folder below it. */
   readonly prefix?: string;
   /** Aborts the probe (scratch keys are still removed). */
   readonly signal?: AbortSignal;
@@ -42,7 +43,7 @@ const BACKEND_FAILURE = new Set(['unavailable', 'resource_exhausted', 'cancelled
  */
 export async function probeConditionalWrites(store: BlobStore, options: ProbeOptions = {}): Promise<ProbeResult> {
   const signal = options.signal;
-  const dir = `${options.prefix ?? '_probe/'}${randomBytes(8).toString('hex')}/`;
+  const dir = `${options.prefix ?? PROBE_PREFIX}${randomBytes(8).toString('hex')}/`;
   const written = new Set<string>();
   let n = 0;
   const body = (): Uint8Array => Buffer.from(JSON.stringify({ probe: dir, n: n++, r: randomBytes(8).toString('hex') }));

@@ -1,5 +1,6 @@
 import { MemoryBlobStore } from './memory/memory-store.js';
-import { HEALTH_PROBE_KEY, storageProbe } from './probe-store.js';
+import { storageProbe } from './probe-store.js';
+import { HEALTH_PROBE_KEY } from '../format/bucket-layout.js';
 
 describe('storageProbe', () => {
   test('resolves while the store answers, writes nothing, and rejects once it fails', async () => {

@@ -4,9 +4,7 @@
  * common/health-monitor.ts through main.ts.
  */
 import type { BlobStore } from './blob-store.js';
-
-/** The key the probe asks for; never written (docs/storage-format.md). */
-export const HEALTH_PROBE_KEY = '_meta/health-probe';
+import { HEALTH_PROBE_KEY } from '../format/bucket-layout.js';
 
 /** A probe that resolves when `store` answers a HEAD of HEALTH_PROBE_KEY and rejects with its error otherwise. */
 export function storageProbe(store: BlobStore): (signal: AbortSignal) => Promise<void> {

@@ -1,7 +1,8 @@
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
-import { DurableTokenKeys, TOKEN_KEYRING_KEY } from './durable-token-keys.js';
+import { DurableTokenKeys } from './durable-token-keys.js';
 import { decodeKeyring } from './keyring.js';
 import { openToken, sealToken } from './signed-token.js';
+import { TOKEN_KEYRING_KEY } from '../format/bucket-layout.js';
 
 const DAY = 86_400_000;
 

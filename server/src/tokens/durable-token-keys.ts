@@ -4,6 +4,7 @@ import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import { acceptedKeys, decodeKeyring, encodeKeyring, rotate, signingKey, type Keyring, type RingKey, type RotationPolicy } from './keyring.js';
 import type { TokenKey, TokenKeys } from './token-keys.js';
+import { TOKEN_KEYRING_KEY } from '../format/bucket-layout.js';
 
 /**
  * Token keys kept durably in object storage at `_meta/token-keys`, so tokens
@@ -13,8 +14,6 @@ import type { TokenKey, TokenKeys } from './token-keys.js';
  * with a compare-and-swap when the newest key is due (keyring.ts).
  */
 
-/** Where the ring lives in the store. */
-export const TOKEN_KEYRING_KEY = '_meta/token-keys';
 const MAX_ATTEMPTS = 10;
 
 /** The little of a logger the ring needs (a pino Logger fits). */

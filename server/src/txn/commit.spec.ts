@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import { LocalCoordinator } from '../../coordination/local/local-coordinator.js';
-import { LocalIndexStore } from '../../coordination/local/local-index-store.js';
-import { DbError } from '../../errors/db-error.js';
-import { IndexWriteHooks } from '../../index/write-hooks.js';
-import { FenceChecker } from '../../locks/fence-checker.js';
-import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
-import { DocumentEngine } from '../document-engine.js';
-import type { TxnWrite } from '../document-api.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
+import { DbError } from '../errors/db-error.js';
+import { IndexWriteHooks } from '../index/write-hooks.js';
+import { FenceChecker } from '../locks/fence-checker.js';
+import { MemoryBlobStore } from '../storage/memory/memory-store.js';
+import { DocumentEngine } from '../engine/document-engine.js';
+import type { TxnWrite } from '../api/document-api.js';
 
 const ctx = { signal: new AbortController().signal };
 setMaxListeners(200, ctx.signal); // many concurrent calls share this one signal

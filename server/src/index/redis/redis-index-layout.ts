@@ -23,9 +23,9 @@
  * so tok contains no ':'; a dropped index and a new one of the same name
  * never share keys.
  */
-import { encodeEqualityValues, escapeOrdered } from '../../index/extract-values.js';
-import { eqAsRange, requireIndex } from '../../index/index-rules.js';
-import type { IdSetExpr, IndexCatalog, OrderedRange } from '../../index/index-store.js';
+import { encodeEqualityValues, escapeOrdered } from '../extract-values.js';
+import { eqAsRange, requireIndex } from '../index-rules.js';
+import type { IdSetExpr, IndexCatalog, OrderedRange } from '../index-store.js';
 
 /** The base of every key of a collection. */
 export function collectionBase(prefix: string, collection: string): string {

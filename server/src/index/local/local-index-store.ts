@@ -1,5 +1,5 @@
 import { throwIfAborted } from '../../common/abort.js';
-import { compareUtf8, decodeOrderedValue, encodeEqualityValues } from '../../index/extract-values.js';
+import { compareUtf8, decodeOrderedValue, encodeEqualityValues } from '../extract-values.js';
 import {
   applyDecision,
   eqAsRange,
@@ -8,7 +8,7 @@ import {
   newIndexInfo,
   requireIndex,
   sameDefinition,
-} from '../../index/index-rules.js';
+} from '../index-rules.js';
 import type {
   ApplyOutcome,
   IdSetExpr,
@@ -17,8 +17,8 @@ import type {
   IndexValues,
   OrderedRange,
   OrderedWalk,
-} from '../../index/index-store.js';
-import { SortedEntries, type EntryBound } from '../../index/sorted-entries.js';
+} from '../index-store.js';
+import { SortedEntries, type EntryBound } from '../sorted-entries.js';
 import type { IndexDefinition, IndexInfo, IndexState } from '../../model/index-def.js';
 
 /** The per-document record: last applied write and its values (null: deleted). */

@@ -1,4 +1,4 @@
-import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
+import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { REQUEST_TTL_MS, requestHash, RequestRecords } from './request-records.js';
 import { fingerprintOf } from './commit-input.js';
 

@@ -24,6 +24,15 @@ export interface LockGuardInput {
   readonly fencingToken: bigint;
 }
 
+/**
+ * Checks a write's lock guard (implemented by locks/fence-checker.ts):
+ * resolves when the guard's fencing token is the lock's latest grant, throws
+ * DbError failed_precondition LOCK_NOT_HELD otherwise.
+ */
+export interface FenceCheck {
+  check(guard: LockGuardInput, signal?: AbortSignal): Promise<void>;
+}
+
 /** Acquire/Hold options. */
 export interface AcquireInput {
   readonly name: string;

@@ -5,13 +5,11 @@
  * put on its etag) is the transaction's commit point; recovery reads it to
  * decide whether to roll a transaction's documents forward or back.
  */
-import { DbError } from '../../errors/db-error.js';
-import { isJsonObject, type JsonObject } from '../../model/json.js';
-import type { BlobStore } from '../../storage/blob-store.js';
-import { decodeEnvelope, encodeEnvelope, type Envelope } from '../envelope.js';
-
-/** Where intent records live; nothing else is stored under this prefix. */
-export const INTENTS_PREFIX = '_txn/intents/';
+import { DbError } from '../errors/db-error.js';
+import { isJsonObject, type JsonObject } from '../model/json.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { decodeEnvelope, encodeEnvelope, type Envelope } from '../format/envelope.js';
+import { INTENTS_PREFIX, intentKey } from '../format/bucket-layout.js';
 
 /** pending: being prepared; committed: past the commit point; aborted: will be rolled back. */
 export type IntentState = 'pending' | 'committed' | 'aborted';
@@ -45,11 +43,6 @@ export interface Intent {
 export interface StoredIntent {
   readonly intent: Intent;
   readonly etag: string;
-}
-
-/** The blob key of a transaction's intent. */
-export function intentKey(txid: string): string {
-  return INTENTS_PREFIX + txid;
 }
 
 /** Reads and writes intent records in a BlobStore. */

@@ -1,15 +1,14 @@
 /** What a transaction writes, worked out from its writes and the documents it read. */
-import type { PreconditionViolation } from '../../errors/db-error.js';
-import type { TxnWrite } from '../document-api.js';
-import type { DocState } from '../document-reader.js';
-import { newWriteId } from '../envelope.js';
+import type { PreconditionViolation } from '../errors/db-error.js';
+import type { CommitWrite } from './commit-types.js';
+import { newWriteId, type DocState } from '../format/envelope.js';
 import type { IntentWrite } from './intent.js';
 
 /** A document as read inside a transaction (DocumentReader.readForWrite), or undefined when absent. */
 export type Current = DocState | undefined;
 
 /** The intent's record of write `w` over `cur`: the etag before, and for a set the final envelope (seq, version, times). */
-export function intentWrite(w: TxnWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {
+export function intentWrite(w: CommitWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {
   const base = { collection: w.collection, id: w.id, op: w.op, beforeEtag: cur?.etag ?? null, ...(seq === undefined ? {} : { seq }) };
   if (w.op !== 'set') return base;
   const old = cur?.env.meta;
@@ -35,7 +34,7 @@ function echoedEtag(etag: string): string {
 }
 
 /** One violation per write whose precondition does not hold of `current`. */
-export function preconditionViolations(writes: readonly TxnWrite[], current: readonly ({ readonly etag: string } | undefined)[]): PreconditionViolation[] {
+export function preconditionViolations(writes: readonly CommitWrite[], current: readonly ({ readonly etag: string } | undefined)[]): PreconditionViolation[] {
   const out: PreconditionViolation[] = [];
   writes.forEach((w, i) => {
     const p = w.precondition;

@@ -1,4 +1,4 @@
-import type { TxnWrite } from '../document-api.js';
+import type { TxnWrite } from '../api/document-api.js';
 import { MAX_ECHOED_ETAG_CHARS, preconditionViolations } from './commit-plan.js';
 
 describe('preconditionViolations', () => {

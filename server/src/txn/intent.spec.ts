@@ -1,5 +1,5 @@
-import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
-import { ConditionFailedError } from '../../storage/blob-store.js';
+import { MemoryBlobStore } from '../storage/memory/memory-store.js';
+import { ConditionFailedError } from '../storage/blob-store.js';
 import { decodeIntent, encodeIntent, IntentStore, type Intent } from './intent.js';
 
 const intent: Intent = {

@@ -4,14 +4,14 @@
  * engine B (another server on the same storage and indexes) must then show
  * every client all of the transaction or none of it, and finish it.
  */
-import { LocalCoordinator } from '../../coordination/local/local-coordinator.js';
-import { LocalIndexStore } from '../../coordination/local/local-index-store.js';
-import { DbError } from '../../errors/db-error.js';
-import { IndexWriteHooks } from '../../index/write-hooks.js';
-import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../../storage/blob-store.js';
-import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
-import { DocumentEngine } from '../document-engine.js';
-import type { CommitInput } from '../document-api.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { LocalIndexStore } from '../index/local/local-index-store.js';
+import { DbError } from '../errors/db-error.js';
+import { IndexWriteHooks } from '../index/write-hooks.js';
+import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../storage/blob-store.js';
+import { MemoryBlobStore } from '../storage/memory/memory-store.js';
+import { DocumentEngine } from '../engine/document-engine.js';
+import type { CommitInput } from '../api/document-api.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -167,7 +167,7 @@ describe('transaction recovery', () => {
 
   test('a failing step before the commit point undoes everything at once (no waiting for expiry)', async () => {
     const store = new MemoryBlobStore();
-    const engine = new DocumentEngine({ store });
+    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store });
     const input = await seed(engine);
     // The lock guard check runs after staging: a stale guard must roll the staged documents back.
     const e = await engine.commit(ctx, { ...input, lockGuard: { name: 'L', fencingToken: 1n } }).catch((x: unknown) => x);

@@ -1,9 +1,10 @@
 /** Validation of Commit requests, and their fingerprint for request_id reuse checks. */
 import { createHash } from 'node:crypto';
-import { DbError, invalid, isDbError } from '../../errors/db-error.js';
-import { checkDocumentData } from '../../model/json-check.js';
-import { documentKey, validateCollection, validateExistingId, validateId } from '../../model/keys.js';
-import type { CommitInput, TxnWrite } from '../document-api.js';
+import { DbError, invalid, isDbError } from '../errors/db-error.js';
+import { checkDocumentData } from '../model/json-check.js';
+import { validateCollection, validateExistingId, validateId } from '../model/keys.js';
+import type { CommitRequest, CommitWrite } from './commit-types.js';
+import { documentKey } from '../format/bucket-layout.js';
 
 /** The most writes of one Commit. */
 export const MAX_TXN_WRITES = 100;
@@ -17,7 +18,7 @@ const REQUEST_ID_RE = /^[\x21-\x7E]{1,128}$/;
  * INVALID_COLLECTION, INVALID_ID, TRANSACTION_TOO_LARGE) naming the field
  * at fault. Returns the document key of each write.
  */
-export function validateCommit(input: CommitInput): string[] {
+export function validateCommit(input: CommitRequest): string[] {
   const { writes } = input;
   if (!Array.isArray(writes) || writes.length === 0) throw invalid('INVALID_ARGUMENT', 'writes', 'a commit needs at least one write');
   if (writes.length > MAX_TXN_WRITES) {
@@ -46,12 +47,12 @@ export function validateCommit(input: CommitInput): string[] {
 }
 
 /** sha256 over the canonical form of the writes: equal for a faithful retry, different for other writes. */
-export function fingerprintOf(writes: readonly TxnWrite[]): string {
+export function fingerprintOf(writes: readonly CommitWrite[]): string {
   const canonical = writes.map((w) => [w.collection, w.id, w.op, w.data ?? null, w.precondition ?? null]);
   return createHash('sha256').update(JSON.stringify(canonical), 'utf8').digest('hex');
 }
 
-function checkWrite(w: TxnWrite, i: number): void {
+function checkWrite(w: CommitWrite, i: number): void {
   const at = `writes[${i}]`;
   try {
     validateCollection(w.collection);

@@ -11,6 +11,12 @@ import { isJsonObject, type JsonObject } from '../model/json.js';
  * produce the same body (and the same etag), even for identical data.
  */
 
+/** A stored document's current state: the store's etag and the decoded envelope. */
+export interface DocState {
+  readonly etag: string;
+  readonly env: Envelope;
+}
+
 /** The envelope schema this code writes and reads. */
 export const SCHEMA_VERSION = 1;
 

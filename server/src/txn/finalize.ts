@@ -6,12 +6,12 @@
  * document exactly once, and a document that no longer carries the
  * transaction's marker is never touched.
  */
-import { throwIfAborted } from '../../common/abort.js';
-import { DbError } from '../../errors/db-error.js';
-import { documentKey } from '../../model/keys.js';
-import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
-import { decodeEnvelope, encodeEnvelope, withoutTxn, type Envelope } from '../envelope.js';
+import { throwIfAborted } from '../common/abort.js';
+import { DbError } from '../errors/db-error.js';
+import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
+import { decodeEnvelope, encodeEnvelope, withoutTxn, type Envelope } from '../format/envelope.js';
 import type { IntentWrite } from './intent.js';
+import { documentKey } from '../format/bucket-layout.js';
 
 /** Which way to finish a document. */
 export type Direction = 'forward' | 'back';

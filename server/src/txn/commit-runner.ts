@@ -16,46 +16,44 @@
  * after 4, a committed intent that any reader, writer or sweep rolls forward.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { sleep } from '../../common/abort.js';
-import { backoffDelay } from '../../common/backoff.js';
-import { failpoint } from '../../common/failpoints.js';
-import type { Coordinator, MutexHandle } from '../../coordination/coordinator.js';
-import { DbError, isDbError } from '../../errors/db-error.js';
-import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
-import type { CallContext } from '../call-context.js';
-import type { CommitInput, CommitResult, TxnWrite } from '../document-api.js';
-import { encodeEnvelope, newWriteId, withoutTxn, type Envelope } from '../envelope.js';
-import type { LockGuardInput } from '../lock-api.js';
-import type { PreparedWrite, WriteHooks } from '../write-hooks.js';
-import type { DocumentReader } from '../document-reader.js';
+import { sleep } from '../common/abort.js';
+import { backoffDelay } from '../common/backoff.js';
+import { failpoint } from '../common/failpoints.js';
+import type { Coordinator, MutexHandle } from '../coordination/coordinator.js';
+import { DbError, isDbError } from '../errors/db-error.js';
+import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
+import type { CallContext } from '../api/call-context.js';
+import { encodeEnvelope, newWriteId, withoutTxn, type Envelope } from '../format/envelope.js';
+import type { PreparedWrite, WriteHooks } from '../api/write-hooks.js';
+import type { CommitOutcome, CommitRequest, CommitWrite } from './commit-types.js';
+import type { TxnWriter, WriteReader } from './txn-ports.js';
 import type { StagedDoc } from './finalize.js';
 import { IntentStore, type StoredIntent } from './intent.js';
 import { fingerprintOf, validateCommit } from './commit-input.js';
 import { intentWrite, preconditionViolations, type Current } from './commit-plan.js';
 import { requestHash, RequestRecords } from './request-records.js';
 import type { TxnRecovery } from './txn-recovery.js';
+import { commitSingle } from './single-write.js';
 
 /** What CommitRunner needs. */
 export interface CommitRunnerOptions {
   readonly store: BlobStore;
   /** Reads each document as its writer must: another transaction on it settled first. */
-  readonly reader: Pick<DocumentReader, 'readForWrite'>;
+  readonly reader: WriteReader;
   readonly coordinator: Coordinator;
   readonly intents: IntentStore;
   readonly requests: RequestRecords;
   readonly recovery: TxnRecovery;
   readonly hooks?: WriteHooks;
-  /** Checks a lock guard (throws LOCK_NOT_HELD); undefined: guards are refused. */
-  readonly checkFence: (guard: LockGuardInput, signal: AbortSignal) => Promise<void>;
-  /** Encodes a final document, refusing one over the size limit (DOCUMENT_TOO_LARGE). */
-  readonly encode: (envelope: Envelope) => Uint8Array;
   /**
-   * Runs a Commit of one write without a request_id as a plain conditional
-   * write (no intent, no staging); undefined: every Commit takes the full protocol.
+   * The single-document write path: checks lock guards, encodes final
+   * documents (refusing one over the size limit), forgets the remembered
+   * version of every key a transaction touches, and runs a Commit of one
+   * write without a request_id as a plain conditional write (single-write.ts).
    */
-  readonly single?: (ctx: CallContext, write: TxnWrite, guard: LockGuardInput | undefined) => Promise<CommitResult>;
-  /** Called for every key a transaction touches: the engine's version cache forgets it. */
-  readonly forget: (key: string) => void;
+  readonly writer: TxnWriter;
+  /** false: every Commit takes the full protocol, even one write without a request_id. Default true. */
+  readonly singleWrites?: boolean;
   /** A transaction's time limit, in ms: mutex lease and intent expiry. Default 30 000. */
   readonly timeoutMs?: number;
   /** How long to wait for a document another transaction holds, in ms. Default 5 000. */
@@ -83,11 +81,13 @@ export class CommitRunner {
   }
 
   /** Validates and runs one Commit (see DocumentApi.commit). */
-  async commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
+  async commit(ctx: CallContext, input: CommitRequest): Promise<CommitOutcome> {
     const keys = validateCommit(input);
     if (input.requestId === undefined || input.requestId === '') {
       // One document is atomic by itself: no intent, one conditional write (single-write.ts).
-      if (input.writes.length === 1 && this.o.single !== undefined) return this.o.single(ctx, input.writes[0]!, input.lockGuard);
+      if (input.writes.length === 1 && this.o.singleWrites !== false) {
+        return commitSingle(this.o.writer, this.now, ctx, input.writes[0]!, input.lockGuard);
+      }
       return this.withRetries(ctx, input, keys, undefined);
     }
     const hash = requestHash(input.requestId);
@@ -104,7 +104,7 @@ export class CommitRunner {
   }
 
   /** The recorded outcome of an earlier Commit with this request_id, finishing it if its server died. */
-  private async priorOutcome(hash: string, fingerprint: string, requestId: string, signal: AbortSignal): Promise<CommitResult | undefined> {
+  private async priorOutcome(hash: string, fingerprint: string, requestId: string, signal: AbortSignal): Promise<CommitOutcome | undefined> {
     const found = await this.o.requests.find(hash, signal);
     if (found === undefined) return undefined;
     const { key, record } = found;
@@ -122,7 +122,7 @@ export class CommitRunner {
     return undefined;
   }
 
-  private async withRetries(ctx: CallContext, input: CommitInput, keys: string[], req: Req | undefined): Promise<CommitResult> {
+  private async withRetries(ctx: CallContext, input: CommitRequest, keys: string[], req: Req | undefined): Promise<CommitOutcome> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.attempt(ctx, input, keys, req);
@@ -134,7 +134,7 @@ export class CommitRunner {
     }
   }
 
-  private async attempt(ctx: CallContext, input: CommitInput, keys: string[], req: Req | undefined): Promise<CommitResult> {
+  private async attempt(ctx: CallContext, input: CommitRequest, keys: string[], req: Req | undefined): Promise<CommitOutcome> {
     const { signal } = ctx;
     const handles = await this.lockAll([...new Set(keys)].sort(), signal);
     try {
@@ -156,17 +156,17 @@ export class CommitRunner {
 
   private async stageAndCommit(
     ctx: CallContext,
-    input: CommitInput,
+    input: CommitRequest,
     keys: string[],
     current: Current[],
     prepared: (PreparedWrite | undefined)[],
     req: Req | undefined,
-  ): Promise<CommitResult> {
+  ): Promise<CommitOutcome> {
     const { signal } = ctx;
     const now = this.now();
     const txid = uuidv7();
     const writes = input.writes.map((w, i) => intentWrite(w, current[i], prepared[i]?.seq, now));
-    for (const w of writes) if (w.after !== undefined) this.o.encode(w.after); // size check before anything is written
+    for (const w of writes) if (w.after !== undefined) this.o.writer.encode(w.after); // size check before anything is written
     let si: StoredIntent | undefined;
     const staged = new Map<number, StagedDoc>();
     try {
@@ -177,7 +177,7 @@ export class CommitRunner {
       failpoint('txn.after-intent');
       await Promise.all(writes.map((w, i) => this.stage(txid, keys[i]!, current[i], staged, i, signal)));
       failpoint('txn.after-stage');
-      if (input.lockGuard !== undefined) await this.o.checkFence(input.lockGuard, signal);
+      if (input.lockGuard !== undefined) await this.o.writer.checkFence(input.lockGuard, signal);
       if (req) await this.o.requests.write(req.key, { fingerprint: req.fingerprint, txid, createTime: now }, signal);
       try {
         si = await this.o.intents.transition(si, 'committed', signal);
@@ -203,7 +203,7 @@ export class CommitRunner {
       pre === null
         ? { meta: { version: 1, createTime: now, updateTime: now, writeId: newWriteId(), txn: txid, absent: true }, data: {} }
         : { meta: { ...pre.meta, txn: txid }, data: pre.data };
-    this.o.forget(key);
+    this.o.writer.forget(key);
     const { etag } = await this.o.store.put(key, encodeEnvelope(marked), cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag }, signal);
     staged.set(i, { etag, pre });
     if (i === 0) failpoint('txn.mid-stage');
@@ -225,7 +225,7 @@ export class CommitRunner {
   }
 
   /** Index preparation (unique reservations, seqs) for every write that changes a document. */
-  private async prepareIndexes(writes: readonly TxnWrite[], current: Current[], signal: AbortSignal): Promise<(PreparedWrite | undefined)[]> {
+  private async prepareIndexes(writes: readonly CommitWrite[], current: Current[], signal: AbortSignal): Promise<(PreparedWrite | undefined)[]> {
     const hooks = this.o.hooks;
     if (hooks === undefined) return writes.map(() => undefined);
     const settled = await Promise.allSettled(

@@ -9,13 +9,12 @@
  * without reading a single record.
  */
 import { createHash } from 'node:crypto';
-import { DbError } from '../../errors/db-error.js';
-import { isJsonObject } from '../../model/json.js';
-import type { BlobStore } from '../../storage/blob-store.js';
-import type { CommitResult } from '../document-api.js';
+import { DbError } from '../errors/db-error.js';
+import { isJsonObject } from '../model/json.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { CommitOutcome } from './commit-types.js';
+import { REQUESTS_PREFIX, requestRecordKey } from '../format/bucket-layout.js';
 
-/** Where request records live. */
-export const REQUESTS_PREFIX = '_txn/requests/';
 /** How long a committed request_id is remembered. */
 export const REQUEST_TTL_MS = 10 * 60_000;
 
@@ -26,7 +25,7 @@ export interface RequestRecord {
   readonly txid: string;
   readonly createTime: Date;
   /** Set once the transaction's writes are applied. */
-  readonly result?: CommitResult;
+  readonly result?: CommitOutcome;
 }
 
 /** The hash of a request_id (also the name of its coordination mutex). */
@@ -41,7 +40,7 @@ function windowOf(ms: number): number {
 
 /** The record key of a request hash in a window. */
 function keyIn(window: number, hash: string): string {
-  return `${REQUESTS_PREFIX}${String(window).padStart(10, '0')}/${hash}`;
+  return requestRecordKey(window, hash);
 }
 
 /** A found record and where it is stored. */
@@ -85,7 +84,7 @@ export class RequestRecords {
   }
 
   /** Adds the result to the record of `key` if it belongs to `txid`. */
-  async complete(key: string, txid: string, result: CommitResult, signal?: AbortSignal): Promise<void> {
+  async complete(key: string, txid: string, result: CommitOutcome, signal?: AbortSignal): Promise<void> {
     const record = await this.read(key, signal);
     if (record === undefined || record.txid !== txid || record.result !== undefined) return;
     await this.write(key, { ...record, result }, signal);

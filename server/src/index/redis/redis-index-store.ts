@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
-import { compareUtf8 } from '../../index/extract-values.js';
-import { indexAlreadyExists, indexNotFound, requireIndex, sameDefinition } from '../../index/index-rules.js';
+import { compareUtf8 } from '../extract-values.js';
+import { indexAlreadyExists, indexNotFound, requireIndex, sameDefinition } from '../index-rules.js';
 import type {
   ApplyOutcome,
   IdSetExpr,
@@ -11,10 +11,10 @@ import type {
   IndexStore,
   IndexValues,
   OrderedWalk,
-} from '../../index/index-store.js';
+} from '../index-store.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
 import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
-import { describeError as describe, openRedis, redisUnavailable as unavailable } from './redis-connection.js';
+import { describeError as describe, openRedis, redisUnavailable as unavailable } from '../../coordination/redis/redis-connection.js';
 import {
   collectionBase,
   collectionKeys,

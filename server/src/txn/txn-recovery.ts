@@ -7,14 +7,14 @@
  * is rolled forward; a marker whose intent is gone is an orphan of an
  * aborted transaction and is rolled back.
  */
-import { sleep } from '../../common/abort.js';
-import { backoffDelay } from '../../common/backoff.js';
-import { failpoint } from '../../common/failpoints.js';
-import { DbError } from '../../errors/db-error.js';
-import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
-import type { CommitResult, TxnWriteResult } from '../document-api.js';
-import type { Envelope } from '../envelope.js';
-import type { WriteHooks } from '../write-hooks.js';
+import { sleep } from '../common/abort.js';
+import { backoffDelay } from '../common/backoff.js';
+import { failpoint } from '../common/failpoints.js';
+import { DbError } from '../errors/db-error.js';
+import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
+import type { CommitOutcome, CommitWriteResult } from './commit-types.js';
+import type { Envelope } from '../format/envelope.js';
+import type { WriteHooks } from '../api/write-hooks.js';
 import { finalizeDoc, type FinalState, type StagedDoc } from './finalize.js';
 import type { IntentStore, IntentWrite, StoredIntent } from './intent.js';
 import type { RequestRecords } from './request-records.js';
@@ -159,7 +159,7 @@ export class TxnRecovery {
    * write's seq), completes the request record, and deletes the intent.
    * Returns the commit's result as these documents now stand.
    */
-  async rollForward(si: StoredIntent, staged: ReadonlyMap<number, StagedDoc> | undefined, signal?: AbortSignal): Promise<CommitResult> {
+  async rollForward(si: StoredIntent, staged: ReadonlyMap<number, StagedDoc> | undefined, signal?: AbortSignal): Promise<CommitOutcome> {
     const { intent } = si;
     const states = await Promise.all(
       intent.writes.map(async (w, i) => {
@@ -171,7 +171,7 @@ export class TxnRecovery {
     failpoint('txn.after-apply');
     await this.reindex(intent.writes);
     failpoint('txn.after-index');
-    const result: CommitResult = {
+    const result: CommitOutcome = {
       results: intent.writes.map((w, i) => resultOf(w, states[i])),
       transactionId: intent.txid,
       commitTime: intent.createTime,
@@ -212,7 +212,7 @@ export class TxnRecovery {
 }
 
 /** The result entry of one write from its final state. */
-export function resultOf(w: IntentWrite, state: FinalState): TxnWriteResult {
+export function resultOf(w: IntentWrite, state: FinalState): CommitWriteResult {
   return state === undefined
     ? { collection: w.collection, id: w.id, etag: '', version: 0 }
     : { collection: w.collection, id: w.id, etag: state.etag, version: versionOf(state.envelope) };

@@ -7,21 +7,21 @@
  * from multi-document transactions as a Put is (docs/transactions.md).
  */
 import { v7 as uuidv7 } from 'uuid';
-import { DbError } from '../../errors/db-error.js';
-import type { CallContext } from '../call-context.js';
-import type { CommitResult, TxnWrite } from '../document-api.js';
-import type { DocumentWriter } from '../document-writer.js';
-import type { LockGuardInput } from '../lock-api.js';
+import { DbError } from '../errors/db-error.js';
+import type { CallContext } from '../api/call-context.js';
+import type { LockGuardInput } from '../api/lock-api.js';
+import type { CommitOutcome, CommitWrite } from './commit-types.js';
+import type { TxnWriter } from './txn-ports.js';
 import { preconditionViolations } from './commit-plan.js';
 
 /** Runs `write` as a one-document transaction. */
 export async function commitSingle(
-  writer: DocumentWriter,
+  writer: Pick<TxnWriter, 'writeChecked'>,
   now: () => Date,
   ctx: CallContext,
-  write: TxnWrite,
+  write: CommitWrite,
   guard: LockGuardInput | undefined,
-): Promise<CommitResult> {
+): Promise<CommitOutcome> {
   const { collection, id } = write;
   const op = write.op === 'set' ? { kind: 'set' as const, data: write.data! } : { kind: write.op };
   const check = (current: { etag: string } | undefined): void => {

@@ -1,0 +1,52 @@
+import fc from 'fast-check';
+import {
+  CATALOG_PREFIX,
+  catalogKey,
+  collectionPrefix,
+  DOCUMENTS_ROOT,
+  documentKey,
+  HEALTH_PROBE_KEY,
+  idFromKey,
+  INTENTS_PREFIX,
+  intentKey,
+  PROBE_PREFIX,
+  REQUESTS_PREFIX,
+  requestRecordKey,
+  TOKEN_KEYRING_KEY,
+} from './bucket-layout.js';
+
+describe('documentKey', () => {
+  it('is docs/<collection>/<id> and round-trips through idFromKey', () => {
+    expect(documentKey('users', 'u1')).toBe('docs/users/u1');
+    expect(collectionPrefix('users')).toBe('docs/users/');
+    expect(idFromKey('users', 'docs/users/u1')).toBe('u1');
+    expect(idFromKey('users', 'docs/other/u1')).toBeUndefined();
+    expect(idFromKey('users', 'docs/users/')).toBeUndefined();
+  });
+
+  it('orders keys of one collection like their ids in UTF-8 byte order (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (a, b) => {
+        const byId = Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        const byKey = Math.sign(
+          Buffer.compare(Buffer.from(documentKey('c', a)), Buffer.from(documentKey('c', b))),
+        );
+        expect(byKey).toBe(byId);
+      }),
+    );
+  });
+});
+
+describe('the other prefixes', () => {
+  it('are the documented ones (docs/storage-format.md)', () => {
+    expect(intentKey('t1')).toBe('_txn/intents/t1');
+    expect(requestRecordKey(42, 'ab')).toBe('_txn/requests/0000000042/ab');
+    expect(catalogKey('users')).toBe('_meta/indexes/users');
+    expect([TOKEN_KEYRING_KEY, HEALTH_PROBE_KEY, PROBE_PREFIX]).toEqual(['_meta/token-keys', '_meta/health-probe', '_probe/']);
+  });
+
+  it('never overlap the documents, nor each other', () => {
+    const prefixes = [DOCUMENTS_ROOT, INTENTS_PREFIX, REQUESTS_PREFIX, CATALOG_PREFIX, TOKEN_KEYRING_KEY, HEALTH_PROBE_KEY, PROBE_PREFIX];
+    for (const a of prefixes) for (const b of prefixes) if (a !== b) expect(b.startsWith(a)).toBe(false);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * The bucket layout (docs/storage-format.md): every object key prefix and
+ * key builder of the store, in one place. Nothing else spells a prefix.
+ *
+ *   docs/<collection>/<id>                       documents (no suffix: key order is id order)
+ *   _txn/intents/<txid>                          transaction intent records
+ *   _txn/requests/<window>/<sha256(request_id)>  idempotency records of Commit requests
+ *   _meta/indexes/<collection>                   durable index definitions
+ *   _meta/token-keys                             the keyring that signs page and resume tokens
+ *   _meta/health-probe                           HEADed by the health probe, never written
+ *   _probe/<random>/…                            scratch keys of the conditional-write probe
+ */
+
+/** The prefix of every document key. */
+export const DOCUMENTS_ROOT = 'docs/';
+/** Where intent records live; nothing else is stored under this prefix. */
+export const INTENTS_PREFIX = '_txn/intents/';
+/** Where request records live. */
+export const REQUESTS_PREFIX = '_txn/requests/';
+/** Where the index definitions of all collections live. */
+export const CATALOG_PREFIX = '_meta/indexes/';
+/** Where the token keyring lives. */
+export const TOKEN_KEYRING_KEY = '_meta/token-keys';
+/** The key the storage health probe asks for; never written. */
+export const HEALTH_PROBE_KEY = '_meta/health-probe';
+/** Where the conditional-write probe puts its scratch keys (a fresh random folder per run). */
+export const PROBE_PREFIX = '_probe/';
+
+/** The key prefix of all documents of a (validated) collection: `docs/<collection>/`. */
+export function collectionPrefix(collection: string): string {
+  return `${DOCUMENTS_ROOT}${collection}/`;
+}
+
+/** The blob key of a (validated) document: `docs/<collection>/<id>`. */
+export function documentKey(collection: string, id: string): string {
+  return collectionPrefix(collection) + id;
+}
+
+/** The id of a key under `collectionPrefix(collection)`, or undefined when the key is not one. */
+export function idFromKey(collection: string, key: string): string | undefined {
+  const prefix = collectionPrefix(collection);
+  if (!key.startsWith(prefix)) return undefined;
+  const id = key.slice(prefix.length);
+  return id.length === 0 || id.includes('/') ? undefined : id;
+}
+
+/** The blob key of a transaction's intent: `_txn/intents/<txid>`. */
+export function intentKey(txid: string): string {
+  return INTENTS_PREFIX + txid;
+}
+
+/** The key of a request record: `_txn/requests/<window, 10 digits>/<hash>` (windows list in time order). */
+export function requestRecordKey(window: number, hash: string): string {
+  return `${REQUESTS_PREFIX}${String(window).padStart(10, '0')}/${hash}`;
+}
+
+/** The key of a collection's durable index definitions: `_meta/indexes/<collection>`. */
+export function catalogKey(collection: string): string {
+  return CATALOG_PREFIX + collection;
+}
