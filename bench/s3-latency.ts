@@ -11,7 +11,7 @@
  * S3, which both the raw SDK client and our server talk through; each with the
  * server in `--s3-conditional auto` (lock mode against gofakes3) and `native`.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { performance } from 'node:perf_hooks';
 import { createDocClient, type ClientKind, type DocClient } from './doc-client.js';
 import { makeDocument, makeDocumentBytes } from './payload.js';

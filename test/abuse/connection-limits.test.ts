@@ -4,7 +4,7 @@
  * concurrent streams, silent and half-open sockets, and CORS for browsers.
  */
 import * as net from 'node:net';
-import * as http2 from 'node:http2';
+import type * as http2 from 'node:http2';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';

@@ -134,8 +134,7 @@ export function coordinatorScenarios(make: CoordinatorFactory): void {
     const pre = await errorOf(first().acquireMutex(name(), { ttlMs: 1000, waitMs: 0, signal: AbortSignal.abort() }));
     expect(pre.kind).toBe('cancelled');
     await held.release();
-    let h: MutexHandle | undefined;
-    h = await first().acquireMutex(m, { ttlMs: 1000, waitMs: 500 });
+    const h: MutexHandle = await first().acquireMutex(m, { ttlMs: 1000, waitMs: 500 });
     await h.release();
   });
 

@@ -2,7 +2,7 @@
  * Builders for DocumentService.Commit writes (TransactionWrite init objects)
  * and for reading the reason of a failed call, for the transaction suites.
  */
-import { Code, ConnectError } from '@connectrpc/connect';
+import { type Code, ConnectError } from '@connectrpc/connect';
 import type { JsonObject, MessageInitShape } from '@bufbuild/protobuf';
 import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import type { TransactionWriteSchema } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';

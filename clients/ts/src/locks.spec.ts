@@ -1,7 +1,7 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
 import { createClient } from './client.js';
-import { SmarterBaseError, isLockHeld, isLockNotHeld } from './errors.js';
+import { type SmarterBaseError, isLockHeld, isLockNotHeld } from './errors.js';
 import { ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { LockService } from './gen/smarterbase/v1/lock_service_pb.js';

@@ -140,7 +140,7 @@ describe('index administration', () => {
     await db.dropIndex('c', 'u');
     const e = await db.getIndex('c', 'u').catch((x: unknown) => x);
     expect([(e as SmarterBaseError).code, (e as SmarterBaseError).reason]).toEqual([Code.NotFound, 'INDEX_NOT_FOUND']);
-    expect(() => db.createIndex({ collection: 'c', name: 'x', fields: ['e'], kind: 'bogus' as 'unique' })).rejects.toThrow(/index kind/);
+    await expect(db.createIndex({ collection: 'c', name: 'x', fields: ['e'], kind: 'bogus' as 'unique' })).rejects.toThrow(/index kind/);
   });
 
   test('waitForIndexReady polls until READY, rejects on FAILED and on timeout', async () => {

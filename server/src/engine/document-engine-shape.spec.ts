@@ -1,5 +1,5 @@
 /** Every write path (and filter operands) enforces one nesting limit with DOCUMENT_TOO_DEEP, and refuses "__proto__" keys. */
-import { DbError, isDbError } from '../errors/db-error.js';
+import { type DbError, isDbError } from '../errors/db-error.js';
 import type { JsonObject } from '../model/json.js';
 import { MAX_JSON_DEPTH } from '../model/json-check.js';
 import { validateFilter } from '../query/validate-filter.js';

@@ -1,4 +1,4 @@
-import { DbError } from '../errors/db-error.js';
+import { type DbError } from '../errors/db-error.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../storage/blob-store.js';
 import { DocumentEngine } from './document-engine.js';

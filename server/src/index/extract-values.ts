@@ -59,11 +59,13 @@ export function encodeEqualityValues(def: Pick<IndexDefinition, 'fields'>, value
 
 /** Escapes a string for ordered storage: NUL → NUL 0x01 (order-preserving; NUL NUL can then terminate it). */
 export function escapeOrdered(s: string): string {
+  // eslint-disable-next-line no-control-regex -- escaping NUL is the point
   return s.includes('\u0000') ? s.replace(/\u0000/g, '\u0000\u0001') : s;
 }
 
 /** Undoes escapeOrdered. */
 export function unescapeOrdered(s: string): string {
+  // eslint-disable-next-line no-control-regex -- unescaping NUL is the point
   return s.includes('\u0000') ? s.replace(/\u0000\u0001/g, '\u0000') : s;
 }
 

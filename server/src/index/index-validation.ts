@@ -13,6 +13,7 @@ export const MAX_INDEX_FIELDS = 4;
 export const MAX_FIELD_PATH_CHARS = 256;
 
 // Control characters and lone surrogates.
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const FORBIDDEN_PATH_CHARS = /[\u0000-\u001F\u007F]|\p{Cs}/u;
 
 /** Throws DbError invalid INVALID_ARGUMENT (field `<prefix>name`) unless `name` is a valid index name. */

@@ -25,6 +25,7 @@ const COLLECTION_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  */
 const FORBIDDEN_ID_CHARS = /[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}\uFEFF/\\]|\p{Cs}/u;
 /** What ids were refused for before the rule above: documents stored then stay deletable. */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const LEGACY_FORBIDDEN_ID_CHARS = /[\u0000-\u001F\u007F/\\]|\p{Cs}/u;
 
 /** Throws DbError invalid INVALID_COLLECTION (field 'collection') unless `collection` is a valid name. */

@@ -1,11 +1,11 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInfo, packageVersion } from './build-info.js';
 
 describe('buildInfo', () => {
   test('reads the version of the smarterbase package.json above this file', () => {
-    const pkg = require('../../../package.json') as { version: string };
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
     expect(buildInfo()).toEqual({ version: pkg.version, nodeVersion: process.version });
   });
 

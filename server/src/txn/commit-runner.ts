@@ -28,10 +28,10 @@ import type { PreparedWrite, WriteHooks } from '../api/write-hooks.js';
 import type { CommitOutcome, CommitRequest, CommitWrite } from './commit-types.js';
 import type { TxnWriter, WriteReader } from './txn-ports.js';
 import type { StagedDoc } from './finalize.js';
-import { IntentStore, type StoredIntent } from './intent.js';
+import { type IntentStore, type StoredIntent } from './intent.js';
 import { fingerprintOf, validateCommit } from './commit-input.js';
 import { intentWrite, preconditionViolations, type Current } from './commit-plan.js';
-import { requestHash, RequestRecords } from './request-records.js';
+import { requestHash, type RequestRecords } from './request-records.js';
 import type { TxnRecovery } from './txn-recovery.js';
 import { commitSingle } from './single-write.js';
 

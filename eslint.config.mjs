@@ -1,0 +1,91 @@
+// ESLint (flat config): the dependency rule of docs/architecture.md, enforced.
+// Folders of server/src form layers; a file may import its own folder and the
+// folders below it, never one above (import-x/no-restricted-paths zones, built
+// from LAYERS), and no import cycle may close (import-x/no-cycle). The core
+// layers never touch a driver, a transport or generated code, and read time and
+// randomness only through the injected Clock / random source.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+/**
+ * server/src folders from the bottom up. A folder may import the folders of
+ * earlier rows; folders of one row may not import each other unless PEERS
+ * allows it. The root (main.ts) is above all.
+ */
+export const LAYERS = [
+  ['errors'],
+  ['common'],
+  ['config', 'observability'],
+  ['model'],
+  ['format'],
+  ['api'],
+  ['coordination'],
+  ['storage'],
+  ['tokens'],
+  ['index'],
+  ['query', 'locks', 'txn'],
+  ['engine'],
+  ['rpc'],
+];
+/** Same-row imports that are allowed: [from, to]. */
+export const PEERS = [['query', 'index']];
+
+const SRC = './server/src';
+const below = (row) => LAYERS.slice(0, row).flat();
+
+/** Zones forbidding every import from a folder that is not below (or an allowed peer of) the target. */
+export function layerZones() {
+  const all = LAYERS.flat();
+  const zones = [];
+  LAYERS.forEach((row, i) => {
+    for (const folder of row) {
+      const allowed = new Set([folder, ...below(i), ...PEERS.filter(([f]) => f === folder).map(([, t]) => t)]);
+      const from = all.filter((f) => !allowed.has(f)).map((f) => `${SRC}/${f}`);
+      from.push(`${SRC}/main.ts`);
+      if (folder !== 'rpc') from.push(`${SRC}/gen`);
+      zones.push({ target: `${SRC}/${folder}`, from, message: `${folder}/ may import only its own folder and the layers below it (docs/architecture.md)` });
+    }
+  });
+  return zones;
+}
+
+/** The layers that hold the database's logic: no driver, transport, generated code, wall clock or Math.random. */
+const CORE = ['model', 'format', 'api', 'index', 'query', 'locks', 'txn', 'engine'].map((f) => `server/src/${f}/**/*.ts`);
+const DRIVERS = ['@grpc/grpc-js', '@connectrpc/*', 'ioredis', '@aws-sdk/*', '@opentelemetry/sdk-*'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'server/src/gen/**', 'clients/ts/src/gen/**', 'clients/go/**', 'clients/python/**', '.tools/**', '.venv/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['server/src/**/*.ts'],
+    ignores: ['server/src/**/*.spec.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones() }] },
+  },
+  {
+    files: CORE,
+    // The index part's Redis adapter is a driver adapter, like coordination/redis and storage/s3.
+    ignores: ['server/src/**/*.spec.ts', 'server/src/index/redis/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: DRIVERS, message: 'the core layers use ports, never drivers or transports' }] }],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'use the injected Clock (common/clock.ts)' },
+        { object: 'Math', property: 'random', message: 'use the injected random source (common/clock.ts)' }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'use the injected Clock (common/clock.ts)' }],
+    },
+  },
+);
