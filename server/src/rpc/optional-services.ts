@@ -10,13 +10,13 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import type { AdminApi, QueryApi } from '../engine/query-api.js';
 import type { LockApi } from '../engine/lock-api.js';
 import { LockService } from '../gen/smarterbase/v1/lock_service_pb.js';
-import { createLockHandlers } from './lock-handlers.js';
+import { createLockHandlers } from './services/locks/lock-handlers.js';
 import { AdminService } from '../gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from '../gen/smarterbase/v1/query_service_pb.js';
-import { createAdminHandlers } from './admin-handlers.js';
+import { createAdminHandlers } from './services/admin/admin-handlers.js';
 import type { InternalErrorLogger } from './error-table.js';
-import { createQueryHandlers } from './query-handlers.js';
-import { wrapErrors } from './wrap-errors.js';
+import { createQueryHandlers } from './services/queries/query-handlers.js';
+import { wrapErrors } from './decorators/wrap-errors.js';
 
 /** A service and its wrapped implementation. */
 export interface OptionalService {

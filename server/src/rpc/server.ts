@@ -17,16 +17,16 @@ import { Health } from '../gen/grpc/health/v1/health_pb.js';
 import { file_google_rpc_error_details } from '../gen/google/rpc/error_details_pb.js';
 import { file_smarterbase_v1_common } from '../gen/smarterbase/v1/common_pb.js';
 import { ConnectEndpoint, type MountedService } from './connect-mount.js';
-import { createDocumentHandlers } from './document-handlers.js';
+import { createDocumentHandlers } from './services/documents/document-handlers.js';
 import { optionalServices } from './optional-services.js';
 import type { InternalErrorLogger } from './error-table.js';
 import { mountGrpc } from './grpc-mount.js';
 import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses } from './grpc-js-hooks.js';
-import { observeCalls, type RpcTelemetry } from './observe-calls.js';
-import { createHealthHandlers, HealthState } from './health.js';
-import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './reflection.js';
-import { wrapErrors } from './wrap-errors.js';
-import { Admission, admitCalls } from './admission.js';
+import { observeCalls, type RpcTelemetry } from './decorators/observe-calls.js';
+import { createHealthHandlers, HealthState } from './services/health/health.js';
+import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './services/reflection/reflection.js';
+import { wrapErrors } from './decorators/wrap-errors.js';
+import { Admission, admitCalls } from './decorators/admission.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 
 /** Options of RpcServer. */
@@ -51,13 +51,13 @@ export interface RpcServerOptions {
   readonly logInternal?: InternalErrorLogger;
   /** Receives failures to write an HTTP response (not counting clients that left). */
   readonly logTransportError?: (err: unknown, procedure: string) => void;
-  /** Traces, counts and times every call of both ports (rpc/observe-calls.ts); omit for none. */
+  /** Traces, counts and times every call of both ports (rpc/decorators/observe-calls.ts); omit for none. */
   readonly telemetry?: RpcTelemetry;
   /** Connection, stream and in-flight limits (docs/limits.md); each missing field takes its default. */
   readonly limits?: Partial<ServerLimits>;
   /** Origins allowed to call the HTTP port from a browser ('*' = any); omit or empty for no CORS. */
   readonly corsOrigins?: readonly string[];
-  /** The backends' health, reported as smarterbase.<subsystem> by the health service (rpc/health.ts); omit for none. */
+  /** The backends' health, reported as smarterbase.<subsystem> by the health service (rpc/services/health/health.ts); omit for none. */
   readonly backends?: SubsystemHealth;
 }
 

@@ -1,16 +1,16 @@
 /**
  * LockService in connect-es style over a LockApi. Each handler only
- * translates: request → durations in ms (rpc/convert-lock.ts) → one LockApi
+ * translates: request → durations in ms (rpc/services/locks/convert-lock.ts) → one LockApi
  * call → proto response. Hold streams one HoldResponse per lease the engine
  * yields; when the client goes away ctx.signal aborts (the engine then
  * releases) and the engine's generator is closed. Errors are DbErrors,
- * translated by rpc/wrap-errors.ts.
+ * translated by rpc/decorators/wrap-errors.ts.
  */
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { LockApi, LockLease } from '../engine/lock-api.js';
-import { LockService } from '../gen/smarterbase/v1/lock_service_pb.js';
+import type { LockApi, LockLease } from '../../../engine/lock-api.js';
+import { LockService } from '../../../gen/smarterbase/v1/lock_service_pb.js';
 import { expireTimeOf, MIN_HOLD_TTL_MS, MIN_TTL_MS, optionalTtlMs, requireTtlMs, waitMsOf } from './convert-lock.js';
-import { callContextOf } from './document-handlers.js';
+import { callContextOf } from '../documents/document-handlers.js';
 
 /** The LockService implementation over a LockApi. */
 export function createLockHandlers(api: LockApi): ServiceImpl<typeof LockService> {

@@ -1,5 +1,5 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { GetRequestSchema } from '../gen/smarterbase/v1/document_service_pb.js';
+import { GetRequestSchema } from '../../gen/smarterbase/v1/document_service_pb.js';
 import { keepByteOrderMarks } from './text-encoding.js';
 
 describe('keepByteOrderMarks', () => {

@@ -1,4 +1,4 @@
-import { isDbError } from '../errors/db-error.js';
+import { isDbError } from '../../errors/db-error.js';
 import { fromTimestamp, requireData, toProtoDocument, toProtoListed, toTimestamp } from './convert.js';
 
 describe('convert', () => {

@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import fc from 'fast-check';
-import { isDbError, type DbError } from '../errors/db-error.js';
-import type { Filter } from '../model/filter.js';
-import type { JsonValue } from '../model/json.js';
-import { CompositeFilter_Operator, FieldFilter_Operator, FilterSchema, type Filter as ProtoFilter } from '../gen/smarterbase/v1/query_pb.js';
-import { MAX_FILTER_TERMS } from '../query/validate-filter.js';
+import { isDbError, type DbError } from '../../errors/db-error.js';
+import type { Filter } from '../../model/filter.js';
+import type { JsonValue } from '../../model/json.js';
+import { CompositeFilter_Operator, FieldFilter_Operator, FilterSchema, type Filter as ProtoFilter } from '../../gen/smarterbase/v1/query_pb.js';
+import { MAX_FILTER_TERMS } from '../../query/validate-filter.js';
 import { filterFromProto, filterToProto, jsonToValue, MAX_FILTER_DEPTH, valueToJson } from './convert-filter.js';
 
 const field = (f: string, op: FieldFilter_Operator, value?: JsonValue): ProtoFilter =>

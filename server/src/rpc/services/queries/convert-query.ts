@@ -6,11 +6,11 @@
  * naming the request field; filter errors are INVALID_FILTER.
  */
 import { create } from '@bufbuild/protobuf';
-import { invalid } from '../errors/db-error.js';
-import type { Filter, OrderTerm } from '../model/filter.js';
-import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../model/index-def.js';
-import type { QueryInput, QueryPlan } from '../engine/query-api.js';
-import { parseFilter } from '../query/parse-filter.js';
+import { invalid } from '../../../errors/db-error.js';
+import type { Filter, OrderTerm } from '../../../model/filter.js';
+import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../../model/index-def.js';
+import type { QueryInput, QueryPlan } from '../../../engine/query-api.js';
+import { parseFilter } from '../../../query/parse-filter.js';
 import {
   Direction,
   QueryPlanSchema,
@@ -18,10 +18,10 @@ import {
   type Filter as ProtoFilter,
   type OrderBy,
   type QueryPlan as ProtoQueryPlan,
-} from '../gen/smarterbase/v1/query_pb.js';
-import { IndexKind as ProtoIndexKind, IndexSchema, IndexState as ProtoIndexState, type Index } from '../gen/smarterbase/v1/index_pb.js';
-import { filterFromProto, filterToProto } from './convert-filter.js';
-import { toTimestamp } from './convert.js';
+} from '../../../gen/smarterbase/v1/query_pb.js';
+import { IndexKind as ProtoIndexKind, IndexSchema, IndexState as ProtoIndexState, type Index } from '../../../gen/smarterbase/v1/index_pb.js';
+import { filterFromProto, filterToProto } from '../../convert/convert-filter.js';
+import { toTimestamp } from '../../convert/convert.js';
 
 /** The most order_by terms of one query. */
 export const MAX_ORDER_BY = 8;

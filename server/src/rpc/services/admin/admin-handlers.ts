@@ -3,10 +3,10 @@
  * converts the request, makes one AdminApi call and converts the answer.
  */
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { AdminApi } from '../engine/query-api.js';
-import { AdminService } from '../gen/smarterbase/v1/admin_service_pb.js';
-import { indexDefinitionFromProto, indexToProto } from './convert-query.js';
-import { callContextOf } from './document-handlers.js';
+import type { AdminApi } from '../../../engine/query-api.js';
+import { AdminService } from '../../../gen/smarterbase/v1/admin_service_pb.js';
+import { indexDefinitionFromProto, indexToProto } from '../queries/convert-query.js';
+import { callContextOf } from '../documents/document-handlers.js';
 
 /** The AdminService implementation over an AdminApi. */
 export function createAdminHandlers(api: AdminApi): ServiceImpl<typeof AdminService> {

@@ -1,13 +1,13 @@
 import { createClient, createRouterTransport } from '@connectrpc/connect';
-import type { CallContext } from '../engine/call-context.js';
-import type { QueryApi, QueryInput, QueryItem, QuerySummary } from '../engine/query-api.js';
-import { AdminService } from '../gen/smarterbase/v1/admin_service_pb.js';
-import { IndexKind, IndexState } from '../gen/smarterbase/v1/index_pb.js';
-import { QueryService } from '../gen/smarterbase/v1/query_service_pb.js';
-import type { StoredDocument } from '../model/document.js';
-import { createAdminHandlers } from './admin-handlers.js';
+import type { CallContext } from '../../../engine/call-context.js';
+import type { QueryApi, QueryInput, QueryItem, QuerySummary } from '../../../engine/query-api.js';
+import { AdminService } from '../../../gen/smarterbase/v1/admin_service_pb.js';
+import { IndexKind, IndexState } from '../../../gen/smarterbase/v1/index_pb.js';
+import { QueryService } from '../../../gen/smarterbase/v1/query_service_pb.js';
+import type { StoredDocument } from '../../../model/document.js';
+import { createAdminHandlers } from '../admin/admin-handlers.js';
 import { createQueryHandlers } from './query-handlers.js';
-import { wrapErrors } from './wrap-errors.js';
+import { wrapErrors } from '../../decorators/wrap-errors.js';
 
 const doc = (n: number): StoredDocument => ({ collection: 'c', id: `d${n}`, data: { n }, etag: 'e', version: 1, createTime: new Date(0), updateTime: new Date(0) });
 

@@ -5,10 +5,10 @@
  * Timestamps.
  */
 import type { Duration, Timestamp } from '@bufbuild/protobuf/wkt';
-import { DbError, invalid } from '../errors/db-error.js';
-import type { LockGuardInput } from '../engine/lock-api.js';
-import type { LockGuard } from '../gen/smarterbase/v1/lock_pb.js';
-import { toTimestamp } from './convert.js';
+import { DbError, invalid } from '../../../errors/db-error.js';
+import type { LockGuardInput } from '../../../engine/lock-api.js';
+import type { LockGuard } from '../../../gen/smarterbase/v1/lock_pb.js';
+import { toTimestamp } from '../../convert/convert.js';
 
 /** Smallest lease of Acquire and Renew, in ms. */
 export const MIN_TTL_MS = 100;

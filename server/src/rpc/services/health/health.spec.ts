@@ -1,6 +1,6 @@
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
-import { Health, HealthCheckResponse_ServingStatus as S } from '../gen/grpc/health/v1/health_pb.js';
-import type { HealthListener, SubsystemHealth } from '../common/health-monitor.js';
+import { Health, HealthCheckResponse_ServingStatus as S } from '../../../gen/grpc/health/v1/health_pb.js';
+import type { HealthListener, SubsystemHealth } from '../../../common/health-monitor.js';
 import { createHealthHandlers, HealthState, subsystemServiceName } from './health.js';
 
 /** A SubsystemHealth the test flips by hand. */

@@ -5,13 +5,13 @@
  * table (rpc/error-table.ts).
  */
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import type { BatchWriteOp, BatchWriteOutcome } from '../engine/document-api.js';
-import { invalid, type DbError } from '../errors/db-error.js';
-import { StatusSchema, type Status } from '../gen/google/rpc/status_pb.js';
-import type { BatchDeleteItem, BatchWriteItem, BatchWriteResultSchema } from '../gen/smarterbase/v1/document_service_pb.js';
-import type { JsonObject } from '../model/json.js';
-import { toProtoDocument } from './convert.js';
-import { packDetails, toConnectError, type InternalErrorLogger } from './error-table.js';
+import type { BatchWriteOp, BatchWriteOutcome } from '../../../engine/document-api.js';
+import { invalid, type DbError } from '../../../errors/db-error.js';
+import { StatusSchema, type Status } from '../../../gen/google/rpc/status_pb.js';
+import type { BatchDeleteItem, BatchWriteItem, BatchWriteResultSchema } from '../../../gen/smarterbase/v1/document_service_pb.js';
+import type { JsonObject } from '../../../model/json.js';
+import { toProtoDocument } from '../../convert/convert.js';
+import { packDetails, toConnectError, type InternalErrorLogger } from '../../error-table.js';
 
 /**
  * The google.rpc.Status of a failed item: what the single call would have

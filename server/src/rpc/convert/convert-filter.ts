@@ -9,16 +9,16 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { ValueSchema, type Value } from '@bufbuild/protobuf/wkt';
-import { DbError } from '../errors/db-error.js';
-import type { FieldOp, Filter } from '../model/filter.js';
-import { setJsonProperty, type JsonObject, type JsonValue } from '../model/json.js';
-import { filterTooDeep, filterTooManyTerms, MAX_COMPOSITE_CHILDREN, MAX_FILTER_TERMS, MAX_FILTER_DEPTH as ENGINE_MAX_FILTER_DEPTH, MAX_IN_VALUES } from '../query/validate-filter.js';
+import { DbError } from '../../errors/db-error.js';
+import type { FieldOp, Filter } from '../../model/filter.js';
+import { setJsonProperty, type JsonObject, type JsonValue } from '../../model/json.js';
+import { filterTooDeep, filterTooManyTerms, MAX_COMPOSITE_CHILDREN, MAX_FILTER_TERMS, MAX_FILTER_DEPTH as ENGINE_MAX_FILTER_DEPTH, MAX_IN_VALUES } from '../../query/validate-filter.js';
 import {
   CompositeFilter_Operator,
   FieldFilter_Operator,
   FilterSchema,
   type Filter as ProtoFilter,
-} from '../gen/smarterbase/v1/query_pb.js';
+} from '../../gen/smarterbase/v1/query_pb.js';
 
 /** The most sub-filters of one AND / OR (the engine's MAX_COMPOSITE_CHILDREN; IN / NOT_IN take MAX_IN_VALUES). */
 export const MAX_FILTER_FANOUT = MAX_COMPOSITE_CHILDREN;

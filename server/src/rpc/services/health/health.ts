@@ -12,8 +12,8 @@
  * the same Redis, so pulling one out of rotation would not help.
  */
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
-import type { SubsystemHealth } from '../common/health-monitor.js';
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '../gen/grpc/health/v1/health_pb.js';
+import type { SubsystemHealth } from '../../../common/health-monitor.js';
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '../../../gen/grpc/health/v1/health_pb.js';
 
 /** The health service name of a backend subsystem: `smarterbase.<subsystem>`. */
 export function subsystemServiceName(subsystem: string): string {

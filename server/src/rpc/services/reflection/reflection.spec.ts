@@ -1,9 +1,9 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
-import { ServerReflectionRequestSchema } from '../gen/grpc/reflection/v1/reflection_pb.js';
-import { Health } from '../gen/grpc/health/v1/health_pb.js';
-import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
-import { file_smarterbase_v1_common } from '../gen/smarterbase/v1/common_pb.js';
+import { ServerReflectionRequestSchema } from '../../../gen/grpc/reflection/v1/reflection_pb.js';
+import { Health } from '../../../gen/grpc/health/v1/health_pb.js';
+import { DocumentService } from '../../../gen/smarterbase/v1/document_service_pb.js';
+import { file_smarterbase_v1_common } from '../../../gen/smarterbase/v1/common_pb.js';
 import { ReflectionIndex } from './reflection.js';
 
 const ask = (index: ReflectionIndex, messageRequest: { case: 'listServices' | 'fileByFilename' | 'fileContainingSymbol'; value: string }) =>

@@ -1,11 +1,11 @@
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { create, toJson } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
-import { DbError, invalid } from '../errors/db-error.js';
-import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from '../gen/google/rpc/error_details_pb.js';
-import { BatchWriteItemSchema, BatchWriteResponseSchema, BatchWriteResultSchema } from '../gen/smarterbase/v1/document_service_pb.js';
+import { DbError, invalid } from '../../../errors/db-error.js';
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from '../../../gen/google/rpc/error_details_pb.js';
+import { BatchWriteItemSchema, BatchWriteResponseSchema, BatchWriteResultSchema } from '../../../gen/smarterbase/v1/document_service_pb.js';
 import { statusOfError, toBatchDeleteItems, toBatchWriteOps, toBatchWriteResult } from './convert-batch.js';
-import { ERROR_DETAIL_REGISTRY } from './error-table.js';
+import { ERROR_DETAIL_REGISTRY } from '../../error-table.js';
 
 describe('convert-batch', () => {
   test('a failed item\'s Status has the single call\'s code, message, ErrorInfo and BadRequest', () => {

@@ -1,4 +1,4 @@
-import { DbError } from '../errors/db-error.js';
+import { DbError } from '../../../errors/db-error.js';
 import { durationToMs, lockGuardField, lockGuardOf, optionalTtlMs, requireTtlMs, waitMsOf } from './convert-lock.js';
 
 const d = (seconds: bigint, nanos = 0): { $typeName: 'google.protobuf.Duration'; seconds: bigint; nanos: number } => ({ $typeName: 'google.protobuf.Duration', seconds, nanos });

@@ -9,8 +9,8 @@
 import { toBinary, type DescFile, type DescMessage, type DescService } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { ServerReflection as ReflectionV1 } from '../gen/grpc/reflection/v1/reflection_pb.js';
-import { ServerReflection as ReflectionV1alpha } from '../gen/grpc/reflection/v1alpha/reflection_pb.js';
+import { ServerReflection as ReflectionV1 } from '../../../gen/grpc/reflection/v1/reflection_pb.js';
+import { ServerReflection as ReflectionV1alpha } from '../../../gen/grpc/reflection/v1alpha/reflection_pb.js';
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_UNIMPLEMENTED = 12;

@@ -1,10 +1,10 @@
 /** Proto ⇄ engine converters of DocumentService.Commit. */
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { CommitResult, TxnPrecondition, TxnWrite } from '../engine/document-api.js';
-import { invalid } from '../errors/db-error.js';
-import type { CommitResponseSchema, Precondition, TransactionWrite } from '../gen/smarterbase/v1/document_service_pb.js';
-import type { JsonObject } from '../model/json.js';
-import { toTimestamp } from './convert.js';
+import type { CommitResult, TxnPrecondition, TxnWrite } from '../../../engine/document-api.js';
+import { invalid } from '../../../errors/db-error.js';
+import type { CommitResponseSchema, Precondition, TransactionWrite } from '../../../gen/smarterbase/v1/document_service_pb.js';
+import type { JsonObject } from '../../../model/json.js';
+import { toTimestamp } from '../../convert/convert.js';
 
 /**
  * The engine writes of CommitRequest.writes. A write without an operation,

@@ -7,9 +7,9 @@
  */
 import type { DescService } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
-import { DbError } from '../errors/db-error.js';
-import { toConnectError } from './error-table.js';
-import { CONNECTION_KEY } from './limits.js';
+import { DbError } from '../../errors/db-error.js';
+import { toConnectError } from '../error-table.js';
+import { CONNECTION_KEY } from '../limits.js';
 
 /** How long a refused caller is told to wait, in ms. */
 export const OVERLOAD_RETRY_MS = 250;

@@ -6,7 +6,7 @@
  */
 import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { toConnectError, type InternalErrorLogger } from './error-table.js';
+import { toConnectError, type InternalErrorLogger } from '../error-table.js';
 
 type AnyFn = (input: unknown, ctx: unknown) => unknown;
 

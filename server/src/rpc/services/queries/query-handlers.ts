@@ -1,16 +1,16 @@
 /**
  * QueryService in connect-es style. Each handler only translates: request →
- * QueryInput (rpc/convert-query.ts) → one QueryApi call → proto responses.
+ * QueryInput (rpc/services/queries/convert-query.ts) → one QueryApi call → proto responses.
  * Query streams one QueryResponse per QueryItem, then a final message with
  * done = true carrying the summary; errors are DbErrors, translated by
- * rpc/wrap-errors.ts.
+ * rpc/decorators/wrap-errors.ts.
  */
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { QueryApi, QueryItem, QuerySummary } from '../engine/query-api.js';
-import { QueryService } from '../gen/smarterbase/v1/query_service_pb.js';
-import { toProtoDocument } from './convert.js';
+import type { QueryApi, QueryItem, QuerySummary } from '../../../engine/query-api.js';
+import { QueryService } from '../../../gen/smarterbase/v1/query_service_pb.js';
+import { toProtoDocument } from '../../convert/convert.js';
 import { planToProto, queryInputFromProto, requestFilter } from './convert-query.js';
-import { callContextOf } from './document-handlers.js';
+import { callContextOf } from '../documents/document-handlers.js';
 
 /** The QueryService implementation over a QueryApi. */
 export function createQueryHandlers(api: QueryApi): ServiceImpl<typeof QueryService> {

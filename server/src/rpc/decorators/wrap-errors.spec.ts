@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
-import { DbError } from '../errors/db-error.js';
-import { ErrorInfoSchema } from '../gen/google/rpc/error_details_pb.js';
-import { Health, HealthCheckResponse_ServingStatus as S } from '../gen/grpc/health/v1/health_pb.js';
+import { DbError } from '../../errors/db-error.js';
+import { ErrorInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
+import { Health, HealthCheckResponse_ServingStatus as S } from '../../gen/grpc/health/v1/health_pb.js';
 import { wrapErrors } from './wrap-errors.js';
 
 describe('wrapErrors', () => {

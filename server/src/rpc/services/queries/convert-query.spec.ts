@@ -1,9 +1,9 @@
 import { create } from '@bufbuild/protobuf';
-import { isDbError } from '../errors/db-error.js';
-import { Direction, FieldFilter_Operator, FilterSchema } from '../gen/smarterbase/v1/query_pb.js';
-import { IndexKind, IndexSchema, IndexState } from '../gen/smarterbase/v1/index_pb.js';
-import { QueryRequestSchema } from '../gen/smarterbase/v1/query_service_pb.js';
-import { jsonToValue } from './convert-filter.js';
+import { isDbError } from '../../../errors/db-error.js';
+import { Direction, FieldFilter_Operator, FilterSchema } from '../../../gen/smarterbase/v1/query_pb.js';
+import { IndexKind, IndexSchema, IndexState } from '../../../gen/smarterbase/v1/index_pb.js';
+import { QueryRequestSchema } from '../../../gen/smarterbase/v1/query_service_pb.js';
+import { jsonToValue } from '../../convert/convert-filter.js';
 import { indexDefinitionFromProto, indexToProto, orderFromProto, orderToProto, planToProto, queryInputFromProto, requestFilter } from './convert-query.js';
 
 const eqFilter = create(FilterSchema, { filterType: { case: 'fieldFilter', value: { field: 's', op: FieldFilter_Operator.EQ, value: jsonToValue('a') } } });

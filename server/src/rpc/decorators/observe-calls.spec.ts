@@ -1,15 +1,15 @@
 import { Code, ConnectError, createClient, createHandlerContext } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { DocumentEngine } from '../engine/document-engine.js';
-import { Health, HealthCheckResponse_ServingStatus as S, type HealthCheckResponse } from '../gen/grpc/health/v1/health_pb.js';
-import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
-import { InMemoryMetrics } from '../observability/in-memory-metrics.js';
-import { createMetrics, METRIC_NAMES } from '../observability/metrics.js';
-import { InstrumentedBlobStore } from '../storage/instrumented-store.js';
-import { MemoryBlobStore } from '../storage/memory/memory-store.js';
+import { DocumentEngine } from '../../engine/document-engine.js';
+import { Health, HealthCheckResponse_ServingStatus as S, type HealthCheckResponse } from '../../gen/grpc/health/v1/health_pb.js';
+import { DocumentService } from '../../gen/smarterbase/v1/document_service_pb.js';
+import { InMemoryMetrics } from '../../observability/in-memory-metrics.js';
+import { createMetrics, METRIC_NAMES } from '../../observability/metrics.js';
+import { InstrumentedBlobStore } from '../../storage/instrumented-store.js';
+import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
 import { observeCalls, statusCodeOf } from './observe-calls.js';
-import { RpcServer } from './server.js';
+import { RpcServer } from '../server.js';
 
 const spans = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });

@@ -1,12 +1,12 @@
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
-import type { CallContext } from '../engine/call-context.js';
-import type { DocumentApi } from '../engine/document-api.js';
-import { DbError } from '../errors/db-error.js';
-import { ErrorInfoSchema, PreconditionFailureSchema } from '../gen/google/rpc/error_details_pb.js';
-import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
-import type { StoredDocument } from '../model/document.js';
+import type { CallContext } from '../../../engine/call-context.js';
+import type { DocumentApi } from '../../../engine/document-api.js';
+import { DbError } from '../../../errors/db-error.js';
+import { ErrorInfoSchema, PreconditionFailureSchema } from '../../../gen/google/rpc/error_details_pb.js';
+import { DocumentService } from '../../../gen/smarterbase/v1/document_service_pb.js';
+import type { StoredDocument } from '../../../model/document.js';
 import { createDocumentHandlers } from './document-handlers.js';
-import { wrapErrors } from './wrap-errors.js';
+import { wrapErrors } from '../../decorators/wrap-errors.js';
 
 const doc = (id: string): StoredDocument => ({
   collection: 'c', id, data: { id }, etag: `etag-${id}`, version: 1, createTime: new Date(1000), updateTime: new Date(2000),

@@ -22,8 +22,8 @@ import {
   type TextMapGetter,
   type Tracer,
 } from '@opentelemetry/api';
-import type { CounterCell } from '../observability/cell-counter.js';
-import type { RpcInstruments, RpcTransport } from '../observability/metrics.js';
+import type { CounterCell } from '../../observability/cell-counter.js';
+import type { RpcInstruments, RpcTransport } from '../../observability/metrics.js';
 
 /** What observeCalls records into. */
 export interface RpcTelemetry {

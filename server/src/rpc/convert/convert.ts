@@ -5,10 +5,10 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
-import type { ListedDocument, StoredDocument } from '../model/document.js';
-import { isJsonObject, type JsonObject } from '../model/json.js';
-import { invalid } from '../errors/db-error.js';
-import { DocumentSchema, type Document } from '../gen/smarterbase/v1/document_pb.js';
+import type { ListedDocument, StoredDocument } from '../../model/document.js';
+import { isJsonObject, type JsonObject } from '../../model/json.js';
+import { invalid } from '../../errors/db-error.js';
+import { DocumentSchema, type Document } from '../../gen/smarterbase/v1/document_pb.js';
 
 /** A Date as a google.protobuf.Timestamp. */
 export function toTimestamp(d: Date): Timestamp {
