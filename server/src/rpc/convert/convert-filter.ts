@@ -6,12 +6,16 @@
  * naming the request field `filter`; the message says where in the tree.
  * The limits are the engine's (query/validate-filter.ts), checked during the
  * one walk that converts the tree, which stops at the first node past one.
+ * requestFilter is the one place a request's filter becomes a model Filter:
+ * the typed tree here, or filter_expression through the query engine's
+ * parser (query/parse-filter.ts).
  */
 import { create } from '@bufbuild/protobuf';
 import { ValueSchema, type Value } from '@bufbuild/protobuf/wkt';
-import { DbError } from '../../errors/db-error.js';
+import { DbError, invalid } from '../../errors/db-error.js';
 import type { FieldOp, Filter } from '../../model/filter.js';
 import { setJsonProperty, type JsonObject, type JsonValue } from '../../model/json.js';
+import { parseFilter } from '../../query/parse-filter.js';
 import { filterTooDeep, filterTooManyTerms, MAX_COMPOSITE_CHILDREN, MAX_FILTER_TERMS, MAX_FILTER_DEPTH as ENGINE_MAX_FILTER_DEPTH, MAX_IN_VALUES } from '../../query/validate-filter.js';
 import {
   CompositeFilter_Operator,
@@ -175,4 +179,25 @@ export function filterToProto(f: Filter): ProtoFilter {
     case 'not':
       return create(FilterSchema, { filterType: { case: 'notFilter', value: { filter: filterToProto(f.filter) } } });
   }
+}
+
+/** The filter fields every QueryService request shares. */
+export interface FilterFields {
+  readonly filter?: ProtoFilter;
+  readonly filterExpression: string;
+}
+
+/**
+ * The model filter of a request: the typed `filter`, or `filter_expression`
+ * parsed by the query engine's parser (its errors carry the position), or
+ * undefined when neither is set. Both set is INVALID_ARGUMENT.
+ */
+export function requestFilter(req: FilterFields): Filter | undefined {
+  const hasExpression = req.filterExpression.trim() !== '';
+  if (req.filter !== undefined && hasExpression) {
+    throw invalid('INVALID_ARGUMENT', 'filter_expression', 'set at most one of filter and filter_expression');
+  }
+  if (req.filter !== undefined) return filterFromProto(req.filter);
+  if (hasExpression) return parseFilter(req.filterExpression);
+  return undefined;
 }

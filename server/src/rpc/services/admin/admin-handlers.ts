@@ -5,8 +5,8 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AdminApi } from '../../../engine/query-api.js';
 import { AdminService } from '../../../gen/smarterbase/v1/admin_service_pb.js';
-import { indexDefinitionFromProto, indexToProto } from '../queries/convert-query.js';
-import { callContextOf } from '../documents/document-handlers.js';
+import { indexDefinitionFromProto, indexToProto } from './convert-index.js';
+import { callContextOf } from '../../convert/call-context.js';
 
 /** The AdminService implementation over an AdminApi. */
 export function createAdminHandlers(api: AdminApi): ServiceImpl<typeof AdminService> {

@@ -3,23 +3,15 @@
  * translates: shape checks → one DocumentApi call → proto response. Errors
  * are DbErrors; rpc/decorators/wrap-errors.ts turns them into wire errors.
  */
-import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
-import type { CallContext } from '../../../engine/call-context.js';
+import type { ServiceImpl } from '@connectrpc/connect';
 import type { DocumentApi } from '../../../engine/document-api.js';
 import { DocumentService } from '../../../gen/smarterbase/v1/document_service_pb.js';
 import { requireData, toProtoDocument, toProtoListed } from '../../convert/convert.js';
-import { lockGuardField } from '../locks/convert-lock.js';
+import { callContextOf } from '../../convert/call-context.js';
+import { lockGuardField } from '../../convert/lock-guard.js';
 import { toBatchDeleteItems, toBatchWriteOps, toBatchWriteResult } from './convert-batch.js';
 import { toCommitResponse, toTxnWrites } from './convert-commit.js';
 import type { InternalErrorLogger } from '../../error-table.js';
-
-/** The engine CallContext of a connect handler context (signal and absolute deadline). */
-export function callContextOf(ctx: HandlerContext): CallContext {
-  const timeoutMs = ctx.timeoutMs();
-  return timeoutMs === undefined
-    ? { signal: ctx.signal }
-    : { signal: ctx.signal, deadlineMs: Date.now() + timeoutMs };
-}
 
 /**
  * The DocumentService implementation over a DocumentApi. `logInternal`

@@ -1,5 +1,5 @@
 import { DbError } from '../../../errors/db-error.js';
-import { durationToMs, lockGuardField, lockGuardOf, optionalTtlMs, requireTtlMs, waitMsOf } from './convert-lock.js';
+import { durationToMs, optionalTtlMs, requireTtlMs, waitMsOf } from './convert-lock.js';
 
 const d = (seconds: bigint, nanos = 0): { $typeName: 'google.protobuf.Duration'; seconds: bigint; nanos: number } => ({ $typeName: 'google.protobuf.Duration', seconds, nanos });
 
@@ -67,15 +67,5 @@ describe('lock converters', () => {
     expect(fieldOf(() => optionalTtlMs(d(0n, 999_000_000), 'ttl', 1000))).toBe('ttl');
     expect(waitMsOf(undefined)).toBe(0);
     expect(waitMsOf(d(1n, 250_000_000))).toBe(1250);
-  });
-
-  test('lock guards: absent → none; name and token carried as bigint; empty name or negative token rejected', () => {
-    expect(lockGuardOf(undefined)).toBeUndefined();
-    expect(lockGuardField(undefined)).toEqual({});
-    const g = { $typeName: 'smarterbase.v1.LockGuard' as const, name: 'jobs', fencingToken: 2n ** 62n };
-    expect(lockGuardOf(g)).toEqual({ name: 'jobs', fencingToken: 2n ** 62n });
-    expect(lockGuardField(g)).toEqual({ lockGuard: { name: 'jobs', fencingToken: 2n ** 62n } });
-    expect(fieldOf(() => lockGuardOf({ ...g, name: '' }))).toBe('lock_guard.name');
-    expect(fieldOf(() => lockGuardOf({ ...g, fencingToken: -1n }))).toBe('lock_guard.fencing_token');
   });
 });

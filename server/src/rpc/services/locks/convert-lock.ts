@@ -1,13 +1,11 @@
 /**
- * Proto ⇄ model converters of LockService and of the LockGuard carried by
- * writes: google.protobuf.Duration ⇄ milliseconds (checked against the
- * contract's ranges), int64 fencing tokens as bigint, lease expiries as
- * Timestamps.
+ * Proto ⇄ model converters of LockService: google.protobuf.Duration ⇄
+ * milliseconds (checked against the contract's ranges), lease expiries as
+ * Timestamps. The LockGuard that writes carry is converted by
+ * rpc/convert/lock-guard.ts (shared with DocumentService).
  */
 import type { Duration, Timestamp } from '@bufbuild/protobuf/wkt';
 import { DbError, invalid } from '../../../errors/db-error.js';
-import type { LockGuardInput } from '../../../engine/lock-api.js';
-import type { LockGuard } from '../../../gen/smarterbase/v1/lock_pb.js';
 import { toTimestamp } from '../../convert/convert.js';
 
 /** Smallest lease of Acquire and Renew, in ms. */
@@ -73,22 +71,4 @@ export function waitMsOf(d: Duration | undefined, field = 'wait_timeout'): numbe
 /** The proto Timestamp of an expiry in ms since the epoch. */
 export function expireTimeOf(ms: number): Timestamp {
   return toTimestamp(new Date(ms));
-}
-
-/**
- * The LockGuardInput of a write request's optional LockGuard: absent → undefined;
- * present with an empty name → INVALID_ARGUMENT on `lock_guard.name`;
- * a negative token → INVALID_ARGUMENT on `lock_guard.fencing_token`.
- */
-export function lockGuardOf(g: LockGuard | undefined): LockGuardInput | undefined {
-  if (g === undefined) return undefined;
-  if (g.name === '') throw invalid('INVALID_ARGUMENT', 'lock_guard.name', 'lock_guard.name is required');
-  if (g.fencingToken < 0n) throw invalid('INVALID_ARGUMENT', 'lock_guard.fencing_token', 'lock_guard.fencing_token must not be negative');
-  return { name: g.name, fencingToken: g.fencingToken };
-}
-
-/** `{ lockGuard }` when the request carries one, else `{}` (for spreading into an engine input). */
-export function lockGuardField(g: LockGuard | undefined): { lockGuard?: LockGuardInput } {
-  const lockGuard = lockGuardOf(g);
-  return lockGuard === undefined ? {} : { lockGuard };
 }

@@ -10,7 +10,7 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import type { LockApi, LockLease } from '../../../engine/lock-api.js';
 import { LockService } from '../../../gen/smarterbase/v1/lock_service_pb.js';
 import { expireTimeOf, MIN_HOLD_TTL_MS, MIN_TTL_MS, optionalTtlMs, requireTtlMs, waitMsOf } from './convert-lock.js';
-import { callContextOf } from '../documents/document-handlers.js';
+import { callContextOf } from '../../convert/call-context.js';
 
 /** The LockService implementation over a LockApi. */
 export function createLockHandlers(api: LockApi): ServiceImpl<typeof LockService> {

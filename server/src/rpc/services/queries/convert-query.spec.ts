@@ -1,10 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import { isDbError } from '../../../errors/db-error.js';
 import { Direction, FieldFilter_Operator, FilterSchema } from '../../../gen/smarterbase/v1/query_pb.js';
-import { IndexKind, IndexSchema, IndexState } from '../../../gen/smarterbase/v1/index_pb.js';
 import { QueryRequestSchema } from '../../../gen/smarterbase/v1/query_service_pb.js';
-import { jsonToValue } from '../../convert/convert-filter.js';
-import { indexDefinitionFromProto, indexToProto, orderFromProto, orderToProto, planToProto, queryInputFromProto, requestFilter } from './convert-query.js';
+import { jsonToValue, requestFilter } from '../../convert/convert-filter.js';
+import { orderFromProto, orderToProto, planToProto, queryInputFromProto } from './convert-query.js';
 
 const eqFilter = create(FilterSchema, { filterType: { case: 'fieldFilter', value: { field: 's', op: FieldFilter_Operator.EQ, value: jsonToValue('a') } } });
 
@@ -52,22 +51,8 @@ describe('query request conversion', () => {
     expect(orderFromProto(orderToProto(terms).map((t) => create(QueryRequestSchema, { orderBy: [t] }).orderBy[0]!))).toEqual(terms);
   });
 
-  test('plans and indexes convert to proto', () => {
+  test('plans convert to proto', () => {
     expect(planToProto({ indexesUsed: ['by_n'], candidateCount: 7, storageRequests: 3, scan: false, sortedByIndex: true, residualFilter: 'x = 1', description: 'd' }))
       .toMatchObject({ indexesUsed: ['by_n'], candidateCount: 7n, storageRequests: 3n, scan: false, sortedByIndex: true, residualFilter: 'x = 1', description: 'd' });
-    const p = indexToProto({ collection: 'c', name: 'by_n', fields: ['n'], kind: 'ordered', state: 'building', documentsScanned: 12, createTime: new Date(5000) });
-    expect(p).toMatchObject({ collection: 'c', name: 'by_n', fields: ['n'], kind: IndexKind.ORDERED, state: IndexState.BUILDING, documentsScanned: 12n, error: '' });
-    expect(p.createTime?.seconds).toBe(5n);
-    expect(indexToProto({ collection: 'c', name: 'u', fields: ['e'], kind: 'unique', state: 'failed', documentsScanned: 0, createTime: new Date(0), error: 'dup' }))
-      .toMatchObject({ kind: IndexKind.UNIQUE, state: IndexState.FAILED, error: 'dup' });
-    expect(indexToProto({ collection: 'c', name: 'e', fields: ['a', 'b'], kind: 'equality', state: 'ready', documentsScanned: 0, createTime: new Date(0) }))
-      .toMatchObject({ kind: IndexKind.EQUALITY, state: IndexState.READY });
-  });
-
-  test('index definitions: output-only fields ignored, kind required', () => {
-    const idx = create(IndexSchema, { collection: 'c', name: 'by_s', fields: ['s'], kind: IndexKind.EQUALITY, state: IndexState.READY, documentsScanned: 9n });
-    expect(indexDefinitionFromProto(idx)).toEqual({ collection: 'c', name: 'by_s', fields: ['s'], kind: 'equality' });
-    expect(errorOf(() => indexDefinitionFromProto(undefined))).toMatchObject({ reason: 'INVALID_ARGUMENT', field: 'index' });
-    expect(errorOf(() => indexDefinitionFromProto(create(IndexSchema, { collection: 'c', name: 'x', fields: ['s'] })))).toMatchObject({ field: 'index.kind' });
   });
 });

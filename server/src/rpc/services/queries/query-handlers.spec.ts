@@ -1,11 +1,8 @@
 import { createClient, createRouterTransport } from '@connectrpc/connect';
 import type { CallContext } from '../../../engine/call-context.js';
 import type { QueryApi, QueryInput, QueryItem, QuerySummary } from '../../../engine/query-api.js';
-import { AdminService } from '../../../gen/smarterbase/v1/admin_service_pb.js';
-import { IndexKind, IndexState } from '../../../gen/smarterbase/v1/index_pb.js';
 import { QueryService } from '../../../gen/smarterbase/v1/query_service_pb.js';
 import type { StoredDocument } from '../../../model/document.js';
-import { createAdminHandlers } from '../admin/admin-handlers.js';
 import { createQueryHandlers } from './query-handlers.js';
 import { wrapErrors } from '../../decorators/wrap-errors.js';
 
@@ -33,14 +30,8 @@ function setup() {
   };
   const transport = createRouterTransport((r) => {
     r.service(QueryService, wrapErrors(QueryService, createQueryHandlers(api)));
-    r.service(AdminService, wrapErrors(AdminService, createAdminHandlers({
-      createIndex: async (_ctx, def) => ({ ...def, state: 'ready', documentsScanned: 0, createTime: new Date(0) }),
-      getIndex: async (_ctx, collection, name) => ({ collection, name, fields: ['n'], kind: 'ordered', state: 'building', documentsScanned: 4, createTime: new Date(0) }),
-      listIndexes: async () => [],
-      dropIndex: async () => undefined,
-    })));
   });
-  return { inputs, contexts, state, query: createClient(QueryService, transport), admin: createClient(AdminService, transport) };
+  return { inputs, contexts, state, query: createClient(QueryService, transport) };
 }
 
 describe('query handlers', () => {
@@ -67,14 +58,5 @@ describe('query handlers', () => {
     const { query } = setup();
     expect(await query.count({ collection: 'c' })).toMatchObject({ count: 3n, storageRequests: 0n });
     expect((await query.explain({ collection: 'c' })).plan).toMatchObject({ scan: true, storageRequests: 4n, residualFilter: 'n > 1' });
-  });
-
-  test('admin handlers convert definitions and states', async () => {
-    const { admin } = setup();
-    const created = await admin.createIndex({ index: { collection: 'c', name: 'u', fields: ['e'], kind: IndexKind.UNIQUE } });
-    expect(created.index).toMatchObject({ name: 'u', kind: IndexKind.UNIQUE, state: IndexState.READY });
-    expect((await admin.getIndex({ collection: 'c', name: 'by_n' })).index).toMatchObject({ state: IndexState.BUILDING, documentsScanned: 4n });
-    expect((await admin.listIndexes({ collection: 'c' })).indexes).toEqual([]);
-    await expect(admin.dropIndex({ collection: 'c', name: 'x' })).resolves.toBeDefined();
   });
 });

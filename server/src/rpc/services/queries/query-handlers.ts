@@ -1,6 +1,6 @@
 /**
  * QueryService in connect-es style. Each handler only translates: request →
- * QueryInput (rpc/services/queries/convert-query.ts) → one QueryApi call → proto responses.
+ * QueryInput (convert-query.ts) → one QueryApi call → proto responses.
  * Query streams one QueryResponse per QueryItem, then a final message with
  * done = true carrying the summary; errors are DbErrors, translated by
  * rpc/decorators/wrap-errors.ts.
@@ -9,8 +9,9 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import type { QueryApi, QueryItem, QuerySummary } from '../../../engine/query-api.js';
 import { QueryService } from '../../../gen/smarterbase/v1/query_service_pb.js';
 import { toProtoDocument } from '../../convert/convert.js';
-import { planToProto, queryInputFromProto, requestFilter } from './convert-query.js';
-import { callContextOf } from '../documents/document-handlers.js';
+import { requestFilter } from '../../convert/convert-filter.js';
+import { planToProto, queryInputFromProto } from './convert-query.js';
+import { callContextOf } from '../../convert/call-context.js';
 
 /** The QueryService implementation over a QueryApi. */
 export function createQueryHandlers(api: QueryApi): ServiceImpl<typeof QueryService> {
