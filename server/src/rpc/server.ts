@@ -6,39 +6,23 @@
  * limits, error translation and graceful shutdown.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { DescService } from '@bufbuild/protobuf';
-import type { SubsystemHealth } from '../common/health-monitor.js';
-import type { ServiceImpl } from '@connectrpc/connect';
-import type { DocumentApi } from '../engine/document-api.js';
-import type { AdminApi, QueryApi } from '../engine/query-api.js';
-import type { LockApi } from '../engine/lock-api.js';
-import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
-import { Health } from '../gen/grpc/health/v1/health_pb.js';
 import { file_google_rpc_error_details } from '../gen/google/rpc/error_details_pb.js';
 import { file_smarterbase_v1_common } from '../gen/smarterbase/v1/common_pb.js';
-import { ConnectEndpoint, type MountedService } from './connect-mount.js';
-import { createDocumentHandlers } from './services/documents/document-handlers.js';
-import { optionalServices } from './optional-services.js';
+import { ConnectEndpoint } from './connect-mount.js';
 import type { InternalErrorLogger } from './error-table.js';
 import { mountGrpc } from './grpc-mount.js';
 import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses } from './grpc-js-hooks.js';
-import { observeCalls, type RpcTelemetry } from './decorators/observe-calls.js';
-import { createHealthHandlers, HealthState } from './services/health/health.js';
+import { Admission } from './decorators/admission.js';
+import { decorate, type CallChain } from './decorators/chain.js';
+import type { RpcTelemetry } from './decorators/observe-calls.js';
+import { registerServices, type ServiceEngines } from './services/index.js';
+import type { HealthState } from './services/health/health.js';
 import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './services/reflection/reflection.js';
-import { wrapErrors } from './decorators/wrap-errors.js';
-import { Admission, admitCalls } from './decorators/admission.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
+import { typedService } from './typed-service.js';
 
 /** Options of RpcServer. */
-export interface RpcServerOptions {
-  /** The engine the handlers call. */
-  readonly api: DocumentApi;
-  /** The query engine; when given, QueryService is served on both ports (else it answers UNIMPLEMENTED). */
-  readonly query?: QueryApi;
-  /** The index administration; when given, AdminService is served on both ports (else UNIMPLEMENTED). */
-  readonly admin?: AdminApi;
-  /** The locks; when given, LockService is served on both ports (else UNIMPLEMENTED). */
-  readonly locks?: LockApi;
+export interface RpcServerOptions extends ServiceEngines {
   /** Interface to bind both ports to (default 127.0.0.1). */
   readonly host?: string;
   /** gRPC port; 0 picks a free one. */
@@ -57,8 +41,6 @@ export interface RpcServerOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Origins allowed to call the HTTP port from a browser ('*' = any); omit or empty for no CORS. */
   readonly corsOrigins?: readonly string[];
-  /** The backends' health, reported as smarterbase.<subsystem> by the health service (rpc/services/health/health.ts); omit for none. */
-  readonly backends?: SubsystemHealth;
 }
 
 /** The ports actually bound. */
@@ -89,12 +71,11 @@ export class RpcServer {
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.limits = limits;
     this.admission = new Admission(limits);
-    const extra = optionalServices(opts, opts.logInternal).map((m) => ({ service: m.service, impl: admitCalls(m.service, m.impl, this.admission) }));
-    this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)], opts.backends);
-    const documents = admitCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(opts.api, opts.logInternal), opts.logInternal), this.admission);
-    const health = wrapErrors(Health, createHealthHandlers(this.health), opts.logInternal);
+    const { services, health } = registerServices(opts);
+    this.health = health;
+    const chain: CallChain = { logInternal: opts.logInternal, telemetry: opts.telemetry, admission: this.admission };
     const index = new ReflectionIndex(
-      [DocumentService, ...extra.map((m) => m.service), Health, ...REFLECTION_SERVICES],
+      [...services.map((s) => s.service), ...REFLECTION_SERVICES],
       [file_smarterbase_v1_common, file_google_rpc_error_details],
     );
 
@@ -108,23 +89,16 @@ export class RpcServer {
     });
     answerUnknownMethods(this.grpcServer);
     detailTransportStatuses();
-    const telemetry = opts.telemetry;
-    const observed = <S extends DescService>(service: S, impl: ServiceImpl<S>, transport: 'grpc' | 'connect'): ServiceImpl<S> =>
-      telemetry === undefined ? impl : observeCalls(service, impl, transport, telemetry);
     const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal, streamStallTimeoutMs: limits.streamStallTimeoutMs };
-    mountGrpc(this.grpcServer, DocumentService, observed(DocumentService, documents, 'grpc'), mountOpts);
-    for (const m of extra) mountGrpc(this.grpcServer, m.service, observed(m.service, m.impl, 'grpc'), mountOpts);
-    mountGrpc(this.grpcServer, Health, observed(Health, health, 'grpc'), mountOpts);
+    for (const s of services) {
+      s.with((service, impl) => mountGrpc(this.grpcServer, service, decorate(service, impl, chain, 'grpc', s.admitted), mountOpts));
+    }
+    // Reflection describes the services above; it is served on the gRPC port only, undecorated.
     mountGrpc(this.grpcServer, REFLECTION_SERVICES[0], createReflectionV1(index), mountOpts);
     mountGrpc(this.grpcServer, REFLECTION_SERVICES[1], createReflectionV1alpha(index), mountOpts);
 
-    const mounted = (service: DescService, impl: unknown): MountedService => ({ service, impl: impl as ServiceImpl<DescService> });
     this.connect = new ConnectEndpoint({
-      services: [
-        mounted(DocumentService, observed(DocumentService, documents, 'connect')),
-        ...extra.map((m) => mounted(m.service, observed(m.service, m.impl, 'connect'))),
-        mounted(Health, observed(Health, health, 'connect')),
-      ],
+      services: services.map((s) => s.with((service, impl) => typedService(service, decorate(service, impl, chain, 'connect', s.admitted)))),
       readMaxBytes: maxBytes,
       writeMaxBytes: maxBytes,
       compressMinBytes: 1024,

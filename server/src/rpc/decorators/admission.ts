@@ -1,15 +1,17 @@
 /**
- * Admission control, applied to every service but health (rpc/server.ts):
- * at most `maxCallsInFlight` calls served at once by this server, and at most
+ * Admission control, the innermost step of the decorator chain
+ * (decorators/chain.ts), applied to every service but health: at most
+ * `maxCallsInFlight` calls served at once by this server, and at most
  * `maxHoldsPerConnection` LockService.Hold streams per connection. Excess
  * calls are refused at once with RESOURCE_EXHAUSTED and RetryInfo, before
- * they cost anything: queueing them would only hold more memory.
+ * they cost anything: queueing them would only hold more memory. Refusals
+ * are DbErrors; the chain's error step (wrap-errors.ts) converts them.
  */
 import type { DescService } from '@bufbuild/protobuf';
-import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import type { ServiceImpl } from '@connectrpc/connect';
 import { DbError } from '../../errors/db-error.js';
-import { toConnectError } from '../error-table.js';
 import { CONNECTION_KEY } from '../limits.js';
+import { eachMethod } from './each-method.js';
 
 /** How long a refused caller is told to wait, in ms. */
 export const OVERLOAD_RETRY_MS = 250;
@@ -26,21 +28,21 @@ export class Admission {
     return this.inFlight;
   }
 
-  /** Takes a call slot (and a Hold slot of `holdConnection`); returns its release, or throws RESOURCE_EXHAUSTED. */
+  /** Takes a call slot (and a Hold slot of `holdConnection`); returns its release, or throws a RESOURCE_EXHAUSTED DbError. */
   enter(holdConnection?: string): () => void {
     if (this.inFlight >= this.limits.maxCallsInFlight) {
-      throw toConnectError(new DbError('resource_exhausted', 'SERVER_OVERLOADED', `the server is serving its maximum of ${this.limits.maxCallsInFlight} calls; retry later`, {
+      throw new DbError('resource_exhausted', 'SERVER_OVERLOADED', `the server is serving its maximum of ${this.limits.maxCallsInFlight} calls; retry later`, {
         retryDelayMs: OVERLOAD_RETRY_MS,
         metadata: { limit: String(this.limits.maxCallsInFlight) },
-      }));
+      });
     }
     if (holdConnection !== undefined) {
       const held = this.holds.get(holdConnection) ?? 0;
       if (held >= this.limits.maxHoldsPerConnection) {
-        throw toConnectError(new DbError('resource_exhausted', 'TOO_MANY_STREAMS', `this connection already holds ${held} Hold streams (the maximum); release one or use another connection`, {
+        throw new DbError('resource_exhausted', 'TOO_MANY_STREAMS', `this connection already holds ${held} Hold streams (the maximum); release one or use another connection`, {
           retryDelayMs: OVERLOAD_RETRY_MS,
           metadata: { limit: String(this.limits.maxHoldsPerConnection) },
-        }));
+        });
       }
       this.holds.set(holdConnection, held + 1);
     }
@@ -58,34 +60,23 @@ export class Admission {
   }
 }
 
-type AnyFn = (input: unknown, ctx: HandlerContext) => unknown;
-
 /** The Hold methods: long-lived streams limited per connection. */
 const HOLD_METHODS: ReadonlySet<string> = new Set(['smarterbase.v1.LockService/Hold']);
 
 /** `impl` with every call admitted through `admission` first. */
 export function admitCalls<S extends DescService>(service: S, impl: ServiceImpl<S>, admission: Admission): ServiceImpl<S> {
-  const out: Record<string, AnyFn> = {};
-  const src = impl as unknown as Record<string, AnyFn>;
-  for (const method of service.methods) {
-    const fn = src[method.localName];
-    if (typeof fn !== 'function') continue;
-    const bound = fn.bind(impl);
+  return eachMethod(service, impl, (fn, method, streams) => {
     const isHold = HOLD_METHODS.has(`${service.typeName}/${method.name}`);
-    if (method.methodKind === 'unary' || method.methodKind === 'client_streaming') {
-      out[method.localName] = async (input, ctx) => {
-        const release = admission.enter();
-        try {
-          return await bound(input, ctx);
-        } finally {
-          release();
-        }
-      };
-    } else {
-      out[method.localName] = (input, ctx) => admittedStream(() => bound(input, ctx) as AsyncIterable<unknown>, admission, isHold ? ctx.values.get(CONNECTION_KEY) : undefined);
-    }
-  }
-  return out as unknown as ServiceImpl<S>;
+    if (streams) return (input, ctx) => admittedStream(() => fn(input, ctx) as AsyncIterable<unknown>, admission, isHold ? ctx.values.get(CONNECTION_KEY) : undefined);
+    return async (input, ctx) => {
+      const release = admission.enter();
+      try {
+        return await fn(input, ctx);
+      } finally {
+        release();
+      }
+    };
+  });
 }
 
 async function* admittedStream(start: () => AsyncIterable<unknown>, admission: Admission, holdConnection?: string): AsyncGenerator<unknown> {

@@ -24,6 +24,7 @@ import {
 } from '@opentelemetry/api';
 import type { CounterCell } from '../../observability/cell-counter.js';
 import type { RpcInstruments, RpcTransport } from '../../observability/metrics.js';
+import { eachMethod, type AnyMethod } from './each-method.js';
 
 /** What observeCalls records into. */
 export interface RpcTelemetry {
@@ -32,8 +33,6 @@ export interface RpcTelemetry {
   /** Makes the server spans. */
   readonly tracer: Tracer;
 }
-
-type AnyFn = (input: unknown, ctx: HandlerContext) => unknown;
 
 /** The gRPC status code of success. */
 const OK = 0;
@@ -53,12 +52,7 @@ export function statusCodeOf(err: unknown): number {
 
 /** The same implementation, with every call traced, counted and timed as `transport`. */
 export function observeCalls<S extends DescService>(service: S, impl: ServiceImpl<S>, transport: RpcTransport, telemetry: RpcTelemetry): ServiceImpl<S> {
-  const out: Record<string, AnyFn> = {};
-  const src = impl as unknown as Record<string, AnyFn>;
-  for (const method of service.methods) {
-    const fn = src[method.localName];
-    if (typeof fn !== 'function') continue;
-    const bound = fn.bind(impl);
+  return eachMethod(service, impl, (fn, method, streams): AnyMethod => {
     const base: Attributes = { 'rpc.system': 'grpc', 'rpc.service': service.typeName, 'rpc.method': method.name, transport };
     const spanName = `${service.typeName}/${method.name}`;
     const active = telemetry.instruments.active.cell(`${transport}/${spanName}`, { 'rpc.service': service.typeName, 'rpc.method': method.name, transport });
@@ -90,23 +84,19 @@ export function observeCalls<S extends DescService>(service: S, impl: ServiceImp
       }
       call.span.end();
     };
-    if (method.methodKind === 'unary' || method.methodKind === 'client_streaming') {
-      out[method.localName] = async (input, ctx) => {
-        const call = begin(ctx);
-        try {
-          const res = await context.with(call.ctx, () => bound(input, ctx));
-          finish(call, OK);
-          return res;
-        } catch (e) {
-          finish(call, statusCodeOf(e), e);
-          throw e;
-        }
-      };
-    } else {
-      out[method.localName] = (input, ctx) => observeStream(() => bound(input, ctx) as AsyncIterable<unknown>, ctx, begin, finish);
-    }
-  }
-  return out as unknown as ServiceImpl<S>;
+    if (streams) return (input, ctx) => observeStream(() => fn(input, ctx) as AsyncIterable<unknown>, ctx, begin, finish);
+    return async (input, ctx) => {
+      const call = begin(ctx);
+      try {
+        const res = await context.with(call.ctx, () => fn(input, ctx));
+        finish(call, OK);
+        return res;
+      } catch (e) {
+        finish(call, statusCodeOf(e), e);
+        throw e;
+      }
+    };
+  });
 }
 
 /** One call being observed. */

@@ -1,14 +1,15 @@
 /**
  * Wraps every method of a connect-style service implementation so that
  * whatever it throws leaves as a ConnectError built by rpc/error-table.ts.
- * Both mounts (grpc-js and connect-node) serve wrapped implementations, so
- * both send the same codes and details.
+ * It is the error step of the one decorator chain (decorators/chain.ts), so
+ * both mounts (grpc-js and connect-node) serve the same codes and details,
+ * and an error a handler or the admission step throws is converted here,
+ * once.
  */
 import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { toConnectError, type InternalErrorLogger } from '../error-table.js';
-
-type AnyFn = (input: unknown, ctx: unknown) => unknown;
+import { eachMethod } from './each-method.js';
 
 /** The same implementation, with errors translated by the error table. */
 export function wrapErrors<S extends DescService>(
@@ -16,25 +17,16 @@ export function wrapErrors<S extends DescService>(
   impl: ServiceImpl<S>,
   logInternal?: InternalErrorLogger,
 ): ServiceImpl<S> {
-  const out: Record<string, AnyFn> = {};
-  const src = impl as unknown as Record<string, AnyFn>;
-  for (const method of service.methods) {
-    const fn = src[method.localName];
-    if (typeof fn !== 'function') continue;
-    const bound = fn.bind(impl);
-    if (method.methodKind === 'unary' || method.methodKind === 'client_streaming') {
-      out[method.localName] = async (input, ctx) => {
-        try {
-          return await bound(input, ctx);
-        } catch (e) {
-          throw toConnectError(e, logInternal);
-        }
-      };
-    } else {
-      out[method.localName] = (input, ctx) => wrapStream(bound(input, ctx) as AsyncIterable<unknown>, logInternal);
-    }
-  }
-  return out as unknown as ServiceImpl<S>;
+  return eachMethod(service, impl, (fn, _method, streams) => {
+    if (streams) return (input, ctx) => wrapStream(fn(input, ctx) as AsyncIterable<unknown>, logInternal);
+    return async (input, ctx) => {
+      try {
+        return await fn(input, ctx);
+      } catch (e) {
+        throw toConnectError(e, logInternal);
+      }
+    };
+  });
 }
 
 async function* wrapStream(source: AsyncIterable<unknown>, logInternal?: InternalErrorLogger): AsyncGenerator<unknown> {
