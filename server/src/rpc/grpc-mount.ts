@@ -13,7 +13,7 @@ import { statusDetailsBin, toConnectError, type InternalErrorLogger } from './er
 import { grpcStreamSink, resetGrpcCall } from './grpc-stream-sink.js';
 import { pumpStream } from './stream-pump.js';
 import { decodeRequest } from './decode-request.js';
-import { CONNECTION_KEY } from './limits.js';
+import { CONNECTION_KEY, DEFAULT_LIMITS } from './limits.js';
 
 /** Options of mountGrpc. */
 export interface GrpcMountOptions {
@@ -25,8 +25,8 @@ export interface GrpcMountOptions {
   readonly streamStallTimeoutMs?: number;
 }
 
-/** Default of GrpcMountOptions.streamStallTimeoutMs. */
-export const DEFAULT_STREAM_STALL_TIMEOUT_MS = 30_000;
+/** Default of GrpcMountOptions.streamStallTimeoutMs (the settings table's, through rpc/limits.ts). */
+export const DEFAULT_STREAM_STALL_TIMEOUT_MS = DEFAULT_LIMITS.streamStallTimeoutMs;
 
 type AnyImpl = (input: unknown, ctx: HandlerContext) => unknown;
 type WritableCall = grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;

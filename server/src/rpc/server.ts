@@ -6,6 +6,7 @@
  * limits, error translation and graceful shutdown.
  */
 import * as grpc from '@grpc/grpc-js';
+import { stringDefault } from '../config/settings.js';
 import { file_google_rpc_error_details } from '../gen/google/rpc/error_details_pb.js';
 import { file_smarterbase_v1_common } from '../gen/smarterbase/v1/common_pb.js';
 import { ConnectEndpoint } from './connect-mount.js';
@@ -18,18 +19,18 @@ import type { RpcTelemetry } from './decorators/observe-calls.js';
 import { registerServices, type ServiceEngines } from './services/index.js';
 import type { HealthState } from './services/health/health.js';
 import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './services/reflection/reflection.js';
-import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type ServerLimits } from './limits.js';
 import { typedService } from './typed-service.js';
 
 /** Options of RpcServer. */
 export interface RpcServerOptions extends ServiceEngines {
-  /** Interface to bind both ports to (default 127.0.0.1). */
+  /** Interface to bind both ports to (default: the settings table's host, 127.0.0.1). */
   readonly host?: string;
   /** gRPC port; 0 picks a free one. */
   readonly grpcPort: number;
   /** HTTP (Connect / gRPC-Web / h2c gRPC) port; 0 picks a free one. */
   readonly httpPort: number;
-  /** Largest message received or sent, in bytes (default 4 MiB). */
+  /** Largest message received or sent, in bytes (default: the settings table's maxMessageBytes, 5 MiB). */
   readonly maxMessageBytes?: number;
   /** Receives unexpected (non-DbError) errors thrown by handlers; their text is never sent. */
   readonly logInternal?: InternalErrorLogger;
@@ -67,7 +68,7 @@ export class RpcServer {
 
   constructor(opts: RpcServerOptions) {
     this.opts = opts;
-    const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+    const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.limits = limits;
     this.admission = new Admission(limits);
@@ -101,7 +102,6 @@ export class RpcServer {
       services: services.map((s) => s.with((service, impl) => typedService(service, decorate(service, impl, chain, 'connect', s.admitted)))),
       readMaxBytes: maxBytes,
       writeMaxBytes: maxBytes,
-      compressMinBytes: 1024,
       logTransportError: opts.logTransportError,
       logInternal: opts.logInternal,
       limits,
@@ -111,7 +111,7 @@ export class RpcServer {
 
   /** Binds both ports and resolves to the ports bound. */
   async start(): Promise<BoundPorts> {
-    const host = this.opts.host ?? '127.0.0.1';
+    const host = this.opts.host ?? stringDefault('host');
     const grpcPort = await new Promise<number>((resolve, reject) => {
       this.grpcServer.bindAsync(hostPort(host, this.opts.grpcPort), grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err) reject(err);
