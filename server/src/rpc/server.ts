@@ -1,9 +1,11 @@
 /**
- * The one place that builds the servers: a grpc-js server (DocumentService,
- * QueryService, AdminService and LockService when given their engines, Health,
+ * The one place that builds the servers: a grpc-js server (every service of
+ * the registration list rpc/services/index.ts — DocumentService; QueryService,
+ * AdminService and LockService when given their engines; Health — plus
  * Reflection v1 + v1alpha) and a connect-node server (Connect, gRPC-Web,
- * gRPC over h2c: the same services but reflection), with message size
- * limits, error translation and graceful shutdown.
+ * gRPC over h2c: the same services but reflection). Each service goes
+ * through the one decorator chain (rpc/decorators/chain.ts) on each port;
+ * message size and connection limits default to the settings table.
  */
 import * as grpc from '@grpc/grpc-js';
 import { stringDefault } from '../config/settings.js';
