@@ -30,7 +30,7 @@ import { createLogger, type AppLogger } from './observability/logger.js';
 import { registerBackendHealth, registerConditionalWrites } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server.js';
-import { keepByteOrderMarks } from './rpc/text-encoding.js';
+import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FilesystemBlobStore } from './storage/filesystem/filesystem-store.js';
 import { InstrumentedBlobStore } from './storage/instrumented-store.js';
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const { config, warnings } = loaded;
-  // Strings must arrive as sent: protobuf-es would drop a leading U+FEFF (rpc/text-encoding.ts).
+  // Strings must arrive as sent: protobuf-es would drop a leading U+FEFF (rpc/convert/text-encoding.ts).
   keepByteOrderMarks();
   // One call's AbortSignal is shared by its parallel storage requests (a Commit of 100 writes, a BatchGet).
   setMaxListeners(1024);

@@ -16,10 +16,10 @@ import { connectNodeAdapter, createConnectTransport } from '@connectrpc/connect-
 import { DocumentService as DocumentServiceDesc } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
-import { createDocumentHandlers } from '../../server/src/rpc/document-handlers.js';
-import { ERROR_DETAIL_REGISTRY } from '../../server/src/rpc/error-table.js';
-import { wrapErrors } from '../../server/src/rpc/wrap-errors.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
+import { createDocumentHandlers } from '../../server/src/rpc/services/documents/document-handlers.js';
+import { ERROR_DETAIL_REGISTRY } from '../../server/src/rpc/error-table.js';
+import { wrapErrors } from '../../server/src/rpc/decorators/wrap-errors.js';
 
 let fx: RpcFixture;
 beforeAll(async () => { fx = await startFixture(); });

@@ -14,7 +14,7 @@ import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_se
 import { LockService } from '../../server/src/gen/smarterbase/v1/lock_service_pb.js';
 import { Direction, FieldFilter_Operator, FilterSchema } from '../../server/src/gen/smarterbase/v1/query_pb.js';
 import { QueryService } from '../../server/src/gen/smarterbase/v1/query_service_pb.js';
-import { jsonToValue } from '../../server/src/rpc/convert-filter.js';
+import { jsonToValue } from '../../server/src/rpc/convert/convert-filter.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 
 jest.setTimeout(60_000);

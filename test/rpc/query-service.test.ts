@@ -21,7 +21,7 @@ import { IndexKind, IndexState } from '../../server/src/gen/smarterbase/v1/index
 import { Direction, FieldFilter_Operator, FilterSchema } from '../../server/src/gen/smarterbase/v1/query_pb.js';
 import { QueryService } from '../../server/src/gen/smarterbase/v1/query_service_pb.js';
 import { RpcServer } from '../../server/src/rpc/server.js';
-import { jsonToValue } from '../../server/src/rpc/convert-filter.js';
+import { jsonToValue } from '../../server/src/rpc/convert/convert-filter.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { fakeAdminApi, fakeQueryApi, type EndlessState, type FakeCall } from './query-fakes.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';

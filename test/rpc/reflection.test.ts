@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
-import { ReflectionIndex } from '../../server/src/rpc/reflection.js';
+import { ReflectionIndex } from '../../server/src/rpc/services/reflection/reflection.js';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
 import { ServerReflection as ReflectionV1alpha, ServerReflectionRequestSchema } from '../../server/src/gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { createClient } from '@connectrpc/connect';

@@ -3,7 +3,7 @@
  * cheap periodic probe each, and tells listeners when one becomes unreachable
  * or comes back. Transport-free: probes are plain functions over the ports
  * (storage/probe-store.ts, Coordinator.ping), and the RPC layer only reports
- * what this says (rpc/health.ts); metrics read it (observability/metrics.ts).
+ * what this says (rpc/services/health/health.ts); metrics read it (observability/metrics.ts).
  */
 import { timeoutSignal } from './abort.js';
 

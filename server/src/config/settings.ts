@@ -174,3 +174,21 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'txnTimeoutMs', env: 'SB_TXN_TIMEOUT_MS', flag: '--txn-timeout-ms', kind: { type: 'int', min: 500, max: 600_000 }, default: 30000, description: 'A transaction\'s time limit in ms: an unfinished transaction older than this is rolled back by any server.' },
   { key: 'txnSweepIntervalMs', env: 'SB_TXN_SWEEP_INTERVAL_MS', flag: '--txn-sweep-interval-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often to finish transactions left by dead servers, in ms (also done at start-up and when met).' },
 ];
+
+/**
+ * The default of numeric setting `key`, as the table gives it: the one
+ * source of defaults for modules used without a Config (rpc/limits.ts,
+ * rpc/server.ts). Throws for a key without a numeric default (a bug).
+ */
+export function numericDefault(key: keyof Config): number {
+  const value = SETTINGS.find((s) => s.key === key)?.default;
+  if (typeof value !== 'number') throw new Error(`setting ${key} has no numeric default`);
+  return value;
+}
+
+/** The default of string setting `key`, as the table gives it; throws for a key without one (a bug). */
+export function stringDefault(key: keyof Config): string {
+  const value = SETTINGS.find((s) => s.key === key)?.default;
+  if (typeof value !== 'string') throw new Error(`setting ${key} has no string default`);
+  return value;
+}

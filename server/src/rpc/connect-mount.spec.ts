@@ -2,7 +2,8 @@ import * as http2 from 'node:http2';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus as S } from '../gen/grpc/health/v1/health_pb.js';
-import { ConnectEndpoint, type MountedService } from './connect-mount.js';
+import { ConnectEndpoint } from './connect-mount.js';
+import { typedService } from './typed-service.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -11,7 +12,7 @@ function endpoint(delayMs = 0): ConnectEndpoint {
     async check() { await sleep(delayMs); return { status: S.SERVING }; },
     async *watch() { yield { status: S.SERVING }; },
   };
-  return new ConnectEndpoint({ services: [{ service: Health, impl } as unknown as MountedService], readMaxBytes: 1 << 20, writeMaxBytes: 1 << 20 });
+  return new ConnectEndpoint({ services: [typedService(Health, impl)], readMaxBytes: 1 << 20, writeMaxBytes: 1 << 20 });
 }
 
 describe('ConnectEndpoint', () => {

@@ -9,9 +9,8 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import type { DescService } from '@bufbuild/protobuf';
 import cors from 'cors';
-import { Code, ConnectError, cors as connectCors, createConnectRouter, createContextValues, type ServiceImpl } from '@connectrpc/connect';
+import { Code, ConnectError, cors as connectCors, createConnectRouter, createContextValues } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
 import { errorResponse, fixGrpcTrailer, normalizeResponse, protocolOf, unknownMethodResponse } from './connect-errors.js';
 import { ERROR_DETAIL_REGISTRY, toConnectError, type InternalErrorLogger } from './error-table.js';
@@ -25,6 +24,7 @@ import {
 } from '@connectrpc/connect-node';
 import { writeNodeResponse } from './node-response.js';
 import { CONNECTION_KEY, DEFAULT_LIMITS, type ServerLimits } from './limits.js';
+import type { TypedService } from './typed-service.js';
 
 /**
  * The error to send when connect's handler rejects instead of answering:
@@ -37,16 +37,10 @@ function handlerFailure(e: unknown, logInternal?: InternalErrorLogger): ConnectE
   return toConnectError(e, logInternal);
 }
 
-/** One service to serve: its descriptor and its (error-wrapped) implementation. */
-export interface MountedService {
-  readonly service: DescService;
-  readonly impl: ServiceImpl<DescService>;
-}
-
 /** Options of ConnectEndpoint. */
 export interface ConnectEndpointOptions {
-  /** The services to serve. */
-  readonly services: readonly MountedService[];
+  /** The services to serve, each with its (decorated) implementation. */
+  readonly services: readonly TypedService[];
   /** Largest request message accepted, in bytes. */
   readonly readMaxBytes: number;
   /** Checks large binary request messages before connect decodes them (decode-pool.ts); omit for none. */
@@ -142,7 +136,7 @@ export class ConnectEndpoint {
       acceptCompression: [compressionGzip, compressionBrotli],
       shutdownSignal: this.shutdownController.signal,
     });
-    for (const s of opts.services) router.service(s.service, s.impl);
+    for (const s of opts.services) s.with((service, impl) => router.service(service, impl));
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.limits = limits;
     const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));

@@ -14,7 +14,7 @@ import { grpcStreamSink, resetGrpcCall } from './grpc-stream-sink.js';
 import { pumpStream } from './stream-pump.js';
 import { decodeRequest } from './decode-request.js';
 import type { RequestDecoder } from './decode-pool.js';
-import { CONNECTION_KEY } from './limits.js';
+import { CONNECTION_KEY, DEFAULT_LIMITS } from './limits.js';
 
 /** Options of mountGrpc. */
 export interface GrpcMountOptions {
@@ -30,8 +30,8 @@ export interface GrpcMountOptions {
 
 const INLINE: Pick<RequestDecoder, 'decode'> = { decode: (desc, bytes) => Promise.resolve(decodeRequest(desc, bytes)) };
 
-/** Default of GrpcMountOptions.streamStallTimeoutMs. */
-export const DEFAULT_STREAM_STALL_TIMEOUT_MS = 30_000;
+/** Default of GrpcMountOptions.streamStallTimeoutMs (the settings table's, through rpc/limits.ts). */
+export const DEFAULT_STREAM_STALL_TIMEOUT_MS = DEFAULT_LIMITS.streamStallTimeoutMs;
 
 type AnyImpl = (input: unknown, ctx: HandlerContext) => unknown;
 type WritableCall = grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;

@@ -1,9 +1,11 @@
 /**
  * The resource limits of the transport edge (docs/limits.md): per
  * connection, per call and per server. One object, filled from the
- * configuration by main.ts; every field has the default documented there.
+ * configuration by main.ts; every default is the settings table's
+ * (config/settings.ts, mirrored by docs/configuration.md).
  */
 import { createContextKey } from '@connectrpc/connect';
+import { numericDefault } from '../config/settings.js';
 
 /** Limits applied by both ports. */
 export interface ServerLimits {
@@ -31,20 +33,23 @@ export interface ServerLimits {
   readonly decodeMaxQueued: number;
 }
 
-/** The defaults (the same as the settings' defaults in config/settings.ts). */
+/** The defaults: each read from the settings table (config/settings.ts), never spelled here. */
 export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
-  streamStallTimeoutMs: 30_000,
-  maxConcurrentStreams: 100,
-  maxCallsInFlight: 2000,
-  maxHoldsPerConnection: 64,
-  idleConnectionTimeoutMs: 300_000,
-  headersTimeoutMs: 10_000,
-  keepaliveTimeMs: 60_000,
-  keepaliveTimeoutMs: 20_000,
-  decodeOffloadBytes: 65_536,
-  decodeWorkers: 1,
-  decodeMaxQueued: 32,
+  streamStallTimeoutMs: numericDefault('streamStallTimeoutMs'),
+  maxConcurrentStreams: numericDefault('maxConcurrentStreams'),
+  maxCallsInFlight: numericDefault('maxCallsInFlight'),
+  maxHoldsPerConnection: numericDefault('maxHoldsPerConnection'),
+  idleConnectionTimeoutMs: numericDefault('idleConnectionTimeoutMs'),
+  headersTimeoutMs: numericDefault('headersTimeoutMs'),
+  keepaliveTimeMs: numericDefault('keepaliveTimeMs'),
+  keepaliveTimeoutMs: numericDefault('keepaliveTimeoutMs'),
+  decodeOffloadBytes: numericDefault('decodeOffloadBytes'),
+  decodeWorkers: numericDefault('decodeWorkers'),
+  decodeMaxQueued: numericDefault('decodeMaxQueued'),
 });
+
+/** The default largest message received or sent, in bytes (the settings table's maxMessageBytes). */
+export const DEFAULT_MAX_MESSAGE_BYTES: number = numericDefault('maxMessageBytes');
 
 /**
  * The connection a call arrived on ("remote address:port" of its socket),

@@ -1,67 +1,52 @@
 /**
- * The one place that builds the servers: a grpc-js server (DocumentService,
- * QueryService, AdminService and LockService when given their engines, Health,
+ * The one place that builds the servers: a grpc-js server (every service of
+ * the registration list rpc/services/index.ts — DocumentService; QueryService,
+ * AdminService and LockService when given their engines; Health — plus
  * Reflection v1 + v1alpha) and a connect-node server (Connect, gRPC-Web,
- * gRPC over h2c: the same services but reflection), with message size
- * limits, error translation and graceful shutdown.
+ * gRPC over h2c: the same services but reflection). Each service goes
+ * through the one decorator chain (rpc/decorators/chain.ts) on each port;
+ * message size and connection limits default to the settings table.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { DescService } from '@bufbuild/protobuf';
-import type { SubsystemHealth } from '../common/health-monitor.js';
-import type { ServiceImpl } from '@connectrpc/connect';
-import type { DocumentApi } from '../api/document-api.js';
-import type { AdminApi, QueryApi } from '../api/query-api.js';
-import type { LockApi } from '../api/lock-api.js';
-import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';
-import { Health } from '../gen/grpc/health/v1/health_pb.js';
+import { numericDefault, stringDefault } from '../config/settings.js';
+import { RequestDecoder } from './decode-pool.js';
 import { file_google_rpc_error_details } from '../gen/google/rpc/error_details_pb.js';
 import { file_smarterbase_v1_common } from '../gen/smarterbase/v1/common_pb.js';
-import { ConnectEndpoint, type MountedService } from './connect-mount.js';
-import { createDocumentHandlers } from './document-handlers.js';
-import { optionalServices } from './optional-services.js';
+import { ConnectEndpoint } from './connect-mount.js';
 import type { InternalErrorLogger } from './error-table.js';
 import { mountGrpc } from './grpc-mount.js';
 import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses } from './grpc-js-hooks.js';
-import { observeCalls, type RpcTelemetry } from './observe-calls.js';
-import { createHealthHandlers, HealthState } from './health.js';
-import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './reflection.js';
-import { wrapErrors } from './wrap-errors.js';
-import { Admission, admitCalls } from './admission.js';
-import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
-import { RequestDecoder } from './decode-pool.js';
+import { Admission } from './decorators/admission.js';
+import { decorate, type CallChain } from './decorators/chain.js';
+import type { RpcTelemetry } from './decorators/observe-calls.js';
+import { registerServices, type ServiceEngines } from './services/index.js';
+import type { HealthState } from './services/health/health.js';
+import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './services/reflection/reflection.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type ServerLimits } from './limits.js';
+import { typedService } from './typed-service.js';
 
 /** Options of RpcServer. */
-export interface RpcServerOptions {
-  /** The engine the handlers call. */
-  readonly api: DocumentApi;
-  /** The query engine; when given, QueryService is served on both ports (else it answers UNIMPLEMENTED). */
-  readonly query?: QueryApi;
-  /** The index administration; when given, AdminService is served on both ports (else UNIMPLEMENTED). */
-  readonly admin?: AdminApi;
-  /** The locks; when given, LockService is served on both ports (else UNIMPLEMENTED). */
-  readonly locks?: LockApi;
-  /** Interface to bind both ports to (default 127.0.0.1). */
+export interface RpcServerOptions extends ServiceEngines {
+  /** Interface to bind both ports to (default: the settings table's host, 127.0.0.1). */
   readonly host?: string;
   /** gRPC port; 0 picks a free one. */
   readonly grpcPort: number;
   /** HTTP (Connect / gRPC-Web / h2c gRPC) port; 0 picks a free one. */
   readonly httpPort: number;
-  /** Largest message received or sent, in bytes (default 4 MiB). */
+  /** Largest message received or sent, in bytes (default: the settings table's maxMessageBytes, 5 MiB). */
   readonly maxMessageBytes?: number;
-  /** The encoded-document limit, checked by the decode workers before a large request reaches the engine (default 1 MiB). */
+  /** The encoded-document limit, checked by the decode workers before a large request reaches the engine (default: the settings table's maxDocumentBytes). */
   readonly maxDocumentBytes?: number;
   /** Receives unexpected (non-DbError) errors thrown by handlers; their text is never sent. */
   readonly logInternal?: InternalErrorLogger;
   /** Receives failures to write an HTTP response (not counting clients that left). */
   readonly logTransportError?: (err: unknown, procedure: string) => void;
-  /** Traces, counts and times every call of both ports (rpc/observe-calls.ts); omit for none. */
+  /** Traces, counts and times every call of both ports (rpc/decorators/observe-calls.ts); omit for none. */
   readonly telemetry?: RpcTelemetry;
   /** Connection, stream and in-flight limits (docs/limits.md); each missing field takes its default. */
   readonly limits?: Partial<ServerLimits>;
   /** Origins allowed to call the HTTP port from a browser ('*' = any); omit or empty for no CORS. */
   readonly corsOrigins?: readonly string[];
-  /** The backends' health, reported as smarterbase.<subsystem> by the health service (rpc/health.ts); omit for none. */
-  readonly backends?: SubsystemHealth;
 }
 
 /** The ports actually bound. */
@@ -90,7 +75,7 @@ export class RpcServer {
 
   constructor(opts: RpcServerOptions) {
     this.opts = opts;
-    const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+    const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.limits = limits;
     this.admission = new Admission(limits);
@@ -98,14 +83,13 @@ export class RpcServer {
       offloadBytes: limits.decodeOffloadBytes,
       workers: limits.decodeWorkers,
       maxQueued: limits.decodeMaxQueued,
-      maxDocumentBytes: opts.maxDocumentBytes ?? 1024 * 1024,
+      maxDocumentBytes: opts.maxDocumentBytes ?? numericDefault('maxDocumentBytes'),
     });
-    const extra = optionalServices(opts, opts.logInternal).map((m) => ({ service: m.service, impl: admitCalls(m.service, m.impl, this.admission) }));
-    this.health = new HealthState([DocumentService.typeName, ...extra.map((m) => m.service.typeName)], opts.backends);
-    const documents = admitCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(opts.api, opts.logInternal), opts.logInternal), this.admission);
-    const health = wrapErrors(Health, createHealthHandlers(this.health), opts.logInternal);
+    const { services, health } = registerServices(opts);
+    this.health = health;
+    const chain: CallChain = { logInternal: opts.logInternal, telemetry: opts.telemetry, admission: this.admission };
     const index = new ReflectionIndex(
-      [DocumentService, ...extra.map((m) => m.service), Health, ...REFLECTION_SERVICES],
+      [...services.map((s) => s.service), ...REFLECTION_SERVICES],
       [file_smarterbase_v1_common, file_google_rpc_error_details],
     );
 
@@ -119,26 +103,18 @@ export class RpcServer {
     });
     answerUnknownMethods(this.grpcServer);
     detailTransportStatuses();
-    const telemetry = opts.telemetry;
-    const observed = <S extends DescService>(service: S, impl: ServiceImpl<S>, transport: 'grpc' | 'connect'): ServiceImpl<S> =>
-      telemetry === undefined ? impl : observeCalls(service, impl, transport, telemetry);
     const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal, streamStallTimeoutMs: limits.streamStallTimeoutMs, decoder: this.decoder };
-    mountGrpc(this.grpcServer, DocumentService, observed(DocumentService, documents, 'grpc'), mountOpts);
-    for (const m of extra) mountGrpc(this.grpcServer, m.service, observed(m.service, m.impl, 'grpc'), mountOpts);
-    mountGrpc(this.grpcServer, Health, observed(Health, health, 'grpc'), mountOpts);
+    for (const s of services) {
+      s.with((service, impl) => mountGrpc(this.grpcServer, service, decorate(service, impl, chain, 'grpc', s.admitted), mountOpts));
+    }
+    // Reflection describes the services above; it is served on the gRPC port only, undecorated.
     mountGrpc(this.grpcServer, REFLECTION_SERVICES[0], createReflectionV1(index), mountOpts);
     mountGrpc(this.grpcServer, REFLECTION_SERVICES[1], createReflectionV1alpha(index), mountOpts);
 
-    const mounted = (service: DescService, impl: unknown): MountedService => ({ service, impl: impl as ServiceImpl<DescService> });
     this.connect = new ConnectEndpoint({
-      services: [
-        mounted(DocumentService, observed(DocumentService, documents, 'connect')),
-        ...extra.map((m) => mounted(m.service, observed(m.service, m.impl, 'connect'))),
-        mounted(Health, observed(Health, health, 'connect')),
-      ],
+      services: services.map((s) => s.with((service, impl) => typedService(service, decorate(service, impl, chain, 'connect', s.admitted)))),
       readMaxBytes: maxBytes,
       writeMaxBytes: maxBytes,
-      compressMinBytes: 1024,
       logTransportError: opts.logTransportError,
       logInternal: opts.logInternal,
       limits,
@@ -149,7 +125,7 @@ export class RpcServer {
 
   /** Binds both ports and resolves to the ports bound. */
   async start(): Promise<BoundPorts> {
-    const host = this.opts.host ?? '127.0.0.1';
+    const host = this.opts.host ?? stringDefault('host');
     const grpcPort = await new Promise<number>((resolve, reject) => {
       this.grpcServer.bindAsync(hostPort(host, this.opts.grpcPort), grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err) reject(err);

@@ -1,0 +1,44 @@
+/**
+ * The one decorator chain: every registered service's handler set goes
+ * through it once per mount (rpc/server.ts), so calls on both ports are
+ * treated alike. Outermost first:
+ *
+ *   observe (span, counters, duration; per transport, omitted without telemetry)
+ *   → errors (the one conversion of whatever is thrown, rpc/error-table.ts)
+ *   → admission (calls in flight, Holds per connection; omitted for health)
+ *   → the service's handlers.
+ *
+ * Observation sits outside the error step so the status it records is the
+ * one the client receives; admission sits inside it so its refusals are
+ * converted like any other error.
+ */
+import type { DescService } from '@bufbuild/protobuf';
+import type { ServiceImpl } from '@connectrpc/connect';
+import type { RpcTransport } from '../../observability/metrics.js';
+import type { InternalErrorLogger } from '../error-table.js';
+import { admitCalls, type Admission } from './admission.js';
+import { observeCalls, type RpcTelemetry } from './observe-calls.js';
+import { wrapErrors } from './wrap-errors.js';
+
+/** What the chain's steps need. */
+export interface CallChain {
+  /** Receives unexpected errors and backend causes (never sent). */
+  readonly logInternal?: InternalErrorLogger;
+  /** Counts and times calls; undefined = no observation step. */
+  readonly telemetry?: RpcTelemetry;
+  /** The admission state shared by both ports. */
+  readonly admission: Admission;
+}
+
+/** `impl` decorated by the chain for `transport`; `admitted` false skips admission (health). */
+export function decorate<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+  chain: CallChain,
+  transport: RpcTransport,
+  admitted: boolean,
+): ServiceImpl<S> {
+  const inner = admitted ? admitCalls(service, impl, chain.admission) : impl;
+  const converted = wrapErrors(service, inner, chain.logInternal);
+  return chain.telemetry === undefined ? converted : observeCalls(service, converted, transport, chain.telemetry);
+}

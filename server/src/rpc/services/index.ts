@@ -1,0 +1,67 @@
+/**
+ * The one registration list of the RPC edge: every service this server
+ * offers, each with its handler set, in the order both mounts serve them
+ * and reflection describes them. rpc/server.ts mounts each entry on the
+ * grpc-js port and the connect-node port through the one decorator chain
+ * (rpc/decorators/chain.ts); health reports every API service listed here.
+ * A new service is one entry (and, when it needs its own engine, one field
+ * of ServiceEngines).
+ */
+import type { SubsystemHealth } from '../../common/health-monitor.js';
+import type { DocumentApi } from '../../api/document-api.js';
+import type { LockApi } from '../../api/lock-api.js';
+import type { AdminApi, QueryApi } from '../../api/query-api.js';
+import { Health } from '../../gen/grpc/health/v1/health_pb.js';
+import { AdminService } from '../../gen/smarterbase/v1/admin_service_pb.js';
+import { DocumentService } from '../../gen/smarterbase/v1/document_service_pb.js';
+import { LockService } from '../../gen/smarterbase/v1/lock_service_pb.js';
+import { QueryService } from '../../gen/smarterbase/v1/query_service_pb.js';
+import type { InternalErrorLogger } from '../error-table.js';
+import { typedService, type TypedService } from '../typed-service.js';
+import { createAdminHandlers } from './admin/admin-handlers.js';
+import { createDocumentHandlers } from './documents/document-handlers.js';
+import { createHealthHandlers, HealthState } from './health/health.js';
+import { createLockHandlers } from './locks/lock-handlers.js';
+import { createQueryHandlers } from './queries/query-handlers.js';
+
+/** The engines behind the services; a service whose engine is absent is not served (its calls are UNIMPLEMENTED). */
+export interface ServiceEngines {
+  /** The documents (DocumentService, always served). */
+  readonly api: DocumentApi;
+  /** The query engine (QueryService). */
+  readonly query?: QueryApi;
+  /** The index administration (AdminService). */
+  readonly admin?: AdminApi;
+  /** The locks (LockService). */
+  readonly locks?: LockApi;
+  /** The backends' health, reported as smarterbase.<subsystem> by Health; omit for none. */
+  readonly backends?: SubsystemHealth;
+  /** Receives backend causes of failed batch items (whole calls' errors reach it through the chain). */
+  readonly logInternal?: InternalErrorLogger;
+}
+
+/** One entry of the list. */
+export interface RegisteredService extends TypedService {
+  /** False for a service admission control never refuses (health must answer under load). */
+  readonly admitted: boolean;
+}
+
+/** The list, and the health state that its Health entry serves. */
+export interface ServiceRegistry {
+  readonly services: readonly RegisteredService[];
+  readonly health: HealthState;
+}
+
+function entry(service: TypedService, admitted = true): RegisteredService {
+  return { service: service.service, with: (use) => service.with(use), admitted };
+}
+
+/** Every service for the engines given, Health last. */
+export function registerServices(engines: ServiceEngines): ServiceRegistry {
+  const api: RegisteredService[] = [entry(typedService(DocumentService, createDocumentHandlers(engines.api, engines.logInternal)))];
+  if (engines.query !== undefined) api.push(entry(typedService(QueryService, createQueryHandlers(engines.query))));
+  if (engines.admin !== undefined) api.push(entry(typedService(AdminService, createAdminHandlers(engines.admin))));
+  if (engines.locks !== undefined) api.push(entry(typedService(LockService, createLockHandlers(engines.locks))));
+  const health = new HealthState(api.map((s) => s.service.typeName), engines.backends);
+  return { services: [...api, entry(typedService(Health, createHealthHandlers(health)), false)], health };
+}
