@@ -13,7 +13,7 @@ import { codeToHttpStatus, endStreamFlag, endStreamFromJson, endStreamToJson, er
 import { findTrailerError, setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
 import { trailerFlag, trailerParse, trailerSerialize } from '@connectrpc/connect/protocol-grpc-web';
 import { DbError } from '../errors/db-error.js';
-import { ERROR_DETAIL_REGISTRY, toConnectError } from './error-table.js';
+import { ERROR_DETAIL_REGISTRY, toConnectError, type InternalErrorLogger } from './error-table.js';
 
 /** The wire protocol of a request on the HTTP port, from its content type. */
 export type HttpProtocol = 'grpc' | 'grpc-web' | 'connect-unary' | 'connect-stream';
@@ -108,12 +108,14 @@ export async function normalizeResponse(ures: UniversalServerResponse, protocol:
 }
 
 /**
- * An answer that carries only `err`, in the request's protocol (`contentType`:
- * the request's; it names a Connect stream's framing). Errors without an
- * ErrorInfo get one.
+ * An answer that carries only `err` (a DbError, a ConnectError or anything
+ * thrown), in the request's protocol (`contentType`: the request's; it names
+ * a Connect stream's framing). The error goes through the error table once
+ * here; errors without an ErrorInfo get one, unexpected ones go to
+ * `logInternal`.
  */
-export function errorResponse(err: ConnectError, protocol: HttpProtocol, contentType = ''): UniversalServerResponse {
-  const full = toConnectError(err);
+export function errorResponse(err: unknown, protocol: HttpProtocol, contentType = '', logInternal?: InternalErrorLogger): UniversalServerResponse {
+  const full = toConnectError(err, logInternal);
   const status = setTrailerStatus(new Headers(), full);
   if (protocol === 'grpc') {
     // Headers, then the status in the trailers (HTTP/2).

@@ -13,7 +13,7 @@ import cors from 'cors';
 import { Code, ConnectError, cors as connectCors, createConnectRouter, createContextValues } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
 import { errorResponse, fixGrpcTrailer, normalizeResponse, protocolOf, unknownMethodResponse } from './connect-errors.js';
-import { ERROR_DETAIL_REGISTRY, toConnectError, type InternalErrorLogger } from './error-table.js';
+import { ERROR_DETAIL_REGISTRY, type InternalErrorLogger } from './error-table.js';
 import { DbError } from '../errors/db-error.js';
 import { prescanRequest } from './prescan-body.js';
 import type { RequestDecoder } from './decode-pool.js';
@@ -32,9 +32,8 @@ import type { TypedService } from './typed-service.js';
  * request filled with unpaired surrogates (MALFORMED_REQUEST); anything
  * else is a bug (INTERNAL, logged).
  */
-function handlerFailure(e: unknown, logInternal?: InternalErrorLogger): ConnectError {
-  if (e instanceof URIError) return toConnectError(new DbError('invalid', 'MALFORMED_REQUEST', 'the request is malformed (its error could not be encoded)', { cause: e }));
-  return toConnectError(e, logInternal);
+function handlerFailure(e: unknown): unknown {
+  return e instanceof URIError ? new DbError('invalid', 'MALFORMED_REQUEST', 'the request is malformed (its error could not be encoded)', { cause: e }) : e;
 }
 
 /** Options of ConnectEndpoint. */
@@ -169,11 +168,11 @@ export class ConnectEndpoint {
             (ures) => normalizeResponse(ures, protocol),
             // connect itself failed before answering (e.g. it could not percent-encode the error
             // message it built from a malformed request): answer anyway, never leave the call hanging.
-            (e: unknown) => errorResponse(handlerFailure(e, opts.logInternal), protocol, String(req.headers['content-type'] ?? '')),
+            (e: unknown) => errorResponse(handlerFailure(e), protocol, String(req.headers['content-type'] ?? ''), opts.logInternal),
           ),
           (err: unknown) => {
             if (!(err instanceof DbError)) throw err;
-            return errorResponse(toConnectError(err), protocol, String(req.headers['content-type'] ?? ''));
+            return errorResponse(err, protocol, String(req.headers['content-type'] ?? ''));
           },
         )
         .then((ures) => respond(ures, ureq.signal))
