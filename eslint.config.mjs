@@ -51,6 +51,29 @@ export function layerZones() {
   return zones;
 }
 
+/**
+ * Inside rpc/: the root files are the transport basics (mounts, error table,
+ * limits, decoding); convert/ and decorators/ build on them, services/ on
+ * convert/, and server/ composes everything. One service folder never
+ * imports another.
+ */
+const RPC = `${SRC}/rpc`;
+const SERVICES = ['admin', 'documents', 'health', 'locks', 'queries', 'reflection'];
+export function rpcZones() {
+  const sub = (names) => names.map((n) => `${RPC}/${n}`);
+  return [
+    { target: `${RPC}/*.ts`, from: sub(['convert', 'decorators', 'services', 'server']), message: 'rpc/ root files are the basics below convert/, decorators/, services/ and server/' },
+    { target: `${RPC}/convert`, from: sub(['decorators', 'services', 'server']), message: 'rpc/convert/ is below services/ and server/' },
+    { target: `${RPC}/decorators`, from: sub(['services', 'server']), message: 'rpc/decorators/ is below server/' },
+    { target: `${RPC}/services`, from: sub(['decorators', 'server']), message: 'rpc/services/ is below server/' },
+    ...SERVICES.map((s) => ({
+      target: `${RPC}/services/${s}`,
+      from: sub(SERVICES.filter((o) => o !== s).map((o) => `services/${o}`)),
+      message: 'a service folder never imports another (shared conversion lives in rpc/convert/)',
+    })),
+  ];
+}
+
 /** The layers that hold the database's logic: no driver, transport, generated code, wall clock or Math.random. */
 const CORE = ['model', 'format', 'api', 'index', 'query', 'locks', 'txn', 'engine'].map((f) => `server/src/${f}/**/*.ts`);
 const DRIVERS = ['@grpc/grpc-js', '@connectrpc/*', 'ioredis', '@aws-sdk/*', '@opentelemetry/sdk-*'];
@@ -79,7 +102,7 @@ export default tseslint.config(
   {
     files: ['server/src/**/*.ts'],
     ignores: ['server/src/**/*.spec.ts'],
-    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones() }] },
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: [...layerZones(), ...rpcZones()] }] },
   },
   {
     files: CORE,

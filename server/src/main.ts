@@ -29,7 +29,7 @@ import { LockManager } from './locks/lock-manager.js';
 import { createLogger, type AppLogger } from './observability/logger.js';
 import { registerBackendHealth, registerConditionalWrites } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
-import { RpcServer } from './rpc/server.js';
+import { RpcServer } from './rpc/server/rpc-server.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FilesystemBlobStore } from './storage/filesystem/filesystem-store.js';

@@ -36,6 +36,8 @@ const CASES = {
   driver: { path: 'server/src/engine/document-engine.ts', code: "import Redis from 'ioredis';\nexport const r = Redis;\n" },
   wallClock: { path: 'server/src/txn/commit-plan.ts', code: 'export const t = Date.now() + Math.random();\n' },
   newDate: { path: 'server/src/index/index-admin.ts', code: 'export const d = new Date();\n' },
+  rpcBasicsUp: { path: 'server/src/rpc/limits.ts', code: "import { registerServices } from './services/index.js';\nexport const r = registerServices;\n" },
+  serviceToService: { path: 'server/src/rpc/services/documents/document-handlers.ts', code: "import { createLockHandlers } from '../locks/lock-handlers.js';\nexport const l = createLockHandlers;\n" },
   clean: { path: 'server/src/engine/document-engine.ts', code: "import { DbError } from '../errors/db-error.js';\nexport const e = new DbError('invalid', 'INVALID_ARGUMENT', 'x');\n" },
 } as const;
 
@@ -68,6 +70,11 @@ describe('eslint.config.mjs', () => {
     expect(found.driver).toContain('no-restricted-imports');
     expect(found.wallClock).toEqual(['no-restricted-properties', 'no-restricted-properties']);
     expect(found.newDate).toEqual(['no-restricted-syntax']);
+  });
+
+  test('inside rpc/: the basics never import services/, and no service folder imports another', () => {
+    expect(found.rpcBasicsUp).toContain('import-x/no-restricted-paths');
+    expect(found.serviceToService).toContain('import-x/no-restricted-paths');
   });
 
   test('a clean file of the same folders passes', () => {

@@ -178,7 +178,7 @@ export const SETTINGS: readonly Setting[] = [
 /**
  * The default of numeric setting `key`, as the table gives it: the one
  * source of defaults for modules used without a Config (rpc/limits.ts,
- * rpc/server.ts). Throws for a key without a numeric default (a bug).
+ * rpc/server/rpc-server.ts). Throws for a key without a numeric default (a bug).
  */
 export function numericDefault(key: keyof Config): number {
   const value = SETTINGS.find((s) => s.key === key)?.default;

@@ -1,6 +1,6 @@
 /**
  * The one decorator chain: every registered service's handler set goes
- * through it once per mount (rpc/server.ts), so calls on both ports are
+ * through it once per mount (rpc/server/rpc-server.ts), so calls on both ports are
  * treated alike. Outermost first:
  *
  *   observe (span, counters, duration; per transport, omitted without telemetry)

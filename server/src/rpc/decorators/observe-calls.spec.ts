@@ -9,7 +9,7 @@ import { createMetrics, METRIC_NAMES } from '../../observability/metrics.js';
 import { InstrumentedBlobStore } from '../../storage/instrumented-store.js';
 import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
 import { observeCalls, statusCodeOf } from './observe-calls.js';
-import { RpcServer } from '../server.js';
+import { RpcServer } from '../server/rpc-server.js';
 import { LocalCoordinator } from '../../coordination/local/local-coordinator.js';
 
 const spans = new InMemorySpanExporter();

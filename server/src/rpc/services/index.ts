@@ -1,7 +1,7 @@
 /**
  * The one registration list of the RPC edge: every service this server
  * offers, each with its handler set, in the order both mounts serve them
- * and reflection describes them. rpc/server.ts mounts each entry on the
+ * and reflection describes them. rpc/server/rpc-server.ts mounts each entry on the
  * grpc-js port and the connect-node port through the one decorator chain
  * (rpc/decorators/chain.ts); health reports every API service listed here.
  * A new service is one entry (and, when it needs its own engine, one field

@@ -1,9 +1,9 @@
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import type { DocumentApi } from '../api/document-api.js';
-import { Health, HealthCheckResponse_ServingStatus as S } from '../gen/grpc/health/v1/health_pb.js';
-import { HealthMonitor } from '../common/health-monitor.js';
-import { RpcServer } from './server.js';
+import type { DocumentApi } from '../../api/document-api.js';
+import { Health, HealthCheckResponse_ServingStatus as S } from '../../gen/grpc/health/v1/health_pb.js';
+import { HealthMonitor } from '../../common/health-monitor.js';
+import { RpcServer } from './rpc-server.js';
 
 describe('RpcServer', () => {
   test('start binds two distinct free ports for port 0; both serve health; shutdown releases them', async () => {

@@ -8,22 +8,22 @@
  * message size and connection limits default to the settings table.
  */
 import * as grpc from '@grpc/grpc-js';
-import { numericDefault, stringDefault } from '../config/settings.js';
-import { RequestDecoder } from './decode-pool.js';
-import { file_google_rpc_error_details } from '../gen/google/rpc/error_details_pb.js';
-import { file_smarterbase_v1_common } from '../gen/smarterbase/v1/common_pb.js';
-import { ConnectEndpoint } from './connect-mount.js';
-import type { InternalErrorLogger } from './error-table.js';
-import { mountGrpc } from './grpc-mount.js';
-import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses } from './grpc-js-hooks.js';
-import { Admission } from './decorators/admission.js';
-import { decorate, type CallChain } from './decorators/chain.js';
-import type { RpcTelemetry } from './decorators/observe-calls.js';
-import { registerServices, type ServiceEngines } from './services/index.js';
-import type { HealthState } from './services/health/health.js';
-import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from './services/reflection/reflection.js';
-import { DEFAULT_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type ServerLimits } from './limits.js';
-import { typedService } from './typed-service.js';
+import { numericDefault, stringDefault } from '../../config/settings.js';
+import { RequestDecoder } from '../decode-pool.js';
+import { file_google_rpc_error_details } from '../../gen/google/rpc/error_details_pb.js';
+import { file_smarterbase_v1_common } from '../../gen/smarterbase/v1/common_pb.js';
+import { ConnectEndpoint } from '../connect-mount.js';
+import type { InternalErrorLogger } from '../error-table.js';
+import { mountGrpc } from '../grpc-mount.js';
+import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses } from '../grpc-js-hooks.js';
+import { Admission } from '../decorators/admission.js';
+import { decorate, type CallChain } from '../decorators/chain.js';
+import type { RpcTelemetry } from '../decorators/observe-calls.js';
+import { registerServices, type ServiceEngines } from '../services/index.js';
+import type { HealthState } from '../services/health/health.js';
+import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from '../services/reflection/reflection.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type ServerLimits } from '../limits.js';
+import { typedService } from '../typed-service.js';
 
 /** Options of RpcServer. */
 export interface RpcServerOptions extends ServiceEngines {
