@@ -34,6 +34,8 @@ from .errors import (
     TransactionContentionError,
     UnavailableError,
     UniqueViolationError,
+)
+from .error_status import (
     code_is,
     error_from_rpc_error,
     error_from_status,

@@ -26,7 +26,8 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, U
 
 from ._stubs import document_service_pb2 as pb
 from .document import Document, document_from_proto, to_struct
-from .errors import SmarterBaseError, error_from_status_proto
+from .errors import SmarterBaseError
+from .error_status import error_from_status_proto
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from ._stubs import document_service_pb2 as pb
 from ._stubs import document_service_pb2_grpc as pb_grpc
 from .batch import BatchMixin
 from .document import Document, JsonObject, ListPage, document_from_proto, to_struct
-from .errors import EtagMismatchError, error_from_rpc_error
+from .errors import EtagMismatchError
+from .error_status import error_from_rpc_error
 from .locks import LockGuard, LockMixin, guard_proto
 from .queries import QueryMixin
 from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry

@@ -21,7 +21,8 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from ._stubs import lock_pb2
 from ._stubs import lock_service_pb2 as lock_pb
 from ._stubs import lock_service_pb2_grpc as lock_grpc
-from .errors import SmarterBaseError, error_from_rpc_error
+from .errors import SmarterBaseError
+from .error_status import error_from_rpc_error
 
 T = TypeVar("T")
 

@@ -19,7 +19,8 @@ from ._stubs import index_pb2
 from ._stubs import query_service_pb2 as query_pb
 from ._stubs import query_service_pb2_grpc as query_grpc
 from .document import Document, document_from_proto
-from .errors import SmarterBaseError, error_from_rpc_error
+from .errors import SmarterBaseError
+from .error_status import error_from_rpc_error
 from .filters import Filter, OrderBy, order_by_proto
 from .retry import RETRYABLE_CODE, RetryPolicy
 
