@@ -20,7 +20,7 @@ import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_se
 import { IndexKind, IndexState } from '../../server/src/gen/smarterbase/v1/index_pb.js';
 import { Direction, FieldFilter_Operator, FilterSchema } from '../../server/src/gen/smarterbase/v1/query_pb.js';
 import { QueryService } from '../../server/src/gen/smarterbase/v1/query_service_pb.js';
-import { RpcServer } from '../../server/src/rpc/server.js';
+import { RpcServer } from '../../server/src/rpc/server/rpc-server.js';
 import { jsonToValue } from '../../server/src/rpc/convert/convert-filter.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { fakeAdminApi, fakeQueryApi, type EndlessState, type FakeCall } from './query-fakes.js';
@@ -233,7 +233,7 @@ describe('reflection (grpcurl)', () => {
     const svc = await grpcurl(['-plaintext', addr, 'describe', 'smarterbase.v1.QueryService']);
     expect(svc.out).toContain('rpc Query ( .smarterbase.v1.QueryRequest ) returns ( stream .smarterbase.v1.QueryResponse )');
     const idx = await grpcurl(['-plaintext', addr, 'describe', 'smarterbase.v1.Index']);
-    expect(idx.out).toContain('.smarterbase.v1.IndexKind kind = 4;');
+    expect(idx.out).toContain('.smarterbase.v1.IndexKind kind = 4 [(.google.api.field_behavior) = REQUIRED];');
   });
 
   test('grpcurl streams a Query with a typed JSON filter', async () => {
