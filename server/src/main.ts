@@ -14,6 +14,7 @@ import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
 import { LocalIndexStore } from './index/local/local-index-store.js';
 import { RedisIndexStore } from './index/redis/redis-index-store.js';
 import { configureFailpoints } from './common/failpoints.js';
+import { systemClock, systemRandom } from './common/clock.js';
 import { HealthMonitor } from './common/health-monitor.js';
 import { removeProtoAccessor } from './common/proto-accessor.js';
 import { DocumentEngine } from './engine/document-engine.js';
@@ -57,7 +58,7 @@ async function openCoordinator(config: Config): Promise<Coordinator> {
 
 async function openIndexes(config: Config): Promise<IndexStore> {
   if (config.coordination === 'redis') return RedisIndexStore.connect(redisOptions(config));
-  return new LocalIndexStore();
+  return new LocalIndexStore({ clock: systemClock });
 }
 
 async function openStore(config: Config, coordinator: Coordinator, log: AppLogger, closers: Closer[], telemetry: Telemetry): Promise<BlobStore> {
@@ -199,6 +200,8 @@ async function main(): Promise<void> {
     const engine = new DocumentEngine({
       store,
       coordinator,
+      clock: systemClock,
+      random: systemRandom,
       txnTimeoutMs: config.txnTimeoutMs,
       log,
       maxDocumentBytes: config.maxDocumentBytes,
@@ -208,13 +211,13 @@ async function main(): Promise<void> {
       hooks: new IndexWriteHooks(indexes, { log }),
       fences: new FenceChecker(coordinator),
     });
-    const locks = new LockManager({ coordinator });
+    const locks = new LockManager({ coordinator, clock: systemClock, random: systemRandom });
     const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, maxSortBuffer: config.queryMaxSortDocuments, tokenKeys });
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();
     if (recovered !== undefined && recovered.live > 0) log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
-    const admin = new IndexAdmin({ indexes, store, log });
+    const admin = new IndexAdmin({ indexes, store, log, clock: systemClock });
     closers.push({ name: 'index builds', close: () => admin.close() });
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
     if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');

@@ -35,6 +35,7 @@ import { IntentStore } from '../txn/intent.js';
 import { RequestRecords } from '../txn/request-records.js';
 import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from '../txn/txn-recovery.js';
 import { collectionPrefix } from '../format/bucket-layout.js';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 
 /** Options of the DocumentEngine; every one but `store` and `coordinator` has a default. */
 export interface DocumentEngineOptions {
@@ -54,8 +55,10 @@ export interface DocumentEngineOptions {
   readonly tokenKeys?: TokenKeys;
   /** A fixed HMAC secret of List page tokens when tokenKeys is unset. Default: random per process. */
   readonly pageTokenSecret?: string;
-  /** The clock. Default `() => new Date()`. */
-  readonly now?: () => Date;
+  /** The clock of every part (write times, transaction expiry, waits). Default systemClock. */
+  readonly clock?: Clock;
+  /** The jitter of every part's backoff. Default systemRandom. */
+  readonly random?: RandomSource;
   /** Assigns ids to Creates without one. Default UUIDv7. */
   readonly newId?: () => string;
   /** Index maintenance around every write (index/write-hooks.ts). Default: none. */
@@ -110,13 +113,14 @@ export class DocumentEngine implements DocumentApi {
     const store = (this.store = options.store);
     this.batchConcurrency = options.batchConcurrency ?? 32;
     this.maxBatchItems = options.maxBatchItems ?? 1000;
-    const now = options.now ?? (() => new Date());
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? systemRandom;
     this.tokens = new PageTokenCodec(options.tokenKeys ?? staticTokenKeys(options.pageTokenSecret));
     const known = new VersionCache(options.versionCacheEntries);
     const intents = new IntentStore(store);
-    const requests = new RequestRecords(store, now);
+    const requests = new RequestRecords(store, clock);
     const { hooks } = options;
-    this.recovery = new TxnRecovery({ store, intents, requests, hooks, now, writerWaitMs: options.txnWriterWaitMs, log: options.log });
+    this.recovery = new TxnRecovery({ store, intents, requests, hooks, clock, random, writerWaitMs: options.txnWriterWaitMs, log: options.log });
     this.reader = new DocumentReader(store, this.recovery, known);
     const writer = new DocumentWriter({
       store,
@@ -125,14 +129,15 @@ export class DocumentEngine implements DocumentApi {
       hooks,
       fences: options.fences,
       maxDocumentBytes: options.maxDocumentBytes ?? 1024 * 1024,
-      now,
+      clock,
+      random,
       maxAttempts: options.maxPutAttempts ?? 10,
     });
     this.singles = new SingleDocuments(this.reader, writer, options.newId ?? (() => uuidv7()));
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
     this.batches = new BatchOperations(this.singles, { concurrency: this.batchConcurrency, maxWriteItems, maxItems: this.maxBatchItems });
     const { coordinator } = options;
-    this.commits = new CommitRunner({ store, reader: this.reader, coordinator, intents, requests, recovery: this.recovery, hooks, writer, now, timeoutMs: options.txnTimeoutMs });
+    this.commits = new CommitRunner({ store, reader: this.reader, coordinator, intents, requests, recovery: this.recovery, hooks, writer, clock, random, timeoutMs: options.txnTimeoutMs });
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */

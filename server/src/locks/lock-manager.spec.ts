@@ -4,6 +4,7 @@ import type { Coordinator } from '../coordination/coordinator.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { CallContext } from '../api/call-context.js';
 import { LockManager } from './lock-manager.js';
+import { fixedRandom } from '../common/manual-clock.js';
 
 async function errorOf(p: Promise<unknown>): Promise<DbError> {
   const e = await p.then(
@@ -25,7 +26,7 @@ function fake(wrap: (c: LocalCoordinator) => Coordinator = (c) => c) {
     sleeps.push(ms);
     t.now += ms;
   };
-  const locks = new LockManager({ coordinator: wrap(local), now, sleep, random: () => 0.5 });
+  const locks = new LockManager({ coordinator: wrap(local), clock: { now, date: () => new Date(now()), sleep }, random: fixedRandom(0.5) });
   return { t, sleeps, local, locks };
 }
 

@@ -7,9 +7,9 @@
  * is rolled forward; a marker whose intent is gone is an orphan of an
  * aborted transaction and is rolled back.
  */
-import { sleep } from '../common/abort.js';
 import { backoffDelay } from '../common/backoff.js';
 import { failpoint } from '../common/failpoints.js';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { CommitOutcome, CommitWriteResult } from './commit-types.js';
@@ -33,7 +33,10 @@ export interface TxnRecoveryOptions {
   readonly hooks?: WriteHooks;
   /** How long a writer waits for a live transaction holding its document, in ms. Default 2000. */
   readonly writerWaitMs?: number;
-  readonly now?: () => Date;
+  /** Intent expiry and the writer's waits. Default systemClock. */
+  readonly clock?: Clock;
+  /** The jitter of the writer's waits. Default systemRandom. */
+  readonly random?: RandomSource;
   readonly log?: RecoveryLog;
 }
 
@@ -46,11 +49,13 @@ export type RecoverOutcome = 'committed' | 'aborted' | 'live' | 'gone';
 /** Resolves documents and intents left by transactions. */
 export class TxnRecovery {
   private readonly writerWaitMs: number;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
 
   constructor(private readonly o: TxnRecoveryOptions) {
     this.writerWaitMs = o.writerWaitMs ?? 2000;
-    this.now = o.now ?? (() => new Date());
+    this.clock = o.clock ?? systemClock;
+    this.random = o.random ?? systemRandom;
   }
 
   /**
@@ -70,16 +75,16 @@ export class TxnRecovery {
    * transaction is live and pending; then DbError aborted TRANSACTION_CONTENTION.
    */
   async settleForWrite(txid: string, key: { collection: string; id: string }, staged: StagedDoc, signal?: AbortSignal): Promise<void> {
-    const giveUpAt = Date.now() + this.writerWaitMs;
+    const giveUpAt = this.clock.now() + this.writerWaitMs;
     for (let attempt = 0; ; attempt++) {
       if (!(await this.resolve(txid, key, staged, signal)).pending) return;
-      if (Date.now() >= giveUpAt) {
+      if (this.clock.now() >= giveUpAt) {
         throw new DbError('aborted', 'TRANSACTION_CONTENTION', `document ${key.collection}/${key.id} is held by transaction ${txid}`, {
           metadata: { collection: key.collection, id: key.id },
           retryDelayMs: 100,
         });
       }
-      await sleep(backoffDelay(attempt, { baseMs: 5, maxMs: 100 }), signal);
+      await this.clock.sleep(backoffDelay(attempt, { baseMs: 5, maxMs: 100, random: () => this.random.random() }), signal);
     }
   }
 
@@ -101,7 +106,7 @@ export class TxnRecovery {
       await this.finishOrphan(txid, key, staged, signal);
       return { pending: false, view: 'reread' };
     }
-    const live = this.now() < si.intent.expireTime;
+    const live = this.clock.now() < si.intent.expireTime.getTime();
     if (si.intent.state === 'pending' && live) {
       const view = staged.pre === null || write.beforeEtag === null ? undefined : { etag: write.beforeEtag, envelope: staged.pre };
       return { pending: true, view };
@@ -125,7 +130,7 @@ export class TxnRecovery {
       if (si === undefined) return 'gone';
       const { intent } = si;
       if (intent.state === 'pending') {
-        if (this.now() < intent.expireTime) return 'live';
+        if (this.clock.now() < intent.expireTime.getTime()) return 'live';
         try {
           await this.o.intents.transition(si, 'aborted', signal);
           this.o.log?.warn({ txid }, 'aborted an abandoned transaction');
