@@ -13,7 +13,7 @@ import { LocalCoordinator } from './coordination/local/local-coordinator.js';
 import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
 import { LocalIndexStore } from './index/local/local-index-store.js';
 import { RedisIndexStore } from './index/redis/redis-index-store.js';
-import { configureFailpoints } from './common/failpoints.js';
+import { Failpoints } from './common/failpoints.js';
 import { systemClock, systemRandom } from './common/clock.js';
 import { HealthMonitor } from './common/health-monitor.js';
 import { removeProtoAccessor } from './common/proto-accessor.js';
@@ -141,8 +141,8 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   for (const w of warnings) log.warn(w);
   // Test-only fault injection (docs/transactions.md, crash tests); never set in production.
+  const failpoints = Failpoints.fromSpec(process.env.SB_FAILPOINTS);
   if (process.env.SB_FAILPOINTS) {
-    configureFailpoints(process.env.SB_FAILPOINTS);
     log.warn({ failpoints: process.env.SB_FAILPOINTS }, 'failpoints armed');
   }
 
@@ -202,6 +202,7 @@ async function main(): Promise<void> {
       coordinator,
       clock: systemClock,
       random: systemRandom,
+      failpoints,
       txnTimeoutMs: config.txnTimeoutMs,
       log,
       maxDocumentBytes: config.maxDocumentBytes,

@@ -35,6 +35,7 @@ import { IntentStore } from '../txn/intent.js';
 import { RequestRecords } from '../txn/request-records.js';
 import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from '../txn/txn-recovery.js';
 import { collectionPrefix } from '../format/bucket-layout.js';
+import { Failpoints } from '../common/failpoints.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 
 /** Options of the DocumentEngine; every one but `store` and `coordinator` has a default. */
@@ -59,6 +60,12 @@ export interface DocumentEngineOptions {
   readonly clock?: Clock;
   /** The jitter of every part's backoff. Default systemRandom. */
   readonly random?: RandomSource;
+  /**
+   * This engine's failpoints, for crash and fault tests (common/failpoints.ts);
+   * main.ts arms them from SB_FAILPOINTS. Default: a registry of its own, none
+   * armed (a spec arms it through `engine.failpoints`).
+   */
+  readonly failpoints?: Failpoints;
   /** Assigns ids to Creates without one. Default UUIDv7. */
   readonly newId?: () => string;
   /** Index maintenance around every write (index/write-hooks.ts). Default: none. */
@@ -106,6 +113,8 @@ export class DocumentEngine implements DocumentApi {
   private readonly batches: BatchOperations;
   private readonly recovery: TxnRecovery;
   private readonly commits: CommitRunner;
+  /** This engine's failpoint registry (the option, or its own). */
+  readonly failpoints: Failpoints;
   /** Transaction-aware reads (also used by the query engine). */
   readonly reader: DocumentReader;
 
@@ -115,12 +124,13 @@ export class DocumentEngine implements DocumentApi {
     this.maxBatchItems = options.maxBatchItems ?? 1000;
     const clock = options.clock ?? systemClock;
     const random = options.random ?? systemRandom;
+    const failpoints = (this.failpoints = options.failpoints ?? new Failpoints());
     this.tokens = new PageTokenCodec(options.tokenKeys ?? staticTokenKeys(options.pageTokenSecret));
     const known = new VersionCache(options.versionCacheEntries);
     const intents = new IntentStore(store);
     const requests = new RequestRecords(store, clock);
     const { hooks } = options;
-    this.recovery = new TxnRecovery({ store, intents, requests, hooks, clock, random, writerWaitMs: options.txnWriterWaitMs, log: options.log });
+    this.recovery = new TxnRecovery({ store, intents, requests, hooks, clock, random, failpoints, writerWaitMs: options.txnWriterWaitMs, log: options.log });
     this.reader = new DocumentReader(store, this.recovery, known);
     const writer = new DocumentWriter({
       store,
@@ -137,7 +147,7 @@ export class DocumentEngine implements DocumentApi {
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
     this.batches = new BatchOperations(this.singles, { concurrency: this.batchConcurrency, maxWriteItems, maxItems: this.maxBatchItems });
     const { coordinator } = options;
-    this.commits = new CommitRunner({ store, reader: this.reader, coordinator, intents, requests, recovery: this.recovery, hooks, writer, clock, random, timeoutMs: options.txnTimeoutMs });
+    this.commits = new CommitRunner({ store, reader: this.reader, coordinator, intents, requests, recovery: this.recovery, hooks, writer, clock, random, failpoints, timeoutMs: options.txnTimeoutMs });
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */

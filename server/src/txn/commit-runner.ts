@@ -17,7 +17,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { backoffDelay } from '../common/backoff.js';
-import { failpoint } from '../common/failpoints.js';
+import { Failpoints } from '../common/failpoints.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 import type { Coordinator, MutexHandle } from '../coordination/coordinator.js';
 import { DbError, isDbError } from '../errors/db-error.js';
@@ -64,6 +64,8 @@ export interface CommitRunnerOptions {
   readonly clock?: Clock;
   /** The jitter of retry waits. Default systemRandom. */
   readonly random?: RandomSource;
+  /** The engine's failpoints (txn.after-lock … txn.mid-stage). Default: none armed. */
+  readonly failpoints?: Failpoints;
 }
 
 /** Lost a race while staging: the attempt was undone and may be retried. */
@@ -76,6 +78,7 @@ export class CommitRunner {
   private readonly maxAttempts: number;
   private readonly clock: Clock;
   private readonly random: RandomSource;
+  private readonly failpoints: Failpoints;
 
   constructor(private readonly o: CommitRunnerOptions) {
     this.timeoutMs = o.timeoutMs ?? 30_000;
@@ -83,6 +86,7 @@ export class CommitRunner {
     this.maxAttempts = o.maxAttempts ?? 5;
     this.clock = o.clock ?? systemClock;
     this.random = o.random ?? systemRandom;
+    this.failpoints = o.failpoints ?? new Failpoints();
   }
 
   /** Validates and runs one Commit (see DocumentApi.commit). */
@@ -143,7 +147,7 @@ export class CommitRunner {
     const { signal } = ctx;
     const handles = await this.lockAll([...new Set(keys)].sort(), signal);
     try {
-      failpoint('txn.after-lock');
+      this.failpoints.hit('txn.after-lock');
       const current = await Promise.all(input.writes.map((w) => this.o.reader.readForWrite(w.collection, w.id, signal)));
       const violations = preconditionViolations(input.writes, current);
       if (violations.length > 0) {
@@ -179,9 +183,9 @@ export class CommitRunner {
         { txid, state: 'pending', createTime: now, expireTime: new Date(now.getTime() + this.timeoutMs), writes, ...(req ? { requestKey: req.key } : {}) },
         signal,
       );
-      failpoint('txn.after-intent');
+      this.failpoints.hit('txn.after-intent');
       await Promise.all(writes.map((w, i) => this.stage(txid, keys[i]!, current[i], staged, i, signal)));
-      failpoint('txn.after-stage');
+      this.failpoints.hit('txn.after-stage');
       if (input.lockGuard !== undefined) await this.o.writer.checkFence(input.lockGuard, signal);
       if (req) await this.o.requests.write(req.key, { fingerprint: req.fingerprint, txid, createTime: now }, signal);
       try {
@@ -195,7 +199,7 @@ export class CommitRunner {
       if (e instanceof ConditionFailedError) throw new StagingConflict();
       throw e;
     }
-    failpoint('txn.after-commit-point');
+    this.failpoints.hit('txn.after-commit-point');
     // Committed: finish even if the caller goes away now (no signal), so the response is the truth.
     return this.o.recovery.rollForward(si, staged);
   }
@@ -211,7 +215,7 @@ export class CommitRunner {
     this.o.writer.forget(key);
     const { etag } = await this.o.store.put(key, encodeEnvelope(marked), cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag }, signal);
     staged.set(i, { etag, pre });
-    if (i === 0) failpoint('txn.mid-stage');
+    if (i === 0) this.failpoints.hit('txn.mid-stage');
   }
 
   /** Undoes an attempt that did not reach the commit point; failures are left to recovery (the intent expires). */

@@ -8,7 +8,7 @@
  * aborted transaction and is rolled back.
  */
 import { backoffDelay } from '../common/backoff.js';
-import { failpoint } from '../common/failpoints.js';
+import { Failpoints } from '../common/failpoints.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
@@ -37,6 +37,8 @@ export interface TxnRecoveryOptions {
   readonly clock?: Clock;
   /** The jitter of the writer's waits. Default systemRandom. */
   readonly random?: RandomSource;
+  /** The engine's failpoints (txn.mid-apply, txn.after-apply, txn.after-index). Default: none armed. */
+  readonly failpoints?: Failpoints;
   readonly log?: RecoveryLog;
 }
 
@@ -51,11 +53,13 @@ export class TxnRecovery {
   private readonly writerWaitMs: number;
   private readonly clock: Clock;
   private readonly random: RandomSource;
+  private readonly failpoints: Failpoints;
 
   constructor(private readonly o: TxnRecoveryOptions) {
     this.writerWaitMs = o.writerWaitMs ?? 2000;
     this.clock = o.clock ?? systemClock;
     this.random = o.random ?? systemRandom;
+    this.failpoints = o.failpoints ?? new Failpoints();
   }
 
   /**
@@ -169,13 +173,13 @@ export class TxnRecovery {
     const states = await Promise.all(
       intent.writes.map(async (w, i) => {
         const state = await finalizeDoc(this.o.store, intent.txid, w, 'forward', staged?.get(i), signal);
-        if (i === 0) failpoint('txn.mid-apply');
+        if (i === 0) this.failpoints.hit('txn.mid-apply');
         return state;
       }),
     );
-    failpoint('txn.after-apply');
+    this.failpoints.hit('txn.after-apply');
     await this.reindex(intent.writes);
-    failpoint('txn.after-index');
+    this.failpoints.hit('txn.after-index');
     const result: CommitOutcome = {
       results: intent.writes.map((w, i) => resultOf(w, states[i])),
       transactionId: intent.txid,
