@@ -38,6 +38,7 @@ import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { LockedConditionsStore } from './storage/locked-conditions.js';
 import { MemoryBlobStore } from './storage/memory/memory-store.js';
 import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
+import { RetryingBlobStore } from './storage/retrying-store.js';
 import { storageProbe } from './storage/probe-store.js';
 import { S3BlobStore } from './storage/s3/s3-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
@@ -79,6 +80,8 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
     timeoutMs: config.s3TimeoutMs,
+    // Retries are RetryingBlobStore's (below), on the injected clock: the SDK's own would multiply them.
+    maxAttempts: 1,
   });
   closers.push({ name: 'store', close: () => s3.close() });
   if (config.s3CreateBucket) await s3.ensureBucket();
@@ -95,7 +98,9 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
   }
   log.info({ conditional: native ? 'native' : 'lock', coordination: config.coordination }, 's3 write conditions');
   registerConditionalWrites(telemetry.meter, { mode: native ? 'native' : 'lock', source: config.s3Conditional === 'auto' ? 'probe' : 'config', checks });
-  return native ? s3 : new LockedConditionsStore(s3, coordinator);
+  // Transient failures (unavailable, throttled) get 3 attempts in all, never a failed condition; no retry starts past SB_S3_TIMEOUT_MS.
+  const retrying = new RetryingBlobStore(s3, { clock: systemClock, random: systemRandom, maxAttempts: 3, budgetMs: config.s3TimeoutMs });
+  return native ? retrying : new LockedConditionsStore(retrying, coordinator);
 }
 
 async function openTokenKeys(config: Config, store: BlobStore, log: AppLogger, closers: Closer[]): Promise<TokenKeys> {
