@@ -54,7 +54,7 @@ function redisOptions(config: Config): { url: string; connectTimeoutMs: number; 
 
 async function openCoordinator(config: Config): Promise<Coordinator> {
   if (config.coordination === 'redis') return RedisCoordinator.connect(redisOptions(config));
-  return new LocalCoordinator();
+  return new LocalCoordinator({ clock: systemClock });
 }
 
 async function openIndexes(config: Config): Promise<IndexStore> {
@@ -100,13 +100,13 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
   registerConditionalWrites(telemetry.meter, { mode: native ? 'native' : 'lock', source: config.s3Conditional === 'auto' ? 'probe' : 'config', checks });
   // Transient failures (unavailable, throttled) get 3 attempts in all, never a failed condition; no retry starts past SB_S3_TIMEOUT_MS.
   const retrying = new RetryingBlobStore(s3, { clock: systemClock, random: systemRandom, maxAttempts: 3, budgetMs: config.s3TimeoutMs });
-  return native ? retrying : new LockedConditionsStore(retrying, coordinator);
+  return native ? retrying : new LockedConditionsStore(retrying, coordinator, { clock: systemClock });
 }
 
 async function openTokenKeys(config: Config, store: BlobStore, log: AppLogger, closers: Closer[]): Promise<TokenKeys> {
   if (config.pageTokenSecret !== undefined) return staticTokenKeys(config.pageTokenSecret);
   const keys = await DurableTokenKeys.open(
-    { store, rotateAfterMs: config.tokenKeyRotationMs, overlapMs: config.tokenKeyOverlapMs, refreshMs: config.tokenKeyRefreshMs, log },
+    { store, rotateAfterMs: config.tokenKeyRotationMs, overlapMs: config.tokenKeyOverlapMs, refreshMs: config.tokenKeyRefreshMs, log, clock: systemClock, random: systemRandom },
     AbortSignal.timeout(60_000),
   );
   closers.push({ name: 'token keyring', close: async () => keys.close() });

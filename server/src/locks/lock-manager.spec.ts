@@ -5,6 +5,7 @@ import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { CallContext } from '../api/call-context.js';
 import { LockManager } from './lock-manager.js';
 import { fixedRandom } from '../common/manual-clock.js';
+import { systemClock } from '../common/clock.js';
 
 async function errorOf(p: Promise<unknown>): Promise<DbError> {
   const e = await p.then(
@@ -20,7 +21,7 @@ function fake(wrap: (c: LocalCoordinator) => Coordinator = (c) => c) {
   const t = { now: 1_000_000 };
   const sleeps: number[] = [];
   const now = (): number => t.now;
-  const local = new LocalCoordinator({ now });
+  const local = new LocalCoordinator({ clock: { ...systemClock, now } });
   const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
     throwIfAborted(signal);
     sleeps.push(ms);
