@@ -13,7 +13,8 @@ import { LocalCoordinator } from './coordination/local/local-coordinator.js';
 import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
 import { LocalIndexStore } from './index/local/local-index-store.js';
 import { RedisIndexStore } from './index/redis/redis-index-store.js';
-import { configureFailpoints } from './common/failpoints.js';
+import { Failpoints } from './common/failpoints.js';
+import { systemClock, systemRandom } from './common/clock.js';
 import { HealthMonitor } from './common/health-monitor.js';
 import { removeProtoAccessor } from './common/proto-accessor.js';
 import { DocumentEngine } from './engine/document-engine.js';
@@ -37,6 +38,7 @@ import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { LockedConditionsStore } from './storage/locked-conditions.js';
 import { MemoryBlobStore } from './storage/memory/memory-store.js';
 import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
+import { RetryingBlobStore } from './storage/retrying-store.js';
 import { storageProbe } from './storage/probe-store.js';
 import { S3BlobStore } from './storage/s3/s3-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
@@ -52,12 +54,12 @@ function redisOptions(config: Config): { url: string; connectTimeoutMs: number; 
 
 async function openCoordinator(config: Config): Promise<Coordinator> {
   if (config.coordination === 'redis') return RedisCoordinator.connect(redisOptions(config));
-  return new LocalCoordinator();
+  return new LocalCoordinator({ clock: systemClock });
 }
 
 async function openIndexes(config: Config): Promise<IndexStore> {
   if (config.coordination === 'redis') return RedisIndexStore.connect(redisOptions(config));
-  return new LocalIndexStore();
+  return new LocalIndexStore({ clock: systemClock });
 }
 
 async function openStore(config: Config, coordinator: Coordinator, log: AppLogger, closers: Closer[], telemetry: Telemetry): Promise<BlobStore> {
@@ -78,6 +80,8 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
     timeoutMs: config.s3TimeoutMs,
+    // Retries are RetryingBlobStore's (below), on the injected clock: the SDK's own would multiply them.
+    maxAttempts: 1,
   });
   closers.push({ name: 'store', close: () => s3.close() });
   if (config.s3CreateBucket) await s3.ensureBucket();
@@ -94,13 +98,15 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
   }
   log.info({ conditional: native ? 'native' : 'lock', coordination: config.coordination }, 's3 write conditions');
   registerConditionalWrites(telemetry.meter, { mode: native ? 'native' : 'lock', source: config.s3Conditional === 'auto' ? 'probe' : 'config', checks });
-  return native ? s3 : new LockedConditionsStore(s3, coordinator);
+  // Transient failures (unavailable, throttled) get 3 attempts in all, never a failed condition; no retry starts past SB_S3_TIMEOUT_MS.
+  const retrying = new RetryingBlobStore(s3, { clock: systemClock, random: systemRandom, maxAttempts: 3, budgetMs: config.s3TimeoutMs });
+  return native ? retrying : new LockedConditionsStore(retrying, coordinator, { clock: systemClock });
 }
 
 async function openTokenKeys(config: Config, store: BlobStore, log: AppLogger, closers: Closer[]): Promise<TokenKeys> {
   if (config.pageTokenSecret !== undefined) return staticTokenKeys(config.pageTokenSecret);
   const keys = await DurableTokenKeys.open(
-    { store, rotateAfterMs: config.tokenKeyRotationMs, overlapMs: config.tokenKeyOverlapMs, refreshMs: config.tokenKeyRefreshMs, log },
+    { store, rotateAfterMs: config.tokenKeyRotationMs, overlapMs: config.tokenKeyOverlapMs, refreshMs: config.tokenKeyRefreshMs, log, clock: systemClock, random: systemRandom },
     AbortSignal.timeout(60_000),
   );
   closers.push({ name: 'token keyring', close: async () => keys.close() });
@@ -140,8 +146,8 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   for (const w of warnings) log.warn(w);
   // Test-only fault injection (docs/transactions.md, crash tests); never set in production.
+  const failpoints = Failpoints.fromSpec(process.env.SB_FAILPOINTS);
   if (process.env.SB_FAILPOINTS) {
-    configureFailpoints(process.env.SB_FAILPOINTS);
     log.warn({ failpoints: process.env.SB_FAILPOINTS }, 'failpoints armed');
   }
 
@@ -199,6 +205,9 @@ async function main(): Promise<void> {
     const engine = new DocumentEngine({
       store,
       coordinator,
+      clock: systemClock,
+      random: systemRandom,
+      failpoints,
       txnTimeoutMs: config.txnTimeoutMs,
       log,
       maxDocumentBytes: config.maxDocumentBytes,
@@ -208,13 +217,13 @@ async function main(): Promise<void> {
       hooks: new IndexWriteHooks(indexes, { log }),
       fences: new FenceChecker(coordinator),
     });
-    const locks = new LockManager({ coordinator });
+    const locks = new LockManager({ coordinator, clock: systemClock, random: systemRandom });
     const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, maxSortBuffer: config.queryMaxSortDocuments, tokenKeys });
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();
     if (recovered !== undefined && recovered.live > 0) log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
-    const admin = new IndexAdmin({ indexes, store, log });
+    const admin = new IndexAdmin({ indexes, store, log, clock: systemClock });
     closers.push({ name: 'index builds', close: () => admin.close() });
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
     if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');

@@ -1,9 +1,12 @@
 import { DbError } from '../errors/db-error.js';
 
 /**
- * Named failpoints for crash and fault tests (docs/transactions.md). Code
- * calls `failpoint('txn.after-intent')` at a step; a test arms it through the
- * SB_FAILPOINTS environment variable of a server process, e.g.
+ * Named failpoints for crash and fault tests (docs/transactions.md). Each
+ * engine owns one Failpoints registry and hands it to the parts that have
+ * failpoints; code calls `failpoints.hit('txn.after-intent')` at a step. A
+ * test arms the registry of its own engine (`failpoints.configure(spec)`),
+ * or, for a server process, through its SB_FAILPOINTS environment variable,
+ * which main.ts turns into the engine's registry, e.g.
  *
  *   SB_FAILPOINTS=txn.after-intent=crash      the process SIGKILLs itself there
  *   SB_FAILPOINTS=txn.after-stage=error       the step fails with UNAVAILABLE
@@ -14,40 +17,53 @@ import { DbError } from '../errors/db-error.js';
 /** What an armed failpoint does. */
 export type FailpointAction = 'crash' | 'error';
 
-const armed = new Map<string, FailpointAction>();
+/** The failpoints of one engine instance: none armed until configured. */
+export class Failpoints {
+  private readonly armed = new Map<string, FailpointAction>();
 
-/**
- * Arms the failpoints of `spec` ("name=action,…"), replacing any armed
- * before; an empty spec disarms all. Throws Error on a malformed spec.
- */
-export function configureFailpoints(spec: string): void {
-  armed.clear();
-  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    const [name, action, extra] = part.split('=');
-    if (name === undefined || name === '' || extra !== undefined || (action !== 'crash' && action !== 'error')) {
-      throw new Error(`malformed failpoint ${JSON.stringify(part)}: expected name=crash or name=error`);
+  /** A registry armed with `spec` ("name=action,…"; '' or undefined: none). Throws Error on a malformed spec. */
+  static fromSpec(spec: string | undefined): Failpoints {
+    const failpoints = new Failpoints();
+    failpoints.configure(spec ?? '');
+    return failpoints;
+  }
+
+  /**
+   * Arms the failpoints of `spec` ("name=action,…"), replacing any armed
+   * before; an empty spec disarms all. Throws Error on a malformed spec
+   * (and then leaves the armed set as it was).
+   */
+  configure(spec: string): void {
+    const next = new Map<string, FailpointAction>();
+    for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+      const [name, action, extra] = part.split('=');
+      if (name === undefined || name === '' || extra !== undefined || (action !== 'crash' && action !== 'error')) {
+        throw new Error(`malformed failpoint ${JSON.stringify(part)}: expected name=crash or name=error`);
+      }
+      next.set(name, action);
     }
-    armed.set(name, action);
+    this.armed.clear();
+    for (const [name, action] of next) this.armed.set(name, action);
   }
-}
 
-/** The armed failpoints, for logs. */
-export function armedFailpoints(): ReadonlyMap<string, FailpointAction> {
-  return armed;
-}
-
-/**
- * Runs the failpoint `name`: nothing unless armed; 'crash' kills the process
- * with SIGKILL on the spot (no cleanup runs, as in a power cut); 'error'
- * throws DbError('unavailable', 'BACKEND_UNAVAILABLE').
- */
-export function failpoint(name: string): void {
-  const action = armed.get(name);
-  if (action === undefined) return;
-  if (action === 'crash') {
-    process.kill(process.pid, 'SIGKILL');
-    // SIGKILL cannot be caught; this line is never reached in practice.
-    process.abort();
+  /** The armed failpoints, for logs. */
+  armedFailpoints(): ReadonlyMap<string, FailpointAction> {
+    return this.armed;
   }
-  throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', `failpoint ${name} fired`, { metadata: { failpoint: name } });
+
+  /**
+   * Runs the failpoint `name`: nothing unless armed; 'crash' kills the process
+   * with SIGKILL on the spot (no cleanup runs, as in a power cut); 'error'
+   * throws DbError('unavailable', 'BACKEND_UNAVAILABLE').
+   */
+  hit(name: string): void {
+    const action = this.armed.get(name);
+    if (action === undefined) return;
+    if (action === 'crash') {
+      process.kill(process.pid, 'SIGKILL');
+      // SIGKILL cannot be caught; this line is never reached in practice.
+      process.abort();
+    }
+    throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', `failpoint ${name} fired`, { metadata: { failpoint: name } });
+  }
 }

@@ -7,6 +7,7 @@ import { FenceChecker } from '../locks/fence-checker.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
 import type { LockGuardInput } from '../api/lock-api.js';
+import { systemClock } from '../common/clock.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -21,7 +22,7 @@ async function errorOf(p: Promise<unknown>): Promise<DbError> {
 
 function setup(options: { hooks?: IndexWriteHooks } = {}) {
   let clock = 1_000_000;
-  const coordinator = new LocalCoordinator({ now: () => clock });
+  const coordinator = new LocalCoordinator({ clock: { ...systemClock, now: () => clock } });
   const store = new MemoryBlobStore();
   const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, fences: new FenceChecker(coordinator), ...options });
   const grant = async (name: string, ttlMs: number, holder: string): Promise<Lease> => {

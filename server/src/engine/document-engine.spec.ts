@@ -4,6 +4,7 @@ import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { JsonObject } from '../model/json.js';
 import { DocumentEngine, type DocumentEngineOptions } from './document-engine.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { systemClock } from '../common/clock.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -32,7 +33,7 @@ describe('DocumentEngine single-document operations', () => {
 
   it('put creates version 1, then counts versions, keeps createTime and changes the etag', async () => {
     let t = 1_000_000;
-    const { engine } = setup({ now: () => new Date((t += 1000)) });
+    const { engine } = setup({ clock: { ...systemClock, date: () => new Date((t += 1000)) } });
     const v1 = await engine.put(ctx, { collection: 'users', id: 'u1', data: { n: 1 } });
     expect(v1).toMatchObject({ collection: 'users', id: 'u1', data: { n: 1 }, version: 1 });
     expect(v1.createTime).toEqual(v1.updateTime);

@@ -35,6 +35,8 @@ import { IntentStore } from '../txn/intent.js';
 import { RequestRecords } from '../txn/request-records.js';
 import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from '../txn/txn-recovery.js';
 import { collectionPrefix } from '../format/bucket-layout.js';
+import { Failpoints } from '../common/failpoints.js';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 
 /** Options of the DocumentEngine; every one but `store` and `coordinator` has a default. */
 export interface DocumentEngineOptions {
@@ -54,8 +56,16 @@ export interface DocumentEngineOptions {
   readonly tokenKeys?: TokenKeys;
   /** A fixed HMAC secret of List page tokens when tokenKeys is unset. Default: random per process. */
   readonly pageTokenSecret?: string;
-  /** The clock. Default `() => new Date()`. */
-  readonly now?: () => Date;
+  /** The clock of every part (write times, transaction expiry, waits). Default systemClock. */
+  readonly clock?: Clock;
+  /** The jitter of every part's backoff. Default systemRandom. */
+  readonly random?: RandomSource;
+  /**
+   * This engine's failpoints, for crash and fault tests (common/failpoints.ts);
+   * main.ts arms them from SB_FAILPOINTS. Default: a registry of its own, none
+   * armed (a spec arms it through `engine.failpoints`).
+   */
+  readonly failpoints?: Failpoints;
   /** Assigns ids to Creates without one. Default UUIDv7. */
   readonly newId?: () => string;
   /** Index maintenance around every write (index/write-hooks.ts). Default: none. */
@@ -103,6 +113,8 @@ export class DocumentEngine implements DocumentApi {
   private readonly batches: BatchOperations;
   private readonly recovery: TxnRecovery;
   private readonly commits: CommitRunner;
+  /** This engine's failpoint registry (the option, or its own). */
+  readonly failpoints: Failpoints;
   /** Transaction-aware reads (also used by the query engine). */
   readonly reader: DocumentReader;
 
@@ -110,13 +122,15 @@ export class DocumentEngine implements DocumentApi {
     const store = (this.store = options.store);
     this.batchConcurrency = options.batchConcurrency ?? 32;
     this.maxBatchItems = options.maxBatchItems ?? 1000;
-    const now = options.now ?? (() => new Date());
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? systemRandom;
+    const failpoints = (this.failpoints = options.failpoints ?? new Failpoints());
     this.tokens = new PageTokenCodec(options.tokenKeys ?? staticTokenKeys(options.pageTokenSecret));
     const known = new VersionCache(options.versionCacheEntries);
     const intents = new IntentStore(store);
-    const requests = new RequestRecords(store, now);
+    const requests = new RequestRecords(store, clock);
     const { hooks } = options;
-    this.recovery = new TxnRecovery({ store, intents, requests, hooks, now, writerWaitMs: options.txnWriterWaitMs, log: options.log });
+    this.recovery = new TxnRecovery({ store, intents, requests, hooks, clock, random, failpoints, writerWaitMs: options.txnWriterWaitMs, log: options.log });
     this.reader = new DocumentReader(store, this.recovery, known);
     const writer = new DocumentWriter({
       store,
@@ -125,14 +139,15 @@ export class DocumentEngine implements DocumentApi {
       hooks,
       fences: options.fences,
       maxDocumentBytes: options.maxDocumentBytes ?? 1024 * 1024,
-      now,
+      clock,
+      random,
       maxAttempts: options.maxPutAttempts ?? 10,
     });
     this.singles = new SingleDocuments(this.reader, writer, options.newId ?? (() => uuidv7()));
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
     this.batches = new BatchOperations(this.singles, { concurrency: this.batchConcurrency, maxWriteItems, maxItems: this.maxBatchItems });
     const { coordinator } = options;
-    this.commits = new CommitRunner({ store, reader: this.reader, coordinator, intents, requests, recovery: this.recovery, hooks, writer, now, timeoutMs: options.txnTimeoutMs });
+    this.commits = new CommitRunner({ store, reader: this.reader, coordinator, intents, requests, recovery: this.recovery, hooks, writer, clock, random, failpoints, timeoutMs: options.txnTimeoutMs });
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */

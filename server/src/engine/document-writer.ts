@@ -8,7 +8,8 @@
  * size limit); the transaction part uses it through its TxnWriter port.
  */
 import { DbError, invalid } from '../errors/db-error.js';
-import { sleep, throwIfAborted } from '../common/abort.js';
+import { throwIfAborted } from '../common/abort.js';
+import type { Clock, RandomSource } from '../common/clock.js';
 import { backoffDelay } from '../common/backoff.js';
 import { ConditionFailedError, type BlobStore, type WriteCondition } from '../storage/blob-store.js';
 import type { JsonObject } from '../model/json.js';
@@ -33,7 +34,10 @@ export interface DocumentWriterOptions {
   readonly fences?: FenceCheck;
   /** The largest encoded envelope accepted, in bytes (DOCUMENT_TOO_LARGE above). */
   readonly maxDocumentBytes: number;
-  readonly now: () => Date;
+  /** The clock of createTime / updateTime. */
+  readonly clock: Clock;
+  /** The jitter of the upsert loop's waits. */
+  readonly random: RandomSource;
   readonly maxAttempts: number;
 }
 
@@ -193,7 +197,7 @@ export class DocumentWriter implements TxnWriter {
       } catch (e) {
         if (!(e instanceof ConditionFailedError)) throw e;
         if (attempt + 1 >= this.o.maxAttempts) throw contention(collection, id, e);
-        await sleep(backoffDelay(attempt, { baseMs: 4, maxMs: 100 }), ctx.signal);
+        await this.o.clock.sleep(backoffDelay(attempt, { baseMs: 4, maxMs: 100, random: () => this.o.random.random() }), ctx.signal);
       }
     }
   }
@@ -236,7 +240,7 @@ export class DocumentWriter implements TxnWriter {
     let written: StoredDocument;
     try {
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
-      const meta = nextMeta(old, this.o.now(), prepared?.seq);
+      const meta = nextMeta(old, this.o.clock.date(), prepared?.seq);
       const { etag } = await this.o.store.put(key, this.encode({ meta, data }), condition, ctx.signal);
       this.o.known.remember(key, etag, meta);
       written = toDocument(collection, id, data, etag, meta);

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { invalid, type DbError } from '../errors/db-error.js';
-import { openToken, problemMessage, sealToken } from '../tokens/signed-token.js';
+import { openJsonToken, sealJsonToken, shapeFingerprint } from '../tokens/signed-token.js';
 import type { TokenKeys } from '../tokens/token-keys.js';
 
 /**
@@ -29,21 +28,15 @@ export class PageTokenCodec {
 
   /** A token continuing `shape` after the key suffix `after`. */
   encode(shape: PageRequestShape, after: string): string {
-    return sealToken(this.keys, PURPOSE, Buffer.from(JSON.stringify({ v: TOKEN_VERSION, after, fp: fingerprint(shape) }), 'utf8'));
+    return sealJsonToken(this.keys, PURPOSE, { v: TOKEN_VERSION, after, fp: fingerprint(shape) });
   }
 
   /** The `after` of a token; throws DbError invalid INVALID_PAGE_TOKEN (field page_token) when it is malformed, tampered with, expired or from another request. */
   async decode(shape: PageRequestShape, token: string, signal?: AbortSignal): Promise<string> {
-    const opened = await openToken(this.keys, PURPOSE, token, signal);
-    if (!opened.ok) throw bad(problemMessage(opened.problem, 'page token'));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(opened.payload.toString('utf8'));
-    } catch {
-      throw bad('malformed page token');
-    }
-    const t = parsed as { v?: unknown; after?: unknown; fp?: unknown };
-    if (typeof parsed !== 'object' || parsed === null || t.v !== TOKEN_VERSION || typeof t.after !== 'string') {
+    const opened = await openJsonToken(this.keys, PURPOSE, 'page token', token, signal);
+    if (!opened.ok) throw bad(opened.message);
+    const t = opened.payload;
+    if (t.v !== TOKEN_VERSION || typeof t.after !== 'string') {
       throw bad('malformed page token');
     }
     if (t.fp !== fingerprint(shape)) {
@@ -55,8 +48,7 @@ export class PageTokenCodec {
 
 /** A short hash of the request shape. */
 function fingerprint(shape: PageRequestShape): string {
-  const canonical = JSON.stringify([shape.collection, shape.idPrefix, shape.keysOnly]);
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+  return shapeFingerprint([shape.collection, shape.idPrefix, shape.keysOnly]);
 }
 
 function bad(message: string): DbError {

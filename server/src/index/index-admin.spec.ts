@@ -9,6 +9,7 @@ import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { IndexAdmin } from './index-admin.js';
 import type { IndexStore } from './index-store.js';
 import { documentKey } from '../format/bucket-layout.js';
+import { ManualClock } from '../common/manual-clock.js';
 
 const ctx: CallContext = { signal: new AbortController().signal };
 
@@ -52,7 +53,7 @@ describe('IndexAdmin', () => {
   beforeEach(() => {
     indexes = new LocalIndexStore();
     blobs = new MemoryBlobStore();
-    admin = new IndexAdmin({ indexes, store: blobs, now: () => new Date(5000) });
+    admin = new IndexAdmin({ indexes, store: blobs, clock: new ManualClock({ startMs: 5000 }) });
   });
   afterEach(async () => {
     await admin.close();

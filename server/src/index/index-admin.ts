@@ -4,6 +4,7 @@
  * storage (index-builder.ts); an index on an empty collection is READY at once.
  */
 import { throwIfAborted } from '../common/abort.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { CallContext } from '../api/call-context.js';
 import type { AdminApi } from '../api/query-api.js';
 import { validateCollection } from '../model/keys.js';
@@ -24,8 +25,8 @@ export interface IndexAdminOptions {
   readonly log?: IndexLog;
   /** Tuning of background builds. */
   readonly build?: IndexBuildOptions;
-  /** The clock for createTime. Default: new Date(). */
-  readonly now?: () => Date;
+  /** The clock of createTime. Default systemClock. */
+  readonly clock?: Clock;
 }
 
 /** A build running in this process. */
@@ -56,7 +57,7 @@ export class IndexAdmin implements AdminApi {
     const existing = (await this.options.indexes.catalog(def.collection, ctx.signal)).indexes.find((i) => i.name === def.name);
     const { index, created } = await this.options.indexes.createIndex(
       { collection: def.collection, name: def.name, fields: [...def.fields], kind: def.kind },
-      this.options.now?.() ?? new Date(),
+      (this.options.clock ?? systemClock).date(),
     );
     // The durable copy first learns of a new definition (a same-named different one was refused above).
     if (existing === undefined) await this.durable.add(def, ctx.signal);

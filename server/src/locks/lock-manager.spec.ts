@@ -4,6 +4,8 @@ import type { Coordinator } from '../coordination/coordinator.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { CallContext } from '../api/call-context.js';
 import { LockManager } from './lock-manager.js';
+import { fixedRandom } from '../common/manual-clock.js';
+import { systemClock } from '../common/clock.js';
 
 async function errorOf(p: Promise<unknown>): Promise<DbError> {
   const e = await p.then(
@@ -19,13 +21,13 @@ function fake(wrap: (c: LocalCoordinator) => Coordinator = (c) => c) {
   const t = { now: 1_000_000 };
   const sleeps: number[] = [];
   const now = (): number => t.now;
-  const local = new LocalCoordinator({ now });
+  const local = new LocalCoordinator({ clock: { ...systemClock, now } });
   const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
     throwIfAborted(signal);
     sleeps.push(ms);
     t.now += ms;
   };
-  const locks = new LockManager({ coordinator: wrap(local), now, sleep, random: () => 0.5 });
+  const locks = new LockManager({ coordinator: wrap(local), clock: { now, date: () => new Date(now()), sleep }, random: fixedRandom(0.5) });
   return { t, sleeps, local, locks };
 }
 

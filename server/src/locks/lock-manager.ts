@@ -1,4 +1,5 @@
-import { sleep as realSleep, throwIfAborted } from '../common/abort.js';
+import { throwIfAborted } from '../common/abort.js';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 import { backoffDelay } from '../common/backoff.js';
 import { isDbError } from '../errors/db-error.js';
 import type { Coordinator, Lease } from '../coordination/coordinator.js';
@@ -11,12 +12,10 @@ import { lockHeld, lockNotHeld } from './lock-errors.js';
 export interface LockManagerOptions {
   /** Where leases and fencing counters live (local or Redis). */
   readonly coordinator: Coordinator;
-  /** The clock, in ms since the epoch. Default Date.now. */
-  readonly now?: () => number;
-  /** Sleeps `ms` or rejects when `signal` aborts. Default common/abort.ts sleep (tests inject a fake clock's). */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** A random number in [0, 1) for the backoff jitter. Default Math.random. */
-  readonly random?: () => number;
+  /** The clock of waits and renewals (tests inject a manual one). Default systemClock. */
+  readonly clock?: Clock;
+  /** The backoff jitter. Default systemRandom. */
+  readonly random?: RandomSource;
   /** Acquire's backoff: first cap and largest delay, in ms. Default 10 and 500. */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
 }
@@ -32,16 +31,14 @@ export interface LockManagerOptions {
  */
 export class LockManager implements LockApi {
   private readonly coordinator: Coordinator;
-  private readonly now: () => number;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly random: () => number;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
   private readonly backoff: { readonly baseMs: number; readonly maxMs: number };
 
   constructor(options: LockManagerOptions) {
     this.coordinator = options.coordinator;
-    this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? realSleep;
-    this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? systemRandom;
     this.backoff = options.backoff ?? { baseMs: 10, maxMs: 500 };
   }
 
@@ -110,22 +107,22 @@ export class LockManager implements LockApi {
     waitMs: number,
     holder: string,
   ): Promise<Lease> {
-    const waitUntil = Math.min(this.now() + waitMs, ctx.deadlineMs ?? Infinity);
+    const waitUntil = Math.min(this.clock.now() + waitMs, ctx.deadlineMs ?? Infinity);
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(ctx.signal);
       const result = await this.coordinator.tryAcquireLease(name, ttlMs, holder, ctx.signal);
       if (result.granted) return result.lease;
-      const now = this.now();
+      const now = this.clock.now();
       if (now >= waitUntil) throw lockHeld(name, result.holder, result.remainingMs);
-      const jittered = backoffDelay(attempt, { ...this.backoff, random: this.random });
-      await this.sleep(Math.max(1, Math.min(jittered, result.remainingMs, waitUntil - now)), ctx.signal);
+      const jittered = backoffDelay(attempt, { ...this.backoff, random: () => this.random.random() });
+      await this.clock.sleep(Math.max(1, Math.min(jittered, result.remainingMs, waitUntil - now)), ctx.signal);
     }
   }
 
   /** Sleeps until `at` (ms since the epoch); false when ctx.signal aborted first. */
   private async pause(ctx: CallContext, at: number): Promise<boolean> {
     try {
-      await this.sleep(Math.max(0, Math.ceil(at - this.now())), ctx.signal);
+      await this.clock.sleep(Math.max(0, Math.ceil(at - this.clock.now())), ctx.signal);
       return true;
     } catch (e) {
       if (ctx.signal.aborted) return false;
@@ -152,14 +149,14 @@ export class LockManager implements LockApi {
         if (!isDbError(e) || e.kind !== 'unavailable') throw e;
         failure = e;
       }
-      const left = lease.expireAtMs - this.now();
+      const left = lease.expireAtMs - this.clock.now();
       if (left <= 0) {
         throw lockNotHeld(name, `lease of lock ${name} expired: the backend did not answer`, {
           fencingToken: String(lease.fencingToken),
         }, failure);
       }
-      const delay = Math.min(left, Math.max(1, backoffDelay(attempt, { ...this.backoff, random: this.random })));
-      if (!(await this.pause(ctx, this.now() + delay))) return undefined;
+      const delay = Math.min(left, Math.max(1, backoffDelay(attempt, { ...this.backoff, random: () => this.random.random() })));
+      if (!(await this.pause(ctx, this.clock.now() + delay))) return undefined;
     }
   }
 }

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { invalid, type DbError } from '../errors/db-error.js';
 import type { Filter, OrderTerm } from '../model/filter.js';
 import type { JsonValue } from '../model/json.js';
 import { MISSING } from './field-path.js';
 import type { SortKey, SortValue } from './compare.js';
 import { formatFilter } from './format-filter.js';
-import { openToken, problemMessage, sealToken } from '../tokens/signed-token.js';
+import { openJsonToken, sealJsonToken, shapeFingerprint } from '../tokens/signed-token.js';
 import type { TokenKeys } from '../tokens/token-keys.js';
 
 /**
@@ -34,31 +33,25 @@ export class ResumeTokenCodec {
 
   /** The fingerprint of a query shape. */
   fingerprint(shape: QueryShape): string {
-    const canonical = JSON.stringify([
+    return shapeFingerprint([
       shape.collection,
       shape.filter === undefined ? '' : formatFilter(shape.filter),
       shape.orderBy.map((t) => [t.field, t.direction]),
     ]);
-    return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
   }
 
   /** A token continuing the query with fingerprint `fp` after `key`. */
   encode(fp: string, key: SortKey): string {
     const k = key.values.map((v) => (v === MISSING ? { m: 1 } : { v }));
-    return sealToken(this.keys, PURPOSE, Buffer.from(JSON.stringify({ v: VERSION, fp, k, id: key.id }), 'utf8'));
+    return sealJsonToken(this.keys, PURPOSE, { v: VERSION, fp, k, id: key.id });
   }
 
   /** The sort key of a token; throws INVALID_PAGE_TOKEN (field start_after) when it is malformed, forged or from another query. */
   async decode(fp: string, terms: number, token: string, signal?: AbortSignal): Promise<SortKey> {
-    const opened = await openToken(this.keys, PURPOSE, token, signal);
-    if (!opened.ok) throw bad(problemMessage(opened.problem, 'resume token'));
-    let t: { v?: unknown; fp?: unknown; k?: unknown; id?: unknown };
-    try {
-      t = JSON.parse(opened.payload.toString('utf8')) as typeof t;
-    } catch {
-      throw bad('malformed resume token');
-    }
-    if (t === null || typeof t !== 'object' || t.v !== VERSION || typeof t.id !== 'string' || !Array.isArray(t.k)) throw bad('malformed resume token');
+    const opened = await openJsonToken(this.keys, PURPOSE, 'resume token', token, signal);
+    if (!opened.ok) throw bad(opened.message);
+    const t = opened.payload;
+    if (t.v !== VERSION || typeof t.id !== 'string' || !Array.isArray(t.k)) throw bad('malformed resume token');
     if (t.fp !== fp || t.k.length !== terms) {
       throw bad('resume token belongs to a different query: collection, filter and order_by must match the query that returned it');
     }

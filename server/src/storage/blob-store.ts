@@ -1,7 +1,9 @@
 /**
  * The object-storage port. Adapters: memory/ (the reference), filesystem/, s3/.
- * Wrappers (locked conditional writes, retries, fault injection) implement the
- * same interface around another BlobStore.
+ * Wrappers implement the same interface around another BlobStore: locked
+ * conditional writes (locked-conditions.ts), retries of transient failures
+ * (retrying-store.ts), metrics (instrumented-store.ts), fault injection
+ * (faulty-store.ts).
  *
  * Keys are '/'-separated strings built by the engine (see docs/storage-format.md);
  * adapters may assume they were validated. Etags are opaque strings without

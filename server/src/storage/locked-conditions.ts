@@ -5,6 +5,7 @@
  */
 import { withMutex, type Coordinator, type MutexOptions } from '../coordination/coordinator.js';
 import { DbError } from '../errors/db-error.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import {
   ConditionFailedError,
   type Blob,
@@ -23,6 +24,8 @@ export interface LockedConditionsOptions {
   readonly waitMs?: number;
   /** Prefix of the mutex names (default 'blob:'); the mutex of key k is `${keyPrefix}${k}`. */
   readonly keyPrefix?: string;
+  /** The clock of the lease's remaining time. Default systemClock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -36,6 +39,7 @@ export class LockedConditionsStore implements BlobStore {
   private readonly ttlMs: number;
   private readonly waitMs: number;
   private readonly keyPrefix: string;
+  private readonly clock: Clock;
 
   constructor(
     private readonly inner: BlobStore,
@@ -45,6 +49,7 @@ export class LockedConditionsStore implements BlobStore {
     this.ttlMs = options.ttlMs ?? 10_000;
     this.waitMs = options.waitMs ?? 5_000;
     this.keyPrefix = options.keyPrefix ?? 'blob:';
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Passes through. */
@@ -94,12 +99,12 @@ export class LockedConditionsStore implements BlobStore {
 
   private locked<T>(key: string, signal: AbortSignal | undefined, fn: (leaseEndsAt: number) => Promise<T>): Promise<T> {
     const options: MutexOptions = { ttlMs: this.ttlMs, waitMs: this.waitMs, signal };
-    return withMutex(this.coordinator, this.keyPrefix + key, options, () => fn(Date.now() + this.ttlMs));
+    return withMutex(this.coordinator, this.keyPrefix + key, options, () => fn(this.clock.now() + this.ttlMs));
   }
 
   /** Refuses to start the write when less than a fifth of the lease is left (another writer may take it soon). */
   private checkLease(key: string, leaseEndsAt: number): void {
-    if (leaseEndsAt - Date.now() < this.ttlMs / 5) {
+    if (leaseEndsAt - this.clock.now() < this.ttlMs / 5) {
       throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', `the lock on ${key} was about to expire before the write`, {
         metadata: { key },
       });

@@ -1,4 +1,5 @@
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
+import { systemClock } from '../common/clock.js';
 import { DurableTokenKeys } from './durable-token-keys.js';
 import { decodeKeyring } from './keyring.js';
 import { openToken, sealToken } from './signed-token.js';
@@ -32,7 +33,7 @@ describe('DurableTokenKeys', () => {
   it('rotates: the new key signs after the activation delay, old tokens verify for the overlap, then expire', async () => {
     const store = new MemoryBlobStore();
     const c = clock();
-    const options = { store, refreshMs: 1000, rotateAfterMs: 30 * DAY, overlapMs: 7 * DAY, now: c.now };
+    const options = { store, refreshMs: 1000, rotateAfterMs: 30 * DAY, overlapMs: 7 * DAY, clock: { ...systemClock, now: c.now } };
     const a = await DurableTokenKeys.open(options);
     const b = await DurableTokenKeys.open(options);
     a.close();
@@ -61,7 +62,7 @@ describe('DurableTokenKeys', () => {
   it('reloads for unknown ids at most once per gap', async () => {
     const store = new MemoryBlobStore();
     const c = clock();
-    const keys = await DurableTokenKeys.open({ store, refreshMs: 0, now: c.now, minReloadGapMs: 1000 });
+    const keys = await DurableTokenKeys.open({ store, refreshMs: 0, clock: { ...systemClock, now: c.now }, minReloadGapMs: 1000 });
     let gets = 0;
     const get = store.get.bind(store);
     store.get = (k, s) => (gets++, get(k, s));
@@ -76,8 +77,8 @@ describe('DurableTokenKeys reload and signals', () => {
   it('a caller whose signal aborts stops waiting for a shared reload; the others still get the key', async () => {
     const store = new MemoryBlobStore();
     const c = clock();
-    const keys = await DurableTokenKeys.open({ store, refreshMs: 0, now: c.now });
-    const writer = await DurableTokenKeys.open({ store, refreshMs: 0, now: c.now, rotateAfterMs: 10, overlapMs: 60_000 });
+    const keys = await DurableTokenKeys.open({ store, refreshMs: 0, clock: { ...systemClock, now: c.now } });
+    const writer = await DurableTokenKeys.open({ store, refreshMs: 0, clock: { ...systemClock, now: c.now }, rotateAfterMs: 10, overlapMs: 60_000 });
     c.advance(10);
     await writer.sync(); // a new key that `keys` has not loaded
     const newId = decodeKeyring((await store.get(TOKEN_KEYRING_KEY))!.body, 'k').keys.at(-1)!.id;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 import { abortError, throwIfAborted } from '../common/abort.js';
 import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
@@ -33,10 +33,10 @@ export interface DurableTokenKeysOptions {
   readonly refreshMs?: number;
   /** Unknown key ids reload the ring at most this often, in ms [1,000]. */
   readonly minReloadGapMs?: number;
-  /** The clock [Date.now]. */
-  readonly now?: () => number;
-  /** Random bytes [crypto.randomBytes]. */
-  readonly random?: (n: number) => Buffer;
+  /** The clock of key activation, expiry and reload gaps [systemClock]. */
+  readonly clock?: Clock;
+  /** Where key ids and secrets come from; must be cryptographically strong [systemRandom]. */
+  readonly random?: RandomSource;
   readonly log?: KeyringLog;
 }
 
@@ -58,8 +58,10 @@ export class DurableTokenKeys implements TokenKeys {
       overlapMs: options.overlapMs ?? 7 * 24 * 3_600_000,
       activationDelayMs: 3 * refreshMs,
     };
-    this.now = options.now ?? Date.now;
-    this.random = options.random ?? randomBytes;
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? systemRandom;
+    this.now = () => clock.now();
+    this.random = (n) => Buffer.from(random.bytes(n));
     this.minReloadGapMs = options.minReloadGapMs ?? 1000;
   }
 

@@ -16,9 +16,9 @@
  * after 4, a committed intent that any reader, writer or sweep rolls forward.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { sleep } from '../common/abort.js';
 import { backoffDelay } from '../common/backoff.js';
-import { failpoint } from '../common/failpoints.js';
+import { Failpoints } from '../common/failpoints.js';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 import type { Coordinator, MutexHandle } from '../coordination/coordinator.js';
 import { DbError, isDbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
@@ -60,7 +60,12 @@ export interface CommitRunnerOptions {
   readonly lockWaitMs?: number;
   /** How many times a commit is retried after losing a race before TRANSACTION_CONTENTION. Default 5. */
   readonly maxAttempts?: number;
-  readonly now?: () => Date;
+  /** Write times, intent expiry and retry waits. Default systemClock. */
+  readonly clock?: Clock;
+  /** The jitter of retry waits. Default systemRandom. */
+  readonly random?: RandomSource;
+  /** The engine's failpoints (txn.after-lock … txn.mid-stage). Default: none armed. */
+  readonly failpoints?: Failpoints;
 }
 
 /** Lost a race while staging: the attempt was undone and may be retried. */
@@ -71,13 +76,17 @@ export class CommitRunner {
   private readonly timeoutMs: number;
   private readonly lockWaitMs: number;
   private readonly maxAttempts: number;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly failpoints: Failpoints;
 
   constructor(private readonly o: CommitRunnerOptions) {
     this.timeoutMs = o.timeoutMs ?? 30_000;
     this.lockWaitMs = o.lockWaitMs ?? 5_000;
     this.maxAttempts = o.maxAttempts ?? 5;
-    this.now = o.now ?? (() => new Date());
+    this.clock = o.clock ?? systemClock;
+    this.random = o.random ?? systemRandom;
+    this.failpoints = o.failpoints ?? new Failpoints();
   }
 
   /** Validates and runs one Commit (see DocumentApi.commit). */
@@ -86,7 +95,7 @@ export class CommitRunner {
     if (input.requestId === undefined || input.requestId === '') {
       // One document is atomic by itself: no intent, one conditional write (single-write.ts).
       if (input.writes.length === 1 && this.o.singleWrites !== false) {
-        return commitSingle(this.o.writer, this.now, ctx, input.writes[0]!, input.lockGuard);
+        return commitSingle(this.o.writer, () => this.clock.date(), ctx, input.writes[0]!, input.lockGuard);
       }
       return this.withRetries(ctx, input, keys, undefined);
     }
@@ -129,7 +138,7 @@ export class CommitRunner {
       } catch (e) {
         if (!(e instanceof StagingConflict)) throw e;
         if (attempt + 1 >= this.maxAttempts) throw contention('documents kept changing while the transaction was prepared');
-        await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 200 }), ctx.signal);
+        await this.clock.sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 200, random: () => this.random.random() }), ctx.signal);
       }
     }
   }
@@ -138,7 +147,7 @@ export class CommitRunner {
     const { signal } = ctx;
     const handles = await this.lockAll([...new Set(keys)].sort(), signal);
     try {
-      failpoint('txn.after-lock');
+      this.failpoints.hit('txn.after-lock');
       const current = await Promise.all(input.writes.map((w) => this.o.reader.readForWrite(w.collection, w.id, signal)));
       const violations = preconditionViolations(input.writes, current);
       if (violations.length > 0) {
@@ -163,7 +172,7 @@ export class CommitRunner {
     req: Req | undefined,
   ): Promise<CommitOutcome> {
     const { signal } = ctx;
-    const now = this.now();
+    const now = this.clock.date();
     const txid = uuidv7();
     const writes = input.writes.map((w, i) => intentWrite(w, current[i], prepared[i]?.seq, now));
     for (const w of writes) if (w.after !== undefined) this.o.writer.encode(w.after); // size check before anything is written
@@ -174,9 +183,9 @@ export class CommitRunner {
         { txid, state: 'pending', createTime: now, expireTime: new Date(now.getTime() + this.timeoutMs), writes, ...(req ? { requestKey: req.key } : {}) },
         signal,
       );
-      failpoint('txn.after-intent');
+      this.failpoints.hit('txn.after-intent');
       await Promise.all(writes.map((w, i) => this.stage(txid, keys[i]!, current[i], staged, i, signal)));
-      failpoint('txn.after-stage');
+      this.failpoints.hit('txn.after-stage');
       if (input.lockGuard !== undefined) await this.o.writer.checkFence(input.lockGuard, signal);
       if (req) await this.o.requests.write(req.key, { fingerprint: req.fingerprint, txid, createTime: now }, signal);
       try {
@@ -190,7 +199,7 @@ export class CommitRunner {
       if (e instanceof ConditionFailedError) throw new StagingConflict();
       throw e;
     }
-    failpoint('txn.after-commit-point');
+    this.failpoints.hit('txn.after-commit-point');
     // Committed: finish even if the caller goes away now (no signal), so the response is the truth.
     return this.o.recovery.rollForward(si, staged);
   }
@@ -198,7 +207,7 @@ export class CommitRunner {
   /** Stages document i: its pre-image (or a placeholder) with the marker, only over the version read. */
   private async stage(txid: string, key: string, cur: Current, staged: Map<number, StagedDoc>, i: number, signal: AbortSignal): Promise<void> {
     const pre = cur === undefined ? null : { meta: withoutTxn(cur.env.meta), data: cur.env.data };
-    const now = this.now();
+    const now = this.clock.date();
     const marked: Envelope =
       pre === null
         ? { meta: { version: 1, createTime: now, updateTime: now, writeId: newWriteId(), txn: txid, absent: true }, data: {} }
@@ -206,7 +215,7 @@ export class CommitRunner {
     this.o.writer.forget(key);
     const { etag } = await this.o.store.put(key, encodeEnvelope(marked), cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag }, signal);
     staged.set(i, { etag, pre });
-    if (i === 0) failpoint('txn.mid-stage');
+    if (i === 0) this.failpoints.hit('txn.mid-stage');
   }
 
   /** Undoes an attempt that did not reach the commit point; failures are left to recovery (the intent expires). */

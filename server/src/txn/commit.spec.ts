@@ -208,4 +208,17 @@ describe('DocumentEngine.commit', () => {
       expect(full.touchedTxn).toBe('versions' in full.r); // a failed precondition stops the full protocol before its intent
     }
   });
+  test("an engine's failpoint fires only in that engine: an armed error before the commit point fails the Commit, which leaves nothing applied", async () => {
+    const { engine, store } = setup();
+    const other = new DocumentEngine({ store, coordinator: new LocalCoordinator() });
+    engine.failpoints.configure('txn.after-stage=error');
+    const writes = [set('acc', 'a', { bal: 1 }), set('acc', 'b', { bal: 2 })];
+    const e = await errorOf(engine.commit(ctx, { writes }));
+    expect(e).toMatchObject({ kind: 'unavailable', metadata: { failpoint: 'txn.after-stage' } });
+    expect(other.failpoints.armedFailpoints().size).toBe(0);
+    engine.failpoints.configure('');
+    await expect(engine.exists(ctx, 'acc', 'a')).resolves.toMatchObject({ exists: false });
+    await other.commit(ctx, { writes });
+    await expect(engine.exists(ctx, 'acc', 'b')).resolves.toMatchObject({ exists: true });
+  });
 });

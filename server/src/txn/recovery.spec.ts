@@ -12,6 +12,7 @@ import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition }
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from '../engine/document-engine.js';
 import type { CommitInput } from '../api/document-api.js';
+import { ManualClock } from '../common/manual-clock.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -42,13 +43,13 @@ const isFlip = (op: string, key: string, c?: WriteCondition): boolean => op === 
 function setup(death: DeathPoint) {
   const shared = new MemoryBlobStore();
   const indexes = new LocalIndexStore();
-  let clock = Date.parse('2026-11-26T12:00:00Z');
-  const now = (): Date => new Date(clock);
-  const options = { hooks: new IndexWriteHooks(indexes), now, txnTimeoutMs: 5_000, txnWriterWaitMs: 30 };
+  // Waits cost no real time: a blocked writer's sleeps move the clock (30 ms of them, far from the 5 s expiry).
+  const clock = new ManualClock({ startMs: Date.parse('2026-11-26T12:00:00Z'), autoAdvance: true });
+  const options = { hooks: new IndexWriteHooks(indexes), clock, txnTimeoutMs: 5_000, txnWriterWaitMs: 30 };
   const owner = new DocumentEngine({ store: new DyingStore(shared, death), coordinator: new LocalCoordinator(), ...options });
   const other = new DocumentEngine({ store: shared, coordinator: new LocalCoordinator(), ...options });
   const advance = (ms: number): void => {
-    clock += ms;
+    clock.advance(ms);
   };
   return { shared, indexes, owner, other, advance };
 }

@@ -1,6 +1,7 @@
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { REQUEST_TTL_MS, requestHash, RequestRecords } from './request-records.js';
 import { fingerprintOf } from './commit-input.js';
+import { systemClock } from '../common/clock.js';
 
 const result = { results: [{ collection: 'c', id: 'a', etag: 'e', version: 2 }], transactionId: 't1', commitTime: new Date('2026-11-26T12:00:00Z') };
 
@@ -8,7 +9,7 @@ describe('request records', () => {
   test('a record is found until it is 10 minutes old, completed only for its own transaction, and swept after', async () => {
     const store = new MemoryBlobStore();
     let clock = Date.parse('2026-11-26T12:00:00Z');
-    const records = new RequestRecords(store, () => new Date(clock));
+    const records = new RequestRecords(store, { ...systemClock, now: () => clock, date: () => new Date(clock) });
     const hash = requestHash('req-1');
     const key = records.keyFor(hash);
     expect(key).toMatch(/^_txn\/requests\/\d{10}\/[0-9a-f]{64}$/);

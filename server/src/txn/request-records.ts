@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { DbError } from '../errors/db-error.js';
 import { isJsonObject } from '../model/json.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { CommitOutcome } from './commit-types.js';
 import { REQUESTS_PREFIX, requestRecordKey } from '../format/bucket-layout.js';
 
@@ -53,17 +54,17 @@ export interface FoundRecord {
 export class RequestRecords {
   constructor(
     private readonly store: BlobStore,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** The key a record made now for `hash` is written to. */
   keyFor(hash: string): string {
-    return keyIn(windowOf(this.now().getTime()), hash);
+    return keyIn(windowOf(this.clock.now()), hash);
   }
 
   /** The record of `hash` younger than REQUEST_TTL_MS, from the current or the previous window. */
   async find(hash: string, signal?: AbortSignal): Promise<FoundRecord | undefined> {
-    const w = windowOf(this.now().getTime());
+    const w = windowOf(this.clock.now());
     const keys = [keyIn(w, hash), keyIn(w - 1, hash)];
     const found = await Promise.all(keys.map((key) => this.read(key, signal)));
     const i = found.findIndex((r) => r !== undefined);
@@ -100,7 +101,7 @@ export class RequestRecords {
    * expired), in key order, without reading them; returns how many.
    */
   async sweep(signal?: AbortSignal): Promise<number> {
-    const oldest = keyIn(windowOf(this.now().getTime()) - 1, '');
+    const oldest = keyIn(windowOf(this.clock.now()) - 1, '');
     let removed = 0;
     for (;;) {
       const page = await this.store.list({ prefix: REQUESTS_PREFIX, limit: 1000 }, signal);
@@ -112,7 +113,7 @@ export class RequestRecords {
   }
 
   private expired(record: RequestRecord): boolean {
-    return this.now().getTime() - record.createTime.getTime() > REQUEST_TTL_MS;
+    return this.clock.now() - record.createTime.getTime() > REQUEST_TTL_MS;
   }
 }
 

@@ -7,9 +7,9 @@
  * is rolled forward; a marker whose intent is gone is an orphan of an
  * aborted transaction and is rolled back.
  */
-import { sleep } from '../common/abort.js';
 import { backoffDelay } from '../common/backoff.js';
-import { failpoint } from '../common/failpoints.js';
+import { Failpoints } from '../common/failpoints.js';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
 import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { CommitOutcome, CommitWriteResult } from './commit-types.js';
@@ -33,7 +33,12 @@ export interface TxnRecoveryOptions {
   readonly hooks?: WriteHooks;
   /** How long a writer waits for a live transaction holding its document, in ms. Default 2000. */
   readonly writerWaitMs?: number;
-  readonly now?: () => Date;
+  /** Intent expiry and the writer's waits. Default systemClock. */
+  readonly clock?: Clock;
+  /** The jitter of the writer's waits. Default systemRandom. */
+  readonly random?: RandomSource;
+  /** The engine's failpoints (txn.mid-apply, txn.after-apply, txn.after-index). Default: none armed. */
+  readonly failpoints?: Failpoints;
   readonly log?: RecoveryLog;
 }
 
@@ -46,11 +51,15 @@ export type RecoverOutcome = 'committed' | 'aborted' | 'live' | 'gone';
 /** Resolves documents and intents left by transactions. */
 export class TxnRecovery {
   private readonly writerWaitMs: number;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly failpoints: Failpoints;
 
   constructor(private readonly o: TxnRecoveryOptions) {
     this.writerWaitMs = o.writerWaitMs ?? 2000;
-    this.now = o.now ?? (() => new Date());
+    this.clock = o.clock ?? systemClock;
+    this.random = o.random ?? systemRandom;
+    this.failpoints = o.failpoints ?? new Failpoints();
   }
 
   /**
@@ -70,16 +79,16 @@ export class TxnRecovery {
    * transaction is live and pending; then DbError aborted TRANSACTION_CONTENTION.
    */
   async settleForWrite(txid: string, key: { collection: string; id: string }, staged: StagedDoc, signal?: AbortSignal): Promise<void> {
-    const giveUpAt = Date.now() + this.writerWaitMs;
+    const giveUpAt = this.clock.now() + this.writerWaitMs;
     for (let attempt = 0; ; attempt++) {
       if (!(await this.resolve(txid, key, staged, signal)).pending) return;
-      if (Date.now() >= giveUpAt) {
+      if (this.clock.now() >= giveUpAt) {
         throw new DbError('aborted', 'TRANSACTION_CONTENTION', `document ${key.collection}/${key.id} is held by transaction ${txid}`, {
           metadata: { collection: key.collection, id: key.id },
           retryDelayMs: 100,
         });
       }
-      await sleep(backoffDelay(attempt, { baseMs: 5, maxMs: 100 }), signal);
+      await this.clock.sleep(backoffDelay(attempt, { baseMs: 5, maxMs: 100, random: () => this.random.random() }), signal);
     }
   }
 
@@ -101,7 +110,7 @@ export class TxnRecovery {
       await this.finishOrphan(txid, key, staged, signal);
       return { pending: false, view: 'reread' };
     }
-    const live = this.now() < si.intent.expireTime;
+    const live = this.clock.now() < si.intent.expireTime.getTime();
     if (si.intent.state === 'pending' && live) {
       const view = staged.pre === null || write.beforeEtag === null ? undefined : { etag: write.beforeEtag, envelope: staged.pre };
       return { pending: true, view };
@@ -125,7 +134,7 @@ export class TxnRecovery {
       if (si === undefined) return 'gone';
       const { intent } = si;
       if (intent.state === 'pending') {
-        if (this.now() < intent.expireTime) return 'live';
+        if (this.clock.now() < intent.expireTime.getTime()) return 'live';
         try {
           await this.o.intents.transition(si, 'aborted', signal);
           this.o.log?.warn({ txid }, 'aborted an abandoned transaction');
@@ -164,13 +173,13 @@ export class TxnRecovery {
     const states = await Promise.all(
       intent.writes.map(async (w, i) => {
         const state = await finalizeDoc(this.o.store, intent.txid, w, 'forward', staged?.get(i), signal);
-        if (i === 0) failpoint('txn.mid-apply');
+        if (i === 0) this.failpoints.hit('txn.mid-apply');
         return state;
       }),
     );
-    failpoint('txn.after-apply');
+    this.failpoints.hit('txn.after-apply');
     await this.reindex(intent.writes);
-    failpoint('txn.after-index');
+    this.failpoints.hit('txn.after-index');
     const result: CommitOutcome = {
       results: intent.writes.map((w, i) => resultOf(w, states[i])),
       transactionId: intent.txid,

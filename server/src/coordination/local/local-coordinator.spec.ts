@@ -1,10 +1,12 @@
 import { isDbError } from '../../errors/db-error.js';
 import { LocalCoordinator } from './local-coordinator.js';
+import { systemClock } from '../../common/clock.js';
+import { ManualClock } from '../../common/manual-clock.js';
 
 describe('LocalCoordinator', () => {
   it('treats a grant as expired once the injected clock passes its TTL', async () => {
     let now = 1_000;
-    const c = new LocalCoordinator({ now: () => now });
+    const c = new LocalCoordinator({ clock: { ...systemClock, now: () => now } });
     const a = await c.acquireMutex('m', { ttlMs: 100, waitMs: 0 });
     await expect(c.acquireMutex('m', { ttlMs: 100, waitMs: 0 })).rejects.toMatchObject({ kind: 'aborted' });
     now += 100;
@@ -40,5 +42,21 @@ describe('LocalCoordinator', () => {
     await c.close();
     expect(isDbError(await waiting, 'BACKEND_UNAVAILABLE')).toBe(true);
     await expect(c.ping()).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+  it('waits on its injected clock: a waiter gets the mutex when the clock passes the TTL, or at a release (its sleep cancelled)', async () => {
+    const clock = new ManualClock({ startMs: 0 });
+    const c = new LocalCoordinator({ clock });
+    const a = await c.acquireMutex('m', { ttlMs: 100, waitMs: 1000 });
+    const b = c.acquireMutex('m', { ttlMs: 100, waitMs: 1000 });
+    await new Promise((r) => setImmediate(r));
+    expect(clock.pending()).toBe(1);
+    clock.advance(100);
+    const granted = await b;
+    expect(granted.fencingToken).toBe(a.fencingToken + 1n);
+    const d = c.acquireMutex('m', { ttlMs: 100, waitMs: 1000 });
+    await new Promise((r) => setImmediate(r));
+    await granted.release();
+    await expect(d).resolves.toBeDefined();
+    expect(clock.pending()).toBe(0);
   });
 });

@@ -1,13 +1,14 @@
 import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
 import { LocalLeases } from './local-leases.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 
 /** Options of the LocalCoordinator. */
 export interface LocalCoordinatorOptions {
-  /** The clock, in ms since the epoch. Default Date.now. */
-  readonly now?: () => number;
+  /** The clock of grant and lease expiry and of waits. Default systemClock. */
+  readonly clock?: Clock;
 }
 
 /** A granted mutex. */
@@ -28,6 +29,7 @@ interface Grant {
 export class LocalCoordinator implements Coordinator {
   /** Always 'local'. */
   readonly kind = 'local';
+  private readonly clock: Clock;
   private readonly now: () => number;
   private readonly grants = new Map<string, Grant>();
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -36,7 +38,8 @@ export class LocalCoordinator implements Coordinator {
   private closed = false;
 
   constructor(options: LocalCoordinatorOptions = {}) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = () => this.clock.now();
     this.leases = new LocalLeases(this.now);
   }
 
@@ -119,8 +122,9 @@ export class LocalCoordinator implements Coordinator {
     return new Promise<void>((resolve, reject) => {
       const set = this.waiters.get(name) ?? new Set<() => void>();
       this.waiters.set(name, set);
+      const timer = new AbortController();
       const cleanup = (): void => {
-        clearTimeout(timer);
+        timer.abort();
         signal?.removeEventListener('abort', onAbort);
         set.delete(wakeUp);
         if (set.size === 0 && this.waiters.get(name) === set) this.waiters.delete(name);
@@ -133,7 +137,8 @@ export class LocalCoordinator implements Coordinator {
         cleanup();
         reject(abortError(signal as AbortSignal));
       };
-      const timer = setTimeout(wakeUp, Math.max(1, ms));
+      // A release wakes it first (and cancels the sleep); a cancelled sleep's rejection is expected.
+      this.clock.sleep(Math.max(1, ms), timer.signal).then(wakeUp, () => undefined);
       set.add(wakeUp);
       signal?.addEventListener('abort', onAbort, { once: true });
     });

@@ -1,10 +1,11 @@
 import { LocalIndexStore } from './local-index-store.js';
+import { systemClock } from '../../common/clock.js';
 
 // The full behaviour is proven by test/index/index-store.test.ts (scenarios shared with the Redis adapter).
 describe('LocalIndexStore', () => {
   it('expires reservations by its injected clock', async () => {
     let now = 1000;
-    const store = new LocalIndexStore({ now: () => now });
+    const store = new LocalIndexStore({ clock: { ...systemClock, now: () => now } });
     await store.createIndex({ collection: 'c', name: 'u', kind: 'unique', fields: ['u'] }, new Date());
     expect(await store.reserveUnique('c', 'a', { u: ['"v"'] }, 100)).toBeUndefined();
     now = 1099;

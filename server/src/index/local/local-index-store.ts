@@ -20,6 +20,7 @@ import type {
 } from '../index-store.js';
 import { SortedEntries, type EntryBound } from '../sorted-entries.js';
 import type { IndexDefinition, IndexInfo, IndexState } from '../../model/index-def.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 
 /** The per-document record: last applied write and its values (null: deleted). */
 interface LocalRecord {
@@ -53,8 +54,8 @@ interface LocalCollection {
 
 /** Options of the LocalIndexStore. */
 export interface LocalIndexStoreOptions {
-  /** The clock for reservation expiry, in ms. Default Date.now. */
-  readonly now?: () => number;
+  /** The clock of reservation expiry. Default systemClock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -64,11 +65,11 @@ export interface LocalIndexStoreOptions {
  */
 export class LocalIndexStore implements IndexStore {
   private readonly collections = new Map<string, LocalCollection>();
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   /** An empty store. */
   constructor(options: LocalIndexStoreOptions = {}) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The collection's catalog. */
@@ -132,7 +133,7 @@ export class LocalIndexStore implements IndexStore {
     ttlMs: number,
   ): Promise<{ index: string; conflictingId: string } | undefined> {
     const c = this.col(collection);
-    const now = this.now();
+    const now = this.clock.now();
     const wanted: [LocalIndex, string][] = [];
     for (const [name, info] of c.catalog) {
       if (info.kind !== 'unique') continue;

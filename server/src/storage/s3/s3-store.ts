@@ -35,11 +35,13 @@ export interface S3BlobStoreOptions {
   /**
    * Attempts per call, including the first (default 3). The SDK's standard retry
    * strategy retries throttling (503 SlowDown, with a 500 ms backoff base),
-   * 5xx and network errors with jittered exponential backoff.
+   * 5xx and network errors with jittered exponential backoff. main.ts sets 1 and
+   * wraps the store in storage/retrying-store.ts, which retries on the
+   * injected clock and never multiplies its attempts with the SDK's.
    */
   readonly maxAttempts?: number;
   /**
-   * Server-side limit of one store call, SDK retries included, in ms (default
+   * Server-side limit of one store call, the SDK's retries included, in ms (default
    * DEFAULT_S3_TIMEOUT_MS). A call still unanswered then is abandoned and fails
    * 'unavailable' / BACKEND_UNAVAILABLE; it is also each attempt's socket idle
    * limit, and it caps the TCP connect limit (S3_CONNECT_TIMEOUT_MS).
