@@ -12,7 +12,7 @@
  */
 import { createClient, createHandlerContext } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import { RpcServer } from '../../server/src/rpc/server.js';
+import { RpcServer } from '../../server/src/rpc/server/rpc-server.js';
 import { NodeTracerProvider, NoopSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ProxyTracerProvider } from '@opentelemetry/api';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';

@@ -16,7 +16,7 @@ import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from '../../server
 import { Health, HealthCheckResponse_ServingStatus } from '../../server/src/gen/grpc/health/v1/health_pb.js';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
 import { LockService } from '../../server/src/gen/smarterbase/v1/lock_service_pb.js';
-import { RpcServer } from '../../server/src/rpc/server.js';
+import { RpcServer } from '../../server/src/rpc/server/rpc-server.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { FakeLockApi } from './lock-fakes.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';

@@ -14,7 +14,7 @@ import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_se
 import { LockService } from '../../server/src/gen/smarterbase/v1/lock_service_pb.js';
 import { FenceChecker } from '../../server/src/locks/fence-checker.js';
 import { LockManager } from '../../server/src/locks/lock-manager.js';
-import { RpcServer } from '../../server/src/rpc/server.js';
+import { RpcServer } from '../../server/src/rpc/server/rpc-server.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 
 let server: RpcServer;

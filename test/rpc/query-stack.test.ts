@@ -21,7 +21,7 @@ import { QueryService, type QueryRequestSchema } from '../../server/src/gen/smar
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { IndexAdmin } from '../../server/src/index/index-admin.js';
 import { QueryEngine } from '../../server/src/query/query-engine.js';
-import { RpcServer } from '../../server/src/rpc/server.js';
+import { RpcServer } from '../../server/src/rpc/server/rpc-server.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 

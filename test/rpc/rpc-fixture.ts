@@ -10,7 +10,7 @@ import { DocumentEngine } from '../../server/src/engine/document-engine.js';
 import type { DocumentApi } from '../../server/src/api/document-api.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
-import { RpcServer, type BoundPorts } from '../../server/src/rpc/server.js';
+import { RpcServer, type BoundPorts } from '../../server/src/rpc/server/rpc-server.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 /** A running server and its clients. */
