@@ -8,6 +8,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import prettier from 'eslint-config-prettier';
 
 /**
  * server/src folders from the bottom up. A folder may import the folders of
@@ -45,7 +46,11 @@ export function layerZones() {
       const from = all.filter((f) => !allowed.has(f)).map((f) => `${SRC}/${f}`);
       from.push(`${SRC}/main.ts`);
       if (folder !== 'rpc') from.push(`${SRC}/gen`);
-      zones.push({ target: `${SRC}/${folder}`, from, message: `${folder}/ may import only its own folder and the layers below it (docs/architecture.md)` });
+      zones.push({
+        target: `${SRC}/${folder}`,
+        from,
+        message: `${folder}/ may import only its own folder and the layers below it (docs/architecture.md)`,
+      });
     }
   });
   return zones;
@@ -62,7 +67,11 @@ const SERVICES = ['admin', 'documents', 'health', 'locks', 'queries', 'reflectio
 export function rpcZones() {
   const sub = (names) => names.map((n) => `${RPC}/${n}`);
   return [
-    { target: `${RPC}/*.ts`, from: sub(['convert', 'decorators', 'services', 'server']), message: 'rpc/ root files are the basics below convert/, decorators/, services/ and server/' },
+    {
+      target: `${RPC}/*.ts`,
+      from: sub(['convert', 'decorators', 'services', 'server']),
+      message: 'rpc/ root files are the basics below convert/, decorators/, services/ and server/',
+    },
     { target: `${RPC}/convert`, from: sub(['decorators', 'services', 'server']), message: 'rpc/convert/ is below services/ and server/' },
     { target: `${RPC}/decorators`, from: sub(['services', 'server']), message: 'rpc/decorators/ is below server/' },
     { target: `${RPC}/services`, from: sub(['decorators', 'server']), message: 'rpc/services/ is below server/' },
@@ -79,7 +88,22 @@ const CORE = ['model', 'format', 'api', 'index', 'query', 'locks', 'txn', 'engin
 const DRIVERS = ['@grpc/grpc-js', '@connectrpc/*', 'ioredis', '@aws-sdk/*', '@opentelemetry/sdk-*'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'server/src/gen/**', 'clients/ts/src/gen/**', 'clients/go/**', 'clients/python/**', '.tools/**', '.venv/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'server/src/gen/**',
+      'clients/ts/src/gen/**',
+      'clients/go/**',
+      'clients/python/**',
+      '.tools/**',
+      '.venv/**',
+      'coverage/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -109,11 +133,21 @@ export default tseslint.config(
     // The index part's Redis adapter is a driver adapter, like coordination/redis and storage/s3.
     ignores: ['server/src/**/*.spec.ts', 'server/src/index/redis/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: DRIVERS, message: 'the core layers use ports, never drivers or transports' }] }],
-      'no-restricted-properties': ['error',
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: DRIVERS, message: 'the core layers use ports, never drivers or transports' }] },
+      ],
+      'no-restricted-properties': [
+        'error',
         { object: 'Date', property: 'now', message: 'use the injected Clock (common/clock.ts)' },
-        { object: 'Math', property: 'random', message: 'use the injected random source (common/clock.ts)' }],
-      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'use the injected Clock (common/clock.ts)' }],
+        { object: 'Math', property: 'random', message: 'use the injected random source (common/clock.ts)' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'use the injected Clock (common/clock.ts)' },
+      ],
     },
   },
+  // Last: turns off the rules that disagree with Prettier's layout (Prettier owns formatting).
+  prettier,
 );
