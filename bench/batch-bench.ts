@@ -16,7 +16,15 @@ import { join } from 'node:path';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentService } from '../clients/ts/src/gen/smarterbase/v1/document_service_pb.js';
-import { formatBatchMarkdown, formatBatchTable, planVariants, variantResult, type BatchRun, type BatchVariant, type BatchVariantResult } from './batch-report.js';
+import {
+  formatBatchMarkdown,
+  formatBatchTable,
+  planVariants,
+  variantResult,
+  type BatchRun,
+  type BatchVariant,
+  type BatchVariantResult,
+} from './batch-report.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { repoRoot, startGofakes3 } from './processes.js';
 import { benchS3Client, startSmarterbase, type ServerStorage } from './smarterbase-server.js';

@@ -50,7 +50,13 @@ export function planVariants(o: BatchPlanOptions): BatchVariant[] {
   o.rttMs.forEach((rtt, i) => {
     if (!(Number.isFinite(rtt) && rtt > 0)) throw new RangeError(`RTT must be > 0 ms, got ${rtt}`);
     const r = o.delayedRuns.length === 0 ? runs : o.delayedRuns[Math.min(i, o.delayedRuns.length - 1)];
-    variants.push({ key: `s3-rtt-${rtt}ms`, label: `S3 via proxy, ${rtt} ms RTT`, storage: 's3', rttMs: rtt, runs: positive(r, `runs at ${rtt} ms RTT`) });
+    variants.push({
+      key: `s3-rtt-${rtt}ms`,
+      label: `S3 via proxy, ${rtt} ms RTT`,
+      storage: 's3',
+      rttMs: rtt,
+      runs: positive(r, `runs at ${rtt} ms RTT`),
+    });
   });
   return variants;
 }
@@ -74,7 +80,12 @@ export interface BatchVariantResult extends BatchVariant {
 }
 
 /** The figures of one variant from its samples (ms). */
-export function variantResult(v: BatchVariant, batchGet: LatencySummary, sequentialGets: LatencySummary, rawS3GetP50Ms?: number): BatchVariantResult {
+export function variantResult(
+  v: BatchVariant,
+  batchGet: LatencySummary,
+  sequentialGets: LatencySummary,
+  rawS3GetP50Ms?: number,
+): BatchVariantResult {
   const speedupP50 = round(sequentialGets.p50 / batchGet.p50, 2);
   return {
     ...v,
@@ -93,7 +104,12 @@ export interface BatchRun {
   /** End, ISO 8601. */
   readonly finishedAt: string;
   /** The machine, with the 1/5/15-minute load averages at start and end. */
-  readonly machine: { readonly cpus: number; readonly node: string; readonly loadAverage: readonly number[]; readonly loadAverageAtEnd: readonly number[] };
+  readonly machine: {
+    readonly cpus: number;
+    readonly node: string;
+    readonly loadAverage: readonly number[];
+    readonly loadAverageAtEnd: readonly number[];
+  };
   /** Documents per BatchGet (and sequential Gets per run), and whether --quick was given. */
   readonly parameters: { readonly documents: number; readonly documentBytes: number; readonly quick: boolean };
   /** One per variant, in plan order. */

@@ -61,9 +61,19 @@ function parse(argv: string[]): Options {
     .option('--iterations <n>', 'measured iterations of every latency operation', positiveInt, Number(env.COMMIT_BENCH_ITERATIONS ?? 200))
     .option('--warmup <n>', 'unmeasured iterations first', positiveInt, Number(env.COMMIT_BENCH_WARMUP ?? 30))
     .option('--seconds <n>', 'throughput: measured seconds per operation', positiveInt, Number(env.COMMIT_BENCH_SECONDS ?? 6))
-    .option('--concurrency <n>', 'throughput: concurrent clients, each on its own 10 documents', positiveInt, Number(env.COMMIT_BENCH_CONCURRENCY ?? 8))
+    .option(
+      '--concurrency <n>',
+      'throughput: concurrent clients, each on its own 10 documents',
+      positiveInt,
+      Number(env.COMMIT_BENCH_CONCURRENCY ?? 8),
+    )
     .option('--document-bytes <n>', 'JSON size of each document', positiveInt, 1024)
-    .option('--backends <list>', 'memory, filesystem, s3 (gofakes3 + Redis)', (v: string) => v.split(',').map((s) => s.trim()) as Backend[], ['memory', 's3'] as Backend[])
+    .option(
+      '--backends <list>',
+      'memory, filesystem, s3 (gofakes3 + Redis)',
+      (v: string) => v.split(',').map((s) => s.trim()) as Backend[],
+      ['memory', 's3'] as Backend[],
+    )
     .option('--quick', 'short run: 30 iterations, 5 warm-up, 2 s of throughput', false)
     .parse(argv)
     .opts<Options>();
@@ -114,7 +124,11 @@ async function load(sets: DocSet[], op: ThroughputOp, ms: number) {
   return { samples, errors, firstError, elapsedMs: performance.now() - started };
 }
 
-async function throughputs(port: number, o: Options, body: JsonObject): Promise<{ figures: Record<ThroughputOp, ThroughputFigure>; firstErrors: string[] }> {
+async function throughputs(
+  port: number,
+  o: Options,
+  body: JsonObject,
+): Promise<{ figures: Record<ThroughputOp, ThroughputFigure>; firstErrors: string[] }> {
   const sets = Array.from({ length: o.concurrency }, (_, w) => new DocSet(client(port), `w${w}`, body));
   await Promise.all(sets.map((s) => s.seed()));
   for (const op of THROUGHPUT_OPS) await load(sets, op, 500); // warm-up
@@ -219,22 +233,34 @@ async function measure(backend: Backend, o: Options, log: (m: string) => void): 
 function printTable(b: BackendFigures): void {
   console.log(`\n${b.label}`);
   console.log(`  ${'latency, one in flight'.padEnd(40)}  p50 ms    p99 ms`);
-  for (const op of LATENCY_OPS) console.log(`  ${op.padEnd(40)}${b.latency[op].p50.toFixed(2).padStart(8)}${b.latency[op].p99.toFixed(2).padStart(10)}`);
+  for (const op of LATENCY_OPS)
+    console.log(`  ${op.padEnd(40)}${b.latency[op].p50.toFixed(2).padStart(8)}${b.latency[op].p99.toFixed(2).padStart(10)}`);
   const r = b.ratios;
   console.log(`  Commit10/10 seq Puts  p50 ${r.commit10VsSeqPuts.p50}  p99 ${r.commit10VsSeqPuts.p99}`);
   console.log(`  Commit10/10 par Puts  p50 ${r.commit10VsParPuts.p50}  p99 ${r.commit10VsParPuts.p99}`);
-  console.log(`  Commit10+etag/10 seq Puts p50 ${r.commit10EtagVsSeqPuts.p50}, /10 par Puts p50 ${r.commit10EtagVsParPuts.p50}, /10 par PutIfMatch p50 ${r.commit10EtagVsParPutIfMatch.p50}`);
-  console.log(`  Commit1/Put1          p50 ${r.commit1VsPut1.p50}  p99 ${r.commit1VsPut1.p99}  (fixed overhead ${r.commit1MinusPut1P50Ms} ms at p50)`);
+  console.log(
+    `  Commit10+etag/10 seq Puts p50 ${r.commit10EtagVsSeqPuts.p50}, /10 par Puts p50 ${r.commit10EtagVsParPuts.p50}, /10 par PutIfMatch p50 ${r.commit10EtagVsParPutIfMatch.p50}`,
+  );
+  console.log(
+    `  Commit1/Put1          p50 ${r.commit1VsPut1.p50}  p99 ${r.commit1VsPut1.p99}  (fixed overhead ${r.commit1MinusPut1P50Ms} ms at p50)`,
+  );
   if (b.storageOpsPerUnit) {
     for (const op of LATENCY_OPS) {
       const r = b.storageOpsPerUnit[op];
-      if (r) console.log(`  storage ops per ${op.padEnd(16)} ${Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      if (r)
+        console.log(
+          `  storage ops per ${op.padEnd(16)} ${Object.entries(r)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        );
     }
   }
   if (b.throughput) {
     for (const op of THROUGHPUT_OPS) {
       const t = b.throughput[op];
-      console.log(`  throughput ${op.padEnd(14)} ${t.unitsPerSecond.toFixed(1).padStart(8)} units/s ${String(t.docsPerSecond).padStart(7)} docs/s  p50 ${t.p50Ms} ms  p99 ${t.p99Ms} ms  errors ${t.errors}`);
+      console.log(
+        `  throughput ${op.padEnd(14)} ${t.unitsPerSecond.toFixed(1).padStart(8)} units/s ${String(t.docsPerSecond).padStart(7)} docs/s  p50 ${t.p50Ms} ms  p99 ${t.p99Ms} ms  errors ${t.errors}`,
+      );
     }
     console.log(`  throughput Commit10 / 10 par Puts: ${r.throughputCommit10VsParPuts}; / 10 seq Puts: ${r.throughputCommit10VsSeqPuts}`);
   }
@@ -244,10 +270,23 @@ async function main(): Promise<void> {
   const o = parse(process.argv);
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const when = new Date().toISOString();
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', node: process.version, loadAverage: loadavg().map((v) => round(v, 2)) };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    loadAverage: loadavg().map((v) => round(v, 2)),
+  };
   const backends: (BackendFigures & { errors: string[] })[] = [];
   for (const b of o.backends) backends.push(await measure(b, o, log));
-  const parameters = { iterations: o.iterations, warmup: o.warmup, seconds: o.seconds, concurrency: o.concurrency, documentBytes: o.documentBytes, writesPerUnit: WRITES, quick: o.quick };
+  const parameters = {
+    iterations: o.iterations,
+    warmup: o.warmup,
+    seconds: o.seconds,
+    concurrency: o.concurrency,
+    documentBytes: o.documentBytes,
+    writesPerUnit: WRITES,
+    quick: o.quick,
+  };
   const machineAtEnd = { ...machine, loadAverageAtEnd: loadavg().map((v) => round(v, 2)) };
   const result = { when, finishedAt: new Date().toISOString(), machine: machineAtEnd, parameters, backends };
   const dir = join(repoRoot(), 'bench', 'results');
@@ -255,7 +294,9 @@ async function main(): Promise<void> {
   const stem = join(dir, `commit-${when.replace(/[:.]/g, '-')}`);
   writeFileSync(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(`${stem}.md`, formatCommitMarkdown({ when, machine: machineAtEnd, parameters, backends }));
-  console.log(`Commit benchmark: ${o.iterations} iterations after ${o.warmup} warm-up; ${o.concurrency} clients × ${o.seconds} s; ${machine.cpus} CPUs, load ${machine.loadAverage.join(' ')}`);
+  console.log(
+    `Commit benchmark: ${o.iterations} iterations after ${o.warmup} warm-up; ${o.concurrency} clients × ${o.seconds} s; ${machine.cpus} CPUs, load ${machine.loadAverage.join(' ')}`,
+  );
   for (const b of backends) {
     printTable(b);
     for (const e of b.errors) console.log(`  first error, ${e}`);

@@ -26,7 +26,8 @@ function fakeDocs() {
     },
     commit: async (r: { writes: Write[] }) => {
       calls.push({ method: 'commit', request: r });
-      for (const w of r.writes) if (w.precondition && etags.get(w.id) !== w.precondition.condition.value) throw new Error('PRECONDITION_FAILED');
+      for (const w of r.writes)
+        if (w.precondition && etags.get(w.id) !== w.precondition.condition.value) throw new Error('PRECONDITION_FAILED');
       return { results: r.writes.map((w) => ({ collection: w.collection, id: w.id, etag: write(w.id), version: 1n })) };
     },
     get: async (r: { id: string }) => ({ document: { etag: etags.get(r.id) } }),

@@ -1,4 +1,14 @@
-import { commitRatios, formatCommitMarkdown, latencyRatio, storageOpsTable, LATENCY_OPS, THROUGHPUT_OPS, type LatencyOp, type ThroughputFigure, type ThroughputOp } from './commit-report.js';
+import {
+  commitRatios,
+  formatCommitMarkdown,
+  latencyRatio,
+  storageOpsTable,
+  LATENCY_OPS,
+  THROUGHPUT_OPS,
+  type LatencyOp,
+  type ThroughputFigure,
+  type ThroughputOp,
+} from './commit-report.js';
 import type { LatencySummary } from './stats.js';
 
 const lat = (p50: number, p99 = p50 * 2): LatencySummary => ({ count: 200, mean: p50, min: p50 / 2, p50, p90: p99, p99, max: p99 });
@@ -15,7 +25,12 @@ const latency: Record<LatencyOp, LatencySummary> = {
 };
 
 const tput = (units: number): ThroughputFigure => ({ unitsPerSecond: units, docsPerSecond: units * 10, p50Ms: 1, p99Ms: 2, errors: 0 });
-const throughput: Record<ThroughputOp, ThroughputFigure> = { commit10: tput(300), commit10Etag: tput(280), puts10Seq: tput(100), puts10Par: tput(400) };
+const throughput: Record<ThroughputOp, ThroughputFigure> = {
+  commit10: tput(300),
+  commit10Etag: tput(280),
+  puts10Seq: tput(100),
+  puts10Par: tput(400),
+};
 
 describe('latencyRatio', () => {
   it('divides numerator by denominator at p50 and p99, rounded to 3 decimals', () => {

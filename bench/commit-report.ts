@@ -155,7 +155,12 @@ const ms = (v: number) => v.toFixed(2);
  */
 export function formatCommitMarkdown(run: {
   readonly when: string;
-  readonly machine: { readonly cpus: number; readonly node: string; readonly loadAverage?: readonly number[]; readonly loadAverageAtEnd?: readonly number[] };
+  readonly machine: {
+    readonly cpus: number;
+    readonly node: string;
+    readonly loadAverage?: readonly number[];
+    readonly loadAverageAtEnd?: readonly number[];
+  };
   readonly parameters: { readonly iterations: number; readonly warmup: number; readonly concurrency: number; readonly seconds: number };
   readonly backends: readonly BackendFigures[];
 }): string {
@@ -191,7 +196,9 @@ export function formatCommitMarkdown(run: {
       out.push('', '| throughput | units/s | docs/s | p50 ms | p99 ms | errors |', '|---|---:|---:|---:|---:|---:|');
       for (const op of THROUGHPUT_OPS) {
         const t = b.throughput[op];
-        out.push(`| ${THROUGHPUT_LABELS[op]} | ${t.unitsPerSecond.toFixed(1)} | ${t.docsPerSecond.toFixed(0)} | ${ms(t.p50Ms)} | ${ms(t.p99Ms)} | ${t.errors} |`);
+        out.push(
+          `| ${THROUGHPUT_LABELS[op]} | ${t.unitsPerSecond.toFixed(1)} | ${t.docsPerSecond.toFixed(0)} | ${ms(t.p50Ms)} | ${ms(t.p99Ms)} | ${t.errors} |`,
+        );
       }
       if (r.throughputCommit10VsParPuts !== undefined && r.throughputCommit10VsSeqPuts !== undefined) {
         out.push(
@@ -207,7 +214,11 @@ export function formatCommitMarkdown(run: {
 /** The markdown table of storage operations per unit: one column per storage op, plus the total. */
 export function storageOpsTable(perUnit: Partial<Record<LatencyOp, Record<string, number>>>): string[] {
   const kinds = [...new Set(Object.values(perUnit).flatMap((r) => Object.keys(r ?? {})))].sort();
-  const out = ['', `| storage ops per unit | ${[...kinds, 'total'].join(' | ')} |`, `|---|${[...kinds, 'total'].map(() => '---:').join('|')}|`];
+  const out = [
+    '',
+    `| storage ops per unit | ${[...kinds, 'total'].join(' | ')} |`,
+    `|---|${[...kinds, 'total'].map(() => '---:').join('|')}|`,
+  ];
   for (const op of LATENCY_OPS) {
     const r = perUnit[op];
     if (!r) continue;

@@ -32,8 +32,25 @@ export interface AbuserReport {
   readonly latenciesMs: number[];
 }
 
-const GRPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+const GRPC_CODES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
 
 function outcome(code: string, message: string | undefined): string {
   const m = decodeURIComponent(message ?? '').replace(/\d{4,}/g, 'N');
@@ -44,13 +61,21 @@ function grpcCall(session: http2.ClientHttp2Session, job: AbuserJob): Promise<st
   return new Promise((resolve) => {
     const stream = session.request({ ':method': 'POST', ':path': job.path, 'content-type': job.contentType, te: 'trailers' });
     let meta: http2.IncomingHttpHeaders = {};
-    stream.on('response', (h) => { if (h['grpc-status'] !== undefined) meta = h; });
-    stream.on('trailers', (t) => { meta = t; });
+    stream.on('response', (h) => {
+      if (h['grpc-status'] !== undefined) meta = h;
+    });
+    stream.on('trailers', (t) => {
+      meta = t;
+    });
     stream.on('data', () => undefined);
     stream.on('error', (e: Error) => resolve(`stream error: ${e.message}`));
     stream.on('close', () => {
       const code = Number(meta['grpc-status']);
-      resolve(Number.isInteger(code) ? outcome(GRPC_CODES[code] ?? String(code), meta['grpc-message'] as string | undefined) : `reset ${stream.rstCode}`);
+      resolve(
+        Number.isInteger(code)
+          ? outcome(GRPC_CODES[code] ?? String(code), meta['grpc-message'] as string | undefined)
+          : `reset ${stream.rstCode}`,
+      );
     });
     stream.end(job.body);
   });
@@ -79,15 +104,24 @@ function connectOutcome(status: number, body: Buffer, streaming: boolean): strin
 
 function connectCall(agent: http.Agent, job: AbuserJob): Promise<string> {
   return new Promise((resolve) => {
-    const req = http.request({
-      host: '127.0.0.1', port: job.port, path: job.path, method: 'POST', agent,
-      headers: { 'content-type': job.contentType, 'connect-protocol-version': '1', 'content-length': job.body.length },
-    }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve(connectOutcome(res.statusCode ?? 0, Buffer.concat(parts), job.contentType.startsWith('application/connect+'))));
-      res.on('error', (e) => resolve(`response error: ${e.message}`));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: job.port,
+        path: job.path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': job.contentType, 'connect-protocol-version': '1', 'content-length': job.body.length },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve(connectOutcome(res.statusCode ?? 0, Buffer.concat(parts), job.contentType.startsWith('application/connect+'))),
+        );
+        res.on('error', (e) => resolve(`response error: ${e.message}`));
+      },
+    );
     req.on('error', (e) => resolve(`request error: ${e.message}`));
     req.end(job.body);
   });
@@ -95,7 +129,9 @@ function connectCall(agent: http.Agent, job: AbuserJob): Promise<string> {
 
 async function run(job: AbuserJob): Promise<void> {
   let stop = false;
-  parentPort?.on('message', () => { stop = true; });
+  parentPort?.on('message', () => {
+    stop = true;
+  });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   let session: http2.ClientHttp2Session | undefined;
   const outcomes: Record<string, number> = {};

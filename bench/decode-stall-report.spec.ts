@@ -16,10 +16,26 @@ describe('decode-stall report', () => {
 
   test('the markdown has one row per scenario with its verdict', () => {
     const run: StallRun = {
-      when: 't0', finishedAt: 't1', label: 'after',
+      when: 't0',
+      finishedAt: 't1',
+      label: 'after',
       machine: { cpus: 2, node: 'v20', loadAverage: [1, 1, 1], loadAverageAtEnd: [1, 1, 1] },
       parameters: { clients: 4, intervalMs: 20, durationS: 10, maxMessageBytes: 5242880, elements: 300000 },
-      scenarios: [{ ...SCENARIOS[0]!, requestBytes: 4800003, oversizedAnswered: 7, outcomes: { 'INVALID_ARGUMENT: x|y': 7 }, rejection: s(9), serverCpuMsPerRequest: 12.5, baseline: s(3), gets: s(80), getErrors: 0, addedP99Ms: 77, pass: false }],
+      scenarios: [
+        {
+          ...SCENARIOS[0]!,
+          requestBytes: 4800003,
+          oversizedAnswered: 7,
+          outcomes: { 'INVALID_ARGUMENT: x|y': 7 },
+          rejection: s(9),
+          serverCpuMsPerRequest: 12.5,
+          baseline: s(3),
+          gets: s(80),
+          getErrors: 0,
+          addedP99Ms: 77,
+          pass: false,
+        },
+      ],
     };
     const md = formatStallMarkdown(run);
     expect(md).toContain('| gRPC port (grpc-js): BatchGet, 300,000 ids | 4800003 | 7 | 1 | 12.5 | 3 | 1 | 80 | 81 | 0 | 77 | MISS |');

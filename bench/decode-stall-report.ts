@@ -33,7 +33,10 @@ export const SCENARIOS: readonly StallScenario[] = [
 /** A row label, e.g. "HTTP port, Connect binary: BatchGet 300,000 ids". */
 export function scenarioLabel(s: StallScenario, elements: number): string {
   const where = s.port === 'grpc' ? 'gRPC port (grpc-js)' : s.protocol === 'grpc' ? 'HTTP port, gRPC h2c' : 'HTTP port, Connect binary';
-  const what = s.request === 'batchget' ? `BatchGet, ${elements.toLocaleString('en-US')} ids` : `Put, Struct of ${elements.toLocaleString('en-US')} keys`;
+  const what =
+    s.request === 'batchget'
+      ? `BatchGet, ${elements.toLocaleString('en-US')} ids`
+      : `Put, Struct of ${elements.toLocaleString('en-US')} keys`;
   return `${where}: ${what}`;
 }
 
@@ -86,7 +89,9 @@ export function addedP99(gets: LatencySummary, baseline: LatencySummary): { adde
 }
 
 function outcomeText(o: Record<string, number>): string {
-  return Object.entries(o).map(([k, n]) => `${n}× ${k.replace(/\|/g, '\\|')}`).join('; ');
+  return Object.entries(o)
+    .map(([k, n]) => `${n}× ${k.replace(/\|/g, '\\|')}`)
+    .join('; ');
 }
 
 /** The markdown report of a run. */
@@ -101,11 +106,16 @@ export function formatStallMarkdown(run: StallRun): string {
     '',
     '| oversized request | bytes | answered | rejection p50 (ms) | server CPU per request (ms) | Get p99 alone (ms) | Get p50 (ms) | Get p99 (ms) | Get max (ms) | Gets failed | p99 added (ms) | verdict |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...run.scenarios.map((s) => `| ${scenarioLabel(s, Number(p.elements))} | ${s.requestBytes} | ${s.oversizedAnswered} | ${s.rejection.p50} | ${s.serverCpuMsPerRequest ?? '–'} | ${s.baseline.p99} | ${s.gets.p50} | ${s.gets.p99} | ${s.gets.max} | ${s.getErrors} | ${s.addedP99Ms} | ${s.pass ? 'PASS' : 'MISS'} |`),
+    ...run.scenarios.map(
+      (s) =>
+        `| ${scenarioLabel(s, Number(p.elements))} | ${s.requestBytes} | ${s.oversizedAnswered} | ${s.rejection.p50} | ${s.serverCpuMsPerRequest ?? '–'} | ${s.baseline.p99} | ${s.gets.p50} | ${s.gets.p99} | ${s.gets.max} | ${s.getErrors} | ${s.addedP99Ms} | ${s.pass ? 'PASS' : 'MISS'} |`,
+    ),
     '',
     'Answers:',
     '',
-    ...run.scenarios.map((s) => `- ${s.key}: ${outcomeText(s.outcomes)}${s.firstGetError === undefined ? '' : `; first failed Get: ${s.firstGetError}`}`),
+    ...run.scenarios.map(
+      (s) => `- ${s.key}: ${outcomeText(s.outcomes)}${s.firstGetError === undefined ? '' : `; first failed Get: ${s.firstGetError}`}`,
+    ),
     '',
   ];
   return lines.join('\n');

@@ -76,13 +76,22 @@ async function measureGets(clients: Client<typeof DocumentService>[], intervalMs
   const calls: Promise<void>[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const timers = clients.map((c) => setInterval(() => {
-    const t = performance.now();
-    calls.push(c.get({ collection: 'stall', id: 'small' }).then(
-      () => { samples.push(performance.now() - t); },
-      (e: unknown) => { errors++; firstError ??= e instanceof Error ? e.message : String(e); },
-    ));
-  }, intervalMs));
+  const timers = clients.map((c) =>
+    setInterval(() => {
+      const t = performance.now();
+      calls.push(
+        c.get({ collection: 'stall', id: 'small' }).then(
+          () => {
+            samples.push(performance.now() - t);
+          },
+          (e: unknown) => {
+            errors++;
+            firstError ??= e instanceof Error ? e.message : String(e);
+          },
+        ),
+      );
+    }, intervalMs),
+  );
   await sleep(ms);
   timers.forEach(clearInterval);
   await Promise.all(calls);
@@ -104,9 +113,11 @@ function jobOf(s: StallScenario, ports: { grpc: number; http: number }, messages
   const message = messages[s.request];
   const method = s.request === 'batchget' ? 'BatchGet' : 'Put';
   const port = s.port === 'grpc' ? ports.grpc : ports.http;
-  if (s.protocol === 'grpc') return { port, protocol: 'grpc', path: `${SERVICE}/${method}`, contentType: 'application/grpc', body: envelope(message) };
+  if (s.protocol === 'grpc')
+    return { port, protocol: 'grpc', path: `${SERVICE}/${method}`, contentType: 'application/grpc', body: envelope(message) };
   // BatchGet is server-streaming: Connect sends its request enveloped; Put is Connect unary.
-  if (s.request === 'batchget') return { port, protocol: 'connect', path: `${SERVICE}/${method}`, contentType: 'application/connect+proto', body: envelope(message) };
+  if (s.request === 'batchget')
+    return { port, protocol: 'connect', path: `${SERVICE}/${method}`, contentType: 'application/connect+proto', body: envelope(message) };
   return { port, protocol: 'connect', path: `${SERVICE}/${method}`, contentType: 'application/proto', body: message };
 }
 
@@ -116,7 +127,12 @@ function jobOf(s: StallScenario, ports: { grpc: number; http: number }, messages
  * same while the worker sends the oversized request again and again.
  */
 async function measureScenario(
-  s: StallScenario, job: AbuserJob, messageBytes: number, clients: Client<typeof DocumentService>[], o: { intervalMs: number; durationMs: number }, pid: number,
+  s: StallScenario,
+  job: AbuserJob,
+  messageBytes: number,
+  clients: Client<typeof DocumentService>[],
+  o: { intervalMs: number; durationMs: number },
+  pid: number,
 ): Promise<StallResult> {
   const quiet = await withCpu(pid, () => measureGets(clients, o.intervalMs, o.durationMs));
   const abused = await withCpu(pid, async () => {
@@ -134,14 +150,21 @@ async function measureScenario(
   });
   await sleep(1000); // let the server settle
   const { gets, r } = abused.value;
-  const serverCpuMsPerRequest = quiet.cpuMs === undefined || abused.cpuMs === undefined || r.sent === 0
-    ? undefined
-    : round((abused.cpuMs - (quiet.cpuMs / quiet.wallMs) * abused.wallMs) / r.sent, 1);
+  const serverCpuMsPerRequest =
+    quiet.cpuMs === undefined || abused.cpuMs === undefined || r.sent === 0
+      ? undefined
+      : round((abused.cpuMs - (quiet.cpuMs / quiet.wallMs) * abused.wallMs) / r.sent, 1);
   return {
-    ...s, requestBytes: messageBytes, oversizedAnswered: r.sent, outcomes: r.outcomes, rejection: roundSummary(summarize(r.latenciesMs)),
+    ...s,
+    requestBytes: messageBytes,
+    oversizedAnswered: r.sent,
+    outcomes: r.outcomes,
+    rejection: roundSummary(summarize(r.latenciesMs)),
     ...(serverCpuMsPerRequest === undefined ? {} : { serverCpuMsPerRequest }),
-    baseline: quiet.value.latency, gets: gets.latency, getErrors: quiet.value.errors + gets.errors,
-    ...(gets.firstError ?? quiet.value.firstError) === undefined ? {} : { firstGetError: gets.firstError ?? quiet.value.firstError },
+    baseline: quiet.value.latency,
+    gets: gets.latency,
+    getErrors: quiet.value.errors + gets.errors,
+    ...((gets.firstError ?? quiet.value.firstError) === undefined ? {} : { firstGetError: gets.firstError ?? quiet.value.firstError }),
     ...addedP99(gets.latency, quiet.value.latency),
   };
 }
@@ -160,14 +183,18 @@ async function main(): Promise<void> {
   const server = await startSmarterbase({ kind: 'memory' });
   try {
     const ports = { grpc: server.port, http: server.httpPort! };
-    const clients = Array.from({ length: o.clients }, () => createClient(DocumentService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${ports.grpc}` })));
+    const clients = Array.from({ length: o.clients }, () =>
+      createClient(DocumentService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${ports.grpc}` })),
+    );
     await clients[0]!.put({ collection: 'stall', id: 'small', data: { hello: 'world', n: 1 } });
     await measureGets(clients, o.intervalMs, 3000); // warm-up: JIT, connections
     const phase = { intervalMs: o.intervalMs, durationMs: durationS * 1000 };
     const results: StallResult[] = [];
     for (const s of scenarios) {
       const r = await measureScenario(s, jobOf(s, ports, messages), messages[s.request].length, clients, phase, server.pid);
-      log(`decode-stall: ${s.key}: ${r.oversizedAnswered} refused (p50 ${r.rejection.p50} ms, server CPU ${r.serverCpuMsPerRequest} ms each), Get p99 ${r.baseline.p99} → ${r.gets.p99} ms, added ${r.addedP99Ms} ms; ${JSON.stringify(r.outcomes)}${r.getErrors > 0 ? `; ${r.getErrors} Gets failed: ${r.firstGetError}` : ''}`);
+      log(
+        `decode-stall: ${s.key}: ${r.oversizedAnswered} refused (p50 ${r.rejection.p50} ms, server CPU ${r.serverCpuMsPerRequest} ms each), Get p99 ${r.baseline.p99} → ${r.gets.p99} ms, added ${r.addedP99Ms} ms; ${JSON.stringify(r.outcomes)}${r.getErrors > 0 ? `; ${r.getErrors} Gets failed: ${r.firstGetError}` : ''}`,
+      );
       results.push(r);
     }
     const run: StallRun = {

@@ -155,7 +155,8 @@ export async function runFsListBench(docs: number, repeats: number, scan: boolea
       const y = await timeMs(() => fullListing(after));
       log(`full listing after: ${round(y.ms, 1)} ms; before …`);
       const x = await timeMs(() => fullListing(before));
-      if (x.value.keys !== docs || y.value.keys !== docs) throw new Error(`full listing found ${x.value.keys} / ${y.value.keys} keys, not ${docs}`);
+      if (x.value.keys !== docs || y.value.keys !== docs)
+        throw new Error(`full listing found ${x.value.keys} / ${y.value.keys} keys, not ${docs}`);
       scanResult = { pages: y.value.pages, beforeMs: round(x.ms, 1), afterMs: round(y.ms, 1) };
     }
     await store.close();
@@ -192,7 +193,10 @@ export function formatFsListMarkdown(r: FsListBenchResult): string {
       (r.indexHeapBytesPerKey === undefined ? '' : ` Heap held by the index: ~${r.indexHeapBytesPerKey} bytes per key.`),
   ];
   if (r.scan !== undefined) {
-    lines.push('', `Full listing in 1,000-key pages (${r.scan.pages} pages, what Count and Explain do on a scan): before ${r.scan.beforeMs} ms, after ${r.scan.afterMs} ms.`);
+    lines.push(
+      '',
+      `Full listing in 1,000-key pages (${r.scan.pages} pages, what Count and Explain do on a scan): before ${r.scan.beforeMs} ms, after ${r.scan.afterMs} ms.`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -33,13 +33,20 @@ export interface LoadWorkerOptions {
 /** The command-line arguments that make a worker run `o`. */
 export function loadWorkerArgs(o: LoadWorkerOptions): string[] {
   return [
-    '--client', o.client,
-    '--address', o.address,
-    '--collection', o.collection,
-    '--id', o.id,
-    '--concurrency', String(o.concurrency),
-    '--warmup-ms', String(o.warmupMs),
-    '--duration-ms', String(o.durationMs),
+    '--client',
+    o.client,
+    '--address',
+    o.address,
+    '--collection',
+    o.collection,
+    '--id',
+    o.id,
+    '--concurrency',
+    String(o.concurrency),
+    '--warmup-ms',
+    String(o.warmupMs),
+    '--duration-ms',
+    String(o.durationMs),
     ...(o.serverPid === undefined ? [] : ['--server-pid', String(o.serverPid)]),
   ];
 }

@@ -60,14 +60,12 @@ describe('runClosedLoop', () => {
   });
 
   it('throws when every call fails', async () => {
-    await expect(
-      runClosedLoop(() => Promise.reject(new Error('down')), { concurrency: 2, warmupMs: 0, durationMs: 30 }),
-    ).rejects.toThrow(/no call succeeded.*down/);
+    await expect(runClosedLoop(() => Promise.reject(new Error('down')), { concurrency: 2, warmupMs: 0, durationMs: 30 })).rejects.toThrow(
+      /no call succeeded.*down/,
+    );
   });
 
   it('rejects nonsense options', async () => {
-    await expect(runClosedLoop(async () => {}, { concurrency: 0, warmupMs: 0, durationMs: 10 })).rejects.toThrow(
-      RangeError,
-    );
+    await expect(runClosedLoop(async () => {}, { concurrency: 0, warmupMs: 0, durationMs: 10 })).rejects.toThrow(RangeError);
   });
 });

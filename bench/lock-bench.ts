@@ -52,7 +52,20 @@ async function throughput(workers: number, seconds: number, op: (w: number) => P
 
 async function main(): Promise<void> {
   const redis = await startRedis();
-  const server = await startListening(serverMainPath(), ['--storage', 'memory', '--coordination', 'redis', '--redis-url', redis.url, '--grpc-port', '0', '--http-port', '0', '--metrics-port', '0']);
+  const server = await startListening(serverMainPath(), [
+    '--storage',
+    'memory',
+    '--coordination',
+    'redis',
+    '--redis-url',
+    redis.url,
+    '--grpc-port',
+    '0',
+    '--http-port',
+    '0',
+    '--metrics-port',
+    '0',
+  ]);
   const raw = new Redis(redis.url);
   try {
     const locks = createClient(LockService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }));
@@ -94,7 +107,9 @@ async function main(): Promise<void> {
     console.log(`  SmarterBase LockService over gRPC                ${o.p50.toFixed(3).padStart(7)}  ${o.p99.toFixed(3).padStart(7)}`);
     console.log(`  Redis directly (SET NX PX + Lua DEL)             ${d.p50.toFixed(3).padStart(7)}  ${d.p99.toFixed(3).padStart(7)}`);
     console.log(`  ratio ours/direct at p50: ${result.acquireRelease.p50Ratio}`);
-    console.log(`Throughput, ${CONCURRENCY} clients on distinct names, ${SECONDS} s: ours ${result.throughputPairsPerSecond.ours} pairs/s, direct ${result.throughputPairsPerSecond.redisDirect} pairs/s (ratio ${result.throughputPairsPerSecond.ratio})`);
+    console.log(
+      `Throughput, ${CONCURRENCY} clients on distinct names, ${SECONDS} s: ours ${result.throughputPairsPerSecond.ours} pairs/s, direct ${result.throughputPairsPerSecond.redisDirect} pairs/s (ratio ${result.throughputPairsPerSecond.ratio})`,
+    );
     console.log(`written: ${file}`);
   } finally {
     raw.disconnect();

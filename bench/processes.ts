@@ -89,7 +89,12 @@ export async function startGofakes3(bucket: string): Promise<RunningProcess> {
  * numeric `grpcPort` (and optionally `httpPort`) on stdout; resolves once it has.
  * `onLine`, when given, sees every later stdout line too (e.g. to count warnings).
  */
-export async function startListening(script: string, args: string[], env: NodeJS.ProcessEnv = {}, onLine?: (line: string) => void): Promise<RunningProcess> {
+export async function startListening(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  onLine?: (line: string) => void,
+): Promise<RunningProcess> {
   if (!existsSync(script)) throw new Error(`${script} not found: run \`npm run build\` first`);
   const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -106,7 +106,13 @@ async function load(o: QueryBenchOptions, address: string): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-async function timed(c: QueryClients, spec: QuerySpec, runs: number, check: (ids: string[], run: number) => void, specOf?: (run: number) => QuerySpec): Promise<QueryTiming> {
+async function timed(
+  c: QueryClients,
+  spec: QuerySpec,
+  runs: number,
+  check: (ids: string[], run: number) => void,
+  specOf?: (run: number) => QuerySpec,
+): Promise<QueryTiming> {
   const plan = await explain(c, COLLECTION, spec);
   const first: number[] = [];
   const last: number[] = [];
@@ -130,7 +136,9 @@ async function timed(c: QueryClients, spec: QuerySpec, runs: number, check: (ids
 
 function expectIds(what: string, got: string[], want: string[]): void {
   if (got.length !== want.length || got.some((id, k) => id !== want[k])) {
-    throw new Error(`${what}: got ${got.length} ids (${got.slice(0, 3).join(',')}…), expected ${want.length} (${want.slice(0, 3).join(',')}…)`);
+    throw new Error(
+      `${what}: got ${got.length} ids (${got.slice(0, 3).join(',')}…), expected ${want.length} (${want.slice(0, 3).join(',')}…)`,
+    );
   }
 }
 
@@ -144,10 +152,13 @@ async function streamAll(stack: QueryStack, c: QueryClients, o: QueryBenchOption
   let peak = idleRssMiB;
   let samples = 0;
   const timer = setInterval(() => {
-    stack.rssMiB().then((v) => {
-      samples++;
-      peak = Math.max(peak, v);
-    }, () => undefined);
+    stack.rssMiB().then(
+      (v) => {
+        samples++;
+        peak = Math.max(peak, v);
+      },
+      () => undefined,
+    );
   }, 100);
   const spec = {};
   const plan = await explain(c, COLLECTION, spec);
@@ -188,7 +199,13 @@ async function counts(stack: QueryStack, c: QueryClients, o: QueryBenchOptions):
   }
   const after = await stack.storageOperations();
   const delta = before !== undefined && after !== undefined ? after - before : undefined;
-  return { runs: o.runs, p50Ms: round(median(ms)), count, maxStorageRequests, ...(delta !== undefined ? { storageOperationsDelta: delta } : {}) };
+  return {
+    runs: o.runs,
+    p50Ms: round(median(ms)),
+    count,
+    maxStorageRequests,
+    ...(delta !== undefined ? { storageOperationsDelta: delta } : {}),
+  };
 }
 
 /** Runs the query scenario end to end; every process it starts is stopped before it resolves. */
@@ -205,7 +222,8 @@ export async function runQueryBench(o: QueryBenchOptions): Promise<QueryBenchRes
     o.log(`query: loaded in ${loadSeconds.toFixed(1)} s (${loadDocsPerSecond} docs/s)`);
 
     const byCat = (field: string) => (run: number) => ({ filter: `${field} = "${categoryOf(run)}"` });
-    const checkCat = (what: string) => (ids: string[], run: number) => expectIds(`${what} ${categoryOf(run)}`, ids, idsOfCategory(o.docs, categoryOf(run)));
+    const checkCat = (what: string) => (ids: string[], run: number) =>
+      expectIds(`${what} ${categoryOf(run)}`, ids, idsOfCategory(o.docs, categoryOf(run)));
     await timeQuery(c, COLLECTION, byCat('cat')(999), false); // warm-up
     const equalityIndexed = await timed(c, byCat('cat')(0), o.runs, checkCat('indexed'), byCat('cat'));
     o.log(`query: indexed equality p50 ${equalityIndexed.lastP50Ms} ms; scanning ${o.scanRuns}×`);
@@ -217,7 +235,9 @@ export async function runQueryBench(o: QueryBenchOptions): Promise<QueryBenchRes
       if (ids.length !== Math.min(1000, o.docs)) throw new Error(`ordered query returned ${ids.length} ids`);
       walked = ids;
     });
-    const orderedScan = await timed(c, { orderBy: 'scoreCopy', limit: 1000 }, o.scanRuns, (ids) => expectIds('ordered scan vs index walk', ids, walked));
+    const orderedScan = await timed(c, { orderBy: 'scoreCopy', limit: 1000 }, o.scanRuns, (ids) =>
+      expectIds('ordered scan vs index walk', ids, walked),
+    );
     o.log(`query: ordered first result ${orderedIndexed.firstP50Ms} ms (index) vs ${orderedScan.firstP50Ms} ms (scan)`);
 
     const all = await streamAll(stack, c, o);

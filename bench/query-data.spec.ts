@@ -1,4 +1,14 @@
-import { CATEGORY_COUNT, categoryOf, idsOfCategory, median, parseVmRssKiB, queryDoc, queryDocId, scoreOf, sumMetric } from './query-data.js';
+import {
+  CATEGORY_COUNT,
+  categoryOf,
+  idsOfCategory,
+  median,
+  parseVmRssKiB,
+  queryDoc,
+  queryDocId,
+  scoreOf,
+  sumMetric,
+} from './query-data.js';
 
 describe('query benchmark documents', () => {
   test('are about 200 bytes of JSON, with indexed fields equal to their unindexed copies', () => {

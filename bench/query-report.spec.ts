@@ -2,16 +2,40 @@ import type { QueryBenchResult, QueryTiming } from './query-bench.js';
 import { formatQueryTable, queryVerdicts } from './query-report.js';
 
 const timing = (lastP50Ms: number, scan: boolean): QueryTiming => ({
-  runs: 3, firstP50Ms: lastP50Ms / 2, lastP50Ms, results: 100, scan, indexesUsed: scan ? [] : ['by_cat'],
+  runs: 3,
+  firstP50Ms: lastP50Ms / 2,
+  lastP50Ms,
+  results: 100,
+  scan,
+  indexesUsed: scan ? [] : ['by_cat'],
 });
 
 function result(over: { ratio?: number; growth?: number; storageRequests?: number; delta?: number }): QueryBenchResult {
   return {
-    docs: 100_000, loadConcurrency: 64, loadSeconds: 50, loadDocsPerSecond: 2000,
-    equalityIndexed: timing(5, false), equalityScan: timing(5000, true), equalityRatio: over.ratio ?? 1000,
-    orderedIndexed: timing(40, false), orderedScan: timing(6000, true),
-    streamAll: { ...timing(9000, true), results: 100_000, idleRssMiB: 80, peakRssMiB: 80 + (over.growth ?? 10), rssGrowthMiB: over.growth ?? 10, samples: 90 },
-    count: { runs: 20, p50Ms: 1.5, count: 100, maxStorageRequests: over.storageRequests ?? 0, ...(over.delta !== undefined ? { storageOperationsDelta: over.delta } : {}) },
+    docs: 100_000,
+    loadConcurrency: 64,
+    loadSeconds: 50,
+    loadDocsPerSecond: 2000,
+    equalityIndexed: timing(5, false),
+    equalityScan: timing(5000, true),
+    equalityRatio: over.ratio ?? 1000,
+    orderedIndexed: timing(40, false),
+    orderedScan: timing(6000, true),
+    streamAll: {
+      ...timing(9000, true),
+      results: 100_000,
+      idleRssMiB: 80,
+      peakRssMiB: 80 + (over.growth ?? 10),
+      rssGrowthMiB: over.growth ?? 10,
+      samples: 90,
+    },
+    count: {
+      runs: 20,
+      p50Ms: 1.5,
+      count: 100,
+      maxStorageRequests: over.storageRequests ?? 0,
+      ...(over.delta !== undefined ? { storageOperationsDelta: over.delta } : {}),
+    },
   };
 }
 

@@ -137,11 +137,7 @@ async function runScenario(o: S3LatencyOptions, oneWayDelayMs: number, condition
   }
 }
 
-async function measure(
-  o: S3LatencyOptions,
-  s3: S3Client,
-  client: DocClient | undefined,
-): Promise<Omit<ScenarioFigures, 'serverLog'>> {
+async function measure(o: S3LatencyOptions, s3: S3Client, client: DocClient | undefined): Promise<Omit<ScenarioFigures, 'serverLog'>> {
   const doc = makeDocument(o.documentBytes);
   const body = makeDocumentBytes(o.documentBytes);
   const rawGetKey = 'raw/doc-get.json';

@@ -19,9 +19,23 @@ import type { Outcome, SoakTally } from './soak-summary.js';
 
 /** gRPC status code names by number (connect's Code has the same numbers). */
 const GRPC_CODE_NAMES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
-  'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ];
 
 /** What the calls work on and how long they may take. */
@@ -61,7 +75,11 @@ export class SoakCaller {
   private seq = 0;
 
   /** Creates the stock clients (connections open on first use). */
-  constructor(private readonly o: SoakCallOptions, private readonly tally: SoakTally, private readonly random: () => number) {
+  constructor(
+    private readonly o: SoakCallOptions,
+    private readonly tally: SoakTally,
+    private readonly random: () => number,
+  ) {
     const transports = o.ports.map((port) =>
       Array.from({ length: o.connectionsPerPort }, () => createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` })),
     );
@@ -77,10 +95,17 @@ export class SoakCaller {
     let message: string | undefined;
     try {
       if (call.behaviour === 'stall') outcome = await this.stall(call);
-      else if (call.method === 'get') await this.docs[call.port][conn].get({ collection: this.o.collection, id: this.pick(this.o.readIds) }, { timeoutMs: this.o.callTimeoutMs });
+      else if (call.method === 'get')
+        await this.docs[call.port][conn].get(
+          { collection: this.o.collection, id: this.pick(this.o.readIds) },
+          { timeoutMs: this.o.callTimeoutMs },
+        );
       else if (call.method === 'put') {
         const id = this.pick(this.o.writeIds);
-        await this.docs[call.port][conn].put({ collection: this.o.collection, id, data: this.o.document(n) }, { timeoutMs: this.o.callTimeoutMs });
+        await this.docs[call.port][conn].put(
+          { collection: this.o.collection, id, data: this.o.document(n) },
+          { timeoutMs: this.o.callTimeoutMs },
+        );
       } else outcome = await this.stream(call, conn);
     } catch (e) {
       outcome = outcomeOf(e);

@@ -5,10 +5,14 @@ describe('runOpenLoop', () => {
     const inFlight: InFlight = { count: 0 };
     const started: number[] = [];
     const release: (() => void)[] = [];
-    const r = await runOpenLoop({ rate: 1000, durationMs: 100, maxInFlight: 1000 }, (i) => {
-      started.push(i);
-      return new Promise<void>((resolve) => release.push(resolve));
-    }, inFlight);
+    const r = await runOpenLoop(
+      { rate: 1000, durationMs: 100, maxInFlight: 1000 },
+      (i) => {
+        started.push(i);
+        return new Promise<void>((resolve) => release.push(resolve));
+      },
+      inFlight,
+    );
     expect(r.scheduled).toBe(100);
     expect(r.started).toBe(100);
     expect(r.notStarted).toBe(0);
@@ -23,7 +27,11 @@ describe('runOpenLoop', () => {
   it('counts due calls over the in-flight cap as not started', async () => {
     const inFlight: InFlight = { count: 0 };
     const release: (() => void)[] = [];
-    const r = await runOpenLoop({ rate: 1000, durationMs: 50, maxInFlight: 5 }, () => new Promise<void>((resolve) => release.push(resolve)), inFlight);
+    const r = await runOpenLoop(
+      { rate: 1000, durationMs: 50, maxInFlight: 5 },
+      () => new Promise<void>((resolve) => release.push(resolve)),
+      inFlight,
+    );
     expect(r.started).toBe(5);
     expect(r.notStarted).toBe(45);
     for (const f of release) f();
@@ -32,9 +40,13 @@ describe('runOpenLoop', () => {
 
   it('stops starting calls once abandon() says so', async () => {
     let n = 0;
-    const r = await runOpenLoop({ rate: 1000, durationMs: 1000, maxInFlight: 10, abandon: () => n >= 3 }, async () => {
-      n++;
-    }, { count: 0 });
+    const r = await runOpenLoop(
+      { rate: 1000, durationMs: 1000, maxInFlight: 10, abandon: () => n >= 3 },
+      async () => {
+        n++;
+      },
+      { count: 0 },
+    );
     expect(r.started).toBe(3);
     await r.settled;
   });

@@ -48,7 +48,11 @@ export interface InFlight {
  * schedule; resolves when the last call was started (not when it ended).
  * `start` must not reject.
  */
-export async function runOpenLoop(o: OpenLoopOptions, start: (index: number, dueAt: number) => Promise<void>, inFlight: InFlight): Promise<OpenLoopResult> {
+export async function runOpenLoop(
+  o: OpenLoopOptions,
+  start: (index: number, dueAt: number) => Promise<void>,
+  inFlight: InFlight,
+): Promise<OpenLoopResult> {
   if (!(o.rate > 0) || !(o.durationMs > 0) || !(o.maxInFlight >= 1)) throw new RangeError(`bad open-loop options: ${JSON.stringify(o)}`);
   const total = Math.floor((o.durationMs * o.rate) / 1000);
   const running = new Set<Promise<void>>();

@@ -49,8 +49,7 @@ export function planCall(random: () => number, mix: SoakMix = DEFAULT_MIX): Plan
   if (Math.abs(total - 1) > 1e-9) throw new RangeError(`method shares sum to ${total}, not 1`);
   const port: 0 | 1 = random() < 0.5 ? 0 : 1;
   const r = random();
-  const method: SoakMethod =
-    r < mix.get ? 'get' : r < mix.get + mix.put ? 'put' : r < mix.get + mix.put + mix.query ? 'query' : 'batchGet';
+  const method: SoakMethod = r < mix.get ? 'get' : r < mix.get + mix.put ? 'put' : r < mix.get + mix.put + mix.query ? 'query' : 'batchGet';
   if (method === 'get' || method === 'put') return { method, behaviour: 'read', port };
   const b = random();
   const behaviour: StreamBehaviour = b < mix.stallStreams ? 'stall' : b < mix.stallStreams + mix.cancelStreams ? 'cancel' : 'read';

@@ -55,7 +55,8 @@ export function soakMarkdown(r: SoakReport, svgName: string): string {
   const mix = p.mix as SoakMix;
   const pct = (share: number) => Math.round(share * 1000) / 10;
   const la = (v: number[]) => v.map((x) => x.toFixed(2)).join(' / ');
-  const lat = (name: string, s?: LatencySummary) => (s ? `| ${name} | ${s.count} | ${s.p50} | ${s.p99} | ${s.max} |` : `| ${name} | 0 | - | - | - |`);
+  const lat = (name: string, s?: LatencySummary) =>
+    s ? `| ${name} | ${s.count} | ${s.p50} | ${s.p99} | ${s.max} |` : `| ${name} | 0 | - | - | - |`;
   const lines = [
     `# Soak benchmark, ${r.startedAt}`,
     '',
@@ -84,7 +85,13 @@ export function soakMarkdown(r: SoakReport, svgName: string): string {
     lat('Put', r.latency.put),
     lat('streams read to the end', r.latency.streams),
     '',
-    `Errors by code: ${Object.keys(r.errorsByCode).length === 0 ? 'none' : Object.entries(r.errorsByCode).map(([c, n]) => `${c} ${n}`).join(', ')}.`,
+    `Errors by code: ${
+      Object.keys(r.errorsByCode).length === 0
+        ? 'none'
+        : Object.entries(r.errorsByCode)
+            .map(([c, n]) => `${c} ${n}`)
+            .join(', ')
+    }.`,
     ...Object.entries(r.firstErrorMessages).map(([c, m]) => `- first ${c}: ${m}`),
     '',
     `![RSS and active calls over time](${svgName})`,

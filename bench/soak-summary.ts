@@ -123,7 +123,12 @@ export interface SoakVerdict {
 /** The issue-8 verdicts: RSS flat, zero errors, active calls drained. */
 export function soakVerdicts(rss: RssFigures, errors: number, activeAfterDrain: number | undefined): SoakVerdict[] {
   return [
-    { name: `RSS end / RSS at ${rss.markSeconds} s`, value: rss.ratio, target: `<= ${RSS_RATIO_TARGET}`, pass: rss.ratio <= RSS_RATIO_TARGET },
+    {
+      name: `RSS end / RSS at ${rss.markSeconds} s`,
+      value: rss.ratio,
+      target: `<= ${RSS_RATIO_TARGET}`,
+      pass: rss.ratio <= RSS_RATIO_TARGET,
+    },
     { name: 'errors (other than cancellations)', value: errors, target: '= 0', pass: errors === 0 },
     { name: 'active calls after the drain', value: activeAfterDrain ?? NaN, target: '= 0', pass: activeAfterDrain === 0 },
   ];

@@ -49,7 +49,10 @@ export function soakChartSvg(title: string, samples: readonly ChartSample[], mar
   const x = (t: number) => (PAD.left + (t / tMax) * pw).toFixed(1);
   const y = (v: number, max: number) => (PAD.top + ph - (v / max) * ph).toFixed(1);
   const line = (pick: (s: ChartSample) => number | undefined, max: number) =>
-    samples.filter((s) => pick(s) !== undefined).map((s) => `${x(s.t)},${y(pick(s)!, max)}`).join(' ');
+    samples
+      .filter((s) => pick(s) !== undefined)
+      .map((s) => `${x(s.t)},${y(pick(s)!, max)}`)
+      .join(' ');
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
@@ -66,8 +69,12 @@ export function soakChartSvg(title: string, samples: readonly ChartSample[], mar
     out.push(`<text x="${x(t)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${round1(t)}</text>`);
   }
   out.push(`<text x="${W / 2}" y="${H - 8}" text-anchor="middle">seconds since the load started</text>`);
-  out.push(`<text x="14" y="${PAD.top + ph / 2}" transform="rotate(-90 14 ${PAD.top + ph / 2})" text-anchor="middle" fill="#1f77b4">server RSS, MiB</text>`);
-  out.push(`<text x="${W - 14}" y="${PAD.top + ph / 2}" transform="rotate(90 ${W - 14} ${PAD.top + ph / 2})" text-anchor="middle" fill="#d62728">active calls</text>`);
+  out.push(
+    `<text x="14" y="${PAD.top + ph / 2}" transform="rotate(-90 14 ${PAD.top + ph / 2})" text-anchor="middle" fill="#1f77b4">server RSS, MiB</text>`,
+  );
+  out.push(
+    `<text x="${W - 14}" y="${PAD.top + ph / 2}" transform="rotate(90 ${W - 14} ${PAD.top + ph / 2})" text-anchor="middle" fill="#d62728">active calls</text>`,
+  );
   for (const m of markers) {
     out.push(`<line x1="${x(m.t)}" y1="${PAD.top}" x2="${x(m.t)}" y2="${PAD.top + ph}" stroke="#888" stroke-dasharray="4 4"/>`);
     out.push(`<text x="${Number(x(m.t)) + 4}" y="${PAD.top + 12}" fill="#555">${escapeXml(m.label)}</text>`);

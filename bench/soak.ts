@@ -81,10 +81,15 @@ function parse(argv: string[]): SoakOptions {
     .description('Soak: a fixed call rate for minutes; server RSS and active calls over time, latency, errors')
     .option('--minutes <m>', 'how long the load runs', positive, 10)
     .option('--rate <n>', 'calls started per second (open loop)', positive, 100)
-    .option('--stack <kind>', 'fs (filesystem storage, temporary dir) | s3 (gofakes3 + redis-server)', (v) => {
-      if (v !== 'fs' && v !== 's3') throw new InvalidArgumentError('expected fs or s3');
-      return v;
-    }, 'fs')
+    .option(
+      '--stack <kind>',
+      'fs (filesystem storage, temporary dir) | s3 (gofakes3 + redis-server)',
+      (v) => {
+        if (v !== 'fs' && v !== 's3') throw new InvalidArgumentError('expected fs or s3');
+        return v;
+      },
+      'fs',
+    )
     .option('--docs <n>', 'documents loaded before the run (read by Get, BatchGet, Query)', positive, 1000)
     .option('--write-ids <n>', 'distinct ids Puts overwrite', positive, 200)
     .option('--document-bytes <n>', 'JSON size of each document', positive, 1024)
@@ -123,7 +128,12 @@ function startSampler(stack: SoakStack, t0: number, inFlight: InFlight, samples:
         onServerGone(t);
         return;
       }
-      samples.push({ t, rssMiB: Math.round(rssMiB * 10) / 10, ...(activeCalls === undefined ? {} : { activeCalls }), clientInFlight: inFlight.count });
+      samples.push({
+        t,
+        rssMiB: Math.round(rssMiB * 10) / 10,
+        ...(activeCalls === undefined ? {} : { activeCalls }),
+        clientInFlight: inFlight.count,
+      });
       if (k % 30 === 0) log(`t=${t.toFixed(0)} s  rss=${rssMiB.toFixed(1)} MiB  active=${activeCalls ?? '?'}  in flight=${inFlight.count}`);
       await sleep(Math.max(1, t0 + (Math.floor((performance.now() - t0) / 1000) + 1) * 1000 - performance.now()));
     }
@@ -174,7 +184,11 @@ async function run(o: SoakOptions): Promise<SoakReport> {
     const cpu0 = { server: processCpuMs(stack.server.pid), client: ownCpuMs(), at: performance.now() };
     const durationMs = o.minutes * 60_000;
     log(`load: ${o.rate} calls/s for ${o.minutes} min`);
-    const loop = await runOpenLoop({ rate: o.rate, durationMs, maxInFlight: o.maxInFlight, abandon: () => serverGone !== undefined }, (_i, dueAt) => caller.run(planCall(plan, o.mix), dueAt), inFlight);
+    const loop = await runOpenLoop(
+      { rate: o.rate, durationMs, maxInFlight: o.maxInFlight, abandon: () => serverGone !== undefined },
+      (_i, dueAt) => caller.run(planCall(plan, o.mix), dueAt),
+      inFlight,
+    );
     if (serverGone !== undefined) throw new Error(serverGone);
     const loadEnd = loadavg();
     const loadEndAt = performance.now();
@@ -186,7 +200,9 @@ async function run(o: SoakOptions): Promise<SoakReport> {
     };
     const loadSeconds = (performance.now() - t0) / 1000;
     const atLoadEnd = await stack.activeCalls();
-    log(`load ended at ${loadSeconds.toFixed(1)} s; ${inFlight.count} calls in flight, ${atLoadEnd ?? '?'} active on the server; draining ...`);
+    log(
+      `load ended at ${loadSeconds.toFixed(1)} s; ${inFlight.count} calls in flight, ${atLoadEnd ?? '?'} active on the server; draining ...`,
+    );
     await loop.settled;
     const drainLimit = performance.now() + 60_000;
     let afterDrain = await stack.activeCalls();
@@ -210,7 +226,13 @@ async function run(o: SoakOptions): Promise<SoakReport> {
       streamStallTimeoutMs: stallTimeoutMs,
       loadAverage: { start: loadStart, end: loadEnd },
       cpuPercent: cpu,
-      load: { scheduled: loop.scheduled, started: loop.started, notStarted: loop.notStarted, maxInFlight: loop.maxInFlight, maxStartLagMs: loop.maxStartLagMs },
+      load: {
+        scheduled: loop.scheduled,
+        started: loop.started,
+        notStarted: loop.notStarted,
+        maxInFlight: loop.maxInFlight,
+        maxStartLagMs: loop.maxStartLagMs,
+      },
       outcomes: tally.outcomes,
       errorsByCode,
       firstErrorMessages: tally.firstMessages,
@@ -246,7 +268,10 @@ async function main(): Promise<void> {
   const svg = soakChartSvg(
     `Soak, ${o.stack}: ${o.rate} calls/s for ${o.minutes} min: server RSS (blue, MiB) and active calls (red)`,
     report.samples,
-    [{ t: report.rss.markSeconds, label: `${report.rss.markSeconds} s` }, { t: o.minutes * 60, label: 'load ends' }],
+    [
+      { t: report.rss.markSeconds, label: `${report.rss.markSeconds} s` },
+      { t: o.minutes * 60, label: 'load ends' },
+    ],
   );
   await writeFile(join(o.out, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(o.out, `${base}.svg`), svg);

@@ -43,7 +43,14 @@ const lines = [
 ];
 values.forEach((v, i) => {
   const name = v.name.slice(PREFIX.length);
-  if (v.comment) lines.push(`  /** ${v.comment.split('\n').map((l) => l.trim()).join(' ').replace(/\*\//g, '* /')} */`);
+  if (v.comment)
+    lines.push(
+      `  /** ${v.comment
+        .split('\n')
+        .map((l) => l.trim())
+        .join(' ')
+        .replace(/\*\//g, '* /')} */`,
+    );
   lines.push(`  | '${name}'${i === values.length - 1 ? ';' : ''}`);
 });
 lines.push('', '/** Every ErrorReason, in the order of their enum numbers. */');

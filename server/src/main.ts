@@ -62,7 +62,13 @@ async function openIndexes(config: Config): Promise<IndexStore> {
   return new LocalIndexStore({ clock: systemClock });
 }
 
-async function openStore(config: Config, coordinator: Coordinator, log: AppLogger, closers: Closer[], telemetry: Telemetry): Promise<BlobStore> {
+async function openStore(
+  config: Config,
+  coordinator: Coordinator,
+  log: AppLogger,
+  closers: Closer[],
+  telemetry: Telemetry,
+): Promise<BlobStore> {
   if (config.storage === 'memory') {
     const store = new MemoryBlobStore();
     closers.push({ name: 'store', close: () => store.close() });
@@ -93,11 +99,17 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
     checks = probe.checks;
     log.info({ native: probe.native, checks: probe.checks, detail: probe.detail }, 'conditional-write probe');
     if (!native && config.coordination === 'local') {
-      log.warn('the S3 endpoint does not enforce conditional writes and SB_COORDINATION=local: writes are safe only with a single replica; set SB_COORDINATION=redis for several');
+      log.warn(
+        'the S3 endpoint does not enforce conditional writes and SB_COORDINATION=local: writes are safe only with a single replica; set SB_COORDINATION=redis for several',
+      );
     }
   }
   log.info({ conditional: native ? 'native' : 'lock', coordination: config.coordination }, 's3 write conditions');
-  registerConditionalWrites(telemetry.meter, { mode: native ? 'native' : 'lock', source: config.s3Conditional === 'auto' ? 'probe' : 'config', checks });
+  registerConditionalWrites(telemetry.meter, {
+    mode: native ? 'native' : 'lock',
+    source: config.s3Conditional === 'auto' ? 'probe' : 'config',
+    checks,
+  });
   // Transient failures (unavailable, throttled) get 3 attempts in all, never a failed condition; no retry starts past SB_S3_TIMEOUT_MS.
   const retrying = new RetryingBlobStore(s3, { clock: systemClock, random: systemRandom, maxAttempts: 3, budgetMs: config.s3TimeoutMs });
   return native ? retrying : new LockedConditionsStore(retrying, coordinator, { clock: systemClock });
@@ -106,7 +118,15 @@ async function openStore(config: Config, coordinator: Coordinator, log: AppLogge
 async function openTokenKeys(config: Config, store: BlobStore, log: AppLogger, closers: Closer[]): Promise<TokenKeys> {
   if (config.pageTokenSecret !== undefined) return staticTokenKeys(config.pageTokenSecret);
   const keys = await DurableTokenKeys.open(
-    { store, rotateAfterMs: config.tokenKeyRotationMs, overlapMs: config.tokenKeyOverlapMs, refreshMs: config.tokenKeyRefreshMs, log, clock: systemClock, random: systemRandom },
+    {
+      store,
+      rotateAfterMs: config.tokenKeyRotationMs,
+      overlapMs: config.tokenKeyOverlapMs,
+      refreshMs: config.tokenKeyRefreshMs,
+      log,
+      clock: systemClock,
+      random: systemRandom,
+    },
     AbortSignal.timeout(60_000),
   );
   closers.push({ name: 'token keyring', close: async () => keys.close() });
@@ -167,8 +187,14 @@ async function main(): Promise<void> {
     log.info('stopped');
     process.exit(code);
   };
-  process.on('unhandledRejection', (err) => { log.fatal({ err }, 'unhandled rejection'); void stop('unhandledRejection', 1); });
-  process.on('uncaughtException', (err) => { log.fatal({ err }, 'uncaught exception'); void stop('uncaughtException', 1); });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection');
+    void stop('unhandledRejection', 1);
+  });
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    void stop('uncaughtException', 1);
+  });
   process.once('SIGTERM', () => void stop('SIGTERM', 0));
   process.once('SIGINT', () => void stop('SIGINT', 0));
 
@@ -179,7 +205,8 @@ async function main(): Promise<void> {
       buildAttributes: { storage: config.storage, coordination: config.coordination },
     });
     closers.push({ name: 'telemetry', close: () => telemetry.shutdown() });
-    if (telemetry.metricsError !== undefined) log.warn({ err: telemetry.metricsError, metricsPort: config.metricsPort }, 'metrics endpoint could not be bound: metrics are off');
+    if (telemetry.metricsError !== undefined)
+      log.warn({ err: telemetry.metricsError, metricsPort: config.metricsPort }, 'metrics endpoint could not be bound: metrics are off');
     const coordinator = await openCoordinator(config);
     closers.push({ name: 'coordinator', close: () => coordinator.close() });
     const backend = await openStore(config, coordinator, log, closers, telemetry);
@@ -218,11 +245,19 @@ async function main(): Promise<void> {
       fences: new FenceChecker(coordinator),
     });
     const locks = new LockManager({ coordinator, clock: systemClock, random: systemRandom });
-    const query = new QueryEngine({ store, indexes, reader: engine.reader, fetchConcurrency: config.queryConcurrency, maxSortBuffer: config.queryMaxSortDocuments, tokenKeys });
+    const query = new QueryEngine({
+      store,
+      indexes,
+      reader: engine.reader,
+      fetchConcurrency: config.queryConcurrency,
+      maxSortBuffer: config.queryMaxSortDocuments,
+      tokenKeys,
+    });
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();
-    if (recovered !== undefined && recovered.live > 0) log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
+    if (recovered !== undefined && recovered.live > 0)
+      log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
     const admin = new IndexAdmin({ indexes, store, log, clock: systemClock });
     closers.push({ name: 'index builds', close: () => admin.close() });
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
@@ -243,10 +278,14 @@ async function main(): Promise<void> {
       maxMessageBytes: config.maxMessageBytes,
       maxDocumentBytes: config.maxDocumentBytes,
       // Backend failures (their cause holds the S3 / Redis text clients never see) are warnings; anything else is a bug.
-      logInternal: (err) => (err instanceof DbError ? log.warn({ err }, 'backend failure in a call') : log.error({ err }, 'unexpected error in a call')),
+      logInternal: (err) =>
+        err instanceof DbError ? log.warn({ err }, 'backend failure in a call') : log.error({ err }, 'unexpected error in a call'),
       logTransportError: (err, procedure) => log.warn({ err, procedure }, 'writing a response failed'),
       telemetry: { instruments: telemetry.metrics.rpc, tracer: telemetry.tracer },
-      corsOrigins: (config.corsOrigins ?? '').split(',').map((o) => o.trim()).filter((o) => o !== ''),
+      corsOrigins: (config.corsOrigins ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
       limits: {
         streamStallTimeoutMs: config.streamStallTimeoutMs,
         maxConcurrentStreams: config.maxConcurrentStreams,
@@ -264,7 +303,18 @@ async function main(): Promise<void> {
     });
     const ports = await server.start();
     backends.start();
-    log.info({ grpcPort: ports.grpcPort, httpPort: ports.httpPort, metricsPort: telemetry.metricsPort ?? null, tracing: telemetry.tracing, host: config.host, storage: config.storage, coordination: config.coordination }, 'listening');
+    log.info(
+      {
+        grpcPort: ports.grpcPort,
+        httpPort: ports.httpPort,
+        metricsPort: telemetry.metricsPort ?? null,
+        tracing: telemetry.tracing,
+        host: config.host,
+        storage: config.storage,
+        coordination: config.coordination,
+      },
+      'listening',
+    );
   } catch (err) {
     log.fatal({ err }, 'start-up failed');
     await closeAll(closers, log);

@@ -27,13 +27,18 @@ async function settles(): Promise<boolean> {
   const ok = await eventually(async () => (await active()) === 0, 15_000);
   if (!ok) {
     const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
-    console.log(text.split('\n').filter((l) => l.startsWith(ACTIVE) && !l.endsWith(' 0')).join('\n'));
+    console.log(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(ACTIVE) && !l.endsWith(' 0'))
+        .join('\n'),
+    );
   }
   return ok;
 }
 
 beforeAll(async () => {
-  srv = await startServer({ SB_STORAGE: 'memory', SB_STREAM_STALL_TIMEOUT_MS: '3000'});
+  srv = await startServer({ SB_STORAGE: 'memory', SB_STREAM_STALL_TIMEOUT_MS: '3000' });
   metrics = srv.metricsPort!;
   const c = docClient(srv.grpcUrl);
   const blob = 'x'.repeat(32 * 1024);
@@ -41,10 +46,24 @@ beforeAll(async () => {
     await Promise.all(ids.slice(i, i + 20).map((id) => c.put({ collection: 'big', id, data: { blob, id } })));
   }
 }, 60_000);
-afterAll(async () => { await srv.stop(); if (process.env.DEBUG_OUT) console.log(srv.output().split('\n').filter((l) => l.includes('DEBUG')).join('\n')); });
+afterAll(async () => {
+  await srv.stop();
+  if (process.env.DEBUG_OUT)
+    console.log(
+      srv
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('DEBUG'))
+        .join('\n'),
+    );
+});
 
 /** Opens `n` unread Query and `n` unread BatchGet calls on `session` and waits until the server serves them all. */
-async function openUnread(session: http2.ClientHttp2Session, n: number, headers: http2.OutgoingHttpHeaders = {}): Promise<http2.ClientHttp2Stream[]> {
+async function openUnread(
+  session: http2.ClientHttp2Session,
+  n: number,
+  headers: http2.OutgoingHttpHeaders = {},
+): Promise<http2.ClientHttp2Stream[]> {
   const before = await active();
   const streams: http2.ClientHttp2Stream[] = [];
   for (let i = 0; i < n; i++) {

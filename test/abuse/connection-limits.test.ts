@@ -29,17 +29,26 @@ beforeAll(async () => {
     SB_CORS_ORIGINS: 'https://app.example',
   });
 });
-afterAll(async () => { await srv.stop(); });
+afterAll(async () => {
+  await srv.stop();
+});
 
-const hold = (name: string): Buffer => grpcFrame(toBinary(HoldRequestSchema, create(HoldRequestSchema, { name, ttl: { seconds: 10n, nanos: 0 } })));
+const hold = (name: string): Buffer =>
+  grpcFrame(toBinary(HoldRequestSchema, create(HoldRequestSchema, { name, ttl: { seconds: 10n, nanos: 0 } })));
 
 /** Status, and ErrorInfo reason, of a raw stream that the server ends. */
 function statusOf(stream: http2.ClientHttp2Stream): Promise<{ status?: string; details?: string }> {
   return new Promise((resolve) => {
     let meta: http2.IncomingHttpHeaders = {};
-    stream.on('response', (h) => { if (h['grpc-status'] !== undefined) meta = h; });
-    stream.on('trailers', (t) => { meta = t; });
-    stream.on('close', () => resolve({ status: meta['grpc-status'] as string | undefined, details: meta['grpc-status-details-bin'] as string | undefined }));
+    stream.on('response', (h) => {
+      if (h['grpc-status'] !== undefined) meta = h;
+    });
+    stream.on('trailers', (t) => {
+      meta = t;
+    });
+    stream.on('close', () =>
+      resolve({ status: meta['grpc-status'] as string | undefined, details: meta['grpc-status-details-bin'] as string | undefined }),
+    );
     stream.resume();
   });
 }
@@ -70,7 +79,9 @@ describe.each([
   test('the server announces its concurrent-stream limit in its HTTP/2 SETTINGS', async () => {
     const s = await h2Connect(port());
     try {
-      await new Promise<void>((resolve) => (s.remoteSettings.maxConcurrentStreams === 50 ? resolve() : s.once('remoteSettings', () => resolve())));
+      await new Promise<void>((resolve) =>
+        s.remoteSettings.maxConcurrentStreams === 50 ? resolve() : s.once('remoteSettings', () => resolve()),
+      );
       expect(s.remoteSettings.maxConcurrentStreams).toBe(50);
     } finally {
       s.destroy();
@@ -102,7 +113,10 @@ describe.each([
 function closedWithin(socket: net.Socket, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
-    socket.once('close', () => { clearTimeout(timer); resolve(true); });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }
 
@@ -134,7 +148,10 @@ test('an HTTP/2 connection with no call is closed after the idle timeout', async
     const s = await h2Connect(port);
     const closed = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 10_000);
-      s.once('close', () => { clearTimeout(timer); resolve(true); });
+      s.once('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
       s.once('goaway', () => undefined);
     });
     expect(closed).toBe(true);
@@ -145,7 +162,14 @@ describe('CORS on the HTTP port', () => {
   const url = (): string => `http://127.0.0.1:${srv.httpPort}/smarterbase.v1.DocumentService/Get`;
 
   test('a preflight from an allowed origin is answered with the allowed method and headers', async () => {
-    const res = await fetch(url(), { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,connect-protocol-version' } });
+    const res = await fetch(url(), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,connect-protocol-version',
+      },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
@@ -153,7 +177,8 @@ describe('CORS on the HTTP port', () => {
   });
 
   test('a call from an allowed origin carries CORS headers; another origin gets none', async () => {
-    const call = (origin: string) => fetch(url(), { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{"collection":"c","id":"x"}' });
+    const call = (origin: string) =>
+      fetch(url(), { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{"collection":"c","id":"x"}' });
     const allowed = await call('https://app.example');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(allowed.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('grpc-status');

@@ -19,7 +19,9 @@ beforeAll(async () => {
   await c.put({ collection: 'huge', id: 'a', data: { n: 1 } });
   await c.put({ collection: 'huge', id: 'b', data: { n: 2 } });
 }, 30_000);
-afterAll(async () => { await srv.stop(); });
+afterAll(async () => {
+  await srv.stop();
+});
 
 /** 300,000 ids of 14 bytes: 4.8 MB on the wire, under the 5 MiB message limit. */
 const HUGE_IDS = Array.from({ length: 300_000 }, (_, i) => `id-${String(i).padStart(11, '0')}`);
@@ -27,8 +29,14 @@ const HUGE_IDS = Array.from({ length: 300_000 }, (_, i) => `id-${String(i).padSt
 const transports: [string, () => Transport][] = [
   ['the gRPC port (gRPC)', () => createGrpcTransport({ baseUrl: `http://127.0.0.1:${srv.grpcPort}` })],
   ['the HTTP port, gRPC over h2c', () => createGrpcTransport({ baseUrl: `http://127.0.0.1:${srv.httpPort}` })],
-  ['the HTTP port, gRPC-Web binary', () => createGrpcWebTransport({ baseUrl: `http://127.0.0.1:${srv.httpPort}`, httpVersion: '1.1', useBinaryFormat: true })],
-  ['the HTTP port, Connect binary', () => createConnectTransport({ baseUrl: `http://127.0.0.1:${srv.httpPort}`, httpVersion: '1.1', useBinaryFormat: true })],
+  [
+    'the HTTP port, gRPC-Web binary',
+    () => createGrpcWebTransport({ baseUrl: `http://127.0.0.1:${srv.httpPort}`, httpVersion: '1.1', useBinaryFormat: true }),
+  ],
+  [
+    'the HTTP port, Connect binary',
+    () => createConnectTransport({ baseUrl: `http://127.0.0.1:${srv.httpPort}`, httpVersion: '1.1', useBinaryFormat: true }),
+  ],
 ];
 
 async function batchGetError(client: Client<typeof DocumentService>, ids: string[]): Promise<ConnectError> {
@@ -64,9 +72,15 @@ describe.each(transports)('on %s', (_name, transport) => {
 });
 
 test('a gzip-compressed BatchGet is still refused, after decoding, by the BatchGet limit (HTTP port, Connect)', async () => {
-  const client = createClient(DocumentService, createConnectTransport({
-    baseUrl: `http://127.0.0.1:${srv.httpPort}`, httpVersion: '1.1', useBinaryFormat: true, sendCompression: compressionGzip,
-  }));
+  const client = createClient(
+    DocumentService,
+    createConnectTransport({
+      baseUrl: `http://127.0.0.1:${srv.httpPort}`,
+      httpVersion: '1.1',
+      useBinaryFormat: true,
+      sendCompression: compressionGzip,
+    }),
+  );
   const err = await batchGetError(client, HUGE_IDS.slice(0, 20_000));
   expect(err.code).toBe(Code.InvalidArgument);
   expect(err.findDetails(ErrorInfoSchema)[0]?.domain).toBe('smarterbase.v1');

@@ -11,8 +11,12 @@ import { grpcFrame, h2Connect, rawGrpcCall } from '../harness/raw-wire.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 
 let srv: ServerProcess;
-beforeAll(async () => { srv = await startServer({ SB_STORAGE: 'memory' }); });
-afterAll(async () => { await srv.stop(); });
+beforeAll(async () => {
+  srv = await startServer({ SB_STORAGE: 'memory' });
+});
+afterAll(async () => {
+  await srv.stop();
+});
 
 const PUT = '/smarterbase.v1.DocumentService/Put';
 const GET = '/smarterbase.v1.DocumentService/Get';
@@ -25,7 +29,10 @@ function deepPut(depth: number): Uint8Array {
 }
 
 /** Get request bytes with invalid UTF-8 in `id`: field 2, length 3, bytes ff fe fd. */
-const badUtf8 = Buffer.concat([Buffer.from(toBinary(GetRequestSchema, create(GetRequestSchema, { collection: 'm' }))), Buffer.from([0x12, 0x03, 0xff, 0xfe, 0xfd])]);
+const badUtf8 = Buffer.concat([
+  Buffer.from(toBinary(GetRequestSchema, create(GetRequestSchema, { collection: 'm' }))),
+  Buffer.from([0x12, 0x03, 0xff, 0xfe, 0xfd]),
+]);
 /** Field 1 (collection, a string) sent with wire type varint. */
 const wrongWireType = Buffer.from([0x08, 0x01]);
 /** A length prefix promising more bytes than follow. */
@@ -42,10 +49,18 @@ const cases: [string, string, Uint8Array][] = [
 function rawUnary(port: number, path: string, body: Uint8Array): Promise<grpc.ServiceError> {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, body, { deadline: Date.now() + 10_000 }, (err) => {
-      client.close();
-      if (err === null) reject(new Error('expected an error')); else resolve(err);
-    });
+    client.makeUnaryRequest(
+      path,
+      (b: Uint8Array) => Buffer.from(b),
+      (b: Buffer) => b,
+      body,
+      { deadline: Date.now() + 10_000 },
+      (err) => {
+        client.close();
+        if (err === null) reject(new Error('expected an error'));
+        else resolve(err);
+      },
+    );
   });
 }
 
@@ -70,7 +85,11 @@ describe.each(cases)('a request with %s', (_name, path, body) => {
   });
 
   test('is HTTP 400 invalid_argument with an ErrorInfo over Connect binary', async () => {
-    const res = await fetch(`http://127.0.0.1:${srv.httpPort}${path}`, { method: 'POST', headers: { 'content-type': 'application/proto' }, body });
+    const res = await fetch(`http://127.0.0.1:${srv.httpPort}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/proto' },
+      body,
+    });
     expect(res.status).toBe(400);
     const json = (await res.json()) as { code: string; details?: { type: string; value: string }[] };
     expect(json.code).toBe('invalid_argument');
@@ -78,7 +97,11 @@ describe.each(cases)('a request with %s', (_name, path, body) => {
   });
 
   test('is INVALID_ARGUMENT with an ErrorInfo over gRPC-Web', async () => {
-    const res = await fetch(`http://127.0.0.1:${srv.httpPort}${path}`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto' }, body: grpcFrame(body) });
+    const res = await fetch(`http://127.0.0.1:${srv.httpPort}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/grpc-web+proto' },
+      body: grpcFrame(body),
+    });
     const buf = Buffer.from(await res.arrayBuffer());
     const headerStatus = res.headers.get('grpc-status');
     // The status is in the headers (trailers-only) or in the trailer envelope at the end of the body.
@@ -106,7 +129,11 @@ describe('an unknown method', () => {
   });
 
   test('is HTTP 501 with a Connect unimplemented error body over Connect', async () => {
-    const res = await fetch(`http://127.0.0.1:${srv.httpPort}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`http://127.0.0.1:${srv.httpPort}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(501);
     const json = (await res.json()) as { code: string; details?: { type: string; value: string }[] };
     expect(json.code).toBe('unimplemented');
@@ -115,10 +142,15 @@ describe('an unknown method', () => {
 });
 
 test('binary bytes sent as gRPC+JSON on the HTTP port are answered INVALID_ARGUMENT (connect itself could not encode its error: it used to leave the call hanging)', async () => {
-  const body = Buffer.from('0a28f29796a0f1baa7a7f19d9189f481aab2f3b1af82f195bc9ff19294a0f2ac65b3b0f1888880f0a08c9010b986bf7c1a02667a2801', 'hex');
+  const body = Buffer.from(
+    '0a28f29796a0f1baa7a7f19d9189f481aab2f3b1af82f195bc9ff19294a0f2ac65b3b0f1888880f0a08c9010b986bf7c1a02667a2801',
+    'hex',
+  );
   const session = await h2Connect(srv.httpPort);
   try {
-    const r = await rawGrpcCall(session, '/smarterbase.v1.DocumentService/List', grpcFrame(body), 10_000, { 'content-type': 'application/grpc+json' });
+    const r = await rawGrpcCall(session, '/smarterbase.v1.DocumentService/List', grpcFrame(body), 10_000, {
+      'content-type': 'application/grpc+json',
+    });
     expect(r.grpcStatus).toBe(3);
     expect(detailsOfStatusBin(r.details).errorInfo?.reason).toBe('MALFORMED_REQUEST');
   } finally {
@@ -127,7 +159,11 @@ test('binary bytes sent as gRPC+JSON on the HTTP port are answered INVALID_ARGUM
 });
 
 test('valid requests still work on both ports after the malformed ones', async () => {
-  const ok = await fetch(`http://127.0.0.1:${srv.httpPort}${PUT}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"collection":"m","id":"fine","data":{"a":1}}' });
+  const ok = await fetch(`http://127.0.0.1:${srv.httpPort}${PUT}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"collection":"m","id":"fine","data":{"a":1}}',
+  });
   expect(ok.status).toBe(200);
   const err = await rawUnary(srv.grpcPort, GET, toBinary(GetRequestSchema, create(GetRequestSchema, { collection: 'm', id: 'absent' })));
   expect(err.code).toBe(grpc.status.NOT_FOUND);

@@ -79,8 +79,19 @@ function condition(w: Record<string, unknown>): WriteCondition | undefined {
 }
 
 /** Runs one call and returns its result in the file's normalized shape. */
-async function run(db: SmarterBaseClient, col: string, a: Record<string, unknown>, call: string, leases: Map<string, LockLease>): Promise<Record<string, unknown>> {
-  const doc = (d: { id: string; data: JsonObject; etag: string; version: number | bigint }) => ({ id: d.id, data: d.data, etag: d.etag, version: Number(d.version) });
+async function run(
+  db: SmarterBaseClient,
+  col: string,
+  a: Record<string, unknown>,
+  call: string,
+  leases: Map<string, LockLease>,
+): Promise<Record<string, unknown>> {
+  const doc = (d: { id: string; data: JsonObject; etag: string; version: number | bigint }) => ({
+    id: d.id,
+    data: d.data,
+    etag: d.etag,
+    version: Number(d.version),
+  });
   const id = a.id as string;
   switch (call) {
     case 'put':
@@ -135,7 +146,8 @@ function checkError(err: unknown, want: NonNullable<Step['error']>, where: strin
   expect(err.message.startsWith(`${want.code} ${want.reason}: `)).toBe(true);
   expect(hasCode(err, err.code)).toBe(true);
   if (want.metadata) expect(err.metadata).toMatchObject(want.metadata);
-  if (want.preconditionFailures) expect(err.preconditionFailures.map((v) => ({ type: v.type, subject: v.subject }))).toEqual(want.preconditionFailures);
+  if (want.preconditionFailures)
+    expect(err.preconditionFailures.map((v) => ({ type: v.type, subject: v.subject }))).toEqual(want.preconditionFailures);
   for (const [name, value] of Object.entries(want.predicates ?? {})) {
     const predicate = PREDICATES[name];
     if (!predicate) throw new Error(`${where}: unknown predicate ${name}`);

@@ -46,14 +46,20 @@ const subjects: { name: string; make: () => Promise<Stack> }[] = [
     name: 'MemoryBlobStore',
     make: async () => {
       const store = new MemoryBlobStore();
-      return { engines: [new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 'k' })], close: () => store.close() };
+      return {
+        engines: [new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 'k' })],
+        close: () => store.close(),
+      };
     },
   },
   {
     name: 'FilesystemBlobStore',
     make: async () => {
       const store = await FilesystemBlobStore.open({ root: join(tempRoot as string, `r${n++}`) });
-      return { engines: [new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 'k' })], close: () => store.close() };
+      return {
+        engines: [new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 'k' })],
+        close: () => store.close(),
+      };
     },
   },
   {
@@ -96,7 +102,9 @@ describe.each(subjects)('DocumentEngine over $name', ({ make }) => {
     const v2 = await engine(1).put(ctx, { collection: 'c', id: 'x', data: { n: 1 } });
     expect(v2.version).toBe(2);
     expect(v2.etag).not.toBe(v1.etag);
-    const stale = await engine(0).putIfMatch(ctx, { collection: 'c', id: 'x', data: { n: 3 }, etag: v1.etag }).catch((e: unknown) => e);
+    const stale = await engine(0)
+      .putIfMatch(ctx, { collection: 'c', id: 'x', data: { n: 3 }, etag: v1.etag })
+      .catch((e: unknown) => e);
     expect(isDbError(stale, 'ETAG_MISMATCH')).toBe(true);
     const v3 = await engine(0).putIfMatch(ctx, { collection: 'c', id: 'x', data: { n: 3 }, etag: v2.etag });
     expect(v3.version).toBe(3);

@@ -17,8 +17,12 @@ const SEED = fuzzSeed();
 const ANSWER_WITHIN_MS = 8000;
 
 let target: FuzzTarget | undefined;
-beforeAll(async () => { target = await startFuzzTarget(); }, 30_000);
-afterAll(async () => { await stopFuzzTarget(target); });
+beforeAll(async () => {
+  target = await startFuzzTarget();
+}, 30_000);
+afterAll(async () => {
+  await stopFuzzTarget(target);
+});
 
 test(`both ports answer or close broken connections (${RUNS}×${BATCH} cases)`, async () => {
   const { server } = target!;
@@ -28,11 +32,20 @@ test(`both ports answer or close broken connections (${RUNS}×${BATCH} cases)`, 
   const one = async (port: keyof typeof ports, c: ConnectionCase): Promise<void> => {
     const verdict = await sendConnectionCase(ports[port], c, ANSWER_WITHIN_MS);
     tally.count(verdict.label, `${port} ${c.name}`);
-    if (verdict.failure !== undefined) tally.fail(`${port} ${c.name}: ${verdict.failure}`, () => `${port} ${c.name}: ${c.bytes.subarray(0, 200).toString('hex')}`);
+    if (verdict.failure !== undefined)
+      tally.fail(`${port} ${c.name}: ${verdict.failure}`, () => `${port} ${c.name}: ${c.bytes.subarray(0, 200).toString('hex')}`);
   };
-  await runBatches(fc.array(fc.tuple(fc.constantFrom<keyof typeof ports>('grpc-port', 'http-port'), connectionCaseArb), { minLength: BATCH, maxLength: BATCH }), SEED, RUNS, async (cases) => {
-    for (const [port, c] of cases) await tasks.submit(() => one(port, c));
-  });
+  await runBatches(
+    fc.array(fc.tuple(fc.constantFrom<keyof typeof ports>('grpc-port', 'http-port'), connectionCaseArb), {
+      minLength: BATCH,
+      maxLength: BATCH,
+    }),
+    SEED,
+    RUNS,
+    async (cases) => {
+      for (const [port, c] of cases) await tasks.submit(() => one(port, c));
+    },
+  );
   await tasks.drain();
   tally.print();
   const after = await aftermath(target!);

@@ -25,17 +25,27 @@ const SEED = fuzzSeed();
 const ANSWER_WITHIN_MS = 8000;
 
 let target: FuzzTarget | undefined;
-beforeAll(async () => { target = await startFuzzTarget(); }, 30_000);
-afterAll(async () => { await stopFuzzTarget(target); });
+beforeAll(async () => {
+  target = await startFuzzTarget();
+}, 30_000);
+afterAll(async () => {
+  await stopFuzzTarget(target);
+});
 
 /** `text` with method paths and numbers masked, so that one kind of failure makes one group. */
 function normalize(text: string): string {
-  return text.replace(/ from JSON: .*/, ' from JSON: …').replace(/smarterbase\.v1\.\w+/g, '<message>').replace(/\/[\w.%?=/-]*/g, '<path>').replace(/\d+/g, 'N');
+  return text
+    .replace(/ from JSON: .*/, ' from JSON: …')
+    .replace(/smarterbase\.v1\.\w+/g, '<message>')
+    .replace(/\/[\w.%?=/-]*/g, '<path>')
+    .replace(/\d+/g, 'N');
 }
 
 /** A replayable description of a case. */
 function describeCase(c: RawCase): string {
-  const headers = Object.entries(c.headers).map(([k, v]) => `${k}: ${clip(String(v), 40)}`).join(', ');
+  const headers = Object.entries(c.headers)
+    .map(([k, v]) => `${k}: ${clip(String(v), 40)}`)
+    .join(', ');
   return `${c.target} ${clip(c.path, 80)} [${c.framing}] {${headers}} body ${c.body.length} B: ${clip(c.body.toString('hex'), 240)}`;
 }
 
@@ -65,7 +75,11 @@ test(`every method path of both ports survives raw hostile frames (${RUNS}×${BA
       const port = c.target === 'grpc@grpc-port' ? server.grpcPort : server.httpPort;
       const session = await h2Connect(port);
       session.on('error', () => undefined);
-      try { verdict = await sendGrpcCase(session, c, ANSWER_WITHIN_MS); } finally { session.destroy(); }
+      try {
+        verdict = await sendGrpcCase(session, c, ANSWER_WITHIN_MS);
+      } finally {
+        session.destroy();
+      }
     } else {
       verdict = await sendGrpcCase(await pools[c.target].get(), c, ANSWER_WITHIN_MS);
     }

@@ -22,14 +22,25 @@ const SEED = fuzzSeed();
 const OPTS = { deadlineMs: 3000, slackMs: 5000, streamMessages: 3, streamWindowMs: 500 };
 const PROTOCOLS: Protocol[] = ['grpc', 'connect-proto', 'connect-json'];
 
-interface Case { readonly method: DescMethod; readonly protocol: Protocol; readonly json: JsonValue }
+interface Case {
+  readonly method: DescMethod;
+  readonly protocol: Protocol;
+  readonly json: JsonValue;
+}
 
-const caseArb: fc.Arbitrary<Case> = fc.constantFrom(...FUZZED_METHODS).chain((method) =>
-  fc.record({ method: fc.constant(method), protocol: fc.constantFrom(...PROTOCOLS), json: messageJsonArb(method.input) }));
+const caseArb: fc.Arbitrary<Case> = fc
+  .constantFrom(...FUZZED_METHODS)
+  .chain((method) =>
+    fc.record({ method: fc.constant(method), protocol: fc.constantFrom(...PROTOCOLS), json: messageJsonArb(method.input) }),
+  );
 
 let target: FuzzTarget | undefined;
-beforeAll(async () => { target = await startFuzzTarget(); }, 30_000);
-afterAll(async () => { await stopFuzzTarget(target); });
+beforeAll(async () => {
+  target = await startFuzzTarget();
+}, 30_000);
+afterAll(async () => {
+  await stopFuzzTarget(target);
+});
 
 test(`every RPC on both ports answers fuzzed requests without INTERNAL, without hanging, inside the data dir (${RUNS}×${BATCH} cases)`, async () => {
   const { server } = target!;
@@ -43,11 +54,18 @@ test(`every RPC on both ports answers fuzzed requests without INTERNAL, without 
   };
   const one = async (c: Case): Promise<void> => {
     const request = buildRequest(c.method.input, c.json, c.protocol);
-    if (request === undefined) { tally.count('UNENCODABLE', methodPath(c.method)); return; }
+    if (request === undefined) {
+      tally.count('UNENCODABLE', methodPath(c.method));
+      return;
+    }
     const outcome = await fuzzCall(transports.byProtocol[c.protocol], c.method, request, OPTS);
-    tally.count(outcome.cancelledByTest === true && outcome.code === 'CANCELLED' ? 'CANCELLED(by test)' : outcome.code, `${methodPath(c.method)} ${outcome.reason ?? ''} ${process.env.FUZZ_VERBOSE === '2' ? clip(outcome.message ?? '', 60) : ''}`);
+    tally.count(
+      outcome.cancelledByTest === true && outcome.code === 'CANCELLED' ? 'CANCELLED(by test)' : outcome.code,
+      `${methodPath(c.method)} ${outcome.reason ?? ''} ${process.env.FUZZ_VERBOSE === '2' ? clip(outcome.message ?? '', 60) : ''}`,
+    );
     const why = judge(outcome, OPTS.deadlineMs);
-    if (why !== undefined) tally.fail(`${c.protocol} ${methodPath(c.method)}: ${why}: ${clip(outcome.message ?? '', 120)}`, () => describe(c));
+    if (why !== undefined)
+      tally.fail(`${c.protocol} ${methodPath(c.method)}: ${why}: ${clip(outcome.message ?? '', 120)}`, () => describe(c));
   };
   try {
     await runBatches(fc.array(caseArb, { minLength: BATCH, maxLength: BATCH }), SEED, RUNS, async (cases) => {

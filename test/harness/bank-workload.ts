@@ -87,7 +87,13 @@ async function runTransfer(clients: readonly DocClient[], first: number, o: Bank
           setWrite(o.collection, t.to, { balance: dst.balance + t.amount }, { etag: dst.etag }),
         ],
       });
-      return { transfer: t, status: 'committed', aborted, contention, versions: [Number(res.results[0]!.version), Number(res.results[1]!.version)] };
+      return {
+        transfer: t,
+        status: 'committed',
+        aborted,
+        contention,
+        versions: [Number(res.results[0]!.version), Number(res.results[1]!.version)],
+      };
     } catch (e) {
       const f = failure(e);
       if (f.reason !== 'PRECONDITION_FAILED' && f.reason !== 'TRANSACTION_CONTENTION') {

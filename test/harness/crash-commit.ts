@@ -29,7 +29,12 @@ export interface CrashOutcome {
  * Commit of `writes`, and waits up to `exitWaitMs` for the process to exit
  * (SIGKILLing it after that, so no process is left behind).
  */
-export async function crashCommit(env: Record<string, string>, failpoint: string, writes: TxnWriteInit[], exitWaitMs = 10_000): Promise<CrashOutcome> {
+export async function crashCommit(
+  env: Record<string, string>,
+  failpoint: string,
+  writes: TxnWriteInit[],
+  exitWaitMs = 10_000,
+): Promise<CrashOutcome> {
   const server = await startServer({ ...env, SB_FAILPOINTS: `${failpoint}=crash` });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     if (server.child.exitCode !== null || server.child.signalCode !== null) {

@@ -45,7 +45,13 @@ export function validBytesArb(desc: DescMessage): fc.Arbitrary<Buffer> {
 
 /** `bytes` with random damage. */
 function mutate(bytes: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
-  return fc.tuple(bytes, fc.constantFrom('flip', 'truncate', 'insert', 'append', 'overwrite'), fc.array(fc.nat(), { minLength: 4, maxLength: 4 }), fc.uint8Array({ minLength: 1, maxLength: 12 }))
+  return fc
+    .tuple(
+      bytes,
+      fc.constantFrom('flip', 'truncate', 'insert', 'append', 'overwrite'),
+      fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+      fc.uint8Array({ minLength: 1, maxLength: 12 }),
+    )
     .map(([b, how, r, junk]) => {
       const at = b.length === 0 ? 0 : r[0]! % b.length;
       const out = Buffer.from(b);
@@ -53,10 +59,14 @@ function mutate(bytes: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
         case 'flip':
           for (let i = 0; i < 1 + (r[1]! % 4) && out.length > 0; i++) out[(at + r[i]!) % out.length]! ^= 1 << (r[2]! % 8);
           return out;
-        case 'truncate': return out.subarray(0, at);
-        case 'insert': return Buffer.concat([out.subarray(0, at), junk, out.subarray(at)]);
-        case 'append': return Buffer.concat([out, junk]);
-        default: return Buffer.concat([out.subarray(0, at), junk, out.subarray(at + junk.length)]);
+        case 'truncate':
+          return out.subarray(0, at);
+        case 'insert':
+          return Buffer.concat([out.subarray(0, at), junk, out.subarray(at)]);
+        case 'append':
+          return Buffer.concat([out, junk]);
+        default:
+          return Buffer.concat([out.subarray(0, at), junk, out.subarray(at + junk.length)]);
       }
     });
 }
@@ -65,7 +75,12 @@ function mutate(bytes: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
 function findCycle(desc: DescMessage): DescField[] | undefined {
   const walk = (m: DescMessage, path: DescField[], seen: Set<string>): DescField[] | undefined => {
     for (const f of m.fields) {
-      const child = f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message') || (f.fieldKind === 'map' && f.mapKind === 'message') ? f.message : undefined;
+      const child =
+        f.fieldKind === 'message' ||
+        (f.fieldKind === 'list' && f.listKind === 'message') ||
+        (f.fieldKind === 'map' && f.mapKind === 'message')
+          ? f.message
+          : undefined;
       if (child === undefined) continue;
       if (seen.has(child.typeName)) {
         // Return the part of the path from the first visit of `child`.
@@ -126,7 +141,9 @@ function buildDeep(desc: DescMessage, levels: number): Buffer | undefined {
   return Buffer.concat(heads);
 }
 
-const INVALID_UTF8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0x61, 0x80, 0x62]].map((b) => Buffer.from(b));
+const INVALID_UTF8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0x61, 0x80, 0x62]].map((b) =>
+  Buffer.from(b),
+);
 
 /** Crafted bytes for `desc`: broken in the ways a decoder must survive. */
 function craftedArb(desc: DescMessage): fc.Arbitrary<Buffer> {
@@ -137,12 +154,15 @@ function craftedArb(desc: DescMessage): fc.Arbitrary<Buffer> {
     // Every wire type, including the deprecated groups and the invalid 6 and 7, with a little payload.
     fc.tuple(fieldNo, fc.integer({ min: 0, max: 7 }), fc.uint8Array({ maxLength: 9 })).map(([n, wt, p]) => Buffer.concat([tag(n, wt), p])),
     // A length that lies: longer than what follows, or a varint too large for any length.
-    fc.tuple(fieldNo, fc.constantFrom(5n, 1000n, 2n ** 31n, 2n ** 32n + 1n, 2n ** 63n), fc.uint8Array({ maxLength: 4 })).map(([n, len, p]) => Buffer.concat([tag(n, 2), varint(len), p])),
+    fc
+      .tuple(fieldNo, fc.constantFrom(5n, 1000n, 2n ** 31n, 2n ** 32n + 1n, 2n ** 63n), fc.uint8Array({ maxLength: 4 }))
+      .map(([n, len, p]) => Buffer.concat([tag(n, 2), varint(len), p])),
     // An 11-byte varint (overflows 64 bits) and a varint cut short.
     fieldNo.map((n) => Buffer.concat([tag(n, 0), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])])),
     fieldNo.map((n) => Buffer.concat([tag(n, 0), Buffer.from([0x80, 0x80])])),
   ];
-  if (strings.length > 0) options.push(fc.tuple(fc.constantFrom(...strings), fc.constantFrom(...INVALID_UTF8)).map(([n, b]) => lenField(n, b)));
+  if (strings.length > 0)
+    options.push(fc.tuple(fc.constantFrom(...strings), fc.constantFrom(...INVALID_UTF8)).map(([n, b]) => lenField(n, b)));
   if (nestingPlan(desc) !== undefined) options.push(fc.constantFrom(40, 200, 5_000, 30_000).map((levels) => deepBytes(desc, levels)!));
   return fc.oneof(...options);
 }

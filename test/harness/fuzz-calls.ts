@@ -6,7 +6,16 @@
  * error carries a google.rpc.ErrorInfo of domain smarterbase.v1, no hang
  * past the deadline.
  */
-import { fromJson, toBinary, toJson, type DescMessage, type DescMethod, type DescService, type JsonValue, type Message } from '@bufbuild/protobuf';
+import {
+  fromJson,
+  toBinary,
+  toJson,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type JsonValue,
+  type Message,
+} from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { Agent } from 'node:http';
@@ -59,7 +68,13 @@ export function fuzzTransports(grpcPort: number, httpPort: number): FuzzTranspor
     byProtocol: {
       grpc: createGrpcTransport({ baseUrl: grpcUrl, sessionManager: sessions[0] }),
       'connect-proto': createConnectTransport({ baseUrl: httpUrl, httpVersion: '1.1', useBinaryFormat: true, nodeOptions: { agent } }),
-      'connect-json': createConnectTransport({ baseUrl: httpUrl, httpVersion: '2', useBinaryFormat: false, sessionManager: sessions[1], jsonOptions: { registry } }),
+      'connect-json': createConnectTransport({
+        baseUrl: httpUrl,
+        httpVersion: '2',
+        useBinaryFormat: false,
+        sessionManager: sessions[1],
+        jsonOptions: { registry },
+      }),
     },
     close() {
       for (const s of sessions) s.abort();
@@ -84,7 +99,10 @@ export interface CallOutcome {
 
 /** Upper-snake name of a connect Code (Code.InvalidArgument → INVALID_ARGUMENT). */
 export function codeName(code: Code): string {
-  return Code[code].replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase().replace('CANCELED', 'CANCELLED');
+  return Code[code]
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toUpperCase()
+    .replace('CANCELED', 'CANCELLED');
 }
 
 /** Options of one fuzz call. */
@@ -103,7 +121,8 @@ export interface CallOptions {
 export function buildRequest(input: DescMessage, json: JsonValue, protocol: Protocol): Message | undefined {
   try {
     const msg = fromJson(input, json);
-    if (protocol === 'connect-json') toJson(input, msg); else toBinary(input, msg);
+    if (protocol === 'connect-json') toJson(input, msg);
+    else toBinary(input, msg);
     return msg;
   } catch {
     return undefined;
@@ -122,10 +141,16 @@ export async function fuzzCall(transport: Transport, method: DescMethod, request
       const call = client[method.localName]!(request, { timeoutMs: opts.deadlineMs, signal: abort.signal });
       if (method.methodKind === 'server_streaming') {
         let n = 0;
-        const stop = (): void => { cancelledByTest = true; abort.abort(); };
+        const stop = (): void => {
+          cancelledByTest = true;
+          abort.abort();
+        };
         try {
           for await (const _ of call as AsyncIterable<unknown>) {
-            if (++n >= opts.streamMessages) { stop(); break; }
+            if (++n >= opts.streamMessages) {
+              stop();
+              break;
+            }
             if (n === 1) window = setTimeout(stop, opts.streamWindowMs);
           }
         } finally {
@@ -138,12 +163,22 @@ export async function fuzzCall(transport: Transport, method: DescMethod, request
     } catch (e) {
       const err = ConnectError.from(e);
       const info = err.findDetails(ErrorInfoSchema)[0];
-      return { code: codeName(err.code), message: err.rawMessage, reason: info?.reason, domain: info?.domain, ms: Date.now() - started, cancelledByTest };
+      return {
+        code: codeName(err.code),
+        message: err.rawMessage,
+        reason: info?.reason,
+        domain: info?.domain,
+        ms: Date.now() - started,
+        cancelledByTest,
+      };
     }
   };
   let guard: NodeJS.Timeout | undefined;
   const hang = new Promise<CallOutcome>((resolve) => {
-    guard = setTimeout(() => { abort.abort(); resolve({ code: 'HANG', ms: Date.now() - started }); }, opts.deadlineMs + opts.slackMs);
+    guard = setTimeout(() => {
+      abort.abort();
+      resolve({ code: 'HANG', ms: Date.now() - started });
+    }, opts.deadlineMs + opts.slackMs);
   });
   try {
     return await Promise.race([run(), hang]);

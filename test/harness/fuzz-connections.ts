@@ -24,7 +24,10 @@ export function h2Frame(type: number, flags: number, streamId: number, payload: 
 
 function settings(pairs: [number, number][]): Buffer {
   const p = Buffer.alloc(pairs.length * 6);
-  pairs.forEach(([id, v], i) => { p.writeUInt16BE(id, i * 6); p.writeUInt32BE(v >>> 0, i * 6 + 2); });
+  pairs.forEach(([id, v], i) => {
+    p.writeUInt16BE(id, i * 6);
+    p.writeUInt32BE(v >>> 0, i * 6 + 2);
+  });
   return h2Frame(4, 0, 0, p);
 }
 
@@ -58,23 +61,40 @@ const HTTP1_GARBAGE: readonly string[] = [
 export const connectionCaseArb: fc.Arbitrary<ConnectionCase> = fc.oneof(
   fc.constantFrom(...HTTP1_GARBAGE).map((t) => ({ name: `http1 ${JSON.stringify(t.slice(0, 60))}`, bytes: Buffer.from(t, 'latin1') })),
   fc.uint8Array({ maxLength: 256 }).map((b) => ({ name: 'random bytes', bytes: Buffer.from(b) })),
-  fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.nat(255), fc.oneof(fc.constant(0), fc.constant(1), fc.constant(2), fc.nat()), fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 6 })
-    .map((frames) => ({ name: 'h2 random frames', bytes: Buffer.concat([PREFACE, settings([]), ...frames.map(([t, f, id, p]) => h2Frame(t, f, id, p))]) })),
-  fc.constantFrom<[string, Buffer]>(
-    ['h2 SETTINGS window too large', settings([[4, 0x80000000]])],
-    ['h2 SETTINGS max frame size too small', settings([[5, 100]])],
-    ['h2 SETTINGS enable_push 2', settings([[2, 2]])],
-    ['h2 SETTINGS on a stream', h2Frame(4, 0, 1, Buffer.alloc(6))],
-    ['h2 garbage HPACK', Buffer.concat([settings([]), h2Frame(1, 0x5, 1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x7f]))])],
-    ['h2 HEADERS with no pseudo headers', Buffer.concat([settings([]), h2Frame(1, 0x5, 1, Buffer.from([0x40, 0x01, 0x61, 0x01, 0x62]))])],
-    ['h2 DATA on idle stream', Buffer.concat([settings([]), h2Frame(0, 1, 7, Buffer.from('abc'))])],
-    ['h2 WINDOW_UPDATE 0', Buffer.concat([settings([]), h2Frame(8, 0, 0, Buffer.alloc(4))])],
-    ['h2 RST_STREAM on stream 0', Buffer.concat([settings([]), h2Frame(3, 0, 0, Buffer.alloc(4))])],
-    ['h2 CONTINUATION without HEADERS', Buffer.concat([settings([]), h2Frame(9, 4, 1, Buffer.from([0x82]))])],
-    ['h2 PING of wrong size', Buffer.concat([settings([]), h2Frame(6, 0, 0, Buffer.alloc(3))])],
-    ['h2 frame larger than max', Buffer.concat([settings([]), h2Frame(0, 0, 1, Buffer.alloc(20_000))])],
-    ['h2 GOAWAY then HEADERS', Buffer.concat([settings([]), h2Frame(7, 0, 0, Buffer.alloc(8)), h2Frame(1, 0x5, 1, Buffer.from([0x83, 0x86, 0x84]))])],
-  ).map(([name, frames]) => ({ name, bytes: Buffer.concat([PREFACE, frames]) })),
+  fc
+    .array(
+      fc.tuple(
+        fc.integer({ min: 0, max: 12 }),
+        fc.nat(255),
+        fc.oneof(fc.constant(0), fc.constant(1), fc.constant(2), fc.nat()),
+        fc.uint8Array({ maxLength: 64 }),
+      ),
+      { minLength: 1, maxLength: 6 },
+    )
+    .map((frames) => ({
+      name: 'h2 random frames',
+      bytes: Buffer.concat([PREFACE, settings([]), ...frames.map(([t, f, id, p]) => h2Frame(t, f, id, p))]),
+    })),
+  fc
+    .constantFrom<[string, Buffer]>(
+      ['h2 SETTINGS window too large', settings([[4, 0x80000000]])],
+      ['h2 SETTINGS max frame size too small', settings([[5, 100]])],
+      ['h2 SETTINGS enable_push 2', settings([[2, 2]])],
+      ['h2 SETTINGS on a stream', h2Frame(4, 0, 1, Buffer.alloc(6))],
+      ['h2 garbage HPACK', Buffer.concat([settings([]), h2Frame(1, 0x5, 1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x7f]))])],
+      ['h2 HEADERS with no pseudo headers', Buffer.concat([settings([]), h2Frame(1, 0x5, 1, Buffer.from([0x40, 0x01, 0x61, 0x01, 0x62]))])],
+      ['h2 DATA on idle stream', Buffer.concat([settings([]), h2Frame(0, 1, 7, Buffer.from('abc'))])],
+      ['h2 WINDOW_UPDATE 0', Buffer.concat([settings([]), h2Frame(8, 0, 0, Buffer.alloc(4))])],
+      ['h2 RST_STREAM on stream 0', Buffer.concat([settings([]), h2Frame(3, 0, 0, Buffer.alloc(4))])],
+      ['h2 CONTINUATION without HEADERS', Buffer.concat([settings([]), h2Frame(9, 4, 1, Buffer.from([0x82]))])],
+      ['h2 PING of wrong size', Buffer.concat([settings([]), h2Frame(6, 0, 0, Buffer.alloc(3))])],
+      ['h2 frame larger than max', Buffer.concat([settings([]), h2Frame(0, 0, 1, Buffer.alloc(20_000))])],
+      [
+        'h2 GOAWAY then HEADERS',
+        Buffer.concat([settings([]), h2Frame(7, 0, 0, Buffer.alloc(8)), h2Frame(1, 0x5, 1, Buffer.from([0x83, 0x86, 0x84]))]),
+      ],
+    )
+    .map(([name, frames]) => ({ name, bytes: Buffer.concat([PREFACE, frames]) })),
 );
 
 /** How a connection case ended: `label` is counted, `failure` (when set) breaks the rules. */
@@ -104,7 +124,14 @@ export function sendConnectionCase(port: number, c: ConnectionCase, timeoutMs: n
     let head = '';
     let got = Buffer.alloc(0);
     let settled = false;
-    const done = (v: ConnectionVerdict): void => { if (!settled) { settled = true; clearTimeout(timer); socket.destroy(); resolve(v); } };
+    const done = (v: ConnectionVerdict): void => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(v);
+      }
+    };
     const timer = setTimeout(() => done({ label: 'HANG', failure: 'connection neither answered nor closed by the deadline' }), timeoutMs);
     socket.on('data', (d: Buffer) => {
       if (head.length < 64) head += d.toString('latin1');
@@ -118,7 +145,10 @@ export function sendConnectionCase(port: number, c: ConnectionCase, timeoutMs: n
       settled = true;
       clearTimeout(timer);
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-      if (status === null) { resolve({ label: head.length > 0 ? 'closed after HTTP/2 frames' : 'closed' }); return; }
+      if (status === null) {
+        resolve({ label: head.length > 0 ? 'closed after HTTP/2 frames' : 'closed' });
+        return;
+      }
       const code = Number(status[1]);
       // 501 is Connect's status of UNIMPLEMENTED: the answer to a path that is no method, with a Connect error body.
       const unimplemented = code === 501 && /"code":"unimplemented"/.test(got.toString('latin1'));

@@ -30,9 +30,18 @@ export interface RawCase {
 
 /** Paths that name no method, each a different way of being wrong. */
 const UNKNOWN_PATHS = [
-  '/smarterbase.v1.DocumentService/Nope', '/smarterbase.v1.NoService/Get', '/smarterbase.v1.DocumentService/', '/smarterbase.v1.DocumentService',
-  '/', '/x', '/smarterbase.v1.DocumentService/get', '/smarterbase.v1.DocumentService/Get/extra', '/%2e%2e/Get', `/${'a'.repeat(4000)}/B`,
-  '/grpc.health.v1.Health/Check', '/smarterbase.v1.DocumentService/Get?x=1',
+  '/smarterbase.v1.DocumentService/Nope',
+  '/smarterbase.v1.NoService/Get',
+  '/smarterbase.v1.DocumentService/',
+  '/smarterbase.v1.DocumentService',
+  '/',
+  '/x',
+  '/smarterbase.v1.DocumentService/get',
+  '/smarterbase.v1.DocumentService/Get/extra',
+  '/%2e%2e/Get',
+  `/${'a'.repeat(4000)}/B`,
+  '/grpc.health.v1.Health/Check',
+  '/smarterbase.v1.DocumentService/Get?x=1',
 ];
 
 /** The length-prefixed envelope of gRPC and Connect streaming (flag byte, 4-byte big-endian length). */
@@ -49,15 +58,52 @@ function framedArb(payload: Buffer): fc.Arbitrary<{ framing: string; body: Buffe
   return fc.oneof(
     { weight: 12, arbitrary: fc.constant(plain) },
     { weight: 1, arbitrary: fc.constant({ framing: 'compressed flag, no encoding', body: envelope(1, payload), headers: {} }) },
-    { weight: 1, arbitrary: fc.constant({ framing: 'compressed flag, gzip header, not gzip', body: envelope(1, payload), headers: { 'grpc-encoding': 'gzip', 'connect-content-encoding': 'gzip' } }) },
-    { weight: 1, arbitrary: fc.constant({ framing: 'gzip', body: envelope(1, gzipSync(payload)), headers: { 'grpc-encoding': 'gzip', 'connect-content-encoding': 'gzip' } }) },
-    { weight: 1, arbitrary: fc.integer({ min: 2, max: 255 }).map((f) => ({ framing: `flags ${f}`, body: envelope(f, payload), headers: {} })) },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: 5000 }).map((k) => ({ framing: `length +${k}`, body: envelope(0, payload, payload.length + k), headers: {} })) },
+    {
+      weight: 1,
+      arbitrary: fc.constant({
+        framing: 'compressed flag, gzip header, not gzip',
+        body: envelope(1, payload),
+        headers: { 'grpc-encoding': 'gzip', 'connect-content-encoding': 'gzip' },
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant({
+        framing: 'gzip',
+        body: envelope(1, gzipSync(payload)),
+        headers: { 'grpc-encoding': 'gzip', 'connect-content-encoding': 'gzip' },
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 2, max: 255 }).map((f) => ({ framing: `flags ${f}`, body: envelope(f, payload), headers: {} })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1, max: 5000 })
+        .map((k) => ({ framing: `length +${k}`, body: envelope(0, payload, payload.length + k), headers: {} })),
+    },
     { weight: 1, arbitrary: fc.constant({ framing: 'length 0xffffffff', body: envelope(0, payload, 0xffffffff), headers: {} }) },
-    { weight: 1, arbitrary: fc.constant({ framing: 'length -1 byte, trailing byte', body: envelope(0, payload, Math.max(0, payload.length - 1)), headers: {} }) },
-    { weight: 1, arbitrary: fc.constant({ framing: 'two messages', body: Buffer.concat([envelope(0, payload), envelope(0, payload)]), headers: {} }) },
+    {
+      weight: 1,
+      arbitrary: fc.constant({
+        framing: 'length -1 byte, trailing byte',
+        body: envelope(0, payload, Math.max(0, payload.length - 1)),
+        headers: {},
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant({ framing: 'two messages', body: Buffer.concat([envelope(0, payload), envelope(0, payload)]), headers: {} }),
+    },
     { weight: 1, arbitrary: fc.constant({ framing: 'no message', body: Buffer.alloc(0), headers: {} }) },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }).map((n) => ({ framing: `${n}-byte header`, body: envelope(0, payload).subarray(0, n), headers: {} })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1, max: 4 })
+        .map((n) => ({ framing: `${n}-byte header`, body: envelope(0, payload).subarray(0, n), headers: {} })),
+    },
   );
 }
 
@@ -79,20 +125,52 @@ const BROKEN_GRPC_HEADERS: readonly { name: string; headers: OutgoingHttpHeaders
   { name: 'binary header garbage', headers: { 'x-bin': '!!!not base64', 'grpc-trace-bin': '%%%' } },
 ];
 
-const CONNECT_JSON_GARBAGE = ['', '{', '}', 'null', '[]', '"x"', '1', '{"collection": 5}', '{"ids": "x"}', '{"unknownField": 1}', '{"data": {"__proto__": {"x": 1}}}',
-  '{"collection": "a", "collection": "b"}', '\ufeff{}', '{"ttl": "1x"}', '{"pageSize": 1e400}', `${'['.repeat(50_000)}`, `{"data": ${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`];
+const CONNECT_JSON_GARBAGE = [
+  '',
+  '{',
+  '}',
+  'null',
+  '[]',
+  '"x"',
+  '1',
+  '{"collection": 5}',
+  '{"ids": "x"}',
+  '{"unknownField": 1}',
+  '{"data": {"__proto__": {"x": 1}}}',
+  '{"collection": "a", "collection": "b"}',
+  '\ufeff{}',
+  '{"ttl": "1x"}',
+  '{"pageSize": 1e400}',
+  `${'['.repeat(50_000)}`,
+  `{"data": ${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+];
 
 /** A gRPC raw case for `target`. */
 function grpcCaseArb(target: RawTarget): fc.Arbitrary<RawCase> {
-  const known = fc.constantFrom(...FUZZED_METHODS).chain((method) => hostileBytesArb(method.input).map((bytes) => ({ method: method as DescMethod | undefined, path: methodPath(method), bytes })));
-  const unknown = fc.tuple(fc.constantFrom(...UNKNOWN_PATHS), fc.uint8Array({ maxLength: 16 })).map(([path, b]) => ({ method: undefined, path, bytes: Buffer.from(b) }));
-  return fc.tuple(fc.oneof({ weight: 12, arbitrary: known }, { weight: 1, arbitrary: unknown }), fc.option(fc.constantFrom(...BROKEN_GRPC_HEADERS), { freq: 10 }))
-    .chain(([m, broken]) => framedArb(m.bytes).map((f) => ({
-      target, path: m.path, method: m.method, body: f.body,
-      headers: { 'grpc-timeout': '3S', ...f.headers, ...(broken?.headers ?? {}) },
-      framing: broken === null ? f.framing : `${f.framing}; ${broken.name}`,
-      brokenHttp: broken !== null,
-    })));
+  const known = fc
+    .constantFrom(...FUZZED_METHODS)
+    .chain((method) =>
+      hostileBytesArb(method.input).map((bytes) => ({ method: method as DescMethod | undefined, path: methodPath(method), bytes })),
+    );
+  const unknown = fc
+    .tuple(fc.constantFrom(...UNKNOWN_PATHS), fc.uint8Array({ maxLength: 16 }))
+    .map(([path, b]) => ({ method: undefined, path, bytes: Buffer.from(b) }));
+  return fc
+    .tuple(
+      fc.oneof({ weight: 12, arbitrary: known }, { weight: 1, arbitrary: unknown }),
+      fc.option(fc.constantFrom(...BROKEN_GRPC_HEADERS), { freq: 10 }),
+    )
+    .chain(([m, broken]) =>
+      framedArb(m.bytes).map((f) => ({
+        target,
+        path: m.path,
+        method: m.method,
+        body: f.body,
+        headers: { 'grpc-timeout': '3S', ...f.headers, ...(broken?.headers ?? {}) },
+        framing: broken === null ? f.framing : `${f.framing}; ${broken.name}`,
+        brokenHttp: broken !== null,
+      })),
+    );
 }
 
 /** A Connect-protocol raw case (HTTP/1.1): unary with proto or JSON bodies, streaming with envelopes. */
@@ -101,12 +179,27 @@ function connectCaseArb(): fc.Arbitrary<RawCase> {
     const path = methodPath(method);
     const base = { 'connect-protocol-version': '1', 'connect-timeout-ms': '3000' };
     if (method.methodKind === 'server_streaming') {
-      return hostileBytesArb(method.input).chain((bytes) => framedArb(bytes)).map((f): RawCase => ({
-        target: 'connect@http-port', path, method, body: f.body, framing: `connect stream ${f.framing}`, brokenHttp: false,
-        headers: { ...base, 'content-type': 'application/connect+proto', ...f.headers },
-      }));
+      return hostileBytesArb(method.input)
+        .chain((bytes) => framedArb(bytes))
+        .map((f): RawCase => ({
+          target: 'connect@http-port',
+          path,
+          method,
+          body: f.body,
+          framing: `connect stream ${f.framing}`,
+          brokenHttp: false,
+          headers: { ...base, 'content-type': 'application/connect+proto', ...f.headers },
+        }));
     }
-    const proto = hostileBytesArb(method.input).map((body): RawCase => ({ target: 'connect@http-port', path, method, body, framing: 'connect unary proto', brokenHttp: false, headers: { ...base, 'content-type': 'application/proto' } }));
+    const proto = hostileBytesArb(method.input).map((body): RawCase => ({
+      target: 'connect@http-port',
+      path,
+      method,
+      body,
+      framing: 'connect unary proto',
+      brokenHttp: false,
+      headers: { ...base, 'content-type': 'application/proto' },
+    }));
     const jsonText = fc.oneof(
       messageJsonArb(method.input).map((j) => JSON.stringify(j)),
       fc.tuple(messageJsonArb(method.input), fc.nat(), fc.integer({ min: 0, max: 7 })).map(([j, at, bit]) => {
@@ -116,8 +209,24 @@ function connectCaseArb(): fc.Arbitrary<RawCase> {
       }),
       fc.constantFrom(...CONNECT_JSON_GARBAGE),
     );
-    const json = jsonText.map((text): RawCase => ({ target: 'connect@http-port', path, method, body: Buffer.from(text, 'latin1'), framing: 'connect unary json', brokenHttp: false, headers: { ...base, 'content-type': 'application/json' } }));
-    const gzipLie = hostileBytesArb(method.input).map((body): RawCase => ({ target: 'connect@http-port', path, method, body, framing: 'connect unary, content-encoding gzip but not gzip', brokenHttp: false, headers: { ...base, 'content-type': 'application/proto', 'content-encoding': 'gzip' } }));
+    const json = jsonText.map((text): RawCase => ({
+      target: 'connect@http-port',
+      path,
+      method,
+      body: Buffer.from(text, 'latin1'),
+      framing: 'connect unary json',
+      brokenHttp: false,
+      headers: { ...base, 'content-type': 'application/json' },
+    }));
+    const gzipLie = hostileBytesArb(method.input).map((body): RawCase => ({
+      target: 'connect@http-port',
+      path,
+      method,
+      body,
+      framing: 'connect unary, content-encoding gzip but not gzip',
+      brokenHttp: false,
+      headers: { ...base, 'content-type': 'application/proto', 'content-encoding': 'gzip' },
+    }));
     return fc.oneof({ weight: 5, arbitrary: proto }, { weight: 4, arbitrary: json }, { weight: 1, arbitrary: gzipLie });
   });
 }

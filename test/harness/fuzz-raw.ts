@@ -17,8 +17,25 @@ import { h2Connect } from './raw-wire.js';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 
 /** gRPC status names by number. */
-export const GRPC_CODES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+export const GRPC_CODES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
 
 /** What a raw case came to: `label` is counted, `failure` (when set) breaks the rules. */
 export interface RawVerdict {
@@ -55,7 +72,10 @@ export class SessionPool {
   private sessions: (http2.ClientHttp2Session | undefined)[];
   private next = 0;
 
-  constructor(private readonly port: number, size: number) {
+  constructor(
+    private readonly port: number,
+    size: number,
+  ) {
     this.sessions = new Array<http2.ClientHttp2Session | undefined>(size).fill(undefined);
   }
 
@@ -94,7 +114,13 @@ interface GrpcAnswer {
  */
 function rawGrpcAnswer(session: http2.ClientHttp2Session, c: RawCase, timeoutMs: number): Promise<GrpcAnswer> {
   return new Promise((resolve, reject) => {
-    const stream = session.request({ ':method': 'POST', ':path': c.path, 'content-type': 'application/grpc', te: 'trailers', ...c.headers });
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': c.path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...c.headers,
+    });
     let httpStatus = 0;
     const finish = (meta: http2.IncomingHttpHeaders | undefined): void => {
       clearTimeout(timer);
@@ -110,7 +136,10 @@ function rawGrpcAnswer(session: http2.ClientHttp2Session, c: RawCase, timeoutMs:
       });
       if (!stream.closed) stream.close(0x8);
     };
-    const timer = setTimeout(() => { stream.close(0x8); reject(new Error(`no answer from ${c.path} within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      stream.close(0x8);
+      reject(new Error(`no answer from ${c.path} within ${timeoutMs} ms`));
+    }, timeoutMs);
     let webBody: Buffer[] | undefined;
     stream.on('response', (h) => {
       httpStatus = Number(h[':status']);
@@ -175,21 +204,28 @@ export async function sendGrpcCase(session: http2.ClientHttp2Session, c: RawCase
     const msg = (e as Error).message;
     // A Hold may wait for its lock as long as its client allows: with a deadline far beyond the
     // test's, silence is the right answer (the test cancels it; the abuse suite proves cancels end it).
-    if (msg.startsWith('no answer') && c.path.endsWith('/Hold') && outlivesTest(c.headers['grpc-timeout'], deadlineMs)) return { label: 'HOLD WAITING' };
+    if (msg.startsWith('no answer') && c.path.endsWith('/Hold') && outlivesTest(c.headers['grpc-timeout'], deadlineMs))
+      return { label: 'HOLD WAITING' };
     if (msg.startsWith('no answer')) return { label: 'HANG', failure: 'no answer by the deadline + slack' };
     return { label: 'CLIENT_REFUSED' };
   }
   if (r.grpcStatus === undefined) {
     if (c.brokenHttp && r.httpStatus >= 400 && r.httpStatus < 500) return { label: `HTTP ${r.httpStatus}` };
     if (c.brokenHttp && r.rstCode !== undefined && r.rstCode !== 2) return { label: `RST ${r.rstCode}` };
-    return { label: r.rstCode !== undefined ? `RST ${r.rstCode}` : `HTTP ${r.httpStatus}`, failure: `no grpc-status (HTTP ${r.httpStatus}, RST_STREAM ${r.rstCode ?? 'none'})` };
+    return {
+      label: r.rstCode !== undefined ? `RST ${r.rstCode}` : `HTTP ${r.httpStatus}`,
+      failure: `no grpc-status (HTTP ${r.httpStatus}, RST_STREAM ${r.rstCode ?? 'none'})`,
+    };
   }
   const code = GRPC_CODES[r.grpcStatus] ?? `code ${r.grpcStatus}`;
   return { label: code, failure: judgeStatus(code, domainOfStatus(r.details), r.grpcMessage ?? '') };
 }
 
 /** The end-stream error of a Connect streaming body, or undefined when it ended without one. */
-function connectStreamError(body: Buffer, encoding: string): { code?: string; message?: string; details?: { type: string; value: string }[] } | undefined {
+function connectStreamError(
+  body: Buffer,
+  encoding: string,
+): { code?: string; message?: string; details?: { type: string; value: string }[] } | undefined {
   let at = 0;
   while (at + 5 <= body.length) {
     const flags = body[at]!;
@@ -220,9 +256,22 @@ function domainOfConnectDetails(details: { type: string; value: string }[] | und
 export function sendConnectCase(port: number, agent: http.Agent, c: RawCase, deadlineMs: number): Promise<RawVerdict> {
   return new Promise((resolve) => {
     const headers = Object.fromEntries(Object.entries(c.headers).filter(([k]) => !k.startsWith(':'))) as http.OutgoingHttpHeaders;
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: c.path, agent, headers: { ...headers, 'content-length': c.body.length } });
-    const timer = setTimeout(() => { req.destroy(); resolve({ label: 'HANG', failure: 'no answer by the deadline + slack' }); }, deadlineMs);
-    req.on('error', (e) => { clearTimeout(timer); resolve({ label: 'CONNECTION_ERROR', failure: `connection error: ${e.message}` }); });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: c.path,
+      agent,
+      headers: { ...headers, 'content-length': c.body.length },
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve({ label: 'HANG', failure: 'no answer by the deadline + slack' });
+    }, deadlineMs);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ label: 'CONNECTION_ERROR', failure: `connection error: ${e.message}` });
+    });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
@@ -234,12 +283,24 @@ export function sendConnectCase(port: number, agent: http.Agent, c: RawCase, dea
         const streaming = String(res.headers['content-type'] ?? '').startsWith('application/connect+');
         let error: { code?: string; message?: string; details?: { type: string; value: string }[] } | undefined;
         try {
-          error = streaming && status === 200 ? connectStreamError(body, String(res.headers['connect-content-encoding'] ?? 'gzip')) : status === 200 ? undefined : JSON.parse(body.toString('utf8'));
+          error =
+            streaming && status === 200
+              ? connectStreamError(body, String(res.headers['connect-content-encoding'] ?? 'gzip'))
+              : status === 200
+                ? undefined
+                : JSON.parse(body.toString('utf8'));
         } catch {
-          resolve(status >= 400 && status < 500 ? { label: `HTTP ${status}` } : { label: `HTTP ${status}`, failure: `HTTP ${status} without a Connect error body` });
+          resolve(
+            status >= 400 && status < 500
+              ? { label: `HTTP ${status}` }
+              : { label: `HTTP ${status}`, failure: `HTTP ${status} without a Connect error body` },
+          );
           return;
         }
-        if (error === undefined) { resolve({ label: 'OK' }); return; }
+        if (error === undefined) {
+          resolve({ label: 'OK' });
+          return;
+        }
         const code = (error.code ?? 'unknown').toUpperCase().replace('CANCELED', 'CANCELLED');
         resolve({ label: code, failure: judgeStatus(code, domainOfConnectDetails(error.details), error.message ?? '') });
       });

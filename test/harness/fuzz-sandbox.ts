@@ -45,7 +45,10 @@ export interface AftermathReport {
 export async function aftermath(target: FuzzTarget): Promise<AftermathReport> {
   const { server, sandbox } = target;
   const alive = server.child.exitCode === null && server.child.signalCode === null;
-  if (!alive) console.log(`server exited (code ${server.child.exitCode}, signal ${server.child.signalCode}); its last output:\n${server.output().slice(-3000)}`);
+  if (!alive)
+    console.log(
+      `server exited (code ${server.child.exitCode}, signal ${server.child.signalCode}); its last output:\n${server.output().slice(-3000)}`,
+    );
   let metricsAnswer: boolean;
   try {
     const res = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);

@@ -17,7 +17,10 @@ export function fuzzRuns(fallback: number): number {
   return env !== undefined && env !== '' ? Math.max(1, Number(env)) : fallback;
 }
 
-interface FailureGroup { count: number; example: string }
+interface FailureGroup {
+  count: number;
+  example: string;
+}
 
 /** Outcomes of one suite. */
 export class FuzzTally {
@@ -25,7 +28,10 @@ export class FuzzTally {
   private readonly failures = new Map<string, FailureGroup>();
   private cases = 0;
 
-  constructor(readonly suite: string, readonly seed: number) {}
+  constructor(
+    readonly suite: string,
+    readonly seed: number,
+  ) {}
 
   private readonly detailed = new Map<string, number>();
 
@@ -106,8 +112,18 @@ export class TaskPool {
 }
 
 /** Runs `property` over `runs` batches drawn from `batch` with `seed`; fast-check owns generation and replay. */
-export async function runBatches<T>(batch: fc.Arbitrary<T[]>, seed: number, runs: number, property: (cases: T[]) => Promise<void>): Promise<void> {
-  await fc.assert(fc.asyncProperty(batch, async (cases) => { await property(cases); }), { seed, numRuns: runs, endOnFailure: true });
+export async function runBatches<T>(
+  batch: fc.Arbitrary<T[]>,
+  seed: number,
+  runs: number,
+  property: (cases: T[]) => Promise<void>,
+): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(batch, async (cases) => {
+      await property(cases);
+    }),
+    { seed, numRuns: runs, endOnFailure: true },
+  );
 }
 
 /** Shortens `text` for a log line. */

@@ -28,7 +28,12 @@ export function h2Connect(port: number): Promise<http2.ClientHttp2Session> {
  * its stream paused: nothing is read until the test resumes it, so the
  * server soon blocks on HTTP/2 flow control.
  */
-export function unreadGrpcCall(session: http2.ClientHttp2Session, path: string, body: Buffer, headers: http2.OutgoingHttpHeaders = {}): http2.ClientHttp2Stream {
+export function unreadGrpcCall(
+  session: http2.ClientHttp2Session,
+  path: string,
+  body: Buffer,
+  headers: http2.OutgoingHttpHeaders = {},
+): http2.ClientHttp2Stream {
   const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...headers });
   stream.on('error', () => undefined);
   stream.end(body);
@@ -50,16 +55,32 @@ export interface RawGrpcResult {
 }
 
 /** Sends `body` as one raw gRPC call and reads the whole answer (with a guard timeout). */
-export function rawGrpcCall(session: http2.ClientHttp2Session, path: string, body: Buffer, timeoutMs = 10_000, headers: http2.OutgoingHttpHeaders = {}): Promise<RawGrpcResult> {
+export function rawGrpcCall(
+  session: http2.ClientHttp2Session,
+  path: string,
+  body: Buffer,
+  timeoutMs = 10_000,
+  headers: http2.OutgoingHttpHeaders = {},
+): Promise<RawGrpcResult> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...headers });
     let httpStatus = 0;
     let meta: http2.IncomingHttpHeaders = {};
     let bodyBytes = 0;
-    const timer = setTimeout(() => { stream.close(http2.constants.NGHTTP2_CANCEL); reject(new Error(`no answer from ${path} within ${timeoutMs} ms`)); }, timeoutMs);
-    stream.on('response', (h) => { httpStatus = Number(h[':status']); if (h['grpc-status'] !== undefined) meta = h; });
-    stream.on('trailers', (t) => { meta = t; });
-    stream.on('data', (d: Buffer) => { bodyBytes += d.length; });
+    const timer = setTimeout(() => {
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      reject(new Error(`no answer from ${path} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    stream.on('response', (h) => {
+      httpStatus = Number(h[':status']);
+      if (h['grpc-status'] !== undefined) meta = h;
+    });
+    stream.on('trailers', (t) => {
+      meta = t;
+    });
+    stream.on('data', (d: Buffer) => {
+      bodyBytes += d.length;
+    });
     stream.on('error', () => undefined);
     stream.on('close', () => {
       clearTimeout(timer);

@@ -61,11 +61,9 @@ export async function startS3Server(bucket = 'sb-test'): Promise<S3TestServer> {
 }
 
 async function startOnce(binary: string, bucket: string, port: number): Promise<S3TestServer> {
-  const child = spawn(
-    binary,
-    ['-host', `127.0.0.1:${port}`, '-backend', 'memory', '-initialbucket', bucket, '-quiet'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child = spawn(binary, ['-host', `127.0.0.1:${port}`, '-backend', 'memory', '-initialbucket', bucket, '-quiet'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);

@@ -54,7 +54,16 @@ export interface TrialIds {
 export function trialIds(n: number): TrialIds {
   const prefix = `t${String(n).padStart(4, '0')}-`;
   const id = (s: string): string => prefix + s;
-  return { prefix, aUpd: id('upd'), aNew: id('new'), aKeep: id('keep'), bUpd: id('upd'), bDel: id('del'), bChk: id('chk'), bNew: id('new') };
+  return {
+    prefix,
+    aUpd: id('upd'),
+    aNew: id('new'),
+    aKeep: id('keep'),
+    bUpd: id('upd'),
+    bDel: id('del'),
+    bChk: id('chk'),
+    bNew: id('new'),
+  };
 }
 
 /** The ids of a trial read back in each collection. */
@@ -149,7 +158,8 @@ export function stateProblems(ids: TrialIds, prior: TrialState, seen: TrialState
         problems.push(`${where}: expected ${JSON.stringify(w)}, saw ${JSON.stringify(s)}`);
       } else if (w.etag === '<new etag>') {
         const before = prior[part][id];
-        if (s.etag === '' || (before !== null && before !== undefined && s.etag === before.etag)) problems.push(`${where}: etag ${s.etag} is not new`);
+        if (s.etag === '' || (before !== null && before !== undefined && s.etag === before.etag))
+          problems.push(`${where}: etag ${s.etag} is not new`);
       } else if (s.etag !== w.etag) {
         problems.push(`${where}: etag ${s.etag}, expected ${w.etag}`);
       }
@@ -164,12 +174,16 @@ export function crashDebrisProblems(fp: TxnFailpoint, d: TxnDebris): string[] {
   const intents = step === 0 ? [] : [step < TXN_FAILPOINTS.indexOf('txn.after-commit-point') ? 'pending' : 'committed'];
   const marked = d.markedDocs.length;
   const markedOk =
-    fp === 'txn.mid-stage' ? marked >= 1 && marked <= 6
-    : fp === 'txn.after-stage' || fp === 'txn.after-commit-point' ? marked === 6
-    : fp === 'txn.mid-apply' ? marked <= 5
-    : marked === 0;
+    fp === 'txn.mid-stage'
+      ? marked >= 1 && marked <= 6
+      : fp === 'txn.after-stage' || fp === 'txn.after-commit-point'
+        ? marked === 6
+        : fp === 'txn.mid-apply'
+          ? marked <= 5
+          : marked === 0;
   const problems: string[] = [];
-  if (!isDeepStrictEqual(d.intentStates, intents)) problems.push(`after the crash: intents ${JSON.stringify(d.intentStates)}, expected ${JSON.stringify(intents)}`);
+  if (!isDeepStrictEqual(d.intentStates, intents))
+    problems.push(`after the crash: intents ${JSON.stringify(d.intentStates)}, expected ${JSON.stringify(intents)}`);
   if (!markedOk) problems.push(`after the crash: ${marked} marked documents (${d.markedDocs.join(', ')})`);
   return problems;
 }

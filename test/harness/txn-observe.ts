@@ -53,10 +53,18 @@ export class InconsistentReads extends Error {}
  */
 export type Agreement = 'any-time' | 'settled';
 
-async function observeCollection(c: ServerClients, collection: string, ids: string[], prefix: string, agreement: Agreement): Promise<CollectionView> {
+async function observeCollection(
+  c: ServerClients,
+  collection: string,
+  ids: string[],
+  prefix: string,
+  agreement: Agreement,
+): Promise<CollectionView> {
   const views = await readViews(c.docs, collection, ids, prefix);
   const queried = await queryIds(c, collection, prefix);
-  const present = Object.keys(presenceOf(views.get)).filter((id) => views.get[id] !== null).sort();
+  const present = Object.keys(presenceOf(views.get))
+    .filter((id) => views.get[id] !== null)
+    .sort();
   const problems: string[] = [];
   const same = (what: string, a: unknown, b: unknown): void => {
     if (!isDeepStrictEqual(a, b)) problems.push(`${what}: ${JSON.stringify(a)} vs Get ${JSON.stringify(b)}`);
@@ -68,7 +76,11 @@ async function observeCollection(c: ServerClients, collection: string, ids: stri
     same('List keys_only', views.listKeys, presenceOf(views.get));
     same('indexed Query', queried, present);
   } else {
-    same('indexed Query (hits Get does not show)', queried.filter((id) => !present.includes(id)), []);
+    same(
+      'indexed Query (hits Get does not show)',
+      queried.filter((id) => !present.includes(id)),
+      [],
+    );
   }
   if (problems.length > 0) throw new InconsistentReads(`${collection}/${prefix}*: ${problems.join('; ')}`);
   return views.get;

@@ -48,50 +48,71 @@ describe('LocalIndexStore and RedisIndexStore agree on random histories', () => 
     const remote = await RedisIndexStore.connect({ url: redis.url, keyPrefix: 'model:' });
     try {
       await fc.assert(
-        fc.asyncProperty(fc.array(write, { minLength: 1, maxLength: 30 }), fc.nat(5), fc.integer({ min: 1, max: 6 }), async (writes, offset, limit) => {
-          const collection = `m${run++}`;
-          const local = new LocalIndexStore();
-          const docs = new Map<string, JsonObject>();
-          for (const s of [local, remote] as IndexStore[]) {
-            await s.createIndex({ collection, name: 'v_eq', kind: 'equality', fields: ['v'] }, new Date(0));
-            await s.createIndex({ collection, name: 'v_ord', kind: 'ordered', fields: ['v'] }, new Date(0));
-            await s.createIndex({ collection, name: 'vk', kind: 'equality', fields: ['v', 'k'] }, new Date(0));
-          }
-          for (const w of writes) {
+        fc.asyncProperty(
+          fc.array(write, { minLength: 1, maxLength: 30 }),
+          fc.nat(5),
+          fc.integer({ min: 1, max: 6 }),
+          async (writes, offset, limit) => {
+            const collection = `m${run++}`;
+            const local = new LocalIndexStore();
+            const docs = new Map<string, JsonObject>();
             for (const s of [local, remote] as IndexStore[]) {
-              const catalog = await s.catalog(collection);
-              const seq = await s.nextSeq(collection);
-              await s.apply(collection, w.id, seq, w.data === null ? null : indexValues(catalog, w.data), catalog.version);
+              await s.createIndex({ collection, name: 'v_eq', kind: 'equality', fields: ['v'] }, new Date(0));
+              await s.createIndex({ collection, name: 'v_ord', kind: 'ordered', fields: ['v'] }, new Date(0));
+              await s.createIndex({ collection, name: 'vk', kind: 'equality', fields: ['v', 'k'] }, new Date(0));
             }
-            if (w.data === null) docs.delete(w.id);
-            else docs.set(w.id, w.data);
-          }
-          const exprs: IdSetExpr[] = [
-            { op: 'all' },
-            { op: 'eq', index: 'v_eq', values: ['x'] },
-            { op: 'eq', index: 'v_eq', values: [1] },
-            { op: 'eq', index: 'vk', values: ['x', 'p'] },
-            { op: 'range', index: 'v_ord', range: { type: 'number', lower: { value: 0, inclusive: false }, upper: { value: 2, inclusive: true } } },
-            { op: 'range', index: 'v_ord', range: { type: 'string', lower: { value: 'x', inclusive: true } } },
-            { op: 'diff', from: { op: 'all' }, minus: { op: 'or', args: [{ op: 'eq', index: 'v_eq', values: ['y'] }, { op: 'eq', index: 'vk', values: [1, 'q'] }] } },
-          ];
-          for (const e of exprs) {
-            const l = await local.ids(collection, e);
-            expect(await remote.ids(collection, e)).toEqual(l);
-            expect(await remote.count(collection, e)).toBe(l.length);
-          }
-          expect(await local.ids(collection, { op: 'all' })).toEqual([...docs.keys()].sort(compareUtf8));
-          for (const direction of ['asc', 'desc'] as const) {
-            expect(await local.walk(collection, { index: 'v_ord', direction, offset: 0, limit: 100 })).toEqual(expectedWalk(docs, direction));
-            const walks: OrderedWalk[] = [
-              { index: 'v_ord', direction, offset, limit },
-              { index: 'v_ord', direction, offset, limit, within: { op: 'eq', index: 'vk', values: ['x', 'q'] } },
-              { index: 'v_ord', direction, offset, limit, range: { type: 'number', upper: { value: 2, inclusive: false } } },
-              { index: 'v_ord', direction, offset, limit, within: { op: 'eq', index: 'v_eq', values: [2] }, range: { type: 'number' } },
+            for (const w of writes) {
+              for (const s of [local, remote] as IndexStore[]) {
+                const catalog = await s.catalog(collection);
+                const seq = await s.nextSeq(collection);
+                await s.apply(collection, w.id, seq, w.data === null ? null : indexValues(catalog, w.data), catalog.version);
+              }
+              if (w.data === null) docs.delete(w.id);
+              else docs.set(w.id, w.data);
+            }
+            const exprs: IdSetExpr[] = [
+              { op: 'all' },
+              { op: 'eq', index: 'v_eq', values: ['x'] },
+              { op: 'eq', index: 'v_eq', values: [1] },
+              { op: 'eq', index: 'vk', values: ['x', 'p'] },
+              {
+                op: 'range',
+                index: 'v_ord',
+                range: { type: 'number', lower: { value: 0, inclusive: false }, upper: { value: 2, inclusive: true } },
+              },
+              { op: 'range', index: 'v_ord', range: { type: 'string', lower: { value: 'x', inclusive: true } } },
+              {
+                op: 'diff',
+                from: { op: 'all' },
+                minus: {
+                  op: 'or',
+                  args: [
+                    { op: 'eq', index: 'v_eq', values: ['y'] },
+                    { op: 'eq', index: 'vk', values: [1, 'q'] },
+                  ],
+                },
+              },
             ];
-            for (const w of walks) expect(await remote.walk(collection, w)).toEqual(await local.walk(collection, w));
-          }
-        }),
+            for (const e of exprs) {
+              const l = await local.ids(collection, e);
+              expect(await remote.ids(collection, e)).toEqual(l);
+              expect(await remote.count(collection, e)).toBe(l.length);
+            }
+            expect(await local.ids(collection, { op: 'all' })).toEqual([...docs.keys()].sort(compareUtf8));
+            for (const direction of ['asc', 'desc'] as const) {
+              expect(await local.walk(collection, { index: 'v_ord', direction, offset: 0, limit: 100 })).toEqual(
+                expectedWalk(docs, direction),
+              );
+              const walks: OrderedWalk[] = [
+                { index: 'v_ord', direction, offset, limit },
+                { index: 'v_ord', direction, offset, limit, within: { op: 'eq', index: 'vk', values: ['x', 'q'] } },
+                { index: 'v_ord', direction, offset, limit, range: { type: 'number', upper: { value: 2, inclusive: false } } },
+                { index: 'v_ord', direction, offset, limit, within: { op: 'eq', index: 'v_eq', values: [2] }, range: { type: 'number' } },
+              ];
+              for (const w of walks) expect(await remote.walk(collection, w)).toEqual(await local.walk(collection, w));
+            }
+          },
+        ),
         { numRuns: 150 },
       );
     } finally {

@@ -150,7 +150,11 @@ export function indexStoreScenarios(makeStore: StoreFactory): void {
       expect(await fx.walk({ index: 'n' })).toEqual(['d1']);
       expect(await fx.reserve('other', { email: 'x@y' })).toBeUndefined();
       expect(await fx.put('d1', null)).toBe('applied');
-      for (const [index, value] of [['status', 'b'], ['tags', 't2'], ['email', 'z@y']] as const) {
+      for (const [index, value] of [
+        ['status', 'b'],
+        ['tags', 't2'],
+        ['email', 'z@y'],
+      ] as const) {
         expect(await fx.eq(index, value)).toEqual([]);
       }
       expect(await fx.walk({ index: 'n' })).toEqual([]);
@@ -180,8 +184,16 @@ export function indexStoreScenarios(makeStore: StoreFactory): void {
       expect(await fx.ids({ op: 'all' })).toEqual(['a', 'b']);
       await fx.define(['extra', 'equality', 'status']);
       const s3 = await store.nextSeq(fx.collection);
-      expect(await store.applyMany(fx.collection, [{ id: 'a', seq: s3, values: null }, { id: 'd', seq: s3, values: { status: ['"x"'] } }], version))
-        .toEqual(['catalog_changed', 'catalog_changed']);
+      expect(
+        await store.applyMany(
+          fx.collection,
+          [
+            { id: 'a', seq: s3, values: null },
+            { id: 'd', seq: s3, values: { status: ['"x"'] } },
+          ],
+          version,
+        ),
+      ).toEqual(['catalog_changed', 'catalog_changed']);
       expect(await fx.ids({ op: 'all' })).toEqual(['a', 'b']);
       expect(await store.applyMany(fx.collection, [], version)).toEqual([]);
     });
@@ -266,7 +278,23 @@ export function indexStoreScenarios(makeStore: StoreFactory): void {
   });
 
   describe('awkward values', () => {
-    const values = ['a', 'a:b', 'a*', '*', '{x}', '}{', 'with space', 'ünïcödé', '日本', '😀', 'a\u0000b', 'a\u0000', '', 'a\u0001', 'e:status:a'];
+    const values = [
+      'a',
+      'a:b',
+      'a*',
+      '*',
+      '{x}',
+      '}{',
+      'with space',
+      'ünïcödé',
+      '日本',
+      '😀',
+      'a\u0000b',
+      'a\u0000',
+      '',
+      'a\u0001',
+      'e:status:a',
+    ];
 
     it('keeps every value apart in equality, unique and ordered indexes', async () => {
       await fx.define(['status', 'equality', 'status'], ['u', 'unique', 'status'], ['o', 'ordered', 'status']);
@@ -288,9 +316,21 @@ export function indexStoreScenarios(makeStore: StoreFactory): void {
     beforeEach(async () => {
       await fx.define(['n', 'ordered', 'n'], ['kind', 'equality', 'kind']);
       const docs: [string, JsonValue | undefined][] = [
-        ['b', 2], ['a', 2], ['c', 2], ['d', 1], ['e', 3], ['f', -1.5], ['g', 'x'], ['h', 'b'], ['i', 'x'], ['j', true], ['k', undefined], ['l', [1]],
+        ['b', 2],
+        ['a', 2],
+        ['c', 2],
+        ['d', 1],
+        ['e', 3],
+        ['f', -1.5],
+        ['g', 'x'],
+        ['h', 'b'],
+        ['i', 'x'],
+        ['j', true],
+        ['k', undefined],
+        ['l', [1]],
       ];
-      for (const [id, n] of docs) await fx.put(id, n === undefined ? { kind: id < 'f' ? 'lo' : 'hi' } : { n, kind: id < 'f' ? 'lo' : 'hi' });
+      for (const [id, n] of docs)
+        await fx.put(id, n === undefined ? { kind: id < 'f' ? 'lo' : 'hi' } : { n, kind: id < 'f' ? 'lo' : 'hi' });
     });
 
     it('walks numbers then strings ascending, the reverse descending, ties by id ascending both ways', async () => {
@@ -323,7 +363,11 @@ export function indexStoreScenarios(makeStore: StoreFactory): void {
       expect(await fx.walk({ index: 'n', ...num([2, false]) })).toEqual(['e']);
       const str = { type: 'string' as const, lower: { value: 'b', inclusive: false }, upper: { value: 'x', inclusive: true } };
       expect(await fx.walk({ index: 'n', range: str })).toEqual(['g', 'i']);
-      expect(await fx.walk({ index: 'n', range: { ...str, lower: { value: 'b', inclusive: true } }, direction: 'desc' })).toEqual(['g', 'i', 'h']);
+      expect(await fx.walk({ index: 'n', range: { ...str, lower: { value: 'b', inclusive: true } }, direction: 'desc' })).toEqual([
+        'g',
+        'i',
+        'h',
+      ]);
       expect(await fx.ids({ op: 'range', index: 'n', range: str })).toEqual(['g', 'i']);
       expect(await store.count(fx.collection, { op: 'range', index: 'n', range: { type: 'number' } })).toBe(6);
     });
@@ -342,7 +386,10 @@ export function indexStoreScenarios(makeStore: StoreFactory): void {
     it('computes and / or / diff / all, ids ascending in byte order, with counts', async () => {
       await fx.define(['color', 'equality', 'color'], ['size', 'equality', 'size']);
       const docs: [string, JsonObject][] = [
-        ['é', { color: 'red', size: 1 }], ['z', { color: 'red', size: 2 }], ['a', { color: 'blue', size: 1 }], ['B', { size: 1 }],
+        ['é', { color: 'red', size: 1 }],
+        ['z', { color: 'red', size: 2 }],
+        ['a', { color: 'blue', size: 1 }],
+        ['B', { size: 1 }],
       ];
       for (const [id, data] of docs) await fx.put(id, data);
       const red: IdSetExpr = { op: 'eq', index: 'color', values: ['red'] };

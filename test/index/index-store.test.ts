@@ -77,23 +77,32 @@ describe('RedisIndexStore (one real redis-server)', () => {
     });
 
     it('keeps every key of a collection under its hash tag and prefix, and leaves no temporaries', async () => {
-      for (const [name, kind] of [['status', 'equality'], ['n', 'ordered'], ['email', 'unique']] as const) {
+      for (const [name, kind] of [
+        ['status', 'equality'],
+        ['n', 'ordered'],
+        ['email', 'unique'],
+      ] as const) {
         await a.createIndex({ collection: 'users', name, kind, fields: [name] }, new Date());
       }
       await a.createIndex({ collection: 'orders', name: 'status', kind: 'equality', fields: ['status'] }, new Date());
       await put(a, 'users', 'x:{y}*', { status: 'a b:*', n: 1, email: 'e' });
       await put(a, 'users', 'w', { n: 'str' });
       await put(a, 'orders', 'o', { status: 'a b:*' });
-      expect(await a.ids('users', { op: 'and', args: [{ op: 'all' }, { op: 'eq', index: 'status', values: ['a b:*'] }] })).toEqual(['x:{y}*']);
-      expect(await a.walk('users', { index: 'n', direction: 'desc', offset: 0, limit: 10, within: { op: 'all' } })).toEqual(['w', 'x:{y}*']);
+      expect(await a.ids('users', { op: 'and', args: [{ op: 'all' }, { op: 'eq', index: 'status', values: ['a b:*'] }] })).toEqual([
+        'x:{y}*',
+      ]);
+      expect(await a.walk('users', { index: 'n', direction: 'desc', offset: 0, limit: 10, within: { op: 'all' } })).toEqual([
+        'w',
+        'x:{y}*',
+      ]);
       const keys = await raw.keys('*');
       for (const k of keys) expect(k).toMatch(/^lay:\{ix:(users|orders)\}:/);
       expect(keys.filter((k) => k.includes('}:t:'))).toEqual([]);
       const slots = new Set(keys.filter((k) => k.startsWith('lay:{ix:users}')).map((k) => k.slice(0, k.indexOf('}') + 1)));
       expect(slots).toEqual(new Set(['lay:{ix:users}']));
       await a.dropIndex('users', 'status');
-      expect((await raw.keys('lay:{ix:users}:e:*'))).toEqual([]);
-      expect((await raw.keys('lay:{ix:orders}:e:*'))).toHaveLength(1);
+      expect(await raw.keys('lay:{ix:users}:e:*')).toEqual([]);
+      expect(await raw.keys('lay:{ix:orders}:e:*')).toHaveLength(1);
     });
 
     it('pages a sparse within-walk over more entries than one script call scans', async () => {

@@ -71,7 +71,14 @@ function startLoad(client: DocClient, workers = 4): Load {
       }
     }
   });
-  const load: Load = { ok: () => ok, errors, stop: async () => { running = false; await Promise.all(loops); } };
+  const load: Load = {
+    ok: () => ok,
+    errors,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
   leftovers.push(load);
   return load;
 }
@@ -86,7 +93,9 @@ async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms 
 
 /** A redis-server on a fixed port, so that it can be stopped and started again at the same address. */
 async function redisOn(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const ping = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -113,9 +122,14 @@ const portOf = (endpoint: string): number => Number(new URL(endpoint).port);
 function grpcurlHealth(addr: string, service: string): Promise<string> {
   const bin = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
   return new Promise((resolve) => {
-    execFile(bin, ['-plaintext', '-d', JSON.stringify({ service }), addr, 'grpc.health.v1.Health/Check'], { timeout: 20_000 }, (_e, out) => {
-      resolve(((JSON.parse(out || '{}') as { status?: string }).status) ?? '');
-    });
+    execFile(
+      bin,
+      ['-plaintext', '-d', JSON.stringify({ service }), addr, 'grpc.health.v1.Health/Check'],
+      { timeout: 20_000 },
+      (_e, out) => {
+        resolve((JSON.parse(out || '{}') as { status?: string }).status ?? '');
+      },
+    );
   });
 }
 
@@ -182,7 +196,10 @@ describe('backend outages on S3 + Redis (real processes)', () => {
     await load.stop();
     expect([...new Set(load.errors.map(summary))]).toEqual([EXPECTED]);
     // The real cause is in the server's log, not on the wire.
-    const logged = server.output().split('\n').filter((l) => l.includes('"backend failure in a call"'));
+    const logged = server
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"backend failure in a call"'));
     expect(logged.length).toBeGreaterThan(0);
     expect(logged.some((l) => /Redis command failed/.test(l))).toBe(true);
   });
@@ -204,7 +221,12 @@ describe('backend outages on S3 + Redis (real processes)', () => {
       redis.kill('SIGCONT');
     }
     await waitFor('coordination SERVING again', async () => (await status('smarterbase.coordination')) === S.SERVING);
-    await waitFor('writes to recover', async () => client.put({ collection: 'hang', id: 'r1', data: { v: 3 } }).then(() => true, () => false));
+    await waitFor('writes to recover', async () =>
+      client.put({ collection: 'hang', id: 'r1', data: { v: 3 } }).then(
+        () => true,
+        () => false,
+      ),
+    );
   });
 
   it('S3 stopped mid-load: failures are UNAVAILABLE + BACKEND_UNAVAILABLE + RetryInfo, no backend text; storage and "" flip (Watch too) and recover', async () => {

@@ -35,7 +35,7 @@ export async function runCounter(
   let conflicts = 0;
   const worker = async (w: number) => {
     const client = clients[w % clients.length]!;
-    for (let done = 0; done < perWorker; ) {
+    for (let done = 0; done < perWorker;) {
       const cur = await readCounter(client, collection, id);
       try {
         await client.putIfMatch({ collection, id, etag: cur.etag, data: { n: cur.n + 1, by: w } });

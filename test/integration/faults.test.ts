@@ -98,9 +98,7 @@ describe('faults on S3 + Redis (conditions by Redis lock)', () => {
   it('Redis down: writes fail UNAVAILABLE / BACKEND_UNAVAILABLE, reads go on, writes recover with Redis', async () => {
     const before = await client.put({ collection: 'faults', id: 'r1', data: { v: 1 } });
     await stopChild(redis);
-    const e = await failure(() =>
-      client.put({ collection: 'faults', id: 'r1', data: { v: 2 } }, { timeoutMs: 15_000 }),
-    );
+    const e = await failure(() => client.put({ collection: 'faults', id: 'r1', data: { v: 2 } }, { timeoutMs: 15_000 }));
     expect(e.code).toBe(Code.Unavailable);
     expect(reasonOf(e)).toBe('BACKEND_UNAVAILABLE');
     // S3 still answers reads, and the failed write left the document as it was.

@@ -32,7 +32,6 @@ afterAll(async () => {
   await redis2?.stop();
 });
 
-
 /** A client of the Connect port (HTTP/1.1 + JSON) and one of the gRPC port of `s`. */
 function clientsOf(s: ServerProcess) {
   const connect = createConnectTransport({ baseUrl: `http://127.0.0.1:${s.httpPort}`, httpVersion: '1.1' });
@@ -61,7 +60,9 @@ it('a List page token and a Query resume token from server A continue on B and C
 
   const first = await onA.docs.list({ collection: 'tok', pageSize: 10 });
   expect(first.nextPageToken).not.toBe('');
-  const expectedPage = (await onA.docs.list({ collection: 'tok', pageSize: 10, pageToken: first.nextPageToken })).documents.map((d) => d.id);
+  const expectedPage = (await onA.docs.list({ collection: 'tok', pageSize: 10, pageToken: first.nextPageToken })).documents.map(
+    (d) => d.id,
+  );
   expect(expectedPage).toEqual(Array.from({ length: 10 }, (_, i) => `d${i + 10}`));
 
   let resume = '';

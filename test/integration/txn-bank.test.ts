@@ -44,7 +44,13 @@ async function balances(c: DocClient, collection: string, ids: string[]): Promis
 }
 
 /** Runs the bank and asserts everything the header promises; returns the outcomes for the caller's extra checks. */
-async function proveBank(clients: DocClient[], label: string, nAccounts: number, nTransfers: number, workers: number): Promise<TransferOutcome[]> {
+async function proveBank(
+  clients: DocClient[],
+  label: string,
+  nAccounts: number,
+  nTransfers: number,
+  workers: number,
+): Promise<TransferOutcome[]> {
   const collection = `bank_${label}`;
   const ids = accountIds(nAccounts);
   for (const id of ids) await clients[0]!.put({ collection, id, data: { balance: INITIAL } });
@@ -91,7 +97,10 @@ async function proveBank(clients: DocClient[], label: string, nAccounts: number,
   // Each committed transfer produced a distinct next version of both its accounts.
   for (const id of ids) {
     const e = expected.get(id)!;
-    expect({ id, versions: [...e.versions].sort((a, b) => a - b) }).toEqual({ id, versions: Array.from({ length: e.version - 1 }, (_, i) => i + 2) });
+    expect({ id, versions: [...e.versions].sort((a, b) => a - b) }).toEqual({
+      id,
+      versions: Array.from({ length: e.version - 1 }, (_, i) => i + 2),
+    });
   }
   return outcomes;
 }
@@ -108,7 +117,13 @@ describe('S3 (gofakes3) + Redis, 3 server processes', () => {
   });
 
   it('1,000 transfers among 20 accounts by 32 concurrent clients: money is conserved and equals the replay of the commits', async () => {
-    await proveBank(stack!.servers.map((s) => docClient(s.grpcUrl)), 's3', 20, 1000, 32);
+    await proveBank(
+      stack!.servers.map((s) => docClient(s.grpcUrl)),
+      's3',
+      20,
+      1000,
+      32,
+    );
   });
 });
 

@@ -167,7 +167,9 @@ async function runTrial(
   const crashedAt = Date.now();
   phase('crash');
   if (!crash.exitedByItself || crash.signal !== 'SIGKILL') {
-    problems.push(`the armed server did not die by SIGKILL (signal ${crash.signal}, code ${crash.code}, by itself ${crash.exitedByItself})`);
+    problems.push(
+      `the armed server did not die by SIGKILL (signal ${crash.signal}, code ${crash.code}, by itself ${crash.exitedByItself})`,
+    );
   }
   if (crash.response !== undefined) problems.push(`Commit answered OK: ${crash.response.transactionId}`);
   // The connection dies with the process, so the client gets no answer from the server (no
@@ -230,7 +232,18 @@ async function runTrial(
     }
   }
   phase('final');
-  return { report: { n, failpoint, problems: problems.map((p) => `trial ${n} (${failpoint}): ${p}`), intentAtFirstRead, recoveryGraceMs, ms: Date.now() - started, phases }, reader: restarted };
+  return {
+    report: {
+      n,
+      failpoint,
+      problems: problems.map((p) => `trial ${n} (${failpoint}): ${p}`),
+      intentAtFirstRead,
+      recoveryGraceMs,
+      ms: Date.now() - started,
+      phases,
+    },
+    reader: restarted,
+  };
 }
 
 /** Prints the reports per failpoint and returns all problems. */
@@ -283,7 +296,8 @@ describe('embedded default (filesystem + in-process coordination)', () => {
     const reports = (await Promise.all(Array.from({ length: LANES }, (_, l) => lane(l)))).flat();
     const problems = summarize('embedded', reports, Date.now() - started);
     expect(reports).toHaveLength(EMBEDDED_TRIALS);
-    for (const fp of TXN_FAILPOINTS) expect(reports.filter((r) => r.failpoint === fp).length).toBeGreaterThanOrEqual(Math.floor(EMBEDDED_TRIALS / 8));
+    for (const fp of TXN_FAILPOINTS)
+      expect(reports.filter((r) => r.failpoint === fp).length).toBeGreaterThanOrEqual(Math.floor(EMBEDDED_TRIALS / 8));
     expect(problems).toEqual([]);
   });
 });

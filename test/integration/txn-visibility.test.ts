@@ -74,7 +74,16 @@ it(`${READERS} readers through 3 servers never see half of any of ${COMMITS} tra
     let maxSeen = 0;
     for (let i = 0; writing; i++) {
       // Alternate which document is read first; read each through another server and API.
-      const [first, second] = i % 2 === 0 ? [[cx, 'X'], [cy, 'Y']] : [[cy, 'Y'], [cx, 'X']];
+      const [first, second] =
+        i % 2 === 0
+          ? [
+              [cx, 'X'],
+              [cy, 'Y'],
+            ]
+          : [
+              [cy, 'Y'],
+              [cx, 'X'],
+            ];
       const api1 = apiNames[(r + i) % apiNames.length]!;
       const api2 = apiNames[(r + i + 1) % apiNames.length]!;
       const s1 = (r + i) % clients.length;
@@ -148,7 +157,11 @@ it('a transaction stuck before its commit point is invisible, blocks writes whil
   while (Date.now() < crashedAt + stuckTimeoutMs - 500) {
     for (const [i, c] of clients.entries()) {
       const api = apiNames[(reads + i) % apiNames.length]!;
-      expect({ api, x: await readers[api]!(c, cx, 'X'), y: await readers[api]!(c, cy, 'Y') }).toEqual({ api, x: { v: 'old' }, y: { v: 'old' } });
+      expect({ api, x: await readers[api]!(c, cx, 'X'), y: await readers[api]!(c, cy, 'Y') }).toEqual({
+        api,
+        x: { v: 'old' },
+        y: { v: 'old' },
+      });
       expect((await c.docs.get({ collection: cx, id: 'X' })).document?.etag).toBe(x0.etag);
       expect((await c.docs.exists({ collection: cy, id: 'Y' })).etag).toBe(y0.etag);
       reads++;
@@ -170,6 +183,8 @@ it('a transaction stuck before its commit point is invisible, blocks writes whil
   await new Promise((r) => setTimeout(r, 5 * SWEEP_MS));
   const left = await bucketDebris(s3, stack!.s3.bucket, 'docs/stuck_');
   expect({ intents: left.intents, marked: left.markedDocs }).toEqual({ intents: [], marked: [] });
-  await clients[0]!.docs.commit({ writes: [setWrite(cx, 'X', { v: 'final' }, { etag: x1.etag }), setWrite(cy, 'Y', { v: 'final' }, { etag: y0.etag })] });
+  await clients[0]!.docs.commit({
+    writes: [setWrite(cx, 'X', { v: 'final' }, { etag: x1.etag }), setWrite(cy, 'Y', { v: 'final' }, { etag: y0.etag })],
+  });
   s3.destroy();
 });

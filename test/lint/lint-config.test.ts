@@ -22,23 +22,48 @@ function lintCases(cases: readonly { path: string; code: string }[]): string[][]
       out.push(r.messages.map((m) => m.ruleId ?? 'fatal: ' + m.message));
     }
     process.stdout.write(JSON.stringify(out));`;
-  const json = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases.map((c) => ({ ...c, path: join(root, c.path) })))], { cwd: root, encoding: 'utf8' });
+  const json = execFileSync(
+    process.execPath,
+    ['--input-type=module', '-e', script, JSON.stringify(cases.map((c) => ({ ...c, path: join(root, c.path) })))],
+    { cwd: root, encoding: 'utf8' },
+  );
   return JSON.parse(json) as string[][];
 }
 
 const CASES = {
-  backEdge: { path: 'server/src/model/keys.ts', code: "import { DocumentEngine } from '../engine/document-engine.js';\nexport const e = DocumentEngine;\n" },
-  peerEdge: { path: 'server/src/txn/commit-plan.ts', code: "import { QueryEngine } from '../query/query-engine.js';\nexport const q = QueryEngine;\n" },
-  allowedPeer: { path: 'server/src/query/planner.ts', code: "import { canonicalJson } from '../index/extract-values.js';\nexport const x = canonicalJson;\n" },
-  generated: { path: 'server/src/engine/document-engine.ts', code: "import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';\nexport const d = DocumentService;\n" },
+  backEdge: {
+    path: 'server/src/model/keys.ts',
+    code: "import { DocumentEngine } from '../engine/document-engine.js';\nexport const e = DocumentEngine;\n",
+  },
+  peerEdge: {
+    path: 'server/src/txn/commit-plan.ts',
+    code: "import { QueryEngine } from '../query/query-engine.js';\nexport const q = QueryEngine;\n",
+  },
+  allowedPeer: {
+    path: 'server/src/query/planner.ts',
+    code: "import { canonicalJson } from '../index/extract-values.js';\nexport const x = canonicalJson;\n",
+  },
+  generated: {
+    path: 'server/src/engine/document-engine.ts',
+    code: "import { DocumentService } from '../gen/smarterbase/v1/document_service_pb.js';\nexport const d = DocumentService;\n",
+  },
   // common/abort.ts imports errors/db-error.ts; a db-error that imported abort would close a cycle.
   cycle: { path: 'server/src/errors/db-error.ts', code: "import { sleep } from '../common/abort.js';\nexport const b = sleep;\n" },
   driver: { path: 'server/src/engine/document-engine.ts', code: "import Redis from 'ioredis';\nexport const r = Redis;\n" },
   wallClock: { path: 'server/src/txn/commit-plan.ts', code: 'export const t = Date.now() + Math.random();\n' },
   newDate: { path: 'server/src/index/index-admin.ts', code: 'export const d = new Date();\n' },
-  rpcBasicsUp: { path: 'server/src/rpc/limits.ts', code: "import { registerServices } from './services/index.js';\nexport const r = registerServices;\n" },
-  serviceToService: { path: 'server/src/rpc/services/documents/document-handlers.ts', code: "import { createLockHandlers } from '../locks/lock-handlers.js';\nexport const l = createLockHandlers;\n" },
-  clean: { path: 'server/src/engine/document-engine.ts', code: "import { DbError } from '../errors/db-error.js';\nexport const e = new DbError('invalid', 'INVALID_ARGUMENT', 'x');\n" },
+  rpcBasicsUp: {
+    path: 'server/src/rpc/limits.ts',
+    code: "import { registerServices } from './services/index.js';\nexport const r = registerServices;\n",
+  },
+  serviceToService: {
+    path: 'server/src/rpc/services/documents/document-handlers.ts',
+    code: "import { createLockHandlers } from '../locks/lock-handlers.js';\nexport const l = createLockHandlers;\n",
+  },
+  clean: {
+    path: 'server/src/engine/document-engine.ts',
+    code: "import { DbError } from '../errors/db-error.js';\nexport const e = new DbError('invalid', 'INVALID_ARGUMENT', 'x');\n",
+  },
 } as const;
 
 let found: Record<keyof typeof CASES, string[]>;

@@ -118,9 +118,7 @@ export function leaseScenarios(make: LeaseCoordinatorFactory): void {
     const n = name();
     const tokens: bigint[] = [];
     for (let round = 0; round < 20; round++) {
-      const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => at(i).tryAcquireLease(n, 10_000, `w${i}`)),
-      );
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => at(i).tryAcquireLease(n, 10_000, `w${i}`)));
       const winners = results.filter((r) => r.granted);
       expect(winners).toHaveLength(1);
       const [won] = winners;

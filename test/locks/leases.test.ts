@@ -22,10 +22,7 @@ describe('RedisCoordinator leases (one real redis-server)', () => {
   });
 
   describe('two coordinators on separate connections', () => {
-    leaseScenarios(async () => [
-      await RedisCoordinator.connect({ url: redis.url }),
-      await RedisCoordinator.connect({ url: redis.url }),
-    ]);
+    leaseScenarios(async () => [await RedisCoordinator.connect({ url: redis.url }), await RedisCoordinator.connect({ url: redis.url })]);
   });
 
   it('keeps the lease hash and fence counter of a lock under one hash tag, the lease with a PX expiry', async () => {

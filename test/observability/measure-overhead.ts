@@ -31,7 +31,13 @@ type Impl = Record<'put' | 'get', (input: unknown, ctx: unknown) => Promise<unkn
 
 const calls = Number(process.argv[2] ?? 20000);
 const ctxFor = (name: 'put' | 'get') =>
-  createHandlerContext({ service: DocumentService, method: DocumentService.method[name], protocolName: 'grpc', requestMethod: 'POST', url: `/x/${name}` });
+  createHandlerContext({
+    service: DocumentService,
+    method: DocumentService.method[name],
+    protocolName: 'grpc',
+    requestMethod: 'POST',
+    url: `/x/${name}`,
+  });
 
 function setup(kind: 'off' | 'default' | 'tracing'): Impl {
   let store: BlobStore = new MemoryBlobStore();
@@ -45,7 +51,12 @@ function setup(kind: 'off' | 'default' | 'tracing'): Impl {
     tracer = provider.getTracer('bench');
   }
   store = new InstrumentedBlobStore(new MemoryBlobStore(), { backend: 'memory', instruments: metrics.storage, tracer });
-  impl = observeCalls(DocumentService, wrapErrors(DocumentService, createDocumentHandlers(new DocumentEngine({ coordinator: new LocalCoordinator(), store }))), 'grpc', { instruments: metrics.rpc, tracer });
+  impl = observeCalls(
+    DocumentService,
+    wrapErrors(DocumentService, createDocumentHandlers(new DocumentEngine({ coordinator: new LocalCoordinator(), store }))),
+    'grpc',
+    { instruments: metrics.rpc, tracer },
+  );
   return impl as unknown as Impl;
 }
 
@@ -66,7 +77,12 @@ async function socketSetup(telemetry: boolean) {
   const tracer = new ProxyTracerProvider().getTracer('noop');
   const inner = new MemoryBlobStore();
   const store = telemetry ? new InstrumentedBlobStore(inner, { backend: 'memory', instruments: metrics.storage, tracer }) : inner;
-  const server = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store }), grpcPort: 0, httpPort: 0, telemetry: telemetry ? { instruments: metrics.rpc, tracer } : undefined });
+  const server = new RpcServer({
+    api: new DocumentEngine({ coordinator: new LocalCoordinator(), store }),
+    grpcPort: 0,
+    httpPort: 0,
+    telemetry: telemetry ? { instruments: metrics.rpc, tracer } : undefined,
+  });
   const { grpcPort } = await server.start();
   return { server, client: createClient(DocumentService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` })) };
 }
@@ -89,7 +105,9 @@ async function main(): Promise<void> {
   for (let r = 0; r < 7; r++) for (const k of ['off', 'default'] as const) socketTimes[k]!.push(await socketRound(sockets[k].client, n));
   for (const k of ['off', 'default'] as const) await sockets[k].server.shutdown(100);
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  console.log(`loopback gRPC: off ${med(socketTimes['off']!).toFixed(1)} µs/call, default ${med(socketTimes['default']!).toFixed(1)} µs/call`);
+  console.log(
+    `loopback gRPC: off ${med(socketTimes['off']!).toFixed(1)} µs/call, default ${med(socketTimes['default']!).toFixed(1)} µs/call`,
+  );
   const kinds = ['off', 'default'] as const;
   const impls = Object.fromEntries(kinds.map((k) => [k, setup(k)])) as Record<string, Impl>;
   const results: Record<string, number[]> = { off: [], default: [], tracing: [] };

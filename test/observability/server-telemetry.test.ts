@@ -16,7 +16,10 @@ import { startServer, type ServerProcess } from '../harness/server-process.js';
 
 /** The metricsPort of the server's "listening" line (null when metrics are off). */
 function metricsPortOf(server: ServerProcess): number | null {
-  const line = server.output().split('\n').find((l) => l.includes('"msg":"listening"'));
+  const line = server
+    .output()
+    .split('\n')
+    .find((l) => l.includes('"msg":"listening"'));
   return (JSON.parse(line!) as { metricsPort: number | null }).metricsPort;
 }
 
@@ -53,7 +56,10 @@ describe('metrics endpoint of the server process', () => {
     const port = metricsPortOf(server);
     expect(port).toBeGreaterThan(0);
     const grpc = docClient(server.grpcUrl);
-    const connect = createClient(DocumentService, createConnectTransport({ baseUrl: `http://127.0.0.1:${server.httpPort}`, httpVersion: '1.1' }));
+    const connect = createClient(
+      DocumentService,
+      createConnectTransport({ baseUrl: `http://127.0.0.1:${server.httpPort}`, httpVersion: '1.1' }),
+    );
     await grpc.create({ collection: 'users', id: 'ada', data: { name: 'Ada' } });
     await expect(grpc.create({ collection: 'users', id: 'ada', data: {} })).rejects.toMatchObject({ code: 6 }); // ALREADY_EXISTS
     await grpc.get({ collection: 'users', id: 'ada' });
@@ -64,14 +70,21 @@ describe('metrics endpoint of the server process', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     const calls = (method: string, transport: string, code: number) =>
-      sample(text, 'smarterbase_rpc_server_calls_total', { rpc_service: 'smarterbase.v1.DocumentService', rpc_method: method, transport, rpc_grpc_status_code: String(code) });
+      sample(text, 'smarterbase_rpc_server_calls_total', {
+        rpc_service: 'smarterbase.v1.DocumentService',
+        rpc_method: method,
+        transport,
+        rpc_grpc_status_code: String(code),
+      });
     expect(calls('Create', 'grpc', 0)).toBe(1);
     expect(calls('Create', 'grpc', 6)).toBe(1);
     expect(calls('Get', 'grpc', 0)).toBe(1);
     expect(calls('Get', 'connect', 5)).toBe(1);
     expect(calls('Get', 'connect', 0)).toBe(1);
     expect(calls('Get', 'grpc', 5)).toBeUndefined();
-    expect(sample(text, 'smarterbase_rpc_server_duration_seconds_count', { rpc_method: 'Create', transport: 'grpc', rpc_grpc_status_code: '0' })).toBe(1);
+    expect(
+      sample(text, 'smarterbase_rpc_server_duration_seconds_count', { rpc_method: 'Create', transport: 'grpc', rpc_grpc_status_code: '0' }),
+    ).toBe(1);
 
     expect(sample(text, 'smarterbase_storage_operations_total', { op: 'put', outcome: 'ok', backend: 's3' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'smarterbase_storage_operations_total', { op: 'put', outcome: 'condition_failed', backend: 's3' })).toBe(1);
@@ -96,7 +109,7 @@ describe('metrics switched off', () => {
 });
 
 describe('trace export over OTLP/HTTP', () => {
-  test('SB_OTLP_ENDPOINT receives the RPC span (trace id from the caller\'s traceparent) and its storage spans, flushed at shutdown', async () => {
+  test("SB_OTLP_ENDPOINT receives the RPC span (trace id from the caller's traceparent) and its storage spans, flushed at shutdown", async () => {
     const bodies: string[] = [];
     const paths: string[] = [];
     const collector = http.createServer((req, res) => {
@@ -114,15 +127,16 @@ describe('trace export over OTLP/HTTP', () => {
     const server = await startServer({ SB_STORAGE: 'memory', SB_METRICS: 'false', SB_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     try {
-      await docClient(server.grpcUrl).put({ collection: 'c', id: 'x', data: {} }, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+      await docClient(server.grpcUrl).put(
+        { collection: 'c', id: 'x', data: {} },
+        { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } },
+      );
     } finally {
       expect(await server.stop()).toBe(0);
       collector.close();
     }
     expect(paths).toContain('/v1/traces');
-    const spans = bodies
-      .flatMap((b) => (JSON.parse(b) as OtlpTraces).resourceSpans)
-      .flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+    const spans = bodies.flatMap((b) => (JSON.parse(b) as OtlpTraces).resourceSpans).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
     const rpc = spans.find((s) => s.name === 'smarterbase.v1.DocumentService/Put');
     expect(rpc).toMatchObject({ traceId, parentSpanId: 'b7ad6b7169203331' });
     const storage = spans.filter((s) => s.name.startsWith('storage.'));

@@ -19,7 +19,13 @@ const CANDIDATE_INDEXES: Array<[string, IndexKind, string[]]> = [
 ];
 
 /** The reference answer: evaluate every document, sort, offset, limit. */
-function naive(docs: Array<{ id: string; data: JsonObject }>, filter: Filter | undefined, orderBy: OrderTerm[], offset: number, limit: number): string[] {
+function naive(
+  docs: Array<{ id: string; data: JsonObject }>,
+  filter: Filter | undefined,
+  orderBy: OrderTerm[],
+  offset: number,
+  limit: number,
+): string[] {
   const hits = docs.filter((d) => filter === undefined || matches(filter, d.data)).sort(compareDocs(orderBy));
   return hits.slice(offset, limit > 0 ? offset + limit : undefined).map((d) => d.id);
 }

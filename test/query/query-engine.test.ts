@@ -118,8 +118,14 @@ describe('QueryEngine', () => {
   it('counts from the index alone when the plan is exact, and by fetching otherwise', async () => {
     const b = await tenDocs(true);
     const e = b.engine();
-    expect(await e.count(ctx(), { collection: 'items', filter: parseFilter('group = "even" AND n > 4') })).toEqual({ count: 3, storageRequests: 0 });
-    expect(await e.count(ctx(), { collection: 'items', filter: parseFilter('group = "even" AND NOT n = 4') })).toEqual({ count: 4, storageRequests: 5 });
+    expect(await e.count(ctx(), { collection: 'items', filter: parseFilter('group = "even" AND n > 4') })).toEqual({
+      count: 3,
+      storageRequests: 0,
+    });
+    expect(await e.count(ctx(), { collection: 'items', filter: parseFilter('group = "even" AND NOT n = 4') })).toEqual({
+      count: 4,
+      storageRequests: 5,
+    });
     const scan = await e.count(ctx(), { collection: 'items', filter: parseFilter('n != 3') });
     expect(scan.count).toBe(9);
     expect(scan.storageRequests).toBe(11); // one list page + ten gets
@@ -138,9 +144,14 @@ describe('QueryEngine', () => {
     const e = b.engine();
     const err = await run(e, { filter: parseFilter('other = 1'), requireIndex: true }).catch((x: unknown) => x);
     expect(isDbError(err, 'INDEX_REQUIRED')).toBe(true);
-    expect((err as { metadata: Record<string, string> }).metadata).toEqual({ collection: 'items', suggestedIndex: 'an equality index on (other)' });
+    expect((err as { metadata: Record<string, string> }).metadata).toEqual({
+      collection: 'items',
+      suggestedIndex: 'an equality index on (other)',
+    });
     expect((await run(e, { filter: parseFilter('group = "odd"'), requireIndex: true })).items).toHaveLength(5);
-    await expect(e.count(ctx(), { collection: 'items', filter: parseFilter('other = 1'), requireIndex: true })).rejects.toMatchObject({ reason: 'INDEX_REQUIRED' });
+    await expect(e.count(ctx(), { collection: 'items', filter: parseFilter('other = 1'), requireIndex: true })).rejects.toMatchObject({
+      reason: 'INDEX_REQUIRED',
+    });
   });
 
   it('bounds in-memory sorts without a limit', async () => {
@@ -167,13 +178,33 @@ describe('QueryEngine', () => {
     const b = await tenDocs(true);
     const e = b.engine();
     const p = await e.explain(ctx(), { collection: 'items', filter: parseFilter('group = "even" AND other : "x"'), orderBy: [asc('n')] });
-    expect(p).toMatchObject({ indexesUsed: ['by_group', 'by_n'], candidateCount: 5, storageRequests: 5, scan: false, sortedByIndex: true, residualFilter: 'contains(other, "x")' });
+    expect(p).toMatchObject({
+      indexesUsed: ['by_group', 'by_n'],
+      candidateCount: 5,
+      storageRequests: 5,
+      scan: false,
+      sortedByIndex: true,
+      residualFilter: 'contains(other, "x")',
+    });
     const s = await e.explain(ctx(), { collection: 'items', filter: parseFilter('other = 1') });
-    expect(s).toMatchObject({ indexesUsed: [], candidateCount: 10, storageRequests: 11, scan: true, sortedByIndex: false, residualFilter: 'other = 1' });
+    expect(s).toMatchObject({
+      indexesUsed: [],
+      candidateCount: 10,
+      storageRequests: 11,
+      scan: true,
+      sortedByIndex: false,
+      residualFilter: 'other = 1',
+    });
     const exact = await e.explain(ctx(), { collection: 'items', filter: parseFilter('n >= 3') });
     expect(exact.residualFilter).toBe('');
     expect(exact.candidateCount).toBe(8);
-    const limited = await e.explain(ctx(), { collection: 'items', filter: parseFilter('n >= 3'), orderBy: [asc('n')], offset: 1, limit: 2 });
+    const limited = await e.explain(ctx(), {
+      collection: 'items',
+      filter: parseFilter('n >= 3'),
+      orderBy: [asc('n')],
+      offset: 1,
+      limit: 2,
+    });
     expect(limited).toMatchObject({ candidateCount: 8, storageRequests: 3, sortedByIndex: true });
   });
 

@@ -22,8 +22,12 @@ import { ERROR_DETAIL_REGISTRY } from '../../server/src/rpc/error-table.js';
 import { wrapErrors } from '../../server/src/rpc/decorators/wrap-errors.js';
 
 let fx: RpcFixture;
-beforeAll(async () => { fx = await startFixture(); });
-afterAll(async () => { await fx.server.shutdown(1000); });
+beforeAll(async () => {
+  fx = await startFixture();
+});
+afterAll(async () => {
+  await fx.server.shutdown(1000);
+});
 
 /** The ErrorInfo (reason, metadata) packed in a per-item google.rpc.Status. */
 function errorInfo(status: Status | undefined) {
@@ -45,25 +49,35 @@ async function failure(p: Promise<unknown>): Promise<ConnectError> {
 describe.each(['grpc', 'connect'] as const)('batch RPCs over %s', (transport) => {
   let c: Client<typeof DocumentService>;
   const col = `batch-${transport}`;
-  beforeAll(() => { c = fx[transport]; });
+  beforeAll(() => {
+    c = fx[transport];
+  });
 
-  test('BatchWrite: results in request order, failures carry the single call\'s code and ErrorInfo', async () => {
+  test("BatchWrite: results in request order, failures carry the single call's code and ErrorInfo", async () => {
     const cas = await c.put({ collection: col, id: 'cas', data: { v: 1 } });
     await c.put({ collection: col, id: 'cas', data: { v: 2 } });
     await c.put({ collection: col, id: 'taken', data: {} });
     await c.put({ collection: col, id: 'gone', data: {} });
-    const r = await c.batchWrite({ collection: col, writes: [
-      { operation: { case: 'put', value: { id: 'n1', data: { a: 1 } } } },
-      { operation: { case: 'put', value: { id: 'taken', data: {}, createOnly: true } } },
-      { operation: { case: 'put', value: { id: 'cas', data: { v: 3 }, etag: cas.document!.etag } } },
-      { operation: { case: 'delete', value: { id: 'gone' } } },
-      { operation: { case: 'put', value: { id: '../x', data: {} } } },
-      { operation: { case: 'put', value: { id: 'nodata' } } },
-      { operation: { case: 'put', value: { id: 'n2', data: { b: [1, 'two', null] } } } },
-    ] });
+    const r = await c.batchWrite({
+      collection: col,
+      writes: [
+        { operation: { case: 'put', value: { id: 'n1', data: { a: 1 } } } },
+        { operation: { case: 'put', value: { id: 'taken', data: {}, createOnly: true } } },
+        { operation: { case: 'put', value: { id: 'cas', data: { v: 3 }, etag: cas.document!.etag } } },
+        { operation: { case: 'delete', value: { id: 'gone' } } },
+        { operation: { case: 'put', value: { id: '../x', data: {} } } },
+        { operation: { case: 'put', value: { id: 'nodata' } } },
+        { operation: { case: 'put', value: { id: 'n2', data: { b: [1, 'two', null] } } } },
+      ],
+    });
     expect(r.results.map((x) => [x.id, x.status?.code])).toEqual([
-      ['n1', 0], ['taken', Code.AlreadyExists], ['cas', Code.Aborted], ['gone', 0],
-      ['../x', Code.InvalidArgument], ['nodata', Code.InvalidArgument], ['n2', 0],
+      ['n1', 0],
+      ['taken', Code.AlreadyExists],
+      ['cas', Code.Aborted],
+      ['gone', 0],
+      ['../x', Code.InvalidArgument],
+      ['nodata', Code.InvalidArgument],
+      ['n2', 0],
     ]);
     expect(r.results[0]!.document).toMatchObject({ id: 'n1', version: 1n, data: { a: 1 } });
     expect(r.results[6]!.document?.data).toEqual({ b: [1, 'two', null] });
@@ -92,7 +106,14 @@ describe.each(['grpc', 'connect'] as const)('batch RPCs over %s', (transport) =>
     await run(() => c.batchWrite({ collection: col, writes: [put('d1'), put('d2'), put('d1')] }), 'writes[2].id');
     await run(() => c.batchWrite({ collection: col, writes: [] }), 'writes');
     await run(() => c.batchWrite({ collection: col, writes: [put('d1'), {}] }), 'writes[1]');
-    await run(() => c.batchWrite({ collection: col, writes: [{ operation: { case: 'put', value: { id: 'd1', data: {}, createOnly: true, etag: 'e' } } }] }), 'writes[0].put.etag');
+    await run(
+      () =>
+        c.batchWrite({
+          collection: col,
+          writes: [{ operation: { case: 'put', value: { id: 'd1', data: {}, createOnly: true, etag: 'e' } } }],
+        }),
+      'writes[0].put.etag',
+    );
     await run(() => c.batchDelete({ collection: col, items: [{ id: 'd1' }, { id: 'd1' }] }), 'items[1].id');
     expect((await c.exists({ collection: col, id: 'd1' })).exists).toBe(false);
   });
@@ -102,7 +123,9 @@ describe.each(['grpc', 'connect'] as const)('batch RPCs over %s', (transport) =>
     const b = await c.put({ collection: col, id: 'eb', data: {} });
     const r = await c.batchExists({ collection: col, ids: ['eb', 'missing', 'ea'] });
     expect(r.results.map((x) => [x.id, x.exists, x.etag])).toEqual([
-      ['eb', true, b.document!.etag], ['missing', false, ''], ['ea', true, a.document!.etag],
+      ['eb', true, b.document!.etag],
+      ['missing', false, ''],
+      ['ea', true, a.document!.etag],
     ]);
   });
 
@@ -111,9 +134,15 @@ describe.each(['grpc', 'connect'] as const)('batch RPCs over %s', (transport) =>
     await c.put({ collection: col, id: 'x1', data: { v: 2 } });
     const x2 = await c.put({ collection: col, id: 'x2', data: {} });
     await c.put({ collection: col, id: 'x3', data: {} });
-    const r = await c.batchDelete({ collection: col, items: [{ id: 'x1', etag: stale.document!.etag }, { id: 'x2', etag: x2.document!.etag }, { id: 'x3' }, { id: 'x4' }] });
+    const r = await c.batchDelete({
+      collection: col,
+      items: [{ id: 'x1', etag: stale.document!.etag }, { id: 'x2', etag: x2.document!.etag }, { id: 'x3' }, { id: 'x4' }],
+    });
     expect(r.results.map((x) => [x.id, x.status?.code, x.deleted])).toEqual([
-      ['x1', Code.Aborted, false], ['x2', 0, true], ['x3', 0, true], ['x4', 0, false],
+      ['x1', Code.Aborted, false],
+      ['x2', 0, true],
+      ['x3', 0, true],
+      ['x4', 0, false],
     ]);
     expect(errorInfo(r.results[0]!.status).reason).toBe('ETAG_MISMATCH');
     expect(r.results[0]!.status!.message).not.toBe('');
@@ -130,19 +159,31 @@ describe('batch results over Connect JSON', () => {
   beforeAll(async () => {
     const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
     const jsonOptions = { registry: ERROR_DETAIL_REGISTRY };
-    server = http.createServer(connectNodeAdapter({
-      jsonOptions,
-      routes: (r) => { r.service(DocumentServiceDesc, wrapErrors(DocumentServiceDesc, createDocumentHandlers(engine))); },
-    }));
+    server = http.createServer(
+      connectNodeAdapter({
+        jsonOptions,
+        routes: (r) => {
+          r.service(DocumentServiceDesc, wrapErrors(DocumentServiceDesc, createDocumentHandlers(engine)));
+        },
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    client = createClient(DocumentServiceDesc, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: '1.1', useBinaryFormat: false, jsonOptions }));
+    client = createClient(
+      DocumentServiceDesc,
+      createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: '1.1', useBinaryFormat: false, jsonOptions }),
+    );
   });
-  afterAll(async () => { await new Promise((resolve) => server.close(resolve)); });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
 
   test('with ERROR_DETAIL_REGISTRY the per-item details are written as typed JSON and decode', async () => {
     const r = await client.batchDelete({ collection: 'j', items: [{ id: 'j1', etag: 'nope' }, { id: 'j2' }] });
-    expect(r.results.map((x) => [x.id, x.status?.code, x.deleted])).toEqual([['j1', Code.NotFound, false], ['j2', 0, false]]);
+    expect(r.results.map((x) => [x.id, x.status?.code, x.deleted])).toEqual([
+      ['j1', Code.NotFound, false],
+      ['j2', 0, false],
+    ]);
     expect(errorInfo(r.results[0]!.status).reason).toBe('DOCUMENT_NOT_FOUND');
   });
 });

@@ -32,7 +32,11 @@ function clients(port: 'grpc' | 'connect') {
     port === 'grpc'
       ? createGrpcTransport({ baseUrl: server.grpcUrl })
       : createConnectTransport({ baseUrl: `http://127.0.0.1:${server.httpPort}`, httpVersion: '1.1' });
-  return { docs: createClient(DocumentService, transport), query: createClient(QueryService, transport), locks: createClient(LockService, transport) };
+  return {
+    docs: createClient(DocumentService, transport),
+    query: createClient(QueryService, transport),
+    locks: createClient(LockService, transport),
+  };
 }
 
 async function failure(p: Promise<unknown> | (() => Promise<unknown>)): Promise<ConnectError> {
@@ -61,7 +65,9 @@ describe.each(['grpc', 'connect'] as const)('over %s', (port) => {
   beforeAll(async () => {
     c = clients(port);
     for (let i = 0; i < ids.length; i += 500) {
-      const writes = ids.slice(i, i + 500).map((id) => ({ operation: { case: 'put' as const, value: { id, data: { n: Number(id.slice(1)) } } } }));
+      const writes = ids
+        .slice(i, i + 500)
+        .map((id) => ({ operation: { case: 'put' as const, value: { id, data: { n: Number(id.slice(1)) } } } }));
       await c.docs.batchWrite({ collection: col, writes });
     }
   });
@@ -72,7 +78,11 @@ describe.each(['grpc', 'connect'] as const)('over %s', (port) => {
     expect(page.nextPageToken).not.toBe('');
     const rest = await c.docs.list({ collection: col, pageSize: 5000, keysOnly: true, pageToken: page.nextPageToken });
     expect(rest.documents.map((d) => d.id)).toEqual(ids.slice(1000));
-    expect(shape(await failure(c.docs.list({ collection: col, pageSize: -1 })))).toEqual([Code.InvalidArgument, 'INVALID_ARGUMENT', 'page_size']);
+    expect(shape(await failure(c.docs.list({ collection: col, pageSize: -1 })))).toEqual([
+      Code.InvalidArgument,
+      'INVALID_ARGUMENT',
+      'page_size',
+    ]);
   });
 
   test('page_size may change between pages; collection, id_prefix and keys_only may not', async () => {
@@ -102,7 +112,9 @@ describe.each(['grpc', 'connect'] as const)('over %s', (port) => {
     const expected = ['d1001', 'd1000', 'd0999', 'd0998', 'd0997', 'd0996', 'd0995', 'd0994', 'd0993', 'd0992', 'd0991', 'd0990'];
     expect(await after({})).toEqual(expected);
     expect(await after({ limit: 2, projection: { fieldPaths: ['n'] } })).toEqual(expected.slice(0, 2));
-    const typed = create(FilterSchema, { filterType: { case: 'fieldFilter', value: { field: 'n', op: FieldFilter_Operator.GTE, value: jsonToValue(990) } } });
+    const typed = create(FilterSchema, {
+      filterType: { case: 'fieldFilter', value: { field: 'n', op: FieldFilter_Operator.GTE, value: jsonToValue(990) } },
+    });
     expect(await after({ filterExpression: '', filter: typed })).toEqual(expected);
     for (const other of [
       { filterExpression: 'n >= 991' },
@@ -127,7 +139,12 @@ describe.each(['grpc', 'connect'] as const)('over %s', (port) => {
     for (const [call, min] of [
       [() => c.locks.acquire({ name: `l-${port}`, ttl }), 100],
       [() => c.locks.renew({ name: `l-${port}`, leaseId: 'x', ttl }), 100],
-      [async () => { for await (const _m of c.locks.hold({ name: `h-${port}`, ttl })) break; }, 1000],
+      [
+        async () => {
+          for await (const _m of c.locks.hold({ name: `h-${port}`, ttl })) break;
+        },
+        1000,
+      ],
     ] as const) {
       const e = await failure(call);
       expect(shape(e)).toEqual([Code.InvalidArgument, 'INVALID_ARGUMENT', 'ttl']);
@@ -160,6 +177,8 @@ describe.each(['grpc', 'connect'] as const)('over %s', (port) => {
     await c.docs.put({ collection: col, id: nfc, data: { a: 1 } });
     expect((await c.docs.get({ collection: col, id: nfc })).document?.id).toBe(nfc);
     expect((await failure(c.docs.get({ collection: col, id: nfc.normalize('NFD') }))).rawMessage).toMatch(/normalization form C \(NFC\)/);
-    expect((await c.docs.put({ collection: col, id: 'family-\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', data: {} })).document?.id).toContain('\u200D');
+    expect((await c.docs.put({ collection: col, id: 'family-\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', data: {} })).document?.id).toContain(
+      '\u200D',
+    );
   });
 });

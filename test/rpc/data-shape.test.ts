@@ -39,18 +39,29 @@ function putBytes(id: string, data: JsonObject): Buffer {
 }
 
 /** What a call answered: OK with the stored data, or the code and ErrorInfo. */
-interface Outcome { code: string; reason?: string; field?: string; data?: unknown }
+interface Outcome {
+  code: string;
+  reason?: string;
+  field?: string;
+  data?: unknown;
+}
 
 function grpcJsPut(body: Buffer): Promise<Outcome> {
   const client = new grpc.Client(`127.0.0.1:${srv.grpcPort}`, grpc.credentials.createInsecure());
   return new Promise((resolve) => {
-    client.makeUnaryRequest('/smarterbase.v1.DocumentService/Put', (b: Buffer) => b, (b: Buffer) => fromBinary(PutResponseSchema, b), body, (err, res) => {
-      client.close();
-      if (!err) return resolve({ code: 'OK', data: res?.document?.data });
-      const status = fromBinary(StatusSchema, err.metadata.get('grpc-status-details-bin')[0] as Buffer);
-      const info = anyUnpack(status.details[0]!, ErrorInfoSchema);
-      resolve({ code: grpc.status[err.code], reason: info?.reason, field: info?.metadata.field });
-    });
+    client.makeUnaryRequest(
+      '/smarterbase.v1.DocumentService/Put',
+      (b: Buffer) => b,
+      (b: Buffer) => fromBinary(PutResponseSchema, b),
+      body,
+      (err, res) => {
+        client.close();
+        if (!err) return resolve({ code: 'OK', data: res?.document?.data });
+        const status = fromBinary(StatusSchema, err.metadata.get('grpc-status-details-bin')[0] as Buffer);
+        const info = anyUnpack(status.details[0]!, ErrorInfoSchema);
+        resolve({ code: grpc.status[err.code], reason: info?.reason, field: info?.metadata.field });
+      },
+    );
   });
 }
 
@@ -58,24 +69,36 @@ function grpcJsPut(body: Buffer): Promise<Outcome> {
 async function connectPut(body: Buffer | string): Promise<Outcome> {
   const binary = typeof body !== 'string';
   const res = await fetch(`http://127.0.0.1:${srv.httpPort}/smarterbase.v1.DocumentService/Put`, {
-    method: 'POST', headers: { 'content-type': binary ? 'application/proto' : 'application/json' }, body,
+    method: 'POST',
+    headers: { 'content-type': binary ? 'application/proto' : 'application/json' },
+    body,
   });
   if (res.status === 200) {
-    const data = binary ? fromBinary(PutResponseSchema, new Uint8Array(await res.arrayBuffer())).document?.data : ((await res.json()) as { document: { data: unknown } }).document.data;
+    const data = binary
+      ? fromBinary(PutResponseSchema, new Uint8Array(await res.arrayBuffer())).document?.data
+      : ((await res.json()) as { document: { data: unknown } }).document.data;
     return { code: 'OK', data };
   }
-  const err = (await res.json()) as { code: string; details?: { type: string; debug?: { reason: string; metadata: Record<string, string> } }[] };
+  const err = (await res.json()) as {
+    code: string;
+    details?: { type: string; debug?: { reason: string; metadata: Record<string, string> } }[];
+  };
   const info = err.details?.find((d) => d.type === 'google.rpc.ErrorInfo')?.debug;
   return { code: err.code, reason: info?.reason, field: info?.metadata.field };
 }
 
 function pythonPut(body: Buffer): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    execFile(python, [putRaw, `127.0.0.1:${srv.grpcPort}`, body.toString('hex')], { encoding: 'utf8', timeout: 30000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`${err.message}\n${stderr}`));
-      const r = JSON.parse(stdout) as { code: string; reason?: string; metadata?: Record<string, string> };
-      resolve({ code: r.code, reason: r.reason, field: r.metadata?.field });
-    });
+    execFile(
+      python,
+      [putRaw, `127.0.0.1:${srv.grpcPort}`, body.toString('hex')],
+      { encoding: 'utf8', timeout: 30000 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`${err.message}\n${stderr}`));
+        const r = JSON.parse(stdout) as { code: string; reason?: string; metadata?: Record<string, string> };
+        resolve({ code: r.code, reason: r.reason, field: r.metadata?.field });
+      },
+    );
   });
 }
 
@@ -90,25 +113,37 @@ beforeAll(async () => {
   connectBinary = createClient(DocumentService, createConnectTransport({ baseUrl: httpUrl, httpVersion: '1.1', useBinaryFormat: true }));
   connectJson = createClient(DocumentService, createConnectTransport({ baseUrl: httpUrl, httpVersion: '1.1' }));
 });
-afterAll(async () => { await srv.stop(); });
+afterAll(async () => {
+  await srv.stop();
+});
 
 describe('nesting depth', () => {
-  const clients = (): [string, Client<typeof DocumentService>][] => [['grpc (connect-node)', grpcClient], ['Connect binary', connectBinary], ['Connect JSON', connectJson]];
+  const clients = (): [string, Client<typeof DocumentService>][] => [
+    ['grpc (connect-node)', grpcClient],
+    ['Connect binary', connectBinary],
+    ['Connect JSON', connectJson],
+  ];
 
   test(`a document exactly ${MAX_JSON_DEPTH} levels deep is written and read back over every protocol`, async () => {
     for (const [name, c] of clients()) {
       const data = nest(MAX_JSON_DEPTH);
       await c.put({ collection: 'shape', id: `max-${name}`, data });
-      for (const [, reader] of clients()) expect((await reader.get({ collection: 'shape', id: `max-${name}` })).document?.data).toEqual(data);
+      for (const [, reader] of clients())
+        expect((await reader.get({ collection: 'shape', id: `max-${name}` })).document?.data).toEqual(data);
     }
     expect(await grpcJsPut(putBytes('max-grpc-js', nest(MAX_JSON_DEPTH)))).toEqual({ code: 'OK', data: nest(MAX_JSON_DEPTH) });
   });
 
   test('one level deeper is INVALID_ARGUMENT / DOCUMENT_TOO_DEEP on connect-node (gRPC, Connect binary, Connect JSON)', async () => {
     for (const [name, c] of clients()) {
-      const e = ConnectError.from(await c.put({ collection: 'shape', id: `deep-${name}`, data: nest(MAX_JSON_DEPTH + 1) }).catch((x: unknown) => x));
+      const e = ConnectError.from(
+        await c.put({ collection: 'shape', id: `deep-${name}`, data: nest(MAX_JSON_DEPTH + 1) }).catch((x: unknown) => x),
+      );
       expect([name, e.code]).toEqual([name, Code.InvalidArgument]);
-      expect(e.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: 'DOCUMENT_TOO_DEEP', metadata: { field: 'data', maxDepth: String(MAX_JSON_DEPTH) } });
+      expect(e.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+        reason: 'DOCUMENT_TOO_DEEP',
+        metadata: { field: 'data', maxDepth: String(MAX_JSON_DEPTH) },
+      });
     }
   });
 
@@ -118,7 +153,10 @@ describe('nesting depth', () => {
     expect(await grpcJsPut(deep)).toEqual(want);
     expect(await pythonPut(deep)).toEqual(want);
     expect(await connectPut(deep)).toEqual({ ...want, code: 'invalid_argument' });
-    expect(await connectPut(JSON.stringify({ collection: 'shape', id: 'deep-raw', data: nest(MAX_JSON_DEPTH + 1) }))).toEqual({ ...want, code: 'invalid_argument' });
+    expect(await connectPut(JSON.stringify({ collection: 'shape', id: 'deep-raw', data: nest(MAX_JSON_DEPTH + 1) }))).toEqual({
+      ...want,
+      code: 'invalid_argument',
+    });
   });
 });
 
@@ -130,8 +168,15 @@ describe('keys that name Object.prototype members', () => {
     expect(await grpcJsPut(putBytes('p1', withProto))).toEqual({ code: 'INVALID_ARGUMENT', ...want });
     expect(await pythonPut(putBytes('p1', withProto))).toEqual({ code: 'INVALID_ARGUMENT', ...want });
     expect(await connectPut(putBytes('p1', withProto))).toEqual({ code: 'invalid_argument', ...want });
-    expect(await connectPut('{"collection":"shape","id":"p1","data":{"a":1,"n":{"__proto__":{"x":1}}}}')).toEqual({ code: 'invalid_argument', ...want });
-    expect(await connectPut('{"collection":"shape","id":"p1","data":{"__proto__":1}}')).toEqual({ code: 'invalid_argument', reason: 'INVALID_ARGUMENT', field: 'data.__proto__' });
+    expect(await connectPut('{"collection":"shape","id":"p1","data":{"a":1,"n":{"__proto__":{"x":1}}}}')).toEqual({
+      code: 'invalid_argument',
+      ...want,
+    });
+    expect(await connectPut('{"collection":"shape","id":"p1","data":{"__proto__":1}}')).toEqual({
+      code: 'invalid_argument',
+      reason: 'INVALID_ARGUMENT',
+      field: 'data.__proto__',
+    });
     const e = ConnectError.from(await grpcClient.get({ collection: 'shape', id: 'p1' }).catch((x: unknown) => x));
     expect(e.code).toBe(Code.NotFound);
   });

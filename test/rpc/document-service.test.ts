@@ -5,8 +5,12 @@ import type { DocumentService } from '../../server/src/gen/smarterbase/v1/docume
 import { startFixture, type RpcFixture } from './rpc-fixture.js';
 
 let fx: RpcFixture;
-beforeAll(async () => { fx = await startFixture(); });
-afterAll(async () => { await fx.server.shutdown(1000); });
+beforeAll(async () => {
+  fx = await startFixture();
+});
+afterAll(async () => {
+  await fx.server.shutdown(1000);
+});
 
 async function failure(p: Promise<unknown>): Promise<ConnectError> {
   try {
@@ -27,7 +31,9 @@ function errorInfo(e: ConnectError) {
 describe.each(['grpc', 'connect'] as const)('DocumentService over %s', (transport) => {
   let c: Client<typeof DocumentService>;
   const col = `col-${transport}`;
-  beforeAll(() => { c = fx[transport]; });
+  beforeAll(() => {
+    c = fx[transport];
+  });
 
   test('Put then Get returns the data, etag, version and timestamps', async () => {
     const put = await c.put({ collection: col, id: 'a', data: { name: 'Ada', n: 1, tags: ['x'], nested: { ok: true, nil: null } } });
@@ -60,7 +66,10 @@ describe.each(['grpc', 'connect'] as const)('DocumentService over %s', (transpor
 
   test('create-only Put and Create of a taken id are ALREADY_EXISTS / DOCUMENT_ALREADY_EXISTS', async () => {
     await c.create({ collection: col, id: 'taken', data: {} });
-    for (const call of [c.put({ collection: col, id: 'taken', data: {}, createOnly: true }), c.create({ collection: col, id: 'taken', data: {} })]) {
+    for (const call of [
+      c.put({ collection: col, id: 'taken', data: {}, createOnly: true }),
+      c.create({ collection: col, id: 'taken', data: {} }),
+    ]) {
       const e = await failure(call);
       expect(e.code).toBe(Code.AlreadyExists);
       expect(errorInfo(e).reason).toBe('DOCUMENT_ALREADY_EXISTS');
@@ -125,7 +134,11 @@ describe.each(['grpc', 'connect'] as const)('DocumentService over %s', (transpor
     expect(page2.documents.map((d) => d.id)).toEqual(['p3', 'q1']);
     expect(page2.nextPageToken).toBe('');
     const keys = await c.list({ collection: lcol, idPrefix: 'p', keysOnly: true });
-    expect(keys.documents.map((d) => [d.id, d.etag, d.data])).toEqual([['p1', '', undefined], ['p2', '', undefined], ['p3', '', undefined]]);
+    expect(keys.documents.map((d) => [d.id, d.etag, d.data])).toEqual([
+      ['p1', '', undefined],
+      ['p2', '', undefined],
+      ['p3', '', undefined],
+    ]);
     const e = await failure(c.list({ collection: lcol, pageToken: 'garbage' }));
     expect(e.code).toBe(Code.InvalidArgument);
     expect(errorInfo(e).reason).toBe('INVALID_PAGE_TOKEN');

@@ -21,7 +21,12 @@ import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect
 import { ErrorInfoSchema, PreconditionFailureSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from '../../server/src/gen/google/rpc/status_pb.js';
 import { BatchGetRequestSchema, CommitRequestSchema, DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
-import { CountRequestSchema, ExplainRequestSchema, QueryRequestSchema, QueryService } from '../../server/src/gen/smarterbase/v1/query_service_pb.js';
+import {
+  CountRequestSchema,
+  ExplainRequestSchema,
+  QueryRequestSchema,
+  QueryService,
+} from '../../server/src/gen/smarterbase/v1/query_service_pb.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 
 /** What a client saw at the end of a failed call. */
@@ -55,41 +60,70 @@ const lateBadExpression = `s = "${'x'.repeat(15_900)}" AND = 1`; // within the l
 const cases: Case[] = [
   ...(['query', 'count', 'explain'] as const).map((m): Case => ({
     name: `${m} with a 100,000-character invalid filter_expression`,
-    service: QueryService, method: m, stream: m === 'query',
+    service: QueryService,
+    method: m,
+    stream: m === 'query',
     desc: { query: QueryRequestSchema, count: CountRequestSchema, explain: ExplainRequestSchema }[m] as DescMessage,
     init: { collection: 'c', filterExpression: hugeBadExpression },
-    code: Code.InvalidArgument, reason: 'INVALID_FILTER',
+    code: Code.InvalidArgument,
+    reason: 'INVALID_FILTER',
   })),
   {
     name: 'count with a syntax error at the end of a 16,000-character expression',
-    service: QueryService, method: 'count', stream: false, desc: CountRequestSchema as DescMessage,
-    init: { collection: 'c', filterExpression: lateBadExpression }, code: Code.InvalidArgument, reason: 'INVALID_FILTER',
+    service: QueryService,
+    method: 'count',
+    stream: false,
+    desc: CountRequestSchema as DescMessage,
+    init: { collection: 'c', filterExpression: lateBadExpression },
+    code: Code.InvalidArgument,
+    reason: 'INVALID_FILTER',
   },
   {
     name: 'batchGet with an invalid id of 100 KB',
-    service: DocumentService, method: 'batchGet', stream: true, desc: BatchGetRequestSchema as DescMessage,
-    init: { collection: 'c', ids: ['ok', '\u0001'.repeat(100 * 1024)] }, code: Code.InvalidArgument, reason: 'INVALID_ID',
+    service: DocumentService,
+    method: 'batchGet',
+    stream: true,
+    desc: BatchGetRequestSchema as DescMessage,
+    init: { collection: 'c', ids: ['ok', '\u0001'.repeat(100 * 1024)] },
+    code: Code.InvalidArgument,
+    reason: 'INVALID_ID',
   },
   {
     name: 'commit of 100 writes whose etag preconditions all fail',
-    service: DocumentService, method: 'commit', stream: false, desc: CommitRequestSchema as DescMessage,
+    service: DocumentService,
+    method: 'commit',
+    stream: false,
+    desc: CommitRequestSchema as DescMessage,
     init: {
       writes: Array.from({ length: 100 }, (_, i) => ({
-        collection: 'c', id: longId(i), operation: { case: 'check', value: {} }, precondition: { condition: { case: 'etag', value: `stale-${'e'.repeat(200)}` } },
+        collection: 'c',
+        id: longId(i),
+        operation: { case: 'check', value: {} },
+        precondition: { condition: { case: 'etag', value: `stale-${'e'.repeat(200)}` } },
       })),
     },
     // As many as fit in the 3 KiB violation budget (ERROR_BOUNDS.violationBytes; 11 of these ~270-byte ones) + one "N more".
-    code: Code.Aborted, reason: 'PRECONDITION_FAILED', violations: 12,
+    code: Code.Aborted,
+    reason: 'PRECONDITION_FAILED',
+    violations: 12,
   },
   {
     name: 'commit of 100 writes whose etag preconditions (3-byte characters) all fail',
-    service: DocumentService, method: 'commit', stream: false, desc: CommitRequestSchema as DescMessage,
+    service: DocumentService,
+    method: 'commit',
+    stream: false,
+    desc: CommitRequestSchema as DescMessage,
     init: {
       writes: Array.from({ length: 100 }, (_, i) => ({
-        collection: 'c', id: `s${i}`, operation: { case: 'check', value: {} }, precondition: { condition: { case: 'etag', value: '\u6f22'.repeat(1000) } },
+        collection: 'c',
+        id: `s${i}`,
+        operation: { case: 'check', value: {} },
+        precondition: { condition: { case: 'etag', value: '\u6f22'.repeat(1000) } },
       })),
     },
-    code: Code.Aborted, reason: 'PRECONDITION_FAILED', violations: 12, // the budget counts bytes, not characters
+    code: Code.Aborted,
+    reason: 'PRECONDITION_FAILED',
+    violations: 12, // the budget counts bytes, not characters
   },
 ];
 
@@ -170,15 +204,26 @@ async function connectCall(c: Case, transport: Transport): Promise<Outcome> {
   } catch (e) {
     const err = ConnectError.from(e);
     let trailerBytes = encodeURIComponent(err.rawMessage).length;
-    err.metadata.forEach((v, k) => { trailerBytes += k.length + v.length; });
+    err.metadata.forEach((v, k) => {
+      trailerBytes += k.length + v.length;
+    });
     const info = err.findDetails(ErrorInfoSchema)[0];
     const failure = err.findDetails(PreconditionFailureSchema)[0];
-    return { code: err.code, trailerBytes, ...(info === undefined ? {} : { reason: info.reason }), ...(failure === undefined ? {} : { violations: failure.violations.length }) };
+    return {
+      code: err.code,
+      trailerBytes,
+      ...(info === undefined ? {} : { reason: info.reason }),
+      ...(failure === undefined ? {} : { violations: failure.violations.length }),
+    };
   }
 }
 
 function expectBounded(c: Case, got: Outcome): void {
-  expect({ code: got.code, reason: got.reason, violations: got.violations }).toEqual({ code: c.code, reason: c.reason, violations: c.violations });
+  expect({ code: got.code, reason: got.reason, violations: got.violations }).toEqual({
+    code: c.code,
+    reason: c.reason,
+    violations: c.violations,
+  });
   expect(got.trailerBytes).toBeLessThan(TRAILER_BUDGET);
 }
 
@@ -197,7 +242,12 @@ test('Python grpcio (default 8 KiB metadata limit) gets every error, not RESOURC
   const script = join(__dirname, 'python', 'call_raw.py');
   const spec = {
     target: `127.0.0.1:${server.grpcPort}`,
-    calls: cases.map((c) => ({ name: c.name, method: methodPath(c), stream: c.stream, request_b64: Buffer.from(toBinary(c.desc, create(c.desc, c.init))).toString('base64') })),
+    calls: cases.map((c) => ({
+      name: c.name,
+      method: methodPath(c),
+      stream: c.stream,
+      request_b64: Buffer.from(toBinary(c.desc, create(c.desc, c.init))).toString('base64'),
+    })),
   };
   const out = await new Promise<string>((resolve, reject) => {
     const child = execFile(python, [script], { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
@@ -210,7 +260,10 @@ test('Python grpcio (default 8 KiB metadata limit) gets every error, not RESOURC
   for (const c of cases) {
     const got = results[c.name];
     expect({ name: c.name, code: got?.code, reason: got?.reason, violations: got?.violations }).toEqual({
-      name: c.name, code: Code[c.code].replace(/[A-Z]/g, (x, i: number) => (i === 0 ? x : `_${x}`)).toUpperCase(), reason: c.reason, violations: c.violations,
+      name: c.name,
+      code: Code[c.code].replace(/[A-Z]/g, (x, i: number) => (i === 0 ? x : `_${x}`)).toUpperCase(),
+      reason: c.reason,
+      violations: c.violations,
     });
     expect(got!.trailer_bytes).toBeLessThan(TRAILER_BUDGET);
   }

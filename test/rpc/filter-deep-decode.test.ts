@@ -16,13 +16,21 @@ import { startServer, type ServerProcess } from '../harness/server-process.js';
 
 const DEADLINE_MS = 30_000;
 const { AND } = CompositeFilter_Operator;
-const eq = (n: number) => create(FilterSchema, {
-  filterType: { case: 'fieldFilter', value: { field: 'a', op: FieldFilter_Operator.EQ, value: create(ValueSchema, { kind: { case: 'numberValue', value: n } }) } },
-});
+const eq = (n: number) =>
+  create(FilterSchema, {
+    filterType: {
+      case: 'fieldFilter',
+      value: { field: 'a', op: FieldFilter_Operator.EQ, value: create(ValueSchema, { kind: { case: 'numberValue', value: n } }) },
+    },
+  });
 
 let server: ServerProcess;
-beforeAll(async () => { server = await startServer({ SB_STORAGE: 'memory', SB_METRICS: 'off' }); });
-afterAll(async () => { await server?.stop(); });
+beforeAll(async () => {
+  server = await startServer({ SB_STORAGE: 'memory', SB_METRICS: 'off' });
+});
+afterAll(async () => {
+  await server?.stop();
+});
 
 /** A CountRequest whose typed filter nests `levels` ANDs, encoded by hand. */
 function deepCountRequest(levels: number): Buffer {
@@ -46,7 +54,16 @@ test('5,000 nested ANDs typed (hand-encoded) are INVALID_ARGUMENT on the grpc po
   try {
     const status = await new Promise<grpc.StatusObject>((resolve) => {
       const id = (b: Buffer) => b;
-      raw.makeUnaryRequest('/smarterbase.v1.QueryService/Count', id, id, deepCountRequest(5000), new grpc.Metadata(), { deadline: Date.now() + DEADLINE_MS }, () => undefined)
+      raw
+        .makeUnaryRequest(
+          '/smarterbase.v1.QueryService/Count',
+          id,
+          id,
+          deepCountRequest(5000),
+          new grpc.Metadata(),
+          { deadline: Date.now() + DEADLINE_MS },
+          () => undefined,
+        )
         .on('status', resolve);
     });
     expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -57,7 +74,9 @@ test('5,000 nested ANDs typed (hand-encoded) are INVALID_ARGUMENT on the grpc po
 
 test('5,000 nested ANDs typed (hand-encoded) are INVALID_ARGUMENT on the http port (Connect, binary)', async () => {
   const res = await fetch(`http://127.0.0.1:${server.httpPort}/smarterbase.v1.QueryService/Count`, {
-    method: 'POST', headers: { 'content-type': 'application/proto', 'connect-timeout-ms': String(DEADLINE_MS) }, body: deepCountRequest(5000),
+    method: 'POST',
+    headers: { 'content-type': 'application/proto', 'connect-timeout-ms': String(DEADLINE_MS) },
+    body: deepCountRequest(5000),
   });
   expect(res.status).toBe(400);
   expect(((await res.json()) as { code: string }).code).toBe('invalid_argument');

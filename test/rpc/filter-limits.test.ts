@@ -21,10 +21,15 @@ import { startServer, type ServerProcess } from '../harness/server-process.js';
 
 const DEADLINE_MS = 30_000;
 const { AND, OR } = CompositeFilter_Operator;
-const eq = (n: number): Filter => create(FilterSchema, {
-  filterType: { case: 'fieldFilter', value: { field: 'a', op: FieldFilter_Operator.EQ, value: create(ValueSchema, { kind: { case: 'numberValue', value: n } }) } },
-});
-const comp = (op: CompositeFilter_Operator, filters: Filter[]): Filter => create(FilterSchema, { filterType: { case: 'compositeFilter', value: { op, filters } } });
+const eq = (n: number): Filter =>
+  create(FilterSchema, {
+    filterType: {
+      case: 'fieldFilter',
+      value: { field: 'a', op: FieldFilter_Operator.EQ, value: create(ValueSchema, { kind: { case: 'numberValue', value: n } }) },
+    },
+  });
+const comp = (op: CompositeFilter_Operator, filters: Filter[]): Filter =>
+  create(FilterSchema, { filterType: { case: 'compositeFilter', value: { op, filters } } });
 const not = (filter: Filter): Filter => create(FilterSchema, { filterType: { case: 'notFilter', value: { filter } } });
 const terms = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 const exprOf = (ns: number[], op: 'AND' | 'OR') => ns.map((n) => `a = ${n}`).join(` ${op} `);
@@ -50,7 +55,10 @@ afterAll(async () => {
 type Req = { filter: Filter } | { filterExpression: string };
 
 /** The error of Count and of Query (read to its end) with `req`: code, reason and ErrorInfo metadata, the same for both. */
-async function refusal(client: Client<typeof QueryService>, req: Req): Promise<{ code: Code; reason?: string; metadata?: Record<string, string> }> {
+async function refusal(
+  client: Client<typeof QueryService>,
+  req: Req,
+): Promise<{ code: Code; reason?: string; metadata?: Record<string, string> }> {
   const errorOf = async (call: () => Promise<unknown>) => {
     try {
       await call();
@@ -70,15 +78,53 @@ async function refusal(client: Client<typeof QueryService>, req: Req): Promise<{
 }
 
 const refused: [string, () => Req, Record<string, string>][] = [
-  ['5,000 ANDs as an expression', () => ({ filterExpression: exprOf(terms(5000), 'AND') }), { field: 'filter_expression', maxChars: String(MAX_EXPRESSION_CHARS) }],
-  ['5,000 ORs as an expression', () => ({ filterExpression: exprOf(terms(5000), 'OR') }), { field: 'filter_expression', maxChars: String(MAX_EXPRESSION_CHARS) }],
-  ['101 comparisons as an expression, in groups', () => ({ filterExpression: `(${exprOf(terms(50), 'OR')}) AND (${exprOf(terms(51), 'OR')})` }), { field: 'filter_expression', maxTerms: String(MAX_FILTER_TERMS) }],
-  ['33 levels of NOT as an expression', () => ({ filterExpression: `${'NOT '.repeat(MAX_FILTER_DEPTH + 1)}a = 1` }), { field: 'filter_expression', maxDepth: String(MAX_FILTER_DEPTH) }],
+  [
+    '5,000 ANDs as an expression',
+    () => ({ filterExpression: exprOf(terms(5000), 'AND') }),
+    { field: 'filter_expression', maxChars: String(MAX_EXPRESSION_CHARS) },
+  ],
+  [
+    '5,000 ORs as an expression',
+    () => ({ filterExpression: exprOf(terms(5000), 'OR') }),
+    { field: 'filter_expression', maxChars: String(MAX_EXPRESSION_CHARS) },
+  ],
+  [
+    '101 comparisons as an expression, in groups',
+    () => ({ filterExpression: `(${exprOf(terms(50), 'OR')}) AND (${exprOf(terms(51), 'OR')})` }),
+    { field: 'filter_expression', maxTerms: String(MAX_FILTER_TERMS) },
+  ],
+  [
+    '33 levels of NOT as an expression',
+    () => ({ filterExpression: `${'NOT '.repeat(MAX_FILTER_DEPTH + 1)}a = 1` }),
+    { field: 'filter_expression', maxDepth: String(MAX_FILTER_DEPTH) },
+  ],
   ['5,000 ANDs typed, in one composite', () => ({ filter: comp(AND, terms(5000).map(eq)) }), { field: 'filter' }],
   ['5,000 ORs typed, in one composite', () => ({ filter: comp(OR, terms(5000).map(eq)) }), { field: 'filter' }],
-  ['5,000 comparisons typed, 50 ANDs of 100 ORs', () => ({ filter: comp(AND, terms(50).map((j) => comp(OR, terms(100, j * 100).map(eq)))) }), { field: 'filter', maxTerms: String(MAX_FILTER_TERMS) }],
-  ['5,000 comparisons typed, 50 ORs of 100 ANDs', () => ({ filter: comp(OR, terms(50).map((j) => comp(AND, terms(100, j * 100).map(eq)))) }), { field: 'filter', maxTerms: String(MAX_FILTER_TERMS) }],
-  ['33 levels of NOT typed', () => ({ filter: terms(MAX_FILTER_DEPTH + 1).reduce((f) => not(f), eq(1)) }), { field: 'filter', maxDepth: String(MAX_FILTER_DEPTH) }],
+  [
+    '5,000 comparisons typed, 50 ANDs of 100 ORs',
+    () => ({
+      filter: comp(
+        AND,
+        terms(50).map((j) => comp(OR, terms(100, j * 100).map(eq))),
+      ),
+    }),
+    { field: 'filter', maxTerms: String(MAX_FILTER_TERMS) },
+  ],
+  [
+    '5,000 comparisons typed, 50 ORs of 100 ANDs',
+    () => ({
+      filter: comp(
+        OR,
+        terms(50).map((j) => comp(AND, terms(100, j * 100).map(eq))),
+      ),
+    }),
+    { field: 'filter', maxTerms: String(MAX_FILTER_TERMS) },
+  ],
+  [
+    '33 levels of NOT typed',
+    () => ({ filter: terms(MAX_FILTER_DEPTH + 1).reduce((f) => not(f), eq(1)) }),
+    { field: 'filter', maxDepth: String(MAX_FILTER_DEPTH) },
+  ],
 ];
 
 describe.each(['grpc port', 'http port'] as const)('on the %s', (port) => {
@@ -88,14 +134,22 @@ describe.each(['grpc port', 'http port'] as const)('on the %s', (port) => {
   });
 
   test.each<[string, () => Req, number]>([
-    ['100 comparisons as an expression', () => ({ filterExpression: `(${exprOf(terms(50), 'OR')}) OR (${exprOf(terms(50, 50), 'OR')})` }), 10],
+    [
+      '100 comparisons as an expression',
+      () => ({ filterExpression: `(${exprOf(terms(50), 'OR')}) OR (${exprOf(terms(50, 50), 'OR')})` }),
+      10,
+    ],
     ['100 comparisons typed', () => ({ filter: comp(OR, [comp(OR, terms(50).map(eq)), comp(OR, terms(50, 50).map(eq))]) }), 10],
     ['32 levels of NOT as an expression', () => ({ filterExpression: `${'NOT '.repeat(MAX_FILTER_DEPTH)}a = 1` }), 1],
     ['32 levels of NOT typed', () => ({ filter: terms(MAX_FILTER_DEPTH).reduce((f) => not(f), eq(1)) }), 1],
-    [`an expression of exactly ${MAX_EXPRESSION_CHARS} characters`, () => {
-      const head = 'a = 3 OR s = "';
-      return { filterExpression: `${head}${'x'.repeat(MAX_EXPRESSION_CHARS - head.length - 1)}"` };
-    }, 1],
+    [
+      `an expression of exactly ${MAX_EXPRESSION_CHARS} characters`,
+      () => {
+        const head = 'a = 3 OR s = "';
+        return { filterExpression: `${head}${'x'.repeat(MAX_EXPRESSION_CHARS - head.length - 1)}"` };
+      },
+      1,
+    ],
   ])('%s at the limit still works', async (_name, req, count) => {
     expect((await clients[port].count({ collection: 'c', ...req() }, { timeoutMs: DEADLINE_MS })).count).toBe(BigInt(count));
   });

@@ -38,12 +38,19 @@ function slow(api: DocumentApi): DocumentApi {
 
 describe('health', () => {
   let fx: RpcFixture;
-  beforeAll(async () => { fx = await startFixture(); });
-  afterAll(async () => { await fx.server.shutdown(500); });
+  beforeAll(async () => {
+    fx = await startFixture();
+  });
+  afterAll(async () => {
+    await fx.server.shutdown(500);
+  });
 
   test.each(['grpc', 'http'] as const)('Check on the %s port: SERVING for "" and DocumentService, NOT_FOUND otherwise', async (port) => {
     const baseUrl = `http://127.0.0.1:${port === 'grpc' ? fx.ports.grpcPort : fx.ports.httpPort}`;
-    const h = createClient(Health, port === 'grpc' ? createGrpcTransport({ baseUrl }) : createConnectTransport({ baseUrl, httpVersion: '1.1' }));
+    const h = createClient(
+      Health,
+      port === 'grpc' ? createGrpcTransport({ baseUrl }) : createConnectTransport({ baseUrl, httpVersion: '1.1' }),
+    );
     expect((await h.check({ service: '' })).status).toBe(S.SERVING);
     expect((await h.check({ service: 'smarterbase.v1.DocumentService' })).status).toBe(S.SERVING);
     const e = await h.check({ service: 'nope.Service' }).catch((x: unknown) => ConnectError.from(x));
@@ -65,7 +72,9 @@ describe('graceful shutdown', () => {
     await fx.grpc.put({ collection: 'c', id: 'there', data: { v: 1 } });
     const h = createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${fx.ports.grpcPort}` }));
     const statuses: S[] = [];
-    const watching = (async () => { for await (const r of h.watch({ service: '' })) statuses.push(r.status); })();
+    const watching = (async () => {
+      for await (const r of h.watch({ service: '' })) statuses.push(r.status);
+    })();
     while (statuses.length === 0) await sleep(10);
 
     const inflightGrpc = fx.grpc.get({ collection: 'c', id: 'slow-600' });
@@ -75,7 +84,11 @@ describe('graceful shutdown', () => {
     const stopped = fx.server.shutdown(5000);
     await sleep(50);
     const late = await createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${fx.ports.grpcPort}` }))
-      .check({ service: '' }).then(() => 'served', () => 'refused');
+      .check({ service: '' })
+      .then(
+        () => 'served',
+        () => 'refused',
+      );
     expect((await inflightGrpc).document?.data).toEqual({ v: 1 });
     expect((await inflightConnect).document?.data).toEqual({ v: 1 });
     await stopped;

@@ -115,7 +115,12 @@ export class FakeLockApi implements LockApi {
     }
     const token = (this.tokens.get(input.name) ?? 0n) + 1n;
     this.tokens.set(input.name, token);
-    const h: Held = { leaseId: `lease-${this.nextLease++}`, token, expireAtMs: Date.now() + (input.ttlMs ?? 10_000), ...(input.holder === undefined ? {} : { holder: input.holder }) };
+    const h: Held = {
+      leaseId: `lease-${this.nextLease++}`,
+      token,
+      expireAtMs: Date.now() + (input.ttlMs ?? 10_000),
+      ...(input.holder === undefined ? {} : { holder: input.holder }),
+    };
     this.held.set(input.name, h);
     return { leaseId: h.leaseId, fencingToken: token, expireAtMs: h.expireAtMs };
   }

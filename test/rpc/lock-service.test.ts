@@ -95,7 +95,11 @@ beforeAll(async () => {
   const ports = await server.start();
   grpcPort = ports.grpcPort;
   transports = both(ports.grpcPort, ports.httpPort);
-  bare = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() }), grpcPort: 0, httpPort: 0 });
+  bare = new RpcServer({
+    api: new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() }),
+    grpcPort: 0,
+    httpPort: 0,
+  });
   const bp = await bare.start();
   bareTransports = both(bp.grpcPort, bp.httpPort);
 });
@@ -144,7 +148,9 @@ describe.each(['grpc', 'connect'] as const)('LockService over %s', (kind) => {
     await locks.acquire({ name, ttl: sec(30), holder: 'first' });
     const e = await caught(locks.acquire({ name, ttl: sec(1), waitTimeout: sec(0, 250) }));
     expect(e.code).toBe(Code.Aborted);
-    expect(e.findDetails(ErrorInfoSchema)[0]).toEqual(expect.objectContaining({ reason: 'LOCK_HELD', domain: 'smarterbase.v1', metadata: { name, holder: 'first' } }));
+    expect(e.findDetails(ErrorInfoSchema)[0]).toEqual(
+      expect.objectContaining({ reason: 'LOCK_HELD', domain: 'smarterbase.v1', metadata: { name, holder: 'first' } }),
+    );
     const delay = e.findDetails(RetryInfoSchema)[0]!.retryDelay!;
     const delayMs = Number(delay.seconds) * 1000 + delay.nanos / 1e6;
     expect(delayMs).toBeGreaterThan(25_000);
@@ -195,37 +201,45 @@ describe.each(['grpc', 'connect'] as const)('LockService over %s', (kind) => {
   test('Hold without ttl uses the engine default; below 1 s is INVALID_ARGUMENT', async () => {
     const name = `hold-default-${kind}`;
     const ac = new AbortController();
-    await caught((async () => {
-      for await (const m of locks.hold({ name }, { signal: ac.signal })) {
-        expect(m.fencingToken).toBe(1n);
-        ac.abort();
-      }
-    })());
+    await caught(
+      (async () => {
+        for await (const m of locks.hold({ name }, { signal: ac.signal })) {
+          expect(m.fencingToken).toBe(1n);
+          ac.abort();
+        }
+      })(),
+    );
     expect(fake.calls.filter((c) => c.method === 'hold').at(-1)!.args[0]).toEqual({ name, waitMs: 0 });
     await eventually(() => !fake.isHeld(name));
-    const e = await caught((async () => {
-      for await (const _m of locks.hold({ name, ttl: sec(0, 999) })) break;
-    })());
+    const e = await caught(
+      (async () => {
+        for await (const _m of locks.hold({ name, ttl: sec(0, 999) })) break;
+      })(),
+    );
     expect(e.code).toBe(Code.InvalidArgument);
   });
 
   test('Hold on a busy lock → ABORTED / LOCK_HELD; a lost lease ends the stream with LOCK_NOT_HELD', async () => {
     const name = `hold-busy-${kind}`;
     await locks.acquire({ name, ttl: sec(30) });
-    const busy = await caught((async () => {
-      for await (const _m of locks.hold({ name, ttl: sec(1) })) break;
-    })());
+    const busy = await caught(
+      (async () => {
+        for await (const _m of locks.hold({ name, ttl: sec(1) })) break;
+      })(),
+    );
     expect(busy.code).toBe(Code.Aborted);
     expect(busy.findDetails(ErrorInfoSchema)[0]?.reason).toBe('LOCK_HELD');
 
     const lost = `hold-lost-${kind}`;
     let seen = 0;
-    const e = await caught((async () => {
-      for await (const _m of locks.hold({ name: lost, ttl: sec(1) })) {
-        seen++;
-        fake.loseLease(lost);
-      }
-    })());
+    const e = await caught(
+      (async () => {
+        for await (const _m of locks.hold({ name: lost, ttl: sec(1) })) {
+          seen++;
+          fake.loseLease(lost);
+        }
+      })(),
+    );
     expect(seen).toBe(1);
     expect(e.code).toBe(Code.FailedPrecondition);
     expect(e.findDetails(ErrorInfoSchema)[0]?.reason).toBe('LOCK_NOT_HELD');
@@ -243,7 +257,13 @@ describe.each(['grpc', 'connect'] as const)('LockService over %s', (kind) => {
     inputs.length = 0;
     const big = 9_007_199_254_740_993n; // beyond 2^53: must survive as a bigint
     const put = await docs.put({ collection: col, id: 'a', data: { n: 1 }, lockGuard: { name: 'L', fencingToken: big } });
-    await docs.putIfMatch({ collection: col, id: 'a', data: { n: 2 }, etag: put.document!.etag, lockGuard: { name: 'L', fencingToken: 7n } });
+    await docs.putIfMatch({
+      collection: col,
+      id: 'a',
+      data: { n: 2 },
+      etag: put.document!.etag,
+      lockGuard: { name: 'L', fencingToken: 7n },
+    });
     await docs.put({ collection: col, id: 'b', data: { n: 1 } });
     await docs.delete({ collection: col, id: 'a', lockGuard: { name: 'M', fencingToken: 3n } });
     expect(inputs).toEqual([
@@ -258,7 +278,9 @@ describe.each(['grpc', 'connect'] as const)('LockService over %s', (kind) => {
   });
 
   test('health reports LockService SERVING; a server without a LockApi answers UNIMPLEMENTED', async () => {
-    expect((await createClient(Health, transports[kind]).check({ service: 'smarterbase.v1.LockService' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await createClient(Health, transports[kind]).check({ service: 'smarterbase.v1.LockService' })).status).toBe(
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
     const e = await caught(createClient(LockService, bareTransports[kind]).get({ name: 'x' }));
     expect(e.code).toBe(Code.Unimplemented);
   });

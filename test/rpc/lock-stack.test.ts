@@ -49,7 +49,7 @@ async function caught(p: Promise<unknown>): Promise<ConnectError> {
 }
 
 describe.each(['grpc', 'connect'] as const)('real lock stack over %s', (kind) => {
-  test('fencing: A expires, B acquires, A\'s guarded write is LOCK_NOT_HELD and B\'s succeeds', async () => {
+  test("fencing: A expires, B acquires, A's guarded write is LOCK_NOT_HELD and B's succeeds", async () => {
     const locks = createClient(LockService, transports[kind]);
     const docs = createClient(DocumentService, transports[kind]);
     const name = `fence-${kind}`;
@@ -58,11 +58,15 @@ describe.each(['grpc', 'connect'] as const)('real lock stack over %s', (kind) =>
     await new Promise((r) => setTimeout(r, 300));
     const b = await locks.acquire({ name, ttl: { seconds: 5n, nanos: 0 } });
     expect(b.fencingToken).toBeGreaterThan(a.fencingToken);
-    const e = await caught(docs.put({ collection: 'acct', id: kind, data: { by: 'A-late' }, lockGuard: { name, fencingToken: a.fencingToken } }));
+    const e = await caught(
+      docs.put({ collection: 'acct', id: kind, data: { by: 'A-late' }, lockGuard: { name, fencingToken: a.fencingToken } }),
+    );
     expect(e.code).toBe(Code.FailedPrecondition);
     const info = e.findDetails(ErrorInfoSchema)[0];
     expect(info?.reason).toBe('LOCK_NOT_HELD');
-    expect(info?.metadata).toEqual(expect.objectContaining({ name, fencingToken: String(a.fencingToken), currentFencingToken: String(b.fencingToken) }));
+    expect(info?.metadata).toEqual(
+      expect.objectContaining({ name, fencingToken: String(a.fencingToken), currentFencingToken: String(b.fencingToken) }),
+    );
     await docs.put({ collection: 'acct', id: kind, data: { by: 'B' }, lockGuard: { name, fencingToken: b.fencingToken } });
     expect((await docs.get({ collection: 'acct', id: kind })).document?.data).toEqual({ by: 'B' });
     expect((await locks.release({ name, leaseId: b.leaseId })).released).toBe(true);

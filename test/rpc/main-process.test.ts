@@ -16,12 +16,17 @@ import { repoRoot, serverMain, startServer } from '../harness/server-process.js'
 test('memory storage: one listening line, Put/Get over gRPC and Connect JSON, SIGTERM exits 0', async () => {
   const srv = await startServer({ SB_STORAGE: 'memory' });
   try {
-    const listening = srv.output().split('\n').filter((l) => l.includes('"msg":"listening"'));
+    const listening = srv
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"listening"'));
     expect(listening).toHaveLength(1);
     const c = docClient(srv.grpcUrl);
     const put = await c.put({ collection: 'p', id: 'a', data: { x: 1 } });
     const res = await fetch(`http://127.0.0.1:${srv.httpPort}/smarterbase.v1.DocumentService/Get`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"collection":"p","id":"a"}',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"collection":"p","id":"a"}',
     });
     expect(((await res.json()) as { document: { etag: string } }).document.etag).toBe(put.document?.etag);
   } finally {
@@ -49,13 +54,23 @@ test('filesystem storage keeps documents across a restart', async () => {
 
 describe('s3 storage (gofakes3)', () => {
   let s3: S3TestServer;
-  beforeAll(async () => { s3 = await startS3Server('sb-main'); });
-  afterAll(async () => { await s3.stop(); });
+  beforeAll(async () => {
+    s3 = await startS3Server('sb-main');
+  });
+  afterAll(async () => {
+    await s3.stop();
+  });
 
   test('probes conditional writes, logs the result, and serves CAS', async () => {
     const srv = await startServer({
-      SB_STORAGE: 's3', SB_S3_ENDPOINT: s3.endpoint, SB_S3_BUCKET: 'sb-main-created', SB_S3_CREATE_BUCKET: 'true',
-      SB_S3_FORCE_PATH_STYLE: 'true', SB_S3_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+      SB_STORAGE: 's3',
+      SB_S3_ENDPOINT: s3.endpoint,
+      SB_S3_BUCKET: 'sb-main-created',
+      SB_S3_CREATE_BUCKET: 'true',
+      SB_S3_FORCE_PATH_STYLE: 'true',
+      SB_S3_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
     });
     try {
       expect(srv.output()).toContain('"msg":"conditional-write probe"');
@@ -63,7 +78,9 @@ describe('s3 storage (gofakes3)', () => {
       const c = docClient(srv.grpcUrl);
       const put = await c.put({ collection: 'p', id: 'a', data: { v: 1 } });
       await c.putIfMatch({ collection: 'p', id: 'a', data: { v: 2 }, etag: put.document!.etag });
-      const stale = await c.putIfMatch({ collection: 'p', id: 'a', data: { v: 3 }, etag: put.document!.etag }).catch((e: unknown) => ConnectError.from(e));
+      const stale = await c
+        .putIfMatch({ collection: 'p', id: 'a', data: { v: 3 }, etag: put.document!.etag })
+        .catch((e: unknown) => ConnectError.from(e));
       expect((stale as ConnectError).code).toBe(Code.Aborted);
     } finally {
       expect(await srv.stop()).toBe(0);
@@ -74,9 +91,17 @@ describe('s3 storage (gofakes3)', () => {
     const redis = await startRedis();
     try {
       const srv = await startServer({
-        SB_STORAGE: 's3', SB_S3_ENDPOINT: s3.endpoint, SB_S3_BUCKET: s3.bucket, SB_S3_FORCE_PATH_STYLE: 'true', SB_S3_REGION: 'us-east-1',
-        SB_S3_CONDITIONAL: 'lock', SB_COORDINATION: 'redis', SB_REDIS_URL: redis.url, SB_PAGE_TOKEN_SECRET: 's',
-        AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+        SB_STORAGE: 's3',
+        SB_S3_ENDPOINT: s3.endpoint,
+        SB_S3_BUCKET: s3.bucket,
+        SB_S3_FORCE_PATH_STYLE: 'true',
+        SB_S3_REGION: 'us-east-1',
+        SB_S3_CONDITIONAL: 'lock',
+        SB_COORDINATION: 'redis',
+        SB_REDIS_URL: redis.url,
+        SB_PAGE_TOKEN_SECRET: 's',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
       });
       try {
         expect(srv.output()).toContain('"conditional":"lock","coordination":"redis"');
@@ -99,7 +124,12 @@ test.each([
   [{}, ['--grpc-port', '-1'], 'config error: --grpc-port must be a port from 0 to 65535 (got "-1")'],
   [{ SB_STORAGE: 's3' }, [], 'config error: SB_S3_BUCKET (--s3-bucket) is required when SB_STORAGE is s3'],
 ])('a bad setting %j %j exits 2 with one line on stderr', (env, args, line) => {
-  const r = spawnSync(process.execPath, [serverMain, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20000 });
+  const r = spawnSync(process.execPath, [serverMain, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 20000,
+  });
   expect(r.status).toBe(2);
   expect(r.stderr).toBe(`${line}\n`);
   expect(r.stdout).toBe('');

@@ -33,7 +33,9 @@ export function fakeDoc(collection: string, n: number): StoredDocument {
 
 /** The engine's DbError for a query no index can serve. */
 export const indexRequired = (collection: string): DbError =>
-  new DbError('failed_precondition', 'INDEX_REQUIRED', 'no READY index can serve this query', { metadata: { collection, suggestedIndex: 'n:ordered' } });
+  new DbError('failed_precondition', 'INDEX_REQUIRED', 'no READY index can serve this query', {
+    metadata: { collection, suggestedIndex: 'n:ordered' },
+  });
 
 /** A QueryApi over documents n = 1..10 in id order; honours offset and limit (not the filter). */
 export function fakeQueryApi(calls: FakeCall[], endless: EndlessState = { produced: 0, closed: false, aborted: false }): QueryApi {
@@ -59,7 +61,8 @@ export function fakeQueryApi(calls: FakeCall[], endless: EndlessState = { produc
         const picked = all.slice(offset, input.limit ? offset + input.limit : undefined);
         let skipped = 0;
         for (const [i, document] of picked.entries()) {
-          if (input.collection === 'fail-mid' && i === 2) throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'storage went away', { retryDelayMs: 250 });
+          if (input.collection === 'fail-mid' && i === 2)
+            throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'storage went away', { retryDelayMs: 250 });
           if (input.collection === 'boom') throw new Error('secret: redis://admin:pw@host');
           skipped += i % 2;
           yield { document, resumeToken: `tok-${document.id}`, skippedResults: skipped };
@@ -74,7 +77,15 @@ export function fakeQueryApi(calls: FakeCall[], endless: EndlessState = { produc
     },
     async explain(ctx, input) {
       calls.push({ method: 'explain', ctx, args: [input] });
-      return { indexesUsed: ['by_n'], candidateCount: 10, storageRequests: 3, scan: false, sortedByIndex: true, residualFilter: '', description: 'ordered walk of by_n' };
+      return {
+        indexesUsed: ['by_n'],
+        candidateCount: 10,
+        storageRequests: 3,
+        scan: false,
+        sortedByIndex: true,
+        residualFilter: '',
+        description: 'ordered walk of by_n',
+      };
     },
   };
 }
@@ -91,9 +102,17 @@ export function fakeAdminApi(calls: FakeCall[]): AdminApi {
       const existing = catalog.get(key(def.collection, def.name));
       if (existing !== undefined) {
         if (existing.kind === def.kind && existing.fields.join() === def.fields.join()) return existing;
-        throw new DbError('already_exists', 'INDEX_ALREADY_EXISTS', `index ${def.name} exists with another definition`, { metadata: { collection: def.collection, index: def.name } });
+        throw new DbError('already_exists', 'INDEX_ALREADY_EXISTS', `index ${def.name} exists with another definition`, {
+          metadata: { collection: def.collection, index: def.name },
+        });
       }
-      const info: IndexInfo = { ...def, fields: [...def.fields], state: 'building', documentsScanned: 0, createTime: new Date(1_700_000_000_000) };
+      const info: IndexInfo = {
+        ...def,
+        fields: [...def.fields],
+        state: 'building',
+        documentsScanned: 0,
+        createTime: new Date(1_700_000_000_000),
+      };
       catalog.set(key(def.collection, def.name), info);
       // The next GetIndex sees it READY: enough to exercise waitForIndexReady-style polling.
       setTimeout(() => catalog.set(key(def.collection, def.name), { ...info, state: 'ready', documentsScanned: 10 }), 20);

@@ -42,7 +42,9 @@ function uniqueOnDup(api: DocumentApi): DocumentApi {
       if (prop !== 'put') return Reflect.get(target, prop, receiver);
       return async (...args: Parameters<DocumentApi['put']>) => {
         if (args[1].id === 'dup') {
-          throw new DbError('already_exists', 'UNIQUE_VIOLATION', 'email is taken', { metadata: { collection: args[1].collection, index: 'by_email', conflictingId: 'other' } });
+          throw new DbError('already_exists', 'UNIQUE_VIOLATION', 'email is taken', {
+            metadata: { collection: args[1].collection, index: 'by_email', conflictingId: 'other' },
+          });
         }
         return target.put(...args);
       };
@@ -76,7 +78,11 @@ beforeAll(async () => {
   const ports = await server.start();
   grpcPort = ports.grpcPort;
   transports = both(ports.grpcPort, ports.httpPort);
-  bare = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() }), grpcPort: 0, httpPort: 0 });
+  bare = new RpcServer({
+    api: new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() }),
+    grpcPort: 0,
+    httpPort: 0,
+  });
   const bp = await bare.start();
   bareTransports = both(bp.grpcPort, bp.httpPort);
 });
@@ -107,25 +113,51 @@ describe.each(['grpc', 'connect'] as const)('over %s', (kind) => {
   test('Query streams one message per document, then done with the summary', async () => {
     calls.length = 0;
     const msgs = [];
-    const filter = create(FilterSchema, { filterType: { case: 'fieldFilter', value: { field: 'n', op: FieldFilter_Operator.GT, value: jsonToValue(0) } } });
-    for await (const m of query.query({ collection: 'c', filter, orderBy: [{ field: 'n', direction: Direction.ASCENDING }], offset: 3, limit: 3, projection: { fieldPaths: ['n'] } })) msgs.push(m);
+    const filter = create(FilterSchema, {
+      filterType: { case: 'fieldFilter', value: { field: 'n', op: FieldFilter_Operator.GT, value: jsonToValue(0) } },
+    });
+    for await (const m of query.query({
+      collection: 'c',
+      filter,
+      orderBy: [{ field: 'n', direction: Direction.ASCENDING }],
+      offset: 3,
+      limit: 3,
+      projection: { fieldPaths: ['n'] },
+    }))
+      msgs.push(m);
     expect(msgs.map((m) => [m.document?.id, m.document?.data, m.resumeToken, m.skippedResults, m.done])).toEqual([
       ['d04', { n: 4 }, 'tok-d04', 0n, false],
       ['d05', { n: 5 }, 'tok-d05', 1n, false],
       ['d06', { n: 6 }, 'tok-d06', 1n, false],
       [undefined, undefined, 'tok-d06', 6n, true],
     ]);
-    expect(calls.map((c) => [c.method, c.args[0]])).toEqual([['query', {
-      collection: 'c', filter: { kind: 'field', field: 'n', op: 'gt', value: 0 },
-      orderBy: [{ field: 'n', direction: 'asc' }], limit: 3, offset: 3, projection: ['n'],
-    }]]);
+    expect(calls.map((c) => [c.method, c.args[0]])).toEqual([
+      [
+        'query',
+        {
+          collection: 'c',
+          filter: { kind: 'field', field: 'n', op: 'gt', value: 0 },
+          orderBy: [{ field: 'n', direction: 'asc' }],
+          limit: 3,
+          offset: 3,
+          projection: ['n'],
+        },
+      ],
+    ]);
   });
 
   test('Count and Explain', async () => {
     calls.length = 0;
     expect(await query.count({ collection: 'c', requireIndex: true })).toMatchObject({ count: 42n, storageRequests: 0n });
     const plan = (await query.explain({ collection: 'c', orderBy: [{ field: 'n', direction: Direction.DESCENDING }], limit: 5 })).plan;
-    expect(plan).toMatchObject({ indexesUsed: ['by_n'], candidateCount: 10n, storageRequests: 3n, scan: false, sortedByIndex: true, description: 'ordered walk of by_n' });
+    expect(plan).toMatchObject({
+      indexesUsed: ['by_n'],
+      candidateCount: 10n,
+      storageRequests: 3n,
+      scan: false,
+      sortedByIndex: true,
+      description: 'ordered walk of by_n',
+    });
     expect(calls.map((c) => [c.method, c.args[0]])).toEqual([
       ['count', { collection: 'c', requireIndex: true }],
       ['explain', { collection: 'c', orderBy: [{ field: 'n', direction: 'desc' }], limit: 5 }],
@@ -134,32 +166,66 @@ describe.each(['grpc', 'connect'] as const)('over %s', (kind) => {
 
   test('AdminService: create, get, list, drop; INDEX_ALREADY_EXISTS and INDEX_NOT_FOUND', async () => {
     const coll = `adm-${kind}`;
-    const created = (await admin.createIndex({ index: { collection: coll, name: 'by_n', fields: ['n'], kind: IndexKind.ORDERED, state: IndexState.READY } })).index;
-    expect(created).toMatchObject({ collection: coll, name: 'by_n', fields: ['n'], kind: IndexKind.ORDERED, state: IndexState.BUILDING, documentsScanned: 0n });
+    const created = (
+      await admin.createIndex({
+        index: { collection: coll, name: 'by_n', fields: ['n'], kind: IndexKind.ORDERED, state: IndexState.READY },
+      })
+    ).index;
+    expect(created).toMatchObject({
+      collection: coll,
+      name: 'by_n',
+      fields: ['n'],
+      kind: IndexKind.ORDERED,
+      state: IndexState.BUILDING,
+      documentsScanned: 0n,
+    });
     await new Promise((r) => setTimeout(r, 40));
-    expect((await admin.getIndex({ collection: coll, name: 'by_n' })).index).toMatchObject({ state: IndexState.READY, documentsScanned: 10n });
+    expect((await admin.getIndex({ collection: coll, name: 'by_n' })).index).toMatchObject({
+      state: IndexState.READY,
+      documentsScanned: 10n,
+    });
     await admin.createIndex({ index: { collection: coll, name: 'by_s', fields: ['s'], kind: IndexKind.EQUALITY } });
     expect((await admin.listIndexes({ collection: coll })).indexes.map((i) => i.name)).toEqual(['by_n', 'by_s']);
     const dup = await caught(admin.createIndex({ index: { collection: coll, name: 'by_n', fields: ['m'], kind: IndexKind.ORDERED } }));
-    expect([dup.code, reasonOf(dup), metadataOf(dup)]).toEqual([Code.AlreadyExists, 'INDEX_ALREADY_EXISTS', { collection: coll, index: 'by_n' }]);
+    expect([dup.code, reasonOf(dup), metadataOf(dup)]).toEqual([
+      Code.AlreadyExists,
+      'INDEX_ALREADY_EXISTS',
+      { collection: coll, index: 'by_n' },
+    ]);
     await admin.dropIndex({ collection: coll, name: 'by_n' });
     const gone = await caught(admin.getIndex({ collection: coll, name: 'by_n' }));
     expect([gone.code, reasonOf(gone), metadataOf(gone)]).toEqual([Code.NotFound, 'INDEX_NOT_FOUND', { collection: coll, index: 'by_n' }]);
     expect((await caught(admin.dropIndex({ collection: coll, name: 'by_n' }))).code).toBe(Code.NotFound);
     const noKind = await caught(admin.createIndex({ index: { collection: coll, name: 'x', fields: ['s'] } }));
-    expect([noKind.code, reasonOf(noKind), noKind.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field]).toEqual([Code.InvalidArgument, 'INVALID_ARGUMENT', 'index.kind']);
+    expect([noKind.code, reasonOf(noKind), noKind.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field]).toEqual([
+      Code.InvalidArgument,
+      'INVALID_ARGUMENT',
+      'index.kind',
+    ]);
   });
 
   test('INDEX_REQUIRED → FAILED_PRECONDITION, on Query (before any message) and Count', async () => {
-    const q = await caught((async () => { for await (const _ of query.query({ collection: 'needs-index', requireIndex: true })) { /* none */ } })());
-    expect([q.code, reasonOf(q), metadataOf(q)]).toEqual([Code.FailedPrecondition, 'INDEX_REQUIRED', { collection: 'needs-index', suggestedIndex: 'n:ordered' }]);
+    const q = await caught(
+      (async () => {
+        for await (const _ of query.query({ collection: 'needs-index', requireIndex: true })) {
+          /* none */
+        }
+      })(),
+    );
+    expect([q.code, reasonOf(q), metadataOf(q)]).toEqual([
+      Code.FailedPrecondition,
+      'INDEX_REQUIRED',
+      { collection: 'needs-index', suggestedIndex: 'n:ordered' },
+    ]);
     const c = await caught(query.count({ collection: 'needs-index', requireIndex: true }));
     expect([c.code, reasonOf(c)]).toEqual([Code.FailedPrecondition, 'INDEX_REQUIRED']);
   });
 
   test('a malformed typed filter → INVALID_ARGUMENT / INVALID_FILTER with a BadRequest violation on "filter"', async () => {
     calls.length = 0;
-    const bad = create(FilterSchema, { filterType: { case: 'fieldFilter', value: { field: 'n', op: FieldFilter_Operator.UNSPECIFIED, value: jsonToValue(1) } } });
+    const bad = create(FilterSchema, {
+      filterType: { case: 'fieldFilter', value: { field: 'n', op: FieldFilter_Operator.UNSPECIFIED, value: jsonToValue(1) } },
+    });
     const e = await caught(query.count({ collection: 'c', filter: bad }));
     expect([e.code, reasonOf(e), metadataOf(e)]).toEqual([Code.InvalidArgument, 'INVALID_FILTER', { field: 'filter' }]);
     expect(e.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => [v.field, v.reason])).toEqual([['filter', 'INVALID_FILTER']]);
@@ -170,7 +236,13 @@ describe.each(['grpc', 'connect'] as const)('over %s', (kind) => {
   });
 
   test('an unparsable filter_expression → INVALID_FILTER with the position in the metadata', async () => {
-    const e = await caught((async () => { for await (const _ of query.query({ collection: 'c', filterExpression: 'n >' })) { /* none */ } })());
+    const e = await caught(
+      (async () => {
+        for await (const _ of query.query({ collection: 'c', filterExpression: 'n >' })) {
+          /* none */
+        }
+      })(),
+    );
     expect([e.code, reasonOf(e)]).toEqual([Code.InvalidArgument, 'INVALID_FILTER']);
     expect(metadataOf(e)['position']).toMatch(/^\d+$/);
     expect(e.findDetails(BadRequestSchema)[0]?.fieldViolations.length).toBe(1);
@@ -178,29 +250,47 @@ describe.each(['grpc', 'connect'] as const)('over %s', (kind) => {
 
   test('an error in mid-stream arrives after the documents already sent, with its details', async () => {
     const got: string[] = [];
-    const e = await caught((async () => { for await (const m of query.query({ collection: 'fail-mid' })) got.push(m.document?.id ?? 'done'); })());
+    const e = await caught(
+      (async () => {
+        for await (const m of query.query({ collection: 'fail-mid' })) got.push(m.document?.id ?? 'done');
+      })(),
+    );
     expect(got).toEqual(['d01', 'd02']);
     expect([e.code, reasonOf(e)]).toEqual([Code.Unavailable, 'BACKEND_UNAVAILABLE']);
   });
 
   test('an unexpected error is INTERNAL without its text', async () => {
-    const e = await caught((async () => { for await (const _ of query.query({ collection: 'boom' })) { /* none */ } })());
+    const e = await caught(
+      (async () => {
+        for await (const _ of query.query({ collection: 'boom' })) {
+          /* none */
+        }
+      })(),
+    );
     expect([e.code, e.rawMessage, reasonOf(e)]).toEqual([Code.Internal, 'internal error', 'INTERNAL_ERROR']);
   });
 
   test('UNIQUE_VIOLATION from a write → ALREADY_EXISTS with the conflicting id', async () => {
     const docs = createClient(DocumentService, transports[kind]);
     const e = await caught(docs.put({ collection: 'users', id: 'dup', data: { email: 'a@b' } }));
-    expect([e.code, reasonOf(e), metadataOf(e)]).toEqual([Code.AlreadyExists, 'UNIQUE_VIOLATION', { collection: 'users', index: 'by_email', conflictingId: 'other' }]);
+    expect([e.code, reasonOf(e), metadataOf(e)]).toEqual([
+      Code.AlreadyExists,
+      'UNIQUE_VIOLATION',
+      { collection: 'users', index: 'by_email', conflictingId: 'other' },
+    ]);
   });
 
   test('a client that cancels a stream closes the engine stream and aborts its signal', async () => {
-    endless.produced = 0; endless.closed = false; endless.aborted = false;
+    endless.produced = 0;
+    endless.closed = false;
+    endless.aborted = false;
     const ac = new AbortController();
     let got = 0;
-    const e = await caught((async () => {
-      for await (const _ of query.query({ collection: 'endless' }, { signal: ac.signal })) if (++got === 3) ac.abort();
-    })());
+    const e = await caught(
+      (async () => {
+        for await (const _ of query.query({ collection: 'endless' }, { signal: ac.signal })) if (++got === 3) ac.abort();
+      })(),
+    );
     expect(e.code).toBe(Code.Canceled);
     const deadline = Date.now() + 3000;
     while (!endless.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -216,7 +306,13 @@ describe.each(['grpc', 'connect'] as const)('over %s', (kind) => {
     for (const service of ['smarterbase.v1.QueryService', 'smarterbase.v1.AdminService']) {
       expect((await health.check({ service })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     }
-    const q = await caught((async () => { for await (const _ of createClient(QueryService, bareTransports[kind]).query({ collection: 'c' })) { /* none */ } })());
+    const q = await caught(
+      (async () => {
+        for await (const _ of createClient(QueryService, bareTransports[kind]).query({ collection: 'c' })) {
+          /* none */
+        }
+      })(),
+    );
     expect(q.code).toBe(Code.Unimplemented);
     expect((await caught(createClient(AdminService, bareTransports[kind]).listIndexes({ collection: 'c' }))).code).toBe(Code.Unimplemented);
   });
@@ -226,7 +322,9 @@ describe('reflection (grpcurl)', () => {
   test('list shows both services; Filter, Index and the QueryService methods are described', async () => {
     const addr = `127.0.0.1:${grpcPort}`;
     const list = await grpcurl(['-plaintext', addr, 'list']);
-    expect(list.out.trim().split('\n')).toEqual(expect.arrayContaining(['smarterbase.v1.QueryService', 'smarterbase.v1.AdminService', 'smarterbase.v1.DocumentService']));
+    expect(list.out.trim().split('\n')).toEqual(
+      expect.arrayContaining(['smarterbase.v1.QueryService', 'smarterbase.v1.AdminService', 'smarterbase.v1.DocumentService']),
+    );
     const filter = await grpcurl(['-plaintext', addr, 'describe', 'smarterbase.v1.Filter']);
     expect(filter.code).toBe(0);
     expect(filter.out).toContain('.smarterbase.v1.FieldFilter field_filter = 1;');

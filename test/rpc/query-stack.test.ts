@@ -84,7 +84,9 @@ async function caught(p: Promise<unknown>): Promise<ConnectError> {
 
 describe.each(['grpc', 'connect'] as const)('over %s', (kind) => {
   let query: Client<typeof QueryService>;
-  beforeAll(() => { query = createClient(QueryService, transports[kind]); });
+  beforeAll(() => {
+    query = createClient(QueryService, transports[kind]);
+  });
 
   async function ns(req: MessageInitShape<typeof QueryRequestSchema>): Promise<{ ns: number[]; last: string; done: boolean }> {
     const out: number[] = [];
@@ -105,9 +107,24 @@ describe.each(['grpc', 'connect'] as const)('over %s', (kind) => {
   });
 
   test('typed and expression filters', async () => {
-    const typed = { filterType: { case: 'fieldFilter' as const, value: { field: 'n', op: FieldFilter_Operator.GTE, value: { kind: { case: 'numberValue' as const, value: 8 } } } } };
-    expect((await ns({ collection: 'nums', filter: typed, orderBy: [{ field: 'n', direction: Direction.DESCENDING }] })).ns).toEqual([10, 9, 8]);
-    expect((await ns({ collection: 'nums', filterExpression: 'parity = "even" AND n < 5', orderBy: [{ field: 'n', direction: Direction.DESCENDING }] })).ns).toEqual([4, 2]);
+    const typed = {
+      filterType: {
+        case: 'fieldFilter' as const,
+        value: { field: 'n', op: FieldFilter_Operator.GTE, value: { kind: { case: 'numberValue' as const, value: 8 } } },
+      },
+    };
+    expect((await ns({ collection: 'nums', filter: typed, orderBy: [{ field: 'n', direction: Direction.DESCENDING }] })).ns).toEqual([
+      10, 9, 8,
+    ]);
+    expect(
+      (
+        await ns({
+          collection: 'nums',
+          filterExpression: 'parity = "even" AND n < 5',
+          orderBy: [{ field: 'n', direction: Direction.DESCENDING }],
+        })
+      ).ns,
+    ).toEqual([4, 2]);
   });
 
   test('count and explain', async () => {
@@ -134,10 +151,15 @@ describe.each(['grpc', 'connect'] as const)('over %s', (kind) => {
 test('grpcurl: a query typed by hand as an expression streams its documents', async () => {
   const body = JSON.stringify({ collection: 'nums', filterExpression: 'n >= 9', orderBy: [{ field: 'n' }] });
   const out = await new Promise<string>((resolve, reject) => {
-    execFile(grpcurlBin, ['-plaintext', '-d', body, `127.0.0.1:${grpcPort}`, 'smarterbase.v1.QueryService/Query'], { timeout: 20000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      grpcurlBin,
+      ['-plaintext', '-d', body, `127.0.0.1:${grpcPort}`, 'smarterbase.v1.QueryService/Query'],
+      { timeout: 20000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
   expect([...out.matchAll(/"id": "(d\d+)"/g)].map((m) => m[1])).toEqual(['d09', 'd10']);
   expect(out).toContain('"done": true');

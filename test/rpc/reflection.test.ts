@@ -9,7 +9,10 @@ import { create, fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { ReflectionIndex } from '../../server/src/rpc/services/reflection/reflection.js';
 import { DocumentService } from '../../server/src/gen/smarterbase/v1/document_service_pb.js';
-import { ServerReflection as ReflectionV1alpha, ServerReflectionRequestSchema } from '../../server/src/gen/grpc/reflection/v1alpha/reflection_pb.js';
+import {
+  ServerReflection as ReflectionV1alpha,
+  ServerReflectionRequestSchema,
+} from '../../server/src/gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { startFixture, type RpcFixture } from './rpc-fixture.js';
@@ -26,8 +29,13 @@ function grpcurl(args: string[]): Promise<{ code: number; out: string; err: stri
 
 let fx: RpcFixture;
 let addr: string;
-beforeAll(async () => { fx = await startFixture(); addr = `127.0.0.1:${fx.ports.grpcPort}`; });
-afterAll(async () => { await fx.server.shutdown(500); });
+beforeAll(async () => {
+  fx = await startFixture();
+  addr = `127.0.0.1:${fx.ports.grpcPort}`;
+});
+afterAll(async () => {
+  await fx.server.shutdown(500);
+});
 
 test('grpcurl list', async () => {
   const r = await grpcurl(['-plaintext', addr, 'list']);
@@ -59,7 +67,13 @@ test('grpcurl describe a service, a message with well-known types, a method and 
 });
 
 test('grpcurl Put and Get with JSON, no proto files', async () => {
-  const put = await grpcurl(['-plaintext', '-d', '{"collection":"users","id":"u1","data":{"name":"Ada","age":36}}', addr, 'smarterbase.v1.DocumentService/Put']);
+  const put = await grpcurl([
+    '-plaintext',
+    '-d',
+    '{"collection":"users","id":"u1","data":{"name":"Ada","age":36}}',
+    addr,
+    'smarterbase.v1.DocumentService/Put',
+  ]);
   expect(put.err).toBe('');
   const putDoc = (JSON.parse(put.out) as { document: { etag: string; version: string } }).document;
   expect(putDoc.version).toBe('1');
@@ -74,11 +88,25 @@ test('grpcurl Put and Get with JSON, no proto files', async () => {
 
 test('the index answers by filename with the transitive dependencies, and unknown symbols with NOT_FOUND', () => {
   const index = new ReflectionIndex([DocumentService]);
-  const r = index.answer(create(ServerReflectionRequestSchema, { messageRequest: { case: 'fileByFilename', value: 'smarterbase/v1/document_service.proto' } }));
+  const r = index.answer(
+    create(ServerReflectionRequestSchema, { messageRequest: { case: 'fileByFilename', value: 'smarterbase/v1/document_service.proto' } }),
+  );
   expect(r.case).toBe('fileDescriptorResponse');
-  const names = (r.value as { fileDescriptorProto: Uint8Array[] }).fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name);
+  const names = (r.value as { fileDescriptorProto: Uint8Array[] }).fileDescriptorProto.map(
+    (b) => fromBinary(FileDescriptorProtoSchema, b).name,
+  );
   // google.api.field_behavior (REQUIRED annotations) and its descriptor.proto are dependencies of the contract since issue 9.
-  expect(names).toEqual(['smarterbase/v1/document_service.proto', 'google/api/field_behavior.proto', 'google/protobuf/descriptor.proto', 'google/protobuf/struct.proto', 'google/protobuf/timestamp.proto', 'google/rpc/status.proto', 'google/protobuf/any.proto', 'smarterbase/v1/document.proto', 'smarterbase/v1/lock.proto']);
+  expect(names).toEqual([
+    'smarterbase/v1/document_service.proto',
+    'google/api/field_behavior.proto',
+    'google/protobuf/descriptor.proto',
+    'google/protobuf/struct.proto',
+    'google/protobuf/timestamp.proto',
+    'google/rpc/status.proto',
+    'google/protobuf/any.proto',
+    'smarterbase/v1/document.proto',
+    'smarterbase/v1/lock.proto',
+  ]);
   const miss = index.answer(create(ServerReflectionRequestSchema, { messageRequest: { case: 'fileContainingSymbol', value: 'x.Y' } }));
   expect(miss).toEqual({ case: 'errorResponse', value: { errorCode: 5, errorMessage: 'symbol x.Y not found' } });
 });

@@ -39,6 +39,9 @@ export async function startFixture(wrap?: (api: DocumentApi) => DocumentApi, max
   });
   const ports = await server.start();
   const grpc = createClient(DocumentService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${ports.grpcPort}` }));
-  const connect = createClient(DocumentService, createConnectTransport({ baseUrl: `http://127.0.0.1:${ports.httpPort}`, httpVersion: '1.1' }));
+  const connect = createClient(
+    DocumentService,
+    createConnectTransport({ baseUrl: `http://127.0.0.1:${ports.httpPort}`, httpVersion: '1.1' }),
+  );
   return { server, ports, engine, grpc, connect, internalErrors };
 }

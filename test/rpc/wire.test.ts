@@ -59,8 +59,12 @@ function instrument(api: DocumentApi): DocumentApi {
 }
 
 let fx: RpcFixture;
-beforeAll(async () => { fx = await startFixture(instrument); });
-afterAll(async () => { await fx.server.shutdown(1000); });
+beforeAll(async () => {
+  fx = await startFixture(instrument);
+});
+afterAll(async () => {
+  await fx.server.shutdown(1000);
+});
 
 function rawGrpcGet(port: number, id: string): Promise<grpc.ServiceError> {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -70,7 +74,11 @@ function rawGrpcGet(port: number, id: string): Promise<grpc.ServiceError> {
       (m: unknown) => Buffer.from(toBinary(GetRequestSchema, create(GetRequestSchema, m as object))),
       (b: Buffer) => fromBinary(GetResponseSchema, b),
       { collection: 'c', id },
-      (err) => { client.close(); if (err) resolve(err); else reject(new Error('expected an error')); },
+      (err) => {
+        client.close();
+        if (err) resolve(err);
+        else reject(new Error('expected an error'));
+      },
     );
   });
 }
@@ -89,12 +97,20 @@ test('a stock grpc-js client decodes google.rpc.Status + ErrorInfo from grpc-sta
 
 test('Connect JSON over plain HTTP/1.1 (what curl sends): success and an error body with ErrorInfo', async () => {
   const base = `http://127.0.0.1:${fx.ports.httpPort}/smarterbase.v1.DocumentService`;
-  const put = await fetch(`${base}/Put`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ collection: 'curl', id: 'x', data: { a: [1, 'b', null] } }) });
+  const put = await fetch(`${base}/Put`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ collection: 'curl', id: 'x', data: { a: [1, 'b', null] } }),
+  });
   expect(put.status).toBe(200);
   const body = (await put.json()) as { document: { id: string; version: string; data: unknown; createTime: string } };
   expect(body.document).toMatchObject({ id: 'x', version: '1', data: { a: [1, 'b', null] } });
   expect(new Date(body.document.createTime).getTime()).toBeGreaterThan(0);
-  const miss = await fetch(`${base}/Get`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"collection":"curl","id":"none"}' });
+  const miss = await fetch(`${base}/Get`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"collection":"curl","id":"none"}',
+  });
   expect(miss.status).toBe(404);
   const err = (await miss.json()) as { code: string; details: { type: string; debug?: { reason: string } }[] };
   expect(err.code).toBe('not_found');
@@ -113,31 +129,37 @@ test.each([
   expect((e as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe('DOCUMENT_NOT_FOUND');
 });
 
-test.each(['grpc', 'connect'] as const)('over %s an unexpected error is INTERNAL with a generic message; the real one is only logged', async (t) => {
-  const before = fx.internalErrors.length;
-  const e = await fx[t].get({ collection: 'c', id: 'boom' }).catch((x: unknown) => ConnectError.from(x));
-  expect(e).toBeInstanceOf(ConnectError);
-  const ce = e as ConnectError;
-  expect(ce.code).toBe(Code.Internal);
-  expect(ce.rawMessage).toBe('internal error');
-  expect(JSON.stringify(ce)).not.toContain('hunter2');
-  expect(ce.findDetails(ErrorInfoSchema)[0]?.reason).toBe('INTERNAL_ERROR');
-  expect(fx.internalErrors.length).toBe(before + 1);
-  expect(String(fx.internalErrors[before])).toContain('hunter2');
-});
+test.each(['grpc', 'connect'] as const)(
+  'over %s an unexpected error is INTERNAL with a generic message; the real one is only logged',
+  async (t) => {
+    const before = fx.internalErrors.length;
+    const e = await fx[t].get({ collection: 'c', id: 'boom' }).catch((x: unknown) => ConnectError.from(x));
+    expect(e).toBeInstanceOf(ConnectError);
+    const ce = e as ConnectError;
+    expect(ce.code).toBe(Code.Internal);
+    expect(ce.rawMessage).toBe('internal error');
+    expect(JSON.stringify(ce)).not.toContain('hunter2');
+    expect(ce.findDetails(ErrorInfoSchema)[0]?.reason).toBe('INTERNAL_ERROR');
+    expect(fx.internalErrors.length).toBe(before + 1);
+    expect(String(fx.internalErrors[before])).toContain('hunter2');
+  },
+);
 
-test.each(['grpc', 'connect'] as const)('over %s a deadline reaches the engine (deadlineMs + signal) and the client gets DEADLINE_EXCEEDED', async (t) => {
-  const start = Date.now();
-  const e = await fx[t].get({ collection: 'c', id: 'slow' }, { timeoutMs: 300 }).catch((x: unknown) => ConnectError.from(x));
-  expect((e as ConnectError).code).toBe(Code.DeadlineExceeded);
-  expect(Date.now() - start).toBeLessThan(3000);
-  const rec = seen[seen.length - 1]!;
-  expect(rec.ctx.deadlineMs).toBeGreaterThan(start);
-  expect(rec.ctx.deadlineMs).toBeLessThanOrEqual(start + 300 + 50);
-  await new Promise((r) => setTimeout(r, 100));
-  expect(rec.abortedAt).toBeDefined();
-  expect(rec.abortedAt! - rec.startedAt).toBeGreaterThanOrEqual(200);
-});
+test.each(['grpc', 'connect'] as const)(
+  'over %s a deadline reaches the engine (deadlineMs + signal) and the client gets DEADLINE_EXCEEDED',
+  async (t) => {
+    const start = Date.now();
+    const e = await fx[t].get({ collection: 'c', id: 'slow' }, { timeoutMs: 300 }).catch((x: unknown) => ConnectError.from(x));
+    expect((e as ConnectError).code).toBe(Code.DeadlineExceeded);
+    expect(Date.now() - start).toBeLessThan(3000);
+    const rec = seen[seen.length - 1]!;
+    expect(rec.ctx.deadlineMs).toBeGreaterThan(start);
+    expect(rec.ctx.deadlineMs).toBeLessThanOrEqual(start + 300 + 50);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rec.abortedAt).toBeDefined();
+    expect(rec.abortedAt! - rec.startedAt).toBeGreaterThanOrEqual(200);
+  },
+);
 
 test('a client cancel aborts the engine call (grpc-js port)', async () => {
   const ac = new AbortController();

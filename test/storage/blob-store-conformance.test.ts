@@ -148,9 +148,7 @@ describe.each(subjects)('$name', (subject) => {
 
   it('ifMatch on a missing key fails and creates nothing', async () => {
     const other = await store.put('docs/c/other', enc('o'));
-    await expect(store.put('docs/c/missing', enc('m'), { ifMatch: other.etag })).rejects.toBeInstanceOf(
-      ConditionFailedError,
-    );
+    await expect(store.put('docs/c/missing', enc('m'), { ifMatch: other.etag })).rejects.toBeInstanceOf(ConditionFailedError);
     expect(await store.head('docs/c/missing')).toBeUndefined();
   });
 

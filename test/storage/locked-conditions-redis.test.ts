@@ -31,7 +31,10 @@ describe('LockedConditionsStore over gofakes3 with a RedisCoordinator per replic
           secretAccessKey: 'test',
         });
         const coordinator = await RedisCoordinator.connect({ url: redis.url });
-        closers.push(() => inner.close(), () => coordinator.close());
+        closers.push(
+          () => inner.close(),
+          () => coordinator.close(),
+        );
         return new LockedConditionsStore(inner, coordinator, { waitMs: 20_000 });
       }),
     );

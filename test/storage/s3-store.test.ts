@@ -133,7 +133,11 @@ function s3Error(res: ServerResponse, status: number, code: string): void {
 describe('S3BlobStore error mapping against a scripted server', () => {
   let scripted: ScriptedServer | undefined;
   afterEach(() => scripted?.stop());
-  const on = async (handler: ConstructorParameters<typeof ScriptedServer>[0], maxAttempts = 3, timeoutMs?: number): Promise<S3BlobStore> => {
+  const on = async (
+    handler: ConstructorParameters<typeof ScriptedServer>[0],
+    maxAttempts = 3,
+    timeoutMs?: number,
+  ): Promise<S3BlobStore> => {
     scripted = new ScriptedServer(handler);
     const endpoint = await scripted.start();
     return new S3BlobStore({ bucket: 'b', endpoint, ...creds, maxAttempts, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
@@ -197,7 +201,10 @@ describe('S3BlobStore error mapping against a scripted server', () => {
   it('a request that never gets an answer ends at the server-side limit: unavailable with a generic message', async () => {
     const store = await on(() => undefined /* never answers */, 3, 300);
     for (const call of [() => store.get('k'), () => store.put('k', Buffer.from('x')), () => store.list({ prefix: '', limit: 5 })]) {
-      const err = await call().then(() => undefined, (e: unknown) => e);
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(DbError);
       expect(err).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE', message: 'storage unavailable' });
       expect((err as DbError).metadata).toMatchObject({ timeoutMs: '300' });

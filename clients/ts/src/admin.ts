@@ -54,7 +54,11 @@ export class IndexBuildError extends Error {
   }
 }
 
-const KINDS: Readonly<Record<IndexKind, ProtoIndexKind>> = { equality: ProtoIndexKind.EQUALITY, unique: ProtoIndexKind.UNIQUE, ordered: ProtoIndexKind.ORDERED };
+const KINDS: Readonly<Record<IndexKind, ProtoIndexKind>> = {
+  equality: ProtoIndexKind.EQUALITY,
+  unique: ProtoIndexKind.UNIQUE,
+  ordered: ProtoIndexKind.ORDERED,
+};
 const STATES: ReadonlyMap<ProtoIndexState, IndexState> = new Map([
   [ProtoIndexState.BUILDING, 'building'],
   [ProtoIndexState.READY, 'ready'],
@@ -99,7 +103,9 @@ export async function pollUntilReady(get: () => Promise<IndexInfo>, options: Wai
     if (info.state === 'ready') return info;
     if (info.state === 'failed') throw new IndexBuildError(info);
     if (deadline !== undefined && Date.now() + pollMs > deadline) {
-      throw new Error(`index ${info.name} of ${info.collection} was not ready within ${options?.timeoutMs} ms (state ${info.state}, ${info.documentsScanned} documents scanned)`);
+      throw new Error(
+        `index ${info.name} of ${info.collection} was not ready within ${options?.timeoutMs} ms (state ${info.state}, ${info.documentsScanned} documents scanned)`,
+      );
     }
     await sleep(pollMs, options?.signal);
   }

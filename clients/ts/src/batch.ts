@@ -9,7 +9,12 @@ import { toSmarterBaseError, type SmarterBaseError } from './errors.js';
 import { fromProtoDocument, type JsonObject, type StoredDocument } from './document.js';
 import type { Status } from './gen/google/rpc/status_pb.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { BatchDeleteItem, BatchExistsResult, BatchWriteItemSchema, BatchWriteResult as ProtoBatchWriteResult } from './gen/smarterbase/v1/document_service_pb.js';
+import type {
+  BatchDeleteItem,
+  BatchExistsResult,
+  BatchWriteItemSchema,
+  BatchWriteResult as ProtoBatchWriteResult,
+} from './gen/smarterbase/v1/document_service_pb.js';
 
 /** Options of a put item of batchWrite(). */
 export interface BatchPutOptions {

@@ -7,7 +7,9 @@ import { ErrorInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { DocumentSchema, type Document } from './gen/smarterbase/v1/document_pb.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 
-const info = (reason: string, metadata: Record<string, string> = {}) => [{ desc: ErrorInfoSchema, value: { reason, domain: 'smarterbase.v1', metadata } }];
+const info = (reason: string, metadata: Record<string, string> = {}) => [
+  { desc: ErrorInfoSchema, value: { reason, domain: 'smarterbase.v1', metadata } },
+];
 
 /** A tiny in-memory DocumentService: enough for the wrapper's own logic. */
 function fakeStore() {
@@ -15,8 +17,13 @@ function fakeStore() {
   let etagSeq = 0;
   const write = (id: string, data: JsonObject, prev?: Document) => {
     const d = create(DocumentSchema, {
-      collection: 'c', id, data, etag: `e${++etagSeq}`, version: (prev?.version ?? 0n) + 1n,
-      createTime: prev?.createTime ?? timestampFromMs(1_700_000_000_000), updateTime: timestampFromMs(1_700_000_000_000 + etagSeq),
+      collection: 'c',
+      id,
+      data,
+      etag: `e${++etagSeq}`,
+      version: (prev?.version ?? 0n) + 1n,
+      createTime: prev?.createTime ?? timestampFromMs(1_700_000_000_000),
+      updateTime: timestampFromMs(1_700_000_000_000 + etagSeq),
     });
     docs.set(id, d);
     return d;
@@ -51,8 +58,13 @@ describe('SmarterBaseClient over an in-memory router', () => {
     const client = createClient({ transport: createRouterTransport((r) => r.service(DocumentService, impl)) });
     const doc = await client.put('c', 'a', { s: 'x', n: 1.5, b: true, z: null, l: [1, 'two'], o: { k: 'v' } });
     expect(doc).toEqual({
-      collection: 'c', id: 'a', data: { s: 'x', n: 1.5, b: true, z: null, l: [1, 'two'], o: { k: 'v' } },
-      etag: 'e1', version: 1, createTime: new Date(1_700_000_000_000), updateTime: new Date(1_700_000_000_001),
+      collection: 'c',
+      id: 'a',
+      data: { s: 'x', n: 1.5, b: true, z: null, l: [1, 'two'], o: { k: 'v' } },
+      etag: 'e1',
+      version: 1,
+      createTime: new Date(1_700_000_000_000),
+      updateTime: new Date(1_700_000_000_001),
     });
   });
 
@@ -76,11 +88,16 @@ describe('SmarterBaseClient over an in-memory router', () => {
     write('n', { count: 0 });
     const client = createClient({ transport: createRouterTransport((r) => r.service(DocumentService, impl)) });
     let runs = 0;
-    const p = client.update('c', 'n', (data) => {
-      runs++;
-      write('n', { count: 99 }, docs.get('n'));
-      return data;
-    }, { maxAttempts: 3, initialBackoffMs: 1 });
+    const p = client.update(
+      'c',
+      'n',
+      (data) => {
+        runs++;
+        write('n', { count: 99 }, docs.get('n'));
+        return data;
+      },
+      { maxAttempts: 3, initialBackoffMs: 1 },
+    );
     await expect(p).rejects.toMatchObject({ code: Code.Aborted, reason: 'ETAG_MISMATCH' });
     expect(runs).toBe(3);
   });
@@ -112,7 +129,13 @@ describe('SmarterBaseClient over an in-memory router', () => {
     const { impl, write } = fakeStore();
     for (let i = 0; i < 7; i++) write(`k${i}`, { i });
     const pages: number[] = [];
-    const counting: typeof impl = { ...impl, list: (req, ctx) => { pages.push(req.pageSize); return impl.list!(req, ctx); } };
+    const counting: typeof impl = {
+      ...impl,
+      list: (req, ctx) => {
+        pages.push(req.pageSize);
+        return impl.list!(req, ctx);
+      },
+    };
     const client = createClient({ transport: createRouterTransport((r) => r.service(DocumentService, counting)) });
     const ids: string[] = [];
     for await (const d of client.listAll('c', { pageSize: 3 })) ids.push(d.id);
@@ -124,7 +147,14 @@ describe('SmarterBaseClient over an in-memory router', () => {
     let seen: number | undefined;
     const client = createClient({
       timeoutMs: 5000,
-      transport: createRouterTransport((r) => r.service(DocumentService, { exists: (_req, ctx) => { seen = ctx.timeoutMs(); return { exists: true, etag: 'e' }; } })),
+      transport: createRouterTransport((r) =>
+        r.service(DocumentService, {
+          exists: (_req, ctx) => {
+            seen = ctx.timeoutMs();
+            return { exists: true, etag: 'e' };
+          },
+        }),
+      ),
     });
     expect(await client.exists('c', 'a', { timeoutMs: 1234 })).toBe(true);
     expect(seen).toBeGreaterThan(1000);

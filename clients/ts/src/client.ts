@@ -14,13 +14,40 @@ import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
 import { LockService } from './gen/smarterbase/v1/lock_service_pb.js';
-import { LockCalls, toProtoGuard, type AcquireOptions, type HoldOptions, type HoldUpdate, type LockGuard, type LockInfo, type LockLease, type WithLockFn } from './locks.js';
+import {
+  LockCalls,
+  toProtoGuard,
+  type AcquireOptions,
+  type HoldOptions,
+  type HoldUpdate,
+  type LockGuard,
+  type LockInfo,
+  type LockLease,
+  type WithLockFn,
+} from './locks.js';
 import { fromProtoIndex, pollUntilReady, toProtoIndex, type IndexDefinition, type IndexInfo, type WaitForIndexOptions } from './admin.js';
-import { fromProtoPlan, queryRequest, QueryStream, type CountOptions, type CountResult, type QueryOptions, type QueryPlan } from './query.js';
+import {
+  fromProtoPlan,
+  queryRequest,
+  QueryStream,
+  type CountOptions,
+  type CountResult,
+  type QueryOptions,
+  type QueryPlan,
+} from './query.js';
 import type { CallOptions, ClientOptions } from './options.js';
 import { createRetryInterceptor } from './retry.js';
 import { buildTransport } from './transport.js';
-import { fromProtoExistsResult, fromProtoWriteResult, toProtoDeleteItem, toProtoWriteItem, type BatchDelItem, type BatchExistsItem, type BatchItem, type BatchWriteResult } from './batch.js';
+import {
+  fromProtoExistsResult,
+  fromProtoWriteResult,
+  toProtoDeleteItem,
+  toProtoWriteItem,
+  type BatchDelItem,
+  type BatchExistsItem,
+  type BatchItem,
+  type BatchWriteResult,
+} from './batch.js';
 import { runUpdate, type UpdateFn, type UpdateOptions } from './update.js';
 import {
   fromProtoCommitResponse,
@@ -117,7 +144,13 @@ export class SmarterBaseClient {
   }
 
   /** Replaces a document only if its etag is still `etag`; ETAG_MISMATCH (metadata.currentEtag) otherwise. */
-  async putIfMatch<T extends JsonObject>(collection: string, id: string, data: T, etag: string, options?: PutIfMatchOptions): Promise<StoredDocument<T>> {
+  async putIfMatch<T extends JsonObject>(
+    collection: string,
+    id: string,
+    data: T,
+    etag: string,
+    options?: PutIfMatchOptions,
+  ): Promise<StoredDocument<T>> {
     checkDataKeys(data);
     const req = { collection, id, data, etag, lockGuard: toProtoGuard(options?.lockGuard) };
     const res = await this.call(() => this.rpc.putIfMatch(req, this.opts(options)));
@@ -158,7 +191,10 @@ export class SmarterBaseClient {
   }
 
   /** Iterates over every document of a collection (all pages), in ascending id order. */
-  async *listAll<T extends JsonObject = JsonObject>(collection: string, options?: Omit<ListOptions, 'pageToken'>): AsyncGenerator<StoredDocument<T>> {
+  async *listAll<T extends JsonObject = JsonObject>(
+    collection: string,
+    options?: Omit<ListOptions, 'pageToken'>,
+  ): AsyncGenerator<StoredDocument<T>> {
     let pageToken = '';
     do {
       const page: ListPage<T> = await this.list<T>(collection, { ...options, pageToken });
@@ -168,7 +204,11 @@ export class SmarterBaseClient {
   }
 
   /** Reads many documents of one collection; yields one item per id, in request order, found or not. */
-  async *batchGet<T extends JsonObject = JsonObject>(collection: string, ids: readonly string[], options?: CallOptions): AsyncGenerator<BatchGetItem<T>> {
+  async *batchGet<T extends JsonObject = JsonObject>(
+    collection: string,
+    ids: readonly string[],
+    options?: CallOptions,
+  ): AsyncGenerator<BatchGetItem<T>> {
     try {
       for await (const r of this.rpc.batchGet({ collection, ids: [...ids] }, this.opts(options))) {
         yield { id: r.id, found: r.found, document: r.found ? fromProtoDocument<T>(r.document) : undefined };
@@ -184,7 +224,11 @@ export class SmarterBaseClient {
    * order; a failed item carries in `error` the SmarterBaseError the single
    * call would raise. Rejects only when the whole request fails.
    */
-  async batchWrite<T extends JsonObject = JsonObject>(collection: string, items: readonly BatchItem[], options?: CallOptions): Promise<BatchWriteResult<T>[]> {
+  async batchWrite<T extends JsonObject = JsonObject>(
+    collection: string,
+    items: readonly BatchItem[],
+    options?: CallOptions,
+  ): Promise<BatchWriteResult<T>[]> {
     const req = { collection, writes: items.map(toProtoWriteItem) };
     const res = await this.call(() => this.rpc.batchWrite(req, this.opts(options)));
     return res.results.map((r) => fromProtoWriteResult<T>(r));
@@ -208,7 +252,12 @@ export class SmarterBaseClient {
    * fn(data), writes it with putIfMatch, and starts over (bounded, with
    * backoff) when another writer got there first. See UpdateOptions.
    */
-  update<T extends JsonObject = JsonObject>(collection: string, id: string, fn: UpdateFn<T>, options?: UpdateOptions): Promise<StoredDocument<T>> {
+  update<T extends JsonObject = JsonObject>(
+    collection: string,
+    id: string,
+    fn: UpdateFn<T>,
+    options?: UpdateOptions,
+  ): Promise<StoredDocument<T>> {
     return runUpdate(this, collection, id, fn, options);
   }
 
@@ -257,7 +306,12 @@ export class SmarterBaseClient {
 
   /** Counts the documents matching a filter (answered from indexes alone when they cover it). */
   async count(collection: string, options?: CountOptions): Promise<CountResult> {
-    const req = { collection, filter: options?.filter, filterExpression: options?.filterExpression ?? '', requireIndex: options?.requireIndex ?? false };
+    const req = {
+      collection,
+      filter: options?.filter,
+      filterExpression: options?.filterExpression ?? '',
+      requireIndex: options?.requireIndex ?? false,
+    };
     const res = await this.call(() => this.queryRpc.count(req, this.opts(options)));
     return { count: Number(res.count), storageRequests: Number(res.storageRequests) };
   }

@@ -12,10 +12,16 @@ import { rejection } from '../test/expect-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-const info = (reason: string, metadata: Record<string, string> = {}) => ({ desc: ErrorInfoSchema, value: { reason, domain: 'smarterbase.v1', metadata } });
-const contention = () => new ConnectError('busy', Code.Aborted, undefined, [info('TRANSACTION_CONTENTION'), { desc: RetryInfoSchema, value: { retryDelay: { seconds: 0n, nanos: 2_000_000 } } }]);
+const info = (reason: string, metadata: Record<string, string> = {}) => ({
+  desc: ErrorInfoSchema,
+  value: { reason, domain: 'smarterbase.v1', metadata },
+});
+const contention = () =>
+  new ConnectError('busy', Code.Aborted, undefined, [
+    info('TRANSACTION_CONTENTION'),
+    { desc: RetryInfoSchema, value: { retryDelay: { seconds: 0n, nanos: 2_000_000 } } },
+  ]);
 const unavailable = () => new ConnectError('down', Code.Unavailable, undefined, [info('BACKEND_UNAVAILABLE')]);
-
 
 /**
  * An in-memory DocumentService with Get and an all-or-nothing Commit
@@ -34,13 +40,29 @@ function fakeServer() {
     get(req) {
       const d = docs.get(key(req.collection, req.id));
       if (!d) throw new ConnectError('not found', Code.NotFound, undefined, [info('DOCUMENT_NOT_FOUND')]);
-      return { document: create(DocumentSchema, { collection: req.collection, id: req.id, data: structuredClone(d.data) as never, etag: d.etag, version: BigInt(d.version) }) };
+      return {
+        document: create(DocumentSchema, {
+          collection: req.collection,
+          id: req.id,
+          data: structuredClone(d.data) as never,
+          etag: d.etag,
+          version: BigInt(d.version),
+        }),
+      };
     },
     commit(req) {
       requests.push(req);
       const injected = failNext.shift();
       if (injected) throw injected;
-      const body = JSON.stringify(req.writes.map((w) => [w.collection, w.id, w.operation.case, w.operation.case === 'set' ? w.operation.value.data : null, w.precondition?.condition]));
+      const body = JSON.stringify(
+        req.writes.map((w) => [
+          w.collection,
+          w.id,
+          w.operation.case,
+          w.operation.case === 'set' ? w.operation.value.data : null,
+          w.precondition?.condition,
+        ]),
+      );
       const prior = records.get(req.requestId);
       if (prior) {
         if (prior.body !== body) throw new ConnectError('reused', Code.InvalidArgument, undefined, [info('REQUEST_ID_REUSED')]);
@@ -56,13 +78,20 @@ function fakeServer() {
         return [];
       });
       if (violations.length > 0) {
-        throw new ConnectError('preconditions failed', Code.Aborted, undefined, [info('PRECONDITION_FAILED', { failed: String(violations.length) }), { desc: PreconditionFailureSchema, value: { violations } }]);
+        throw new ConnectError('preconditions failed', Code.Aborted, undefined, [
+          info('PRECONDITION_FAILED', { failed: String(violations.length) }),
+          { desc: PreconditionFailureSchema, value: { violations } },
+        ]);
       }
       const results = req.writes.map((w) => {
         const k = key(w.collection, w.id);
         const cur = docs.get(k);
         if (w.operation.case === 'set') {
-          const next = { data: structuredClone(w.operation.value.data) as Record<string, unknown>, etag: `e${++etagSeq}`, version: (cur?.version ?? 0) + 1 };
+          const next = {
+            data: structuredClone(w.operation.value.data) as Record<string, unknown>,
+            etag: `e${++etagSeq}`,
+            version: (cur?.version ?? 0) + 1,
+          };
           docs.set(k, next);
           return { collection: w.collection, id: w.id, etag: next.etag, version: BigInt(next.version) };
         }
@@ -101,7 +130,9 @@ describe('Transaction builder', () => {
     const req = requests[0]!;
     expect(req.requestId).toMatch(UUID);
     expect(req.lockGuard).toMatchObject({ name: 'L', fencingToken: 7n });
-    expect(req.writes.map((w) => [w.collection, w.id, w.operation.case, w.precondition?.condition.case, w.precondition?.condition.value])).toEqual([
+    expect(
+      req.writes.map((w) => [w.collection, w.id, w.operation.case, w.precondition?.condition.case, w.precondition?.condition.value]),
+    ).toEqual([
       ['a', '1', 'set', undefined, undefined],
       ['a', '2', 'set', 'exists', false],
       ['b', '1', 'delete', 'etag', 'e0'],
@@ -114,7 +145,12 @@ describe('Transaction builder', () => {
     const { db } = setup();
     await db.transaction().set('a', 'x', { v: 0 }).commit();
     const x = await db.get('a', 'x');
-    const res = await db.transaction().set('a', 'x', { v: 1 }, { ifEtag: x.etag }).delete('b', 'y').check('a', 'z', { ifNotExists: true }).commit({ requestId: 'my-req' });
+    const res = await db
+      .transaction()
+      .set('a', 'x', { v: 1 }, { ifEtag: x.etag })
+      .delete('b', 'y')
+      .check('a', 'z', { ifNotExists: true })
+      .commit({ requestId: 'my-req' });
     expect(res.results).toEqual([
       { collection: 'a', id: 'x', etag: expect.stringMatching(/^e/), version: 2 },
       { collection: 'b', id: 'y', etag: '', version: 0 },
@@ -140,7 +176,9 @@ describe('Transaction builder', () => {
 
   it('copies data when added, and seals after commit', async () => {
     const seen: TransactionWriteSpec[][] = [];
-    const tx = new Transaction({ commit: async (w) => (seen.push([...w]), { results: [], transactionId: 't', commitTime: new Date(0), requestId: 'r' }) });
+    const tx = new Transaction({
+      commit: async (w) => (seen.push([...w]), { results: [], transactionId: 't', commitTime: new Date(0), requestId: 'r' }),
+    });
     const data = { n: 1 };
     tx.set('a', '1', data);
     data.n = 2;
@@ -179,7 +217,14 @@ describe('commit errors and retry', () => {
     const { db, docs } = setup();
     const a = await db.transaction().set('a', '1', { v: 1 }).commit();
     await db.transaction().set('a', '1', { v: 2 }).commit(); // a.results[0].etag is now stale
-    const err = await rejection(db.transaction().set('b', 'new', { v: 1 }).set('a', '1', { v: 3 }, { ifEtag: a.results[0]!.etag }).check('a', 'gone', { ifExists: true }).commit());
+    const err = await rejection(
+      db
+        .transaction()
+        .set('b', 'new', { v: 1 })
+        .set('a', '1', { v: 3 }, { ifEtag: a.results[0]!.etag })
+        .check('a', 'gone', { ifExists: true })
+        .commit(),
+    );
     expect(err.code).toBe(Code.Aborted);
     expect(err.reason).toBe('PRECONDITION_FAILED');
     expect(isPreconditionFailed(err)).toBe(true);
@@ -256,10 +301,13 @@ describe('runTransaction', () => {
     let retries = 0;
     const worker = async () => {
       for (let i = 0; i < 10; i++) {
-        const run = await db.runTransaction(async (tx) => {
-          const [x, y] = await Promise.all([db.get<{ n: number }>('c', 'x'), db.get<{ n: number }>('d', 'y')]);
-          tx.set('c', 'x', { n: x.data.n + 1 }, { ifEtag: x.etag }).set('d', 'y', { n: y.data.n + 1 }, { ifEtag: y.etag });
-        }, { ...fast, maxAttempts: 200 });
+        const run = await db.runTransaction(
+          async (tx) => {
+            const [x, y] = await Promise.all([db.get<{ n: number }>('c', 'x'), db.get<{ n: number }>('d', 'y')]);
+            tx.set('c', 'x', { n: x.data.n + 1 }, { ifEtag: x.etag }).set('d', 'y', { n: y.data.n + 1 }, { ifEtag: y.etag });
+          },
+          { ...fast, maxAttempts: 200 },
+        );
         retries += run.attempts - 1;
       }
     };
@@ -271,8 +319,17 @@ describe('runTransaction', () => {
 
   it('passes timeoutMs and lockGuard to the commit', async () => {
     const seen: (CommitOptions | undefined)[] = [];
-    const target = { commit: async (_w: readonly TransactionWriteSpec[], o?: CommitOptions) => (seen.push(o), { results: [], transactionId: 't', commitTime: new Date(0), requestId: o!.requestId! }) };
-    await runTransaction(() => new Transaction(target), (tx) => void tx.delete('a', '1'), { timeoutMs: 1234, lockGuard: { name: 'L', fencingToken: 1n } });
+    const target = {
+      commit: async (_w: readonly TransactionWriteSpec[], o?: CommitOptions) => (
+        seen.push(o),
+        { results: [], transactionId: 't', commitTime: new Date(0), requestId: o!.requestId! }
+      ),
+    };
+    await runTransaction(
+      () => new Transaction(target),
+      (tx) => void tx.delete('a', '1'),
+      { timeoutMs: 1234, lockGuard: { name: 'L', fencingToken: 1n } },
+    );
     expect(seen[0]).toMatchObject({ timeoutMs: 1234, lockGuard: { name: 'L', fencingToken: 1n }, requestId: expect.stringMatching(UUID) });
   });
 });

@@ -95,7 +95,13 @@ export class Transaction {
    */
   set(collection: string, id: string, data: JsonObject, condition?: WriteCondition): this {
     checkDataKeys(data);
-    return this.add({ op: 'set', collection, id, data: structuredClone(data), ...(condition ? { condition: checkCondition(condition, 'set') } : {}) });
+    return this.add({
+      op: 'set',
+      collection,
+      id,
+      data: structuredClone(data),
+      ...(condition ? { condition: checkCondition(condition, 'set') } : {}),
+    });
   }
 
   /** Deletes collection/id (a no-op when absent), optionally only if `condition` holds. */
@@ -142,7 +148,9 @@ export class Transaction {
     const key = `${w.collection}\u0000${w.id}`;
     const earlier = this.indexByDoc.get(key);
     if (earlier !== undefined) {
-      throw new TypeError(`${w.op}(${w.collection}, ${w.id}): writes[${earlier}] already writes this document (at most one write per document)`);
+      throw new TypeError(
+        `${w.op}(${w.collection}, ${w.id}): writes[${earlier}] already writes this document (at most one write per document)`,
+      );
     }
     this.indexByDoc.set(key, this.list.length);
     this.list.push(w);
@@ -155,8 +163,15 @@ function checkCondition(c: WriteCondition, op: string): WriteCondition {
   const set = [c.ifEtag !== undefined, c.ifExists !== undefined, c.ifNotExists !== undefined].filter(Boolean).length;
   const ok =
     set === 1 &&
-    (c.ifEtag !== undefined ? typeof c.ifEtag === 'string' && c.ifEtag !== '' : c.ifExists !== undefined ? c.ifExists === true : c.ifNotExists === true);
-  if (!ok) throw new TypeError(`${op}(): a condition is exactly one of { ifEtag: '<non-empty etag>' }, { ifExists: true } or { ifNotExists: true }`);
+    (c.ifEtag !== undefined
+      ? typeof c.ifEtag === 'string' && c.ifEtag !== ''
+      : c.ifExists !== undefined
+        ? c.ifExists === true
+        : c.ifNotExists === true);
+  if (!ok)
+    throw new TypeError(
+      `${op}(): a condition is exactly one of { ifEtag: '<non-empty etag>' }, { ifExists: true } or { ifNotExists: true }`,
+    );
   return c;
 }
 
@@ -172,7 +187,11 @@ export function toProtoCommitRequest(
 }
 
 function toProtoWrite(w: TransactionWriteSpec): ProtoWrite {
-  const base = { collection: w.collection, id: w.id, precondition: w.condition ? toProtoCondition(checkCondition(w.condition, w.op)) : undefined };
+  const base = {
+    collection: w.collection,
+    id: w.id,
+    precondition: w.condition ? toProtoCondition(checkCondition(w.condition, w.op)) : undefined,
+  };
   switch (w.op) {
     case 'set':
       return { ...base, operation: { case: 'set', value: { data: w.data } } };

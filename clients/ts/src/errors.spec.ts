@@ -1,7 +1,18 @@
 import { durationFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport } from '@connectrpc/connect';
 import { createClient } from './client.js';
-import { codeName, hasCode, hasReason, isAlreadyExists, isEtagMismatch, isNotFound, isUnavailable, REASONS, SmarterBaseError, toSmarterBaseError } from './errors.js';
+import {
+  codeName,
+  hasCode,
+  hasReason,
+  isAlreadyExists,
+  isEtagMismatch,
+  isNotFound,
+  isUnavailable,
+  REASONS,
+  SmarterBaseError,
+  toSmarterBaseError,
+} from './errors.js';
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { rejection } from '../test/expect-error.js';
@@ -18,12 +29,14 @@ function failingClient(err: ConnectError) {
   return createClient({ transport });
 }
 
-
 describe('SmarterBaseError decoding', () => {
   it('lifts ErrorInfo reason, domain and metadata off the wire', async () => {
     const client = failingClient(
       new ConnectError('etag is stale', Code.Aborted, undefined, [
-        { desc: ErrorInfoSchema, value: { reason: 'ETAG_MISMATCH', domain: 'smarterbase.v1', metadata: { currentEtag: 'e2', expectedEtag: 'e1' } } },
+        {
+          desc: ErrorInfoSchema,
+          value: { reason: 'ETAG_MISMATCH', domain: 'smarterbase.v1', metadata: { currentEtag: 'e2', expectedEtag: 'e1' } },
+        },
       ]),
     );
     const err = await rejection(client.get('c', 'a'));

@@ -10,13 +10,7 @@
  */
 import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
-import {
-  CompositeFilter_Operator,
-  Direction,
-  FieldFilter_Operator,
-  FilterSchema,
-  type Filter,
-} from './gen/smarterbase/v1/query_pb.js';
+import { CompositeFilter_Operator, Direction, FieldFilter_Operator, FilterSchema, type Filter } from './gen/smarterbase/v1/query_pb.js';
 
 export type { Filter } from './gen/smarterbase/v1/query_pb.js';
 

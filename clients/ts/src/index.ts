@@ -10,7 +10,15 @@ export { createClient, SmarterBaseClient } from './client.js';
 export type { CreateOptions, DeleteOptions, ListOptions, PutIfMatchOptions, PutOptions } from './client.js';
 export type { AcquireOptions, HeldLock, HoldOptions, HoldUpdate, LockGuard, LockInfo, LockLease, WithLockFn } from './locks.js';
 export { del, put, statusToError } from './batch.js';
-export type { BatchDelItem, BatchDeleteOptions, BatchExistsItem, BatchItem, BatchPutItem, BatchPutOptions, BatchWriteResult } from './batch.js';
+export type {
+  BatchDelItem,
+  BatchDeleteOptions,
+  BatchExistsItem,
+  BatchItem,
+  BatchPutItem,
+  BatchPutOptions,
+  BatchWriteResult,
+} from './batch.js';
 export type { BatchGetItem, JsonObject, JsonValue, ListPage, StoredDocument } from './document.js';
 export {
   ERROR_DOMAIN,

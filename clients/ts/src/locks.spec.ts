@@ -12,7 +12,10 @@ const held = (name: string) =>
     { desc: ErrorInfoSchema, value: { reason: 'LOCK_HELD', domain: 'smarterbase.v1', metadata: { name, holder: 'other' } } },
     { desc: RetryInfoSchema, value: { retryDelay: { seconds: 1n, nanos: 500_000_000 } } },
   ]);
-const notHeld = () => new ConnectError('lost', Code.FailedPrecondition, undefined, [{ desc: ErrorInfoSchema, value: { reason: 'LOCK_NOT_HELD', domain: 'smarterbase.v1', metadata: {} } }]);
+const notHeld = () =>
+  new ConnectError('lost', Code.FailedPrecondition, undefined, [
+    { desc: ErrorInfoSchema, value: { reason: 'LOCK_NOT_HELD', domain: 'smarterbase.v1', metadata: {} } },
+  ]);
 
 function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
@@ -20,7 +23,14 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 
 /** A fake LockService: Hold grants token 7 on "free", LOCK_HELD on "busy", loses the lease on "lossy"; records what it saw. */
 function fake() {
-  const seen = { holdRequests: [] as unknown[], releasedByCancel: [] as string[], puts: [] as unknown[], deletes: [] as unknown[], acquires: [] as unknown[], holdTimeouts: [] as (number | undefined)[] };
+  const seen = {
+    holdRequests: [] as unknown[],
+    releasedByCancel: [] as string[],
+    puts: [] as unknown[],
+    deletes: [] as unknown[],
+    acquires: [] as unknown[],
+    holdTimeouts: [] as (number | undefined)[],
+  };
   const locks: Partial<ServiceImpl<typeof LockService>> = {
     async *hold(req, ctx) {
       seen.holdRequests.push(req);
@@ -41,7 +51,8 @@ function fake() {
       if (req.name === 'busy') throw held(req.name);
       return { leaseId: 'L1', fencingToken: 9_007_199_254_740_993n, expireTime: timestampFromMs(1_700_000_000_250) };
     },
-    get: (req) => (req.name === 'busy' ? { held: true, holder: 'other', fencingToken: 3n, expireTime: timestampFromMs(5000) } : { held: false }),
+    get: (req) =>
+      req.name === 'busy' ? { held: true, holder: 'other', fencingToken: 3n, expireTime: timestampFromMs(5000) } : { held: false },
     release: (req) => ({ released: req.leaseId === 'L1' }),
     renew: (req) => {
       if (req.leaseId !== 'L1') throw notHeld();
@@ -91,7 +102,14 @@ describe('lock conversions', () => {
     const { db, seen } = fake();
     const lease = await db.acquire('jobs', { ttlMs: 1500, waitMs: 250, holder: 'me' });
     expect(lease).toEqual({ name: 'jobs', leaseId: 'L1', fencingToken: 9_007_199_254_740_993n, expireTime: new Date(1_700_000_000_250) });
-    expect(seen.acquires[0]).toEqual(expect.objectContaining({ name: 'jobs', holder: 'me', ttl: expect.objectContaining({ seconds: 1n, nanos: 500_000_000 }), waitTimeout: expect.objectContaining({ seconds: 0n, nanos: 250_000_000 }) }));
+    expect(seen.acquires[0]).toEqual(
+      expect.objectContaining({
+        name: 'jobs',
+        holder: 'me',
+        ttl: expect.objectContaining({ seconds: 1n, nanos: 500_000_000 }),
+        waitTimeout: expect.objectContaining({ seconds: 0n, nanos: 250_000_000 }),
+      }),
+    );
     expect((await db.renew(lease, 3000)).fencingToken).toBe(4n);
     expect(await db.release(lease)).toBe(true);
     expect(await db.release({ name: 'jobs', leaseId: 'other' })).toBe(false);
@@ -109,7 +127,11 @@ describe('lock conversions', () => {
     await db.putIfMatch('c', 'a', { n: 2 }, 'e', { lockGuard: { name: 'L', fencingToken: 6n } });
     await db.put('c', 'b', { n: 1 });
     await db.delete('c', 'a', { lockGuard: { name: 'M', fencingToken: 2n } });
-    expect(seen.puts).toEqual([expect.objectContaining({ name: 'L', fencingToken: 5n }), expect.objectContaining({ name: 'L', fencingToken: 6n }), undefined]);
+    expect(seen.puts).toEqual([
+      expect.objectContaining({ name: 'L', fencingToken: 5n }),
+      expect.objectContaining({ name: 'L', fencingToken: 6n }),
+      undefined,
+    ]);
     expect(seen.deletes).toEqual([expect.objectContaining({ name: 'M', fencingToken: 2n })]);
     await expect(db.put('c', 'a', { n: 1 }, { lockGuard: { name: 'L', fencingToken: 5 as unknown as bigint } })).rejects.toThrow(TypeError);
   });
@@ -118,33 +140,43 @@ describe('lock conversions', () => {
 describe('withLock', () => {
   test('runs fn with the token and guard, then cancels the stream (the server sees the release); no deadline by default', async () => {
     const { db, seen } = fake();
-    const out = await db.withLock('free', async (lock) => {
-      expect(lock).toEqual(expect.objectContaining({ name: 'free', fencingToken: 7n, guard: { name: 'free', fencingToken: 7n } }));
-      expect(seen.releasedByCancel).toEqual([]);
-      expect(lock.signal.aborted).toBe(false);
-      return 'result';
-    }, { ttlMs: 3000, holder: 'w1' });
+    const out = await db.withLock(
+      'free',
+      async (lock) => {
+        expect(lock).toEqual(expect.objectContaining({ name: 'free', fencingToken: 7n, guard: { name: 'free', fencingToken: 7n } }));
+        expect(seen.releasedByCancel).toEqual([]);
+        expect(lock.signal.aborted).toBe(false);
+        return 'result';
+      },
+      { ttlMs: 3000, holder: 'w1' },
+    );
     expect(out).toBe('result');
     await eventually(() => seen.releasedByCancel.length === 1);
-    expect(seen.holdRequests[0]).toEqual(expect.objectContaining({ name: 'free', holder: 'w1', ttl: expect.objectContaining({ seconds: 3n }) }));
+    expect(seen.holdRequests[0]).toEqual(
+      expect.objectContaining({ name: 'free', holder: 'w1', ttl: expect.objectContaining({ seconds: 3n }) }),
+    );
     expect(seen.holdTimeouts).toEqual([undefined]);
   });
 
-  test('cancels the stream when fn throws, and rethrows fn\'s error', async () => {
+  test("cancels the stream when fn throws, and rethrows fn's error", async () => {
     const { db, seen } = fake();
     const boom = new Error('fn failed');
-    await expect(db.withLock('free', () => {
-      throw boom;
-    })).rejects.toBe(boom);
+    await expect(
+      db.withLock('free', () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
     await eventually(() => seen.releasedByCancel.length === 1);
   });
 
   test('a busy lock rejects with LOCK_HELD and fn never runs', async () => {
     const { db } = fake();
     let ran = false;
-    const e = await db.withLock('busy', () => {
-      ran = true;
-    }).catch((x: unknown) => x);
+    const e = await db
+      .withLock('busy', () => {
+        ran = true;
+      })
+      .catch((x: unknown) => x);
     expect(isLockHeld(e)).toBe(true);
     expect(ran).toBe(false);
   });

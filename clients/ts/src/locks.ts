@@ -125,14 +125,21 @@ export class LockCalls {
 
   /** Acquire: a lease, or LOCK_HELD (retryDelayMs = holder's remaining lease) when busy after waitMs. */
   async acquire(name: string, options?: AcquireOptions): Promise<LockLease> {
-    const req = { name, ttl: msToDuration(options?.ttlMs ?? 10_000), waitTimeout: optionalDuration(options?.waitMs), holder: options?.holder ?? '' };
+    const req = {
+      name,
+      ttl: msToDuration(options?.ttlMs ?? 10_000),
+      waitTimeout: optionalDuration(options?.waitMs),
+      holder: options?.holder ?? '',
+    };
     const res = await call(() => this.rpc.acquire(req, this.opts(options)));
     return { name, leaseId: res.leaseId, fencingToken: res.fencingToken, expireTime: timestampToDate(res.expireTime) };
   }
 
   /** Renew: extends the lease by ttlMs from now; LOCK_NOT_HELD when it is no longer current. */
   async renew(lease: Pick<LockLease, 'name' | 'leaseId'>, ttlMs: number, options?: CallOptions): Promise<LockLease> {
-    const res = await call(() => this.rpc.renew({ name: lease.name, leaseId: lease.leaseId, ttl: msToDuration(ttlMs) }, this.opts(options)));
+    const res = await call(() =>
+      this.rpc.renew({ name: lease.name, leaseId: lease.leaseId, ttl: msToDuration(ttlMs) }, this.opts(options)),
+    );
     return { name: lease.name, leaseId: lease.leaseId, fencingToken: res.fencingToken, expireTime: timestampToDate(res.expireTime) };
   }
 
@@ -145,7 +152,12 @@ export class LockCalls {
   /** Get: whether the lock is held, by whom, until when. */
   async get(name: string, options?: CallOptions): Promise<LockInfo> {
     const res = await call(() => this.rpc.get({ name }, this.opts(options)));
-    return { held: res.held, holder: res.holder, fencingToken: res.fencingToken, expireTime: res.held ? timestampToDate(res.expireTime) : undefined };
+    return {
+      held: res.held,
+      holder: res.holder,
+      fencingToken: res.fencingToken,
+      expireTime: res.held ? timestampToDate(res.expireTime) : undefined,
+    };
   }
 
   /**
@@ -204,7 +216,12 @@ export class LockCalls {
   }
 
   private openHold(name: string, options: HoldOptions | undefined, stop: AbortSignal) {
-    const req = { name, ttl: optionalDuration(options?.ttlMs), waitTimeout: optionalDuration(options?.waitMs), holder: options?.holder ?? '' };
+    const req = {
+      name,
+      ttl: optionalDuration(options?.ttlMs),
+      waitTimeout: optionalDuration(options?.waitMs),
+      holder: options?.holder ?? '',
+    };
     const signal = options?.signal ? AbortSignal.any([options.signal, stop]) : stop;
     // No deadline unless asked for: a deadline would end the hold (0 = none, overriding ClientOptions.timeoutMs).
     return this.rpc.hold(req, { timeoutMs: options?.timeoutMs ?? 0, signal });

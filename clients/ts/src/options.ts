@@ -58,6 +58,7 @@ export interface CallOptions {
 export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRetryPolicy {
   const p = { ...DEFAULT_RETRY_POLICY, ...policy };
   if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1) throw new RangeError('retry.maxAttempts must be an integer >= 1');
-  if (p.initialBackoffMs < 0 || p.maxBackoffMs < 0 || p.multiplier < 1) throw new RangeError('retry backoffs must be >= 0 and multiplier >= 1');
+  if (p.initialBackoffMs < 0 || p.maxBackoffMs < 0 || p.multiplier < 1)
+    throw new RangeError('retry backoffs must be >= 0 and multiplier >= 1');
   return p;
 }

@@ -32,7 +32,6 @@ function clientWith(impl: Partial<ServiceImpl<typeof DocumentService>>, policy?:
   return { client: createClient({ transport }), delays };
 }
 
-
 describe('backoffDelayMs', () => {
   const p = { initialBackoffMs: 50, maxBackoffMs: 1000, multiplier: 2 };
   it('grows the jitter bound exponentially up to the cap', () => {
@@ -70,7 +69,15 @@ describe('retry interceptor (unary)', () => {
 
   it('gives up after maxAttempts and surfaces the UNAVAILABLE error', async () => {
     let calls = 0;
-    const { client, delays } = clientWith({ get: () => { calls++; throw unavailable(); } }, { maxAttempts: 3 });
+    const { client, delays } = clientWith(
+      {
+        get: () => {
+          calls++;
+          throw unavailable();
+        },
+      },
+      { maxAttempts: 3 },
+    );
     const err = await rejection(client.get('c', 'a'));
     expect(err.code).toBe(Code.Unavailable);
     expect(err.reason).toBe('BACKEND_UNAVAILABLE');
@@ -78,22 +85,33 @@ describe('retry interceptor (unary)', () => {
     expect(delays).toHaveLength(2);
   });
 
-  it.each([Code.Aborted, Code.DeadlineExceeded, Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.Internal].map((c) => [Code[c], c] as const))(
-    'never retries %s',
-    async (_name, code) => {
-      let calls = 0;
-      const { client, delays } = clientWith({ get: () => { calls++; throw new ConnectError('no', code); } });
-      const err = await rejection(client.get('c', 'a'));
-      expect(err.code).toBe(code);
-      expect(calls).toBe(1);
-      expect(delays).toEqual([]);
-    },
-  );
+  it.each(
+    [Code.Aborted, Code.DeadlineExceeded, Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.Internal].map(
+      (c) => [Code[c], c] as const,
+    ),
+  )('never retries %s', async (_name, code) => {
+    let calls = 0;
+    const { client, delays } = clientWith({
+      get: () => {
+        calls++;
+        throw new ConnectError('no', code);
+      },
+    });
+    const err = await rejection(client.get('c', 'a'));
+    expect(err.code).toBe(code);
+    expect(calls).toBe(1);
+    expect(delays).toEqual([]);
+  });
 
   it('waits at least the RetryInfo delay the server asked for', async () => {
     let calls = 0;
     const { client, delays } = clientWith(
-      { get: () => { if (++calls === 1) throw unavailable(400); return { document: doc('a') }; } },
+      {
+        get: () => {
+          if (++calls === 1) throw unavailable(400);
+          return { document: doc('a') };
+        },
+      },
       { initialBackoffMs: 10, maxBackoffMs: 2000 },
       { random: () => 0 },
     );
@@ -103,16 +121,35 @@ describe('retry interceptor (unary)', () => {
 
   it('does not retry when disabled with maxAttempts 1', async () => {
     let calls = 0;
-    const { client } = clientWith({ get: () => { calls++; throw unavailable(); } }, { maxAttempts: 1 });
+    const { client } = clientWith(
+      {
+        get: () => {
+          calls++;
+          throw unavailable();
+        },
+      },
+      { maxAttempts: 1 },
+    );
     await rejection(client.get('c', 'a'));
     expect(calls).toBe(1);
   });
 
   it('keeps the call deadline across retries and backoffs (real timers)', async () => {
     let calls = 0;
-    const transport = createRouterTransport((r) => r.service(DocumentService, { get: () => { calls++; throw unavailable(); } }), {
-      transport: { interceptors: [createRetryInterceptor({ maxAttempts: 50, initialBackoffMs: 1000, maxBackoffMs: 1000 }, { random: () => 1 })] },
-    });
+    const transport = createRouterTransport(
+      (r) =>
+        r.service(DocumentService, {
+          get: () => {
+            calls++;
+            throw unavailable();
+          },
+        }),
+      {
+        transport: {
+          interceptors: [createRetryInterceptor({ maxAttempts: 50, initialBackoffMs: 1000, maxBackoffMs: 1000 }, { random: () => 1 })],
+        },
+      },
+    );
     const client: SmarterBaseClient = createClient({ transport });
     const started = Date.now();
     const err = await rejection(client.get('c', 'a', { timeoutMs: 150 }));
@@ -134,7 +171,11 @@ describe('retry interceptor (server streaming)', () => {
     });
     const items = [];
     for await (const item of client.batchGet('c', ['a', 'x', 'b'])) items.push([item.id, item.found]);
-    expect(items).toEqual([['a', true], ['x', false], ['b', true]]);
+    expect(items).toEqual([
+      ['a', true],
+      ['x', false],
+      ['b', true],
+    ]);
     expect(calls).toBe(2);
     expect(delays).toHaveLength(1);
   });

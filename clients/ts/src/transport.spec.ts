@@ -11,7 +11,9 @@ import { resolveBaseUrl } from './transport.js';
  * Connect) that answers every request with 503, like a proxy whose backend is
  * down; both protocols map 503 to UNAVAILABLE. Counts the requests.
  */
-async function unavailableServer(kind: 'grpc' | 'connect'): Promise<{ address: string; requests: () => number; close: () => Promise<void> }> {
+async function unavailableServer(
+  kind: 'grpc' | 'connect',
+): Promise<{ address: string; requests: () => number; close: () => Promise<void> }> {
   let count = 0;
   const onRequest = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void => {
     count++;

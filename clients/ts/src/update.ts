@@ -26,7 +26,13 @@ export interface UpdateTarget {
   /** Reads the document. */
   get<T extends JsonObject>(collection: string, id: string, options?: CallOptions): Promise<StoredDocument<T>>;
   /** Writes it if the etag still matches. */
-  putIfMatch<T extends JsonObject>(collection: string, id: string, data: T, etag: string, options?: CallOptions): Promise<StoredDocument<T>>;
+  putIfMatch<T extends JsonObject>(
+    collection: string,
+    id: string,
+    data: T,
+    etag: string,
+    options?: CallOptions,
+  ): Promise<StoredDocument<T>>;
 }
 
 /** True for the errors after which the whole read-modify-write is redone. */

@@ -18,7 +18,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const transports = LIVE_TRANSPORTS;
 const liveServer = useLiveServer();
 
-
 describe.each(transports)('transactions on a live server over %s', (transport) => {
   const connect = liveClients(liveServer, transport, 15_000);
   let db: SmarterBaseClient;
@@ -85,7 +84,9 @@ describe.each(transports)('transactions on a live server over %s', (transport) =
 
   it('ifNotExists and ifExists violations are named too', async () => {
     await db.put(colA, 'taken', {});
-    const err = await rejection(db.transaction().set(colA, 'taken', { x: 1 }, { ifNotExists: true }).check(colB, 'missing', { ifExists: true }).commit());
+    const err = await rejection(
+      db.transaction().set(colA, 'taken', { x: 1 }, { ifNotExists: true }).check(colB, 'missing', { ifExists: true }).commit(),
+    );
     expect(err.preconditionFailures.map((v) => [v.type, v.subject])).toEqual([
       ['NOT_EXISTS', 'writes[0]'],
       ['EXISTS', 'writes[1]'],
@@ -111,10 +112,18 @@ describe.each(transports)('transactions on a live server over %s', (transport) =
     await db.release(old);
     const current = await db.acquire(name, { ttlMs: 5000 });
     try {
-      const err = await rejection(db.transaction().set(colA, 'guarded', { v: 1 }).commit({ lockGuard: { name, fencingToken: old.fencingToken } }));
+      const err = await rejection(
+        db
+          .transaction()
+          .set(colA, 'guarded', { v: 1 })
+          .commit({ lockGuard: { name, fencingToken: old.fencingToken } }),
+      );
       expect(isLockNotHeld(err)).toBe(true);
       expect(await db.exists(colA, 'guarded')).toBe(false);
-      await db.transaction().set(colA, 'guarded', { v: 2 }).commit({ lockGuard: { name, fencingToken: current.fencingToken } });
+      await db
+        .transaction()
+        .set(colA, 'guarded', { v: 2 })
+        .commit({ lockGuard: { name, fencingToken: current.fencingToken } });
       expect((await db.get(colA, 'guarded')).data).toEqual({ v: 2 });
     } finally {
       await db.release(current);
@@ -164,7 +173,7 @@ describe('the UNAVAILABLE retry of a commit on a live server (failpoint txn.afte
       baseUrl: `http://${server.grpcAddress}`,
       defaultTimeoutMs: 15_000,
       // Outermost first: record every attempt the retry interceptor makes.
-      interceptors: [retry, (next) => async (req) => ((sent.push((req.message as { requestId?: string }).requestId ?? '?'), next(req)))],
+      interceptors: [retry, (next) => async (req) => (sent.push((req.message as { requestId?: string }).requestId ?? '?'), next(req))],
     });
     const db = createClient({ transport });
     const col = uniqueCollection('ts_txfail');

@@ -23,7 +23,9 @@ function nest(levels: number): JsonObject {
 describe.each(LIVE_TRANSPORTS)('nesting depth over %s', (transport) => {
   const connect = liveClients(liveServer, transport, 10_000);
   let db: SmarterBaseClient;
-  beforeAll(() => { db = connect(); });
+  beforeAll(() => {
+    db = connect();
+  });
 
   it(`reads back a document exactly ${MAX_DEPTH} levels deep through every read path`, async () => {
     const col = uniqueCollection(`ts_depth_${transport}`);
@@ -50,8 +52,13 @@ describe.each(LIVE_TRANSPORTS)('nesting depth over %s', (transport) => {
   it('refuses a "__proto__" key with INVALID_ARGUMENT on every write call and stores nothing', async () => {
     const col = uniqueCollection(`ts_proto_${transport}`);
     const data = JSON.parse('{"a":1,"n":{"__proto__":{"x":1}}}') as JsonObject;
-    for (const call of [() => db.put(col, 'p', data), () => db.create(col, data, { id: 'p' }), () => db.putIfMatch(col, 'p', data, 'e'),
-      () => db.batchWrite(col, [put('p', data)]), () => db.transaction().set(col, 'p', data).commit()]) {
+    for (const call of [
+      () => db.put(col, 'p', data),
+      () => db.create(col, data, { id: 'p' }),
+      () => db.putIfMatch(col, 'p', data, 'e'),
+      () => db.batchWrite(col, [put('p', data)]),
+      () => db.transaction().set(col, 'p', data).commit(),
+    ]) {
       const e = await rejection((async () => call())());
       expect([e.code, e.reason, e.metadata.field]).toEqual([Code.InvalidArgument, 'INVALID_ARGUMENT', 'data.n.__proto__']);
     }

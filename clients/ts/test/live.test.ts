@@ -11,7 +11,6 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 const transports = LIVE_TRANSPORTS;
 const liveServer = useLiveServer();
 
-
 describe.each(transports)('live server over %s', (transport) => {
   const connect = liveClients(liveServer, transport, 10_000);
   let db: SmarterBaseClient;
@@ -162,10 +161,15 @@ describe.each(transports)('live server over %s', (transport) => {
     await Promise.all(
       workers.map(async (w) => {
         for (let i = 0; i < 10; i++) {
-          await w.update<{ n: number }>(col, 'counter', (data) => {
-            runs++;
-            return { n: data.n + 1 };
-          }, { maxAttempts: 100 });
+          await w.update<{ n: number }>(
+            col,
+            'counter',
+            (data) => {
+              runs++;
+              return { n: data.n + 1 };
+            },
+            { maxAttempts: 100 },
+          );
         }
       }),
     );

@@ -12,7 +12,6 @@ import { rejection } from './expect-error.js';
 const transports = LIVE_TRANSPORTS;
 const liveServer = useLiveServer();
 
-
 describe.each(transports)('locks on a live server over %s', (transport) => {
   const connect = liveClients(liveServer, transport, 15_000);
 
@@ -50,14 +49,18 @@ describe.each(transports)('locks on a live server over %s', (transport) => {
     const worker = async (w: number): Promise<void> => {
       const db = connect();
       for (let i = 0; i < 10; i++) {
-        await db.withLock(name, async (lock) => {
-          inside++;
-          maxInside = Math.max(maxInside, inside);
-          tokens.push(lock.fencingToken);
-          const cur = await db.get<{ n: number }>(col, 'counter');
-          await db.put(col, 'counter', { n: cur.data.n + 1 }, { lockGuard: lock.guard });
-          inside--;
-        }, { ttlMs: 5000, waitMs: 14_000, holder: `w${w}` });
+        await db.withLock(
+          name,
+          async (lock) => {
+            inside++;
+            maxInside = Math.max(maxInside, inside);
+            tokens.push(lock.fencingToken);
+            const cur = await db.get<{ n: number }>(col, 'counter');
+            await db.put(col, 'counter', { n: cur.data.n + 1 }, { lockGuard: lock.guard });
+            inside--;
+          },
+          { ttlMs: 5000, waitMs: 14_000, holder: `w${w}` },
+        );
       }
     };
     await Promise.all([0, 1, 2, 3].map(worker));
@@ -72,9 +75,11 @@ describe.each(transports)('locks on a live server over %s', (transport) => {
     const db = connect();
     const name = uniqueCollection(`ts_lockthrow_${transport}`);
     const boom = new Error('fn failed');
-    await expect(db.withLock(name, () => {
-      throw boom;
-    })).rejects.toBe(boom);
+    await expect(
+      db.withLock(name, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
     // The release follows the stream's cancellation: poll briefly.
     const end = Date.now() + 5000;
     while ((await db.getLock(name)).held && Date.now() < end) await new Promise((r) => setTimeout(r, 20));

@@ -9,7 +9,6 @@ import { rejection } from './expect-error.js';
 const transports = LIVE_TRANSPORTS;
 const liveServer = useLiveServer();
 
-
 describe.each(transports)('queries over %s', (transport) => {
   const connect = liveClients(liveServer, transport, 20_000);
   let db: SmarterBaseClient;
@@ -28,16 +27,31 @@ describe.each(transports)('queries over %s', (transport) => {
     expect(stream.done).toBe(true);
     let token = '';
     const first = db.query<{ n: number }>(col, { orderBy: ['n'], limit: 5 });
-    for await (const d of first) if (d.data.n === 5) { token = first.resumeToken; break; }
+    for await (const d of first)
+      if (d.data.n === 5) {
+        token = first.resumeToken;
+        break;
+      }
     expect(token).not.toBe('');
-    expect((await db.query<{ n: number }>(col, { orderBy: ['n'], limit: 2, startAfter: token }).toArray()).map((d) => d.data.n)).toEqual([6, 7]);
+    expect((await db.query<{ n: number }>(col, { orderBy: ['n'], limit: 2, startAfter: token }).toArray()).map((d) => d.data.n)).toEqual([
+      6, 7,
+    ]);
   });
 
   it('an expression filter and a typed filter select the same way', async () => {
-    expect((await db.query<{ n: number }>(col, { filterExpression: 'n >= 8', orderBy: ['n'] }).toArray()).map((d) => d.data.n)).toEqual([8, 9, 10]);
-    expect((await db.query<{ n: number }>(col, { filterExpression: 'parity = "even" AND n < 5', orderBy: [{ field: 'n', direction: 'desc' }] }).toArray())
-      .map((d) => d.data.n)).toEqual([4, 2]);
-    expect((await db.query<{ n: number }>(col, { filter: and(gte('n', 2), lt('n', 4)), orderBy: ['n'] }).toArray()).map((d) => d.data.n)).toEqual([2, 3]);
+    expect((await db.query<{ n: number }>(col, { filterExpression: 'n >= 8', orderBy: ['n'] }).toArray()).map((d) => d.data.n)).toEqual([
+      8, 9, 10,
+    ]);
+    expect(
+      (
+        await db
+          .query<{ n: number }>(col, { filterExpression: 'parity = "even" AND n < 5', orderBy: [{ field: 'n', direction: 'desc' }] })
+          .toArray()
+      ).map((d) => d.data.n),
+    ).toEqual([4, 2]);
+    expect(
+      (await db.query<{ n: number }>(col, { filter: and(gte('n', 2), lt('n', 4)), orderBy: ['n'] }).toArray()).map((d) => d.data.n),
+    ).toEqual([2, 3]);
   });
 
   it('count and explain', async () => {

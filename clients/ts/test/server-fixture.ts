@@ -147,4 +147,3 @@ export function liveClients(server: () => LiveServer, transport: 'grpc' | 'conne
     return c;
   };
 }
-

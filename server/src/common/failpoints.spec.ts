@@ -24,7 +24,7 @@ describe('failpoints', () => {
     for (const bad of ['x', 'x=boom', '=crash', 'x=crash=1']) expect(() => new Failpoints().configure(bad)).toThrow(/malformed failpoint/);
   });
 
-  test('each registry is its own: arming one engine\'s leaves another\'s unarmed; fromSpec reads an env-style spec', () => {
+  test("each registry is its own: arming one engine's leaves another's unarmed; fromSpec reads an env-style spec", () => {
     const a = Failpoints.fromSpec('txn.after-lock=error');
     const b = Failpoints.fromSpec(undefined);
     expect(() => a.hit('txn.after-lock')).toThrow(DbError);

@@ -35,7 +35,10 @@ export class Failpoints {
    */
   configure(spec: string): void {
     const next = new Map<string, FailpointAction>();
-    for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    for (const part of spec
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')) {
       const [name, action, extra] = part.split('=');
       if (name === undefined || name === '' || extra !== undefined || (action !== 'crash' && action !== 'error')) {
         throw new Error(`malformed failpoint ${JSON.stringify(part)}: expected name=crash or name=error`);

@@ -19,7 +19,11 @@ describe('HealthMonitor', () => {
     const storage = scripted();
     const coordination = scripted();
     const errors: string[] = [];
-    const m = new HealthMonitor({ probes: { storage: storage.probe, coordination: coordination.probe }, intervalMs: 1000, onProbeError: (s) => errors.push(s) });
+    const m = new HealthMonitor({
+      probes: { storage: storage.probe, coordination: coordination.probe },
+      intervalMs: 1000,
+      onProbeError: (s) => errors.push(s),
+    });
     const changes: [string, boolean][] = [];
     m.subscribe((s, up) => changes.push([s, up]));
     expect(m.subsystems).toEqual(['storage', 'coordination']);
@@ -35,7 +39,10 @@ describe('HealthMonitor', () => {
     storage.mode = 'ok';
     await m.probeOnce();
     expect(m.isUp('storage')).toBe(true);
-    expect(changes).toEqual([['storage', false], ['storage', true]]);
+    expect(changes).toEqual([
+      ['storage', false],
+      ['storage', true],
+    ]);
     expect(errors).toEqual(['storage', 'storage', 'storage']);
     expect(m.isUp('nope')).toBe(false);
     await m.close();

@@ -31,10 +31,13 @@ describe('orderedMap', () => {
           aborted.push(i);
           resolve();
         };
-        const t = setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        }, i === 0 ? 10 : 500);
+        const t = setTimeout(
+          () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          i === 0 ? 10 : 500,
+        );
         signal.addEventListener('abort', onAbort);
       });
       return i;

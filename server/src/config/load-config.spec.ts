@@ -1,15 +1,28 @@
 import { loadConfig, HelpShown } from './load-config.js';
 import { ConfigError } from './parse-value.js';
 
-const noFile = (): string => { throw new Error('ENOENT'); };
+const noFile = (): string => {
+  throw new Error('ENOENT');
+};
 
 describe('loadConfig', () => {
   test('defaults', () => {
     const { config, warnings } = loadConfig({ argv: [], env: {}, readFile: noFile });
     expect(config).toMatchObject({
-      grpcPort: 50051, httpPort: 8080, host: '127.0.0.1', storage: 'filesystem', dataDir: './data',
-      s3Conditional: 'auto', coordination: 'local', maxDocumentBytes: 1048576, maxMessageBytes: 5242880,
-      batchConcurrency: 32, shutdownGraceMs: 10000, logLevel: 'info', s3ForcePathStyle: false, s3CreateBucket: false,
+      grpcPort: 50051,
+      httpPort: 8080,
+      host: '127.0.0.1',
+      storage: 'filesystem',
+      dataDir: './data',
+      s3Conditional: 'auto',
+      coordination: 'local',
+      maxDocumentBytes: 1048576,
+      maxMessageBytes: 5242880,
+      batchConcurrency: 32,
+      shutdownGraceMs: 10000,
+      logLevel: 'info',
+      s3ForcePathStyle: false,
+      s3CreateBucket: false,
     });
     expect(config.s3Bucket).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
@@ -21,7 +34,10 @@ describe('loadConfig', () => {
     const { config } = loadConfig({
       argv: ['--config', 'x.yaml', '--grpc-port', '3001'],
       env: { SB_GRPC_PORT: '2001', SB_HTTP_PORT: '2002' },
-      readFile: (p) => { expect(p).toBe('x.yaml'); return file; },
+      readFile: (p) => {
+        expect(p).toBe('x.yaml');
+        return file;
+      },
     });
     expect(config.grpcPort).toBe(3001); // flag beats env and file
     expect(config.httpPort).toBe(2002); // env beats file
@@ -32,7 +48,9 @@ describe('loadConfig', () => {
 
   test('booleans from flags (bare or valued), env and file', () => {
     expect(loadConfig({ argv: ['--s3-force-path-style'], env: {} }).config.s3ForcePathStyle).toBe(true);
-    expect(loadConfig({ argv: ['--s3-force-path-style', 'false'], env: { SB_S3_FORCE_PATH_STYLE: 'true' } }).config.s3ForcePathStyle).toBe(false);
+    expect(loadConfig({ argv: ['--s3-force-path-style', 'false'], env: { SB_S3_FORCE_PATH_STYLE: 'true' } }).config.s3ForcePathStyle).toBe(
+      false,
+    );
     expect(loadConfig({ argv: [], env: { SB_S3_CREATE_BUCKET: 'yes' } }).config.s3CreateBucket).toBe(true);
     expect(loadConfig({ argv: ['--config', 'f'], env: {}, readFile: () => 's3CreateBucket: true' }).config.s3CreateBucket).toBe(true);
   });
@@ -47,23 +65,34 @@ describe('loadConfig', () => {
     [{ SB_LOG_LEVEL: 'loud' }, [], 'config error: SB_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
     [{ SB_STORAGE: 's3' }, [], 'config error: SB_S3_BUCKET (--s3-bucket) is required when SB_STORAGE is s3'],
     [{ SB_COORDINATION: 'redis' }, [], 'config error: SB_REDIS_URL (--redis-url) is required when SB_COORDINATION is redis'],
-    [{ SB_MAX_DOCUMENT_BYTES: '5242880' }, [], 'config error: SB_MAX_DOCUMENT_BYTES (5242880) must be smaller than SB_MAX_MESSAGE_BYTES (5242880)'],
+    [
+      { SB_MAX_DOCUMENT_BYTES: '5242880' },
+      [],
+      'config error: SB_MAX_DOCUMENT_BYTES (5242880) must be smaller than SB_MAX_MESSAGE_BYTES (5242880)',
+    ],
     [{}, ['--no-such-flag'], "config error: unknown option '--no-such-flag'"],
   ])('rejects %j %j with one line', (env, argv, message) => {
     let err: unknown;
-    try { loadConfig({ argv, env }); } catch (e) { err = e; }
+    try {
+      loadConfig({ argv, env });
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toBe(message);
     expect((err as Error).message).not.toContain('\n');
   });
 
   test('a bad value in the file names the file key', () => {
-    expect(() => loadConfig({ argv: ['--config', 'c.yaml'], env: {}, readFile: () => 'storage: tape' }))
-      .toThrow('config error: storage (in c.yaml) must be one of filesystem, memory, s3 (got "tape")');
-    expect(() => loadConfig({ argv: ['--config', 'c.yaml'], env: {}, readFile: () => 'storgae: s3' }))
-      .toThrow(/unknown setting "storgae" in c.yaml/);
-    expect(() => loadConfig({ argv: ['--config', 'missing.yaml'], env: {}, readFile: noFile }))
-      .toThrow(/cannot read --config file "missing.yaml"/);
+    expect(() => loadConfig({ argv: ['--config', 'c.yaml'], env: {}, readFile: () => 'storage: tape' })).toThrow(
+      'config error: storage (in c.yaml) must be one of filesystem, memory, s3 (got "tape")',
+    );
+    expect(() => loadConfig({ argv: ['--config', 'c.yaml'], env: {}, readFile: () => 'storgae: s3' })).toThrow(
+      /unknown setting "storgae" in c.yaml/,
+    );
+    expect(() => loadConfig({ argv: ['--config', 'missing.yaml'], env: {}, readFile: noFile })).toThrow(
+      /cannot read --config file "missing.yaml"/,
+    );
   });
 
   test('s3 lock mode with local coordination warns (one replica only)', () => {
@@ -98,12 +127,20 @@ describe('loadConfig', () => {
   test('collectionsFile: unset by default; read through readFile; an unreadable file is a ConfigError naming the setting', () => {
     expect(loadConfig({ argv: [], env: {}, readFile: noFile }).config.collectionsFile).toBeUndefined();
     const read: string[] = [];
-    const ok = loadConfig({ argv: ['--collections-file', 'cols.yaml'], env: {}, readFile: (p) => { read.push(p); return 'collections: {}'; } });
+    const ok = loadConfig({
+      argv: ['--collections-file', 'cols.yaml'],
+      env: {},
+      readFile: (p) => {
+        read.push(p);
+        return 'collections: {}';
+      },
+    });
     expect(ok.config.collectionsFile).toBe('cols.yaml');
     expect(read).toEqual(['cols.yaml']);
     expect(loadConfig({ argv: [], env: { SB_COLLECTIONS_FILE: 'e.yaml' }, readFile: () => '' }).config.collectionsFile).toBe('e.yaml');
-    expect(() => loadConfig({ argv: [], env: { SB_COLLECTIONS_FILE: 'missing.yaml' }, readFile: noFile }))
-      .toThrow(/SB_COLLECTIONS_FILE \(--collections-file\) "missing.yaml".*ENOENT/);
+    expect(() => loadConfig({ argv: [], env: { SB_COLLECTIONS_FILE: 'missing.yaml' }, readFile: noFile })).toThrow(
+      /SB_COLLECTIONS_FILE \(--collections-file\) "missing.yaml".*ENOENT/,
+    );
     expect(() => loadConfig({ argv: [], env: { SB_COLLECTIONS_FILE: 'missing.yaml' }, readFile: noFile })).toThrow(ConfigError);
   });
 

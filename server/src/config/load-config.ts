@@ -53,7 +53,8 @@ function flagsOf(argv: readonly string[]): { opts: Record<string, unknown>; conf
     cmd.parse([...argv], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') throw new HelpShown(e.message);
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        throw new HelpShown(e.message);
       throw new ConfigError(`config error: ${e.message.replace(/^error: /, '')}`);
     }
     throw e;
@@ -76,10 +77,12 @@ function fileValues(path: string, readFile: (p: string) => string): Record<strin
     throw new ConfigError(`config error: --config file ${JSON.stringify(path)} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config error: --config file ${JSON.stringify(path)} must be a YAML mapping of settings`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`config error: --config file ${JSON.stringify(path)} must be a YAML mapping of settings`);
   const known = new Set(SETTINGS.map((s) => s.key as string));
   for (const k of Object.keys(doc)) {
-    if (!known.has(k)) throw new ConfigError(`config error: unknown setting ${JSON.stringify(k)} in ${path} (known: ${[...known].join(', ')})`);
+    if (!known.has(k))
+      throw new ConfigError(`config error: unknown setting ${JSON.stringify(k)} in ${path} (known: ${[...known].join(', ')})`);
   }
   return doc as Record<string, unknown>;
 }
@@ -121,7 +124,9 @@ function checkCollectionsFile(c: Config, readFile: (p: string) => string): void 
   try {
     readFile(c.collectionsFile);
   } catch (e) {
-    throw new ConfigError(`config error: cannot read SB_COLLECTIONS_FILE (--collections-file) ${JSON.stringify(c.collectionsFile)}: ${(e as Error).message}`);
+    throw new ConfigError(
+      `config error: cannot read SB_COLLECTIONS_FILE (--collections-file) ${JSON.stringify(c.collectionsFile)}: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -135,13 +140,19 @@ function crossCheck(c: Config): string[] {
     throw new ConfigError('config error: SB_REDIS_URL (--redis-url) is required when SB_COORDINATION is redis');
   }
   if (c.maxDocumentBytes >= c.maxMessageBytes) {
-    throw new ConfigError(`config error: SB_MAX_DOCUMENT_BYTES (${c.maxDocumentBytes}) must be smaller than SB_MAX_MESSAGE_BYTES (${c.maxMessageBytes})`);
+    throw new ConfigError(
+      `config error: SB_MAX_DOCUMENT_BYTES (${c.maxDocumentBytes}) must be smaller than SB_MAX_MESSAGE_BYTES (${c.maxMessageBytes})`,
+    );
   }
   if (c.storage === 's3' && c.s3Conditional === 'lock' && c.coordination === 'local') {
-    warnings.push('SB_S3_CONDITIONAL=lock with SB_COORDINATION=local serializes writers only inside this process: run a single replica, or set SB_COORDINATION=redis');
+    warnings.push(
+      'SB_S3_CONDITIONAL=lock with SB_COORDINATION=local serializes writers only inside this process: run a single replica, or set SB_COORDINATION=redis',
+    );
   }
   if (c.tokenKeyRotationMs > 0 && c.tokenKeyRotationMs < 3 * c.tokenKeyRefreshMs) {
-    throw new ConfigError(`config error: SB_TOKEN_KEY_ROTATION_MS (${c.tokenKeyRotationMs}) must be 0 or at least 3 × SB_TOKEN_KEY_REFRESH_MS (${c.tokenKeyRefreshMs})`);
+    throw new ConfigError(
+      `config error: SB_TOKEN_KEY_ROTATION_MS (${c.tokenKeyRotationMs}) must be 0 or at least 3 × SB_TOKEN_KEY_REFRESH_MS (${c.tokenKeyRefreshMs})`,
+    );
   }
   return warnings;
 }

@@ -6,7 +6,9 @@ describe('parseValue', () => {
     expect(parseValue({ type: 'port' }, 'P', '65535')).toBe(65535);
     for (const bad of ['65536', '-1', '1.5', '', 'x', '1e3']) expect(() => parseValue({ type: 'port' }, 'P', bad)).toThrow(ConfigError);
     expect(parseValue({ type: 'int', min: 1, max: 10 }, 'N', '10')).toBe(10);
-    expect(() => parseValue({ type: 'int', min: 1, max: 10 }, 'N', '11')).toThrow('config error: N must be an integer from 1 to 10 (got "11")');
+    expect(() => parseValue({ type: 'int', min: 1, max: 10 }, 'N', '11')).toThrow(
+      'config error: N must be an integer from 1 to 10 (got "11")',
+    );
   });
 
   test('enums accept only their choices', () => {

@@ -16,7 +16,8 @@ export function parseValue(kind: SettingKind, name: string, raw: string): string
     case 'string':
       return raw;
     case 'enum':
-      if (!kind.choices.includes(raw)) throw new ConfigError(`config error: ${name} must be one of ${kind.choices.join(', ')} (got ${got})`);
+      if (!kind.choices.includes(raw))
+        throw new ConfigError(`config error: ${name} must be one of ${kind.choices.join(', ')} (got ${got})`);
       return raw;
     case 'bool': {
       const v = raw.trim().toLowerCase();
@@ -30,7 +31,8 @@ export function parseValue(kind: SettingKind, name: string, raw: string): string
       const what = kind.type === 'port' ? 'a port' : 'an integer';
       if (!/^\s*\d+\s*$/.test(raw)) throw new ConfigError(`config error: ${name} must be ${what} from ${min} to ${max} (got ${got})`);
       const n = Number(raw);
-      if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(`config error: ${name} must be ${what} from ${min} to ${max} (got ${got})`);
+      if (!Number.isSafeInteger(n) || n < min || n > max)
+        throw new ConfigError(`config error: ${name} must be ${what} from ${min} to ${max} (got ${got})`);
       return n;
     }
   }

@@ -49,6 +49,8 @@ describe('batch settings', () => {
     expect(load({}).maxBatchWriteItems).toBe(500);
     expect(load({ SB_MAX_BATCH_WRITE_ITEMS: '20' }).maxBatchWriteItems).toBe(20);
     expect(loadConfig({ argv: ['--max-batch-write-items', '7'], env: {} }).config.maxBatchWriteItems).toBe(7);
-    expect(() => load({ SB_MAX_BATCH_WRITE_ITEMS: '0' })).toThrow('config error: SB_MAX_BATCH_WRITE_ITEMS must be an integer from 1 to 10000 (got "0")');
+    expect(() => load({ SB_MAX_BATCH_WRITE_ITEMS: '0' })).toThrow(
+      'config error: SB_MAX_BATCH_WRITE_ITEMS must be an integer from 1 to 10000 (got "0")',
+    );
   });
 });

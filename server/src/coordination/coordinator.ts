@@ -43,8 +43,7 @@ export interface Lease {
 
 /** The answer of tryAcquireLease: the grant, or who holds the lock and for how much longer. */
 export type LeaseAttempt =
-  | { readonly granted: true; readonly lease: Lease }
-  | { readonly granted: false; readonly holder: string; readonly remainingMs: number };
+  { readonly granted: true; readonly lease: Lease } | { readonly granted: false; readonly holder: string; readonly remainingMs: number };
 
 /** What leaseInfo() shows of a current lease (never its id). */
 export interface LeaseState {

@@ -52,7 +52,10 @@ export class BatchOperations {
         throw invalid('INVALID_ARGUMENT', `writes[${i}]`, 'each write must be a put or a delete');
       }
     });
-    checkUnique(ops.map((op) => op.id), (i) => `writes[${i}].id`);
+    checkUnique(
+      ops.map((op) => op.id),
+      (i) => `writes[${i}].id`,
+    );
     return this.run(ctx, ops, (op, c) => this.writeOne(c, collection, op));
   }
 
@@ -82,7 +85,10 @@ export class BatchOperations {
   ): Promise<BatchWriteOutcome[]> {
     validateCollection(collection);
     this.checkWriteCount('items', items.length);
-    checkUnique(items.map((item) => item.id), (i) => `items[${i}].id`);
+    checkUnique(
+      items.map((item) => item.id),
+      (i) => `items[${i}].id`,
+    );
     const ops = items.map((item): BatchWriteOp => ({ kind: 'delete', id: item.id, etag: item.etag }));
     return this.run(ctx, ops, (op, c) => this.writeOne(c, collection, op));
   }

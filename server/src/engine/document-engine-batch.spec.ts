@@ -13,7 +13,9 @@ const ctx = { signal: new AbortController().signal };
 class SlowStore extends MemoryBlobStore {
   inFlight = 0;
   maxInFlight = 0;
-  constructor(private readonly delayMs: number) { super(); }
+  constructor(private readonly delayMs: number) {
+    super();
+  }
   private async slow<T>(fn: () => Promise<T>): Promise<T> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -24,14 +26,25 @@ class SlowStore extends MemoryBlobStore {
       this.inFlight--;
     }
   }
-  override get(key: string, signal?: AbortSignal): Promise<Blob | undefined> { return this.slow(() => super.get(key, signal)); }
-  override head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> { return this.slow(() => super.head(key, signal)); }
-  override put(key: string, body: Uint8Array, c?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> { return this.slow(() => super.put(key, body, c, signal)); }
-  override delete(key: string, c?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> { return this.slow(() => super.delete(key, c, signal)); }
+  override get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
+    return this.slow(() => super.get(key, signal));
+  }
+  override head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
+    return this.slow(() => super.head(key, signal));
+  }
+  override put(key: string, body: Uint8Array, c?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
+    return this.slow(() => super.put(key, body, c, signal));
+  }
+  override delete(key: string, c?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
+    return this.slow(() => super.delete(key, c, signal));
+  }
 }
 
 async function rejection(p: Promise<unknown>): Promise<DbError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   if (!(e instanceof DbError)) throw new Error(`expected a DbError, got ${String(e)}`);
   return e;
 }
@@ -58,7 +71,14 @@ describe('DocumentEngine batches', () => {
     expect(out[0]).toMatchObject({ document: { id: 'new', version: 1, data: { n: 1 } } });
     expect(out[0]!.error).toBeUndefined();
     expect(out.map((o) => o.error?.reason)).toEqual([
-      undefined, 'DOCUMENT_ALREADY_EXISTS', 'ETAG_MISMATCH', undefined, undefined, 'INVALID_ID', 'INVALID_ARGUMENT', 'DOCUMENT_NOT_FOUND',
+      undefined,
+      'DOCUMENT_ALREADY_EXISTS',
+      'ETAG_MISMATCH',
+      undefined,
+      undefined,
+      'INVALID_ID',
+      'INVALID_ARGUMENT',
+      'DOCUMENT_NOT_FOUND',
     ]);
     expect(out[2]!.error!.metadata['currentEtag']).toBe((await engine.get(ctx, 'c', 'cas')).etag);
     expect(out[3]).toEqual({ id: 'del', deleted: true });
@@ -80,7 +100,11 @@ describe('DocumentEngine batches', () => {
       [() => engine.batchWrite(ctx, 'c', []), 'INVALID_ARGUMENT', 'writes'],
       [() => engine.batchWrite(ctx, 'c', [put('a'), put('b'), put('c'), put('d')]), 'INVALID_ARGUMENT', 'writes'],
       [() => engine.batchWrite(ctx, 'c', [put('a'), put('b'), { kind: 'delete', id: 'a' }]), 'INVALID_ARGUMENT', 'writes[2].id'],
-      [() => engine.batchWrite(ctx, 'c', [{ kind: 'put', id: 'a', data: {}, createOnly: true, etag: 'e' }]), 'INVALID_ARGUMENT', 'writes[0].put.etag'],
+      [
+        () => engine.batchWrite(ctx, 'c', [{ kind: 'put', id: 'a', data: {}, createOnly: true, etag: 'e' }]),
+        'INVALID_ARGUMENT',
+        'writes[0].put.etag',
+      ],
       [() => engine.batchWrite(ctx, 'bad/col', [put('a')]), 'INVALID_COLLECTION', 'collection'],
       [() => engine.batchDelete(ctx, 'c', [{ id: 'x' }, { id: 'x' }]), 'INVALID_ARGUMENT', 'items[1].id'],
       [() => engine.batchDelete(ctx, 'c', []), 'INVALID_ARGUMENT', 'items'],
@@ -106,7 +130,11 @@ describe('DocumentEngine batches', () => {
     expect(ex.map((x) => x.exists)).toEqual([...ops.map(() => true), false]);
     expect(store.maxInFlight).toBe(4);
     store.maxInFlight = 0;
-    const del = await engine.batchDelete(ctx, 'c', ops.map((o) => ({ id: o.id })));
+    const del = await engine.batchDelete(
+      ctx,
+      'c',
+      ops.map((o) => ({ id: o.id })),
+    );
     expect(del.every((d) => d.deleted === true)).toBe(true);
     expect(store.maxInFlight).toBe(4);
   });
@@ -116,7 +144,10 @@ describe('DocumentEngine batches', () => {
     const a = await engine.put(ctx, { collection: 'c', id: 'a', data: {} });
     const b = await engine.put(ctx, { collection: 'c', id: 'b', data: {} });
     expect(await engine.batchExists(ctx, 'c', ['b', 'zz', 'a', 'b'])).toEqual([
-      { id: 'b', exists: true, etag: b.etag }, { id: 'zz', exists: false }, { id: 'a', exists: true, etag: a.etag }, { id: 'b', exists: true, etag: b.etag },
+      { id: 'b', exists: true, etag: b.etag },
+      { id: 'zz', exists: false },
+      { id: 'a', exists: true, etag: a.etag },
+      { id: 'b', exists: true, etag: b.etag },
     ]);
   });
 
@@ -126,7 +157,11 @@ describe('DocumentEngine batches', () => {
     await engine.put(ctx, { collection: 'c', id: 'a', data: { v: 2 } });
     const b = await engine.put(ctx, { collection: 'c', id: 'b', data: {} });
     const out = await engine.batchDelete(ctx, 'c', [{ id: 'a', etag: a.etag }, { id: 'b', etag: b.etag }, { id: 'c' }]);
-    expect(out.map((o) => [o.id, o.error?.reason, o.deleted])).toEqual([['a', 'ETAG_MISMATCH', undefined], ['b', undefined, true], ['c', undefined, false]]);
+    expect(out.map((o) => [o.id, o.error?.reason, o.deleted])).toEqual([
+      ['a', 'ETAG_MISMATCH', undefined],
+      ['b', undefined, true],
+      ['c', undefined, false],
+    ]);
     expect(out[0]!.error!.kind).toBe('aborted');
     expect((await engine.get(ctx, 'c', 'a')).data).toEqual({ v: 2 });
   });
@@ -140,7 +175,11 @@ describe('DocumentEngine batches', () => {
       await indexes.createIndex(def, new Date());
       await indexes.setIndexState(def.collection, def.name, { state: 'ready' });
     }
-    const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore(), hooks: new IndexWriteHooks(indexes) });
+    const engine = new DocumentEngine({
+      coordinator: new LocalCoordinator(),
+      store: new MemoryBlobStore(),
+      hooks: new IndexWriteHooks(indexes),
+    });
     const byCity = (city: string) => indexes.ids('users', { op: 'eq', index: 'by_city', values: [city] });
     await engine.put(ctx, { collection: 'users', id: 'old', data: { email: 'o@x', city: 'Oslo' } });
     const out = await engine.batchWrite(ctx, 'users', [
@@ -158,7 +197,10 @@ describe('DocumentEngine batches', () => {
   test('a cancelled call throws instead of answering', async () => {
     const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new SlowStore(20), batchConcurrency: 1 });
     const ac = new AbortController();
-    const p = engine.batchWrite({ signal: ac.signal }, 'c', [{ kind: 'put', id: 'a', data: {} }, { kind: 'put', id: 'b', data: {} }]);
+    const p = engine.batchWrite({ signal: ac.signal }, 'c', [
+      { kind: 'put', id: 'a', data: {} },
+      { kind: 'put', id: 'b', data: {} },
+    ]);
     setTimeout(() => ac.abort(), 5);
     const e = await rejection(p);
     expect(e.kind).toBe('cancelled');

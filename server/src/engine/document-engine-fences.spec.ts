@@ -69,9 +69,13 @@ describe('DocumentEngine lock guards (fencing)', () => {
     const stale = guard(a);
     const created = await engine.put(ctx, { ...doc, data: { by: 'B' }, lockGuard: guard(b) });
     const refused = { kind: 'failed_precondition', reason: 'LOCK_NOT_HELD' };
-    expect(await errorOf(engine.put(ctx, { collection: 'jobs', id: 'new', data: {}, createOnly: true, lockGuard: stale }))).toMatchObject(refused);
+    expect(await errorOf(engine.put(ctx, { collection: 'jobs', id: 'new', data: {}, createOnly: true, lockGuard: stale }))).toMatchObject(
+      refused,
+    );
     expect(await store.get('docs/jobs/new')).toBeUndefined();
-    expect(await errorOf(engine.putIfMatch(ctx, { ...doc, etag: created.etag, data: { by: 'A' }, lockGuard: stale }))).toMatchObject(refused);
+    expect(await errorOf(engine.putIfMatch(ctx, { ...doc, etag: created.etag, data: { by: 'A' }, lockGuard: stale }))).toMatchObject(
+      refused,
+    );
     expect(await errorOf(engine.delete(ctx, { ...doc, lockGuard: stale }))).toMatchObject(refused);
     expect(await errorOf(engine.delete(ctx, { ...doc, etag: created.etag, lockGuard: stale }))).toMatchObject(refused);
     expect(await engine.get(ctx, 'jobs', 'j1')).toMatchObject({ data: { by: 'B' }, etag: created.etag });
@@ -140,7 +144,12 @@ describe('DocumentEngine lock guards (fencing)', () => {
   it("a successor that acquires and writes after the stale holder's check: the CAS fails, the retry re-checks and refuses", async () => {
     const { coordinator, store, grant, advance, guard } = setup();
     const a = await grant('job', 1000, 'A');
-    const engineB = new DocumentEngine({ coordinator: new LocalCoordinator(), store, fences: new FenceChecker(coordinator), versionCacheEntries: 0 });
+    const engineB = new DocumentEngine({
+      coordinator: new LocalCoordinator(),
+      store,
+      fences: new FenceChecker(coordinator),
+      versionCacheEntries: 0,
+    });
     await engineB.put(ctx, { ...doc, data: { by: 'nobody' } });
     // A store that, on A's first write of j1 (after A's fence check passed), lets B take over and write first.
     let interleaved = false;
@@ -154,7 +163,12 @@ describe('DocumentEngine lock guards (fencing)', () => {
       }
       return store.put(key, body, condition, signal);
     };
-    const engineA = new DocumentEngine({ coordinator: new LocalCoordinator(), store: racing, fences: new FenceChecker(coordinator), versionCacheEntries: 0 });
+    const engineA = new DocumentEngine({
+      coordinator: new LocalCoordinator(),
+      store: racing,
+      fences: new FenceChecker(coordinator),
+      versionCacheEntries: 0,
+    });
     const e = await errorOf(engineA.put(ctx, { ...doc, data: { by: 'A' }, lockGuard: guard(a) }));
     expect(interleaved).toBe(true);
     expect(e.reason).toBe('LOCK_NOT_HELD');

@@ -24,7 +24,10 @@ async function withLegacyDocs(): Promise<{ store: MemoryBlobStore; engine: Docum
 }
 
 async function reasonOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   if (!(e instanceof DbError)) throw new Error(`expected a DbError, got ${String(e)}`);
   return `${e.reason}:${e.field}`;
 }
@@ -49,6 +52,8 @@ describe('documents stored under ids refused today', () => {
     expect(outcomes[0]).toMatchObject({ id: first, deleted: true });
     await engine.commit(ctx, { writes: [{ collection: 'c', id: second, op: 'delete' }] });
     expect(await store.get(documentKey('c', second))).toBeUndefined();
-    expect(await reasonOf(engine.commit(ctx, { writes: [{ collection: 'c', id: third, op: 'set', data: {} }] }))).toBe('INVALID_ID:writes[0].id');
+    expect(await reasonOf(engine.commit(ctx, { writes: [{ collection: 'c', id: third, op: 'set', data: {} }] }))).toBe(
+      'INVALID_ID:writes[0].id',
+    );
   });
 });

@@ -100,7 +100,13 @@ describe('DocumentEngine.batchGet', () => {
     const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, batchConcurrency: 4 });
     await seed(engine, ['a'], store);
     store.getDelayMs = 5;
-    const items = await collect(engine.batchGet(ctx, 'c', Array.from({ length: 30 }, () => 'a')));
+    const items = await collect(
+      engine.batchGet(
+        ctx,
+        'c',
+        Array.from({ length: 30 }, () => 'a'),
+      ),
+    );
     expect(items).toHaveLength(30);
     expect(store.maxInFlight).toBe(4);
   });
@@ -109,7 +115,13 @@ describe('DocumentEngine.batchGet', () => {
     const store = new ProbeStore();
     const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store, batchConcurrency: 4 });
     await seed(engine, ['a'], store);
-    const it = engine.batchGet(ctx, 'c', Array.from({ length: 100 }, () => 'a'))[Symbol.asyncIterator]();
+    const it = engine
+      .batchGet(
+        ctx,
+        'c',
+        Array.from({ length: 100 }, () => 'a'),
+      )
+      [Symbol.asyncIterator]();
     await it.next();
     await new Promise((r) => setTimeout(r, 30));
     expect(store.started).toBe(5); // the window of 4, refilled once when the first result was taken
@@ -125,7 +137,13 @@ describe('DocumentEngine.batchGet', () => {
     await seed(engine, ['a'], store);
     store.getDelayMs = 20;
     const ac = new AbortController();
-    const it = engine.batchGet({ signal: ac.signal }, 'c', Array.from({ length: 100 }, () => 'a'))[Symbol.asyncIterator]();
+    const it = engine
+      .batchGet(
+        { signal: ac.signal },
+        'c',
+        Array.from({ length: 100 }, () => 'a'),
+      )
+      [Symbol.asyncIterator]();
     await it.next();
     ac.abort();
     const e = await errorOf(it.next());
@@ -179,7 +197,13 @@ describe('DocumentEngine.list', () => {
     const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store });
     await seed(engine, ['x', 'y'], store);
     const page = await engine.list(ctx, { collection: 'c', keysOnly: true });
-    expect(page).toEqual({ documents: [{ collection: 'c', id: 'x' }, { collection: 'c', id: 'y' }], nextPageToken: '' });
+    expect(page).toEqual({
+      documents: [
+        { collection: 'c', id: 'x' },
+        { collection: 'c', id: 'y' },
+      ],
+      nextPageToken: '',
+    });
     expect(store.started).toBe(0);
   });
 
@@ -196,7 +220,10 @@ describe('DocumentEngine.list', () => {
 
   it('uses 100 for page size 0, caps at 1000 and rejects negative sizes', async () => {
     const engine = new DocumentEngine({ coordinator: new LocalCoordinator(), store: new MemoryBlobStore() });
-    await seed(engine, Array.from({ length: 1001 }, (_, i) => String(i).padStart(4, '0')));
+    await seed(
+      engine,
+      Array.from({ length: 1001 }, (_, i) => String(i).padStart(4, '0')),
+    );
     const def = await engine.list(ctx, { collection: 'c', keysOnly: true, pageSize: 0 });
     expect(def.documents).toHaveLength(100);
     expect(def.nextPageToken).not.toBe('');

@@ -81,9 +81,7 @@ describe('DocumentEngine single-document operations', () => {
 
   it('putIfMatch of a missing document is NOT_FOUND; an empty etag is invalid', async () => {
     const { engine } = setup();
-    expect((await errorOf(engine.putIfMatch(ctx, { collection: 'c', id: 'x', data: {}, etag: 'e' }))).reason).toBe(
-      'DOCUMENT_NOT_FOUND',
-    );
+    expect((await errorOf(engine.putIfMatch(ctx, { collection: 'c', id: 'x', data: {}, etag: 'e' }))).reason).toBe('DOCUMENT_NOT_FOUND');
     const e = await errorOf(engine.putIfMatch(ctx, { collection: 'c', id: 'x', data: {}, etag: '' }));
     expect(e).toMatchObject({ kind: 'invalid', reason: 'INVALID_ARGUMENT', field: 'etag' });
   });
@@ -105,9 +103,7 @@ describe('DocumentEngine single-document operations', () => {
   it('16 concurrent unconditional puts after a create: none lost, final version 17, versions distinct', async () => {
     const { engine } = setup();
     await engine.create(ctx, { collection: 'c', id: 'x', data: { w: -1 } });
-    const written = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => engine.put(ctx, { collection: 'c', id: 'x', data: { w: i } })),
-    );
+    const written = await Promise.all(Array.from({ length: 16 }, (_, i) => engine.put(ctx, { collection: 'c', id: 'x', data: { w: i } })));
     expect(new Set(written.map((d) => d.version))).toEqual(new Set(Array.from({ length: 16 }, (_, i) => i + 2)));
     const final = await engine.get(ctx, 'c', 'x');
     expect(final.version).toBe(17);

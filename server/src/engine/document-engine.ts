@@ -130,7 +130,17 @@ export class DocumentEngine implements DocumentApi {
     const intents = new IntentStore(store);
     const requests = new RequestRecords(store, clock);
     const { hooks } = options;
-    this.recovery = new TxnRecovery({ store, intents, requests, hooks, clock, random, failpoints, writerWaitMs: options.txnWriterWaitMs, log: options.log });
+    this.recovery = new TxnRecovery({
+      store,
+      intents,
+      requests,
+      hooks,
+      clock,
+      random,
+      failpoints,
+      writerWaitMs: options.txnWriterWaitMs,
+      log: options.log,
+    });
     this.reader = new DocumentReader(store, this.recovery, known);
     const writer = new DocumentWriter({
       store,
@@ -147,7 +157,20 @@ export class DocumentEngine implements DocumentApi {
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
     this.batches = new BatchOperations(this.singles, { concurrency: this.batchConcurrency, maxWriteItems, maxItems: this.maxBatchItems });
     const { coordinator } = options;
-    this.commits = new CommitRunner({ store, reader: this.reader, coordinator, intents, requests, recovery: this.recovery, hooks, writer, clock, random, failpoints, timeoutMs: options.txnTimeoutMs });
+    this.commits = new CommitRunner({
+      store,
+      reader: this.reader,
+      coordinator,
+      intents,
+      requests,
+      recovery: this.recovery,
+      hooks,
+      writer,
+      clock,
+      random,
+      failpoints,
+      timeoutMs: options.txnTimeoutMs,
+    });
   }
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */
@@ -222,8 +245,7 @@ export class DocumentEngine implements DocumentApi {
       }
     }
     const lastKey = page.keys[page.keys.length - 1];
-    const nextPageToken =
-      page.isTruncated && lastKey !== undefined ? this.tokens.encode(shape, lastKey.slice(base.length)) : '';
+    const nextPageToken = page.isTruncated && lastKey !== undefined ? this.tokens.encode(shape, lastKey.slice(base.length)) : '';
     return { documents, nextPageToken };
   }
 
@@ -238,7 +260,11 @@ export class DocumentEngine implements DocumentApi {
   }
 
   /** Deletes, not atomic, one outcome per item in order. */
-  batchDelete(ctx: CallContext, collection: string, items: readonly { readonly id: string; readonly etag?: string }[]): Promise<BatchWriteOutcome[]> {
+  batchDelete(
+    ctx: CallContext,
+    collection: string,
+    items: readonly { readonly id: string; readonly etag?: string }[],
+  ): Promise<BatchWriteOutcome[]> {
     return this.batches.delete(ctx, collection, items);
   }
 

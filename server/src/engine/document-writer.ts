@@ -182,7 +182,13 @@ export class DocumentWriter implements TxnWriter {
   }
 
   /** The error for a failed ifMatch: NOT_FOUND when the document is gone, ETAG_MISMATCH otherwise. */
-  private async staleEtag(ctx: CallContext, collection: string, id: string, expected: string, cause: ConditionFailedError): Promise<DbError> {
+  private async staleEtag(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    expected: string,
+    cause: ConditionFailedError,
+  ): Promise<DbError> {
     const now = await this.o.reader.read(collection, id, ctx.signal);
     if (now === undefined) return notFound(collection, id);
     return etagMismatch(collection, id, expected, now.etag, cause);
@@ -203,7 +209,13 @@ export class DocumentWriter implements TxnWriter {
   }
 
   /** Deletes version `etag` with the index hooks and guard around it. ConditionFailedError propagates. */
-  private async deleteVersion(ctx: CallContext, collection: string, id: string, etag: string, guard: LockGuardInput | undefined): Promise<boolean> {
+  private async deleteVersion(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    etag: string,
+    guard: LockGuardInput | undefined,
+  ): Promise<boolean> {
     const key = documentKey(collection, id);
     this.o.known.forget(key);
     const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal);
@@ -290,4 +302,3 @@ function etagMismatch(collection: string, id: string, expected: string, current:
     cause,
   });
 }
-

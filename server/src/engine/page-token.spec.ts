@@ -14,11 +14,19 @@ describe('page tokens', () => {
   });
 
   it('refuses a token of another request, a forged one and a non-object payload as INVALID_PAGE_TOKEN', async () => {
-    await expect(codec.decode({ ...shape, keysOnly: true }, issued)).rejects.toMatchObject({ reason: 'INVALID_PAGE_TOKEN', message: expect.stringMatching(/different request/) });
-    await expect(new PageTokenCodec(staticTokenKeys('other')).decode(shape, issued)).rejects.toMatchObject({ reason: 'INVALID_PAGE_TOKEN', field: 'page_token' });
+    await expect(codec.decode({ ...shape, keysOnly: true }, issued)).rejects.toMatchObject({
+      reason: 'INVALID_PAGE_TOKEN',
+      message: expect.stringMatching(/different request/),
+    });
+    await expect(new PageTokenCodec(staticTokenKeys('other')).decode(shape, issued)).rejects.toMatchObject({
+      reason: 'INVALID_PAGE_TOKEN',
+      field: 'page_token',
+    });
     const keys = staticTokenKeys('golden');
     for (const body of ['null', '7', 'not json']) {
-      await expect(codec.decode(shape, sealToken(keys, 'list', Buffer.from(body)))).rejects.toMatchObject({ message: 'malformed page token' });
+      await expect(codec.decode(shape, sealToken(keys, 'list', Buffer.from(body)))).rejects.toMatchObject({
+        message: 'malformed page token',
+      });
     }
   });
 });

@@ -28,9 +28,7 @@ describe('documentKey', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (a, b) => {
         const byId = Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
-        const byKey = Math.sign(
-          Buffer.compare(Buffer.from(documentKey('c', a)), Buffer.from(documentKey('c', b))),
-        );
+        const byKey = Math.sign(Buffer.compare(Buffer.from(documentKey('c', a)), Buffer.from(documentKey('c', b))));
         expect(byKey).toBe(byId);
       }),
     );

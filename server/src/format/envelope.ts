@@ -105,7 +105,8 @@ export function decodeEnvelope(body: Uint8Array, key: string): Envelope {
     throw corrupt(key, 'seq must be a non-negative integer');
   }
   if (head.txn !== undefined && (typeof head.txn !== 'string' || head.txn === '')) throw corrupt(key, 'txn must be a non-empty string');
-  if (head.absent !== undefined && (head.absent !== true || head.txn === undefined)) throw corrupt(key, 'absent must be true, and only with txn');
+  if (head.absent !== undefined && (head.absent !== true || head.txn === undefined))
+    throw corrupt(key, 'absent must be true, and only with txn');
   const meta: EnvelopeMeta = {
     version,
     createTime,

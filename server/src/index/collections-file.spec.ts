@@ -45,7 +45,10 @@ collections:
     ['collections:\n  users:\n    indexes:\n      - { name: x, fields: [a], kind: fulltext }', 'collections.users.indexes[0].kind'],
     ['collections:\n  users:\n    indexes:\n      - { name: Bad, fields: [a], kind: equality }', 'collections.users.indexes[0].name'],
     ['collections:\n  users:\n    indexes:\n      - { name: x, fields: [a, b], kind: ordered }', 'collections.users.indexes[0].fields'],
-    ['collections:\n  users:\n    indexes:\n      - { name: x, fields: [a], kind: equality }\n      - { name: x, fields: [b], kind: equality }', 'collections.users.indexes[1].name'],
+    [
+      'collections:\n  users:\n    indexes:\n      - { name: x, fields: [a], kind: equality }\n      - { name: x, fields: [b], kind: equality }',
+      'collections.users.indexes[1].name',
+    ],
     ['collections:\n  users:\n    indexes:\n      - { name: x, field: [a], kind: equality }', 'collections.users.indexes[0].field'],
     ['collections:\n  "bad/name":\n    indexes: []', 'collections.bad/name'],
     ['collections:\n  users:\n    indices: []', 'collections.users.indices'],
@@ -58,7 +61,9 @@ collections:
   });
 
   it('reports YAML syntax errors with the line', () => {
-    expect(errorOf(() => parseCollectionsFile('collections:\n  users: [\n', 'c.yaml')).message).toMatch(/c\.yaml is not valid YAML at line \d/);
+    expect(errorOf(() => parseCollectionsFile('collections:\n  users: [\n', 'c.yaml')).message).toMatch(
+      /c\.yaml is not valid YAML at line \d/,
+    );
   });
 
   it('loads a file from disk, and reports a missing one', async () => {

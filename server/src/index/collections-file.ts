@@ -57,14 +57,16 @@ export function parseCollectionsFile(text: string, source = 'collections file'):
     }
     if (spec === null) continue;
     if (!isJsonObject(spec)) throw bad(source, at, 'must be a mapping with "indexes"');
-    for (const key of Object.keys(spec)) if (key !== 'indexes') throw bad(source, `${at}.${key}`, 'is not a known key (expected "indexes")');
+    for (const key of Object.keys(spec))
+      if (key !== 'indexes') throw bad(source, `${at}.${key}`, 'is not a known key (expected "indexes")');
     const indexes = spec.indexes ?? [];
     if (!Array.isArray(indexes)) throw bad(source, `${at}.indexes`, 'must be a list');
     for (const [i, entry] of indexes.entries()) {
       const entryAt = `${at}.indexes[${i}]`;
       if (!isJsonObject(entry)) throw bad(source, entryAt, 'must be a mapping with name, fields and kind');
       for (const key of Object.keys(entry)) {
-        if (!['name', 'fields', 'kind'].includes(key)) throw bad(source, `${entryAt}.${key}`, 'is not a known key (expected name, fields, kind)');
+        if (!['name', 'fields', 'kind'].includes(key))
+          throw bad(source, `${entryAt}.${key}`, 'is not a known key (expected name, fields, kind)');
       }
       const fields = typeof entry.fields === 'string' ? [entry.fields] : entry.fields;
       const def = { collection, name: entry.name, fields, kind: entry.kind } as unknown as IndexDefinition;

@@ -53,11 +53,7 @@ describe('equality values', () => {
     const ix = info('ab', 'equality', 'a', 'b.c');
     const vals = valuesForIndex(ix, { a: ['x', 'y'], b: { c: 1 } });
     expect(new Set(vals)).toEqual(
-      new Set([
-        encodeEqualityValues(ix, [['x', 'y'], 1]),
-        encodeEqualityValues(ix, ['x', 1]),
-        encodeEqualityValues(ix, ['y', 1]),
-      ]),
+      new Set([encodeEqualityValues(ix, [['x', 'y'], 1]), encodeEqualityValues(ix, ['x', 1]), encodeEqualityValues(ix, ['y', 1])]),
     );
     expect(valuesForIndex(ix, { a: 'x' })).toEqual([]);
   });

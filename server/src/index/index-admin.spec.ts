@@ -48,7 +48,12 @@ describe('IndexAdmin', () => {
   let indexes: LocalIndexStore;
   let blobs: MemoryBlobStore;
   let admin: IndexAdmin;
-  const def = (name: string, kind: IndexDefinition['kind'], ...fields: string[]): IndexDefinition => ({ collection: 'users', name, kind, fields });
+  const def = (name: string, kind: IndexDefinition['kind'], ...fields: string[]): IndexDefinition => ({
+    collection: 'users',
+    name,
+    kind,
+    fields,
+  });
 
   beforeEach(() => {
     indexes = new LocalIndexStore();
@@ -76,7 +81,17 @@ describe('IndexAdmin', () => {
     expect(progress.map((p) => p.documentsScanned)).toEqual([10, 20, 30, 40, 45, 45]);
     expect(progress.at(-1)?.state).toBe('ready');
     expect(await admin.getIndex(ctx, 'users', 'by_age')).toMatchObject({ state: 'ready', documentsScanned: 45 });
-    expect(await indexes.ids('users', { op: 'eq', index: 'by_age', values: [3] })).toEqual(['u03', 'u08', 'u13', 'u18', 'u23', 'u28', 'u33', 'u38', 'u43']);
+    expect(await indexes.ids('users', { op: 'eq', index: 'by_age', values: [3] })).toEqual([
+      'u03',
+      'u08',
+      'u13',
+      'u18',
+      'u23',
+      'u28',
+      'u33',
+      'u38',
+      'u43',
+    ]);
     expect(await indexes.count('users', { op: 'all' })).toBe(45);
   });
 

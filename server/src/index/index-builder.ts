@@ -61,7 +61,10 @@ export async function buildIndex(input: IndexBuildInput): Promise<IndexBuildResu
     let startAfter: string | undefined;
     for (;;) {
       if (signal?.aborted) return 'aborted';
-      const page = await store.list({ prefix: collectionPrefix(collection), limit: pageSize, ...(startAfter ? { startAfter } : {}) }, signal);
+      const page = await store.list(
+        { prefix: collectionPrefix(collection), limit: pageSize, ...(startAfter ? { startAfter } : {}) },
+        signal,
+      );
       const ids = page.keys.flatMap((k) => idFromKey(collection, k) ?? []);
       for (let i = 0; i < ids.length; i += concurrency) {
         const results = await Promise.all(ids.slice(i, i + concurrency).map((id) => indexOne(input, id, catalog)));

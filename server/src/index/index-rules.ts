@@ -18,12 +18,7 @@ export interface DocRecord {
  * 'catalog_changed' unless catalogVersion is the current one; 'stale' unless
  * seq is newer, or the same seq under a newer catalog; otherwise 'applied'.
  */
-export function applyDecision(
-  recorded: DocRecord | undefined,
-  seq: number,
-  catalogVersion: number,
-  currentVersion: number,
-): ApplyOutcome {
+export function applyDecision(recorded: DocRecord | undefined, seq: number, catalogVersion: number, currentVersion: number): ApplyOutcome {
   if (catalogVersion !== currentVersion) return 'catalog_changed';
   if (recorded === undefined) return 'applied';
   if (seq > recorded.seq) return 'applied';

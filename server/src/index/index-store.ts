@@ -79,11 +79,7 @@ export interface IndexStore {
   /** Adds an index in state 'building' (or returns the existing one with the same definition). */
   createIndex(def: IndexDefinition, now: Date): Promise<{ index: IndexInfo; created: boolean }>;
   /** Updates state / progress / error of an index. */
-  setIndexState(
-    collection: string,
-    name: string,
-    update: { state?: IndexState; documentsScanned?: number; error?: string },
-  ): Promise<void>;
+  setIndexState(collection: string, name: string, update: { state?: IndexState; documentsScanned?: number; error?: string }): Promise<void>;
   /** Removes an index and all its entries; false when there was none. */
   dropIndex(collection: string, name: string): Promise<boolean>;
 

@@ -19,11 +19,7 @@ const FORBIDDEN_PATH_CHARS = /[\u0000-\u001F\u007F]|\p{Cs}/u;
 /** Throws DbError invalid INVALID_ARGUMENT (field `<prefix>name`) unless `name` is a valid index name. */
 export function validateIndexName(name: unknown, fieldPrefix = ''): asserts name is string {
   if (typeof name !== 'string' || !INDEX_NAME_RE.test(name)) {
-    throw invalid(
-      'INVALID_ARGUMENT',
-      `${fieldPrefix}name`,
-      'index name must be 1-64 characters of [a-z0-9_] starting with a letter',
-    );
+    throw invalid('INVALID_ARGUMENT', `${fieldPrefix}name`, 'index name must be 1-64 characters of [a-z0-9_] starting with a letter');
   }
 }
 

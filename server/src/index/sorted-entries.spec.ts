@@ -35,7 +35,13 @@ describe('SortedEntries', () => {
 
   it('orders strings by UTF-8 bytes', () => {
     const entries = new SortedEntries<string>();
-    for (const [v, id] of [['😀', '1'], ['\uffff', '2'], ['a', '3'], ['', '4']] as const) entries.insert(v, id);
+    for (const [v, id] of [
+      ['😀', '1'],
+      ['\uffff', '2'],
+      ['a', '3'],
+      ['', '4'],
+    ] as const)
+      entries.insert(v, id);
     expect([...entries.walk('asc')]).toEqual(['4', '3', '2', '1']);
   });
 });

@@ -58,9 +58,7 @@ describe('IndexWriteHooks', () => {
   });
 
   it('lets exactly one of concurrent prepares of one unique value through', async () => {
-    const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => hooks.prepare('users', `u${i}`, { email: 'hot' })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => hooks.prepare('users', `u${i}`, { email: 'hot' })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as DbError).reason).toBe('UNIQUE_VIOLATION');
   });

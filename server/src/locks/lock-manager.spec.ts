@@ -43,7 +43,7 @@ describe('LockManager acquire/renew/release/get', () => {
     expect(e).toMatchObject({ kind: 'aborted', reason: 'LOCK_HELD', retryDelayMs: 4000, metadata: { name: 'job', holder: 'A' } });
   });
 
-  it('waits with growing, jittered sleeps that never pass the holder\'s expiry, and gets the next token', async () => {
+  it("waits with growing, jittered sleeps that never pass the holder's expiry, and gets the next token", async () => {
     const { locks, t, sleeps } = fake();
     const start = t.now;
     await locks.acquire(ctx(), { name: 'job', ttlMs: 3000 });

@@ -100,13 +100,7 @@ export class LockManager implements LockApi {
     }
   }
 
-  private async acquireChecked(
-    ctx: CallContext,
-    name: string,
-    ttlMs: number,
-    waitMs: number,
-    holder: string,
-  ): Promise<Lease> {
+  private async acquireChecked(ctx: CallContext, name: string, ttlMs: number, waitMs: number, holder: string): Promise<Lease> {
     const waitUntil = Math.min(this.clock.now() + waitMs, ctx.deadlineMs ?? Infinity);
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(ctx.signal);
@@ -151,9 +145,14 @@ export class LockManager implements LockApi {
       }
       const left = lease.expireAtMs - this.clock.now();
       if (left <= 0) {
-        throw lockNotHeld(name, `lease of lock ${name} expired: the backend did not answer`, {
-          fencingToken: String(lease.fencingToken),
-        }, failure);
+        throw lockNotHeld(
+          name,
+          `lease of lock ${name} expired: the backend did not answer`,
+          {
+            fencingToken: String(lease.fencingToken),
+          },
+          failure,
+        );
       }
       const delay = Math.min(left, Math.max(1, backoffDelay(attempt, { ...this.backoff, random: () => this.random.random() })));
       if (!(await this.pause(ctx, this.clock.now() + delay))) return undefined;

@@ -7,18 +7,7 @@ import type { JsonValue } from './json.js';
 
 /** A comparison on one field (see proto smarterbase.v1.FieldFilter.Operator for the semantics). */
 export type FieldOp =
-  | 'eq'
-  | 'ne'
-  | 'lt'
-  | 'lte'
-  | 'gt'
-  | 'gte'
-  | 'in'
-  | 'not_in'
-  | 'contains'
-  | 'array_contains'
-  | 'starts_with'
-  | 'exists';
+  'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'not_in' | 'contains' | 'array_contains' | 'starts_with' | 'exists';
 
 /** A filter tree. */
 export type Filter =

@@ -78,7 +78,11 @@ describe('checkDocumentData', () => {
 
   it('other problems stay INVALID_ARGUMENT / INVALID_ARGUMENT', () => {
     expect(() => checkDocumentData({ a: NaN })).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT', field: 'data' }) as Error);
-    expect(() => checkDocumentData(JSON.parse('{"a":{"__proto__":1}}'))).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT', field: 'data.a.__proto__' }) as Error);
-    expect(() => checkDocumentData(JSON.parse('{"__proto__":1}'), 'writes[1].set.data')).toThrow(expect.objectContaining({ field: 'writes[1].set.data.__proto__' }) as Error);
+    expect(() => checkDocumentData(JSON.parse('{"a":{"__proto__":1}}'))).toThrow(
+      expect.objectContaining({ reason: 'INVALID_ARGUMENT', field: 'data.a.__proto__' }) as Error,
+    );
+    expect(() => checkDocumentData(JSON.parse('{"__proto__":1}'), 'writes[1].set.data')).toThrow(
+      expect.objectContaining({ field: 'writes[1].set.data.__proto__' }) as Error,
+    );
   });
 });

@@ -98,7 +98,11 @@ function problemIn(value: unknown, path: string, depth: number): JsonIssue | und
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (k === FORBIDDEN_KEY) {
       const at = `${path}.${k}`;
-      return { kind: 'forbidden_key', message: `${at}: the key "${FORBIDDEN_KEY}" is not supported (it cannot be stored faithfully)`, path: at };
+      return {
+        kind: 'forbidden_key',
+        message: `${at}: the key "${FORBIDDEN_KEY}" is not supported (it cannot be stored faithfully)`,
+        path: at,
+      };
     }
     const p = valueProblem(v, `${path}.${k}`, depth);
     if (p !== undefined) return p;

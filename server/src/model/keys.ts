@@ -37,11 +37,7 @@ export function validateCollection(collection: string): void {
     throw invalid('INVALID_COLLECTION', 'collection', `collection must be at most ${MAX_COLLECTION_CHARS} characters`);
   }
   if (!COLLECTION_RE.test(collection)) {
-    throw invalid(
-      'INVALID_COLLECTION',
-      'collection',
-      'collection must consist of [A-Za-z0-9_.-] and start with a letter or digit',
-    );
+    throw invalid('INVALID_COLLECTION', 'collection', 'collection must consist of [A-Za-z0-9_.-] and start with a letter or digit');
   }
 }
 
@@ -51,7 +47,8 @@ function idProblem(s: string, what: string, legacy = false): string | undefined 
   const bad = (legacy ? LEGACY_FORBIDDEN_ID_CHARS : FORBIDDEN_ID_CHARS).exec(s);
   if (bad !== null) {
     const at = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    if (legacy) return `${what} must not contain '/', '\\', control characters or unpaired surrogates (found U+${at} at index ${bad.index})`;
+    if (legacy)
+      return `${what} must not contain '/', '\\', control characters or unpaired surrogates (found U+${at} at index ${bad.index})`;
     return `${what} must not contain '/', '\\', control characters (U+0000–U+001F, U+007F–U+009F), line or paragraph separators (U+2028, U+2029), bidirectional controls, U+FEFF or unpaired surrogates (found U+${at} at index ${bad.index})`;
   }
   if (!legacy && s.normalize('NFC') !== s) {

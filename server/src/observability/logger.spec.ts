@@ -4,7 +4,12 @@ import { createLogger } from './logger.js';
 describe('createLogger', () => {
   test('writes one JSON object per line with level, ISO time, msg and fields; respects the level', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(...chunk.toString().split('\n').filter(Boolean)); cb(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        cb();
+      },
+    });
     const log = createLogger('info', sink);
     log.debug('hidden');
     log.info({ grpcPort: 1, httpPort: 2 }, 'listening');

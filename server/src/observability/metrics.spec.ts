@@ -1,5 +1,13 @@
 import { InMemoryMetrics } from './in-memory-metrics.js';
-import { createMetrics, METRIC_NAMES, registerBackendHealth, registerBuildInfo, registerConditionalWrites, RPC_DURATION_BUCKETS, STORAGE_DURATION_BUCKETS } from './metrics.js';
+import {
+  createMetrics,
+  METRIC_NAMES,
+  registerBackendHealth,
+  registerBuildInfo,
+  registerConditionalWrites,
+  RPC_DURATION_BUCKETS,
+  STORAGE_DURATION_BUCKETS,
+} from './metrics.js';
 
 describe('metric catalogue', () => {
   let metrics: InMemoryMetrics;
@@ -19,7 +27,11 @@ describe('metric catalogue', () => {
   });
 
   test('conditional writes: native gauge follows the mode in use, one gauge per probe check', async () => {
-    registerConditionalWrites(metrics.meter, { mode: 'lock', source: 'probe', checks: { atomicIfMatch: true, deleteWrongEtagRefused: false } });
+    registerConditionalWrites(metrics.meter, {
+      mode: 'lock',
+      source: 'probe',
+      checks: { atomicIfMatch: true, deleteWrongEtagRefused: false },
+    });
     expect(await metrics.value(METRIC_NAMES.conditionalNative, { mode: 'lock', source: 'probe' })).toBe(0);
     expect(await metrics.points(METRIC_NAMES.conditionalNative)).toHaveLength(1);
     expect(await metrics.value(METRIC_NAMES.conditionalCheck, { check: 'atomicIfMatch', mode: 'lock' })).toBe(1);
@@ -38,7 +50,10 @@ describe('metric catalogue', () => {
   });
 
   test('backend up: one gauge per subsystem, 1 up and 0 down, read at collection time', async () => {
-    const up = new Map([['storage', true], ['coordination', true]]);
+    const up = new Map([
+      ['storage', true],
+      ['coordination', true],
+    ]);
     registerBackendHealth(metrics.meter, { subsystems: ['storage', 'coordination'], isUp: (s) => up.get(s) ?? false });
     expect(await metrics.value(METRIC_NAMES.backendUp, { subsystem: 'storage' })).toBe(1);
     up.set('storage', false);

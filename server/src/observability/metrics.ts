@@ -26,7 +26,9 @@ export const METRIC_NAMES = {
 export const RPC_DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Buckets of storage operation durations, in seconds: 0.1 ms to 10 s (memory and filesystem are sub-millisecond). */
-export const STORAGE_DURATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+export const STORAGE_DURATION_BUCKETS: readonly number[] = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
+];
 
 /** Which server answered a call: the grpc-js port or the connect-node (HTTP) port. */
 export type RpcTransport = 'grpc' | 'connect';
@@ -69,16 +71,23 @@ export interface Metrics {
 export function createMetrics(meter: Meter): Metrics {
   return {
     rpc: {
-      calls: new CellCounter(meter, METRIC_NAMES.rpcCalls, { description: 'RPCs finished, by service, method, gRPC status code and transport.' }),
+      calls: new CellCounter(meter, METRIC_NAMES.rpcCalls, {
+        description: 'RPCs finished, by service, method, gRPC status code and transport.',
+      }),
       duration: meter.createHistogram(METRIC_NAMES.rpcDuration, {
         description: 'RPC duration in seconds, from the handler being called to its last message or error.',
         unit: 's',
         advice: { explicitBucketBoundaries: [...RPC_DURATION_BUCKETS] },
       }),
-      active: new CellCounter(meter, METRIC_NAMES.rpcActive, { description: 'RPCs being served now, by service, method and transport.', upDown: true }),
+      active: new CellCounter(meter, METRIC_NAMES.rpcActive, {
+        description: 'RPCs being served now, by service, method and transport.',
+        upDown: true,
+      }),
     },
     storage: {
-      operations: new CellCounter(meter, METRIC_NAMES.storageOps, { description: 'BlobStore operations finished, by op, outcome and backend.' }),
+      operations: new CellCounter(meter, METRIC_NAMES.storageOps, {
+        description: 'BlobStore operations finished, by op, outcome and backend.',
+      }),
       duration: meter.createHistogram(METRIC_NAMES.storageDuration, {
         description: 'BlobStore operation duration in seconds, by op, outcome and backend.',
         unit: 's',
@@ -105,7 +114,8 @@ export interface ConditionalWritesState {
  */
 export function registerConditionalWrites(meter: Meter, state: ConditionalWritesState): void {
   const native = meter.createObservableGauge(METRIC_NAMES.conditionalNative, {
-    description: 'S3 conditional writes: 1 when the endpoint enforces them itself (mode native), 0 when a coordination lock does (mode lock).',
+    description:
+      'S3 conditional writes: 1 when the endpoint enforces them itself (mode native), 0 when a coordination lock does (mode lock).',
   });
   native.addCallback((r) => r.observe(state.mode === 'native' ? 1 : 0, { mode: state.mode, source: state.source }));
   const check = meter.createObservableGauge(METRIC_NAMES.conditionalCheck, {
@@ -138,7 +148,9 @@ export interface BackendHealthView {
  */
 export function registerBackendHealth(meter: Meter, health: BackendHealthView): void {
   meter
-    .createObservableGauge(METRIC_NAMES.backendUp, { description: 'Backend reachability by subsystem (storage, coordination): 1 up, 0 unreachable, as the health probe last saw it.' })
+    .createObservableGauge(METRIC_NAMES.backendUp, {
+      description: 'Backend reachability by subsystem (storage, coordination): 1 up, 0 unreachable, as the health probe last saw it.',
+    })
     .addCallback((r) => {
       for (const subsystem of health.subsystems) r.observe(health.isUp(subsystem) ? 1 : 0, { subsystem });
     });

@@ -5,7 +5,11 @@ import { Telemetry } from './telemetry.js';
 
 describe('Telemetry', () => {
   test('serves the catalogue on /metrics at a free port; other paths are 404; shutdown frees the port', async () => {
-    const t = await Telemetry.start({ metrics: { host: '127.0.0.1', port: 0 }, buildAttributes: { storage: 'memory' }, registerGlobals: false });
+    const t = await Telemetry.start({
+      metrics: { host: '127.0.0.1', port: 0 },
+      buildAttributes: { storage: 'memory' },
+      registerGlobals: false,
+    });
     expect(t.metricsPort).toBeGreaterThan(0);
     t.metrics.rpc.calls.cell('get/5', { 'rpc.method': 'Get', 'rpc.grpc.status_code': 5 }).add();
     t.metrics.storage.operations.cell('put/cf', { op: 'put', outcome: 'condition_failed', backend: 'memory' }).add(2);

@@ -98,7 +98,16 @@ export class Telemetry {
       // No delegate: every span is a non-recording no-op.
       tracer = new ProxyTracerProvider().getTracer('smarterbase');
     }
-    return new Telemetry(meter, tracer, createMetrics(meter), tracerProvider !== undefined, endpoint, metricsError, meterProvider, tracerProvider);
+    return new Telemetry(
+      meter,
+      tracer,
+      createMetrics(meter),
+      tracerProvider !== undefined,
+      endpoint,
+      metricsError,
+      meterProvider,
+      tracerProvider,
+    );
   }
 
   /** Flushes pending spans, stops the metrics endpoint and the providers. */

@@ -78,7 +78,14 @@ describe('compareDocs', () => {
       { id: 'b', data: { g: 1, h: 3 } },
       { id: 'c', data: { g: 0, h: 2 } },
     ];
-    const out = rows.sort(compareDocs([{ field: 'g', direction: 'asc' }, { field: 'h', direction: 'desc' }])).map((d) => d.id);
+    const out = rows
+      .sort(
+        compareDocs([
+          { field: 'g', direction: 'asc' },
+          { field: 'h', direction: 'desc' },
+        ]),
+      )
+      .map((d) => d.id);
     expect(out).toEqual(['c', 'b', 'a']);
   });
 });

@@ -12,7 +12,9 @@ export function formatFilter(f: Filter): string {
   switch (f.kind) {
     case 'and':
     case 'or':
-      return f.filters.map((c) => (c.kind === 'and' || c.kind === 'or') && c.filters.length > 1 ? `(${formatFilter(c)})` : formatFilter(c)).join(f.kind === 'and' ? ' AND ' : ' OR ');
+      return f.filters
+        .map((c) => ((c.kind === 'and' || c.kind === 'or') && c.filters.length > 1 ? `(${formatFilter(c)})` : formatFilter(c)))
+        .join(f.kind === 'and' ? ' AND ' : ' OR ');
     case 'not': {
       const inner = f.filter;
       const text = formatFilter(inner);
@@ -61,7 +63,9 @@ export function formatField(path: string): string {
 export function formatValue(v: JsonValue): string {
   if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).map((k) => `${JSON.stringify(k)}: ${formatValue(v[k] as JsonValue)}`).join(', ')}}`;
+    return `{${Object.keys(v)
+      .map((k) => `${JSON.stringify(k)}: ${formatValue(v[k] as JsonValue)}`)
+      .join(', ')}}`;
   }
   return JSON.stringify(v);
 }

@@ -27,7 +27,11 @@ describe('rangeFor', () => {
     expect(rangeFor('gt', 3)).toEqual({ type: 'number', lower: { value: 3, inclusive: false } });
     expect(rangeFor('lte', 'm')).toEqual({ type: 'string', upper: { value: 'm', inclusive: true } });
     expect(rangeFor('eq', 1)).toEqual({ type: 'number', lower: { value: 1, inclusive: true }, upper: { value: 1, inclusive: true } });
-    expect(rangeFor('starts_with', 'ab')).toEqual({ type: 'string', lower: { value: 'ab', inclusive: true }, upper: { value: 'ac', inclusive: false } });
+    expect(rangeFor('starts_with', 'ab')).toEqual({
+      type: 'string',
+      lower: { value: 'ab', inclusive: true },
+      upper: { value: 'ac', inclusive: false },
+    });
     expect(rangeFor('starts_with', '')).toEqual({ type: 'string' });
     expect(rangeFor('gt', true)).toBeUndefined();
     expect(rangeFor('ne', 1)).toBeUndefined();

@@ -113,7 +113,9 @@ describe('parseFilter', () => {
     expect(e.message).toMatch(/more than 100 comparisons/);
     expect(e.metadata).toMatchObject({ maxTerms: String(MAX_FILTER_TERMS), position: String(atLimit.length + 4) });
     const funcs = Array.from({ length: 101 }, () => 'exists(a)');
-    expect(parseError(`(${funcs.slice(0, 60).join(' OR ')}) AND (${funcs.slice(60).join(' OR ')})`).message).toMatch(/more than 100 comparisons/);
+    expect(parseError(`(${funcs.slice(0, 60).join(' OR ')}) AND (${funcs.slice(60).join(' OR ')})`).message).toMatch(
+      /more than 100 comparisons/,
+    );
   });
 
   it('refuses an expression longer than MAX_EXPRESSION_CHARS before reading it, and names the limit', () => {

@@ -39,9 +39,14 @@ const FUNCTIONS = new Set(['starts_with', 'contains', 'array_contains', 'exists'
 /** Parses a filter expression into the Filter tree (validated). */
 export function parseFilter(expression: string): Filter {
   if (expression.length > MAX_EXPRESSION_CHARS) {
-    throw syntaxError(expression.slice(0, 200), MAX_EXPRESSION_CHARS, `expression is ${expression.length} characters long; the limit is ${MAX_EXPRESSION_CHARS}`, {
-      maxChars: String(MAX_EXPRESSION_CHARS),
-    });
+    throw syntaxError(
+      expression.slice(0, 200),
+      MAX_EXPRESSION_CHARS,
+      `expression is ${expression.length} characters long; the limit is ${MAX_EXPRESSION_CHARS}`,
+      {
+        maxChars: String(MAX_EXPRESSION_CHARS),
+      },
+    );
   }
   const filter = new Parser(expression, tokenize(expression)).parse();
   validateFilter(filter, 'filter_expression');
@@ -96,14 +101,18 @@ class Parser {
 
   private enter(): void {
     if (++this.depth > MAX_FILTER_DEPTH) {
-      throw syntaxError(this.src, this.peek().pos, `filter nesting exceeds ${MAX_FILTER_DEPTH} levels`, { maxDepth: String(MAX_FILTER_DEPTH) });
+      throw syntaxError(this.src, this.peek().pos, `filter nesting exceeds ${MAX_FILTER_DEPTH} levels`, {
+        maxDepth: String(MAX_FILTER_DEPTH),
+      });
     }
   }
 
   /** Counts one comparison starting at `pos`; refuses the one past MAX_FILTER_TERMS. */
   private term(pos: number): void {
     if (++this.terms > MAX_FILTER_TERMS) {
-      throw syntaxError(this.src, pos, `filter has more than ${MAX_FILTER_TERMS} comparisons (the limit per filter)`, { maxTerms: String(MAX_FILTER_TERMS) });
+      throw syntaxError(this.src, pos, `filter has more than ${MAX_FILTER_TERMS} comparisons (the limit per filter)`, {
+        maxTerms: String(MAX_FILTER_TERMS),
+      });
     }
   }
 
@@ -233,7 +242,7 @@ class Parser {
   private value(): JsonValue {
     const t = this.peek();
     if (t.kind === 'string') return this.next().text;
-    if (t.kind === 'number') return (this.next().number as number);
+    if (t.kind === 'number') return this.next().number as number;
     if (this.isWord(t, 'true') || this.isWord(t, 'false')) return this.next().text === 'true';
     if (this.isWord(t, 'null')) {
       this.next();

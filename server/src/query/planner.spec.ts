@@ -43,7 +43,11 @@ describe('planQuery', () => {
         { op: 'eq', index: 'by_email', values: ['b'] },
       ],
     });
-    expect(plan('age >= 21').candidates).toEqual({ op: 'range', index: 'by_age', range: { type: 'number', lower: { value: 21, inclusive: true } } });
+    expect(plan('age >= 21').candidates).toEqual({
+      op: 'range',
+      index: 'by_age',
+      range: { type: 'number', lower: { value: 21, inclusive: true } },
+    });
     expect(plan('starts_with(name, "Al")').candidates).toEqual({
       op: 'range',
       index: 'by_name',
@@ -79,7 +83,14 @@ describe('planQuery', () => {
   });
 
   it('leaves not, ne, not_in, contains, exists and array_contains residual', () => {
-    for (const e of ['NOT status = "a"', 'status != "a"', 'status NOT IN ["a"]', 'status : "a"', 'exists(status)', 'array_contains(status, "a")']) {
+    for (const e of [
+      'NOT status = "a"',
+      'status != "a"',
+      'status NOT IN ["a"]',
+      'status : "a"',
+      'exists(status)',
+      'array_contains(status, "a")',
+    ]) {
       expect(plan(e).scan).toBe(true);
     }
   });

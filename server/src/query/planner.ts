@@ -161,7 +161,12 @@ function planAnd(ready: readonly IndexInfo[], children: readonly Filter[]): Part
   if (exprs.length === 0) return undefined;
   const exact = residual.length === 0;
   const res: Filter | undefined = exact ? undefined : residual.length === 1 ? residual[0] : { kind: 'and', filters: residual };
-  return { expr: exprs.length === 1 ? (exprs[0] as IdSetExpr) : { op: 'and', args: exprs }, exact, ...(res === undefined ? {} : { residual: res }), used };
+  return {
+    expr: exprs.length === 1 ? (exprs[0] as IdSetExpr) : { op: 'and', args: exprs },
+    exact,
+    ...(res === undefined ? {} : { residual: res }),
+    used,
+  };
 }
 
 function union(parts: readonly Part[]): Set<string> {
@@ -171,7 +176,12 @@ function union(parts: readonly Part[]): Set<string> {
 }
 
 /** DbError failed_precondition INDEX_REQUIRED for a query that would scan, with an index that would serve it. */
-export function indexRequired(collection: string, filter: Filter | undefined, orderBy: readonly OrderTerm[], why = 'no index serves this query and scans are not allowed'): DbError {
+export function indexRequired(
+  collection: string,
+  filter: Filter | undefined,
+  orderBy: readonly OrderTerm[],
+  why = 'no index serves this query and scans are not allowed',
+): DbError {
   const suggestion = suggestIndex(filter, orderBy);
   return new DbError('failed_precondition', 'INDEX_REQUIRED', `${why}; create ${suggestion} on collection ${collection}`, {
     metadata: { collection, suggestedIndex: suggestion },

@@ -65,7 +65,11 @@ export class QueryEngine implements QueryApi {
   async *query(ctx: CallContext, input: QueryInput): AsyncGenerator<QueryItem, QuerySummary, undefined> {
     const orderBy = input.orderBy ?? [];
     checkInput(input);
-    const fp = this.tokens.fingerprint({ collection: input.collection, orderBy, ...(input.filter === undefined ? {} : { filter: input.filter }) });
+    const fp = this.tokens.fingerprint({
+      collection: input.collection,
+      orderBy,
+      ...(input.filter === undefined ? {} : { filter: input.filter }),
+    });
     const cursor = input.startAfter ? await this.tokens.decode(fp, orderBy.length, input.startAfter, ctx.signal) : undefined;
     const plan = await this.plan(ctx, input, orderBy);
     if (input.requireIndex === true && plan.scan) throw indexRequired(input.collection, input.filter, orderBy);
@@ -87,7 +91,10 @@ export class QueryEngine implements QueryApi {
   }
 
   /** Counts the matches: from the index alone when the plan is exact, else by fetching and re-checking. */
-  async count(ctx: CallContext, input: Pick<QueryInput, 'collection' | 'filter' | 'requireIndex'>): Promise<{ count: number; storageRequests: number }> {
+  async count(
+    ctx: CallContext,
+    input: Pick<QueryInput, 'collection' | 'filter' | 'requireIndex'>,
+  ): Promise<{ count: number; storageRequests: number }> {
     checkInput(input);
     const plan = await this.plan(ctx, input, []);
     if (input.requireIndex === true && plan.scan) throw indexRequired(input.collection, input.filter, []);
@@ -181,11 +188,15 @@ function source(ex: ExecContext, plan: Plan, keep: number): AsyncGenerator<Hit, 
     case 'memory':
       return plan.candidates !== undefined ? indexSorted(ex, plan.candidates, keep) : scanSorted(ex, keep);
     case 'walk':
-      return walkOrdered(ex, {
-        index: plan.order.index,
-        direction: plan.order.direction,
-        ...(plan.candidates === undefined ? {} : { within: plan.candidates }),
-      }, keep);
+      return walkOrdered(
+        ex,
+        {
+          index: plan.order.index,
+          direction: plan.order.direction,
+          ...(plan.candidates === undefined ? {} : { within: plan.candidates }),
+        },
+        keep,
+      );
   }
 }
 
@@ -198,7 +209,10 @@ function checkInput(input: Partial<QueryInput> & { collection: string; filter?: 
   validateCollection(input.collection);
   if (input.filter !== undefined) validateFilter(input.filter);
   validateOrderBy(input.orderBy);
-  for (const [name, v] of [['limit', input.limit], ['offset', input.offset]] as const) {
+  for (const [name, v] of [
+    ['limit', input.limit],
+    ['offset', input.offset],
+  ] as const) {
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw argError(name, `${name} must be a non-negative integer`);
   }
   for (const p of input.projection ?? []) {

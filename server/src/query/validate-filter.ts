@@ -37,7 +37,18 @@ export const MAX_FILTER_TERMS = 100;
 export const MAX_ORDER_TERMS = 8;
 
 const OPS: ReadonlySet<FieldOp> = new Set<FieldOp>([
-  'eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'not_in', 'contains', 'array_contains', 'starts_with', 'exists',
+  'eq',
+  'ne',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'in',
+  'not_in',
+  'contains',
+  'array_contains',
+  'starts_with',
+  'exists',
 ]);
 
 /** A DbError invalid INVALID_FILTER naming `field` (the request field at fault). */
@@ -46,7 +57,11 @@ export function filterError(message: string, field = 'filter', metadata: Record<
 }
 
 /** INVALID_FILTER: nesting deeper than MAX_FILTER_DEPTH (metadata maxDepth). */
-export function filterTooDeep(requestField = 'filter', metadata: Record<string, string> = {}, message = `filter nesting exceeds ${MAX_FILTER_DEPTH} levels`): DbError {
+export function filterTooDeep(
+  requestField = 'filter',
+  metadata: Record<string, string> = {},
+  message = `filter nesting exceeds ${MAX_FILTER_DEPTH} levels`,
+): DbError {
   return filterError(message, requestField, { maxDepth: String(MAX_FILTER_DEPTH), ...metadata });
 }
 
@@ -132,8 +147,7 @@ function finite(v: JsonValue): boolean {
 /** Throws DbError invalid INVALID_ARGUMENT (field order_by) unless the order terms are well formed. */
 export function validateOrderBy(orderBy: readonly OrderTerm[] | undefined): void {
   if (orderBy === undefined) return;
-  const bad = (m: string): DbError =>
-    new DbError('invalid', 'INVALID_ARGUMENT', m, { field: 'order_by', metadata: { field: 'order_by' } });
+  const bad = (m: string): DbError => new DbError('invalid', 'INVALID_ARGUMENT', m, { field: 'order_by', metadata: { field: 'order_by' } });
   if (orderBy.length > MAX_ORDER_TERMS) throw bad(`at most ${MAX_ORDER_TERMS} order_by terms`);
   for (const t of orderBy) {
     const problem = fieldPathProblem(t.field);

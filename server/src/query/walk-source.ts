@@ -35,7 +35,8 @@ export async function* walkOrdered(ctx: ExecContext, spec: WalkSpec, keep = Infi
   const { direction: dir } = spec;
   const types: Array<'number' | 'string'> = dir === 'asc' ? ['number', 'string'] : ['string', 'number'];
   const c0 = ctx.cursor?.values[0];
-  const startSeg = ctx.cursor === undefined ? 0 : typeof c0 === 'number' || typeof c0 === 'string' ? types.indexOf(typeof c0 as 'number' | 'string') : 2;
+  const startSeg =
+    ctx.cursor === undefined ? 0 : typeof c0 === 'number' || typeof c0 === 'string' ? types.indexOf(typeof c0 as 'number' | 'string') : 2;
   const misfits = new Map<string, Hit>();
   let last: SortKey | undefined;
 
@@ -60,10 +61,17 @@ export async function* walkOrdered(ctx: ExecContext, spec: WalkSpec, keep = Infi
       range = dir === 'asc' ? { type, lower: bound } : { type, upper: bound };
     }
     let group: Hit[] = [];
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const ids = await ctx.indexes.walk(
         ctx.collection,
-        { index: spec.index, direction: dir, range, offset, limit: WALK_PAGE, ...(spec.within === undefined ? {} : { within: spec.within }) },
+        {
+          index: spec.index,
+          direction: dir,
+          range,
+          offset,
+          limit: WALK_PAGE,
+          ...(spec.within === undefined ? {} : { within: spec.within }),
+        },
         ctx.signal,
       );
       offset += ids.length;

@@ -9,7 +9,14 @@
  */
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { UniversalServerResponse } from '@connectrpc/connect/protocol';
-import { codeToHttpStatus, endStreamFlag, endStreamFromJson, endStreamToJson, errorFromJsonBytes, errorToJsonBytes } from '@connectrpc/connect/protocol-connect';
+import {
+  codeToHttpStatus,
+  endStreamFlag,
+  endStreamFromJson,
+  endStreamToJson,
+  errorFromJsonBytes,
+  errorToJsonBytes,
+} from '@connectrpc/connect/protocol-connect';
 import { findTrailerError, setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
 import { trailerFlag, trailerParse, trailerSerialize } from '@connectrpc/connect/protocol-grpc-web';
 import { DbError } from '../errors/db-error.js';
@@ -33,7 +40,14 @@ const MALFORMED = /parse binary|compressed envelope|decompress/;
 /** Our version of an error connect built: decode failures become MALFORMED_REQUEST, every error gets an ErrorInfo. */
 export function normalizeError(err: ConnectError): ConnectError {
   if (err.code === Code.Internal && MALFORMED.test(err.rawMessage)) {
-    return toConnectError(new DbError('invalid', 'MALFORMED_REQUEST', `the request does not decode: ${err.rawMessage.replace(/^(\[internal\] )?parse binary: /, '')}`, { cause: err }));
+    return toConnectError(
+      new DbError(
+        'invalid',
+        'MALFORMED_REQUEST',
+        `the request does not decode: ${err.rawMessage.replace(/^(\[internal\] )?parse binary: /, '')}`,
+        { cause: err },
+      ),
+    );
   }
   return toConnectError(err);
 }
@@ -79,18 +93,28 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 export async function normalizeResponse(ures: UniversalServerResponse, protocol: HttpProtocol): Promise<UniversalServerResponse> {
   if (protocol === 'grpc' || ures.body === undefined) return ures; // gRPC: fixGrpcTrailer when the trailers go out
   if (protocol === 'grpc-web') {
-    return { ...ures, body: mapChunks(ures.body, (c) => fixEnvelope(c, trailerFlag, (d) => {
-      const t = trailerParse(d);
-      fixGrpcTrailer(t);
-      return trailerSerialize(t);
-    })) };
+    return {
+      ...ures,
+      body: mapChunks(ures.body, (c) =>
+        fixEnvelope(c, trailerFlag, (d) => {
+          const t = trailerParse(d);
+          fixGrpcTrailer(t);
+          return trailerSerialize(t);
+        }),
+      ),
+    };
   }
   if (protocol === 'connect-stream') {
-    return { ...ures, body: mapChunks(ures.body, (c) => fixEnvelope(c, endStreamFlag, (d) => {
-      const end = endStreamFromJson(d);
-      if (end.error === undefined) return d;
-      return new TextEncoder().encode(JSON.stringify(endStreamToJson(end.metadata, normalizeError(end.error), JSON_OPTIONS)));
-    })) };
+    return {
+      ...ures,
+      body: mapChunks(ures.body, (c) =>
+        fixEnvelope(c, endStreamFlag, (d) => {
+          const end = endStreamFromJson(d);
+          if (end.error === undefined) return d;
+          return new TextEncoder().encode(JSON.stringify(endStreamToJson(end.metadata, normalizeError(end.error), JSON_OPTIONS)));
+        }),
+      ),
+    };
   }
   // Compressed error bodies are large ones, which only our handlers build (with an ErrorInfo already).
   if (ures.status < 400 || ures.header?.has('content-encoding') === true) return ures;
@@ -114,7 +138,12 @@ export async function normalizeResponse(ures: UniversalServerResponse, protocol:
  * here; errors without an ErrorInfo get one, unexpected ones go to
  * `logInternal`.
  */
-export function errorResponse(err: unknown, protocol: HttpProtocol, contentType = '', logInternal?: InternalErrorLogger): UniversalServerResponse {
+export function errorResponse(
+  err: unknown,
+  protocol: HttpProtocol,
+  contentType = '',
+  logInternal?: InternalErrorLogger,
+): UniversalServerResponse {
   const full = toConnectError(err, logInternal);
   const status = setTrailerStatus(new Headers(), full);
   if (protocol === 'grpc') {

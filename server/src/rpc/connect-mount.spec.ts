@@ -9,8 +9,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function endpoint(delayMs = 0): ConnectEndpoint {
   const impl = {
-    async check() { await sleep(delayMs); return { status: S.SERVING }; },
-    async *watch() { yield { status: S.SERVING }; },
+    async check() {
+      await sleep(delayMs);
+      return { status: S.SERVING };
+    },
+    async *watch() {
+      yield { status: S.SERVING };
+    },
   };
   return new ConnectEndpoint({ services: [typedService(Health, impl)], readMaxBytes: 1 << 20, writeMaxBytes: 1 << 20 });
 }
@@ -31,8 +36,12 @@ describe('ConnectEndpoint', () => {
       const [status, body] = await new Promise<[number, string]>((resolve) => {
         let data = '';
         let st = 0;
-        req.on('response', (h) => { st = Number(h[':status']); });
-        req.on('data', (d: Buffer) => { data += d.toString(); });
+        req.on('response', (h) => {
+          st = Number(h[':status']);
+        });
+        req.on('data', (d: Buffer) => {
+          data += d.toString();
+        });
         req.on('end', () => resolve([st, data]));
       });
       session.close();
@@ -57,6 +66,12 @@ describe('ConnectEndpoint', () => {
     await ep.shutdown(5000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
     expect((await inflight).status).toBe(S.SERVING);
-    await expect(fetch(`http://127.0.0.1:${port}/grpc.health.v1.Health/Check`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).rejects.toThrow();
+    await expect(
+      fetch(`http://127.0.0.1:${port}/grpc.health.v1.Health/Check`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      }),
+    ).rejects.toThrow();
   });
 });

@@ -17,11 +17,7 @@ import { ERROR_DETAIL_REGISTRY, type InternalErrorLogger } from './error-table.j
 import { DbError } from '../errors/db-error.js';
 import { prescanRequest } from './prescan-body.js';
 import type { RequestDecoder } from './decode-pool.js';
-import {
-  compressionBrotli,
-  compressionGzip,
-  universalRequestFromNodeRequest,
-} from '@connectrpc/connect-node';
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } from '@connectrpc/connect-node';
 import { writeNodeResponse } from './node-response.js';
 import { CONNECTION_KEY, DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import type { TypedService } from './typed-service.js';
@@ -33,7 +29,9 @@ import type { TypedService } from './typed-service.js';
  * else is a bug (INTERNAL, logged).
  */
 function handlerFailure(e: unknown): unknown {
-  return e instanceof URIError ? new DbError('invalid', 'MALFORMED_REQUEST', 'the request is malformed (its error could not be encoded)', { cause: e }) : e;
+  return e instanceof URIError
+    ? new DbError('invalid', 'MALFORMED_REQUEST', 'the request is malformed (its error could not be encoded)', { cause: e })
+    : e;
 }
 
 /** Options of ConnectEndpoint. */
@@ -88,7 +86,10 @@ function guardSession(session: http2.ServerHttp2Session, limits: ServerLimits): 
   session.on('stream', (stream: http2.ServerHttp2Stream) => {
     streams++;
     lastCall = lastHeard = Date.now();
-    stream.once('close', () => { streams--; lastCall = lastHeard = Date.now(); });
+    stream.once('close', () => {
+      streams--;
+      lastCall = lastHeard = Date.now();
+    });
   });
   const tick = Math.max(100, Math.min(limits.keepaliveTimeMs, limits.idleConnectionTimeoutMs) / 2);
   const timer = setInterval(() => {
@@ -145,31 +146,46 @@ export class ConnectEndpoint {
       const path = (req.url ?? '').split('?', 2)[0] ?? '';
       const handler = paths.get(path);
       const protocol = protocolOf(req.headers['content-type']);
-      const respond = (ures: UniversalServerResponse, signal: AbortSignal): Promise<void> => writeNodeResponse(ures, res, {
-        signal,
-        stallTimeoutMs: limits.streamStallTimeoutMs,
-        ...(protocol === 'grpc' ? { beforeTrailers: fixGrpcTrailer } : {}),
-      });
+      const respond = (ures: UniversalServerResponse, signal: AbortSignal): Promise<void> =>
+        writeNodeResponse(ures, res, {
+          signal,
+          stallTimeoutMs: limits.streamStallTimeoutMs,
+          ...(protocol === 'grpc' ? { beforeTrailers: fixGrpcTrailer } : {}),
+        });
       const failed = (reason: unknown): void => {
         if (res.destroyed || req.destroyed || res.socket?.destroyed === true || ConnectError.from(reason).code === Code.Aborted) return;
         opts.logTransportError?.(reason, path.slice(0, 200));
       };
       if (handler === undefined) {
-        respond(unknownMethodResponse(path, protocol, String(req.headers['content-type'] ?? '')), new AbortController().signal).catch(failed);
+        respond(unknownMethodResponse(path, protocol, String(req.headers['content-type'] ?? '')), new AbortController().signal).catch(
+          failed,
+        );
         return;
       }
       const connection = `${req.socket?.remoteAddress ?? ''}:${req.socket?.remotePort ?? ''}`;
-      const ureq = universalRequestFromNodeRequest(req as never, res as never, undefined, createContextValues().set(CONNECTION_KEY, connection));
+      const ureq = universalRequestFromNodeRequest(
+        req as never,
+        res as never,
+        undefined,
+        createContextValues().set(CONNECTION_KEY, connection),
+      );
       // A binary message is scanned before connect decodes it (prescan-body.ts): a field repeated
       // hundreds of thousands of times is refused without holding the event loop.
-      prescanRequest(ureq, handler.method, protocol, opts.readMaxBytes, opts.decoder === undefined ? undefined : (d, b, s) => opts.decoder!.check(d, b, s))
+      prescanRequest(
+        ureq,
+        handler.method,
+        protocol,
+        opts.readMaxBytes,
+        opts.decoder === undefined ? undefined : (d, b, s) => opts.decoder!.check(d, b, s),
+      )
         .then(
-          (scanned) => handler(scanned).then(
-            (ures) => normalizeResponse(ures, protocol),
-            // connect itself failed before answering (e.g. it could not percent-encode the error
-            // message it built from a malformed request): answer anyway, never leave the call hanging.
-            (e: unknown) => errorResponse(handlerFailure(e), protocol, String(req.headers['content-type'] ?? ''), opts.logInternal),
-          ),
+          (scanned) =>
+            handler(scanned).then(
+              (ures) => normalizeResponse(ures, protocol),
+              // connect itself failed before answering (e.g. it could not percent-encode the error
+              // message it built from a malformed request): answer anyway, never leave the call hanging.
+              (e: unknown) => errorResponse(handlerFailure(e), protocol, String(req.headers['content-type'] ?? ''), opts.logInternal),
+            ),
           (err: unknown) => {
             if (!(err instanceof DbError)) throw err;
             return errorResponse(err, protocol, String(req.headers['content-type'] ?? ''));
@@ -183,7 +199,9 @@ export class ConnectEndpoint {
       // Preflights are answered by the CORS middleware and never reach a service.
       if (withCors !== undefined) {
         let next = false;
-        withCors(req as never, res as never, () => { next = true; });
+        withCors(req as never, res as never, () => {
+          next = true;
+        });
         if (!next) return;
       }
       this.inFlight++;
@@ -194,12 +212,15 @@ export class ConnectEndpoint {
       });
       adapter(req, res);
     };
-    this.h1 = http.createServer({
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: 0, // server streams may last; stalls are bounded by streamStallTimeoutMs
-      keepAliveTimeout: limits.idleConnectionTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-    }, handler);
+    this.h1 = http.createServer(
+      {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: 0, // server streams may last; stalls are bounded by streamStallTimeoutMs
+        keepAliveTimeout: limits.idleConnectionTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+      },
+      handler,
+    );
     // Node tracks connections for headersTimeout only once a server emits 'listening'; this one never
     // listens itself (the router hands it sockets), so start the tracking by hand.
     this.h1.emit('listening');
@@ -260,7 +281,10 @@ export class ConnectEndpoint {
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
-        this.idleWaiters.push(() => { clearTimeout(timer); resolve(); });
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
     this.shutdownController.abort();

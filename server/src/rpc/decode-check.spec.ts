@@ -19,12 +19,16 @@ const data = (bytes: number): Record<string, string> => ({ s: 'x'.repeat(bytes) 
 describe('checkDocumentSizes', () => {
   it('passes documents whose JSON is at most the limit', () => {
     const json = JSON.stringify(data(90)).length;
-    expect(() => checkDocumentSizes(PutRequestSchema, create(PutRequestSchema, { collection: 'c', id: 'a', data: data(90) }) as never, json)).not.toThrow();
+    expect(() =>
+      checkDocumentSizes(PutRequestSchema, create(PutRequestSchema, { collection: 'c', id: 'a', data: data(90) }) as never, json),
+    ).not.toThrow();
   });
 
   it('refuses a Put whose data is over the limit as DOCUMENT_TOO_LARGE, naming the field and both sizes', () => {
     const json = JSON.stringify(data(91)).length;
-    const e = caught(() => checkDocumentSizes(PutRequestSchema, create(PutRequestSchema, { collection: 'c', id: 'a', data: data(91) }) as never, json - 1));
+    const e = caught(() =>
+      checkDocumentSizes(PutRequestSchema, create(PutRequestSchema, { collection: 'c', id: 'a', data: data(91) }) as never, json - 1),
+    );
     expect([e.kind, e.reason, e.field]).toEqual(['invalid', 'DOCUMENT_TOO_LARGE', 'data']);
     expect(e.metadata).toEqual({ field: 'data', sizeBytes: String(json), limitBytes: String(json - 1) });
   });
@@ -43,7 +47,9 @@ describe('checkDocumentSizes', () => {
 
   it('counts bytes of UTF-8, not characters', () => {
     const req = create(PutRequestSchema, { collection: 'c', id: 'a', data: { s: 'é'.repeat(50) } });
-    expect(caught(() => checkDocumentSizes(PutRequestSchema, req as never, 100)).metadata.sizeBytes).toBe(String(JSON.stringify({ s: 'é'.repeat(50) }).length + 50));
+    expect(caught(() => checkDocumentSizes(PutRequestSchema, req as never, 100)).metadata.sizeBytes).toBe(
+      String(JSON.stringify({ s: 'é'.repeat(50) }).length + 50),
+    );
   });
 });
 

@@ -32,10 +32,15 @@ function fieldsWithStructs(desc: DescMessage, visiting = new Set<string>()): rea
 }
 
 function tooLarge(path: string, sizeBytes: number, limitBytes: number): DbError {
-  return new DbError('invalid', 'DOCUMENT_TOO_LARGE', `${path} is ${sizeBytes} bytes as JSON; the limit of an encoded document is ${limitBytes}`, {
-    field: path,
-    metadata: { field: path, sizeBytes: String(sizeBytes), limitBytes: String(limitBytes) },
-  });
+  return new DbError(
+    'invalid',
+    'DOCUMENT_TOO_LARGE',
+    `${path} is ${sizeBytes} bytes as JSON; the limit of an encoded document is ${limitBytes}`,
+    {
+      field: path,
+      metadata: { field: path, sizeBytes: String(sizeBytes), limitBytes: String(limitBytes) },
+    },
+  );
 }
 
 function checkValue(field: DescField, value: unknown, path: string, limitBytes: number): void {
@@ -58,7 +63,8 @@ export function checkDocumentSizes(desc: DescMessage, message: Record<string, un
     const path = prefix === '' ? field.name : `${prefix}.${field.name}`;
     const value = field.oneof === undefined ? message[field.localName] : oneofValue(message, field);
     if (field.fieldKind === 'list') (value as unknown[]).forEach((v, i) => checkValue(field, v, `${path}[${i}]`, limitBytes));
-    else if (field.fieldKind === 'map') for (const [k, v] of Object.entries(value as object)) checkValue(field, v, `${path}[${k}]`, limitBytes);
+    else if (field.fieldKind === 'map')
+      for (const [k, v] of Object.entries(value as object)) checkValue(field, v, `${path}[${k}]`, limitBytes);
     else checkValue(field, value, path, limitBytes);
   }
 }

@@ -46,12 +46,22 @@ const registry = createRegistry(
 /** The worker's entry point (piscina calls it by name). */
 export function decodeTask(task: DecodeTask): DecodeOutcome {
   const desc: DescMessage | undefined = registry.getMessage(task.typeName);
-  if (desc === undefined) return { ok: false, error: { kind: 'internal', reason: 'INTERNAL_ERROR', message: `no message type ${task.typeName}`, metadata: {} } };
+  if (desc === undefined)
+    return { ok: false, error: { kind: 'internal', reason: 'INTERNAL_ERROR', message: `no message type ${task.typeName}`, metadata: {} } };
   try {
     const message = decodeChecked(desc, task.bytes, task.maxDocumentBytes);
     return task.wantMessage ? { ok: true, message } : { ok: true };
   } catch (e) {
     if (!(e instanceof DbError)) throw e;
-    return { ok: false, error: { kind: e.kind, reason: e.reason, message: e.message, ...(e.field === undefined ? {} : { field: e.field }), metadata: e.metadata } };
+    return {
+      ok: false,
+      error: {
+        kind: e.kind,
+        reason: e.reason,
+        message: e.message,
+        ...(e.field === undefined ? {} : { field: e.field }),
+        metadata: e.metadata,
+      },
+    };
   }
 }

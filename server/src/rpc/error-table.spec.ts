@@ -8,30 +8,46 @@ import { bounded, DEFAULT_RETRY_DELAY_MS, ERROR_BOUNDS, KIND_TO_CODE, statusDeta
 
 describe('error table', () => {
   test.each<[ErrorKind, number]>([
-    ['invalid', 3], ['not_found', 5], ['already_exists', 6], ['aborted', 10], ['failed_precondition', 9],
-    ['unavailable', 14], ['resource_exhausted', 8], ['deadline_exceeded', 4], ['cancelled', 1], ['internal', 13],
+    ['invalid', 3],
+    ['not_found', 5],
+    ['already_exists', 6],
+    ['aborted', 10],
+    ['failed_precondition', 9],
+    ['unavailable', 14],
+    ['resource_exhausted', 8],
+    ['deadline_exceeded', 4],
+    ['cancelled', 1],
+    ['internal', 13],
   ])('%s → gRPC code %i', (kind, grpcCode) => {
     expect(KIND_TO_CODE[kind]).toBe(grpcCode);
     expect(toConnectError(new DbError(kind, 'INTERNAL_ERROR', 'm')).code).toBe(grpcCode);
   });
 
   test('ErrorInfo carries reason, domain and metadata; the message is kept', () => {
-    const e = toConnectError(new DbError('aborted', 'ETAG_MISMATCH', 'stale etag', { metadata: { currentEtag: 'e2', expectedEtag: 'e1' } }));
+    const e = toConnectError(
+      new DbError('aborted', 'ETAG_MISMATCH', 'stale etag', { metadata: { currentEtag: 'e2', expectedEtag: 'e1' } }),
+    );
     expect(e.rawMessage).toBe('stale etag');
-    expect(e.findDetails(ErrorInfoSchema)).toEqual([expect.objectContaining({ reason: 'ETAG_MISMATCH', domain: 'smarterbase.v1', metadata: { currentEtag: 'e2', expectedEtag: 'e1' } })]);
+    expect(e.findDetails(ErrorInfoSchema)).toEqual([
+      expect.objectContaining({ reason: 'ETAG_MISMATCH', domain: 'smarterbase.v1', metadata: { currentEtag: 'e2', expectedEtag: 'e1' } }),
+    ]);
     expect(e.findDetails(BadRequestSchema)).toEqual([]);
     expect(e.findDetails(RetryInfoSchema)).toEqual([]);
   });
 
   test('invalid with a field adds a BadRequest field violation', () => {
     const e = toConnectError(invalid('INVALID_ID', 'id', 'bad id'));
-    expect(e.findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([expect.objectContaining({ field: 'id', description: 'bad id', reason: 'INVALID_ID' })]);
+    expect(e.findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([
+      expect.objectContaining({ field: 'id', description: 'bad id', reason: 'INVALID_ID' }),
+    ]);
   });
 
   test('unavailable / resource_exhausted with a delay add RetryInfo', () => {
     const e = toConnectError(new DbError('resource_exhausted', 'BACKEND_THROTTLED', 'slow down', { retryDelayMs: 1500 }));
     expect(e.findDetails(RetryInfoSchema)[0]?.retryDelay).toEqual(expect.objectContaining({ seconds: 1n, nanos: 500_000_000 }));
-    expect(toConnectError(new DbError('aborted', 'CONCURRENT_MODIFICATION', 'x', { retryDelayMs: 10 })).findDetails(RetryInfoSchema)).toEqual([]);
+    expect(
+      toConnectError(new DbError('aborted', 'CONCURRENT_MODIFICATION', 'x', { retryDelayMs: 10 })).findDetails(RetryInfoSchema),
+    ).toEqual([]);
   });
 
   test('every unavailable / resource_exhausted carries RetryInfo, with the default delay when none is named', () => {
@@ -60,11 +76,13 @@ describe('error table', () => {
     expect(logged).toHaveLength(1);
   });
 
-  test('aborted LOCK_HELD with a delay adds RetryInfo (the holder\'s remaining lease)', () => {
+  test("aborted LOCK_HELD with a delay adds RetryInfo (the holder's remaining lease)", () => {
     const e = toConnectError(new DbError('aborted', 'LOCK_HELD', 'held', { retryDelayMs: 2250, metadata: { name: 'n', holder: 'h' } }));
     expect(e.code).toBe(Code.Aborted);
     expect(e.findDetails(RetryInfoSchema)[0]?.retryDelay).toEqual(expect.objectContaining({ seconds: 2n, nanos: 250_000_000 }));
-    expect(toConnectError(new DbError('failed_precondition', 'LOCK_NOT_HELD', 'x', { retryDelayMs: 10 })).findDetails(RetryInfoSchema)).toEqual([]);
+    expect(
+      toConnectError(new DbError('failed_precondition', 'LOCK_NOT_HELD', 'x', { retryDelayMs: 10 })).findDetails(RetryInfoSchema),
+    ).toEqual([]);
     expect(toConnectError(new DbError('failed_precondition', 'LOCK_NOT_HELD', 'x')).code).toBe(Code.FailedPrecondition);
   });
 
@@ -93,11 +111,13 @@ describe('error table', () => {
 
   test('messages, metadata values and violation lists are bounded, whatever the request echoed', () => {
     const huge = 'x'.repeat(100_000);
-    const err = toConnectError(new DbError('invalid', 'INVALID_FILTER', `bad filter ${huge}`, {
-      field: 'filter_expression',
-      metadata: { expression: huge },
-      preconditionViolations: Array.from({ length: 500 }, (_, i) => ({ type: 'ETAG', subject: `writes[${i}]`, description: huge })),
-    }));
+    const err = toConnectError(
+      new DbError('invalid', 'INVALID_FILTER', `bad filter ${huge}`, {
+        field: 'filter_expression',
+        metadata: { expression: huge },
+        preconditionViolations: Array.from({ length: 500 }, (_, i) => ({ type: 'ETAG', subject: `writes[${i}]`, description: huge })),
+      }),
+    );
     expect(err.rawMessage.length).toBeLessThanOrEqual(ERROR_BOUNDS.message);
     expect(err.rawMessage).toMatch(/… \(100011 chars\)$/);
     expect(err.findDetails(ErrorInfoSchema)[0]?.metadata.expression).toMatch(/… \(100000 chars\)$/);
@@ -109,9 +129,11 @@ describe('error table', () => {
 
   test('violations of 3-byte characters are listed within a byte budget, so trailers stay under 8 KiB', () => {
     const wide = '\u4e00'.repeat(250);
-    const err = toConnectError(new DbError('aborted', 'PRECONDITION_FAILED', 'preconditions failed', {
-      preconditionViolations: Array.from({ length: 100 }, (_, i) => ({ type: 'ETAG', subject: `writes[${i}]`, description: wide })),
-    }));
+    const err = toConnectError(
+      new DbError('aborted', 'PRECONDITION_FAILED', 'preconditions failed', {
+        preconditionViolations: Array.from({ length: 100 }, (_, i) => ({ type: 'ETAG', subject: `writes[${i}]`, description: wide })),
+      }),
+    );
     const violations = err.findDetails(PreconditionFailureSchema)[0]?.violations ?? [];
     expect(violations.length).toBeLessThan(ERROR_BOUNDS.violations);
     expect(violations.at(-1)?.description).toMatch(/^\d+ more violations not listed$/);
@@ -130,7 +152,10 @@ describe('error table', () => {
     const status = fromBinary(StatusSchema, statusDetailsBin(e));
     expect(status.code).toBe(3);
     expect(status.message).toBe('bad collection');
-    expect(status.details.map((d) => d.typeUrl)).toEqual(['type.googleapis.com/google.rpc.ErrorInfo', 'type.googleapis.com/google.rpc.BadRequest']);
+    expect(status.details.map((d) => d.typeUrl)).toEqual([
+      'type.googleapis.com/google.rpc.ErrorInfo',
+      'type.googleapis.com/google.rpc.BadRequest',
+    ]);
     expect(anyUnpack(status.details[0]!, ErrorInfoSchema)?.metadata).toEqual({ field: 'collection' });
   });
 });

@@ -9,12 +9,7 @@ import { create, createRegistry, toBinary, type DescMessage, type MessageInitSha
 import { anyPack, type Any } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { DbError, type ErrorKind } from '../errors/db-error.js';
-import {
-  BadRequestSchema,
-  PreconditionFailureSchema,
-  ErrorInfoSchema,
-  RetryInfoSchema,
-} from '../gen/google/rpc/error_details_pb.js';
+import { BadRequestSchema, PreconditionFailureSchema, ErrorInfoSchema, RetryInfoSchema } from '../gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from '../gen/google/rpc/status_pb.js';
 
 /** The ErrorInfo domain of every error this server sends. */
@@ -27,7 +22,12 @@ export const ERROR_DOMAIN = 'smarterbase.v1';
  * `jsonOptions: { registry: ERROR_DETAIL_REGISTRY }` to the Connect router
  * (and to JSON clients that read those details).
  */
-export const ERROR_DETAIL_REGISTRY: Registry = createRegistry(ErrorInfoSchema, BadRequestSchema, RetryInfoSchema, PreconditionFailureSchema);
+export const ERROR_DETAIL_REGISTRY: Registry = createRegistry(
+  ErrorInfoSchema,
+  BadRequestSchema,
+  RetryInfoSchema,
+  PreconditionFailureSchema,
+);
 
 /** The ABORTED reasons whose errors carry RetryInfo (when the engine gives a delay). */
 const RETRY_INFO_ABORTS: ReadonlySet<string> = new Set(['LOCK_HELD', 'TRANSACTION_CONTENTION']);
@@ -116,11 +116,11 @@ function detail<D extends DescMessage>(desc: D, value: MessageInitShape<D>): Out
 export function detailsOf(err: DbError): OutgoingDetail[] {
   const cut = (t: string): string => bounded(t, ERROR_BOUNDS.value);
   const metadata = Object.fromEntries(Object.entries(err.metadata).map(([k, v]) => [cut(k), cut(v)]));
-  const details: OutgoingDetail[] = [
-    detail(ErrorInfoSchema, { reason: err.reason, domain: ERROR_DOMAIN, metadata }),
-  ];
+  const details: OutgoingDetail[] = [detail(ErrorInfoSchema, { reason: err.reason, domain: ERROR_DOMAIN, metadata })];
   if (err.kind === 'invalid' && err.field !== undefined) {
-    details.push(detail(BadRequestSchema, { fieldViolations: [{ field: cut(err.field), description: cut(err.message), reason: err.reason }] }));
+    details.push(
+      detail(BadRequestSchema, { fieldViolations: [{ field: cut(err.field), description: cut(err.message), reason: err.reason }] }),
+    );
   }
   const violations = err.preconditionViolations ?? [];
   if (violations.length > 0) {
@@ -137,13 +137,16 @@ export function detailsOf(err: DbError): OutgoingDetail[] {
     }
     details.push(detail(PreconditionFailureSchema, { violations: listed }));
   }
-  const retryable = err.kind === 'unavailable' || err.kind === 'resource_exhausted' || (err.kind === 'aborted' && RETRY_INFO_ABORTS.has(err.reason));
+  const retryable =
+    err.kind === 'unavailable' || err.kind === 'resource_exhausted' || (err.kind === 'aborted' && RETRY_INFO_ABORTS.has(err.reason));
   const delayMs = err.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS[err.kind];
   if (retryable && delayMs !== undefined) {
     const ms = Math.max(0, Math.round(delayMs));
-    details.push(detail(RetryInfoSchema, {
-      retryDelay: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 },
-    }));
+    details.push(
+      detail(RetryInfoSchema, {
+        retryDelay: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 },
+      }),
+    );
   }
   return details;
 }
@@ -162,9 +165,13 @@ export function toConnectError(err: unknown, logInternal?: InternalErrorLogger):
     return new ConnectError(bounded(err.message, ERROR_BOUNDS.message), KIND_TO_CODE[err.kind], undefined, detailsOf(err), err);
   }
   logInternal?.(err);
-  return new ConnectError(INTERNAL_MESSAGE, Code.Internal, undefined, [
-    detail(ErrorInfoSchema, { reason: 'INTERNAL_ERROR', domain: ERROR_DOMAIN, metadata: {} }),
-  ], err);
+  return new ConnectError(
+    INTERNAL_MESSAGE,
+    Code.Internal,
+    undefined,
+    [detail(ErrorInfoSchema, { reason: 'INTERNAL_ERROR', domain: ERROR_DOMAIN, metadata: {} })],
+    err,
+  );
 }
 
 /** True when `err` carries a google.rpc.ErrorInfo (outgoing or incoming). */
@@ -179,11 +186,14 @@ function hasErrorInfo(err: ConnectError): boolean {
  */
 export function withErrorInfo(err: ConnectError): ConnectError {
   if (hasErrorInfo(err) && err.rawMessage.length <= ERROR_BOUNDS.message) return err;
-  const details: ConnectError['details'] = hasErrorInfo(err) ? err.details : [
-    ...err.details,
-    detail(ErrorInfoSchema, { reason: REASON_OF_CODE[err.code] ?? 'INTERNAL_ERROR', domain: ERROR_DOMAIN, metadata: {} }),
-  ];
-  const message = err.code === Code.Internal || err.code === Code.Unknown ? INTERNAL_MESSAGE : bounded(err.rawMessage, ERROR_BOUNDS.message);
+  const details: ConnectError['details'] = hasErrorInfo(err)
+    ? err.details
+    : [
+        ...err.details,
+        detail(ErrorInfoSchema, { reason: REASON_OF_CODE[err.code] ?? 'INTERNAL_ERROR', domain: ERROR_DOMAIN, metadata: {} }),
+      ];
+  const message =
+    err.code === Code.Internal || err.code === Code.Unknown ? INTERNAL_MESSAGE : bounded(err.rawMessage, ERROR_BOUNDS.message);
   return new ConnectError(message, err.code, err.metadata, details as OutgoingDetail[], err.cause ?? err);
 }
 
@@ -197,9 +207,12 @@ export function packDetails(err: ConnectError): Any[] {
 
 /** The serialized google.rpc.Status of a ConnectError: the value of `grpc-status-details-bin`. */
 export function statusDetailsBin(err: ConnectError): Uint8Array {
-  return toBinary(StatusSchema, create(StatusSchema, {
-    code: err.code,
-    message: err.rawMessage,
-    details: packDetails(err),
-  }));
+  return toBinary(
+    StatusSchema,
+    create(StatusSchema, {
+      code: err.code,
+      message: err.rawMessage,
+      details: packDetails(err),
+    }),
+  );
 }

@@ -57,7 +57,9 @@ export function closeSilentConnections(server: grpc.Server, timeoutMs: number): 
   if (!(servers instanceof Map)) return false;
   for (const h2 of servers.keys()) {
     h2.on('session', (session: http2.ServerHttp2Session) => {
-      const timer = setTimeout(() => { if (!session.destroyed) session.destroy(); }, timeoutMs);
+      const timer = setTimeout(() => {
+        if (!session.destroyed) session.destroy();
+      }, timeoutMs);
       timer.unref();
       session.once('remoteSettings', () => clearTimeout(timer));
       session.once('close', () => clearTimeout(timer));
@@ -81,9 +83,10 @@ export function withStatusDetails(status: TransportStatus): TransportStatus {
   if (status.code === grpc.status.OK) return status;
   if (status.metadata !== undefined && status.metadata !== null && status.metadata.get('grpc-status-details-bin').length > 0) return status;
   const details = status.details ?? '';
-  const err = status.code === grpc.status.INTERNAL && MALFORMED.test(details)
-    ? toConnectError(new DbError('invalid', 'MALFORMED_REQUEST', `the request is malformed: ${details}`))
-    : toConnectError(new ConnectError(details, status.code as number as Code));
+  const err =
+    status.code === grpc.status.INTERNAL && MALFORMED.test(details)
+      ? toConnectError(new DbError('invalid', 'MALFORMED_REQUEST', `the request is malformed: ${details}`))
+      : toConnectError(new ConnectError(details, status.code as number as Code));
   const metadata = status.metadata?.clone() ?? new grpc.Metadata();
   metadata.set('grpc-status-details-bin', Buffer.from(statusDetailsBin(err)));
   return { code: err.code as number as grpc.status, details: err.rawMessage, metadata };
@@ -93,7 +96,8 @@ const PATCHED = Symbol.for('smarterbase.grpc-js.sendStatus');
 
 /** Makes every status grpc-js sends carry an ErrorInfo (process-wide, once); returns false when grpc-js offers no hook. */
 export function detailTransportStatuses(): boolean {
-  const proto = (serverCalls as unknown as { BaseServerInterceptingCall?: { prototype: Record<string | symbol, unknown> } }).BaseServerInterceptingCall?.prototype;
+  const proto = (serverCalls as unknown as { BaseServerInterceptingCall?: { prototype: Record<string | symbol, unknown> } })
+    .BaseServerInterceptingCall?.prototype;
   const original = proto?.sendStatus;
   if (proto === undefined || typeof original !== 'function') return false;
   if (proto[PATCHED] === true) return true;

@@ -5,8 +5,17 @@ import type { HandlerContext } from '@connectrpc/connect';
 import { DbError } from '../errors/db-error.js';
 import { ErrorInfoSchema } from '../gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from '../gen/google/rpc/status_pb.js';
-import { Health, HealthCheckRequestSchema, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus as S } from '../gen/grpc/health/v1/health_pb.js';
-import { ServerReflection, ServerReflectionRequestSchema, ServerReflectionResponseSchema } from '../gen/grpc/reflection/v1/reflection_pb.js';
+import {
+  Health,
+  HealthCheckRequestSchema,
+  HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus as S,
+} from '../gen/grpc/health/v1/health_pb.js';
+import {
+  ServerReflection,
+  ServerReflectionRequestSchema,
+  ServerReflectionResponseSchema,
+} from '../gen/grpc/reflection/v1/reflection_pb.js';
 import { mountGrpc } from './grpc-mount.js';
 
 const ser = (d: DescMessage) => (m: unknown) => Buffer.from(toBinary(d, create(d, m as never)));
@@ -22,7 +31,8 @@ beforeAll(async () => {
     check(req, ctx) {
       contexts.push(ctx);
       if (req.service === 'fail') throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'backend down', { retryDelayMs: 100 });
-      if (req.service === 'hang') return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      if (req.service === 'hang')
+        return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
       return { status: S.SERVING };
     },
     async *watch(req) {
@@ -35,15 +45,27 @@ beforeAll(async () => {
       for await (const r of requests) yield { validHost: r.host };
     },
   });
-  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
   client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 });
-afterAll(() => { client.close(); server.forceShutdown(); });
+afterAll(() => {
+  client.close();
+  server.forceShutdown();
+});
 
 function check(service: string, deadline?: number): Promise<{ err: grpc.ServiceError | null; res?: { status: S } }> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest('/grpc.health.v1.Health/Check', ser(HealthCheckRequestSchema), de(HealthCheckResponseSchema), { service },
-      new grpc.Metadata(), deadline ? { deadline: Date.now() + deadline } : {}, (err, res) => resolve({ err, res: res as unknown as { status: S } }));
+    client.makeUnaryRequest(
+      '/grpc.health.v1.Health/Check',
+      ser(HealthCheckRequestSchema),
+      de(HealthCheckResponseSchema),
+      { service },
+      new grpc.Metadata(),
+      deadline ? { deadline: Date.now() + deadline } : {},
+      (err, res) => resolve({ err, res: res as unknown as { status: S } }),
+    );
   });
 }
 
@@ -75,7 +97,12 @@ describe('mountGrpc', () => {
   });
 
   test('server streaming: messages, then an error status with details', async () => {
-    const call = client.makeServerStreamRequest('/grpc.health.v1.Health/Watch', ser(HealthCheckRequestSchema), de(HealthCheckResponseSchema), { service: 'fail' });
+    const call = client.makeServerStreamRequest(
+      '/grpc.health.v1.Health/Watch',
+      ser(HealthCheckRequestSchema),
+      de(HealthCheckResponseSchema),
+      { service: 'fail' },
+    );
     const got: S[] = [];
     call.on('data', (m: { status: S }) => got.push(m.status));
     const err = await new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
@@ -85,7 +112,11 @@ describe('mountGrpc', () => {
   });
 
   test('bidi: answers each request and ends with OK when the client half-closes', async () => {
-    const call = client.makeBidiStreamRequest('/grpc.reflection.v1.ServerReflection/ServerReflectionInfo', ser(ServerReflectionRequestSchema), de(ServerReflectionResponseSchema));
+    const call = client.makeBidiStreamRequest(
+      '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+      ser(ServerReflectionRequestSchema),
+      de(ServerReflectionResponseSchema),
+    );
     const hosts: string[] = [];
     call.on('data', (m: { validHost: string }) => hosts.push(m.validHost));
     const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));

@@ -35,7 +35,8 @@ export const DEFAULT_STREAM_STALL_TIMEOUT_MS = DEFAULT_LIMITS.streamStallTimeout
 
 type AnyImpl = (input: unknown, ctx: HandlerContext) => unknown;
 type WritableCall = grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
-type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+type AnyCall =
+  grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
 /** The grpc-js StatusObject-like error of any thrown value. */
 export function grpcErrorOf(err: unknown, logInternal?: InternalErrorLogger): Partial<grpc.StatusObject> & Error {
@@ -60,7 +61,9 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
   const cancel = new AbortController();
-  (call as grpc.ServerUnaryCall<unknown, unknown>).on('cancelled', () => cancel.abort(new ConnectError('the client cancelled the call', 1)));
+  (call as grpc.ServerUnaryCall<unknown, unknown>).on('cancelled', () =>
+    cancel.abort(new ConnectError('the client cancelled the call', 1)),
+  );
   const requestHeader = new Headers();
   for (const [k, v] of Object.entries(call.metadata.getMap())) {
     if (typeof v === 'string') requestHeader.set(k, v);
@@ -84,7 +87,12 @@ function contextOf(service: DescService, method: DescMethod, call: AnyCall, shut
  * when the loop ends, which would also kill the response side before its
  * status is sent; this iterator leaves the stream alive.
  */
-function requestsOf(call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, desc: DescMessage, decoder: Pick<RequestDecoder, 'decode'>, signal: AbortSignal): AsyncIterable<unknown> {
+function requestsOf(
+  call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
+  desc: DescMessage,
+  decoder: Pick<RequestDecoder, 'decode'>,
+  signal: AbortSignal,
+): AsyncIterable<unknown> {
   return {
     async *[Symbol.asyncIterator]() {
       for await (const raw of { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) }) {
@@ -132,7 +140,10 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
         Promise.resolve()
           .then(() => decoder.decode(method.input, call.request as Buffer, ctx.signal))
           .then((req) => fn(req, ctx))
-          .then((res) => callback(null, res), (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)))
+          .then(
+            (res) => callback(null, res),
+            (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)),
+          )
           .finally(() => ctx.abort());
       };
     } else if (kind === 'server_streaming') {
@@ -157,7 +168,10 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
         const ctx = contextOf(service, method, call as unknown as AnyCall, opts.shutdownSignal);
         Promise.resolve()
           .then(() => fn(requestsOf(call, method.input, decoder, ctx.signal), ctx))
-          .then((res) => callback(null, res), (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)))
+          .then(
+            (res) => callback(null, res),
+            (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)),
+          )
           .finally(() => ctx.abort());
       };
     }

@@ -15,7 +15,9 @@ type WritableCall = grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDup
 export function grpcStreamSink(call: WritableCall): StreamSink<unknown> {
   const on = (event: string, fn: () => void): (() => void) => {
     call.on(event, fn);
-    return () => { call.off(event, fn); };
+    return () => {
+      call.off(event, fn);
+    };
   };
   return {
     write: (m) => call.write(m),

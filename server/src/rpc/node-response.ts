@@ -27,7 +27,9 @@ export function nodeHeadersOf(h: Headers | undefined): http.OutgoingHttpHeaders 
 function sinkOf(res: NodeResponse, head: () => void): StreamSink<Uint8Array> {
   const on = (event: string, fn: () => void): (() => void) => {
     (res as http.ServerResponse).on(event, fn);
-    return () => { (res as http.ServerResponse).off(event, fn); };
+    return () => {
+      (res as http.ServerResponse).off(event, fn);
+    };
   };
   return {
     write: (chunk) => {

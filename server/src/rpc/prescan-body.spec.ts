@@ -22,7 +22,14 @@ async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Ar
 }
 
 function request(contentType: string, body: AsyncIterable<Uint8Array>, extra: Record<string, string> = {}): UniversalServerRequest {
-  return { httpVersion: '2.0', url: 'http://x/p', method: 'POST', header: new Headers({ 'content-type': contentType, ...extra }), body, signal: new AbortController().signal };
+  return {
+    httpVersion: '2.0',
+    url: 'http://x/p',
+    method: 'POST',
+    header: new Headers({ 'content-type': contentType, ...extra }),
+    body,
+    signal: new AbortController().signal,
+  };
 }
 
 async function bodyOf(req: UniversalServerRequest): Promise<Buffer> {
@@ -31,12 +38,18 @@ async function bodyOf(req: UniversalServerRequest): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-const many = toBinary(BatchGetRequestSchema, create(BatchGetRequestSchema, { collection: 'c', ids: Array.from({ length: 10_001 }, (_, i) => `i${i}`) }));
+const many = toBinary(
+  BatchGetRequestSchema,
+  create(BatchGetRequestSchema, { collection: 'c', ids: Array.from({ length: 10_001 }, (_, i) => `i${i}`) }),
+);
 const few = toBinary(BatchGetRequestSchema, create(BatchGetRequestSchema, { collection: 'c', ids: ['a', 'b'] }));
 const getBytes = toBinary(GetRequestSchema, create(GetRequestSchema, { collection: 'c', id: 'a' }));
 
 async function refusal(p: Promise<unknown>): Promise<DbError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(DbError);
   return e as DbError;
 }
@@ -80,7 +93,9 @@ describe('prescanRequest', () => {
   });
 
   test('refuses a broken top level as MALFORMED_REQUEST', async () => {
-    const e = await refusal(prescanRequest(request('application/proto', chunked(Uint8Array.of(0x0a, 0x50, 0x61), 2)), get, 'connect-unary', MAX));
+    const e = await refusal(
+      prescanRequest(request('application/proto', chunked(Uint8Array.of(0x0a, 0x50, 0x61), 2)), get, 'connect-unary', MAX),
+    );
     expect(e.reason).toBe('MALFORMED_REQUEST');
   });
 

@@ -77,7 +77,13 @@ export type MessageCheck = (desc: DescMessage, bytes: Uint8Array, signal: AbortS
  * yields the same bytes. A message over `readMaxBytes` is not scanned:
  * connect refuses it.
  */
-export async function prescanRequest(req: UniversalServerRequest, method: DescMethod, protocol: HttpProtocol, readMaxBytes: number, check?: MessageCheck): Promise<UniversalServerRequest> {
+export async function prescanRequest(
+  req: UniversalServerRequest,
+  method: DescMethod,
+  protocol: HttpProtocol,
+  readMaxBytes: number,
+  check?: MessageCheck,
+): Promise<UniversalServerRequest> {
   const framing = binaryFraming(method, req.method, req.header, protocol);
   if (framing === undefined || !isBytes(req.body)) return req;
   const it = req.body[Symbol.asyncIterator]();

@@ -11,12 +11,28 @@ class FakeSink implements StreamSink<number> {
     this.sent.push(m);
     return this.sent.length < this.capacity;
   }
-  onDrain(fn: () => void): () => void { this.drainFns.add(fn); return () => this.drainFns.delete(fn); }
-  onClose(fn: () => void): () => void { this.closeFns.add(fn); return () => this.closeFns.delete(fn); }
-  isClosed(): boolean { return this.closed; }
-  drain(more: number): void { this.capacity += more; [...this.drainFns].forEach((f) => f()); }
-  close(): void { this.closed = true; [...this.closeFns].forEach((f) => f()); }
-  listeners(): number { return this.drainFns.size + this.closeFns.size; }
+  onDrain(fn: () => void): () => void {
+    this.drainFns.add(fn);
+    return () => this.drainFns.delete(fn);
+  }
+  onClose(fn: () => void): () => void {
+    this.closeFns.add(fn);
+    return () => this.closeFns.delete(fn);
+  }
+  isClosed(): boolean {
+    return this.closed;
+  }
+  drain(more: number): void {
+    this.capacity += more;
+    [...this.drainFns].forEach((f) => f());
+  }
+  close(): void {
+    this.closed = true;
+    [...this.closeFns].forEach((f) => f());
+  }
+  listeners(): number {
+    return this.drainFns.size + this.closeFns.size;
+  }
 }
 
 /** A source of `n` numbers that records whether its finally block ran. */
@@ -100,6 +116,8 @@ describe('pumpStream', () => {
       yield 1;
       throw new Error('boom');
     }
-    await expect(pumpStream(failing(), new FakeSink(10), { signal: new AbortController().signal, stallTimeoutMs: 1000 })).rejects.toThrow('boom');
+    await expect(pumpStream(failing(), new FakeSink(10), { signal: new AbortController().signal, stallTimeoutMs: 1000 })).rejects.toThrow(
+      'boom',
+    );
   });
 });

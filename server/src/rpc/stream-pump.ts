@@ -41,7 +41,11 @@ export type PumpEnd = 'complete' | 'closed' | 'aborted' | 'stuck';
 type Wake = 'drain' | 'closed' | 'aborted' | 'stalled' | 'next';
 
 /** Resolves with the first of: `extra` settling ('next'), drain (when `drain`), close, abort, stall (when `stallMs`). */
-function wakeOn<T>(sink: StreamSink<T>, signal: AbortSignal, opts: { drain: boolean; stallMs?: number; extra?: Promise<unknown> }): Promise<Wake> {
+function wakeOn<T>(
+  sink: StreamSink<T>,
+  signal: AbortSignal,
+  opts: { drain: boolean; stallMs?: number; extra?: Promise<unknown> },
+): Promise<Wake> {
   return new Promise<Wake>((resolve) => {
     const offs: (() => void)[] = [];
     let done = false;
@@ -60,7 +64,10 @@ function wakeOn<T>(sink: StreamSink<T>, signal: AbortSignal, opts: { drain: bool
       const timer = setTimeout(() => settle('stalled'), opts.stallMs);
       offs.push(() => clearTimeout(timer));
     }
-    opts.extra?.then(() => settle('next'), () => settle('next'));
+    opts.extra?.then(
+      () => settle('next'),
+      () => settle('next'),
+    );
     if (sink.isClosed()) settle('closed');
     else if (signal.aborted) settle('aborted');
   });

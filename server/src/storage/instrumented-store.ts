@@ -8,7 +8,15 @@
 import { SpanKind, SpanStatusCode, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { CounterCell } from '../observability/cell-counter.js';
 import type { StorageInstruments, StorageOp, StorageOutcome } from '../observability/metrics.js';
-import { ConditionFailedError, type Blob, type BlobMeta, type BlobStore, type ListOptions, type ListPage, type WriteCondition } from './blob-store.js';
+import {
+  ConditionFailedError,
+  type Blob,
+  type BlobMeta,
+  type BlobStore,
+  type ListOptions,
+  type ListPage,
+  type WriteCondition,
+} from './blob-store.js';
 
 /** Options of InstrumentedBlobStore. */
 export interface InstrumentedStoreOptions {
@@ -45,18 +53,24 @@ export class InstrumentedBlobStore implements BlobStore {
 
   put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
     const cond = condition?.ifNoneMatch ? 'if_none_match' : condition?.ifMatch !== undefined ? 'if_match' : 'none';
-    return this.measure('put', { 'smarterbase.storage.key': key, 'smarterbase.storage.condition': cond, 'smarterbase.storage.bytes': body.byteLength }, () =>
-      this.inner.put(key, body, condition, signal),
+    return this.measure(
+      'put',
+      { 'smarterbase.storage.key': key, 'smarterbase.storage.condition': cond, 'smarterbase.storage.bytes': body.byteLength },
+      () => this.inner.put(key, body, condition, signal),
     );
   }
 
   delete(key: string, condition?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
     const cond = condition?.ifMatch !== undefined ? 'if_match' : 'none';
-    return this.measure('delete', { 'smarterbase.storage.key': key, 'smarterbase.storage.condition': cond }, () => this.inner.delete(key, condition, signal));
+    return this.measure('delete', { 'smarterbase.storage.key': key, 'smarterbase.storage.condition': cond }, () =>
+      this.inner.delete(key, condition, signal),
+    );
   }
 
   list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
-    return this.measure('list', { 'smarterbase.storage.prefix': options.prefix, 'smarterbase.storage.limit': options.limit }, () => this.inner.list(options, signal));
+    return this.measure('list', { 'smarterbase.storage.prefix': options.prefix, 'smarterbase.storage.limit': options.limit }, () =>
+      this.inner.list(options, signal),
+    );
   }
 
   close(): Promise<void> {

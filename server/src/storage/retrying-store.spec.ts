@@ -36,12 +36,18 @@ describe('RetryingBlobStore', () => {
     await expect(store.put('k', body('v2'), { ifNoneMatch: true })).rejects.toBeInstanceOf(ConditionFailedError);
     await expect(store.delete('k', { ifMatch: 'nope' })).rejects.toBeInstanceOf(ConditionFailedError);
     expect(faulty.calls).toMatchObject({ put: 2, delete: 1 });
-    for (const error of [new DbError('cancelled', 'CANCELLED', 'gone'), new DbError('internal', 'INTERNAL_ERROR', 'bug'), new Error('plain')]) {
+    for (const error of [
+      new DbError('cancelled', 'CANCELLED', 'gone'),
+      new DbError('internal', 'INTERNAL_ERROR', 'bug'),
+      new Error('plain'),
+    ]) {
       faulty.failNext('head', error);
       await expect(store.head('k')).rejects.toBe(error);
     }
     expect(faulty.calls.head).toBe(3);
-    expect([down(), throttled(), new ConditionFailedError('k'), new DbError('deadline_exceeded', 'DEADLINE_EXCEEDED', 'late')].map(isRetryable)).toEqual([true, true, false, false]);
+    expect(
+      [down(), throttled(), new ConditionFailedError('k'), new DbError('deadline_exceeded', 'DEADLINE_EXCEEDED', 'late')].map(isRetryable),
+    ).toEqual([true, true, false, false]);
   });
 
   test('a conditional put whose lost answer hid its success is its own success, not a conflict', async () => {

@@ -21,7 +21,15 @@
 import { isDbError } from '../errors/db-error.js';
 import { backoffDelay } from '../common/backoff.js';
 import type { Clock, RandomSource } from '../common/clock.js';
-import { ConditionFailedError, type Blob, type BlobMeta, type BlobStore, type ListOptions, type ListPage, type WriteCondition } from './blob-store.js';
+import {
+  ConditionFailedError,
+  type Blob,
+  type BlobMeta,
+  type BlobStore,
+  type ListOptions,
+  type ListPage,
+  type WriteCondition,
+} from './blob-store.js';
 
 /** Options of RetryingBlobStore; durations in ms. */
 export interface RetryingStoreOptions {
@@ -73,16 +81,24 @@ export class RetryingBlobStore implements BlobStore {
 
   /** put, retried; a retried conditional put that fails its condition is checked for being its own earlier success. */
   put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
-    return this.retry(signal, () => this.inner.put(key, body, condition, signal), async (failed) => {
-      const stored = await this.inner.get(key, signal);
-      if (stored !== undefined && Buffer.from(stored.body).equals(Buffer.from(body))) return { etag: stored.etag };
-      throw failed;
-    });
+    return this.retry(
+      signal,
+      () => this.inner.put(key, body, condition, signal),
+      async (failed) => {
+        const stored = await this.inner.get(key, signal);
+        if (stored !== undefined && Buffer.from(stored.body).equals(Buffer.from(body))) return { etag: stored.etag };
+        throw failed;
+      },
+    );
   }
 
   /** delete, retried; a retried conditional delete that fails its condition throws the earlier transient error. */
   delete(key: string, condition?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
-    return this.retry(signal, () => this.inner.delete(key, condition, signal), (_failed, transient) => Promise.reject(transient));
+    return this.retry(
+      signal,
+      () => this.inner.delete(key, condition, signal),
+      (_failed, transient) => Promise.reject(transient),
+    );
   }
 
   /** Closes the inner store. */
@@ -106,10 +122,13 @@ export class RetryingBlobStore implements BlobStore {
       try {
         return await fn();
       } catch (err) {
-        if (err instanceof ConditionFailedError && transient !== undefined && afterUnknown !== undefined) return afterUnknown(err, transient);
+        if (err instanceof ConditionFailedError && transient !== undefined && afterUnknown !== undefined)
+          return afterUnknown(err, transient);
         if (!isRetryable(err) || attempt + 1 >= this.maxAttempts || signal?.aborted) throw err;
         const throttled = isDbError(err) && err.reason === 'BACKEND_THROTTLED';
-        const shape = throttled ? (this.o.throttledBackoff ?? { baseMs: 500, maxMs: 5000 }) : (this.o.backoff ?? { baseMs: 25, maxMs: 1000 });
+        const shape = throttled
+          ? (this.o.throttledBackoff ?? { baseMs: 500, maxMs: 5000 })
+          : (this.o.backoff ?? { baseMs: 25, maxMs: 1000 });
         const wait = backoffDelay(attempt, { ...shape, random: () => this.o.random.random() });
         if (this.o.budgetMs !== undefined && this.o.clock.now() + wait - started > this.o.budgetMs) throw err;
         transient = err;

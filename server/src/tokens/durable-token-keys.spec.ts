@@ -78,7 +78,13 @@ describe('DurableTokenKeys reload and signals', () => {
     const store = new MemoryBlobStore();
     const c = clock();
     const keys = await DurableTokenKeys.open({ store, refreshMs: 0, clock: { ...systemClock, now: c.now } });
-    const writer = await DurableTokenKeys.open({ store, refreshMs: 0, clock: { ...systemClock, now: c.now }, rotateAfterMs: 10, overlapMs: 60_000 });
+    const writer = await DurableTokenKeys.open({
+      store,
+      refreshMs: 0,
+      clock: { ...systemClock, now: c.now },
+      rotateAfterMs: 10,
+      overlapMs: 60_000,
+    });
     c.advance(10);
     await writer.sync(); // a new key that `keys` has not loaded
     const newId = decodeKeyring((await store.get(TOKEN_KEYRING_KEY))!.body, 'k').keys.at(-1)!.id;

@@ -2,7 +2,16 @@ import { systemClock, systemRandom, type Clock, type RandomSource } from '../com
 import { abortError, throwIfAborted } from '../common/abort.js';
 import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
-import { acceptedKeys, decodeKeyring, encodeKeyring, rotate, signingKey, type Keyring, type RingKey, type RotationPolicy } from './keyring.js';
+import {
+  acceptedKeys,
+  decodeKeyring,
+  encodeKeyring,
+  rotate,
+  signingKey,
+  type Keyring,
+  type RingKey,
+  type RotationPolicy,
+} from './keyring.js';
 import type { TokenKey, TokenKeys } from './token-keys.js';
 import { TOKEN_KEYRING_KEY } from '../format/bucket-layout.js';
 
@@ -105,7 +114,10 @@ export class DurableTokenKeys implements TokenKeys {
       try {
         const cond = current === undefined ? { ifNoneMatch: true as const } : { ifMatch: current.etag };
         await this.options.store.put(TOKEN_KEYRING_KEY, encodeKeyring(next), cond, signal);
-        this.options.log?.info({ keys: next.keys.map((k) => k.id) }, current === undefined ? 'token keyring created' : 'token keyring rotated');
+        this.options.log?.info(
+          { keys: next.keys.map((k) => k.id) },
+          current === undefined ? 'token keyring created' : 'token keyring rotated',
+        );
         return this.adopt(next, nowMs);
       } catch (e) {
         if (!(e instanceof ConditionFailedError)) throw e; // another server wrote it first: read theirs

@@ -32,7 +32,12 @@ describe('keyring rules', () => {
     expect(decoded.keys.map((k) => [k.id, k.secret.toString('hex'), k.createdAtMs])).toEqual(
       ring.keys.map((k) => [k.id, k.secret.toString('hex'), k.createdAtMs]),
     );
-    for (const bad of ['x', '{}', '{"schemaVersion":1,"keys":[]}', '{"schemaVersion":1,"keys":[{"id":"a b","secret":"AAAAAAAAAAAAAAAAAAAAAA","createdAtMs":1}]}']) {
+    for (const bad of [
+      'x',
+      '{}',
+      '{"schemaVersion":1,"keys":[]}',
+      '{"schemaVersion":1,"keys":[{"id":"a b","secret":"AAAAAAAAAAAAAAAAAAAAAA","createdAtMs":1}]}',
+    ]) {
       expect(() => decodeKeyring(Buffer.from(bad), 'k')).toThrow(/token keyring k is corrupt/);
     }
   });

@@ -58,7 +58,12 @@ export function acceptedKeys(ring: Keyring, nowMs: number, policy: RotationPolic
 }
 
 /** The ring after rotating (when the newest key is due) and dropping keys that no longer verify; undefined when nothing changes. */
-export function rotate(ring: Keyring, nowMs: number, policy: RotationPolicy, newKey: (createdAtMs: number) => RingKey): Keyring | undefined {
+export function rotate(
+  ring: Keyring,
+  nowMs: number,
+  policy: RotationPolicy,
+  newKey: (createdAtMs: number) => RingKey,
+): Keyring | undefined {
   const newest = ring.keys[ring.keys.length - 1]!;
   const due = policy.rotateAfterMs > 0 && newest.createdAtMs + policy.rotateAfterMs <= nowMs;
   const keys = due ? [...ring.keys, newKey(nowMs)] : [...ring.keys];

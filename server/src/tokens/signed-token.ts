@@ -62,14 +62,21 @@ export function sealJsonToken(keys: TokenKeys, purpose: string, payload: object)
 }
 
 /** The result of opening a JSON token: its object payload, or the client-facing reason it was refused. */
-export type OpenedJson = { readonly ok: true; readonly payload: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly message: string };
+export type OpenedJson =
+  { readonly ok: true; readonly payload: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly message: string };
 
 /**
  * The JSON object payload of a token sealed for `purpose`; a refused token,
  * or one whose payload is not a JSON object, gives the message of a bad
  * token of kind `what` ("page token", "resume token").
  */
-export async function openJsonToken(keys: TokenKeys, purpose: string, what: string, token: string, signal?: AbortSignal): Promise<OpenedJson> {
+export async function openJsonToken(
+  keys: TokenKeys,
+  purpose: string,
+  what: string,
+  token: string,
+  signal?: AbortSignal,
+): Promise<OpenedJson> {
   const opened = await openToken(keys, purpose, token, signal);
   if (!opened.ok) return { ok: false, message: problemMessage(opened.problem, what) };
   let parsed: unknown;

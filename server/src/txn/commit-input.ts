@@ -34,14 +34,23 @@ export function validateCommit(input: CommitRequest): string[] {
     const key = documentKey(w.collection, w.id);
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      throw invalid('INVALID_ARGUMENT', `writes[${i}]`, `writes[${earlier}] and writes[${i}] both write ${w.collection}/${w.id}: at most one write per document`);
+      throw invalid(
+        'INVALID_ARGUMENT',
+        `writes[${i}]`,
+        `writes[${earlier}] and writes[${i}] both write ${w.collection}/${w.id}: at most one write per document`,
+      );
     }
     seen.set(key, i);
     if (w.op === 'set') bytes += Buffer.byteLength(JSON.stringify(w.data), 'utf8');
     return key;
   });
   if (bytes > MAX_TXN_BYTES) {
-    throw tooLarge(`the documents of a commit may total at most ${MAX_TXN_BYTES} bytes of JSON, got ${bytes}`, MAX_TXN_BYTES, bytes, 'bytes');
+    throw tooLarge(
+      `the documents of a commit may total at most ${MAX_TXN_BYTES} bytes of JSON, got ${bytes}`,
+      MAX_TXN_BYTES,
+      bytes,
+      'bytes',
+    );
   }
   return keys;
 }
@@ -57,10 +66,12 @@ function checkWrite(w: CommitWrite, i: number): void {
   try {
     validateCollection(w.collection);
   } catch (e) {
-    if (isDbError(e)) throw new DbError('invalid', e.reason, `${at}: ${e.message}`, { field: `${at}.collection`, metadata: { field: `${at}.collection` } });
+    if (isDbError(e))
+      throw new DbError('invalid', e.reason, `${at}: ${e.message}`, { field: `${at}.collection`, metadata: { field: `${at}.collection` } });
     throw e;
   }
-  if (w.op === 'delete') validateExistingId(w.id, `${at}.id`); // documents stored under ids refused today stay deletable
+  if (w.op === 'delete')
+    validateExistingId(w.id, `${at}.id`); // documents stored under ids refused today stay deletable
   else validateId(w.id, `${at}.id`);
   if (w.op !== 'set' && w.op !== 'delete' && w.op !== 'check') {
     throw invalid('INVALID_ARGUMENT', `${at}.operation`, `${at}: one of set, delete or check is required`);
@@ -71,7 +82,8 @@ function checkWrite(w: CommitWrite, i: number): void {
   const p = w.precondition;
   if (p === undefined) return;
   if ('etag' in p) {
-    if (typeof p.etag !== 'string' || p.etag === '') throw invalid('INVALID_ARGUMENT', `${at}.precondition.etag`, `${at}: the etag precondition must not be empty`);
+    if (typeof p.etag !== 'string' || p.etag === '')
+      throw invalid('INVALID_ARGUMENT', `${at}.precondition.etag`, `${at}: the etag precondition must not be empty`);
   } else if (typeof p.exists !== 'boolean') {
     throw invalid('INVALID_ARGUMENT', `${at}.precondition`, `${at}: a precondition needs exists or etag`);
   }

@@ -5,7 +5,9 @@ describe('preconditionViolations', () => {
   const check = (etag: string): TxnWrite => ({ collection: 'c', id: 'a', op: 'check', precondition: { etag } });
 
   test('an etag mismatch names the current etag and the one the client sent', () => {
-    expect(preconditionViolations([check('old')], [{ etag: 'new' }])).toEqual([{ type: 'ETAG', subject: 'writes[0]', description: 'c/a has etag new, not old' }]);
+    expect(preconditionViolations([check('old')], [{ etag: 'new' }])).toEqual([
+      { type: 'ETAG', subject: 'writes[0]', description: 'c/a has etag new, not old' },
+    ]);
   });
 
   test('a client etag longer than MAX_ECHOED_ETAG_CHARS is cut in the description', () => {

@@ -34,7 +34,10 @@ function echoedEtag(etag: string): string {
 }
 
 /** One violation per write whose precondition does not hold of `current`. */
-export function preconditionViolations(writes: readonly CommitWrite[], current: readonly ({ readonly etag: string } | undefined)[]): PreconditionViolation[] {
+export function preconditionViolations(
+  writes: readonly CommitWrite[],
+  current: readonly ({ readonly etag: string } | undefined)[],
+): PreconditionViolation[] {
   const out: PreconditionViolation[] = [];
   writes.forEach((w, i) => {
     const p = w.precondition;
@@ -44,7 +47,11 @@ export function preconditionViolations(writes: readonly CommitWrite[], current: 
     if (p === undefined) return;
     if ('etag' in p) {
       if (cur?.etag !== p.etag) {
-        out.push({ type: 'ETAG', subject, description: cur === undefined ? `${name} does not exist` : `${name} has etag ${cur.etag}, not ${echoedEtag(p.etag)}` });
+        out.push({
+          type: 'ETAG',
+          subject,
+          description: cur === undefined ? `${name} does not exist` : `${name} has etag ${cur.etag}, not ${echoedEtag(p.etag)}`,
+        });
       }
     } else if (p.exists && cur === undefined) {
       out.push({ type: 'EXISTS', subject, description: `${name} does not exist` });
@@ -54,4 +61,3 @@ export function preconditionViolations(writes: readonly CommitWrite[], current: 
   });
   return out;
 }
-

@@ -113,7 +113,12 @@ export class CommitRunner {
   }
 
   /** The recorded outcome of an earlier Commit with this request_id, finishing it if its server died. */
-  private async priorOutcome(hash: string, fingerprint: string, requestId: string, signal: AbortSignal): Promise<CommitOutcome | undefined> {
+  private async priorOutcome(
+    hash: string,
+    fingerprint: string,
+    requestId: string,
+    signal: AbortSignal,
+  ): Promise<CommitOutcome | undefined> {
     const found = await this.o.requests.find(hash, signal);
     if (found === undefined) return undefined;
     const { key, record } = found;
@@ -124,7 +129,8 @@ export class CommitRunner {
       });
     }
     if (record.result !== undefined) return record.result;
-    if ((await this.o.recovery.recover(record.txid, signal)) === 'live') throw contention('an earlier attempt of this request is still running');
+    if ((await this.o.recovery.recover(record.txid, signal)) === 'live')
+      throw contention('an earlier attempt of this request is still running');
     const again = await this.o.requests.read(key, signal);
     if (again?.result !== undefined) return again.result;
     await this.o.requests.remove(key, signal); // that attempt never committed: run the request anew
@@ -180,7 +186,14 @@ export class CommitRunner {
     const staged = new Map<number, StagedDoc>();
     try {
       si = await this.o.intents.create(
-        { txid, state: 'pending', createTime: now, expireTime: new Date(now.getTime() + this.timeoutMs), writes, ...(req ? { requestKey: req.key } : {}) },
+        {
+          txid,
+          state: 'pending',
+          createTime: now,
+          expireTime: new Date(now.getTime() + this.timeoutMs),
+          writes,
+          ...(req ? { requestKey: req.key } : {}),
+        },
         signal,
       );
       this.failpoints.hit('txn.after-intent');
@@ -205,7 +218,14 @@ export class CommitRunner {
   }
 
   /** Stages document i: its pre-image (or a placeholder) with the marker, only over the version read. */
-  private async stage(txid: string, key: string, cur: Current, staged: Map<number, StagedDoc>, i: number, signal: AbortSignal): Promise<void> {
+  private async stage(
+    txid: string,
+    key: string,
+    cur: Current,
+    staged: Map<number, StagedDoc>,
+    i: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const pre = cur === undefined ? null : { meta: withoutTxn(cur.env.meta), data: cur.env.data };
     const now = this.clock.date();
     const marked: Envelope =
@@ -213,7 +233,12 @@ export class CommitRunner {
         ? { meta: { version: 1, createTime: now, updateTime: now, writeId: newWriteId(), txn: txid, absent: true }, data: {} }
         : { meta: { ...pre.meta, txn: txid }, data: pre.data };
     this.o.writer.forget(key);
-    const { etag } = await this.o.store.put(key, encodeEnvelope(marked), cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag }, signal);
+    const { etag } = await this.o.store.put(
+      key,
+      encodeEnvelope(marked),
+      cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag },
+      signal,
+    );
     staged.set(i, { etag, pre });
     if (i === 0) this.failpoints.hit('txn.mid-stage');
   }
@@ -234,7 +259,11 @@ export class CommitRunner {
   }
 
   /** Index preparation (unique reservations, seqs) for every write that changes a document. */
-  private async prepareIndexes(writes: readonly CommitWrite[], current: Current[], signal: AbortSignal): Promise<(PreparedWrite | undefined)[]> {
+  private async prepareIndexes(
+    writes: readonly CommitWrite[],
+    current: Current[],
+    signal: AbortSignal,
+  ): Promise<(PreparedWrite | undefined)[]> {
     const hooks = this.o.hooks;
     if (hooks === undefined) return writes.map(() => undefined);
     const settled = await Promise.allSettled(

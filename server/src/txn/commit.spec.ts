@@ -12,7 +12,10 @@ const ctx = { signal: new AbortController().signal };
 setMaxListeners(200, ctx.signal); // many concurrent calls share this one signal
 
 async function errorOf(p: Promise<unknown>): Promise<DbError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   if (!(e instanceof DbError)) throw new Error(`expected a DbError, got ${String(e)}`);
   return e;
 }
@@ -25,8 +28,13 @@ function setup() {
   return { store, coordinator, indexes, engine };
 }
 
-const set = (collection: string, id: string, data: Record<string, unknown>, precondition?: TxnWrite['precondition']): TxnWrite =>
-  ({ collection, id, op: 'set', data: data as TxnWrite['data'], ...(precondition ? { precondition } : {}) });
+const set = (collection: string, id: string, data: Record<string, unknown>, precondition?: TxnWrite['precondition']): TxnWrite => ({
+  collection,
+  id,
+  op: 'set',
+  data: data as TxnWrite['data'],
+  ...(precondition ? { precondition } : {}),
+});
 
 describe('DocumentEngine.commit', () => {
   test('sets, deletes and checks across collections apply together; results are in request order', async () => {
@@ -42,7 +50,12 @@ describe('DocumentEngine.commit', () => {
         { collection: 'cfg', id: 'k', op: 'check', precondition: { etag: k.etag } },
       ],
     });
-    expect(r.results.map((x) => [x.collection, x.id, x.version])).toEqual([['acc', 'a', 2], ['log', 'new', 1], ['acc', 'gone', 0], ['cfg', 'k', 1]]);
+    expect(r.results.map((x) => [x.collection, x.id, x.version])).toEqual([
+      ['acc', 'a', 2],
+      ['log', 'new', 1],
+      ['acc', 'gone', 0],
+      ['cfg', 'k', 1],
+    ]);
     const a2 = await engine.get(ctx, 'acc', 'a');
     expect([a2.data, a2.version, a2.etag]).toEqual([{ bal: 5 }, 2, r.results[0]!.etag]);
     expect((await engine.get(ctx, 'log', 'new')).data).toEqual({ amount: 5 });
@@ -58,16 +71,22 @@ describe('DocumentEngine.commit', () => {
     const { engine, store } = setup();
     const a = await engine.put(ctx, { collection: 'acc', id: 'a', data: { bal: 10 } });
     await engine.put(ctx, { collection: 'acc', id: 'b', data: { bal: 0 } });
-    const e = await errorOf(engine.commit(ctx, {
-      writes: [
-        set('acc', 'a', { bal: 0 }, { etag: a.etag }),
-        set('acc', 'b', { bal: 10 }, { exists: false }),
-        set('acc', 'c', { bal: 1 }, { exists: true }),
-        set('acc', 'd', { bal: 1 }, { etag: 'nope' }),
-      ],
-    }));
+    const e = await errorOf(
+      engine.commit(ctx, {
+        writes: [
+          set('acc', 'a', { bal: 0 }, { etag: a.etag }),
+          set('acc', 'b', { bal: 10 }, { exists: false }),
+          set('acc', 'c', { bal: 1 }, { exists: true }),
+          set('acc', 'd', { bal: 1 }, { etag: 'nope' }),
+        ],
+      }),
+    );
     expect([e.kind, e.reason]).toEqual(['aborted', 'PRECONDITION_FAILED']);
-    expect(e.preconditionViolations?.map((v) => [v.type, v.subject])).toEqual([['NOT_EXISTS', 'writes[1]'], ['EXISTS', 'writes[2]'], ['ETAG', 'writes[3]']]);
+    expect(e.preconditionViolations?.map((v) => [v.type, v.subject])).toEqual([
+      ['NOT_EXISTS', 'writes[1]'],
+      ['EXISTS', 'writes[2]'],
+      ['ETAG', 'writes[3]'],
+    ]);
     expect((await engine.get(ctx, 'acc', 'a')).data).toEqual({ bal: 10 });
     expect((await engine.get(ctx, 'acc', 'a')).etag).toBe(a.etag);
     expect((await engine.exists(ctx, 'acc', 'c')).exists).toBe(false);
@@ -82,10 +101,18 @@ describe('DocumentEngine.commit', () => {
       [engine.commit(ctx, { writes: [set('bad/coll', 'x', {})] }), 'INVALID_COLLECTION', 'writes[0].collection'],
       [engine.commit(ctx, { writes: [set('a', '', {})] }), 'INVALID_ID', 'writes[0].id'],
       [engine.commit(ctx, { writes: [{ collection: 'a', id: 'x', op: 'set' }] }), 'INVALID_ARGUMENT', 'writes[0].set.data'],
-      [engine.commit(ctx, { writes: [{ collection: 'a', id: 'x', op: 'check', precondition: { etag: '' } }] }), 'INVALID_ARGUMENT', 'writes[0].precondition.etag'],
+      [
+        engine.commit(ctx, { writes: [{ collection: 'a', id: 'x', op: 'check', precondition: { etag: '' } }] }),
+        'INVALID_ARGUMENT',
+        'writes[0].precondition.etag',
+      ],
       [engine.commit(ctx, { writes: [set('a', 'x', {})], requestId: 'has space' }), 'INVALID_ARGUMENT', 'request_id'],
       [engine.commit(ctx, { writes: Array.from({ length: 101 }, (_, i) => set('a', `x${i}`, {})) }), 'TRANSACTION_TOO_LARGE', 'writes'],
-      [engine.commit(ctx, { writes: Array.from({ length: 5 }, (_, i) => set('a', `x${i}`, { s: 'x'.repeat(900_000) })) }), 'TRANSACTION_TOO_LARGE', 'writes'],
+      [
+        engine.commit(ctx, { writes: Array.from({ length: 5 }, (_, i) => set('a', `x${i}`, { s: 'x'.repeat(900_000) })) }),
+        'TRANSACTION_TOO_LARGE',
+        'writes',
+      ],
     ];
     for (const [p, reason, field] of cases) {
       const e = await errorOf(p);
@@ -123,7 +150,9 @@ describe('DocumentEngine.commit', () => {
     await coordinator.releaseLease('L', a.lease.leaseId);
     const b = await coordinator.tryAcquireLease('L', 60_000, 'B');
     if (!b.granted) throw new Error('busy');
-    const e = await errorOf(engine.commit(ctx, { writes: [set('c', 'x', { by: 'A' })], lockGuard: { name: 'L', fencingToken: a.lease.fencingToken } }));
+    const e = await errorOf(
+      engine.commit(ctx, { writes: [set('c', 'x', { by: 'A' })], lockGuard: { name: 'L', fencingToken: a.lease.fencingToken } }),
+    );
     expect(e.reason).toBe('LOCK_NOT_HELD');
     expect((await engine.exists(ctx, 'c', 'x')).exists).toBe(false);
     await engine.commit(ctx, { writes: [set('c', 'x', { by: 'B' })], lockGuard: { name: 'L', fencingToken: b.lease.fencingToken } });
@@ -148,24 +177,28 @@ describe('DocumentEngine.commit', () => {
     const ids = ['a', 'b', 'c', 'd'];
     for (const id of ids) await engine.put(ctx, { collection: 'acc', id, data: { bal: 100 } });
     let committed = 0;
-    await Promise.all(Array.from({ length: 40 }, async (_, i) => {
-      const from = ids[i % 4]!;
-      const to = ids[(i + 1 + (i % 3)) % 4]!;
-      for (;;) {
-        const [f, t] = [await engine.get(ctx, 'acc', from), await engine.get(ctx, 'acc', to)];
-        const amount = 1 + (i % 7);
-        try {
-          await engine.commit(ctx, { writes: [
-            set('acc', from, { bal: (f.data.bal as number) - amount }, { etag: f.etag }),
-            set('acc', to, { bal: (t.data.bal as number) + amount }, { etag: t.etag }),
-          ] });
-          committed++;
-          return;
-        } catch (e) {
-          if (!(e instanceof DbError) || e.kind !== 'aborted') throw e;
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const from = ids[i % 4]!;
+        const to = ids[(i + 1 + (i % 3)) % 4]!;
+        for (;;) {
+          const [f, t] = [await engine.get(ctx, 'acc', from), await engine.get(ctx, 'acc', to)];
+          const amount = 1 + (i % 7);
+          try {
+            await engine.commit(ctx, {
+              writes: [
+                set('acc', from, { bal: (f.data.bal as number) - amount }, { etag: f.etag }),
+                set('acc', to, { bal: (t.data.bal as number) + amount }, { etag: t.etag }),
+              ],
+            });
+            committed++;
+            return;
+          } catch (e) {
+            if (!(e instanceof DbError) || e.kind !== 'aborted') throw e;
+          }
         }
-      }
-    }));
+      }),
+    );
     expect(committed).toBe(40);
     let total = 0;
     for (const id of ids) total += (await engine.get(ctx, 'acc', id)).data.bal as number;
@@ -186,7 +219,12 @@ describe('DocumentEngine.commit', () => {
         (e: DbError) => ({ error: [e.reason, e.preconditionViolations?.map((v) => v.type)] }),
       );
       const state = await engine.exists(ctx, 'c', 'x');
-      return { r, exists: state.exists, data: state.exists ? (await engine.get(ctx, 'c', 'x')).data : null, touchedTxn: puts.some((k) => k.startsWith('_txn/')) };
+      return {
+        r,
+        exists: state.exists,
+        data: state.exists ? (await engine.get(ctx, 'c', 'x')).data : null,
+        touchedTxn: puts.some((k) => k.startsWith('_txn/')),
+      };
     };
     const etagOf = async (e: DocumentEngine) => (await e.get(ctx, 'c', 'x')).etag;
     const cases: ((e: DocumentEngine) => Promise<TxnWrite>)[] = [

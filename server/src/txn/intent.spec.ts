@@ -15,7 +15,16 @@ const intent: Intent = {
       op: 'set',
       beforeEtag: 'e1',
       seq: 7,
-      after: { meta: { version: 2, createTime: new Date('2026-01-01T00:00:00Z'), updateTime: new Date('2026-11-26T12:00:00Z'), writeId: 'w', seq: 7 }, data: { n: 1 } },
+      after: {
+        meta: {
+          version: 2,
+          createTime: new Date('2026-01-01T00:00:00Z'),
+          updateTime: new Date('2026-11-26T12:00:00Z'),
+          writeId: 'w',
+          seq: 7,
+        },
+        data: { n: 1 },
+      },
     },
     { collection: 'c', id: 'b', op: 'delete', beforeEtag: null },
     { collection: 'd', id: 'k', op: 'check', beforeEtag: 'e2' },
@@ -28,8 +37,13 @@ describe('intent records', () => {
   });
 
   test('corrupt records are INTERNAL errors naming the key', () => {
-    const bad = [Buffer.from('nope'), Buffer.from('{"txid":"other","writes":[]}'), Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(encodeIntent(intent)).toString()), state: 'maybe' }))];
-    for (const body of bad) expect(() => decodeIntent(body, 't1')).toThrow(expect.objectContaining({ kind: 'internal', metadata: { key: '_txn/intents/t1' } }));
+    const bad = [
+      Buffer.from('nope'),
+      Buffer.from('{"txid":"other","writes":[]}'),
+      Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(encodeIntent(intent)).toString()), state: 'maybe' })),
+    ];
+    for (const body of bad)
+      expect(() => decodeIntent(body, 't1')).toThrow(expect.objectContaining({ kind: 'internal', metadata: { key: '_txn/intents/t1' } }));
   });
 
   test('create is once per txid; a transition needs the current etag; list finds every record', async () => {

@@ -22,12 +22,25 @@ type DeathPoint = { readonly when: (op: string, key: string, condition?: WriteCo
 /** A store that works until its death point, then fails every call (the process is gone). */
 class DyingStore implements BlobStore {
   dead = false;
-  constructor(private readonly inner: BlobStore, private readonly death: DeathPoint) {}
-  get(key: string, signal?: AbortSignal): Promise<Blob | undefined> { return this.run('get', key, undefined, () => this.inner.get(key, signal)); }
-  head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> { return this.run('head', key, undefined, () => this.inner.head(key, signal)); }
-  put(key: string, body: Uint8Array, c?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> { return this.run('put', key, c, () => this.inner.put(key, body, c, signal)); }
-  delete(key: string, c?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> { return this.run('delete', key, c, () => this.inner.delete(key, c, signal)); }
-  list(o: ListOptions, signal?: AbortSignal): Promise<ListPage> { return this.run('list', o.prefix, undefined, () => this.inner.list(o, signal)); }
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly death: DeathPoint,
+  ) {}
+  get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
+    return this.run('get', key, undefined, () => this.inner.get(key, signal));
+  }
+  head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
+    return this.run('head', key, undefined, () => this.inner.head(key, signal));
+  }
+  put(key: string, body: Uint8Array, c?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
+    return this.run('put', key, c, () => this.inner.put(key, body, c, signal));
+  }
+  delete(key: string, c?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
+    return this.run('delete', key, c, () => this.inner.delete(key, c, signal));
+  }
+  list(o: ListOptions, signal?: AbortSignal): Promise<ListPage> {
+    return this.run('list', o.prefix, undefined, () => this.inner.list(o, signal));
+  }
   async close(): Promise<void> {}
   private async run<T>(op: string, key: string, c: WriteCondition | undefined, fn: () => Promise<T>): Promise<T> {
     if (this.dead) throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'process gone');
@@ -38,7 +51,8 @@ class DyingStore implements BlobStore {
   }
 }
 
-const isFlip = (op: string, key: string, c?: WriteCondition): boolean => op === 'put' && key.startsWith('_txn/intents/') && c?.ifMatch !== undefined;
+const isFlip = (op: string, key: string, c?: WriteCondition): boolean =>
+  op === 'put' && key.startsWith('_txn/intents/') && c?.ifMatch !== undefined;
 
 function setup(death: DeathPoint) {
   const shared = new MemoryBlobStore();
@@ -136,7 +150,12 @@ describe('transaction recovery', () => {
     expect(await visible(other)).toEqual(AFTER);
     const retried = await other.commit(ctx, input); // the client's retry with the same request_id
     expect(await storedKeys(shared, '_txn/intents/')).toEqual([]);
-    expect(retried.results.map((r) => [r.id, r.version])).toEqual([['a', 2], ['b', 1], ['c', 0], ['k', 1]]);
+    expect(retried.results.map((r) => [r.id, r.version])).toEqual([
+      ['a', 2],
+      ['b', 1],
+      ['c', 0],
+      ['k', 1],
+    ]);
     expect((await other.get(ctx, 'acc', 'a')).version).toBe(2); // applied once, not twice
     expect(await indexes.ids('log', { op: 'all' })).toEqual(['b']);
     expect(await noMarkers(shared)).toBe(true);
@@ -163,7 +182,7 @@ describe('transaction recovery', () => {
     for (const key of await storedKeys(shared, '_txn/intents/')) await shared.delete(key);
     expect(await visible(other)).toEqual(BEFORE);
     expect(await noMarkers(shared)).toBe(true);
-    expect((await storedKeys(shared, 'docs/log/'))).toEqual([]); // the placeholder of b is gone too
+    expect(await storedKeys(shared, 'docs/log/')).toEqual([]); // the placeholder of b is gone too
   });
 
   test('a failing step before the commit point undoes everything at once (no waiting for expiry)', async () => {

@@ -3,7 +3,11 @@ import { REQUEST_TTL_MS, requestHash, RequestRecords } from './request-records.j
 import { fingerprintOf } from './commit-input.js';
 import { systemClock } from '../common/clock.js';
 
-const result = { results: [{ collection: 'c', id: 'a', etag: 'e', version: 2 }], transactionId: 't1', commitTime: new Date('2026-11-26T12:00:00Z') };
+const result = {
+  results: [{ collection: 'c', id: 'a', etag: 'e', version: 2 }],
+  transactionId: 't1',
+  commitTime: new Date('2026-11-26T12:00:00Z'),
+};
 
 describe('request records', () => {
   test('a record is found until it is 10 minutes old, completed only for its own transaction, and swept after', async () => {

@@ -205,7 +205,12 @@ export class TxnRecovery {
   }
 
   /** A marker whose intent is gone (or does not name the document): its transaction never committed. */
-  private async finishOrphan(txid: string, key: { collection: string; id: string }, staged: StagedDoc, signal?: AbortSignal): Promise<void> {
+  private async finishOrphan(
+    txid: string,
+    key: { collection: string; id: string },
+    staged: StagedDoc,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const write: IntentWrite = { collection: key.collection, id: key.id, op: 'check', beforeEtag: null };
     await finalizeDoc(this.o.store, txid, write, 'back', staged, signal);
   }
@@ -214,7 +219,9 @@ export class TxnRecovery {
   private async reindex(writes: readonly IntentWrite[]): Promise<void> {
     if (this.o.hooks === undefined) return;
     const changes = writes.flatMap((w) =>
-      w.seq === undefined || w.op === 'check' ? [] : [{ collection: w.collection, id: w.id, data: w.op === 'set' ? w.after!.data : null, seq: w.seq }],
+      w.seq === undefined || w.op === 'check'
+        ? []
+        : [{ collection: w.collection, id: w.id, data: w.op === 'set' ? w.after!.data : null, seq: w.seq }],
     );
     if (changes.length > 0) await this.o.hooks.applyCommitted(changes);
   }

@@ -19,7 +19,12 @@ describe('redisUnavailable', () => {
   it('sends a generic message with RetryInfo; ioredis text is only in the cause chain', () => {
     const raw = new Error("Stream isn't writeable and enableOfflineQueue options is false");
     const err = redisUnavailable(`Redis command failed: ${raw.message}`, raw);
-    expect(err).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE', message: 'coordination unavailable', retryDelayMs: 200 });
+    expect(err).toMatchObject({
+      kind: 'unavailable',
+      reason: 'BACKEND_UNAVAILABLE',
+      message: 'coordination unavailable',
+      retryDelayMs: 200,
+    });
     expect(err.message).not.toMatch(/writeable|Redis/);
     const cause = err.cause as Error;
     expect(cause.message).toContain('enableOfflineQueue');

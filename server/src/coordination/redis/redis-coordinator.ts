@@ -112,7 +112,10 @@ export class RedisCoordinator implements Coordinator {
     const sentAt = Date.now();
     const call = this.scripted().sbLeaseAcquire(keys.lease, keys.fence, id, holder, String(ttlMs));
     const reply = await this.run(call, signal, (late) => {
-      if (late[0] === 1) void this.scripted().sbLeaseRelease(keys.lease, id).catch(() => undefined);
+      if (late[0] === 1)
+        void this.scripted()
+          .sbLeaseRelease(keys.lease, id)
+          .catch(() => undefined);
     });
     if (reply[0] === 1) return { granted: true, lease: { leaseId: id, fencingToken: BigInt(reply[1]), expireAtMs: sentAt + ttlMs } };
     return { granted: false, holder: reply[1], remainingMs: Math.max(0, Number(reply[2] ?? 0)) };
@@ -236,6 +239,3 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, onLa
     );
   });
 }
-
-
-

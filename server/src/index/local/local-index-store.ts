@@ -1,23 +1,7 @@
 import { throwIfAborted } from '../../common/abort.js';
 import { compareUtf8, decodeOrderedValue, encodeEqualityValues } from '../extract-values.js';
-import {
-  applyDecision,
-  eqAsRange,
-  indexAlreadyExists,
-  indexNotFound,
-  newIndexInfo,
-  requireIndex,
-  sameDefinition,
-} from '../index-rules.js';
-import type {
-  ApplyOutcome,
-  IdSetExpr,
-  IndexCatalog,
-  IndexStore,
-  IndexValues,
-  OrderedRange,
-  OrderedWalk,
-} from '../index-store.js';
+import { applyDecision, eqAsRange, indexAlreadyExists, indexNotFound, newIndexInfo, requireIndex, sameDefinition } from '../index-rules.js';
+import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, OrderedRange, OrderedWalk } from '../index-store.js';
 import { SortedEntries, type EntryBound } from '../sorted-entries.js';
 import type { IndexDefinition, IndexInfo, IndexState } from '../../model/index-def.js';
 import { systemClock, type Clock } from '../../common/clock.js';
@@ -161,13 +145,7 @@ export class LocalIndexStore implements IndexStore {
   }
 
   /** Replaces the document's entries (see IndexStore.apply). */
-  async apply(
-    collection: string,
-    id: string,
-    seq: number,
-    values: IndexValues | null,
-    catalogVersion: number,
-  ): Promise<ApplyOutcome> {
+  async apply(collection: string, id: string, seq: number, values: IndexValues | null, catalogVersion: number): Promise<ApplyOutcome> {
     const c = this.col(collection);
     const recorded = c.records.get(id);
     const outcome = applyDecision(recorded, seq, catalogVersion, c.version);

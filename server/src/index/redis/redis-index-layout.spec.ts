@@ -12,7 +12,10 @@ describe('redis index layout', () => {
 
   it('turns number ranges into ZRANGEBYSCORE bounds', () => {
     expect(numberBounds(undefined)).toEqual(['-inf', '+inf']);
-    expect(numberBounds({ type: 'number', lower: { value: 1.5, inclusive: true }, upper: { value: 1e21, inclusive: false } })).toEqual(['1.5', '(1e+21']);
+    expect(numberBounds({ type: 'number', lower: { value: 1.5, inclusive: true }, upper: { value: 1e21, inclusive: false } })).toEqual([
+      '1.5',
+      '(1e+21',
+    ]);
   });
 
   it('turns string ranges into ZRANGEBYLEX bounds around value NUL NUL id members', () => {
@@ -29,17 +32,33 @@ describe('redis index layout', () => {
 
   it('compiles set expressions to postfix programs with typed, encoded values', () => {
     const ix = (name: string, kind: IndexInfo['kind']): IndexInfo => ({
-      collection: 'c', name, kind, fields: ['f'], state: 'ready', documentsScanned: 0, createTime: new Date(0),
+      collection: 'c',
+      name,
+      kind,
+      fields: ['f'],
+      state: 'ready',
+      documentsScanned: 0,
+      createTime: new Date(0),
     });
     const cat = {
       catalog: { version: 1, indexes: [ix('e', 'equality'), ix('u', 'unique'), ix('o', 'ordered')] },
-      tokens: new Map([['e', 'e@1'], ['u', 'u@2'], ['o', 'o@3']]),
+      tokens: new Map([
+        ['e', 'e@1'],
+        ['u', 'u@2'],
+        ['o', 'o@3'],
+      ]),
     };
     expect(
       compileExpr(
         {
           op: 'diff',
-          from: { op: 'and', args: [{ op: 'eq', index: 'e', values: ['x:y'] }, { op: 'eq', index: 'u', values: [1] }] },
+          from: {
+            op: 'and',
+            args: [
+              { op: 'eq', index: 'e', values: ['x:y'] },
+              { op: 'eq', index: 'u', values: [1] },
+            ],
+          },
           minus: { op: 'or', args: [{ op: 'eq', index: 'o', values: [true] }, { op: 'all' }, { op: 'eq', index: 'o', values: [2] }] },
         },
         cat,

@@ -4,14 +4,7 @@ import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import { compareUtf8 } from '../extract-values.js';
 import { indexAlreadyExists, indexNotFound, requireIndex, sameDefinition } from '../index-rules.js';
-import type {
-  ApplyOutcome,
-  IdSetExpr,
-  IndexCatalog,
-  IndexStore,
-  IndexValues,
-  OrderedWalk,
-} from '../index-store.js';
+import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, OrderedWalk } from '../index-store.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
 import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
 import { describeError as describe, openRedis, redisUnavailable as unavailable } from '../../coordination/redis/redis-connection.js';
@@ -118,7 +111,13 @@ export class RedisIndexStore implements IndexStore {
   /** Adds an index in state 'building', or returns the existing one with the same definition. */
   async createIndex(def: IndexDefinition, now: Date): Promise<{ index: IndexInfo; created: boolean }> {
     const base = this.base(def.collection);
-    const json = JSON.stringify({ collection: def.collection, name: def.name, fields: def.fields, kind: def.kind, createTime: now.toISOString() });
+    const json = JSON.stringify({
+      collection: def.collection,
+      name: def.name,
+      fields: def.fields,
+      kind: def.kind,
+      createTime: now.toISOString(),
+    });
     const [created, stored] = (await this.eval(SCRIPTS.create, [collectionKeys(base).catalog], [base, def.name, json])) as [number, string];
     const fresh = await this.tokenCatalog(def.collection);
     const index = fresh.catalog.indexes.find((i) => i.name === def.name) ?? parseDefinition(stored).info;
@@ -181,16 +180,17 @@ export class RedisIndexStore implements IndexStore {
   }
 
   /** Replaces the document's entries in one script (see IndexStore.apply). */
-  async apply(
-    collection: string,
-    id: string,
-    seq: number,
-    values: IndexValues | null,
-    catalogVersion: number,
-  ): Promise<ApplyOutcome> {
+  async apply(collection: string, id: string, seq: number, values: IndexValues | null, catalogVersion: number): Promise<ApplyOutcome> {
     const base = this.base(collection);
     const keys = collectionKeys(base);
-    const args = [base, id, String(seq), String(catalogVersion), values === null ? 'null' : JSON.stringify(values), String(this.tombstoneTtlMs)];
+    const args = [
+      base,
+      id,
+      String(seq),
+      String(catalogVersion),
+      values === null ? 'null' : JSON.stringify(values),
+      String(this.tombstoneTtlMs),
+    ];
     return (await this.eval(SCRIPTS.apply, [keys.catalog, docKey(base, id), keys.all], args)) as ApplyOutcome;
   }
 
@@ -355,5 +355,3 @@ function parseCatalog(hash: Record<string, string>): CachedCatalog {
   indexes.sort((a, b) => compareUtf8(a.name, b.name));
   return { catalog: { version: Number(hash._version ?? '0'), indexes }, tokens, stamp: hash._stamp ?? '0' };
 }
-
-

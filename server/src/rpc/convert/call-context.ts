@@ -10,7 +10,5 @@ import type { CallContext } from '../../api/call-context.js';
 /** The engine CallContext of a connect handler context (signal and absolute deadline). */
 export function callContextOf(ctx: HandlerContext): CallContext {
   const timeoutMs = ctx.timeoutMs();
-  return timeoutMs === undefined
-    ? { signal: ctx.signal }
-    : { signal: ctx.signal, deadlineMs: Date.now() + timeoutMs };
+  return timeoutMs === undefined ? { signal: ctx.signal } : { signal: ctx.signal, deadlineMs: Date.now() + timeoutMs };
 }

@@ -16,7 +16,14 @@ import { DbError, invalid } from '../../errors/db-error.js';
 import type { FieldOp, Filter } from '../../model/filter.js';
 import { setJsonProperty, type JsonObject, type JsonValue } from '../../model/json.js';
 import { parseFilter } from '../../query/parse-filter.js';
-import { filterTooDeep, filterTooManyTerms, MAX_COMPOSITE_CHILDREN, MAX_FILTER_TERMS, MAX_FILTER_DEPTH as ENGINE_MAX_FILTER_DEPTH, MAX_IN_VALUES } from '../../query/validate-filter.js';
+import {
+  filterTooDeep,
+  filterTooManyTerms,
+  MAX_COMPOSITE_CHILDREN,
+  MAX_FILTER_TERMS,
+  MAX_FILTER_DEPTH as ENGINE_MAX_FILTER_DEPTH,
+  MAX_IN_VALUES,
+} from '../../query/validate-filter.js';
 import {
   CompositeFilter_Operator,
   FieldFilter_Operator,
@@ -166,14 +173,20 @@ export function filterToProto(f: Filter): ProtoFilter {
   switch (f.kind) {
     case 'field':
       return create(FilterSchema, {
-        filterType: { case: 'fieldFilter', value: { field: f.field, op: OP_TO_PROTO.get(f.op) ?? FieldFilter_Operator.UNSPECIFIED, value: jsonToValue(f.value) } },
+        filterType: {
+          case: 'fieldFilter',
+          value: { field: f.field, op: OP_TO_PROTO.get(f.op) ?? FieldFilter_Operator.UNSPECIFIED, value: jsonToValue(f.value) },
+        },
       });
     case 'and':
     case 'or':
       return create(FilterSchema, {
         filterType: {
           case: 'compositeFilter',
-          value: { op: f.kind === 'and' ? CompositeFilter_Operator.AND : CompositeFilter_Operator.OR, filters: f.filters.map(filterToProto) },
+          value: {
+            op: f.kind === 'and' ? CompositeFilter_Operator.AND : CompositeFilter_Operator.OR,
+            filters: f.filters.map(filterToProto),
+          },
         },
       });
     case 'not':

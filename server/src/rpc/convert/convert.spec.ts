@@ -3,8 +3,13 @@ import { fromTimestamp, requireData, toProtoDocument, toProtoListed, toTimestamp
 
 describe('convert', () => {
   const doc = {
-    collection: 'c', id: 'i', data: { a: 1, b: [true, null, 'x'], o: { n: -2.5 } }, etag: 'e', version: 3,
-    createTime: new Date('2026-01-02T03:04:05.678Z'), updateTime: new Date('2026-02-03T04:05:06.789Z'),
+    collection: 'c',
+    id: 'i',
+    data: { a: 1, b: [true, null, 'x'], o: { n: -2.5 } },
+    etag: 'e',
+    version: 3,
+    createTime: new Date('2026-01-02T03:04:05.678Z'),
+    updateTime: new Date('2026-02-03T04:05:06.789Z'),
   };
 
   test('Timestamp ⇄ Date keeps milliseconds', () => {
@@ -31,7 +36,11 @@ describe('convert', () => {
     expect(requireData({ a: 1 })).toEqual({ a: 1 });
     expect(requireData({})).toEqual({});
     let err: unknown;
-    try { requireData(undefined); } catch (e) { err = e; }
+    try {
+      requireData(undefined);
+    } catch (e) {
+      err = e;
+    }
     expect(isDbError(err, 'INVALID_ARGUMENT')).toBe(true);
     expect((err as { field?: string }).field).toBe('data');
   });

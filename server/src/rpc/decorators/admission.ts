@@ -31,18 +31,28 @@ export class Admission {
   /** Takes a call slot (and a Hold slot of `holdConnection`); returns its release, or throws a RESOURCE_EXHAUSTED DbError. */
   enter(holdConnection?: string): () => void {
     if (this.inFlight >= this.limits.maxCallsInFlight) {
-      throw new DbError('resource_exhausted', 'SERVER_OVERLOADED', `the server is serving its maximum of ${this.limits.maxCallsInFlight} calls; retry later`, {
-        retryDelayMs: OVERLOAD_RETRY_MS,
-        metadata: { limit: String(this.limits.maxCallsInFlight) },
-      });
+      throw new DbError(
+        'resource_exhausted',
+        'SERVER_OVERLOADED',
+        `the server is serving its maximum of ${this.limits.maxCallsInFlight} calls; retry later`,
+        {
+          retryDelayMs: OVERLOAD_RETRY_MS,
+          metadata: { limit: String(this.limits.maxCallsInFlight) },
+        },
+      );
     }
     if (holdConnection !== undefined) {
       const held = this.holds.get(holdConnection) ?? 0;
       if (held >= this.limits.maxHoldsPerConnection) {
-        throw new DbError('resource_exhausted', 'TOO_MANY_STREAMS', `this connection already holds ${held} Hold streams (the maximum); release one or use another connection`, {
-          retryDelayMs: OVERLOAD_RETRY_MS,
-          metadata: { limit: String(this.limits.maxHoldsPerConnection) },
-        });
+        throw new DbError(
+          'resource_exhausted',
+          'TOO_MANY_STREAMS',
+          `this connection already holds ${held} Hold streams (the maximum); release one or use another connection`,
+          {
+            retryDelayMs: OVERLOAD_RETRY_MS,
+            metadata: { limit: String(this.limits.maxHoldsPerConnection) },
+          },
+        );
       }
       this.holds.set(holdConnection, held + 1);
     }
@@ -67,7 +77,9 @@ const HOLD_METHODS: ReadonlySet<string> = new Set(['smarterbase.v1.LockService/H
 export function admitCalls<S extends DescService>(service: S, impl: ServiceImpl<S>, admission: Admission): ServiceImpl<S> {
   return eachMethod(service, impl, (fn, method, streams) => {
     const isHold = HOLD_METHODS.has(`${service.typeName}/${method.name}`);
-    if (streams) return (input, ctx) => admittedStream(() => fn(input, ctx) as AsyncIterable<unknown>, admission, isHold ? ctx.values.get(CONNECTION_KEY) : undefined);
+    if (streams)
+      return (input, ctx) =>
+        admittedStream(() => fn(input, ctx) as AsyncIterable<unknown>, admission, isHold ? ctx.values.get(CONNECTION_KEY) : undefined);
     return async (input, ctx) => {
       const release = admission.enter();
       try {
@@ -79,7 +91,11 @@ export function admitCalls<S extends DescService>(service: S, impl: ServiceImpl<
   });
 }
 
-async function* admittedStream(start: () => AsyncIterable<unknown>, admission: Admission, holdConnection?: string): AsyncGenerator<unknown> {
+async function* admittedStream(
+  start: () => AsyncIterable<unknown>,
+  admission: Admission,
+  holdConnection?: string,
+): AsyncGenerator<unknown> {
   const release = admission.enter(holdConnection);
   try {
     yield* start();

@@ -28,7 +28,12 @@ describe('observeCalls through RpcServer', () => {
     metrics = new InMemoryMetrics();
     const instruments = createMetrics(metrics.meter);
     const store = new InstrumentedBlobStore(new MemoryBlobStore(), { backend: 'memory', instruments: instruments.storage, tracer });
-    server = new RpcServer({ api: new DocumentEngine({ coordinator: new LocalCoordinator(), store }), grpcPort: 0, httpPort: 0, telemetry: { instruments: instruments.rpc, tracer } });
+    server = new RpcServer({
+      api: new DocumentEngine({ coordinator: new LocalCoordinator(), store }),
+      grpcPort: 0,
+      httpPort: 0,
+      telemetry: { instruments: instruments.rpc, tracer },
+    });
     ports = await server.start();
   });
   afterAll(async () => {
@@ -38,11 +43,19 @@ describe('observeCalls through RpcServer', () => {
   beforeEach(() => spans.reset());
 
   const calls = (method: string, transport: string, code: number): Promise<number> =>
-    metrics.value(METRIC_NAMES.rpcCalls, { 'rpc.service': 'smarterbase.v1.DocumentService', 'rpc.method': method, transport, 'rpc.grpc.status_code': code });
+    metrics.value(METRIC_NAMES.rpcCalls, {
+      'rpc.service': 'smarterbase.v1.DocumentService',
+      'rpc.method': method,
+      transport,
+      'rpc.grpc.status_code': code,
+    });
 
   test('counts and times calls by method, status code and transport', async () => {
     const grpc = createClient(DocumentService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${ports.grpcPort}` }));
-    const connect = createClient(DocumentService, createConnectTransport({ baseUrl: `http://127.0.0.1:${ports.httpPort}`, httpVersion: '1.1' }));
+    const connect = createClient(
+      DocumentService,
+      createConnectTransport({ baseUrl: `http://127.0.0.1:${ports.httpPort}`, httpVersion: '1.1' }),
+    );
     await grpc.put({ collection: 'users', id: 'a', data: { name: 'Ada' } });
     await grpc.put({ collection: 'users', id: 'b', data: { name: 'Bob' } });
     await expect(connect.get({ collection: 'users', id: 'missing' })).rejects.toMatchObject({ code: Code.NotFound });
@@ -65,9 +78,12 @@ describe('observeCalls through RpcServer', () => {
   test.each([
     ['grpc', () => ports.grpcPort, (baseUrl: string) => createGrpcTransport({ baseUrl })],
     ['connect', () => ports.httpPort, (baseUrl: string) => createConnectTransport({ baseUrl, httpVersion: '1.1' })],
-  ])('a traceparent sent over %s makes the server span its child, and storage spans the server span\'s', async (transport, port, make) => {
+  ])("a traceparent sent over %s makes the server span its child, and storage spans the server span's", async (transport, port, make) => {
     const client = createClient(DocumentService, make(`http://127.0.0.1:${port()}`));
-    await client.put({ collection: 'users', id: `t-${transport}`, data: {} }, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_SPAN_ID}-01` } });
+    await client.put(
+      { collection: 'users', id: `t-${transport}`, data: {} },
+      { headers: { traceparent: `00-${TRACE_ID}-${PARENT_SPAN_ID}-01` } },
+    );
     const finished = spans.getFinishedSpans();
     const rpc = finished.find((s) => s.name === 'smarterbase.v1.DocumentService/Put');
     expect(rpc).toBeDefined();
@@ -96,7 +112,14 @@ describe('observeCalls through RpcServer', () => {
 
 describe('observeCalls on streams', () => {
   const ctx = (signal?: AbortSignal) =>
-    createHandlerContext({ service: Health, method: Health.method.watch, protocolName: 'grpc', requestMethod: 'POST', url: '/grpc.health.v1.Health/Watch', requestSignal: signal });
+    createHandlerContext({
+      service: Health,
+      method: Health.method.watch,
+      protocolName: 'grpc',
+      requestMethod: 'POST',
+      url: '/grpc.health.v1.Health/Watch',
+      requestSignal: signal,
+    });
 
   test('a stream that fails is recorded with its error code once it ends; one that is cut short by an abort as CANCELLED', async () => {
     const metrics = new InMemoryMetrics();
@@ -111,7 +134,11 @@ describe('observeCalls on streams', () => {
     const observed = observeCalls(Health, impl as never, 'grpc', { instruments: createMetrics(metrics.meter).rpc, tracer });
     const watch = (observed as unknown as { watch: (i: unknown, c: unknown) => AsyncIterable<unknown> }).watch;
     const got: unknown[] = [];
-    await expect((async () => { for await (const m of watch({}, ctx())) got.push(m); })()).rejects.toMatchObject({ code: Code.NotFound });
+    await expect(
+      (async () => {
+        for await (const m of watch({}, ctx())) got.push(m);
+      })(),
+    ).rejects.toMatchObject({ code: Code.NotFound });
     expect(got).toHaveLength(2);
     const code = (c: number) => metrics.value(METRIC_NAMES.rpcCalls, { 'rpc.method': 'Watch', 'rpc.grpc.status_code': c });
     expect(await code(Code.NotFound)).toBe(1);

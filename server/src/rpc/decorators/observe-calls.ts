@@ -38,7 +38,14 @@ export interface RpcTelemetry {
 const OK = 0;
 
 /** gRPC codes that mark a server span as failed (OpenTelemetry RPC conventions); the rest are the caller's doing. */
-const SERVER_ERROR_CODES = new Set<number>([Code.Unknown, Code.DeadlineExceeded, Code.Unimplemented, Code.Internal, Code.Unavailable, Code.DataLoss]);
+const SERVER_ERROR_CODES = new Set<number>([
+  Code.Unknown,
+  Code.DeadlineExceeded,
+  Code.Unimplemented,
+  Code.Internal,
+  Code.Unavailable,
+  Code.DataLoss,
+]);
 
 const headerGetter: TextMapGetter<Headers> = {
   keys: (h) => [...h.keys()],
@@ -51,11 +58,20 @@ export function statusCodeOf(err: unknown): number {
 }
 
 /** The same implementation, with every call traced, counted and timed as `transport`. */
-export function observeCalls<S extends DescService>(service: S, impl: ServiceImpl<S>, transport: RpcTransport, telemetry: RpcTelemetry): ServiceImpl<S> {
+export function observeCalls<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+  transport: RpcTransport,
+  telemetry: RpcTelemetry,
+): ServiceImpl<S> {
   return eachMethod(service, impl, (fn, method, streams): AnyMethod => {
     const base: Attributes = { 'rpc.system': 'grpc', 'rpc.service': service.typeName, 'rpc.method': method.name, transport };
     const spanName = `${service.typeName}/${method.name}`;
-    const active = telemetry.instruments.active.cell(`${transport}/${spanName}`, { 'rpc.service': service.typeName, 'rpc.method': method.name, transport });
+    const active = telemetry.instruments.active.cell(`${transport}/${spanName}`, {
+      'rpc.service': service.typeName,
+      'rpc.method': method.name,
+      transport,
+    });
     // Per status code: the call count cell and the histogram's attributes, built on first use.
     const byCode = new Map<number, { readonly cell: CounterCell; readonly attributes: Attributes }>();
     const seriesOf = (code: number) => {
@@ -69,7 +85,11 @@ export function observeCalls<S extends DescService>(service: S, impl: ServiceImp
     };
     const begin = (ctx: HandlerContext): Call => {
       const parent = propagation.extract(ROOT_CONTEXT, ctx.requestHeader, headerGetter);
-      const span = telemetry.tracer.startSpan(spanName, { kind: SpanKind.SERVER, attributes: { ...base, 'rpc.connect_rpc.protocol': ctx.protocolName } }, parent);
+      const span = telemetry.tracer.startSpan(
+        spanName,
+        { kind: SpanKind.SERVER, attributes: { ...base, 'rpc.connect_rpc.protocol': ctx.protocolName } },
+        parent,
+      );
       active.add(1);
       return { span, ctx: trace.setSpan(parent, span), start: performance.now() };
     };

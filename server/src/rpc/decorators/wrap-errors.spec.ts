@@ -6,17 +6,26 @@ import { wrapErrors } from './wrap-errors.js';
 
 describe('wrapErrors', () => {
   const logged: unknown[] = [];
-  const impl = wrapErrors(Health, {
-    check(req) {
-      if (req.service === 'db') throw new DbError('already_exists', 'DOCUMENT_ALREADY_EXISTS', 'taken');
-      throw new TypeError('x is undefined');
+  const impl = wrapErrors(
+    Health,
+    {
+      check(req) {
+        if (req.service === 'db') throw new DbError('already_exists', 'DOCUMENT_ALREADY_EXISTS', 'taken');
+        throw new TypeError('x is undefined');
+      },
+      async *watch() {
+        yield { status: S.SERVING };
+        throw new DbError('aborted', 'ETAG_MISMATCH', 'stale');
+      },
     },
-    async *watch() {
-      yield { status: S.SERVING };
-      throw new DbError('aborted', 'ETAG_MISMATCH', 'stale');
-    },
-  }, (e) => logged.push(e));
-  const client = createClient(Health, createRouterTransport((r) => { r.service(Health, impl); }));
+    (e) => logged.push(e),
+  );
+  const client = createClient(
+    Health,
+    createRouterTransport((r) => {
+      r.service(Health, impl);
+    }),
+  );
 
   test('unary: DbError → its code and ErrorInfo; other errors → INTERNAL, logged', async () => {
     const a = await client.check({ service: 'db' }).catch((e: unknown) => ConnectError.from(e));
@@ -30,7 +39,9 @@ describe('wrapErrors', () => {
 
   test('streaming: messages before the error arrive, then the mapped error', async () => {
     const got: S[] = [];
-    const err = await (async () => { for await (const r of client.watch({ service: '' })) got.push(r.status); })().catch((e: unknown) => ConnectError.from(e));
+    const err = await (async () => {
+      for await (const r of client.watch({ service: '' })) got.push(r.status);
+    })().catch((e: unknown) => ConnectError.from(e));
     expect(got).toEqual([S.SERVING]);
     expect((err as ConnectError).code).toBe(Code.Aborted);
   });

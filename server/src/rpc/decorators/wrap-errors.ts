@@ -12,11 +12,7 @@ import { toConnectError, type InternalErrorLogger } from '../error-table.js';
 import { eachMethod } from './each-method.js';
 
 /** The same implementation, with errors translated by the error table. */
-export function wrapErrors<S extends DescService>(
-  service: S,
-  impl: ServiceImpl<S>,
-  logInternal?: InternalErrorLogger,
-): ServiceImpl<S> {
+export function wrapErrors<S extends DescService>(service: S, impl: ServiceImpl<S>, logInternal?: InternalErrorLogger): ServiceImpl<S> {
   return eachMethod(service, impl, (fn, _method, streams) => {
     if (streams) return (input, ctx) => wrapStream(fn(input, ctx) as AsyncIterable<unknown>, logInternal);
     return async (input, ctx) => {

@@ -35,7 +35,9 @@ describe('RpcServer', () => {
     let storageUp = true;
     const backends = new HealthMonitor({
       probes: {
-        storage: async () => { if (!storageUp) throw new Error('down'); },
+        storage: async () => {
+          if (!storageUp) throw new Error('down');
+        },
         coordination: async () => undefined,
       },
       intervalMs: 60_000,
@@ -43,7 +45,9 @@ describe('RpcServer', () => {
     });
     const server = new RpcServer({ api: {} as DocumentApi, grpcPort: 0, httpPort: 0, backends });
     const ports = await server.start();
-    const clients = [ports.grpcPort, ports.httpPort].map((port) => createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` })));
+    const clients = [ports.grpcPort, ports.httpPort].map((port) =>
+      createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` })),
+    );
     for (const h of clients) expect((await h.check({ service: 'smarterbase.storage' })).status).toBe(S.SERVING);
     storageUp = false;
     await backends.probeOnce();

@@ -103,7 +103,12 @@ export class RpcServer {
     });
     answerUnknownMethods(this.grpcServer);
     detailTransportStatuses();
-    const mountOpts = { shutdownSignal: this.grpcShutdown.signal, logInternal: opts.logInternal, streamStallTimeoutMs: limits.streamStallTimeoutMs, decoder: this.decoder };
+    const mountOpts = {
+      shutdownSignal: this.grpcShutdown.signal,
+      logInternal: opts.logInternal,
+      streamStallTimeoutMs: limits.streamStallTimeoutMs,
+      decoder: this.decoder,
+    };
     for (const s of services) {
       s.with((service, impl) => mountGrpc(this.grpcServer, service, decorate(service, impl, chain, 'grpc', s.admitted), mountOpts));
     }
@@ -112,7 +117,9 @@ export class RpcServer {
     mountGrpc(this.grpcServer, REFLECTION_SERVICES[1], createReflectionV1alpha(index), mountOpts);
 
     this.connect = new ConnectEndpoint({
-      services: services.map((s) => s.with((service, impl) => typedService(service, decorate(service, impl, chain, 'connect', s.admitted)))),
+      services: services.map((s) =>
+        s.with((service, impl) => typedService(service, decorate(service, impl, chain, 'connect', s.admitted))),
+      ),
       readMaxBytes: maxBytes,
       writeMaxBytes: maxBytes,
       logTransportError: opts.logTransportError,

@@ -62,6 +62,9 @@ export function registerServices(engines: ServiceEngines): ServiceRegistry {
   if (engines.query !== undefined) api.push(entry(typedService(QueryService, createQueryHandlers(engines.query))));
   if (engines.admin !== undefined) api.push(entry(typedService(AdminService, createAdminHandlers(engines.admin))));
   if (engines.locks !== undefined) api.push(entry(typedService(LockService, createLockHandlers(engines.locks))));
-  const health = new HealthState(api.map((s) => s.service.typeName), engines.backends);
+  const health = new HealthState(
+    api.map((s) => s.service.typeName),
+    engines.backends,
+  );
   return { services: [...api, entry(typedService(Health, createHealthHandlers(health)), false)], health };
 }

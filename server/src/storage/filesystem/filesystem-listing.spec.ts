@@ -72,7 +72,11 @@ describe('FilesystemBlobStore listing', () => {
             const want = [...model]
               .filter((k) => k.startsWith(o.prefix) && (o.startAfter === undefined || compareUtf8(k, o.startAfter) > 0))
               .sort(compareUtf8);
-            const page = await store.list({ prefix: o.prefix, limit: o.limit, ...(o.startAfter === undefined ? {} : { startAfter: o.startAfter }) });
+            const page = await store.list({
+              prefix: o.prefix,
+              limit: o.limit,
+              ...(o.startAfter === undefined ? {} : { startAfter: o.startAfter }),
+            });
             expect(page).toEqual({ keys: want.slice(0, o.limit), isTruncated: want.length > o.limit });
           }
         }
@@ -129,7 +133,19 @@ describe('FilesystemBlobStore listing', () => {
     await store.put('docs/c/k99/nested', Buffer.from('x')); // in a new sub-directory ahead of it
     await store.delete('docs/c/k12');
     const rest = await listAll(store, 'docs/c/', 10, first.keys.at(-1));
-    expect(rest).toEqual(['docs/c/k10', 'docs/c/k11', 'docs/c/k13', 'docs/c/k14', 'docs/c/k15', 'docs/c/k15b', 'docs/c/k16', 'docs/c/k17', 'docs/c/k18', 'docs/c/k19', 'docs/c/k99/nested']);
+    expect(rest).toEqual([
+      'docs/c/k10',
+      'docs/c/k11',
+      'docs/c/k13',
+      'docs/c/k14',
+      'docs/c/k15',
+      'docs/c/k15b',
+      'docs/c/k16',
+      'docs/c/k17',
+      'docs/c/k18',
+      'docs/c/k19',
+      'docs/c/k99/nested',
+    ]);
     await store.close();
   });
 

@@ -25,7 +25,13 @@ export function keyToPath(root: string, key: string): string {
   }
   if (segments[0] === FS_TMP_DIR) invalidKey(key, `uses the reserved name ${FS_TMP_DIR}`);
   const path = resolve(root, ...segments);
-  if (!path.startsWith(root + sep) || path.slice(root.length + 1).split(sep).join('/') !== key) {
+  if (
+    !path.startsWith(root + sep) ||
+    path
+      .slice(root.length + 1)
+      .split(sep)
+      .join('/') !== key
+  ) {
     invalidKey(key, 'does not map to a path under the root');
   }
   return path;

@@ -66,14 +66,10 @@ describe('MemoryBlobStore', () => {
 
   it('exactly one of many concurrent ifNoneMatch / ifMatch writers wins', async () => {
     const s = new MemoryBlobStore();
-    const creates = await Promise.allSettled(
-      Array.from({ length: 16 }, (_, i) => s.put('c', enc(`w${i}`), { ifNoneMatch: true })),
-    );
+    const creates = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => s.put('c', enc(`w${i}`), { ifNoneMatch: true })));
     expect(creates.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const etag = (await s.head('c'))!.etag;
-    const updates = await Promise.allSettled(
-      Array.from({ length: 16 }, (_, i) => s.put('c', enc(`u${i}`), { ifMatch: etag })),
-    );
+    const updates = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => s.put('c', enc(`u${i}`), { ifMatch: etag })));
     expect(updates.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of updates) {
       if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConditionFailedError);
@@ -129,9 +125,7 @@ describe('MemoryBlobStore', () => {
             if (!page.isTruncated) break;
             startAfter = page.keys[page.keys.length - 1];
           }
-          const expected = names
-            .filter((n) => n.startsWith(prefix))
-            .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+          const expected = names.filter((n) => n.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
           expect(seen).toEqual(expected);
         },
       ),

@@ -130,9 +130,7 @@ export class MemoryBlobStore implements BlobStore {
 
   private sorted(): string[] {
     if (this.sortedKeys === undefined) {
-      this.sortedKeys = [...this.objects.keys()].sort((a, b) =>
-        Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')),
-      );
+      this.sortedKeys = [...this.objects.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
     }
     return this.sortedKeys;
   }

@@ -6,12 +6,26 @@ import { createAdminHandlers } from './admin-handlers.js';
 
 function setup() {
   const transport = createRouterTransport((r) => {
-    r.service(AdminService, wrapErrors(AdminService, createAdminHandlers({
-      createIndex: async (_ctx, def) => ({ ...def, state: 'ready', documentsScanned: 0, createTime: new Date(0) }),
-      getIndex: async (_ctx, collection, name) => ({ collection, name, fields: ['n'], kind: 'ordered', state: 'building', documentsScanned: 4, createTime: new Date(0) }),
-      listIndexes: async () => [],
-      dropIndex: async () => undefined,
-    })));
+    r.service(
+      AdminService,
+      wrapErrors(
+        AdminService,
+        createAdminHandlers({
+          createIndex: async (_ctx, def) => ({ ...def, state: 'ready', documentsScanned: 0, createTime: new Date(0) }),
+          getIndex: async (_ctx, collection, name) => ({
+            collection,
+            name,
+            fields: ['n'],
+            kind: 'ordered',
+            state: 'building',
+            documentsScanned: 4,
+            createTime: new Date(0),
+          }),
+          listIndexes: async () => [],
+          dropIndex: async () => undefined,
+        }),
+      ),
+    );
   });
   return { admin: createClient(AdminService, transport) };
 }
@@ -21,7 +35,10 @@ describe('admin handlers', () => {
     const { admin } = setup();
     const created = await admin.createIndex({ index: { collection: 'c', name: 'u', fields: ['e'], kind: IndexKind.UNIQUE } });
     expect(created.index).toMatchObject({ name: 'u', kind: IndexKind.UNIQUE, state: IndexState.READY });
-    expect((await admin.getIndex({ collection: 'c', name: 'by_n' })).index).toMatchObject({ state: IndexState.BUILDING, documentsScanned: 4n });
+    expect((await admin.getIndex({ collection: 'c', name: 'by_n' })).index).toMatchObject({
+      state: IndexState.BUILDING,
+      documentsScanned: 4n,
+    });
     expect((await admin.listIndexes({ collection: 'c' })).indexes).toEqual([]);
     await expect(admin.dropIndex({ collection: 'c', name: 'x' })).resolves.toBeDefined();
   });

@@ -6,7 +6,12 @@
 import { create } from '@bufbuild/protobuf';
 import { invalid } from '../../../errors/db-error.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../../model/index-def.js';
-import { IndexKind as ProtoIndexKind, IndexSchema, IndexState as ProtoIndexState, type Index } from '../../../gen/smarterbase/v1/index_pb.js';
+import {
+  IndexKind as ProtoIndexKind,
+  IndexSchema,
+  IndexState as ProtoIndexState,
+  type Index,
+} from '../../../gen/smarterbase/v1/index_pb.js';
 import { toTimestamp } from '../../convert/convert.js';
 
 const KIND_TO_MODEL: ReadonlyMap<ProtoIndexKind, IndexKind> = new Map([

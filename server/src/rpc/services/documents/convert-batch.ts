@@ -52,7 +52,10 @@ export function toBatchDeleteItems(items: readonly BatchDeleteItem[]): { id: str
 }
 
 /** One BatchWriteResult of an engine outcome (a failed item's backend cause goes to `logInternal`). */
-export function toBatchWriteResult(outcome: BatchWriteOutcome, logInternal?: InternalErrorLogger): MessageInitShape<typeof BatchWriteResultSchema> {
+export function toBatchWriteResult(
+  outcome: BatchWriteOutcome,
+  logInternal?: InternalErrorLogger,
+): MessageInitShape<typeof BatchWriteResultSchema> {
   if (outcome.error !== undefined) return { id: outcome.id, status: statusOfError(outcome.error, logInternal) };
   return {
     id: outcome.id,

@@ -33,12 +33,24 @@ export function createDocumentHandlers(api: DocumentApi, logInternal?: InternalE
     },
     async put(req, ctx) {
       const data = requireData(req.data);
-      const doc = await api.put(callContextOf(ctx), { collection: req.collection, id: req.id, data, createOnly: req.createOnly, ...lockGuardField(req.lockGuard) });
+      const doc = await api.put(callContextOf(ctx), {
+        collection: req.collection,
+        id: req.id,
+        data,
+        createOnly: req.createOnly,
+        ...lockGuardField(req.lockGuard),
+      });
       return { document: toProtoDocument(doc) };
     },
     async putIfMatch(req, ctx) {
       const data = requireData(req.data);
-      const doc = await api.putIfMatch(callContextOf(ctx), { collection: req.collection, id: req.id, data, etag: req.etag, ...lockGuardField(req.lockGuard) });
+      const doc = await api.putIfMatch(callContextOf(ctx), {
+        collection: req.collection,
+        id: req.id,
+        data,
+        etag: req.etag,
+        ...lockGuardField(req.lockGuard),
+      });
       return { document: toProtoDocument(doc) };
     },
     async create(req, ctx) {

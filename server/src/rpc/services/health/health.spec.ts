@@ -8,15 +8,28 @@ class FakeBackends implements SubsystemHealth {
   readonly subsystems = ['storage', 'coordination'];
   private readonly up = new Map(this.subsystems.map((s) => [s, true]));
   private readonly listeners = new Set<HealthListener>();
-  isUp(s: string): boolean { return this.up.get(s) ?? false; }
-  subscribe(fn: HealthListener): () => void { this.listeners.add(fn); return () => this.listeners.delete(fn); }
-  set(s: string, up: boolean): void { this.up.set(s, up); for (const l of this.listeners) l(s, up); }
+  isUp(s: string): boolean {
+    return this.up.get(s) ?? false;
+  }
+  subscribe(fn: HealthListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  set(s: string, up: boolean): void {
+    this.up.set(s, up);
+    for (const l of this.listeners) l(s, up);
+  }
 }
 
 function setupWithBackends() {
   const backends = new FakeBackends();
   const state = new HealthState(['smarterbase.v1.DocumentService'], backends);
-  const client = createClient(Health, createRouterTransport((r) => { r.service(Health, createHealthHandlers(state)); }));
+  const client = createClient(
+    Health,
+    createRouterTransport((r) => {
+      r.service(Health, createHealthHandlers(state));
+    }),
+  );
   return { backends, state, client };
 }
 
@@ -26,7 +39,12 @@ async function until(cond: () => boolean): Promise<void> {
 
 function setup() {
   const state = new HealthState(['smarterbase.v1.DocumentService']);
-  const client = createClient(Health, createRouterTransport((r) => { r.service(Health, createHealthHandlers(state)); }));
+  const client = createClient(
+    Health,
+    createRouterTransport((r) => {
+      r.service(Health, createHealthHandlers(state));
+    }),
+  );
   return { state, client };
 }
 
@@ -43,7 +61,9 @@ describe('health', () => {
   test('Watch sends the current status, then NOT_SERVING, then ends', async () => {
     const { state, client } = setup();
     const seen: S[] = [];
-    const done = (async () => { for await (const r of client.watch({ service: '' })) seen.push(r.status); })();
+    const done = (async () => {
+      for await (const r of client.watch({ service: '' })) seen.push(r.status);
+    })();
     while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
     state.setNotServing();
     await done;
@@ -73,7 +93,9 @@ describe('health', () => {
   test('Watch of a subsystem streams every flip (none lost, no repeats) and ends at shutdown', async () => {
     const { backends, state, client } = setupWithBackends();
     const seen: S[] = [];
-    const done = (async () => { for await (const r of client.watch({ service: 'smarterbase.storage' })) seen.push(r.status); })();
+    const done = (async () => {
+      for await (const r of client.watch({ service: 'smarterbase.storage' })) seen.push(r.status);
+    })();
     await until(() => seen.length === 1);
     backends.set('coordination', false); // not this service: nothing sent
     backends.set('storage', false);
@@ -89,7 +111,9 @@ describe('health', () => {
     const { backends, client } = setupWithBackends();
     const ac = new AbortController();
     const seen: S[] = [];
-    const done = (async () => { for await (const r of client.watch({ service: '' }, { signal: ac.signal })) seen.push(r.status); })().catch(() => undefined);
+    const done = (async () => {
+      for await (const r of client.watch({ service: '' }, { signal: ac.signal })) seen.push(r.status);
+    })().catch(() => undefined);
     await until(() => seen.length === 1);
     backends.set('storage', false);
     await until(() => seen.length === 2);

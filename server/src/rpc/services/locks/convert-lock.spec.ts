@@ -1,7 +1,11 @@
 import { DbError } from '../../../errors/db-error.js';
 import { durationToMs, optionalTtlMs, requireTtlMs, waitMsOf } from './convert-lock.js';
 
-const d = (seconds: bigint, nanos = 0): { $typeName: 'google.protobuf.Duration'; seconds: bigint; nanos: number } => ({ $typeName: 'google.protobuf.Duration', seconds, nanos });
+const d = (seconds: bigint, nanos = 0): { $typeName: 'google.protobuf.Duration'; seconds: bigint; nanos: number } => ({
+  $typeName: 'google.protobuf.Duration',
+  seconds,
+  nanos,
+});
 
 function fieldOf(f: () => unknown): string | undefined {
   try {
@@ -40,7 +44,10 @@ describe('lock converters', () => {
     ['just over 10 min', d(600n, 1_000_000)],
     ['below the minimum', d(0n, 1_000_000)],
   ])('a %s ttl is refused with the allowed range, field ttl and minMs/maxMs metadata', (_, ttl) => {
-    for (const [call, min] of [[requireTtlMs, 100], [optionalTtlMs, 1000]] as const) {
+    for (const [call, min] of [
+      [requireTtlMs, 100],
+      [optionalTtlMs, 1000],
+    ] as const) {
       let err: unknown;
       try {
         call(ttl, 'ttl', min);

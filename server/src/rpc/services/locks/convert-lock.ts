@@ -24,7 +24,8 @@ export const MAX_TTL_MS = 600_000;
  */
 export function durationToMs(d: Duration | undefined, field: string): number | undefined {
   if (d === undefined) return undefined;
-  if (d.nanos < -999_999_999 || d.nanos > 999_999_999) throw invalid('INVALID_ARGUMENT', field, `${field} is not a valid duration (nanos must be within ±999,999,999)`);
+  if (d.nanos < -999_999_999 || d.nanos > 999_999_999)
+    throw invalid('INVALID_ARGUMENT', field, `${field} is not a valid duration (nanos must be within ±999,999,999)`);
   if (d.seconds < 0n || d.nanos < 0) throw invalid('INVALID_ARGUMENT', field, `${field} must not be negative`);
   if (d.seconds >= BigInt(Number.MAX_SAFE_INTEGER) / 1000n) return Number.MAX_SAFE_INTEGER;
   return Number(d.seconds) * 1000 + Math.ceil(d.nanos / 1_000_000);

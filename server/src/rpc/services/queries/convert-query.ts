@@ -24,7 +24,8 @@ export const MAX_ORDER_BY = 8;
 /** The model sort terms of order_by (DIRECTION_UNSPECIFIED is ascending). */
 export function orderFromProto(orderBy: readonly OrderBy[]): OrderTerm[] | undefined {
   if (orderBy.length === 0) return undefined;
-  if (orderBy.length > MAX_ORDER_BY) throw invalid('INVALID_ARGUMENT', 'order_by', `at most ${MAX_ORDER_BY} order_by terms, got ${orderBy.length}`);
+  if (orderBy.length > MAX_ORDER_BY)
+    throw invalid('INVALID_ARGUMENT', 'order_by', `at most ${MAX_ORDER_BY} order_by terms, got ${orderBy.length}`);
   return orderBy.map((o, i) => {
     if (o.field === '') throw invalid('INVALID_ARGUMENT', 'order_by', `order_by[${i}].field is required`);
     if (o.direction !== Direction.UNSPECIFIED && o.direction !== Direction.ASCENDING && o.direction !== Direction.DESCENDING) {

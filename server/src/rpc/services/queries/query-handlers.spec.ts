@@ -6,7 +6,15 @@ import type { StoredDocument } from '../../../model/document.js';
 import { createQueryHandlers } from './query-handlers.js';
 import { wrapErrors } from '../../decorators/wrap-errors.js';
 
-const doc = (n: number): StoredDocument => ({ collection: 'c', id: `d${n}`, data: { n }, etag: 'e', version: 1, createTime: new Date(0), updateTime: new Date(0) });
+const doc = (n: number): StoredDocument => ({
+  collection: 'c',
+  id: `d${n}`,
+  data: { n },
+  etag: 'e',
+  version: 1,
+  createTime: new Date(0),
+  updateTime: new Date(0),
+});
 
 function setup() {
   const inputs: QueryInput[] = [];
@@ -26,7 +34,15 @@ function setup() {
       })();
     },
     count: async () => ({ count: 3, storageRequests: 0 }),
-    explain: async () => ({ indexesUsed: [], candidateCount: 3, storageRequests: 4, scan: true, sortedByIndex: false, residualFilter: 'n > 1', description: 'scan' }),
+    explain: async () => ({
+      indexesUsed: [],
+      candidateCount: 3,
+      storageRequests: 4,
+      scan: true,
+      sortedByIndex: false,
+      residualFilter: 'n > 1',
+      description: 'scan',
+    }),
   };
   const transport = createRouterTransport((r) => {
     r.service(QueryService, wrapErrors(QueryService, createQueryHandlers(api)));
@@ -39,17 +55,24 @@ describe('query handlers', () => {
     const { query, inputs, state } = setup();
     const msgs = [];
     for await (const m of query.query({ collection: 'c' })) msgs.push([m.document?.id, m.resumeToken, m.skippedResults, m.done]);
-    expect(msgs).toEqual([['d1', 't1', 0n, false], ['d2', 't2', 0n, false], ['d3', 't3', 1n, false], [undefined, 't3', 2n, true]]);
+    expect(msgs).toEqual([
+      ['d1', 't1', 0n, false],
+      ['d2', 't2', 0n, false],
+      ['d3', 't3', 1n, false],
+      [undefined, 't3', 2n, true],
+    ]);
     expect(inputs).toEqual([{ collection: 'c' }]);
     expect(state.closed).toBe(true);
   });
 
-  test('the engine call gets the call\'s signal: a client cancelling mid-stream aborts it', async () => {
+  test("the engine call gets the call's signal: a client cancelling mid-stream aborts it", async () => {
     const { query, contexts } = setup();
     const ac = new AbortController();
-    await expect((async () => {
-      for await (const m of query.query({ collection: 'c', limit: 5 }, { signal: ac.signal })) if (m.document?.id === 'd2') ac.abort();
-    })()).rejects.toThrow(/cancel|abort/i);
+    await expect(
+      (async () => {
+        for await (const m of query.query({ collection: 'c', limit: 5 }, { signal: ac.signal })) if (m.document?.id === 'd2') ac.abort();
+      })(),
+    ).rejects.toThrow(/cancel|abort/i);
     for (let i = 0; i < 50 && !contexts[0]!.signal.aborted; i++) await new Promise((r) => setTimeout(r, 5));
     expect(contexts[0]!.signal.aborted).toBe(true);
   });

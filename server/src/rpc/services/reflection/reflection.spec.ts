@@ -18,7 +18,10 @@ describe('ReflectionIndex', () => {
   const index = new ReflectionIndex([DocumentService, Health], [file_smarterbase_v1_common]);
 
   test('lists the services it was given', () => {
-    expect(ask(index, { case: 'listServices', value: '' })).toEqual({ case: 'listServicesResponse', value: { service: [{ name: 'smarterbase.v1.DocumentService' }, { name: 'grpc.health.v1.Health' }] } });
+    expect(ask(index, { case: 'listServices', value: '' })).toEqual({
+      case: 'listServicesResponse',
+      value: { service: [{ name: 'smarterbase.v1.DocumentService' }, { name: 'grpc.health.v1.Health' }] },
+    });
   });
 
   test.each([
@@ -36,12 +39,18 @@ describe('ReflectionIndex', () => {
   });
 
   test('file_by_filename includes transitive dependencies', () => {
-    expect(fileNames(ask(index, { case: 'fileByFilename', value: 'smarterbase/v1/document.proto' })).sort())
-      .toEqual(['google/protobuf/struct.proto', 'google/protobuf/timestamp.proto', 'smarterbase/v1/document.proto']);
+    expect(fileNames(ask(index, { case: 'fileByFilename', value: 'smarterbase/v1/document.proto' })).sort()).toEqual([
+      'google/protobuf/struct.proto',
+      'google/protobuf/timestamp.proto',
+      'smarterbase/v1/document.proto',
+    ]);
   });
 
   test('unknown files and symbols are NOT_FOUND error responses', () => {
-    expect(ask(index, { case: 'fileByFilename', value: 'x.proto' })).toEqual({ case: 'errorResponse', value: { errorCode: 5, errorMessage: 'file x.proto not found' } });
+    expect(ask(index, { case: 'fileByFilename', value: 'x.proto' })).toEqual({
+      case: 'errorResponse',
+      value: { errorCode: 5, errorMessage: 'file x.proto not found' },
+    });
     expect(ask(index, { case: 'fileContainingSymbol', value: 'a.B' })).toMatchObject({ case: 'errorResponse', value: { errorCode: 5 } });
   });
 });

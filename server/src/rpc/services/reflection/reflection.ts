@@ -84,18 +84,25 @@ export class ReflectionIndex {
   /** The answer to one reflection request. */
   answer(req: ReflectionRequestLike): ResponseCase {
     const { case: kind, value } = req.messageRequest;
-    const notFound = (what: string): ResponseCase => ({ case: 'errorResponse', value: { errorCode: GRPC_NOT_FOUND, errorMessage: `${what} not found` } });
+    const notFound = (what: string): ResponseCase => ({
+      case: 'errorResponse',
+      value: { errorCode: GRPC_NOT_FOUND, errorMessage: `${what} not found` },
+    });
     switch (kind) {
       case 'listServices':
         return { case: 'listServicesResponse', value: { service: this.serviceNames.map((name) => ({ name })) } };
       case 'fileByFilename': {
         const f = this.files.get(String(value));
-        return f ? { case: 'fileDescriptorResponse', value: { fileDescriptorProto: this.withDependencies(f) } } : notFound(`file ${String(value)}`);
+        return f
+          ? { case: 'fileDescriptorResponse', value: { fileDescriptorProto: this.withDependencies(f) } }
+          : notFound(`file ${String(value)}`);
       }
       case 'fileContainingSymbol': {
         const name = String(value).replace(/^\./, '');
         const f = this.symbols.get(name);
-        return f ? { case: 'fileDescriptorResponse', value: { fileDescriptorProto: this.withDependencies(f) } } : notFound(`symbol ${name}`);
+        return f
+          ? { case: 'fileDescriptorResponse', value: { fileDescriptorProto: this.withDependencies(f) } }
+          : notFound(`symbol ${name}`);
       }
       case 'fileContainingExtension':
       case 'allExtensionNumbersOfType':
