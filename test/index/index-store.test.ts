@@ -39,8 +39,10 @@ describe('RedisIndexStore (one real redis-server)', () => {
     let b: RedisIndexStore;
     let raw: Redis;
     beforeEach(async () => {
-      a = await RedisIndexStore.connect({ url: redis.url, keyPrefix: 'lay:' });
-      b = await RedisIndexStore.connect({ url: redis.url, keyPrefix: 'lay:' });
+      // The sparse-walk case runs scripts over 45,000 entries: on a loaded 2-core machine one call
+      // can pass the default 2 s command timeout, which this suite does not test.
+      a = await RedisIndexStore.connect({ url: redis.url, keyPrefix: 'lay:', commandTimeoutMs: 20_000 });
+      b = await RedisIndexStore.connect({ url: redis.url, keyPrefix: 'lay:', commandTimeoutMs: 20_000 });
       raw = new Redis(redis.url);
       await raw.flushall();
     });
