@@ -7,6 +7,7 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { parentPort, workerData } from 'node:worker_threads';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 
 /** What the worker sends, and where. */
 export interface AbuserJob {
@@ -32,26 +33,6 @@ export interface AbuserReport {
   readonly latenciesMs: number[];
 }
 
-const GRPC_CODES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
-
 function outcome(code: string, message: string | undefined): string {
   const m = decodeURIComponent(message ?? '').replace(/\d{4,}/g, 'N');
   return `${code}: ${m.length > 70 ? `${m.slice(0, 70)}…` : m}`;
@@ -73,7 +54,7 @@ function grpcCall(session: http2.ClientHttp2Session, job: AbuserJob): Promise<st
       const code = Number(meta['grpc-status']);
       resolve(
         Number.isInteger(code)
-          ? outcome(GRPC_CODES[code] ?? String(code), meta['grpc-message'] as string | undefined)
+          ? outcome((GrpcStatus[code] as string | undefined) ?? String(code), meta['grpc-message'] as string | undefined)
           : `reset ${stream.rstCode}`,
       );
     });

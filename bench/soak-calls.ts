@@ -16,27 +16,7 @@ import { QueryRequestSchema, QueryService } from '../clients/ts/src/gen/smarterb
 import { grpcFrame, h2Connect, unreadGrpcCall } from '../test/harness/raw-wire.js';
 import type { PlannedCall } from './soak-plan.js';
 import type { Outcome, SoakTally } from './soak-summary.js';
-
-/** gRPC status code names by number (connect's Code has the same numbers). */
-const GRPC_CODE_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
+import { status as GrpcStatus } from '@grpc/grpc-js';
 
 /** What the calls work on and how long they may take. */
 export interface SoakCallOptions {
@@ -64,7 +44,7 @@ export interface SoakCallOptions {
 
 /** The gRPC code name of a failed call, or 'CLIENT_ERROR' for anything that is not a gRPC status. */
 export function outcomeOf(e: unknown): Outcome {
-  if (e instanceof ConnectError) return GRPC_CODE_NAMES[e.code] ?? `CODE_${e.code}`;
+  if (e instanceof ConnectError) return (GrpcStatus[e.code] as string | undefined) ?? `CODE_${e.code}`;
   return 'CLIENT_ERROR';
 }
 

@@ -15,27 +15,7 @@ import { DOMAIN, FORBIDDEN_CODES } from './fuzz-calls.js';
 import type { RawCase } from './fuzz-frames.js';
 import { h2Connect } from './raw-wire.js';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-
-/** gRPC status names by number. */
-export const GRPC_CODES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
+import { status as GrpcStatus } from '@grpc/grpc-js';
 
 /** What a raw case came to: `label` is counted, `failure` (when set) breaks the rules. */
 export interface RawVerdict {
@@ -141,9 +121,11 @@ function rawGrpcAnswer(session: http2.ClientHttp2Session, c: RawCase, timeoutMs:
       reject(new Error(`no answer from ${c.path} within ${timeoutMs} ms`));
     }, timeoutMs);
     let webBody: Buffer[] | undefined;
+    let webEncoding = '';
     stream.on('response', (h) => {
       httpStatus = Number(h[':status']);
       if (String(h['content-type'] ?? '').startsWith('application/grpc-web')) webBody = [];
+      webEncoding = String(h['grpc-encoding'] ?? '');
       if (h['grpc-status'] !== undefined) finish(h);
     });
     stream.on('trailers', (t) => finish(t));
@@ -152,7 +134,7 @@ function rawGrpcAnswer(session: http2.ClientHttp2Session, c: RawCase, timeoutMs:
     // client emits 'close' only once it has sent its whole request, which it never does when the
     // server answered early and reset the stream (RST_STREAM NO_ERROR) with a large body unsent.
     stream.on('end', () => {
-      const trailers = webBody === undefined ? undefined : grpcWebTrailers(Buffer.concat(webBody));
+      const trailers = webBody === undefined ? undefined : grpcWebTrailers(Buffer.concat(webBody), webEncoding);
       if (trailers !== undefined) finish(trailers);
     });
     stream.on('error', () => undefined);
@@ -161,14 +143,19 @@ function rawGrpcAnswer(session: http2.ClientHttp2Session, c: RawCase, timeoutMs:
   });
 }
 
-/** The trailers of a gRPC-Web response body (the envelope flagged 0x80), or undefined when it has none. */
-export function grpcWebTrailers(body: Buffer): http2.IncomingHttpHeaders | undefined {
+/**
+ * The trailers of a gRPC-Web response body (the envelope flagged 0x80, compressed with the
+ * response's `grpc-encoding` when its 0x01 flag is set, as connect does for a large one), or
+ * undefined when it has none.
+ */
+export function grpcWebTrailers(body: Buffer, encoding = ''): http2.IncomingHttpHeaders | undefined {
   for (let at = 0; at + 5 <= body.length;) {
     const flags = body[at]!;
     const len = body.readUInt32BE(at + 1);
-    const payload = body.subarray(at + 5, at + 5 + len);
+    let payload = body.subarray(at + 5, at + 5 + len);
     at += 5 + len;
     if ((flags & 0x80) === 0) continue;
+    if ((flags & 0x01) !== 0) payload = encoding === 'br' ? brotliDecompressSync(payload) : gunzipSync(payload);
     const headers: http2.IncomingHttpHeaders = {};
     for (const line of payload.toString('latin1').split('\r\n')) {
       const colon = line.indexOf(':');
@@ -217,7 +204,7 @@ export async function sendGrpcCase(session: http2.ClientHttp2Session, c: RawCase
       failure: `no grpc-status (HTTP ${r.httpStatus}, RST_STREAM ${r.rstCode ?? 'none'})`,
     };
   }
-  const code = GRPC_CODES[r.grpcStatus] ?? `code ${r.grpcStatus}`;
+  const code = (GrpcStatus[r.grpcStatus] as string | undefined) ?? `code ${r.grpcStatus}`;
   return { label: code, failure: judgeStatus(code, domainOfStatus(r.details), r.grpcMessage ?? '') };
 }
 
