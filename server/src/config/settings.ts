@@ -58,6 +58,8 @@ export interface Config {
   readonly redisUrl?: string;
   /** Server-side limit of one Redis command, and of connecting to Redis, in ms. */
   readonly redisTimeoutMs: number;
+  /** How often each server checks Redis's epoch marker for a loss of its data (besides every reconnect), in ms. */
+  readonly redisLossCheckMs: number;
   /** How often storage and coordination are probed for the health service, in ms. */
   readonly healthProbeIntervalMs: number;
   /** Largest encoded document, in bytes. */
@@ -253,6 +255,15 @@ export const SETTINGS: readonly Setting[] = [
     default: 2000,
     description:
       'Server-side limit of one Redis command and of connecting to Redis, in ms; a command unanswered by then fails UNAVAILABLE.',
+  },
+  {
+    key: 'redisLossCheckMs',
+    env: 'SB_REDIS_LOSS_CHECK_MS',
+    flag: '--redis-loss-check-ms',
+    kind: { type: 'int', min: 100, max: 600_000 },
+    default: 2000,
+    description:
+      'How often each server checks the Redis epoch marker for a loss of Redis data (besides every reconnect), in ms; a loss ends every lease and moves fencing tokens to a new epoch.',
   },
   {
     key: 'healthProbeIntervalMs',
