@@ -25,6 +25,7 @@ import { IndexAdmin } from './index/index-admin.js';
 import { loadCollectionsFile } from './index/collections-file.js';
 import { IndexWriteHooks } from './index/write-hooks.js';
 import { QueryEngine } from './query/query-engine.js';
+import { DurableEpochStore } from './locks/durable-epoch-store.js';
 import { FenceChecker } from './locks/fence-checker.js';
 import { LockManager } from './locks/lock-manager.js';
 import { createLogger, type AppLogger } from './observability/logger.js';
@@ -133,6 +134,21 @@ async function openTokenKeys(config: Config, store: BlobStore, log: AppLogger, c
   return keys;
 }
 
+/**
+ * Redis coordination: detect losses of Redis's data through the epoch kept in
+ * storage (coordination/redis/redis-epoch.ts), and log each one.
+ */
+async function trackLosses(config: Config, coordinator: Coordinator, store: BlobStore, log: AppLogger): Promise<void> {
+  if (!(coordinator instanceof RedisCoordinator)) return;
+  coordinator.onLoss((loss) => log.warn(loss, 'coordination loss detected: Redis lost its data; leases granted before are lost'));
+  const epoch = await coordinator.trackEpoch({
+    store: new DurableEpochStore(store),
+    checkIntervalMs: config.redisLossCheckMs,
+    onCheckError: (err) => log.warn({ err }, 'coordination epoch check failed'),
+  });
+  log.info({ epoch }, 'coordination epoch');
+}
+
 async function closeAll(closers: Closer[], log: AppLogger): Promise<void> {
   for (const c of closers.reverse()) {
     try {
@@ -224,6 +240,7 @@ async function main(): Promise<void> {
       instruments: telemetry.metrics.storage,
       tracer: telemetry.tracer,
     });
+    await trackLosses(config, coordinator, store, log);
     const indexes = await openIndexes(config);
     closers.push({ name: 'indexes', close: () => indexes.close() });
     // Tokens must verify on every replica and survive restarts of any server and of Redis: a

@@ -55,6 +55,19 @@ export interface LeaseState {
   readonly expireAtMs: number;
 }
 
+/**
+ * A detected loss of coordination state (Redis restarted empty, or failed
+ * over to a replica without it): the coordination epoch moved from
+ * `previousEpoch` to `epoch` (docs/locks.md, "Losing Redis"). Everything
+ * Redis held before is gone: leases, fencing counters, index entries.
+ */
+export interface CoordinationLoss {
+  /** The epoch this process worked in until it noticed the loss. */
+  readonly previousEpoch: number;
+  /** The epoch now current (durable in storage; greater than previousEpoch). */
+  readonly epoch: number;
+}
+
 /** The coordination port. */
 export interface Coordinator {
   /** 'local' or 'redis': for logs and metrics. */
@@ -75,6 +88,12 @@ export interface Coordinator {
   leaseInfo(name: string, signal?: AbortSignal): Promise<LeaseState | undefined>;
   /** The latest fencing token ever granted for the name (0n when never granted); expiry does not lower it. */
   latestFence(name: string, signal?: AbortSignal): Promise<bigint>;
+  /**
+   * Calls `listener` each time this process detects a loss of coordination
+   * state (never for the in-process coordinator, which cannot lose it while
+   * running). Returns a function that unsubscribes. Listeners must not throw.
+   */
+  onLoss(listener: (loss: CoordinationLoss) => void): () => void;
   /** Resolves when the backend answers; throws DbError('unavailable') otherwise. */
   ping(signal?: AbortSignal): Promise<void>;
   /** Closes connections. */

@@ -3,6 +3,7 @@ import {
   CATALOG_PREFIX,
   catalogKey,
   collectionPrefix,
+  COORDINATION_EPOCH_KEY,
   DOCUMENTS_ROOT,
   documentKey,
   HEALTH_PROBE_KEY,
@@ -41,10 +42,20 @@ describe('the other prefixes', () => {
     expect(requestRecordKey(42, 'ab')).toBe('_txn/requests/0000000042/ab');
     expect(catalogKey('users')).toBe('_meta/indexes/users');
     expect([TOKEN_KEYRING_KEY, HEALTH_PROBE_KEY, PROBE_PREFIX]).toEqual(['_meta/token-keys', '_meta/health-probe', '_probe/']);
+    expect(COORDINATION_EPOCH_KEY).toBe('_meta/coordination-epoch');
   });
 
   it('never overlap the documents, nor each other', () => {
-    const prefixes = [DOCUMENTS_ROOT, INTENTS_PREFIX, REQUESTS_PREFIX, CATALOG_PREFIX, TOKEN_KEYRING_KEY, HEALTH_PROBE_KEY, PROBE_PREFIX];
+    const prefixes = [
+      DOCUMENTS_ROOT,
+      INTENTS_PREFIX,
+      REQUESTS_PREFIX,
+      CATALOG_PREFIX,
+      TOKEN_KEYRING_KEY,
+      COORDINATION_EPOCH_KEY,
+      HEALTH_PROBE_KEY,
+      PROBE_PREFIX,
+    ];
     for (const a of prefixes) for (const b of prefixes) if (a !== b) expect(b.startsWith(a)).toBe(false);
   });
 });

@@ -7,6 +7,7 @@
  *   _txn/requests/<window>/<sha256(request_id)>  idempotency records of Commit requests
  *   _meta/indexes/<collection>                   durable index definitions
  *   _meta/token-keys                             the keyring that signs page and resume tokens
+ *   _meta/coordination-epoch                     the coordination epoch (counts detected losses of Redis)
  *   _meta/health-probe                           HEADed by the health probe, never written
  *   _probe/<random>/…                            scratch keys of the conditional-write probe
  */
@@ -21,6 +22,8 @@ export const REQUESTS_PREFIX = '_txn/requests/';
 export const CATALOG_PREFIX = '_meta/indexes/';
 /** Where the token keyring lives. */
 export const TOKEN_KEYRING_KEY = '_meta/token-keys';
+/** Where the coordination epoch lives (docs/locks.md): bumped on every detected loss of Redis's data. */
+export const COORDINATION_EPOCH_KEY = '_meta/coordination-epoch';
 /** The key the storage health probe asks for; never written. */
 export const HEALTH_PROBE_KEY = '_meta/health-probe';
 /** Where the conditional-write probe puts its scratch keys (a fresh random folder per run). */

@@ -49,6 +49,11 @@ export class LocalCoordinator implements Coordinator {
     return this.leases.tryAcquire(name, ttlMs, holder);
   }
 
+  /** The process holds its own state: it is never lost while running, so listeners are never called. */
+  onLoss(): () => void {
+    return () => undefined;
+  }
+
   /** Extends the lease if it is still the current one. */
   async renewLease(name: string, leaseId: string, ttlMs: number, signal?: AbortSignal): Promise<Lease | undefined> {
     this.checkCall(signal);

@@ -6,17 +6,38 @@
  * name's fencing counter (never expires, so tokens strictly increase per
  * name). The hash tag `{l:<name>}` keeps both on one Redis Cluster slot.
  * Fences travel as decimal strings so they stay exact beyond 2^53.
+ *
+ * The grant script also reads `<prefix>epoch`, the coordination epoch marker
+ * (redis-epoch.ts): one key outside the lock's slot. Redis Cluster needs a
+ * marker per shard instead (issue 10, Redis Cluster part).
  */
 
 /**
- * KEYS: lease, fence. ARGV: id, holder, ttlMs.
- * Returns {1, fence} when granted, or {0, holder, pttl} when a lease is current.
+ * KEYS: lease, fence, epoch marker. ARGV: id, holder, ttlMs, epoch ('' when
+ * the coordinator tracks no epoch: epoch 0, marker unchecked).
+ * Returns {1, fence} when granted, {0, holder, pttl} when a lease is current,
+ * or {-1, marker} when the marker is not `epoch` (Redis lost its data, or
+ * another server moved to a newer epoch: sync, then retry).
+ * The token is the name's previous token + 1, but at least epoch × 2^32 + 1,
+ * so tokens strictly increase across epochs (redis-epoch.ts). Lua numbers
+ * are doubles: exact while epoch < 2^21 (MAX_EPOCH).
  */
 export const LEASE_ACQUIRE_SCRIPT = `
+if ARGV[4] ~= '' then
+  local marker = redis.call('GET', KEYS[3])
+  if marker ~= ARGV[4] then
+    return {-1, marker or ''}
+  end
+end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {0, redis.call('HGET', KEYS[1], 'holder') or '', redis.call('PTTL', KEYS[1])}
 end
-redis.call('INCR', KEYS[2])
+local base = (tonumber(ARGV[4]) or 0) * 4294967296
+if tonumber(redis.call('GET', KEYS[2]) or '0') < base then
+  redis.call('SET', KEYS[2], string.format('%.0f', base + 1))
+else
+  redis.call('INCR', KEYS[2])
+end
 local fence = redis.call('GET', KEYS[2])
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'holder', ARGV[2], 'fence', fence)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -58,4 +79,9 @@ return redis.call('GET', KEYS[1]) or '0'
 export function leaseKeys(prefix: string, name: string): { lease: string; fence: string } {
   const tag = `${prefix}{l:${name}}`;
   return { lease: `${tag}:lease`, fence: `${tag}:fence` };
+}
+
+/** The key of the coordination epoch marker (redis-epoch.ts). */
+export function epochMarkerKey(prefix: string): string {
+  return `${prefix}epoch`;
 }

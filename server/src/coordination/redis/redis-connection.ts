@@ -6,6 +6,7 @@
  * 'BACKEND_UNAVAILABLE').
  */
 import Redis from 'ioredis';
+import { abortError } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 
 /** Where and how patiently to connect. */
@@ -83,6 +84,31 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       (e: unknown) => {
         clearTimeout(t);
         reject(e);
+      },
+    );
+  });
+}
+
+/** `promise`, or the abort DbError as soon as `signal` aborts; a result arriving after that goes to `onLate`. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, onLate?: (result: T) => void): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const onAbort = (): void => {
+      settled = true;
+      reject(abortError(signal));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) onLate?.(v);
+        else resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!settled) reject(e);
       },
     );
   });

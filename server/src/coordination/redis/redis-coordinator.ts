@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
-import { abortError, sleep, throwIfAborted } from '../../common/abort.js';
+import { sleep, throwIfAborted } from '../../common/abort.js';
 import { backoffDelay } from '../../common/backoff.js';
 import { DbError } from '../../errors/db-error.js';
-import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
+import type { CoordinationLoss, Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
 import { checkLeaseName, checkLeaseTtl } from '../lease-args.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 import {
@@ -12,10 +12,13 @@ import {
   LEASE_INFO_SCRIPT,
   LEASE_RELEASE_SCRIPT,
   LEASE_RENEW_SCRIPT,
+  epochMarkerKey,
   leaseKeys,
 } from './lease-scripts.js';
+import type { EpochStore } from '../epoch-store.js';
+import { RedisEpoch } from './redis-epoch.js';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, mutexKeys } from './mutex-scripts.js';
-import { describeError as describe, openRedis, redisUnavailable as unavailable, withTimeout } from './redis-connection.js';
+import { describeError as describe, openRedis, raceAbort, redisUnavailable as unavailable, withTimeout } from './redis-connection.js';
 
 /** How to reach Redis. */
 export interface RedisCoordinatorOptions {
@@ -29,11 +32,29 @@ export interface RedisCoordinatorOptions {
   readonly commandTimeoutMs?: number;
 }
 
+/** How the coordinator watches for a loss of Redis's data (trackEpoch). */
+export interface EpochTracking {
+  /** Where the durable epoch lives (storage). */
+  readonly store: EpochStore;
+  /** How often the marker is checked besides every reconnect, in ms (SB_REDIS_LOSS_CHECK_MS). */
+  readonly checkIntervalMs: number;
+  /** A periodic or reconnect check failed (it is retried on the next trigger). */
+  readonly onCheckError?: (err: unknown) => void;
+}
+
 /** The scripted commands defined on the connection. */
 interface ScriptedRedis {
   sbAcquire(lock: string, fence: string, owner: string, ttlMs: string): Promise<[number, string | number]>;
   sbRelease(lock: string, value: string): Promise<number>;
-  sbLeaseAcquire(lease: string, fence: string, id: string, holder: string, ttlMs: string): Promise<[number, string, number?]>;
+  sbLeaseAcquire(
+    lease: string,
+    fence: string,
+    marker: string,
+    id: string,
+    holder: string,
+    ttlMs: string,
+    epoch: string,
+  ): Promise<[number, string, number?]>;
   sbLeaseRenew(lease: string, id: string, ttlMs: string): Promise<[number, string?]>;
   sbLeaseRelease(lease: string, id: string): Promise<number>;
   sbLeaseInfo(lease: string): Promise<[string, string, number] | []>;
@@ -53,6 +74,9 @@ export class RedisCoordinator implements Coordinator {
   /** Always 'redis'. */
   readonly kind = 'redis';
   private closed = false;
+  private epoch: RedisEpoch | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private readonly lossListeners = new Set<(loss: CoordinationLoss) => void>();
 
   private constructor(
     private readonly redis: Redis,
@@ -64,7 +88,7 @@ export class RedisCoordinator implements Coordinator {
     const redis = await openRedis(options, (r) => {
       r.defineCommand('sbAcquire', { numberOfKeys: 2, lua: ACQUIRE_SCRIPT });
       r.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-      r.defineCommand('sbLeaseAcquire', { numberOfKeys: 2, lua: LEASE_ACQUIRE_SCRIPT });
+      r.defineCommand('sbLeaseAcquire', { numberOfKeys: 3, lua: LEASE_ACQUIRE_SCRIPT });
       r.defineCommand('sbLeaseRenew', { numberOfKeys: 1, lua: LEASE_RENEW_SCRIPT });
       r.defineCommand('sbLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_SCRIPT });
       r.defineCommand('sbLeaseInfo', { numberOfKeys: 1, lua: LEASE_INFO_SCRIPT });
@@ -98,6 +122,47 @@ export class RedisCoordinator implements Coordinator {
   }
 
   /**
+   * Starts loss detection (redis-epoch.ts): syncs the epoch now (throws when
+   * Redis or storage fails), then again on every reconnect and every
+   * checkIntervalMs. From then on leases are granted only in the current
+   * epoch, with the epoch in the high bits of their fencing tokens. Without
+   * it (tests of the bare adapter) tokens are plain counters (epoch 0).
+   */
+  async trackEpoch(tracking: EpochTracking): Promise<number> {
+    const redis = this.redis;
+    const key = epochMarkerKey(this.keyPrefix);
+    const marker = {
+      get: async (): Promise<number | undefined> => {
+        const v = await this.run(redis.get(key));
+        return v === null ? undefined : Number(v);
+      },
+      setIfMissing: async (epoch: number): Promise<boolean> => (await this.run(redis.set(key, String(epoch), 'NX'))) === 'OK',
+    };
+    const epoch = new RedisEpoch(marker, tracking.store);
+    epoch.onLoss((loss) => {
+      for (const listener of this.lossListeners) listener(loss);
+    });
+    const current = await epoch.sync();
+    this.epoch = epoch;
+    const check = (): void => void epoch.sync().catch((err: unknown) => tracking.onCheckError?.(err));
+    redis.on('ready', check);
+    this.checkTimer = setInterval(check, tracking.checkIntervalMs);
+    this.checkTimer.unref();
+    return current;
+  }
+
+  /** The epoch leases are granted in (undefined until trackEpoch). */
+  get currentEpoch(): number | undefined {
+    return this.epoch?.current;
+  }
+
+  /** Calls `listener` on every loss detected after trackEpoch; returns the unsubscribe function. */
+  onLoss(listener: (loss: CoordinationLoss) => void): () => void {
+    this.lossListeners.add(listener);
+    return () => this.lossListeners.delete(listener);
+  }
+
+  /**
    * Grants the named lease unless one is current (lease-scripts.ts). A grant
    * that arrives after `signal` aborted is released at once. expireAtMs is
    * measured from before the request was sent, so it is never later than
@@ -109,16 +174,42 @@ export class RedisCoordinator implements Coordinator {
     this.checkCall(signal);
     const keys = leaseKeys(this.keyPrefix, name);
     const id = randomBytes(16).toString('hex');
-    const sentAt = Date.now();
-    const call = this.scripted().sbLeaseAcquire(keys.lease, keys.fence, id, holder, String(ttlMs));
-    const reply = await this.run(call, signal, (late) => {
+    let sentAt = Date.now();
+    let reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
+    if (reply[0] === -1 && this.epoch !== undefined) {
+      // The marker moved or vanished: Redis lost its data or another server noticed a loss first.
+      await this.run(this.epoch.sync(), signal);
+      sentAt = Date.now();
+      reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
+    }
+    if (reply[0] === -1) throw unavailable(`coordination epoch changed during the grant of lock ${name}`);
+    if (reply[0] === 1) return { granted: true, lease: { leaseId: id, fencingToken: BigInt(reply[1]), expireAtMs: sentAt + ttlMs } };
+    return { granted: false, holder: reply[1], remainingMs: Math.max(0, Number(reply[2] ?? 0)) };
+  }
+
+  private acquireOnce(
+    keys: { lease: string; fence: string },
+    id: string,
+    holder: string,
+    ttlMs: number,
+    signal?: AbortSignal,
+  ): Promise<[number, string, number?]> {
+    const epoch = this.epoch?.current;
+    const call = this.scripted().sbLeaseAcquire(
+      keys.lease,
+      keys.fence,
+      epochMarkerKey(this.keyPrefix),
+      id,
+      holder,
+      String(ttlMs),
+      epoch === undefined ? '' : String(epoch),
+    );
+    return this.run(call, signal, (late) => {
       if (late[0] === 1)
         void this.scripted()
           .sbLeaseRelease(keys.lease, id)
           .catch(() => undefined);
     });
-    if (reply[0] === 1) return { granted: true, lease: { leaseId: id, fencingToken: BigInt(reply[1]), expireAtMs: sentAt + ttlMs } };
-    return { granted: false, holder: reply[1], remainingMs: Math.max(0, Number(reply[2] ?? 0)) };
   }
 
   /** Extends the lease to ttlMs from now if `leaseId` is still current. */
@@ -166,6 +257,7 @@ export class RedisCoordinator implements Coordinator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.checkTimer);
     try {
       await withTimeout(this.redis.quit(), 1000);
     } catch {
@@ -213,29 +305,4 @@ export class RedisCoordinator implements Coordinator {
   private checkOpen(): void {
     if (this.closed) throw unavailable('coordinator is closed');
   }
-}
-
-/** `promise`, or the abort DbError as soon as `signal` aborts; a result arriving after that goes to `onLate`. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, onLate?: (result: T) => void): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const onAbort = (): void => {
-      settled = true;
-      reject(abortError(signal));
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        if (settled) onLate?.(v);
-        else resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!settled) reject(e);
-      },
-    );
-  });
 }
