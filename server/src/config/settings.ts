@@ -117,6 +117,8 @@ export interface Config {
   readonly queryMaxSortDocuments: number;
   /** A transaction's time limit, in ms: its mutex lease and intent expiry (docs/transactions.md). */
   readonly txnTimeoutMs: number;
+  /** How often the server reconciles the index store with the durable index definitions, in ms (docs/operations.md). */
+  readonly indexReconcileMs: number;
   /** How often the server looks for transactions of dead servers to finish, in ms. */
   readonly txnSweepIntervalMs: number;
 }
@@ -496,6 +498,15 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'int', min: 500, max: 600_000 },
     default: 30000,
     description: "A transaction's time limit in ms: an unfinished transaction older than this is rolled back by any server.",
+  },
+  {
+    key: 'indexReconcileMs',
+    env: 'SB_INDEX_RECONCILE_MS',
+    flag: '--index-reconcile-ms',
+    kind: { type: 'int', min: 100, max: 3_600_000 },
+    default: 2000,
+    description:
+      'How often to compare the index store with the durable index definitions, in ms: definitions it lacks (Redis restarted empty) are restored BUILDING and rebuilt, and BUILDING indexes no server builds are resumed.',
   },
   {
     key: 'txnSweepIntervalMs',
