@@ -38,7 +38,7 @@ describe('IndexAdmin.reconcile (the index store lost definitions storage has)', 
   beforeEach(async () => {
     indexes = new LocalIndexStore();
     blobs = new MemoryBlobStore();
-    clock = new ManualClock(1_000_000);
+    clock = new ManualClock({ startMs: 1_000_000 });
     admin = new IndexAdmin({ indexes, store: blobs, clock, coordinator: new LocalCoordinator({ clock }) });
     for (let i = 0; i < 40; i++) await putDoc(blobs, `u${String(i).padStart(2, '0')}`, { email: `e${i}`, age: i % 4 });
     await admin.createIndex(ctx, def('by_email', 'unique', 'email'));

@@ -22,7 +22,7 @@ async function setup(): Promise<{ indexes: LocalIndexStore; blobs: MemoryBlobSto
 describe('leasedBuild', () => {
   it('builds under the lease and frees it afterwards', async () => {
     const { indexes, blobs } = await setup();
-    const coordinator = new LocalCoordinator({ clock: new ManualClock(0) });
+    const coordinator = new LocalCoordinator({ clock: new ManualClock({ startMs: 0 }) });
     const controller = new AbortController();
     const input = { indexes, store: blobs, collection: 'users', name: 'by_age', coordinator, controller, signal: controller.signal };
     expect(await leasedBuild(input)).toBe('ready');
@@ -31,7 +31,7 @@ describe('leasedBuild', () => {
 
   it("is 'busy' (and builds nothing) while another server holds the lease", async () => {
     const { indexes, blobs } = await setup();
-    const coordinator = new LocalCoordinator({ clock: new ManualClock(0) });
+    const coordinator = new LocalCoordinator({ clock: new ManualClock({ startMs: 0 }) });
     await coordinator.tryAcquireLease(buildLeaseName('users', 'by_age'), 60_000, 'other');
     const controller = new AbortController();
     const input = { indexes, store: blobs, collection: 'users', name: 'by_age', coordinator, controller, signal: controller.signal };
@@ -41,7 +41,7 @@ describe('leasedBuild', () => {
 
   it('stops the build when its lease is lost (a renewal refused, as after Redis restarted empty)', async () => {
     const { indexes, blobs } = await setup();
-    const local = new LocalCoordinator({ clock: new ManualClock(0) });
+    const local = new LocalCoordinator({ clock: new ManualClock({ startMs: 0 }) });
     const losing: Coordinator = Object.assign(Object.create(local) as Coordinator, { renewLease: async () => undefined });
     const slow = Object.assign(Object.create(blobs) as BlobStore, {
       get: async (key: string, signal?: AbortSignal) => {
