@@ -66,6 +66,24 @@ describe('IndexAdmin.reconcile (the index store lost definitions storage has)', 
     expect((await admin.reconcile()).restored).toEqual([]);
   });
 
+  it('does not bring back an index dropped (by another server) between its listing and the catalog read', async () => {
+    const dropper = new IndexAdmin({ indexes, store: blobs, clock });
+    let first = true;
+    const racing = Object.assign(Object.create(indexes) as LocalIndexStore, {
+      catalog: async (collection: string, signal?: AbortSignal) => {
+        if (first) {
+          first = false;
+          await dropper.dropIndex(ctx, 'users', 'by_age');
+        }
+        return indexes.catalog(collection, signal);
+      },
+    });
+    const reconciler = new IndexAdmin({ indexes: racing, store: blobs, clock });
+    expect((await reconciler.reconcile()).restored).toEqual([]);
+    expect((await admin.listIndexes(ctx, 'users')).map((i) => i.name)).toEqual(['by_email']);
+    expect(reconciler.expected('users').map((d) => d.name)).toEqual(['by_email']);
+  });
+
   it('makes a restored index on an empty collection READY at once', async () => {
     const other = new IndexAdmin({ indexes, store: blobs, clock });
     await other.createIndex(ctx, { collection: 'empty', name: 'by_x', kind: 'equality', fields: ['x'] });

@@ -202,8 +202,15 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes {
     this.known = byCollection(defs);
     const restored: string[] = [];
     const builds: string[] = [];
-    for (const [collection, list] of this.known) {
+    for (const [collection, listed] of this.known) {
       const catalog = await this.options.indexes.catalog(collection, signal);
+      let list = listed;
+      if (list.some((d) => !catalog.indexes.some((i) => i.name === d.name))) {
+        // Read again after the catalog: a DropIndex removes the durable copy before the store's, so an
+        // index dropped since the listing is gone from this read too and is not brought back.
+        list = await this.durable.of(collection, signal);
+        this.known.set(collection, list);
+      }
       for (const def of list) {
         if (this.closed) break;
         let info = catalog.indexes.find((i) => i.name === def.name);
