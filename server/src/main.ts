@@ -246,6 +246,8 @@ async function main(): Promise<void> {
     // Tokens must verify on every replica and survive restarts of any server and of Redis: a
     // configured secret, else the keyring kept in storage (tokens/durable-token-keys.ts).
     const tokenKeys = await openTokenKeys(config, store, log, closers);
+    // The durable index definitions' keeper: restores what the index store loses (docs/operations.md "Redis lost").
+    const admin = new IndexAdmin({ indexes, store, log, clock: systemClock, coordinator });
     const engine = new DocumentEngine({
       store,
       coordinator,
@@ -258,7 +260,7 @@ async function main(): Promise<void> {
       batchConcurrency: config.batchConcurrency,
       maxBatchWriteItems: config.maxBatchWriteItems,
       tokenKeys,
-      hooks: new IndexWriteHooks(indexes, { log }),
+      hooks: new IndexWriteHooks(indexes, { log, expected: admin }),
       fences: new FenceChecker(coordinator),
     });
     const locks = new LockManager({ coordinator, clock: systemClock, random: systemRandom });
@@ -269,16 +271,19 @@ async function main(): Promise<void> {
       fetchConcurrency: config.queryConcurrency,
       maxSortBuffer: config.queryMaxSortDocuments,
       tokenKeys,
+      expected: admin,
     });
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();
     if (recovered !== undefined && recovered.live > 0)
       log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
-    const admin = new IndexAdmin({ indexes, store, log, clock: systemClock });
     closers.push({ name: 'index builds', close: () => admin.close() });
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
     if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');
+    admin.startReconciling(config.indexReconcileMs);
+    // A detected Redis loss restores the index definitions at once, not at the next interval.
+    coordinator.onLoss(() => admin.requestReconcile());
     if (config.collectionsFile !== undefined) {
       const declared = await loadCollectionsFile(config.collectionsFile);
       await admin.ensureIndexes(declared, { signal: AbortSignal.timeout(60_000) });

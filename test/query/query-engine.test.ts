@@ -154,6 +154,39 @@ describe('QueryEngine', () => {
     });
   });
 
+  it('never takes candidates from a BUILDING index: scans, or with require_index fails INDEX_NOT_READY with a retry delay', async () => {
+    const b = new QueryBench();
+    await b.indexes.createIndex({ collection: 'items', name: 'by_group', kind: 'equality', fields: ['group'] }, new Date());
+    // Only some documents are in the index so far (it is being built): its candidates would be incomplete.
+    for (let i = 0; i < 6; i++) await (i < 2 ? b.put(`d${i}`, { group: 'g' }) : b.putBlob(`d${i}`, { group: 'g' }));
+    const e = b.engine();
+    expect(await ids(e, { filter: parseFilter('group = "g"') })).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
+    const err = await run(e, { filter: parseFilter('group = "g"'), requireIndex: true }).catch((x: unknown) => x);
+    expect(err).toMatchObject({ kind: 'unavailable', reason: 'INDEX_NOT_READY', metadata: { collection: 'items', index: 'by_group' } });
+    expect((err as { retryDelayMs?: number }).retryDelayMs).toBeGreaterThan(0);
+    await expect(e.count(ctx(), { collection: 'items', filter: parseFilter('group = "g"'), requireIndex: true })).rejects.toMatchObject({
+      reason: 'INDEX_NOT_READY',
+    });
+    const plan = await e.explain(ctx(), { collection: 'items', filter: parseFilter('group = "g"'), requireIndex: true });
+    expect([plan.scan, plan.indexesUsed]).toEqual([true, []]);
+    expect(plan.description).toContain('index by_group would serve it but is not READY');
+    expect(plan.description).toContain('INDEX_NOT_READY');
+  });
+
+  it('counts an index storage defines but the store lacks (Redis lost it) as BUILDING, and asks for a reconcile', async () => {
+    const b = new QueryBench();
+    await b.put('d0', { group: 'g' });
+    let asked = 0;
+    const expected = {
+      expected: () => [{ collection: 'items', name: 'by_group', kind: 'equality' as const, fields: ['group'] }],
+      requestReconcile: () => void asked++,
+    };
+    const e = b.engine({ expected });
+    expect(await ids(e, { filter: parseFilter('group = "g"') })).toEqual(['d0']);
+    await expect(run(e, { filter: parseFilter('group = "g"'), requireIndex: true })).rejects.toMatchObject({ reason: 'INDEX_NOT_READY' });
+    expect(asked).toBeGreaterThan(0);
+  });
+
   it('bounds in-memory sorts without a limit', async () => {
     const b = await tenDocs(false);
     const e = b.engine({ maxSortBuffer: 5 });

@@ -71,6 +71,8 @@ const (
 	ReasonServerOverloaded Reason = "SERVER_OVERLOADED"
 	// ReasonTooManyStreams is ErrorReason ERROR_REASON_TOO_MANY_STREAMS = 33.
 	ReasonTooManyStreams Reason = "TOO_MANY_STREAMS"
+	// ReasonIndexNotReady is ErrorReason ERROR_REASON_INDEX_NOT_READY = 34.
+	ReasonIndexNotReady Reason = "INDEX_NOT_READY"
 )
 
 // allReasons lists every Reason in enum order; see Reasons.
@@ -108,4 +110,5 @@ var allReasons = []Reason{
 	ReasonServiceNotFound,
 	ReasonServerOverloaded,
 	ReasonTooManyStreams,
+	ReasonIndexNotReady,
 }

@@ -119,6 +119,8 @@ export interface Config {
   readonly queryMaxSortDocuments: number;
   /** A transaction's time limit, in ms: its mutex lease and intent expiry (docs/transactions.md). */
   readonly txnTimeoutMs: number;
+  /** How often the server reconciles the index store with the durable index definitions, in ms (docs/operations.md). */
+  readonly indexReconcileMs: number;
   /** How often the server looks for transactions of dead servers to finish, in ms. */
   readonly txnSweepIntervalMs: number;
 }
@@ -176,6 +178,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'queryConcurrency', env: 'SB_QUERY_CONCURRENCY', flag: '--query-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel document fetches of one query.' },
   { key: 'queryMaxSortDocuments', env: 'SB_QUERY_MAX_SORT_DOCUMENTS', flag: '--query-max-sort-documents', kind: { type: 'int', min: 1, max: 10_000_000 }, default: 10000, description: 'The most documents one query sorts in memory when no ordered index serves its order_by (matches without a limit, or offset + limit); more is FAILED_PRECONDITION / INDEX_REQUIRED.' },
   { key: 'txnTimeoutMs', env: 'SB_TXN_TIMEOUT_MS', flag: '--txn-timeout-ms', kind: { type: 'int', min: 500, max: 600_000 }, default: 30000, description: "A transaction's time limit in ms: an unfinished transaction older than this is rolled back by any server." },
+  { key: 'indexReconcileMs', env: 'SB_INDEX_RECONCILE_MS', flag: '--index-reconcile-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 2000, description: 'How often to compare the index store with the durable index definitions, in ms: definitions it lacks (Redis restarted empty) are restored BUILDING and rebuilt, and BUILDING indexes no server builds are resumed.' },
   { key: 'txnSweepIntervalMs', env: 'SB_TXN_SWEEP_INTERVAL_MS', flag: '--txn-sweep-interval-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often to finish transactions left by dead servers, in ms (also done at start-up and when met).' },
 ];
 

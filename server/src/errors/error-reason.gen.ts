@@ -70,7 +70,9 @@ export type ErrorReason =
   /** RESOURCE_EXHAUSTED: the server is already serving its maximum number of calls (SB_MAX_CALLS_IN_FLIGHT); retry after the RetryInfo delay, maybe on another replica. Metadata: "limit". */
   | 'SERVER_OVERLOADED'
   /** RESOURCE_EXHAUSTED: this connection already has the maximum number of LockService.Hold streams open (SB_MAX_HOLDS_PER_CONNECTION). Metadata: "limit". */
-  | 'TOO_MANY_STREAMS';
+  | 'TOO_MANY_STREAMS'
+  /** UNAVAILABLE: an index the request needs is not READY yet (being built or rebuilt from storage, e.g. after Redis lost it): a require_index query whose only serving index is BUILDING, or a write that sets a field of a UNIQUE index that is not READY (its uniqueness cannot be checked). Metadata: "collection", "index". Carries RetryInfo. */
+  | 'INDEX_NOT_READY';
 
 /** Every ErrorReason, in the order of their enum numbers. */
 export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
@@ -107,4 +109,5 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'SERVICE_NOT_FOUND',
   'SERVER_OVERLOADED',
   'TOO_MANY_STREAMS',
+  'INDEX_NOT_READY',
 ]);

@@ -38,6 +38,13 @@ export class DurableCatalog {
     await this.update(collection, (list) => list.filter((d) => d.name !== name), signal);
   }
 
+  /** The stored definitions of one collection (a fresh read). */
+  async of(collection: string, signal?: AbortSignal): Promise<IndexDefinition[]> {
+    const key = catalogKey(collection);
+    const blob = await this.store.get(key, signal);
+    return blob === undefined ? [] : decode(blob.body, key).map((d) => ({ collection, ...d }));
+  }
+
   /** Every stored definition, of every collection. */
   async all(signal?: AbortSignal): Promise<IndexDefinition[]> {
     const out: IndexDefinition[] = [];

@@ -1,7 +1,15 @@
 /**
  * Index administration (AdminService): validates definitions, creates
  * indexes in the IndexStore and builds them in the background from object
- * storage (index-builder.ts); an index on an empty collection is READY at once.
+ * storage (index-builder.ts, one build per index across servers:
+ * leased-build.ts); an index on an empty collection is READY at once.
+ *
+ * It also keeps the store in step with the durable definitions
+ * (reconcile(): at start-up, every reconcile interval, and at once when a
+ * writer meets a missing unique index): a definition the store lacks — Redis
+ * restarted empty — is restored in state BUILDING and rebuilt, and a BUILDING
+ * index whose build no server runs is resumed. It is the ExpectedIndexes of
+ * the write hooks and the query engine (index-readiness.ts).
  */
 import { throwIfAborted } from '../common/abort.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -11,7 +19,10 @@ import { validateCollection } from '../model/keys.js';
 import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DurableCatalog } from './durable-catalog.js';
-import { buildIndex, type IndexBuildOptions, type IndexBuildResult } from './index-builder.js';
+import type { IndexBuildOptions } from './index-builder.js';
+import type { Coordinator } from '../coordination/coordinator.js';
+import { leasedBuild, type LeasedBuildResult } from './leased-build.js';
+import type { ExpectedIndexes } from './index-readiness.js';
 import { indexNotFound } from './index-rules.js';
 import type { IndexStore } from './index-store.js';
 import { validateIndexDefinition, validateIndexName } from './index-validation.js';
@@ -27,18 +38,34 @@ export interface IndexAdminOptions {
   readonly build?: IndexBuildOptions;
   /** The clock of createTime. Default systemClock. */
   readonly clock?: Clock;
+  /** Where build leases are taken (one build per index across servers). Unset: no lease (one server). */
+  readonly coordinator?: Coordinator;
+  /** TTL of a build lease, in ms. Default leased-build.ts BUILD_LEASE_TTL_MS. */
+  readonly buildLeaseTtlMs?: number;
+}
+
+/** What one reconcile did. */
+export interface ReconcileResult {
+  /** Definitions restored to the store (it lacked them), as `collection.name`. */
+  readonly restored: readonly string[];
+  /** Builds started here (restored indexes and BUILDING ones no build of this server ran), as `collection.name`. */
+  readonly builds: readonly string[];
 }
 
 /** A build running in this process. */
 interface RunningBuild {
   readonly controller: AbortController;
-  readonly done: Promise<IndexBuildResult>;
+  readonly done: Promise<LeasedBuildResult>;
 }
 
 /** The AdminApi over an IndexStore and a BlobStore. */
-export class IndexAdmin implements AdminApi {
+export class IndexAdmin implements AdminApi, ExpectedIndexes {
   private readonly builds = new Map<string, RunningBuild>();
   private readonly durable: DurableCatalog;
+  /** The durable definitions by collection, as last read (reconcile) or written here (create, drop). */
+  private known = new Map<string, IndexDefinition[]>();
+  private reconciling?: Promise<ReconcileResult>;
+  private timer?: NodeJS.Timeout;
   private closed = false;
 
   /** An admin over the given ports. */
@@ -57,16 +84,16 @@ export class IndexAdmin implements AdminApi {
     const existing = (await this.options.indexes.catalog(def.collection, ctx.signal)).indexes.find((i) => i.name === def.name);
     const { index, created } = await this.options.indexes.createIndex(
       { collection: def.collection, name: def.name, fields: [...def.fields], kind: def.kind },
-      (this.options.clock ?? systemClock).date(),
+      this.clock().date(),
     );
     // The durable copy first learns of a new definition (a same-named different one was refused above).
     if (existing === undefined) await this.durable.add(def, ctx.signal);
+    this.remember(def);
     if (!created) {
       if (index.state === 'building') this.startBuild(index.collection, index.name);
       return index;
     }
-    const first = await this.options.store.list({ prefix: collectionPrefix(def.collection), limit: 1 });
-    if (first.keys.length === 0) {
+    if (await this.collectionEmpty(def.collection)) {
       await this.options.indexes.setIndexState(def.collection, def.name, { state: 'ready', documentsScanned: 0 });
       return { ...index, state: 'ready' };
     }
@@ -97,6 +124,10 @@ export class IndexAdmin implements AdminApi {
     throwIfAborted(ctx.signal);
     this.builds.get(buildKey(collection, name))?.controller.abort();
     await this.durable.remove(collection, name, ctx.signal);
+    this.known.set(
+      collection,
+      (this.known.get(collection) ?? []).filter((d) => d.name !== name),
+    );
     if (!(await this.options.indexes.dropIndex(collection, name))) throw indexNotFound(collection, name);
   }
 
@@ -117,7 +148,39 @@ export class IndexAdmin implements AdminApi {
    * builds left BUILDING.
    */
   async restore(ctx: CallContext): Promise<IndexInfo[]> {
-    return this.ensureIndexes(await this.durable.all(ctx.signal), ctx);
+    const defs = await this.durable.all(ctx.signal);
+    this.known = byCollection(defs);
+    return this.ensureIndexes(defs, ctx);
+  }
+
+  /** The collection's durable definitions as last read (ExpectedIndexes). */
+  expected(collection: string): readonly IndexDefinition[] {
+    return this.known.get(collection) ?? [];
+  }
+
+  /** Starts a reconcile now unless one is running (ExpectedIndexes); its failure is logged. */
+  requestReconcile(): void {
+    if (this.closed || this.reconciling !== undefined) return;
+    void this.reconcile().catch((err: unknown) => this.options.log?.warn({ err }, 'index reconcile failed; retried next interval'));
+  }
+
+  /**
+   * Reads the durable definitions and restores into the store those it
+   * lacks (state BUILDING, then built; READY at once on an empty
+   * collection), and starts the builds of BUILDING indexes that no build of
+   * this server runs (the build lease leaves each to one server). One at a
+   * time: a call during a reconcile joins it.
+   */
+  async reconcile(signal?: AbortSignal): Promise<ReconcileResult> {
+    this.reconciling ??= this.reconcileOnce(signal).finally(() => (this.reconciling = undefined));
+    return this.reconciling;
+  }
+
+  /** Reconciles every intervalMs until close() (failures logged, retried next time). */
+  startReconciling(intervalMs: number): void {
+    if (this.closed || this.timer !== undefined) return;
+    this.timer = setInterval(() => this.requestReconcile(), intervalMs);
+    this.timer.unref();
   }
 
   /** Resolves when every build running in this process has ended. */
@@ -128,25 +191,84 @@ export class IndexAdmin implements AdminApi {
   /** Stops the running builds (their indexes stay BUILDING) and waits for them. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.timer);
+    await this.reconciling?.catch(() => undefined);
     for (const b of this.builds.values()) b.controller.abort();
     await this.whenIdle();
+  }
+
+  private async reconcileOnce(signal?: AbortSignal): Promise<ReconcileResult> {
+    const defs = await this.durable.all(signal);
+    this.known = byCollection(defs);
+    const restored: string[] = [];
+    const builds: string[] = [];
+    for (const [collection, listed] of this.known) {
+      const catalog = await this.options.indexes.catalog(collection, signal);
+      let list = listed;
+      if (list.some((d) => !catalog.indexes.some((i) => i.name === d.name))) {
+        // Read again after the catalog: a DropIndex removes the durable copy before the store's, so an
+        // index dropped since the listing is gone from this read too and is not brought back.
+        list = await this.durable.of(collection, signal);
+        this.known.set(collection, list);
+      }
+      for (const def of list) {
+        if (this.closed) break;
+        let info = catalog.indexes.find((i) => i.name === def.name);
+        if (info === undefined) {
+          info = (await this.options.indexes.createIndex({ ...def, fields: [...def.fields] }, this.clock().date())).index;
+          restored.push(`${collection}.${def.name}`);
+          if (info.state === 'building' && (await this.collectionEmpty(collection))) {
+            await this.options.indexes.setIndexState(collection, def.name, { state: 'ready', documentsScanned: 0 });
+            continue;
+          }
+        }
+        if (info.state === 'building' && !this.builds.has(buildKey(collection, def.name))) {
+          this.startBuild(collection, def.name);
+          builds.push(`${collection}.${def.name}`);
+        }
+      }
+    }
+    if (restored.length > 0) this.options.log?.warn({ restored }, 'index definitions missing from the index store restored; rebuilding');
+    return { restored, builds };
+  }
+
+  private async collectionEmpty(collection: string): Promise<boolean> {
+    return (await this.options.store.list({ prefix: collectionPrefix(collection), limit: 1 })).keys.length === 0;
+  }
+
+  private clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
+
+  private remember(def: IndexDefinition): void {
+    const list = (this.known.get(def.collection) ?? []).filter((d) => d.name !== def.name);
+    this.known.set(def.collection, [...list, { collection: def.collection, name: def.name, fields: [...def.fields], kind: def.kind }]);
   }
 
   private startBuild(collection: string, name: string): void {
     const key = buildKey(collection, name);
     if (this.closed || this.builds.has(key)) return;
     const controller = new AbortController();
-    const done = buildIndex({
+    const done = leasedBuild({
       ...this.options.build,
       indexes: this.options.indexes,
       store: this.options.store,
       collection,
       name,
       signal: controller.signal,
+      controller,
+      ...(this.options.coordinator ? { coordinator: this.options.coordinator } : {}),
+      ...(this.options.buildLeaseTtlMs !== undefined ? { leaseTtlMs: this.options.buildLeaseTtlMs } : {}),
       ...(this.options.log ? { log: this.options.log } : {}),
     }).finally(() => this.builds.delete(key));
     this.builds.set(key, { controller, done });
   }
+}
+
+function byCollection(defs: readonly IndexDefinition[]): Map<string, IndexDefinition[]> {
+  const out = new Map<string, IndexDefinition[]>();
+  for (const d of defs) out.set(d.collection, [...(out.get(d.collection) ?? []), d]);
+  return out;
 }
 
 function buildKey(collection: string, name: string): string {

@@ -4,7 +4,10 @@
  * catalog that contains the index (the same seq under a newer catalog
  * replaces, so the build is never ignored; a newer write is never undone),
  * reports progress, and marks the index READY — or FAILED with the reason,
- * e.g. when two documents hold the same value of a unique index.
+ * e.g. when two documents hold the same value of a unique index. A build
+ * whose index was recreated meanwhile (another createTime: Redis lost it and
+ * a reconcile restored it) stops as 'dropped' before its next progress
+ * report, so it never marks the new index READY with entries it did not make.
  */
 import { DbError } from '../errors/db-error.js';
 import { decodeEnvelope } from '../format/envelope.js';
@@ -55,9 +58,15 @@ export async function buildIndex(input: IndexBuildInput): Promise<IndexBuildResu
   const pageSize = input.pageSize ?? 500;
   const concurrency = input.concurrency ?? 16;
   let scanned = 0;
+  // The index this build fills: one recreated meanwhile (Redis lost it and a reconcile restored it) is another.
+  let created: number | undefined;
+  const same = async (): Promise<boolean> =>
+    (await indexes.catalog(collection)).indexes.find((i) => i.name === name)?.createTime.getTime() === created;
   try {
     let catalog = await indexes.catalog(collection);
-    if (!catalog.indexes.some((i) => i.name === name)) return 'dropped';
+    const target = catalog.indexes.find((i) => i.name === name);
+    if (target === undefined) return 'dropped';
+    created = target.createTime.getTime();
     let startAfter: string | undefined;
     for (;;) {
       if (signal?.aborted) return 'aborted';
@@ -73,19 +82,27 @@ export async function buildIndex(input: IndexBuildInput): Promise<IndexBuildResu
         if (newer !== undefined) catalog = newer;
       }
       scanned += page.keys.length;
+      if (!(await same())) return 'dropped';
       await indexes.setIndexState(collection, name, { documentsScanned: scanned });
       if (!page.isTruncated || page.keys.length === 0) break;
       startAfter = page.keys[page.keys.length - 1];
     }
+    if (!(await same())) return 'dropped';
     await indexes.setIndexState(collection, name, { state: 'ready', documentsScanned: scanned });
     input.log?.info({ collection, index: name, documentsScanned: scanned }, 'index built');
     return 'ready';
   } catch (err) {
     if (signal?.aborted) return 'aborted';
     if (err instanceof DbError && err.reason === 'INDEX_NOT_FOUND') return 'dropped';
+    // A backend outage is no verdict on the index: it stays BUILDING and the next reconcile resumes it.
+    if (err instanceof DbError && err.kind === 'unavailable') {
+      input.log?.warn({ err, collection, index: name }, 'index build interrupted by a backend failure; resumed by the next reconcile');
+      return 'aborted';
+    }
     const message = err instanceof DuplicateValue ? err.message : `build failed: ${err instanceof Error ? err.message : String(err)}`;
     input.log?.warn({ err, collection, index: name }, 'index build failed');
     try {
+      if (!(await same())) return 'dropped';
       await indexes.setIndexState(collection, name, { state: 'failed', documentsScanned: scanned, error: message });
     } catch {
       return 'dropped'; // the index went away meanwhile (or the store is down: the state stays 'building')

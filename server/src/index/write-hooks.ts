@@ -19,6 +19,7 @@ import type { CommittedWrite, PreparedWrite, WriteHooks } from '../api/write-hoo
 import type { JsonObject } from '../model/json.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
+import { indexNotReady, uniqueNotReady, type ExpectedIndexes } from './index-readiness.js';
 
 /** The little of a logger the index code needs (a pino Logger fits). */
 export interface IndexLog {
@@ -34,6 +35,14 @@ export interface IndexWriteHooksOptions {
   readonly maxCatalogRetries?: number;
   /** Where failures are logged. Default: nowhere. */
   readonly log?: IndexLog;
+  /**
+   * The durable definitions (IndexAdmin): a write setting a field of a UNIQUE
+   * index that the store lacks or has not READY is refused INDEX_NOT_READY
+   * (index-readiness.ts). Default: only the store's catalog is consulted.
+   */
+  readonly expected?: ExpectedIndexes;
+  /** RetryInfo delay of INDEX_NOT_READY, in ms. Default 1000. */
+  readonly notReadyRetryMs?: number;
 }
 
 /** A write between prepare() and commit()/abort(): the port's PreparedWrite (its seq) plus what the index hooks keep. */
@@ -79,11 +88,14 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
    * Computes the values of `data` (null: a delete), reserves its unique
    * values and takes the write's sequence number. Throws
    * DbError('already_exists', 'UNIQUE_VIOLATION') (metadata collection,
-   * index, conflictingId) when another document holds a unique value; other
-   * errors are the store's (e.g. 'unavailable').
+   * index, conflictingId) when another document holds a unique value, and
+   * DbError('unavailable', 'INDEX_NOT_READY') when `data` sets a field of a
+   * UNIQUE index that is not READY (being rebuilt); other errors are the
+   * store's (e.g. 'unavailable').
    */
   async prepare(collection: string, id: string, data: JsonObject | null, signal?: AbortSignal): Promise<IndexPreparedWrite> {
     const catalog = await this.indexes.catalog(collection, signal);
+    if (data !== null) this.checkUniqueReady(collection, catalog, data);
     const values = data === null ? null : indexValues(catalog, data);
     const reserved = uniqueValues(catalog, values);
     if (Object.keys(reserved).length > 0) {
@@ -155,6 +167,17 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
   /** The counters so far. */
   stats(): IndexWriteStats {
     return { ...this.counters };
+  }
+
+  /** Throws INDEX_NOT_READY when `data` sets a field of a UNIQUE index that is not READY (see index-readiness.ts). */
+  private checkUniqueReady(collection: string, catalog: IndexCatalog, data: JsonObject): void {
+    const expected = this.options.expected?.expected(collection) ?? [];
+    const blocking = uniqueNotReady(catalog, expected, data);
+    if (blocking === undefined) return;
+    const missing = !catalog.indexes.some((i) => i.name === blocking.name);
+    if (missing) this.options.expected?.requestReconcile();
+    const why = missing ? 'its definition is being restored to the index store' : 'it is being built';
+    throw indexNotReady(collection, blocking.name, `${why}, so uniqueness cannot be checked`, this.options.notReadyRetryMs);
   }
 
   private async applyGroup(collection: string, group: readonly CommittedWrite[]): Promise<void> {

@@ -2,6 +2,7 @@ import { DbError } from '../errors/db-error.js';
 import type { CallContext } from '../api/call-context.js';
 import type { QueryApi, QueryInput, QueryItem, QueryPlan, QuerySummary } from '../api/query-api.js';
 import type { IndexStore } from '../index/index-store.js';
+import { indexNotReady, indexesWithMissing, type ExpectedIndexes } from '../index/index-readiness.js';
 import type { Filter, OrderTerm } from '../model/filter.js';
 import { validateCollection } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -17,6 +18,10 @@ import { indexIdOrder, indexSorted, listIds, scanIdOrder, scanSorted } from './s
 import { validateFilter, validateOrderBy } from './validate-filter.js';
 import { walkOrdered } from './walk-source.js';
 import { describePlan } from './describe-plan.js';
+import { notReadyServing } from './not-ready.js';
+
+/** A plan and the BUILDING indexes that would have served it (index-readiness.ts; empty unless it scans). */
+type CheckedPlan = Plan & { readonly notReady: readonly string[] };
 
 /** Options of the QueryEngine (defaults in brackets). */
 export interface QueryEngineOptions {
@@ -34,6 +39,8 @@ export interface QueryEngineOptions {
   readonly tokenKeys?: TokenKeys;
   /** A fixed HMAC secret of resume tokens when tokenKeys is unset [random per process]. */
   readonly tokenSecret?: string;
+  /** The durable index definitions (IndexAdmin): one the store lacks counts as BUILDING [the store's catalog only]. */
+  readonly expected?: ExpectedIndexes;
 }
 
 /** Default of QueryEngineOptions.maxSortBuffer: the most documents one query sorts in memory. */
@@ -51,8 +58,10 @@ export class QueryEngine implements QueryApi {
   private readonly concurrency: number;
   private readonly maxSortBuffer: number;
   private readonly tokens: ResumeTokenCodec;
+  private readonly expected?: ExpectedIndexes;
 
   constructor(options: QueryEngineOptions) {
+    if (options.expected !== undefined) this.expected = options.expected;
     this.store = options.store;
     this.indexes = options.indexes;
     this.reader = options.reader;
@@ -72,7 +81,7 @@ export class QueryEngine implements QueryApi {
     });
     const cursor = input.startAfter ? await this.tokens.decode(fp, orderBy.length, input.startAfter, ctx.signal) : undefined;
     const plan = await this.plan(ctx, input, orderBy);
-    if (input.requireIndex === true && plan.scan) throw indexRequired(input.collection, input.filter, orderBy);
+    if (input.requireIndex === true && plan.scan) throw scanRefused(input, orderBy, plan);
     const ex = this.context(ctx, input, orderBy, plan, cursor);
     const limit = input.limit ?? 0;
     let toSkip = cursor === undefined ? (input.offset ?? 0) : 0;
@@ -97,7 +106,7 @@ export class QueryEngine implements QueryApi {
   ): Promise<{ count: number; storageRequests: number }> {
     checkInput(input);
     const plan = await this.plan(ctx, input, []);
-    if (input.requireIndex === true && plan.scan) throw indexRequired(input.collection, input.filter, []);
+    if (input.requireIndex === true && plan.scan) throw scanRefused(input, [], plan);
     if (plan.candidates !== undefined && plan.exact) {
       return { count: await this.indexes.count(input.collection, plan.candidates, ctx.signal), storageRequests: 0 };
     }
@@ -142,14 +151,22 @@ export class QueryEngine implements QueryApi {
       scan: plan.scan,
       sortedByIndex: plan.order.kind === 'walk',
       residualFilter,
-      description: describePlan(plan, input.requireIndex === true),
+      description: describePlan(plan, input.requireIndex === true, plan.notReady),
     };
   }
 
-  private async plan(ctx: CallContext, input: Pick<QueryInput, 'collection' | 'filter'>, orderBy: readonly OrderTerm[]): Promise<Plan> {
+  private async plan(
+    ctx: CallContext,
+    input: Pick<QueryInput, 'collection' | 'filter'>,
+    orderBy: readonly OrderTerm[],
+  ): Promise<CheckedPlan> {
     throwIfAborted(ctx.signal);
     const catalog = await this.indexes.catalog(input.collection, ctx.signal);
-    return planQuery(catalog.indexes, input.filter, orderBy);
+    const plan = planQuery(catalog.indexes, input.filter, orderBy);
+    if (!plan.scan) return { ...plan, notReady: [] };
+    const { all, missing } = indexesWithMissing(catalog, this.expected?.expected(input.collection) ?? []);
+    if (missing > 0) this.expected?.requestReconcile();
+    return { ...plan, notReady: notReadyServing(all, input.filter, orderBy) };
   }
 
   private context(
@@ -198,6 +215,13 @@ function source(ex: ExecContext, plan: Plan, keep: number): AsyncGenerator<Hit, 
         keep,
       );
   }
+}
+
+/** The error of a require_index query that would scan: INDEX_NOT_READY when a BUILDING index would serve it, else INDEX_REQUIRED. */
+function scanRefused(input: Pick<QueryInput, 'collection' | 'filter'>, orderBy: readonly OrderTerm[], plan: CheckedPlan): DbError {
+  const first = plan.notReady[0];
+  if (first === undefined) return indexRequired(input.collection, input.filter, orderBy);
+  return indexNotReady(input.collection, first, 'being built: its candidates could be incomplete, and scans are not allowed');
 }
 
 function argError(field: string, message: string): DbError {

@@ -33,13 +33,39 @@ end
 `;
 
 /**
+ * Lua: the microseconds since the epoch by Redis's clock, as a decimal
+ * string. A counter that Redis lost (restarted empty) starts again from here,
+ * not from 0, so it stays above every value it handed out before the loss
+ * (unless it had advanced by more than one per microsecond on average): a
+ * cached catalog stamp never matches a rebuilt catalog's, and a document's
+ * new seq is never older than the seq stored in its envelope before the loss.
+ */
+const EPOCH_MICROS = `
+local function epochMicros()
+  local t = redis.call('TIME')
+  return t[1] .. string.format('%06d', tonumber(t[2]))
+end
+`;
+
+/** KEYS: the collection's seq counter. Returns the next seq (the counter starts at epochMicros when missing). */
+export const NEXT_SEQ_SCRIPT = `${EPOCH_MICROS}
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], epochMicros()) end
+return redis.call('INCR', KEYS[1])
+`;
+
+/**
  * KEYS: catalog. ARGV: base, name, definition JSON (an object without `tok`).
  * Returns {1, stored JSON} when created (with tok = name@version), or {0, existing JSON}.
+ * A new catalog hash starts _version and _stamp at epochMicros (see there).
  */
-export const CREATE_INDEX_SCRIPT = `
+export const CREATE_INDEX_SCRIPT = `${EPOCH_MICROS}
 local name = ARGV[2]
 local existing = redis.call('HGET', KEYS[1], 'd:' .. name)
 if existing then return {0, existing} end
+if redis.call('HEXISTS', KEYS[1], '_stamp') == 0 then
+  local start = epochMicros()
+  redis.call('HSET', KEYS[1], '_version', start, '_stamp', start)
+end
 local v = redis.call('HINCRBY', KEYS[1], '_version', 1)
 redis.call('HINCRBY', KEYS[1], '_stamp', 1)
 local json = string.sub(ARGV[3], 1, -2) .. ',"tok":"' .. name .. '@' .. v .. '"}'

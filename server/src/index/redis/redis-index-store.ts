@@ -23,6 +23,7 @@ import {
   APPLY_MANY_SCRIPT,
   CREATE_INDEX_SCRIPT,
   DROP_INDEX_SCRIPT,
+  NEXT_SEQ_SCRIPT,
   RELEASE_SCRIPT,
   RESERVE_SCRIPT,
   SET_INDEX_STATE_SCRIPT,
@@ -64,6 +65,7 @@ const SCRIPTS = {
   create: script(CREATE_INDEX_SCRIPT),
   setState: script(SET_INDEX_STATE_SCRIPT),
   drop: script(DROP_INDEX_SCRIPT),
+  nextSeq: script(NEXT_SEQ_SCRIPT),
   apply: script(APPLY_SCRIPT),
   applyMany: script(APPLY_MANY_SCRIPT),
   reserve: script(RESERVE_SCRIPT),
@@ -154,10 +156,9 @@ export class RedisIndexStore implements IndexStore {
     return true;
   }
 
-  /** INCR of the collection's counter. */
+  /** INCR of the collection's counter (restarting from Redis's clock in microseconds when Redis lost it). */
   async nextSeq(collection: string): Promise<number> {
-    this.checkOpen();
-    return this.run(this.redis.incr(collectionKeys(this.base(collection)).seq));
+    return (await this.eval(SCRIPTS.nextSeq, [collectionKeys(this.base(collection)).seq], [])) as number;
   }
 
   /** Reserves unique values for id (one script: all or none). */

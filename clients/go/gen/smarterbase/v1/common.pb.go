@@ -144,6 +144,12 @@ const (
 	// LockService.Hold streams open (SB_MAX_HOLDS_PER_CONNECTION). Metadata:
 	// "limit".
 	ErrorReason_ERROR_REASON_TOO_MANY_STREAMS ErrorReason = 33
+	// UNAVAILABLE: an index the request needs is not READY yet (being built or
+	// rebuilt from storage, e.g. after Redis lost it): a require_index query
+	// whose only serving index is BUILDING, or a write that sets a field of a
+	// UNIQUE index that is not READY (its uniqueness cannot be checked).
+	// Metadata: "collection", "index". Carries RetryInfo.
+	ErrorReason_ERROR_REASON_INDEX_NOT_READY ErrorReason = 34
 )
 
 // Enum value maps for ErrorReason.
@@ -183,6 +189,7 @@ var (
 		31: "ERROR_REASON_SERVICE_NOT_FOUND",
 		32: "ERROR_REASON_SERVER_OVERLOADED",
 		33: "ERROR_REASON_TOO_MANY_STREAMS",
+		34: "ERROR_REASON_INDEX_NOT_READY",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -219,6 +226,7 @@ var (
 		"ERROR_REASON_SERVICE_NOT_FOUND":       31,
 		"ERROR_REASON_SERVER_OVERLOADED":       32,
 		"ERROR_REASON_TOO_MANY_STREAMS":        33,
+		"ERROR_REASON_INDEX_NOT_READY":         34,
 	}
 )
 
@@ -253,7 +261,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xbd\t\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xdf\t\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -289,7 +297,8 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1dERROR_REASON_METHOD_NOT_FOUND\x10\x1e\x12\"\n" +
 	"\x1eERROR_REASON_SERVICE_NOT_FOUND\x10\x1f\x12\"\n" +
 	"\x1eERROR_REASON_SERVER_OVERLOADED\x10 \x12!\n" +
-	"\x1dERROR_REASON_TOO_MANY_STREAMS\x10!BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1dERROR_REASON_TOO_MANY_STREAMS\x10!\x12 \n" +
+	"\x1cERROR_REASON_INDEX_NOT_READY\x10\"BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once

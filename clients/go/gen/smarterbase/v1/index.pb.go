@@ -91,8 +91,10 @@ type IndexState int32
 const (
 	// Never sent.
 	IndexState_INDEX_STATE_UNSPECIFIED IndexState = 0
-	// Being built from the documents already stored; new writes are indexed
-	// already, but queries do not use it yet (unique indexes are enforced).
+	// Being built from the documents already stored (or rebuilt after Redis
+	// lost it); new writes are indexed already, but queries do not use it yet
+	// (require_index queries it alone would serve fail INDEX_NOT_READY), and
+	// writes that set a field of a unique index are refused INDEX_NOT_READY.
 	IndexState_INDEX_STATE_BUILDING IndexState = 1
 	// Complete: queries use it.
 	IndexState_INDEX_STATE_READY IndexState = 2

@@ -149,8 +149,10 @@ export enum IndexState {
   UNSPECIFIED = 0,
 
   /**
-   * Being built from the documents already stored; new writes are indexed
-   * already, but queries do not use it yet (unique indexes are enforced).
+   * Being built from the documents already stored (or rebuilt after Redis
+   * lost it); new writes are indexed already, but queries do not use it yet
+   * (require_index queries it alone would serve fail INDEX_NOT_READY), and
+   * writes that set a field of a unique index are refused INDEX_NOT_READY.
    *
    * @generated from enum value: INDEX_STATE_BUILDING = 1;
    */
