@@ -46,6 +46,7 @@ export class CircuitBreaker {
   private failures = 0;
   private openedAt = 0;
   private probing = false;
+  private readonly listeners = new Set<(state: BreakerState, previous: BreakerState) => void>();
 
   constructor(private readonly options: CircuitBreakerOptions) {
     if (!(options.failureThreshold >= 1)) throw new RangeError('failureThreshold must be at least 1');
@@ -61,6 +62,12 @@ export class CircuitBreaker {
   /** Consecutive failures counted since the last success. */
   get consecutiveFailures(): number {
     return this.failures;
+  }
+
+  /** Calls `fn` after every state change until the returned function is called. */
+  subscribe(fn: (state: BreakerState, previous: BreakerState) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   /**
@@ -119,5 +126,6 @@ export class CircuitBreaker {
     if (previous === next) return;
     this.current = next;
     this.options.onStateChange?.(next, previous);
+    for (const l of [...this.listeners]) l(next, previous);
   }
 }
