@@ -11,11 +11,13 @@ import type { Config } from './config/settings.js';
 import type { Coordinator } from './coordination/coordinator.js';
 import { LocalCoordinator } from './coordination/local/local-coordinator.js';
 import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
+import { RedisGuard, redisBreaker } from './coordination/redis/redis-guard.js';
 import { LocalIndexStore } from './index/local/local-index-store.js';
 import { RedisIndexStore } from './index/redis/redis-index-store.js';
 import { Failpoints } from './common/failpoints.js';
 import { systemClock, systemRandom } from './common/clock.js';
-import { HealthMonitor } from './common/health-monitor.js';
+import { BreakerGatedHealth } from './common/breaker-health.js';
+import { HealthMonitor, type SubsystemHealth } from './common/health-monitor.js';
 import { removeProtoAccessor } from './common/proto-accessor.js';
 import { DocumentEngine } from './engine/document-engine.js';
 import { DbError } from './errors/db-error.js';
@@ -29,7 +31,7 @@ import { DurableEpochStore } from './locks/durable-epoch-store.js';
 import { FenceChecker } from './locks/fence-checker.js';
 import { LockManager } from './locks/lock-manager.js';
 import { createLogger, type AppLogger } from './observability/logger.js';
-import { registerBackendHealth, registerConditionalWrites } from './observability/metrics.js';
+import { registerBackendHealth, registerBreakerState, registerConditionalWrites } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server/rpc-server.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
@@ -53,13 +55,31 @@ function redisOptions(config: Config): { url: string; connectTimeoutMs: number; 
   return { url: config.redisUrl!, connectTimeoutMs: config.redisTimeoutMs, commandTimeoutMs: config.redisTimeoutMs };
 }
 
-async function openCoordinator(config: Config): Promise<Coordinator> {
-  if (config.coordination === 'redis') return RedisCoordinator.connect(redisOptions(config));
+/**
+ * With Redis coordination: one circuit breaker for the Redis server, shared by
+ * the coordinator's and the index store's connections (docs/operations.md,
+ * "Redis unreachable"), its state on /metrics and in the log.
+ */
+function openRedisGuard(config: Config, telemetry: Telemetry, log: AppLogger): RedisGuard | undefined {
+  if (config.coordination !== 'redis') return undefined;
+  const breaker = redisBreaker({
+    failureThreshold: config.redisBreakerFailures,
+    coolDownMs: config.redisBreakerCooldownMs,
+    clock: systemClock,
+    onStateChange: (state, previous) =>
+      log[state === 'open' ? 'error' : 'info']({ state, previous, backend: 'redis' }, 'redis circuit breaker state changed'),
+  });
+  registerBreakerState(telemetry.meter, { redis: breaker });
+  return new RedisGuard({ breaker, instruments: telemetry.metrics.redis, tracer: telemetry.tracer });
+}
+
+async function openCoordinator(config: Config, guard: RedisGuard | undefined): Promise<Coordinator> {
+  if (config.coordination === 'redis') return RedisCoordinator.connect({ ...redisOptions(config), guard });
   return new LocalCoordinator({ clock: systemClock });
 }
 
-async function openIndexes(config: Config): Promise<IndexStore> {
-  if (config.coordination === 'redis') return RedisIndexStore.connect(redisOptions(config));
+async function openIndexes(config: Config, guard: RedisGuard | undefined): Promise<IndexStore> {
+  if (config.coordination === 'redis') return RedisIndexStore.connect({ ...redisOptions(config), guard: guard?.forClient('indexes') });
   return new LocalIndexStore({ clock: systemClock });
 }
 
@@ -223,7 +243,8 @@ async function main(): Promise<void> {
     closers.push({ name: 'telemetry', close: () => telemetry.shutdown() });
     if (telemetry.metricsError !== undefined)
       log.warn({ err: telemetry.metricsError, metricsPort: config.metricsPort }, 'metrics endpoint could not be bound: metrics are off');
-    const coordinator = await openCoordinator(config);
+    const redisGuard = openRedisGuard(config, telemetry, log);
+    const coordinator = await openCoordinator(config, redisGuard);
     closers.push({ name: 'coordinator', close: () => coordinator.close() });
     const backend = await openStore(config, coordinator, log, closers, telemetry);
     // Health per backend subsystem (docs/observability.md): probes bypass the storage metrics.
@@ -232,16 +253,18 @@ async function main(): Promise<void> {
       intervalMs: config.healthProbeIntervalMs,
       onProbeError: (subsystem, err) => log.warn({ err, subsystem }, 'health probe failed'),
     });
-    backends.subscribe((subsystem, up) => log[up ? 'info' : 'error']({ subsystem, up }, 'backend health changed'));
     closers.push({ name: 'health probes', close: () => backends.close() });
-    registerBackendHealth(telemetry.meter, backends);
+    // An open Redis breaker makes coordination NOT_SERVING at once, before the probes notice.
+    const health: SubsystemHealth = redisGuard ? new BreakerGatedHealth(backends, { coordination: redisGuard.breaker }) : backends;
+    health.subscribe((subsystem, up) => log[up ? 'info' : 'error']({ subsystem, up }, 'backend health changed'));
+    registerBackendHealth(telemetry.meter, health);
     const store = new InstrumentedBlobStore(backend, {
       backend: config.storage,
       instruments: telemetry.metrics.storage,
       tracer: telemetry.tracer,
     });
     await trackLosses(config, coordinator, store, log);
-    const indexes = await openIndexes(config);
+    const indexes = await openIndexes(config, redisGuard);
     closers.push({ name: 'indexes', close: () => indexes.close() });
     // Tokens must verify on every replica and survive restarts of any server and of Redis: a
     // configured secret, else the keyring kept in storage (tokens/durable-token-keys.ts).
@@ -321,7 +344,7 @@ async function main(): Promise<void> {
         decodeWorkers: config.decodeWorkers,
         decodeMaxQueued: config.decodeMaxQueued,
       },
-      backends,
+      backends: health,
     });
     const ports = await server.start();
     backends.start();

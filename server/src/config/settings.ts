@@ -60,6 +60,10 @@ export interface Config {
   readonly redisTimeoutMs: number;
   /** How often each server checks Redis's epoch marker for a loss of its data (besides every reconnect), in ms. */
   readonly redisLossCheckMs: number;
+  /** Consecutive failed Redis commands (timeouts, lost connections) that open the circuit breaker. */
+  readonly redisBreakerFailures: number;
+  /** How long the open Redis breaker fails calls fast before one probe command goes through, in ms. */
+  readonly redisBreakerCooldownMs: number;
   /** How often storage and coordination are probed for the health service, in ms. */
   readonly healthProbeIntervalMs: number;
   /** Largest encoded document, in bytes. */
@@ -148,6 +152,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
   { key: 'redisTimeoutMs', env: 'SB_REDIS_TIMEOUT_MS', flag: '--redis-timeout-ms', kind: { type: 'int', min: 50, max: 600_000 }, default: 2000, description: 'Server-side limit of one Redis command and of connecting to Redis, in ms; a command unanswered by then fails UNAVAILABLE.' },
   { key: 'redisLossCheckMs', env: 'SB_REDIS_LOSS_CHECK_MS', flag: '--redis-loss-check-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 2000, description: 'How often each server checks the Redis epoch marker for a loss of Redis data (besides every reconnect), in ms; a loss ends every lease and moves fencing tokens to a new epoch.' },
+  { key: 'redisBreakerFailures', env: 'SB_REDIS_BREAKER_FAILURES', flag: '--redis-breaker-failures', kind: { type: 'int', min: 1, max: 10_000 }, default: 5, description: 'Consecutive failed Redis commands (timeouts, lost connections; not error replies) that open the circuit breaker; while open, Redis calls fail UNAVAILABLE at once.' },
+  { key: 'redisBreakerCooldownMs', env: 'SB_REDIS_BREAKER_COOLDOWN_MS', flag: '--redis-breaker-cooldown-ms', kind: { type: 'int', min: 10, max: 600_000 }, default: 1000, description: 'How long the open Redis circuit breaker fails calls fast before one probe command goes through (its success closes the breaker), in ms.' },
   { key: 'healthProbeIntervalMs', env: 'SB_HEALTH_PROBE_INTERVAL_MS', flag: '--health-probe-interval-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 5000, description: 'How often storage and coordination are probed for the health service (smarterbase.storage, smarterbase.coordination), in ms.' },
   { key: 'maxDocumentBytes', env: 'SB_MAX_DOCUMENT_BYTES', flag: '--max-document-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, default: MiB, description: 'Largest encoded document, in bytes; must be below max-message-bytes.' },
   { key: 'maxMessageBytes', env: 'SB_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 5 * MiB, description: 'Largest request or response message, in bytes (the default leaves room for a Commit with 4 MiB of documents).' },

@@ -3,6 +3,7 @@ import {
   createMetrics,
   METRIC_NAMES,
   registerBackendHealth,
+  registerBreakerState,
   registerBuildInfo,
   registerConditionalWrites,
   RPC_DURATION_BUCKETS,
@@ -59,5 +60,23 @@ describe('metric catalogue', () => {
     up.set('storage', false);
     expect(await metrics.value(METRIC_NAMES.backendUp, { subsystem: 'storage' })).toBe(0);
     expect(await metrics.value(METRIC_NAMES.backendUp, { subsystem: 'coordination' })).toBe(1);
+  });
+
+  test('breaker state: 0 closed, 1 half-open, 2 open per backend, read at collection time', async () => {
+    const breaker: { state: 'closed' | 'half-open' | 'open' } = { state: 'closed' };
+    registerBreakerState(metrics.meter, { redis: breaker });
+    expect(await metrics.value(METRIC_NAMES.redisBreakerState, { backend: 'redis' })).toBe(0);
+    breaker.state = 'open';
+    expect(await metrics.value(METRIC_NAMES.redisBreakerState, { backend: 'redis' })).toBe(2);
+    breaker.state = 'half-open';
+    expect(await metrics.value(METRIC_NAMES.redisBreakerState, { backend: 'redis' })).toBe(1);
+  });
+
+  test('redis commands and breaker rejections are counters by their attributes', async () => {
+    const m = createMetrics(metrics.meter);
+    m.redis.commands.cell('c/ping/failed', { client: 'coordination', op: 'ping', outcome: 'failed' }).add();
+    m.redis.rejected.cell('c/redis', { client: 'coordination', backend: 'redis' }).add(3);
+    expect(await metrics.value(METRIC_NAMES.redisCommands, { op: 'ping', outcome: 'failed' })).toBe(1);
+    expect(await metrics.value(METRIC_NAMES.redisBreakerRejected, { client: 'coordination' })).toBe(3);
   });
 });

@@ -20,6 +20,9 @@ export const METRIC_NAMES = {
   conditionalCheck: 'smarterbase.s3.conditional.check',
   buildInfo: 'smarterbase.build.info',
   backendUp: 'smarterbase.backend.up',
+  redisCommands: 'smarterbase.redis.commands',
+  redisBreakerState: 'smarterbase.redis.breaker.state',
+  redisBreakerRejected: 'smarterbase.redis.breaker.rejected',
 } as const;
 
 /** Buckets of RPC durations, in seconds: 0.5 ms to 30 s. */
@@ -57,10 +60,22 @@ export interface StorageInstruments {
   readonly duration: Histogram;
 }
 
+/** How a Redis command ended: answered, answered with an error reply (e.g. a Lua error), or failed (timeout, connection). */
+export type RedisOutcome = 'ok' | 'reply_error' | 'failed';
+
+/** The instruments the Redis adapters (coordination/redis, index/redis) record into. */
+export interface RedisInstruments {
+  /** Redis commands sent, by client (coordination, indexes), op and outcome. */
+  readonly commands: CellCounter;
+  /** Calls the circuit breaker refused without a round trip, by client and backend. */
+  readonly rejected: CellCounter;
+}
+
 /** Every recording instrument of the catalogue. */
 export interface Metrics {
   readonly rpc: RpcInstruments;
   readonly storage: StorageInstruments;
+  readonly redis: RedisInstruments;
 }
 
 /**
@@ -92,6 +107,14 @@ export function createMetrics(meter: Meter): Metrics {
         description: 'BlobStore operation duration in seconds, by op, outcome and backend.',
         unit: 's',
         advice: { explicitBucketBoundaries: [...STORAGE_DURATION_BUCKETS] },
+      }),
+    },
+    redis: {
+      commands: new CellCounter(meter, METRIC_NAMES.redisCommands, {
+        description: 'Redis commands sent, by client (coordination, indexes), op and outcome (ok, reply_error, failed).',
+      }),
+      rejected: new CellCounter(meter, METRIC_NAMES.redisBreakerRejected, {
+        description: 'Redis calls the open circuit breaker refused at once (UNAVAILABLE, no round trip), by client and backend.',
       }),
     },
   };
@@ -153,5 +176,28 @@ export function registerBackendHealth(meter: Meter, health: BackendHealthView): 
     })
     .addCallback((r) => {
       for (const subsystem of health.subsystems) r.observe(health.isUp(subsystem) ? 1 : 0, { subsystem });
+    });
+}
+
+/** The breaker state gauge's values: 0 closed, 1 half-open, 2 open. */
+export const BREAKER_STATE_VALUES = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/** What the breaker gauge reads (common/circuit-breaker.ts CircuitBreaker). */
+export interface BreakerView {
+  /** The breaker's state now. */
+  readonly state: keyof typeof BREAKER_STATE_VALUES;
+}
+
+/**
+ * Registers `smarterbase.redis.breaker.state`: 0 closed, 1 half-open (a probe
+ * may go through), 2 open (calls fail fast); attribute backend (e.g. redis).
+ */
+export function registerBreakerState(meter: Meter, breakers: Readonly<Record<string, BreakerView>>): void {
+  meter
+    .createObservableGauge(METRIC_NAMES.redisBreakerState, {
+      description: 'Circuit breaker state per backend: 0 closed, 1 half-open, 2 open (calls fail fast without a round trip).',
+    })
+    .addCallback((r) => {
+      for (const [backend, b] of Object.entries(breakers)) r.observe(BREAKER_STATE_VALUES[b.state], { backend });
     });
 }

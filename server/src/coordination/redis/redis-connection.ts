@@ -58,12 +58,13 @@ export const REDIS_RETRY_DELAY_MS = 200;
  * BACKEND_UNAVAILABLE with the generic COORDINATION_UNAVAILABLE message.
  * `detail` (and ioredis's error, as its cause) is kept as the DbError's
  * cause: logged, never sent (e.g. "Stream isn't writeable and
- * enableOfflineQueue options is false").
+ * enableOfflineQueue options is false"). `retryDelayMs` is the RetryInfo
+ * (default REDIS_RETRY_DELAY_MS).
  */
-export function redisUnavailable(detail: string, cause?: unknown): DbError {
+export function redisUnavailable(detail: string, cause?: unknown, retryDelayMs = REDIS_RETRY_DELAY_MS): DbError {
   return new DbError('unavailable', 'BACKEND_UNAVAILABLE', COORDINATION_UNAVAILABLE, {
     cause: new Error(detail, cause === undefined ? undefined : { cause }),
-    retryDelayMs: REDIS_RETRY_DELAY_MS,
+    retryDelayMs,
   });
 }
 

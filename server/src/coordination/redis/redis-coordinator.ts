@@ -19,6 +19,7 @@ import type { EpochStore } from '../epoch-store.js';
 import { RedisEpoch } from './redis-epoch.js';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, mutexKeys } from './mutex-scripts.js';
 import { describeError as describe, openRedis, raceAbort, redisUnavailable as unavailable, withTimeout } from './redis-connection.js';
+import { RedisGuard } from './redis-guard.js';
 
 /** How to reach Redis. */
 export interface RedisCoordinatorOptions {
@@ -30,6 +31,8 @@ export interface RedisCoordinatorOptions {
   readonly connectTimeoutMs?: number;
   /** How long one command may take before 'unavailable', in ms. Default 2000. */
   readonly commandTimeoutMs?: number;
+  /** Circuit breaker, metrics and spans around every command (redis-guard.ts). Default: a guard with a default breaker, no metrics. */
+  readonly guard?: RedisGuard;
 }
 
 /** How the coordinator watches for a loss of Redis's data (trackEpoch). */
@@ -81,6 +84,7 @@ export class RedisCoordinator implements Coordinator {
   private constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
+    private readonly guard: RedisGuard,
   ) {}
 
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
@@ -94,7 +98,7 @@ export class RedisCoordinator implements Coordinator {
       r.defineCommand('sbLeaseInfo', { numberOfKeys: 1, lua: LEASE_INFO_SCRIPT });
       r.defineCommand('sbLeaseFence', { numberOfKeys: 1, lua: LEASE_FENCE_SCRIPT });
     });
-    return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:');
+    return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:', options.guard ?? new RedisGuard());
   }
 
   /** Takes the named mutex, waiting with jittered backoff up to options.waitMs. */
@@ -107,8 +111,8 @@ export class RedisCoordinator implements Coordinator {
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(options.signal);
       this.checkOpen();
-      const call = this.scripted().sbAcquire(lock, fence, owner, ttl);
-      const [granted, value] = await this.run(call, options.signal, (late) => {
+      const call = () => this.scripted().sbAcquire(lock, fence, owner, ttl);
+      const [granted, value] = await this.run('mutex.acquire', call, options.signal, (late) => {
         // Granted after the caller gave up: give the lock back at once.
         if (late[0] === 1) void this.releaseQuietly(lock, `${owner}:${String(late[1])}`);
       });
@@ -133,10 +137,11 @@ export class RedisCoordinator implements Coordinator {
     const key = epochMarkerKey(this.keyPrefix);
     const marker = {
       get: async (): Promise<number | undefined> => {
-        const v = await this.run(redis.get(key));
+        const v = await this.run('epoch.get', () => redis.get(key));
         return v === null ? undefined : Number(v);
       },
-      setIfMissing: async (epoch: number): Promise<boolean> => (await this.run(redis.set(key, String(epoch), 'NX'))) === 'OK',
+      setIfMissing: async (epoch: number): Promise<boolean> =>
+        (await this.run('epoch.set', () => redis.set(key, String(epoch), 'NX'))) === 'OK',
     };
     const epoch = new RedisEpoch(marker, tracking.store);
     epoch.onLoss((loss) => {
@@ -178,7 +183,7 @@ export class RedisCoordinator implements Coordinator {
     let reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
     if (reply[0] === -1 && this.epoch !== undefined) {
       // The marker moved or vanished: Redis lost its data or another server noticed a loss first.
-      await this.run(this.epoch.sync(), signal);
+      await this.settle(this.epoch.sync(), signal);
       sentAt = Date.now();
       reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
     }
@@ -195,20 +200,18 @@ export class RedisCoordinator implements Coordinator {
     signal?: AbortSignal,
   ): Promise<[number, string, number?]> {
     const epoch = this.epoch?.current;
-    const call = this.scripted().sbLeaseAcquire(
-      keys.lease,
-      keys.fence,
-      epochMarkerKey(this.keyPrefix),
-      id,
-      holder,
-      String(ttlMs),
-      epoch === undefined ? '' : String(epoch),
-    );
-    return this.run(call, signal, (late) => {
-      if (late[0] === 1)
-        void this.scripted()
-          .sbLeaseRelease(keys.lease, id)
-          .catch(() => undefined);
+    const call = () =>
+      this.scripted().sbLeaseAcquire(
+        keys.lease,
+        keys.fence,
+        epochMarkerKey(this.keyPrefix),
+        id,
+        holder,
+        String(ttlMs),
+        epoch === undefined ? '' : String(epoch),
+      );
+    return this.run('lease.acquire', call, signal, (late) => {
+      if (late[0] === 1) void this.guard.call('lease.release', () => this.scripted().sbLeaseRelease(keys.lease, id)).catch(() => undefined);
     });
   }
 
@@ -218,7 +221,8 @@ export class RedisCoordinator implements Coordinator {
     checkLeaseTtl(ttlMs);
     this.checkCall(signal);
     const sentAt = Date.now();
-    const reply = await this.run(this.scripted().sbLeaseRenew(leaseKeys(this.keyPrefix, name).lease, leaseId, String(ttlMs)), signal);
+    const lease = leaseKeys(this.keyPrefix, name).lease;
+    const reply = await this.run('lease.renew', () => this.scripted().sbLeaseRenew(lease, leaseId, String(ttlMs)), signal);
     if (reply[0] !== 1 || reply[1] === undefined) return undefined;
     return { leaseId, fencingToken: BigInt(reply[1]), expireAtMs: sentAt + ttlMs };
   }
@@ -227,14 +231,16 @@ export class RedisCoordinator implements Coordinator {
   async releaseLease(name: string, leaseId: string, signal?: AbortSignal): Promise<boolean> {
     checkLeaseName(name);
     this.checkCall(signal);
-    return (await this.run(this.scripted().sbLeaseRelease(leaseKeys(this.keyPrefix, name).lease, leaseId), signal)) === 1;
+    const lease = leaseKeys(this.keyPrefix, name).lease;
+    return (await this.run('lease.release', () => this.scripted().sbLeaseRelease(lease, leaseId), signal)) === 1;
   }
 
   /** The current lease's holder, token and expiry (now + its PTTL). */
   async leaseInfo(name: string, signal?: AbortSignal): Promise<LeaseState | undefined> {
     checkLeaseName(name);
     this.checkCall(signal);
-    const reply = await this.run(this.scripted().sbLeaseInfo(leaseKeys(this.keyPrefix, name).lease), signal);
+    const lease = leaseKeys(this.keyPrefix, name).lease;
+    const reply = await this.run('lease.info', () => this.scripted().sbLeaseInfo(lease), signal);
     if (reply.length === 0) return undefined;
     return { holder: reply[0], fencingToken: BigInt(reply[1]), expireAtMs: Date.now() + Math.max(0, Number(reply[2])) };
   }
@@ -243,14 +249,19 @@ export class RedisCoordinator implements Coordinator {
   async latestFence(name: string, signal?: AbortSignal): Promise<bigint> {
     checkLeaseName(name);
     this.checkCall(signal);
-    return BigInt(await this.run(this.scripted().sbLeaseFence(leaseKeys(this.keyPrefix, name).fence), signal));
+    const fence = leaseKeys(this.keyPrefix, name).fence;
+    return BigInt(await this.run('lease.fence', () => this.scripted().sbLeaseFence(fence), signal));
   }
 
-  /** Resolves when Redis answers PING. */
+  /**
+   * Resolves when Redis answers PING. Through the breaker: while it is open
+   * this fails at once, and after the cool-down the health probe's PING is
+   * the half-open probe that closes it again without waiting for traffic.
+   */
   async ping(signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     this.checkOpen();
-    await this.run(this.redis.ping(), signal);
+    await this.run('ping', () => this.redis.ping(), signal);
   }
 
   /** Closes the connection (QUIT, or a hard disconnect if that fails). Idempotent. */
@@ -277,16 +288,25 @@ export class RedisCoordinator implements Coordinator {
   private async releaseQuietly(lock: string, value: string): Promise<void> {
     if (this.closed) return;
     try {
-      await this.scripted().sbRelease(lock, value);
+      await this.guard.call('mutex.release', () => this.scripted().sbRelease(lock, value));
     } catch {
       // Redis unreachable: the lock expires by its TTL.
     }
   }
 
-  /** Awaits a command, mapping failures to 'unavailable' and abandoning it when `signal` aborts. */
-  private async run<T>(command: Promise<T>, signal?: AbortSignal, onLate?: (result: T) => void): Promise<T> {
+  /**
+   * Sends a command through the guard (breaker, metrics, span), mapping
+   * failures to 'unavailable' and abandoning it when `signal` aborts (the
+   * guard still sees how the command ends: an abort is not a Redis failure).
+   */
+  private run<T>(op: string, send: () => Promise<T>, signal?: AbortSignal, onLate?: (result: T) => void): Promise<T> {
+    return this.settle(this.guard.call(op, send), signal, onLate);
+  }
+
+  /** Awaits `work`, mapping failures to 'unavailable' and abandoning it when `signal` aborts. */
+  private async settle<T>(work: Promise<T>, signal?: AbortSignal, onLate?: (result: T) => void): Promise<T> {
     try {
-      return await raceAbort(command, signal, onLate);
+      return await raceAbort(work, signal, onLate);
     } catch (cause) {
       if (cause instanceof DbError) throw cause;
       throw unavailable(`Redis command failed: ${describe(cause)}`, cause);

@@ -8,6 +8,7 @@ import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, Or
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
 import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
 import { describeError as describe, openRedis, redisUnavailable as unavailable } from '../../coordination/redis/redis-connection.js';
+import { RedisGuard } from '../../coordination/redis/redis-guard.js';
 import {
   collectionBase,
   collectionKeys,
@@ -41,6 +42,8 @@ export interface RedisIndexStoreOptions {
   readonly commandTimeoutMs?: number;
   /** How long the record of a deleted document is kept (so late older writes stay ignored), in ms. Default 86_400_000. */
   readonly tombstoneTtlMs?: number;
+  /** Circuit breaker, metrics and spans around every command (share the coordinator's breaker: same Redis). Default: its own guard. */
+  readonly guard?: RedisGuard;
 }
 
 /** Entries one walk script call may scan before yielding (keeps Redis responsive). */
@@ -51,27 +54,28 @@ interface CachedCatalog extends TokenCatalog {
   readonly stamp: string;
 }
 
-/** A Lua script with its SHA-1. */
+/** A Lua script with its SHA-1 and its name in metrics and spans. */
 interface Script {
+  readonly name: string;
   readonly lua: string;
   readonly sha: string;
 }
 
-function script(lua: string): Script {
-  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+function script(name: string, lua: string): Script {
+  return { name: `index.${name}`, lua, sha: createHash('sha1').update(lua).digest('hex') };
 }
 
 const SCRIPTS = {
-  create: script(CREATE_INDEX_SCRIPT),
-  setState: script(SET_INDEX_STATE_SCRIPT),
-  drop: script(DROP_INDEX_SCRIPT),
-  nextSeq: script(NEXT_SEQ_SCRIPT),
-  apply: script(APPLY_SCRIPT),
-  applyMany: script(APPLY_MANY_SCRIPT),
-  reserve: script(RESERVE_SCRIPT),
-  release: script(RELEASE_SCRIPT),
-  setExpr: script(SET_EXPR_SCRIPT),
-  walk: script(WALK_SCRIPT),
+  create: script('create', CREATE_INDEX_SCRIPT),
+  setState: script('set_state', SET_INDEX_STATE_SCRIPT),
+  drop: script('drop', DROP_INDEX_SCRIPT),
+  nextSeq: script('next_seq', NEXT_SEQ_SCRIPT),
+  apply: script('apply', APPLY_SCRIPT),
+  applyMany: script('apply_many', APPLY_MANY_SCRIPT),
+  reserve: script('reserve', RESERVE_SCRIPT),
+  release: script('release', RELEASE_SCRIPT),
+  setExpr: script('set_expr', SET_EXPR_SCRIPT),
+  walk: script('walk', WALK_SCRIPT),
 };
 
 /**
@@ -92,17 +96,25 @@ export class RedisIndexStore implements IndexStore {
     private readonly keyPrefix: string,
     private readonly tombstoneTtlMs: number,
     private readonly ownsConnection: boolean,
+    private readonly guard: RedisGuard,
   ) {}
 
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
   static async connect(options: RedisIndexStoreOptions): Promise<RedisIndexStore> {
     const redis = await openRedis(options);
-    return new RedisIndexStore(redis, options.keyPrefix ?? 'sb:', options.tombstoneTtlMs ?? 86_400_000, true);
+    return new RedisIndexStore(
+      redis,
+      options.keyPrefix ?? 'sb:',
+      options.tombstoneTtlMs ?? 86_400_000,
+      true,
+      options.guard ?? new RedisGuard({}, 'indexes'),
+    );
   }
 
   /** Uses an existing connection (not closed by close()). */
-  static attach(redis: Redis, options: { keyPrefix?: string; tombstoneTtlMs?: number } = {}): RedisIndexStore {
-    return new RedisIndexStore(redis, options.keyPrefix ?? 'sb:', options.tombstoneTtlMs ?? 86_400_000, false);
+  static attach(redis: Redis, options: { keyPrefix?: string; tombstoneTtlMs?: number; guard?: RedisGuard } = {}): RedisIndexStore {
+    const guard = options.guard ?? new RedisGuard({}, 'indexes');
+    return new RedisIndexStore(redis, options.keyPrefix ?? 'sb:', options.tombstoneTtlMs ?? 86_400_000, false, guard);
   }
 
   /** The collection's catalog (cached; revalidated with one HGET). */
@@ -149,8 +161,9 @@ export class RedisIndexStore implements IndexStore {
     if (tok === null) return false;
     let cursor = '0';
     do {
-      const [next, keys] = await this.run(this.redis.scan(cursor, 'MATCH', equalitySetPattern(base, tok), 'COUNT', 1000));
-      if (keys.length > 0) await this.run(this.redis.unlink(...keys));
+      const from = cursor;
+      const [next, keys] = await this.run('index.scan', () => this.redis.scan(from, 'MATCH', equalitySetPattern(base, tok), 'COUNT', 1000));
+      if (keys.length > 0) await this.run('index.unlink', () => this.redis.unlink(...keys));
       cursor = next;
     } while (cursor !== '0');
     return true;
@@ -280,10 +293,10 @@ export class RedisIndexStore implements IndexStore {
     const key = collectionKeys(this.base(collection)).catalog;
     const cached = this.cache.get(collection);
     if (cached !== undefined) {
-      const stamp = (await this.run(this.redis.hget(key, '_stamp'), signal)) ?? '0';
+      const stamp = (await this.run('index.catalog_stamp', () => this.redis.hget(key, '_stamp'), signal)) ?? '0';
       if (stamp === cached.stamp) return cached;
     }
-    const fresh = parseCatalog(await this.run(this.redis.hgetall(key), signal));
+    const fresh = parseCatalog(await this.run('index.catalog', () => this.redis.hgetall(key), signal));
     this.cache.set(collection, fresh);
     return fresh;
   }
@@ -291,17 +304,19 @@ export class RedisIndexStore implements IndexStore {
   private async eval(s: Script, keys: string[], args: string[], signal?: AbortSignal): Promise<unknown> {
     this.checkOpen();
     try {
-      return await this.run(this.redis.evalsha(s.sha, keys.length, ...keys, ...args), signal);
+      return await this.run(s.name, () => this.redis.evalsha(s.sha, keys.length, ...keys, ...args), signal);
     } catch (e) {
       if (!(e instanceof DbError) || !/NOSCRIPT/.test(describe(e.cause))) throw e;
-      return this.run(this.redis.eval(s.lua, keys.length, ...keys, ...args), signal);
+      return this.run(s.name, () => this.redis.eval(s.lua, keys.length, ...keys, ...args), signal);
     }
   }
 
-  private async run<T>(command: Promise<T>, signal?: AbortSignal): Promise<T> {
+  /** Sends a command through the guard (breaker, metrics, span) unless `signal` aborted; maps failures to 'unavailable'. */
+  private async run<T>(op: string, send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
-      if (signal === undefined) return await command;
       throwIfAborted(signal);
+      const command = this.guard.call(op, send);
+      if (signal === undefined) return await command;
       return await new Promise<T>((resolve, reject) => {
         const onAbort = (): void => reject(abortError(signal));
         signal.addEventListener('abort', onAbort, { once: true });
