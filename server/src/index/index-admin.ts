@@ -28,6 +28,7 @@ import type { IndexStore } from './index-store.js';
 import { validateIndexDefinition, validateIndexName } from './index-validation.js';
 import type { IndexLog } from './write-hooks.js';
 import { collectionPrefix } from '../format/bucket-layout.js';
+import type { CounterCell } from '../observability/cell-counter.js';
 import { singleCell, type IndexInstruments, type NotReadyIndexesView } from '../observability/metrics.js';
 
 /** What IndexAdmin needs. */
@@ -72,10 +73,13 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
   private reconciling?: Promise<ReconcileResult>;
   private timer?: NodeJS.Timeout;
   private closed = false;
+  private readonly restoresCell: CounterCell | undefined;
 
   /** An admin over the given ports. */
   constructor(private readonly options: IndexAdminOptions) {
     this.durable = new DurableCatalog(options.store);
+    // Exported from the start (0), so a first restore shows as an increase.
+    this.restoresCell = options.instruments ? singleCell(options.instruments.restores) : undefined;
   }
 
   /**
@@ -231,7 +235,7 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
         if (info === undefined) {
           info = (await this.options.indexes.createIndex({ ...def, fields: [...def.fields] }, this.clock().date())).index;
           restored.push(`${collection}.${def.name}`);
-          if (this.options.instruments) singleCell(this.options.instruments.restores).add();
+          this.restoresCell?.add();
           if (info.state === 'building' && (await this.collectionEmpty(collection))) {
             await this.options.indexes.setIndexState(collection, def.name, { state: 'ready', documentsScanned: 0 });
             info = { ...info, state: 'ready' };
