@@ -31,7 +31,13 @@ import { DurableEpochStore } from './locks/durable-epoch-store.js';
 import { FenceChecker } from './locks/fence-checker.js';
 import { LockManager } from './locks/lock-manager.js';
 import { createLogger, type AppLogger } from './observability/logger.js';
-import { registerBackendHealth, registerBreakerState, registerConditionalWrites } from './observability/metrics.js';
+import {
+  countCoordinationLosses,
+  registerBackendHealth,
+  registerBreakerState,
+  registerConditionalWrites,
+  registerIndexesNotReady,
+} from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server/rpc-server.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
@@ -263,6 +269,7 @@ async function main(): Promise<void> {
       instruments: telemetry.metrics.storage,
       tracer: telemetry.tracer,
     });
+    countCoordinationLosses(coordinator, telemetry.metrics.coordination);
     await trackLosses(config, coordinator, store, log);
     const indexes = await openIndexes(config, redisGuard);
     closers.push({ name: 'indexes', close: () => indexes.close() });
@@ -270,7 +277,8 @@ async function main(): Promise<void> {
     // configured secret, else the keyring kept in storage (tokens/durable-token-keys.ts).
     const tokenKeys = await openTokenKeys(config, store, log, closers);
     // The durable index definitions' keeper: restores what the index store loses (docs/operations.md "Redis lost").
-    const admin = new IndexAdmin({ indexes, store, log, clock: systemClock, coordinator });
+    const admin = new IndexAdmin({ indexes, store, log, clock: systemClock, coordinator, instruments: telemetry.metrics.index });
+    registerIndexesNotReady(telemetry.meter, admin);
     const engine = new DocumentEngine({
       store,
       coordinator,
@@ -283,10 +291,10 @@ async function main(): Promise<void> {
       batchConcurrency: config.batchConcurrency,
       maxBatchWriteItems: config.maxBatchWriteItems,
       tokenKeys,
-      hooks: new IndexWriteHooks(indexes, { log, expected: admin }),
+      hooks: new IndexWriteHooks(indexes, { log, expected: admin, applyFailures: telemetry.metrics.index.applyFailures }),
       fences: new FenceChecker(coordinator),
     });
-    const locks = new LockManager({ coordinator, clock: systemClock, random: systemRandom });
+    const locks = new LockManager({ coordinator, clock: systemClock, random: systemRandom, instruments: telemetry.metrics.locks });
     const query = new QueryEngine({
       store,
       indexes,

@@ -10,6 +10,8 @@ import { IndexAdmin } from './index-admin.js';
 import { buildIndex } from './index-builder.js';
 import { buildLeaseName } from './leased-build.js';
 import { LocalIndexStore } from './local/local-index-store.js';
+import { InMemoryMetrics } from '../observability/in-memory-metrics.js';
+import { createMetrics, METRIC_NAMES, registerIndexesNotReady } from '../observability/metrics.js';
 
 const ctx: CallContext = { signal: new AbortController().signal };
 const def = (name: string, kind: IndexDefinition['kind'], field: string): IndexDefinition => ({
@@ -105,6 +107,33 @@ describe('IndexAdmin.reconcile (the index store lost definitions storage has)', 
     await busy.reconcile();
     await busy.whenIdle();
     expect((await busy.getIndex(ctx, 'users', 'by_age')).state).toBe('ready');
+  });
+
+  it('counts restores and rebuilt documents, and reports the indexes left BUILDING', async () => {
+    const metrics = new InMemoryMetrics();
+    const coordinator = new LocalCoordinator({ clock });
+    const counted = new IndexAdmin({ indexes, store: blobs, clock, coordinator, instruments: createMetrics(metrics.meter).index });
+    registerIndexesNotReady(metrics.meter, counted);
+    try {
+      await lose(indexes, 'by_email', 'by_age');
+      // Another server builds by_age: it stays BUILDING here.
+      const held = await coordinator.tryAcquireLease(buildLeaseName('users', 'by_age'), 60_000, 'another server');
+      await counted.reconcile();
+      await counted.whenIdle();
+      expect(await metrics.value(METRIC_NAMES.indexRestores, {})).toBe(2);
+      expect(await metrics.value(METRIC_NAMES.indexRebuildDocuments, { collection: 'users', index: 'by_email' })).toBe(40);
+      expect(await metrics.value(METRIC_NAMES.indexRebuildDocuments, { collection: 'users', index: 'by_age' })).toBe(0);
+      expect(await metrics.value(METRIC_NAMES.indexesNotReady, { collection: 'users' })).toBe(1);
+      if (held.granted) await coordinator.releaseLease(buildLeaseName('users', 'by_age'), held.lease.leaseId);
+      await counted.reconcile();
+      await counted.whenIdle();
+      expect(await metrics.value(METRIC_NAMES.indexRestores, {})).toBe(2); // nothing missing this time
+      expect(await metrics.value(METRIC_NAMES.indexRebuildDocuments, { collection: 'users', index: 'by_age' })).toBe(40);
+      expect(await metrics.point(METRIC_NAMES.indexesNotReady, { collection: 'users' })).toMatchObject({ value: 0 });
+    } finally {
+      await counted.close();
+      await metrics.shutdown();
+    }
   });
 
   it('a build whose index was recreated meanwhile stops without marking the new one READY', async () => {

@@ -28,6 +28,8 @@ import type { IndexStore } from './index-store.js';
 import { validateIndexDefinition, validateIndexName } from './index-validation.js';
 import type { IndexLog } from './write-hooks.js';
 import { collectionPrefix } from '../format/bucket-layout.js';
+import type { CounterCell } from '../observability/cell-counter.js';
+import { singleCell, type IndexInstruments, type NotReadyIndexesView } from '../observability/metrics.js';
 
 /** What IndexAdmin needs. */
 export interface IndexAdminOptions {
@@ -42,6 +44,8 @@ export interface IndexAdminOptions {
   readonly coordinator?: Coordinator;
   /** TTL of a build lease, in ms. Default leased-build.ts BUILD_LEASE_TTL_MS. */
   readonly buildLeaseTtlMs?: number;
+  /** Where restores and scanned documents are counted (the catalogue's index instruments). */
+  readonly instruments?: Pick<IndexInstruments, 'restores' | 'rebuildDocuments'>;
 }
 
 /** What one reconcile did. */
@@ -59,18 +63,23 @@ interface RunningBuild {
 }
 
 /** The AdminApi over an IndexStore and a BlobStore. */
-export class IndexAdmin implements AdminApi, ExpectedIndexes {
+export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesView {
   private readonly builds = new Map<string, RunningBuild>();
+  /** Names of the indexes seen BUILDING, by collection (refreshed by each reconcile, updated as builds end). */
+  private readonly building = new Map<string, Set<string>>();
   private readonly durable: DurableCatalog;
   /** The durable definitions by collection, as last read (reconcile) or written here (create, drop). */
   private known = new Map<string, IndexDefinition[]>();
   private reconciling?: Promise<ReconcileResult>;
   private timer?: NodeJS.Timeout;
   private closed = false;
+  private readonly restoresCell: CounterCell | undefined;
 
   /** An admin over the given ports. */
   constructor(private readonly options: IndexAdminOptions) {
     this.durable = new DurableCatalog(options.store);
+    // Exported from the start (0), so a first restore shows as an increase.
+    this.restoresCell = options.instruments ? singleCell(options.instruments.restores) : undefined;
   }
 
   /**
@@ -90,13 +99,16 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes {
     if (existing === undefined) await this.durable.add(def, ctx.signal);
     this.remember(def);
     if (!created) {
+      this.see(index);
       if (index.state === 'building') this.startBuild(index.collection, index.name);
       return index;
     }
     if (await this.collectionEmpty(def.collection)) {
       await this.options.indexes.setIndexState(def.collection, def.name, { state: 'ready', documentsScanned: 0 });
+      this.see({ ...index, state: 'ready' });
       return { ...index, state: 'ready' };
     }
+    this.see(index);
     this.startBuild(def.collection, def.name);
     return index;
   }
@@ -128,6 +140,7 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes {
       collection,
       (this.known.get(collection) ?? []).filter((d) => d.name !== name),
     );
+    this.building.get(collection)?.delete(name);
     if (!(await this.options.indexes.dropIndex(collection, name))) throw indexNotFound(collection, name);
   }
 
@@ -156,6 +169,11 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes {
   /** The collection's durable definitions as last read (ExpectedIndexes). */
   expected(collection: string): readonly IndexDefinition[] {
     return this.known.get(collection) ?? [];
+  }
+
+  /** Indexes BUILDING per collection, as last seen (NotReadyIndexesView; collections with none report 0). */
+  notReadyIndexes(): ReadonlyMap<string, number> {
+    return new Map([...this.building].map(([collection, names]) => [collection, names.size]));
   }
 
   /** Starts a reconcile now unless one is running (ExpectedIndexes); its failure is logged. */
@@ -217,11 +235,13 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes {
         if (info === undefined) {
           info = (await this.options.indexes.createIndex({ ...def, fields: [...def.fields] }, this.clock().date())).index;
           restored.push(`${collection}.${def.name}`);
+          this.restoresCell?.add();
           if (info.state === 'building' && (await this.collectionEmpty(collection))) {
             await this.options.indexes.setIndexState(collection, def.name, { state: 'ready', documentsScanned: 0 });
-            continue;
+            info = { ...info, state: 'ready' };
           }
         }
+        this.see(info);
         if (info.state === 'building' && !this.builds.has(buildKey(collection, def.name))) {
           this.startBuild(collection, def.name);
           builds.push(`${collection}.${def.name}`);
@@ -238,6 +258,14 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes {
 
   private clock(): Clock {
     return this.options.clock ?? systemClock;
+  }
+
+  /** Records whether `info` is BUILDING (for notReadyIndexes). */
+  private see(info: Pick<IndexInfo, 'collection' | 'name' | 'state'>): void {
+    let names = this.building.get(info.collection);
+    if (names === undefined) this.building.set(info.collection, (names = new Set()));
+    if (info.state === 'building') names.add(info.name);
+    else names.delete(info.name);
   }
 
   private remember(def: IndexDefinition): void {
@@ -260,7 +288,15 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes {
       ...(this.options.coordinator ? { coordinator: this.options.coordinator } : {}),
       ...(this.options.buildLeaseTtlMs !== undefined ? { leaseTtlMs: this.options.buildLeaseTtlMs } : {}),
       ...(this.options.log ? { log: this.options.log } : {}),
-    }).finally(() => this.builds.delete(key));
+      ...(this.options.instruments
+        ? { scannedCounter: this.options.instruments.rebuildDocuments.cell(key, { collection, index: name }) }
+        : {}),
+    })
+      .then((result) => {
+        if (result === 'ready' || result === 'failed' || result === 'dropped') this.building.get(collection)?.delete(name);
+        return result;
+      })
+      .finally(() => this.builds.delete(key));
     this.builds.set(key, { controller, done });
   }
 }

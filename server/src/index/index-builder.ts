@@ -17,6 +17,7 @@ import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
 import type { IndexLog } from './write-hooks.js';
 import { collectionPrefix, idFromKey } from '../format/bucket-layout.js';
+import type { CounterCell } from '../observability/cell-counter.js';
 
 /** Tuning of a build. */
 export interface IndexBuildOptions {
@@ -37,6 +38,8 @@ export interface IndexBuildInput extends IndexBuildOptions {
   readonly log?: IndexLog;
   /** Stops the build (e.g. the index was dropped, the server shuts down). */
   readonly signal?: AbortSignal;
+  /** Counts the documents scanned (metrics `smarterbase.index.rebuild_documents`). */
+  readonly scannedCounter?: CounterCell;
 }
 
 /** How a build ended. */
@@ -82,6 +85,7 @@ export async function buildIndex(input: IndexBuildInput): Promise<IndexBuildResu
         if (newer !== undefined) catalog = newer;
       }
       scanned += page.keys.length;
+      input.scannedCounter?.add(page.keys.length);
       if (!(await same())) return 'dropped';
       await indexes.setIndexState(collection, name, { documentsScanned: scanned });
       if (!page.isTruncated || page.keys.length === 0) break;

@@ -3,6 +3,8 @@ import { DbError } from '../errors/db-error.js';
 import type { IndexKind } from '../model/index-def.js';
 import type { IndexStore } from './index-store.js';
 import { IndexWriteHooks, type IndexLog } from './write-hooks.js';
+import { InMemoryMetrics } from '../observability/in-memory-metrics.js';
+import { createMetrics, METRIC_NAMES } from '../observability/metrics.js';
 
 async function define(store: IndexStore, name: string, kind: IndexKind, field: string): Promise<void> {
   await store.createIndex({ collection: 'users', name, kind, fields: [field] }, new Date());
@@ -102,6 +104,33 @@ describe('IndexWriteHooks', () => {
     await expect(failing.commit(p)).resolves.toBeUndefined();
     expect(failing.stats().commitFailures).toBe(1);
     expect(warnings).toEqual([expect.objectContaining({ collection: 'users', id: 'a', seq: p.seq })]);
+  });
+
+  it('counts each failed apply once in the apply-failures metric, by collection', async () => {
+    const metrics = new InMemoryMetrics();
+    try {
+      let down = true;
+      const flaky = Object.assign(Object.create(store) as IndexStore, {
+        apply: (...a: Parameters<IndexStore['apply']>) => (down ? Promise.reject(new Error('redis down')) : store.apply(...a)),
+        applyMany: (...a: Parameters<IndexStore['applyMany']>) => (down ? Promise.reject(new Error('redis down')) : store.applyMany(...a)),
+      });
+      const counted = new IndexWriteHooks(flaky, { applyFailures: createMetrics(metrics.meter).index.applyFailures });
+      await counted.commit(await counted.prepare('users', 'a', { status: 'on' }));
+      await counted.commit(await counted.prepare('users', 'b', { status: 'on' }));
+      const [s1, s2] = [await store.nextSeq('orders'), await store.nextSeq('orders')];
+      await counted.applyCommitted([
+        { collection: 'orders', id: 'o1', seq: s1, data: { n: 1 } },
+        { collection: 'orders', id: 'o2', seq: s2, data: null },
+      ]);
+      down = false;
+      await counted.commit(await counted.prepare('users', 'c', { status: 'on' }));
+      expect(await metrics.value(METRIC_NAMES.indexApplyFailures, { collection: 'users' })).toBe(2);
+      expect(await metrics.value(METRIC_NAMES.indexApplyFailures, { collection: 'orders' })).toBe(2);
+      expect(await metrics.points(METRIC_NAMES.indexApplyFailures)).toHaveLength(2);
+      expect(counted.stats().commitFailures).toBe(4);
+    } finally {
+      await metrics.shutdown();
+    }
   });
 
   it('releases its reservations when taking the sequence number fails', async () => {

@@ -9,7 +9,8 @@
  * prepare() reserves the unique values (a conflict fails the write before it
  * happens) and takes the sequence number. commit() never throws: the write is
  * already durable in object storage, so an index failure must not turn it
- * into an error. It is logged and counted instead (stats().commitFailures);
+ * into an error. It is logged and counted instead (stats().commitFailures, the
+ * apply-failures metric);
  * the reservations it leaves expire, and queries re-check every hit, so a
  * missed index update can hide a document from indexed queries (until it is
  * written again or the index rebuilt) but never produce a wrong result.
@@ -20,6 +21,7 @@ import type { JsonObject } from '../model/json.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
 import { indexNotReady, uniqueNotReady, type ExpectedIndexes } from './index-readiness.js';
+import type { CellCounter } from '../observability/cell-counter.js';
 
 /** The little of a logger the index code needs (a pino Logger fits). */
 export interface IndexLog {
@@ -43,6 +45,8 @@ export interface IndexWriteHooksOptions {
   readonly expected?: ExpectedIndexes;
   /** RetryInfo delay of INDEX_NOT_READY, in ms. Default 1000. */
   readonly notReadyRetryMs?: number;
+  /** Where failed applies are counted by collection (metrics `smarterbase.index.apply_failures`). Default: stats() only. */
+  readonly applyFailures?: CellCounter;
 }
 
 /** A write between prepare() and commit()/abort(): the port's PreparedWrite (its seq) plus what the index hooks keep. */
@@ -140,6 +144,7 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
       }
     } catch (err) {
       this.counters.commitFailures++;
+      this.countFailures(p.collection, 1);
       this.options.log?.warn(
         { err, collection: p.collection, id: p.id, seq: p.seq },
         'index update failed after a committed write; indexed queries may miss this document until it is written again',
@@ -180,6 +185,10 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
     throw indexNotReady(collection, blocking.name, `${why}, so uniqueness cannot be checked`, this.options.notReadyRetryMs);
   }
 
+  private countFailures(collection: string, n: number): void {
+    this.options.applyFailures?.cell(collection, { collection }).add(n);
+  }
+
   private async applyGroup(collection: string, group: readonly CommittedWrite[]): Promise<void> {
     try {
       for (let attempt = 0; ; attempt++) {
@@ -195,6 +204,7 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
       }
     } catch (err) {
       this.counters.commitFailures += group.length;
+      this.countFailures(collection, group.length);
       this.options.log?.warn(
         { err, collection, ids: group.map((w) => w.id) },
         'index update of a committed transaction failed; indexed queries may miss these documents until they are written again',

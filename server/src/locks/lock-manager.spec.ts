@@ -6,6 +6,8 @@ import type { CallContext } from '../api/call-context.js';
 import { LockManager } from './lock-manager.js';
 import { fixedRandom } from '../common/manual-clock.js';
 import { systemClock } from '../common/clock.js';
+import { InMemoryMetrics } from '../observability/in-memory-metrics.js';
+import { createMetrics, METRIC_NAMES, type LockInstruments } from '../observability/metrics.js';
 
 async function errorOf(p: Promise<unknown>): Promise<DbError> {
   const e = await p.then(
@@ -17,7 +19,7 @@ async function errorOf(p: Promise<unknown>): Promise<DbError> {
 }
 
 /** A LockManager over a LocalCoordinator on a fake clock whose sleeps advance time instantly. */
-function fake(wrap: (c: LocalCoordinator) => Coordinator = (c) => c) {
+function fake(wrap: (c: LocalCoordinator) => Coordinator = (c) => c, instruments?: LockInstruments) {
   const t = { now: 1_000_000 };
   const sleeps: number[] = [];
   const now = (): number => t.now;
@@ -27,7 +29,12 @@ function fake(wrap: (c: LocalCoordinator) => Coordinator = (c) => c) {
     sleeps.push(ms);
     t.now += ms;
   };
-  const locks = new LockManager({ coordinator: wrap(local), clock: { now, date: () => new Date(now()), sleep }, random: fixedRandom(0.5) });
+  const locks = new LockManager({
+    coordinator: wrap(local),
+    clock: { now, date: () => new Date(now()), sleep },
+    random: fixedRandom(0.5),
+    ...(instruments ? { instruments } : {}),
+  });
   return { t, sleeps, local, locks };
 }
 
@@ -202,5 +209,56 @@ describe('LockManager hold', () => {
     expect(messages).toBeGreaterThanOrEqual(5); // the grant + a renewal every ~333 ms
     expect(await locks.get(ctx(), 'job')).toEqual({ held: false });
     await expect(locks.acquire(ctx(), { name: 'job', ttlMs: 1000 })).resolves.toMatchObject({ fencingToken: 2n });
+  });
+});
+
+describe('LockManager metrics', () => {
+  let metrics: InMemoryMetrics;
+  let instruments: LockInstruments;
+  beforeEach(() => {
+    metrics = new InMemoryMetrics();
+    instruments = createMetrics(metrics.meter).locks;
+  });
+  afterEach(() => metrics.shutdown());
+  const losses = (reason: string): Promise<number> => metrics.value(METRIC_NAMES.lockLosses, { reason });
+
+  it('counts each granted lease once, not the refused attempts', async () => {
+    const { locks } = fake(undefined, instruments);
+    const lease = await locks.acquire(ctx(), { name: 'a', ttlMs: 1000 });
+    await expect(locks.acquire(ctx(), { name: 'a', ttlMs: 1000 })).rejects.toMatchObject({ reason: 'LOCK_HELD' });
+    await locks.release(ctx(), 'a', lease.leaseId);
+    await locks.acquire(ctx(), { name: 'a', ttlMs: 1000, waitMs: 5000 });
+    expect(await metrics.value(METRIC_NAMES.lockGrants, {})).toBe(2);
+    expect(await losses('not_current')).toBe(0);
+  });
+
+  it('a lease taken over (or gone with the Redis data) is a loss not_current, on hold and on renew', async () => {
+    const { locks, local } = fake(undefined, instruments);
+    const hold = locks.hold(ctx(), { name: 'job', ttlMs: 3000 });
+    const first = (await hold.next()).value as { leaseId: string };
+    await local.releaseLease('job', first.leaseId);
+    await expect(hold.next()).rejects.toMatchObject({ reason: 'LOCK_NOT_HELD' });
+    await expect(locks.renew(ctx(), 'job', first.leaseId, 1000)).rejects.toMatchObject({ reason: 'LOCK_NOT_HELD' });
+    expect(await losses('not_current')).toBe(2);
+    expect(await losses('unreachable')).toBe(0);
+    expect(await metrics.value(METRIC_NAMES.lockGrants, {})).toBe(1);
+  });
+
+  it('a hold whose backend never answered before expiry is a loss unreachable', async () => {
+    let down = false;
+    const { locks } = fake((c) => {
+      const flaky = Object.create(c) as LocalCoordinator;
+      flaky.renewLease = async (...args) => {
+        if (down) throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'redis is down');
+        return c.renewLease(...args);
+      };
+      return flaky;
+    }, instruments);
+    const hold = locks.hold(ctx(), { name: 'job', ttlMs: 3000 });
+    await hold.next();
+    down = true;
+    await expect(hold.next()).rejects.toMatchObject({ reason: 'LOCK_NOT_HELD' });
+    expect(await losses('unreachable')).toBe(1);
+    expect(await losses('not_current')).toBe(0);
   });
 });

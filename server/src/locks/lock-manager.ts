@@ -7,6 +7,8 @@ import type { CallContext } from '../api/call-context.js';
 import type { AcquireInput, LockApi, LockInfo, LockLease } from '../api/lock-api.js';
 import { ACQUIRE_TTL, HOLD_TTL, checkHolder, checkLeaseId, checkLockName, checkTtl, checkWait } from './lock-args.js';
 import { lockHeld, lockNotHeld } from './lock-errors.js';
+import type { CounterCell } from '../observability/cell-counter.js';
+import { singleCell, type LockInstruments, type LockLossReason } from '../observability/metrics.js';
 
 /** Options of the LockManager. */
 export interface LockManagerOptions {
@@ -18,6 +20,8 @@ export interface LockManagerOptions {
   readonly random?: RandomSource;
   /** Acquire's backoff: first cap and largest delay, in ms. Default 10 and 500. */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Where grants and losses of leases are counted (the catalogue's lock instruments). */
+  readonly instruments?: LockInstruments;
 }
 
 /**
@@ -34,9 +38,18 @@ export class LockManager implements LockApi {
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+  private readonly counted?: { readonly grants: CounterCell; readonly lossOf: (reason: LockLossReason) => CounterCell };
 
   constructor(options: LockManagerOptions) {
     this.coordinator = options.coordinator;
+    const instruments = options.instruments;
+    if (instruments !== undefined) {
+      const losses = {
+        not_current: instruments.losses.cell('not_current', { reason: 'not_current' }),
+        unreachable: instruments.losses.cell('unreachable', { reason: 'unreachable' }),
+      };
+      this.counted = { grants: singleCell(instruments.grants), lossOf: (reason) => losses[reason] };
+    }
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
     this.backoff = options.backoff ?? { baseMs: 10, maxMs: 500 };
@@ -55,7 +68,10 @@ export class LockManager implements LockApi {
     checkLeaseId(leaseId);
     const ttl = checkTtl(ttlMs, ACQUIRE_TTL);
     const lease = await this.coordinator.renewLease(name, leaseId, ttl, ctx.signal);
-    if (lease === undefined) throw lockNotHeld(name, `lease of lock ${name} is not current (expired or released)`);
+    if (lease === undefined) {
+      this.counted?.lossOf('not_current').add();
+      throw lockNotHeld(name, `lease of lock ${name} is not current (expired or released)`);
+    }
     return lease;
   }
 
@@ -105,7 +121,10 @@ export class LockManager implements LockApi {
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(ctx.signal);
       const result = await this.coordinator.tryAcquireLease(name, ttlMs, holder, ctx.signal);
-      if (result.granted) return result.lease;
+      if (result.granted) {
+        this.counted?.grants.add();
+        return result.lease;
+      }
       const now = this.clock.now();
       if (now >= waitUntil) throw lockHeld(name, result.holder, result.remainingMs);
       const jittered = backoffDelay(attempt, { ...this.backoff, random: () => this.random.random() });
@@ -135,6 +154,7 @@ export class LockManager implements LockApi {
       try {
         const renewed = await this.coordinator.renewLease(name, lease.leaseId, ttlMs, ctx.signal);
         if (renewed !== undefined) return renewed;
+        this.counted?.lossOf('not_current').add();
         throw lockNotHeld(name, `lease of lock ${name} was lost (expired or taken over)`, {
           fencingToken: String(lease.fencingToken),
         });
@@ -145,6 +165,7 @@ export class LockManager implements LockApi {
       }
       const left = lease.expireAtMs - this.clock.now();
       if (left <= 0) {
+        this.counted?.lossOf('unreachable').add();
         throw lockNotHeld(
           name,
           `lease of lock ${name} expired: the backend did not answer`,

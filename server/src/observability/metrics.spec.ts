@@ -1,11 +1,13 @@
 import { InMemoryMetrics } from './in-memory-metrics.js';
 import {
+  countCoordinationLosses,
   createMetrics,
   METRIC_NAMES,
   registerBackendHealth,
   registerBreakerState,
   registerBuildInfo,
   registerConditionalWrites,
+  registerIndexesNotReady,
   RPC_DURATION_BUCKETS,
   STORAGE_DURATION_BUCKETS,
 } from './metrics.js';
@@ -78,5 +80,44 @@ describe('metric catalogue', () => {
     m.redis.rejected.cell('c/redis', { client: 'coordination', backend: 'redis' }).add(3);
     expect(await metrics.value(METRIC_NAMES.redisCommands, { op: 'ping', outcome: 'failed' })).toBe(1);
     expect(await metrics.value(METRIC_NAMES.redisBreakerRejected, { client: 'coordination' })).toBe(3);
+  });
+
+  test('index, lock and coordination counters are exported under their catalogue names', async () => {
+    const m = createMetrics(metrics.meter);
+    m.index.applyFailures.cell('users', { collection: 'users' }).add(2);
+    m.index.restores.cell('', {}).add();
+    m.index.rebuildDocuments.cell('users/by_age', { collection: 'users', index: 'by_age' }).add(40);
+    m.locks.grants.cell('', {}).add(3);
+    m.locks.losses.cell('unreachable', { reason: 'unreachable' }).add();
+    expect(await metrics.value(METRIC_NAMES.indexApplyFailures, { collection: 'users' })).toBe(2);
+    expect(await metrics.value(METRIC_NAMES.indexRestores, {})).toBe(1);
+    expect(await metrics.value(METRIC_NAMES.indexRebuildDocuments, { index: 'by_age' })).toBe(40);
+    expect(await metrics.value(METRIC_NAMES.lockGrants, {})).toBe(3);
+    expect(await metrics.value(METRIC_NAMES.lockLosses, { reason: 'unreachable' })).toBe(1);
+  });
+
+  test('coordination losses: one count per loss the source reports, none after unsubscribing', async () => {
+    const listeners = new Set<() => void>();
+    const source = {
+      onLoss: (l: () => void) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    };
+    const stop = countCoordinationLosses(source, createMetrics(metrics.meter).coordination);
+    for (const l of listeners) l();
+    for (const l of listeners) l();
+    expect(await metrics.value(METRIC_NAMES.coordinationLosses, {})).toBe(2);
+    stop();
+    expect(listeners.size).toBe(0);
+  });
+
+  test('indexes not ready: one gauge per collection, read at collection time', async () => {
+    const counts = new Map([['users', 2]]);
+    registerIndexesNotReady(metrics.meter, { notReadyIndexes: () => counts });
+    expect(await metrics.value(METRIC_NAMES.indexesNotReady, { collection: 'users' })).toBe(2);
+    counts.set('users', 0).set('orders', 1);
+    expect(await metrics.point(METRIC_NAMES.indexesNotReady, { collection: 'users' })).toMatchObject({ value: 0 });
+    expect(await metrics.value(METRIC_NAMES.indexesNotReady, { collection: 'orders' })).toBe(1);
   });
 });

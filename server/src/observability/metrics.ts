@@ -7,7 +7,7 @@
  * `smarterbase_rpc_server_calls_total`). docs/observability.md mirrors this file.
  */
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
-import { CellCounter } from './cell-counter.js';
+import { CellCounter, type CounterCell } from './cell-counter.js';
 
 /** Instrument names, as OpenTelemetry names them. */
 export const METRIC_NAMES = {
@@ -23,6 +23,13 @@ export const METRIC_NAMES = {
   redisCommands: 'smarterbase.redis.commands',
   redisBreakerState: 'smarterbase.redis.breaker.state',
   redisBreakerRejected: 'smarterbase.redis.breaker.rejected',
+  indexApplyFailures: 'smarterbase.index.apply_failures',
+  indexRestores: 'smarterbase.index.restores',
+  indexRebuildDocuments: 'smarterbase.index.rebuild_documents',
+  indexesNotReady: 'smarterbase.indexes_not_ready',
+  lockGrants: 'smarterbase.lock.grants',
+  lockLosses: 'smarterbase.lock.losses',
+  coordinationLosses: 'smarterbase.coordination.losses',
 } as const;
 
 /** Buckets of RPC durations, in seconds: 0.5 ms to 30 s. */
@@ -71,11 +78,41 @@ export interface RedisInstruments {
   readonly rejected: CellCounter;
 }
 
+/** The instruments the index part (write hooks, IndexAdmin, builds) records into; attributes collection and index only (operator-defined names). */
+export interface IndexInstruments {
+  /** Index applies that failed after the document was durably written; attribute collection. */
+  readonly applyFailures: CellCounter;
+  /** Index definitions a reconcile restored to an index store that lacked them (no attributes). */
+  readonly restores: CellCounter;
+  /** Documents scanned by index builds; attributes collection, index. */
+  readonly rebuildDocuments: CellCounter;
+}
+
+/** Why a held lease was found lost: `not_current` (expired, taken over, or Redis lost its data), `unreachable` (no renewal answered before it expired). */
+export type LockLossReason = 'not_current' | 'unreachable';
+
+/** The instruments the lock service records into. */
+export interface LockInstruments {
+  /** Leases granted by acquire and hold (no attributes: lock names are client-defined). */
+  readonly grants: CellCounter;
+  /** Leases found lost on renewal; attribute reason (LockLossReason). */
+  readonly losses: CellCounter;
+}
+
+/** The instruments of the coordination backend as a whole. */
+export interface CoordinationInstruments {
+  /** Losses of the coordination data detected (Coordinator.onLoss: Redis came back empty). */
+  readonly losses: CellCounter;
+}
+
 /** Every recording instrument of the catalogue. */
 export interface Metrics {
   readonly rpc: RpcInstruments;
   readonly storage: StorageInstruments;
   readonly redis: RedisInstruments;
+  readonly index: IndexInstruments;
+  readonly locks: LockInstruments;
+  readonly coordination: CoordinationInstruments;
 }
 
 /**
@@ -117,7 +154,65 @@ export function createMetrics(meter: Meter): Metrics {
         description: 'Redis calls the open circuit breaker refused at once (UNAVAILABLE, no round trip), by client and backend.',
       }),
     },
+    index: {
+      applyFailures: new CellCounter(meter, METRIC_NAMES.indexApplyFailures, {
+        description:
+          'Index updates that failed after the document write was durable (indexed queries may miss it until rewritten or rebuilt), by collection.',
+      }),
+      restores: new CellCounter(meter, METRIC_NAMES.indexRestores, {
+        description: 'Index definitions restored from object storage to an index store that lacked them (e.g. Redis restarted empty).',
+      }),
+      rebuildDocuments: new CellCounter(meter, METRIC_NAMES.indexRebuildDocuments, {
+        description: 'Documents scanned by index builds on this server, by collection and index.',
+      }),
+    },
+    locks: {
+      grants: new CellCounter(meter, METRIC_NAMES.lockGrants, { description: 'Lock leases granted (Acquire and Hold).' }),
+      losses: new CellCounter(meter, METRIC_NAMES.lockLosses, {
+        description:
+          'Lock leases found lost on renewal, by reason (not_current: expired, taken over or lost with Redis data; unreachable).',
+      }),
+    },
+    coordination: {
+      losses: new CellCounter(meter, METRIC_NAMES.coordinationLosses, {
+        description: 'Losses of the coordination data detected (Redis came back without it); leases granted before are void.',
+      }),
+    },
   };
+}
+
+/** The one cell of a counter without attributes. */
+export function singleCell(counter: CellCounter): CounterCell {
+  return counter.cell('', {});
+}
+
+/** Something that reports coordination losses (a Coordinator). */
+export interface LossSource {
+  /** Calls `listener` on each detected loss; returns the unsubscribe function. */
+  onLoss(listener: () => void): () => void;
+}
+
+/** Counts every loss `source` reports into `instruments.losses`; returns the unsubscribe function. */
+export function countCoordinationLosses(source: LossSource, instruments: CoordinationInstruments): () => void {
+  const cell = singleCell(instruments.losses);
+  return source.onLoss(() => cell.add());
+}
+
+/** What the not-ready gauge reads (index/index-admin.ts IndexAdmin). */
+export interface NotReadyIndexesView {
+  /** Indexes in state BUILDING by collection, as this server last saw them. */
+  notReadyIndexes(): ReadonlyMap<string, number>;
+}
+
+/** Registers `smarterbase.indexes_not_ready`: indexes BUILDING per collection (attribute collection). */
+export function registerIndexesNotReady(meter: Meter, view: NotReadyIndexesView): void {
+  meter
+    .createObservableGauge(METRIC_NAMES.indexesNotReady, {
+      description: 'Indexes not READY (BUILDING: being built or waiting for a build) per collection, as this server last saw them.',
+    })
+    .addCallback((r) => {
+      for (const [collection, n] of view.notReadyIndexes()) r.observe(n, { collection });
+    });
 }
 
 /** What the server knows about S3 conditional writes once storage is open. */
