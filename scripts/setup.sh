@@ -29,25 +29,44 @@ go_tool() { # name module@version
     echo "$2" >"$GOBIN/.$1.version"
   fi
 }
-go_tool gofakes3 github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0
-go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
-go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
-go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+go_tools() {
+  go_tool gofakes3 github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0
+  go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
+  go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+  go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+  if [ -f clients/go/go.mod ]; then (cd clients/go && go mod download); fi
+}
 
 req=clients/python/requirements.txt
-if [ ! -x .venv/bin/python ] || ! cmp -s "$req" .venv/.requirements 2>/dev/null; then
-  say "creating .venv from $req"
-  python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r "$req"
-  cp "$req" .venv/.requirements
-fi
+python_venv() {
+  if [ ! -x .venv/bin/python ] || ! cmp -s "$req" .venv/.requirements 2>/dev/null; then
+    say "creating .venv from $req"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+    cp "$req" .venv/.requirements
+  fi
+}
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci"
-  npm ci --no-audit --no-fund >/dev/null
-fi
+npm_install() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "npm ci"
+    npm ci --no-audit --no-fund >/dev/null
+  fi
+}
 
-if [ -f clients/go/go.mod ]; then
-  (cd clients/go && go mod download)
-fi
+# The three are independent (Go compiles, pip and npm mostly download): run them side by side,
+# each logging to a file printed if it fails.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+go_tools >"$logs/go" 2>&1 & go_pid=$!
+python_venv >"$logs/python" 2>&1 & py_pid=$!
+npm_install >"$logs/npm" 2>&1 & npm_pid=$!
+failed=0
+for step in go:$go_pid python:$py_pid npm:$npm_pid; do
+  name=${step%%:*}
+  if wait "${step#*:}"; then cat "$logs/$name"; else
+    echo "[setup] $name step failed:" >&2; cat "$logs/$name" >&2; failed=1
+  fi
+done
+[ "$failed" -eq 0 ] || exit 1
 say "ready"
