@@ -12,7 +12,7 @@
  *   storage) turn NOT_SERVING during the outage and SERVING after it, for
  *   Check (connect-node and grpcurl) and Watch.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -23,6 +23,7 @@ import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { freePort } from '../harness/free-port.js';
 import { docClient, type DocClient } from '../harness/doc-client.js';
+import { redisOn, stopChild, waitFor } from '../harness/redis-process.js';
 
 jest.setTimeout(120_000);
 
@@ -81,39 +82,6 @@ function startLoad(client: DocClient, workers = 4): Load {
   };
   leftovers.push(load);
   return load;
-}
-
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** A redis-server on a fixed port, so that it can be stopped and started again at the same address. */
-async function redisOn(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const ping = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      ping.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      ping.on('exit', () => resolve(out.includes('PONG')));
-    });
-    if (ok) return child;
-    await sleep(100);
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 const portOf = (endpoint: string): number => Number(new URL(endpoint).port);

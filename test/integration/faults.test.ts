@@ -4,13 +4,14 @@
  * hang past the call's deadline, never half-write), and recover when the
  * backend returns. Bad input gets INVALID_ARGUMENT and writes nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { ErrorInfoSchema, BadRequestSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { startS3Server } from '../harness/s3-server.js';
 import { freePort } from '../harness/free-port.js';
 import { docClient, type DocClient } from '../harness/doc-client.js';
+import { redisOn, stopChild } from '../harness/redis-process.js';
 
 jest.setTimeout(120_000);
 
@@ -26,31 +27,6 @@ async function failure(fn: () => Promise<unknown>): Promise<ConnectError> {
 
 function reasonOf(e: ConnectError): string | undefined {
   return e.findDetails(ErrorInfoSchema)[0]?.reason;
-}
-
-/** A redis-server on a fixed port, so that it can be stopped and started again at the same address. */
-async function redisOn(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const ping = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      ping.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      ping.on('exit', () => resolve(out.includes('PONG')));
-    });
-    if (ok) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopChild(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 describe('faults on S3 + Redis (conditions by Redis lock)', () => {

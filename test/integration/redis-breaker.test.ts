@@ -12,7 +12,7 @@
  * - SIGCONT: the breaker closes by itself (the health probe's PING is its
  *   half-open probe), health SERVING, the gauge 0, lock calls succeed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { ErrorInfoSchema, RetryInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
@@ -20,6 +20,7 @@ import { Health, HealthCheckResponse_ServingStatus as S } from '../../server/src
 import { serverClients, type ServerClients } from '../harness/doc-client.js';
 import { freePort } from '../harness/free-port.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
+import { redisOn, waitFor } from '../harness/redis-process.js';
 
 jest.setTimeout(120_000);
 
@@ -28,34 +29,6 @@ const REDIS_TIMEOUT_MS = 5000;
 const THRESHOLD = 3;
 /** Long enough that the fast-fail checks below run inside one cool-down. */
 const COOLDOWN_MS = 8000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** A redis-server on `port` whose process the test can stop and continue. */
-async function redisOn(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const ping = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      ping.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      ping.on('exit', () => resolve(out.includes('PONG')));
-    });
-    if (ok) return child;
-    await sleep(100);
-  }
-  throw new Error('redis-server did not start');
-}
 
 /** A lock call (it goes to Redis and nowhere else); its error, or undefined, and how long it took. */
 async function lockCall(c: ServerClients, name: string): Promise<{ error: ConnectError | undefined; ms: number }> {
@@ -141,8 +114,8 @@ describe('Redis circuit breaker (real redis-server stopped with SIGSTOP, real se
       redis.kill('SIGCONT');
     }
 
-    await waitFor('the breaker to close', async () => (await metric('smarterbase_redis_breaker_state')) === 0);
-    await waitFor('coordination SERVING again', async () => (await status('smarterbase.coordination')) === S.SERVING);
+    await waitFor('the breaker to close', async () => (await metric('smarterbase_redis_breaker_state')) === 0, 60_000, 100);
+    await waitFor('coordination SERVING again', async () => (await status('smarterbase.coordination')) === S.SERVING, 60_000, 100);
     expect(summary((await lockCall(clients, 'after')).error)).toBe('ok');
     const log = server.output();
     expect(log).toMatch(/"state":"open".*"redis circuit breaker state changed"|"redis circuit breaker state changed".*"state":"open"/);
