@@ -3,8 +3,8 @@
  * conditions natively and atomically, or needs LockedConditionsStore, and
  * whether its reads are atomic and what proves them (MD5 ETags, the writer's
  * digest in metadata) for storage/verified-reads.ts. It writes and deletes
- * scratch objects under '<prefix><random>/': about 370 requests in all
- * (docs/storage-adapters.md, "The probe").
+ * scratch objects under '<prefix><random>/': at most about 540 requests, most
+ * of them the read race (docs/storage-adapters.md, "The probe").
  */
 import { randomBytes } from 'node:crypto';
 import { isDbError } from '../errors/db-error.js';
@@ -66,7 +66,8 @@ const BACKEND_FAILURE = new Set(['unavailable', 'resource_exhausted', 'cancelled
  * survives; 8 concurrent ifNoneMatch puts of a fresh key → exactly one wins;
  * 8 concurrent ifMatch puts with the same current etag → exactly one wins
  * (each race ROUNDS times); then the read checks (probe-reads.ts): md5Etags,
- * digestMetadata, and atomicReads (4 writers × 10 puts against 4 readers).
+ * digestMetadata, and atomicReads (READ_RACE: 3 rounds of 4 writers × 10 puts
+ * against 4 readers).
  * Throws the backend's DbError when it is unavailable, throttling or the
  * signal aborts.
  */

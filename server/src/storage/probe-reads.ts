@@ -36,14 +36,26 @@ export interface ReadRaceOptions {
   readonly readers: number;
   /** Gets per reader at most (readers stop when the writers are done). */
   readonly maxReadsPerReader: number;
+  /** Races run one after the other; the first with a torn read ends the check. */
+  readonly rounds: number;
   /** A distinct body per call. */
   readonly body: () => Uint8Array;
   /** Aborts the race. */
   readonly signal?: AbortSignal;
 }
 
-/** The defaults of the probe: 4 writers × 10 puts, 4 readers × at most 25 gets (at most 141 requests with the first put). */
-export const READ_RACE: Omit<ReadRaceOptions, 'body' | 'signal'> = { writers: 4, writesPerWriter: 10, readers: 4, maxReadsPerReader: 25 };
+/**
+ * The defaults of the probe: 3 rounds of 4 writers × 10 puts against 4 readers
+ * × at most 25 gets (at most 141 requests a round with its first put, 423 in
+ * all; an atomic store runs every round, a torn one stops at its first).
+ */
+export const READ_RACE: Omit<ReadRaceOptions, 'body' | 'signal'> = {
+  writers: 4,
+  writesPerWriter: 10,
+  readers: 4,
+  maxReadsPerReader: 25,
+  rounds: 3,
+};
 
 /**
  * Races readers against writers on `key` and checks every GET: its body must
@@ -52,6 +64,15 @@ export const READ_RACE: Omit<ReadRaceOptions, 'body' | 'signal'> = { writers: 4,
  * Errors of the store propagate (after every racer has stopped).
  */
 export async function raceReads(store: BlobStore, key: string, o: ReadRaceOptions): Promise<true | string> {
+  for (let round = 0; round < o.rounds; round++) {
+    const r = await raceOnce(store, key, o);
+    if (r !== true) return `${r} (round ${round + 1} of ${o.rounds})`;
+  }
+  return true;
+}
+
+/** One race of raceReads. */
+async function raceOnce(store: BlobStore, key: string, o: ReadRaceOptions): Promise<true | string> {
   const written = new Map<string, Buffer>();
   const write = async (): Promise<void> => {
     const body = o.body();
