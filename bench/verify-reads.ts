@@ -1,6 +1,6 @@
 /**
  * The issue-16 read-verification benchmark, run on demand:
- * `npx tsc -p tsconfig.json && node dist/bench/verify-reads.js`.
+ * `npm run build && npm run bench:verify-reads`.
  * In the same run, on one gofakes3 (memory backend) and two servers over it
  * (lock mode, since gofakes3 ignores If-Match on delete; separate key prefixes):
  *   - sequential Get latency through the gRPC port with SB_S3_VERIFY_READS=auto
