@@ -37,6 +37,7 @@ import {
   registerBreakerState,
   registerConditionalWrites,
   registerIndexesNotReady,
+  singleCell,
 } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server/rpc-server.js';
@@ -48,6 +49,8 @@ import { LockedConditionsStore } from './storage/locked-conditions.js';
 import { MemoryBlobStore } from './storage/memory/memory-store.js';
 import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
 import { RetryingBlobStore } from './storage/retrying-store.js';
+import { decideReadVerification } from './storage/read-verification.js';
+import { VerifiedReadsStore } from './storage/verified-reads.js';
 import { storageProbe } from './storage/probe-store.js';
 import { S3BlobStore } from './storage/s3/s3-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
@@ -119,12 +122,11 @@ async function openStore(
   closers.push({ name: 'store', close: () => s3.close() });
   if (config.s3CreateBucket) await s3.ensureBucket();
   let native = config.s3Conditional === 'native';
-  let checks: Record<string, boolean> = {};
-  if (config.s3Conditional === 'auto') {
-    const probe = await probeConditionalWrites(s3);
+  // The probe also decides read verification (docs/adr/0007-reads-that-prove-their-version.md).
+  const probe = config.s3Conditional === 'auto' || config.s3VerifyReads !== 'off' ? await probeConditionalWrites(s3) : undefined;
+  if (probe !== undefined) log.info({ native: probe.native, checks: probe.checks, detail: probe.detail }, 'conditional-write probe');
+  if (probe !== undefined && config.s3Conditional === 'auto') {
     native = probe.native;
-    checks = probe.checks;
-    log.info({ native: probe.native, checks: probe.checks, detail: probe.detail }, 'conditional-write probe');
     if (!native && config.coordination === 'local') {
       log.warn(
         'the S3 endpoint does not enforce conditional writes and SB_COORDINATION=local: writes are safe only with a single replica; set SB_COORDINATION=redis for several',
@@ -135,10 +137,25 @@ async function openStore(
   registerConditionalWrites(telemetry.meter, {
     mode: native ? 'native' : 'lock',
     source: config.s3Conditional === 'auto' ? 'probe' : 'config',
-    checks,
+    checks: probe?.checks ?? {},
   });
+  const reads = decideReadVerification(config.s3VerifyReads, probe);
+  log[reads.verify ? 'info' : 'warn']({ verify: reads.verify, proof: reads.proof, mode: config.s3VerifyReads }, 's3 read verification');
+  const m = telemetry.metrics.storage;
+  const counters = {
+    mismatches: singleCell(m.readMismatches),
+    giveUps: singleCell(m.readGiveUps),
+    unverified: singleCell(m.readsUnverified),
+  };
+  const opts = { clock: systemClock, random: systemRandom, etagsAreMd5: reads.etagsAreMd5, counters };
+  const verified = reads.verify ? new VerifiedReadsStore(s3, opts) : s3;
   // Transient failures (unavailable, throttled) get 3 attempts in all, never a failed condition; no retry starts past SB_S3_TIMEOUT_MS.
-  const retrying = new RetryingBlobStore(s3, { clock: systemClock, random: systemRandom, maxAttempts: 3, budgetMs: config.s3TimeoutMs });
+  const retrying = new RetryingBlobStore(verified, {
+    clock: systemClock,
+    random: systemRandom,
+    maxAttempts: 3,
+    budgetMs: config.s3TimeoutMs,
+  });
   return native ? retrying : new LockedConditionsStore(retrying, coordinator, { clock: systemClock });
 }
 

@@ -75,6 +75,8 @@ describe('s3 storage (gofakes3)', () => {
     try {
       expect(srv.output()).toContain('"msg":"conditional-write probe"');
       expect(srv.output()).toMatch(/"conditional":"(native|lock)"/);
+      // gofakes3's ETags are MD5s: every read proves its etag (docs/adr/0007-reads-that-prove-their-version.md).
+      expect(srv.output()).toMatch(/"verify":true,"proof":"md5-etag","mode":"auto","msg":"s3 read verification"/);
       const c = docClient(srv.grpcUrl);
       const put = await c.put({ collection: 'p', id: 'a', data: { v: 1 } });
       await c.putIfMatch({ collection: 'p', id: 'a', data: { v: 2 }, etag: put.document!.etag });

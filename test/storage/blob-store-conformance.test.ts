@@ -1,6 +1,6 @@
 /**
  * One set of BlobStore scenarios run against every adapter: memory, filesystem,
- * S3 on a real gofakes3 process, and LockedConditionsStore over that S3.
+ * S3 on a real gofakes3 process, and LockedConditionsStore and VerifiedReadsStore over that S3.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
 import { LockedConditionsStore } from '../../server/src/storage/locked-conditions.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
+import { VerifiedReadsStore } from '../../server/src/storage/verified-reads.js';
+import { systemClock, systemRandom } from '../../server/src/common/clock.js';
 
 /** How to build one adapter for the suite, and which scenarios it cannot pass (with why). */
 interface Subject {
@@ -79,6 +81,20 @@ const subjects: Subject[] = [
       gaps: [CONDITIONAL_DELETE],
       setup: async () => (store = s3Store(`raw-${n++}/`)),
       teardown: () => store.close(),
+    };
+  })(),
+  (() => {
+    let inner: BlobStore;
+    let n = 0;
+    return {
+      // As main.ts composes it on an endpoint with MD5 ETags: every get proves its etag.
+      name: 'VerifiedReadsStore over S3BlobStore (gofakes3)',
+      gaps: [CONDITIONAL_DELETE],
+      setup: async () => {
+        inner = s3Store(`verified-${n++}/`);
+        return new VerifiedReadsStore(inner, { clock: systemClock, random: systemRandom, etagsAreMd5: true });
+      },
+      teardown: () => inner.close(),
     };
   })(),
   (() => {

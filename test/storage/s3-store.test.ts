@@ -37,8 +37,11 @@ describe('S3BlobStore on gofakes3', () => {
       deleteWrongEtagRefused: false,
       atomicIfNoneMatch: true,
       atomicIfMatch: true,
+      md5Etags: true,
+      digestMetadata: true,
+      atomicReads: true,
     });
-    expect(result.native).toBe(false);
+    expect(result).toMatchObject({ native: false, md5Etags: true, digestMetadata: true, atomicReads: true });
     expect(result.detail).toContain('deleteWrongEtagRefused');
     expect(await raw.list({ prefix: '_probe/', limit: 100 })).toEqual({ keys: [], isTruncated: false });
     await raw.close();
@@ -47,8 +50,9 @@ describe('S3BlobStore on gofakes3', () => {
   it('the probe passes through LockedConditionsStore over the same gofakes3', async () => {
     const raw = store();
     const result = await probeConditionalWrites(new LockedConditionsStore(raw, new LocalCoordinator()));
-    expect(result).toEqual({ native: true, checks: expect.any(Object) });
-    expect(Object.values(result.checks)).toHaveLength(7);
+    expect(result).toMatchObject({ native: true, md5Etags: true, digestMetadata: true, atomicReads: true });
+    expect(result.detail).toBeUndefined();
+    expect(Object.values(result.checks)).toHaveLength(10);
     await raw.close();
   });
 

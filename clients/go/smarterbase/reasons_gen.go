@@ -73,6 +73,8 @@ const (
 	ReasonTooManyStreams Reason = "TOO_MANY_STREAMS"
 	// ReasonIndexNotReady is ErrorReason ERROR_REASON_INDEX_NOT_READY = 34.
 	ReasonIndexNotReady Reason = "INDEX_NOT_READY"
+	// ReasonStorageInconsistent is ErrorReason ERROR_REASON_STORAGE_INCONSISTENT = 35.
+	ReasonStorageInconsistent Reason = "STORAGE_INCONSISTENT"
 )
 
 // allReasons lists every Reason in enum order; see Reasons.
@@ -111,4 +113,5 @@ var allReasons = []Reason{
 	ReasonServerOverloaded,
 	ReasonTooManyStreams,
 	ReasonIndexNotReady,
+	ReasonStorageInconsistent,
 }

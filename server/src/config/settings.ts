@@ -31,6 +31,8 @@ export interface Setting {
 export type StorageKind = 'filesystem' | 'memory' | 's3';
 /** How S3 conditional writes are enforced: probe, trust the endpoint, or lock around them. */
 export type S3ConditionalMode = 'auto' | 'native' | 'lock';
+/** Whether S3 reads are verified (storage/verified-reads.ts): where the store offers a proof, always, or never. */
+export type S3VerifyReadsMode = 'auto' | 'on' | 'off';
 /** Coordination backends. */
 export type CoordinationKind = 'local' | 'redis';
 /** pino log levels. */
@@ -52,6 +54,8 @@ export interface Config {
   readonly s3ForcePathStyle: boolean;
   readonly s3CreateBucket: boolean;
   readonly s3Conditional: S3ConditionalMode;
+  /** Whether every S3 get must prove its etag with its body (docs/adr/0007-reads-that-prove-their-version.md). */
+  readonly s3VerifyReads: S3VerifyReadsMode;
   /** Server-side limit of one S3 attempt, in ms; no retry starts after it (storage/retrying-store.ts). */
   readonly s3TimeoutMs: number;
   readonly coordination: CoordinationKind;
@@ -147,6 +151,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 's3ForcePathStyle', env: 'SB_S3_FORCE_PATH_STYLE', flag: '--s3-force-path-style', kind: { type: 'bool' }, default: false, description: 'Path-style URLs (MinIO, gofakes3).' },
   { key: 's3CreateBucket', env: 'SB_S3_CREATE_BUCKET', flag: '--s3-create-bucket', kind: { type: 'bool' }, default: false, description: 'Create the bucket at start-up when missing.' },
   { key: 's3Conditional', env: 'SB_S3_CONDITIONAL', flag: '--s3-conditional', kind: { type: 'enum', choices: ['auto', 'native', 'lock'] }, default: 'auto', description: 'auto: probe the endpoint at start-up; native: trust its If-Match/If-None-Match; lock: wrap writes in a coordination lock.' },
+  { key: 's3VerifyReads', env: 'SB_S3_VERIFY_READS', flag: '--s3-verify-reads', kind: { type: 'enum', choices: ['auto', 'on', 'off'] }, default: 'auto', description: 'auto: every S3 read proves its etag with md5(body) when the start-up probe finds MD5 ETags or the sb-md5 metadata digest; on: the same, and start-up fails when it finds neither; off: reads are not verified (refused at start-up when the probe finds non-atomic reads).' },
   { key: 's3TimeoutMs', env: 'SB_S3_TIMEOUT_MS', flag: '--s3-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 10000, description: 'Server-side limit of one S3 attempt, in ms; an attempt unanswered by then fails UNAVAILABLE, and no retry of a call starts after this much time.' },
   { key: 'coordination', env: 'SB_COORDINATION', flag: '--coordination', kind: { type: 'enum', choices: ['local', 'redis'] }, default: 'local', description: 'local: in-process (one replica); redis: shared by all replicas.' },
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },

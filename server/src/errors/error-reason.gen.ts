@@ -72,7 +72,9 @@ export type ErrorReason =
   /** RESOURCE_EXHAUSTED: this connection already has the maximum number of LockService.Hold streams open (SB_MAX_HOLDS_PER_CONNECTION). Metadata: "limit". */
   | 'TOO_MANY_STREAMS'
   /** UNAVAILABLE: an index the request needs is not READY yet (being built or rebuilt from storage, e.g. after Redis lost it): a require_index query whose only serving index is BUILDING, or a write that sets a field of a UNIQUE index that is not READY (its uniqueness cannot be checked). Metadata: "collection", "index". Carries RetryInfo. */
-  | 'INDEX_NOT_READY';
+  | 'INDEX_NOT_READY'
+  /** UNAVAILABLE: object storage kept returning an object whose body does not match the version (ETag) it was reported with: the store read its metadata and its data separately while a write landed. The server re-read it a few times and gave up rather than hand out a body with another version's etag. Nothing was changed; retry the call. Metadata: "attempts". Carries google.rpc.RetryInfo. */
+  | 'STORAGE_INCONSISTENT';
 
 /** Every ErrorReason, in the order of their enum numbers. */
 export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
@@ -110,4 +112,5 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'SERVER_OVERLOADED',
   'TOO_MANY_STREAMS',
   'INDEX_NOT_READY',
+  'STORAGE_INCONSISTENT',
 ]);

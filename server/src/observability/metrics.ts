@@ -16,6 +16,9 @@ export const METRIC_NAMES = {
   rpcActive: 'smarterbase.rpc.server.active_calls',
   storageOps: 'smarterbase.storage.operations',
   storageDuration: 'smarterbase.storage.duration.seconds',
+  storageReadMismatches: 'smarterbase.storage.read_mismatches',
+  storageReadGiveUps: 'smarterbase.storage.read_give_ups',
+  storageReadsUnverified: 'smarterbase.storage.reads_unverified',
   conditionalNative: 'smarterbase.s3.conditional.native',
   conditionalCheck: 'smarterbase.s3.conditional.check',
   buildInfo: 'smarterbase.build.info',
@@ -65,6 +68,12 @@ export interface StorageInstruments {
   readonly operations: CellCounter;
   /** Duration of BlobStore operations in seconds (same attributes). */
   readonly duration: Histogram;
+  /** Reads whose etag the body did not prove, each re-read (storage/verified-reads.ts; no attributes). */
+  readonly readMismatches: CellCounter;
+  /** Reads that failed STORAGE_INCONSISTENT after their re-reads (no attributes). */
+  readonly readGiveUps: CellCounter;
+  /** Verified-store reads that carried no proof (no MD5 ETag, no digest: objects written before the digest) (no attributes). */
+  readonly readsUnverified: CellCounter;
 }
 
 /** How a Redis command ended: answered, answered with an error reply (e.g. a Lua error), or failed (timeout, connection). */
@@ -144,6 +153,15 @@ export function createMetrics(meter: Meter): Metrics {
         description: 'BlobStore operation duration in seconds, by op, outcome and backend.',
         unit: 's',
         advice: { explicitBucketBoundaries: [...STORAGE_DURATION_BUCKETS] },
+      }),
+      readMismatches: new CellCounter(meter, METRIC_NAMES.storageReadMismatches, {
+        description: 'Object reads whose body did not prove the etag it came with (torn read of a non-atomic store); each was re-read.',
+      }),
+      readGiveUps: new CellCounter(meter, METRIC_NAMES.storageReadGiveUps, {
+        description: 'Object reads that failed UNAVAILABLE / STORAGE_INCONSISTENT after every re-read was torn.',
+      }),
+      readsUnverified: new CellCounter(meter, METRIC_NAMES.storageReadsUnverified, {
+        description: 'Object reads of the verifying store that carried no proof (neither an MD5 ETag nor the sb-md5 digest).',
       }),
     },
     redis: {

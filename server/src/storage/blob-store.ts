@@ -26,6 +26,13 @@ export interface BlobMeta {
 export interface Blob extends BlobMeta {
   /** The object's bytes. */
   readonly body: Uint8Array;
+  /**
+   * The lowercase hex MD5 of the body as its writer recorded it in the
+   * object's metadata, when the store keeps one (the S3 adapter's
+   * `x-amz-meta-sb-md5`); read with the etag, so it proves which version the
+   * etag belongs to (storage/verified-reads.ts).
+   */
+  readonly contentMd5?: string;
 }
 
 /** A condition on a write; at most one of the two is set. */

@@ -1,20 +1,30 @@
 /**
  * The start-up probe that decides whether a BlobStore enforces write
- * conditions natively and atomically, or needs LockedConditionsStore.
- * It writes and deletes a few scratch objects under '<prefix><random>/'.
+ * conditions natively and atomically, or needs LockedConditionsStore, and
+ * whether its reads are atomic and what proves them (MD5 ETags, the writer's
+ * digest in metadata) for storage/verified-reads.ts. It writes and deletes
+ * scratch objects under '<prefix><random>/': at most about 540 requests, most
+ * of them the read race (docs/storage-adapters.md, "The probe").
  */
 import { randomBytes } from 'node:crypto';
 import { isDbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from './blob-store.js';
 import { PROBE_PREFIX } from '../format/bucket-layout.js';
+import { probeEtagShape, raceReads, READ_RACE } from './probe-reads.js';
 
 /** What probeConditionalWrites found. */
 export interface ProbeResult {
-  /** True when every check passed: the store's own conditions can be trusted. */
+  /** True when every conditional-write check (CONDITIONAL_CHECKS) passed: the store's own conditions can be trusted. */
   readonly native: boolean;
-  /** Each check by name, true when it passed. */
+  /** A PUT's ETag is the MD5 of its body and a GET returns it (check md5Etags): reads can be proven by md5(body). */
+  readonly md5Etags: boolean;
+  /** A GET returns the writer's MD5 digest from the object's metadata (check digestMetadata). */
+  readonly digestMetadata: boolean;
+  /** No GET of the read race returned a body with another version's ETag (check atomicReads). */
+  readonly atomicReads: boolean;
+  /** Each check by name, true when it passed (or, for md5Etags and digestMetadata, when the property holds). */
   readonly checks: Record<string, boolean>;
-  /** Why checks failed, for logs; absent when all passed. */
+  /** Why guarantee checks failed, for logs; absent when all passed. */
   readonly detail?: string;
 }
 
@@ -29,6 +39,23 @@ export interface ProbeOptions {
 /** How many concurrent writers race in the atomicity checks. */
 const RACERS = 8;
 
+/** Rounds of each conditional atomicity race (a fresh race each round; one round with a wrong count fails the check). */
+const ROUNDS = 5;
+
+/** The checks that decide `native`. */
+export const CONDITIONAL_CHECKS: readonly string[] = [
+  'ifNoneMatchOnExistingRefused',
+  'ifMatchWrongEtagRefused',
+  'ifMatchRightEtagSucceeds',
+  'ifMatchOnMissingRefused',
+  'deleteWrongEtagRefused',
+  'atomicIfNoneMatch',
+  'atomicIfMatch',
+];
+
+/** Checks that report a property of the store rather than a guarantee: false is not a failure. */
+const PROPERTIES = new Set(['md5Etags', 'digestMetadata']);
+
 /** Kinds of error that mean the backend itself failed: they abort the probe instead of failing a check. */
 const BACKEND_FAILURE = new Set(['unavailable', 'resource_exhausted', 'cancelled', 'deadline_exceeded']);
 
@@ -37,7 +64,10 @@ const BACKEND_FAILURE = new Set(['unavailable', 'resource_exhausted', 'cancelled
  * wrong etag is refused; ifMatch with the right etag succeeds; ifMatch on a
  * missing key is refused; delete with a wrong ifMatch is refused and the object
  * survives; 8 concurrent ifNoneMatch puts of a fresh key → exactly one wins;
- * 8 concurrent ifMatch puts with the same current etag → exactly one wins.
+ * 8 concurrent ifMatch puts with the same current etag → exactly one wins
+ * (each race ROUNDS times); then the read checks (probe-reads.ts): md5Etags,
+ * digestMetadata, and atomicReads (READ_RACE: 3 rounds of 4 writers × 10 puts
+ * against 4 readers).
  * Throws the backend's DbError when it is unavailable, throttling or the
  * signal aborts.
  */
@@ -57,7 +87,7 @@ export async function probeConditionalWrites(store: BlobStore, options: ProbeOpt
     try {
       const r = await fn();
       checks[name] = r === true;
-      if (r !== true) notes.push(`${name}: ${r === false ? 'failed' : r}`);
+      if (r !== true && !PROPERTIES.has(name)) notes.push(`${name}: ${r === false ? 'failed' : r}`);
     } catch (e) {
       if (isDbError(e) && BACKEND_FAILURE.has(e.kind)) throw e;
       checks[name] = false;
@@ -94,20 +124,47 @@ export async function probeConditionalWrites(store: BlobStore, options: ProbeOpt
     });
     await check('atomicIfNoneMatch', async () => {
       const key = `${dir}race-create`;
-      const wins = await race(() => put(key, { ifNoneMatch: true }));
-      return wins === 1 || `${wins} of ${RACERS} concurrent creates succeeded`;
+      for (let round = 0; round < ROUNDS; round++) {
+        const wins = await race(() => put(`${key}-${round}`, { ifNoneMatch: true }));
+        if (wins !== 1) return `${wins} of ${RACERS} concurrent creates succeeded (round ${round + 1} of ${ROUNDS})`;
+      }
+      return true;
     });
     await check('atomicIfMatch', async () => {
       const key = `${dir}race-update`;
-      const base = await put(key);
-      const wins = await race(() => put(key, { ifMatch: base.etag }));
-      return wins === 1 || `${wins} of ${RACERS} concurrent updates with one etag succeeded`;
+      let base = await put(key);
+      for (let round = 0; round < ROUNDS; round++) {
+        const wins = await race(() => put(key, { ifMatch: base.etag }));
+        if (wins !== 1) return `${wins} of ${RACERS} concurrent updates with one etag succeeded (round ${round + 1} of ${ROUNDS})`;
+        base = (await store.head(key, signal)) ?? base;
+      }
+      return true;
+    });
+    let shape = { md5Etags: false, digestMetadata: false };
+    await check('md5Etags', async () => {
+      const key = `${dir}shape`;
+      written.add(key);
+      shape = await probeEtagShape(store, key, body(), signal);
+      return shape.md5Etags;
+    });
+    checks.digestMetadata = shape.digestMetadata;
+    await check('atomicReads', () => {
+      const key = `${dir}race-read`;
+      written.add(key);
+      return raceReads(store, key, { ...READ_RACE, body, signal });
     });
   } finally {
     await Promise.all([...written].map((k) => store.delete(k).catch(() => undefined)));
   }
-  const native = Object.values(checks).every((v) => v);
-  return native ? { native, checks } : { native, checks, detail: notes.join('; ') };
+  const native = CONDITIONAL_CHECKS.every((c) => checks[c] === true);
+  const found = {
+    native,
+    md5Etags: checks.md5Etags === true,
+    digestMetadata: checks.digestMetadata === true,
+    atomicReads: checks.atomicReads === true,
+    checks,
+  };
+  return notes.length === 0 ? found : { ...found, detail: notes.join('; ') };
 }
 
 /** Runs RACERS copies of `fn` at once; the number that succeeded. Errors other than ConditionFailedError propagate. */

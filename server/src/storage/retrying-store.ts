@@ -50,7 +50,8 @@ export interface RetryingStoreOptions {
 /** Whether `err` is a transient backend failure that another attempt may not meet. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof ConditionFailedError || !isDbError(err)) return false;
-  return err.kind === 'unavailable' || err.reason === 'BACKEND_THROTTLED';
+  // STORAGE_INCONSISTENT already is the end of VerifiedReadsStore's own bounded re-reads.
+  return (err.kind === 'unavailable' && err.reason !== 'STORAGE_INCONSISTENT') || err.reason === 'BACKEND_THROTTLED';
 }
 
 /** Wraps `inner`, retrying transient failures of every operation (see the file comment). */

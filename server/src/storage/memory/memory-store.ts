@@ -39,6 +39,9 @@ export class MemoryBlobStore implements BlobStore {
   private sortedKeys: string[] | undefined;
   private closed = false;
 
+  /** `etag` computes each version's etag (default memoryEtag; tests pass an MD5 to act like S3). */
+  constructor(private readonly options: { readonly etag?: (body: Uint8Array) => string } = {}) {}
+
   /** The number of stored objects (for tests and diagnostics). */
   get size(): number {
     return this.objects.size;
@@ -69,7 +72,7 @@ export class MemoryBlobStore implements BlobStore {
     if (condition?.ifMatch !== undefined && current?.etag !== condition.ifMatch) {
       throw new ConditionFailedError(key, current?.etag);
     }
-    const entry: Entry = { body: Uint8Array.from(body), etag: memoryEtag(body) };
+    const entry: Entry = { body: Uint8Array.from(body), etag: (this.options.etag ?? memoryEtag)(body) };
     if (current === undefined) this.sortedKeys = undefined;
     this.objects.set(key, entry);
     return { etag: entry.etag };

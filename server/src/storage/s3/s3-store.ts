@@ -13,6 +13,7 @@ import { throwIfAborted, timeoutSignal } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../blob-store.js';
 import { validateListLimit } from '../list-limit.js';
+import { md5Hex } from '../verified-reads.js';
 import { quoteEtag, unquoteEtag } from './etag.js';
 import { isNotFound, mapS3Error, s3Timeout, STORAGE_MESSAGES, type S3Op } from './s3-errors.js';
 
@@ -48,6 +49,9 @@ export interface S3BlobStoreOptions {
    */
   readonly timeoutMs?: number;
 }
+
+/** The user-metadata key (x-amz-meta-sb-md5) where every put records the body's MD5, returned by get as Blob.contentMd5. */
+export const DIGEST_METADATA = 'sb-md5';
 
 /** The default server-side limit of one S3 call (SB_S3_TIMEOUT_MS), in ms. */
 export const DEFAULT_S3_TIMEOUT_MS = 10_000;
@@ -108,7 +112,8 @@ export class S3BlobStore implements BlobStore {
       try {
         const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), { abortSignal });
         const body = res.Body === undefined ? new Uint8Array() : await res.Body.transformToByteArray();
-        return { body, etag: unquoteEtag(res.ETag) };
+        const contentMd5 = res.Metadata?.[DIGEST_METADATA];
+        return { body, etag: unquoteEtag(res.ETag), ...(contentMd5 !== undefined ? { contentMd5 } : {}) };
       } catch (e) {
         if (isNotFound(e) && !abortSignal.aborted) return undefined;
         throw e;
@@ -144,6 +149,7 @@ export class S3BlobStore implements BlobStore {
             Key: this.prefix + key,
             Body: body,
             ContentType: 'application/json',
+            Metadata: { [DIGEST_METADATA]: md5Hex(body) },
             ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
             ...(condition?.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
           }),

@@ -150,6 +150,13 @@ const (
 	// UNIQUE index that is not READY (its uniqueness cannot be checked).
 	// Metadata: "collection", "index". Carries RetryInfo.
 	ErrorReason_ERROR_REASON_INDEX_NOT_READY ErrorReason = 34
+	// UNAVAILABLE: object storage kept returning an object whose body does not
+	// match the version (ETag) it was reported with: the store read its
+	// metadata and its data separately while a write landed. The server
+	// re-read it a few times and gave up rather than hand out a body with
+	// another version's etag. Nothing was changed; retry the call. Metadata:
+	// "attempts". Carries google.rpc.RetryInfo.
+	ErrorReason_ERROR_REASON_STORAGE_INCONSISTENT ErrorReason = 35
 )
 
 // Enum value maps for ErrorReason.
@@ -190,6 +197,7 @@ var (
 		32: "ERROR_REASON_SERVER_OVERLOADED",
 		33: "ERROR_REASON_TOO_MANY_STREAMS",
 		34: "ERROR_REASON_INDEX_NOT_READY",
+		35: "ERROR_REASON_STORAGE_INCONSISTENT",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -227,6 +235,7 @@ var (
 		"ERROR_REASON_SERVER_OVERLOADED":       32,
 		"ERROR_REASON_TOO_MANY_STREAMS":        33,
 		"ERROR_REASON_INDEX_NOT_READY":         34,
+		"ERROR_REASON_STORAGE_INCONSISTENT":    35,
 	}
 )
 
@@ -261,7 +270,8 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xdf\t\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\x86\n" +
+	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -298,7 +308,8 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1eERROR_REASON_SERVICE_NOT_FOUND\x10\x1f\x12\"\n" +
 	"\x1eERROR_REASON_SERVER_OVERLOADED\x10 \x12!\n" +
 	"\x1dERROR_REASON_TOO_MANY_STREAMS\x10!\x12 \n" +
-	"\x1cERROR_REASON_INDEX_NOT_READY\x10\"BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1cERROR_REASON_INDEX_NOT_READY\x10\"\x12%\n" +
+	"!ERROR_REASON_STORAGE_INCONSISTENT\x10#BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once
