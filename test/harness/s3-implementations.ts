@@ -1,11 +1,12 @@
 /**
  * The S3 implementations the suites run against, by name, each started by its
  * harness on free loopback ports: gofakes3 and versitygw in CI (installed by
- * scripts/setup.sh), moto's server by hand. `SB_TEST_S3=gofakes3,versitygw,moto`
+ * scripts/setup.sh), moto's server and Adobe S3Mock by hand. `SB_TEST_S3=gofakes3,versitygw,moto`
  * chooses which (default: the CI pair); docs/storage-adapters.md has the table.
  */
 import { startMotoServer } from './moto-server.js';
 import { startS3Server, type S3TestServer } from './s3-server.js';
+import { startS3Mock, S3MOCK_VERSION } from './s3mock-server.js';
 import { startVersitygw, VERSITYGW_VERSION } from './versitygw.js';
 
 /** One S3 implementation the tests can start. */
@@ -23,6 +24,7 @@ export const S3_IMPLEMENTATIONS: Readonly<Record<string, S3Implementation>> = {
   gofakes3: { name: 'gofakes3', version: 'v1.2.0', start: (bucket) => startS3Server(bucket) },
   versitygw: { name: 'versitygw', version: VERSITYGW_VERSION, start: (bucket) => startVersitygw(bucket) },
   moto: { name: 'moto', version: '5.2.5', start: (bucket) => startMotoServer(bucket) },
+  s3mock: { name: 's3mock', version: S3MOCK_VERSION, start: (bucket) => startS3Mock(bucket) },
 };
 
 /** The implementations CI runs. */
