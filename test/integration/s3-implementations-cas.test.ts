@@ -103,7 +103,7 @@ describe.each(selectedS3Implementations())('$name $version: 3 server processes o
       const failed = failedChecks(servers[0]!);
       console.log(
         `${label}: mode ${modes[0]}${failed.length > 0 ? ` (probe failed: ${failed.join(', ')})` : ''}, ` +
-          `n ${final.n}, version ${final.version}, acknowledged ${run.acknowledged}, conflicts ${run.conflicts}`,
+          `n ${final.n}, version ${final.version}, acknowledged ${run.acknowledged}, conflicts ${run.conflicts}, reads retried STORAGE_INCONSISTENT ${run.inconsistent}`,
       );
       expect(run.acknowledged).toBe(TOTAL);
       expect(final.n).toBe(TOTAL);
