@@ -26,6 +26,16 @@ describe('summarizeProbeRuns', () => {
     expect(s.duration.count).toBe(4);
   });
 
+  it('counts runs in which the probe threw apart, and tallies checks over the others', () => {
+    const s = summarizeProbeRuns([
+      run(10, { a: false }),
+      { durationMs: 5, native: false, checks: {}, error: 'DbError: storage unavailable' },
+    ]);
+    expect(s.errorRuns).toBe(1);
+    expect(s.checks).toEqual([{ check: 'a', falseRuns: 1, falseRate: 1 }]);
+    expect(probeDetectionMarkdown('moto', s)).toContain('the probe threw (no verdict, the server would not start) in 1.');
+  });
+
   it('refuses an empty series', () => {
     expect(() => summarizeProbeRuns([])).toThrow(/no probe runs/);
   });

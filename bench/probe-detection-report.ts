@@ -15,6 +15,8 @@ export interface ProbeRun {
   readonly checks: Readonly<Record<string, boolean>>;
   /** The probe's detail, when checks failed. */
   readonly detail?: string;
+  /** Set when the probe threw instead of returning a verdict (the server would not start): the error and its cause. */
+  readonly error?: string;
 }
 
 /** One check over all runs. */
@@ -31,6 +33,8 @@ export interface ProbeDetectionSummary {
   readonly runs: number;
   /** Runs whose verdict was native. */
   readonly nativeRuns: number;
+  /** Runs in which the probe threw (no verdict; their checks are not tallied). */
+  readonly errorRuns: number;
   /** Every check seen, in first-seen order. */
   readonly checks: CheckTally[];
   /** Probe durations, ms. */
@@ -40,14 +44,16 @@ export interface ProbeDetectionSummary {
 /** Tallies `runs` (at least one). */
 export function summarizeProbeRuns(runs: readonly ProbeRun[]): ProbeDetectionSummary {
   if (runs.length === 0) throw new Error('no probe runs to summarize');
+  const verdicts = runs.filter((r) => r.error === undefined);
   const names: string[] = [];
-  for (const r of runs) for (const name of Object.keys(r.checks)) if (!names.includes(name)) names.push(name);
+  for (const r of verdicts) for (const name of Object.keys(r.checks)) if (!names.includes(name)) names.push(name);
   return {
     runs: runs.length,
-    nativeRuns: runs.filter((r) => r.native).length,
+    nativeRuns: verdicts.filter((r) => r.native).length,
+    errorRuns: runs.length - verdicts.length,
     checks: names.map((check) => {
-      const falseRuns = runs.filter((r) => r.checks[check] !== true).length;
-      return { check, falseRuns, falseRate: round(falseRuns / runs.length, 3) };
+      const falseRuns = verdicts.filter((r) => r.checks[check] !== true).length;
+      return { check, falseRuns, falseRate: round(falseRuns / verdicts.length, 3) };
     }),
     duration: roundSummary(summarize(runs.map((r) => r.durationMs)), 1),
   };
@@ -56,12 +62,13 @@ export function summarizeProbeRuns(runs: readonly ProbeRun[]): ProbeDetectionSum
 /** The Markdown table of a summary, with a title line naming the implementation. */
 export function probeDetectionMarkdown(implementation: string, s: ProbeDetectionSummary): string {
   const lines = [
-    `Probe against ${implementation}: ${s.runs} runs, a fresh server each; verdict native in ${s.nativeRuns} of ${s.runs}.`,
+    `Probe against ${implementation}: ${s.runs} runs, a fresh server each; verdict native in ${s.nativeRuns} of ${s.runs}` +
+      (s.errorRuns > 0 ? `; the probe threw (no verdict, the server would not start) in ${s.errorRuns}.` : '.'),
     `Probe duration: p50 ${s.duration.p50} ms, p90 ${s.duration.p90} ms, max ${s.duration.max} ms.`,
     '',
     '| check | false in | rate |',
     '|---|---:|---:|',
-    ...s.checks.map((c) => `| \`${c.check}\` | ${c.falseRuns} of ${s.runs} | ${(c.falseRate * 100).toFixed(0)} % |`),
+    ...s.checks.map((c) => `| \`${c.check}\` | ${c.falseRuns} of ${s.runs - s.errorRuns} | ${(c.falseRate * 100).toFixed(0)} % |`),
   ];
   return `${lines.join('\n')}\n`;
 }

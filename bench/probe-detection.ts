@@ -28,6 +28,15 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** The error's message and its chain of causes, one line. */
+function describeError(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur: unknown = e; cur !== undefined && parts.length < 4; cur = cur instanceof Error ? cur.cause : undefined) {
+    parts.push(cur instanceof Error ? `${cur.name}: ${cur.message}` : String(cur));
+  }
+  return parts.join(' <- ');
+}
+
 async function probeOnce(implName: string): Promise<ProbeRun> {
   const impl = S3_IMPLEMENTATIONS[implName]!;
   const server = await impl.start('probe-bench');
@@ -41,9 +50,14 @@ async function probeOnce(implName: string): Promise<ProbeRun> {
   });
   try {
     const started = performance.now();
-    const result = await probeConditionalWrites(store);
-    const durationMs = performance.now() - started;
-    return { durationMs, native: result.native, checks: result.checks, ...(result.detail ? { detail: result.detail } : {}) };
+    try {
+      const result = await probeConditionalWrites(store);
+      const durationMs = performance.now() - started;
+      return { durationMs, native: result.native, checks: result.checks, ...(result.detail ? { detail: result.detail } : {}) };
+    } catch (e) {
+      // What main.ts would die of: keep it, with the S3 error underneath, and go on with the next run.
+      return { durationMs: performance.now() - started, native: false, checks: {}, error: describeError(e) };
+    }
   } finally {
     await store.close();
     await server.stop();
@@ -65,7 +79,7 @@ async function main(): Promise<void> {
     const r = await probeOnce(impl.name);
     runs.push(r);
     process.stderr.write(
-      `run ${i + 1}/${opts.runs}: native ${r.native}, ${r.durationMs.toFixed(0)} ms${r.detail ? `, ${r.detail}` : ''}\n`,
+      `run ${i + 1}/${opts.runs}: ${r.error ? `probe threw ${r.error}` : `native ${r.native}`}, ${r.durationMs.toFixed(0)} ms${r.detail ? `, ${r.detail}` : ''}\n`,
     );
   }
   const summary = summarizeProbeRuns(runs);
