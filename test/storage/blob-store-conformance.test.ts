@@ -28,6 +28,8 @@ interface Subject {
 }
 
 const CONDITIONAL_DELETE = 'conditional delete: a wrong etag fails and keeps the object, the right one deletes';
+const RACE_CREATE = '16 concurrent ifNoneMatch puts of one key: exactly one wins, and it is what is stored';
+const RACE_UPDATE = '16 concurrent ifMatch puts with the same etag: exactly one wins, and it is what is stored';
 
 /**
  * Scenarios each S3 implementation is known to fail on the raw S3BlobStore, with why
@@ -36,6 +38,8 @@ const CONDITIONAL_DELETE = 'conditional delete: a wrong etag fails and keeps the
 const S3_GAPS: Record<string, readonly string[]> = {
   // gofakes3 ignores If-Match on DeleteObject: it deletes whatever the etag.
   gofakes3: [CONDITIONAL_DELETE],
+  // S3Mock 4.11.0 checks a put's condition and writes it non-atomically: several racers win.
+  s3mock: [RACE_CREATE, RACE_UPDATE],
 };
 
 const implementations = selectedS3Implementations();
@@ -217,7 +221,7 @@ describe.each(subjects)('$name', (subject) => {
     await expect(store.list({ prefix: 'docs/', limit: 1001 })).rejects.toMatchObject({ kind: 'invalid' });
   });
 
-  it('16 concurrent ifNoneMatch puts of one key: exactly one wins, and it is what is stored', async () => {
+  (subject.gaps?.includes(RACE_CREATE) ? it.skip : it)(RACE_CREATE, async () => {
     const results = await Promise.allSettled(
       Array.from({ length: 16 }, (_, i) => store.put('docs/race/create', enc(`{"w":${i}}`), { ifNoneMatch: true })),
     );
@@ -228,7 +232,7 @@ describe.each(subjects)('$name', (subject) => {
     expect((await store.head('docs/race/create'))?.etag).toBe((wins[0] as PromiseFulfilledResult<{ etag: string }>).value.etag);
   });
 
-  it('16 concurrent ifMatch puts with the same etag: exactly one wins, and it is what is stored', async () => {
+  (subject.gaps?.includes(RACE_UPDATE) ? it.skip : it)(RACE_UPDATE, async () => {
     const base = await store.put('docs/race/update', enc('{"base":true}'));
     const results = await Promise.allSettled(
       Array.from({ length: 16 }, (_, i) => store.put('docs/race/update', enc(`{"w":${i}}`), { ifMatch: base.etag })),
