@@ -2,7 +2,7 @@
 # Installs what the tests and code generation need and a fresh machine lacks.
 # Idempotent: each step is skipped when its result is already there.
 #   redis-server  from Debian's packages (needs root and apt)
-#   .tools/bin    Go tools: gofakes3 (S3 test server), grpcurl, protoc-gen-go(-grpc)
+#   .tools/bin    Go tools: gofakes3 and versitygw (S3 test servers), grpcurl, protoc-gen-go(-grpc)
 #   .venv         Python venv for the Python client, its tests and the Python codegen
 #   node_modules  npm ci
 set -euo pipefail
@@ -31,6 +31,8 @@ go_tool() { # name module@version
 }
 go_tools() {
   go_tool gofakes3 github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0
+  # A second, real S3 implementation (posix backend) whose reads are not atomic: issue 16. ~80 s to build.
+  go_tool versitygw github.com/versity/versitygw/cmd/versitygw@v1.8.0
   go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
   go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
   go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2

@@ -1,9 +1,14 @@
 /**
  * The compare-and-swap counter workload of the concurrency proof: many
  * clients each perform read → PutIfMatch(n + 1) increments, retrying the
- * whole read-modify-write on ABORTED, exactly as a client of a database must.
+ * whole read-modify-write on ABORTED, exactly as a client of a database must,
+ * and on UNAVAILABLE with reason STORAGE_INCONSISTENT: the server gives that
+ * only when a read's body did not prove its etag after bounded re-reads
+ * (issue 16), before anything was written, so the retry cannot apply an
+ * increment twice (if it could, the final count would show it).
  */
 import { Code, ConnectError } from '@connectrpc/connect';
+import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import type { DocClient } from '../harness/doc-client.js';
 
 /** Outcome of one run. */
@@ -12,6 +17,14 @@ export interface CounterRun {
   readonly acknowledged: number;
   /** ABORTED answers (lost races) that were retried. */
   readonly conflicts: number;
+  /** UNAVAILABLE STORAGE_INCONSISTENT answers (reads the store tore past the server's re-reads) that were retried. */
+  readonly inconsistent: number;
+}
+
+/** Whether `e` is the server's UNAVAILABLE STORAGE_INCONSISTENT (a read it could not prove; nothing written). */
+function isInconsistentRead(e: unknown): boolean {
+  if (!(e instanceof ConnectError) || e.code !== Code.Unavailable) return false;
+  return e.findDetails(ErrorInfoSchema).some((d) => d.reason === 'STORAGE_INCONSISTENT');
 }
 
 /** Reads the counter's value, etag and version. */
@@ -33,21 +46,23 @@ export async function runCounter(
 ): Promise<CounterRun> {
   let acknowledged = 0;
   let conflicts = 0;
+  let inconsistent = 0;
   const worker = async (w: number) => {
     const client = clients[w % clients.length]!;
     for (let done = 0; done < perWorker;) {
-      const cur = await readCounter(client, collection, id);
       try {
+        const cur = await readCounter(client, collection, id);
         await client.putIfMatch({ collection, id, etag: cur.etag, data: { n: cur.n + 1, by: w } });
         acknowledged++;
         done++;
       } catch (e) {
-        if (!(e instanceof ConnectError) || e.code !== Code.Aborted) throw e;
-        conflicts++;
+        if (isInconsistentRead(e)) inconsistent++;
+        else if (e instanceof ConnectError && e.code === Code.Aborted) conflicts++;
+        else throw e;
         await new Promise((r) => setTimeout(r, Math.random() * 5));
       }
     }
   };
   await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
-  return { acknowledged, conflicts };
+  return { acknowledged, conflicts, inconsistent };
 }

@@ -1,6 +1,8 @@
 /**
  * One set of BlobStore scenarios run against every adapter: memory, filesystem,
- * S3 on a real gofakes3 process, and LockedConditionsStore and VerifiedReadsStore over that S3.
+ * S3 on each real S3 implementation of SB_TEST_S3 (default gofakes3 and
+ * versitygw, one process each for the file), and LockedConditionsStore and
+ * VerifiedReadsStore (as main.ts composes it on an endpoint with MD5 ETags) over each.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,8 @@ import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js
 import { FilesystemBlobStore } from '../../server/src/storage/filesystem/filesystem-store.js';
 import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
 import { LockedConditionsStore } from '../../server/src/storage/locked-conditions.js';
-import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
+import type { S3TestServer } from '../harness/s3-server.js';
+import { selectedS3Implementations, type S3Implementation } from '../harness/s3-implementations.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 import { VerifiedReadsStore } from '../../server/src/storage/verified-reads.js';
 import { systemClock, systemRandom } from '../../server/src/common/clock.js';
@@ -28,22 +31,38 @@ interface Subject {
 }
 
 const CONDITIONAL_DELETE = 'conditional delete: a wrong etag fails and keeps the object, the right one deletes';
+const RACE_CREATE = '16 concurrent ifNoneMatch puts of one key: exactly one wins, and it is what is stored';
+const RACE_UPDATE = '16 concurrent ifMatch puts with the same etag: exactly one wins, and it is what is stored';
 
-let s3: S3TestServer | undefined;
+/**
+ * Scenarios each S3 implementation is known to fail on the raw S3BlobStore, with why
+ * (the start-up probe finds the same gap, so the server runs in lock mode there).
+ */
+const S3_GAPS: Record<string, readonly string[]> = {
+  // gofakes3 ignores If-Match on DeleteObject: it deletes whatever the etag.
+  gofakes3: [CONDITIONAL_DELETE],
+  // S3Mock 4.11.0 checks a put's condition and writes it non-atomically: several racers win.
+  s3mock: [RACE_CREATE, RACE_UPDATE],
+};
+
+const implementations = selectedS3Implementations();
+const servers = new Map<string, S3TestServer>();
 let tempRoot: string | undefined;
 
 beforeAll(async () => {
-  s3 = await startS3Server('conformance');
+  const started = await Promise.allSettled(implementations.map(async (impl) => servers.set(impl.name, await impl.start('conformance'))));
   tempRoot = await mkdtemp(join(tmpdir(), 'sb-fs-conf-'));
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
 });
 
 afterAll(async () => {
-  await s3?.stop();
+  await Promise.all([...servers.values()].map((s) => s.stop()));
   if (tempRoot !== undefined) await rm(tempRoot, { recursive: true, force: true });
 });
 
-function s3Store(prefix: string): S3BlobStore {
-  if (s3 === undefined) throw new Error('gofakes3 not started');
+function s3Store(impl: S3Implementation, prefix: string): S3BlobStore {
+  const s3 = servers.get(impl.name);
+  if (s3 === undefined) throw new Error(`${impl.name} not started`);
   return new S3BlobStore({
     bucket: s3.bucket,
     endpoint: s3.endpoint,
@@ -72,43 +91,36 @@ const subjects: Subject[] = [
       teardown: () => store.close(),
     };
   })(),
-  (() => {
+  ...implementations.flatMap((impl): Subject[] => {
     let store: BlobStore;
-    let n = 0;
-    return {
-      name: 'S3BlobStore (gofakes3)',
-      // gofakes3 ignores If-Match on DeleteObject: it deletes whatever the etag.
-      gaps: [CONDITIONAL_DELETE],
-      setup: async () => (store = s3Store(`raw-${n++}/`)),
-      teardown: () => store.close(),
-    };
-  })(),
-  (() => {
     let inner: BlobStore;
     let n = 0;
-    return {
-      // As main.ts composes it on an endpoint with MD5 ETags: every get proves its etag.
-      name: 'VerifiedReadsStore over S3BlobStore (gofakes3)',
-      gaps: [CONDITIONAL_DELETE],
-      setup: async () => {
-        inner = s3Store(`verified-${n++}/`);
-        return new VerifiedReadsStore(inner, { clock: systemClock, random: systemRandom, etagsAreMd5: true });
+    return [
+      {
+        name: `S3BlobStore (${impl.name} ${impl.version})`,
+        gaps: S3_GAPS[impl.name],
+        setup: async () => (store = s3Store(impl, `raw-${n++}/`)),
+        teardown: () => store.close(),
       },
-      teardown: () => inner.close(),
-    };
-  })(),
-  (() => {
-    let inner: BlobStore;
-    let n = 0;
-    return {
-      name: 'LockedConditionsStore over S3BlobStore (gofakes3)',
-      setup: async () => {
-        inner = s3Store(`locked-${n++}/`);
-        return new LockedConditionsStore(inner, new LocalCoordinator(), { waitMs: 20_000 });
+      {
+        name: `VerifiedReadsStore over S3BlobStore (${impl.name} ${impl.version})`,
+        gaps: S3_GAPS[impl.name],
+        setup: async () => {
+          inner = s3Store(impl, `verified-${n++}/`);
+          return new VerifiedReadsStore(inner, { clock: systemClock, random: systemRandom, etagsAreMd5: true });
+        },
+        teardown: () => inner.close(),
       },
-      teardown: () => inner.close(),
-    };
-  })(),
+      {
+        name: `LockedConditionsStore over S3BlobStore (${impl.name} ${impl.version})`,
+        setup: async () => {
+          inner = s3Store(impl, `locked-${n++}/`);
+          return new LockedConditionsStore(inner, new LocalCoordinator(), { waitMs: 20_000 });
+        },
+        teardown: () => inner.close(),
+      },
+    ];
+  }),
 ];
 
 const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');
@@ -221,7 +233,7 @@ describe.each(subjects)('$name', (subject) => {
     await expect(store.list({ prefix: 'docs/', limit: 1001 })).rejects.toMatchObject({ kind: 'invalid' });
   });
 
-  it('16 concurrent ifNoneMatch puts of one key: exactly one wins, and it is what is stored', async () => {
+  (subject.gaps?.includes(RACE_CREATE) ? it.skip : it)(RACE_CREATE, async () => {
     const results = await Promise.allSettled(
       Array.from({ length: 16 }, (_, i) => store.put('docs/race/create', enc(`{"w":${i}}`), { ifNoneMatch: true })),
     );
@@ -232,7 +244,7 @@ describe.each(subjects)('$name', (subject) => {
     expect((await store.head('docs/race/create'))?.etag).toBe((wins[0] as PromiseFulfilledResult<{ etag: string }>).value.etag);
   });
 
-  it('16 concurrent ifMatch puts with the same etag: exactly one wins, and it is what is stored', async () => {
+  (subject.gaps?.includes(RACE_UPDATE) ? it.skip : it)(RACE_UPDATE, async () => {
     const base = await store.put('docs/race/update', enc('{"base":true}'));
     const results = await Promise.allSettled(
       Array.from({ length: 16 }, (_, i) => store.put('docs/race/update', enc(`{"w":${i}}`), { ifMatch: base.etag })),

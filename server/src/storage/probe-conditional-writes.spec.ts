@@ -149,6 +149,23 @@ describe('probeConditionalWrites', () => {
     expect(inner.size).toBe(0);
   });
 
+  it('a store that fails under the read race gives no verdict: atomicReads fails, the probe still answers', async () => {
+    let gets = 0;
+    const store = new (class extends MemoryBlobStore {
+      override get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
+        // The etag-shape check's single read passes; the race's reads fail as moto's did (an error page under load).
+        if (++gets > 1) return Promise.reject(new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'injected'));
+        return super.get(key, signal);
+      }
+    })();
+    const result = await probeConditionalWrites(store);
+    expect(result.checks.atomicReads).toBe(false);
+    expect(result.atomicReads).toBe(false);
+    expect(result.native).toBe(true);
+    expect(result.detail).toMatch(/atomicReads: no verdict, the store failed under the race \(BACKEND_UNAVAILABLE\)/);
+    expect(store.size).toBe(0);
+  });
+
   it('an aborted signal stops the probe with cancelled', async () => {
     const ac = new AbortController();
     ac.abort();
