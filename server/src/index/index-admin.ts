@@ -14,7 +14,8 @@
 import { throwIfAborted } from '../common/abort.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { CallContext } from '../api/call-context.js';
-import type { AdminApi } from '../api/query-api.js';
+import type { AdminApi, CheckIndexesInput, CheckIndexesProgress } from '../api/query-api.js';
+import { checkIndexes } from './index-check.js';
 import { validateCollection } from '../model/keys.js';
 import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -142,6 +143,11 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     );
     this.building.get(collection)?.delete(name);
     if (!(await this.options.indexes.dropIndex(collection, name))) throw indexNotFound(collection, name);
+  }
+
+  /** CheckIndexes: the exact check of index-check.ts over this admin's stores, stopped by ctx.signal. */
+  checkIndexes(ctx: CallContext, input: CheckIndexesInput): AsyncGenerator<CheckIndexesProgress, void, undefined> {
+    return checkIndexes({ ...input, indexes: this.options.indexes, store: this.options.store, signal: ctx.signal });
   }
 
   /**

@@ -18,6 +18,7 @@
  * checked (a build is filling them).
  */
 import { throwIfAborted } from '../common/abort.js';
+import type { CheckIndexesProgress } from '../api/query-api.js';
 import { collectionPrefix, idFromKey } from '../format/bucket-layout.js';
 import { validateCollection } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -45,18 +46,8 @@ export interface IndexCheckInput {
   readonly concurrency?: number;
 }
 
-/** Progress of a check; cumulative. The last one has done = true and the fault samples. */
-export interface CheckProgress {
-  readonly documentsScanned: number;
-  readonly entriesChecked: number;
-  readonly missing: number;
-  readonly stale: number;
-  readonly repaired: number;
-  readonly skipped: number;
-  readonly done: boolean;
-  /** Up to MAX_FAULT_SAMPLES faults, "missing|stale <index> <value> <id>" (final message only). */
-  readonly samples: readonly string[];
-}
+/** Progress of a check; cumulative. The last one has done = true and up to MAX_FAULT_SAMPLES faults. */
+export type CheckProgress = CheckIndexesProgress;
 
 /** Runs the check, yielding progress after each page and the summary last. INDEX_NOT_FOUND for an unknown `index`. */
 export async function* checkIndexes(input: IndexCheckInput): AsyncGenerator<CheckProgress, void, undefined> {
