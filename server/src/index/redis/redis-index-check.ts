@@ -116,7 +116,7 @@ export class RedisIndexCheck {
     return phase === 'n' ? { entries, cursor: 's:0' } : { entries };
   }
 
-  /** IndexStore.sampleEntries: HRANDFIELD / ZRANDMEMBER; for an equality index, random value sets (found by SCAN) and one SRANDMEMBER each. */
+  /** IndexStore.sampleEntries: HRANDFIELD / ZRANDMEMBER; for an equality index, random value sets (found by SCAN) and SRANDMEMBER of each. */
   async sampleEntries(collection: string, index: string, count: number, random: () => number): Promise<IndexEntry[]> {
     const cat = await this.port.tokenCatalog(collection);
     const info = cat.catalog.indexes.find((i) => i.name === index);
@@ -149,9 +149,10 @@ export class RedisIndexCheck {
     const skip = `${base}e:${tok}:`.length;
     const chosen = pick([...keys], count, random);
     const out = new Map<string, IndexEntry>();
+    const perKey = Math.max(1, Math.ceil(count / Math.max(1, chosen.length)));
     for (const key of chosen) {
-      const id = (await run('index.srandmember', () => redis.srandmember(key))) as string | null;
-      if (id !== null) out.set(`${key}\u0000${id}`, { index, value: key.slice(skip), id });
+      const ids = await run('index.srandmember', () => redis.srandmember(key, perKey));
+      for (const id of ids) out.set(`${key}\u0000${id}`, { index, value: key.slice(skip), id });
     }
     return [...out.values()];
   }
