@@ -108,6 +108,17 @@ describe('DriftMonitor', () => {
     await m.close();
   });
 
+  it('runs on its clock without an onRun callback too (the gauge reads lastDrift)', async () => {
+    await applyAs(indexes, 'ghost', 1, { status: 'on', email: 'g@x', age: 99 });
+    const m = monitor({ repairThreshold: 1_000 });
+    m.start();
+    for (let i = 0; i < 100 && clock.pending() === 0; i++) await new Promise((r) => setImmediate(r));
+    clock.advance(60_000);
+    for (let i = 0; i < 100 && m.lastDrift().get(C) === undefined; i++) await new Promise((r) => setImmediate(r));
+    expect(m.lastDrift().get(C)).toEqual({ missing: 0, stale: 3 });
+    await m.close();
+  });
+
   it('runs one at a time across servers: a second monitor skips while the lease is held', async () => {
     const coordinator = new LocalCoordinator({ clock });
     const a = monitor({ coordinator });

@@ -80,7 +80,8 @@ export class DriftMonitor implements DriftView {
       while (!signal.aborted) {
         try {
           await this.options.clock.sleep(this.options.intervalMs, signal);
-          this.options.onRun?.(await this.runOnce());
+          const runs = await this.runOnce(); // not inside onRun?.(…): without onRun, its argument is never evaluated
+          this.options.onRun?.(runs);
         } catch (err) {
           if (!signal.aborted) this.options.log?.warn({ err }, 'index drift run failed; retried next interval');
         }
