@@ -24,6 +24,7 @@ import { DbError } from './errors/db-error.js';
 import { RecoverySweeper } from './txn/recovery-sweeper.js';
 import type { IndexStore } from './index/index-store.js';
 import { IndexAdmin } from './index/index-admin.js';
+import { DriftMonitor, type DriftMonitorOptions } from './index/index-drift-monitor.js';
 import { loadCollectionsFile } from './index/collections-file.js';
 import { IndexWriteHooks } from './index/write-hooks.js';
 import { QueryEngine } from './query/query-engine.js';
@@ -36,6 +37,7 @@ import {
   registerBackendHealth,
   registerBreakerState,
   registerConditionalWrites,
+  registerIndexDrift,
   registerIndexesNotReady,
   singleCell,
 } from './observability/metrics.js';
@@ -192,6 +194,22 @@ async function trackLosses(config: Config, coordinator: Coordinator, store: Blob
   log.info({ epoch }, 'coordination epoch');
 }
 
+/** Starts the index drift monitor (index/index-drift-monitor.ts) unless SB_INDEX_DRIFT_INTERVAL_MS is 0. */
+function startDriftMonitor(
+  config: Config,
+  parts: Pick<DriftMonitorOptions, 'indexes' | 'store' | 'coordinator' | 'log' | 'collections'>,
+  telemetry: Telemetry,
+  closers: Closer[],
+): void {
+  if (config.indexDriftIntervalMs === 0) return;
+  const { indexDriftIntervalMs: intervalMs, indexDriftSample: sample, indexDriftRepairThreshold: repairThreshold } = config;
+  const repairs = telemetry.metrics.index.driftRepairs;
+  const monitor = new DriftMonitor({ ...parts, clock: systemClock, random: systemRandom, intervalMs, sample, repairThreshold, repairs });
+  registerIndexDrift(telemetry.meter, monitor);
+  monitor.start();
+  closers.push({ name: 'index drift monitor', close: () => monitor.close() });
+}
+
 async function closeAll(closers: Closer[], log: AppLogger): Promise<void> {
   for (const c of closers.reverse()) {
     try {
@@ -330,6 +348,7 @@ async function main(): Promise<void> {
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
     if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');
     admin.startReconciling(config.indexReconcileMs);
+    startDriftMonitor(config, { indexes, store, coordinator, log, collections: () => admin.collectionsWithIndexes() }, telemetry, closers);
     // A detected Redis loss restores the index definitions at once, not at the next interval.
     coordinator.onLoss(() => admin.requestReconcile());
     if (config.collectionsFile !== undefined) {

@@ -132,5 +132,10 @@ export function fakeAdminApi(calls: FakeCall[]): AdminApi {
       calls.push({ method: 'dropIndex', ctx, args: [collection, name] });
       if (!catalog.delete(key(collection, name))) throw notFound(collection, name);
     },
+    async *checkIndexes(ctx, input) {
+      calls.push({ method: 'checkIndexes', ctx, args: [input] });
+      const zero = { documentsScanned: 0, entriesChecked: 0, missing: 0, stale: 0, repaired: 0, skipped: 0 };
+      yield { ...zero, done: true, samples: [] };
+    },
   };
 }

@@ -65,6 +65,34 @@ export interface QueryApi {
 }
 
 /** Index administration. Errors are DbErrors. */
+/** What AdminApi.checkIndexes checks. */
+export interface CheckIndexesInput {
+  readonly collection: string;
+  /** Only this index; unset: every READY index of the collection. */
+  readonly index?: string;
+  /** Repair what is found. */
+  readonly repair: boolean;
+}
+
+/** Progress of a check, cumulative (proto smarterbase.v1.CheckIndexesResponse). The last one has done = true. */
+export interface CheckIndexesProgress {
+  /** Documents read from storage. */
+  readonly documentsScanned: number;
+  /** Index entries read from the index store. */
+  readonly entriesChecked: number;
+  /** Entries a document should have and the index lacks. */
+  readonly missing: number;
+  /** Entries whose document is gone or no longer produces them. */
+  readonly stale: number;
+  /** Documents whose entries were repaired. */
+  readonly repaired: number;
+  /** Faulty documents left unrepaired because they changed meanwhile. */
+  readonly skipped: number;
+  readonly done: boolean;
+  /** Up to 100 faults, "missing|stale <index> <value> <id>" (final message only). */
+  readonly samples: readonly string[];
+}
+
 export interface AdminApi {
   /** Creates an index (building in the background when the collection has documents). */
   createIndex(ctx: CallContext, def: IndexDefinition): Promise<IndexInfo>;
@@ -72,4 +100,6 @@ export interface AdminApi {
   /** By name. */
   listIndexes(ctx: CallContext, collection: string): Promise<IndexInfo[]>;
   dropIndex(ctx: CallContext, collection: string, name: string): Promise<void>;
+  /** Compares the indexes with storage exactly (index/index-check.ts); ends when ctx.signal aborts. */
+  checkIndexes(ctx: CallContext, input: CheckIndexesInput): AsyncGenerator<CheckIndexesProgress, void, undefined>;
 }

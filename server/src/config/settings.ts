@@ -131,6 +131,12 @@ export interface Config {
   readonly indexReconcileMs: number;
   /** How often the server looks for transactions of dead servers to finish, in ms. */
   readonly txnSweepIntervalMs: number;
+  /** How often the index drift monitor samples each collection with indexes, in ms; 0 turns it off. */
+  readonly indexDriftIntervalMs: number;
+  /** Documents (and index entries) the drift monitor samples per collection per run. */
+  readonly indexDriftSample: number;
+  /** Faults a drift sample must exceed before the monitor repairs them (0: repair any). */
+  readonly indexDriftRepairThreshold: number;
 }
 
 const MiB = 1024 * 1024;
@@ -191,6 +197,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'txnTimeoutMs', env: 'SB_TXN_TIMEOUT_MS', flag: '--txn-timeout-ms', kind: { type: 'int', min: 500, max: 600_000 }, default: 30000, description: "A transaction's time limit in ms: an unfinished transaction older than this is rolled back by any server." },
   { key: 'indexReconcileMs', env: 'SB_INDEX_RECONCILE_MS', flag: '--index-reconcile-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 2000, description: 'How often to compare the index store with the durable index definitions, in ms: definitions it lacks (Redis restarted empty) are restored BUILDING and rebuilt, and BUILDING indexes no server builds are resumed.' },
   { key: 'txnSweepIntervalMs', env: 'SB_TXN_SWEEP_INTERVAL_MS', flag: '--txn-sweep-interval-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often to finish transactions left by dead servers, in ms (also done at start-up and when met).' },
+  { key: 'indexDriftIntervalMs', env: 'SB_INDEX_DRIFT_INTERVAL_MS', flag: '--index-drift-interval-ms', kind: { type: 'int', min: 0, max: 86_400_000 }, default: 300000, description: 'How often the index drift monitor samples every collection with indexes both ways (documents → entries, entries → documents), in ms; one run at a time across servers; 0 turns it off.' },
+  { key: 'indexDriftSample', env: 'SB_INDEX_DRIFT_SAMPLE', flag: '--index-drift-sample', kind: { type: 'int', min: 1, max: 100_000 }, default: 100, description: 'Documents, and index entries, the drift monitor samples per collection per run.' },
+  { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
 ];
 
 /**

@@ -14,7 +14,8 @@
 import { throwIfAborted } from '../common/abort.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { CallContext } from '../api/call-context.js';
-import type { AdminApi } from '../api/query-api.js';
+import type { AdminApi, CheckIndexesInput, CheckIndexesProgress } from '../api/query-api.js';
+import { checkIndexes } from './index-check.js';
 import { validateCollection } from '../model/keys.js';
 import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -144,6 +145,11 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     if (!(await this.options.indexes.dropIndex(collection, name))) throw indexNotFound(collection, name);
   }
 
+  /** CheckIndexes: the exact check of index-check.ts over this admin's stores, stopped by ctx.signal. */
+  checkIndexes(ctx: CallContext, input: CheckIndexesInput): AsyncGenerator<CheckIndexesProgress, void, undefined> {
+    return checkIndexes({ ...input, indexes: this.options.indexes, store: this.options.store, signal: ctx.signal });
+  }
+
   /**
    * Start-up: creates the declared indexes (see collections-file.ts) and
    * resumes the builds of those still BUILDING (e.g. after a restart).
@@ -169,6 +175,11 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
   /** The collection's durable definitions as last read (ExpectedIndexes). */
   expected(collection: string): readonly IndexDefinition[] {
     return this.known.get(collection) ?? [];
+  }
+
+  /** The collections with durable index definitions, as last read (the drift monitor's list). */
+  collectionsWithIndexes(): string[] {
+    return [...this.known].filter(([, defs]) => defs.length > 0).map(([collection]) => collection);
   }
 
   /** Indexes BUILDING per collection, as last seen (NotReadyIndexesView; collections with none report 0). */

@@ -45,8 +45,8 @@ export interface IndexBuildInput extends IndexBuildOptions {
 /** How a build ended. */
 export type IndexBuildResult = 'ready' | 'failed' | 'dropped' | 'aborted';
 
-/** A document as the build reads it. */
-interface StoredDoc {
+/** A document as the build (and the check) reads it. */
+export interface StoredDoc {
   readonly id: string;
   readonly seq: number;
   readonly data: JsonObject;
@@ -155,7 +155,7 @@ async function reserveOrFail(input: IndexBuildInput, doc: StoredDoc, own: IndexV
 }
 
 /** The document with its seq (0 when its envelope has none), or undefined when it is gone (or only a placeholder). */
-async function readDoc(input: IndexBuildInput, id: string): Promise<StoredDoc | undefined> {
+export async function readDoc(input: Pick<IndexBuildInput, 'store' | 'collection' | 'signal'>, id: string): Promise<StoredDoc | undefined> {
   const key = collectionPrefix(input.collection) + id;
   const blob = await input.store.get(key, input.signal);
   if (blob === undefined) return undefined;

@@ -71,6 +71,46 @@ export type ApplyOutcome =
   /** The catalog changed since the caller computed its values: recompute with the new catalog and retry. */
   | 'catalog_changed';
 
+/** One index entry: `value` (encoded as in extract-values.ts) held for document `id` in `index`. */
+export interface IndexEntry {
+  readonly index: string;
+  readonly value: string;
+  readonly id: string;
+}
+
+/** What the store holds for one probed document (IndexStore.heldEntries). */
+export interface HeldEntries {
+  /** The seq of the document's index record (the last write applied); undefined when it has none. */
+  readonly recordSeq?: number;
+  /** Of the probed values, those whose entry (value → id) exists, by index. */
+  readonly held: IndexValues;
+  /** The values the record says the document has (undefined: no record, or a deleted document's). */
+  readonly recorded?: IndexValues;
+}
+
+/** A page of IndexStore.scanEntries. */
+export interface EntryPage {
+  readonly entries: readonly IndexEntry[];
+  /** Pass back to continue; undefined at the end. Entries may repeat across pages (Redis SCAN). */
+  readonly cursor?: string;
+}
+
+/** A repair of one document's entries (IndexStore.repairEntries). */
+export interface EntryRepair {
+  readonly id: string;
+  /** The record seq the repair was computed from (undefined: no record); if it changed since, nothing is done. */
+  readonly expectedRecordSeq?: number;
+  /** The document's seq in storage (ignored when values is null and there is no record). */
+  readonly seq: number;
+  /** The document's values under the catalog (every index); null when there is no document. */
+  readonly values: IndexValues | null;
+  /** Entries of the id to remove (found stale), unless `values` has them. */
+  readonly remove: IndexValues;
+}
+
+/** Outcome of repairEntries: done, the record changed meanwhile (a write maintains it), or the catalog changed. */
+export type RepairOutcome = 'repaired' | 'changed' | 'catalog_changed';
+
 /** The index port. Every method may throw DbError('unavailable', 'BACKEND_UNAVAILABLE'). */
 export interface IndexStore {
   // ---- catalog -----------------------------------------------------------
@@ -127,6 +167,22 @@ export interface IndexStore {
   count(collection: string, expr: IdSetExpr, signal?: AbortSignal): Promise<number>;
   /** A window of an ordered index, in (value, id) order; ids whose value is not of the walked type(s) are not included. */
   walk(collection: string, walk: OrderedWalk, signal?: AbortSignal): Promise<string[]>;
+
+  // ---- check and repair (index-check.ts) ---------------------------------
+  /** For each probe, its record seq and which of the probed values the index holds for the id. */
+  heldEntries(collection: string, probes: readonly { readonly id: string; readonly values: IndexValues }[]): Promise<HeldEntries[]>;
+  /** A page of about `count` entries of one index (every entry once per full scan, possibly more than once). */
+  scanEntries(collection: string, index: string, cursor: string | undefined, count: number, signal?: AbortSignal): Promise<EntryPage>;
+  /** Up to `count` entries of one index picked at random (`random` where the adapter picks itself). */
+  sampleEntries(collection: string, index: string, count: number, random: () => number): Promise<IndexEntry[]>;
+  /**
+   * Makes one document's entries in every index exactly `values` (re-adding
+   * missing ones, removing `remove` and the recorded values it no longer
+   * has; a unique value held by another document is left alone) and records
+   * (seq, values) — atomically, and only if the document's record seq is
+   * still `expectedRecordSeq` and the catalog version `catalogVersion`.
+   */
+  repairEntries(collection: string, repair: EntryRepair, catalogVersion: number): Promise<RepairOutcome>;
 
   /** Closes connections (a no-op for adapters that share the coordinator's). */
   close(): Promise<void>;

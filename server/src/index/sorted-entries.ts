@@ -42,6 +42,17 @@ export class SortedEntries<V extends number | string> {
     if (e !== undefined && this.compareValues(e.value, value) === 0 && e.id === id) this.entries.splice(i, 1);
   }
 
+  /** True when (value, id) is present. */
+  has(value: V, id: string): boolean {
+    const e = this.entries[this.search(value, id)];
+    return e !== undefined && this.compareValues(e.value, value) === 0 && e.id === id;
+  }
+
+  /** Every entry, ascending. */
+  pairs(): readonly SortedEntry<V>[] {
+    return this.entries;
+  }
+
   /** The ids within [lower, upper], asc: by value then id; desc: by value descending, ties by id ascending. */
   *walk(direction: 'asc' | 'desc', lower?: EntryBound<V>, upper?: EntryBound<V>): Generator<string> {
     const start = lower === undefined ? 0 : this.bound(lower.value, !lower.inclusive);

@@ -7,6 +7,7 @@ import {
   registerBreakerState,
   registerBuildInfo,
   registerConditionalWrites,
+  registerIndexDrift,
   registerIndexesNotReady,
   RPC_DURATION_BUCKETS,
   STORAGE_DURATION_BUCKETS,
@@ -119,5 +120,14 @@ describe('metric catalogue', () => {
     counts.set('users', 0).set('orders', 1);
     expect(await metrics.point(METRIC_NAMES.indexesNotReady, { collection: 'users' })).toMatchObject({ value: 0 });
     expect(await metrics.value(METRIC_NAMES.indexesNotReady, { collection: 'orders' })).toBe(1);
+  });
+
+  test('index drift: the last sample per collection, by kind', async () => {
+    const last = new Map([['users', { missing: 2, stale: 1 }]]);
+    registerIndexDrift(metrics.meter, { lastDrift: () => last });
+    expect(await metrics.value(METRIC_NAMES.indexDrift, { collection: 'users', kind: 'missing' })).toBe(2);
+    expect(await metrics.value(METRIC_NAMES.indexDrift, { collection: 'users', kind: 'stale' })).toBe(1);
+    last.set('users', { missing: 0, stale: 0 });
+    expect(await metrics.point(METRIC_NAMES.indexDrift, { collection: 'users', kind: 'missing' })).toMatchObject({ value: 0 });
   });
 });

@@ -30,6 +30,8 @@ export const METRIC_NAMES = {
   indexRestores: 'smarterbase.index.restores',
   indexRebuildDocuments: 'smarterbase.index.rebuild_documents',
   indexesNotReady: 'smarterbase.indexes_not_ready',
+  indexDrift: 'smarterbase.index.drift',
+  indexDriftRepairs: 'smarterbase.index.drift_repairs',
   lockGrants: 'smarterbase.lock.grants',
   lockLosses: 'smarterbase.lock.losses',
   coordinationLosses: 'smarterbase.coordination.losses',
@@ -95,6 +97,8 @@ export interface IndexInstruments {
   readonly restores: CellCounter;
   /** Documents scanned by index builds; attributes collection, index. */
   readonly rebuildDocuments: CellCounter;
+  /** Documents the drift monitor repaired; attribute collection. */
+  readonly driftRepairs: CellCounter;
 }
 
 /** Why a held lease was found lost: `not_current` (expired, taken over, or Redis lost its data), `unreachable` (no renewal answered before it expired). */
@@ -183,6 +187,9 @@ export function createMetrics(meter: Meter): Metrics {
       rebuildDocuments: new CellCounter(meter, METRIC_NAMES.indexRebuildDocuments, {
         description: 'Documents scanned by index builds on this server, by collection and index.',
       }),
+      driftRepairs: new CellCounter(meter, METRIC_NAMES.indexDriftRepairs, {
+        description: 'Documents whose index entries the drift monitor repaired after a sample found them missing or stale, by collection.',
+      }),
     },
     locks: {
       grants: new CellCounter(meter, METRIC_NAMES.lockGrants, { description: 'Lock leases granted (Acquire and Hold).' }),
@@ -230,6 +237,26 @@ export function registerIndexesNotReady(meter: Meter, view: NotReadyIndexesView)
     })
     .addCallback((r) => {
       for (const [collection, n] of view.notReadyIndexes()) r.observe(n, { collection });
+    });
+}
+
+/** What the drift gauge reads (index/index-drift-monitor.ts DriftMonitor). */
+export interface IndexDriftView {
+  /** The last drift sample's missing and stale entries by collection. */
+  lastDrift(): ReadonlyMap<string, { readonly missing: number; readonly stale: number }>;
+}
+
+/** Registers `smarterbase.index.drift`: the last drift sample's faults per collection (attributes collection, kind = missing | stale). */
+export function registerIndexDrift(meter: Meter, view: IndexDriftView): void {
+  meter
+    .createObservableGauge(METRIC_NAMES.indexDrift, {
+      description: 'Index entries the last drift sample found missing or stale, by collection and kind (missing, stale).',
+    })
+    .addCallback((r) => {
+      for (const [collection, d] of view.lastDrift()) {
+        r.observe(d.missing, { collection, kind: 'missing' });
+        r.observe(d.stale, { collection, kind: 'stale' });
+      }
     });
 }
 

@@ -1,40 +1,25 @@
 import { throwIfAborted } from '../../common/abort.js';
-import { compareUtf8, decodeOrderedValue, encodeEqualityValues } from '../extract-values.js';
+import { compareUtf8, encodeEqualityValues } from '../extract-values.js';
 import { applyDecision, eqAsRange, indexAlreadyExists, indexNotFound, newIndexInfo, requireIndex, sameDefinition } from '../index-rules.js';
-import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, OrderedRange, OrderedWalk } from '../index-store.js';
-import { SortedEntries, type EntryBound } from '../sorted-entries.js';
+import type {
+  ApplyOutcome,
+  EntryPage,
+  EntryRepair,
+  HeldEntries,
+  IdSetExpr,
+  IndexCatalog,
+  IndexEntry,
+  IndexStore,
+  IndexValues,
+  OrderedRange,
+  OrderedWalk,
+  RepairOutcome,
+} from '../index-store.js';
+import { heldEntries, repairEntries, sampleEntries, scanEntries } from './local-index-check.js';
+import type { EntryBound } from '../sorted-entries.js';
+import { addEntry, copyValues, emptyIndex, removeEntry, type LocalCollection, type LocalIndex } from './local-entries.js';
 import type { IndexDefinition, IndexInfo, IndexState } from '../../model/index-def.js';
 import { systemClock, type Clock } from '../../common/clock.js';
-
-/** The per-document record: last applied write and its values (null: deleted). */
-interface LocalRecord {
-  readonly seq: number;
-  readonly catalogVersion: number;
-  readonly values: IndexValues | null;
-}
-
-/** The entries of one index. */
-interface LocalIndex {
-  /** equality: value → ids. */
-  readonly sets: Map<string, Set<string>>;
-  /** unique: value → confirmed owner. */
-  readonly owners: Map<string, string>;
-  /** unique: value → pending reservation. */
-  readonly reservations: Map<string, { id: string; expiresAt: number }>;
-  /** ordered. */
-  readonly numbers: SortedEntries<number>;
-  readonly strings: SortedEntries<string>;
-}
-
-/** Everything of one collection. */
-interface LocalCollection {
-  version: number;
-  seq: number;
-  readonly catalog: Map<string, IndexInfo>;
-  readonly entries: Map<string, LocalIndex>;
-  readonly all: Set<string>;
-  readonly records: Map<string, LocalRecord>;
-}
 
 /** Options of the LocalIndexStore. */
 export interface LocalIndexStoreOptions {
@@ -210,6 +195,33 @@ export class LocalIndexStore implements IndexStore {
     return out;
   }
 
+  /** Which probed entries exist (IndexStore.heldEntries). */
+  async heldEntries(collection: string, probes: readonly { readonly id: string; readonly values: IndexValues }[]): Promise<HeldEntries[]> {
+    return heldEntries(this.col(collection), probes);
+  }
+
+  /** A page of one index's entries (IndexStore.scanEntries). */
+  async scanEntries(
+    collection: string,
+    index: string,
+    cursor: string | undefined,
+    count: number,
+    signal?: AbortSignal,
+  ): Promise<EntryPage> {
+    throwIfAborted(signal);
+    return scanEntries(this.col(collection), index, cursor, count);
+  }
+
+  /** Random entries of one index (IndexStore.sampleEntries). */
+  async sampleEntries(collection: string, index: string, count: number, random: () => number): Promise<IndexEntry[]> {
+    return sampleEntries(this.col(collection), index, count, random);
+  }
+
+  /** Repairs one document's entries (IndexStore.repairEntries). */
+  async repairEntries(collection: string, repair: EntryRepair, catalogVersion: number): Promise<RepairOutcome> {
+    return repairEntries(this.col(collection), repair, catalogVersion);
+  }
+
   /** Nothing to close. */
   async close(): Promise<void> {}
 
@@ -267,51 +279,6 @@ export class LocalIndexStore implements IndexStore {
       this.collections.set(collection, c);
     }
     return c;
-  }
-}
-
-function emptyIndex(): LocalIndex {
-  return {
-    sets: new Map(),
-    owners: new Map(),
-    reservations: new Map(),
-    numbers: new SortedEntries<number>(),
-    strings: new SortedEntries<string>(),
-  };
-}
-
-function copyValues(values: IndexValues): IndexValues {
-  const out: Record<string, readonly string[]> = {};
-  for (const [k, v] of Object.entries(values)) out[k] = [...v];
-  return out;
-}
-
-function addEntry(ix: LocalIndex, info: IndexInfo, v: string, id: string): void {
-  if (info.kind === 'equality') {
-    let s = ix.sets.get(v);
-    if (s === undefined) ix.sets.set(v, (s = new Set()));
-    s.add(id);
-  } else if (info.kind === 'unique') {
-    ix.owners.set(v, id);
-    if (ix.reservations.get(v)?.id === id) ix.reservations.delete(v);
-  } else {
-    const d = decodeOrderedValue(v);
-    if (typeof d === 'number') ix.numbers.insert(d, id);
-    else ix.strings.insert(d, id);
-  }
-}
-
-function removeEntry(ix: LocalIndex, info: IndexInfo, v: string, id: string): void {
-  if (info.kind === 'equality') {
-    const s = ix.sets.get(v);
-    s?.delete(id);
-    if (s?.size === 0) ix.sets.delete(v);
-  } else if (info.kind === 'unique') {
-    if (ix.owners.get(v) === id) ix.owners.delete(v);
-  } else {
-    const d = decodeOrderedValue(v);
-    if (typeof d === 'number') ix.numbers.remove(d, id);
-    else ix.strings.remove(d, id);
   }
 }
 

@@ -5,6 +5,7 @@ import { DbError } from '../../errors/db-error.js';
 import { compareUtf8 } from '../extract-values.js';
 import { indexAlreadyExists, indexNotFound, requireIndex, sameDefinition } from '../index-rules.js';
 import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, OrderedWalk } from '../index-store.js';
+import { RedisIndexCheck } from './redis-index-check.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
 import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
 import { describeError as describe, openRedis, redisUnavailable as unavailable } from '../../coordination/redis/redis-connection.js';
@@ -90,6 +91,14 @@ const SCRIPTS = {
 export class RedisIndexStore implements IndexStore {
   private readonly cache = new Map<string, CachedCatalog>();
   private closed = false;
+  private readonly check: RedisIndexCheck = new RedisIndexCheck({
+    redis: () => this.redis,
+    tombstoneTtlMs: () => this.tombstoneTtlMs,
+    base: (c) => this.base(c),
+    tokenCatalog: (c, signal) => this.tokenCatalog(c, signal),
+    evalScript: (s, keys, args, signal) => this.eval(s, keys, args, signal),
+    run: (op, send, signal) => this.run(op, send, signal),
+  });
 
   private constructor(
     private readonly redis: Redis,
@@ -268,6 +277,15 @@ export class RedisIndexStore implements IndexStore {
       skip = skipLeft;
     }
   }
+
+  /** Which probed entries exist (IndexStore.heldEntries). */
+  readonly heldEntries: IndexStore['heldEntries'] = (c, probes) => this.check.heldEntries(c, probes);
+  /** A page of one index's entries (IndexStore.scanEntries). */
+  readonly scanEntries: IndexStore['scanEntries'] = (c, ix, cursor, n, signal) => this.check.scanEntries(c, ix, cursor, n, signal);
+  /** Random entries of one index (IndexStore.sampleEntries). */
+  readonly sampleEntries: IndexStore['sampleEntries'] = (c, ix, n, random) => this.check.sampleEntries(c, ix, n, random);
+  /** Repairs one document's entries (IndexStore.repairEntries). */
+  readonly repairEntries: IndexStore['repairEntries'] = (c, r, version) => this.check.repairEntries(c, r, version);
 
   /** Closes the connection if this store opened it. Idempotent. */
   async close(): Promise<void> {

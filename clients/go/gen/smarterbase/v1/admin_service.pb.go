@@ -399,6 +399,185 @@ func (*DropIndexResponse) Descriptor() ([]byte, []int) {
 	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{7}
 }
 
+// Request of AdminService.CheckIndexes.
+type CheckIndexesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The collection to check.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// Optional. Check only this index; empty checks every index of the collection.
+	Index string `protobuf:"bytes,2,opt,name=index,proto3" json:"index,omitempty"`
+	// Optional. Repair what the check finds: add the missing entries and remove
+	// the stale ones (each repair is conditional on the document's index record
+	// not having changed since it was read, so a concurrent write is never undone).
+	Repair        bool `protobuf:"varint,3,opt,name=repair,proto3" json:"repair,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckIndexesRequest) Reset() {
+	*x = CheckIndexesRequest{}
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckIndexesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckIndexesRequest) ProtoMessage() {}
+
+func (x *CheckIndexesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckIndexesRequest.ProtoReflect.Descriptor instead.
+func (*CheckIndexesRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CheckIndexesRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *CheckIndexesRequest) GetIndex() string {
+	if x != nil {
+		return x.Index
+	}
+	return ""
+}
+
+func (x *CheckIndexesRequest) GetRepair() bool {
+	if x != nil {
+		return x.Repair
+	}
+	return false
+}
+
+// One message of the AdminService.CheckIndexes stream: progress so far, or
+// the summary on the final message (done true). Counts are cumulative.
+type CheckIndexesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. Documents of the collection read from storage so far.
+	DocumentsScanned int64 `protobuf:"varint,1,opt,name=documents_scanned,json=documentsScanned,proto3" json:"documents_scanned,omitempty"`
+	// Output only. Index entries read from the index store so far.
+	EntriesChecked int64 `protobuf:"varint,2,opt,name=entries_checked,json=entriesChecked,proto3" json:"entries_checked,omitempty"`
+	// Output only. Entries a document should have but the index lacks, found so far.
+	Missing int64 `protobuf:"varint,3,opt,name=missing,proto3" json:"missing,omitempty"`
+	// Output only. Entries the index holds whose document is gone or no longer
+	// produces them, found so far.
+	Stale int64 `protobuf:"varint,4,opt,name=stale,proto3" json:"stale,omitempty"`
+	// Output only. Documents whose entries were repaired (repair set), so far.
+	Repaired int64 `protobuf:"varint,5,opt,name=repaired,proto3" json:"repaired,omitempty"`
+	// Output only. Found faults left unrepaired because the document changed
+	// while it was being repaired (its concurrent write maintains its entries).
+	Skipped int64 `protobuf:"varint,6,opt,name=skipped,proto3" json:"skipped,omitempty"`
+	// Output only. True on the final message, which is the summary.
+	Done bool `protobuf:"varint,7,opt,name=done,proto3" json:"done,omitempty"`
+	// Output only. Up to 100 of the faults found, as "missing|stale <index>
+	// <value> <document id>", on the final message only.
+	Samples       []string `protobuf:"bytes,8,rep,name=samples,proto3" json:"samples,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckIndexesResponse) Reset() {
+	*x = CheckIndexesResponse{}
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckIndexesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckIndexesResponse) ProtoMessage() {}
+
+func (x *CheckIndexesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckIndexesResponse.ProtoReflect.Descriptor instead.
+func (*CheckIndexesResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CheckIndexesResponse) GetDocumentsScanned() int64 {
+	if x != nil {
+		return x.DocumentsScanned
+	}
+	return 0
+}
+
+func (x *CheckIndexesResponse) GetEntriesChecked() int64 {
+	if x != nil {
+		return x.EntriesChecked
+	}
+	return 0
+}
+
+func (x *CheckIndexesResponse) GetMissing() int64 {
+	if x != nil {
+		return x.Missing
+	}
+	return 0
+}
+
+func (x *CheckIndexesResponse) GetStale() int64 {
+	if x != nil {
+		return x.Stale
+	}
+	return 0
+}
+
+func (x *CheckIndexesResponse) GetRepaired() int64 {
+	if x != nil {
+		return x.Repaired
+	}
+	return 0
+}
+
+func (x *CheckIndexesResponse) GetSkipped() int64 {
+	if x != nil {
+		return x.Skipped
+	}
+	return 0
+}
+
+func (x *CheckIndexesResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *CheckIndexesResponse) GetSamples() []string {
+	if x != nil {
+		return x.Samples
+	}
+	return nil
+}
+
 var File_smarterbase_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_admin_service_proto_rawDesc = "" +
@@ -426,12 +605,28 @@ const file_smarterbase_v1_admin_service_proto_rawDesc = "" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12\x18\n" +
 	"\x04name\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\x13\n" +
-	"\x11DropIndexResponse2\xe9\x02\n" +
+	"\x11DropIndexResponse\"i\n" +
+	"\x13CheckIndexesRequest\x12$\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\tR\x05index\x12\x16\n" +
+	"\x06repair\x18\x03 \x01(\bR\x06repair\"\x80\x02\n" +
+	"\x14CheckIndexesResponse\x12+\n" +
+	"\x11documents_scanned\x18\x01 \x01(\x03R\x10documentsScanned\x12'\n" +
+	"\x0fentries_checked\x18\x02 \x01(\x03R\x0eentriesChecked\x12\x18\n" +
+	"\amissing\x18\x03 \x01(\x03R\amissing\x12\x14\n" +
+	"\x05stale\x18\x04 \x01(\x03R\x05stale\x12\x1a\n" +
+	"\brepaired\x18\x05 \x01(\x03R\brepaired\x12\x18\n" +
+	"\askipped\x18\x06 \x01(\x03R\askipped\x12\x12\n" +
+	"\x04done\x18\a \x01(\bR\x04done\x12\x18\n" +
+	"\asamples\x18\b \x03(\tR\asamples2\xc6\x03\n" +
 	"\fAdminService\x12V\n" +
 	"\vCreateIndex\x12\".smarterbase.v1.CreateIndexRequest\x1a#.smarterbase.v1.CreateIndexResponse\x12R\n" +
 	"\bGetIndex\x12\x1f.smarterbase.v1.GetIndexRequest\x1a .smarterbase.v1.GetIndexResponse\"\x03\x90\x02\x01\x12[\n" +
 	"\vListIndexes\x12\".smarterbase.v1.ListIndexesRequest\x1a#.smarterbase.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12P\n" +
-	"\tDropIndex\x12 .smarterbase.v1.DropIndexRequest\x1a!.smarterbase.v1.DropIndexResponseBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\tDropIndex\x12 .smarterbase.v1.DropIndexRequest\x1a!.smarterbase.v1.DropIndexResponse\x12[\n" +
+	"\fCheckIndexes\x12#.smarterbase.v1.CheckIndexesRequest\x1a$.smarterbase.v1.CheckIndexesResponse0\x01BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_admin_service_proto_rawDescOnce sync.Once
@@ -445,36 +640,40 @@ func file_smarterbase_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_smarterbase_v1_admin_service_proto_rawDescData
 }
 
-var file_smarterbase_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_smarterbase_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_smarterbase_v1_admin_service_proto_goTypes = []any{
-	(*CreateIndexRequest)(nil),  // 0: smarterbase.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil), // 1: smarterbase.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),     // 2: smarterbase.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),    // 3: smarterbase.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),  // 4: smarterbase.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil), // 5: smarterbase.v1.ListIndexesResponse
-	(*DropIndexRequest)(nil),    // 6: smarterbase.v1.DropIndexRequest
-	(*DropIndexResponse)(nil),   // 7: smarterbase.v1.DropIndexResponse
-	(*Index)(nil),               // 8: smarterbase.v1.Index
+	(*CreateIndexRequest)(nil),   // 0: smarterbase.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),  // 1: smarterbase.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),      // 2: smarterbase.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),     // 3: smarterbase.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),   // 4: smarterbase.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),  // 5: smarterbase.v1.ListIndexesResponse
+	(*DropIndexRequest)(nil),     // 6: smarterbase.v1.DropIndexRequest
+	(*DropIndexResponse)(nil),    // 7: smarterbase.v1.DropIndexResponse
+	(*CheckIndexesRequest)(nil),  // 8: smarterbase.v1.CheckIndexesRequest
+	(*CheckIndexesResponse)(nil), // 9: smarterbase.v1.CheckIndexesResponse
+	(*Index)(nil),                // 10: smarterbase.v1.Index
 }
 var file_smarterbase_v1_admin_service_proto_depIdxs = []int32{
-	8, // 0: smarterbase.v1.CreateIndexRequest.index:type_name -> smarterbase.v1.Index
-	8, // 1: smarterbase.v1.CreateIndexResponse.index:type_name -> smarterbase.v1.Index
-	8, // 2: smarterbase.v1.GetIndexResponse.index:type_name -> smarterbase.v1.Index
-	8, // 3: smarterbase.v1.ListIndexesResponse.indexes:type_name -> smarterbase.v1.Index
-	0, // 4: smarterbase.v1.AdminService.CreateIndex:input_type -> smarterbase.v1.CreateIndexRequest
-	2, // 5: smarterbase.v1.AdminService.GetIndex:input_type -> smarterbase.v1.GetIndexRequest
-	4, // 6: smarterbase.v1.AdminService.ListIndexes:input_type -> smarterbase.v1.ListIndexesRequest
-	6, // 7: smarterbase.v1.AdminService.DropIndex:input_type -> smarterbase.v1.DropIndexRequest
-	1, // 8: smarterbase.v1.AdminService.CreateIndex:output_type -> smarterbase.v1.CreateIndexResponse
-	3, // 9: smarterbase.v1.AdminService.GetIndex:output_type -> smarterbase.v1.GetIndexResponse
-	5, // 10: smarterbase.v1.AdminService.ListIndexes:output_type -> smarterbase.v1.ListIndexesResponse
-	7, // 11: smarterbase.v1.AdminService.DropIndex:output_type -> smarterbase.v1.DropIndexResponse
-	8, // [8:12] is the sub-list for method output_type
-	4, // [4:8] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	10, // 0: smarterbase.v1.CreateIndexRequest.index:type_name -> smarterbase.v1.Index
+	10, // 1: smarterbase.v1.CreateIndexResponse.index:type_name -> smarterbase.v1.Index
+	10, // 2: smarterbase.v1.GetIndexResponse.index:type_name -> smarterbase.v1.Index
+	10, // 3: smarterbase.v1.ListIndexesResponse.indexes:type_name -> smarterbase.v1.Index
+	0,  // 4: smarterbase.v1.AdminService.CreateIndex:input_type -> smarterbase.v1.CreateIndexRequest
+	2,  // 5: smarterbase.v1.AdminService.GetIndex:input_type -> smarterbase.v1.GetIndexRequest
+	4,  // 6: smarterbase.v1.AdminService.ListIndexes:input_type -> smarterbase.v1.ListIndexesRequest
+	6,  // 7: smarterbase.v1.AdminService.DropIndex:input_type -> smarterbase.v1.DropIndexRequest
+	8,  // 8: smarterbase.v1.AdminService.CheckIndexes:input_type -> smarterbase.v1.CheckIndexesRequest
+	1,  // 9: smarterbase.v1.AdminService.CreateIndex:output_type -> smarterbase.v1.CreateIndexResponse
+	3,  // 10: smarterbase.v1.AdminService.GetIndex:output_type -> smarterbase.v1.GetIndexResponse
+	5,  // 11: smarterbase.v1.AdminService.ListIndexes:output_type -> smarterbase.v1.ListIndexesResponse
+	7,  // 12: smarterbase.v1.AdminService.DropIndex:output_type -> smarterbase.v1.DropIndexResponse
+	9,  // 13: smarterbase.v1.AdminService.CheckIndexes:output_type -> smarterbase.v1.CheckIndexesResponse
+	9,  // [9:14] is the sub-list for method output_type
+	4,  // [4:9] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_admin_service_proto_init() }
@@ -489,7 +688,7 @@ func file_smarterbase_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_admin_service_proto_rawDesc), len(file_smarterbase_v1_admin_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateIndex_FullMethodName = "/smarterbase.v1.AdminService/CreateIndex"
-	AdminService_GetIndex_FullMethodName    = "/smarterbase.v1.AdminService/GetIndex"
-	AdminService_ListIndexes_FullMethodName = "/smarterbase.v1.AdminService/ListIndexes"
-	AdminService_DropIndex_FullMethodName   = "/smarterbase.v1.AdminService/DropIndex"
+	AdminService_CreateIndex_FullMethodName  = "/smarterbase.v1.AdminService/CreateIndex"
+	AdminService_GetIndex_FullMethodName     = "/smarterbase.v1.AdminService/GetIndex"
+	AdminService_ListIndexes_FullMethodName  = "/smarterbase.v1.AdminService/ListIndexes"
+	AdminService_DropIndex_FullMethodName    = "/smarterbase.v1.AdminService/DropIndex"
+	AdminService_CheckIndexes_FullMethodName = "/smarterbase.v1.AdminService/CheckIndexes"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -44,6 +45,14 @@ type AdminServiceClient interface {
 	// DropIndex removes an index and its entries. NOT_FOUND / INDEX_NOT_FOUND
 	// when there is none of that name.
 	DropIndex(ctx context.Context, in *DropIndexRequest, opts ...grpc.CallOption) (*DropIndexResponse, error)
+	// CheckIndexes compares a collection's indexes exactly with the documents
+	// in storage, both ways: every document's expected entries present (else
+	// "missing"), every entry pointing at an existing document whose current
+	// value produces it (else "stale"). Streams progress messages and ends with
+	// one message whose done is true (the summary). With repair set, fixes what
+	// it found. Cancelling the call stops the scan. NOT_FOUND / INDEX_NOT_FOUND
+	// when index names an index that does not exist.
+	CheckIndexes(ctx context.Context, in *CheckIndexesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CheckIndexesResponse], error)
 }
 
 type adminServiceClient struct {
@@ -94,6 +103,25 @@ func (c *adminServiceClient) DropIndex(ctx context.Context, in *DropIndexRequest
 	return out, nil
 }
 
+func (c *adminServiceClient) CheckIndexes(ctx context.Context, in *CheckIndexesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CheckIndexesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AdminService_ServiceDesc.Streams[0], AdminService_CheckIndexes_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CheckIndexesRequest, CheckIndexesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_CheckIndexesClient = grpc.ServerStreamingClient[CheckIndexesResponse]
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -113,6 +141,14 @@ type AdminServiceServer interface {
 	// DropIndex removes an index and its entries. NOT_FOUND / INDEX_NOT_FOUND
 	// when there is none of that name.
 	DropIndex(context.Context, *DropIndexRequest) (*DropIndexResponse, error)
+	// CheckIndexes compares a collection's indexes exactly with the documents
+	// in storage, both ways: every document's expected entries present (else
+	// "missing"), every entry pointing at an existing document whose current
+	// value produces it (else "stale"). Streams progress messages and ends with
+	// one message whose done is true (the summary). With repair set, fixes what
+	// it found. Cancelling the call stops the scan. NOT_FOUND / INDEX_NOT_FOUND
+	// when index names an index that does not exist.
+	CheckIndexes(*CheckIndexesRequest, grpc.ServerStreamingServer[CheckIndexesResponse]) error
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -134,6 +170,9 @@ func (UnimplementedAdminServiceServer) ListIndexes(context.Context, *ListIndexes
 }
 func (UnimplementedAdminServiceServer) DropIndex(context.Context, *DropIndexRequest) (*DropIndexResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DropIndex not implemented")
+}
+func (UnimplementedAdminServiceServer) CheckIndexes(*CheckIndexesRequest, grpc.ServerStreamingServer[CheckIndexesResponse]) error {
+	return status.Error(codes.Unimplemented, "method CheckIndexes not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -228,6 +267,17 @@ func _AdminService_DropIndex_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CheckIndexes_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CheckIndexesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AdminServiceServer).CheckIndexes(m, &grpc.GenericServerStream[CheckIndexesRequest, CheckIndexesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_CheckIndexesServer = grpc.ServerStreamingServer[CheckIndexesResponse]
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -252,6 +302,12 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AdminService_DropIndex_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "CheckIndexes",
+			Handler:       _AdminService_CheckIndexes_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "smarterbase/v1/admin_service.proto",
 }

@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from smarterbase.v1 import index_pb2 as smarterbase_dot_v1_dot_index__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"smarterbase/v1/admin_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1asmarterbase/v1/index.proto\"G\n\x12\x43reateIndexRequest\x12\x31\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexB\x04\xe2\x41\x01\x02R\x05index\"B\n\x13\x43reateIndexResponse\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\"Q\n\x0fGetIndexRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\"?\n\x10GetIndexResponse\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\":\n\x12ListIndexesRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\"F\n\x13ListIndexesResponse\x12/\n\x07indexes\x18\x01 \x03(\x0b\x32\x15.smarterbase.v1.IndexR\x07indexes\"R\n\x10\x44ropIndexRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\"\x13\n\x11\x44ropIndexResponse2\xe9\x02\n\x0c\x41\x64minService\x12V\n\x0b\x43reateIndex\x12\".smarterbase.v1.CreateIndexRequest\x1a#.smarterbase.v1.CreateIndexResponse\x12R\n\x08GetIndex\x12\x1f.smarterbase.v1.GetIndexRequest\x1a .smarterbase.v1.GetIndexResponse\"\x03\x90\x02\x01\x12[\n\x0bListIndexes\x12\".smarterbase.v1.ListIndexesRequest\x1a#.smarterbase.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12P\n\tDropIndex\x12 .smarterbase.v1.DropIndexRequest\x1a!.smarterbase.v1.DropIndexResponseBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"smarterbase/v1/admin_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1asmarterbase/v1/index.proto\"G\n\x12\x43reateIndexRequest\x12\x31\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexB\x04\xe2\x41\x01\x02R\x05index\"B\n\x13\x43reateIndexResponse\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\"Q\n\x0fGetIndexRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\"?\n\x10GetIndexResponse\x12+\n\x05index\x18\x01 \x01(\x0b\x32\x15.smarterbase.v1.IndexR\x05index\":\n\x12ListIndexesRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\"F\n\x13ListIndexesResponse\x12/\n\x07indexes\x18\x01 \x03(\x0b\x32\x15.smarterbase.v1.IndexR\x07indexes\"R\n\x10\x44ropIndexRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\"\x13\n\x11\x44ropIndexResponse\"i\n\x13\x43heckIndexesRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x14\n\x05index\x18\x02 \x01(\tR\x05index\x12\x16\n\x06repair\x18\x03 \x01(\x08R\x06repair\"\x80\x02\n\x14\x43heckIndexesResponse\x12+\n\x11\x64ocuments_scanned\x18\x01 \x01(\x03R\x10\x64ocumentsScanned\x12\'\n\x0f\x65ntries_checked\x18\x02 \x01(\x03R\x0e\x65ntriesChecked\x12\x18\n\x07missing\x18\x03 \x01(\x03R\x07missing\x12\x14\n\x05stale\x18\x04 \x01(\x03R\x05stale\x12\x1a\n\x08repaired\x18\x05 \x01(\x03R\x08repaired\x12\x18\n\x07skipped\x18\x06 \x01(\x03R\x07skipped\x12\x12\n\x04\x64one\x18\x07 \x01(\x08R\x04\x64one\x12\x18\n\x07samples\x18\x08 \x03(\tR\x07samples2\xc6\x03\n\x0c\x41\x64minService\x12V\n\x0b\x43reateIndex\x12\".smarterbase.v1.CreateIndexRequest\x1a#.smarterbase.v1.CreateIndexResponse\x12R\n\x08GetIndex\x12\x1f.smarterbase.v1.GetIndexRequest\x1a .smarterbase.v1.GetIndexResponse\"\x03\x90\x02\x01\x12[\n\x0bListIndexes\x12\".smarterbase.v1.ListIndexesRequest\x1a#.smarterbase.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12P\n\tDropIndex\x12 .smarterbase.v1.DropIndexRequest\x1a!.smarterbase.v1.DropIndexResponse\x12[\n\x0c\x43heckIndexes\x12#.smarterbase.v1.CheckIndexesRequest\x1a$.smarterbase.v1.CheckIndexesResponse0\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,6 +46,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DROPINDEXREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
   _globals['_DROPINDEXREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_DROPINDEXREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_CHECKINDEXESREQUEST'].fields_by_name['collection']._loaded_options = None
+  _globals['_CHECKINDEXESREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
   _globals['_ADMINSERVICE'].methods_by_name['GetIndex']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['GetIndex']._serialized_options = b'\220\002\001'
   _globals['_ADMINSERVICE'].methods_by_name['ListIndexes']._loaded_options = None
@@ -66,6 +68,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DROPINDEXREQUEST']._serialized_end=618
   _globals['_DROPINDEXRESPONSE']._serialized_start=620
   _globals['_DROPINDEXRESPONSE']._serialized_end=639
-  _globals['_ADMINSERVICE']._serialized_start=642
-  _globals['_ADMINSERVICE']._serialized_end=1003
+  _globals['_CHECKINDEXESREQUEST']._serialized_start=641
+  _globals['_CHECKINDEXESREQUEST']._serialized_end=746
+  _globals['_CHECKINDEXESRESPONSE']._serialized_start=749
+  _globals['_CHECKINDEXESRESPONSE']._serialized_end=1005
+  _globals['_ADMINSERVICE']._serialized_start=1008
+  _globals['_ADMINSERVICE']._serialized_end=1462
 # @@protoc_insertion_point(module_scope)

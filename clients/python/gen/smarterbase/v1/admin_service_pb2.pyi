@@ -57,3 +57,33 @@ class DropIndexRequest(_message.Message):
 class DropIndexResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class CheckIndexesRequest(_message.Message):
+    __slots__ = ("collection", "index", "repair")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    REPAIR_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    index: str
+    repair: bool
+    def __init__(self, collection: _Optional[str] = ..., index: _Optional[str] = ..., repair: _Optional[bool] = ...) -> None: ...
+
+class CheckIndexesResponse(_message.Message):
+    __slots__ = ("documents_scanned", "entries_checked", "missing", "stale", "repaired", "skipped", "done", "samples")
+    DOCUMENTS_SCANNED_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    STALE_FIELD_NUMBER: _ClassVar[int]
+    REPAIRED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    documents_scanned: int
+    entries_checked: int
+    missing: int
+    stale: int
+    repaired: int
+    skipped: int
+    done: bool
+    samples: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, documents_scanned: _Optional[int] = ..., entries_checked: _Optional[int] = ..., missing: _Optional[int] = ..., stale: _Optional[int] = ..., repaired: _Optional[int] = ..., skipped: _Optional[int] = ..., done: _Optional[bool] = ..., samples: _Optional[_Iterable[str]] = ...) -> None: ...

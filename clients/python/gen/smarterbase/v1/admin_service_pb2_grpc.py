@@ -56,6 +56,11 @@ class AdminServiceStub:
                 request_serializer=smarterbase_dot_v1_dot_admin__service__pb2.DropIndexRequest.SerializeToString,
                 response_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.DropIndexResponse.FromString,
                 _registered_method=True)
+        self.CheckIndexes = channel.unary_stream(
+                '/smarterbase.v1.AdminService/CheckIndexes',
+                request_serializer=smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -95,6 +100,19 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckIndexes(self, request, context):
+        """CheckIndexes compares a collection's indexes exactly with the documents
+        in storage, both ways: every document's expected entries present (else
+        "missing"), every entry pointing at an existing document whose current
+        value produces it (else "stale"). Streams progress messages and ends with
+        one message whose done is true (the summary). With repair set, fixes what
+        it found. Cancelling the call stops the scan. NOT_FOUND / INDEX_NOT_FOUND
+        when index names an index that does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -117,6 +135,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DropIndex,
                     request_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.DropIndexRequest.FromString,
                     response_serializer=smarterbase_dot_v1_dot_admin__service__pb2.DropIndexResponse.SerializeToString,
+            ),
+            'CheckIndexes': grpc.unary_stream_rpc_method_handler(
+                    servicer.CheckIndexes,
+                    request_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -229,6 +252,33 @@ class AdminService:
             '/smarterbase.v1.AdminService/DropIndex',
             smarterbase_dot_v1_dot_admin__service__pb2.DropIndexRequest.SerializeToString,
             smarterbase_dot_v1_dot_admin__service__pb2.DropIndexResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckIndexes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/smarterbase.v1.AdminService/CheckIndexes',
+            smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesRequest.SerializeToString,
+            smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesResponse.FromString,
             options,
             channel_credentials,
             insecure,

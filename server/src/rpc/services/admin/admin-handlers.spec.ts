@@ -3,31 +3,46 @@ import { AdminService } from '../../../gen/smarterbase/v1/admin_service_pb.js';
 import { IndexKind, IndexState } from '../../../gen/smarterbase/v1/index_pb.js';
 import { wrapErrors } from '../../decorators/wrap-errors.js';
 import { createAdminHandlers } from './admin-handlers.js';
+import type { AdminApi, CheckIndexesInput } from '../../../api/query-api.js';
+import { create } from '@bufbuild/protobuf';
+import type { HandlerContext } from '@connectrpc/connect';
+import { CheckIndexesRequestSchema } from '../../../gen/smarterbase/v1/admin_service_pb.js';
+
+const checks: CheckIndexesInput[] = [];
+const ended: string[] = [];
 
 function setup() {
   const transport = createRouterTransport((r) => {
-    r.service(
-      AdminService,
-      wrapErrors(
-        AdminService,
-        createAdminHandlers({
-          createIndex: async (_ctx, def) => ({ ...def, state: 'ready', documentsScanned: 0, createTime: new Date(0) }),
-          getIndex: async (_ctx, collection, name) => ({
-            collection,
-            name,
-            fields: ['n'],
-            kind: 'ordered',
-            state: 'building',
-            documentsScanned: 4,
-            createTime: new Date(0),
-          }),
-          listIndexes: async () => [],
-          dropIndex: async () => undefined,
-        }),
-      ),
-    );
+    r.service(AdminService, wrapErrors(AdminService, createAdminHandlers(fakeApi())));
   });
   return { admin: createClient(AdminService, transport) };
+}
+
+function fakeApi(): AdminApi {
+  return {
+    createIndex: async (_ctx, def) => ({ ...def, state: 'ready', documentsScanned: 0, createTime: new Date(0) }),
+    getIndex: async (_ctx, collection, name) => ({
+      collection,
+      name,
+      fields: ['n'],
+      kind: 'ordered',
+      state: 'building',
+      documentsScanned: 4,
+      createTime: new Date(0),
+    }),
+    listIndexes: async () => [],
+    dropIndex: async () => undefined,
+    checkIndexes: async function* (_ctx, input) {
+      checks.push(input);
+      const base = { documentsScanned: 3, entriesChecked: 0, missing: 1, stale: 0, repaired: 0, skipped: 0, samples: [] };
+      try {
+        yield { ...base, done: false };
+      } finally {
+        if (input.index === 'slow') ended.push('returned');
+      }
+      yield { ...base, entriesChecked: 5, stale: 2, done: true, samples: ['stale by_n n:1 x'] };
+    },
+  };
 }
 
 describe('admin handlers', () => {
@@ -41,5 +56,29 @@ describe('admin handlers', () => {
     });
     expect((await admin.listIndexes({ collection: 'c' })).indexes).toEqual([]);
     await expect(admin.dropIndex({ collection: 'c', name: 'x' })).resolves.toBeDefined();
+  });
+
+  test('CheckIndexes streams progress then the summary, passing collection, index and repair', async () => {
+    const { admin } = setup();
+    const out = [];
+    for await (const m of admin.checkIndexes({ collection: 'c', index: 'by_n', repair: true })) out.push(m);
+    expect(checks.pop()).toEqual({ collection: 'c', index: 'by_n', repair: true });
+    expect(out.map((m) => [m.done, m.missing, m.stale, m.entriesChecked])).toEqual([
+      [false, 1n, 0n, 0n],
+      [true, 1n, 2n, 5n],
+    ]);
+    expect(out[1]?.samples).toEqual(['stale by_n n:1 x']);
+    for await (const m of admin.checkIndexes({ collection: 'c' })) expect(m.documentsScanned).toBe(3n);
+    expect(checks.pop()).toEqual({ collection: 'c', repair: false });
+  });
+
+  test('a CheckIndexes stream that ends early returns the engine generator, which stops the scan', async () => {
+    const api = fakeApi();
+    const handler = createAdminHandlers(api).checkIndexes;
+    const ctx = { signal: new AbortController().signal, timeoutMs: () => undefined } as unknown as HandlerContext;
+    const stream = handler(create(CheckIndexesRequestSchema, { collection: 'c', index: 'slow' }), ctx) as AsyncGenerator<unknown>;
+    expect(await stream.next()).toMatchObject({ done: false });
+    await stream.return(undefined);
+    expect(ended).toEqual(['returned']);
   });
 });

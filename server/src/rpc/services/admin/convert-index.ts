@@ -3,7 +3,9 @@
  * IndexInfo. Shape errors are INVALID_ARGUMENT DbErrors naming the request
  * field; the definition's rules are the engine's to check.
  */
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { CheckIndexesProgress } from '../../../api/query-api.js';
+import type { CheckIndexesResponseSchema } from '../../../gen/smarterbase/v1/admin_service_pb.js';
 import { invalid } from '../../../errors/db-error.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../../model/index-def.js';
 import {
@@ -46,4 +48,18 @@ export function indexToProto(info: IndexInfo): Index {
     createTime: toTimestamp(info.createTime),
     error: info.error ?? '',
   });
+}
+
+/** A check's progress as a CheckIndexesResponse. */
+export function checkProgressToProto(p: CheckIndexesProgress): MessageInitShape<typeof CheckIndexesResponseSchema> {
+  return {
+    documentsScanned: BigInt(p.documentsScanned),
+    entriesChecked: BigInt(p.entriesChecked),
+    missing: BigInt(p.missing),
+    stale: BigInt(p.stale),
+    repaired: BigInt(p.repaired),
+    skipped: BigInt(p.skipped),
+    done: p.done,
+    samples: [...p.samples],
+  };
 }

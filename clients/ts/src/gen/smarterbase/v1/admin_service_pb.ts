@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/admin_service.proto.
  */
 export const file_smarterbase_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJzbWFydGVyYmFzZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSJAChJDcmVhdGVJbmRleFJlcXVlc3QSKgoFaW5kZXgYASABKAsyFS5zbWFydGVyYmFzZS52MS5JbmRleEIE4kEBAiI7ChNDcmVhdGVJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiPwoPR2V0SW5kZXhSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAiI4ChBHZXRJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiLgoSTGlzdEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQIiPQoTTGlzdEluZGV4ZXNSZXNwb25zZRImCgdpbmRleGVzGAEgAygLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiQAoQRHJvcEluZGV4UmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhIKBG5hbWUYAiABKAlCBOJBAQIiEwoRRHJvcEluZGV4UmVzcG9uc2Uy6QIKDEFkbWluU2VydmljZRJWCgtDcmVhdGVJbmRleBIiLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USUgoIR2V0SW5kZXgSHy5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlcXVlc3QaIC5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESWwoLTGlzdEluZGV4ZXMSIi5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1JlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1Jlc3BvbnNlIgOQAgESUAoJRHJvcEluZGV4EiAuc21hcnRlcmJhc2UudjEuRHJvcEluZGV4UmVxdWVzdBohLnNtYXJ0ZXJiYXNlLnYxLkRyb3BJbmRleFJlc3BvbnNlQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_api_field_behavior, file_smarterbase_v1_index]);
+  fileDesc("CiJzbWFydGVyYmFzZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSJAChJDcmVhdGVJbmRleFJlcXVlc3QSKgoFaW5kZXgYASABKAsyFS5zbWFydGVyYmFzZS52MS5JbmRleEIE4kEBAiI7ChNDcmVhdGVJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiPwoPR2V0SW5kZXhSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAiI4ChBHZXRJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiLgoSTGlzdEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQIiPQoTTGlzdEluZGV4ZXNSZXNwb25zZRImCgdpbmRleGVzGAEgAygLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiQAoQRHJvcEluZGV4UmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhIKBG5hbWUYAiABKAlCBOJBAQIiEwoRRHJvcEluZGV4UmVzcG9uc2UiTgoTQ2hlY2tJbmRleGVzUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEg0KBWluZGV4GAIgASgJEg4KBnJlcGFpchgDIAEoCCKsAQoUQ2hlY2tJbmRleGVzUmVzcG9uc2USGQoRZG9jdW1lbnRzX3NjYW5uZWQYASABKAMSFwoPZW50cmllc19jaGVja2VkGAIgASgDEg8KB21pc3NpbmcYAyABKAMSDQoFc3RhbGUYBCABKAMSEAoIcmVwYWlyZWQYBSABKAMSDwoHc2tpcHBlZBgGIAEoAxIMCgRkb25lGAcgASgIEg8KB3NhbXBsZXMYCCADKAkyxgMKDEFkbWluU2VydmljZRJWCgtDcmVhdGVJbmRleBIiLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USUgoIR2V0SW5kZXgSHy5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlcXVlc3QaIC5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESWwoLTGlzdEluZGV4ZXMSIi5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1JlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1Jlc3BvbnNlIgOQAgESUAoJRHJvcEluZGV4EiAuc21hcnRlcmJhc2UudjEuRHJvcEluZGV4UmVxdWVzdBohLnNtYXJ0ZXJiYXNlLnYxLkRyb3BJbmRleFJlc3BvbnNlElsKDENoZWNrSW5kZXhlcxIjLnNtYXJ0ZXJiYXNlLnYxLkNoZWNrSW5kZXhlc1JlcXVlc3QaJC5zbWFydGVyYmFzZS52MS5DaGVja0luZGV4ZXNSZXNwb25zZTABQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_api_field_behavior, file_smarterbase_v1_index]);
 
 /**
  * Request of AdminService.CreateIndex.
@@ -192,6 +192,117 @@ export const DropIndexResponseSchema: GenMessage<DropIndexResponse> = /*@__PURE_
   messageDesc(file_smarterbase_v1_admin_service, 7);
 
 /**
+ * Request of AdminService.CheckIndexes.
+ *
+ * @generated from message smarterbase.v1.CheckIndexesRequest
+ */
+export type CheckIndexesRequest = Message<"smarterbase.v1.CheckIndexesRequest"> & {
+  /**
+   * Required. The collection to check.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * Optional. Check only this index; empty checks every index of the collection.
+   *
+   * @generated from field: string index = 2;
+   */
+  index: string;
+
+  /**
+   * Optional. Repair what the check finds: add the missing entries and remove
+   * the stale ones (each repair is conditional on the document's index record
+   * not having changed since it was read, so a concurrent write is never undone).
+   *
+   * @generated from field: bool repair = 3;
+   */
+  repair: boolean;
+};
+
+/**
+ * Describes the message smarterbase.v1.CheckIndexesRequest.
+ * Use `create(CheckIndexesRequestSchema)` to create a new message.
+ */
+export const CheckIndexesRequestSchema: GenMessage<CheckIndexesRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_admin_service, 8);
+
+/**
+ * One message of the AdminService.CheckIndexes stream: progress so far, or
+ * the summary on the final message (done true). Counts are cumulative.
+ *
+ * @generated from message smarterbase.v1.CheckIndexesResponse
+ */
+export type CheckIndexesResponse = Message<"smarterbase.v1.CheckIndexesResponse"> & {
+  /**
+   * Output only. Documents of the collection read from storage so far.
+   *
+   * @generated from field: int64 documents_scanned = 1;
+   */
+  documentsScanned: bigint;
+
+  /**
+   * Output only. Index entries read from the index store so far.
+   *
+   * @generated from field: int64 entries_checked = 2;
+   */
+  entriesChecked: bigint;
+
+  /**
+   * Output only. Entries a document should have but the index lacks, found so far.
+   *
+   * @generated from field: int64 missing = 3;
+   */
+  missing: bigint;
+
+  /**
+   * Output only. Entries the index holds whose document is gone or no longer
+   * produces them, found so far.
+   *
+   * @generated from field: int64 stale = 4;
+   */
+  stale: bigint;
+
+  /**
+   * Output only. Documents whose entries were repaired (repair set), so far.
+   *
+   * @generated from field: int64 repaired = 5;
+   */
+  repaired: bigint;
+
+  /**
+   * Output only. Found faults left unrepaired because the document changed
+   * while it was being repaired (its concurrent write maintains its entries).
+   *
+   * @generated from field: int64 skipped = 6;
+   */
+  skipped: bigint;
+
+  /**
+   * Output only. True on the final message, which is the summary.
+   *
+   * @generated from field: bool done = 7;
+   */
+  done: boolean;
+
+  /**
+   * Output only. Up to 100 of the faults found, as "missing|stale <index>
+   * <value> <document id>", on the final message only.
+   *
+   * @generated from field: repeated string samples = 8;
+   */
+  samples: string[];
+};
+
+/**
+ * Describes the message smarterbase.v1.CheckIndexesResponse.
+ * Use `create(CheckIndexesResponseSchema)` to create a new message.
+ */
+export const CheckIndexesResponseSchema: GenMessage<CheckIndexesResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_admin_service, 9);
+
+/**
  * AdminService manages secondary indexes. Indexes can also be declared in
  * the collections file loaded at start-up (server setting collectionsFile).
  *
@@ -241,6 +352,22 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof DropIndexRequestSchema;
     output: typeof DropIndexResponseSchema;
+  },
+  /**
+   * CheckIndexes compares a collection's indexes exactly with the documents
+   * in storage, both ways: every document's expected entries present (else
+   * "missing"), every entry pointing at an existing document whose current
+   * value produces it (else "stale"). Streams progress messages and ends with
+   * one message whose done is true (the summary). With repair set, fixes what
+   * it found. Cancelling the call stops the scan. NOT_FOUND / INDEX_NOT_FOUND
+   * when index names an index that does not exist.
+   *
+   * @generated from rpc smarterbase.v1.AdminService.CheckIndexes
+   */
+  checkIndexes: {
+    methodKind: "server_streaming";
+    input: typeof CheckIndexesRequestSchema;
+    output: typeof CheckIndexesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_smarterbase_v1_admin_service, 0);
