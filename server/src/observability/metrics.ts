@@ -26,6 +26,7 @@ export const METRIC_NAMES = {
   indexApplyFailures: 'smarterbase.index.apply_failures',
   indexRestores: 'smarterbase.index.restores',
   indexRebuildDocuments: 'smarterbase.index.rebuild_documents',
+  indexRepairs: 'smarterbase.index.repairs',
   indexesNotReady: 'smarterbase.indexes_not_ready',
   lockGrants: 'smarterbase.lock.grants',
   lockLosses: 'smarterbase.lock.losses',
@@ -86,6 +87,8 @@ export interface IndexInstruments {
   readonly restores: CellCounter;
   /** Documents scanned by index builds; attributes collection, index. */
   readonly rebuildDocuments: CellCounter;
+  /** Pending index records whose repair changed the index (index/pending-sweeper.ts); attribute collection. */
+  readonly repairs: CellCounter;
 }
 
 /** Why a held lease was found lost: `not_current` (expired, taken over, or Redis lost its data), `unreachable` (no renewal answered before it expired). */
@@ -164,6 +167,10 @@ export function createMetrics(meter: Meter): Metrics {
       }),
       rebuildDocuments: new CellCounter(meter, METRIC_NAMES.indexRebuildDocuments, {
         description: 'Documents scanned by index builds on this server, by collection and index.',
+      }),
+      repairs: new CellCounter(meter, METRIC_NAMES.indexRepairs, {
+        description:
+          'Writes left pending in the index (the writer died or its apply failed) that the pending sweeper re-applied from storage, by collection.',
       }),
     },
     locks: {
