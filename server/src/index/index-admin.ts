@@ -171,6 +171,11 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     return this.known.get(collection) ?? [];
   }
 
+  /** The collections with durable index definitions, as last read or written here (what the pending sweeper sweeps). */
+  collections(): string[] {
+    return [...this.known].filter(([, defs]) => defs.length > 0).map(([collection]) => collection);
+  }
+
   /** Indexes BUILDING per collection, as last seen (NotReadyIndexesView; collections with none report 0). */
   notReadyIndexes(): ReadonlyMap<string, number> {
     return new Map([...this.building].map(([collection, names]) => [collection, names.size]));
