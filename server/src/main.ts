@@ -27,6 +27,7 @@ import { IndexAdmin } from './index/index-admin.js';
 import { DriftMonitor, type DriftMonitorOptions } from './index/index-drift-monitor.js';
 import { loadCollectionsFile } from './index/collections-file.js';
 import { IndexWriteHooks } from './index/write-hooks.js';
+import { PendingSweeper } from './index/pending-sweeper.js';
 import { QueryEngine } from './query/query-engine.js';
 import { DurableEpochStore } from './locks/durable-epoch-store.js';
 import { FenceChecker } from './locks/fence-checker.js';
@@ -349,6 +350,18 @@ async function main(): Promise<void> {
     if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');
     admin.startReconciling(config.indexReconcileMs);
     startDriftMonitor(config, { indexes, store, coordinator, log, collections: () => admin.collectionsWithIndexes() }, telemetry, closers);
+    // Writes whose server died between storage and index apply are repaired by any server (docs/adr/0008).
+    const pendingSweeper = new PendingSweeper({
+      indexes,
+      store,
+      collections: () => admin.collectionsWithIndexes(),
+      thresholdMs: config.indexPendingAfterMs,
+      intervalMs: config.indexPendingSweepMs,
+      repairs: telemetry.metrics.index.repairs,
+      log,
+    });
+    pendingSweeper.start();
+    closers.push({ name: 'pending index sweeper', close: () => pendingSweeper.close() });
     // A detected Redis loss restores the index definitions at once, not at the next interval.
     coordinator.onLoss(() => admin.requestReconcile());
     if (config.collectionsFile !== undefined) {

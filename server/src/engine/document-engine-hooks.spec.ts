@@ -1,6 +1,7 @@
 import { isDbError } from '../errors/db-error.js';
 import { LocalIndexStore } from '../index/local/local-index-store.js';
 import { IndexWriteHooks } from '../index/write-hooks.js';
+import { PendingSweeper } from '../index/pending-sweeper.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DocumentEngine } from './document-engine.js';
 import { decodeEnvelope } from '../format/envelope.js';
@@ -85,5 +86,21 @@ describe('DocumentEngine with index hooks', () => {
     await engine.put(ctx, { collection: 'users', id: 'u1', data: { city: 'Oslo' } });
     expect(await engine.delete(ctx, { collection: 'users', id: 'nope' })).toBe(false);
     expect(await byCity('Oslo')).toEqual(['u1']);
+  });
+
+  it('a write that stops between storage and index (failpoint index.before-apply) stays pending until the sweeper repairs it', async () => {
+    const { engine, store, indexes, byCity } = await setup();
+    await engine.put(ctx, { collection: 'users', id: 'u1', data: { email: 'a@x', city: 'Oslo' } });
+    engine.failpoints.configure('index.before-apply=error');
+    const e = await engine.put(ctx, { collection: 'users', id: 'u1', data: { email: 'a@x', city: 'Rome' } }).catch((x: unknown) => x);
+    expect(isDbError(e) && e.reason).toBe('BACKEND_UNAVAILABLE');
+    engine.failpoints.configure('');
+    expect((await engine.get(ctx, 'users', 'u1')).data).toEqual({ email: 'a@x', city: 'Rome' });
+    expect(await byCity('Rome')).toEqual([]);
+    expect((await indexes.pendingWrites('users', 0, 10)).map((p) => p.id)).toEqual(['u1']);
+    const sweeper = new PendingSweeper({ indexes, store, collections: () => ['users'], thresholdMs: 0, intervalMs: 1000 });
+    expect(await sweeper.sweep()).toEqual({ checked: 1, repaired: 1 });
+    expect(await byCity('Rome')).toEqual(['u1']);
+    expect(await byCity('Oslo')).toEqual([]);
   });
 });

@@ -152,6 +152,7 @@ export class DocumentEngine implements DocumentApi {
       clock,
       random,
       maxAttempts: options.maxPutAttempts ?? 10,
+      failpoints,
     });
     this.singles = new SingleDocuments(this.reader, writer, options.newId ?? (() => uuidv7()));
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;

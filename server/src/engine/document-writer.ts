@@ -23,6 +23,7 @@ import type { CheckedOp, TxnWriter } from '../txn/txn-ports.js';
 import type { PreparedWrite, WriteHooks } from '../api/write-hooks.js';
 import type { VersionCache } from './version-cache.js';
 import { documentKey } from '../format/bucket-layout.js';
+import type { Failpoints } from '../common/failpoints.js';
 
 /** What the writer is built from. */
 export interface DocumentWriterOptions {
@@ -39,6 +40,8 @@ export interface DocumentWriterOptions {
   /** The jitter of the upsert loop's waits. */
   readonly random: RandomSource;
   readonly maxAttempts: number;
+  /** The engine's failpoints (index.before-apply: after the storage write, before the index apply). Default: none. */
+  readonly failpoints?: Failpoints;
 }
 
 /** The version a write replaces: what nextMeta needs of it. */
@@ -261,7 +264,10 @@ export class DocumentWriter implements TxnWriter {
       if (prepared !== undefined) await this.o.hooks!.abort(prepared);
       throw e;
     }
-    if (prepared !== undefined) await this.o.hooks!.commit(prepared);
+    if (prepared !== undefined) {
+      this.o.failpoints?.hit('index.before-apply');
+      await this.o.hooks!.commit(prepared);
+    }
     return written;
   }
 }

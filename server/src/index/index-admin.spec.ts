@@ -64,6 +64,14 @@ describe('IndexAdmin', () => {
     await admin.close();
   });
 
+  it('lists the collections with index definitions (what the pending sweeper sweeps)', async () => {
+    expect(admin.collectionsWithIndexes()).toEqual([]);
+    await admin.createIndex(ctx, def('by_age', 'ordered', 'age'));
+    expect(admin.collectionsWithIndexes()).toEqual(['users']);
+    await admin.dropIndex(ctx, 'users', 'by_age');
+    expect(admin.collectionsWithIndexes()).toEqual([]);
+  });
+
   it('makes an index on an empty collection READY at once', async () => {
     const info = await admin.createIndex(ctx, def('by_age', 'ordered', 'age'));
     expect(info).toMatchObject({ name: 'by_age', state: 'ready', documentsScanned: 0, createTime: new Date(5000) });

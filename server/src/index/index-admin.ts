@@ -177,7 +177,7 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     return this.known.get(collection) ?? [];
   }
 
-  /** The collections with durable index definitions, as last read (the drift monitor's list). */
+  /** The collections with durable index definitions, as last read or written here (what the drift monitor samples and the pending sweeper sweeps). */
   collectionsWithIndexes(): string[] {
     return [...this.known].filter(([, defs]) => defs.length > 0).map(([collection]) => collection);
   }

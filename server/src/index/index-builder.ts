@@ -10,13 +10,12 @@
  * report, so it never marks the new index READY with entries it did not make.
  */
 import { DbError } from '../errors/db-error.js';
-import { decodeEnvelope } from '../format/envelope.js';
-import { isJsonObject, type JsonObject } from '../model/json.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
 import type { IndexLog } from './write-hooks.js';
 import { collectionPrefix, idFromKey } from '../format/bucket-layout.js';
+import { readStoredDoc, type StoredDoc } from './read-stored-doc.js';
 import type { CounterCell } from '../observability/cell-counter.js';
 
 /** Tuning of a build. */
@@ -44,13 +43,6 @@ export interface IndexBuildInput extends IndexBuildOptions {
 
 /** How a build ended. */
 export type IndexBuildResult = 'ready' | 'failed' | 'dropped' | 'aborted';
-
-/** A document as the build (and the check) reads it. */
-export interface StoredDoc {
-  readonly id: string;
-  readonly seq: number;
-  readonly data: JsonObject;
-}
 
 /** Raised inside the build when a unique index holds a duplicate. */
 class DuplicateValue extends Error {}
@@ -154,28 +146,6 @@ async function reserveOrFail(input: IndexBuildInput, doc: StoredDoc, own: IndexV
   );
 }
 
-/** The document with its seq (0 when its envelope has none), or undefined when it is gone (or only a placeholder). */
-export async function readDoc(input: Pick<IndexBuildInput, 'store' | 'collection' | 'signal'>, id: string): Promise<StoredDoc | undefined> {
-  const key = collectionPrefix(input.collection) + id;
-  const blob = await input.store.get(key, input.signal);
-  if (blob === undefined) return undefined;
-  const envelope = decodeEnvelope(blob.body, key);
-  // A transaction's placeholder is no document; a staged one is indexed as before the transaction,
-  // and the transaction's own index change (a newer seq) supersedes it if it commits.
-  if (envelope.meta.absent === true) return undefined;
-  return { id, seq: envelopeSeq(envelope.meta, blob.body), data: envelope.data };
-}
-
-/** The envelope's seq: from the decoded meta when it carries one, else from the raw header, else 0. */
-function envelopeSeq(meta: object, body: Uint8Array): number {
-  const fromMeta = (meta as { seq?: unknown }).seq;
-  if (typeof fromMeta === 'number') return fromMeta;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-    const head = isJsonObject(parsed) ? parsed.smarterbase : undefined;
-    const seq = isJsonObject(head) ? head.seq : undefined;
-    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : 0;
-  } catch {
-    return 0;
-  }
+function readDoc(input: IndexBuildInput, id: string): Promise<StoredDoc | undefined> {
+  return readStoredDoc(input.store, input.collection, id, input.signal);
 }

@@ -10,7 +10,7 @@
  * is then skipped: that write maintains the document's entries).
  */
 import { indexValues } from './extract-values.js';
-import { readDoc } from './index-builder.js';
+import { readStoredDoc } from './read-stored-doc.js';
 import type { HeldEntries, IndexCatalog, IndexStore, IndexValues } from './index-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
@@ -64,7 +64,7 @@ export async function settle(
   for (let i = 0; i < ids.length; i += concurrency) {
     if (scope.signal?.aborted) break;
     const batch = ids.slice(i, i + concurrency);
-    const docs = await Promise.all(batch.map((id) => readDoc(scope, id)));
+    const docs = await Promise.all(batch.map((id) => readStoredDoc(scope.store, scope.collection, id, scope.signal)));
     const full = docs.map((d) => (d === undefined ? null : indexValues(scope.catalog, d.data)));
     const suspected = batch.map((id) => suspects.get(id) ?? {});
     let held = await probe(scope, batch, full, suspected);

@@ -62,6 +62,14 @@ export interface OrderedWalk {
   readonly limit: number;
 }
 
+/** A write whose index apply has not been confirmed (IndexStore.nextSeq with a pendingId). */
+export interface PendingWrite {
+  readonly id: string;
+  readonly seq: number;
+  /** How long ago it was recorded, in ms (by the store's clock). */
+  readonly ageMs: number;
+}
+
 /** Outcome of apply(). */
 export type ApplyOutcome =
   /** The document's entries now reflect this write. */
@@ -124,8 +132,17 @@ export interface IndexStore {
   dropIndex(collection: string, name: string): Promise<boolean>;
 
   // ---- writes ------------------------------------------------------------
-  /** A number strictly greater than every earlier nextSeq of the collection. */
-  nextSeq(collection: string): Promise<number>;
+  /**
+   * A number strictly greater than every earlier nextSeq of the collection.
+   * With `pendingId`, also records (pendingId, seq, now) as pending index
+   * work in the same atomic step (docs/adr/0008): apply() / applyMany() of
+   * that id with that seq clears it, else the pending sweeper repairs it.
+   */
+  nextSeq(collection: string, pendingId?: string): Promise<number>;
+  /** Lists pending records of the collection at least `olderThanMs` old (by the store's clock), at most `limit`. */
+  pendingWrites(collection: string, olderThanMs: number, limit: number): Promise<PendingWrite[]>;
+  /** Removes the pending record of `id` if it still holds `seq` (a newer write's record stays). */
+  clearPending(collection: string, id: string, seq: number): Promise<void>;
   /**
    * Reserves unique values for document `id` before its write: for each
    * unique index, its values. Returns the first conflict (another document
@@ -145,7 +162,8 @@ export interface IndexStore {
    * every index with `values` (null = the document was deleted), using the
    * per-document record of its previous values; confirms its unique
    * reservations and frees the old ones. Ignored unless seq is newer than the
-   * recorded one.
+   * recorded one. Unless the outcome is 'catalog_changed', clears the
+   * document's pending record when it holds this seq.
    */
   apply(collection: string, id: string, seq: number, values: IndexValues | null, catalogVersion: number): Promise<ApplyOutcome>;
   /**

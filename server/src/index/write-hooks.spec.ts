@@ -143,4 +143,21 @@ describe('IndexWriteHooks', () => {
     await hooks.commit(await hooks.prepare('users', 'b', { email: 'e' }));
     expect(await eq('email', 'e')).toEqual(['b']);
   });
+
+  it('records a write as pending when it takes its seq; the apply of commit clears it, a failed write leaves it', async () => {
+    const p1 = await hooks.prepare('users', 'a', { status: 'on' });
+    const p2 = await hooks.prepare('users', 'b', { status: 'on' });
+    expect((await store.pendingWrites('users', 0, 10)).map((p) => [p.id, p.seq]).sort()).toEqual([
+      ['a', p1.seq],
+      ['b', p2.seq],
+    ]);
+    await hooks.commit(p1);
+    await hooks.abort(p2); // the write may have landed (a timeout): the sweeper checks storage
+    expect((await store.pendingWrites('users', 0, 10)).map((p) => p.id)).toEqual(['b']);
+  });
+
+  it('records nothing pending for a collection without indexes', async () => {
+    await hooks.prepare('plain', 'a', { x: 1 });
+    expect(await store.pendingWrites('plain', 0, 10)).toEqual([]);
+  });
 });

@@ -7,7 +7,11 @@
  *   await hooks.commit(p);
  *
  * prepare() reserves the unique values (a conflict fails the write before it
- * happens) and takes the sequence number. commit() never throws: the write is
+ * happens) and takes the sequence number, recording the write as pending
+ * index work when the collection has indexes; the apply of commit() clears
+ * that record, and a record left behind (the process died, the apply failed,
+ * the write failed or was aborted) is repaired by the pending sweeper
+ * (pending-sweeper.ts, docs/adr/0008). commit() never throws: the write is
  * already durable in object storage, so an index failure must not turn it
  * into an error. It is logged and counted instead (stats().commitFailures, the
  * apply-failures metric);
@@ -114,7 +118,8 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
       }
     }
     try {
-      const seq = await this.indexes.nextSeq(collection);
+      // A collection with indexes records the write as pending in the same step (docs/adr/0008).
+      const seq = await this.indexes.nextSeq(collection, catalog.indexes.length > 0 ? id : undefined);
       return { collection, id, seq, data, catalog, values, reserved };
     } catch (e) {
       await this.release(collection, id, reserved);

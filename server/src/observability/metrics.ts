@@ -29,6 +29,7 @@ export const METRIC_NAMES = {
   indexApplyFailures: 'smarterbase.index.apply_failures',
   indexRestores: 'smarterbase.index.restores',
   indexRebuildDocuments: 'smarterbase.index.rebuild_documents',
+  indexRepairs: 'smarterbase.index.repairs',
   indexesNotReady: 'smarterbase.indexes_not_ready',
   indexDrift: 'smarterbase.index.drift',
   indexDriftRepairs: 'smarterbase.index.drift_repairs',
@@ -99,6 +100,8 @@ export interface IndexInstruments {
   readonly rebuildDocuments: CellCounter;
   /** Documents the drift monitor repaired; attribute collection. */
   readonly driftRepairs: CellCounter;
+  /** Pending index records whose repair changed the index (index/pending-sweeper.ts); attribute collection. */
+  readonly repairs: CellCounter;
 }
 
 /** Why a held lease was found lost: `not_current` (expired, taken over, or Redis lost its data), `unreachable` (no renewal answered before it expired). */
@@ -189,6 +192,10 @@ export function createMetrics(meter: Meter): Metrics {
       }),
       driftRepairs: new CellCounter(meter, METRIC_NAMES.indexDriftRepairs, {
         description: 'Documents whose index entries the drift monitor repaired after a sample found them missing or stale, by collection.',
+      }),
+      repairs: new CellCounter(meter, METRIC_NAMES.indexRepairs, {
+        description:
+          'Writes left pending in the index (the writer died or its apply failed) that the pending sweeper re-applied from storage, by collection.',
       }),
     },
     locks: {

@@ -13,17 +13,19 @@ import type {
   IndexValues,
   OrderedRange,
   OrderedWalk,
+  PendingWrite,
   RepairOutcome,
 } from '../index-store.js';
 import { heldEntries, repairEntries, sampleEntries, scanEntries } from './local-index-check.js';
 import type { EntryBound } from '../sorted-entries.js';
 import { addEntry, copyValues, emptyIndex, removeEntry, type LocalCollection, type LocalIndex } from './local-entries.js';
+import { PendingTable } from '../pending-table.js';
 import type { IndexDefinition, IndexInfo, IndexState } from '../../model/index-def.js';
 import { systemClock, type Clock } from '../../common/clock.js';
 
 /** Options of the LocalIndexStore. */
 export interface LocalIndexStoreOptions {
-  /** The clock of reservation expiry. Default systemClock. */
+  /** The clock of reservation expiry and pending records. Default systemClock. */
   readonly clock?: Clock;
 }
 
@@ -35,10 +37,12 @@ export interface LocalIndexStoreOptions {
 export class LocalIndexStore implements IndexStore {
   private readonly collections = new Map<string, LocalCollection>();
   private readonly clock: Clock;
+  private readonly pending: PendingTable;
 
   /** An empty store. */
   constructor(options: LocalIndexStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.pending = new PendingTable(this.clock);
   }
 
   /** The collection's catalog. */
@@ -89,9 +93,21 @@ export class LocalIndexStore implements IndexStore {
     return true;
   }
 
-  /** The next sequence number of the collection. */
-  async nextSeq(collection: string): Promise<number> {
-    return ++this.col(collection).seq;
+  /** The next sequence number of the collection (recorded as pending for `pendingId` when given). */
+  async nextSeq(collection: string, pendingId?: string): Promise<number> {
+    const seq = ++this.col(collection).seq;
+    if (pendingId !== undefined) this.pending.record(collection, pendingId, seq);
+    return seq;
+  }
+
+  /** Pending records at least olderThanMs old. */
+  async pendingWrites(collection: string, olderThanMs: number, limit: number): Promise<PendingWrite[]> {
+    return this.pending.older(collection, olderThanMs, limit);
+  }
+
+  /** Removes the pending record of id if it holds seq. */
+  async clearPending(collection: string, id: string, seq: number): Promise<void> {
+    this.pending.clear(collection, id, seq);
   }
 
   /** Reserves the unique values of `id`; the first conflict, or undefined. */
@@ -134,6 +150,7 @@ export class LocalIndexStore implements IndexStore {
     const c = this.col(collection);
     const recorded = c.records.get(id);
     const outcome = applyDecision(recorded, seq, catalogVersion, c.version);
+    if (outcome !== 'catalog_changed') this.pending.clear(collection, id, seq);
     if (outcome !== 'applied') return outcome;
     const old = recorded?.values ?? null;
     for (const [name, info] of c.catalog) {

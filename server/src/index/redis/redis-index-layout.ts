@@ -10,6 +10,7 @@
  *
  *   cat              hash: _version, _stamp, d:<name> (definition JSON with tok), st:/sc:/er:<name>
  *   seq              counter of nextSeq
+ *   p                hash id → "<seq>:<recorded at, ms by Redis TIME>": pending index work (docs/adr/0008)
  *   all              set of every indexed document id
  *   d:<id>           hash: s (seq), c (catalog version), v (values JSON or 'null')
  *   e:<tok>:<value>  set of ids (equality index)
@@ -33,8 +34,8 @@ export function collectionBase(prefix: string, collection: string): string {
 }
 
 /** The fixed keys of a collection. */
-export function collectionKeys(base: string): { catalog: string; seq: string; all: string } {
-  return { catalog: `${base}cat`, seq: `${base}seq`, all: `${base}all` };
+export function collectionKeys(base: string): { catalog: string; seq: string; all: string; pending: string } {
+  return { catalog: `${base}cat`, seq: `${base}seq`, all: `${base}all`, pending: `${base}p` };
 }
 
 /** The record key of a document. */

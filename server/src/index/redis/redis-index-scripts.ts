@@ -47,10 +47,64 @@ local function epochMicros()
 end
 `;
 
-/** KEYS: the collection's seq counter. Returns the next seq (the counter starts at epochMicros when missing). */
+/**
+ * KEYS: the collection's seq counter, its pending hash. ARGV: the id to record as pending, or none.
+ * Returns the next seq (the counter starts at epochMicros when missing); with an id, records
+ * id → "<seq>:<now ms>" in the pending hash in the same step (docs/adr/0008).
+ */
 export const NEXT_SEQ_SCRIPT = `${EPOCH_MICROS}
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], epochMicros()) end
-return redis.call('INCR', KEYS[1])
+local seq = redis.call('INCR', KEYS[1])
+if ARGV[1] then
+  local t = redis.call('TIME')
+  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('HSET', KEYS[2], ARGV[1], string.format('%d', seq) .. ':' .. string.format('%d', ms))
+end
+return seq
+`;
+
+/**
+ * Lua function clearPending(id, seq): deletes the pending record of id when it holds seq
+ * (the pending hash is base .. 'p', in the collection's slot).
+ */
+const CLEAR_PENDING = `
+local function clearPending(id, seqArg)
+  local pkey = ARGV[1] .. 'p'
+  local r = redis.call('HGET', pkey, id)
+  if r and string.sub(r, 1, string.find(r, ':', 1, true) - 1) == seqArg then redis.call('HDEL', pkey, id) end
+end
+`;
+
+/** KEYS: the pending hash. ARGV: base, id, seq. Deletes id's pending record when it holds seq. */
+export const CLEAR_PENDING_SCRIPT = `${CLEAR_PENDING}
+clearPending(ARGV[2], ARGV[3])
+return 0
+`;
+
+/**
+ * KEYS: the pending hash. ARGV: olderThanMs, limit. Returns {id, seq, ageMs, …} for the records
+ * at least olderThanMs old by Redis's clock (at most limit; the hash holds only writes in flight
+ * or unrepaired, so it is small).
+ */
+export const PENDING_LIST_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local minAge = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local out = {}
+local flat = redis.call('HGETALL', KEYS[1])
+for i = 1, #flat, 2 do
+  if #out >= limit * 3 then break end
+  local r = flat[i + 1]
+  local p = string.find(r, ':', 1, true)
+  local age = now - tonumber(string.sub(r, p + 1))
+  if age >= minAge then
+    out[#out + 1] = flat[i]
+    out[#out + 1] = string.sub(r, 1, p - 1)
+    out[#out + 1] = string.format('%d', age)
+  end
+end
+return out
 `;
 
 /**
@@ -103,14 +157,16 @@ return tok
 /**
  * Lua function applyOne(id, recKey, allKey, seq, catalogVersion, valuesJson, tombstoneTtlMs):
  * replaces one document's entries (IndexStore.apply); returns 'applied', 'stale' or
- * 'catalog_changed' (checked before anything changes). Needs PRELUDE.
+ * 'catalog_changed' (checked before anything changes). Unless the catalog changed, clears the
+ * document's pending record of this seq. Needs PRELUDE.
  */
-const APPLY_ONE = `
+const APPLY_ONE = `${CLEAR_PENDING}
 local function applyOne(id, recKey, allKey, seqArg, cvArg, valuesArg, ttlArg)
   local seq = tonumber(seqArg)
   local cv = tonumber(cvArg)
   local current = tonumber(redis.call('HGET', KEYS[1], '_version') or '0')
   if cv ~= current then return 'catalog_changed' end
+  clearPending(id, seqArg)
   local rec = redis.call('HMGET', recKey, 's', 'c', 'v')
   local old = nil
   if rec[1] then

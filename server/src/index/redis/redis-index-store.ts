@@ -4,7 +4,7 @@ import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import { compareUtf8 } from '../extract-values.js';
 import { indexAlreadyExists, indexNotFound, requireIndex, sameDefinition } from '../index-rules.js';
-import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, OrderedWalk } from '../index-store.js';
+import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, OrderedWalk, PendingWrite } from '../index-store.js';
 import { RedisIndexCheck } from './redis-index-check.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
 import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
@@ -23,9 +23,11 @@ import {
 import {
   APPLY_SCRIPT,
   APPLY_MANY_SCRIPT,
+  CLEAR_PENDING_SCRIPT,
   CREATE_INDEX_SCRIPT,
   DROP_INDEX_SCRIPT,
   NEXT_SEQ_SCRIPT,
+  PENDING_LIST_SCRIPT,
   RELEASE_SCRIPT,
   RESERVE_SCRIPT,
   SET_INDEX_STATE_SCRIPT,
@@ -75,6 +77,8 @@ const SCRIPTS = {
   applyMany: script('apply_many', APPLY_MANY_SCRIPT),
   reserve: script('reserve', RESERVE_SCRIPT),
   release: script('release', RELEASE_SCRIPT),
+  pendingList: script('pending_list', PENDING_LIST_SCRIPT),
+  clearPending: script('clear_pending', CLEAR_PENDING_SCRIPT),
   setExpr: script('set_expr', SET_EXPR_SCRIPT),
   walk: script('walk', WALK_SCRIPT),
 };
@@ -178,9 +182,25 @@ export class RedisIndexStore implements IndexStore {
     return true;
   }
 
-  /** INCR of the collection's counter (restarting from Redis's clock in microseconds when Redis lost it). */
-  async nextSeq(collection: string): Promise<number> {
-    return (await this.eval(SCRIPTS.nextSeq, [collectionKeys(this.base(collection)).seq], [])) as number;
+  /** INCR of the collection's counter (restarting from Redis's clock in microseconds when Redis lost it); with pendingId, records it as pending in the same script. */
+  async nextSeq(collection: string, pendingId?: string): Promise<number> {
+    const keys = collectionKeys(this.base(collection));
+    return (await this.eval(SCRIPTS.nextSeq, [keys.seq, keys.pending], pendingId === undefined ? [] : [pendingId])) as number;
+  }
+
+  /** Pending records at least olderThanMs old by Redis's clock (one script over the collection's pending hash). */
+  async pendingWrites(collection: string, olderThanMs: number, limit: number): Promise<PendingWrite[]> {
+    const keys = collectionKeys(this.base(collection));
+    const flat = (await this.eval(SCRIPTS.pendingList, [keys.pending], [String(Math.max(0, olderThanMs)), String(limit)])) as string[];
+    const out: PendingWrite[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) out.push({ id: flat[i]!, seq: Number(flat[i + 1]), ageMs: Number(flat[i + 2]) });
+    return out.sort((a, b) => b.ageMs - a.ageMs);
+  }
+
+  /** Removes id's pending record if it holds seq. */
+  async clearPending(collection: string, id: string, seq: number): Promise<void> {
+    const base = this.base(collection);
+    await this.eval(SCRIPTS.clearPending, [collectionKeys(base).pending], [base, id, String(seq)]);
   }
 
   /** Reserves unique values for id (one script: all or none). */
