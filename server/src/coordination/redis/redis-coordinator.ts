@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
+import { Cluster } from 'ioredis';
 import { sleep, throwIfAborted } from '../../common/abort.js';
 import { backoffDelay } from '../../common/backoff.js';
 import { DbError } from '../../errors/db-error.js';
@@ -18,13 +18,24 @@ import {
 import type { EpochStore } from '../epoch-store.js';
 import { RedisEpoch } from './redis-epoch.js';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, mutexKeys } from './mutex-scripts.js';
-import { describeError as describe, openRedis, raceAbort, redisUnavailable as unavailable, withTimeout } from './redis-connection.js';
+import { ClusterEpochMarker, EPOCH_RAISE_SCRIPT } from './cluster-epoch-marker.js';
+import { markerKeyFor } from './cluster-slots.js';
+import {
+  describeError as describe,
+  openRedis,
+  raceAbort,
+  redisUnavailable as unavailable,
+  withTimeout,
+  type RedisClient,
+} from './redis-connection.js';
 import { RedisGuard } from './redis-guard.js';
 
 /** How to reach Redis. */
 export interface RedisCoordinatorOptions {
-  /** redis://[user:password@]host:port[/db] (or rediss:// for TLS). */
+  /** redis://[user:password@]host:port[/db] (or rediss:// for TLS); with `cluster`, seed URLs separated by commas. */
   readonly url: string;
+  /** A Redis Cluster (SB_REDIS_CLUSTER): per-slot epoch markers (cluster-epoch-marker.ts). Default false. */
+  readonly cluster?: boolean;
   /** Prefix of every key this coordinator writes. Default 'sb:'. */
   readonly keyPrefix?: string;
   /** How long connecting may take before 'unavailable', in ms. Default 2000. */
@@ -57,6 +68,7 @@ interface ScriptedRedis {
     holder: string,
     ttlMs: string,
     epoch: string,
+    raise: string,
   ): Promise<[number, string, number?]>;
   sbLeaseRenew(lease: string, id: string, ttlMs: string): Promise<[number, string?]>;
   sbLeaseRelease(lease: string, id: string): Promise<number>;
@@ -65,8 +77,9 @@ interface ScriptedRedis {
 }
 
 /**
- * The Coordinator over Redis (or Redis Cluster-compatible key layout; the
- * connection itself is a single node): mutexes through two Lua scripts
+ * The Coordinator over one Redis server or a Redis Cluster (every script
+ * touches the keys of one slot; on a cluster the epoch marker is per slot,
+ * cluster-epoch-marker.ts): mutexes through two Lua scripts
  * (mutex-scripts.ts), waiting with jittered exponential backoff.
  *
  * Failing fast: commands are not queued while disconnected and are retried
@@ -78,11 +91,12 @@ export class RedisCoordinator implements Coordinator {
   readonly kind = 'redis';
   private closed = false;
   private epoch: RedisEpoch | undefined;
+  private clusterMarker: ClusterEpochMarker | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private readonly lossListeners = new Set<(loss: CoordinationLoss) => void>();
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly guard: RedisGuard,
   ) {}
@@ -97,6 +111,7 @@ export class RedisCoordinator implements Coordinator {
       r.defineCommand('sbLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_SCRIPT });
       r.defineCommand('sbLeaseInfo', { numberOfKeys: 1, lua: LEASE_INFO_SCRIPT });
       r.defineCommand('sbLeaseFence', { numberOfKeys: 1, lua: LEASE_FENCE_SCRIPT });
+      r.defineCommand('sbEpochRaise', { numberOfKeys: 1, lua: EPOCH_RAISE_SCRIPT });
     });
     return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:', options.guard ?? new RedisGuard());
   }
@@ -135,7 +150,8 @@ export class RedisCoordinator implements Coordinator {
   async trackEpoch(tracking: EpochTracking): Promise<number> {
     const redis = this.redis;
     const key = epochMarkerKey(this.keyPrefix);
-    const marker = {
+    if (redis instanceof Cluster) this.clusterMarker = new ClusterEpochMarker(redis, this.keyPrefix, (op, send) => this.run(op, send));
+    const marker = this.clusterMarker ?? {
       get: async (): Promise<number | undefined> => {
         const v = await this.run('epoch.get', () => redis.get(key));
         return v === null ? undefined : Number(v);
@@ -151,6 +167,7 @@ export class RedisCoordinator implements Coordinator {
     this.epoch = epoch;
     const check = (): void => void epoch.sync().catch((err: unknown) => tracking.onCheckError?.(err));
     redis.on('ready', check);
+    if (redis instanceof Cluster) redis.on('+node', check); // a failover or a new master: check its markers at once
     this.checkTimer = setInterval(check, tracking.checkIntervalMs);
     this.checkTimer.unref();
     return current;
@@ -183,6 +200,7 @@ export class RedisCoordinator implements Coordinator {
     let reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
     if (reply[0] === -1 && this.epoch !== undefined) {
       // The marker moved or vanished: Redis lost its data or another server noticed a loss first.
+      if (reply[1] === '') this.clusterMarker?.suspect(this.markerKey(keys.lease));
       await this.settle(this.epoch.sync(), signal);
       sentAt = Date.now();
       reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
@@ -204,15 +222,21 @@ export class RedisCoordinator implements Coordinator {
       this.scripted().sbLeaseAcquire(
         keys.lease,
         keys.fence,
-        epochMarkerKey(this.keyPrefix),
+        this.markerKey(keys.lease),
         id,
         holder,
         String(ttlMs),
         epoch === undefined ? '' : String(epoch),
+        this.clusterMarker === undefined ? '0' : '1',
       );
     return this.run('lease.acquire', call, signal, (late) => {
       if (late[0] === 1) void this.guard.call('lease.release', () => this.scripted().sbLeaseRelease(keys.lease, id)).catch(() => undefined);
     });
+  }
+
+  /** The epoch marker a grant of `lease` checks: the one marker, or on a cluster the marker of the lease's slot. */
+  private markerKey(lease: string): string {
+    return this.redis instanceof Cluster ? markerKeyFor(this.keyPrefix, lease) : epochMarkerKey(this.keyPrefix);
   }
 
   /** Extends the lease to ttlMs from now if `leaseId` is still current. */
