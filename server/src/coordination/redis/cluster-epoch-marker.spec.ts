@@ -3,14 +3,15 @@ import { ClusterEpochMarker } from './cluster-epoch-marker.js';
 import { SLOT_COUNT, slotMarkerKey } from './cluster-slots.js';
 
 /** A fake cluster of three masters: CLUSTER SLOTS, GET and the raise script over one key-value map. */
-function fakeCluster(): { cluster: Cluster; kv: Map<string, string>; raises: () => number } {
+function fakeCluster(): { cluster: Cluster; kv: Map<string, string>; raises: () => number; ids: string[] } {
   const kv = new Map<string, string>();
+  const ids = ['a', 'b', 'c'];
   let raises = 0;
   const fake = {
     call: async () => [
-      [0, 5460, ['127.0.0.1', 7000, 'a']],
-      [5461, 10922, ['127.0.0.1', 7001, 'b']],
-      [10923, 16383, ['127.0.0.1', 7002, 'c']],
+      [0, 5460, ['127.0.0.1', 7000, ids[0]]],
+      [5461, 10922, ['127.0.0.1', 7001, ids[1]]],
+      [10923, 16383, ['127.0.0.1', 7002, ids[2]]],
     ],
     get: async (k: string) => kv.get(k) ?? null,
     sbEpochRaise: async (k: string, epoch: string) => {
@@ -20,7 +21,7 @@ function fakeCluster(): { cluster: Cluster; kv: Map<string, string>; raises: () 
       return 1;
     },
   };
-  return { cluster: fake as unknown as Cluster, kv, raises: () => raises };
+  return { cluster: fake as unknown as Cluster, kv, raises: () => raises, ids };
 }
 
 const direct = <T>(_op: string, send: () => Promise<T>): Promise<T> => send();
@@ -61,5 +62,15 @@ describe('ClusterEpochMarker', () => {
     expect(await marker.get()).toBe(2);
     kv.delete(key);
     expect(await marker.get()).toBe(2); // no longer suspected
+  });
+
+  it('reports a failover (another master serves a probe slot) as a loss, once', async () => {
+    const { cluster, ids } = fakeCluster();
+    const marker = new ClusterEpochMarker(cluster, 'sb:', direct);
+    await marker.setIfMissing(1);
+    expect(await marker.get()).toBe(1);
+    ids[1] = 'promoted-replica-of-b';
+    expect(await marker.get()).toBeUndefined();
+    expect(await marker.get()).toBe(1);
   });
 });

@@ -9,6 +9,11 @@
  *   marker a grant found missing: a shard that restarted empty or failed over
  *   to a replica without the markers has lost all of its slots' markers, so
  *   one probe per master sees it. Any probe missing = a loss.
+ * - A failover is a loss too: a check that finds a probe slot served by
+ *   another master than at the previous check (a replica was promoted, or the
+ *   slot was moved) reports the marker missing, because a replica may lag and
+ *   lack the last grants. Each server detecting it starts a new epoch (so a
+ *   failover may cost a few epochs, one per server that saw it).
  * - A grant whose slot marker is missing refuses (the shard lost its data,
  *   or seeding never finished): the coordinator reports the key with
  *   `suspect`, the next check reads it, finds it missing and starts a new
@@ -44,6 +49,8 @@ interface RaisingCluster {
 /** The per-slot epoch markers of one key prefix on a cluster (see the file comment). */
 export class ClusterEpochMarker implements EpochMarker {
   private readonly suspects = new Set<string>();
+  /** The master id serving each probe slot at the last check. */
+  private masters = new Map<number, string>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -59,10 +66,12 @@ export class ClusterEpochMarker implements EpochMarker {
   /** The highest epoch of the probes, or undefined when any probe is missing (a loss). */
   async get(): Promise<number | undefined> {
     const probes = await this.probeSlots();
-    if (probes.length === 0) throw redisUnavailable('the Redis Cluster serves no slots');
-    const keys = [...probes.map((s) => slotMarkerKey(this.prefix, s)), ...this.suspects];
+    if (probes.size === 0) throw redisUnavailable('the Redis Cluster serves no slots');
+    const keys = [...Array.from(probes.keys(), (s) => slotMarkerKey(this.prefix, s)), ...this.suspects];
     const values = await this.run('epoch.get', () => Promise.all(keys.map((k) => this.cluster.get(k))));
-    if (values.some((v) => v === null)) return undefined;
+    const failedOver = Array.from(probes).some(([slot, id]) => (this.masters.get(slot) ?? id) !== id);
+    this.masters = probes;
+    if (failedOver || values.some((v) => v === null)) return undefined;
     for (const k of keys) this.suspects.delete(k);
     return Math.max(...values.map(Number));
   }
@@ -79,17 +88,17 @@ export class ClusterEpochMarker implements EpochMarker {
     return true;
   }
 
-  /** The first slot of each master's ranges (CLUSTER SLOTS), one per master. */
-  private async probeSlots(): Promise<number[]> {
+  /** The first slot of each master's ranges (CLUSTER SLOTS), one per master, with that master's node id. */
+  private async probeSlots(): Promise<Map<number, string>> {
     const ranges = await this.run(
       'epoch.slots',
-      () => this.cluster.call('CLUSTER', 'SLOTS') as Promise<[number, number, [string, number]][]>,
+      () => this.cluster.call('CLUSTER', 'SLOTS') as Promise<[number, number, [string, number, string?]][]>,
     );
     const byMaster = new Map<string, number>();
-    for (const [from, , [host, port]] of ranges) {
-      const node = `${host}:${port}`;
+    for (const [from, , [host, port, id]] of ranges) {
+      const node = id ?? `${host}:${port}`;
       byMaster.set(node, Math.min(byMaster.get(node) ?? from, from));
     }
-    return [...byMaster.values()];
+    return new Map(Array.from(byMaster, ([node, slot]) => [slot, node]));
   }
 }
