@@ -13,6 +13,7 @@ import { coordinatorScenarios } from '../engine/coordinator-scenarios.js';
 import { indexStoreScenarios } from '../index/index-store-scenarios.js';
 import { leaseScenarios } from '../locks/lease-scenarios.js';
 import { startRedisCluster, type RedisTestCluster } from '../harness/redis-cluster.js';
+import { clusterEpochScenarios } from './cluster-epoch-scenarios.js';
 
 jest.setTimeout(60_000);
 
@@ -91,4 +92,8 @@ describe('RedisCoordinator on the cluster', () => {
 
 describe('RedisIndexStore on the cluster', () => {
   indexStoreScenarios(async () => RedisIndexStore.connect({ url: cluster.url, cluster: true }));
+});
+
+describe('the coordination epoch on the cluster (last: it flushes shards)', () => {
+  clusterEpochScenarios(() => cluster);
 });
