@@ -85,7 +85,8 @@ function openRedisGuard(config: Config, telemetry: Telemetry, log: AppLogger): R
 }
 
 async function openCoordinator(config: Config, guard: RedisGuard | undefined): Promise<Coordinator> {
-  if (config.coordination === 'redis') return RedisCoordinator.connect({ ...redisOptions(config), guard });
+  if (config.coordination === 'redis')
+    return RedisCoordinator.connect({ ...redisOptions(config), grantReplicas: config.redisGrantReplicas, guard });
   return new LocalCoordinator({ clock: systemClock });
 }
 

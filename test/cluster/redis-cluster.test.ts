@@ -13,6 +13,7 @@ import { coordinatorScenarios } from '../engine/coordinator-scenarios.js';
 import { indexStoreScenarios } from '../index/index-store-scenarios.js';
 import { leaseScenarios } from '../locks/lease-scenarios.js';
 import { startRedisCluster, type RedisTestCluster } from '../harness/redis-cluster.js';
+import { waitFor } from '../harness/redis-process.js';
 import { clusterEpochScenarios } from './cluster-epoch-scenarios.js';
 
 jest.setTimeout(60_000);
@@ -87,6 +88,35 @@ describe('RedisCoordinator on the cluster', () => {
       raw.disconnect();
       await c.close();
     }
+  });
+});
+
+describe('lease grants acknowledged by a replica (grantReplicas 1)', () => {
+  const connectWaiting = (): Promise<RedisCoordinator> => RedisCoordinator.connect({ url: cluster.url, cluster: true, grantReplicas: 1 });
+
+  describe('scenarios', () => {
+    leaseScenarios(async () => [await connectWaiting(), await connectWaiting()]);
+  });
+
+  it('refuses a grant no replica acknowledged (its replica stopped), gives it back, and grants again once the replica answers', async () => {
+    const c = await connectWaiting();
+    const name = 'needs-a-replica';
+    const master = await cluster.masterOfSlot(keySlot(`sb:{l:${name}}:lease`));
+    const replicaPort = (await cluster.topology()).find((n) => n.masterId === master.id)!.port;
+    const replica = cluster.nodes.find((n) => n.port === replicaPort)!.child;
+    replica.kill('SIGSTOP');
+    try {
+      await expect(c.tryAcquireLease(name, 10_000, 'me')).rejects.toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE' });
+      await waitFor('the unacknowledged grant to be given back', async () => (await c.leaseInfo(name)) === undefined, 5_000);
+    } finally {
+      replica.kill('SIGCONT');
+    }
+    await waitFor('the replica to acknowledge grants again', async () => {
+      const r = await c.tryAcquireLease(name, 10_000, 'me').catch(() => undefined);
+      return r?.granted === true;
+    });
+    await c.close();
+    await cluster.awaitOk();
   });
 });
 

@@ -6,7 +6,7 @@
  * 'BACKEND_UNAVAILABLE'). With `cluster`, an ioredis Cluster client over the
  * seed URLs (SB_REDIS_CLUSTER): it follows MOVED/ASK and failovers itself.
  */
-import Redis, { Cluster } from 'ioredis';
+import Redis, { Cluster, type ChainableCommander } from 'ioredis';
 import { abortError } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 
@@ -94,6 +94,27 @@ function seedCredentials(urls: string): { username?: string; password?: string; 
 /** The nodes a key-space walk (SCAN) must visit: every master of a cluster, or the one server. */
 export function scanTargets(redis: RedisClient): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+/**
+ * Sends `queue`'s one command followed by `WAIT replicas timeoutMs` in one
+ * pipeline, so both go to the node serving the command's keys (on a cluster
+ * too), and returns the command's reply with the number of replicas that
+ * acknowledged it. Error replies and lost connections reject.
+ */
+export async function sendAndWait<T>(
+  redis: RedisClient,
+  queue: (pipeline: ChainableCommander) => void,
+  replicas: number,
+  timeoutMs: number,
+): Promise<{ reply: T; acked: number }> {
+  const pipeline = redis.pipeline();
+  queue(pipeline);
+  pipeline.call('WAIT', String(replicas), String(timeoutMs));
+  const results = (await pipeline.exec()) ?? [];
+  for (const [err] of results) if (err) throw err;
+  if (results.length !== 2) throw new Error(`a pipeline of 2 commands answered ${results.length} replies`);
+  return { reply: results[0]![1] as T, acked: Number(results[1]![1]) };
 }
 
 /** The message clients see when Redis fails; ioredis's own text stays in the cause, for logs. */

@@ -24,6 +24,7 @@ import {
   describeError as describe,
   openRedis,
   raceAbort,
+  sendAndWait,
   redisUnavailable as unavailable,
   withTimeout,
   type RedisClient,
@@ -42,6 +43,13 @@ export interface RedisCoordinatorOptions {
   readonly connectTimeoutMs?: number;
   /** How long one command may take before 'unavailable', in ms. Default 2000. */
   readonly commandTimeoutMs?: number;
+  /**
+   * Replicas that must acknowledge a lease grant (WAIT) before it is returned
+   * (SB_REDIS_GRANT_REPLICAS); fewer in time → the grant is given back and the
+   * call fails unavailable. So a failover to one of them keeps every token
+   * handed out. Default 0 (no WAIT).
+   */
+  readonly grantReplicas?: number;
   /** Circuit breaker, metrics and spans around every command (redis-guard.ts). Default: a guard with a default breaker, no metrics. */
   readonly guard?: RedisGuard;
 }
@@ -99,6 +107,7 @@ export class RedisCoordinator implements Coordinator {
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly guard: RedisGuard,
+    private readonly grantWait: { replicas: number; timeoutMs: number },
   ) {}
 
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
@@ -113,7 +122,8 @@ export class RedisCoordinator implements Coordinator {
       r.defineCommand('sbLeaseFence', { numberOfKeys: 1, lua: LEASE_FENCE_SCRIPT });
       r.defineCommand('sbEpochRaise', { numberOfKeys: 1, lua: EPOCH_RAISE_SCRIPT });
     });
-    return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:', options.guard ?? new RedisGuard());
+    const grantWait = { replicas: options.grantReplicas ?? 0, timeoutMs: Math.max(1, Math.floor((options.commandTimeoutMs ?? 2000) / 2)) };
+    return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:', options.guard ?? new RedisGuard(), grantWait);
   }
 
   /** Takes the named mutex, waiting with jittered backoff up to options.waitMs. */
@@ -206,6 +216,8 @@ export class RedisCoordinator implements Coordinator {
       reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
     }
     if (reply[0] === -1) throw unavailable(`coordination epoch changed during the grant of lock ${name}`);
+    if (reply[0] === -2)
+      throw unavailable(`lease grant of ${name} acknowledged by ${reply[1]} of ${this.grantWait.replicas} replicas in time`);
     if (reply[0] === 1) return { granted: true, lease: { leaseId: id, fencingToken: BigInt(reply[1]), expireAtMs: sentAt + ttlMs } };
     return { granted: false, holder: reply[1], remainingMs: Math.max(0, Number(reply[2] ?? 0)) };
   }
@@ -218,17 +230,27 @@ export class RedisCoordinator implements Coordinator {
     signal?: AbortSignal,
   ): Promise<[number, string, number?]> {
     const epoch = this.epoch?.current;
-    const call = () =>
-      this.scripted().sbLeaseAcquire(
-        keys.lease,
-        keys.fence,
-        this.markerKey(keys.lease),
-        id,
-        holder,
-        String(ttlMs),
-        epoch === undefined ? '' : String(epoch),
-        this.clusterMarker === undefined ? '0' : '1',
-      );
+    const args = [
+      keys.lease,
+      keys.fence,
+      this.markerKey(keys.lease),
+      id,
+      holder,
+      String(ttlMs),
+      epoch === undefined ? '' : String(epoch),
+      this.clusterMarker === undefined ? '0' : '1',
+    ] as const;
+    const { replicas, timeoutMs } = this.grantWait;
+    const call = async (): Promise<[number, string, number?]> => {
+      if (replicas === 0) return this.scripted().sbLeaseAcquire(...args);
+      const queue = (p: object): unknown => (p as unknown as ScriptedRedis).sbLeaseAcquire(...args);
+      const { reply, acked } = await sendAndWait<[number, string, number?]>(this.redis, queue, replicas, timeoutMs);
+      if (reply[0] !== 1 || acked >= replicas) return reply;
+      // Not on enough replicas: a failover could lose it and hand its token out again. Give it back
+      // (an answer, not a Redis failure: the breaker does not count it).
+      void this.guard.call('lease.release', () => this.scripted().sbLeaseRelease(keys.lease, id)).catch(() => undefined);
+      return [-2, String(acked)];
+    };
     return this.run('lease.acquire', call, signal, (late) => {
       if (late[0] === 1) void this.guard.call('lease.release', () => this.scripted().sbLeaseRelease(keys.lease, id)).catch(() => undefined);
     });
