@@ -63,8 +63,13 @@ import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 type Closer = { readonly name: string; close(): Promise<void> };
 
 /** Where Redis is and how long its connect and commands may take (SB_REDIS_TIMEOUT_MS). */
-function redisOptions(config: Config): { url: string; connectTimeoutMs: number; commandTimeoutMs: number } {
-  return { url: config.redisUrl!, connectTimeoutMs: config.redisTimeoutMs, commandTimeoutMs: config.redisTimeoutMs };
+function redisOptions(config: Config): { url: string; cluster: boolean; connectTimeoutMs: number; commandTimeoutMs: number } {
+  return {
+    url: config.redisUrl!,
+    cluster: config.redisCluster,
+    connectTimeoutMs: config.redisTimeoutMs,
+    commandTimeoutMs: config.redisTimeoutMs,
+  };
 }
 
 /**
@@ -86,7 +91,8 @@ function openRedisGuard(config: Config, telemetry: Telemetry, log: AppLogger): R
 }
 
 async function openCoordinator(config: Config, guard: RedisGuard | undefined): Promise<Coordinator> {
-  if (config.coordination === 'redis') return RedisCoordinator.connect({ ...redisOptions(config), guard });
+  if (config.coordination === 'redis')
+    return RedisCoordinator.connect({ ...redisOptions(config), grantReplicas: config.redisGrantReplicas, guard });
   return new LocalCoordinator({ clock: systemClock });
 }
 

@@ -60,6 +60,10 @@ export interface Config {
   readonly s3TimeoutMs: number;
   readonly coordination: CoordinationKind;
   readonly redisUrl?: string;
+  /** Redis is a Redis Cluster: redisUrl lists seed nodes separated by commas. */
+  readonly redisCluster: boolean;
+  /** Replicas that must acknowledge a lease grant (WAIT) before it is returned; 0 = no WAIT. */
+  readonly redisGrantReplicas: number;
   /** Server-side limit of one Redis command, and of connecting to Redis, in ms. */
   readonly redisTimeoutMs: number;
   /** How often each server checks Redis's epoch marker for a loss of its data (besides every reconnect), in ms. */
@@ -165,6 +169,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 's3TimeoutMs', env: 'SB_S3_TIMEOUT_MS', flag: '--s3-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 10000, description: 'Server-side limit of one S3 attempt, in ms; an attempt unanswered by then fails UNAVAILABLE, and no retry of a call starts after this much time.' },
   { key: 'coordination', env: 'SB_COORDINATION', flag: '--coordination', kind: { type: 'enum', choices: ['local', 'redis'] }, default: 'local', description: 'local: in-process (one replica); redis: shared by all replicas.' },
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
+  { key: 'redisCluster', env: 'SB_REDIS_CLUSTER', flag: '--redis-cluster', kind: { type: 'bool' }, default: false, description: 'Redis is a Redis Cluster: SB_REDIS_URL lists one or more seed nodes separated by commas; every script touches one slot and the epoch marker is kept per slot.' },
+  { key: 'redisGrantReplicas', env: 'SB_REDIS_GRANT_REPLICAS', flag: '--redis-grant-replicas', kind: { type: 'int', min: 0, max: 16 }, default: 0, description: 'Replicas that must acknowledge a lease grant (Redis WAIT, up to half of SB_REDIS_TIMEOUT_MS) before it is returned; fewer → the grant is given back and Acquire fails UNAVAILABLE. 1 with one replica per master: a failover keeps every token handed out. 0: no WAIT.' },
   { key: 'redisTimeoutMs', env: 'SB_REDIS_TIMEOUT_MS', flag: '--redis-timeout-ms', kind: { type: 'int', min: 50, max: 600_000 }, default: 2000, description: 'Server-side limit of one Redis command and of connecting to Redis, in ms; a command unanswered by then fails UNAVAILABLE.' },
   { key: 'redisLossCheckMs', env: 'SB_REDIS_LOSS_CHECK_MS', flag: '--redis-loss-check-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 2000, description: 'How often each server checks the Redis epoch marker for a loss of Redis data (besides every reconnect), in ms; a loss ends every lease and moves fencing tokens to a new epoch.' },
   { key: 'redisBreakerFailures', env: 'SB_REDIS_BREAKER_FAILURES', flag: '--redis-breaker-failures', kind: { type: 'int', min: 1, max: 10_000 }, default: 5, description: 'Consecutive failed Redis commands (timeouts, lost connections; not error replies) that open the circuit breaker; while open, Redis calls fail UNAVAILABLE at once.' },

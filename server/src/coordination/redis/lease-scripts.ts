@@ -7,14 +7,17 @@
  * name). The hash tag `{l:<name>}` keeps both on one Redis Cluster slot.
  * Fences travel as decimal strings so they stay exact beyond 2^53.
  *
- * The grant script also reads `<prefix>epoch`, the coordination epoch marker
- * (redis-epoch.ts): one key outside the lock's slot. Redis Cluster needs a
- * marker per shard instead (issue 10, Redis Cluster part).
+ * The grant script also reads the coordination epoch marker (redis-epoch.ts):
+ * on one Redis server `<prefix>epoch`; on a Redis Cluster the marker of the
+ * lock's own slot, `<prefix>{ep:<n>}` (cluster-slots.ts), so the script
+ * touches one slot only.
  */
 
 /**
  * KEYS: lease, fence, epoch marker. ARGV: id, holder, ttlMs, epoch ('' when
- * the coordinator tracks no epoch: epoch 0, marker unchecked).
+ * the coordinator tracks no epoch: epoch 0, marker unchecked), raise ('1' on
+ * a cluster: a marker below `epoch` is raised to it, see
+ * cluster-epoch-marker.ts; a missing one still refuses).
  * Returns {1, fence} when granted, {0, holder, pttl} when a lease is current,
  * or {-1, marker} when the marker is not `epoch` (Redis lost its data, or
  * another server moved to a newer epoch: sync, then retry).
@@ -26,7 +29,11 @@ export const LEASE_ACQUIRE_SCRIPT = `
 if ARGV[4] ~= '' then
   local marker = redis.call('GET', KEYS[3])
   if marker ~= ARGV[4] then
-    return {-1, marker or ''}
+    if ARGV[5] == '1' and marker and tonumber(marker) < tonumber(ARGV[4]) then
+      redis.call('SET', KEYS[3], ARGV[4])
+    else
+      return {-1, marker or ''}
+    end
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then

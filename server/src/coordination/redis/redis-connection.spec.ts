@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { isDbError } from '../../errors/db-error.js';
-import { COORDINATION_UNAVAILABLE, describeError, openRedis, redisUnavailable, withTimeout } from './redis-connection.js';
+import { COORDINATION_UNAVAILABLE, clusterSeeds, describeError, openRedis, redisUnavailable, withTimeout } from './redis-connection.js';
 
 describe('openRedis', () => {
   it('fails with unavailable / BACKEND_UNAVAILABLE (not a hang: the test timeout bounds it) when nothing answers like Redis', async () => {
@@ -39,5 +39,14 @@ describe('withTimeout and describeError', () => {
     await expect(withTimeout(new Promise(() => undefined), 20)).rejects.toThrow('timed out after 20 ms');
     expect(describeError(new Error('boom'))).toBe('boom');
     expect(describeError('plain')).toBe('plain');
+  });
+});
+
+describe('clusterSeeds', () => {
+  it('reads every seed of a comma-separated list, port 6379 by default', () => {
+    expect(clusterSeeds('redis://10.0.0.1:7000, redis://u:p@10.0.0.2,')).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: '10.0.0.2', port: 6379 },
+    ]);
   });
 });

@@ -3,16 +3,22 @@
  * fast instead of queueing while disconnected (commands are not queued
  * offline and are retried at most once), reconnect in the background with
  * capped backoff, and turn connection failures into DbError('unavailable',
- * 'BACKEND_UNAVAILABLE').
+ * 'BACKEND_UNAVAILABLE'). With `cluster`, an ioredis Cluster client over the
+ * seed URLs (SB_REDIS_CLUSTER): it follows MOVED/ASK and failovers itself.
  */
-import Redis from 'ioredis';
+import Redis, { Cluster, type ChainableCommander } from 'ioredis';
 import { abortError } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 
+/** A connection to one Redis server or to a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
 /** Where and how patiently to connect. */
 export interface RedisConnectionOptions {
-  /** redis://host:port[/db] */
+  /** redis://host:port[/db]; with `cluster`, one or more seed URLs separated by commas. */
   readonly url: string;
+  /** Connect to a Redis Cluster (SB_REDIS_CLUSTER). Default false. */
+  readonly cluster?: boolean;
   /** How long connecting may take, in ms. Default 2000. */
   readonly connectTimeoutMs?: number;
   /** How long one command may take, in ms. Default 2000. */
@@ -24,17 +30,33 @@ export interface RedisConnectionOptions {
  * connecting (e.g. to define Lua commands). Throws DbError('unavailable')
  * when Redis does not answer within connectTimeoutMs.
  */
-export async function openRedis(options: RedisConnectionOptions, configure?: (redis: Redis) => void): Promise<Redis> {
+export async function openRedis(options: RedisConnectionOptions, configure?: (redis: RedisClient) => void): Promise<RedisClient> {
   const connectTimeout = options.connectTimeoutMs ?? 2000;
-  const redis = new Redis(options.url, {
-    lazyConnect: true,
-    connectTimeout,
-    commandTimeout: options.commandTimeoutMs ?? 2000,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    disconnectTimeout: 500,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
-  });
+  const retry = (times: number): number => Math.min(50 * 2 ** Math.min(times, 5), 1000);
+  const redis: RedisClient = options.cluster
+    ? new Cluster(clusterSeeds(options.url), {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: retry,
+        retryDelayOnFailover: 100,
+        retryDelayOnClusterDown: 100,
+        slotsRefreshTimeout: connectTimeout,
+        redisOptions: {
+          ...seedCredentials(options.url),
+          connectTimeout,
+          commandTimeout: options.commandTimeoutMs ?? 2000,
+          maxRetriesPerRequest: 1,
+        },
+      })
+    : new Redis(options.url, {
+        lazyConnect: true,
+        connectTimeout,
+        commandTimeout: options.commandTimeoutMs ?? 2000,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        disconnectTimeout: 500,
+        retryStrategy: retry,
+      });
   redis.on('error', () => undefined); // surfaced through failing commands instead
   configure?.(redis);
   try {
@@ -45,6 +67,54 @@ export async function openRedis(options: RedisConnectionOptions, configure?: (re
     throw redisUnavailable(`cannot connect to Redis: ${describeError(cause)}`, cause);
   }
   return redis;
+}
+
+/** The seeds of a cluster URL list: `redis://a:1,redis://b:2` → [{host a, port 1}, …]. */
+export function clusterSeeds(urls: string): { host: string; port: number }[] {
+  return urls
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '')
+    .map((u) => {
+      const url = new URL(u);
+      return { host: url.hostname, port: url.port === '' ? 6379 : Number(url.port) };
+    });
+}
+
+/** The user, password and TLS of the first seed, for every node of the cluster. */
+function seedCredentials(urls: string): { username?: string; password?: string; tls?: object } {
+  const first = new URL(urls.split(',')[0]!.trim());
+  return {
+    ...(first.username !== '' ? { username: decodeURIComponent(first.username) } : {}),
+    ...(first.password !== '' ? { password: decodeURIComponent(first.password) } : {}),
+    ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** The nodes a key-space walk (SCAN) must visit: every master of a cluster, or the one server. */
+export function scanTargets(redis: RedisClient): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+/**
+ * Sends `queue`'s one command followed by `WAIT replicas timeoutMs` in one
+ * pipeline, so both go to the node serving the command's keys (on a cluster
+ * too), and returns the command's reply with the number of replicas that
+ * acknowledged it. Error replies and lost connections reject.
+ */
+export async function sendAndWait<T>(
+  redis: RedisClient,
+  queue: (pipeline: ChainableCommander) => void,
+  replicas: number,
+  timeoutMs: number,
+): Promise<{ reply: T; acked: number }> {
+  const pipeline = redis.pipeline();
+  queue(pipeline);
+  pipeline.call('WAIT', String(replicas), String(timeoutMs));
+  const results = (await pipeline.exec()) ?? [];
+  for (const [err] of results) if (err) throw err;
+  if (results.length !== 2) throw new Error(`a pipeline of 2 commands answered ${results.length} replies`);
+  return { reply: results[0]![1] as T, acked: Number(results[1]![1]) };
 }
 
 /** The message clients see when Redis fails; ioredis's own text stays in the cause, for logs. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
+import { Cluster } from 'ioredis';
 import { sleep, throwIfAborted } from '../../common/abort.js';
 import { backoffDelay } from '../../common/backoff.js';
 import { DbError } from '../../errors/db-error.js';
@@ -18,19 +18,38 @@ import {
 import type { EpochStore } from '../epoch-store.js';
 import { RedisEpoch } from './redis-epoch.js';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, mutexKeys } from './mutex-scripts.js';
-import { describeError as describe, openRedis, raceAbort, redisUnavailable as unavailable, withTimeout } from './redis-connection.js';
+import { ClusterEpochMarker, EPOCH_RAISE_SCRIPT } from './cluster-epoch-marker.js';
+import { markerKeyFor } from './cluster-slots.js';
+import {
+  describeError as describe,
+  openRedis,
+  raceAbort,
+  sendAndWait,
+  redisUnavailable as unavailable,
+  withTimeout,
+  type RedisClient,
+} from './redis-connection.js';
 import { RedisGuard } from './redis-guard.js';
 
 /** How to reach Redis. */
 export interface RedisCoordinatorOptions {
-  /** redis://[user:password@]host:port[/db] (or rediss:// for TLS). */
+  /** redis://[user:password@]host:port[/db] (or rediss:// for TLS); with `cluster`, seed URLs separated by commas. */
   readonly url: string;
+  /** A Redis Cluster (SB_REDIS_CLUSTER): per-slot epoch markers (cluster-epoch-marker.ts). Default false. */
+  readonly cluster?: boolean;
   /** Prefix of every key this coordinator writes. Default 'sb:'. */
   readonly keyPrefix?: string;
   /** How long connecting may take before 'unavailable', in ms. Default 2000. */
   readonly connectTimeoutMs?: number;
   /** How long one command may take before 'unavailable', in ms. Default 2000. */
   readonly commandTimeoutMs?: number;
+  /**
+   * Replicas that must acknowledge a lease grant (WAIT) before it is returned
+   * (SB_REDIS_GRANT_REPLICAS); fewer in time → the grant is given back and the
+   * call fails unavailable. So a failover to one of them keeps every token
+   * handed out. Default 0 (no WAIT).
+   */
+  readonly grantReplicas?: number;
   /** Circuit breaker, metrics and spans around every command (redis-guard.ts). Default: a guard with a default breaker, no metrics. */
   readonly guard?: RedisGuard;
 }
@@ -57,6 +76,7 @@ interface ScriptedRedis {
     holder: string,
     ttlMs: string,
     epoch: string,
+    raise: string,
   ): Promise<[number, string, number?]>;
   sbLeaseRenew(lease: string, id: string, ttlMs: string): Promise<[number, string?]>;
   sbLeaseRelease(lease: string, id: string): Promise<number>;
@@ -65,8 +85,9 @@ interface ScriptedRedis {
 }
 
 /**
- * The Coordinator over Redis (or Redis Cluster-compatible key layout; the
- * connection itself is a single node): mutexes through two Lua scripts
+ * The Coordinator over one Redis server or a Redis Cluster (every script
+ * touches the keys of one slot; on a cluster the epoch marker is per slot,
+ * cluster-epoch-marker.ts): mutexes through two Lua scripts
  * (mutex-scripts.ts), waiting with jittered exponential backoff.
  *
  * Failing fast: commands are not queued while disconnected and are retried
@@ -78,13 +99,15 @@ export class RedisCoordinator implements Coordinator {
   readonly kind = 'redis';
   private closed = false;
   private epoch: RedisEpoch | undefined;
+  private clusterMarker: ClusterEpochMarker | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private readonly lossListeners = new Set<(loss: CoordinationLoss) => void>();
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly guard: RedisGuard,
+    private readonly grantWait: { replicas: number; timeoutMs: number },
   ) {}
 
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
@@ -97,8 +120,10 @@ export class RedisCoordinator implements Coordinator {
       r.defineCommand('sbLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_SCRIPT });
       r.defineCommand('sbLeaseInfo', { numberOfKeys: 1, lua: LEASE_INFO_SCRIPT });
       r.defineCommand('sbLeaseFence', { numberOfKeys: 1, lua: LEASE_FENCE_SCRIPT });
+      r.defineCommand('sbEpochRaise', { numberOfKeys: 1, lua: EPOCH_RAISE_SCRIPT });
     });
-    return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:', options.guard ?? new RedisGuard());
+    const grantWait = { replicas: options.grantReplicas ?? 0, timeoutMs: Math.max(1, Math.floor((options.commandTimeoutMs ?? 2000) / 2)) };
+    return new RedisCoordinator(redis, options.keyPrefix ?? 'sb:', options.guard ?? new RedisGuard(), grantWait);
   }
 
   /** Takes the named mutex, waiting with jittered backoff up to options.waitMs. */
@@ -135,7 +160,8 @@ export class RedisCoordinator implements Coordinator {
   async trackEpoch(tracking: EpochTracking): Promise<number> {
     const redis = this.redis;
     const key = epochMarkerKey(this.keyPrefix);
-    const marker = {
+    if (redis instanceof Cluster) this.clusterMarker = new ClusterEpochMarker(redis, this.keyPrefix, (op, send) => this.run(op, send));
+    const marker = this.clusterMarker ?? {
       get: async (): Promise<number | undefined> => {
         const v = await this.run('epoch.get', () => redis.get(key));
         return v === null ? undefined : Number(v);
@@ -151,6 +177,7 @@ export class RedisCoordinator implements Coordinator {
     this.epoch = epoch;
     const check = (): void => void epoch.sync().catch((err: unknown) => tracking.onCheckError?.(err));
     redis.on('ready', check);
+    if (redis instanceof Cluster) redis.on('+node', check); // a failover or a new master: check its markers at once
     this.checkTimer = setInterval(check, tracking.checkIntervalMs);
     this.checkTimer.unref();
     return current;
@@ -183,11 +210,14 @@ export class RedisCoordinator implements Coordinator {
     let reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
     if (reply[0] === -1 && this.epoch !== undefined) {
       // The marker moved or vanished: Redis lost its data or another server noticed a loss first.
+      if (reply[1] === '') this.clusterMarker?.suspect(this.markerKey(keys.lease));
       await this.settle(this.epoch.sync(), signal);
       sentAt = Date.now();
       reply = await this.acquireOnce(keys, id, holder, ttlMs, signal);
     }
     if (reply[0] === -1) throw unavailable(`coordination epoch changed during the grant of lock ${name}`);
+    if (reply[0] === -2)
+      throw unavailable(`lease grant of ${name} acknowledged by ${reply[1]} of ${this.grantWait.replicas} replicas in time`);
     if (reply[0] === 1) return { granted: true, lease: { leaseId: id, fencingToken: BigInt(reply[1]), expireAtMs: sentAt + ttlMs } };
     return { granted: false, holder: reply[1], remainingMs: Math.max(0, Number(reply[2] ?? 0)) };
   }
@@ -200,19 +230,35 @@ export class RedisCoordinator implements Coordinator {
     signal?: AbortSignal,
   ): Promise<[number, string, number?]> {
     const epoch = this.epoch?.current;
-    const call = () =>
-      this.scripted().sbLeaseAcquire(
-        keys.lease,
-        keys.fence,
-        epochMarkerKey(this.keyPrefix),
-        id,
-        holder,
-        String(ttlMs),
-        epoch === undefined ? '' : String(epoch),
-      );
+    const args = [
+      keys.lease,
+      keys.fence,
+      this.markerKey(keys.lease),
+      id,
+      holder,
+      String(ttlMs),
+      epoch === undefined ? '' : String(epoch),
+      this.clusterMarker === undefined ? '0' : '1',
+    ] as const;
+    const { replicas, timeoutMs } = this.grantWait;
+    const call = async (): Promise<[number, string, number?]> => {
+      if (replicas === 0) return this.scripted().sbLeaseAcquire(...args);
+      const queue = (p: object): unknown => (p as unknown as ScriptedRedis).sbLeaseAcquire(...args);
+      const { reply, acked } = await sendAndWait<[number, string, number?]>(this.redis, queue, replicas, timeoutMs);
+      if (reply[0] !== 1 || acked >= replicas) return reply;
+      // Not on enough replicas: a failover could lose it and hand its token out again. Give it back
+      // (an answer, not a Redis failure: the breaker does not count it).
+      void this.guard.call('lease.release', () => this.scripted().sbLeaseRelease(keys.lease, id)).catch(() => undefined);
+      return [-2, String(acked)];
+    };
     return this.run('lease.acquire', call, signal, (late) => {
       if (late[0] === 1) void this.guard.call('lease.release', () => this.scripted().sbLeaseRelease(keys.lease, id)).catch(() => undefined);
     });
+  }
+
+  /** The epoch marker a grant of `lease` checks: the one marker, or on a cluster the marker of the lease's slot. */
+  private markerKey(lease: string): string {
+    return this.redis instanceof Cluster ? markerKeyFor(this.keyPrefix, lease) : epochMarkerKey(this.keyPrefix);
   }
 
   /** Extends the lease to ttlMs from now if `leaseId` is still current. */

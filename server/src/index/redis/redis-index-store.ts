@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
 import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import { compareUtf8 } from '../extract-values.js';
@@ -8,7 +7,13 @@ import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, Or
 import { RedisIndexCheck } from './redis-index-check.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
 import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
-import { describeError as describe, openRedis, redisUnavailable as unavailable } from '../../coordination/redis/redis-connection.js';
+import {
+  describeError as describe,
+  openRedis,
+  redisUnavailable as unavailable,
+  scanTargets,
+  type RedisClient,
+} from '../../coordination/redis/redis-connection.js';
 import { RedisGuard } from '../../coordination/redis/redis-guard.js';
 import {
   collectionBase,
@@ -35,8 +40,10 @@ import {
 
 /** How to reach Redis (the same settings as RedisCoordinatorOptions). */
 export interface RedisIndexStoreOptions {
-  /** redis://[user:password@]host:port[/db] (or rediss:// for TLS). */
+  /** redis://[user:password@]host:port[/db] (or rediss:// for TLS); with `cluster`, seed URLs separated by commas. */
   readonly url: string;
+  /** A Redis Cluster (SB_REDIS_CLUSTER): a collection's keys share one slot; SCANs visit every master. Default false. */
+  readonly cluster?: boolean;
   /** Prefix of every key. Default 'sb:'. */
   readonly keyPrefix?: string;
   /** How long connecting may take before 'unavailable', in ms. Default 2000. */
@@ -105,7 +112,7 @@ export class RedisIndexStore implements IndexStore {
   });
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly tombstoneTtlMs: number,
     private readonly ownsConnection: boolean,
@@ -125,7 +132,7 @@ export class RedisIndexStore implements IndexStore {
   }
 
   /** Uses an existing connection (not closed by close()). */
-  static attach(redis: Redis, options: { keyPrefix?: string; tombstoneTtlMs?: number; guard?: RedisGuard } = {}): RedisIndexStore {
+  static attach(redis: RedisClient, options: { keyPrefix?: string; tombstoneTtlMs?: number; guard?: RedisGuard } = {}): RedisIndexStore {
     const guard = options.guard ?? new RedisGuard({}, 'indexes');
     return new RedisIndexStore(redis, options.keyPrefix ?? 'sb:', options.tombstoneTtlMs ?? 86_400_000, false, guard);
   }
@@ -172,13 +179,16 @@ export class RedisIndexStore implements IndexStore {
     const base = this.base(collection);
     const tok = (await this.eval(SCRIPTS.drop, [collectionKeys(base).catalog], [base, name])) as string | null;
     if (tok === null) return false;
-    let cursor = '0';
-    do {
-      const from = cursor;
-      const [next, keys] = await this.run('index.scan', () => this.redis.scan(from, 'MATCH', equalitySetPattern(base, tok), 'COUNT', 1000));
-      if (keys.length > 0) await this.run('index.unlink', () => this.redis.unlink(...keys));
-      cursor = next;
-    } while (cursor !== '0');
+    for (const node of scanTargets(this.redis)) {
+      // On a cluster every master is walked (the collection's slot lives on one of them; a failover may move it).
+      let cursor = '0';
+      do {
+        const from = cursor;
+        const [next, keys] = await this.run('index.scan', () => node.scan(from, 'MATCH', equalitySetPattern(base, tok), 'COUNT', 1000));
+        if (keys.length > 0) await this.run('index.unlink', () => this.redis.unlink(...keys));
+        cursor = next;
+      } while (cursor !== '0');
+    }
     return true;
   }
 
