@@ -37,25 +37,16 @@ import {
   countCoordinationLosses,
   registerBackendHealth,
   registerBreakerState,
-  registerConditionalWrites,
   registerIndexDrift,
   registerIndexesNotReady,
-  singleCell,
 } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server/rpc-server.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
-import { FilesystemBlobStore } from './storage/filesystem/filesystem-store.js';
+import { openStore } from './storage/open-store.js';
 import { InstrumentedBlobStore } from './storage/instrumented-store.js';
-import { LockedConditionsStore } from './storage/locked-conditions.js';
-import { MemoryBlobStore } from './storage/memory/memory-store.js';
-import { probeConditionalWrites } from './storage/probe-conditional-writes.js';
-import { RetryingBlobStore } from './storage/retrying-store.js';
-import { decideReadVerification } from './storage/read-verification.js';
-import { VerifiedReadsStore } from './storage/verified-reads.js';
 import { storageProbe } from './storage/probe-store.js';
-import { S3BlobStore } from './storage/s3/s3-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 
@@ -99,73 +90,6 @@ async function openCoordinator(config: Config, guard: RedisGuard | undefined): P
 async function openIndexes(config: Config, guard: RedisGuard | undefined): Promise<IndexStore> {
   if (config.coordination === 'redis') return RedisIndexStore.connect({ ...redisOptions(config), guard: guard?.forClient('indexes') });
   return new LocalIndexStore({ clock: systemClock });
-}
-
-async function openStore(
-  config: Config,
-  coordinator: Coordinator,
-  log: AppLogger,
-  closers: Closer[],
-  telemetry: Telemetry,
-): Promise<BlobStore> {
-  if (config.storage === 'memory') {
-    const store = new MemoryBlobStore();
-    closers.push({ name: 'store', close: () => store.close() });
-    return store;
-  }
-  if (config.storage === 'filesystem') {
-    const store = await FilesystemBlobStore.open({ root: config.dataDir, listIndexEntries: config.fsListIndexEntries });
-    closers.push({ name: 'store', close: () => store.close() });
-    return store;
-  }
-  const s3 = new S3BlobStore({
-    bucket: config.s3Bucket!,
-    region: config.s3Region,
-    endpoint: config.s3Endpoint,
-    forcePathStyle: config.s3ForcePathStyle,
-    prefix: config.s3Prefix,
-    timeoutMs: config.s3TimeoutMs,
-    // Retries are RetryingBlobStore's (below), on the injected clock: the SDK's own would multiply them.
-    maxAttempts: 1,
-  });
-  closers.push({ name: 'store', close: () => s3.close() });
-  if (config.s3CreateBucket) await s3.ensureBucket();
-  let native = config.s3Conditional === 'native';
-  // The probe also decides read verification (docs/adr/0007-reads-that-prove-their-version.md).
-  const probe = config.s3Conditional === 'auto' || config.s3VerifyReads !== 'off' ? await probeConditionalWrites(s3) : undefined;
-  if (probe !== undefined) log.info({ native: probe.native, checks: probe.checks, detail: probe.detail }, 'conditional-write probe');
-  if (probe !== undefined && config.s3Conditional === 'auto') {
-    native = probe.native;
-    if (!native && config.coordination === 'local') {
-      log.warn(
-        'the S3 endpoint does not enforce conditional writes and SB_COORDINATION=local: writes are safe only with a single replica; set SB_COORDINATION=redis for several',
-      );
-    }
-  }
-  log.info({ conditional: native ? 'native' : 'lock', coordination: config.coordination }, 's3 write conditions');
-  registerConditionalWrites(telemetry.meter, {
-    mode: native ? 'native' : 'lock',
-    source: config.s3Conditional === 'auto' ? 'probe' : 'config',
-    checks: probe?.checks ?? {},
-  });
-  const reads = decideReadVerification(config.s3VerifyReads, probe);
-  log[reads.verify ? 'info' : 'warn']({ verify: reads.verify, proof: reads.proof, mode: config.s3VerifyReads }, 's3 read verification');
-  const m = telemetry.metrics.storage;
-  const counters = {
-    mismatches: singleCell(m.readMismatches),
-    giveUps: singleCell(m.readGiveUps),
-    unverified: singleCell(m.readsUnverified),
-  };
-  const opts = { clock: systemClock, random: systemRandom, etagsAreMd5: reads.etagsAreMd5, counters };
-  const verified = reads.verify ? new VerifiedReadsStore(s3, opts) : s3;
-  // Transient failures (unavailable, throttled) get 3 attempts in all, never a failed condition; no retry starts past SB_S3_TIMEOUT_MS.
-  const retrying = new RetryingBlobStore(verified, {
-    clock: systemClock,
-    random: systemRandom,
-    maxAttempts: 3,
-    budgetMs: config.s3TimeoutMs,
-  });
-  return native ? retrying : new LockedConditionsStore(retrying, coordinator, { clock: systemClock });
 }
 
 async function openTokenKeys(config: Config, store: BlobStore, log: AppLogger, closers: Closer[]): Promise<TokenKeys> {

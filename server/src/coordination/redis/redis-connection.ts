@@ -9,6 +9,7 @@
 import Redis, { Cluster, type ChainableCommander } from 'ioredis';
 import { abortError } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
+import { keySlot } from './cluster-slots.js';
 
 /** A connection to one Redis server or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -89,6 +90,20 @@ function seedCredentials(urls: string): { username?: string; password?: string; 
     ...(first.password !== '' ? { password: decodeURIComponent(first.password) } : {}),
     ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
   };
+}
+
+/**
+ * The node serving `key`'s slot: the one server, or on a cluster the master the
+ * client's slot table names for it (the first master while the table is not
+ * known yet; a MOVED answer then fails the call, which is retried). For
+ * commands that a Cluster client cannot route, e.g. SCAN of one collection's
+ * keys, which share the collection's hash tag and so one slot.
+ */
+export function nodeForKey(redis: RedisClient, key: string): Redis {
+  if (!(redis instanceof Cluster)) return redis;
+  const masters = redis.nodes('master');
+  const owner = redis.slots[keySlot(key)]?.[0];
+  return masters.find((n) => `${n.options.host}:${n.options.port}` === owner) ?? masters[0] ?? redis.nodes()[0]!;
 }
 
 /** The nodes a key-space walk (SCAN) must visit: every master of a cluster, or the one server. */

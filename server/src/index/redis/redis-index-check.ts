@@ -30,7 +30,7 @@ const REPAIR = script('repair_entries', REPAIR_ENTRIES_SCRIPT);
 
 /** What the operations need of the store (its connection, guarded commands and cached catalog). */
 export interface RedisCheckPort {
-  redis(): Redis;
+  redis(collection: string): Redis;
   tombstoneTtlMs(): number;
   base(collection: string): string;
   tokenCatalog(collection: string, signal?: AbortSignal): Promise<TokenCatalog>;
@@ -92,7 +92,7 @@ export class RedisIndexCheck {
     if (info === undefined || tok === undefined) return { entries: [] };
     const base = this.port.base(collection);
     const [phase, at] = cursor === undefined ? [info.kind === 'ordered' ? 'n' : info.kind[0], '0'] : splitCursor(cursor);
-    const { redis, run } = { redis: this.port.redis(), run: this.port.run.bind(this.port) };
+    const { redis, run } = { redis: this.port.redis(collection), run: this.port.run.bind(this.port) };
     const entries: IndexEntry[] = [];
     let next: string;
     if (phase === 'e') {
@@ -123,7 +123,7 @@ export class RedisIndexCheck {
     const tok = cat.tokens.get(index);
     if (info === undefined || tok === undefined || count <= 0) return [];
     const base = this.port.base(collection);
-    const { redis, run } = { redis: this.port.redis(), run: this.port.run.bind(this.port) };
+    const { redis, run } = { redis: this.port.redis(collection), run: this.port.run.bind(this.port) };
     if (info.kind === 'unique') {
       const flat = ((await run('index.hrandfield', () => redis.hrandfield(`${base}u:${tok}`, count, 'WITHVALUES'))) ?? []) as string[];
       const out: IndexEntry[] = [];

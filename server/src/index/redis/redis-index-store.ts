@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import { compareUtf8 } from '../extract-values.js';
@@ -6,11 +5,12 @@ import { indexAlreadyExists, indexNotFound, requireIndex, sameDefinition } from 
 import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, OrderedWalk, PendingWrite } from '../index-store.js';
 import { RedisIndexCheck } from './redis-index-check.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
-import { WALK_SCRIPT, SET_EXPR_SCRIPT } from './redis-index-read-scripts.js';
+import { SCRIPTS, type Script } from './redis-index-script-table.js';
 import {
   describeError as describe,
   openRedis,
   redisUnavailable as unavailable,
+  nodeForKey,
   scanTargets,
   type RedisClient,
 } from '../../coordination/redis/redis-connection.js';
@@ -25,18 +25,6 @@ import {
   stringBounds,
   type TokenCatalog,
 } from './redis-index-layout.js';
-import {
-  APPLY_SCRIPT,
-  APPLY_MANY_SCRIPT,
-  CLEAR_PENDING_SCRIPT,
-  CREATE_INDEX_SCRIPT,
-  DROP_INDEX_SCRIPT,
-  NEXT_SEQ_SCRIPT,
-  PENDING_LIST_SCRIPT,
-  RELEASE_SCRIPT,
-  RESERVE_SCRIPT,
-  SET_INDEX_STATE_SCRIPT,
-} from './redis-index-scripts.js';
 
 /** How to reach Redis (the same settings as RedisCoordinatorOptions). */
 export interface RedisIndexStoreOptions {
@@ -64,32 +52,6 @@ interface CachedCatalog extends TokenCatalog {
   readonly stamp: string;
 }
 
-/** A Lua script with its SHA-1 and its name in metrics and spans. */
-interface Script {
-  readonly name: string;
-  readonly lua: string;
-  readonly sha: string;
-}
-
-function script(name: string, lua: string): Script {
-  return { name: `index.${name}`, lua, sha: createHash('sha1').update(lua).digest('hex') };
-}
-
-const SCRIPTS = {
-  create: script('create', CREATE_INDEX_SCRIPT),
-  setState: script('set_state', SET_INDEX_STATE_SCRIPT),
-  drop: script('drop', DROP_INDEX_SCRIPT),
-  nextSeq: script('next_seq', NEXT_SEQ_SCRIPT),
-  apply: script('apply', APPLY_SCRIPT),
-  applyMany: script('apply_many', APPLY_MANY_SCRIPT),
-  reserve: script('reserve', RESERVE_SCRIPT),
-  release: script('release', RELEASE_SCRIPT),
-  pendingList: script('pending_list', PENDING_LIST_SCRIPT),
-  clearPending: script('clear_pending', CLEAR_PENDING_SCRIPT),
-  setExpr: script('set_expr', SET_EXPR_SCRIPT),
-  walk: script('walk', WALK_SCRIPT),
-};
-
 /**
  * The IndexStore over Redis: key layout in redis-index-layout.ts, every
  * change one Lua script (atomic per document), reads as scripts over sets
@@ -103,7 +65,7 @@ export class RedisIndexStore implements IndexStore {
   private readonly cache = new Map<string, CachedCatalog>();
   private closed = false;
   private readonly check: RedisIndexCheck = new RedisIndexCheck({
-    redis: () => this.redis,
+    redis: (c) => nodeForKey(this.redis, this.base(c)),
     tombstoneTtlMs: () => this.tombstoneTtlMs,
     base: (c) => this.base(c),
     tokenCatalog: (c, signal) => this.tokenCatalog(c, signal),
