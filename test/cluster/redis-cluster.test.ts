@@ -11,6 +11,7 @@ import { RedisCoordinator } from '../../server/src/coordination/redis/redis-coor
 import { RedisIndexStore } from '../../server/src/index/redis/redis-index-store.js';
 import { coordinatorScenarios } from '../engine/coordinator-scenarios.js';
 import { indexStoreScenarios } from '../index/index-store-scenarios.js';
+import { indexStoreSwapScenarios } from '../index/index-store-swap-scenarios.js';
 import { leaseScenarios } from '../locks/lease-scenarios.js';
 import { startRedisCluster, type RedisTestCluster } from '../harness/redis-cluster.js';
 import { waitFor } from '../harness/redis-process.js';
@@ -122,6 +123,7 @@ describe('lease grants acknowledged by a replica (grantReplicas 1)', () => {
 
 describe('RedisIndexStore on the cluster', () => {
   indexStoreScenarios(async () => RedisIndexStore.connect({ url: cluster.url, cluster: true }));
+  indexStoreSwapScenarios(async () => RedisIndexStore.connect({ url: cluster.url, cluster: true }));
 });
 
 describe('the coordination epoch on the cluster (last: it flushes shards)', () => {

@@ -7,9 +7,11 @@ import { indexValues } from '../../server/src/index/extract-values.js';
 import type { IndexStore } from '../../server/src/index/index-store.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { indexStoreScenarios } from './index-store-scenarios.js';
+import { indexStoreSwapScenarios } from './index-store-swap-scenarios.js';
 
 describe('LocalIndexStore', () => {
   indexStoreScenarios(async () => new LocalIndexStore());
+  indexStoreSwapScenarios(async () => new LocalIndexStore());
 });
 
 describe('RedisIndexStore (one real redis-server)', () => {
@@ -32,6 +34,7 @@ describe('RedisIndexStore (one real redis-server)', () => {
 
   describe('scenarios', () => {
     indexStoreScenarios(async () => RedisIndexStore.connect({ url: redis.url }));
+    indexStoreSwapScenarios(async () => RedisIndexStore.connect({ url: redis.url }));
   });
 
   describe('across connections and key layout', () => {
@@ -66,6 +69,23 @@ describe('RedisIndexStore (one real redis-server)', () => {
       expect((await b.catalog('users')).indexes[0]).toMatchObject({ state: 'ready', documentsScanned: 3 });
       await a.dropIndex('users', 'email');
       expect((await b.catalog('users')).indexes).toEqual([]);
+    });
+
+    it('swapShadow leaves no key of the old token, and the other connection sees the swapped catalog', async () => {
+      for (const name of ['by_s', 'by_s~shadow']) {
+        await a.createIndex({ collection: 'users', name, kind: 'equality', fields: ['s'] }, new Date());
+        await a.setIndexState('users', name, { state: 'ready' });
+      }
+      for (let i = 0; i < 5; i++) expect(await put(a, 'users', `u${i}`, { s: `v${i}` })).toBe('applied');
+      const tok = async (name: string): Promise<string> =>
+        (JSON.parse((await raw.hget('lay:{ix:users}:cat', `d:${name}`)) as string) as { tok: string }).tok;
+      const [oldTok, newTok] = [await tok('by_s'), await tok('by_s~shadow')];
+      expect(await b.swapShadow('users', 'by_s', 'by_s~shadow')).toBe(true);
+      expect(await tok('by_s')).toBe(newTok);
+      expect(await raw.keys(`lay:{ix:users}:e:${oldTok}:*`)).toEqual([]);
+      expect(await raw.keys(`lay:{ix:users}:e:${newTok}:*`)).toHaveLength(5);
+      expect((await a.catalog('users')).indexes.map((i) => i.name)).toEqual(['by_s']);
+      expect(await a.ids('users', { op: 'eq', index: 'by_s', values: ['v3'] })).toEqual(['u3']);
     });
 
     it('lets one of 20 reservations spread over two connections win', async () => {

@@ -137,5 +137,9 @@ export function fakeAdminApi(calls: FakeCall[]): AdminApi {
       const zero = { documentsScanned: 0, entriesChecked: 0, missing: 0, stale: 0, repaired: 0, skipped: 0 };
       yield { ...zero, done: true, samples: [] };
     },
+    async *rebuildIndexes(ctx, input) {
+      calls.push({ method: 'rebuildIndexes', ctx, args: [input] });
+      yield { index: '', documentsScanned: 0, done: true, results: [] };
+    },
   };
 }

@@ -93,6 +93,44 @@ export interface CheckIndexesProgress {
   readonly samples: readonly string[];
 }
 
+/** What AdminApi.rebuildIndexes rebuilds. */
+export interface RebuildIndexesInput {
+  readonly collection: string;
+  /** Only this index; unset: every index of the collection. */
+  readonly index?: string;
+}
+
+/**
+ * How the rebuild of one index ended: swapped (the rebuilt copy is the live
+ * index now), failed (the build failed, e.g. a unique duplicate; the live
+ * index is as it was), dropped (the index was dropped or the rebuild
+ * replaced meanwhile), aborted (cancelled, shut down, a backend failed, the
+ * build lease was lost), skipped (the index is BUILDING, or another server
+ * is rebuilding it).
+ */
+export type RebuildOutcome = 'swapped' | 'failed' | 'dropped' | 'aborted' | 'skipped';
+
+/** The result of rebuilding one index (proto smarterbase.v1.RebuiltIndex). */
+export interface RebuiltIndex {
+  readonly name: string;
+  readonly outcome: RebuildOutcome;
+  /** Documents scanned by its build. */
+  readonly documentsScanned: number;
+  /** Why, unless swapped. */
+  readonly error?: string;
+}
+
+/** One message of a rebuild (proto smarterbase.v1.RebuildIndexesResponse). The last one has done = true and every result. */
+export interface RebuildIndexesProgress {
+  /** The index being rebuilt ('' on the last message). */
+  readonly index: string;
+  /** Documents scanned so far by this index's build. */
+  readonly documentsScanned: number;
+  readonly done: boolean;
+  /** One per index, in order (last message only). */
+  readonly results: readonly RebuiltIndex[];
+}
+
 export interface AdminApi {
   /** Creates an index (building in the background when the collection has documents). */
   createIndex(ctx: CallContext, def: IndexDefinition): Promise<IndexInfo>;
@@ -102,4 +140,6 @@ export interface AdminApi {
   dropIndex(ctx: CallContext, collection: string, name: string): Promise<void>;
   /** Compares the indexes with storage exactly (index/index-check.ts); ends when ctx.signal aborts. */
   checkIndexes(ctx: CallContext, input: CheckIndexesInput): AsyncGenerator<CheckIndexesProgress, void, undefined>;
+  /** Rebuilds indexes online into shadow copies swapped in atomically (index/index-rebuild.ts); cancelled when ctx.signal aborts. */
+  rebuildIndexes(ctx: CallContext, input: RebuildIndexesInput): AsyncGenerator<RebuildIndexesProgress, void, undefined>;
 }

@@ -14,10 +14,11 @@
 import { throwIfAborted } from '../common/abort.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { CallContext } from '../api/call-context.js';
-import type { AdminApi, CheckIndexesInput, CheckIndexesProgress } from '../api/query-api.js';
+import type { AdminApi, CheckIndexesInput, CheckIndexesProgress, RebuildIndexesInput, RebuildIndexesProgress } from '../api/query-api.js';
+import { rebuildIndexes } from './index-rebuild.js';
 import { checkIndexes } from './index-check.js';
 import { validateCollection } from '../model/keys.js';
-import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
+import { shadowIndexName, visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DurableCatalog } from './durable-catalog.js';
 import type { IndexBuildOptions } from './index-builder.js';
@@ -127,7 +128,7 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
   /** The collection's indexes, by name. */
   async listIndexes(ctx: CallContext, collection: string): Promise<IndexInfo[]> {
     validateCollection(collection);
-    return [...(await this.options.indexes.catalog(collection, ctx.signal)).indexes];
+    return visibleIndexes((await this.options.indexes.catalog(collection, ctx.signal)).indexes);
   }
 
   /** Drops the index and stops its build; INDEX_NOT_FOUND when there is none. */
@@ -142,12 +143,32 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
       (this.known.get(collection) ?? []).filter((d) => d.name !== name),
     );
     this.building.get(collection)?.delete(name);
+    // A running online rebuild of it finds its shadow gone and ends 'dropped'.
+    await this.options.indexes.dropIndex(collection, shadowIndexName(name));
     if (!(await this.options.indexes.dropIndex(collection, name))) throw indexNotFound(collection, name);
   }
 
   /** CheckIndexes: the exact check of index-check.ts over this admin's stores, stopped by ctx.signal. */
   checkIndexes(ctx: CallContext, input: CheckIndexesInput): AsyncGenerator<CheckIndexesProgress, void, undefined> {
     return checkIndexes({ ...input, indexes: this.options.indexes, store: this.options.store, signal: ctx.signal });
+  }
+
+  /** RebuildIndexes: the online rebuild of index-rebuild.ts over this admin's stores and build lease, cancelled by ctx.signal. */
+  rebuildIndexes(ctx: CallContext, input: RebuildIndexesInput): AsyncGenerator<RebuildIndexesProgress, void, undefined> {
+    const o = this.options;
+    return rebuildIndexes({
+      ...input,
+      indexes: o.indexes,
+      store: o.store,
+      clock: this.clock(),
+      signal: ctx.signal,
+      ...(o.coordinator ? { coordinator: o.coordinator } : {}),
+      ...(o.buildLeaseTtlMs !== undefined ? { leaseTtlMs: o.buildLeaseTtlMs } : {}),
+      ...(o.build ? { build: o.build } : {}),
+      ...(o.log ? { log: o.log } : {}),
+      scanned: (name) =>
+        o.instruments?.rebuildDocuments.cell(buildKey(input.collection, name), { collection: input.collection, index: name }),
+    });
   }
 
   /**

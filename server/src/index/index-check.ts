@@ -21,6 +21,7 @@ import { throwIfAborted } from '../common/abort.js';
 import type { CheckIndexesProgress } from '../api/query-api.js';
 import { collectionPrefix, idFromKey } from '../format/bucket-layout.js';
 import { validateCollection } from '../model/keys.js';
+import { visibleIndexes } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { indexNotFound } from './index-rules.js';
 import type { IndexStore, IndexValues } from './index-store.js';
@@ -57,7 +58,9 @@ export async function* checkIndexes(input: IndexCheckInput): AsyncGenerator<Chec
   const catalog = await indexes.catalog(collection, signal);
   if (input.index !== undefined && !catalog.indexes.some((i) => i.name === input.index)) throw indexNotFound(collection, input.index);
   const targets = new Set(
-    catalog.indexes.filter((i) => i.state === 'ready' && (input.index === undefined || i.name === input.index)).map((i) => i.name),
+    visibleIndexes(catalog.indexes)
+      .filter((i) => i.state === 'ready' && (input.index === undefined || i.name === input.index))
+      .map((i) => i.name),
   );
   const scope: SettleScope = { indexes, store: input.store, collection, catalog, targets, ...(signal ? { signal } : {}) };
   const t = { documentsScanned: 0, entriesChecked: 0, missing: 0, stale: 0, repaired: 0, skipped: 0 };

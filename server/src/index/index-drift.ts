@@ -16,6 +16,7 @@
 import type { RandomSource } from '../common/clock.js';
 import { collectionPrefix, idFromKey } from '../format/bucket-layout.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { visibleIndexes } from '../model/index-def.js';
 import type { IndexStore, IndexValues } from './index-store.js';
 import { countValues, settle, type DocFault, type SettleScope } from './index-settle.js';
 
@@ -50,7 +51,11 @@ export interface DriftSampleInput {
 export async function sampleDrift(input: DriftSampleInput): Promise<DriftSample> {
   const { indexes, collection, signal } = input;
   const catalog = await indexes.catalog(collection, signal);
-  const targets = new Set(catalog.indexes.filter((i) => i.state === 'ready').map((i) => i.name));
+  const targets = new Set(
+    visibleIndexes(catalog.indexes)
+      .filter((i) => i.state === 'ready')
+      .map((i) => i.name),
+  );
   if (targets.size === 0) return { collection, missing: 0, stale: 0, faults: [] };
   const scope: SettleScope = { indexes, store: input.store, collection, catalog, targets, ...(signal ? { signal } : {}) };
   const ids = await randomDocIds(input);

@@ -20,6 +20,12 @@ const def = (name: string, kind: IndexDefinition['kind'], field = name): IndexDe
 const catalog = (...indexes: IndexInfo[]): IndexCatalog => ({ version: 1, indexes });
 
 describe('indexesWithMissing', () => {
+  it("leaves out shadow indexes (an online rebuild's hidden copy): a BUILDING unique shadow blocks no write", () => {
+    const cat = catalog(info('email', 'unique', 'ready'), info('email~shadow', 'unique', 'building', 'email'));
+    expect(indexesWithMissing(cat, [def('email', 'unique')]).all.map((i) => i.name)).toEqual(['email']);
+    expect(uniqueNotReady(cat, [def('email', 'unique')], { email: 'a@x' })).toBeUndefined();
+  });
+
   it('adds the expected definitions the catalog lacks, as BUILDING, and counts them', () => {
     const { all, missing } = indexesWithMissing(catalog(info('email', 'unique', 'ready')), [def('email', 'unique'), def('age', 'ordered')]);
     expect(missing).toBe(1);

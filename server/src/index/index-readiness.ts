@@ -16,7 +16,7 @@
  *    a duplicate that fails the rebuild.
  */
 import { DbError } from '../errors/db-error.js';
-import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
+import { visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
 import type { JsonObject } from '../model/json.js';
 import { valuesForIndex } from './extract-values.js';
 import type { IndexCatalog } from './index-store.js';
@@ -38,7 +38,8 @@ export interface ExpectedIndexes {
  * (about to be restored). Sorted by name.
  */
 export function indexesWithMissing(catalog: IndexCatalog, expected: readonly IndexDefinition[]): { all: IndexInfo[]; missing: number } {
-  const all = [...catalog.indexes];
+  // A shadow (an online rebuild's copy) never blocks: the live index it copies serves and checks meanwhile.
+  const all = visibleIndexes(catalog.indexes);
   let missing = 0;
   for (const def of expected) {
     if (catalog.indexes.some((i) => i.name === def.name)) continue;

@@ -130,6 +130,15 @@ export interface IndexStore {
   setIndexState(collection: string, name: string, update: { state?: IndexState; documentsScanned?: number; error?: string }): Promise<void>;
   /** Removes an index and all its entries; false when there was none. */
   dropIndex(collection: string, name: string): Promise<boolean>;
+  /**
+   * In one atomic step (docs/adr/0009): index `name` takes the entries of
+   * its READY shadow `shadow` (same definition), becomes READY with the
+   * shadow's documentsScanned and no error, and the shadow leaves the
+   * catalog (its version changes); the old entries are deleted. Keeps
+   * `name`'s definition and createTime. False (nothing changed) when either
+   * index is missing or the shadow is not READY.
+   */
+  swapShadow(collection: string, name: string, shadow: string): Promise<boolean>;
 
   // ---- writes ------------------------------------------------------------
   /**

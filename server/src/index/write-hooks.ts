@@ -22,6 +22,7 @@
 import { DbError } from '../errors/db-error.js';
 import type { CommittedWrite, PreparedWrite, WriteHooks } from '../api/write-hooks.js';
 import type { JsonObject } from '../model/json.js';
+import { liveIndexName } from '../model/index-def.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
 import { indexNotReady, uniqueNotReady, type ExpectedIndexes } from './index-readiness.js';
@@ -109,11 +110,13 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
     if (Object.keys(reserved).length > 0) {
       const conflict = await this.indexes.reserveUnique(collection, id, reserved, this.ttlMs);
       if (conflict !== undefined) {
+        // A rebuild's shadow may see the conflict first: name the index the user knows.
+        const index = liveIndexName(conflict.index);
         throw new DbError(
           'already_exists',
           'UNIQUE_VIOLATION',
-          `unique index ${collection}/${conflict.index}: the value is already held by document ${JSON.stringify(conflict.conflictingId)}`,
-          { metadata: { collection, index: conflict.index, conflictingId: conflict.conflictingId } },
+          `unique index ${collection}/${index}: the value is already held by document ${JSON.stringify(conflict.conflictingId)}`,
+          { metadata: { collection, index, conflictingId: conflict.conflictingId } },
         );
       }
     }

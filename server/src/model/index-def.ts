@@ -25,3 +25,30 @@ export interface IndexInfo extends IndexDefinition {
   /** Why the build failed, when state is 'failed'. */
   readonly error?: string;
 }
+
+/**
+ * The suffix of a shadow index's name: the hidden copy an online rebuild
+ * fills (docs/adr/0009). `~` is not allowed in index names, so no user index
+ * collides, and it is safe in Redis keys, JSON and SCAN patterns.
+ */
+export const SHADOW_SUFFIX = '~shadow';
+
+/** The name of the shadow of index `name`. */
+export function shadowIndexName(name: string): string {
+  return `${name}${SHADOW_SUFFIX}`;
+}
+
+/** Whether `name` is a shadow index (never listed, planned or checked; writes maintain it). */
+export function isShadowIndex(name: string): boolean {
+  return name.endsWith(SHADOW_SUFFIX);
+}
+
+/** The live index a name stands for: `name` itself, or the index a shadow copies. */
+export function liveIndexName(name: string): string {
+  return isShadowIndex(name) ? name.slice(0, -SHADOW_SUFFIX.length) : name;
+}
+
+/** The indexes without shadows: what users, the planner and the checks see. */
+export function visibleIndexes<T extends { readonly name: string }>(indexes: readonly T[]): T[] {
+  return indexes.filter((i) => !isShadowIndex(i.name));
+}

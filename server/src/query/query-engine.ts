@@ -4,6 +4,7 @@ import type { QueryApi, QueryInput, QueryItem, QueryPlan, QuerySummary } from '.
 import type { IndexStore } from '../index/index-store.js';
 import { indexNotReady, indexesWithMissing, type ExpectedIndexes } from '../index/index-readiness.js';
 import type { Filter, OrderTerm } from '../model/filter.js';
+import { visibleIndexes } from '../model/index-def.js';
 import { validateCollection } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { throwIfAborted } from '../common/abort.js';
@@ -162,7 +163,7 @@ export class QueryEngine implements QueryApi {
   ): Promise<CheckedPlan> {
     throwIfAborted(ctx.signal);
     const catalog = await this.indexes.catalog(input.collection, ctx.signal);
-    const plan = planQuery(catalog.indexes, input.filter, orderBy);
+    const plan = planQuery(visibleIndexes(catalog.indexes), input.filter, orderBy);
     if (!plan.scan) return { ...plan, notReady: [] };
     const { all, missing } = indexesWithMissing(catalog, this.expected?.expected(input.collection) ?? []);
     if (missing > 0) this.expected?.requestReconcile();

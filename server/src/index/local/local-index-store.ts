@@ -93,6 +93,21 @@ export class LocalIndexStore implements IndexStore {
     return true;
   }
 
+  /** Swaps in the shadow's entries in one synchronous step (IndexStore.swapShadow). */
+  async swapShadow(collection: string, name: string, shadow: string): Promise<boolean> {
+    const c = this.col(collection);
+    const live = c.catalog.get(name);
+    const sh = c.catalog.get(shadow);
+    if (live === undefined || sh === undefined || sh.state !== 'ready') return false;
+    const { error: _dropped, ...rest } = live;
+    c.catalog.set(name, { ...rest, state: 'ready', documentsScanned: sh.documentsScanned });
+    c.entries.set(name, c.entries.get(shadow) as LocalIndex);
+    c.catalog.delete(shadow);
+    c.entries.delete(shadow);
+    c.version++;
+    return true;
+  }
+
   /** The next sequence number of the collection (recorded as pending for `pendingId` when given). */
   async nextSeq(collection: string, pendingId?: string): Promise<number> {
     const seq = ++this.col(collection).seq;

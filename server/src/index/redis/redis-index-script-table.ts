@@ -16,6 +16,7 @@ import {
   RELEASE_SCRIPT,
   RESERVE_SCRIPT,
   SET_INDEX_STATE_SCRIPT,
+  SWAP_SHADOW_SCRIPT,
 } from './redis-index-scripts.js';
 
 /** A Lua script with its SHA-1 and its name in metrics and spans. */
@@ -34,6 +35,7 @@ export const SCRIPTS = {
   create: script('create', CREATE_INDEX_SCRIPT),
   setState: script('set_state', SET_INDEX_STATE_SCRIPT),
   drop: script('drop', DROP_INDEX_SCRIPT),
+  swapShadow: script('swap_shadow', SWAP_SHADOW_SCRIPT),
   nextSeq: script('next_seq', NEXT_SEQ_SCRIPT),
   apply: script('apply', APPLY_SCRIPT),
   applyMany: script('apply_many', APPLY_MANY_SCRIPT),

@@ -155,6 +155,34 @@ return tok
 `;
 
 /**
+ * KEYS: catalog. ARGV: base, name, shadow name. The atomic step of an online
+ * rebuild (docs/adr/0009): when both exist and the shadow is READY, the
+ * definition of name takes the shadow's tok (its entries; the createTime and
+ * fields stay), name becomes READY with the shadow's progress, the shadow
+ * leaves the catalog, the version moves on and the old single-key
+ * structures are deleted. Returns the old tok (the caller deletes its
+ * equality sets e:<tok>:*), or false when nothing was swapped.
+ */
+export const SWAP_SHADOW_SCRIPT = `
+local base = ARGV[1]
+local name = ARGV[2]
+local shadow = ARGV[3]
+local ld = redis.call('HGET', KEYS[1], 'd:' .. name)
+local sd = redis.call('HGET', KEYS[1], 'd:' .. shadow)
+if not ld or not sd or redis.call('HGET', KEYS[1], 'st:' .. shadow) ~= 'ready' then return false end
+local oldTok = cjson.decode(ld).tok
+local newTok = cjson.decode(sd).tok
+local cut = string.find(ld, ',"tok":"', 1, true)
+local scanned = redis.call('HGET', KEYS[1], 'sc:' .. shadow) or '0'
+redis.call('HSET', KEYS[1], 'd:' .. name, string.sub(ld, 1, cut - 1) .. ',"tok":"' .. newTok .. '"}', 'st:' .. name, 'ready', 'sc:' .. name, scanned)
+redis.call('HDEL', KEYS[1], 'er:' .. name, 'd:' .. shadow, 'st:' .. shadow, 'sc:' .. shadow, 'er:' .. shadow)
+redis.call('HINCRBY', KEYS[1], '_version', 1)
+redis.call('HINCRBY', KEYS[1], '_stamp', 1)
+redis.call('DEL', base .. 'u:' .. oldTok, base .. 'r:' .. oldTok, base .. 'n:' .. oldTok, base .. 's:' .. oldTok)
+return oldTok
+`;
+
+/**
  * Lua function applyOne(id, recKey, allKey, seq, catalogVersion, valuesJson, tombstoneTtlMs):
  * replaces one document's entries (IndexStore.apply); returns 'applied', 'stale' or
  * 'catalog_changed' (checked before anything changes). Unless the catalog changed, clears the

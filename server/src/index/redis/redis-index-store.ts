@@ -141,6 +141,21 @@ export class RedisIndexStore implements IndexStore {
     const base = this.base(collection);
     const tok = (await this.eval(SCRIPTS.drop, [collectionKeys(base).catalog], [base, name])) as string | null;
     if (tok === null) return false;
+    await this.unlinkEqualitySets(base, tok);
+    return true;
+  }
+
+  /** The swap of an online rebuild, one script on the catalog key (IndexStore.swapShadow); then the old equality sets go. */
+  async swapShadow(collection: string, name: string, shadow: string): Promise<boolean> {
+    const base = this.base(collection);
+    const tok = (await this.eval(SCRIPTS.swapShadow, [collectionKeys(base).catalog], [base, name, shadow])) as string | null;
+    if (tok === null) return false;
+    await this.unlinkEqualitySets(base, tok);
+    return true;
+  }
+
+  /** Deletes the equality sets e:<tok>:* of a token no catalog entry holds any more. */
+  private async unlinkEqualitySets(base: string, tok: string): Promise<void> {
     for (const node of scanTargets(this.redis)) {
       // On a cluster every master is walked (the collection's slot lives on one of them; a failover may move it).
       let cursor = '0';
@@ -151,7 +166,6 @@ export class RedisIndexStore implements IndexStore {
         cursor = next;
       } while (cursor !== '0');
     }
-    return true;
   }
 
   /** INCR of the collection's counter (restarting from Redis's clock in microseconds when Redis lost it); with pendingId, records it as pending in the same script. */

@@ -22,6 +22,74 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// How the rebuild of one index ended.
+type RebuildOutcome int32
+
+const (
+	// Not used.
+	RebuildOutcome_REBUILD_OUTCOME_UNSPECIFIED RebuildOutcome = 0
+	// The rebuilt copy is now the live index; the old entries are deleted.
+	RebuildOutcome_REBUILD_OUTCOME_SWAPPED RebuildOutcome = 1
+	// The build failed (see error, e.g. two documents hold one unique value);
+	// the live index is as it was.
+	RebuildOutcome_REBUILD_OUTCOME_FAILED RebuildOutcome = 2
+	// The index was dropped, or its rebuild replaced, during the rebuild.
+	RebuildOutcome_REBUILD_OUTCOME_DROPPED RebuildOutcome = 3
+	// The rebuild stopped before the swap: cancelled, server shutting down,
+	// build lease lost or a backend failed; the live index is as it was.
+	RebuildOutcome_REBUILD_OUTCOME_ABORTED RebuildOutcome = 4
+	// Not rebuilt: the index is BUILDING (its own build fills it), or another
+	// server is rebuilding it.
+	RebuildOutcome_REBUILD_OUTCOME_SKIPPED RebuildOutcome = 5
+)
+
+// Enum value maps for RebuildOutcome.
+var (
+	RebuildOutcome_name = map[int32]string{
+		0: "REBUILD_OUTCOME_UNSPECIFIED",
+		1: "REBUILD_OUTCOME_SWAPPED",
+		2: "REBUILD_OUTCOME_FAILED",
+		3: "REBUILD_OUTCOME_DROPPED",
+		4: "REBUILD_OUTCOME_ABORTED",
+		5: "REBUILD_OUTCOME_SKIPPED",
+	}
+	RebuildOutcome_value = map[string]int32{
+		"REBUILD_OUTCOME_UNSPECIFIED": 0,
+		"REBUILD_OUTCOME_SWAPPED":     1,
+		"REBUILD_OUTCOME_FAILED":      2,
+		"REBUILD_OUTCOME_DROPPED":     3,
+		"REBUILD_OUTCOME_ABORTED":     4,
+		"REBUILD_OUTCOME_SKIPPED":     5,
+	}
+)
+
+func (x RebuildOutcome) Enum() *RebuildOutcome {
+	p := new(RebuildOutcome)
+	*p = x
+	return p
+}
+
+func (x RebuildOutcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RebuildOutcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_smarterbase_v1_admin_service_proto_enumTypes[0].Descriptor()
+}
+
+func (RebuildOutcome) Type() protoreflect.EnumType {
+	return &file_smarterbase_v1_admin_service_proto_enumTypes[0]
+}
+
+func (x RebuildOutcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RebuildOutcome.Descriptor instead.
+func (RebuildOutcome) EnumDescriptor() ([]byte, []int) {
+	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{0}
+}
+
 // Request of AdminService.CreateIndex.
 type CreateIndexRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -578,6 +646,209 @@ func (x *CheckIndexesResponse) GetSamples() []string {
 	return nil
 }
 
+// Request of AdminService.RebuildIndexes.
+type RebuildIndexesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The collection whose indexes are rebuilt.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// Optional. Rebuild only this index; empty rebuilds every index of the collection.
+	Index         string `protobuf:"bytes,2,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RebuildIndexesRequest) Reset() {
+	*x = RebuildIndexesRequest{}
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuildIndexesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuildIndexesRequest) ProtoMessage() {}
+
+func (x *RebuildIndexesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuildIndexesRequest.ProtoReflect.Descriptor instead.
+func (*RebuildIndexesRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RebuildIndexesRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *RebuildIndexesRequest) GetIndex() string {
+	if x != nil {
+		return x.Index
+	}
+	return ""
+}
+
+// The result of rebuilding one index.
+type RebuiltIndex struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. The index name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Output only. How its rebuild ended.
+	Outcome RebuildOutcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=smarterbase.v1.RebuildOutcome" json:"outcome,omitempty"`
+	// Output only. Documents scanned by its build.
+	DocumentsScanned int64 `protobuf:"varint,3,opt,name=documents_scanned,json=documentsScanned,proto3" json:"documents_scanned,omitempty"`
+	// Output only. Why, unless the outcome is REBUILD_OUTCOME_SWAPPED.
+	Error         string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RebuiltIndex) Reset() {
+	*x = RebuiltIndex{}
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuiltIndex) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuiltIndex) ProtoMessage() {}
+
+func (x *RebuiltIndex) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuiltIndex.ProtoReflect.Descriptor instead.
+func (*RebuiltIndex) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RebuiltIndex) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RebuiltIndex) GetOutcome() RebuildOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return RebuildOutcome_REBUILD_OUTCOME_UNSPECIFIED
+}
+
+func (x *RebuiltIndex) GetDocumentsScanned() int64 {
+	if x != nil {
+		return x.DocumentsScanned
+	}
+	return 0
+}
+
+func (x *RebuiltIndex) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// One message of the AdminService.RebuildIndexes stream: progress of the
+// index being rebuilt, or the summary on the final message (done true).
+type RebuildIndexesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. The index being rebuilt; empty on the final message.
+	Index string `protobuf:"bytes,1,opt,name=index,proto3" json:"index,omitempty"`
+	// Output only. Documents scanned so far by this index's build.
+	DocumentsScanned int64 `protobuf:"varint,2,opt,name=documents_scanned,json=documentsScanned,proto3" json:"documents_scanned,omitempty"`
+	// Output only. True on the final message, which carries the results.
+	Done bool `protobuf:"varint,3,opt,name=done,proto3" json:"done,omitempty"`
+	// Output only. One result per index, in the order rebuilt, on the final
+	// message only.
+	Results       []*RebuiltIndex `protobuf:"bytes,4,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RebuildIndexesResponse) Reset() {
+	*x = RebuildIndexesResponse{}
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuildIndexesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuildIndexesResponse) ProtoMessage() {}
+
+func (x *RebuildIndexesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuildIndexesResponse.ProtoReflect.Descriptor instead.
+func (*RebuildIndexesResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RebuildIndexesResponse) GetIndex() string {
+	if x != nil {
+		return x.Index
+	}
+	return ""
+}
+
+func (x *RebuildIndexesResponse) GetDocumentsScanned() int64 {
+	if x != nil {
+		return x.DocumentsScanned
+	}
+	return 0
+}
+
+func (x *RebuildIndexesResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *RebuildIndexesResponse) GetResults() []*RebuiltIndex {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 var File_smarterbase_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_admin_service_proto_rawDesc = "" +
@@ -620,13 +891,36 @@ const file_smarterbase_v1_admin_service_proto_rawDesc = "" +
 	"\brepaired\x18\x05 \x01(\x03R\brepaired\x12\x18\n" +
 	"\askipped\x18\x06 \x01(\x03R\askipped\x12\x12\n" +
 	"\x04done\x18\a \x01(\bR\x04done\x12\x18\n" +
-	"\asamples\x18\b \x03(\tR\asamples2\xc6\x03\n" +
+	"\asamples\x18\b \x03(\tR\asamples\"S\n" +
+	"\x15RebuildIndexesRequest\x12$\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
+	"collection\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\tR\x05index\"\x9f\x01\n" +
+	"\fRebuiltIndex\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2\x1e.smarterbase.v1.RebuildOutcomeR\aoutcome\x12+\n" +
+	"\x11documents_scanned\x18\x03 \x01(\x03R\x10documentsScanned\x12\x14\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\xa7\x01\n" +
+	"\x16RebuildIndexesResponse\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\tR\x05index\x12+\n" +
+	"\x11documents_scanned\x18\x02 \x01(\x03R\x10documentsScanned\x12\x12\n" +
+	"\x04done\x18\x03 \x01(\bR\x04done\x126\n" +
+	"\aresults\x18\x04 \x03(\v2\x1c.smarterbase.v1.RebuiltIndexR\aresults*\xc1\x01\n" +
+	"\x0eRebuildOutcome\x12\x1f\n" +
+	"\x1bREBUILD_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17REBUILD_OUTCOME_SWAPPED\x10\x01\x12\x1a\n" +
+	"\x16REBUILD_OUTCOME_FAILED\x10\x02\x12\x1b\n" +
+	"\x17REBUILD_OUTCOME_DROPPED\x10\x03\x12\x1b\n" +
+	"\x17REBUILD_OUTCOME_ABORTED\x10\x04\x12\x1b\n" +
+	"\x17REBUILD_OUTCOME_SKIPPED\x10\x052\xa9\x04\n" +
 	"\fAdminService\x12V\n" +
 	"\vCreateIndex\x12\".smarterbase.v1.CreateIndexRequest\x1a#.smarterbase.v1.CreateIndexResponse\x12R\n" +
 	"\bGetIndex\x12\x1f.smarterbase.v1.GetIndexRequest\x1a .smarterbase.v1.GetIndexResponse\"\x03\x90\x02\x01\x12[\n" +
 	"\vListIndexes\x12\".smarterbase.v1.ListIndexesRequest\x1a#.smarterbase.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12P\n" +
 	"\tDropIndex\x12 .smarterbase.v1.DropIndexRequest\x1a!.smarterbase.v1.DropIndexResponse\x12[\n" +
-	"\fCheckIndexes\x12#.smarterbase.v1.CheckIndexesRequest\x1a$.smarterbase.v1.CheckIndexesResponse0\x01BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\fCheckIndexes\x12#.smarterbase.v1.CheckIndexesRequest\x1a$.smarterbase.v1.CheckIndexesResponse0\x01\x12a\n" +
+	"\x0eRebuildIndexes\x12%.smarterbase.v1.RebuildIndexesRequest\x1a&.smarterbase.v1.RebuildIndexesResponse0\x01BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_admin_service_proto_rawDescOnce sync.Once
@@ -640,40 +934,49 @@ func file_smarterbase_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_smarterbase_v1_admin_service_proto_rawDescData
 }
 
-var file_smarterbase_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_smarterbase_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_smarterbase_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_smarterbase_v1_admin_service_proto_goTypes = []any{
-	(*CreateIndexRequest)(nil),   // 0: smarterbase.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),  // 1: smarterbase.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),      // 2: smarterbase.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),     // 3: smarterbase.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),   // 4: smarterbase.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),  // 5: smarterbase.v1.ListIndexesResponse
-	(*DropIndexRequest)(nil),     // 6: smarterbase.v1.DropIndexRequest
-	(*DropIndexResponse)(nil),    // 7: smarterbase.v1.DropIndexResponse
-	(*CheckIndexesRequest)(nil),  // 8: smarterbase.v1.CheckIndexesRequest
-	(*CheckIndexesResponse)(nil), // 9: smarterbase.v1.CheckIndexesResponse
-	(*Index)(nil),                // 10: smarterbase.v1.Index
+	(RebuildOutcome)(0),            // 0: smarterbase.v1.RebuildOutcome
+	(*CreateIndexRequest)(nil),     // 1: smarterbase.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),    // 2: smarterbase.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),        // 3: smarterbase.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),       // 4: smarterbase.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),     // 5: smarterbase.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),    // 6: smarterbase.v1.ListIndexesResponse
+	(*DropIndexRequest)(nil),       // 7: smarterbase.v1.DropIndexRequest
+	(*DropIndexResponse)(nil),      // 8: smarterbase.v1.DropIndexResponse
+	(*CheckIndexesRequest)(nil),    // 9: smarterbase.v1.CheckIndexesRequest
+	(*CheckIndexesResponse)(nil),   // 10: smarterbase.v1.CheckIndexesResponse
+	(*RebuildIndexesRequest)(nil),  // 11: smarterbase.v1.RebuildIndexesRequest
+	(*RebuiltIndex)(nil),           // 12: smarterbase.v1.RebuiltIndex
+	(*RebuildIndexesResponse)(nil), // 13: smarterbase.v1.RebuildIndexesResponse
+	(*Index)(nil),                  // 14: smarterbase.v1.Index
 }
 var file_smarterbase_v1_admin_service_proto_depIdxs = []int32{
-	10, // 0: smarterbase.v1.CreateIndexRequest.index:type_name -> smarterbase.v1.Index
-	10, // 1: smarterbase.v1.CreateIndexResponse.index:type_name -> smarterbase.v1.Index
-	10, // 2: smarterbase.v1.GetIndexResponse.index:type_name -> smarterbase.v1.Index
-	10, // 3: smarterbase.v1.ListIndexesResponse.indexes:type_name -> smarterbase.v1.Index
-	0,  // 4: smarterbase.v1.AdminService.CreateIndex:input_type -> smarterbase.v1.CreateIndexRequest
-	2,  // 5: smarterbase.v1.AdminService.GetIndex:input_type -> smarterbase.v1.GetIndexRequest
-	4,  // 6: smarterbase.v1.AdminService.ListIndexes:input_type -> smarterbase.v1.ListIndexesRequest
-	6,  // 7: smarterbase.v1.AdminService.DropIndex:input_type -> smarterbase.v1.DropIndexRequest
-	8,  // 8: smarterbase.v1.AdminService.CheckIndexes:input_type -> smarterbase.v1.CheckIndexesRequest
-	1,  // 9: smarterbase.v1.AdminService.CreateIndex:output_type -> smarterbase.v1.CreateIndexResponse
-	3,  // 10: smarterbase.v1.AdminService.GetIndex:output_type -> smarterbase.v1.GetIndexResponse
-	5,  // 11: smarterbase.v1.AdminService.ListIndexes:output_type -> smarterbase.v1.ListIndexesResponse
-	7,  // 12: smarterbase.v1.AdminService.DropIndex:output_type -> smarterbase.v1.DropIndexResponse
-	9,  // 13: smarterbase.v1.AdminService.CheckIndexes:output_type -> smarterbase.v1.CheckIndexesResponse
-	9,  // [9:14] is the sub-list for method output_type
-	4,  // [4:9] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	14, // 0: smarterbase.v1.CreateIndexRequest.index:type_name -> smarterbase.v1.Index
+	14, // 1: smarterbase.v1.CreateIndexResponse.index:type_name -> smarterbase.v1.Index
+	14, // 2: smarterbase.v1.GetIndexResponse.index:type_name -> smarterbase.v1.Index
+	14, // 3: smarterbase.v1.ListIndexesResponse.indexes:type_name -> smarterbase.v1.Index
+	0,  // 4: smarterbase.v1.RebuiltIndex.outcome:type_name -> smarterbase.v1.RebuildOutcome
+	12, // 5: smarterbase.v1.RebuildIndexesResponse.results:type_name -> smarterbase.v1.RebuiltIndex
+	1,  // 6: smarterbase.v1.AdminService.CreateIndex:input_type -> smarterbase.v1.CreateIndexRequest
+	3,  // 7: smarterbase.v1.AdminService.GetIndex:input_type -> smarterbase.v1.GetIndexRequest
+	5,  // 8: smarterbase.v1.AdminService.ListIndexes:input_type -> smarterbase.v1.ListIndexesRequest
+	7,  // 9: smarterbase.v1.AdminService.DropIndex:input_type -> smarterbase.v1.DropIndexRequest
+	9,  // 10: smarterbase.v1.AdminService.CheckIndexes:input_type -> smarterbase.v1.CheckIndexesRequest
+	11, // 11: smarterbase.v1.AdminService.RebuildIndexes:input_type -> smarterbase.v1.RebuildIndexesRequest
+	2,  // 12: smarterbase.v1.AdminService.CreateIndex:output_type -> smarterbase.v1.CreateIndexResponse
+	4,  // 13: smarterbase.v1.AdminService.GetIndex:output_type -> smarterbase.v1.GetIndexResponse
+	6,  // 14: smarterbase.v1.AdminService.ListIndexes:output_type -> smarterbase.v1.ListIndexesResponse
+	8,  // 15: smarterbase.v1.AdminService.DropIndex:output_type -> smarterbase.v1.DropIndexResponse
+	10, // 16: smarterbase.v1.AdminService.CheckIndexes:output_type -> smarterbase.v1.CheckIndexesResponse
+	13, // 17: smarterbase.v1.AdminService.RebuildIndexes:output_type -> smarterbase.v1.RebuildIndexesResponse
+	12, // [12:18] is the sub-list for method output_type
+	6,  // [6:12] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_admin_service_proto_init() }
@@ -687,13 +990,14 @@ func file_smarterbase_v1_admin_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_admin_service_proto_rawDesc), len(file_smarterbase_v1_admin_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   10,
+			NumEnums:      1,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_smarterbase_v1_admin_service_proto_goTypes,
 		DependencyIndexes: file_smarterbase_v1_admin_service_proto_depIdxs,
+		EnumInfos:         file_smarterbase_v1_admin_service_proto_enumTypes,
 		MessageInfos:      file_smarterbase_v1_admin_service_proto_msgTypes,
 	}.Build()
 	File_smarterbase_v1_admin_service_proto = out.File

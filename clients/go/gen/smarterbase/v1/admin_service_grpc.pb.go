@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateIndex_FullMethodName  = "/smarterbase.v1.AdminService/CreateIndex"
-	AdminService_GetIndex_FullMethodName     = "/smarterbase.v1.AdminService/GetIndex"
-	AdminService_ListIndexes_FullMethodName  = "/smarterbase.v1.AdminService/ListIndexes"
-	AdminService_DropIndex_FullMethodName    = "/smarterbase.v1.AdminService/DropIndex"
-	AdminService_CheckIndexes_FullMethodName = "/smarterbase.v1.AdminService/CheckIndexes"
+	AdminService_CreateIndex_FullMethodName    = "/smarterbase.v1.AdminService/CreateIndex"
+	AdminService_GetIndex_FullMethodName       = "/smarterbase.v1.AdminService/GetIndex"
+	AdminService_ListIndexes_FullMethodName    = "/smarterbase.v1.AdminService/ListIndexes"
+	AdminService_DropIndex_FullMethodName      = "/smarterbase.v1.AdminService/DropIndex"
+	AdminService_CheckIndexes_FullMethodName   = "/smarterbase.v1.AdminService/CheckIndexes"
+	AdminService_RebuildIndexes_FullMethodName = "/smarterbase.v1.AdminService/RebuildIndexes"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -53,6 +54,17 @@ type AdminServiceClient interface {
 	// it found. Cancelling the call stops the scan. NOT_FOUND / INDEX_NOT_FOUND
 	// when index names an index that does not exist.
 	CheckIndexes(ctx context.Context, in *CheckIndexesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CheckIndexesResponse], error)
+	// RebuildIndexes rebuilds an index, or every index of a collection, online
+	// (docs/adr/0009): each is built into a hidden shadow copy that writes
+	// maintain, then swapped in atomically; the live index keeps answering
+	// queries and enforcing uniqueness meanwhile. Indexes are rebuilt one after
+	// another. Streams progress messages and ends with one message whose done
+	// is true, with one result per index. A failed build (e.g. a duplicate of a
+	// unique value) leaves the live index as it was and its result says why.
+	// Cancelling the call stops the rebuild and discards the copy; indexes
+	// already swapped stay rebuilt. NOT_FOUND / INDEX_NOT_FOUND when index names
+	// an index that does not exist.
+	RebuildIndexes(ctx context.Context, in *RebuildIndexesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RebuildIndexesResponse], error)
 }
 
 type adminServiceClient struct {
@@ -122,6 +134,25 @@ func (c *adminServiceClient) CheckIndexes(ctx context.Context, in *CheckIndexesR
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_CheckIndexesClient = grpc.ServerStreamingClient[CheckIndexesResponse]
 
+func (c *adminServiceClient) RebuildIndexes(ctx context.Context, in *RebuildIndexesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RebuildIndexesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AdminService_ServiceDesc.Streams[1], AdminService_RebuildIndexes_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[RebuildIndexesRequest, RebuildIndexesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_RebuildIndexesClient = grpc.ServerStreamingClient[RebuildIndexesResponse]
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -149,6 +180,17 @@ type AdminServiceServer interface {
 	// it found. Cancelling the call stops the scan. NOT_FOUND / INDEX_NOT_FOUND
 	// when index names an index that does not exist.
 	CheckIndexes(*CheckIndexesRequest, grpc.ServerStreamingServer[CheckIndexesResponse]) error
+	// RebuildIndexes rebuilds an index, or every index of a collection, online
+	// (docs/adr/0009): each is built into a hidden shadow copy that writes
+	// maintain, then swapped in atomically; the live index keeps answering
+	// queries and enforcing uniqueness meanwhile. Indexes are rebuilt one after
+	// another. Streams progress messages and ends with one message whose done
+	// is true, with one result per index. A failed build (e.g. a duplicate of a
+	// unique value) leaves the live index as it was and its result says why.
+	// Cancelling the call stops the rebuild and discards the copy; indexes
+	// already swapped stay rebuilt. NOT_FOUND / INDEX_NOT_FOUND when index names
+	// an index that does not exist.
+	RebuildIndexes(*RebuildIndexesRequest, grpc.ServerStreamingServer[RebuildIndexesResponse]) error
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -173,6 +215,9 @@ func (UnimplementedAdminServiceServer) DropIndex(context.Context, *DropIndexRequ
 }
 func (UnimplementedAdminServiceServer) CheckIndexes(*CheckIndexesRequest, grpc.ServerStreamingServer[CheckIndexesResponse]) error {
 	return status.Error(codes.Unimplemented, "method CheckIndexes not implemented")
+}
+func (UnimplementedAdminServiceServer) RebuildIndexes(*RebuildIndexesRequest, grpc.ServerStreamingServer[RebuildIndexesResponse]) error {
+	return status.Error(codes.Unimplemented, "method RebuildIndexes not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -278,6 +323,17 @@ func _AdminService_CheckIndexes_Handler(srv interface{}, stream grpc.ServerStrea
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_CheckIndexesServer = grpc.ServerStreamingServer[CheckIndexesResponse]
 
+func _AdminService_RebuildIndexes_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(RebuildIndexesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AdminServiceServer).RebuildIndexes(m, &grpc.GenericServerStream[RebuildIndexesRequest, RebuildIndexesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_RebuildIndexesServer = grpc.ServerStreamingServer[RebuildIndexesResponse]
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -306,6 +362,11 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "CheckIndexes",
 			Handler:       _AdminService_CheckIndexes_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "RebuildIndexes",
+			Handler:       _AdminService_RebuildIndexes_Handler,
 			ServerStreams: true,
 		},
 	},

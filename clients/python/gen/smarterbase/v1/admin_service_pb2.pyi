@@ -1,12 +1,28 @@
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from smarterbase.v1 import index_pb2 as _index_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class RebuildOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REBUILD_OUTCOME_UNSPECIFIED: _ClassVar[RebuildOutcome]
+    REBUILD_OUTCOME_SWAPPED: _ClassVar[RebuildOutcome]
+    REBUILD_OUTCOME_FAILED: _ClassVar[RebuildOutcome]
+    REBUILD_OUTCOME_DROPPED: _ClassVar[RebuildOutcome]
+    REBUILD_OUTCOME_ABORTED: _ClassVar[RebuildOutcome]
+    REBUILD_OUTCOME_SKIPPED: _ClassVar[RebuildOutcome]
+REBUILD_OUTCOME_UNSPECIFIED: RebuildOutcome
+REBUILD_OUTCOME_SWAPPED: RebuildOutcome
+REBUILD_OUTCOME_FAILED: RebuildOutcome
+REBUILD_OUTCOME_DROPPED: RebuildOutcome
+REBUILD_OUTCOME_ABORTED: RebuildOutcome
+REBUILD_OUTCOME_SKIPPED: RebuildOutcome
 
 class CreateIndexRequest(_message.Message):
     __slots__ = ("index",)
@@ -87,3 +103,35 @@ class CheckIndexesResponse(_message.Message):
     done: bool
     samples: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, documents_scanned: _Optional[int] = ..., entries_checked: _Optional[int] = ..., missing: _Optional[int] = ..., stale: _Optional[int] = ..., repaired: _Optional[int] = ..., skipped: _Optional[int] = ..., done: _Optional[bool] = ..., samples: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RebuildIndexesRequest(_message.Message):
+    __slots__ = ("collection", "index")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    index: str
+    def __init__(self, collection: _Optional[str] = ..., index: _Optional[str] = ...) -> None: ...
+
+class RebuiltIndex(_message.Message):
+    __slots__ = ("name", "outcome", "documents_scanned", "error")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_SCANNED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    outcome: RebuildOutcome
+    documents_scanned: int
+    error: str
+    def __init__(self, name: _Optional[str] = ..., outcome: _Optional[_Union[RebuildOutcome, str]] = ..., documents_scanned: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+
+class RebuildIndexesResponse(_message.Message):
+    __slots__ = ("index", "documents_scanned", "done", "results")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_SCANNED_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    index: str
+    documents_scanned: int
+    done: bool
+    results: _containers.RepeatedCompositeFieldContainer[RebuiltIndex]
+    def __init__(self, index: _Optional[str] = ..., documents_scanned: _Optional[int] = ..., done: _Optional[bool] = ..., results: _Optional[_Iterable[_Union[RebuiltIndex, _Mapping]]] = ...) -> None: ...

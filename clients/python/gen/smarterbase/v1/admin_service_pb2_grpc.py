@@ -61,6 +61,11 @@ class AdminServiceStub:
                 request_serializer=smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesRequest.SerializeToString,
                 response_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesResponse.FromString,
                 _registered_method=True)
+        self.RebuildIndexes = channel.unary_stream(
+                '/smarterbase.v1.AdminService/RebuildIndexes',
+                request_serializer=smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -113,6 +118,22 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RebuildIndexes(self, request, context):
+        """RebuildIndexes rebuilds an index, or every index of a collection, online
+        (docs/adr/0009): each is built into a hidden shadow copy that writes
+        maintain, then swapped in atomically; the live index keeps answering
+        queries and enforcing uniqueness meanwhile. Indexes are rebuilt one after
+        another. Streams progress messages and ends with one message whose done
+        is true, with one result per index. A failed build (e.g. a duplicate of a
+        unique value) leaves the live index as it was and its result says why.
+        Cancelling the call stops the rebuild and discards the copy; indexes
+        already swapped stay rebuilt. NOT_FOUND / INDEX_NOT_FOUND when index names
+        an index that does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -140,6 +161,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.CheckIndexes,
                     request_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesRequest.FromString,
                     response_serializer=smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesResponse.SerializeToString,
+            ),
+            'RebuildIndexes': grpc.unary_stream_rpc_method_handler(
+                    servicer.RebuildIndexes,
+                    request_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -279,6 +305,33 @@ class AdminService:
             '/smarterbase.v1.AdminService/CheckIndexes',
             smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesRequest.SerializeToString,
             smarterbase_dot_v1_dot_admin__service__pb2.CheckIndexesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RebuildIndexes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/smarterbase.v1.AdminService/RebuildIndexes',
+            smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesRequest.SerializeToString,
+            smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesResponse.FromString,
             options,
             channel_credentials,
             insecure,

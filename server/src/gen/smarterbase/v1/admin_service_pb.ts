@@ -2,8 +2,8 @@
 // @generated from file smarterbase/v1/admin_service.proto (package smarterbase.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
 import type { Index } from "./index_pb.js";
 import { file_smarterbase_v1_index } from "./index_pb.js";
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/admin_service.proto.
  */
 export const file_smarterbase_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJzbWFydGVyYmFzZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSJAChJDcmVhdGVJbmRleFJlcXVlc3QSKgoFaW5kZXgYASABKAsyFS5zbWFydGVyYmFzZS52MS5JbmRleEIE4kEBAiI7ChNDcmVhdGVJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiPwoPR2V0SW5kZXhSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAiI4ChBHZXRJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiLgoSTGlzdEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQIiPQoTTGlzdEluZGV4ZXNSZXNwb25zZRImCgdpbmRleGVzGAEgAygLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiQAoQRHJvcEluZGV4UmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhIKBG5hbWUYAiABKAlCBOJBAQIiEwoRRHJvcEluZGV4UmVzcG9uc2UiTgoTQ2hlY2tJbmRleGVzUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEg0KBWluZGV4GAIgASgJEg4KBnJlcGFpchgDIAEoCCKsAQoUQ2hlY2tJbmRleGVzUmVzcG9uc2USGQoRZG9jdW1lbnRzX3NjYW5uZWQYASABKAMSFwoPZW50cmllc19jaGVja2VkGAIgASgDEg8KB21pc3NpbmcYAyABKAMSDQoFc3RhbGUYBCABKAMSEAoIcmVwYWlyZWQYBSABKAMSDwoHc2tpcHBlZBgGIAEoAxIMCgRkb25lGAcgASgIEg8KB3NhbXBsZXMYCCADKAkyxgMKDEFkbWluU2VydmljZRJWCgtDcmVhdGVJbmRleBIiLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USUgoIR2V0SW5kZXgSHy5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlcXVlc3QaIC5zbWFydGVyYmFzZS52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESWwoLTGlzdEluZGV4ZXMSIi5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1JlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5MaXN0SW5kZXhlc1Jlc3BvbnNlIgOQAgESUAoJRHJvcEluZGV4EiAuc21hcnRlcmJhc2UudjEuRHJvcEluZGV4UmVxdWVzdBohLnNtYXJ0ZXJiYXNlLnYxLkRyb3BJbmRleFJlc3BvbnNlElsKDENoZWNrSW5kZXhlcxIjLnNtYXJ0ZXJiYXNlLnYxLkNoZWNrSW5kZXhlc1JlcXVlc3QaJC5zbWFydGVyYmFzZS52MS5DaGVja0luZGV4ZXNSZXNwb25zZTABQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_api_field_behavior, file_smarterbase_v1_index]);
+  fileDesc("CiJzbWFydGVyYmFzZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSJAChJDcmVhdGVJbmRleFJlcXVlc3QSKgoFaW5kZXgYASABKAsyFS5zbWFydGVyYmFzZS52MS5JbmRleEIE4kEBAiI7ChNDcmVhdGVJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiPwoPR2V0SW5kZXhSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAiI4ChBHZXRJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiLgoSTGlzdEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQIiPQoTTGlzdEluZGV4ZXNSZXNwb25zZRImCgdpbmRleGVzGAEgAygLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiQAoQRHJvcEluZGV4UmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhIKBG5hbWUYAiABKAlCBOJBAQIiEwoRRHJvcEluZGV4UmVzcG9uc2UiTgoTQ2hlY2tJbmRleGVzUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEg0KBWluZGV4GAIgASgJEg4KBnJlcGFpchgDIAEoCCKsAQoUQ2hlY2tJbmRleGVzUmVzcG9uc2USGQoRZG9jdW1lbnRzX3NjYW5uZWQYASABKAMSFwoPZW50cmllc19jaGVja2VkGAIgASgDEg8KB21pc3NpbmcYAyABKAMSDQoFc3RhbGUYBCABKAMSEAoIcmVwYWlyZWQYBSABKAMSDwoHc2tpcHBlZBgGIAEoAxIMCgRkb25lGAcgASgIEg8KB3NhbXBsZXMYCCADKAkiQAoVUmVidWlsZEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISDQoFaW5kZXgYAiABKAkidwoMUmVidWlsdEluZGV4EgwKBG5hbWUYASABKAkSLwoHb3V0Y29tZRgCIAEoDjIeLnNtYXJ0ZXJiYXNlLnYxLlJlYnVpbGRPdXRjb21lEhkKEWRvY3VtZW50c19zY2FubmVkGAMgASgDEg0KBWVycm9yGAQgASgJIn8KFlJlYnVpbGRJbmRleGVzUmVzcG9uc2USDQoFaW5kZXgYASABKAkSGQoRZG9jdW1lbnRzX3NjYW5uZWQYAiABKAMSDAoEZG9uZRgDIAEoCBItCgdyZXN1bHRzGAQgAygLMhwuc21hcnRlcmJhc2UudjEuUmVidWlsdEluZGV4KsEBCg5SZWJ1aWxkT3V0Y29tZRIfChtSRUJVSUxEX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdSRUJVSUxEX09VVENPTUVfU1dBUFBFRBABEhoKFlJFQlVJTERfT1VUQ09NRV9GQUlMRUQQAhIbChdSRUJVSUxEX09VVENPTUVfRFJPUFBFRBADEhsKF1JFQlVJTERfT1VUQ09NRV9BQk9SVEVEEAQSGwoXUkVCVUlMRF9PVVRDT01FX1NLSVBQRUQQBTKpBAoMQWRtaW5TZXJ2aWNlElYKC0NyZWF0ZUluZGV4EiIuc21hcnRlcmJhc2UudjEuQ3JlYXRlSW5kZXhSZXF1ZXN0GiMuc21hcnRlcmJhc2UudjEuQ3JlYXRlSW5kZXhSZXNwb25zZRJSCghHZXRJbmRleBIfLnNtYXJ0ZXJiYXNlLnYxLkdldEluZGV4UmVxdWVzdBogLnNtYXJ0ZXJiYXNlLnYxLkdldEluZGV4UmVzcG9uc2UiA5ACARJbCgtMaXN0SW5kZXhlcxIiLnNtYXJ0ZXJiYXNlLnYxLkxpc3RJbmRleGVzUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkxpc3RJbmRleGVzUmVzcG9uc2UiA5ACARJQCglEcm9wSW5kZXgSIC5zbWFydGVyYmFzZS52MS5Ecm9wSW5kZXhSZXF1ZXN0GiEuc21hcnRlcmJhc2UudjEuRHJvcEluZGV4UmVzcG9uc2USWwoMQ2hlY2tJbmRleGVzEiMuc21hcnRlcmJhc2UudjEuQ2hlY2tJbmRleGVzUmVxdWVzdBokLnNtYXJ0ZXJiYXNlLnYxLkNoZWNrSW5kZXhlc1Jlc3BvbnNlMAESYQoOUmVidWlsZEluZGV4ZXMSJS5zbWFydGVyYmFzZS52MS5SZWJ1aWxkSW5kZXhlc1JlcXVlc3QaJi5zbWFydGVyYmFzZS52MS5SZWJ1aWxkSW5kZXhlc1Jlc3BvbnNlMAFCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_smarterbase_v1_index]);
 
 /**
  * Request of AdminService.CreateIndex.
@@ -303,6 +303,178 @@ export const CheckIndexesResponseSchema: GenMessage<CheckIndexesResponse> = /*@_
   messageDesc(file_smarterbase_v1_admin_service, 9);
 
 /**
+ * Request of AdminService.RebuildIndexes.
+ *
+ * @generated from message smarterbase.v1.RebuildIndexesRequest
+ */
+export type RebuildIndexesRequest = Message<"smarterbase.v1.RebuildIndexesRequest"> & {
+  /**
+   * Required. The collection whose indexes are rebuilt.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * Optional. Rebuild only this index; empty rebuilds every index of the collection.
+   *
+   * @generated from field: string index = 2;
+   */
+  index: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.RebuildIndexesRequest.
+ * Use `create(RebuildIndexesRequestSchema)` to create a new message.
+ */
+export const RebuildIndexesRequestSchema: GenMessage<RebuildIndexesRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_admin_service, 10);
+
+/**
+ * The result of rebuilding one index.
+ *
+ * @generated from message smarterbase.v1.RebuiltIndex
+ */
+export type RebuiltIndex = Message<"smarterbase.v1.RebuiltIndex"> & {
+  /**
+   * Output only. The index name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Output only. How its rebuild ended.
+   *
+   * @generated from field: smarterbase.v1.RebuildOutcome outcome = 2;
+   */
+  outcome: RebuildOutcome;
+
+  /**
+   * Output only. Documents scanned by its build.
+   *
+   * @generated from field: int64 documents_scanned = 3;
+   */
+  documentsScanned: bigint;
+
+  /**
+   * Output only. Why, unless the outcome is REBUILD_OUTCOME_SWAPPED.
+   *
+   * @generated from field: string error = 4;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.RebuiltIndex.
+ * Use `create(RebuiltIndexSchema)` to create a new message.
+ */
+export const RebuiltIndexSchema: GenMessage<RebuiltIndex> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_admin_service, 11);
+
+/**
+ * One message of the AdminService.RebuildIndexes stream: progress of the
+ * index being rebuilt, or the summary on the final message (done true).
+ *
+ * @generated from message smarterbase.v1.RebuildIndexesResponse
+ */
+export type RebuildIndexesResponse = Message<"smarterbase.v1.RebuildIndexesResponse"> & {
+  /**
+   * Output only. The index being rebuilt; empty on the final message.
+   *
+   * @generated from field: string index = 1;
+   */
+  index: string;
+
+  /**
+   * Output only. Documents scanned so far by this index's build.
+   *
+   * @generated from field: int64 documents_scanned = 2;
+   */
+  documentsScanned: bigint;
+
+  /**
+   * Output only. True on the final message, which carries the results.
+   *
+   * @generated from field: bool done = 3;
+   */
+  done: boolean;
+
+  /**
+   * Output only. One result per index, in the order rebuilt, on the final
+   * message only.
+   *
+   * @generated from field: repeated smarterbase.v1.RebuiltIndex results = 4;
+   */
+  results: RebuiltIndex[];
+};
+
+/**
+ * Describes the message smarterbase.v1.RebuildIndexesResponse.
+ * Use `create(RebuildIndexesResponseSchema)` to create a new message.
+ */
+export const RebuildIndexesResponseSchema: GenMessage<RebuildIndexesResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_admin_service, 12);
+
+/**
+ * How the rebuild of one index ended.
+ *
+ * @generated from enum smarterbase.v1.RebuildOutcome
+ */
+export enum RebuildOutcome {
+  /**
+   * Not used.
+   *
+   * @generated from enum value: REBUILD_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The rebuilt copy is now the live index; the old entries are deleted.
+   *
+   * @generated from enum value: REBUILD_OUTCOME_SWAPPED = 1;
+   */
+  SWAPPED = 1,
+
+  /**
+   * The build failed (see error, e.g. two documents hold one unique value);
+   * the live index is as it was.
+   *
+   * @generated from enum value: REBUILD_OUTCOME_FAILED = 2;
+   */
+  FAILED = 2,
+
+  /**
+   * The index was dropped, or its rebuild replaced, during the rebuild.
+   *
+   * @generated from enum value: REBUILD_OUTCOME_DROPPED = 3;
+   */
+  DROPPED = 3,
+
+  /**
+   * The rebuild stopped before the swap: cancelled, server shutting down,
+   * build lease lost or a backend failed; the live index is as it was.
+   *
+   * @generated from enum value: REBUILD_OUTCOME_ABORTED = 4;
+   */
+  ABORTED = 4,
+
+  /**
+   * Not rebuilt: the index is BUILDING (its own build fills it), or another
+   * server is rebuilding it.
+   *
+   * @generated from enum value: REBUILD_OUTCOME_SKIPPED = 5;
+   */
+  SKIPPED = 5,
+}
+
+/**
+ * Describes the enum smarterbase.v1.RebuildOutcome.
+ */
+export const RebuildOutcomeSchema: GenEnum<RebuildOutcome> = /*@__PURE__*/
+  enumDesc(file_smarterbase_v1_admin_service, 0);
+
+/**
  * AdminService manages secondary indexes. Indexes can also be declared in
  * the collections file loaded at start-up (server setting collectionsFile).
  *
@@ -368,6 +540,25 @@ export const AdminService: GenService<{
     methodKind: "server_streaming";
     input: typeof CheckIndexesRequestSchema;
     output: typeof CheckIndexesResponseSchema;
+  },
+  /**
+   * RebuildIndexes rebuilds an index, or every index of a collection, online
+   * (docs/adr/0009): each is built into a hidden shadow copy that writes
+   * maintain, then swapped in atomically; the live index keeps answering
+   * queries and enforcing uniqueness meanwhile. Indexes are rebuilt one after
+   * another. Streams progress messages and ends with one message whose done
+   * is true, with one result per index. A failed build (e.g. a duplicate of a
+   * unique value) leaves the live index as it was and its result says why.
+   * Cancelling the call stops the rebuild and discards the copy; indexes
+   * already swapped stay rebuilt. NOT_FOUND / INDEX_NOT_FOUND when index names
+   * an index that does not exist.
+   *
+   * @generated from rpc smarterbase.v1.AdminService.RebuildIndexes
+   */
+  rebuildIndexes: {
+    methodKind: "server_streaming";
+    input: typeof RebuildIndexesRequestSchema;
+    output: typeof RebuildIndexesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_smarterbase_v1_admin_service, 0);

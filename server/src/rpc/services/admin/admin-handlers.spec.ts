@@ -3,13 +3,14 @@ import { AdminService } from '../../../gen/smarterbase/v1/admin_service_pb.js';
 import { IndexKind, IndexState } from '../../../gen/smarterbase/v1/index_pb.js';
 import { wrapErrors } from '../../decorators/wrap-errors.js';
 import { createAdminHandlers } from './admin-handlers.js';
-import type { AdminApi, CheckIndexesInput } from '../../../api/query-api.js';
+import type { AdminApi, CheckIndexesInput, RebuildIndexesInput } from '../../../api/query-api.js';
 import { create } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { CheckIndexesRequestSchema } from '../../../gen/smarterbase/v1/admin_service_pb.js';
+import { CheckIndexesRequestSchema, RebuildOutcome } from '../../../gen/smarterbase/v1/admin_service_pb.js';
 
 const checks: CheckIndexesInput[] = [];
 const ended: string[] = [];
+const rebuilds: RebuildIndexesInput[] = [];
 
 function setup() {
   const transport = createRouterTransport((r) => {
@@ -42,6 +43,19 @@ function fakeApi(): AdminApi {
       }
       yield { ...base, entriesChecked: 5, stale: 2, done: true, samples: ['stale by_n n:1 x'] };
     },
+    rebuildIndexes: async function* (_ctx, input) {
+      rebuilds.push(input);
+      yield { index: 'by_n', documentsScanned: 7, done: false, results: [] };
+      yield {
+        index: '',
+        documentsScanned: 0,
+        done: true,
+        results: [
+          { name: 'by_n', outcome: 'swapped', documentsScanned: 7 },
+          { name: 'u', outcome: 'failed', documentsScanned: 7, error: 'unique index u: documents "a" and "b" hold the same value' },
+        ],
+      };
+    },
   };
 }
 
@@ -70,6 +84,23 @@ describe('admin handlers', () => {
     expect(out[1]?.samples).toEqual(['stale by_n n:1 x']);
     for await (const m of admin.checkIndexes({ collection: 'c' })) expect(m.documentsScanned).toBe(3n);
     expect(checks.pop()).toEqual({ collection: 'c', repair: false });
+  });
+
+  test('RebuildIndexes streams progress then one result per index, passing collection and index', async () => {
+    const { admin } = setup();
+    const out = [];
+    for await (const m of admin.rebuildIndexes({ collection: 'c' })) out.push(m);
+    expect(rebuilds.pop()).toEqual({ collection: 'c' });
+    expect(out.map((m) => [m.index, m.documentsScanned, m.done])).toEqual([
+      ['by_n', 7n, false],
+      ['', 0n, true],
+    ]);
+    expect(out[1]?.results.map((r) => [r.name, r.outcome, r.documentsScanned, r.error])).toEqual([
+      ['by_n', RebuildOutcome.SWAPPED, 7n, ''],
+      ['u', RebuildOutcome.FAILED, 7n, 'unique index u: documents "a" and "b" hold the same value'],
+    ]);
+    for await (const m of admin.rebuildIndexes({ collection: 'c', index: 'u' })) void m;
+    expect(rebuilds.pop()).toEqual({ collection: 'c', index: 'u' });
   });
 
   test('a CheckIndexes stream that ends early returns the engine generator, which stops the scan', async () => {

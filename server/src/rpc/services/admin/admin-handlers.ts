@@ -5,7 +5,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AdminApi } from '../../../api/query-api.js';
 import { type AdminService } from '../../../gen/smarterbase/v1/admin_service_pb.js';
-import { checkProgressToProto, indexDefinitionFromProto, indexToProto } from './convert-index.js';
+import { checkProgressToProto, indexDefinitionFromProto, indexToProto, rebuildProgressToProto } from './convert-index.js';
 import { callContextOf } from '../../convert/call-context.js';
 
 /** The AdminService implementation over an AdminApi. */
@@ -30,6 +30,11 @@ export function createAdminHandlers(api: AdminApi): ServiceImpl<typeof AdminServ
       const input = { collection: req.collection, repair: req.repair, ...(req.index !== '' ? { index: req.index } : {}) };
       // Leaving the loop (the client cancelled, sending failed) returns the engine's generator, which stops the scan.
       for await (const p of api.checkIndexes(callContextOf(ctx), input)) yield checkProgressToProto(p);
+    },
+    async *rebuildIndexes(req, ctx) {
+      const input = { collection: req.collection, ...(req.index !== '' ? { index: req.index } : {}) };
+      // Leaving the loop (the client cancelled) returns the engine's generator, which stops the build and drops the copy.
+      for await (const p of api.rebuildIndexes(callContextOf(ctx), input)) yield rebuildProgressToProto(p);
     },
   };
 }

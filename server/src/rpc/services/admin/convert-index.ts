@@ -4,8 +4,12 @@
  * field; the definition's rules are the engine's to check.
  */
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import type { CheckIndexesProgress } from '../../../api/query-api.js';
-import type { CheckIndexesResponseSchema } from '../../../gen/smarterbase/v1/admin_service_pb.js';
+import type { CheckIndexesProgress, RebuildIndexesProgress, RebuildOutcome } from '../../../api/query-api.js';
+import {
+  RebuildOutcome as ProtoRebuildOutcome,
+  type CheckIndexesResponseSchema,
+  type RebuildIndexesResponseSchema,
+} from '../../../gen/smarterbase/v1/admin_service_pb.js';
 import { invalid } from '../../../errors/db-error.js';
 import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../../model/index-def.js';
 import {
@@ -61,5 +65,28 @@ export function checkProgressToProto(p: CheckIndexesProgress): MessageInitShape<
     skipped: BigInt(p.skipped),
     done: p.done,
     samples: [...p.samples],
+  };
+}
+
+const OUTCOMES: Record<RebuildOutcome, ProtoRebuildOutcome> = {
+  swapped: ProtoRebuildOutcome.SWAPPED,
+  failed: ProtoRebuildOutcome.FAILED,
+  dropped: ProtoRebuildOutcome.DROPPED,
+  aborted: ProtoRebuildOutcome.ABORTED,
+  skipped: ProtoRebuildOutcome.SKIPPED,
+};
+
+/** A rebuild's progress (or summary) as a RebuildIndexesResponse. */
+export function rebuildProgressToProto(p: RebuildIndexesProgress): MessageInitShape<typeof RebuildIndexesResponseSchema> {
+  return {
+    index: p.index,
+    documentsScanned: BigInt(p.documentsScanned),
+    done: p.done,
+    results: p.results.map((r) => ({
+      name: r.name,
+      outcome: OUTCOMES[r.outcome],
+      documentsScanned: BigInt(r.documentsScanned),
+      error: r.error ?? '',
+    })),
   };
 }
