@@ -15,6 +15,7 @@
  * interval (known-definitions.ts); the store is compared every reconcile. It is the ExpectedIndexes of
  * the write hooks and the query engine (index-readiness.ts).
  */
+import { setMaxListeners } from 'node:events';
 import { throwIfAborted } from '../common/abort.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { CallContext } from '../api/call-context.js';
@@ -25,7 +26,7 @@ import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DurableCatalog } from './durable-catalog.js';
 import { KnownDefinitions } from './known-definitions.js';
-import type { IndexBuildOptions } from './index-builder.js';
+import { DEFAULT_BUILD_CONCURRENCY, type IndexBuildOptions } from './index-builder.js';
 import type { Coordinator } from '../coordination/coordinator.js';
 import { leasedBuild, type LeasedBuildResult } from './leased-build.js';
 import type { ExpectedIndexes } from './index-readiness.js';
@@ -314,6 +315,8 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
       return;
     }
     const controller = new AbortController();
+    // Every document fetched at once listens to the pass's signal.
+    setMaxListeners((this.options.build?.concurrency ?? DEFAULT_BUILD_CONCURRENCY) + 16, controller.signal);
     const instruments = this.options.instruments;
     const done = leasedBuild({
       ...this.options.build,
