@@ -1,6 +1,6 @@
 /**
  * The issue-10 rebuild benchmark, run on demand:
- * `npm run build && npm run bench:index-rebuild -- [--docs N] [--concurrency 16,64]`.
+ * `npm run build && npm run bench:index-rebuild -- [--docs N] [--concurrency 16,64] [--s3-delay-ms D]`.
  * On one gofakes3 (memory backend) and one redis-server, in process:
  *   1. N documents (default 100,000) are written to S3, and three indexes
  *      (unique, equality, ordered) created and built;
@@ -10,6 +10,8 @@
  *   3. the baseline, in the same run at the same concurrency: the raw SDK
  *      LISTing the collection and GETting every document (no decoding, no
  *      Redis), and the ratio rebuild / baseline.
+ * With --s3-delay-ms D, the rebuild and the baseline reach S3 through a
+ * proxy adding D ms each way (delay-proxy.ts: a remote S3's round trip).
  * Writes bench/results/index-rebuild-<timestamp>.json and prints a table.
  */
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -22,6 +24,7 @@ import { IndexAdmin } from '../server/src/index/index-admin.js';
 import { RedisIndexStore } from '../server/src/index/redis/redis-index-store.js';
 import { S3BlobStore } from '../server/src/storage/s3/s3-store.js';
 import { startRedis, type RedisTestServer } from '../test/harness/redis-server.js';
+import { startDelayProxy } from './delay-proxy.js';
 import { repoRoot, startGofakes3 } from './processes.js';
 import { round } from './stats.js';
 
@@ -82,14 +85,20 @@ async function main(): Promise<void> {
   const widths = flag('concurrency', '16,64').split(',').map(Number);
   const s3proc = await startGofakes3(BUCKET);
   let redis = await startRedis();
-  const s3 = new S3BlobStore({
-    bucket: BUCKET,
-    endpoint: `http://127.0.0.1:${s3proc.port}`,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    accessKeyId: 'bench',
-    secretAccessKey: 'bench',
-  });
+  const delayMs = Number(flag('s3-delay-ms', '0'));
+  const proxy = delayMs > 0 ? await startDelayProxy(s3proc.port, delayMs) : undefined;
+  const open = (port: number): S3BlobStore =>
+    new S3BlobStore({
+      bucket: BUCKET,
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      accessKeyId: 'bench',
+      secretAccessKey: 'bench',
+    });
+  const s3 = open(s3proc.port);
+  // What the rebuild and the baseline read through: S3 itself, or the delaying proxy.
+  const reads = proxy ? open(proxy.port) : s3;
   const indexes = await RedisIndexStore.connect({ url: redis.url });
   const runs: {
     concurrency: number;
@@ -111,7 +120,7 @@ async function main(): Promise<void> {
     const loadMs = performance.now() - t0;
     const ctx = { signal: new AbortController().signal };
     for (const concurrency of widths) {
-      const admin = new IndexAdmin({ indexes, store: s3, build: { concurrency } });
+      const admin = new IndexAdmin({ indexes, store: reads, build: { concurrency } });
       if (runs.length === 0) {
         await admin.createIndex(ctx, { collection: COLLECTION, name: 'by_email', kind: 'unique', fields: ['email'] });
         await admin.createIndex(ctx, { collection: COLLECTION, name: 'by_city', kind: 'equality', fields: ['city'] });
@@ -126,7 +135,7 @@ async function main(): Promise<void> {
       const states = (await indexes.catalog(COLLECTION)).indexes.map((i) => i.state);
       await admin.close();
       if (states.length !== 3 || states.some((s) => s !== 'ready')) throw new Error(`indexes not READY: ${states.join(',')}`);
-      const baselineMs = await rawBaseline(s3, concurrency);
+      const baselineMs = await rawBaseline(reads, concurrency);
       runs.push({
         concurrency,
         rebuildMs: round(rebuildMs, 0),
@@ -142,6 +151,7 @@ async function main(): Promise<void> {
       cpus: cpus().length,
       docs,
       indexes: 3,
+      s3OneWayDelayMs: delayMs,
       loadMs: round(loadMs, 0),
       runs,
     };
@@ -149,7 +159,9 @@ async function main(): Promise<void> {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `index-rebuild-${report.date.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-    console.log(`index rebuild after Redis restarted empty: ${docs} documents, 3 indexes (gofakes3 + redis-server, ${cpus().length} CPUs)`);
+    console.log(
+      `index rebuild after Redis restarted empty: ${docs} documents, 3 indexes (gofakes3 + redis-server, S3 delay ${delayMs} ms each way, ${cpus().length} CPUs)`,
+    );
     console.log('| concurrency | time to READY (ms) | docs/s | raw LIST+GET (ms) | raw docs/s | ratio |');
     console.log('|---|---|---|---|---|---|');
     for (const r of runs)
@@ -157,7 +169,9 @@ async function main(): Promise<void> {
     console.log(`written ${file}`);
   } finally {
     await indexes.close();
+    if (reads !== s3) await reads.close();
     await s3.close();
+    await proxy?.close();
     await redis.stop();
     await s3proc.stop();
   }

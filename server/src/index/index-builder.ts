@@ -18,7 +18,7 @@
  * targets stay BUILDING and the next reconcile resumes them.
  */
 import { DbError } from '../errors/db-error.js';
-import type { BlobStore } from '../storage/blob-store.js';
+import type { BlobStore, ListPage } from '../storage/blob-store.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
 import type { IndexLog } from './write-hooks.js';
@@ -27,7 +27,7 @@ import type { CounterCell } from '../observability/cell-counter.js';
 import { readStoredDoc, type StoredDoc } from './read-stored-doc.js';
 
 /** Default documents fetched and applied at once by a build. */
-export const DEFAULT_BUILD_CONCURRENCY = 16;
+export const DEFAULT_BUILD_CONCURRENCY = 64;
 
 /** Tuning of a build. */
 export interface IndexBuildOptions {
@@ -98,24 +98,23 @@ export async function buildCollection(input: IndexBuildInput): Promise<IndexBuil
   try {
     pass.catalog = await indexes.catalog(collection, signal);
     for (const i of pass.catalog.indexes) if (i.state === 'building') pass.targets.set(i.name, i.createTime.getTime());
-    let startAfter: string | undefined;
-    while (pass.targets.size > 0) {
+    const list = (startAfter?: string): Promise<ListPage> =>
+      store.list({ prefix: collectionPrefix(collection), limit: pageSize, ...(startAfter ? { startAfter } : {}) }, signal);
+    let pending = pass.targets.size > 0 ? list() : undefined;
+    while (pending !== undefined && pass.targets.size > 0) {
+      const page = await pending;
       if (signal?.aborted) return end('aborted');
-      const page = await store.list(
-        { prefix: collectionPrefix(collection), limit: pageSize, ...(startAfter ? { startAfter } : {}) },
-        signal,
-      );
+      // The next page is listed while this one is applied.
+      const last = page.keys[page.keys.length - 1];
+      pending = page.isTruncated && last !== undefined ? list(last) : undefined;
+      pending?.catch(() => undefined); // awaited (and its failure met) on the next turn
       const ids = page.keys.flatMap((k) => idFromKey(collection, k) ?? []);
-      for (let i = 0; i < ids.length; i += concurrency) {
-        await Promise.all(ids.slice(i, i + concurrency).map((id) => indexOne(pass, id)));
-        await failDuplicates(pass, scanned + i);
-      }
+      await eachLimited(ids, concurrency, (id) => indexOne(pass, id));
+      await failDuplicates(pass, scanned + ids.length);
       scanned += page.keys.length;
       for (const name of pass.targets.keys()) input.scannedCounter?.(name).add(page.keys.length);
       await keepCurrent(pass);
       for (const name of [...pass.targets.keys()]) await setState(pass, name, { documentsScanned: scanned });
-      if (!page.isTruncated || page.keys.length === 0) break;
-      startAfter = page.keys[page.keys.length - 1];
     }
     await keepCurrent(pass);
     for (const name of [...pass.targets.keys()]) {
@@ -145,6 +144,27 @@ export async function buildCollection(input: IndexBuildInput): Promise<IndexBuil
     }
     return end('done');
   }
+}
+
+/** Runs `op` on every item, `width` at a time (a free slot takes the next item); stops taking items after a failure, which it throws. */
+async function eachLimited<T>(items: readonly T[], width: number, op: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await op(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.min(width, items.length) }, worker);
+  const results = await Promise.allSettled(workers);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
 }
 
 /** Drops from the pass the targets dropped or recreated since it started (one catalog read). */
