@@ -83,6 +83,8 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
   /** The durable definitions by collection, as last read or written here (create, drop) or seen in the store. */
   private readonly known: KnownDefinitions;
   private reconciling?: Promise<ReconcileResult>;
+  /** While ensureIndexes runs: the collections whose pass starts once all are created. */
+  private deferred: Set<string> | undefined;
   /** A reconcile was asked for while one ran (a detected loss): run another after it. */
   private again = false;
   private timer?: NodeJS.Timeout;
@@ -163,11 +165,18 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
 
   /**
    * Start-up: creates the declared indexes (see collections-file.ts) and
-   * resumes the builds of those still BUILDING (e.g. after a restart).
+   * resumes the builds of those still BUILDING (e.g. after a restart): all
+   * are created first, then one pass per collection builds them together.
    */
   async ensureIndexes(defs: readonly IndexDefinition[], ctx: CallContext): Promise<IndexInfo[]> {
     const out: IndexInfo[] = [];
-    for (const def of defs) out.push(await this.createIndex(ctx, def));
+    const deferred = (this.deferred ??= new Set());
+    try {
+      for (const def of defs) out.push(await this.createIndex(ctx, def));
+    } finally {
+      this.deferred = undefined;
+      for (const collection of deferred) this.startBuild(collection);
+    }
     return out;
   }
 
@@ -310,6 +319,10 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
   /** Starts the collection's pass unless one runs here; then it runs again once that one ends. */
   private startBuild(collection: string): void {
     if (this.closed) return;
+    if (this.deferred !== undefined) {
+      this.deferred.add(collection);
+      return;
+    }
     if (this.builds.has(collection)) {
       this.rerun.add(collection);
       return;

@@ -119,3 +119,33 @@ describe('IndexAdmin reconciles against cached definitions', () => {
     }
   });
 });
+
+describe('IndexAdmin.ensureIndexes', () => {
+  it('creates every declared index first, then builds each collection in one pass (each document read once)', async () => {
+    const blobs = new MemoryBlobStore();
+    const meta = { version: 1, createTime: new Date(0), updateTime: new Date(0), writeId: newWriteId() };
+    for (let i = 0; i < 10; i++) await blobs.put(documentKey('users', `u${i}`), encodeEnvelope({ meta, data: { a: i, b: `${i}` } }));
+    let gets = 0;
+    const store = Object.assign(Object.create(blobs) as BlobStore, {
+      get: async (key: string, signal?: AbortSignal) => {
+        if (key.startsWith('docs/')) gets++;
+        return blobs.get(key, signal);
+      },
+    });
+    const admin = new IndexAdmin({ indexes: new LocalIndexStore(), store });
+    try {
+      await admin.ensureIndexes(
+        [
+          { collection: 'users', name: 'by_a', kind: 'ordered', fields: ['a'] },
+          { collection: 'users', name: 'by_b', kind: 'unique', fields: ['b'] },
+        ],
+        ctx,
+      );
+      await admin.whenIdle();
+      expect((await admin.listIndexes(ctx, 'users')).map((i) => i.state)).toEqual(['ready', 'ready']);
+      expect(gets).toBe(10);
+    } finally {
+      await admin.close();
+    }
+  });
+});
