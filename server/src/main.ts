@@ -243,7 +243,16 @@ async function main(): Promise<void> {
     // configured secret, else the keyring kept in storage (tokens/durable-token-keys.ts).
     const tokenKeys = await openTokenKeys(config, store, log, closers);
     // The durable index definitions' keeper: restores what the index store loses (docs/operations.md "Redis lost").
-    const admin = new IndexAdmin({ indexes, store, log, clock: systemClock, coordinator, instruments: telemetry.metrics.index });
+    const admin = new IndexAdmin({
+      indexes,
+      store,
+      log,
+      clock: systemClock,
+      coordinator,
+      instruments: telemetry.metrics.index,
+      definitionsRefreshMs: config.indexDefinitionsRefreshMs,
+      build: { concurrency: config.indexBuildConcurrency },
+    });
     registerIndexesNotReady(telemetry.meter, admin);
     const engine = new DocumentEngine({
       store,
@@ -293,7 +302,7 @@ async function main(): Promise<void> {
     pendingSweeper.start();
     closers.push({ name: 'pending index sweeper', close: () => pendingSweeper.close() });
     // A detected Redis loss restores the index definitions at once, not at the next interval.
-    coordinator.onLoss(() => admin.requestReconcile());
+    coordinator.onLoss(() => admin.refreshDefinitions());
     if (config.collectionsFile !== undefined) {
       const declared = await loadCollectionsFile(config.collectionsFile);
       await admin.ensureIndexes(declared, { signal: AbortSignal.timeout(60_000) });

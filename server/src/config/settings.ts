@@ -137,6 +137,10 @@ export interface Config {
   readonly indexPendingAfterMs: number;
   /** Pause between sweeps of pending index records, in ms. */
   readonly indexPendingSweepMs: number;
+  /** How often the reconcile reads the durable index definitions from storage again, in ms (docs/operations.md). */
+  readonly indexDefinitionsRefreshMs: number;
+  /** Documents an index build fetches and applies at once. */
+  readonly indexBuildConcurrency: number;
   /** How often the server looks for transactions of dead servers to finish, in ms. */
   readonly txnSweepIntervalMs: number;
   /** How often the index drift monitor samples each collection with indexes, in ms; 0 turns it off. */
@@ -208,6 +212,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'indexReconcileMs', env: 'SB_INDEX_RECONCILE_MS', flag: '--index-reconcile-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 2000, description: 'How often to compare the index store with the durable index definitions, in ms: definitions it lacks (Redis restarted empty) are restored BUILDING and rebuilt, and BUILDING indexes no server builds are resumed.' },
   { key: 'indexPendingAfterMs', env: 'SB_INDEX_PENDING_AFTER_MS', flag: '--index-pending-after-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 30000, description: 'Age from which a write whose index apply was not confirmed (its server died between the storage write and the index apply, or the apply failed) is repaired from storage by any server, in ms. Must exceed the longest a write can take (about 2 × SB_S3_TIMEOUT_MS): a record younger than a write in flight would be repaired before that write lands.' },
   { key: 'indexPendingSweepMs', env: 'SB_INDEX_PENDING_SWEEP_MS', flag: '--index-pending-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 5000, description: 'How often a server looks for pending index records older than SB_INDEX_PENDING_AFTER_MS in each collection with indexes (one Redis script per collection), in ms. A missing index entry lives at most SB_INDEX_PENDING_AFTER_MS + SB_INDEX_PENDING_SWEEP_MS + one repair.' },
+  { key: 'indexDefinitionsRefreshMs', env: 'SB_INDEX_DEFINITIONS_REFRESH_MS', flag: '--index-definitions-refresh-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 60_000, description: 'How often the index reconcile reads the durable index definitions (_meta/indexes/) from storage again, in ms; between reads it uses its copy, kept current by this server\'s CreateIndex/DropIndex and the index store\'s catalog, and read again at once on a detected Redis loss.' },
+  { key: 'indexBuildConcurrency', env: 'SB_INDEX_BUILD_CONCURRENCY', flag: '--index-build-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 64, description: 'Documents an index build (one pass per collection) fetches from storage and applies at once (docs/benchmarks.md, index rebuild).' },
   { key: 'txnSweepIntervalMs', env: 'SB_TXN_SWEEP_INTERVAL_MS', flag: '--txn-sweep-interval-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often to finish transactions left by dead servers, in ms (also done at start-up and when met).' },
   { key: 'indexDriftIntervalMs', env: 'SB_INDEX_DRIFT_INTERVAL_MS', flag: '--index-drift-interval-ms', kind: { type: 'int', min: 0, max: 86_400_000 }, default: 300000, description: 'How often the index drift monitor samples every collection with indexes both ways (documents → entries, entries → documents), in ms; one run at a time across servers; 0 turns it off.' },
   { key: 'indexDriftSample', env: 'SB_INDEX_DRIFT_SAMPLE', flag: '--index-drift-sample', kind: { type: 'int', min: 1, max: 100_000 }, default: 100, description: 'Documents, and index entries, the drift monitor samples per collection per run.' },

@@ -1,16 +1,21 @@
 /**
  * Index administration (AdminService): validates definitions, creates
  * indexes in the IndexStore and builds them in the background from object
- * storage (index-builder.ts, one build per index across servers:
- * leased-build.ts); an index on an empty collection is READY at once.
+ * storage (index-builder.ts: one pass per collection fills all its BUILDING
+ * indexes; one pass per collection across servers: leased-build.ts); an
+ * index on an empty collection is READY at once. An index created while its
+ * collection's pass runs gets another pass when that one ends.
  *
  * It also keeps the store in step with the durable definitions
  * (reconcile(): at start-up, every reconcile interval, and at once when a
- * writer meets a missing unique index): a definition the store lacks — Redis
- * restarted empty — is restored in state BUILDING and rebuilt, and a BUILDING
- * index whose build no server runs is resumed. It is the ExpectedIndexes of
+ * writer meets a missing unique index or a Redis loss is detected): a
+ * definition the store lacks — Redis restarted empty — is restored in state
+ * BUILDING and rebuilt, and a BUILDING index whose build no server runs is
+ * resumed. The definitions are read from storage at most every refresh
+ * interval (known-definitions.ts); the store is compared every reconcile. It is the ExpectedIndexes of
  * the write hooks and the query engine (index-readiness.ts).
  */
+import { setMaxListeners } from 'node:events';
 import { throwIfAborted } from '../common/abort.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { CallContext } from '../api/call-context.js';
@@ -21,7 +26,8 @@ import { validateCollection } from '../model/keys.js';
 import { shadowIndexName, visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DurableCatalog } from './durable-catalog.js';
-import type { IndexBuildOptions } from './index-builder.js';
+import { KnownDefinitions } from './known-definitions.js';
+import { DEFAULT_BUILD_CONCURRENCY, type IndexBuildOptions } from './index-builder.js';
 import type { Coordinator } from '../coordination/coordinator.js';
 import { leasedBuild, type LeasedBuildResult } from './leased-build.js';
 import type { ExpectedIndexes } from './index-readiness.js';
@@ -46,6 +52,8 @@ export interface IndexAdminOptions {
   readonly coordinator?: Coordinator;
   /** TTL of a build lease, in ms. Default leased-build.ts BUILD_LEASE_TTL_MS. */
   readonly buildLeaseTtlMs?: number;
+  /** Interval between full reads of the durable definitions, in ms. Default known-definitions.ts DEFAULT_DEFINITIONS_REFRESH_MS. */
+  readonly definitionsRefreshMs?: number;
   /** Where restores and scanned documents are counted (the catalogue's index instruments). */
   readonly instruments?: Pick<IndexInstruments, 'restores' | 'rebuildDocuments'>;
 }
@@ -54,11 +62,11 @@ export interface IndexAdminOptions {
 export interface ReconcileResult {
   /** Definitions restored to the store (it lacked them), as `collection.name`. */
   readonly restored: readonly string[];
-  /** Builds started here (restored indexes and BUILDING ones no build of this server ran), as `collection.name`. */
+  /** BUILDING indexes whose collection pass started here (restored ones, and those no pass of this server ran), as `collection.name`. */
   readonly builds: readonly string[];
 }
 
-/** A build running in this process. */
+/** A collection's build pass running in this process. */
 interface RunningBuild {
   readonly controller: AbortController;
   readonly done: Promise<LeasedBuildResult>;
@@ -66,13 +74,20 @@ interface RunningBuild {
 
 /** The AdminApi over an IndexStore and a BlobStore. */
 export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesView {
+  /** Passes running here, by collection. */
   private readonly builds = new Map<string, RunningBuild>();
+  /** Collections whose pass must run again when the running one ends (an index was created meanwhile). */
+  private readonly rerun = new Set<string>();
   /** Names of the indexes seen BUILDING, by collection (refreshed by each reconcile, updated as builds end). */
   private readonly building = new Map<string, Set<string>>();
   private readonly durable: DurableCatalog;
-  /** The durable definitions by collection, as last read (reconcile) or written here (create, drop). */
-  private known = new Map<string, IndexDefinition[]>();
+  /** The durable definitions by collection, as last read or written here (create, drop) or seen in the store. */
+  private readonly known: KnownDefinitions;
   private reconciling?: Promise<ReconcileResult>;
+  /** While ensureIndexes runs: the collections whose pass starts once all are created. */
+  private deferred: Set<string> | undefined;
+  /** A reconcile was asked for while one ran (a detected loss): run another after it. */
+  private again = false;
   private timer?: NodeJS.Timeout;
   private closed = false;
   private readonly restoresCell: CounterCell | undefined;
@@ -80,6 +95,7 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
   /** An admin over the given ports. */
   constructor(private readonly options: IndexAdminOptions) {
     this.durable = new DurableCatalog(options.store);
+    this.known = new KnownDefinitions(this.durable, this.clock(), options.definitionsRefreshMs);
     // Exported from the start (0), so a first restore shows as an increase.
     this.restoresCell = options.instruments ? singleCell(options.instruments.restores) : undefined;
   }
@@ -99,10 +115,10 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     );
     // The durable copy first learns of a new definition (a same-named different one was refused above).
     if (existing === undefined) await this.durable.add(def, ctx.signal);
-    this.remember(def);
+    this.known.remember(def);
     if (!created) {
       this.see(index);
-      if (index.state === 'building') this.startBuild(index.collection, index.name);
+      if (index.state === 'building') this.startBuild(index.collection);
       return index;
     }
     if (await this.collectionEmpty(def.collection)) {
@@ -111,7 +127,7 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
       return { ...index, state: 'ready' };
     }
     this.see(index);
-    this.startBuild(def.collection, def.name);
+    this.startBuild(def.collection);
     return index;
   }
 
@@ -136,12 +152,9 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     validateCollection(collection);
     validateIndexName(name);
     throwIfAborted(ctx.signal);
-    this.builds.get(buildKey(collection, name))?.controller.abort();
+    // A running pass stops filling it at its next progress report; its other indexes go on.
     await this.durable.remove(collection, name, ctx.signal);
-    this.known.set(
-      collection,
-      (this.known.get(collection) ?? []).filter((d) => d.name !== name),
-    );
+    this.known.forget(collection, name);
     this.building.get(collection)?.delete(name);
     // A running online rebuild of it finds its shadow gone and ends 'dropped'.
     await this.options.indexes.dropIndex(collection, shadowIndexName(name));
@@ -173,11 +186,18 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
 
   /**
    * Start-up: creates the declared indexes (see collections-file.ts) and
-   * resumes the builds of those still BUILDING (e.g. after a restart).
+   * resumes the builds of those still BUILDING (e.g. after a restart): all
+   * are created first, then one pass per collection builds them together.
    */
   async ensureIndexes(defs: readonly IndexDefinition[], ctx: CallContext): Promise<IndexInfo[]> {
     const out: IndexInfo[] = [];
-    for (const def of defs) out.push(await this.createIndex(ctx, def));
+    const deferred = (this.deferred ??= new Set());
+    try {
+      for (const def of defs) out.push(await this.createIndex(ctx, def));
+    } finally {
+      this.deferred = undefined;
+      for (const collection of deferred) this.startBuild(collection);
+    }
     return out;
   }
 
@@ -188,19 +208,18 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
    * builds left BUILDING.
    */
   async restore(ctx: CallContext): Promise<IndexInfo[]> {
-    const defs = await this.durable.all(ctx.signal);
-    this.known = byCollection(defs);
+    const defs = await this.known.readAll(ctx.signal);
     return this.ensureIndexes(defs, ctx);
   }
 
   /** The collection's durable definitions as last read (ExpectedIndexes). */
   expected(collection: string): readonly IndexDefinition[] {
-    return this.known.get(collection) ?? [];
+    return this.known.of(collection);
   }
 
   /** The collections with durable index definitions, as last read or written here (what the drift monitor samples and the pending sweeper sweeps). */
   collectionsWithIndexes(): string[] {
-    return [...this.known].filter(([, defs]) => defs.length > 0).map(([collection]) => collection);
+    return this.known.collections();
   }
 
   /** Indexes BUILDING per collection, as last seen (NotReadyIndexesView; collections with none report 0). */
@@ -215,6 +234,16 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
   }
 
   /**
+   * Redis lost its data (coordinator.onLoss): the next reconcile reads every
+   * durable definition again, and runs now (after the running one, if any).
+   */
+  refreshDefinitions(): void {
+    this.known.invalidate();
+    if (this.reconciling !== undefined) this.again = true;
+    else this.requestReconcile();
+  }
+
+  /**
    * Reads the durable definitions and restores into the store those it
    * lacks (state BUILDING, then built; READY at once on an empty
    * collection), and starts the builds of BUILDING indexes that no build of
@@ -222,7 +251,13 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
    * time: a call during a reconcile joins it.
    */
   async reconcile(signal?: AbortSignal): Promise<ReconcileResult> {
-    this.reconciling ??= this.reconcileOnce(signal).finally(() => (this.reconciling = undefined));
+    this.reconciling ??= this.reconcileOnce(signal).finally(() => {
+      this.reconciling = undefined;
+      if (this.again) {
+        this.again = false;
+        this.requestReconcile();
+      }
+    });
     return this.reconciling;
   }
 
@@ -248,19 +283,19 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
   }
 
   private async reconcileOnce(signal?: AbortSignal): Promise<ReconcileResult> {
-    const defs = await this.durable.all(signal);
-    this.known = byCollection(defs);
+    const known = await this.known.current(signal);
     const restored: string[] = [];
     const builds: string[] = [];
-    for (const [collection, listed] of this.known) {
+    for (const collection of [...known.keys()]) {
       const catalog = await this.options.indexes.catalog(collection, signal);
-      let list = listed;
+      this.known.adopt(catalog.indexes);
+      let list = this.known.of(collection);
       if (list.some((d) => !catalog.indexes.some((i) => i.name === d.name))) {
         // Read again after the catalog: a DropIndex removes the durable copy before the store's, so an
-        // index dropped since the listing is gone from this read too and is not brought back.
-        list = await this.durable.of(collection, signal);
-        this.known.set(collection, list);
+        // index dropped since the listing (or since the copy was read) is gone from this read too and is not brought back.
+        list = await this.known.reread(collection, signal);
       }
+      const building: string[] = [];
       for (const def of list) {
         if (this.closed) break;
         let info = catalog.indexes.find((i) => i.name === def.name);
@@ -274,11 +309,13 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
           }
         }
         this.see(info);
-        if (info.state === 'building' && !this.builds.has(buildKey(collection, def.name))) {
-          this.startBuild(collection, def.name);
-          builds.push(`${collection}.${def.name}`);
-        }
+        if (info.state === 'building') building.push(`${collection}.${def.name}`);
       }
+      if (building.length === 0) continue;
+      // One pass fills them all; one running here already gets a pass after it (it may not cover them).
+      if (this.builds.has(collection)) this.rerun.add(collection);
+      else builds.push(...building);
+      this.startBuild(collection);
     }
     if (restored.length > 0) this.options.log?.warn({ restored }, 'index definitions missing from the index store restored; rebuilding');
     return { restored, builds };
@@ -300,45 +337,45 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     else names.delete(info.name);
   }
 
-  private remember(def: IndexDefinition): void {
-    const list = (this.known.get(def.collection) ?? []).filter((d) => d.name !== def.name);
-    this.known.set(def.collection, [...list, { collection: def.collection, name: def.name, fields: [...def.fields], kind: def.kind }]);
-  }
-
-  private startBuild(collection: string, name: string): void {
-    const key = buildKey(collection, name);
-    if (this.closed || this.builds.has(key)) return;
+  /** Starts the collection's pass unless one runs here; then it runs again once that one ends. */
+  private startBuild(collection: string): void {
+    if (this.closed) return;
+    if (this.deferred !== undefined) {
+      this.deferred.add(collection);
+      return;
+    }
+    if (this.builds.has(collection)) {
+      this.rerun.add(collection);
+      return;
+    }
     const controller = new AbortController();
+    // Every document fetched at once listens to the pass's signal.
+    setMaxListeners((this.options.build?.concurrency ?? DEFAULT_BUILD_CONCURRENCY) + 16, controller.signal);
+    const instruments = this.options.instruments;
     const done = leasedBuild({
       ...this.options.build,
       indexes: this.options.indexes,
       store: this.options.store,
       collection,
-      name,
       signal: controller.signal,
       controller,
       ...(this.options.coordinator ? { coordinator: this.options.coordinator } : {}),
       ...(this.options.buildLeaseTtlMs !== undefined ? { leaseTtlMs: this.options.buildLeaseTtlMs } : {}),
       ...(this.options.log ? { log: this.options.log } : {}),
-      ...(this.options.instruments
-        ? { scannedCounter: this.options.instruments.rebuildDocuments.cell(key, { collection, index: name }) }
+      ...(instruments
+        ? { scannedCounter: (index: string) => instruments.rebuildDocuments.cell(`${collection}\u0000${index}`, { collection, index }) }
         : {}),
     })
       .then((result) => {
-        if (result === 'ready' || result === 'failed' || result === 'dropped') this.building.get(collection)?.delete(name);
+        if (result === 'busy') return result;
+        for (const name of [...result.ready, ...result.failed, ...result.dropped]) this.building.get(collection)?.delete(name);
         return result;
       })
-      .finally(() => this.builds.delete(key));
-    this.builds.set(key, { controller, done });
+      .finally(() => {
+        this.builds.delete(collection);
+        // An index created during the pass was not one of its targets: another pass (a no-op when none is left).
+        if (this.rerun.delete(collection)) this.startBuild(collection);
+      });
+    this.builds.set(collection, { controller, done });
   }
-}
-
-function byCollection(defs: readonly IndexDefinition[]): Map<string, IndexDefinition[]> {
-  const out = new Map<string, IndexDefinition[]>();
-  for (const d of defs) out.set(d.collection, [...(out.get(d.collection) ?? []), d]);
-  return out;
-}
-
-function buildKey(collection: string, name: string): string {
-  return `${collection}\u0000${name}`;
 }

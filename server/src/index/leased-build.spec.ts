@@ -24,17 +24,17 @@ describe('leasedBuild', () => {
     const { indexes, blobs } = await setup();
     const coordinator = new LocalCoordinator({ clock: new ManualClock({ startMs: 0 }) });
     const controller = new AbortController();
-    const input = { indexes, store: blobs, collection: 'users', name: 'by_age', coordinator, controller, signal: controller.signal };
-    expect(await leasedBuild(input)).toBe('ready');
-    expect(await coordinator.leaseInfo(buildLeaseName('users', 'by_age'))).toBeUndefined();
+    const input = { indexes, store: blobs, collection: 'users', coordinator, controller, signal: controller.signal };
+    expect(await leasedBuild(input)).toEqual({ outcome: 'done', ready: ['by_age'], failed: [], dropped: [] });
+    expect(await coordinator.leaseInfo(buildLeaseName('users'))).toBeUndefined();
   });
 
   it("is 'busy' (and builds nothing) while another server holds the lease", async () => {
     const { indexes, blobs } = await setup();
     const coordinator = new LocalCoordinator({ clock: new ManualClock({ startMs: 0 }) });
-    await coordinator.tryAcquireLease(buildLeaseName('users', 'by_age'), 60_000, 'other');
+    await coordinator.tryAcquireLease(buildLeaseName('users'), 60_000, 'other');
     const controller = new AbortController();
-    const input = { indexes, store: blobs, collection: 'users', name: 'by_age', coordinator, controller, signal: controller.signal };
+    const input = { indexes, store: blobs, collection: 'users', coordinator, controller, signal: controller.signal };
     expect(await leasedBuild(input)).toBe('busy');
     expect((await indexes.catalog('users')).indexes[0]?.state).toBe('building');
   });
@@ -50,9 +50,9 @@ describe('leasedBuild', () => {
       },
     });
     const controller = new AbortController();
-    const input = { indexes, store: slow, collection: 'users', name: 'by_age', concurrency: 1, pageSize: 1 };
+    const input = { indexes, store: slow, collection: 'users', concurrency: 1, pageSize: 1 };
     const result = await leasedBuild({ ...input, coordinator: losing, controller, signal: controller.signal, leaseTtlMs: 15 });
-    expect(result).toBe('aborted');
+    expect(result).toMatchObject({ outcome: 'aborted', ready: [] });
     expect((await indexes.catalog('users')).indexes[0]?.state).toBe('building');
   });
 });
