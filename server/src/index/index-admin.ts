@@ -180,7 +180,7 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
       ...(o.build ? { build: o.build } : {}),
       ...(o.log ? { log: o.log } : {}),
       scanned: (name) =>
-        o.instruments?.rebuildDocuments.cell(buildKey(input.collection, name), { collection: input.collection, index: name }),
+        o.instruments?.rebuildDocuments.cell(`${input.collection}\u0000${name}`, { collection: input.collection, index: name }),
     });
   }
 

@@ -213,8 +213,9 @@ async function indexOne(pass: Pass, id: string): Promise<void> {
   if (doc === undefined) return; // deleted meanwhile: its delete maintains the indexes
   for (let attempt = 0; attempt < 10; attempt++) {
     const catalog = pass.catalog;
-    const values = indexValues(catalog, doc.data);
-    const reserved = await reserveTargets(pass, catalog, doc, values);
+    const all = indexValues(catalog, doc.data);
+    const reserved = await reserveTargets(pass, catalog, doc, all);
+    const values = await withoutForeignValues(pass, catalog, doc, all);
     const outcome = await indexes.apply(collection, id, doc.seq, values, catalog.version);
     if (outcome !== 'catalog_changed') {
       if (outcome === 'stale' && Object.keys(reserved).length > 0) await indexes.releaseUnique(collection, id, reserved);
@@ -224,6 +225,28 @@ async function indexOne(pass: Pass, id: string): Promise<void> {
     if (latest.version > pass.catalog.version) pass.catalog = latest;
   }
   throw new Error(`the catalog of ${collection} kept changing`);
+}
+
+/**
+ * The document's values without those of READY unique indexes (not targets of
+ * the pass) whose value another document holds: a document in storage that
+ * such a live index never took (it was refused, or the index is being rebuilt
+ * beside it) must not take the value over by being built; the live index
+ * stays as it was. The reservation that checks it is not released (it is the
+ * document's own value; it expires after the reservation TTL).
+ */
+async function withoutForeignValues(pass: Pass, catalog: IndexCatalog, doc: StoredDoc, values: IndexValues): Promise<IndexValues> {
+  const { indexes, collection } = pass.input;
+  const out: Record<string, readonly string[]> = { ...values };
+  for (const info of catalog.indexes) {
+    if (info.kind !== 'unique' || info.state !== 'ready' || pass.targets.has(info.name)) continue;
+    const own = { [info.name]: values[info.name] ?? [] };
+    if ((own[info.name] ?? []).length === 0) continue;
+    const conflict = await indexes.reserveUnique(collection, doc.id, own, pass.input.reservationTtlMs ?? 60_000);
+    if (conflict !== undefined) delete out[info.name];
+  }
+  for (const name of pass.duplicates.keys()) delete out[name];
+  return out;
 }
 
 /**

@@ -6,7 +6,8 @@
  * ListIndexes and the checks never show it, and it never makes a write fail
  * INDEX_NOT_READY — the live index keeps serving queries and enforcing
  * uniqueness meanwhile. The existing builder fills the shadow from storage
- * under its build lease (leased-build.ts); when it is READY, one atomic step
+ * in its collection's build pass (leased-build.ts, one lease per collection: a pass
+ * already running there makes the rebuild report SKIPPED); when it is READY, one atomic step
  * (IndexStore.swapShadow: a Lua script on the catalog key in Redis, one
  * synchronous step in process) gives the live index the shadow's entries and
  * deletes the old ones. A failed build (e.g. two documents hold one unique
@@ -92,19 +93,22 @@ async function* rebuildOne(input: IndexRebuildInput, info: IndexInfo): AsyncGene
       indexes,
       store: input.store,
       collection,
-      name: shadow,
       signal: controller.signal,
       controller,
-      scannedCounter: {
-        add: (n = 1) => {
-          scanned += n;
-          cell?.add(n);
-          wake();
-        },
-        get value() {
-          return scanned;
-        },
-      },
+      // The collection's pass fills every BUILDING index, the shadow among them; only the shadow's progress is reported here.
+      scannedCounter: (index) =>
+        index !== shadow
+          ? IGNORED
+          : {
+              add: (n = 1) => {
+                scanned += n;
+                cell?.add(n);
+                wake();
+              },
+              get value() {
+                return scanned;
+              },
+            },
       ...(input.coordinator ? { coordinator: input.coordinator } : {}),
       ...(input.leaseTtlMs !== undefined ? { leaseTtlMs: input.leaseTtlMs } : {}),
       ...(input.log ? { log: input.log } : {}),
@@ -126,7 +130,7 @@ async function* rebuildOne(input: IndexRebuildInput, info: IndexInfo): AsyncGene
       keep = true; // another server's rebuild owns it
       return result('skipped', 0, 'another server is rebuilding this index');
     }
-    if (outcome === 'ready') {
+    if (outcome.ready.includes(shadow)) {
       if (await indexes.swapShadow(collection, info.name, shadow)) {
         keep = true;
         input.log?.info({ collection, index: info.name, documentsScanned: scanned }, 'index rebuilt and swapped in');
@@ -134,11 +138,11 @@ async function* rebuildOne(input: IndexRebuildInput, info: IndexInfo): AsyncGene
       }
       return result('dropped', scanned, 'the index was dropped or its rebuild replaced meanwhile');
     }
-    if (outcome === 'failed') {
+    if (outcome.failed.includes(shadow)) {
       const error = (await indexes.catalog(collection)).indexes.find((i) => i.name === shadow)?.error ?? 'build failed';
       return result('failed', scanned, error);
     }
-    if (outcome === 'dropped') return result('dropped', scanned, 'the index was dropped or its rebuild replaced meanwhile');
+    if (outcome.dropped.includes(shadow)) return result('dropped', scanned, 'the index was dropped or its rebuild replaced meanwhile');
     return result('aborted', scanned, input.signal?.aborted ? 'cancelled' : 'stopped (shutdown, lost build lease or backend failure)');
   } finally {
     input.signal?.removeEventListener('abort', stop);
@@ -146,6 +150,9 @@ async function* rebuildOne(input: IndexRebuildInput, info: IndexInfo): AsyncGene
     if (!keep) await dropShadow(input, shadow);
   }
 }
+
+/** The progress counter of the pass's other targets, which a rebuild does not report. */
+const IGNORED: CounterCell = { add: () => undefined, value: 0 };
 
 async function dropShadow(input: IndexRebuildInput, shadow: string): Promise<void> {
   try {
