@@ -44,7 +44,7 @@ import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server/rpc-server.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
-import { openStore } from './storage/open-store.js';
+import { openStore } from './storage/compose/open-store.js';
 import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { storageProbe } from './storage/probe-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';

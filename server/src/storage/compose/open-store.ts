@@ -7,21 +7,21 @@
  * the coordination lock (LockedConditionsStore). What must be closed at
  * shutdown is pushed on `closers`.
  */
-import type { Config } from '../config/settings.js';
-import type { Coordinator } from '../coordination/coordinator.js';
-import { systemClock, systemRandom } from '../common/clock.js';
-import type { AppLogger } from '../observability/logger.js';
-import { registerConditionalWrites, singleCell } from '../observability/metrics.js';
-import type { Telemetry } from '../observability/telemetry.js';
-import type { BlobStore } from './blob-store.js';
-import { FilesystemBlobStore } from './filesystem/filesystem-store.js';
-import { LockedConditionsStore } from './locked-conditions.js';
-import { MemoryBlobStore } from './memory/memory-store.js';
-import { probeConditionalWrites } from './probe-conditional-writes.js';
-import { decideReadVerification } from './read-verification.js';
-import { RetryingBlobStore } from './retrying-store.js';
-import { S3BlobStore } from './s3/s3-store.js';
-import { VerifiedReadsStore } from './verified-reads.js';
+import type { Config } from '../../config/settings.js';
+import type { Coordinator } from '../../coordination/coordinator.js';
+import { systemClock, systemRandom } from '../../common/clock.js';
+import type { AppLogger } from '../../observability/logger.js';
+import { registerConditionalWrites, singleCell } from '../../observability/metrics.js';
+import type { Telemetry } from '../../observability/telemetry.js';
+import type { BlobStore } from '../blob-store.js';
+import { FilesystemBlobStore } from '../filesystem/filesystem-store.js';
+import { LockedConditionsStore } from '../locked-conditions.js';
+import { MemoryBlobStore } from '../memory/memory-store.js';
+import { probeConditionalWrites } from '../probe-conditional-writes.js';
+import { decideReadVerification } from '../read-verification.js';
+import { RetryingBlobStore } from '../retrying-store.js';
+import { S3BlobStore } from '../s3/s3-store.js';
+import { VerifiedReadsStore } from '../verified-reads.js';
 
 /** Something to close at shutdown. */
 export interface StoreCloser {
