@@ -24,7 +24,7 @@ import { serverClients, type ServerClients } from '../harness/doc-client.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { startSharedStack, type SharedStack } from '../harness/shared-stack.js';
 
-jest.setTimeout(600_000);
+jest.setTimeout(900_000);
 
 const DOCS = 10_000;
 const WORKERS = 24;
@@ -35,9 +35,13 @@ const OUTAGE_MS = 10_000;
 const COLLECTION = 'load';
 const RECONCILE_MS = 1000;
 /** The load gives up (and the test fails) when a write is still not acknowledged after this long. */
-const LOAD_LIMIT_MS = 400_000;
-/** docs/operations.md "Redis lost": detection plus a rebuild of this many documents, with a wide margin for a loaded CI machine. */
-const READY_BOUND_MS = 300_000;
+const LOAD_LIMIT_MS = 600_000;
+/**
+ * docs/operations.md "Redis lost": detection plus a rebuild of the ~2,500 documents stored at the
+ * restart, with a wide margin for a loaded CI machine (a liveness bound, not a speed claim; measured
+ * 34–46 s, printed as readyAfterRestartMs).
+ */
+const READY_BOUND_MS = 240_000;
 const STATUSES = ['new', 'active', 'closed'] as const;
 
 interface Doc {
@@ -111,6 +115,7 @@ it('a Redis killed under load and restarted empty loses no acknowledged write, a
   /** Puts `doc` under `id` until a server acknowledges it; each failure is tallied. */
   const putUntilOk = async (w: number, id: string, doc: Doc): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
+      if (!running) throw new Error('test ended');
       if (Date.now() - started > LOAD_LIMIT_MS) throw new Error(`${id} still not acknowledged after ${attempt} attempts`);
       try {
         await clients[(w + attempt) % 3]!.docs.put({ collection: COLLECTION, id, data: { ...doc } });
@@ -183,15 +188,18 @@ it('a Redis killed under load and restarted empty loses no acknowledged write, a
     redis2 = await startRedis(port);
     const restartedAt = Date.now();
 
-    await load;
+    // Watched while the load goes on: the time to READY is the rebuild's, not the load's.
+    const watchReady = async (): Promise<number> => {
+      for (;;) {
+        const views = await Promise.all(clients.map((c) => states(c).catch(() => 'unreachable')));
+        if (views.every((v) => v === ALL_READY)) return Date.now();
+        if (Date.now() - restartedAt > READY_BOUND_MS)
+          throw new Error(`indexes not READY ${READY_BOUND_MS} ms after the restart: ${views.join(' ')}`);
+        await sleep(200);
+      }
+    };
+    const [readyAt] = await Promise.all([watchReady(), load]);
     const loadDoneAt = Date.now();
-    let readyAt: number | undefined;
-    while (readyAt === undefined) {
-      expect(Date.now() - restartedAt).toBeLessThan(READY_BOUND_MS);
-      const views = await Promise.all(clients.map((c) => states(c).catch(() => 'unreachable')));
-      if (views.every((v) => v === ALL_READY)) readyAt = Date.now();
-      else await sleep(200);
-    }
     // Printed for the report.
     console.log(
       JSON.stringify({
