@@ -55,7 +55,8 @@ let redis2: RedisTestServer | undefined;
 let clients: ServerClients[];
 
 beforeAll(async () => {
-  stack = await startSharedStack(3, { SB_INDEX_RECONCILE_MS: String(RECONCILE_MS) });
+  // No full re-read of the durable definitions before the kill: servers b and c know the indexes a created only from what they serve.
+  stack = await startSharedStack(3, { SB_INDEX_RECONCILE_MS: String(RECONCILE_MS), SB_INDEX_DEFINITIONS_REFRESH_MS: '600000' });
   clients = stack.servers.map((s) => serverClients(s.grpcUrl));
 });
 

@@ -180,6 +180,7 @@ describe('QueryEngine', () => {
     const expected = {
       expected: () => [{ collection: 'items', name: 'by_group', kind: 'equality' as const, fields: ['group'] }],
       requestReconcile: () => void asked++,
+      observe: () => undefined,
     };
     const e = b.engine({ expected });
     expect(await ids(e, { filter: parseFilter('group = "g"') })).toEqual(['d0']);

@@ -217,6 +217,11 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     return this.known.of(collection);
   }
 
+  /** Learns the indexes a store catalog showed (ExpectedIndexes): another server's new index is expected from now on. */
+  observe(indexes: readonly IndexInfo[]): void {
+    this.known.adopt(indexes);
+  }
+
   /** The collections with durable index definitions, as last read or written here (what the drift monitor samples and the pending sweeper sweeps). */
   collectionsWithIndexes(): string[] {
     return this.known.collections();

@@ -30,6 +30,13 @@ export interface ExpectedIndexes {
   expected(collection: string): readonly IndexDefinition[];
   /** Asks for a reconcile as soon as possible (the store lacks a durable definition). Never throws. */
   requestReconcile(): void;
+  /**
+   * Learns the indexes a store catalog showed (every write and query reads
+   * one): a definition this server had not read from storage yet (created on
+   * another server) is expected from now on, so it keeps guarding writes if
+   * the store loses it before the next full read. Never throws.
+   */
+  observe(indexes: readonly IndexInfo[]): void;
 }
 
 /**

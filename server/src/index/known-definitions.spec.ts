@@ -43,6 +43,8 @@ describe('KnownDefinitions', () => {
     expect(requests()).toBe(2);
     known.adopt([
       { collection: 'a', name: 'z', kind: 'ordered', fields: ['z'], state: 'building', documentsScanned: 0, createTime: new Date(0) },
+      // A rebuild's shadow is the store's working copy, never a definition to restore.
+      { collection: 'a', name: 'z~shadow', kind: 'ordered', fields: ['z'], state: 'building', documentsScanned: 0, createTime: new Date(0) },
     ]);
     known.remember({ collection: 'c', name: 'w', kind: 'equality', fields: ['w'] });
     known.forget('a', 'x');

@@ -4,17 +4,18 @@
  * every reconcile: a full read costs one LIST of `_meta/indexes/` plus one
  * GET per indexed collection. Between reads the copy is kept current by
  *  - this server's own CreateIndex and DropIndex (remember, forget);
- *  - the index store's catalog, compared every reconcile: an index it has
- *    and the copy lacks was created by another server (adopt);
+ *  - the index store's catalog, compared every reconcile and seen by every
+ *    write and query: an index it has and the copy lacks was created by
+ *    another server (adopt);
  *  - a fresh read of one collection before anything is restored into the
  *    store (reread), so an index dropped elsewhere is never brought back;
  *  - invalidate(), on a detected Redis loss: the next reconcile reads all.
  * What it can miss until the next full read: the first index of a
- * collection this server has never seen, created on another server, when
- * the store loses it before this server read it (docs/operations.md).
+ * collection, created on another server, when the store loses it before
+ * this server wrote to or queried the collection (docs/operations.md).
  */
 import type { Clock } from '../common/clock.js';
-import type { IndexDefinition, IndexInfo } from '../model/index-def.js';
+import { visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
 import type { DurableCatalog } from './durable-catalog.js';
 
 /** Default interval between full reads of the durable definitions, in ms. */
@@ -86,8 +87,8 @@ export class KnownDefinitions {
     );
   }
 
-  /** Records the store's indexes the copy lacks (created by another server since the last read). */
+  /** Records the store's indexes the copy lacks (created by another server since the last read); a rebuild's shadow is no definition. */
   adopt(indexes: readonly IndexInfo[]): void {
-    for (const info of indexes) if (!this.of(info.collection).some((d) => d.name === info.name)) this.remember(info);
+    for (const info of visibleIndexes(indexes)) if (!this.of(info.collection).some((d) => d.name === info.name)) this.remember(info);
   }
 }

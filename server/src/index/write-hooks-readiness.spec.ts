@@ -1,5 +1,9 @@
+import { ManualClock } from '../common/manual-clock.js';
 import { DbError } from '../errors/db-error.js';
 import type { IndexDefinition } from '../model/index-def.js';
+import { MemoryBlobStore } from '../storage/memory/memory-store.js';
+import { DurableCatalog } from './durable-catalog.js';
+import { KnownDefinitions } from './known-definitions.js';
 import { LocalIndexStore } from './local/local-index-store.js';
 import type { ExpectedIndexes } from './index-readiness.js';
 import { IndexWriteHooks } from './write-hooks.js';
@@ -25,7 +29,11 @@ describe('IndexWriteHooks: the unique guard while an index is not READY', () => 
     store = new LocalIndexStore();
     reconciles = 0;
     expected = [emailDef];
-    const port: ExpectedIndexes = { expected: (c) => (c === 'users' ? expected : []), requestReconcile: () => void reconciles++ };
+    const port: ExpectedIndexes = {
+      expected: (c) => (c === 'users' ? expected : []),
+      requestReconcile: () => void reconciles++,
+      observe: () => undefined,
+    };
     hooks = new IndexWriteHooks(store, { expected: port, notReadyRetryMs: 250 });
   });
 
@@ -55,5 +63,20 @@ describe('IndexWriteHooks: the unique guard while an index is not READY', () => 
     const p = await hooks.prepare('users', 'a', { email: 'a@x' });
     await hooks.commit(p);
     expect((await errorOf(hooks.prepare('users', 'b', { email: 'a@x' }))).reason).toBe('UNIQUE_VIOLATION');
+  });
+
+  it('keeps guarding an index another server created once a write has seen it, after the store lost it', async () => {
+    // This server read the durable definitions before the index existed: its copy knows nothing of "users".
+    const known = new KnownDefinitions(new DurableCatalog(new MemoryBlobStore()), new ManualClock({ startMs: 0 }));
+    await known.current();
+    const port: ExpectedIndexes = { expected: (c) => known.of(c), requestReconcile: () => undefined, observe: (i) => known.adopt(i) };
+    const guarded = new IndexWriteHooks(store, { expected: port });
+    await store.createIndex(emailDef, new Date()); // another server's CreateIndex
+    await store.setIndexState('users', 'email', { state: 'ready' });
+    await guarded.commit(await guarded.prepare('users', 'a', { email: 'a@x' }));
+    // Redis restarts empty: the store has no definition until the reconcile restores it.
+    await store.dropIndex('users', 'email');
+    const e = await errorOf(guarded.prepare('users', 'dup', { email: 'a@x' }));
+    expect([e.reason, e.metadata]).toEqual(['INDEX_NOT_READY', { collection: 'users', index: 'email' }]);
   });
 });

@@ -104,6 +104,7 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
    */
   async prepare(collection: string, id: string, data: JsonObject | null, signal?: AbortSignal): Promise<IndexPreparedWrite> {
     const catalog = await this.indexes.catalog(collection, signal);
+    if (catalog.indexes.length > 0) this.options.expected?.observe(catalog.indexes);
     if (data !== null) this.checkUniqueReady(collection, catalog, data);
     const values = data === null ? null : indexValues(catalog, data);
     const reserved = uniqueValues(catalog, values);

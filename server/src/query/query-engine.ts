@@ -164,6 +164,7 @@ export class QueryEngine implements QueryApi {
     throwIfAborted(ctx.signal);
     const catalog = await this.indexes.catalog(input.collection, ctx.signal);
     const plan = planQuery(visibleIndexes(catalog.indexes), input.filter, orderBy);
+    if (catalog.indexes.length > 0) this.expected?.observe(catalog.indexes);
     if (!plan.scan) return { ...plan, notReady: [] };
     const { all, missing } = indexesWithMissing(catalog, this.expected?.expected(input.collection) ?? []);
     if (missing > 0) this.expected?.requestReconcile();
