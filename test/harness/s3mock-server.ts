@@ -6,14 +6,13 @@
  * Caveat: S3Mock's plain-HTTP connector listens on every interface (only its
  * HTTPS one takes server.address); the tests use it on 127.0.0.1 only.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { get as httpGet } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import type { S3TestServer } from './s3-server.js';
+import { httpStatus, listOnePath, s3TestServer, spawnTestChild, waitUntilReady } from './test-child.js';
 
 /** The version tried by hand. */
 export const S3MOCK_VERSION = '4.11.0';
@@ -44,61 +43,14 @@ export async function startS3Mock(bucket = 'sb-test'): Promise<S3TestServer> {
     `--com.adobe.testing.s3mock.store.initialBuckets=${bucket}`,
     `--com.adobe.testing.s3mock.store.root=${root}`,
   ];
-  const child = spawn(process.env.JAVA ?? 'java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-  });
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      process.removeListener('exit', killOnExit);
-      resolve();
-    }),
-  );
+  const child = spawnTestChild(process.env.JAVA ?? 'java', args);
+  const cleanup = (): Promise<void> => rm(root, { recursive: true, force: true });
+  const listing = async (): Promise<boolean> => (await httpStatus(httpPort, 'GET', listOnePath(bucket), 2000)) === 200;
   try {
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`S3Mock exited during start-up: ${stderr}`);
-      if ((await listStatus(httpPort, bucket)) === 200) break;
-      if (Date.now() > deadline) throw new Error(`S3Mock did not answer on ${httpPort} within ${START_TIMEOUT_MS} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitUntilReady(child, `S3Mock on ${httpPort}`, listing, START_TIMEOUT_MS, 200);
   } catch (e) {
-    child.kill('SIGKILL');
-    await exited;
-    await rm(root, { recursive: true, force: true });
+    await cleanup();
     throw e;
   }
-  let stopped: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${httpPort}`,
-    bucket,
-    pid: child.pid ?? -1,
-    stop() {
-      stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        await exited;
-        await rm(root, { recursive: true, force: true });
-      })();
-      return stopped;
-    },
-  };
-}
-
-function listStatus(port: number, bucket: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpGet(
-      { host: '127.0.0.1', port, path: `/${encodeURIComponent(bucket)}?list-type=2&max-keys=1`, timeout: 2000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      },
-    );
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(0));
-  });
+  return s3TestServer(child, `http://127.0.0.1:${httpPort}`, bucket, cleanup);
 }

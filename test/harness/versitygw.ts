@@ -4,14 +4,13 @@
  * stops it afterwards. Same shape as the gofakes3 harness (S3TestServer), so a
  * suite can take either. Credentials are test/test, as server-process.ts sets.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from './free-port.js';
 import type { S3TestServer } from './s3-server.js';
+import { httpStatus, s3TestServer, spawnTestChild, waitUntilReady } from './test-child.js';
 
 /** The version scripts/setup.sh installs (also written to .tools/bin/.versitygw.version). */
 export const VERSITYGW_VERSION = 'v1.8.0';
@@ -64,66 +63,7 @@ async function startOnce(binary: string, bucket: string, port: number, root: str
   await mkdir(join(data, bucket), { recursive: true });
   await mkdir(meta, { recursive: true });
   const args = ['--port', `127.0.0.1:${port}`, '--health', HEALTH_PATH, '--quiet', 'posix', '--sidecar', meta, data];
-  const child = spawn(binary, args, {
-    env: { ...process.env, ROOT_ACCESS_KEY: 'test', ROOT_SECRET_KEY: 'test' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-  });
-  child.once('error', (e) => {
-    stderr += `\n${String(e)}`;
-  });
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      process.removeListener('exit', killOnExit);
-      resolve();
-    }),
-  );
-  try {
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`versitygw exited during start-up (code ${child.exitCode}): ${stderr}`);
-      }
-      if ((await healthStatus(port)) === 200) break;
-      if (Date.now() > deadline) throw new Error(`versitygw did not answer on ${port} within ${START_TIMEOUT_MS} ms`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  } catch (e) {
-    child.kill('SIGKILL');
-    await exited;
-    throw e;
-  }
-  let stopped: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    bucket,
-    pid: child.pid ?? -1,
-    stop() {
-      stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        await exited;
-        await rm(root, { recursive: true, force: true });
-      })();
-      return stopped;
-    },
-  };
-}
-
-/** The HTTP status of the unauthenticated health path, or 0. */
-function healthStatus(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpGet({ host: '127.0.0.1', port, path: HEALTH_PATH, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(0));
-  });
+  const child = spawnTestChild(binary, args, { env: { ...process.env, ROOT_ACCESS_KEY: 'test', ROOT_SECRET_KEY: 'test' } });
+  await waitUntilReady(child, `versitygw on ${port}`, async () => (await httpStatus(port, 'GET', HEALTH_PATH)) === 200, START_TIMEOUT_MS);
+  return s3TestServer(child, `http://127.0.0.1:${port}`, bucket, () => rm(root, { recursive: true, force: true }));
 }
