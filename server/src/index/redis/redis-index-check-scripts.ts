@@ -2,25 +2,15 @@
  * The Lua scripts of the index check and repair (IndexStore.heldEntries,
  * repairEntries; index/index-check.ts). KEYS[1] is the collection's catalog
  * and ARGV[1] its key base, so every key lies in the collection's hash slot
- * (redis-index-layout.ts). Kept apart from redis-index-scripts.ts, whose
- * entry helpers they mirror.
+ * (redis-index-layout.ts). They share the entry add and remove of a
+ * write's apply (redis-index-entry-lua.ts), in their repair form.
  */
+import { CATALOG_INDEXES_LUA, ENTRY_OPS_LUA } from './redis-index-entry-lua.js';
 
-/** Lua: the catalog's indexes by name ({kind, tok}) and the entry test, add and remove of one (value, id). */
+/** Lua: the catalog's indexes, the entry test of one (value, id), and the shared add and remove. */
 const ENTRY_HELPERS = `
 local base = ARGV[1]
-local function catalogIndexes(catKey)
-  local flat = redis.call('HGETALL', catKey)
-  local out = {}
-  for i = 1, #flat, 2 do
-    local f = flat[i]
-    if string.sub(f, 1, 2) == 'd:' then
-      local d = cjson.decode(flat[i + 1])
-      out[string.sub(f, 3)] = { kind = d.kind, tok = d.tok }
-    end
-  end
-  return out
-end
+${CATALOG_INDEXES_LUA}
 local function hasEntry(ix, v, id)
   if ix.kind == 'equality' then return redis.call('SISMEMBER', base .. 'e:' .. ix.tok .. ':' .. v, id) == 1 end
   if ix.kind == 'unique' then return redis.call('HGET', base .. 'u:' .. ix.tok, v) == id end
@@ -31,34 +21,7 @@ local function hasEntry(ix, v, id)
   end
   return redis.call('ZSCORE', base .. 's:' .. ix.tok, string.sub(v, 3) .. '\\0\\0' .. id) ~= false
 end
-local function addEntry(ix, v, id)
-  if ix.kind == 'equality' then
-    redis.call('SADD', base .. 'e:' .. ix.tok .. ':' .. v, id)
-  elseif ix.kind == 'unique' then
-    local ukey = base .. 'u:' .. ix.tok
-    local owner = redis.call('HGET', ukey, v)
-    if (not owner) or owner == id then redis.call('HSET', ukey, v, id) end
-  elseif string.sub(v, 1, 2) == 'n:' then
-    redis.call('ZADD', base .. 'n:' .. ix.tok, string.sub(v, 3), id)
-  elseif string.sub(v, 1, 2) == 's:' then
-    redis.call('ZADD', base .. 's:' .. ix.tok, 0, string.sub(v, 3) .. '\\0\\0' .. id)
-  end
-end
-local function removeEntry(ix, v, id)
-  if ix.kind == 'equality' then
-    redis.call('SREM', base .. 'e:' .. ix.tok .. ':' .. v, id)
-  elseif ix.kind == 'unique' then
-    local ukey = base .. 'u:' .. ix.tok
-    if redis.call('HGET', ukey, v) == id then redis.call('HDEL', ukey, v) end
-  elseif string.sub(v, 1, 2) == 'n:' then
-    local key = base .. 'n:' .. ix.tok
-    local score = redis.call('ZSCORE', key, id)
-    if score ~= false and tonumber(score) == tonumber(string.sub(v, 3)) then redis.call('ZREM', key, id) end
-  elseif string.sub(v, 1, 2) == 's:' then
-    redis.call('ZREM', base .. 's:' .. ix.tok, string.sub(v, 3) .. '\\0\\0' .. id)
-  end
-end
-`;
+${ENTRY_OPS_LUA}`;
 
 /**
  * KEYS: catalog. ARGV: base, probes JSON ([{id, values}]). Returns JSON:
@@ -102,9 +65,9 @@ for name, ix in pairs(catalogIndexes(KEYS[1])) do
   local keep = {}
   for _, v in ipairs(newv) do keep[v] = true end
   for _, list in ipairs({ (old and old[name]) or {}, remove[name] or {} }) do
-    for _, v in ipairs(list) do if not keep[v] then removeEntry(ix, v, id) end end
+    for _, v in ipairs(list) do if not keep[v] then removeEntry(ix, v, id, true) end end
   end
-  for _, v in ipairs(newv) do addEntry(ix, v, id) end
+  for _, v in ipairs(newv) do addEntry(ix, v, id, false) end
 end
 if new then redis.call('SADD', KEYS[3], id) else redis.call('SREM', KEYS[3], id) end
 if new or rec[1] then

@@ -7,21 +7,12 @@
  * all lie in the same hash slot.
  */
 
+import { CATALOG_INDEXES_LUA, ENTRY_OPS_LUA } from './redis-index-entry-lua.js';
+
 /** Shared Lua helpers: the catalog's indexes and reservation parsing. */
 const PRELUDE = `
 local base = ARGV[1]
-local function catalogIndexes(catKey)
-  local flat = redis.call('HGETALL', catKey)
-  local out = {}
-  for i = 1, #flat, 2 do
-    local f = flat[i]
-    if string.sub(f, 1, 2) == 'd:' then
-      local d = cjson.decode(flat[i + 1])
-      out[string.sub(f, 3)] = { kind = d.kind, tok = d.tok }
-    end
-  end
-  return out
-end
+${CATALOG_INDEXES_LUA}
 local function parseReservation(r)
   local p = string.find(r, ':', 1, true)
   return tonumber(string.sub(r, 1, p - 1)), string.sub(r, p + 1)
@@ -186,9 +177,10 @@ return oldTok
  * Lua function applyOne(id, recKey, allKey, seq, catalogVersion, valuesJson, tombstoneTtlMs):
  * replaces one document's entries (IndexStore.apply); returns 'applied', 'stale' or
  * 'catalog_changed' (checked before anything changes). Unless the catalog changed, clears the
- * document's pending record of this seq. Needs PRELUDE.
+ * document's pending record of this seq. Needs PRELUDE. Its entries take a unique value over
+ * (the write's reservation proved it free) and clear the write's own reservation.
  */
-const APPLY_ONE = `${CLEAR_PENDING}
+const APPLY_ONE = `${CLEAR_PENDING}${ENTRY_OPS_LUA}
 local function applyOne(id, recKey, allKey, seqArg, cvArg, valuesArg, ttlArg)
   local seq = tonumber(seqArg)
   local cv = tonumber(cvArg)
@@ -206,39 +198,15 @@ local function applyOne(id, recKey, allKey, seqArg, cvArg, valuesArg, ttlArg)
   local new = nil
   if valuesArg ~= 'null' then new = cjson.decode(valuesArg) end
 
-  local function addEntry(ix, v)
-    if ix.kind == 'equality' then
-      redis.call('SADD', base .. 'e:' .. ix.tok .. ':' .. v, id)
-    elseif ix.kind == 'unique' then
-      redis.call('HSET', base .. 'u:' .. ix.tok, v, id)
+  local function add(ix, v)
+    addEntry(ix, v, id, true)
+    if ix.kind == 'unique' then
+      -- The value is the document's now: its reservation is done.
       local rkey = base .. 'r:' .. ix.tok
       local r = redis.call('HGET', rkey, v)
       if r then
         local _, holder = parseReservation(r)
         if holder == id then redis.call('HDEL', rkey, v) end
-      end
-    else
-      local t = string.sub(v, 1, 2)
-      if t == 'n:' then
-        redis.call('ZADD', base .. 'n:' .. ix.tok, string.sub(v, 3), id)
-      elseif t == 's:' then
-        redis.call('ZADD', base .. 's:' .. ix.tok, 0, string.sub(v, 3) .. '\\0\\0' .. id)
-      end
-    end
-  end
-
-  local function removeEntry(ix, v)
-    if ix.kind == 'equality' then
-      redis.call('SREM', base .. 'e:' .. ix.tok .. ':' .. v, id)
-    elseif ix.kind == 'unique' then
-      local ukey = base .. 'u:' .. ix.tok
-      if redis.call('HGET', ukey, v) == id then redis.call('HDEL', ukey, v) end
-    else
-      local t = string.sub(v, 1, 2)
-      if t == 'n:' then
-        redis.call('ZREM', base .. 'n:' .. ix.tok, id)
-      elseif t == 's:' then
-        redis.call('ZREM', base .. 's:' .. ix.tok, string.sub(v, 3) .. '\\0\\0' .. id)
       end
     end
   end
@@ -249,9 +217,9 @@ local function applyOne(id, recKey, allKey, seqArg, cvArg, valuesArg, ttlArg)
     local keep = {}
     for _, v in ipairs(newv) do keep[v] = true end
     for _, v in ipairs(oldv) do
-      if not keep[v] then removeEntry(ix, v) end
+      if not keep[v] then removeEntry(ix, v, id, false) end
     end
-    for _, v in ipairs(newv) do addEntry(ix, v) end
+    for _, v in ipairs(newv) do add(ix, v) end
   end
   if new then redis.call('SADD', allKey, id) else redis.call('SREM', allKey, id) end
   redis.call('HSET', recKey, 's', seqArg, 'c', cvArg, 'v', valuesArg)
