@@ -178,9 +178,8 @@ describe('QueryEngine', () => {
     await b.put('d0', { group: 'g' });
     let asked = 0;
     const expected = {
-      expected: () => [{ collection: 'items', name: 'by_group', kind: 'equality' as const, fields: ['group'] }],
+      definitionsFor: async () => [{ collection: 'items', name: 'by_group', kind: 'equality' as const, fields: ['group'] }],
       requestReconcile: () => void asked++,
-      observe: () => undefined,
     };
     const e = b.engine({ expected });
     expect(await ids(e, { filter: parseFilter('group = "g"') })).toEqual(['d0']);

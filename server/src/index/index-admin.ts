@@ -32,7 +32,7 @@ import type { Coordinator } from '../coordination/coordinator.js';
 import { leasedBuild, type LeasedBuildResult } from './leased-build.js';
 import type { ExpectedIndexes } from './index-readiness.js';
 import { indexNotFound } from './index-rules.js';
-import type { IndexStore } from './index-store.js';
+import type { IndexCatalog, IndexStore } from './index-store.js';
 import { validateIndexDefinition, validateIndexName } from './index-validation.js';
 import type { IndexLog } from './write-hooks.js';
 import { collectionPrefix } from '../format/bucket-layout.js';
@@ -212,14 +212,9 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
     return this.ensureIndexes(defs, ctx);
   }
 
-  /** The collection's durable definitions as last read (ExpectedIndexes). */
-  expected(collection: string): readonly IndexDefinition[] {
-    return this.known.of(collection);
-  }
-
-  /** Learns the indexes a store catalog showed (ExpectedIndexes): another server's new index is expected from now on. */
-  observe(indexes: readonly IndexInfo[]): void {
-    this.known.adopt(indexes);
+  /** The durable definitions, complete for `catalog` (ExpectedIndexes; KnownDefinitions.forCatalog). */
+  definitionsFor(collection: string, catalog: IndexCatalog, signal?: AbortSignal): Promise<readonly IndexDefinition[]> {
+    return this.known.forCatalog(collection, catalog, () => this.options.indexes.recordNoIndexes(collection), signal);
   }
 
   /** The collections with durable index definitions, as last read or written here (what the drift monitor samples and the pending sweeper sweeps). */

@@ -24,19 +24,17 @@ import type { IndexCatalog } from './index-store.js';
 /** Default RetryInfo delay of INDEX_NOT_READY, in ms. */
 export const NOT_READY_RETRY_MS = 1000;
 
-/** The durable index definitions as this server last read them, and a way to ask for a reconcile. */
+/** The durable index definitions as this server knows them, and a way to ask for a reconcile. */
 export interface ExpectedIndexes {
-  /** The collection's durable definitions as last read (they may lag one reconcile interval behind). */
-  expected(collection: string): readonly IndexDefinition[];
   /** Asks for a reconcile as soon as possible (the store lacks a durable definition). Never throws. */
   requestReconcile(): void;
   /**
-   * Learns the indexes a store catalog showed (every write and query reads
-   * one): a definition this server had not read from storage yet (created on
-   * another server) is expected from now on, so it keeps guarding writes if
-   * the store loses it before the next full read. Never throws.
+   * The collection's durable definitions, complete for `catalog` (the store's
+   * catalog a write or query runs under): read from storage again when the
+   * copy cannot vouch for that catalog (KnownDefinitions.forCatalog). Throws
+   * DbError('unavailable') when storage cannot be read.
    */
-  observe(indexes: readonly IndexInfo[]): void;
+  definitionsFor(collection: string, catalog: IndexCatalog, signal?: AbortSignal): Promise<readonly IndexDefinition[]>;
 }
 
 /**

@@ -90,7 +90,7 @@ describe('rebuildIndexes (online, into a shadow swapped in atomically)', () => {
   beforeEach(async () => {
     indexes = new LocalIndexStore();
     blobs = new GatedStore();
-    hooks = new IndexWriteHooks(indexes, { expected: { expected: () => [], requestReconcile: () => undefined, observe: () => undefined } });
+    hooks = new IndexWriteHooks(indexes, { expected: { definitionsFor: async () => [], requestReconcile: () => undefined } });
     for (const [name, kind, field] of [
       ['by_status', 'equality', 'status'],
       ['by_email', 'unique', 'email'],

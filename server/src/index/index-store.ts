@@ -21,6 +21,16 @@ export interface IndexCatalog {
   readonly version: number;
   /** By name. */
   readonly indexes: readonly IndexInfo[];
+  /**
+   * Which copy of the collection's catalog the store holds: it changes when
+   * the store loses the catalog and it is created again (Redis restarted
+   * empty, then a restore or a write recreated it), and it is '' when the
+   * store holds none (the collection never had an index or a
+   * recordNoIndexes(), or the store lost it). Index definitions read from
+   * storage under one generation stay valid while it lasts. Absent on a store
+   * that cannot lose its catalogs while the process runs.
+   */
+  readonly generation?: string;
 }
 
 /**
@@ -124,6 +134,12 @@ export interface IndexStore {
   // ---- catalog -----------------------------------------------------------
   /** The collection's catalog (cheap: adapters cache it and validate the version). */
   catalog(collection: string, signal?: AbortSignal): Promise<IndexCatalog>;
+  /**
+   * Records that the collection has no index (its durable definitions were
+   * read and found empty): creates its catalog, empty, unless the store holds
+   * one. Returns the generation of the catalog the store then holds.
+   */
+  recordNoIndexes(collection: string): Promise<string>;
   /** Adds an index in state 'building' (or returns the existing one with the same definition). */
   createIndex(def: IndexDefinition, now: Date): Promise<{ index: IndexInfo; created: boolean }>;
   /** Updates state / progress / error of an index. */

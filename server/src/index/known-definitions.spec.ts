@@ -62,6 +62,39 @@ describe('KnownDefinitions', () => {
   });
 });
 
+describe('KnownDefinitions.forCatalog', () => {
+  const info = (name: string) => ({ collection: 'a', name, kind: 'unique' as const, fields: [name], state: 'ready' as const, documentsScanned: 0, createTime: new Date(0) });
+
+  it('reads storage only when the store catalog is one it was not read under, or shows an index it lacks', async () => {
+    const blobs = new MemoryBlobStore();
+    const { store, requests } = counting(blobs);
+    const known = new KnownDefinitions(new DurableCatalog(store), new ManualClock({ startMs: 0 }));
+    let recorded = 0;
+    const recordNone = async (): Promise<string> => (recorded++, 'g1');
+    // A store that cannot lose its catalogs: the copy is trusted as it is.
+    expect(await known.forCatalog('a', { version: 1, indexes: [] }, recordNone)).toEqual([]);
+    expect([requests(), recorded]).toEqual([0, 0]);
+    // No catalog in the store, none in storage: one GET, then the empty catalog is recorded and trusted.
+    expect(await known.forCatalog('a', { version: 0, indexes: [], generation: '' }, recordNone)).toEqual([]);
+    expect([requests(), recorded]).toEqual([1, 1]);
+    expect(await known.forCatalog('a', { version: 1, indexes: [], generation: 'g1' }, recordNone)).toEqual([]);
+    expect(requests()).toBe(1);
+    // Another server's CreateIndex (storage first, then the store): the new index in the catalog makes it read again.
+    await new DurableCatalog(blobs).add({ collection: 'a', name: 'x', kind: 'unique', fields: ['x'] });
+    expect((await known.forCatalog('a', { version: 2, indexes: [info('x')], generation: 'g1' }, recordNone)).map((d) => d.name)).toEqual(['x']);
+    expect(requests()).toBe(2);
+    expect((await known.forCatalog('a', { version: 2, indexes: [info('x')], generation: 'g1' }, recordNone)).length).toBe(1);
+    expect(requests()).toBe(2);
+    // The store lost the catalog: read again every time until it holds one; a definition is never recorded as none.
+    for (let i = 0; i < 2; i++) expect((await known.forCatalog('a', { version: 0, indexes: [], generation: '' }, recordNone)).length).toBe(1);
+    expect([requests(), recorded]).toEqual([4, 1]);
+    // Recreated (a new generation, even with no index restored yet): read once more, then trusted.
+    expect((await known.forCatalog('a', { version: 9, indexes: [], generation: 'g2' }, recordNone)).length).toBe(1);
+    expect((await known.forCatalog('a', { version: 9, indexes: [], generation: 'g2' }, recordNone)).length).toBe(1);
+    expect(requests()).toBe(5);
+  });
+});
+
 describe('IndexAdmin reconciles against cached definitions', () => {
   it('compares the store every reconcile but reads storage only per refresh, and restores a lost index', async () => {
     const blobs = new MemoryBlobStore();

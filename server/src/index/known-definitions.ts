@@ -4,19 +4,20 @@
  * every reconcile: a full read costs one LIST of `_meta/indexes/` plus one
  * GET per indexed collection. Between reads the copy is kept current by
  *  - this server's own CreateIndex and DropIndex (remember, forget);
- *  - the index store's catalog, compared every reconcile and seen by every
- *    write and query: an index it has and the copy lacks was created by
- *    another server (adopt);
+ *  - the index store's catalog, compared every reconcile (adopt: an index it
+ *    has and the copy lacks was created by another server);
+ *  - a fresh read of one collection when a write meets a catalog the copy
+ *    cannot vouch for (forCatalog: lost, recreated, or with a new index);
  *  - a fresh read of one collection before anything is restored into the
  *    store (reread), so an index dropped elsewhere is never brought back;
  *  - invalidate(), on a detected Redis loss: the next reconcile reads all.
- * What it can miss until the next full read: the first index of a
- * collection, created on another server, when the store loses it before
- * this server wrote to or queried the collection (docs/operations.md).
+ * Writes are checked against forCatalog's answer, which is complete for
+ * the catalog they run under (docs/operations.md "Redis lost").
  */
 import type { Clock } from '../common/clock.js';
 import { visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
 import type { DurableCatalog } from './durable-catalog.js';
+import type { IndexCatalog } from './index-store.js';
 
 /** Default interval between full reads of the durable definitions, in ms. */
 export const DEFAULT_DEFINITIONS_REFRESH_MS = 60_000;
@@ -26,6 +27,8 @@ export class KnownDefinitions {
   private known = new Map<string, IndexDefinition[]>();
   /** When the last full read started (clock ms); undefined: never, or invalidated. */
   private readAt: number | undefined;
+  /** Per collection, the store catalog generation its definitions were last read under (forCatalog). */
+  private readonly readUnder = new Map<string, string>();
 
   /** A copy of `durable`'s definitions, fully re-read when older than refreshMs. */
   constructor(
@@ -66,6 +69,32 @@ export class KnownDefinitions {
     const list = await this.durable.of(collection, signal);
     this.known.set(collection, list);
     return list;
+  }
+
+  /**
+   * The collection's definitions, fit to check a write against `catalog` (the
+   * index store's): read from storage again (one GET) when the catalog is a
+   * generation this copy was not read under — the store lost it, or recreated
+   * it since (a restore may be halfway) — or shows an index the copy lacks
+   * (created on another server). A catalog the store does not hold ('') of a
+   * collection storage defines no index for is recorded empty (`recordNone`),
+   * so the next write finds a generation to trust. A store that cannot lose
+   * its catalogs (no generation) is trusted as it is.
+   */
+  async forCatalog(
+    collection: string,
+    catalog: IndexCatalog,
+    recordNone: () => Promise<string>,
+    signal?: AbortSignal,
+  ): Promise<readonly IndexDefinition[]> {
+    const list = this.of(collection);
+    const generation = catalog.generation;
+    const current = generation === undefined || (generation !== '' && this.readUnder.get(collection) === generation);
+    if (current && visibleIndexes(catalog.indexes).every((i) => list.some((d) => d.name === i.name))) return list;
+    const read = await this.reread(collection, signal);
+    const now = generation === '' && read.length === 0 ? await recordNone() : generation;
+    if (now !== undefined && now !== '') this.readUnder.set(collection, now);
+    return read;
   }
 
   /** The next current() reads everything (a detected Redis loss). */

@@ -30,9 +30,8 @@ describe('IndexWriteHooks: the unique guard while an index is not READY', () => 
     reconciles = 0;
     expected = [emailDef];
     const port: ExpectedIndexes = {
-      expected: (c) => (c === 'users' ? expected : []),
+      definitionsFor: async (c) => (c === 'users' ? expected : []),
       requestReconcile: () => void reconciles++,
-      observe: () => undefined,
     };
     hooks = new IndexWriteHooks(store, { expected: port, notReadyRetryMs: 250 });
   });
@@ -65,18 +64,50 @@ describe('IndexWriteHooks: the unique guard while an index is not READY', () => 
     expect((await errorOf(hooks.prepare('users', 'b', { email: 'a@x' }))).reason).toBe('UNIQUE_VIOLATION');
   });
 
-  it('keeps guarding an index another server created once a write has seen it, after the store lost it', async () => {
-    // This server read the durable definitions before the index existed: its copy knows nothing of "users".
-    const known = new KnownDefinitions(new DurableCatalog(new MemoryBlobStore()), new ManualClock({ startMs: 0 }));
-    await known.current();
-    const port: ExpectedIndexes = { expected: (c) => known.of(c), requestReconcile: () => undefined, observe: (i) => known.adopt(i) };
-    const guarded = new IndexWriteHooks(store, { expected: port });
-    await store.createIndex(emailDef, new Date()); // another server's CreateIndex
-    await store.setIndexState('users', 'email', { state: 'ready' });
-    await guarded.commit(await guarded.prepare('users', 'a', { email: 'a@x' }));
-    // Redis restarts empty: the store has no definition until the reconcile restores it.
-    await store.dropIndex('users', 'email');
-    const e = await errorOf(guarded.prepare('users', 'dup', { email: 'a@x' }));
-    expect([e.reason, e.metadata]).toEqual(['INDEX_NOT_READY', { collection: 'users', index: 'email' }]);
+  describe('on a store that can lose its catalogs (Redis), for a server that never saw the index', () => {
+    let durable: DurableCatalog;
+    let generation: string;
+    let guarded: IndexWriteHooks;
+
+    beforeEach(async () => {
+      durable = new DurableCatalog(new MemoryBlobStore());
+      // This server read the durable definitions before the index existed: its copy knows nothing of "users".
+      const known = new KnownDefinitions(durable, new ManualClock({ startMs: 0 }));
+      await known.current();
+      generation = 'g1';
+      const redisLike = Object.assign(Object.create(store) as LocalIndexStore, {
+        catalog: async (c: string) => ({ ...(await store.catalog(c)), generation: (await store.catalog(c)).indexes.length > 0 ? generation : '' }),
+        recordNoIndexes: async () => generation,
+      });
+      const port: ExpectedIndexes = {
+        definitionsFor: (c, catalog) => known.forCatalog(c, catalog, () => redisLike.recordNoIndexes()),
+        requestReconcile: () => undefined,
+      };
+      guarded = new IndexWriteHooks(redisLike, { expected: port });
+      // Another server's CreateIndex: durable definition first, then the store.
+      await durable.add(emailDef);
+      await store.createIndex(emailDef, new Date());
+      await store.setIndexState('users', 'email', { state: 'ready' });
+    });
+
+    it('refuses a write while the store has lost the catalog (Redis restarted empty), though it never wrote there before', async () => {
+      await store.dropIndex('users', 'email');
+      const e = await errorOf(guarded.prepare('users', 'dup', { email: 'a@x' }));
+      expect([e.reason, e.metadata]).toEqual(['INDEX_NOT_READY', { collection: 'users', index: 'email' }]);
+    });
+
+    it('refuses it while a restore is halfway (the recreated catalog has another index, not yet the unique one)', async () => {
+      await durable.add({ collection: 'users', name: 'by_name', kind: 'equality', fields: ['name'] });
+      await store.dropIndex('users', 'email');
+      generation = 'g2'; // the restore recreated the catalog...
+      await store.createIndex({ collection: 'users', name: 'by_name', kind: 'equality', fields: ['name'] }, new Date()); // ...one index so far
+      const e = await errorOf(guarded.prepare('users', 'dup', { name: 'n', email: 'a@x' }));
+      expect(e.reason).toBe('INDEX_NOT_READY');
+    });
+
+    it('checks the write against the unique index once the store holds it READY again', async () => {
+      await guarded.commit(await guarded.prepare('users', 'a', { email: 'a@x' }));
+      expect((await errorOf(guarded.prepare('users', 'dup', { email: 'a@x' }))).reason).toBe('UNIQUE_VIOLATION');
+    });
   });
 });

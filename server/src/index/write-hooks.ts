@@ -22,7 +22,7 @@
 import { DbError } from '../errors/db-error.js';
 import type { CommittedWrite, PreparedWrite, WriteHooks } from '../api/write-hooks.js';
 import type { JsonObject } from '../model/json.js';
-import { liveIndexName } from '../model/index-def.js';
+import { liveIndexName, type IndexDefinition } from '../model/index-def.js';
 import { indexValues } from './extract-values.js';
 import type { IndexCatalog, IndexStore, IndexValues } from './index-store.js';
 import { indexNotReady, uniqueNotReady, type ExpectedIndexes } from './index-readiness.js';
@@ -104,8 +104,10 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
    */
   async prepare(collection: string, id: string, data: JsonObject | null, signal?: AbortSignal): Promise<IndexPreparedWrite> {
     const catalog = await this.indexes.catalog(collection, signal);
-    if (catalog.indexes.length > 0) this.options.expected?.observe(catalog.indexes);
-    if (data !== null) this.checkUniqueReady(collection, catalog, data);
+    if (data !== null && this.options.expected !== undefined) {
+      const expected = await this.options.expected.definitionsFor(collection, catalog, signal);
+      this.checkUniqueReady(collection, catalog, expected, data);
+    }
     const values = data === null ? null : indexValues(catalog, data);
     const reserved = uniqueValues(catalog, values);
     if (Object.keys(reserved).length > 0) {
@@ -184,8 +186,7 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
   }
 
   /** Throws INDEX_NOT_READY when `data` sets a field of a UNIQUE index that is not READY (see index-readiness.ts). */
-  private checkUniqueReady(collection: string, catalog: IndexCatalog, data: JsonObject): void {
-    const expected = this.options.expected?.expected(collection) ?? [];
+  private checkUniqueReady(collection: string, catalog: IndexCatalog, expected: readonly IndexDefinition[], data: JsonObject): void {
     const blocking = uniqueNotReady(catalog, expected, data);
     if (blocking === undefined) return;
     const missing = !catalog.indexes.some((i) => i.name === blocking.name);

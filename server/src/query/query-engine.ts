@@ -164,9 +164,9 @@ export class QueryEngine implements QueryApi {
     throwIfAborted(ctx.signal);
     const catalog = await this.indexes.catalog(input.collection, ctx.signal);
     const plan = planQuery(visibleIndexes(catalog.indexes), input.filter, orderBy);
-    if (catalog.indexes.length > 0) this.expected?.observe(catalog.indexes);
     if (!plan.scan) return { ...plan, notReady: [] };
-    const { all, missing } = indexesWithMissing(catalog, this.expected?.expected(input.collection) ?? []);
+    const expected = (await this.expected?.definitionsFor(input.collection, catalog, ctx.signal)) ?? [];
+    const { all, missing } = indexesWithMissing(catalog, expected);
     if (missing > 0) this.expected?.requestReconcile();
     return { ...plan, notReady: notReadyServing(all, input.filter, orderBy) };
   }

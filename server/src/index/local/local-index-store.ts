@@ -51,6 +51,11 @@ export class LocalIndexStore implements IndexStore {
     return this.snapshot(this.col(collection));
   }
 
+  /** Nothing to record: this store's catalogs live as long as the process, which restores them at start. */
+  async recordNoIndexes(): Promise<string> {
+    return '';
+  }
+
   /** Adds an index in state 'building', or returns the existing one with the same definition. */
   async createIndex(def: IndexDefinition, now: Date): Promise<{ index: IndexInfo; created: boolean }> {
     const c = this.col(def.collection);

@@ -13,6 +13,7 @@ import {
   DROP_INDEX_SCRIPT,
   NEXT_SEQ_SCRIPT,
   PENDING_LIST_SCRIPT,
+  RECORD_NO_INDEXES_SCRIPT,
   RELEASE_SCRIPT,
   RESERVE_SCRIPT,
   SET_INDEX_STATE_SCRIPT,
@@ -33,6 +34,7 @@ function script(name: string, lua: string): Script {
 /** Every script of RedisIndexStore, by use. */
 export const SCRIPTS = {
   create: script('create', CREATE_INDEX_SCRIPT),
+  recordNoIndexes: script('record_no_indexes', RECORD_NO_INDEXES_SCRIPT),
   setState: script('set_state', SET_INDEX_STATE_SCRIPT),
   drop: script('drop', DROP_INDEX_SCRIPT),
   swapShadow: script('swap_shadow', SWAP_SHADOW_SCRIPT),

@@ -99,9 +99,23 @@ return out
 `;
 
 /**
+ * KEYS: catalog. Creates the catalog hash with no index (_version, _stamp and
+ * _born at epochMicros, as CREATE_INDEX_SCRIPT would) unless it exists;
+ * returns the catalog's generation (_born; 'v0' for a catalog older than _born).
+ */
+export const RECORD_NO_INDEXES_SCRIPT = `${EPOCH_MICROS}
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local start = epochMicros()
+  redis.call('HSET', KEYS[1], '_version', start, '_stamp', start, '_born', start)
+end
+return redis.call('HGET', KEYS[1], '_born') or 'v0'
+`;
+
+/**
  * KEYS: catalog. ARGV: base, name, definition JSON (an object without `tok`).
  * Returns {1, stored JSON} when created (with tok = name@version), or {0, existing JSON}.
- * A new catalog hash starts _version and _stamp at epochMicros (see there).
+ * A new catalog hash starts _version and _stamp at epochMicros (see there), and records it as
+ * _born, the catalog's generation (IndexCatalog.generation).
  */
 export const CREATE_INDEX_SCRIPT = `${EPOCH_MICROS}
 local name = ARGV[2]
@@ -109,7 +123,7 @@ local existing = redis.call('HGET', KEYS[1], 'd:' .. name)
 if existing then return {0, existing} end
 if redis.call('HEXISTS', KEYS[1], '_stamp') == 0 then
   local start = epochMicros()
-  redis.call('HSET', KEYS[1], '_version', start, '_stamp', start)
+  redis.call('HSET', KEYS[1], '_version', start, '_stamp', start, '_born', start)
 end
 local v = redis.call('HINCRBY', KEYS[1], '_version', 1)
 redis.call('HINCRBY', KEYS[1], '_stamp', 1)

@@ -4,7 +4,8 @@ import { compareUtf8 } from '../extract-values.js';
 import { indexAlreadyExists, indexNotFound, requireIndex, sameDefinition } from '../index-rules.js';
 import type { ApplyOutcome, IdSetExpr, IndexCatalog, IndexStore, IndexValues, OrderedWalk, PendingWrite } from '../index-store.js';
 import { RedisIndexCheck } from './redis-index-check.js';
-import type { IndexDefinition, IndexInfo, IndexKind, IndexState } from '../../model/index-def.js';
+import { parseCatalog, parseDefinition, type CachedCatalog } from './redis-index-catalog.js';
+import type { IndexDefinition, IndexInfo, IndexState } from '../../model/index-def.js';
 import { SCRIPTS, type Script } from './redis-index-script-table.js';
 import {
   describeError as describe,
@@ -46,11 +47,6 @@ export interface RedisIndexStoreOptions {
 
 /** Entries one walk script call may scan before yielding (keeps Redis responsive). */
 const WALK_MAX_SCAN = 20_000;
-
-/** A cached catalog and the stamp it was read at. */
-interface CachedCatalog extends TokenCatalog {
-  readonly stamp: string;
-}
 
 /**
  * The IndexStore over Redis: key layout in redis-index-layout.ts, every
@@ -102,6 +98,11 @@ export class RedisIndexStore implements IndexStore {
   /** The collection's catalog (cached; revalidated with one HGET). */
   async catalog(collection: string, signal?: AbortSignal): Promise<IndexCatalog> {
     return (await this.tokenCatalog(collection, signal)).catalog;
+  }
+
+  /** Creates the collection's catalog hash with no index unless it exists; its generation (IndexStore.recordNoIndexes). */
+  async recordNoIndexes(collection: string): Promise<string> {
+    return String(await this.eval(SCRIPTS.recordNoIndexes, [collectionKeys(this.base(collection)).catalog], []));
   }
 
   /** Adds an index in state 'building', or returns the existing one with the same definition. */
@@ -359,39 +360,4 @@ export class RedisIndexStore implements IndexStore {
   private checkOpen(): void {
     if (this.closed) throw unavailable('index store is closed');
   }
-}
-
-/** A definition as stored: the info without state, plus its key token. */
-function parseDefinition(json: string): { info: IndexInfo; tok: string } {
-  const d = JSON.parse(json) as { collection: string; name: string; fields: string[]; kind: IndexKind; createTime: string; tok: string };
-  const info: IndexInfo = {
-    collection: d.collection,
-    name: d.name,
-    fields: d.fields,
-    kind: d.kind,
-    state: 'building',
-    documentsScanned: 0,
-    createTime: new Date(d.createTime),
-  };
-  return { info, tok: d.tok };
-}
-
-function parseCatalog(hash: Record<string, string>): CachedCatalog {
-  const indexes: IndexInfo[] = [];
-  const tokens = new Map<string, string>();
-  for (const [field, value] of Object.entries(hash)) {
-    if (!field.startsWith('d:')) continue;
-    const name = field.slice(2);
-    const { info, tok } = parseDefinition(value);
-    const error = hash[`er:${name}`];
-    indexes.push({
-      ...info,
-      state: (hash[`st:${name}`] ?? 'building') as IndexState,
-      documentsScanned: Number(hash[`sc:${name}`] ?? '0'),
-      ...(error !== undefined ? { error } : {}),
-    });
-    tokens.set(name, tok);
-  }
-  indexes.sort((a, b) => compareUtf8(a.name, b.name));
-  return { catalog: { version: Number(hash._version ?? '0'), indexes }, tokens, stamp: hash._stamp ?? '0' };
 }
