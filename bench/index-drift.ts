@@ -29,15 +29,13 @@ import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
 import { systemClock, systemRandom } from '../server/src/common/clock.js';
 import { documentKey } from '../server/src/format/bucket-layout.js';
 import { encodeEnvelope, newWriteId } from '../server/src/format/envelope.js';
-import { indexValues } from '../server/src/index/extract-values.js';
 import { IndexAdmin } from '../server/src/index/index-admin.js';
 import { DriftMonitor } from '../server/src/index/index-drift-monitor.js';
-import type { IndexCatalog, IndexStore } from '../server/src/index/index-store.js';
 import { RedisIndexStore } from '../server/src/index/redis/redis-index-store.js';
-import type { JsonObject } from '../server/src/model/json.js';
 import type { BlobStore } from '../server/src/storage/blob-store.js';
 import { S3BlobStore } from '../server/src/storage/s3/s3-store.js';
 import { startRedis } from '../test/harness/redis-server.js';
+import { faultPlan, setEntries, type BenchDoc } from './drift-faults.js';
 import { formatDriftTable, summarizeDrift, type DriftRound, type DriftSummary, type RawRound } from './drift-report.js';
 import { repoRoot, startGofakes3 } from './processes.js';
 import { round } from './stats.js';
@@ -98,50 +96,6 @@ async function pool(n: number, width: number, op: (i: number) => Promise<unknown
   );
 }
 
-interface Doc {
-  readonly id: string;
-  readonly data: JsonObject;
-}
-
-/**
- * Sets the index entries of documents directly (IndexStore.repairEntries):
- * `values` of null removes the document's entries and record.
- */
-async function setEntries(
-  indexes: IndexStore,
-  catalog: IndexCatalog,
-  docs: readonly { id: string; values: JsonObject | null | 'none' }[],
-): Promise<void> {
-  const held = await indexes.heldEntries(
-    C,
-    docs.map((d) => ({ id: d.id, values: {} })),
-  );
-  await pool(docs.length, WIDTH, async (k) => {
-    const d = docs[k]!;
-    const seq = held[k]?.recordSeq;
-    const values = d.values === null ? null : d.values === 'none' ? {} : indexValues(catalog, d.values);
-    const outcome = await indexes.repairEntries(
-      C,
-      { id: d.id, ...(seq !== undefined ? { expectedRecordSeq: seq } : {}), seq: seq ?? 0, values, remove: {} },
-      catalog.version,
-    );
-    if (outcome !== 'repaired') throw new Error(`setting the entries of ${d.id}: ${outcome}`);
-  });
-}
-
-/** The faults of a round: every K-th document without its entries, and as many entry sets of absent documents. */
-function faultPlan(
-  docs: readonly Doc[],
-  every: number,
-): { corrupt: Parameters<typeof setEntries>[2]; heal: Parameters<typeof setEntries>[2] } {
-  const hit = docs.filter((_, i) => i % every === 0);
-  const ghost = (i: number): JsonObject => ({ email: `ghost-${i}@x`, city: 'c-ghost', age: 1000 + i });
-  return {
-    corrupt: [...hit.map((d) => ({ id: d.id, values: 'none' as const })), ...hit.map((d, i) => ({ id: `${d.id}~gone`, values: ghost(i) }))],
-    heal: [...hit.map((d) => ({ id: d.id, values: d.data })), ...hit.map((d) => ({ id: `${d.id}~gone`, values: null }))],
-  };
-}
-
 async function main(): Promise<void> {
   const n = Number(flag('docs', '10000'));
   const rounds = Number(flag('rounds', '5'));
@@ -177,7 +131,7 @@ async function main(): Promise<void> {
   const ctx = { signal: new AbortController().signal };
   try {
     const meta = { version: 1, createTime: new Date(0), updateTime: new Date(0), writeId: newWriteId() };
-    const docs: Doc[] = Array.from({ length: n }, (_, i) => ({
+    const docs: BenchDoc[] = Array.from({ length: n }, (_, i) => ({
       id: idKind === 'v4' ? uuidv4() : uuidv7(),
       data: { email: `e${i}@x`, city: `c${i % 50}`, age: i % 90, name: `user ${i}`, pad: 'p'.repeat(120) },
     }));
@@ -255,7 +209,7 @@ async function main(): Promise<void> {
         const over = new Set<string>();
         const first = summaries.length === 0;
         for (let r = first ? -1 : 0; r < (sample >= n ? roundsWhole : rounds); r++) {
-          if (index === 'faulty') await setEntries(indexes, catalog, plan.corrupt);
+          if (index === 'faulty') await setEntries(indexes, C, catalog, plan.corrupt, WIDTH);
           const got = await ours(monitor);
           const keys = [...counted.gets];
           const base = await baseline(keys);
@@ -264,7 +218,7 @@ async function main(): Promise<void> {
           b.push(base);
           for (const k of keys) over.add(k);
         }
-        if (index === 'faulty') await setEntries(indexes, catalog, plan.heal);
+        if (index === 'faulty') await setEntries(indexes, C, catalog, plan.heal, WIDTH);
         const s = { ...summarizeDrift(sample, index, o, b), docsOverRounds: over.size };
         summaries.push(s);
         console.log(`sample ${sample}, ${index}: ${s.docs} docs read, ${s.runMs} ms/run, ratio ${s.wallRatio}`);
