@@ -92,6 +92,27 @@ describe('DriftMonitor', () => {
     expect((runs?.[0]?.missing ?? 0) <= 1).toBe(true);
   });
 
+  it('continues each collection where its last sample stopped listing', async () => {
+    const meta = { version: 1, createTime: new Date(0), updateTime: new Date(0), writeId: newWriteId() };
+    for (let i = 0; i < 1_500; i++) await blobs.put(documentKey(C, `v${String(i).padStart(4, '0')}`), encodeEnvelope({ meta, data: {} }));
+    const read: string[][] = [];
+    const get = blobs.get.bind(blobs);
+    blobs.get = async (key, signal) => {
+      read[read.length - 1]?.push(key);
+      return get(key, signal);
+    };
+    const m = monitor({ sample: 50, repairThreshold: 1_000 });
+    for (let run = 0; run < 2; run++) {
+      read.push([]);
+      await m.runOnce();
+    }
+    // The first 1,000 keys are u00–u19 and v0000–v0979; the second sample lists the 520 after them.
+    const ids = (keys: string[]) => keys.map((k) => k.slice(k.lastIndexOf('/') + 1)).filter((id) => id.startsWith('v'));
+    expect(ids(read[0]!).every((id) => id < 'v0980')).toBe(true);
+    expect(ids(read[1]!).length).toBeGreaterThan(0);
+    expect(ids(read[1]!).every((id) => id >= 'v0980')).toBe(true);
+  });
+
   it('runs on its clock, every interval, until closed', async () => {
     const seen: (readonly DriftRun[] | undefined)[] = [];
     const m = monitor({ onRun: (r) => seen.push(r) });

@@ -3,7 +3,9 @@
  * drift sample (index-drift.ts) both ways; the last sample's counts are
  * exported (`smarterbase_index_drift{collection,kind}`), and when a sample
  * finds more faults than the repair threshold, exactly the documents it
- * found are repaired (`smarterbase_index_drift_repairs_total`).
+ * found are repaired (`smarterbase_index_drift_repairs_total`). Each
+ * collection's samples continue listing where the previous one stopped, so
+ * successive runs of this server sweep a large collection (index-drift.ts).
  *
  * One run at a time across servers: a run takes the Coordinator lease
  * `\u0001index-drift` (user lock names cannot hold control characters) for
@@ -61,6 +63,8 @@ export interface DriftRun {
 /** Samples and repairs index drift on a timer (see the file comment). */
 export class DriftMonitor implements DriftView {
   private readonly last = new Map<string, { missing: number; stale: number }>();
+  /** Where each collection's next sample continues listing (DriftSample.resumeAfter); absent: from the start. */
+  private readonly resume = new Map<string, string>();
   private readonly controller = new AbortController();
   private loop?: Promise<void>;
 
@@ -122,7 +126,10 @@ export class DriftMonitor implements DriftView {
     const signal = this.controller.signal;
     for (const collection of [...this.options.collections()]) {
       if (signal.aborted) break;
-      const found = await sampleDrift({ ...this.options, collection, signal });
+      const startAfter = this.resume.get(collection);
+      const found = await sampleDrift({ ...this.options, collection, signal, ...(startAfter !== undefined ? { startAfter } : {}) });
+      if (found.resumeAfter !== undefined) this.resume.set(collection, found.resumeAfter);
+      else this.resume.delete(collection);
       this.last.set(collection, { missing: found.missing, stale: found.stale });
       let repaired = 0;
       if (found.missing + found.stale > this.options.repairThreshold) {

@@ -2,10 +2,16 @@
  * One drift sample of a collection (the drift monitor's measurement,
  * index-drift-monitor.ts): both ways, like CheckIndexes but on a sample.
  *
- *   - Documents → entries: up to `sample` documents of storage — all of
- *     them when the collection has no more; else runs of 10 consecutive keys
- *     after random points of the key space (cheap: one LIST per run; biased
- *     towards documents after gaps in the key space) — and their entries.
+ *   - Documents → entries: `sample` documents chosen at random among the
+ *     keys of the next ceil(sample / 100) LIST pages (1,000 keys each) after
+ *     `startAfter`, wrapping around at the end of the collection — so a
+ *     collection of up to that many keys is listed whole at every sample,
+ *     and a larger one is swept window by window by successive samples
+ *     (`resumeAfter`: every document lies in a listed window once every
+ *     ceil(keys / (pages × 1,000)) samples) — and their entries. (Random
+ *     start points in the key space, tried before, missed time-ordered ids
+ *     such as the server's UUIDv7: most points fell before or after every
+ *     key, so samples kept re-reading the first keys; bench/index-drift.ts.)
  *   - Entries → documents: up to `sample` entries spread over the READY
  *     indexes (IndexStore.sampleEntries) and their documents.
  *
@@ -20,8 +26,10 @@ import { visibleIndexes } from '../model/index-def.js';
 import type { IndexStore, IndexValues } from './index-store.js';
 import { countValues, settle, type DocFault, type SettleScope } from './index-settle.js';
 
-/** Consecutive keys listed per random point. */
-const RUN = 10;
+/** Keys per LIST page. */
+const PAGE = 1000;
+/** Documents sampled per page listed: a sample lists ceil(sample / SAMPLE_PER_PAGE) pages. */
+const SAMPLE_PER_PAGE = 100;
 
 /** What a sample found. */
 export interface DriftSample {
@@ -34,6 +42,8 @@ export interface DriftSample {
   readonly faults: readonly DocFault[];
   /** The scope the sample ran in (its catalog); undefined when the collection has no READY index. */
   readonly scope?: SettleScope;
+  /** Where the next sample's listing continues (pass it as `startAfter`); undefined: from the start. */
+  readonly resumeAfter?: string;
 }
 
 /** What a sample needs. */
@@ -44,6 +54,8 @@ export interface DriftSampleInput {
   /** Documents sampled, and entries sampled. */
   readonly sample: number;
   readonly random: RandomSource;
+  /** The key the document listing starts after (the previous sample's `resumeAfter`); unset: the first key. */
+  readonly startAfter?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -58,7 +70,7 @@ export async function sampleDrift(input: DriftSampleInput): Promise<DriftSample>
   );
   if (targets.size === 0) return { collection, missing: 0, stale: 0, faults: [] };
   const scope: SettleScope = { indexes, store: input.store, collection, catalog, targets, ...(signal ? { signal } : {}) };
-  const ids = await randomDocIds(input);
+  const { ids, resumeAfter } = await sampleDocIds(input);
   const docs = await settle(scope, new Map(ids.map((id) => [id, {}])), false);
   const perIndex = Math.max(1, Math.ceil(input.sample / targets.size));
   const suspects = new Map<string, Record<string, string[]>>();
@@ -74,7 +86,7 @@ export async function sampleDrift(input: DriftSampleInput): Promise<DriftSample>
   const faults = mergeFaults([...docs.faults, ...entries.faults]);
   const missing = faults.reduce((n, f) => n + countValues(f.missing), 0);
   const stale = faults.reduce((n, f) => n + countValues(f.stale), 0);
-  return { collection, missing, stale, faults, scope };
+  return { collection, missing, stale, faults, scope, ...(resumeAfter !== undefined ? { resumeAfter } : {}) };
 }
 
 /** Repairs the documents a sample found faulty; returns how many were repaired. */
@@ -84,32 +96,39 @@ export async function repairFound(sample: DriftSample): Promise<number> {
   return (await settle(sample.scope, suspects, true)).repaired;
 }
 
-/** Up to `sample` document ids of the collection (see the file comment). */
-async function randomDocIds(input: DriftSampleInput): Promise<string[]> {
-  const { store, collection, sample, signal } = input;
+/** Up to `sample` document ids of the collection, and where the next sample continues (see the file comment). */
+async function sampleDocIds(input: DriftSampleInput): Promise<{ ids: string[]; resumeAfter?: string }> {
+  const { store, collection, sample, signal, startAfter: from } = input;
   const prefix = collectionPrefix(collection);
-  const first = await store.list({ prefix, limit: Math.min(1000, sample) }, signal);
-  const ids = new Set(first.keys.flatMap((k) => idFromKey(collection, k) ?? []));
-  if (!first.isTruncated) return [...ids];
-  ids.clear();
-  for (let tries = 0; ids.size < sample && tries < 2 * Math.ceil(sample / RUN); tries++) {
-    const limit = Math.min(RUN, sample - ids.size);
-    let page = await store.list({ prefix, startAfter: prefix + randomSuffix(input.random), limit }, signal);
-    if (page.keys.length === 0) page = await store.list({ prefix, limit }, signal); // past the last key: wrap around
+  const keys: string[] = [];
+  let after = from; // the listing's position: undefined at the start of the collection
+  let wrapped = false;
+  pages: for (let p = 0; p < Math.max(1, Math.ceil(sample / SAMPLE_PER_PAGE)); p++) {
+    const page = await store.list({ prefix, limit: PAGE, ...(after !== undefined ? { startAfter: after } : {}) }, signal);
     for (const k of page.keys) {
-      const id = idFromKey(collection, k);
-      if (id !== undefined) ids.add(id);
+      // Back where this sample began: the collection is listed whole. (JS string order; it differs from the listing's UTF-8
+      // byte order only between astral and U+E000–U+FFFF characters, where the sample would stop a few keys off.)
+      if (wrapped && from !== undefined && k > from) break pages;
+      keys.push(k);
+      after = k;
     }
+    if (page.isTruncated && page.keys.length > 0) continue;
+    after = undefined; // past the last key: on from the first
+    if (wrapped || from === undefined) break; // listed whole
+    wrapped = true;
   }
-  return [...ids];
+  const ids = keys.flatMap((k) => idFromKey(collection, k) ?? []);
+  return { ids: pick(ids, sample, input.random), ...(after !== undefined ? { resumeAfter: after } : {}) };
 }
 
-/** A random point of the key space: 1–4 printable ASCII characters. */
-function randomSuffix(random: RandomSource): string {
-  const n = 1 + Math.floor(random.random() * 4);
-  let s = '';
-  for (let i = 0; i < n; i++) s += String.fromCharCode(0x20 + Math.floor(random.random() * 0x5f));
-  return s;
+/** Up to `count` of `items` chosen at random (partial Fisher–Yates; reorders `items`). */
+function pick<T>(items: T[], count: number, random: RandomSource): T[] {
+  const n = Math.min(count, items.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random.random() * (items.length - i));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items.slice(0, n);
 }
 
 /** One fault per document (a document met both ways is reported once, with the union of its faults). */
