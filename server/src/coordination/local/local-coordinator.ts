@@ -1,7 +1,7 @@
 import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import { systemClock, type Clock } from '../../common/clock.js';
-import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
+import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexMemo, MutexOptions } from '../coordinator.js';
 import { LocalLeases } from './local-leases.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 
@@ -32,6 +32,8 @@ export class LocalCoordinator implements Coordinator {
   private readonly clock: Clock;
   private readonly now: () => number;
   private readonly grants = new Map<string, Grant>();
+  /** The memo each mutex's last holder left (MutexHandle.memo), with its expiry. */
+  private readonly memos = new Map<string, { readonly value: string; readonly expiresAt: number }>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly leases: LocalLeases;
   private fence = 0n;
@@ -109,12 +111,17 @@ export class LocalCoordinator implements Coordinator {
     const owner = {};
     this.fence += 1n;
     this.grants.set(name, { owner, expiresAt });
-    const release = async (): Promise<void> => {
-      if (this.grants.get(name)?.owner !== owner) return;
+    const left = this.memos.get(name);
+    this.memos.delete(name);
+    const memo = left !== undefined && left.expiresAt > this.now() ? left.value : undefined;
+    const release = async (next?: MutexMemo): Promise<void> => {
+      const held = this.grants.get(name);
+      if (held?.owner !== owner || held.expiresAt <= this.now()) return;
       this.grants.delete(name);
+      if (next !== undefined && next.value !== '') this.memos.set(name, { value: next.value, expiresAt: this.now() + next.ttlMs });
       this.wake(name);
     };
-    return { fencingToken: this.fence, release };
+    return { fencingToken: this.fence, ...(memo !== undefined ? { memo } : {}), release };
   }
 
   private wake(name: string): void {

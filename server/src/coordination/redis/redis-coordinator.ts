@@ -3,7 +3,16 @@ import { Cluster } from 'ioredis';
 import { sleep, throwIfAborted } from '../../common/abort.js';
 import { backoffDelay } from '../../common/backoff.js';
 import { DbError } from '../../errors/db-error.js';
-import type { CoordinationLoss, Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
+import type {
+  CoordinationLoss,
+  Coordinator,
+  Lease,
+  LeaseAttempt,
+  LeaseState,
+  MutexHandle,
+  MutexMemo,
+  MutexOptions,
+} from '../coordinator.js';
 import { checkLeaseName, checkLeaseTtl } from '../lease-args.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 import {
@@ -66,8 +75,8 @@ export interface EpochTracking {
 
 /** The scripted commands defined on the connection. */
 interface ScriptedRedis {
-  sbAcquire(lock: string, fence: string, owner: string, ttlMs: string): Promise<[number, string | number]>;
-  sbRelease(lock: string, value: string): Promise<number>;
+  sbAcquire(lock: string, fence: string, memo: string, owner: string, ttlMs: string): Promise<[number, string | number, string?]>;
+  sbRelease(lock: string, memoKey: string, value: string, memo: string, memoTtlMs: string): Promise<number>;
   sbLeaseAcquire(
     lease: string,
     fence: string,
@@ -113,8 +122,8 @@ export class RedisCoordinator implements Coordinator {
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
   static async connect(options: RedisCoordinatorOptions): Promise<RedisCoordinator> {
     const redis = await openRedis(options, (r) => {
-      r.defineCommand('sbAcquire', { numberOfKeys: 2, lua: ACQUIRE_SCRIPT });
-      r.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+      r.defineCommand('sbAcquire', { numberOfKeys: 3, lua: ACQUIRE_SCRIPT });
+      r.defineCommand('sbRelease', { numberOfKeys: 2, lua: RELEASE_SCRIPT });
       r.defineCommand('sbLeaseAcquire', { numberOfKeys: 3, lua: LEASE_ACQUIRE_SCRIPT });
       r.defineCommand('sbLeaseRenew', { numberOfKeys: 1, lua: LEASE_RENEW_SCRIPT });
       r.defineCommand('sbLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_SCRIPT });
@@ -129,19 +138,20 @@ export class RedisCoordinator implements Coordinator {
   /** Takes the named mutex, waiting with jittered backoff up to options.waitMs. */
   async acquireMutex(name: string, options: MutexOptions): Promise<MutexHandle> {
     validateMutexOptions(name, options);
-    const { lock, fence } = mutexKeys(this.keyPrefix, name);
+    const keys = mutexKeys(this.keyPrefix, name);
     const owner = randomBytes(12).toString('hex');
     const ttl = String(Math.ceil(options.ttlMs));
     const deadline = Date.now() + options.waitMs;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(options.signal);
       this.checkOpen();
-      const call = () => this.scripted().sbAcquire(lock, fence, owner, ttl);
-      const [granted, value] = await this.run('mutex.acquire', call, options.signal, (late) => {
-        // Granted after the caller gave up: give the lock back at once.
-        if (late[0] === 1) void this.releaseQuietly(lock, `${owner}:${String(late[1])}`);
+      const call = () => this.scripted().sbAcquire(keys.lock, keys.fence, keys.memo, owner, ttl);
+      const [granted, value, memo] = await this.run('mutex.acquire', call, options.signal, (late) => {
+        // Granted after the caller gave up: give the lock back at once, with the memo it took (nothing was done under it).
+        if (late[0] === 1)
+          void this.releaseQuietly(keys, `${owner}:${String(late[1])}`, late[2] ? { value: late[2], ttlMs: options.ttlMs } : undefined);
       });
-      if (granted === 1) return this.handle(lock, owner, String(value));
+      if (granted === 1) return this.handle(keys, owner, String(value), memo);
       const now = Date.now();
       if (now >= deadline) throw mutexBusy(name, options.waitMs);
       const holderLeft = typeof value === 'number' && value > 0 ? value : Infinity;
@@ -322,19 +332,21 @@ export class RedisCoordinator implements Coordinator {
     }
   }
 
-  private handle(lock: string, owner: string, fence: string): MutexHandle {
+  private handle(keys: { lock: string; memo: string }, owner: string, fence: string, memo: string | undefined): MutexHandle {
     const value = `${owner}:${fence}`;
     return {
       fencingToken: BigInt(fence),
-      release: () => this.releaseQuietly(lock, value),
+      ...(memo ? { memo } : {}),
+      release: (next?: MutexMemo) => this.releaseQuietly(keys, value, next),
     };
   }
 
-  /** Runs the release script; never throws (an unreleased lock expires by its TTL). */
-  private async releaseQuietly(lock: string, value: string): Promise<void> {
+  /** Runs the release script (storing `memo` if still held); never throws (an unreleased lock expires by its TTL). */
+  private async releaseQuietly(keys: { lock: string; memo: string }, value: string, memo?: MutexMemo): Promise<void> {
     if (this.closed) return;
+    const memoTtl = String(Math.max(1, Math.ceil(memo?.ttlMs ?? 1)));
     try {
-      await this.guard.call('mutex.release', () => this.scripted().sbRelease(lock, value));
+      await this.guard.call('mutex.release', () => this.scripted().sbRelease(keys.lock, keys.memo, value, memo?.value ?? '', memoTtl));
     } catch {
       // Redis unreachable: the lock expires by its TTL.
     }
