@@ -53,10 +53,10 @@ export interface RedisCoordinatorOptions {
   /** How long one command may take before 'unavailable', in ms. Default 2000. */
   readonly commandTimeoutMs?: number;
   /**
-   * Replicas that must acknowledge a lease grant (WAIT) before it is returned
-   * (SB_REDIS_GRANT_REPLICAS); fewer in time → the grant is given back and the
-   * call fails unavailable. So a failover to one of them keeps every token
-   * handed out. Default 0 (no WAIT).
+   * Replicas that must acknowledge a lease or mutex grant (WAIT) before it is
+   * returned (SB_REDIS_GRANT_REPLICAS); fewer in time → the grant is given back
+   * and the call fails unavailable. So a failover to one of them keeps every
+   * token handed out, and every mutex memo's deletion. Default 0 (no WAIT).
    */
   readonly grantReplicas?: number;
   /** Circuit breaker, metrics and spans around every command (redis-guard.ts). Default: a guard with a default breaker, no metrics. */
@@ -145,13 +145,25 @@ export class RedisCoordinator implements Coordinator {
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(options.signal);
       this.checkOpen();
-      const call = () => this.scripted().sbAcquire(keys.lock, keys.fence, keys.memo, owner, ttl);
-      const [granted, value, memo] = await this.run('mutex.acquire', call, options.signal, (late) => {
-        // Granted after the caller gave up: give the lock back at once, with the memo it took (nothing was done under it).
-        if (late[0] === 1)
-          void this.releaseQuietly(keys, `${owner}:${String(late[1])}`, late[2] ? { value: late[2], ttlMs: options.ttlMs } : undefined);
-      });
+      type Reply = [number, string | number, string?];
+      // Gives a grant nobody will use back at once, with the memo it took (nothing was done under it).
+      const giveBack = (r: Reply): void =>
+        void this.releaseQuietly(keys, `${owner}:${String(r[1])}`, r[2] ? { value: r[2], ttlMs: options.ttlMs } : undefined);
+      const call = async (): Promise<Reply> => {
+        const args = [keys.lock, keys.fence, keys.memo, owner, ttl] as const;
+        const { replicas, timeoutMs } = this.grantWait;
+        if (replicas === 0) return this.scripted().sbAcquire(...args);
+        // As for leases: a grant is used only once enough replicas have it (and its memo's deletion).
+        const queue = (p: object): unknown => (p as unknown as ScriptedRedis).sbAcquire(...args);
+        const { reply, acked } = await sendAndWait<Reply>(this.redis, queue, replicas, timeoutMs);
+        if (reply[0] !== 1 || acked >= replicas) return reply;
+        giveBack(reply);
+        return [-2, acked];
+      };
+      const [granted, value, memo] = await this.run('mutex.acquire', call, options.signal, (late) => late[0] === 1 && giveBack(late));
       if (granted === 1) return this.handle(keys, owner, String(value), memo);
+      if (granted === -2)
+        throw unavailable(`mutex grant of ${name} acknowledged by ${value} of ${this.grantWait.replicas} replicas in time`);
       const now = Date.now();
       if (now >= deadline) throw mutexBusy(name, options.waitMs);
       const holderLeft = typeof value === 'number' && value > 0 ? value : Infinity;
