@@ -170,9 +170,9 @@ describe('LockedConditionsStore', () => {
     });
 
     it('a holder whose lease ran out during its put leaves no memo', async () => {
-      const short = new LockedConditionsStore(inner, coordinator, { ttlMs: 50 });
+      const short = new LockedConditionsStore(inner, coordinator, { ttlMs: 200 });
       const v1 = await short.put('k', Buffer.from('v1'), { ifNoneMatch: true });
-      inner.putDelayMs = 120;
+      inner.putDelayMs = 400;
       const v2 = await short.put('k', Buffer.from('v2'), { ifMatch: v1.etag });
       inner.putDelayMs = 0;
       reset();
