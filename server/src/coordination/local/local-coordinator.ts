@@ -9,6 +9,8 @@ import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 export interface LocalCoordinatorOptions {
   /** The clock of grant and lease expiry and of waits. Default systemClock. */
   readonly clock?: Clock;
+  /** The most memos kept (MutexHandle.memo); past it the oldest is dropped (a lost memo only costs its reader a lookup). Default 100 000. */
+  readonly maxMemos?: number;
 }
 
 /** A granted mutex. */
@@ -38,11 +40,13 @@ export class LocalCoordinator implements Coordinator {
   private readonly leases: LocalLeases;
   private fence = 0n;
   private closed = false;
+  private readonly maxMemos: number;
 
   constructor(options: LocalCoordinatorOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.now = () => this.clock.now();
     this.leases = new LocalLeases(this.now);
+    this.maxMemos = options.maxMemos ?? 100_000;
   }
 
   /** Grants the named lease unless one is current (local/local-leases.ts). */
@@ -118,10 +122,16 @@ export class LocalCoordinator implements Coordinator {
       const held = this.grants.get(name);
       if (held?.owner !== owner || held.expiresAt <= this.now()) return;
       this.grants.delete(name);
-      if (next !== undefined && next.value !== '') this.memos.set(name, { value: next.value, expiresAt: this.now() + next.ttlMs });
+      if (next !== undefined && next.value !== '') this.keepMemo(name, next);
       this.wake(name);
     };
     return { fencingToken: this.fence, ...(memo !== undefined ? { memo } : {}), release };
+  }
+
+  /** Stores a memo as the newest; drops the oldest past maxMemos (the Map keeps insertion order). */
+  private keepMemo(name: string, memo: MutexMemo): void {
+    this.memos.set(name, { value: memo.value, expiresAt: this.now() + memo.ttlMs });
+    if (this.memos.size > this.maxMemos) this.memos.delete(this.memos.keys().next().value as string);
   }
 
   private wake(name: string): void {
