@@ -234,6 +234,8 @@ async function main(): Promise<void> {
       backend: config.storage,
       instruments: telemetry.metrics.storage,
       tracer: telemetry.tracer,
+      // The S3 adapter counts its own requests (one call here may be HEAD + PUT, or retried).
+      requests: config.storage !== 's3',
     });
     countCoordinationLosses(coordinator, telemetry.metrics.coordination);
     await trackLosses(config, coordinator, store, log);

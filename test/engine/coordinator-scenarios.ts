@@ -138,6 +138,38 @@ export function coordinatorScenarios(make: CoordinatorFactory): void {
     await h.release();
   });
 
+  it('a memo left at release goes to the next holder only (on any coordinator), taken in its grant', async () => {
+    const m = name();
+    const last = (): Coordinator => coordinators[coordinators.length - 1]!;
+    const a = await first().acquireMutex(m, { ttlMs: 5000, waitMs: 0 });
+    expect(a.memo).toBeUndefined();
+    await a.release({ value: 'etag-1', ttlMs: 60_000 });
+    const b = await last().acquireMutex(m, { ttlMs: 5000, waitMs: 0 });
+    expect(b.memo).toBe('etag-1');
+    await b.release(); // leaves none: the memo is gone with b's grant
+    const c = await first().acquireMutex(m, { ttlMs: 5000, waitMs: 0 });
+    expect(c.memo).toBeUndefined();
+    await c.release({ value: 'etag-2', ttlMs: 60_000 });
+    await (await first().acquireMutex(name(), { ttlMs: 5000, waitMs: 0 })).release({ value: 'other', ttlMs: 60_000 });
+    const d = await last().acquireMutex(m, { ttlMs: 5000, waitMs: 0 });
+    expect(d.memo).toBe('etag-2');
+    await d.release();
+  });
+
+  it('a holder whose grant expired leaves no memo; an expired memo is not seen', async () => {
+    const m = name();
+    const expired = await first().acquireMutex(m, { ttlMs: 100, waitMs: 0 });
+    await sleep(250);
+    await expired.release({ value: 'stale', ttlMs: 60_000 });
+    const next = await first().acquireMutex(m, { ttlMs: 5000, waitMs: 0 });
+    expect(next.memo).toBeUndefined();
+    await next.release({ value: 'short', ttlMs: 50 });
+    await sleep(200);
+    const after = await first().acquireMutex(m, { ttlMs: 5000, waitMs: 0 });
+    expect(after.memo).toBeUndefined();
+    await after.release();
+  });
+
   it('rejects unusable options', async () => {
     await expect(first().acquireMutex('', { ttlMs: 1000, waitMs: 0 })).rejects.toMatchObject({ kind: 'invalid' });
     await expect(first().acquireMutex(name(), { ttlMs: 0, waitMs: 0 })).rejects.toMatchObject({ kind: 'invalid' });

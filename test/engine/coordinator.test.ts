@@ -3,6 +3,7 @@ import { LocalCoordinator } from '../../server/src/coordination/local/local-coor
 import { RedisCoordinator } from '../../server/src/coordination/redis/redis-coordinator.js';
 import { DbError } from '../../server/src/errors/db-error.js';
 import { freePort } from '../harness/free-port.js';
+import { waitFor } from '../harness/redis-process.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { coordinatorScenarios } from './coordinator-scenarios.js';
 
@@ -37,6 +38,46 @@ describe('RedisCoordinator (one real redis-server)', () => {
       await RedisCoordinator.connect({ url: redis.url }),
       await RedisCoordinator.connect({ url: redis.url }),
     ]);
+  });
+
+  it('grantReplicas: a mutex grant no replica acknowledged is given back with its memo, and acquire fails unavailable', async () => {
+    const plain = await RedisCoordinator.connect({ url: redis.url });
+    const waiting = await RedisCoordinator.connect({ url: redis.url, grantReplicas: 1, commandTimeoutMs: 400 });
+    try {
+      const first = await plain.acquireMutex('needs-a-replica', { ttlMs: 10_000, waitMs: 0 });
+      await first.release({ value: 'e:etag-1', ttlMs: 60_000 });
+      // This redis-server has no replica: WAIT 1 answers 0 after half the command timeout.
+      const e = await errorOf(waiting.acquireMutex('needs-a-replica', { ttlMs: 10_000, waitMs: 0 }));
+      expect(e).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE' });
+      // Given back: free at once, and the memo the refused grant took is there again.
+      const next = await plain.acquireMutex('needs-a-replica', { ttlMs: 10_000, waitMs: 2000 });
+      expect(next.memo).toBe('e:etag-1');
+      await next.release();
+    } finally {
+      await Promise.all([plain.close(), waiting.close()]);
+    }
+  });
+
+  it('grantReplicas: with a live replica the grant is returned only once the replica has it (its memo deleted there too)', async () => {
+    const replica = await startRedis();
+    const onReplica = new Redis(replica.url);
+    const plain = await RedisCoordinator.connect({ url: redis.url });
+    const waiting = await RedisCoordinator.connect({ url: redis.url, grantReplicas: 1, commandTimeoutMs: 4000 });
+    try {
+      await onReplica.call('REPLICAOF', '127.0.0.1', String(redis.port));
+      await waitFor('the replica to sync', async () => (await onReplica.info('replication')).includes('master_link_status:up'));
+      const first = await plain.acquireMutex('replicated', { ttlMs: 10_000, waitMs: 0 });
+      await first.release({ value: 'e:etag-1', ttlMs: 60_000 });
+      const h = await waiting.acquireMutex('replicated', { ttlMs: 10_000, waitMs: 5000 });
+      expect(h.memo).toBe('e:etag-1');
+      expect(await onReplica.exists('sb:{m:replicated}:memo')).toBe(0);
+      expect(await onReplica.exists('sb:{m:replicated}:lock')).toBe(1);
+      await h.release();
+    } finally {
+      onReplica.disconnect();
+      await Promise.all([plain.close(), waiting.close()]);
+      await replica.stop();
+    }
   });
 
   it('keeps both keys of a mutex under one hash tag with the key prefix', async () => {

@@ -56,6 +56,28 @@ describe('S3BlobStore on gofakes3', () => {
     await raw.close();
   });
 
+  it('onRequest reports each request sent, with its outcome: an unconditional delete is HEAD + DELETE', async () => {
+    const seen: string[] = [];
+    const counted = store({ onRequest: (op, outcome, seconds, key) => seen.push(`${op} ${outcome} ${key} ${seconds >= 0}`) });
+    const a = await counted.put('req/a', Buffer.from('1'), { ifNoneMatch: true });
+    await expect(counted.put('req/a', Buffer.from('2'), { ifNoneMatch: true })).rejects.toBeInstanceOf(ConditionFailedError);
+    expect(await counted.get('req/missing')).toBeUndefined();
+    expect(await counted.delete('req/a')).toBe(true);
+    expect(await counted.delete('req/a')).toBe(false);
+    await counted.list({ prefix: 'req/', limit: 10 });
+    expect(a.etag).not.toBe('');
+    expect(seen).toEqual([
+      'put ok req/a true',
+      'put condition_failed req/a true',
+      'get ok req/missing true',
+      'head ok req/a true',
+      'delete ok req/a true',
+      'head ok req/a true',
+      'list ok req/ true',
+    ]);
+    await counted.close();
+  });
+
   it('a prefix is prepended on write and stripped on list', async () => {
     const tenant = store({ prefix: 'tenant-a/' });
     const plain = store();

@@ -13,8 +13,29 @@
 export interface MutexHandle {
   /** Strictly increases for every grant of the same name (across all processes sharing the backend). */
   readonly fencingToken: bigint;
-  /** Releases the mutex if this handle still holds it; a no-op otherwise. Never throws. */
-  release(): Promise<void>;
+  /**
+   * The memo the previous holder left in its release (see release), or
+   * undefined when none was left, it expired, or the backend lost it. The
+   * grant reads and deletes it in the same atomic step, so a memo is seen by
+   * at most one holder: if that holder dies without leaving a new one, the
+   * next holder finds none.
+   */
+  readonly memo?: string;
+  /**
+   * Releases the mutex if this handle still holds it; a no-op otherwise. Never throws.
+   * With `memo`, stores it beside the mutex in the same atomic step, and only
+   * if this handle still held the mutex at that moment (for `ttlMs` ms, at
+   * most; the backend may lose it sooner).
+   */
+  release(memo?: MutexMemo): Promise<void>;
+}
+
+/** A value a mutex holder leaves for the next holder of the same name (MutexHandle.release). */
+export interface MutexMemo {
+  /** The value (non-empty). */
+  readonly value: string;
+  /** How long the backend keeps it, in ms (an integer ≥ 1). */
+  readonly ttlMs: number;
 }
 
 /** How to take a mutex. */

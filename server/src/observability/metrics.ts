@@ -15,6 +15,7 @@ export const METRIC_NAMES = {
   rpcDuration: 'smarterbase.rpc.server.duration.seconds',
   rpcActive: 'smarterbase.rpc.server.active_calls',
   storageOps: 'smarterbase.storage.operations',
+  storageCalls: 'smarterbase.storage.calls',
   storageDuration: 'smarterbase.storage.duration.seconds',
   storageReadMismatches: 'smarterbase.storage.read_mismatches',
   storageReadGiveUps: 'smarterbase.storage.read_give_ups',
@@ -67,10 +68,16 @@ export interface RpcInstruments {
 
 /** The instruments storage wrappers record into. */
 export interface StorageInstruments {
-  /** Finished BlobStore operations; attributes op, outcome, backend. */
+  /**
+   * Finished requests to the storage backend, counted where they are sent (the
+   * S3 adapter, once per HTTP request: a lock-mode HEAD + PUT is 2, each retry
+   * attempt is 1; for memory and filesystem one per BlobStore call); attributes op, outcome, backend.
+   */
   readonly operations: CellCounter;
-  /** Duration of BlobStore operations in seconds (same attributes). */
+  /** Duration of those requests in seconds (same attributes). */
   readonly duration: Histogram;
+  /** Finished BlobStore calls as the engine makes them (before locks, retries and verification); attributes op, outcome, backend. */
+  readonly calls: CellCounter;
   /** Reads whose etag the body did not prove, each re-read (storage/verified-reads.ts; no attributes). */
   readonly readMismatches: CellCounter;
   /** Reads that failed STORAGE_INCONSISTENT after their re-reads (no attributes). */
@@ -154,10 +161,13 @@ export function createMetrics(meter: Meter): Metrics {
     },
     storage: {
       operations: new CellCounter(meter, METRIC_NAMES.storageOps, {
-        description: 'BlobStore operations finished, by op, outcome and backend.',
+        description: 'Requests sent to the storage backend and finished (each S3 request, retries included), by op, outcome and backend.',
+      }),
+      calls: new CellCounter(meter, METRIC_NAMES.storageCalls, {
+        description: 'Storage calls the engine made and that finished, by op, outcome and backend (one call may be several requests).',
       }),
       duration: meter.createHistogram(METRIC_NAMES.storageDuration, {
-        description: 'BlobStore operation duration in seconds, by op, outcome and backend.',
+        description: 'Storage backend request duration in seconds, by op, outcome and backend.',
         unit: 's',
         advice: { explicitBucketBoundaries: [...STORAGE_DURATION_BUCKETS] },
       }),

@@ -49,6 +49,26 @@ describe('InstrumentedBlobStore', () => {
     expect(hist?.value).toMatchObject({ count: 2 });
   });
 
+  test('calls are counted apart from requests; with requests: false only calls and spans are recorded', async () => {
+    const calls = (op: string, outcome: string, backend: string): Promise<number> =>
+      metrics.value(METRIC_NAMES.storageCalls, { op, outcome, backend });
+    const own = wrap(new MemoryBlobStore());
+    await own.put('k', Buffer.from('1'));
+    expect(await calls('put', 'ok', 'memory')).toBe(1);
+    expect(await count('put', 'ok')).toBe(1);
+    const above = new InstrumentedBlobStore(new MemoryBlobStore(), {
+      backend: 's3',
+      instruments: createMetrics(metrics.meter).storage,
+      requests: false,
+    });
+    await above.put('k', Buffer.from('1'));
+    await expect(above.put('k', Buffer.from('2'), { ifNoneMatch: true })).rejects.toBeInstanceOf(ConditionFailedError);
+    expect(await calls('put', 'ok', 's3')).toBe(1);
+    expect(await calls('put', 'condition_failed', 's3')).toBe(1);
+    expect(await count('put', 'ok', 's3')).toBe(0);
+    expect(await metrics.point(METRIC_NAMES.storageDuration, { op: 'put', outcome: 'ok', backend: 's3' })).toBeUndefined();
+  });
+
   test('other errors count as error, are rethrown unchanged, and mark the span failed', async () => {
     const boom = new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'down');
     const failing = { get: () => Promise.reject(boom) } as unknown as BlobStore;

@@ -1,13 +1,16 @@
 /**
- * A BlobStore wrapper that measures every operation: a counter and a
- * duration histogram by op, outcome (ok | condition_failed | error) and
- * backend, and one client span per operation, a child of whatever span is
- * active (the RPC's server span). It uses @opentelemetry/api only; the SDK
- * behind it is chosen in main.ts.
+ * A BlobStore wrapper that measures every operation: the calls counter
+ * (`smarterbase.storage.calls`) by op, outcome (ok | condition_failed | error)
+ * and backend, one client span per operation, a child of whatever span is
+ * active (the RPC's server span), and, when its inner store's calls are the
+ * backend's requests (memory, filesystem), the requests counter and duration
+ * histogram (request-meter.ts; the S3 adapter counts its own). It uses
+ * @opentelemetry/api only; the SDK behind it is chosen in main.ts.
  */
 import { SpanKind, SpanStatusCode, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { CounterCell } from '../observability/cell-counter.js';
 import type { StorageInstruments, StorageOp, StorageOutcome } from '../observability/metrics.js';
+import { RequestMeter } from './request-meter.js';
 import {
   ConditionFailedError,
   type Blob,
@@ -26,6 +29,12 @@ export interface InstrumentedStoreOptions {
   readonly instruments: StorageInstruments;
   /** Makes one span per operation; omit for metrics only. */
   readonly tracer?: Tracer;
+  /**
+   * Whether each call of the inner store is one request to the backend, to be
+   * counted as such (default true: memory, filesystem). False above a store
+   * that counts its own requests (the S3 adapter's onRequest).
+   */
+  readonly requests?: boolean;
 }
 
 /** The outcome attribute of an operation that threw `err`. */
@@ -35,13 +44,16 @@ export function outcomeOf(err: unknown): StorageOutcome {
 
 /** Wraps `inner`, recording metrics and spans for get, head, put, delete and list. */
 export class InstrumentedBlobStore implements BlobStore {
-  /** Count cell and histogram attributes per `op/outcome`, built on first use. */
-  private readonly series = new Map<string, { readonly cell: CounterCell; readonly attributes: Attributes }>();
+  /** Calls count cell per `op/outcome`, built on first use. */
+  private readonly callCells = new Map<string, CounterCell>();
+  private readonly requests: RequestMeter | undefined;
 
   constructor(
     private readonly inner: BlobStore,
     private readonly opts: InstrumentedStoreOptions,
-  ) {}
+  ) {
+    this.requests = opts.requests === false ? undefined : new RequestMeter(opts.instruments, opts.backend);
+  }
 
   get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     return this.measure('get', { 'smarterbase.storage.key': key }, () => this.inner.get(key, signal));
@@ -97,21 +109,19 @@ export class InstrumentedBlobStore implements BlobStore {
       }
       throw err;
     } finally {
-      const s = this.seriesOf(op, outcome);
-      s.cell.add();
-      this.opts.instruments.duration.record((performance.now() - start) / 1000, s.attributes);
+      this.callCell(op, outcome).add();
+      this.requests?.record(op, outcome, (performance.now() - start) / 1000);
       span?.end();
     }
   }
 
-  private seriesOf(op: StorageOp, outcome: StorageOutcome): { readonly cell: CounterCell; readonly attributes: Attributes } {
+  private callCell(op: StorageOp, outcome: StorageOutcome): CounterCell {
     const key = `${op}/${outcome}`;
-    let s = this.series.get(key);
-    if (s === undefined) {
-      const attributes = { op, outcome, backend: this.opts.backend };
-      s = { cell: this.opts.instruments.operations.cell(`${this.opts.backend}/${key}`, attributes), attributes };
-      this.series.set(key, s);
+    let cell = this.callCells.get(key);
+    if (cell === undefined) {
+      cell = this.opts.instruments.calls.cell(`${this.opts.backend}/${key}`, { op, outcome, backend: this.opts.backend });
+      this.callCells.set(key, cell);
     }
-    return s;
+    return cell;
   }
 }

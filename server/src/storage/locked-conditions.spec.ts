@@ -6,11 +6,27 @@ import { MemoryBlobStore } from './memory/memory-store.js';
 
 /** A store that ignores conditions and yields between its steps, like a lax S3 endpoint. */
 class LaxStore extends MemoryBlobStore {
+  /** Calls that reached this store, by op. */
+  readonly calls = { head: 0, put: 0, delete: 0 };
+  /** When set, the next put throws it after writing (an answer lost on the way back). */
+  failNextPut: Error | undefined;
+  /** When set, every put waits this long first (ms, real time). */
+  putDelayMs = 0;
+  override async head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
+    this.calls.head++;
+    return super.head(key, signal);
+  }
   override async put(key: string, body: Uint8Array, _c?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
-    await new Promise((r) => setImmediate(r));
-    return super.put(key, body, undefined, signal);
+    this.calls.put++;
+    await new Promise((r) => setTimeout(r, this.putDelayMs));
+    const meta = await super.put(key, body, undefined, signal);
+    const fail = this.failNextPut;
+    this.failNextPut = undefined;
+    if (fail !== undefined) throw fail;
+    return meta;
   }
   override async delete(key: string, _c?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
+    this.calls.delete++;
     return super.delete(key, undefined, signal);
   }
 }
@@ -92,5 +108,85 @@ describe('LockedConditionsStore', () => {
     expect(err).toBeInstanceOf(DbError);
     expect(err).toMatchObject({ kind: 'unavailable' });
     expect(await inner.get('k')).toBeUndefined();
+  });
+
+  describe('the etag memo beside the mutex', () => {
+    const calls = (): string => `${inner.calls.head} head, ${inner.calls.put} put`;
+    const reset = (): void => {
+      inner.calls.head = 0;
+      inner.calls.put = 0;
+      inner.calls.delete = 0;
+    };
+
+    it('a cold conditional write is head + put; each following one with the known etag is one put', async () => {
+      const v1 = await inner.put('k', Buffer.from('v1'));
+      reset();
+      let etag = (await store.put('k', Buffer.from('v2'), { ifMatch: v1.etag })).etag;
+      expect(calls()).toBe('1 head, 1 put');
+      for (let i = 3; i < 8; i++) etag = (await store.put('k', Buffer.from(`v${i}`), { ifMatch: etag })).etag;
+      expect(calls()).toBe('1 head, 6 put');
+      expect((await inner.head('k'))?.etag).toBe(etag);
+    });
+
+    it('a stale etag fails against the memo with the current etag, and the failure keeps the memo warm', async () => {
+      const v1 = await store.put('k', Buffer.from('v1'), { ifNoneMatch: true });
+      const v2 = await store.put('k', Buffer.from('v2'), { ifMatch: v1.etag });
+      reset();
+      await expect(store.put('k', Buffer.from('x'), { ifMatch: v1.etag })).rejects.toMatchObject({ currentEtag: v2.etag });
+      await expect(store.put('k', Buffer.from('x'), { ifNoneMatch: true })).rejects.toMatchObject({ currentEtag: v2.etag });
+      await expect(store.delete('k', { ifMatch: v1.etag })).rejects.toMatchObject({ currentEtag: v2.etag });
+      await store.put('k', Buffer.from('v3'), { ifMatch: v2.etag });
+      expect(calls()).toBe('0 head, 1 put');
+    });
+
+    it('another store on the same coordinator (another server) writes: the next write sees its etag, never the older one', async () => {
+      const other = new LockedConditionsStore(inner, coordinator);
+      const v1 = await store.put('k', Buffer.from('v1'), { ifNoneMatch: true });
+      const v2 = await other.put('k', Buffer.from('v2'), { ifMatch: v1.etag });
+      await expect(store.put('k', Buffer.from('lost?'), { ifMatch: v1.etag })).rejects.toMatchObject({ currentEtag: v2.etag });
+      await other.put('k', Buffer.from('v3')); // unconditional writes leave their etag too
+      await expect(store.put('k', Buffer.from('lost?'), { ifMatch: v2.etag })).rejects.toBeInstanceOf(ConditionFailedError);
+      expect(Buffer.from((await inner.get('k'))!.body).toString()).toBe('v3');
+    });
+
+    it('a delete leaves "absent": a create after it is one put, an ifMatch after it fails without a head', async () => {
+      const v1 = await store.put('k', Buffer.from('v1'), { ifNoneMatch: true });
+      expect(await store.delete('k', { ifMatch: v1.etag })).toBe(true);
+      reset();
+      await expect(store.put('k', Buffer.from('x'), { ifMatch: v1.etag })).rejects.toMatchObject({ currentEtag: undefined });
+      await store.put('k', Buffer.from('v2'), { ifNoneMatch: true });
+      expect(calls()).toBe('0 head, 1 put');
+    });
+
+    it('a put whose answer failed (outcome unknown) leaves no memo: the next conditional write asks the store', async () => {
+      const v1 = await store.put('k', Buffer.from('v1'), { ifNoneMatch: true });
+      inner.failNextPut = new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'answer lost');
+      await expect(store.put('k', Buffer.from('v2'), { ifMatch: v1.etag })).rejects.toMatchObject({ kind: 'unavailable' });
+      reset();
+      // v2 was written after all: the old etag must not pass (it would with a memo of v1 kept).
+      await expect(store.put('k', Buffer.from('lost?'), { ifMatch: v1.etag })).rejects.toBeInstanceOf(ConditionFailedError);
+      expect(calls()).toBe('1 head, 0 put');
+      expect(Buffer.from((await inner.get('k'))!.body).toString()).toBe('v2');
+    });
+
+    it('a holder whose lease ran out during its put leaves no memo', async () => {
+      const short = new LockedConditionsStore(inner, coordinator, { ttlMs: 200 });
+      const v1 = await short.put('k', Buffer.from('v1'), { ifNoneMatch: true });
+      inner.putDelayMs = 400;
+      const v2 = await short.put('k', Buffer.from('v2'), { ifMatch: v1.etag });
+      inner.putDelayMs = 0;
+      reset();
+      await short.put('k', Buffer.from('v3'), { ifMatch: v2.etag });
+      expect(calls()).toBe('1 head, 1 put');
+    });
+
+    it('a memo that expired is not used', async () => {
+      const brief = new LockedConditionsStore(inner, coordinator, { memoTtlMs: 20 });
+      const v1 = await brief.put('k', Buffer.from('v1'), { ifNoneMatch: true });
+      await new Promise((r) => setTimeout(r, 60));
+      reset();
+      await brief.put('k', Buffer.from('v2'), { ifMatch: v1.etag });
+      expect(calls()).toBe('1 head, 1 put');
+    });
   });
 });

@@ -2,8 +2,11 @@
  * A BlobStore wrapper that enforces write conditions with a coordination
  * mutex instead of trusting the backend: for S3-compatible endpoints whose
  * conditional writes fail probeConditionalWrites (not enforced, or not atomic).
+ * The key's state after each write is left beside the mutex (etag-memo.ts,
+ * docs/adr/0010-etag-beside-the-write-lock.md), so the next conditional write
+ * of the key is one PUT instead of HEAD + PUT.
  */
-import { withMutex, type Coordinator, type MutexOptions } from '../coordination/coordinator.js';
+import type { Coordinator } from '../coordination/coordinator.js';
 import { DbError } from '../errors/db-error.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
@@ -15,6 +18,7 @@ import {
   type ListPage,
   type WriteCondition,
 } from './blob-store.js';
+import { decodeMemo, encodeMemo, type KnownState } from './etag-memo.js';
 
 /** Options of LockedConditionsStore. */
 export interface LockedConditionsOptions {
@@ -26,20 +30,38 @@ export interface LockedConditionsOptions {
   readonly keyPrefix?: string;
   /** The clock of the lease's remaining time. Default systemClock. */
   readonly clock?: Clock;
+  /**
+   * How long the coordination backend keeps the key's state left by a
+   * write (the etag memo), in ms (default 600 000). Past it, the next
+   * conditional write asks the store (HEAD) again.
+   */
+  readonly memoTtlMs?: number;
+}
+
+/** The key's state the holder found in the memo, and the one it will leave (undefined: none, the next holder asks the store). */
+interface MemoSlot {
+  readonly found: KnownState | undefined;
+  leave: KnownState | undefined;
 }
 
 /**
  * Every put and delete (conditional or not) holds the key's coordinator mutex
- * around head → check → unconditional inner write, so conditions are exact as
- * long as EVERY writer of the bucket goes through a LockedConditionsStore on
- * the same coordination backend. get, head and list pass straight through.
- * The store does not close its inner store or the coordinator.
+ * around check → unconditional inner write, so conditions are exact as long
+ * as EVERY writer of the bucket goes through a LockedConditionsStore on the
+ * same coordination backend. The condition is checked against the state the
+ * previous holder left in the mutex's memo when there is one (taken in the
+ * grant: it is current, since every writer holds the mutex), else against
+ * head(). A holder leaves the state it knows at release: the etag its write
+ * returned, or what it found when it wrote nothing; none after a write or
+ * head that failed (outcome unknown). get, head and list pass straight
+ * through. The store does not close its inner store or the coordinator.
  */
 export class LockedConditionsStore implements BlobStore {
   private readonly ttlMs: number;
   private readonly waitMs: number;
   private readonly keyPrefix: string;
   private readonly clock: Clock;
+  private readonly memoTtlMs: number;
 
   constructor(
     private readonly inner: BlobStore,
@@ -50,6 +72,7 @@ export class LockedConditionsStore implements BlobStore {
     this.waitMs = options.waitMs ?? 5_000;
     this.keyPrefix = options.keyPrefix ?? 'blob:';
     this.clock = options.clock ?? systemClock;
+    this.memoTtlMs = options.memoTtlMs ?? 600_000;
   }
 
   /** Passes through. */
@@ -62,30 +85,42 @@ export class LockedConditionsStore implements BlobStore {
     return this.inner.head(key, signal);
   }
 
-  /** Under the key's mutex: checks the condition against head(), then writes unconditionally. */
+  /** Under the key's mutex: checks the condition against the memo or head(), then writes unconditionally. */
   put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
-    return this.locked(key, signal, async (deadline) => {
+    return this.locked(key, signal, async (slot, deadline) => {
       if (condition?.ifNoneMatch === true || condition?.ifMatch !== undefined) {
-        const current = await this.inner.head(key, signal);
-        if (condition.ifNoneMatch === true && current !== undefined) throw new ConditionFailedError(key, current.etag);
-        if (condition.ifMatch !== undefined && current?.etag !== condition.ifMatch) {
-          throw new ConditionFailedError(key, current?.etag);
+        const current = await this.current(key, slot, signal);
+        if (condition.ifNoneMatch === true && current.exists) throw new ConditionFailedError(key, current.etag);
+        if (condition.ifMatch !== undefined && (!current.exists || current.etag !== condition.ifMatch)) {
+          throw new ConditionFailedError(key, current.exists ? current.etag : undefined);
         }
+      } else {
+        slot.leave = slot.found;
       }
       this.checkLease(key, deadline);
-      return this.inner.put(key, body, undefined, signal);
+      slot.leave = undefined; // from here until the store answers, the key's state is unknown
+      const meta = await this.inner.put(key, body, undefined, signal);
+      slot.leave = { exists: true, etag: meta.etag };
+      return meta;
     });
   }
 
-  /** Under the key's mutex: checks the condition against head(), then deletes unconditionally. */
+  /** Under the key's mutex: checks the condition against the memo or head(), then deletes unconditionally. */
   delete(key: string, condition?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
-    return this.locked(key, signal, async (deadline) => {
+    return this.locked(key, signal, async (slot, deadline) => {
       if (condition?.ifMatch !== undefined) {
-        const current = await this.inner.head(key, signal);
-        if (current?.etag !== condition.ifMatch) throw new ConditionFailedError(key, current?.etag);
+        const current = await this.current(key, slot, signal);
+        if (!current.exists || current.etag !== condition.ifMatch) {
+          throw new ConditionFailedError(key, current.exists ? current.etag : undefined);
+        }
+      } else {
+        slot.leave = slot.found;
       }
       this.checkLease(key, deadline);
-      return this.inner.delete(key, undefined, signal);
+      slot.leave = undefined;
+      const existed = await this.inner.delete(key, undefined, signal);
+      slot.leave = { exists: false };
+      return existed;
     });
   }
 
@@ -97,9 +132,30 @@ export class LockedConditionsStore implements BlobStore {
   /** Closes nothing: the inner store and the coordinator belong to whoever built them. */
   async close(): Promise<void> {}
 
-  private locked<T>(key: string, signal: AbortSignal | undefined, fn: (leaseEndsAt: number) => Promise<T>): Promise<T> {
-    const options: MutexOptions = { ttlMs: this.ttlMs, waitMs: this.waitMs, signal };
-    return withMutex(this.coordinator, this.keyPrefix + key, options, () => fn(this.clock.now() + this.ttlMs));
+  /** Runs `fn` under the key's mutex with the memo the grant took; leaves `slot.leave` as the next memo at release. */
+  private async locked<T>(
+    key: string,
+    signal: AbortSignal | undefined,
+    fn: (slot: MemoSlot, leaseEndsAt: number) => Promise<T>,
+  ): Promise<T> {
+    const handle = await this.coordinator.acquireMutex(this.keyPrefix + key, { ttlMs: this.ttlMs, waitMs: this.waitMs, signal });
+    const slot: MemoSlot = { found: decodeMemo(handle.memo), leave: undefined };
+    try {
+      return await fn(slot, this.clock.now() + this.ttlMs);
+    } finally {
+      await handle.release(slot.leave === undefined ? undefined : { value: encodeMemo(slot.leave), ttlMs: this.memoTtlMs });
+    }
+  }
+
+  /** The key's current state: the memo's when the grant brought one, else head()'s; either is left for the next holder. */
+  private async current(key: string, slot: MemoSlot, signal: AbortSignal | undefined): Promise<KnownState> {
+    if (slot.found !== undefined) {
+      slot.leave = slot.found;
+      return slot.found;
+    }
+    const meta = await this.inner.head(key, signal);
+    slot.leave = meta === undefined ? { exists: false } : { exists: true, etag: meta.etag };
+    return slot.leave;
   }
 
   /** Refuses to start the write when less than a fifth of the lease is left (another writer may take it soon). */

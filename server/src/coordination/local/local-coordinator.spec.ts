@@ -20,6 +20,19 @@ describe('LocalCoordinator', () => {
     await expect(c.acquireMutex('m', { ttlMs: 100, waitMs: 0 })).resolves.toBeDefined();
   });
 
+  it('keeps at most maxMemos memos, dropping the oldest', async () => {
+    const c = new LocalCoordinator({ maxMemos: 2 });
+    for (const name of ['a', 'b', 'c'])
+      await (await c.acquireMutex(name, { ttlMs: 1000, waitMs: 0 })).release({ value: name, ttlMs: 60_000 });
+    const memos: (string | undefined)[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      const h = await c.acquireMutex(name, { ttlMs: 1000, waitMs: 0 });
+      memos.push(h.memo);
+      await h.release();
+    }
+    expect(memos).toEqual([undefined, 'b', 'c']);
+  });
+
   it('wakes exactly one of several waiters per release, in turn', async () => {
     const c = new LocalCoordinator();
     const first = await c.acquireMutex('m', { ttlMs: 60_000, waitMs: 0 });

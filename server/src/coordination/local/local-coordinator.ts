@@ -1,7 +1,7 @@
 import { abortError, throwIfAborted } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
 import { systemClock, type Clock } from '../../common/clock.js';
-import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
+import type { Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexMemo, MutexOptions } from '../coordinator.js';
 import { LocalLeases } from './local-leases.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 
@@ -9,6 +9,8 @@ import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 export interface LocalCoordinatorOptions {
   /** The clock of grant and lease expiry and of waits. Default systemClock. */
   readonly clock?: Clock;
+  /** The most memos kept (MutexHandle.memo); past it the oldest is dropped (a lost memo only costs its reader a lookup). Default 100 000. */
+  readonly maxMemos?: number;
 }
 
 /** A granted mutex. */
@@ -32,15 +34,19 @@ export class LocalCoordinator implements Coordinator {
   private readonly clock: Clock;
   private readonly now: () => number;
   private readonly grants = new Map<string, Grant>();
+  /** The memo each mutex's last holder left (MutexHandle.memo), with its expiry. */
+  private readonly memos = new Map<string, { readonly value: string; readonly expiresAt: number }>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly leases: LocalLeases;
   private fence = 0n;
   private closed = false;
+  private readonly maxMemos: number;
 
   constructor(options: LocalCoordinatorOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.now = () => this.clock.now();
     this.leases = new LocalLeases(this.now);
+    this.maxMemos = options.maxMemos ?? 100_000;
   }
 
   /** Grants the named lease unless one is current (local/local-leases.ts). */
@@ -109,12 +115,23 @@ export class LocalCoordinator implements Coordinator {
     const owner = {};
     this.fence += 1n;
     this.grants.set(name, { owner, expiresAt });
-    const release = async (): Promise<void> => {
-      if (this.grants.get(name)?.owner !== owner) return;
+    const left = this.memos.get(name);
+    this.memos.delete(name);
+    const memo = left !== undefined && left.expiresAt > this.now() ? left.value : undefined;
+    const release = async (next?: MutexMemo): Promise<void> => {
+      const held = this.grants.get(name);
+      if (held?.owner !== owner || held.expiresAt <= this.now()) return;
       this.grants.delete(name);
+      if (next !== undefined && next.value !== '') this.keepMemo(name, next);
       this.wake(name);
     };
-    return { fencingToken: this.fence, release };
+    return { fencingToken: this.fence, ...(memo !== undefined ? { memo } : {}), release };
+  }
+
+  /** Stores a memo as the newest; drops the oldest past maxMemos (the Map keeps insertion order). */
+  private keepMemo(name: string, memo: MutexMemo): void {
+    this.memos.set(name, { value: memo.value, expiresAt: this.now() + memo.ttlMs });
+    if (this.memos.size > this.maxMemos) this.memos.delete(this.memos.keys().next().value as string);
   }
 
   private wake(name: string): void {

@@ -9,17 +9,22 @@ function hashTag(key: string): string {
 }
 
 describe('mutexKeys', () => {
-  it('puts the lock and fence keys of a name under the same hash tag', () => {
-    expect(mutexKeys('sb:', 'docs/c/x')).toEqual({ lock: 'sb:{m:docs/c/x}:lock', fence: 'sb:{m:docs/c/x}:fence' });
+  it('puts the lock, fence and memo keys of a name under the same hash tag', () => {
+    expect(mutexKeys('sb:', 'docs/c/x')).toEqual({
+      lock: 'sb:{m:docs/c/x}:lock',
+      fence: 'sb:{m:docs/c/x}:fence',
+      memo: 'sb:{m:docs/c/x}:memo',
+    });
     for (const [prefix, name] of [
       ['sb:', 'a'],
       ['sb:', 'we}ird{'],
       ['p{x}:', 'n'],
       ['', '}'],
     ] as const) {
-      const { lock, fence } = mutexKeys(prefix, name);
+      const { lock, fence, memo } = mutexKeys(prefix, name);
       expect(hashTag(lock)).toBe(hashTag(fence));
-      expect(lock).not.toBe(fence);
+      expect(hashTag(lock)).toBe(hashTag(memo));
+      expect(new Set([lock, fence, memo]).size).toBe(3);
     }
   });
 

@@ -3,14 +3,16 @@
  *
  * Keys of mutex <name> (docs/storage-format.md): `<prefix>{m:<name>}:lock`
  * holds "<owner>:<fence>" with a PX expiry; `<prefix>{m:<name>}:fence` is the
- * name's fencing counter (never expires, so tokens strictly increase). The
- * hash tag `{m:<name>}` puts both on one Redis Cluster slot.
+ * name's fencing counter (never expires, so tokens strictly increase);
+ * `<prefix>{m:<name>}:memo` the memo a holder left at release (MutexHandle.memo),
+ * with a PX expiry. The hash tag `{m:<name>}` puts all three on one Redis Cluster slot.
  */
 
 /**
- * KEYS: lock, fence. ARGV: owner, ttlMs.
- * Returns {1, fence} when granted (fence as a decimal string, exact beyond 2^53),
- * or {0, pttl} when the lock is held (pttl = ms the holder has left).
+ * KEYS: lock, fence, memo. ARGV: owner, ttlMs.
+ * Returns {1, fence, memo} when granted (fence as a decimal string, exact
+ * beyond 2^53; memo '' when none), taking the memo away in the same step, or
+ * {0, pttl} when the lock is held (pttl = ms the holder has left).
  */
 export const ACQUIRE_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -19,19 +21,26 @@ end
 redis.call('INCR', KEYS[2])
 local fence = redis.call('GET', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
-return {1, fence}
+local memo = redis.call('GET', KEYS[3])
+if memo then redis.call('DEL', KEYS[3]) else memo = '' end
+return {1, fence, memo}
 `;
 
-/** KEYS: lock. ARGV: the value written on grant. Deletes the lock only if it is still that grant's; returns 1 then, else 0. */
+/**
+ * KEYS: lock, memo. ARGV: the value written on grant, memo ('' for none), memo ttlMs.
+ * Deletes the lock only if it is still that grant's, and then (only then)
+ * stores the memo; returns 1 then, else 0.
+ */
 export const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
+  if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
   return redis.call('DEL', KEYS[1])
 end
 return 0
 `;
 
-/** The lock and fence keys of a mutex. */
-export function mutexKeys(prefix: string, name: string): { lock: string; fence: string } {
+/** The lock, fence and memo keys of a mutex. */
+export function mutexKeys(prefix: string, name: string): { lock: string; fence: string; memo: string } {
   const tag = `${prefix}{m:${name}}`;
-  return { lock: `${tag}:lock`, fence: `${tag}:fence` };
+  return { lock: `${tag}:lock`, fence: `${tag}:fence`, memo: `${tag}:memo` };
 }

@@ -3,7 +3,16 @@ import { Cluster } from 'ioredis';
 import { sleep, throwIfAborted } from '../../common/abort.js';
 import { backoffDelay } from '../../common/backoff.js';
 import { DbError } from '../../errors/db-error.js';
-import type { CoordinationLoss, Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
+import type {
+  CoordinationLoss,
+  Coordinator,
+  Lease,
+  LeaseAttempt,
+  LeaseState,
+  MutexHandle,
+  MutexMemo,
+  MutexOptions,
+} from '../coordinator.js';
 import { checkLeaseName, checkLeaseTtl } from '../lease-args.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 import {
@@ -44,10 +53,10 @@ export interface RedisCoordinatorOptions {
   /** How long one command may take before 'unavailable', in ms. Default 2000. */
   readonly commandTimeoutMs?: number;
   /**
-   * Replicas that must acknowledge a lease grant (WAIT) before it is returned
-   * (SB_REDIS_GRANT_REPLICAS); fewer in time → the grant is given back and the
-   * call fails unavailable. So a failover to one of them keeps every token
-   * handed out. Default 0 (no WAIT).
+   * Replicas that must acknowledge a lease or mutex grant (WAIT) before it is
+   * returned (SB_REDIS_GRANT_REPLICAS); fewer in time → the grant is given back
+   * and the call fails unavailable. So a failover to one of them keeps every
+   * token handed out, and every mutex memo's deletion. Default 0 (no WAIT).
    */
   readonly grantReplicas?: number;
   /** Circuit breaker, metrics and spans around every command (redis-guard.ts). Default: a guard with a default breaker, no metrics. */
@@ -66,8 +75,8 @@ export interface EpochTracking {
 
 /** The scripted commands defined on the connection. */
 interface ScriptedRedis {
-  sbAcquire(lock: string, fence: string, owner: string, ttlMs: string): Promise<[number, string | number]>;
-  sbRelease(lock: string, value: string): Promise<number>;
+  sbAcquire(lock: string, fence: string, memo: string, owner: string, ttlMs: string): Promise<[number, string | number, string?]>;
+  sbRelease(lock: string, memoKey: string, value: string, memo: string, memoTtlMs: string): Promise<number>;
   sbLeaseAcquire(
     lease: string,
     fence: string,
@@ -113,8 +122,8 @@ export class RedisCoordinator implements Coordinator {
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
   static async connect(options: RedisCoordinatorOptions): Promise<RedisCoordinator> {
     const redis = await openRedis(options, (r) => {
-      r.defineCommand('sbAcquire', { numberOfKeys: 2, lua: ACQUIRE_SCRIPT });
-      r.defineCommand('sbRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+      r.defineCommand('sbAcquire', { numberOfKeys: 3, lua: ACQUIRE_SCRIPT });
+      r.defineCommand('sbRelease', { numberOfKeys: 2, lua: RELEASE_SCRIPT });
       r.defineCommand('sbLeaseAcquire', { numberOfKeys: 3, lua: LEASE_ACQUIRE_SCRIPT });
       r.defineCommand('sbLeaseRenew', { numberOfKeys: 1, lua: LEASE_RENEW_SCRIPT });
       r.defineCommand('sbLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_SCRIPT });
@@ -129,19 +138,32 @@ export class RedisCoordinator implements Coordinator {
   /** Takes the named mutex, waiting with jittered backoff up to options.waitMs. */
   async acquireMutex(name: string, options: MutexOptions): Promise<MutexHandle> {
     validateMutexOptions(name, options);
-    const { lock, fence } = mutexKeys(this.keyPrefix, name);
+    const keys = mutexKeys(this.keyPrefix, name);
     const owner = randomBytes(12).toString('hex');
     const ttl = String(Math.ceil(options.ttlMs));
     const deadline = Date.now() + options.waitMs;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(options.signal);
       this.checkOpen();
-      const call = () => this.scripted().sbAcquire(lock, fence, owner, ttl);
-      const [granted, value] = await this.run('mutex.acquire', call, options.signal, (late) => {
-        // Granted after the caller gave up: give the lock back at once.
-        if (late[0] === 1) void this.releaseQuietly(lock, `${owner}:${String(late[1])}`);
-      });
-      if (granted === 1) return this.handle(lock, owner, String(value));
+      type Reply = [number, string | number, string?];
+      // Gives a grant nobody will use back at once, with the memo it took (nothing was done under it).
+      const giveBack = (r: Reply): void =>
+        void this.releaseQuietly(keys, `${owner}:${String(r[1])}`, r[2] ? { value: r[2], ttlMs: options.ttlMs } : undefined);
+      const call = async (): Promise<Reply> => {
+        const args = [keys.lock, keys.fence, keys.memo, owner, ttl] as const;
+        const { replicas, timeoutMs } = this.grantWait;
+        if (replicas === 0) return this.scripted().sbAcquire(...args);
+        // As for leases: a grant is used only once enough replicas have it (and its memo's deletion).
+        const queue = (p: object): unknown => (p as unknown as ScriptedRedis).sbAcquire(...args);
+        const { reply, acked } = await sendAndWait<Reply>(this.redis, queue, replicas, timeoutMs);
+        if (reply[0] !== 1 || acked >= replicas) return reply;
+        giveBack(reply);
+        return [-2, acked];
+      };
+      const [granted, value, memo] = await this.run('mutex.acquire', call, options.signal, (late) => late[0] === 1 && giveBack(late));
+      if (granted === 1) return this.handle(keys, owner, String(value), memo);
+      if (granted === -2)
+        throw unavailable(`mutex grant of ${name} acknowledged by ${value} of ${this.grantWait.replicas} replicas in time`);
       const now = Date.now();
       if (now >= deadline) throw mutexBusy(name, options.waitMs);
       const holderLeft = typeof value === 'number' && value > 0 ? value : Infinity;
@@ -322,19 +344,21 @@ export class RedisCoordinator implements Coordinator {
     }
   }
 
-  private handle(lock: string, owner: string, fence: string): MutexHandle {
+  private handle(keys: { lock: string; memo: string }, owner: string, fence: string, memo: string | undefined): MutexHandle {
     const value = `${owner}:${fence}`;
     return {
       fencingToken: BigInt(fence),
-      release: () => this.releaseQuietly(lock, value),
+      ...(memo ? { memo } : {}),
+      release: (next?: MutexMemo) => this.releaseQuietly(keys, value, next),
     };
   }
 
-  /** Runs the release script; never throws (an unreleased lock expires by its TTL). */
-  private async releaseQuietly(lock: string, value: string): Promise<void> {
+  /** Runs the release script (storing `memo` if still held); never throws (an unreleased lock expires by its TTL). */
+  private async releaseQuietly(keys: { lock: string; memo: string }, value: string, memo?: MutexMemo): Promise<void> {
     if (this.closed) return;
+    const memoTtl = String(Math.max(1, Math.ceil(memo?.ttlMs ?? 1)));
     try {
-      await this.guard.call('mutex.release', () => this.scripted().sbRelease(lock, value));
+      await this.guard.call('mutex.release', () => this.scripted().sbRelease(keys.lock, keys.memo, value, memo?.value ?? '', memoTtl));
     } catch {
       // Redis unreachable: the lock expires by its TTL.
     }

@@ -5,7 +5,9 @@
  * (VerifiedReadsStore, docs/adr/0007), retries of transient failures
  * (RetryingBlobStore) and, when the endpoint's conditions cannot be trusted,
  * the coordination lock (LockedConditionsStore). What must be closed at
- * shutdown is pushed on `closers`.
+ * shutdown is pushed on `closers`. For S3 the storage request metrics are
+ * counted in the adapter, once per request sent (request-meter.ts), except
+ * the start-up probe's and the health probe's.
  */
 import type { Config } from '../../config/settings.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
@@ -13,12 +15,14 @@ import { systemClock, systemRandom } from '../../common/clock.js';
 import type { AppLogger } from '../../observability/logger.js';
 import { registerConditionalWrites, singleCell } from '../../observability/metrics.js';
 import type { Telemetry } from '../../observability/telemetry.js';
+import { HEALTH_PROBE_KEY } from '../../format/bucket-layout.js';
 import type { BlobStore } from '../blob-store.js';
 import { FilesystemBlobStore } from '../filesystem/filesystem-store.js';
 import { LockedConditionsStore } from '../locked-conditions.js';
 import { MemoryBlobStore } from '../memory/memory-store.js';
 import { probeConditionalWrites } from '../probe-conditional-writes.js';
 import { decideReadVerification } from '../read-verification.js';
+import { RequestMeter } from '../request-meter.js';
 import { RetryingBlobStore } from '../retrying-store.js';
 import { S3BlobStore } from '../s3/s3-store.js';
 import { VerifiedReadsStore } from '../verified-reads.js';
@@ -47,6 +51,8 @@ export async function openStore(
     closers.push({ name: 'store', close: () => store.close() });
     return store;
   }
+  const meter = new RequestMeter(telemetry.metrics.storage, 's3');
+  let counting = false; // from the end of the start-up probe on
   const s3 = new S3BlobStore({
     bucket: config.s3Bucket!,
     region: config.s3Region,
@@ -56,12 +62,16 @@ export async function openStore(
     timeoutMs: config.s3TimeoutMs,
     // Retries are RetryingBlobStore's (below), on the injected clock: the SDK's own would multiply them.
     maxAttempts: 1,
+    onRequest: (op, outcome, seconds, key) => {
+      if (counting && key !== HEALTH_PROBE_KEY) meter.record(op, outcome, seconds);
+    },
   });
   closers.push({ name: 'store', close: () => s3.close() });
   if (config.s3CreateBucket) await s3.ensureBucket();
   let native = config.s3Conditional === 'native';
   // The probe also decides read verification (docs/adr/0007-reads-that-prove-their-version.md).
   const probe = config.s3Conditional === 'auto' || config.s3VerifyReads !== 'off' ? await probeConditionalWrites(s3) : undefined;
+  counting = true;
   if (probe !== undefined) log.info({ native: probe.native, checks: probe.checks, detail: probe.detail }, 'conditional-write probe');
   if (probe !== undefined && config.s3Conditional === 'auto') {
     native = probe.native;

@@ -11,7 +11,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { throwIfAborted, timeoutSignal } from '../../common/abort.js';
 import { DbError } from '../../errors/db-error.js';
-import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../blob-store.js';
+import {
+  ConditionFailedError,
+  type Blob,
+  type BlobMeta,
+  type BlobStore,
+  type ListOptions,
+  type ListPage,
+  type WriteCondition,
+} from '../blob-store.js';
 import { validateListLimit } from '../list-limit.js';
 import { md5Hex } from '../verified-reads.js';
 import { quoteEtag, unquoteEtag } from './etag.js';
@@ -48,6 +56,19 @@ export interface S3BlobStoreOptions {
    * limit, and it caps the TCP connect limit (S3_CONNECT_TIMEOUT_MS).
    */
   readonly timeoutMs?: number;
+  /**
+   * Called once per request sent to S3 when it ends (each HTTP request: the
+   * HEAD an unconditional delete starts with counts apart), with its
+   * operation, outcome, duration in seconds and (unprefixed) key, or prefix
+   * for list: the storage request metrics (storage/request-meter.ts). Not
+   * called for ensureBucket.
+   */
+  readonly onRequest?: (
+    op: Exclude<S3Op, 'ensureBucket'>,
+    outcome: 'ok' | 'condition_failed' | 'error',
+    seconds: number,
+    key: string,
+  ) => void;
 }
 
 /** The user-metadata key (x-amz-meta-sb-md5) where every put records the body's MD5, returned by get as Blob.contentMd5. */
@@ -78,8 +99,10 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly timeoutMs: number;
+  private readonly onRequest: S3BlobStoreOptions['onRequest'];
 
   constructor(options: S3BlobStoreOptions) {
+    this.onRequest = options.onRequest;
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS;
@@ -254,14 +277,22 @@ export class S3BlobStore implements BlobStore {
   ): Promise<T> {
     throwIfAborted(signal);
     const limit = timeoutSignal(signal, this.timeoutMs);
+    const start = performance.now();
+    let outcome: 'ok' | 'condition_failed' | 'error' = 'ok';
     try {
       return await fn(limit.signal);
     } catch (e) {
-      if (e instanceof DbError) throw e;
-      if (limit.timedOut()) throw s3Timeout(op, this.timeoutMs, e);
-      throw mapS3Error(e, op, key, signal, conditional, ifMatch);
+      const mapped =
+        e instanceof DbError
+          ? e
+          : limit.timedOut()
+            ? s3Timeout(op, this.timeoutMs, e)
+            : mapS3Error(e, op, key, signal, conditional, ifMatch);
+      outcome = mapped instanceof ConditionFailedError ? 'condition_failed' : 'error';
+      throw mapped;
     } finally {
       limit.release();
+      if (op !== 'ensureBucket') this.onRequest?.(op, outcome, (performance.now() - start) / 1000, key);
     }
   }
 }
