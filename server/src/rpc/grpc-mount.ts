@@ -7,14 +7,16 @@
  * ErrorInfo.
  */
 import * as grpc from '@grpc/grpc-js';
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from '@bufbuild/protobuf';
-import { ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { fromBinary, type DescMessage, type DescService } from '@bufbuild/protobuf';
+import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { statusDetailsBin, toConnectError, type InternalErrorLogger } from './error-table.js';
 import { grpcStreamSink, resetGrpcCall } from './grpc-stream-sink.js';
 import { pumpStream } from './stream-pump.js';
 import { decodeRequest } from './decode-request.js';
 import type { RequestDecoder } from './decode-pool.js';
-import { CONNECTION_KEY, DEFAULT_LIMITS } from './limits.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { grpcCallContext } from './grpc-call-context.js';
+import { encodeMessage } from './wire-encode.js';
 
 /** Options of mountGrpc. */
 export interface GrpcMountOptions {
@@ -46,41 +48,16 @@ export function grpcErrorOf(err: unknown, logInternal?: InternalErrorLogger): Pa
   return Object.assign(new Error(ce.rawMessage), { code: ce.code as number as grpc.status, details: ce.rawMessage, metadata });
 }
 
+/** Encodes a message (Struct fields written directly: wire-encode.ts) into a Buffer over the same bytes (no copy). */
 function serializer(desc: DescMessage): (m: unknown) => Buffer {
-  return (m) => Buffer.from(toBinary(desc, create(desc, m as never)));
+  return (m) => {
+    const bytes = encodeMessage(desc, m);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 }
 
 /** Requests arrive as raw bytes and are decoded by the handler (rpc/decode-request.ts), so a malformed one is INVALID_ARGUMENT, not grpc-js's INTERNAL. */
 const rawBytes = (b: Buffer): unknown => b;
-
-/** A handler context plus abort(), which the mount calls when the call is over (it also clears the deadline timer). */
-type OwnedContext = HandlerContext & { abort(reason?: unknown): void };
-
-function contextOf(service: DescService, method: DescMethod, call: AnyCall, shutdownSignal?: AbortSignal): OwnedContext {
-  const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
-  const cancel = new AbortController();
-  (call as grpc.ServerUnaryCall<unknown, unknown>).on('cancelled', () =>
-    cancel.abort(new ConnectError('the client cancelled the call', 1)),
-  );
-  const requestHeader = new Headers();
-  for (const [k, v] of Object.entries(call.metadata.getMap())) {
-    if (typeof v === 'string') requestHeader.set(k, v);
-  }
-  return createHandlerContext({
-    service,
-    method,
-    protocolName: 'grpc',
-    requestMethod: 'POST',
-    url: `/${service.typeName}/${method.name}`,
-    timeoutMs,
-    requestSignal: cancel.signal,
-    shutdownSignal,
-    requestHeader,
-    contextValues: createContextValues().set(CONNECTION_KEY, call.getPeer()),
-  });
-}
 
 /**
  * The messages of a client stream. Iterating a Readable directly destroys it
@@ -136,7 +113,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
     if (fn === undefined) continue;
     if (kind === 'unary') {
       handlers[method.localName] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const ctx = contextOf(service, method, call, opts.shutdownSignal);
+        const ctx = grpcCallContext(service, method, call, opts.shutdownSignal);
         Promise.resolve()
           .then(() => decoder.decode(method.input, call.request as Buffer, ctx.signal))
           .then((req) => fn(req, ctx))
@@ -144,35 +121,35 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
             (res) => callback(null, res),
             (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)),
           )
-          .finally(() => ctx.abort());
+          .finally(() => ctx.finish());
       };
     } else if (kind === 'server_streaming') {
       handlers[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const ctx = contextOf(service, method, call, opts.shutdownSignal);
+        const ctx = grpcCallContext(service, method, call, opts.shutdownSignal);
         Promise.resolve()
           .then(() => decoder.decode(method.input, call.request as Buffer, ctx.signal))
           .then((req) => streamOut(call, fn(req, ctx) as AsyncIterable<unknown>, ctx, stallMs))
           .catch((e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
-          .finally(() => ctx.abort());
+          .finally(() => ctx.finish());
       };
     } else if (kind === 'bidi_streaming') {
       handlers[method.localName] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        const ctx = contextOf(service, method, call, opts.shutdownSignal);
+        const ctx = grpcCallContext(service, method, call, opts.shutdownSignal);
         Promise.resolve()
           .then(() => streamOut(call, fn(requestsOf(call, method.input, decoder, ctx.signal), ctx) as AsyncIterable<unknown>, ctx, stallMs))
           .catch((e: unknown) => call.emit('error', grpcErrorOf(e, opts.logInternal)))
-          .finally(() => ctx.abort());
+          .finally(() => ctx.finish());
       };
     } else {
       handlers[method.localName] = (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const ctx = contextOf(service, method, call as unknown as AnyCall, opts.shutdownSignal);
+        const ctx = grpcCallContext(service, method, call as unknown as AnyCall, opts.shutdownSignal);
         Promise.resolve()
           .then(() => fn(requestsOf(call, method.input, decoder, ctx.signal), ctx))
           .then(
             (res) => callback(null, res),
             (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)),
           )
-          .finally(() => ctx.abort());
+          .finally(() => ctx.finish());
       };
     }
   }
