@@ -215,14 +215,19 @@ describe('S3BlobStore error mapping against a scripted server', () => {
     await store.close();
   });
 
-  it('a hanging request aborted by AbortSignal.timeout → deadline_exceeded; by abort() → cancelled', async () => {
-    const store = await on(() => undefined /* never answers */, 1);
+  it('a hanging request aborted by AbortSignal.timeout → deadline_exceeded; by abort() → cancelled; the request is torn down', async () => {
+    let closed = 0;
+    const store = await on((_n, req) => void req.once('close', () => closed++) /* never answers */, 1);
     await expect(store.get('k', AbortSignal.timeout(100))).rejects.toMatchObject({ kind: 'deadline_exceeded' });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     await expect(store.head('k', ac.signal)).rejects.toMatchObject({ kind: 'cancelled', reason: 'CANCELLED' });
+    // The abort reaches the HTTP request (scoped-abort.ts), not only the caller: the server sees both requests end.
+    for (let i = 0; i < 100 && closed < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(closed).toBe(2);
     await store.close();
-  });
+    // Without that, each call would end only at the store's own limit (DEFAULT_S3_TIMEOUT_MS), past this test's timeout.
+  }, 10_000);
 
   it('a request that never gets an answer ends at the server-side limit: unavailable with a generic message', async () => {
     const store = await on(() => undefined /* never answers */, 3, 300);

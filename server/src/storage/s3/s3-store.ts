@@ -23,6 +23,7 @@ import {
 import { validateListLimit } from '../list-limit.js';
 import { md5Hex } from '../verified-reads.js';
 import { quoteEtag, unquoteEtag } from './etag.js';
+import { ScopedAbortHttpHandler, withAbortSignal } from './scoped-abort.js';
 import { isNotFound, mapS3Error, s3Timeout, STORAGE_MESSAGES, type S3Op } from './s3-errors.js';
 
 /** Options of S3BlobStore. */
@@ -112,10 +113,12 @@ export class S3BlobStore implements BlobStore {
       maxAttempts: options.maxAttempts ?? 3,
       retryMode: 'standard',
       // Per attempt: a connect that never completes, or a socket that goes silent, ends the attempt.
-      requestHandler: {
+      requestHandler: new ScopedAbortHttpHandler({
         connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
         socketTimeout: this.timeoutMs,
-      },
+      }),
+      // Resolve each command's middleware stack once (sends carry no options: the abort signal is scoped, scoped-abort.ts).
+      cacheMiddleware: true,
     };
     if (options.endpoint !== undefined) {
       config.endpoint = options.endpoint;
@@ -133,7 +136,9 @@ export class S3BlobStore implements BlobStore {
   async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     return this.call('get', key, signal, async (abortSignal) => {
       try {
-        const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), { abortSignal });
+        const res = await withAbortSignal(abortSignal, () =>
+          this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })),
+        );
         const body = res.Body === undefined ? new Uint8Array() : await res.Body.transformToByteArray();
         const contentMd5 = res.Metadata?.[DIGEST_METADATA];
         return { body, etag: unquoteEtag(res.ETag), ...(contentMd5 !== undefined ? { contentMd5 } : {}) };
@@ -148,7 +153,9 @@ export class S3BlobStore implements BlobStore {
   async head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
     return this.call('head', key, signal, async (abortSignal) => {
       try {
-        const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), { abortSignal });
+        const res = await withAbortSignal(abortSignal, () =>
+          this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })),
+        );
         return { etag: unquoteEtag(res.ETag) };
       } catch (e) {
         if (isNotFound(e) && !abortSignal.aborted) return undefined;
@@ -166,17 +173,18 @@ export class S3BlobStore implements BlobStore {
       key,
       signal,
       (abortSignal) =>
-        this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.prefix + key,
-            Body: body,
-            ContentType: 'application/json',
-            Metadata: { [DIGEST_METADATA]: md5Hex(body) },
-            ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
-            ...(condition?.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
-          }),
-          { abortSignal },
+        withAbortSignal(abortSignal, () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: this.prefix + key,
+              Body: body,
+              ContentType: 'application/json',
+              Metadata: { [DIGEST_METADATA]: md5Hex(body) },
+              ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
+              ...(condition?.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+            }),
+          ),
         ),
       conditional,
       ifMatch !== undefined,
@@ -201,13 +209,14 @@ export class S3BlobStore implements BlobStore {
       key,
       signal,
       (abortSignal) =>
-        this.client.send(
-          new DeleteObjectCommand({
-            Bucket: this.bucket,
-            Key: this.prefix + key,
-            ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
-          }),
-          { abortSignal },
+        withAbortSignal(abortSignal, () =>
+          this.client.send(
+            new DeleteObjectCommand({
+              Bucket: this.bucket,
+              Key: this.prefix + key,
+              ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
+            }),
+          ),
         ),
       ifMatch !== undefined,
       ifMatch !== undefined,
@@ -219,14 +228,15 @@ export class S3BlobStore implements BlobStore {
   async list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
     validateListLimit(options.limit);
     const res = await this.call('list', options.prefix, signal, (abortSignal) =>
-      this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.prefix + options.prefix,
-          MaxKeys: options.limit,
-          ...(options.startAfter !== undefined ? { StartAfter: this.prefix + options.startAfter } : {}),
-        }),
-        { abortSignal },
+      withAbortSignal(abortSignal, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + options.prefix,
+            MaxKeys: options.limit,
+            ...(options.startAfter !== undefined ? { StartAfter: this.prefix + options.startAfter } : {}),
+          }),
+        ),
       ),
     );
     const keys = (res.Contents ?? [])
@@ -240,7 +250,7 @@ export class S3BlobStore implements BlobStore {
   async ensureBucket(signal?: AbortSignal): Promise<void> {
     const exists = await this.call('ensureBucket', this.bucket, signal, async (abortSignal) => {
       try {
-        await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal });
+        await withAbortSignal(abortSignal, () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
         return true;
       } catch (e) {
         if (isNotFound(e) && !abortSignal.aborted) return false;
@@ -250,7 +260,7 @@ export class S3BlobStore implements BlobStore {
     if (exists) return;
     await this.call('ensureBucket', this.bucket, signal, async (abortSignal) => {
       try {
-        await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }), { abortSignal });
+        await withAbortSignal(abortSignal, () => this.client.send(new CreateBucketCommand({ Bucket: this.bucket })));
       } catch (e) {
         const code = (e as { name?: string }).name;
         if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw e;
