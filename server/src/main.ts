@@ -74,8 +74,11 @@ function openRedisGuard(config: Config, telemetry: Telemetry, log: AppLogger): R
     failureThreshold: config.redisBreakerFailures,
     coolDownMs: config.redisBreakerCooldownMs,
     clock: systemClock,
-    onStateChange: (state, previous) =>
-      log[state === 'open' ? 'error' : 'info']({ state, previous, backend: 'redis' }, 'redis circuit breaker state changed'),
+    onStateChange: (state, previous, cause) =>
+      log[state === 'open' ? 'error' : 'info'](
+        { state, previous, backend: 'redis', ...(cause !== undefined ? { err: cause } : {}) },
+        'redis circuit breaker state changed',
+      ),
   });
   registerBreakerState(telemetry.meter, { redis: breaker });
   return new RedisGuard({ breaker, instruments: telemetry.metrics.redis, tracer: telemetry.tracer });

@@ -15,13 +15,17 @@ const classify = (err: unknown): CallOutcome => (err instanceof Answer ? 'answer
 function setup(threshold = 3, coolDownMs = 1000) {
   const clock = new ManualClock({ startMs: 0 });
   const changes: [BreakerState, BreakerState][] = [];
+  const causes: unknown[] = [];
   const breaker = new CircuitBreaker({
     failureThreshold: threshold,
     coolDownMs,
     clock,
     classify,
     rejection: (ms) => new Refused(ms),
-    onStateChange: (s, p) => changes.push([s, p]),
+    onStateChange: (s, p, cause) => {
+      changes.push([s, p]);
+      causes.push(cause);
+    },
   });
   let calls = 0;
   const call = (outcome: 'ok' | 'fail' | 'answer' | 'abort') =>
@@ -32,12 +36,12 @@ function setup(threshold = 3, coolDownMs = 1000) {
       if (outcome === 'abort') throw new Aborted('cancelled');
       return 'ok';
     });
-  return { clock, breaker, changes, call, calls: () => calls };
+  return { clock, breaker, changes, causes, call, calls: () => calls };
 }
 
 describe('CircuitBreaker', () => {
   test('opens after threshold consecutive failures and then refuses without calling, with the rest of the cool-down', async () => {
-    const { clock, breaker, call, calls, changes } = setup(3, 1000);
+    const { clock, breaker, call, calls, changes, causes } = setup(3, 1000);
     await expect(call('fail')).rejects.toThrow('Command timed out');
     await expect(call('fail')).rejects.toThrow('Command timed out');
     expect(breaker.state).toBe('closed');
@@ -45,6 +49,8 @@ describe('CircuitBreaker', () => {
     await expect(call('fail')).rejects.toThrow('Command timed out');
     expect(breaker.state).toBe('open');
     expect(changes).toEqual([['open', 'closed']]);
+    // The failure that opened it goes with the change (for the log: later calls only see "open").
+    expect((causes[0] as Error).message).toBe('Command timed out');
     clock.advance(400);
     const refused = await call('ok').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(Refused);

@@ -36,8 +36,8 @@ export interface CircuitBreakerOptions {
   readonly classify?: (err: unknown) => CallOutcome;
   /** The error a refused call throws; `retryAfterMs` is the rest of the cool-down (0 while a probe is in flight). */
   readonly rejection: (retryAfterMs: number) => Error;
-  /** Called on every state change, after it happened. */
-  readonly onStateChange?: (state: BreakerState, previous: BreakerState) => void;
+  /** Called on every state change, after it happened; on a change to 'open', with the failure that opened it. */
+  readonly onStateChange?: (state: BreakerState, previous: BreakerState, cause?: unknown) => void;
 }
 
 /** See the file comment. */
@@ -82,7 +82,7 @@ export class CircuitBreaker {
       this.record('answer', probe);
       return result;
     } catch (err) {
-      this.record(this.options.classify?.(err) ?? 'failure', probe);
+      this.record(this.options.classify?.(err) ?? 'failure', probe, err);
       throw err;
     }
   }
@@ -98,34 +98,34 @@ export class CircuitBreaker {
     return true;
   }
 
-  private record(outcome: CallOutcome, probe: boolean): void {
+  private record(outcome: CallOutcome, probe: boolean, cause?: unknown): void {
     if (probe) this.probing = false;
     if (outcome === 'answer') {
       this.failures = 0;
       this.transition('closed');
     } else if (outcome === 'failure') {
       this.failures++;
-      if (probe || (this.current === 'closed' && this.failures >= this.options.failureThreshold)) this.open();
+      if (probe || (this.current === 'closed' && this.failures >= this.options.failureThreshold)) this.open(cause);
     } else if (probe) {
       // The caller gave up on the probe: the next call after it may probe again.
       this.transition('open');
     }
   }
 
-  private open(): void {
+  private open(cause: unknown): void {
     this.openedAt = this.options.clock.now();
-    this.transition('open');
+    this.transition('open', cause);
   }
 
   private coolDownLeft(): number {
     return Math.max(0, this.openedAt + this.options.coolDownMs - this.options.clock.now());
   }
 
-  private transition(next: BreakerState): void {
+  private transition(next: BreakerState, cause?: unknown): void {
     const previous = this.current;
     if (previous === next) return;
     this.current = next;
-    this.options.onStateChange?.(next, previous);
+    this.options.onStateChange?.(next, previous, cause);
     for (const l of [...this.listeners]) l(next, previous);
   }
 }

@@ -28,7 +28,7 @@ export interface RedisBreakerOptions {
   /** The cool-down's clock. Default the system clock. */
   readonly clock?: Clock;
   /** Called on every state change (for logs). */
-  readonly onStateChange?: (state: BreakerState, previous: BreakerState) => void;
+  readonly onStateChange?: (state: BreakerState, previous: BreakerState, cause?: unknown) => void;
 }
 
 /** True for an error Redis answered with (ioredis's ReplyError: a Lua error, NOSCRIPT, WRONGTYPE…). */
