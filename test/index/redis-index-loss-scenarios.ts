@@ -7,7 +7,7 @@
  * (stored in envelopes and replayed by rebuilds), and a catalog cached before
  * the loss is never mistaken for the current one (its change stamp cannot repeat).
  */
-import { RedisIndexStore } from '../../server/src/index/redis/redis-index-store.js';
+import type { RedisIndexStore } from '../../server/src/index/redis/redis-index-store.js';
 
 /** How a suite loses Redis data. */
 export interface RedisDataLoss {
