@@ -183,7 +183,10 @@ async function killNode(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** One command on a plain (non-cluster) connection to one node. */
+/**
+ * One command on a plain (non-cluster) connection to one node; fails after
+ * 3 s (a node stopped with SIGSTOP accepts the connection but never answers).
+ */
 async function command(port: number, args: string[]): Promise<unknown> {
   const redis = new Redis({
     port,
@@ -194,10 +197,14 @@ async function command(port: number, args: string[]): Promise<unknown> {
     commandTimeout: 2000,
   });
   redis.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`node ${port} did not answer ${args[0]}`)), 3000);
+  });
   try {
-    await redis.connect();
-    return await redis.call(args[0]!, ...args.slice(1));
+    return await Promise.race([redis.connect().then(() => redis.call(args[0]!, ...args.slice(1))), timeout]);
   } finally {
+    clearTimeout(timer);
     redis.disconnect();
   }
 }
