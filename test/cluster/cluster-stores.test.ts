@@ -5,6 +5,8 @@
  * - LockedConditionsStore races (locked-conditions-scenarios.ts): every
  *   object key's mutex has its own slot, spread over the masters; then a race
  *   goes on while the master of the key's mutex is SIGKILLed: never two winners.
+ * - The engine's guarantees over two engines on S3 + LockedConditionsStore
+ *   (document-engine-scenarios.ts).
  * - RedisIndexStore data loss (redis-index-loss-scenarios.ts) in the two ways
  *   a cluster loses data: a shard flushed (master and replica empty), and a
  *   failover to a replica that lagged behind (stopped with SIGSTOP while the
@@ -21,6 +23,7 @@ import { ConditionFailedError } from '../../server/src/storage/blob-store.js';
 import { LockedConditionsStore } from '../../server/src/storage/locked-conditions.js';
 import { startRedisCluster, type RedisTestCluster } from '../harness/redis-cluster.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
+import { documentEngineScenarios, lockedS3Engines } from '../engine/document-engine-scenarios.js';
 import { redisIndexLossScenarios } from '../index/redis-index-loss-scenarios.js';
 import { lockedConditionsScenarios, REPLICAS, s3Client } from '../storage/locked-conditions-scenarios.js';
 
@@ -45,6 +48,11 @@ describe('LockedConditionsStore, a RedisCoordinator per replica on the cluster',
     for (let i = 0; i < 12; i++) masters.add((await cluster.masterOfSlot(keySlot(mutexKeys('sb:', `blob:docs/r/k${i}`).lock))).port);
     expect(masters.size).toBeGreaterThan(1);
   });
+});
+
+describe('DocumentEngine: two engines, LockedConditionsStore(S3) + a RedisCoordinator each on the cluster', () => {
+  let n = 0;
+  documentEngineScenarios(() => lockedS3Engines(s3, coordinator, `engine-${n++}/`));
 });
 
 describe('RedisIndexStore: a shard loses its data (FLUSHALL on its master replicates to its replica)', () => {
