@@ -22,9 +22,14 @@ redis.call('SET', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
 return {1, fence}
 `;
 
-/** KEYS: lock. ARGV: the value written on grant. Deletes the lock only if it is still that grant's; returns 1 then, else 0. */
+/**
+ * KEYS: lock. ARGV: the value written on grant, or with ARGV[2] = 'owner' its
+ * "<owner>:" prefix (a grant whose answer never came: its fence is unknown).
+ * Deletes the lock only if it is still that grant's; returns 1 then, else 0.
+ */
 export const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local v = redis.call('GET', KEYS[1])
+if v and (v == ARGV[1] or (ARGV[2] == 'owner' and string.sub(v, 1, #ARGV[1]) == ARGV[1])) then
   return redis.call('DEL', KEYS[1])
 end
 return 0

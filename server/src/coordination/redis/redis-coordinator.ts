@@ -67,7 +67,7 @@ export interface EpochTracking {
 /** The scripted commands defined on the connection. */
 interface ScriptedRedis {
   sbAcquire(lock: string, fence: string, owner: string, ttlMs: string): Promise<[number, string | number]>;
-  sbRelease(lock: string, value: string): Promise<number>;
+  sbRelease(lock: string, value: string, mode?: 'owner'): Promise<number>;
   sbLeaseAcquire(
     lease: string,
     fence: string,
@@ -83,6 +83,9 @@ interface ScriptedRedis {
   sbLeaseInfo(lease: string): Promise<[string, string, number] | []>;
   sbLeaseFence(fence: string): Promise<string>;
 }
+
+/** When a failed acquire looks for a grant it may still have made (RedisCoordinator.releaseOrphan), in ms after the failure. */
+const ORPHAN_CHECKS_MS = [250, 1000, 2500, 5000];
 
 /**
  * The Coordinator over one Redis server or a Redis Cluster (every script
@@ -140,8 +143,11 @@ export class RedisCoordinator implements Coordinator {
       const [granted, value] = await this.run('mutex.acquire', call, options.signal, (late) => {
         // Granted after the caller gave up: give the lock back at once.
         if (late[0] === 1) void this.releaseQuietly(lock, `${owner}:${String(late[1])}`);
+      }).catch((e: unknown) => {
+        this.releaseOrphan(lock, owner, options.ttlMs);
+        throw e;
       });
-      if (granted === 1) return this.handle(lock, owner, String(value));
+      if (granted === 1) return this.handle(lock, owner, String(value), options.ttlMs);
       const now = Date.now();
       if (now >= deadline) throw mutexBusy(name, options.waitMs);
       const holderLeft = typeof value === 'number' && value > 0 ? value : Infinity;
@@ -322,21 +328,41 @@ export class RedisCoordinator implements Coordinator {
     }
   }
 
-  private handle(lock: string, owner: string, fence: string): MutexHandle {
-    const value = `${owner}:${fence}`;
+  private handle(lock: string, owner: string, fence: string, ttlMs: number): MutexHandle {
     return {
       fencingToken: BigInt(fence),
-      release: () => this.releaseQuietly(lock, value),
+      release: async () => void ((await this.releaseQuietly(lock, `${owner}:${fence}`)) || this.releaseOrphan(lock, owner, ttlMs)),
     };
   }
 
-  /** Runs the release script; never throws (an unreleased lock expires by its TTL). */
-  private async releaseQuietly(lock: string, value: string): Promise<void> {
-    if (this.closed) return;
+  /**
+   * After an acquire that failed without an answer, or a release that did: the
+   * lock may survive in a promoted replica, or the acquire may be carried out later (a cluster client re-sends it to the promoted replica
+   * after the caller's timeout), granting a lock nobody holds; other writers
+   * of the key then waited its whole TTL and failed ABORTED /
+   * CONCURRENT_MODIFICATION (test/cluster/cluster-outage.test.ts). Deletes any
+   * grant of `owner` (a fresh random id per acquire) at ORPHAN_CHECKS_MS after
+   * the failure, within the TTL; each check is one script call, and only
+   * failed acquires make them.
+   */
+  private releaseOrphan(lock: string, owner: string, ttlMs: number): void {
+    for (const at of ORPHAN_CHECKS_MS) {
+      if (at >= ttlMs) break;
+      setTimeout(() => void this.releaseQuietly(lock, `${owner}:`, 'owner'), at).unref();
+    }
+  }
+
+  /** Runs the release script; never throws (an unreleased lock expires by its TTL); false when Redis did not answer. */
+  private async releaseQuietly(lock: string, value: string, mode?: 'owner'): Promise<boolean> {
+    if (this.closed) return true;
     try {
-      await this.guard.call('mutex.release', () => this.scripted().sbRelease(lock, value));
+      const scripted = this.scripted();
+      await this.guard.call('mutex.release', () =>
+        mode === undefined ? scripted.sbRelease(lock, value) : scripted.sbRelease(lock, value, mode),
+      );
+      return true;
     } catch {
-      // Redis unreachable: the lock expires by its TTL.
+      return false; // Redis unreachable: the lock expires by its TTL
     }
   }
 
