@@ -5,7 +5,10 @@
  * queries, a duplicate unique value is refused, fenced writes pass; then the
  * master serving the collection's slot is SIGKILLed: both servers log the
  * failover as a coordination loss, a pre-failover lock guard is outranked by
- * the next grant, and the indexes answer completely again.
+ * the next grant, and the indexes answer completely again. Then the shard
+ * serving another collection loses its data (FLUSHALL on its master, which
+ * its replica follows): the scenario of redis-lost-indexes-scenario.ts (the
+ * indexes come back by themselves; no partial answer, no duplicate accepted).
  */
 import { Code, ConnectError } from '@connectrpc/connect';
 import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
@@ -16,6 +19,8 @@ import { startRedisCluster, type RedisTestCluster } from '../harness/redis-clust
 import { waitFor } from '../harness/redis-process.js';
 import { startS3Server } from '../harness/s3-server.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
+import { redisLostIndexesScenario } from '../integration/redis-lost-indexes-scenario.js';
+import Redis from 'ioredis';
 
 jest.setTimeout(120_000);
 
@@ -122,3 +127,13 @@ it('serves indexes, unique constraints and fenced locks on a cluster, and throug
   for (const c of clients) expect(await whenAvailable(() => activeQuery(c))).toEqual(DOCS % 3 === 1 ? [...activeIds, id(DOCS)] : activeIds);
   expect(await reason(() => a.docs.put({ collection: COLLECTION, id: 'dup2', data: docOf(7) }))).toBe('AlreadyExists/UNIQUE_VIOLATION');
 });
+
+redisLostIndexesScenario(
+  () => clients,
+  async (collection) => {
+    const raw = new Redis((await cluster.masterOfSlot(keySlot(`sb:{ix:${collection}}:cat`))).port, '127.0.0.1');
+    await raw.flushall();
+    raw.disconnect();
+  },
+  'the shard serving the collection loses its data',
+);

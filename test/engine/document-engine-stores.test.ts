@@ -2,25 +2,20 @@
  * The engine's key guarantees over every real store stack: memory, filesystem,
  * and S3 (a real gofakes3 process) behind LockedConditionsStore with a
  * RedisCoordinator on a real redis-server — there with two engines on separate
- * S3 clients and Redis connections, as two server processes would be.
+ * S3 clients and Redis connections, as two server processes would be (the
+ * cases: document-engine-scenarios.ts; on a Redis Cluster: test/cluster/cluster-stores.test.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Coordinator } from '../../server/src/coordination/coordinator.js';
 import { RedisCoordinator } from '../../server/src/coordination/redis/redis-coordinator.js';
 import { DocumentEngine } from '../../server/src/engine/document-engine.js';
-import { isDbError } from '../../server/src/errors/db-error.js';
-import type { BlobStore } from '../../server/src/storage/blob-store.js';
 import { FilesystemBlobStore } from '../../server/src/storage/filesystem/filesystem-store.js';
-import { LockedConditionsStore } from '../../server/src/storage/locked-conditions.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
-import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
-
-const ctx = { signal: new AbortController().signal };
+import { documentEngineScenarios, lockedS3Engines, type EngineStack } from './document-engine-scenarios.js';
 
 let s3: S3TestServer | undefined;
 let redis: RedisTestServer | undefined;
@@ -34,14 +29,8 @@ afterAll(async () => {
   if (tempRoot !== undefined) await rm(tempRoot, { recursive: true, force: true });
 });
 
-/** A store stack: one or more engines over one shared backend, and how to close them. */
-interface Stack {
-  readonly engines: DocumentEngine[];
-  close(): Promise<void>;
-}
-
 let n = 0;
-const subjects: { name: string; make: () => Promise<Stack> }[] = [
+const subjects: { name: string; make: () => Promise<EngineStack> }[] = [
   {
     name: 'MemoryBlobStore',
     make: async () => {
@@ -64,92 +53,10 @@ const subjects: { name: string; make: () => Promise<Stack> }[] = [
   },
   {
     name: 'two engines: LockedConditionsStore(S3 gofakes3) + RedisCoordinator each',
-    make: async () => {
-      const prefix = `stack-${n++}/`;
-      const closers: (BlobStore | Coordinator)[] = [];
-      const engines: DocumentEngine[] = [];
-      for (let i = 0; i < 2; i++) {
-        const s3store = new S3BlobStore({
-          bucket: s3!.bucket,
-          endpoint: s3!.endpoint,
-          forcePathStyle: true,
-          accessKeyId: 'test',
-          secretAccessKey: 'test',
-          prefix,
-        });
-        const coordinator = await RedisCoordinator.connect({ url: redis!.url });
-        closers.push(s3store, coordinator);
-        const store = new LockedConditionsStore(s3store, coordinator, { waitMs: 30_000 });
-        engines.push(new DocumentEngine({ coordinator: new LocalCoordinator(), store, pageTokenSecret: 'k' }));
-      }
-      return { engines, close: async () => void (await Promise.all(closers.map((c) => c.close()))) };
-    },
+    make: () => lockedS3Engines(s3!, () => RedisCoordinator.connect({ url: redis!.url }), `stack-${n++}/`),
   },
 ];
 
 describe.each(subjects)('DocumentEngine over $name', ({ make }) => {
-  let stack: Stack;
-  const engine = (i: number): DocumentEngine => stack.engines[i % stack.engines.length] as DocumentEngine;
-  beforeEach(async () => {
-    stack = await make();
-  });
-  afterEach(() => stack.close());
-
-  it('create, get, put, putIfMatch, exists and delete keep versions and etags exact', async () => {
-    const v1 = await engine(0).create(ctx, { collection: 'c', id: 'x', data: { n: 1 } });
-    expect(v1.version).toBe(1);
-    expect(await engine(1).get(ctx, 'c', 'x')).toMatchObject({ data: { n: 1 }, version: 1, etag: v1.etag });
-    const v2 = await engine(1).put(ctx, { collection: 'c', id: 'x', data: { n: 1 } });
-    expect(v2.version).toBe(2);
-    expect(v2.etag).not.toBe(v1.etag);
-    const stale = await engine(0)
-      .putIfMatch(ctx, { collection: 'c', id: 'x', data: { n: 3 }, etag: v1.etag })
-      .catch((e: unknown) => e);
-    expect(isDbError(stale, 'ETAG_MISMATCH')).toBe(true);
-    const v3 = await engine(0).putIfMatch(ctx, { collection: 'c', id: 'x', data: { n: 3 }, etag: v2.etag });
-    expect(v3.version).toBe(3);
-    expect(await engine(1).exists(ctx, 'c', 'x')).toEqual({ exists: true, etag: v3.etag });
-    expect(await engine(1).delete(ctx, { collection: 'c', id: 'x', etag: v3.etag })).toBe(true);
-    expect(await engine(0).delete(ctx, { collection: 'c', id: 'x' })).toBe(false);
-  });
-
-  it('16 concurrent unconditional puts after a create: none lost, final version 17', async () => {
-    await engine(0).create(ctx, { collection: 'c', id: 'hot', data: { w: -1 } });
-    const written = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => engine(i).put(ctx, { collection: 'c', id: 'hot', data: { w: i } })),
-    );
-    expect(written.map((d) => d.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 2));
-    expect((await engine(0).get(ctx, 'c', 'hot')).version).toBe(17);
-  });
-
-  it('16 concurrent putIfMatch with the same etag: exactly one wins', async () => {
-    const v1 = await engine(0).create(ctx, { collection: 'c', id: 'cas', data: {} });
-    const results = await Promise.allSettled(
-      Array.from({ length: 16 }, (_, i) => engine(i).putIfMatch(ctx, { collection: 'c', id: 'cas', data: { i }, etag: v1.etag })),
-    );
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    for (const r of results) if (r.status === 'rejected') expect(isDbError(r.reason, 'ETAG_MISMATCH')).toBe(true);
-    expect((await engine(1).get(ctx, 'c', 'cas')).version).toBe(2);
-  });
-
-  it('lists a prefix across pages (tokens work on the other engine) and batch-gets in order', async () => {
-    const ids = ['p3', 'p1', 'q1', 'p2', 'p\u00e9', 'p0'];
-    await Promise.all(ids.map((id) => engine(0).put(ctx, { collection: 'l', id, data: { id } })));
-    const seen: string[] = [];
-    let pageToken = '';
-    let page = 0;
-    do {
-      const res = await engine(page++).list(ctx, { collection: 'l', idPrefix: 'p', pageSize: 2, pageToken });
-      seen.push(...res.documents.map((d) => d.id));
-      pageToken = res.nextPageToken;
-    } while (pageToken !== '');
-    expect(seen).toEqual(['p0', 'p1', 'p2', 'p3', 'p\u00e9']);
-    const got = [];
-    for await (const item of engine(1).batchGet(ctx, 'l', ['q1', 'nope', 'p0'])) got.push([item.id, item.document?.version]);
-    expect(got).toEqual([
-      ['q1', 1],
-      ['nope', undefined],
-      ['p0', 1],
-    ]);
-  });
+  documentEngineScenarios(make);
 });

@@ -50,9 +50,10 @@ export interface RedisTestCluster {
   /**
    * SIGKILLs the master on `port` and waits until one of its replicas is a
    * master serving its slots and every live node reports cluster_state:ok.
-   * Returns the promoted replica's port.
+   * Returns the promoted replica's port. `afterKill` runs once the master
+   * exited (e.g. to SIGCONT a replica stopped so that it lags behind).
    */
-  killMasterAndAwaitFailover(port: number): Promise<number>;
+  killMasterAndAwaitFailover(port: number, afterKill?: () => void): Promise<number>;
   /** Waits until every live node reports cluster_state:ok with all 16384 slots served. */
   awaitOk(ms?: number): Promise<void>;
   /** Stops every node (SIGKILL) and removes the temporary directories. Idempotent. */
@@ -84,7 +85,18 @@ export async function startRedisCluster(): Promise<RedisTestCluster> {
 
 function handle(nodes: ClusterNode[], stop: () => Promise<void>): RedisTestCluster {
   const live = (): ClusterNode[] => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
-  const topology = async (): Promise<ClusterNodeInfo[]> => parseNodes(String(await command(live()[0]!.port, ['CLUSTER', 'NODES'])));
+  /** CLUSTER NODES of the first live node that answers (a node may be stopped with SIGSTOP). */
+  const topology = async (): Promise<ClusterNodeInfo[]> => {
+    let last: unknown = new Error('no live node');
+    for (const n of live()) {
+      try {
+        return parseNodes(String(await command(n.port, ['CLUSTER', 'NODES'])));
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last;
+  };
   const awaitOk = async (ms = 30_000): Promise<void> => {
     await waitFor(
       'cluster_state:ok on every live node',
@@ -111,12 +123,13 @@ function handle(nodes: ClusterNode[], stop: () => Promise<void>): RedisTestClust
       if (info === undefined) throw new Error(`slot ${slot}: unknown master on port ${range[2][1]}`);
       return info;
     },
-    async killMasterAndAwaitFailover(port) {
+    async killMasterAndAwaitFailover(port, afterKill) {
       const before = await topology();
       const master = before.find((n) => n.port === port && n.role === 'master');
       if (master === undefined) throw new Error(`no master on port ${port}`);
       const replicas = before.filter((n) => n.masterId === master.id).map((n) => n.port);
       await killNode(nodes.find((n) => n.port === port)!.child);
+      afterKill?.();
       let promoted = 0;
       await waitFor(
         `a replica of ${port} to be promoted`,
@@ -170,7 +183,10 @@ async function killNode(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** One command on a plain (non-cluster) connection to one node. */
+/**
+ * One command on a plain (non-cluster) connection to one node; fails after
+ * 3 s (a node stopped with SIGSTOP accepts the connection but never answers).
+ */
 async function command(port: number, args: string[]): Promise<unknown> {
   const redis = new Redis({
     port,
@@ -181,10 +197,14 @@ async function command(port: number, args: string[]): Promise<unknown> {
     commandTimeout: 2000,
   });
   redis.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`node ${port} did not answer ${args[0]}`)), 3000);
+  });
   try {
-    await redis.connect();
-    return await redis.call(args[0]!, ...args.slice(1));
+    return await Promise.race([redis.connect().then(() => redis.call(args[0]!, ...args.slice(1))), timeout]);
   } finally {
+    clearTimeout(timer);
     redis.disconnect();
   }
 }

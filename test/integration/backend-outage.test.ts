@@ -14,75 +14,19 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
+import { ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import { ErrorInfoSchema, RetryInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
+import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { Health, HealthCheckResponse_ServingStatus as S } from '../../server/src/gen/grpc/health/v1/health_pb.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { freePort } from '../harness/free-port.js';
 import { docClient, type DocClient } from '../harness/doc-client.js';
+import { EXPECTED, leftovers, startLoad, summary } from './outage-load.js';
 import { redisOn, stopChild, waitFor } from '../harness/redis-process.js';
 
 jest.setTimeout(120_000);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Text of backend errors that must never reach a client. */
-const BACKEND_TEXT = /redis|stream isn't|writeable|offline|ECONN|EPIPE|socket|timed? ?out|127\.0\.0\.1|InternalError|aws|sdk|s3/i;
-
-/** What a client can see of a failed call. */
-function summary(e: ConnectError): string {
-  const retry = e.findDetails(RetryInfoSchema)[0]?.retryDelay;
-  return JSON.stringify({
-    code: Code[e.code],
-    reason: e.findDetails(ErrorInfoSchema)[0]?.reason,
-    retryInfo: retry !== undefined && (retry.seconds > 0n || retry.nanos > 0),
-    backendText: BACKEND_TEXT.test(e.rawMessage),
-  });
-}
-
-const EXPECTED = JSON.stringify({ code: 'Unavailable', reason: 'BACKEND_UNAVAILABLE', retryInfo: true, backendText: false });
-
-/** A running load: its successes, its errors, and stop(). */
-interface Load {
-  ok(): number;
-  readonly errors: ConnectError[];
-  stop(): Promise<void>;
-}
-
-/** Loads and Watch streams a failing test would leave running; afterEach ends them. */
-const leftovers: { stop(): Promise<void> | void }[] = [];
-
-/** Puts and gets from `workers` loops until stopped; keeps every error. */
-function startLoad(client: DocClient, workers = 4): Load {
-  let running = true;
-  let ok = 0;
-  const errors: ConnectError[] = [];
-  const loops = Array.from({ length: workers }, async (_, w) => {
-    for (let n = 0; running; n++) {
-      try {
-        await client.put({ collection: 'load', id: `w${w}-${n % 10}`, data: { n } }, { timeoutMs: 30_000 });
-        await client.get({ collection: 'load', id: `w${w}-${n % 10}` }, { timeoutMs: 30_000 });
-        ok++;
-      } catch (e) {
-        errors.push(ConnectError.from(e));
-        await sleep(20);
-      }
-    }
-  });
-  const load: Load = {
-    ok: () => ok,
-    errors,
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-  leftovers.push(load);
-  return load;
-}
 
 const portOf = (endpoint: string): number => Number(new URL(endpoint).port);
 

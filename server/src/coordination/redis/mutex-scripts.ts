@@ -27,13 +27,16 @@ return {1, fence, memo}
 `;
 
 /**
- * KEYS: lock, memo. ARGV: the value written on grant, memo ('' for none), memo ttlMs.
+ * KEYS: lock, memo. ARGV: the value written on grant — or, with ARGV[2] =
+ * 'owner', its "<owner>:" prefix (a grant whose answer never came: its fence
+ * is unknown) — then the memo ('' for none) and the memo's ttlMs.
  * Deletes the lock only if it is still that grant's, and then (only then)
  * stores the memo; returns 1 then, else 0.
  */
 export const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
+local v = redis.call('GET', KEYS[1])
+if v and (v == ARGV[1] or (ARGV[2] == 'owner' and string.sub(v, 1, #ARGV[1]) == ARGV[1])) then
+  if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4]) end
   return redis.call('DEL', KEYS[1])
 end
 return 0

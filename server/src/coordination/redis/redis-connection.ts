@@ -14,6 +14,15 @@ import { keySlot } from './cluster-slots.js';
 /** A connection to one Redis server or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
 
+/**
+ * How often a cluster client re-reads the slot table, in ms. ioredis learns a
+ * failover from MOVED replies or a closed connection; a master that hangs
+ * (stopped, partitioned) sends neither, so without this the client kept
+ * sending its slots' commands into timeouts after the cluster had promoted
+ * its replica, until the old master came back (test/cluster/cluster-breaker.test.ts).
+ */
+export const CLUSTER_SLOTS_REFRESH_MS = 2000;
+
 /** Where and how patiently to connect. */
 export interface RedisConnectionOptions {
   /** redis://host:port[/db]; with `cluster`, one or more seed URLs separated by commas. */
@@ -42,6 +51,7 @@ export async function openRedis(options: RedisConnectionOptions, configure?: (re
         retryDelayOnFailover: 100,
         retryDelayOnClusterDown: 100,
         slotsRefreshTimeout: connectTimeout,
+        slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
         redisOptions: {
           ...seedCredentials(options.url),
           connectTimeout,

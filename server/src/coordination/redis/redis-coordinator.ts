@@ -10,7 +10,6 @@ import type {
   LeaseAttempt,
   LeaseState,
   MutexHandle,
-  MutexMemo,
   MutexOptions,
 } from '../coordinator.js';
 import { checkLeaseName, checkLeaseTtl } from '../lease-args.js';
@@ -27,6 +26,7 @@ import {
 import type { EpochStore } from '../epoch-store.js';
 import { RedisEpoch } from './redis-epoch.js';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, mutexKeys } from './mutex-scripts.js';
+import { MutexReleaser, type ReleaseCommand } from './mutex-release.js';
 import { ClusterEpochMarker, EPOCH_RAISE_SCRIPT } from './cluster-epoch-marker.js';
 import { markerKeyFor } from './cluster-slots.js';
 import {
@@ -76,7 +76,7 @@ export interface EpochTracking {
 /** The scripted commands defined on the connection. */
 interface ScriptedRedis {
   sbAcquire(lock: string, fence: string, memo: string, owner: string, ttlMs: string): Promise<[number, string | number, string?]>;
-  sbRelease(lock: string, memoKey: string, value: string, memo: string, memoTtlMs: string): Promise<number>;
+  sbRelease: ReleaseCommand;
   sbLeaseAcquire(
     lease: string,
     fence: string,
@@ -111,13 +111,16 @@ export class RedisCoordinator implements Coordinator {
   private clusterMarker: ClusterEpochMarker | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private readonly lossListeners = new Set<(loss: CoordinationLoss) => void>();
+  private readonly releaser: MutexReleaser;
 
   private constructor(
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly guard: RedisGuard,
     private readonly grantWait: { replicas: number; timeoutMs: number },
-  ) {}
+  ) {
+    this.releaser = new MutexReleaser(guard, () => (...args) => this.scripted().sbRelease(...args), () => this.closed);
+  }
 
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
   static async connect(options: RedisCoordinatorOptions): Promise<RedisCoordinator> {
@@ -148,7 +151,7 @@ export class RedisCoordinator implements Coordinator {
       type Reply = [number, string | number, string?];
       // Gives a grant nobody will use back at once, with the memo it took (nothing was done under it).
       const giveBack = (r: Reply): void =>
-        void this.releaseQuietly(keys, `${owner}:${String(r[1])}`, r[2] ? { value: r[2], ttlMs: options.ttlMs } : undefined);
+        void this.releaser.releaseQuietly(keys, `${owner}:${String(r[1])}`, r[2] ? { value: r[2], ttlMs: options.ttlMs } : undefined);
       const call = async (): Promise<Reply> => {
         const args = [keys.lock, keys.fence, keys.memo, owner, ttl] as const;
         const { replicas, timeoutMs } = this.grantWait;
@@ -160,8 +163,14 @@ export class RedisCoordinator implements Coordinator {
         giveBack(reply);
         return [-2, acked];
       };
-      const [granted, value, memo] = await this.run('mutex.acquire', call, options.signal, (late) => late[0] === 1 && giveBack(late));
-      if (granted === 1) return this.handle(keys, owner, String(value), memo);
+      const [granted, value, memo] = await this.run('mutex.acquire', call, options.signal, (late) => late[0] === 1 && giveBack(late)).catch(
+        (e: unknown) => {
+          // No answer: the grant may still be made (or survive in a promoted replica); look for it later.
+          this.releaser.releaseOrphan(keys, owner, options.ttlMs);
+          throw e;
+        },
+      );
+      if (granted === 1) return this.releaser.handle(keys, owner, String(value), memo, options.ttlMs);
       if (granted === -2)
         throw unavailable(`mutex grant of ${name} acknowledged by ${value} of ${this.grantWait.replicas} replicas in time`);
       const now = Date.now();
@@ -341,26 +350,6 @@ export class RedisCoordinator implements Coordinator {
       await withTimeout(this.redis.quit(), 1000);
     } catch {
       this.redis.disconnect();
-    }
-  }
-
-  private handle(keys: { lock: string; memo: string }, owner: string, fence: string, memo: string | undefined): MutexHandle {
-    const value = `${owner}:${fence}`;
-    return {
-      fencingToken: BigInt(fence),
-      ...(memo ? { memo } : {}),
-      release: (next?: MutexMemo) => this.releaseQuietly(keys, value, next),
-    };
-  }
-
-  /** Runs the release script (storing `memo` if still held); never throws (an unreleased lock expires by its TTL). */
-  private async releaseQuietly(keys: { lock: string; memo: string }, value: string, memo?: MutexMemo): Promise<void> {
-    if (this.closed) return;
-    const memoTtl = String(Math.max(1, Math.ceil(memo?.ttlMs ?? 1)));
-    try {
-      await this.guard.call('mutex.release', () => this.scripted().sbRelease(keys.lock, keys.memo, value, memo?.value ?? '', memoTtl));
-    } catch {
-      // Redis unreachable: the lock expires by its TTL.
     }
   }
 

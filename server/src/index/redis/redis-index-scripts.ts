@@ -25,27 +25,44 @@ end
 
 /**
  * Lua: the microseconds since the epoch by Redis's clock, as a decimal
- * string. A counter that Redis lost (restarted empty) starts again from here,
- * not from 0, so it stays above every value it handed out before the loss
- * (unless it had advanced by more than one per microsecond on average): a
- * cached catalog stamp never matches a rebuilt catalog's, and a document's
- * new seq is never older than the seq stored in its envelope before the loss.
+ * string, and never-repeating counters built on it. A counter that Redis lost
+ * (restarted empty) or took back (a cluster failover to a replica that lagged
+ * behind holds an older value) must not hand out a value it handed out
+ * before: a cached catalog stamp would match a different catalog, and a
+ * document's new seq would be older than the seq stored in its envelope.
+ * So every increment is at least epochMicros: after any loss, which takes
+ * longer than the values the counter ran ahead of the clock (more than one
+ * per microsecond on average), the counter is above everything it handed out,
+ * as long as the clock of the Redis now serving it is not behind the old one's.
  */
 const EPOCH_MICROS = `
 local function epochMicros()
   local t = redis.call('TIME')
   return t[1] .. string.format('%06d', tonumber(t[2]))
 end
+local function atLeastNow(n)
+  local now = tonumber(epochMicros())
+  if n < now then return now, true end
+  return n, false
+end
+local function nextCounter(key)
+  local n, moved = atLeastNow(redis.call('INCR', key))
+  if moved then redis.call('SET', key, string.format('%d', n)) end
+  return n
+end
+local function bumpStamp(catKey)
+  local n, moved = atLeastNow(redis.call('HINCRBY', catKey, '_stamp', 1))
+  if moved then redis.call('HSET', catKey, '_stamp', string.format('%d', n)) end
+end
 `;
 
 /**
  * KEYS: the collection's seq counter, its pending hash. ARGV: the id to record as pending, or none.
- * Returns the next seq (the counter starts at epochMicros when missing); with an id, records
+ * Returns the next seq (at least epochMicros, see there); with an id, records
  * id → "<seq>:<now ms>" in the pending hash in the same step (docs/adr/0008).
  */
 export const NEXT_SEQ_SCRIPT = `${EPOCH_MICROS}
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], epochMicros()) end
-local seq = redis.call('INCR', KEYS[1])
+local seq = nextCounter(KEYS[1])
 if ARGV[1] then
   local t = redis.call('TIME')
   local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -114,8 +131,8 @@ return redis.call('HGET', KEYS[1], '_born') or 'v0'
 /**
  * KEYS: catalog. ARGV: base, name, definition JSON (an object without `tok`).
  * Returns {1, stored JSON} when created (with tok = name@version), or {0, existing JSON}.
- * A new catalog hash starts _version and _stamp at epochMicros (see there), and records it as
- * _born, the catalog's generation (IndexCatalog.generation).
+ * A new catalog hash starts _version and _stamp at epochMicros, and records it as _born, the
+ * catalog's generation (IndexCatalog.generation); _stamp moves by bumpStamp (see EPOCH_MICROS).
  */
 export const CREATE_INDEX_SCRIPT = `${EPOCH_MICROS}
 local name = ARGV[2]
@@ -126,18 +143,18 @@ if redis.call('HEXISTS', KEYS[1], '_stamp') == 0 then
   redis.call('HSET', KEYS[1], '_version', start, '_stamp', start, '_born', start)
 end
 local v = redis.call('HINCRBY', KEYS[1], '_version', 1)
-redis.call('HINCRBY', KEYS[1], '_stamp', 1)
+bumpStamp(KEYS[1])
 local json = string.sub(ARGV[3], 1, -2) .. ',"tok":"' .. name .. '@' .. v .. '"}'
 redis.call('HSET', KEYS[1], 'd:' .. name, json, 'st:' .. name, 'building', 'sc:' .. name, '0')
 return {1, json}
 `;
 
 /** KEYS: catalog. ARGV: base, name, then field/value pairs. Returns 0 when there is no such index. */
-export const SET_INDEX_STATE_SCRIPT = `
+export const SET_INDEX_STATE_SCRIPT = `${EPOCH_MICROS}
 local name = ARGV[2]
 if redis.call('HEXISTS', KEYS[1], 'd:' .. name) == 0 then return 0 end
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('HINCRBY', KEYS[1], '_stamp', 1)
+bumpStamp(KEYS[1])
 return 1
 `;
 
@@ -146,7 +163,7 @@ return 1
  * deletes its single-key structures; returns its tok (the caller deletes the
  * equality sets e:<tok>:*), or false when there was no such index.
  */
-export const DROP_INDEX_SCRIPT = `
+export const DROP_INDEX_SCRIPT = `${EPOCH_MICROS}
 local base = ARGV[1]
 local name = ARGV[2]
 local d = redis.call('HGET', KEYS[1], 'd:' .. name)
@@ -154,7 +171,7 @@ if not d then return false end
 local tok = cjson.decode(d).tok
 redis.call('HDEL', KEYS[1], 'd:' .. name, 'st:' .. name, 'sc:' .. name, 'er:' .. name)
 redis.call('HINCRBY', KEYS[1], '_version', 1)
-redis.call('HINCRBY', KEYS[1], '_stamp', 1)
+bumpStamp(KEYS[1])
 redis.call('DEL', base .. 'u:' .. tok, base .. 'r:' .. tok, base .. 'n:' .. tok, base .. 's:' .. tok)
 return tok
 `;
@@ -168,7 +185,7 @@ return tok
  * structures are deleted. Returns the old tok (the caller deletes its
  * equality sets e:<tok>:*), or false when nothing was swapped.
  */
-export const SWAP_SHADOW_SCRIPT = `
+export const SWAP_SHADOW_SCRIPT = `${EPOCH_MICROS}
 local base = ARGV[1]
 local name = ARGV[2]
 local shadow = ARGV[3]
@@ -182,7 +199,7 @@ local scanned = redis.call('HGET', KEYS[1], 'sc:' .. shadow) or '0'
 redis.call('HSET', KEYS[1], 'd:' .. name, string.sub(ld, 1, cut - 1) .. ',"tok":"' .. newTok .. '"}', 'st:' .. name, 'ready', 'sc:' .. name, scanned)
 redis.call('HDEL', KEYS[1], 'er:' .. name, 'd:' .. shadow, 'st:' .. shadow, 'sc:' .. shadow, 'er:' .. shadow)
 redis.call('HINCRBY', KEYS[1], '_version', 1)
-redis.call('HINCRBY', KEYS[1], '_stamp', 1)
+bumpStamp(KEYS[1])
 redis.call('DEL', base .. 'u:' .. oldTok, base .. 'r:' .. oldTok, base .. 'n:' .. oldTok, base .. 's:' .. oldTok)
 return oldTok
 `;
