@@ -10,7 +10,14 @@ import type { RedisGuard } from './redis-guard.js';
 export const ORPHAN_CHECKS_MS = [250, 1000, 2500, 5000];
 
 /** The release script as defined on the connection (mutex-scripts.ts RELEASE_SCRIPT). */
-export type ReleaseCommand = (lock: string, memoKey: string, value: string, mode: '' | 'owner', memo: string, memoTtlMs: string) => Promise<number>;
+export type ReleaseCommand = (
+  lock: string,
+  memoKey: string,
+  value: string,
+  mode: '' | 'owner',
+  memo: string,
+  memoTtlMs: string,
+) => Promise<number>;
 
 /** The keys of one mutex the release touches. */
 export interface MutexReleaseKeys {

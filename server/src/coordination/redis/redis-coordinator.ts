@@ -3,15 +3,7 @@ import { Cluster } from 'ioredis';
 import { sleep, throwIfAborted } from '../../common/abort.js';
 import { backoffDelay } from '../../common/backoff.js';
 import { DbError } from '../../errors/db-error.js';
-import type {
-  CoordinationLoss,
-  Coordinator,
-  Lease,
-  LeaseAttempt,
-  LeaseState,
-  MutexHandle,
-  MutexOptions,
-} from '../coordinator.js';
+import type { CoordinationLoss, Coordinator, Lease, LeaseAttempt, LeaseState, MutexHandle, MutexOptions } from '../coordinator.js';
 import { checkLeaseName, checkLeaseTtl } from '../lease-args.js';
 import { mutexBusy, validateMutexOptions } from '../mutex-options.js';
 import {
@@ -119,7 +111,13 @@ export class RedisCoordinator implements Coordinator {
     private readonly guard: RedisGuard,
     private readonly grantWait: { replicas: number; timeoutMs: number },
   ) {
-    this.releaser = new MutexReleaser(guard, () => (...args) => this.scripted().sbRelease(...args), () => this.closed);
+    this.releaser = new MutexReleaser(
+      guard,
+      () =>
+        (...args) =>
+          this.scripted().sbRelease(...args),
+      () => this.closed,
+    );
   }
 
   /** Connects; throws DbError('unavailable') when Redis does not answer within connectTimeoutMs. */
