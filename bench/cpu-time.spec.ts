@@ -1,4 +1,4 @@
-import { ownCpuMs, parseStatCpuMs, processCpuMs } from './cpu-time.js';
+import { ownCpuMs, parseStatChildrenCpuMs, parseStatCpuMs, processCpuMs } from './cpu-time.js';
 
 describe('parseStatCpuMs', () => {
   it('adds utime and stime, even when the command name holds spaces and parentheses', () => {
@@ -8,6 +8,17 @@ describe('parseStatCpuMs', () => {
 
   it('returns undefined for a truncated line', () => {
     expect(parseStatCpuMs('1 (x) R 0')).toBeUndefined();
+  });
+});
+
+describe('parseStatChildrenCpuMs', () => {
+  it('adds cutime and cstime (fields 16 and 17), not the process\'s own time', () => {
+    const stat = '4242 (sh) S 1 4242 4242 0 -1 4194304 122 0 0 0 250 50 70 30 20 0 1 0';
+    expect(parseStatChildrenCpuMs(stat)).toBe(1000);
+  });
+
+  it('returns undefined for a truncated line', () => {
+    expect(parseStatChildrenCpuMs('1 (x) R 0 1 1 0 -1 0 0 0 0 0 1 1')).toBeUndefined();
   });
 });
 

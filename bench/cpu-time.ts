@@ -32,6 +32,19 @@ export function parseStatCpuMs(stat: string): number | undefined {
   return ((utime + stime) * 1000) / USER_HZ;
 }
 
+/**
+ * User + system CPU ms of the waited-for children of a process, from the text
+ * of its /proc/<pid>/stat (fields 16 and 17, cutime and cstime): how a shell
+ * reports the CPU of a command it ran and reaped.
+ */
+export function parseStatChildrenCpuMs(stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cutime = Number(fields[13]);
+  const cstime = Number(fields[14]);
+  if (!Number.isFinite(cutime) || !Number.isFinite(cstime)) return undefined;
+  return ((cutime + cstime) * 1000) / USER_HZ;
+}
+
 /** This process's user + system CPU time in ms. */
 export function ownCpuMs(): number {
   const u = process.cpuUsage();

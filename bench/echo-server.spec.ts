@@ -1,6 +1,6 @@
 import type { Server } from '@grpc/grpc-js';
 import { CLIENT_KINDS, createDocClient } from './doc-client.js';
-import { startEchoServer } from './echo-server.js';
+import { PRE_ENCODED_DOCUMENT, startEchoServer } from './echo-server.js';
 
 describe('echo server with both benchmark clients', () => {
   let server: Server;
@@ -46,6 +46,39 @@ describe('echo server with both benchmark clients', () => {
       await expect(client.put('bench', 'x', { a: 1 })).rejects.toThrow(/unimplemented/i);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('pre-encoded echo server', () => {
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    ({ server, port } = await startEchoServer(1024, true));
+  });
+  afterAll(() => {
+    server.forceShutdown();
+  });
+
+  it('answers any Get with the same bytes as the decoding echo gives for bench/doc-1kb', async () => {
+    const reference = await startEchoServer(1024);
+    const fixed = createDocClient('grpc-js-undecoded', `127.0.0.1:${port}`);
+    const decoding = createDocClient('grpc-js', `127.0.0.1:${port}`);
+    const ref = createDocClient('grpc-js-undecoded', `127.0.0.1:${reference.port}`);
+    try {
+      const res = await decoding.get('other', 'doc-9');
+      expect(res.document?.collection).toBe(PRE_ENCODED_DOCUMENT.collection);
+      expect(res.document?.id).toBe(PRE_ENCODED_DOCUMENT.id);
+      expect(Buffer.byteLength(JSON.stringify(res.document?.data))).toBe(1024);
+      const bytes = (await fixed.loadCall('x', 'y')()) as Buffer;
+      const expected = (await ref.loadCall(PRE_ENCODED_DOCUMENT.collection, PRE_ENCODED_DOCUMENT.id)()) as Buffer;
+      expect(bytes.length).toBe(expected.length);
+    } finally {
+      fixed.close();
+      decoding.close();
+      ref.close();
+      reference.server.forceShutdown();
     }
   });
 });

@@ -5,7 +5,12 @@
  * encodes each response with protobuf-es, as any real server must, so the
  * figure is the cost of gRPC + codec alone.
  *
- * Run as its own process: `node dist/bench/echo-server.js [--document-bytes N]`.
+ * With `preEncoded` (`--pre-encoded`) it is the gRPC-only ceiling instead: the
+ * request bytes are not decoded and every call answers the same response bytes,
+ * encoded once at start (collection "bench", id "doc-1kb": what the throughput
+ * scenario asks for), so no codec work is left at all.
+ *
+ * Run as its own process: `node dist/bench/echo-server.js [--document-bytes N] [--pre-encoded]`.
  * Binds 127.0.0.1 on a free port and prints one JSON line
  * `{"msg":"listening","grpcPort":N}` on stdout (same shape as the server's log).
  */
@@ -22,11 +27,25 @@ import {
 import { methodPath } from './doc-client.js';
 import { DEFAULT_DOCUMENT_BYTES, makeDocument } from './payload.js';
 
-/** Starts the echo server on 127.0.0.1:0; resolves with the server and its port. */
-export async function startEchoServer(documentBytes = DEFAULT_DOCUMENT_BYTES): Promise<{ server: grpc.Server; port: number }> {
+/** The collection and id the pre-encoded echo answers with, whatever was asked. */
+export const PRE_ENCODED_DOCUMENT = { collection: 'bench', id: 'doc-1kb' } as const;
+
+/**
+ * Starts the echo server on 127.0.0.1:0; resolves with the server and its port.
+ * `preEncoded`: answer pre-encoded bytes without decoding requests (see the file comment).
+ */
+export async function startEchoServer(
+  documentBytes = DEFAULT_DOCUMENT_BYTES,
+  preEncoded = false,
+): Promise<{ server: grpc.Server; port: number }> {
   const data = makeDocument(documentBytes);
   const now = timestampFromMs(Date.now());
-  const definition: grpc.ServiceDefinition = {
+  const response = (collection: string, id: string): GetResponse =>
+    create(GetResponseSchema, {
+      document: { collection, id, data, etag: 'echo-etag', version: 1n, createTime: now, updateTime: now },
+    });
+  const fixed = Buffer.from(toBinary(GetResponseSchema, response(PRE_ENCODED_DOCUMENT.collection, PRE_ENCODED_DOCUMENT.id)));
+  const definition: grpc.ServiceDefinition = preEncoded ? preEncodedDefinition() : {
     Get: {
       path: methodPath('Get'),
       requestStream: false,
@@ -42,27 +61,40 @@ export async function startEchoServer(documentBytes = DEFAULT_DOCUMENT_BYTES): P
   };
   const get: grpc.handleUnaryCall<GetRequest, GetResponse> = (call, callback) => {
     const { collection, id } = call.request;
-    callback(
-      null,
-      create(GetResponseSchema, {
-        document: { collection, id, data, etag: 'echo-etag', version: 1n, createTime: now, updateTime: now },
-      }),
-    );
+    callback(null, response(collection, id));
   };
+  const getFixed: grpc.handleUnaryCall<Buffer, Buffer> = (_call, callback) => callback(null, fixed);
   const server = new grpc.Server();
-  server.addService(definition, { Get: get });
+  server.addService(definition, { Get: preEncoded ? getFixed : get });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return { server, port };
 }
 
+/** Get with identity codecs: the request stays bytes, the response bytes go out as they are. */
+function preEncodedDefinition(): grpc.ServiceDefinition {
+  const identity = (b: Buffer) => b;
+  return {
+    Get: {
+      path: methodPath('Get'),
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const opts = new Command()
     .option('--document-bytes <n>', 'JSON size of the returned document', String(DEFAULT_DOCUMENT_BYTES))
+    .option('--pre-encoded', 'answer pre-encoded response bytes, decode nothing (the gRPC-only ceiling)', false)
     .parse()
-    .opts<{ documentBytes: string }>();
-  const { server, port } = await startEchoServer(Number(opts.documentBytes));
+    .opts<{ documentBytes: string; preEncoded: boolean }>();
+  const { server, port } = await startEchoServer(Number(opts.documentBytes), opts.preEncoded);
   const stop = () => {
     server.forceShutdown();
     process.exit(0);

@@ -7,6 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { GrpcThroughputResult } from './grpc-throughput.js';
+import { h2loadVerdicts } from './h2load-report.js';
+import type { H2loadThroughputResult } from './h2load-throughput.js';
 import type { QueryBenchResult } from './query-bench.js';
 import { formatQueryTable, queryVerdicts } from './query-report.js';
 import type { S3LatencyResult } from './s3-latency.js';
@@ -57,8 +59,10 @@ export interface BenchReport {
   readonly parameters: Record<string, unknown>;
   /** Scenario 1, when run. */
   readonly s3?: S3LatencyResult;
-  /** Scenario 2, when run. */
+  /** Scenario 2 with Node load clients (`--load node`), when run. */
   readonly grpc?: GrpcThroughputResult;
+  /** Scenario 2 with h2load (the default), when run. */
+  readonly grpcH2load?: H2loadThroughputResult;
   /** Scenario 3 (queries on S3 + Redis), when run. */
   readonly query?: QueryBenchResult;
   /** Every ratio against its target. */
@@ -79,7 +83,12 @@ export function machineInfo(): MachineInfo {
 }
 
 /** The verdicts of whatever parts of a run produced ratios. */
-export function verdicts(s3?: S3LatencyResult, grpc?: GrpcThroughputResult, query?: QueryBenchResult): Verdict[] {
+export function verdicts(
+  s3?: S3LatencyResult,
+  grpc?: GrpcThroughputResult,
+  query?: QueryBenchResult,
+  grpcH2load?: H2loadThroughputResult,
+): Verdict[] {
   const out: Verdict[] = [];
   for (const scenario of s3?.scenarios ?? []) {
     for (const op of ['get', 'put'] as const) {
@@ -97,16 +106,22 @@ export function verdicts(s3?: S3LatencyResult, grpc?: GrpcThroughputResult, quer
       out.push({ name, ratio: c.ratio, target: `>= ${GRPC_THROUGHPUT_RATIO_TARGET}`, pass: c.ratio >= GRPC_THROUGHPUT_RATIO_TARGET });
     }
   }
+  if (grpcH2load) out.push(...h2loadVerdicts(grpcH2load));
   if (query) out.push(...queryVerdicts(query));
   return out;
 }
 
-/** Writes `<dir>/<timestamp>.json` and `<dir>/latest.json`; resolves with the first path. */
-export async function writeReport(dir: string, report: BenchReport): Promise<string> {
+/**
+ * Writes `<dir>/<timestamp>.json` and `<dir>/latest.json`, plus `<dir>/<timestamp>.md`
+ * when `markdown` is given; resolves with the first path.
+ */
+export async function writeReport(dir: string, report: BenchReport, markdown?: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const text = `${JSON.stringify(report, null, 2)}\n`;
-  const file = join(dir, `${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  const base = join(dir, report.startedAt.replace(/[:.]/g, '-'));
+  const file = `${base}.json`;
   await writeFile(file, text);
+  if (markdown !== undefined) await writeFile(`${base}.md`, `${markdown}\n`);
   await writeFile(join(dir, 'latest.json'), text);
   return file;
 }
@@ -155,6 +170,9 @@ export function formatTable(report: BenchReport): string {
     for (const [storage, c] of Object.entries(g.ours)) {
       if (c) lines.push(row(`ours, ${storage}`, fig(c.ours)));
     }
+  }
+  if (report.grpcH2load) {
+    lines.push('', `gRPC Get under h2load: see the markdown beside the JSON (${Object.keys(report.grpcH2load.figures).length} targets)`);
   }
   if (report.query) lines.push(...formatQueryTable(report.query));
   if (report.verdicts.length > 0) {

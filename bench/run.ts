@@ -1,14 +1,18 @@
 /**
  * `npm run bench` (after `npm run build`): runs the S3-path latency and the
- * gRPC throughput scenarios (and, with `--query` or `--only query`, the
+ * gRPC throughput scenarios (h2load against the echo baselines and our server;
+ * `--load node` for the Node clients) (and, with `--query` or `--only query`, the
  * issue-3 query scenario on S3 + Redis, ~13 min at 100,000 documents),
  * prints a table with ratios and PASS / MISS, and writes the figures to bench/results/<timestamp>.json and latest.json.
  * A missed target is reported, not failed (exit 0); an error exits 1.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { CLIENT_KINDS, type ClientKind } from './doc-client.js';
 import { runGrpcThroughput, type GrpcThroughputResult } from './grpc-throughput.js';
+import { h2loadMarkdown } from './h2load-report.js';
+import { runH2loadThroughput, type H2loadThroughputResult } from './h2load-throughput.js';
 import { DEFAULT_DOCUMENT_BYTES } from './payload.js';
 import { repoRoot } from './processes.js';
 import { runQueryBench, type QueryBenchResult } from './query-bench.js';
@@ -34,6 +38,8 @@ interface CliOptions {
   readonly queryRuns: number;
   readonly queryScanRuns: number;
   readonly client: ClientKind | 'auto';
+  readonly load: 'h2load' | 'node';
+  readonly beforeServer?: string;
   readonly storage: ('memory' | 'filesystem')[];
   readonly baselineOnly: boolean;
   readonly out: string;
@@ -92,7 +98,9 @@ function parse(argv: string[]): CliOptions {
     .option('--query-load-concurrency <n>', 'query: puts in flight while loading', positive('int'), 64)
     .option('--query-runs <n>', 'query: measured runs of each indexed query and of Count', positive('int'), 20)
     .option('--query-scan-runs <n>', 'query: measured runs of each full scan', positive('int'), 3)
-    .option('--client <kind>', `gRPC client: auto | ${CLIENT_KINDS.join(' | ')}`, oneOf(['auto', ...CLIENT_KINDS] as const), 'auto')
+    .option('--load <generator>', 'gRPC: load generator: h2load (apt-get install nghttp2-client) | node (the Node clients)', oneOf(['h2load', 'node'] as const), 'h2load')
+    .option('--before-server <main.js>', 'gRPC, h2load: also measure this build of the server (e.g. an older commit\'s dist/server/src/main.js) on memory')
+    .option('--client <kind>', `gRPC --load node client: auto | ${CLIENT_KINDS.join(' | ')}`, oneOf(['auto', ...CLIENT_KINDS] as const), 'auto')
     .option('--storage <list>', 'gRPC: our storages to measure', storages, ['memory', 'filesystem'])
     .option('--baseline-only', 'measure only the baselines (echo server, raw S3): checks the harness', false)
     .option('--out <dir>', 'directory for the JSON results', join(repoRoot(), 'bench', 'results'))
@@ -105,6 +113,7 @@ async function main(): Promise<void> {
   const log = (message: string) => process.stderr.write(`${message}\n`);
   const startedAt = new Date().toISOString();
   let grpc: GrpcThroughputResult | undefined;
+  let grpcH2load: H2loadThroughputResult | undefined;
   let s3: S3LatencyResult | undefined;
   let query: QueryBenchResult | undefined;
   if (o.only === 'query' || (o.only === undefined && o.query)) {
@@ -116,7 +125,19 @@ async function main(): Promise<void> {
       log,
     });
   }
-  if (o.only === undefined || o.only === 'grpc') {
+  if ((o.only === undefined || o.only === 'grpc') && o.load === 'h2load') {
+    grpcH2load = await runH2loadThroughput({
+      durationMs: o.duration * 1000,
+      warmupMs: o.warmup * 1000,
+      rounds: o.rounds,
+      concurrency: o.concurrency,
+      documentBytes: o.documentBytes,
+      storages: o.baselineOnly ? [] : o.storage,
+      ...(o.beforeServer ? { beforeServerMain: o.beforeServer } : {}),
+      log,
+    });
+  }
+  if ((o.only === undefined || o.only === 'grpc') && o.load === 'node') {
     grpc = await runGrpcThroughput({
       durationMs: o.duration * 1000,
       warmupMs: o.warmup * 1000,
@@ -150,11 +171,20 @@ async function main(): Promise<void> {
     parameters,
     ...(s3 ? { s3 } : {}),
     ...(grpc ? { grpc } : {}),
+    ...(grpcH2load ? { grpcH2load } : {}),
     ...(query ? { query } : {}),
-    verdicts: verdicts(s3, grpc, query),
+    verdicts: verdicts(s3, grpc, query, grpcH2load),
   };
-  const file = await writeReport(out, report);
-  process.stdout.write(`${formatTable(report)}\n\nresults: ${file}\n`);
+  const markdown = grpcH2load
+    ? h2loadMarkdown(grpcH2load, {
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+        startedAt,
+        cpuCount: cpus().length,
+        cpuModel: report.machine.cpuModel,
+      })
+    : undefined;
+  const file = await writeReport(out, report, markdown);
+  process.stdout.write(`${formatTable(report)}\n${markdown ? `\n${markdown}\n` : ''}\nresults: ${file}\n`);
 }
 
 main().then(

@@ -1,14 +1,16 @@
 import { serverArgs } from './smarterbase-server.js';
 
 describe('serverArgs', () => {
-  it('asks for free ports and the chosen storage', () => {
-    expect(serverArgs({ kind: 'memory' })).toEqual(['--storage', 'memory', '--grpc-port', '0', '--http-port', '0']);
+  it('asks for free ports (metrics included) and the chosen storage', () => {
+    expect(serverArgs({ kind: 'memory' })).toEqual(['--storage', 'memory', '--grpc-port', '0', '--http-port', '0', '--metrics-port', '0']);
     expect(serverArgs({ kind: 'filesystem', dataDir: '/tmp/x' })).toEqual([
       '--storage',
       'filesystem',
       '--grpc-port',
       '0',
       '--http-port',
+      '0',
+      '--metrics-port',
       '0',
       '--data-dir',
       '/tmp/x',
@@ -19,6 +21,8 @@ describe('serverArgs', () => {
       '--grpc-port',
       '0',
       '--http-port',
+      '0',
+      '--metrics-port',
       '0',
       '--s3-endpoint',
       'http://127.0.0.1:9',

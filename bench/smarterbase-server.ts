@@ -40,9 +40,16 @@ export function benchS3Client(endpoint: string): S3Client {
   });
 }
 
-/** The command-line flags that select `storage` (plus port 0 for gRPC and HTTP). */
+/**
+ * The command-line flags that select `storage`, plus port 0 (a free port) for
+ * gRPC, HTTP and metrics. Metrics stay on, as in production, so that their
+ * per-call cost is measured; with the default metrics port (9464) a second
+ * server of the same run could not bind it and would run with metrics off,
+ * cheaper per call than the first, and a run would clash with anything else
+ * on the machine holding 9464.
+ */
 export function serverArgs(storage: ServerStorage): string[] {
-  const args = ['--storage', storage.kind, '--grpc-port', '0', '--http-port', '0'];
+  const args = ['--storage', storage.kind, '--grpc-port', '0', '--http-port', '0', '--metrics-port', '0'];
   if (storage.kind === 'filesystem') args.push('--data-dir', storage.dataDir);
   if (storage.kind === 's3') {
     args.push('--s3-endpoint', storage.endpoint, '--s3-bucket', storage.bucket, '--s3-force-path-style', 'true');
@@ -51,7 +58,10 @@ export function serverArgs(storage: ServerStorage): string[] {
   return args;
 }
 
-/** Starts the server with `storage`; resolves once it logged "listening" (port = gRPC port). */
-export function startSmarterbase(storage: ServerStorage): Promise<RunningProcess> {
-  return startListening(serverMainPath(), serverArgs(storage), { ...BENCH_S3_ENV });
+/**
+ * Starts the server with `storage`; resolves once it logged "listening" (port = gRPC port).
+ * `mainPath` runs another build of the server (e.g. an older commit's dist) instead of this one's.
+ */
+export function startSmarterbase(storage: ServerStorage, mainPath = serverMainPath()): Promise<RunningProcess> {
+  return startListening(mainPath, serverArgs(storage), { ...BENCH_S3_ENV });
 }
