@@ -12,7 +12,7 @@ describe('parseStatCpuMs', () => {
 });
 
 describe('parseStatChildrenCpuMs', () => {
-  it('adds cutime and cstime (fields 16 and 17), not the process\'s own time', () => {
+  it("adds cutime and cstime (fields 16 and 17), not the process's own time", () => {
     const stat = '4242 (sh) S 1 4242 4242 0 -1 4194304 122 0 0 0 250 50 70 30 20 0 1 0';
     expect(parseStatChildrenCpuMs(stat)).toBe(1000);
   });

@@ -45,20 +45,22 @@ export async function startEchoServer(
       document: { collection, id, data, etag: 'echo-etag', version: 1n, createTime: now, updateTime: now },
     });
   const fixed = Buffer.from(toBinary(GetResponseSchema, response(PRE_ENCODED_DOCUMENT.collection, PRE_ENCODED_DOCUMENT.id)));
-  const definition: grpc.ServiceDefinition = preEncoded ? preEncodedDefinition() : {
-    Get: {
-      path: methodPath('Get'),
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (m: GetRequest) => Buffer.from(toBinary(GetRequestSchema, m)),
-      requestDeserialize: (b: Buffer) => fromBinary(GetRequestSchema, b),
-      responseSerialize: (m: GetResponse) => {
-        const bytes = toBinary(GetResponseSchema, m);
-        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      },
-      responseDeserialize: (b: Buffer) => fromBinary(GetResponseSchema, b),
-    },
-  };
+  const definition: grpc.ServiceDefinition = preEncoded
+    ? preEncodedDefinition()
+    : {
+        Get: {
+          path: methodPath('Get'),
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (m: GetRequest) => Buffer.from(toBinary(GetRequestSchema, m)),
+          requestDeserialize: (b: Buffer) => fromBinary(GetRequestSchema, b),
+          responseSerialize: (m: GetResponse) => {
+            const bytes = toBinary(GetResponseSchema, m);
+            return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          },
+          responseDeserialize: (b: Buffer) => fromBinary(GetResponseSchema, b),
+        },
+      };
   const get: grpc.handleUnaryCall<GetRequest, GetResponse> = (call, callback) => {
     const { collection, id } = call.request;
     callback(null, response(collection, id));

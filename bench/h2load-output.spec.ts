@@ -40,7 +40,9 @@ describe('parseH2loadOutput', () => {
   });
 
   it('throws, quoting the output, when a summary line is missing (e.g. h2load could not connect)', () => {
-    expect(() => parseH2loadOutput('starting benchmark...\nclient could not connect to host')).toThrow(/"finished in" line.*could not connect/s);
+    expect(() => parseH2loadOutput('starting benchmark...\nclient could not connect to host')).toThrow(
+      /"finished in" line.*could not connect/s,
+    );
     expect(() => parseH2loadOutput(SAMPLE.replace(/status codes:.*\n/, ''))).toThrow(/status codes/);
   });
 });

@@ -98,9 +98,22 @@ function parse(argv: string[]): CliOptions {
     .option('--query-load-concurrency <n>', 'query: puts in flight while loading', positive('int'), 64)
     .option('--query-runs <n>', 'query: measured runs of each indexed query and of Count', positive('int'), 20)
     .option('--query-scan-runs <n>', 'query: measured runs of each full scan', positive('int'), 3)
-    .option('--load <generator>', 'gRPC: load generator: h2load (apt-get install nghttp2-client) | node (the Node clients)', oneOf(['h2load', 'node'] as const), 'h2load')
-    .option('--before-server <main.js>', 'gRPC, h2load: also measure this build of the server (e.g. an older commit\'s dist/server/src/main.js) on memory')
-    .option('--client <kind>', `gRPC --load node client: auto | ${CLIENT_KINDS.join(' | ')}`, oneOf(['auto', ...CLIENT_KINDS] as const), 'auto')
+    .option(
+      '--load <generator>',
+      'gRPC: load generator: h2load (apt-get install nghttp2-client) | node (the Node clients)',
+      oneOf(['h2load', 'node'] as const),
+      'h2load',
+    )
+    .option(
+      '--before-server <main.js>',
+      "gRPC, h2load: also measure this build of the server (e.g. an older commit's dist/server/src/main.js) on memory",
+    )
+    .option(
+      '--client <kind>',
+      `gRPC --load node client: auto | ${CLIENT_KINDS.join(' | ')}`,
+      oneOf(['auto', ...CLIENT_KINDS] as const),
+      'auto',
+    )
     .option('--storage <list>', 'gRPC: our storages to measure', storages, ['memory', 'filesystem'])
     .option('--baseline-only', 'measure only the baselines (echo server, raw S3): checks the harness', false)
     .option('--out <dir>', 'directory for the JSON results', join(repoRoot(), 'bench', 'results'))

@@ -57,7 +57,11 @@ it('one master stopped: its replica takes over and its slots answer again while 
       if (((await cluster.masterOfSlot(keySlot(`sb:{l:${name}}:lease`))).port === port) !== other) return name;
     }
   };
-  const hung = [await nameOn(victim.port, false, 'hung-a'), await nameOn(victim.port, false, 'hung-b'), await nameOn(victim.port, false, 'hung')];
+  const hung = [
+    await nameOn(victim.port, false, 'hung-a'),
+    await nameOn(victim.port, false, 'hung-b'),
+    await nameOn(victim.port, false, 'hung'),
+  ];
   const elsewhere = await nameOn(victim.port, true, 'fine');
   const replicaPort = (await cluster.topology()).find((n) => n.masterId === victim.id)!.port;
   expect(summary((await lockCall(clients, elsewhere)).error)).toBe('ok');

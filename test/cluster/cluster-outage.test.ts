@@ -65,7 +65,9 @@ afterAll(async () => {
 
 /** Puts every key of the load (4 workers × 10 ids) once; true when all succeed. */
 async function everyKeyWrites(): Promise<boolean> {
-  const puts = Array.from({ length: 40 }, (_, i) => client.put({ collection: 'load', id: `w${i % 4}-${Math.floor(i / 4)}`, data: { final: i } }));
+  const puts = Array.from({ length: 40 }, (_, i) =>
+    client.put({ collection: 'load', id: `w${i % 4}-${Math.floor(i / 4)}`, data: { final: i } }),
+  );
   return (await Promise.allSettled(puts)).every((r) => r.status === 'fulfilled');
 }
 

@@ -118,7 +118,9 @@ describe('conditional writes racing while the master of their mutex fails over',
       const round = async (r: number): Promise<{ won: number; others: string[] }> => {
         const base = await replicas[r % REPLICAS]!.head(key);
         const rs = await Promise.allSettled(
-          Array.from({ length: 16 }, (_, i) => replicas[i % REPLICAS]!.put(key, Buffer.from(`{"round":${r},"w":${i}}`), { ifMatch: base!.etag })),
+          Array.from({ length: 16 }, (_, i) =>
+            replicas[i % REPLICAS]!.put(key, Buffer.from(`{"round":${r},"w":${i}}`), { ifMatch: base!.etag }),
+          ),
         );
         const others = rs.flatMap((x) => {
           if (x.status === 'fulfilled') return [];

@@ -62,6 +62,11 @@ export async function startS3Server(bucket = 'sb-test'): Promise<S3TestServer> {
 async function startOnce(binary: string, bucket: string, port: number): Promise<S3TestServer> {
   const child = spawnTestChild(binary, ['-host', `127.0.0.1:${port}`, '-backend', 'memory', '-initialbucket', bucket, '-quiet']);
   // gofakes3 does not check signatures: an unsigned listing answers 200 once it serves.
-  await waitUntilReady(child, `gofakes3 on ${port}`, async () => (await httpStatus(port, 'GET', listOnePath(bucket))) === 200, START_TIMEOUT_MS);
+  await waitUntilReady(
+    child,
+    `gofakes3 on ${port}`,
+    async () => (await httpStatus(port, 'GET', listOnePath(bucket))) === 200,
+    START_TIMEOUT_MS,
+  );
   return s3TestServer(child, `http://127.0.0.1:${port}`, bucket);
 }

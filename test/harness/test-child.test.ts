@@ -13,7 +13,9 @@ const alive = (pid: number | undefined): boolean => {
 describe('waitUntilReady', () => {
   it('reports a child that exits during start-up with its exit code and stderr', async () => {
     const child = spawnTestChild('sh', ['-c', 'echo "bad flag --x" >&2; exit 3']);
-    await expect(waitUntilReady(child, 'thing', async () => false, 10_000)).rejects.toThrow(/thing exited during start-up \(code 3\): bad flag --x/);
+    await expect(waitUntilReady(child, 'thing', async () => false, 10_000)).rejects.toThrow(
+      /thing exited during start-up \(code 3\): bad flag --x/,
+    );
   });
 
   it('kills a child that is not ready in time and says how long it waited', async () => {

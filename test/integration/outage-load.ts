@@ -68,4 +68,3 @@ export function startLoad(client: DocClient, workers = 4): Load {
   leftovers.push(load);
   return load;
 }
-

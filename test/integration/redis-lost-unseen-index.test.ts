@@ -51,7 +51,10 @@ async function outcome(call: Promise<unknown>): Promise<string> {
 
 it('a server that never saw a unique index refuses a duplicate after Redis lost the index, and checks it once the index is back', async () => {
   await a.admin.createIndex({ index: { collection: COLLECTION, name: 'by_email', fields: ['email'], kind: IndexKind.UNIQUE } });
-  await waitFor('by_email READY', async () => (await a.admin.listIndexes({ collection: COLLECTION })).indexes[0]?.state === IndexState.READY);
+  await waitFor(
+    'by_email READY',
+    async () => (await a.admin.listIndexes({ collection: COLLECTION })).indexes[0]?.state === IndexState.READY,
+  );
   await a.docs.put({ collection: COLLECTION, id: 'alice', data: { email: 'alice@example.com' } });
 
   const redis = new Redis(stack.redis.url);
@@ -62,12 +65,19 @@ it('a server that never saw a unique index refuses a duplicate after Redis lost 
   }
 
   // B's first look at the collection: the catalog is gone, and B's copy of the definitions predates the index.
-  expect(await outcome(b.docs.put({ collection: COLLECTION, id: 'dup', data: { email: 'alice@example.com' } }))).toBe('Unavailable/INDEX_NOT_READY');
+  expect(await outcome(b.docs.put({ collection: COLLECTION, id: 'dup', data: { email: 'alice@example.com' } }))).toBe(
+    'Unavailable/INDEX_NOT_READY',
+  );
   // A write that sets no unique field goes through meanwhile.
   expect(await outcome(b.docs.put({ collection: COLLECTION, id: 'other', data: { name: 'x' } }))).toBe('OK');
   // The refusal asked B to restore the index; once READY the duplicate is the usual ALREADY_EXISTS.
-  await waitFor('by_email READY on B', async () => (await b.admin.listIndexes({ collection: COLLECTION })).indexes[0]?.state === IndexState.READY);
-  expect(await outcome(b.docs.put({ collection: COLLECTION, id: 'dup', data: { email: 'alice@example.com' } }))).toBe('AlreadyExists/UNIQUE_VIOLATION');
+  await waitFor(
+    'by_email READY on B',
+    async () => (await b.admin.listIndexes({ collection: COLLECTION })).indexes[0]?.state === IndexState.READY,
+  );
+  expect(await outcome(b.docs.put({ collection: COLLECTION, id: 'dup', data: { email: 'alice@example.com' } }))).toBe(
+    'AlreadyExists/UNIQUE_VIOLATION',
+  );
   const { documents } = await a.docs.list({ collection: COLLECTION, pageSize: 10 });
   expect(documents.map((d) => d.id).sort()).toEqual(['alice', 'other']);
 });

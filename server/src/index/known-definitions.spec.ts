@@ -44,7 +44,15 @@ describe('KnownDefinitions', () => {
     known.adopt([
       { collection: 'a', name: 'z', kind: 'ordered', fields: ['z'], state: 'building', documentsScanned: 0, createTime: new Date(0) },
       // A rebuild's shadow is the store's working copy, never a definition to restore.
-      { collection: 'a', name: 'z~shadow', kind: 'ordered', fields: ['z'], state: 'building', documentsScanned: 0, createTime: new Date(0) },
+      {
+        collection: 'a',
+        name: 'z~shadow',
+        kind: 'ordered',
+        fields: ['z'],
+        state: 'building',
+        documentsScanned: 0,
+        createTime: new Date(0),
+      },
     ]);
     known.remember({ collection: 'c', name: 'w', kind: 'equality', fields: ['w'] });
     known.forget('a', 'x');
@@ -63,7 +71,15 @@ describe('KnownDefinitions', () => {
 });
 
 describe('KnownDefinitions.forCatalog', () => {
-  const info = (name: string) => ({ collection: 'a', name, kind: 'unique' as const, fields: [name], state: 'ready' as const, documentsScanned: 0, createTime: new Date(0) });
+  const info = (name: string) => ({
+    collection: 'a',
+    name,
+    kind: 'unique' as const,
+    fields: [name],
+    state: 'ready' as const,
+    documentsScanned: 0,
+    createTime: new Date(0),
+  });
 
   it('reads storage only when the store catalog is one it was not read under, or shows an index it lacks', async () => {
     const blobs = new MemoryBlobStore();
@@ -81,12 +97,15 @@ describe('KnownDefinitions.forCatalog', () => {
     expect(requests()).toBe(1);
     // Another server's CreateIndex (storage first, then the store): the new index in the catalog makes it read again.
     await new DurableCatalog(blobs).add({ collection: 'a', name: 'x', kind: 'unique', fields: ['x'] });
-    expect((await known.forCatalog('a', { version: 2, indexes: [info('x')], generation: 'g1' }, recordNone)).map((d) => d.name)).toEqual(['x']);
+    expect((await known.forCatalog('a', { version: 2, indexes: [info('x')], generation: 'g1' }, recordNone)).map((d) => d.name)).toEqual([
+      'x',
+    ]);
     expect(requests()).toBe(2);
     expect((await known.forCatalog('a', { version: 2, indexes: [info('x')], generation: 'g1' }, recordNone)).length).toBe(1);
     expect(requests()).toBe(2);
     // The store lost the catalog: read again every time until it holds one; a definition is never recorded as none.
-    for (let i = 0; i < 2; i++) expect((await known.forCatalog('a', { version: 0, indexes: [], generation: '' }, recordNone)).length).toBe(1);
+    for (let i = 0; i < 2; i++)
+      expect((await known.forCatalog('a', { version: 0, indexes: [], generation: '' }, recordNone)).length).toBe(1);
     expect([requests(), recorded]).toEqual([4, 1]);
     // Recreated (a new generation, even with no index restored yet): read once more, then trusted.
     expect((await known.forCatalog('a', { version: 9, indexes: [], generation: 'g2' }, recordNone)).length).toBe(1);

@@ -76,7 +76,10 @@ describe('IndexWriteHooks: the unique guard while an index is not READY', () => 
       await known.current();
       generation = 'g1';
       const redisLike = Object.assign(Object.create(store) as LocalIndexStore, {
-        catalog: async (c: string) => ({ ...(await store.catalog(c)), generation: (await store.catalog(c)).indexes.length > 0 ? generation : '' }),
+        catalog: async (c: string) => ({
+          ...(await store.catalog(c)),
+          generation: (await store.catalog(c)).indexes.length > 0 ? generation : '',
+        }),
         recordNoIndexes: async () => generation,
       });
       const port: ExpectedIndexes = {

@@ -18,7 +18,12 @@ const codeOf = (signal: AbortSignal): Code | undefined => (signal.reason instanc
 describe('grpcCallContext', () => {
   it('describes the call and builds headers and values on demand', () => {
     const ctx = grpcCallContext(DocumentService, get, fakeCall());
-    expect([ctx.url, ctx.protocolName, ctx.requestMethod, ctx.timeoutMs()]).toEqual(['/smarterbase.v1.DocumentService/Get', 'grpc', 'POST', undefined]);
+    expect([ctx.url, ctx.protocolName, ctx.requestMethod, ctx.timeoutMs()]).toEqual([
+      '/smarterbase.v1.DocumentService/Get',
+      'grpc',
+      'POST',
+      undefined,
+    ]);
     expect(ctx.requestHeader.get('traceparent')).toMatch(/^00-0af7/);
     expect(ctx.requestHeader.has('x-bin')).toBe(false);
     expect(ctx.values.get(CONNECTION_KEY)).toBe('ipv4:127.0.0.1:5000');
@@ -40,7 +45,11 @@ describe('grpcCallContext', () => {
     const running = fakeCall();
     const a = grpcCallContext(DocumentService, get, running);
     running.emit('cancelled');
-    expect([a.signal.aborted, codeOf(a.signal), a.signal.reason.message]).toEqual([true, Code.Canceled, '[canceled] the client cancelled the call']);
+    expect([a.signal.aborted, codeOf(a.signal), a.signal.reason.message]).toEqual([
+      true,
+      Code.Canceled,
+      '[canceled] the client cancelled the call',
+    ]);
     const done = fakeCall();
     const b = grpcCallContext(DocumentService, get, done);
     b.finish();

@@ -20,7 +20,14 @@ describe('parseCatalog', () => {
       ['a', 'failed', 0, 'boom'],
       ['b', 'ready', 40, undefined],
     ]);
-    expect([cached.catalog.version, cached.stamp, [...cached.tokens]]).toEqual([7, '12', [['b', 'b@3'], ['a', 'a@2']]]);
+    expect([cached.catalog.version, cached.stamp, [...cached.tokens]]).toEqual([
+      7,
+      '12',
+      [
+        ['b', 'b@3'],
+        ['a', 'a@2'],
+      ],
+    ]);
   });
 
   it("tells the catalog's generation: '' with no hash (never indexed, or Redis lost it), its _born, or v0 for a hash older than _born", () => {
