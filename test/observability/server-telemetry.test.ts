@@ -65,6 +65,9 @@ describe('metrics endpoint of the server process', () => {
     await grpc.get({ collection: 'users', id: 'ada' });
     await expect(connect.get({ collection: 'users', id: 'nobody' })).rejects.toMatchObject({ code: 5 }); // NOT_FOUND
     await connect.get({ collection: 'users', id: 'ada' });
+    let batchItems = 0;
+    for await (const item of grpc.batchGet({ collection: 'users', ids: ['ada', 'nobody', 'ada'] })) batchItems += item.found ? 1 : 0;
+    expect(batchItems).toBe(2);
 
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(res.status).toBe(200);
@@ -93,6 +96,21 @@ describe('metrics endpoint of the server process', () => {
     expect(sample(text, 'smarterbase_storage_operations_total', { op: 'put', outcome: 'ok', backend: 's3' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'smarterbase_storage_operations_total', { op: 'head', outcome: 'ok', backend: 's3' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'smarterbase_storage_operations_total', { op: 'put', outcome: 'condition_failed', backend: 's3' })).toBeUndefined();
+
+    // Per RPC method, the requests that reached S3 before the call answered (common/call-tally.ts).
+    const requests = (method: string, transport: string) =>
+      sample(text, 'smarterbase_rpc_server_storage_requests_total', {
+        rpc_service: 'smarterbase.v1.DocumentService',
+        rpc_method: method,
+        transport,
+      });
+    expect(requests('Get', 'grpc')).toBe(1); // one GET
+    expect(requests('Get', 'connect')).toBe(2); // one GET each, the absent document's included
+    // Lock mode: the first Create is HEAD + PUT; the refused one is refused by the etag memo without a
+    // request, then reads the document (one GET) to tell "exists" from "reserved by a transaction".
+    expect(requests('Create', 'grpc')).toBe(3);
+    expect(requests('BatchGet', 'grpc')).toBe(3); // a server stream: one GET per requested id, counted through ordered-map's signal
+    expect(requests('Put', 'grpc')).toBe(0); // a method with no call has a zero series, not a missing one
 
     expect(sample(text, 'smarterbase_s3_conditional_native', { mode: 'lock', source: 'probe' })).toBe(0);
     expect(sample(text, 'smarterbase_s3_conditional_check', { check: 'deleteWrongEtagRefused', mode: 'lock' })).toBe(0);

@@ -1,4 +1,5 @@
 import { abortError } from './abort.js';
+import { linkCallTally } from './call-tally.js';
 
 /**
  * Maps `items` through the async `fn` with at most `concurrency` calls in
@@ -18,6 +19,7 @@ export async function* orderedMap<T, R>(
 ): AsyncGenerator<R, void, undefined> {
   const width = Math.max(1, Math.floor(concurrency));
   const inner = new AbortController();
+  linkCallTally(inner.signal, signal); // the calls' storage requests count for the RPC call
   const onAbort = (): void => inner.abort(signal?.reason);
   if (signal?.aborted) throw abortError(signal);
   signal?.addEventListener('abort', onAbort, { once: true });

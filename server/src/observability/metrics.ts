@@ -14,6 +14,7 @@ export const METRIC_NAMES = {
   rpcCalls: 'smarterbase.rpc.server.calls',
   rpcDuration: 'smarterbase.rpc.server.duration.seconds',
   rpcActive: 'smarterbase.rpc.server.active_calls',
+  rpcStorageRequests: 'smarterbase.rpc.server.storage_requests',
   storageOps: 'smarterbase.storage.operations',
   storageCalls: 'smarterbase.storage.calls',
   storageDuration: 'smarterbase.storage.duration.seconds',
@@ -64,6 +65,12 @@ export interface RpcInstruments {
   readonly duration: Histogram;
   /** Calls being served; attributes rpc.service, rpc.method, transport. */
   readonly active: CellCounter;
+  /**
+   * Storage backend requests made by finished calls before they answered
+   * (common/call-tally.ts); attributes rpc.service, rpc.method, transport.
+   * Divided by the calls, the requests one call of a method costs.
+   */
+  readonly storageRequests: CellCounter;
 }
 
 /** The instruments storage wrappers record into. */
@@ -157,6 +164,9 @@ export function createMetrics(meter: Meter): Metrics {
       active: new CellCounter(meter, METRIC_NAMES.rpcActive, {
         description: 'RPCs being served now, by service, method and transport.',
         upDown: true,
+      }),
+      storageRequests: new CellCounter(meter, METRIC_NAMES.rpcStorageRequests, {
+        description: 'Storage backend requests made by finished RPCs before they answered, by service, method and transport.',
       }),
     },
     storage: {

@@ -56,11 +56,11 @@ export class InstrumentedBlobStore implements BlobStore {
   }
 
   get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
-    return this.measure('get', { 'smarterbase.storage.key': key }, () => this.inner.get(key, signal));
+    return this.measure('get', { 'smarterbase.storage.key': key }, () => this.inner.get(key, signal), signal);
   }
 
   head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
-    return this.measure('head', { 'smarterbase.storage.key': key }, () => this.inner.head(key, signal));
+    return this.measure('head', { 'smarterbase.storage.key': key }, () => this.inner.head(key, signal), signal);
   }
 
   put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
@@ -69,19 +69,26 @@ export class InstrumentedBlobStore implements BlobStore {
       'put',
       { 'smarterbase.storage.key': key, 'smarterbase.storage.condition': cond, 'smarterbase.storage.bytes': body.byteLength },
       () => this.inner.put(key, body, condition, signal),
+      signal,
     );
   }
 
   delete(key: string, condition?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
     const cond = condition?.ifMatch !== undefined ? 'if_match' : 'none';
-    return this.measure('delete', { 'smarterbase.storage.key': key, 'smarterbase.storage.condition': cond }, () =>
-      this.inner.delete(key, condition, signal),
+    return this.measure(
+      'delete',
+      { 'smarterbase.storage.key': key, 'smarterbase.storage.condition': cond },
+      () => this.inner.delete(key, condition, signal),
+      signal,
     );
   }
 
   list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
-    return this.measure('list', { 'smarterbase.storage.prefix': options.prefix, 'smarterbase.storage.limit': options.limit }, () =>
-      this.inner.list(options, signal),
+    return this.measure(
+      'list',
+      { 'smarterbase.storage.prefix': options.prefix, 'smarterbase.storage.limit': options.limit },
+      () => this.inner.list(options, signal),
+      signal,
     );
   }
 
@@ -89,7 +96,7 @@ export class InstrumentedBlobStore implements BlobStore {
     return this.inner.close();
   }
 
-  private async measure<T>(op: StorageOp, spanAttributes: Attributes, fn: () => Promise<T>): Promise<T> {
+  private async measure<T>(op: StorageOp, spanAttributes: Attributes, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const span = this.opts.tracer?.startSpan(`storage.${op}`, {
       kind: SpanKind.CLIENT,
       attributes: { 'smarterbase.storage.op': op, 'smarterbase.storage.backend': this.opts.backend, ...spanAttributes },
@@ -110,7 +117,7 @@ export class InstrumentedBlobStore implements BlobStore {
       throw err;
     } finally {
       this.callCell(op, outcome).add();
-      this.requests?.record(op, outcome, (performance.now() - start) / 1000);
+      this.requests?.record(op, outcome, (performance.now() - start) / 1000, signal);
       span?.end();
     }
   }

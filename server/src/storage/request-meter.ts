@@ -6,6 +6,7 @@
  * when it wraps an adapter whose calls are its requests (memory, filesystem).
  */
 import type { Attributes } from '@opentelemetry/api';
+import { countStorageRequest } from '../common/call-tally.js';
 import type { CounterCell } from '../observability/cell-counter.js';
 import type { StorageInstruments, StorageOp, StorageOutcome } from '../observability/metrics.js';
 
@@ -19,8 +20,9 @@ export class RequestMeter {
     private readonly backend: string,
   ) {}
 
-  /** Records one finished request that took `seconds`. */
-  record(op: StorageOp, outcome: StorageOutcome, seconds: number): void {
+  /** Records one finished request that took `seconds`, sent with `signal` (it counts for the RPC call of that signal: common/call-tally.ts). */
+  record(op: StorageOp, outcome: StorageOutcome, seconds: number, signal?: AbortSignal): void {
+    countStorageRequest(signal);
     const key = `${op}/${outcome}`;
     let s = this.series.get(key);
     if (s === undefined) {

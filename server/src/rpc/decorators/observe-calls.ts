@@ -22,6 +22,7 @@ import {
   type TextMapGetter,
   type Tracer,
 } from '@opentelemetry/api';
+import { openCallTally, type CallTally } from '../../common/call-tally.js';
 import type { CounterCell } from '../../observability/cell-counter.js';
 import type { RpcInstruments, RpcTransport } from '../../observability/metrics.js';
 import { eachMethod, type AnyMethod } from './each-method.js';
@@ -67,11 +68,9 @@ export function observeCalls<S extends DescService>(
   return eachMethod(service, impl, (fn, method, streams): AnyMethod => {
     const base: Attributes = { 'rpc.system': 'grpc', 'rpc.service': service.typeName, 'rpc.method': method.name, transport };
     const spanName = `${service.typeName}/${method.name}`;
-    const active = telemetry.instruments.active.cell(`${transport}/${spanName}`, {
-      'rpc.service': service.typeName,
-      'rpc.method': method.name,
-      transport,
-    });
+    const methodAttributes = { 'rpc.service': service.typeName, 'rpc.method': method.name, transport };
+    const active = telemetry.instruments.active.cell(`${transport}/${spanName}`, methodAttributes);
+    const storageRequests = telemetry.instruments.storageRequests.cell(`${transport}/${spanName}`, methodAttributes);
     // Per status code: the call count cell and the histogram's attributes, built on first use.
     const byCode = new Map<number, { readonly cell: CounterCell; readonly attributes: Attributes }>();
     const seriesOf = (code: number) => {
@@ -91,10 +90,11 @@ export function observeCalls<S extends DescService>(
         parent,
       );
       active.add(1);
-      return { span, ctx: trace.setSpan(parent, span), start: performance.now() };
+      return { span, ctx: trace.setSpan(parent, span), start: performance.now(), tally: openCallTally(ctx.signal) };
     };
     const finish = (call: Call, code: number, err?: unknown): void => {
       active.add(-1);
+      if (call.tally.storageRequests > 0) storageRequests.add(call.tally.storageRequests);
       const series = seriesOf(code);
       series.cell.add();
       telemetry.instruments.duration.record((performance.now() - call.start) / 1000, series.attributes);
@@ -124,6 +124,8 @@ interface Call {
   readonly span: Span;
   readonly ctx: Context;
   readonly start: number;
+  /** The storage requests the call makes (counted by the storage request meter through the call's signal). */
+  readonly tally: CallTally;
 }
 
 /**

@@ -62,8 +62,8 @@ export async function openStore(
     timeoutMs: config.s3TimeoutMs,
     // Retries are RetryingBlobStore's (below), on the injected clock: the SDK's own would multiply them.
     maxAttempts: 1,
-    onRequest: (op, outcome, seconds, key) => {
-      if (counting && key !== HEALTH_PROBE_KEY) meter.record(op, outcome, seconds);
+    onRequest: (op, outcome, seconds, key, signal) => {
+      if (counting && key !== HEALTH_PROBE_KEY) meter.record(op, outcome, seconds, signal);
     },
   });
   closers.push({ name: 'store', close: () => s3.close() });

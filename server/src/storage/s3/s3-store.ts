@@ -61,14 +61,15 @@ export interface S3BlobStoreOptions {
    * Called once per request sent to S3 when it ends (each HTTP request: the
    * HEAD an unconditional delete starts with counts apart), with its
    * operation, outcome, duration in seconds and (unprefixed) key, or prefix
-   * for list: the storage request metrics (storage/request-meter.ts). Not
-   * called for ensureBucket.
+   * for list, and the signal the call was made with: the storage request
+   * metrics (storage/request-meter.ts). Not called for ensureBucket.
    */
   readonly onRequest?: (
     op: Exclude<S3Op, 'ensureBucket'>,
     outcome: 'ok' | 'condition_failed' | 'error',
     seconds: number,
     key: string,
+    signal: AbortSignal | undefined,
   ) => void;
 }
 
@@ -302,7 +303,7 @@ export class S3BlobStore implements BlobStore {
       throw mapped;
     } finally {
       limit.release();
-      if (op !== 'ensureBucket') this.onRequest?.(op, outcome, (performance.now() - start) / 1000, key);
+      if (op !== 'ensureBucket') this.onRequest?.(op, outcome, (performance.now() - start) / 1000, key, signal);
     }
   }
 }
