@@ -57,8 +57,11 @@ describe('runClosedLoop', () => {
       { concurrency: 1, warmupMs: 0, durationMs: 200, serverPid: process.pid },
     );
     if (result.serverCpuPercent === undefined) return; // no /proc: not Linux
-    expect(result.serverCpuPercent).toBeGreaterThan(30);
-    expect(result.clientCpuPercent).toBeGreaterThan(30);
+    // The "server" is this process, so /proc's figure and the runtime's own must agree (within
+    // /proc's 10 ms ticks over 200 ms); how much CPU the process got depends on the machine's load.
+    expect(result.serverCpuPercent).toBeGreaterThan(0);
+    expect(result.clientCpuPercent).toBeGreaterThan(0);
+    expect(Math.abs(result.serverCpuPercent - result.clientCpuPercent)).toBeLessThanOrEqual(15);
   });
 
   it('throws when every call fails', async () => {
