@@ -230,7 +230,8 @@ export class ConnectEndpoint {
       s.once('close', () => this.sessions.delete(s));
       guardSession(s, limits);
     });
-    this.listener = net.createServer((socket) => this.route(socket));
+    // Nagle off, as gRPC servers do: a response's last small write must not wait for the client's ACK.
+    this.listener = net.createServer({ noDelay: true }, (socket) => this.route(socket));
   }
 
   private route(socket: net.Socket): void {

@@ -1,5 +1,5 @@
 /**
- * Three behaviours grpc-js (1.14, pinned) offers no public option for, added
+ * Four behaviours grpc-js (1.14, pinned) offers no public option for, added
  * through its internals; test/abuse/ and test/fuzz/ prove them against a
  * real server, and if a later grpc-js lacks a hook the stock behaviour
  * remains (each function returns false then):
@@ -13,9 +13,11 @@
  *   handler lookup `_retrieveHandler` is wrapped;
  * - a connection that has not sent the HTTP/2 preface and SETTINGS within
  *   the headers timeout is destroyed (grpc-js waits forever): its HTTP/2
- *   servers (`http2Servers`) get a session listener.
+ *   servers (`http2Servers`) get a session listener;
+ * - accepted connections have Nagle's algorithm off (disableNagle).
  */
 import type * as http2 from 'node:http2';
+import type { Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as serverCalls from '@grpc/grpc-js/build/src/server-interceptors';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -65,6 +67,21 @@ export function closeSilentConnections(server: grpc.Server, timeoutMs: number): 
       session.once('close', () => clearTimeout(timer));
     });
   }
+  return servers.size > 0;
+}
+
+/**
+ * Turns Nagle's algorithm off on every connection `server` accepts (grpc-js
+ * leaves Node's default, on, for server sockets; its client turns it off).
+ * With Nagle on, a response written in two pieces — the trailers after the
+ * message, a second small write — waits for the client's ACK of the first,
+ * which a delayed ACK can hold for milliseconds: a sequential caller pays it
+ * on every call. Call after bindAsync; returns false when grpc-js offers no hook.
+ */
+export function disableNagle(server: grpc.Server): boolean {
+  const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
+  if (!(servers instanceof Map)) return false;
+  for (const h2 of servers.keys()) h2.prependListener('connection', (socket: Socket) => socket.setNoDelay(true));
   return servers.size > 0;
 }
 
