@@ -23,7 +23,7 @@ import {
 import { validateListLimit } from '../list-limit.js';
 import { md5Hex } from '../verified-reads.js';
 import { quoteEtag, unquoteEtag } from './etag.js';
-import { ScopedAbortHttpHandler, withAbortSignal } from './scoped-abort.js';
+import { abortWith, installAbortSignals, ScopedAbortHttpHandler } from './scoped-abort.js';
 import { isNotFound, mapS3Error, s3Timeout, STORAGE_MESSAGES, type S3Op } from './s3-errors.js';
 
 /** Options of S3BlobStore. */
@@ -130,15 +130,14 @@ export class S3BlobStore implements BlobStore {
       config.credentials = { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey };
     }
     this.client = new S3Client(config);
+    installAbortSignals(this.client);
   }
 
   /** The object, or undefined when the key does not exist. */
   async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     return this.call('get', key, signal, async (abortSignal) => {
       try {
-        const res = await withAbortSignal(abortSignal, () =>
-          this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })),
-        );
+        const res = await this.client.send(new GetObjectCommand(abortWith(abortSignal, { Bucket: this.bucket, Key: this.prefix + key })));
         const body = res.Body === undefined ? new Uint8Array() : await res.Body.transformToByteArray();
         const contentMd5 = res.Metadata?.[DIGEST_METADATA];
         return { body, etag: unquoteEtag(res.ETag), ...(contentMd5 !== undefined ? { contentMd5 } : {}) };
@@ -153,9 +152,7 @@ export class S3BlobStore implements BlobStore {
   async head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
     return this.call('head', key, signal, async (abortSignal) => {
       try {
-        const res = await withAbortSignal(abortSignal, () =>
-          this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })),
-        );
+        const res = await this.client.send(new HeadObjectCommand(abortWith(abortSignal, { Bucket: this.bucket, Key: this.prefix + key })));
         return { etag: unquoteEtag(res.ETag) };
       } catch (e) {
         if (isNotFound(e) && !abortSignal.aborted) return undefined;
@@ -173,9 +170,9 @@ export class S3BlobStore implements BlobStore {
       key,
       signal,
       (abortSignal) =>
-        withAbortSignal(abortSignal, () =>
-          this.client.send(
-            new PutObjectCommand({
+        this.client.send(
+          new PutObjectCommand(
+            abortWith(abortSignal, {
               Bucket: this.bucket,
               Key: this.prefix + key,
               Body: body,
@@ -209,9 +206,9 @@ export class S3BlobStore implements BlobStore {
       key,
       signal,
       (abortSignal) =>
-        withAbortSignal(abortSignal, () =>
-          this.client.send(
-            new DeleteObjectCommand({
+        this.client.send(
+          new DeleteObjectCommand(
+            abortWith(abortSignal, {
               Bucket: this.bucket,
               Key: this.prefix + key,
               ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
@@ -228,9 +225,9 @@ export class S3BlobStore implements BlobStore {
   async list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
     validateListLimit(options.limit);
     const res = await this.call('list', options.prefix, signal, (abortSignal) =>
-      withAbortSignal(abortSignal, () =>
-        this.client.send(
-          new ListObjectsV2Command({
+      this.client.send(
+        new ListObjectsV2Command(
+          abortWith(abortSignal, {
             Bucket: this.bucket,
             Prefix: this.prefix + options.prefix,
             MaxKeys: options.limit,
@@ -250,7 +247,7 @@ export class S3BlobStore implements BlobStore {
   async ensureBucket(signal?: AbortSignal): Promise<void> {
     const exists = await this.call('ensureBucket', this.bucket, signal, async (abortSignal) => {
       try {
-        await withAbortSignal(abortSignal, () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
+        await this.client.send(new HeadBucketCommand(abortWith(abortSignal, { Bucket: this.bucket })));
         return true;
       } catch (e) {
         if (isNotFound(e) && !abortSignal.aborted) return false;
@@ -260,7 +257,7 @@ export class S3BlobStore implements BlobStore {
     if (exists) return;
     await this.call('ensureBucket', this.bucket, signal, async (abortSignal) => {
       try {
-        await withAbortSignal(abortSignal, () => this.client.send(new CreateBucketCommand({ Bucket: this.bucket })));
+        await this.client.send(new CreateBucketCommand(abortWith(abortSignal, { Bucket: this.bucket })));
       } catch (e) {
         const code = (e as { name?: string }).name;
         if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw e;
