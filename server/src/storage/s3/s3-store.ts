@@ -58,6 +58,12 @@ export interface S3BlobStoreOptions {
    */
   readonly timeoutMs?: number;
   /**
+   * Sockets the client may open to the endpoint (default 50, the SDK's);
+   * requests beyond it wait in the HTTP agent. main sizes it to the read
+   * windows it runs (config/read-concurrency.ts s3MaxSockets).
+   */
+  readonly maxSockets?: number;
+  /**
    * Called once per request sent to S3 when it ends (each HTTP request: the
    * HEAD an unconditional delete starts with counts apart), with its
    * operation, outcome, duration in seconds and (unprefixed) key, or prefix
@@ -77,6 +83,9 @@ export const DIGEST_METADATA = 'sb-md5';
 
 /** The default server-side limit of one S3 call (SB_S3_TIMEOUT_MS), in ms. */
 export const DEFAULT_S3_TIMEOUT_MS = 10_000;
+
+/** Sockets to the endpoint when S3BlobStoreOptions.maxSockets is unset: the AWS SDK's own default. */
+export const DEFAULT_S3_MAX_SOCKETS = 50;
 
 /** The longest an attempt may take to open its TCP connection, in ms (less when timeoutMs is smaller). */
 export const S3_CONNECT_TIMEOUT_MS = 3_000;
@@ -107,6 +116,7 @@ export class S3BlobStore implements BlobStore {
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS;
+    const maxSockets = options.maxSockets ?? DEFAULT_S3_MAX_SOCKETS;
     const config: S3ClientConfig = {
       region: options.region ?? 'us-east-1',
       forcePathStyle: options.forcePathStyle ?? false,
@@ -116,6 +126,8 @@ export class S3BlobStore implements BlobStore {
       requestHandler: new ScopedAbortHttpHandler({
         connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
         socketTimeout: this.timeoutMs,
+        httpAgent: { maxSockets },
+        httpsAgent: { maxSockets },
       }),
       // Resolve each command's middleware stack once (sends carry no options: the abort signal is scoped, scoped-abort.ts).
       cacheMiddleware: true,
