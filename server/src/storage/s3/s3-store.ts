@@ -129,7 +129,7 @@ export class S3BlobStore implements BlobStore {
         httpAgent: { maxSockets },
         httpsAgent: { maxSockets },
       }),
-      // Resolve each command's middleware stack once (sends carry no options: the abort signal is scoped, scoped-abort.ts).
+      // Resolve each command's middleware stack once (sends carry no options: the abort signal rides on the input, scoped-abort.ts).
       cacheMiddleware: true,
     };
     if (options.endpoint !== undefined) {

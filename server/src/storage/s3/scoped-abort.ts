@@ -14,10 +14,10 @@
  * the one sent) ties that signal to the HTTP request in a WeakMap, and the
  * HTTP handler hands it to the request (the socket is destroyed on abort).
  *
- * An earlier version
- * carried the signal in an AsyncLocalStorage, which in Node 20 turns on
- * promise hooks for every promise of the process: ~45 µs more SDK CPU per
- * request, and a tax on the gRPC path besides (docs/benchmarks.md, §18).
+ * An earlier version carried the signal in an AsyncLocalStorage, which in
+ * Node 20 turns on promise hooks for every promise of the process: ~45 µs
+ * more SDK CPU per request, and a tax on the gRPC path besides
+ * (docs/benchmarks.md, §18).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
