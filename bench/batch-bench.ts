@@ -25,6 +25,7 @@ import {
   type BatchVariant,
   type BatchVariantResult,
 } from './batch-report.js';
+import { processCpuMs } from './cpu-time.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { repoRoot, startGofakes3 } from './processes.js';
 import { benchS3Client, startSmarterbase, type ServerStorage } from './smarterbase-server.js';
@@ -72,8 +73,8 @@ function parse(argv: string[]): CliOptions {
     .opts<CliOptions>();
 }
 
-/** Alternating runs of one BatchGet and DOCS sequential Gets against a running server. */
-async function measureServer(docs: Client<typeof DocumentService>, runs: number) {
+/** Alternating runs of one BatchGet and DOCS sequential Gets against a running server (process `pid`, for its CPU). */
+async function measureServer(docs: Client<typeof DocumentService>, runs: number, pid: number) {
   const ids = Array.from({ length: DOCS }, (_, i) => `d${String(i).padStart(3, '0')}`);
   await Promise.all(ids.map((id) => docs.put({ collection: 'bench', id, data: { id, payload: PAYLOAD } })));
   const batch = async () => {
@@ -91,15 +92,20 @@ async function measureServer(docs: Client<typeof DocumentService>, runs: number)
   await sequential();
   const b: number[] = [];
   const s: number[] = [];
+  let cpu: { batchGetMs: number; sequentialMs: number } | undefined = { batchGetMs: 0, sequentialMs: 0 };
+  const timed = async (fn: () => Promise<void>, into: number[], side: 'batchGetMs' | 'sequentialMs') => {
+    const c0 = processCpuMs(pid);
+    const t = performance.now();
+    await fn();
+    into.push(performance.now() - t);
+    const c1 = processCpuMs(pid);
+    cpu = cpu && c0 !== undefined && c1 !== undefined ? { ...cpu, [side]: cpu[side] + c1 - c0 } : undefined;
+  };
   for (let r = 0; r < runs; r++) {
-    let t = performance.now();
-    await batch();
-    b.push(performance.now() - t);
-    t = performance.now();
-    await sequential();
-    s.push(performance.now() - t);
+    await timed(batch, b, 'batchGetMs');
+    await timed(sequential, s, 'sequentialMs');
   }
-  return { batchGet: roundSummary(summarize(b)), sequentialGets: roundSummary(summarize(s)) };
+  return { batchGet: roundSummary(summarize(b)), sequentialGets: roundSummary(summarize(s)), cpu };
 }
 
 /** p50 of raw GetObject of a 1 KB object through `endpoint`: the network cost of one S3 GET on that path, ms. */
@@ -137,9 +143,9 @@ async function measureVariant(v: BatchVariant, log: (m: string) => void): Promis
     const server = await startSmarterbase(storage);
     try {
       const docs = createClient(DocumentService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }));
-      const { batchGet, sequentialGets } = await measureServer(docs, v.runs);
+      const { batchGet, sequentialGets, cpu } = await measureServer(docs, v.runs, server.pid);
       const rawGet = endpoint ? await probeS3Get(endpoint) : undefined;
-      const r = variantResult(v, batchGet, sequentialGets, rawGet);
+      const r = variantResult(v, batchGet, sequentialGets, rawGet, cpu, DOCS);
       log(`batch: ${v.label}: BatchGet p50 ${r.batchGet.p50} ms, sequential p50 ${r.sequentialGets.p50} ms, ${r.speedupP50}×`);
       return r;
     } finally {

@@ -41,6 +41,13 @@ describe('variantResult', () => {
     expect(r.speedupP50).toBe(9.91);
     expect(r.pass).toBe(false);
     expect('rawS3GetP50Ms' in r).toBe(false);
+    expect('serverCpuMicrosPerDocument' in r).toBe(false);
+  });
+
+  it("gives the server's CPU per document in µs over all runs, each side apart", () => {
+    // 3 runs × 100 documents: 150 ms of CPU in the BatchGets = 500 µs per document.
+    const r = variantResult(v, summarize([10]), summarize([100]), undefined, { batchGetMs: 150, sequentialMs: 390 }, 100);
+    expect(r.serverCpuMicrosPerDocument).toEqual({ batchGet: 500, sequentialGet: 1300 });
   });
 });
 
@@ -70,5 +77,15 @@ describe('formatting', () => {
     expect(md).toContain('| memory | 3 | – | 12.00 | 13.00 | 121.00 | 122.00 | 10.08× | PASS |');
     expect(md).toContain('| S3 via proxy, 30 ms RTT | 2 | 32.40 | 140.00 | 150.00 | 3300.00 | 3400.00 | 23.57× | PASS |');
     expect(md).toContain('at start, 3.25 / 2.50 / 1.50 at end');
+    expect(md).not.toContain('Server CPU per document');
+  });
+
+  it('adds the server CPU per document under both tables when it was measured', () => {
+    const withCpu: BatchRun = {
+      ...run,
+      variants: [variantResult(mem, summarize([12]), summarize([121]), undefined, { batchGetMs: 30, sequentialMs: 60 }, 100)],
+    };
+    expect(formatBatchTable(withCpu)).toContain('memory: 100 µs in BatchGet, 200 µs per sequential Get');
+    expect(formatBatchMarkdown(withCpu)).toContain('- memory: 100 µs in BatchGet, 200 µs per sequential Get');
   });
 });

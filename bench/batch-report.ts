@@ -77,16 +77,33 @@ export interface BatchVariantResult extends BatchVariant {
    * proxy when delayed): what one S3 GET costs there, ms.
    */
   readonly rawS3GetP50Ms?: number;
+  /**
+   * The server process's CPU per document, µs (from /proc, 10 ms ticks summed
+   * over all measured runs; absent where /proc is missing): in the BatchGets,
+   * and in the sequential Gets. The stable figure when the machine is shared.
+   */
+  readonly serverCpuMicrosPerDocument?: { readonly batchGet: number; readonly sequentialGet: number };
 }
 
-/** The figures of one variant from its samples (ms). */
+/** The server's CPU over all measured runs, ms, on each side. */
+export interface ServerCpuTotals {
+  /** CPU during the BatchGets. */
+  readonly batchGetMs: number;
+  /** CPU during the sequential Gets. */
+  readonly sequentialMs: number;
+}
+
+/** The figures of one variant from its samples (ms), with the server's CPU totals when measured. */
 export function variantResult(
   v: BatchVariant,
   batchGet: LatencySummary,
   sequentialGets: LatencySummary,
   rawS3GetP50Ms?: number,
+  serverCpu?: ServerCpuTotals,
+  documents = 100,
 ): BatchVariantResult {
   const speedupP50 = round(sequentialGets.p50 / batchGet.p50, 2);
+  const perDoc = (ms: number) => round((1000 * ms) / (v.runs * documents), 1);
   return {
     ...v,
     batchGet,
@@ -94,7 +111,20 @@ export function variantResult(
     speedupP50,
     pass: speedupP50 >= BATCH_SPEEDUP_TARGET,
     ...(rawS3GetP50Ms === undefined ? {} : { rawS3GetP50Ms: round(rawS3GetP50Ms, 2) }),
+    ...(serverCpu === undefined
+      ? {}
+      : { serverCpuMicrosPerDocument: { batchGet: perDoc(serverCpu.batchGetMs), sequentialGet: perDoc(serverCpu.sequentialMs) } }),
   };
+}
+
+/** One line per variant with the server's CPU per document, when measured. */
+function cpuLines(run: BatchRun): string[] {
+  return run.variants
+    .filter((r) => r.serverCpuMicrosPerDocument !== undefined)
+    .map(
+      (r) =>
+        `${r.label}: ${r.serverCpuMicrosPerDocument!.batchGet} µs in BatchGet, ${r.serverCpuMicrosPerDocument!.sequentialGet} µs per sequential Get`,
+    );
 }
 
 /** A whole run, as written to the JSON. */
@@ -133,6 +163,8 @@ export function formatBatchTable(run: BatchRun): string {
       `  ${r.label.padEnd(26)} ${String(r.runs).padStart(4)} ${raw.padStart(11)} ${ms(r.batchGet.p50).padStart(13)} ${ms(r.sequentialGets.p50).padStart(13)} ${`${r.speedupP50.toFixed(2)}×`.padStart(9)}  ${verdict(r)}`,
     );
   }
+  const cpu = cpuLines(run);
+  if (cpu.length > 0) lines.push('Server CPU per document:', ...cpu.map((l) => `  ${l}`));
   return lines.join('\n');
 }
 
@@ -161,5 +193,8 @@ export function formatBatchMarkdown(run: BatchRun): string {
     '',
     'Raw S3 GET p50: one GetObject of a 1 KB object by the AWS SDK from the bench process over the same path as the server (loopback, or through the delay proxy), i.e. the network cost of one S3 GET in that variant.',
   );
+  const cpu = cpuLines(run);
+  if (cpu.length > 0)
+    out.push('', 'Server CPU per document (the server process, /proc, over all measured runs):', '', ...cpu.map((l) => `- ${l}`));
   return `${out.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { loadConfig, HelpShown } from './load-config.js';
+import { defaultReadWindow } from './read-concurrency.js';
 import { ConfigError } from './parse-value.js';
 
 const noFile = (): string => {
@@ -18,7 +19,7 @@ describe('loadConfig', () => {
       coordination: 'local',
       maxDocumentBytes: 1048576,
       maxMessageBytes: 5242880,
-      batchConcurrency: 32,
+      batchConcurrency: defaultReadWindow(),
       shutdownGraceMs: 10000,
       logLevel: 'info',
       s3ForcePathStyle: false,
@@ -144,8 +145,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ argv: [], env: { SB_COLLECTIONS_FILE: 'missing.yaml' }, readFile: noFile })).toThrow(ConfigError);
   });
 
-  test('queryConcurrency: default 32, bounded 1..1024', () => {
-    expect(loadConfig({ argv: [], env: {}, readFile: noFile }).config.queryConcurrency).toBe(32);
+  test("queryConcurrency: default derived from the machine's CPUs, bounded 1..1024", () => {
+    expect(loadConfig({ argv: [], env: {}, readFile: noFile }).config.queryConcurrency).toBe(defaultReadWindow());
     expect(loadConfig({ argv: ['--query-concurrency', '8'], env: {}, readFile: noFile }).config.queryConcurrency).toBe(8);
     expect(() => loadConfig({ argv: [], env: { SB_QUERY_CONCURRENCY: '0' }, readFile: noFile })).toThrow(ConfigError);
     expect(() => loadConfig({ argv: [], env: { SB_QUERY_CONCURRENCY: '1025' }, readFile: noFile })).toThrow(ConfigError);

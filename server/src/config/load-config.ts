@@ -41,7 +41,12 @@ function buildCommand(): Command {
     .allowExcessArguments(false);
   for (const s of SETTINGS) {
     const arg = s.kind.type === 'bool' ? '[bool]' : '<value>';
-    const dflt = s.default === undefined ? '' : ` (default ${String(s.default)})`;
+    const dflt =
+      s.default !== undefined
+        ? ` (default ${String(s.default)})`
+        : s.derivedDefault
+          ? ` (default ${s.derivedDefault.text}: ${s.derivedDefault.value()} here)`
+          : '';
     cmd.option(`${s.flag} ${arg}`, `${s.description} Env ${s.env}.${dflt}`);
   }
   return cmd;
@@ -105,7 +110,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     if (flag !== undefined) value = parseValue(s.kind, s.flag, flag === true ? 'true' : String(flag));
     else if (envValue !== undefined && envValue !== '') value = parseValue(s.kind, s.env, envValue);
     else if (fileValue !== undefined && fileValue !== null) value = parseValue(s.kind, `${s.key} (in ${configPath})`, String(fileValue));
-    else value = s.default;
+    else value = s.default ?? s.derivedDefault?.value();
     if (value !== undefined) out[s.key] = value;
   }
   const config = Object.freeze(out) as unknown as Config;

@@ -19,7 +19,8 @@ describe('settings', () => {
       const row = doc.split('\n').find((l) => l.startsWith(`| \`${s.env}\` |`));
       expect(row).toBeDefined();
       expect(row).toContain(`\`${s.flag}\``);
-      expect(row).toContain(s.default === undefined ? '(unset)' : `\`${String(s.default)}\``);
+      const dflt = s.default !== undefined ? `\`${String(s.default)}\`` : s.derivedDefault ? s.derivedDefault.text : '(unset)';
+      expect(row).toContain(dflt);
     }
   });
 });

@@ -3,6 +3,7 @@
  * environment variable, its CLI flag, how its value is parsed and its
  * default. docs/configuration.md mirrors this table.
  */
+import { defaultReadWindow } from './read-concurrency.js';
 
 /** How a setting's text is parsed. */
 export type SettingKind =
@@ -21,8 +22,10 @@ export interface Setting {
   /** The CLI flag, with its leading dashes. */
   readonly flag: string;
   readonly kind: SettingKind;
-  /** The default; undefined = unset. */
+  /** The default; undefined = unset (or derivedDefault when given). */
   readonly default?: string | number | boolean;
+  /** A default computed at load time from the machine, when `default` is undefined: how the docs say it, and the value. */
+  readonly derivedDefault?: { readonly text: string; readonly value: () => number };
   /** One line for --help and the docs. */
   readonly description: string;
 }
@@ -153,6 +156,9 @@ export interface Config {
 
 const MiB = 1024 * 1024;
 
+/** The read windows' default: 16 per available CPU, 32 at least, 256 at most (config/read-concurrency.ts says why). */
+const READ_WINDOW_DEFAULT = { text: '16 × CPUs, 32–256', value: () => defaultReadWindow() } as const;
+
 /** Every setting, in documentation order (one row per setting: a table, kept as one; Prettier leaves it). */
 // prettier-ignore
 export const SETTINGS: readonly Setting[] = [
@@ -182,7 +188,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'healthProbeIntervalMs', env: 'SB_HEALTH_PROBE_INTERVAL_MS', flag: '--health-probe-interval-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 5000, description: 'How often storage and coordination are probed for the health service (smarterbase.storage, smarterbase.coordination), in ms.' },
   { key: 'maxDocumentBytes', env: 'SB_MAX_DOCUMENT_BYTES', flag: '--max-document-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, default: MiB, description: 'Largest encoded document, in bytes; must be below max-message-bytes.' },
   { key: 'maxMessageBytes', env: 'SB_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 5 * MiB, description: 'Largest request or response message, in bytes (the default leaves room for a Commit with 4 MiB of documents).' },
-  { key: 'batchConcurrency', env: 'SB_BATCH_CONCURRENCY', flag: '--batch-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel blob reads of BatchGet and List, and parallel items of BatchWrite, BatchDelete and BatchExists.' },
+  { key: 'batchConcurrency', env: 'SB_BATCH_CONCURRENCY', flag: '--batch-concurrency', kind: { type: 'int', min: 1, max: 1024 }, derivedDefault: READ_WINDOW_DEFAULT, description: 'Parallel blob reads of BatchGet and List, and parallel items of BatchWrite, BatchDelete and BatchExists (a window hiding storage latency: config/read-concurrency.ts).' },
   { key: 'maxBatchWriteItems', env: 'SB_MAX_BATCH_WRITE_ITEMS', flag: '--max-batch-write-items', kind: { type: 'int', min: 1, max: 10000 }, default: 500, description: 'The most items of one BatchWrite or BatchDelete (more is INVALID_ARGUMENT).' },
   { key: 'pageTokenSecret', env: 'SB_PAGE_TOKEN_SECRET', flag: '--page-token-secret', kind: { type: 'string' }, description: 'Fixed HMAC secret of List page tokens and Query resume tokens, overriding the durable keyring in storage; set the same value on every replica (unset = keyring at _meta/token-keys).' },
   { key: 'tokenKeyRotationMs', env: 'SB_TOKEN_KEY_ROTATION_MS', flag: '--token-key-rotation-ms', kind: { type: 'int', min: 0, max: 31_536_000_000 }, default: 2_592_000_000, description: 'How often the durable token key rotates, in ms (default 30 days; 0 = never).' },
@@ -206,7 +212,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'metricsPort', env: 'SB_METRICS_PORT', flag: '--metrics-port', kind: { type: 'port' }, default: 9464, description: 'Port of the Prometheus /metrics endpoint, bound to host; 0 picks a free port.' },
   { key: 'otlpEndpoint', env: 'SB_OTLP_ENDPOINT', flag: '--otlp-endpoint', kind: { type: 'string' }, description: 'OTLP/HTTP base URL that traces are sent to (<url>/v1/traces), e.g. http://collector:4318 (unset = no trace export).' },
   { key: 'collectionsFile', env: 'SB_COLLECTIONS_FILE', flag: '--collections-file', kind: { type: 'string' }, description: 'YAML file declaring collections and their indexes, applied at start-up (see docs/queries.md); unset = none.' },
-  { key: 'queryConcurrency', env: 'SB_QUERY_CONCURRENCY', flag: '--query-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 32, description: 'Parallel document fetches of one query.' },
+  { key: 'queryConcurrency', env: 'SB_QUERY_CONCURRENCY', flag: '--query-concurrency', kind: { type: 'int', min: 1, max: 1024 }, derivedDefault: READ_WINDOW_DEFAULT, description: 'Parallel document fetches of one query (a window hiding storage latency: config/read-concurrency.ts).' },
   { key: 'queryMaxSortDocuments', env: 'SB_QUERY_MAX_SORT_DOCUMENTS', flag: '--query-max-sort-documents', kind: { type: 'int', min: 1, max: 10_000_000 }, default: 10000, description: 'The most documents one query sorts in memory when no ordered index serves its order_by (matches without a limit, or offset + limit); more is FAILED_PRECONDITION / INDEX_REQUIRED.' },
   { key: 'txnTimeoutMs', env: 'SB_TXN_TIMEOUT_MS', flag: '--txn-timeout-ms', kind: { type: 'int', min: 500, max: 600_000 }, default: 30000, description: "A transaction's time limit in ms: an unfinished transaction older than this is rolled back by any server." },
   { key: 'indexReconcileMs', env: 'SB_INDEX_RECONCILE_MS', flag: '--index-reconcile-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 2000, description: 'How often to compare the index store with the durable index definitions, in ms: definitions it lacks (Redis restarted empty) are restored BUILDING and rebuilt, and BUILDING indexes no server builds are resumed.' },

@@ -9,6 +9,7 @@
  * counted in the adapter, once per request sent (request-meter.ts), except
  * the start-up probe's and the health probe's.
  */
+import { s3MaxSockets } from '../../config/read-concurrency.js';
 import type { Config } from '../../config/settings.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
 import { systemClock, systemRandom } from '../../common/clock.js';
@@ -60,6 +61,8 @@ export async function openStore(
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
     timeoutMs: config.s3TimeoutMs,
+    // Enough sockets for a few full read windows at once (docs/configuration.md, "Read windows").
+    maxSockets: s3MaxSockets(config.batchConcurrency, config.queryConcurrency),
     // Retries are RetryingBlobStore's (below), on the injected clock: the SDK's own would multiply them.
     maxAttempts: 1,
     onRequest: (op, outcome, seconds, key, signal) => {

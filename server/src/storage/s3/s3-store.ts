@@ -23,7 +23,7 @@ import {
 import { validateListLimit } from '../list-limit.js';
 import { md5Hex } from '../verified-reads.js';
 import { quoteEtag, unquoteEtag } from './etag.js';
-import { ScopedAbortHttpHandler, withAbortSignal } from './scoped-abort.js';
+import { abortWith, installAbortSignals, ScopedAbortHttpHandler } from './scoped-abort.js';
 import { isNotFound, mapS3Error, s3Timeout, STORAGE_MESSAGES, type S3Op } from './s3-errors.js';
 
 /** Options of S3BlobStore. */
@@ -58,6 +58,12 @@ export interface S3BlobStoreOptions {
    */
   readonly timeoutMs?: number;
   /**
+   * Sockets the client may open to the endpoint (default 50, the SDK's);
+   * requests beyond it wait in the HTTP agent. main sizes it to the read
+   * windows it runs (config/read-concurrency.ts s3MaxSockets).
+   */
+  readonly maxSockets?: number;
+  /**
    * Called once per request sent to S3 when it ends (each HTTP request: the
    * HEAD an unconditional delete starts with counts apart), with its
    * operation, outcome, duration in seconds and (unprefixed) key, or prefix
@@ -78,6 +84,9 @@ export const DIGEST_METADATA = 'sb-md5';
 
 /** The default server-side limit of one S3 call (SB_S3_TIMEOUT_MS), in ms. */
 export const DEFAULT_S3_TIMEOUT_MS = 10_000;
+
+/** Sockets to the endpoint when S3BlobStoreOptions.maxSockets is unset: the AWS SDK's own default. */
+export const DEFAULT_S3_MAX_SOCKETS = 50;
 
 /** The longest an attempt may take to open its TCP connection, in ms (less when timeoutMs is smaller). */
 export const S3_CONNECT_TIMEOUT_MS = 3_000;
@@ -108,6 +117,7 @@ export class S3BlobStore implements BlobStore {
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS;
+    const maxSockets = options.maxSockets ?? DEFAULT_S3_MAX_SOCKETS;
     const config: S3ClientConfig = {
       region: options.region ?? 'us-east-1',
       forcePathStyle: options.forcePathStyle ?? false,
@@ -117,8 +127,10 @@ export class S3BlobStore implements BlobStore {
       requestHandler: new ScopedAbortHttpHandler({
         connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
         socketTimeout: this.timeoutMs,
+        httpAgent: { maxSockets },
+        httpsAgent: { maxSockets },
       }),
-      // Resolve each command's middleware stack once (sends carry no options: the abort signal is scoped, scoped-abort.ts).
+      // Resolve each command's middleware stack once (sends carry no options: the abort signal rides on the input, scoped-abort.ts).
       cacheMiddleware: true,
     };
     if (options.endpoint !== undefined) {
@@ -131,15 +143,14 @@ export class S3BlobStore implements BlobStore {
       config.credentials = { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey };
     }
     this.client = new S3Client(config);
+    installAbortSignals(this.client);
   }
 
   /** The object, or undefined when the key does not exist. */
   async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     return this.call('get', key, signal, async (abortSignal) => {
       try {
-        const res = await withAbortSignal(abortSignal, () =>
-          this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })),
-        );
+        const res = await this.client.send(new GetObjectCommand(abortWith(abortSignal, { Bucket: this.bucket, Key: this.prefix + key })));
         const body = res.Body === undefined ? new Uint8Array() : await res.Body.transformToByteArray();
         const contentMd5 = res.Metadata?.[DIGEST_METADATA];
         return { body, etag: unquoteEtag(res.ETag), ...(contentMd5 !== undefined ? { contentMd5 } : {}) };
@@ -154,9 +165,7 @@ export class S3BlobStore implements BlobStore {
   async head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
     return this.call('head', key, signal, async (abortSignal) => {
       try {
-        const res = await withAbortSignal(abortSignal, () =>
-          this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })),
-        );
+        const res = await this.client.send(new HeadObjectCommand(abortWith(abortSignal, { Bucket: this.bucket, Key: this.prefix + key })));
         return { etag: unquoteEtag(res.ETag) };
       } catch (e) {
         if (isNotFound(e) && !abortSignal.aborted) return undefined;
@@ -174,9 +183,9 @@ export class S3BlobStore implements BlobStore {
       key,
       signal,
       (abortSignal) =>
-        withAbortSignal(abortSignal, () =>
-          this.client.send(
-            new PutObjectCommand({
+        this.client.send(
+          new PutObjectCommand(
+            abortWith(abortSignal, {
               Bucket: this.bucket,
               Key: this.prefix + key,
               Body: body,
@@ -210,9 +219,9 @@ export class S3BlobStore implements BlobStore {
       key,
       signal,
       (abortSignal) =>
-        withAbortSignal(abortSignal, () =>
-          this.client.send(
-            new DeleteObjectCommand({
+        this.client.send(
+          new DeleteObjectCommand(
+            abortWith(abortSignal, {
               Bucket: this.bucket,
               Key: this.prefix + key,
               ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
@@ -229,9 +238,9 @@ export class S3BlobStore implements BlobStore {
   async list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
     validateListLimit(options.limit);
     const res = await this.call('list', options.prefix, signal, (abortSignal) =>
-      withAbortSignal(abortSignal, () =>
-        this.client.send(
-          new ListObjectsV2Command({
+      this.client.send(
+        new ListObjectsV2Command(
+          abortWith(abortSignal, {
             Bucket: this.bucket,
             Prefix: this.prefix + options.prefix,
             MaxKeys: options.limit,
@@ -251,7 +260,7 @@ export class S3BlobStore implements BlobStore {
   async ensureBucket(signal?: AbortSignal): Promise<void> {
     const exists = await this.call('ensureBucket', this.bucket, signal, async (abortSignal) => {
       try {
-        await withAbortSignal(abortSignal, () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
+        await this.client.send(new HeadBucketCommand(abortWith(abortSignal, { Bucket: this.bucket })));
         return true;
       } catch (e) {
         if (isNotFound(e) && !abortSignal.aborted) return false;
@@ -261,7 +270,7 @@ export class S3BlobStore implements BlobStore {
     if (exists) return;
     await this.call('ensureBucket', this.bucket, signal, async (abortSignal) => {
       try {
-        await withAbortSignal(abortSignal, () => this.client.send(new CreateBucketCommand({ Bucket: this.bucket })));
+        await this.client.send(new CreateBucketCommand(abortWith(abortSignal, { Bucket: this.bucket })));
       } catch (e) {
         const code = (e as { name?: string }).name;
         if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw e;
