@@ -62,7 +62,8 @@ describe('DocumentEngine.commit', () => {
     expect((await engine.exists(ctx, 'acc', 'gone')).exists).toBe(false);
     expect((await engine.get(ctx, 'cfg', 'k')).data).toEqual({ on: true });
     expect(r.results[3]!.etag).toBe(k.etag); // a check restores the exact bytes: the etag (a content hash) is unchanged
-    // Nothing of the transaction machinery is left behind.
+    // Nothing of the transaction machinery is left behind once the cleanup after the answer ran.
+    expect((await engine.drainTransactionCleanup(5000)).abandoned).toBe(0);
     expect((await store.list({ prefix: '_txn/', limit: 10 })).keys).toEqual([]);
     expect(a2.updateTime).toEqual(r.commitTime);
   });
