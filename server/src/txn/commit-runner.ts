@@ -38,6 +38,7 @@ import type { TxnRecovery } from './txn-recovery.js';
 import { commitSingle } from './single-write.js';
 import { CleanupQueue } from './cleanup-queue.js';
 import { TxnMutexes, contention } from './txn-mutexes.js';
+import { priorOutcome } from './prior-outcome.js';
 
 /** What CommitRunner needs. */
 export interface CommitRunnerOptions {
@@ -113,38 +114,13 @@ export class CommitRunner {
     const handle = await this.mutexes.lockRequest(hash, ctx.signal);
     try {
       const fingerprint = fingerprintOf(input.writes);
-      const prior = await this.priorOutcome(hash, fingerprint, input.requestId, ctx.signal);
-      if (prior !== undefined) return prior;
-      const req = { key: this.o.requests.keyFor(hash), fingerprint };
-      return await this.withRetries(ctx, input, keys, req);
+      // Looked up while the documents are locked and read (one round trip fewer); attempt() waits for it.
+      const prior = priorOutcome(this.o.requests, this.o.recovery, { hash, fingerprint, requestId: input.requestId }, ctx.signal);
+      prior.catch(() => undefined); // handled where awaited; never an unhandled rejection when the attempt fails first
+      return await this.withRetries(ctx, input, keys, { key: this.o.requests.keyFor(hash), fingerprint, prior });
     } finally {
       await handle.release();
     }
-  }
-
-  /** The recorded outcome of an earlier Commit with this request_id, finishing it if its server died. */
-  private async priorOutcome(
-    hash: string,
-    fingerprint: string,
-    requestId: string,
-    signal: AbortSignal,
-  ): Promise<CommitOutcome | undefined> {
-    const found = await this.o.requests.find(hash, signal);
-    if (found === undefined) return undefined;
-    const { key, record } = found;
-    if (record.fingerprint !== fingerprint) {
-      throw new DbError('invalid', 'REQUEST_ID_REUSED', 'request_id was used by a recent commit with other writes', {
-        field: 'request_id',
-        metadata: { field: 'request_id', requestId },
-      });
-    }
-    if (record.result !== undefined) return record.result;
-    if ((await this.o.recovery.recover(record.txid, signal)) === 'live')
-      throw contention('an earlier attempt of this request is still running');
-    const again = await this.o.requests.read(key, signal);
-    if (again?.result !== undefined) return again.result;
-    await this.o.requests.remove(key, signal); // that attempt never committed: run the request anew
-    return undefined;
   }
 
   private async withRetries(ctx: CallContext, input: CommitRequest, keys: string[], req: Req | undefined): Promise<CommitOutcome> {
@@ -161,10 +137,20 @@ export class CommitRunner {
 
   private async attempt(ctx: CallContext, input: CommitRequest, keys: string[], req: Req | undefined): Promise<CommitOutcome> {
     const { signal } = ctx;
-    const handles = await this.mutexes.lockAll([...new Set(keys)].sort(), signal);
+    const handles = await this.mutexes.lockAll([...new Set(keys)].sort(), signal).catch(async (e: unknown) => {
+      const prior = await req?.prior;
+      if (prior !== undefined) return prior; // a retry of a committed request answers even while its documents are held
+      throw e;
+    });
+    if (!Array.isArray(handles)) return handles;
     try {
       this.failpoints.hit('txn.after-lock');
-      const current = await Promise.all(input.writes.map((w) => this.o.reader.readForWrite(w.collection, w.id, signal)));
+      const reads = Promise.all(input.writes.map((w) => this.o.reader.readForWrite(w.collection, w.id, signal)));
+      const [prior, read] = await Promise.allSettled([req?.prior, reads]);
+      if (prior.status === 'rejected') throw prior.reason;
+      if (prior.value !== undefined) return prior.value; // an earlier attempt committed: its answer, not this state's
+      if (read.status === 'rejected') throw read.reason;
+      const current = read.value;
       const violations = preconditionViolations(input.writes, current);
       if (violations.length > 0) {
         throw new DbError('aborted', 'PRECONDITION_FAILED', `${violations.length} precondition(s) of the transaction failed`, {
@@ -316,10 +302,11 @@ export class CommitRunner {
   }
 }
 
-/** A request_id being run: its record key and fingerprint. */
+/** A request_id being run: its record key, fingerprint, and what was found of an earlier attempt. */
 interface Req {
   readonly key: string;
   readonly fingerprint: string;
+  readonly prior: Promise<CommitOutcome | undefined>;
 }
 
 /** Waits for every promise to settle, then throws the first rejection (if any). */

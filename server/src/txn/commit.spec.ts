@@ -142,6 +142,11 @@ describe('DocumentEngine.commit', () => {
     expect((await errorOf(engine.commit(ctx, failing))).reason).toBe('PRECONDITION_FAILED');
     await engine.put(ctx, { collection: 'c', id: 'm', data: { v: 0 } });
     expect((await engine.commit(ctx, failing)).results[0]!.version).toBe(2);
+    // The request is looked up beside the document reads: a retry answers the first outcome even
+    // though its preconditions no longer hold of the state it read.
+    const create = { requestId: 'r-3', writes: [set('c', 'p', { v: 1 }, { exists: false }), set('c', 'q', { v: 1 }, { exists: false })] };
+    const made = await engine.commit(ctx, create);
+    expect(await engine.commit(ctx, create)).toEqual(made);
   });
 
   test('a lock guard older than the lock is LOCK_NOT_HELD and writes nothing', async () => {
