@@ -257,8 +257,11 @@ export class CommitRunner {
     if (i === 0) this.failpoints.hit('txn.mid-stage');
   }
 
-  /** Undoes an attempt that did not reach the commit point; failures are left to recovery (the intent expires). */
-  /** `record`: this attempt's request record key, when it was written (removed too: the request_id's mutex is held). */
+  /**
+   * Undoes an attempt that did not reach the commit point; failures are left
+   * to recovery (the intent expires). `record`: this attempt's request record
+   * key when it was written (removed too: the request_id's mutex is held).
+   */
   private async undo(
     si: StoredIntent | undefined,
     staged: Map<number, StagedDoc>,
