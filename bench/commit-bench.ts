@@ -1,6 +1,7 @@
 /**
  * The transaction benchmark, run on demand: `node dist/bench/commit-bench.js`
- * (`--quick` for a short check run; `--backends memory,filesystem,s3`).
+ * (`--quick` for a short check run; `--backends memory,filesystem,s3`;
+ * `--rtt-ms 10` puts a 10 ms round trip between the server and gofakes3).
  * Per backend — memory storage (embedded, local coordination) and S3 on
  * gofakes3 + Redis coordination (the query bench's stack) — in the same run:
  *   - latency, one operation in flight, of a Commit of 10 set writes
@@ -47,6 +48,7 @@ interface Options {
   readonly documentBytes: number;
   readonly backends: Backend[];
   readonly quick: boolean;
+  readonly rttMs: number;
 }
 
 function positiveInt(value: string): number {
@@ -75,6 +77,16 @@ function parse(argv: string[]): Options {
       ['memory', 's3'] as Backend[],
     )
     .option('--quick', 'short run: 30 iterations, 5 warm-up, 2 s of throughput', false)
+    .option(
+      '--rtt-ms <n>',
+      's3: round trip added between the server and gofakes3 (bench/delay-proxy.ts, half each way), ms',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n % 2 !== 0) throw new InvalidArgumentError('expected an even non-negative integer');
+        return n;
+      },
+      0,
+    )
     .parse(argv)
     .opts<Options>();
   for (const b of o.backends) if (!['memory', 'filesystem', 's3'].includes(b)) throw new InvalidArgumentError(`unknown backend ${b}`);
@@ -194,11 +206,11 @@ async function measure(backend: Backend, o: Options, log: (m: string) => void): 
   let label: string;
   let dataDir: string | undefined;
   if (backend === 's3') {
-    const stack = await startQueryStack();
+    const stack = await startQueryStack({ s3OneWayDelayMs: o.rttMs / 2 });
     server = stack.server;
     metricsPort = stack.metricsPort;
     stop = () => stack.stop();
-    label = 's3 (gofakes3, lock mode) + Redis coordination';
+    label = `s3 (gofakes3, lock mode${o.rttMs > 0 ? `, ${o.rttMs} ms RTT` : ''}) + Redis coordination`;
   } else {
     if (backend === 'filesystem') dataDir = mkdtempSync(join(tmpdir(), 'sb-commit-bench-'));
     server = await startSmarterbase(backend === 'memory' ? { kind: 'memory' } : { kind: 'filesystem', dataDir: dataDir! });
@@ -286,6 +298,7 @@ async function main(): Promise<void> {
     documentBytes: o.documentBytes,
     writesPerUnit: WRITES,
     quick: o.quick,
+    s3RttMs: o.rttMs,
   };
   const machineAtEnd = { ...machine, loadAverageAtEnd: loadavg().map((v) => round(v, 2)) };
   const result = { when, finishedAt: new Date().toISOString(), machine: machineAtEnd, parameters, backends };

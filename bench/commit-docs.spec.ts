@@ -78,6 +78,21 @@ describe('DocSet', () => {
     expect((c10.request as { writes: Write[] }).writes.every((w) => w.precondition === undefined)).toBe(true);
     expect((c1.request as { writes: Write[] }).writes.map((w) => w.id)).toEqual(['d-00']);
     expect(p1).toEqual({ method: 'put', request: expect.objectContaining({ id: 'd-00' }) });
+    expect([c10, c1].map((c) => (c.request as { requestId?: string }).requestId)).toEqual([undefined, undefined]);
+  });
+
+  it('the *Rid ops send a fresh request_id with every Commit', async () => {
+    const f = fakeDocs();
+    const set = new DocSet(f.docs, 'd', {});
+    await set.seed();
+    f.calls.length = 0;
+    await set.op('commit10Rid')();
+    await set.op('commit10Rid')();
+    await set.op('commit1Rid')();
+    const sent = f.calls.map((c) => c.request as { writes: Write[]; requestId?: string });
+    expect(sent.map((r) => r.writes.length)).toEqual([WRITES, WRITES, 1]);
+    expect(new Set(sent.map((r) => r.requestId)).size).toBe(3);
+    expect(sent.every((r) => typeof r.requestId === 'string' && r.requestId.length > 0)).toBe(true);
   });
 
   it('verify fails when a document does not read back with the last etag', async () => {

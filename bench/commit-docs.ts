@@ -3,6 +3,7 @@
  * each last write returned, and every timed operation on them (Commit, Put,
  * PutIfMatch; sequential or parallel), checking each response.
  */
+import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import type { DocumentService } from '../clients/ts/src/gen/smarterbase/v1/document_service_pb.js';
@@ -54,15 +55,18 @@ export class DocSet {
     this.etags.set(id, r.document?.etag ?? '');
   }
 
-  /** One Commit of a set write per id, with each document's last known etag as precondition when `withEtags`. */
-  async commit(ids: readonly string[], withEtags: boolean): Promise<void> {
+  /**
+   * One Commit of a set write per id, with each document's last known etag
+   * as precondition when `withEtags`, and a fresh request_id when `withRequestId`.
+   */
+  async commit(ids: readonly string[], withEtags: boolean, withRequestId = false): Promise<void> {
     const writes = ids.map((id) => ({
       collection: COLLECTION,
       id,
       operation: { case: 'set' as const, value: { data: this.data() } },
       ...(withEtags ? { precondition: { condition: { case: 'etag' as const, value: this.etagOf(id) } } } : {}),
     }));
-    const r = await this.docs.commit({ writes });
+    const r = await this.docs.commit({ writes, ...(withRequestId ? { requestId: randomUUID() } : {}) });
     if (r.results.length !== ids.length) throw new Error(`Commit returned ${r.results.length} results for ${ids.length} writes`);
     r.results.forEach((res, i) => {
       if (res.id !== ids[i] || !res.etag) throw new Error(`Commit result ${i} is ${res.id}/${res.etag}, expected ${ids[i]} with an etag`);
@@ -94,6 +98,10 @@ export class DocSet {
         return () => this.commit([ids[0]], false);
       case 'put1':
         return () => this.put(ids[0]);
+      case 'commit10Rid':
+        return () => this.commit(ids, false, true);
+      case 'commit1Rid':
+        return () => this.commit([ids[0]], false, true);
     }
   }
 

@@ -22,6 +22,8 @@ const latency: Record<LatencyOp, LatencySummary> = {
   putIfMatch10Par: lat(5, 26),
   commit1: lat(3, 9),
   put1: lat(2, 3),
+  commit10Rid: lat(7, 14),
+  commit1Rid: lat(5, 10),
 };
 
 const tput = (units: number): ThroughputFigure => ({ unitsPerSecond: units, docsPerSecond: units * 10, p50Ms: 1, p99Ms: 2, errors: 0 });

@@ -13,7 +13,9 @@ import { round, type LatencySummary } from './stats.js';
  *   - puts10Seq / puts10Par: 10 Puts, awaited one after the other / all at once;
  *   - putIfMatch10Seq / putIfMatch10Par: the same with PutIfMatch (the
  *     conditional single-document counterpart of commit10Etag);
- *   - commit1 / put1: one set write in a Commit vs one Put (the protocol's fixed cost).
+ *   - commit1 / put1: one set write in a Commit vs one Put (the protocol's fixed cost);
+ *   - commit10Rid / commit1Rid: commit10 and commit1 with a fresh request_id, as the
+ *     clients send every Commit (idempotent retries; commit1Rid takes the full protocol).
  */
 export const LATENCY_OPS = [
   'commit10',
@@ -24,6 +26,8 @@ export const LATENCY_OPS = [
   'putIfMatch10Par',
   'commit1',
   'put1',
+  'commit10Rid',
+  'commit1Rid',
 ] as const;
 
 /** One of LATENCY_OPS. */
@@ -137,6 +141,8 @@ const LATENCY_LABELS: Record<LatencyOp, string> = {
   putIfMatch10Par: '10 PutIfMatch, parallel',
   commit1: 'Commit, 1 set',
   put1: '1 Put',
+  commit10Rid: 'Commit, 10 sets + request_id',
+  commit1Rid: 'Commit, 1 set + request_id',
 };
 
 /** Row labels of the throughput table. */

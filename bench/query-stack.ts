@@ -8,6 +8,7 @@ import { startRedis, type RedisTestServer } from '../test/harness/redis-server.j
 import { freePort, serverMainPath, startGofakes3, startListening, type RunningProcess } from './processes.js';
 import { parseVmRssKiB, sumMetric } from './query-data.js';
 import { BENCH_S3_ENV, serverArgs } from './smarterbase-server.js';
+import { startDelayProxy } from './delay-proxy.js';
 
 /** Bucket the benchmark's gofakes3 starts with. */
 const BUCKET = 'bench-query';
@@ -28,8 +29,14 @@ export interface QueryStack {
   stop(): Promise<void>;
 }
 
+/** Options of startQueryStack. */
+export interface QueryStackOptions {
+  /** Delay added to each direction between our server and gofakes3 (bench/delay-proxy.ts), ms; 5 ≈ 10 ms RTT. Default 0. */
+  readonly s3OneWayDelayMs?: number;
+}
+
 /** Starts gofakes3, redis-server and our server on S3 + Redis. */
-export async function startQueryStack(): Promise<QueryStack> {
+export async function startQueryStack(options: QueryStackOptions = {}): Promise<QueryStack> {
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const p of started.reverse()) await p.stop().catch(() => undefined);
@@ -37,11 +44,14 @@ export async function startQueryStack(): Promise<QueryStack> {
   try {
     const s3 = await startGofakes3(BUCKET);
     started.push(s3);
+    const delay = options.s3OneWayDelayMs ?? 0;
+    const proxy = delay > 0 ? await startDelayProxy(s3.port, delay) : undefined;
+    if (proxy) started.push({ stop: () => proxy.close() });
     const redis: RedisTestServer = await startRedis();
     started.push(redis);
     const metricsPort = await freePort();
     const args = [
-      ...serverArgs({ kind: 's3', endpoint: `http://127.0.0.1:${s3.port}`, bucket: BUCKET }),
+      ...serverArgs({ kind: 's3', endpoint: `http://127.0.0.1:${proxy?.port ?? s3.port}`, bucket: BUCKET }),
       ...['--coordination', 'redis', '--redis-url', redis.url, '--metrics-port', String(metricsPort)],
     ];
     const server = await startListening(serverMainPath(), args, { ...BENCH_S3_ENV });

@@ -266,6 +266,7 @@ async function main(): Promise<void> {
       random: systemRandom,
       failpoints,
       txnTimeoutMs: config.txnTimeoutMs,
+      txnCleanupMaxQueued: config.txnCleanupMaxQueued,
       log,
       maxDocumentBytes: config.maxDocumentBytes,
       batchConcurrency: config.batchConcurrency,
@@ -273,6 +274,14 @@ async function main(): Promise<void> {
       tokenKeys,
       hooks: new IndexWriteHooks(indexes, { log, expected: admin, applyFailures: telemetry.metrics.index.applyFailures }),
       fences: new FenceChecker(coordinator),
+    });
+    // Closed before the store and coordinator (closers run last opened first): pending cleanups finish first.
+    closers.push({
+      name: 'transaction cleanup',
+      close: async () => {
+        const drained = await engine.drainTransactionCleanup(config.txnCleanupDrainMs);
+        if (drained.abandoned > 0) log.warn({ ...drained }, 'transaction cleanups left to recovery');
+      },
     });
     const locks = new LockManager({ coordinator, clock: systemClock, random: systemRandom, instruments: telemetry.metrics.locks });
     const query = new QueryEngine({

@@ -21,7 +21,8 @@ describe('failpoints', () => {
   });
 
   test('malformed specs are refused', () => {
-    for (const bad of ['x', 'x=boom', '=crash', 'x=crash=1']) expect(() => new Failpoints().configure(bad)).toThrow(/malformed failpoint/);
+    for (const bad of ['x', 'x=boom', '=crash', 'x=crash=1', 'x=pause=1'])
+      expect(() => new Failpoints().configure(bad)).toThrow(/malformed failpoint/);
   });
 
   test("each registry is its own: arming one engine's leaves another's unarmed; fromSpec reads an env-style spec", () => {
@@ -31,5 +32,23 @@ describe('failpoints', () => {
     expect(() => b.hit('txn.after-lock')).not.toThrow();
     expect(() => Failpoints.fromSpec('nope')).toThrow(/malformed failpoint/);
   });
+  test('pause holds an async step until the failpoint is disarmed; hit ignores it; reached acts like hit otherwise', async () => {
+    const failpoints = Failpoints.fromSpec('txn.after-response=pause');
+    expect(() => failpoints.hit('txn.after-response')).not.toThrow();
+    let released = false;
+    const held = failpoints.reached('txn.after-response').then(() => (released = true));
+    await new Promise((r) => setImmediate(r));
+    expect(released).toBe(false);
+    failpoints.configure('txn.after-response=pause, other=pause'); // still armed: still held
+    await new Promise((r) => setImmediate(r));
+    expect(released).toBe(false);
+    failpoints.configure('other=pause');
+    await held;
+    expect(released).toBe(true);
+    await expect(failpoints.reached('unarmed')).resolves.toBeUndefined();
+    failpoints.configure('x=error');
+    await expect(failpoints.reached('x')).rejects.toBeInstanceOf(DbError);
+  });
+
   // The crash action (SIGKILL of the process) is proven by test/integration/txn-crash.test.ts.
 });

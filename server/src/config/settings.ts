@@ -146,6 +146,10 @@ export interface Config {
   readonly indexBuildConcurrency: number;
   /** How often the server looks for transactions of dead servers to finish, in ms. */
   readonly txnSweepIntervalMs: number;
+  /** The most Commit cleanups (intent delete, request record) pending after their answers; 0: before the answer (docs/adr/0011). */
+  readonly txnCleanupMaxQueued: number;
+  /** How long shutdown waits for pending Commit cleanups, in ms; the rest is left to recovery. */
+  readonly txnCleanupDrainMs: number;
   /** How often the index drift monitor samples each collection with indexes, in ms; 0 turns it off. */
   readonly indexDriftIntervalMs: number;
   /** Documents (and index entries) the drift monitor samples per collection per run. */
@@ -221,6 +225,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'indexDefinitionsRefreshMs', env: 'SB_INDEX_DEFINITIONS_REFRESH_MS', flag: '--index-definitions-refresh-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 60_000, description: 'How often the index reconcile reads the durable index definitions (_meta/indexes/) from storage again, in ms; between reads it uses its copy, kept current by this server\'s CreateIndex/DropIndex and the index store\'s catalog, and read again at once on a detected Redis loss.' },
   { key: 'indexBuildConcurrency', env: 'SB_INDEX_BUILD_CONCURRENCY', flag: '--index-build-concurrency', kind: { type: 'int', min: 1, max: 1024 }, default: 64, description: 'Documents an index build (one pass per collection) fetches from storage and applies at once (docs/benchmarks.md, index rebuild).' },
   { key: 'txnSweepIntervalMs', env: 'SB_TXN_SWEEP_INTERVAL_MS', flag: '--txn-sweep-interval-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often to finish transactions left by dead servers, in ms (also done at start-up and when met).' },
+  { key: 'txnCleanupMaxQueued', env: 'SB_TXN_CLEANUP_MAX_QUEUED', flag: '--txn-cleanup-max-queued', kind: { type: 'int', min: 0, max: 1_000_000 }, default: 1000, description: 'The most committed transactions whose cleanup (request record, intent delete) runs after their answer; beyond it a Commit cleans up before answering; 0: always before.' },
+  { key: 'txnCleanupDrainMs', env: 'SB_TXN_CLEANUP_DRAIN_MS', flag: '--txn-cleanup-drain-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 5000, description: 'How long shutdown waits for pending Commit cleanups, in ms; those left are finished by recovery.' },
   { key: 'indexDriftIntervalMs', env: 'SB_INDEX_DRIFT_INTERVAL_MS', flag: '--index-drift-interval-ms', kind: { type: 'int', min: 0, max: 86_400_000 }, default: 300000, description: 'How often the index drift monitor samples every collection with indexes both ways (documents → entries, entries → documents), in ms; one run at a time across servers; 0 turns it off.' },
   { key: 'indexDriftSample', env: 'SB_INDEX_DRIFT_SAMPLE', flag: '--index-drift-sample', kind: { type: 'int', min: 1, max: 100_000 }, default: 100, description: 'Documents, and index entries, the drift monitor samples per collection per run.' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },

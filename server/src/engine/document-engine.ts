@@ -34,6 +34,7 @@ import { CommitRunner } from '../txn/commit-runner.js';
 import { IntentStore } from '../txn/intent.js';
 import { RequestRecords } from '../txn/request-records.js';
 import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from '../txn/txn-recovery.js';
+import { CleanupQueue, type DrainOutcome } from '../txn/cleanup-queue.js';
 import { collectionPrefix } from '../format/bucket-layout.js';
 import { Failpoints } from '../common/failpoints.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
@@ -88,6 +89,12 @@ export interface DocumentEngineOptions {
   readonly txnTimeoutMs?: number;
   /** How long a single write waits for a live transaction holding its document, in ms. Default 2 000. */
   readonly txnWriterWaitMs?: number;
+  /**
+   * The most Commit cleanups (request record, intent delete) pending after
+   * their answers (txn/cleanup-queue.ts); beyond it they run before the
+   * answer; 0: always before. Default 1000.
+   */
+  readonly txnCleanupMaxQueued?: number;
   /** Where transaction recovery logs. Default: nowhere. */
   readonly log?: RecoveryLog;
 }
@@ -113,6 +120,7 @@ export class DocumentEngine implements DocumentApi {
   private readonly batches: BatchOperations;
   private readonly recovery: TxnRecovery;
   private readonly commits: CommitRunner;
+  private readonly cleanups: CleanupQueue;
   /** This engine's failpoint registry (the option, or its own). */
   readonly failpoints: Failpoints;
   /** Transaction-aware reads (also used by the query engine). */
@@ -158,6 +166,7 @@ export class DocumentEngine implements DocumentApi {
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
     this.batches = new BatchOperations(this.singles, { concurrency: this.batchConcurrency, maxWriteItems, maxItems: this.maxBatchItems });
     const { coordinator } = options;
+    this.cleanups = new CleanupQueue({ maxQueued: options.txnCleanupMaxQueued, log: options.log });
     this.commits = new CommitRunner({
       store,
       reader: this.reader,
@@ -171,6 +180,7 @@ export class DocumentEngine implements DocumentApi {
       random,
       failpoints,
       timeoutMs: options.txnTimeoutMs,
+      cleanups: this.cleanups,
     });
   }
 
@@ -281,6 +291,15 @@ export class DocumentEngine implements DocumentApi {
    */
   recoverTransactions(signal?: AbortSignal): Promise<Record<RecoverOutcome, number>> {
     return this.recovery.sweep(signal);
+  }
+
+  /**
+   * Graceful shutdown of Commit cleanups: waits up to `timeoutMs` for those
+   * pending after their answers, then abandons the rest to recovery (their
+   * intents stay committed). Later Commits clean up before answering.
+   */
+  drainTransactionCleanup(timeoutMs: number): Promise<DrainOutcome> {
+    return this.cleanups.drain(timeoutMs);
   }
 }
 

@@ -10,7 +10,9 @@
  *      etag read in 2 (a placeholder for an absent document);
  *   4. check the lock guard; flip the intent to committed — THE commit point;
  *   5. roll forward: write every document's final state, apply the index
- *      changes, complete the request record, delete the intent.
+ *      changes — and answer; the request record's completion and the intent's
+ *      deletion run after the answer, on the cleanup queue (cleanup-queue.ts,
+ *      docs/adr/0011).
  *
  * A crash before 4 leaves a pending intent that expires and is rolled back;
  * after 4, a committed intent that any reader, writer or sweep rolls forward.
@@ -19,8 +21,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { backoffDelay } from '../common/backoff.js';
 import { Failpoints } from '../common/failpoints.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../common/clock.js';
-import type { Coordinator, MutexHandle } from '../coordination/coordinator.js';
-import { DbError, isDbError } from '../errors/db-error.js';
+import type { Coordinator } from '../coordination/coordinator.js';
+import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { CallContext } from '../api/call-context.js';
 import { encodeEnvelope, newWriteId, withoutTxn, type Envelope } from '../format/envelope.js';
@@ -34,6 +36,9 @@ import { intentWrite, preconditionViolations, type Current } from './commit-plan
 import { requestHash, type RequestRecords } from './request-records.js';
 import type { TxnRecovery } from './txn-recovery.js';
 import { commitSingle } from './single-write.js';
+import { CleanupQueue } from './cleanup-queue.js';
+import { TxnMutexes, contention } from './txn-mutexes.js';
+import { priorOutcome } from './prior-outcome.js';
 
 /** What CommitRunner needs. */
 export interface CommitRunnerOptions {
@@ -64,8 +69,10 @@ export interface CommitRunnerOptions {
   readonly clock?: Clock;
   /** The jitter of retry waits. Default systemRandom. */
   readonly random?: RandomSource;
-  /** The engine's failpoints (txn.after-lock … txn.mid-stage). Default: none armed. */
+  /** The engine's failpoints (txn.after-lock … txn.after-response). Default: none armed. */
   readonly failpoints?: Failpoints;
+  /** Where the cleanup after the answer runs (intent delete, request record). Default: a queue of its own, default bound. */
+  readonly cleanups?: CleanupQueue;
 }
 
 /** Lost a race while staging: the attempt was undone and may be retried. */
@@ -79,6 +86,8 @@ export class CommitRunner {
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private readonly failpoints: Failpoints;
+  private readonly cleanups: CleanupQueue;
+  private readonly mutexes: TxnMutexes;
 
   constructor(private readonly o: CommitRunnerOptions) {
     this.timeoutMs = o.timeoutMs ?? 30_000;
@@ -87,6 +96,8 @@ export class CommitRunner {
     this.clock = o.clock ?? systemClock;
     this.random = o.random ?? systemRandom;
     this.failpoints = o.failpoints ?? new Failpoints();
+    this.cleanups = o.cleanups ?? new CleanupQueue();
+    this.mutexes = new TxnMutexes(o.coordinator, this.timeoutMs, this.lockWaitMs);
   }
 
   /** Validates and runs one Commit (see DocumentApi.commit). */
@@ -100,41 +111,16 @@ export class CommitRunner {
       return this.withRetries(ctx, input, keys, undefined);
     }
     const hash = requestHash(input.requestId);
-    const handle = await this.mutex(`txnreq:${hash}`, this.timeoutMs, ctx.signal);
+    const handle = await this.mutexes.lockRequest(hash, ctx.signal);
     try {
       const fingerprint = fingerprintOf(input.writes);
-      const prior = await this.priorOutcome(hash, fingerprint, input.requestId, ctx.signal);
-      if (prior !== undefined) return prior;
-      const req = { key: this.o.requests.keyFor(hash), fingerprint };
-      return await this.withRetries(ctx, input, keys, req);
+      // Looked up while the documents are locked and read (one round trip fewer); attempt() waits for it.
+      const prior = priorOutcome(this.o.requests, this.o.recovery, { hash, fingerprint, requestId: input.requestId }, ctx.signal);
+      prior.catch(() => undefined); // handled where awaited; never an unhandled rejection when the attempt fails first
+      return await this.withRetries(ctx, input, keys, { key: this.o.requests.keyFor(hash), fingerprint, prior });
     } finally {
       await handle.release();
     }
-  }
-
-  /** The recorded outcome of an earlier Commit with this request_id, finishing it if its server died. */
-  private async priorOutcome(
-    hash: string,
-    fingerprint: string,
-    requestId: string,
-    signal: AbortSignal,
-  ): Promise<CommitOutcome | undefined> {
-    const found = await this.o.requests.find(hash, signal);
-    if (found === undefined) return undefined;
-    const { key, record } = found;
-    if (record.fingerprint !== fingerprint) {
-      throw new DbError('invalid', 'REQUEST_ID_REUSED', 'request_id was used by a recent commit with other writes', {
-        field: 'request_id',
-        metadata: { field: 'request_id', requestId },
-      });
-    }
-    if (record.result !== undefined) return record.result;
-    if ((await this.o.recovery.recover(record.txid, signal)) === 'live')
-      throw contention('an earlier attempt of this request is still running');
-    const again = await this.o.requests.read(key, signal);
-    if (again?.result !== undefined) return again.result;
-    await this.o.requests.remove(key, signal); // that attempt never committed: run the request anew
-    return undefined;
   }
 
   private async withRetries(ctx: CallContext, input: CommitRequest, keys: string[], req: Req | undefined): Promise<CommitOutcome> {
@@ -151,10 +137,20 @@ export class CommitRunner {
 
   private async attempt(ctx: CallContext, input: CommitRequest, keys: string[], req: Req | undefined): Promise<CommitOutcome> {
     const { signal } = ctx;
-    const handles = await this.lockAll([...new Set(keys)].sort(), signal);
+    const handles = await this.mutexes.lockAll([...new Set(keys)].sort(), signal).catch(async (e: unknown) => {
+      const prior = await req?.prior;
+      if (prior !== undefined) return prior; // a retry of a committed request answers even while its documents are held
+      throw e;
+    });
+    if (!Array.isArray(handles)) return handles;
     try {
       this.failpoints.hit('txn.after-lock');
-      const current = await Promise.all(input.writes.map((w) => this.o.reader.readForWrite(w.collection, w.id, signal)));
+      const reads = Promise.all(input.writes.map((w) => this.o.reader.readForWrite(w.collection, w.id, signal)));
+      const [prior, read] = await Promise.allSettled([req?.prior, reads]);
+      if (prior.status === 'rejected') throw prior.reason;
+      if (prior.value !== undefined) return prior.value; // an earlier attempt committed: its answer, not this state's
+      if (read.status === 'rejected') throw read.reason;
+      const current = read.value;
       const violations = preconditionViolations(input.writes, current);
       if (violations.length > 0) {
         throw new DbError('aborted', 'PRECONDITION_FAILED', `${violations.length} precondition(s) of the transaction failed`, {
@@ -184,6 +180,7 @@ export class CommitRunner {
     for (const w of writes) if (w.after !== undefined) this.o.writer.encode(w.after); // size check before anything is written
     let si: StoredIntent | undefined;
     const staged = new Map<number, StagedDoc>();
+    let recordWritten = false;
     try {
       si = await this.o.intents.create(
         {
@@ -197,10 +194,17 @@ export class CommitRunner {
         signal,
       );
       this.failpoints.hit('txn.after-intent');
-      await Promise.all(writes.map((w, i) => this.stage(txid, keys[i]!, current[i], staged, i, signal)));
+      // The request record only has to exist before the commit point (a record whose txid never
+      // committed is removed by the next retry), so it is written beside the staging writes.
+      const record =
+        req &&
+        this.o.requests.write(req.key, { fingerprint: req.fingerprint, txid, createTime: now }, signal).then(() => {
+          recordWritten = true;
+        });
+      // Every write settles before a failure is thrown: a record write landing after a retry's would point at this attempt.
+      await allSettledOrThrow([...writes.map((w, i) => this.stage(txid, keys[i]!, current[i], staged, i, signal)), record]);
       this.failpoints.hit('txn.after-stage');
       if (input.lockGuard !== undefined) await this.o.writer.checkFence(input.lockGuard, signal);
-      if (req) await this.o.requests.write(req.key, { fingerprint: req.fingerprint, txid, createTime: now }, signal);
       try {
         si = await this.o.intents.transition(si, 'committed', signal);
       } catch (e) {
@@ -208,13 +212,23 @@ export class CommitRunner {
         throw e;
       }
     } catch (e) {
-      await this.undo(si, staged, prepared);
+      await this.undo(si, staged, prepared, recordWritten ? req?.key : undefined);
       if (e instanceof ConditionFailedError) throw new StagingConflict();
       throw e;
     }
     this.failpoints.hit('txn.after-commit-point');
     // Committed: finish even if the caller goes away now (no signal), so the response is the truth.
-    return this.o.recovery.rollForward(si, staged);
+    const result = await this.o.recovery.applyCommitted(si, staged);
+    // The answer needs no more: the request record and the intent are finished after it (ADR 0011).
+    const intent = si.intent;
+    await this.cleanups.run(
+      async (stop) => {
+        await this.failpoints.reached('txn.after-response');
+        await this.o.recovery.cleanUp(intent, result, stop);
+      },
+      { txid },
+    );
+    return result;
   }
 
   /** Stages document i: its pre-image (or a placeholder) with the marker, only over the version read. */
@@ -243,8 +257,17 @@ export class CommitRunner {
     if (i === 0) this.failpoints.hit('txn.mid-stage');
   }
 
-  /** Undoes an attempt that did not reach the commit point; failures are left to recovery (the intent expires). */
-  private async undo(si: StoredIntent | undefined, staged: Map<number, StagedDoc>, prepared: (PreparedWrite | undefined)[]): Promise<void> {
+  /**
+   * Undoes an attempt that did not reach the commit point; failures are left
+   * to recovery (the intent expires). `record`: this attempt's request record
+   * key when it was written (removed too: the request_id's mutex is held).
+   */
+  private async undo(
+    si: StoredIntent | undefined,
+    staged: Map<number, StagedDoc>,
+    prepared: (PreparedWrite | undefined)[],
+    record: string | undefined,
+  ): Promise<void> {
     await Promise.all(prepared.map((p) => (p === undefined ? undefined : this.o.hooks!.abort(p))));
     if (si === undefined) return;
     try {
@@ -253,8 +276,10 @@ export class CommitRunner {
         throw e;
       });
       await this.o.recovery.rollBack(aborted, staged);
+      if (record !== undefined) await this.o.requests.remove(record);
     } catch {
-      // Unreachable backend: the pending intent expires and recovery rolls it back.
+      // Unreachable backend: the pending intent expires and recovery rolls it back; a record left names
+      // a transaction that never committed, which the next retry of the request_id removes.
     }
   }
 
@@ -278,46 +303,17 @@ export class CommitRunner {
     await Promise.all(prepared.map((p) => (p === undefined ? undefined : hooks.abort(p))));
     throw failed.reason;
   }
-
-  /**
-   * The transaction mutexes of `sorted` keys: first all at once without
-   * waiting (one round trip when uncontended); when any is busy, those taken
-   * are released and the keys are taken one by one in order, waiting (no
-   * deadlock: every transaction waits only in key order).
-   */
-  private async lockAll(sorted: readonly string[], signal: AbortSignal): Promise<MutexHandle[]> {
-    const tries = await Promise.allSettled(sorted.map((key) => this.mutex(`txn:${key}`, 0, signal)));
-    const taken = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
-    if (taken.length === sorted.length) return taken;
-    await Promise.all(taken.map((h) => h.release()));
-    const failed = tries.find((t): t is PromiseRejectedResult => t.status === 'rejected');
-    if (failed !== undefined && !isDbError(failed.reason, 'TRANSACTION_CONTENTION')) throw failed.reason;
-    const handles: MutexHandle[] = [];
-    try {
-      for (const key of sorted) handles.push(await this.mutex(`txn:${key}`, this.lockWaitMs, signal));
-      return handles;
-    } catch (e) {
-      await Promise.all(handles.map((h) => h.release()));
-      throw e;
-    }
-  }
-
-  private async mutex(name: string, waitMs: number, signal: AbortSignal): Promise<MutexHandle> {
-    try {
-      return await this.o.coordinator.acquireMutex(name, { ttlMs: this.timeoutMs, waitMs, signal });
-    } catch (e) {
-      if (isDbError(e, 'CONCURRENT_MODIFICATION')) throw contention('the documents are held by other transactions');
-      throw e;
-    }
-  }
 }
 
-/** A request_id being run: its record key and fingerprint. */
+/** A request_id being run: its record key, fingerprint, and what was found of an earlier attempt. */
 interface Req {
   readonly key: string;
   readonly fingerprint: string;
+  readonly prior: Promise<CommitOutcome | undefined>;
 }
 
-function contention(message: string): DbError {
-  return new DbError('aborted', 'TRANSACTION_CONTENTION', message, { retryDelayMs: 50 });
+/** Waits for every promise to settle, then throws the first rejection (if any). */
+async function allSettledOrThrow(promises: readonly (Promise<unknown> | undefined)[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }

@@ -62,7 +62,8 @@ describe('DocumentEngine.commit', () => {
     expect((await engine.exists(ctx, 'acc', 'gone')).exists).toBe(false);
     expect((await engine.get(ctx, 'cfg', 'k')).data).toEqual({ on: true });
     expect(r.results[3]!.etag).toBe(k.etag); // a check restores the exact bytes: the etag (a content hash) is unchanged
-    // Nothing of the transaction machinery is left behind.
+    // Nothing of the transaction machinery is left behind once the cleanup after the answer ran.
+    expect((await engine.drainTransactionCleanup(5000)).abandoned).toBe(0);
     expect((await store.list({ prefix: '_txn/', limit: 10 })).keys).toEqual([]);
     expect(a2.updateTime).toEqual(r.commitTime);
   });
@@ -141,6 +142,11 @@ describe('DocumentEngine.commit', () => {
     expect((await errorOf(engine.commit(ctx, failing))).reason).toBe('PRECONDITION_FAILED');
     await engine.put(ctx, { collection: 'c', id: 'm', data: { v: 0 } });
     expect((await engine.commit(ctx, failing)).results[0]!.version).toBe(2);
+    // The request is looked up beside the document reads: a retry answers the first outcome even
+    // though its preconditions no longer hold of the state it read.
+    const create = { requestId: 'r-3', writes: [set('c', 'p', { v: 1 }, { exists: false }), set('c', 'q', { v: 1 }, { exists: false })] };
+    const made = await engine.commit(ctx, create);
+    expect(await engine.commit(ctx, create)).toEqual(made);
   });
 
   test('a lock guard older than the lock is LOCK_NOT_HELD and writes nothing', async () => {

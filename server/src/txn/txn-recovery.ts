@@ -16,7 +16,7 @@ import type { CommitOutcome, CommitWriteResult } from './commit-types.js';
 import type { Envelope } from '../format/envelope.js';
 import type { WriteHooks } from '../api/write-hooks.js';
 import { finalizeDoc, type FinalState, type StagedDoc } from './finalize.js';
-import type { IntentStore, IntentWrite, StoredIntent } from './intent.js';
+import type { Intent, IntentStore, IntentWrite, StoredIntent } from './intent.js';
 import type { RequestRecords } from './request-records.js';
 
 /** The little of a logger recovery needs (a pino Logger fits). */
@@ -169,6 +169,18 @@ export class TxnRecovery {
    * Returns the commit's result as these documents now stand.
    */
   async rollForward(si: StoredIntent, staged: ReadonlyMap<number, StagedDoc> | undefined, signal?: AbortSignal): Promise<CommitOutcome> {
+    const result = await this.applyCommitted(si, staged, signal);
+    await this.cleanUp(si.intent, result, signal);
+    return result;
+  }
+
+  /**
+   * The part of rollForward a Commit's answer needs: every document of the
+   * committed intent finished forward and its index changes applied.
+   * Returns the commit's result as these documents now stand; the intent and
+   * the request record are left for cleanUp (docs/adr/0011).
+   */
+  async applyCommitted(si: StoredIntent, staged: ReadonlyMap<number, StagedDoc> | undefined, signal?: AbortSignal): Promise<CommitOutcome> {
     const { intent } = si;
     const states = await Promise.all(
       intent.writes.map(async (w, i) => {
@@ -180,14 +192,22 @@ export class TxnRecovery {
     this.failpoints.hit('txn.after-apply');
     await this.reindex(intent.writes);
     this.failpoints.hit('txn.after-index');
-    const result: CommitOutcome = {
+    return {
       results: intent.writes.map((w, i) => resultOf(w, states[i])),
       transactionId: intent.txid,
       commitTime: intent.createTime,
     };
+  }
+
+  /**
+   * What is left of a committed transaction once applyCommitted returned:
+   * records `result` in its request record (before the intent goes, so a
+   * retry always finds either the result or the committed intent), then
+   * deletes the intent.
+   */
+  async cleanUp(intent: Intent, result: CommitOutcome, signal?: AbortSignal): Promise<void> {
     if (intent.requestKey !== undefined) await this.o.requests.complete(intent.requestKey, intent.txid, result, signal);
     await this.o.intents.remove(intent.txid, signal);
-    return result;
   }
 
   /** Recovers every intent that is not live (start-up and periodic sweep); counts the outcomes. */
