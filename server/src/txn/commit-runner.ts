@@ -36,6 +36,7 @@ import { intentWrite, preconditionViolations, type Current } from './commit-plan
 import { requestHash, type RequestRecords } from './request-records.js';
 import type { TxnRecovery } from './txn-recovery.js';
 import { commitSingle } from './single-write.js';
+import { CommitOutcomeUnknown, flipToCommitted, unknownOutcomeError } from './commit-point.js';
 import { CleanupQueue } from './cleanup-queue.js';
 import { TxnMutexes, contention } from './txn-mutexes.js';
 import { priorOutcome } from './prior-outcome.js';
@@ -206,12 +207,14 @@ export class CommitRunner {
       this.failpoints.hit('txn.after-stage');
       if (input.lockGuard !== undefined) await this.o.writer.checkFence(input.lockGuard, signal);
       try {
-        si = await this.o.intents.transition(si, 'committed', signal);
+        si = await flipToCommitted(this.o.intents, si, signal);
       } catch (e) {
         if (e instanceof ConditionFailedError) throw contention('another server aborted this transaction as abandoned');
         throw e;
       }
     } catch (e) {
+      // The flip may have landed: undoing could roll back a committed transaction. Recovery finishes it.
+      if (e instanceof CommitOutcomeUnknown) throw unknownOutcomeError(e);
       await this.undo(si, staged, prepared, recordWritten ? req?.key : undefined);
       if (e instanceof ConditionFailedError) throw new StagingConflict();
       throw e;
