@@ -62,15 +62,16 @@ echo "[test] jest, two lanes side by side"
 # with one worker (crashes between transaction steps, a Redis killed under a 10,000-document load,
 # 50 SIGKILLs between a write and its index apply, the CAS proof on two S3 implementations; two
 # heavy suites never run at once: each starts several servers), and lane "rest" everything else
-# with three workers. Most suites wait on server processes, sockets and timers rather than CPU:
-# with one worker the rest lane took ~1,180 s on an idle 2-core machine, with three 702 s on one
-# loaded to a load average of 17. The heavy lane's output is shown when it ends.
+# with two workers. Most suites wait on server processes, sockets and timers rather than CPU:
+# with one worker the rest lane took ~1,180 s on an idle 2-core machine; three workers took 702 s
+# at a load average of 17 but made liveness bounds of outage and crash suites flaky under such
+# load (health flapping, 180 s test limits), so two. The heavy lane's output is shown when it ends.
 # The fuzz suites replay one fixed seed here, so that CI judges the code and not the luck of the draw;
 # run `npx jest test/fuzz` (no FUZZ_SEED) to explore new seeds (docs/testing.md).
 export FUZZ_SEED="${FUZZ_SEED:-244442204}"
 JEST_LANE=heavy npx jest --ci --maxWorkers=1 >"$work/jest-heavy.log" 2>&1 & heavy_pid=$!
 rest_status=0
-JEST_LANE=rest npx jest --ci --maxWorkers=3 || rest_status=$?
+JEST_LANE=rest npx jest --ci --maxWorkers=2 || rest_status=$?
 heavy_status=0; wait "$heavy_pid" || heavy_status=$?
 echo "[test] jest lane heavy (exit $heavy_status)"; cat "$work/jest-heavy.log"
 jest_status=$((rest_status + heavy_status))
