@@ -7,16 +7,16 @@
  * (other load, GC, S3 server state) hits both sides alike.
  *
  * It runs once per network × write-condition mode: loopback, and through a
- * delay proxy (bench/delay-proxy.ts) standing for the round trip to a remote
- * S3, which both the raw SDK client and our server talk through; each with the
+ * delay proxy (bench/delay-proxy.ts, in a process of its own) standing for the
+ * round trip to a remote S3, which both the raw SDK client and our server talk
+ * through; each with the
  * server in `--s3-conditional auto` (lock mode against gofakes3) and `native`.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { performance } from 'node:perf_hooks';
 import { createDocClient, type ClientKind, type DocClient } from './doc-client.js';
 import { makeDocument, makeDocumentBytes } from './payload.js';
-import { startDelayProxy } from './delay-proxy.js';
-import { startGofakes3 } from './processes.js';
+import { benchScriptPath, startGofakes3, startListening } from './processes.js';
 import { benchS3Client, startSmarterbase } from './smarterbase-server.js';
 import { round, roundSummary, summarize, type LatencySummary } from './stats.js';
 
@@ -117,7 +117,12 @@ type ScenarioFigures = Omit<S3ScenarioResult, 'label' | 'oneWayDelayMs' | 'condi
 /** One network × mode: a fresh gofakes3, proxy (when delayed) and server. */
 async function runScenario(o: S3LatencyOptions, oneWayDelayMs: number, conditional: 'auto' | 'native'): Promise<ScenarioFigures> {
   const s3server = await startGofakes3(BUCKET);
-  const proxy = oneWayDelayMs > 0 ? await startDelayProxy(s3server.port, oneWayDelayMs) : undefined;
+  // The proxy runs in a process of its own: in this one, the raw client would share its event loop
+  // and get each response without a process wakeup, which our server (another process) pays.
+  const proxy =
+    oneWayDelayMs > 0
+      ? await startListening(benchScriptPath('delay-proxy-main.js'), [String(s3server.port), String(oneWayDelayMs)])
+      : undefined;
   try {
     const endpoint = `http://127.0.0.1:${proxy?.port ?? s3server.port}`;
     const server = o.baselineOnly ? undefined : await startSmarterbase({ kind: 's3', endpoint, bucket: BUCKET, conditional });
@@ -132,7 +137,7 @@ async function runScenario(o: S3LatencyOptions, oneWayDelayMs: number, condition
       await server?.stop();
     }
   } finally {
-    await proxy?.close();
+    await proxy?.stop();
     await s3server.stop();
   }
 }
