@@ -127,6 +127,14 @@ function cpuLines(run: BatchRun): string[] {
     );
 }
 
+/** The machine a bench run ran on: CPUs, Node version, 1/5/15-minute load averages at start and end. */
+export interface RunMachine {
+  readonly cpus: number;
+  readonly node: string;
+  readonly loadAverage: readonly number[];
+  readonly loadAverageAtEnd: readonly number[];
+}
+
 /** A whole run, as written to the JSON. */
 export interface BatchRun {
   /** Start, ISO 8601. */
@@ -134,12 +142,7 @@ export interface BatchRun {
   /** End, ISO 8601. */
   readonly finishedAt: string;
   /** The machine, with the 1/5/15-minute load averages at start and end. */
-  readonly machine: {
-    readonly cpus: number;
-    readonly node: string;
-    readonly loadAverage: readonly number[];
-    readonly loadAverageAtEnd: readonly number[];
-  };
+  readonly machine: RunMachine;
   /** Documents per BatchGet (and sequential Gets per run), and whether --quick was given. */
   readonly parameters: { readonly documents: number; readonly documentBytes: number; readonly quick: boolean };
   /** One per variant, in plan order. */

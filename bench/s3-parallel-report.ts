@@ -4,6 +4,7 @@
  * summary and CPU per call; the ratio ours ÷ raw with its verdict; the
  * console table and the markdown written beside the JSON in bench/results/.
  */
+import type { RunMachine } from './batch-report.js';
 import { round, type LatencySummary } from './stats.js';
 
 /** The throughput ours must reach, as a fraction of the raw SDK's (calls/s ours ÷ raw). */
@@ -66,12 +67,7 @@ export interface ParallelRun {
   /** End, ISO 8601. */
   readonly finishedAt: string;
   /** The machine, with the 1/5/15-minute load averages at start and end. */
-  readonly machine: {
-    readonly cpus: number;
-    readonly node: string;
-    readonly loadAverage: readonly number[];
-    readonly loadAverageAtEnd: readonly number[];
-  };
+  readonly machine: RunMachine;
   /** What was run. */
   readonly parameters: {
     /** Calls in flight on each side. */

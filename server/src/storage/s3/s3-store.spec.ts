@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_S3_MAX_SOCKETS, S3BlobStore } from './s3-store.js';
+import { DEFAULT_S3_MAX_SOCKETS, S3BlobStore, type S3BlobStoreOptions } from './s3-store.js';
 
 // Behaviour against real servers is in test/storage/s3-store.test.ts and the conformance suite.
 describe('S3BlobStore configuration', () => {
@@ -55,21 +55,17 @@ describe('S3BlobStore connection pool', () => {
     };
   }
 
+  /** A store of bucket 'b' at `endpoint`, one attempt per call. */
+  const storeAt = (endpoint: string, extra: Partial<S3BlobStoreOptions> = {}) =>
+    new S3BlobStore({ bucket: 'b', endpoint, forcePathStyle: true, accessKeyId: 'a', secretAccessKey: 's', maxAttempts: 1, ...extra });
+
   const until = async (cond: () => boolean) => {
     for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   };
 
   it('opens at most maxSockets connections; further requests wait for one', async () => {
     const srv = await holdingServer();
-    const store = new S3BlobStore({
-      bucket: 'b',
-      endpoint: srv.endpoint,
-      forcePathStyle: true,
-      accessKeyId: 'a',
-      secretAccessKey: 's',
-      maxAttempts: 1,
-      maxSockets: 3,
-    });
+    const store = storeAt(srv.endpoint, { maxSockets: 3 });
     const gets = Array.from({ length: 6 }, (_, i) => store.get(`k${i}`));
     await until(() => srv.held() >= 3);
     await new Promise((r) => setTimeout(r, 50)); // an absence cannot be polled: give a 4th request time to arrive
@@ -90,14 +86,7 @@ describe('S3BlobStore connection pool', () => {
   it('defaults to the SDK default of 50 sockets (more than 8 requests run at once)', async () => {
     expect(DEFAULT_S3_MAX_SOCKETS).toBe(50);
     const srv = await holdingServer();
-    const store = new S3BlobStore({
-      bucket: 'b',
-      endpoint: srv.endpoint,
-      forcePathStyle: true,
-      accessKeyId: 'a',
-      secretAccessKey: 's',
-      maxAttempts: 1,
-    });
+    const store = storeAt(srv.endpoint);
     const gets = Array.from({ length: 8 }, (_, i) => store.get(`k${i}`));
     await until(() => srv.held() >= 8);
     expect(srv.connections()).toBe(8);
