@@ -68,6 +68,34 @@ describe('verdicts', () => {
     };
     expect(verdicts({ scenarios: [scenario] }, undefined)).toEqual([]);
   });
+
+  it('adds the h2load-driven Get as an informative line, judged by its ratio of means', () => {
+    const h2 = (ratioMean: number) => ({
+      rawMeanMs: 10,
+      oursMeanMs: 10 * ratioMean,
+      ratioMean,
+      oursCalls: 400,
+      oursErrors: 0,
+      h2loadCpuPercent: 1,
+    });
+    const scenario = (label: string, ratioMean: number) => ({
+      label,
+      oneWayDelayMs: 5,
+      conditional: 'native' as const,
+      get: { raw: lat(10), ours: lat(13), ratioP50: 1.3 },
+      put: { raw: lat(10), ours: lat(13), ratioP50: 1.3 },
+      rawHeadThenConditionalPut: lat(20),
+      getH2load: h2(ratioMean),
+      serverLog: [],
+    });
+    const out = verdicts({ scenarios: [scenario('a', 1.11), scenario('b', 1.21)] }, undefined);
+    expect(out.filter((v) => v.name.startsWith('(info)')).map((v) => [v.name, v.ratio, v.pass])).toEqual([
+      ['(info) S3 Get mean ours/raw, h2load client, a', 1.11, true],
+      ['(info) S3 Get mean ours/raw, h2load client, b', 1.21, false],
+    ]);
+    // The target stays the p50 with a Node client: both miss.
+    expect(out.filter((v) => v.name.startsWith('S3 Get p50')).map((v) => v.pass)).toEqual([false, false]);
+  });
 });
 
 describe('formatTable', () => {

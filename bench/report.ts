@@ -98,6 +98,12 @@ export function verdicts(
         out.push({ name, ratio, target: `<= ${S3_P50_RATIO_TARGET}`, pass: ratio <= S3_P50_RATIO_TARGET });
       }
     }
+    const h = scenario.getH2load;
+    if (h) {
+      // Not the issue's target (p50 with a Node client): the server alone, by mean, with a C client.
+      const name = `(info) S3 Get mean ours/raw, h2load client, ${scenario.label}`;
+      out.push({ name, ratio: h.ratioMean, target: `<= ${S3_P50_RATIO_TARGET}`, pass: h.ratioMean <= S3_P50_RATIO_TARGET });
+    }
   }
   for (const storage of ['memory', 'filesystem'] as const) {
     const c = grpc?.ours[storage];
@@ -141,6 +147,12 @@ export function formatTable(report: BenchReport): string {
       }
       const cas = scenario.rawHeadThenConditionalPut;
       lines.push(row('(info) raw Head + Put If-Match', [cas.p50, cas.p90, cas.p99]));
+      const h = scenario.getH2load;
+      if (h) {
+        lines.push(row('(info) get raw SDK, mean', [h.rawMeanMs]));
+        lines.push(row(`(info) get ours, h2load -c1 -m1, mean`, [h.oursMeanMs]));
+        lines.push(`  (info) ÷ raw: ${h.ratioMean} (h2load CPU ${h.h2loadCpuPercent} %, ${h.oursCalls} calls, ${h.oursErrors} errors)`);
+      }
     }
     const mem = report.s3.oursOnMemory;
     if (mem) {

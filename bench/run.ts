@@ -7,11 +7,13 @@
  * A missed target is reported, not failed (exit 0); an error exits 1.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { CLIENT_KINDS, type ClientKind } from './doc-client.js';
 import { runGrpcThroughput, type GrpcThroughputResult } from './grpc-throughput.js';
 import { h2loadMarkdown } from './h2load-report.js';
+import { h2loadPath } from './h2load-run.js';
 import { runH2loadThroughput, type H2loadThroughputResult } from './h2load-throughput.js';
 import { DEFAULT_DOCUMENT_BYTES } from './payload.js';
 import { repoRoot } from './processes.js';
@@ -173,6 +175,8 @@ async function main(): Promise<void> {
       // The client the throughput scenario found lighter, else grpc-js.
       client: o.client !== 'auto' ? o.client : (grpc?.client ?? 'grpc-js'),
       baselineOnly: o.baselineOnly,
+      // The server's cost without a Node client's, when h2load is installed (apt-get install nghttp2-client).
+      h2load: existsSync(h2loadPath()),
       log,
     });
   }

@@ -18,6 +18,7 @@ import { createDocClient, type ClientKind, type DocClient } from './doc-client.j
 import { makeDocument, makeDocumentBytes } from './payload.js';
 import { benchScriptPath, startGofakes3, startListening } from './processes.js';
 import { benchS3Client, startSmarterbase } from './smarterbase-server.js';
+import { compareGetMeans, type H2loadGetComparison } from './s3-h2load.js';
 import { round, roundSummary, summarize, type LatencySummary } from './stats.js';
 
 /** Parameters of the S3 latency scenario. */
@@ -38,6 +39,8 @@ export interface S3LatencyOptions {
   readonly client: ClientKind;
   /** Measure only the raw SDK side (no SmarterBase server): for checking the harness. */
   readonly baselineOnly: boolean;
+  /** Also measure Get driven by h2load (`-c1 -m1`) beside the raw SDK, by mean (bench/s3-h2load.ts). */
+  readonly h2load: boolean;
   /** Progress messages (stderr). */
   readonly log: (message: string) => void;
 }
@@ -76,6 +79,12 @@ export interface S3ScenarioResult {
   readonly get: LatencyComparison;
   /** Put: raw PutObject vs. DocumentService.Put (upsert). */
   readonly put: LatencyComparison;
+  /**
+   * Informative: Get driven by h2load one request at a time against the raw
+   * SDK, by mean: the server's cost without the Node gRPC client's (absent
+   * without h2load or with baselineOnly).
+   */
+  readonly getH2load?: H2loadGetComparison;
   /**
    * Informative, no target: raw HeadObject + PutObject with If-Match, in
    * sequence: the S3 round trips an etag-checked update needs at least, ms.
@@ -130,7 +139,8 @@ async function runScenario(o: S3LatencyOptions, oneWayDelayMs: number, condition
     const client = server ? createDocClient(o.client, `127.0.0.1:${server.port}`) : undefined;
     try {
       const figures = await measure(o, s3, client);
-      return { ...figures, serverLog: server ? keptLogLines(server.output()) : [] };
+      const getH2load = server && o.h2load ? await measureH2load(o, s3, server) : undefined;
+      return { ...figures, ...(getH2load ? { getH2load } : {}), serverLog: server ? keptLogLines(server.output()) : [] };
     } finally {
       client?.close();
       s3.destroy();
@@ -177,6 +187,25 @@ async function measure(o: S3LatencyOptions, s3: S3Client, client: DocClient | un
   };
   const cas = await compare(rawCas, undefined, o);
   return { get, put, rawHeadThenConditionalPut: cas.raw };
+}
+
+/** Get driven by h2load vs. the raw SDK, interleaved (bench/s3-h2load.ts); the document is the one measure() wrote. */
+function measureH2load(o: S3LatencyOptions, s3: S3Client, server: { port: number; pid: number }): Promise<H2loadGetComparison> {
+  o.log('s3: (info) Get driven by h2load -c1 -m1 vs. raw SDK, by mean');
+  const rawGet = async () => {
+    const res = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'raw/doc-get.json' }));
+    await res.Body?.transformToByteArray();
+  };
+  const rounds = 4;
+  return compareGetMeans({
+    rawGet,
+    server,
+    collection: COLLECTION,
+    id: 'doc-get',
+    rounds,
+    rawCalls: Math.ceil(o.iterations / rounds),
+    sliceMs: 1500,
+  });
 }
 
 /** Sequential Get and Put through a server on memory storage (started and stopped here). */
