@@ -60,7 +60,8 @@ describe('ConnectEndpoint', () => {
     const port = await ep.listen('127.0.0.1', 0);
     const client = createClient(Health, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: '1.1' }));
     const inflight = client.check({});
-    await sleep(50);
+    // Wait for the request to reach the handler (it then sleeps 300 ms): polled, not a fixed sleep.
+    for (const deadline = Date.now() + 5000; ep.activeRequests() === 0 && Date.now() < deadline;) await sleep(5);
     expect(ep.activeRequests()).toBe(1);
     const t0 = Date.now();
     await ep.shutdown(5000);
