@@ -39,7 +39,9 @@ export async function startEchoServer(
   preEncoded = false,
 ): Promise<{ server: grpc.Server; port: number }> {
   const data = makeDocument(documentBytes);
-  const now = timestampFromMs(Date.now());
+  // Whole seconds + 0.5 s: the nanos field always has the same encoded length (a millisecond of 0
+  // would drop it, a small one shorten it), so two echo servers answer the same number of bytes.
+  const now = timestampFromMs(Math.floor(Date.now() / 1000) * 1000 + 500);
   const response = (collection: string, id: string): GetResponse =>
     create(GetResponseSchema, {
       document: { collection, id, data, etag: 'echo-etag', version: 1n, createTime: now, updateTime: now },
