@@ -75,6 +75,10 @@ const (
 	ReasonIndexNotReady Reason = "INDEX_NOT_READY"
 	// ReasonStorageInconsistent is ErrorReason ERROR_REASON_STORAGE_INCONSISTENT = 35.
 	ReasonStorageInconsistent Reason = "STORAGE_INCONSISTENT"
+	// ReasonRevisionCompacted is ErrorReason ERROR_REASON_REVISION_COMPACTED = 36.
+	ReasonRevisionCompacted Reason = "REVISION_COMPACTED"
+	// ReasonWatchTooSlow is ErrorReason ERROR_REASON_WATCH_TOO_SLOW = 37.
+	ReasonWatchTooSlow Reason = "WATCH_TOO_SLOW"
 )
 
 // allReasons lists every Reason in enum order; see Reasons.
@@ -114,4 +118,6 @@ var allReasons = []Reason{
 	ReasonTooManyStreams,
 	ReasonIndexNotReady,
 	ReasonStorageInconsistent,
+	ReasonRevisionCompacted,
+	ReasonWatchTooSlow,
 }

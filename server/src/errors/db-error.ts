@@ -18,6 +18,8 @@ export type ErrorKind =
   | 'aborted'
   /** The system is not in the state the operation needs (e.g. a lock not held). */
   | 'failed_precondition'
+  /** A position outside what exists or is kept (e.g. a revision older than the retained history). */
+  | 'out_of_range'
   /** A backend is unreachable or failing: retry later, maybe elsewhere. */
   | 'unavailable'
   /** A backend is throttling: retry after a delay. */

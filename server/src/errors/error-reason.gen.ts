@@ -74,7 +74,11 @@ export type ErrorReason =
   /** UNAVAILABLE: an index the request needs is not READY yet (being built or rebuilt from storage, e.g. after Redis lost it): a require_index query whose only serving index is BUILDING, or a write that sets a field of a UNIQUE index that is not READY (its uniqueness cannot be checked). Metadata: "collection", "index". Carries RetryInfo. */
   | 'INDEX_NOT_READY'
   /** UNAVAILABLE: object storage kept returning an object whose body does not match the version (ETag) it was reported with: the store read its metadata and its data separately while a write landed. The server re-read it a few times and gave up rather than hand out a body with another version's etag. Nothing was changed; retry the call. Metadata: "attempts". Carries google.rpc.RetryInfo. */
-  | 'STORAGE_INCONSISTENT';
+  | 'STORAGE_INCONSISTENT'
+  /** OUT_OF_RANGE: a Watch's after_revision is older than the history the server keeps (trimmed by retention, or from a feed history that was lost or deleted), or newer than the collection's current revision. Metadata: "collection", "requestedRevision", "oldestRevision" (the smallest after_revision accepted now), "currentRevision". Re-read the documents and watch from the read's read_revision (docs/streams.md). */
+  | 'REVISION_COMPACTED'
+  /** RESOURCE_EXHAUSTED: a Watch's client did not read fast enough and the server's buffer for it filled (SB_WATCH_BUFFER_MESSAGES); resume with the last revision received. Metadata: "limit". Carries RetryInfo. */
+  | 'WATCH_TOO_SLOW';
 
 /** Every ErrorReason, in the order of their enum numbers. */
 export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
@@ -113,4 +117,6 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'TOO_MANY_STREAMS',
   'INDEX_NOT_READY',
   'STORAGE_INCONSISTENT',
+  'REVISION_COMPACTED',
+  'WATCH_TOO_SLOW',
 ]);

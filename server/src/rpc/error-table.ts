@@ -84,6 +84,7 @@ export const KIND_TO_CODE: Readonly<Record<ErrorKind, Code>> = Object.freeze({
   already_exists: Code.AlreadyExists,
   aborted: Code.Aborted,
   failed_precondition: Code.FailedPrecondition,
+  out_of_range: Code.OutOfRange,
   unavailable: Code.Unavailable,
   resource_exhausted: Code.ResourceExhausted,
   deadline_exceeded: Code.DeadlineExceeded,

@@ -157,6 +157,17 @@ const (
 	// another version's etag. Nothing was changed; retry the call. Metadata:
 	// "attempts". Carries google.rpc.RetryInfo.
 	ErrorReason_ERROR_REASON_STORAGE_INCONSISTENT ErrorReason = 35
+	// OUT_OF_RANGE: a Watch's after_revision is older than the history the
+	// server keeps (trimmed by retention, or from a feed history that was lost
+	// or deleted), or newer than the collection's current revision. Metadata:
+	// "collection", "requestedRevision", "oldestRevision" (the smallest
+	// after_revision accepted now), "currentRevision". Re-read the documents
+	// and watch from the read's read_revision (docs/streams.md).
+	ErrorReason_ERROR_REASON_REVISION_COMPACTED ErrorReason = 36
+	// RESOURCE_EXHAUSTED: a Watch's client did not read fast enough and the
+	// server's buffer for it filled (SB_WATCH_BUFFER_MESSAGES); resume with
+	// the last revision received. Metadata: "limit". Carries RetryInfo.
+	ErrorReason_ERROR_REASON_WATCH_TOO_SLOW ErrorReason = 37
 )
 
 // Enum value maps for ErrorReason.
@@ -198,6 +209,8 @@ var (
 		33: "ERROR_REASON_TOO_MANY_STREAMS",
 		34: "ERROR_REASON_INDEX_NOT_READY",
 		35: "ERROR_REASON_STORAGE_INCONSISTENT",
+		36: "ERROR_REASON_REVISION_COMPACTED",
+		37: "ERROR_REASON_WATCH_TOO_SLOW",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -236,6 +249,8 @@ var (
 		"ERROR_REASON_TOO_MANY_STREAMS":        33,
 		"ERROR_REASON_INDEX_NOT_READY":         34,
 		"ERROR_REASON_STORAGE_INCONSISTENT":    35,
+		"ERROR_REASON_REVISION_COMPACTED":      36,
+		"ERROR_REASON_WATCH_TOO_SLOW":          37,
 	}
 )
 
@@ -270,7 +285,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\x86\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xcc\n" +
 	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
@@ -309,7 +324,9 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1eERROR_REASON_SERVER_OVERLOADED\x10 \x12!\n" +
 	"\x1dERROR_REASON_TOO_MANY_STREAMS\x10!\x12 \n" +
 	"\x1cERROR_REASON_INDEX_NOT_READY\x10\"\x12%\n" +
-	"!ERROR_REASON_STORAGE_INCONSISTENT\x10#BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"!ERROR_REASON_STORAGE_INCONSISTENT\x10#\x12#\n" +
+	"\x1fERROR_REASON_REVISION_COMPACTED\x10$\x12\x1f\n" +
+	"\x1bERROR_REASON_WATCH_TOO_SLOW\x10%BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once

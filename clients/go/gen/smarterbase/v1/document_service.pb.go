@@ -84,7 +84,12 @@ func (x *GetRequest) GetId() string {
 type GetResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Output only. The document, with data and all output-only fields.
-	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// Output only. Every change of the collection with a revision up to this
+	// one was stored before this read began (later ones may or may not show);
+	// 0 when unknown. Watch with after_revision = read_revision to follow the
+	// collection from this read on with no gap (docs/streams.md).
+	ReadRevision  int64 `protobuf:"varint,2,opt,name=read_revision,json=readRevision,proto3" json:"read_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -124,6 +129,13 @@ func (x *GetResponse) GetDocument() *Document {
 		return x.Document
 	}
 	return nil
+}
+
+func (x *GetResponse) GetReadRevision() int64 {
+	if x != nil {
+		return x.ReadRevision
+	}
+	return 0
 }
 
 // Request of DocumentService.BatchGet.
@@ -190,7 +202,12 @@ type BatchGetResponse struct {
 	// Output only. True when the document exists; document is then set.
 	Found bool `protobuf:"varint,2,opt,name=found,proto3" json:"found,omitempty"`
 	// Output only. The document when found; unset when missing.
-	Document      *Document `protobuf:"bytes,3,opt,name=document,proto3" json:"document,omitempty"`
+	Document *Document `protobuf:"bytes,3,opt,name=document,proto3" json:"document,omitempty"`
+	// Output only. Every change of the collection with a revision up to this
+	// one was stored before this read began (later ones may or may not show);
+	// 0 when unknown. Watch with after_revision = read_revision to follow the
+	// collection from this read on with no gap (docs/streams.md).
+	ReadRevision  int64 `protobuf:"varint,4,opt,name=read_revision,json=readRevision,proto3" json:"read_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -244,6 +261,13 @@ func (x *BatchGetResponse) GetDocument() *Document {
 		return x.Document
 	}
 	return nil
+}
+
+func (x *BatchGetResponse) GetReadRevision() int64 {
+	if x != nil {
+		return x.ReadRevision
+	}
+	return 0
 }
 
 // Request of DocumentService.Put.
@@ -693,7 +717,10 @@ func (x *DeleteRequest) GetLockGuard() *LockGuard {
 type DeleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Output only. True when this call deleted a document; false when none existed.
-	Deleted       bool `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	Deleted bool `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// Output only. The revision of the delete (StreamService); 0 when nothing
+	// was deleted.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -733,6 +760,13 @@ func (x *DeleteResponse) GetDeleted() bool {
 		return x.Deleted
 	}
 	return false
+}
+
+func (x *DeleteResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
 }
 
 // Request of DocumentService.Exists.
@@ -943,6 +977,11 @@ type ListResponse struct {
 	Documents []*Document `protobuf:"bytes,1,rep,name=documents,proto3" json:"documents,omitempty"`
 	// Output only. Opaque token for the next page; empty when this is the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Output only. Every change of the collection with a revision up to this
+	// one was stored before this read began (later ones may or may not show);
+	// 0 when unknown. Watch with after_revision = read_revision to follow the
+	// collection from this read on with no gap (docs/streams.md).
+	ReadRevision  int64 `protobuf:"varint,3,opt,name=read_revision,json=readRevision,proto3" json:"read_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -989,6 +1028,13 @@ func (x *ListResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListResponse) GetReadRevision() int64 {
+	if x != nil {
+		return x.ReadRevision
+	}
+	return 0
 }
 
 // One write of a BatchWrite: a put or a delete.
@@ -2221,18 +2267,20 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12\x14\n" +
-	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\"C\n" +
+	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\"h\n" +
 	"\vGetResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"O\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12#\n" +
+	"\rread_revision\x18\x02 \x01(\x03R\freadRevision\"O\n" +
 	"\x0fBatchGetRequest\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12\x16\n" +
-	"\x03ids\x18\x02 \x03(\tB\x04\xe2A\x01\x02R\x03ids\"n\n" +
+	"\x03ids\x18\x02 \x03(\tB\x04\xe2A\x01\x02R\x03ids\"\x93\x01\n" +
 	"\x10BatchGetResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05found\x18\x02 \x01(\bR\x05found\x124\n" +
-	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xd6\x01\n" +
+	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12#\n" +
+	"\rread_revision\x18\x04 \x01(\x03R\freadRevision\"\xd6\x01\n" +
 	"\n" +
 	"PutRequest\x12$\n" +
 	"\n" +
@@ -2272,9 +2320,10 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x128\n" +
 	"\n" +
-	"lock_guard\x18\x04 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"*\n" +
+	"lock_guard\x18\x04 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"F\n" +
 	"\x0eDeleteResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\bR\adeleted\"K\n" +
+	"\adeleted\x18\x01 \x01(\bR\adeleted\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"K\n" +
 	"\rExistsRequest\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
@@ -2291,10 +2340,11 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x1b\n" +
 	"\tid_prefix\x18\x04 \x01(\tR\bidPrefix\x12\x1b\n" +
-	"\tkeys_only\x18\x05 \x01(\bR\bkeysOnly\"n\n" +
+	"\tkeys_only\x18\x05 \x01(\bR\bkeysOnly\"\x93\x01\n" +
 	"\fListResponse\x126\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x18.smarterbase.v1.DocumentR\tdocuments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x86\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12#\n" +
+	"\rread_revision\x18\x03 \x01(\x03R\freadRevision\"\x86\x01\n" +
 	"\x0eBatchWriteItem\x12,\n" +
 	"\x03put\x18\x01 \x01(\v2\x18.smarterbase.v1.BatchPutH\x00R\x03put\x129\n" +
 	"\x06delete\x18\x02 \x01(\v2\x1f.smarterbase.v1.BatchDeleteItemH\x00R\x06deleteB\v\n" +

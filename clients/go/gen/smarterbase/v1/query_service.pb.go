@@ -162,7 +162,12 @@ type QueryResponse struct {
 	// matched (stale index entries) or no longer existed.
 	SkippedResults int64 `protobuf:"varint,3,opt,name=skipped_results,json=skippedResults,proto3" json:"skipped_results,omitempty"`
 	// Output only. True on the final message, which carries no document.
-	Done          bool `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`
+	Done bool `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`
+	// Output only. Every change of the collection with a revision up to this
+	// one was stored before this read began (later ones may or may not show);
+	// 0 when unknown. Watch with after_revision = read_revision to follow the
+	// collection from this read on with no gap (docs/streams.md).
+	ReadRevision  int64 `protobuf:"varint,5,opt,name=read_revision,json=readRevision,proto3" json:"read_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -223,6 +228,13 @@ func (x *QueryResponse) GetDone() bool {
 		return x.Done
 	}
 	return false
+}
+
+func (x *QueryResponse) GetReadRevision() int64 {
+	if x != nil {
+		return x.ReadRevision
+	}
+	return 0
 }
 
 // Request of QueryService.Count.
@@ -511,12 +523,13 @@ const file_smarterbase_v1_query_service_proto_rawDesc = "" +
 	"\n" +
 	"projection\x18\b \x01(\v2\x1c.smarterbase.v1.DocumentMaskR\n" +
 	"projection\x12#\n" +
-	"\rrequire_index\x18\t \x01(\bR\frequireIndex\"\xa5\x01\n" +
+	"\rrequire_index\x18\t \x01(\bR\frequireIndex\"\xca\x01\n" +
 	"\rQueryResponse\x124\n" +
 	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12!\n" +
 	"\fresume_token\x18\x02 \x01(\tR\vresumeToken\x12'\n" +
 	"\x0fskipped_results\x18\x03 \x01(\x03R\x0eskippedResults\x12\x12\n" +
-	"\x04done\x18\x04 \x01(\bR\x04done\"\xb6\x01\n" +
+	"\x04done\x18\x04 \x01(\bR\x04done\x12#\n" +
+	"\rread_revision\x18\x05 \x01(\x03R\freadRevision\"\xb6\x01\n" +
 	"\fCountRequest\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +

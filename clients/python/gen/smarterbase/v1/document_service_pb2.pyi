@@ -23,10 +23,12 @@ class GetRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
 
 class GetResponse(_message.Message):
-    __slots__ = ("document",)
+    __slots__ = ("document", "read_revision")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    READ_REVISION_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
+    read_revision: int
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., read_revision: _Optional[int] = ...) -> None: ...
 
 class BatchGetRequest(_message.Message):
     __slots__ = ("collection", "ids")
@@ -37,14 +39,16 @@ class BatchGetRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class BatchGetResponse(_message.Message):
-    __slots__ = ("id", "found", "document")
+    __slots__ = ("id", "found", "document", "read_revision")
     ID_FIELD_NUMBER: _ClassVar[int]
     FOUND_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    READ_REVISION_FIELD_NUMBER: _ClassVar[int]
     id: str
     found: bool
     document: _document_pb2.Document
-    def __init__(self, id: _Optional[str] = ..., found: _Optional[bool] = ..., document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
+    read_revision: int
+    def __init__(self, id: _Optional[str] = ..., found: _Optional[bool] = ..., document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., read_revision: _Optional[int] = ...) -> None: ...
 
 class PutRequest(_message.Message):
     __slots__ = ("collection", "id", "data", "create_only", "lock_guard")
@@ -115,10 +119,12 @@ class DeleteRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., etag: _Optional[str] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ...) -> None: ...
 
 class DeleteResponse(_message.Message):
-    __slots__ = ("deleted",)
+    __slots__ = ("deleted", "revision")
     DELETED_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
     deleted: bool
-    def __init__(self, deleted: _Optional[bool] = ...) -> None: ...
+    revision: int
+    def __init__(self, deleted: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class ExistsRequest(_message.Message):
     __slots__ = ("collection", "id")
@@ -151,12 +157,14 @@ class ListRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., id_prefix: _Optional[str] = ..., keys_only: _Optional[bool] = ...) -> None: ...
 
 class ListResponse(_message.Message):
-    __slots__ = ("documents", "next_page_token")
+    __slots__ = ("documents", "next_page_token", "read_revision")
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    READ_REVISION_FIELD_NUMBER: _ClassVar[int]
     documents: _containers.RepeatedCompositeFieldContainer[_document_pb2.Document]
     next_page_token: str
-    def __init__(self, documents: _Optional[_Iterable[_Union[_document_pb2.Document, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    read_revision: int
+    def __init__(self, documents: _Optional[_Iterable[_Union[_document_pb2.Document, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., read_revision: _Optional[int] = ...) -> None: ...
 
 class BatchWriteItem(_message.Message):
     __slots__ = ("put", "delete")

@@ -27,7 +27,7 @@ from smarterbase.v1 import document_pb2 as smarterbase_dot_v1_dot_document__pb2
 from smarterbase.v1 import query_pb2 as smarterbase_dot_v1_dot_query__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"smarterbase/v1/query_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x1asmarterbase/v1/query.proto\"\xf7\x02\n\x0cQueryRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x16.smarterbase.v1.FilterR\x06\x66ilter\x12+\n\x11\x66ilter_expression\x18\x03 \x01(\tR\x10\x66ilterExpression\x12\x32\n\x08order_by\x18\x04 \x03(\x0b\x32\x17.smarterbase.v1.OrderByR\x07orderBy\x12\x14\n\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x16\n\x06offset\x18\x06 \x01(\x05R\x06offset\x12\x1f\n\x0bstart_after\x18\x07 \x01(\tR\nstartAfter\x12<\n\nprojection\x18\x08 \x01(\x0b\x32\x1c.smarterbase.v1.DocumentMaskR\nprojection\x12#\n\rrequire_index\x18\t \x01(\x08R\x0crequireIndex\"\xa5\x01\n\rQueryResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\x12!\n\x0cresume_token\x18\x02 \x01(\tR\x0bresumeToken\x12\'\n\x0fskipped_results\x18\x03 \x01(\x03R\x0eskippedResults\x12\x12\n\x04\x64one\x18\x04 \x01(\x08R\x04\x64one\"\xb6\x01\n\x0c\x43ountRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x16.smarterbase.v1.FilterR\x06\x66ilter\x12+\n\x11\x66ilter_expression\x18\x03 \x01(\tR\x10\x66ilterExpression\x12#\n\rrequire_index\x18\x04 \x01(\x08R\x0crequireIndex\"P\n\rCountResponse\x12\x14\n\x05\x63ount\x18\x01 \x01(\x03R\x05\x63ount\x12)\n\x10storage_requests\x18\x02 \x01(\x03R\x0fstorageRequests\"\xf5\x01\n\x0e\x45xplainRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x16.smarterbase.v1.FilterR\x06\x66ilter\x12+\n\x11\x66ilter_expression\x18\x03 \x01(\tR\x10\x66ilterExpression\x12\x32\n\x08order_by\x18\x04 \x03(\x0b\x32\x17.smarterbase.v1.OrderByR\x07orderBy\x12\x14\n\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x16\n\x06offset\x18\x06 \x01(\x05R\x06offset\"@\n\x0f\x45xplainResponse\x12-\n\x04plan\x18\x01 \x01(\x0b\x32\x19.smarterbase.v1.QueryPlanR\x04plan2\xf7\x01\n\x0cQueryService\x12K\n\x05Query\x12\x1c.smarterbase.v1.QueryRequest\x1a\x1d.smarterbase.v1.QueryResponse\"\x03\x90\x02\x01\x30\x01\x12I\n\x05\x43ount\x12\x1c.smarterbase.v1.CountRequest\x1a\x1d.smarterbase.v1.CountResponse\"\x03\x90\x02\x01\x12O\n\x07\x45xplain\x12\x1e.smarterbase.v1.ExplainRequest\x1a\x1f.smarterbase.v1.ExplainResponse\"\x03\x90\x02\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"smarterbase/v1/query_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1dsmarterbase/v1/document.proto\x1a\x1asmarterbase/v1/query.proto\"\xf7\x02\n\x0cQueryRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x16.smarterbase.v1.FilterR\x06\x66ilter\x12+\n\x11\x66ilter_expression\x18\x03 \x01(\tR\x10\x66ilterExpression\x12\x32\n\x08order_by\x18\x04 \x03(\x0b\x32\x17.smarterbase.v1.OrderByR\x07orderBy\x12\x14\n\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x16\n\x06offset\x18\x06 \x01(\x05R\x06offset\x12\x1f\n\x0bstart_after\x18\x07 \x01(\tR\nstartAfter\x12<\n\nprojection\x18\x08 \x01(\x0b\x32\x1c.smarterbase.v1.DocumentMaskR\nprojection\x12#\n\rrequire_index\x18\t \x01(\x08R\x0crequireIndex\"\xca\x01\n\rQueryResponse\x12\x34\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\x12!\n\x0cresume_token\x18\x02 \x01(\tR\x0bresumeToken\x12\'\n\x0fskipped_results\x18\x03 \x01(\x03R\x0eskippedResults\x12\x12\n\x04\x64one\x18\x04 \x01(\x08R\x04\x64one\x12#\n\rread_revision\x18\x05 \x01(\x03R\x0creadRevision\"\xb6\x01\n\x0c\x43ountRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x16.smarterbase.v1.FilterR\x06\x66ilter\x12+\n\x11\x66ilter_expression\x18\x03 \x01(\tR\x10\x66ilterExpression\x12#\n\rrequire_index\x18\x04 \x01(\x08R\x0crequireIndex\"P\n\rCountResponse\x12\x14\n\x05\x63ount\x18\x01 \x01(\x03R\x05\x63ount\x12)\n\x10storage_requests\x18\x02 \x01(\x03R\x0fstorageRequests\"\xf5\x01\n\x0e\x45xplainRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x16.smarterbase.v1.FilterR\x06\x66ilter\x12+\n\x11\x66ilter_expression\x18\x03 \x01(\tR\x10\x66ilterExpression\x12\x32\n\x08order_by\x18\x04 \x03(\x0b\x32\x17.smarterbase.v1.OrderByR\x07orderBy\x12\x14\n\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x16\n\x06offset\x18\x06 \x01(\x05R\x06offset\"@\n\x0f\x45xplainResponse\x12-\n\x04plan\x18\x01 \x01(\x0b\x32\x19.smarterbase.v1.QueryPlanR\x04plan2\xf7\x01\n\x0cQueryService\x12K\n\x05Query\x12\x1c.smarterbase.v1.QueryRequest\x1a\x1d.smarterbase.v1.QueryResponse\"\x03\x90\x02\x01\x30\x01\x12I\n\x05\x43ount\x12\x1c.smarterbase.v1.CountRequest\x1a\x1d.smarterbase.v1.CountResponse\"\x03\x90\x02\x01\x12O\n\x07\x45xplain\x12\x1e.smarterbase.v1.ExplainRequest\x1a\x1f.smarterbase.v1.ExplainResponse\"\x03\x90\x02\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,15 +50,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_QUERYREQUEST']._serialized_start=147
   _globals['_QUERYREQUEST']._serialized_end=522
   _globals['_QUERYRESPONSE']._serialized_start=525
-  _globals['_QUERYRESPONSE']._serialized_end=690
-  _globals['_COUNTREQUEST']._serialized_start=693
-  _globals['_COUNTREQUEST']._serialized_end=875
-  _globals['_COUNTRESPONSE']._serialized_start=877
-  _globals['_COUNTRESPONSE']._serialized_end=957
-  _globals['_EXPLAINREQUEST']._serialized_start=960
-  _globals['_EXPLAINREQUEST']._serialized_end=1205
-  _globals['_EXPLAINRESPONSE']._serialized_start=1207
-  _globals['_EXPLAINRESPONSE']._serialized_end=1271
-  _globals['_QUERYSERVICE']._serialized_start=1274
-  _globals['_QUERYSERVICE']._serialized_end=1521
+  _globals['_QUERYRESPONSE']._serialized_end=727
+  _globals['_COUNTREQUEST']._serialized_start=730
+  _globals['_COUNTREQUEST']._serialized_end=912
+  _globals['_COUNTRESPONSE']._serialized_start=914
+  _globals['_COUNTRESPONSE']._serialized_end=994
+  _globals['_EXPLAINREQUEST']._serialized_start=997
+  _globals['_EXPLAINREQUEST']._serialized_end=1242
+  _globals['_EXPLAINRESPONSE']._serialized_start=1244
+  _globals['_EXPLAINRESPONSE']._serialized_end=1308
+  _globals['_QUERYSERVICE']._serialized_start=1311
+  _globals['_QUERYSERVICE']._serialized_end=1558
 # @@protoc_insertion_point(module_scope)

@@ -32,16 +32,18 @@ class QueryRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., filter: _Optional[_Union[_query_pb2.Filter, _Mapping]] = ..., filter_expression: _Optional[str] = ..., order_by: _Optional[_Iterable[_Union[_query_pb2.OrderBy, _Mapping]]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., start_after: _Optional[str] = ..., projection: _Optional[_Union[_query_pb2.DocumentMask, _Mapping]] = ..., require_index: _Optional[bool] = ...) -> None: ...
 
 class QueryResponse(_message.Message):
-    __slots__ = ("document", "resume_token", "skipped_results", "done")
+    __slots__ = ("document", "resume_token", "skipped_results", "done", "read_revision")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_RESULTS_FIELD_NUMBER: _ClassVar[int]
     DONE_FIELD_NUMBER: _ClassVar[int]
+    READ_REVISION_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
     resume_token: str
     skipped_results: int
     done: bool
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., resume_token: _Optional[str] = ..., skipped_results: _Optional[int] = ..., done: _Optional[bool] = ...) -> None: ...
+    read_revision: int
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., resume_token: _Optional[str] = ..., skipped_results: _Optional[int] = ..., done: _Optional[bool] = ..., read_revision: _Optional[int] = ...) -> None: ...
 
 class CountRequest(_message.Message):
     __slots__ = ("collection", "filter", "filter_expression", "require_index")

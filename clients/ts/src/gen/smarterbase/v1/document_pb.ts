@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/document.proto.
  */
 export const file_smarterbase_v1_document: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zbWFydGVyYmFzZS92MS9kb2N1bWVudC5wcm90bxIOc21hcnRlcmJhc2UudjEi0gEKCERvY3VtZW50EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDAoEZXRhZxgEIAEoCRIPCgd2ZXJzaW9uGAUgASgDEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch1zbWFydGVyYmFzZS92MS9kb2N1bWVudC5wcm90bxIOc21hcnRlcmJhc2UudjEi5AEKCERvY3VtZW50EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDAoEZXRhZxgEIAEoCRIPCgd2ZXJzaW9uGAUgASgDEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YCCABKANCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Document is one JSON object stored under (collection, id).
@@ -79,6 +79,14 @@ export type Document = Message<"smarterbase.v1.Document"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 7;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Output only. The collection revision of the write that made this version
+   * (StreamService, docs/streams.md); 0 for a version stored without one.
+   *
+   * @generated from field: int64 revision = 8;
+   */
+  revision: bigint;
 };
 
 /**
