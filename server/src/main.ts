@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { ConfigError } from './config/parse-value.js';
+import { join } from 'node:path';
 import { HelpShown, loadConfig } from './config/load-config.js';
 import type { Config } from './config/settings.js';
 import type { Coordinator } from './coordination/coordinator.js';
@@ -49,6 +50,7 @@ import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { storageProbe } from './storage/probe-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
+import { openLocalFeed } from './streams/open-feed.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
@@ -259,6 +261,25 @@ async function main(): Promise<void> {
       build: { concurrency: config.indexBuildConcurrency },
     });
     registerIndexesNotReady(telemetry.meter, admin);
+    const indexHooks = new IndexWriteHooks(indexes, { log, expected: admin, applyFailures: telemetry.metrics.index.applyFailures });
+    // The change feed (docs/streams.md): in process only in this version; with Redis no StreamService is served.
+    const feed =
+      config.coordination === 'local'
+        ? await openLocalFeed({
+            ...feedDirOf(config),
+            retainCount: config.feedRetainCount,
+            retainMs: config.feedRetainMs,
+            pendingAfterMs: config.feedPendingAfterMs,
+            sweepMs: config.feedSweepMs,
+            maxWatchers: config.maxWatchers,
+            store,
+            inner: indexHooks,
+            clock: systemClock,
+            log,
+            failpoints,
+          })
+        : undefined;
+    if (feed !== undefined) closers.push({ name: 'change feed', close: () => feed.close() });
     const engine = new DocumentEngine({
       store,
       coordinator,
@@ -272,7 +293,7 @@ async function main(): Promise<void> {
       batchConcurrency: config.batchConcurrency,
       maxBatchWriteItems: config.maxBatchWriteItems,
       tokenKeys,
-      hooks: new IndexWriteHooks(indexes, { log, expected: admin, applyFailures: telemetry.metrics.index.applyFailures }),
+      hooks: feed?.hooks ?? indexHooks,
       fences: new FenceChecker(coordinator),
     });
     // Closed before the store and coordinator (closers run last opened first): pending cleanups finish first.
@@ -298,6 +319,7 @@ async function main(): Promise<void> {
     const recovered = await sweeper.start();
     if (recovered !== undefined && recovered.live > 0)
       log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
+    await feed?.start(); // after transaction recovery: what a crash left is resolved from storage
     closers.push({ name: 'index builds', close: () => admin.close() });
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
     if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');
@@ -327,6 +349,7 @@ async function main(): Promise<void> {
       query,
       admin,
       locks,
+      ...(feed === undefined ? {} : { streams: feed.streams }),
       host: config.host,
       grpcPort: config.grpcPort,
       httpPort: config.httpPort,
@@ -375,6 +398,12 @@ async function main(): Promise<void> {
     await closeAll(closers, log);
     process.exit(1);
   }
+}
+
+/** The change feed's journal directory: the setting, else beside filesystem documents; none (memory) otherwise. */
+function feedDirOf(config: Config): { dir?: string } {
+  if (config.feedDir !== undefined) return { dir: config.feedDir };
+  return config.storage === 'filesystem' ? { dir: join(config.dataDir, '.feed') } : {};
 }
 
 void main();

@@ -28,7 +28,7 @@ export interface EndlessState {
 /** A stored document with data {n}. */
 export function fakeDoc(collection: string, n: number): StoredDocument {
   const id = `d${String(n).padStart(2, '0')}`;
-  return { collection, id, data: { n }, etag: `e-${id}`, version: 1, createTime: new Date(1000), updateTime: new Date(2000) };
+  return { collection, id, data: { n }, etag: `e-${id}`, version: 1, createTime: new Date(1000), updateTime: new Date(2000), revision: 0 };
 }
 
 /** The engine's DbError for a query no index can serve. */

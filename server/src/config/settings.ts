@@ -156,6 +156,18 @@ export interface Config {
   readonly indexDriftSample: number;
   /** Faults a drift sample must exceed before the monitor repairs them (0: repair any). */
   readonly indexDriftRepairThreshold: number;
+  /** Where the embedded change feed keeps its journal; unset: `<dataDir>/.feed` with filesystem storage, memory otherwise (docs/streams.md). */
+  readonly feedDir?: string;
+  /** Released feed events kept per collection (the oldest are dropped beyond it). */
+  readonly feedRetainCount: number;
+  /** How long released feed events are kept, in ms. */
+  readonly feedRetainMs: number;
+  /** Age from which the feed sweeper resolves a revision its writer did not, in ms. */
+  readonly feedPendingAfterMs: number;
+  /** How often the feed sweeper looks for such revisions, in ms. */
+  readonly feedSweepMs: number;
+  /** Watches one server serves at once. */
+  readonly maxWatchers: number;
 }
 
 const MiB = 1024 * 1024;
@@ -229,6 +241,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'txnCleanupDrainMs', env: 'SB_TXN_CLEANUP_DRAIN_MS', flag: '--txn-cleanup-drain-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 5000, description: 'How long shutdown waits for pending Commit cleanups, in ms; those left are finished by recovery.' },
   { key: 'indexDriftIntervalMs', env: 'SB_INDEX_DRIFT_INTERVAL_MS', flag: '--index-drift-interval-ms', kind: { type: 'int', min: 0, max: 86_400_000 }, default: 300000, description: 'How often the index drift monitor samples every collection with indexes both ways (documents → entries, entries → documents), in ms; one run at a time across servers; 0 turns it off.' },
   { key: 'indexDriftSample', env: 'SB_INDEX_DRIFT_SAMPLE', flag: '--index-drift-sample', kind: { type: 'int', min: 1, max: 100_000 }, default: 100, description: 'Documents, and index entries, the drift monitor samples per collection per run.' },
+  { key: 'feedDir', env: 'SB_FEED_DIR', flag: '--feed-dir', kind: { type: 'string' }, description: 'Directory of the change feed\'s journal with in-process coordination (docs/streams.md): history and revisions survive restarts. Unset: <SB_DATA_DIR>/.feed with filesystem storage; with memory or S3 storage the feed is kept in memory and a restart starts a new history (watchers then get REVISION_COMPACTED).' },
+  { key: 'feedRetainCount', env: 'SB_FEED_RETAIN_COUNT', flag: '--feed-retain-count', kind: { type: 'int', min: 1, max: 100_000_000 }, default: 100000, description: 'Released change-feed events kept per collection; a watch from an older revision gets OUT_OF_RANGE REVISION_COMPACTED. The embedded feed keeps them in memory (about the documents\' size each).' },
+  { key: 'feedRetainMs', env: 'SB_FEED_RETAIN_MS', flag: '--feed-retain-ms', kind: { type: 'int', min: 1000, max: 31_536_000_000 }, default: 86400000, description: 'How long released change-feed events are kept, in ms.' },
+  { key: 'feedPendingAfterMs', env: 'SB_FEED_PENDING_AFTER_MS', flag: '--feed-pending-after-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 30000, description: 'Age from which a revision whose writer did not resolve it (the write failed oddly, or its server died) is resolved from storage by the feed sweeper, in ms. Watchers of that collection wait for it: a stall of at most this plus SB_FEED_SWEEP_MS.' },
+  { key: 'feedSweepMs', env: 'SB_FEED_SWEEP_MS', flag: '--feed-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 1000, description: 'How often the feed sweeper looks for revisions older than SB_FEED_PENDING_AFTER_MS, in ms.' },
+  { key: 'maxWatchers', env: 'SB_MAX_WATCHERS', flag: '--max-watchers', kind: { type: 'int', min: 1, max: 1_000_000 }, default: 10000, description: 'Watches (StreamService.Watch) one server serves at once; more get RESOURCE_EXHAUSTED SERVER_OVERLOADED. Each also counts toward SB_MAX_CALLS_IN_FLIGHT.' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
 ];
 

@@ -45,7 +45,7 @@ export interface DocumentWriterOptions {
 }
 
 /** The version a write replaces: what nextMeta needs of it. */
-type OldVersion = Pick<EnvelopeMeta, 'version' | 'createTime'> | undefined;
+type OldVersion = Pick<EnvelopeMeta, 'version' | 'createTime' | 'seq'> | undefined;
 
 /** Single-document writes (see the file comment). Inputs are validated by the engine. */
 export class DocumentWriter implements TxnWriter {
@@ -148,7 +148,7 @@ export class DocumentWriter implements TxnWriter {
         return false;
       }
       if (expected !== undefined && cur.etag !== expected) throw etagMismatch(collection, id, expected, cur.etag);
-      return this.deleteVersion(ctx, collection, id, cur.etag, guard);
+      return this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq);
     });
   }
 
@@ -176,7 +176,7 @@ export class DocumentWriter implements TxnWriter {
         return this.write(ctx, collection, id, op.data, cur?.env.meta, condition, guard);
       }
       if (op.kind === 'delete' && cur !== undefined) {
-        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard))) throw new ConditionFailedError(documentKey(collection, id));
+        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq))) throw new ConditionFailedError(documentKey(collection, id));
         return undefined;
       }
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
@@ -218,10 +218,11 @@ export class DocumentWriter implements TxnWriter {
     id: string,
     etag: string,
     guard: LockGuardInput | undefined,
+    prevSeq: number | undefined,
   ): Promise<boolean> {
     const key = documentKey(collection, id);
     this.o.known.forget(key);
-    const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal);
+    const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal, { prevSeq: prevSeq ?? 0 });
     let deleted = false;
     try {
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
@@ -251,7 +252,7 @@ export class DocumentWriter implements TxnWriter {
     guard?: LockGuardInput,
   ): Promise<StoredDocument> {
     const key = documentKey(collection, id);
-    const prepared: PreparedWrite | undefined = await this.o.hooks?.prepare(collection, id, data, ctx.signal);
+    const prepared: PreparedWrite | undefined = await this.o.hooks?.prepare(collection, id, data, ctx.signal, { prevSeq: old?.seq ?? 0 });
     let written: StoredDocument;
     try {
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
@@ -266,7 +267,7 @@ export class DocumentWriter implements TxnWriter {
     }
     if (prepared !== undefined) {
       this.o.failpoints?.hit('index.before-apply');
-      await this.o.hooks!.commit(prepared);
+      await this.o.hooks!.commit(prepared, written);
     }
     return written;
   }
@@ -284,7 +285,16 @@ function nextMeta(old: OldVersion, now: Date, seq?: number): EnvelopeMeta {
 
 /** The API form of a stored document. */
 export function toDocument(collection: string, id: string, data: JsonObject, etag: string, meta: EnvelopeMeta): StoredDocument {
-  return { collection, id, data, etag, version: meta.version, createTime: meta.createTime, updateTime: meta.updateTime };
+  return {
+    collection,
+    id,
+    data,
+    etag,
+    version: meta.version,
+    createTime: meta.createTime,
+    updateTime: meta.updateTime,
+    revision: meta.seq ?? 0,
+  };
 }
 
 function contention(collection: string, id: string, cause: unknown): DbError {

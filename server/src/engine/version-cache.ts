@@ -16,6 +16,8 @@ export interface KnownVersion {
   readonly version: number;
   /** Its creation time. */
   readonly createTime: Date;
+  /** Its revision (envelope seq), when it has one. */
+  readonly seq?: number;
 }
 
 /** The default number of keys remembered. */
@@ -36,8 +38,8 @@ export class VersionCache {
   }
 
   /** Remembers that `key` is at `etag` with envelope `meta`. */
-  remember(key: string, etag: string, meta: Pick<EnvelopeMeta, 'version' | 'createTime'>): void {
-    this.lru.set(key, { etag, version: meta.version, createTime: meta.createTime });
+  remember(key: string, etag: string, meta: Pick<EnvelopeMeta, 'version' | 'createTime' | 'seq'>): void {
+    this.lru.set(key, { etag, version: meta.version, createTime: meta.createTime, ...(meta.seq === undefined ? {} : { seq: meta.seq }) });
   }
 
   /** Forgets `key` (deleted, or its state is unknown after a failed write). */

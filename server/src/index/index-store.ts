@@ -162,8 +162,11 @@ export interface IndexStore {
    * With `pendingId`, also records (pendingId, seq, now) as pending index
    * work in the same atomic step (docs/adr/0008): apply() / applyMany() of
    * that id with that seq clears it, else the pending sweeper repairs it.
+   * With `given` (a revision the change feed allocated, docs/adr/0012), that
+   * number is used instead and the counter moves past it; a store that
+   * cannot take it throws.
    */
-  nextSeq(collection: string, pendingId?: string): Promise<number>;
+  nextSeq(collection: string, pendingId?: string, given?: number): Promise<number>;
   /** Lists pending records of the collection at least `olderThanMs` old (by the store's clock), at most `limit`. */
   pendingWrites(collection: string, olderThanMs: number, limit: number): Promise<PendingWrite[]>;
   /** Removes the pending record of `id` if it still holds `seq` (a newer write's record stays). */

@@ -20,7 +20,7 @@
  * written again or the index rebuilt) but never produce a wrong result.
  */
 import { DbError } from '../errors/db-error.js';
-import type { CommittedWrite, PreparedWrite, WriteHooks } from '../api/write-hooks.js';
+import type { CommittedWrite, PreparedWrite, PrepareOptions, WriteHooks } from '../api/write-hooks.js';
 import type { JsonObject } from '../model/json.js';
 import { liveIndexName, type IndexDefinition } from '../model/index-def.js';
 import { indexValues } from './extract-values.js';
@@ -102,7 +102,13 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
    * UNIQUE index that is not READY (being rebuilt); other errors are the
    * store's (e.g. 'unavailable').
    */
-  async prepare(collection: string, id: string, data: JsonObject | null, signal?: AbortSignal): Promise<IndexPreparedWrite> {
+  async prepare(
+    collection: string,
+    id: string,
+    data: JsonObject | null,
+    signal?: AbortSignal,
+    opts?: PrepareOptions,
+  ): Promise<IndexPreparedWrite> {
     const catalog = await this.indexes.catalog(collection, signal);
     if (data !== null && this.options.expected !== undefined) {
       const expected = await this.options.expected.definitionsFor(collection, catalog, signal);
@@ -125,7 +131,7 @@ export class IndexWriteHooks implements WriteHooks<IndexPreparedWrite> {
     }
     try {
       // A collection with indexes records the write as pending in the same step (docs/adr/0008).
-      const seq = await this.indexes.nextSeq(collection, catalog.indexes.length > 0 ? id : undefined);
+      const seq = await this.indexes.nextSeq(collection, catalog.indexes.length > 0 ? id : undefined, opts?.seq);
       return { collection, id, seq, data, catalog, values, reserved };
     } catch (e) {
       await this.release(collection, id, reserved);

@@ -16,6 +16,8 @@ export interface StoredDocument {
   readonly createTime: Date;
   /** When the document was last written. */
   readonly updateTime: Date;
+  /** The collection revision of the write that made this version (docs/streams.md); 0 when stored without one. */
+  readonly revision: number;
 }
 
 /** A listing entry: a full document, or only its key when the listing is keys-only. */

@@ -74,6 +74,7 @@ export async function fetchDoc(ctx: ExecContext, id: string, signal: AbortSignal
     version: env.meta.version,
     createTime: env.meta.createTime,
     updateTime: env.meta.updateTime,
+    revision: env.meta.seq ?? 0,
   };
 }
 

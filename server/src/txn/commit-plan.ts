@@ -9,7 +9,15 @@ export type Current = DocState | undefined;
 
 /** The intent's record of write `w` over `cur`: the etag before, and for a set the final envelope (seq, version, times). */
 export function intentWrite(w: CommitWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {
-  const base = { collection: w.collection, id: w.id, op: w.op, beforeEtag: cur?.etag ?? null, ...(seq === undefined ? {} : { seq }) };
+  const prevSeq = cur?.env.meta.seq;
+  const base = {
+    collection: w.collection,
+    id: w.id,
+    op: w.op,
+    beforeEtag: cur?.etag ?? null,
+    ...(seq === undefined ? {} : { seq }),
+    ...(seq === undefined || prevSeq === undefined ? {} : { prevSeq }),
+  };
   if (w.op !== 'set') return base;
   const old = cur?.env.meta;
   const meta = {

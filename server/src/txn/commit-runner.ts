@@ -297,7 +297,7 @@ export class CommitRunner {
     const settled = await Promise.allSettled(
       writes.map((w, i) => {
         if (w.op === 'check' || (w.op === 'delete' && current[i] === undefined)) return Promise.resolve(undefined);
-        return hooks.prepare(w.collection, w.id, w.op === 'set' ? w.data! : null, signal);
+        return hooks.prepare(w.collection, w.id, w.op === 'set' ? w.data! : null, signal, { prevSeq: current[i]?.env.meta.seq ?? 0 });
       }),
     );
     const failed = settled.find((s) => s.status === 'rejected');

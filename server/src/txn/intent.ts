@@ -23,8 +23,10 @@ export interface IntentWrite {
   readonly beforeEtag: string | null;
   /** For set: the document as the transaction writes it (its meta carries the index seq). */
   readonly after?: Envelope;
-  /** For set and delete with index hooks: the write's index sequence number. */
+  /** For set and delete with index hooks: the write's index sequence number (its feed revision). */
   readonly seq?: number;
+  /** The revision (envelope seq) of the document before the transaction, when it had one. */
+  readonly prevSeq?: number;
 }
 
 /** A transaction's intent record. */
@@ -101,6 +103,7 @@ export function encodeIntent(intent: Intent): Uint8Array {
       op: w.op,
       beforeEtag: w.beforeEtag,
       ...(w.seq === undefined ? {} : { seq: w.seq }),
+      ...(w.prevSeq === undefined ? {} : { prevSeq: w.prevSeq }),
       ...(w.after === undefined ? {} : { after: JSON.parse(Buffer.from(encodeEnvelope(w.after)).toString('utf8')) as JsonObject }),
     })),
   };
@@ -124,6 +127,7 @@ export function decodeIntent(body: Uint8Array, txid: string): Intent {
     if (w.op !== 'set' && w.op !== 'delete' && w.op !== 'check') throw corrupt(key, 'bad op');
     if (w.beforeEtag !== null && typeof w.beforeEtag !== 'string') throw corrupt(key, 'bad beforeEtag');
     if (w.seq !== undefined && typeof w.seq !== 'number') throw corrupt(key, 'bad seq');
+    if (w.prevSeq !== undefined && typeof w.prevSeq !== 'number') throw corrupt(key, 'bad prevSeq');
     if ((w.op === 'set') !== isJsonObject(w.after)) throw corrupt(key, 'after must be given exactly for set');
     const after = isJsonObject(w.after) ? decodeEnvelope(Buffer.from(JSON.stringify(w.after), 'utf8'), key) : undefined;
     return {
@@ -132,6 +136,7 @@ export function decodeIntent(body: Uint8Array, txid: string): Intent {
       op: w.op,
       beforeEtag: w.beforeEtag,
       ...(w.seq === undefined ? {} : { seq: w.seq }),
+      ...(w.prevSeq === undefined ? {} : { prevSeq: w.prevSeq }),
       ...(after === undefined ? {} : { after }),
     };
   });

@@ -14,7 +14,8 @@ import { DbError } from '../errors/db-error.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { CommitOutcome, CommitWriteResult } from './commit-types.js';
 import type { Envelope } from '../format/envelope.js';
-import type { WriteHooks } from '../api/write-hooks.js';
+import type { CommittedWrite, WriteHooks } from '../api/write-hooks.js';
+import type { StoredDocument } from '../model/document.js';
 import { finalizeDoc, type FinalState, type StagedDoc } from './finalize.js';
 import type { Intent, IntentStore, IntentWrite, StoredIntent } from './intent.js';
 import type { RequestRecords } from './request-records.js';
@@ -190,7 +191,7 @@ export class TxnRecovery {
       }),
     );
     this.failpoints.hit('txn.after-apply');
-    await this.reindex(intent.writes);
+    await this.reindex(intent, states);
     this.failpoints.hit('txn.after-index');
     return {
       results: intent.writes.map((w, i) => resultOf(w, states[i])),
@@ -236,15 +237,42 @@ export class TxnRecovery {
   }
 
   /** The index changes of the written documents, one atomic step per collection. */
-  private async reindex(writes: readonly IntentWrite[]): Promise<void> {
+  private async reindex(intent: Intent, states: readonly FinalState[]): Promise<void> {
     if (this.o.hooks === undefined) return;
-    const changes = writes.flatMap((w) =>
-      w.seq === undefined || w.op === 'check'
-        ? []
-        : [{ collection: w.collection, id: w.id, data: w.op === 'set' ? w.after!.data : null, seq: w.seq }],
-    );
+    const changes = intent.writes.flatMap((w, i): CommittedWrite[] => {
+      if (w.seq === undefined || w.op === 'check') return [];
+      const state = states[i];
+      const document = w.op === 'set' && state !== undefined ? storedDocument(w, state) : undefined;
+      return [
+        {
+          collection: w.collection,
+          id: w.id,
+          data: w.op === 'set' ? w.after!.data : null,
+          seq: w.seq,
+          txid: intent.txid,
+          commitTime: intent.createTime,
+          ...(w.prevSeq === undefined ? {} : { prevSeq: w.prevSeq }),
+          ...(document === undefined ? {} : { document }),
+        },
+      ];
+    });
     if (changes.length > 0) await this.o.hooks.applyCommitted(changes);
   }
+}
+
+/** The document a set left, as the hooks receive it. */
+function storedDocument(w: IntentWrite, state: NonNullable<FinalState>): StoredDocument {
+  const { meta, data } = state.envelope;
+  return {
+    collection: w.collection,
+    id: w.id,
+    data,
+    etag: state.etag,
+    version: meta.version,
+    createTime: meta.createTime,
+    updateTime: meta.updateTime,
+    revision: meta.seq ?? 0,
+  };
 }
 
 /** The result entry of one write from its final state. */

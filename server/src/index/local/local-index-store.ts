@@ -114,8 +114,10 @@ export class LocalIndexStore implements IndexStore {
   }
 
   /** The next sequence number of the collection (recorded as pending for `pendingId` when given). */
-  async nextSeq(collection: string, pendingId?: string): Promise<number> {
-    const seq = ++this.col(collection).seq;
+  async nextSeq(collection: string, pendingId?: string, given?: number): Promise<number> {
+    const col = this.col(collection);
+    const seq = given === undefined ? ++col.seq : given;
+    col.seq = Math.max(col.seq, seq);
     if (pendingId !== undefined) this.pending.record(collection, pendingId, seq);
     return seq;
   }

@@ -10,6 +10,7 @@ describe('convert', () => {
     version: 3,
     createTime: new Date('2026-01-02T03:04:05.678Z'),
     updateTime: new Date('2026-02-03T04:05:06.789Z'),
+    revision: 1_780_000_000_000_123,
   };
 
   test('Timestamp ⇄ Date keeps milliseconds', () => {
@@ -22,6 +23,7 @@ describe('convert', () => {
   test('a stored document becomes a proto Document', () => {
     const p = toProtoDocument(doc);
     expect(p).toMatchObject({ collection: 'c', id: 'i', data: doc.data, etag: 'e', version: 3n });
+    expect(p.revision).toBe(1_780_000_000_000_123n);
     expect(fromTimestamp(p.updateTime!).toISOString()).toBe('2026-02-03T04:05:06.789Z');
   });
 

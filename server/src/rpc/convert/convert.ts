@@ -30,6 +30,7 @@ export function toProtoDocument(doc: StoredDocument): Document {
     version: BigInt(doc.version),
     createTime: toTimestamp(doc.createTime),
     updateTime: toTimestamp(doc.updateTime),
+    revision: BigInt(doc.revision),
   });
 }
 

@@ -10,6 +10,9 @@
 import type { SubsystemHealth } from '../../common/health-monitor.js';
 import type { DocumentApi } from '../../api/document-api.js';
 import type { LockApi } from '../../api/lock-api.js';
+import type { StreamApi } from '../../api/stream-api.js';
+import { StreamService } from '../../gen/smarterbase/v1/stream_service_pb.js';
+import { createStreamHandlers } from './streams/stream-handlers.js';
 import type { AdminApi, QueryApi } from '../../api/query-api.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { AdminService } from '../../gen/smarterbase/v1/admin_service_pb.js';
@@ -34,6 +37,8 @@ export interface ServiceEngines {
   readonly admin?: AdminApi;
   /** The locks (LockService). */
   readonly locks?: LockApi;
+  /** The change feed (StreamService; also fills read_revision of reads). */
+  readonly streams?: StreamApi;
   /** The backends' health, reported as smarterbase.<subsystem> by Health; omit for none. */
   readonly backends?: SubsystemHealth;
   /** Receives backend causes of failed batch items (whole calls' errors reach it through the chain). */
@@ -58,10 +63,14 @@ function entry(service: TypedService, admitted = true): RegisteredService {
 
 /** Every service for the engines given, Health last. */
 export function registerServices(engines: ServiceEngines): ServiceRegistry {
-  const api: RegisteredService[] = [entry(typedService(DocumentService, createDocumentHandlers(engines.api, engines.logInternal)))];
-  if (engines.query !== undefined) api.push(entry(typedService(QueryService, createQueryHandlers(engines.query))));
+  const revisions = engines.streams;
+  const api: RegisteredService[] = [
+    entry(typedService(DocumentService, createDocumentHandlers(engines.api, engines.logInternal, revisions))),
+  ];
+  if (engines.query !== undefined) api.push(entry(typedService(QueryService, createQueryHandlers(engines.query, revisions))));
   if (engines.admin !== undefined) api.push(entry(typedService(AdminService, createAdminHandlers(engines.admin))));
   if (engines.locks !== undefined) api.push(entry(typedService(LockService, createLockHandlers(engines.locks))));
+  if (engines.streams !== undefined) api.push(entry(typedService(StreamService, createStreamHandlers(engines.streams))));
   const health = new HealthState(
     api.map((s) => s.service.typeName),
     engines.backends,

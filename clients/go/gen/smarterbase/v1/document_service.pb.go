@@ -717,10 +717,7 @@ func (x *DeleteRequest) GetLockGuard() *LockGuard {
 type DeleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Output only. True when this call deleted a document; false when none existed.
-	Deleted bool `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
-	// Output only. The revision of the delete (StreamService); 0 when nothing
-	// was deleted.
-	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	Deleted       bool `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -760,13 +757,6 @@ func (x *DeleteResponse) GetDeleted() bool {
 		return x.Deleted
 	}
 	return false
-}
-
-func (x *DeleteResponse) GetRevision() int64 {
-	if x != nil {
-		return x.Revision
-	}
-	return 0
 }
 
 // Request of DocumentService.Exists.
@@ -2320,10 +2310,9 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x128\n" +
 	"\n" +
-	"lock_guard\x18\x04 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"F\n" +
+	"lock_guard\x18\x04 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"*\n" +
 	"\x0eDeleteResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\bR\adeleted\x12\x1a\n" +
-	"\brevision\x18\x02 \x01(\x03R\brevision\"K\n" +
+	"\adeleted\x18\x01 \x01(\bR\adeleted\"K\n" +
 	"\rExistsRequest\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +

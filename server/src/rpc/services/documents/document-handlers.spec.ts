@@ -16,6 +16,7 @@ const doc = (id: string): StoredDocument => ({
   version: 1,
   createTime: new Date(1000),
   updateTime: new Date(2000),
+  revision: 0,
 });
 
 /** A fake engine that records what each handler passed it. */

@@ -12,23 +12,31 @@ import { lockGuardField } from '../../convert/lock-guard.js';
 import { toBatchDeleteItems, toBatchWriteOps, toBatchWriteResult } from './convert-batch.js';
 import { toCommitResponse, toTxnWrites } from './convert-commit.js';
 import type { InternalErrorLogger } from '../../error-table.js';
+import { readRevisionOf, type ReadRevisions } from '../../convert/read-revision.js';
 
 /**
  * The DocumentService implementation over a DocumentApi. `logInternal`
  * receives the backend causes of failed BatchWrite / BatchDelete items
  * (errors of whole calls reach it through wrapErrors).
  */
-export function createDocumentHandlers(api: DocumentApi, logInternal?: InternalErrorLogger): ServiceImpl<typeof DocumentService> {
+export function createDocumentHandlers(
+  api: DocumentApi,
+  logInternal?: InternalErrorLogger,
+  revisions?: ReadRevisions,
+): ServiceImpl<typeof DocumentService> {
+  const readRevision = readRevisionOf(revisions);
   return {
     async get(req, ctx) {
+      const revision = readRevision(req.collection); // before the read: every change up to it is in what it reads
       const doc = await api.get(callContextOf(ctx), req.collection, req.id);
-      return { document: toProtoDocument(doc) };
+      return { document: toProtoDocument(doc), readRevision: revision };
     },
     async *batchGet(req, ctx) {
+      const revision = readRevision(req.collection);
       for await (const item of api.batchGet(callContextOf(ctx), req.collection, req.ids)) {
         yield item.document === undefined
-          ? { id: item.id, found: false }
-          : { id: item.id, found: true, document: toProtoDocument(item.document) };
+          ? { id: item.id, found: false, readRevision: revision }
+          : { id: item.id, found: true, document: toProtoDocument(item.document), readRevision: revision };
       }
     },
     async put(req, ctx) {
@@ -76,6 +84,7 @@ export function createDocumentHandlers(api: DocumentApi, logInternal?: InternalE
       return { exists: r.exists, etag: r.etag ?? '' };
     },
     async list(req, ctx) {
+      const revision = readRevision(req.collection);
       const page = await api.list(callContextOf(ctx), {
         collection: req.collection,
         pageSize: req.pageSize,
@@ -83,7 +92,7 @@ export function createDocumentHandlers(api: DocumentApi, logInternal?: InternalE
         ...(req.idPrefix === '' ? {} : { idPrefix: req.idPrefix }),
         keysOnly: req.keysOnly,
       });
-      return { documents: page.documents.map(toProtoListed), nextPageToken: page.nextPageToken };
+      return { documents: page.documents.map(toProtoListed), nextPageToken: page.nextPageToken, readRevision: revision };
     },
     async batchWrite(req, ctx) {
       const outcomes = await api.batchWrite(callContextOf(ctx), req.collection, toBatchWriteOps(req.writes));

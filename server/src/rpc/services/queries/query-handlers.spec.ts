@@ -14,6 +14,7 @@ const doc = (n: number): StoredDocument => ({
   version: 1,
   createTime: new Date(0),
   updateTime: new Date(0),
+  revision: 0,
 });
 
 function setup() {

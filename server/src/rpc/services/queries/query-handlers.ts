@@ -12,12 +12,15 @@ import { toProtoDocument } from '../../convert/convert.js';
 import { requestFilter } from '../../convert/convert-filter.js';
 import { planToProto, queryInputFromProto } from './convert-query.js';
 import { callContextOf } from '../../convert/call-context.js';
+import { readRevisionOf, type ReadRevisions } from '../../convert/read-revision.js';
 
 /** The QueryService implementation over a QueryApi. */
-export function createQueryHandlers(api: QueryApi): ServiceImpl<typeof QueryService> {
+export function createQueryHandlers(api: QueryApi, revisions?: ReadRevisions): ServiceImpl<typeof QueryService> {
+  const readRevision = readRevisionOf(revisions);
   return {
     async *query(req, ctx) {
       const input = queryInputFromProto(req);
+      const revision = readRevision(req.collection); // before the first read of the query
       const results: AsyncGenerator<QueryItem, QuerySummary, undefined> = api.query(callContextOf(ctx), input);
       let finished = false;
       let lastToken = '';
@@ -26,12 +29,17 @@ export function createQueryHandlers(api: QueryApi): ServiceImpl<typeof QueryServ
           const next = await results.next();
           if (next.done === true) {
             finished = true;
-            yield { done: true, resumeToken: lastToken, skippedResults: BigInt(next.value.skippedResults) };
+            yield { done: true, resumeToken: lastToken, skippedResults: BigInt(next.value.skippedResults), readRevision: revision };
             return;
           }
           const item = next.value;
           lastToken = item.resumeToken;
-          yield { document: toProtoDocument(item.document), resumeToken: item.resumeToken, skippedResults: BigInt(item.skippedResults) };
+          yield {
+            document: toProtoDocument(item.document),
+            resumeToken: item.resumeToken,
+            skippedResults: BigInt(item.skippedResults),
+            readRevision: revision,
+          };
         }
       } finally {
         // The client went away (or sending failed): close the engine's stream so it stops fetching.

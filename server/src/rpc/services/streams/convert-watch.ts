@@ -1,0 +1,46 @@
+/** Proto ⇄ model converters of StreamService.Watch. */
+import { create } from '@bufbuild/protobuf';
+import type { WatchInput, WatchItem } from '../../../api/stream-api.js';
+import { invalid } from '../../../errors/db-error.js';
+import {
+  ChangeBatchSchema,
+  ChangeType,
+  WatchResponseSchema,
+  type WatchRequest,
+  type WatchResponse,
+} from '../../../gen/smarterbase/v1/stream_service_pb.js';
+import { toProtoDocument, toTimestamp } from '../../convert/convert.js';
+import { durationToMs } from '../locks/convert-lock.js';
+import { PROGRESS_INTERVAL_MS } from '../../../streams/watch-input.js';
+
+/** The WatchInput of a request (the engine checks names, ids and bounds). */
+export function watchInputFromProto(req: WatchRequest): WatchInput {
+  if (req.afterRevision < 0n || req.afterRevision > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw invalid('INVALID_ARGUMENT', 'after_revision', 'after_revision must be 0 or a revision received earlier');
+  }
+  return {
+    collection: req.collection,
+    ...(req.idPrefix === '' ? {} : { idPrefix: req.idPrefix }),
+    ...(req.ids.length === 0 ? {} : { ids: req.ids }),
+    afterRevision: Number(req.afterRevision),
+    progressIntervalMs: durationToMs(req.progressInterval, 'progress_interval') ?? PROGRESS_INTERVAL_MS.default,
+  };
+}
+
+/** The WatchResponse of one item. */
+export function watchResponseOf(item: WatchItem): WatchResponse {
+  const revision = BigInt(item.revision);
+  if (item.kind === 'progress') return create(WatchResponseSchema, { revision, kind: { case: 'progress', value: {} } });
+  const batch = create(ChangeBatchSchema, {
+    events: item.changes.map((c) => ({
+      type: c.type === 'put' ? ChangeType.PUT : ChangeType.DELETE,
+      id: c.id,
+      ...(c.document === undefined ? {} : { document: toProtoDocument(c.document) }),
+      revision: BigInt(c.revision),
+      previousRevision: BigInt(c.previousRevision),
+    })),
+    transactionId: item.transactionId ?? '',
+    commitTime: toTimestamp(item.commitTime),
+  });
+  return create(WatchResponseSchema, { revision, kind: { case: 'changes', value: batch } });
+}

@@ -1,0 +1,202 @@
+/**
+ * Watch over a ChangeFeed (docs/streams.md): each watcher pulls released
+ * events from the feed's retained history at the pace its client reads
+ * (the RPC layer's stream pump gives the backpressure), so a slow watcher
+ * costs no buffer: it only falls behind, and past retention it gets
+ * REVISION_COMPACTED. Watchers of one collection share one feed
+ * subscription that wakes them when something is released.
+ */
+import type { Clock } from '../common/clock.js';
+import { DbError } from '../errors/db-error.js';
+import type { CallContext } from '../api/call-context.js';
+import type { StreamApi, WatchChange, WatchInput, WatchItem } from '../api/stream-api.js';
+import { validateWatchInput } from './watch-input.js';
+import { RevisionOutOfRange, type ChangeFeed, type FeedChange, type FeedEvent } from './change-feed.js';
+
+/** Options of FeedWatch. */
+export interface FeedWatchOptions {
+  readonly feed: ChangeFeed;
+  readonly clock: Clock;
+  /** Watches this server serves at once; more → RESOURCE_EXHAUSTED SERVER_OVERLOADED. */
+  readonly maxWatchers: number;
+  /** Events read from the feed per step. Default 256. */
+  readonly pageSize?: number;
+}
+
+/** The wake-up of one collection's watchers. */
+interface Hub {
+  watchers: number;
+  next: Promise<void>;
+  wake: () => void;
+  unsubscribe: () => void;
+}
+
+/** StreamApi over a ChangeFeed. */
+export class FeedWatch implements StreamApi {
+  private readonly hubs = new Map<string, Hub>();
+  private active = 0;
+
+  constructor(private readonly o: FeedWatchOptions) {}
+
+  /** Watches being served now. */
+  get watchers(): number {
+    return this.active;
+  }
+
+  /** The collection's watermark: every change up to it is stored and released. */
+  readRevision(collection: string): number {
+    return this.o.feed.bounds(collection).watermark;
+  }
+
+  /** See StreamApi.watch. */
+  async *watch(ctx: CallContext, input: WatchInput): AsyncGenerator<WatchItem, void, undefined> {
+    validateWatchInput(input);
+    if (this.active >= this.o.maxWatchers) {
+      throw new DbError('resource_exhausted', 'SERVER_OVERLOADED', `this server already serves ${this.o.maxWatchers} watches`, {
+        metadata: { limit: String(this.o.maxWatchers) },
+        retryDelayMs: 1000,
+      });
+    }
+    const { collection } = input;
+    const feed = this.o.feed;
+    let last = input.afterRevision === 0 ? feed.bounds(collection).watermark : input.afterRevision;
+    const matches = changeFilter(input);
+    const pageSize = this.o.pageSize ?? 256;
+    this.active++;
+    const hub = this.join(collection);
+    const aborted = abortPromise(ctx.signal);
+    try {
+      let caughtUp = false;
+      let lastSentAt = this.o.clock.now();
+      for (;;) {
+        if (ctx.signal.aborted) return;
+        const released = hub.next; // taken before reading, so a release during the read is not missed
+        const page = readPage(feed, collection, last, pageSize);
+        for (const event of page.events) {
+          last = event.revision;
+          const changes = event.changes.filter(matches);
+          if (changes.length === 0) continue;
+          yield changesItem(collection, event, changes);
+          lastSentAt = this.o.clock.now();
+        }
+        if (page.events.length >= pageSize) continue;
+        last = Math.max(last, page.watermark); // every change up to the watermark has been sent
+        const idleMs = this.o.clock.now() - lastSentAt;
+        if (!caughtUp || idleMs >= input.progressIntervalMs) {
+          caughtUp = true;
+          yield { kind: 'progress', revision: last };
+          lastSentAt = this.o.clock.now();
+        }
+        const waitMs = Math.max(1, input.progressIntervalMs - (this.o.clock.now() - lastSentAt));
+        const timer = new AbortController();
+        await Promise.race([released, aborted.promise, this.o.clock.sleep(waitMs, timer.signal).catch(() => undefined)]);
+        timer.abort(); // no timer outlives the wait
+      }
+    } finally {
+      aborted.dispose();
+      this.leave(collection, hub);
+      this.active--;
+    }
+  }
+
+  private join(collection: string): Hub {
+    let hub = this.hubs.get(collection);
+    if (hub === undefined) {
+      const h: Hub = { watchers: 0, next: Promise.resolve(), wake: () => undefined, unsubscribe: () => undefined };
+      const arm = (): void => {
+        h.next = new Promise<void>((resolve) => {
+          h.wake = () => {
+            arm();
+            resolve();
+          };
+        });
+      };
+      arm();
+      h.unsubscribe = this.o.feed.subscribe(collection, () => h.wake());
+      this.hubs.set(collection, h);
+      hub = h;
+    }
+    hub.watchers++;
+    return hub;
+  }
+
+  private leave(collection: string, hub: Hub): void {
+    if (--hub.watchers > 0) return;
+    hub.unsubscribe();
+    this.hubs.delete(collection);
+  }
+}
+
+/** A feed page, with RevisionOutOfRange turned into the API's error. */
+function readPage(feed: ChangeFeed, collection: string, after: number, limit: number): ReturnType<ChangeFeed['read']> {
+  try {
+    return feed.read(collection, after, limit);
+  } catch (e) {
+    if (!(e instanceof RevisionOutOfRange)) throw e;
+    throw revisionCompacted(e);
+  }
+}
+
+/** OUT_OF_RANGE REVISION_COMPACTED of a refused start (or a watcher overtaken by retention). */
+export function revisionCompacted(e: RevisionOutOfRange): DbError {
+  const { bounds } = e;
+  const why = e.requested > bounds.current ? 'is newer than its current revision' : 'is older than its retained history';
+  return new DbError('out_of_range', 'REVISION_COMPACTED', `revision ${e.requested} of collection ${e.collection} ${why}; re-read and watch from the read's read_revision`, {
+    field: 'after_revision',
+    metadata: {
+      collection: e.collection,
+      requestedRevision: String(e.requested),
+      oldestRevision: String(bounds.oldest),
+      currentRevision: String(bounds.current),
+    },
+    cause: e,
+  });
+}
+
+function changeFilter(input: WatchInput): (c: FeedChange) => boolean {
+  if (input.ids !== undefined && input.ids.length > 0) {
+    const ids = new Set(input.ids);
+    return (c) => ids.has(c.id);
+  }
+  const prefix = input.idPrefix ?? '';
+  return prefix === '' ? () => true : (c) => c.id.startsWith(prefix);
+}
+
+function changesItem(collection: string, event: FeedEvent, changes: readonly FeedChange[]): WatchItem {
+  return {
+    kind: 'changes',
+    revision: event.revision,
+    changes: changes.map((c) => watchChange(collection, c)),
+    ...(event.txid === undefined ? {} : { transactionId: event.txid }),
+    commitTime: new Date(event.commitTimeMs),
+  };
+}
+
+function watchChange(collection: string, c: FeedChange): WatchChange {
+  const base = { type: c.op, id: c.id, revision: c.revision, previousRevision: c.prevRevision };
+  if (c.doc === undefined) return base;
+  const d = c.doc;
+  return {
+    ...base,
+    document: {
+      collection,
+      id: c.id,
+      data: d.data,
+      etag: d.etag,
+      version: d.version,
+      createTime: new Date(d.createTime),
+      updateTime: new Date(d.updateTime),
+      revision: c.revision,
+    },
+  };
+}
+
+function abortPromise(signal: AbortSignal): { promise: Promise<void>; dispose: () => void } {
+  let onAbort: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
