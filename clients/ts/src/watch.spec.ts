@@ -203,8 +203,8 @@ describe('watch', () => {
 
   it.each([
     ['INVALID_ARGUMENT', serverError(Code.InvalidArgument, 'INVALID_ARGUMENT', { field: 'ids' })],
-    ['RESOURCE_EXHAUSTED without WATCH_TOO_SLOW', serverError(Code.ResourceExhausted, 'RATE_LIMITED')],
-    ['INTERNAL with ErrorInfo', serverError(Code.Internal, 'INTERNAL')],
+    ['RESOURCE_EXHAUSTED without WATCH_TOO_SLOW', serverError(Code.ResourceExhausted, 'SERVER_OVERLOADED')],
+    ['INTERNAL with ErrorInfo', serverError(Code.Internal, 'INTERNAL_ERROR')],
   ])('stops on a non-retryable error (%s) after delivering what came before', async (_name, error) => {
     const fake = await fakeWatchServer([[change(4), { error }], [change(5)]]);
     try {
