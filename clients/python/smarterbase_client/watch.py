@@ -169,7 +169,8 @@ class WatchStream:
                 raise err from None
             # Retryable, or the stream ended without a status (Watch never ends by itself): resume.
             failures += 1
-            wait = self._backoff.backoff(failures, None, self._rand)
+            # The exponent is capped: float powers overflow after ~1000 failures in a row.
+            wait = self._backoff.backoff(min(failures, 64), None, self._rand)
             if err is not None and err.retry_delay is not None:
                 wait = max(wait, err.retry_delay)
             if self._on_resume is not None:
