@@ -20,6 +20,7 @@ type Client struct {
 	query pb.QueryServiceClient
 	admin pb.AdminServiceClient
 	locks pb.LockServiceClient
+	watch pb.StreamServiceClient
 	cfg   config
 }
 
@@ -52,6 +53,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		query: pb.NewQueryServiceClient(conn),
 		admin: pb.NewAdminServiceClient(conn),
 		locks: pb.NewLockServiceClient(conn),
+		watch: pb.NewStreamServiceClient(conn),
 		cfg:   cfg,
 	}, nil
 }

@@ -30,6 +30,7 @@ from .errors import (
     PreconditionFailedError,
     PreconditionViolation,
     Reason,
+    RevisionCompactedError,
     SmarterBaseError,
     TransactionContentionError,
     UnavailableError,
@@ -46,6 +47,7 @@ from .locks import HeldLock, Lease, LockGuard, LockInfo
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
 from .retry import RetryPolicy
 from .transactions import CommitResult, Transaction, TransactionWriteResult
+from .watch import Change, WatchBatch, WatchStream, is_watch_retryable
 
 __all__ = [
     "ERROR_DOMAIN",
@@ -85,12 +87,17 @@ __all__ = [
     "QueryStream",
     "Reason",
     "RetryPolicy",
+    "RevisionCompactedError",
     "SmarterBaseError",
+    "Change",
     "Transaction",
     "TransactionContentionError",
     "TransactionWriteResult",
     "UnavailableError",
     "UniqueViolationError",
+    "WatchBatch",
+    "WatchStream",
+    "is_watch_retryable",
     "code_is",
     "error_from_rpc_error",
     "error_from_status",

@@ -30,6 +30,8 @@ from smarterbase.v1 import admin_service_pb2_grpc as admin_service_pb2_grpc  # n
 from smarterbase.v1 import lock_pb2 as lock_pb2  # noqa: E402
 from smarterbase.v1 import lock_service_pb2 as lock_service_pb2  # noqa: E402
 from smarterbase.v1 import lock_service_pb2_grpc as lock_service_pb2_grpc  # noqa: E402
+from smarterbase.v1 import stream_service_pb2 as stream_service_pb2  # noqa: E402
+from smarterbase.v1 import stream_service_pb2_grpc as stream_service_pb2_grpc  # noqa: E402
 
 __all__ = [
     "admin_service_pb2",
@@ -45,4 +47,6 @@ __all__ = [
     "query_pb2",
     "query_service_pb2",
     "query_service_pb2_grpc",
+    "stream_service_pb2",
+    "stream_service_pb2_grpc",
 ]

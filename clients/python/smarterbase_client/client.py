@@ -1,6 +1,6 @@
 """The SmarterBase client: one method per DocumentService, QueryService,
-AdminService and LockService RPC (queries.py, locks.py, batch.py,
-transactions.py), native types in and out, typed errors, automatic retry of
+AdminService, LockService and StreamService RPC (queries.py, locks.py,
+batch.py, transactions.py, watch.py), native types in and out, typed errors, automatic retry of
 UNAVAILABLE only."""
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from .locks import LockGuard, LockMixin, guard_proto
 from .queries import QueryMixin
 from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry
 from .transactions import TransactionMixin
+from .watch import WatchMixin
 
 #: Default channel options: allow large List pages (documents are up to 1 MiB each).
 DEFAULT_CHANNEL_OPTIONS: Tuple[Tuple[str, Any], ...] = (
@@ -65,7 +66,7 @@ class BatchGetItem:
         return self.document is not None
 
 
-class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin):
+class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
     """A connection to a SmarterBase server. Thread-safe; share one per process.
 
     Args:
@@ -102,6 +103,7 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin):
         self._stub = pb_grpc.DocumentServiceStub(channel)
         self._init_query_stubs(channel)
         self._init_lock_stub(channel)
+        self._init_watch_stub(channel)
         self._sleep: Callable[[float], None] = time.sleep
 
     # -- lifecycle ---------------------------------------------------------

@@ -30,6 +30,7 @@ from .errors import (
     NotFoundError,
     PreconditionFailedError,
     PreconditionViolation,
+    RevisionCompactedError,
     STATUS_DETAILS_KEY,
     SmarterBaseError,
     TransactionContentionError,
@@ -61,6 +62,7 @@ _CLASS_BY_REASON: Dict[str, Type[SmarterBaseError]] = {
     "LOCK_NOT_HELD": LockNotHeldError,
     "PRECONDITION_FAILED": PreconditionFailedError,
     "TRANSACTION_CONTENTION": TransactionContentionError,
+    "REVISION_COMPACTED": RevisionCompactedError,
 }
 
 

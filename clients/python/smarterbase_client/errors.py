@@ -3,7 +3,7 @@
 Every failed call raises a ``SmarterBaseError`` (or a subclass chosen by reason
 for DOCUMENT_NOT_FOUND, DOCUMENT_ALREADY_EXISTS, ETAG_MISMATCH, INVALID_FILTER,
 INDEX_NOT_FOUND, UNIQUE_VIOLATION, INDEX_REQUIRED, LOCK_HELD, LOCK_NOT_HELD,
-PRECONDITION_FAILED and TRANSACTION_CONTENTION, else by the code for
+PRECONDITION_FAILED, TRANSACTION_CONTENTION and REVISION_COMPACTED, else by the code for
 INVALID_ARGUMENT, ABORTED, UNAVAILABLE and DEADLINE_EXCEEDED; see docs/clients.md). Its ``reason`` and ``metadata``
 come from the google.rpc.ErrorInfo the server packs into the
 ``grpc-status-details-bin`` trailer; branch on them, never on ``message``.
@@ -278,3 +278,27 @@ class UnavailableError(SmarterBaseError):
 
 class DeadlineExceededError(SmarterBaseError):
     """DEADLINE_EXCEEDED: the call's deadline passed before it finished."""
+
+
+class RevisionCompactedError(SmarterBaseError):
+    """OUT_OF_RANGE / REVISION_COMPACTED: a watch asked for changes after a revision the
+    server no longer retains. Re-read the documents, then watch from the read's revision."""
+
+    def _revision(self, key: str) -> int:
+        raw = self.metadata.get(key, "")
+        return int(raw) if raw.isdigit() else 0
+
+    @property
+    def requested_revision(self) -> int:
+        """The refused ``after_revision`` (metadata ``requestedRevision``)."""
+        return self._revision("requestedRevision")
+
+    @property
+    def oldest_revision(self) -> int:
+        """The smallest ``after_revision`` accepted now (metadata ``oldestRevision``)."""
+        return self._revision("oldestRevision")
+
+    @property
+    def current_revision(self) -> int:
+        """The collection's current revision (metadata ``currentRevision``)."""
+        return self._revision("currentRevision")

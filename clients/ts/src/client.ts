@@ -2,8 +2,8 @@
  * SmarterBaseClient: one method per DocumentService, QueryService,
  * AdminService and LockService RPC, taking and returning plain objects,
  * rejecting with SmarterBaseError, plus the batch calls, listAll(), the update()
- * compare-and-swap loop, waitForIndexReady(), withLock() and transactions
- * (transaction(), commit(), runTransaction()).
+ * compare-and-swap loop, waitForIndexReady(), withLock(), transactions
+ * (transaction(), commit(), runTransaction()) and watch().
  */
 import { randomUUID } from 'node:crypto';
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
@@ -14,6 +14,8 @@ import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
 import { LockService } from './gen/smarterbase/v1/lock_service_pb.js';
+import { StreamService } from './gen/smarterbase/v1/stream_service_pb.js';
+import { watchRequest, WatchStream, type WatchOptions } from './watch.js';
 import {
   LockCalls,
   toProtoGuard,
@@ -75,6 +77,8 @@ export class SmarterBaseClient {
   readonly adminRpc: Client<typeof AdminService>;
   /** The generated LockService client (errors are not converted). */
   readonly lockRpc: Client<typeof LockService>;
+  /** The generated StreamService client (errors are not converted). */
+  readonly streamRpc: Client<typeof StreamService>;
   private readonly locks: LockCalls;
   private readonly timeoutMs: number | undefined;
   private readonly closeTransport: () => void;
@@ -87,6 +91,7 @@ export class SmarterBaseClient {
     this.queryRpc = createConnectClient(QueryService, transport);
     this.adminRpc = createConnectClient(AdminService, transport);
     this.lockRpc = createConnectClient(LockService, transport);
+    this.streamRpc = createConnectClient(StreamService, transport);
     this.locks = new LockCalls(this.lockRpc, (o) => this.opts(o));
     this.timeoutMs = options.timeoutMs;
     this.closeTransport = close;
@@ -350,6 +355,17 @@ export class SmarterBaseClient {
    */
   withLock<R>(name: string, fn: WithLockFn<R>, options?: HoldOptions): Promise<R> {
     return this.locks.withLock(name, fn, options);
+  }
+
+  /**
+   * Watches a collection's changes: `for await (const batch of db.watch(c))`.
+   * Resumes by itself after disconnects (see WatchStream); REVISION_COMPACTED
+   * throws a RevisionCompactedError. The call starts when iteration does.
+   */
+  watch<T extends JsonObject = JsonObject>(collection: string, options?: WatchOptions): WatchStream<T> {
+    // No deadline (0 overrides ClientOptions.timeoutMs): a watch lasts until stopped.
+    const open = (req: ReturnType<typeof watchRequest>, signal: AbortSignal) => this.streamRpc.watch(req, { timeoutMs: 0, signal });
+    return new WatchStream<T>(open, watchRequest(collection, options), options);
   }
 
   /** Closes the client's connections; calls made afterwards fail. */

@@ -124,7 +124,7 @@ export function toSmarterBaseError(err: unknown): SmarterBaseError {
   const retry = ce.findDetails(RetryInfoSchema)[0]?.retryDelay;
   const bad = ce.findDetails(BadRequestSchema)[0];
   const pre = ce.findDetails(PreconditionFailureSchema)[0];
-  return new SmarterBaseError({
+  const init: SmarterBaseErrorInit = {
     code: ce.code,
     message: ce.rawMessage,
     reason: info?.reason,
@@ -134,7 +134,42 @@ export function toSmarterBaseError(err: unknown): SmarterBaseError {
     fieldViolations: bad?.fieldViolations.map((v) => ({ field: v.field, description: v.description })),
     preconditionFailures: pre?.violations.map((v) => ({ type: v.type, subject: v.subject, description: v.description })),
     cause: err,
-  });
+  };
+  return info?.reason === 'REVISION_COMPACTED' ? new RevisionCompactedError(init) : new SmarterBaseError(init);
+}
+
+/** A metadata value as a bigint revision (0n when absent or not an integer). */
+function revisionOf(value: string | undefined): bigint {
+  return value !== undefined && /^\d+$/.test(value) ? BigInt(value) : 0n;
+}
+
+/**
+ * OUT_OF_RANGE / REVISION_COMPACTED: a watch asked for changes after a
+ * revision the server no longer retains. Re-read the documents, then watch
+ * again from the read's readRevision. Every decoded error with this reason
+ * is one of these (toSmarterBaseError), so `instanceof` works.
+ */
+export class RevisionCompactedError extends SmarterBaseError {
+  /** The after_revision that was refused (metadata.requestedRevision). */
+  readonly requestedRevision: bigint;
+  /** The smallest after_revision the server accepts now (metadata.oldestRevision). */
+  readonly oldestRevision: bigint;
+  /** The collection's current revision (metadata.currentRevision). */
+  readonly currentRevision: bigint;
+
+  /** Builds the error from decoded parts, reading the revisions from the metadata. */
+  constructor(init: SmarterBaseErrorInit) {
+    super(init);
+    this.name = 'RevisionCompactedError';
+    this.requestedRevision = revisionOf(this.metadata.requestedRevision);
+    this.oldestRevision = revisionOf(this.metadata.oldestRevision);
+    this.currentRevision = revisionOf(this.metadata.currentRevision);
+  }
+}
+
+/** True when a watch failed because its revision is no longer retained (REVISION_COMPACTED). */
+export function isRevisionCompacted(err: unknown): err is RevisionCompactedError {
+  return err instanceof RevisionCompactedError;
 }
 
 /** True when err is a SmarterBaseError with this ErrorInfo reason: the test every is<Reason> predicate is made of. */

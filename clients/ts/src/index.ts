@@ -23,6 +23,7 @@ export type { BatchGetItem, JsonObject, JsonValue, ListPage, StoredDocument } fr
 export {
   ERROR_DOMAIN,
   REASONS,
+  RevisionCompactedError,
   SmarterBaseError,
   codeName,
   hasCode,
@@ -32,6 +33,7 @@ export {
   isLockHeld,
   isLockNotHeld,
   isNotFound,
+  isRevisionCompacted,
   isPreconditionFailed,
   isTransactionContention,
   isUnavailable,
@@ -62,3 +64,5 @@ export type { CountOptions, CountResult, FilterOptions, QueryOptions, QueryPlan 
 export { IndexBuildError } from './admin.js';
 export type { IndexDefinition, IndexInfo, IndexKind, IndexState, WaitForIndexOptions } from './admin.js';
 export { Code } from '@connectrpc/connect';
+export { isWatchRetryable, WatchStream } from './watch.js';
+export type { WatchBatch, WatchChange, WatchHooks, WatchOptions } from './watch.js';

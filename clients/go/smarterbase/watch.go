@@ -1,0 +1,240 @@
+package smarterbase
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"math/rand/v2"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	pb "github.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1"
+)
+
+// WatchOptions says what a Watch delivers and how it resumes.
+type WatchOptions struct {
+	// IDPrefix keeps only the documents whose id starts with it (not with IDs).
+	IDPrefix string
+	// IDs keeps only these ids, 1 to 1000 (not with IDPrefix).
+	IDs []string
+	// AfterRevision: deliver the changes with a greater revision (a batch's
+	// Revision or a read's revision). 0 (default): from now.
+	AfterRevision int64
+	// ProgressInterval is the idle time before the server sends a progress
+	// batch, 100 ms to 60 s; 0: the server's default (10 s).
+	ProgressInterval time.Duration
+	// Backoff sets the delays between resumes (InitialBackoff, MaxBackoff,
+	// Multiplier, Jitter; MaxAttempts is ignored: resumes are unlimited).
+	// Zero fields take DefaultRetryPolicy's values.
+	Backoff RetryPolicy
+	// OnResume, when set, is called before each resume with the number of
+	// consecutive failures (1 = first), the error (nil when the stream just
+	// ended) and the delay chosen. For logging and tests.
+	OnResume func(attempt int, err error, delay time.Duration)
+}
+
+// ChangeType says what a Change did.
+type ChangeType string
+
+const (
+	// ChangePut: the document was created or replaced.
+	ChangePut ChangeType = "PUT"
+	// ChangeDelete: the document was deleted.
+	ChangeDelete ChangeType = "DELETE"
+)
+
+// Change is one document change of a WatchBatch.
+type Change struct {
+	// Type is ChangePut or ChangeDelete.
+	Type ChangeType
+	// ID is the document id.
+	ID string
+	// Document is the document as written (ChangePut); nil for ChangeDelete.
+	Document *Document
+	// Revision is the revision of this change.
+	Revision int64
+	// PreviousRevision is the document's revision before it; 0 when it did
+	// not exist.
+	PreviousRevision int64
+}
+
+// WatchBatch is one message of a watch: the changes of one write or
+// transaction, or a progress mark (Progress true, no Changes).
+type WatchBatch struct {
+	// Revision: for changes, this batch's revision; for progress, every
+	// change up to it has been delivered.
+	Revision int64
+	// Progress is true for a progress mark.
+	Progress bool
+	// Changes are the changes in the transaction's write order.
+	Changes []Change
+	// TransactionID is the Commit's id for two or more writes, else "".
+	TransactionID string
+	// CommitTime is when the write committed (server clock); zero for progress.
+	CommitTime time.Time
+}
+
+// Watch is one collection's change stream. Iterate it once with All; while
+// and after iterating, LastRevision is where it stands.
+type Watch struct {
+	c       *Client
+	ctx     context.Context
+	req     *pb.WatchRequest
+	opts    WatchOptions
+	started bool
+	last    int64
+	resumes int
+}
+
+// Watch prepares a watch of collection; the call starts when All is
+// iterated. The watch has no deadline (the client's call timeout does not
+// apply): cancel ctx or leave the loop to stop it. Example:
+//
+//	w := client.Watch(ctx, "orders", smarterbase.WatchOptions{AfterRevision: rev})
+//	for batch, err := range w.All() {
+//		if err != nil { return err } // errors.As(err, &rc) for *RevisionCompactedError
+//		...
+//	}
+func (c *Client) Watch(ctx context.Context, collection string, opts WatchOptions) *Watch {
+	req := &pb.WatchRequest{Collection: collection, IdPrefix: opts.IDPrefix, Ids: opts.IDs, ProgressInterval: optDuration(opts.ProgressInterval)}
+	return &Watch{c: c, ctx: ctx, req: req, opts: opts, last: opts.AfterRevision}
+}
+
+// LastRevision is the revision of the last batch delivered (progress
+// included): watch again after it to continue.
+func (w *Watch) LastRevision() int64 { return w.last }
+
+// Resumes is how many times the watch called Watch again after an
+// interruption.
+func (w *Watch) Resumes() int { return w.resumes }
+
+// All streams the batches in revision order. After a disconnect or a
+// retryable error (see IsWatchRetryable) it calls Watch again with
+// AfterRevision = LastRevision, after a jittered exponential backoff never
+// shorter than the server's RetryInfo, and never yields a revision at or
+// below one already delivered. On any other error it yields (nil, err) once
+// and stops: a *RevisionCompactedError for REVISION_COMPACTED, an *Error
+// otherwise (CANCELLED or DEADLINE_EXCEEDED when ctx ends). Breaking out of
+// the loop cancels the call.
+func (w *Watch) All() iter.Seq2[*WatchBatch, error] {
+	return func(yield func(*WatchBatch, error) bool) {
+		if w.started {
+			yield(nil, errors.New("smarterbase: a Watch can be iterated only once"))
+			return
+		}
+		w.started = true
+		ctx, stop := context.WithCancel(w.ctx)
+		defer stop()
+		failures := 0
+		for {
+			more, err := w.attempt(ctx, yield, &failures)
+			if !more {
+				return
+			}
+			if ctx.Err() != nil {
+				yield(nil, FromError(ctx.Err()))
+				return
+			}
+			if err != nil && !IsWatchRetryable(err) {
+				yield(nil, watchError(err))
+				return
+			}
+			failures++
+			delay := w.delay(failures, err)
+			if w.opts.OnResume != nil {
+				w.opts.OnResume(failures, err, delay)
+			}
+			w.resumes++
+			if sleepCtx(ctx, delay) != nil {
+				yield(nil, FromError(ctx.Err()))
+				return
+			}
+		}
+	}
+}
+
+// attempt makes one Watch call and yields its new batches. It returns the
+// whether the caller still wants batches and the error that ended the call
+// (nil when the stream just ended).
+func (w *Watch) attempt(ctx context.Context, yield func(*WatchBatch, error) bool, failures *int) (bool, error) {
+	req := &pb.WatchRequest{Collection: w.req.GetCollection(), IdPrefix: w.req.GetIdPrefix(), Ids: w.req.GetIds(), AfterRevision: w.last, ProgressInterval: w.req.GetProgressInterval()}
+	stream, err := w.c.watch.Watch(ctx, req)
+	if err != nil {
+		return true, FromError(err)
+	}
+	for {
+		m, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return true, nil
+		}
+		if err != nil {
+			return true, FromError(err)
+		}
+		// A revision at or below the last one delivered is a duplicate (e.g. resent after a resume).
+		if m.GetRevision() <= w.last {
+			continue
+		}
+		b := fromProtoWatch(m)
+		if b == nil {
+			continue
+		}
+		w.last = m.GetRevision()
+		*failures = 0
+		if !yield(b, nil) {
+			return false, nil
+		}
+	}
+}
+
+// delay is the wait before resume number n: the jittered backoff, or the
+// server's RetryInfo delay when longer.
+func (w *Watch) delay(n int, err error) time.Duration {
+	d := w.opts.Backoff.Backoff(n, rand.Float64())
+	if err != nil {
+		if hint := FromError(err).RetryDelay; hint > d {
+			d = hint
+		}
+	}
+	return d
+}
+
+// IsWatchRetryable reports whether a watch resumes after err: UNAVAILABLE
+// (shutdown, no server), RESOURCE_EXHAUSTED / WATCH_TOO_SLOW, or a
+// connection lost mid-stream (INTERNAL, CANCELLED or UNKNOWN without an
+// ErrorInfo reason: a SmarterBase server's own errors always carry one).
+// The caller's own cancellation is checked before this.
+func IsWatchRetryable(err error) bool {
+	e := FromError(err)
+	if e == nil {
+		return false
+	}
+	switch e.Code {
+	case codes.Unavailable:
+		return true
+	case codes.ResourceExhausted:
+		return e.Reason == ReasonWatchTooSlow
+	case codes.Internal, codes.Canceled, codes.Unknown:
+		return e.Reason == ""
+	}
+	return false
+}
+
+func fromProtoWatch(m *pb.WatchResponse) *WatchBatch {
+	switch k := m.GetKind().(type) {
+	case *pb.WatchResponse_Progress:
+		return &WatchBatch{Revision: m.GetRevision(), Progress: true}
+	case *pb.WatchResponse_Changes:
+		b := &WatchBatch{Revision: m.GetRevision(), TransactionID: k.Changes.GetTransactionId(), CommitTime: timeOf(k.Changes.GetCommitTime())}
+		for _, e := range k.Changes.GetEvents() {
+			t := ChangePut
+			if e.GetType() == pb.ChangeType_CHANGE_TYPE_DELETE {
+				t = ChangeDelete
+			}
+			b.Changes = append(b.Changes, Change{Type: t, ID: e.GetId(), Document: fromProto(e.GetDocument()), Revision: e.GetRevision(), PreviousRevision: e.GetPreviousRevision()})
+		}
+		return b
+	}
+	return nil
+}

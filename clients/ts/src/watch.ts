@@ -1,0 +1,203 @@
+/**
+ * Watch: a collection's changes as an async iterable that resumes by itself.
+ * A WatchStream calls StreamService.Watch, yields one WatchBatch per message
+ * (changes or progress), remembers the last revision delivered, and after a
+ * disconnect or a retryable error calls Watch again from that revision, with
+ * capped exponential backoff and full jitter (never shorter than the
+ * server's RetryInfo). It never yields a revision at or below one already
+ * delivered. REVISION_COMPACTED ends it with a RevisionCompactedError; any
+ * other non-retryable error ends it too.
+ */
+import { Code, type Client } from '@connectrpc/connect';
+import type { JsonObject } from '@bufbuild/protobuf';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { backoffDelayMs, sleep as defaultSleep, type BackoffParams } from './backoff.js';
+import { fromProtoDocument, type StoredDocument } from './document.js';
+import { SmarterBaseError, toSmarterBaseError } from './errors.js';
+import { ChangeType, type StreamService, type WatchResponse } from './gen/smarterbase/v1/stream_service_pb.js';
+import { msToDuration } from './locks.js';
+import { DEFAULT_RETRY_POLICY, type CallOptions } from './options.js';
+
+/** Injectable parts of a watch's resume loop (for deterministic tests and logging). */
+export interface WatchHooks {
+  /** Uniform random number in [0, 1). Default Math.random. */
+  readonly random?: () => number;
+  /** Waits ms milliseconds unless the signal aborts. Default: a timer. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Called before each resume with the consecutive failure count (1 = first), the error (undefined: the stream just ended) and the delay. */
+  readonly onResume?: (attempt: number, error: SmarterBaseError | undefined, delayMs: number) => void;
+}
+
+/** Options of watch(). The watch has no deadline; stop it with `signal` or by leaving the loop. */
+export interface WatchOptions extends Omit<CallOptions, 'timeoutMs'> {
+  /** Only documents whose id starts with this prefix (not with ids). */
+  readonly idPrefix?: string;
+  /** Only these ids, 1 to 1000 (not with idPrefix). */
+  readonly ids?: readonly string[];
+  /** Changes with a revision greater than this one: a batch's revision or a read's readRevision. Default 0n: from now. */
+  readonly afterRevision?: bigint;
+  /** Idle time before the server sends a progress batch, 100 ms to 60 s. Default (server): 10 s. */
+  readonly progressIntervalMs?: number;
+  /** Backoff between resumes; unlimited resumes. Default: DEFAULT_RETRY_POLICY's backoff (50 ms doubling to 2 s). */
+  readonly backoff?: Partial<BackoffParams>;
+  /** Test and logging hooks. */
+  readonly hooks?: WatchHooks;
+}
+
+/** One document change of a WatchBatch. */
+export interface WatchChange<T extends JsonObject = JsonObject> {
+  /** 'put' (created or replaced) or 'delete'. */
+  readonly type: 'put' | 'delete';
+  /** The document id. */
+  readonly id: string;
+  /** The document as written (put); undefined for a delete. */
+  readonly document: StoredDocument<T> | undefined;
+  /** The revision of this change. */
+  readonly revision: bigint;
+  /** The document's revision before this change; 0n when it did not exist. */
+  readonly previousRevision: bigint;
+}
+
+/** One message of a watch: the changes of one write or transaction, or a progress mark (progress: true, no changes). */
+export interface WatchBatch<T extends JsonObject = JsonObject> {
+  /** Changes: this batch's revision. Progress: every change up to this revision has been delivered. */
+  readonly revision: bigint;
+  /** True for a progress mark (the watch is caught up; nothing changed up to revision). */
+  readonly progress: boolean;
+  /** The changes, in the transaction's write order (empty for progress). */
+  readonly changes: WatchChange<T>[];
+  /** The transaction id for a Commit of two or more writes; "" otherwise. */
+  readonly transactionId: string;
+  /** When the write committed (server clock); undefined for progress. */
+  readonly commitTime: Date | undefined;
+}
+
+/** The Watch request fields a WatchStream sends (afterRevision is replaced on every resume). */
+export interface WatchRequestInit {
+  readonly collection: string;
+  readonly idPrefix: string;
+  readonly ids: string[];
+  readonly afterRevision: bigint;
+  readonly progressInterval: { seconds: bigint; nanos: number } | undefined;
+}
+
+/** Opens one Watch call, cancelled by `signal`. */
+export type OpenWatch = (req: WatchRequestInit, signal: AbortSignal) => ReturnType<Client<typeof StreamService>['watch']>;
+
+/** The request of watch(collection, options). */
+export function watchRequest(collection: string, o: WatchOptions | undefined): WatchRequestInit {
+  const ms = o?.progressIntervalMs;
+  return {
+    collection,
+    idPrefix: o?.idPrefix ?? '',
+    ids: [...(o?.ids ?? [])],
+    afterRevision: o?.afterRevision ?? 0n,
+    progressInterval: ms === undefined || ms === 0 ? undefined : msToDuration(ms),
+  };
+}
+
+/**
+ * True when a watch resumes after this error: UNAVAILABLE (shutdown, no
+ * server), RESOURCE_EXHAUSTED / WATCH_TOO_SLOW, or a connection lost
+ * mid-stream (INTERNAL, CANCELLED or UNKNOWN without ErrorInfo: a
+ * SmarterBase server's own errors always carry one).
+ */
+export function isWatchRetryable(err: SmarterBaseError): boolean {
+  if (err.code === Code.Unavailable) return true;
+  if (err.code === Code.ResourceExhausted) return err.reason === 'WATCH_TOO_SLOW';
+  const lost = err.code === Code.Internal || err.code === Code.Canceled || err.code === Code.Unknown;
+  return lost && err.reason === '';
+}
+
+/** A plain WatchBatch of a message, or undefined for a message of no known kind. */
+export function fromProtoWatchResponse<T extends JsonObject>(m: WatchResponse): WatchBatch<T> | undefined {
+  if (m.kind.case === 'progress') {
+    return { revision: m.revision, progress: true, changes: [], transactionId: '', commitTime: undefined };
+  }
+  if (m.kind.case !== 'changes') return undefined;
+  const b = m.kind.value;
+  return {
+    revision: m.revision,
+    progress: false,
+    changes: b.events.map((e) => ({
+      type: e.type === ChangeType.DELETE ? 'delete' : 'put',
+      id: e.id,
+      document: e.document ? fromProtoDocument<T>(e.document) : undefined,
+      revision: e.revision,
+      previousRevision: e.previousRevision,
+    })),
+    transactionId: b.transactionId,
+    commitTime: b.commitTime ? timestampDate(b.commitTime) : undefined,
+  };
+}
+
+/**
+ * The batches of one watch: iterate it once with `for await`. Leaving the
+ * loop (or aborting options.signal, which throws CANCELLED) ends the call.
+ * `lastRevision` is the revision of the last batch delivered (progress
+ * included): watch again from it to continue after the loop ended.
+ */
+export class WatchStream<T extends JsonObject = JsonObject> implements AsyncIterable<WatchBatch<T>> {
+  /** The revision of the last batch delivered; the afterRevision of the next (re)call. */
+  lastRevision: bigint;
+  /** How many times the watch resumed after an interruption. */
+  resumes = 0;
+  private started = false;
+
+  /** Used by SmarterBaseClient.watch(); `open` makes one Watch call. */
+  constructor(
+    private readonly open: OpenWatch,
+    private readonly request: WatchRequestInit,
+    private readonly options: WatchOptions = {},
+  ) {
+    this.lastRevision = request.afterRevision;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<WatchBatch<T>> {
+    if (this.started) throw new Error('a WatchStream can be iterated only once; call watch() again');
+    this.started = true;
+    const stop = new AbortController();
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, stop.signal]) : stop.signal;
+    const backoff = { ...DEFAULT_RETRY_POLICY, ...this.options.backoff };
+    const hooks = this.options.hooks ?? {};
+    let failures = 0;
+    try {
+      for (;;) {
+        let error: SmarterBaseError | undefined;
+        try {
+          for await (const m of this.open({ ...this.request, afterRevision: this.lastRevision }, signal)) {
+            // A revision at or below the last one delivered is a duplicate (e.g. resent after a resume).
+            if (m.revision <= this.lastRevision) continue;
+            const batch = fromProtoWatchResponse<T>(m);
+            if (batch === undefined) continue;
+            this.lastRevision = m.revision;
+            failures = 0;
+            yield batch;
+          }
+        } catch (e) {
+          error = toSmarterBaseError(e);
+        }
+        if (signal.aborted) throw cancelled(error, signal);
+        if (error !== undefined && !isWatchRetryable(error)) throw error;
+        // Retryable, or the stream ended without a status (Watch never ends by itself): resume.
+        failures++;
+        const jittered = backoffDelayMs(backoff, failures, hooks.random ?? Math.random);
+        const delay = Math.max(jittered, error?.retryDelayMs ?? 0);
+        hooks.onResume?.(failures, error, delay);
+        this.resumes++;
+        await (hooks.sleep ?? defaultSleep)(delay, signal).catch(() => {
+          throw cancelled(undefined, signal);
+        });
+      }
+    } finally {
+      // Leaving the loop early (break, return, throw) cancels the call on the server.
+      stop.abort();
+    }
+  }
+}
+
+/** The CANCELLED error a watch ends with when its signal aborts: the call's own, or one made from the abort reason. */
+function cancelled(error: SmarterBaseError | undefined, signal: AbortSignal): SmarterBaseError {
+  if (error?.code === Code.Canceled) return error;
+  return new SmarterBaseError({ code: Code.Canceled, message: 'the watch was cancelled', cause: signal.reason });
+}
