@@ -277,10 +277,12 @@ async function main(): Promise<void> {
             clock: systemClock,
             log,
             failpoints,
+            // Called only once the engine below exists (by writes and sweeps).
+            finishTransaction: (txid, signal): Promise<unknown> => engine.recoverTransaction(txid, signal),
           })
         : undefined;
     if (feed !== undefined) closers.push({ name: 'change feed', close: () => feed.close() });
-    const engine = new DocumentEngine({
+    const engine: DocumentEngine = new DocumentEngine({
       store,
       coordinator,
       clock: systemClock,

@@ -5,6 +5,7 @@
  * put carrying a unique `tag`, so a watcher's history can be checked
  * against what was acknowledged and what was refused.
  */
+import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { DocClient } from './doc-client.js';
 import { deleteWrite, setWrite } from './txn-writes.js';
@@ -38,7 +39,8 @@ export interface WorkloadOptions {
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   const r: WorkloadResult = { acked: new Set(), refused: new Set(), unknown: new Set(), deletes: 0, commits: [] };
   let seq = 0;
-  const tag = (w: number): string => `w${w}-${seq++}`;
+  const run = randomUUID().slice(0, 8); // tags stay unique across runs on one collection
+  const tag = (w: number): string => `${run}-w${w}-${seq++}`;
   const pick = (): string => `d${Math.floor(Math.random() * o.ids)}`;
   const c = o.collection;
   const outcome = (tags: string[], e: unknown): void => {

@@ -13,6 +13,8 @@ export interface PrepareOptions {
   readonly prevSeq?: number;
   /** A revision already allocated for this write (by the change feed), to use as its seq instead of taking one. */
   readonly seq?: number;
+  /** The transaction the write belongs to. */
+  readonly txid?: string;
 }
 
 /**

@@ -293,6 +293,11 @@ export class DocumentEngine implements DocumentApi {
     return this.recovery.sweep(signal);
   }
 
+  /** Finishes transaction `txid` if it is not live (rolls a committed one forward, which publishes its changes). */
+  recoverTransaction(txid: string, signal?: AbortSignal): Promise<RecoverOutcome> {
+    return this.recovery.recover(txid, signal);
+  }
+
   /**
    * Graceful shutdown of Commit cleanups: waits up to `timeoutMs` for those
    * pending after their answers, then abandons the rest to recovery (their

@@ -57,6 +57,8 @@ export interface PendingRef {
   readonly op: 'put' | 'delete';
   /** The revision of the state the writer read and replaces; 0 when none. */
   readonly prevRevision: number;
+  /** The transaction whose write this is (its revisions are published together, by its recovery). */
+  readonly txid?: string;
 }
 
 /** A revision allocated and not yet resolved. */

@@ -6,7 +6,7 @@ import type { CallContext } from '../api/call-context.js';
 import { LocalFeed } from './local/local-feed.js';
 import { FeedWriteHooks } from './feed-hooks.js';
 import { storedReader } from './open-feed.js';
-import type { FeedEvent } from './change-feed.js';
+import type { ChangeFeed, FeedEvent } from './change-feed.js';
 
 const ctx: CallContext = { signal: new AbortController().signal };
 
@@ -78,7 +78,7 @@ describe('FeedWriteHooks around the engine', () => {
     const { engine, events, feed, store } = await setup();
     // A writer stored revision N and has not resolved it (its resolve is held back).
     const slow = new FeedWriteHooks({
-      feed: { ...bind(feed), resolve: () => new Promise<boolean>(() => undefined) },
+      feed: withResolveHeld(feed),
       readStored: storedReader(store),
       clock: systemClock,
     });
@@ -92,14 +92,19 @@ describe('FeedWriteHooks around the engine', () => {
   });
 });
 
-function bind(feed: LocalFeed): LocalFeed {
-  const proto = Object.getPrototypeOf(feed) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.getOwnPropertyNames(proto)) {
-    const v = proto[k];
-    if (typeof v === 'function' && k !== 'constructor') out[k] = (v as (...a: unknown[]) => unknown).bind(feed);
-  }
-  return out as unknown as LocalFeed;
+/** The feed, except that resolve never returns (a writer stuck between its storage write and its publication). */
+function withResolveHeld(feed: ChangeFeed): ChangeFeed {
+  return {
+    allocate: (c, r) => feed.allocate(c, r),
+    isPending: (c, r) => feed.isPending(c, r),
+    resolve: () => new Promise<boolean>(() => undefined),
+    bounds: (c) => feed.bounds(c),
+    read: (c, a, l) => feed.read(c, a, l),
+    subscribe: (c, l) => feed.subscribe(c, l),
+    pending: (b) => feed.pending(b),
+    replaced: (c, i, p) => feed.replaced(c, i, p),
+    close: () => feed.close(),
+  };
 }
 
 async function waitFor(cond: () => boolean): Promise<void> {

@@ -17,7 +17,7 @@ import type { CommittedWrite, PreparedWrite, PrepareOptions, WriteHooks } from '
 import type { StoredDocument } from '../model/document.js';
 import type { JsonObject } from '../model/json.js';
 import type { ChangeFeed, ChangedDocument, FeedChange, FeedEvent } from './change-feed.js';
-import { putEventOf, type ReadStored } from './stored-events.js';
+import { putEventOf, type FinishTransaction, type ReadStored } from './stored-events.js';
 
 /** The little of a logger the feed hooks need (a pino Logger fits). */
 export interface FeedLog {
@@ -36,6 +36,8 @@ export interface FeedWriteHooksOptions {
   readonly log?: FeedLog;
   /** `feed.after-allocate`: a revision is allocated, nothing stored; `feed.after-storage-write`: the write is stored, its revision not yet resolved. */
   readonly failpoints?: Failpoints;
+  /** Finishes a transaction whose pending revision a writer meets (so its changes stay one event). */
+  readonly finishTransaction?: FinishTransaction;
 }
 
 /** A write between prepare and commit/abort, as the feed hooks keep it. */
@@ -63,7 +65,7 @@ export class FeedWriteHooks implements WriteHooks<FeedPreparedWrite> {
     const prevSeq = opts?.prevSeq ?? 0;
     if (prevSeq > 0 && this.o.feed.isPending(collection, prevSeq)) await this.help(collection, id, prevSeq, signal);
     const op = data === null ? 'delete' : 'put';
-    const seq = await this.o.feed.allocate(collection, { id, op, prevRevision: prevSeq });
+    const seq = await this.o.feed.allocate(collection, { id, op, prevRevision: prevSeq, ...(opts?.txid === undefined ? {} : { txid: opts.txid }) });
     this.o.failpoints?.hit('feed.after-allocate');
     let inner: PreparedWrite | undefined;
     try {
@@ -129,7 +131,7 @@ export class FeedWriteHooks implements WriteHooks<FeedPreparedWrite> {
   /** Resolves `prevSeq` from the stored document when it still holds that revision. */
   private async help(collection: string, id: string, prevSeq: number, signal?: AbortSignal): Promise<void> {
     try {
-      const event = await putEventOf(this.o.feed, this.o.readStored, collection, id, prevSeq, signal);
+      const event = await putEventOf(this.o.feed, this.o.readStored, collection, id, prevSeq, this.o.finishTransaction, signal);
       if (event !== undefined) await this.o.feed.resolve(collection, [prevSeq], event);
     } catch (err) {
       // The revision stays pending: its writer or the sweeper resolves it (the stall is bounded).

@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../common/clock.js';
 import type { ChangeFeed } from './change-feed.js';
-import { resolutionOf, type ReadStored } from './stored-events.js';
+import { resolutionOf, type FinishTransaction, type ReadStored } from './stored-events.js';
 import type { FeedLog } from './feed-hooks.js';
 
 /** What the sweeper is built from. */
@@ -22,6 +22,8 @@ export interface FeedSweeperOptions {
   /** How often to sweep, in ms. */
   readonly intervalMs: number;
   readonly log?: FeedLog;
+  /** Finishes the transaction of a pending revision first (see stored-events.ts). */
+  readonly finishTransaction?: FinishTransaction;
 }
 
 /** Counts of one sweep. */
@@ -46,7 +48,8 @@ export class FeedSweeper {
     for (const p of this.o.feed.pending(this.o.clock.now() - olderThanMs)) {
       if (this.stop.signal.aborted) break;
       try {
-        const resolution = await resolutionOf(this.o.feed, this.o.readStored, p, this.stop.signal);
+        const resolution = await resolutionOf(this.o.feed, this.o.readStored, p, this.o.finishTransaction, this.stop.signal);
+        if (resolution === 'done') continue;
         if (resolution === 'wait') {
           counts.waiting++;
           continue;

@@ -16,7 +16,7 @@ import { FeedWriteHooks, type FeedLog } from './feed-hooks.js';
 import { FeedSweeper, type FeedSweepResult } from './feed-sweeper.js';
 import { FeedWatch } from './feed-watch.js';
 import { LocalFeed } from './local/local-feed.js';
-import type { ReadStored } from './stored-events.js';
+import type { FinishTransaction, ReadStored } from './stored-events.js';
 
 /** What openLocalFeed needs. */
 export interface LocalFeedSetup {
@@ -33,6 +33,8 @@ export interface LocalFeedSetup {
   readonly clock: Clock;
   readonly log: FeedLog & { info(obj: object, msg: string): void };
   readonly failpoints?: Failpoints;
+  /** Finishes a transaction that is not live (the engine's recovery), so its changes are published together. */
+  readonly finishTransaction: FinishTransaction;
 }
 
 /** The feed of one server. */
@@ -62,10 +64,19 @@ export async function openLocalFeed(s: LocalFeedSetup): Promise<OpenedFeed> {
     readStored,
     clock: s.clock,
     log: s.log,
+    finishTransaction: s.finishTransaction,
     ...(s.inner === undefined ? {} : { inner: s.inner }),
     ...(s.failpoints === undefined ? {} : { failpoints: s.failpoints }),
   });
-  const sweeper = new FeedSweeper({ feed, readStored, clock: s.clock, pendingAfterMs: s.pendingAfterMs, intervalMs: s.sweepMs, log: s.log });
+  const sweeper = new FeedSweeper({
+    feed,
+    readStored,
+    clock: s.clock,
+    pendingAfterMs: s.pendingAfterMs,
+    intervalMs: s.sweepMs,
+    log: s.log,
+    finishTransaction: s.finishTransaction,
+  });
   const streams = new FeedWatch({ feed, clock: s.clock, maxWatchers: s.maxWatchers });
   return {
     hooks,

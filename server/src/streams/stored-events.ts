@@ -7,6 +7,7 @@
  * | Pending            | Stored document                                   | Resolution            |
  * |--------------------|---------------------------------------------------|-----------------------|
  * | put N              | envelope with seq N, no transaction marker       | PUT event from it     |
+ * | a transaction's N  | (its recovery finishes it, publishing the group)  | done                  |
  * | put or delete N    | held by a transaction (marker)                    | wait (recovery first) |
  * | delete N of P      | absent, nothing else replaced P, first such delete | DELETE event          |
  * | anything else      |                                                   | hole                  |
@@ -17,8 +18,29 @@ import type { ChangeFeed, FeedEvent, PendingRevision } from './change-feed.js';
 /** A stored document as it is (no transaction resolved), or undefined when there is no object. */
 export type ReadStored = (collection: string, id: string, signal?: AbortSignal) => Promise<{ etag: string; env: Envelope } | undefined>;
 
-/** A pending revision's fate: an event, a hole (null), or 'wait' (a transaction holds the document). */
-export type Resolution = FeedEvent | null | 'wait';
+/** A pending revision's fate: an event, a hole (null), 'wait' (a transaction holds the document), or 'done' (resolved meanwhile). */
+export type Resolution = FeedEvent | null | 'wait' | 'done';
+
+/**
+ * Finishes a transaction that is not live (its recovery rolls a committed
+ * one forward, which publishes all its revisions together).
+ */
+export type FinishTransaction = (txid: string, signal?: AbortSignal) => Promise<unknown>;
+
+/**
+ * Lets the transaction of a pending revision publish it as a whole: true
+ * when the revision is resolved afterwards (or was not a transaction's).
+ */
+async function finishedByTransaction(
+  feed: ChangeFeed,
+  p: PendingRevision,
+  finish: FinishTransaction | undefined,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (p.ref.txid === undefined || finish === undefined) return false;
+  await finish(p.ref.txid, signal);
+  return !feed.isPending(p.collection, p.revision);
+}
 
 /**
  * The PUT event of revision `revision` of `id` when the stored document
@@ -31,10 +53,12 @@ export async function putEventOf(
   collection: string,
   id: string,
   revision: number,
+  finish?: FinishTransaction,
   signal?: AbortSignal,
 ): Promise<FeedEvent | undefined> {
   const pending = feed.pending(Infinity).find((p) => p.collection === collection && p.revision === revision);
   if (pending === undefined || pending.ref.op !== 'put' || pending.ref.id !== id) return undefined;
+  if (await finishedByTransaction(feed, pending, finish, signal)) return undefined;
   const stored = await readStored(collection, id, signal);
   if (stored === undefined || stored.env.meta.txn !== undefined || stored.env.meta.seq !== revision) return undefined;
   return putEvent(pending, stored);
@@ -45,9 +69,11 @@ export async function resolutionOf(
   feed: ChangeFeed,
   readStored: ReadStored,
   p: PendingRevision,
+  finish?: FinishTransaction,
   signal?: AbortSignal,
 ): Promise<Resolution> {
   const { collection, revision, ref } = p;
+  if (await finishedByTransaction(feed, p, finish, signal)) return 'done';
   const stored = await readStored(collection, ref.id, signal);
   if (stored !== undefined && stored.env.meta.txn !== undefined) {
     // A transaction's placeholder or staged document: its recovery publishes (or aborts) it first.

@@ -159,8 +159,9 @@ export class CommitRunner {
           metadata: { failed: String(violations.length) },
         });
       }
-      const prepared = await this.prepareIndexes(input.writes, current, signal);
-      return await this.stageAndCommit(ctx, input, keys, current, prepared, req);
+      const txid = uuidv7(); // known before the hooks prepare: the feed keeps it with each revision
+      const prepared = await this.prepareIndexes(input.writes, current, signal, txid);
+      return await this.stageAndCommit(ctx, input, keys, current, prepared, req, txid);
     } finally {
       await Promise.all(handles.map((h) => h.release()));
     }
@@ -173,10 +174,10 @@ export class CommitRunner {
     current: Current[],
     prepared: (PreparedWrite | undefined)[],
     req: Req | undefined,
+    txid: string,
   ): Promise<CommitOutcome> {
     const { signal } = ctx;
     const now = this.clock.date();
-    const txid = uuidv7();
     const writes = input.writes.map((w, i) => intentWrite(w, current[i], prepared[i]?.seq, now));
     for (const w of writes) if (w.after !== undefined) this.o.writer.encode(w.after); // size check before anything is written
     let si: StoredIntent | undefined;
@@ -291,13 +292,14 @@ export class CommitRunner {
     writes: readonly CommitWrite[],
     current: Current[],
     signal: AbortSignal,
+    txid: string,
   ): Promise<(PreparedWrite | undefined)[]> {
     const hooks = this.o.hooks;
     if (hooks === undefined) return writes.map(() => undefined);
     const settled = await Promise.allSettled(
       writes.map((w, i) => {
         if (w.op === 'check' || (w.op === 'delete' && current[i] === undefined)) return Promise.resolve(undefined);
-        return hooks.prepare(w.collection, w.id, w.op === 'set' ? w.data! : null, signal, { prevSeq: current[i]?.env.meta.seq ?? 0 });
+        return hooks.prepare(w.collection, w.id, w.op === 'set' ? w.data! : null, signal, { prevSeq: current[i]?.env.meta.seq ?? 0, txid });
       }),
     );
     const failed = settled.find((s) => s.status === 'rejected');

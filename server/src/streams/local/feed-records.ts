@@ -1,7 +1,7 @@
 /**
  * The records of the change feed's journal (streams/local/feed-journal.ts):
  * one JSON object per line of a collection's segment files.
- *   allocation  {"a":rev,"id":…,"op":"put"|"delete","p":prev,"t":ms}
+ *   allocation  {"a":rev,"id":…,"op":"put"|"delete","p":prev,"t":ms[,"x":txid]}
  *   resolution  {"r":[revs…],"e":event|null}   (null: holes)
  *   floor       {"f":oldest,"c":current}         (written before a segment is deleted,
  *               so the history dropped with it and the counter survive a restart)
@@ -16,6 +16,8 @@ export interface AllocationRecord {
   readonly p: number;
   /** Allocation time, ms since the epoch. */
   readonly t: number;
+  /** The transaction of the write, if any. */
+  readonly x?: string;
 }
 
 /** Revisions settled together: as one event, or as holes (e null). */
@@ -65,7 +67,8 @@ export function parseRecord(line: string): JournalRecord {
   if ('a' in o) {
     if (!isRevision(o.a) || typeof o.id !== 'string' || (o.op !== 'put' && o.op !== 'delete') || !isRevision(o.p) || typeof o.t !== 'number')
       throw new Error('malformed allocation record');
-    return { a: o.a, id: o.id, op: o.op, p: o.p, t: o.t };
+    if (o.x !== undefined && typeof o.x !== 'string') throw new Error('malformed allocation record');
+    return { a: o.a, id: o.id, op: o.op, p: o.p, t: o.t, ...(o.x === undefined ? {} : { x: o.x }) };
   }
   if ('r' in o) {
     if (!Array.isArray(o.r) || o.r.length === 0 || !o.r.every(isRevision)) throw new Error('malformed resolution record');

@@ -79,7 +79,14 @@ export class LocalFeed implements ChangeFeed {
     const revision = state.allocate(ref, nowMs);
     if (this.journal) {
       try {
-        await this.journal.append(collection, { a: revision, id: ref.id, op: ref.op, p: ref.prevRevision, t: nowMs });
+        await this.journal.append(collection, {
+          a: revision,
+          id: ref.id,
+          op: ref.op,
+          p: ref.prevRevision,
+          t: nowMs,
+          ...(ref.txid === undefined ? {} : { x: ref.txid }),
+        });
       } catch (e) {
         // Never returned, so never written with: a hole (if its record landed, the next open sees it pending).
         this.publish(state, state.settle([revision], null));
