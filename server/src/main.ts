@@ -187,11 +187,13 @@ async function main(): Promise<void> {
   const closers: Closer[] = [];
   let shuttingDown = false;
   let server: RpcServer | undefined;
+  let endWatches: (() => void) | undefined;
   const stop = async (reason: string, code: number): Promise<void> => {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ reason, graceMs: config.shutdownGraceMs }, 'shutting down');
     try {
+      endWatches?.(); // watches never end by themselves: end them now (clients resume elsewhere)
       await server?.shutdown(config.shutdownGraceMs);
     } catch (err) {
       log.error({ err }, 'server shutdown failed');
@@ -281,7 +283,10 @@ async function main(): Promise<void> {
             finishTransaction: (txid, signal): Promise<unknown> => engine.recoverTransaction(txid, signal),
           })
         : undefined;
-    if (feed !== undefined) closers.push({ name: 'change feed', close: () => feed.close() });
+    if (feed !== undefined) {
+      closers.push({ name: 'change feed', close: () => feed.close() });
+      endWatches = () => feed.streams.close();
+    }
     const engine: DocumentEngine = new DocumentEngine({
       store,
       coordinator,

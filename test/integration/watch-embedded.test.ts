@@ -14,7 +14,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { StreamService } from '../../server/src/gen/smarterbase/v1/stream_service_pb.js';
 import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { serverClients, type DocClient } from '../harness/doc-client.js';
@@ -43,7 +45,10 @@ async function server(dir: string, env: Record<string, string> = {}): Promise<Se
 }
 
 /** The collection as List shows it: id → {etag, data}. */
-async function listing(docs: DocClient, collection: string): Promise<{ state: Map<string, { etag: string; data: unknown }>; readRevision: number }> {
+async function listing(
+  docs: DocClient,
+  collection: string,
+): Promise<{ state: Map<string, { etag: string; data: unknown }>; readRevision: number }> {
   const state = new Map<string, { etag: string; data: unknown }>();
   let pageToken = '';
   let readRevision = 0;
@@ -75,11 +80,20 @@ async function reasonOf(p: Promise<unknown>): Promise<{ code: Code; reason?: str
   return { code: e!.code, reason: info?.reason, metadata: info?.metadata ?? {} };
 }
 
-/** The first message of a Watch from `after` (or its error). */
-async function firstMessage(url: string, collection: string, after: number): Promise<unknown> {
+/** The error `p` ends with (undefined when it succeeds), caught at once. */
+function settled(p: Promise<unknown>): Promise<ConnectError | undefined> {
+  return p.then(
+    () => undefined,
+    (x: unknown) => ConnectError.from(x),
+  );
+}
+
+/** The first change batch of a Watch from `after` (or its error). */
+async function firstChange(url: string, collection: string, after: number): Promise<unknown> {
   const stop = new AbortController();
   try {
-    for await (const m of streamClient(url).watch({ collection, afterRevision: BigInt(after) }, { signal: stop.signal })) return m;
+    for await (const m of streamClient(url).watch({ collection, afterRevision: BigInt(after) }, { signal: stop.signal }))
+      if (m.kind.case === 'changes') return m;
   } finally {
     stop.abort();
   }
@@ -96,7 +110,13 @@ test('writers of every kind, three watchers: each replay is the final listing, e
     recordWatch('mix', { after: start, url: () => s.grpcUrl }),
     recordWatch('mix', { after: start, url: () => s.grpcUrl, reconnectEvery: 40 }),
   ];
-  const result = await runWorkload({ collection: 'mix', writers: 8, opsPerWriter: 120, ids: 40, client: () => serverClients(s.grpcUrl).docs });
+  const result = await runWorkload({
+    collection: 'mix',
+    writers: 8,
+    opsPerWriter: 120,
+    ids: 40,
+    client: () => serverClients(s.grpcUrl).docs,
+  });
   const final = await listing(docs, 'mix');
   await Promise.all(watchers.map((w) => w.caughtUp(final.readRevision)));
   await Promise.all(watchers.map((w) => w.stop()));
@@ -177,16 +197,45 @@ test('the history survives a restart; a deleted journal and a trimmed history ar
   expect(again.batches).toEqual(before.batches);
 
   for (let i = 0; i < 20; i++) await docs.put({ collection: 'h', id: `k${i % 5}`, data: { j: i } });
-  const trimmed = await reasonOf(firstMessage(s.grpcUrl, 'h', start));
+  const trimmed = await reasonOf(firstChange(s.grpcUrl, 'h', start));
   expect(trimmed).toMatchObject({ code: Code.OutOfRange, reason: 'REVISION_COMPACTED' });
   expect(Number(trimmed.metadata.oldestRevision)).toBeGreaterThan(start);
   expect(trimmed.metadata).toMatchObject({ collection: 'h', requestedRevision: String(start) });
-  expect(await firstMessage(s.grpcUrl, 'h', Number(trimmed.metadata.oldestRevision))).toMatchObject({ kind: { case: 'changes' } });
+  expect(await firstChange(s.grpcUrl, 'h', Number(trimmed.metadata.oldestRevision))).toMatchObject({ kind: { case: 'changes' } });
   await s.stop('SIGTERM');
 
   rmSync(join(dir, '.feed'), { recursive: true, force: true });
   s = await server(dir);
-  const lost = await reasonOf(firstMessage(s.grpcUrl, 'h', again.last()));
+  const lost = await reasonOf(firstChange(s.grpcUrl, 'h', again.last()));
   expect(lost).toMatchObject({ code: Code.OutOfRange, reason: 'REVISION_COMPACTED' });
   expect(Number(lost.metadata.oldestRevision)).toBeGreaterThan(again.last());
+});
+
+test('Connect over HTTP/1.1 watches too; SIGTERM ends open watches with UNAVAILABLE SHUTTING_DOWN at once', async () => {
+  const s = await server(dataDir());
+  const { docs } = serverClients(s.grpcUrl);
+  const start = (await listing(docs, 'ct')).readRevision;
+  const connect = createClient(StreamService, createConnectTransport({ baseUrl: `http://127.0.0.1:${s.httpPort}`, httpVersion: '1.1' }));
+  const got: number[] = [];
+  const viaConnect = settled(
+    (async () => {
+      for await (const m of connect.watch({ collection: 'ct', afterRevision: BigInt(start) }))
+        if (m.kind.case === 'changes') got.push(Number(m.revision));
+    })(),
+  );
+  const viaGrpc = firstChange(s.grpcUrl, 'ct', start); // ends at its first message
+  const put = await docs.put({ collection: 'ct', id: 'a', data: { x: 1 } });
+  expect(await viaGrpc).toMatchObject({ kind: { case: 'changes' }, revision: put.document!.revision });
+  let heldOpen = false;
+  const held = settled(
+    (async () => {
+      for await (const _ of streamClient(s.grpcUrl).watch({ collection: 'ct', afterRevision: BigInt(start) })) heldOpen = true;
+    })(),
+  );
+  while (got.length === 0 || !heldOpen) await new Promise((r) => setTimeout(r, 20));
+  expect(got).toEqual([Number(put.document!.revision)]);
+  const t0 = Date.now();
+  expect(await s.stop('SIGTERM')).toBe(0);
+  expect(Date.now() - t0).toBeLessThan(8000); // well inside the 10 s grace: the watches did not hold it
+  for (const ended of [viaConnect, held]) expect((await ended)?.code).toBe(Code.Unavailable);
 });

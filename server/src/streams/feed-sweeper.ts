@@ -47,6 +47,7 @@ export class FeedSweeper {
     const counts = { events: 0, holes: 0, waiting: 0 };
     for (const p of this.o.feed.pending(this.o.clock.now() - olderThanMs)) {
       if (this.stop.signal.aborted) break;
+      if (!this.o.feed.isPending(p.collection, p.revision)) continue; // settled meanwhile (e.g. with its transaction)
       try {
         const resolution = await resolutionOf(this.o.feed, this.o.readStored, p, this.o.finishTransaction, this.stop.signal);
         if (resolution === 'done') continue;
@@ -59,7 +60,8 @@ export class FeedSweeper {
         else counts.events++;
       } catch (err) {
         counts.waiting++;
-        if (!this.stop.signal.aborted) this.o.log?.warn({ err, collection: p.collection, revision: p.revision }, 'feed sweep could not resolve a revision');
+        if (!this.stop.signal.aborted)
+          this.o.log?.warn({ err, collection: p.collection, revision: p.revision }, 'feed sweep could not resolve a revision');
       }
     }
     return counts;

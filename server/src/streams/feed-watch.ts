@@ -35,12 +35,19 @@ interface Hub {
 export class FeedWatch implements StreamApi {
   private readonly hubs = new Map<string, Hub>();
   private active = 0;
+  private closing = false;
 
   constructor(private readonly o: FeedWatchOptions) {}
 
   /** Watches being served now. */
   get watchers(): number {
     return this.active;
+  }
+
+  /** Ends every watch with UNAVAILABLE SHUTTING_DOWN (their clients resume on another server), and refuses new ones. */
+  close(): void {
+    this.closing = true;
+    for (const hub of this.hubs.values()) hub.wake();
   }
 
   /** The collection's watermark: every change up to it is stored and released. */
@@ -51,6 +58,7 @@ export class FeedWatch implements StreamApi {
   /** See StreamApi.watch. */
   async *watch(ctx: CallContext, input: WatchInput): AsyncGenerator<WatchItem, void, undefined> {
     validateWatchInput(input);
+    if (this.closing) throw shuttingDown();
     if (this.active >= this.o.maxWatchers) {
       throw new DbError('resource_exhausted', 'SERVER_OVERLOADED', `this server already serves ${this.o.maxWatchers} watches`, {
         metadata: { limit: String(this.o.maxWatchers) },
@@ -70,6 +78,7 @@ export class FeedWatch implements StreamApi {
       let lastSentAt = this.o.clock.now();
       for (;;) {
         if (ctx.signal.aborted) return;
+        if (this.closing) throw shuttingDown();
         const released = hub.next; // taken before reading, so a release during the read is not missed
         const page = readPage(feed, collection, last, pageSize);
         for (const event of page.events) {
@@ -127,6 +136,17 @@ export class FeedWatch implements StreamApi {
   }
 }
 
+function shuttingDown(): DbError {
+  return new DbError(
+    'unavailable',
+    'SHUTTING_DOWN',
+    'the server is shutting down; watch again (on another server) from the last revision received',
+    {
+      retryDelayMs: 100,
+    },
+  );
+}
+
 /** A feed page, with RevisionOutOfRange turned into the API's error. */
 function readPage(feed: ChangeFeed, collection: string, after: number, limit: number): ReturnType<ChangeFeed['read']> {
   try {
@@ -141,16 +161,21 @@ function readPage(feed: ChangeFeed, collection: string, after: number, limit: nu
 export function revisionCompacted(e: RevisionOutOfRange): DbError {
   const { bounds } = e;
   const why = e.requested > bounds.current ? 'is newer than its current revision' : 'is older than its retained history';
-  return new DbError('out_of_range', 'REVISION_COMPACTED', `revision ${e.requested} of collection ${e.collection} ${why}; re-read and watch from the read's read_revision`, {
-    field: 'after_revision',
-    metadata: {
-      collection: e.collection,
-      requestedRevision: String(e.requested),
-      oldestRevision: String(bounds.oldest),
-      currentRevision: String(bounds.current),
+  return new DbError(
+    'out_of_range',
+    'REVISION_COMPACTED',
+    `revision ${e.requested} of collection ${e.collection} ${why}; re-read and watch from the read's read_revision`,
+    {
+      field: 'after_revision',
+      metadata: {
+        collection: e.collection,
+        requestedRevision: String(e.requested),
+        oldestRevision: String(bounds.oldest),
+        currentRevision: String(bounds.current),
+      },
+      cause: e,
     },
-    cause: e,
-  });
+  );
 }
 
 function changeFilter(input: WatchInput): (c: FeedChange) => boolean {

@@ -41,8 +41,8 @@ export interface LocalFeedSetup {
 export interface OpenedFeed {
   /** The engine's write hooks (feed around index). */
   readonly hooks: WriteHooks;
-  /** StreamService's engine. */
-  readonly streams: StreamApi;
+  /** StreamService's engine; close() ends every watch (shutdown). */
+  readonly streams: StreamApi & { close(): void };
   /** Resolves what a crash left, then starts the periodic sweep. */
   start(): Promise<FeedSweepResult>;
   /** Stops the sweep and closes the journal. */
