@@ -1,0 +1,156 @@
+/**
+ * The change-feed benchmark (issue 12), run on demand: `npm run build && npm run bench:watch`.
+ * One server on the embedded default (filesystem in a temporary directory,
+ * in-process coordination), in the same run:
+ *   - baseline: sequential Get round trips (one storage-free hop of this server);
+ *   - event latency, write acknowledged → event received, for 1 and 100
+ *     watchers of one collection (sequential Puts; negative when the event
+ *     arrives before the writer's answer);
+ *   - server CPU per event per watcher: the server's CPU during the Puts with
+ *     W watchers, minus the same Puts with none, over events × W;
+ *   - server RSS with 1,000 idle watchers, over 10 connections.
+ * Writes bench/results/watch-<timestamp>.json and prints a table.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type Client } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { DocumentService } from '../server/src/gen/smarterbase/v1/document_service_pb.js';
+import { StreamService } from '../server/src/gen/smarterbase/v1/stream_service_pb.js';
+import { processCpuMs } from './cpu-time.js';
+import { repoRoot, serverMainPath, startListening } from './processes.js';
+import { round, roundSummary, summarize, type LatencySummary } from './stats.js';
+
+const EVENTS = Number(process.env.WATCH_BENCH_EVENTS ?? 500);
+const IDLE_WATCHERS = Number(process.env.WATCH_BENCH_IDLE ?? 1000);
+
+type Docs = Client<typeof DocumentService>;
+type Streams = Client<typeof StreamService>;
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? NaN : round(Number(m[1]) / 1024, 1);
+}
+
+/** Opens `n` watchers of `collection`; each records (revision → receive time); resolves once all are caught up. */
+async function openWatchers(streams: Streams[], collection: string, n: number, stop: AbortSignal) {
+  const received: Map<number, number>[] = [];
+  const ready: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    const got = new Map<number, number>();
+    received.push(got);
+    ready.push(
+      new Promise<void>((resolve, reject) => {
+        void (async () => {
+          try {
+            for await (const m of streams[i % streams.length]!.watch({ collection }, { signal: stop })) {
+              if (m.kind.case === 'progress') resolve();
+              else got.set(Number(m.revision), performance.now());
+            }
+          } catch (e) {
+            if (!stop.aborted) reject(e as Error);
+          }
+        })();
+      }),
+    );
+  }
+  await Promise.all(ready);
+  return received;
+}
+
+/** Sequential Puts of one document; (revision → ack time) and the server's CPU ms spent. */
+async function puts(docs: Docs, collection: string, pid: number): Promise<{ acks: Map<number, number>; cpuMs: number }> {
+  const acks = new Map<number, number>();
+  const cpu0 = processCpuMs(pid)!;
+  for (let i = 0; i < EVENTS; i++) {
+    const r = await docs.put({ collection, id: `d${i % 20}`, data: { i, pad: 'x'.repeat(900) } });
+    acks.set(Number(r.document!.revision), performance.now());
+  }
+  await new Promise((r) => setTimeout(r, 300)); // let the last events reach every watcher
+  return { acks, cpuMs: processCpuMs(pid)! - cpu0 };
+}
+
+async function phase(docs: Docs, streams: Streams[], pid: number, watchers: number, idleCpuMs: number) {
+  const stop = new AbortController();
+  const received = await openWatchers(streams, `w${watchers}`, watchers, stop.signal);
+  const { acks, cpuMs } = await puts(docs, `w${watchers}`, pid);
+  stop.abort();
+  const lat: number[] = [];
+  let missing = 0;
+  for (const got of received)
+    for (const [rev, ack] of acks) {
+      const at = got.get(rev);
+      if (at === undefined) missing++;
+      else lat.push(at - ack);
+    }
+  return {
+    watchers,
+    latencyMs: roundSummary(summarize(lat)),
+    missing,
+    serverCpuMs: round(cpuMs, 0),
+    cpuMicrosPerEventPerWatcher: round(((cpuMs - idleCpuMs) * 1000) / (EVENTS * watchers), 2),
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-watch-bench-'));
+  const server = await startListening(serverMainPath(), ['--grpc-port', '0', '--http-port', '0', '--metrics-port', '0'], {
+    SB_STORAGE: 'filesystem',
+    SB_DATA_DIR: dir,
+    SB_LOG_LEVEL: 'warn',
+  });
+  try {
+    const transports = Array.from({ length: 10 }, () => createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }));
+    const docs = createClient(DocumentService, transports[0]!);
+    const streams = transports.map((t) => createClient(StreamService, t));
+    await docs.put({ collection: 'g', id: 'g', data: { pad: 'x'.repeat(900) } });
+    for (let i = 0; i < 300; i++) await docs.get({ collection: 'g', id: 'g' });
+    const get: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t = performance.now();
+      await docs.get({ collection: 'g', id: 'g' });
+      get.push(performance.now() - t);
+    }
+    const getLatency: LatencySummary = roundSummary(summarize(get));
+    const idle = await puts(docs, 'w0', server.pid);
+    const one = await phase(docs, streams, server.pid, 1, idle.cpuMs);
+    const hundred = await phase(docs, streams, server.pid, 100, idle.cpuMs);
+    const rssBefore = rssMb(server.pid);
+    const stop = new AbortController();
+    await openWatchers(streams, 'idle', IDLE_WATCHERS, stop.signal);
+    const rssAfter = rssMb(server.pid);
+    stop.abort();
+    const result = {
+      when: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      parameters: { events: EVENTS, idleWatchers: IDLE_WATCHERS, documentBytes: 1024, storage: 'filesystem', coordination: 'local' },
+      getLatencyMs: getLatency,
+      putsWithoutWatchers: { serverCpuMs: round(idle.cpuMs, 0) },
+      phases: [one, hundred],
+      p50RatioToGet: { one: round(one.latencyMs.p50 / getLatency.p50), hundred: round(hundred.latencyMs.p50 / getLatency.p50) },
+      idleWatchersRssMb: { before: rssBefore, after: rssAfter, added: round(rssAfter - rssBefore, 1) },
+    };
+    const out = join(repoRoot(), 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `watch-${result.when.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(result, null, 2));
+    console.log(`Get round trip (baseline)         p50 ${getLatency.p50} ms  p99 ${getLatency.p99} ms`);
+    for (const p of result.phases)
+      console.log(
+        `${String(p.watchers).padStart(3)} watcher(s): ack → event  p50 ${p.latencyMs.p50} ms  p99 ${p.latencyMs.p99} ms  ` +
+          `(${p.missing} missing)  server CPU ${p.cpuMicrosPerEventPerWatcher} µs per event per watcher`,
+      );
+    console.log(`event p50 ÷ Get p50: 1 watcher ${result.p50RatioToGet.one}, 100 watchers ${result.p50RatioToGet.hundred}`);
+    console.log(`${IDLE_WATCHERS} idle watchers: RSS ${rssBefore} → ${rssAfter} MB (+${result.idleWatchersRssMb.added})`);
+    console.log(`written: ${file}`);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
