@@ -61,6 +61,11 @@ export class FeedJournal {
     return this.of(collection).compact(oldest, current);
   }
 
+  /** Resolves once every running deletion pass has finished. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.collections.values()].map((c) => c.idle()));
+  }
+
   /** The segment names of `collection`, oldest first (tests, diagnostics). */
   segmentNames(collection: string): number[] {
     return this.collections.get(collection)?.segmentNames() ?? [];
