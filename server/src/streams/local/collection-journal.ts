@@ -265,7 +265,7 @@ async function readSegment(path: string, log: JournalLog): Promise<JournalRecord
     try {
       return parseRecord(line);
     } catch (e) {
-      throw new Error(`corrupt change feed journal ${path}, line ${i + 1}: ${(e as Error).message}`);
+      throw new Error(`corrupt change feed journal ${path}, line ${i + 1}: ${(e as Error).message}`, { cause: e });
     }
   });
 }

@@ -1,4 +1,4 @@
-import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RevisionOutOfRange } from '../change-feed.js';
 import { FeedJournal } from './feed-journal.js';
@@ -161,5 +161,54 @@ describe('LocalFeed restart', () => {
     expect(again.isPending('c', a)).toBe(true);
     expect(again.bounds('c').watermark).toBe(a - 1);
     await again.close();
+  });
+});
+
+describe('LocalFeed when the journal fails', () => {
+  async function failNextDatasync(): Promise<jest.SpyInstance> {
+    const probe = await open(join(tmp.dir, 'probe'), 'w');
+    await probe.close();
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    return jest.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+  }
+
+  it('fails an allocation it could not make durable and lets later revisions through', async () => {
+    const clock = new TestClock();
+    const feed = await LocalFeed.open({ dir, clock });
+    const spy = await failNextDatasync();
+    try {
+      await expect(feed.allocate('c', putRef('a'))).rejects.toThrow(/EIO/);
+      expect(feed.pending(Infinity)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+    const b = await feed.allocate('c', putRef('b'));
+    await feed.resolve('c', [b], eventAt(b, clock.ms));
+    expect(feed.read('c', feed.born, 10).events.map((e) => e.revision)).toEqual([b]);
+    expect(feed.bounds('c').watermark).toBe(b);
+    await feed.close();
+    // The failed record did land, in a segment then abandoned; holding nothing anyone waits for, it was deleted.
+    expect(await readdir(join(dir, 'c'))).toHaveLength(1);
+    const again = await LocalFeed.open({ dir, clock });
+    expect(again.pending(Infinity)).toEqual([]);
+    expect(again.read('c', again.born, 10).events.map((e) => e.revision)).toEqual([b]);
+    await again.close();
+  });
+
+  it('keeps a revision pending when its resolution could not be made durable', async () => {
+    const clock = new TestClock();
+    const feed = await LocalFeed.open({ dir, clock });
+    const a = await feed.allocate('c', putRef('a'));
+    const spy = await failNextDatasync();
+    try {
+      await expect(feed.resolve('c', [a], eventAt(a, clock.ms))).rejects.toThrow(/EIO/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(feed.isPending('c', a)).toBe(true);
+    expect(feed.read('c', feed.born, 10).events).toEqual([]);
+    expect(await feed.resolve('c', [a], eventAt(a, clock.ms))).toBe(true);
+    expect(feed.read('c', feed.born, 10).events.map((e) => e.revision)).toEqual([a]);
+    await feed.close();
   });
 });

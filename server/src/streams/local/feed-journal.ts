@@ -131,7 +131,7 @@ function parseMeta(path: string, text: string): number {
   try {
     born = (JSON.parse(text) as { born?: unknown }).born;
   } catch (e) {
-    throw new Error(`corrupt change feed meta ${path}: ${(e as Error).message}`);
+    throw new Error(`corrupt change feed meta ${path}: ${(e as Error).message}`, { cause: e });
   }
   if (!Number.isSafeInteger(born) || (born as number) <= 0) throw new Error(`corrupt change feed meta ${path}: no valid born`);
   return born as number;

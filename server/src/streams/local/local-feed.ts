@@ -86,8 +86,8 @@ export class LocalFeed implements ChangeFeed {
       try {
         await this.journal.append(collection, { a: revision, id: ref.id, op: ref.op, p: ref.prevRevision, t: nowMs });
       } catch (e) {
-        // Never returned, so never written with: a hole (if its record landed, the next open sees it pending).
-        this.publish(state, state.settle([revision], null));
+        // Never returned, so never written with: a hole, unless a resolution of it is already under way.
+        if (state.claim([revision]).length > 0) this.publish(state, state.settle([revision], null));
         throw e;
       }
     }
