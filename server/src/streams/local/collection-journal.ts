@@ -61,7 +61,14 @@ export class CollectionJournal {
   private queue: Waiting[] = [];
   private scheduled = false;
   private running: Promise<void> | null = null;
+  /** The last deletion pass (idle() waits for it). */
   private compacting: Promise<void> | null = null;
+  private deleting = false;
+  /** Something changed since the pass last looked. */
+  private dirty = false;
+  /** The oldest revision of the collection, as last told: events at or below it are dropped. */
+  private floor = 0;
+  private current: () => number = () => 0;
   /** No new deletion pass (close began). */
   private closing = false;
   /** No new append. */
@@ -120,21 +127,45 @@ export class CollectionJournal {
   /**
    * Deletes the leading segments made obsolete by `oldest` (see the file
    * comment), recording a floor of `oldest` and `current` first. One pass at
-   * a time; a call during a pass is dropped (the next release calls again).
+   * a time: a call during a pass makes it check again once done.
    */
   compact(oldest: number, current: () => number): Promise<void> {
-    if (this.compacting || this.closing) return this.compacting ?? Promise.resolve();
-    const pass = async (): Promise<void> => {
-      while (this.segments.length > 1 && isObsolete(this.segments[0], oldest) && !this.closing) {
-        await this.append({ f: oldest, c: current() });
-        const seg = this.segments.shift()!;
-        await unlink(seg.path);
-      }
-    };
-    this.compacting = pass()
-      .catch((e: unknown) => this.log.warn({ err: e, dir: this.dir }, 'change feed: a journal segment could not be deleted'))
-      .finally(() => (this.compacting = null));
+    this.floor = Math.max(this.floor, oldest);
+    this.current = current;
+    this.dirty = true;
+    if (this.deleting || this.closing) return this.compacting ?? Promise.resolve();
+    this.compacting = this.deleteObsolete();
     return this.compacting;
+  }
+
+  /**
+   * Each round deletes the obsolete prefix seen before its floor record is
+   * written, never a segment that record created: with segments smaller than
+   * a record, "delete, record, delete what the record rolled" would not end.
+   */
+  private async deleteObsolete(): Promise<void> {
+    this.deleting = true;
+    try {
+      while (this.dirty && !this.closing) {
+        this.dirty = false;
+        const obsolete: Segment[] = [];
+        for (let i = 0; i < this.segments.length - 1 && isObsolete(this.segments[i], this.floor); i++) obsolete.push(this.segments[i]);
+        if (obsolete.length === 0) break;
+        await this.append({ f: this.floor, c: this.current() });
+        for (const seg of obsolete) {
+          await unlink(seg.path);
+          this.segments.splice(this.segments.indexOf(seg), 1);
+        }
+      }
+    } catch (e) {
+      this.log.warn({ err: e, dir: this.dir }, 'change feed: a journal segment could not be deleted');
+    }
+    this.deleting = false; // in the same tick as the last check, so no call is missed
+  }
+
+  /** Resolves once the running deletion pass, if any, has finished. */
+  async idle(): Promise<void> {
+    await this.compacting;
   }
 
   /** The segment files, oldest first (for tests and diagnostics). */
@@ -158,7 +189,7 @@ export class CollectionJournal {
       try {
         const target = await this.target(batch[0].rec);
         const buf = Buffer.from(batch.map((w) => w.line).join(''), 'utf8');
-        for (let off = 0; off < buf.length; ) off += (await target.handle.write(buf, off, buf.length - off)).bytesWritten;
+        for (let off = 0; off < buf.length;) off += (await target.handle.write(buf, off, buf.length - off)).bytesWritten;
         await target.handle.datasync();
         target.bytes += buf.length;
         for (const w of batch) this.track(target.seg, w.rec);
@@ -234,7 +265,7 @@ async function readSegment(path: string, log: JournalLog): Promise<JournalRecord
     try {
       return parseRecord(line);
     } catch (e) {
-      throw new Error(`corrupt change feed journal ${path}, line ${i + 1}: ${(e as Error).message}`);
+      throw new Error(`corrupt change feed journal ${path}, line ${i + 1}: ${(e as Error).message}`, { cause: e });
     }
   });
 }

@@ -5,7 +5,14 @@
  * retention, and the index behind `replaced`. Synchronous: the journal's
  * durability is LocalFeed's business.
  */
-import { RevisionOutOfRange, type FeedBounds, type FeedEvent, type FeedPage, type PendingRef, type PendingRevision } from '../change-feed.js';
+import {
+  RevisionOutOfRange,
+  type FeedBounds,
+  type FeedEvent,
+  type FeedPage,
+  type PendingRef,
+  type PendingRevision,
+} from '../change-feed.js';
 import { ReleasedHistory } from './released-history.js';
 
 /** How much released history a collection keeps. */

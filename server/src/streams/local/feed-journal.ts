@@ -61,6 +61,11 @@ export class FeedJournal {
     return this.of(collection).compact(oldest, current);
   }
 
+  /** Resolves once every running deletion pass has finished. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.collections.values()].map((c) => c.idle()));
+  }
+
   /** The segment names of `collection`, oldest first (tests, diagnostics). */
   segmentNames(collection: string): number[] {
     return this.collections.get(collection)?.segmentNames() ?? [];
@@ -126,7 +131,7 @@ function parseMeta(path: string, text: string): number {
   try {
     born = (JSON.parse(text) as { born?: unknown }).born;
   } catch (e) {
-    throw new Error(`corrupt change feed meta ${path}: ${(e as Error).message}`);
+    throw new Error(`corrupt change feed meta ${path}: ${(e as Error).message}`, { cause: e });
   }
   if (!Number.isSafeInteger(born) || (born as number) <= 0) throw new Error(`corrupt change feed meta ${path}: no valid born`);
   return born as number;

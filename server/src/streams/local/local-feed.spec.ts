@@ -244,28 +244,31 @@ describe('LocalFeed replaced and pending', () => {
 });
 
 describe('LocalFeed concurrency', () => {
-  it.each([['in memory'], ['with a journal']])('releases 1000 concurrent writes resolved in random order once each, in order (%s)', async (mode) => {
-    const tmp = mode === 'with a journal' ? await tempDir() : null;
-    try {
-      const clock = new TestClock();
-      const feed = await LocalFeed.open({ clock, dir: tmp?.dir });
-      const released: number[] = [];
-      feed.subscribe('c', (events) => released.push(...events.map((e) => e.revision)));
-      const writes = Array.from({ length: 1000 }, async (_, i) => {
-        const r = await feed.allocate('c', putRef(`d${i}`));
-        await new Promise((res) => setTimeout(res, Math.floor(Math.random() * 5)));
-        const hole = i % 7 === 0;
-        expect(await feed.resolve('c', [r], hole ? null : eventAt(r, clock.ms))).toBe(true);
-        return hole ? null : r;
-      });
-      const expected = (await Promise.all(writes)).filter((r): r is number => r !== null).sort((a, b) => a - b);
-      expect(released).toEqual(expected);
-      expect(feed.bounds('c').watermark).toBe(feed.bounds('c').current);
-      await feed.close();
-    } finally {
-      await tmp?.remove();
-    }
-  });
+  it.each([['in memory'], ['with a journal']])(
+    'releases 1000 concurrent writes resolved in random order once each, in order (%s)',
+    async (mode) => {
+      const tmp = mode === 'with a journal' ? await tempDir() : null;
+      try {
+        const clock = new TestClock();
+        const feed = await LocalFeed.open({ clock, dir: tmp?.dir });
+        const released: number[] = [];
+        feed.subscribe('c', (events) => released.push(...events.map((e) => e.revision)));
+        const writes = Array.from({ length: 1000 }, async (_, i) => {
+          const r = await feed.allocate('c', putRef(`d${i}`));
+          await new Promise((res) => setTimeout(res, Math.floor(Math.random() * 5)));
+          const hole = i % 7 === 0;
+          expect(await feed.resolve('c', [r], hole ? null : eventAt(r, clock.ms))).toBe(true);
+          return hole ? null : r;
+        });
+        const expected = (await Promise.all(writes)).filter((r): r is number => r !== null).sort((a, b) => a - b);
+        expect(released).toEqual(expected);
+        expect(feed.bounds('c').watermark).toBe(feed.bounds('c').current);
+        await feed.close();
+      } finally {
+        await tmp?.remove();
+      }
+    },
+  );
 });
 
 describe('LocalFeed close', () => {

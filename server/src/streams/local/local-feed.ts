@@ -61,7 +61,12 @@ export class LocalFeed implements ChangeFeed {
     const retention = { retainCount: options.retainCount ?? 100_000, retainMs: options.retainMs ?? 86_400_000 };
     const bornNow = (): number => Math.floor(clock.now() * 1000);
     if (options.dir === undefined) return new LocalFeed(bornNow(), null, clock, retention, log);
-    const { journal, replay } = await FeedJournal.open({ dir: options.dir, segmentBytes: options.segmentBytes ?? 8 * 1024 * 1024, bornNow, log });
+    const { journal, replay } = await FeedJournal.open({
+      dir: options.dir,
+      segmentBytes: options.segmentBytes ?? 8 * 1024 * 1024,
+      bornNow,
+      log,
+    });
     const feed = new LocalFeed(replay.born, journal, clock, retention, log);
     for (const [name, records] of replay.collections) {
       const state = feed.stateOf(name);
@@ -88,8 +93,8 @@ export class LocalFeed implements ChangeFeed {
           ...(ref.txid === undefined ? {} : { x: ref.txid }),
         });
       } catch (e) {
-        // Never returned, so never written with: a hole (if its record landed, the next open sees it pending).
-        this.publish(state, state.settle([revision], null));
+        // Never returned, so never written with: a hole, unless a resolution of it is already under way.
+        if (state.claim([revision]).length > 0) this.publish(state, state.settle([revision], null));
         throw e;
       }
     }
@@ -137,7 +142,10 @@ export class LocalFeed implements ChangeFeed {
   /** See ChangeFeed.read. */
   read(collection: string, after: number, limit: number): FeedPage {
     this.assertOpen();
-    return (this.states.get(collection) ?? new CollectionState(collection, this.born, this.retention, () => this.clock.now())).read(after, limit);
+    return (this.states.get(collection) ?? new CollectionState(collection, this.born, this.retention, () => this.clock.now())).read(
+      after,
+      limit,
+    );
   }
 
   /**
@@ -174,6 +182,11 @@ export class LocalFeed implements ChangeFeed {
   /** The journal's segment names of `collection`, oldest first (tests, diagnostics); [] in memory. */
   segmentNames(collection: string): number[] {
     return this.journal?.segmentNames(collection) ?? [];
+  }
+
+  /** Resolves once the journal's background segment deletions have finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.journal?.idle();
   }
 
   /** See ChangeFeed.close: waits for the journal's pending appends, then closes it. */
