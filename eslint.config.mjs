@@ -26,7 +26,7 @@ export const LAYERS = [
   ['storage'],
   ['tokens'],
   ['index'],
-  ['query', 'locks', 'txn'],
+  ['query', 'locks', 'txn', 'streams'],
   ['engine'],
   ['rpc'],
 ];
@@ -63,7 +63,7 @@ export function layerZones() {
  * imports another.
  */
 const RPC = `${SRC}/rpc`;
-const SERVICES = ['admin', 'documents', 'health', 'locks', 'queries', 'reflection'];
+const SERVICES = ['admin', 'documents', 'health', 'locks', 'queries', 'reflection', 'streams'];
 export function rpcZones() {
   const sub = (names) => names.map((n) => `${RPC}/${n}`);
   return [
@@ -100,6 +100,7 @@ const DRIVER_FREE = [
   'query',
   'locks',
   'txn',
+  'streams',
   'engine',
 ].map((f) => `server/src/${f}/**/*.ts`);
 const DRIVERS = ['@grpc/grpc-js', '@connectrpc/*', 'ioredis', '@aws-sdk/*', '@opentelemetry/sdk-*'];

@@ -53,16 +53,25 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
     const id = pick();
     if (roll < 0.3) {
       const t = tag(w);
-      await docs.put({ collection: c, id, data: { tag: t } }).then(() => r.acked.add(t), (e) => outcome([t], e));
+      await docs.put({ collection: c, id, data: { tag: t } }).then(
+        () => r.acked.add(t),
+        (e) => outcome([t], e),
+      );
     } else if (roll < 0.5) {
       const cur = await docs.get({ collection: c, id }).catch(() => undefined);
       if (cur?.document === undefined) return;
       const t = tag(w);
       const etag = Math.random() < 0.2 ? 'stale-etag' : cur.document.etag;
-      await docs.putIfMatch({ collection: c, id, etag, data: { tag: t } }).then(() => r.acked.add(t), (e) => outcome([t], e));
+      await docs.putIfMatch({ collection: c, id, etag, data: { tag: t } }).then(
+        () => r.acked.add(t),
+        (e) => outcome([t], e),
+      );
     } else if (roll < 0.6) {
       const t = tag(w);
-      await docs.create({ collection: c, id, data: { tag: t } }).then(() => r.acked.add(t), (e) => outcome([t], e));
+      await docs.create({ collection: c, id, data: { tag: t } }).then(
+        () => r.acked.add(t),
+        (e) => outcome([t], e),
+      );
     } else if (roll < 0.75) {
       await docs.delete({ collection: c, id }).then(
         (res) => {
@@ -75,7 +84,9 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
       const tags = ids.map(() => tag(w));
       const items = ids.map((d, i) => ({ operation: { case: 'put' as const, value: { id: d, data: { tag: tags[i]! } } } }));
       const res = await docs.batchWrite({ collection: c, writes: items }).catch((e: unknown) => (outcome(tags, e), undefined));
-      res?.results.forEach((x, i) => ((x.status?.code ?? 0) === 0 ? r.acked.add(tags[i]!) : outcome([tags[i]!], new ConnectError('', x.status!.code))));
+      res?.results.forEach((x, i) =>
+        (x.status?.code ?? 0) === 0 ? r.acked.add(tags[i]!) : outcome([tags[i]!], new ConnectError('', x.status!.code)),
+      );
     } else {
       const n = 2 + Math.floor(Math.random() * 3);
       const ids = [...new Set(Array.from({ length: n }, pick))];

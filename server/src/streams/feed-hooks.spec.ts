@@ -82,7 +82,13 @@ describe('FeedWriteHooks around the engine', () => {
       readStored: storedReader(store),
       clock: systemClock,
     });
-    const stalled = new DocumentEngine({ store, coordinator: new LocalCoordinator(), clock: systemClock, random: systemRandom, hooks: slow });
+    const stalled = new DocumentEngine({
+      store,
+      coordinator: new LocalCoordinator(),
+      clock: systemClock,
+      random: systemRandom,
+      hooks: slow,
+    });
     void stalled.put(ctx, { collection: 'c', id: 'a', data: { first: true } });
     await waitFor(() => feed.pending(Infinity).length === 1 && store.size === 1);
     const [pending] = feed.pending(Infinity);

@@ -33,6 +33,10 @@ export function replayRecords(records: readonly JournalRecord[]): RestoredState 
   const pending = [...allocated.values()]
     .filter((a) => !resolved.has(a.a))
     .sort((x, y) => x.a - y.a)
-    .map((a) => ({ revision: a.a, ref: { id: a.id, op: a.op, prevRevision: a.p, ...(a.x === undefined ? {} : { txid: a.x }) }, allocatedAtMs: a.t }));
+    .map((a) => ({
+      revision: a.a,
+      ref: { id: a.id, op: a.op, prevRevision: a.p, ...(a.x === undefined ? {} : { txid: a.x }) },
+      allocatedAtMs: a.t,
+    }));
   return { current, floor, pending, events };
 }

@@ -271,6 +271,26 @@ describe('LocalFeed concurrency', () => {
   );
 });
 
+describe('LocalFeed racing resolutions', () => {
+  it('a second resolve of a revision being written down waits until it is released, then answers false', async () => {
+    const tmp = await tempDir();
+    try {
+      const clock = new TestClock();
+      const feed = await LocalFeed.open({ clock, dir: tmp.dir });
+      const r = await feed.allocate('c', putRef('a'));
+      const first = feed.resolve('c', [r], eventAt(r, clock.ms)); // its record is being fsynced
+      const second = feed.resolve('c', [r], eventAt(r, clock.ms));
+      expect(await second).toBe(false);
+      expect(feed.isPending('c', r)).toBe(false); // settled by the time the loser returns
+      expect(feed.read('c', feed.bounds('c').oldest, 10).events.map((e) => e.revision)).toEqual([r]);
+      expect(await first).toBe(true);
+      await feed.close();
+    } finally {
+      await tmp.remove();
+    }
+  });
+});
+
 describe('LocalFeed close', () => {
   it('fails every later call', async () => {
     const { feed } = await memoryFeed();

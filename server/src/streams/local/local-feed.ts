@@ -44,6 +44,8 @@ export class LocalFeed implements ChangeFeed {
   private readonly states = new Map<string, CollectionState>();
   private readonly listeners = new Map<string, Set<FeedListener>>();
   private closed = false;
+  /** Resolutions being written down, by collection and revision. */
+  private readonly inflight = new Map<string, Promise<void>>();
 
   private constructor(
     /** The feed generation, µs. */
@@ -119,17 +121,32 @@ export class LocalFeed implements ChangeFeed {
     const state = this.states.get(collection);
     if (!state) return false;
     const taken = state.claim(revisions);
-    if (taken.length === 0) return false;
-    const settled = narrowEvent(event, revisions, taken);
-    if (this.journal) {
-      try {
-        await this.journal.append(collection, { r: taken, e: settled });
-      } catch (e) {
-        state.unclaim(taken);
-        throw e;
-      }
+    // Revisions another resolve is writing down: wait for it, so that when this returns they are settled
+    // (a writer helping a pending revision along must not overwrite it before its event is durable).
+    const busy = revisions.filter((r) => !taken.includes(r)).flatMap((r) => this.inflight.get(inflightKey(collection, r)) ?? []);
+    if (taken.length === 0) {
+      await Promise.allSettled(busy);
+      return false;
     }
-    this.publish(state, state.settle(taken, settled));
+    const settled = narrowEvent(event, revisions, taken);
+    const done = (async () => {
+      if (this.journal) {
+        try {
+          await this.journal.append(collection, { r: taken, e: settled });
+        } catch (e) {
+          state.unclaim(taken);
+          throw e;
+        }
+      }
+      this.publish(state, state.settle(taken, settled));
+    })();
+    for (const r of taken) this.inflight.set(inflightKey(collection, r), done);
+    try {
+      await done;
+    } finally {
+      for (const r of taken) this.inflight.delete(inflightKey(collection, r));
+    }
+    await Promise.allSettled(busy);
     return true;
   }
 
@@ -226,4 +243,8 @@ export class LocalFeed implements ChangeFeed {
   private assertOpen(): void {
     if (this.closed) throw new Error('the change feed is closed');
   }
+}
+
+function inflightKey(collection: string, revision: number): string {
+  return `${collection}\n${revision}`;
 }

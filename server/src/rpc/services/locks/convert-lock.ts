@@ -5,8 +5,11 @@
  * rpc/convert/lock-guard.ts (shared with DocumentService).
  */
 import type { Duration, Timestamp } from '@bufbuild/protobuf/wkt';
-import { DbError, invalid } from '../../../errors/db-error.js';
+import { DbError } from '../../../errors/db-error.js';
 import { toTimestamp } from '../../convert/convert.js';
+import { durationToMs } from '../../convert/duration.js';
+
+export { durationToMs };
 
 /** Smallest lease of Acquire and Renew, in ms. */
 export const MIN_TTL_MS = 100;
@@ -14,22 +17,6 @@ export const MIN_TTL_MS = 100;
 export const MIN_HOLD_TTL_MS = 1000;
 /** Largest lease of every call, in ms (10 minutes). */
 export const MAX_TTL_MS = 600_000;
-
-/**
- * A Duration as whole milliseconds (sub-millisecond parts rounded up), or
- * undefined when unset. Durations too long for a number of ms saturate at
- * Number.MAX_SAFE_INTEGER (longer than every bound, so range checks and
- * deadlines treat them right). Negative or malformed durations are
- * INVALID_ARGUMENT naming `field`.
- */
-export function durationToMs(d: Duration | undefined, field: string): number | undefined {
-  if (d === undefined) return undefined;
-  if (d.nanos < -999_999_999 || d.nanos > 999_999_999)
-    throw invalid('INVALID_ARGUMENT', field, `${field} is not a valid duration (nanos must be within ±999,999,999)`);
-  if (d.seconds < 0n || d.nanos < 0) throw invalid('INVALID_ARGUMENT', field, `${field} must not be negative`);
-  if (d.seconds >= BigInt(Number.MAX_SAFE_INTEGER) / 1000n) return Number.MAX_SAFE_INTEGER;
-  return Number(d.seconds) * 1000 + Math.ceil(d.nanos / 1_000_000);
-}
 
 /** A lease duration in ms, required, within [minMs, MAX_TTL_MS]; INVALID_ARGUMENT naming `field` and the range otherwise. */
 export function requireTtlMs(d: Duration | undefined, field: string, minMs: number): number {

@@ -10,7 +10,7 @@ import {
   type WatchResponse,
 } from '../../../gen/smarterbase/v1/stream_service_pb.js';
 import { toProtoDocument, toTimestamp } from '../../convert/convert.js';
-import { durationToMs } from '../locks/convert-lock.js';
+import { durationToMs } from '../../convert/duration.js';
 import { PROGRESS_INTERVAL_MS } from '../../../streams/watch-input.js';
 
 /** The WatchInput of a request (the engine checks names, ids and bounds). */
