@@ -176,7 +176,8 @@ export class DocumentWriter implements TxnWriter {
         return this.write(ctx, collection, id, op.data, cur?.env.meta, condition, guard);
       }
       if (op.kind === 'delete' && cur !== undefined) {
-        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq))) throw new ConditionFailedError(documentKey(collection, id));
+        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq)))
+          throw new ConditionFailedError(documentKey(collection, id));
         return undefined;
       }
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
