@@ -12,6 +12,7 @@
  * Writes bench/results/watch-<timestamp>.json and prints a table.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '@connectrpc/connect';
@@ -73,6 +74,7 @@ async function puts(docs: Docs, collection: string, pid: number): Promise<{ acks
 
 async function phase(docs: Docs, streams: Streams[], pid: number, watchers: number, idleCpuMs: number) {
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // one signal ends every watcher of the phase
   const received = await openWatchers(streams, `w${watchers}`, watchers, stop.signal);
   const { acks, cpuMs } = await puts(docs, `w${watchers}`, pid);
   stop.abort();
@@ -98,7 +100,6 @@ async function main(): Promise<void> {
   const server = await startListening(serverMainPath(), ['--grpc-port', '0', '--http-port', '0', '--metrics-port', '0'], {
     SB_STORAGE: 'filesystem',
     SB_DATA_DIR: dir,
-    SB_LOG_LEVEL: 'warn',
   });
   try {
     const transports = Array.from({ length: 10 }, () => createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }));
@@ -113,11 +114,15 @@ async function main(): Promise<void> {
       get.push(performance.now() - t);
     }
     const getLatency: LatencySummary = roundSummary(summarize(get));
-    const idle = await puts(docs, 'w0', server.pid);
+    await puts(docs, 'warm', server.pid); // warms the write path up before anything is compared
+    const before = await puts(docs, 'w0', server.pid);
+    const after = await puts(docs, 'w0', server.pid);
+    const idle = { cpuMs: (before.cpuMs + after.cpuMs) / 2 }; // Puts without watchers, the baseline of the CPU figures
     const one = await phase(docs, streams, server.pid, 1, idle.cpuMs);
     const hundred = await phase(docs, streams, server.pid, 100, idle.cpuMs);
     const rssBefore = rssMb(server.pid);
     const stop = new AbortController();
+    setMaxListeners(0, stop.signal);
     await openWatchers(streams, 'idle', IDLE_WATCHERS, stop.signal);
     const rssAfter = rssMb(server.pid);
     stop.abort();

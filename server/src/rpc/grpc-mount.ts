@@ -56,6 +56,22 @@ function serializer(desc: DescMessage): (m: unknown) => Buffer {
   };
 }
 
+/**
+ * The serializer of a server stream's responses: a message object sent on
+ * several calls (a change-feed event fanned out to its watchers) is encoded
+ * once. Encoded bytes are never written to, so calls can share them.
+ */
+function sharedSerializer(desc: DescMessage): (m: unknown) => Buffer {
+  const encode = serializer(desc);
+  const cache = new WeakMap<object, Buffer>();
+  return (m) => {
+    if (typeof m !== 'object' || m === null) return encode(m);
+    let bytes = cache.get(m);
+    if (bytes === undefined) cache.set(m, (bytes = encode(m)));
+    return bytes;
+  };
+}
+
 /** Requests arrive as raw bytes and are decoded by the handler (rpc/decode-request.ts), so a malformed one is INVALID_ARGUMENT, not grpc-js's INTERNAL. */
 const rawBytes = (b: Buffer): unknown => b;
 
@@ -105,7 +121,7 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
       responseStream: kind === 'server_streaming' || kind === 'bidi_streaming',
       requestSerialize: serializer(method.input),
       requestDeserialize: rawBytes,
-      responseSerialize: serializer(method.output),
+      responseSerialize: method.methodKind === 'server_streaming' ? sharedSerializer(method.output) : serializer(method.output),
       responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
       originalName: method.localName,
     };

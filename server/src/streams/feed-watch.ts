@@ -83,9 +83,9 @@ export class FeedWatch implements StreamApi {
         const page = readPage(feed, collection, last, pageSize);
         for (const event of page.events) {
           last = event.revision;
-          const changes = event.changes.filter(matches);
-          if (changes.length === 0) continue;
-          yield changesItem(collection, event, changes);
+          const item = itemOf(collection, event, matches);
+          if (item === undefined) continue;
+          yield item;
           lastSentAt = this.o.clock.now();
         }
         if (page.events.length >= pageSize) continue;
@@ -178,13 +178,30 @@ export function revisionCompacted(e: RevisionOutOfRange): DbError {
   );
 }
 
+/** Matches every change: watchers without a filter share one item per event. */
+const EVERY = (): boolean => true;
+
 function changeFilter(input: WatchInput): (c: FeedChange) => boolean {
   if (input.ids !== undefined && input.ids.length > 0) {
     const ids = new Set(input.ids);
     return (c) => ids.has(c.id);
   }
   const prefix = input.idPrefix ?? '';
-  return prefix === '' ? () => true : (c) => c.id.startsWith(prefix);
+  return prefix === '' ? EVERY : (c) => c.id.startsWith(prefix);
+}
+
+/** The item of an event for unfiltered watchers, built once (the transport may cache its encoding too). */
+const shared = new WeakMap<FeedEvent, WatchItem>();
+
+/** The item a watcher sends for `event`; undefined when its filter leaves nothing. */
+function itemOf(collection: string, event: FeedEvent, matches: (c: FeedChange) => boolean): WatchItem | undefined {
+  if (matches === EVERY) {
+    let item = shared.get(event);
+    if (item === undefined) shared.set(event, (item = changesItem(collection, event, event.changes)));
+    return item;
+  }
+  const changes = event.changes.filter(matches);
+  return changes.length === 0 ? undefined : changesItem(collection, event, changes);
 }
 
 function changesItem(collection: string, event: FeedEvent, changes: readonly FeedChange[]): WatchItem {

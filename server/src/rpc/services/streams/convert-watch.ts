@@ -27,8 +27,17 @@ export function watchInputFromProto(req: WatchRequest): WatchInput {
   };
 }
 
-/** The WatchResponse of one item. */
+/** Responses already built, per item: watchers without a filter share one item per event. */
+const built = new WeakMap<WatchItem, WatchResponse>();
+
+/** The WatchResponse of one item (built once per item). */
 export function watchResponseOf(item: WatchItem): WatchResponse {
+  let res = built.get(item);
+  if (res === undefined) built.set(item, (res = buildResponse(item)));
+  return res;
+}
+
+function buildResponse(item: WatchItem): WatchResponse {
   const revision = BigInt(item.revision);
   if (item.kind === 'progress') return create(WatchResponseSchema, { revision, kind: { case: 'progress', value: {} } });
   const batch = create(ChangeBatchSchema, {
