@@ -88,6 +88,9 @@ export interface FeedPage {
   readonly watermark: number;
 }
 
+/** A value, or a promise of it: the in-process feed answers at once, the Redis feed after a round trip. Callers await. */
+export type MaybePromise<T> = T | Promise<T>;
+
 /** Called, in revision order, with each batch of released events and the watermark after them. */
 export type FeedListener = (events: readonly FeedEvent[], watermark: number) => void;
 
@@ -113,7 +116,7 @@ export interface ChangeFeed {
    */
   allocate(collection: string, ref: PendingRef): Promise<number>;
   /** True while `revision` is allocated and not resolved. */
-  isPending(collection: string, revision: number): boolean;
+  isPending(collection: string, revision: number): MaybePromise<boolean>;
   /**
    * Settles pending `revisions` of `collection` together: as `event` (whose
    * revision is the smallest of them) or, with null, as holes that are never
@@ -123,22 +126,28 @@ export interface ChangeFeed {
    */
   resolve(collection: string, revisions: readonly number[], event: FeedEvent | null): Promise<boolean>;
   /** The collection's history bounds now. */
-  bounds(collection: string): FeedBounds;
+  bounds(collection: string): MaybePromise<FeedBounds>;
+  /**
+   * A watermark of `collection` observed recently, at once (read_revision:
+   * any watermark observed before a read began is valid for it); 0 when
+   * none is known.
+   */
+  watermarkHint(collection: string): number;
   /**
    * Released events with revision > `after`, at most `limit`. Throws
    * RevisionOutOfRange when `after` < oldest or `after` > current.
    */
-  read(collection: string, after: number, limit: number): FeedPage;
+  read(collection: string, after: number, limit: number): MaybePromise<FeedPage>;
   /** Calls `listener` with every later release of `collection`; returns the unsubscribe function. */
   subscribe(collection: string, listener: FeedListener): () => void;
   /** Every pending revision allocated at or before `allocatedBeforeMs` (all: Infinity), oldest first. */
-  pending(allocatedBeforeMs: number): readonly PendingRevision[];
+  pending(allocatedBeforeMs: number): MaybePromise<readonly PendingRevision[]>;
   /**
    * True when a resolved change of `id` (released, or waiting for release)
    * replaced the state at `prevRevision`: recovery's test of whether a
    * pending delete of that state can have landed.
    */
-  replaced(collection: string, id: string, prevRevision: number): boolean;
+  replaced(collection: string, id: string, prevRevision: number): MaybePromise<boolean>;
   /** Flushes and closes the journal; later calls fail. */
   close(): Promise<void>;
 }

@@ -105,6 +105,7 @@ function withResolveHeld(feed: ChangeFeed): ChangeFeed {
     isPending: (c, r) => feed.isPending(c, r),
     resolve: () => new Promise<boolean>(() => undefined),
     bounds: (c) => feed.bounds(c),
+    watermarkHint: (c) => feed.watermarkHint(c),
     read: (c, a, l) => feed.read(c, a, l),
     subscribe: (c, l) => feed.subscribe(c, l),
     pending: (b) => feed.pending(b),

@@ -63,7 +63,7 @@ export class FeedWriteHooks implements WriteHooks<FeedPreparedWrite> {
     opts?: PrepareOptions,
   ): Promise<FeedPreparedWrite> {
     const prevSeq = opts?.prevSeq ?? 0;
-    if (prevSeq > 0 && this.o.feed.isPending(collection, prevSeq)) await this.help(collection, id, prevSeq, signal);
+    if (prevSeq > 0 && (await this.o.feed.isPending(collection, prevSeq))) await this.help(collection, id, prevSeq, signal);
     const op = data === null ? 'delete' : 'put';
     const seq = await this.o.feed.allocate(collection, {
       id,

@@ -45,9 +45,9 @@ export class FeedSweeper {
   /** Resolves every pending revision at least `olderThanMs` old (default: the threshold). */
   async sweep(olderThanMs = this.o.pendingAfterMs): Promise<FeedSweepResult> {
     const counts = { events: 0, holes: 0, waiting: 0 };
-    for (const p of this.o.feed.pending(this.o.clock.now() - olderThanMs)) {
+    for (const p of await this.o.feed.pending(this.o.clock.now() - olderThanMs)) {
       if (this.stop.signal.aborted) break;
-      if (!this.o.feed.isPending(p.collection, p.revision)) continue; // settled meanwhile (e.g. with its transaction)
+      if (!(await this.o.feed.isPending(p.collection, p.revision))) continue; // settled meanwhile (e.g. with its transaction)
       try {
         const resolution = await resolutionOf(this.o.feed, this.o.readStored, p, this.o.finishTransaction, this.stop.signal);
         if (resolution === 'done') continue;

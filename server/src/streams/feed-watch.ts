@@ -11,7 +11,7 @@ import { DbError } from '../errors/db-error.js';
 import type { CallContext } from '../api/call-context.js';
 import type { StreamApi, WatchChange, WatchInput, WatchItem } from '../api/stream-api.js';
 import { validateWatchInput } from './watch-input.js';
-import { RevisionOutOfRange, type ChangeFeed, type FeedChange, type FeedEvent } from './change-feed.js';
+import { RevisionOutOfRange, type ChangeFeed, type FeedChange, type FeedEvent, type FeedPage } from './change-feed.js';
 
 /** Options of FeedWatch. */
 export interface FeedWatchOptions {
@@ -52,7 +52,7 @@ export class FeedWatch implements StreamApi {
 
   /** The collection's watermark: every change up to it is stored and released. */
   readRevision(collection: string): number {
-    return this.o.feed.bounds(collection).watermark;
+    return this.o.feed.watermarkHint(collection);
   }
 
   /** See StreamApi.watch. */
@@ -67,7 +67,7 @@ export class FeedWatch implements StreamApi {
     }
     const { collection } = input;
     const feed = this.o.feed;
-    let last = input.afterRevision === 0 ? feed.bounds(collection).watermark : input.afterRevision;
+    let last = input.afterRevision === 0 ? (await feed.bounds(collection)).watermark : input.afterRevision;
     const matches = changeFilter(input);
     const pageSize = this.o.pageSize ?? 256;
     this.active++;
@@ -80,7 +80,7 @@ export class FeedWatch implements StreamApi {
         if (ctx.signal.aborted) return;
         if (this.closing) throw shuttingDown();
         const released = hub.next; // taken before reading, so a release during the read is not missed
-        const page = readPage(feed, collection, last, pageSize);
+        const page = await readPage(feed, collection, last, pageSize);
         for (const event of page.events) {
           last = event.revision;
           const item = itemOf(collection, event, matches);
@@ -148,9 +148,9 @@ function shuttingDown(): DbError {
 }
 
 /** A feed page, with RevisionOutOfRange turned into the API's error. */
-function readPage(feed: ChangeFeed, collection: string, after: number, limit: number): ReturnType<ChangeFeed['read']> {
+async function readPage(feed: ChangeFeed, collection: string, after: number, limit: number): Promise<FeedPage> {
   try {
-    return feed.read(collection, after, limit);
+    return await feed.read(collection, after, limit);
   } catch (e) {
     if (!(e instanceof RevisionOutOfRange)) throw e;
     throw revisionCompacted(e);

@@ -39,7 +39,7 @@ async function finishedByTransaction(
 ): Promise<boolean> {
   if (p.ref.txid === undefined || finish === undefined) return false;
   await finish(p.ref.txid, signal);
-  return !feed.isPending(p.collection, p.revision);
+  return !(await feed.isPending(p.collection, p.revision));
 }
 
 /**
@@ -56,7 +56,7 @@ export async function putEventOf(
   finish?: FinishTransaction,
   signal?: AbortSignal,
 ): Promise<FeedEvent | undefined> {
-  const pending = feed.pending(Infinity).find((p) => p.collection === collection && p.revision === revision);
+  const pending = (await feed.pending(Infinity)).find((p) => p.collection === collection && p.revision === revision);
   if (pending === undefined || pending.ref.op !== 'put' || pending.ref.id !== id) return undefined;
   if (await finishedByTransaction(feed, pending, finish, signal)) return undefined;
   const stored = await readStored(collection, id, signal);
@@ -81,18 +81,16 @@ export async function resolutionOf(
   }
   if (ref.op === 'put') return stored !== undefined && stored.env.meta.seq === revision ? putEvent(p, stored) : null;
   if (stored !== undefined) return null; // a delete that landed leaves no object (a later create would have read its absence)
-  if (ref.prevRevision > 0 && feed.replaced(collection, ref.id, ref.prevRevision)) return null;
+  if (ref.prevRevision > 0 && (await feed.replaced(collection, ref.id, ref.prevRevision))) return null;
   // Two pending deletes of one version: at most one landed; the first one stands for it.
-  const earlier = feed
-    .pending(Infinity)
-    .some(
-      (q) =>
-        q.collection === collection &&
-        q.revision < revision &&
-        q.ref.id === ref.id &&
-        q.ref.op === 'delete' &&
-        q.ref.prevRevision === ref.prevRevision,
-    );
+  const earlier = (await feed.pending(Infinity)).some(
+    (q) =>
+      q.collection === collection &&
+      q.revision < revision &&
+      q.ref.id === ref.id &&
+      q.ref.op === 'delete' &&
+      q.ref.prevRevision === ref.prevRevision,
+  );
   if (earlier) return null;
   return {
     revision,

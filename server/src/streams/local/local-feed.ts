@@ -103,6 +103,11 @@ export class LocalFeed implements ChangeFeed {
     return revision;
   }
 
+  /** The exact watermark (ChangeFeed.watermarkHint). */
+  watermarkHint(collection: string): number {
+    return this.bounds(collection).watermark;
+  }
+
   /** See ChangeFeed.isPending. */
   isPending(collection: string, revision: number): boolean {
     this.assertOpen();
