@@ -145,9 +145,11 @@ export interface ChangeFeed {
   /**
    * True when a resolved change of `id` (released, or waiting for release)
    * replaced the state at `prevRevision`: recovery's test of whether a
-   * pending delete of that state can have landed.
+   * pending delete of that state can have landed. `near` is that pending
+   * delete's revision: a change that replaced the same state was allocated
+   * within one write's duration of it, so a feed may search only around it.
    */
-  replaced(collection: string, id: string, prevRevision: number): MaybePromise<boolean>;
+  replaced(collection: string, id: string, prevRevision: number, near: number): MaybePromise<boolean>;
   /** Flushes and closes the journal; later calls fail. */
   close(): Promise<void>;
 }

@@ -109,7 +109,7 @@ function withResolveHeld(feed: ChangeFeed): ChangeFeed {
     read: (c, a, l) => feed.read(c, a, l),
     subscribe: (c, l) => feed.subscribe(c, l),
     pending: (b) => feed.pending(b),
-    replaced: (c, i, p) => feed.replaced(c, i, p),
+    replaced: (c, i, p, n) => feed.replaced(c, i, p, n),
     close: () => feed.close(),
   };
 }

@@ -81,7 +81,7 @@ export async function resolutionOf(
   }
   if (ref.op === 'put') return stored !== undefined && stored.env.meta.seq === revision ? putEvent(p, stored) : null;
   if (stored !== undefined) return null; // a delete that landed leaves no object (a later create would have read its absence)
-  if (ref.prevRevision > 0 && (await feed.replaced(collection, ref.id, ref.prevRevision))) return null;
+  if (ref.prevRevision > 0 && (await feed.replaced(collection, ref.id, ref.prevRevision, revision))) return null;
   // Two pending deletes of one version: at most one landed; the first one stands for it.
   const earlier = (await feed.pending(Infinity)).some(
     (q) =>

@@ -196,7 +196,7 @@ export class LocalFeed implements ChangeFeed {
   }
 
   /** See ChangeFeed.replaced. */
-  replaced(collection: string, id: string, prevRevision: number): boolean {
+  replaced(collection: string, id: string, prevRevision: number, _near?: number): boolean {
     this.assertOpen();
     return this.states.get(collection)?.replaced(id, prevRevision) ?? false;
   }
