@@ -51,6 +51,7 @@ import { storageProbe } from './storage/probe-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 import { openLocalFeed } from './streams/open-feed.js';
+import { registerFeedGauges } from './observability/feed-metrics.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
@@ -286,6 +287,7 @@ async function main(): Promise<void> {
     if (feed !== undefined) {
       closers.push({ name: 'change feed', close: () => feed.close() });
       endWatches = () => feed.streams.close();
+      registerFeedGauges(telemetry.meter, feed);
     }
     const engine: DocumentEngine = new DocumentEngine({
       store,

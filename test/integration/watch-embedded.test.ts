@@ -22,6 +22,7 @@ import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { serverClients, type DocClient } from '../harness/doc-client.js';
 import { recordWatch, replay, streamClient, type RecordedBatch } from '../harness/watch-recorder.js';
 import { runWorkload } from '../harness/feed-workload.js';
+import { samples, scrape } from '../harness/metrics-scrape.js';
 
 jest.setTimeout(180_000);
 
@@ -234,6 +235,8 @@ test('Connect over HTTP/1.1 watches too; SIGTERM ends open watches with UNAVAILA
   );
   while (got.length === 0 || !heldOpen) await new Promise((r) => setTimeout(r, 20));
   expect(got).toEqual([Number(put.document!.revision)]);
+  expect(samples(await scrape(s), 'smarterbase_feed_watchers').map((x) => x.value)).toEqual([2]);
+  expect(samples(await scrape(s), 'smarterbase_feed_pending_revisions')).toEqual([]);
   const t0 = Date.now();
   expect(await s.stop('SIGTERM')).toBe(0);
   expect(Date.now() - t0).toBeLessThan(8000); // well inside the 10 s grace: the watches did not hold it

@@ -38,6 +38,8 @@ export const METRIC_NAMES = {
   lockGrants: 'smarterbase.lock.grants',
   lockLosses: 'smarterbase.lock.losses',
   coordinationLosses: 'smarterbase.coordination.losses',
+  feedWatchers: 'smarterbase.feed.watchers',
+  feedPending: 'smarterbase.feed.pending_revisions',
 } as const;
 
 /** Buckets of RPC durations, in seconds: 0.5 ms to 30 s. */

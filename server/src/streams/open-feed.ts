@@ -47,6 +47,10 @@ export interface OpenedFeed {
   start(): Promise<FeedSweepResult>;
   /** Stops the sweep and closes the journal. */
   close(): Promise<void>;
+  /** Watches served now (a gauge). */
+  watchers(): number;
+  /** Pending revisions per collection (a gauge). */
+  pendingByCollection(): ReadonlyMap<string, number>;
 }
 
 /** Opens the local change feed (replaying its journal). */
@@ -90,6 +94,12 @@ export async function openLocalFeed(s: LocalFeedSetup): Promise<OpenedFeed> {
     async close() {
       await sweeper.close();
       await feed.close();
+    },
+    watchers: () => streams.watchers,
+    pendingByCollection() {
+      const counts = new Map<string, number>();
+      for (const p of feed.pending(Infinity)) counts.set(p.collection, (counts.get(p.collection) ?? 0) + 1);
+      return counts;
     },
   };
 }
