@@ -1,7 +1,7 @@
 /**
  * The records of the change feed's journal (streams/local/feed-journal.ts):
  * one JSON object per line of a collection's segment files.
- *   allocation  {"a":rev,"id":…,"op":"put"|"delete","p":prev,"t":ms[,"x":txid]}
+ *   allocation  {"a":rev,"id":…,"op":"put"|"delete"|"expire","p":prev,"t":ms[,"x":txid]}
  *   resolution  {"r":[revs…],"e":event|null}   (null: holes)
  *   floor       {"f":oldest,"c":current}         (written before a segment is deleted,
  *               so the history dropped with it and the counter survive a restart)
@@ -65,7 +65,7 @@ export function parseRecord(line: string): JournalRecord {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
   const o = v as Record<string, unknown>;
   if ('a' in o) {
-    if (!isRevision(o.a) || typeof o.id !== 'string' || (o.op !== 'put' && o.op !== 'delete') || !isRevision(o.p) || typeof o.t !== 'number')
+    if (!isRevision(o.a) || typeof o.id !== 'string' || (o.op !== 'put' && o.op !== 'delete' && o.op !== 'expire') || !isRevision(o.p) || typeof o.t !== 'number')
       throw new Error('malformed allocation record');
     if (o.x !== undefined && typeof o.x !== 'string') throw new Error('malformed allocation record');
     return { a: o.a, id: o.id, op: o.op, p: o.p, t: o.t, ...(o.x === undefined ? {} : { x: o.x }) };
