@@ -20,6 +20,8 @@ export interface ChangedDocument {
   readonly createTime: string;
   /** ISO-8601. */
   readonly updateTime: string;
+  /** ISO-8601: when this version expires; absent when it does not. */
+  readonly expireTime?: string;
   readonly data: JsonObject;
 }
 

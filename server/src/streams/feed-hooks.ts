@@ -155,6 +155,7 @@ export function changedDocument(doc: StoredDocument): ChangedDocument {
     version: doc.version,
     createTime: doc.createTime.toISOString(),
     updateTime: doc.updateTime.toISOString(),
+    ...(doc.expireTime === undefined ? {} : { expireTime: doc.expireTime.toISOString() }),
     data: doc.data,
   };
 }

@@ -118,6 +118,7 @@ function putEvent(p: PendingRevision, stored: { etag: string; env: Envelope }): 
           version: meta.version,
           createTime: meta.createTime.toISOString(),
           updateTime: meta.updateTime.toISOString(),
+          ...(meta.expireTime === undefined ? {} : { expireTime: meta.expireTime.toISOString() }),
           data,
         },
       },
