@@ -33,6 +33,7 @@ import type { WriteHooks } from '../api/write-hooks.js';
 import { VersionCache } from './version-cache.js';
 import type { FenceCheck } from '../api/lock-api.js';
 import { CommitRunner } from '../txn/commit-runner.js';
+import { validateCommit } from '../txn/commit-input.js';
 import { IntentStore } from '../txn/intent.js';
 import { RequestRecords } from '../txn/request-records.js';
 import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from '../txn/txn-recovery.js';
@@ -298,17 +299,21 @@ export class DocumentEngine implements DocumentApi {
   }
 
   /** Up to 100 writes, all-or-nothing (txn/commit-runner.ts). */
-  async commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
-    // Expirations resolve to expire times now, by this server's clock (the collection marked and the ids scheduled first).
-    const writes = Array.isArray(input.writes)
-      ? await Promise.all(
-          input.writes.map(async (w) => {
-            if (w.op !== 'set') return w;
-            const expireTime = await this.expiry.resolve(w.collection, w.id, w.expiration, ctx.signal);
-            return expireTime === undefined ? w : { ...w, expireTime };
-          }),
-        )
-      : input.writes;
+  commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
+    const expiring = Array.isArray(input.writes) && input.writes.some((w) => w.op === 'set' && this.expiry.mayExpire(w.collection, w.expiration));
+    return expiring ? this.commitExpiring(ctx, input) : this.commits.commit(ctx, input);
+  }
+
+  /** A Commit with writes that expire: their Expirations resolve now, by this server's clock (collections marked, ids scheduled). */
+  private async commitExpiring(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
+    validateCommit(input);
+    const writes = await Promise.all(
+      input.writes.map(async (w) => {
+        if (w.op !== 'set') return w;
+        const expireTime = await this.expiry.resolve(w.collection, w.id, w.expiration, ctx.signal);
+        return expireTime === undefined ? w : { ...w, expireTime };
+      }),
+    );
     return this.commits.commit(ctx, { ...input, writes });
   }
 

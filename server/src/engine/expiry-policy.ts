@@ -62,6 +62,11 @@ export class ExpiryPolicy {
     return at;
   }
 
+  /** True when a write of `collection` with `exp` may get an expire time (it has one, or the collection a default TTL). */
+  mayExpire(collection: string, exp: ExpirationInput | undefined): boolean {
+    return exp !== undefined ? exp.kind !== 'never' : this.port?.defaultTtlMs(collection) !== undefined;
+  }
+
   /** Notes a version of (collection, id) that expires at `at` (a landed write, or a read that met it expired). */
   noteExpiring(collection: string, id: string, at: Date | undefined): void {
     if (at !== undefined) this.port?.schedule(collection, id, at);
