@@ -20,7 +20,7 @@ export function streamClient(baseUrl: string): StreamClient {
 
 /** One recorded change. */
 export interface RecordedChange {
-  readonly type: 'put' | 'delete';
+  readonly type: 'put' | 'delete' | 'expire';
   readonly id: string;
   readonly revision: number;
   readonly previousRevision: number;
@@ -34,6 +34,8 @@ export interface RecordedBatch {
   readonly revision: number;
   readonly transactionId: string;
   readonly changes: readonly RecordedChange[];
+  /** When the message arrived (this process's clock, ms). */
+  readonly receivedAtMs: number;
 }
 
 /** A running recorder. */
@@ -95,12 +97,13 @@ export function recordWatch(collection: string, o: RecordOptions): WatchRecorder
               revision,
               transactionId: res.kind.value.transactionId,
               changes: res.kind.value.events.map((e) => ({
-                type: e.type === ChangeType.PUT ? 'put' : 'delete',
+                type: e.type === ChangeType.PUT ? 'put' : e.type === ChangeType.EXPIRE ? 'expire' : 'delete',
                 id: e.id,
                 revision: Number(e.revision),
                 previousRevision: Number(e.previousRevision),
                 ...(e.document === undefined ? {} : { data: e.document.data as JsonObject, etag: e.document.etag }),
               })),
+              receivedAtMs: Date.now(),
             });
             received++;
           } else if (res.kind.case === 'progress') {
@@ -152,7 +155,7 @@ export function replay(batches: readonly RecordedBatch[]): Map<string, { etag: s
   const state = new Map<string, { etag: string; data: JsonObject }>();
   for (const b of batches)
     for (const c of b.changes) {
-      if (c.type === 'delete') state.delete(c.id);
+      if (c.type !== 'put') state.delete(c.id);
       else state.set(c.id, { etag: c.etag!, data: c.data! });
     }
   return state;

@@ -60,8 +60,8 @@ export class ExpiryPurger {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 32, due.length) }, worker));
-    // Taken but not tried (closing): back on the schedule for whoever runs next.
-    for (; next < due.length; next++) this.o.schedule.add(due[next]!.collection, due[next]!.id, due[next]!.expireAtMs);
+    // Taken but not tried (closing): back on the schedule.
+    for (; next < due.length; next++) this.o.schedule.retry(due[next]!);
     return counts;
   }
 
@@ -86,9 +86,10 @@ export class ExpiryPurger {
   private async purgeOne(e: ScheduledExpiry, counts: { purged: number; dropped: number; failed: number }): Promise<void> {
     try {
       counts[await this.o.purge(e.collection, e.id, this.stop.signal)]++;
+      this.o.schedule.settle(e, this.o.clock.now());
     } catch (err) {
       counts.failed++;
-      this.o.schedule.add(e.collection, e.id, e.expireAtMs);
+      this.o.schedule.retry(e);
       if (!this.stop.signal.aborted) this.o.log?.warn({ err, collection: e.collection, id: e.id }, 'purging an expired document failed; retried next round');
     }
   }

@@ -1,4 +1,4 @@
-import { ExpirySchedule } from './expiry-schedule.js';
+import { ExpirySchedule, KEEP_SETTLED_MS } from './expiry-schedule.js';
 
 describe('ExpirySchedule', () => {
   it('takes only due entries, earliest first, each once', () => {
@@ -7,10 +7,27 @@ describe('ExpirySchedule', () => {
     times.forEach((t, i) => s.add('c', `d${i}`, t));
     expect(s.takeDue(30, 100).map((e) => e.expireAtMs)).toEqual([5, 10, 20, 30]);
     expect(s.takeDue(30, 100)).toEqual([]);
-    expect(s.size).toBe(3);
     expect(s.takeDue(1000, 2).map((e) => e.expireAtMs)).toEqual([40, 50]);
     expect(s.takeDue(1000, 100).map((e) => e.id)).toEqual(['d5']);
-    expect(s.size).toBe(0);
+    expect(s.takeDue(Infinity, 100)).toEqual([]);
+  });
+
+  it('keeps a taken entry known while it is purged and for a while after it settled; a failed one is due again', () => {
+    const s = new ExpirySchedule();
+    s.add('c', 'a', 10);
+    s.add('c', 'b', 10);
+    const [a, b] = s.takeDue(10, 10);
+    expect(s.get('c', 'a')).toBe(10);
+    s.settle(a!, 20);
+    s.retry(b!);
+    expect(s.get('c', 'a')).toBe(10);
+    expect(s.takeDue(20, 10)).toEqual([b]);
+    s.settle(b!, 30);
+    s.takeDue(20 + KEEP_SETTLED_MS, 10);
+    expect(s.get('c', 'a')).toBeUndefined();
+    expect(s.get('c', 'b')).toBe(10);
+    s.takeDue(30 + KEEP_SETTLED_MS, 10);
+    expect(s.get('c', 'b')).toBeUndefined();
   });
 
   it('a later schedule of the same document replaces the earlier one', () => {

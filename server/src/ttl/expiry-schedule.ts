@@ -6,7 +6,14 @@
  * and skips it when it surfaces). The schedule is a hint: the purger
  * re-reads every document it takes, so an entry whose document was
  * rewritten or deleted is only dropped.
+ *
+ * A taken entry stays known (`get`) while it is purged and for
+ * KEEP_SETTLED_MS after (`settle`): a keys-only listing that listed the id
+ * before its purge deleted it still sees it as due and re-reads it.
  */
+
+/** How long a settled entry stays known after its purge, in ms. */
+export const KEEP_SETTLED_MS = 60_000;
 
 /** One scheduled purge. */
 export interface ScheduledExpiry {
@@ -21,13 +28,8 @@ export class ExpirySchedule {
   private readonly heap: ScheduledExpiry[] = [];
   /** collection → id → the expire time last scheduled. */
   private readonly latest = new Map<string, Map<string, number>>();
-
-  /** How many documents are scheduled. */
-  get size(): number {
-    let n = 0;
-    for (const ids of this.latest.values()) n += ids.size;
-    return n;
-  }
+  /** Entries purged (or dropped), oldest first, with when: forgotten KEEP_SETTLED_MS later. */
+  private readonly settled: { readonly e: ScheduledExpiry; readonly atMs: number }[] = [];
 
   /** Schedules (collection, id) at `expireAtMs`, replacing its earlier entry. */
   add(collection: string, id: string, expireAtMs: number): void {
@@ -43,23 +45,46 @@ export class ExpirySchedule {
     return this.latest.get(collection)?.get(id);
   }
 
-  /** Takes (removes) up to `max` entries due at `nowMs` (expire time ≤ now), earliest first. */
+  /**
+   * Takes up to `max` entries due at `nowMs` (expire time ≤ now), earliest
+   * first, for purging: each is then `settle`d, or `retry`d when its purge
+   * failed. They stay known to `get` meanwhile.
+   */
   takeDue(nowMs: number, max: number): ScheduledExpiry[] {
+    this.forgetSettled(nowMs);
     const out: ScheduledExpiry[] = [];
     while (out.length < max && this.heap.length > 0 && this.heap[0]!.expireAtMs <= nowMs) {
       const top = this.pop();
-      const ids = this.latest.get(top.collection);
-      if (ids?.get(top.id) !== top.expireAtMs) continue; // replaced by a later schedule
-      ids.delete(top.id);
-      if (ids.size === 0) this.latest.delete(top.collection);
+      if (this.latest.get(top.collection)?.get(top.id) !== top.expireAtMs) continue; // replaced by a later schedule
       out.push(top);
     }
     return out;
   }
 
+  /** A taken entry was purged or dropped at `nowMs`: forgotten KEEP_SETTLED_MS later (unless scheduled again). */
+  settle(e: ScheduledExpiry, nowMs: number): void {
+    this.settled.push({ e, atMs: nowMs });
+    this.forgetSettled(nowMs);
+  }
+
+  /** A taken entry whose purge failed: due again at the next take. */
+  retry(e: ScheduledExpiry): void {
+    if (this.latest.get(e.collection)?.get(e.id) === e.expireAtMs) this.push(e);
+  }
+
   /** The earliest scheduled expire time, if any (stale entries included: a hint for timers). */
   nextAtMs(): number | undefined {
     return this.heap[0]?.expireAtMs;
+  }
+
+  private forgetSettled(nowMs: number): void {
+    while (this.settled.length > 0 && this.settled[0]!.atMs <= nowMs - KEEP_SETTLED_MS) {
+      const { e } = this.settled.shift()!;
+      const ids = this.latest.get(e.collection);
+      if (ids?.get(e.id) !== e.expireAtMs) continue; // scheduled again since
+      ids.delete(e.id);
+      if (ids.size === 0) this.latest.delete(e.collection);
+    }
   }
 
   private push(e: ScheduledExpiry): void {
