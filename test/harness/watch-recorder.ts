@@ -34,13 +34,13 @@ export interface RecordedBatch {
   readonly revision: number;
   readonly transactionId: string;
   readonly changes: readonly RecordedChange[];
-  /** When the message arrived (this process's clock, ms). */
-  readonly receivedAtMs: number;
 }
 
 /** A running recorder. */
 export interface WatchRecorder {
   readonly batches: RecordedBatch[];
+  /** When each batch arrived (this process's clock, ms), index for index with `batches`. */
+  readonly arrivedAtMs: number[];
   /** The last revision received (a batch's or a progress message's). */
   last(): number;
   /** How many times it (re)connected. */
@@ -66,6 +66,7 @@ export interface RecordOptions {
 /** Starts recording `collection`'s changes. */
 export function recordWatch(collection: string, o: RecordOptions): WatchRecorder {
   const batches: RecordedBatch[] = [];
+  const arrivedAtMs: number[] = [];
   let last = o.after;
   let connects = 0;
   let progressAt = -1;
@@ -103,8 +104,8 @@ export function recordWatch(collection: string, o: RecordOptions): WatchRecorder
                 previousRevision: Number(e.previousRevision),
                 ...(e.document === undefined ? {} : { data: e.document.data as JsonObject, etag: e.document.etag }),
               })),
-              receivedAtMs: Date.now(),
             });
+            arrivedAtMs.push(Date.now());
             received++;
           } else if (res.kind.case === 'progress') {
             progressAt = revision;
@@ -130,6 +131,7 @@ export function recordWatch(collection: string, o: RecordOptions): WatchRecorder
   running.catch(() => undefined);
   return {
     batches,
+    arrivedAtMs,
     last: () => last,
     connects: () => connects,
     caughtUp: (revision, timeoutMs = 30_000) =>

@@ -19,7 +19,7 @@ import { IndexKind } from '../../server/src/gen/smarterbase/v1/index_pb.js';
 import type { Document } from '../../server/src/gen/smarterbase/v1/document_pb.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { serverClients, type ServerClients } from '../harness/doc-client.js';
-import { recordWatch, type RecordedBatch, type WatchRecorder } from '../harness/watch-recorder.js';
+import { recordWatch, type WatchRecorder } from '../harness/watch-recorder.js';
 
 jest.setTimeout(120_000);
 
@@ -107,9 +107,12 @@ async function readers(c: ServerClients, ids: string[], v: Violations, stop: Abo
   await Promise.all(Array.from({ length: 8 }, worker));
 }
 
-function expiresOf(batches: readonly RecordedBatch[]): Map<string, number[]> {
+/** When each id's EXPIRE changes arrived (one entry per change). */
+function expiresOf(w: WatchRecorder): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  for (const b of batches) for (const c of b.changes) if (c.type === 'expire') out.set(c.id, [...(out.get(c.id) ?? []), b.receivedAtMs]);
+  w.batches.forEach((b, i) => {
+    for (const c of b.changes) if (c.type === 'expire') out.set(c.id, [...(out.get(c.id) ?? []), w.arrivedAtMs[i]!]);
+  });
   return out;
 }
 
@@ -157,13 +160,13 @@ it('hides expired documents from every read at once, purges each within the boun
   const lastExpiry = Math.max(...expiry.values());
 
   // Read on until every document expired and was purged (its EXPIRE arrived).
-  await until('every EXPIRE', () => expiresOf(watch!.batches).size >= N, lastExpiry - Date.now() + BOUND_MS + 5000);
+  await until('every EXPIRE', () => expiresOf(watch!).size >= N, lastExpiry - Date.now() + BOUND_MS + 5000);
   stop.abort();
   await reading;
   expect(v.found.slice(0, 10)).toEqual([]);
   expect(v.reads).toBeGreaterThan(1000);
 
-  const expires = expiresOf(watch.batches);
+  const expires = expiresOf(watch);
   const lags = [...expiry].map(([id, at]) => {
     expect(expires.get(id)).toHaveLength(1);
     return expires.get(id)![0]! - at;
@@ -194,11 +197,11 @@ it('hides expired documents from every read at once, purges each within the boun
   for (const id of before) await c.docs.put({ collection: C, id, data: { group: 0 }, ...ttl(3000) });
   const writtenAt = Date.now();
   expect(await server.stop()).toBe(0);
-  expect(before.filter((id) => expiresOf(watch!.batches).has(id))).toEqual([]); // none purged before the restart
+  expect(before.filter((id) => expiresOf(watch!).has(id))).toEqual([]); // none purged before the restart
   server = await startServer(env);
   c = serverClients(server.grpcUrl);
-  await until('the EXPIREs of the documents written before the restart', () => before.every((id) => expiresOf(watch!.batches).has(id)), 3000 + BOUND_MS + 5000);
-  const afterRestart = expiresOf(watch.batches);
+  await until('the EXPIREs of the documents written before the restart', () => before.every((id) => expiresOf(watch!).has(id)), 3000 + BOUND_MS + 5000);
+  const afterRestart = expiresOf(watch);
   for (const id of before) expect(afterRestart.get(id)).toHaveLength(1);
   process.stdout.write(`after a restart: purged within ${Math.max(...before.map((id) => afterRestart.get(id)![0]!)) - writtenAt - 3000} ms of expiry\n`);
   expect(Number((await c.query.count({ collection: C })).count)).toBe(KEEP + 1); // k* and u2

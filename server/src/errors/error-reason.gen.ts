@@ -79,7 +79,7 @@ export type ErrorReason =
   | 'REVISION_COMPACTED'
   /** RESOURCE_EXHAUSTED: a Watch's client did not read fast enough and the server's buffer for it filled (SB_WATCH_BUFFER_MESSAGES); resume with the last revision received. Metadata: "limit". Carries RetryInfo. */
   | 'WATCH_TOO_SLOW'
-  /** FAILED_PRECONDITION: the write carries an expiration (or its collection has a default TTL) and this server cannot expire documents: document expiry needs in-process coordination (SB_COORDINATION=local) in this version (docs/streams.md, "Document expiry (TTL)"). Metadata: "collection". */
+  /** FAILED_PRECONDITION: the write carries an Expiration that expires (an expire_time or a ttl) and this server cannot expire documents: document expiry needs in-process coordination (SB_COORDINATION=local) in this version (docs/streams.md, "Document expiry (TTL)"). Metadata: "collection". */
   | 'TTL_NOT_AVAILABLE';
 
 /** Every ErrorReason, in the order of their enum numbers. */

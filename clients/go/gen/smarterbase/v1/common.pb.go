@@ -168,8 +168,8 @@ const (
 	// server's buffer for it filled (SB_WATCH_BUFFER_MESSAGES); resume with
 	// the last revision received. Metadata: "limit". Carries RetryInfo.
 	ErrorReason_ERROR_REASON_WATCH_TOO_SLOW ErrorReason = 37
-	// FAILED_PRECONDITION: the write carries an expiration (or its collection
-	// has a default TTL) and this server cannot expire documents: document
+	// FAILED_PRECONDITION: the write carries an Expiration that expires (an
+	// expire_time or a ttl) and this server cannot expire documents: document
 	// expiry needs in-process coordination (SB_COORDINATION=local) in this
 	// version (docs/streams.md, "Document expiry (TTL)"). Metadata:
 	// "collection".

@@ -351,8 +351,8 @@ export enum ErrorReason {
   WATCH_TOO_SLOW = 37,
 
   /**
-   * FAILED_PRECONDITION: the write carries an expiration (or its collection
-   * has a default TTL) and this server cannot expire documents: document
+   * FAILED_PRECONDITION: the write carries an Expiration that expires (an
+   * expire_time or a ttl) and this server cannot expire documents: document
    * expiry needs in-process coordination (SB_COORDINATION=local) in this
    * version (docs/streams.md, "Document expiry (TTL)"). Metadata:
    * "collection".
