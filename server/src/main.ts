@@ -292,7 +292,10 @@ async function main(): Promise<void> {
         ? new LocalExpiry({ store, clock: systemClock, sweepMs: config.ttlSweepMs, defaultTtlMs: declared?.defaultTtlMs, log })
         : undefined;
     if (expiry === undefined && (declared?.defaultTtlMs.size ?? 0) > 0)
-      log.warn({ file: config.collectionsFile }, 'defaultTtl in the collections file is ignored: document expiry needs SB_COORDINATION=local');
+      log.warn(
+        { file: config.collectionsFile },
+        'defaultTtl in the collections file is ignored: document expiry needs SB_COORDINATION=local',
+      );
     const engine: DocumentEngine = new DocumentEngine({
       store,
       coordinator,
@@ -339,7 +342,10 @@ async function main(): Promise<void> {
       closers.push({ name: 'expiry purger', close: () => expiry.close() });
       await expiry.start(
         (collection, id, signal) => engine.purgeExpired(collection, id, signal),
-        (r) => (r instanceof Error ? log.error({ err: r }, 'rebuilding the expiry schedule failed') : log.info({ ...r }, 'expiry schedule rebuilt')),
+        (r) =>
+          r instanceof Error
+            ? log.error({ err: r }, 'rebuilding the expiry schedule failed')
+            : log.info({ ...r }, 'expiry schedule rebuilt'),
         AbortSignal.timeout(600_000),
       );
     }
@@ -364,7 +370,10 @@ async function main(): Promise<void> {
     coordinator.onLoss(() => admin.refreshDefinitions());
     if (declared !== undefined) {
       await admin.ensureIndexes(declared.indexes, { signal: AbortSignal.timeout(60_000) });
-      log.info({ file: config.collectionsFile, indexes: declared.indexes.length, defaultTtls: declared.defaultTtlMs.size }, 'collections file applied');
+      log.info(
+        { file: config.collectionsFile, indexes: declared.indexes.length, defaultTtls: declared.defaultTtlMs.size },
+        'collections file applied',
+      );
     }
     server = new RpcServer({
       api: engine,

@@ -110,7 +110,13 @@ export class BatchOperations {
     const expiration = op.expiration === undefined ? {} : { expiration: op.expiration };
     if (etag !== undefined) return { document: await this.single.putIfMatch(ctx, { collection, id, data, etag, ...expiration }) };
     return {
-      document: await this.single.put(ctx, { collection, id, data, ...(op.createOnly === true ? { createOnly: true } : {}), ...expiration }),
+      document: await this.single.put(ctx, {
+        collection,
+        id,
+        data,
+        ...(op.createOnly === true ? { createOnly: true } : {}),
+        ...expiration,
+      }),
     };
   }
 

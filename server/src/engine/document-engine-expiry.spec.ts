@@ -51,7 +51,8 @@ async function setup(opts: { store?: BlobStore; defaultTtlMs?: Map<string, numbe
   });
   await expiry.start((c, id, signal) => engine.purgeExpired(c, id, signal));
   const byCity = (city: string) => indexes.ids('users', { op: 'eq', index: 'by_city', values: [city] });
-  const changes = (collection = 'users') => feed.read(collection, feed.bounds(collection).oldest, 1000).events.flatMap((e) => e.changes.map((c) => `${c.op} ${c.id}`));
+  const changes = (collection = 'users') =>
+    feed.read(collection, feed.bounds(collection).oldest, 1000).events.flatMap((e) => e.changes.map((c) => `${c.op} ${c.id}`));
   return { store, clock, indexes, feed, expiry, engine, byCity, changes };
 }
 

@@ -300,7 +300,8 @@ export class DocumentEngine implements DocumentApi {
 
   /** Up to 100 writes, all-or-nothing (txn/commit-runner.ts). */
   commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
-    const expiring = Array.isArray(input.writes) && input.writes.some((w) => w.op === 'set' && this.expiry.mayExpire(w.collection, w.expiration));
+    const expiring =
+      Array.isArray(input.writes) && input.writes.some((w) => w.op === 'set' && this.expiry.mayExpire(w.collection, w.expiration));
     return expiring ? this.commitExpiring(ctx, input) : this.commits.commit(ctx, input);
   }
 

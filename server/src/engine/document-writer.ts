@@ -197,7 +197,8 @@ export class DocumentWriter implements TxnWriter {
         return this.write(ctx, collection, id, op, stored?.env.meta, condition, guard);
       }
       if (op.kind === 'delete' && cur !== undefined) {
-        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq))) throw new ConditionFailedError(documentKey(collection, id));
+        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq)))
+          throw new ConditionFailedError(documentKey(collection, id));
         return undefined;
       }
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
@@ -273,7 +274,10 @@ export class DocumentWriter implements TxnWriter {
   ): Promise<boolean> {
     const key = documentKey(collection, id);
     this.o.known.forget(key);
-    const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal, { prevSeq: prevSeq ?? 0, ...(expire ? { expire } : {}) });
+    const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal, {
+      prevSeq: prevSeq ?? 0,
+      ...(expire ? { expire } : {}),
+    });
     let deleted = false;
     try {
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
@@ -290,7 +294,13 @@ export class DocumentWriter implements TxnWriter {
    * The hooks' prepare of a write of `data`; a unique value held by an
    * expired document is freed by purging that document, then reserved again.
    */
-  private async prepareFreeing(ctx: CallContext, collection: string, id: string, data: JsonObject, prevSeq: number): Promise<PreparedWrite | undefined> {
+  private async prepareFreeing(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    data: JsonObject,
+    prevSeq: number,
+  ): Promise<PreparedWrite | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.o.hooks?.prepare(collection, id, data, ctx.signal, { prevSeq });

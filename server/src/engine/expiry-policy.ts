@@ -53,9 +53,14 @@ export class ExpiryPolicy {
     const at = resolveExpireTime(exp, this.port?.defaultTtlMs(collection), this.clock.now());
     if (at === undefined) return undefined;
     if (this.port === undefined) {
-      throw new DbError('failed_precondition', 'TTL_NOT_AVAILABLE', 'document expiry needs in-process coordination (SB_COORDINATION=local) in this version', {
-        metadata: { collection },
-      });
+      throw new DbError(
+        'failed_precondition',
+        'TTL_NOT_AVAILABLE',
+        'document expiry needs in-process coordination (SB_COORDINATION=local) in this version',
+        {
+          metadata: { collection },
+        },
+      );
     }
     await this.port.markExpiring(collection, signal);
     this.port.schedule(collection, id, at);

@@ -81,7 +81,13 @@ export class SingleDocuments implements SingleDocumentCalls {
   }
 
   /** What a write stores: `data` and the expire time its Expiration (or the collection default) resolves to now. */
-  private async content(ctx: CallContext, collection: string, id: string, data: JsonObject, exp: ExpirationInput | undefined): Promise<WriteContent> {
+  private async content(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    data: JsonObject,
+    exp: ExpirationInput | undefined,
+  ): Promise<WriteContent> {
     if (!this.expiry.mayExpire(collection, exp)) {
       this.expiry.check(exp);
       return { data };

@@ -40,7 +40,9 @@ describe('envelope', () => {
     expect(expiredAt(expiring, expiring.expireTime.getTime() - 1)).toBe(false);
     expect(expiredAt(expiring, expiring.expireTime.getTime())).toBe(true);
     expect(expiredAt({}, Number.MAX_SAFE_INTEGER)).toBe(false);
-    const bad = Buffer.from(JSON.stringify({ smarterbase: { ...JSON.parse(Buffer.from(body).toString('utf8')).smarterbase, expireTime: 'soon' }, data: {} }));
+    const bad = Buffer.from(
+      JSON.stringify({ smarterbase: { ...JSON.parse(Buffer.from(body).toString('utf8')).smarterbase, expireTime: 'soon' }, data: {} }),
+    );
     expect(() => decodeEnvelope(bad, 'k')).toThrow(/expireTime/);
   });
 

@@ -80,7 +80,8 @@ export function parseCollectionsConfig(text: string, source = 'collections file'
     if (spec === null) continue;
     if (!isJsonObject(spec)) throw bad(source, at, 'must be a mapping with "indexes" and/or "defaultTtl"');
     for (const key of Object.keys(spec))
-      if (key !== 'indexes' && key !== 'defaultTtl') throw bad(source, `${at}.${key}`, 'is not a known key (expected "indexes", "defaultTtl")');
+      if (key !== 'indexes' && key !== 'defaultTtl')
+        throw bad(source, `${at}.${key}`, 'is not a known key (expected "indexes", "defaultTtl")');
     if (spec.defaultTtl !== undefined) defaultTtlMs.set(collection, parseTtl(source, `${at}.defaultTtl`, spec.defaultTtl));
     const indexes = spec.indexes ?? [];
     if (!Array.isArray(indexes)) throw bad(source, `${at}.indexes`, 'must be a list');

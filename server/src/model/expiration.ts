@@ -12,9 +12,7 @@ export const MIN_TTL_MS = 1000;
 
 /** An Expiration of a write: an absolute time, a time to live, or never (overrides a collection default). */
 export type ExpirationInput =
-  | { readonly kind: 'time'; readonly at: Date }
-  | { readonly kind: 'ttl'; readonly ms: number }
-  | { readonly kind: 'never' };
+  { readonly kind: 'time'; readonly at: Date } | { readonly kind: 'ttl'; readonly ms: number } | { readonly kind: 'never' };
 
 /** Refuses an Expiration that cannot be resolved (INVALID_ARGUMENT, field `field`). */
 export function checkExpiration(exp: ExpirationInput | undefined, field = 'expiration'): void {
@@ -22,7 +20,8 @@ export function checkExpiration(exp: ExpirationInput | undefined, field = 'expir
   if (exp.kind === 'ttl' && (!Number.isFinite(exp.ms) || exp.ms < MIN_TTL_MS)) {
     throw invalid('INVALID_ARGUMENT', `${field}.ttl`, `ttl must be at least ${MIN_TTL_MS / 1000} s`);
   }
-  if (exp.kind === 'time' && Number.isNaN(exp.at.getTime())) throw invalid('INVALID_ARGUMENT', `${field}.expire_time`, 'expire_time is not a time');
+  if (exp.kind === 'time' && Number.isNaN(exp.at.getTime()))
+    throw invalid('INVALID_ARGUMENT', `${field}.expire_time`, 'expire_time is not a time');
 }
 
 /**

@@ -65,7 +65,12 @@ export class FeedWriteHooks implements WriteHooks<FeedPreparedWrite> {
     const prevSeq = opts?.prevSeq ?? 0;
     if (prevSeq > 0 && this.o.feed.isPending(collection, prevSeq)) await this.help(collection, id, prevSeq, signal);
     const op: ChangeOp = data !== null ? 'put' : opts?.expire === true ? 'expire' : 'delete';
-    const seq = await this.o.feed.allocate(collection, { id, op, prevRevision: prevSeq, ...(opts?.txid === undefined ? {} : { txid: opts.txid }) });
+    const seq = await this.o.feed.allocate(collection, {
+      id,
+      op,
+      prevRevision: prevSeq,
+      ...(opts?.txid === undefined ? {} : { txid: opts.txid }),
+    });
     this.o.failpoints?.hit('feed.after-allocate');
     let inner: PreparedWrite | undefined;
     try {

@@ -141,16 +141,21 @@ function readPage(feed: ChangeFeed, collection: string, after: number, limit: nu
 export function revisionCompacted(e: RevisionOutOfRange): DbError {
   const { bounds } = e;
   const why = e.requested > bounds.current ? 'is newer than its current revision' : 'is older than its retained history';
-  return new DbError('out_of_range', 'REVISION_COMPACTED', `revision ${e.requested} of collection ${e.collection} ${why}; re-read and watch from the read's read_revision`, {
-    field: 'after_revision',
-    metadata: {
-      collection: e.collection,
-      requestedRevision: String(e.requested),
-      oldestRevision: String(bounds.oldest),
-      currentRevision: String(bounds.current),
+  return new DbError(
+    'out_of_range',
+    'REVISION_COMPACTED',
+    `revision ${e.requested} of collection ${e.collection} ${why}; re-read and watch from the read's read_revision`,
+    {
+      field: 'after_revision',
+      metadata: {
+        collection: e.collection,
+        requestedRevision: String(e.requested),
+        oldestRevision: String(bounds.oldest),
+        currentRevision: String(bounds.current),
+      },
+      cause: e,
     },
-    cause: e,
-  });
+  );
 }
 
 function changeFilter(input: WatchInput): (c: FeedChange) => boolean {

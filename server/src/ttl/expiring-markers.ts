@@ -41,7 +41,10 @@ export class ExpiringMarkers {
     const out: string[] = [];
     let startAfter: string | undefined;
     for (;;) {
-      const page = await this.store.list({ prefix: EXPIRING_PREFIX, limit: 1000, ...(startAfter === undefined ? {} : { startAfter }) }, signal);
+      const page = await this.store.list(
+        { prefix: EXPIRING_PREFIX, limit: 1000, ...(startAfter === undefined ? {} : { startAfter }) },
+        signal,
+      );
       for (const key of page.keys) {
         const collection = key.slice(EXPIRING_PREFIX.length);
         if (collection === '' || collection.includes('/')) continue;

@@ -90,7 +90,8 @@ export class ExpiryPurger {
     } catch (err) {
       counts.failed++;
       this.o.schedule.retry(e);
-      if (!this.stop.signal.aborted) this.o.log?.warn({ err, collection: e.collection, id: e.id }, 'purging an expired document failed; retried next round');
+      if (!this.stop.signal.aborted)
+        this.o.log?.warn({ err, collection: e.collection, id: e.id }, 'purging an expired document failed; retried next round');
     }
   }
 }

@@ -7,7 +7,10 @@ import { expirationField, expirationOf } from './expiration.js';
 describe('expirationOf', () => {
   it('converts each case of the oneof', () => {
     const at = new Date('2030-01-01T00:00:00.250Z');
-    expect(expirationOf(create(ExpirationSchema, { expiration: { case: 'expireTime', value: toTimestamp(at) } }))).toEqual({ kind: 'time', at });
+    expect(expirationOf(create(ExpirationSchema, { expiration: { case: 'expireTime', value: toTimestamp(at) } }))).toEqual({
+      kind: 'time',
+      at,
+    });
     expect(expirationOf(create(ExpirationSchema, { expiration: { case: 'ttl', value: { seconds: 90n, nanos: 500_000_000 } } }))).toEqual({
       kind: 'ttl',
       ms: 90_500,

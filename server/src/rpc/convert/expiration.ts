@@ -7,7 +7,6 @@ import { invalid } from '../../errors/db-error.js';
 import type { ExpirationInput } from '../../model/expiration.js';
 import type { Expiration } from '../../gen/smarterbase/v1/document_pb.js';
 import { fromTimestamp } from './convert.js';
-import { durationToMs } from '../services/locks/convert-lock.js';
 
 /**
  * The ExpirationInput of a request's optional Expiration (`field` names it
@@ -21,7 +20,7 @@ export function expirationOf(e: Expiration | undefined, field = 'expiration'): E
     case 'expireTime':
       return { kind: 'time', at: fromTimestamp(v.value) };
     case 'ttl':
-      return { kind: 'ttl', ms: durationToMs(v.value, `${field}.ttl`) ?? 0 };
+      return { kind: 'ttl', ms: ttlMs(v.value.seconds, v.value.nanos, `${field}.ttl`) };
     case 'never':
       if (!v.value) throw invalid('INVALID_ARGUMENT', `${field}.never`, `${field}.never must be true when set`);
       return { kind: 'never' };
@@ -34,4 +33,12 @@ export function expirationOf(e: Expiration | undefined, field = 'expiration'): E
 export function expirationField(e: Expiration | undefined, field?: string): { expiration?: ExpirationInput } {
   const expiration = expirationOf(e, field);
   return expiration === undefined ? {} : { expiration };
+}
+
+/** A Duration in ms (rounded up); INVALID_ARGUMENT when it is negative or malformed. */
+function ttlMs(seconds: bigint, nanos: number, field: string): number {
+  if (seconds < 0n || nanos < 0 || nanos > 999_999_999)
+    throw invalid('INVALID_ARGUMENT', field, `${field} must be a non-negative duration`);
+  if (seconds >= BigInt(Number.MAX_SAFE_INTEGER) / 1000n) return Number.MAX_SAFE_INTEGER;
+  return Number(seconds) * 1000 + Math.ceil(nanos / 1_000_000);
 }

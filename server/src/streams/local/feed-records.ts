@@ -65,7 +65,13 @@ export function parseRecord(line: string): JournalRecord {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
   const o = v as Record<string, unknown>;
   if ('a' in o) {
-    if (!isRevision(o.a) || typeof o.id !== 'string' || (o.op !== 'put' && o.op !== 'delete' && o.op !== 'expire') || !isRevision(o.p) || typeof o.t !== 'number')
+    if (
+      !isRevision(o.a) ||
+      typeof o.id !== 'string' ||
+      (o.op !== 'put' && o.op !== 'delete' && o.op !== 'expire') ||
+      !isRevision(o.p) ||
+      typeof o.t !== 'number'
+    )
       throw new Error('malformed allocation record');
     if (o.x !== undefined && typeof o.x !== 'string') throw new Error('malformed allocation record');
     return { a: o.a, id: o.id, op: o.op, p: o.p, t: o.t, ...(o.x === undefined ? {} : { x: o.x }) };
