@@ -168,6 +168,30 @@ describe('DocumentEngine document expiry', () => {
     expect(changes()).toEqual(['put u1', 'put u1']);
   });
 
+  it('failpoint ttl.before-purge-write=pause holds the purge after its read; a rewrite meanwhile wins', async () => {
+    const { engine, clock, expiry, store, changes } = await setup();
+    await engine.put(ctx, { collection: 'users', id: 'u1', data: { v: 1 }, expiration: ttl(1000) });
+    clock.advance(1000);
+    engine.failpoints.configure('ttl.before-purge-write=pause');
+    let read!: () => void;
+    const purgeRead = new Promise<void>((r) => (read = r));
+    const get = store.get.bind(store);
+    store.get = async (key, signal) => {
+      const blob = await get(key, signal);
+      if (key === 'docs/users/u1') read();
+      return blob;
+    };
+    const sweeping = expiry.sweep();
+    await purgeRead;
+    await new Promise((r) => setImmediate(r)); // the purge reaches the failpoint
+    expect(await get('docs/users/u1')).toBeDefined(); // held: nothing deleted
+    await engine.put(ctx, { collection: 'users', id: 'u1', data: { v: 2 } });
+    engine.failpoints.configure('');
+    expect(await sweeping).toEqual({ purged: 0, dropped: 1, failed: 0 });
+    expect((await engine.get(ctx, 'users', 'u1')).data).toEqual({ v: 2 });
+    expect(changes()).toEqual(['put u1', 'put u1']);
+  });
+
   it('a document rewritten without expiry before its purge is dropped from the schedule, not deleted', async () => {
     const { engine, clock, expiry, changes } = await setup();
     await engine.put(ctx, { collection: 'users', id: 'u1', data: { v: 1 }, expiration: ttl(1000) });
