@@ -17,7 +17,10 @@ import type { StoredDocument } from '../model/document.js';
 import type { CallContext } from '../api/call-context.js';
 import type { PutIfMatchInput } from '../api/document-api.js';
 import type { DocumentReader } from './document-reader.js';
-import { encodeEnvelope, newWriteId, type DocState, type Envelope, type EnvelopeMeta } from '../format/envelope.js';
+import { encodeEnvelope, type DocState, type Envelope, type EnvelopeMeta } from '../format/envelope.js';
+import { contention, etagMismatch, nextMeta, notFound, toDocument, type OldVersion } from './write-results.js';
+
+export { notFound, toDocument } from './write-results.js';
 import type { ExpiryPolicy } from './expiry-policy.js';
 import type { FenceCheck, LockGuardInput } from '../api/lock-api.js';
 import type { CheckedOp, TxnWriter } from '../txn/txn-ports.js';
@@ -59,9 +62,6 @@ export interface WriteContent {
 
 /** What a purge of an expired document did: deleted it, or dropped it (absent, rewritten or no longer expired). */
 export type PurgeOutcome = 'purged' | 'dropped';
-
-/** The version a write replaces: what nextMeta needs of it. */
-type OldVersion = Pick<EnvelopeMeta, 'version' | 'createTime' | 'seq' | 'expireTime'> | undefined;
 
 /** Single-document writes (see the file comment). Inputs are validated by the engine. */
 export class DocumentWriter implements TxnWriter {
@@ -351,53 +351,4 @@ export class DocumentWriter implements TxnWriter {
     }
     return written;
   }
-}
-
-/** The envelope of a version written at `now` over `old` (undefined: none, or expired). */
-function nextMeta(old: OldVersion, now: Date, seq?: number, expireTime?: Date): EnvelopeMeta {
-  return {
-    version: old === undefined ? 1 : old.version + 1,
-    createTime: old === undefined ? now : old.createTime,
-    updateTime: now,
-    writeId: newWriteId(),
-    ...(seq === undefined ? {} : { seq }),
-    ...(expireTime === undefined ? {} : { expireTime }),
-  };
-}
-
-/** The API form of a stored document. */
-export function toDocument(collection: string, id: string, data: JsonObject, etag: string, meta: EnvelopeMeta): StoredDocument {
-  return {
-    collection,
-    id,
-    data,
-    etag,
-    version: meta.version,
-    createTime: meta.createTime,
-    updateTime: meta.updateTime,
-    revision: meta.seq ?? 0,
-    ...(meta.expireTime === undefined ? {} : { expireTime: meta.expireTime }),
-  };
-}
-
-function contention(collection: string, id: string, cause: unknown): DbError {
-  return new DbError('aborted', 'CONCURRENT_MODIFICATION', `too much contention writing ${collection}/${id}`, {
-    metadata: { collection, id },
-    retryDelayMs: 50,
-    cause,
-  });
-}
-
-/** NOT_FOUND DOCUMENT_NOT_FOUND. */
-export function notFound(collection: string, id: string): DbError {
-  return new DbError('not_found', 'DOCUMENT_NOT_FOUND', `document ${collection}/${id} not found`, {
-    metadata: { collection, id },
-  });
-}
-
-function etagMismatch(collection: string, id: string, expected: string, current: string, cause?: unknown): DbError {
-  return new DbError('aborted', 'ETAG_MISMATCH', `document ${collection}/${id} has changed`, {
-    metadata: { collection, id, expectedEtag: expected, currentEtag: current },
-    cause,
-  });
 }
