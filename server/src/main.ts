@@ -26,7 +26,8 @@ import { RecoverySweeper } from './txn/recovery-sweeper.js';
 import type { IndexStore } from './index/index-store.js';
 import { IndexAdmin } from './index/index-admin.js';
 import { DriftMonitor, type DriftMonitorOptions } from './index/index-drift-monitor.js';
-import { loadCollectionsFile } from './index/collections-file.js';
+import { loadCollectionsConfig, type CollectionsConfig } from './index/collections-file.js';
+import { LocalExpiry } from './ttl/local-expiry.js';
 import { IndexWriteHooks } from './index/write-hooks.js';
 import { PendingSweeper } from './index/pending-sweeper.js';
 import { QueryEngine } from './query/query-engine.js';
@@ -289,6 +290,19 @@ async function main(): Promise<void> {
       endWatches = () => feed.streams.close();
       registerFeedGauges(telemetry.meter, feed);
     }
+    // Read before the engine: its default TTLs are the engine's; its indexes are applied below.
+    const declared: CollectionsConfig | undefined =
+      config.collectionsFile === undefined ? undefined : await loadCollectionsConfig(config.collectionsFile);
+    // Document expiry (docs/streams.md): in process with local coordination; with Redis expiring writes are refused.
+    const expiry =
+      config.coordination === 'local'
+        ? new LocalExpiry({ store, clock: systemClock, sweepMs: config.ttlSweepMs, defaultTtlMs: declared?.defaultTtlMs, log })
+        : undefined;
+    if (expiry === undefined && (declared?.defaultTtlMs.size ?? 0) > 0)
+      log.warn(
+        { file: config.collectionsFile },
+        'defaultTtl in the collections file is ignored: document expiry needs SB_COORDINATION=local',
+      );
     const engine: DocumentEngine = new DocumentEngine({
       store,
       coordinator,
@@ -304,6 +318,7 @@ async function main(): Promise<void> {
       tokenKeys,
       hooks: feed?.hooks ?? indexHooks,
       fences: new FenceChecker(coordinator),
+      ...(expiry === undefined ? {} : { expiry }),
     });
     // Closed before the store and coordinator (closers run last opened first): pending cleanups finish first.
     closers.push({
@@ -322,6 +337,7 @@ async function main(): Promise<void> {
       maxSortBuffer: config.queryMaxSortDocuments,
       tokenKeys,
       expected: admin,
+      expiry: engine.expiry,
     });
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
@@ -329,6 +345,17 @@ async function main(): Promise<void> {
     if (recovered !== undefined && recovered.live > 0)
       log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
     await feed?.start(); // after transaction recovery: what a crash left is resolved from storage
+    if (expiry !== undefined) {
+      closers.push({ name: 'expiry purger', close: () => expiry.close() });
+      await expiry.start(
+        (collection, id, signal) => engine.purgeExpired(collection, id, signal),
+        (r) =>
+          r instanceof Error
+            ? log.error({ err: r }, 'rebuilding the expiry schedule failed')
+            : log.info({ ...r }, 'expiry schedule rebuilt'),
+        AbortSignal.timeout(600_000),
+      );
+    }
     closers.push({ name: 'index builds', close: () => admin.close() });
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
     if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');
@@ -348,10 +375,12 @@ async function main(): Promise<void> {
     closers.push({ name: 'pending index sweeper', close: () => pendingSweeper.close() });
     // A detected Redis loss restores the index definitions at once, not at the next interval.
     coordinator.onLoss(() => admin.refreshDefinitions());
-    if (config.collectionsFile !== undefined) {
-      const declared = await loadCollectionsFile(config.collectionsFile);
-      await admin.ensureIndexes(declared, { signal: AbortSignal.timeout(60_000) });
-      log.info({ file: config.collectionsFile, indexes: declared.length }, 'collections file applied');
+    if (declared !== undefined) {
+      await admin.ensureIndexes(declared.indexes, { signal: AbortSignal.timeout(60_000) });
+      log.info(
+        { file: config.collectionsFile, indexes: declared.indexes.length, defaultTtls: declared.defaultTtlMs.size },
+        'collections file applied',
+      );
     }
     server = new RpcServer({
       api: engine,

@@ -20,7 +20,7 @@ export function streamClient(baseUrl: string): StreamClient {
 
 /** One recorded change. */
 export interface RecordedChange {
-  readonly type: 'put' | 'delete';
+  readonly type: 'put' | 'delete' | 'expire';
   readonly id: string;
   readonly revision: number;
   readonly previousRevision: number;
@@ -39,6 +39,8 @@ export interface RecordedBatch {
 /** A running recorder. */
 export interface WatchRecorder {
   readonly batches: RecordedBatch[];
+  /** When each batch arrived (this process's clock, ms), index for index with `batches`. */
+  readonly arrivedAtMs: number[];
   /** The last revision received (a batch's or a progress message's). */
   last(): number;
   /** How many times it (re)connected. */
@@ -64,6 +66,7 @@ export interface RecordOptions {
 /** Starts recording `collection`'s changes. */
 export function recordWatch(collection: string, o: RecordOptions): WatchRecorder {
   const batches: RecordedBatch[] = [];
+  const arrivedAtMs: number[] = [];
   let last = o.after;
   let connects = 0;
   let progressAt = -1;
@@ -95,13 +98,14 @@ export function recordWatch(collection: string, o: RecordOptions): WatchRecorder
               revision,
               transactionId: res.kind.value.transactionId,
               changes: res.kind.value.events.map((e) => ({
-                type: e.type === ChangeType.PUT ? 'put' : 'delete',
+                type: e.type === ChangeType.PUT ? 'put' : e.type === ChangeType.EXPIRE ? 'expire' : 'delete',
                 id: e.id,
                 revision: Number(e.revision),
                 previousRevision: Number(e.previousRevision),
                 ...(e.document === undefined ? {} : { data: e.document.data as JsonObject, etag: e.document.etag }),
               })),
             });
+            arrivedAtMs.push(Date.now());
             received++;
           } else if (res.kind.case === 'progress') {
             progressAt = revision;
@@ -127,6 +131,7 @@ export function recordWatch(collection: string, o: RecordOptions): WatchRecorder
   running.catch(() => undefined);
   return {
     batches,
+    arrivedAtMs,
     last: () => last,
     connects: () => connects,
     caughtUp: (revision, timeoutMs = 30_000) =>
@@ -152,7 +157,7 @@ export function replay(batches: readonly RecordedBatch[]): Map<string, { etag: s
   const state = new Map<string, { etag: string; data: JsonObject }>();
   for (const b of batches)
     for (const c of b.changes) {
-      if (c.type === 'delete') state.delete(c.id);
+      if (c.type !== 'put') state.delete(c.id);
       else state.set(c.id, { etag: c.etag!, data: c.data! });
     }
   return state;

@@ -79,6 +79,8 @@ const (
 	ReasonRevisionCompacted Reason = "REVISION_COMPACTED"
 	// ReasonWatchTooSlow is ErrorReason ERROR_REASON_WATCH_TOO_SLOW = 37.
 	ReasonWatchTooSlow Reason = "WATCH_TOO_SLOW"
+	// ReasonTtlNotAvailable is ErrorReason ERROR_REASON_TTL_NOT_AVAILABLE = 38.
+	ReasonTtlNotAvailable Reason = "TTL_NOT_AVAILABLE"
 )
 
 // allReasons lists every Reason in enum order; see Reasons.
@@ -120,4 +122,5 @@ var allReasons = []Reason{
 	ReasonStorageInconsistent,
 	ReasonRevisionCompacted,
 	ReasonWatchTooSlow,
+	ReasonTtlNotAvailable,
 }

@@ -1,6 +1,7 @@
 import type { DbError } from '../errors/db-error.js';
 import type { StoredDocument, ListedDocument } from '../model/document.js';
 import type { JsonObject } from '../model/json.js';
+import type { ExpirationInput } from '../model/expiration.js';
 import type { CallContext } from './call-context.js';
 import type { LockGuardInput } from './lock-api.js';
 
@@ -13,6 +14,8 @@ export interface PutInput {
   readonly createOnly?: boolean;
   /** Write only while this lock guard's token is the lock's latest grant (LOCK_NOT_HELD otherwise). */
   readonly lockGuard?: LockGuardInput;
+  /** When the written version expires; absent: the collection's default TTL, or never. */
+  readonly expiration?: ExpirationInput;
 }
 
 /** PutIfMatch: compare-and-swap on the etag. */
@@ -24,6 +27,8 @@ export interface PutIfMatchInput {
   readonly etag: string;
   /** Write only while this lock guard's token is the lock's latest grant (LOCK_NOT_HELD otherwise). */
   readonly lockGuard?: LockGuardInput;
+  /** When the written version expires; absent: the collection's default TTL, or never. */
+  readonly expiration?: ExpirationInput;
 }
 
 /** Create: a new document; the id is assigned (UUIDv7) when absent or empty. */
@@ -31,6 +36,8 @@ export interface CreateInput {
   readonly collection: string;
   readonly id?: string;
   readonly data: JsonObject;
+  /** When the written version expires; absent: the collection's default TTL, or never. */
+  readonly expiration?: ExpirationInput;
 }
 
 /** Delete, optionally conditional on the etag. */
@@ -69,7 +76,14 @@ export interface BatchGetItem {
 /** One item of batchWrite. */
 export type BatchWriteOp =
   /** A put: upsert, create-only, or compare-and-swap on `etag` (not with createOnly). */
-  | { readonly kind: 'put'; readonly id: string; readonly data: JsonObject; readonly createOnly?: boolean; readonly etag?: string }
+  | {
+      readonly kind: 'put';
+      readonly id: string;
+      readonly data: JsonObject;
+      readonly createOnly?: boolean;
+      readonly etag?: string;
+      readonly expiration?: ExpirationInput;
+    }
   /** A delete, optionally only of the version with `etag`. */
   | { readonly kind: 'delete'; readonly id: string; readonly etag?: string };
 
@@ -105,6 +119,8 @@ export interface TxnWrite {
   /** The new content; required for set, absent otherwise. */
   readonly data?: JsonObject;
   readonly precondition?: TxnPrecondition;
+  /** set only: when the written version expires; absent: the collection's default TTL, or never. */
+  readonly expiration?: ExpirationInput;
 }
 
 /** Commit: up to 100 writes applied all-or-nothing (docs/transactions.md). */

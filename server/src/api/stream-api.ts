@@ -16,7 +16,7 @@ export interface WatchInput {
 
 /** One document change of a WatchItem. */
 export interface WatchChange {
-  readonly type: 'put' | 'delete';
+  readonly type: 'put' | 'delete' | 'expire';
   readonly id: string;
   /** The document as written (put only). */
   readonly document?: StoredDocument;

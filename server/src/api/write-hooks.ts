@@ -15,6 +15,8 @@ export interface PrepareOptions {
   readonly seq?: number;
   /** The transaction the write belongs to. */
   readonly txid?: string;
+  /** A delete that purges an expired document (docs/streams.md, "Document expiry (TTL)"): the feed records it as `expire`. */
+  readonly expire?: boolean;
 }
 
 /**

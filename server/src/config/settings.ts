@@ -168,6 +168,8 @@ export interface Config {
   readonly feedSweepMs: number;
   /** Watches one server serves at once. */
   readonly maxWatchers: number;
+  /** How often the expiry purger takes due documents, in ms (docs/streams.md, "Document expiry (TTL)"). */
+  readonly ttlSweepMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -247,6 +249,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'feedPendingAfterMs', env: 'SB_FEED_PENDING_AFTER_MS', flag: '--feed-pending-after-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 30000, description: 'Age from which a revision whose writer did not resolve it (the write failed oddly, or its server died) is resolved from storage by the feed sweeper, in ms. Watchers of that collection wait for it: a stall of at most this plus SB_FEED_SWEEP_MS.' },
   { key: 'feedSweepMs', env: 'SB_FEED_SWEEP_MS', flag: '--feed-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 1000, description: 'How often the feed sweeper looks for revisions older than SB_FEED_PENDING_AFTER_MS, in ms.' },
   { key: 'maxWatchers', env: 'SB_MAX_WATCHERS', flag: '--max-watchers', kind: { type: 'int', min: 1, max: 1_000_000 }, default: 10000, description: 'Watches (StreamService.Watch) one server serves at once; more get RESOURCE_EXHAUSTED SERVER_OVERLOADED. Each also counts toward SB_MAX_CALLS_IN_FLIGHT.' },
+  { key: 'ttlSweepMs', env: 'SB_TTL_SWEEP_MS', flag: '--ttl-sweep-ms', kind: { type: 'int', min: 10, max: 3_600_000 }, default: 1000, description: 'How often the expiry purger deletes documents whose expire time has passed, in ms (embedded coordination). Expired documents are hidden from reads at once; this bounds how long after its expiry a document stays stored (and until its EXPIRE event).' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
 ];
 

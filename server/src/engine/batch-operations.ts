@@ -107,8 +107,17 @@ export class BatchOperations {
       return { deleted: await this.single.delete(ctx, { collection, id: op.id, ...(etag === undefined ? {} : { etag }) }) };
     }
     const { id, data } = op;
-    if (etag !== undefined) return { document: await this.single.putIfMatch(ctx, { collection, id, data, etag }) };
-    return { document: await this.single.put(ctx, { collection, id, data, ...(op.createOnly === true ? { createOnly: true } : {}) }) };
+    const expiration = op.expiration === undefined ? {} : { expiration: op.expiration };
+    if (etag !== undefined) return { document: await this.single.putIfMatch(ctx, { collection, id, data, etag, ...expiration }) };
+    return {
+      document: await this.single.put(ctx, {
+        collection,
+        id,
+        data,
+        ...(op.createOnly === true ? { createOnly: true } : {}),
+        ...expiration,
+      }),
+    };
   }
 
   /**

@@ -23,7 +23,9 @@ import type {
   PutInput,
 } from '../api/document-api.js';
 import { DocumentReader } from './document-reader.js';
-import { DocumentWriter } from './document-writer.js';
+import { DocumentWriter, type PurgeOutcome } from './document-writer.js';
+import { ExpiryPolicy } from './expiry-policy.js';
+import type { ExpiryPort } from '../api/expiry-port.js';
 import { PageTokenCodec } from './page-token.js';
 import { SingleDocuments } from './single-documents.js';
 import { staticTokenKeys, type TokenKeys } from '../tokens/token-keys.js';
@@ -31,6 +33,7 @@ import type { WriteHooks } from '../api/write-hooks.js';
 import { VersionCache } from './version-cache.js';
 import type { FenceCheck } from '../api/lock-api.js';
 import { CommitRunner } from '../txn/commit-runner.js';
+import { validateCommit } from '../txn/commit-input.js';
 import { IntentStore } from '../txn/intent.js';
 import { RequestRecords } from '../txn/request-records.js';
 import { TxnRecovery, type RecoverOutcome, type RecoveryLog } from '../txn/txn-recovery.js';
@@ -97,6 +100,13 @@ export interface DocumentEngineOptions {
   readonly txnCleanupMaxQueued?: number;
   /** Where transaction recovery logs. Default: nowhere. */
   readonly log?: RecoveryLog;
+  /**
+   * Document expiry's schedule, markers and default TTLs (ttl/,
+   * docs/streams.md "Document expiry (TTL)"). Default: none, and then writes
+   * that would expire are refused (FAILED_PRECONDITION TTL_NOT_AVAILABLE);
+   * expired documents read as absent either way.
+   */
+  readonly expiry?: ExpiryPort;
 }
 
 /** The List page size when none is given. */
@@ -125,6 +135,9 @@ export class DocumentEngine implements DocumentApi {
   readonly failpoints: Failpoints;
   /** Transaction-aware reads (also used by the query engine). */
   readonly reader: DocumentReader;
+  /** Expire times of writes and the liveness of versions (also used by the query engine's Count). */
+  readonly expiry: ExpiryPolicy;
+  private readonly writer: DocumentWriter;
 
   constructor(options: DocumentEngineOptions) {
     const store = (this.store = options.store);
@@ -149,8 +162,9 @@ export class DocumentEngine implements DocumentApi {
       writerWaitMs: options.txnWriterWaitMs,
       log: options.log,
     });
-    this.reader = new DocumentReader(store, this.recovery, known);
-    const writer = new DocumentWriter({
+    const expiry = (this.expiry = new ExpiryPolicy(clock, options.expiry));
+    this.reader = new DocumentReader(store, this.recovery, known, expiry);
+    const writer = (this.writer = new DocumentWriter({
       store,
       reader: this.reader,
       known,
@@ -161,8 +175,9 @@ export class DocumentEngine implements DocumentApi {
       random,
       maxAttempts: options.maxPutAttempts ?? 10,
       failpoints,
-    });
-    this.singles = new SingleDocuments(this.reader, writer, options.newId ?? (() => uuidv7()));
+      expiry,
+    }));
+    this.singles = new SingleDocuments(this.reader, writer, options.newId ?? (() => uuidv7()), expiry);
     const maxWriteItems = options.maxBatchWriteItems ?? DEFAULT_MAX_BATCH_WRITE_ITEMS;
     this.batches = new BatchOperations(this.singles, { concurrency: this.batchConcurrency, maxWriteItems, maxItems: this.maxBatchItems });
     const { coordinator } = options;
@@ -248,7 +263,11 @@ export class DocumentEngine implements DocumentApi {
     const ids = page.keys.map((k) => k.slice(base.length)).filter((id) => id !== '' && !id.includes('/'));
     const documents: ListedDocument[] = [];
     if (keysOnly) {
-      for (const id of ids) documents.push({ collection, id });
+      // An id due on the expiry schedule is read to see whether it is still there (docs/streams.md, "Document expiry (TTL)").
+      for (const id of ids) {
+        if (this.expiry.mayBeExpired(collection, id) && (await this.singles.read(collection, id, ctx.signal)) === undefined) continue;
+        documents.push({ collection, id });
+      }
     } else {
       const read = (id: string, signal: AbortSignal): Promise<StoredDocument | undefined> => this.singles.read(collection, id, signal);
       for await (const doc of orderedMap(ids, this.batchConcurrency, read, ctx.signal)) {
@@ -281,7 +300,32 @@ export class DocumentEngine implements DocumentApi {
 
   /** Up to 100 writes, all-or-nothing (txn/commit-runner.ts). */
   commit(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
-    return this.commits.commit(ctx, input);
+    const expiring =
+      Array.isArray(input.writes) && input.writes.some((w) => w.op === 'set' && this.expiry.mayExpire(w.collection, w.expiration));
+    return expiring ? this.commitExpiring(ctx, input) : this.commits.commit(ctx, input);
+  }
+
+  /** A Commit with writes that expire: their Expirations resolve now, by this server's clock (collections marked, ids scheduled). */
+  private async commitExpiring(ctx: CallContext, input: CommitInput): Promise<CommitResult> {
+    validateCommit(input);
+    const writes = await Promise.all(
+      input.writes.map(async (w) => {
+        if (w.op !== 'set') return w;
+        const expireTime = await this.expiry.resolve(w.collection, w.id, w.expiration, ctx.signal);
+        return expireTime === undefined ? w : { ...w, expireTime };
+      }),
+    );
+    return this.commits.commit(ctx, { ...input, writes });
+  }
+
+  /**
+   * Purges (collection, id) when it is still expired: a delete of exactly
+   * the expired version through the write path (index entries removed, one
+   * `expire` change in the feed); 'dropped' when it is absent, rewritten or
+   * no longer expired. Called by the purger (ttl/expiry-purger.ts).
+   */
+  purgeExpired(collection: string, id: string, signal: AbortSignal): Promise<PurgeOutcome> {
+    return this.writer.purgeExpired({ signal }, collection, id);
   }
 
   /**

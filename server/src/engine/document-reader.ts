@@ -11,6 +11,7 @@ import { stagedOf } from '../txn/finalize.js';
 import type { TxnRecovery } from '../txn/txn-recovery.js';
 import type { WriteReader } from '../txn/txn-ports.js';
 import type { VersionCache } from './version-cache.js';
+import type { ExpiryPolicy } from './expiry-policy.js';
 import { documentKey } from '../format/bucket-layout.js';
 
 /** How many times a read re-reads after a transaction was finished under it. */
@@ -22,6 +23,7 @@ export class DocumentReader implements WriteReader {
     private readonly store: BlobStore,
     private readonly recovery: TxnRecovery,
     private readonly known?: VersionCache,
+    private readonly expiry?: ExpiryPolicy,
   ) {}
 
   /**
@@ -38,19 +40,28 @@ export class DocumentReader implements WriteReader {
       const env = decodeEnvelope(blob.body, key);
       const txid = env.meta.txn;
       if (txid === undefined) {
+        if (this.live(collection, id, { etag: blob.etag, env }) === undefined) return undefined;
         this.known?.remember(key, blob.etag, env.meta);
         return { etag: blob.etag, env };
       }
       const view = await this.recovery.viewForRead(txid, { collection, id }, stagedOf(blob.etag, env), signal);
-      if (view !== 'reread') return view === undefined ? undefined : { etag: view.etag, env: view.envelope };
+      if (view === undefined) return undefined;
+      if (view !== 'reread') return this.live(collection, id, { etag: view.etag, env: view.envelope });
     }
     throw held(collection, id);
+  }
+
+  /** `state` unless it expired (without an expiry policy, every version is live). */
+  private live(collection: string, id: string, state: DocState): DocState | undefined {
+    return this.expiry === undefined ? state : this.expiry.live(collection, id, state);
   }
 
   /**
    * The document's stored state with no transaction on it, for a writer
    * about to write over it: a marked document's transaction is finished
-   * first (or waited for, up to the recovery's writer wait).
+   * first (or waited for, up to the recovery's writer wait). An expired
+   * version is returned as stored: the writer treats it as absent but
+   * writes over its etag, so a concurrent purge loses.
    */
   async readForWrite(collection: string, id: string, signal?: AbortSignal): Promise<DocState | undefined> {
     const key = documentKey(collection, id);

@@ -17,7 +17,11 @@ import type { StoredDocument } from '../model/document.js';
 import type { CallContext } from '../api/call-context.js';
 import type { PutIfMatchInput } from '../api/document-api.js';
 import type { DocumentReader } from './document-reader.js';
-import { encodeEnvelope, newWriteId, type Envelope, type EnvelopeMeta } from '../format/envelope.js';
+import { encodeEnvelope, type DocState, type Envelope, type EnvelopeMeta } from '../format/envelope.js';
+import { contention, etagMismatch, nextMeta, notFound, toDocument, type OldVersion } from './write-results.js';
+
+export { notFound, toDocument } from './write-results.js';
+import type { ExpiryPolicy } from './expiry-policy.js';
 import type { FenceCheck, LockGuardInput } from '../api/lock-api.js';
 import type { CheckedOp, TxnWriter } from '../txn/txn-ports.js';
 import type { PreparedWrite, WriteHooks } from '../api/write-hooks.js';
@@ -40,12 +44,24 @@ export interface DocumentWriterOptions {
   /** The jitter of the upsert loop's waits. */
   readonly random: RandomSource;
   readonly maxAttempts: number;
-  /** The engine's failpoints (index.before-apply: after the storage write, before the index apply). Default: none. */
+  /**
+   * The engine's failpoints (index.before-apply: after the storage write,
+   * before the index apply; ttl.before-purge-write: between a purge's read
+   * and its delete). Default: none.
+   */
   readonly failpoints?: Failpoints;
+  /** Expired versions read as absent and are written over (docs/streams.md, "Document expiry (TTL)"). Default: none expire. */
+  readonly expiry?: ExpiryPolicy;
 }
 
-/** The version a write replaces: what nextMeta needs of it. */
-type OldVersion = Pick<EnvelopeMeta, 'version' | 'createTime' | 'seq'> | undefined;
+/** What a write stores: the data and the version's expire time (resolved by ExpiryPolicy), if any. */
+export interface WriteContent {
+  readonly data: JsonObject;
+  readonly expireTime?: Date;
+}
+
+/** What a purge of an expired document did: deleted it, or dropped it (absent, rewritten or no longer expired). */
+export type PurgeOutcome = 'purged' | 'dropped';
 
 /** Single-document writes (see the file comment). Inputs are validated by the engine. */
 export class DocumentWriter implements TxnWriter {
@@ -78,10 +94,10 @@ export class DocumentWriter implements TxnWriter {
   }
 
   /** Upsert: a read-modify-write loop of conditional writes. */
-  async upsert(ctx: CallContext, collection: string, id: string, data: JsonObject, guard?: LockGuardInput): Promise<StoredDocument> {
+  async upsert(ctx: CallContext, collection: string, id: string, data: WriteContent, guard?: LockGuardInput): Promise<StoredDocument> {
     const key = documentKey(collection, id);
     const known = this.o.known.get(key);
-    if (known !== undefined) {
+    if (known !== undefined && !this.expired(known)) {
       // One round trip when this process knows the current version; the store checks that it still is.
       try {
         return await this.write(ctx, collection, id, data, known, { ifMatch: known.etag }, guard);
@@ -90,22 +106,23 @@ export class DocumentWriter implements TxnWriter {
       }
     }
     return this.retrying(ctx, collection, id, async () => {
+      // An expired version is written over (its etag the condition) as if absent: the new one is version 1.
       const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
       const condition: WriteCondition = cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag };
       return this.write(ctx, collection, id, data, cur?.env.meta, condition, guard);
     });
   }
 
-  /** Compare-and-swap on the etag. */
-  async putIfMatch(ctx: CallContext, input: PutIfMatchInput): Promise<StoredDocument> {
-    const { collection, id, data, etag } = input;
+  /** Compare-and-swap on the etag (an expired version is absent: NOT_FOUND). `data` replaces `input.data`. */
+  async putIfMatch(ctx: CallContext, input: PutIfMatchInput, data: WriteContent): Promise<StoredDocument> {
+    const { collection, id, etag } = input;
     const key = documentKey(collection, id);
     const known = this.o.known.get(key);
     let old: OldVersion = known;
-    if (known?.etag !== etag) {
+    if (known?.etag !== etag || this.expired(known)) {
       // Not the version this process knows: read it (the version number comes from the stored envelope).
       const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
-      if (cur === undefined) throw notFound(collection, id);
+      if (cur === undefined || this.expired(cur.env.meta)) throw notFound(collection, id);
       if (cur.etag !== etag) throw etagMismatch(collection, id, etag, cur.etag);
       old = cur.env.meta;
     }
@@ -118,14 +135,17 @@ export class DocumentWriter implements TxnWriter {
   }
 
   /** Create-only: ALREADY_EXISTS when the id is taken (a transaction's placeholder is settled first). */
-  async create(ctx: CallContext, collection: string, id: string, data: JsonObject, guard?: LockGuardInput): Promise<StoredDocument> {
+  async create(ctx: CallContext, collection: string, id: string, data: WriteContent, guard?: LockGuardInput): Promise<StoredDocument> {
     return this.retrying(ctx, collection, id, async () => {
       try {
         return await this.write(ctx, collection, id, data, undefined, { ifNoneMatch: true }, guard);
       } catch (e) {
         if (!(e instanceof ConditionFailedError)) throw e;
         // Taken, or only reserved by a transaction that may roll back: settle and look.
-        if ((await this.o.reader.readForWrite(collection, id, ctx.signal)) === undefined) throw e;
+        const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
+        if (cur === undefined) throw e;
+        // Expired: free, written over its etag (a concurrent purge or write makes this attempt fail and retry).
+        if (this.expired(cur.env.meta)) return this.write(ctx, collection, id, data, cur.env.meta, { ifMatch: cur.etag }, guard);
         throw new DbError('already_exists', 'DOCUMENT_ALREADY_EXISTS', `document ${collection}/${id} already exists`, {
           metadata: { collection, id },
           cause: e,
@@ -141,7 +161,7 @@ export class DocumentWriter implements TxnWriter {
    */
   async delete(ctx: CallContext, collection: string, id: string, expected: string | undefined, guard?: LockGuardInput): Promise<boolean> {
     return this.retrying(ctx, collection, id, async () => {
-      const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
+      const cur = await this.liveForWrite(collection, id, ctx.signal);
       if (cur === undefined) {
         if (expected !== undefined) throw notFound(collection, id);
         if (guard !== undefined) await this.checkFence(guard, ctx.signal);
@@ -169,11 +189,12 @@ export class DocumentWriter implements TxnWriter {
     guard?: LockGuardInput,
   ): Promise<{ etag: string; version: number } | undefined> {
     return this.retrying(ctx, collection, id, async () => {
-      const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
+      const stored = await this.o.reader.readForWrite(collection, id, ctx.signal);
+      const cur = stored === undefined || this.expired(stored.env.meta) ? undefined : stored; // expired: absent
       check(cur);
       if (op.kind === 'set') {
-        const condition: WriteCondition = cur === undefined ? { ifNoneMatch: true } : { ifMatch: cur.etag };
-        return this.write(ctx, collection, id, op.data, cur?.env.meta, condition, guard);
+        const condition: WriteCondition = stored === undefined ? { ifNoneMatch: true } : { ifMatch: stored.etag };
+        return this.write(ctx, collection, id, op, stored?.env.meta, condition, guard);
       }
       if (op.kind === 'delete' && cur !== undefined) {
         if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq)))
@@ -183,6 +204,35 @@ export class DocumentWriter implements TxnWriter {
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
       return cur === undefined || op.kind === 'delete' ? undefined : { etag: cur.etag, version: cur.env.meta.version };
     });
+  }
+
+  /**
+   * Purges (collection, id) if it is still expired: reads it; absent, or a
+   * version that is not expired → dropped; else deletes exactly that
+   * version (If-Match its etag: a rewrite in between wins) through the
+   * hooks, as an `expire` change (index entries removed, one EXPIRE event).
+   */
+  async purgeExpired(ctx: CallContext, collection: string, id: string): Promise<PurgeOutcome> {
+    const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
+    if (cur === undefined || !this.expired(cur.env.meta)) return 'dropped';
+    await this.o.failpoints?.reached('ttl.before-purge-write');
+    try {
+      return (await this.deleteVersion(ctx, collection, id, cur.etag, undefined, cur.env.meta.seq, true)) ? 'purged' : 'dropped';
+    } catch (e) {
+      if (e instanceof ConditionFailedError) return 'dropped';
+      throw e;
+    }
+  }
+
+  /** True when the version `meta` describes has expired (this server's clock). */
+  private expired(meta: Pick<EnvelopeMeta, 'expireTime'> | undefined): boolean {
+    return meta !== undefined && this.o.expiry !== undefined && this.o.expiry.isExpired(meta);
+  }
+
+  /** readForWrite, with an expired version read as absent (and put back on the schedule). */
+  private async liveForWrite(collection: string, id: string, signal: AbortSignal): Promise<DocState | undefined> {
+    const cur = await this.o.reader.readForWrite(collection, id, signal);
+    return this.o.expiry === undefined ? cur : this.o.expiry.live(collection, id, cur);
   }
 
   /** The error for a failed ifMatch: NOT_FOUND when the document is gone, ETAG_MISMATCH otherwise. */
@@ -212,7 +262,7 @@ export class DocumentWriter implements TxnWriter {
     }
   }
 
-  /** Deletes version `etag` with the index hooks and guard around it. ConditionFailedError propagates. */
+  /** Deletes version `etag` with the index hooks and guard around it (`expire`: a purge). ConditionFailedError propagates. */
   private async deleteVersion(
     ctx: CallContext,
     collection: string,
@@ -220,10 +270,14 @@ export class DocumentWriter implements TxnWriter {
     etag: string,
     guard: LockGuardInput | undefined,
     prevSeq: number | undefined,
+    expire = false,
   ): Promise<boolean> {
     const key = documentKey(collection, id);
     this.o.known.forget(key);
-    const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal, { prevSeq: prevSeq ?? 0 });
+    const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal, {
+      prevSeq: prevSeq ?? 0,
+      ...(expire ? { expire } : {}),
+    });
     let deleted = false;
     try {
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
@@ -237,6 +291,28 @@ export class DocumentWriter implements TxnWriter {
   }
 
   /**
+   * The hooks' prepare of a write of `data`; a unique value held by an
+   * expired document is freed by purging that document, then reserved again.
+   */
+  private async prepareFreeing(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    data: JsonObject,
+    prevSeq: number,
+  ): Promise<PreparedWrite | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.o.hooks?.prepare(collection, id, data, ctx.signal, { prevSeq });
+      } catch (e) {
+        const holder = e instanceof DbError && e.reason === 'UNIQUE_VIOLATION' ? e.metadata?.conflictingId : undefined;
+        if (holder === undefined || holder === id || this.o.expiry === undefined || attempt >= 2) throw e;
+        if ((await this.purgeExpired(ctx, collection, holder)) !== 'purged') throw e;
+      }
+    }
+  }
+
+  /**
    * One conditional write of `data` over `old` (undefined = creating), with the
    * index hooks around it: prepare after the caller's read, commit when the
    * store accepted the write, abort otherwise. The lock guard, if any, is
@@ -247,19 +323,22 @@ export class DocumentWriter implements TxnWriter {
     ctx: CallContext,
     collection: string,
     id: string,
-    data: JsonObject,
+    content: WriteContent,
     old: OldVersion,
     condition: WriteCondition,
     guard?: LockGuardInput,
   ): Promise<StoredDocument> {
     const key = documentKey(collection, id);
-    const prepared: PreparedWrite | undefined = await this.o.hooks?.prepare(collection, id, data, ctx.signal, { prevSeq: old?.seq ?? 0 });
+    const { data, expireTime } = content;
+    const prepared = await this.prepareFreeing(ctx, collection, id, data, old?.seq ?? 0);
     let written: StoredDocument;
     try {
       if (guard !== undefined) await this.checkFence(guard, ctx.signal);
-      const meta = nextMeta(old, this.o.clock.date(), prepared?.seq);
+      const now = this.o.clock.date();
+      const meta = nextMeta(this.expired(old) ? undefined : old, now, prepared?.seq, expireTime);
       const { etag } = await this.o.store.put(key, this.encode({ meta, data }), condition, ctx.signal);
       this.o.known.remember(key, etag, meta);
+      this.o.expiry?.noteExpiring(collection, id, expireTime);
       written = toDocument(collection, id, data, etag, meta);
     } catch (e) {
       this.o.known.forget(key);
@@ -272,50 +351,4 @@ export class DocumentWriter implements TxnWriter {
     }
     return written;
   }
-}
-
-function nextMeta(old: OldVersion, now: Date, seq?: number): EnvelopeMeta {
-  const meta: EnvelopeMeta = {
-    version: old === undefined ? 1 : old.version + 1,
-    createTime: old === undefined ? now : old.createTime,
-    updateTime: now,
-    writeId: newWriteId(),
-  };
-  return seq === undefined ? meta : { ...meta, seq };
-}
-
-/** The API form of a stored document. */
-export function toDocument(collection: string, id: string, data: JsonObject, etag: string, meta: EnvelopeMeta): StoredDocument {
-  return {
-    collection,
-    id,
-    data,
-    etag,
-    version: meta.version,
-    createTime: meta.createTime,
-    updateTime: meta.updateTime,
-    revision: meta.seq ?? 0,
-  };
-}
-
-function contention(collection: string, id: string, cause: unknown): DbError {
-  return new DbError('aborted', 'CONCURRENT_MODIFICATION', `too much contention writing ${collection}/${id}`, {
-    metadata: { collection, id },
-    retryDelayMs: 50,
-    cause,
-  });
-}
-
-/** NOT_FOUND DOCUMENT_NOT_FOUND. */
-export function notFound(collection: string, id: string): DbError {
-  return new DbError('not_found', 'DOCUMENT_NOT_FOUND', `document ${collection}/${id} not found`, {
-    metadata: { collection, id },
-  });
-}
-
-function etagMismatch(collection: string, id: string, expected: string, current: string, cause?: unknown): DbError {
-  return new DbError('aborted', 'ETAG_MISMATCH', `document ${collection}/${id} has changed`, {
-    metadata: { collection, id, expectedEtag: expected, currentEtag: current },
-    cause,
-  });
 }

@@ -13,7 +13,10 @@ import type { CallContext } from '../api/call-context.js';
 import type { CreateInput, DeleteInput, PutIfMatchInput, PutInput } from '../api/document-api.js';
 import type { SingleDocumentCalls } from './batch-operations.js';
 import type { DocumentReader } from './document-reader.js';
-import { notFound, toDocument, type DocumentWriter } from './document-writer.js';
+import { notFound, toDocument, type DocumentWriter, type WriteContent } from './document-writer.js';
+import type { ExpiryPolicy } from './expiry-policy.js';
+import type { ExpirationInput } from '../model/expiration.js';
+import type { JsonObject } from '../model/json.js';
 
 /** Single-document reads and writes over one reader and writer. */
 export class SingleDocuments implements SingleDocumentCalls {
@@ -26,6 +29,7 @@ export class SingleDocuments implements SingleDocumentCalls {
     private readonly reader: DocumentReader,
     private readonly writer: DocumentWriter,
     private readonly newId: () => string,
+    private readonly expiry: ExpiryPolicy,
   ) {}
 
   /** One document; NOT_FOUND DOCUMENT_NOT_FOUND when absent. */
@@ -41,22 +45,23 @@ export class SingleDocuments implements SingleDocumentCalls {
   async put(ctx: CallContext, input: PutInput): Promise<StoredDocument> {
     const { collection, id, data, lockGuard } = input;
     validateWrite(collection, id, data);
-    if (input.createOnly === true) return this.writer.create(ctx, collection, id, data, lockGuard);
-    return this.writer.upsert(ctx, collection, id, data, lockGuard);
+    const content = await this.content(ctx, collection, id, data, input.expiration);
+    if (input.createOnly === true) return this.writer.create(ctx, collection, id, content, lockGuard);
+    return this.writer.upsert(ctx, collection, id, content, lockGuard);
   }
 
   /** Replaces the document only when its etag is still `input.etag`. */
   async putIfMatch(ctx: CallContext, input: PutIfMatchInput): Promise<StoredDocument> {
     validateWrite(input.collection, input.id, input.data);
     if (typeof input.etag !== 'string' || input.etag === '') throw invalid('INVALID_ARGUMENT', 'etag', 'etag is required');
-    return this.writer.putIfMatch(ctx, input);
+    return this.writer.putIfMatch(ctx, input, await this.content(ctx, input.collection, input.id, input.data, input.expiration));
   }
 
   /** A new document; the id is a new one (UUIDv7 by default) when absent or empty. */
   async create(ctx: CallContext, input: CreateInput): Promise<StoredDocument> {
     const id = input.id === undefined || input.id === '' ? this.newId() : input.id;
     validateWrite(input.collection, id, input.data);
-    return this.writer.create(ctx, input.collection, id, input.data);
+    return this.writer.create(ctx, input.collection, id, await this.content(ctx, input.collection, id, input.data, input.expiration));
   }
 
   /** Deletes (idempotently, or only the version with `input.etag`). */
@@ -73,6 +78,22 @@ export class SingleDocuments implements SingleDocumentCalls {
     validateId(id);
     const state = await this.reader.read(collection, id, ctx.signal);
     return state === undefined ? { exists: false } : { exists: true, etag: state.etag };
+  }
+
+  /** What a write stores: `data` and the expire time its Expiration (or the collection default) resolves to now. */
+  private async content(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    data: JsonObject,
+    exp: ExpirationInput | undefined,
+  ): Promise<WriteContent> {
+    if (!this.expiry.mayExpire(collection, exp)) {
+      this.expiry.check(exp);
+      return { data };
+    }
+    const expireTime = await this.expiry.resolve(collection, id, exp, ctx.signal);
+    return expireTime === undefined ? { data } : { data, expireTime };
   }
 
   /** The document as committed, in API form; undefined when absent. Collection and id are not validated. */

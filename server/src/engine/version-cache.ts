@@ -18,6 +18,8 @@ export interface KnownVersion {
   readonly createTime: Date;
   /** Its revision (envelope seq), when it has one. */
   readonly seq?: number;
+  /** When that version expires, when it does. */
+  readonly expireTime?: Date;
 }
 
 /** The default number of keys remembered. */
@@ -38,8 +40,14 @@ export class VersionCache {
   }
 
   /** Remembers that `key` is at `etag` with envelope `meta`. */
-  remember(key: string, etag: string, meta: Pick<EnvelopeMeta, 'version' | 'createTime' | 'seq'>): void {
-    this.lru.set(key, { etag, version: meta.version, createTime: meta.createTime, ...(meta.seq === undefined ? {} : { seq: meta.seq }) });
+  remember(key: string, etag: string, meta: Pick<EnvelopeMeta, 'version' | 'createTime' | 'seq' | 'expireTime'>): void {
+    this.lru.set(key, {
+      etag,
+      version: meta.version,
+      createTime: meta.createTime,
+      ...(meta.seq === undefined ? {} : { seq: meta.seq }),
+      ...(meta.expireTime === undefined ? {} : { expireTime: meta.expireTime }),
+    });
   }
 
   /** Forgets `key` (deleted, or its state is unknown after a failed write). */

@@ -78,7 +78,9 @@ export type ErrorReason =
   /** OUT_OF_RANGE: a Watch's after_revision is older than the history the server keeps (trimmed by retention, or from a feed history that was lost or deleted), or newer than the collection's current revision. Metadata: "collection", "requestedRevision", "oldestRevision" (the smallest after_revision accepted now), "currentRevision". Re-read the documents and watch from the read's read_revision (docs/streams.md). */
   | 'REVISION_COMPACTED'
   /** RESOURCE_EXHAUSTED: a Watch's client did not read fast enough and the server's buffer for it filled (SB_WATCH_BUFFER_MESSAGES); resume with the last revision received. Metadata: "limit". Carries RetryInfo. */
-  | 'WATCH_TOO_SLOW';
+  | 'WATCH_TOO_SLOW'
+  /** FAILED_PRECONDITION: the write carries an Expiration that expires (an expire_time or a ttl) and this server cannot expire documents: document expiry needs in-process coordination (SB_COORDINATION=local) in this version (docs/streams.md, "Document expiry (TTL)"). Metadata: "collection". */
+  | 'TTL_NOT_AVAILABLE';
 
 /** Every ErrorReason, in the order of their enum numbers. */
 export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
@@ -119,4 +121,5 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'STORAGE_INCONSISTENT',
   'REVISION_COMPACTED',
   'WATCH_TOO_SLOW',
+  'TTL_NOT_AVAILABLE',
 ]);

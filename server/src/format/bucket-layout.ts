@@ -6,6 +6,7 @@
  *   _txn/intents/<txid>                          transaction intent records
  *   _txn/requests/<window>/<sha256(request_id)>  idempotency records of Commit requests
  *   _meta/indexes/<collection>                   durable index definitions
+ *   _meta/expiring/<collection>                  marker: the collection has had documents with an expiry
  *   _meta/token-keys                             the keyring that signs page and resume tokens
  *   _meta/coordination-epoch                     the coordination epoch (counts detected losses of Redis)
  *   _meta/health-probe                           HEADed by the health probe, never written
@@ -20,6 +21,8 @@ export const INTENTS_PREFIX = '_txn/intents/';
 export const REQUESTS_PREFIX = '_txn/requests/';
 /** Where the index definitions of all collections live. */
 export const CATALOG_PREFIX = '_meta/indexes/';
+/** Where the markers of collections with expiring documents live (docs/streams.md, "Document expiry (TTL)"). */
+export const EXPIRING_PREFIX = '_meta/expiring/';
 /** Where the token keyring lives. */
 export const TOKEN_KEYRING_KEY = '_meta/token-keys';
 /** Where the coordination epoch lives (docs/locks.md): bumped on every detected loss of Redis's data. */
@@ -60,4 +63,9 @@ export function requestRecordKey(window: number, hash: string): string {
 /** The key of a collection's durable index definitions: `_meta/indexes/<collection>`. */
 export function catalogKey(collection: string): string {
   return CATALOG_PREFIX + collection;
+}
+
+/** The marker key of a collection that has had expiring documents: `_meta/expiring/<collection>`. */
+export function expiringMarkerKey(collection: string): string {
+  return EXPIRING_PREFIX + collection;
 }

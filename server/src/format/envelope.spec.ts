@@ -1,5 +1,5 @@
 import { isDbError } from '../errors/db-error.js';
-import { decodeEnvelope, encodeEnvelope, newWriteId, SCHEMA_VERSION } from './envelope.js';
+import { decodeEnvelope, encodeEnvelope, expiredAt, newWriteId, SCHEMA_VERSION } from './envelope.js';
 
 const meta = {
   version: 3,
@@ -30,6 +30,20 @@ describe('envelope', () => {
   it('round-trips', () => {
     const data = { a: { b: [1.5, -2, 'é😀'] } };
     expect(decodeEnvelope(encodeEnvelope({ meta, data }), 'k')).toEqual({ meta, data });
+  });
+
+  it('round-trips an expire time, stored as ISO under smarterbase.expireTime', () => {
+    const expiring = { ...meta, expireTime: new Date('2030-01-02T03:04:05.678Z') };
+    const body = encodeEnvelope({ meta: expiring, data: {} });
+    expect(JSON.parse(Buffer.from(body).toString('utf8')).smarterbase.expireTime).toBe('2030-01-02T03:04:05.678Z');
+    expect(decodeEnvelope(body, 'k').meta.expireTime).toEqual(expiring.expireTime);
+    expect(expiredAt(expiring, expiring.expireTime.getTime() - 1)).toBe(false);
+    expect(expiredAt(expiring, expiring.expireTime.getTime())).toBe(true);
+    expect(expiredAt({}, Number.MAX_SAFE_INTEGER)).toBe(false);
+    const bad = Buffer.from(
+      JSON.stringify({ smarterbase: { ...JSON.parse(Buffer.from(body).toString('utf8')).smarterbase, expireTime: 'soon' }, data: {} }),
+    );
+    expect(() => decodeEnvelope(bad, 'k')).toThrow(/expireTime/);
   });
 
   it('gives identical data different bodies through the random writeId', () => {

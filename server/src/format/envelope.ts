@@ -46,6 +46,12 @@ export interface EnvelopeMeta {
    * object only reserves the key (a placeholder) and is no document.
    */
   readonly absent?: true;
+  /**
+   * When this version expires (docs/streams.md, "Document expiry (TTL)"):
+   * from then on reads treat it as absent and the purger deletes it. Absent
+   * when the version does not expire.
+   */
+  readonly expireTime?: Date;
 }
 
 /** A decoded envelope. */
@@ -72,6 +78,7 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
       ...(meta.seq === undefined ? {} : { seq: meta.seq }),
       ...(meta.txn === undefined ? {} : { txn: meta.txn }),
       ...(meta.absent === true ? { absent: true } : {}),
+      ...(meta.expireTime === undefined ? {} : { expireTime: meta.expireTime.toISOString() }),
     },
     data,
   });
@@ -115,8 +122,14 @@ export function decodeEnvelope(body: Uint8Array, key: string): Envelope {
     ...(seq === undefined ? {} : { seq }),
     ...(head.txn === undefined ? {} : { txn: head.txn }),
     ...(head.absent === true ? { absent: true as const } : {}),
+    ...(head.expireTime === undefined ? {} : { expireTime: parseTime(head.expireTime, key, 'expireTime') }),
   };
   return { meta, data: parsed.data };
+}
+
+/** True when the version `meta` describes has expired at `nowMs` (expireTime ≤ now). */
+export function expiredAt(meta: Pick<EnvelopeMeta, 'expireTime'>, nowMs: number): boolean {
+  return meta.expireTime !== undefined && meta.expireTime.getTime() <= nowMs;
 }
 
 /** The envelope without its transaction marker: the pre-image a staged document keeps. */

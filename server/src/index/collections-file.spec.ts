@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DbError } from '../errors/db-error.js';
-import { loadCollectionsFile, parseCollectionsFile } from './collections-file.js';
+import { loadCollectionsFile, parseCollectionsConfig, parseCollectionsFile } from './collections-file.js';
 
 function errorOf(f: () => unknown): DbError {
   try {
@@ -34,6 +34,25 @@ collections:
       { collection: 'users', name: 'by_age', fields: ['age'], kind: 'ordered' },
       { collection: 'orders', name: 'by_customer_status', fields: ['customer.id', 'status'], kind: 'equality' },
     ]);
+  });
+
+  it('reads default TTLs, and refuses malformed or short ones', () => {
+    const cfg = parseCollectionsConfig(`
+collections:
+  sessions:
+    defaultTtl: 30m
+  carts:
+    defaultTtl: 1.5h
+    indexes:
+      - { name: by_user, fields: [user], kind: equality }
+`);
+    expect([...cfg.defaultTtlMs]).toEqual([
+      ['sessions', 1_800_000],
+      ['carts', 5_400_000],
+    ]);
+    expect(cfg.indexes).toHaveLength(1);
+    expect(() => parseCollectionsConfig('collections:\n  s:\n    defaultTtl: 10\n')).toThrow(/collections.s.defaultTtl/);
+    expect(() => parseCollectionsConfig('collections:\n  s:\n    defaultTtl: 500ms\n')).toThrow(/at least 1s/);
   });
 
   it('accepts an empty file', () => {

@@ -8,6 +8,11 @@
  *         - name: by_age
  *           fields: [age]
  *           kind: ordered
+ *     sessions:
+ *       defaultTtl: 30m      # documents written without an expiration expire after this
+ *
+ * `defaultTtl` is a number and a unit (ms, s, m, h, d), at least 1 s
+ * (docs/streams.md, "Document expiry (TTL)").
  *
  * Errors are DbError invalid INVALID_ARGUMENT whose message names the file
  * and the entry (e.g. `collections.users.indexes[1].kind`).
@@ -20,19 +25,35 @@ import { isJsonObject } from '../model/json.js';
 import { validateCollection } from '../model/keys.js';
 import { validateIndexDefinition } from './index-validation.js';
 
-/** Reads and validates the collections file at `path`. */
+/** What the collections file declares: indexes, and default TTLs (ms) by collection. */
+export interface CollectionsConfig {
+  readonly indexes: IndexDefinition[];
+  readonly defaultTtlMs: ReadonlyMap<string, number>;
+}
+
+/** Reads and validates the collections file at `path`: its index definitions. */
 export async function loadCollectionsFile(path: string): Promise<IndexDefinition[]> {
+  return (await loadCollectionsConfig(path)).indexes;
+}
+
+/** Reads and validates the collections file at `path`: everything it declares. */
+export async function loadCollectionsConfig(path: string): Promise<CollectionsConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
     throw new DbError('invalid', 'INVALID_ARGUMENT', `cannot read collections file ${path}: ${(cause as Error).message}`, { cause });
   }
-  return parseCollectionsFile(text, path);
+  return parseCollectionsConfig(text, path);
+}
+
+/** Parses and validates collections-file text (`source` names it in errors): its index definitions. */
+export function parseCollectionsFile(text: string, source = 'collections file'): IndexDefinition[] {
+  return parseCollectionsConfig(text, source).indexes;
 }
 
 /** Parses and validates collections-file text (`source` names it in errors). */
-export function parseCollectionsFile(text: string, source = 'collections file'): IndexDefinition[] {
+export function parseCollectionsConfig(text: string, source = 'collections file'): CollectionsConfig {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -40,11 +61,12 @@ export function parseCollectionsFile(text: string, source = 'collections file'):
     const where = cause instanceof YAMLParseError && cause.linePos ? ` at line ${cause.linePos[0].line}` : '';
     throw bad(source, '', `is not valid YAML${where}: ${(cause as Error).message.split('\n')[0]}`);
   }
-  if (doc === null || doc === undefined) return [];
+  const defaultTtlMs = new Map<string, number>();
+  if (doc === null || doc === undefined) return { indexes: [], defaultTtlMs };
   if (!isJsonObject(doc)) throw bad(source, '', 'must be a mapping with a "collections" key');
   for (const key of Object.keys(doc)) if (key !== 'collections') throw bad(source, key, 'is not a known key (expected "collections")');
   const collections = doc.collections;
-  if (collections === undefined || collections === null) return [];
+  if (collections === undefined || collections === null) return { indexes: [], defaultTtlMs };
   if (!isJsonObject(collections)) throw bad(source, 'collections', 'must be a mapping of collection names');
   const out: IndexDefinition[] = [];
   const seen = new Set<string>();
@@ -56,9 +78,11 @@ export function parseCollectionsFile(text: string, source = 'collections file'):
       throw bad(source, at, `: ${(e as Error).message}`);
     }
     if (spec === null) continue;
-    if (!isJsonObject(spec)) throw bad(source, at, 'must be a mapping with "indexes"');
+    if (!isJsonObject(spec)) throw bad(source, at, 'must be a mapping with "indexes" and/or "defaultTtl"');
     for (const key of Object.keys(spec))
-      if (key !== 'indexes') throw bad(source, `${at}.${key}`, 'is not a known key (expected "indexes")');
+      if (key !== 'indexes' && key !== 'defaultTtl')
+        throw bad(source, `${at}.${key}`, 'is not a known key (expected "indexes", "defaultTtl")');
+    if (spec.defaultTtl !== undefined) defaultTtlMs.set(collection, parseTtl(source, `${at}.defaultTtl`, spec.defaultTtl));
     const indexes = spec.indexes ?? [];
     if (!Array.isArray(indexes)) throw bad(source, `${at}.indexes`, 'must be a list');
     for (const [i, entry] of indexes.entries()) {
@@ -81,7 +105,18 @@ export function parseCollectionsFile(text: string, source = 'collections file'):
       out.push({ collection, name: def.name, fields: [...def.fields], kind: def.kind as IndexKind });
     }
   }
-  return out;
+  return { indexes: out, defaultTtlMs };
+}
+
+const TTL_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A `defaultTtl` ("30s", "1h", "1.5d") in ms; at least 1 s. */
+function parseTtl(source: string, at: string, raw: unknown): number {
+  const m = typeof raw === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(raw.trim()) : null;
+  if (m === null) throw bad(source, at, 'must be a duration such as "30s", "15m", "1h" or "7d"');
+  const ms = Math.round(Number(m[1]) * TTL_UNITS[m[2]!]!);
+  if (ms < 1000) throw bad(source, at, 'must be at least 1s');
+  return ms;
 }
 
 function bad(source: string, at: string, problem: string): DbError {

@@ -18,6 +18,8 @@ export interface StoredDocument {
   readonly updateTime: Date;
   /** The collection revision of the write that made this version (docs/streams.md); 0 when stored without one. */
   readonly revision: number;
+  /** When this version expires (docs/streams.md, "Document expiry (TTL)"); absent when it does not. */
+  readonly expireTime?: Date;
 }
 
 /** A listing entry: a full document, or only its key when the listing is keys-only. */

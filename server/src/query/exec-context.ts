@@ -75,6 +75,7 @@ export async function fetchDoc(ctx: ExecContext, id: string, signal: AbortSignal
     createTime: env.meta.createTime,
     updateTime: env.meta.updateTime,
     revision: env.meta.seq ?? 0,
+    ...(env.meta.expireTime === undefined ? {} : { expireTime: env.meta.expireTime }),
   };
 }
 

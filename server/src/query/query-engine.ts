@@ -42,6 +42,12 @@ export interface QueryEngineOptions {
   readonly tokenSecret?: string;
   /** The durable index definitions (IndexAdmin): one the store lacks counts as BUILDING [the store's catalog only]. */
   readonly expected?: ExpectedIndexes;
+  /**
+   * Which collections may hold expired documents not yet purged (the
+   * engine's ExpiryPolicy): their Count fetches every candidate, so an
+   * expired document is never counted [none].
+   */
+  readonly expiry?: { countsNeedFetch(collection: string): boolean };
 }
 
 /** Default of QueryEngineOptions.maxSortBuffer: the most documents one query sorts in memory. */
@@ -60,9 +66,11 @@ export class QueryEngine implements QueryApi {
   private readonly maxSortBuffer: number;
   private readonly tokens: ResumeTokenCodec;
   private readonly expected?: ExpectedIndexes;
+  private readonly expiry?: QueryEngineOptions['expiry'];
 
   constructor(options: QueryEngineOptions) {
     if (options.expected !== undefined) this.expected = options.expected;
+    if (options.expiry !== undefined) this.expiry = options.expiry;
     this.store = options.store;
     this.indexes = options.indexes;
     this.reader = options.reader;
@@ -100,7 +108,11 @@ export class QueryEngine implements QueryApi {
     return { skippedResults: ex.stats.skipped };
   }
 
-  /** Counts the matches: from the index alone when the plan is exact, else by fetching and re-checking. */
+  /**
+   * Counts the matches: from the index alone when the plan is exact, else by
+   * fetching and re-checking. A collection that may hold expired documents
+   * is always counted by fetching (reads hide expired documents).
+   */
   async count(
     ctx: CallContext,
     input: Pick<QueryInput, 'collection' | 'filter' | 'requireIndex'>,
@@ -108,12 +120,13 @@ export class QueryEngine implements QueryApi {
     checkInput(input);
     const plan = await this.plan(ctx, input, []);
     if (input.requireIndex === true && plan.scan) throw scanRefused(input, [], plan);
-    if (plan.candidates !== undefined && plan.exact) {
+    const fetchAll = this.expiry?.countsNeedFetch(input.collection) === true;
+    if (plan.candidates !== undefined && plan.exact && !fetchAll) {
       return { count: await this.indexes.count(input.collection, plan.candidates, ctx.signal), storageRequests: 0 };
     }
     const ex = this.context(ctx, input, [], plan, undefined);
     let count = 0;
-    if (input.filter === undefined) {
+    if (input.filter === undefined && !fetchAll) {
       for await (const ids of listIds(ex)) count += ids.length;
     } else {
       for await (const hit of source(ex, { ...plan, order: { kind: 'id' } }, Infinity)) {

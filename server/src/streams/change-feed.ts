@@ -20,18 +20,24 @@ export interface ChangedDocument {
   readonly createTime: string;
   /** ISO-8601. */
   readonly updateTime: string;
+  /** ISO-8601: when this version expires; absent when it does not. */
+  readonly expireTime?: string;
   readonly data: JsonObject;
 }
+
+/** What a change did: wrote a version, deleted the document, or purged it because it expired. */
+export type ChangeOp = 'put' | 'delete' | 'expire';
 
 /** One document change of an event. */
 export interface FeedChange {
   readonly id: string;
-  readonly op: 'put' | 'delete';
+  /** `expire`: the purge of an expired document (docs/streams.md, "Document expiry (TTL)"); a delete otherwise. */
+  readonly op: ChangeOp;
   /** The change's own revision: the one stored in the document's envelope (a put) or taken by the delete. */
   readonly revision: number;
   /** The revision of the state this change replaced; 0 when none (or stored without one). */
   readonly prevRevision: number;
-  /** The document as written: set for a put, absent for a delete. */
+  /** The document as written: set for a put, absent for a delete or expire. */
   readonly doc?: ChangedDocument;
 }
 
@@ -54,7 +60,7 @@ export interface FeedEvent {
 export interface PendingRef {
   /** The document written. */
   readonly id: string;
-  readonly op: 'put' | 'delete';
+  readonly op: ChangeOp;
   /** The revision of the state the writer read and replaces; 0 when none. */
   readonly prevRevision: number;
   /** The transaction whose write this is (its revisions are published together, by its recovery). */

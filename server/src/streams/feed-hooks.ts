@@ -16,7 +16,7 @@ import type { Failpoints } from '../common/failpoints.js';
 import type { CommittedWrite, PreparedWrite, PrepareOptions, WriteHooks } from '../api/write-hooks.js';
 import type { StoredDocument } from '../model/document.js';
 import type { JsonObject } from '../model/json.js';
-import type { ChangeFeed, ChangedDocument, FeedChange, FeedEvent } from './change-feed.js';
+import type { ChangeFeed, ChangedDocument, ChangeOp, FeedChange, FeedEvent } from './change-feed.js';
 import { putEventOf, type FinishTransaction, type ReadStored } from './stored-events.js';
 
 /** The little of a logger the feed hooks need (a pino Logger fits). */
@@ -44,7 +44,7 @@ export interface FeedWriteHooksOptions {
 export interface FeedPreparedWrite extends PreparedWrite {
   readonly collection: string;
   readonly id: string;
-  readonly op: 'put' | 'delete';
+  readonly op: ChangeOp;
   readonly prevSeq: number;
   /** What the inner hooks prepared. */
   readonly inner?: PreparedWrite;
@@ -64,7 +64,7 @@ export class FeedWriteHooks implements WriteHooks<FeedPreparedWrite> {
   ): Promise<FeedPreparedWrite> {
     const prevSeq = opts?.prevSeq ?? 0;
     if (prevSeq > 0 && (await this.o.feed.isPending(collection, prevSeq))) await this.help(collection, id, prevSeq, signal);
-    const op = data === null ? 'delete' : 'put';
+    const op: ChangeOp = data !== null ? 'put' : opts?.expire === true ? 'expire' : 'delete';
     const seq = await this.o.feed.allocate(collection, {
       id,
       op,
@@ -160,6 +160,7 @@ export function changedDocument(doc: StoredDocument): ChangedDocument {
     version: doc.version,
     createTime: doc.createTime.toISOString(),
     updateTime: doc.updateTime.toISOString(),
+    ...(doc.expireTime === undefined ? {} : { expireTime: doc.expireTime.toISOString() }),
     data: doc.data,
   };
 }

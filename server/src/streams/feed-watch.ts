@@ -229,6 +229,7 @@ function watchChange(collection: string, c: FeedChange): WatchChange {
       createTime: new Date(d.createTime),
       updateTime: new Date(d.updateTime),
       revision: c.revision,
+      ...(d.expireTime === undefined ? {} : { expireTime: new Date(d.expireTime) }),
     },
   };
 }

@@ -10,6 +10,7 @@
  * | a transaction's N  | (its recovery finishes it, publishing the group)  | done                  |
  * | put or delete N    | held by a transaction (marker)                    | wait (recovery first) |
  * | delete N of P      | absent, nothing else replaced P, first such delete | DELETE event          |
+ * | expire N of P      | (as delete N of P)                                | EXPIRE event          |
  * | anything else      |                                                   | hole                  |
  */
 import type { Envelope } from '../format/envelope.js';
@@ -88,14 +89,14 @@ export async function resolutionOf(
       q.collection === collection &&
       q.revision < revision &&
       q.ref.id === ref.id &&
-      q.ref.op === 'delete' &&
+      q.ref.op !== 'put' &&
       q.ref.prevRevision === ref.prevRevision,
   );
   if (earlier) return null;
   return {
     revision,
     commitTimeMs: p.allocatedAtMs,
-    changes: [{ id: ref.id, op: 'delete', revision, prevRevision: ref.prevRevision }],
+    changes: [{ id: ref.id, op: ref.op, revision, prevRevision: ref.prevRevision }],
   };
 }
 
@@ -115,6 +116,7 @@ function putEvent(p: PendingRevision, stored: { etag: string; env: Envelope }): 
           version: meta.version,
           createTime: meta.createTime.toISOString(),
           updateTime: meta.updateTime.toISOString(),
+          ...(meta.expireTime === undefined ? {} : { expireTime: meta.expireTime.toISOString() }),
           data,
         },
       },

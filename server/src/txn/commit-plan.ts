@@ -1,13 +1,22 @@
 /** What a transaction writes, worked out from its writes and the documents it read. */
 import type { PreconditionViolation } from '../errors/db-error.js';
 import type { CommitWrite } from './commit-types.js';
-import { newWriteId, type DocState } from '../format/envelope.js';
+import { expiredAt, newWriteId, type DocState } from '../format/envelope.js';
 import type { IntentWrite } from './intent.js';
 
 /** A document as read inside a transaction (DocumentReader.readForWrite), or undefined when absent. */
 export type Current = DocState | undefined;
 
-/** The intent's record of write `w` over `cur`: the etag before, and for a set the final envelope (seq, version, times). */
+/** `cur` unless it expired by `nowMs` (an expired document is absent to a transaction: its preconditions and versions). */
+export function liveAt(cur: Current, nowMs: number): Current {
+  return cur === undefined || expiredAt(cur.env.meta, nowMs) ? undefined : cur;
+}
+
+/**
+ * The intent's record of write `w` over `cur`: the etag before (an expired
+ * version's too: it is written over), and for a set the final envelope
+ * (seq, version, times, expiry; over an expired version the set is version 1).
+ */
 export function intentWrite(w: CommitWrite, cur: Current, seq: number | undefined, now: Date): IntentWrite {
   const prevSeq = cur?.env.meta.seq;
   const base = {
@@ -19,13 +28,14 @@ export function intentWrite(w: CommitWrite, cur: Current, seq: number | undefine
     ...(seq === undefined || prevSeq === undefined ? {} : { prevSeq }),
   };
   if (w.op !== 'set') return base;
-  const old = cur?.env.meta;
+  const old = liveAt(cur, now.getTime())?.env.meta;
   const meta = {
     version: old === undefined ? 1 : old.version + 1,
     createTime: old === undefined ? now : old.createTime,
     updateTime: now,
     writeId: newWriteId(),
     ...(seq === undefined ? {} : { seq }),
+    ...(w.expireTime === undefined ? {} : { expireTime: w.expireTime }),
   };
   return { ...base, after: { meta, data: w.data! } };
 }

@@ -32,7 +32,7 @@ import type { TxnWriter, WriteReader } from './txn-ports.js';
 import type { StagedDoc } from './finalize.js';
 import { type IntentStore, type StoredIntent } from './intent.js';
 import { fingerprintOf, validateCommit } from './commit-input.js';
-import { intentWrite, preconditionViolations, type Current } from './commit-plan.js';
+import { intentWrite, liveAt, preconditionViolations, type Current } from './commit-plan.js';
 import { requestHash, type RequestRecords } from './request-records.js';
 import type { TxnRecovery } from './txn-recovery.js';
 import { commitSingle } from './single-write.js';
@@ -152,7 +152,11 @@ export class CommitRunner {
       if (prior.value !== undefined) return prior.value; // an earlier attempt committed: its answer, not this state's
       if (read.status === 'rejected') throw read.reason;
       const current = read.value;
-      const violations = preconditionViolations(input.writes, current);
+      const nowMs = this.clock.now();
+      const violations = preconditionViolations(
+        input.writes,
+        current.map((c) => liveAt(c, nowMs)),
+      );
       if (violations.length > 0) {
         throw new DbError('aborted', 'PRECONDITION_FAILED', `${violations.length} precondition(s) of the transaction failed`, {
           preconditionViolations: violations,

@@ -19,6 +19,8 @@ export interface CommitWrite {
   /** The new content; required for set, absent otherwise. */
   readonly data?: JsonObject;
   readonly precondition?: WritePrecondition;
+  /** set only: when the written version expires (resolved by the engine before the commit); absent: never. */
+  readonly expireTime?: Date;
 }
 
 /** A Commit: up to 100 writes applied all-or-nothing (docs/transactions.md). */

@@ -23,7 +23,10 @@ export async function commitSingle(
   guard: LockGuardInput | undefined,
 ): Promise<CommitOutcome> {
   const { collection, id } = write;
-  const op = write.op === 'set' ? { kind: 'set' as const, data: write.data! } : { kind: write.op };
+  const op =
+    write.op === 'set'
+      ? { kind: 'set' as const, data: write.data!, ...(write.expireTime === undefined ? {} : { expireTime: write.expireTime }) }
+      : { kind: write.op };
   const check = (current: { etag: string } | undefined): void => {
     const violations = preconditionViolations([write], [current]);
     if (violations.length > 0) {

@@ -15,7 +15,8 @@ export interface WriteReader {
 }
 
 /** What checkedWrite does to the document it read. */
-export type CheckedOp = { readonly kind: 'set'; readonly data: JsonObject } | { readonly kind: 'delete' | 'check' };
+export type CheckedOp =
+  { readonly kind: 'set'; readonly data: JsonObject; readonly expireTime?: Date } | { readonly kind: 'delete' | 'check' };
 
 /** The single-document write path, as a transaction uses it. */
 export interface TxnWriter {

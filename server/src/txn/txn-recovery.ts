@@ -272,6 +272,7 @@ function storedDocument(w: IntentWrite, state: NonNullable<FinalState>): StoredD
     createTime: meta.createTime,
     updateTime: meta.updateTime,
     revision: meta.seq ?? 0,
+    ...(meta.expireTime === undefined ? {} : { expireTime: meta.expireTime }),
   };
 }
 

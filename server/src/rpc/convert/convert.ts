@@ -31,6 +31,7 @@ export function toProtoDocument(doc: StoredDocument): Document {
     createTime: toTimestamp(doc.createTime),
     updateTime: toTimestamp(doc.updateTime),
     revision: BigInt(doc.revision),
+    ...(doc.expireTime === undefined ? {} : { expireTime: toTimestamp(doc.expireTime) }),
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * The records of the change feed's journal (streams/local/feed-journal.ts):
  * one JSON object per line of a collection's segment files.
- *   allocation  {"a":rev,"id":…,"op":"put"|"delete","p":prev,"t":ms[,"x":txid]}
+ *   allocation  {"a":rev,"id":…,"op":"put"|"delete"|"expire","p":prev,"t":ms[,"x":txid]}
  *   resolution  {"r":[revs…],"e":event|null}   (null: holes)
  *   floor       {"f":oldest,"c":current}         (written before a segment is deleted,
  *               so the history dropped with it and the counter survive a restart)
@@ -68,7 +68,7 @@ export function parseRecord(line: string): JournalRecord {
     if (
       !isRevision(o.a) ||
       typeof o.id !== 'string' ||
-      (o.op !== 'put' && o.op !== 'delete') ||
+      (o.op !== 'put' && o.op !== 'delete' && o.op !== 'expire') ||
       !isRevision(o.p) ||
       typeof o.t !== 'number'
     )

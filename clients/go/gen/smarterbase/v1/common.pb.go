@@ -168,6 +168,12 @@ const (
 	// server's buffer for it filled (SB_WATCH_BUFFER_MESSAGES); resume with
 	// the last revision received. Metadata: "limit". Carries RetryInfo.
 	ErrorReason_ERROR_REASON_WATCH_TOO_SLOW ErrorReason = 37
+	// FAILED_PRECONDITION: the write carries an Expiration that expires (an
+	// expire_time or a ttl) and this server cannot expire documents: document
+	// expiry needs in-process coordination (SB_COORDINATION=local) in this
+	// version (docs/streams.md, "Document expiry (TTL)"). Metadata:
+	// "collection".
+	ErrorReason_ERROR_REASON_TTL_NOT_AVAILABLE ErrorReason = 38
 )
 
 // Enum value maps for ErrorReason.
@@ -211,6 +217,7 @@ var (
 		35: "ERROR_REASON_STORAGE_INCONSISTENT",
 		36: "ERROR_REASON_REVISION_COMPACTED",
 		37: "ERROR_REASON_WATCH_TOO_SLOW",
+		38: "ERROR_REASON_TTL_NOT_AVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -251,6 +258,7 @@ var (
 		"ERROR_REASON_STORAGE_INCONSISTENT":    35,
 		"ERROR_REASON_REVISION_COMPACTED":      36,
 		"ERROR_REASON_WATCH_TOO_SLOW":          37,
+		"ERROR_REASON_TTL_NOT_AVAILABLE":       38,
 	}
 )
 
@@ -285,7 +293,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xcc\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xf0\n" +
 	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
@@ -326,7 +334,8 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1cERROR_REASON_INDEX_NOT_READY\x10\"\x12%\n" +
 	"!ERROR_REASON_STORAGE_INCONSISTENT\x10#\x12#\n" +
 	"\x1fERROR_REASON_REVISION_COMPACTED\x10$\x12\x1f\n" +
-	"\x1bERROR_REASON_WATCH_TOO_SLOW\x10%BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1bERROR_REASON_WATCH_TOO_SLOW\x10%\x12\"\n" +
+	"\x1eERROR_REASON_TTL_NOT_AVAILABLE\x10&BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once

@@ -9,6 +9,7 @@ package smarterbasev1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
@@ -53,7 +54,11 @@ type Document struct {
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Output only. The collection revision of the write that made this version
 	// (StreamService, docs/streams.md); 0 for a version stored without one.
-	Revision      int64 `protobuf:"varint,8,opt,name=revision,proto3" json:"revision,omitempty"`
+	Revision int64 `protobuf:"varint,8,opt,name=revision,proto3" json:"revision,omitempty"`
+	// Output only. When this version expires (docs/streams.md, "Document
+	// expiry (TTL)"): from then on every read treats the document as absent,
+	// and it is purged soon after. Unset when the version does not expire.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -144,11 +149,130 @@ func (x *Document) GetRevision() int64 {
 	return 0
 }
 
+func (x *Document) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+// Expiration is when a written version expires (docs/streams.md, "Document
+// expiry (TTL)"). Expiry belongs to a version: a write without an
+// Expiration takes its collection's default TTL (collections file
+// `defaultTtl`), or none. From its expire time on, reads treat the document
+// as absent and writes as free; the server then purges it (a Watch sees one
+// CHANGE_TYPE_EXPIRE).
+type Expiration struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which expiry the version has.
+	//
+	// Types that are valid to be assigned to Expiration:
+	//
+	//	*Expiration_ExpireTime
+	//	*Expiration_Ttl
+	//	*Expiration_Never
+	Expiration    isExpiration_Expiration `protobuf_oneof:"expiration"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Expiration) Reset() {
+	*x = Expiration{}
+	mi := &file_smarterbase_v1_document_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Expiration) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Expiration) ProtoMessage() {}
+
+func (x *Expiration) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_document_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Expiration.ProtoReflect.Descriptor instead.
+func (*Expiration) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_document_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Expiration) GetExpiration() isExpiration_Expiration {
+	if x != nil {
+		return x.Expiration
+	}
+	return nil
+}
+
+func (x *Expiration) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		if x, ok := x.Expiration.(*Expiration_ExpireTime); ok {
+			return x.ExpireTime
+		}
+	}
+	return nil
+}
+
+func (x *Expiration) GetTtl() *durationpb.Duration {
+	if x != nil {
+		if x, ok := x.Expiration.(*Expiration_Ttl); ok {
+			return x.Ttl
+		}
+	}
+	return nil
+}
+
+func (x *Expiration) GetNever() bool {
+	if x != nil {
+		if x, ok := x.Expiration.(*Expiration_Never); ok {
+			return x.Never
+		}
+	}
+	return false
+}
+
+type isExpiration_Expiration interface {
+	isExpiration_Expiration()
+}
+
+type Expiration_ExpireTime struct {
+	// An absolute time. A time in the past is allowed: the document is at
+	// once invisible (and purged later).
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=expire_time,json=expireTime,proto3,oneof"`
+}
+
+type Expiration_Ttl struct {
+	// A time to live from the write, resolved by the writing server's clock.
+	// At least 1 second (INVALID_ARGUMENT otherwise).
+	Ttl *durationpb.Duration `protobuf:"bytes,2,opt,name=ttl,proto3,oneof"`
+}
+
+type Expiration_Never struct {
+	// True: the version never expires, even when its collection has a
+	// default TTL. False is not allowed (INVALID_ARGUMENT).
+	Never bool `protobuf:"varint,3,opt,name=never,proto3,oneof"`
+}
+
+func (*Expiration_ExpireTime) isExpiration_Expiration() {}
+
+func (*Expiration_Ttl) isExpiration_Expiration() {}
+
+func (*Expiration_Never) isExpiration_Expiration() {}
+
 var File_smarterbase_v1_document_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_document_proto_rawDesc = "" +
 	"\n" +
-	"\x1dsmarterbase/v1/document.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x02\n" +
+	"\x1dsmarterbase/v1/document.proto\x12\x0esmarterbase.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x02\n" +
 	"\bDocument\x12\x1e\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tR\n" +
@@ -161,7 +285,17 @@ const file_smarterbase_v1_document_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x1a\n" +
-	"\brevision\x18\b \x01(\x03R\brevisionBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\brevision\x18\b \x01(\x03R\brevision\x12;\n" +
+	"\vexpire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"\xa0\x01\n" +
+	"\n" +
+	"Expiration\x12=\n" +
+	"\vexpire_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\n" +
+	"expireTime\x12-\n" +
+	"\x03ttl\x18\x02 \x01(\v2\x19.google.protobuf.DurationH\x00R\x03ttl\x12\x16\n" +
+	"\x05never\x18\x03 \x01(\bH\x00R\x05neverB\f\n" +
+	"\n" +
+	"expirationBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_document_proto_rawDescOnce sync.Once
@@ -175,21 +309,26 @@ func file_smarterbase_v1_document_proto_rawDescGZIP() []byte {
 	return file_smarterbase_v1_document_proto_rawDescData
 }
 
-var file_smarterbase_v1_document_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_smarterbase_v1_document_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_smarterbase_v1_document_proto_goTypes = []any{
 	(*Document)(nil),              // 0: smarterbase.v1.Document
-	(*structpb.Struct)(nil),       // 1: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*Expiration)(nil),            // 1: smarterbase.v1.Expiration
+	(*structpb.Struct)(nil),       // 2: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 4: google.protobuf.Duration
 }
 var file_smarterbase_v1_document_proto_depIdxs = []int32{
-	1, // 0: smarterbase.v1.Document.data:type_name -> google.protobuf.Struct
-	2, // 1: smarterbase.v1.Document.create_time:type_name -> google.protobuf.Timestamp
-	2, // 2: smarterbase.v1.Document.update_time:type_name -> google.protobuf.Timestamp
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	2, // 0: smarterbase.v1.Document.data:type_name -> google.protobuf.Struct
+	3, // 1: smarterbase.v1.Document.create_time:type_name -> google.protobuf.Timestamp
+	3, // 2: smarterbase.v1.Document.update_time:type_name -> google.protobuf.Timestamp
+	3, // 3: smarterbase.v1.Document.expire_time:type_name -> google.protobuf.Timestamp
+	3, // 4: smarterbase.v1.Expiration.expire_time:type_name -> google.protobuf.Timestamp
+	4, // 5: smarterbase.v1.Expiration.ttl:type_name -> google.protobuf.Duration
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_document_proto_init() }
@@ -197,13 +336,18 @@ func file_smarterbase_v1_document_proto_init() {
 	if File_smarterbase_v1_document_proto != nil {
 		return
 	}
+	file_smarterbase_v1_document_proto_msgTypes[1].OneofWrappers = []any{
+		(*Expiration_ExpireTime)(nil),
+		(*Expiration_Ttl)(nil),
+		(*Expiration_Never)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_document_proto_rawDesc), len(file_smarterbase_v1_document_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

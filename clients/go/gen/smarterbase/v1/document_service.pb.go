@@ -283,7 +283,10 @@ type PutRequest struct {
 	// ALREADY_EXISTS / DOCUMENT_ALREADY_EXISTS otherwise. Default false (upsert).
 	CreateOnly bool `protobuf:"varint,4,opt,name=create_only,json=createOnly,proto3" json:"create_only,omitempty"`
 	// Optional. Write only while holding this lock (see LockGuard).
-	LockGuard     *LockGuard `protobuf:"bytes,5,opt,name=lock_guard,json=lockGuard,proto3" json:"lock_guard,omitempty"`
+	LockGuard *LockGuard `protobuf:"bytes,5,opt,name=lock_guard,json=lockGuard,proto3" json:"lock_guard,omitempty"`
+	// Optional. When the written version expires (see Expiration); unset:
+	// the collection's default TTL, or never.
+	Expiration    *Expiration `protobuf:"bytes,6,opt,name=expiration,proto3" json:"expiration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -353,6 +356,13 @@ func (x *PutRequest) GetLockGuard() *LockGuard {
 	return nil
 }
 
+func (x *PutRequest) GetExpiration() *Expiration {
+	if x != nil {
+		return x.Expiration
+	}
+	return nil
+}
+
 // Response of DocumentService.Put.
 type PutResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -412,7 +422,10 @@ type PutIfMatchRequest struct {
 	// or write). Stale → ABORTED / ETAG_MISMATCH.
 	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Optional. Write only while holding this lock (see LockGuard).
-	LockGuard     *LockGuard `protobuf:"bytes,5,opt,name=lock_guard,json=lockGuard,proto3" json:"lock_guard,omitempty"`
+	LockGuard *LockGuard `protobuf:"bytes,5,opt,name=lock_guard,json=lockGuard,proto3" json:"lock_guard,omitempty"`
+	// Optional. When the written version expires (see Expiration); unset:
+	// the collection's default TTL, or never.
+	Expiration    *Expiration `protobuf:"bytes,6,opt,name=expiration,proto3" json:"expiration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -482,6 +495,13 @@ func (x *PutIfMatchRequest) GetLockGuard() *LockGuard {
 	return nil
 }
 
+func (x *PutIfMatchRequest) GetExpiration() *Expiration {
+	if x != nil {
+		return x.Expiration
+	}
+	return nil
+}
+
 // Response of DocumentService.PutIfMatch.
 type PutIfMatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -537,7 +557,10 @@ type CreateRequest struct {
 	// assigned later sort after ids assigned earlier).
 	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	// Required. The content of the new document.
-	Data          *structpb.Struct `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	Data *structpb.Struct `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// Optional. When the written version expires (see Expiration); unset:
+	// the collection's default TTL, or never.
+	Expiration    *Expiration `protobuf:"bytes,4,opt,name=expiration,proto3" json:"expiration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -589,6 +612,13 @@ func (x *CreateRequest) GetId() string {
 func (x *CreateRequest) GetData() *structpb.Struct {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *CreateRequest) GetExpiration() *Expiration {
+	if x != nil {
+		return x.Expiration
 	}
 	return nil
 }
@@ -1125,7 +1155,10 @@ type BatchPut struct {
 	CreateOnly bool `protobuf:"varint,3,opt,name=create_only,json=createOnly,proto3" json:"create_only,omitempty"`
 	// Optional. Only if the document's current etag is this one
 	// (compare-and-swap; ABORTED / ETAG_MISMATCH otherwise). Not with create_only.
-	Etag          string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Optional. When the written version expires (see Expiration); unset:
+	// the collection's default TTL, or never.
+	Expiration    *Expiration `protobuf:"bytes,5,opt,name=expiration,proto3" json:"expiration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1186,6 +1219,13 @@ func (x *BatchPut) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *BatchPut) GetExpiration() *Expiration {
+	if x != nil {
+		return x.Expiration
+	}
+	return nil
 }
 
 // A delete inside BatchWrite or BatchDelete.
@@ -1895,7 +1935,10 @@ func (*TransactionWrite_Check) isTransactionWrite_Operation() {}
 type SetOperation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The complete new content of the document.
-	Data          *structpb.Struct `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	Data *structpb.Struct `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Optional. When the written version expires (see Expiration); unset:
+	// the collection's default TTL, or never.
+	Expiration    *Expiration `protobuf:"bytes,2,opt,name=expiration,proto3" json:"expiration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1933,6 +1976,13 @@ func (*SetOperation) Descriptor() ([]byte, []int) {
 func (x *SetOperation) GetData() *structpb.Struct {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *SetOperation) GetExpiration() *Expiration {
+	if x != nil {
+		return x.Expiration
 	}
 	return nil
 }
@@ -2270,7 +2320,7 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05found\x18\x02 \x01(\bR\x05found\x124\n" +
 	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12#\n" +
-	"\rread_revision\x18\x04 \x01(\x03R\freadRevision\"\xd6\x01\n" +
+	"\rread_revision\x18\x04 \x01(\x03R\freadRevision\"\x92\x02\n" +
 	"\n" +
 	"PutRequest\x12$\n" +
 	"\n" +
@@ -2281,9 +2331,12 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\vcreate_only\x18\x04 \x01(\bR\n" +
 	"createOnly\x128\n" +
 	"\n" +
-	"lock_guard\x18\x05 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"C\n" +
+	"lock_guard\x18\x05 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\x12:\n" +
+	"\n" +
+	"expiration\x18\x06 \x01(\v2\x1a.smarterbase.v1.ExpirationR\n" +
+	"expiration\"C\n" +
 	"\vPutResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xd6\x01\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\x92\x02\n" +
 	"\x11PutIfMatchRequest\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
@@ -2292,15 +2345,21 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\x12\x18\n" +
 	"\x04etag\x18\x04 \x01(\tB\x04\xe2A\x01\x02R\x04etag\x128\n" +
 	"\n" +
-	"lock_guard\x18\x05 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"J\n" +
+	"lock_guard\x18\x05 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\x12:\n" +
+	"\n" +
+	"expiration\x18\x06 \x01(\v2\x1a.smarterbase.v1.ExpirationR\n" +
+	"expiration\"J\n" +
 	"\x12PutIfMatchResponse\x124\n" +
-	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"x\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\xb4\x01\n" +
 	"\rCreateRequest\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"collection\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x121\n" +
-	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\"F\n" +
+	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\x12:\n" +
+	"\n" +
+	"expiration\x18\x04 \x01(\v2\x1a.smarterbase.v1.ExpirationR\n" +
+	"expiration\"F\n" +
 	"\x0eCreateResponse\x124\n" +
 	"\bdocument\x18\x01 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\"\x99\x01\n" +
 	"\rDeleteRequest\x12$\n" +
@@ -2337,13 +2396,16 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x0eBatchWriteItem\x12,\n" +
 	"\x03put\x18\x01 \x01(\v2\x18.smarterbase.v1.BatchPutH\x00R\x03put\x129\n" +
 	"\x06delete\x18\x02 \x01(\v2\x1f.smarterbase.v1.BatchDeleteItemH\x00R\x06deleteB\v\n" +
-	"\toperation\"\x88\x01\n" +
+	"\toperation\"\xc4\x01\n" +
 	"\bBatchPut\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x02id\x121\n" +
 	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\x12\x1f\n" +
 	"\vcreate_only\x18\x03 \x01(\bR\n" +
 	"createOnly\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\";\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\x12:\n" +
+	"\n" +
+	"expiration\x18\x05 \x01(\v2\x1a.smarterbase.v1.ExpirationR\n" +
+	"expiration\";\n" +
 	"\x0fBatchDeleteItem\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"w\n" +
@@ -2392,9 +2454,12 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x06delete\x18\x04 \x01(\v2\x1f.smarterbase.v1.DeleteOperationH\x00R\x06delete\x126\n" +
 	"\x05check\x18\x05 \x01(\v2\x1e.smarterbase.v1.CheckOperationH\x00R\x05check\x12@\n" +
 	"\fprecondition\x18\x06 \x01(\v2\x1c.smarterbase.v1.PreconditionR\fpreconditionB\v\n" +
-	"\toperation\"A\n" +
+	"\toperation\"}\n" +
 	"\fSetOperation\x121\n" +
-	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\"\x11\n" +
+	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x02R\x04data\x12:\n" +
+	"\n" +
+	"expiration\x18\x02 \x01(\v2\x1a.smarterbase.v1.ExpirationR\n" +
+	"expiration\"\x11\n" +
 	"\x0fDeleteOperation\"\x10\n" +
 	"\x0eCheckOperation\"K\n" +
 	"\fPrecondition\x12\x18\n" +
@@ -2481,70 +2546,76 @@ var file_smarterbase_v1_document_service_proto_goTypes = []any{
 	(*Document)(nil),               // 35: smarterbase.v1.Document
 	(*structpb.Struct)(nil),        // 36: google.protobuf.Struct
 	(*LockGuard)(nil),              // 37: smarterbase.v1.LockGuard
-	(*status.Status)(nil),          // 38: google.rpc.Status
-	(*timestamppb.Timestamp)(nil),  // 39: google.protobuf.Timestamp
+	(*Expiration)(nil),             // 38: smarterbase.v1.Expiration
+	(*status.Status)(nil),          // 39: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),  // 40: google.protobuf.Timestamp
 }
 var file_smarterbase_v1_document_service_proto_depIdxs = []int32{
 	35, // 0: smarterbase.v1.GetResponse.document:type_name -> smarterbase.v1.Document
 	35, // 1: smarterbase.v1.BatchGetResponse.document:type_name -> smarterbase.v1.Document
 	36, // 2: smarterbase.v1.PutRequest.data:type_name -> google.protobuf.Struct
 	37, // 3: smarterbase.v1.PutRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	35, // 4: smarterbase.v1.PutResponse.document:type_name -> smarterbase.v1.Document
-	36, // 5: smarterbase.v1.PutIfMatchRequest.data:type_name -> google.protobuf.Struct
-	37, // 6: smarterbase.v1.PutIfMatchRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	35, // 7: smarterbase.v1.PutIfMatchResponse.document:type_name -> smarterbase.v1.Document
-	36, // 8: smarterbase.v1.CreateRequest.data:type_name -> google.protobuf.Struct
-	35, // 9: smarterbase.v1.CreateResponse.document:type_name -> smarterbase.v1.Document
-	37, // 10: smarterbase.v1.DeleteRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	35, // 11: smarterbase.v1.ListResponse.documents:type_name -> smarterbase.v1.Document
-	17, // 12: smarterbase.v1.BatchWriteItem.put:type_name -> smarterbase.v1.BatchPut
-	18, // 13: smarterbase.v1.BatchWriteItem.delete:type_name -> smarterbase.v1.BatchDeleteItem
-	36, // 14: smarterbase.v1.BatchPut.data:type_name -> google.protobuf.Struct
-	16, // 15: smarterbase.v1.BatchWriteRequest.writes:type_name -> smarterbase.v1.BatchWriteItem
-	38, // 16: smarterbase.v1.BatchWriteResult.status:type_name -> google.rpc.Status
-	35, // 17: smarterbase.v1.BatchWriteResult.document:type_name -> smarterbase.v1.Document
-	20, // 18: smarterbase.v1.BatchWriteResponse.results:type_name -> smarterbase.v1.BatchWriteResult
-	23, // 19: smarterbase.v1.BatchExistsResponse.results:type_name -> smarterbase.v1.BatchExistsResult
-	18, // 20: smarterbase.v1.BatchDeleteRequest.items:type_name -> smarterbase.v1.BatchDeleteItem
-	20, // 21: smarterbase.v1.BatchDeleteResponse.results:type_name -> smarterbase.v1.BatchWriteResult
-	28, // 22: smarterbase.v1.CommitRequest.writes:type_name -> smarterbase.v1.TransactionWrite
-	37, // 23: smarterbase.v1.CommitRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
-	29, // 24: smarterbase.v1.TransactionWrite.set:type_name -> smarterbase.v1.SetOperation
-	30, // 25: smarterbase.v1.TransactionWrite.delete:type_name -> smarterbase.v1.DeleteOperation
-	31, // 26: smarterbase.v1.TransactionWrite.check:type_name -> smarterbase.v1.CheckOperation
-	32, // 27: smarterbase.v1.TransactionWrite.precondition:type_name -> smarterbase.v1.Precondition
-	36, // 28: smarterbase.v1.SetOperation.data:type_name -> google.protobuf.Struct
-	33, // 29: smarterbase.v1.CommitResponse.results:type_name -> smarterbase.v1.TransactionWriteResult
-	39, // 30: smarterbase.v1.CommitResponse.commit_time:type_name -> google.protobuf.Timestamp
-	0,  // 31: smarterbase.v1.DocumentService.Get:input_type -> smarterbase.v1.GetRequest
-	2,  // 32: smarterbase.v1.DocumentService.BatchGet:input_type -> smarterbase.v1.BatchGetRequest
-	4,  // 33: smarterbase.v1.DocumentService.Put:input_type -> smarterbase.v1.PutRequest
-	6,  // 34: smarterbase.v1.DocumentService.PutIfMatch:input_type -> smarterbase.v1.PutIfMatchRequest
-	8,  // 35: smarterbase.v1.DocumentService.Create:input_type -> smarterbase.v1.CreateRequest
-	10, // 36: smarterbase.v1.DocumentService.Delete:input_type -> smarterbase.v1.DeleteRequest
-	12, // 37: smarterbase.v1.DocumentService.Exists:input_type -> smarterbase.v1.ExistsRequest
-	14, // 38: smarterbase.v1.DocumentService.List:input_type -> smarterbase.v1.ListRequest
-	19, // 39: smarterbase.v1.DocumentService.BatchWrite:input_type -> smarterbase.v1.BatchWriteRequest
-	22, // 40: smarterbase.v1.DocumentService.BatchExists:input_type -> smarterbase.v1.BatchExistsRequest
-	25, // 41: smarterbase.v1.DocumentService.BatchDelete:input_type -> smarterbase.v1.BatchDeleteRequest
-	27, // 42: smarterbase.v1.DocumentService.Commit:input_type -> smarterbase.v1.CommitRequest
-	1,  // 43: smarterbase.v1.DocumentService.Get:output_type -> smarterbase.v1.GetResponse
-	3,  // 44: smarterbase.v1.DocumentService.BatchGet:output_type -> smarterbase.v1.BatchGetResponse
-	5,  // 45: smarterbase.v1.DocumentService.Put:output_type -> smarterbase.v1.PutResponse
-	7,  // 46: smarterbase.v1.DocumentService.PutIfMatch:output_type -> smarterbase.v1.PutIfMatchResponse
-	9,  // 47: smarterbase.v1.DocumentService.Create:output_type -> smarterbase.v1.CreateResponse
-	11, // 48: smarterbase.v1.DocumentService.Delete:output_type -> smarterbase.v1.DeleteResponse
-	13, // 49: smarterbase.v1.DocumentService.Exists:output_type -> smarterbase.v1.ExistsResponse
-	15, // 50: smarterbase.v1.DocumentService.List:output_type -> smarterbase.v1.ListResponse
-	21, // 51: smarterbase.v1.DocumentService.BatchWrite:output_type -> smarterbase.v1.BatchWriteResponse
-	24, // 52: smarterbase.v1.DocumentService.BatchExists:output_type -> smarterbase.v1.BatchExistsResponse
-	26, // 53: smarterbase.v1.DocumentService.BatchDelete:output_type -> smarterbase.v1.BatchDeleteResponse
-	34, // 54: smarterbase.v1.DocumentService.Commit:output_type -> smarterbase.v1.CommitResponse
-	43, // [43:55] is the sub-list for method output_type
-	31, // [31:43] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	38, // 4: smarterbase.v1.PutRequest.expiration:type_name -> smarterbase.v1.Expiration
+	35, // 5: smarterbase.v1.PutResponse.document:type_name -> smarterbase.v1.Document
+	36, // 6: smarterbase.v1.PutIfMatchRequest.data:type_name -> google.protobuf.Struct
+	37, // 7: smarterbase.v1.PutIfMatchRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	38, // 8: smarterbase.v1.PutIfMatchRequest.expiration:type_name -> smarterbase.v1.Expiration
+	35, // 9: smarterbase.v1.PutIfMatchResponse.document:type_name -> smarterbase.v1.Document
+	36, // 10: smarterbase.v1.CreateRequest.data:type_name -> google.protobuf.Struct
+	38, // 11: smarterbase.v1.CreateRequest.expiration:type_name -> smarterbase.v1.Expiration
+	35, // 12: smarterbase.v1.CreateResponse.document:type_name -> smarterbase.v1.Document
+	37, // 13: smarterbase.v1.DeleteRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	35, // 14: smarterbase.v1.ListResponse.documents:type_name -> smarterbase.v1.Document
+	17, // 15: smarterbase.v1.BatchWriteItem.put:type_name -> smarterbase.v1.BatchPut
+	18, // 16: smarterbase.v1.BatchWriteItem.delete:type_name -> smarterbase.v1.BatchDeleteItem
+	36, // 17: smarterbase.v1.BatchPut.data:type_name -> google.protobuf.Struct
+	38, // 18: smarterbase.v1.BatchPut.expiration:type_name -> smarterbase.v1.Expiration
+	16, // 19: smarterbase.v1.BatchWriteRequest.writes:type_name -> smarterbase.v1.BatchWriteItem
+	39, // 20: smarterbase.v1.BatchWriteResult.status:type_name -> google.rpc.Status
+	35, // 21: smarterbase.v1.BatchWriteResult.document:type_name -> smarterbase.v1.Document
+	20, // 22: smarterbase.v1.BatchWriteResponse.results:type_name -> smarterbase.v1.BatchWriteResult
+	23, // 23: smarterbase.v1.BatchExistsResponse.results:type_name -> smarterbase.v1.BatchExistsResult
+	18, // 24: smarterbase.v1.BatchDeleteRequest.items:type_name -> smarterbase.v1.BatchDeleteItem
+	20, // 25: smarterbase.v1.BatchDeleteResponse.results:type_name -> smarterbase.v1.BatchWriteResult
+	28, // 26: smarterbase.v1.CommitRequest.writes:type_name -> smarterbase.v1.TransactionWrite
+	37, // 27: smarterbase.v1.CommitRequest.lock_guard:type_name -> smarterbase.v1.LockGuard
+	29, // 28: smarterbase.v1.TransactionWrite.set:type_name -> smarterbase.v1.SetOperation
+	30, // 29: smarterbase.v1.TransactionWrite.delete:type_name -> smarterbase.v1.DeleteOperation
+	31, // 30: smarterbase.v1.TransactionWrite.check:type_name -> smarterbase.v1.CheckOperation
+	32, // 31: smarterbase.v1.TransactionWrite.precondition:type_name -> smarterbase.v1.Precondition
+	36, // 32: smarterbase.v1.SetOperation.data:type_name -> google.protobuf.Struct
+	38, // 33: smarterbase.v1.SetOperation.expiration:type_name -> smarterbase.v1.Expiration
+	33, // 34: smarterbase.v1.CommitResponse.results:type_name -> smarterbase.v1.TransactionWriteResult
+	40, // 35: smarterbase.v1.CommitResponse.commit_time:type_name -> google.protobuf.Timestamp
+	0,  // 36: smarterbase.v1.DocumentService.Get:input_type -> smarterbase.v1.GetRequest
+	2,  // 37: smarterbase.v1.DocumentService.BatchGet:input_type -> smarterbase.v1.BatchGetRequest
+	4,  // 38: smarterbase.v1.DocumentService.Put:input_type -> smarterbase.v1.PutRequest
+	6,  // 39: smarterbase.v1.DocumentService.PutIfMatch:input_type -> smarterbase.v1.PutIfMatchRequest
+	8,  // 40: smarterbase.v1.DocumentService.Create:input_type -> smarterbase.v1.CreateRequest
+	10, // 41: smarterbase.v1.DocumentService.Delete:input_type -> smarterbase.v1.DeleteRequest
+	12, // 42: smarterbase.v1.DocumentService.Exists:input_type -> smarterbase.v1.ExistsRequest
+	14, // 43: smarterbase.v1.DocumentService.List:input_type -> smarterbase.v1.ListRequest
+	19, // 44: smarterbase.v1.DocumentService.BatchWrite:input_type -> smarterbase.v1.BatchWriteRequest
+	22, // 45: smarterbase.v1.DocumentService.BatchExists:input_type -> smarterbase.v1.BatchExistsRequest
+	25, // 46: smarterbase.v1.DocumentService.BatchDelete:input_type -> smarterbase.v1.BatchDeleteRequest
+	27, // 47: smarterbase.v1.DocumentService.Commit:input_type -> smarterbase.v1.CommitRequest
+	1,  // 48: smarterbase.v1.DocumentService.Get:output_type -> smarterbase.v1.GetResponse
+	3,  // 49: smarterbase.v1.DocumentService.BatchGet:output_type -> smarterbase.v1.BatchGetResponse
+	5,  // 50: smarterbase.v1.DocumentService.Put:output_type -> smarterbase.v1.PutResponse
+	7,  // 51: smarterbase.v1.DocumentService.PutIfMatch:output_type -> smarterbase.v1.PutIfMatchResponse
+	9,  // 52: smarterbase.v1.DocumentService.Create:output_type -> smarterbase.v1.CreateResponse
+	11, // 53: smarterbase.v1.DocumentService.Delete:output_type -> smarterbase.v1.DeleteResponse
+	13, // 54: smarterbase.v1.DocumentService.Exists:output_type -> smarterbase.v1.ExistsResponse
+	15, // 55: smarterbase.v1.DocumentService.List:output_type -> smarterbase.v1.ListResponse
+	21, // 56: smarterbase.v1.DocumentService.BatchWrite:output_type -> smarterbase.v1.BatchWriteResponse
+	24, // 57: smarterbase.v1.DocumentService.BatchExists:output_type -> smarterbase.v1.BatchExistsResponse
+	26, // 58: smarterbase.v1.DocumentService.BatchDelete:output_type -> smarterbase.v1.BatchDeleteResponse
+	34, // 59: smarterbase.v1.DocumentService.Commit:output_type -> smarterbase.v1.CommitResponse
+	48, // [48:60] is the sub-list for method output_type
+	36, // [36:48] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_document_service_proto_init() }

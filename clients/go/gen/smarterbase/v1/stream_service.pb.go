@@ -34,6 +34,10 @@ const (
 	ChangeType_CHANGE_TYPE_PUT ChangeType = 1
 	// The document was deleted.
 	ChangeType_CHANGE_TYPE_DELETE ChangeType = 2
+	// The document expired and was purged (docs/streams.md, "Document expiry
+	// (TTL)"): sent once, at the purge; the document had stopped being
+	// readable at its expire_time, earlier. No document is attached.
+	ChangeType_CHANGE_TYPE_EXPIRE ChangeType = 3
 )
 
 // Enum value maps for ChangeType.
@@ -42,11 +46,13 @@ var (
 		0: "CHANGE_TYPE_UNSPECIFIED",
 		1: "CHANGE_TYPE_PUT",
 		2: "CHANGE_TYPE_DELETE",
+		3: "CHANGE_TYPE_EXPIRE",
 	}
 	ChangeType_value = map[string]int32{
 		"CHANGE_TYPE_UNSPECIFIED": 0,
 		"CHANGE_TYPE_PUT":         1,
 		"CHANGE_TYPE_DELETE":      2,
+		"CHANGE_TYPE_EXPIRE":      3,
 	}
 )
 
@@ -483,12 +489,13 @@ const file_smarterbase_v1_stream_service_proto_rawDesc = "" +
 	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12\x1a\n" +
 	"\brevision\x18\x04 \x01(\x03R\brevision\x12+\n" +
 	"\x11previous_revision\x18\x05 \x01(\x03R\x10previousRevision\"\x0f\n" +
-	"\rWatchProgress*V\n" +
+	"\rWatchProgress*n\n" +
 	"\n" +
 	"ChangeType\x12\x1b\n" +
 	"\x17CHANGE_TYPE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fCHANGE_TYPE_PUT\x10\x01\x12\x16\n" +
-	"\x12CHANGE_TYPE_DELETE\x10\x022\\\n" +
+	"\x12CHANGE_TYPE_DELETE\x10\x02\x12\x16\n" +
+	"\x12CHANGE_TYPE_EXPIRE\x10\x032\\\n" +
 	"\rStreamService\x12K\n" +
 	"\x05Watch\x12\x1c.smarterbase.v1.WatchRequest\x1a\x1d.smarterbase.v1.WatchResponse\"\x03\x90\x02\x010\x01BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 

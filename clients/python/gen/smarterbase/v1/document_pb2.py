@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dsmarterbase/v1/document.proto\x12\x0esmarterbase.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x02\n\x08\x44ocument\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x12\x18\n\x07version\x18\x05 \x01(\x03R\x07version\x12;\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x1a\n\x08revision\x18\x08 \x01(\x03R\x08revisionBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dsmarterbase/v1/document.proto\x12\x0esmarterbase.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x02\n\x08\x44ocument\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x12\x18\n\x07version\x18\x05 \x01(\x03R\x07version\x12;\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x1a\n\x08revision\x18\x08 \x01(\x03R\x08revision\x12;\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"\xa0\x01\n\nExpiration\x12=\n\x0b\x65xpire_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00R\nexpireTime\x12-\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00R\x03ttl\x12\x16\n\x05never\x18\x03 \x01(\x08H\x00R\x05neverB\x0c\n\nexpirationBPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,6 +35,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'smarterbase.v1.document_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1'
-  _globals['_DOCUMENT']._serialized_start=113
-  _globals['_DOCUMENT']._serialized_end=412
+  _globals['_DOCUMENT']._serialized_start=145
+  _globals['_DOCUMENT']._serialized_end=505
+  _globals['_EXPIRATION']._serialized_start=508
+  _globals['_EXPIRATION']._serialized_end=668
 # @@protoc_insertion_point(module_scope)

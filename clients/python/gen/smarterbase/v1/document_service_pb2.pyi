@@ -51,18 +51,20 @@ class BatchGetResponse(_message.Message):
     def __init__(self, id: _Optional[str] = ..., found: _Optional[bool] = ..., document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., read_revision: _Optional[int] = ...) -> None: ...
 
 class PutRequest(_message.Message):
-    __slots__ = ("collection", "id", "data", "create_only", "lock_guard")
+    __slots__ = ("collection", "id", "data", "create_only", "lock_guard", "expiration")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     CREATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     LOCK_GUARD_FIELD_NUMBER: _ClassVar[int]
+    EXPIRATION_FIELD_NUMBER: _ClassVar[int]
     collection: str
     id: str
     data: _struct_pb2.Struct
     create_only: bool
     lock_guard: _lock_pb2.LockGuard
-    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_only: _Optional[bool] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ...) -> None: ...
+    expiration: _document_pb2.Expiration
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_only: _Optional[bool] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ..., expiration: _Optional[_Union[_document_pb2.Expiration, _Mapping]] = ...) -> None: ...
 
 class PutResponse(_message.Message):
     __slots__ = ("document",)
@@ -71,18 +73,20 @@ class PutResponse(_message.Message):
     def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
 
 class PutIfMatchRequest(_message.Message):
-    __slots__ = ("collection", "id", "data", "etag", "lock_guard")
+    __slots__ = ("collection", "id", "data", "etag", "lock_guard", "expiration")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     LOCK_GUARD_FIELD_NUMBER: _ClassVar[int]
+    EXPIRATION_FIELD_NUMBER: _ClassVar[int]
     collection: str
     id: str
     data: _struct_pb2.Struct
     etag: str
     lock_guard: _lock_pb2.LockGuard
-    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., etag: _Optional[str] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ...) -> None: ...
+    expiration: _document_pb2.Expiration
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., etag: _Optional[str] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ..., expiration: _Optional[_Union[_document_pb2.Expiration, _Mapping]] = ...) -> None: ...
 
 class PutIfMatchResponse(_message.Message):
     __slots__ = ("document",)
@@ -91,14 +95,16 @@ class PutIfMatchResponse(_message.Message):
     def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
 
 class CreateRequest(_message.Message):
-    __slots__ = ("collection", "id", "data")
+    __slots__ = ("collection", "id", "data", "expiration")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    EXPIRATION_FIELD_NUMBER: _ClassVar[int]
     collection: str
     id: str
     data: _struct_pb2.Struct
-    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    expiration: _document_pb2.Expiration
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., expiration: _Optional[_Union[_document_pb2.Expiration, _Mapping]] = ...) -> None: ...
 
 class CreateResponse(_message.Message):
     __slots__ = ("document",)
@@ -173,16 +179,18 @@ class BatchWriteItem(_message.Message):
     def __init__(self, put: _Optional[_Union[BatchPut, _Mapping]] = ..., delete: _Optional[_Union[BatchDeleteItem, _Mapping]] = ...) -> None: ...
 
 class BatchPut(_message.Message):
-    __slots__ = ("id", "data", "create_only", "etag")
+    __slots__ = ("id", "data", "create_only", "etag", "expiration")
     ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     CREATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    EXPIRATION_FIELD_NUMBER: _ClassVar[int]
     id: str
     data: _struct_pb2.Struct
     create_only: bool
     etag: str
-    def __init__(self, id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_only: _Optional[bool] = ..., etag: _Optional[str] = ...) -> None: ...
+    expiration: _document_pb2.Expiration
+    def __init__(self, id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_only: _Optional[bool] = ..., etag: _Optional[str] = ..., expiration: _Optional[_Union[_document_pb2.Expiration, _Mapping]] = ...) -> None: ...
 
 class BatchDeleteItem(_message.Message):
     __slots__ = ("id", "etag")
@@ -283,10 +291,12 @@ class TransactionWrite(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., set: _Optional[_Union[SetOperation, _Mapping]] = ..., delete: _Optional[_Union[DeleteOperation, _Mapping]] = ..., check: _Optional[_Union[CheckOperation, _Mapping]] = ..., precondition: _Optional[_Union[Precondition, _Mapping]] = ...) -> None: ...
 
 class SetOperation(_message.Message):
-    __slots__ = ("data",)
+    __slots__ = ("data", "expiration")
     DATA_FIELD_NUMBER: _ClassVar[int]
+    EXPIRATION_FIELD_NUMBER: _ClassVar[int]
     data: _struct_pb2.Struct
-    def __init__(self, data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    expiration: _document_pb2.Expiration
+    def __init__(self, data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., expiration: _Optional[_Union[_document_pb2.Expiration, _Mapping]] = ...) -> None: ...
 
 class DeleteOperation(_message.Message):
     __slots__ = ()

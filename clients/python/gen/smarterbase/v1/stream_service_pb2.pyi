@@ -18,9 +18,11 @@ class ChangeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_TYPE_UNSPECIFIED: _ClassVar[ChangeType]
     CHANGE_TYPE_PUT: _ClassVar[ChangeType]
     CHANGE_TYPE_DELETE: _ClassVar[ChangeType]
+    CHANGE_TYPE_EXPIRE: _ClassVar[ChangeType]
 CHANGE_TYPE_UNSPECIFIED: ChangeType
 CHANGE_TYPE_PUT: ChangeType
 CHANGE_TYPE_DELETE: ChangeType
+CHANGE_TYPE_EXPIRE: ChangeType
 
 class WatchRequest(_message.Message):
     __slots__ = ("collection", "id_prefix", "ids", "after_revision", "progress_interval")

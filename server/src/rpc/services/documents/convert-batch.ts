@@ -4,6 +4,7 @@
  * BadRequest, RetryInfo) its single call would have sent, built by the same
  * table (rpc/error-table.ts).
  */
+import { expirationField } from '../../convert/expiration.js';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import type { BatchWriteOp, BatchWriteOutcome } from '../../../api/document-api.js';
 import { invalid, type DbError } from '../../../errors/db-error.js';
@@ -39,7 +40,14 @@ export function toBatchWriteOps(writes: readonly BatchWriteItem[]): BatchWriteOp
       const p = op.value;
       // Runtime-validated by the engine's put (checkDocumentData), per item.
       const data = p.data as JsonObject;
-      return { kind: 'put', id: p.id, data, ...(p.createOnly ? { createOnly: true } : {}), ...(p.etag === '' ? {} : { etag: p.etag }) };
+      return {
+        kind: 'put',
+        id: p.id,
+        data,
+        ...(p.createOnly ? { createOnly: true } : {}),
+        ...(p.etag === '' ? {} : { etag: p.etag }),
+        ...expirationField(p.expiration, `writes[${i}].put.expiration`),
+      };
     }
     if (op.case === 'delete') return toDeleteOp(op.value);
     throw invalid('INVALID_ARGUMENT', `writes[${i}]`, `writes[${i}] has neither put nor delete`);

@@ -1,4 +1,5 @@
 /** Proto ⇄ engine converters of DocumentService.Commit. */
+import { expirationField } from '../../convert/expiration.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { CommitResult, TxnPrecondition, TxnWrite } from '../../../api/document-api.js';
 import { invalid } from '../../../errors/db-error.js';
@@ -21,7 +22,7 @@ export function toTxnWrites(writes: readonly TransactionWrite[]): TxnWrite[] {
       case 'set':
         if (op.value.data === undefined) throw invalid('INVALID_ARGUMENT', `${at}.set.data`, `${at}: set needs data`);
         // Runtime-validated by the engine (checkDocumentData).
-        return { ...base, op: 'set', data: op.value.data as JsonObject };
+        return { ...base, op: 'set', data: op.value.data as JsonObject, ...expirationField(op.value.expiration, `${at}.set.expiration`) };
       case 'delete':
         return { ...base, op: 'delete' };
       case 'check':

@@ -9,6 +9,7 @@ import { type DocumentService } from '../../../gen/smarterbase/v1/document_servi
 import { requireData, toProtoDocument, toProtoListed } from '../../convert/convert.js';
 import { callContextOf } from '../../convert/call-context.js';
 import { lockGuardField } from '../../convert/lock-guard.js';
+import { expirationField } from '../../convert/expiration.js';
 import { toBatchDeleteItems, toBatchWriteOps, toBatchWriteResult } from './convert-batch.js';
 import { toCommitResponse, toTxnWrites } from './convert-commit.js';
 import type { InternalErrorLogger } from '../../error-table.js';
@@ -47,6 +48,7 @@ export function createDocumentHandlers(
         data,
         createOnly: req.createOnly,
         ...lockGuardField(req.lockGuard),
+        ...expirationField(req.expiration),
       });
       return { document: toProtoDocument(doc) };
     },
@@ -58,6 +60,7 @@ export function createDocumentHandlers(
         data,
         etag: req.etag,
         ...lockGuardField(req.lockGuard),
+        ...expirationField(req.expiration),
       });
       return { document: toProtoDocument(doc) };
     },
@@ -67,6 +70,7 @@ export function createDocumentHandlers(
         collection: req.collection,
         ...(req.id === '' ? {} : { id: req.id }),
         data,
+        ...expirationField(req.expiration),
       });
       return { document: toProtoDocument(doc) };
     },

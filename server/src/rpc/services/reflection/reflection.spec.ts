@@ -40,6 +40,7 @@ describe('ReflectionIndex', () => {
 
   test('file_by_filename includes transitive dependencies', () => {
     expect(fileNames(ask(index, { case: 'fileByFilename', value: 'smarterbase/v1/document.proto' })).sort()).toEqual([
+      'google/protobuf/duration.proto',
       'google/protobuf/struct.proto',
       'google/protobuf/timestamp.proto',
       'smarterbase/v1/document.proto',

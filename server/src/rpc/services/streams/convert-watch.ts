@@ -42,7 +42,7 @@ function buildResponse(item: WatchItem): WatchResponse {
   if (item.kind === 'progress') return create(WatchResponseSchema, { revision, kind: { case: 'progress', value: {} } });
   const batch = create(ChangeBatchSchema, {
     events: item.changes.map((c) => ({
-      type: c.type === 'put' ? ChangeType.PUT : ChangeType.DELETE,
+      type: c.type === 'put' ? ChangeType.PUT : c.type === 'expire' ? ChangeType.EXPIRE : ChangeType.DELETE,
       id: c.id,
       ...(c.document === undefined ? {} : { document: toProtoDocument(c.document) }),
       revision: BigInt(c.revision),

@@ -4,15 +4,15 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file smarterbase/v1/document.proto.
  */
 export const file_smarterbase_v1_document: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zbWFydGVyYmFzZS92MS9kb2N1bWVudC5wcm90bxIOc21hcnRlcmJhc2UudjEi5AEKCERvY3VtZW50EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDAoEZXRhZxgEIAEoCRIPCgd2ZXJzaW9uGAUgASgDEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YCCABKANCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch1zbWFydGVyYmFzZS92MS9kb2N1bWVudC5wcm90bxIOc21hcnRlcmJhc2UudjEilQIKCERvY3VtZW50EhIKCmNvbGxlY3Rpb24YASABKAkSCgoCaWQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDAoEZXRhZxgEIAEoCRIPCgd2ZXJzaW9uGAUgASgDEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YCCABKAMSLwoLZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBCgpFeHBpcmF0aW9uEjEKC2V4cGlyZV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAEigKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkgAEg8KBW5ldmVyGAMgASgISABCDAoKZXhwaXJhdGlvbkJQWk5naXRodWIuY29tL3NtYXJ0ZXJiYXNlL3NtYXJ0ZXJiYXNlL2NsaWVudHMvZ28vZ2VuL3NtYXJ0ZXJiYXNlL3YxO3NtYXJ0ZXJiYXNldjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Document is one JSON object stored under (collection, id).
@@ -87,6 +87,15 @@ export type Document = Message<"smarterbase.v1.Document"> & {
    * @generated from field: int64 revision = 8;
    */
   revision: bigint;
+
+  /**
+   * Output only. When this version expires (docs/streams.md, "Document
+   * expiry (TTL)"): from then on every read treats the document as absent,
+   * and it is purged soon after. Unset when the version does not expire.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 9;
+   */
+  expireTime?: Timestamp | undefined;
 };
 
 /**
@@ -95,4 +104,57 @@ export type Document = Message<"smarterbase.v1.Document"> & {
  */
 export const DocumentSchema: GenMessage<Document> = /*@__PURE__*/
   messageDesc(file_smarterbase_v1_document, 0);
+
+/**
+ * Expiration is when a written version expires (docs/streams.md, "Document
+ * expiry (TTL)"). Expiry belongs to a version: a write without an
+ * Expiration takes its collection's default TTL (collections file
+ * `defaultTtl`), or none. From its expire time on, reads treat the document
+ * as absent and writes as free; the server then purges it (a Watch sees one
+ * CHANGE_TYPE_EXPIRE).
+ *
+ * @generated from message smarterbase.v1.Expiration
+ */
+export type Expiration = Message<"smarterbase.v1.Expiration"> & {
+  /**
+   * Which expiry the version has.
+   *
+   * @generated from oneof smarterbase.v1.Expiration.expiration
+   */
+  expiration: {
+    /**
+     * An absolute time. A time in the past is allowed: the document is at
+     * once invisible (and purged later).
+     *
+     * @generated from field: google.protobuf.Timestamp expire_time = 1;
+     */
+    value: Timestamp;
+    case: "expireTime";
+  } | {
+    /**
+     * A time to live from the write, resolved by the writing server's clock.
+     * At least 1 second (INVALID_ARGUMENT otherwise).
+     *
+     * @generated from field: google.protobuf.Duration ttl = 2;
+     */
+    value: Duration;
+    case: "ttl";
+  } | {
+    /**
+     * True: the version never expires, even when its collection has a
+     * default TTL. False is not allowed (INVALID_ARGUMENT).
+     *
+     * @generated from field: bool never = 3;
+     */
+    value: boolean;
+    case: "never";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message smarterbase.v1.Expiration.
+ * Use `create(ExpirationSchema)` to create a new message.
+ */
+export const ExpirationSchema: GenMessage<Expiration> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_document, 1);
 

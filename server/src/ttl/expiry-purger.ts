@@ -1,0 +1,97 @@
+/**
+ * The purger of expired documents (docs/streams.md, "Document expiry
+ * (TTL)"): every `intervalMs` it takes the ids due on the schedule and
+ * purges each through the engine (read; absent, rewritten or no longer
+ * expired → dropped; else a delete of exactly that version, which removes
+ * its index entries and publishes one EXPIRE change), `concurrency` at a
+ * time. An id whose purge failed (storage unavailable) is scheduled again
+ * for the next round.
+ */
+import type { Clock } from '../common/clock.js';
+import type { ExpirySchedule, ScheduledExpiry } from './expiry-schedule.js';
+
+/** Purges one document if it is still expired (DocumentEngine.purgeExpired). */
+export type PurgeOne = (collection: string, id: string, signal: AbortSignal) => Promise<'purged' | 'dropped'>;
+
+/** The little of a logger the purger needs. */
+export interface PurgeLog {
+  warn(obj: object, msg: string): void;
+}
+
+/** What the purger is built from. */
+export interface ExpiryPurgerOptions {
+  readonly schedule: ExpirySchedule;
+  readonly purge: PurgeOne;
+  readonly clock: Clock;
+  /** How often to take due ids, in ms (SB_TTL_SWEEP_MS). */
+  readonly intervalMs: number;
+  /** Purges in flight at once. Default 32. */
+  readonly concurrency?: number;
+  /** The most ids taken per round (the rest wait for the next). Default 10 000. */
+  readonly maxPerRound?: number;
+  readonly log?: PurgeLog;
+}
+
+/** Counts of one round. */
+export interface PurgeRound {
+  readonly purged: number;
+  readonly dropped: number;
+  /** Failed, scheduled again. */
+  readonly failed: number;
+}
+
+/** The periodic purger (see the file comment). */
+export class ExpiryPurger {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly stop = new AbortController();
+
+  constructor(private readonly o: ExpiryPurgerOptions) {}
+
+  /** One round: purges every id due now (up to maxPerRound). */
+  async sweep(): Promise<PurgeRound> {
+    const due = this.o.schedule.takeDue(this.o.clock.now(), this.o.maxPerRound ?? 10_000);
+    const counts = { purged: 0, dropped: 0, failed: 0 };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < due.length && !this.stop.signal.aborted) {
+        const e = due[next++]!;
+        await this.purgeOne(e, counts);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 32, due.length) }, worker));
+    // Taken but not tried (closing): back on the schedule.
+    for (; next < due.length; next++) this.o.schedule.retry(due[next]!);
+    return counts;
+  }
+
+  /** Sweeps every intervalMs until close(). */
+  start(): void {
+    const tick = (): void => {
+      this.running = this.sweep().finally(() => {
+        this.running = undefined;
+        if (!this.stop.signal.aborted) this.timer = setTimeout(tick, this.o.intervalMs).unref();
+      });
+    };
+    this.timer = setTimeout(tick, this.o.intervalMs).unref();
+  }
+
+  /** Stops purging and waits for a round in progress. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private async purgeOne(e: ScheduledExpiry, counts: { purged: number; dropped: number; failed: number }): Promise<void> {
+    try {
+      counts[await this.o.purge(e.collection, e.id, this.stop.signal)]++;
+      this.o.schedule.settle(e, this.o.clock.now());
+    } catch (err) {
+      counts.failed++;
+      this.o.schedule.retry(e);
+      if (!this.stop.signal.aborted)
+        this.o.log?.warn({ err, collection: e.collection, id: e.id }, 'purging an expired document failed; retried next round');
+    }
+  }
+}
