@@ -163,6 +163,24 @@ func TestLiveWatchFromListReadRevision(t *testing.T) {
 	}
 }
 
+func TestLiveWatchFromQuietReadYieldsProgressAtReadRevision(t *testing.T) {
+	c := embeddedClient(t)
+	col := collection(t)
+	mustPut(t, c, col, "a", map[string]any{"v": 1})
+	page, err := c.List(ctx, col, smarterbase.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for b, err := range c.Watch(wctx, col, smarterbase.WatchOptions{AfterRevision: page.ReadRevision, ProgressInterval: 200 * time.Millisecond}).All() {
+		if err != nil || !b.Progress || b.Revision != page.ReadRevision {
+			t.Fatalf("first batch %+v, %v; want progress at the read revision %d", b, err, page.ReadRevision)
+		}
+		break
+	}
+}
+
 func TestLiveWatchRevisionCompacted(t *testing.T) {
 	c := embeddedClient(t, "SB_FEED_RETAIN_COUNT=2")
 	col := collection(t)

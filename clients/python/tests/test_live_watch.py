@@ -130,6 +130,19 @@ def test_watch_from_list_read_revision_sees_put_delete_and_commit_in_order(embed
     assert db.get(coll, "d").revision == batches[2].changes[1].revision
 
 
+def test_watch_from_a_quiet_read_first_yields_progress_at_the_read_revision(embedded: Client, coll: str) -> None:
+    embedded.put(coll, "a", {"v": 1})
+    start = embedded.list(coll).read_revision
+    stream = embedded.watch(coll, after_revision=start, progress_interval=0.2)
+    timer = threading.Timer(20.0, stream.close)
+    timer.daemon = True
+    timer.start()
+    with stream:
+        first = next(iter(stream), None)
+    timer.cancel()
+    assert first is not None and first.progress and first.revision == start
+
+
 @pytest.fixture(scope="module")
 def retaining_two() -> Iterator[Client]:
     """A client of an embedded-default server keeping 2 events per collection."""

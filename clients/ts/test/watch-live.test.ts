@@ -74,6 +74,17 @@ describe('revisions and watch on the embedded default', () => {
     expect(q.readRevision).toBeGreaterThanOrEqual(created.revision);
   });
 
+  it('a watch from a read on a quiet collection first yields a progress mark at the read revision (caught up)', async () => {
+    const db = client();
+    const col = uniqueCollection('ts_quiet');
+    await db.put(col, 'a', { v: 1 });
+    const from = (await db.list(col)).readRevision;
+    for await (const batch of db.watch(col, { afterRevision: from, progressIntervalMs: 200 })) {
+      expect([batch.progress, batch.revision]).toEqual([true, from]);
+      break;
+    }
+  });
+
   it('watches from a list readRevision: put, delete and a 2-document commit, in order, the commit in one batch', async () => {
     const db = client();
     const col = uniqueCollection('ts_watch');
