@@ -88,13 +88,21 @@ func (c *Client) callCtx(ctx context.Context) (context.Context, context.CancelFu
 
 // Get returns one document; an *Error with IsNotFound when it is absent.
 func (c *Client) Get(ctx context.Context, collection, id string) (*Document, error) {
+	doc, _, err := c.GetWithReadRevision(ctx, collection, id)
+	return doc, err
+}
+
+// GetWithReadRevision is Get that also returns the read's revision: every
+// change of the collection up to it was stored before the read began (0:
+// unknown). Watch from it to follow the collection with no gap.
+func (c *Client) GetWithReadRevision(ctx context.Context, collection, id string) (*Document, int64, error) {
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
 	res, err := c.rpc.Get(ctx, &pb.GetRequest{Collection: collection, Id: id})
 	if err != nil {
-		return nil, FromError(err)
+		return nil, 0, FromError(err)
 	}
-	return fromProto(res.GetDocument()), nil
+	return fromProto(res.GetDocument()), res.GetReadRevision(), nil
 }
 
 // PutOption modifies a Put.
@@ -225,6 +233,9 @@ type BatchResult struct {
 	Found bool
 	// Document is the document when Found, nil otherwise.
 	Document *Document
+	// ReadRevision: every change of the collection up to this revision was
+	// stored before the read began (0: unknown); watch from it.
+	ReadRevision int64
 }
 
 // BatchGet reads many documents of one collection at once (1 to 1000 ids,
@@ -245,6 +256,6 @@ func (c *Client) BatchGet(ctx context.Context, collection string, ids []string) 
 		if err != nil {
 			return nil, FromError(err)
 		}
-		out = append(out, BatchResult{ID: msg.GetId(), Found: msg.GetFound(), Document: fromProto(msg.GetDocument())})
+		out = append(out, BatchResult{ID: msg.GetId(), Found: msg.GetFound(), Document: fromProto(msg.GetDocument()), ReadRevision: msg.GetReadRevision()})
 	}
 }

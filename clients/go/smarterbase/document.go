@@ -27,6 +27,10 @@ type Document struct {
 	CreateTime time.Time
 	// UpdateTime is when the document was last written.
 	UpdateTime time.Time
+	// Revision is the collection revision of the write that made this
+	// version (docs/streams.md); 0 for a version stored without one. A watch
+	// change with a revision at or below it is already in this document.
+	Revision int64
 }
 
 // Decode stores the document's data into v (a pointer, typically to a
@@ -52,6 +56,7 @@ func fromProto(p *pb.Document) *Document {
 		ID:         p.GetId(),
 		Etag:       p.GetEtag(),
 		Version:    p.GetVersion(),
+		Revision:   p.GetRevision(),
 	}
 	if p.GetData() != nil {
 		d.Data = p.GetData().AsMap()

@@ -28,6 +28,10 @@ type ListPage struct {
 	// NextPageToken continues the listing; "" on the last page. A page may
 	// be shorter than PageSize without being the last.
 	NextPageToken string
+	// ReadRevision: every change of the collection up to this revision was
+	// stored before this page was read (0: unknown). Watch from it to follow
+	// the collection with no gap (docs/streams.md).
+	ReadRevision int64
 }
 
 // List returns one page of the documents of a collection.
@@ -44,7 +48,7 @@ func (c *Client) List(ctx context.Context, collection string, opts ListOptions) 
 	if err != nil {
 		return nil, FromError(err)
 	}
-	page := &ListPage{NextPageToken: res.GetNextPageToken(), Documents: make([]*Document, 0, len(res.GetDocuments()))}
+	page := &ListPage{NextPageToken: res.GetNextPageToken(), ReadRevision: res.GetReadRevision(), Documents: make([]*Document, 0, len(res.GetDocuments()))}
 	for _, d := range res.GetDocuments() {
 		page.Documents = append(page.Documents, fromProto(d))
 	}

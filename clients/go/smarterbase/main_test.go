@@ -111,25 +111,35 @@ func repoRoot() (string, error) {
 }
 
 func spawnServer() (string, error) {
+	addr, cmd, err := startServerProcess(nil)
+	serverCmd = cmd
+	return addr, err
+}
+
+// startServerProcess starts the built server with in-memory storage and
+// extraEnv ("KEY=value") added to this process's environment, and returns
+// its gRPC address once it logs "listening" (cmd is non-nil once started,
+// also on error: stop it with stopProcess).
+func startServerProcess(extraEnv []string) (string, *exec.Cmd, error) {
 	root, err := repoRoot()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	main := filepath.Join(root, "dist", "server", "src", "main.js")
 	if _, err := os.Stat(main); err != nil {
-		return "", fmt.Errorf("%s is missing: run npm run build in %s (or set SMARTERBASE_GRPC_ADDR)", main, root)
+		return "", nil, fmt.Errorf("%s is missing: run npm run build in %s (or set SMARTERBASE_GRPC_ADDR)", main, root)
 	}
 	cmd := exec.Command("node", main, "--storage", "memory", "--grpc-port", "0", "--http-port", "0", "--metrics-port", "0")
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), extraEnv...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("start server: %w", err)
+		return "", nil, fmt.Errorf("start server: %w", err)
 	}
-	serverCmd = cmd
 	found := make(chan int, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -154,25 +164,29 @@ func spawnServer() (string, error) {
 	select {
 	case port, ok := <-found:
 		if !ok {
-			return "", fmt.Errorf("server exited before logging \"listening\"")
+			return "", cmd, fmt.Errorf("server exited before logging \"listening\"")
 		}
-		return fmt.Sprintf("127.0.0.1:%d", port), nil
+		return fmt.Sprintf("127.0.0.1:%d", port), cmd, nil
 	case <-time.After(30 * time.Second):
-		return "", fmt.Errorf("server did not log \"listening\" within 30s")
+		return "", cmd, fmt.Errorf("server did not log \"listening\" within 30s")
 	}
 }
 
-func stopServer() {
-	if serverCmd == nil || serverCmd.Process == nil {
+func stopServer() { stopProcess(serverCmd) }
+
+// stopProcess stops a server started by startServerProcess: SIGTERM, then
+// SIGKILL after 5 s.
+func stopProcess(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil {
 		return
 	}
-	_ = serverCmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
-	go func() { _ = serverCmd.Wait(); close(done) }()
+	go func() { _ = cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		_ = serverCmd.Process.Kill()
+		_ = cmd.Process.Kill()
 		<-done
 	}
 }

@@ -55,7 +55,8 @@ func (o QueryOptions) request(collection string) (*pb.QueryRequest, error) {
 }
 
 // Query is one query's result stream. Iterate it once with All; while and
-// after iterating, ResumeToken, SkippedResults and Done describe the stream.
+// after iterating, ResumeToken, SkippedResults, ReadRevision and Done
+// describe the stream.
 type Query struct {
 	c       *Client
 	ctx     context.Context
@@ -65,6 +66,7 @@ type Query struct {
 	resume  string
 	skipped int64
 	done    bool
+	readRev int64
 }
 
 // Query prepares a query of collection; the call starts when All is
@@ -115,6 +117,9 @@ func (q *Query) All() iter.Seq2[*Document, error] {
 				q.resume = msg.GetResumeToken()
 			}
 			q.skipped = msg.GetSkippedResults()
+			if r := msg.GetReadRevision(); r != 0 {
+				q.readRev = r
+			}
 			if msg.GetDone() {
 				q.done = true
 				continue
@@ -145,6 +150,11 @@ func (q *Query) ResumeToken() string { return q.resume }
 // SkippedResults counts index hits the server dropped because the document
 // no longer matched or existed.
 func (q *Query) SkippedResults() int64 { return q.skipped }
+
+// ReadRevision is the read's revision once a message arrived (0 before, or
+// unknown): every change up to it was stored before the query began. Watch
+// from it to follow the collection with no gap.
+func (q *Query) ReadRevision() int64 { return q.readRev }
 
 // Done reports whether the server's final message arrived (the result is complete).
 func (q *Query) Done() bool { return q.done }

@@ -86,6 +86,8 @@ type Watch struct {
 	started bool
 	last    int64
 	resumes int
+	// lastWasProgress: the last batch delivered was a progress mark at last.
+	lastWasProgress bool
 }
 
 // Watch prepares a watch of collection; the call starts when All is
@@ -113,8 +115,10 @@ func (w *Watch) Resumes() int { return w.resumes }
 // All streams the batches in revision order. After a disconnect or a
 // retryable error (see IsWatchRetryable) it calls Watch again with
 // AfterRevision = LastRevision, after a jittered exponential backoff never
-// shorter than the server's RetryInfo, and never yields a revision at or
-// below one already delivered. On any other error it yields (nil, err) once
+// shorter than the server's RetryInfo, and never yields changes at or below
+// a revision already delivered (a progress mark is yielded once per
+// revision, also at the one it started from: caught up with a read). On any
+// other error it yields (nil, err) once
 // and stops: a *RevisionCompactedError for REVISION_COMPACTED, an *Error
 // otherwise (CANCELLED or DEADLINE_EXCEEDED when ctx ends). Breaking out of
 // the loop cancels the call.
@@ -172,20 +176,29 @@ func (w *Watch) attempt(ctx context.Context, yield func(*WatchBatch, error) bool
 		if err != nil {
 			return true, FromError(err)
 		}
-		// A revision at or below the last one delivered is a duplicate (e.g. resent after a resume).
-		if m.GetRevision() <= w.last {
-			continue
-		}
 		b := fromProtoWatch(m)
-		if b == nil {
+		if b == nil || !w.isNew(b) {
 			continue
 		}
 		w.last = m.GetRevision()
+		w.lastWasProgress = b.Progress
 		*failures = 0
 		if !yield(b, nil) {
 			return false, nil
 		}
 	}
+}
+
+// isNew tells whether b is to be delivered. Changes above the last revision
+// delivered are new; anything at or below it is a duplicate (e.g. resent
+// after a resume). A progress mark AT the last revision is new once: it says
+// the watch caught up there (e.g. at the read's revision it started from),
+// which nothing delivered has said yet.
+func (w *Watch) isNew(b *WatchBatch) bool {
+	if b.Revision > w.last {
+		return true
+	}
+	return b.Progress && b.Revision == w.last && !w.lastWasProgress
 }
 
 // delay is the wait before resume number n: the jittered backoff, or the

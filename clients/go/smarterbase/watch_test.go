@@ -216,6 +216,23 @@ func TestWatchResumesFromProgressAndAfterStreamEnd(t *testing.T) {
 	}
 }
 
+func TestWatchYieldsProgressAtStartRevisionOnceWithoutRepeats(t *testing.T) {
+	c, _ := startWatchFake(t,
+		[]watchStep{progressAt(19), progressAt(19), change(20), progressAt(20), progressAt(20), progressAt(19), change(21)},
+	)
+	got, err := takeBatches(t, c.Watch(context.Background(), "c", WatchOptions{AfterRevision: 19, Backoff: fastWatchBackoff}), 4, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shape []string
+	for _, b := range got {
+		shape = append(shape, fmt.Sprintf("%d/%v", b.Revision, b.Progress))
+	}
+	if fmt.Sprint(shape) != "[19/true 20/false 20/true 21/false]" {
+		t.Fatalf("batches %v, want [19/true 20/false 20/true 21/false]", shape)
+	}
+}
+
 func TestWatchTooSlowWaitsForRetryInfoAndBackoffResets(t *testing.T) {
 	var delays []time.Duration
 	c, f := startWatchFake(t,

@@ -55,10 +55,13 @@ class BatchGetItem:
     Attributes:
         id: The requested id this item answers.
         document: The document when found, else None.
+        read_revision: Every change of the collection up to this revision was
+            stored before the read began (0: unknown); watch from it.
     """
 
     id: str
     document: Optional[Document]
+    read_revision: int = 0
 
     @property
     def found(self) -> bool:
@@ -137,8 +140,15 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
 
     def get(self, collection: str, id: str, *, timeout: Optional[float] = None) -> Document:
         """Returns one document. Raises ``NotFoundError`` when it does not exist."""
+        return self.get_with_read_revision(collection, id, timeout=timeout)[0]
+
+    def get_with_read_revision(self, collection: str, id: str, *,
+                               timeout: Optional[float] = None) -> Tuple[Document, int]:
+        """``get`` that also returns the read's revision: every change of the
+        collection up to it was stored before the read began (0: unknown).
+        Watch from it to follow the collection with no gap."""
         res = self._call(self._stub.Get, pb.GetRequest(collection=collection, id=id), timeout)
-        return document_from_proto(res.document)
+        return document_from_proto(res.document), res.read_revision
 
     def put(self, collection: str, id: str, data: Mapping[str, Any], *, create_only: bool = False,
             lock_guard: Optional[LockGuard] = None, timeout: Optional[float] = None) -> Document:
@@ -201,7 +211,7 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
                              id_prefix=id_prefix, keys_only=keys_only)
         res = self._call(self._stub.List, req, timeout)
         return ListPage(documents=[document_from_proto(d) for d in res.documents],
-                        next_page_token=res.next_page_token)
+                        next_page_token=res.next_page_token, read_revision=res.read_revision)
 
     def list_all(self, collection: str, *, page_size: int = 0, id_prefix: str = "",
                  keys_only: bool = False, timeout: Optional[float] = None) -> Iterator[Document]:
@@ -238,7 +248,7 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
                 for msg in call:
                     answered += 1
                     yield BatchGetItem(id=msg.id, document=document_from_proto(msg.document)
-                                       if msg.found else None)
+                                       if msg.found else None, read_revision=msg.read_revision)
                 return
             except grpc.RpcError as rpc_err:
                 err = error_from_rpc_error(rpc_err)

@@ -37,6 +37,9 @@ class Document:
         version: 1 on creation, +1 on every later write (0 on keys-only listings).
         create_time: When the document was first created (UTC), if known.
         update_time: When the document was last written (UTC), if known.
+        revision: The collection revision of the write that made this version
+            (docs/streams.md); 0 when stored without one. A watched change whose
+            revision is at or below it is already in this document.
     """
 
     collection: str
@@ -46,6 +49,7 @@ class Document:
     version: int = 0
     create_time: Optional[datetime] = None
     update_time: Optional[datetime] = None
+    revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,14 @@ class ListPage:
     Attributes:
         documents: The documents of this page, in ascending id order.
         next_page_token: Token for the next page; empty when this is the last page.
+        read_revision: Every change of the collection up to this revision was
+            stored before the page was read (0: unknown); watch from it to
+            follow the collection with no gap.
     """
 
     documents: List[Document]
     next_page_token: str
+    read_revision: int = 0
 
 
 def _normalize(value: Any, path: str) -> Any:
@@ -139,4 +147,5 @@ def document_from_proto(msg: document_pb2.Document) -> Document:
         version=msg.version,
         create_time=_to_datetime(msg.create_time, msg.HasField("create_time")),
         update_time=_to_datetime(msg.update_time, msg.HasField("update_time")),
+        revision=msg.revision,
     )

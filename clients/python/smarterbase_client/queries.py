@@ -96,7 +96,8 @@ class QueryStream:
     While (and after) iterating, ``resume_token`` is the token of the last
     message received (pass it as ``start_after`` to continue after a broken
     stream), ``skipped_results`` counts stale index hits the server dropped,
-    and ``done`` is True once the server's final message arrived. ``close()``
+    ``done`` is True once the server's final message arrived, and
+    ``read_revision`` is the read's revision (watch from it). ``close()``
     (or leaving a ``with`` block) cancels the call. An UNAVAILABLE error
     before the first message is retried per the client's retry policy.
     """
@@ -112,6 +113,7 @@ class QueryStream:
         self.resume_token = ""
         self.skipped_results = 0
         self.done = False
+        self.read_revision = 0
 
     def __iter__(self) -> Iterator[Document]:
         if self._started:
@@ -131,6 +133,8 @@ class QueryStream:
                     if msg.resume_token:
                         self.resume_token = msg.resume_token
                     self.skipped_results = msg.skipped_results
+                    if msg.read_revision:
+                        self.read_revision = msg.read_revision
                     if msg.done:
                         self.done = True
                         continue

@@ -4,8 +4,9 @@ A ``WatchStream`` calls StreamService.Watch, yields one ``WatchBatch`` per
 message (changes or progress), remembers the last revision delivered, and
 after a disconnect or a retryable error calls Watch again from that
 revision, with capped exponential backoff and full jitter (never shorter
-than the server's RetryInfo). It never yields a revision at or below one
-already delivered. REVISION_COMPACTED raises ``RevisionCompactedError``; any
+than the server's RetryInfo). It never yields changes at or below a revision
+already delivered; a progress mark is yielded once per revision, also at the
+one it started from (caught up with a read). REVISION_COMPACTED raises ``RevisionCompactedError``; any
 other non-retryable error is raised too.
 """
 from __future__ import annotations
@@ -124,12 +125,22 @@ class WatchStream:
         self._started = False
         self.last_revision: int = request.after_revision
         self.resumes = 0
+        self._last_was_progress = False
 
     def __iter__(self) -> Iterator[WatchBatch]:
         if self._started:
             raise RuntimeError("a WatchStream can be iterated only once; call watch() again")
         self._started = True
         return self._batches()
+
+    def _is_new(self, batch: WatchBatch) -> bool:
+        """Changes above ``last_revision`` are new; anything at or below it is a
+        duplicate (e.g. resent after a resume). A progress mark AT it is new once:
+        it says the watch caught up there (e.g. at the read's revision it started
+        from), which nothing delivered has said yet."""
+        if batch.revision > self.last_revision:
+            return True
+        return batch.progress and batch.revision == self.last_revision and not self._last_was_progress
 
     def _open(self) -> Any:
         req = stream_pb.WatchRequest()
@@ -150,13 +161,11 @@ class WatchStream:
             err: Optional[SmarterBaseError] = None
             try:
                 for msg in call:
-                    # A revision at or below the last one delivered is a duplicate (e.g. resent after a resume).
-                    if msg.revision <= self.last_revision:
-                        continue
                     batch = batch_from_proto(msg)
-                    if batch is None:
+                    if batch is None or not self._is_new(batch):
                         continue
                     self.last_revision = msg.revision
+                    self._last_was_progress = batch.progress
                     failures = 0
                     yield batch
             except grpc.RpcError as rpc_err:

@@ -71,18 +71,18 @@ def test_data_must_be_a_mapping() -> None:
 
 
 def test_document_from_proto_converts_all_fields() -> None:
-    msg = document_pb2.Document(collection="c", id="i", etag="e1", version=3)
+    msg = document_pb2.Document(collection="c", id="i", etag="e1", version=3, revision=1_764_000_000_000_123)
     msg.data.update({"x": 1})
     msg.create_time.FromDatetime(datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=timezone.utc))
     msg.update_time.FromDatetime(datetime(2026, 1, 3, tzinfo=timezone.utc))
     doc = document_from_proto(msg)
     assert doc == Document("c", "i", {"x": 1}, "e1", 3,
                            datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=timezone.utc),
-                           datetime(2026, 1, 3, tzinfo=timezone.utc))
+                           datetime(2026, 1, 3, tzinfo=timezone.utc), 1_764_000_000_000_123)
     assert doc.create_time is not None and doc.create_time.tzinfo is not None
 
 
 def test_keys_only_document_has_empty_metadata() -> None:
     doc = document_from_proto(document_pb2.Document(collection="c", id="i"))
-    assert doc.data == {} and doc.etag == "" and doc.version == 0
+    assert doc.data == {} and doc.etag == "" and doc.version == 0 and doc.revision == 0
     assert doc.create_time is None and doc.update_time is None

@@ -89,6 +89,12 @@ def test_watch_resumes_from_a_progress_revision_and_after_the_stream_ends(start)
     assert srv.servicer.after_revisions() == [2, 10, 12]
 
 
+def test_watch_yields_a_progress_at_its_start_revision_once_and_no_repeats(start) -> None:
+    _, db = start([progress(19), progress(19), change(20), progress(20), progress(20), progress(19), change(21)])
+    got = take(db.watch("c", after_revision=19, backoff=FAST), 4)
+    assert [(b.revision, b.progress) for b in got] == [(19, True), (20, False), (20, True), (21, False)]
+
+
 def test_watch_too_slow_waits_for_retry_info_then_the_backoff_starts_over(start) -> None:
     waits: List[float] = []
     srv, db = start(

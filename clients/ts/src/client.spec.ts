@@ -24,6 +24,7 @@ function fakeStore() {
       version: (prev?.version ?? 0n) + 1n,
       createTime: prev?.createTime ?? timestampFromMs(1_700_000_000_000),
       updateTime: timestampFromMs(1_700_000_000_000 + etagSeq),
+      revision: 1_000n + BigInt(etagSeq),
     });
     docs.set(id, d);
     return d;
@@ -32,7 +33,7 @@ function fakeStore() {
     get: (req) => {
       const d = docs.get(req.id);
       if (!d) throw new ConnectError('missing', Code.NotFound, undefined, info('DOCUMENT_NOT_FOUND'));
-      return { document: d };
+      return { document: d, readRevision: 1_000n + BigInt(etagSeq) };
     },
     put: (req) => ({ document: write(req.id, req.data ?? {}, docs.get(req.id)) }),
     putIfMatch: (req) => {
@@ -46,7 +47,7 @@ function fakeStore() {
       const start = req.pageToken ? ids.indexOf(req.pageToken) : 0;
       const page = ids.slice(start, start + req.pageSize);
       const next = ids[start + req.pageSize] ?? '';
-      return { documents: page.map((id) => docs.get(id)!), nextPageToken: next };
+      return { documents: page.map((id) => docs.get(id)!), nextPageToken: next, readRevision: 1_000n + BigInt(etagSeq) };
     },
   };
   return { docs, impl, write };
@@ -65,7 +66,21 @@ describe('SmarterBaseClient over an in-memory router', () => {
       version: 1,
       createTime: new Date(1_700_000_000_000),
       updateTime: new Date(1_700_000_000_001),
+      revision: 1_001n,
     });
+  });
+
+  it('exposes each document revision and the readRevision of get and list', async () => {
+    const { impl, write } = fakeStore();
+    write('a', { v: 1 });
+    write('b', { v: 2 });
+    const client = createClient({ transport: createRouterTransport((r) => r.service(DocumentService, impl)) });
+    const read = await client.getWithReadRevision('c', 'a');
+    expect([read.document.id, read.document.revision, read.readRevision]).toEqual(['a', 1_001n, 1_002n]);
+    expect((await client.get('c', 'b')).revision).toBe(1_002n);
+    const page = await client.list('c', { pageSize: 10 });
+    expect(page.documents.map((d) => d.revision)).toEqual([1_001n, 1_002n]);
+    expect(page.readRevision).toBe(1_002n);
   });
 
   it('update() redoes the read-modify-write after an ETAG_MISMATCH', async () => {

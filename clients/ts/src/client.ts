@@ -10,6 +10,7 @@ import { createClient as createConnectClient, type Client } from '@connectrpc/co
 import { checkDataKeys } from './data-check.js';
 import { toSmarterBaseError } from './errors.js';
 import { fromProtoDocument, type BatchGetItem, type JsonObject, type ListPage, type StoredDocument } from './document.js';
+import type { ReadDocument } from './document.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
@@ -99,8 +100,13 @@ export class SmarterBaseClient {
 
   /** Reads one document; rejects with DOCUMENT_NOT_FOUND when absent. */
   async get<T extends JsonObject = JsonObject>(collection: string, id: string, options?: CallOptions): Promise<StoredDocument<T>> {
+    return (await this.getWithReadRevision<T>(collection, id, options)).document;
+  }
+
+  /** Like get(), also returning the read's readRevision (to watch the collection from this read on). */
+  async getWithReadRevision<T extends JsonObject>(collection: string, id: string, options?: CallOptions): Promise<ReadDocument<T>> {
     const res = await this.call(() => this.rpc.get({ collection, id }, this.opts(options)));
-    return fromProtoDocument<T>(res.document);
+    return { document: fromProtoDocument<T>(res.document), readRevision: res.readRevision };
   }
 
   /** Writes (upserts) a document, or creates it only when options.createOnly (DOCUMENT_ALREADY_EXISTS if taken). */
@@ -155,7 +161,8 @@ export class SmarterBaseClient {
       keysOnly: options?.keysOnly ?? false,
     };
     const res = await this.call(() => this.rpc.list(req, this.opts(options)));
-    return { documents: res.documents.map((d) => fromProtoDocument<T>(d)), nextPageToken: res.nextPageToken };
+    const documents = res.documents.map((d) => fromProtoDocument<T>(d));
+    return { documents, nextPageToken: res.nextPageToken, readRevision: res.readRevision };
   }
 
   /** Iterates over every document of a collection (all pages), in ascending id order. */
@@ -179,7 +186,8 @@ export class SmarterBaseClient {
   ): AsyncGenerator<BatchGetItem<T>> {
     try {
       for await (const r of this.rpc.batchGet({ collection, ids: [...ids] }, this.opts(options))) {
-        yield { id: r.id, found: r.found, document: r.found ? fromProtoDocument<T>(r.document) : undefined };
+        const document = r.found ? fromProtoDocument<T>(r.document) : undefined;
+        yield { id: r.id, found: r.found, document, readRevision: r.readRevision };
       }
     } catch (e) {
       throw toSmarterBaseError(e);

@@ -24,6 +24,8 @@ export interface StoredDocument<T extends JsonObject = JsonObject> {
   readonly createTime: Date | undefined;
   /** When the document was last written; undefined on keys-only listings. */
   readonly updateTime: Date | undefined;
+  /** The collection revision of the write that made this version (docs/streams.md); 0n when stored without one. */
+  readonly revision: bigint;
 }
 
 /** One answer of batchGet, in request order. */
@@ -34,6 +36,8 @@ export interface BatchGetItem<T extends JsonObject = JsonObject> {
   readonly found: boolean;
   /** The document when found, undefined when missing. */
   readonly document: StoredDocument<T> | undefined;
+  /** Every change of the collection up to this revision was stored before the read began (0n: unknown); watch from it. */
+  readonly readRevision: bigint;
 }
 
 /** One page of list(). */
@@ -42,6 +46,16 @@ export interface ListPage<T extends JsonObject = JsonObject> {
   readonly documents: StoredDocument<T>[];
   /** Pass to list({ pageToken }) for the next page; "" on the last page. */
   readonly nextPageToken: string;
+  /** Every change of the collection up to this revision was stored before this page was read (0n: unknown); watch from it. */
+  readonly readRevision: bigint;
+}
+
+/** A document with the read's revision: what getWithReadRevision() returns. */
+export interface ReadDocument<T extends JsonObject = JsonObject> {
+  /** The document. */
+  readonly document: StoredDocument<T>;
+  /** Every change of the collection up to this revision was stored before the read began (0n: unknown); watch from it. */
+  readonly readRevision: bigint;
 }
 
 /** Converts a generated Document message into a StoredDocument. */
@@ -55,5 +69,6 @@ export function fromProtoDocument<T extends JsonObject = JsonObject>(doc: Docume
     version: Number(doc.version),
     createTime: doc.createTime ? timestampDate(doc.createTime) : undefined,
     updateTime: doc.updateTime ? timestampDate(doc.updateTime) : undefined,
+    revision: doc.revision,
   };
 }

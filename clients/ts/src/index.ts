@@ -19,7 +19,7 @@ export type {
   BatchPutOptions,
   BatchWriteResult,
 } from './batch.js';
-export type { BatchGetItem, JsonObject, JsonValue, ListPage, StoredDocument } from './document.js';
+export type { BatchGetItem, JsonObject, JsonValue, ListPage, ReadDocument, StoredDocument } from './document.js';
 export {
   ERROR_DOMAIN,
   REASONS,

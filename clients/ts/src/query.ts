@@ -103,7 +103,8 @@ export type OpenQuery = (signal: AbortSignal) => ReturnType<Client<typeof QueryS
  * While (and after) iterating, `resumeToken` is the token of the last
  * document received (pass it as startAfter to continue after a broken
  * stream), `skippedResults` the stale index hits the server dropped, and
- * `done` true once the server sent its final message. Breaking out of the
+ * `done` true once the server sent its final message, `readRevision` the
+ * read's revision (watch from it). Breaking out of the
  * loop cancels the call.
  */
 export class QueryStream<T extends JsonObject = JsonObject> implements AsyncIterable<StoredDocument<T>> {
@@ -113,6 +114,8 @@ export class QueryStream<T extends JsonObject = JsonObject> implements AsyncIter
   skippedResults = 0;
   /** True once the server's final message arrived (the result is complete). */
   done = false;
+  /** The read's revision once a message arrived (0n before, or unknown): watch from it to follow the collection. */
+  readRevision = 0n;
   private started = false;
 
   /** Used by SmarterBaseClient.query(); `open` starts the call. */
@@ -126,6 +129,7 @@ export class QueryStream<T extends JsonObject = JsonObject> implements AsyncIter
       for await (const m of this.open(stop.signal)) {
         if (m.resumeToken !== '') this.resumeToken = m.resumeToken;
         this.skippedResults = Number(m.skippedResults);
+        if (m.readRevision !== 0n) this.readRevision = m.readRevision;
         if (m.done) {
           this.done = true;
           continue;

@@ -150,6 +150,21 @@ describe('watch', () => {
     }
   });
 
+  it('yields a progress mark at the revision it started from once (caught up with a read), and no repeats', async () => {
+    const fake = await fakeWatchServer([[progress(19), progress(19), change(20), progress(20), progress(20), progress(19), change(21)]]);
+    try {
+      const got = await take(fake.db.watch('c', { ...fastBackoff(), afterRevision: 19n }), 4);
+      expect(got.map((b) => [Number(b.revision), b.progress])).toEqual([
+        [19, true],
+        [20, false],
+        [20, true],
+        [21, false],
+      ]);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('resumes from a progress revision, and after the stream ends without an error', async () => {
     const fake = await fakeWatchServer([
       [change(3), progress(10), { error: serverError(Code.Unavailable, 'SHUTTING_DOWN') }],

@@ -4,8 +4,9 @@
  * (changes or progress), remembers the last revision delivered, and after a
  * disconnect or a retryable error calls Watch again from that revision, with
  * capped exponential backoff and full jitter (never shorter than the
- * server's RetryInfo). It never yields a revision at or below one already
- * delivered. REVISION_COMPACTED ends it with a RevisionCompactedError; any
+ * server's RetryInfo). It never yields changes at or below a revision already
+ * delivered; a progress mark is yielded once per revision, also at the
+ * revision it started from (caught up with a read). REVISION_COMPACTED ends it with a RevisionCompactedError; any
  * other non-retryable error ends it too.
  */
 import { Code, type Client } from '@connectrpc/connect';
@@ -143,6 +144,7 @@ export class WatchStream<T extends JsonObject = JsonObject> implements AsyncIter
   /** How many times the watch resumed after an interruption. */
   resumes = 0;
   private started = false;
+  private lastWasProgress = false;
 
   /** Used by SmarterBaseClient.watch(); `open` makes one Watch call. */
   constructor(
@@ -166,11 +168,10 @@ export class WatchStream<T extends JsonObject = JsonObject> implements AsyncIter
         let error: SmarterBaseError | undefined;
         try {
           for await (const m of this.open({ ...this.request, afterRevision: this.lastRevision }, signal)) {
-            // A revision at or below the last one delivered is a duplicate (e.g. resent after a resume).
-            if (m.revision <= this.lastRevision) continue;
             const batch = fromProtoWatchResponse<T>(m);
-            if (batch === undefined) continue;
+            if (batch === undefined || !this.isNew(batch)) continue;
             this.lastRevision = m.revision;
+            this.lastWasProgress = batch.progress;
             failures = 0;
             yield batch;
           }
@@ -193,6 +194,17 @@ export class WatchStream<T extends JsonObject = JsonObject> implements AsyncIter
       // Leaving the loop early (break, return, throw) cancels the call on the server.
       stop.abort();
     }
+  }
+
+  /**
+   * Changes above lastRevision are new; anything at or below it is a duplicate
+   * (e.g. resent after a resume). A progress mark AT lastRevision is new once:
+   * it says the watch caught up there (e.g. at the read's revision it started
+   * from), which nothing delivered has said yet.
+   */
+  private isNew(batch: WatchBatch<T>): boolean {
+    if (batch.revision > this.lastRevision) return true;
+    return batch.progress && batch.revision === this.lastRevision && !this.lastWasProgress;
   }
 }
 
