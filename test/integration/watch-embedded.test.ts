@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { StreamService } from '../../server/src/gen/smarterbase/v1/stream_service_pb.js';
 import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
@@ -241,4 +241,23 @@ test('Connect over HTTP/1.1 watches too; SIGTERM ends open watches with UNAVAILA
   expect(await s.stop('SIGTERM')).toBe(0);
   expect(Date.now() - t0).toBeLessThan(8000); // well inside the 10 s grace: the watches did not hold it
   for (const ended of [viaConnect, held]) expect((await ended)?.code).toBe(Code.Unavailable);
+});
+
+test('a client that cancels its watch and drops its connection just as the server stops never holds the shutdown (5 rounds)', async () => {
+  // The race of grpc-node #1458: a session destroyed by the client, its 'close' still pending, when shutdown begins.
+  for (let round = 0; round < 5; round++) {
+    const s = await server(dataDir());
+    const session = new Http2SessionManager(s.grpcUrl);
+    const client = createClient(StreamService, createGrpcTransport({ baseUrl: s.grpcUrl, sessionManager: session }));
+    const stop = new AbortController();
+    for await (const m of client.watch({ collection: 'sd' }, { signal: stop.signal })) {
+      expect(m.kind.case).toBe('progress');
+      break;
+    }
+    stop.abort();
+    session.abort();
+    const t0 = Date.now();
+    expect(await s.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(4000); // the grace period is 10 s
+  }
 });

@@ -1,5 +1,5 @@
 /**
- * Four behaviours grpc-js (1.14, pinned) offers no public option for, added
+ * Five behaviours grpc-js (1.14, pinned) offers no public option for, added
  * through its internals; test/abuse/ and test/fuzz/ prove them against a
  * real server, and if a later grpc-js lacks a hook the stock behaviour
  * remains (each function returns false then):
@@ -14,7 +14,8 @@
  * - a connection that has not sent the HTTP/2 preface and SETTINGS within
  *   the headers timeout is destroyed (grpc-js waits forever): its HTTP/2
  *   servers (`http2Servers`) get a session listener;
- * - accepted connections have Nagle's algorithm off (disableNagle).
+ * - accepted connections have Nagle's algorithm off (disableNagle);
+ * - shutdown can see which sessions are still live (trackSessions).
  */
 import type * as http2 from 'node:http2';
 import type { Socket } from 'node:net';
@@ -83,6 +84,35 @@ export function disableNagle(server: grpc.Server): boolean {
   if (!(servers instanceof Map)) return false;
   for (const h2 of servers.keys()) h2.prependListener('connection', (socket: Socket) => socket.setNoDelay(true));
   return servers.size > 0;
+}
+
+/**
+ * Counts the live (neither closed nor destroyed) HTTP/2 sessions of
+ * `server`. grpc-js's tryShutdown waits for the close callback of every
+ * session it knows, but a session whose socket the client already destroyed
+ * and whose 'close' event is still pending never calls it (Node's
+ * `Http2Session.close` returns at once when destroyed; grpc-node #1458): the
+ * shutdown then waits its whole grace period. Shutdown uses this count to
+ * stop waiting when nothing is left to wait for. Call after bindAsync;
+ * undefined when grpc-js offers no hook.
+ */
+export function trackSessions(server: grpc.Server): { live(): number } | undefined {
+  const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
+  if (!(servers instanceof Map) || servers.size === 0) return undefined;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  for (const h2 of servers.keys()) {
+    h2.on('session', (session: http2.ServerHttp2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+  }
+  return {
+    live() {
+      let n = 0;
+      for (const s of sessions) if (!s.closed && !s.destroyed) n++;
+      return n;
+    },
+  };
 }
 
 /** A status as grpc-js's server call sends it. */

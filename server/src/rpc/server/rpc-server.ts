@@ -15,7 +15,7 @@ import { file_smarterbase_v1_common } from '../../gen/smarterbase/v1/common_pb.j
 import { ConnectEndpoint } from '../connect-mount.js';
 import type { InternalErrorLogger } from '../error-table.js';
 import { mountGrpc } from '../grpc-mount.js';
-import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses, disableNagle } from '../grpc-js-hooks.js';
+import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses, disableNagle, trackSessions } from '../grpc-js-hooks.js';
 import { Admission } from '../decorators/admission.js';
 import { decorate, type CallChain } from '../decorators/chain.js';
 import type { RpcTelemetry } from '../decorators/observe-calls.js';
@@ -70,6 +70,8 @@ export class RpcServer {
   private readonly limits: ServerLimits;
   /** Calls in flight and Hold streams per connection, shared by both ports. */
   readonly admission: Admission;
+  /** The grpc-js port's live sessions, when grpc-js lets us count them. */
+  private grpcSessions: { live(): number } | undefined;
   /** Decodes request messages of both ports, large ones in worker threads. */
   private readonly decoder: RequestDecoder;
 
@@ -141,6 +143,7 @@ export class RpcServer {
     });
     closeSilentConnections(this.grpcServer, this.limits.headersTimeoutMs);
     disableNagle(this.grpcServer);
+    this.grpcSessions = trackSessions(this.grpcServer);
     const httpPort = await this.connect.listen(host, this.opts.httpPort);
     return { grpcPort, httpPort };
   }
@@ -153,15 +156,22 @@ export class RpcServer {
   async shutdown(graceMs: number): Promise<void> {
     this.health.setNotServing();
     const grpcDone = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.grpcShutdown.abort();
-        this.grpcServer.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.grpcServer.tryShutdown(() => {
+      const finish = (force: boolean): void => {
         clearTimeout(timer);
+        clearInterval(poll);
+        if (force) {
+          this.grpcShutdown.abort();
+          this.grpcServer.forceShutdown();
+        }
         resolve();
-      });
+      };
+      const timer = setTimeout(() => finish(true), graceMs);
+      // No call of ours left and no live session: tryShutdown may still wait for a session the client
+      // already destroyed (grpc-js-hooks.ts trackSessions); forcing then cuts nothing.
+      const poll = setInterval(() => {
+        if (this.admission.callsInFlight() === 0 && this.grpcSessions?.live() === 0) finish(true);
+      }, 50);
+      this.grpcServer.tryShutdown(() => finish(false));
     });
     await Promise.all([grpcDone, this.connect.shutdown(graceMs)]);
     await this.decoder.close();
