@@ -42,7 +42,6 @@ describe('feed records', () => {
   });
 });
 
-
 describe('feed journal records', () => {
   it('parses allocations of every change op, expire included', () => {
     for (const op of ['put', 'delete', 'expire'] as const) {
