@@ -95,7 +95,8 @@ test('the index answers by filename with the transitive dependencies, and unknow
   const names = (r.value as { fileDescriptorProto: Uint8Array[] }).fileDescriptorProto.map(
     (b) => fromBinary(FileDescriptorProtoSchema, b).name,
   );
-  // google.api.field_behavior (REQUIRED annotations) and its descriptor.proto are dependencies of the contract since issue 9.
+  // google.api.field_behavior (REQUIRED annotations) and its descriptor.proto are dependencies of the contract since issue 9;
+  // duration.proto since document.proto's Expiration (issue 12).
   expect(names).toEqual([
     'smarterbase/v1/document_service.proto',
     'google/api/field_behavior.proto',
@@ -105,6 +106,7 @@ test('the index answers by filename with the transitive dependencies, and unknow
     'google/rpc/status.proto',
     'google/protobuf/any.proto',
     'smarterbase/v1/document.proto',
+    'google/protobuf/duration.proto',
     'smarterbase/v1/lock.proto',
   ]);
   const miss = index.answer(create(ServerReflectionRequestSchema, { messageRequest: { case: 'fileContainingSymbol', value: 'x.Y' } }));
