@@ -6,7 +6,6 @@
  */
 import { setMaxListeners } from 'node:events';
 import { ConfigError } from './config/parse-value.js';
-import { join } from 'node:path';
 import { HelpShown, loadConfig } from './config/load-config.js';
 import type { Config } from './config/settings.js';
 import type { Coordinator } from './coordination/coordinator.js';
@@ -51,7 +50,7 @@ import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { storageProbe } from './storage/probe-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
-import { openLocalFeed } from './streams/open-feed.js';
+import { openServerFeed } from './streams/server-feed.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
 
 /** Things to close at shutdown, last opened first. */
@@ -267,24 +266,14 @@ async function main(): Promise<void> {
     registerIndexesNotReady(telemetry.meter, admin);
     const indexHooks = new IndexWriteHooks(indexes, { log, expected: admin, applyFailures: telemetry.metrics.index.applyFailures });
     // The change feed (docs/streams.md): in process only in this version; with Redis no StreamService is served.
-    const feed =
-      config.coordination === 'local'
-        ? await openLocalFeed({
-            ...feedDirOf(config),
-            retainCount: config.feedRetainCount,
-            retainMs: config.feedRetainMs,
-            pendingAfterMs: config.feedPendingAfterMs,
-            sweepMs: config.feedSweepMs,
-            maxWatchers: config.maxWatchers,
-            store,
-            inner: indexHooks,
-            clock: systemClock,
-            log,
-            failpoints,
-            // Called only once the engine below exists (by writes and sweeps).
-            finishTransaction: (txid, signal): Promise<unknown> => engine.recoverTransaction(txid, signal),
-          })
-        : undefined;
+    const feed = await openServerFeed(config, {
+      store,
+      inner: indexHooks,
+      log,
+      failpoints,
+      // Called only once the engine below exists (by writes and sweeps).
+      finishTransaction: (txid, signal): Promise<unknown> => engine.recoverTransaction(txid, signal),
+    });
     if (feed !== undefined) {
       closers.push({ name: 'change feed', close: () => feed.close() });
       endWatches = () => feed.streams.close();
@@ -436,12 +425,6 @@ async function main(): Promise<void> {
     await closeAll(closers, log);
     process.exit(1);
   }
-}
-
-/** The change feed's journal directory: the setting, else beside filesystem documents; none (memory) otherwise. */
-function feedDirOf(config: Config): { dir?: string } {
-  if (config.feedDir !== undefined) return { dir: config.feedDir };
-  return config.storage === 'filesystem' ? { dir: join(config.dataDir, '.feed') } : {};
 }
 
 void main();
