@@ -67,13 +67,10 @@ it('a 1 s TTL: read back with its expireTime, gone from get after it, one expire
   await watching;
   abort.abort();
 
-  expect(seen.map((c) => [c.type, c.id])).toEqual([
-    ['put', 'later'],
-    ['put', 'kept'],
-    ['expire', 'short'],
-    ['put', 'marker'],
-  ]);
-  const expired = seen[2];
+  // The purge may land before 'later'/'kept' on a slow machine: compare as a set, the marker last.
+  expect(seen.map((c) => `${c.type} ${c.id}`).sort()).toEqual(['expire short', 'put kept', 'put later', 'put marker']);
+  expect(seen[seen.length - 1].id).toBe('marker');
+  const expired = seen.find((c) => c.type === 'expire')!;
   expect(expired.document).toBeUndefined();
   expect(expired.previousRevision).toBe(put.revision);
 }, 10_000);
