@@ -19,6 +19,7 @@ type BatchItem struct {
 	data       map[string]any
 	createOnly bool
 	etag       string
+	expiration *pb.Expiration
 }
 
 // ID is the document id the item writes.
@@ -45,7 +46,7 @@ func ItemIfMatch(etag string) ItemOption {
 
 // PutItem builds a put of BatchWrite: an upsert of data as the whole
 // content of id, or create-only / compare-and-swap with ItemCreateOnly /
-// ItemIfMatch.
+// ItemIfMatch; ItemExpiry sets when it expires.
 func PutItem(id string, data map[string]any, opts ...ItemOption) BatchItem {
 	it := BatchItem{id: id, data: data}
 	for _, o := range opts {
@@ -69,6 +70,9 @@ func (it BatchItem) toProto() (*pb.BatchWriteItem, error) {
 		if it.createOnly {
 			return nil, fmt.Errorf("smarterbase: delete item %q: ItemCreateOnly applies to puts only", it.id)
 		}
+		if it.expiration != nil {
+			return nil, fmt.Errorf("smarterbase: delete item %q: ItemExpiry applies to puts only", it.id)
+		}
 		return &pb.BatchWriteItem{Operation: &pb.BatchWriteItem_Delete{Delete: &pb.BatchDeleteItem{Id: it.id, Etag: it.etag}}}, nil
 	}
 	if it.createOnly && it.etag != "" {
@@ -78,7 +82,8 @@ func (it BatchItem) toProto() (*pb.BatchWriteItem, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smarterbase: put item %q: %w", it.id, err)
 	}
-	return &pb.BatchWriteItem{Operation: &pb.BatchWriteItem_Put{Put: &pb.BatchPut{Id: it.id, Data: s, CreateOnly: it.createOnly, Etag: it.etag}}}, nil
+	put := &pb.BatchPut{Id: it.id, Data: s, CreateOnly: it.createOnly, Etag: it.etag, Expiration: it.expiration}
+	return &pb.BatchWriteItem{Operation: &pb.BatchWriteItem_Put{Put: put}}, nil
 }
 
 // BatchWriteResult is the outcome of one item of BatchWrite or

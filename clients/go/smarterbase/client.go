@@ -120,11 +120,12 @@ func PutLockGuarded(g LockGuard) PutOption {
 	return func(r *pb.PutRequest) { r.LockGuard = g.proto() }
 }
 
-// WriteOption modifies PutIfMatch, Delete and DeleteIfMatch.
+// WriteOption modifies PutIfMatch, Update, Delete and DeleteIfMatch.
 type WriteOption func(*writeOptions)
 
 type writeOptions struct {
-	guard *pb.LockGuard
+	guard      *pb.LockGuard
+	expiration *pb.Expiration
 }
 
 // LockGuarded makes PutIfMatch, Delete or DeleteIfMatch write only while g
@@ -171,7 +172,8 @@ func (c *Client) PutIfMatch(ctx context.Context, collection, id string, data map
 	}
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
-	res, err := c.rpc.PutIfMatch(ctx, &pb.PutIfMatchRequest{Collection: collection, Id: id, Data: s, Etag: etag, LockGuard: writeOpts(opts).guard})
+	o := writeOpts(opts)
+	res, err := c.rpc.PutIfMatch(ctx, &pb.PutIfMatchRequest{Collection: collection, Id: id, Data: s, Etag: etag, LockGuard: o.guard, Expiration: o.expiration})
 	if err != nil {
 		return nil, FromError(err)
 	}
@@ -180,15 +182,19 @@ func (c *Client) PutIfMatch(ctx context.Context, collection, id string, data map
 
 // Create stores a new document. With id "" the server assigns a UUIDv7 id
 // (read it from the returned Document); a taken id fails with
-// IsAlreadyExists.
-func (c *Client) Create(ctx context.Context, collection, id string, data map[string]any) (*Document, error) {
+// IsAlreadyExists. CreateExpiry sets when it expires.
+func (c *Client) Create(ctx context.Context, collection, id string, data map[string]any, opts ...CreateOption) (*Document, error) {
 	s, err := toStruct(data)
 	if err != nil {
 		return nil, err
 	}
+	req := &pb.CreateRequest{Collection: collection, Id: id, Data: s}
+	for _, o := range opts {
+		o(req)
+	}
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
-	res, err := c.rpc.Create(ctx, &pb.CreateRequest{Collection: collection, Id: id, Data: s})
+	res, err := c.rpc.Create(ctx, req)
 	if err != nil {
 		return nil, FromError(err)
 	}
@@ -205,9 +211,13 @@ func (c *Client) Delete(ctx context.Context, collection, id string, opts ...Writ
 // (any version when etag is ""). A stale etag fails with IsEtagMismatch, a
 // missing document with IsNotFound.
 func (c *Client) DeleteIfMatch(ctx context.Context, collection, id, etag string, opts ...WriteOption) (deleted bool, err error) {
+	o := writeOpts(opts)
+	if o.expiration != nil {
+		return false, fmt.Errorf("smarterbase: delete %s/%s: WriteExpiry applies to writes of a version, not to deletes", collection, id)
+	}
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
-	res, err := c.rpc.Delete(ctx, &pb.DeleteRequest{Collection: collection, Id: id, Etag: etag, LockGuard: writeOpts(opts).guard})
+	res, err := c.rpc.Delete(ctx, &pb.DeleteRequest{Collection: collection, Id: id, Etag: etag, LockGuard: o.guard})
 	if err != nil {
 		return false, FromError(err)
 	}

@@ -93,6 +93,12 @@ func (tx *Transaction) add(kind, collection, id string, w *pb.TransactionWrite, 
 // Set replaces (collection, id) with data, creating it if absent, under an
 // optional precondition (IfEtag, IfExists, IfNotExists).
 func (tx *Transaction) Set(collection, id string, data map[string]any, cond ...Precondition) *Transaction {
+	return tx.SetExpiring(collection, id, data, Expiry{}, cond...)
+}
+
+// SetExpiring is Set with an expiry for the written version (ExpireAt,
+// ExpireAfter, NeverExpire; the zero Expiry: the collection's default).
+func (tx *Transaction) SetExpiring(collection, id string, data map[string]any, e Expiry, cond ...Precondition) *Transaction {
 	if tx.err != nil {
 		return tx
 	}
@@ -101,7 +107,8 @@ func (tx *Transaction) Set(collection, id string, data map[string]any, cond ...P
 		tx.err = fmt.Errorf("smarterbase: transaction write %d (set %s/%s): %w", len(tx.writes), collection, id, err)
 		return tx
 	}
-	return tx.add("set", collection, id, &pb.TransactionWrite{Operation: &pb.TransactionWrite_Set{Set: &pb.SetOperation{Data: s}}}, cond)
+	set := &pb.SetOperation{Data: s, Expiration: e.proto()}
+	return tx.add("set", collection, id, &pb.TransactionWrite{Operation: &pb.TransactionWrite_Set{Set: set}}, cond)
 }
 
 // Delete removes (collection, id) — a no-op when it is absent — under an

@@ -31,6 +31,9 @@ type Document struct {
 	// version (docs/streams.md); 0 for a version stored without one. A watch
 	// change with a revision at or below it is already in this document.
 	Revision int64
+	// ExpireTime is when this version expires (docs/streams.md, "Document
+	// expiry (TTL)"); the zero time when it does not.
+	ExpireTime time.Time
 }
 
 // Decode stores the document's data into v (a pointer, typically to a
@@ -66,6 +69,9 @@ func fromProto(p *pb.Document) *Document {
 	}
 	if p.GetUpdateTime() != nil {
 		d.UpdateTime = p.GetUpdateTime().AsTime()
+	}
+	if p.GetExpireTime() != nil {
+		d.ExpireTime = p.GetExpireTime().AsTime()
 	}
 	return d
 }

@@ -29,8 +29,11 @@ type UpdateFunc func(data map[string]any) (map[string]any, error)
 // with PutIfMatch. When another writer got in between (ABORTED:
 // ETAG_MISMATCH or CONCURRENT_MODIFICATION) it starts over, up to the
 // client's UpdatePolicy.MaxAttempts rounds, then returns the last conflict
-// error. A missing document fails with IsNotFound.
-func (c *Client) Update(ctx context.Context, collection, id string, fn UpdateFunc) (*Document, error) {
+// error. A missing document fails with IsNotFound. opts go to each
+// PutIfMatch (LockGuarded, WriteExpiry); expiry belongs to a version, so
+// without WriteExpiry the new version takes the collection's default, not
+// the old version's expiry.
+func (c *Client) Update(ctx context.Context, collection, id string, fn UpdateFunc, opts ...WriteOption) (*Document, error) {
 	p := c.updatePolicy()
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
@@ -49,7 +52,7 @@ func (c *Client) Update(ctx context.Context, collection, id string, fn UpdateFun
 		if err != nil {
 			return nil, err
 		}
-		doc, err := c.PutIfMatch(ctx, collection, id, next, cur.Etag)
+		doc, err := c.PutIfMatch(ctx, collection, id, next, cur.Etag, opts...)
 		if err == nil {
 			return doc, nil
 		}

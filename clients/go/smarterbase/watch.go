@@ -43,15 +43,37 @@ const (
 	ChangePut ChangeType = "PUT"
 	// ChangeDelete: the document was deleted.
 	ChangeDelete ChangeType = "DELETE"
+	// ChangeExpire: the document expired and was purged (docs/streams.md,
+	// "Document expiry (TTL)"); no Document. It had stopped being readable
+	// at its ExpireTime, earlier.
+	ChangeExpire ChangeType = "EXPIRE"
+	// ChangeUnknown: a change type this client does not know (a newer
+	// server); not mistaken for a put.
+	ChangeUnknown ChangeType = "UNKNOWN"
 )
+
+// changeTypeOf maps the wire ChangeType.
+func changeTypeOf(t pb.ChangeType) ChangeType {
+	switch t {
+	case pb.ChangeType_CHANGE_TYPE_PUT:
+		return ChangePut
+	case pb.ChangeType_CHANGE_TYPE_DELETE:
+		return ChangeDelete
+	case pb.ChangeType_CHANGE_TYPE_EXPIRE:
+		return ChangeExpire
+	default:
+		return ChangeUnknown
+	}
+}
 
 // Change is one document change of a WatchBatch.
 type Change struct {
-	// Type is ChangePut or ChangeDelete.
+	// Type is ChangePut, ChangeDelete or ChangeExpire.
 	Type ChangeType
 	// ID is the document id.
 	ID string
-	// Document is the document as written (ChangePut); nil for ChangeDelete.
+	// Document is the document as written (ChangePut); nil for ChangeDelete
+	// and ChangeExpire.
 	Document *Document
 	// Revision is the revision of this change.
 	Revision int64
@@ -241,11 +263,7 @@ func fromProtoWatch(m *pb.WatchResponse) *WatchBatch {
 	case *pb.WatchResponse_Changes:
 		b := &WatchBatch{Revision: m.GetRevision(), TransactionID: k.Changes.GetTransactionId(), CommitTime: timeOf(k.Changes.GetCommitTime())}
 		for _, e := range k.Changes.GetEvents() {
-			t := ChangePut
-			if e.GetType() == pb.ChangeType_CHANGE_TYPE_DELETE {
-				t = ChangeDelete
-			}
-			b.Changes = append(b.Changes, Change{Type: t, ID: e.GetId(), Document: fromProto(e.GetDocument()), Revision: e.GetRevision(), PreviousRevision: e.GetPreviousRevision()})
+			b.Changes = append(b.Changes, Change{Type: changeTypeOf(e.GetType()), ID: e.GetId(), Document: fromProto(e.GetDocument()), Revision: e.GetRevision(), PreviousRevision: e.GetPreviousRevision()})
 		}
 		return b
 	}

@@ -43,6 +43,7 @@ from .error_status import (
     error_from_status_proto,
     has_reason,
 )
+from .expiry import Expiry
 from .locks import HeldLock, Lease, LockGuard, LockInfo
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
 from .retry import RetryPolicy
@@ -63,6 +64,7 @@ __all__ = [
     "DeleteItem",
     "Document",
     "EtagMismatchError",
+    "Expiry",
     "ExistsResult",
     "FieldViolation",
     "IndexBuildError",

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, U
 from ._stubs import document_service_pb2 as pb
 from .document import Document, document_from_proto, to_struct
 from .errors import SmarterBaseError
+from .expiry import Expiry, expiration_proto
 from .error_status import error_from_status_proto
 
 
@@ -39,12 +40,14 @@ class PutItem:
         data: The complete new content.
         create_only: Write only if no document has this id (``AlreadyExistsError`` otherwise).
         etag: Write only if the current etag is this one (``EtagMismatchError`` otherwise).
+        expiry: When the written version expires (``Expiry``); None: the collection's default.
     """
 
     id: str
     data: Mapping[str, Any] = field(default_factory=dict)
     create_only: bool = False
     etag: str = ""
+    expiry: Optional[Expiry] = None
 
     def __post_init__(self) -> None:
         if self.create_only and self.etag:
@@ -53,7 +56,8 @@ class PutItem:
     def to_proto(self) -> pb.BatchWriteItem:
         """The wire form of this item."""
         return pb.BatchWriteItem(put=pb.BatchPut(id=self.id, data=to_struct(self.data),
-                                                 create_only=self.create_only, etag=self.etag))
+                                                 create_only=self.create_only, etag=self.etag,
+                                                 expiration=expiration_proto(self.expiry)))
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,10 @@ class DeleteItem:
 BatchItem = Union[PutItem, DeleteItem]
 
 
-def put(id: str, data: Mapping[str, Any], *, create_only: bool = False, etag: str = "") -> PutItem:
+def put(id: str, data: Mapping[str, Any], *, create_only: bool = False, etag: str = "",
+        expiry: Optional[Expiry] = None) -> PutItem:
     """Builds a put item (see ``PutItem``)."""
-    return PutItem(id=id, data=data, create_only=create_only, etag=etag)
+    return PutItem(id=id, data=data, create_only=create_only, etag=etag, expiry=expiry)
 
 
 def delete(id: str, *, etag: str = "") -> DeleteItem:

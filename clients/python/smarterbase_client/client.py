@@ -18,6 +18,7 @@ from ._stubs import document_service_pb2_grpc as pb_grpc
 from .batch import BatchMixin
 from .document import Document, JsonObject, ListPage, document_from_proto, to_struct
 from .errors import EtagMismatchError
+from .expiry import Expiry, expiration_proto
 from .error_status import error_from_rpc_error
 from .locks import LockGuard, LockMixin, guard_proto
 from .queries import QueryMixin
@@ -151,36 +152,42 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
         return document_from_proto(res.document), res.read_revision
 
     def put(self, collection: str, id: str, data: Mapping[str, Any], *, create_only: bool = False,
-            lock_guard: Optional[LockGuard] = None, timeout: Optional[float] = None) -> Document:
+            lock_guard: Optional[LockGuard] = None, expiry: Optional[Expiry] = None,
+            timeout: Optional[float] = None) -> Document:
         """Writes a document whether or not it exists (upsert).
 
         With ``create_only=True`` writes only when no document has this id,
         else raises ``AlreadyExistsError``. With ``lock_guard`` writes only
         while that lock grant is the latest, else raises ``LockNotHeldError``.
+        ``expiry`` sets when the written version expires (default: the
+        collection's default TTL, or never).
         """
         req = pb.PutRequest(collection=collection, id=id, data=to_struct(data), create_only=create_only,
-                            lock_guard=guard_proto(lock_guard))
+                            lock_guard=guard_proto(lock_guard), expiration=expiration_proto(expiry))
         return document_from_proto(self._call(self._stub.Put, req, timeout).document)
 
     def put_if_match(self, collection: str, id: str, data: Mapping[str, Any], etag: str, *,
-                     lock_guard: Optional[LockGuard] = None, timeout: Optional[float] = None) -> Document:
+                     lock_guard: Optional[LockGuard] = None, expiry: Optional[Expiry] = None,
+                     timeout: Optional[float] = None) -> Document:
         """Replaces a document only if its current etag is ``etag`` (compare-and-swap).
 
         Raises ``EtagMismatchError`` (with ``current_etag``) when stale,
         ``NotFoundError`` when the document does not exist,
         ``LockNotHeldError`` when ``lock_guard`` is no longer the latest grant.
+        ``expiry`` sets when the written version expires.
         """
         req = pb.PutIfMatchRequest(collection=collection, id=id, data=to_struct(data), etag=etag,
-                                   lock_guard=guard_proto(lock_guard))
+                                   lock_guard=guard_proto(lock_guard), expiration=expiration_proto(expiry))
         return document_from_proto(self._call(self._stub.PutIfMatch, req, timeout).document)
 
     def create(self, collection: str, data: Mapping[str, Any], *, id: str = "",
-               timeout: Optional[float] = None) -> Document:
+               expiry: Optional[Expiry] = None, timeout: Optional[float] = None) -> Document:
         """Creates a new document (version 1). Without ``id`` the server assigns a UUIDv7.
 
-        Raises ``AlreadyExistsError`` when the id is taken.
+        Raises ``AlreadyExistsError`` when the id is taken. ``expiry`` sets when it expires.
         """
-        req = pb.CreateRequest(collection=collection, id=id, data=to_struct(data))
+        req = pb.CreateRequest(collection=collection, id=id, data=to_struct(data),
+                               expiration=expiration_proto(expiry))
         return document_from_proto(self._call(self._stub.Create, req, timeout).document)
 
     def delete(self, collection: str, id: str, *, etag: str = "", lock_guard: Optional[LockGuard] = None,
@@ -267,7 +274,8 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
     # -- helpers -----------------------------------------------------------
 
     def update(self, collection: str, id: str, fn: Callable[[JsonObject], Mapping[str, Any]], *,
-               max_attempts: int = 10, timeout: Optional[float] = None) -> Document:
+               max_attempts: int = 10, expiry: Optional[Expiry] = None,
+               timeout: Optional[float] = None) -> Document:
         """Read-modify-write with compare-and-swap: get → ``fn(data)`` → put_if_match.
 
         ``fn`` receives a private copy of the current data and returns the
@@ -275,7 +283,9 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
         effects. On ``EtagMismatchError`` the whole cycle is retried after a
         short jittered pause, up to ``max_attempts`` cycles, after which the
         last ``EtagMismatchError`` is raised. ``NotFoundError`` propagates.
-        Returns the stored document.
+        ``expiry`` goes to the write: expiry belongs to a version, so without
+        it the new version takes the collection's default, not the old
+        version's expiry. Returns the stored document.
         """
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
@@ -285,7 +295,7 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
             if not isinstance(new_data, Mapping):
                 raise TypeError(f"update fn must return a mapping, got {type(new_data).__name__}")
             try:
-                return self.put_if_match(collection, id, new_data, current.etag, timeout=timeout)
+                return self.put_if_match(collection, id, new_data, current.etag, expiry=expiry, timeout=timeout)
             except EtagMismatchError:
                 if attempt_number >= max_attempts:
                     raise

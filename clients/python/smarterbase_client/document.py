@@ -40,6 +40,8 @@ class Document:
         revision: The collection revision of the write that made this version
             (docs/streams.md); 0 when stored without one. A watched change whose
             revision is at or below it is already in this document.
+        expire_time: When this version expires (UTC; docs/streams.md, "Document
+            expiry (TTL)"); None when it does not.
     """
 
     collection: str
@@ -50,6 +52,7 @@ class Document:
     create_time: Optional[datetime] = None
     update_time: Optional[datetime] = None
     revision: int = 0
+    expire_time: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -148,4 +151,5 @@ def document_from_proto(msg: document_pb2.Document) -> Document:
         create_time=_to_datetime(msg.create_time, msg.HasField("create_time")),
         update_time=_to_datetime(msg.update_time, msg.HasField("update_time")),
         revision=msg.revision,
+        expire_time=_to_datetime(msg.expire_time, msg.HasField("expire_time")),
     )

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator, List, Mapping, Optional, Set, Tuple,
 from ._stubs import document_service_pb2 as pb
 from .document import to_struct
 from .errors import AbortedError
+from .expiry import Expiry, expiration_proto
 from .locks import LockGuard, guard_proto
 
 T = TypeVar("T")
@@ -167,10 +168,11 @@ class Transaction:
         return self
 
     def set(self, collection: str, id: str, data: Mapping[str, Any], *, if_etag: Optional[str] = None,
-            if_exists: Optional[bool] = None) -> "Transaction":
-        """Replaces (or creates) a document with ``data``."""
+            if_exists: Optional[bool] = None, expiry: Optional[Expiry] = None) -> "Transaction":
+        """Replaces (or creates) a document with ``data``; ``expiry`` sets when the version expires."""
         pre = _precondition(if_etag, if_exists, f"set {collection}/{id}")
-        return self._add(collection, id, pre, set=pb.SetOperation(data=to_struct(data)))
+        return self._add(collection, id, pre, set=pb.SetOperation(data=to_struct(data),
+                                                                  expiration=expiration_proto(expiry)))
 
     def create(self, collection: str, id: str, data: Mapping[str, Any]) -> "Transaction":
         """Creates a document that must not exist yet (``set`` with ``if_exists=False``)."""

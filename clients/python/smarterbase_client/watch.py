@@ -31,6 +31,13 @@ from .retry import RetryPolicy
 #: stream just ended, the wait in seconds).
 OnResume = Callable[[int, Optional[SmarterBaseError], float], None]
 
+#: The ``Change.type`` of each wire ChangeType.
+_CHANGE_TYPES = {
+    stream_pb.CHANGE_TYPE_PUT: "PUT",
+    stream_pb.CHANGE_TYPE_DELETE: "DELETE",
+    stream_pb.CHANGE_TYPE_EXPIRE: "EXPIRE",
+}
+
 _LOST_CONNECTION_CODES = (grpc.StatusCode.INTERNAL, grpc.StatusCode.CANCELLED, grpc.StatusCode.UNKNOWN)
 
 
@@ -39,9 +46,11 @@ class Change:
     """One document change of a ``WatchBatch``.
 
     Attributes:
-        type: ``"PUT"`` (created or replaced) or ``"DELETE"``.
+        type: ``"PUT"`` (created or replaced), ``"DELETE"``, ``"EXPIRE"`` (the
+            document expired and was purged; no document), or ``"UNKNOWN"``
+            (a type this client does not know, from a newer server).
         id: The document id.
-        document: The document as written (PUT); None for a DELETE.
+        document: The document as written (PUT); None for a DELETE or an EXPIRE.
         revision: The revision of this change.
         previous_revision: The document's revision before it; 0 when it did not exist.
     """
@@ -93,7 +102,7 @@ def batch_from_proto(msg: Any) -> Optional[WatchBatch]:
         return None
     b = msg.changes
     changes = [
-        Change(type="DELETE" if e.type == stream_pb.CHANGE_TYPE_DELETE else "PUT", id=e.id,
+        Change(type=_CHANGE_TYPES.get(e.type, "UNKNOWN"), id=e.id,
                document=document_from_proto(e.document) if e.HasField("document") else None,
                revision=e.revision, previous_revision=e.previous_revision)
         for e in b.events

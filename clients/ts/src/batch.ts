@@ -7,6 +7,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { checkDataKeys } from './data-check.js';
 import { toSmarterBaseError, type SmarterBaseError } from './errors.js';
 import { fromProtoDocument, type JsonObject, type StoredDocument } from './document.js';
+import { toProtoExpiration, type Expiry, type ExpiryOption } from './expiry.js';
 import type { Status } from './gen/google/rpc/status_pb.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type {
@@ -17,7 +18,7 @@ import type {
 } from './gen/smarterbase/v1/document_service_pb.js';
 
 /** Options of a put item of batchWrite(). */
-export interface BatchPutOptions {
+export interface BatchPutOptions extends ExpiryOption {
   /** Write only if no document has this id (DOCUMENT_ALREADY_EXISTS otherwise). Not with etag. */
   readonly createOnly?: boolean;
   /** Write only if the document's current etag is this one (ETAG_MISMATCH otherwise). */
@@ -42,6 +43,8 @@ export interface BatchPutItem {
   readonly createOnly: boolean;
   /** Compare-and-swap etag, or "" for none. */
   readonly etag: string;
+  /** When the written version expires; undefined: the collection's default. */
+  readonly expiry: Expiry | undefined;
 }
 
 /** A delete item of batchWrite() / batchDelete(); build it with del(). */
@@ -64,7 +67,7 @@ export type BatchItem = BatchPutItem | BatchDelItem;
 export function put(id: string, data: JsonObject, options?: BatchPutOptions): BatchPutItem {
   checkDataKeys(data);
   if (options?.createOnly && options.etag) throw new TypeError('put(): createOnly and etag are mutually exclusive');
-  return { kind: 'put', id, data, createOnly: options?.createOnly ?? false, etag: options?.etag ?? '' };
+  return { kind: 'put', id, data, createOnly: options?.createOnly ?? false, etag: options?.etag ?? '', expiry: options?.expiry };
 }
 
 /** Builds a delete item of batchWrite() / batchDelete() (named del because delete is reserved). */
@@ -99,7 +102,8 @@ export interface BatchExistsItem {
 /** Converts a builder item into the generated BatchWriteItem init shape. */
 export function toProtoWriteItem(item: BatchItem): MessageInitShape<typeof BatchWriteItemSchema> {
   if (item.kind === 'put') {
-    return { operation: { case: 'put', value: { id: item.id, data: item.data, createOnly: item.createOnly, etag: item.etag } } };
+    const { id, data, createOnly, etag } = item;
+    return { operation: { case: 'put', value: { id, data, createOnly, etag, expiration: toProtoExpiration(item.expiry) } } };
   }
   return { operation: { case: 'delete', value: toProtoDeleteItem(item) } };
 }

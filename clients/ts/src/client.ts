@@ -64,6 +64,7 @@ import {
   type TransactionWriteSpec,
 } from './commit.js';
 
+import { createRequest, putIfMatchRequest, putRequest } from './document-options.js';
 import type { CreateOptions, DeleteOptions, ListOptions, PutIfMatchOptions, PutOptions } from './document-options.js';
 
 export type { CreateOptions, DeleteOptions, ListOptions, PutIfMatchOptions, PutOptions } from './document-options.js';
@@ -112,7 +113,7 @@ export class SmarterBaseClient {
   /** Writes (upserts) a document, or creates it only when options.createOnly (DOCUMENT_ALREADY_EXISTS if taken). */
   async put<T extends JsonObject>(collection: string, id: string, data: T, options?: PutOptions): Promise<StoredDocument<T>> {
     checkDataKeys(data);
-    const req = { collection, id, data, createOnly: options?.createOnly ?? false, lockGuard: toProtoGuard(options?.lockGuard) };
+    const req = putRequest(collection, id, data, options);
     const res = await this.call(() => this.rpc.put(req, this.opts(options)));
     return fromProtoDocument<T>(res.document);
   }
@@ -126,15 +127,14 @@ export class SmarterBaseClient {
     options?: PutIfMatchOptions,
   ): Promise<StoredDocument<T>> {
     checkDataKeys(data);
-    const req = { collection, id, data, etag, lockGuard: toProtoGuard(options?.lockGuard) };
-    const res = await this.call(() => this.rpc.putIfMatch(req, this.opts(options)));
+    const res = await this.call(() => this.rpc.putIfMatch(putIfMatchRequest(collection, id, data, etag, options), this.opts(options)));
     return fromProtoDocument<T>(res.document);
   }
 
   /** Creates a new document (version 1); the server assigns a UUIDv7 id unless options.id is given. */
   async create<T extends JsonObject>(collection: string, data: T, options?: CreateOptions): Promise<StoredDocument<T>> {
     checkDataKeys(data);
-    const res = await this.call(() => this.rpc.create({ collection, id: options?.id ?? '', data }, this.opts(options)));
+    const res = await this.call(() => this.rpc.create(createRequest(collection, data, options), this.opts(options)));
     return fromProtoDocument<T>(res.document);
   }
 

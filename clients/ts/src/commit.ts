@@ -10,6 +10,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { backoffDelayMs, sleep } from './backoff.js';
 import type { JsonObject } from './document.js';
 import { checkDataKeys } from './data-check.js';
+import { toProtoExpiration, type Expiry, type ExpiryOption } from './expiry.js';
 import { isPreconditionFailed, isTransactionContention } from './errors.js';
 import type { CommitRequestSchema, CommitResponse, TransactionWriteSchema } from './gen/smarterbase/v1/document_service_pb.js';
 import { timestampToDate, toProtoGuard, type LockGuard } from './locks.js';
@@ -27,7 +28,14 @@ export type WriteCondition =
 
 /** One write of client.commit(); Transaction builds these for you. */
 export type TransactionWriteSpec =
-  | { readonly op: 'set'; readonly collection: string; readonly id: string; readonly data: JsonObject; readonly condition?: WriteCondition }
+  | {
+      readonly op: 'set';
+      readonly collection: string;
+      readonly id: string;
+      readonly data: JsonObject;
+      readonly condition?: WriteCondition;
+      readonly expiry?: Expiry;
+    }
   | { readonly op: 'delete'; readonly collection: string; readonly id: string; readonly condition?: WriteCondition }
   | { readonly op: 'check'; readonly collection: string; readonly id: string; readonly condition: WriteCondition };
 
@@ -90,10 +98,11 @@ export class Transaction {
   constructor(private readonly target: CommitTarget) {}
 
   /**
-   * Replaces (or creates) collection/id with data, optionally only if `condition` holds.
+   * Replaces (or creates) collection/id with data, optionally only if `condition` holds;
+   * options.expiry sets when the written version expires.
    * Throws SmarterBaseError INVALID_ARGUMENT when data holds a key "__proto__".
    */
-  set(collection: string, id: string, data: JsonObject, condition?: WriteCondition): this {
+  set(collection: string, id: string, data: JsonObject, condition?: WriteCondition, options?: ExpiryOption): this {
     checkDataKeys(data);
     return this.add({
       op: 'set',
@@ -101,6 +110,7 @@ export class Transaction {
       id,
       data: structuredClone(data),
       ...(condition ? { condition: checkCondition(condition, 'set') } : {}),
+      ...(options?.expiry ? { expiry: options.expiry } : {}),
     });
   }
 
@@ -194,7 +204,7 @@ function toProtoWrite(w: TransactionWriteSpec): ProtoWrite {
   };
   switch (w.op) {
     case 'set':
-      return { ...base, operation: { case: 'set', value: { data: w.data } } };
+      return { ...base, operation: { case: 'set', value: { data: w.data, expiration: toProtoExpiration(w.expiry) } } };
     case 'delete':
       return { ...base, operation: { case: 'delete', value: {} } };
     case 'check':

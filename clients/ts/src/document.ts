@@ -26,6 +26,8 @@ export interface StoredDocument<T extends JsonObject = JsonObject> {
   readonly updateTime: Date | undefined;
   /** The collection revision of the write that made this version (docs/streams.md); 0n when stored without one. */
   readonly revision: bigint;
+  /** When this version expires (docs/streams.md, "Document expiry (TTL)"); undefined when it does not. */
+  readonly expireTime: Date | undefined;
 }
 
 /** One answer of batchGet, in request order. */
@@ -70,5 +72,6 @@ export function fromProtoDocument<T extends JsonObject = JsonObject>(doc: Docume
     createTime: doc.createTime ? timestampDate(doc.createTime) : undefined,
     updateTime: doc.updateTime ? timestampDate(doc.updateTime) : undefined,
     revision: doc.revision,
+    expireTime: doc.expireTime ? timestampDate(doc.expireTime) : undefined,
   };
 }

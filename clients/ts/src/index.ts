@@ -65,4 +65,5 @@ export { IndexBuildError } from './admin.js';
 export type { IndexDefinition, IndexInfo, IndexKind, IndexState, WaitForIndexOptions } from './admin.js';
 export { Code } from '@connectrpc/connect';
 export { isWatchRetryable, WatchStream } from './watch.js';
-export type { WatchBatch, WatchChange, WatchHooks, WatchOptions } from './watch.js';
+export type { WatchBatch, WatchChange, WatchChangeType, WatchHooks, WatchOptions } from './watch.js';
+export type { Expiry, ExpiryOption } from './expiry.js';

@@ -6,13 +6,14 @@
 import { backoffDelayMs, sleep } from './backoff.js';
 import type { JsonObject, StoredDocument } from './document.js';
 import { SmarterBaseError } from './errors.js';
+import type { ExpiryOption } from './expiry.js';
 import type { CallOptions } from './options.js';
 
 /** Computes the new content from the current one; may be async. Must not have side effects: it may run several times. */
 export type UpdateFn<T extends JsonObject> = (data: T, current: StoredDocument<T>) => T | Promise<T>;
 
-/** Options of update(). timeoutMs and signal apply to each read and write. */
-export interface UpdateOptions extends CallOptions {
+/** Options of update(). timeoutMs and signal apply to each read and write; expiry to the write. */
+export interface UpdateOptions extends CallOptions, ExpiryOption {
   /** Read-modify-write attempts before the last conflict error is thrown. Default 20. */
   readonly maxAttempts?: number;
   /** Upper bound of the first backoff after a conflict. Default 5 ms. */
@@ -31,7 +32,7 @@ export interface UpdateTarget {
     id: string,
     data: T,
     etag: string,
-    options?: CallOptions,
+    options?: CallOptions & ExpiryOption,
   ): Promise<StoredDocument<T>>;
 }
 
@@ -55,7 +56,8 @@ export async function runUpdate<T extends JsonObject>(
     const current = await target.get<T>(collection, id, call);
     const next = await fn(structuredClone(current.data), current);
     try {
-      return await target.putIfMatch<T>(collection, id, next, current.etag, call);
+      // Expiry belongs to a version: without options.expiry the new version takes the collection's default, not the old expiry.
+      return await target.putIfMatch<T>(collection, id, next, current.etag, { ...call, expiry: options.expiry });
     } catch (err) {
       if (!isConflict(err) || attempt >= maxAttempts) throw err;
       await sleep(backoffDelayMs(backoff, attempt), options.signal);

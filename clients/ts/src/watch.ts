@@ -45,13 +45,30 @@ export interface WatchOptions extends Omit<CallOptions, 'timeoutMs'> {
   readonly hooks?: WatchHooks;
 }
 
+/** What a WatchChange did; an unknown future type is reported as 'unknown' rather than mistaken for a put. */
+export type WatchChangeType = 'put' | 'delete' | 'expire' | 'unknown';
+
+/** The WatchChangeType of a generated ChangeType. */
+export function changeTypeOf(t: ChangeType): WatchChangeType {
+  switch (t) {
+    case ChangeType.PUT:
+      return 'put';
+    case ChangeType.DELETE:
+      return 'delete';
+    case ChangeType.EXPIRE:
+      return 'expire';
+    default:
+      return 'unknown';
+  }
+}
+
 /** One document change of a WatchBatch. */
 export interface WatchChange<T extends JsonObject = JsonObject> {
-  /** 'put' (created or replaced) or 'delete'. */
-  readonly type: 'put' | 'delete';
+  /** 'put' (created or replaced), 'delete', or 'expire' (the document expired and was purged; no document). */
+  readonly type: WatchChangeType;
   /** The document id. */
   readonly id: string;
-  /** The document as written (put); undefined for a delete. */
+  /** The document as written (put); undefined for a delete or an expire. */
   readonly document: StoredDocument<T> | undefined;
   /** The revision of this change. */
   readonly revision: bigint;
@@ -121,7 +138,7 @@ export function fromProtoWatchResponse<T extends JsonObject>(m: WatchResponse): 
     revision: m.revision,
     progress: false,
     changes: b.events.map((e) => ({
-      type: e.type === ChangeType.DELETE ? 'delete' : 'put',
+      type: changeTypeOf(e.type),
       id: e.id,
       document: e.document ? fromProtoDocument<T>(e.document) : undefined,
       revision: e.revision,
