@@ -11,7 +11,7 @@
  * meet RevisionOutOfRange. Single Redis only: on a Cluster the streams of
  * different collections lie in different slots (one loop per node: not yet).
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../coordination/redis/redis-connection.js';
 import { decodeEntry, entryId, type ReleasedEntry } from './redis-feed-layout.js';
 
 /** What the loop tells its feed. */
@@ -51,7 +51,7 @@ export class FeedReaderLoop {
   private readonly done: Promise<void>;
 
   constructor(
-    private readonly reader: Redis,
+    private readonly reader: RedisClient,
     private readonly command: { client(sub: 'UNBLOCK', id: number): Promise<unknown> },
     private readonly host: ReaderHost,
   ) {

@@ -13,8 +13,6 @@
  * feed) calls them with no events, so watchers re-read and meet
  * RevisionOutOfRange.
  */
-import type Redis from 'ioredis';
-import { Cluster } from 'ioredis';
 import { DbError } from '../../errors/db-error.js';
 import {
   describeError,
@@ -90,8 +88,8 @@ export class RedisFeed implements ChangeFeed {
   private closed = false;
 
   private constructor(
-    private readonly redis: Redis,
-    reader: Redis,
+    private readonly redis: RedisClient,
+    reader: RedisClient,
     private readonly guard: RedisGuard,
     private readonly s: Settings,
   ) {
@@ -115,7 +113,6 @@ export class RedisFeed implements ChangeFeed {
       redis.disconnect();
       throw e;
     }
-    if (redis instanceof Cluster || reader instanceof Cluster) throw new Error('unreachable: cluster refused above');
     return new RedisFeed(redis, reader, options.guard ?? new RedisGuard({}, 'feed'), {
       prefix: options.keyPrefix ?? 'sb:',
       retainCount: options.retainCount ?? 100_000,
