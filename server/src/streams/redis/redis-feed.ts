@@ -34,17 +34,9 @@ import {
 } from '../change-feed.js';
 import { FeedReaderLoop } from './feed-reader-loop.js';
 import { DEFAULT_RING_ENTRIES, RecentRing } from './recent-ring.js';
-import {
-  decodeEntry,
-  decodePending,
-  eventArgs,
-  feedKeys,
-  pendingFragment,
-  registryKey,
-  type FeedKeys,
-  type ReleasedEntry,
-} from './redis-feed-layout.js';
+import { decodeEntry, eventArgs, feedKeys, pendingFragment, registryKey, type FeedKeys, type ReleasedEntry } from './redis-feed-layout.js';
 import { FEED_SCRIPTS, type FeedScript } from './redis-feed-scripts.js';
+import { pendingOf } from './pending-list.js';
 import { replacedIn } from './replaced-search.js';
 
 /** Options of RedisFeed.connect (the connection settings of RedisIndexStoreOptions). */
@@ -218,16 +210,11 @@ export class RedisFeed implements ChangeFeed {
     const pipeline = this.redis.pipeline();
     for (const c of names) pipeline.zrange(this.keys(c).fp, 0, -1);
     const results = names.length === 0 ? [] : ((await this.run('feed.pending', () => pipeline.exec())) ?? []);
-    const all: PendingRevision[] = [];
-    names.forEach((c, i) => {
-      const [err, members] = results[i] ?? [new Error('no reply'), []];
-      if (err) throw redisUnavailable(`Redis command failed: ${describeError(err)}`, err);
-      for (const m of members as string[]) {
-        const p = decodePending(c, m);
-        if (p.allocatedAtMs <= allocatedBeforeMs) all.push(p);
-      }
-    });
-    return all.sort((a, b) => a.allocatedAtMs - b.allocatedAtMs || a.revision - b.revision || (a.collection < b.collection ? -1 : 1));
+    try {
+      return pendingOf(names, results, allocatedBeforeMs);
+    } catch (e) {
+      throw redisUnavailable(`Redis command failed: ${describeError(e)}`, e);
+    }
   }
 
   /** See ChangeFeed.replaced: the queued events, then the stream from 120 s (in µs) before `near`. */
