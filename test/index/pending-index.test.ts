@@ -80,6 +80,18 @@ function pendingScenarios(makeStore: () => Promise<IndexStore>): void {
     expect(await pending()).toEqual([]);
   });
 
+  it('records a given seq (a change-feed revision) as is, and later seqs are above it', async () => {
+    const s1 = await store.nextSeq(fx.collection, 'a');
+    const given = s1 + 1000;
+    expect(await store.nextSeq(fx.collection, 'b', given)).toBe(given);
+    expect(await store.nextSeq(fx.collection, undefined, given + 5)).toBe(given + 5);
+    expect(await pending()).toEqual([
+      ['a', s1],
+      ['b', given],
+    ]);
+    expect(await store.nextSeq(fx.collection)).toBeGreaterThan(given + 5);
+  });
+
   it('clearPending removes a record only while it holds the given seq', async () => {
     const s1 = await store.nextSeq(fx.collection, 'a');
     await store.clearPending(fx.collection, 'a', s1 - 1);

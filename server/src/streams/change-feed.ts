@@ -8,7 +8,8 @@
  * watcher ever sees revision N+1 before N is settled.
  *
  * Implemented in process (streams/local/local-feed.ts, persisted in a journal
- * when given a directory). The engine never sees an implementation.
+ * when given a directory) and over Redis (streams/redis/redis-feed.ts); both
+ * pass test/streams/feed-conformance.ts. The engine never sees an implementation.
  */
 import type { JsonObject } from '../model/json.js';
 

@@ -57,13 +57,21 @@ end
 `;
 
 /**
- * KEYS: the collection's seq counter, its pending hash. ARGV: the id to record as pending, or none.
- * Returns the next seq (at least epochMicros, see there); with an id, records
- * id → "<seq>:<now ms>" in the pending hash in the same step (docs/adr/0008).
+ * KEYS: the collection's seq counter, its pending hash. ARGV: the id to record as pending ('' or
+ * none: no record), then optionally a seq the change feed allocated (docs/adr/0012).
+ * Returns the next seq (at least epochMicros, see there), or the given one (the counter, which
+ * the feed's allocation already moved, only moves up to it should it be below); with an id,
+ * records id → "<seq>:<now ms>" in the pending hash in the same step (docs/adr/0008).
  */
 export const NEXT_SEQ_SCRIPT = `${EPOCH_MICROS}
-local seq = nextCounter(KEYS[1])
-if ARGV[1] then
+local seq
+if ARGV[2] then
+  seq = tonumber(ARGV[2])
+  if tonumber(redis.call('GET', KEYS[1]) or '0') < seq then redis.call('SET', KEYS[1], ARGV[2]) end
+else
+  seq = nextCounter(KEYS[1])
+end
+if ARGV[1] and ARGV[1] ~= '' then
   local t = redis.call('TIME')
   local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   redis.call('HSET', KEYS[2], ARGV[1], string.format('%d', seq) .. ':' .. string.format('%d', ms))

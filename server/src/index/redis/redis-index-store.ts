@@ -169,12 +169,15 @@ export class RedisIndexStore implements IndexStore {
     }
   }
 
-  /** INCR of the collection's counter (restarting from Redis's clock in microseconds when Redis lost it); with pendingId, records it as pending in the same script. */
+  /**
+   * INCR of the collection's counter (restarting from Redis's clock in microseconds when Redis lost
+   * it); with pendingId, records it as pending in the same script. With `given` (a revision the Redis
+   * change feed allocated on this same counter key), that seq is used and recorded as is.
+   */
   async nextSeq(collection: string, pendingId?: string, given?: number): Promise<number> {
-    // The Redis change feed (a later slice of issue 12) allocates in this same script; until then it cannot take a revision.
-    if (given !== undefined) throw new Error('the Redis index store cannot take a change-feed revision yet');
     const keys = collectionKeys(this.base(collection));
-    return (await this.eval(SCRIPTS.nextSeq, [keys.seq, keys.pending], pendingId === undefined ? [] : [pendingId])) as number;
+    const args = given === undefined ? (pendingId === undefined ? [] : [pendingId]) : [pendingId ?? '', String(given)];
+    return Number(await this.eval(SCRIPTS.nextSeq, [keys.seq, keys.pending], args));
   }
 
   /** Pending records at least olderThanMs old by Redis's clock (one script over the collection's pending hash). */
