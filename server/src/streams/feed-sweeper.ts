@@ -11,6 +11,7 @@ import type { Clock } from '../common/clock.js';
 import type { ChangeFeed } from './change-feed.js';
 import { resolutionOf, type FinishTransaction, type ReadStored } from './stored-events.js';
 import type { FeedLog } from './feed-hooks.js';
+import { Periodic } from '../common/periodic.js';
 
 /** What the sweeper is built from. */
 export interface FeedSweeperOptions {
@@ -36,20 +37,20 @@ export interface FeedSweepResult {
 
 /** The periodic resolver of abandoned revisions. */
 export class FeedSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private readonly stop = new AbortController();
+  private readonly loop: Periodic;
 
-  constructor(private readonly o: FeedSweeperOptions) {}
+  constructor(private readonly o: FeedSweeperOptions) {
+    this.loop = new Periodic(() => this.sweep(), o.intervalMs);
+  }
 
   /** Resolves every pending revision at least `olderThanMs` old (default: the threshold). */
   async sweep(olderThanMs = this.o.pendingAfterMs): Promise<FeedSweepResult> {
     const counts = { events: 0, holes: 0, waiting: 0 };
     for (const p of await this.o.feed.pending(this.o.clock.now() - olderThanMs)) {
-      if (this.stop.signal.aborted) break;
+      if (this.loop.signal.aborted) break;
       if (!(await this.o.feed.isPending(p.collection, p.revision))) continue; // settled meanwhile (e.g. with its transaction)
       try {
-        const resolution = await resolutionOf(this.o.feed, this.o.readStored, p, this.o.finishTransaction, this.stop.signal);
+        const resolution = await resolutionOf(this.o.feed, this.o.readStored, p, this.o.finishTransaction, this.loop.signal);
         if (resolution === 'done') continue;
         if (resolution === 'wait') {
           counts.waiting++;
@@ -60,7 +61,7 @@ export class FeedSweeper {
         else counts.events++;
       } catch (err) {
         counts.waiting++;
-        if (!this.stop.signal.aborted)
+        if (!this.loop.signal.aborted)
           this.o.log?.warn({ err, collection: p.collection, revision: p.revision }, 'feed sweep could not resolve a revision');
       }
     }
@@ -69,19 +70,11 @@ export class FeedSweeper {
 
   /** Sweeps every intervalMs until close(). */
   start(): void {
-    const tick = (): void => {
-      this.running = this.sweep().finally(() => {
-        this.running = undefined;
-        if (!this.stop.signal.aborted) this.timer = setTimeout(tick, this.o.intervalMs).unref();
-      });
-    };
-    this.timer = setTimeout(tick, this.o.intervalMs).unref();
+    this.loop.start();
   }
 
-  /** Stops sweeping and waits for a sweep in progress. */
+  /** Stops and waits for a round in progress. */
   async close(): Promise<void> {
-    this.stop.abort();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.loop.close();
   }
 }

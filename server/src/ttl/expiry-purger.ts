@@ -9,6 +9,7 @@
  */
 import type { Clock } from '../common/clock.js';
 import type { ExpirySchedule, ScheduledExpiry } from './expiry-schedule.js';
+import { Periodic } from '../common/periodic.js';
 
 /** Purges one document if it is still expired (DocumentEngine.purgeExpired). */
 export type PurgeOne = (collection: string, id: string, signal: AbortSignal) => Promise<'purged' | 'dropped'>;
@@ -42,11 +43,11 @@ export interface PurgeRound {
 
 /** The periodic purger (see the file comment). */
 export class ExpiryPurger {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private readonly stop = new AbortController();
+  private readonly loop: Periodic;
 
-  constructor(private readonly o: ExpiryPurgerOptions) {}
+  constructor(private readonly o: ExpiryPurgerOptions) {
+    this.loop = new Periodic(() => this.sweep(), o.intervalMs);
+  }
 
   /** One round: purges every id due now (up to maxPerRound). */
   async sweep(): Promise<PurgeRound> {
@@ -54,7 +55,7 @@ export class ExpiryPurger {
     const counts = { purged: 0, dropped: 0, failed: 0 };
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < due.length && !this.stop.signal.aborted) {
+      while (next < due.length && !this.loop.signal.aborted) {
         const e = due[next++]!;
         await this.purgeOne(e, counts);
       }
@@ -67,30 +68,22 @@ export class ExpiryPurger {
 
   /** Sweeps every intervalMs until close(). */
   start(): void {
-    const tick = (): void => {
-      this.running = this.sweep().finally(() => {
-        this.running = undefined;
-        if (!this.stop.signal.aborted) this.timer = setTimeout(tick, this.o.intervalMs).unref();
-      });
-    };
-    this.timer = setTimeout(tick, this.o.intervalMs).unref();
+    this.loop.start();
   }
 
-  /** Stops purging and waits for a round in progress. */
+  /** Stops and waits for a round in progress. */
   async close(): Promise<void> {
-    this.stop.abort();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.loop.close();
   }
 
   private async purgeOne(e: ScheduledExpiry, counts: { purged: number; dropped: number; failed: number }): Promise<void> {
     try {
-      counts[await this.o.purge(e.collection, e.id, this.stop.signal)]++;
+      counts[await this.o.purge(e.collection, e.id, this.loop.signal)]++;
       this.o.schedule.settle(e, this.o.clock.now());
     } catch (err) {
       counts.failed++;
       this.o.schedule.retry(e);
-      if (!this.stop.signal.aborted)
+      if (!this.loop.signal.aborted)
         this.o.log?.warn({ err, collection: e.collection, id: e.id }, 'purging an expired document failed; retried next round');
     }
   }
