@@ -1,5 +1,5 @@
 import { isDbError } from '../errors/db-error.js';
-import { checkExpiration, resolveExpireTime } from './expiration.js';
+import { checkExpiration, MAX_TTL_MS, resolveExpireTime } from './expiration.js';
 
 describe('expiration', () => {
   const now = 1_800_000_000_000;
@@ -22,5 +22,17 @@ describe('expiration', () => {
       }
     })();
     expect(isDbError(err, 'INVALID_ARGUMENT')).toBe(true);
+  });
+
+  it('refuses a ttl over 100 years and an expire time past 9999 (neither could be written back as a Timestamp)', () => {
+    expect(() => checkExpiration({ kind: 'ttl', ms: MAX_TTL_MS })).not.toThrow();
+    expect(() => checkExpiration({ kind: 'ttl', ms: MAX_TTL_MS + 1 }, 'e')).toThrow(
+      expect.objectContaining({ field: 'e.ttl' }) as unknown as Error,
+    );
+    expect(() => checkExpiration({ kind: 'ttl', ms: Number.MAX_SAFE_INTEGER })).toThrow();
+    expect(() => checkExpiration({ kind: 'time', at: new Date('9999-12-31T23:59:59.999Z') })).not.toThrow();
+    expect(() => checkExpiration({ kind: 'time', at: new Date('+010000-01-01T00:00:00.000Z') }, 'e')).toThrow(
+      expect.objectContaining({ field: 'e.expire_time' }) as unknown as Error,
+    );
   });
 });

@@ -9,6 +9,10 @@ import { invalid } from '../errors/db-error.js';
 
 /** The smallest relative TTL accepted, in ms. */
 export const MIN_TTL_MS = 1000;
+/** The largest relative TTL accepted, in ms (100 years): every expire time stays writable as a protobuf Timestamp. */
+export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
+/** The last instant a google.protobuf.Timestamp can hold, in ms (9999-12-31T23:59:59.999Z). */
+const MAX_TIME_MS = 253_402_300_799_999;
 
 /** An Expiration of a write: an absolute time, a time to live, or never (overrides a collection default). */
 export type ExpirationInput =
@@ -17,11 +21,11 @@ export type ExpirationInput =
 /** Refuses an Expiration that cannot be resolved (INVALID_ARGUMENT, field `field`). */
 export function checkExpiration(exp: ExpirationInput | undefined, field = 'expiration'): void {
   if (exp === undefined) return;
-  if (exp.kind === 'ttl' && (!Number.isFinite(exp.ms) || exp.ms < MIN_TTL_MS)) {
-    throw invalid('INVALID_ARGUMENT', `${field}.ttl`, `ttl must be at least ${MIN_TTL_MS / 1000} s`);
+  if (exp.kind === 'ttl' && (!Number.isFinite(exp.ms) || exp.ms < MIN_TTL_MS || exp.ms > MAX_TTL_MS)) {
+    throw invalid('INVALID_ARGUMENT', `${field}.ttl`, `ttl must be between ${MIN_TTL_MS / 1000} s and 100 years (for longer, use never)`);
   }
-  if (exp.kind === 'time' && Number.isNaN(exp.at.getTime()))
-    throw invalid('INVALID_ARGUMENT', `${field}.expire_time`, 'expire_time is not a time');
+  if (exp.kind === 'time' && (Number.isNaN(exp.at.getTime()) || exp.at.getTime() > MAX_TIME_MS))
+    throw invalid('INVALID_ARGUMENT', `${field}.expire_time`, 'expire_time must be a time no later than 9999-12-31T23:59:59.999Z');
 }
 
 /**

@@ -31,4 +31,21 @@ describe('expirationOf', () => {
       expect((err as { field: string }).field).toMatch(/^writes\[0\]\.put\.expiration/);
     }
   });
+
+  it('keeps the last instant of year 9999 in year 9999 (the fuzz found it rounded up into 10000, which JSON cannot write back)', () => {
+    const e = create(ExpirationSchema, { expiration: { case: 'expireTime', value: { seconds: 253_402_300_799n, nanos: 999_999_999 } } });
+    expect(expirationOf(e)).toEqual({ kind: 'time', at: new Date('9999-12-31T23:59:59.999Z') });
+  });
+
+  it('refuses an expire_time outside the range of google.protobuf.Timestamp', () => {
+    for (const value of [
+      { seconds: 253_402_300_800n, nanos: 0 },
+      { seconds: -62_135_596_801n, nanos: 0 },
+      { seconds: 0n, nanos: -1 },
+      { seconds: 0n, nanos: 1_000_000_000 },
+    ]) {
+      const e = create(ExpirationSchema, { expiration: { case: 'expireTime', value } });
+      expect(() => expirationOf(e, 'expiration')).toThrow(expect.objectContaining({ field: 'expiration.expire_time' }) as unknown as Error);
+    }
+  });
 });

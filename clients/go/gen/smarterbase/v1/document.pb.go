@@ -252,7 +252,7 @@ type Expiration_ExpireTime struct {
 
 type Expiration_Ttl struct {
 	// A time to live from the write, resolved by the writing server's clock.
-	// At least 1 second (INVALID_ARGUMENT otherwise).
+	// From 1 second to 100 years (INVALID_ARGUMENT otherwise; for longer, use never).
 	Ttl *durationpb.Duration `protobuf:"bytes,2,opt,name=ttl,proto3,oneof"`
 }
 

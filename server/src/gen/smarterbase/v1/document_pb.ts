@@ -133,7 +133,7 @@ export type Expiration = Message<"smarterbase.v1.Expiration"> & {
   } | {
     /**
      * A time to live from the write, resolved by the writing server's clock.
-     * At least 1 second (INVALID_ARGUMENT otherwise).
+     * From 1 second to 100 years (INVALID_ARGUMENT otherwise; for longer, use never).
      *
      * @generated from field: google.protobuf.Duration ttl = 2;
      */
