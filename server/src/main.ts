@@ -50,7 +50,7 @@ import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { storageProbe } from './storage/probe-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
-import { openServerFeed } from './streams/server-feed.js';
+import { openServerFeed } from './streams/compose/server-feed.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
 
 /** Things to close at shutdown, last opened first. */

@@ -7,7 +7,7 @@ import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import { ManualClock } from '../common/manual-clock.js';
 import { LocalFeed } from '../streams/local/local-feed.js';
 import { FeedWriteHooks } from '../streams/feed-hooks.js';
-import { storedReader } from '../streams/open-feed.js';
+import { storedReader } from '../streams/stored-events.js';
 import { LocalExpiry } from '../ttl/local-expiry.js';
 import { QueryEngine } from '../query/query-engine.js';
 import { DocumentEngine } from './document-engine.js';

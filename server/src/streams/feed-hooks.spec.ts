@@ -5,7 +5,7 @@ import { systemClock, systemRandom } from '../common/clock.js';
 import type { CallContext } from '../api/call-context.js';
 import { LocalFeed } from './local/local-feed.js';
 import { FeedWriteHooks } from './feed-hooks.js';
-import { storedReader } from './open-feed.js';
+import { storedReader } from './stored-events.js';
 import type { ChangeFeed, FeedEvent } from './change-feed.js';
 
 const ctx: CallContext = { signal: new AbortController().signal };

@@ -5,7 +5,7 @@ import { systemClock } from '../common/clock.js';
 import type { FeedEvent, PendingRef } from './change-feed.js';
 import { LocalFeed } from './local/local-feed.js';
 import { FeedSweeper } from './feed-sweeper.js';
-import { storedReader } from './open-feed.js';
+import { storedReader } from './stored-events.js';
 
 async function setup(finishTransaction?: (txid: string) => Promise<unknown>) {
   const store = new MemoryBlobStore();

@@ -13,7 +13,9 @@
  * | expire N of P      | (as delete N of P)                                | EXPIRE event          |
  * | anything else      |                                                   | hole                  |
  */
-import type { Envelope } from '../format/envelope.js';
+import { decodeEnvelope, type Envelope } from '../format/envelope.js';
+import { documentKey } from '../format/bucket-layout.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { ChangeFeed, FeedEvent, PendingRevision } from './change-feed.js';
 
 /** A stored document as it is (no transaction resolved), or undefined when there is no object. */
@@ -121,5 +123,14 @@ function putEvent(p: PendingRevision, stored: { etag: string; env: Envelope }): 
         },
       },
     ],
+  };
+}
+
+/** Reads a document's stored envelope as it is. */
+export function storedReader(store: BlobStore): ReadStored {
+  return async (collection, id, signal) => {
+    const key = documentKey(collection, id);
+    const blob = await store.get(key, signal);
+    return blob === undefined ? undefined : { etag: blob.etag, env: decodeEnvelope(blob.body, key) };
   };
 }

@@ -4,8 +4,8 @@
  * filesystem documents, or in SB_FEED_DIR), none with Redis in this version.
  */
 import { join } from 'node:path';
-import { systemClock } from '../common/clock.js';
-import type { Config } from '../config/settings.js';
+import { systemClock } from '../../common/clock.js';
+import type { Config } from '../../config/settings.js';
 import { openLocalFeed, type LocalFeedSetup, type OpenedFeed } from './open-feed.js';
 
 /** What the feed needs besides the settings. */

@@ -5,18 +5,16 @@
  * sweeper. start() resolves what a crash left (call it after transaction
  * recovery), then sweeps periodically.
  */
-import type { Clock } from '../common/clock.js';
-import type { Failpoints } from '../common/failpoints.js';
-import type { WriteHooks } from '../api/write-hooks.js';
-import type { StreamApi } from '../api/stream-api.js';
-import type { BlobStore } from '../storage/blob-store.js';
-import { documentKey } from '../format/bucket-layout.js';
-import { decodeEnvelope } from '../format/envelope.js';
-import { FeedWriteHooks, type FeedLog } from './feed-hooks.js';
-import { FeedSweeper, type FeedSweepResult } from './feed-sweeper.js';
-import { FeedWatch } from './feed-watch.js';
-import { LocalFeed } from './local/local-feed.js';
-import type { FinishTransaction, ReadStored } from './stored-events.js';
+import type { Clock } from '../../common/clock.js';
+import type { Failpoints } from '../../common/failpoints.js';
+import type { WriteHooks } from '../../api/write-hooks.js';
+import type { StreamApi } from '../../api/stream-api.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { FeedWriteHooks, type FeedLog } from '../feed-hooks.js';
+import { FeedSweeper, type FeedSweepResult } from '../feed-sweeper.js';
+import { FeedWatch } from '../feed-watch.js';
+import { LocalFeed } from '../local/local-feed.js';
+import { storedReader, type FinishTransaction } from '../stored-events.js';
 
 /** What openLocalFeed needs. */
 export interface LocalFeedSetup {
@@ -101,14 +99,5 @@ export async function openLocalFeed(s: LocalFeedSetup): Promise<OpenedFeed> {
       for (const p of feed.pending(Infinity)) counts.set(p.collection, (counts.get(p.collection) ?? 0) + 1);
       return counts;
     },
-  };
-}
-
-/** Reads a document's stored envelope as it is. */
-export function storedReader(store: BlobStore): ReadStored {
-  return async (collection, id, signal) => {
-    const key = documentKey(collection, id);
-    const blob = await store.get(key, signal);
-    return blob === undefined ? undefined : { etag: blob.etag, env: decodeEnvelope(blob.body, key) };
   };
 }
