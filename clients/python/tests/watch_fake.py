@@ -123,13 +123,14 @@ class ScriptedWatch(sgrpc.StreamServiceServicer):
             elif kind == "end":
                 return
             elif kind == "drop":
-                value.wait(10)
+                value.wait(60)
                 self.proxy.drop()
-                ended.wait(10)
+                ended.wait(60)
                 return
-        ended.wait(10)
-        with self._lock:
-            self.cancelled += 1
+        # Counts only a call that really ended (cancelled by the client); the wait is a hang guard.
+        if ended.wait(120):
+            with self._lock:
+                self.cancelled += 1
 
 
 class WatchServer:
