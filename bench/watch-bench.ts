@@ -1,8 +1,11 @@
 /**
  * The change-feed benchmark (issue 12), run on demand: `npm run build && npm run bench:watch`.
  * One server on the embedded default (filesystem in a temporary directory,
- * in-process coordination), in the same run:
+ * in-process coordination), or with `WATCH_BENCH_COORDINATION=redis` on a
+ * real redis-server (memory storage: no S3 in the path), in the same run:
  *   - baseline: sequential Get round trips (one storage-free hop of this server);
+ *   - with Redis, baseline 2: the bare Redis Streams path, one ioredis XADD
+ *     writer and 1 / 100 ioredis `XREAD BLOCK` readers (xread-baseline.ts);
  *   - event latency, write acknowledged → event received, for 1 and 100
  *     watchers of one collection (sequential Puts; negative when the event
  *     arrives before the writer's answer);
@@ -19,12 +22,15 @@ import { createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentService } from '../server/src/gen/smarterbase/v1/document_service_pb.js';
 import { StreamService } from '../server/src/gen/smarterbase/v1/stream_service_pb.js';
+import { startRedis } from '../test/harness/redis-server.js';
 import { processCpuMs } from './cpu-time.js';
+import { xreadLatency } from './xread-baseline.js';
 import { repoRoot, serverMainPath, startListening } from './processes.js';
 import { round, roundSummary, summarize, type LatencySummary } from './stats.js';
 
 const EVENTS = Number(process.env.WATCH_BENCH_EVENTS ?? 500);
 const IDLE_WATCHERS = Number(process.env.WATCH_BENCH_IDLE ?? 1000);
+const COORDINATION = process.env.WATCH_BENCH_COORDINATION === 'redis' ? 'redis' : 'local';
 
 type Docs = Client<typeof DocumentService>;
 type Streams = Client<typeof StreamService>;
@@ -95,12 +101,43 @@ async function phase(docs: Docs, streams: Streams[], pid: number, watchers: numb
   };
 }
 
-async function main(): Promise<void> {
+/** The server's storage and coordination arguments, and what to stop afterwards. */
+async function backend(): Promise<{ args: string[]; env: Record<string, string>; redisUrl?: string; close(): Promise<void> }> {
+  if (COORDINATION === 'redis') {
+    const redis = await startRedis();
+    return {
+      args: ['--storage', 'memory', '--coordination', 'redis', '--redis-url', redis.url],
+      env: {},
+      redisUrl: redis.url,
+      close: () => redis.stop(),
+    };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'sb-watch-bench-'));
-  const server = await startListening(serverMainPath(), ['--grpc-port', '0', '--http-port', '0', '--metrics-port', '0'], {
-    SB_STORAGE: 'filesystem',
-    SB_DATA_DIR: dir,
-  });
+  return {
+    args: [],
+    env: { SB_STORAGE: 'filesystem', SB_DATA_DIR: dir },
+    close: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Bare XREAD latency with 1 and 100 readers (Redis only), in two halves around nothing else. */
+async function xreadBaseline(url: string | undefined) {
+  if (url === undefined) return undefined;
+  const one = await xreadLatency(url, 1, EVENTS);
+  const hundred = await xreadLatency(url, 100, EVENTS);
+  return {
+    one: { latencyMs: roundSummary(summarize(one.latenciesMs)), missing: one.missing },
+    hundred: { latencyMs: roundSummary(summarize(hundred.latenciesMs)), missing: hundred.missing },
+  };
+}
+
+async function main(): Promise<void> {
+  const be = await backend();
+  const server = await startListening(
+    serverMainPath(),
+    [...be.args, '--grpc-port', '0', '--http-port', '0', '--metrics-port', '0'],
+    be.env,
+  );
   try {
     const transports = Array.from({ length: 10 }, () => createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }));
     const docs = createClient(DocumentService, transports[0]!);
@@ -118,8 +155,10 @@ async function main(): Promise<void> {
     const before = await puts(docs, 'w0', server.pid);
     const after = await puts(docs, 'w0', server.pid);
     const idle = { cpuMs: (before.cpuMs + after.cpuMs) / 2 }; // Puts without watchers, the baseline of the CPU figures
+    const xreadBefore = await xreadBaseline(be.redisUrl);
     const one = await phase(docs, streams, server.pid, 1, idle.cpuMs);
     const hundred = await phase(docs, streams, server.pid, 100, idle.cpuMs);
+    const xread = await xreadBaseline(be.redisUrl);
     const rssBefore = rssMb(server.pid);
     const stop = new AbortController();
     setMaxListeners(0, stop.signal);
@@ -129,16 +168,31 @@ async function main(): Promise<void> {
     const result = {
       when: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
-      parameters: { events: EVENTS, idleWatchers: IDLE_WATCHERS, documentBytes: 1024, storage: 'filesystem', coordination: 'local' },
+      parameters: {
+        events: EVENTS,
+        idleWatchers: IDLE_WATCHERS,
+        documentBytes: 1024,
+        storage: COORDINATION === 'redis' ? 'memory' : 'filesystem',
+        coordination: COORDINATION,
+      },
       getLatencyMs: getLatency,
       putsWithoutWatchers: { serverCpuMs: round(idle.cpuMs, 0) },
       phases: [one, hundred],
       p50RatioToGet: { one: round(one.latencyMs.p50 / getLatency.p50), hundred: round(hundred.latencyMs.p50 / getLatency.p50) },
       idleWatchersRssMb: { before: rssBefore, after: rssAfter, added: round(rssAfter - rssBefore, 1) },
+      ...(xread === undefined || xreadBefore === undefined
+        ? {}
+        : {
+            bareXread: { before: xreadBefore, after: xread },
+            p50RatioToXread: {
+              one: round(one.latencyMs.p50 / Math.min(xreadBefore.one.latencyMs.p50, xread.one.latencyMs.p50)),
+              hundred: round(hundred.latencyMs.p50 / Math.min(xreadBefore.hundred.latencyMs.p50, xread.hundred.latencyMs.p50)),
+            },
+          }),
     };
     const out = join(repoRoot(), 'bench', 'results');
     mkdirSync(out, { recursive: true });
-    const file = join(out, `watch-${result.when.replace(/[:.]/g, '-')}.json`);
+    const file = join(out, `watch-${COORDINATION}-${result.when.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2));
     console.log(`Get round trip (baseline)         p50 ${getLatency.p50} ms  p99 ${getLatency.p99} ms`);
     for (const p of result.phases)
@@ -147,11 +201,19 @@ async function main(): Promise<void> {
           `(${p.missing} missing)  server CPU ${p.cpuMicrosPerEventPerWatcher} µs per event per watcher`,
       );
     console.log(`event p50 ÷ Get p50: 1 watcher ${result.p50RatioToGet.one}, 100 watchers ${result.p50RatioToGet.hundred}`);
+    if (result.bareXread !== undefined) {
+      for (const [name, x] of Object.entries(result.bareXread))
+        console.log(
+          `bare XREAD (${name}): 1 reader p50 ${x.one.latencyMs.p50} ms p99 ${x.one.latencyMs.p99} ms; ` +
+            `100 readers p50 ${x.hundred.latencyMs.p50} ms p99 ${x.hundred.latencyMs.p99} ms`,
+        );
+      console.log(`event p50 ÷ bare XREAD p50: 1 watcher ${result.p50RatioToXread?.one}, 100 watchers ${result.p50RatioToXread?.hundred}`);
+    }
     console.log(`${IDLE_WATCHERS} idle watchers: RSS ${rssBefore} → ${rssAfter} MB (+${result.idleWatchersRssMb.added})`);
     console.log(`written: ${file}`);
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await be.close();
   }
 }
 
