@@ -268,7 +268,15 @@ async function main(): Promise<void> {
     // The change feed (docs/streams.md): in process, or in the coordinator's Redis (not Redis Cluster: no StreamService then).
     const feed = await openServerFeed(config, {
       store,
-      ...(config.coordination === 'redis' ? { redis: { connection: redisOptions(config), guard: redisGuard?.forClient('feed') } } : {}),
+      ...(config.coordination === 'redis'
+        ? {
+            redis: {
+              connection: redisOptions(config),
+              guard: redisGuard?.forClient('feed'),
+              onLoss: (settle: () => void) => void coordinator.onLoss(() => settle()),
+            },
+          }
+        : {}),
       inner: indexHooks,
       log,
       failpoints,

@@ -19,6 +19,8 @@ export interface FeedRedis {
   readonly connection: RedisConnectionOptions;
   /** The coordinator's guard (one breaker per Redis), for the feed's client. */
   readonly guard?: RedisGuard;
+  /** Subscribes to the coordinator's loss signal (Redis lost its data): every collection's feed then settles. */
+  readonly onLoss?: (listener: () => void) => void;
 }
 
 /** What the feed needs besides the settings. */
@@ -49,8 +51,10 @@ export async function openServerFeed(config: Config, deps: FeedDeps): Promise<Op
     ...(redis.guard === undefined ? {} : { guard: redis.guard }),
     retainCount: config.feedRetainCount,
     retainMs: config.feedRetainMs,
+    settleMs: config.feedPendingAfterMs, // every write in flight across a loss has landed or failed by then
     log: deps.log,
   });
+  redis.onLoss?.(() => feed.noteLoss());
   // Other servers' writes are in flight: only revisions past the threshold are swept, never everything at start.
   return openFeed(feed, common, { sweepAllAtStart: false });
 }
