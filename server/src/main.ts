@@ -265,9 +265,18 @@ async function main(): Promise<void> {
     });
     registerIndexesNotReady(telemetry.meter, admin);
     const indexHooks = new IndexWriteHooks(indexes, { log, expected: admin, applyFailures: telemetry.metrics.index.applyFailures });
-    // The change feed (docs/streams.md): in process only in this version; with Redis no StreamService is served.
+    // The change feed (docs/streams.md): in process, or in the coordinator's Redis (not Redis Cluster: no StreamService then).
     const feed = await openServerFeed(config, {
       store,
+      ...(config.coordination === 'redis'
+        ? {
+            redis: {
+              connection: redisOptions(config),
+              guard: redisGuard?.forClient('feed'),
+              onLoss: (settle: () => void) => void coordinator.onLoss(() => settle()),
+            },
+          }
+        : {}),
       inner: indexHooks,
       log,
       failpoints,

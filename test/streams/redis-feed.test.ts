@@ -128,6 +128,25 @@ describe('RedisFeed across servers', () => {
     expect(await raw.sismember('sb:feed:collections', c)).toBe(1); // registered again with the new generation
   });
 
+  it('a new generation settles on a server that saw the old one (or was told of the loss), not on one meeting the collection first', async () => {
+    const old = await RedisFeed.connect({ url: redis.url, settleMs: 60_000 });
+    feeds.push(old);
+    const c = fresh();
+    const r = await old.allocate(c, putRef('a'));
+    await old.resolve(c, [r], eventAt(r));
+    expect(old.settlingMs(c)).toBe(0); // a brand-new collection is watchable at once
+    await raw.flushall();
+    const next = await old.allocate(c, putRef('b')); // the new generation's first allocation tells this server
+    await old.resolve(c, [next], eventAt(next));
+    expect(old.settlingMs(c)).toBeGreaterThan(50_000);
+    const fresher = await RedisFeed.connect({ url: redis.url, settleMs: 60_000 });
+    feeds.push(fresher);
+    await fresher.bounds(c);
+    expect(fresher.settlingMs(c)).toBe(0);
+    fresher.noteLoss();
+    expect(fresher.settlingMs(fresh())).toBeGreaterThan(50_000);
+  });
+
   it('takes revisions from the index counter: the index seq after a revision is above it, and the index records it', async () => {
     const feed = await connect();
     const index = await RedisIndexStore.connect({ url: redis.url });

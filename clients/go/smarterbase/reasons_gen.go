@@ -81,6 +81,8 @@ const (
 	ReasonWatchTooSlow Reason = "WATCH_TOO_SLOW"
 	// ReasonTtlNotAvailable is ErrorReason ERROR_REASON_TTL_NOT_AVAILABLE = 38.
 	ReasonTtlNotAvailable Reason = "TTL_NOT_AVAILABLE"
+	// ReasonFeedRecovering is ErrorReason ERROR_REASON_FEED_RECOVERING = 39.
+	ReasonFeedRecovering Reason = "FEED_RECOVERING"
 )
 
 // allReasons lists every Reason in enum order; see Reasons.
@@ -123,4 +125,5 @@ var allReasons = []Reason{
 	ReasonRevisionCompacted,
 	ReasonWatchTooSlow,
 	ReasonTtlNotAvailable,
+	ReasonFeedRecovering,
 }

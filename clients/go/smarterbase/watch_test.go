@@ -253,6 +253,27 @@ func TestWatchTooSlowWaitsForRetryInfoAndBackoffResets(t *testing.T) {
 	}
 }
 
+// A Redis feed settling after a loss answers UNAVAILABLE FEED_RECOVERING: the
+// watch waits for its RetryInfo and calls again from the same revision.
+func TestWatchRetriesFeedRecoveringFromTheSameRevision(t *testing.T) {
+	var delays []time.Duration
+	c, f := startWatchFake(t,
+		[]watchStep{{err: sbStatus(t, codes.Unavailable, ReasonFeedRecovering, map[string]string{"collection": "c"}, retryInfo(40*time.Millisecond))}},
+		[]watchStep{change(8)},
+	)
+	opts := WatchOptions{AfterRevision: 7, Backoff: fastWatchBackoff, OnResume: func(_ int, _ error, d time.Duration) { delays = append(delays, d) }}
+	got, err := takeBatches(t, c.Watch(context.Background(), "c", opts), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameInts(revs(got), []int64{8}) || !sameInts(f.afterRevisions(), []int64{7, 7}) {
+		t.Fatalf("revisions %v, calls %v", revs(got), f.afterRevisions())
+	}
+	if len(delays) != 1 || delays[0] < 40*time.Millisecond {
+		t.Fatalf("delays %v: want the RetryInfo 40ms", delays)
+	}
+}
+
 func TestWatchRevisionCompactedIsTypedAndFinal(t *testing.T) {
 	md := map[string]string{"collection": "c", "requestedRevision": "3", "oldestRevision": "9007199254740993", "currentRevision": "9007199254741000"}
 	c, f := startWatchFake(t, []watchStep{{err: sbStatus(t, codes.OutOfRange, ReasonRevisionCompacted, md)}})

@@ -185,3 +185,15 @@ def test_watch_sends_its_filters_and_converts_a_transaction(start) -> None:
     d, p = b.changes
     assert (d.type, d.id, d.document, d.revision, d.previous_revision) == ("DELETE", "a", None, 20, 11)
     assert (p.type, p.id, p.revision) == ("PUT", "b", 21) and p.document is not None and p.document.data == {"k": 1}
+
+
+def test_watch_retries_feed_recovering_from_the_same_revision_after_its_retry_info(start) -> None:
+    waits: List[float] = []
+    srv, db = start(
+        [failure(grpc.StatusCode.UNAVAILABLE, "FEED_RECOVERING", {"collection": "c"}, retry_s=0.04)],
+        [change(8)],
+    )
+    got = take(db.watch("c", after_revision=7, backoff=FAST, on_resume=lambda _n, _e, w: waits.append(w)), 1)
+    assert revs(got) == [8]
+    assert srv.servicer.after_revisions() == [7, 7]
+    assert waits[0] >= 0.04

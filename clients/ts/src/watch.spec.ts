@@ -199,6 +199,25 @@ describe('watch', () => {
     }
   });
 
+  it('retries FEED_RECOVERING (a Redis feed settling after a loss) from the same revision, no sooner than its RetryInfo', async () => {
+    const delays: number[] = [];
+    const fake = await fakeWatchServer([
+      [{ error: serverError(Code.Unavailable, 'FEED_RECOVERING', { collection: 'c' }, 40) }],
+      [change(8)],
+    ]);
+    try {
+      const got = await take(
+        fake.db.watch('c', { ...fastBackoff(), afterRevision: 7n, hooks: { onResume: (_a, _e, ms) => delays.push(ms) } }),
+        1,
+      );
+      expect(revisions(got)).toEqual([8]);
+      expect(fake.requests.map((r) => Number(r.afterRevision))).toEqual([7, 7]);
+      expect(delays[0]).toBeGreaterThanOrEqual(40);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('fails with a typed RevisionCompactedError carrying the retained range, and does not resume', async () => {
     const meta = { collection: 'c', requestedRevision: '3', oldestRevision: '9007199254740993', currentRevision: '9007199254741000' };
     const fake = await fakeWatchServer([[{ error: serverError(Code.OutOfRange, 'REVISION_COMPACTED', meta) }]]);

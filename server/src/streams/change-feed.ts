@@ -157,6 +157,14 @@ export interface ChangeFeed {
    * within one write's duration of it, so a feed may search only around it.
    */
   replaced(collection: string, id: string, prevRevision: number, near: number): MaybePromise<boolean>;
+  /**
+   * Milliseconds until the collection's feed has settled after a lost
+   * history was replaced (docs/adr/0012 §8: writes in flight across the loss
+   * may still land); 0 when it has. Meanwhile Watch answers FEED_RECOVERING
+   * and reads report read_revision 0. Absent: the feed never settles (the
+   * in-process feed resolves everything at start-up).
+   */
+  settlingMs?(collection: string): number;
   /** Flushes and closes the journal; later calls fail. */
   close(): Promise<void>;
 }

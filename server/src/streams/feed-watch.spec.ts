@@ -162,4 +162,24 @@ describe('FeedWatch', () => {
       field: 'ids',
     });
   });
+  test('a settling feed: Watch answers UNAVAILABLE FEED_RECOVERING with a retry delay, reads report 0; afterwards both work', async () => {
+    const local = await LocalFeed.open({ retainCount: 1000 });
+    let settling = 2500;
+    const feed = Object.assign(Object.create(local) as LocalFeed, { settlingMs: () => settling });
+    const watch = new FeedWatch({ feed, clock: systemClock, maxWatchers: 10 });
+    const r = await write(local, 'a');
+    const ctx = { signal: new AbortController().signal };
+    expect(watch.readRevision('c')).toBe(0);
+    await expect(watch.watch(ctx, input(0)).next()).rejects.toMatchObject({
+      kind: 'unavailable',
+      reason: 'FEED_RECOVERING',
+      metadata: { collection: 'c' },
+      retryDelayMs: 2500,
+    });
+    settling = 0;
+    expect(watch.readRevision('c')).toBe(r);
+    const gen = watch.watch(ctx, input(0));
+    expect(await next(gen)).toMatchObject({ kind: 'progress', revision: r });
+    await gen.return(undefined);
+  });
 });

@@ -50,8 +50,9 @@ export class FeedWatch implements StreamApi {
     for (const hub of this.hubs.values()) hub.wake();
   }
 
-  /** The collection's watermark: every change up to it is stored and released. */
+  /** The collection's watermark: every change up to it is stored and released; 0 (unknown) while its feed settles. */
   readRevision(collection: string): number {
+    if ((this.o.feed.settlingMs?.(collection) ?? 0) > 0) return 0;
     return this.o.feed.watermarkHint(collection);
   }
 
@@ -67,7 +68,10 @@ export class FeedWatch implements StreamApi {
     }
     const { collection } = input;
     const feed = this.o.feed;
-    let last = input.afterRevision === 0 ? (await feed.bounds(collection)).watermark : input.afterRevision;
+    const now = await feed.bounds(collection); // also tells the feed the collection's generation
+    const settling = feed.settlingMs?.(collection) ?? 0;
+    if (settling > 0) throw feedRecovering(collection, settling);
+    let last = input.afterRevision === 0 ? now.watermark : input.afterRevision;
     const matches = changeFilter(input);
     const pageSize = this.o.pageSize ?? 256;
     this.active++;
@@ -144,6 +148,16 @@ function shuttingDown(): DbError {
     {
       retryDelayMs: 100,
     },
+  );
+}
+
+/** UNAVAILABLE FEED_RECOVERING: the collection's feed replaced a lost one and settles for `ms` more. */
+export function feedRecovering(collection: string, ms: number): DbError {
+  return new DbError(
+    'unavailable',
+    'FEED_RECOVERING',
+    `the change feed of collection ${collection} restarted after Redis lost its data and settles for ${Math.ceil(ms / 1000)} s more; watch again then`,
+    { metadata: { collection }, retryDelayMs: Math.min(ms, 5000) },
   );
 }
 

@@ -1,27 +1,26 @@
 /**
- * Builds the change feed of a server with in-process coordination
- * (docs/streams.md): the local feed (journaled in `dir` when given), the
- * write hooks that feed it around the index hooks, the watch API, and the
- * sweeper. start() resolves what a crash left (call it after transaction
- * recovery), then sweeps periodically.
+ * Builds the change feed of a server around a ChangeFeed (docs/streams.md):
+ * the write hooks that feed it around the index hooks, the watch API, the
+ * sweeper and the gauges. openLocalFeed opens the in-process feed (journaled
+ * in `dir` when given); the Redis feed comes from server-feed.ts. start()
+ * resolves what a crash left when the feed is this process's alone (call it
+ * after transaction recovery), then sweeps periodically.
  */
 import type { Clock } from '../../common/clock.js';
 import type { Failpoints } from '../../common/failpoints.js';
 import type { WriteHooks } from '../../api/write-hooks.js';
 import type { StreamApi } from '../../api/stream-api.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import type { ChangeFeed } from '../change-feed.js';
 import { FeedWriteHooks, type FeedLog } from '../feed-hooks.js';
 import { FeedSweeper, type FeedSweepResult } from '../feed-sweeper.js';
 import { FeedWatch } from '../feed-watch.js';
 import { LocalFeed } from '../local/local-feed.js';
 import { storedReader, type FinishTransaction } from '../stored-events.js';
+import { PendingGauge } from './pending-gauge.js';
 
-/** What openLocalFeed needs. */
-export interface LocalFeedSetup {
-  /** The journal's directory; undefined: in memory only. */
-  readonly dir?: string;
-  readonly retainCount: number;
-  readonly retainMs: number;
+/** What openFeed needs besides the feed itself. */
+export interface FeedSetup {
   readonly pendingAfterMs: number;
   readonly sweepMs: number;
   readonly maxWatchers: number;
@@ -35,19 +34,38 @@ export interface LocalFeedSetup {
   readonly finishTransaction: FinishTransaction;
 }
 
+/** What openLocalFeed needs. */
+export interface LocalFeedSetup extends FeedSetup {
+  /** The journal's directory; undefined: in memory only. */
+  readonly dir?: string;
+  readonly retainCount: number;
+  readonly retainMs: number;
+}
+
+/** How the feed is shared, which decides what start() may resolve. */
+export interface FeedSharing {
+  /**
+   * True when no other process writes through this feed (the in-process
+   * feed): every pending revision at start-up was left by a crash, so start()
+   * resolves them all (`sweep(0)`). False with Redis: other servers' writes
+   * are in flight, so only revisions older than the threshold are swept.
+   */
+  readonly sweepAllAtStart: boolean;
+}
+
 /** The feed of one server. */
 export interface OpenedFeed {
   /** The engine's write hooks (feed around index). */
   readonly hooks: WriteHooks;
   /** StreamService's engine; close() ends every watch (shutdown). */
   readonly streams: StreamApi & { close(): void };
-  /** Resolves what a crash left, then starts the periodic sweep. */
+  /** Resolves what a crash left (in-process feed only), then starts the periodic sweep. */
   start(): Promise<FeedSweepResult>;
-  /** Stops the sweep and closes the journal. */
+  /** Stops the sweep and closes the feed. */
   close(): Promise<void>;
   /** Watches served now (a gauge). */
   watchers(): number;
-  /** Pending revisions per collection (a gauge). */
+  /** Pending revisions per collection (a gauge; with Redis, as of the last refresh, at most a second old). */
   pendingByCollection(): ReadonlyMap<string, number>;
 }
 
@@ -60,6 +78,11 @@ export async function openLocalFeed(s: LocalFeedSetup): Promise<OpenedFeed> {
     clock: s.clock,
     log: s.log,
   });
+  return openFeed(feed, s, { sweepAllAtStart: true });
+}
+
+/** The hooks, watch API, sweeper and gauges of a server around `feed` (which it closes with itself). */
+export function openFeed(feed: ChangeFeed, s: FeedSetup, sharing: FeedSharing): OpenedFeed {
   const readStored = storedReader(s.store);
   const hooks = new FeedWriteHooks({
     feed,
@@ -80,10 +103,15 @@ export async function openLocalFeed(s: LocalFeedSetup): Promise<OpenedFeed> {
     finishTransaction: s.finishTransaction,
   });
   const streams = new FeedWatch({ feed, clock: s.clock, maxWatchers: s.maxWatchers });
+  const pending = new PendingGauge(feed, s.clock, s.log);
   return {
     hooks,
     streams,
     async start() {
+      if (!sharing.sweepAllAtStart) {
+        sweeper.start();
+        return { events: 0, holes: 0, waiting: 0 };
+      }
       const left = await sweeper.sweep(0);
       if (left.events + left.holes + left.waiting > 0) s.log.info({ ...left }, 'change feed: revisions left by the last run resolved');
       sweeper.start();
@@ -91,13 +119,10 @@ export async function openLocalFeed(s: LocalFeedSetup): Promise<OpenedFeed> {
     },
     async close() {
       await sweeper.close();
+      await pending.settled();
       await feed.close();
     },
     watchers: () => streams.watchers,
-    pendingByCollection() {
-      const counts = new Map<string, number>();
-      for (const p of feed.pending(Infinity)) counts.set(p.collection, (counts.get(p.collection) ?? 0) + 1);
-      return counts;
-    },
+    pendingByCollection: () => pending.read(),
   };
 }

@@ -20,8 +20,8 @@ export interface ReaderHost {
   keysOf(collection: string): { readonly fs: string; readonly fm: string };
   /** Entries read next from the collection's stream, in order. */
   onEntries(collection: string, entries: readonly ReleasedEntry[]): void;
-  /** The collection's watermark, read with its generation. */
-  onWatermark(collection: string, watermark: number): void;
+  /** The collection's watermark, read with its generation (born, µs). */
+  onWatermark(collection: string, watermark: number, born: number): void;
   /** The collection's generation changed (0: its feed is gone) from one the loop had seen. */
   onGeneration(collection: string, born: number, watermark: number): void;
   readonly log: { warn(obj: object, msg: string): void };
@@ -155,7 +155,7 @@ export class FeedReaderLoop {
       if (before !== undefined && before !== 0 && before !== born) {
         state.lastId = entryId(0); // the new generation's stream, from its start
         this.host.onGeneration(c, born, w);
-      } else if (born !== 0) this.host.onWatermark(c, w);
+      } else if (born !== 0) this.host.onWatermark(c, w, born);
     });
   }
 }

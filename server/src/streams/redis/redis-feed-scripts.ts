@@ -29,7 +29,7 @@ end
  * KEYS: seq, fp, fm. ARGV: the pending member's fragment (pendingFragment).
  * Creates fm.born (Redis TIME µs) when missing; revision = max(seq + 1, now,
  * born + 1); sets seq; adds the pending member {"r":rev,<fragment>,"t":ms}.
- * Returns {revision, 1 when this created the generation else 0}.
+ * Returns {revision, 1 when this created the generation else 0, born}.
  */
 export const ALLOCATE_SCRIPT = `${NOW_MICROS}
 local now = nowMicros()
@@ -41,7 +41,7 @@ if rev <= born then rev = born + 1 end
 local s = fmt(rev)
 redis.call('SET', KEYS[1], s)
 redis.call('ZADD', KEYS[2], s, '{"r":' .. s .. ',' .. ARGV[1] .. ',"t":' .. fmt(math.floor(now / 1000)) .. '}')
-return {rev, created}
+return {rev, created, born}
 `;
 
 /**

@@ -33,6 +33,7 @@ import {
   type PendingRevision,
 } from '../change-feed.js';
 import { FeedReaderLoop } from './feed-reader-loop.js';
+import { FeedGenerations } from './feed-generations.js';
 import { DEFAULT_RING_ENTRIES, RecentRing } from './recent-ring.js';
 import { decodeEntry, eventArgs, feedKeys, pendingFragment, registryKey, type FeedKeys, type ReleasedEntry } from './redis-feed-layout.js';
 import { FEED_SCRIPTS, type FeedScript } from './redis-feed-scripts.js';
@@ -51,6 +52,8 @@ export interface RedisFeedOptions extends RedisConnectionOptions {
   readonly retainMs?: number;
   /** Decoded events the reader loop keeps per watched collection. Default 4096. */
   readonly ringEntries?: number;
+  /** How long a generation that replaced a lost one settles (FEED_RECOVERING), in ms: SB_FEED_PENDING_AFTER_MS. Default 30 000. */
+  readonly settleMs?: number;
   readonly log?: { warn(obj: object, msg: string): void };
 }
 
@@ -60,6 +63,7 @@ interface Settings {
   readonly retainCount: number;
   readonly retainMs: number;
   readonly ringEntries: number;
+  readonly settleMs: number;
   readonly log: { warn(obj: object, msg: string): void };
 }
 
@@ -77,6 +81,7 @@ export class RedisFeed implements ChangeFeed {
   private readonly hints = new Map<string, number>();
   private readonly registered = new Set<string>();
   private readonly loop: FeedReaderLoop;
+  private readonly generations: FeedGenerations;
   private closed = false;
 
   private constructor(
@@ -85,11 +90,15 @@ export class RedisFeed implements ChangeFeed {
     private readonly guard: RedisGuard,
     private readonly s: Settings,
   ) {
+    this.generations = new FeedGenerations(s.settleMs);
     this.loop = new FeedReaderLoop(reader, redis, {
       keysOf: (c) => this.keys(c),
       onEntries: (c, entries) => this.deliver(c, entries),
-      onWatermark: (c, w) => this.noteWatermark(c, w),
-      onGeneration: (c, _born, w) => this.newGeneration(c, w),
+      onWatermark: (c, w, born) => {
+        this.generations.note(c, born);
+        this.noteWatermark(c, w);
+      },
+      onGeneration: (c, born, w) => this.newGeneration(c, born, w),
       log: s.log,
     });
   }
@@ -110,6 +119,7 @@ export class RedisFeed implements ChangeFeed {
       retainCount: options.retainCount ?? 100_000,
       retainMs: options.retainMs ?? 86_400_000,
       ringEntries: options.ringEntries ?? DEFAULT_RING_ENTRIES,
+      settleMs: options.settleMs ?? 30_000,
       log: options.log ?? { warn: () => undefined },
     });
   }
@@ -119,9 +129,20 @@ export class RedisFeed implements ChangeFeed {
     this.assertOpen();
     const k = this.keys(collection);
     if (!this.registered.has(collection)) await this.register(collection);
-    const [revision, created] = (await this.eval(FEED_SCRIPTS.allocate, [k.seq, k.fp, k.fm], [pendingFragment(ref)])) as [number, number];
+    const [revision, created, born] = (await this.eval(FEED_SCRIPTS.allocate, [k.seq, k.fp, k.fm], [pendingFragment(ref)])) as number[];
+    this.generations.note(collection, born!);
     if (created === 1) await this.register(collection); // a new generation: Redis may have lost the registry with it
-    return revision;
+    return revision!;
+  }
+
+  /** See ChangeFeed.settlingMs: after a generation change this process saw, or a loss the coordinator reported (noteLoss). */
+  settlingMs(collection: string): number {
+    return this.generations.settlingMs(collection);
+  }
+
+  /** Redis lost its data (the coordinator's loss signal): every collection settles from now. */
+  noteLoss(): void {
+    this.generations.noteLoss();
   }
 
   /** See ChangeFeed.isPending. */
@@ -248,7 +269,8 @@ export class RedisFeed implements ChangeFeed {
   private async readScript(collection: string, after: string, limit: number): Promise<ReadReply> {
     const k = this.keys(collection);
     const flat = (await this.eval(FEED_SCRIPTS.read, [k.seq, k.fp, k.fm, k.fs], [after, String(limit)])) as unknown[];
-    const [, oldest, watermark, current, , valid] = flat.slice(0, 6).map(Number) as number[];
+    const [born, oldest, watermark, current, , valid] = flat.slice(0, 6).map(Number) as number[];
+    this.generations.note(collection, born!);
     const entries: ReleasedEntry[] = [];
     for (let i = 6; i + 1 < flat.length; i += 2) entries.push(decodeEntry(flat[i + 1] as string[]));
     this.noteWatermark(collection, watermark!);
@@ -266,7 +288,8 @@ export class RedisFeed implements ChangeFeed {
     );
   }
 
-  private newGeneration(collection: string, w: number): void {
+  private newGeneration(collection: string, born: number, w: number): void {
+    this.generations.note(collection, born);
     this.rings.get(collection)?.clear();
     this.hints.set(collection, w);
     this.notify(collection, [], w);

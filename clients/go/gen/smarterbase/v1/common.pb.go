@@ -174,6 +174,14 @@ const (
 	// version (docs/streams.md, "Document expiry (TTL)"). Metadata:
 	// "collection".
 	ErrorReason_ERROR_REASON_TTL_NOT_AVAILABLE ErrorReason = 38
+	// UNAVAILABLE: the collection's change feed restarted after Redis lost its
+	// data and is settling (writes in flight across the loss may still land,
+	// for up to SB_FEED_PENDING_AFTER_MS): Watch is refused and reads report
+	// read_revision 0 meanwhile. Retry after the RetryInfo delay: watch again
+	// from the same revision (REVISION_COMPACTED then says to re-read), or
+	// re-read until read_revision is set (docs/streams.md). Metadata:
+	// "collection". Carries RetryInfo.
+	ErrorReason_ERROR_REASON_FEED_RECOVERING ErrorReason = 39
 )
 
 // Enum value maps for ErrorReason.
@@ -218,6 +226,7 @@ var (
 		36: "ERROR_REASON_REVISION_COMPACTED",
 		37: "ERROR_REASON_WATCH_TOO_SLOW",
 		38: "ERROR_REASON_TTL_NOT_AVAILABLE",
+		39: "ERROR_REASON_FEED_RECOVERING",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -259,6 +268,7 @@ var (
 		"ERROR_REASON_REVISION_COMPACTED":      36,
 		"ERROR_REASON_WATCH_TOO_SLOW":          37,
 		"ERROR_REASON_TTL_NOT_AVAILABLE":       38,
+		"ERROR_REASON_FEED_RECOVERING":         39,
 	}
 )
 
@@ -293,8 +303,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xf0\n" +
-	"\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\x92\v\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -335,7 +344,8 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"!ERROR_REASON_STORAGE_INCONSISTENT\x10#\x12#\n" +
 	"\x1fERROR_REASON_REVISION_COMPACTED\x10$\x12\x1f\n" +
 	"\x1bERROR_REASON_WATCH_TOO_SLOW\x10%\x12\"\n" +
-	"\x1eERROR_REASON_TTL_NOT_AVAILABLE\x10&BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1eERROR_REASON_TTL_NOT_AVAILABLE\x10&\x12 \n" +
+	"\x1cERROR_REASON_FEED_RECOVERING\x10'BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once
