@@ -35,7 +35,7 @@ export interface ServerProcess {
  * Spawns the server with `env` (SB_* settings) added to this process's
  * environment, on free ports unless the env says otherwise.
  */
-export async function startServer(env: Record<string, string>, timeoutMs = 20000): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, timeoutMs = 60000): Promise<ServerProcess> {
   if (!existsSync(serverMain)) throw new Error(`${serverMain} is missing: run npm run build first`);
   const child = spawn(process.execPath, [serverMain], {
     cwd: repoRoot,

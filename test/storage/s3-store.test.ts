@@ -222,8 +222,9 @@ describe('S3BlobStore error mapping against a scripted server', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     await expect(store.head('k', ac.signal)).rejects.toMatchObject({ kind: 'cancelled', reason: 'CANCELLED' });
-    // The abort reaches the HTTP request (scoped-abort.ts), not only the caller: the server sees both requests end.
-    for (let i = 0; i < 100 && closed < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    // The abort reaches the HTTP request (scoped-abort.ts), not only the caller: the server sees both requests end,
+    // well before the store's own limit (DEFAULT_S3_TIMEOUT_MS, 10 s) would end them; 5 s allows a loaded machine.
+    for (let i = 0; i < 500 && closed < 2; i++) await new Promise((r) => setTimeout(r, 10));
     expect(closed).toBe(2);
     await store.close();
     // Without that, each call would end only at the store's own limit (DEFAULT_S3_TIMEOUT_MS), past this test's timeout.
