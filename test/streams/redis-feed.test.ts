@@ -128,6 +128,24 @@ describe('RedisFeed across servers', () => {
     expect(await raw.sismember('sb:feed:collections', c)).toBe(1); // registered again with the new generation
   });
 
+  it('a replaced stream is reported as a new generation before any of its entries, even when XREAD meets them first', async () => {
+    const feed = await connect();
+    const c = fresh();
+    const got: (number | 'generation')[] = [];
+    const first = await feed.allocate(c, putRef('a'));
+    await feed.resolve(c, [first], eventAt(first));
+    feed.subscribe(c, (events) => (events.length === 0 ? got.push('generation') : got.push(...events.map((e) => e.revision))));
+    const r = await feed.allocate(c, putRef('b'));
+    await feed.resolve(c, [r], eventAt(r));
+    await eventually(() => expect(got).toEqual([r]));
+    await raw.flushall();
+    const next = await feed.allocate(c, putRef('c')); // at once: well before the loop's periodic generation check
+    await feed.resolve(c, [next], eventAt(next));
+    await eventually(() => expect(got).toContain('generation'), 5000);
+    expect(got.indexOf('generation')).toBe(1);
+    await expect(feed.read(c, r, 10)).rejects.toBeInstanceOf(RevisionOutOfRange);
+  });
+
   it('a new generation settles on a server that saw the old one (or was told of the loss), not on one meeting the collection first', async () => {
     const old = await RedisFeed.connect({ url: redis.url, settleMs: 60_000 });
     feeds.push(old);
