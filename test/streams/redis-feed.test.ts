@@ -146,6 +146,15 @@ describe('RedisFeed across servers', () => {
     await expect(feed.read(c, r, 10)).rejects.toBeInstanceOf(RevisionOutOfRange);
   });
 
+  it('a server that only reads learns the watermark: a stale hint refreshes itself in the background', async () => {
+    const [writer, reader] = [await connect(), await connect()];
+    const c = fresh();
+    const r = await writer.allocate(c, putRef('a'));
+    await writer.resolve(c, [r], eventAt(r));
+    expect(reader.watermarkHint(c)).toBe(0); // nothing seen yet: unknown, and a refresh starts
+    await eventually(() => expect(reader.watermarkHint(c)).toBe(r));
+  });
+
   it('a new generation settles on a server that saw the old one (or was told of the loss), not on one meeting the collection first', async () => {
     const old = await RedisFeed.connect({ url: redis.url, settleMs: 60_000 });
     feeds.push(old);
