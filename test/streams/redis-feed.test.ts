@@ -128,6 +128,33 @@ describe('RedisFeed across servers', () => {
     expect(await raw.sismember('sb:feed:collections', c)).toBe(1); // registered again with the new generation
   });
 
+  it('a replaced stream is reported as a new generation before any of its entries, even when XREAD meets them first', async () => {
+    const feed = await connect();
+    const c = fresh();
+    const got: (number | 'generation')[] = [];
+    const first = await feed.allocate(c, putRef('a'));
+    await feed.resolve(c, [first], eventAt(first));
+    feed.subscribe(c, (events) => (events.length === 0 ? got.push('generation') : got.push(...events.map((e) => e.revision))));
+    const r = await feed.allocate(c, putRef('b'));
+    await feed.resolve(c, [r], eventAt(r));
+    await eventually(() => expect(got).toEqual([r]));
+    await raw.flushall();
+    const next = await feed.allocate(c, putRef('c')); // at once: well before the loop's periodic generation check
+    await feed.resolve(c, [next], eventAt(next));
+    await eventually(() => expect(got).toContain('generation'), 5000);
+    expect(got.indexOf('generation')).toBe(1);
+    await expect(feed.read(c, r, 10)).rejects.toBeInstanceOf(RevisionOutOfRange);
+  });
+
+  it('a server that only reads learns the watermark: a stale hint refreshes itself in the background', async () => {
+    const [writer, reader] = [await connect(), await connect()];
+    const c = fresh();
+    const r = await writer.allocate(c, putRef('a'));
+    await writer.resolve(c, [r], eventAt(r));
+    expect(reader.watermarkHint(c)).toBe(0); // nothing seen yet: unknown, and a refresh starts
+    await eventually(() => expect(reader.watermarkHint(c)).toBe(r));
+  });
+
   it('a new generation settles on a server that saw the old one (or was told of the loss), not on one meeting the collection first', async () => {
     const old = await RedisFeed.connect({ url: redis.url, settleMs: 60_000 });
     feeds.push(old);

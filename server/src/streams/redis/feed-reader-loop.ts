@@ -127,11 +127,18 @@ export class FeedReaderLoop {
       const collection = byKey.get(key);
       const state = collection === undefined ? undefined : this.watched.get(collection);
       if (collection === undefined || state === undefined || entries.length === 0) continue;
+      const decoded = entries.map(([, fields]) => decodeEntry(fields));
+      const born = decoded[0]!.born;
+      if (born !== undefined && state.born !== undefined && state.born !== 0 && born !== state.born) {
+        // The stream was replaced (Redis lost the feed) and its new revisions are above the old position:
+        // report the new generation before delivering anything of it, then read it from its start.
+        state.born = born;
+        state.lastId = entryId(0);
+        this.host.onGeneration(collection, born, 0);
+        continue;
+      }
       state.lastId = entries[entries.length - 1]![0];
-      this.host.onEntries(
-        collection,
-        entries.map(([, fields]) => decodeEntry(fields)),
-      );
+      this.host.onEntries(collection, decoded);
     }
   }
 

@@ -50,6 +50,11 @@ describe('feed formats', () => {
   it('decodes a stream entry and its watermark, and the revision of an id', () => {
     const event = { revision: 7, commitTimeMs: 1, changes: [] };
     expect(decodeEntry(['e', JSON.stringify(event), 'w', '9'])).toEqual({ event, w: 9 });
+    expect(decodeEntry(['e', JSON.stringify(event), 'w', '9', 'g', '1700000000000000'])).toEqual({
+      event,
+      w: 9,
+      born: 1_700_000_000_000_000,
+    });
     expect(entryRevision('1800000000000001-0')).toBe(1800000000000001);
   });
 });

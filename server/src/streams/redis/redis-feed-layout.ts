@@ -81,16 +81,20 @@ export interface ReleasedEntry {
   readonly event: FeedEvent;
   /** Every revision ≤ w was released (up to this entry) or is a hole. */
   readonly w: number;
+  /** The generation (fm.born, µs) that released it; absent in entries written before it was recorded. */
+  readonly born?: number;
 }
 
-/** Decodes the fields of a stream entry ([e, json, w, n] in any order). */
+/** Decodes the fields of a stream entry ([e, json, w, n, g, born] in any order). */
 export function decodeEntry(fields: readonly string[]): ReleasedEntry {
   let json = '';
   let w = 0;
+  let born = 0;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === 'e') json = fields[i + 1]!;
     else if (fields[i] === 'w') w = Number(fields[i + 1]);
+    else if (fields[i] === 'g') born = Number(fields[i + 1]);
   }
   const event = JSON.parse(json) as FeedEvent;
-  return { event, w: w || event.revision };
+  return { event, w: w || event.revision, ...(born > 0 ? { born } : {}) };
 }

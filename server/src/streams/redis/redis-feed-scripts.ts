@@ -51,7 +51,7 @@ return {rev, created, born}
  * (narrowEvent: all claimed → as given; else without the changes of the
  * others, at the smallest claimed; nothing left → holes); releases every
  * queued event up to the watermark into the stream (id <rev>-0, fields e and
- * w: the watermark as of that entry), records fm.w and trims.
+ * w: the watermark as of that entry; g: the generation, fm.born), records fm.w and trims.
  * Returns {1 when it claimed anything else 0, watermark}.
  */
 export const RESOLVE_SCRIPT = `${NOW_MICROS}${WATERMARK}
@@ -88,10 +88,11 @@ if ARGV[at] == '1' then
 end
 local w = watermark()
 local ready = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', fmt(w))
+local born = redis.call('HGET', KEYS[5], 'born') or '0'
 for i, s in ipairs(ready) do
   local wi = w
   if i < #ready then wi = tonumber(ready[i + 1]) - 1 end
-  redis.call('XADD', KEYS[6], s .. '-0', 'e', redis.call('HGET', KEYS[4], s), 'w', fmt(wi))
+  redis.call('XADD', KEYS[6], s .. '-0', 'e', redis.call('HGET', KEYS[4], s), 'w', fmt(wi), 'g', born)
   redis.call('HDEL', KEYS[4], s)
 end
 redis.call('HSET', KEYS[5], 'w', fmt(w))

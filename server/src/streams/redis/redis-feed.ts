@@ -40,6 +40,9 @@ import { FEED_SCRIPTS, type FeedScript } from './redis-feed-scripts.js';
 import { pendingOf } from './pending-list.js';
 import { replacedIn } from './replaced-search.js';
 
+/** How old a collection's watermark hint may be before a read of it refreshes it in the background, ms (ADR 0012 §6). */
+const HINT_REFRESH_MS = 100;
+
 /** Options of RedisFeed.connect (the connection settings of RedisIndexStoreOptions). */
 export interface RedisFeedOptions extends RedisConnectionOptions {
   /** Prefix of every key; the same as the index store's (the counter is shared). Default 'sb:'. */
@@ -79,6 +82,7 @@ export class RedisFeed implements ChangeFeed {
   private readonly listeners = new Map<string, Set<FeedListener>>();
   private readonly rings = new Map<string, RecentRing>();
   private readonly hints = new Map<string, number>();
+  private readonly refreshedAt = new Map<string, number>();
   private readonly registered = new Set<string>();
   private readonly loop: FeedReaderLoop;
   private readonly generations: FeedGenerations;
@@ -181,8 +185,19 @@ export class RedisFeed implements ChangeFeed {
     return (await this.readScript(collection, '', 0)).bounds;
   }
 
-  /** See ChangeFeed.watermarkHint: the last watermark this instance saw (resolve, read, bounds, reader loop). */
+  /**
+   * See ChangeFeed.watermarkHint: the last watermark this instance saw
+   * (resolve, read, bounds, reader loop). When that is older than 100 ms it
+   * also reads the bounds in the background (one script, shared by the
+   * reads of those 100 ms), so a server that only reads learns the
+   * watermark, and the generation, of what it serves.
+   */
   watermarkHint(collection: string): number {
+    const now = Date.now();
+    if (!this.closed && now - (this.refreshedAt.get(collection) ?? 0) >= HINT_REFRESH_MS) {
+      this.refreshedAt.set(collection, now);
+      this.readScript(collection, '', 0).catch(() => undefined); // best effort: the hint stays as it was
+    }
     return this.hints.get(collection) ?? 0;
   }
 
