@@ -3,13 +3,15 @@
  * 12's benchmark): sequential `XADD`s of a ~1 KiB entry by one ioredis
  * connection, received by `readers` ioredis connections each looping on
  * `XREAD BLOCK`; latency = XADD acknowledged → entry received by a reader
- * (negative when the reader gets it first). No SmarterBase code involved.
+ * (negative when the reader gets it first), and XADD sent → received. No
+ * SmarterBase code involved.
  */
 import Redis from 'ioredis';
 
-/** Latencies (ms) of every (entry, reader) pair, and how many entries a reader never got. */
+/** Latencies (ms) of every (entry, reader) pair, from the XADD's reply and from its sending, and how many entries a reader never got. */
 export interface XreadSample {
   readonly latenciesMs: number[];
+  readonly fromSendMs: number[];
   readonly missing: number;
 }
 
@@ -34,25 +36,30 @@ export async function xreadLatency(url: string, readers: number, events: number)
   });
   try {
     await new Promise((r) => setTimeout(r, 100)); // every reader is blocked before the first XADD
-    const acks = new Map<string, number>();
+    const acks = new Map<string, { sent: number; ack: number }>();
     const pad = 'x'.repeat(900);
     for (let i = 0; i < events; i++) {
+      const sent = performance.now();
       const id = (await writer.xadd(key, '*', 'e', JSON.stringify({ i, pad })))!;
-      acks.set(id, performance.now());
+      acks.set(id, { sent, ack: performance.now() });
     }
     await new Promise((r) => setTimeout(r, 300)); // the last entries reach every reader
     stopping = true;
     await Promise.all(loops);
     const latenciesMs: number[] = [];
+    const fromSendMs: number[] = [];
     let missing = 0;
     for (const got of received)
-      for (const [id, ack] of acks) {
+      for (const [id, { sent, ack }] of acks) {
         const at = got.get(id);
         if (at === undefined) missing++;
-        else latenciesMs.push(at - ack);
+        else {
+          latenciesMs.push(at - ack);
+          fromSendMs.push(at - sent);
+        }
       }
     await writer.del(key);
-    return { latenciesMs, missing };
+    return { latenciesMs, fromSendMs, missing };
   } finally {
     stopping = true;
     writer.disconnect();
