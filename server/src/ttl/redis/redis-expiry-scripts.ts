@@ -1,0 +1,96 @@
+/**
+ * The Lua scripts of the shared expiry schedule (redis-expiry-layout.ts for
+ * the keys), with their SHA-1 for EVALSHA and the name they carry in
+ * metrics and spans. Scores are ms since the epoch (exact in a double).
+ */
+import { createHash } from 'node:crypto';
+
+/** A Lua script with its SHA-1 and its name in metrics and spans. */
+export interface ExpiryScript {
+  readonly name: string;
+  readonly lua: string;
+  readonly sha: string;
+}
+
+function script(name: string, lua: string): ExpiryScript {
+  return { name: `ttl.${name}`, lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+/**
+ * Claims due ids. KEYS x, xb; ARGV now, claimUntil, max. Takes up to max
+ * members with score ≤ now (earliest first) and moves each to claimUntil,
+ * so no other server takes them until the claim lapses (a claimer that dies
+ * leaves them due again then). Returns {xb exists (0/1), id1, score1, …}
+ * with each id's score before the claim.
+ */
+const CLAIM = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+for i = 1, #due, 2 do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], due[i])
+end
+table.insert(due, 1, redis.call('EXISTS', KEYS[2]))
+return due
+`;
+
+/** Ends a claim after the purge. KEYS x; ARGV id, claimUntil. Removes the id unless it was rescheduled meanwhile (score ≠ claim). */
+const SETTLE = `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s and tonumber(s) == tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+`;
+
+/** Gives a claim back (the purge failed). KEYS x; ARGV id, claimUntil, expireAt. Restores the score unless rescheduled meanwhile. */
+const RELEASE = `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s and tonumber(s) == tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+  return 1
+end
+return 0
+`;
+
+/** Starts a rebuild. KEYS xr; ARGV token, ttlMs. The token set expires (tokens of dead rebuilders do not pile up). */
+const BEGIN_REBUILD = `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
+ * Completes a rebuild. KEYS xr, xb; ARGV token, generation. Sets xb only if
+ * the token is still there (Redis did not lose its data during the rebuild).
+ * Returns 1 when confirmed.
+ */
+const CONFIRM_REBUILD = `
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'NX')
+return 1
+`;
+
+/** Reads the registry. KEYS collections, born. Returns {born exists (0/1), name…}. */
+const READ_REGISTRY = `
+local names = redis.call('SMEMBERS', KEYS[1])
+table.insert(names, 1, redis.call('EXISTS', KEYS[2]))
+return names
+`;
+
+/** Adds collections to the registry. KEYS collections, born; ARGV complete (1: the names are every marker), name…. */
+const REGISTER = `
+for i = 2, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+if ARGV[1] == '1' then redis.call('SET', KEYS[2], '1') end
+return 1
+`;
+
+/** Every script of the shared schedule. */
+export const EXPIRY_SCRIPTS = {
+  claim: script('claim', CLAIM),
+  settle: script('settle', SETTLE),
+  release: script('release', RELEASE),
+  beginRebuild: script('begin_rebuild', BEGIN_REBUILD),
+  confirmRebuild: script('confirm_rebuild', CONFIRM_REBUILD),
+  readRegistry: script('read_registry', READ_REGISTRY),
+  register: script('register', REGISTER),
+};
