@@ -70,6 +70,23 @@ redis.call('SET', KEYS[2], ARGV[2], 'NX')
 return 1
 `;
 
+/**
+ * The ids a keys-only listing must re-read. KEYS x, xb; ARGV threshold, id….
+ * Returns {1, id…} with the ids scored ≤ threshold, or {0} when xb is missing:
+ * the schedule may have lost entries (Redis lost it, a rebuild is under way),
+ * so every id must be re-read.
+ */
+const DUE_AMONG = `
+if redis.call('EXISTS', KEYS[2]) == 0 then return {0} end
+local out = {1}
+local limit = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if s and tonumber(s) <= limit then out[#out + 1] = ARGV[i] end
+end
+return out
+`;
+
 /** Reads the registry. KEYS collections, born. Returns {born exists (0/1), name…}. */
 const READ_REGISTRY = `
 local names = redis.call('SMEMBERS', KEYS[1])
@@ -91,6 +108,7 @@ export const EXPIRY_SCRIPTS = {
   release: script('release', RELEASE),
   beginRebuild: script('begin_rebuild', BEGIN_REBUILD),
   confirmRebuild: script('confirm_rebuild', CONFIRM_REBUILD),
+  dueAmong: script('due_among', DUE_AMONG),
   readRegistry: script('read_registry', READ_REGISTRY),
   register: script('register', REGISTER),
 };

@@ -109,15 +109,19 @@ export class RedisPurgeSchedule implements PurgeSchedule {
     await this.eval(EXPIRY_SCRIPTS.release, [this.keys(e.collection).x], [e.id, String(e.claimedUntilMs ?? -1), String(e.expireAtMs)]);
   }
 
-  /** The ids among `ids` with a score ≤ nowMs + claimMs: due, or claimed by a purger right now. */
+  /**
+   * The ids among `ids` with a score ≤ nowMs + claimMs (due, or claimed by a
+   * purger right now); every id while the collection's schedule is not
+   * confirmed (lost with Redis, or being rebuilt).
+   */
   async dueAmong(collection: string, ids: readonly string[], nowMs: number, signal?: AbortSignal): Promise<ReadonlySet<string>> {
     if (ids.length === 0) return new Set();
-    const scores = await this.run('ttl.due_among', () => this.o.redis.zmscore(this.keys(collection).x, ...ids), signal);
-    const out = new Set<string>();
-    scores.forEach((s, i) => {
-      if (s !== null && Number(s) <= nowMs + this.claimMs) out.add(ids[i]!);
-    });
-    return out;
+    const k = this.keys(collection);
+    const reply = (await this.eval(EXPIRY_SCRIPTS.dueAmong, [k.x, k.xb], [String(nowMs + this.claimMs), ...ids], signal)) as [
+      number,
+      ...string[],
+    ];
+    return new Set(reply[0] === 0 ? ids : (reply.slice(1) as string[]));
   }
 
   /** Adds `collections` to the registry; `complete`: they are every durable marker (the registry is whole again). */
