@@ -91,18 +91,23 @@ describe('RedisPurgeSchedule on a real Redis', () => {
     for (const e of [...taken.a, ...taken.b]) expect(e.expireAtMs).toBe(T - Number(e.id.slice(1)));
 
     // a settles what it took; b "dies" holding its ids: nobody takes them until the claim lapses.
-    for (const e of taken.a) await a.s.settle(e);
-    expect(await a.s.takeDue(T + 4999, 1000)).toEqual([]);
-    const returned = await a.s.takeDue(T + 5000, 1000);
+    for (const e of taken.a) await a.s.settle(e, T);
+    // Settled ids stay known for a while: a keys-only listing that listed one before its purge re-reads it.
+    const settled = taken.a.find((e) => e.collection === 'c1')!.id;
+    expect(await a.s.dueAmong('c1', [settled], T + 59_000)).toEqual(new Set([settled]));
+    expect(await a.s.dueAmong('c1', [settled], T + 60_001)).toEqual(new Set());
+    expect(await a.s.takeDue(T + 5000, 1000)).toEqual([]); // the claim ends at T + 5000.5
+    const returned = await a.s.takeDue(T + 5001, 1000);
     expect(returned.map(key).sort()).toEqual(taken.b.map(key).sort());
     // Their score was the lapsed claim's end: that is the time a lapsed entry carries (it is still due).
     for (const e of returned) expect(e.expireAtMs).toBe(T + 5000);
+    for (const e of returned) expect(e.claimedUntilMs).toBe(T + 10_001.5);
     // The late settles of the dead claimer change nothing: a holds the claim now.
-    for (const e of taken.b) await b.s.settle(e);
+    for (const e of taken.b) await b.s.settle(e, T + 5001);
     const held = returned.find((e) => e.collection === 'c1')!.id;
-    expect(await a.s.dueAmong('c1', [held, 'later'], T + 5000)).toEqual(new Set([held])); // claimed by a: maybe due
+    expect(await a.s.dueAmong('c1', [held, 'later'], T + 5001)).toEqual(new Set([held])); // claimed by a: maybe due
     expect(await a.s.dueAmong('c1', ['later'], T + 100_000 - 5000)).toEqual(new Set(['later'])); // due within a claim period
-    for (const e of returned) await a.s.settle(e);
+    for (const e of returned) await a.s.settle(e, T + 5001);
     expect(await a.s.dueAmong('c1', [held, 'd000', 'later'], T + 100_000)).toEqual(new Set(['later']));
     expect(a.lost).toEqual({ registry: 0, collections: [] });
   });
@@ -114,13 +119,17 @@ describe('RedisPurgeSchedule on a real Redis', () => {
     await s.confirmRebuild('c', 'token');
     await s.add('c', 'rewritten', T);
     await s.add('c', 'failed', T);
+    await s.add('c', 'stale', T + 50_000); // a write that then failed scheduled a later time
+    await s.restore('c', 'stale', T - 10); // a read met its stored version expired: moved earlier
+    await s.restore('c', 'met', T - 5); // absent: added
     const got = await s.takeDue(T, 10);
-    expect(ids(got)).toEqual(['failed', 'rewritten']);
+    expect(ids(got)).toEqual(['failed', 'met', 'rewritten', 'stale']);
+    await s.restore('c', 'met', T - 100); // claimed: a read does not hand it back
     await s.add('c', 'rewritten', T + 60_000); // a write lands a new version meanwhile
     await s.restore('c', 'failed', T - 1); // a read met it: no effect on a claimed entry
-    for (const e of got) await (e.id === 'failed' ? s.retry(e) : s.settle(e));
-    expect(ids(await s.takeDue(T, 10))).toEqual(['failed']); // given back with its own expire time
-    expect(await s.dueAmong('c', ['rewritten'], T + 59_999 - 30_000)).toEqual(new Set());
+    for (const e of got) await (e.id === 'failed' ? s.retry(e) : e.id === 'met' ? undefined : s.settle(e, T));
+    expect(ids(await s.takeDue(T, 10))).toEqual(['failed']); // given back with its own expire time; 'met' still claimed
+    expect(await s.dueAmong('c', ['rewritten'], T + 59_998 - 30_000)).toEqual(new Set());
     expect(await s.dueAmong('c', ['rewritten'], T + 60_000)).toEqual(new Set(['rewritten']));
   });
 

@@ -22,7 +22,7 @@ export interface ExpiryPort {
    * landed expiring version is always scheduled).
    */
   schedule(collection: string, id: string, expireTime: Date, signal?: AbortSignal): void | Promise<void>;
-  /** A read met (collection, id) expired: schedules it unless it is already scheduled or being purged. Never throws. */
+  /** A read met (collection, id) expired: schedules it unless it is being purged or scheduled no later. Never throws. */
   restore(collection: string, id: string, expireTime: Date): void;
   /** True when the collection may hold expiring documents (marked): index-only counts are then not exact. */
   isExpiring(collection: string): boolean;

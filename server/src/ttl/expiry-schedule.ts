@@ -36,9 +36,14 @@ export class ExpirySchedule implements PurgeSchedule {
     this.push({ collection, id, expireAtMs });
   }
 
-  /** Schedules (collection, id) at `expireAtMs` unless it is known (scheduled, taken or recently settled). */
+  /**
+   * Schedules (collection, id) at `expireAtMs` unless it is known at that
+   * time or earlier (a read or a rebuild met it; a later time known is one
+   * a failed write scheduled).
+   */
   restore(collection: string, id: string, expireAtMs: number): void {
-    if (this.get(collection, id) === undefined) this.add(collection, id, expireAtMs);
+    const known = this.get(collection, id);
+    if (known === undefined || known > expireAtMs) this.add(collection, id, expireAtMs);
   }
 
   /** The ids among `ids` scheduled at or before `nowMs` (taken and recently settled ones included). */

@@ -36,6 +36,9 @@ export type OnRebuilt = (result: RebuildResult | Error, collections: readonly st
 export class ExpiryService implements ExpiryPort {
   protected readonly markers: ExpiringMarkers;
   private purger: ExpiryPurger | undefined;
+  /** Restores sent since restoredSince (ms): not sent again before the next sweep interval. */
+  private readonly restored = new Set<string>();
+  private restoredSince = 0;
   /** Rebuilds report here (set by start). */
   protected onRebuilt: OnRebuilt | undefined;
 
@@ -62,8 +65,21 @@ export class ExpiryService implements ExpiryPort {
     return this.due.add(collection, id, expireTime.getTime(), signal);
   }
 
-  /** Schedules (collection, id) unless it is scheduled; a failure is left to the next read or rebuild. */
+  /**
+   * Schedules (collection, id) unless it is claimed or scheduled no later; a
+   * failure is left to the next read or rebuild. The same restore is sent at
+   * most once per sweep interval (many reads meet an expired document before
+   * its purge).
+   */
   restore(collection: string, id: string, expireTime: Date): void {
+    const now = this.o.clock.now();
+    if (now - this.restoredSince >= this.o.sweepMs || this.restored.size >= 10_000) {
+      this.restored.clear();
+      this.restoredSince = now;
+    }
+    const key = `${collection}\u0000${id}\u0000${expireTime.getTime()}`;
+    if (this.restored.has(key)) return;
+    this.restored.add(key);
     try {
       void Promise.resolve(this.due.restore(collection, id, expireTime.getTime())).catch(() => undefined);
     } catch {

@@ -22,7 +22,7 @@ export interface ScheduledExpiry {
 export interface PurgeSchedule {
   /** Schedules (collection, id) at `expireAtMs`, replacing its earlier entry (a write with an expire time). */
   add(collection: string, id: string, expireAtMs: number, signal?: AbortSignal): void | Promise<void>;
-  /** Schedules (collection, id) at `expireAtMs` unless it is already scheduled or claimed (a read or a rebuild met it). */
+  /** Schedules (collection, id) at `expireAtMs` unless it is claimed or scheduled no later (a read or a rebuild met it). */
   restore(collection: string, id: string, expireAtMs: number, signal?: AbortSignal): void | Promise<void>;
   /**
    * Takes up to `max` entries due at `nowMs` for purging, earliest first per

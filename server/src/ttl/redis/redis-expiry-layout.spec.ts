@@ -5,8 +5,8 @@ import { registryKeys, scheduleKeys } from './redis-expiry-layout.js';
 describe('redis-expiry-layout', () => {
   it("puts a collection's schedule keys under the index store's hash tag, so a script touches one Cluster slot", () => {
     const k = scheduleKeys('sb:', 'orders');
-    expect(k).toEqual({ x: 'sb:{ix:orders}:x', xb: 'sb:{ix:orders}:xb', xr: 'sb:{ix:orders}:xr' });
-    for (const key of [k.x, k.xb, k.xr]) expect(keySlot(key)).toBe(keySlot(`${collectionBase('sb:', 'orders')}cat`));
+    expect(k).toEqual({ x: 'sb:{ix:orders}:x', xs: 'sb:{ix:orders}:xs', xb: 'sb:{ix:orders}:xb', xr: 'sb:{ix:orders}:xr' });
+    for (const key of [k.x, k.xs, k.xb, k.xr]) expect(keySlot(key)).toBe(keySlot(`${collectionBase('sb:', 'orders')}cat`));
     expect(scheduleKeys('sb:', 'a').x).not.toBe(scheduleKeys('sb:', 'b').x);
   });
 

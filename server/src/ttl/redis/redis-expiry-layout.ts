@@ -6,6 +6,9 @@
  *
  *   x    zset: member id, score its expire time in ms (or, while a server
  *        purges it, the end of that server's claim)
+ *   xs   zset: member id, score when its purge settled (kept KEEP_SETTLED_MS,
+ *        so a keys-only listing that listed the id before its purge
+ *        deleted it still re-reads it)
  *   xb   string: set once a rebuild of the schedule from storage completed;
  *        missing → Redis lost the schedule (or never had it): rebuild
  *   xr   set: tokens of rebuilds in progress (a rebuild counts only if its
@@ -22,6 +25,7 @@ import { collectionBase } from '../../index/redis/redis-index-layout.js';
 /** The schedule keys of one collection. */
 export interface ScheduleKeys {
   readonly x: string;
+  readonly xs: string;
   readonly xb: string;
   readonly xr: string;
 }
@@ -29,7 +33,7 @@ export interface ScheduleKeys {
 /** The schedule keys of `collection` under `prefix` (default 'sb:'). */
 export function scheduleKeys(prefix: string, collection: string): ScheduleKeys {
   const base = collectionBase(prefix, collection);
-  return { x: `${base}x`, xb: `${base}xb`, xr: `${base}xr` };
+  return { x: `${base}x`, xs: `${base}xs`, xb: `${base}xb`, xr: `${base}xr` };
 }
 
 /** The registry keys (one slot). */

@@ -1,7 +1,9 @@
 /**
  * The Lua scripts of the shared expiry schedule (redis-expiry-layout.ts for
  * the keys), with their SHA-1 for EVALSHA and the name they carry in
- * metrics and spans. Scores are ms since the epoch (exact in a double).
+ * metrics and spans. Scores are ms since the epoch (exact in a double): a
+ * scheduled expire time is a whole number, a claim's end a whole number
+ * plus 0.5, so a script tells them apart.
  */
 import { createHash } from 'node:crypto';
 
@@ -17,8 +19,8 @@ function script(name: string, lua: string): ExpiryScript {
 }
 
 /**
- * Claims due ids. KEYS x, xb; ARGV now, claimUntil, max. Takes up to max
- * members with score ≤ now (earliest first) and moves each to claimUntil,
+ * Claims due ids. KEYS x, xb; ARGV now, claimUntil (n + 0.5), max. Takes up
+ * to max members with score ≤ now (earliest first) and moves each to claimUntil,
  * so no other server takes them until the claim lapses (a claimer that dies
  * leaves them due again then). Returns {xb exists (0/1), id1, score1, …}
  * with each id's score before the claim.
@@ -32,11 +34,35 @@ table.insert(due, 1, redis.call('EXISTS', KEYS[2]))
 return due
 `;
 
-/** Ends a claim after the purge. KEYS x; ARGV id, claimUntil. Removes the id unless it was rescheduled meanwhile (score ≠ claim). */
+/**
+ * Schedules an id a read or a rebuild met. KEYS x; ARGV expireAt, id. Adds it
+ * when absent, and moves it earlier when its scheduled time is later (a
+ * failed write scheduled a time its document never got); never touches a
+ * claim (score n + 0.5), so reads do not hand claimed ids to other servers.
+ */
+const RESTORE = `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[2])
+local at = tonumber(ARGV[1])
+if s then
+  local n = tonumber(s)
+  if n ~= math.floor(n) or n <= at then return 0 end
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+/**
+ * Ends a claim after the purge. KEYS x, xs; ARGV id, claimUntil, now, keepMs.
+ * Removes the id unless it was rescheduled meanwhile (score ≠ claim), and
+ * notes it in xs for keepMs (entries older are dropped, and xs expires when idle).
+ */
 const SETTLE = `
 local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if s and tonumber(s) == tonumber(ARGV[2]) then
   redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[3]) - tonumber(ARGV[4])))
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
   return 1
 end
 return 0
@@ -71,18 +97,21 @@ return 1
 `;
 
 /**
- * The ids a keys-only listing must re-read. KEYS x, xb; ARGV threshold, id….
- * Returns {1, id…} with the ids scored ≤ threshold, or {0} when xb is missing:
- * the schedule may have lost entries (Redis lost it, a rebuild is under way),
- * so every id must be re-read.
+ * The ids a keys-only listing must re-read. KEYS x, xb, xs; ARGV threshold,
+ * since, id…. Returns {1, id…} with the ids scored ≤ threshold in x or
+ * settled at or after `since` in xs, or {0} when xb is missing: the schedule
+ * may have lost entries (Redis lost it, a rebuild is under way), so every id
+ * must be re-read.
  */
 const DUE_AMONG = `
 if redis.call('EXISTS', KEYS[2]) == 0 then return {0} end
 local out = {1}
 local limit = tonumber(ARGV[1])
-for i = 2, #ARGV do
+local since = tonumber(ARGV[2])
+for i = 3, #ARGV do
   local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if s and tonumber(s) <= limit then out[#out + 1] = ARGV[i] end
+  local t = redis.call('ZSCORE', KEYS[3], ARGV[i])
+  if (s and tonumber(s) <= limit) or (t and tonumber(t) >= since) then out[#out + 1] = ARGV[i] end
 end
 return out
 `;
@@ -104,6 +133,7 @@ return 1
 /** Every script of the shared schedule. */
 export const EXPIRY_SCRIPTS = {
   claim: script('claim', CLAIM),
+  restore: script('restore', RESTORE),
   settle: script('settle', SETTLE),
   release: script('release', RELEASE),
   beginRebuild: script('begin_rebuild', BEGIN_REBUILD),

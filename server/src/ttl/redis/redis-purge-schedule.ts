@@ -18,6 +18,7 @@ import type { RedisGuard } from '../../coordination/redis/redis-guard.js';
 import type { PurgeSchedule, ScheduledExpiry } from '../purge-schedule.js';
 import { registryKeys, scheduleKeys } from './redis-expiry-layout.js';
 import { EXPIRY_SCRIPTS, type ExpiryScript } from './redis-expiry-scripts.js';
+import { KEEP_SETTLED_MS } from '../expiry-schedule.js';
 
 /** How long a claim lasts by default, in ms. */
 export const DEFAULT_CLAIM_MS = 30_000;
@@ -70,9 +71,9 @@ export class RedisPurgeSchedule implements PurgeSchedule {
     await this.run('ttl.schedule', () => this.o.redis.zadd(this.keys(collection).x, expireAtMs, id), signal);
   }
 
-  /** ZADD NX: schedules (collection, id) unless it is scheduled or claimed. */
+  /** Schedules (collection, id) unless it is claimed or scheduled no later (the restore script). */
   async restore(collection: string, id: string, expireAtMs: number, signal?: AbortSignal): Promise<void> {
-    await this.run('ttl.restore', () => this.o.redis.zadd(this.keys(collection).x, 'NX', expireAtMs, id), signal);
+    await this.eval(EXPIRY_SCRIPTS.restore, [this.keys(collection).x], [String(expireAtMs), id], signal);
   }
 
   /**
@@ -86,7 +87,7 @@ export class RedisPurgeSchedule implements PurgeSchedule {
     if (reply[0] === 0) this.listener?.registryLost();
     const names = new Set([...this.registry, ...(this.listener?.known() ?? [])]);
     const out: ScheduledExpiry[] = [];
-    const claimedUntilMs = nowMs + this.claimMs;
+    const claimedUntilMs = nowMs + this.claimMs + 0.5; // n + 0.5: a claim, told apart from an expire time
     for (const collection of names) {
       if (out.length >= max) break;
       const k = this.keys(collection);
@@ -94,14 +95,15 @@ export class RedisPurgeSchedule implements PurgeSchedule {
       const claimed = (await this.eval(EXPIRY_SCRIPTS.claim, [k.x, k.xb], args, signal)) as [number, ...string[]];
       if (claimed[0] === 0) this.listener?.collectionLost(collection);
       for (let i = 1; i + 1 < claimed.length; i += 2)
-        out.push({ collection, id: claimed[i] as string, expireAtMs: Number(claimed[i + 1]), claimedUntilMs });
+        out.push({ collection, id: claimed[i] as string, expireAtMs: Math.floor(Number(claimed[i + 1])), claimedUntilMs });
     }
     return out;
   }
 
-  /** Ends the claim on a purged or dropped entry (removes it unless rescheduled meanwhile). */
-  async settle(e: ScheduledExpiry): Promise<void> {
-    await this.eval(EXPIRY_SCRIPTS.settle, [this.keys(e.collection).x], [e.id, String(e.claimedUntilMs ?? -1)]);
+  /** Ends the claim on a purged or dropped entry at nowMs (removes it unless rescheduled meanwhile; known as settled for KEEP_SETTLED_MS). */
+  async settle(e: ScheduledExpiry, nowMs: number): Promise<void> {
+    const k = this.keys(e.collection);
+    await this.eval(EXPIRY_SCRIPTS.settle, [k.x, k.xs], [e.id, String(e.claimedUntilMs ?? -1), String(nowMs), String(KEEP_SETTLED_MS)]);
   }
 
   /** Gives the claim back (due again at once) unless the entry was rescheduled meanwhile. */
@@ -111,16 +113,15 @@ export class RedisPurgeSchedule implements PurgeSchedule {
 
   /**
    * The ids among `ids` with a score ≤ nowMs + claimMs (due, or claimed by a
-   * purger right now); every id while the collection's schedule is not
+   * purger right now) or settled in the last KEEP_SETTLED_MS (a listing may
+   * predate the purge); every id while the collection's schedule is not
    * confirmed (lost with Redis, or being rebuilt).
    */
   async dueAmong(collection: string, ids: readonly string[], nowMs: number, signal?: AbortSignal): Promise<ReadonlySet<string>> {
     if (ids.length === 0) return new Set();
     const k = this.keys(collection);
-    const reply = (await this.eval(EXPIRY_SCRIPTS.dueAmong, [k.x, k.xb], [String(nowMs + this.claimMs), ...ids], signal)) as [
-      number,
-      ...string[],
-    ];
+    const args = [String(nowMs + this.claimMs + 1), String(nowMs - KEEP_SETTLED_MS), ...ids];
+    const reply = (await this.eval(EXPIRY_SCRIPTS.dueAmong, [k.x, k.xb, k.xs], args, signal)) as [number, ...string[]];
     return new Set(reply[0] === 0 ? ids : (reply.slice(1) as string[]));
   }
 
