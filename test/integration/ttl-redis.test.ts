@@ -35,7 +35,10 @@ const BOUND_MS = 11_000;
 
 let stack: SharedStack | undefined;
 let redis2: RedisTestServer | undefined;
+/** Ends the readers and the bucket watcher (also when the test failed). */
+const stop = new AbortController();
 afterAll(async () => {
+  stop.abort();
   await stack?.stop();
   await redis2?.stop();
 });
@@ -114,17 +117,21 @@ async function readers(servers: ServerClients[], ids: string[], v: Violations, s
   await Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
 }
 
-/** Lists the collection's objects in the bucket every ~200 ms and records when each id was first seen gone. */
+/**
+ * Lists the collection's objects in the bucket every ~200 ms and records when each id written before a
+ * listing began was first missing from it (the listing's end: an upper bound of the purge's time).
+ */
 function watchBucket(
   s3: S3Client,
   bucket: string,
-  ids: readonly string[],
+  writtenAt: ReadonlyMap<string, number>,
   stop: AbortSignal,
 ): { goneAt: Map<string, number>; done: Promise<void> } {
   const goneAt = new Map<string, number>();
   const prefix = `docs/${C}/`;
   const done = (async () => {
     while (!stop.aborted) {
+      const startedAt = Date.now();
       const present = new Set<string>();
       let token: string | undefined;
       try {
@@ -134,10 +141,11 @@ function watchBucket(
           token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token !== undefined);
       } catch {
+        await sleep(200);
         continue;
       }
       const now = Date.now();
-      for (const id of ids) if (!present.has(id) && !goneAt.has(id)) goneAt.set(id, now);
+      for (const [id, at] of writtenAt) if (at < startedAt && !present.has(id) && !goneAt.has(id)) goneAt.set(id, now);
       await sleep(200);
     }
   })();
@@ -170,10 +178,10 @@ it('hides expired documents on both servers, purges each once within the bound a
   // 1,000 expiring documents (TTL 1–5 s) and 100 that never expire, written 32 at a time through both servers.
   const expiry = new Map<string, number>();
   const ids = [...Array.from({ length: N }, (_, i) => `d${i}`), ...Array.from({ length: KEEP }, (_, i) => `k${i}`)];
-  const stop = new AbortController();
   const v = new Violations(expiry, () => retried);
   const reading = readers(clients, ids, v, stop.signal);
-  const bucket = watchBucket(s3, stack.s3.bucket, ids, stop.signal);
+  const writtenAt = new Map<string, number>();
+  const bucket = watchBucket(s3, stack.s3.bucket, writtenAt, stop.signal);
   // Redis restarts empty halfway through the writes: the schedule of the first half is lost with it
   // (their purges come from the rebuild); writes that fail meanwhile are retried.
   let next = 0;
@@ -201,6 +209,7 @@ it('hides expired documents on both servers, purges each once within the bound a
           });
           if (!keep) expiry.set(id, ms(r.document!.expireTime)!);
           else expect(r.document!.expireTime).toBeUndefined();
+          writtenAt.set(id, Date.now());
           break;
         } catch (e) {
           if (attempt >= 50) throw e;
