@@ -129,6 +129,11 @@ describe('RedisPurgeSchedule on a real Redis', () => {
     await s.restore('c', 'failed', T - 1); // a read met it: no effect on a claimed entry
     for (const e of got) await (e.id === 'failed' ? s.retry(e) : e.id === 'met' ? undefined : s.settle(e, T));
     expect(ids(await s.takeDue(T, 10))).toEqual(['failed']); // given back with its own expire time; 'met' still claimed
+    await s.restore('c', 'stale', T - 10); // a read that predates the purge: that version was handled, not added again
+    await s.restore('c', 'stale', T + 5); // a later version (settled at T, before it expires): added
+    expect(await s.dueAmong('c', ['stale'], T + 5 - 30_001)).toEqual(new Set(['stale'])); // settled: known (xs)
+    expect(ids(await s.takeDue(T + 4, 10))).toEqual([]);
+    expect(ids(await s.takeDue(T + 5, 10))).toEqual(['stale']);
     expect(await s.dueAmong('c', ['rewritten'], T + 59_998 - 30_000)).toEqual(new Set());
     expect(await s.dueAmong('c', ['rewritten'], T + 60_000)).toEqual(new Set(['rewritten']));
   });

@@ -35,10 +35,12 @@ return due
 `;
 
 /**
- * Schedules an id a read or a rebuild met. KEYS x; ARGV expireAt, id. Adds it
- * when absent, and moves it earlier when its scheduled time is later (a
- * failed write scheduled a time its document never got); never touches a
- * claim (score n + 0.5), so reads do not hand claimed ids to other servers.
+ * Schedules an id a read or a rebuild met. KEYS x, xs; ARGV expireAt, id.
+ * Adds it when absent, and moves it earlier when its scheduled time is later
+ * (a failed write scheduled a time its document never got); never touches a
+ * claim (score n + 0.5), so reads do not hand claimed ids to other servers;
+ * skips an absent id settled at or after expireAt (its purge handled that
+ * version: the read or listing predates the purge).
  */
 const RESTORE = `
 local s = redis.call('ZSCORE', KEYS[1], ARGV[2])
@@ -46,6 +48,9 @@ local at = tonumber(ARGV[1])
 if s then
   local n = tonumber(s)
   if n ~= math.floor(n) or n <= at then return 0 end
+else
+  local settled = redis.call('ZSCORE', KEYS[2], ARGV[2])
+  if settled and tonumber(settled) >= at then return 0 end
 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 return 1

@@ -85,7 +85,9 @@ describe('RedisExpiry', () => {
     const confirm = redis.calls.find((c) => c.op === 'ttl.confirm_rebuild')!;
     expect(begin.args[0]).toBe('sb:{ix:c}:xr');
     expect(confirm.args.slice(0, 3)).toEqual(['sb:{ix:c}:xr', 'sb:{ix:c}:xb', begin.args[1]]);
-    expect(redis.calls.filter((c) => c.op === 'ttl.restore').map((c) => c.args)).toEqual([['sb:{ix:c}:x', String(T + 5), 'a']]);
+    expect(redis.calls.filter((c) => c.op === 'ttl.restore').map((c) => c.args)).toEqual([
+      ['sb:{ix:c}:x', 'sb:{ix:c}:xs', String(T + 5), 'a'],
+    ]);
     await expiry.close();
   });
 

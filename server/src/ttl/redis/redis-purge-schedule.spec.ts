@@ -75,7 +75,7 @@ describe('RedisPurgeSchedule', () => {
     await s.register(['e'], false);
     expect(redis.calls.map((c) => [c.op, ...c.args])).toEqual([
       ['zadd', 'sb:{ix:c}:x', 10, 'x'],
-      ['ttl.restore', 'sb:{ix:c}:x', '20', 'y'],
+      ['ttl.restore', 'sb:{ix:c}:x', 'sb:{ix:c}:xs', '20', 'y'],
       ['ttl.register', 'sb:{ttl}:collections', 'sb:{ttl}:born', '1', 'c', 'd'],
       ['ttl.register', 'sb:{ttl}:collections', 'sb:{ttl}:born', '0', 'e'],
     ]);

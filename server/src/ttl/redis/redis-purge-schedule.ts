@@ -71,9 +71,10 @@ export class RedisPurgeSchedule implements PurgeSchedule {
     await this.run('ttl.schedule', () => this.o.redis.zadd(this.keys(collection).x, expireAtMs, id), signal);
   }
 
-  /** Schedules (collection, id) unless it is claimed or scheduled no later (the restore script). */
+  /** Schedules (collection, id) unless it is claimed, scheduled no later, or settled since expireAtMs (the restore script). */
   async restore(collection: string, id: string, expireAtMs: number, signal?: AbortSignal): Promise<void> {
-    await this.eval(EXPIRY_SCRIPTS.restore, [this.keys(collection).x], [String(expireAtMs), id], signal);
+    const k = this.keys(collection);
+    await this.eval(EXPIRY_SCRIPTS.restore, [k.x, k.xs], [String(expireAtMs), id], signal);
   }
 
   /**
