@@ -102,4 +102,12 @@ describe('RedisExpiry', () => {
     expect(redis.calls.filter((c) => c.op === 'ttl.register').map((c) => c.args.slice(2))).toEqual([['1'], ['1', 'late']]);
     await expiry.close();
   });
+
+  it('has a keys-only listing re-read every id when Redis does not answer', async () => {
+    const { redis, expiry } = await setup();
+    redis.queue('ttl.due_among', [1, 'b']);
+    expect(await expiry.dueAmong('c', ['a', 'b'], T)).toEqual(new Set(['b']));
+    (redis as unknown as { evalsha: () => Promise<never> }).evalsha = () => Promise.reject(new Error('connection lost'));
+    expect(await expiry.dueAmong('c', ['a', 'b'], T)).toEqual(new Set(['a', 'b']));
+  });
 });

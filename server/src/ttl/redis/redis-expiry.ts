@@ -79,6 +79,16 @@ export class RedisExpiry extends ExpiryService {
     return super.isExpiring(collection) || this.due.registered().has(collection);
   }
 
+  /** The ids a keys-only listing must re-read; every id when Redis does not answer (the listing stays exact, only slower). */
+  override async dueAmong(collection: string, ids: readonly string[], nowMs: number, signal?: AbortSignal): Promise<ReadonlySet<string>> {
+    try {
+      return await this.due.dueAmong(collection, ids, nowMs, signal);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      return new Set(ids);
+    }
+  }
+
   /** Stops the purger and the rebuilds, then closes its connection if it owns one. */
   override async close(): Promise<void> {
     this.closing.abort();
