@@ -26,7 +26,7 @@ import type { IndexStore } from './index/index-store.js';
 import { IndexAdmin } from './index/index-admin.js';
 import { DriftMonitor, type DriftMonitorOptions } from './index/index-drift-monitor.js';
 import { loadCollectionsConfig, type CollectionsConfig } from './index/collections-file.js';
-import { LocalExpiry } from './ttl/local-expiry.js';
+import { openExpiry, startExpiry } from './ttl/compose/open-expiry.js';
 import { IndexWriteHooks } from './index/write-hooks.js';
 import { PendingSweeper } from './index/pending-sweeper.js';
 import { QueryEngine } from './query/query-engine.js';
@@ -291,16 +291,15 @@ async function main(): Promise<void> {
     // Read before the engine: its default TTLs are the engine's; its indexes are applied below.
     const declared: CollectionsConfig | undefined =
       config.collectionsFile === undefined ? undefined : await loadCollectionsConfig(config.collectionsFile);
-    // Document expiry (docs/streams.md): in process with local coordination; with Redis expiring writes are refused.
-    const expiry =
-      config.coordination === 'local'
-        ? new LocalExpiry({ store, clock: systemClock, sweepMs: config.ttlSweepMs, defaultTtlMs: declared?.defaultTtlMs, log })
-        : undefined;
-    if (expiry === undefined && (declared?.defaultTtlMs.size ?? 0) > 0)
-      log.warn(
-        { file: config.collectionsFile },
-        'defaultTtl in the collections file is ignored: document expiry needs SB_COORDINATION=local',
-      );
+    // Document expiry (docs/streams.md): an in-process schedule, or with Redis one shared by every server.
+    const expiry = await openExpiry(config, {
+      store,
+      log,
+      meter: telemetry.meter,
+      defaultTtlMs: declared?.defaultTtlMs,
+      ...(redisGuard === undefined ? {} : { redis: { ...redisOptions(config), guard: redisGuard.forClient('expiry') } }),
+    });
+    closers.push({ name: 'expiry', close: () => expiry.close() });
     const engine: DocumentEngine = new DocumentEngine({
       store,
       coordinator,
@@ -316,7 +315,7 @@ async function main(): Promise<void> {
       tokenKeys,
       hooks: feed?.hooks ?? indexHooks,
       fences: new FenceChecker(coordinator),
-      ...(expiry === undefined ? {} : { expiry }),
+      expiry,
     });
     // Closed before the store and coordinator (closers run last opened first): pending cleanups finish first.
     closers.push({
@@ -343,17 +342,7 @@ async function main(): Promise<void> {
     if (recovered !== undefined && recovered.live > 0)
       log.info({ live: recovered.live }, 'transactions in flight on other servers left to their owners');
     await feed?.start(); // after transaction recovery: what a crash left is resolved from storage
-    if (expiry !== undefined) {
-      closers.push({ name: 'expiry purger', close: () => expiry.close() });
-      await expiry.start(
-        (collection, id, signal) => engine.purgeExpired(collection, id, signal),
-        (r) =>
-          r instanceof Error
-            ? log.error({ err: r }, 'rebuilding the expiry schedule failed')
-            : log.info({ ...r }, 'expiry schedule rebuilt'),
-        AbortSignal.timeout(600_000),
-      );
-    }
+    await startExpiry(expiry, (collection, id, signal) => engine.purgeExpired(collection, id, signal), log);
     closers.push({ name: 'index builds', close: () => admin.close() });
     const restored = await admin.restore({ signal: AbortSignal.timeout(60_000) });
     if (restored.length > 0) log.info({ indexes: restored.map((i) => `${i.collection}.${i.name}:${i.state}`) }, 'indexes restored');

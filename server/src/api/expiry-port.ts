@@ -2,7 +2,8 @@
  * What the document engine needs of document expiry (docs/streams.md,
  * "Document expiry (TTL)"): the collections' default TTLs, the durable
  * marker of collections with expiring documents, and the purge schedule.
- * Implemented in process by ttl/ (the embedded default); without one the
+ * Implemented by ttl/ with an in-process schedule (local coordination) or a
+ * schedule shared through Redis (Redis coordination); without one the
  * engine refuses writes that would expire (FAILED_PRECONDITION
  * TTL_NOT_AVAILABLE) and still hides expired documents from reads.
  */
@@ -15,10 +16,21 @@ export interface ExpiryPort {
    * write of a version with an expire time lands. Cheap after the first call.
    */
   markExpiring(collection: string, signal?: AbortSignal): Promise<void>;
-  /** Puts (collection, id) on the purge schedule at `expireTime` (a write with expiry, or a read meeting an expired document). */
-  schedule(collection: string, id: string, expireTime: Date): void;
+  /**
+   * Puts (collection, id) on the purge schedule at `expireTime`, replacing
+   * its entry (a write with expiry: awaited before the write lands, so a
+   * landed expiring version is always scheduled).
+   */
+  schedule(collection: string, id: string, expireTime: Date, signal?: AbortSignal): void | Promise<void>;
+  /** A read met (collection, id) expired: schedules it unless it is being purged or scheduled no later. Never throws. */
+  restore(collection: string, id: string, expireTime: Date): void;
   /** True when the collection may hold expiring documents (marked): index-only counts are then not exact. */
   isExpiring(collection: string): boolean;
-  /** True when (collection, id) is on the schedule with an expire time ≤ nowMs (a keys-only listing re-reads it). */
-  isDue(collection: string, id: string, nowMs: number): boolean;
+  /** The ids among `ids` that are, or may be, due on the schedule at nowMs (a keys-only listing re-reads them). */
+  dueAmong(
+    collection: string,
+    ids: readonly string[],
+    nowMs: number,
+    signal?: AbortSignal,
+  ): ReadonlySet<string> | Promise<ReadonlySet<string>>;
 }

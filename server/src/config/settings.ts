@@ -170,6 +170,8 @@ export interface Config {
   readonly maxWatchers: number;
   /** How often the expiry purger takes due documents, in ms (docs/streams.md, "Document expiry (TTL)"). */
   readonly ttlSweepMs: number;
+  /** How long a server's claim on due expiries lasts in the shared schedule, in ms (Redis coordination). */
+  readonly ttlClaimMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -249,7 +251,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'feedPendingAfterMs', env: 'SB_FEED_PENDING_AFTER_MS', flag: '--feed-pending-after-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 30000, description: 'Age from which a revision whose writer did not resolve it (the write failed oddly, or its server died) is resolved from storage by the feed sweeper, in ms. Watchers of that collection wait for it: a stall of at most this plus SB_FEED_SWEEP_MS.' },
   { key: 'feedSweepMs', env: 'SB_FEED_SWEEP_MS', flag: '--feed-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 1000, description: 'How often the feed sweeper looks for revisions older than SB_FEED_PENDING_AFTER_MS, in ms.' },
   { key: 'maxWatchers', env: 'SB_MAX_WATCHERS', flag: '--max-watchers', kind: { type: 'int', min: 1, max: 1_000_000 }, default: 10000, description: 'Watches (StreamService.Watch) one server serves at once; more get RESOURCE_EXHAUSTED SERVER_OVERLOADED. Each also counts toward SB_MAX_CALLS_IN_FLIGHT.' },
-  { key: 'ttlSweepMs', env: 'SB_TTL_SWEEP_MS', flag: '--ttl-sweep-ms', kind: { type: 'int', min: 10, max: 3_600_000 }, default: 1000, description: 'How often the expiry purger deletes documents whose expire time has passed, in ms (embedded coordination). Expired documents are hidden from reads at once; this bounds how long after its expiry a document stays stored (and until its EXPIRE event).' },
+  { key: 'ttlSweepMs', env: 'SB_TTL_SWEEP_MS', flag: '--ttl-sweep-ms', kind: { type: 'int', min: 10, max: 3_600_000 }, default: 1000, description: 'How often the expiry purger deletes documents whose expire time has passed, in ms (every server, with either coordination). Expired documents are hidden from reads at once; this bounds how long after its expiry a document stays stored (and until its EXPIRE event).' },
+  { key: 'ttlClaimMs', env: 'SB_TTL_CLAIM_MS', flag: '--ttl-claim-ms', kind: { type: 'int', min: 1000, max: 3_600_000 }, default: 30000, description: 'With Redis coordination: how long a server\'s claim on the due expiries it took lasts, in ms. Other servers skip claimed ids; the ids of a server that died while purging are due again when its claim lapses.' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
 ];
 

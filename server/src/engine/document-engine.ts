@@ -264,8 +264,9 @@ export class DocumentEngine implements DocumentApi {
     const documents: ListedDocument[] = [];
     if (keysOnly) {
       // An id due on the expiry schedule is read to see whether it is still there (docs/streams.md, "Document expiry (TTL)").
+      const due = await this.expiry.mayBeExpired(collection, ids, ctx.signal);
       for (const id of ids) {
-        if (this.expiry.mayBeExpired(collection, id) && (await this.singles.read(collection, id, ctx.signal)) === undefined) continue;
+        if (due.has(id) && (await this.singles.read(collection, id, ctx.signal)) === undefined) continue;
         documents.push({ collection, id });
       }
     } else {

@@ -3,7 +3,7 @@
  * (TTL)"): resolves a write's Expiration to the version's expire time (the
  * collection default when the write has none), marks the collection and
  * schedules the purge before the write, and refuses expiring writes when no
- * ExpiryPort is configured (Redis coordination in this version).
+ * ExpiryPort is configured.
  */
 import { DbError } from '../errors/db-error.js';
 import { validateCollection } from '../model/keys.js';
@@ -32,7 +32,8 @@ export class ExpiryPolicy {
    */
   live<S extends DocState>(collection: string, id: string, state: S | undefined): S | undefined {
     if (state === undefined || !this.isExpired(state.env.meta)) return state;
-    this.noteExpiring(collection, id, state.env.meta.expireTime);
+    const at = state.env.meta.expireTime;
+    if (at !== undefined) this.port?.restore(collection, id, at);
     return undefined;
   }
 
@@ -53,17 +54,12 @@ export class ExpiryPolicy {
     const at = resolveExpireTime(exp, this.port?.defaultTtlMs(collection), this.clock.now());
     if (at === undefined) return undefined;
     if (this.port === undefined) {
-      throw new DbError(
-        'failed_precondition',
-        'TTL_NOT_AVAILABLE',
-        'document expiry needs in-process coordination (SB_COORDINATION=local) in this version',
-        {
-          metadata: { collection },
-        },
-      );
+      throw new DbError('failed_precondition', 'TTL_NOT_AVAILABLE', 'document expiry is not available on this server', {
+        metadata: { collection },
+      });
     }
     await this.port.markExpiring(collection, signal);
-    this.port.schedule(collection, id, at);
+    await this.port.schedule(collection, id, at, signal);
     return at;
   }
 
@@ -72,9 +68,18 @@ export class ExpiryPolicy {
     return exp !== undefined ? exp.kind !== 'never' : this.port?.defaultTtlMs(collection) !== undefined;
   }
 
-  /** Notes a version of (collection, id) that expires at `at` (a landed write, or a read that met it expired). */
+  /**
+   * Notes a landed version of (collection, id) that expires at `at`: its
+   * entry is set again, in the background (of two concurrent writes the
+   * later landing one then usually holds it; the purger re-reads anyway).
+   */
   noteExpiring(collection: string, id: string, at: Date | undefined): void {
-    if (at !== undefined) this.port?.schedule(collection, id, at);
+    if (at === undefined || this.port === undefined) return;
+    try {
+      void Promise.resolve(this.port.schedule(collection, id, at)).catch(() => undefined);
+    } catch {
+      // a hint: resolve() scheduled it before the write
+    }
   }
 
   /** True when an index-only count of the collection may count expired documents. */
@@ -82,8 +87,9 @@ export class ExpiryPolicy {
     return this.port?.isExpiring(collection) ?? false;
   }
 
-  /** True when a keys-only listing must re-read `id` (it is due on the schedule). */
-  mayBeExpired(collection: string, id: string): boolean {
-    return this.port?.isDue(collection, id, this.clock.now()) ?? false;
+  /** The ids among `ids` a keys-only listing must re-read (due, or maybe due, on the schedule). */
+  async mayBeExpired(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<ReadonlySet<string>> {
+    if (this.port === undefined || ids.length === 0 || !this.port.isExpiring(collection)) return new Set();
+    return this.port.dueAmong(collection, ids, this.clock.now(), signal);
   }
 }

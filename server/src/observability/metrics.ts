@@ -40,6 +40,7 @@ export const METRIC_NAMES = {
   coordinationLosses: 'smarterbase.coordination.losses',
   feedWatchers: 'smarterbase.feed.watchers',
   feedPending: 'smarterbase.feed.pending_revisions',
+  ttlPurges: 'smarterbase.ttl.purges',
 } as const;
 
 /** Buckets of RPC durations, in seconds: 0.5 ms to 30 s. */

@@ -21,6 +21,11 @@ export class ExpiringMarkers {
     return this.known.has(collection);
   }
 
+  /** The collections this process knows to be marked. */
+  marked(): Iterable<string> {
+    return this.known;
+  }
+
   /** Makes sure `collection` is marked durably; one storage write per collection and process. */
   async mark(collection: string, signal?: AbortSignal): Promise<void> {
     if (this.known.has(collection)) return;

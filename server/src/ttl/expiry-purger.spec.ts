@@ -44,4 +44,38 @@ describe('ExpiryPurger', () => {
     expect(await purger.sweep()).toEqual({ purged: 1, dropped: 0, failed: 0 });
     expect(schedule.takeDue(Infinity, 10)).toEqual([]);
   });
+
+  it('tells each outcome, and a round whose take failed purges nothing and logs once', async () => {
+    const clock = new ManualClock({ startMs: 1000 });
+    const schedule = new ExpirySchedule();
+    schedule.add('c', 'a', 900);
+    schedule.add('c', 'b', 900);
+    const outcomes: string[] = [];
+    const warnings: string[] = [];
+    let takeFails = true;
+    const flaky = {
+      add: schedule.add.bind(schedule),
+      restore: schedule.restore.bind(schedule),
+      settle: schedule.settle.bind(schedule),
+      retry: schedule.retry.bind(schedule),
+      dueAmong: schedule.dueAmong.bind(schedule),
+      takeDue: async (now: number, max: number) => {
+        if (takeFails) throw new Error('redis down');
+        return schedule.takeDue(now, max);
+      },
+    };
+    const purger = new ExpiryPurger({
+      schedule: flaky,
+      purge: async (_c, id) => (id === 'a' ? 'purged' : 'dropped'),
+      clock,
+      intervalMs: 1000,
+      log: { warn: (_o, m) => warnings.push(m) },
+      onOutcome: (o, e) => outcomes.push(`${o} ${e.id}`),
+    });
+    expect(await purger.sweep()).toEqual({ purged: 0, dropped: 0, failed: 0 });
+    expect(warnings).toEqual(['taking due expiries failed; retried next round']);
+    takeFails = false;
+    expect(await purger.sweep()).toEqual({ purged: 1, dropped: 1, failed: 0 });
+    expect(outcomes.sort()).toEqual(['dropped b', 'purged a']);
+  });
 });

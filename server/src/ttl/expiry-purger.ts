@@ -5,10 +5,11 @@
  * expired → dropped; else a delete of exactly that version, which removes
  * its index entries and publishes one EXPIRE change), `concurrency` at a
  * time. An id whose purge failed (storage unavailable) is scheduled again
- * for the next round.
+ * for the next round. The schedule is a port (purge-schedule.ts): in process,
+ * or shared through Redis, where taking an id claims it for this server.
  */
 import type { Clock } from '../common/clock.js';
-import type { ExpirySchedule, ScheduledExpiry } from './expiry-schedule.js';
+import type { PurgeSchedule, ScheduledExpiry } from './purge-schedule.js';
 import { Periodic } from '../common/periodic.js';
 
 /** Purges one document if it is still expired (DocumentEngine.purgeExpired). */
@@ -21,7 +22,7 @@ export interface PurgeLog {
 
 /** What the purger is built from. */
 export interface ExpiryPurgerOptions {
-  readonly schedule: ExpirySchedule;
+  readonly schedule: PurgeSchedule;
   readonly purge: PurgeOne;
   readonly clock: Clock;
   /** How often to take due ids, in ms (SB_TTL_SWEEP_MS). */
@@ -31,6 +32,8 @@ export interface ExpiryPurgerOptions {
   /** The most ids taken per round (the rest wait for the next). Default 10 000. */
   readonly maxPerRound?: number;
   readonly log?: PurgeLog;
+  /** Told each purge's outcome (metrics). */
+  readonly onOutcome?: (outcome: 'purged' | 'dropped' | 'failed', e: ScheduledExpiry) => void;
 }
 
 /** Counts of one round. */
@@ -51,7 +54,13 @@ export class ExpiryPurger {
 
   /** One round: purges every id due now (up to maxPerRound). */
   async sweep(): Promise<PurgeRound> {
-    const due = this.o.schedule.takeDue(this.o.clock.now(), this.o.maxPerRound ?? 10_000);
+    let due: ScheduledExpiry[];
+    try {
+      due = await this.o.schedule.takeDue(this.o.clock.now(), this.o.maxPerRound ?? 10_000, this.loop.signal);
+    } catch (err) {
+      if (!this.loop.signal.aborted) this.o.log?.warn({ err }, 'taking due expiries failed; retried next round');
+      return { purged: 0, dropped: 0, failed: 0 };
+    }
     const counts = { purged: 0, dropped: 0, failed: 0 };
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -62,7 +71,7 @@ export class ExpiryPurger {
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 32, due.length) }, worker));
     // Taken but not tried (closing): back on the schedule.
-    for (; next < due.length; next++) this.o.schedule.retry(due[next]!);
+    for (; next < due.length; next++) await this.quietly(() => this.o.schedule.retry(due[next]!));
     return counts;
   }
 
@@ -77,14 +86,26 @@ export class ExpiryPurger {
   }
 
   private async purgeOne(e: ScheduledExpiry, counts: { purged: number; dropped: number; failed: number }): Promise<void> {
+    let outcome: 'purged' | 'dropped' | 'failed';
     try {
-      counts[await this.o.purge(e.collection, e.id, this.loop.signal)]++;
-      this.o.schedule.settle(e, this.o.clock.now());
+      outcome = await this.o.purge(e.collection, e.id, this.loop.signal);
     } catch (err) {
-      counts.failed++;
-      this.o.schedule.retry(e);
+      outcome = 'failed';
       if (!this.loop.signal.aborted)
         this.o.log?.warn({ err, collection: e.collection, id: e.id }, 'purging an expired document failed; retried next round');
+    }
+    counts[outcome]++;
+    this.o.onOutcome?.(outcome, e);
+    await this.quietly(() => (outcome === 'failed' ? this.o.schedule.retry(e) : this.o.schedule.settle(e, this.o.clock.now())));
+  }
+
+  /** Settles or retries an entry; a failure only leaves it to the schedule (a shared one returns a claim when it lapses). */
+  private async quietly(step: () => void | Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      if (!this.loop.signal.aborted)
+        this.o.log?.warn({ err }, 'updating the expiry schedule failed; the entry returns when its claim lapses');
     }
   }
 }

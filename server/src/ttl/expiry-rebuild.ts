@@ -1,15 +1,15 @@
 /**
- * Rebuilds the purge schedule at start-up (docs/streams.md, "Document expiry
- * (TTL)"): the schedule lives in process, so after a restart every marked
- * collection is listed and each document with an expire time scheduled
- * again. Reads hide expired documents meanwhile: a slow rebuild delays
+ * Rebuilds the purge schedule (docs/streams.md, "Document expiry (TTL)"):
+ * at start-up for the in-process schedule, and after a Redis loss for the
+ * shared one, every marked collection is listed and each document with an
+ * expire time scheduled again (unless it already is). Reads hide expired documents meanwhile: a slow rebuild delays
  * purges, it never shows an expired document.
  */
 import type { BlobStore } from '../storage/blob-store.js';
 import { orderedMap } from '../common/ordered-map.js';
 import { collectionPrefix, idFromKey } from '../format/bucket-layout.js';
 import { decodeEnvelope } from '../format/envelope.js';
-import type { ExpirySchedule } from './expiry-schedule.js';
+import type { PurgeSchedule } from './purge-schedule.js';
 
 /** Counts of one rebuild. */
 export interface RebuildResult {
@@ -27,7 +27,7 @@ export interface RebuildResult {
 export async function rebuildSchedule(
   store: BlobStore,
   collections: readonly string[],
-  schedule: ExpirySchedule,
+  schedule: Pick<PurgeSchedule, 'restore'>,
   concurrency: number,
   signal?: AbortSignal,
 ): Promise<RebuildResult> {
@@ -47,7 +47,7 @@ export async function rebuildSchedule(
       for await (const [id, at] of orderedMap(ids, concurrency, read, signal)) {
         documents++;
         if (at === undefined) continue;
-        schedule.add(collection, id, at.getTime());
+        await schedule.restore(collection, id, at.getTime(), signal);
         scheduled++;
       }
       startAfter = page.keys[page.keys.length - 1];

@@ -52,4 +52,18 @@ describe('ExpirySchedule', () => {
     for (let i = 1; i < n; i++) expect(taken[i]!.expireAtMs).toBeGreaterThanOrEqual(taken[i - 1]!.expireAtMs);
     expect(new Set(taken.map((e) => `${e.collection}/${e.id}`)).size).toBe(n);
   });
+
+  it('restore adds an unknown entry or moves a later one earlier, never later; dueAmong reads due, taken and recently settled ids', () => {
+    const s = new ExpirySchedule();
+    s.add('c', 'stale', 500); // scheduled by a write that then failed
+    s.restore('c', 'stale', 20); // the stored version expires earlier: a read met it
+    s.restore('c', 'new', 30);
+    s.add('c', 'kept', 10);
+    s.restore('c', 'kept', 40);
+    expect([s.get('c', 'stale'), s.get('c', 'new'), s.get('c', 'kept')]).toEqual([20, 30, 10]);
+    const [kept] = s.takeDue(10, 1);
+    s.settle(kept!, 15);
+    expect(s.dueAmong('c', ['kept', 'stale', 'new', 'none'], 25)).toEqual(new Set(['kept', 'stale']));
+    expect(s.dueAmong('c', ['kept', 'stale', 'new', 'none'], 30)).toEqual(new Set(['kept', 'stale', 'new']));
+  });
 });

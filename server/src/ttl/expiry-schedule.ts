@@ -12,19 +12,15 @@
  * before its purge deleted it still sees it as due and re-reads it.
  */
 
+import type { PurgeSchedule, ScheduledExpiry } from './purge-schedule.js';
+
+export type { ScheduledExpiry } from './purge-schedule.js';
+
 /** How long a settled entry stays known after its purge, in ms. */
 export const KEEP_SETTLED_MS = 60_000;
 
-/** One scheduled purge. */
-export interface ScheduledExpiry {
-  readonly collection: string;
-  readonly id: string;
-  /** ms since the epoch. */
-  readonly expireAtMs: number;
-}
-
 /** The min-heap by expire time (see the file comment). */
-export class ExpirySchedule {
+export class ExpirySchedule implements PurgeSchedule {
   private readonly heap: ScheduledExpiry[] = [];
   /** collection → id → the expire time last scheduled. */
   private readonly latest = new Map<string, Map<string, number>>();
@@ -38,6 +34,26 @@ export class ExpirySchedule {
     if (ids.get(id) === expireAtMs) return;
     ids.set(id, expireAtMs);
     this.push({ collection, id, expireAtMs });
+  }
+
+  /**
+   * Schedules (collection, id) at `expireAtMs` unless it is known at that
+   * time or earlier (a read or a rebuild met it; a later time known is one
+   * a failed write scheduled).
+   */
+  restore(collection: string, id: string, expireAtMs: number): void {
+    const known = this.get(collection, id);
+    if (known === undefined || known > expireAtMs) this.add(collection, id, expireAtMs);
+  }
+
+  /** The ids among `ids` scheduled at or before `nowMs` (taken and recently settled ones included). */
+  dueAmong(collection: string, ids: readonly string[], nowMs: number): ReadonlySet<string> {
+    const out = new Set<string>();
+    for (const id of ids) {
+      const at = this.get(collection, id);
+      if (at !== undefined && at <= nowMs) out.add(id);
+    }
+    return out;
   }
 
   /** The expire time scheduled for (collection, id), if any. */
