@@ -163,6 +163,14 @@ describe('FeedWatch initial_snapshot', () => {
     await gen.return();
   });
 
+  test('a shutdown during the listing ends the watch with SHUTTING_DOWN before any page', async () => {
+    const { docs, watch } = await setup();
+    await docs.put('a', { v: 0 });
+    docs.beforeRead = async () => watch.close();
+    await expect(watch.watch(ctx, input()).next()).rejects.toMatchObject({ kind: 'unavailable', reason: 'SHUTTING_DOWN' });
+    expect(watch.watchers).toBe(0);
+  });
+
   test('after_revision with a snapshot is INVALID_ARGUMENT; a server without a source refuses snapshots', async () => {
     const { watch, feed } = await setup();
     await expect(watch.watch(ctx, input({ afterRevision: 5 })).next()).rejects.toMatchObject({ field: 'after_revision' });

@@ -111,6 +111,7 @@ export class FeedWatch implements StreamApi {
         // w is `last`: every change up to it is stored, so the listing below reflects it (docs/adr/0012 §7).
         const filter = new SnapshotFilter(last);
         for await (const documents of snapshotPages(snapshots!, ctx, input, this.o.snapshotPageBytes)) {
+          if (this.closing) throw shuttingDown();
           for (const d of documents) filter.add(d);
           yield { kind: 'snapshot', revision: last, documents };
         }
