@@ -51,6 +51,7 @@ import { storageProbe } from './storage/probe-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 import { openServerFeed } from './streams/compose/server-feed.js';
+import { FeedWatch } from './streams/feed-watch.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
 
 /** Things to close at shutdown, last opened first. */
@@ -317,6 +318,8 @@ async function main(): Promise<void> {
       fences: new FenceChecker(coordinator),
       expiry,
     });
+    // Watch's initial snapshots list through the engine, which exists only now (docs/streams.md).
+    if (feed?.streams instanceof FeedWatch) feed.streams.useSnapshotSource(engine);
     // Closed before the store and coordinator (closers run last opened first): pending cleanups finish first.
     closers.push({
       name: 'transaction cleanup',

@@ -1,9 +1,12 @@
-/** The ChangeFeed conformance suite (feed-conformance.ts) against the in-process feed, in memory. */
+/** The ChangeFeed conformance suite (feed-conformance.ts) and Watch's snapshot and previous documents (watch-conformance.ts) against the in-process feed, in memory. */
 import { LocalFeed } from '../../server/src/streams/local/local-feed.js';
-import { feedConformance } from './feed-conformance.js';
+import { feedConformance, type FeedFactory } from './feed-conformance.js';
+import { watchConformance } from './watch-conformance.js';
 
 let n = 0;
-feedConformance('LocalFeed', {
+const factory: FeedFactory = {
   open: (setup) => LocalFeed.open({ ...setup }),
   fresh: () => `c${++n}`,
-});
+};
+feedConformance('LocalFeed', factory);
+watchConformance('LocalFeed', factory);

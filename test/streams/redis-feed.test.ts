@@ -12,6 +12,7 @@ import { RevisionOutOfRange, type FeedEvent } from '../../server/src/streams/cha
 import { RedisFeed } from '../../server/src/streams/redis/redis-feed.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { eventAt, eventually, feedConformance, putRef } from './feed-conformance.js';
+import { watchConformance } from './watch-conformance.js';
 
 let redis: RedisTestServer;
 beforeAll(async () => {
@@ -27,6 +28,7 @@ feedConformance('RedisFeed', {
   open: (setup) => RedisFeed.connect({ url: redis.url, ...setup }),
   fresh,
 });
+watchConformance('RedisFeed', { open: (setup) => RedisFeed.connect({ url: redis.url, ...setup }), fresh });
 
 /** Watches every command clients send (MONITOR), leaving out those run inside scripts. */
 async function watchCommands(): Promise<{ sent: string[]; stop: () => void }> {

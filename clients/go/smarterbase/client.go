@@ -211,17 +211,25 @@ func (c *Client) Delete(ctx context.Context, collection, id string, opts ...Writ
 // (any version when etag is ""). A stale etag fails with IsEtagMismatch, a
 // missing document with IsNotFound.
 func (c *Client) DeleteIfMatch(ctx context.Context, collection, id, etag string, opts ...WriteOption) (deleted bool, err error) {
+	deleted, _, err = c.DeleteWithRevision(ctx, collection, id, etag, opts...)
+	return deleted, err
+}
+
+// DeleteWithRevision is DeleteIfMatch that also returns the delete's
+// revision (its change in a Watch; 0 when nothing was deleted): watch from
+// it to follow what came after your write.
+func (c *Client) DeleteWithRevision(ctx context.Context, collection, id, etag string, opts ...WriteOption) (deleted bool, revision int64, err error) {
 	o := writeOpts(opts)
 	if o.expiration != nil {
-		return false, fmt.Errorf("smarterbase: delete %s/%s: WriteExpiry applies to writes of a version, not to deletes", collection, id)
+		return false, 0, fmt.Errorf("smarterbase: delete %s/%s: WriteExpiry applies to writes of a version, not to deletes", collection, id)
 	}
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
 	res, err := c.rpc.Delete(ctx, &pb.DeleteRequest{Collection: collection, Id: id, Etag: etag, LockGuard: o.guard})
 	if err != nil {
-		return false, FromError(err)
+		return false, 0, FromError(err)
 	}
-	return res.GetDeleted(), nil
+	return res.GetDeleted(), res.GetRevision(), nil
 }
 
 // Exists tells whether the document exists and, if so, its current etag.

@@ -216,3 +216,51 @@ func TestLiveWatchRevisionCompacted(t *testing.T) {
 		t.Fatalf("compacted error %+v (from %d, last %d)", rc, from, last)
 	}
 }
+
+func TestLiveWatchInitialSnapshotPreviousAndDeleteRevision(t *testing.T) {
+	c := embeddedClient(t)
+	col := collection(t)
+	a1 := mustPut(t, c, col, "a", map[string]any{"v": 1})
+	mustPut(t, c, col, "b", map[string]any{"v": 1})
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	state := map[string]int64{}
+	var changes []*smarterbase.WatchBatch
+	var delRev int64
+	w := c.Watch(wctx, col, smarterbase.WatchOptions{InitialSnapshot: true, IncludePrevious: true, ProgressInterval: 200 * time.Millisecond})
+	for b, err := range w.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range b.Snapshot {
+			state[d.ID] = d.Revision
+		}
+		if b.SnapshotComplete {
+			if len(state) != 2 || state["a"] != a1.Revision {
+				t.Fatalf("snapshot state %v", state)
+			}
+			mustPut(t, c, col, "a", map[string]any{"v": 2})
+			deleted, rev, err := c.DeleteWithRevision(ctx, col, "b", "")
+			if err != nil || !deleted || rev <= 0 {
+				t.Fatalf("DeleteWithRevision: %v %v %d", err, deleted, rev)
+			}
+			delRev = rev
+		}
+		if len(b.Changes) > 0 {
+			changes = append(changes, b)
+		}
+		if len(changes) == 2 {
+			break
+		}
+	}
+	put, del := changes[0].Changes[0], changes[1].Changes[0]
+	if put.PreviousDocument == nil || put.PreviousDocument.Etag != a1.Etag || put.PreviousDocument.Revision != a1.Revision {
+		t.Fatalf("previous of the put %+v, want the document at %d", put.PreviousDocument, a1.Revision)
+	}
+	if del.Revision != delRev || del.PreviousDocument == nil {
+		t.Fatalf("delete change %+v, want revision %d with its previous document", del, delRev)
+	}
+	if deleted, rev, err := c.DeleteWithRevision(ctx, col, "b", ""); err != nil || deleted || rev != 0 {
+		t.Fatalf("second delete: %v %v %d, want false 0", err, deleted, rev)
+	}
+}

@@ -25,6 +25,17 @@ type WatchOptions struct {
 	// ProgressInterval is the idle time before the server sends a progress
 	// batch, 100 ms to 60 s; 0: the server's default (10 s).
 	ProgressInterval time.Duration
+	// IncludePrevious attaches to each change the document before it
+	// (Change.PreviousDocument, or PreviousUnavailable when the server no
+	// longer keeps it).
+	IncludePrevious bool
+	// InitialSnapshot first delivers the current documents (batches with
+	// Snapshot set), the changes made meanwhile, then one batch with
+	// SnapshotComplete: the state built so far is exactly the collection at
+	// its Revision. AfterRevision must be 0. A resume after that continues
+	// from LastRevision without a snapshot; an interruption before it ends
+	// the watch with the error (the partial state cannot be continued).
+	InitialSnapshot bool
 	// Backoff sets the delays between resumes (InitialBackoff, MaxBackoff,
 	// Multiplier, Jitter; MaxAttempts is ignored: resumes are unlimited).
 	// Zero fields take DefaultRetryPolicy's values.
@@ -80,13 +91,22 @@ type Change struct {
 	// PreviousRevision is the document's revision before it; 0 when it did
 	// not exist.
 	PreviousRevision int64
+	// PreviousDocument (with IncludePrevious) is the document at
+	// PreviousRevision; nil when none or unavailable.
+	PreviousDocument *Document
+	// PreviousUnavailable (with IncludePrevious) is true when the change at
+	// PreviousRevision is no longer kept by the server.
+	PreviousUnavailable bool
 }
 
 // WatchBatch is one message of a watch: the changes of one write or
-// transaction, or a progress mark (Progress true, no Changes).
+// transaction, a progress mark (Progress true, no Changes), a page of the
+// initial snapshot (Snapshot), or its end (SnapshotComplete).
 type WatchBatch struct {
 	// Revision: for changes, this batch's revision; for progress, every
-	// change up to it has been delivered.
+	// change up to it has been delivered; for a snapshot page, the revision
+	// its listing started from; for SnapshotComplete, the revision the state
+	// is now exactly at.
 	Revision int64
 	// Progress is true for a progress mark.
 	Progress bool
@@ -96,6 +116,10 @@ type WatchBatch struct {
 	TransactionID string
 	// CommitTime is when the write committed (server clock); zero for progress.
 	CommitTime time.Time
+	// Snapshot holds a snapshot page's current documents, in id order.
+	Snapshot []*Document
+	// SnapshotComplete is true on the batch that ends the initial snapshot.
+	SnapshotComplete bool
 }
 
 // Watch is one collection's change stream. Iterate it once with All; while
@@ -110,6 +134,8 @@ type Watch struct {
 	resumes int
 	// lastWasProgress: the last batch delivered was a progress mark at last.
 	lastWasProgress bool
+	// snapshotting: an initial snapshot was asked for and has not ended.
+	snapshotting bool
 }
 
 // Watch prepares a watch of collection; the call starts when All is
@@ -123,7 +149,7 @@ type Watch struct {
 //	}
 func (c *Client) Watch(ctx context.Context, collection string, opts WatchOptions) *Watch {
 	req := &pb.WatchRequest{Collection: collection, IdPrefix: opts.IDPrefix, Ids: opts.IDs, ProgressInterval: optDuration(opts.ProgressInterval)}
-	return &Watch{c: c, ctx: ctx, req: req, opts: opts, last: opts.AfterRevision}
+	return &Watch{c: c, ctx: ctx, req: req, opts: opts, last: opts.AfterRevision, snapshotting: opts.InitialSnapshot}
 }
 
 // LastRevision is the revision of the last batch delivered (progress
@@ -167,6 +193,10 @@ func (w *Watch) All() iter.Seq2[*WatchBatch, error] {
 				yield(nil, watchError(err))
 				return
 			}
+			if w.snapshotting {
+				yield(nil, snapshotCut(err))
+				return
+			}
 			failures++
 			delay := w.delay(failures, err)
 			if w.opts.OnResume != nil {
@@ -185,7 +215,8 @@ func (w *Watch) All() iter.Seq2[*WatchBatch, error] {
 // whether the caller still wants batches and the error that ended the call
 // (nil when the stream just ended).
 func (w *Watch) attempt(ctx context.Context, yield func(*WatchBatch, error) bool, failures *int) (bool, error) {
-	req := &pb.WatchRequest{Collection: w.req.GetCollection(), IdPrefix: w.req.GetIdPrefix(), Ids: w.req.GetIds(), AfterRevision: w.last, ProgressInterval: w.req.GetProgressInterval()}
+	req := &pb.WatchRequest{Collection: w.req.GetCollection(), IdPrefix: w.req.GetIdPrefix(), Ids: w.req.GetIds(), AfterRevision: w.last, ProgressInterval: w.req.GetProgressInterval(),
+		IncludePrevious: w.opts.IncludePrevious, InitialSnapshot: w.snapshotting}
 	stream, err := w.c.watch.Watch(ctx, req)
 	if err != nil {
 		return true, FromError(err)
@@ -199,7 +230,19 @@ func (w *Watch) attempt(ctx context.Context, yield func(*WatchBatch, error) bool
 			return true, FromError(err)
 		}
 		b := fromProtoWatch(m)
-		if b == nil || !w.isNew(b) {
+		if b == nil {
+			continue
+		}
+		if b.Snapshot != nil { // a snapshot page: its revision is no resume point
+			*failures = 0
+			if !yield(b, nil) {
+				return false, nil
+			}
+			continue
+		}
+		if b.SnapshotComplete {
+			w.snapshotting = false
+		} else if !w.isNew(b) {
 			continue
 		}
 		w.last = m.GetRevision()
@@ -256,14 +299,33 @@ func IsWatchRetryable(err error) bool {
 	return false
 }
 
+// snapshotCut is the error a watch ends with when its initial snapshot was
+// cut before its end: the call's own, or UNAVAILABLE when the stream just ended.
+func snapshotCut(err error) error {
+	if err != nil {
+		return watchError(err)
+	}
+	return &Error{Code: codes.Unavailable, Message: "the watch ended before its initial snapshot was complete; watch again", Metadata: map[string]string{}}
+}
+
 func fromProtoWatch(m *pb.WatchResponse) *WatchBatch {
 	switch k := m.GetKind().(type) {
 	case *pb.WatchResponse_Progress:
 		return &WatchBatch{Revision: m.GetRevision(), Progress: true}
+	case *pb.WatchResponse_Snapshot:
+		if k.Snapshot.GetComplete() {
+			return &WatchBatch{Revision: m.GetRevision(), SnapshotComplete: true}
+		}
+		docs := make([]*Document, 0, len(k.Snapshot.GetDocuments()))
+		for _, d := range k.Snapshot.GetDocuments() {
+			docs = append(docs, fromProto(d))
+		}
+		return &WatchBatch{Revision: m.GetRevision(), Snapshot: docs}
 	case *pb.WatchResponse_Changes:
 		b := &WatchBatch{Revision: m.GetRevision(), TransactionID: k.Changes.GetTransactionId(), CommitTime: timeOf(k.Changes.GetCommitTime())}
 		for _, e := range k.Changes.GetEvents() {
-			b.Changes = append(b.Changes, Change{Type: changeTypeOf(e.GetType()), ID: e.GetId(), Document: fromProto(e.GetDocument()), Revision: e.GetRevision(), PreviousRevision: e.GetPreviousRevision()})
+			b.Changes = append(b.Changes, Change{Type: changeTypeOf(e.GetType()), ID: e.GetId(), Document: fromProto(e.GetDocument()), Revision: e.GetRevision(), PreviousRevision: e.GetPreviousRevision(),
+				PreviousDocument: fromProto(e.GetPreviousDocument()), PreviousUnavailable: e.GetPreviousUnavailable()})
 		}
 		return b
 	}

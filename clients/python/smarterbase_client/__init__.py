@@ -11,7 +11,7 @@ Example::
 """
 from . import batch, filters
 from .batch import BatchExistsItem, BatchWriteResult, DeleteItem, PutItem
-from .client import BatchGetItem, Client, ExistsResult
+from .client import BatchGetItem, Client, DeleteResult, ExistsResult
 from .document import Document, JsonObject, ListPage
 from .errors import (
     ERROR_DOMAIN,
@@ -65,6 +65,7 @@ __all__ = [
     "Document",
     "EtagMismatchError",
     "Expiry",
+    "DeleteResult",
     "ExistsResult",
     "FieldViolation",
     "IndexBuildError",

@@ -50,6 +50,22 @@ class ExistsResult:
 
 
 @dataclass(frozen=True)
+class DeleteResult:
+    """Answer of ``Client.delete_with_revision``; true in a boolean context when deleted.
+
+    Attributes:
+        deleted: True when this call deleted the document.
+        revision: The delete's collection revision (its change in a watch); 0 when nothing was deleted.
+    """
+
+    deleted: bool
+    revision: int = 0
+
+    def __bool__(self) -> bool:
+        return self.deleted
+
+
+@dataclass(frozen=True)
 class BatchGetItem:
     """One answer of ``Client.batch_get``, in request order.
 
@@ -198,8 +214,15 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
         stale, ``NotFoundError`` when the document is gone. With
         ``lock_guard``: ``LockNotHeldError`` when no longer the latest grant.
         """
+        return self.delete_with_revision(collection, id, etag=etag, lock_guard=lock_guard, timeout=timeout).deleted
+
+    def delete_with_revision(self, collection: str, id: str, *, etag: str = "", lock_guard: Optional[LockGuard] = None,
+                             timeout: Optional[float] = None) -> DeleteResult:
+        """``delete`` that also returns the delete's revision (its change in a watch; 0 when
+        nothing was deleted): watch from it to follow what came after your write."""
         req = pb.DeleteRequest(collection=collection, id=id, etag=etag, lock_guard=guard_proto(lock_guard))
-        return bool(self._call(self._stub.Delete, req, timeout).deleted)
+        res = self._call(self._stub.Delete, req, timeout)
+        return DeleteResult(deleted=bool(res.deleted), revision=res.revision)
 
     def exists(self, collection: str, id: str, *, timeout: Optional[float] = None) -> ExistsResult:
         """Tells whether a document exists (and its etag), without reading its data."""

@@ -8,6 +8,13 @@ than the server's RetryInfo). It never yields changes at or below a revision
 already delivered; a progress mark is yielded once per revision, also at the
 one it started from (caught up with a read). REVISION_COMPACTED raises ``RevisionCompactedError``; any
 other non-retryable error is raised too.
+
+With ``initial_snapshot`` the watch first yields the current documents
+(``kind == "snapshot"``), the changes made meanwhile, then one
+``"snapshot_complete"`` batch: the state built so far is exactly the
+collection at its revision. A resume after that continues from the last
+revision without a snapshot; an interruption before it raises the error (the
+partial state cannot be continued: watch again).
 """
 from __future__ import annotations
 
@@ -53,6 +60,10 @@ class Change:
         document: The document as written (PUT); None for a DELETE or an EXPIRE.
         revision: The revision of this change.
         previous_revision: The document's revision before it; 0 when it did not exist.
+        previous_document: With ``include_previous``: the document at previous_revision;
+            None when none or unavailable.
+        previous_unavailable: With ``include_previous``: True when the change at
+            previous_revision is no longer kept by the server.
     """
 
     type: str
@@ -60,19 +71,25 @@ class Change:
     document: Optional[Document]
     revision: int
     previous_revision: int = 0
+    previous_document: Optional[Document] = None
+    previous_unavailable: bool = False
 
 
 @dataclass(frozen=True)
 class WatchBatch:
-    """One message of a watch: the changes of one write or transaction, or a progress
-    mark (``progress`` True, no changes).
+    """One message of a watch: the changes of one write or transaction, a progress
+    mark (``progress`` True, no changes), a page of the initial snapshot, or its end.
 
     Attributes:
         revision: Changes: this batch's revision. Progress: every change up to it was delivered.
+            Snapshot: the revision its listing started from. Snapshot complete: the revision
+            the state is now exactly at.
         progress: True for a progress mark.
         changes: The changes, in the transaction's write order.
         transaction_id: The Commit's id for two or more writes, else empty.
         commit_time: When the write committed (server clock); None for progress.
+        kind: ``"changes"``, ``"progress"``, ``"snapshot"`` or ``"snapshot_complete"``.
+        documents: A snapshot page's current documents, in id order.
     """
 
     revision: int
@@ -80,6 +97,8 @@ class WatchBatch:
     changes: List[Change] = field(default_factory=list)
     transaction_id: str = ""
     commit_time: Optional[datetime] = None
+    kind: str = "changes"
+    documents: List[Document] = field(default_factory=list)
 
 
 def is_watch_retryable(err: SmarterBaseError) -> bool:
@@ -97,14 +116,21 @@ def batch_from_proto(msg: Any) -> Optional[WatchBatch]:
     """Converts a ``WatchResponse``; None for a message of no known kind."""
     kind = msg.WhichOneof("kind")
     if kind == "progress":
-        return WatchBatch(revision=msg.revision, progress=True)
+        return WatchBatch(revision=msg.revision, progress=True, kind="progress")
+    if kind == "snapshot":
+        if msg.snapshot.complete:
+            return WatchBatch(revision=msg.revision, progress=False, kind="snapshot_complete")
+        return WatchBatch(revision=msg.revision, progress=False, kind="snapshot",
+                          documents=[document_from_proto(d) for d in msg.snapshot.documents])
     if kind != "changes":
         return None
     b = msg.changes
     changes = [
         Change(type=_CHANGE_TYPES.get(e.type, "UNKNOWN"), id=e.id,
                document=document_from_proto(e.document) if e.HasField("document") else None,
-               revision=e.revision, previous_revision=e.previous_revision)
+               revision=e.revision, previous_revision=e.previous_revision,
+               previous_document=document_from_proto(e.previous_document) if e.HasField("previous_document") else None,
+               previous_unavailable=e.previous_unavailable)
         for e in b.events
     ]
     commit_time = b.commit_time.ToDatetime(tzinfo=timezone.utc) if b.HasField("commit_time") else None
@@ -135,6 +161,8 @@ class WatchStream:
         self.last_revision: int = request.after_revision
         self.resumes = 0
         self._last_was_progress = False
+        # True until the initial snapshot's end: only then is a revision a resume point.
+        self._snapshotting = bool(request.initial_snapshot)
 
     def __iter__(self) -> Iterator[WatchBatch]:
         if self._started:
@@ -155,6 +183,7 @@ class WatchStream:
         req = stream_pb.WatchRequest()
         req.CopyFrom(self._request)
         req.after_revision = self.last_revision
+        req.initial_snapshot = self._snapshotting
         with self._lock:
             if self._closed.is_set():
                 return None
@@ -171,7 +200,14 @@ class WatchStream:
             try:
                 for msg in call:
                     batch = batch_from_proto(msg)
-                    if batch is None or not self._is_new(batch):
+                    if batch is None:
+                        continue
+                    if batch.kind == "snapshot":  # its revision is no resume point
+                        yield batch
+                        continue
+                    if batch.kind == "snapshot_complete":
+                        self._snapshotting = False
+                    elif not self._is_new(batch):
                         continue
                     self.last_revision = msg.revision
                     self._last_was_progress = batch.progress
@@ -185,6 +221,9 @@ class WatchStream:
                 return
             if err is not None and not is_watch_retryable(err):
                 raise err from None
+            if self._snapshotting:
+                raise err or SmarterBaseError(
+                    grpc.StatusCode.UNAVAILABLE, message="the watch ended before its initial snapshot was complete; watch again")
             # Retryable, or the stream ended without a status (Watch never ends by itself): resume.
             failures += 1
             # The exponent is capped: float powers overflow after ~1000 failures in a row.
@@ -219,7 +258,8 @@ class WatchMixin:
 
     def watch(self, collection: str, *, id_prefix: str = "", ids: Iterable[str] = (), after_revision: int = 0,
               progress_interval: Optional[float] = None, backoff: Optional[RetryPolicy] = None,
-              on_resume: Optional[OnResume] = None) -> WatchStream:
+              on_resume: Optional[OnResume] = None, include_previous: bool = False,
+              initial_snapshot: bool = False) -> WatchStream:
         """Watches a collection's changes: ``for batch in db.watch("orders"): ...``.
 
         ``id_prefix`` or ``ids`` (1 to 1000) narrow it; ``after_revision`` (a batch's
@@ -228,9 +268,13 @@ class WatchMixin:
         idle watch gets a progress batch. Resumes by itself after disconnects, waiting per
         ``backoff`` (its ``max_attempts`` is ignored; default ``RetryPolicy()``). No deadline:
         stop it with ``close()`` or by leaving the loop. The call starts when iteration does.
+        ``include_previous`` attaches to each change the document before it;
+        ``initial_snapshot`` first yields the current documents, then ``snapshot_complete``
+        (``after_revision`` must be 0).
         """
         req = stream_pb.WatchRequest(collection=collection, id_prefix=id_prefix, ids=list(ids),
-                                     after_revision=after_revision)
+                                     after_revision=after_revision, include_previous=include_previous,
+                                     initial_snapshot=initial_snapshot)
         if progress_interval:
             req.progress_interval.CopyFrom(seconds_to_duration(progress_interval))
         return WatchStream(self._stream_stub, req, backoff or RetryPolicy(), on_resume)

@@ -171,3 +171,31 @@ def test_watch_from_a_compacted_revision_raises_revision_compacted(retaining_two
     assert err.oldest_revision > start
     assert err.current_revision == last
     assert err.metadata["collection"] == coll
+
+
+def test_initial_snapshot_include_previous_and_delete_revision(embedded: Client, coll: str) -> None:
+    db = embedded
+    a1 = db.put(coll, "a", {"v": 1})
+    db.put(coll, "b", {"v": 1})
+    state: dict = {}
+    changes: List[WatchBatch] = []
+    deleted = None
+    with db.watch(coll, initial_snapshot=True, include_previous=True, progress_interval=0.2) as stream:
+        for b in stream:
+            for d in b.documents:
+                state[d.id] = d.data
+            if b.kind == "snapshot_complete":
+                assert state == {"a": {"v": 1}, "b": {"v": 1}}
+                db.put(coll, "a", {"v": 2})
+                deleted = db.delete_with_revision(coll, "b")
+            if b.changes:
+                changes.append(b)
+            if len(changes) == 2:
+                break
+    assert deleted is not None and deleted.deleted and deleted.revision > 0
+    put, delete = changes[0].changes[0], changes[1].changes[0]
+    assert put.previous_document is not None and put.previous_document.etag == a1.etag
+    assert put.previous_document.revision == a1.revision
+    assert delete.revision == deleted.revision and delete.previous_document is not None
+    again = db.delete_with_revision(coll, "b")
+    assert not again and again.revision == 0

@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
 import { checkDataKeys } from './data-check.js';
 import { toSmarterBaseError } from './errors.js';
-import { fromProtoDocument, type BatchGetItem, type JsonObject, type ListPage, type StoredDocument } from './document.js';
-import type { ReadDocument } from './document.js';
+import { fromProtoDocument, type BatchGetItem, type DeleteResult, type JsonObject, type ListPage } from './document.js';
+import type { ReadDocument, StoredDocument } from './document.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
@@ -19,7 +19,6 @@ import { StreamService } from './gen/smarterbase/v1/stream_service_pb.js';
 import { watchRequest, WatchStream, type WatchOptions } from './watch.js';
 import {
   LockCalls,
-  toProtoGuard,
   type AcquireOptions,
   type HoldOptions,
   type HoldUpdate,
@@ -63,8 +62,7 @@ import {
   type TransactionRun,
   type TransactionWriteSpec,
 } from './commit.js';
-
-import { createRequest, putIfMatchRequest, putRequest } from './document-options.js';
+import { createRequest, deleteRequest, putIfMatchRequest, putRequest } from './document-options.js';
 import type { CreateOptions, DeleteOptions, ListOptions, PutIfMatchOptions, PutOptions } from './document-options.js';
 
 export type { CreateOptions, DeleteOptions, ListOptions, PutIfMatchOptions, PutOptions } from './document-options.js';
@@ -140,9 +138,13 @@ export class SmarterBaseClient {
 
   /** Deletes a document; resolves true when this call deleted it, false when none existed. */
   async delete(collection: string, id: string, options?: DeleteOptions): Promise<boolean> {
-    const req = { collection, id, etag: options?.etag ?? '', lockGuard: toProtoGuard(options?.lockGuard) };
-    const res = await this.call(() => this.rpc.delete(req, this.opts(options)));
-    return res.deleted;
+    return (await this.deleteWithRevision(collection, id, options)).deleted;
+  }
+
+  /** Like delete(), also returning the delete's revision (0n when nothing was deleted): watch from it to follow your write. */
+  async deleteWithRevision(collection: string, id: string, options?: DeleteOptions): Promise<DeleteResult> {
+    const res = await this.call(() => this.rpc.delete(deleteRequest(collection, id, options), this.opts(options)));
+    return { deleted: res.deleted, revision: res.revision };
   }
 
   /** Tells whether a document exists, without reading its data. */
@@ -357,9 +359,8 @@ export class SmarterBaseClient {
   }
 
   /**
-   * Runs fn while holding the lock `name` (through Hold, renewed by the
-   * server) and releases it afterwards, also when fn throws. Pass
-   * `lock.guard` as the lockGuard option of writes.
+   * Runs fn while holding the lock `name` (through Hold, renewed by the server) and releases it
+   * afterwards, also when fn throws. Pass `lock.guard` as the lockGuard option of writes.
    */
   withLock<R>(name: string, fn: WithLockFn<R>, options?: HoldOptions): Promise<R> {
     return this.locks.withLock(name, fn, options);
@@ -367,11 +368,10 @@ export class SmarterBaseClient {
 
   /**
    * Watches a collection's changes: `for await (const batch of db.watch(c))`.
-   * Resumes by itself after disconnects (see WatchStream); REVISION_COMPACTED
-   * throws a RevisionCompactedError. The call starts when iteration does.
+   * Resumes by itself after disconnects (see WatchStream; initialSnapshot: the current documents first);
+   * REVISION_COMPACTED throws a RevisionCompactedError. The call starts when iteration does, with no deadline.
    */
   watch<T extends JsonObject = JsonObject>(collection: string, options?: WatchOptions): WatchStream<T> {
-    // No deadline (0 overrides ClientOptions.timeoutMs): a watch lasts until stopped.
     const open = (req: ReturnType<typeof watchRequest>, signal: AbortSignal) => this.streamRpc.watch(req, { timeoutMs: 0, signal });
     return new WatchStream<T>(open, watchRequest(collection, options), options);
   }

@@ -1,6 +1,6 @@
 /**
  * Options of the single-document calls of SmarterBaseClient (put, putIfMatch,
- * create, delete, list and listAll), and the requests of the three writes.
+ * create, delete, list and listAll), and the requests of the four writes.
  */
 import type { JsonObject } from './document.js';
 import { toProtoExpiration, type ExpiryOption } from './expiry.js';
@@ -61,4 +61,9 @@ export function putIfMatchRequest(collection: string, id: string, data: JsonObje
 /** The CreateRequest init of create(). */
 export function createRequest(collection: string, data: JsonObject, o: CreateOptions | undefined) {
   return { collection, id: o?.id ?? '', data, expiration: toProtoExpiration(o?.expiry) };
+}
+
+/** The DeleteRequest of delete(). */
+export function deleteRequest(collection: string, id: string, o: DeleteOptions | undefined) {
+  return { collection, id, etag: o?.etag ?? '', lockGuard: toProtoGuard(o?.lockGuard) };
 }

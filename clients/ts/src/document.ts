@@ -60,6 +60,14 @@ export interface ReadDocument<T extends JsonObject = JsonObject> {
   readonly readRevision: bigint;
 }
 
+/** What deleteWithRevision() returns. */
+export interface DeleteResult {
+  /** True when this call deleted the document. */
+  readonly deleted: boolean;
+  /** The delete's collection revision (its change in a watch); 0n when nothing was deleted. */
+  readonly revision: bigint;
+}
+
 /** Converts a generated Document message into a StoredDocument. */
 export function fromProtoDocument<T extends JsonObject = JsonObject>(doc: Document | undefined): StoredDocument<T> {
   if (!doc) throw new TypeError('the server answered without a document');

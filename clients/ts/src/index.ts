@@ -19,7 +19,7 @@ export type {
   BatchPutOptions,
   BatchWriteResult,
 } from './batch.js';
-export type { BatchGetItem, JsonObject, JsonValue, ListPage, ReadDocument, StoredDocument } from './document.js';
+export type { BatchGetItem, DeleteResult, JsonObject, JsonValue, ListPage, ReadDocument, StoredDocument } from './document.js';
 export {
   ERROR_DOMAIN,
   REASONS,
@@ -65,5 +65,5 @@ export { IndexBuildError } from './admin.js';
 export type { IndexDefinition, IndexInfo, IndexKind, IndexState, WaitForIndexOptions } from './admin.js';
 export { Code } from '@connectrpc/connect';
 export { isWatchRetryable, WatchStream } from './watch.js';
-export type { WatchBatch, WatchChange, WatchChangeType, WatchHooks, WatchOptions } from './watch.js';
+export type { WatchBatch, WatchBatchKind, WatchChange, WatchChangeType, WatchHooks, WatchOptions } from './watch.js';
 export type { Expiry, ExpiryOption } from './expiry.js';

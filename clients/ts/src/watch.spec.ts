@@ -127,6 +127,15 @@ async function failure(it: AsyncIterable<WatchBatch>, seen: WatchBatch[] = []): 
 
 const revisions = (bs: WatchBatch[]) => bs.map((b) => Number(b.revision));
 
+const snapshotPage = (revision: number, ids: string[]): Msg => ({
+  revision: BigInt(revision),
+  kind: {
+    case: 'snapshot',
+    value: { documents: ids.map((id) => create(DocumentSchema, { collection: 'c', id, data: { id }, etag: `e-${id}`, revision: 3n })) },
+  },
+});
+const snapshotComplete = (revision: number): Msg => ({ revision: BigInt(revision), kind: { case: 'snapshot', value: { complete: true } } });
+
 describe('watch', () => {
   it.each([
     ['RST_STREAM INTERNAL_ERROR', http2.constants.NGHTTP2_INTERNAL_ERROR],
@@ -306,3 +315,82 @@ async function waitFor(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(cond()).toBe(true);
 }
+
+describe('watch with initialSnapshot and includePrevious', () => {
+  it('pages, changes, complete; a resume after complete continues from the last revision without a snapshot', async () => {
+    const withPrevious: Msg = {
+      revision: 7n,
+      kind: {
+        case: 'changes',
+        value: {
+          events: [
+            {
+              type: ChangeType.PUT,
+              id: 'a',
+              revision: 7n,
+              previousRevision: 3n,
+              document: create(DocumentSchema, { id: 'a', etag: 'e7', revision: 7n }),
+              previousDocument: create(DocumentSchema, { id: 'a', etag: 'e-a', revision: 3n, data: { id: 'a' } }),
+            },
+            { type: ChangeType.DELETE, id: 'b', revision: 7n, previousRevision: 2n, previousUnavailable: true },
+          ],
+        },
+      },
+    };
+    const fake = await fakeWatchServer([
+      [
+        snapshotPage(5, ['a', 'b']),
+        snapshotPage(5, ['c']),
+        withPrevious,
+        snapshotComplete(8),
+        change(9),
+        { error: serverError(Code.Unavailable, 'SHUTTING_DOWN') },
+      ],
+      [change(9), change(10)],
+    ]);
+    try {
+      const stream = fake.db.watch('c', { ...fastBackoff(), initialSnapshot: true, includePrevious: true });
+      const got = await take(stream, 6);
+      expect(got.map((b) => [b.kind, Number(b.revision)])).toEqual([
+        ['snapshot', 5],
+        ['snapshot', 5],
+        ['changes', 7],
+        ['snapshotComplete', 8],
+        ['changes', 9],
+        ['changes', 10],
+      ]);
+      expect(got[0]!.documents.map((d) => [d.id, d.revision])).toEqual([
+        ['a', 3n],
+        ['b', 3n],
+      ]);
+      expect(got[2]!.changes[0]).toMatchObject({
+        previousRevision: 3n,
+        previousDocument: { etag: 'e-a', data: { id: 'a' } },
+        previousUnavailable: false,
+      });
+      expect(got[2]!.changes[1]).toMatchObject({ type: 'delete', previousDocument: undefined, previousUnavailable: true });
+      expect(fake.requests.map((r) => [r.initialSnapshot, Number(r.afterRevision), r.includePrevious])).toEqual([
+        [true, 0, true],
+        [false, 9, true],
+      ]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('an interruption before complete ends the watch with the error (no resume: the state is partial)', async () => {
+    const fake = await fakeWatchServer([
+      [snapshotPage(5, ['a']), change(6), { error: serverError(Code.Unavailable, 'SHUTTING_DOWN') }],
+      [change(7)],
+    ]);
+    try {
+      const seen: WatchBatch[] = [];
+      const err = await failure(fake.db.watch('c', { ...fastBackoff(), initialSnapshot: true }), seen);
+      expect(err).toMatchObject({ code: Code.Unavailable, reason: 'SHUTTING_DOWN' });
+      expect(seen.map((b) => b.kind)).toEqual(['snapshot', 'changes']);
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
+  });
+});

@@ -8,6 +8,13 @@
  * delivered; a progress mark is yielded once per revision, also at the
  * revision it started from (caught up with a read). REVISION_COMPACTED ends it with a RevisionCompactedError; any
  * other non-retryable error ends it too.
+ *
+ * With initialSnapshot the watch first yields the current documents
+ * (kind 'snapshot'), the changes made meanwhile, then one 'snapshotComplete'
+ * batch: the state built so far is exactly the collection at its revision.
+ * A resume after that continues from the last revision, never asking for the
+ * snapshot again; an interruption before it ends the watch with the error
+ * (the partial state cannot be continued: watch again).
  */
 import { Code, type Client } from '@connectrpc/connect';
 import type { JsonObject } from '@bufbuild/protobuf';
@@ -39,6 +46,10 @@ export interface WatchOptions extends Omit<CallOptions, 'timeoutMs'> {
   readonly afterRevision?: bigint;
   /** Idle time before the server sends a progress batch, 100 ms to 60 s. Default (server): 10 s. */
   readonly progressIntervalMs?: number;
+  /** Attach to each change the document before it (WatchChange.previousDocument). */
+  readonly includePrevious?: boolean;
+  /** First deliver the current documents ('snapshot' batches), then 'snapshotComplete'; afterRevision must be 0n. */
+  readonly initialSnapshot?: boolean;
   /** Backoff between resumes; unlimited resumes. Default: DEFAULT_RETRY_POLICY's backoff (50 ms doubling to 2 s). */
   readonly backoff?: Partial<BackoffParams>;
   /** Test and logging hooks. */
@@ -74,11 +85,27 @@ export interface WatchChange<T extends JsonObject = JsonObject> {
   readonly revision: bigint;
   /** The document's revision before this change; 0n when it did not exist. */
   readonly previousRevision: bigint;
+  /** With includePrevious: the document at previousRevision; undefined when none or unavailable. */
+  readonly previousDocument: StoredDocument<T> | undefined;
+  /** With includePrevious: true when the change at previousRevision is no longer retained by the server. */
+  readonly previousUnavailable: boolean;
 }
 
-/** One message of a watch: the changes of one write or transaction, or a progress mark (progress: true, no changes). */
+/** What a WatchBatch carries. */
+export type WatchBatchKind = 'changes' | 'progress' | 'snapshot' | 'snapshotComplete';
+
+/**
+ * One message of a watch: the changes of one write or transaction, a
+ * progress mark (progress: true, no changes), a page of the initial snapshot
+ * (documents), or the snapshot's end.
+ */
 export interface WatchBatch<T extends JsonObject = JsonObject> {
-  /** Changes: this batch's revision. Progress: every change up to this revision has been delivered. */
+  /** What this batch carries. */
+  readonly kind: WatchBatchKind;
+  /**
+   * Changes: this batch's revision. Progress: every change up to this revision has been delivered.
+   * Snapshot: the revision its listing started from. SnapshotComplete: the revision the state is now exactly at.
+   */
   readonly revision: bigint;
   /** True for a progress mark (the watch is caught up; nothing changed up to revision). */
   readonly progress: boolean;
@@ -88,6 +115,8 @@ export interface WatchBatch<T extends JsonObject = JsonObject> {
   readonly transactionId: string;
   /** When the write committed (server clock); undefined for progress. */
   readonly commitTime: Date | undefined;
+  /** A snapshot page's current documents, in id order (empty otherwise). */
+  readonly documents: StoredDocument<T>[];
 }
 
 /** The Watch request fields a WatchStream sends (afterRevision is replaced on every resume). */
@@ -97,6 +126,8 @@ export interface WatchRequestInit {
   readonly ids: string[];
   readonly afterRevision: bigint;
   readonly progressInterval: { seconds: bigint; nanos: number } | undefined;
+  readonly includePrevious: boolean;
+  readonly initialSnapshot: boolean;
 }
 
 /** Opens one Watch call, cancelled by `signal`. */
@@ -111,6 +142,8 @@ export function watchRequest(collection: string, o: WatchOptions | undefined): W
     ids: [...(o?.ids ?? [])],
     afterRevision: o?.afterRevision ?? 0n,
     progressInterval: ms === undefined || ms === 0 ? undefined : msToDuration(ms),
+    includePrevious: o?.includePrevious ?? false,
+    initialSnapshot: o?.initialSnapshot ?? false,
   };
 }
 
@@ -129,12 +162,18 @@ export function isWatchRetryable(err: SmarterBaseError): boolean {
 
 /** A plain WatchBatch of a message, or undefined for a message of no known kind. */
 export function fromProtoWatchResponse<T extends JsonObject>(m: WatchResponse): WatchBatch<T> | undefined {
-  if (m.kind.case === 'progress') {
-    return { revision: m.revision, progress: true, changes: [], transactionId: '', commitTime: undefined };
+  const empty = { progress: false, changes: [], transactionId: '', commitTime: undefined, documents: [] };
+  if (m.kind.case === 'progress') return { ...empty, kind: 'progress', revision: m.revision, progress: true };
+  if (m.kind.case === 'snapshot') {
+    const page = m.kind.value;
+    if (page.complete) return { ...empty, kind: 'snapshotComplete', revision: m.revision };
+    return { ...empty, kind: 'snapshot', revision: m.revision, documents: page.documents.map((d) => fromProtoDocument<T>(d)) };
   }
   if (m.kind.case !== 'changes') return undefined;
   const b = m.kind.value;
   return {
+    kind: 'changes',
+    documents: [],
     revision: m.revision,
     progress: false,
     changes: b.events.map((e) => ({
@@ -143,6 +182,8 @@ export function fromProtoWatchResponse<T extends JsonObject>(m: WatchResponse): 
       document: e.document ? fromProtoDocument<T>(e.document) : undefined,
       revision: e.revision,
       previousRevision: e.previousRevision,
+      previousDocument: e.previousDocument ? fromProtoDocument<T>(e.previousDocument) : undefined,
+      previousUnavailable: e.previousUnavailable,
     })),
     transactionId: b.transactionId,
     commitTime: b.commitTime ? timestampDate(b.commitTime) : undefined,
@@ -180,13 +221,21 @@ export class WatchStream<T extends JsonObject = JsonObject> implements AsyncIter
     const backoff = { ...DEFAULT_RETRY_POLICY, ...this.options.backoff };
     const hooks = this.options.hooks ?? {};
     let failures = 0;
+    // True until the snapshot's end: only then is a revision a resume point.
+    let snapshotting = this.request.initialSnapshot;
     try {
       for (;;) {
         let error: SmarterBaseError | undefined;
         try {
-          for await (const m of this.open({ ...this.request, afterRevision: this.lastRevision }, signal)) {
+          for await (const m of this.open({ ...this.request, initialSnapshot: snapshotting, afterRevision: this.lastRevision }, signal)) {
             const batch = fromProtoWatchResponse<T>(m);
-            if (batch === undefined || !this.isNew(batch)) continue;
+            if (batch === undefined) continue;
+            if (batch.kind === 'snapshot') {
+              yield batch;
+              continue;
+            }
+            if (batch.kind === 'snapshotComplete') snapshotting = false;
+            else if (!this.isNew(batch)) continue;
             this.lastRevision = m.revision;
             this.lastWasProgress = batch.progress;
             failures = 0;
@@ -197,6 +246,7 @@ export class WatchStream<T extends JsonObject = JsonObject> implements AsyncIter
         }
         if (signal.aborted) throw cancelled(error, signal);
         if (error !== undefined && !isWatchRetryable(error)) throw error;
+        if (snapshotting) throw snapshotCut(error);
         // Retryable, or the stream ended without a status (Watch never ends by itself): resume.
         failures++;
         const jittered = backoffDelayMs(backoff, failures, hooks.random ?? Math.random);
@@ -223,6 +273,14 @@ export class WatchStream<T extends JsonObject = JsonObject> implements AsyncIter
     if (batch.revision > this.lastRevision) return true;
     return batch.progress && batch.revision === this.lastRevision && !this.lastWasProgress;
   }
+}
+
+/** The error a watch ends with when its snapshot was cut before its end: the call's own, or UNAVAILABLE. */
+function snapshotCut(error: SmarterBaseError | undefined): SmarterBaseError {
+  return (
+    error ??
+    new SmarterBaseError({ code: Code.Unavailable, message: 'the watch ended before its initial snapshot was complete; watch again' })
+  );
 }
 
 /** The CANCELLED error a watch ends with when its signal aborts: the call's own, or one made from the abort reason. */

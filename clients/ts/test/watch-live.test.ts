@@ -135,6 +135,37 @@ describe('revisions and watch on the embedded default', () => {
     const stored = await db.get(col, 'd');
     expect(stored.revision).toBe(batches[2].changes[1].revision);
   });
+  it('initialSnapshot yields the documents, then complete; includePrevious and deleteWithRevision match the changes', async () => {
+    const db = client();
+    const col = uniqueCollection('ts_snap');
+    const a1 = await db.put(col, 'a', { v: 1 });
+    await db.put(col, 'b', { v: 1 });
+    const state = new Map<string, unknown>();
+    const stream = db.watch(col, { initialSnapshot: true, includePrevious: true, progressIntervalMs: 200 });
+    let deleted: { deleted: boolean; revision: bigint } | undefined;
+    const changes: WatchBatch[] = [];
+    for await (const batch of stream) {
+      if (batch.kind === 'snapshot') for (const d of batch.documents) state.set(d.id, d.data);
+      if (batch.kind === 'snapshotComplete') {
+        expect(state).toEqual(
+          new Map([
+            ['a', { v: 1 }],
+            ['b', { v: 1 }],
+          ]),
+        );
+        await db.put(col, 'a', { v: 2 });
+        deleted = await db.deleteWithRevision(col, 'b');
+      }
+      if (batch.kind === 'changes') changes.push(batch);
+      if (changes.length === 2) break;
+    }
+    expect(deleted?.deleted).toBe(true);
+    const [put, del] = changes.map((b) => b.changes[0]);
+    expect(put.previousDocument).toMatchObject({ etag: a1.etag, data: { v: 1 }, revision: a1.revision });
+    expect(del.revision).toBe(deleted!.revision);
+    expect(del.previousDocument?.data).toEqual({ v: 1 });
+    expect(await db.deleteWithRevision(col, 'b')).toEqual({ deleted: false, revision: 0n });
+  });
 });
 
 describe('REVISION_COMPACTED on a server keeping 2 events per collection', () => {

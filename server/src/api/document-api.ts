@@ -59,6 +59,14 @@ export interface ListInput {
   readonly keysOnly?: boolean;
 }
 
+/** What a Delete did. */
+export interface DeleteResult {
+  /** True when a document was deleted. */
+  readonly deleted: boolean;
+  /** The delete's collection revision (its change in the feed), so a client can watch from its own write; 0 when nothing was deleted or no revision was taken. */
+  readonly revision: number;
+}
+
 /** One page of List. */
 export interface ListResult {
   readonly documents: ListedDocument[];
@@ -161,6 +169,8 @@ export interface DocumentApi {
   create(ctx: CallContext, input: CreateInput): Promise<StoredDocument>;
   /** True when a document was deleted. */
   delete(ctx: CallContext, input: DeleteInput): Promise<boolean>;
+  /** Delete, with the revision of the delete (DeleteResponse.revision). */
+  deleteWithRevision(ctx: CallContext, input: DeleteInput): Promise<DeleteResult>;
   /** Whether it exists, and its etag when it does. */
   exists(ctx: CallContext, collection: string, id: string): Promise<{ exists: boolean; etag?: string }>;
   list(ctx: CallContext, input: ListInput): Promise<ListResult>;

@@ -12,6 +12,10 @@ export interface WatchInput {
   readonly afterRevision: number;
   /** Idle time before a progress item, in ms. */
   readonly progressIntervalMs: number;
+  /** Attach to each change the document at its previous revision (from the retained history). */
+  readonly includePrevious?: boolean;
+  /** First the current documents (snapshot items), then the changes after them, then snapshot-complete; afterRevision must be 0. */
+  readonly initialSnapshot?: boolean;
 }
 
 /** One document change of a WatchItem. */
@@ -22,9 +26,18 @@ export interface WatchChange {
   readonly document?: StoredDocument;
   readonly revision: number;
   readonly previousRevision: number;
+  /** With includePrevious: the document at previousRevision (absent when none, or unavailable). */
+  readonly previousDocument?: StoredDocument;
+  /** With includePrevious: true when the change at previousRevision is no longer retained. */
+  readonly previousUnavailable?: boolean;
 }
 
-/** One message of a watch: the changes of one revision, or progress up to a revision. */
+/**
+ * One message of a watch: the changes of one revision, progress up to a
+ * revision, a page of the initial snapshot (revision: the watermark its
+ * listing started from), or the end of the snapshot phase (revision: the one
+ * the client's state is now exactly at).
+ */
 export type WatchItem =
   | {
       readonly kind: 'changes';
@@ -33,7 +46,9 @@ export type WatchItem =
       readonly transactionId?: string;
       readonly commitTime: Date;
     }
-  | { readonly kind: 'progress'; readonly revision: number };
+  | { readonly kind: 'progress'; readonly revision: number }
+  | { readonly kind: 'snapshot'; readonly revision: number; readonly documents: readonly StoredDocument[] }
+  | { readonly kind: 'snapshot-complete'; readonly revision: number };
 
 /** The change feed's API (docs/streams.md). Errors are DbErrors. */
 export interface StreamApi {

@@ -21,6 +21,7 @@ import type {
   ListResult,
   PutIfMatchInput,
   PutInput,
+  DeleteResult,
 } from '../api/document-api.js';
 import { DocumentReader } from './document-reader.js';
 import { DocumentWriter, type PurgeOutcome } from './document-writer.js';
@@ -237,6 +238,11 @@ export class DocumentEngine implements DocumentApi {
   /** Deletes (idempotently, or only the version with `input.etag`). */
   delete(ctx: CallContext, input: DeleteInput): Promise<boolean> {
     return this.singles.delete(ctx, input);
+  }
+
+  /** Deletes, and says at which revision (0 when nothing was deleted). */
+  deleteWithRevision(ctx: CallContext, input: DeleteInput): Promise<DeleteResult> {
+    return this.singles.deleteWithRevision(ctx, input);
   }
 
   /** Whether the document exists, with its etag when it does (as committed: transactions are resolved). */

@@ -15,7 +15,7 @@ import { ConditionFailedError, type BlobStore, type WriteCondition } from '../st
 import type { JsonObject } from '../model/json.js';
 import type { StoredDocument } from '../model/document.js';
 import type { CallContext } from '../api/call-context.js';
-import type { PutIfMatchInput } from '../api/document-api.js';
+import type { DeleteResult, PutIfMatchInput } from '../api/document-api.js';
 import type { DocumentReader } from './document-reader.js';
 import { encodeEnvelope, type DocState, type Envelope, type EnvelopeMeta } from '../format/envelope.js';
 import { contention, etagMismatch, nextMeta, notFound, toDocument, type OldVersion } from './write-results.js';
@@ -159,13 +159,19 @@ export class DocumentWriter implements TxnWriter {
    * `expected` and the guard, and deletes only that version; retried when
    * the document changed in between.
    */
-  async delete(ctx: CallContext, collection: string, id: string, expected: string | undefined, guard?: LockGuardInput): Promise<boolean> {
+  async delete(
+    ctx: CallContext,
+    collection: string,
+    id: string,
+    expected: string | undefined,
+    guard?: LockGuardInput,
+  ): Promise<DeleteResult> {
     return this.retrying(ctx, collection, id, async () => {
       const cur = await this.liveForWrite(collection, id, ctx.signal);
       if (cur === undefined) {
         if (expected !== undefined) throw notFound(collection, id);
         if (guard !== undefined) await this.checkFence(guard, ctx.signal);
-        return false;
+        return { deleted: false, revision: 0 };
       }
       if (expected !== undefined && cur.etag !== expected) throw etagMismatch(collection, id, expected, cur.etag);
       return this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq);
@@ -197,7 +203,7 @@ export class DocumentWriter implements TxnWriter {
         return this.write(ctx, collection, id, op, stored?.env.meta, condition, guard);
       }
       if (op.kind === 'delete' && cur !== undefined) {
-        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq)))
+        if (!(await this.deleteVersion(ctx, collection, id, cur.etag, guard, cur.env.meta.seq)).deleted)
           throw new ConditionFailedError(documentKey(collection, id));
         return undefined;
       }
@@ -217,7 +223,7 @@ export class DocumentWriter implements TxnWriter {
     if (cur === undefined || !this.expired(cur.env.meta)) return 'dropped';
     await this.o.failpoints?.reached('ttl.before-purge-write');
     try {
-      return (await this.deleteVersion(ctx, collection, id, cur.etag, undefined, cur.env.meta.seq, true)) ? 'purged' : 'dropped';
+      return (await this.deleteVersion(ctx, collection, id, cur.etag, undefined, cur.env.meta.seq, true)).deleted ? 'purged' : 'dropped';
     } catch (e) {
       if (e instanceof ConditionFailedError) return 'dropped';
       throw e;
@@ -262,7 +268,11 @@ export class DocumentWriter implements TxnWriter {
     }
   }
 
-  /** Deletes version `etag` with the index hooks and guard around it (`expire`: a purge). ConditionFailedError propagates. */
+  /**
+   * Deletes version `etag` with the index hooks and guard around it
+   * (`expire`: a purge); the revision is the one the hooks took (0 without
+   * hooks). ConditionFailedError propagates.
+   */
   private async deleteVersion(
     ctx: CallContext,
     collection: string,
@@ -271,7 +281,7 @@ export class DocumentWriter implements TxnWriter {
     guard: LockGuardInput | undefined,
     prevSeq: number | undefined,
     expire = false,
-  ): Promise<boolean> {
+  ): Promise<DeleteResult> {
     const key = documentKey(collection, id);
     this.o.known.forget(key);
     const prepared = await this.o.hooks?.prepare(collection, id, null, ctx.signal, {
@@ -287,7 +297,7 @@ export class DocumentWriter implements TxnWriter {
       // Only a delete that removed something is an index change (docs/adr/0005).
       if (prepared !== undefined) await (deleted ? this.o.hooks!.commit(prepared) : this.o.hooks!.abort(prepared));
     }
-    return deleted;
+    return { deleted, revision: deleted ? (prepared?.seq ?? 0) : 0 };
   }
 
   /**

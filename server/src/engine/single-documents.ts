@@ -10,7 +10,7 @@ import type { StoredDocument } from '../model/document.js';
 import { checkDocumentData } from '../model/json-check.js';
 import { validateCollection, validateExistingId, validateId } from '../model/keys.js';
 import type { CallContext } from '../api/call-context.js';
-import type { CreateInput, DeleteInput, PutIfMatchInput, PutInput } from '../api/document-api.js';
+import type { CreateInput, DeleteInput, DeleteResult, PutIfMatchInput, PutInput } from '../api/document-api.js';
 import type { SingleDocumentCalls } from './batch-operations.js';
 import type { DocumentReader } from './document-reader.js';
 import { notFound, toDocument, type DocumentWriter, type WriteContent } from './document-writer.js';
@@ -66,6 +66,11 @@ export class SingleDocuments implements SingleDocumentCalls {
 
   /** Deletes (idempotently, or only the version with `input.etag`). */
   async delete(ctx: CallContext, input: DeleteInput): Promise<boolean> {
+    return (await this.deleteWithRevision(ctx, input)).deleted;
+  }
+
+  /** Delete, with the revision of the delete (0 when nothing was deleted). */
+  async deleteWithRevision(ctx: CallContext, input: DeleteInput): Promise<DeleteResult> {
     const { collection, id, etag } = input;
     validateCollection(collection);
     validateExistingId(id); // documents stored under ids that are refused today stay deletable

@@ -36,6 +36,16 @@ describe('FeedWriteHooks around the engine', () => {
     expect(feed.pending(Infinity)).toEqual([]);
   });
 
+  test('deleteWithRevision answers the revision of the delete event (0 when nothing was deleted)', async () => {
+    const { engine, events } = await setup();
+    await engine.put(ctx, { collection: 'c', id: 'a', data: {} });
+    const deleted = await engine.deleteWithRevision(ctx, { collection: 'c', id: 'a' });
+    expect(deleted.deleted).toBe(true);
+    expect(deleted.revision).toBe(events[1]!.revision);
+    expect(events[1]!.changes[0]).toMatchObject({ op: 'delete', revision: deleted.revision });
+    expect(await engine.deleteWithRevision(ctx, { collection: 'c', id: 'a' })).toEqual({ deleted: false, revision: 0 });
+  });
+
   test('a refused write is a hole: nothing published, the watermark moves past it', async () => {
     const { engine, events, feed } = await setup();
     await engine.put(ctx, { collection: 'c', id: 'a', data: {} });

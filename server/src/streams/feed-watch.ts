@@ -9,9 +9,12 @@
 import type { Clock } from '../common/clock.js';
 import { DbError } from '../errors/db-error.js';
 import type { CallContext } from '../api/call-context.js';
-import type { StreamApi, WatchChange, WatchInput, WatchItem } from '../api/stream-api.js';
+import type { StreamApi, WatchInput, WatchItem } from '../api/stream-api.js';
 import { validateWatchInput } from './watch-input.js';
-import { RevisionOutOfRange, type ChangeFeed, type FeedChange, type FeedEvent, type FeedPage } from './change-feed.js';
+import { RevisionOutOfRange, type ChangeFeed, type FeedPage } from './change-feed.js';
+import { PreviousDocuments } from './feed-previous.js';
+import { SnapshotFilter, snapshotPages, type SnapshotSource } from './feed-snapshot.js';
+import { changeFilter, itemOf, itemWithPrevious, type ChangeFilter } from './watch-items.js';
 
 /** Options of FeedWatch. */
 export interface FeedWatchOptions {
@@ -21,6 +24,16 @@ export interface FeedWatchOptions {
   readonly maxWatchers: number;
   /** Events read from the feed per step. Default 256. */
   readonly pageSize?: number;
+  /** The engine's reads, for initial snapshots (or later, by useSnapshotSource). */
+  readonly snapshots?: SnapshotSource;
+  /** Bound of a snapshot page's data, bytes. Default SNAPSHOT_PAGE_BYTES. */
+  readonly snapshotPageBytes?: number;
+}
+
+/** A snapshot whose end has not been sent: the revision S to reach, and what the listing already showed. */
+interface OpenSnapshot {
+  readonly until: number;
+  readonly filter: SnapshotFilter;
 }
 
 /** The wake-up of one collection's watchers. */
@@ -36,8 +49,21 @@ export class FeedWatch implements StreamApi {
   private readonly hubs = new Map<string, Hub>();
   private active = 0;
   private closing = false;
+  private snapshots: SnapshotSource | undefined;
+  private readonly previous: PreviousDocuments;
 
-  constructor(private readonly o: FeedWatchOptions) {}
+  constructor(private readonly o: FeedWatchOptions) {
+    this.snapshots = o.snapshots;
+    this.previous = new PreviousDocuments(o.feed);
+  }
+
+  /**
+   * Serves initial snapshots through `source` (the engine, which exists only
+   * after the feed's hooks are built: the server wires it then).
+   */
+  useSnapshotSource(source: SnapshotSource): void {
+    this.snapshots = source;
+  }
 
   /** Watches being served now. */
   get watchers(): number {
@@ -71,13 +97,30 @@ export class FeedWatch implements StreamApi {
     const now = await feed.bounds(collection); // also tells the feed the collection's generation
     const settling = feed.settlingMs?.(collection) ?? 0;
     if (settling > 0) throw feedRecovering(collection, settling);
-    let last = input.afterRevision === 0 ? now.watermark : input.afterRevision;
+    const snapshots = this.snapshots;
+    if (input.initialSnapshot === true && snapshots === undefined) {
+      throw new DbError('failed_precondition', 'INVALID_ARGUMENT', 'this server cannot serve initial snapshots', {
+        field: 'initial_snapshot',
+      });
+    }
     const matches = changeFilter(input);
     const pageSize = this.o.pageSize ?? 256;
     this.active++;
     const hub = this.join(collection);
     const aborted = abortPromise(ctx.signal);
     try {
+      let last = input.afterRevision === 0 ? now.watermark : input.afterRevision;
+      let open: OpenSnapshot | undefined;
+      if (input.initialSnapshot === true) {
+        // w is `last`: every change up to it is stored, so the listing below reflects it (docs/adr/0012 §7).
+        const filter = new SnapshotFilter(last);
+        for await (const documents of snapshotPages(snapshots!, ctx, input, this.o.snapshotPageBytes)) {
+          if (this.closing) throw shuttingDown();
+          for (const d of documents) filter.add(d);
+          yield { kind: 'snapshot', revision: last, documents };
+        }
+        open = { until: (await feed.bounds(collection)).current, filter };
+      }
       let caughtUp = false;
       let lastSentAt = this.o.clock.now();
       for (;;) {
@@ -87,29 +130,49 @@ export class FeedWatch implements StreamApi {
         const page = await readPage(feed, collection, last, pageSize);
         for (const event of page.events) {
           last = event.revision;
-          const item = itemOf(collection, event, matches);
+          const filter = open?.filter;
+          const keep: ChangeFilter = filter === undefined ? matches : (c) => matches(c) && !filter.shows(c);
+          const item =
+            input.includePrevious === true
+              ? await itemWithPrevious(collection, event, keep, this.previous)
+              : itemOf(collection, event, keep);
           if (item === undefined) continue;
           yield item;
           lastSentAt = this.o.clock.now();
         }
+        if (page.events.length < pageSize) last = Math.max(last, page.watermark); // every change up to the watermark has been sent
+        if (open !== undefined) {
+          // Progress waits for the snapshot's end: before it, no revision is a resume point.
+          if (last < open.until) {
+            if (page.events.length < pageSize) await this.idle(released, aborted.promise, input.progressIntervalMs);
+            continue;
+          }
+          open = undefined;
+          caughtUp = page.events.length < pageSize;
+          yield { kind: 'snapshot-complete', revision: last };
+          lastSentAt = this.o.clock.now();
+        }
         if (page.events.length >= pageSize) continue;
-        last = Math.max(last, page.watermark); // every change up to the watermark has been sent
         const idleMs = this.o.clock.now() - lastSentAt;
         if (!caughtUp || idleMs >= input.progressIntervalMs) {
           caughtUp = true;
           yield { kind: 'progress', revision: last };
           lastSentAt = this.o.clock.now();
         }
-        const waitMs = Math.max(1, input.progressIntervalMs - (this.o.clock.now() - lastSentAt));
-        const timer = new AbortController();
-        await Promise.race([released, aborted.promise, this.o.clock.sleep(waitMs, timer.signal).catch(() => undefined)]);
-        timer.abort(); // no timer outlives the wait
+        await this.idle(released, aborted.promise, Math.max(1, input.progressIntervalMs - (this.o.clock.now() - lastSentAt)));
       }
     } finally {
       aborted.dispose();
       this.leave(collection, hub);
       this.active--;
     }
+  }
+
+  /** Waits for a release, the caller's abort, or `ms`. */
+  private async idle(released: Promise<void>, aborted: Promise<void>, ms: number): Promise<void> {
+    const timer = new AbortController();
+    await Promise.race([released, aborted, this.o.clock.sleep(ms, timer.signal).catch(() => undefined)]);
+    timer.abort(); // no timer outlives the wait
   }
 
   private join(collection: string): Hub {
@@ -190,62 +253,6 @@ export function revisionCompacted(e: RevisionOutOfRange): DbError {
       cause: e,
     },
   );
-}
-
-/** Matches every change: watchers without a filter share one item per event. */
-const EVERY = (): boolean => true;
-
-function changeFilter(input: WatchInput): (c: FeedChange) => boolean {
-  if (input.ids !== undefined && input.ids.length > 0) {
-    const ids = new Set(input.ids);
-    return (c) => ids.has(c.id);
-  }
-  const prefix = input.idPrefix ?? '';
-  return prefix === '' ? EVERY : (c) => c.id.startsWith(prefix);
-}
-
-/** The item of an event for unfiltered watchers, built once (the transport may cache its encoding too). */
-const shared = new WeakMap<FeedEvent, WatchItem>();
-
-/** The item a watcher sends for `event`; undefined when its filter leaves nothing. */
-function itemOf(collection: string, event: FeedEvent, matches: (c: FeedChange) => boolean): WatchItem | undefined {
-  if (matches === EVERY) {
-    let item = shared.get(event);
-    if (item === undefined) shared.set(event, (item = changesItem(collection, event, event.changes)));
-    return item;
-  }
-  const changes = event.changes.filter(matches);
-  return changes.length === 0 ? undefined : changesItem(collection, event, changes);
-}
-
-function changesItem(collection: string, event: FeedEvent, changes: readonly FeedChange[]): WatchItem {
-  return {
-    kind: 'changes',
-    revision: event.revision,
-    changes: changes.map((c) => watchChange(collection, c)),
-    ...(event.txid === undefined ? {} : { transactionId: event.txid }),
-    commitTime: new Date(event.commitTimeMs),
-  };
-}
-
-function watchChange(collection: string, c: FeedChange): WatchChange {
-  const base = { type: c.op, id: c.id, revision: c.revision, previousRevision: c.prevRevision };
-  if (c.doc === undefined) return base;
-  const d = c.doc;
-  return {
-    ...base,
-    document: {
-      collection,
-      id: c.id,
-      data: d.data,
-      etag: d.etag,
-      version: d.version,
-      createTime: new Date(d.createTime),
-      updateTime: new Date(d.updateTime),
-      revision: c.revision,
-      ...(d.expireTime === undefined ? {} : { expireTime: new Date(d.expireTime) }),
-    },
-  };
 }
 
 function abortPromise(signal: AbortSignal): { promise: Promise<void>; dispose: () => void } {

@@ -1,7 +1,8 @@
 /**
  * The checks of a WatchInput (StreamService.Watch): names and ids by the
  * document rules (model/keys.ts), at most one of id_prefix and ids, at most
- * MAX_WATCH_IDS ids, a progress interval within bounds.
+ * MAX_WATCH_IDS ids, a progress interval within bounds, no start revision
+ * with an initial snapshot.
  */
 import { invalid } from '../errors/db-error.js';
 import { validateCollection, validateExistingId, validateIdPrefix } from '../model/keys.js';
@@ -24,6 +25,9 @@ export function validateWatchInput(input: WatchInput): void {
   if (input.idPrefix !== undefined) validateIdPrefix(input.idPrefix);
   if (!Number.isSafeInteger(input.afterRevision) || input.afterRevision < 0) {
     throw invalid('INVALID_ARGUMENT', 'after_revision', 'after_revision must be 0 or a revision received earlier');
+  }
+  if (input.initialSnapshot === true && input.afterRevision !== 0) {
+    throw invalid('INVALID_ARGUMENT', 'after_revision', 'initial_snapshot starts from now: after_revision must be 0');
   }
   const ms = input.progressIntervalMs;
   if (ms < PROGRESS_INTERVAL_MS.min || ms > PROGRESS_INTERVAL_MS.max) {

@@ -747,7 +747,12 @@ func (x *DeleteRequest) GetLockGuard() *LockGuard {
 type DeleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Output only. True when this call deleted a document; false when none existed.
-	Deleted       bool `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	Deleted bool `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// Output only. When deleted: the collection revision of the delete (its
+	// ChangeEvent in StreamService.Watch has it), so a client can watch from
+	// exactly after its own write; 0 when nothing was deleted or the server has
+	// no change feed.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -787,6 +792,13 @@ func (x *DeleteResponse) GetDeleted() bool {
 		return x.Deleted
 	}
 	return false
+}
+
+func (x *DeleteResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
 }
 
 // Request of DocumentService.Exists.
@@ -2369,9 +2381,10 @@ const file_smarterbase_v1_document_service_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x02id\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x128\n" +
 	"\n" +
-	"lock_guard\x18\x04 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"*\n" +
+	"lock_guard\x18\x04 \x01(\v2\x19.smarterbase.v1.LockGuardR\tlockGuard\"F\n" +
 	"\x0eDeleteResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\bR\adeleted\"K\n" +
+	"\adeleted\x18\x01 \x01(\bR\adeleted\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"K\n" +
 	"\rExistsRequest\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +

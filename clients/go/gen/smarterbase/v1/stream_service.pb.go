@@ -101,8 +101,19 @@ type WatchRequest struct {
 	// Optional. How long the stream may stay idle before a progress message:
 	// 100 ms to 60 s. Default 10 s.
 	ProgressInterval *durationpb.Duration `protobuf:"bytes,5,opt,name=progress_interval,json=progressInterval,proto3" json:"progress_interval,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Optional. Attach to each change the document as it was before it
+	// (ChangeEvent.previous_document), read from the retained history: when
+	// that history is trimmed, ChangeEvent.previous_unavailable is set instead.
+	IncludePrevious bool `protobuf:"varint,6,opt,name=include_previous,json=includePrevious,proto3" json:"include_previous,omitempty"`
+	// Optional. First send the current documents (matching id_prefix or ids) in
+	// SnapshotPage messages, then the changes made after them, then a
+	// SnapshotPage with complete = true: the client's state is then exactly the
+	// collection at that message's revision, and every later change applies to
+	// it with no gap and no overlap. after_revision must be 0. A watch that ends
+	// before complete must start over with a new snapshot.
+	InitialSnapshot bool `protobuf:"varint,7,opt,name=initial_snapshot,json=initialSnapshot,proto3" json:"initial_snapshot,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WatchRequest) Reset() {
@@ -170,12 +181,29 @@ func (x *WatchRequest) GetProgressInterval() *durationpb.Duration {
 	return nil
 }
 
+func (x *WatchRequest) GetIncludePrevious() bool {
+	if x != nil {
+		return x.IncludePrevious
+	}
+	return false
+}
+
+func (x *WatchRequest) GetInitialSnapshot() bool {
+	if x != nil {
+		return x.InitialSnapshot
+	}
+	return false
+}
+
 // One message of StreamService.Watch.
 type WatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Output only. For changes: the revision of this batch of changes (resume
 	// with it as after_revision). For progress: every change of the collection
-	// with a revision up to this one has been sent.
+	// with a revision up to this one has been sent. For a snapshot page: the
+	// revision the listing started from (do not resume from it). For the
+	// snapshot's complete marker: the revision the client's state is now
+	// exactly at (resume from it).
 	Revision int64 `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
 	// Output only. What this message carries.
 	//
@@ -183,6 +211,7 @@ type WatchResponse struct {
 	//
 	//	*WatchResponse_Changes
 	//	*WatchResponse_Progress
+	//	*WatchResponse_Snapshot
 	Kind          isWatchResponse_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -250,6 +279,15 @@ func (x *WatchResponse) GetProgress() *WatchProgress {
 	return nil
 }
 
+func (x *WatchResponse) GetSnapshot() *SnapshotPage {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchResponse_Snapshot); ok {
+			return x.Snapshot
+		}
+	}
+	return nil
+}
+
 type isWatchResponse_Kind interface {
 	isWatchResponse_Kind()
 }
@@ -264,9 +302,17 @@ type WatchResponse_Progress struct {
 	Progress *WatchProgress `protobuf:"bytes,3,opt,name=progress,proto3,oneof"`
 }
 
+type WatchResponse_Snapshot struct {
+	// Output only. With initial_snapshot: a page of the current documents, or
+	// the marker that ends the snapshot phase.
+	Snapshot *SnapshotPage `protobuf:"bytes,4,opt,name=snapshot,proto3,oneof"`
+}
+
 func (*WatchResponse_Changes) isWatchResponse_Kind() {}
 
 func (*WatchResponse_Progress) isWatchResponse_Kind() {}
+
+func (*WatchResponse_Snapshot) isWatchResponse_Kind() {}
 
 // The changes of one write, or of one transaction's writes in the collection
 // (always delivered together, in one message).
@@ -353,8 +399,16 @@ type ChangeEvent struct {
 	// Output only. The document's revision before this change; 0 when it did
 	// not exist (or was stored before revisions existed).
 	PreviousRevision int64 `protobuf:"varint,5,opt,name=previous_revision,json=previousRevision,proto3" json:"previous_revision,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Output only. With WatchRequest.include_previous: the document as it was
+	// at previous_revision (unset when previous_revision is 0, or when
+	// previous_unavailable).
+	PreviousDocument *Document `protobuf:"bytes,6,opt,name=previous_document,json=previousDocument,proto3" json:"previous_document,omitempty"`
+	// Output only. With WatchRequest.include_previous: true when the change at
+	// previous_revision is no longer in the retained history, so the previous
+	// document cannot be attached.
+	PreviousUnavailable bool `protobuf:"varint,7,opt,name=previous_unavailable,json=previousUnavailable,proto3" json:"previous_unavailable,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ChangeEvent) Reset() {
@@ -422,6 +476,20 @@ func (x *ChangeEvent) GetPreviousRevision() int64 {
 	return 0
 }
 
+func (x *ChangeEvent) GetPreviousDocument() *Document {
+	if x != nil {
+		return x.PreviousDocument
+	}
+	return nil
+}
+
+func (x *ChangeEvent) GetPreviousUnavailable() bool {
+	if x != nil {
+		return x.PreviousUnavailable
+	}
+	return false
+}
+
 // A heartbeat of StreamService.Watch: sent once the watch has caught up, and
 // after progress_interval without a message. See WatchResponse.revision.
 type WatchProgress struct {
@@ -460,11 +528,70 @@ func (*WatchProgress) Descriptor() ([]byte, []int) {
 	return file_smarterbase_v1_stream_service_proto_rawDescGZIP(), []int{4}
 }
 
+// A page of a watch's initial snapshot (WatchRequest.initial_snapshot).
+type SnapshotPage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. Current documents, in id order (expired documents are not
+	// listed). Empty on the complete marker.
+	Documents []*Document `protobuf:"bytes,1,rep,name=documents,proto3" json:"documents,omitempty"`
+	// Output only. True on the message that ends the snapshot phase, sent once
+	// every change up to WatchResponse.revision has been sent: the client's
+	// state (the snapshot's documents with the changes sent since applied) is
+	// then exactly the collection at that revision.
+	Complete      bool `protobuf:"varint,2,opt,name=complete,proto3" json:"complete,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnapshotPage) Reset() {
+	*x = SnapshotPage{}
+	mi := &file_smarterbase_v1_stream_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotPage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotPage) ProtoMessage() {}
+
+func (x *SnapshotPage) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_stream_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotPage.ProtoReflect.Descriptor instead.
+func (*SnapshotPage) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_stream_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SnapshotPage) GetDocuments() []*Document {
+	if x != nil {
+		return x.Documents
+	}
+	return nil
+}
+
+func (x *SnapshotPage) GetComplete() bool {
+	if x != nil {
+		return x.Complete
+	}
+	return false
+}
+
 var File_smarterbase_v1_stream_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_stream_service_proto_rawDesc = "" +
 	"\n" +
-	"#smarterbase/v1/stream_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsmarterbase/v1/document.proto\"\xd2\x01\n" +
+	"#smarterbase/v1/stream_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsmarterbase/v1/document.proto\"\xa8\x02\n" +
 	"\fWatchRequest\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
@@ -472,24 +599,32 @@ const file_smarterbase_v1_stream_service_proto_rawDesc = "" +
 	"\tid_prefix\x18\x02 \x01(\tR\bidPrefix\x12\x10\n" +
 	"\x03ids\x18\x03 \x03(\tR\x03ids\x12%\n" +
 	"\x0eafter_revision\x18\x04 \x01(\x03R\rafterRevision\x12F\n" +
-	"\x11progress_interval\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x10progressInterval\"\xa9\x01\n" +
+	"\x11progress_interval\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x10progressInterval\x12)\n" +
+	"\x10include_previous\x18\x06 \x01(\bR\x0fincludePrevious\x12)\n" +
+	"\x10initial_snapshot\x18\a \x01(\bR\x0finitialSnapshot\"\xe5\x01\n" +
 	"\rWatchResponse\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\x127\n" +
 	"\achanges\x18\x02 \x01(\v2\x1b.smarterbase.v1.ChangeBatchH\x00R\achanges\x12;\n" +
-	"\bprogress\x18\x03 \x01(\v2\x1d.smarterbase.v1.WatchProgressH\x00R\bprogressB\x06\n" +
+	"\bprogress\x18\x03 \x01(\v2\x1d.smarterbase.v1.WatchProgressH\x00R\bprogress\x12:\n" +
+	"\bsnapshot\x18\x04 \x01(\v2\x1c.smarterbase.v1.SnapshotPageH\x00R\bsnapshotB\x06\n" +
 	"\x04kind\"\xa6\x01\n" +
 	"\vChangeBatch\x123\n" +
 	"\x06events\x18\x01 \x03(\v2\x1b.smarterbase.v1.ChangeEventR\x06events\x12%\n" +
 	"\x0etransaction_id\x18\x02 \x01(\tR\rtransactionId\x12;\n" +
 	"\vcommit_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"commitTime\"\xcc\x01\n" +
+	"commitTime\"\xc6\x02\n" +
 	"\vChangeEvent\x12.\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1a.smarterbase.v1.ChangeTypeR\x04type\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x124\n" +
 	"\bdocument\x18\x03 \x01(\v2\x18.smarterbase.v1.DocumentR\bdocument\x12\x1a\n" +
 	"\brevision\x18\x04 \x01(\x03R\brevision\x12+\n" +
-	"\x11previous_revision\x18\x05 \x01(\x03R\x10previousRevision\"\x0f\n" +
-	"\rWatchProgress*n\n" +
+	"\x11previous_revision\x18\x05 \x01(\x03R\x10previousRevision\x12E\n" +
+	"\x11previous_document\x18\x06 \x01(\v2\x18.smarterbase.v1.DocumentR\x10previousDocument\x121\n" +
+	"\x14previous_unavailable\x18\a \x01(\bR\x13previousUnavailable\"\x0f\n" +
+	"\rWatchProgress\"b\n" +
+	"\fSnapshotPage\x126\n" +
+	"\tdocuments\x18\x01 \x03(\v2\x18.smarterbase.v1.DocumentR\tdocuments\x12\x1a\n" +
+	"\bcomplete\x18\x02 \x01(\bR\bcomplete*n\n" +
 	"\n" +
 	"ChangeType\x12\x1b\n" +
 	"\x17CHANGE_TYPE_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -512,7 +647,7 @@ func file_smarterbase_v1_stream_service_proto_rawDescGZIP() []byte {
 }
 
 var file_smarterbase_v1_stream_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_smarterbase_v1_stream_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_smarterbase_v1_stream_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_smarterbase_v1_stream_service_proto_goTypes = []any{
 	(ChangeType)(0),               // 0: smarterbase.v1.ChangeType
 	(*WatchRequest)(nil),          // 1: smarterbase.v1.WatchRequest
@@ -520,25 +655,29 @@ var file_smarterbase_v1_stream_service_proto_goTypes = []any{
 	(*ChangeBatch)(nil),           // 3: smarterbase.v1.ChangeBatch
 	(*ChangeEvent)(nil),           // 4: smarterbase.v1.ChangeEvent
 	(*WatchProgress)(nil),         // 5: smarterbase.v1.WatchProgress
-	(*durationpb.Duration)(nil),   // 6: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(*Document)(nil),              // 8: smarterbase.v1.Document
+	(*SnapshotPage)(nil),          // 6: smarterbase.v1.SnapshotPage
+	(*durationpb.Duration)(nil),   // 7: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*Document)(nil),              // 9: smarterbase.v1.Document
 }
 var file_smarterbase_v1_stream_service_proto_depIdxs = []int32{
-	6, // 0: smarterbase.v1.WatchRequest.progress_interval:type_name -> google.protobuf.Duration
-	3, // 1: smarterbase.v1.WatchResponse.changes:type_name -> smarterbase.v1.ChangeBatch
-	5, // 2: smarterbase.v1.WatchResponse.progress:type_name -> smarterbase.v1.WatchProgress
-	4, // 3: smarterbase.v1.ChangeBatch.events:type_name -> smarterbase.v1.ChangeEvent
-	7, // 4: smarterbase.v1.ChangeBatch.commit_time:type_name -> google.protobuf.Timestamp
-	0, // 5: smarterbase.v1.ChangeEvent.type:type_name -> smarterbase.v1.ChangeType
-	8, // 6: smarterbase.v1.ChangeEvent.document:type_name -> smarterbase.v1.Document
-	1, // 7: smarterbase.v1.StreamService.Watch:input_type -> smarterbase.v1.WatchRequest
-	2, // 8: smarterbase.v1.StreamService.Watch:output_type -> smarterbase.v1.WatchResponse
-	8, // [8:9] is the sub-list for method output_type
-	7, // [7:8] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	7,  // 0: smarterbase.v1.WatchRequest.progress_interval:type_name -> google.protobuf.Duration
+	3,  // 1: smarterbase.v1.WatchResponse.changes:type_name -> smarterbase.v1.ChangeBatch
+	5,  // 2: smarterbase.v1.WatchResponse.progress:type_name -> smarterbase.v1.WatchProgress
+	6,  // 3: smarterbase.v1.WatchResponse.snapshot:type_name -> smarterbase.v1.SnapshotPage
+	4,  // 4: smarterbase.v1.ChangeBatch.events:type_name -> smarterbase.v1.ChangeEvent
+	8,  // 5: smarterbase.v1.ChangeBatch.commit_time:type_name -> google.protobuf.Timestamp
+	0,  // 6: smarterbase.v1.ChangeEvent.type:type_name -> smarterbase.v1.ChangeType
+	9,  // 7: smarterbase.v1.ChangeEvent.document:type_name -> smarterbase.v1.Document
+	9,  // 8: smarterbase.v1.ChangeEvent.previous_document:type_name -> smarterbase.v1.Document
+	9,  // 9: smarterbase.v1.SnapshotPage.documents:type_name -> smarterbase.v1.Document
+	1,  // 10: smarterbase.v1.StreamService.Watch:input_type -> smarterbase.v1.WatchRequest
+	2,  // 11: smarterbase.v1.StreamService.Watch:output_type -> smarterbase.v1.WatchResponse
+	11, // [11:12] is the sub-list for method output_type
+	10, // [10:11] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_stream_service_proto_init() }
@@ -550,6 +689,7 @@ func file_smarterbase_v1_stream_service_proto_init() {
 	file_smarterbase_v1_stream_service_proto_msgTypes[1].OneofWrappers = []any{
 		(*WatchResponse_Changes)(nil),
 		(*WatchResponse_Progress)(nil),
+		(*WatchResponse_Snapshot)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -557,7 +697,7 @@ func file_smarterbase_v1_stream_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_stream_service_proto_rawDesc), len(file_smarterbase_v1_stream_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -125,10 +125,12 @@ class DeleteRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ..., etag: _Optional[str] = ..., lock_guard: _Optional[_Union[_lock_pb2.LockGuard, _Mapping]] = ...) -> None: ...
 
 class DeleteResponse(_message.Message):
-    __slots__ = ("deleted",)
+    __slots__ = ("deleted", "revision")
     DELETED_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
     deleted: bool
-    def __init__(self, deleted: _Optional[bool] = ...) -> None: ...
+    revision: int
+    def __init__(self, deleted: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class ExistsRequest(_message.Message):
     __slots__ = ("collection", "id")

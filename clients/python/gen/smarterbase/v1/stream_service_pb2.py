@@ -28,7 +28,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from smarterbase.v1 import document_pb2 as smarterbase_dot_v1_dot_document__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#smarterbase/v1/stream_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsmarterbase/v1/document.proto\"\xd2\x01\n\x0cWatchRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x1b\n\tid_prefix\x18\x02 \x01(\tR\x08idPrefix\x12\x10\n\x03ids\x18\x03 \x03(\tR\x03ids\x12%\n\x0e\x61\x66ter_revision\x18\x04 \x01(\x03R\rafterRevision\x12\x46\n\x11progress_interval\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x10progressInterval\"\xa9\x01\n\rWatchResponse\x12\x1a\n\x08revision\x18\x01 \x01(\x03R\x08revision\x12\x37\n\x07\x63hanges\x18\x02 \x01(\x0b\x32\x1b.smarterbase.v1.ChangeBatchH\x00R\x07\x63hanges\x12;\n\x08progress\x18\x03 \x01(\x0b\x32\x1d.smarterbase.v1.WatchProgressH\x00R\x08progressB\x06\n\x04kind\"\xa6\x01\n\x0b\x43hangeBatch\x12\x33\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1b.smarterbase.v1.ChangeEventR\x06\x65vents\x12%\n\x0etransaction_id\x18\x02 \x01(\tR\rtransactionId\x12;\n\x0b\x63ommit_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncommitTime\"\xcc\x01\n\x0b\x43hangeEvent\x12.\n\x04type\x18\x01 \x01(\x0e\x32\x1a.smarterbase.v1.ChangeTypeR\x04type\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x34\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\x12\x1a\n\x08revision\x18\x04 \x01(\x03R\x08revision\x12+\n\x11previous_revision\x18\x05 \x01(\x03R\x10previousRevision\"\x0f\n\rWatchProgress*n\n\nChangeType\x12\x1b\n\x17\x43HANGE_TYPE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43HANGE_TYPE_PUT\x10\x01\x12\x16\n\x12\x43HANGE_TYPE_DELETE\x10\x02\x12\x16\n\x12\x43HANGE_TYPE_EXPIRE\x10\x03\x32\\\n\rStreamService\x12K\n\x05Watch\x12\x1c.smarterbase.v1.WatchRequest\x1a\x1d.smarterbase.v1.WatchResponse\"\x03\x90\x02\x01\x30\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#smarterbase/v1/stream_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsmarterbase/v1/document.proto\"\xa8\x02\n\x0cWatchRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x1b\n\tid_prefix\x18\x02 \x01(\tR\x08idPrefix\x12\x10\n\x03ids\x18\x03 \x03(\tR\x03ids\x12%\n\x0e\x61\x66ter_revision\x18\x04 \x01(\x03R\rafterRevision\x12\x46\n\x11progress_interval\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x10progressInterval\x12)\n\x10include_previous\x18\x06 \x01(\x08R\x0fincludePrevious\x12)\n\x10initial_snapshot\x18\x07 \x01(\x08R\x0finitialSnapshot\"\xe5\x01\n\rWatchResponse\x12\x1a\n\x08revision\x18\x01 \x01(\x03R\x08revision\x12\x37\n\x07\x63hanges\x18\x02 \x01(\x0b\x32\x1b.smarterbase.v1.ChangeBatchH\x00R\x07\x63hanges\x12;\n\x08progress\x18\x03 \x01(\x0b\x32\x1d.smarterbase.v1.WatchProgressH\x00R\x08progress\x12:\n\x08snapshot\x18\x04 \x01(\x0b\x32\x1c.smarterbase.v1.SnapshotPageH\x00R\x08snapshotB\x06\n\x04kind\"\xa6\x01\n\x0b\x43hangeBatch\x12\x33\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1b.smarterbase.v1.ChangeEventR\x06\x65vents\x12%\n\x0etransaction_id\x18\x02 \x01(\tR\rtransactionId\x12;\n\x0b\x63ommit_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncommitTime\"\xc6\x02\n\x0b\x43hangeEvent\x12.\n\x04type\x18\x01 \x01(\x0e\x32\x1a.smarterbase.v1.ChangeTypeR\x04type\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x34\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x08\x64ocument\x12\x1a\n\x08revision\x18\x04 \x01(\x03R\x08revision\x12+\n\x11previous_revision\x18\x05 \x01(\x03R\x10previousRevision\x12\x45\n\x11previous_document\x18\x06 \x01(\x0b\x32\x18.smarterbase.v1.DocumentR\x10previousDocument\x12\x31\n\x14previous_unavailable\x18\x07 \x01(\x08R\x13previousUnavailable\"\x0f\n\rWatchProgress\"b\n\x0cSnapshotPage\x12\x36\n\tdocuments\x18\x01 \x03(\x0b\x32\x18.smarterbase.v1.DocumentR\tdocuments\x12\x1a\n\x08\x63omplete\x18\x02 \x01(\x08R\x08\x63omplete*n\n\nChangeType\x12\x1b\n\x17\x43HANGE_TYPE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43HANGE_TYPE_PUT\x10\x01\x12\x16\n\x12\x43HANGE_TYPE_DELETE\x10\x02\x12\x16\n\x12\x43HANGE_TYPE_EXPIRE\x10\x03\x32\\\n\rStreamService\x12K\n\x05Watch\x12\x1c.smarterbase.v1.WatchRequest\x1a\x1d.smarterbase.v1.WatchResponse\"\x03\x90\x02\x01\x30\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,18 +40,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WATCHREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
   _globals['_STREAMSERVICE'].methods_by_name['Watch']._loaded_options = None
   _globals['_STREAMSERVICE'].methods_by_name['Watch']._serialized_options = b'\220\002\001'
-  _globals['_CHANGETYPE']._serialized_start=962
-  _globals['_CHANGETYPE']._serialized_end=1072
+  _globals['_CHANGETYPE']._serialized_start=1330
+  _globals['_CHANGETYPE']._serialized_end=1440
   _globals['_WATCHREQUEST']._serialized_start=185
-  _globals['_WATCHREQUEST']._serialized_end=395
-  _globals['_WATCHRESPONSE']._serialized_start=398
-  _globals['_WATCHRESPONSE']._serialized_end=567
-  _globals['_CHANGEBATCH']._serialized_start=570
-  _globals['_CHANGEBATCH']._serialized_end=736
-  _globals['_CHANGEEVENT']._serialized_start=739
-  _globals['_CHANGEEVENT']._serialized_end=943
-  _globals['_WATCHPROGRESS']._serialized_start=945
-  _globals['_WATCHPROGRESS']._serialized_end=960
-  _globals['_STREAMSERVICE']._serialized_start=1074
-  _globals['_STREAMSERVICE']._serialized_end=1166
+  _globals['_WATCHREQUEST']._serialized_end=481
+  _globals['_WATCHRESPONSE']._serialized_start=484
+  _globals['_WATCHRESPONSE']._serialized_end=713
+  _globals['_CHANGEBATCH']._serialized_start=716
+  _globals['_CHANGEBATCH']._serialized_end=882
+  _globals['_CHANGEEVENT']._serialized_start=885
+  _globals['_CHANGEEVENT']._serialized_end=1211
+  _globals['_WATCHPROGRESS']._serialized_start=1213
+  _globals['_WATCHPROGRESS']._serialized_end=1228
+  _globals['_SNAPSHOTPAGE']._serialized_start=1230
+  _globals['_SNAPSHOTPAGE']._serialized_end=1328
+  _globals['_STREAMSERVICE']._serialized_start=1442
+  _globals['_STREAMSERVICE']._serialized_end=1534
 # @@protoc_insertion_point(module_scope)

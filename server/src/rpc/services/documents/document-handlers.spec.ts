@@ -48,6 +48,10 @@ function fakeApi(calls: { method: string; ctx: CallContext; args: unknown[] }[])
       rec('delete', ctx, input);
       return true;
     },
+    async deleteWithRevision(ctx, input) {
+      rec('delete', ctx, input);
+      return { deleted: true, revision: 42 };
+    },
     async exists(ctx, collection, id) {
       rec('exists', ctx, collection, id);
       return id === 'x' ? { exists: false } : { exists: true, etag: 'e' };
@@ -110,7 +114,7 @@ describe('document handlers', () => {
     await client.putIfMatch({ collection: 'c', id: 'a', data: { k: 2 }, etag: 'e1' });
     await client.create({ collection: 'c', data: {} });
     await client.create({ collection: 'c', id: 'given', data: {} });
-    await client.delete({ collection: 'c', id: 'a' });
+    expect(await client.delete({ collection: 'c', id: 'a' })).toMatchObject({ deleted: true, revision: 42n });
     await client.delete({ collection: 'c', id: 'a', etag: 'e2' });
     await client.list({ collection: 'c' });
     await client.list({ collection: 'c', pageSize: 5, pageToken: 't', idPrefix: 'p', keysOnly: true });

@@ -75,13 +75,13 @@ export function createDocumentHandlers(
       return { document: toProtoDocument(doc) };
     },
     async delete(req, ctx) {
-      const deleted = await api.delete(callContextOf(ctx), {
+      const { deleted, revision } = await api.deleteWithRevision(callContextOf(ctx), {
         collection: req.collection,
         id: req.id,
         ...(req.etag === '' ? {} : { etag: req.etag }),
         ...lockGuardField(req.lockGuard),
       });
-      return { deleted };
+      return { deleted, revision: BigInt(revision) };
     },
     async exists(req, ctx) {
       const r = await api.exists(callContextOf(ctx), req.collection, req.id);

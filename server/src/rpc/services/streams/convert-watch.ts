@@ -5,6 +5,7 @@ import { invalid } from '../../../errors/db-error.js';
 import {
   ChangeBatchSchema,
   ChangeType,
+  SnapshotPageSchema,
   WatchResponseSchema,
   type WatchRequest,
   type WatchResponse,
@@ -24,6 +25,8 @@ export function watchInputFromProto(req: WatchRequest): WatchInput {
     ...(req.ids.length === 0 ? {} : { ids: req.ids }),
     afterRevision: Number(req.afterRevision),
     progressIntervalMs: durationToMs(req.progressInterval, 'progress_interval') ?? PROGRESS_INTERVAL_MS.default,
+    ...(req.includePrevious ? { includePrevious: true } : {}),
+    ...(req.initialSnapshot ? { initialSnapshot: true } : {}),
   };
 }
 
@@ -40,6 +43,13 @@ export function watchResponseOf(item: WatchItem): WatchResponse {
 function buildResponse(item: WatchItem): WatchResponse {
   const revision = BigInt(item.revision);
   if (item.kind === 'progress') return create(WatchResponseSchema, { revision, kind: { case: 'progress', value: {} } });
+  if (item.kind === 'snapshot') {
+    const page = create(SnapshotPageSchema, { documents: item.documents.map(toProtoDocument) });
+    return create(WatchResponseSchema, { revision, kind: { case: 'snapshot', value: page } });
+  }
+  if (item.kind === 'snapshot-complete') {
+    return create(WatchResponseSchema, { revision, kind: { case: 'snapshot', value: create(SnapshotPageSchema, { complete: true }) } });
+  }
   const batch = create(ChangeBatchSchema, {
     events: item.changes.map((c) => ({
       type: c.type === 'put' ? ChangeType.PUT : c.type === 'expire' ? ChangeType.EXPIRE : ChangeType.DELETE,
@@ -47,6 +57,8 @@ function buildResponse(item: WatchItem): WatchResponse {
       ...(c.document === undefined ? {} : { document: toProtoDocument(c.document) }),
       revision: BigInt(c.revision),
       previousRevision: BigInt(c.previousRevision),
+      ...(c.previousDocument === undefined ? {} : { previousDocument: toProtoDocument(c.previousDocument) }),
+      ...(c.previousUnavailable === true ? { previousUnavailable: true } : {}),
     })),
     transactionId: item.transactionId ?? '',
     commitTime: toTimestamp(item.commitTime),

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/stream_service.proto.
  */
 export const file_smarterbase_v1_stream_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzbWFydGVyYmFzZS92MS9zdHJlYW1fc2VydmljZS5wcm90bxIOc21hcnRlcmJhc2UudjEilgEKDFdhdGNoUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhEKCWlkX3ByZWZpeBgCIAEoCRILCgNpZHMYAyADKAkSFgoOYWZ0ZXJfcmV2aXNpb24YBCABKAMSNAoRcHJvZ3Jlc3NfaW50ZXJ2YWwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ijAEKDVdhdGNoUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMSLgoHY2hhbmdlcxgCIAEoCzIbLnNtYXJ0ZXJiYXNlLnYxLkNoYW5nZUJhdGNoSAASMQoIcHJvZ3Jlc3MYAyABKAsyHS5zbWFydGVyYmFzZS52MS5XYXRjaFByb2dyZXNzSABCBgoEa2luZCKDAQoLQ2hhbmdlQmF0Y2gSKwoGZXZlbnRzGAEgAygLMhsuc21hcnRlcmJhc2UudjEuQ2hhbmdlRXZlbnQSFgoOdHJhbnNhY3Rpb25faWQYAiABKAkSLwoLY29tbWl0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpwBCgtDaGFuZ2VFdmVudBIoCgR0eXBlGAEgASgOMhouc21hcnRlcmJhc2UudjEuQ2hhbmdlVHlwZRIKCgJpZBgCIAEoCRIqCghkb2N1bWVudBgDIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50EhAKCHJldmlzaW9uGAQgASgDEhkKEXByZXZpb3VzX3JldmlzaW9uGAUgASgDIg8KDVdhdGNoUHJvZ3Jlc3MqbgoKQ2hhbmdlVHlwZRIbChdDSEFOR0VfVFlQRV9VTlNQRUNJRklFRBAAEhMKD0NIQU5HRV9UWVBFX1BVVBABEhYKEkNIQU5HRV9UWVBFX0RFTEVURRACEhYKEkNIQU5HRV9UWVBFX0VYUElSRRADMlwKDVN0cmVhbVNlcnZpY2USSwoFV2F0Y2gSHC5zbWFydGVyYmFzZS52MS5XYXRjaFJlcXVlc3QaHS5zbWFydGVyYmFzZS52MS5XYXRjaFJlc3BvbnNlIgOQAgEwAUJQWk5naXRodWIuY29tL3NtYXJ0ZXJiYXNlL3NtYXJ0ZXJiYXNlL2NsaWVudHMvZ28vZ2VuL3NtYXJ0ZXJiYXNlL3YxO3NtYXJ0ZXJiYXNldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp, file_smarterbase_v1_document]);
+  fileDesc("CiNzbWFydGVyYmFzZS92MS9zdHJlYW1fc2VydmljZS5wcm90bxIOc21hcnRlcmJhc2UudjEiygEKDFdhdGNoUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhEKCWlkX3ByZWZpeBgCIAEoCRILCgNpZHMYAyADKAkSFgoOYWZ0ZXJfcmV2aXNpb24YBCABKAMSNAoRcHJvZ3Jlc3NfaW50ZXJ2YWwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoQaW5jbHVkZV9wcmV2aW91cxgGIAEoCBIYChBpbml0aWFsX3NuYXBzaG90GAcgASgIIr4BCg1XYXRjaFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDEi4KB2NoYW5nZXMYAiABKAsyGy5zbWFydGVyYmFzZS52MS5DaGFuZ2VCYXRjaEgAEjEKCHByb2dyZXNzGAMgASgLMh0uc21hcnRlcmJhc2UudjEuV2F0Y2hQcm9ncmVzc0gAEjAKCHNuYXBzaG90GAQgASgLMhwuc21hcnRlcmJhc2UudjEuU25hcHNob3RQYWdlSABCBgoEa2luZCKDAQoLQ2hhbmdlQmF0Y2gSKwoGZXZlbnRzGAEgAygLMhsuc21hcnRlcmJhc2UudjEuQ2hhbmdlRXZlbnQSFgoOdHJhbnNhY3Rpb25faWQYAiABKAkSLwoLY29tbWl0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIu8BCgtDaGFuZ2VFdmVudBIoCgR0eXBlGAEgASgOMhouc21hcnRlcmJhc2UudjEuQ2hhbmdlVHlwZRIKCgJpZBgCIAEoCRIqCghkb2N1bWVudBgDIAEoCzIYLnNtYXJ0ZXJiYXNlLnYxLkRvY3VtZW50EhAKCHJldmlzaW9uGAQgASgDEhkKEXByZXZpb3VzX3JldmlzaW9uGAUgASgDEjMKEXByZXZpb3VzX2RvY3VtZW50GAYgASgLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSHAoUcHJldmlvdXNfdW5hdmFpbGFibGUYByABKAgiDwoNV2F0Y2hQcm9ncmVzcyJNCgxTbmFwc2hvdFBhZ2USKwoJZG9jdW1lbnRzGAEgAygLMhguc21hcnRlcmJhc2UudjEuRG9jdW1lbnQSEAoIY29tcGxldGUYAiABKAgqbgoKQ2hhbmdlVHlwZRIbChdDSEFOR0VfVFlQRV9VTlNQRUNJRklFRBAAEhMKD0NIQU5HRV9UWVBFX1BVVBABEhYKEkNIQU5HRV9UWVBFX0RFTEVURRACEhYKEkNIQU5HRV9UWVBFX0VYUElSRRADMlwKDVN0cmVhbVNlcnZpY2USSwoFV2F0Y2gSHC5zbWFydGVyYmFzZS52MS5XYXRjaFJlcXVlc3QaHS5zbWFydGVyYmFzZS52MS5XYXRjaFJlc3BvbnNlIgOQAgEwAUJQWk5naXRodWIuY29tL3NtYXJ0ZXJiYXNlL3NtYXJ0ZXJiYXNlL2NsaWVudHMvZ28vZ2VuL3NtYXJ0ZXJiYXNlL3YxO3NtYXJ0ZXJiYXNldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp, file_smarterbase_v1_document]);
 
 /**
  * Request of StreamService.Watch.
@@ -62,6 +62,27 @@ export type WatchRequest = Message<"smarterbase.v1.WatchRequest"> & {
    * @generated from field: google.protobuf.Duration progress_interval = 5;
    */
   progressInterval?: Duration | undefined;
+
+  /**
+   * Optional. Attach to each change the document as it was before it
+   * (ChangeEvent.previous_document), read from the retained history: when
+   * that history is trimmed, ChangeEvent.previous_unavailable is set instead.
+   *
+   * @generated from field: bool include_previous = 6;
+   */
+  includePrevious: boolean;
+
+  /**
+   * Optional. First send the current documents (matching id_prefix or ids) in
+   * SnapshotPage messages, then the changes made after them, then a
+   * SnapshotPage with complete = true: the client's state is then exactly the
+   * collection at that message's revision, and every later change applies to
+   * it with no gap and no overlap. after_revision must be 0. A watch that ends
+   * before complete must start over with a new snapshot.
+   *
+   * @generated from field: bool initial_snapshot = 7;
+   */
+  initialSnapshot: boolean;
 };
 
 /**
@@ -80,7 +101,10 @@ export type WatchResponse = Message<"smarterbase.v1.WatchResponse"> & {
   /**
    * Output only. For changes: the revision of this batch of changes (resume
    * with it as after_revision). For progress: every change of the collection
-   * with a revision up to this one has been sent.
+   * with a revision up to this one has been sent. For a snapshot page: the
+   * revision the listing started from (do not resume from it). For the
+   * snapshot's complete marker: the revision the client's state is now
+   * exactly at (resume from it).
    *
    * @generated from field: int64 revision = 1;
    */
@@ -107,6 +131,15 @@ export type WatchResponse = Message<"smarterbase.v1.WatchResponse"> & {
      */
     value: WatchProgress;
     case: "progress";
+  } | {
+    /**
+     * Output only. With initial_snapshot: a page of the current documents, or
+     * the marker that ends the snapshot phase.
+     *
+     * @generated from field: smarterbase.v1.SnapshotPage snapshot = 4;
+     */
+    value: SnapshotPage;
+    case: "snapshot";
   } | { case: undefined; value?: undefined };
 };
 
@@ -200,6 +233,24 @@ export type ChangeEvent = Message<"smarterbase.v1.ChangeEvent"> & {
    * @generated from field: int64 previous_revision = 5;
    */
   previousRevision: bigint;
+
+  /**
+   * Output only. With WatchRequest.include_previous: the document as it was
+   * at previous_revision (unset when previous_revision is 0, or when
+   * previous_unavailable).
+   *
+   * @generated from field: smarterbase.v1.Document previous_document = 6;
+   */
+  previousDocument?: Document | undefined;
+
+  /**
+   * Output only. With WatchRequest.include_previous: true when the change at
+   * previous_revision is no longer in the retained history, so the previous
+   * document cannot be attached.
+   *
+   * @generated from field: bool previous_unavailable = 7;
+   */
+  previousUnavailable: boolean;
 };
 
 /**
@@ -224,6 +275,38 @@ export type WatchProgress = Message<"smarterbase.v1.WatchProgress"> & {
  */
 export const WatchProgressSchema: GenMessage<WatchProgress> = /*@__PURE__*/
   messageDesc(file_smarterbase_v1_stream_service, 4);
+
+/**
+ * A page of a watch's initial snapshot (WatchRequest.initial_snapshot).
+ *
+ * @generated from message smarterbase.v1.SnapshotPage
+ */
+export type SnapshotPage = Message<"smarterbase.v1.SnapshotPage"> & {
+  /**
+   * Output only. Current documents, in id order (expired documents are not
+   * listed). Empty on the complete marker.
+   *
+   * @generated from field: repeated smarterbase.v1.Document documents = 1;
+   */
+  documents: Document[];
+
+  /**
+   * Output only. True on the message that ends the snapshot phase, sent once
+   * every change up to WatchResponse.revision has been sent: the client's
+   * state (the snapshot's documents with the changes sent since applied) is
+   * then exactly the collection at that revision.
+   *
+   * @generated from field: bool complete = 2;
+   */
+  complete: boolean;
+};
+
+/**
+ * Describes the message smarterbase.v1.SnapshotPage.
+ * Use `create(SnapshotPageSchema)` to create a new message.
+ */
+export const SnapshotPageSchema: GenMessage<SnapshotPage> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_stream_service, 5);
 
 /**
  * What a ChangeEvent did.
