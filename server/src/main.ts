@@ -51,7 +51,6 @@ import { storageProbe } from './storage/probe-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 import { openServerFeed } from './streams/compose/server-feed.js';
-import { FeedWatch } from './streams/feed-watch.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
 
 /** Things to close at shutdown, last opened first. */
@@ -283,6 +282,8 @@ async function main(): Promise<void> {
       failpoints,
       // Called only once the engine below exists (by writes and sweeps).
       finishTransaction: (txid, signal): Promise<unknown> => engine.recoverTransaction(txid, signal),
+      // Watch's initial snapshots list through the engine (docs/streams.md).
+      snapshots: { list: (ctx, input) => engine.list(ctx, input), batchGet: (ctx, c, ids) => engine.batchGet(ctx, c, ids) },
     });
     if (feed !== undefined) {
       closers.push({ name: 'change feed', close: () => feed.close() });
@@ -318,8 +319,6 @@ async function main(): Promise<void> {
       fences: new FenceChecker(coordinator),
       expiry,
     });
-    // Watch's initial snapshots list through the engine, which exists only now (docs/streams.md).
-    if (feed?.streams instanceof FeedWatch) feed.streams.useSnapshotSource(engine);
     // Closed before the store and coordinator (closers run last opened first): pending cleanups finish first.
     closers.push({
       name: 'transaction cleanup',

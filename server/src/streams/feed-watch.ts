@@ -24,7 +24,7 @@ export interface FeedWatchOptions {
   readonly maxWatchers: number;
   /** Events read from the feed per step. Default 256. */
   readonly pageSize?: number;
-  /** The engine's reads, for initial snapshots (or later, by useSnapshotSource). */
+  /** The engine's reads, for initial snapshots (none: initial_snapshot is refused). */
   readonly snapshots?: SnapshotSource;
   /** Bound of a snapshot page's data, bytes. Default SNAPSHOT_PAGE_BYTES. */
   readonly snapshotPageBytes?: number;
@@ -49,20 +49,12 @@ export class FeedWatch implements StreamApi {
   private readonly hubs = new Map<string, Hub>();
   private active = 0;
   private closing = false;
-  private snapshots: SnapshotSource | undefined;
+  private readonly snapshots: SnapshotSource | undefined;
   private readonly previous: PreviousDocuments;
 
   constructor(private readonly o: FeedWatchOptions) {
     this.snapshots = o.snapshots;
     this.previous = new PreviousDocuments(o.feed);
-  }
-
-  /**
-   * Serves initial snapshots through `source` (the engine, which exists only
-   * after the feed's hooks are built: the server wires it then).
-   */
-  useSnapshotSource(source: SnapshotSource): void {
-    this.snapshots = source;
   }
 
   /** Watches being served now. */

@@ -15,6 +15,7 @@ import type { ChangeFeed } from '../change-feed.js';
 import { FeedWriteHooks, type FeedLog } from '../feed-hooks.js';
 import { FeedSweeper, type FeedSweepResult } from '../feed-sweeper.js';
 import { FeedWatch } from '../feed-watch.js';
+import type { SnapshotSource } from '../feed-snapshot.js';
 import { LocalFeed } from '../local/local-feed.js';
 import { storedReader, type FinishTransaction } from '../stored-events.js';
 import { PendingGauge } from './pending-gauge.js';
@@ -32,6 +33,8 @@ export interface FeedSetup {
   readonly failpoints?: Failpoints;
   /** Finishes a transaction that is not live (the engine's recovery), so its changes are published together. */
   readonly finishTransaction: FinishTransaction;
+  /** The engine's reads, for initial snapshots (late-bound like finishTransaction: the engine is built after the feed). */
+  readonly snapshots?: SnapshotSource;
 }
 
 /** What openLocalFeed needs. */
@@ -102,7 +105,12 @@ export function openFeed(feed: ChangeFeed, s: FeedSetup, sharing: FeedSharing): 
     log: s.log,
     finishTransaction: s.finishTransaction,
   });
-  const streams = new FeedWatch({ feed, clock: s.clock, maxWatchers: s.maxWatchers });
+  const streams = new FeedWatch({
+    feed,
+    clock: s.clock,
+    maxWatchers: s.maxWatchers,
+    ...(s.snapshots === undefined ? {} : { snapshots: s.snapshots }),
+  });
   const pending = new PendingGauge(feed, s.clock, s.log);
   return {
     hooks,
