@@ -4,7 +4,7 @@
 // runs only the long fault suites of HEAVY, one after another; JEST_LANE=rest runs everything
 // else. A plain `npx jest` runs everything.
 /** The long cross-process fault suites of test/integration (each starts and kills servers for minutes). */
-const HEAVY = ['txn-crash', 'redis-loss-under-load', 'pending-index-repair', 's3-implementations-cas'];
+const HEAVY = ['txn-crash', 'redis-loss-under-load', 'pending-index-repair', 's3-implementations-cas', 'watch-redis'];
 const lane = process.env.JEST_LANE;
 
 /** @type {import('jest').Config} */

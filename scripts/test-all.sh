@@ -60,7 +60,8 @@ echo "[test] python client, in the background"
 echo "[test] jest, two lanes side by side"
 # Two jest processes (jest.config.js): lane "heavy" runs the long fault suites one after another
 # with one worker (crashes between transaction steps, a Redis killed under a 10,000-document load,
-# 50 SIGKILLs between a write and its index apply, the CAS proof on two S3 implementations; two
+# 50 SIGKILLs between a write and its index apply, the CAS proof on two S3 implementations, the
+# Redis change feed under 10,000 operations and a Redis restarted empty; two
 # heavy suites never run at once: each starts several servers), and lane "rest" everything else
 # with two workers. Most suites wait on server processes, sockets and timers rather than CPU:
 # with one worker the rest lane took ~1,180 s on an idle 2-core machine; three workers took 702 s

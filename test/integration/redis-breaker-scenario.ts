@@ -63,7 +63,7 @@ export interface BreakerServer {
   readonly clients: ServerClients;
   /** The health status of `service`. */
   status(service: string): Promise<S>;
-  /** The value of a `backend="redis"` metric, or undefined. */
+  /** The value of a `backend="redis"` metric (summed over its other labels), or undefined. */
   metric(name: string): Promise<number | undefined>;
 }
 
@@ -78,8 +78,9 @@ export async function startBreakerServer(env: Record<string, string>): Promise<B
     status: async (service) => (await health.check({ service }, { timeoutMs: 5000 })).status,
     metric: async (name) => {
       const text = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes('backend="redis"'));
-      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+      // Summed over the other labels: each Redis client (coordination, indexes, feed) counts its own refusals.
+      const lines = text.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes('backend="redis"'));
+      return lines.length === 0 ? undefined : lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
     },
   };
 }
