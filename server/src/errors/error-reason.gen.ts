@@ -79,7 +79,7 @@ export type ErrorReason =
   | 'REVISION_COMPACTED'
   /** RESOURCE_EXHAUSTED: a Watch's client did not read fast enough and the server's buffer for it filled (SB_WATCH_BUFFER_MESSAGES); resume with the last revision received. Metadata: "limit". Carries RetryInfo. */
   | 'WATCH_TOO_SLOW'
-  /** FAILED_PRECONDITION: the write carries an Expiration that expires (an expire_time or a ttl) and this server cannot expire documents: document expiry needs in-process coordination (SB_COORDINATION=local) in this version (docs/streams.md, "Document expiry (TTL)"). Metadata: "collection". */
+  /** FAILED_PRECONDITION: the write carries an Expiration that expires (an expire_time or a ttl) and this server cannot expire documents (an engine embedded without an expiry service; a server process has one with either coordination: docs/streams.md, "Document expiry (TTL)"). Metadata: "collection". */
   | 'TTL_NOT_AVAILABLE'
   /** UNAVAILABLE: the collection's change feed restarted after Redis lost its data and is settling (writes in flight across the loss may still land, for up to SB_FEED_PENDING_AFTER_MS): Watch is refused and reads report read_revision 0 meanwhile. Retry after the RetryInfo delay: watch again from the same revision (REVISION_COMPACTED then says to re-read), or re-read until read_revision is set (docs/streams.md). Metadata: "collection". Carries RetryInfo. */
   | 'FEED_RECOVERING';

@@ -169,10 +169,10 @@ const (
 	// the last revision received. Metadata: "limit". Carries RetryInfo.
 	ErrorReason_ERROR_REASON_WATCH_TOO_SLOW ErrorReason = 37
 	// FAILED_PRECONDITION: the write carries an Expiration that expires (an
-	// expire_time or a ttl) and this server cannot expire documents: document
-	// expiry needs in-process coordination (SB_COORDINATION=local) in this
-	// version (docs/streams.md, "Document expiry (TTL)"). Metadata:
-	// "collection".
+	// expire_time or a ttl) and this server cannot expire documents (an engine
+	// embedded without an expiry service; a server process has one with
+	// either coordination: docs/streams.md, "Document expiry (TTL)").
+	// Metadata: "collection".
 	ErrorReason_ERROR_REASON_TTL_NOT_AVAILABLE ErrorReason = 38
 	// UNAVAILABLE: the collection's change feed restarted after Redis lost its
 	// data and is settling (writes in flight across the loss may still land,

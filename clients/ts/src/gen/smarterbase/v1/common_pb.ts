@@ -352,10 +352,10 @@ export enum ErrorReason {
 
   /**
    * FAILED_PRECONDITION: the write carries an Expiration that expires (an
-   * expire_time or a ttl) and this server cannot expire documents: document
-   * expiry needs in-process coordination (SB_COORDINATION=local) in this
-   * version (docs/streams.md, "Document expiry (TTL)"). Metadata:
-   * "collection".
+   * expire_time or a ttl) and this server cannot expire documents (an engine
+   * embedded without an expiry service; a server process has one with
+   * either coordination: docs/streams.md, "Document expiry (TTL)").
+   * Metadata: "collection".
    *
    * @generated from enum value: ERROR_REASON_TTL_NOT_AVAILABLE = 38;
    */
