@@ -6,24 +6,9 @@
  * whose writes go through the feed under test.
  */
 import { systemClock } from '../../server/src/common/clock.js';
-import type { WatchItem } from '../../server/src/api/stream-api.js';
 import { FeedWatch } from '../../server/src/streams/feed-watch.js';
-import { MemoryCollection, WatchClientState } from '../../server/src/streams/watch-test-kit.js';
+import { MemoryCollection, WatchClientState, readUntil } from '../../server/src/streams/watch-test-kit.js';
 import type { FeedFactory } from './feed-conformance.js';
-
-/** Reads items into `client` until `until` holds (hang guard: 30 s). */
-async function readUntil(gen: AsyncGenerator<WatchItem>, client: WatchClientState, until: (i: WatchItem) => boolean): Promise<WatchItem[]> {
-  const seen: WatchItem[] = [];
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (Date.now() > deadline) throw new Error('hang guard: the watch sent nothing matching');
-    const r = await gen.next();
-    if (r.done === true) throw new Error('the watch ended');
-    client.apply(r.value);
-    seen.push(r.value);
-    if (until(r.value)) return seen;
-  }
-}
 
 /** Registers the watch cases for feeds of `factory`. */
 export function watchConformance(name: string, factory: FeedFactory): void {

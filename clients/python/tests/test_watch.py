@@ -7,38 +7,19 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Iterator, List, Optional, Sequence
+from typing import List, Optional
 
 import grpc
 import pytest
 from google.protobuf import duration_pb2, struct_pb2
 from google.rpc import error_details_pb2
 
-from smarterbase_client import Client, RetryPolicy, RevisionCompactedError, SmarterBaseError, WatchBatch
+from smarterbase_client import RevisionCompactedError, SmarterBaseError, WatchBatch
 from smarterbase_client._stubs import document_pb2
 from smarterbase_client._stubs import stream_service_pb2 as spb
 
 from fakes import error_info
-from watch_fake import Step, WatchServer, change, progress
-
-FAST = RetryPolicy(initial_backoff=0.001, max_backoff=0.005)
-
-
-@pytest.fixture()
-def start() -> Iterator:
-    """Starts a WatchServer for scripts and a client to it; stops both after the test."""
-    made: List = []
-
-    def _start(*scripts: Sequence[Step]):
-        srv = WatchServer(scripts)
-        db = Client(srv.address, retries=RetryPolicy.disabled())
-        made.append((srv, db))
-        return srv, db
-
-    yield _start
-    for srv, db in made:
-        db.close()
-        srv.stop()
+from watch_fake import FAST, Step, change, progress, start  # noqa: F401 (start is a fixture)
 
 
 def failure(code: grpc.StatusCode, reason: str, metadata: Optional[dict] = None, retry_s: Optional[float] = None) -> Step:

@@ -3,36 +3,15 @@ StreamService on 127.0.0.1: snapshot pages, complete, previous documents, a resu
 complete without a snapshot, and a snapshot cut before its end raising the error."""
 from __future__ import annotations
 
-from typing import Iterator, List, Sequence
-
 import grpc
 import pytest
 
-from smarterbase_client import Client, RetryPolicy, SmarterBaseError
+from smarterbase_client import SmarterBaseError
 from smarterbase_client._stubs import document_pb2
 from smarterbase_client._stubs import stream_service_pb2 as spb
 
 from fakes import error_info
-from watch_fake import Step, WatchServer, change
-
-FAST = RetryPolicy(initial_backoff=0.001, max_backoff=0.005)
-
-
-@pytest.fixture()
-def start() -> Iterator:
-    """Starts a WatchServer for scripts and a client to it; stops both after the test."""
-    made: List = []
-
-    def _start(*scripts: Sequence[Step]):
-        srv = WatchServer(scripts)
-        db = Client(srv.address, retries=RetryPolicy.disabled())
-        made.append((srv, db))
-        return srv, db
-
-    yield _start
-    for srv, db in made:
-        db.close()
-        srv.stop()
+from watch_fake import FAST, Step, change, start  # noqa: F401 (start is a fixture)
 
 
 def page(rev: int, *ids: str) -> Step:

@@ -4,11 +4,13 @@ from __future__ import annotations
 import socket
 import threading
 from concurrent import futures
-from typing import Any, List, Sequence, Tuple
+from typing import Any, Iterator, List, Sequence, Tuple
 
 import grpc
+import pytest
 from google.protobuf import struct_pb2
 
+from smarterbase_client import Client, RetryPolicy
 from smarterbase_client._stubs import document_pb2
 from smarterbase_client._stubs import stream_service_pb2 as spb
 from smarterbase_client._stubs import stream_service_pb2_grpc as sgrpc
@@ -150,3 +152,25 @@ class WatchServer:
         """Stops the proxy and the server."""
         self.proxy.close()
         self.server.stop(grace=None)
+
+
+FAST = RetryPolicy(initial_backoff=0.001, max_backoff=0.005)
+"""A watch backoff for tests: resumes at once."""
+
+
+@pytest.fixture()
+def start() -> Iterator:
+    """Starts a WatchServer for scripts and a client to it; stops both after the test
+    (a fixture: a test module imports it to use it)."""
+    made: List = []
+
+    def _start(*scripts: Sequence[Step]):
+        srv = WatchServer(scripts)
+        db = Client(srv.address, retries=RetryPolicy.disabled())
+        made.append((srv, db))
+        return srv, db
+
+    yield _start
+    for srv, db in made:
+        db.close()
+        srv.stop()

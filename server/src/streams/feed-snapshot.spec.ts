@@ -3,7 +3,7 @@ import type { WatchInput, WatchItem } from '../api/stream-api.js';
 import { LocalFeed } from './local/local-feed.js';
 import { FeedWatch } from './feed-watch.js';
 import { SnapshotFilter, snapshotPages } from './feed-snapshot.js';
-import { MemoryCollection, WatchClientState } from './watch-test-kit.js';
+import { MemoryCollection, WatchClientState, readUntil } from './watch-test-kit.js';
 
 const ctx = { signal: new AbortController().signal };
 
@@ -16,20 +16,6 @@ async function setup() {
   const docs = new MemoryCollection(feed);
   const watch = new FeedWatch({ feed, clock: systemClock, maxWatchers: 10, snapshots: docs, snapshotPageBytes: 200 });
   return { feed, docs, watch };
-}
-
-/** Reads items into a client until `until` holds (a hang guard of 30 s). */
-async function readUntil(gen: AsyncGenerator<WatchItem>, client: WatchClientState, until: (i: WatchItem) => boolean): Promise<WatchItem[]> {
-  const seen: WatchItem[] = [];
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (Date.now() > deadline) throw new Error('hang guard: the watch sent nothing matching');
-    const r = await gen.next();
-    if (r.done === true) throw new Error('the watch ended');
-    client.apply(r.value);
-    seen.push(r.value);
-    if (until(r.value)) return seen;
-  }
 }
 
 describe('snapshotPages', () => {

@@ -111,3 +111,21 @@ export class WatchClientState {
     }
   }
 }
+
+/** Reads items into a client until `until` holds (a hang guard of 30 s). */
+export async function readUntil(
+  gen: AsyncGenerator<WatchItem>,
+  client: WatchClientState,
+  until: (i: WatchItem) => boolean,
+): Promise<WatchItem[]> {
+  const seen: WatchItem[] = [];
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error('hang guard: the watch sent nothing matching');
+    const r = await gen.next();
+    if (r.done === true) throw new Error('the watch ended');
+    client.apply(r.value);
+    seen.push(r.value);
+    if (until(r.value)) return seen;
+  }
+}
