@@ -141,6 +141,7 @@ def test_watch_close_from_another_thread_and_leaving_the_loop_cancel_the_call(st
     stream.close()
     assert done.wait(60), "close() did not end the iteration"
     t.join()
+    _wait_until(lambda: srv.servicer.cancelled == 1)
     take(db.watch("c"), 1)
     _wait_until(lambda: srv.servicer.cancelled == 2)
     assert len(srv.servicer.requests) == 2

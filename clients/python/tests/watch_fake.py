@@ -116,23 +116,34 @@ class ScriptedWatch(sgrpc.StreamServiceServicer):
             self.requests.append(request)
             script = self._scripts[n] if n < len(self._scripts) else []
         ended = threading.Event()
-        context.add_callback(ended.set)
+        # The script ended the call itself (an error, an end, a dropped connection): not a cancellation.
+        ended_by_script = False
+
+        def on_end() -> None:
+            # Counted here, not after the script: once the client cancels, the server stops resuming this
+            # generator (a cancel right after the last message would never reach code after the loop).
+            if not ended_by_script:
+                with self._lock:
+                    self.cancelled += 1
+            ended.set()
+
+        context.add_callback(on_end)
         for kind, value in script:
             if kind == "msg":
                 yield value
             elif kind == "error":
+                ended_by_script = True
                 abort(context, *value)
             elif kind == "end":
+                ended_by_script = True
                 return
             elif kind == "drop":
                 value.wait(60)
+                ended_by_script = True
                 self.proxy.drop()
                 ended.wait(60)
                 return
-        # Counts only a call that really ended (cancelled by the client); the wait is a hang guard.
-        if ended.wait(120):
-            with self._lock:
-                self.cancelled += 1
+        ended.wait(120)  # open until the client cancels (a hang guard)
 
 
 class WatchServer:
