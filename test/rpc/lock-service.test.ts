@@ -31,16 +31,17 @@ function grpcurl(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 /**
- * The engine, recording the input of every put / putIfMatch / delete and
- * passing it on without its lockGuard (the fence check is the engine's, tested there).
+ * The engine, recording the input of every put / putIfMatch / delete (the
+ * Delete RPC calls deleteWithRevision) and passing it on without its
+ * lockGuard (the fence check is the engine's, tested there).
  */
 function recording(api: DocumentApi, inputs: unknown[]): DocumentApi {
   return new Proxy(api, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'put' && prop !== 'putIfMatch' && prop !== 'delete') return v;
+      if (prop !== 'put' && prop !== 'putIfMatch' && prop !== 'delete' && prop !== 'deleteWithRevision') return v;
       return (ctx: unknown, input: unknown) => {
-        inputs.push({ method: prop, input });
+        inputs.push({ method: prop === 'deleteWithRevision' ? 'delete' : prop, input });
         const { lockGuard: _g, ...rest } = input as Record<string, unknown>;
         return (v as (c: unknown, i: unknown) => unknown).call(target, ctx, rest);
       };
