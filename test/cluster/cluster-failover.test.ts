@@ -38,7 +38,16 @@ beforeAll(async () => {
     const c = await RedisCoordinator.connect({ url: cluster.url, cluster: true, commandTimeoutMs: 1000 });
     const losses: CoordinationLoss[] = [];
     c.onLoss((l) => losses.push(l));
-    await c.trackEpoch({ store: new DurableEpochStore(bucket), checkIntervalMs: 200 });
+    // Setup, not the property under test: a fresh cluster under CI load may time out a first command (1 s).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.trackEpoch({ store: new DurableEpochStore(bucket), checkIntervalMs: 200 });
+        break;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        await sleep(500);
+      }
+    }
     servers.push({ c, losses });
   }
   indexes = await RedisIndexStore.connect({ url: cluster.url, cluster: true, commandTimeoutMs: 1000 });

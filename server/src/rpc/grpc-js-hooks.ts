@@ -87,8 +87,8 @@ export function disableNagle(server: grpc.Server): boolean {
 }
 
 /**
- * Counts the live (neither closed nor destroyed) HTTP/2 sessions of
- * `server`. grpc-js's tryShutdown waits for the close callback of every
+ * Counts the live (not yet destroyed: a closed session may still finish
+ * its streams) HTTP/2 sessions of `server`. grpc-js's tryShutdown waits for the close callback of every
  * session it knows, but a session whose socket the client already destroyed
  * and whose 'close' event is still pending never calls it (Node's
  * `Http2Session.close` returns at once when destroyed; grpc-node #1458): the
@@ -109,7 +109,8 @@ export function trackSessions(server: grpc.Server): { live(): number } | undefin
   return {
     live() {
       let n = 0;
-      for (const s of sessions) if (!s.closed && !s.destroyed) n++;
+      // A closed session may still be finishing its streams (close() is graceful): live until destroyed.
+      for (const s of sessions) if (!s.destroyed) n++;
       return n;
     },
   };
