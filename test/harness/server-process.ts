@@ -57,7 +57,11 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60000
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ports = await new Promise<{ grpcPort: number; httpPort: number; metricsPort: number | null }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not listen within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Never leave it behind: a live child keeps jest waiting for its pipes forever (a CI lane hung so for hours).
+      child.kill('SIGKILL');
+      reject(new Error(`server did not listen within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening:\n${out}`));

@@ -73,14 +73,20 @@ function apply(state: State, m: WatchResponse): void {
 
 test('writers run through a snapshot watch: its state at complete is the collection at that revision, later changes apply without gap or overlap', async () => {
   const { docs } = serverClients(s.grpcUrl);
-  for (let i = 0; i < 200; i++) await docs.put({ collection: 'snap', id: `d${i}`, data: { seed: i } });
+  // 1,000 documents (10 engine pages to list), so that writes land on ids not yet listed while the snapshot lists.
+  let seeded = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = seeded++; i < 1000; i = seeded++) await docs.put({ collection: 'snap', id: `d${i}`, data: { seed: i } });
+    }),
+  );
   const base = await listing(docs, 'snap');
   const plain = recordWatch('snap', { after: base.readRevision, url: () => s.grpcUrl });
   const workload = runWorkload({
     collection: 'snap',
     writers: 6,
     opsPerWriter: 150,
-    ids: 220,
+    ids: 1020,
     client: () => serverClients(s.grpcUrl).docs,
   });
   // Start the snapshot once writes are flowing (hang guard: 60 s).
