@@ -219,13 +219,19 @@ export class DocumentWriter implements TxnWriter {
    * hooks, as an `expire` change (index entries removed, one EXPIRE event).
    */
   async purgeExpired(ctx: CallContext, collection: string, id: string): Promise<PurgeOutcome> {
+    return (await this.purgeIfExpired(ctx, collection, id)) === 'purged' ? 'purged' : 'dropped';
+  }
+
+  /** purgeExpired, telling a document found absent (or raced away) from one found live (not expired). */
+  private async purgeIfExpired(ctx: CallContext, collection: string, id: string): Promise<'purged' | 'absent' | 'live'> {
     const cur = await this.o.reader.readForWrite(collection, id, ctx.signal);
-    if (cur === undefined || !this.expired(cur.env.meta)) return 'dropped';
+    if (cur === undefined) return 'absent';
+    if (!this.expired(cur.env.meta)) return 'live';
     await this.o.failpoints?.reached('ttl.before-purge-write');
     try {
-      return (await this.deleteVersion(ctx, collection, id, cur.etag, undefined, cur.env.meta.seq, true)).deleted ? 'purged' : 'dropped';
+      return (await this.deleteVersion(ctx, collection, id, cur.etag, undefined, cur.env.meta.seq, true)).deleted ? 'purged' : 'absent';
     } catch (e) {
-      if (e instanceof ConditionFailedError) return 'dropped';
+      if (e instanceof ConditionFailedError) return 'absent'; // rewritten or purged meanwhile: look again
       throw e;
     }
   }
@@ -303,6 +309,9 @@ export class DocumentWriter implements TxnWriter {
   /**
    * The hooks' prepare of a write of `data`; a unique value held by an
    * expired document is freed by purging that document, then reserved again.
+   * A holder found gone is being purged by someone else (the background
+   * purger): its index entry goes with that purge's commit, so the
+   * reservation is retried a few times, briefly; a live holder is a conflict.
    */
   private async prepareFreeing(
     ctx: CallContext,
@@ -316,8 +325,10 @@ export class DocumentWriter implements TxnWriter {
         return await this.o.hooks?.prepare(collection, id, data, ctx.signal, { prevSeq });
       } catch (e) {
         const holder = e instanceof DbError && e.reason === 'UNIQUE_VIOLATION' ? e.metadata?.conflictingId : undefined;
-        if (holder === undefined || holder === id || this.o.expiry === undefined || attempt >= 2) throw e;
-        if ((await this.purgeExpired(ctx, collection, holder)) !== 'purged') throw e;
+        if (holder === undefined || holder === id || this.o.expiry === undefined || attempt >= 5) throw e;
+        const outcome = await this.purgeIfExpired(ctx, collection, holder);
+        if (outcome === 'live') throw e;
+        if (outcome === 'absent') await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
       }
     }
   }

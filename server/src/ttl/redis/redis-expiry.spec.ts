@@ -103,10 +103,9 @@ describe('RedisExpiry', () => {
     await expiry.close();
   });
 
-  it('has a keys-only listing re-read every id when Redis does not answer', async () => {
+  it('has a keys-only listing re-read every id of an expiring collection, whatever the schedule says', async () => {
     const { redis, expiry } = await setup();
-    redis.queue('ttl.due_among', [1, 'b']);
-    expect(await expiry.dueAmong('c', ['a', 'b'], T)).toEqual(new Set(['b']));
+    expect(await expiry.dueAmong('c', ['a', 'b'], T)).toEqual(new Set(['a', 'b']));
     (redis as unknown as { evalsha: () => Promise<never> }).evalsha = () => Promise.reject(new Error('connection lost'));
     expect(await expiry.dueAmong('c', ['a', 'b'], T)).toEqual(new Set(['a', 'b']));
   });

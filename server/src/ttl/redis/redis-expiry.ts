@@ -79,14 +79,16 @@ export class RedisExpiry extends ExpiryService {
     return super.isExpiring(collection) || this.due.registered().has(collection);
   }
 
-  /** The ids a keys-only listing must re-read; every id when Redis does not answer (the listing stays exact, only slower). */
-  override async dueAmong(collection: string, ids: readonly string[], nowMs: number, signal?: AbortSignal): Promise<ReadonlySet<string>> {
-    try {
-      return await this.due.dueAmong(collection, ids, nowMs, signal);
-    } catch (e) {
-      if (signal?.aborted) throw e;
-      return new Set(ids);
-    }
+  /**
+   * The ids a keys-only listing must re-read: every id of an expiring
+   * collection. The shared schedule's answer (due, claimed or recently
+   * settled ids) let an expired id through in 1 of about 8 two-server runs
+   * around a Redis restart (ttl-redis.test.ts; cause not found yet), so with
+   * Redis a keys-only listing of an expiring collection reads its documents,
+   * as Count does: exact, slower (docs/streams.md).
+   */
+  override dueAmong(_collection: string, ids: readonly string[], _nowMs?: number, _signal?: AbortSignal): ReadonlySet<string> {
+    return new Set(ids);
   }
 
   /** Stops the purger and the rebuilds, then closes its connection if it owns one. */
