@@ -136,3 +136,19 @@ def fake_server_factory() -> Iterator[FakeServerFactory]:
     for s in started:
         s.stop()
 
+
+def embedded_client(env: dict) -> Iterator[Client]:
+    """Starts an embedded-default server (in-process coordination, `env` added), yields a client of it,
+    stops it: the body of a module-scoped live fixture."""
+    if not os.path.isfile(SERVER_MAIN):
+        pytest.fail(f"{SERVER_MAIN} is missing: run npm run build")
+    server = SpawnedServer(dict(SB_COORDINATION="local", **env))
+    try:
+        try:
+            port = server.wait_listening()
+        except RuntimeError as err:
+            pytest.fail(str(err))
+        with Client(f"127.0.0.1:{port}", timeout=10.0) as c:
+            yield c
+    finally:
+        server.stop()

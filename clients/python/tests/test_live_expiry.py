@@ -4,7 +4,6 @@ expire_time, disappears from get once expired, and a watch from the read's
 read_revision gets exactly one EXPIRE change for it."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -13,25 +12,14 @@ from typing import Iterator, List
 
 import pytest
 
-from conftest import SERVER_MAIN, SpawnedServer
+from conftest import embedded_client
 from smarterbase_client import Change, Client, Expiry, NotFoundError
 
 
 @pytest.fixture(scope="module")
 def embedded() -> Iterator[Client]:
     """A client of an embedded-default server purging every 200 ms."""
-    if not os.path.isfile(SERVER_MAIN):
-        pytest.fail(f"{SERVER_MAIN} is missing: run npm run build")
-    server = SpawnedServer(dict(SB_COORDINATION="local", SB_TTL_SWEEP_MS="200"))
-    try:
-        try:
-            port = server.wait_listening()
-        except RuntimeError as err:
-            pytest.fail(str(err))
-        with Client(f"127.0.0.1:{port}", timeout=10.0) as c:
-            yield c
-    finally:
-        server.stop()
+    yield from embedded_client({"SB_TTL_SWEEP_MS": "200"})
 
 
 def _gone_within(db: Client, coll: str, id: str, limit: float) -> bool:

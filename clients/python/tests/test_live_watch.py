@@ -8,36 +8,20 @@ batch; and SB_FEED_RETAIN_COUNT=2 makes an old revision fail with
 RevisionCompactedError."""
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from typing import Iterator, List
 
 import pytest
 
-from conftest import SERVER_MAIN, SpawnedServer
+from conftest import embedded_client
 from smarterbase_client import Client, RevisionCompactedError, WatchBatch
-
-
-def _embedded_client(env: dict) -> Iterator[Client]:
-    if not os.path.isfile(SERVER_MAIN):
-        pytest.fail(f"{SERVER_MAIN} is missing: run npm run build")
-    server = SpawnedServer(dict(SB_COORDINATION="local", **env))
-    try:
-        try:
-            port = server.wait_listening()
-        except RuntimeError as err:
-            pytest.fail(str(err))
-        with Client(f"127.0.0.1:{port}", timeout=10.0) as c:
-            yield c
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def embedded() -> Iterator[Client]:
     """A client of an embedded-default server shared by this file's tests."""
-    yield from _embedded_client({})
+    yield from embedded_client({})
 
 
 @pytest.fixture()
@@ -146,7 +130,7 @@ def test_watch_from_a_quiet_read_first_yields_progress_at_the_read_revision(embe
 @pytest.fixture(scope="module")
 def retaining_two() -> Iterator[Client]:
     """A client of an embedded-default server keeping 2 events per collection."""
-    yield from _embedded_client({"SB_FEED_RETAIN_COUNT": "2"})
+    yield from embedded_client({"SB_FEED_RETAIN_COUNT": "2"})
 
 
 def test_watch_from_a_compacted_revision_raises_revision_compacted(retaining_two: Client, coll: str) -> None:
