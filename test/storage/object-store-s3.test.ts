@@ -6,6 +6,8 @@
  */
 import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
 import { S3ObjectStore } from '../../server/src/storage/objects/s3/s3-object-store.js';
+import { LockedObjectStore } from '../../server/src/storage/objects/locked-object-store.js';
+import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 import type { S3TestServer } from '../harness/s3-server.js';
 import { selectedS3Implementations } from '../harness/s3-implementations.js';
 import { describeObjectStore, SCENARIOS } from './object-store-conformance.js';
@@ -38,28 +40,36 @@ afterAll(async () => {
 for (const impl of implementations) {
   let blobs: S3BlobStore;
   let n = 0;
+  const objectStore = (): S3ObjectStore => {
+    const s3 = servers.get(impl.name);
+    if (s3 === undefined) throw new Error(`${impl.name} not started`);
+    blobs = new S3BlobStore({
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      accessKeyId: 'test',
+      secretAccessKey: 'test',
+    });
+    return new S3ObjectStore({
+      client: blobs.client,
+      bucket: s3.bucket,
+      prefix: `t${n++}/`,
+      completionEtag: impl.name === 'gofakes3' ? 'head' : 'response',
+    });
+  };
   describeObjectStore({
     name: `S3ObjectStore (${impl.name} ${impl.version})`,
     gaps: GAPS[impl.name] ?? [],
     completionNative: COMPLETION_NATIVE[impl.name] ?? true,
     measureMemory: impl.name === 'versitygw',
-    setup: async () => {
-      const s3 = servers.get(impl.name);
-      if (s3 === undefined) throw new Error(`${impl.name} not started`);
-      blobs = new S3BlobStore({
-        bucket: s3.bucket,
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        accessKeyId: 'test',
-        secretAccessKey: 'test',
-      });
-      return new S3ObjectStore({
-        client: blobs.client,
-        bucket: s3.bucket,
-        prefix: `t${n++}/`,
-        completionEtag: impl.name === 'gofakes3' ? 'head' : 'response',
-      });
-    },
+    setup: async () => objectStore(),
+    teardown: () => blobs.close(),
+  });
+  // Lock mode, as a server must run on an endpoint whose completions ignore conditions: no gaps.
+  describeObjectStore({
+    name: `LockedObjectStore over S3ObjectStore (${impl.name} ${impl.version})`,
+    completionNative: true,
+    setup: async () => new LockedObjectStore(objectStore(), new LocalCoordinator(), { waitMs: 60_000 }),
     teardown: () => blobs.close(),
   });
 }
