@@ -117,6 +117,21 @@ export function describeObjectStore(subject: ObjectStoreSubject): void {
       expect(await store.get('objects/missing', { range: { offset: 1 } })).toBeUndefined();
     });
 
+    it('aborting the signal mid-read stops the body with cancelled', async () => {
+      await store.put('objects/abort-read', generated(6 * MiB), { partSize: MIN_PART_SIZE });
+      const controller = new AbortController();
+      const reader = await store.get('objects/abort-read', { signal: controller.signal });
+      const it = reader!.body[Symbol.asyncIterator]();
+      expect((await it.next()).done).toBe(false);
+      controller.abort();
+      let read = 0;
+      const drain = async () => {
+        for (let r = await it.next(); r.done !== true; r = await it.next()) read += r.value.byteLength;
+      };
+      await expect(drain()).rejects.toMatchObject({ kind: 'cancelled' });
+      expect(read).toBeLessThan(6 * MiB);
+    });
+
     it('content type and metadata round-trip; a put without them gets the defaults', async () => {
       await store.put('objects/meta', generated(10), { contentType: 'text/plain', metadata: { owner: 'ann' } });
       expect(await store.head('objects/meta')).toMatchObject({ contentType: 'text/plain', metadata: { owner: 'ann' } });
