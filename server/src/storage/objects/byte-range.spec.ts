@@ -1,4 +1,4 @@
-import { rangeHeader, resolveRange, sizeFromContentRange } from './byte-range.js';
+import { openRangeHeader, rangeHeader, resolveRange, sizeFromContentRange } from './byte-range.js';
 
 describe('resolveRange', () => {
   it('no range is the whole body', () => {
@@ -43,5 +43,12 @@ describe('sizeFromContentRange', () => {
     expect(sizeFromContentRange('bytes */42')).toBe(42);
     expect(sizeFromContentRange('bytes 0-9/*')).toBeUndefined();
     expect(sizeFromContentRange(undefined)).toBeUndefined();
+  });
+});
+
+describe('openRangeHeader', () => {
+  it('is open-ended without a length, inclusive with one', () => {
+    expect(openRangeHeader({ offset: 7 })).toBe('bytes=7-');
+    expect(openRangeHeader({ offset: 7, length: 3 })).toBe('bytes=7-9');
   });
 });

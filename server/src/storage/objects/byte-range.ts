@@ -42,6 +42,11 @@ export function rangeHeader(range: ResolvedRange): string {
   return `bytes=${range.start}-${range.start + range.length - 1}`;
 }
 
+/** The HTTP Range header of a requested range, before the size is known: 'bytes=offset-' or 'bytes=offset-last' (length ≥ 1). */
+export function openRangeHeader(range: ByteRange): string {
+  return range.length === undefined ? `bytes=${range.offset}-` : rangeHeader({ start: range.offset, length: range.length });
+}
+
 /** The total size in a Content-Range header ('bytes 0-9/100' → 100), or undefined when absent or unknown ('*'). */
 export function sizeFromContentRange(header: string | undefined): number | undefined {
   const m = header === undefined ? null : /^bytes (?:\d+-\d+|\*)\/(\d+)$/.exec(header.trim());

@@ -1,5 +1,5 @@
 import { MIN_PART_SIZE } from './object-store.js';
-import { checkCompletedParts, checkPartNumber, uploadNotFound } from './upload-errors.js';
+import { checkCompletedParts, checkPartNumber, namedParts, uploadNotFound } from './upload-errors.js';
 
 describe('checkCompletedParts', () => {
   it('accepts ascending parts, every one but the last at least the minimum', () => {
@@ -37,5 +37,30 @@ describe('checkPartNumber / uploadNotFound', () => {
 
   it('an unknown upload is not_found naming the field', () => {
     expect(uploadNotFound('k', 'u1')).toMatchObject({ kind: 'not_found', field: 'upload_id', metadata: { uploadId: 'u1' } });
+  });
+});
+
+describe('namedParts', () => {
+  const stored = new Map([
+    [1, { partNumber: 1, size: MIN_PART_SIZE, etag: 'a' }],
+    [2, { partNumber: 2, size: 3, etag: 'b' }],
+  ]);
+
+  it('returns the stored parts in the order named, comparing normalised etags', () => {
+    expect(
+      namedParts(
+        stored,
+        [
+          { partNumber: 1, etag: '"a"' },
+          { partNumber: 2, etag: '"b"' },
+        ],
+        (e) => e.replace(/"/g, ''),
+      ),
+    ).toEqual([...stored.values()]);
+  });
+
+  it('refuses a part never uploaded or named with another etag', () => {
+    expect(() => namedParts(stored, [{ partNumber: 3, etag: 'a' }])).toThrow(expect.objectContaining({ kind: 'invalid', field: 'parts' }));
+    expect(() => namedParts(stored, [{ partNumber: 1, etag: 'b' }])).toThrow(expect.objectContaining({ kind: 'invalid' }));
   });
 });

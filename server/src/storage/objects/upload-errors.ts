@@ -3,7 +3,7 @@
  * so that the adapters agree (the conformance suite checks kinds and fields).
  */
 import { DbError } from '../../errors/db-error.js';
-import { MAX_PART_NUMBER, MIN_PART_SIZE } from './object-store.js';
+import { MAX_PART_NUMBER, MIN_PART_SIZE, type UploadedPart } from './object-store.js';
 
 /** 'not_found': the upload id is unknown (never started, completed, or aborted). */
 export function uploadNotFound(key: string, uploadId: string, cause?: unknown): DbError {
@@ -55,4 +55,26 @@ export function unknownPart(partNumber: number): DbError {
 
 function badParts(message: string): DbError {
   return new DbError('invalid', 'INVALID_ARGUMENT', message, { field: 'parts', metadata: { field: 'parts' } });
+}
+
+/**
+ * The stored parts a completion names, in the order named, after the checks every adapter
+ * applies: each named part exists with that etag (compared after `normalize`), then
+ * checkCompletedParts. Throws 'invalid' otherwise.
+ */
+export function namedParts<P extends UploadedPart>(
+  stored: ReadonlyMap<number, P>,
+  named: readonly Pick<UploadedPart, 'partNumber' | 'etag'>[],
+  normalize: (etag: string) => string = (etag) => etag,
+): P[] {
+  const chosen = named.map((p) => {
+    const s = stored.get(p.partNumber);
+    if (s === undefined || s.etag !== normalize(p.etag)) throw unknownPart(p.partNumber);
+    return s;
+  });
+  checkCompletedParts(
+    chosen.map((p) => p.partNumber),
+    chosen.map((p) => p.size),
+  );
+  return chosen;
 }

@@ -36,13 +36,11 @@ import {
 } from '../object-store.js';
 import { Sha256Tap, sha256Hex } from '../sha256-stream.js';
 import { streamedPut } from '../streamed-put.js';
-import { checkCompletedParts, checkPartNumber, checksumMismatch, unknownPart } from '../upload-errors.js';
+import { checkPartNumber, checksumMismatch, namedParts } from '../upload-errors.js';
 import { encodeTrailer, readTrailer, type ObjectTrailer } from './object-file.js';
-import { RESERVED_PREFIX, TMP_DIR, UPLOADS_DIR, dirOf, fsyncDir, ioError, isMissing, objectPath } from './fs-io.js';
+import { TMP_DIR, UPLOADS_DIR, dirOf, fsyncDir, ioError, isMissing, objectPath } from './fs-io.js';
 import { UploadStaging } from './upload-staging.js';
-
-/** Bytes per chunk a read yields. */
-const READ_CHUNK = 256 * 1024;
+import { readChunks, walk } from './object-reads.js';
 
 /** Options of FilesystemObjectStore.open. */
 export interface FilesystemObjectStoreOptions {
@@ -149,15 +147,7 @@ export class FilesystemObjectStore implements ObjectStore {
       async () => {
         const manifest = await this.staging.manifest(key, uploadId);
         const staged = new Map((await this.staging.parts(uploadId)).map((p) => [p.partNumber, p]));
-        const chosen = parts.map((p) => {
-          const s = staged.get(p.partNumber);
-          if (s === undefined || s.etag !== p.etag) throw unknownPart(p.partNumber);
-          return s;
-        });
-        checkCompletedParts(
-          chosen.map((p) => p.partNumber),
-          chosen.map((p) => p.size),
-        );
+        const chosen = namedParts(staged, parts);
         const sha = new Sha256Tap();
         const tmp = await this.writeTemp(key, async (handle) => {
           for (const part of chosen) {
@@ -366,44 +356,4 @@ export class FilesystemObjectStore implements ObjectStore {
     throwIfAborted(signal);
     if (this.closed) throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'filesystem object store is closed');
   }
-}
-
-/** Reads [start, start + length) of the open file in chunks; closes the handle when done, failed or abandoned. */
-async function* readChunks(
-  handle: fs.FileHandle,
-  start: number,
-  length: number,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Uint8Array> {
-  try {
-    for (let at = start; at < start + length;) {
-      throwIfAborted(signal);
-      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, start + length - at));
-      const { bytesRead } = await handle.read(buf, 0, buf.byteLength, at);
-      if (bytesRead === 0) throw new DbError('internal', 'INTERNAL_ERROR', 'object file ended early');
-      at += bytesRead;
-      yield buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Every object key under `dir` (relative `rel`), skipping the store's reserved directories at the top. */
-async function walk(root: string, rel: string): Promise<string[]> {
-  const keys: string[] = [];
-  let entries;
-  try {
-    entries = await fs.readdir(rel === '' ? root : `${root}/${rel}`, { withFileTypes: true });
-  } catch (e) {
-    if (isMissing(e)) return keys;
-    throw e;
-  }
-  for (const entry of entries) {
-    if (rel === '' && entry.name.startsWith(RESERVED_PREFIX)) continue;
-    const key = rel === '' ? entry.name : `${rel}/${entry.name}`;
-    if (entry.isDirectory()) keys.push(...(await walk(root, key)));
-    else if (entry.isFile()) keys.push(key);
-  }
-  return keys;
 }

@@ -27,14 +27,13 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
 import { DbError } from '../../../errors/db-error.js';
 import { ConditionFailedError, type ListOptions } from '../../blob-store.js';
 import { validateListLimit } from '../../list-limit.js';
 import { quoteEtag, unquoteEtag } from '../../s3/etag.js';
 import { abortWith, installAbortSignals } from '../../s3/scoped-abort.js';
-import { errorCodeOf, httpStatusOf, isNotFound, type S3Op } from '../../s3/s3-errors.js';
-import { rangeHeader, resolveRange, sizeFromContentRange } from '../byte-range.js';
+import { errorCodeOf, isNotFound, type S3Op } from '../../s3/s3-errors.js';
+import { openRangeHeader, resolveRange } from '../byte-range.js';
 import {
   DEFAULT_CONTENT_TYPE,
   type GetObjectOptions,
@@ -51,15 +50,16 @@ import {
 } from '../object-store.js';
 import { sha256Hex } from '../sha256-stream.js';
 import { streamedPut } from '../streamed-put.js';
-import { checkCompletedParts, checkPartNumber, checksumMismatch, unknownPart, uploadNotFound } from '../upload-errors.js';
+import { checkPartNumber, checksumMismatch, namedParts, uploadNotFound } from '../upload-errors.js';
 import { objectInfo, writeMetadata } from './s3-object-info.js';
 import {
   IF_MATCH,
   NO_CONDITION,
-  abortable,
   conditionFlags,
   conditionHeaders,
   emptyBody,
+  isRangeNotSatisfiable,
+  readerOf,
   s3Call,
   type ConditionFlags,
 } from './s3-request.js';
@@ -203,15 +203,7 @@ export class S3ObjectStore implements ObjectStore {
     options: { readonly condition?: ObjectCondition; readonly signal?: AbortSignal } = {},
   ): Promise<PutObjectResult> {
     const stored = new Map((await this.listParts(key, uploadId, options.signal)).map((p) => [p.partNumber, p]));
-    const chosen = parts.map((p) => {
-      const s = stored.get(p.partNumber);
-      if (s === undefined || s.etag !== unquoteEtag(p.etag)) throw unknownPart(p.partNumber);
-      return s;
-    });
-    checkCompletedParts(
-      chosen.map((p) => p.partNumber),
-      chosen.map((p) => p.size),
-    );
+    const chosen = namedParts(stored, parts, unquoteEtag);
     const res = await this.uploadCall(
       'completeUpload',
       key,
@@ -289,12 +281,7 @@ export class S3ObjectStore implements ObjectStore {
               abortWith(s, {
                 Bucket: this.bucket,
                 Key: this.prefix + key,
-                ...(range !== undefined
-                  ? {
-                      Range:
-                        range.length === undefined ? `bytes=${range.offset}-` : rangeHeader({ start: range.offset, length: range.length }),
-                    }
-                  : {}),
+                ...(range !== undefined ? { Range: openRangeHeader(range) } : {}),
                 ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
               }),
             ),
@@ -305,20 +292,10 @@ export class S3ObjectStore implements ObjectStore {
         }
       });
     } catch (e) {
-      if (range !== undefined && (httpStatusOf((e as Error).cause) === 416 || errorCodeOf((e as Error).cause) === 'InvalidRange'))
-        return this.emptyRead(key, options);
+      if (range !== undefined && isRangeNotSatisfiable(e)) return this.emptyRead(key, options);
       throw e;
     }
-    if (res === undefined) return undefined;
-    const body = res.Body as Readable | undefined;
-    const size = sizeFromContentRange(res.ContentRange) ?? res.ContentLength ?? 0;
-    const info = objectInfo(key, size, res);
-    if (ifMatch !== undefined && info.etag !== ifMatch) {
-      body?.destroy();
-      throw new ConditionFailedError(key, info.etag);
-    }
-    const resolved = resolveRange(range, size);
-    return { info, start: resolved.start, length: resolved.length, body: body === undefined ? emptyBody() : abortable(body, signal) };
+    return res === undefined ? undefined : readerOf(key, res, options);
   }
 
   /** HeadObject. */

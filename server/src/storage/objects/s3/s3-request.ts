@@ -8,8 +8,10 @@ import { abortError, throwIfAborted, timeoutSignal } from '../../../common/abort
 import { DbError } from '../../../errors/db-error.js';
 import { ConditionFailedError } from '../../blob-store.js';
 import { quoteEtag } from '../../s3/etag.js';
-import { errorCodeOf, mapS3Error, s3Timeout, type S3Op } from '../../s3/s3-errors.js';
-import type { ObjectCondition } from '../object-store.js';
+import { errorCodeOf, httpStatusOf, mapS3Error, s3Timeout, type S3Op } from '../../s3/s3-errors.js';
+import { resolveRange, sizeFromContentRange } from '../byte-range.js';
+import type { GetObjectOptions, ObjectCondition, ObjectReader } from '../object-store.js';
+import { objectInfo, type S3ObjectHeaders } from './s3-object-info.js';
 
 /** Whether a request carried a condition, and whether it was If-Match (a 404 then means the condition failed). */
 export interface ConditionFlags {
@@ -82,4 +84,33 @@ export async function* abortable(body: Readable, signal: AbortSignal | undefined
     signal?.removeEventListener('abort', onAbort);
     body.destroy();
   }
+}
+
+/** True when a mapped GetObject error was S3's 416 (a range starting at or past the end, or any range of an empty object). */
+export function isRangeNotSatisfiable(e: unknown): boolean {
+  const cause = (e as Error | undefined)?.cause;
+  return httpStatusOf(cause) === 416 || errorCodeOf(cause) === 'InvalidRange';
+}
+
+/** The fields of a GetObject answer that a reader needs. */
+export interface S3GetAnswer extends S3ObjectHeaders {
+  readonly Body?: unknown;
+  readonly ContentRange?: string | undefined;
+  readonly ContentLength?: number | undefined;
+}
+
+/**
+ * The reader of a GetObject answer: the object's size from Content-Range (else Content-Length),
+ * the ETag checked against ifMatch (ConditionFailedError, body released), the body abortable.
+ */
+export function readerOf(key: string, res: S3GetAnswer, options: GetObjectOptions): ObjectReader {
+  const body = res.Body as Readable | undefined;
+  const size = sizeFromContentRange(res.ContentRange) ?? res.ContentLength ?? 0;
+  const info = objectInfo(key, size, res);
+  if (options.ifMatch !== undefined && info.etag !== options.ifMatch) {
+    body?.destroy();
+    throw new ConditionFailedError(key, info.etag);
+  }
+  const { start, length } = resolveRange(options.range, size);
+  return { info, start, length, body: body === undefined ? emptyBody() : abortable(body, options.signal) };
 }
