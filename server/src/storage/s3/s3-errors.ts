@@ -8,8 +8,20 @@ import { DbError } from '../../errors/db-error.js';
 import { abortError } from '../../common/abort.js';
 import { ConditionFailedError } from '../blob-store.js';
 
-/** What the S3 adapter was doing when the error happened. */
-export type S3Op = 'get' | 'head' | 'put' | 'delete' | 'list' | 'ensureBucket';
+/** What the S3 adapter was doing when the error happened (the upload operations are the object store's, objects/s3/). */
+export type S3Op =
+  | 'get'
+  | 'head'
+  | 'put'
+  | 'delete'
+  | 'list'
+  | 'ensureBucket'
+  | 'startUpload'
+  | 'putPart'
+  | 'listParts'
+  | 'completeUpload'
+  | 'abortUpload'
+  | 'listUploads';
 
 /** The messages clients see for storage failures (the SDK's own text is only in the cause). */
 export const STORAGE_MESSAGES = Object.freeze({

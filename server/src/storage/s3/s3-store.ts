@@ -71,7 +71,7 @@ export interface S3BlobStoreOptions {
    * metrics (storage/request-meter.ts). Not called for ensureBucket.
    */
   readonly onRequest?: (
-    op: Exclude<S3Op, 'ensureBucket'>,
+    op: Extract<S3Op, 'get' | 'head' | 'put' | 'delete' | 'list'>,
     outcome: 'ok' | 'condition_failed' | 'error',
     seconds: number,
     key: string,
@@ -288,7 +288,7 @@ export class S3BlobStore implements BlobStore {
    * aborts with the caller's `signal` or after timeoutMs, whichever is first.
    */
   private async call<T>(
-    op: S3Op,
+    op: Extract<S3Op, 'get' | 'head' | 'put' | 'delete' | 'list' | 'ensureBucket'>,
     key: string,
     signal: AbortSignal | undefined,
     fn: (abortSignal: AbortSignal) => Promise<T>,

@@ -1,0 +1,123 @@
+import { MemoryObjectStore } from './memory/memory-object-store.js';
+import { MIN_PART_SIZE } from './object-store.js';
+import { sha256Hex } from './sha256-stream.js';
+import { streamedPut, type UploadPrimitives } from './streamed-put.js';
+
+const CHUNK = 1024 * 1024;
+
+/** The primitives of a MemoryObjectStore, recording each call; `pulled` counts bytes the source gave. */
+function recorder(store = new MemoryObjectStore()) {
+  const calls: string[] = [];
+  const primitives: UploadPrimitives = {
+    putSmall: (k, b, o) => (calls.push(`putSmall ${b.byteLength}`), store.putSmall(k, b, o)),
+    startUpload: (k, o) => (calls.push('start'), store.startUpload(k, o)),
+    putPart: (k, u, n, b, s) => (calls.push(`part ${n} ${b.byteLength}`), store.putPart(k, u, n, b, s)),
+    completeUpload: (k, u, p, o) => (calls.push(`complete ${p.map((x) => x.partNumber).join(',')}`), store.completeUpload(k, u, p, o)),
+    abortUpload: (k, u, s) => (calls.push('abort'), store.abortUpload(k, u, s)),
+  };
+  return { store, calls, primitives };
+}
+
+async function* source(size: number, fill = 1): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < size; at += CHUNK) yield Buffer.alloc(Math.min(CHUNK, size - at), fill);
+}
+
+describe('streamedPut', () => {
+  it('a body of at most one part is one putSmall with its SHA-256', async () => {
+    const { calls, primitives, store } = recorder();
+    const res = await streamedPut(primitives, 'k', source(MIN_PART_SIZE), { partSize: MIN_PART_SIZE });
+    expect(calls).toEqual([`putSmall ${MIN_PART_SIZE}`]);
+    expect(res).toMatchObject({ size: MIN_PART_SIZE, sha256: sha256Hex(Buffer.alloc(MIN_PART_SIZE, 1)) });
+    expect((await store.head('k'))?.sha256).toBe(res.sha256);
+  });
+
+  it('a larger body is a multipart upload of full parts and a shorter last one, completed in order', async () => {
+    const { calls, primitives, store } = recorder();
+    const size = 2 * MIN_PART_SIZE + 3;
+    const res = await streamedPut(primitives, 'k', source(size), { partSize: MIN_PART_SIZE, contentType: 'a/b' });
+    expect(calls).toEqual(['start', `part 1 ${MIN_PART_SIZE}`, `part 2 ${MIN_PART_SIZE}`, 'part 3 3', 'complete 1,2,3']);
+    expect(res).toMatchObject({ size, sha256: sha256Hex(Buffer.alloc(size, 1)) });
+    expect(await store.head('k')).toMatchObject({ size, contentType: 'a/b', etag: res.etag });
+  });
+
+  it('reads no further than the part being sent (one part buffered)', async () => {
+    const { primitives } = recorder();
+    let pulled = 0;
+    const maxAhead: number[] = [];
+    let sent = 0;
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      for await (const c of source(4 * MIN_PART_SIZE)) {
+        pulled += c.byteLength;
+        yield c;
+      }
+    }
+    const slow: UploadPrimitives = {
+      ...primitives,
+      putPart: async (k, u, n, b, s) => {
+        maxAhead.push(pulled - sent);
+        sent += b.byteLength;
+        return primitives.putPart(k, u, n, b, s);
+      },
+    };
+    await streamedPut(slow, 'k', counted(), { partSize: MIN_PART_SIZE });
+    // While part n is sent, the source has given at most that part plus one chunk (to learn it was not the last).
+    for (const ahead of maxAhead) expect(ahead).toBeLessThanOrEqual(MIN_PART_SIZE + CHUNK);
+  });
+
+  it('a failed part aborts the upload and rethrows', async () => {
+    const { calls, primitives, store } = recorder();
+    const failing: UploadPrimitives = {
+      ...primitives,
+      putPart: async (k, u, n, b, s) => {
+        if (n === 2) throw new Error('boom');
+        return primitives.putPart(k, u, n, b, s);
+      },
+    };
+    await expect(streamedPut(failing, 'k', source(3 * MIN_PART_SIZE), { partSize: MIN_PART_SIZE })).rejects.toThrow('boom');
+    expect(calls).toEqual(['start', `part 1 ${MIN_PART_SIZE}`, 'abort']);
+    expect(await store.listUploads({ prefix: '', limit: 10 })).toEqual([]);
+  });
+
+  it('a SHA-256 mismatch is refused before the completion (multipart) or the PUT (small), and nothing is left', async () => {
+    const { calls, primitives, store } = recorder();
+    const wrong = '0'.repeat(64);
+    await expect(
+      streamedPut(primitives, 'k', source(MIN_PART_SIZE + 1), { partSize: MIN_PART_SIZE, expectedSha256: wrong }),
+    ).rejects.toMatchObject({
+      kind: 'invalid',
+      field: 'sha256',
+    });
+    await expect(streamedPut(primitives, 'k', source(10), { partSize: MIN_PART_SIZE, expectedSha256: wrong })).rejects.toMatchObject({
+      kind: 'invalid',
+    });
+    expect(calls).toEqual(['start', `part 1 ${MIN_PART_SIZE}`, 'part 2 1', 'abort']);
+    expect(await store.head('k')).toBeUndefined();
+  });
+
+  it('an aborted signal stops the transfer and aborts the upload', async () => {
+    const { calls, primitives } = recorder();
+    const controller = new AbortController();
+    const aborting: UploadPrimitives = {
+      ...primitives,
+      putPart: async (k, u, n, b, s) => {
+        const r = await primitives.putPart(k, u, n, b, s);
+        controller.abort();
+        return r;
+      },
+    };
+    await expect(
+      streamedPut(aborting, 'k', source(3 * MIN_PART_SIZE), { partSize: MIN_PART_SIZE, signal: controller.signal }),
+    ).rejects.toMatchObject({
+      kind: 'cancelled',
+    });
+    expect(calls).toEqual(['start', `part 1 ${MIN_PART_SIZE}`, 'abort']);
+  });
+
+  it('refuses a part size under 5 MiB', async () => {
+    const { primitives } = recorder();
+    await expect(streamedPut(primitives, 'k', source(1), { partSize: MIN_PART_SIZE - 1 })).rejects.toMatchObject({
+      kind: 'invalid',
+      field: 'part_size',
+    });
+  });
+});
