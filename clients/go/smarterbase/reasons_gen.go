@@ -83,6 +83,32 @@ const (
 	ReasonTtlNotAvailable Reason = "TTL_NOT_AVAILABLE"
 	// ReasonFeedRecovering is ErrorReason ERROR_REASON_FEED_RECOVERING = 39.
 	ReasonFeedRecovering Reason = "FEED_RECOVERING"
+	// ReasonObjectNotFound is ErrorReason ERROR_REASON_OBJECT_NOT_FOUND = 40.
+	ReasonObjectNotFound Reason = "OBJECT_NOT_FOUND"
+	// ReasonObjectAlreadyExists is ErrorReason ERROR_REASON_OBJECT_ALREADY_EXISTS = 41.
+	ReasonObjectAlreadyExists Reason = "OBJECT_ALREADY_EXISTS"
+	// ReasonObjectTooLarge is ErrorReason ERROR_REASON_OBJECT_TOO_LARGE = 42.
+	ReasonObjectTooLarge Reason = "OBJECT_TOO_LARGE"
+	// ReasonUploadNotFound is ErrorReason ERROR_REASON_UPLOAD_NOT_FOUND = 43.
+	ReasonUploadNotFound Reason = "UPLOAD_NOT_FOUND"
+	// ReasonUploadOffsetMismatch is ErrorReason ERROR_REASON_UPLOAD_OFFSET_MISMATCH = 44.
+	ReasonUploadOffsetMismatch Reason = "UPLOAD_OFFSET_MISMATCH"
+	// ReasonUploadFinished is ErrorReason ERROR_REASON_UPLOAD_FINISHED = 45.
+	ReasonUploadFinished Reason = "UPLOAD_FINISHED"
+	// ReasonUploadBusy is ErrorReason ERROR_REASON_UPLOAD_BUSY = 46.
+	ReasonUploadBusy Reason = "UPLOAD_BUSY"
+	// ReasonChecksumMismatch is ErrorReason ERROR_REASON_CHECKSUM_MISMATCH = 47.
+	ReasonChecksumMismatch Reason = "CHECKSUM_MISMATCH"
+	// ReasonRangeNotSatisfiable is ErrorReason ERROR_REASON_RANGE_NOT_SATISFIABLE = 48.
+	ReasonRangeNotSatisfiable Reason = "RANGE_NOT_SATISFIABLE"
+	// ReasonObjectCorrupt is ErrorReason ERROR_REASON_OBJECT_CORRUPT = 49.
+	ReasonObjectCorrupt Reason = "OBJECT_CORRUPT"
+	// ReasonInvalidLogName is ErrorReason ERROR_REASON_INVALID_LOG_NAME = 50.
+	ReasonInvalidLogName Reason = "INVALID_LOG_NAME"
+	// ReasonInvalidLogLine is ErrorReason ERROR_REASON_INVALID_LOG_LINE = 51.
+	ReasonInvalidLogLine Reason = "INVALID_LOG_LINE"
+	// ReasonSequenceTrimmed is ErrorReason ERROR_REASON_SEQUENCE_TRIMMED = 52.
+	ReasonSequenceTrimmed Reason = "SEQUENCE_TRIMMED"
 )
 
 // allReasons lists every Reason in enum order; see Reasons.
@@ -126,4 +152,17 @@ var allReasons = []Reason{
 	ReasonWatchTooSlow,
 	ReasonTtlNotAvailable,
 	ReasonFeedRecovering,
+	ReasonObjectNotFound,
+	ReasonObjectAlreadyExists,
+	ReasonObjectTooLarge,
+	ReasonUploadNotFound,
+	ReasonUploadOffsetMismatch,
+	ReasonUploadFinished,
+	ReasonUploadBusy,
+	ReasonChecksumMismatch,
+	ReasonRangeNotSatisfiable,
+	ReasonObjectCorrupt,
+	ReasonInvalidLogName,
+	ReasonInvalidLogLine,
+	ReasonSequenceTrimmed,
 }

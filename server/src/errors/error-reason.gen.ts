@@ -82,7 +82,33 @@ export type ErrorReason =
   /** FAILED_PRECONDITION: the write carries an Expiration that expires (an expire_time or a ttl) and this server cannot expire documents (an engine embedded without an expiry service; a server process has one with either coordination: docs/streams.md, "Document expiry (TTL)"). Metadata: "collection". */
   | 'TTL_NOT_AVAILABLE'
   /** UNAVAILABLE: the collection's change feed restarted after Redis lost its data and is settling (writes in flight across the loss may still land, for up to SB_FEED_PENDING_AFTER_MS): Watch is refused and reads report read_revision 0 meanwhile. Retry after the RetryInfo delay: watch again from the same revision (REVISION_COMPACTED then says to re-read), or re-read until read_revision is set (docs/streams.md). Metadata: "collection". Carries RetryInfo. */
-  | 'FEED_RECOVERING';
+  | 'FEED_RECOVERING'
+  /** NOT_FOUND: no object exists under the collection and id (ObjectService). Metadata: "collection", "id". */
+  | 'OBJECT_NOT_FOUND'
+  /** ALREADY_EXISTS: a create-only upload (Precondition.exists = false) found an object under its name at commit; nothing of this upload is visible. Metadata: "collection", "id", "currentEtag". */
+  | 'OBJECT_ALREADY_EXISTS'
+  /** INVALID_ARGUMENT: an object is, or would grow, larger than the server's SB_OBJECT_MAX_BYTES. Metadata: "sizeBytes", "limitBytes". */
+  | 'OBJECT_TOO_LARGE'
+  /** NOT_FOUND: the upload id is unknown, expired or aborted. Metadata: "uploadId". */
+  | 'UPLOAD_NOT_FOUND'
+  /** FAILED_PRECONDITION: a write to a resumable upload starts above the committed size (it would skip data); ask QueryUploadStatus and resume from committed_size. Metadata: "uploadId", "writeOffset", "committedSize". */
+  | 'UPLOAD_OFFSET_MISMATCH'
+  /** FAILED_PRECONDITION: data sent after finish_write, or to an upload that is completing, completed or aborted. Metadata: "uploadId", "state". */
+  | 'UPLOAD_FINISHED'
+  /** ABORTED: another writer holds the resumable upload; retry after the RetryInfo delay. Metadata: "uploadId". Carries RetryInfo. */
+  | 'UPLOAD_BUSY'
+  /** INVALID_ARGUMENT: the bytes received differ from the declared expected_size or expected_sha256; nothing is visible. Metadata: "field", "expected", "actual". */
+  | 'CHECKSUM_MISMATCH'
+  /** OUT_OF_RANGE: a download starts past the object's end. Metadata: "offset", "sizeBytes". */
+  | 'RANGE_NOT_SATISFIABLE'
+  /** DATA_LOSS: the stored bytes of an object do not match its recorded SHA-256 (or are missing while it is current); the download ends with this instead of OK. Metadata: "collection", "id". */
+  | 'OBJECT_CORRUPT'
+  /** INVALID_ARGUMENT: a log name breaks the naming rules (1-128 of [A-Za-z0-9_.-], starting with a letter or digit). Metadata: "field". */
+  | 'INVALID_LOG_NAME'
+  /** INVALID_ARGUMENT: an appended line is not one JSON text on one line, or is too long; no line of the request was appended. Metadata: "field", "index". */
+  | 'INVALID_LOG_LINE'
+  /** OUT_OF_RANGE: a log read starts below the oldest retained sequence or above the tail + 1. Metadata: "log", "requestedSequence", "oldestSequence", "tailSequence". */
+  | 'SEQUENCE_TRIMMED';
 
 /** Every ErrorReason, in the order of their enum numbers. */
 export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
@@ -125,4 +151,17 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'WATCH_TOO_SLOW',
   'TTL_NOT_AVAILABLE',
   'FEED_RECOVERING',
+  'OBJECT_NOT_FOUND',
+  'OBJECT_ALREADY_EXISTS',
+  'OBJECT_TOO_LARGE',
+  'UPLOAD_NOT_FOUND',
+  'UPLOAD_OFFSET_MISMATCH',
+  'UPLOAD_FINISHED',
+  'UPLOAD_BUSY',
+  'CHECKSUM_MISMATCH',
+  'RANGE_NOT_SATISFIABLE',
+  'OBJECT_CORRUPT',
+  'INVALID_LOG_NAME',
+  'INVALID_LOG_LINE',
+  'SEQUENCE_TRIMMED',
 ]);

@@ -182,6 +182,51 @@ const (
 	// re-read until read_revision is set (docs/streams.md). Metadata:
 	// "collection". Carries RetryInfo.
 	ErrorReason_ERROR_REASON_FEED_RECOVERING ErrorReason = 39
+	// NOT_FOUND: no object exists under the collection and id (ObjectService).
+	// Metadata: "collection", "id".
+	ErrorReason_ERROR_REASON_OBJECT_NOT_FOUND ErrorReason = 40
+	// ALREADY_EXISTS: a create-only upload (Precondition.exists = false) found
+	// an object under its name at commit; nothing of this upload is visible.
+	// Metadata: "collection", "id", "currentEtag".
+	ErrorReason_ERROR_REASON_OBJECT_ALREADY_EXISTS ErrorReason = 41
+	// INVALID_ARGUMENT: an object is, or would grow, larger than the server's
+	// SB_OBJECT_MAX_BYTES. Metadata: "sizeBytes", "limitBytes".
+	ErrorReason_ERROR_REASON_OBJECT_TOO_LARGE ErrorReason = 42
+	// NOT_FOUND: the upload id is unknown, expired or aborted. Metadata:
+	// "uploadId".
+	ErrorReason_ERROR_REASON_UPLOAD_NOT_FOUND ErrorReason = 43
+	// FAILED_PRECONDITION: a write to a resumable upload starts above the
+	// committed size (it would skip data); ask QueryUploadStatus and resume
+	// from committed_size. Metadata: "uploadId", "writeOffset", "committedSize".
+	ErrorReason_ERROR_REASON_UPLOAD_OFFSET_MISMATCH ErrorReason = 44
+	// FAILED_PRECONDITION: data sent after finish_write, or to an upload that
+	// is completing, completed or aborted. Metadata: "uploadId", "state".
+	ErrorReason_ERROR_REASON_UPLOAD_FINISHED ErrorReason = 45
+	// ABORTED: another writer holds the resumable upload; retry after the
+	// RetryInfo delay. Metadata: "uploadId". Carries RetryInfo.
+	ErrorReason_ERROR_REASON_UPLOAD_BUSY ErrorReason = 46
+	// INVALID_ARGUMENT: the bytes received differ from the declared
+	// expected_size or expected_sha256; nothing is visible. Metadata: "field",
+	// "expected", "actual".
+	ErrorReason_ERROR_REASON_CHECKSUM_MISMATCH ErrorReason = 47
+	// OUT_OF_RANGE: a download starts past the object's end. Metadata:
+	// "offset", "sizeBytes".
+	ErrorReason_ERROR_REASON_RANGE_NOT_SATISFIABLE ErrorReason = 48
+	// DATA_LOSS: the stored bytes of an object do not match its recorded
+	// SHA-256 (or are missing while it is current); the download ends with
+	// this instead of OK. Metadata: "collection", "id".
+	ErrorReason_ERROR_REASON_OBJECT_CORRUPT ErrorReason = 49
+	// INVALID_ARGUMENT: a log name breaks the naming rules (1-128 of
+	// [A-Za-z0-9_.-], starting with a letter or digit). Metadata: "field".
+	ErrorReason_ERROR_REASON_INVALID_LOG_NAME ErrorReason = 50
+	// INVALID_ARGUMENT: an appended line is not one JSON text on one line, or
+	// is too long; no line of the request was appended. Metadata: "field",
+	// "index".
+	ErrorReason_ERROR_REASON_INVALID_LOG_LINE ErrorReason = 51
+	// OUT_OF_RANGE: a log read starts below the oldest retained sequence or
+	// above the tail + 1. Metadata: "log", "requestedSequence",
+	// "oldestSequence", "tailSequence".
+	ErrorReason_ERROR_REASON_SEQUENCE_TRIMMED ErrorReason = 52
 )
 
 // Enum value maps for ErrorReason.
@@ -227,6 +272,19 @@ var (
 		37: "ERROR_REASON_WATCH_TOO_SLOW",
 		38: "ERROR_REASON_TTL_NOT_AVAILABLE",
 		39: "ERROR_REASON_FEED_RECOVERING",
+		40: "ERROR_REASON_OBJECT_NOT_FOUND",
+		41: "ERROR_REASON_OBJECT_ALREADY_EXISTS",
+		42: "ERROR_REASON_OBJECT_TOO_LARGE",
+		43: "ERROR_REASON_UPLOAD_NOT_FOUND",
+		44: "ERROR_REASON_UPLOAD_OFFSET_MISMATCH",
+		45: "ERROR_REASON_UPLOAD_FINISHED",
+		46: "ERROR_REASON_UPLOAD_BUSY",
+		47: "ERROR_REASON_CHECKSUM_MISMATCH",
+		48: "ERROR_REASON_RANGE_NOT_SATISFIABLE",
+		49: "ERROR_REASON_OBJECT_CORRUPT",
+		50: "ERROR_REASON_INVALID_LOG_NAME",
+		51: "ERROR_REASON_INVALID_LOG_LINE",
+		52: "ERROR_REASON_SEQUENCE_TRIMMED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -269,6 +327,19 @@ var (
 		"ERROR_REASON_WATCH_TOO_SLOW":          37,
 		"ERROR_REASON_TTL_NOT_AVAILABLE":       38,
 		"ERROR_REASON_FEED_RECOVERING":         39,
+		"ERROR_REASON_OBJECT_NOT_FOUND":        40,
+		"ERROR_REASON_OBJECT_ALREADY_EXISTS":   41,
+		"ERROR_REASON_OBJECT_TOO_LARGE":        42,
+		"ERROR_REASON_UPLOAD_NOT_FOUND":        43,
+		"ERROR_REASON_UPLOAD_OFFSET_MISMATCH":  44,
+		"ERROR_REASON_UPLOAD_FINISHED":         45,
+		"ERROR_REASON_UPLOAD_BUSY":             46,
+		"ERROR_REASON_CHECKSUM_MISMATCH":       47,
+		"ERROR_REASON_RANGE_NOT_SATISFIABLE":   48,
+		"ERROR_REASON_OBJECT_CORRUPT":          49,
+		"ERROR_REASON_INVALID_LOG_NAME":        50,
+		"ERROR_REASON_INVALID_LOG_LINE":        51,
+		"ERROR_REASON_SEQUENCE_TRIMMED":        52,
 	}
 )
 
@@ -303,7 +374,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\x92\v\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xe2\x0e\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -345,7 +416,20 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1fERROR_REASON_REVISION_COMPACTED\x10$\x12\x1f\n" +
 	"\x1bERROR_REASON_WATCH_TOO_SLOW\x10%\x12\"\n" +
 	"\x1eERROR_REASON_TTL_NOT_AVAILABLE\x10&\x12 \n" +
-	"\x1cERROR_REASON_FEED_RECOVERING\x10'BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1cERROR_REASON_FEED_RECOVERING\x10'\x12!\n" +
+	"\x1dERROR_REASON_OBJECT_NOT_FOUND\x10(\x12&\n" +
+	"\"ERROR_REASON_OBJECT_ALREADY_EXISTS\x10)\x12!\n" +
+	"\x1dERROR_REASON_OBJECT_TOO_LARGE\x10*\x12!\n" +
+	"\x1dERROR_REASON_UPLOAD_NOT_FOUND\x10+\x12'\n" +
+	"#ERROR_REASON_UPLOAD_OFFSET_MISMATCH\x10,\x12 \n" +
+	"\x1cERROR_REASON_UPLOAD_FINISHED\x10-\x12\x1c\n" +
+	"\x18ERROR_REASON_UPLOAD_BUSY\x10.\x12\"\n" +
+	"\x1eERROR_REASON_CHECKSUM_MISMATCH\x10/\x12&\n" +
+	"\"ERROR_REASON_RANGE_NOT_SATISFIABLE\x100\x12\x1f\n" +
+	"\x1bERROR_REASON_OBJECT_CORRUPT\x101\x12!\n" +
+	"\x1dERROR_REASON_INVALID_LOG_NAME\x102\x12!\n" +
+	"\x1dERROR_REASON_INVALID_LOG_LINE\x103\x12!\n" +
+	"\x1dERROR_REASON_SEQUENCE_TRIMMED\x104BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once
