@@ -3,7 +3,7 @@
  * AdminService and LockService RPC, taking and returning plain objects,
  * rejecting with SmarterBaseError, plus the batch calls, listAll(), the update()
  * compare-and-swap loop, waitForIndexReady(), withLock(), transactions
- * (transaction(), commit(), runTransaction()) and watch().
+ * (transaction(), commit(), runTransaction()), watch() and the log calls (logs).
  */
 import { randomUUID } from 'node:crypto';
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
@@ -11,6 +11,7 @@ import { checkDataKeys } from './data-check.js';
 import { toSmarterBaseError } from './errors.js';
 import { fromProtoDocument, type BatchGetItem, type DeleteResult, type JsonObject, type ListPage } from './document.js';
 import type { ReadDocument, StoredDocument } from './document.js';
+import { LogCalls } from './logs.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
@@ -79,6 +80,8 @@ export class SmarterBaseClient {
   readonly lockRpc: Client<typeof LockService>;
   /** The generated StreamService client (errors are not converted). */
   readonly streamRpc: Client<typeof StreamService>;
+  /** The log calls: append(), appender() and read() (see logs.ts). */
+  readonly logs: LogCalls;
   private readonly locks: LockCalls;
   private readonly timeoutMs: number | undefined;
   private readonly closeTransport: () => void;
@@ -93,6 +96,7 @@ export class SmarterBaseClient {
     this.lockRpc = createConnectClient(LockService, transport);
     this.streamRpc = createConnectClient(StreamService, transport);
     this.locks = new LockCalls(this.lockRpc, (o) => this.opts(o));
+    this.logs = new LogCalls(transport, (o) => this.opts(o), options.retry);
     this.timeoutMs = options.timeoutMs;
     this.closeTransport = close;
   }
@@ -324,11 +328,7 @@ export class SmarterBaseClient {
     await this.call(() => this.adminRpc.dropIndex({ collection, name }, this.opts(options)));
   }
 
-  /**
-   * Polls getIndex every options.pollMs (default 100 ms) until the index is
-   * READY; rejects with IndexBuildError when it FAILED, or when
-   * options.timeoutMs (the whole wait) passes or options.signal aborts.
-   */
+  /** Polls getIndex every options.pollMs (100 ms) until READY; rejects if FAILED (IndexBuildError), on options.timeoutMs or signal. */
   waitForIndexReady(collection: string, name: string, options?: WaitForIndexOptions): Promise<IndexInfo> {
     return pollUntilReady(() => this.getIndex(collection, name, { signal: options?.signal }), options);
   }
