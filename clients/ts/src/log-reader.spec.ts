@@ -59,9 +59,15 @@ describe('logs.read', () => {
     ['RST_STREAM INTERNAL_ERROR', http2.constants.NGHTTP2_INTERNAL_ERROR],
     ['RST_STREAM NO_ERROR (ended without status)', http2.constants.NGHTTP2_NO_ERROR],
   ])('resumes after a dropped stream (%s) without a gap', async (_name, code) => {
-    const fake = await fakeLogServer({ readScripts: [[entries([7, 8]), { reset: code }], [entries([9])]] });
+    let got8!: () => void;
+    const after = new Promise<void>((resolve) => (got8 = resolve));
+    const fake = await fakeLogServer({ readScripts: [[entries([7, 8]), { reset: code, after }], [entries([9])]] });
     try {
-      const got = await take(fake.db.logs.read('audit', fast({ fromSequence: 7n, follow: true })), 3);
+      const got: LogEntry[] = [];
+      for await (const e of fake.db.logs.read('audit', fast({ fromSequence: 7n, follow: true }))) {
+        if (got.push(e) === 2) got8();
+        if (got.length === 3) break;
+      }
       expect(seqs(got)).toEqual([7, 8, 9]);
       expect(fake.reads.map((r) => Number(r.fromSequence))).toEqual([7, 9]);
     } finally {

@@ -3,7 +3,8 @@
  * 127.0.0.1:0. Append keeps one log in memory with the server's request-id
  * rule (a repeated id answers the first attempt's sequences, deduplicated) and
  * can be scripted per call to fail before or after storing, or to hang.
- * ReadLog plays scripts like the watch fake: call n plays readScripts[n], then
+ * ReadLog plays scripts like the watch fake: call n plays readScripts[n] (a `reset` step
+ * waits for `after`, then resets the HTTP/2 stream), then
  * stays open until cancelled; the cancellations are counted in the call's
  * termination callback (its abort signal), not after its last message.
  */
@@ -26,7 +27,7 @@ import {
 /** One message of a scripted ReadLog. */
 export type ReadMsg = MessageInitShape<typeof ReadLogResponseSchema>;
 /** One scripted step of a ReadLog call. */
-export type ReadStep = ReadMsg | { error: ConnectError } | { reset: number } | { end: true };
+export type ReadStep = ReadMsg | { error: ConnectError } | { reset: number; after: Promise<void> } | { end: true };
 /** What Append call n does: fail before storing, store then fail (outcome unknown to the client), or store then hang. */
 export type AppendStep = { error: ConnectError } | { storeThenError: ConnectError } | { storeThenHang: true } | undefined;
 
@@ -96,6 +97,7 @@ export async function fakeLogServer(
             if ('error' in step) throw step.error;
             if ('end' in step) return;
             if ('reset' in step) {
+              await step.after; // the client has the entries sent before (a reset may discard data in flight)
               stream.close(step.reset);
               await untilAborted(ctx.signal);
               return;
