@@ -32,6 +32,8 @@ from smarterbase.v1 import lock_service_pb2 as lock_service_pb2  # noqa: E402
 from smarterbase.v1 import lock_service_pb2_grpc as lock_service_pb2_grpc  # noqa: E402
 from smarterbase.v1 import stream_service_pb2 as stream_service_pb2  # noqa: E402
 from smarterbase.v1 import stream_service_pb2_grpc as stream_service_pb2_grpc  # noqa: E402
+from smarterbase.v1 import log_service_pb2 as log_service_pb2  # noqa: E402
+from smarterbase.v1 import log_service_pb2_grpc as log_service_pb2_grpc  # noqa: E402
 
 __all__ = [
     "admin_service_pb2",
@@ -44,6 +46,8 @@ __all__ = [
     "lock_pb2",
     "lock_service_pb2",
     "lock_service_pb2_grpc",
+    "log_service_pb2",
+    "log_service_pb2_grpc",
     "query_pb2",
     "query_service_pb2",
     "query_service_pb2_grpc",
