@@ -118,7 +118,7 @@ export class LogAppender {
     if (this.closed) throw new Error('the log appender is closed');
     const text = toLogLine(line);
     const promise = new Promise<bigint>((resolve, reject) => {
-      this.pending.push({ line: text, bytes: Buffer.byteLength(text), addedAt: Date.now(), resolve, reject });
+      this.pending.push({ line: text, bytes: Buffer.byteLength(text), addedAt: performance.now(), resolve, reject });
     });
     promise.catch(() => undefined);
     this.added++;
@@ -149,7 +149,7 @@ export class LogAppender {
   private pump(): void {
     if (this.inFlight || this.pending.length === 0) return;
     const full = this.pending.length >= this.maxLines || this.pendingBytes >= this.maxBytes;
-    const waited = Date.now() - this.pending[0].addedAt;
+    const waited = performance.now() - this.pending[0].addedAt;
     if (full || this.sent < this.flushUpTo || waited >= this.maxDelayMs) {
       clearTimeout(this.timer);
       this.timer = undefined;
