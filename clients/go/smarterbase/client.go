@@ -21,6 +21,7 @@ type Client struct {
 	admin pb.AdminServiceClient
 	locks pb.LockServiceClient
 	watch pb.StreamServiceClient
+	logs  pb.LogServiceClient
 	cfg   config
 }
 
@@ -54,6 +55,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		admin: pb.NewAdminServiceClient(conn),
 		locks: pb.NewLockServiceClient(conn),
 		watch: pb.NewStreamServiceClient(conn),
+		logs:  pb.NewLogServiceClient(conn),
 		cfg:   cfg,
 	}, nil
 }

@@ -32,7 +32,7 @@ type DownloadOptions struct {
 // ETAG_MISMATCH). A whole-object download is checked against the object's
 // SHA-256 (ErrObjectChecksum); the server also ends a corrupt one with
 // DATA_LOSS / OBJECT_CORRUPT.
-func (c *Client) Download(ctx context.Context, collection, id string, w io.Writer, opts DownloadOptions) (*ObjectInfo, error) {
+func (o *Objects) Download(ctx context.Context, collection, id string, w io.Writer, opts DownloadOptions) (*ObjectInfo, error) {
 	maxResumes := opts.MaxResumes
 	if maxResumes == 0 {
 		maxResumes = 5
@@ -46,7 +46,7 @@ func (c *Client) Download(ctx context.Context, collection, id string, w io.Write
 		if opts.Length > 0 {
 			req.Length = opts.Length - received
 		}
-		got, first, err := c.downloadOnce(ctx, req, w, h, &received, opts.Progress)
+		got, first, err := o.downloadOnce(ctx, req, w, h, &received, opts.Progress)
 		if info == nil && first != nil {
 			info = first
 			ifMatch = first.Etag
@@ -57,7 +57,7 @@ func (c *Client) Download(ctx context.Context, collection, id string, w io.Write
 		if ctx.Err() != nil || attempt >= maxResumes || !isResumable(err) {
 			return info, err
 		}
-		if got == 0 && !c.cfg.retry.wait(ctx, attempt+1, err) {
+		if got == 0 && !o.c.cfg.retry.wait(ctx, attempt+1, err) {
 			return info, err
 		}
 	}
@@ -65,10 +65,10 @@ func (c *Client) Download(ctx context.Context, collection, id string, w io.Write
 
 // downloadOnce runs one Download call, writing its data to w; it returns the
 // data bytes this call wrote and the first message's metadata.
-func (c *Client) downloadOnce(ctx context.Context, req *pb.DownloadRequest, w io.Writer, h io.Writer, received *int64, progress func(int64)) (int64, *ObjectInfo, error) {
+func (o *Objects) downloadOnce(ctx context.Context, req *pb.DownloadRequest, w io.Writer, h io.Writer, received *int64, progress func(int64)) (int64, *ObjectInfo, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := pb.NewObjectServiceClient(c.conn).Download(ctx, req)
+	stream, err := pb.NewObjectServiceClient(o.c.conn).Download(ctx, req)
 	if err != nil {
 		return 0, nil, FromError(err)
 	}
@@ -109,13 +109,13 @@ func (c *Client) downloadOnce(ctx context.Context, req *pb.DownloadRequest, w io
 // DownloadFile downloads the whole object into path: the bytes go to
 // path + ".part", renamed to path once complete and verified (a failed
 // download leaves path untouched).
-func (c *Client) DownloadFile(ctx context.Context, collection, id, path string, opts DownloadOptions) (*ObjectInfo, error) {
+func (o *Objects) DownloadFile(ctx context.Context, collection, id, path string, opts DownloadOptions) (*ObjectInfo, error) {
 	part := path + ".part"
 	f, err := os.Create(part)
 	if err != nil {
 		return nil, err
 	}
-	info, err := c.Download(ctx, collection, id, f, opts)
+	info, err := o.Download(ctx, collection, id, f, opts)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

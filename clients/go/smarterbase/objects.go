@@ -20,6 +20,15 @@ import (
 // server accepts up to 4 MiB).
 const DefaultObjectChunkSize = 1 << 20
 
+// Objects are the ObjectService calls of a Client (docs/streams.md "Objects"),
+// reached as client.Objects().
+type Objects struct {
+	c *Client
+}
+
+// Objects returns the object calls of the client.
+func (c *Client) Objects() *Objects { return &Objects{c: c} }
+
 // ObjectInfo describes one stored object (ObjectService, docs/streams.md "Objects").
 type ObjectInfo struct {
 	Collection string
@@ -50,7 +59,7 @@ func objectFromProto(m *pb.ObjectMetadata) *ObjectInfo {
 	}
 }
 
-// UploadOptions are the optional parts of an upload. At most one of
+// UploadOptions are the optional parts of Objects.Upload. At most one of
 // CreateOnly, IfMatch and MustExist may be set.
 type UploadOptions struct {
 	// ContentType is the media type (default application/octet-stream).
@@ -98,7 +107,7 @@ func (o UploadOptions) header(collection, id string) (*pb.UploadHeader, error) {
 // Upload stores the bytes of r as the object (collection, id) in one
 // stream: nothing is visible unless it returns nil. It is not retried
 // automatically (the reader cannot be rewound); on UNAVAILABLE upload again.
-func (c *Client) Upload(ctx context.Context, collection, id string, r io.Reader, opts UploadOptions) (*ObjectInfo, error) {
+func (o *Objects) Upload(ctx context.Context, collection, id string, r io.Reader, opts UploadOptions) (*ObjectInfo, error) {
 	h, err := opts.header(collection, id)
 	if err != nil {
 		return nil, err
@@ -109,7 +118,7 @@ func (c *Client) Upload(ctx context.Context, collection, id string, r io.Reader,
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := pb.NewObjectServiceClient(c.conn).Upload(ctx)
+	stream, err := pb.NewObjectServiceClient(o.c.conn).Upload(ctx)
 	if err != nil {
 		return nil, FromError(err)
 	}
@@ -161,7 +170,7 @@ func closeUpload(stream pb.ObjectService_UploadClient, err error) error {
 
 // UploadFile uploads the file at path, declaring its size (the server
 // refuses a different byte count).
-func (c *Client) UploadFile(ctx context.Context, collection, id, path string, opts UploadOptions) (*ObjectInfo, error) {
+func (o *Objects) UploadFile(ctx context.Context, collection, id, path string, opts UploadOptions) (*ObjectInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -174,34 +183,34 @@ func (c *Client) UploadFile(ctx context.Context, collection, id, path string, op
 	if opts.ExpectedSize == 0 {
 		opts.ExpectedSize = st.Size()
 	}
-	return c.Upload(ctx, collection, id, f, opts)
+	return o.Upload(ctx, collection, id, f, opts)
 }
 
-// StatObject returns an object's metadata (OBJECT_NOT_FOUND when none).
-func (c *Client) StatObject(ctx context.Context, collection, id string) (*ObjectInfo, error) {
-	ctx, cancel := c.callCtx(ctx)
+// Stat returns an object's metadata (OBJECT_NOT_FOUND when none).
+func (o *Objects) Stat(ctx context.Context, collection, id string) (*ObjectInfo, error) {
+	ctx, cancel := o.c.callCtx(ctx)
 	defer cancel()
-	res, err := pb.NewObjectServiceClient(c.conn).StatObject(ctx, &pb.StatObjectRequest{Collection: collection, Id: id})
+	res, err := pb.NewObjectServiceClient(o.c.conn).StatObject(ctx, &pb.StatObjectRequest{Collection: collection, Id: id})
 	if err != nil {
 		return nil, FromError(err)
 	}
 	return objectFromProto(res.GetObject()), nil
 }
 
-// DeleteObject deletes an object; with etag != "" only that version
+// Delete deletes an object; with etag != "" only that version
 // (ETAG_MISMATCH when stale, OBJECT_NOT_FOUND when missing). Without etag it
 // is idempotent: deleted is false when nothing existed.
-func (c *Client) DeleteObject(ctx context.Context, collection, id, etag string) (deleted bool, err error) {
-	ctx, cancel := c.callCtx(ctx)
+func (o *Objects) Delete(ctx context.Context, collection, id, etag string) (deleted bool, err error) {
+	ctx, cancel := o.c.callCtx(ctx)
 	defer cancel()
-	res, err := pb.NewObjectServiceClient(c.conn).DeleteObject(ctx, &pb.DeleteObjectRequest{Collection: collection, Id: id, Etag: etag})
+	res, err := pb.NewObjectServiceClient(o.c.conn).DeleteObject(ctx, &pb.DeleteObjectRequest{Collection: collection, Id: id, Etag: etag})
 	if err != nil {
 		return false, FromError(err)
 	}
 	return res.GetDeleted(), nil
 }
 
-// ListObjectsOptions select one page of ListObjects.
+// ListObjectsOptions select one page of Objects.List.
 type ListObjectsOptions struct {
 	PageSize  int32
 	PageToken string
@@ -210,17 +219,17 @@ type ListObjectsOptions struct {
 	KeysOnly bool
 }
 
-// ObjectPage is one page of ListObjects; NextPageToken is empty at the end.
+// ObjectPage is one page of Objects.List; NextPageToken is empty at the end.
 type ObjectPage struct {
 	Objects       []*ObjectInfo
 	NextPageToken string
 }
 
-// ListObjects lists one page of a collection's objects in id order.
-func (c *Client) ListObjects(ctx context.Context, collection string, opts ListObjectsOptions) (*ObjectPage, error) {
-	ctx, cancel := c.callCtx(ctx)
+// List lists one page of a collection's objects in id order.
+func (o *Objects) List(ctx context.Context, collection string, opts ListObjectsOptions) (*ObjectPage, error) {
+	ctx, cancel := o.c.callCtx(ctx)
 	defer cancel()
-	res, err := pb.NewObjectServiceClient(c.conn).ListObjects(ctx, &pb.ListObjectsRequest{
+	res, err := pb.NewObjectServiceClient(o.c.conn).ListObjects(ctx, &pb.ListObjectsRequest{
 		Collection: collection, PageSize: opts.PageSize, PageToken: opts.PageToken, IdPrefix: opts.IDPrefix, KeysOnly: opts.KeysOnly,
 	})
 	if err != nil {

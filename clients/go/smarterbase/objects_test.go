@@ -135,7 +135,7 @@ func TestUploadSendsHeaderChunksAndFinish(t *testing.T) {
 	c := startObjects(t, f)
 	body, sha := fakeBody(2500)
 	var progress []int64
-	info, err := c.Upload(context.Background(), "c", "x", bytes.NewReader(body), UploadOptions{
+	info, err := c.Objects().Upload(context.Background(), "c", "x", bytes.NewReader(body), UploadOptions{
 		CreateOnly: true, ContentType: "text/plain", ChunkSize: 1000, Progress: func(n int64) { progress = append(progress, n) },
 	})
 	if err != nil {
@@ -154,7 +154,7 @@ func TestUploadSendsHeaderChunksAndFinish(t *testing.T) {
 
 func TestUploadRefusesTwoPreconditions(t *testing.T) {
 	c := startObjects(t, &fakeObjects{})
-	if _, err := c.Upload(context.Background(), "c", "x", bytes.NewReader(nil), UploadOptions{CreateOnly: true, IfMatch: "e"}); err == nil {
+	if _, err := c.Objects().Upload(context.Background(), "c", "x", bytes.NewReader(nil), UploadOptions{CreateOnly: true, IfMatch: "e"}); err == nil {
 		t.Fatal("expected an error")
 	}
 }
@@ -164,7 +164,7 @@ func TestDownloadResumesFromTheBytesReceivedPinnedToTheEtag(t *testing.T) {
 	f := &fakeObjects{body: body, sha: sha, etag: "v7", failAt: map[int]int{1: 3000, 2: 4000}}
 	c := startObjects(t, f)
 	var out bytes.Buffer
-	info, err := c.Download(context.Background(), "c", "x", &out, DownloadOptions{})
+	info, err := c.Objects().Download(context.Background(), "c", "x", &out, DownloadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestDownloadFailsOnAChecksumMismatchAndKeepsNoFile(t *testing.T) {
 	f := &fakeObjects{body: body, sha: "00", etag: "v1"}
 	c := startObjects(t, f)
 	path := filepath.Join(t.TempDir(), "out.bin")
-	_, err := c.DownloadFile(context.Background(), "c", "x", path, DownloadOptions{})
+	_, err := c.Objects().DownloadFile(context.Background(), "c", "x", path, DownloadOptions{})
 	if !errors.Is(err, ErrObjectChecksum) {
 		t.Fatalf("err %v", err)
 	}
@@ -204,7 +204,7 @@ func TestDownloadRangeIsNotHashedAndStopsAtItsLength(t *testing.T) {
 	f := &fakeObjects{body: body, sha: "00", etag: "v1", failAt: map[int]int{1: 1500}}
 	c := startObjects(t, f)
 	var out bytes.Buffer
-	if _, err := c.Download(context.Background(), "c", "x", &out, DownloadOptions{Offset: 1000, Length: 2500}); err != nil {
+	if _, err := c.Objects().Download(context.Background(), "c", "x", &out, DownloadOptions{Offset: 1000, Length: 2500}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(out.Bytes(), body[1000:3500]) {
@@ -219,7 +219,7 @@ func TestDownloadGivesUpOnANonRetryableError(t *testing.T) {
 	body, sha := fakeBody(100)
 	f := &fakeObjects{body: body, sha: sha, etag: "v1"}
 	c := startObjects(t, f)
-	_, err := c.Download(context.Background(), "c", "x", io.Discard, DownloadOptions{IfMatch: "stale"})
+	_, err := c.Objects().Download(context.Background(), "c", "x", io.Discard, DownloadOptions{IfMatch: "stale"})
 	if !IsEtagMismatch(err) || len(f.downloads) != 1 {
 		t.Fatalf("err %v after %d calls", err, len(f.downloads))
 	}

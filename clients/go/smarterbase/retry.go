@@ -112,12 +112,21 @@ func (p RetryPolicy) wait(ctx context.Context, retry int, cause error) bool {
 	}
 }
 
+// noAutoRetryKey marks a context whose unary calls the interceptor sends
+// once: set by a helper that retries by itself (the log appender resends a
+// batch with its request id on more errors than UNAVAILABLE), so that
+// attempts do not multiply.
+type noAutoRetryKey struct{}
+
 // UnaryRetryInterceptor returns a unary client interceptor that retries
 // calls failing with UNAVAILABLE according to p. Dial installs it; use it
 // directly only when building your own grpc.ClientConn.
 func UnaryRetryInterceptor(p RetryPolicy) grpc.UnaryClientInterceptor {
 	p = p.withDefaults()
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if ctx.Value(noAutoRetryKey{}) != nil {
+			return invoker(ctx, method, req, reply, cc, opts...)
+		}
 		for attempt := 1; ; attempt++ {
 			err := invoker(ctx, method, req, reply, cc, opts...)
 			if !p.ShouldRetry(err, attempt) || !p.wait(ctx, attempt, err) {

@@ -31,6 +31,7 @@ from .errors import (
     PreconditionViolation,
     Reason,
     RevisionCompactedError,
+    SequenceTrimmedError,
     SmarterBaseError,
     TransactionContentionError,
     UnavailableError,
@@ -45,7 +46,10 @@ from .error_status import (
 )
 from .expiry import Expiry
 from .locks import HeldLock, Lease, LockGuard, LockInfo
-from .objects import ObjectChecksumError, ObjectInfo, ObjectPage
+from .objects import ObjectChecksumError, ObjectInfo, ObjectPage, Objects
+from .log_appender import AppenderClosedError, LogAppender, is_append_retryable
+from .log_reader import LogEntry, LogReadStream
+from .logs import AppendResult, Logs
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
 from .retry import RetryPolicy
 from .transactions import CommitResult, Transaction, TransactionWriteResult
@@ -85,6 +89,7 @@ __all__ = [
     "ObjectChecksumError",
     "ObjectInfo",
     "ObjectPage",
+    "Objects",
     "LockNotHeldError",
     "NotFoundError",
     "PreconditionFailedError",
@@ -95,6 +100,7 @@ __all__ = [
     "Reason",
     "RetryPolicy",
     "RevisionCompactedError",
+    "SequenceTrimmedError",
     "SmarterBaseError",
     "Change",
     "Transaction",
@@ -105,6 +111,13 @@ __all__ = [
     "WatchBatch",
     "WatchStream",
     "is_watch_retryable",
+    "AppendResult",
+    "AppenderClosedError",
+    "LogAppender",
+    "LogEntry",
+    "LogReadStream",
+    "Logs",
+    "is_append_retryable",
     "code_is",
     "error_from_rpc_error",
     "error_from_status",

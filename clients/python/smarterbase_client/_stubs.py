@@ -35,6 +35,8 @@ from smarterbase.v1 import stream_service_pb2_grpc as stream_service_pb2_grpc  #
 from smarterbase.v1 import object_pb2 as object_pb2  # noqa: E402
 from smarterbase.v1 import object_service_pb2 as object_service_pb2  # noqa: E402
 from smarterbase.v1 import object_service_pb2_grpc as object_service_pb2_grpc  # noqa: E402
+from smarterbase.v1 import log_service_pb2 as log_service_pb2  # noqa: E402
+from smarterbase.v1 import log_service_pb2_grpc as log_service_pb2_grpc  # noqa: E402
 
 __all__ = [
     "admin_service_pb2",
@@ -47,6 +49,8 @@ __all__ = [
     "lock_pb2",
     "lock_service_pb2",
     "lock_service_pb2_grpc",
+    "log_service_pb2",
+    "log_service_pb2_grpc",
     "query_pb2",
     "query_service_pb2",
     "query_service_pb2_grpc",

@@ -1,7 +1,7 @@
 """The SmarterBase client: one method per DocumentService, QueryService,
 AdminService, LockService and StreamService RPC (queries.py, locks.py,
-batch.py, transactions.py, watch.py), native types in and out, typed errors, automatic retry of
-UNAVAILABLE only."""
+batch.py, transactions.py, watch.py) and the log calls as ``db.logs`` (logs.py),
+native types in and out, typed errors, automatic retry of UNAVAILABLE only."""
 from __future__ import annotations
 
 import copy
@@ -21,7 +21,8 @@ from .errors import EtagMismatchError
 from .expiry import Expiry, expiration_proto
 from .error_status import error_from_rpc_error
 from .locks import LockGuard, LockMixin, guard_proto
-from .objects import ObjectsMixin
+from .objects import Objects
+from .logs import Logs
 from .queries import QueryMixin
 from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry
 from .transactions import TransactionMixin
@@ -87,7 +88,7 @@ class BatchGetItem:
         return self.document is not None
 
 
-class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin, ObjectsMixin):
+class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
     """A connection to a SmarterBase server. Thread-safe; share one per process.
 
     Args:
@@ -125,7 +126,10 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin, Ob
         self._init_query_stubs(channel)
         self._init_lock_stub(channel)
         self._init_watch_stub(channel)
-        self._init_objects_stub(channel)
+        #: The object calls: ``upload``, ``download``, ``stat``, ``delete``, ``list`` (see objects.py).
+        self.objects = Objects(self, channel)
+        #: The log calls: ``append``, ``appender`` and ``read`` (see logs.py).
+        self.logs = Logs(self, channel)
         self._sleep: Callable[[float], None] = time.sleep
 
     # -- lifecycle ---------------------------------------------------------

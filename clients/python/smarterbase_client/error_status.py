@@ -35,6 +35,7 @@ from .errors import (
     SmarterBaseError,
     TransactionContentionError,
     UnavailableError,
+    SequenceTrimmedError,
     UniqueViolationError,
 )
 
@@ -63,6 +64,7 @@ _CLASS_BY_REASON: Dict[str, Type[SmarterBaseError]] = {
     "PRECONDITION_FAILED": PreconditionFailedError,
     "TRANSACTION_CONTENTION": TransactionContentionError,
     "REVISION_COMPACTED": RevisionCompactedError,
+    "SEQUENCE_TRIMMED": SequenceTrimmedError,
 }
 
 

@@ -302,3 +302,27 @@ class RevisionCompactedError(SmarterBaseError):
     def current_revision(self) -> int:
         """The collection's current revision (metadata ``currentRevision``)."""
         return self._revision("currentRevision")
+
+
+class SequenceTrimmedError(SmarterBaseError):
+    """OUT_OF_RANGE / SEQUENCE_TRIMMED: a log read from a sequence retention already
+    deleted (``oldest_sequence`` is the first one kept), or past the tail + 1."""
+
+    def _sequence(self, key: str) -> int:
+        raw = self.metadata.get(key, "")
+        return int(raw) if raw.isdigit() else 0
+
+    @property
+    def requested_sequence(self) -> int:
+        """The refused ``from_sequence`` (metadata ``requestedSequence``)."""
+        return self._sequence("requestedSequence")
+
+    @property
+    def oldest_sequence(self) -> int:
+        """The oldest sequence retained (metadata ``oldestSequence``; 0 when not sent)."""
+        return self._sequence("oldestSequence")
+
+    @property
+    def tail_sequence(self) -> int:
+        """The log's tail, for a read past it (metadata ``tailSequence``; 0 when not sent)."""
+        return self._sequence("tailSequence")

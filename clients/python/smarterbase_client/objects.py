@@ -44,7 +44,7 @@ class ObjectInfo:
 
     Attributes:
         collection, id: Where it lives.
-        etag: Changes on every write; pass it to ``if_match`` / ``delete_object``.
+        etag: Changes on every write; pass it to ``if_match`` / ``Objects.delete``.
         version: 1 when created, +1 on every later write.
         size: Its length in bytes.
         sha256: Lowercase hex SHA-256 of the whole object.
@@ -67,7 +67,7 @@ class ObjectInfo:
 
 @dataclass(frozen=True)
 class ObjectPage:
-    """One page of ``list_objects``; ``next_page_token`` is empty at the end."""
+    """One page of ``Objects.list``; ``next_page_token`` is empty at the end."""
 
     objects: List[ObjectInfo]
     next_page_token: str
@@ -122,14 +122,21 @@ def _chunks(source: Source, size: int) -> Iterator[bytes]:
                 yield bytes(block[i:i + size])
 
 
-class ObjectsMixin:
-    """The ObjectService calls of ``Client``."""
+class Objects:
+    """The ObjectService calls of a ``Client`` (``client.objects``)."""
 
-    timeout: Optional[float]
-    _call: Callable[..., Any]
+    def __init__(self, client: Any, channel: grpc.Channel) -> None:
+        self._client = client
+        #: The generated ObjectService stub (errors are not converted, no retry).
+        self.stub = os_grpc.ObjectServiceStub(channel)
 
-    def _init_objects_stub(self, channel: grpc.Channel) -> None:
-        self._object_stub = os_grpc.ObjectServiceStub(channel)
+    @property
+    def timeout(self) -> Optional[float]:
+        """The client's default deadline, in seconds."""
+        return self._client.timeout
+
+    def _call(self, method: Callable[..., Any], request: Any, timeout: Optional[float]) -> Any:
+        return self._client._call(method, request, timeout)
 
     def upload(self, collection: str, id: str, source: Source, *, content_type: str = "",
                metadata: Optional[Dict[str, str]] = None, create_only: bool = False, if_match: str = "",
@@ -158,7 +165,7 @@ class ObjectsMixin:
             yield os_pb.UploadRequest(finish_write=True)
 
         try:
-            res = self._object_stub.Upload(requests(), timeout=timeout if timeout is not None else self.timeout)
+            res = self.stub.Upload(requests(), timeout=timeout if timeout is not None else self.timeout)
         except grpc.RpcError as err:
             raise error_from_rpc_error(err) from None
         return object_from_proto(res.object)
@@ -186,7 +193,7 @@ class ObjectsMixin:
                                         length=length - received if length > 0 else 0,
                                         if_match=info.etag if info is not None else if_match)
             try:
-                for m in self._object_stub.Download(req, timeout=timeout if timeout is not None else self.timeout):
+                for m in self.stub.Download(req, timeout=timeout if timeout is not None else self.timeout):
                     if info is None and m.HasField("object"):
                         info = object_from_proto(m.object)
                     if not m.data:
@@ -223,21 +230,21 @@ class ObjectsMixin:
         os.replace(part, path)
         return info
 
-    def stat_object(self, collection: str, id: str, *, timeout: Optional[float] = None) -> ObjectInfo:
+    def stat(self, collection: str, id: str, *, timeout: Optional[float] = None) -> ObjectInfo:
         """Returns an object's metadata; ``NotFoundError`` (OBJECT_NOT_FOUND) when there is none."""
-        res = self._call(self._object_stub.StatObject, os_pb.StatObjectRequest(collection=collection, id=id), timeout)
+        res = self._call(self.stub.StatObject, os_pb.StatObjectRequest(collection=collection, id=id), timeout)
         return object_from_proto(res.object)
 
-    def delete_object(self, collection: str, id: str, *, etag: str = "", timeout: Optional[float] = None) -> bool:
+    def delete(self, collection: str, id: str, *, etag: str = "", timeout: Optional[float] = None) -> bool:
         """Deletes an object (only version ``etag`` when given); False when none existed."""
-        res = self._call(self._object_stub.DeleteObject, os_pb.DeleteObjectRequest(collection=collection, id=id, etag=etag),
+        res = self._call(self.stub.DeleteObject, os_pb.DeleteObjectRequest(collection=collection, id=id, etag=etag),
                          timeout)
         return bool(res.deleted)
 
-    def list_objects(self, collection: str, *, page_size: int = 0, page_token: str = "", id_prefix: str = "",
+    def list(self, collection: str, *, page_size: int = 0, page_token: str = "", id_prefix: str = "",
                      keys_only: bool = False, timeout: Optional[float] = None) -> ObjectPage:
         """One page of a collection's objects in id order."""
         req = os_pb.ListObjectsRequest(collection=collection, page_size=page_size, page_token=page_token,
                                        id_prefix=id_prefix, keys_only=keys_only)
-        res = self._call(self._object_stub.ListObjects, req, timeout)
+        res = self._call(self.stub.ListObjects, req, timeout)
         return ObjectPage(objects=[object_from_proto(m) for m in res.objects], next_page_token=res.next_page_token)

@@ -102,7 +102,7 @@ def test_upload_sends_header_chunks_and_finish(serve) -> None:
     client = serve(fake)
     body = body_of(2500)
     progress: List[int] = []
-    info = client.upload("c", "x", io.BytesIO(body), create_only=True, content_type="text/plain",
+    info = client.objects.upload("c", "x", io.BytesIO(body), create_only=True, content_type="text/plain",
                          chunk_size=1000, progress=progress.append)
     assert bytes(fake.uploaded) == body and fake.finished
     assert info.size == 2500 and info.sha256 == hashlib.sha256(body).hexdigest()
@@ -114,7 +114,7 @@ def test_upload_sends_header_chunks_and_finish(serve) -> None:
 def test_upload_refuses_two_preconditions(serve) -> None:
     client = serve(FakeObjects())
     with pytest.raises(ValueError):
-        client.upload("c", "x", b"", create_only=True, if_match="e")
+        client.objects.upload("c", "x", b"", create_only=True, if_match="e")
 
 
 def test_download_resumes_from_the_bytes_written_pinned_to_the_etag(serve) -> None:
@@ -122,7 +122,7 @@ def test_download_resumes_from_the_bytes_written_pinned_to_the_etag(serve) -> No
     fake = FakeObjects(body, hashlib.sha256(body).hexdigest(), "v7", fail_at={1: 3000, 2: 4000})
     client = serve(fake)
     out = io.BytesIO()
-    info = client.download("c", "x", out)
+    info = client.objects.download("c", "x", out)
     assert out.getvalue() == body and info.etag == "v7"
     assert [(d.offset, d.if_match) for d in fake.downloads] == [(0, ""), (3000, "v7"), (7000, "v7")]
 
@@ -132,7 +132,7 @@ def test_download_file_checks_the_sha256_and_leaves_no_file(serve, tmp_path) -> 
     client = serve(FakeObjects(body, "00", "v1"))
     path = tmp_path / "out.bin"
     with pytest.raises(ObjectChecksumError):
-        client.download_file("c", "x", path)
+        client.objects.download_file("c", "x", path)
     assert not path.exists() and not os.path.exists(f"{path}.part")
 
 
@@ -141,7 +141,7 @@ def test_download_range_resumes_within_its_length(serve) -> None:
     fake = FakeObjects(body, "00", "v1", fail_at={1: 1500})
     client = serve(fake)
     out = io.BytesIO()
-    client.download("c", "x", out, offset=1000, length=2500)
+    client.objects.download("c", "x", out, offset=1000, length=2500)
     assert out.getvalue() == body[1000:3500]
     assert (fake.downloads[1].offset, fake.downloads[1].length) == (2000, 1500)
 
@@ -151,5 +151,5 @@ def test_download_raises_a_non_retryable_error_at_once(serve) -> None:
     fake = FakeObjects(body, hashlib.sha256(body).hexdigest(), "v1")
     client = serve(fake)
     with pytest.raises(EtagMismatchError):
-        client.download("c", "x", io.BytesIO(), if_match="stale")
+        client.objects.download("c", "x", io.BytesIO(), if_match="stale")
     assert len(fake.downloads) == 1

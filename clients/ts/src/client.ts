@@ -3,7 +3,7 @@
  * AdminService and LockService RPC, taking and returning plain objects,
  * rejecting with SmarterBaseError, plus the batch calls, listAll(), the update()
  * compare-and-swap loop, waitForIndexReady(), withLock(), transactions
- * (transaction(), commit(), runTransaction()) and watch().
+ * (transaction(), commit(), runTransaction()), watch() and the log calls (logs).
  */
 import { randomUUID } from 'node:crypto';
 import { createClient as createConnectClient, type Client } from '@connectrpc/connect';
@@ -12,6 +12,7 @@ import { toSmarterBaseError } from './errors.js';
 import { fromProtoDocument, type BatchGetItem, type DeleteResult, type JsonObject, type ListPage } from './document.js';
 import type { ReadDocument, StoredDocument } from './document.js';
 import { ObjectCalls } from './objects.js';
+import { LogCalls } from './logs.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
@@ -82,6 +83,8 @@ export class SmarterBaseClient {
   readonly streamRpc: Client<typeof StreamService>;
   /** The object calls: upload(), download(), stat(), delete(), list() and their file helpers (see objects.ts). */
   readonly objects: ObjectCalls;
+  /** The log calls: append(), appender() and read() (see logs.ts). */
+  readonly logs: LogCalls;
   private readonly locks: LockCalls;
   private readonly timeoutMs: number | undefined;
   private readonly closeTransport: () => void;
@@ -97,6 +100,7 @@ export class SmarterBaseClient {
     this.streamRpc = createConnectClient(StreamService, transport);
     this.locks = new LockCalls(this.lockRpc, (o) => this.opts(o));
     this.objects = new ObjectCalls(transport, (o) => this.opts(o));
+    this.logs = new LogCalls(transport, (o) => this.opts(o), options.retry);
     this.timeoutMs = options.timeoutMs;
     this.closeTransport = close;
   }
@@ -328,11 +332,7 @@ export class SmarterBaseClient {
     await this.call(() => this.adminRpc.dropIndex({ collection, name }, this.opts(options)));
   }
 
-  /**
-   * Polls getIndex every options.pollMs (default 100 ms) until the index is
-   * READY; rejects with IndexBuildError when it FAILED, or when
-   * options.timeoutMs (the whole wait) passes or options.signal aborts.
-   */
+  /** Polls getIndex every options.pollMs (100 ms) until READY; rejects if FAILED (IndexBuildError), on options.timeoutMs or signal. */
   waitForIndexReady(collection: string, name: string, options?: WaitForIndexOptions): Promise<IndexInfo> {
     return pollUntilReady(() => this.getIndex(collection, name, { signal: options?.signal }), options);
   }

@@ -221,6 +221,11 @@ export function isTransactionContention(err: unknown): err is SmarterBaseError {
   return hasReason(err, 'TRANSACTION_CONTENTION');
 }
 
+/** True for SEQUENCE_TRIMMED (OUT_OF_RANGE): a log read from lines retention deleted (metadata.oldestSequence), or past the tail. */
+export function isSequenceTrimmed(err: unknown): err is SmarterBaseError {
+  return hasReason(err, 'SEQUENCE_TRIMMED');
+}
+
 /**
  * True when err is a SmarterBaseError with code UNAVAILABLE (the only code the
  * client retries by itself), whatever its reason: a code-level helper, the

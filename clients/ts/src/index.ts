@@ -34,6 +34,7 @@ export {
   isLockNotHeld,
   isNotFound,
   isRevisionCompacted,
+  isSequenceTrimmed,
   isPreconditionFailed,
   isTransactionContention,
   isUnavailable,
@@ -42,7 +43,7 @@ export {
 export type { FieldViolation, PreconditionViolation, Reason, SmarterBaseErrorInit } from './errors.js';
 export { DEFAULT_RETRY_POLICY } from './options.js';
 export type { CallOptions, ClientOptions, RetryPolicy } from './options.js';
-export { createRetryInterceptor, isRetryableError } from './retry.js';
+export { createRetryInterceptor, isRetryableError, NO_AUTO_RETRY } from './retry.js';
 export type { RetryHooks } from './retry.js';
 export type { UpdateFn, UpdateOptions } from './update.js';
 export { isTransactionRetryable, Transaction } from './commit.js';
@@ -69,3 +70,9 @@ export type { WatchBatch, WatchBatchKind, WatchChange, WatchChangeType, WatchHoo
 export { DEFAULT_OBJECT_CHUNK_BYTES, ObjectCalls } from './objects.js';
 export type { DownloadOptions, ObjectInfo, ObjectPage, ObjectSource, UploadOptions } from './objects.js';
 export type { Expiry, ExpiryOption } from './expiry.js';
+export { LogCalls } from './logs.js';
+export type { AppendOptions, AppendResult } from './logs.js';
+export { LogAppender, toLogLine } from './log-appender.js';
+export type { AppenderHooks, AppenderOptions, LogLine } from './log-appender.js';
+export { LogReadStream } from './log-reader.js';
+export type { LogEntry, ReadLogOptions } from './log-reader.js';

@@ -6,7 +6,7 @@
  * FAILED_PRECONDITION, ...) is returned at once. The call's deadline and
  * abort signal cover all attempts: a backoff ends early when they fire.
  */
-import { Code, ConnectError, type Interceptor, type StreamRequest, type StreamResponse } from '@connectrpc/connect';
+import { Code, ConnectError, createContextKey, type Interceptor, type StreamRequest, type StreamResponse } from '@connectrpc/connect';
 import { backoffDelayMs, sleep as defaultSleep } from './backoff.js';
 import { toSmarterBaseError } from './errors.js';
 import { resolveRetryPolicy, type RetryPolicy } from './options.js';
@@ -43,6 +43,13 @@ export function isRetryableError(err: unknown): boolean {
 }
 
 /**
+ * A call context value that turns the interceptor off for one call: set by a
+ * helper that retries by itself (the log appender resends a batch with its
+ * request id on more errors than UNAVAILABLE), so attempts do not multiply.
+ */
+export const NO_AUTO_RETRY = createContextKey(false, { description: 'smarterbase: no automatic retry' });
+
+/**
  * Creates the interceptor. Unary calls are retried whole; server-streaming
  * calls (BatchGet) are retried only while no response message has been
  * delivered, so a caller never sees an item twice.
@@ -62,6 +69,7 @@ export function createRetryInterceptor(policy?: RetryPolicy, hooks: RetryHooks =
   }
 
   return (next) => async (req) => {
+    if (req.contextValues.get(NO_AUTO_RETRY)) return next(req);
     if (!req.stream) {
       for (let retry = 1; ; retry++) {
         try {
