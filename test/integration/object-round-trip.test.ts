@@ -124,3 +124,27 @@ test('ranged downloads, and a download resumed with if_match never mixes version
   expect(err).toMatchObject({ code: Code.Aborted });
   expect((err as ConnectError).rawMessage).toContain('has changed');
 });
+
+test('a reader that stops for 3 s makes the server wait, not read ahead: RSS growth ≤ 64 MiB, bytes exact', async () => {
+  const client = grpcObjectClient(server!.grpcUrl);
+  const body = new TestBody(CONNECT_BYTES);
+  await client.upload(uploadMessages({ collection: 'big', id: 'slow' }, body.chunks()));
+  const pid = server!.child.pid!;
+  const baseline = rssBytes(pid);
+  const rss = sampleRss(pid);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let paused = false;
+  for await (const msg of client.download({ collection: 'big', id: 'slow' })) {
+    hash.update(msg.data);
+    bytes += msg.data.byteLength;
+    if (!paused && bytes >= 10 * MiB) {
+      paused = true;
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+  }
+  const peak = rss.stop() - baseline;
+  console.log(`slow reader: 100 MB with a 3 s pause, server RSS +${(peak / MiB).toFixed(1)} MiB`);
+  expect({ bytes, sha256: hash.digest('hex') }).toEqual({ bytes: CONNECT_BYTES, sha256: body.sha256() });
+  expect(peak).toBeLessThanOrEqual(RSS_BOUND);
+});
