@@ -10,8 +10,12 @@ import { readFileSync } from 'node:fs';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ObjectService, type DownloadRequest, type UploadRequestSchema } from '../../server/src/gen/smarterbase/v1/object_service_pb.js';
-import type { UploadHeader } from '../../server/src/gen/smarterbase/v1/object_pb.js';
+import {
+  ObjectService,
+  type DownloadRequestSchema,
+  type UploadRequestSchema,
+} from '../../server/src/gen/smarterbase/v1/object_service_pb.js';
+import type { UploadHeaderSchema } from '../../server/src/gen/smarterbase/v1/object_pb.js';
 
 /** An ObjectService client. */
 export type ObjectClient = Client<typeof ObjectService>;
@@ -55,7 +59,7 @@ type UploadInit = MessageInitShape<typeof UploadRequestSchema>;
 
 /** The messages of an upload: the header, then the chunks, the last with finish_write (an empty message when there are none). */
 export async function* uploadMessages(
-  header: Partial<UploadHeader> & { collection: string; id: string },
+  header: MessageInitShape<typeof UploadHeaderSchema> & { collection: string; id: string },
   chunks: Iterable<Uint8Array>,
 ): AsyncGenerator<UploadInit> {
   yield { kind: { case: 'header', value: header } };
@@ -83,7 +87,7 @@ export interface Downloaded {
 /** Downloads and hashes (keeping the bytes only with `keep`). */
 export async function download(
   client: ObjectClient,
-  req: Partial<DownloadRequest> & { collection: string; id: string },
+  req: MessageInitShape<typeof DownloadRequestSchema> & { collection: string; id: string },
   keep = false,
 ): Promise<Downloaded> {
   const hash = createHash('sha256');

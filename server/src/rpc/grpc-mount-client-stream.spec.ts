@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { createClient } from '@connectrpc/connect';
+import { createClient, type ServiceImpl } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { ObjectService, type UploadRequestSchema } from '../gen/smarterbase/v1/object_service_pb.js';
@@ -13,8 +13,8 @@ let received = 0;
 
 beforeAll(async () => {
   server = new grpc.Server({ 'grpc.max_receive_message_length': 8 * MiB });
-  mountGrpc(server, ObjectService, {
-    // Reads one message, then stops reading until released (a handler waiting for S3), then drains.
+  // Reads one message, then stops reading until released (a handler waiting for S3), then drains.
+  const impl: Pick<ServiceImpl<typeof ObjectService>, 'upload'> = {
     async upload(reqs) {
       const it = reqs[Symbol.asyncIterator]();
       await it.next();
@@ -23,7 +23,8 @@ beforeAll(async () => {
       while (!(await it.next()).done) received++;
       return {};
     },
-  });
+  };
+  mountGrpc(server, ObjectService, impl as ServiceImpl<typeof ObjectService>);
   port = await new Promise<number>((res, rej) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
   );
