@@ -63,7 +63,12 @@ export interface ServiceRegistry {
 }
 
 function entry(service: TypedService, admitted = true): RegisteredService {
-  return { service: service.service, with: (use) => service.with(use), admitted };
+  return {
+    service: service.service,
+    with: (use) => service.with(use),
+    admitted,
+    ...(service.incompressible === true ? { incompressible: true } : {}),
+  };
 }
 
 /** Every service for the engines given, Health last. */
@@ -76,7 +81,8 @@ export function registerServices(engines: ServiceEngines): ServiceRegistry {
   if (engines.admin !== undefined) api.push(entry(typedService(AdminService, createAdminHandlers(engines.admin))));
   if (engines.locks !== undefined) api.push(entry(typedService(LockService, createLockHandlers(engines.locks))));
   if (engines.streams !== undefined) api.push(entry(typedService(StreamService, createStreamHandlers(engines.streams))));
-  if (engines.objects !== undefined) api.push(entry(typedService(ObjectService, createObjectHandlers(engines.objects))));
+  if (engines.objects !== undefined)
+    api.push(entry(typedService(ObjectService, createObjectHandlers(engines.objects), { incompressible: true })));
   const health = new HealthState(
     api.map((s) => s.service.typeName),
     engines.backends,
