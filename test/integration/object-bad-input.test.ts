@@ -5,7 +5,7 @@
  * chunk after finish_write, a stream ending without finish_write, a chunk
  * over SB_OBJECT_CHUNK_MAX_BYTES, ids `..` and `a/b`, a wrong expected_sha256
  * (one PUT and multipart), and a stream the client breaks after a part was
- * sent. Each is refused with its code and reason, and the listing of
+ * sent; and, for contrast, a good multipart upload, its download, listing and delete. Each is refused with its code and reason, and the listing of
  * `objects/` and `_objdata/` (and of open multipart uploads / staged parts)
  * is what it was before.
  */
@@ -17,7 +17,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import type { UploadRequestSchema } from '../../server/src/gen/smarterbase/v1/object_service_pb.js';
 import { BucketView } from '../harness/object-bucket.js';
-import { grpcObjectClient, uploadMessages, type ObjectClient } from '../harness/object-client.js';
+import { TestBody, download, grpcObjectClient, uploadMessages, type ObjectClient } from '../harness/object-client.js';
 import { waitFor } from '../harness/redis-process.js';
 import type { S3TestServer } from '../harness/s3-server.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
@@ -150,6 +150,23 @@ describe.each([
     expect(await backend!.listing()).toEqual(before);
     // The server aborts a multipart upload before it answers.
     expect(await backend!.openUploads()).toEqual([]);
+  });
+
+  it('a good upload above the part size round-trips, lists, and its delete removes pointer and data', async () => {
+    const body = new TestBody(9 * MiB + 1);
+    const up = await client.upload(uploadMessages({ collection: 'bad', id: 'good' }, body.chunks()));
+    expect(up.object).toMatchObject({ sizeBytes: BigInt(9 * MiB + 1), sha256: body.sha256() });
+    expect(await download(client, { collection: 'bad', id: 'good' })).toMatchObject({ bytes: 9 * MiB + 1, receivedSha256: body.sha256() });
+    expect((await client.listObjects({ collection: 'bad' })).objects.map((o) => [o.id, o.etag])).toEqual([
+      ['good', up.object!.etag],
+      ['x', expect.any(String)],
+    ]);
+    expect(await backend!.listing()).toHaveLength(4);
+    await expect(client.deleteObject({ collection: 'bad', id: 'good', etag: 'stale' })).rejects.toMatchObject({ code: Code.Aborted });
+    expect((await client.deleteObject({ collection: 'bad', id: 'good', etag: up.object!.etag })).deleted).toBe(true);
+    expect((await client.deleteObject({ collection: 'bad', id: 'good' })).deleted).toBe(false);
+    await expect(client.statObject({ collection: 'bad', id: 'good' })).rejects.toMatchObject({ code: Code.NotFound });
+    expect(await backend!.listing()).toEqual(before);
   });
 
   it('a stream the client breaks after a part was sent commits nothing and leaves no upload open', async () => {
