@@ -45,6 +45,7 @@ from .error_status import (
 )
 from .expiry import Expiry
 from .locks import HeldLock, Lease, LockGuard, LockInfo
+from .objects import ObjectChecksumError, ObjectInfo, ObjectPage
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
 from .retry import RetryPolicy
 from .transactions import CommitResult, Transaction, TransactionWriteResult
@@ -81,6 +82,9 @@ __all__ = [
     "LockGuard",
     "LockHeldError",
     "LockInfo",
+    "ObjectChecksumError",
+    "ObjectInfo",
+    "ObjectPage",
     "LockNotHeldError",
     "NotFoundError",
     "PreconditionFailedError",

@@ -32,6 +32,9 @@ from smarterbase.v1 import lock_service_pb2 as lock_service_pb2  # noqa: E402
 from smarterbase.v1 import lock_service_pb2_grpc as lock_service_pb2_grpc  # noqa: E402
 from smarterbase.v1 import stream_service_pb2 as stream_service_pb2  # noqa: E402
 from smarterbase.v1 import stream_service_pb2_grpc as stream_service_pb2_grpc  # noqa: E402
+from smarterbase.v1 import object_pb2 as object_pb2  # noqa: E402
+from smarterbase.v1 import object_service_pb2 as object_service_pb2  # noqa: E402
+from smarterbase.v1 import object_service_pb2_grpc as object_service_pb2_grpc  # noqa: E402
 
 __all__ = [
     "admin_service_pb2",

@@ -21,6 +21,7 @@ from .errors import EtagMismatchError
 from .expiry import Expiry, expiration_proto
 from .error_status import error_from_rpc_error
 from .locks import LockGuard, LockMixin, guard_proto
+from .objects import ObjectsMixin
 from .queries import QueryMixin
 from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry
 from .transactions import TransactionMixin
@@ -86,7 +87,7 @@ class BatchGetItem:
         return self.document is not None
 
 
-class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
+class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin, ObjectsMixin):
     """A connection to a SmarterBase server. Thread-safe; share one per process.
 
     Args:
@@ -124,6 +125,7 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
         self._init_query_stubs(channel)
         self._init_lock_stub(channel)
         self._init_watch_stub(channel)
+        self._init_objects_stub(channel)
         self._sleep: Callable[[float], None] = time.sleep
 
     # -- lifecycle ---------------------------------------------------------

@@ -11,6 +11,7 @@ import { checkDataKeys } from './data-check.js';
 import { toSmarterBaseError } from './errors.js';
 import { fromProtoDocument, type BatchGetItem, type DeleteResult, type JsonObject, type ListPage } from './document.js';
 import type { ReadDocument, StoredDocument } from './document.js';
+import { ObjectCalls } from './objects.js';
 import { DocumentService } from './gen/smarterbase/v1/document_service_pb.js';
 import { AdminService } from './gen/smarterbase/v1/admin_service_pb.js';
 import { QueryService } from './gen/smarterbase/v1/query_service_pb.js';
@@ -79,6 +80,8 @@ export class SmarterBaseClient {
   readonly lockRpc: Client<typeof LockService>;
   /** The generated StreamService client (errors are not converted). */
   readonly streamRpc: Client<typeof StreamService>;
+  /** The object calls: upload(), download(), stat(), delete(), list() and their file helpers (see objects.ts). */
+  readonly objects: ObjectCalls;
   private readonly locks: LockCalls;
   private readonly timeoutMs: number | undefined;
   private readonly closeTransport: () => void;
@@ -93,6 +96,7 @@ export class SmarterBaseClient {
     this.lockRpc = createConnectClient(LockService, transport);
     this.streamRpc = createConnectClient(StreamService, transport);
     this.locks = new LockCalls(this.lockRpc, (o) => this.opts(o));
+    this.objects = new ObjectCalls(transport, (o) => this.opts(o));
     this.timeoutMs = options.timeoutMs;
     this.closeTransport = close;
   }

@@ -66,4 +66,6 @@ export type { IndexDefinition, IndexInfo, IndexKind, IndexState, WaitForIndexOpt
 export { Code } from '@connectrpc/connect';
 export { isWatchRetryable, WatchStream } from './watch.js';
 export type { WatchBatch, WatchBatchKind, WatchChange, WatchChangeType, WatchHooks, WatchOptions } from './watch.js';
+export { DEFAULT_OBJECT_CHUNK_BYTES, ObjectCalls } from './objects.js';
+export type { DownloadOptions, ObjectInfo, ObjectPage, ObjectSource, UploadOptions } from './objects.js';
 export type { Expiry, ExpiryOption } from './expiry.js';
