@@ -28,6 +28,7 @@ export const LAYERS = [
   ['index'],
   ['query', 'locks', 'txn', 'streams'],
   ['engine'],
+  ['objects'],
   ['rpc'],
 ];
 /** Same-row imports that are allowed: [from, to]. */
@@ -63,7 +64,7 @@ export function layerZones() {
  * imports another.
  */
 const RPC = `${SRC}/rpc`;
-const SERVICES = ['admin', 'documents', 'health', 'locks', 'queries', 'reflection', 'streams'];
+const SERVICES = ['admin', 'documents', 'health', 'locks', 'objects', 'queries', 'reflection', 'streams'];
 export function rpcZones() {
   const sub = (names) => names.map((n) => `${RPC}/${n}`);
   return [
@@ -84,7 +85,7 @@ export function rpcZones() {
 }
 
 /** The layers that hold the database's logic: no driver, transport, generated code, wall clock or Math.random. */
-const CORE = ['model', 'format', 'api', 'index', 'query', 'locks', 'txn', 'engine'].map((f) => `server/src/${f}/**/*.ts`);
+const CORE = ['model', 'format', 'api', 'index', 'query', 'locks', 'txn', 'engine', 'objects'].map((f) => `server/src/${f}/**/*.ts`);
 /** Folders that import no driver, transport or SDK except in their adapters (storage/s3, storage/objects/s3, coordination/redis, index/redis). */
 const DRIVER_FREE = [
   'errors',
@@ -102,6 +103,7 @@ const DRIVER_FREE = [
   'txn',
   'streams',
   'engine',
+  'objects',
 ].map((f) => `server/src/${f}/**/*.ts`);
 const DRIVERS = ['@grpc/grpc-js', '@connectrpc/*', 'ioredis', '@aws-sdk/*', '@opentelemetry/sdk-*'];
 

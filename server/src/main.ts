@@ -52,6 +52,7 @@ import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 import { openServerFeed } from './streams/compose/server-feed.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
+import { openObjects } from './objects/compose/open-objects.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
@@ -371,8 +372,10 @@ async function main(): Promise<void> {
         'collections file applied',
       );
     }
+    const objects = await openObjects(config, { store, tokenKeys, log }, closers); // ObjectService (docs/streams.md, "Objects")
     server = new RpcServer({
       api: engine,
+      objects,
       query,
       admin,
       locks,

@@ -120,6 +120,16 @@ export interface Config {
   /** Large requests that may wait for a decode worker. */
   readonly decodeMaxQueued: number;
   readonly logLevel: LogLevel;
+  /** Largest object ObjectService stores, in bytes. */
+  readonly objectMaxBytes: number;
+  /** Part size of object uploads (and their single-PUT threshold), in bytes. */
+  readonly objectPartBytes: number;
+  /** Largest data message of an Upload, in bytes. */
+  readonly objectChunkMaxBytes: number;
+  /** Most bytes per Download data message. */
+  readonly objectDownloadChunkBytes: number;
+  /** Uploads and downloads one server serves at once. */
+  readonly maxTransfers: number;
   /** Serve Prometheus metrics on metricsPort. */
   readonly metrics: boolean;
   /** Port of the Prometheus /metrics endpoint; 0 picks a free port. */
@@ -256,6 +266,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'ttlSweepMs', env: 'SB_TTL_SWEEP_MS', flag: '--ttl-sweep-ms', kind: { type: 'int', min: 10, max: 3_600_000 }, default: 1000, description: 'How often the expiry purger deletes documents whose expire time has passed, in ms (every server, with either coordination). Expired documents are hidden from reads at once; this bounds how long after its expiry a document stays stored (and until its EXPIRE event).' },
   { key: 'ttlClaimMs', env: 'SB_TTL_CLAIM_MS', flag: '--ttl-claim-ms', kind: { type: 'int', min: 1000, max: 3_600_000 }, default: 30000, description: 'With Redis coordination: how long a server\'s claim on the due expiries it took lasts, in ms. Other servers skip claimed ids; the ids of a server that died while purging are due again when its claim lapses.' },
   { key: 'ttlRebuildSettleMs', env: 'SB_TTL_REBUILD_SETTLE_MS', flag: '--ttl-rebuild-settle-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 30000, description: 'With Redis coordination: how long a collection\'s expiry schedule, once found lost (Redis restarted empty), waits before it is rebuilt by listing the collection, in ms. A write schedules its expiry before it stores the document, so a write in flight across the loss may land after the rebuild\'s listing passed it: the wait must exceed the longest a write can take (about 2 × SB_S3_TIMEOUT_MS), as SB_INDEX_PENDING_AFTER_MS does. Meanwhile keys-only listings re-read every id and purges of documents scheduled before the loss wait.' },
+  { key: 'objectMaxBytes', env: 'SB_OBJECT_MAX_BYTES', flag: '--object-max-bytes', kind: { type: 'int', min: 1, max: 5 * 1024 * 1024 * MiB }, default: 5 * 1024 * MiB, description: 'Largest object ObjectService stores, in bytes (default 5 GiB); a larger expected_size, or a stream growing past it, is INVALID_ARGUMENT / OBJECT_TOO_LARGE and commits nothing.' },
+  { key: 'objectPartBytes', env: 'SB_OBJECT_PART_BYTES', flag: '--object-part-bytes', kind: { type: 'int', min: 5 * MiB, max: 512 * MiB }, default: 8 * MiB, description: 'Part size of object uploads, in bytes (at least 5 MiB, S3\'s minimum): an object up to this size is one PUT, a larger one a multipart upload of such parts; one part per upload is held in memory.' },
+  { key: 'objectChunkMaxBytes', env: 'SB_OBJECT_CHUNK_MAX_BYTES', flag: '--object-chunk-max-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 4 * MiB, description: 'Largest data message of an Upload, in bytes; larger is INVALID_ARGUMENT (clients send 1 MiB). Keep it below SB_MAX_MESSAGE_BYTES.' },
+  { key: 'objectDownloadChunkBytes', env: 'SB_OBJECT_DOWNLOAD_CHUNK_BYTES', flag: '--object-download-chunk-bytes', kind: { type: 'int', min: 1024, max: 64 * MiB }, default: MiB, description: 'Most bytes per Download data message. Keep it below SB_MAX_MESSAGE_BYTES.' },
+  { key: 'maxTransfers', env: 'SB_MAX_TRANSFERS', flag: '--max-transfers', kind: { type: 'int', min: 1, max: 100_000 }, default: 64, description: 'Object uploads and downloads one server serves at once; more are RESOURCE_EXHAUSTED / SERVER_OVERLOADED with RetryInfo. Each also counts toward SB_MAX_CALLS_IN_FLIGHT.' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
 ];
 

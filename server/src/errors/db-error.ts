@@ -28,6 +28,8 @@ export type ErrorKind =
   | 'deadline_exceeded'
   /** The caller went away. */
   | 'cancelled'
+  /** Stored data was lost or corrupted (an object whose bytes no longer match its checksum). */
+  | 'data_loss'
   /** A bug or corrupt data. */
   | 'internal';
 

@@ -11,6 +11,8 @@
  *   _meta/coordination-epoch                     the coordination epoch (counts detected losses of Redis)
  *   _meta/health-probe                           HEADed by the health probe, never written
  *   _probe/<random>/…                            scratch keys of the conditional-write probe
+ *   objects/<collection>/<id>                    object pointers (docs/adr/0013, §2: small JSON envelopes)
+ *   _objdata/<collection>/<id>/<vid>             object data, one key per version, written once (ObjectStore)
  */
 
 /** The prefix of every document key. */
@@ -31,6 +33,11 @@ export const COORDINATION_EPOCH_KEY = '_meta/coordination-epoch';
 export const HEALTH_PROBE_KEY = '_meta/health-probe';
 /** Where the conditional-write probe puts its scratch keys (a fresh random folder per run). */
 export const PROBE_PREFIX = '_probe/';
+
+/** The prefix of every object pointer (docs/streams.md, "Objects"). */
+export const OBJECTS_ROOT = 'objects/';
+/** The prefix of every object's data (written through the ObjectStore, never the BlobStore). */
+export const OBJECT_DATA_ROOT = '_objdata/';
 
 /** The key prefix of all documents of a (validated) collection: `docs/<collection>/`. */
 export function collectionPrefix(collection: string): string {
@@ -68,4 +75,24 @@ export function catalogKey(collection: string): string {
 /** The marker key of a collection that has had expiring documents: `_meta/expiring/<collection>`. */
 export function expiringMarkerKey(collection: string): string {
   return EXPIRING_PREFIX + collection;
+}
+
+/** The key prefix of the object pointers of a (validated) collection: `objects/<collection>/`. */
+export function objectCollectionPrefix(collection: string): string {
+  return `${OBJECTS_ROOT}${collection}/`;
+}
+
+/** The pointer key of a (validated) object: `objects/<collection>/<id>`. */
+export function objectKey(collection: string, id: string): string {
+  return objectCollectionPrefix(collection) + id;
+}
+
+/** The prefix of every data version of an object: `_objdata/<collection>/<id>/`. */
+export function objectDataPrefix(collection: string, id: string): string {
+  return `${OBJECT_DATA_ROOT}${collection}/${id}/`;
+}
+
+/** The data key of one version of an object: `_objdata/<collection>/<id>/<vid>`. */
+export function objectDataKey(collection: string, id: string, vid: string): string {
+  return objectDataPrefix(collection, id) + vid;
 }

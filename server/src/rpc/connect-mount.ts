@@ -136,7 +136,10 @@ export class ConnectEndpoint {
       acceptCompression: [compressionGzip, compressionBrotli],
       shutdownSignal: this.shutdownController.signal,
     });
-    for (const s of opts.services) s.with((service, impl) => router.service(service, impl));
+    // An incompressible service's responses are never compressed (a threshold no message reaches); its requests may be.
+    const uncompressed = { compressMinBytes: Number.MAX_SAFE_INTEGER };
+    for (const s of opts.services)
+      s.with((service, impl) => router.service(service, impl, s.incompressible === true ? uncompressed : undefined));
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.limits = limits;
     const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));

@@ -89,6 +89,7 @@ export const KIND_TO_CODE: Readonly<Record<ErrorKind, Code>> = Object.freeze({
   resource_exhausted: Code.ResourceExhausted,
   deadline_exceeded: Code.DeadlineExceeded,
   cancelled: Code.Canceled,
+  data_loss: Code.DataLoss,
   internal: Code.Internal,
 });
 

@@ -76,6 +76,24 @@ function sharedSerializer(desc: DescMessage): (m: unknown) => Buffer {
 const rawBytes = (b: Buffer): unknown => b;
 
 /**
+ * Request messages a client-streaming call buffers ahead of its handler.
+ * grpc-js's request Readable is in object mode with Node's default
+ * high-water mark of 16 messages, and its public API has no option for it:
+ * it asks HTTP/2 for the next message whenever fewer are buffered, so an
+ * Upload whose handler stops reading (waiting for S3) would hold up to 16
+ * chunks of up to SB_OBJECT_CHUNK_MAX_BYTES. Two, set on the stream's state,
+ * bound that to 2 messages; then the paused HTTP/2 stream's flow-control
+ * window stops the client (docs/adr/0013 §7, open question 4).
+ */
+export const CLIENT_STREAM_BUFFERED_MESSAGES = 2;
+
+/** Lowers the request Readable's high-water mark (see CLIENT_STREAM_BUFFERED_MESSAGES); a no-op if Node's internals change. */
+export function boundRequestBuffer(call: grpc.ServerReadableStream<unknown, unknown>): void {
+  const state = (call as unknown as { _readableState?: { highWaterMark?: number } })._readableState;
+  if (state !== undefined && typeof state.highWaterMark === 'number') state.highWaterMark = CLIENT_STREAM_BUFFERED_MESSAGES;
+}
+
+/**
  * The messages of a client stream. Iterating a Readable directly destroys it
  * when the loop ends, which would also kill the response side before its
  * status is sent; this iterator leaves the stream alive.
@@ -159,8 +177,11 @@ export function mountGrpc<S extends DescService>(server: grpc.Server, service: S
     } else {
       handlers[method.localName] = (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const ctx = grpcCallContext(service, method, call as unknown as AnyCall, opts.shutdownSignal);
+        boundRequestBuffer(call);
         Promise.resolve()
-          .then(() => fn(requestsOf(call, method.input, decoder, ctx.signal), ctx))
+          // Client streams (Upload) decode inline: a message of one bytes field is cheap to decode, and a
+          // worker's structured clone of every 1 MiB chunk would cost more (docs/adr/0013 §7).
+          .then(() => fn(requestsOf(call, method.input, INLINE, ctx.signal), ctx))
           .then(
             (res) => callback(null, res),
             (e: unknown) => callback(grpcErrorOf(e, opts.logInternal)),

@@ -120,7 +120,9 @@ export class RpcServer {
 
     this.connect = new ConnectEndpoint({
       services: services.map((s) =>
-        s.with((service, impl) => typedService(service, decorate(service, impl, chain, 'connect', s.admitted))),
+        s.with((service, impl) =>
+          typedService(service, decorate(service, impl, chain, 'connect', s.admitted), { incompressible: s.incompressible }),
+        ),
       ),
       readMaxBytes: maxBytes,
       writeMaxBytes: maxBytes,

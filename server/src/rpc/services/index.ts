@@ -13,6 +13,9 @@ import type { LockApi } from '../../api/lock-api.js';
 import type { StreamApi } from '../../api/stream-api.js';
 import { StreamService } from '../../gen/smarterbase/v1/stream_service_pb.js';
 import { createStreamHandlers } from './streams/stream-handlers.js';
+import type { ObjectApi } from '../../api/object-api.js';
+import { ObjectService } from '../../gen/smarterbase/v1/object_service_pb.js';
+import { createObjectHandlers } from './objects/object-handlers.js';
 import type { AdminApi, QueryApi } from '../../api/query-api.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { AdminService } from '../../gen/smarterbase/v1/admin_service_pb.js';
@@ -39,6 +42,8 @@ export interface ServiceEngines {
   readonly locks?: LockApi;
   /** The change feed (StreamService; also fills read_revision of reads). */
   readonly streams?: StreamApi;
+  /** The object engine (ObjectService). */
+  readonly objects?: ObjectApi;
   /** The backends' health, reported as smarterbase.<subsystem> by Health; omit for none. */
   readonly backends?: SubsystemHealth;
   /** Receives backend causes of failed batch items (whole calls' errors reach it through the chain). */
@@ -58,7 +63,12 @@ export interface ServiceRegistry {
 }
 
 function entry(service: TypedService, admitted = true): RegisteredService {
-  return { service: service.service, with: (use) => service.with(use), admitted };
+  return {
+    service: service.service,
+    with: (use) => service.with(use),
+    admitted,
+    ...(service.incompressible === true ? { incompressible: true } : {}),
+  };
 }
 
 /** Every service for the engines given, Health last. */
@@ -71,6 +81,8 @@ export function registerServices(engines: ServiceEngines): ServiceRegistry {
   if (engines.admin !== undefined) api.push(entry(typedService(AdminService, createAdminHandlers(engines.admin))));
   if (engines.locks !== undefined) api.push(entry(typedService(LockService, createLockHandlers(engines.locks))));
   if (engines.streams !== undefined) api.push(entry(typedService(StreamService, createStreamHandlers(engines.streams))));
+  if (engines.objects !== undefined)
+    api.push(entry(typedService(ObjectService, createObjectHandlers(engines.objects), { incompressible: true })));
   const health = new HealthState(
     api.map((s) => s.service.typeName),
     engines.backends,

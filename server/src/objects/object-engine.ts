@@ -1,0 +1,149 @@
+/**
+ * The object engine (docs/streams.md "Objects", docs/adr/0013): the
+ * ObjectApi over two ports, the documents' BlobStore for pointers and the
+ * ObjectStore for data. Uploads and downloads count against
+ * SB_MAX_TRANSFERS (more: RESOURCE_EXHAUSTED / SERVER_OVERLOADED). Stat,
+ * delete and list are small calls, not transfers.
+ */
+import type { Clock } from '../common/clock.js';
+import { DbError } from '../errors/db-error.js';
+import { validateCollection, validateExistingId, validateId } from '../model/keys.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { ObjectStore } from '../storage/objects/object-store.js';
+import { PageTokenCodec } from '../engine/page-token.js';
+import type { TokenKeys } from '../tokens/token-keys.js';
+import type { CallContext } from '../api/call-context.js';
+import type {
+  DownloadInput,
+  DownloadItem,
+  ListObjectsInput,
+  ListObjectsResult,
+  ObjectApi,
+  ObjectMeta,
+  UploadMessage,
+} from '../api/object-api.js';
+import { runDownload } from './object-download.js';
+import { runList } from './object-listing.js';
+import { ObjectPointers, objectNotFound } from './object-pointers.js';
+import { objectMetaOf } from './pointer-format.js';
+import { removeData, runUpload, type UploadLimits } from './object-upload.js';
+
+/** Limits of the object engine (the SB_OBJECT_* settings). */
+export interface ObjectLimits extends UploadLimits {
+  /** SB_OBJECT_DOWNLOAD_CHUNK_BYTES. */
+  readonly downloadChunkBytes: number;
+  /** SB_MAX_TRANSFERS: uploads and downloads served at once. */
+  readonly maxTransfers: number;
+}
+
+/** The defaults of the settings table (5 GiB, 8 MiB parts, 4 MiB chunks, 1 MiB download items, 64 transfers). */
+export const DEFAULT_OBJECT_LIMITS: ObjectLimits = {
+  maxBytes: 5 * 1024 ** 3,
+  partBytes: 8 * 1024 ** 2,
+  chunkMaxBytes: 4 * 1024 ** 2,
+  downloadChunkBytes: 1024 ** 2,
+  maxTransfers: 64,
+};
+
+/** What the engine is built from. */
+export interface ObjectEngineOptions {
+  /** The documents' BlobStore (pointers). */
+  readonly store: BlobStore;
+  /** The large-object store (data). */
+  readonly objects: ObjectStore;
+  readonly clock: Clock;
+  /** The keys signing page tokens (the documents'). */
+  readonly tokenKeys: TokenKeys;
+  readonly limits?: Partial<ObjectLimits>;
+  /** Pointer reads in flight per ListObjects page (default 16). */
+  readonly listConcurrency?: number;
+  /** Receives failures to delete data no pointer names any more (left behind as garbage). */
+  readonly onCleanupError?: (err: unknown, dataKey: string) => void;
+}
+
+/** See the file comment. */
+export class ObjectEngine implements ObjectApi {
+  private readonly pointers: ObjectPointers;
+  private readonly limits: ObjectLimits;
+  private readonly tokens: PageTokenCodec;
+  private transfers = 0;
+
+  constructor(private readonly o: ObjectEngineOptions) {
+    this.pointers = new ObjectPointers(o.store, o.clock);
+    this.limits = { ...DEFAULT_OBJECT_LIMITS, ...o.limits };
+    this.tokens = new PageTokenCodec(o.tokenKeys);
+  }
+
+  /** Uploads and downloads in progress. */
+  get activeTransfers(): number {
+    return this.transfers;
+  }
+
+  async upload(ctx: CallContext, messages: AsyncIterable<UploadMessage>): Promise<ObjectMeta> {
+    const release = this.admit();
+    try {
+      return await runUpload(
+        { pointers: this.pointers, objects: this.o.objects, limits: this.limits, onCleanupError: this.o.onCleanupError },
+        ctx,
+        messages,
+      );
+    } finally {
+      release();
+    }
+  }
+
+  async *download(ctx: CallContext, input: DownloadInput): AsyncGenerator<DownloadItem, void, undefined> {
+    const release = this.admit();
+    try {
+      yield* runDownload({ pointers: this.pointers, objects: this.o.objects, chunkBytes: this.limits.downloadChunkBytes }, ctx, input);
+    } finally {
+      release();
+    }
+  }
+
+  async stat(ctx: CallContext, collection: string, id: string): Promise<ObjectMeta> {
+    validateCollection(collection);
+    validateId(id);
+    const read = await this.pointers.read(collection, id, ctx.signal);
+    if (read === undefined) throw objectNotFound(collection, id);
+    return objectMetaOf(collection, id, read.etag, read.pointer);
+  }
+
+  async delete(ctx: CallContext, collection: string, id: string, etag?: string): Promise<boolean> {
+    validateCollection(collection);
+    validateExistingId(id);
+    const removed = await this.pointers.remove(collection, id, etag === '' ? undefined : etag, ctx.signal);
+    // This slice deletes the data at once (no grace period yet: docs/streams.md, "Objects").
+    if (removed.data !== undefined) await removeData({ objects: this.o.objects, onCleanupError: this.o.onCleanupError }, removed.data);
+    return removed.deleted;
+  }
+
+  list(ctx: CallContext, input: ListObjectsInput): Promise<ListObjectsResult> {
+    return runList(
+      { store: this.o.store, pointers: this.pointers, tokens: this.tokens, concurrency: this.o.listConcurrency ?? 16 },
+      ctx,
+      input,
+    );
+  }
+
+  /** Takes a transfer slot (RESOURCE_EXHAUSTED SERVER_OVERLOADED when none is free); returns its release. */
+  private admit(): () => void {
+    if (this.transfers >= this.limits.maxTransfers) {
+      throw new DbError(
+        'resource_exhausted',
+        'SERVER_OVERLOADED',
+        `this server already serves ${this.limits.maxTransfers} object transfers`,
+        {
+          metadata: { limit: String(this.limits.maxTransfers) },
+          retryDelayMs: 1000,
+        },
+      );
+    }
+    this.transfers++;
+    let released = false;
+    return () => {
+      if (!released) this.transfers--;
+      released = true;
+    };
+  }
+}
