@@ -63,7 +63,9 @@ describe('PartCutter', () => {
   });
 
   it('refuses a negative offset as INVALID_ARGUMENT', () => {
-    expect(() => new PartCutter({ uploadId: 'u', partSize: P, partsEnd: 0, writeOffset: -1 })).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT', field: 'write_offset' }));
+    expect(() => new PartCutter({ uploadId: 'u', partSize: P, partsEnd: 0, writeOffset: -1 })).toThrow(
+      expect.objectContaining({ reason: 'INVALID_ARGUMENT', field: 'write_offset' }),
+    );
   });
 
   it('emits several parts from one chunk larger than a part', () => {
@@ -77,7 +79,9 @@ describe('PartCutter', () => {
   it('refuses growth past the maximum as OBJECT_TOO_LARGE', () => {
     const c = new PartCutter({ uploadId: 'u', partSize: P, partsEnd: 0, writeOffset: 0, maxBytes: 10 });
     c.push(bytes(0, 10));
-    expect(() => c.push(bytes(10, 11))).toThrow(expect.objectContaining({ reason: 'OBJECT_TOO_LARGE', metadata: { sizeBytes: '11', limitBytes: '10' } }));
+    expect(() => c.push(bytes(10, 11))).toThrow(
+      expect.objectContaining({ reason: 'OBJECT_TOO_LARGE', metadata: { sizeBytes: '11', limitBytes: '10' } }),
+    );
   });
 
   it('never buffers more than one part: an emitted part is not reused for the next', () => {

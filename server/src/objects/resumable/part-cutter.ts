@@ -53,7 +53,11 @@ export class PartCutter {
     this.partSize = options.partSize;
     this.maxBytes = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
     if (carry.byteLength >= this.partSize || options.partsEnd % this.partSize !== 0)
-      throw new DbError('internal', 'INTERNAL_ERROR', `upload ${options.uploadId}: tail of ${carry.byteLength} bytes at ${options.partsEnd}`);
+      throw new DbError(
+        'internal',
+        'INTERNAL_ERROR',
+        `upload ${options.uploadId}: tail of ${carry.byteLength} bytes at ${options.partsEnd}`,
+      );
     const committed = options.partsEnd + carry.byteLength;
     if (!Number.isSafeInteger(options.writeOffset) || options.writeOffset < 0)
       throw new DbError('invalid', 'INVALID_ARGUMENT', 'write_offset must be a non-negative integer', {

@@ -16,7 +16,7 @@ import { MemoryObjectStore } from '../../storage/objects/memory/memory-object-st
 import type { ObjectStore } from '../../storage/objects/object-store.js';
 import type { ResumableSettings } from './resumable-context.js';
 import { ResumableUploads } from './resumable-uploads.js';
-import type { UploadHeader } from './upload-session.js';
+import { UploadSessions, type UploadHeader, type UploadSession } from './upload-session.js';
 
 /** The smallest part size the memory store accepts (5 MiB). */
 export const P = 5 * 1024 * 1024;
@@ -39,6 +39,21 @@ interface Crash {
 /** Crash points of wrapped stores. */
 export class CrashPoints {
   private readonly armed: Crash[] = [];
+  private readonly gates: { method: string; match: (args: unknown[]) => boolean; reached: () => void; opened: Promise<void> }[] = [];
+  /** Every call made through wrapped stores, as `prefix.method`. */
+  readonly calls: string[] = [];
+  /**
+   * Holds the next call of `method` matching `match` before it reaches the store,
+   * until open() is called; `reached` resolves when a call is held.
+   */
+  gate(method: string, match: (args: unknown[]) => boolean = () => true): { reached: Promise<void>; open: () => void } {
+    let open!: () => void;
+    let reached!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    const reachedP = new Promise<void>((r) => (reached = r));
+    this.gates.push({ method, match, reached, opened });
+    return { reached: reachedP, open };
+  }
   /** Makes the next call of `method` matching `match` fail (after it took effect, with `after`). */
   arm(method: string, options: { after?: boolean; match?: (args: unknown[]) => boolean } = {}): void {
     this.armed.push({ method, after: options.after ?? false, match: options.match ?? (() => true) });
@@ -54,6 +69,14 @@ export class CrashPoints {
         const value = Reflect.get(t, name, receiver) as unknown;
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
+          const method = `${prefix}.${String(name)}`;
+          this.calls.push(method);
+          const g = this.gates.findIndex((x) => x.method === method && x.match(args));
+          if (g >= 0) {
+            const gate = this.gates.splice(g, 1)[0]!;
+            gate.reached();
+            await gate.opened;
+          }
           const i = this.armed.findIndex((c) => c.method === `${prefix}.${String(name)}` && c.match(args));
           const crash = i >= 0 ? this.armed.splice(i, 1)[0] : undefined;
           if (crash !== undefined && !crash.after) throw simulatedCrash(crash.method);
@@ -72,7 +95,7 @@ function simulatedCrash(method: string): DbError {
 
 /** Shared storage and coordination of several engine instances. */
 export class World {
-  readonly objects = new MemoryObjectStore();
+  readonly objects: MemoryObjectStore;
   readonly blobs = new MemoryBlobStore();
   readonly coordinator: LocalCoordinator;
   readonly crashes = new CrashPoints();
@@ -85,6 +108,7 @@ export class World {
 
   constructor(private readonly clock?: Clock) {
     this.coordinator = new LocalCoordinator({ clock });
+    this.objects = new MemoryObjectStore(clock === undefined ? {} : { now: () => clock.date() });
   }
 
   /** A new engine instance (a "process") with its own running hashes. */
@@ -98,6 +122,13 @@ export class World {
       settings: { partSize: P, leaseMs: 2_000, busyWaitMs: 300, ...settings },
       commit: (header, dataKey, size, sha256) => this.commit(header, dataKey, size, sha256),
     });
+  }
+
+  /** The stored session of `uploadId`. */
+  async session(uploadId: string): Promise<UploadSession> {
+    const found = await new UploadSessions(this.blobs).read(uploadId);
+    if (found === undefined) throw new Error(`no session ${uploadId}`);
+    return found.session;
   }
 
   /** Every key under `prefix` in the BlobStore. */
@@ -123,7 +154,9 @@ export class World {
     const current = this.pointers.get(name);
     if (current?.dataKey === dataKey) return current;
     if (header.precondition?.exists === false && current !== undefined)
-      throw new DbError('already_exists', 'OBJECT_ALREADY_EXISTS', `${name} exists`, { metadata: { collection: header.collection, id: header.id } });
+      throw new DbError('already_exists', 'OBJECT_ALREADY_EXISTS', `${name} exists`, {
+        metadata: { collection: header.collection, id: header.id },
+      });
     const meta = { dataKey, size, sha256, version: (current?.version ?? 0) + 1 };
     this.pointers.set(name, meta);
     return meta;

@@ -97,12 +97,18 @@ export class ResumableUploads<R> {
     let partSize = settings.partSize;
     if (header.expectedSize !== undefined) {
       if (!Number.isSafeInteger(header.expectedSize) || header.expectedSize < 0)
-        throw new DbError('invalid', 'INVALID_ARGUMENT', 'expected_size must be a non-negative integer', { field: 'expected_size', metadata: { field: 'expected_size' } });
+        throw new DbError('invalid', 'INVALID_ARGUMENT', 'expected_size must be a non-negative integer', {
+          field: 'expected_size',
+          metadata: { field: 'expected_size' },
+        });
       if (header.expectedSize > settings.maxBytes) throw objectTooLarge(header.expectedSize, settings.maxBytes);
       partSize = Math.max(partSize, Math.ceil(Math.ceil(header.expectedSize / MAX_PLANNED_PARTS) / MIB) * MIB);
     }
     if (header.expectedSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(header.expectedSha256))
-      throw new DbError('invalid', 'INVALID_ARGUMENT', 'expected_sha256 must be 64 hex digits', { field: 'expected_sha256', metadata: { field: 'expected_sha256' } });
+      throw new DbError('invalid', 'INVALID_ARGUMENT', 'expected_sha256 must be 64 hex digits', {
+        field: 'expected_sha256',
+        metadata: { field: 'expected_sha256' },
+      });
     const uploadId = newUploadId(clock, this.random);
     const now = clock.now();
     const expireTimeMs = now + settings.maxAgeMs;
@@ -125,7 +131,12 @@ export class ResumableUploads<R> {
   }
 
   /** WriteUpload (a stream of chunks) or WriteAt (one chunk) from `writeOffset`; see upload-writer.ts. */
-  write(uploadId: string, writeOffset: number, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: WriteOptions): Promise<WriteOutcome<R>> {
+  async write(
+    uploadId: string,
+    writeOffset: number,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options?: WriteOptions,
+  ): Promise<WriteOutcome<R>> {
     checkId(uploadId);
     return this.writer.write(uploadId, writeOffset, toAsync(chunks), options);
   }
@@ -142,13 +153,17 @@ export class ResumableUploads<R> {
   }
 
   /** CompleteUpload: idempotent (a retry returns the recorded outcome). */
-  complete(uploadId: string, expected: { expectedSize?: number; expectedSha256?: string } = {}, signal?: AbortSignal): Promise<CompletedUpload<R>> {
+  async complete(
+    uploadId: string,
+    expected: { expectedSize?: number; expectedSha256?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<CompletedUpload<R>> {
     checkId(uploadId);
     return this.completion.complete(uploadId, { ...expected, signal });
   }
 
   /** AbortUpload: removes the session and everything it stored. */
-  abort(uploadId: string, signal?: AbortSignal): Promise<void> {
+  async abort(uploadId: string, signal?: AbortSignal): Promise<void> {
     checkId(uploadId);
     return this.sweeper.abort(uploadId, signal);
   }

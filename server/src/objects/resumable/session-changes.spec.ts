@@ -62,7 +62,8 @@ describe('session changes', () => {
   it('refuses writes to an expired, aborting or finished session', () => {
     expect(reason(() => takeOver('5', 64, 1000)(base))).toBe('UPLOAD_NOT_FOUND');
     expect(reason(() => takeOver('5', 64, 10)({ ...base, state: 'aborting' }))).toBe('UPLOAD_NOT_FOUND');
-    for (const state of ['completing', 'completed', 'failed'] as const) expect(reason(() => takeOver('5', 64, 10)({ ...base, state }))).toBe('UPLOAD_FINISHED');
+    for (const state of ['completing', 'completed', 'failed'] as const)
+      expect(reason(() => takeOver('5', 64, 10)({ ...base, state }))).toBe('UPLOAD_FINISHED');
   });
 
   it('claim: open → completing with the caller as writer; completed and failed are left as they are; expected values join the header', () => {
@@ -84,6 +85,7 @@ describe('session changes', () => {
   it('abort claims an open session only; completing or finished is UPLOAD_FINISHED', () => {
     expect(apply(base, claimAbort()).state).toBe('aborting');
     expect(claimAbort()({ ...base, state: 'aborting' })).toBeUndefined();
-    for (const state of ['completing', 'completed', 'failed'] as const) expect(reason(() => claimAbort()({ ...base, state }))).toBe('UPLOAD_FINISHED');
+    for (const state of ['completing', 'completed', 'failed'] as const)
+      expect(reason(() => claimAbort()({ ...base, state }))).toBe('UPLOAD_FINISHED');
   });
 });

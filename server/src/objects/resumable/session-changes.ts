@@ -31,12 +31,18 @@ export function isExpired(s: UploadSession, nowMs: number): boolean {
 function writerFor(s: UploadSession, token: string, block: number): { writer: SessionWriter; nextPartNumber: number } {
   const w = s.writer;
   if (w?.token === token) return { writer: w, nextPartNumber: s.nextPartNumber };
-  if (w?.ended === true && w.next < w.end) return { writer: { token, next: w.next, end: w.end, ended: false }, nextPartNumber: s.nextPartNumber };
+  if (w?.ended === true && w.next < w.end)
+    return { writer: { token, next: w.next, end: w.end, ended: false }, nextPartNumber: s.nextPartNumber };
   const next = s.nextPartNumber;
   if (next > MAX_PART_NUMBER)
-    throw new DbError('failed_precondition', 'UPLOAD_FINISHED', `upload ${s.uploadId} has used all ${MAX_PART_NUMBER} part numbers; abort it and start again`, {
-      metadata: { uploadId: s.uploadId, state: s.state },
-    });
+    throw new DbError(
+      'failed_precondition',
+      'UPLOAD_FINISHED',
+      `upload ${s.uploadId} has used all ${MAX_PART_NUMBER} part numbers; abort it and start again`,
+      {
+        metadata: { uploadId: s.uploadId, state: s.state },
+      },
+    );
   const end = Math.min(next + block, MAX_PART_NUMBER + 1);
   return { writer: { token, next, end, ended: false }, nextPartNumber: end };
 }

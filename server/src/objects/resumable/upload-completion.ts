@@ -66,7 +66,12 @@ export class UploadCompletion<R> {
     }
     const lease = options.lease ?? (await acquireUploadLease(this.leaseOptions(), uploadId, signal));
     try {
-      const v = await ctx.sessions.update(uploadId, claim(lease.token, ctx.settings.partBlock, ctx.clock.now(), options), options.known, signal);
+      const v = await ctx.sessions.update(
+        uploadId,
+        claim(lease.token, ctx.settings.partBlock, ctx.clock.now(), options),
+        options.known,
+        signal,
+      );
       return finished<R>(v.session) ?? (await this.run(v, lease.token, options));
     } finally {
       if (options.lease === undefined) await lease.release();
@@ -104,7 +109,8 @@ export class UploadCompletion<R> {
     const { signal } = options;
     const s = v.session;
     const size = committedSize(s);
-    const tail = s.tail !== undefined && options.tailBytes?.byteLength === s.tail.length ? options.tailBytes : await readTail(ctx.blobs, s, signal);
+    const tail =
+      s.tail !== undefined && options.tailBytes?.byteLength === s.tail.length ? options.tailBytes : await readTail(ctx.blobs, s, signal);
     if (s.parts.length === 0) {
       await ctx.objects.putSmall(s.dataKey, tail, { contentType: s.header.contentType, signal });
     } else {
@@ -126,7 +132,9 @@ export class UploadCompletion<R> {
       if (!isDbError(e) || e.kind !== 'not_found') throw e;
       const head = await this.ctx.objects.head(s.dataKey, signal);
       if (head?.size !== size)
-        throw new DbError('internal', 'INTERNAL_ERROR', `upload ${s.uploadId}: multipart upload gone and ${s.dataKey} is not complete`, { cause: e });
+        throw new DbError('internal', 'INTERNAL_ERROR', `upload ${s.uploadId}: multipart upload gone and ${s.dataKey} is not complete`, {
+          cause: e,
+        });
     }
   }
 
@@ -134,7 +142,9 @@ export class UploadCompletion<R> {
   private async rehash(dataKey: string, size: number, signal?: AbortSignal): Promise<string> {
     const reader = await this.ctx.objects.get(dataKey, { signal });
     if (reader === undefined || reader.info.size !== size)
-      throw new DbError('internal', 'INTERNAL_ERROR', `the data of an upload is missing or short at ${dataKey}`, { metadata: { key: dataKey } });
+      throw new DbError('internal', 'INTERNAL_ERROR', `the data of an upload is missing or short at ${dataKey}`, {
+        metadata: { key: dataKey },
+      });
     const hash = createHash('sha256');
     for await (const chunk of reader.body) hash.update(chunk);
     return hash.digest('hex');
@@ -154,7 +164,13 @@ export class UploadCompletion<R> {
 
   private leaseOptions(): Parameters<typeof acquireUploadLease>[0] {
     const { ctx } = this;
-    return { coordinator: ctx.coordinator, clock: ctx.clock, leaseMs: ctx.settings.leaseMs, waitMs: ctx.settings.busyWaitMs, holder: ctx.holder };
+    return {
+      coordinator: ctx.coordinator,
+      clock: ctx.clock,
+      leaseMs: ctx.settings.leaseMs,
+      waitMs: ctx.settings.busyWaitMs,
+      holder: ctx.holder,
+    };
   }
 }
 

@@ -1,6 +1,14 @@
 import { isDbError } from '../../errors/db-error.js';
 import { MemoryBlobStore } from '../../storage/memory/memory-store.js';
-import { committedSize, decodeSession, encodeSession, partsSize, sessionKey, UploadSessions, type UploadSession } from './upload-session.js';
+import {
+  committedSize,
+  decodeSession,
+  encodeSession,
+  partsSize,
+  sessionKey,
+  UploadSessions,
+  type UploadSession,
+} from './upload-session.js';
 
 const ID = '0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b';
 
@@ -100,7 +108,11 @@ describe('UploadSessions', () => {
 
   it('decodes what it encodes and names the key of a corrupt body', () => {
     expect(decodeSession('k', encodeSession(session()))).toEqual(session());
-    for (const bad of ['nope', '{}', JSON.stringify({ smarterbase: { schemaVersion: 1, kind: 'uploadSession' }, session: { uploadId: 1 } })]) {
+    for (const bad of [
+      'nope',
+      '{}',
+      JSON.stringify({ smarterbase: { schemaVersion: 1, kind: 'uploadSession' }, session: { uploadId: 1 } }),
+    ]) {
       expect(() => decodeSession('k', Buffer.from(bad))).toThrow(expect.objectContaining({ kind: 'internal', metadata: { key: 'k' } }));
     }
   });

@@ -146,7 +146,8 @@ export class UploadSessions {
       const meta = await this.blobs.put(key, encodeSession(session), { ifNoneMatch: true }, signal);
       return { session, etag: meta.etag };
     } catch (e) {
-      if (e instanceof ConditionFailedError) throw new DbError('internal', 'INTERNAL_ERROR', `upload id ${session.uploadId} already used`, { cause: e });
+      if (e instanceof ConditionFailedError)
+        throw new DbError('internal', 'INTERNAL_ERROR', `upload id ${session.uploadId} already used`, { cause: e });
       throw e;
     }
   }
@@ -201,7 +202,8 @@ export function decodeSession(key: string, body: Uint8Array): UploadSession {
   }
   const envelope = parsed as { smarterbase?: { schemaVersion?: unknown; kind?: unknown }; session?: Partial<UploadSession> };
   const s = envelope?.session;
-  if (envelope?.smarterbase?.kind !== 'uploadSession' || envelope.smarterbase.schemaVersion !== 1) throw corrupt(key, 'not an upload session');
+  if (envelope?.smarterbase?.kind !== 'uploadSession' || envelope.smarterbase.schemaVersion !== 1)
+    throw corrupt(key, 'not an upload session');
   if (
     s === undefined ||
     typeof s.uploadId !== 'string' ||

@@ -4,7 +4,8 @@
  * late tail of a fenced-out writer can never overwrite the one the session
  * names. Also the parts' upload step shared by the writer and the completion.
  */
-import { DbError } from '../../errors/db-error.js';
+import { DbError, isDbError } from '../../errors/db-error.js';
+import { uploadNotFound } from './upload-errors.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { ResumableContext } from './resumable-context.js';
 import { ensurePartNumber, recordMultipart, recordPart } from './session-changes.js';
@@ -72,8 +73,16 @@ export async function sendPart(
   v = await sessions.update(id, ensurePartNumber(token, ctx.settings.partBlock, state), v, signal);
   const partNumber = (v.session.writer as NonNullable<UploadSession['writer']>).next;
   const oldTail = v.session.tail?.key;
-  const part = await objects.putPart(dataKey, v.session.multipartId as string, partNumber, bytes, signal);
-  v = await sessions.update(id, recordPart(token, { index: v.session.parts.length + 1, partNumber, size: part.size, etag: part.etag }, state), v, signal);
+  const part = await objects.putPart(dataKey, v.session.multipartId as string, partNumber, bytes, signal).catch((e: unknown) => {
+    // The multipart upload is gone: only an abort removes it while the session is open.
+    throw isDbError(e) && e.kind === 'not_found' ? uploadNotFound(id) : e;
+  });
+  v = await sessions.update(
+    id,
+    recordPart(token, { index: v.session.parts.length + 1, partNumber, size: part.size, etag: part.etag }, state),
+    v,
+    signal,
+  );
   if (oldTail !== undefined) await deleteQuietly(ctx.blobs, oldTail);
   return v;
 }

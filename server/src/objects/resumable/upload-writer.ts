@@ -47,11 +47,17 @@ export class UploadWriter<R> {
   ) {}
 
   /** Writes `chunks` from `writeOffset` (≤ the committed size); see the file comment. */
-  async write(uploadId: string, writeOffset: number, chunks: AsyncIterable<Uint8Array>, options: WriteOptions = {}): Promise<WriteOutcome<R>> {
+  async write(
+    uploadId: string,
+    writeOffset: number,
+    chunks: AsyncIterable<Uint8Array>,
+    options: WriteOptions = {},
+  ): Promise<WriteOutcome<R>> {
     const { ctx } = this;
     const signal = options.signal;
     const found = await ctx.sessions.read(uploadId, signal);
-    if (found === undefined || found.session.state === 'aborting' || ctx.clock.now() >= found.session.expireTimeMs) throw uploadNotFound(uploadId);
+    if (found === undefined || found.session.state === 'aborting' || ctx.clock.now() >= found.session.expireTimeMs)
+      throw uploadNotFound(uploadId);
     if (found.session.state !== 'open') throw uploadFinished(uploadId, found.session.state);
     // Checked before waiting for the lease too, so a wrong offset fails fast; the cutter checks it again.
     new PartCutter(cutterOptions(found, writeOffset, ctx.settings.maxBytes));
@@ -108,7 +114,13 @@ export class UploadWriter<R> {
   }
 
   /** Ends the write cleanly: a new tail when the partial part changed, and the writer marked ended. */
-  private async spill(v: VersionedSession, token: string, rest: Uint8Array, end: number, signal: AbortSignal | undefined): Promise<VersionedSession> {
+  private async spill(
+    v: VersionedSession,
+    token: string,
+    rest: Uint8Array,
+    end: number,
+    signal: AbortSignal | undefined,
+  ): Promise<VersionedSession> {
     const { ctx } = this;
     const uploadId = v.session.uploadId;
     const old = v.session.tail;
@@ -135,7 +147,13 @@ export class UploadWriter<R> {
 
   private leaseOptions(): Parameters<typeof acquireUploadLease>[0] {
     const { ctx } = this;
-    return { coordinator: ctx.coordinator, clock: ctx.clock, leaseMs: ctx.settings.leaseMs, waitMs: ctx.settings.busyWaitMs, holder: ctx.holder };
+    return {
+      coordinator: ctx.coordinator,
+      clock: ctx.clock,
+      leaseMs: ctx.settings.leaseMs,
+      waitMs: ctx.settings.busyWaitMs,
+      holder: ctx.holder,
+    };
   }
 }
 
