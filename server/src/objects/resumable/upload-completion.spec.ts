@@ -136,3 +136,18 @@ describe('UploadCompletion', () => {
     expect(isDbError(await caught(world.engine('b').complete(uploadId)), 'UPLOAD_NOT_FOUND')).toBe(true);
   });
 });
+
+describe('UploadCompletion of a session whose first part never got recorded', () => {
+  it('publishes the tail with one PUT and aborts the unused multipart upload', async () => {
+    const world = new World();
+    const a = world.engine('a');
+    const { uploadId } = await a.start(HEADER);
+    await a.write(uploadId, 0, [testBytes(100)]);
+    world.crashes.arm('objects.putPart');
+    await expect(a.write(uploadId, 100, [testBytes(P, 2)])).rejects.toMatchObject({ kind: 'unavailable' });
+    expect((await world.session(uploadId)).multipartId).toBeDefined();
+    const done = await world.engine('b').complete(uploadId);
+    expect(done).toMatchObject({ size: 100, sha256: sha256(testBytes(100)) });
+    expect(await world.objects.listUploads({ prefix: '', limit: 10 })).toEqual([]);
+  });
+});

@@ -113,6 +113,8 @@ export class UploadCompletion<R> {
       s.tail !== undefined && options.tailBytes?.byteLength === s.tail.length ? options.tailBytes : await readTail(ctx.blobs, s, signal);
     if (s.parts.length === 0) {
       await ctx.objects.putSmall(s.dataKey, tail, { contentType: s.header.contentType, signal });
+      // A multipart upload created for a first part that never got recorded (a writer died in between).
+      if (s.multipartId !== undefined) await ctx.objects.abortUpload(s.dataKey, s.multipartId).catch(() => undefined);
     } else {
       if (tail.byteLength > 0) v = await sendPart(ctx, v, token, 'completing', tail, signal);
       await this.completeMultipart(v.session, size, signal);
