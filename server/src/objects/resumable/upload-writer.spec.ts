@@ -159,4 +159,25 @@ describe('UploadWriter', () => {
     expect(world.crashes.calls.filter((c) => c === 'objects.get')).toHaveLength(1);
     expect(world.pointers.get('c/y')?.sha256).toBe(sha256(data));
   });
+
+  it('receives the next part while one is sent, and no further (memory: two parts)', async () => {
+    const world = new World();
+    const e = world.engine('a');
+    const data = testBytes(4 * P);
+    const { uploadId } = await e.start(HEADER);
+    const gate = world.crashes.gate('objects.putPart');
+    let pulled = 0;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (const c of chunksOf(data, MiB)) {
+        pulled++;
+        yield c;
+      }
+    }
+    const writing = e.write(uploadId, 0, source(), { finishWrite: true });
+    await gate.reached;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pulled).toBe(10); // part 1 (5 chunks) in flight, part 2 (5 chunks) cut and waiting
+    gate.open();
+    expect((await writing).completed?.sha256).toBe(sha256(data));
+  });
 });

@@ -7,6 +7,7 @@
  * write spills what is left of the partial part as the new tail. With
  * finishWrite the completion follows under the same lease.
  *
+ * One part is uploaded while the next one is received (memory: two parts).
  * A stream that breaks (its iterator throws) still spills the whole chunks
  * received, so every acknowledged byte stays committed; a storage failure
  * spills nothing (the next write resumes from the last recorded state).
@@ -91,20 +92,32 @@ export class UploadWriter<R> {
     const hash: Hash | undefined = ctx.hashes.take(uploadId, startSize);
     const iterator = chunks[Symbol.asyncIterator]();
     let broken: { error: unknown } | undefined;
-    for (;;) {
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        broken = { error };
-        break;
+    // One part is sent while the next one fills: 2 parts of memory, receiving and sending overlap.
+    let sending: Promise<VersionedSession> | undefined;
+    try {
+      for (;;) {
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          broken = { error };
+          break;
+        }
+        if (next.done === true) break;
+        throwIfAborted(signal);
+        if (lease.lost) throw uploadBusy(uploadId, 100);
+        const cut = cutter.push(next.value);
+        hash?.update(cut.accepted);
+        for (const part of cut.parts) {
+          if (sending !== undefined) v = await sending;
+          sending = sendPart(ctx, v, lease.token, 'open', part, signal);
+          sending.catch(() => undefined); // awaited before the next part or below
+        }
       }
-      if (next.done === true) break;
-      throwIfAborted(signal);
-      if (lease.lost) throw uploadBusy(uploadId, 100);
-      const cut = cutter.push(next.value);
-      hash?.update(cut.accepted);
-      for (const part of cut.parts) v = await sendPart(ctx, v, lease.token, 'open', part, signal);
+      if (sending !== undefined) v = await sending;
+    } catch (e) {
+      await sending?.catch(() => undefined);
+      throw e;
     }
     const tailBytes = cutter.remainder();
     v = await this.spill(v, lease.token, tailBytes, cutter.end, signal);
