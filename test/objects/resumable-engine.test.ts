@@ -18,6 +18,11 @@ import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import type { S3TestServer } from '../harness/s3-server.js';
 import { startVersitygw } from '../harness/versitygw.js';
+import { waitFor } from '../harness/redis-process.js';
+import type { Coordinator } from '../../server/src/coordination/coordinator.js';
+import type { ObjectStore } from '../../server/src/storage/objects/object-store.js';
+import { CrashPoints } from '../../server/src/objects/resumable/resumable-test-kit.js';
+import { ListPartsCommand } from '@aws-sdk/client-s3';
 
 const MiB = 1024 * 1024;
 /** The part size: S3's minimum, so 60 MB makes 12 parts. */
@@ -35,6 +40,7 @@ interface Instance {
   readonly engine: ResumableUploads<Pointer>;
   readonly blobs: S3BlobStore;
   readonly objects: S3ObjectStore;
+  readonly coordinator: RedisCoordinator;
   close(): Promise<void>;
 }
 
@@ -59,7 +65,14 @@ afterAll(async () => {
   await Promise.all([s3?.stop(), redis?.stop()]);
 });
 
-async function instance(name: string): Promise<Instance> {
+/** How an instance is made: `partitioned` drops its lease renewals (a paused or cut-off process); `crashes` wraps its ObjectStore. */
+interface InstanceOptions {
+  readonly partitioned?: boolean;
+  readonly crashes?: CrashPoints;
+  readonly leaseMs?: number;
+}
+
+async function instance(name: string, options: InstanceOptions = {}): Promise<Instance> {
   const blobs = new S3BlobStore({
     bucket: s3.bucket,
     endpoint: s3.endpoint,
@@ -67,8 +80,15 @@ async function instance(name: string): Promise<Instance> {
     accessKeyId: 'test',
     secretAccessKey: 'test',
   });
-  const objects = new S3ObjectStore({ client: blobs.client, bucket: s3.bucket });
-  const coordinator = await RedisCoordinator.connect({ url: redis.url });
+  const s3objects = new S3ObjectStore({ client: blobs.client, bucket: s3.bucket });
+  const objects = options.crashes === undefined ? s3objects : options.crashes.wrap<ObjectStore>(s3objects, 'objects');
+  const redisCoordinator = await RedisCoordinator.connect({ url: redis.url });
+  const coordinator: Coordinator =
+    options.partitioned === true
+      ? new Proxy(redisCoordinator, {
+          get: (t, p, r) => (p === 'renewLease' ? async () => undefined : (Reflect.get(t, p, r) as unknown)),
+        })
+      : redisCoordinator;
   /** A pointer at objects/<c>/<id>: create-only, idempotent for one data key (a retried commit). */
   const commit = async (header: UploadHeader, dataKey: string, size: number, sha256: string): Promise<Pointer> => {
     const key = `objects/${header.collection}/${header.id}`;
@@ -87,14 +107,15 @@ async function instance(name: string): Promise<Instance> {
     coordinator,
     commit,
     holder: name,
-    settings: { partSize: PART, busyWaitMs: 500 },
+    settings: { partSize: PART, busyWaitMs: 500, leaseMs: options.leaseMs ?? 30_000 },
   });
   const made = {
     engine,
     blobs,
-    objects,
+    objects: s3objects,
+    coordinator: redisCoordinator,
     close: async () => {
-      await coordinator.close();
+      await redisCoordinator.close();
       await blobs.close();
     },
   };
@@ -169,6 +190,33 @@ describe('resumable uploads on versitygw + Redis', () => {
     expect((await first).committedSize).toBe(1000);
     await b.engine.abort(uploadId);
   }, 60_000);
+
+  it('takeover across instances: a writer cut off from Redis loses its lease, its late part lands on S3 and is never referenced', async () => {
+    const crashes = new CrashPoints();
+    const a = await instance('a4', { partitioned: true, crashes, leaseMs: 1500 });
+    const b = await instance('b4', { leaseMs: 1500 });
+    const good = randomBytes(PART + MiB);
+    const garbage = randomBytes(PART);
+    const { uploadId } = await a.engine.start({ collection: 'files', id: 'takeover.bin' });
+    const gate = crashes.gate('objects.putPart');
+    const first = a.engine.write(uploadId, 0, chunks(garbage, 0, PART)).catch((e: unknown) => e);
+    await gate.reached;
+    // Hang guard only: the lease lapses after 1.5 s without renewals.
+    await waitFor('the lease to lapse', async () => (await b.coordinator.leaseInfo(`upload:${uploadId}`)) === undefined, 30_000);
+    expect((await b.engine.write(uploadId, 0, chunks(good, 0, good.length))).committedSize).toBe(good.length);
+    gate.open();
+    expect(isDbError(await first, 'UPLOAD_BUSY')).toBe(true);
+    const [upload] = await multipartUploads('_objdata/files/takeover.bin/');
+    const [key, id] = upload!.split(' ');
+    const listed = await raw.send(new ListPartsCommand({ Bucket: s3.bucket, Key: key, UploadId: id }));
+    expect((listed.Parts ?? []).map((p) => p.PartNumber)).toEqual([1, 65]);
+    const done = await b.engine.complete(uploadId);
+    expect(done).toMatchObject({ size: good.length, sha256: sha(good) });
+    const reader = await b.objects.get(done.result.dataKey);
+    const back: Buffer[] = [];
+    for await (const chunk of reader!.body) back.push(Buffer.from(chunk));
+    expect(Buffer.concat(back).equals(good)).toBe(true);
+  }, 120_000);
 
   it('abort leaves no multipart upload on the S3 server and no _uploads/ or _objdata/ key', async () => {
     const [a, b] = [await instance('a3'), await instance('b3')];
