@@ -27,6 +27,16 @@ export interface PartCutterOptions {
   readonly maxBytes?: number;
 }
 
+/** Throws 'invalid' for a negative or fractional offset, UPLOAD_OFFSET_MISMATCH for one above `committed`. */
+export function checkWriteOffset(uploadId: string, writeOffset: number, committed: number): void {
+  if (!Number.isSafeInteger(writeOffset) || writeOffset < 0)
+    throw new DbError('invalid', 'INVALID_ARGUMENT', 'write_offset must be a non-negative integer', {
+      field: 'write_offset',
+      metadata: { field: 'write_offset' },
+    });
+  if (writeOffset > committed) throw offsetMismatch(uploadId, writeOffset, committed);
+}
+
 /** What one pushed chunk yields. */
 export interface CutResult {
   /** Whole parts completed by this chunk, in order (each exactly P bytes; the caller owns them). */
@@ -59,12 +69,7 @@ export class PartCutter {
         `upload ${options.uploadId}: tail of ${carry.byteLength} bytes at ${options.partsEnd}`,
       );
     const committed = options.partsEnd + carry.byteLength;
-    if (!Number.isSafeInteger(options.writeOffset) || options.writeOffset < 0)
-      throw new DbError('invalid', 'INVALID_ARGUMENT', 'write_offset must be a non-negative integer', {
-        field: 'write_offset',
-        metadata: { field: 'write_offset' },
-      });
-    if (options.writeOffset > committed) throw offsetMismatch(options.uploadId, options.writeOffset, committed);
+    checkWriteOffset(options.uploadId, options.writeOffset, committed);
     this.position = options.writeOffset;
     this.held = committed;
     this.startHeld = committed;

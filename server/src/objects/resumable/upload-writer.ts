@@ -15,7 +15,7 @@
 import type { Hash } from 'node:crypto';
 import { throwIfAborted } from '../../common/abort.js';
 import { ConditionFailedError } from '../../storage/blob-store.js';
-import { PartCutter } from './part-cutter.js';
+import { checkWriteOffset, PartCutter } from './part-cutter.js';
 import type { ResumableContext } from './resumable-context.js';
 import { recordTail, takeOver } from './session-changes.js';
 import type { CompletedUpload, UploadCompletion } from './upload-completion.js';
@@ -61,7 +61,7 @@ export class UploadWriter<R> {
       throw uploadNotFound(uploadId);
     if (found.session.state !== 'open') throw uploadFinished(uploadId, found.session.state);
     // Checked before waiting for the lease too, so a wrong offset fails fast; the cutter checks it again.
-    new PartCutter(cutterOptions(found, writeOffset, ctx.settings.maxBytes));
+    checkWriteOffset(uploadId, writeOffset, committedSize(found.session));
     const lease = await acquireUploadLease(this.leaseOptions(), uploadId, signal);
     try {
       const v = await ctx.sessions.update(uploadId, takeOver(lease.token, ctx.settings.partBlock, ctx.clock.now()), undefined, signal);
@@ -87,7 +87,14 @@ export class UploadWriter<R> {
     const uploadId = start.session.uploadId;
     let v = start;
     const carry = await readTail(ctx.blobs, v.session, signal);
-    const cutter = new PartCutter({ ...cutterOptions(v, writeOffset, ctx.settings.maxBytes), carry });
+    const cutter = new PartCutter({
+      uploadId,
+      partSize: v.session.partSize,
+      partsEnd: partsSize(v.session),
+      carry,
+      writeOffset,
+      maxBytes: ctx.settings.maxBytes,
+    });
     const startSize = committedSize(v.session);
     const hash: Hash | undefined = ctx.hashes.take(uploadId, startSize);
     const iterator = chunks[Symbol.asyncIterator]();
@@ -168,11 +175,4 @@ export class UploadWriter<R> {
       holder: ctx.holder,
     };
   }
-}
-
-function cutterOptions(v: VersionedSession, writeOffset: number, maxBytes: number): ConstructorParameters<typeof PartCutter>[0] {
-  const s = v.session;
-  const partsEnd = partsSize(s);
-  // Without the carry bytes (not read yet) the committed size is still right: partsEnd + the tail's length.
-  return { uploadId: s.uploadId, partSize: s.partSize, partsEnd, carry: new Uint8Array(s.tail?.length ?? 0), writeOffset, maxBytes };
 }
