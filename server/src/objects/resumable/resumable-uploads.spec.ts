@@ -1,6 +1,6 @@
 import { ManualClock } from '../../common/manual-clock.js';
 import { isDbError } from '../../errors/db-error.js';
-import { HEADER, P, testBytes, World } from './resumable-test-kit.js';
+import { HEADER, P, sha256, testBytes, World } from './resumable-test-kit.js';
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -64,5 +64,44 @@ describe('ResumableUploads', () => {
     expect(isDbError(await caught(e.status(uploadId)), 'UPLOAD_NOT_FOUND')).toBe(true);
     expect(isDbError(await caught(e.write(uploadId, 0, [testBytes(1)])), 'UPLOAD_NOT_FOUND')).toBe(true);
     expect(isDbError(await caught(e.complete(uploadId)), 'UPLOAD_NOT_FOUND')).toBe(true);
+  });
+
+  it('four instances racing to write one upload (busy retries, resends, mid-part stops) end with the exact bytes', async () => {
+    const world = new World();
+    const engines = ['a', 'b', 'c', 'd'].map((n) => world.engine(n, { busyWaitMs: 0 }));
+    const data = testBytes(4 * P + 777, 11);
+    const { uploadId } = await engines[0]!.start(HEADER);
+    let busy = 0;
+    let seed = 5;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    async function client(i: number): Promise<void> {
+      const e = engines[i]!;
+      for (;;) {
+        const { committedSize } = await e.status(uploadId);
+        if (committedSize === data.length) return;
+        // Start a little below the committed size (a stale view) and stop after a random length.
+        const from = Math.max(0, committedSize - rand(3000));
+        const to = Math.min(data.length, from + 1 + rand(2 * P));
+        try {
+          await e.write(uploadId, from, [
+            data.subarray(from, Math.min(to, from + 1_000_000)),
+            data.subarray(Math.min(to, from + 1_000_000), to),
+          ]);
+        } catch (err) {
+          if (!isDbError(err, 'UPLOAD_BUSY')) throw err;
+          busy++;
+        }
+      }
+    }
+    await Promise.all(engines.map((_, i) => client(i)));
+    const done = await engines[3]!.complete(uploadId);
+    expect(done).toMatchObject({ size: data.length, sha256: sha256(data) });
+    expect((await world.read(done.result.dataKey))?.equals(data)).toBe(true);
+    const numbers = (await world.session(uploadId)).parts.map((p) => p.partNumber);
+    expect([...numbers].sort((x, y) => x - y)).toEqual(numbers);
+    expect(busy).toBeGreaterThan(0); // the race was real: writers met a held lease
   });
 });
