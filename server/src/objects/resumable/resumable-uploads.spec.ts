@@ -104,4 +104,13 @@ describe('ResumableUploads', () => {
     expect([...numbers].sort((x, y) => x - y)).toEqual(numbers);
     expect(busy).toBeGreaterThan(0); // the race was real: writers met a held lease
   });
+
+  it('one sweep round at a time across instances (the sweep:uploads mutex)', async () => {
+    const world = new World();
+    const [a, b] = [world.engine('a'), world.engine('b')];
+    const held = await world.coordinator.acquireMutex('sweep:uploads', { ttlMs: 60_000, waitMs: 0 });
+    expect(await a.sweep()).toBeUndefined();
+    await held.release();
+    expect(await b.sweep()).toEqual({ aborted: 0, deleted: 0, completed: 0, orphans: 0 });
+  });
 });
