@@ -24,7 +24,7 @@ import { startRedis } from '../test/harness/redis-server.js';
 import { startVersitygw } from '../test/harness/versitygw.js';
 import { diffCounts, sumByLabel } from './metrics-labels.js';
 import { freePort, repoRoot, serverMainPath, startListening } from './processes.js';
-import { BENCH_S3_ENV, serverArgs } from './smarterbase-server.js';
+import { serverArgs, VERSITYGW_S3_ENV } from './smarterbase-server.js';
 import { round, roundSummary, summarize, type LatencySummary } from './stats.js';
 
 const BUCKET = 'sb-logs';
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       ...serverArgs({ kind: 's3', endpoint: s3.endpoint, bucket: BUCKET }),
       ...['--coordination', 'redis', '--redis-url', redis.url, '--metrics-port', String(metricsPort)],
     ];
-    const server = await startListening(serverMainPath(), args, { ...BENCH_S3_ENV });
+    const server = await startListening(serverMainPath(), args, { ...VERSITYGW_S3_ENV });
     const client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     try {
       const cases: Case[] = [];

@@ -21,7 +21,7 @@ import { processCpuMs } from './cpu-time.js';
 import { ObjectBenchClient } from './object-client.js';
 import { direction, formatObjectMarkdown, type ObjectRun, type Transfer } from './object-report.js';
 import { repoRoot } from './processes.js';
-import { benchS3Client, startSmarterbase } from './smarterbase-server.js';
+import { benchS3Client, startSmarterbase, VERSITYGW_S3_ENV } from './smarterbase-server.js';
 import { round } from './stats.js';
 
 const MIB = 2 ** 20;
@@ -86,9 +86,10 @@ async function main(): Promise<void> {
   const s3server = await startVersitygw(BUCKET);
   try {
     const server = await startSmarterbase({ kind: 's3', endpoint: s3server.endpoint, bucket: BUCKET }, undefined, {
+      ...VERSITYGW_S3_ENV,
       SB_OBJECT_PART_BYTES: String(partBytes),
     });
-    const s3 = benchS3Client(s3server.endpoint);
+    const s3 = benchS3Client(s3server.endpoint, VERSITYGW_S3_ENV);
     const client = new ObjectBenchClient(`127.0.0.1:${server.port}`);
     const up: { ours: Transfer[]; raw: Transfer[] } = { ours: [], raw: [] };
     const down: { ours: Transfer[]; raw: Transfer[] } = { ours: [], raw: [] };

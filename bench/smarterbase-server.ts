@@ -24,17 +24,24 @@ export const BENCH_S3_ENV = {
   AWS_REGION: 'us-east-1',
 } as const;
 
+/** Credentials of the loopback versitygw the test harness starts (test/harness/versitygw.ts: root key test/test). */
+export const VERSITYGW_S3_ENV = {
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_REGION: 'us-east-1',
+} as const;
+
 /**
  * A raw AWS SDK client of the loopback S3 server at `endpoint` (the baseline
  * the benchmarks compare with), configured as the server's S3 adapter
  * configures a custom endpoint: path-style, no extra checksum work.
  */
-export function benchS3Client(endpoint: string): S3Client {
+export function benchS3Client(endpoint: string, env: typeof BENCH_S3_ENV | typeof VERSITYGW_S3_ENV = BENCH_S3_ENV): S3Client {
   return new S3Client({
     endpoint,
     forcePathStyle: true,
-    region: BENCH_S3_ENV.AWS_REGION,
-    credentials: { accessKeyId: BENCH_S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: BENCH_S3_ENV.AWS_SECRET_ACCESS_KEY },
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
