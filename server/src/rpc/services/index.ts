@@ -10,6 +10,9 @@
 import type { SubsystemHealth } from '../../common/health-monitor.js';
 import type { DocumentApi } from '../../api/document-api.js';
 import type { LockApi } from '../../api/lock-api.js';
+import type { LogApi } from '../../api/log-api.js';
+import { LogService } from '../../gen/smarterbase/v1/log_service_pb.js';
+import { createLogHandlers } from './logs/log-handlers.js';
 import type { StreamApi } from '../../api/stream-api.js';
 import { StreamService } from '../../gen/smarterbase/v1/stream_service_pb.js';
 import { createStreamHandlers } from './streams/stream-handlers.js';
@@ -39,6 +42,8 @@ export interface ServiceEngines {
   readonly locks?: LockApi;
   /** The change feed (StreamService; also fills read_revision of reads). */
   readonly streams?: StreamApi;
+  /** The logs (LogService). */
+  readonly logs?: LogApi;
   /** The backends' health, reported as smarterbase.<subsystem> by Health; omit for none. */
   readonly backends?: SubsystemHealth;
   /** Receives backend causes of failed batch items (whole calls' errors reach it through the chain). */
@@ -71,6 +76,7 @@ export function registerServices(engines: ServiceEngines): ServiceRegistry {
   if (engines.admin !== undefined) api.push(entry(typedService(AdminService, createAdminHandlers(engines.admin))));
   if (engines.locks !== undefined) api.push(entry(typedService(LockService, createLockHandlers(engines.locks))));
   if (engines.streams !== undefined) api.push(entry(typedService(StreamService, createStreamHandlers(engines.streams))));
+  if (engines.logs !== undefined) api.push(entry(typedService(LogService, createLogHandlers(engines.logs))));
   const health = new HealthState(
     api.map((s) => s.service.typeName),
     engines.backends,
