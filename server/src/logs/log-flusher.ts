@@ -187,14 +187,18 @@ export class LogFlusher {
     const found = new Map<string, RidRecord>();
     const lookup = await this.o.index.lookup(log, ids, signal);
     for (const [id, r] of lookup.found) found.set(id, r);
-    if (next === undefined || lookup.indexedThrough === undefined || lookup.indexedThrough < next) {
+    const mark = lookup.indexedThrough;
+    if (mark === undefined) {
+      // A new or lost index: the tail from the full listing, the ids from the chunks within the window.
       const tail = await findTail(this.o.store, log, signal);
-      next = tail.next;
-      const synced =
-        lookup.indexedThrough === undefined
-          ? await rebuildIndex(deps, log, tail.chunks, next, signal)
-          : await indexChunksFrom(deps, log, lookup.indexedThrough, signal);
+      const synced = await rebuildIndex(deps, log, tail.chunks, tail.next, signal);
       for (const [id, r] of synced.rids) found.set(id, r);
+      next = tail.next;
+    } else if (next === undefined || mark < next) {
+      // Everything below the mark is in storage and indexed: only the chunks from it on are read.
+      const synced = await indexChunksFrom(deps, log, mark, signal);
+      for (const [id, r] of synced.rids) found.set(id, r);
+      next = Math.max(next ?? 1, synced.next);
     }
     for (;;) {
       const fresh: { q: Queued; first: number }[] = [];
