@@ -61,7 +61,10 @@ test('a follower from the start sees history then new lines; one from the end on
     // from_end: only lines appended after the call starts
     const ac = new AbortController();
     const got: string[] = [];
-    const stream = logs.readLog({ log: 'tail', fromEnd: true, follow: true, progressInterval: { nanos: 200_000_000 } }, { signal: ac.signal });
+    const stream = logs.readLog(
+      { log: 'tail', fromEnd: true, follow: true, progressInterval: { nanos: 200_000_000 } },
+      { signal: ac.signal },
+    );
     const it = stream[Symbol.asyncIterator]();
     const firstMsg = await it.next(); // a progress message: the call is running
     expect(firstMsg.value?.entries).toHaveLength(0);
@@ -124,10 +127,18 @@ test('bad input is refused with its reason and nothing of the request is appende
 test('grpcurl appends and reads a log (the README example)', async () => {
   const grpcurl = (args: string[]): Promise<string> =>
     new Promise((resolve, reject) =>
-      execFile(join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl'), args, { timeout: 20_000 }, (err, out) => (err ? reject(err) : resolve(out))),
+      execFile(join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl'), args, { timeout: 20_000 }, (err, out) =>
+        err ? reject(err) : resolve(out),
+      ),
     );
   const addr = `127.0.0.1:${server.grpcPort}`;
-  const appended = await grpcurl(['-plaintext', '-d', '{"log":"audit","lines":["{\\"user\\":\\"ann\\",\\"action\\":\\"login\\"}"]}', addr, 'smarterbase.v1.LogService/Append']);
+  const appended = await grpcurl([
+    '-plaintext',
+    '-d',
+    '{"log":"audit","lines":["{\\"user\\":\\"ann\\",\\"action\\":\\"login\\"}"]}',
+    addr,
+    'smarterbase.v1.LogService/Append',
+  ]);
   expect(JSON.parse(appended)).toEqual({ firstSequence: '1', lastSequence: '1' });
   const read = await grpcurl(['-plaintext', '-d', '{"log":"audit"}', addr, 'smarterbase.v1.LogService/ReadLog']);
   const msg = JSON.parse(read) as { entries: { sequence: string; line: string }[]; tailSequence: string };

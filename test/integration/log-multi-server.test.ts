@@ -44,8 +44,10 @@ afterAll(async () => {
 interface Tally {
   /** Retries whose first attempt was answered UNAVAILABLE by the failpoint (the chunk landed). */
   landedRetries: number;
-  /** Of those, answered deduplicated with the sequences they landed at. */
+  /** Of those, answered deduplicated. */
   dedupedLanded: number;
+  /** Their answers: first sequence → the lines sent (checked against the final read). */
+  readonly landedAt: Map<number, string[]>;
   /** Appends first cut by a client deadline. */
   deadlineCuts: number;
   /** Of those, found deduplicated on retry. */
@@ -65,7 +67,6 @@ async function appender(w: number, tally: Tally): Promise<void> {
     const lines = Array.from({ length: n }, (_, j) => JSON.stringify({ w, i: i + j, pad: 'x'.repeat((w * 7 + i + j) % 40) }));
     const request = { log: LOG, lines, requestId: `w${w}-k${k}` };
     if (home === 2) {
-      let landedAt: bigint | undefined;
       try {
         await clients[2]!.append(request);
         throw new Error('the failpoint did not fire');
@@ -75,8 +76,7 @@ async function appender(w: number, tally: Tally): Promise<void> {
       const r = await clients[k % 2]!.append(request, { timeoutMs: 60_000 });
       tally.landedRetries++;
       if (r.deduplicated) tally.dedupedLanded++;
-      landedAt = r.firstSequence;
-      expect(landedAt).toBeGreaterThan(0n);
+      tally.landedAt.set(Number(r.firstSequence), lines);
     } else if (k % 50 === 25) {
       tally.deadlineCuts++;
       let done = false;
@@ -102,7 +102,7 @@ async function appender(w: number, tally: Tally): Promise<void> {
 test('3 servers × 4 appenders × 1,000 lines with retries: each line once, in order, dense; the follower saw it all in order', async () => {
   const follower = follow(clients[1]!, LOG);
   await new Promise((r) => setTimeout(r, 500)); // the follower's call is running before the first append
-  const tally: Tally = { landedRetries: 0, dedupedLanded: 0, deadlineCuts: 0, dedupedAfterCut: 0 };
+  const tally: Tally = { landedRetries: 0, dedupedLanded: 0, landedAt: new Map(), deadlineCuts: 0, dedupedAfterCut: 0 };
   const started = Date.now();
   const appenders = 3 * APPENDERS_PER_SERVER;
   await Promise.all(Array.from({ length: appenders }, (_, w) => appender(w, tally)));
@@ -124,10 +124,15 @@ test('3 servers × 4 appenders × 1,000 lines with retries: each line once, in o
   // Every append through C landed before its answer was lost: each retry is deduplicated.
   expect(tally.landedRetries).toBeGreaterThan(0);
   expect(tally.dedupedLanded).toBe(tally.landedRetries);
+  for (const [first, lines] of tally.landedAt) {
+    expect(final.slice(first - 1, first - 1 + lines.length).map((l) => l.line)).toEqual(lines); // the sequences it landed at
+  }
 
   await follower.until(total);
   await follower.stop();
   expect(follower.lines).toEqual(final);
-  // eslint-disable-next-line no-console
-  console.log(`log-multi-server: ${total} lines in ${appendMs} ms (${Math.round((total * 1000) / appendMs)} lines/s); ${JSON.stringify(tally)}`);
+  const { landedAt: _, ...counts } = tally;
+  console.log(
+    `log-multi-server: ${total} lines in ${appendMs} ms (${Math.round((total * 1000) / appendMs)} lines/s); ${JSON.stringify(counts)}`,
+  );
 });

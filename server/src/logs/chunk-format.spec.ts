@@ -22,7 +22,14 @@ describe('chunk format', () => {
     expect(lines).toHaveLength(5);
     expect(lines[4]).toBe('');
     expect(JSON.parse(lines[0]!)).toEqual({
-      smarterbase: { schemaVersion: 1, log: 'audit', first: 101, count: 3, timeMs: 1_700_000_000_123, rids: { r1: [101, 2, chunk.rids.get('r1')!.sha] } },
+      smarterbase: {
+        schemaVersion: 1,
+        log: 'audit',
+        first: 101,
+        count: 3,
+        timeMs: 1_700_000_000_123,
+        rids: { r1: [101, 2, chunk.rids.get('r1')!.sha] },
+      },
     });
   });
 

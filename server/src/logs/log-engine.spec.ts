@@ -1,7 +1,7 @@
 import type { ReadLogInput, ReadLogItem } from '../api/log-api.js';
 import { systemClock } from '../common/clock.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
-import { DbError } from '../errors/db-error.js';
+import type { DbError } from '../errors/db-error.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { LogEngine } from './log-engine.js';
 import { findTail } from './log-tail.js';
@@ -13,7 +13,14 @@ function engine(store = new MemoryBlobStore(), maxFollowers = 10): LogEngine {
     coordinator: new LocalCoordinator(),
     index: new LocalRequestIndex(600_000, () => Date.now()),
     clock: systemClock,
-    settings: { batchMaxLines: 1000, batchMaxBytes: 1 << 22, maxLineBytes: 100, requestIdWindowMs: 600_000, followPollMs: 50, maxFollowers },
+    settings: {
+      batchMaxLines: 1000,
+      batchMaxBytes: 1 << 22,
+      maxLineBytes: 100,
+      requestIdWindowMs: 600_000,
+      followPollMs: 50,
+      maxFollowers,
+    },
   });
 }
 
@@ -30,7 +37,15 @@ async function failure(p: Promise<unknown>): Promise<DbError> {
 
 async function readAll(e: LogEngine, input: Partial<ReadLogInput>): Promise<ReadLogItem[]> {
   const items: ReadLogItem[] = [];
-  for await (const item of e.read(ctx(), { log: 'a', fromSequence: 0, fromEnd: false, follow: false, progressIntervalMs: 10_000, ...input })) items.push(item);
+  for await (const item of e.read(ctx(), {
+    log: 'a',
+    fromSequence: 0,
+    fromEnd: false,
+    follow: false,
+    progressIntervalMs: 10_000,
+    ...input,
+  }))
+    items.push(item);
   return items;
 }
 
@@ -67,7 +82,12 @@ describe('LogEngine', () => {
     await e.append(ctx(), { log: 'a', lines: ['1', '2', '3'] });
     await e.append(ctx(), { log: 'a', lines: ['4'] });
     const all = (await readAll(e, {})).flatMap((i) => i.entries.map((x) => [x.sequence, x.line]));
-    expect(all).toEqual([[1, '1'], [2, '2'], [3, '3'], [4, '4']]);
+    expect(all).toEqual([
+      [1, '1'],
+      [2, '2'],
+      [3, '3'],
+      [4, '4'],
+    ]);
     const from2 = await readAll(e, { fromSequence: 2 });
     expect(from2.flatMap((i) => i.entries.map((x) => x.sequence))).toEqual([2, 3, 4]);
     expect(from2[from2.length - 1]!.tailSequence).toBe(4);
@@ -78,14 +98,17 @@ describe('LogEngine', () => {
     expect(await readAll(e, { log: 'never' })).toEqual([]);
   });
 
-  test('follow from the end gets only later lines, woken by this server\'s appends; progress when idle', async () => {
+  test("follow from the end gets only later lines, woken by this server's appends; progress when idle", async () => {
     const e = engine();
     await e.append(ctx(), { log: 'a', lines: ['"old"'] });
     const stop = new AbortController();
     const seen: ReadLogItem[] = [];
     const following = (async () => {
       try {
-        for await (const item of e.read({ signal: stop.signal }, { log: 'a', fromSequence: 0, fromEnd: true, follow: true, progressIntervalMs: 100 })) {
+        for await (const item of e.read(
+          { signal: stop.signal },
+          { log: 'a', fromSequence: 0, fromEnd: true, follow: true, progressIntervalMs: 100 },
+        )) {
           seen.push(item);
           if (item.entries.some((x) => x.line === '"last"')) stop.abort();
         }
@@ -122,7 +145,11 @@ describe('LogEngine', () => {
     const p = e.append({ signal: ac.signal }, { log: 'a', lines: ['"x"'], requestId: 'r' });
     ac.abort();
     expect((await failure(p)).kind).toBe('cancelled');
-    expect(await e.append(ctx(), { log: 'a', lines: ['"x"'], requestId: 'r' })).toEqual({ firstSequence: 1, lastSequence: 1, deduplicated: true });
+    expect(await e.append(ctx(), { log: 'a', lines: ['"x"'], requestId: 'r' })).toEqual({
+      firstSequence: 1,
+      lastSequence: 1,
+      deduplicated: true,
+    });
     expect((await findTail(store, 'a')).next).toBe(2);
   });
 });

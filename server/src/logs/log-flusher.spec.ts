@@ -139,13 +139,16 @@ describe('LogFlusher', () => {
     expect(await f.append('a', req(['"x"'], 'r'))).toEqual({ first: 1, last: 1, deduplicated: false });
   });
 
-  test('create-only conflict (an earlier holder\'s PUT landed late): the landed chunk is indexed and the batch retried past it', async () => {
+  test("create-only conflict (an earlier holder's PUT landed late): the landed chunk is indexed and the batch retried past it", async () => {
     const s = setup();
     const f = s.flusher();
     await f.append('a', req(['1'])); // memo n:2, index marked through 2
     // An earlier holder's chunk at 2, written after our memo was left (its outcome was unknown to it).
     const landed = { first: 2, count: 1, sha: linesSha(['"late"']) };
-    await s.inner.put(chunkKey('a', 2), encodeChunk({ log: 'a', first: 2, timeMs: Date.now(), rids: new Map([['late', landed]]), lines: ['"late"'] }));
+    await s.inner.put(
+      chunkKey('a', 2),
+      encodeChunk({ log: 'a', first: 2, timeMs: Date.now(), rids: new Map([['late', landed]]), lines: ['"late"'] }),
+    );
     expect(await f.append('a', req(['"fresh"']))).toEqual({ first: 3, last: 3, deduplicated: false });
     expect(s.store.calls.put).toBe(3); // 1, then 2 (refused: it exists), then 3
     expect(await chunkAt(s.inner, 3)).toEqual(['"fresh"']);

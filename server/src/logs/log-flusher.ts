@@ -10,7 +10,9 @@
  * outcome it did not know landed: index that chunk, move past it, retry the
  * batch. Any other failure (the PUT's outcome unknown): release without a
  * memo and fail the batch with UNAVAILABLE; the next holder finds the tail in
- * storage, so sequences stay dense and each key holds one batch.
+ * storage — the chunks from the request index's mark on (every chunk below
+ * it is known to be stored and indexed), or with a lost index the full
+ * listing and a rebuild — so sequences stay dense and each key holds one batch.
  */
 import type { Clock } from '../common/clock.js';
 import type { Failpoints } from '../common/failpoints.js';
@@ -81,7 +83,9 @@ function memoNext(memo: string | undefined): number | undefined {
 
 function unavailable(err: unknown): DbError {
   if (err instanceof DbError && err.kind !== 'internal' && err.kind !== 'invalid') return err;
-  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'the append could not be confirmed: retry it with the same request_id', { cause: err });
+  return new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'the append could not be confirmed: retry it with the same request_id', {
+    cause: err,
+  });
 }
 
 function reused(requestId: string): DbError {
@@ -132,7 +136,10 @@ export class LogFlusher {
         continue;
       }
       const answers = await this.flush(log, batch);
-      for (const a of answers) ('outcome' in a ? a.q.resolve(a.outcome) : a.q.reject(a.err));
+      for (const a of answers) {
+        if ('outcome' in a) a.q.resolve(a.outcome);
+        else a.q.reject(a.err);
+      }
     }
   }
 
@@ -181,7 +188,12 @@ export class LogFlusher {
 
   /** Under the mutex: finds the tail, dedups, writes the chunk; returns the memo to leave. */
   private async write(log: string, batch: readonly Queued[], handle: MutexHandle, answers: Answer[], signal: AbortSignal): Promise<string> {
-    const deps: IndexSyncDeps = { store: this.o.store, index: this.o.index, windowMs: this.o.requestIdWindowMs, now: () => this.o.clock.now() };
+    const deps: IndexSyncDeps = {
+      store: this.o.store,
+      index: this.o.index,
+      windowMs: this.o.requestIdWindowMs,
+      now: () => this.o.clock.now(),
+    };
     const ids = [...new Set(batch.flatMap((q) => (q.req.requestId === undefined ? [] : [q.req.requestId])))];
     let next = memoNext(handle.memo);
     const found = new Map<string, RidRecord>();
@@ -210,7 +222,11 @@ export class LogFlusher {
         const prior = id === undefined ? undefined : (rids.get(id) ?? found.get(id));
         if (prior !== undefined) {
           const same = prior.sha === sha && prior.count === q.req.lines.length;
-          done.push(same ? { q, outcome: { first: prior.first, last: prior.first + prior.count - 1, deduplicated: true } } : { q, err: reused(id!) });
+          done.push(
+            same
+              ? { q, outcome: { first: prior.first, last: prior.first + prior.count - 1, deduplicated: true } }
+              : { q, err: reused(id!) },
+          );
           continue;
         }
         const first = next + lines.length;

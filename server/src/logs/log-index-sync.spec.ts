@@ -24,7 +24,12 @@ describe('request index sync', () => {
     const tail = await findTail(store, 'a');
     const result = await rebuildIndex({ store, index, windowMs: WINDOW, now: () => NOW }, 'a', tail.chunks, tail.next);
     expect(result.next).toBe(7);
-    expect(result.rids).toEqual(new Map([['r3', r3], ['r2', r2]]));
+    expect(result.rids).toEqual(
+      new Map([
+        ['r3', r3],
+        ['r2', r2],
+      ]),
+    );
     const found = await index.lookup('a', ['old', 'r2', 'r3']);
     expect(found.indexedThrough).toBe(7);
     expect([...found.found.keys()].sort()).toEqual(['r2', 'r3']);
@@ -38,7 +43,12 @@ describe('request index sync', () => {
     const index = new LocalRequestIndex(WINDOW, () => NOW);
     const result = await indexChunksFrom({ store, index, windowMs: WINDOW, now: () => NOW }, 'a', 3);
     expect(result.next).toBe(7);
-    expect(result.rids).toEqual(new Map([['r2', r2], ['r3', r3]]));
+    expect(result.rids).toEqual(
+      new Map([
+        ['r2', r2],
+        ['r3', r3],
+      ]),
+    );
     const found = await index.lookup('a', ['r1', 'r2', 'r3']);
     expect(found.indexedThrough).toBe(7);
     expect([...found.found.keys()]).toEqual(['r2', 'r3']);

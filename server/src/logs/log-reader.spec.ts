@@ -15,7 +15,10 @@ describe('LogReader', () => {
     await putChunk(store, 1, ['"aaaa"', '"bbbb"', '"cccc"', '"dddd"', '"eeee"']);
     const reader = new LogReader({ store, cache: new ChunkCache(), notifier: new LogNotifier(), followPollMs: 50, maxItemBytes: 14 });
     const items: LogReadItem[] = [];
-    for await (const item of reader.read({ log: 'a', fromSequence: 2, fromEnd: false, follow: false, progressIntervalMs: 1000 }, new AbortController().signal)) {
+    for await (const item of reader.read(
+      { log: 'a', fromSequence: 2, fromEnd: false, follow: false, progressIntervalMs: 1000 },
+      new AbortController().signal,
+    )) {
       items.push(item);
     }
     expect(items.map((i) => [i.entries.map((e) => e.sequence), i.tailSequence])).toEqual([
@@ -33,7 +36,10 @@ describe('LogReader', () => {
     const seen: number[] = [];
     const following = (async () => {
       try {
-        for await (const item of reader.read({ log: 'a', fromSequence: 0, fromEnd: false, follow: true, progressIntervalMs: 60_000 }, stop.signal)) {
+        for await (const item of reader.read(
+          { log: 'a', fromSequence: 0, fromEnd: false, follow: true, progressIntervalMs: 60_000 },
+          stop.signal,
+        )) {
           seen.push(...item.entries.map((e) => e.sequence));
           if (seen.length === 4) stop.abort();
         }

@@ -83,7 +83,8 @@ export class LogReader {
     for (;;) {
       for (const ref of pending) {
         const chunk = await this.chunk(ref, signal);
-        if (chunk.first > next) throw new DbError('internal', 'INTERNAL_ERROR', `log ${log}: chunk ${ref.key} leaves a gap after ${next - 1}`);
+        if (chunk.first > next)
+          throw new DbError('internal', 'INTERNAL_ERROR', `log ${log}: chunk ${ref.key} leaves a gap after ${next - 1}`);
         for (const item of this.items(chunk, next)) {
           next = item.tailSequence + 1;
           yield item;
@@ -112,7 +113,8 @@ export class LogReader {
     const cached = this.o.cache.get(ref.key);
     if (cached !== undefined) return cached;
     const chunk = await readChunk(this.o.store, ref.key, signal);
-    if (chunk === undefined) throw new DbError('internal', 'INTERNAL_ERROR', `log chunk ${ref.key} listed but missing`, { metadata: { key: ref.key } });
+    if (chunk === undefined)
+      throw new DbError('internal', 'INTERNAL_ERROR', `log chunk ${ref.key} listed but missing`, { metadata: { key: ref.key } });
     this.o.cache.put(ref.key, chunk);
     return chunk;
   }

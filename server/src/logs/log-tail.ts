@@ -55,6 +55,7 @@ export async function findTail(store: BlobStore, log: string, signal?: AbortSign
   if (lastRef === undefined) return { next: 1, chunks };
   const last = await readChunk(store, lastRef.key, signal);
   // Chunks are never deleted in this slice: a listed chunk that is gone is a fault.
-  if (last === undefined) throw new DbError('internal', 'INTERNAL_ERROR', `log chunk ${lastRef.key} listed but missing`, { metadata: { key: lastRef.key } });
+  if (last === undefined)
+    throw new DbError('internal', 'INTERNAL_ERROR', `log chunk ${lastRef.key} listed but missing`, { metadata: { key: lastRef.key } });
   return { next: last.first + last.lines.length, chunks, last };
 }

@@ -15,7 +15,8 @@ import { durationToMs } from '../../convert/duration.js';
 
 /** A sequence number of a request as a JS number (refused above 2^53). */
 function sequenceOf(value: bigint, field: string): number {
-  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid('INVALID_ARGUMENT', field, `${field} must be 0 or a sequence number`);
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw invalid('INVALID_ARGUMENT', field, `${field} must be 0 or a sequence number`);
   return Number(value);
 }
 
@@ -41,7 +42,11 @@ export function createLogHandlers(api: LogApi): ServiceImpl<typeof LogService> {
       for await (const item of api.read(callContextOf(ctx), input)) {
         yield create(ReadLogResponseSchema, {
           tailSequence: BigInt(item.tailSequence),
-          entries: item.entries.map((e) => ({ sequence: BigInt(e.sequence), line: e.line, appendTime: toTimestamp(new Date(e.appendTimeMs)) })),
+          entries: item.entries.map((e) => ({
+            sequence: BigInt(e.sequence),
+            line: e.line,
+            appendTime: toTimestamp(new Date(e.appendTimeMs)),
+          })),
         });
       }
     },
