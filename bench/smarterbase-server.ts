@@ -60,8 +60,13 @@ export function serverArgs(storage: ServerStorage): string[] {
 
 /**
  * Starts the server with `storage`; resolves once it logged "listening" (port = gRPC port).
- * `mainPath` runs another build of the server (e.g. an older commit's dist) instead of this one's.
+ * `mainPath` runs another build of the server (e.g. an older commit's dist) instead of this one's;
+ * `env` adds settings (SB_* variables).
  */
-export function startSmarterbase(storage: ServerStorage, mainPath = serverMainPath()): Promise<RunningProcess> {
-  return startListening(mainPath, serverArgs(storage), { ...BENCH_S3_ENV });
+export function startSmarterbase(
+  storage: ServerStorage,
+  mainPath = serverMainPath(),
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningProcess> {
+  return startListening(mainPath, serverArgs(storage), { ...BENCH_S3_ENV, ...env });
 }

@@ -49,6 +49,7 @@ it('two servers purge each expired document once over collections on several mas
         store,
         clock,
         sweepMs: 3_600_000, // rounds are run by the test
+        rebuildSettleMs: 0, // no write is in flight when the masters are flushed
         onOutcome: (o) => counts[o]++,
       });
       const engine = new DocumentEngine({ coordinator: new LocalCoordinator({ clock }), store, clock, expiry });

@@ -170,7 +170,7 @@ async function purges(s: SharedStack): Promise<Record<string, number>> {
 }
 
 it('hides expired documents on both servers, purges each once within the bound across a Redis restart, and keeps rewritten ones', async () => {
-  stack = await startSharedStack(2, { SB_INDEX_RECONCILE_MS: '1000' });
+  stack = await startSharedStack(2, { SB_INDEX_RECONCILE_MS: '1000', SB_TTL_REBUILD_SETTLE_MS: '3000' });
   const clients = stack.servers.map((s) => serverClients(s.grpcUrl));
   await clients[0]!.admin.createIndex({ index: { collection: C, name: 'by_group', fields: ['group'], kind: IndexKind.EQUALITY } });
   const s3 = testS3Client(stack.s3.endpoint);

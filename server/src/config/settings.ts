@@ -172,6 +172,8 @@ export interface Config {
   readonly ttlSweepMs: number;
   /** How long a server's claim on due expiries lasts in the shared schedule, in ms (Redis coordination). */
   readonly ttlClaimMs: number;
+  /** SB_TTL_REBUILD_SETTLE_MS: with Redis, how long a lost schedule waits before it is rebuilt from storage. */
+  readonly ttlRebuildSettleMs: number;
   /** Most lines one log chunk (one batch of appends) holds. */
   readonly logBatchMaxLines: number;
   /** Most line bytes one log chunk holds. */
@@ -263,6 +265,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxWatchers', env: 'SB_MAX_WATCHERS', flag: '--max-watchers', kind: { type: 'int', min: 1, max: 1_000_000 }, default: 10000, description: 'Watches (StreamService.Watch) one server serves at once; more get RESOURCE_EXHAUSTED SERVER_OVERLOADED. Each also counts toward SB_MAX_CALLS_IN_FLIGHT.' },
   { key: 'ttlSweepMs', env: 'SB_TTL_SWEEP_MS', flag: '--ttl-sweep-ms', kind: { type: 'int', min: 10, max: 3_600_000 }, default: 1000, description: 'How often the expiry purger deletes documents whose expire time has passed, in ms (every server, with either coordination). Expired documents are hidden from reads at once; this bounds how long after its expiry a document stays stored (and until its EXPIRE event).' },
   { key: 'ttlClaimMs', env: 'SB_TTL_CLAIM_MS', flag: '--ttl-claim-ms', kind: { type: 'int', min: 1000, max: 3_600_000 }, default: 30000, description: 'With Redis coordination: how long a server\'s claim on the due expiries it took lasts, in ms. Other servers skip claimed ids; the ids of a server that died while purging are due again when its claim lapses.' },
+  { key: 'ttlRebuildSettleMs', env: 'SB_TTL_REBUILD_SETTLE_MS', flag: '--ttl-rebuild-settle-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 30000, description: 'With Redis coordination: how long a collection\'s expiry schedule, once found lost (Redis restarted empty), waits before it is rebuilt by listing the collection, in ms. A write schedules its expiry before it stores the document, so a write in flight across the loss may land after the rebuild\'s listing passed it: the wait must exceed the longest a write can take (about 2 × SB_S3_TIMEOUT_MS), as SB_INDEX_PENDING_AFTER_MS does. Meanwhile keys-only listings re-read every id and purges of documents scheduled before the loss wait.' },
   { key: 'logBatchMaxLines', env: 'SB_LOG_BATCH_MAX_LINES', flag: '--log-batch-max-lines', kind: { type: 'int', min: 1, max: 100_000 }, default: 1000, description: 'Most lines one log chunk holds: a server writes the appends queued for a log as one chunk (docs/streams.md, "Logs"), up to this and SB_LOG_BATCH_MAX_BYTES.' },
   { key: 'logBatchMaxBytes', env: 'SB_LOG_BATCH_MAX_BYTES', flag: '--log-batch-max-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 4 * MiB, description: 'Most line bytes one log chunk holds (an append larger than this is written alone).' },
   { key: 'logMaxLineBytes', env: 'SB_LOG_MAX_LINE_BYTES', flag: '--log-max-line-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, description: 'Longest appended log line, in UTF-8 bytes; longer is INVALID_ARGUMENT / INVALID_LOG_LINE (unset = SB_MAX_DOCUMENT_BYTES).' },

@@ -45,6 +45,7 @@ export async function openExpiry(config: Config, deps: ExpiryDeps): Promise<Expi
     ...common,
     ...deps.redis,
     claimMs: config.ttlClaimMs,
+    rebuildSettleMs: config.ttlRebuildSettleMs,
     onLoss: (what) =>
       deps.log.warn(
         what,

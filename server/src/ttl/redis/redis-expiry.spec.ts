@@ -8,7 +8,7 @@ import { RedisExpiry } from './redis-expiry.js';
 
 const T = 1_900_000_000_000;
 
-async function setup() {
+async function setup(rebuildSettleMs = 0) {
   const store = new MemoryBlobStore();
   const redis = new FakeScheduleRedis();
   const losses: string[] = [];
@@ -17,6 +17,7 @@ async function setup() {
     store,
     clock: new ManualClock({ startMs: T }),
     sweepMs: 3_600_000,
+    rebuildSettleMs,
     guard: new RedisGuard({}, 'expiry'),
     onLoss: (w) => losses.push(w.collection ?? 'registry'),
   });
@@ -103,10 +104,33 @@ describe('RedisExpiry', () => {
     await expiry.close();
   });
 
-  it('has a keys-only listing re-read every id of an expiring collection, whatever the schedule says', async () => {
+  it('has a keys-only listing re-read the ids the schedule names, and every id when Redis does not answer', async () => {
     const { redis, expiry } = await setup();
-    expect(await expiry.dueAmong('c', ['a', 'b'], T)).toEqual(new Set(['a', 'b']));
+    redis.queue('ttl.due_among', [1, 'b']);
+    expect(await expiry.dueAmong('c', ['a', 'b'], T)).toEqual(new Set(['b']));
     (redis as unknown as { evalsha: () => Promise<never> }).evalsha = () => Promise.reject(new Error('connection lost'));
     expect(await expiry.dueAmong('c', ['a', 'b'], T)).toEqual(new Set(['a', 'b']));
+  });
+
+  it('lists a lost collection only after the settle time, so a write that scheduled into the lost Redis and lands meanwhile is scheduled again', async () => {
+    const { store, redis, expiry } = await setup(300);
+    await store.put(expiringMarkerKey('c'), Buffer.from('{}'));
+    const rebuilt: unknown[] = [];
+    await expiry.start(
+      async () => 'dropped',
+      (r) => rebuilt.push(r),
+    );
+    redis.queue('ttl.read_registry', [1, 'c']);
+    redis.queue('ttl.claim', [0]);
+    await expiry.sweep();
+    await settled(() => redis.ops().includes('ttl.begin_rebuild'));
+    await new Promise((r) => setTimeout(r, 100));
+    // The late write lands 100 ms after the rebuild began (its expiry was scheduled into the Redis that was lost).
+    const meta = { version: 1, createTime: new Date(T), updateTime: new Date(T), writeId: newWriteId(), expireTime: new Date(T + 9) };
+    await store.put(documentKey('c', 'late'), encodeEnvelope({ meta, data: {} }));
+    await settled(() => redis.ops().includes('ttl.confirm_rebuild'));
+    expect(rebuilt).toEqual([{ collections: 1, documents: 1, scheduled: 1 }]);
+    expect(redis.calls.filter((c) => c.op === 'ttl.restore').map((c) => c.args.slice(2))).toEqual([[String(T + 9), 'late']]);
+    await expiry.close();
   });
 });

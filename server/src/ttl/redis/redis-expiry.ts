@@ -13,6 +13,7 @@
  * it never shows an expired document.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { openRedis, type RedisClient, type RedisConnectionOptions } from '../../coordination/redis/redis-connection.js';
 import { RedisGuard } from '../../coordination/redis/redis-guard.js';
 import { ExpiryService, type ExpiryServiceOptions } from '../expiry-service.js';
@@ -21,12 +22,20 @@ import { RedisPurgeSchedule } from './redis-purge-schedule.js';
 /** How long a rebuild's token is kept (a rebuild that takes longer is redone by the next round that finds the schedule unconfirmed). */
 const REBUILD_TOKEN_TTL_MS = 3_600_000;
 
+/** The default wait before a lost schedule is rebuilt (RedisExpiryOptions.rebuildSettleMs). */
+const DEFAULT_REBUILD_SETTLE_MS = 30_000;
+
 /** What RedisExpiry is built from. */
 export interface RedisExpiryOptions extends ExpiryServiceOptions {
   /** Prefix of every key. Default 'sb:'. */
   readonly keyPrefix?: string;
   /** How long a claim lasts, in ms. Default 30 000. */
   readonly claimMs?: number;
+  /**
+   * How long a lost schedule waits before its rebuild lists the collection, in ms (default 30 000):
+   * longer than any write takes, since a write schedules before it stores (SB_TTL_REBUILD_SETTLE_MS).
+   */
+  readonly rebuildSettleMs?: number;
   /** Warnings about losses and their rebuilds. */
   readonly onLoss?: (what: { collection?: string; registry?: boolean }) => void;
 }
@@ -79,16 +88,14 @@ export class RedisExpiry extends ExpiryService {
     return super.isExpiring(collection) || this.due.registered().has(collection);
   }
 
-  /**
-   * The ids a keys-only listing must re-read: every id of an expiring
-   * collection. The shared schedule's answer (due, claimed or recently
-   * settled ids) let an expired id through in 1 of about 8 two-server runs
-   * around a Redis restart (ttl-redis.test.ts; cause not found yet), so with
-   * Redis a keys-only listing of an expiring collection reads its documents,
-   * as Count does: exact, slower (docs/streams.md).
-   */
-  override dueAmong(_collection: string, ids: readonly string[], _nowMs?: number, _signal?: AbortSignal): ReadonlySet<string> {
-    return new Set(ids);
+  /** The ids a keys-only listing must re-read; every id when Redis does not answer (the listing stays exact, only slower). */
+  override async dueAmong(collection: string, ids: readonly string[], nowMs: number, signal?: AbortSignal): Promise<ReadonlySet<string>> {
+    try {
+      return await this.due.dueAmong(collection, ids, nowMs, signal);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      return new Set(ids);
+    }
   }
 
   /** Stops the purger and the rebuilds, then closes its connection if it owns one. */
@@ -117,7 +124,15 @@ export class RedisExpiry extends ExpiryService {
     );
   }
 
-  /** The collection's schedule is not confirmed: rebuild it from storage (in the background, once at a time per process). */
+  /**
+   * The collection's schedule is not confirmed: rebuild it from storage (in
+   * the background, once at a time per process). The listing starts only
+   * after the settle time: a write schedules its expiry before it stores the
+   * document, so a write that scheduled into the lost Redis may still be
+   * landing, and a listing taken before it lands would confirm a schedule
+   * without it (its document then listed by keys-only listings after its
+   * expiry, and purged only when a read meets it).
+   */
   private rebuildLost(collection: string): void {
     if (this.rebuilding.has(collection) || this.closing.signal.aborted) return;
     this.rebuilding.add(collection);
@@ -126,6 +141,7 @@ export class RedisExpiry extends ExpiryService {
     this.track(
       this.due
         .beginRebuild(collection, token, REBUILD_TOKEN_TTL_MS)
+        .then(() => delay(this.ro.rebuildSettleMs ?? DEFAULT_REBUILD_SETTLE_MS, undefined, { signal: this.closing.signal }))
         .then(() => this.rebuild([collection], this.closing.signal))
         .then((r) => (r instanceof Error ? undefined : this.due.confirmRebuild(collection, token)))
         .finally(() => this.rebuilding.delete(collection)),
