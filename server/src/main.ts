@@ -52,7 +52,7 @@ import { DurableTokenKeys } from './tokens/durable-token-keys.js';
 import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 import { openServerFeed } from './streams/compose/server-feed.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
-import { openLogs } from './logs/compose/open-logs.js';
+import { alsoEndFollowers, openLogs } from './logs/compose/open-logs.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
@@ -339,8 +339,8 @@ async function main(): Promise<void> {
       expected: admin,
       expiry: engine.expiry,
     });
-    const logs = await openLogs(config, { store, coordinator, log, failpoints, ...(redisGuard ? { redis: redisOptions(config) } : {}) });
-    closers.push({ name: 'logs', close: () => logs.close() }); // after the store and coordinator: closed before them
+    const logs = await openLogs(config, { store, coordinator, log, failpoints }, closers);
+    endWatches = alsoEndFollowers(endWatches, logs);
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();

@@ -145,3 +145,21 @@ test('grpcurl appends and reads a log (the README example)', async () => {
   expect(msg.entries.map((e) => [e.sequence, e.line])).toEqual([['1', '{"user":"ann","action":"login"}']]);
   expect(msg.tailSequence).toBe('1');
 });
+
+test('at shutdown a follower ends with UNAVAILABLE / SHUTTING_DOWN (it would never end by itself)', async () => {
+  const own = mkdtempSync(join(tmpdir(), 'sb-logs-stop-'));
+  const s = await startServer({ SB_STORAGE: 'filesystem', SB_DATA_DIR: own, SB_COORDINATION: 'local' });
+  try {
+    const client = logClient(s.grpcUrl);
+    await client.append({ log: 'stop', lines: ['1'] });
+    const f = follow(client, 'stop');
+    await f.until(1);
+    const ended = refusal(f.until(2));
+    expect(await s.stop()).toBe(0);
+    const r = await ended;
+    expect([r.code, r.reason]).toEqual([Code.Unavailable, 'SHUTTING_DOWN']);
+    await f.stop();
+  } finally {
+    rmSync(own, { recursive: true, force: true });
+  }
+});

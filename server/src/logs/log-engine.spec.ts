@@ -138,6 +138,19 @@ describe('LogEngine', () => {
     await first.return(undefined);
   });
 
+  test('endFollowers ends every follower with UNAVAILABLE / SHUTTING_DOWN and refuses new ones; plain reads still work', async () => {
+    const e = engine();
+    await e.append(ctx(), { log: 'a', lines: ['1'] });
+    const following = readAll(e, { follow: true, progressIntervalMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 30));
+    e.endFollowers();
+    const ended = await failure(following);
+    expect([ended.kind, ended.reason]).toEqual(['unavailable', 'SHUTTING_DOWN']);
+    expect((await failure(readAll(e, { follow: true }))).reason).toBe('SHUTTING_DOWN');
+    expect((await readAll(e, {})).flatMap((i) => i.entries.map((x) => x.line))).toEqual(['1']);
+    expect(e.activeFollowers()).toBe(0);
+  });
+
   test('a request id is deduplicated; an aborted caller does not stop its append', async () => {
     const store = new MemoryBlobStore();
     const e = engine(store);

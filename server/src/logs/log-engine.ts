@@ -54,6 +54,8 @@ export class LogEngine implements LogApi {
   private readonly flusher: LogFlusher;
   private readonly reader: LogReader;
   private followers = 0;
+  /** Aborted by endFollowers(): every follower ends with SHUTTING_DOWN, and new ones are refused. */
+  private readonly ending = new AbortController();
 
   constructor(private readonly o: LogEngineOptions) {
     const cache = new ChunkCache();
@@ -117,20 +119,32 @@ export class LogEngine implements LogApi {
     if (ms < PROGRESS_INTERVAL_MS.min || ms > PROGRESS_INTERVAL_MS.max) {
       throw invalid('INVALID_ARGUMENT', 'progress_interval', 'progress_interval must be between 100 ms and 60 s');
     }
-    if (input.follow) {
-      if (this.followers >= this.o.settings.maxFollowers) {
-        const limit = this.o.settings.maxFollowers;
-        throw new DbError('resource_exhausted', 'SERVER_OVERLOADED', `this server already serves ${limit} log followers`, {
-          metadata: { limit: String(limit) },
-        });
-      }
-      this.followers++;
-    }
-    try {
+    if (!input.follow) {
       yield* this.reader.read(input, ctx.signal);
-    } finally {
-      if (input.follow) this.followers--;
+      return;
     }
+    if (this.ending.signal.aborted) throw shuttingDown();
+    if (this.followers >= this.o.settings.maxFollowers) {
+      const limit = this.o.settings.maxFollowers;
+      throw new DbError('resource_exhausted', 'SERVER_OVERLOADED', `this server already serves ${limit} log followers`, {
+        metadata: { limit: String(limit) },
+        retryDelayMs: 1000,
+      });
+    }
+    this.followers++;
+    try {
+      yield* this.reader.read(input, AbortSignal.any([ctx.signal, this.ending.signal]));
+    } catch (err) {
+      if (this.ending.signal.aborted && !ctx.signal.aborted) throw shuttingDown();
+      throw err;
+    } finally {
+      this.followers--;
+    }
+  }
+
+  /** Ends every follower with UNAVAILABLE / SHUTTING_DOWN (they never end by themselves) and refuses new ones: at shutdown. */
+  endFollowers(): void {
+    this.ending.abort();
   }
 
   /** Followers being served now. */
@@ -143,6 +157,10 @@ export class LogEngine implements LogApi {
     await this.flusher.close();
     await this.o.index.close();
   }
+}
+
+function shuttingDown(): DbError {
+  return new DbError('unavailable', 'SHUTTING_DOWN', 'the server is shutting down; read again (on another server) from the next sequence');
 }
 
 /** `p`, or the abort error as soon as `signal` aborts (the append itself goes on: a retry by request id finds it). */

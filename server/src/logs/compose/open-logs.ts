@@ -20,19 +20,32 @@ export interface LogsDeps {
   readonly coordinator: Coordinator;
   readonly log: AppLogger;
   readonly failpoints?: Failpoints;
-  /** With Redis coordination: where Redis is. */
-  readonly redis?: RedisConnectionOptions;
 }
 
-/** The server's log engine (close it at shutdown: it finishes the batches in flight). */
-export async function openLogs(config: Config, deps: LogsDeps): Promise<LogEngine> {
+/** With Redis coordination: where Redis is (SB_REDIS_URL, SB_REDIS_CLUSTER, SB_REDIS_TIMEOUT_MS). */
+function redisOf(config: Config): RedisConnectionOptions | undefined {
+  if (config.coordination !== 'redis' || config.redisUrl === undefined) return undefined;
+  const timeoutMs = config.redisTimeoutMs;
+  return { url: config.redisUrl, cluster: config.redisCluster, connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs };
+}
+
+/** Something closed at shutdown (main.ts's list). */
+interface Closer {
+  readonly name: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The server's log engine; its closer (finish the batches in flight, close
+ * the index's connection) joins `closers`.
+ */
+export async function openLogs(config: Config, deps: LogsDeps, closers: Closer[]): Promise<LogEngine> {
   const windowMs = config.logRequestIdWindowMs;
   const now = (): number => systemClock.now();
+  const redis = redisOf(config);
   const index: RequestIndex =
-    config.coordination === 'redis' && deps.redis !== undefined
-      ? new RedisRequestIndex(await openRedis(deps.redis), windowMs, now)
-      : new LocalRequestIndex(windowMs, now);
-  return new LogEngine({
+    redis !== undefined ? new RedisRequestIndex(await openRedis(redis), windowMs, now) : new LocalRequestIndex(windowMs, now);
+  const engine = new LogEngine({
     store: deps.store,
     coordinator: deps.coordinator,
     index,
@@ -48,4 +61,14 @@ export async function openLogs(config: Config, deps: LogsDeps): Promise<LogEngin
       maxFollowers: config.maxWatchers,
     },
   });
+  closers.push({ name: 'logs', close: () => engine.close() });
+  return engine;
+}
+
+/** The shutdown step that ends streams which never end by themselves: `previous` (the watches), then the log followers. */
+export function alsoEndFollowers(previous: (() => void) | undefined, logs: LogEngine): () => void {
+  return () => {
+    previous?.();
+    logs.endFollowers();
+  };
 }
