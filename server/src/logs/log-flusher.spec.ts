@@ -203,6 +203,33 @@ describe('LogFlusher', () => {
     expect((await findTail(s.inner, 'a')).next).toBe(201);
   });
 
+  test('an index write that fails after the chunk landed: the append succeeds, no memo is left, and the next writer indexes the chunk', async () => {
+    const s = setup();
+    const inner = new LocalRequestIndex(WINDOW, () => Date.now());
+    let failRecords = 0;
+    let lookups = 0;
+    const index: RequestIndex = {
+      lookup: (log, ids) => {
+        lookups++;
+        return inner.lookup(log, ids);
+      },
+      record: async (log, rids, timeMs, through) => {
+        if (failRecords > 0 && failRecords-- > 0) throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'redis down');
+        return inner.record(log, rids, timeMs, through);
+      },
+      close: () => inner.close(),
+    };
+    const f = s.flusher(index);
+    await f.append('a', req(['1']));
+    lookups = 0;
+    await f.append('a', req(['2'])); // memo left and no ids: no index lookup at all
+    expect(lookups).toBe(0);
+    failRecords = 1;
+    expect(await f.append('a', req(['"x"'], 'rx'))).toEqual({ first: 3, last: 3, deduplicated: false });
+    expect(await f.append('a', req(['"x"'], 'rx'))).toEqual({ first: 3, last: 3, deduplicated: true });
+    expect(await f.append('a', req(['4']))).toEqual({ first: 4, last: 4, deduplicated: false });
+  });
+
   test('close refuses later appends with SHUTTING_DOWN', async () => {
     const s = setup();
     const f = s.flusher();

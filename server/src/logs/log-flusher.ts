@@ -186,8 +186,14 @@ export class LogFlusher {
     return answers;
   }
 
-  /** Under the mutex: finds the tail, dedups, writes the chunk; returns the memo to leave. */
-  private async write(log: string, batch: readonly Queued[], handle: MutexHandle, answers: Answer[], signal: AbortSignal): Promise<string> {
+  /** Under the mutex: finds the tail, dedups, writes the chunk; returns the memo to leave (none when the index write failed). */
+  private async write(
+    log: string,
+    batch: readonly Queued[],
+    handle: MutexHandle,
+    answers: Answer[],
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
     const deps: IndexSyncDeps = {
       store: this.o.store,
       index: this.o.index,
@@ -197,7 +203,8 @@ export class LogFlusher {
     const ids = [...new Set(batch.flatMap((q) => (q.req.requestId === undefined ? [] : [q.req.requestId])))];
     let next = memoNext(handle.memo);
     const found = new Map<string, RidRecord>();
-    const lookup = await this.o.index.lookup(log, ids, signal);
+    // A memo is left only after the index was written (and lives beside it): without ids to look up, no Redis call.
+    const lookup = next !== undefined && ids.length === 0 ? { indexedThrough: next, found } : await this.o.index.lookup(log, ids, signal);
     for (const [id, r] of lookup.found) found.set(id, r);
     const mark = lookup.indexedThrough;
     if (mark === undefined) {
@@ -253,16 +260,18 @@ export class LogFlusher {
       await this.o.failpoints?.reached('log.after-chunk-put');
       this.o.cache.put(key, chunk);
       const after = next + lines.length;
+      let indexed = true;
       try {
         await this.o.index.record(log, rids, chunk.timeMs, after, signal);
       } catch (err) {
-        // The chunk is durable; the next holder indexes it from storage (its mark is behind).
+        // The chunk is durable; with no memo left, the next holder finds it from the index's mark and indexes it.
+        indexed = false;
         this.o.onWarning?.(err, 'log request index write failed; the next writer re-reads the chunk');
       }
       answers.push(...done);
       for (const { q, first } of fresh) answers.push({ q, outcome: { first, last: first + q.req.lines.length - 1, deduplicated: false } });
       this.o.notifier.notify(log);
-      return `n:${after}`;
+      return indexed ? `n:${after}` : undefined;
     }
   }
 }
