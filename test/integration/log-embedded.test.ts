@@ -146,6 +146,28 @@ test('grpcurl appends and reads a log (the README example)', async () => {
   expect(msg.tailSequence).toBe('1');
 });
 
+test('the HTTP port serves LogService too (Connect JSON)', async () => {
+  const post = async (method: string, body: unknown): Promise<unknown> => {
+    const res = await fetch(`http://127.0.0.1:${server.httpPort}/smarterbase.v1.LogService/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    return res.json();
+  };
+  expect(await post('Append', { log: 'connect', lines: ['{"via":"connect"}'], requestId: 'c1' })).toEqual({
+    firstSequence: '1',
+    lastSequence: '1',
+  });
+  expect(await post('Append', { log: 'connect', lines: ['{"via":"connect"}'], requestId: 'c1' })).toEqual({
+    firstSequence: '1',
+    lastSequence: '1',
+    deduplicated: true,
+  });
+  expect((await readToEnd(logs, 'connect')).map((l) => l.line)).toEqual(['{"via":"connect"}']);
+});
+
 test('at shutdown a follower ends with UNAVAILABLE / SHUTTING_DOWN (it would never end by itself)', async () => {
   const own = mkdtempSync(join(tmpdir(), 'sb-logs-stop-'));
   const s = await startServer({ SB_STORAGE: 'filesystem', SB_DATA_DIR: own, SB_COORDINATION: 'local' });
