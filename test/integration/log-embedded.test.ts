@@ -91,6 +91,13 @@ test('a follower from the start sees history then new lines; one from the end on
   ]);
 });
 
+test('a large append (decoded in a worker thread, over SB_DECODE_OFFLOAD_BYTES) keeps its 1,000 lines intact', async () => {
+  const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ i, pad: 'y'.repeat(500), big: '12345678901234567890' }));
+  const r = await logs.append({ log: 'large', lines });
+  expect([r.firstSequence, r.lastSequence]).toEqual([1n, 1000n]);
+  expect((await readToEnd(logs, 'large')).map((l) => l.line)).toEqual(lines);
+});
+
 test('a retried request id returns the first sequences; other lines under it are REQUEST_ID_REUSED', async () => {
   const first = await logs.append({ log: 'rid', lines: ['{"a":1}'], requestId: 'req-1' });
   await logs.append({ log: 'rid', lines: ['{"b":2}'] });
