@@ -53,6 +53,7 @@ import { staticTokenKeys, type TokenKeys } from './tokens/token-keys.js';
 import { openServerFeed } from './streams/compose/server-feed.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
 import { openObjects } from './objects/compose/open-objects.js';
+import { alsoEndFollowers, openLogs } from './logs/compose/open-logs.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
@@ -339,6 +340,8 @@ async function main(): Promise<void> {
       expected: admin,
       expiry: engine.expiry,
     });
+    const logs = await openLogs(config, { store, coordinator, log, failpoints }, closers);
+    endWatches = alsoEndFollowers(endWatches, logs);
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });
     const recovered = await sweeper.start();
@@ -379,6 +382,7 @@ async function main(): Promise<void> {
       query,
       admin,
       locks,
+      logs,
       ...(feed === undefined ? {} : { streams: feed.streams }),
       host: config.host,
       grpcPort: config.grpcPort,

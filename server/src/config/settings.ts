@@ -184,6 +184,16 @@ export interface Config {
   readonly ttlClaimMs: number;
   /** SB_TTL_REBUILD_SETTLE_MS: with Redis, how long a lost schedule waits before it is rebuilt from storage. */
   readonly ttlRebuildSettleMs: number;
+  /** Most lines one log chunk (one batch of appends) holds. */
+  readonly logBatchMaxLines: number;
+  /** Most line bytes one log chunk holds. */
+  readonly logBatchMaxBytes: number;
+  /** Longest appended log line in bytes; unset = maxDocumentBytes. */
+  readonly logMaxLineBytes?: number;
+  /** How long an append's request id is remembered, in ms. */
+  readonly logRequestIdWindowMs: number;
+  /** How often a log follower at the tail looks for lines appended through other servers, in ms. */
+  readonly logFollowPollMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -271,6 +281,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'objectChunkMaxBytes', env: 'SB_OBJECT_CHUNK_MAX_BYTES', flag: '--object-chunk-max-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 4 * MiB, description: 'Largest data message of an Upload, in bytes; larger is INVALID_ARGUMENT (clients send 1 MiB). Keep it below SB_MAX_MESSAGE_BYTES.' },
   { key: 'objectDownloadChunkBytes', env: 'SB_OBJECT_DOWNLOAD_CHUNK_BYTES', flag: '--object-download-chunk-bytes', kind: { type: 'int', min: 1024, max: 64 * MiB }, default: MiB, description: 'Most bytes per Download data message. Keep it below SB_MAX_MESSAGE_BYTES.' },
   { key: 'maxTransfers', env: 'SB_MAX_TRANSFERS', flag: '--max-transfers', kind: { type: 'int', min: 1, max: 100_000 }, default: 64, description: 'Object uploads and downloads one server serves at once; more are RESOURCE_EXHAUSTED / SERVER_OVERLOADED with RetryInfo. Each also counts toward SB_MAX_CALLS_IN_FLIGHT.' },
+  { key: 'logBatchMaxLines', env: 'SB_LOG_BATCH_MAX_LINES', flag: '--log-batch-max-lines', kind: { type: 'int', min: 1, max: 100_000 }, default: 1000, description: 'Most lines one log chunk holds: a server writes the appends queued for a log as one chunk (docs/streams.md, "Logs"), up to this and SB_LOG_BATCH_MAX_BYTES.' },
+  { key: 'logBatchMaxBytes', env: 'SB_LOG_BATCH_MAX_BYTES', flag: '--log-batch-max-bytes', kind: { type: 'int', min: 1024, max: 256 * MiB }, default: 4 * MiB, description: 'Most line bytes one log chunk holds (an append larger than this is written alone).' },
+  { key: 'logMaxLineBytes', env: 'SB_LOG_MAX_LINE_BYTES', flag: '--log-max-line-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, description: 'Longest appended log line, in UTF-8 bytes; longer is INVALID_ARGUMENT / INVALID_LOG_LINE (unset = SB_MAX_DOCUMENT_BYTES).' },
+  { key: 'logRequestIdWindowMs', env: 'SB_LOG_REQUEST_ID_WINDOW_MS', flag: '--log-request-id-window-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 600_000, description: 'How long an Append\'s request_id is remembered, in ms: a retry within it returns the first attempt\'s sequences (deduplicated), the same id with other lines is REQUEST_ID_REUSED.' },
+  { key: 'logFollowPollMs', env: 'SB_LOG_FOLLOW_POLL_MS', flag: '--log-follow-poll-ms', kind: { type: 'int', min: 10, max: 60_000 }, default: 1000, description: 'How often a ReadLog follower at the tail lists the log\'s new chunks, in ms: bounds the delay of lines appended through another server (this server\'s own appends wake it at once).' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
 ];
 

@@ -10,7 +10,10 @@ import { file_grpc_health_v1_health } from '../gen/grpc/health/v1/health_pb.js';
 import { file_smarterbase_v1_admin_service } from '../gen/smarterbase/v1/admin_service_pb.js';
 import { file_smarterbase_v1_document_service } from '../gen/smarterbase/v1/document_service_pb.js';
 import { file_smarterbase_v1_lock_service } from '../gen/smarterbase/v1/lock_service_pb.js';
+import { file_smarterbase_v1_log_service } from '../gen/smarterbase/v1/log_service_pb.js';
+import { file_smarterbase_v1_object_service } from '../gen/smarterbase/v1/object_service_pb.js';
 import { file_smarterbase_v1_query_service } from '../gen/smarterbase/v1/query_service_pb.js';
+import { file_smarterbase_v1_stream_service } from '../gen/smarterbase/v1/stream_service_pb.js';
 import { decodeChecked } from './decode-check.js';
 
 /** One request to decode. */
@@ -35,11 +38,15 @@ export interface DecodeFailure {
 /** The worker's answer. */
 export type DecodeOutcome = { readonly ok: true; readonly message?: unknown } | { readonly ok: false; readonly error: DecodeFailure };
 
+/** Every request type of every served service (decode-worker.spec.ts checks it against rpc/services/index.ts). */
 const registry = createRegistry(
   file_smarterbase_v1_document_service,
   file_smarterbase_v1_query_service,
   file_smarterbase_v1_lock_service,
   file_smarterbase_v1_admin_service,
+  file_smarterbase_v1_stream_service,
+  file_smarterbase_v1_log_service,
+  file_smarterbase_v1_object_service,
   file_grpc_health_v1_health,
 );
 

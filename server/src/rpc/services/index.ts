@@ -10,6 +10,9 @@
 import type { SubsystemHealth } from '../../common/health-monitor.js';
 import type { DocumentApi } from '../../api/document-api.js';
 import type { LockApi } from '../../api/lock-api.js';
+import type { LogApi } from '../../api/log-api.js';
+import { LogService } from '../../gen/smarterbase/v1/log_service_pb.js';
+import { createLogHandlers } from './logs/log-handlers.js';
 import type { StreamApi } from '../../api/stream-api.js';
 import { StreamService } from '../../gen/smarterbase/v1/stream_service_pb.js';
 import { createStreamHandlers } from './streams/stream-handlers.js';
@@ -44,6 +47,8 @@ export interface ServiceEngines {
   readonly streams?: StreamApi;
   /** The object engine (ObjectService). */
   readonly objects?: ObjectApi;
+  /** The logs (LogService). */
+  readonly logs?: LogApi;
   /** The backends' health, reported as smarterbase.<subsystem> by Health; omit for none. */
   readonly backends?: SubsystemHealth;
   /** Receives backend causes of failed batch items (whole calls' errors reach it through the chain). */
@@ -83,6 +88,7 @@ export function registerServices(engines: ServiceEngines): ServiceRegistry {
   if (engines.streams !== undefined) api.push(entry(typedService(StreamService, createStreamHandlers(engines.streams))));
   if (engines.objects !== undefined)
     api.push(entry(typedService(ObjectService, createObjectHandlers(engines.objects), { incompressible: true })));
+  if (engines.logs !== undefined) api.push(entry(typedService(LogService, createLogHandlers(engines.logs))));
   const health = new HealthState(
     api.map((s) => s.service.typeName),
     engines.backends,

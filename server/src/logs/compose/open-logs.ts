@@ -1,0 +1,74 @@
+/**
+ * The logs a server runs, from its settings (docs/streams.md, "Logs"): the
+ * engine over the server's store and coordinator, with the request-id index
+ * in process (local coordination) or in Redis (shared by every server).
+ */
+import { systemClock } from '../../common/clock.js';
+import type { Failpoints } from '../../common/failpoints.js';
+import type { Config } from '../../config/settings.js';
+import type { Coordinator } from '../../coordination/coordinator.js';
+import { openRedis, type RedisConnectionOptions } from '../../coordination/redis/redis-connection.js';
+import type { AppLogger } from '../../observability/logger.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { LogEngine } from '../log-engine.js';
+import { RedisRequestIndex } from '../redis-request-index.js';
+import { LocalRequestIndex, type RequestIndex } from '../request-index.js';
+
+/** What the logs need besides the settings. */
+export interface LogsDeps {
+  readonly store: BlobStore;
+  readonly coordinator: Coordinator;
+  readonly log: AppLogger;
+  readonly failpoints?: Failpoints;
+}
+
+/** With Redis coordination: where Redis is (SB_REDIS_URL, SB_REDIS_CLUSTER, SB_REDIS_TIMEOUT_MS). */
+function redisOf(config: Config): RedisConnectionOptions | undefined {
+  if (config.coordination !== 'redis' || config.redisUrl === undefined) return undefined;
+  const timeoutMs = config.redisTimeoutMs;
+  return { url: config.redisUrl, cluster: config.redisCluster, connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs };
+}
+
+/** Something closed at shutdown (main.ts's list). */
+interface Closer {
+  readonly name: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The server's log engine; its closer (finish the batches in flight, close
+ * the index's connection) joins `closers`.
+ */
+export async function openLogs(config: Config, deps: LogsDeps, closers: Closer[]): Promise<LogEngine> {
+  const windowMs = config.logRequestIdWindowMs;
+  const now = (): number => systemClock.now();
+  const redis = redisOf(config);
+  const index: RequestIndex =
+    redis !== undefined ? new RedisRequestIndex(await openRedis(redis), windowMs, now) : new LocalRequestIndex(windowMs, now);
+  const engine = new LogEngine({
+    store: deps.store,
+    coordinator: deps.coordinator,
+    index,
+    clock: systemClock,
+    ...(deps.failpoints === undefined ? {} : { failpoints: deps.failpoints }),
+    onWarning: (err, msg) => deps.log.warn({ err }, msg),
+    settings: {
+      batchMaxLines: config.logBatchMaxLines,
+      batchMaxBytes: config.logBatchMaxBytes,
+      maxLineBytes: config.logMaxLineBytes ?? config.maxDocumentBytes,
+      requestIdWindowMs: windowMs,
+      followPollMs: config.logFollowPollMs,
+      maxFollowers: config.maxWatchers,
+    },
+  });
+  closers.push({ name: 'logs', close: () => engine.close() });
+  return engine;
+}
+
+/** The shutdown step that ends streams which never end by themselves: `previous` (the watches), then the log followers. */
+export function alsoEndFollowers(previous: (() => void) | undefined, logs: LogEngine): () => void {
+  return () => {
+    previous?.();
+    logs.endFollowers();
+  };
+}
