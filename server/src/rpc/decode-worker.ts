@@ -10,6 +10,7 @@ import { file_grpc_health_v1_health } from '../gen/grpc/health/v1/health_pb.js';
 import { file_smarterbase_v1_admin_service } from '../gen/smarterbase/v1/admin_service_pb.js';
 import { file_smarterbase_v1_document_service } from '../gen/smarterbase/v1/document_service_pb.js';
 import { file_smarterbase_v1_lock_service } from '../gen/smarterbase/v1/lock_service_pb.js';
+import { file_smarterbase_v1_object_service } from '../gen/smarterbase/v1/object_service_pb.js';
 import { file_smarterbase_v1_query_service } from '../gen/smarterbase/v1/query_service_pb.js';
 import { decodeChecked } from './decode-check.js';
 
@@ -40,6 +41,8 @@ const registry = createRegistry(
   file_smarterbase_v1_query_service,
   file_smarterbase_v1_lock_service,
   file_smarterbase_v1_admin_service,
+  // WriteAt carries up to SB_OBJECT_CHUNK_MAX_BYTES of data in one unary request.
+  file_smarterbase_v1_object_service,
   file_grpc_health_v1_health,
 );
 
