@@ -16,6 +16,8 @@ export interface FaultProxy {
   readonly port: number;
   /** Switches mode and closes the connections open so far (clients must reconnect into the new mode). */
   setMode(mode: FaultMode): void;
+  /** Closes every open connection (both sides), keeping the mode: new connections are served as before. */
+  cut(): void;
   /** Forwards new connections to this upstream port from now on. */
   setUpstream(port: number): void;
   /** Stops listening and closes every connection. */
@@ -59,6 +61,9 @@ export function startFaultProxy(upstreamPort: number): Promise<FaultProxy> {
         setMode(next) {
           if (next === mode) return;
           mode = next;
+          for (const s of sockets) s.destroy();
+        },
+        cut() {
           for (const s of sockets) s.destroy();
         },
         setUpstream(p) {

@@ -85,6 +85,49 @@ export interface ListObjectsResult {
   readonly nextPageToken: string;
 }
 
+/** A resumable upload as StartUpload opened it. */
+export interface StartedObjectUpload {
+  /** The id any server accepts for the upload's later calls. */
+  readonly uploadId: string;
+  /** Bytes per stored part: writes ending on a multiple of it store no tail. */
+  readonly partSizeBytes: number;
+  /** When the upload is discarded unless completed. */
+  readonly expireTime: Date;
+}
+
+/** One message of WriteUpload, or WriteAt's one chunk. */
+export interface UploadWriteMessage {
+  /** The upload (required on the first message of a stream). */
+  readonly uploadId: string;
+  /** Object offset of data[0] (the first message's is the write's start). */
+  readonly writeOffset: number;
+  readonly data?: Uint8Array;
+  /** This message ends the object: complete the upload after it. */
+  readonly finishWrite: boolean;
+}
+
+/** Where a resumable upload stands after a write or a status query. */
+export interface UploadProgress {
+  /** Bytes durably stored: the next write starts at or below it. */
+  readonly committedSize: number;
+  /** True once the object is committed. */
+  readonly complete: boolean;
+  /** When complete: the committed object. */
+  readonly object?: ObjectMeta;
+}
+
+/** QueryUploadStatus's answer. */
+export interface UploadStatusInfo extends UploadProgress {
+  readonly expireTime: Date;
+  readonly partSizeBytes: number;
+}
+
+/** CompleteUpload's overrides of the header's expectations (absent: the header's). */
+export interface UploadExpectations {
+  readonly expectedSize?: number;
+  readonly expectedSha256?: string;
+}
+
 /** The object engine as the RPC layer sees it. */
 export interface ObjectApi {
   /** Writes one object from one stream (header, data, finishWrite); nothing is visible unless it resolves. */
@@ -97,4 +140,16 @@ export interface ObjectApi {
   delete(ctx: CallContext, collection: string, id: string, etag?: string): Promise<boolean>;
   /** One page of a collection's objects in id order. */
   list(ctx: CallContext, input: ListObjectsInput): Promise<ListObjectsResult>;
+  /** Opens a resumable upload (docs/streams.md, "Resumable uploads"); nothing is visible until it completes. */
+  startUpload(ctx: CallContext, header: UploadHeaderInput): Promise<StartedObjectUpload>;
+  /** Writes a stream of contiguous chunks into an upload; finishWrite on the last message completes it. */
+  writeUpload(ctx: CallContext, messages: AsyncIterable<UploadWriteMessage>): Promise<UploadProgress>;
+  /** Writes one chunk into an upload (WriteAt). */
+  writeAt(ctx: CallContext, message: UploadWriteMessage): Promise<UploadProgress>;
+  /** The committed size of an upload, from storage (any server answers the same). */
+  uploadStatus(ctx: CallContext, uploadId: string): Promise<UploadStatusInfo>;
+  /** Commits an upload whose bytes are all written; a retry returns the same object. */
+  completeUpload(ctx: CallContext, uploadId: string, expected: UploadExpectations): Promise<ObjectMeta>;
+  /** Discards an upload and everything it stored. */
+  abortUpload(ctx: CallContext, uploadId: string): Promise<void>;
 }

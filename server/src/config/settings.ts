@@ -130,6 +130,12 @@ export interface Config {
   readonly objectDownloadChunkBytes: number;
   /** Uploads and downloads one server serves at once. */
   readonly maxTransfers: number;
+  /** Age after which an unfinished resumable upload is aborted, in ms. */
+  readonly uploadMaxAgeMs: number;
+  /** Lease of a resumable upload's writer, in ms. */
+  readonly uploadLeaseMs: number;
+  /** How often every server runs the abandoned-upload sweep, in ms. */
+  readonly uploadSweepMs: number;
   /** Serve Prometheus metrics on metricsPort. */
   readonly metrics: boolean;
   /** Port of the Prometheus /metrics endpoint; 0 picks a free port. */
@@ -286,6 +292,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'logMaxLineBytes', env: 'SB_LOG_MAX_LINE_BYTES', flag: '--log-max-line-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, description: 'Longest appended log line, in UTF-8 bytes; longer is INVALID_ARGUMENT / INVALID_LOG_LINE (unset = SB_MAX_DOCUMENT_BYTES).' },
   { key: 'logRequestIdWindowMs', env: 'SB_LOG_REQUEST_ID_WINDOW_MS', flag: '--log-request-id-window-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 600_000, description: 'How long an Append\'s request_id is remembered, in ms: a retry within it returns the first attempt\'s sequences (deduplicated), the same id with other lines is REQUEST_ID_REUSED.' },
   { key: 'logFollowPollMs', env: 'SB_LOG_FOLLOW_POLL_MS', flag: '--log-follow-poll-ms', kind: { type: 'int', min: 10, max: 60_000 }, default: 1000, description: 'How often a ReadLog follower at the tail lists the log\'s new chunks, in ms: bounds the delay of lines appended through another server (this server\'s own appends wake it at once).' },
+  { key: 'uploadMaxAgeMs', env: 'SB_UPLOAD_MAX_AGE_MS', flag: '--upload-max-age-ms', kind: { type: 'int', min: 1000, max: 30 * 86_400_000 }, default: 86_400_000, description: 'Age after which a resumable upload that was not completed is discarded, in ms (default 24 h): the sweep aborts its multipart upload and deletes its parts and session; its id then answers NOT_FOUND / UPLOAD_NOT_FOUND.' },
+  { key: 'uploadLeaseMs', env: 'SB_UPLOAD_LEASE_MS', flag: '--upload-lease-ms', kind: { type: 'int', min: 1000, max: 3_600_000 }, default: 30000, description: 'Lease of the one writer of a resumable upload, in ms, renewed every third of it: a second writer waits up to 5 s, then gets ABORTED / UPLOAD_BUSY; a writer whose server died is replaced once its lease lapses.' },
+  { key: 'uploadSweepMs', env: 'SB_UPLOAD_SWEEP_MS', flag: '--upload-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often every server runs the abandoned-upload sweep, in ms (one server per round, under a coordinator mutex): expired uploads are aborted, finished sessions deleted, interrupted completions finished, orphan multipart uploads under the data prefix aborted.' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
 ];
 

@@ -6,6 +6,8 @@
  * delete and list are small calls, not transfers.
  */
 import type { Clock } from '../common/clock.js';
+import type { Coordinator } from '../coordination/coordinator.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import { DbError } from '../errors/db-error.js';
 import { validateCollection, validateExistingId, validateId } from '../model/keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -20,13 +22,23 @@ import type {
   ListObjectsResult,
   ObjectApi,
   ObjectMeta,
+  StartedObjectUpload,
+  UploadExpectations,
+  UploadHeaderInput,
   UploadMessage,
+  UploadProgress,
+  UploadStatusInfo,
+  UploadWriteMessage,
 } from '../api/object-api.js';
 import { runDownload } from './object-download.js';
 import { runList } from './object-listing.js';
 import { ObjectPointers, objectNotFound } from './object-pointers.js';
 import { objectMetaOf } from './pointer-format.js';
 import { removeData, runUpload, type UploadLimits } from './object-upload.js';
+import { ObjectResumable, objectCommit, resumableDataKey, type RecordedObject } from './object-resumable.js';
+import type { ResumableSettings } from './resumable/resumable-context.js';
+import { ResumableUploads } from './resumable/resumable-uploads.js';
+import type { SweepReport } from './resumable/upload-sweeper.js';
 
 /** Limits of the object engine (the SB_OBJECT_* settings). */
 export interface ObjectLimits extends UploadLimits {
@@ -57,6 +69,12 @@ export interface ObjectEngineOptions {
   readonly limits?: Partial<ObjectLimits>;
   /** Pointer reads in flight per ListObjects page (default 16). */
   readonly listConcurrency?: number;
+  /** Leases of resumable uploads' writers and the sweep mutex (default: in process). */
+  readonly coordinator?: Coordinator;
+  /** Who holds those leases (e.g. host and pid; default 'objects'). */
+  readonly holder?: string;
+  /** Resumable-upload settings: maxAgeMs (SB_UPLOAD_MAX_AGE_MS), leaseMs (SB_UPLOAD_LEASE_MS), busyWaitMs. */
+  readonly resumable?: Partial<Pick<ResumableSettings, 'maxAgeMs' | 'leaseMs' | 'busyWaitMs'>>;
   /** Receives failures to delete data no pointer names any more (left behind as garbage). */
   readonly onCleanupError?: (err: unknown, dataKey: string) => void;
 }
@@ -66,12 +84,26 @@ export class ObjectEngine implements ObjectApi {
   private readonly pointers: ObjectPointers;
   private readonly limits: ObjectLimits;
   private readonly tokens: PageTokenCodec;
+  private readonly uploads: ResumableUploads<RecordedObject>;
+  private readonly resumable: ObjectResumable;
   private transfers = 0;
 
   constructor(private readonly o: ObjectEngineOptions) {
     this.pointers = new ObjectPointers(o.store, o.clock);
     this.limits = { ...DEFAULT_OBJECT_LIMITS, ...o.limits };
     this.tokens = new PageTokenCodec(o.tokenKeys);
+    const deps = { pointers: this.pointers, objects: o.objects, onCleanupError: o.onCleanupError };
+    this.uploads = new ResumableUploads<RecordedObject>({
+      objects: o.objects,
+      blobs: o.store,
+      coordinator: o.coordinator ?? new LocalCoordinator({ clock: o.clock }),
+      commit: objectCommit(deps),
+      holder: o.holder ?? 'objects',
+      clock: o.clock,
+      dataKey: resumableDataKey,
+      settings: { ...o.resumable, partSize: this.limits.partBytes, maxBytes: this.limits.maxBytes },
+    });
+    this.resumable = new ObjectResumable({ ...deps, limits: this.limits, admit: () => this.admit() }, this.uploads);
   }
 
   /** Uploads and downloads in progress. */
@@ -124,6 +156,35 @@ export class ObjectEngine implements ObjectApi {
       ctx,
       input,
     );
+  }
+
+  startUpload(ctx: CallContext, header: UploadHeaderInput): Promise<StartedObjectUpload> {
+    return this.resumable.start(ctx, header);
+  }
+
+  writeUpload(ctx: CallContext, messages: AsyncIterable<UploadWriteMessage>): Promise<UploadProgress> {
+    return this.resumable.write(ctx, messages);
+  }
+
+  writeAt(ctx: CallContext, message: UploadWriteMessage): Promise<UploadProgress> {
+    return this.resumable.writeAt(ctx, message);
+  }
+
+  uploadStatus(ctx: CallContext, uploadId: string): Promise<UploadStatusInfo> {
+    return this.resumable.status(ctx, uploadId);
+  }
+
+  completeUpload(ctx: CallContext, uploadId: string, expected: UploadExpectations): Promise<ObjectMeta> {
+    return this.resumable.complete(ctx, uploadId, expected);
+  }
+
+  abortUpload(ctx: CallContext, uploadId: string): Promise<void> {
+    return this.resumable.abort(ctx, uploadId);
+  }
+
+  /** One abandoned-upload sweep round (every SB_UPLOAD_SWEEP_MS); undefined when another server runs it. */
+  sweepUploads(signal?: AbortSignal): Promise<SweepReport | undefined> {
+    return this.uploads.sweep(signal);
   }
 
   /** Takes a transfer slot (RESOURCE_EXHAUSTED SERVER_OVERLOADED when none is free); returns its release. */

@@ -138,6 +138,36 @@ export class ObjectPointers {
   }
 
   /**
+   * commit() made idempotent per data key, for a step that may run again
+   * after a crash (a resumable upload's completion): when the pointer already
+   * names `data.data`, that object is returned and nothing is written, also
+   * when the commit's own condition lost to that very pointer (an earlier
+   * attempt of this commit landed but its answer was lost).
+   */
+  async commitOnce(
+    collection: string,
+    id: string,
+    data: CommittedData,
+    precondition: ObjectPrecondition | undefined,
+    signal?: AbortSignal,
+  ): Promise<CommitResult> {
+    const named = async (): Promise<CommitResult | undefined> => {
+      const current = await this.read(collection, id, signal);
+      return current?.pointer.data === data.data ? { object: objectMetaOf(collection, id, current.etag, current.pointer) } : undefined;
+    };
+    const before = await named();
+    if (before !== undefined) return before;
+    try {
+      return await this.commit(collection, id, data, precondition, signal);
+    } catch (e) {
+      if (!(e instanceof DbError) || (e.kind !== 'already_exists' && e.kind !== 'aborted')) throw e;
+      const after = await named();
+      if (after !== undefined) return after;
+      throw e;
+    }
+  }
+
+  /**
    * Deletes the pointer (ADR 0002's Delete rules): without `etag`, idempotent
    * (deleted false when none); with it, only that version (NOT_FOUND when
    * missing, ETAG_MISMATCH when stale). Returns the data key it unreferenced.

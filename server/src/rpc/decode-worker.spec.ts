@@ -1,8 +1,11 @@
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { DocumentApi } from '../api/document-api.js';
 import type { LogApi } from '../api/log-api.js';
 import type { LockApi } from '../api/lock-api.js';
+import type { ObjectApi } from '../api/object-api.js';
 import type { AdminApi, QueryApi } from '../api/query-api.js';
 import type { StreamApi } from '../api/stream-api.js';
+import { WriteAtRequestSchema } from '../gen/smarterbase/v1/object_service_pb.js';
 import { registerServices } from './services/index.js';
 import { decodeTask } from './decode-worker.js';
 
@@ -15,6 +18,7 @@ describe('decode worker', () => {
       locks: {} as LockApi,
       streams: {} as StreamApi,
       logs: {} as LogApi,
+      objects: {} as ObjectApi,
     });
     const unknown: string[] = [];
     for (const { service } of services) {
@@ -39,5 +43,23 @@ describe('decode worker', () => {
     const outcome = decodeTask({ typeName: 'smarterbase.v1.AppendRequest', bytes, maxDocumentBytes: 1024, wantMessage: true });
     expect(outcome.ok).toBe(true);
     expect((outcome as { message: { log: string; lines: string[] } }).message).toMatchObject({ log: 'a', lines: ['12345678901234567890'] });
+  });
+
+  test('a large WriteAt (the only unary request with megabytes of data) decodes', () => {
+    const req = create(WriteAtRequestSchema, { uploadId: 'u', writeOffset: 5n, data: new Uint8Array(2 * 1024 * 1024).fill(3) });
+    const out = decodeTask({
+      typeName: WriteAtRequestSchema.typeName,
+      bytes: toBinary(WriteAtRequestSchema, req),
+      maxDocumentBytes: 1024,
+      wantMessage: true,
+    });
+    expect(out.ok).toBe(true);
+    expect(out.ok && (out.message as { writeOffset: bigint }).writeOffset).toBe(5n);
+  });
+
+  test('an unknown type is INTERNAL, not a crash', () => {
+    expect(decodeTask({ typeName: 'x.Nope', bytes: new Uint8Array(), maxDocumentBytes: 1, wantMessage: true })).toMatchObject({
+      ok: false,
+    });
   });
 });

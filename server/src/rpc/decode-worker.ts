@@ -46,6 +46,7 @@ const registry = createRegistry(
   file_smarterbase_v1_admin_service,
   file_smarterbase_v1_stream_service,
   file_smarterbase_v1_log_service,
+  // WriteAt carries up to SB_OBJECT_CHUNK_MAX_BYTES of data in one unary request.
   file_smarterbase_v1_object_service,
   file_grpc_health_v1_health,
 );

@@ -10,10 +10,12 @@
  * Data keys are written once and unconditionally, so the data store needs no
  * lock mode: the pointer's conditional PUT is the only commit.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../common/clock.js';
 import type { Config } from '../../config/settings.js';
 import type { AppLogger } from '../../observability/logger.js';
+import type { Coordinator } from '../../coordination/coordinator.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { S3BlobStore } from '../../storage/s3/s3-store.js';
 import { FilesystemObjectStore } from '../../storage/objects/filesystem/filesystem-object-store.js';
@@ -22,6 +24,7 @@ import { S3ObjectStore } from '../../storage/objects/s3/s3-object-store.js';
 import type { ObjectStore } from '../../storage/objects/object-store.js';
 import type { TokenKeys } from '../../tokens/token-keys.js';
 import { ObjectEngine } from '../object-engine.js';
+import { UploadSweepTimer } from '../upload-sweep-timer.js';
 
 /** The folder under SB_DATA_DIR that holds object data with filesystem storage. */
 export const FS_OBJECTS_DIR = '.sb-objects';
@@ -48,15 +51,15 @@ async function openData(config: Config, closers: Closers): Promise<ObjectStore> 
   return new S3ObjectStore({ client: client.client, bucket: config.s3Bucket!, prefix: config.s3Prefix, timeoutMs: config.s3TimeoutMs });
 }
 
-/** The object engine, and what to close at shutdown. */
+/** The object engine, and what to close at shutdown (its data store, the upload sweep timer). */
 export async function openObjects(
   config: Config,
-  deps: { readonly store: BlobStore; readonly tokenKeys: TokenKeys; readonly log: AppLogger },
+  deps: { readonly store: BlobStore; readonly tokenKeys: TokenKeys; readonly log: AppLogger; readonly coordinator: Coordinator },
   closers: Closers,
 ): Promise<ObjectEngine> {
   const data = await openData(config, closers);
   closers.push({ name: 'object data store', close: () => data.close() });
-  return new ObjectEngine({
+  const engine = new ObjectEngine({
     store: deps.store,
     objects: data,
     clock: systemClock,
@@ -69,6 +72,14 @@ export async function openObjects(
       downloadChunkBytes: config.objectDownloadChunkBytes,
       maxTransfers: config.maxTransfers,
     },
+    coordinator: deps.coordinator,
+    holder: `${hostname()}:${process.pid}`,
+    resumable: { maxAgeMs: config.uploadMaxAgeMs, leaseMs: config.uploadLeaseMs },
     onCleanupError: (err, dataKey) => deps.log.warn({ err, dataKey }, 'removing object data failed: left as garbage'),
   });
+  // Every server ticks; the sweep's mutex lets one of them do each round (docs/streams.md, "Resumable uploads").
+  const sweeper = new UploadSweepTimer((signal) => engine.sweepUploads(signal), config.uploadSweepMs, deps.log);
+  sweeper.start();
+  closers.push({ name: 'upload sweep', close: () => sweeper.close() });
+  return engine;
 }

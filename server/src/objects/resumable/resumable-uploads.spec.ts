@@ -47,7 +47,7 @@ describe('ResumableUploads', () => {
     const world = new World();
     const [a, b] = [world.engine('a'), world.engine('b')];
     const { uploadId, expireTimeMs } = await a.start(HEADER);
-    expect(await b.status(uploadId)).toEqual({ committedSize: 0, complete: false, expireTimeMs });
+    expect(await b.status(uploadId)).toEqual({ committedSize: 0, complete: false, expireTimeMs, partSize: P });
     await a.write(uploadId, 0, [testBytes(P + 3)]);
     expect(await b.status(uploadId)).toMatchObject({ committedSize: P + 3, complete: false });
     await b.write(uploadId, 0, [testBytes(10)]);

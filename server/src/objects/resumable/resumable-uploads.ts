@@ -60,6 +60,8 @@ export interface UploadStatus<R> {
   /** True once completed. */
   readonly complete: boolean;
   readonly expireTimeMs: number;
+  /** The upload's part size P. */
+  readonly partSize: number;
   /** The completed upload, when complete. */
   readonly completed?: CompletedUpload<R>;
 }
@@ -150,7 +152,12 @@ export class ResumableUploads<R> {
     const found = await this.ctx.sessions.read(uploadId, signal);
     const s = found?.session;
     if (s === undefined || s.state === 'aborting' || this.ctx.clock.now() >= s.expireTimeMs) throw uploadNotFound(uploadId);
-    const base = { committedSize: s.data?.size ?? committedSize(s), complete: s.state === 'completed', expireTimeMs: s.expireTimeMs };
+    const base = {
+      committedSize: s.data?.size ?? committedSize(s),
+      complete: s.state === 'completed',
+      expireTimeMs: s.expireTimeMs,
+      partSize: s.partSize,
+    };
     if (s.state !== 'completed' || s.data === undefined) return base;
     return { ...base, completed: { result: s.result as R, size: s.data.size, sha256: s.data.sha256 } };
   }

@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -659,11 +660,718 @@ func (x *ListObjectsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request of ObjectService.StartUpload.
+type StartUploadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. What to write.
+	Header        *UploadHeader `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartUploadRequest) Reset() {
+	*x = StartUploadRequest{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartUploadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartUploadRequest) ProtoMessage() {}
+
+func (x *StartUploadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartUploadRequest.ProtoReflect.Descriptor instead.
+func (*StartUploadRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *StartUploadRequest) GetHeader() *UploadHeader {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+// Response of ObjectService.StartUpload.
+type StartUploadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. The upload's id: anyone holding it can write to the upload.
+	UploadId string `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	// Output only. Bytes per stored part (docs/streams.md, "Resumable uploads").
+	PartSizeBytes int64 `protobuf:"varint,2,opt,name=part_size_bytes,json=partSizeBytes,proto3" json:"part_size_bytes,omitempty"`
+	// Output only. When an unfinished upload is discarded.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartUploadResponse) Reset() {
+	*x = StartUploadResponse{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartUploadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartUploadResponse) ProtoMessage() {}
+
+func (x *StartUploadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartUploadResponse.ProtoReflect.Descriptor instead.
+func (*StartUploadResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *StartUploadResponse) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
+}
+
+func (x *StartUploadResponse) GetPartSizeBytes() int64 {
+	if x != nil {
+		return x.PartSizeBytes
+	}
+	return 0
+}
+
+func (x *StartUploadResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+// One message of ObjectService.WriteUpload.
+type WriteUploadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required on the first message. The upload.
+	UploadId string `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	// Required on the first message. The object offset of the first data byte:
+	// at most committed_size (bytes below it are skipped); above it:
+	// FAILED_PRECONDITION / UPLOAD_OFFSET_MISMATCH.
+	WriteOffset int64 `protobuf:"varint,2,opt,name=write_offset,json=writeOffset,proto3" json:"write_offset,omitempty"`
+	// The bytes, contiguous from write_offset: at most 4 MiB per message.
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// Optional. True on the last message of the whole object: complete the upload.
+	FinishWrite   bool `protobuf:"varint,4,opt,name=finish_write,json=finishWrite,proto3" json:"finish_write,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteUploadRequest) Reset() {
+	*x = WriteUploadRequest{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteUploadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteUploadRequest) ProtoMessage() {}
+
+func (x *WriteUploadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteUploadRequest.ProtoReflect.Descriptor instead.
+func (*WriteUploadRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *WriteUploadRequest) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
+}
+
+func (x *WriteUploadRequest) GetWriteOffset() int64 {
+	if x != nil {
+		return x.WriteOffset
+	}
+	return 0
+}
+
+func (x *WriteUploadRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *WriteUploadRequest) GetFinishWrite() bool {
+	if x != nil {
+		return x.FinishWrite
+	}
+	return false
+}
+
+// Response of ObjectService.WriteUpload.
+type WriteUploadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. Bytes durably stored; resume from here.
+	CommittedSize int64 `protobuf:"varint,1,opt,name=committed_size,json=committedSize,proto3" json:"committed_size,omitempty"`
+	// Output only. True when finish_write committed the object.
+	Complete bool `protobuf:"varint,2,opt,name=complete,proto3" json:"complete,omitempty"`
+	// Output only. When complete: the committed object.
+	Object        *ObjectMetadata `protobuf:"bytes,3,opt,name=object,proto3" json:"object,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteUploadResponse) Reset() {
+	*x = WriteUploadResponse{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteUploadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteUploadResponse) ProtoMessage() {}
+
+func (x *WriteUploadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteUploadResponse.ProtoReflect.Descriptor instead.
+func (*WriteUploadResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *WriteUploadResponse) GetCommittedSize() int64 {
+	if x != nil {
+		return x.CommittedSize
+	}
+	return 0
+}
+
+func (x *WriteUploadResponse) GetComplete() bool {
+	if x != nil {
+		return x.Complete
+	}
+	return false
+}
+
+func (x *WriteUploadResponse) GetObject() *ObjectMetadata {
+	if x != nil {
+		return x.Object
+	}
+	return nil
+}
+
+// Request of ObjectService.WriteAt: one chunk.
+type WriteAtRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The upload.
+	UploadId string `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	// Required. The object offset of data[0], as in WriteUploadRequest.
+	WriteOffset int64 `protobuf:"varint,2,opt,name=write_offset,json=writeOffset,proto3" json:"write_offset,omitempty"`
+	// The bytes: at most 4 MiB.
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// Optional. True when this chunk ends the object: complete the upload.
+	FinishWrite   bool `protobuf:"varint,4,opt,name=finish_write,json=finishWrite,proto3" json:"finish_write,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteAtRequest) Reset() {
+	*x = WriteAtRequest{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteAtRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteAtRequest) ProtoMessage() {}
+
+func (x *WriteAtRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteAtRequest.ProtoReflect.Descriptor instead.
+func (*WriteAtRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *WriteAtRequest) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
+}
+
+func (x *WriteAtRequest) GetWriteOffset() int64 {
+	if x != nil {
+		return x.WriteOffset
+	}
+	return 0
+}
+
+func (x *WriteAtRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *WriteAtRequest) GetFinishWrite() bool {
+	if x != nil {
+		return x.FinishWrite
+	}
+	return false
+}
+
+// Response of ObjectService.WriteAt.
+type WriteAtResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. Bytes durably stored; resume from here.
+	CommittedSize int64 `protobuf:"varint,1,opt,name=committed_size,json=committedSize,proto3" json:"committed_size,omitempty"`
+	// Output only. True when finish_write committed the object.
+	Complete bool `protobuf:"varint,2,opt,name=complete,proto3" json:"complete,omitempty"`
+	// Output only. When complete: the committed object.
+	Object        *ObjectMetadata `protobuf:"bytes,3,opt,name=object,proto3" json:"object,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteAtResponse) Reset() {
+	*x = WriteAtResponse{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteAtResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteAtResponse) ProtoMessage() {}
+
+func (x *WriteAtResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteAtResponse.ProtoReflect.Descriptor instead.
+func (*WriteAtResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *WriteAtResponse) GetCommittedSize() int64 {
+	if x != nil {
+		return x.CommittedSize
+	}
+	return 0
+}
+
+func (x *WriteAtResponse) GetComplete() bool {
+	if x != nil {
+		return x.Complete
+	}
+	return false
+}
+
+func (x *WriteAtResponse) GetObject() *ObjectMetadata {
+	if x != nil {
+		return x.Object
+	}
+	return nil
+}
+
+// Request of ObjectService.QueryUploadStatus.
+type QueryUploadStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The upload.
+	UploadId      string `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryUploadStatusRequest) Reset() {
+	*x = QueryUploadStatusRequest{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryUploadStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryUploadStatusRequest) ProtoMessage() {}
+
+func (x *QueryUploadStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryUploadStatusRequest.ProtoReflect.Descriptor instead.
+func (*QueryUploadStatusRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *QueryUploadStatusRequest) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
+}
+
+// Response of ObjectService.QueryUploadStatus.
+type QueryUploadStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. Bytes durably stored.
+	CommittedSize int64 `protobuf:"varint,1,opt,name=committed_size,json=committedSize,proto3" json:"committed_size,omitempty"`
+	// Output only. True once the object is committed.
+	Complete bool `protobuf:"varint,2,opt,name=complete,proto3" json:"complete,omitempty"`
+	// Output only. When complete: the committed object.
+	Object *ObjectMetadata `protobuf:"bytes,3,opt,name=object,proto3" json:"object,omitempty"`
+	// Output only. When an unfinished upload is discarded.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// Output only. Bytes per stored part.
+	PartSizeBytes int64 `protobuf:"varint,5,opt,name=part_size_bytes,json=partSizeBytes,proto3" json:"part_size_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryUploadStatusResponse) Reset() {
+	*x = QueryUploadStatusResponse{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryUploadStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryUploadStatusResponse) ProtoMessage() {}
+
+func (x *QueryUploadStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryUploadStatusResponse.ProtoReflect.Descriptor instead.
+func (*QueryUploadStatusResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *QueryUploadStatusResponse) GetCommittedSize() int64 {
+	if x != nil {
+		return x.CommittedSize
+	}
+	return 0
+}
+
+func (x *QueryUploadStatusResponse) GetComplete() bool {
+	if x != nil {
+		return x.Complete
+	}
+	return false
+}
+
+func (x *QueryUploadStatusResponse) GetObject() *ObjectMetadata {
+	if x != nil {
+		return x.Object
+	}
+	return nil
+}
+
+func (x *QueryUploadStatusResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *QueryUploadStatusResponse) GetPartSizeBytes() int64 {
+	if x != nil {
+		return x.PartSizeBytes
+	}
+	return 0
+}
+
+// Request of ObjectService.CompleteUpload.
+type CompleteUploadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The upload.
+	UploadId string `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	// Optional. Overrides the header's expected_size (the total the client wrote).
+	ExpectedSize int64 `protobuf:"varint,2,opt,name=expected_size,json=expectedSize,proto3" json:"expected_size,omitempty"`
+	// Optional. Overrides the header's expected_sha256.
+	ExpectedSha256 string `protobuf:"bytes,3,opt,name=expected_sha256,json=expectedSha256,proto3" json:"expected_sha256,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CompleteUploadRequest) Reset() {
+	*x = CompleteUploadRequest{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteUploadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteUploadRequest) ProtoMessage() {}
+
+func (x *CompleteUploadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteUploadRequest.ProtoReflect.Descriptor instead.
+func (*CompleteUploadRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CompleteUploadRequest) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
+}
+
+func (x *CompleteUploadRequest) GetExpectedSize() int64 {
+	if x != nil {
+		return x.ExpectedSize
+	}
+	return 0
+}
+
+func (x *CompleteUploadRequest) GetExpectedSha256() string {
+	if x != nil {
+		return x.ExpectedSha256
+	}
+	return ""
+}
+
+// Response of ObjectService.CompleteUpload: the same for a retry after a lost answer.
+type CompleteUploadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. The committed object.
+	Object        *ObjectMetadata `protobuf:"bytes,1,opt,name=object,proto3" json:"object,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteUploadResponse) Reset() {
+	*x = CompleteUploadResponse{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteUploadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteUploadResponse) ProtoMessage() {}
+
+func (x *CompleteUploadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteUploadResponse.ProtoReflect.Descriptor instead.
+func (*CompleteUploadResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CompleteUploadResponse) GetObject() *ObjectMetadata {
+	if x != nil {
+		return x.Object
+	}
+	return nil
+}
+
+// Request of ObjectService.AbortUpload.
+type AbortUploadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The upload.
+	UploadId      string `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AbortUploadRequest) Reset() {
+	*x = AbortUploadRequest{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AbortUploadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AbortUploadRequest) ProtoMessage() {}
+
+func (x *AbortUploadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AbortUploadRequest.ProtoReflect.Descriptor instead.
+func (*AbortUploadRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AbortUploadRequest) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
+}
+
+// Response of ObjectService.AbortUpload.
+type AbortUploadResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AbortUploadResponse) Reset() {
+	*x = AbortUploadResponse{}
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AbortUploadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AbortUploadResponse) ProtoMessage() {}
+
+func (x *AbortUploadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_object_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AbortUploadResponse.ProtoReflect.Descriptor instead.
+func (*AbortUploadResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_object_service_proto_rawDescGZIP(), []int{21}
+}
+
 var File_smarterbase_v1_object_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_object_service_proto_rawDesc = "" +
 	"\n" +
-	"#smarterbase/v1/object_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bsmarterbase/v1/object.proto\"\x88\x01\n" +
+	"#smarterbase/v1/object_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsmarterbase/v1/object.proto\"\x88\x01\n" +
 	"\rUploadRequest\x126\n" +
 	"\x06header\x18\x01 \x01(\v2\x1c.smarterbase.v1.UploadHeaderH\x00R\x06header\x12\x14\n" +
 	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x12!\n" +
@@ -709,9 +1417,58 @@ const file_smarterbase_v1_object_service_proto_rawDesc = "" +
 	"\tkeys_only\x18\x05 \x01(\bR\bkeysOnly\"w\n" +
 	"\x13ListObjectsResponse\x128\n" +
 	"\aobjects\x18\x01 \x03(\v2\x1e.smarterbase.v1.ObjectMetadataR\aobjects\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc2\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"P\n" +
+	"\x12StartUploadRequest\x12:\n" +
+	"\x06header\x18\x01 \x01(\v2\x1c.smarterbase.v1.UploadHeaderB\x04\xe2A\x01\x02R\x06header\"\x97\x01\n" +
+	"\x13StartUploadResponse\x12\x1b\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\x12&\n" +
+	"\x0fpart_size_bytes\x18\x02 \x01(\x03R\rpartSizeBytes\x12;\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"\x8b\x01\n" +
+	"\x12WriteUploadRequest\x12\x1b\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\x12!\n" +
+	"\fwrite_offset\x18\x02 \x01(\x03R\vwriteOffset\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x12!\n" +
+	"\ffinish_write\x18\x04 \x01(\bR\vfinishWrite\"\x90\x01\n" +
+	"\x13WriteUploadResponse\x12%\n" +
+	"\x0ecommitted_size\x18\x01 \x01(\x03R\rcommittedSize\x12\x1a\n" +
+	"\bcomplete\x18\x02 \x01(\bR\bcomplete\x126\n" +
+	"\x06object\x18\x03 \x01(\v2\x1e.smarterbase.v1.ObjectMetadataR\x06object\"\x8d\x01\n" +
+	"\x0eWriteAtRequest\x12!\n" +
+	"\tupload_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\buploadId\x12!\n" +
+	"\fwrite_offset\x18\x02 \x01(\x03R\vwriteOffset\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x12!\n" +
+	"\ffinish_write\x18\x04 \x01(\bR\vfinishWrite\"\x8c\x01\n" +
+	"\x0fWriteAtResponse\x12%\n" +
+	"\x0ecommitted_size\x18\x01 \x01(\x03R\rcommittedSize\x12\x1a\n" +
+	"\bcomplete\x18\x02 \x01(\bR\bcomplete\x126\n" +
+	"\x06object\x18\x03 \x01(\v2\x1e.smarterbase.v1.ObjectMetadataR\x06object\"=\n" +
+	"\x18QueryUploadStatusRequest\x12!\n" +
+	"\tupload_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\buploadId\"\xfb\x01\n" +
+	"\x19QueryUploadStatusResponse\x12%\n" +
+	"\x0ecommitted_size\x18\x01 \x01(\x03R\rcommittedSize\x12\x1a\n" +
+	"\bcomplete\x18\x02 \x01(\bR\bcomplete\x126\n" +
+	"\x06object\x18\x03 \x01(\v2\x1e.smarterbase.v1.ObjectMetadataR\x06object\x12;\n" +
+	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12&\n" +
+	"\x0fpart_size_bytes\x18\x05 \x01(\x03R\rpartSizeBytes\"\x88\x01\n" +
+	"\x15CompleteUploadRequest\x12!\n" +
+	"\tupload_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\buploadId\x12#\n" +
+	"\rexpected_size\x18\x02 \x01(\x03R\fexpectedSize\x12'\n" +
+	"\x0fexpected_sha256\x18\x03 \x01(\tR\x0eexpectedSha256\"P\n" +
+	"\x16CompleteUploadResponse\x126\n" +
+	"\x06object\x18\x01 \x01(\v2\x1e.smarterbase.v1.ObjectMetadataR\x06object\"7\n" +
+	"\x12AbortUploadRequest\x12!\n" +
+	"\tupload_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\buploadId\"\x15\n" +
+	"\x13AbortUploadResponse2\xe8\a\n" +
 	"\rObjectService\x12I\n" +
-	"\x06Upload\x12\x1d.smarterbase.v1.UploadRequest\x1a\x1e.smarterbase.v1.UploadResponse(\x01\x12T\n" +
+	"\x06Upload\x12\x1d.smarterbase.v1.UploadRequest\x1a\x1e.smarterbase.v1.UploadResponse(\x01\x12V\n" +
+	"\vStartUpload\x12\".smarterbase.v1.StartUploadRequest\x1a#.smarterbase.v1.StartUploadResponse\x12X\n" +
+	"\vWriteUpload\x12\".smarterbase.v1.WriteUploadRequest\x1a#.smarterbase.v1.WriteUploadResponse(\x01\x12J\n" +
+	"\aWriteAt\x12\x1e.smarterbase.v1.WriteAtRequest\x1a\x1f.smarterbase.v1.WriteAtResponse\x12m\n" +
+	"\x11QueryUploadStatus\x12(.smarterbase.v1.QueryUploadStatusRequest\x1a).smarterbase.v1.QueryUploadStatusResponse\"\x03\x90\x02\x01\x12_\n" +
+	"\x0eCompleteUpload\x12%.smarterbase.v1.CompleteUploadRequest\x1a&.smarterbase.v1.CompleteUploadResponse\x12V\n" +
+	"\vAbortUpload\x12\".smarterbase.v1.AbortUploadRequest\x1a#.smarterbase.v1.AbortUploadResponse\x12T\n" +
 	"\bDownload\x12\x1f.smarterbase.v1.DownloadRequest\x1a .smarterbase.v1.DownloadResponse\"\x03\x90\x02\x010\x01\x12X\n" +
 	"\n" +
 	"StatObject\x12!.smarterbase.v1.StatObjectRequest\x1a\".smarterbase.v1.StatObjectResponse\"\x03\x90\x02\x01\x12Y\n" +
@@ -730,42 +1487,74 @@ func file_smarterbase_v1_object_service_proto_rawDescGZIP() []byte {
 	return file_smarterbase_v1_object_service_proto_rawDescData
 }
 
-var file_smarterbase_v1_object_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_smarterbase_v1_object_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_smarterbase_v1_object_service_proto_goTypes = []any{
-	(*UploadRequest)(nil),        // 0: smarterbase.v1.UploadRequest
-	(*UploadResponse)(nil),       // 1: smarterbase.v1.UploadResponse
-	(*DownloadRequest)(nil),      // 2: smarterbase.v1.DownloadRequest
-	(*DownloadResponse)(nil),     // 3: smarterbase.v1.DownloadResponse
-	(*StatObjectRequest)(nil),    // 4: smarterbase.v1.StatObjectRequest
-	(*StatObjectResponse)(nil),   // 5: smarterbase.v1.StatObjectResponse
-	(*DeleteObjectRequest)(nil),  // 6: smarterbase.v1.DeleteObjectRequest
-	(*DeleteObjectResponse)(nil), // 7: smarterbase.v1.DeleteObjectResponse
-	(*ListObjectsRequest)(nil),   // 8: smarterbase.v1.ListObjectsRequest
-	(*ListObjectsResponse)(nil),  // 9: smarterbase.v1.ListObjectsResponse
-	(*UploadHeader)(nil),         // 10: smarterbase.v1.UploadHeader
-	(*ObjectMetadata)(nil),       // 11: smarterbase.v1.ObjectMetadata
+	(*UploadRequest)(nil),             // 0: smarterbase.v1.UploadRequest
+	(*UploadResponse)(nil),            // 1: smarterbase.v1.UploadResponse
+	(*DownloadRequest)(nil),           // 2: smarterbase.v1.DownloadRequest
+	(*DownloadResponse)(nil),          // 3: smarterbase.v1.DownloadResponse
+	(*StatObjectRequest)(nil),         // 4: smarterbase.v1.StatObjectRequest
+	(*StatObjectResponse)(nil),        // 5: smarterbase.v1.StatObjectResponse
+	(*DeleteObjectRequest)(nil),       // 6: smarterbase.v1.DeleteObjectRequest
+	(*DeleteObjectResponse)(nil),      // 7: smarterbase.v1.DeleteObjectResponse
+	(*ListObjectsRequest)(nil),        // 8: smarterbase.v1.ListObjectsRequest
+	(*ListObjectsResponse)(nil),       // 9: smarterbase.v1.ListObjectsResponse
+	(*StartUploadRequest)(nil),        // 10: smarterbase.v1.StartUploadRequest
+	(*StartUploadResponse)(nil),       // 11: smarterbase.v1.StartUploadResponse
+	(*WriteUploadRequest)(nil),        // 12: smarterbase.v1.WriteUploadRequest
+	(*WriteUploadResponse)(nil),       // 13: smarterbase.v1.WriteUploadResponse
+	(*WriteAtRequest)(nil),            // 14: smarterbase.v1.WriteAtRequest
+	(*WriteAtResponse)(nil),           // 15: smarterbase.v1.WriteAtResponse
+	(*QueryUploadStatusRequest)(nil),  // 16: smarterbase.v1.QueryUploadStatusRequest
+	(*QueryUploadStatusResponse)(nil), // 17: smarterbase.v1.QueryUploadStatusResponse
+	(*CompleteUploadRequest)(nil),     // 18: smarterbase.v1.CompleteUploadRequest
+	(*CompleteUploadResponse)(nil),    // 19: smarterbase.v1.CompleteUploadResponse
+	(*AbortUploadRequest)(nil),        // 20: smarterbase.v1.AbortUploadRequest
+	(*AbortUploadResponse)(nil),       // 21: smarterbase.v1.AbortUploadResponse
+	(*UploadHeader)(nil),              // 22: smarterbase.v1.UploadHeader
+	(*ObjectMetadata)(nil),            // 23: smarterbase.v1.ObjectMetadata
+	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
 }
 var file_smarterbase_v1_object_service_proto_depIdxs = []int32{
-	10, // 0: smarterbase.v1.UploadRequest.header:type_name -> smarterbase.v1.UploadHeader
-	11, // 1: smarterbase.v1.UploadResponse.object:type_name -> smarterbase.v1.ObjectMetadata
-	11, // 2: smarterbase.v1.DownloadResponse.object:type_name -> smarterbase.v1.ObjectMetadata
-	11, // 3: smarterbase.v1.StatObjectResponse.object:type_name -> smarterbase.v1.ObjectMetadata
-	11, // 4: smarterbase.v1.ListObjectsResponse.objects:type_name -> smarterbase.v1.ObjectMetadata
-	0,  // 5: smarterbase.v1.ObjectService.Upload:input_type -> smarterbase.v1.UploadRequest
-	2,  // 6: smarterbase.v1.ObjectService.Download:input_type -> smarterbase.v1.DownloadRequest
-	4,  // 7: smarterbase.v1.ObjectService.StatObject:input_type -> smarterbase.v1.StatObjectRequest
-	6,  // 8: smarterbase.v1.ObjectService.DeleteObject:input_type -> smarterbase.v1.DeleteObjectRequest
-	8,  // 9: smarterbase.v1.ObjectService.ListObjects:input_type -> smarterbase.v1.ListObjectsRequest
-	1,  // 10: smarterbase.v1.ObjectService.Upload:output_type -> smarterbase.v1.UploadResponse
-	3,  // 11: smarterbase.v1.ObjectService.Download:output_type -> smarterbase.v1.DownloadResponse
-	5,  // 12: smarterbase.v1.ObjectService.StatObject:output_type -> smarterbase.v1.StatObjectResponse
-	7,  // 13: smarterbase.v1.ObjectService.DeleteObject:output_type -> smarterbase.v1.DeleteObjectResponse
-	9,  // 14: smarterbase.v1.ObjectService.ListObjects:output_type -> smarterbase.v1.ListObjectsResponse
-	10, // [10:15] is the sub-list for method output_type
-	5,  // [5:10] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	22, // 0: smarterbase.v1.UploadRequest.header:type_name -> smarterbase.v1.UploadHeader
+	23, // 1: smarterbase.v1.UploadResponse.object:type_name -> smarterbase.v1.ObjectMetadata
+	23, // 2: smarterbase.v1.DownloadResponse.object:type_name -> smarterbase.v1.ObjectMetadata
+	23, // 3: smarterbase.v1.StatObjectResponse.object:type_name -> smarterbase.v1.ObjectMetadata
+	23, // 4: smarterbase.v1.ListObjectsResponse.objects:type_name -> smarterbase.v1.ObjectMetadata
+	22, // 5: smarterbase.v1.StartUploadRequest.header:type_name -> smarterbase.v1.UploadHeader
+	24, // 6: smarterbase.v1.StartUploadResponse.expire_time:type_name -> google.protobuf.Timestamp
+	23, // 7: smarterbase.v1.WriteUploadResponse.object:type_name -> smarterbase.v1.ObjectMetadata
+	23, // 8: smarterbase.v1.WriteAtResponse.object:type_name -> smarterbase.v1.ObjectMetadata
+	23, // 9: smarterbase.v1.QueryUploadStatusResponse.object:type_name -> smarterbase.v1.ObjectMetadata
+	24, // 10: smarterbase.v1.QueryUploadStatusResponse.expire_time:type_name -> google.protobuf.Timestamp
+	23, // 11: smarterbase.v1.CompleteUploadResponse.object:type_name -> smarterbase.v1.ObjectMetadata
+	0,  // 12: smarterbase.v1.ObjectService.Upload:input_type -> smarterbase.v1.UploadRequest
+	10, // 13: smarterbase.v1.ObjectService.StartUpload:input_type -> smarterbase.v1.StartUploadRequest
+	12, // 14: smarterbase.v1.ObjectService.WriteUpload:input_type -> smarterbase.v1.WriteUploadRequest
+	14, // 15: smarterbase.v1.ObjectService.WriteAt:input_type -> smarterbase.v1.WriteAtRequest
+	16, // 16: smarterbase.v1.ObjectService.QueryUploadStatus:input_type -> smarterbase.v1.QueryUploadStatusRequest
+	18, // 17: smarterbase.v1.ObjectService.CompleteUpload:input_type -> smarterbase.v1.CompleteUploadRequest
+	20, // 18: smarterbase.v1.ObjectService.AbortUpload:input_type -> smarterbase.v1.AbortUploadRequest
+	2,  // 19: smarterbase.v1.ObjectService.Download:input_type -> smarterbase.v1.DownloadRequest
+	4,  // 20: smarterbase.v1.ObjectService.StatObject:input_type -> smarterbase.v1.StatObjectRequest
+	6,  // 21: smarterbase.v1.ObjectService.DeleteObject:input_type -> smarterbase.v1.DeleteObjectRequest
+	8,  // 22: smarterbase.v1.ObjectService.ListObjects:input_type -> smarterbase.v1.ListObjectsRequest
+	1,  // 23: smarterbase.v1.ObjectService.Upload:output_type -> smarterbase.v1.UploadResponse
+	11, // 24: smarterbase.v1.ObjectService.StartUpload:output_type -> smarterbase.v1.StartUploadResponse
+	13, // 25: smarterbase.v1.ObjectService.WriteUpload:output_type -> smarterbase.v1.WriteUploadResponse
+	15, // 26: smarterbase.v1.ObjectService.WriteAt:output_type -> smarterbase.v1.WriteAtResponse
+	17, // 27: smarterbase.v1.ObjectService.QueryUploadStatus:output_type -> smarterbase.v1.QueryUploadStatusResponse
+	19, // 28: smarterbase.v1.ObjectService.CompleteUpload:output_type -> smarterbase.v1.CompleteUploadResponse
+	21, // 29: smarterbase.v1.ObjectService.AbortUpload:output_type -> smarterbase.v1.AbortUploadResponse
+	3,  // 30: smarterbase.v1.ObjectService.Download:output_type -> smarterbase.v1.DownloadResponse
+	5,  // 31: smarterbase.v1.ObjectService.StatObject:output_type -> smarterbase.v1.StatObjectResponse
+	7,  // 32: smarterbase.v1.ObjectService.DeleteObject:output_type -> smarterbase.v1.DeleteObjectResponse
+	9,  // 33: smarterbase.v1.ObjectService.ListObjects:output_type -> smarterbase.v1.ListObjectsResponse
+	23, // [23:34] is the sub-list for method output_type
+	12, // [12:23] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_object_service_proto_init() }
@@ -784,7 +1573,7 @@ func file_smarterbase_v1_object_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_object_service_proto_rawDesc), len(file_smarterbase_v1_object_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,11 +19,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ObjectService_Upload_FullMethodName       = "/smarterbase.v1.ObjectService/Upload"
-	ObjectService_Download_FullMethodName     = "/smarterbase.v1.ObjectService/Download"
-	ObjectService_StatObject_FullMethodName   = "/smarterbase.v1.ObjectService/StatObject"
-	ObjectService_DeleteObject_FullMethodName = "/smarterbase.v1.ObjectService/DeleteObject"
-	ObjectService_ListObjects_FullMethodName  = "/smarterbase.v1.ObjectService/ListObjects"
+	ObjectService_Upload_FullMethodName            = "/smarterbase.v1.ObjectService/Upload"
+	ObjectService_StartUpload_FullMethodName       = "/smarterbase.v1.ObjectService/StartUpload"
+	ObjectService_WriteUpload_FullMethodName       = "/smarterbase.v1.ObjectService/WriteUpload"
+	ObjectService_WriteAt_FullMethodName           = "/smarterbase.v1.ObjectService/WriteAt"
+	ObjectService_QueryUploadStatus_FullMethodName = "/smarterbase.v1.ObjectService/QueryUploadStatus"
+	ObjectService_CompleteUpload_FullMethodName    = "/smarterbase.v1.ObjectService/CompleteUpload"
+	ObjectService_AbortUpload_FullMethodName       = "/smarterbase.v1.ObjectService/AbortUpload"
+	ObjectService_Download_FullMethodName          = "/smarterbase.v1.ObjectService/Download"
+	ObjectService_StatObject_FullMethodName        = "/smarterbase.v1.ObjectService/StatObject"
+	ObjectService_DeleteObject_FullMethodName      = "/smarterbase.v1.ObjectService/DeleteObject"
+	ObjectService_ListObjects_FullMethodName       = "/smarterbase.v1.ObjectService/ListObjects"
 )
 
 // ObjectServiceClient is the client API for ObjectService service.
@@ -36,6 +42,19 @@ type ObjectServiceClient interface {
 	// Upload writes one object from one stream: a header, then data, ending with
 	// finish_write. Nothing is visible unless the call returns OK.
 	Upload(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadRequest, UploadResponse], error)
+	// StartUpload opens a resumable upload that any server can continue
+	// (docs/streams.md, "Resumable uploads").
+	StartUpload(ctx context.Context, in *StartUploadRequest, opts ...grpc.CallOption) (*StartUploadResponse, error)
+	// WriteUpload streams data into a resumable upload from write_offset.
+	WriteUpload(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[WriteUploadRequest, WriteUploadResponse], error)
+	// WriteAt writes one chunk of a resumable upload (for clients that cannot stream).
+	WriteAt(ctx context.Context, in *WriteAtRequest, opts ...grpc.CallOption) (*WriteAtResponse, error)
+	// QueryUploadStatus says how many bytes are durably committed.
+	QueryUploadStatus(ctx context.Context, in *QueryUploadStatusRequest, opts ...grpc.CallOption) (*QueryUploadStatusResponse, error)
+	// CompleteUpload commits an upload whose bytes have all been written.
+	CompleteUpload(ctx context.Context, in *CompleteUploadRequest, opts ...grpc.CallOption) (*CompleteUploadResponse, error)
+	// AbortUpload discards an upload and its stored parts.
+	AbortUpload(ctx context.Context, in *AbortUploadRequest, opts ...grpc.CallOption) (*AbortUploadResponse, error)
 	// Download streams an object's metadata, then its bytes (or a range).
 	Download(ctx context.Context, in *DownloadRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadResponse], error)
 	// StatObject returns an object's metadata.
@@ -67,9 +86,72 @@ func (c *objectServiceClient) Upload(ctx context.Context, opts ...grpc.CallOptio
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ObjectService_UploadClient = grpc.ClientStreamingClient[UploadRequest, UploadResponse]
 
+func (c *objectServiceClient) StartUpload(ctx context.Context, in *StartUploadRequest, opts ...grpc.CallOption) (*StartUploadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartUploadResponse)
+	err := c.cc.Invoke(ctx, ObjectService_StartUpload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *objectServiceClient) WriteUpload(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[WriteUploadRequest, WriteUploadResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ObjectService_ServiceDesc.Streams[1], ObjectService_WriteUpload_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WriteUploadRequest, WriteUploadResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ObjectService_WriteUploadClient = grpc.ClientStreamingClient[WriteUploadRequest, WriteUploadResponse]
+
+func (c *objectServiceClient) WriteAt(ctx context.Context, in *WriteAtRequest, opts ...grpc.CallOption) (*WriteAtResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WriteAtResponse)
+	err := c.cc.Invoke(ctx, ObjectService_WriteAt_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *objectServiceClient) QueryUploadStatus(ctx context.Context, in *QueryUploadStatusRequest, opts ...grpc.CallOption) (*QueryUploadStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryUploadStatusResponse)
+	err := c.cc.Invoke(ctx, ObjectService_QueryUploadStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *objectServiceClient) CompleteUpload(ctx context.Context, in *CompleteUploadRequest, opts ...grpc.CallOption) (*CompleteUploadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompleteUploadResponse)
+	err := c.cc.Invoke(ctx, ObjectService_CompleteUpload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *objectServiceClient) AbortUpload(ctx context.Context, in *AbortUploadRequest, opts ...grpc.CallOption) (*AbortUploadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AbortUploadResponse)
+	err := c.cc.Invoke(ctx, ObjectService_AbortUpload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *objectServiceClient) Download(ctx context.Context, in *DownloadRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &ObjectService_ServiceDesc.Streams[1], ObjectService_Download_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &ObjectService_ServiceDesc.Streams[2], ObjectService_Download_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +208,19 @@ type ObjectServiceServer interface {
 	// Upload writes one object from one stream: a header, then data, ending with
 	// finish_write. Nothing is visible unless the call returns OK.
 	Upload(grpc.ClientStreamingServer[UploadRequest, UploadResponse]) error
+	// StartUpload opens a resumable upload that any server can continue
+	// (docs/streams.md, "Resumable uploads").
+	StartUpload(context.Context, *StartUploadRequest) (*StartUploadResponse, error)
+	// WriteUpload streams data into a resumable upload from write_offset.
+	WriteUpload(grpc.ClientStreamingServer[WriteUploadRequest, WriteUploadResponse]) error
+	// WriteAt writes one chunk of a resumable upload (for clients that cannot stream).
+	WriteAt(context.Context, *WriteAtRequest) (*WriteAtResponse, error)
+	// QueryUploadStatus says how many bytes are durably committed.
+	QueryUploadStatus(context.Context, *QueryUploadStatusRequest) (*QueryUploadStatusResponse, error)
+	// CompleteUpload commits an upload whose bytes have all been written.
+	CompleteUpload(context.Context, *CompleteUploadRequest) (*CompleteUploadResponse, error)
+	// AbortUpload discards an upload and its stored parts.
+	AbortUpload(context.Context, *AbortUploadRequest) (*AbortUploadResponse, error)
 	// Download streams an object's metadata, then its bytes (or a range).
 	Download(*DownloadRequest, grpc.ServerStreamingServer[DownloadResponse]) error
 	// StatObject returns an object's metadata.
@@ -146,6 +241,24 @@ type UnimplementedObjectServiceServer struct{}
 
 func (UnimplementedObjectServiceServer) Upload(grpc.ClientStreamingServer[UploadRequest, UploadResponse]) error {
 	return status.Error(codes.Unimplemented, "method Upload not implemented")
+}
+func (UnimplementedObjectServiceServer) StartUpload(context.Context, *StartUploadRequest) (*StartUploadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartUpload not implemented")
+}
+func (UnimplementedObjectServiceServer) WriteUpload(grpc.ClientStreamingServer[WriteUploadRequest, WriteUploadResponse]) error {
+	return status.Error(codes.Unimplemented, "method WriteUpload not implemented")
+}
+func (UnimplementedObjectServiceServer) WriteAt(context.Context, *WriteAtRequest) (*WriteAtResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WriteAt not implemented")
+}
+func (UnimplementedObjectServiceServer) QueryUploadStatus(context.Context, *QueryUploadStatusRequest) (*QueryUploadStatusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method QueryUploadStatus not implemented")
+}
+func (UnimplementedObjectServiceServer) CompleteUpload(context.Context, *CompleteUploadRequest) (*CompleteUploadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteUpload not implemented")
+}
+func (UnimplementedObjectServiceServer) AbortUpload(context.Context, *AbortUploadRequest) (*AbortUploadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AbortUpload not implemented")
 }
 func (UnimplementedObjectServiceServer) Download(*DownloadRequest, grpc.ServerStreamingServer[DownloadResponse]) error {
 	return status.Error(codes.Unimplemented, "method Download not implemented")
@@ -186,6 +299,103 @@ func _ObjectService_Upload_Handler(srv interface{}, stream grpc.ServerStream) er
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ObjectService_UploadServer = grpc.ClientStreamingServer[UploadRequest, UploadResponse]
+
+func _ObjectService_StartUpload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartUploadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ObjectServiceServer).StartUpload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ObjectService_StartUpload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ObjectServiceServer).StartUpload(ctx, req.(*StartUploadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ObjectService_WriteUpload_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ObjectServiceServer).WriteUpload(&grpc.GenericServerStream[WriteUploadRequest, WriteUploadResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ObjectService_WriteUploadServer = grpc.ClientStreamingServer[WriteUploadRequest, WriteUploadResponse]
+
+func _ObjectService_WriteAt_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WriteAtRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ObjectServiceServer).WriteAt(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ObjectService_WriteAt_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ObjectServiceServer).WriteAt(ctx, req.(*WriteAtRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ObjectService_QueryUploadStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryUploadStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ObjectServiceServer).QueryUploadStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ObjectService_QueryUploadStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ObjectServiceServer).QueryUploadStatus(ctx, req.(*QueryUploadStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ObjectService_CompleteUpload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompleteUploadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ObjectServiceServer).CompleteUpload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ObjectService_CompleteUpload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ObjectServiceServer).CompleteUpload(ctx, req.(*CompleteUploadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ObjectService_AbortUpload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AbortUploadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ObjectServiceServer).AbortUpload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ObjectService_AbortUpload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ObjectServiceServer).AbortUpload(ctx, req.(*AbortUploadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
 
 func _ObjectService_Download_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(DownloadRequest)
@@ -260,6 +470,26 @@ var ObjectService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*ObjectServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
+			MethodName: "StartUpload",
+			Handler:    _ObjectService_StartUpload_Handler,
+		},
+		{
+			MethodName: "WriteAt",
+			Handler:    _ObjectService_WriteAt_Handler,
+		},
+		{
+			MethodName: "QueryUploadStatus",
+			Handler:    _ObjectService_QueryUploadStatus_Handler,
+		},
+		{
+			MethodName: "CompleteUpload",
+			Handler:    _ObjectService_CompleteUpload_Handler,
+		},
+		{
+			MethodName: "AbortUpload",
+			Handler:    _ObjectService_AbortUpload_Handler,
+		},
+		{
 			MethodName: "StatObject",
 			Handler:    _ObjectService_StatObject_Handler,
 		},
@@ -276,6 +506,11 @@ var ObjectService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Upload",
 			Handler:       _ObjectService_Upload_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "WriteUpload",
+			Handler:       _ObjectService_WriteUpload_Handler,
 			ClientStreams: true,
 		},
 		{

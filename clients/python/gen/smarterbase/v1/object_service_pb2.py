@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from smarterbase.v1 import object_pb2 as smarterbase_dot_v1_dot_object__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#smarterbase/v1/object_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bsmarterbase/v1/object.proto\"\x88\x01\n\rUploadRequest\x12\x36\n\x06header\x18\x01 \x01(\x0b\x32\x1c.smarterbase.v1.UploadHeaderH\x00R\x06header\x12\x14\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00R\x04\x64\x61ta\x12!\n\x0c\x66inish_write\x18\x03 \x01(\x08R\x0b\x66inishWriteB\x06\n\x04kind\"H\n\x0eUploadResponse\x12\x36\n\x06object\x18\x01 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\"\x98\x01\n\x0f\x44ownloadRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x14\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x16\n\x06offset\x18\x03 \x01(\x03R\x06offset\x12\x16\n\x06length\x18\x04 \x01(\x03R\x06length\x12\x19\n\x08if_match\x18\x05 \x01(\tR\x07ifMatch\"v\n\x10\x44ownloadResponse\x12\x36\n\x06object\x18\x01 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\x12\x16\n\x06offset\x18\x02 \x01(\x03R\x06offset\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\"O\n\x11StatObjectRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x14\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"L\n\x12StatObjectResponse\x12\x36\n\x06object\x18\x01 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\"e\n\x13\x44\x65leteObjectRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x14\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\"0\n\x14\x44\x65leteObjectResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"\xb0\x01\n\x12ListObjectsRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\x1b\n\tid_prefix\x18\x04 \x01(\tR\x08idPrefix\x12\x1b\n\tkeys_only\x18\x05 \x01(\x08R\x08keysOnly\"w\n\x13ListObjectsResponse\x12\x38\n\x07objects\x18\x01 \x03(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x07objects\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc2\x03\n\rObjectService\x12I\n\x06Upload\x12\x1d.smarterbase.v1.UploadRequest\x1a\x1e.smarterbase.v1.UploadResponse(\x01\x12T\n\x08\x44ownload\x12\x1f.smarterbase.v1.DownloadRequest\x1a .smarterbase.v1.DownloadResponse\"\x03\x90\x02\x01\x30\x01\x12X\n\nStatObject\x12!.smarterbase.v1.StatObjectRequest\x1a\".smarterbase.v1.StatObjectResponse\"\x03\x90\x02\x01\x12Y\n\x0c\x44\x65leteObject\x12#.smarterbase.v1.DeleteObjectRequest\x1a$.smarterbase.v1.DeleteObjectResponse\x12[\n\x0bListObjects\x12\".smarterbase.v1.ListObjectsRequest\x1a#.smarterbase.v1.ListObjectsResponse\"\x03\x90\x02\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#smarterbase/v1/object_service.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsmarterbase/v1/object.proto\"\x88\x01\n\rUploadRequest\x12\x36\n\x06header\x18\x01 \x01(\x0b\x32\x1c.smarterbase.v1.UploadHeaderH\x00R\x06header\x12\x14\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00R\x04\x64\x61ta\x12!\n\x0c\x66inish_write\x18\x03 \x01(\x08R\x0b\x66inishWriteB\x06\n\x04kind\"H\n\x0eUploadResponse\x12\x36\n\x06object\x18\x01 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\"\x98\x01\n\x0f\x44ownloadRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x14\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x16\n\x06offset\x18\x03 \x01(\x03R\x06offset\x12\x16\n\x06length\x18\x04 \x01(\x03R\x06length\x12\x19\n\x08if_match\x18\x05 \x01(\tR\x07ifMatch\"v\n\x10\x44ownloadResponse\x12\x36\n\x06object\x18\x01 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\x12\x16\n\x06offset\x18\x02 \x01(\x03R\x06offset\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\"O\n\x11StatObjectRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x14\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"L\n\x12StatObjectResponse\x12\x36\n\x06object\x18\x01 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\"e\n\x13\x44\x65leteObjectRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x14\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\"0\n\x14\x44\x65leteObjectResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"\xb0\x01\n\x12ListObjectsRequest\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\x1b\n\tid_prefix\x18\x04 \x01(\tR\x08idPrefix\x12\x1b\n\tkeys_only\x18\x05 \x01(\x08R\x08keysOnly\"w\n\x13ListObjectsResponse\x12\x38\n\x07objects\x18\x01 \x03(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x07objects\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"P\n\x12StartUploadRequest\x12:\n\x06header\x18\x01 \x01(\x0b\x32\x1c.smarterbase.v1.UploadHeaderB\x04\xe2\x41\x01\x02R\x06header\"\x97\x01\n\x13StartUploadResponse\x12\x1b\n\tupload_id\x18\x01 \x01(\tR\x08uploadId\x12&\n\x0fpart_size_bytes\x18\x02 \x01(\x03R\rpartSizeBytes\x12;\n\x0b\x65xpire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"\x8b\x01\n\x12WriteUploadRequest\x12\x1b\n\tupload_id\x18\x01 \x01(\tR\x08uploadId\x12!\n\x0cwrite_offset\x18\x02 \x01(\x03R\x0bwriteOffset\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\x12!\n\x0c\x66inish_write\x18\x04 \x01(\x08R\x0b\x66inishWrite\"\x90\x01\n\x13WriteUploadResponse\x12%\n\x0e\x63ommitted_size\x18\x01 \x01(\x03R\rcommittedSize\x12\x1a\n\x08\x63omplete\x18\x02 \x01(\x08R\x08\x63omplete\x12\x36\n\x06object\x18\x03 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\"\x8d\x01\n\x0eWriteAtRequest\x12!\n\tupload_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08uploadId\x12!\n\x0cwrite_offset\x18\x02 \x01(\x03R\x0bwriteOffset\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\x12!\n\x0c\x66inish_write\x18\x04 \x01(\x08R\x0b\x66inishWrite\"\x8c\x01\n\x0fWriteAtResponse\x12%\n\x0e\x63ommitted_size\x18\x01 \x01(\x03R\rcommittedSize\x12\x1a\n\x08\x63omplete\x18\x02 \x01(\x08R\x08\x63omplete\x12\x36\n\x06object\x18\x03 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\"=\n\x18QueryUploadStatusRequest\x12!\n\tupload_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08uploadId\"\xfb\x01\n\x19QueryUploadStatusResponse\x12%\n\x0e\x63ommitted_size\x18\x01 \x01(\x03R\rcommittedSize\x12\x1a\n\x08\x63omplete\x18\x02 \x01(\x08R\x08\x63omplete\x12\x36\n\x06object\x18\x03 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\x12;\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12&\n\x0fpart_size_bytes\x18\x05 \x01(\x03R\rpartSizeBytes\"\x88\x01\n\x15\x43ompleteUploadRequest\x12!\n\tupload_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08uploadId\x12#\n\rexpected_size\x18\x02 \x01(\x03R\x0c\x65xpectedSize\x12\'\n\x0f\x65xpected_sha256\x18\x03 \x01(\tR\x0e\x65xpectedSha256\"P\n\x16\x43ompleteUploadResponse\x12\x36\n\x06object\x18\x01 \x01(\x0b\x32\x1e.smarterbase.v1.ObjectMetadataR\x06object\"7\n\x12\x41\x62ortUploadRequest\x12!\n\tupload_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08uploadId\"\x15\n\x13\x41\x62ortUploadResponse2\xe8\x07\n\rObjectService\x12I\n\x06Upload\x12\x1d.smarterbase.v1.UploadRequest\x1a\x1e.smarterbase.v1.UploadResponse(\x01\x12V\n\x0bStartUpload\x12\".smarterbase.v1.StartUploadRequest\x1a#.smarterbase.v1.StartUploadResponse\x12X\n\x0bWriteUpload\x12\".smarterbase.v1.WriteUploadRequest\x1a#.smarterbase.v1.WriteUploadResponse(\x01\x12J\n\x07WriteAt\x12\x1e.smarterbase.v1.WriteAtRequest\x1a\x1f.smarterbase.v1.WriteAtResponse\x12m\n\x11QueryUploadStatus\x12(.smarterbase.v1.QueryUploadStatusRequest\x1a).smarterbase.v1.QueryUploadStatusResponse\"\x03\x90\x02\x01\x12_\n\x0e\x43ompleteUpload\x12%.smarterbase.v1.CompleteUploadRequest\x1a&.smarterbase.v1.CompleteUploadResponse\x12V\n\x0b\x41\x62ortUpload\x12\".smarterbase.v1.AbortUploadRequest\x1a#.smarterbase.v1.AbortUploadResponse\x12T\n\x08\x44ownload\x12\x1f.smarterbase.v1.DownloadRequest\x1a .smarterbase.v1.DownloadResponse\"\x03\x90\x02\x01\x30\x01\x12X\n\nStatObject\x12!.smarterbase.v1.StatObjectRequest\x1a\".smarterbase.v1.StatObjectResponse\"\x03\x90\x02\x01\x12Y\n\x0c\x44\x65leteObject\x12#.smarterbase.v1.DeleteObjectRequest\x1a$.smarterbase.v1.DeleteObjectResponse\x12[\n\x0bListObjects\x12\".smarterbase.v1.ListObjectsRequest\x1a#.smarterbase.v1.ListObjectsResponse\"\x03\x90\x02\x01\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -48,32 +49,68 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEOBJECTREQUEST'].fields_by_name['id']._serialized_options = b'\342A\001\002'
   _globals['_LISTOBJECTSREQUEST'].fields_by_name['collection']._loaded_options = None
   _globals['_LISTOBJECTSREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
+  _globals['_STARTUPLOADREQUEST'].fields_by_name['header']._loaded_options = None
+  _globals['_STARTUPLOADREQUEST'].fields_by_name['header']._serialized_options = b'\342A\001\002'
+  _globals['_WRITEATREQUEST'].fields_by_name['upload_id']._loaded_options = None
+  _globals['_WRITEATREQUEST'].fields_by_name['upload_id']._serialized_options = b'\342A\001\002'
+  _globals['_QUERYUPLOADSTATUSREQUEST'].fields_by_name['upload_id']._loaded_options = None
+  _globals['_QUERYUPLOADSTATUSREQUEST'].fields_by_name['upload_id']._serialized_options = b'\342A\001\002'
+  _globals['_COMPLETEUPLOADREQUEST'].fields_by_name['upload_id']._loaded_options = None
+  _globals['_COMPLETEUPLOADREQUEST'].fields_by_name['upload_id']._serialized_options = b'\342A\001\002'
+  _globals['_ABORTUPLOADREQUEST'].fields_by_name['upload_id']._loaded_options = None
+  _globals['_ABORTUPLOADREQUEST'].fields_by_name['upload_id']._serialized_options = b'\342A\001\002'
+  _globals['_OBJECTSERVICE'].methods_by_name['QueryUploadStatus']._loaded_options = None
+  _globals['_OBJECTSERVICE'].methods_by_name['QueryUploadStatus']._serialized_options = b'\220\002\001'
   _globals['_OBJECTSERVICE'].methods_by_name['Download']._loaded_options = None
   _globals['_OBJECTSERVICE'].methods_by_name['Download']._serialized_options = b'\220\002\001'
   _globals['_OBJECTSERVICE'].methods_by_name['StatObject']._loaded_options = None
   _globals['_OBJECTSERVICE'].methods_by_name['StatObject']._serialized_options = b'\220\002\001'
   _globals['_OBJECTSERVICE'].methods_by_name['ListObjects']._loaded_options = None
   _globals['_OBJECTSERVICE'].methods_by_name['ListObjects']._serialized_options = b'\220\002\001'
-  _globals['_UPLOADREQUEST']._serialized_start=118
-  _globals['_UPLOADREQUEST']._serialized_end=254
-  _globals['_UPLOADRESPONSE']._serialized_start=256
-  _globals['_UPLOADRESPONSE']._serialized_end=328
-  _globals['_DOWNLOADREQUEST']._serialized_start=331
-  _globals['_DOWNLOADREQUEST']._serialized_end=483
-  _globals['_DOWNLOADRESPONSE']._serialized_start=485
-  _globals['_DOWNLOADRESPONSE']._serialized_end=603
-  _globals['_STATOBJECTREQUEST']._serialized_start=605
-  _globals['_STATOBJECTREQUEST']._serialized_end=684
-  _globals['_STATOBJECTRESPONSE']._serialized_start=686
-  _globals['_STATOBJECTRESPONSE']._serialized_end=762
-  _globals['_DELETEOBJECTREQUEST']._serialized_start=764
-  _globals['_DELETEOBJECTREQUEST']._serialized_end=865
-  _globals['_DELETEOBJECTRESPONSE']._serialized_start=867
-  _globals['_DELETEOBJECTRESPONSE']._serialized_end=915
-  _globals['_LISTOBJECTSREQUEST']._serialized_start=918
-  _globals['_LISTOBJECTSREQUEST']._serialized_end=1094
-  _globals['_LISTOBJECTSRESPONSE']._serialized_start=1096
-  _globals['_LISTOBJECTSRESPONSE']._serialized_end=1215
-  _globals['_OBJECTSERVICE']._serialized_start=1218
-  _globals['_OBJECTSERVICE']._serialized_end=1668
+  _globals['_UPLOADREQUEST']._serialized_start=151
+  _globals['_UPLOADREQUEST']._serialized_end=287
+  _globals['_UPLOADRESPONSE']._serialized_start=289
+  _globals['_UPLOADRESPONSE']._serialized_end=361
+  _globals['_DOWNLOADREQUEST']._serialized_start=364
+  _globals['_DOWNLOADREQUEST']._serialized_end=516
+  _globals['_DOWNLOADRESPONSE']._serialized_start=518
+  _globals['_DOWNLOADRESPONSE']._serialized_end=636
+  _globals['_STATOBJECTREQUEST']._serialized_start=638
+  _globals['_STATOBJECTREQUEST']._serialized_end=717
+  _globals['_STATOBJECTRESPONSE']._serialized_start=719
+  _globals['_STATOBJECTRESPONSE']._serialized_end=795
+  _globals['_DELETEOBJECTREQUEST']._serialized_start=797
+  _globals['_DELETEOBJECTREQUEST']._serialized_end=898
+  _globals['_DELETEOBJECTRESPONSE']._serialized_start=900
+  _globals['_DELETEOBJECTRESPONSE']._serialized_end=948
+  _globals['_LISTOBJECTSREQUEST']._serialized_start=951
+  _globals['_LISTOBJECTSREQUEST']._serialized_end=1127
+  _globals['_LISTOBJECTSRESPONSE']._serialized_start=1129
+  _globals['_LISTOBJECTSRESPONSE']._serialized_end=1248
+  _globals['_STARTUPLOADREQUEST']._serialized_start=1250
+  _globals['_STARTUPLOADREQUEST']._serialized_end=1330
+  _globals['_STARTUPLOADRESPONSE']._serialized_start=1333
+  _globals['_STARTUPLOADRESPONSE']._serialized_end=1484
+  _globals['_WRITEUPLOADREQUEST']._serialized_start=1487
+  _globals['_WRITEUPLOADREQUEST']._serialized_end=1626
+  _globals['_WRITEUPLOADRESPONSE']._serialized_start=1629
+  _globals['_WRITEUPLOADRESPONSE']._serialized_end=1773
+  _globals['_WRITEATREQUEST']._serialized_start=1776
+  _globals['_WRITEATREQUEST']._serialized_end=1917
+  _globals['_WRITEATRESPONSE']._serialized_start=1920
+  _globals['_WRITEATRESPONSE']._serialized_end=2060
+  _globals['_QUERYUPLOADSTATUSREQUEST']._serialized_start=2062
+  _globals['_QUERYUPLOADSTATUSREQUEST']._serialized_end=2123
+  _globals['_QUERYUPLOADSTATUSRESPONSE']._serialized_start=2126
+  _globals['_QUERYUPLOADSTATUSRESPONSE']._serialized_end=2377
+  _globals['_COMPLETEUPLOADREQUEST']._serialized_start=2380
+  _globals['_COMPLETEUPLOADREQUEST']._serialized_end=2516
+  _globals['_COMPLETEUPLOADRESPONSE']._serialized_start=2518
+  _globals['_COMPLETEUPLOADRESPONSE']._serialized_end=2598
+  _globals['_ABORTUPLOADREQUEST']._serialized_start=2600
+  _globals['_ABORTUPLOADREQUEST']._serialized_end=2655
+  _globals['_ABORTUPLOADRESPONSE']._serialized_start=2657
+  _globals['_ABORTUPLOADRESPONSE']._serialized_end=2678
+  _globals['_OBJECTSERVICE']._serialized_start=2681
+  _globals['_OBJECTSERVICE']._serialized_end=3681
 # @@protoc_insertion_point(module_scope)

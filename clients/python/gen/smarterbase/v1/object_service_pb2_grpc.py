@@ -41,6 +41,36 @@ class ObjectServiceStub:
                 request_serializer=smarterbase_dot_v1_dot_object__service__pb2.UploadRequest.SerializeToString,
                 response_deserializer=smarterbase_dot_v1_dot_object__service__pb2.UploadResponse.FromString,
                 _registered_method=True)
+        self.StartUpload = channel.unary_unary(
+                '/smarterbase.v1.ObjectService/StartUpload',
+                request_serializer=smarterbase_dot_v1_dot_object__service__pb2.StartUploadRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_object__service__pb2.StartUploadResponse.FromString,
+                _registered_method=True)
+        self.WriteUpload = channel.stream_unary(
+                '/smarterbase.v1.ObjectService/WriteUpload',
+                request_serializer=smarterbase_dot_v1_dot_object__service__pb2.WriteUploadRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_object__service__pb2.WriteUploadResponse.FromString,
+                _registered_method=True)
+        self.WriteAt = channel.unary_unary(
+                '/smarterbase.v1.ObjectService/WriteAt',
+                request_serializer=smarterbase_dot_v1_dot_object__service__pb2.WriteAtRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_object__service__pb2.WriteAtResponse.FromString,
+                _registered_method=True)
+        self.QueryUploadStatus = channel.unary_unary(
+                '/smarterbase.v1.ObjectService/QueryUploadStatus',
+                request_serializer=smarterbase_dot_v1_dot_object__service__pb2.QueryUploadStatusRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_object__service__pb2.QueryUploadStatusResponse.FromString,
+                _registered_method=True)
+        self.CompleteUpload = channel.unary_unary(
+                '/smarterbase.v1.ObjectService/CompleteUpload',
+                request_serializer=smarterbase_dot_v1_dot_object__service__pb2.CompleteUploadRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_object__service__pb2.CompleteUploadResponse.FromString,
+                _registered_method=True)
+        self.AbortUpload = channel.unary_unary(
+                '/smarterbase.v1.ObjectService/AbortUpload',
+                request_serializer=smarterbase_dot_v1_dot_object__service__pb2.AbortUploadRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_object__service__pb2.AbortUploadResponse.FromString,
+                _registered_method=True)
         self.Download = channel.unary_stream(
                 '/smarterbase.v1.ObjectService/Download',
                 request_serializer=smarterbase_dot_v1_dot_object__service__pb2.DownloadRequest.SerializeToString,
@@ -71,6 +101,49 @@ class ObjectServiceServicer:
     def Upload(self, request_iterator, context):
         """Upload writes one object from one stream: a header, then data, ending with
         finish_write. Nothing is visible unless the call returns OK.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartUpload(self, request, context):
+        """StartUpload opens a resumable upload that any server can continue
+        (docs/streams.md, "Resumable uploads").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WriteUpload(self, request_iterator, context):
+        """WriteUpload streams data into a resumable upload from write_offset.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WriteAt(self, request, context):
+        """WriteAt writes one chunk of a resumable upload (for clients that cannot stream).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryUploadStatus(self, request, context):
+        """QueryUploadStatus says how many bytes are durably committed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteUpload(self, request, context):
+        """CompleteUpload commits an upload whose bytes have all been written.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AbortUpload(self, request, context):
+        """AbortUpload discards an upload and its stored parts.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,6 +184,36 @@ def add_ObjectServiceServicer_to_server(servicer, server):
                     servicer.Upload,
                     request_deserializer=smarterbase_dot_v1_dot_object__service__pb2.UploadRequest.FromString,
                     response_serializer=smarterbase_dot_v1_dot_object__service__pb2.UploadResponse.SerializeToString,
+            ),
+            'StartUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartUpload,
+                    request_deserializer=smarterbase_dot_v1_dot_object__service__pb2.StartUploadRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_object__service__pb2.StartUploadResponse.SerializeToString,
+            ),
+            'WriteUpload': grpc.stream_unary_rpc_method_handler(
+                    servicer.WriteUpload,
+                    request_deserializer=smarterbase_dot_v1_dot_object__service__pb2.WriteUploadRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_object__service__pb2.WriteUploadResponse.SerializeToString,
+            ),
+            'WriteAt': grpc.unary_unary_rpc_method_handler(
+                    servicer.WriteAt,
+                    request_deserializer=smarterbase_dot_v1_dot_object__service__pb2.WriteAtRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_object__service__pb2.WriteAtResponse.SerializeToString,
+            ),
+            'QueryUploadStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryUploadStatus,
+                    request_deserializer=smarterbase_dot_v1_dot_object__service__pb2.QueryUploadStatusRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_object__service__pb2.QueryUploadStatusResponse.SerializeToString,
+            ),
+            'CompleteUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteUpload,
+                    request_deserializer=smarterbase_dot_v1_dot_object__service__pb2.CompleteUploadRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_object__service__pb2.CompleteUploadResponse.SerializeToString,
+            ),
+            'AbortUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.AbortUpload,
+                    request_deserializer=smarterbase_dot_v1_dot_object__service__pb2.AbortUploadRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_object__service__pb2.AbortUploadResponse.SerializeToString,
             ),
             'Download': grpc.unary_stream_rpc_method_handler(
                     servicer.Download,
@@ -162,6 +265,168 @@ class ObjectService:
             '/smarterbase.v1.ObjectService/Upload',
             smarterbase_dot_v1_dot_object__service__pb2.UploadRequest.SerializeToString,
             smarterbase_dot_v1_dot_object__service__pb2.UploadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.ObjectService/StartUpload',
+            smarterbase_dot_v1_dot_object__service__pb2.StartUploadRequest.SerializeToString,
+            smarterbase_dot_v1_dot_object__service__pb2.StartUploadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WriteUpload(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/smarterbase.v1.ObjectService/WriteUpload',
+            smarterbase_dot_v1_dot_object__service__pb2.WriteUploadRequest.SerializeToString,
+            smarterbase_dot_v1_dot_object__service__pb2.WriteUploadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WriteAt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.ObjectService/WriteAt',
+            smarterbase_dot_v1_dot_object__service__pb2.WriteAtRequest.SerializeToString,
+            smarterbase_dot_v1_dot_object__service__pb2.WriteAtResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryUploadStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.ObjectService/QueryUploadStatus',
+            smarterbase_dot_v1_dot_object__service__pb2.QueryUploadStatusRequest.SerializeToString,
+            smarterbase_dot_v1_dot_object__service__pb2.QueryUploadStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.ObjectService/CompleteUpload',
+            smarterbase_dot_v1_dot_object__service__pb2.CompleteUploadRequest.SerializeToString,
+            smarterbase_dot_v1_dot_object__service__pb2.CompleteUploadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AbortUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smarterbase.v1.ObjectService/AbortUpload',
+            smarterbase_dot_v1_dot_object__service__pb2.AbortUploadRequest.SerializeToString,
+            smarterbase_dot_v1_dot_object__service__pb2.AbortUploadResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,6 +5,8 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ObjectMetadata, UploadHeader } from "./object_pb.js";
 import { file_smarterbase_v1_object } from "./object_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -13,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/object_service.proto.
  */
 export const file_smarterbase_v1_object_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzbWFydGVyYmFzZS92MS9vYmplY3Rfc2VydmljZS5wcm90bxIOc21hcnRlcmJhc2UudjEibQoNVXBsb2FkUmVxdWVzdBIuCgZoZWFkZXIYASABKAsyHC5zbWFydGVyYmFzZS52MS5VcGxvYWRIZWFkZXJIABIOCgRkYXRhGAIgASgMSAASFAoMZmluaXNoX3dyaXRlGAMgASgIQgYKBGtpbmQiQAoOVXBsb2FkUmVzcG9uc2USLgoGb2JqZWN0GAEgASgLMh4uc21hcnRlcmJhc2UudjEuT2JqZWN0TWV0YWRhdGEibwoPRG93bmxvYWRSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEAoCaWQYAiABKAlCBOJBAQISDgoGb2Zmc2V0GAMgASgDEg4KBmxlbmd0aBgEIAEoAxIQCghpZl9tYXRjaBgFIAEoCSJgChBEb3dubG9hZFJlc3BvbnNlEi4KBm9iamVjdBgBIAEoCzIeLnNtYXJ0ZXJiYXNlLnYxLk9iamVjdE1ldGFkYXRhEg4KBm9mZnNldBgCIAEoAxIMCgRkYXRhGAMgASgMIj8KEVN0YXRPYmplY3RSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEAoCaWQYAiABKAlCBOJBAQIiRAoSU3RhdE9iamVjdFJlc3BvbnNlEi4KBm9iamVjdBgBIAEoCzIeLnNtYXJ0ZXJiYXNlLnYxLk9iamVjdE1ldGFkYXRhIk8KE0RlbGV0ZU9iamVjdFJlcXVlc3QSGAoKY29sbGVjdGlvbhgBIAEoCUIE4kEBAhIQCgJpZBgCIAEoCUIE4kEBAhIMCgRldGFnGAMgASgJIicKFERlbGV0ZU9iamVjdFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiewoSTGlzdE9iamVjdHNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEQoJaWRfcHJlZml4GAQgASgJEhEKCWtleXNfb25seRgFIAEoCCJfChNMaXN0T2JqZWN0c1Jlc3BvbnNlEi8KB29iamVjdHMYASADKAsyHi5zbWFydGVyYmFzZS52MS5PYmplY3RNZXRhZGF0YRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkywgMKDU9iamVjdFNlcnZpY2USSQoGVXBsb2FkEh0uc21hcnRlcmJhc2UudjEuVXBsb2FkUmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLlVwbG9hZFJlc3BvbnNlKAESVAoIRG93bmxvYWQSHy5zbWFydGVyYmFzZS52MS5Eb3dubG9hZFJlcXVlc3QaIC5zbWFydGVyYmFzZS52MS5Eb3dubG9hZFJlc3BvbnNlIgOQAgEwARJYCgpTdGF0T2JqZWN0EiEuc21hcnRlcmJhc2UudjEuU3RhdE9iamVjdFJlcXVlc3QaIi5zbWFydGVyYmFzZS52MS5TdGF0T2JqZWN0UmVzcG9uc2UiA5ACARJZCgxEZWxldGVPYmplY3QSIy5zbWFydGVyYmFzZS52MS5EZWxldGVPYmplY3RSZXF1ZXN0GiQuc21hcnRlcmJhc2UudjEuRGVsZXRlT2JqZWN0UmVzcG9uc2USWwoLTGlzdE9iamVjdHMSIi5zbWFydGVyYmFzZS52MS5MaXN0T2JqZWN0c1JlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5MaXN0T2JqZWN0c1Jlc3BvbnNlIgOQAgFCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_smarterbase_v1_object]);
+  fileDesc("CiNzbWFydGVyYmFzZS92MS9vYmplY3Rfc2VydmljZS5wcm90bxIOc21hcnRlcmJhc2UudjEibQoNVXBsb2FkUmVxdWVzdBIuCgZoZWFkZXIYASABKAsyHC5zbWFydGVyYmFzZS52MS5VcGxvYWRIZWFkZXJIABIOCgRkYXRhGAIgASgMSAASFAoMZmluaXNoX3dyaXRlGAMgASgIQgYKBGtpbmQiQAoOVXBsb2FkUmVzcG9uc2USLgoGb2JqZWN0GAEgASgLMh4uc21hcnRlcmJhc2UudjEuT2JqZWN0TWV0YWRhdGEibwoPRG93bmxvYWRSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEAoCaWQYAiABKAlCBOJBAQISDgoGb2Zmc2V0GAMgASgDEg4KBmxlbmd0aBgEIAEoAxIQCghpZl9tYXRjaBgFIAEoCSJgChBEb3dubG9hZFJlc3BvbnNlEi4KBm9iamVjdBgBIAEoCzIeLnNtYXJ0ZXJiYXNlLnYxLk9iamVjdE1ldGFkYXRhEg4KBm9mZnNldBgCIAEoAxIMCgRkYXRhGAMgASgMIj8KEVN0YXRPYmplY3RSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEAoCaWQYAiABKAlCBOJBAQIiRAoSU3RhdE9iamVjdFJlc3BvbnNlEi4KBm9iamVjdBgBIAEoCzIeLnNtYXJ0ZXJiYXNlLnYxLk9iamVjdE1ldGFkYXRhIk8KE0RlbGV0ZU9iamVjdFJlcXVlc3QSGAoKY29sbGVjdGlvbhgBIAEoCUIE4kEBAhIQCgJpZBgCIAEoCUIE4kEBAhIMCgRldGFnGAMgASgJIicKFERlbGV0ZU9iamVjdFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiewoSTGlzdE9iamVjdHNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEQoJaWRfcHJlZml4GAQgASgJEhEKCWtleXNfb25seRgFIAEoCCJfChNMaXN0T2JqZWN0c1Jlc3BvbnNlEi8KB29iamVjdHMYASADKAsyHi5zbWFydGVyYmFzZS52MS5PYmplY3RNZXRhZGF0YRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSAoSU3RhcnRVcGxvYWRSZXF1ZXN0EjIKBmhlYWRlchgBIAEoCzIcLnNtYXJ0ZXJiYXNlLnYxLlVwbG9hZEhlYWRlckIE4kEBAiJyChNTdGFydFVwbG9hZFJlc3BvbnNlEhEKCXVwbG9hZF9pZBgBIAEoCRIXCg9wYXJ0X3NpemVfYnl0ZXMYAiABKAMSLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKEldyaXRlVXBsb2FkUmVxdWVzdBIRCgl1cGxvYWRfaWQYASABKAkSFAoMd3JpdGVfb2Zmc2V0GAIgASgDEgwKBGRhdGEYAyABKAwSFAoMZmluaXNoX3dyaXRlGAQgASgIIm8KE1dyaXRlVXBsb2FkUmVzcG9uc2USFgoOY29tbWl0dGVkX3NpemUYASABKAMSEAoIY29tcGxldGUYAiABKAgSLgoGb2JqZWN0GAMgASgLMh4uc21hcnRlcmJhc2UudjEuT2JqZWN0TWV0YWRhdGEiYwoOV3JpdGVBdFJlcXVlc3QSFwoJdXBsb2FkX2lkGAEgASgJQgTiQQECEhQKDHdyaXRlX29mZnNldBgCIAEoAxIMCgRkYXRhGAMgASgMEhQKDGZpbmlzaF93cml0ZRgEIAEoCCJrCg9Xcml0ZUF0UmVzcG9uc2USFgoOY29tbWl0dGVkX3NpemUYASABKAMSEAoIY29tcGxldGUYAiABKAgSLgoGb2JqZWN0GAMgASgLMh4uc21hcnRlcmJhc2UudjEuT2JqZWN0TWV0YWRhdGEiMwoYUXVlcnlVcGxvYWRTdGF0dXNSZXF1ZXN0EhcKCXVwbG9hZF9pZBgBIAEoCUIE4kEBAiK/AQoZUXVlcnlVcGxvYWRTdGF0dXNSZXNwb25zZRIWCg5jb21taXR0ZWRfc2l6ZRgBIAEoAxIQCghjb21wbGV0ZRgCIAEoCBIuCgZvYmplY3QYAyABKAsyHi5zbWFydGVyYmFzZS52MS5PYmplY3RNZXRhZGF0YRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGFydF9zaXplX2J5dGVzGAUgASgDImAKFUNvbXBsZXRlVXBsb2FkUmVxdWVzdBIXCgl1cGxvYWRfaWQYASABKAlCBOJBAQISFQoNZXhwZWN0ZWRfc2l6ZRgCIAEoAxIXCg9leHBlY3RlZF9zaGEyNTYYAyABKAkiSAoWQ29tcGxldGVVcGxvYWRSZXNwb25zZRIuCgZvYmplY3QYASABKAsyHi5zbWFydGVyYmFzZS52MS5PYmplY3RNZXRhZGF0YSItChJBYm9ydFVwbG9hZFJlcXVlc3QSFwoJdXBsb2FkX2lkGAEgASgJQgTiQQECIhUKE0Fib3J0VXBsb2FkUmVzcG9uc2Uy6AcKDU9iamVjdFNlcnZpY2USSQoGVXBsb2FkEh0uc21hcnRlcmJhc2UudjEuVXBsb2FkUmVxdWVzdBoeLnNtYXJ0ZXJiYXNlLnYxLlVwbG9hZFJlc3BvbnNlKAESVgoLU3RhcnRVcGxvYWQSIi5zbWFydGVyYmFzZS52MS5TdGFydFVwbG9hZFJlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5TdGFydFVwbG9hZFJlc3BvbnNlElgKC1dyaXRlVXBsb2FkEiIuc21hcnRlcmJhc2UudjEuV3JpdGVVcGxvYWRSZXF1ZXN0GiMuc21hcnRlcmJhc2UudjEuV3JpdGVVcGxvYWRSZXNwb25zZSgBEkoKB1dyaXRlQXQSHi5zbWFydGVyYmFzZS52MS5Xcml0ZUF0UmVxdWVzdBofLnNtYXJ0ZXJiYXNlLnYxLldyaXRlQXRSZXNwb25zZRJtChFRdWVyeVVwbG9hZFN0YXR1cxIoLnNtYXJ0ZXJiYXNlLnYxLlF1ZXJ5VXBsb2FkU3RhdHVzUmVxdWVzdBopLnNtYXJ0ZXJiYXNlLnYxLlF1ZXJ5VXBsb2FkU3RhdHVzUmVzcG9uc2UiA5ACARJfCg5Db21wbGV0ZVVwbG9hZBIlLnNtYXJ0ZXJiYXNlLnYxLkNvbXBsZXRlVXBsb2FkUmVxdWVzdBomLnNtYXJ0ZXJiYXNlLnYxLkNvbXBsZXRlVXBsb2FkUmVzcG9uc2USVgoLQWJvcnRVcGxvYWQSIi5zbWFydGVyYmFzZS52MS5BYm9ydFVwbG9hZFJlcXVlc3QaIy5zbWFydGVyYmFzZS52MS5BYm9ydFVwbG9hZFJlc3BvbnNlElQKCERvd25sb2FkEh8uc21hcnRlcmJhc2UudjEuRG93bmxvYWRSZXF1ZXN0GiAuc21hcnRlcmJhc2UudjEuRG93bmxvYWRSZXNwb25zZSIDkAIBMAESWAoKU3RhdE9iamVjdBIhLnNtYXJ0ZXJiYXNlLnYxLlN0YXRPYmplY3RSZXF1ZXN0GiIuc21hcnRlcmJhc2UudjEuU3RhdE9iamVjdFJlc3BvbnNlIgOQAgESWQoMRGVsZXRlT2JqZWN0EiMuc21hcnRlcmJhc2UudjEuRGVsZXRlT2JqZWN0UmVxdWVzdBokLnNtYXJ0ZXJiYXNlLnYxLkRlbGV0ZU9iamVjdFJlc3BvbnNlElsKC0xpc3RPYmplY3RzEiIuc21hcnRlcmJhc2UudjEuTGlzdE9iamVjdHNSZXF1ZXN0GiMuc21hcnRlcmJhc2UudjEuTGlzdE9iamVjdHNSZXNwb25zZSIDkAIBQlBaTmdpdGh1Yi5jb20vc21hcnRlcmJhc2Uvc21hcnRlcmJhc2UvY2xpZW50cy9nby9nZW4vc21hcnRlcmJhc2UvdjE7c21hcnRlcmJhc2V2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_smarterbase_v1_object]);
 
 /**
  * One message of ObjectService.Upload.
@@ -348,6 +350,380 @@ export const ListObjectsResponseSchema: GenMessage<ListObjectsResponse> = /*@__P
   messageDesc(file_smarterbase_v1_object_service, 9);
 
 /**
+ * Request of ObjectService.StartUpload.
+ *
+ * @generated from message smarterbase.v1.StartUploadRequest
+ */
+export type StartUploadRequest = Message<"smarterbase.v1.StartUploadRequest"> & {
+  /**
+   * Required. What to write.
+   *
+   * @generated from field: smarterbase.v1.UploadHeader header = 1;
+   */
+  header?: UploadHeader | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.StartUploadRequest.
+ * Use `create(StartUploadRequestSchema)` to create a new message.
+ */
+export const StartUploadRequestSchema: GenMessage<StartUploadRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 10);
+
+/**
+ * Response of ObjectService.StartUpload.
+ *
+ * @generated from message smarterbase.v1.StartUploadResponse
+ */
+export type StartUploadResponse = Message<"smarterbase.v1.StartUploadResponse"> & {
+  /**
+   * Output only. The upload's id: anyone holding it can write to the upload.
+   *
+   * @generated from field: string upload_id = 1;
+   */
+  uploadId: string;
+
+  /**
+   * Output only. Bytes per stored part (docs/streams.md, "Resumable uploads").
+   *
+   * @generated from field: int64 part_size_bytes = 2;
+   */
+  partSizeBytes: bigint;
+
+  /**
+   * Output only. When an unfinished upload is discarded.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.StartUploadResponse.
+ * Use `create(StartUploadResponseSchema)` to create a new message.
+ */
+export const StartUploadResponseSchema: GenMessage<StartUploadResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 11);
+
+/**
+ * One message of ObjectService.WriteUpload.
+ *
+ * @generated from message smarterbase.v1.WriteUploadRequest
+ */
+export type WriteUploadRequest = Message<"smarterbase.v1.WriteUploadRequest"> & {
+  /**
+   * Required on the first message. The upload.
+   *
+   * @generated from field: string upload_id = 1;
+   */
+  uploadId: string;
+
+  /**
+   * Required on the first message. The object offset of the first data byte:
+   * at most committed_size (bytes below it are skipped); above it:
+   * FAILED_PRECONDITION / UPLOAD_OFFSET_MISMATCH.
+   *
+   * @generated from field: int64 write_offset = 2;
+   */
+  writeOffset: bigint;
+
+  /**
+   * The bytes, contiguous from write_offset: at most 4 MiB per message.
+   *
+   * @generated from field: bytes data = 3;
+   */
+  data: Uint8Array;
+
+  /**
+   * Optional. True on the last message of the whole object: complete the upload.
+   *
+   * @generated from field: bool finish_write = 4;
+   */
+  finishWrite: boolean;
+};
+
+/**
+ * Describes the message smarterbase.v1.WriteUploadRequest.
+ * Use `create(WriteUploadRequestSchema)` to create a new message.
+ */
+export const WriteUploadRequestSchema: GenMessage<WriteUploadRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 12);
+
+/**
+ * Response of ObjectService.WriteUpload.
+ *
+ * @generated from message smarterbase.v1.WriteUploadResponse
+ */
+export type WriteUploadResponse = Message<"smarterbase.v1.WriteUploadResponse"> & {
+  /**
+   * Output only. Bytes durably stored; resume from here.
+   *
+   * @generated from field: int64 committed_size = 1;
+   */
+  committedSize: bigint;
+
+  /**
+   * Output only. True when finish_write committed the object.
+   *
+   * @generated from field: bool complete = 2;
+   */
+  complete: boolean;
+
+  /**
+   * Output only. When complete: the committed object.
+   *
+   * @generated from field: smarterbase.v1.ObjectMetadata object = 3;
+   */
+  object?: ObjectMetadata | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.WriteUploadResponse.
+ * Use `create(WriteUploadResponseSchema)` to create a new message.
+ */
+export const WriteUploadResponseSchema: GenMessage<WriteUploadResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 13);
+
+/**
+ * Request of ObjectService.WriteAt: one chunk.
+ *
+ * @generated from message smarterbase.v1.WriteAtRequest
+ */
+export type WriteAtRequest = Message<"smarterbase.v1.WriteAtRequest"> & {
+  /**
+   * Required. The upload.
+   *
+   * @generated from field: string upload_id = 1;
+   */
+  uploadId: string;
+
+  /**
+   * Required. The object offset of data[0], as in WriteUploadRequest.
+   *
+   * @generated from field: int64 write_offset = 2;
+   */
+  writeOffset: bigint;
+
+  /**
+   * The bytes: at most 4 MiB.
+   *
+   * @generated from field: bytes data = 3;
+   */
+  data: Uint8Array;
+
+  /**
+   * Optional. True when this chunk ends the object: complete the upload.
+   *
+   * @generated from field: bool finish_write = 4;
+   */
+  finishWrite: boolean;
+};
+
+/**
+ * Describes the message smarterbase.v1.WriteAtRequest.
+ * Use `create(WriteAtRequestSchema)` to create a new message.
+ */
+export const WriteAtRequestSchema: GenMessage<WriteAtRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 14);
+
+/**
+ * Response of ObjectService.WriteAt.
+ *
+ * @generated from message smarterbase.v1.WriteAtResponse
+ */
+export type WriteAtResponse = Message<"smarterbase.v1.WriteAtResponse"> & {
+  /**
+   * Output only. Bytes durably stored; resume from here.
+   *
+   * @generated from field: int64 committed_size = 1;
+   */
+  committedSize: bigint;
+
+  /**
+   * Output only. True when finish_write committed the object.
+   *
+   * @generated from field: bool complete = 2;
+   */
+  complete: boolean;
+
+  /**
+   * Output only. When complete: the committed object.
+   *
+   * @generated from field: smarterbase.v1.ObjectMetadata object = 3;
+   */
+  object?: ObjectMetadata | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.WriteAtResponse.
+ * Use `create(WriteAtResponseSchema)` to create a new message.
+ */
+export const WriteAtResponseSchema: GenMessage<WriteAtResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 15);
+
+/**
+ * Request of ObjectService.QueryUploadStatus.
+ *
+ * @generated from message smarterbase.v1.QueryUploadStatusRequest
+ */
+export type QueryUploadStatusRequest = Message<"smarterbase.v1.QueryUploadStatusRequest"> & {
+  /**
+   * Required. The upload.
+   *
+   * @generated from field: string upload_id = 1;
+   */
+  uploadId: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.QueryUploadStatusRequest.
+ * Use `create(QueryUploadStatusRequestSchema)` to create a new message.
+ */
+export const QueryUploadStatusRequestSchema: GenMessage<QueryUploadStatusRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 16);
+
+/**
+ * Response of ObjectService.QueryUploadStatus.
+ *
+ * @generated from message smarterbase.v1.QueryUploadStatusResponse
+ */
+export type QueryUploadStatusResponse = Message<"smarterbase.v1.QueryUploadStatusResponse"> & {
+  /**
+   * Output only. Bytes durably stored.
+   *
+   * @generated from field: int64 committed_size = 1;
+   */
+  committedSize: bigint;
+
+  /**
+   * Output only. True once the object is committed.
+   *
+   * @generated from field: bool complete = 2;
+   */
+  complete: boolean;
+
+  /**
+   * Output only. When complete: the committed object.
+   *
+   * @generated from field: smarterbase.v1.ObjectMetadata object = 3;
+   */
+  object?: ObjectMetadata | undefined;
+
+  /**
+   * Output only. When an unfinished upload is discarded.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 4;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * Output only. Bytes per stored part.
+   *
+   * @generated from field: int64 part_size_bytes = 5;
+   */
+  partSizeBytes: bigint;
+};
+
+/**
+ * Describes the message smarterbase.v1.QueryUploadStatusResponse.
+ * Use `create(QueryUploadStatusResponseSchema)` to create a new message.
+ */
+export const QueryUploadStatusResponseSchema: GenMessage<QueryUploadStatusResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 17);
+
+/**
+ * Request of ObjectService.CompleteUpload.
+ *
+ * @generated from message smarterbase.v1.CompleteUploadRequest
+ */
+export type CompleteUploadRequest = Message<"smarterbase.v1.CompleteUploadRequest"> & {
+  /**
+   * Required. The upload.
+   *
+   * @generated from field: string upload_id = 1;
+   */
+  uploadId: string;
+
+  /**
+   * Optional. Overrides the header's expected_size (the total the client wrote).
+   *
+   * @generated from field: int64 expected_size = 2;
+   */
+  expectedSize: bigint;
+
+  /**
+   * Optional. Overrides the header's expected_sha256.
+   *
+   * @generated from field: string expected_sha256 = 3;
+   */
+  expectedSha256: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.CompleteUploadRequest.
+ * Use `create(CompleteUploadRequestSchema)` to create a new message.
+ */
+export const CompleteUploadRequestSchema: GenMessage<CompleteUploadRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 18);
+
+/**
+ * Response of ObjectService.CompleteUpload: the same for a retry after a lost answer.
+ *
+ * @generated from message smarterbase.v1.CompleteUploadResponse
+ */
+export type CompleteUploadResponse = Message<"smarterbase.v1.CompleteUploadResponse"> & {
+  /**
+   * Output only. The committed object.
+   *
+   * @generated from field: smarterbase.v1.ObjectMetadata object = 1;
+   */
+  object?: ObjectMetadata | undefined;
+};
+
+/**
+ * Describes the message smarterbase.v1.CompleteUploadResponse.
+ * Use `create(CompleteUploadResponseSchema)` to create a new message.
+ */
+export const CompleteUploadResponseSchema: GenMessage<CompleteUploadResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 19);
+
+/**
+ * Request of ObjectService.AbortUpload.
+ *
+ * @generated from message smarterbase.v1.AbortUploadRequest
+ */
+export type AbortUploadRequest = Message<"smarterbase.v1.AbortUploadRequest"> & {
+  /**
+   * Required. The upload.
+   *
+   * @generated from field: string upload_id = 1;
+   */
+  uploadId: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.AbortUploadRequest.
+ * Use `create(AbortUploadRequestSchema)` to create a new message.
+ */
+export const AbortUploadRequestSchema: GenMessage<AbortUploadRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 20);
+
+/**
+ * Response of ObjectService.AbortUpload.
+ *
+ * @generated from message smarterbase.v1.AbortUploadResponse
+ */
+export type AbortUploadResponse = Message<"smarterbase.v1.AbortUploadResponse"> & {
+};
+
+/**
+ * Describes the message smarterbase.v1.AbortUploadResponse.
+ * Use `create(AbortUploadResponseSchema)` to create a new message.
+ */
+export const AbortUploadResponseSchema: GenMessage<AbortUploadResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_object_service, 21);
+
+/**
  * ObjectService stores large objects under (collection, id), streamed in
  * bounded memory (docs/streams.md, "Objects").
  *
@@ -364,6 +740,67 @@ export const ObjectService: GenService<{
     methodKind: "client_streaming";
     input: typeof UploadRequestSchema;
     output: typeof UploadResponseSchema;
+  },
+  /**
+   * StartUpload opens a resumable upload that any server can continue
+   * (docs/streams.md, "Resumable uploads").
+   *
+   * @generated from rpc smarterbase.v1.ObjectService.StartUpload
+   */
+  startUpload: {
+    methodKind: "unary";
+    input: typeof StartUploadRequestSchema;
+    output: typeof StartUploadResponseSchema;
+  },
+  /**
+   * WriteUpload streams data into a resumable upload from write_offset.
+   *
+   * @generated from rpc smarterbase.v1.ObjectService.WriteUpload
+   */
+  writeUpload: {
+    methodKind: "client_streaming";
+    input: typeof WriteUploadRequestSchema;
+    output: typeof WriteUploadResponseSchema;
+  },
+  /**
+   * WriteAt writes one chunk of a resumable upload (for clients that cannot stream).
+   *
+   * @generated from rpc smarterbase.v1.ObjectService.WriteAt
+   */
+  writeAt: {
+    methodKind: "unary";
+    input: typeof WriteAtRequestSchema;
+    output: typeof WriteAtResponseSchema;
+  },
+  /**
+   * QueryUploadStatus says how many bytes are durably committed.
+   *
+   * @generated from rpc smarterbase.v1.ObjectService.QueryUploadStatus
+   */
+  queryUploadStatus: {
+    methodKind: "unary";
+    input: typeof QueryUploadStatusRequestSchema;
+    output: typeof QueryUploadStatusResponseSchema;
+  },
+  /**
+   * CompleteUpload commits an upload whose bytes have all been written.
+   *
+   * @generated from rpc smarterbase.v1.ObjectService.CompleteUpload
+   */
+  completeUpload: {
+    methodKind: "unary";
+    input: typeof CompleteUploadRequestSchema;
+    output: typeof CompleteUploadResponseSchema;
+  },
+  /**
+   * AbortUpload discards an upload and its stored parts.
+   *
+   * @generated from rpc smarterbase.v1.ObjectService.AbortUpload
+   */
+  abortUpload: {
+    methodKind: "unary";
+    input: typeof AbortUploadRequestSchema;
+    output: typeof AbortUploadResponseSchema;
   },
   /**
    * Download streams an object's metadata, then its bytes (or a range).

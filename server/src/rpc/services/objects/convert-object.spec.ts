@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
-import { UploadRequestSchema } from '../../../gen/smarterbase/v1/object_service_pb.js';
-import { int64Field, toProtoObject, uploadMessageOf } from './convert-object.js';
+import { UploadRequestSchema, WriteAtRequestSchema } from '../../../gen/smarterbase/v1/object_service_pb.js';
+import { int64Field, toProtoObject, uploadMessageOf, writeMessageOf } from './convert-object.js';
 
 describe('ObjectService conversion', () => {
   test('a header message becomes the API header with its precondition and numbers', () => {
@@ -67,5 +67,19 @@ describe('ObjectService conversion', () => {
       metadata: { k: 'v' },
       createTime: { seconds: BigInt(t.getTime() / 1000) },
     });
+  });
+
+  test('a WriteAt request becomes the API write message: no data when empty, a negative offset INVALID_ARGUMENT', () => {
+    const data = new Uint8Array([1]);
+    expect(writeMessageOf(create(WriteAtRequestSchema, { uploadId: 'u', writeOffset: 7n, data, finishWrite: true }))).toEqual({
+      uploadId: 'u',
+      writeOffset: 7,
+      data,
+      finishWrite: true,
+    });
+    expect(writeMessageOf(create(WriteAtRequestSchema, { uploadId: 'u' }))).toEqual({ uploadId: 'u', writeOffset: 0, finishWrite: false });
+    expect(() => writeMessageOf(create(WriteAtRequestSchema, { uploadId: 'u', writeOffset: -1n }))).toThrow(
+      expect.objectContaining({ field: 'write_offset' }) as Error,
+    );
   });
 });

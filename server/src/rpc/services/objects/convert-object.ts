@@ -6,9 +6,9 @@
 import { create } from '@bufbuild/protobuf';
 import { invalid } from '../../../errors/db-error.js';
 import type { Precondition } from '../../../gen/smarterbase/v1/document_service_pb.js';
-import { ObjectMetadataSchema, type ObjectMetadata } from '../../../gen/smarterbase/v1/object_pb.js';
-import type { UploadRequest } from '../../../gen/smarterbase/v1/object_service_pb.js';
-import type { ListedObject, ObjectPrecondition, UploadMessage } from '../../../api/object-api.js';
+import { ObjectMetadataSchema, type ObjectMetadata, type UploadHeader } from '../../../gen/smarterbase/v1/object_pb.js';
+import type { UploadRequest, WriteAtRequest, WriteUploadRequest } from '../../../gen/smarterbase/v1/object_service_pb.js';
+import type { ListedObject, ObjectPrecondition, UploadHeaderInput, UploadMessage, UploadWriteMessage } from '../../../api/object-api.js';
 import { toTimestamp } from '../../convert/convert.js';
 
 /** An int64 field as a number; INVALID_ARGUMENT when negative or beyond 2^53. */
@@ -25,27 +25,36 @@ function toPrecondition(p: Precondition | undefined): ObjectPrecondition | undef
   throw invalid('INVALID_ARGUMENT', 'header.precondition', 'a precondition needs exists or etag');
 }
 
+/** An UploadHeader (Upload's first message, StartUpload's header) as the API's. */
+export function uploadHeaderOf(h: UploadHeader): UploadHeaderInput {
+  const precondition = toPrecondition(h.precondition);
+  return {
+    collection: h.collection,
+    id: h.id,
+    ...(precondition === undefined ? {} : { precondition }),
+    contentType: h.contentType,
+    metadata: h.metadata,
+    expectedSize: int64Field(h.expectedSize, 'header.expected_size'),
+    expectedSha256: h.expectedSha256,
+  };
+}
+
 /** One Upload message as the API's. */
 export function uploadMessageOf(req: UploadRequest): UploadMessage {
   const k = req.kind;
-  if (k.case === 'header') {
-    const h = k.value;
-    const precondition = toPrecondition(h.precondition);
-    return {
-      header: {
-        collection: h.collection,
-        id: h.id,
-        ...(precondition === undefined ? {} : { precondition }),
-        contentType: h.contentType,
-        metadata: h.metadata,
-        expectedSize: int64Field(h.expectedSize, 'header.expected_size'),
-        expectedSha256: h.expectedSha256,
-      },
-      finishWrite: req.finishWrite,
-    };
-  }
+  if (k.case === 'header') return { header: uploadHeaderOf(k.value), finishWrite: req.finishWrite };
   if (k.case === 'data') return { data: k.value, finishWrite: req.finishWrite };
   return { finishWrite: req.finishWrite };
+}
+
+/** A WriteUpload message or a WriteAt request as the API's write message. */
+export function writeMessageOf(req: WriteUploadRequest | WriteAtRequest): UploadWriteMessage {
+  return {
+    uploadId: req.uploadId,
+    writeOffset: int64Field(req.writeOffset, 'write_offset'),
+    ...(req.data.byteLength === 0 ? {} : { data: req.data }),
+    finishWrite: req.finishWrite,
+  };
 }
 
 /** The proto ObjectMetadata of a listed (or full) object. */

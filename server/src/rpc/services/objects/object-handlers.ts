@@ -7,14 +7,27 @@
  * pulls the next item only when the transport drained.
  */
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { ObjectApi, UploadMessage } from '../../../api/object-api.js';
-import type { ObjectService } from '../../../gen/smarterbase/v1/object_service_pb.js';
-import type { UploadRequest } from '../../../gen/smarterbase/v1/object_service_pb.js';
+import { invalid } from '../../../errors/db-error.js';
+import type { ObjectApi, UploadMessage, UploadProgress, UploadWriteMessage } from '../../../api/object-api.js';
+import type { ObjectService, UploadRequest, WriteUploadRequest } from '../../../gen/smarterbase/v1/object_service_pb.js';
 import { callContextOf } from '../../convert/call-context.js';
-import { int64Field, toProtoObject, uploadMessageOf } from './convert-object.js';
+import { toTimestamp } from '../../convert/convert.js';
+import { int64Field, toProtoObject, uploadHeaderOf, uploadMessageOf, writeMessageOf } from './convert-object.js';
 
 async function* messagesOf(reqs: AsyncIterable<UploadRequest>): AsyncGenerator<UploadMessage, void, undefined> {
   for await (const req of reqs) yield uploadMessageOf(req);
+}
+
+async function* writesOf(reqs: AsyncIterable<WriteUploadRequest>): AsyncGenerator<UploadWriteMessage, void, undefined> {
+  for await (const req of reqs) yield writeMessageOf(req);
+}
+
+function progress(p: UploadProgress) {
+  return {
+    committedSize: BigInt(p.committedSize),
+    complete: p.complete,
+    ...(p.object === undefined ? {} : { object: toProtoObject(p.object) }),
+  };
 }
 
 /** The ObjectService implementation over an ObjectApi. */
@@ -51,6 +64,29 @@ export function createObjectHandlers(api: ObjectApi): ServiceImpl<typeof ObjectS
         keysOnly: req.keysOnly,
       });
       return { objects: page.objects.map(toProtoObject), nextPageToken: page.nextPageToken };
+    },
+    async startUpload(req, ctx) {
+      if (req.header === undefined) throw invalid('INVALID_ARGUMENT', 'header', 'StartUpload needs a header');
+      const s = await api.startUpload(callContextOf(ctx), uploadHeaderOf(req.header));
+      return { uploadId: s.uploadId, partSizeBytes: BigInt(s.partSizeBytes), expireTime: toTimestamp(s.expireTime) };
+    },
+    async writeUpload(reqs, ctx) {
+      return progress(await api.writeUpload(callContextOf(ctx), writesOf(reqs)));
+    },
+    async writeAt(req, ctx) {
+      return progress(await api.writeAt(callContextOf(ctx), writeMessageOf(req)));
+    },
+    async queryUploadStatus(req, ctx) {
+      const s = await api.uploadStatus(callContextOf(ctx), req.uploadId);
+      return { ...progress(s), expireTime: toTimestamp(s.expireTime), partSizeBytes: BigInt(s.partSizeBytes) };
+    },
+    async completeUpload(req, ctx) {
+      const expected = { expectedSize: int64Field(req.expectedSize, 'expected_size'), expectedSha256: req.expectedSha256 };
+      return { object: toProtoObject(await api.completeUpload(callContextOf(ctx), req.uploadId, expected)) };
+    },
+    async abortUpload(req, ctx) {
+      await api.abortUpload(callContextOf(ctx), req.uploadId);
+      return {};
     },
   };
 }
