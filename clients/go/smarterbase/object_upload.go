@@ -140,7 +140,7 @@ type resumable struct {
 func (u *resumable) rpc() pb.ObjectServiceClient { return pb.NewObjectServiceClient(u.o.c.conn) }
 
 func (u *resumable) run(ctx context.Context, collection, id string) (*ObjectInfo, error) {
-	uploadID, offset := u.opts.UploadID, int64(0)
+	uploadID := u.opts.UploadID
 	if uploadID == "" {
 		h, err := u.opts.header(collection, id)
 		if err != nil {
@@ -153,55 +153,58 @@ func (u *resumable) run(ctx context.Context, collection, id string) (*ObjectInfo
 			return nil, FromError(err)
 		}
 		uploadID = res.GetUploadId()
-	} else {
-		st, err := u.query(ctx, uploadID)
-		if err != nil {
-			return nil, err
-		}
-		if st.Object != nil {
-			return st.Object, nil
-		}
-		offset = st.Committed
 	}
 	if u.opts.OnUploadID != nil {
 		u.opts.OnUploadID(uploadID)
 	}
+	return u.loop(ctx, uploadID, u.opts.UploadID != "")
+}
+
+// loop writes from the committed size until the object commits; after a
+// resumable error it waits (backoff, at least the RetryInfo delay) and asks
+// the status before writing again. Resumes in a row that commit nothing are
+// bounded by MaxResumes.
+func (u *resumable) loop(ctx context.Context, uploadID string, needQuery bool) (*ObjectInfo, error) {
 	maxResumes := u.opts.MaxResumes
 	if maxResumes == 0 {
 		maxResumes = 10
 	}
-	fruitless := 0
+	fruitless, mark, offset := 0, int64(-1), int64(0)
 	for {
-		st, err := u.write(ctx, uploadID, offset)
+		st, err := u.attempt(ctx, uploadID, &needQuery, &offset)
 		if err == nil && st.Object != nil {
 			return st.Object, nil
 		}
 		if err == nil {
 			return nil, fmt.Errorf("smarterbase: upload %s: the write ended without committing the object", uploadID)
 		}
+		if u.committed > mark && !needQuery {
+			// the query of this attempt showed progress since the last resume
+			fruitless = 0
+		}
 		if ctx.Err() != nil || fruitless >= maxResumes || !isUploadResumable(err) {
 			return nil, err
 		}
 		fruitless++
-		before := u.committed
+		mark = u.committed
 		if !u.o.c.cfg.retry.wait(ctx, fruitless, err) {
 			return nil, err
 		}
-		st, qerr := u.query(ctx, uploadID)
-		switch {
-		case qerr == nil && st.Object != nil:
-			return st.Object, nil
-		case qerr == nil:
-			offset = st.Committed
-			if u.committed > before {
-				fruitless = 0
-			}
-		case !isUploadResumable(qerr):
-			return nil, qerr
-		default:
-			offset = u.committed
-		}
+		needQuery = true
 	}
+}
+
+// attempt asks the status when needQuery is set (a complete upload ends
+// there), then writes from the committed size.
+func (u *resumable) attempt(ctx context.Context, uploadID string, needQuery *bool, offset *int64) (*UploadStatus, error) {
+	if *needQuery {
+		st, err := u.query(ctx, uploadID)
+		if err != nil || st.Object != nil {
+			return st, err
+		}
+		*offset, *needQuery = st.Committed, false
+	}
+	return u.write(ctx, uploadID, *offset)
 }
 
 // query asks QueryUploadStatus once (no automatic retry).

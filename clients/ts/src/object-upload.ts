@@ -131,46 +131,53 @@ export class ResumableUpload {
   async run(header: (size: number | undefined) => MessageInitShape<typeof UploadHeaderSchema>): Promise<ObjectInfo> {
     this.total = await sourceSize(this.source);
     let uploadId = this.o.uploadId;
-    let offset = 0;
     if (uploadId === undefined) {
       const started = await this.call(() => this.rpc.startUpload({ header: header(this.total) }, this.callOpts()));
       uploadId = started.uploadId;
-    } else {
-      const st = await this.call(() => this.query(uploadId!));
-      if (st.object !== undefined) return st.object;
-      offset = st.committed;
     }
     this.o.onUploadId?.(uploadId);
+    return this.loop(uploadId, this.o.uploadId !== undefined);
+  }
+
+  /**
+   * Writes from the committed size until the object commits; after a
+   * resumable error waits (backoff, at least the RetryInfo delay) and asks the
+   * status before writing again. Resumes in a row that commit nothing are
+   * bounded by maxResumes.
+   */
+  private async loop(uploadId: string, needQuery: boolean): Promise<ObjectInfo> {
     const policy = resolveRetryPolicy(this.retry === false ? undefined : this.retry);
     const sleep = this.o.hooks?.sleep ?? defaultSleep;
     const maxResumes = this.o.maxResumes ?? 10;
     let fruitless = 0;
+    let mark = -1; // the committed size when the last resume began
+    let offset = 0;
     for (;;) {
       let raw: unknown;
+      let written: Status | undefined;
       try {
-        const st = await this.write(uploadId, offset);
-        if (st.object !== undefined) return st.object;
-        throw new SmarterBaseError({ code: Code.Internal, message: 'the write ended without committing the object' });
+        if (needQuery) {
+          const st = await this.query(uploadId);
+          if (st.object !== undefined) return st.object;
+          offset = st.committed;
+          needQuery = false;
+          if (this.committed > mark) fruitless = 0;
+        }
+        written = await this.write(uploadId, offset);
       } catch (e) {
         raw = e;
       }
+      if (written?.object !== undefined) return written.object;
+      if (written !== undefined)
+        throw new SmarterBaseError({ code: Code.Internal, message: 'the write ended without committing the object' });
       const err = toSmarterBaseError(raw);
       if (this.o.signal?.aborted || !isResumableError(raw, err) || fruitless >= maxResumes) throw err;
       fruitless++;
-      const before = this.committed;
+      mark = this.committed;
       const delay = backoffDelayMs(policy, fruitless, this.o.hooks?.random, err.retryDelayMs ?? 0);
       this.o.hooks?.onResume?.(fruitless, err, delay);
       await sleep(delay, this.o.signal);
-      try {
-        const st = await this.query(uploadId);
-        if (st.object !== undefined) return st.object;
-        offset = st.committed;
-        if (this.committed > before) fruitless = 0;
-      } catch (e) {
-        const qe = toSmarterBaseError(e);
-        if (!isResumableError(e, qe) || fruitless >= maxResumes) throw qe;
-        offset = this.committed;
-      }
+      needQuery = true;
     }
   }
 
