@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Code } from '@connectrpc/connect';
 import { fakeUploadServer, type WriteStep } from '../test/upload-fake.js';
 import { SmarterBaseError } from './errors.js';
-import { chunksFrom, type UploadProgress } from './object-upload.js';
+import { chunksFrom, SourceError, type UploadProgress } from './object-upload.js';
 
 function bodyOf(n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -171,7 +171,11 @@ describe('objects.uploadResumable', () => {
         yield new Uint8Array(0);
         throw new Error('the source broke');
       };
-      await expect(f.db.objects.uploadResumable('c', 'y', never, { onUploadId: (u) => (id = u) })).rejects.toThrow();
+      const { sleeps, hooks: h2 } = hooks();
+      const broke = f.db.objects.uploadResumable('c', 'y', never, { onUploadId: (u) => (id = u), hooks: h2 });
+      await expect(broke).rejects.toBeInstanceOf(SourceError);
+      await expect(broke).rejects.toThrow('the source broke');
+      expect(sleeps).toEqual([]); // a source's own failure is never resumed
       expect((await f.db.objects.uploadStatus(id)).committedBytes).toBe(0);
       await f.db.objects.abortUpload(id);
       expect(f.uploads.has(id)).toBe(false);
@@ -193,6 +197,18 @@ describe('objects.uploadResumable', () => {
       ]);
       expect(f.writes.every((w) => w.bytes <= mib4)).toBe(true);
       expect(Buffer.compare(f.uploads.get('u1')!.data, body)).toBe(0);
+    });
+  });
+
+  it('reports a failing source as SourceError on the WriteAt path too', async () => {
+    await withFake({ http1: true }, async (f) => {
+      const source = async function* () {
+        yield bodyOf(10);
+        throw new Error('disk gone');
+      };
+      const { sleeps, hooks: h } = hooks();
+      await expect(f.db.objects.uploadResumable('c', 'x', source, { hooks: h })).rejects.toBeInstanceOf(SourceError);
+      expect(sleeps).toEqual([]);
     });
   });
 });

@@ -106,6 +106,24 @@ export async function* chunksFrom(source: ResumableSource, offset: number, size:
   if (held !== undefined) yield { data: held, last: true };
 }
 
+/** The source of a resumable upload failed (its error is the cause); never resumed. */
+export class SourceError extends Error {
+  /** Wraps the source's error. */
+  constructor(cause: unknown) {
+    super(`the upload source failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'SourceError';
+  }
+}
+
+/** chunksFrom, with the source's errors wrapped in SourceError. */
+async function* sourceChunks(source: ResumableSource, offset: number, size: number): AsyncGenerator<Chunk> {
+  try {
+    yield* chunksFrom(source, offset, size);
+  } catch (e) {
+    throw new SourceError(e);
+  }
+}
+
 /** True for the errors after which the helper queries the status and writes again. */
 export function isResumableError(raw: unknown, err: SmarterBaseError): boolean {
   return isRetryableError(raw) || err.reason === 'UPLOAD_BUSY' || err.reason === 'UPLOAD_OFFSET_MISMATCH';
@@ -170,6 +188,7 @@ export class ResumableUpload {
       if (written?.object !== undefined) return written.object;
       if (written !== undefined)
         throw new SmarterBaseError({ code: Code.Internal, message: 'the write ended without committing the object' });
+      if (raw instanceof SourceError) throw raw;
       const err = toSmarterBaseError(raw);
       if (this.o.signal?.aborted || !isResumableError(raw, err) || fruitless >= maxResumes) throw err;
       fruitless++;
@@ -227,14 +246,28 @@ export class ResumableUpload {
 
   /** One WriteUpload stream from `offset` to the source's end, with finish_write. */
   private async writeStream(uploadId: string, offset: number): Promise<Status> {
-    return this.learn(await this.rpc.writeUpload(this.requests(uploadId, offset), this.callOpts()));
+    let sourceError: { error: unknown } | undefined;
+    const messages = this.requests(uploadId, offset);
+    async function* guarded(): AsyncGenerator<MessageInitShape<typeof WriteUploadRequestSchema>> {
+      try {
+        yield* messages;
+      } catch (error) {
+        sourceError = { error }; // the transport reports it as its own error: keep the source's
+        throw error;
+      }
+    }
+    try {
+      return this.learn(await this.rpc.writeUpload(guarded(), this.callOpts()));
+    } catch (e) {
+      throw sourceError !== undefined ? sourceError.error : e;
+    }
   }
 
   /** The messages of one WriteUpload stream, noting the bytes handed over. */
   private async *requests(uploadId: string, offset: number): AsyncGenerator<MessageInitShape<typeof WriteUploadRequestSchema>> {
     let at = offset;
     let first = true;
-    for await (const { data, last } of chunksFrom(this.source, offset, this.chunkBytes())) {
+    for await (const { data, last } of sourceChunks(this.source, offset, this.chunkBytes())) {
       yield first ? { uploadId, writeOffset: BigInt(offset), data, finishWrite: last } : { data, finishWrite: last };
       first = false;
       at += data.length;
@@ -250,7 +283,7 @@ export class ResumableUpload {
     for (;;) {
       let st: Status | undefined;
       let sentAny = false;
-      for await (const { data, last } of chunksFrom(this.source, at, size)) {
+      for await (const { data, last } of sourceChunks(this.source, at, size)) {
         sentAny = true;
         const res = await this.rpc.writeAt({ uploadId, writeOffset: BigInt(at), data, finishWrite: last }, this.callOpts());
         this.noteSent(at + data.length);
