@@ -3,9 +3,12 @@
  * gRPC (one WriteUpload stream) and Connect (WriteAt calls of 4 MiB): 20 MiB
  * whose source fails at 12 MiB (the uploading process dying), continued by
  * its upload id to the exact bytes; an aborted upload's id is then unknown.
+ * And 24 MiB through a TCP proxy cut at 30, 60 and 90 %: the client resumes
+ * by itself (query, seek, write) to the exact bytes.
  */
 import { createHash } from 'node:crypto';
-import { SourceError, type SmarterBaseClient, type UploadProgress } from '../src/index.js';
+import { connect as tcpConnect, createServer, type Socket } from 'node:net';
+import { createClient, SourceError, type SmarterBaseClient, type UploadProgress } from '../src/index.js';
 import { liveClients, LIVE_TRANSPORTS, uniqueCollection, useLiveServer } from './server-fixture.js';
 import { rejection } from './expect-error.js';
 
@@ -19,6 +22,38 @@ function dyingSource(body: Uint8Array, state: { failAt: number }) {
       if (state.failAt > 0 && i + (1 << 20) > state.failAt) throw new Error('the uploading process died');
       yield body.subarray(i, i + (1 << 20));
     }
+  };
+}
+
+/** A TCP proxy to 127.0.0.1:`port` whose cut() closes every open connection (new ones pass). */
+async function cuttableProxy(port: number): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const track = (s: Socket): void => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+    s.on('error', () => s.destroy());
+  };
+  const server = createServer((client) => {
+    const upstream = tcpConnect({ host: '127.0.0.1', port });
+    track(client);
+    track(upstream);
+    upstream.once('close', () => client.destroy());
+    client.once('close', () => upstream.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cut = (): void => {
+    for (const s of sockets) s.resetAndDestroy();
+  };
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : 0,
+    cut,
+    close: async () => {
+      cut();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -69,5 +104,40 @@ describe.each(LIVE_TRANSPORTS)('resumable uploads over %s', (transport) => {
     await db.objects.abortUpload(abortId);
     expect((await rejection(db.objects.uploadStatus(abortId))).reason).toBe('UPLOAD_NOT_FOUND');
     expect((await rejection(db.objects.stat(col, 'aborted'))).reason).toBe('OBJECT_NOT_FOUND');
+  }, 120_000);
+
+  it('resumes by itself through connections cut at 30, 60 and 90 %', async () => {
+    const s = liveServer();
+    const target = transport === 'grpc' ? Number(s.grpcAddress.split(':').pop()) : Number(new URL(s.httpUrl!).port);
+    const proxy = await cuttableProxy(target);
+    const viaProxy = createClient({ address: `127.0.0.1:${proxy.port}`, transport, timeoutMs: 60_000 });
+    try {
+      const col = uniqueCollection(`ts_cut_${transport}`);
+      const body = new Uint8Array(24 << 20);
+      for (let i = 0; i < body.length; i++) body[i] = (i * 29 + (i >> 9)) & 0xff;
+      const cuts = [0.3, 0.6, 0.9].map((f) => Math.floor(body.length * f));
+      const source = async function* (offset: number): AsyncGenerator<Uint8Array> {
+        for (let i = offset; i < body.length; i += 1 << 20) {
+          if (cuts.length > 0 && i >= cuts[0]!) {
+            cuts.shift();
+            proxy.cut();
+          }
+          yield body.subarray(i, i + (1 << 20));
+        }
+      };
+      const resumes: string[] = [];
+      const info = await viaProxy.objects.uploadResumable(col, 'cut', source, {
+        expectedSize: body.length,
+        hooks: { onResume: (_n, err) => resumes.push(`${err.code}:${err.reason}`) },
+      });
+      expect(cuts).toEqual([]);
+      expect(resumes.length).toBeGreaterThanOrEqual(3);
+      expect(info.sha256).toBe(sha(body));
+      const { data } = await db.objects.downloadBytes(col, 'cut');
+      expect(sha(data)).toBe(sha(body));
+    } finally {
+      viaProxy.close();
+      await proxy.close();
+    }
   }, 120_000);
 });
