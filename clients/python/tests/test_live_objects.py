@@ -89,3 +89,37 @@ def test_resumable_upload_continues_by_id_and_abort(client: Client, collection: 
     with pytest.raises(SmarterBaseError) as missing:
         client.objects.stat(collection, "aborted")
     assert missing.value.reason == "OBJECT_NOT_FOUND"
+
+
+class _CutsAt(io.BytesIO):
+    """A file that cuts the proxy's connections when a read passes each offset of ``cuts``."""
+
+    def __init__(self, data: bytes, proxy: "Proxy", cuts: list) -> None:
+        super().__init__(data)
+        self.proxy, self.cuts = proxy, cuts
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        if self.cuts and self.tell() >= self.cuts[0]:
+            self.cuts.pop(0)
+            self.proxy.cut()
+        return super().read(size)
+
+
+def test_resumable_upload_survives_cut_connections(client: Client, server_address: str, collection: str) -> None:
+    """24 MiB through a TCP proxy cut at 30, 60 and 90 %: the upload resumes by itself to the exact bytes."""
+    from upload_fake import Proxy
+
+    host, port = server_address.rsplit(":", 1)
+    proxy = Proxy(int(port), host)
+    body = bytes((i * 29 + (i >> 9)) % 256 for i in range(24 << 20))
+    n = len(body)
+    src = _CutsAt(body, proxy, [n * 3 // 10, n * 6 // 10, n * 9 // 10])
+    try:
+        with Client(f"127.0.0.1:{proxy.port}", timeout=30.0) as via_proxy:
+            info = via_proxy.objects.upload_resumable(collection, "cut", src)
+    finally:
+        proxy.close()
+    assert src.cuts == [] and info.size == n and info.sha256 == hashlib.sha256(body).hexdigest()
+    out = io.BytesIO()
+    client.objects.download(collection, "cut", out)
+    assert out.getvalue() == body

@@ -38,10 +38,11 @@ class FakeUpload:
 
 
 class Proxy:
-    """Forwards 127.0.0.1:port to a backend port; ``cut`` closes every open connection."""
+    """Forwards 127.0.0.1:port to a backend (host, port); ``cut`` closes every open connection."""
 
-    def __init__(self, backend: int) -> None:
+    def __init__(self, backend: int, host: str = "127.0.0.1") -> None:
         self.backend = backend
+        self.host = host
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.lock = threading.Lock()
@@ -54,7 +55,7 @@ class Proxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.backend))
+            upstream = socket.create_connection((self.host, self.backend))
             with self.lock:
                 self.socks += [client, upstream]
             threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
