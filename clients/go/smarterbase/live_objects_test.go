@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -74,5 +76,80 @@ func TestLiveObjectRoundTripCreateOnlyAndConditionalDelete(t *testing.T) {
 	}
 	if _, err := c.Objects().Stat(ctx, col, "big"); !smarterbase.HasReason(err, smarterbase.ReasonObjectNotFound) {
 		t.Fatalf("stat after delete: %v", err)
+	}
+}
+
+// failingReader is a ReadSeeker whose reads fail once the offset reaches
+// failAt (the first attempt of a process that dies mid-upload), until heal.
+type failingReader struct {
+	*bytes.Reader
+	failAt int64
+	failed bool
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	pos, _ := r.Seek(0, io.SeekCurrent)
+	if r.failAt > 0 && pos+int64(len(p)) > r.failAt {
+		r.failed = true
+		return 0, errors.New("the source process died")
+	}
+	return r.Reader.Read(p)
+}
+
+// A resumable upload of 20 MiB stops at 12 MiB (the source fails, as when the
+// uploading process dies); continued by its id it commits the exact bytes,
+// without a second StartUpload. AbortUpload makes an id unknown.
+func TestLiveResumableUploadContinuesByID(t *testing.T) {
+	c := liveClient(t)
+	col := collection(t)
+	body := make([]byte, 20<<20)
+	for i := range body {
+		body[i] = byte(i*13 + i>>10)
+	}
+	sum := sha256.Sum256(body)
+	src := &failingReader{Reader: bytes.NewReader(body), failAt: 12 << 20}
+	var uploadID string
+	_, err := c.Objects().UploadResumable(ctx, col, "resumed", src, smarterbase.ResumableOptions{
+		UploadOptions: smarterbase.UploadOptions{CreateOnly: true},
+		MaxResumes:    -1,
+		OnUploadID:    func(id string) { uploadID = id },
+	})
+	if err == nil || !src.failed || uploadID == "" {
+		t.Fatalf("first attempt: err %v, failed %v, id %q", err, src.failed, uploadID)
+	}
+	st, err := c.Objects().UploadStatus(ctx, uploadID)
+	if err != nil || st.Committed > 12<<20 || st.Object != nil {
+		t.Fatalf("status after the stop: %+v %v", st, err)
+	}
+	src.failAt = 0
+	var ps []smarterbase.UploadProgress
+	info, err := c.Objects().UploadResumable(ctx, col, "resumed", src, smarterbase.ResumableOptions{
+		UploadID:   uploadID,
+		OnProgress: func(p smarterbase.UploadProgress) { ps = append(ps, p) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.SHA256 != hex.EncodeToString(sum[:]) || info.Size != int64(len(body)) || info.Version != 1 {
+		t.Fatalf("object %+v", info)
+	}
+	if last := ps[len(ps)-1]; last.Committed != int64(len(body)) {
+		t.Fatalf("last progress %+v", last)
+	}
+	var got bytes.Buffer
+	if _, err := c.Objects().Download(ctx, col, "resumed", &got, smarterbase.DownloadOptions{}); err != nil || !bytes.Equal(got.Bytes(), body) {
+		t.Fatalf("download: %v (equal %v)", err, bytes.Equal(got.Bytes(), body))
+	}
+	var abortID string
+	_, _ = c.Objects().UploadResumable(ctx, col, "aborted", &failingReader{Reader: bytes.NewReader(body), failAt: 1 << 20},
+		smarterbase.ResumableOptions{MaxResumes: -1, OnUploadID: func(id string) { abortID = id }})
+	if err := c.Objects().AbortUpload(ctx, abortID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Objects().UploadStatus(ctx, abortID); !smarterbase.HasReason(err, smarterbase.ReasonUploadNotFound) {
+		t.Fatalf("status after abort: %v", err)
+	}
+	if _, err := c.Objects().Stat(ctx, col, "aborted"); !smarterbase.HasReason(err, smarterbase.ReasonObjectNotFound) {
+		t.Fatalf("stat of the aborted object: %v", err)
 	}
 }

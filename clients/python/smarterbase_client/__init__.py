@@ -47,6 +47,7 @@ from .error_status import (
 from .expiry import Expiry
 from .locks import HeldLock, Lease, LockGuard, LockInfo
 from .objects import ObjectChecksumError, ObjectInfo, ObjectPage, Objects
+from .object_upload import UploadProgress, UploadStatus
 from .log_appender import AppenderClosedError, LogAppender, is_append_retryable
 from .log_reader import LogEntry, LogReadStream
 from .logs import AppendResult, Logs
@@ -90,6 +91,8 @@ __all__ = [
     "ObjectInfo",
     "ObjectPage",
     "Objects",
+    "UploadProgress",
+    "UploadStatus",
     "LockNotHeldError",
     "NotFoundError",
     "PreconditionFailedError",

@@ -24,6 +24,7 @@ from ._stubs import object_service_pb2 as os_pb
 from ._stubs import object_service_pb2_grpc as os_grpc
 from .error_status import error_from_rpc_error
 from .errors import SmarterBaseError
+from .object_upload import ResumableSource, ResumableUpload, UploadProgress, UploadStatus
 
 #: Bytes per upload message (the server accepts up to 4 MiB).
 DEFAULT_CHUNK_SIZE = 1 << 20
@@ -175,6 +176,41 @@ class Objects:
         kwargs.setdefault("expected_size", os.path.getsize(path))
         with open(path, "rb") as f:
             return self.upload(collection, id, f, **kwargs)
+
+    def upload_resumable(self, collection: str, id: str, source: ResumableSource, *, content_type: str = "",
+                         metadata: Optional[Dict[str, str]] = None, create_only: bool = False, if_match: str = "",
+                         must_exist: bool = False, expected_size: Optional[int] = None, expected_sha256: str = "",
+                         upload_id: str = "", on_upload_id: Optional[Callable[[str], None]] = None,
+                         max_resumes: int = 10, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                         progress: Optional[Callable[[UploadProgress], None]] = None,
+                         timeout: Optional[float] = None) -> ObjectInfo:
+        """Stores ``source`` (bytes, a file path, or a seekable binary file) through a resumable upload.
+
+        It continues by itself after UNAVAILABLE, a lost connection or UPLOAD_BUSY
+        (query the committed size, seek, write; see object_upload.py), giving up
+        after ``max_resumes`` resumes in a row that commit nothing (-1: never resume).
+        ``on_upload_id`` learns the id before any byte is sent; pass it back as
+        ``upload_id`` to continue after a restart (the header arguments are then
+        ignored). ``expected_size`` defaults to the source's size; ``timeout``
+        bounds each call.
+        """
+        up = ResumableUpload(self, source, chunk_size=chunk_size, max_resumes=max_resumes, on_upload_id=on_upload_id,
+                             progress=progress, timeout=timeout, to_object=object_from_proto,
+                             sleep=self._client._sleep)
+        header = obj_pb.UploadHeader(
+            collection=collection, id=id, content_type=content_type, metadata=metadata or {},
+            expected_size=up.size if expected_size is None else expected_size, expected_sha256=expected_sha256,
+            precondition=_precondition(create_only, if_match, must_exist))
+        return up.run(header, upload_id)  # type: ignore[no-any-return]
+
+    def abort_upload(self, upload_id: str, *, timeout: Optional[float] = None) -> None:
+        """Discards an unfinished resumable upload and its stored parts (``NotFoundError`` when unknown)."""
+        self._call(self.stub.AbortUpload, os_pb.AbortUploadRequest(upload_id=upload_id), timeout)
+
+    def upload_status(self, upload_id: str, *, timeout: Optional[float] = None) -> UploadStatus:
+        """A resumable upload's committed size, and its object once complete."""
+        res = self._call(self.stub.QueryUploadStatus, os_pb.QueryUploadStatusRequest(upload_id=upload_id), timeout)
+        return UploadStatus(committed=res.committed_size, object=object_from_proto(res.object) if res.complete else None)
 
     def download(self, collection: str, id: str, sink: IO[bytes], *, offset: int = 0, length: int = 0,
                  if_match: str = "", max_resumes: int = 5, progress: Optional[Progress] = None,

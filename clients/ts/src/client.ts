@@ -99,7 +99,7 @@ export class SmarterBaseClient {
     this.lockRpc = createConnectClient(LockService, transport);
     this.streamRpc = createConnectClient(StreamService, transport);
     this.locks = new LockCalls(this.lockRpc, (o) => this.opts(o));
-    this.objects = new ObjectCalls(transport, (o) => this.opts(o));
+    this.objects = new ObjectCalls(transport, (o) => this.opts(o), options.retry, options.transport === 'connect');
     this.logs = new LogCalls(transport, (o) => this.opts(o), options.retry);
     this.timeoutMs = options.timeoutMs;
     this.closeTransport = close;

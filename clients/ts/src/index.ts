@@ -69,6 +69,8 @@ export { isWatchRetryable, WatchStream } from './watch.js';
 export type { WatchBatch, WatchBatchKind, WatchChange, WatchChangeType, WatchHooks, WatchOptions } from './watch.js';
 export { DEFAULT_OBJECT_CHUNK_BYTES, ObjectCalls } from './objects.js';
 export type { DownloadOptions, ObjectInfo, ObjectPage, ObjectSource, UploadOptions } from './objects.js';
+export { MAX_OBJECT_CHUNK_BYTES, SourceError } from './object-upload.js';
+export type { ResumableHooks, ResumableSource, ResumableUploadOptions, UploadProgress } from './object-upload.js';
 export type { Expiry, ExpiryOption } from './expiry.js';
 export { LogCalls } from './logs.js';
 export type { AppendOptions, AppendResult } from './logs.js';

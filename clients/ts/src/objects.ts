@@ -12,76 +12,21 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { Code, createClient as createConnectClient, type Client, type Transport } from '@connectrpc/connect';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { SmarterBaseError, toSmarterBaseError } from './errors.js';
-import type { ObjectMetadata } from './gen/smarterbase/v1/object_pb.js';
 import { ObjectService, type UploadRequestSchema } from './gen/smarterbase/v1/object_service_pb.js';
-import type { PreconditionSchema } from './gen/smarterbase/v1/document_service_pb.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { CallOptions } from './options.js';
+import type { CallOptions, RetryPolicy } from './options.js';
 import { isRetryableError } from './retry.js';
+import { ResumableUpload, type ResumableSource, type ResumableUploadOptions } from './object-upload.js';
+import { fromProtoObject, uploadHeader, type ObjectInfo, type UploadOptions } from './object-types.js';
+
+export { fromProtoObject, type ObjectInfo, type UploadOptions } from './object-types.js';
 
 /** Bytes per upload message (the server accepts up to 4 MiB). */
 export const DEFAULT_OBJECT_CHUNK_BYTES = 1024 * 1024;
 
-/** One stored object's metadata. */
-export interface ObjectInfo {
-  readonly collection: string;
-  readonly id: string;
-  /** Changes on every write; pass it to ifMatch or deleteObject. */
-  readonly etag: string;
-  /** 1 when created, +1 on every later write. */
-  readonly version: bigint;
-  /** Its length in bytes. */
-  readonly sizeBytes: bigint;
-  /** Lowercase hex SHA-256 of the whole object. */
-  readonly sha256: string;
-  readonly contentType: string;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly createTime?: Date;
-  readonly updateTime?: Date;
-}
-
-/** Converts the wire ObjectMetadata. */
-export function fromProtoObject(m: ObjectMetadata | undefined): ObjectInfo {
-  if (m === undefined) throw new SmarterBaseError({ code: Code.Internal, message: 'the server sent no object metadata' });
-  return {
-    collection: m.collection,
-    id: m.id,
-    etag: m.etag,
-    version: m.version,
-    sizeBytes: m.sizeBytes,
-    sha256: m.sha256,
-    contentType: m.contentType,
-    metadata: { ...m.metadata },
-    createTime: m.createTime ? timestampDate(m.createTime) : undefined,
-    updateTime: m.updateTime ? timestampDate(m.updateTime) : undefined,
-  };
-}
-
 /** What upload() reads. */
 export type ObjectSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-
-/** Options of upload(); at most one of createOnly, ifMatch and mustExist. */
-export interface UploadOptions extends CallOptions {
-  readonly contentType?: string;
-  /** User metadata: at most 64 entries, 2 KiB in all. */
-  readonly metadata?: Readonly<Record<string, string>>;
-  /** Fail with OBJECT_ALREADY_EXISTS when the object exists. */
-  readonly createOnly?: boolean;
-  /** Replace only that version (ETAG_MISMATCH otherwise). */
-  readonly ifMatch?: string;
-  /** Replace only an existing object (OBJECT_NOT_FOUND otherwise). */
-  readonly mustExist?: boolean;
-  /** Verified by the server before anything is visible. */
-  readonly expectedSize?: number;
-  /** Lowercase hex; verified by the server before anything is visible. */
-  readonly expectedSha256?: string;
-  /** Bytes per message (default DEFAULT_OBJECT_CHUNK_BYTES). */
-  readonly chunkBytes?: number;
-  /** Called with the bytes handed to the stream so far. */
-  readonly onProgress?: (sentBytes: number) => void;
-}
 
 /** Options of download(). */
 export interface DownloadOptions extends CallOptions {
@@ -103,15 +48,6 @@ export interface ObjectPage {
   readonly nextPageToken: string;
 }
 
-function precondition(o: UploadOptions): MessageInitShape<typeof PreconditionSchema> | undefined {
-  const set = [o.createOnly === true, o.ifMatch !== undefined && o.ifMatch !== '', o.mustExist === true].filter(Boolean).length;
-  if (set > 1) throw new TypeError('upload: set at most one of createOnly, ifMatch and mustExist');
-  if (o.createOnly) return { condition: { case: 'exists', value: false } };
-  if (o.ifMatch) return { condition: { case: 'etag', value: o.ifMatch } };
-  if (o.mustExist) return { condition: { case: 'exists', value: true } };
-  return undefined;
-}
-
 async function* chunksOf(source: ObjectSource, size: number): AsyncGenerator<Uint8Array> {
   if (source instanceof Uint8Array) {
     for (let i = 0; i < source.length; i += size) yield source.subarray(i, i + size);
@@ -127,25 +63,23 @@ export class ObjectCalls {
   /** The generated ObjectService client (errors are not converted). */
   readonly rpc: Client<typeof ObjectService>;
 
-  /** Used by SmarterBaseClient; `opts` applies the client's default deadline. */
+  /**
+   * Used by SmarterBaseClient; `opts` applies the client's default deadline,
+   * `retry` is its policy (the backoff of resumable uploads), `unaryWrites`
+   * makes resumable uploads use WriteAt (the `connect` transport).
+   */
   constructor(
     transport: Transport,
     private readonly opts: (o: CallOptions | undefined) => { timeoutMs?: number; signal?: AbortSignal },
+    private readonly retry: RetryPolicy | false | undefined = undefined,
+    private readonly unaryWrites = false,
   ) {
     this.rpc = createConnectClient(ObjectService, transport);
   }
 
   /** Stores `source` as the object (collection, id) in one stream; resolves with its metadata. */
   async upload(collection: string, id: string, source: ObjectSource, options: UploadOptions = {}): Promise<ObjectInfo> {
-    const header = {
-      collection,
-      id,
-      precondition: precondition(options),
-      contentType: options.contentType ?? '',
-      metadata: { ...(options.metadata ?? {}) },
-      expectedSize: BigInt(options.expectedSize ?? 0),
-      expectedSha256: options.expectedSha256 ?? '',
-    };
+    const header = uploadHeader(collection, id, options);
     const size = options.chunkBytes ?? DEFAULT_OBJECT_CHUNK_BYTES;
     async function* requests(): AsyncGenerator<MessageInitShape<typeof UploadRequestSchema>> {
       yield { kind: { case: 'header', value: header } };
@@ -174,6 +108,37 @@ export class ObjectCalls {
     } finally {
       source.destroy();
     }
+  }
+
+  /**
+   * Stores `source` (a file path, bytes, or `(offset) => AsyncIterable`) as the
+   * object through a resumable upload that continues by itself after a dropped
+   * connection, UNAVAILABLE or UPLOAD_BUSY (see object-upload.ts); resolves
+   * with the metadata. options.onUploadId learns the id; options.uploadId
+   * continues an upload started earlier. A path or bytes declare their size.
+   */
+  async uploadResumable(
+    collection: string,
+    id: string,
+    source: ResumableSource,
+    options: ResumableUploadOptions = {},
+  ): Promise<ObjectInfo> {
+    const o = { useWriteAt: this.unaryWrites, ...options };
+    const up = new ResumableUpload(this.rpc, this.opts, this.retry, source, o);
+    return up.run((size) => uploadHeader(collection, id, { expectedSize: size, ...options }));
+  }
+
+  /** Discards an unfinished resumable upload and its stored parts. */
+  async abortUpload(uploadId: string, options?: CallOptions): Promise<void> {
+    await this.call(() => this.rpc.abortUpload({ uploadId }, this.opts(options)));
+  }
+
+  /** A resumable upload's committed size, and the object once complete. */
+  async uploadStatus(uploadId: string, options?: CallOptions): Promise<{ committedBytes: number; object?: ObjectInfo }> {
+    return this.call(async () => {
+      const res = await this.rpc.queryUploadStatus({ uploadId }, this.opts(options));
+      return { committedBytes: Number(res.committedSize), object: res.complete ? fromProtoObject(res.object) : undefined };
+    });
   }
 
   /**
