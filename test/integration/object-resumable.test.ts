@@ -186,7 +186,8 @@ describe('resumable uploads through 3 servers on S3 (versitygw) + Redis, each be
   });
 
   it('an abandoned upload is aborted by the sweep once SB_UPLOAD_MAX_AGE_MS has passed', async () => {
-    const short = await startServer({ ...env, SB_UPLOAD_MAX_AGE_MS: '2000', SB_UPLOAD_SWEEP_MS: '200' });
+    // 15 s: the three writes below must all land before the upload ages out (under CI load they took over 2 s).
+    const short = await startServer({ ...env, SB_UPLOAD_MAX_AGE_MS: '15000', SB_UPLOAD_SWEEP_MS: '200' });
     try {
       const client = grpcObjectClient(short.grpcUrl);
       const body = new Body(9 * MiB);
@@ -196,7 +197,7 @@ describe('resumable uploads through 3 servers on S3 (versitygw) + Redis, each be
       await client.writeAt({ uploadId, writeOffset: BigInt(8 * MiB), data: Buffer.concat([...body.pieces(8 * MiB)]) });
       // One 8 MiB part stored, the last 1 MiB as a tail; then the client goes away.
       expect(await bucket!.openUploads('_objdata/resume/abandoned/')).toHaveLength(1);
-      // Hang guard, not a timing claim: the sweep (every 200 ms, on this server) must get to it after the 2 s age.
+      // Hang guard, not a timing claim: the sweep (every 200 ms, on this server) must get to it after the 15 s age.
       await waitFor(
         'the sweep to abort the abandoned upload',
         async () =>
