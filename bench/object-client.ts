@@ -17,6 +17,9 @@ import type { ObjectMetadata } from '../clients/ts/src/gen/smarterbase/v1/object
 
 const SERVICE = '/smarterbase.v1.ObjectService';
 
+/** The channel's HTTP/2 receive window (stream and connection), as a user moving large objects would set it. */
+export const FLOW_CONTROL_WINDOW_BYTES = 8 * 1024 * 1024;
+
 /** What a download saw. */
 export interface DownloadFigures {
   /** The first message's metadata. */
@@ -33,6 +36,9 @@ export class ObjectBenchClient {
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': 16 * 1024 * 1024,
       'grpc.max_send_message_length': 16 * 1024 * 1024,
+      // grpc-js's own option for bulk streams: Node's default receive window (64 KiB) makes a download
+      // wait for a window update every 64 KiB (docs/benchmarks.md, "Objects (issue 13)").
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
     });
   }
 

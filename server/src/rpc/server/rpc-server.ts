@@ -15,6 +15,7 @@ import { file_smarterbase_v1_common } from '../../gen/smarterbase/v1/common_pb.j
 import { ConnectEndpoint } from '../connect-mount.js';
 import type { InternalErrorLogger } from '../error-table.js';
 import { mountGrpc } from '../grpc-mount.js';
+import { widenFlowControl } from '../grpc-flow-control.js';
 import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses, disableNagle, trackSessions } from '../grpc-js-hooks.js';
 import { Admission } from '../decorators/admission.js';
 import { decorate, type CallChain } from '../decorators/chain.js';
@@ -145,6 +146,7 @@ export class RpcServer {
     });
     closeSilentConnections(this.grpcServer, this.limits.headersTimeoutMs);
     disableNagle(this.grpcServer);
+    widenFlowControl(this.grpcServer);
     this.grpcSessions = trackSessions(this.grpcServer);
     const httpPort = await this.connect.listen(host, this.opts.httpPort);
     return { grpcPort, httpPort };

@@ -63,6 +63,8 @@ export interface PutObjectOptions {
   readonly expectedSha256?: string;
   /** Part size in bytes (default DEFAULT_PART_SIZE, at least MIN_PART_SIZE); a body no larger is one PUT. */
   readonly partSize?: number;
+  /** Parts of a multipart put sent at once (default streamed-put.ts DEFAULT_PARTS_IN_FLIGHT, 2); memory is (partsInFlight + 1) × partSize. */
+  readonly partsInFlight?: number;
   /** Aborts the transfer (an open multipart upload is aborted too). */
   readonly signal?: AbortSignal;
 }

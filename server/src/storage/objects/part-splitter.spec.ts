@@ -71,6 +71,28 @@ describe('splitParts', () => {
     ]);
   });
 
+  it('with k buffers, a part stays intact until k - 1 more parts were taken, and buffers are reused after that', async () => {
+    const it = splitParts(chunks([12]), 3, 2);
+    const held: Uint8Array[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = await it.next();
+      if (p.done === true) throw new Error('too few parts');
+      held.push(p.value.bytes);
+      // The previous part (k - 1 = 1 back) is still its own bytes while this one exists.
+      if (i > 0) expect([...held[i - 1]!]).toEqual(seq(3 * (i - 1), 3));
+      expect([...p.value.bytes]).toEqual(seq(3 * i, 3));
+    }
+    // Two buffers in turn: part 3 was cut into part 1's buffer.
+    const at = (b: Uint8Array) => [b.buffer, b.byteOffset];
+    expect(at(held[2]!)).toEqual(at(held[0]!));
+    expect(at(held[3]!)).toEqual(at(held[1]!));
+    expect(at(held[1]!)).not.toEqual(at(held[0]!));
+  });
+
+  it('refuses a buffer count that is not a positive integer', async () => {
+    await expect(splitParts(chunks([1]), 4, 0).next()).rejects.toThrow(RangeError);
+  });
+
   it('refuses a part size that is not a positive integer', async () => {
     await expect(collect([1], 0)).rejects.toThrow(RangeError);
     await expect(collect([1], 1.5)).rejects.toThrow(RangeError);

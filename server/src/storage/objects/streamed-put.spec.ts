@@ -40,7 +40,7 @@ describe('streamedPut', () => {
     expect(await store.head('k')).toMatchObject({ size, contentType: 'a/b', etag: res.etag });
   });
 
-  it('reads no further than the part being sent (one part buffered)', async () => {
+  it('reads no further than the part being sent when one part is in flight', async () => {
     const { primitives } = recorder();
     let pulled = 0;
     const maxAhead: number[] = [];
@@ -59,9 +59,75 @@ describe('streamedPut', () => {
         return primitives.putPart(k, u, n, b, s);
       },
     };
-    await streamedPut(slow, 'k', counted(), { partSize: MIN_PART_SIZE });
+    await streamedPut(slow, 'k', counted(), { partSize: MIN_PART_SIZE, partsInFlight: 1 });
     // While part n is sent, the source has given at most that part plus one chunk (to learn it was not the last).
     for (const ahead of maxAhead) expect(ahead).toBeLessThanOrEqual(MIN_PART_SIZE + CHUNK);
+  });
+
+  it('sends at most partsInFlight parts at once, reads at most one part ahead of them, and their bytes stay intact until sent', async () => {
+    const { primitives } = recorder();
+    const partSize = MIN_PART_SIZE;
+    const parts = 6;
+    let pulled = 0;
+    async function* numbered(): AsyncGenerator<Uint8Array> {
+      // Part n's bytes are all n, so a buffer reused too early shows as another part's bytes.
+      for (let n = 1; n <= parts; n++) {
+        for (let at = 0; at < partSize; at += CHUNK) {
+          pulled += CHUNK;
+          yield Buffer.alloc(CHUNK, n);
+        }
+      }
+    }
+    let running = 0;
+    let most = 0;
+    let settled = 0;
+    const ahead: number[] = [];
+    const seen: string[] = [];
+    const slow: UploadPrimitives = {
+      ...primitives,
+      putPart: async (k, u, n, b, s) => {
+        running++;
+        most = Math.max(most, running);
+        ahead.push(pulled - settled * partSize);
+        // A real send reads the body over time: look at it only after other parts moved on.
+        await new Promise((r) => setTimeout(r, 20));
+        seen.push(`${n}:${b.every((x) => x === n)}`);
+        running--;
+        settled++;
+        return primitives.putPart(k, u, n, b, s);
+      },
+    };
+    const res = await streamedPut(slow, 'k', numbered(), { partSize, partsInFlight: 2 });
+    expect(res.size).toBe(parts * partSize);
+    expect(most).toBe(2);
+    expect(seen.sort()).toEqual(Array.from({ length: parts }, (_, i) => `${i + 1}:true`));
+    // Unfinished bytes: the parts in flight plus the one filling, plus one chunk (to learn a part is not the last).
+    for (const a of ahead) expect(a).toBeLessThanOrEqual(3 * partSize + CHUNK);
+  });
+
+  it('a failed part in flight: the others finish before the abort, which removes everything', async () => {
+    const { calls, primitives, store } = recorder();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const failing: UploadPrimitives = {
+      ...primitives,
+      putPart: async (k, u, n, b, s) => {
+        if (n === 1) {
+          await gate;
+          calls.push('part 1 landing');
+        }
+        if (n === 2) {
+          release();
+          throw new Error('boom');
+        }
+        return primitives.putPart(k, u, n, b, s);
+      },
+    };
+    await expect(streamedPut(failing, 'k', source(4 * MIN_PART_SIZE), { partSize: MIN_PART_SIZE })).rejects.toThrow('boom');
+    expect(calls.indexOf('abort')).toBeGreaterThan(calls.indexOf(`part 1 ${MIN_PART_SIZE}`));
+    expect(calls.at(-1)).toBe('abort');
+    expect(calls).not.toContainEqual(expect.stringMatching(/^complete/));
+    expect(await store.listUploads({ prefix: '', limit: 10 })).toEqual([]);
   });
 
   it('a failed part aborts the upload and rethrows', async () => {
@@ -74,7 +140,8 @@ describe('streamedPut', () => {
       },
     };
     await expect(streamedPut(failing, 'k', source(3 * MIN_PART_SIZE), { partSize: MIN_PART_SIZE })).rejects.toThrow('boom');
-    expect(calls).toEqual(['start', `part 1 ${MIN_PART_SIZE}`, 'abort']);
+    // Part 3 was already being sent beside part 2 when part 2's failure was seen (two parts in flight).
+    expect(calls).toEqual(['start', `part 1 ${MIN_PART_SIZE}`, `part 3 ${MIN_PART_SIZE}`, 'abort']);
     expect(await store.listUploads({ prefix: '', limit: 10 })).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 /**
  * The streamed put every adapter shares: one PUT when the body fits one part,
- * else a multipart upload fed part by part (one part in memory at a time: the
- * source is not read while a part is being sent), hashed on the way, verified
+ * else a multipart upload fed part by part — up to `partsInFlight` parts sent
+ * at once while the next one fills (partsInFlight + 1 part buffers; the
+ * source is not read while all of them are busy), hashed on the way, verified
  * against the expected SHA-256 before the completion, and aborted on any
  * failure so that nothing is left behind or made visible.
  */
@@ -22,6 +23,13 @@ import { checksumMismatch } from './upload-errors.js';
 /** The primitives streamedPut drives (a subset of ObjectStore). */
 export type UploadPrimitives = Pick<ObjectStore, 'putSmall' | 'startUpload' | 'putPart' | 'completeUpload' | 'abortUpload'>;
 
+/**
+ * Parts of one upload sent at once when PutObjectOptions.partsInFlight is unset (docs/adr/0013 §7):
+ * with one, the client waits while a part goes to storage and storage waits while the next part
+ * arrives; two overlap both (issue 13 benchmark, docs/benchmarks.md "Objects").
+ */
+export const DEFAULT_PARTS_IN_FLIGHT = 2;
+
 /** Throws 'invalid' unless `partSize` is an integer ≥ MIN_PART_SIZE. */
 export function checkPartSize(partSize: number): void {
   if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE) {
@@ -40,10 +48,11 @@ export async function streamedPut(
   options: PutObjectOptions = {},
 ): Promise<PutObjectResult> {
   const { signal, partSize = DEFAULT_PART_SIZE, expectedSha256, condition, contentType, metadata } = options;
+  const inFlight = options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT;
   checkPartSize(partSize);
   throwIfAborted(signal);
   const sha = new Sha256Tap();
-  const parts = splitParts(sha.tap(source), partSize);
+  const parts = splitParts(sha.tap(source), partSize, inFlight + 1);
   const first = await parts.next();
   if (first.done === true) throw new Error('splitParts yields at least one part');
   if (first.value.last) {
@@ -57,17 +66,29 @@ export async function streamedPut(
     signal,
     ...(expectedSha256 !== undefined ? { sha256: expectedSha256 } : {}),
   });
+  const sending: Promise<UploadedPart>[] = [];
   try {
-    const done: UploadedPart[] = [await store.putPart(key, uploadId, 1, first.value.bytes, signal)];
-    for await (const part of parts) {
+    const done: UploadedPart[] = [];
+    let number = 0;
+    const send = async (bytes: Uint8Array): Promise<void> => {
+      // A part's buffer is reused by the splitter once inFlight later parts were cut: wait for a free slot first.
+      while (sending.length >= inFlight) done.push(await (sending.shift() as Promise<UploadedPart>));
       throwIfAborted(signal);
-      done.push(await store.putPart(key, uploadId, done.length + 1, part.bytes, signal));
-    }
+      const put = store.putPart(key, uploadId, ++number, bytes, signal);
+      // Its failure is seen when it is awaited; until then it must not count as unhandled.
+      put.catch(() => undefined);
+      sending.push(put);
+    };
+    await send(first.value.bytes);
+    for await (const part of parts) await send(part.bytes);
+    while (sending.length > 0) done.push(await (sending.shift() as Promise<UploadedPart>));
     const actual = sha.hex();
     if (expectedSha256 !== undefined && actual !== expectedSha256) throw checksumMismatch(key, expectedSha256, actual);
     const result = await store.completeUpload(key, uploadId, done, { condition, signal });
     return { etag: result.etag, size: sha.size, sha256: actual };
   } catch (e) {
+    // Parts still being sent finish (or fail) before the abort, so none lands after it.
+    await Promise.allSettled(sending);
     // Nothing of a failed transfer may linger (S3 bills open parts); the abort's own failure is secondary.
     await store.abortUpload(key, uploadId).catch(() => undefined);
     throw e;
