@@ -16,6 +16,7 @@ import { PROGRESS_INTERVAL_MS } from '../streams/watch-input.js';
 import { ChunkCache } from './chunk-cache.js';
 import { linesSha } from './chunk-format.js';
 import { jsonLineProblem } from './json-line.js';
+import { LogCompactor } from './log-compactor.js';
 import { LogFlusher } from './log-flusher.js';
 import { validateLogName } from './log-name.js';
 import { LogNotifier } from './log-notifier.js';
@@ -34,6 +35,10 @@ export interface LogSettings {
   readonly maxLineBytes: number;
   readonly requestIdWindowMs: number;
   readonly followPollMs: number;
+  /** Roll chunks into a segment at this many bytes (SB_LOG_SEGMENT_BYTES). */
+  readonly segmentBytes: number;
+  /** Roll chunks into a segment when the oldest is this old, in ms (SB_LOG_SEGMENT_MAX_AGE_MS). */
+  readonly segmentMaxAgeMs: number;
   /** Followers one server serves at once (SB_MAX_WATCHERS). */
   readonly maxFollowers: number;
 }
@@ -53,6 +58,7 @@ export interface LogEngineOptions {
 export class LogEngine implements LogApi {
   private readonly flusher: LogFlusher;
   private readonly reader: LogReader;
+  private readonly compactor: LogCompactor;
   private followers = 0;
   /** Aborted by endFollowers(): every follower ends with SHUTTING_DOWN, and new ones are refused. */
   private readonly ending = new AbortController();
@@ -61,7 +67,19 @@ export class LogEngine implements LogApi {
     const cache = new ChunkCache();
     const notifier = new LogNotifier();
     const s = o.settings;
+    this.compactor = new LogCompactor({
+      store: o.store,
+      coordinator: o.coordinator,
+      clock: o.clock,
+      cache,
+      segmentBytes: s.segmentBytes,
+      segmentMaxAgeMs: s.segmentMaxAgeMs,
+      requestIdWindowMs: s.requestIdWindowMs,
+      ...(o.failpoints === undefined ? {} : { failpoints: o.failpoints }),
+      ...(o.onWarning === undefined ? {} : { onWarning: o.onWarning }),
+    });
     this.flusher = new LogFlusher({
+      onFlushed: (log, bytes) => this.compactor.flushed(log, bytes),
       store: o.store,
       coordinator: o.coordinator,
       index: o.index,
@@ -152,9 +170,10 @@ export class LogEngine implements LogApi {
     return this.followers;
   }
 
-  /** Finishes the batches in flight, then closes the request index. */
+  /** Finishes the batches and compactions in flight, then closes the request index. */
   async close(): Promise<void> {
     await this.flusher.close();
+    await this.compactor.close();
     await this.o.index.close();
   }
 }

@@ -58,6 +58,8 @@ export async function openLogs(config: Config, deps: LogsDeps, closers: Closer[]
       maxLineBytes: config.logMaxLineBytes ?? config.maxDocumentBytes,
       requestIdWindowMs: windowMs,
       followPollMs: config.logFollowPollMs,
+      segmentBytes: config.logSegmentBytes,
+      segmentMaxAgeMs: config.logSegmentMaxAgeMs,
       maxFollowers: config.maxWatchers,
     },
   });
