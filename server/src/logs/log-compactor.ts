@@ -116,6 +116,8 @@ export class LogCompactor {
       bytes += sizeOf(chunk);
       expect = chunk.first + chunk.lines.length;
     }
+    // A crashed run's segment beyond the meta's hint: count it and move the hint first.
+    if (done.length > 0) await this.repairMeta(log, through, signal);
     const now = this.o.clock.now();
     const due = picked.length > 0 && (bytes >= this.o.segmentBytes || now - picked[0]!.chunk.timeMs >= this.o.segmentMaxAgeMs);
     if (due) {
@@ -144,8 +146,6 @@ export class LogCompactor {
         signal,
       );
       done.push(...picked.map((p) => p.ref));
-    } else if (done.length > 0) {
-      await this.repairMeta(log, through, signal);
     }
     for (const ref of done) await store.delete(ref.key, undefined, signal);
     return due;
@@ -165,7 +165,10 @@ export class LogCompactor {
     await updateMeta(
       this.o.store,
       log,
-      (m) => (m.segmentsThrough >= through ? m : { ...m, segmentsThrough: through, segmentBytes: m.segmentBytes + bytes, segments: m.segments + count }),
+      (m) =>
+        m.segmentsThrough >= through
+          ? m
+          : { ...m, segmentsThrough: through, segmentBytes: m.segmentBytes + bytes, segments: m.segments + count },
       signal,
     );
   }

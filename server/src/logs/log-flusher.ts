@@ -273,7 +273,10 @@ export class LogFlusher {
       answers.push(...done);
       for (const { q, first } of fresh) answers.push({ q, outcome: { first, last: first + q.req.lines.length - 1, deduplicated: false } });
       this.o.notifier.notify(log);
-      this.o.onFlushed?.(log, batch.reduce((n, q) => n + q.req.bytes, 0));
+      this.o.onFlushed?.(
+        log,
+        batch.reduce((n, q) => n + q.req.bytes, 0),
+      );
       return indexed ? `n:${after}` : undefined;
     }
   }

@@ -30,7 +30,13 @@ const end = (c: Chunk): number => c.first + c.lines.length;
  * the end of what is stored (the first may start before `from`: callers skip
  * its earlier lines). Ends when nothing holds the next sequence.
  */
-export async function* chunksFrom(store: BlobStore, cache: ChunkCache | undefined, log: string, from: number, signal?: AbortSignal): AsyncGenerator<Chunk> {
+export async function* chunksFrom(
+  store: BlobStore,
+  cache: ChunkCache | undefined,
+  log: string,
+  from: number,
+  signal?: AbortSignal,
+): AsyncGenerator<Chunk> {
   let next = from;
   for (;;) {
     const refs: ChunkRef[] = [];
@@ -57,15 +63,15 @@ export async function* chunksFrom(store: BlobStore, cache: ChunkCache | undefine
     for await (const seg of listSegments(store, log, next - 1, signal)) {
       const blob = await store.get(seg.key, signal);
       if (blob === undefined) {
-        // Retention deleted it after raising the oldest sequence.
-        const { meta } = await readMeta(store, log, signal);
-        if (next < meta.oldestSequence) throw trimmedBelow(log, next, meta.oldestSequence, next - 1);
+        await checkTrimmed(store, log, next, signal); // retention deleted it after raising the oldest sequence
         break;
       }
       for (const chunk of decodeSegment(seg.key, blob.body)) {
         if (end(chunk) <= next) continue;
-        if (chunk.first > next)
+        if (chunk.first > next) {
+          await checkTrimmed(store, log, next, signal); // the segments before it were trimmed
           throw new DbError('internal', 'INTERNAL_ERROR', `log ${log}: segment ${seg.key} leaves a gap after ${next - 1}`);
+        }
         yield chunk;
         next = end(chunk);
       }
@@ -73,4 +79,10 @@ export async function* chunksFrom(store: BlobStore, cache: ChunkCache | undefine
     }
     if (!found) return;
   }
+}
+
+/** Throws SEQUENCE_TRIMMED when retention raised the oldest sequence above `next`. */
+async function checkTrimmed(store: BlobStore, log: string, next: number, signal?: AbortSignal): Promise<void> {
+  const { meta } = await readMeta(store, log, signal);
+  if (next < meta.oldestSequence) throw trimmedBelow(log, next, meta.oldestSequence, meta.segmentsThrough);
 }

@@ -23,7 +23,12 @@ export interface SegmentRef {
   readonly last: number;
 }
 
-async function* listNumbered(store: BlobStore, prefix: string, startAfter: string | undefined, signal?: AbortSignal): AsyncGenerator<ChunkRef> {
+async function* listNumbered(
+  store: BlobStore,
+  prefix: string,
+  startAfter: string | undefined,
+  signal?: AbortSignal,
+): AsyncGenerator<ChunkRef> {
   let after = startAfter;
   for (;;) {
     const page = await store.list({ prefix, limit: 1000, ...(after === undefined ? {} : { startAfter: after }) }, signal);
