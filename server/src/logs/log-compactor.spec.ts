@@ -1,4 +1,5 @@
 import { systemClock } from '../common/clock.js';
+import type { LogRetention } from '../index/collections-file.js';
 import { Failpoints } from '../common/failpoints.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { Blob, BlobStore } from '../storage/blob-store.js';
@@ -29,7 +30,7 @@ class RacingStore extends MemoryBlobStore {
   }
 }
 
-function setup(opts: { segmentBytes?: number; maxAgeMs?: number } = {}) {
+function setup(opts: { segmentBytes?: number; maxAgeMs?: number; retain?: LogRetention } = {}) {
   const store = new RacingStore();
   const coordinator = new LocalCoordinator();
   const failpoints = new Failpoints();
@@ -54,6 +55,7 @@ function setup(opts: { segmentBytes?: number; maxAgeMs?: number } = {}) {
     segmentBytes: opts.segmentBytes ?? 1 << 20,
     segmentMaxAgeMs: opts.maxAgeMs ?? 0,
     requestIdWindowMs: WINDOW,
+    ...(opts.retain === undefined ? {} : { retentionOf: () => opts.retain }),
   });
   return { store, failpoints, flusher, compactor };
 }
@@ -162,5 +164,38 @@ describe('LogCompactor', () => {
     const again = await s.flusher().append('a', { lines, bytes: 7, requestId: 'r2', sha: linesSha(lines) });
     expect(again).toEqual({ first: 2, last: 2, deduplicated: true });
     expect(await readAll(s.store)).toEqual(range(1, 3));
+  });
+
+  test('retainBytes deletes whole segments from the head, raising the oldest sequence; below it reads are SEQUENCE_TRIMMED', async () => {
+    const s = setup({ segmentBytes: 1000, maxAgeMs: 3_600_000, retain: { retainBytes: 2500 } });
+    await append(s.flusher(), 1, 60);
+    while (await s.compactor.compactOnce('a'));
+    const { meta } = await readMeta(s.store, 'a');
+    expect(meta.oldestSequence).toBeGreaterThan(1);
+    expect(meta.segmentBytes).toBeLessThanOrEqual(2500);
+    const segs = await keys(s.store, segmentPrefix('a'));
+    expect(segs).toHaveLength(meta.segments);
+    expect(await readAll(s.store)).toEqual(range(meta.oldestSequence, 60));
+    expect(await readAll(s.store, meta.oldestSequence + 1)).toEqual(range(meta.oldestSequence + 1, 60));
+    await expect(readAll(s.store, 1)).rejects.toMatchObject({
+      reason: 'SEQUENCE_TRIMMED',
+      metadata: { oldestSequence: String(meta.oldestSequence), tailSequence: '60' },
+    });
+    // Sequences never restart: the next append follows the tail.
+    await append(s.flusher(), 61, 61);
+    expect((await readAll(s.store)).at(-1)).toBe(61);
+  });
+
+  test('retainFor deletes every segment whose last line is older; the tail stays known from the meta', async () => {
+    const s = setup({ retain: { retainMs: 1 } });
+    await append(s.flusher(), 1, 5);
+    await s.compactor.compactOnce('a');
+    await new Promise((r) => setTimeout(r, 10));
+    await s.compactor.compactOnce('a');
+    expect(await keys(s.store, segmentPrefix('a'))).toEqual([]);
+    expect((await readMeta(s.store, 'a')).meta).toMatchObject({ oldestSequence: 6, segments: 0, segmentsThrough: 5 });
+    expect(await readAll(s.store)).toEqual([]);
+    await append(s.flusher(), 6, 7);
+    expect(await readAll(s.store)).toEqual([6, 7]);
   });
 });

@@ -15,13 +15,14 @@
 import type { Clock } from '../common/clock.js';
 import type { Failpoints } from '../common/failpoints.js';
 import type { Coordinator, MutexHandle } from '../coordination/coordinator.js';
+import type { LogRetention } from '../index/collections-file.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { ChunkCache } from './chunk-cache.js';
 import type { Chunk } from './chunk-format.js';
 import { readMeta, updateMeta } from './log-meta.js';
 import { segmentKey } from './log-name.js';
 import { findTail, listSegments, readChunk, type ChunkRef } from './log-tail.js';
-import { encodeSegment } from './segment-format.js';
+import { decodeSegment, encodeSegment } from './segment-format.js';
 
 /** What the compactor needs. */
 export interface LogCompactorOptions {
@@ -37,6 +38,8 @@ export interface LogCompactorOptions {
   readonly segmentMaxAgeMs: number;
   /** Segments keep request ids of chunks younger than this, in ms. */
   readonly requestIdWindowMs: number;
+  /** The log's retention (none: keep forever); applied after each run. */
+  readonly retentionOf?: (log: string) => LogRetention | undefined;
   /** Receives failures of background runs (the chunks stay; a later run retries). */
   readonly onWarning?: (err: unknown, msg: string) => void;
 }
@@ -148,7 +151,47 @@ export class LogCompactor {
       done.push(...picked.map((p) => p.ref));
     }
     for (const ref of done) await store.delete(ref.key, undefined, signal);
+    await this.trim(log, signal);
     return due;
+  }
+
+  /**
+   * Retention (docs/adr/0013 §12): deletes whole segments from the head while
+   * the oldest one's last line is older than retainMs or the segments hold
+   * more than retainBytes, raising meta.oldestSequence before each delete
+   * (readers then get SEQUENCE_TRIMMED, never a missing segment). A crash
+   * between the two leaves a segment below the oldest sequence: deleted on
+   * the next run.
+   */
+  private async trim(log: string, signal?: AbortSignal): Promise<void> {
+    const r = this.o.retentionOf?.(log);
+    if (r === undefined || (r.retainMs === undefined && r.retainBytes === undefined)) return;
+    const { store } = this.o;
+    for await (const seg of listSegments(store, log, 0, signal)) {
+      const { meta } = await readMeta(store, log, signal);
+      if (seg.last > meta.segmentsThrough) return; // not counted in the meta yet
+      if (seg.last >= meta.oldestSequence) {
+        const blob = await store.get(seg.key, signal);
+        if (blob === undefined) continue;
+        const chunks = decodeSegment(seg.key, blob.body);
+        const lastTimeMs = chunks[chunks.length - 1]?.timeMs ?? 0;
+        const old = r.retainMs !== undefined && this.o.clock.now() - lastTimeMs > r.retainMs;
+        const big = r.retainBytes !== undefined && meta.segmentBytes > r.retainBytes;
+        if (!old && !big) return;
+        await updateMeta(
+          store,
+          log,
+          (m) => ({
+            ...m,
+            oldestSequence: Math.max(m.oldestSequence, seg.last + 1),
+            segmentBytes: Math.max(0, m.segmentBytes - blob.body.length),
+            segments: Math.max(0, m.segments - 1),
+          }),
+          signal,
+        );
+      }
+      await store.delete(seg.key, undefined, signal);
+    }
   }
 
   /** After a crash between a segment PUT and its meta update: counts the segments past the meta's hint and moves the hint. */

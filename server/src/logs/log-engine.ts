@@ -10,6 +10,7 @@ import { abortError } from '../common/abort.js';
 import type { Clock } from '../common/clock.js';
 import type { Failpoints } from '../common/failpoints.js';
 import type { Coordinator } from '../coordination/coordinator.js';
+import type { LogRetention } from '../index/collections-file.js';
 import { DbError, invalid } from '../errors/db-error.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { PROGRESS_INTERVAL_MS } from '../streams/watch-input.js';
@@ -52,6 +53,8 @@ export interface LogEngineOptions {
   readonly settings: LogSettings;
   readonly failpoints?: Failpoints;
   readonly onWarning?: (err: unknown, msg: string) => void;
+  /** A log's retention (collections file, else SB_LOG_RETAIN_*); none: keep forever. */
+  readonly retentionOf?: (log: string) => LogRetention | undefined;
 }
 
 /** The logs' engine. */
@@ -77,6 +80,7 @@ export class LogEngine implements LogApi {
       requestIdWindowMs: s.requestIdWindowMs,
       ...(o.failpoints === undefined ? {} : { failpoints: o.failpoints }),
       ...(o.onWarning === undefined ? {} : { onWarning: o.onWarning }),
+      ...(o.retentionOf === undefined ? {} : { retentionOf: o.retentionOf }),
     });
     this.flusher = new LogFlusher({
       onFlushed: (log, bytes) => this.compactor.flushed(log, bytes),
