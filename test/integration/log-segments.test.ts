@@ -6,8 +6,14 @@
  * follower started first records the log. Every line arrives once, dense and
  * in order, at the follower and in a final ReadLog from 0 and from the
  * middle; the bucket ends with segments and few chunks; a writer that finds
- * the tail in storage continues after the segments.
+ * the tail in storage continues after the segments. A second log with a
+ * small retainBytes (collections file `logs:` section) loses its old
+ * segments: a read from 1 is SEQUENCE_TRIMMED, a read from the oldest works.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { BucketView } from '../harness/object-bucket.js';
 import { follow, logClient, readToEnd, type LogClient } from '../harness/log-client.js';
 import { startSharedStack, type SharedStack } from '../harness/shared-stack.js';
@@ -20,13 +26,23 @@ const APPENDS_EACH = 150;
 
 let stack: SharedStack;
 let clients: LogClient[];
+let dir: string;
 
 beforeAll(async () => {
-  stack = await startSharedStack(3, { SB_LOG_FOLLOW_POLL_MS: '200', SB_LOG_SEGMENT_MAX_AGE_MS: '300', SB_LOG_SEGMENT_BYTES: '4096' });
+  dir = await mkdtemp(join(tmpdir(), 'sb-logseg-'));
+  const file = join(dir, 'collections.yaml');
+  await writeFile(file, 'logs:\n  trimmed: { retainBytes: 10000 }\n');
+  stack = await startSharedStack(3, {
+    SB_LOG_FOLLOW_POLL_MS: '200',
+    SB_LOG_SEGMENT_MAX_AGE_MS: '300',
+    SB_LOG_SEGMENT_BYTES: '4096',
+    SB_COLLECTIONS_FILE: file,
+  });
   clients = stack.servers.map((s) => logClient(s.grpcUrl));
 });
 afterAll(async () => {
   await stack?.stop();
+  await rm(dir, { recursive: true, force: true });
 });
 
 test('appenders and a follower on 3 servers while compaction runs: every line once, dense, in order; segments in the bucket', async () => {
@@ -72,4 +88,34 @@ test('appenders and a follower on 3 servers while compaction runs: every line on
   expect(retry.deduplicated).toBe(true);
   const next = await clients[0]!.append({ log: LOG, lines: ['"after"'] });
   expect(Number(next.firstSequence)).toBe(total + 2);
+});
+
+test('with a small retainBytes old segments go: a read from 1 is SEQUENCE_TRIMMED with the oldest, a read from the oldest works', async () => {
+  const line = (i: number): string => JSON.stringify({ i, pad: 'x'.repeat(100) });
+  for (let i = 1; i <= 400; i++) await clients[i % 3]!.append({ log: 'trimmed', lines: [line(i)] });
+  // Age-triggered compaction (and so retention) runs after an append once the oldest chunk is old enough.
+  await new Promise((r) => setTimeout(r, 600));
+  await clients[0]!.append({ log: 'trimmed', lines: [line(401)] });
+  const bucket = new BucketView(stack.s3);
+  let err: ConnectError | undefined;
+  for (let tries = 0; tries < 50 && err === undefined; tries++) {
+    try {
+      await readToEnd(clients[1]!, 'trimmed', 1);
+      await new Promise((r) => setTimeout(r, 200));
+      await clients[0]!.append({ log: 'trimmed', lines: [line(402 + tries)] });
+    } catch (e) {
+      err = ConnectError.from(e);
+    }
+  }
+  expect(err?.code).toBe(Code.OutOfRange);
+  expect(err?.rawMessage).toMatch(/below the oldest retained/);
+  const oldest = Number(/oldest retained \((\d+)\)/.exec(err!.rawMessage)![1]);
+  expect(oldest).toBeGreaterThan(1);
+  const rest = await readToEnd(clients[2]!, 'trimmed', oldest);
+  expect(rest[0]!.sequence).toBe(oldest);
+  expect(rest.map((l) => l.sequence)).toEqual(rest.map((_, i) => oldest + i));
+  expect(rest.map((l) => (JSON.parse(l.line) as { i: number }).i)).toEqual(rest.map((l) => l.sequence));
+  // From 0 means from the oldest retained.
+  expect(await readToEnd(clients[0]!, 'trimmed')).toEqual(rest);
+  expect((await bucket.keys('logs/trimmed/s/')).length).toBeGreaterThan(0);
 });
