@@ -37,7 +37,7 @@ export interface SyncResult {
 export async function indexChunksFrom(deps: IndexSyncDeps, log: string, from: number, signal?: AbortSignal): Promise<SyncResult> {
   let next = from;
   const rids = new Map<string, RidRecord>();
-  for await (const chunk of chunksFrom(deps.store, undefined, log, from, signal)) {
+  for await (const chunk of chunksFrom(deps.store, undefined, log, from, 0, signal)) {
     next = chunk.first + chunk.lines.length;
     for (const [id, r] of chunk.rids) rids.set(id, r);
     await deps.index.record(log, chunk.rids, chunk.timeMs, next, signal);

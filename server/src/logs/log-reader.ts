@@ -78,8 +78,11 @@ export class LogReader {
       if (next < found.oldestSequence) throw trimmedBelow(log, next, found.oldestSequence, tail);
     }
     let lastSent = Date.now();
+    // Chunk listings start after this first sequence: the segments' end, then the last chunk read.
+    let after = Math.min(found.segmentsThrough, next - 1);
     for (;;) {
-      for await (const chunk of chunksFrom(this.o.store, this.o.cache, log, next, signal)) {
+      for await (const chunk of chunksFrom(this.o.store, this.o.cache, log, next, after, signal)) {
+        after = chunk.first;
         for (const item of this.items(chunk, next)) {
           next = item.tailSequence + 1;
           yield item;

@@ -1,3 +1,4 @@
+import type { ListOptions, ListPage } from '../storage/blob-store.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { encodeChunk, type Chunk } from './chunk-format.js';
 import { updateMeta } from './log-meta.js';
@@ -42,5 +43,20 @@ describe('chunksFrom', () => {
     await updateMeta(store, 'a', (m) => ({ ...m, segmentsThrough: 8, oldestSequence: 5 }));
     await store.delete(segmentKey('a', 4));
     await expect(gen.next()).rejects.toMatchObject({ reason: 'SEQUENCE_TRIMMED' });
+  });
+
+  test('with `after`, the chunk listing starts there, not at the oldest chunk (what a follower does on each poll)', async () => {
+    const listed: (string | undefined)[] = [];
+    const store = new (class extends MemoryBlobStore {
+      override list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
+        if (options.prefix.includes('/c/')) listed.push(options.startAfter);
+        return super.list(options, signal);
+      }
+    })();
+    for (const f of [1, 4, 7, 10]) await store.put(chunkKey('a', f), encodeChunk(chunk(f, 3)));
+    const out: number[] = [];
+    for await (const c of chunksFrom(store, undefined, 'a', 10, 7)) out.push(c.first);
+    expect(out).toEqual([10]);
+    expect(listed[0]).toBe(chunkKey('a', 7));
   });
 });

@@ -28,19 +28,23 @@ const end = (c: Chunk): number => c.first + c.lines.length;
 /**
  * Yields, in order, the chunks that hold sequences `from` and after, up to
  * the end of what is stored (the first may start before `from`: callers skip
- * its earlier lines). Ends when nothing holds the next sequence.
+ * its earlier lines). Ends when nothing holds the next sequence. `after`: a
+ * first sequence below that of the chunk holding `from` when that is a chunk
+ * (the last segment's end, or the previous chunk's first), so the chunk
+ * listing starts there instead of at the log's oldest chunk.
  */
 export async function* chunksFrom(
   store: BlobStore,
   cache: ChunkCache | undefined,
   log: string,
   from: number,
+  after = 0,
   signal?: AbortSignal,
 ): AsyncGenerator<Chunk> {
   let next = from;
   for (;;) {
     const refs: ChunkRef[] = [];
-    for await (const ref of listChunks(store, log, 0, signal)) refs.push(ref);
+    for await (const ref of listChunks(store, log, after, signal)) refs.push(ref);
     let i = refs.findLastIndex((r) => r.first <= next);
     let relist = false;
     if (i >= 0) {
@@ -56,6 +60,7 @@ export async function* chunksFrom(
         if (end(chunk) <= next) continue;
         yield chunk;
         next = end(chunk);
+        after = chunk.first;
       }
       if (relist) continue;
     }
@@ -74,6 +79,7 @@ export async function* chunksFrom(
         }
         yield chunk;
         next = end(chunk);
+        after = chunk.first;
       }
       found = true;
     }
