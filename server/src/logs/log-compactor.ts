@@ -171,12 +171,13 @@ export class LogCompactor {
       const { meta } = await readMeta(store, log, signal);
       if (seg.last > meta.segmentsThrough) return; // not counted in the meta yet
       if (seg.last >= meta.oldestSequence) {
+        const big = r.retainBytes !== undefined && meta.segmentBytes > r.retainBytes;
+        if (!big && r.retainMs === undefined) return; // within the size limit: no GET needed
         const blob = await store.get(seg.key, signal);
         if (blob === undefined) continue;
         const chunks = decodeSegment(seg.key, blob.body);
         const lastTimeMs = chunks[chunks.length - 1]?.timeMs ?? 0;
         const old = r.retainMs !== undefined && this.o.clock.now() - lastTimeMs > r.retainMs;
-        const big = r.retainBytes !== undefined && meta.segmentBytes > r.retainBytes;
         if (!old && !big) return;
         await updateMeta(
           store,
