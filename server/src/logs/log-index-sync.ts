@@ -32,12 +32,13 @@ export interface SyncResult {
 /**
  * Reads and indexes every chunk holding `from` or later (in chunks or
  * segments), moving the index's mark past each; returns the next sequence
- * after them (`from` when there is none).
+ * after them (`from` when there is none). `from` is a chunk boundary (the
+ * mark, or a chunk's end), so the chunk listing starts after `from − 1`.
  */
 export async function indexChunksFrom(deps: IndexSyncDeps, log: string, from: number, signal?: AbortSignal): Promise<SyncResult> {
   let next = from;
   const rids = new Map<string, RidRecord>();
-  for await (const chunk of chunksFrom(deps.store, undefined, log, from, 0, signal)) {
+  for await (const chunk of chunksFrom(deps.store, undefined, log, from, from - 1, signal)) {
     next = chunk.first + chunk.lines.length;
     for (const [id, r] of chunk.rids) rids.set(id, r);
     await deps.index.record(log, chunk.rids, chunk.timeMs, next, signal);
