@@ -340,7 +340,7 @@ async function main(): Promise<void> {
       expected: admin,
       expiry: engine.expiry,
     });
-    const logs = await openLogs(config, { store, coordinator, log, failpoints }, closers);
+    const logs = await openLogs(config, { store, coordinator, log, failpoints, logRetention: declared?.logRetention }, closers);
     endWatches = alsoEndFollowers(endWatches, logs);
     const sweeper = new RecoverySweeper((signal) => engine.recoverTransactions(signal), config.txnSweepIntervalMs, log);
     closers.push({ name: 'transaction recovery', close: () => sweeper.close() });

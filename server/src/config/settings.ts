@@ -200,6 +200,14 @@ export interface Config {
   readonly logRequestIdWindowMs: number;
   /** How often a log follower at the tail looks for lines appended through other servers, in ms. */
   readonly logFollowPollMs: number;
+  /** Roll a log's chunks into a segment once they hold this many bytes (also a segment's size cap). */
+  readonly logSegmentBytes: number;
+  /** Roll a log's chunks into a segment once the oldest is this old, in ms. */
+  readonly logSegmentMaxAgeMs: number;
+  /** Default retention of a log by age, in ms (unset: forever; the collections file's logs.<name>.retainFor overrides). */
+  readonly logRetainMs?: number;
+  /** Default retention of a log by segment bytes (unset: no limit; logs.<name>.retainBytes overrides). */
+  readonly logRetainBytes?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -292,6 +300,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'logMaxLineBytes', env: 'SB_LOG_MAX_LINE_BYTES', flag: '--log-max-line-bytes', kind: { type: 'int', min: 1, max: 64 * MiB }, description: 'Longest appended log line, in UTF-8 bytes; longer is INVALID_ARGUMENT / INVALID_LOG_LINE (unset = SB_MAX_DOCUMENT_BYTES).' },
   { key: 'logRequestIdWindowMs', env: 'SB_LOG_REQUEST_ID_WINDOW_MS', flag: '--log-request-id-window-ms', kind: { type: 'int', min: 1000, max: 86_400_000 }, default: 600_000, description: 'How long an Append\'s request_id is remembered, in ms: a retry within it returns the first attempt\'s sequences (deduplicated), the same id with other lines is REQUEST_ID_REUSED.' },
   { key: 'logFollowPollMs', env: 'SB_LOG_FOLLOW_POLL_MS', flag: '--log-follow-poll-ms', kind: { type: 'int', min: 10, max: 60_000 }, default: 1000, description: 'How often a ReadLog follower at the tail lists the log\'s new chunks, in ms: bounds the delay of lines appended through another server (this server\'s own appends wake it at once).' },
+  { key: 'logSegmentBytes', env: 'SB_LOG_SEGMENT_BYTES', flag: '--log-segment-bytes', kind: { type: 'int', min: 1024, max: 1024 * MiB }, default: 8 * MiB, description: 'A log\'s chunks past its last segment are rolled into one segment object once they hold this many bytes (also about a segment\'s largest size): reads and tail discovery then list few chunks.' },
+  { key: 'logSegmentMaxAgeMs', env: 'SB_LOG_SEGMENT_MAX_AGE_MS', flag: '--log-segment-max-age-ms', kind: { type: 'int', min: 100, max: 86_400_000 }, default: 60_000, description: 'A log\'s chunks past its last segment are rolled into a segment once the oldest is this old, in ms (checked after appends).' },
+  { key: 'logRetainMs', env: 'SB_LOG_RETAIN_MS', flag: '--log-retain-ms', kind: { type: 'int', min: 1000, max: Number.MAX_SAFE_INTEGER }, description: 'Default retention of every log by age, in ms: the compactor deletes whole segments from the head once their last line is older (readers below the oldest retained get OUT_OF_RANGE / SEQUENCE_TRIMMED). Unset: keep forever. A log\'s retainFor in the collections file overrides it.' },
+  { key: 'logRetainBytes', env: 'SB_LOG_RETAIN_BYTES', flag: '--log-retain-bytes', kind: { type: 'int', min: 1, max: Number.MAX_SAFE_INTEGER }, description: 'Default retention of every log by size: the compactor deletes whole segments from the head while the segments hold more bytes than this. Unset: no limit. A log\'s retainBytes in the collections file overrides it.' },
   { key: 'uploadMaxAgeMs', env: 'SB_UPLOAD_MAX_AGE_MS', flag: '--upload-max-age-ms', kind: { type: 'int', min: 1000, max: 30 * 86_400_000 }, default: 86_400_000, description: 'Age after which a resumable upload that was not completed is discarded, in ms (default 24 h): the sweep aborts its multipart upload and deletes its parts and session; its id then answers NOT_FOUND / UPLOAD_NOT_FOUND.' },
   { key: 'uploadLeaseMs', env: 'SB_UPLOAD_LEASE_MS', flag: '--upload-lease-ms', kind: { type: 'int', min: 1000, max: 3_600_000 }, default: 30000, description: 'Lease of the one writer of a resumable upload, in ms, renewed every third of it: a second writer waits up to 5 s, then gets ABORTED / UPLOAD_BUSY; a writer whose server died is replaced once its lease lapses.' },
   { key: 'uploadSweepMs', env: 'SB_UPLOAD_SWEEP_MS', flag: '--upload-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often every server runs the abandoned-upload sweep, in ms (one server per round, under a coordinator mutex): expired uploads are aborted, finished sessions deleted, interrupted completions finished, orphan multipart uploads under the data prefix aborted.' },

@@ -96,4 +96,22 @@ collections:
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads per-log retention from the logs section, and refuses bad names and values', () => {
+    const cfg = parseCollectionsConfig(`
+collections: {}
+logs:
+  audit: { retainFor: 90d }
+  events:
+    retainBytes: 1000000
+    retainFor: 1h
+`);
+    expect([...cfg.logRetention]).toEqual([
+      ['audit', { retainMs: 90 * 86_400_000 }],
+      ['events', { retainMs: 3_600_000, retainBytes: 1_000_000 }],
+    ]);
+    expect(() => parseCollectionsConfig('logs:\n  ../x: { retainFor: 1d }\n')).toThrow(/logs/);
+    expect(() => parseCollectionsConfig('logs:\n  a: { retainBytes: -1 }\n')).toThrow(/logs.a.retainBytes/);
+    expect(() => parseCollectionsConfig('logs:\n  a: { keep: 1 }\n')).toThrow(/logs.a.keep/);
+  });
 });

@@ -10,6 +10,8 @@
  *           kind: ordered
  *     sessions:
  *       defaultTtl: 30m      # documents written without an expiration expire after this
+ *   logs:
+ *     audit: { retainFor: 90d, retainBytes: 10000000000 }   # per-log retention (docs/streams.md, "Logs")
  *
  * `defaultTtl` is a number and a unit (ms, s, m, h, d), at least 1 s
  * (docs/streams.md, "Document expiry (TTL)").
@@ -22,13 +24,21 @@ import { parse, YAMLParseError } from 'yaml';
 import { DbError, invalid } from '../errors/db-error.js';
 import type { IndexDefinition, IndexKind } from '../model/index-def.js';
 import { isJsonObject } from '../model/json.js';
+import { validateLogName } from '../logs/log-name.js';
 import { validateCollection } from '../model/keys.js';
 import { validateIndexDefinition } from './index-validation.js';
 
-/** What the collections file declares: indexes, and default TTLs (ms) by collection. */
+/** A log's retention: segments older than retainMs, or past retainBytes in total, are deleted from the head. */
+export interface LogRetention {
+  readonly retainMs?: number;
+  readonly retainBytes?: number;
+}
+
+/** What the collections file declares: indexes, default TTLs (ms) by collection, and log retention by log. */
 export interface CollectionsConfig {
   readonly indexes: IndexDefinition[];
   readonly defaultTtlMs: ReadonlyMap<string, number>;
+  readonly logRetention: ReadonlyMap<string, LogRetention>;
 }
 
 /** Reads and validates the collections file at `path`: its index definitions. */
@@ -62,11 +72,13 @@ export function parseCollectionsConfig(text: string, source = 'collections file'
     throw bad(source, '', `is not valid YAML${where}: ${(cause as Error).message.split('\n')[0]}`);
   }
   const defaultTtlMs = new Map<string, number>();
-  if (doc === null || doc === undefined) return { indexes: [], defaultTtlMs };
+  if (doc === null || doc === undefined) return { indexes: [], defaultTtlMs, logRetention: new Map() };
   if (!isJsonObject(doc)) throw bad(source, '', 'must be a mapping with a "collections" key');
-  for (const key of Object.keys(doc)) if (key !== 'collections') throw bad(source, key, 'is not a known key (expected "collections")');
+  for (const key of Object.keys(doc))
+    if (key !== 'collections' && key !== 'logs') throw bad(source, key, 'is not a known key (expected "collections", "logs")');
+  const logRetention = parseLogs(source, doc.logs);
   const collections = doc.collections;
-  if (collections === undefined || collections === null) return { indexes: [], defaultTtlMs };
+  if (collections === undefined || collections === null) return { indexes: [], defaultTtlMs, logRetention };
   if (!isJsonObject(collections)) throw bad(source, 'collections', 'must be a mapping of collection names');
   const out: IndexDefinition[] = [];
   const seen = new Set<string>();
@@ -105,7 +117,36 @@ export function parseCollectionsConfig(text: string, source = 'collections file'
       out.push({ collection, name: def.name, fields: [...def.fields], kind: def.kind as IndexKind });
     }
   }
-  return { indexes: out, defaultTtlMs };
+  return { indexes: out, defaultTtlMs, logRetention };
+}
+
+/** The `logs:` section: log name → { retainFor, retainBytes }. */
+function parseLogs(source: string, logs: unknown): Map<string, LogRetention> {
+  const out = new Map<string, LogRetention>();
+  if (logs === undefined || logs === null) return out;
+  if (!isJsonObject(logs)) throw bad(source, 'logs', 'must be a mapping of log names');
+  for (const [name, spec] of Object.entries(logs)) {
+    const at = `logs.${name}`;
+    try {
+      validateLogName(name, at);
+    } catch (e) {
+      throw bad(source, at, `: ${(e as Error).message}`);
+    }
+    if (spec === null) continue;
+    if (!isJsonObject(spec)) throw bad(source, at, 'must be a mapping with "retainFor" and/or "retainBytes"');
+    for (const key of Object.keys(spec))
+      if (key !== 'retainFor' && key !== 'retainBytes')
+        throw bad(source, `${at}.${key}`, 'is not a known key (expected "retainFor", "retainBytes")');
+    const r: { retainMs?: number; retainBytes?: number } = {};
+    if (spec.retainFor !== undefined) r.retainMs = parseTtl(source, `${at}.retainFor`, spec.retainFor);
+    if (spec.retainBytes !== undefined) {
+      if (typeof spec.retainBytes !== 'number' || !Number.isSafeInteger(spec.retainBytes) || spec.retainBytes < 1)
+        throw bad(source, `${at}.retainBytes`, 'must be a positive whole number of bytes');
+      r.retainBytes = spec.retainBytes;
+    }
+    out.set(name, r);
+  }
+  return out;
 }
 
 const TTL_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -19,6 +19,8 @@ function engine(store = new MemoryBlobStore(), maxFollowers = 10): LogEngine {
       maxLineBytes: 100,
       requestIdWindowMs: 600_000,
       followPollMs: 50,
+      segmentBytes: 8 * 1024 * 1024,
+      segmentMaxAgeMs: 60_000,
       maxFollowers,
     },
   });

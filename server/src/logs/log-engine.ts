@@ -10,12 +10,14 @@ import { abortError } from '../common/abort.js';
 import type { Clock } from '../common/clock.js';
 import type { Failpoints } from '../common/failpoints.js';
 import type { Coordinator } from '../coordination/coordinator.js';
+import type { LogRetention } from '../index/collections-file.js';
 import { DbError, invalid } from '../errors/db-error.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { PROGRESS_INTERVAL_MS } from '../streams/watch-input.js';
 import { ChunkCache } from './chunk-cache.js';
 import { linesSha } from './chunk-format.js';
 import { jsonLineProblem } from './json-line.js';
+import { LogCompactor } from './log-compactor.js';
 import { LogFlusher } from './log-flusher.js';
 import { validateLogName } from './log-name.js';
 import { LogNotifier } from './log-notifier.js';
@@ -34,6 +36,10 @@ export interface LogSettings {
   readonly maxLineBytes: number;
   readonly requestIdWindowMs: number;
   readonly followPollMs: number;
+  /** Roll chunks into a segment at this many bytes (SB_LOG_SEGMENT_BYTES). */
+  readonly segmentBytes: number;
+  /** Roll chunks into a segment when the oldest is this old, in ms (SB_LOG_SEGMENT_MAX_AGE_MS). */
+  readonly segmentMaxAgeMs: number;
   /** Followers one server serves at once (SB_MAX_WATCHERS). */
   readonly maxFollowers: number;
 }
@@ -47,12 +53,15 @@ export interface LogEngineOptions {
   readonly settings: LogSettings;
   readonly failpoints?: Failpoints;
   readonly onWarning?: (err: unknown, msg: string) => void;
+  /** A log's retention (collections file, else SB_LOG_RETAIN_*); none: keep forever. */
+  readonly retentionOf?: (log: string) => LogRetention | undefined;
 }
 
 /** The logs' engine. */
 export class LogEngine implements LogApi {
   private readonly flusher: LogFlusher;
   private readonly reader: LogReader;
+  private readonly compactor: LogCompactor;
   private followers = 0;
   /** Aborted by endFollowers(): every follower ends with SHUTTING_DOWN, and new ones are refused. */
   private readonly ending = new AbortController();
@@ -61,7 +70,20 @@ export class LogEngine implements LogApi {
     const cache = new ChunkCache();
     const notifier = new LogNotifier();
     const s = o.settings;
+    this.compactor = new LogCompactor({
+      store: o.store,
+      coordinator: o.coordinator,
+      clock: o.clock,
+      cache,
+      segmentBytes: s.segmentBytes,
+      segmentMaxAgeMs: s.segmentMaxAgeMs,
+      requestIdWindowMs: s.requestIdWindowMs,
+      ...(o.failpoints === undefined ? {} : { failpoints: o.failpoints }),
+      ...(o.onWarning === undefined ? {} : { onWarning: o.onWarning }),
+      ...(o.retentionOf === undefined ? {} : { retentionOf: o.retentionOf }),
+    });
     this.flusher = new LogFlusher({
+      onFlushed: (log, bytes) => this.compactor.flushed(log, bytes),
       store: o.store,
       coordinator: o.coordinator,
       index: o.index,
@@ -152,9 +174,10 @@ export class LogEngine implements LogApi {
     return this.followers;
   }
 
-  /** Finishes the batches in flight, then closes the request index. */
+  /** Finishes the batches and compactions in flight, then closes the request index. */
   async close(): Promise<void> {
     await this.flusher.close();
+    await this.compactor.close();
     await this.o.index.close();
   }
 }

@@ -63,6 +63,8 @@ export interface LogFlusherOptions {
   readonly mutexTtlMs?: number;
   /** Receives failures that do not fail an append (an index write after the chunk landed). */
   readonly onWarning?: (err: unknown, msg: string) => void;
+  /** Told after each chunk landed (its log and line bytes): the compactor's trigger. */
+  readonly onFlushed?: (log: string, bytes: number) => void;
 }
 
 interface Queued {
@@ -210,7 +212,7 @@ export class LogFlusher {
     if (mark === undefined) {
       // A new or lost index: the tail from the full listing, the ids from the chunks within the window.
       const tail = await findTail(this.o.store, log, signal);
-      const synced = await rebuildIndex(deps, log, tail.chunks, tail.next, signal);
+      const synced = await rebuildIndex(deps, log, tail.next, signal);
       for (const [id, r] of synced.rids) found.set(id, r);
       next = tail.next;
     } else if (next === undefined || mark < next) {
@@ -271,6 +273,10 @@ export class LogFlusher {
       answers.push(...done);
       for (const { q, first } of fresh) answers.push({ q, outcome: { first, last: first + q.req.lines.length - 1, deduplicated: false } });
       this.o.notifier.notify(log);
+      this.o.onFlushed?.(
+        log,
+        batch.reduce((n, q) => n + q.req.bytes, 0),
+      );
       return indexed ? `n:${after}` : undefined;
     }
   }

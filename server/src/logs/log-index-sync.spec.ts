@@ -22,7 +22,7 @@ describe('request index sync', () => {
     const r3 = await putChunk(store, 5, 'r3', NOW - 1);
     const index = new LocalRequestIndex(WINDOW, () => NOW);
     const tail = await findTail(store, 'a');
-    const result = await rebuildIndex({ store, index, windowMs: WINDOW, now: () => NOW }, 'a', tail.chunks, tail.next);
+    const result = await rebuildIndex({ store, index, windowMs: WINDOW, now: () => NOW }, 'a', tail.next);
     expect(result.next).toBe(7);
     expect(result.rids).toEqual(
       new Map([
@@ -59,7 +59,7 @@ describe('request index sync', () => {
   test('rebuild of a log never appended just sets the mark to 1', async () => {
     const store = new MemoryBlobStore();
     const index = new LocalRequestIndex(WINDOW, () => NOW);
-    await rebuildIndex({ store, index, windowMs: WINDOW, now: () => NOW }, 'a', [], 1);
+    await rebuildIndex({ store, index, windowMs: WINDOW, now: () => NOW }, 'a', 1);
     expect((await index.lookup('a', [])).indexedThrough).toBe(1);
   });
 });

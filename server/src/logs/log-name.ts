@@ -36,3 +36,18 @@ export function chunkFirstOf(key: string): number | undefined {
   const n = Number(tail);
   return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
 }
+
+/** The storage prefix of a log's segments: `logs/<name>/s/`. */
+export function segmentPrefix(name: string): string {
+  return `logs/${name}/s/`;
+}
+
+/** The key of the segment whose last line has sequence `last` (20 digits: keys sort by sequence). */
+export function segmentKey(name: string, last: number): string {
+  return segmentPrefix(name) + String(last).padStart(20, '0');
+}
+
+/** The key of a log's meta object (tail hint, oldest sequence, bytes), updated by compare-and-swap. */
+export function metaKey(name: string): string {
+  return `logs/${name}/meta`;
+}

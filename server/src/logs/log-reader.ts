@@ -3,7 +3,8 @@
  * sequence order, whole lines only, then optionally following the tail. At
  * the tail a follower waits for an in-process notification (this server
  * appended) or the poll interval (another server did), then lists the
- * chunks after the last one read. Storage holds a contiguous prefix of the
+ * chunks again (few: the compactor rolls older ones into segments). Where
+ * the lines are (chunks or segments) is log-source.ts's business. Storage holds a contiguous prefix of the
  * log, so a listed chunk never has a gap before it that fills later.
  */
 import { abortError } from '../common/abort.js';
@@ -12,7 +13,8 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { ChunkCache } from './chunk-cache.js';
 import type { Chunk } from './chunk-format.js';
 import type { LogNotifier } from './log-notifier.js';
-import { findTail, listChunks, readChunk, type ChunkRef } from './log-tail.js';
+import { chunksFrom, trimmedBelow } from './log-source.js';
+import { findTail } from './log-tail.js';
 
 /** What to read (validated by the engine). */
 export interface LogReadInput {
@@ -53,9 +55,9 @@ export interface LogReaderOptions {
   readonly maxItemBytes?: number;
 }
 
-function trimmed(log: string, requested: number, tail: number): DbError {
+function trimmed(log: string, requested: number, tail: number, oldest: number): DbError {
   return new DbError('out_of_range', 'SEQUENCE_TRIMMED', `from_sequence ${requested} is above the log's tail + 1 (${tail + 1})`, {
-    metadata: { log, requestedSequence: String(requested), oldestSequence: '1', tailSequence: String(tail) },
+    metadata: { log, requestedSequence: String(requested), oldestSequence: String(oldest), tailSequence: String(tail) },
   });
 }
 
@@ -71,20 +73,16 @@ export class LogReader {
     let next: number;
     if (input.fromEnd) next = found.next;
     else {
-      next = Math.max(1, input.fromSequence);
-      if (next > found.next) throw trimmed(log, input.fromSequence, tail);
+      next = input.fromSequence === 0 ? found.oldestSequence : input.fromSequence;
+      if (next > found.next) throw trimmed(log, input.fromSequence, tail, found.oldestSequence);
+      if (next < found.oldestSequence) throw trimmedBelow(log, next, found.oldestSequence, tail);
     }
-    // The chunks from the one holding `next` on (keyed by first sequence: the last whose first ≤ next).
-    let start = 0;
-    while (start + 1 < found.chunks.length && found.chunks[start + 1]!.first <= next) start++;
-    let pending: ChunkRef[] = found.chunks.slice(start);
-    let lastFirst = found.chunks[found.chunks.length - 1]?.first ?? 0;
     let lastSent = Date.now();
+    // Chunk listings start after this first sequence: the segments' end, then the last chunk read.
+    let after = Math.min(found.segmentsThrough, next - 1);
     for (;;) {
-      for (const ref of pending) {
-        const chunk = await this.chunk(ref, signal);
-        if (chunk.first > next)
-          throw new DbError('internal', 'INTERNAL_ERROR', `log ${log}: chunk ${ref.key} leaves a gap after ${next - 1}`);
+      for await (const chunk of chunksFrom(this.o.store, this.o.cache, log, next, after, signal)) {
+        after = chunk.first;
         for (const item of this.items(chunk, next)) {
           next = item.tailSequence + 1;
           yield item;
@@ -92,8 +90,7 @@ export class LogReader {
         }
       }
       if (!input.follow) return;
-      pending = [];
-      while (pending.length === 0) {
+      for (;;) {
         if (signal.aborted) throw abortError(signal);
         const idle = Date.now() - lastSent;
         if (idle >= input.progressIntervalMs) {
@@ -103,20 +100,9 @@ export class LogReader {
         }
         await this.o.notifier.wait(log, Math.min(this.o.followPollMs, input.progressIntervalMs - idle), signal);
         if (signal.aborted) throw abortError(signal);
-        for await (const ref of listChunks(this.o.store, log, lastFirst, signal)) pending.push(ref);
+        break;
       }
-      lastFirst = pending[pending.length - 1]!.first;
     }
-  }
-
-  private async chunk(ref: ChunkRef, signal: AbortSignal): Promise<Chunk> {
-    const cached = this.o.cache.get(ref.key);
-    if (cached !== undefined) return cached;
-    const chunk = await readChunk(this.o.store, ref.key, signal);
-    if (chunk === undefined)
-      throw new DbError('internal', 'INTERNAL_ERROR', `log chunk ${ref.key} listed but missing`, { metadata: { key: ref.key } });
-    this.o.cache.put(ref.key, chunk);
-    return chunk;
   }
 
   /** The chunk's lines from `from` on, as items of at most about maxItemBytes each. */

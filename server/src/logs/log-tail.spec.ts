@@ -11,7 +11,7 @@ async function putChunk(store: MemoryBlobStore, log: string, first: number, coun
 describe('tail discovery', () => {
   test('a log never appended has next sequence 1 and no chunks', async () => {
     const found = await findTail(new MemoryBlobStore(), 'empty');
-    expect(found).toEqual({ next: 1, chunks: [] });
+    expect(found).toEqual({ next: 1, chunks: [], segmentsThrough: 0, oldestSequence: 1 });
   });
 
   test("the last chunk's header gives the tail; other logs and stray keys are ignored", async () => {
@@ -24,7 +24,6 @@ describe('tail discovery', () => {
     const found = await findTail(store, 'a');
     expect(found.next).toBe(15);
     expect(found.chunks.map((c) => c.first)).toEqual([1, 4, 5]);
-    expect(found.last?.lines).toHaveLength(10);
   });
 
   test('lists past a page of 1,000 keys, and from a given first sequence', async () => {

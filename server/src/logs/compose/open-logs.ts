@@ -7,6 +7,7 @@ import { systemClock } from '../../common/clock.js';
 import type { Failpoints } from '../../common/failpoints.js';
 import type { Config } from '../../config/settings.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
+import type { LogRetention } from '../../index/collections-file.js';
 import { openRedis, type RedisConnectionOptions } from '../../coordination/redis/redis-connection.js';
 import type { AppLogger } from '../../observability/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
@@ -20,6 +21,8 @@ export interface LogsDeps {
   readonly coordinator: Coordinator;
   readonly log: AppLogger;
   readonly failpoints?: Failpoints;
+  /** Per-log retention from the collections file's `logs:` section. */
+  readonly logRetention?: ReadonlyMap<string, LogRetention>;
 }
 
 /** With Redis coordination: where Redis is (SB_REDIS_URL, SB_REDIS_CLUSTER, SB_REDIS_TIMEOUT_MS). */
@@ -43,6 +46,10 @@ export async function openLogs(config: Config, deps: LogsDeps, closers: Closer[]
   const windowMs = config.logRequestIdWindowMs;
   const now = (): number => systemClock.now();
   const redis = redisOf(config);
+  const defaultRetention: LogRetention = {
+    ...(config.logRetainMs === undefined ? {} : { retainMs: config.logRetainMs }),
+    ...(config.logRetainBytes === undefined ? {} : { retainBytes: config.logRetainBytes }),
+  };
   const index: RequestIndex =
     redis !== undefined ? new RedisRequestIndex(await openRedis(redis), windowMs, now) : new LocalRequestIndex(windowMs, now);
   const engine = new LogEngine({
@@ -52,12 +59,15 @@ export async function openLogs(config: Config, deps: LogsDeps, closers: Closer[]
     clock: systemClock,
     ...(deps.failpoints === undefined ? {} : { failpoints: deps.failpoints }),
     onWarning: (err, msg) => deps.log.warn({ err }, msg),
+    retentionOf: (name) => deps.logRetention?.get(name) ?? defaultRetention,
     settings: {
       batchMaxLines: config.logBatchMaxLines,
       batchMaxBytes: config.logBatchMaxBytes,
       maxLineBytes: config.logMaxLineBytes ?? config.maxDocumentBytes,
       requestIdWindowMs: windowMs,
       followPollMs: config.logFollowPollMs,
+      segmentBytes: config.logSegmentBytes,
+      segmentMaxAgeMs: config.logSegmentMaxAgeMs,
       maxFollowers: config.maxWatchers,
     },
   });
