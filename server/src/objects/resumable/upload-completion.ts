@@ -19,7 +19,7 @@ import { DbError, isDbError } from '../../errors/db-error.js';
 import type { CommitObject, ResumableContext } from './resumable-context.js';
 import { claim, recordData, recordOutcome, type Expectations } from './session-changes.js';
 import { checksumMismatch, uploadNotFound } from './upload-errors.js';
-import { acquireUploadLease, type UploadLease } from './upload-lease.js';
+import { acquireUploadLease, leaseOptionsOf, type UploadLease } from './upload-lease.js';
 import { committedSize, type SessionFailure, type UploadSession, type VersionedSession } from './upload-session.js';
 import { deleteTails, readTail, sendPart } from './upload-tail.js';
 
@@ -64,7 +64,7 @@ export class UploadCompletion<R> {
       const done = finished<R>(current.session);
       if (done !== undefined) return done;
     }
-    const lease = options.lease ?? (await acquireUploadLease(this.leaseOptions(), uploadId, signal));
+    const lease = options.lease ?? (await acquireUploadLease(leaseOptionsOf(this.ctx), uploadId, signal));
     try {
       const v = await ctx.sessions.update(
         uploadId,
@@ -162,17 +162,6 @@ export class UploadCompletion<R> {
     await ctx.sessions.update(s.uploadId, recordOutcome(token, { failure }), v);
     ctx.hashes.drop(s.uploadId);
     throw error;
-  }
-
-  private leaseOptions(): Parameters<typeof acquireUploadLease>[0] {
-    const { ctx } = this;
-    return {
-      coordinator: ctx.coordinator,
-      clock: ctx.clock,
-      leaseMs: ctx.settings.leaseMs,
-      waitMs: ctx.settings.busyWaitMs,
-      holder: ctx.holder,
-    };
   }
 }
 

@@ -9,6 +9,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
 import { uploadBusy } from './upload-errors.js';
+import type { ResumableContext } from './resumable-context.js';
 
 /** How often a waiting writer asks for the lease again, in ms. */
 const POLL_MS = 100;
@@ -33,6 +34,17 @@ export interface UploadLeaseOptions {
   readonly waitMs: number;
   /** Recorded as the lease's holder. */
   readonly holder: string;
+}
+
+/** The lease options of a resumable context (its coordinator, clock, lease length, busy wait and holder). */
+export function leaseOptionsOf(ctx: ResumableContext): UploadLeaseOptions {
+  return {
+    coordinator: ctx.coordinator,
+    clock: ctx.clock,
+    leaseMs: ctx.settings.leaseMs,
+    waitMs: ctx.settings.busyWaitMs,
+    holder: ctx.holder,
+  };
 }
 
 /** The lease name of a session. */

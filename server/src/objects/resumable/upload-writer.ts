@@ -20,7 +20,7 @@ import type { ResumableContext } from './resumable-context.js';
 import { recordTail, takeOver } from './session-changes.js';
 import type { CompletedUpload, UploadCompletion } from './upload-completion.js';
 import { uploadBusy, uploadFinished, uploadNotFound } from './upload-errors.js';
-import { acquireUploadLease, type UploadLease } from './upload-lease.js';
+import { acquireUploadLease, leaseOptionsOf, type UploadLease } from './upload-lease.js';
 import { committedSize, partsSize, type VersionedSession } from './upload-session.js';
 import { deleteQuietly, readTail, sendPart, tailKey } from './upload-tail.js';
 
@@ -62,7 +62,7 @@ export class UploadWriter<R> {
     if (found.session.state !== 'open') throw uploadFinished(uploadId, found.session.state);
     // Checked before waiting for the lease too, so a wrong offset fails fast; the cutter checks it again.
     checkWriteOffset(uploadId, writeOffset, committedSize(found.session));
-    const lease = await acquireUploadLease(this.leaseOptions(), uploadId, signal);
+    const lease = await acquireUploadLease(leaseOptionsOf(this.ctx), uploadId, signal);
     try {
       const v = await ctx.sessions.update(uploadId, takeOver(lease.token, ctx.settings.partBlock, ctx.clock.now()), undefined, signal);
       const { session, tailBytes } = await this.receive(v, lease, writeOffset, chunks, signal);
@@ -163,16 +163,5 @@ export class UploadWriter<R> {
     }
     if (old !== undefined && old.key !== key) await deleteQuietly(ctx.blobs, old.key);
     return v;
-  }
-
-  private leaseOptions(): Parameters<typeof acquireUploadLease>[0] {
-    const { ctx } = this;
-    return {
-      coordinator: ctx.coordinator,
-      clock: ctx.clock,
-      leaseMs: ctx.settings.leaseMs,
-      waitMs: ctx.settings.busyWaitMs,
-      holder: ctx.holder,
-    };
   }
 }
