@@ -10,7 +10,14 @@ const ctx = () => ({ signal: new AbortController().signal });
 function setup(maxTransfers = 64) {
   const store = new MemoryBlobStore();
   const objects = new MemoryObjectStore();
-  const engine = new ObjectEngine({ store, objects, clock: systemClock, tokenKeys: staticTokenKeys('s'), limits: { maxTransfers } });
+  const engine = new ObjectEngine({
+    store,
+    objects,
+    clock: systemClock,
+    tokenKeys: staticTokenKeys('s'),
+    limits: { maxTransfers },
+    garbage: { graceMs: 0 },
+  });
   const upload = (id: string, body: string) =>
     engine.upload(
       ctx(),
@@ -33,6 +40,9 @@ describe('ObjectEngine', () => {
     expect(items.map((i) => (i.kind === 'data' ? Buffer.from(i.data).toString() : i.kind))).toEqual(['start', 'hello']);
     expect((await engine.list(ctx(), { collection: 'c' })).objects).toEqual([meta]);
     expect(await engine.delete(ctx(), 'c', 'x')).toBe(true);
+    // The data waits for the trash sweep (grace 0 here: due at once).
+    expect(await dataKeys()).toHaveLength(1);
+    expect(await engine.sweepTrash()).toEqual({ deleted: 1, dropped: 0, failed: 0 });
     expect(await dataKeys()).toEqual([]);
     expect(await engine.delete(ctx(), 'c', 'x')).toBe(false);
     await expect(engine.stat(ctx(), 'c', 'x')).rejects.toMatchObject({ kind: 'not_found', reason: 'OBJECT_NOT_FOUND' });
