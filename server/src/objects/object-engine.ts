@@ -95,8 +95,8 @@ export interface ObjectEngineOptions {
   readonly holder?: string;
   /** Resumable-upload settings: maxAgeMs (SB_UPLOAD_MAX_AGE_MS), leaseMs (SB_UPLOAD_LEASE_MS), busyWaitMs. */
   readonly resumable?: Partial<Pick<ResumableSettings, 'maxAgeMs' | 'leaseMs' | 'busyWaitMs'>>;
-  /** Receives failures to delete data no pointer names any more (left behind as garbage). */
-  readonly onCleanupError?: (err: unknown, dataKey: string) => void;
+  /** Receives failures to delete garbage (data no pointer names, a trash marker): the key, left for a later sweep or scan. */
+  readonly onCleanupError?: (err: unknown, key: string) => void;
   /** The grace period and the orphan scan's margin and interval. */
   readonly garbage?: Partial<GarbageSettings>;
   /** Crash-test failpoints (objects.after-trash-marker). */
@@ -223,7 +223,13 @@ export class ObjectEngine implements ObjectApi {
 
   /** One trash sweep round (every SB_OBJECT_TRASH_SWEEP_MS): due markers' data deleted; undefined when another server runs it. */
   sweepTrash(signal?: AbortSignal): Promise<TrashSweepReport | undefined> {
-    const deps = { blobs: this.o.store, objects: this.o.objects, readPointer: this.readPointer, clock: this.o.clock };
+    const deps = {
+      blobs: this.o.store,
+      objects: this.o.objects,
+      readPointer: this.readPointer,
+      clock: this.o.clock,
+      onError: this.o.onCleanupError,
+    };
     return exclusiveRound(this.coordinator, SWEEP_MUTEXES.trash, () => sweepTrash(deps, signal), signal);
   }
 

@@ -31,7 +31,7 @@ export class SweepTimer<R extends object> {
    * @param worthLogging which reports are logged (default: any non-zero count)
    */
   constructor(
-    private readonly name: string,
+    readonly name: string,
     private readonly round: SweepRound<R>,
     private readonly intervalMs: number,
     private readonly log?: SweepLog,

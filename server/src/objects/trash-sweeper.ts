@@ -39,6 +39,9 @@ export interface TrashSweeperDeps {
   readonly onError?: (err: unknown, markerKey: string) => void;
 }
 
+/** Markers handled at once within a page (each costs up to four small requests). */
+export const TRASH_SWEEP_CONCURRENCY = 8;
+
 /** One round over the due markers (see the file comment). */
 export async function sweepTrash(deps: TrashSweeperDeps, signal?: AbortSignal): Promise<TrashSweepReport> {
   const now = deps.clock.now();
@@ -46,19 +49,24 @@ export async function sweepTrash(deps: TrashSweeperDeps, signal?: AbortSignal): 
   let startAfter: string | undefined;
   for (;;) {
     const page = await deps.blobs.list({ prefix: OBJECT_TRASH_ROOT, startAfter, limit: 1000 }, signal);
-    for (const key of page.keys) {
-      const due = trashMarkerDue(key);
-      if (due !== undefined && due > now) return report;
-      try {
-        const outcome = await sweepOne(deps, key, signal);
-        if (outcome !== undefined) report[outcome]++;
-      } catch (e) {
-        if (signal?.aborted === true) throw e;
-        report.failed++;
-        deps.onError?.(e, key);
+    const firstLater = page.keys.findIndex((key) => (trashMarkerDue(key) ?? 0) > now);
+    const due = firstLater < 0 ? page.keys : page.keys.slice(0, firstLater);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < due.length) {
+        const key = due[next++]!;
+        try {
+          const outcome = await sweepOne(deps, key, signal);
+          if (outcome !== undefined) report[outcome]++;
+        } catch (e) {
+          if (signal?.aborted === true) throw e;
+          report.failed++;
+          deps.onError?.(e, key);
+        }
       }
-    }
-    if (!page.isTruncated || page.keys.length === 0) return report;
+    };
+    await Promise.all(Array.from({ length: Math.min(TRASH_SWEEP_CONCURRENCY, due.length) }, worker));
+    if (firstLater >= 0 || !page.isTruncated || page.keys.length === 0) return report;
     startAfter = page.keys[page.keys.length - 1];
   }
 }

@@ -87,7 +87,7 @@ export async function openObjects(
     coordinator: deps.coordinator,
     holder: `${hostname()}:${process.pid}`,
     resumable: { maxAgeMs: config.uploadMaxAgeMs, leaseMs: config.uploadLeaseMs },
-    onCleanupError: (err, dataKey) => deps.log.warn({ err, dataKey }, 'removing object data failed: left as garbage'),
+    onCleanupError: (err, key) => deps.log.warn({ err, key }, 'removing object garbage failed: left for a later sweep'),
     garbage: {
       graceMs: config.objectGraceMs,
       orphanMarginMs: config.objectOrphanMarginMs,
@@ -109,7 +109,7 @@ export async function openObjects(
   ];
   for (const t of timers) {
     t.start();
-    closers.push({ name: 'object sweeps', close: () => t.close() });
+    closers.push({ name: t.name, close: () => t.close() });
   }
   return engine;
 }
