@@ -1,7 +1,7 @@
 /**
  * The trash sweeper (docs/adr/0013 §8): one round lists the trash markers in
  * key order, which is due order, and stops at the first one not yet due. For
- * each due marker it reads the object's pointer and deletes the marker's data
+ * each due marker (a few at a time) it reads the object's pointer and deletes the marker's data
  * only when the pointer does not name it (a pointer move that failed after
  * its marker landed leaves the data named: the marker is just dropped), then
  * deletes the marker. A data key, once unreferenced, is never referenced
