@@ -375,7 +375,7 @@ async function main(): Promise<void> {
         'collections file applied',
       );
     }
-    const objects = await openObjects(config, { store, tokenKeys, log, coordinator }, closers); // ObjectService (docs/streams.md, "Objects")
+    const objects = await openObjects(config, { store, tokenKeys, log, coordinator, failpoints }, closers); // ObjectService (docs/streams.md, "Objects")
     server = new RpcServer({
       api: engine,
       objects,

@@ -1,9 +1,10 @@
 /**
  * Looks into a test S3 bucket from outside the server: the keys under a
  * prefix and the multipart uploads still open (what an object test must find
- * gone after a failed or lost upload).
+ * gone after a failed or lost upload), and writes a raw object (debris a
+ * crashed server could have left).
  */
-import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3TestServer } from './s3-server.js';
 
 /** A raw SDK view of `s3`'s bucket. */
@@ -43,6 +44,11 @@ export class BucketView {
       if ((e as { name?: string }).name === 'NoSuchUpload') return [];
       throw e;
     }
+  }
+
+  /** Writes `key` directly, past the server. */
+  async put(key: string, body: Uint8Array): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.s3.bucket, Key: key, Body: body }));
   }
 
   close(): void {

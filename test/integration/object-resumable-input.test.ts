@@ -18,6 +18,7 @@ import { ErrorInfoSchema, type ErrorInfo } from '../../server/src/gen/google/rpc
 import type { WriteUploadRequestSchema } from '../../server/src/gen/smarterbase/v1/object_service_pb.js';
 import { errorInfoOfConnectJson } from '../harness/error-details.js';
 import { connectObjectClient, download, grpcObjectClient, type ObjectClient } from '../harness/object-client.js';
+import { waitFor } from '../harness/redis-process.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 
 const MiB = 1024 * 1024;
@@ -61,7 +62,8 @@ describe('resumable uploads on the embedded default: bad input and the HTTP port
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sb-resumable-'));
-    server = await startServer({ SB_STORAGE: 'filesystem', SB_DATA_DIR: dir });
+    // Deleted data due at once and swept every 100 ms (a test below deletes and expects the data gone).
+    server = await startServer({ SB_STORAGE: 'filesystem', SB_DATA_DIR: dir, SB_OBJECT_GRACE_MS: '0', SB_OBJECT_TRASH_SWEEP_MS: '100' });
     client = grpcObjectClient(server.grpcUrl);
     // An existing object: a refused call must leave it (and its data) as they are.
     const started = await client.startUpload({ header: { collection: 'bad', id: 'existing' } });
@@ -112,6 +114,8 @@ describe('resumable uploads on the embedded default: bad input and the HTTP port
     expect(await refusal(client.writeUpload(stream([{ uploadId, writeOffset: 0n, data: Buffer.alloc(1) }])))).toMatchObject(finished);
     expect((await client.statObject({ collection: 'bad', id: 'x' })).object?.sizeBytes).toBe(15n);
     await client.deleteObject({ collection: 'bad', id: 'x' });
+    // Hang guard, not a timing claim: the data goes at a trash sweep (grace 0 here, every 100 ms).
+    await waitFor('the trash sweep to delete the data', async () => (await listing()).length === before.length, 30_000, 100);
     expect(await listing()).toEqual(before);
   });
 

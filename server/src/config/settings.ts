@@ -136,6 +136,14 @@ export interface Config {
   readonly uploadLeaseMs: number;
   /** How often every server runs the abandoned-upload sweep, in ms. */
   readonly uploadSweepMs: number;
+  /** How long replaced and deleted object data stays readable before the trash sweep deletes it, in ms. */
+  readonly objectGraceMs: number;
+  /** How often every server runs the trash sweep, in ms. */
+  readonly objectTrashSweepMs: number;
+  /** How long after the last orphan data scan the next one runs, in ms. */
+  readonly objectOrphanScanMs: number;
+  /** Age beyond SB_UPLOAD_MAX_AGE_MS before unreferenced data counts as an orphan, in ms. */
+  readonly objectOrphanMarginMs: number;
   /** Serve Prometheus metrics on metricsPort. */
   readonly metrics: boolean;
   /** Port of the Prometheus /metrics endpoint; 0 picks a free port. */
@@ -313,6 +321,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'uploadMaxAgeMs', env: 'SB_UPLOAD_MAX_AGE_MS', flag: '--upload-max-age-ms', kind: { type: 'int', min: 1000, max: 30 * 86_400_000 }, default: 86_400_000, description: 'Age after which a resumable upload that was not completed is discarded, in ms (default 24 h): the sweep aborts its multipart upload and deletes its parts and session; its id then answers NOT_FOUND / UPLOAD_NOT_FOUND.' },
   { key: 'uploadLeaseMs', env: 'SB_UPLOAD_LEASE_MS', flag: '--upload-lease-ms', kind: { type: 'int', min: 1000, max: 3_600_000 }, default: 30000, description: 'Lease of the one writer of a resumable upload, in ms, renewed every third of it: a second writer waits up to 5 s, then gets ABORTED / UPLOAD_BUSY; a writer whose server died is replaced once its lease lapses.' },
   { key: 'uploadSweepMs', env: 'SB_UPLOAD_SWEEP_MS', flag: '--upload-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often every server runs the abandoned-upload sweep, in ms (one server per round, under a coordinator mutex): expired uploads are aborted, finished sessions deleted, interrupted completions finished, orphan multipart uploads under the data prefix aborted.' },
+  { key: 'objectGraceMs', env: 'SB_OBJECT_GRACE_MS', flag: '--object-grace-ms', kind: { type: 'int', min: 0, max: 7 * 86_400_000 }, default: 900000, description: 'How long the data of a replaced or deleted object stays readable, in ms (default 15 min; 0: deleted at the next trash sweep): a download of the old version in progress, or resumed with if_match, keeps working meanwhile. Keep it well above SB_S3_TIMEOUT_MS.' },
+  { key: 'objectTrashSweepMs', env: 'SB_OBJECT_TRASH_SWEEP_MS', flag: '--object-trash-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often every server runs the trash sweep, in ms (one server per round, under the coordinator mutex sweep:objtrash): the data of replaced and deleted objects whose grace period is over is deleted.' },
+  { key: 'objectOrphanScanMs', env: 'SB_OBJECT_ORPHAN_SCAN_MS', flag: '--object-orphan-scan-ms', kind: { type: 'int', min: 1000, max: 30 * 86_400_000 }, default: 86_400_000, description: 'How long after the last orphan data scan the next one runs, in ms (default 24 h; one server per scan, under the mutex sweep:objorphans; the last scan time is kept in _meta/orphan-scan): data under _objdata/ that no pointer, trash marker or upload session names is deleted. The scan lists every data key.' },
+  { key: 'objectOrphanMarginMs', env: 'SB_OBJECT_ORPHAN_MARGIN_MS', flag: '--object-orphan-margin-ms', kind: { type: 'int', min: 0, max: 30 * 86_400_000 }, default: 3_600_000, description: 'Age beyond SB_UPLOAD_MAX_AGE_MS that unreferenced data must have before the orphan scan deletes it, in ms (default 1 h; its version id, a UUIDv7, gives its age). Lower it only in tests: younger data may belong to an upload about to commit.' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
   { key: 'rateLimitPerSec', env: 'SB_RATE_LIMIT_PER_SEC', flag: '--rate-limit-per-sec', kind: { type: 'int', min: 0, max: 10_000_000 }, default: 0, description: 'Calls per second one authenticated principal may make, summed over every server (a Redis token bucket; in process on the embedded default); more are RESOURCE_EXHAUSTED / RATE_LIMITED with RetryInfo. 0 = unlimited. A principal may carry its own rate.' },
   { key: 'rateLimitBurst', env: 'SB_RATE_LIMIT_BURST', flag: '--rate-limit-burst', kind: { type: 'int', min: 0, max: 10_000_000 }, default: 0, description: 'Calls a principal may make at once after a quiet spell (the bucket size); 0 = twice SB_RATE_LIMIT_PER_SEC.' },

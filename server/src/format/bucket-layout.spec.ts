@@ -10,6 +10,12 @@ import {
   idFromKey,
   INTENTS_PREFIX,
   intentKey,
+  OBJECT_DATA_ROOT,
+  OBJECT_TRASH_ROOT,
+  ORPHAN_SCAN_STAMP_KEY,
+  parseObjectDataKey,
+  trashMarkerDue,
+  trashMarkerKey,
   PROBE_PREFIX,
   REQUESTS_PREFIX,
   requestRecordKey,
@@ -55,7 +61,32 @@ describe('the other prefixes', () => {
       COORDINATION_EPOCH_KEY,
       HEALTH_PROBE_KEY,
       PROBE_PREFIX,
+      OBJECT_DATA_ROOT,
+      OBJECT_TRASH_ROOT,
+      ORPHAN_SCAN_STAMP_KEY,
     ];
     for (const a of prefixes) for (const b of prefixes) if (a !== b) expect(b.startsWith(a)).toBe(false);
+  });
+});
+
+describe('object data and trash keys', () => {
+  it('parseObjectDataKey takes `_objdata/<collection>/<id>/<vid>` apart and refuses other shapes', () => {
+    expect(parseObjectDataKey('_objdata/c/x/v1')).toEqual({ collection: 'c', id: 'x', vid: 'v1' });
+    for (const k of ['_objdata/c/x', '_objdata/c/x/v/w', '_objdata//x/v', 'objects/c/x', '_objdata/c/x/'])
+      expect(parseObjectDataKey(k)).toBeUndefined();
+  });
+
+  it('trash marker keys are `_objtrash/<due, 13 digits>/<suffix>`, sort in due order and give their due time back', () => {
+    expect(trashMarkerKey(5, 'r')).toBe('_objtrash/0000000000005/r');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9_999_999_999_999 }), fc.integer({ min: 0, max: 9_999_999_999_999 }), (a, b) => {
+        const ka = trashMarkerKey(a, 'z');
+        const kb = trashMarkerKey(b, 'a');
+        expect(trashMarkerDue(ka)).toBe(a);
+        if (a < b) expect(ka < kb).toBe(true);
+      }),
+    );
+    for (const k of ['_objtrash/123/r', '_objtrash/0000000000005', '_objtrash/0000000000005/a/b', '_objdata/0000000000005/r'])
+      expect(trashMarkerDue(k)).toBeUndefined();
   });
 });

@@ -13,6 +13,8 @@
  *   _probe/<random>/…                            scratch keys of the conditional-write probe
  *   objects/<collection>/<id>                    object pointers (docs/adr/0013, §2: small JSON envelopes)
  *   _objdata/<collection>/<id>/<vid>             object data, one key per version, written once (ObjectStore)
+ *   _objtrash/<deleteAfterMs, 13 digits>/<random> trash markers: data to delete once the grace period is over
+ *   _meta/orphan-scan                            when the orphan data scan last finished
  */
 
 /** The prefix of every document key. */
@@ -38,6 +40,10 @@ export const PROBE_PREFIX = '_probe/';
 export const OBJECTS_ROOT = 'objects/';
 /** The prefix of every object's data (written through the ObjectStore, never the BlobStore). */
 export const OBJECT_DATA_ROOT = '_objdata/';
+/** The prefix of every trash marker (docs/adr/0013 §8): key order is due order. */
+export const OBJECT_TRASH_ROOT = '_objtrash/';
+/** Where the orphan data scan records when it last finished (so a daily scan survives restarts). */
+export const ORPHAN_SCAN_STAMP_KEY = '_meta/orphan-scan';
 
 /** The key prefix of all documents of a (validated) collection: `docs/<collection>/`. */
 export function collectionPrefix(collection: string): string {
@@ -95,4 +101,24 @@ export function objectDataPrefix(collection: string, id: string): string {
 /** The data key of one version of an object: `_objdata/<collection>/<id>/<vid>`. */
 export function objectDataKey(collection: string, id: string, vid: string): string {
   return objectDataPrefix(collection, id) + vid;
+}
+
+/** The (collection, id, vid) of a data key `_objdata/<collection>/<id>/<vid>`, or undefined when `key` is not one. */
+export function parseObjectDataKey(key: string): { collection: string; id: string; vid: string } | undefined {
+  if (!key.startsWith(OBJECT_DATA_ROOT)) return undefined;
+  const parts = key.slice(OBJECT_DATA_ROOT.length).split('/');
+  if (parts.length !== 3 || parts.some((p) => p === '')) return undefined;
+  const [collection, id, vid] = parts as [string, string, string];
+  return { collection, id, vid };
+}
+
+/** The key of a trash marker due at `dueMs`: `_objtrash/<dueMs, 13 digits>/<suffix>`. */
+export function trashMarkerKey(dueMs: number, suffix: string): string {
+  return `${OBJECT_TRASH_ROOT}${String(Math.max(0, Math.floor(dueMs))).padStart(13, '0')}/${suffix}`;
+}
+
+/** The due time (ms since the epoch) of a trash marker key, or undefined when `key` is not one. */
+export function trashMarkerDue(key: string): number | undefined {
+  const m = /^_objtrash\/(\d{13})\/[^/]+$/.exec(key);
+  return m === null ? undefined : Number(m[1]);
 }

@@ -87,8 +87,20 @@ describe('runDownload', () => {
     expect(bytesOf(await download({ offset: 1 })).equals(body.subarray(1))).toBe(true);
   });
 
-  test('data replaced mid-stream: the stream ends ETAG_MISMATCH; deleted: OBJECT_NOT_FOUND', async () => {
+  test('replaced mid-stream while the old data is kept (the grace period): the stream ends OK with the old bytes', async () => {
+    const { objects, pointers, put, meta } = await setup();
+    const it = runDownload({ pointers, objects, chunkBytes: 4096 }, ctx(), { collection: 'c', id: 'x' });
+    const first = await it.next(); // start: the pointer is read, the data not yet
+    await put(Buffer.from('new'));
+    const rest: DownloadItem[] = [];
+    for await (const i of it) rest.push(i);
+    expect(first.value).toMatchObject({ kind: 'start', object: { etag: meta.etag } });
+    expect(bytesOf(rest).equals(body)).toBe(true);
+  });
+
+  test('data gone mid-stream (replaced or deleted, the grace over): the stream ends ETAG_MISMATCH; deleted: OBJECT_NOT_FOUND', async () => {
     const { store, objects, pointers, put } = await setup();
+    const dataKeys = async () => (await objects.list({ prefix: '_objdata/', limit: 10 })).objects.map((o) => o.key);
     const read = async (replace: () => Promise<unknown>) => {
       const it = runDownload({ pointers, objects, chunkBytes: 4096 }, ctx(), { collection: 'c', id: 'x' });
       await it.next(); // start: the pointer is read, the data not yet
@@ -97,12 +109,20 @@ describe('runDownload', () => {
       for await (const i of it) out.push(i);
       return out;
     };
-    await expect(read(() => put(Buffer.from('new')))).rejects.toMatchObject({ reason: 'ETAG_MISMATCH' });
+    const dropOld = async (keep: string[]) => {
+      for (const k of await dataKeys()) if (!keep.includes(k)) await objects.delete(k);
+    };
+    await expect(
+      read(async () => {
+        const before = await dataKeys();
+        await put(Buffer.from('new'));
+        await dropOld((await dataKeys()).filter((k) => !before.includes(k)));
+      }),
+    ).rejects.toMatchObject({ reason: 'ETAG_MISMATCH' });
     await expect(
       read(async () => {
         await store.delete('objects/c/x');
-        const keys = (await objects.list({ prefix: '_objdata/', limit: 10 })).objects;
-        for (const k of keys) await objects.delete(k.key);
+        await dropOld([]);
       }),
     ).rejects.toMatchObject({ reason: 'OBJECT_NOT_FOUND' });
   });

@@ -5,10 +5,11 @@
  * size. The data is pulled only as the consumer pulls items (the RPC pump
  * waits for the transport), so a slow reader never makes the server read
  * ahead. A whole-object read is hashed as it goes and ends with DATA_LOSS /
- * OBJECT_CORRUPT when the bytes do not match the pointer's SHA-256. When the
- * data disappears mid-stream (the object was replaced or deleted: this slice
- * deletes replaced data at once), the pointer is read again and the stream
- * ends ETAG_MISMATCH or OBJECT_NOT_FOUND.
+ * OBJECT_CORRUPT when the bytes do not match the pointer's SHA-256. The data
+ * of a replaced or deleted version stays for the grace period (trash
+ * markers), so a download in progress finishes; when the data disappears
+ * mid-stream anyway (the grace is over), the pointer is read again and the
+ * stream ends ETAG_MISMATCH or OBJECT_NOT_FOUND.
  */
 import { createHash } from 'node:crypto';
 import { DbError, invalid, isDbError } from '../errors/db-error.js';

@@ -3,9 +3,12 @@
  * ObjectApi over two ports, the documents' BlobStore for pointers and the
  * ObjectStore for data. Uploads and downloads count against
  * SB_MAX_TRANSFERS (more: RESOURCE_EXHAUSTED / SERVER_OVERLOADED). Stat,
- * delete and list are small calls, not transfers.
+ * delete and list are small calls, not transfers. Replaced and deleted data
+ * is marked as trash and deleted by the trash sweep after the grace period;
+ * the orphan scan removes data no pointer or marker names (ADR 0013 §8).
  */
 import type { Clock } from '../common/clock.js';
+import type { Failpoints } from '../common/failpoints.js';
 import type { Coordinator } from '../coordination/coordinator.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import { DbError } from '../errors/db-error.js';
@@ -34,11 +37,15 @@ import { runDownload } from './object-download.js';
 import { runList } from './object-listing.js';
 import { ObjectPointers, objectNotFound } from './object-pointers.js';
 import { objectMetaOf } from './pointer-format.js';
-import { removeData, runUpload, type UploadLimits } from './object-upload.js';
+import { runUpload, type UploadLimits } from './object-upload.js';
 import { ObjectResumable, objectCommit, resumableDataKey, type RecordedObject } from './object-resumable.js';
-import type { ResumableSettings } from './resumable/resumable-context.js';
+import { DEFAULT_RESUMABLE_SETTINGS, type ResumableSettings } from './resumable/resumable-context.js';
 import { ResumableUploads } from './resumable/resumable-uploads.js';
 import type { SweepReport } from './resumable/upload-sweeper.js';
+import { scanOrphansIfDue, type OrphanScanDeps, type OrphanScanReport } from './orphan-scan.js';
+import { exclusiveRound, SWEEP_MUTEXES } from './sweep-mutex.js';
+import { TrashMarker } from './trash-markers.js';
+import { sweepTrash, type TrashSweepReport } from './trash-sweeper.js';
 
 /** Limits of the object engine (the SB_OBJECT_* settings). */
 export interface ObjectLimits extends UploadLimits {
@@ -56,6 +63,19 @@ export const DEFAULT_OBJECT_LIMITS: ObjectLimits = {
   downloadChunkBytes: 1024 ** 2,
   maxTransfers: 64,
 };
+
+/** How long garbage waits (ADR 0013 §8). */
+export interface GarbageSettings {
+  /** SB_OBJECT_GRACE_MS: replaced and deleted data stays readable this long, in ms (default 15 min; 0: due at once). */
+  readonly graceMs: number;
+  /** SB_OBJECT_ORPHAN_MARGIN_MS: unreferenced data must be older than SB_UPLOAD_MAX_AGE_MS plus this to be an orphan (default 1 h). */
+  readonly orphanMarginMs: number;
+  /** SB_OBJECT_ORPHAN_SCAN_MS: a scan runs when the last one finished at least this long ago (default 24 h). */
+  readonly orphanScanMs: number;
+}
+
+/** The defaults of the garbage settings. */
+export const DEFAULT_GARBAGE_SETTINGS: GarbageSettings = { graceMs: 15 * 60_000, orphanMarginMs: 3_600_000, orphanScanMs: 86_400_000 };
 
 /** What the engine is built from. */
 export interface ObjectEngineOptions {
@@ -75,8 +95,12 @@ export interface ObjectEngineOptions {
   readonly holder?: string;
   /** Resumable-upload settings: maxAgeMs (SB_UPLOAD_MAX_AGE_MS), leaseMs (SB_UPLOAD_LEASE_MS), busyWaitMs. */
   readonly resumable?: Partial<Pick<ResumableSettings, 'maxAgeMs' | 'leaseMs' | 'busyWaitMs'>>;
-  /** Receives failures to delete data no pointer names any more (left behind as garbage). */
-  readonly onCleanupError?: (err: unknown, dataKey: string) => void;
+  /** Receives failures to delete garbage (data no pointer names, a trash marker): the key, left for a later sweep or scan. */
+  readonly onCleanupError?: (err: unknown, key: string) => void;
+  /** The grace period and the orphan scan's margin and interval. */
+  readonly garbage?: Partial<GarbageSettings>;
+  /** Crash-test failpoints (objects.after-trash-marker). */
+  readonly failpoints?: Failpoints;
 }
 
 /** See the file comment. */
@@ -86,17 +110,28 @@ export class ObjectEngine implements ObjectApi {
   private readonly tokens: PageTokenCodec;
   private readonly uploads: ResumableUploads<RecordedObject>;
   private readonly resumable: ObjectResumable;
+  private readonly coordinator: Coordinator;
+  private readonly garbage: GarbageSettings;
   private transfers = 0;
 
   constructor(private readonly o: ObjectEngineOptions) {
-    this.pointers = new ObjectPointers(o.store, o.clock);
+    this.garbage = { ...DEFAULT_GARBAGE_SETTINGS, ...o.garbage };
+    const trash = new TrashMarker({
+      blobs: o.store,
+      clock: o.clock,
+      graceMs: this.garbage.graceMs,
+      failpoints: o.failpoints,
+      onCleanupError: o.onCleanupError,
+    });
+    this.pointers = new ObjectPointers(o.store, o.clock, trash);
+    this.coordinator = o.coordinator ?? new LocalCoordinator({ clock: o.clock });
     this.limits = { ...DEFAULT_OBJECT_LIMITS, ...o.limits };
     this.tokens = new PageTokenCodec(o.tokenKeys);
     const deps = { pointers: this.pointers, objects: o.objects, onCleanupError: o.onCleanupError };
     this.uploads = new ResumableUploads<RecordedObject>({
       objects: o.objects,
       blobs: o.store,
-      coordinator: o.coordinator ?? new LocalCoordinator({ clock: o.clock }),
+      coordinator: this.coordinator,
       commit: objectCommit(deps),
       holder: o.holder ?? 'objects',
       clock: o.clock,
@@ -144,9 +179,8 @@ export class ObjectEngine implements ObjectApi {
   async delete(ctx: CallContext, collection: string, id: string, etag?: string): Promise<boolean> {
     validateCollection(collection);
     validateExistingId(id);
+    // The data stays for the grace period: remove() left a trash marker for it.
     const removed = await this.pointers.remove(collection, id, etag === '' ? undefined : etag, ctx.signal);
-    // This slice deletes the data at once (no grace period yet: docs/streams.md, "Objects").
-    if (removed.data !== undefined) await removeData({ objects: this.o.objects, onCleanupError: this.o.onCleanupError }, removed.data);
     return removed.deleted;
   }
 
@@ -186,6 +220,32 @@ export class ObjectEngine implements ObjectApi {
   sweepUploads(signal?: AbortSignal): Promise<SweepReport | undefined> {
     return this.uploads.sweep(signal);
   }
+
+  /** One trash sweep round (every SB_OBJECT_TRASH_SWEEP_MS): due markers' data deleted; undefined when another server runs it. */
+  sweepTrash(signal?: AbortSignal): Promise<TrashSweepReport | undefined> {
+    const deps = {
+      blobs: this.o.store,
+      objects: this.o.objects,
+      readPointer: this.readPointer,
+      clock: this.o.clock,
+      onError: this.o.onCleanupError,
+    };
+    return exclusiveRound(this.coordinator, SWEEP_MUTEXES.trash, () => sweepTrash(deps, signal), signal);
+  }
+
+  /** An orphan data scan if one is due (SB_OBJECT_ORPHAN_SCAN_MS since the last); undefined when not due or another server runs it. */
+  scanOrphans(signal?: AbortSignal): Promise<OrphanScanReport | undefined> {
+    const deps: OrphanScanDeps = {
+      blobs: this.o.store,
+      objects: this.o.objects,
+      readPointer: this.readPointer,
+      clock: this.o.clock,
+      minAgeMs: (this.o.resumable?.maxAgeMs ?? DEFAULT_RESUMABLE_SETTINGS.maxAgeMs) + this.garbage.orphanMarginMs,
+    };
+    return exclusiveRound(this.coordinator, SWEEP_MUTEXES.orphans, () => scanOrphansIfDue(deps, this.garbage.orphanScanMs, signal), signal);
+  }
+
+  private readonly readPointer = (collection: string, id: string, signal?: AbortSignal) => this.pointers.read(collection, id, signal);
 
   /** Takes a transfer slot (RESOURCE_EXHAUSTED SERVER_OVERLOADED when none is free); returns its release. */
   private admit(): () => void {

@@ -1,6 +1,9 @@
 import { ManualClock } from '../common/manual-clock.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
+import { DbError } from '../errors/db-error.js';
+import { ConditionFailedError } from '../storage/blob-store.js';
 import { ObjectPointers, type CommittedData } from './object-pointers.js';
+import { TrashMarker } from './trash-markers.js';
 
 const data = (d: string): CommittedData => ({ data: d, size: 1, sha256: 'a'.repeat(64), contentType: 'x/y', metadata: {} });
 
@@ -56,5 +59,64 @@ describe('ObjectPointers.remove', () => {
     await expect(pointers.remove('c', 'x', 'stale')).rejects.toMatchObject({ kind: 'aborted', reason: 'ETAG_MISMATCH' });
     expect(await pointers.remove('c', 'x', a.object.etag)).toEqual({ deleted: true, data: 'd1' });
     expect(await pointers.read('c', 'x')).toBeUndefined();
+  });
+});
+
+describe('ObjectPointers trash markers', () => {
+  /** A store that records what happens, in order; `failPut` makes the next pointer PUT fail as `failPut` says. */
+  function recording() {
+    const store = new MemoryBlobStore();
+    const log: string[] = [];
+    let failPut: 'condition' | 'timeout' | undefined;
+    const wrapped = Object.create(store) as MemoryBlobStore;
+    wrapped.put = async (key, body, cond, signal) => {
+      if (key.startsWith('objects/') && failPut !== undefined) {
+        const how = failPut;
+        failPut = undefined;
+        log.push(`put ${key} failed`);
+        if (how === 'condition') throw new ConditionFailedError(key, undefined);
+        throw new DbError('unavailable', 'BACKEND_UNAVAILABLE', 'timed out');
+      }
+      log.push(`put ${key.startsWith('_objtrash/') ? 'marker' : key}`);
+      return store.put(key, body, cond, signal);
+    };
+    wrapped.delete = async (key, cond, signal) => {
+      log.push(`delete ${key.startsWith('_objtrash/') ? 'marker' : key}`);
+      return store.delete(key, cond, signal);
+    };
+    const clock = new ManualClock({ startMs: 1_000 });
+    const pointers = new ObjectPointers(wrapped, clock, new TrashMarker({ blobs: wrapped, clock, graceMs: 0 }));
+    const markers = async () => (await store.list({ prefix: '_objtrash/', limit: 10 })).keys;
+    return { store, log, pointers, markers, fail: (how: 'condition' | 'timeout') => (failPut = how) };
+  }
+
+  test('a create writes no marker; a replace writes the marker for the old data before the pointer PUT', async () => {
+    const { log, pointers, markers } = recording();
+    await pointers.commit('c', 'x', data('d1'), undefined);
+    expect(log).toEqual(['put objects/c/x']);
+    await pointers.commit('c', 'x', data('d2'), undefined);
+    expect(log.slice(1)).toEqual(['put marker', 'put objects/c/x']);
+    expect(await markers()).toHaveLength(1);
+  });
+
+  test('a delete writes the marker before the pointer DELETE; deleting nothing writes none', async () => {
+    const { log, pointers, markers } = recording();
+    await pointers.commit('c', 'x', data('d1'), undefined);
+    await pointers.remove('c', 'x', undefined);
+    expect(log.slice(1)).toEqual(['put marker', 'delete objects/c/x']);
+    await pointers.remove('c', 'x', undefined);
+    expect(await markers()).toHaveLength(1);
+  });
+
+  test('a move that lost its condition removes its marker (and the retry writes its own); one whose outcome is unknown keeps it', async () => {
+    const { log, pointers, markers, fail } = recording();
+    await pointers.commit('c', 'x', data('d1'), undefined);
+    fail('condition');
+    await pointers.commit('c', 'x', data('d2'), undefined);
+    expect(log.slice(1)).toEqual(['put marker', 'put objects/c/x failed', 'delete marker', 'put marker', 'put objects/c/x']);
+    expect(await markers()).toHaveLength(1);
+    fail('timeout');
+    await expect(pointers.commit('c', 'x', data('d3'), undefined)).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(await markers()).toHaveLength(2);
   });
 });

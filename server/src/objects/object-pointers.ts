@@ -3,8 +3,11 @@
  * through the documents' BlobStore, whose wrappers give every adapter
  * conditional PUTs (S3 native or lock mode, in-process locks) and verified
  * reads. The pointer PUT is an upload's one commit point; the pointer
- * DELETE is a delete's. Both return the data key they made unreferenced, for
- * the caller to remove.
+ * DELETE is a delete's. Before either moves a pointer away from older data,
+ * a trash marker for that data is written (trash-markers.ts), so the data is
+ * deleted after the grace period by the trash sweeper, never here; a move
+ * that loses its condition removes its marker again. Both return the data
+ * key they made unreferenced (for reports and tests).
  */
 import { v4 as uuidv4 } from 'uuid';
 import type { Clock } from '../common/clock.js';
@@ -13,6 +16,7 @@ import { objectKey } from '../format/bucket-layout.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { ObjectMeta, ObjectPrecondition } from '../api/object-api.js';
 import { decodePointer, encodePointer, objectMetaOf, type ObjectPointer } from './pointer-format.js';
+import type { TrashMarks } from './trash-markers.js';
 
 /** A pointer as read, with its store etag (the object's etag). */
 export interface PointerRead {
@@ -69,6 +73,8 @@ export class ObjectPointers {
   constructor(
     private readonly store: BlobStore,
     private readonly clock: Clock,
+    /** Where moves away from older data leave their trash markers (none: the old data is left as garbage). */
+    private readonly trash?: TrashMarks,
   ) {}
 
   /** The pointer of (collection, id), or undefined when there is no object. */
@@ -110,6 +116,7 @@ export class ObjectPointers {
         updateTime: now,
         writeId: uuidv4(),
       };
+      const marker = current === undefined ? undefined : await this.trash?.mark(collection, id, current.pointer.data, signal);
       try {
         const meta = await this.store.put(
           key,
@@ -122,7 +129,9 @@ export class ObjectPointers {
           ...(current === undefined ? {} : { replacedData: current.pointer.data }),
         };
       } catch (e) {
+        // An unknown outcome keeps the marker (the move may have landed); a lost condition certainly did not move.
         if (!(e instanceof ConditionFailedError)) throw e;
+        if (marker !== undefined) await this.trash?.unmark(marker);
         if (precondition !== undefined && 'exists' in precondition && !precondition.exists) {
           const now = await this.read(collection, id, signal);
           throw objectExists(collection, id, now?.etag ?? e.currentEtag ?? '');
@@ -186,11 +195,13 @@ export class ObjectPointers {
         return { deleted: false };
       }
       if (etag !== undefined && current.etag !== etag) throw objectEtagMismatch(collection, id, etag, current.etag);
+      const marker = await this.trash?.mark(collection, id, current.pointer.data, signal);
       try {
         await this.store.delete(key, { ifMatch: current.etag }, signal);
         return { deleted: true, data: current.pointer.data };
       } catch (e) {
         if (!(e instanceof ConditionFailedError)) throw e;
+        if (marker !== undefined) await this.trash?.unmark(marker);
       }
     }
     throw contention(collection, id);

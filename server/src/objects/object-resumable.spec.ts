@@ -28,6 +28,7 @@ function setup() {
     tokenKeys: staticTokenKeys('s'),
     limits: { partBytes: P, chunkMaxBytes: 2 * P, maxBytes: 64 * P },
     resumable: { busyWaitMs: 200, leaseMs: 2_000 },
+    garbage: { graceMs: 0 },
   });
   /** Every key under objects/ and _objdata/ (what a refused call must leave unchanged). */
   const keys = async (): Promise<string[]> => [
@@ -129,7 +130,7 @@ describe('ObjectEngine resumable uploads', () => {
     expect(await keys()).toEqual([]);
   });
 
-  test('a create-only upload that loses fails with ALREADY_EXISTS and leaves the winner; a replacing one deletes the data it replaced', async () => {
+  test('a create-only upload that loses fails with ALREADY_EXISTS and leaves the winner; a replacing one leaves the data it replaced to the trash sweep', async () => {
     const { engine, keys, read } = setup();
     const a = await engine.startUpload(ctx(), { collection: 'c', id: 'w', precondition: { exists: false } });
     const b = await engine.startUpload(ctx(), { collection: 'c', id: 'w', precondition: { exists: false } });
@@ -141,6 +142,8 @@ describe('ObjectEngine resumable uploads', () => {
     const done = await engine.writeAt(ctx(), { uploadId: c.uploadId, writeOffset: 0, data: bytes(5, 3), finishWrite: true });
     expect(done.object).toMatchObject({ version: 2, sizeBytes: 5 });
     expect(sha(await read('w'))).toBe(sha(bytes(5, 3)));
+    expect(await keys()).toEqual(['objects/c/w', `_objdata/c/w/${a.uploadId}`, `_objdata/c/w/${c.uploadId}`]);
+    expect(await engine.sweepTrash()).toEqual({ deleted: 1, dropped: 0, failed: 0 });
     expect(await keys()).toEqual(['objects/c/w', `_objdata/c/w/${c.uploadId}`]);
   });
 

@@ -23,7 +23,7 @@ import type {
   UploadWriteMessage,
 } from '../api/object-api.js';
 import type { ObjectPointers } from './object-pointers.js';
-import { removeData, type UploadDeps } from './object-upload.js';
+import type { UploadDeps } from './object-upload.js';
 import type { ResumableUploads, ResumableUploadsOptions } from './resumable/resumable-uploads.js';
 import type { UploadHeader as SessionHeader } from './resumable/upload-session.js';
 import type { CompletedUpload } from './resumable/upload-completion.js';
@@ -66,7 +66,7 @@ function objectOf(r: RecordedObject): ObjectMeta {
  * The commit point handed to the resumable engine: points the header's
  * (collection, id) at `dataKey` under the header's precondition, or returns
  * the object when the pointer already names it; the data of the version it
- * replaced is deleted, as Upload does.
+ * replaced is left to the trash sweeper (the commit marked it), as Upload does.
  */
 export function objectCommit(deps: Omit<ObjectResumableDeps, 'limits' | 'admit'>): ResumableUploadsOptions<RecordedObject>['commit'] {
   return async (h, dataKey, size, sha256) => {
@@ -77,7 +77,6 @@ export function objectCommit(deps: Omit<ObjectResumableDeps, 'limits' | 'admit'>
       toObjectPrecondition(h.precondition),
       AbortSignal.timeout(60_000),
     );
-    if (committed.replacedData !== undefined && committed.replacedData !== dataKey) await removeData(deps, committed.replacedData);
     return recorded(committed.object);
   };
 }

@@ -5,6 +5,7 @@ import { MemoryObjectStore } from '../storage/objects/memory/memory-object-store
 import type { UploadHeaderInput, UploadMessage } from '../api/object-api.js';
 import { ObjectPointers } from './object-pointers.js';
 import { runUpload, type UploadDeps } from './object-upload.js';
+import { decodeTrashEntry, TrashMarker } from './trash-markers.js';
 
 const MiB = 1024 * 1024;
 
@@ -12,7 +13,7 @@ function setup(limits: Partial<UploadDeps['limits']> = {}) {
   const store = new MemoryBlobStore();
   const objects = new MemoryObjectStore();
   const deps: UploadDeps = {
-    pointers: new ObjectPointers(store, systemClock),
+    pointers: new ObjectPointers(store, systemClock, new TrashMarker({ blobs: store, clock: systemClock, graceMs: 60_000 })),
     objects,
     limits: { maxBytes: 64 * MiB, partBytes: 5 * MiB, chunkMaxBytes: MiB, ...limits },
   };
@@ -23,7 +24,12 @@ function setup(limits: Partial<UploadDeps['limits']> = {}) {
     ...(await store.list({ prefix: 'objects/', limit: 1000 })).keys,
     ...(await objects.list({ prefix: '_objdata/', limit: 1000 })).objects.map((o) => o.key),
   ];
-  return { store, objects, deps, upload, keys };
+  /** The data keys the trash markers name. */
+  const marked = async (): Promise<string[]> => {
+    const page = await store.list({ prefix: '_objtrash/', limit: 1000 });
+    return Promise.all(page.keys.map(async (k) => decodeTrashEntry((await store.get(k))!.body, k).data));
+  };
+  return { store, objects, deps, upload, keys, marked };
 }
 
 async function* iterate(messages: UploadMessage[]): AsyncGenerator<UploadMessage> {
@@ -78,13 +84,18 @@ describe('runUpload', () => {
     expect(await upload([{ ...header({ id: 'y' }), finishWrite: true }])).toMatchObject({ id: 'y', sizeBytes: 0 });
   });
 
-  test('a replace bumps the version, keeps the create time, changes the etag and removes the old data', async () => {
-    const { upload, keys } = setup();
+  test('a replace bumps the version, keeps the create time, changes the etag and marks the old data as trash (kept for the grace)', async () => {
+    const { upload, keys, marked, store } = setup();
     const first = await upload([header(), data(bytesOf(10), true)]);
+    expect(await marked()).toEqual([]);
+    const firstData = (await keys()).filter((k) => k.startsWith('_objdata/'));
     const second = await upload([header({ precondition: { etag: first.etag } }), data(bytesOf(20), true)]);
     expect(second).toMatchObject({ version: 2, createTime: first.createTime, sizeBytes: 20 });
     expect(second.etag).not.toBe(first.etag);
-    expect((await keys()).filter((k) => k.startsWith('_objdata/'))).toHaveLength(1);
+    expect((await keys()).filter((k) => k.startsWith('_objdata/'))).toHaveLength(2);
+    expect(await marked()).toEqual(firstData);
+    const pointer = JSON.parse(Buffer.from((await store.get('objects/c/x'))!.body).toString()) as { object: { data: string } };
+    expect(firstData).not.toContain(pointer.object.data);
     const third = await upload([header({ precondition: { exists: true } }), data(bytesOf(5), true)]);
     expect(third.version).toBe(3);
     const fourth = await upload([header(), data(bytesOf(5), true)]);

@@ -6,7 +6,8 @@
  * conditional PUT commits. A create-only header is checked against the
  * pointer first (advisory: the commit decides). Any failure, a stream that
  * ends without finish_write, or a lost commit leaves nothing: the multipart
- * upload is aborted by the store, the data key deleted here.
+ * upload is aborted by the store, the data key deleted here. The data of a
+ * replaced version is left to the trash sweeper (ObjectPointers.commit marks it).
  */
 import { v7 as uuidv7 } from 'uuid';
 import { DbError, invalid, isDbError } from '../errors/db-error.js';
@@ -135,9 +136,7 @@ export async function runUpload(deps: UploadDeps, ctx: CallContext, messages: As
       h.precondition,
       ctx.signal,
     );
-    // This slice removes replaced data at once: a download of the old version in progress may end
-    // ETAG_MISMATCH (docs/streams.md, "Objects"); the grace period and trash sweeper come later.
-    if (committed.replacedData !== undefined) await removeData(deps, committed.replacedData);
+    // The replaced version's data stays for the grace period: the commit left a trash marker for it.
     return committed.object;
   } catch (e) {
     if (await unreferenced(deps.pointers, h, dataKey)) await removeData(deps, dataKey);

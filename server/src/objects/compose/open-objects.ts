@@ -8,7 +8,9 @@
  * neither take the document reads' sockets nor die on their idle timeout (a
  * download waits for a slow reader up to SB_STREAM_STALL_TIMEOUT_MS).
  * Data keys are written once and unconditionally, so the data store needs no
- * lock mode: the pointer's conditional PUT is the only commit.
+ * lock mode: the pointer's conditional PUT is the only commit. Every server
+ * runs the three sweeps (abandoned uploads, trash, orphan data), each round
+ * under its own mutex.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +26,8 @@ import { S3ObjectStore } from '../../storage/objects/s3/s3-object-store.js';
 import type { ObjectStore } from '../../storage/objects/object-store.js';
 import type { TokenKeys } from '../../tokens/token-keys.js';
 import { ObjectEngine } from '../object-engine.js';
-import { UploadSweepTimer } from '../upload-sweep-timer.js';
+import { SweepTimer } from '../sweep-timer.js';
+import type { Failpoints } from '../../common/failpoints.js';
 
 /** The folder under SB_DATA_DIR that holds object data with filesystem storage. */
 export const FS_OBJECTS_DIR = '.sb-objects';
@@ -51,10 +54,19 @@ async function openData(config: Config, closers: Closers): Promise<ObjectStore> 
   return new S3ObjectStore({ client: client.client, bucket: config.s3Bucket!, prefix: config.s3Prefix, timeoutMs: config.s3TimeoutMs });
 }
 
-/** The object engine, and what to close at shutdown (its data store, the upload sweep timer). */
+/** The orphan scan's tick: it checks hourly (or at its interval when shorter) whether a scan is due. */
+const ORPHAN_TICK_MS = 3_600_000;
+
+/** The object engine, and what to close at shutdown (its data store, the sweep timers). */
 export async function openObjects(
   config: Config,
-  deps: { readonly store: BlobStore; readonly tokenKeys: TokenKeys; readonly log: AppLogger; readonly coordinator: Coordinator },
+  deps: {
+    readonly store: BlobStore;
+    readonly tokenKeys: TokenKeys;
+    readonly log: AppLogger;
+    readonly coordinator: Coordinator;
+    readonly failpoints?: Failpoints;
+  },
   closers: Closers,
 ): Promise<ObjectEngine> {
   const data = await openData(config, closers);
@@ -75,11 +87,29 @@ export async function openObjects(
     coordinator: deps.coordinator,
     holder: `${hostname()}:${process.pid}`,
     resumable: { maxAgeMs: config.uploadMaxAgeMs, leaseMs: config.uploadLeaseMs },
-    onCleanupError: (err, dataKey) => deps.log.warn({ err, dataKey }, 'removing object data failed: left as garbage'),
+    onCleanupError: (err, key) => deps.log.warn({ err, key }, 'removing object garbage failed: left for a later sweep'),
+    garbage: {
+      graceMs: config.objectGraceMs,
+      orphanMarginMs: config.objectOrphanMarginMs,
+      orphanScanMs: config.objectOrphanScanMs,
+    },
+    failpoints: deps.failpoints,
   });
-  // Every server ticks; the sweep's mutex lets one of them do each round (docs/streams.md, "Resumable uploads").
-  const sweeper = new UploadSweepTimer((signal) => engine.sweepUploads(signal), config.uploadSweepMs, deps.log);
-  sweeper.start();
-  closers.push({ name: 'upload sweep', close: () => sweeper.close() });
+  // Every server ticks; each sweep's mutex lets one of them do each round (docs/streams.md, "Objects", "Resumable uploads").
+  const timers = [
+    new SweepTimer('upload sweep', (signal) => engine.sweepUploads(signal), config.uploadSweepMs, deps.log),
+    new SweepTimer('trash sweep', (signal) => engine.sweepTrash(signal), config.objectTrashSweepMs, deps.log),
+    new SweepTimer(
+      'orphan scan',
+      (signal) => engine.scanOrphans(signal),
+      Math.min(config.objectOrphanScanMs, ORPHAN_TICK_MS),
+      deps.log,
+      () => true,
+    ),
+  ];
+  for (const t of timers) {
+    t.start();
+    closers.push({ name: t.name, close: () => t.close() });
+  }
   return engine;
 }

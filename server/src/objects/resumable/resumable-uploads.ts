@@ -7,8 +7,9 @@
  * the only thing kept in a process (a miss costs a re-read at completion).
  */
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../../common/clock.js';
-import type { Coordinator, MutexHandle } from '../../coordination/coordinator.js';
-import { DbError, isDbError } from '../../errors/db-error.js';
+import type { Coordinator } from '../../coordination/coordinator.js';
+import { exclusiveRound, SWEEP_MUTEXES } from '../sweep-mutex.js';
+import { DbError } from '../../errors/db-error.js';
 import { validateCollection, validateId } from '../../model/keys.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { ObjectStore } from '../../storage/objects/object-store.js';
@@ -21,9 +22,6 @@ import { committedSize, UploadSessions, type UploadHeader } from './upload-sessi
 import { UploadSweeper, type SweepReport } from './upload-sweeper.js';
 import { UploadWriter, type WriteOptions, type WriteOutcome } from './upload-writer.js';
 
-/** The mutex of sweep rounds, and how long one holds it at most (a longer round may overlap the next: harmless). */
-const SWEEP_MUTEX = 'sweep:uploads';
-const SWEEP_MUTEX_TTL_MS = 10 * 60 * 1000;
 /** Parts an expected size is spread over at most, leaving the other half of the 10,000 numbers for takeovers. */
 const MAX_PLANNED_PARTS = 5_000;
 const MIB = 1024 * 1024;
@@ -185,18 +183,7 @@ export class ResumableUploads<R> {
    * every step is a CAS or idempotent.)
    */
   async sweep(signal?: AbortSignal): Promise<SweepReport | undefined> {
-    let handle: MutexHandle;
-    try {
-      handle = await this.ctx.coordinator.acquireMutex(SWEEP_MUTEX, { ttlMs: SWEEP_MUTEX_TTL_MS, waitMs: 0, signal });
-    } catch (e) {
-      if (isDbError(e, 'CONCURRENT_MODIFICATION')) return undefined;
-      throw e;
-    }
-    try {
-      return await this.sweeper.sweep(signal);
-    } finally {
-      await handle.release();
-    }
+    return exclusiveRound(this.ctx.coordinator, SWEEP_MUTEXES.uploads, () => this.sweeper.sweep(signal), signal);
   }
 }
 
