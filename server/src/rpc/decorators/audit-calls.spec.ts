@@ -1,7 +1,7 @@
-import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
 import { DbError } from '../../errors/db-error.js';
-import { Health, HealthCheckResponse_ServingStatus as S } from '../../gen/grpc/health/v1/health_pb.js';
-import { AdminService } from '../../gen/smarterbase/v1/admin_service_pb.js';
+import { Health, HealthCheckResponse_ServingStatus as S, type HealthCheckRequest } from '../../gen/grpc/health/v1/health_pb.js';
+import { AdminService, type ListIndexesRequest } from '../../gen/smarterbase/v1/admin_service_pb.js';
 import type { AuditEvent, AuditLog } from '../../observability/audit-log.js';
 import { auditCalls } from './audit-calls.js';
 import { wrapErrors } from './wrap-errors.js';
@@ -18,11 +18,11 @@ describe('auditCalls', () => {
         auditCalls(
           AdminService,
           wrapErrors(AdminService, {
-            listIndexes(req) {
+            listIndexes(req: ListIndexesRequest) {
               if (req.collection === 'bad') throw new DbError('invalid', 'INVALID_ARGUMENT', 'bad collection', { field: 'collection' });
               return { indexes: [] };
             },
-          }),
+          } as Partial<ServiceImpl<typeof AdminService>> as ServiceImpl<typeof AdminService>),
           opts,
         ),
       );
@@ -36,13 +36,13 @@ describe('auditCalls', () => {
         auditCalls(
           Health,
           {
-            check(req) {
+            check(req: HealthCheckRequest) {
               if (req.service === 'deny') throw new ConnectError('no', Code.PermissionDenied);
               if (req.service === 'anon') throw new ConnectError('who', Code.Unauthenticated);
               if (req.service === 'gone') throw new ConnectError('x', Code.NotFound);
               return { status: S.SERVING };
             },
-          },
+          } as Partial<ServiceImpl<typeof Health>> as ServiceImpl<typeof Health>,
           opts,
         ),
       );
