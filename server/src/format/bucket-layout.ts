@@ -13,6 +13,9 @@
  *   _probe/<random>/…                            scratch keys of the conditional-write probe
  *   objects/<collection>/<id>                    object pointers (docs/adr/0013, §2: small JSON envelopes)
  *   _objdata/<collection>/<id>/<vid>             object data, one key per version, written once (ObjectStore)
+ *   _access/keys/<key id>                        API key records: principal, SHA-256 of the secret, times (docs/adr/0015)
+ *   _access/roles/<name>                         role definitions
+ *   _access/principals/<name>                    principals: roles and certificate names
  */
 
 /** The prefix of every document key. */
@@ -33,6 +36,13 @@ export const COORDINATION_EPOCH_KEY = '_meta/coordination-epoch';
 export const HEALTH_PROBE_KEY = '_meta/health-probe';
 /** Where the conditional-write probe puts its scratch keys (a fresh random folder per run). */
 export const PROBE_PREFIX = '_probe/';
+
+/** Where API key records live (access/access-store.ts); a secret is never stored, only its hash. */
+export const ACCESS_KEYS_PREFIX = '_access/keys/';
+/** Where role definitions live. */
+export const ACCESS_ROLES_PREFIX = '_access/roles/';
+/** Where principals live. */
+export const ACCESS_PRINCIPALS_PREFIX = '_access/principals/';
 
 /** The prefix of every object pointer (docs/streams.md, "Objects"). */
 export const OBJECTS_ROOT = 'objects/';
