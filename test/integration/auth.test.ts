@@ -95,7 +95,7 @@ async function callOnce(
   service: DescService,
   method: DescMethod,
   request: unknown,
-  headers: HeadersInit,
+  headers: Record<string, string>,
 ): Promise<ConnectError | undefined> {
   const client = createClient(service, transport) as unknown as Record<string, (req: unknown, opts: unknown) => unknown>;
   const fn = client[method.localName]!;
@@ -127,7 +127,7 @@ async function callOnce(
 
 const reasonOf = (e: ConnectError | undefined): string | undefined => e?.findDetails(ErrorInfoSchema)[0]?.reason;
 const outcomeOf = (e: ConnectError | undefined): string => (e === undefined ? 'OK' : `${Code[e.code]}/${reasonOf(e) ?? '-'}`);
-const bearer = (key: string): HeadersInit => ({ authorization: `Bearer ${key}` });
+const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
 describe('authentication and roles on 3 servers over S3 (versitygw) + Redis', () => {
   let s3: S3TestServer | undefined;
