@@ -270,6 +270,37 @@ describe('authentication and roles on 3 servers over S3 (versitygw) + Redis', ()
     });
   });
 
+  test('client streams pass the check intact: Upload and WriteUpload with a key allowed to write store every byte', async () => {
+    const data = randomBytes(200_000);
+    for (const [i, transport] of [grpc(0), connect(1)].entries()) {
+      const objects = createClient(ObjectService, transport);
+      const h = { headers: bearer(keys.outsider) };
+      const uploaded = await objects.upload(
+        (async function* () {
+          yield { kind: { case: 'header' as const, value: { collection: ALLOWED, id: `up${i}` } } };
+          yield { kind: { case: 'data' as const, value: data.subarray(0, 100_000) } };
+          yield { kind: { case: 'data' as const, value: data.subarray(100_000) }, finishWrite: true };
+        })(),
+        h,
+      );
+      expect(uploaded.object?.sizeBytes).toBe(BigInt(data.length));
+      const { uploadId } = await objects.startUpload({ header: { collection: ALLOWED, id: `resumable${i}` } }, h);
+      const written = await objects.writeUpload(
+        (async function* () {
+          yield { uploadId, writeOffset: 0n, data: data.subarray(0, 100_000) };
+          yield { data: data.subarray(100_000), finishWrite: true };
+        })(),
+        h,
+      );
+      expect(written.committedSize).toBe(BigInt(data.length));
+      const stat = await createClient(ObjectService, grpc(2)).statObject(
+        { collection: ALLOWED, id: `up${i}` },
+        { headers: bearer(keys.reader) },
+      );
+      expect(stat.object?.sizeBytes).toBe(BigInt(data.length));
+    }
+  });
+
   test('a Commit mixing an allowed and a denied collection is denied as a whole: nothing is written', async () => {
     const commit = {
       writes: [
