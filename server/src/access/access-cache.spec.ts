@@ -91,6 +91,26 @@ describe('AccessCache staleness', () => {
     expect(c.gets()).toBe(4);
   });
 
+  test('refresh re-reads only known keys used since the last refresh, and drops stale unknown or idle ones', async () => {
+    const c = counting(new MemoryBlobStore());
+    const clock = new ManualClock({ startMs: 0 });
+    const store = new AccessStore(c.store);
+    await store.createKey(record(id));
+    const cache = new AccessCache({ store, clock, maxAgeMs: 1000 });
+    await cache.key(id);
+    await cache.key('0000000000000009'); // unknown
+    const before = c.gets();
+    await cache.refresh();
+    expect(c.gets() - before).toBe(1); // the used known key only (the snapshot lists, it does not get keys)
+    await cache.refresh();
+    expect(c.gets() - before).toBe(1); // not used since: not re-read
+    clock.advance(1000);
+    await cache.refresh(); // both stale: dropped
+    await cache.key(id);
+    await cache.key('0000000000000009');
+    expect(c.gets() - before).toBe(3); // re-read on demand
+  });
+
   test('concurrent lookups of one id share one read', async () => {
     const c = counting(new MemoryBlobStore());
     const cache = new AccessCache({ store: new AccessStore(c.store), clock: new ManualClock(), maxAgeMs: 5000 });

@@ -5,9 +5,12 @@
  * flood of made-up ids does not become a flood of storage reads), roles and
  * principals as one snapshot (they are few, and a certificate identity needs
  * the whole principal list to be matched). A periodic refresh (`refresh`,
- * driven by the caller's timer) re-reads what is cached before it ages out,
- * so the hot path rarely waits; an entry that aged out anyway is re-read
- * inline, and a failed re-read fails the call (closed), never serves stale.
+ * driven by the caller's timer) re-reads the snapshot and the known keys
+ * used since the previous refresh, so the hot path rarely waits; unknown ids
+ * and idle keys are never re-read by it (a flood of made-up ids must not turn
+ * into a steady storage load) and are dropped once stale. An entry that aged
+ * out anyway is re-read inline, and a failed re-read fails the call (closed),
+ * never serves stale data.
  */
 import type { Clock } from '../common/clock.js';
 import { ADMIN_ROLE, ADMIN_ROLE_NAME, type Principal, type Role } from './access-model.js';
@@ -26,6 +29,11 @@ export interface AccessView {
 interface Loaded<T> {
   readonly value: T;
   readonly loadedAt: number;
+}
+
+/** A cached key record; `used` says whether a lookup asked for it since the last refresh. */
+interface KeyEntry extends Loaded<ApiKeyRecord | undefined> {
+  used: boolean;
 }
 
 /** Options of AccessCache. */
@@ -49,7 +57,7 @@ export function viewOf(roles: readonly Role[], principals: readonly Principal[])
 
 /** One server's cache of the access control data. */
 export class AccessCache {
-  private readonly keys = new Map<string, Loaded<ApiKeyRecord | undefined>>();
+  private readonly keys = new Map<string, KeyEntry>();
   private readonly keyLoads = new Map<string, Promise<ApiKeyRecord | undefined>>();
   private snapshot: Loaded<AccessView> | undefined;
   private snapshotLoad: Promise<AccessView> | undefined;
@@ -66,11 +74,14 @@ export class AccessCache {
   /** The record of key `id` (undefined when none), loaded less than maxAgeMs ago. */
   async key(id: string): Promise<ApiKeyRecord | undefined> {
     const hit = this.keys.get(id);
-    if (hit !== undefined && this.fresh(hit.loadedAt)) return hit.value;
-    return this.loadKey(id);
+    if (hit !== undefined && this.fresh(hit.loadedAt)) {
+      hit.used = true;
+      return hit.value;
+    }
+    return this.loadKey(id, true);
   }
 
-  private loadKey(id: string): Promise<ApiKeyRecord | undefined> {
+  private loadKey(id: string, used: boolean): Promise<ApiKeyRecord | undefined> {
     const pending = this.keyLoads.get(id);
     if (pending !== undefined) return pending;
     const startedAt = this.opts.clock.now();
@@ -78,7 +89,7 @@ export class AccessCache {
       .getKey(id)
       .then((record) => {
         this.keys.delete(id);
-        this.keys.set(id, { value: record, loadedAt: startedAt });
+        this.keys.set(id, { value: record, loadedAt: startedAt, used });
         while (this.keys.size > this.maxKeys) {
           const oldest = this.keys.keys().next().value;
           if (oldest === undefined) break;
@@ -111,10 +122,20 @@ export class AccessCache {
     return load;
   }
 
-  /** Re-reads the snapshot and every cached key record (the periodic refresh); errors are the caller's to log. */
+  /**
+   * The periodic refresh: re-reads the snapshot and the known keys used since
+   * the last refresh; drops stale unknown ids and stale idle keys. Errors are
+   * the caller's to log.
+   */
   async refresh(): Promise<void> {
     await this.loadView();
-    for (const id of [...this.keys.keys()]) await this.loadKey(id);
+    for (const [id, entry] of [...this.keys]) {
+      if (entry.value === undefined || !entry.used) {
+        if (!this.fresh(entry.loadedAt)) this.keys.delete(id);
+        continue;
+      }
+      await this.loadKey(id, false);
+    }
   }
 
   /** Forgets key `id` and the snapshot, so this server sees its own change at once (AccessService writes). */
