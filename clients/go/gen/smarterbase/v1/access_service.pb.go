@@ -142,7 +142,9 @@ type ListApiKeysRequest struct {
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Optional. The next_page_token of the previous page; empty = first page.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// Optional. Only the keys of this principal; empty = every key.
+	// Optional. Only the keys of this principal; empty = every key. The filter
+	// applies within each page of page_size keys, so a page may hold fewer keys
+	// (even none) while next_page_token is set.
 	Principal     string `protobuf:"bytes,3,opt,name=principal,proto3" json:"principal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

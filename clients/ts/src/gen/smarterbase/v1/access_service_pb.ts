@@ -96,7 +96,9 @@ export type ListApiKeysRequest = Message<"smarterbase.v1.ListApiKeysRequest"> & 
   pageToken: string;
 
   /**
-   * Optional. Only the keys of this principal; empty = every key.
+   * Optional. Only the keys of this principal; empty = every key. The filter
+   * applies within each page of page_size keys, so a page may hold fewer keys
+   * (even none) while next_page_token is set.
    *
    * @generated from field: string principal = 3;
    */
