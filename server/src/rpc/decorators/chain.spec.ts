@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createHandlerContext } from '@connectrpc/connect';
+import { Code, type ConnectError, createHandlerContext } from '@connectrpc/connect';
 import { DbError } from '../../errors/db-error.js';
 import { ErrorInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
 import { DocumentService, GetRequestSchema } from '../../gen/smarterbase/v1/document_service_pb.js';
