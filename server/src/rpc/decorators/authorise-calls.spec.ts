@@ -10,6 +10,11 @@ import { DocumentService, GetRequestSchema, BatchGetRequestSchema } from '../../
 import { ObjectService, UploadRequestSchema, type UploadRequest } from '../../gen/smarterbase/v1/object_service_pb.js';
 import { REFLECTION_SERVICES } from '../services/reflection/reflection.js';
 import { authoriseCalls, type CallAuth } from './authorise-calls.js';
+import { context, trace } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+
+const provider = new NodeTracerProvider();
+provider.register(); // AsyncLocalStorage context manager, as main.ts does with tracing on
 
 const reader: Role = {
   name: 'reader',
@@ -164,6 +169,17 @@ describe('authoriseCalls', () => {
       'denied ann admin access',
       'allowed root admin access',
     ]);
+  });
+
+  test('audit records carry the trace id of the call', async () => {
+    const { auth, audit } = setup();
+    const impl = authoriseCalls(DocumentService, { get: () => ({}) } as never, auth);
+    const span = provider.getTracer('spec').startSpan('call');
+    await context.with(trace.setSpan(context.active(), span), () =>
+      Promise.resolve(method(impl, 'get')(create(GetRequestSchema, { collection: 'secret' }), ctx('Bearer ann'))).catch(() => undefined),
+    );
+    span.end();
+    expect(audit[0]?.traceId).toBe(span.spanContext().traceId);
   });
 
   test('a method without a rule is refused even for an authenticated caller (the check fails closed)', async () => {
