@@ -29,6 +29,7 @@ export const LAYERS = [
   ['query', 'locks', 'txn', 'streams'],
   ['engine'],
   ['objects'],
+  ['access'],
   ['rpc'],
 ];
 /** Same-row imports that are allowed: [from, to]. */
@@ -64,16 +65,21 @@ export function layerZones() {
  * imports another.
  */
 const RPC = `${SRC}/rpc`;
-const SERVICES = ['admin', 'documents', 'health', 'locks', 'objects', 'queries', 'reflection', 'streams'];
+const SERVICES = ['access', 'admin', 'documents', 'health', 'locks', 'objects', 'queries', 'reflection', 'streams'];
 export function rpcZones() {
   const sub = (names) => names.map((n) => `${RPC}/${n}`);
   return [
     {
       target: `${RPC}/*.ts`,
-      from: sub(['convert', 'decorators', 'services', 'server']),
+      from: sub(['auth', 'convert', 'decorators', 'services', 'server']),
       message: 'rpc/ root files are the basics below convert/, decorators/, services/ and server/',
     },
     { target: `${RPC}/convert`, from: sub(['decorators', 'services', 'server']), message: 'rpc/convert/ is below services/ and server/' },
+    {
+      target: `${RPC}/auth`,
+      from: sub(['decorators', 'services', 'server']),
+      message: 'rpc/auth/ (the method permission table) is below decorators/',
+    },
     { target: `${RPC}/decorators`, from: sub(['services', 'server']), message: 'rpc/decorators/ is below server/' },
     { target: `${RPC}/services`, from: sub(['decorators', 'server']), message: 'rpc/services/ is below server/' },
     ...SERVICES.map((s) => ({
@@ -104,6 +110,7 @@ const DRIVER_FREE = [
   'streams',
   'engine',
   'objects',
+  'access',
 ].map((f) => `server/src/${f}/**/*.ts`);
 const DRIVERS = ['@grpc/grpc-js', '@connectrpc/*', 'ioredis', '@aws-sdk/*', '@opentelemetry/sdk-*'];
 

@@ -54,6 +54,8 @@ import { openServerFeed } from './streams/compose/server-feed.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
 import { openObjects } from './objects/compose/open-objects.js';
 import { alsoEndFollowers, openLogs } from './logs/compose/open-logs.js';
+import { openAuth } from './access/compose/open-auth.js';
+import { MetricsGate } from './observability/metrics-gate.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
@@ -217,8 +219,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT', 0));
 
   try {
+    const metricsGate = new MetricsGate(config.auth === 'on' && config.authMetrics === 'authenticated'); // opened by openAuth below
     const telemetry = await Telemetry.start({
-      metrics: config.metrics ? { host: config.host, port: config.metricsPort } : undefined,
+      metrics: config.metrics ? { host: config.host, port: config.metricsPort, gate: metricsGate } : undefined,
       otlpEndpoint: config.otlpEndpoint,
       buildAttributes: { storage: config.storage, coordination: config.coordination },
     });
@@ -376,7 +379,10 @@ async function main(): Promise<void> {
       );
     }
     const objects = await openObjects(config, { store, tokenKeys, log, coordinator, failpoints }, closers); // ObjectService (docs/streams.md, "Objects")
+    const auth = await openAuth(config, { store, log, clock: systemClock, random: systemRandom }, closers); // docs/adr/0015
+    if (auth !== undefined) metricsGate.set(auth.metricsAllowed);
     server = new RpcServer({
+      ...(auth === undefined ? {} : { auth: auth.auth, access: auth.access, reflection: auth.reflection }),
       api: engine,
       objects,
       query,

@@ -109,6 +109,18 @@ const (
 	ReasonInvalidLogLine Reason = "INVALID_LOG_LINE"
 	// ReasonSequenceTrimmed is ErrorReason ERROR_REASON_SEQUENCE_TRIMMED = 52.
 	ReasonSequenceTrimmed Reason = "SEQUENCE_TRIMMED"
+	// ReasonUnauthenticated is ErrorReason ERROR_REASON_UNAUTHENTICATED = 53.
+	ReasonUnauthenticated Reason = "UNAUTHENTICATED"
+	// ReasonInvalidApiKey is ErrorReason ERROR_REASON_INVALID_API_KEY = 54.
+	ReasonInvalidApiKey Reason = "INVALID_API_KEY"
+	// ReasonApiKeyRevoked is ErrorReason ERROR_REASON_API_KEY_REVOKED = 55.
+	ReasonApiKeyRevoked Reason = "API_KEY_REVOKED"
+	// ReasonApiKeyExpired is ErrorReason ERROR_REASON_API_KEY_EXPIRED = 56.
+	ReasonApiKeyExpired Reason = "API_KEY_EXPIRED"
+	// ReasonPermissionDenied is ErrorReason ERROR_REASON_PERMISSION_DENIED = 57.
+	ReasonPermissionDenied Reason = "PERMISSION_DENIED"
+	// ReasonAccessNotFound is ErrorReason ERROR_REASON_ACCESS_NOT_FOUND = 58.
+	ReasonAccessNotFound Reason = "ACCESS_NOT_FOUND"
 	// ReasonRateLimited is ErrorReason ERROR_REASON_RATE_LIMITED = 65.
 	ReasonRateLimited Reason = "RATE_LIMITED"
 )
@@ -167,5 +179,11 @@ var allReasons = []Reason{
 	ReasonInvalidLogName,
 	ReasonInvalidLogLine,
 	ReasonSequenceTrimmed,
+	ReasonUnauthenticated,
+	ReasonInvalidApiKey,
+	ReasonApiKeyRevoked,
+	ReasonApiKeyExpired,
+	ReasonPermissionDenied,
+	ReasonAccessNotFound,
 	ReasonRateLimited,
 }

@@ -38,6 +38,10 @@ export type S3ConditionalMode = 'auto' | 'native' | 'lock';
 export type S3VerifyReadsMode = 'auto' | 'on' | 'off';
 /** Coordination backends. */
 export type CoordinationKind = 'local' | 'redis';
+/** Whether calls are authenticated (docs/adr/0015). */
+export type AuthMode = 'off' | 'on';
+/** Whether an auxiliary endpoint (reflection, metrics) needs a caller when auth is on. */
+export type AuthGate = 'open' | 'authenticated';
 /** pino log levels. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -144,6 +148,16 @@ export interface Config {
   readonly objectOrphanScanMs: number;
   /** Age beyond SB_UPLOAD_MAX_AGE_MS before unreferenced data counts as an orphan, in ms. */
   readonly objectOrphanMarginMs: number;
+  /** Authentication and authorisation of calls (docs/security.md): off, or on (every call but Health needs a principal). */
+  readonly auth: AuthMode;
+  /** The access cache's staleness bound, in ms: a revoked key or changed role is seen by every server within it. */
+  readonly authCacheMs: number;
+  /** With auth on: whether gRPC reflection needs a caller. */
+  readonly authReflection: AuthGate;
+  /** With auth on: whether /metrics needs a caller. */
+  readonly authMetrics: AuthGate;
+  /** File holding the first admin key (sbk_…), stored hashed at start-up when its id is unknown; unset = none. */
+  readonly authBootstrapKeyFile?: string;
   /** Serve Prometheus metrics on metricsPort. */
   readonly metrics: boolean;
   /** Port of the Prometheus /metrics endpoint; 0 picks a free port. */
@@ -279,6 +293,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'decodeMaxQueued', env: 'SB_DECODE_MAX_QUEUED', flag: '--decode-max-queued', kind: { type: 'int', min: 1, max: 100_000 }, default: 32, description: 'Large requests that may wait for a decode worker; more are RESOURCE_EXHAUSTED / SERVER_OVERLOADED with RetryInfo.' },
   { key: 'logLevel', env: 'SB_LOG_LEVEL', flag: '--log-level', kind: { type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level.' },
   { key: 'metrics', env: 'SB_METRICS', flag: '--metrics', kind: { type: 'bool' }, default: true, description: 'Serve Prometheus metrics at http://<host>:<metrics-port>/metrics (false/off disables them).' },
+  { key: 'auth', env: 'SB_AUTH', flag: '--auth', kind: { type: 'enum', choices: ['off', 'on'] }, default: 'off', description: 'off: every caller may do everything (the embedded default, on 127.0.0.1); on: every call but gRPC Health needs an API key (authorization: Bearer sbk_…) or a client certificate a principal answers to, and a role allowing it (docs/security.md).' },
+  { key: 'authCacheMs', env: 'SB_AUTH_CACHE_MS', flag: '--auth-cache-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 5000, description: 'Staleness bound of each server\'s cache of keys, roles and principals, in ms: a revoked key, a changed role or principal is refused or applied by every server within this (plus one storage read).' },
+  { key: 'authReflection', env: 'SB_AUTH_REFLECTION', flag: '--auth-reflection', kind: { type: 'enum', choices: ['open', 'authenticated'] }, default: 'authenticated', description: 'With auth on: authenticated: gRPC reflection needs a valid key or certificate (any principal); open: anyone may describe the API.' },
+  { key: 'authMetrics', env: 'SB_AUTH_METRICS', flag: '--auth-metrics', kind: { type: 'enum', choices: ['open', 'authenticated'] }, default: 'authenticated', description: 'With auth on: authenticated: /metrics needs "authorization: Bearer <API key>" of any principal (else 401); open: anyone may scrape it.' },
+  { key: 'authBootstrapKeyFile', env: 'SB_AUTH_BOOTSTRAP_KEY_FILE', flag: '--auth-bootstrap-key-file', kind: { type: 'string' }, description: 'File holding one API key string (sbk_<16 hex>_<43 base64url>): at start-up, when no key with its id is stored, it is stored (hashed) for principal bootstrap with role admin. Revoke it once real admin keys exist (docs/security.md).' },
   { key: 'metricsPort', env: 'SB_METRICS_PORT', flag: '--metrics-port', kind: { type: 'port' }, default: 9464, description: 'Port of the Prometheus /metrics endpoint, bound to host; 0 picks a free port.' },
   { key: 'otlpEndpoint', env: 'SB_OTLP_ENDPOINT', flag: '--otlp-endpoint', kind: { type: 'string' }, description: 'OTLP/HTTP base URL that traces are sent to (<url>/v1/traces), e.g. http://collector:4318 (unset = no trace export).' },
   { key: 'collectionsFile', env: 'SB_COLLECTIONS_FILE', flag: '--collections-file', kind: { type: 'string' }, description: 'YAML file declaring collections and their indexes, applied at start-up (see docs/queries.md); unset = none.' },

@@ -31,7 +31,11 @@ export type ErrorKind =
   /** Stored data was lost or corrupted (an object whose bytes no longer match its checksum). */
   | 'data_loss'
   /** A bug or corrupt data. */
-  | 'internal';
+  | 'internal'
+  /** The call carries no valid credentials: authenticate and retry. */
+  | 'unauthenticated'
+  /** The caller is known but not allowed this: ask for a role, do not retry. */
+  | 'permission_denied';
 
 /**
  * Machine-readable causes: generated from the proto enum smarterbase.v1.ErrorReason

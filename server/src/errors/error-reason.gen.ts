@@ -109,6 +109,18 @@ export type ErrorReason =
   | 'INVALID_LOG_LINE'
   /** OUT_OF_RANGE: a log read starts below the oldest retained sequence or above the tail + 1. Metadata: "log", "requestedSequence", "oldestSequence", "tailSequence". */
   | 'SEQUENCE_TRIMMED'
+  /** UNAUTHENTICATED: authentication is on and the call carries no credentials (no "authorization: Bearer" key and no verified client certificate that a principal answers to). */
+  | 'UNAUTHENTICATED'
+  /** UNAUTHENTICATED: the bearer token is not a valid API key (malformed, unknown id or wrong secret; which one is not said). Metadata: "keyId" when the token has the key format. */
+  | 'INVALID_API_KEY'
+  /** UNAUTHENTICATED: the API key was revoked (RevokeApiKey). Metadata: "keyId". */
+  | 'API_KEY_REVOKED'
+  /** UNAUTHENTICATED: the API key's expire_time has passed. Metadata: "keyId", "expireTime". */
+  | 'API_KEY_EXPIRED'
+  /** PERMISSION_DENIED: no role of the caller grants the verb on the resource; nothing was read or written. Metadata: "principal", "verb" (read, write, admin, lock, stream), "resource" (e.g. "collection:orders", "lock:jobs", "log:audit", "access"). */
+  | 'PERMISSION_DENIED'
+  /** NOT_FOUND: the API key, role or principal named in an AccessService call does not exist. Metadata: "kind" (apiKey, role, principal), "name". */
+  | 'ACCESS_NOT_FOUND'
   /** RESOURCE_EXHAUSTED: the calling principal used up its call rate (SB_RATE_LIMIT_PER_SEC / SB_RATE_LIMIT_BURST, or its own limit); the RetryInfo detail says when a call is allowed again. Other principals are not affected. Metadata: "principal", "ratePerSec", "burst". */
   | 'RATE_LIMITED';
 
@@ -166,5 +178,11 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'INVALID_LOG_NAME',
   'INVALID_LOG_LINE',
   'SEQUENCE_TRIMMED',
+  'UNAUTHENTICATED',
+  'INVALID_API_KEY',
+  'API_KEY_REVOKED',
+  'API_KEY_EXPIRED',
+  'PERMISSION_DENIED',
+  'ACCESS_NOT_FOUND',
   'RATE_LIMITED',
 ]);

@@ -15,6 +15,9 @@
  *   _objdata/<collection>/<id>/<vid>             object data, one key per version, written once (ObjectStore)
  *   _objtrash/<deleteAfterMs, 13 digits>/<random> trash markers: data to delete once the grace period is over
  *   _meta/orphan-scan                            when the orphan data scan last finished
+ *   _access/keys/<key id>                        API key records: principal, SHA-256 of the secret, times (docs/adr/0015)
+ *   _access/roles/<name>                         role definitions
+ *   _access/principals/<name>                    principals: roles and certificate names
  */
 
 /** The prefix of every document key. */
@@ -35,6 +38,13 @@ export const COORDINATION_EPOCH_KEY = '_meta/coordination-epoch';
 export const HEALTH_PROBE_KEY = '_meta/health-probe';
 /** Where the conditional-write probe puts its scratch keys (a fresh random folder per run). */
 export const PROBE_PREFIX = '_probe/';
+
+/** Where API key records live (access/access-store.ts); a secret is never stored, only its hash. */
+export const ACCESS_KEYS_PREFIX = '_access/keys/';
+/** Where role definitions live. */
+export const ACCESS_ROLES_PREFIX = '_access/roles/';
+/** Where principals live. */
+export const ACCESS_PRINCIPALS_PREFIX = '_access/principals/';
 
 /** The prefix of every object pointer (docs/streams.md, "Objects"). */
 export const OBJECTS_ROOT = 'objects/';

@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { METRICS_PATH, serveMetrics } from './metrics-endpoint.js';
+import { MetricsGate } from './metrics-gate.js';
 
 describe('serveMetrics', () => {
   test('GET and HEAD /metrics (with a query string) answer in the Prometheus text format; other paths and methods are 404', async () => {
@@ -17,6 +18,26 @@ describe('serveMetrics', () => {
     expect((await fetch(`${base}${METRICS_PATH}`, { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(`${base}${METRICS_PATH}`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${base}/`)).status).toBe(404);
+    await endpoint.close();
+    await provider.shutdown();
+  });
+
+  test('behind a gate: 503 before its check is set, 401 without valid credentials, the metrics with them', async () => {
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const provider = new MeterProvider({ readers: [exporter] });
+    provider.getMeter('t').createCounter('spec.gated').add(1);
+    const gate = new MetricsGate(true);
+    const endpoint = await serveMetrics(exporter, '127.0.0.1', 0, gate);
+    const url = `http://127.0.0.1:${endpoint.port}${METRICS_PATH}`;
+    expect((await fetch(url)).status).toBe(503);
+    gate.set((a) => Promise.resolve(a === 'Bearer good'));
+    const refused = await fetch(url, { headers: { authorization: 'Bearer bad' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await refused.text()).not.toMatch(/spec_gated/);
+    const served = await fetch(url, { headers: { authorization: 'Bearer good' } });
+    expect(served.status).toBe(200);
+    expect(await served.text()).toMatch(/^spec_gated_total/m);
     await endpoint.close();
     await provider.shutdown();
   });

@@ -16,11 +16,12 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import { buildInfo } from './build-info.js';
 import { createMetrics, registerBuildInfo, type Metrics } from './metrics.js';
 import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint.js';
+import type { MetricsGate } from './metrics-gate.js';
 
 /** Options of Telemetry.start. */
 export interface TelemetryOptions {
   /** Where to serve /metrics; undefined disables metrics (a no-op meter is used). */
-  readonly metrics?: { readonly host: string; readonly port: number };
+  readonly metrics?: { readonly host: string; readonly port: number; readonly gate?: MetricsGate };
   /** OTLP/HTTP base URL (spans go to `<endpoint>/v1/traces`); undefined = no OTLP export. */
   readonly otlpEndpoint?: string;
   /** An extra span exporter, flushed span by span (specs use an InMemorySpanExporter). */
@@ -74,7 +75,7 @@ export class Telemetry {
     if (opts.metrics !== undefined) {
       const exporter = new PrometheusExporter({ preventServerStart: true });
       try {
-        endpoint = await serveMetrics(exporter, opts.metrics.host, opts.metrics.port);
+        endpoint = await serveMetrics(exporter, opts.metrics.host, opts.metrics.port, opts.metrics.gate);
         meterProvider = new MeterProvider({ resource, readers: [exporter] });
         meter = meterProvider.getMeter('smarterbase', info.version);
         registerBuildInfo(meter, { version: info.version, node_version: info.nodeVersion, ...opts.buildAttributes });

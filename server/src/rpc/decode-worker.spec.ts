@@ -1,4 +1,5 @@
 import { create, toBinary } from '@bufbuild/protobuf';
+import type { AccessAdmin } from '../access/access-admin.js';
 import type { DocumentApi } from '../api/document-api.js';
 import type { LogApi } from '../api/log-api.js';
 import type { LockApi } from '../api/lock-api.js';
@@ -19,6 +20,7 @@ describe('decode worker', () => {
       streams: {} as StreamApi,
       logs: {} as LogApi,
       objects: {} as ObjectApi,
+      access: {} as AccessAdmin,
     });
     const unknown: string[] = [];
     for (const { service } of services) {

@@ -7,6 +7,7 @@
 import { createRegistry, type DescMessage } from '@bufbuild/protobuf';
 import { DbError } from '../errors/db-error.js';
 import { file_grpc_health_v1_health } from '../gen/grpc/health/v1/health_pb.js';
+import { file_smarterbase_v1_access_service } from '../gen/smarterbase/v1/access_service_pb.js';
 import { file_smarterbase_v1_admin_service } from '../gen/smarterbase/v1/admin_service_pb.js';
 import { file_smarterbase_v1_document_service } from '../gen/smarterbase/v1/document_service_pb.js';
 import { file_smarterbase_v1_lock_service } from '../gen/smarterbase/v1/lock_service_pb.js';
@@ -48,6 +49,7 @@ const registry = createRegistry(
   file_smarterbase_v1_log_service,
   // WriteAt carries up to SB_OBJECT_CHUNK_MAX_BYTES of data in one unary request.
   file_smarterbase_v1_object_service,
+  file_smarterbase_v1_access_service,
   file_grpc_health_v1_health,
 );
 

@@ -18,6 +18,8 @@ describe('error table', () => {
     ['deadline_exceeded', 4],
     ['cancelled', 1],
     ['internal', 13],
+    ['unauthenticated', 16],
+    ['permission_denied', 7],
   ])('%s → gRPC code %i', (kind, grpcCode) => {
     expect(KIND_TO_CODE[kind]).toBe(grpcCode);
     expect(toConnectError(new DbError(kind, 'INTERNAL_ERROR', 'm')).code).toBe(grpcCode);

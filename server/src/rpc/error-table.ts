@@ -91,6 +91,8 @@ export const KIND_TO_CODE: Readonly<Record<ErrorKind, Code>> = Object.freeze({
   cancelled: Code.Canceled,
   data_loss: Code.DataLoss,
   internal: Code.Internal,
+  unauthenticated: Code.Unauthenticated,
+  permission_denied: Code.PermissionDenied,
 });
 
 /** A google.rpc detail message ready to be packed: its schema and its value. */

@@ -5,18 +5,22 @@
  *
  *   observe (span, counters, duration; per transport, omitted without telemetry)
  *   → errors (the one conversion of whatever is thrown, rpc/error-table.ts)
+ *   → authorisation (who calls, and may they; omitted when auth is off; authorise-calls.ts)
  *   → admission (calls in flight, Holds per connection; omitted for health)
  *   → the service's handlers.
  *
  * Observation sits outside the error step so the status it records is the
  * one the client receives; admission sits inside it so its refusals are
- * converted like any other error.
+ * converted like any other error. Authorisation sits outside admission so an
+ * unauthenticated flood never takes a call slot, and inside the error step
+ * so its refusals carry ErrorInfo like any other.
  */
 import type { DescService } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { RpcTransport } from '../../observability/metrics.js';
 import type { InternalErrorLogger } from '../error-table.js';
 import { admitCalls, type Admission } from './admission.js';
+import { authoriseCalls, type CallAuth } from './authorise-calls.js';
 import { observeCalls, type RpcTelemetry } from './observe-calls.js';
 import { wrapErrors } from './wrap-errors.js';
 
@@ -28,6 +32,8 @@ export interface CallChain {
   readonly telemetry?: RpcTelemetry;
   /** The admission state shared by both ports. */
   readonly admission: Admission;
+  /** Authenticates and authorises every call (docs/adr/0015); undefined = auth off. */
+  readonly auth?: CallAuth;
 }
 
 /** `impl` decorated by the chain for `transport`; `admitted` false skips admission (health). */
@@ -38,7 +44,8 @@ export function decorate<S extends DescService>(
   transport: RpcTransport,
   admitted: boolean,
 ): ServiceImpl<S> {
-  const inner = admitted ? admitCalls(service, impl, chain.admission) : impl;
+  const admittedImpl = admitted ? admitCalls(service, impl, chain.admission) : impl;
+  const inner = chain.auth === undefined ? admittedImpl : authoriseCalls(service, admittedImpl, chain.auth);
   const converted = wrapErrors(service, inner, chain.logInternal);
   return chain.telemetry === undefined ? converted : observeCalls(service, converted, transport, chain.telemetry);
 }

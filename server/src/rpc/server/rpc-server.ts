@@ -19,6 +19,8 @@ import { widenFlowControl } from '../grpc-flow-control.js';
 import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses, disableNagle, trackSessions } from '../grpc-js-hooks.js';
 import { Admission } from '../decorators/admission.js';
 import { decorate, type CallChain } from '../decorators/chain.js';
+import type { CallAuth } from '../decorators/authorise-calls.js';
+import { authenticatedOnly } from '../decorators/authenticated-only.js';
 import type { RpcTelemetry } from '../decorators/observe-calls.js';
 import { registerServices, type ServiceEngines } from '../services/index.js';
 import type { HealthState } from '../services/health/health.js';
@@ -48,6 +50,10 @@ export interface RpcServerOptions extends ServiceEngines {
   readonly limits?: Partial<ServerLimits>;
   /** Origins allowed to call the HTTP port from a browser ('*' = any); omit or empty for no CORS. */
   readonly corsOrigins?: readonly string[];
+  /** Authenticates and authorises every call but Health (docs/adr/0015); omit when auth is off. */
+  readonly auth?: CallAuth;
+  /** With auth: whether reflection needs an authenticated caller ('authenticated', the default) or is open. */
+  readonly reflection?: 'open' | 'authenticated';
 }
 
 /** The ports actually bound. */
@@ -90,7 +96,7 @@ export class RpcServer {
     });
     const { services, health } = registerServices(opts);
     this.health = health;
-    const chain: CallChain = { logInternal: opts.logInternal, telemetry: opts.telemetry, admission: this.admission };
+    const chain: CallChain = { logInternal: opts.logInternal, telemetry: opts.telemetry, admission: this.admission, auth: opts.auth };
     const index = new ReflectionIndex(
       [...services.map((s) => s.service), ...REFLECTION_SERVICES],
       [file_smarterbase_v1_common, file_google_rpc_error_details],
@@ -116,8 +122,20 @@ export class RpcServer {
       s.with((service, impl) => mountGrpc(this.grpcServer, service, decorate(service, impl, chain, 'grpc', s.admitted), mountOpts));
     }
     // Reflection describes the services above; it is served on the gRPC port only, undecorated.
-    mountGrpc(this.grpcServer, REFLECTION_SERVICES[0], createReflectionV1(index), mountOpts);
-    mountGrpc(this.grpcServer, REFLECTION_SERVICES[1], createReflectionV1alpha(index), mountOpts);
+    // With auth on, reflection needs a caller unless opened by setting (authReflection).
+    const guard = opts.auth !== undefined && opts.reflection !== 'open' ? opts.auth : undefined;
+    mountGrpc(
+      this.grpcServer,
+      REFLECTION_SERVICES[0],
+      authenticatedOnly(REFLECTION_SERVICES[0], createReflectionV1(index), guard, opts.logInternal),
+      mountOpts,
+    );
+    mountGrpc(
+      this.grpcServer,
+      REFLECTION_SERVICES[1],
+      authenticatedOnly(REFLECTION_SERVICES[1], createReflectionV1alpha(index), guard, opts.logInternal),
+      mountOpts,
+    );
 
     this.connect = new ConnectEndpoint({
       services: services.map((s) =>

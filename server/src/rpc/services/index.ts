@@ -7,6 +7,9 @@
  * A new service is one entry (and, when it needs its own engine, one field
  * of ServiceEngines).
  */
+import type { AccessAdmin } from '../../access/access-admin.js';
+import { AccessService } from '../../gen/smarterbase/v1/access_service_pb.js';
+import { createAccessHandlers } from './access/access-handlers.js';
 import type { SubsystemHealth } from '../../common/health-monitor.js';
 import type { DocumentApi } from '../../api/document-api.js';
 import type { LockApi } from '../../api/lock-api.js';
@@ -49,6 +52,8 @@ export interface ServiceEngines {
   readonly objects?: ObjectApi;
   /** The logs (LogService). */
   readonly logs?: LogApi;
+  /** Keys, roles and principals (AccessService; served when authentication is on, docs/adr/0015). */
+  readonly access?: AccessAdmin;
   /** The backends' health, reported as smarterbase.<subsystem> by Health; omit for none. */
   readonly backends?: SubsystemHealth;
   /** Receives backend causes of failed batch items (whole calls' errors reach it through the chain). */
@@ -89,6 +94,7 @@ export function registerServices(engines: ServiceEngines): ServiceRegistry {
   if (engines.objects !== undefined)
     api.push(entry(typedService(ObjectService, createObjectHandlers(engines.objects), { incompressible: true })));
   if (engines.logs !== undefined) api.push(entry(typedService(LogService, createLogHandlers(engines.logs))));
+  if (engines.access !== undefined) api.push(entry(typedService(AccessService, createAccessHandlers(engines.access))));
   const health = new HealthState(
     api.map((s) => s.service.typeName),
     engines.backends,

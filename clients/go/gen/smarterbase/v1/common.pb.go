@@ -227,6 +227,27 @@ const (
 	// above the tail + 1. Metadata: "log", "requestedSequence",
 	// "oldestSequence", "tailSequence".
 	ErrorReason_ERROR_REASON_SEQUENCE_TRIMMED ErrorReason = 52
+	// UNAUTHENTICATED: authentication is on and the call carries no credentials
+	// (no "authorization: Bearer" key and no verified client certificate that a
+	// principal answers to).
+	ErrorReason_ERROR_REASON_UNAUTHENTICATED ErrorReason = 53
+	// UNAUTHENTICATED: the bearer token is not a valid API key (malformed,
+	// unknown id or wrong secret; which one is not said). Metadata: "keyId"
+	// when the token has the key format.
+	ErrorReason_ERROR_REASON_INVALID_API_KEY ErrorReason = 54
+	// UNAUTHENTICATED: the API key was revoked (RevokeApiKey). Metadata: "keyId".
+	ErrorReason_ERROR_REASON_API_KEY_REVOKED ErrorReason = 55
+	// UNAUTHENTICATED: the API key's expire_time has passed. Metadata: "keyId",
+	// "expireTime".
+	ErrorReason_ERROR_REASON_API_KEY_EXPIRED ErrorReason = 56
+	// PERMISSION_DENIED: no role of the caller grants the verb on the resource;
+	// nothing was read or written. Metadata: "principal", "verb" (read, write,
+	// admin, lock, stream), "resource" (e.g. "collection:orders", "lock:jobs",
+	// "log:audit", "access").
+	ErrorReason_ERROR_REASON_PERMISSION_DENIED ErrorReason = 57
+	// NOT_FOUND: the API key, role or principal named in an AccessService call
+	// does not exist. Metadata: "kind" (apiKey, role, principal), "name".
+	ErrorReason_ERROR_REASON_ACCESS_NOT_FOUND ErrorReason = 58
 	// RESOURCE_EXHAUSTED: the calling principal used up its call rate
 	// (SB_RATE_LIMIT_PER_SEC / SB_RATE_LIMIT_BURST, or its own limit); the
 	// RetryInfo detail says when a call is allowed again. Other principals are
@@ -290,6 +311,12 @@ var (
 		50: "ERROR_REASON_INVALID_LOG_NAME",
 		51: "ERROR_REASON_INVALID_LOG_LINE",
 		52: "ERROR_REASON_SEQUENCE_TRIMMED",
+		53: "ERROR_REASON_UNAUTHENTICATED",
+		54: "ERROR_REASON_INVALID_API_KEY",
+		55: "ERROR_REASON_API_KEY_REVOKED",
+		56: "ERROR_REASON_API_KEY_EXPIRED",
+		57: "ERROR_REASON_PERMISSION_DENIED",
+		58: "ERROR_REASON_ACCESS_NOT_FOUND",
 		65: "ERROR_REASON_RATE_LIMITED",
 	}
 	ErrorReason_value = map[string]int32{
@@ -346,6 +373,12 @@ var (
 		"ERROR_REASON_INVALID_LOG_NAME":        50,
 		"ERROR_REASON_INVALID_LOG_LINE":        51,
 		"ERROR_REASON_SEQUENCE_TRIMMED":        52,
+		"ERROR_REASON_UNAUTHENTICATED":         53,
+		"ERROR_REASON_INVALID_API_KEY":         54,
+		"ERROR_REASON_API_KEY_REVOKED":         55,
+		"ERROR_REASON_API_KEY_EXPIRED":         56,
+		"ERROR_REASON_PERMISSION_DENIED":       57,
+		"ERROR_REASON_ACCESS_NOT_FOUND":        58,
 		"ERROR_REASON_RATE_LIMITED":            65,
 	}
 )
@@ -381,7 +414,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\x81\x0f\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xd0\x10\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -436,7 +469,13 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1bERROR_REASON_OBJECT_CORRUPT\x101\x12!\n" +
 	"\x1dERROR_REASON_INVALID_LOG_NAME\x102\x12!\n" +
 	"\x1dERROR_REASON_INVALID_LOG_LINE\x103\x12!\n" +
-	"\x1dERROR_REASON_SEQUENCE_TRIMMED\x104\x12\x1d\n" +
+	"\x1dERROR_REASON_SEQUENCE_TRIMMED\x104\x12 \n" +
+	"\x1cERROR_REASON_UNAUTHENTICATED\x105\x12 \n" +
+	"\x1cERROR_REASON_INVALID_API_KEY\x106\x12 \n" +
+	"\x1cERROR_REASON_API_KEY_REVOKED\x107\x12 \n" +
+	"\x1cERROR_REASON_API_KEY_EXPIRED\x108\x12\"\n" +
+	"\x1eERROR_REASON_PERMISSION_DENIED\x109\x12!\n" +
+	"\x1dERROR_REASON_ACCESS_NOT_FOUND\x10:\x12\x1d\n" +
 	"\x19ERROR_REASON_RATE_LIMITED\x10ABPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
