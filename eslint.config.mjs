@@ -23,6 +23,7 @@ export const LAYERS = [
   ['format'],
   ['api'],
   ['coordination'],
+  ['limits'],
   ['storage'],
   ['tokens'],
   ['index'],

@@ -54,6 +54,7 @@ import { openServerFeed } from './streams/compose/server-feed.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
 import { openObjects } from './objects/compose/open-objects.js';
 import { alsoEndFollowers, openLogs } from './logs/compose/open-logs.js';
+import { isLogName } from './logs/log-name.js';
 import { openAuth } from './access/compose/open-auth.js';
 import { MetricsGate } from './observability/metrics-gate.js';
 
@@ -379,7 +380,10 @@ async function main(): Promise<void> {
       );
     }
     const objects = await openObjects(config, { store, tokenKeys, log, coordinator, failpoints }, closers); // ObjectService (docs/streams.md, "Objects")
-    const auth = await openAuth(config, { store, log, clock: systemClock, random: systemRandom }, closers); // docs/adr/0015
+    const auditLog = config.auditLog;
+    if (auditLog !== undefined && !isLogName(auditLog)) throw new ConfigError(`SB_AUDIT_LOG: ${auditLog} is not a valid log name`);
+    const appendAudit = auditLog === undefined ? undefined : (line: string) => logs.append({ signal: AbortSignal.timeout(60_000) }, { log: auditLog, lines: [line] });
+    const auth = await openAuth(config, { store, log, clock: systemClock, random: systemRandom, ...(appendAudit === undefined ? {} : { appendAudit }) }, closers); // docs/adr/0015
     if (auth !== undefined) metricsGate.set(auth.metricsAllowed);
     server = new RpcServer({
       ...(auth === undefined ? {} : { auth: auth.auth, access: auth.access, reflection: auth.reflection }),

@@ -50,6 +50,18 @@ export interface Principal {
   readonly roles: readonly string[];
   /** Verified client certificate subjects or SANs, compared exactly. */
   readonly certificateNames: readonly string[];
+  /** Its own limits (docs/security.md, "Limits"); absent fields use the server's defaults. */
+  readonly limits?: PrincipalLimits;
+}
+
+/** A principal's own limits; each absent field falls back to the server's setting. */
+export interface PrincipalLimits {
+  /** Calls per second across the servers. */
+  readonly callsPerSecond?: number;
+  /** The bucket size. */
+  readonly burst?: number;
+  /** Streaming calls open at once on one server. */
+  readonly maxStreams?: number;
 }
 
 /** The name of the built-in role that grants everything. */

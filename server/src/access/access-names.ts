@@ -62,4 +62,15 @@ export function checkPrincipal(p: Principal): void {
     if (c.length === 0 || c.length > 1024)
       throw invalid('INVALID_ARGUMENT', `principal.certificate_names[${i}]`, 'a certificate name has 1-1024 characters');
   });
+  const l = p.limits;
+  if (l?.callsPerSecond !== undefined && !(Number.isFinite(l.callsPerSecond) && l.callsPerSecond > 0 && l.callsPerSecond <= 10_000_000))
+    throw invalid(
+      'INVALID_ARGUMENT',
+      'principal.limits.calls_per_second',
+      'calls_per_second is above 0 and at most 10,000,000 (0: the default)',
+    );
+  if (l?.burst !== undefined && !(l.burst > 0 && l.burst <= 10_000_000))
+    throw invalid('INVALID_ARGUMENT', 'principal.limits.burst', 'burst is 1 to 10,000,000 (0: the default)');
+  if (l?.maxStreams !== undefined && !(l.maxStreams > 0 && l.maxStreams <= 1_000_000))
+    throw invalid('INVALID_ARGUMENT', 'principal.limits.max_streams', 'max_streams is 1 to 1,000,000 (0: the default)');
 }

@@ -8,7 +8,7 @@
 import type { Clock } from '../common/clock.js';
 import { DbError, type ErrorReason } from '../errors/db-error.js';
 import type { AccessCache } from './access-cache.js';
-import type { Principal, Role } from './access-model.js';
+import type { Principal, PrincipalLimits, Role } from './access-model.js';
 import { hashSecret, parseKey, secretMatches } from './api-key.js';
 
 /** A verified client certificate's names (rpc/peer-identity.ts gives them). */
@@ -33,8 +33,10 @@ export interface Caller {
   readonly principal: string;
   /** Its roles that exist (unknown role names grant nothing). */
   readonly roles: readonly Role[];
-  /** How it proved itself: an API key id, or "certificate". */
+  /** How it proved itself: an API key id, "certificate" or "jwt". */
   readonly via: string;
+  /** The principal's own limits (docs/security.md, "Limits"), when its record sets any. */
+  readonly limits?: PrincipalLimits;
 }
 
 /** Compared against when a key id is unknown, so that answer takes as long as a wrong secret. */
@@ -42,6 +44,11 @@ const DUMMY_HASH = hashSecret('');
 
 function unauthenticated(reason: ErrorReason, message: string, metadata: Record<string, string> = {}): DbError {
   return new DbError('unauthenticated', reason, message, { metadata });
+}
+
+/** The `limits` field of a Caller for `principal`'s record. */
+function limitsOf(principal: Principal | undefined): { limits?: PrincipalLimits } {
+  return principal?.limits === undefined ? {} : { limits: principal.limits };
 }
 
 function rolesOf(principal: Principal | undefined, roles: ReadonlyMap<string, Role>): Role[] {
@@ -80,14 +87,16 @@ export class Authenticator {
         expireTime: new Date(record.expireTimeMs).toISOString(),
       });
     const view = await this.cache.view();
-    return { principal: record.principal, roles: rolesOf(view.principals.get(record.principal), view.roles), via: parsed.id };
+    const principal = view.principals.get(record.principal);
+    return { principal: record.principal, roles: rolesOf(principal, view.roles), via: parsed.id, ...limitsOf(principal) };
   }
 
   private async byCertificate(identity: PeerIdentity): Promise<Caller> {
     const view = await this.cache.view();
     for (const name of [identity.subject, ...identity.sans]) {
       const principal = view.byCertificateName.get(name);
-      if (principal !== undefined) return { principal: principal.name, roles: rolesOf(principal, view.roles), via: 'certificate' };
+      if (principal !== undefined)
+        return { principal: principal.name, roles: rolesOf(principal, view.roles), via: 'certificate', ...limitsOf(principal) };
     }
     throw unauthenticated('UNAUTHENTICATED', 'no principal answers to this client certificate', { subject: identity.subject });
   }

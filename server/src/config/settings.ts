@@ -158,6 +158,8 @@ export interface Config {
   readonly authMetrics: AuthGate;
   /** File holding the first admin key (sbk_…), stored hashed at start-up when its id is unknown; unset = none. */
   readonly authBootstrapKeyFile?: string;
+  /** With auth on: a SmarterBase log that audit records are also appended to (docs/security.md, "Audit"); unset = log lines only. */
+  readonly auditLog?: string;
   /** Serve Prometheus metrics on metricsPort. */
   readonly metrics: boolean;
   /** Port of the Prometheus /metrics endpoint; 0 picks a free port. */
@@ -298,6 +300,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'authReflection', env: 'SB_AUTH_REFLECTION', flag: '--auth-reflection', kind: { type: 'enum', choices: ['open', 'authenticated'] }, default: 'authenticated', description: 'With auth on: authenticated: gRPC reflection needs a valid key or certificate (any principal); open: anyone may describe the API.' },
   { key: 'authMetrics', env: 'SB_AUTH_METRICS', flag: '--auth-metrics', kind: { type: 'enum', choices: ['open', 'authenticated'] }, default: 'authenticated', description: 'With auth on: authenticated: /metrics needs "authorization: Bearer <API key>" of any principal (else 401); open: anyone may scrape it.' },
   { key: 'authBootstrapKeyFile', env: 'SB_AUTH_BOOTSTRAP_KEY_FILE', flag: '--auth-bootstrap-key-file', kind: { type: 'string' }, description: 'File holding one API key string (sbk_<16 hex>_<43 base64url>): at start-up, when no key with its id is stored, it is stored (hashed) for principal bootstrap with role admin. Revoke it once real admin keys exist (docs/security.md).' },
+  { key: 'auditLog', env: 'SB_AUDIT_LOG', flag: '--audit-log', kind: { type: 'string' }, description: 'With SB_AUTH=on: the name of a SmarterBase log (e.g. audit-trail) that every audit record is also appended to, besides the audit log lines; at most 1,000 appends in flight per server, more are left out of the log and reported.' },
   { key: 'metricsPort', env: 'SB_METRICS_PORT', flag: '--metrics-port', kind: { type: 'port' }, default: 9464, description: 'Port of the Prometheus /metrics endpoint, bound to host; 0 picks a free port.' },
   { key: 'otlpEndpoint', env: 'SB_OTLP_ENDPOINT', flag: '--otlp-endpoint', kind: { type: 'string' }, description: 'OTLP/HTTP base URL that traces are sent to (<url>/v1/traces), e.g. http://collector:4318 (unset = no trace export).' },
   { key: 'collectionsFile', env: 'SB_COLLECTIONS_FILE', flag: '--collections-file', kind: { type: 'string' }, description: 'YAML file declaring collections and their indexes, applied at start-up (see docs/queries.md); unset = none.' },

@@ -51,3 +51,13 @@ export function segmentKey(name: string, last: number): string {
 export function metaKey(name: string): string {
   return `logs/${name}/meta`;
 }
+
+/** Whether `name` follows the log naming rule (validateLogName without the error). */
+export function isLogName(name: string): boolean {
+  try {
+    validateLogName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -13,7 +13,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import { AccessAdmin } from '../access-admin.js';
 import { AccessCache } from '../access-cache.js';
 import { AccessStore } from '../access-store.js';
-import { auditTo, type AuditEvent, type AuditLog } from '../audit.js';
+import { auditTo, type AuditAppend, type AuditEvent, type AuditLog } from '../audit.js';
 import { Authenticator, type Caller, type PeerIdentity } from '../authenticator.js';
 import { ensureBootstrapKey } from '../bootstrap-key.js';
 
@@ -30,6 +30,8 @@ export interface AuthDeps<C extends CallHeaders> {
   readonly random: RandomSource;
   /** The verified client certificate of a call (rpc/peer-identity.ts peerIdentityOf); omit without mTLS. */
   readonly identify?: (call: C) => PeerIdentity | undefined;
+  /** Appends an audit record to the audit log (SB_AUDIT_LOG); omit for log lines only. */
+  readonly appendAudit?: AuditAppend;
 }
 
 /** The parts main.ts hands to the RPC server and the metrics endpoint. */
@@ -89,7 +91,7 @@ export async function openAuth<C extends CallHeaders>(
           authorization: call.requestHeader.get('authorization') ?? undefined,
           identity: identify?.(call),
         }),
-      audit: auditTo(deps.log),
+      audit: auditTo(deps.log, deps.appendAudit),
     },
     access: new AccessAdmin({ store, cache, clock: deps.clock, random: deps.random }),
     reflection: config.authReflection,

@@ -9,7 +9,7 @@
  * without a rule is refused: the check fails closed.
  */
 import type { DescService } from '@bufbuild/protobuf';
-import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import { createContextKey, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { trace } from '@opentelemetry/api';
 import { checkAllowed, checkAllowedSome } from '../../access/access-check.js';
 import type { AuditEvent } from '../../access/audit.js';
@@ -18,6 +18,9 @@ import type { Caller } from '../../access/authenticator.js';
 import { DbError, isDbError } from '../../errors/db-error.js';
 import { ruleOf, type MethodRule, type Need } from '../auth/method-permissions.js';
 import { eachMethod } from './each-method.js';
+
+/** The authenticated caller of a call, for the steps inside this one (principal limits) and handlers; undefined before it or with auth off. */
+export const CALLER_KEY = createContextKey<Caller | undefined>(undefined, { description: 'smarterbase authenticated caller' });
 
 /** What the step needs from the composition (rpc/auth/call-auth.ts builds it). */
 export interface CallAuth {
@@ -104,6 +107,7 @@ export function authoriseCalls<S extends DescService>(service: S, impl: ServiceI
     const clientStreams = method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming';
     const admit = async (input: unknown, ctx: HandlerContext): Promise<unknown> => {
       const caller = await authenticate(ctx, procedure, auth);
+      ctx.values.set(CALLER_KEY, caller);
       if (rule === undefined)
         throw new DbError('permission_denied', 'PERMISSION_DENIED', `${procedure} has no permission rule; it is refused`, {
           metadata: { principal: caller.principal, verb: 'admin', resource: `method:${procedure}` },

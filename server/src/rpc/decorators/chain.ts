@@ -6,6 +6,7 @@
  *   observe (span, counters, duration; per transport, omitted without telemetry)
  *   → errors (the one conversion of whatever is thrown, rpc/error-table.ts)
  *   → authorisation (who calls, and may they; omitted when auth is off; authorise-calls.ts)
+ *   → principal limits (the caller's rate and streams; omitted when auth is off; principal-limits.ts)
  *   → admission (calls in flight, Holds per connection; omitted for health)
  *   → the service's handlers.
  *
@@ -22,6 +23,7 @@ import type { InternalErrorLogger } from '../error-table.js';
 import { admitCalls, type Admission } from './admission.js';
 import { authoriseCalls, type CallAuth } from './authorise-calls.js';
 import { observeCalls, type RpcTelemetry } from './observe-calls.js';
+import { limitPrincipals, type PrincipalLimits, type StreamSlots } from './principal-limits.js';
 import { wrapErrors } from './wrap-errors.js';
 
 /** What the chain's steps need. */
@@ -34,6 +36,8 @@ export interface CallChain {
   readonly admission: Admission;
   /** Authenticates and authorises every call (docs/adr/0015); undefined = auth off. */
   readonly auth?: CallAuth;
+  /** Per-principal rate and stream limits (inside authorisation, which finds the principal); undefined = none. */
+  readonly limits?: { readonly limits: PrincipalLimits; readonly slots: StreamSlots };
 }
 
 /** `impl` decorated by the chain for `transport`; `admitted` false skips admission (health). */
@@ -45,7 +49,9 @@ export function decorate<S extends DescService>(
   admitted: boolean,
 ): ServiceImpl<S> {
   const admittedImpl = admitted ? admitCalls(service, impl, chain.admission) : impl;
-  const inner = chain.auth === undefined ? admittedImpl : authoriseCalls(service, admittedImpl, chain.auth);
+  const limited =
+    chain.limits === undefined ? admittedImpl : limitPrincipals(service, admittedImpl, chain.limits.limits, chain.limits.slots);
+  const inner = chain.auth === undefined ? limited : authoriseCalls(service, limited, chain.auth);
   const converted = wrapErrors(service, inner, chain.logInternal);
   return chain.telemetry === undefined ? converted : observeCalls(service, converted, transport, chain.telemetry);
 }

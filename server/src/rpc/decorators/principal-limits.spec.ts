@@ -1,12 +1,9 @@
-import { Code, ConnectError, createClient, createRouterTransport, createContextKey } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { ErrorInfoSchema, RetryInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
 import { Health, HealthCheckResponse_ServingStatus as S } from '../../gen/grpc/health/v1/health_pb.js';
 import { LocalRateLimiter } from '../../limits/rate-limiter.js';
 import { limitPrincipals, StreamSlots } from './principal-limits.js';
 import { wrapErrors } from './wrap-errors.js';
-
-/** The principal of a call: the test puts it in the request's `service` field through a header. */
-const PRINCIPAL = createContextKey<string | undefined>(undefined);
 
 describe('limitPrincipals', () => {
   let now = 0;
@@ -25,10 +22,12 @@ describe('limitPrincipals', () => {
         },
       },
       {
-        principalOf: (ctx) => ctx.requestHeader.get('x-principal') ?? ctx.values.get(PRINCIPAL),
+        limitsOf: (ctx) => {
+          const principal = ctx.requestHeader.get('x-principal') ?? undefined;
+          if (principal === undefined) return undefined;
+          return principal === 'slow' ? { principal, rule: { ratePerSec: 1, burst: 2 }, maxStreams: 1 } : { principal };
+        },
         limiter: new LocalRateLimiter(() => now),
-        ruleOf: (p) => (p === 'slow' ? { ratePerSec: 1, burst: 2 } : undefined),
-        maxStreamsOf: (p) => (p === 'slow' ? 1 : undefined),
       },
       slots,
     ),

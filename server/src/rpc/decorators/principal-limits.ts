@@ -19,16 +19,21 @@ import { eachMethod } from './each-method.js';
 /** How long a caller over its stream limit is told to wait, in ms. */
 export const STREAM_LIMIT_RETRY_MS = 1000;
 
+/** A call's principal and the limits that apply to it. */
+export interface CallLimits {
+  readonly principal: string;
+  /** Its call rate; undefined = unlimited. */
+  readonly rule?: RateRule;
+  /** Its streams at once on one server; undefined = unlimited. */
+  readonly maxStreams?: number;
+}
+
 /** What the step needs. */
 export interface PrincipalLimits {
-  /** The authenticated principal of a call (set by the authentication step), undefined without one. */
-  principalOf(ctx: HandlerContext): string | undefined;
+  /** The limits of a call's authenticated principal (found by the authentication step), undefined without one. */
+  limitsOf(ctx: HandlerContext): CallLimits | undefined;
   /** The buckets. */
   readonly limiter: RateLimiter;
-  /** The principal's call rate, undefined for unlimited. */
-  ruleOf(principal: string): RateRule | undefined;
-  /** The principal's streams at once on one server, undefined for unlimited. */
-  maxStreamsOf(principal: string): number | undefined;
 }
 
 /** Streams open per principal on this server. */
@@ -64,10 +69,9 @@ export class StreamSlots {
 }
 
 /** Throws RESOURCE_EXHAUSTED / RATE_LIMITED when `principal` is over its rate. */
-async function checkRate(limits: PrincipalLimits, principal: string): Promise<void> {
-  const rule = limits.ruleOf(principal);
+async function checkRate(limiter: RateLimiter, principal: string, rule: RateRule | undefined): Promise<void> {
   if (rule === undefined) return;
-  const decision = await limits.limiter.take(principal, rule);
+  const decision = await limiter.take(principal, rule);
   if (decision.allowed) return;
   throw new DbError(
     'resource_exhausted',
@@ -91,12 +95,12 @@ export function limitPrincipals<S extends DescService>(
     const streaming = method.methodKind !== 'unary';
     /** Checks the rate and takes a stream slot when the method streams; returns the slot's release. */
     const admit = async (ctx: HandlerContext): Promise<() => void> => {
-      const principal = limits.principalOf(ctx);
-      if (principal === undefined) return () => undefined;
-      const max = streaming ? limits.maxStreamsOf(principal) : undefined;
-      const release = max === undefined ? () => undefined : slots.enter(principal, max);
+      const call = limits.limitsOf(ctx);
+      if (call === undefined) return () => undefined;
+      const max = streaming ? call.maxStreams : undefined;
+      const release = max === undefined ? () => undefined : slots.enter(call.principal, max);
       try {
-        await checkRate(limits, principal);
+        await checkRate(limits.limiter, call.principal, call.rule);
       } catch (e) {
         release();
         throw e;

@@ -20,6 +20,7 @@ import { answerUnknownMethods, closeSilentConnections, detailTransportStatuses, 
 import { Admission } from '../decorators/admission.js';
 import { decorate, type CallChain } from '../decorators/chain.js';
 import type { CallAuth } from '../decorators/authorise-calls.js';
+import { StreamSlots, type PrincipalLimits } from '../decorators/principal-limits.js';
 import { authenticatedOnly } from '../decorators/authenticated-only.js';
 import type { RpcTelemetry } from '../decorators/observe-calls.js';
 import { registerServices, type ServiceEngines } from '../services/index.js';
@@ -52,6 +53,8 @@ export interface RpcServerOptions extends ServiceEngines {
   readonly corsOrigins?: readonly string[];
   /** Authenticates and authorises every call but Health (docs/adr/0015); omit when auth is off. */
   readonly auth?: CallAuth;
+  /** Per-principal rate and stream limits, applied inside authentication (docs/security.md, "Limits"); omit for none. */
+  readonly principalLimits?: PrincipalLimits;
   /** With auth: whether reflection needs an authenticated caller ('authenticated', the default) or is open. */
   readonly reflection?: 'open' | 'authenticated';
 }
@@ -96,7 +99,13 @@ export class RpcServer {
     });
     const { services, health } = registerServices(opts);
     this.health = health;
-    const chain: CallChain = { logInternal: opts.logInternal, telemetry: opts.telemetry, admission: this.admission, auth: opts.auth };
+    const chain: CallChain = {
+      logInternal: opts.logInternal,
+      telemetry: opts.telemetry,
+      admission: this.admission,
+      auth: opts.auth,
+      ...(opts.principalLimits === undefined ? {} : { limits: { limits: opts.principalLimits, slots: new StreamSlots() } }),
+    };
     const index = new ReflectionIndex(
       [...services.map((s) => s.service), ...REFLECTION_SERVICES],
       [file_smarterbase_v1_common, file_google_rpc_error_details],

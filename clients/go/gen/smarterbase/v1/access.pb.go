@@ -257,8 +257,11 @@ type Principal struct {
 	// "DNS:billing.internal", "URI:spiffe://example/billing") this principal
 	// answers to over mutual TLS; compared exactly. At most 20.
 	CertificateNames []string `protobuf:"bytes,3,rep,name=certificate_names,json=certificateNames,proto3" json:"certificate_names,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Optional. This principal's own limits; unset (or a zero field) = the
+	// server's defaults (docs/security.md, "Limits").
+	Limits        *PrincipalLimits `protobuf:"bytes,4,opt,name=limits,proto3" json:"limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Principal) Reset() {
@@ -312,6 +315,82 @@ func (x *Principal) GetCertificateNames() []string {
 	return nil
 }
 
+func (x *Principal) GetLimits() *PrincipalLimits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
+}
+
+// PrincipalLimits bounds what one principal may use, so that one caller
+// cannot starve the others.
+type PrincipalLimits struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional. Calls per second, summed over every server (a token bucket);
+	// over it calls are RESOURCE_EXHAUSTED / RATE_LIMITED with RetryInfo.
+	// 0 = SB_RATE_LIMIT_PER_SEC.
+	CallsPerSecond float64 `protobuf:"fixed64,1,opt,name=calls_per_second,json=callsPerSecond,proto3" json:"calls_per_second,omitempty"`
+	// Optional. Calls allowed at once after a quiet spell (the bucket size).
+	// 0 = SB_RATE_LIMIT_BURST, else twice calls_per_second.
+	Burst int32 `protobuf:"varint,2,opt,name=burst,proto3" json:"burst,omitempty"`
+	// Optional. Streaming calls open at once on one server; more are
+	// RESOURCE_EXHAUSTED / TOO_MANY_STREAMS. 0 = SB_MAX_STREAMS_PER_PRINCIPAL.
+	MaxStreams    int32 `protobuf:"varint,3,opt,name=max_streams,json=maxStreams,proto3" json:"max_streams,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PrincipalLimits) Reset() {
+	*x = PrincipalLimits{}
+	mi := &file_smarterbase_v1_access_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PrincipalLimits) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PrincipalLimits) ProtoMessage() {}
+
+func (x *PrincipalLimits) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_access_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PrincipalLimits.ProtoReflect.Descriptor instead.
+func (*PrincipalLimits) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_access_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *PrincipalLimits) GetCallsPerSecond() float64 {
+	if x != nil {
+		return x.CallsPerSecond
+	}
+	return 0
+}
+
+func (x *PrincipalLimits) GetBurst() int32 {
+	if x != nil {
+		return x.Burst
+	}
+	return 0
+}
+
+func (x *PrincipalLimits) GetMaxStreams() int32 {
+	if x != nil {
+		return x.MaxStreams
+	}
+	return 0
+}
+
 // ApiKey describes an API key; its secret is never stored nor returned
 // after creation (only its SHA-256 is kept).
 type ApiKey struct {
@@ -333,7 +412,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_smarterbase_v1_access_proto_msgTypes[3]
+	mi := &file_smarterbase_v1_access_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -345,7 +424,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_smarterbase_v1_access_proto_msgTypes[3]
+	mi := &file_smarterbase_v1_access_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -358,7 +437,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_smarterbase_v1_access_proto_rawDescGZIP(), []int{3}
+	return file_smarterbase_v1_access_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ApiKey) GetKeyId() string {
@@ -411,11 +490,17 @@ const file_smarterbase_v1_access_proto_rawDesc = "" +
 	"\x04Role\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12B\n" +
 	"\vpermissions\x18\x02 \x03(\v2\x1a.smarterbase.v1.PermissionB\x04\xe2A\x01\x02R\vpermissions\x12&\n" +
-	"\vdescription\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\vdescription\"t\n" +
+	"\vdescription\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\vdescription\"\xb3\x01\n" +
 	"\tPrincipal\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x1a\n" +
 	"\x05roles\x18\x02 \x03(\tB\x04\xe2A\x01\x01R\x05roles\x121\n" +
-	"\x11certificate_names\x18\x03 \x03(\tB\x04\xe2A\x01\x01R\x10certificateNames\"\xef\x01\n" +
+	"\x11certificate_names\x18\x03 \x03(\tB\x04\xe2A\x01\x01R\x10certificateNames\x12=\n" +
+	"\x06limits\x18\x04 \x01(\v2\x1f.smarterbase.v1.PrincipalLimitsB\x04\xe2A\x01\x01R\x06limits\"\x84\x01\n" +
+	"\x0fPrincipalLimits\x12.\n" +
+	"\x10calls_per_second\x18\x01 \x01(\x01B\x04\xe2A\x01\x01R\x0ecallsPerSecond\x12\x1a\n" +
+	"\x05burst\x18\x02 \x01(\x05B\x04\xe2A\x01\x01R\x05burst\x12%\n" +
+	"\vmax_streams\x18\x03 \x01(\x05B\x04\xe2A\x01\x01R\n" +
+	"maxStreams\"\xef\x01\n" +
 	"\x06ApiKey\x12\x1b\n" +
 	"\x06key_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x05keyId\x12\"\n" +
 	"\tprincipal\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\tprincipal\x12A\n" +
@@ -447,25 +532,27 @@ func file_smarterbase_v1_access_proto_rawDescGZIP() []byte {
 }
 
 var file_smarterbase_v1_access_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_smarterbase_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_smarterbase_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_smarterbase_v1_access_proto_goTypes = []any{
 	(Verb)(0),                     // 0: smarterbase.v1.Verb
 	(*Permission)(nil),            // 1: smarterbase.v1.Permission
 	(*Role)(nil),                  // 2: smarterbase.v1.Role
 	(*Principal)(nil),             // 3: smarterbase.v1.Principal
-	(*ApiKey)(nil),                // 4: smarterbase.v1.ApiKey
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*PrincipalLimits)(nil),       // 4: smarterbase.v1.PrincipalLimits
+	(*ApiKey)(nil),                // 5: smarterbase.v1.ApiKey
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_smarterbase_v1_access_proto_depIdxs = []int32{
 	0, // 0: smarterbase.v1.Permission.verbs:type_name -> smarterbase.v1.Verb
 	1, // 1: smarterbase.v1.Role.permissions:type_name -> smarterbase.v1.Permission
-	5, // 2: smarterbase.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	5, // 3: smarterbase.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 2: smarterbase.v1.Principal.limits:type_name -> smarterbase.v1.PrincipalLimits
+	6, // 3: smarterbase.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	6, // 4: smarterbase.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_smarterbase_v1_access_proto_init() }
@@ -479,7 +566,7 @@ func file_smarterbase_v1_access_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_access_proto_rawDesc), len(file_smarterbase_v1_access_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsmarterbase/v1/access.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x01\n\nPermission\x12\x30\n\x05verbs\x18\x01 \x03(\x0e\x32\x14.smarterbase.v1.VerbB\x04\xe2\x41\x01\x02R\x05verbs\x12&\n\x0b\x63ollections\x18\x02 \x03(\tB\x04\xe2\x41\x01\x01R\x0b\x63ollections\x12\x1a\n\x05locks\x18\x03 \x03(\tB\x04\xe2\x41\x01\x01R\x05locks\x12\x18\n\x04logs\x18\x04 \x03(\tB\x04\xe2\x41\x01\x01R\x04logs\x12+\n\x0e\x61\x63\x63\x65ss_control\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x01R\raccessControl\"\x8c\x01\n\x04Role\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x42\n\x0bpermissions\x18\x02 \x03(\x0b\x32\x1a.smarterbase.v1.PermissionB\x04\xe2\x41\x01\x02R\x0bpermissions\x12&\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\x0b\x64\x65scription\"t\n\tPrincipal\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x1a\n\x05roles\x18\x02 \x03(\tB\x04\xe2\x41\x01\x01R\x05roles\x12\x31\n\x11\x63\x65rtificate_names\x18\x03 \x03(\tB\x04\xe2\x41\x01\x01R\x10\x63\x65rtificateNames\"\xef\x01\n\x06\x41piKey\x12\x1b\n\x06key_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x05keyId\x12\"\n\tprincipal\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\tprincipal\x12\x41\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x41\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nexpireTime\x12\x1e\n\x07revoked\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x07revoked*k\n\x04Verb\x12\x14\n\x10VERB_UNSPECIFIED\x10\x00\x12\r\n\tVERB_READ\x10\x01\x12\x0e\n\nVERB_WRITE\x10\x02\x12\x0e\n\nVERB_ADMIN\x10\x03\x12\r\n\tVERB_LOCK\x10\x04\x12\x0f\n\x0bVERB_STREAM\x10\x05\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsmarterbase/v1/access.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x01\n\nPermission\x12\x30\n\x05verbs\x18\x01 \x03(\x0e\x32\x14.smarterbase.v1.VerbB\x04\xe2\x41\x01\x02R\x05verbs\x12&\n\x0b\x63ollections\x18\x02 \x03(\tB\x04\xe2\x41\x01\x01R\x0b\x63ollections\x12\x1a\n\x05locks\x18\x03 \x03(\tB\x04\xe2\x41\x01\x01R\x05locks\x12\x18\n\x04logs\x18\x04 \x03(\tB\x04\xe2\x41\x01\x01R\x04logs\x12+\n\x0e\x61\x63\x63\x65ss_control\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x01R\raccessControl\"\x8c\x01\n\x04Role\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x42\n\x0bpermissions\x18\x02 \x03(\x0b\x32\x1a.smarterbase.v1.PermissionB\x04\xe2\x41\x01\x02R\x0bpermissions\x12&\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\x0b\x64\x65scription\"\xb3\x01\n\tPrincipal\x12\x18\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x1a\n\x05roles\x18\x02 \x03(\tB\x04\xe2\x41\x01\x01R\x05roles\x12\x31\n\x11\x63\x65rtificate_names\x18\x03 \x03(\tB\x04\xe2\x41\x01\x01R\x10\x63\x65rtificateNames\x12=\n\x06limits\x18\x04 \x01(\x0b\x32\x1f.smarterbase.v1.PrincipalLimitsB\x04\xe2\x41\x01\x01R\x06limits\"\x84\x01\n\x0fPrincipalLimits\x12.\n\x10\x63\x61lls_per_second\x18\x01 \x01(\x01\x42\x04\xe2\x41\x01\x01R\x0e\x63\x61llsPerSecond\x12\x1a\n\x05\x62urst\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x05\x62urst\x12%\n\x0bmax_streams\x18\x03 \x01(\x05\x42\x04\xe2\x41\x01\x01R\nmaxStreams\"\xef\x01\n\x06\x41piKey\x12\x1b\n\x06key_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x05keyId\x12\"\n\tprincipal\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\tprincipal\x12\x41\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x41\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nexpireTime\x12\x1e\n\x07revoked\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x07revoked*k\n\x04Verb\x12\x14\n\x10VERB_UNSPECIFIED\x10\x00\x12\r\n\tVERB_READ\x10\x01\x12\x0e\n\nVERB_WRITE\x10\x02\x12\x0e\n\nVERB_ADMIN\x10\x03\x12\r\n\tVERB_LOCK\x10\x04\x12\x0f\n\x0bVERB_STREAM\x10\x05\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -56,6 +56,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRINCIPAL'].fields_by_name['roles']._serialized_options = b'\342A\001\001'
   _globals['_PRINCIPAL'].fields_by_name['certificate_names']._loaded_options = None
   _globals['_PRINCIPAL'].fields_by_name['certificate_names']._serialized_options = b'\342A\001\001'
+  _globals['_PRINCIPAL'].fields_by_name['limits']._loaded_options = None
+  _globals['_PRINCIPAL'].fields_by_name['limits']._serialized_options = b'\342A\001\001'
+  _globals['_PRINCIPALLIMITS'].fields_by_name['calls_per_second']._loaded_options = None
+  _globals['_PRINCIPALLIMITS'].fields_by_name['calls_per_second']._serialized_options = b'\342A\001\001'
+  _globals['_PRINCIPALLIMITS'].fields_by_name['burst']._loaded_options = None
+  _globals['_PRINCIPALLIMITS'].fields_by_name['burst']._serialized_options = b'\342A\001\001'
+  _globals['_PRINCIPALLIMITS'].fields_by_name['max_streams']._loaded_options = None
+  _globals['_PRINCIPALLIMITS'].fields_by_name['max_streams']._serialized_options = b'\342A\001\001'
   _globals['_APIKEY'].fields_by_name['key_id']._loaded_options = None
   _globals['_APIKEY'].fields_by_name['key_id']._serialized_options = b'\342A\001\003'
   _globals['_APIKEY'].fields_by_name['principal']._loaded_options = None
@@ -66,14 +74,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APIKEY'].fields_by_name['expire_time']._serialized_options = b'\342A\001\003'
   _globals['_APIKEY'].fields_by_name['revoked']._loaded_options = None
   _globals['_APIKEY'].fields_by_name['revoked']._serialized_options = b'\342A\001\003'
-  _globals['_VERB']._serialized_start=820
-  _globals['_VERB']._serialized_end=927
+  _globals['_VERB']._serialized_start=1019
+  _globals['_VERB']._serialized_end=1126
   _globals['_PERMISSION']._serialized_start=114
   _globals['_PERMISSION']._serialized_end=315
   _globals['_ROLE']._serialized_start=318
   _globals['_ROLE']._serialized_end=458
-  _globals['_PRINCIPAL']._serialized_start=460
-  _globals['_PRINCIPAL']._serialized_end=576
-  _globals['_APIKEY']._serialized_start=579
-  _globals['_APIKEY']._serialized_end=818
+  _globals['_PRINCIPAL']._serialized_start=461
+  _globals['_PRINCIPAL']._serialized_end=640
+  _globals['_PRINCIPALLIMITS']._serialized_start=643
+  _globals['_PRINCIPALLIMITS']._serialized_end=775
+  _globals['_APIKEY']._serialized_start=778
+  _globals['_APIKEY']._serialized_end=1017
 # @@protoc_insertion_point(module_scope)

@@ -51,14 +51,26 @@ class Role(_message.Message):
     def __init__(self, name: _Optional[str] = ..., permissions: _Optional[_Iterable[_Union[Permission, _Mapping]]] = ..., description: _Optional[str] = ...) -> None: ...
 
 class Principal(_message.Message):
-    __slots__ = ("name", "roles", "certificate_names")
+    __slots__ = ("name", "roles", "certificate_names", "limits")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_NAMES_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
     name: str
     roles: _containers.RepeatedScalarFieldContainer[str]
     certificate_names: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., certificate_names: _Optional[_Iterable[str]] = ...) -> None: ...
+    limits: PrincipalLimits
+    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., certificate_names: _Optional[_Iterable[str]] = ..., limits: _Optional[_Union[PrincipalLimits, _Mapping]] = ...) -> None: ...
+
+class PrincipalLimits(_message.Message):
+    __slots__ = ("calls_per_second", "burst", "max_streams")
+    CALLS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    BURST_FIELD_NUMBER: _ClassVar[int]
+    MAX_STREAMS_FIELD_NUMBER: _ClassVar[int]
+    calls_per_second: float
+    burst: int
+    max_streams: int
+    def __init__(self, calls_per_second: _Optional[float] = ..., burst: _Optional[int] = ..., max_streams: _Optional[int] = ...) -> None: ...
 
 class ApiKey(_message.Message):
     __slots__ = ("key_id", "principal", "create_time", "expire_time", "revoked")

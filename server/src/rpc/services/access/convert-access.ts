@@ -74,12 +74,25 @@ export function roleMessage(r: ModelRole): Role {
 /** The model principal of a request's principal; INVALID_ARGUMENT when absent. */
 export function principalOf(p: Principal | undefined): ModelPrincipal {
   if (p === undefined) throw invalid('INVALID_ARGUMENT', 'principal', 'principal is required');
-  return { name: p.name, roles: p.roles, certificateNames: p.certificateNames };
+  const l = p.limits;
+  const limits = {
+    ...(l === undefined || l.callsPerSecond === 0 ? {} : { callsPerSecond: l.callsPerSecond }),
+    ...(l === undefined || l.burst === 0 ? {} : { burst: l.burst }),
+    ...(l === undefined || l.maxStreams === 0 ? {} : { maxStreams: l.maxStreams }),
+  };
+  return { name: p.name, roles: p.roles, certificateNames: p.certificateNames, ...(Object.keys(limits).length === 0 ? {} : { limits }) };
 }
 
 /** The proto principal of a model principal. */
 export function principalMessage(p: ModelPrincipal): Principal {
-  return create(PrincipalSchema, { name: p.name, roles: [...p.roles], certificateNames: [...p.certificateNames] });
+  return create(PrincipalSchema, {
+    name: p.name,
+    roles: [...p.roles],
+    certificateNames: [...p.certificateNames],
+    ...(p.limits === undefined
+      ? {}
+      : { limits: { callsPerSecond: p.limits.callsPerSecond ?? 0, burst: p.limits.burst ?? 0, maxStreams: p.limits.maxStreams ?? 0 } }),
+  });
 }
 
 /** The proto description of a key record (no secret, no hash). */

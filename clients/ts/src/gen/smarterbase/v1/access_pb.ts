@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/access.proto.
  */
 export const file_smarterbase_v1_access: GenFile = /*@__PURE__*/
-  fileDesc("ChtzbWFydGVyYmFzZS92MS9hY2Nlc3MucHJvdG8SDnNtYXJ0ZXJiYXNlLnYxIpkBCgpQZXJtaXNzaW9uEikKBXZlcmJzGAEgAygOMhQuc21hcnRlcmJhc2UudjEuVmVyYkIE4kEBAhIZCgtjb2xsZWN0aW9ucxgCIAMoCUIE4kEBARITCgVsb2NrcxgDIAMoCUIE4kEBARISCgRsb2dzGAQgAygJQgTiQQEBEhwKDmFjY2Vzc19jb250cm9sGAUgASgIQgTiQQEBImwKBFJvbGUSEgoEbmFtZRgBIAEoCUIE4kEBAhI1CgtwZXJtaXNzaW9ucxgCIAMoCzIaLnNtYXJ0ZXJiYXNlLnYxLlBlcm1pc3Npb25CBOJBAQISGQoLZGVzY3JpcHRpb24YAyABKAlCBOJBAQEiVQoJUHJpbmNpcGFsEhIKBG5hbWUYASABKAlCBOJBAQISEwoFcm9sZXMYAiADKAlCBOJBAQESHwoRY2VydGlmaWNhdGVfbmFtZXMYAyADKAlCBOJBAQEivAEKBkFwaUtleRIUCgZrZXlfaWQYASABKAlCBOJBAQMSFwoJcHJpbmNpcGFsGAIgASgJQgTiQQEDEjUKC2NyZWF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1CgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSFQoHcmV2b2tlZBgFIAEoCEIE4kEBAyprCgRWZXJiEhQKEFZFUkJfVU5TUEVDSUZJRUQQABINCglWRVJCX1JFQUQQARIOCgpWRVJCX1dSSVRFEAISDgoKVkVSQl9BRE1JThADEg0KCVZFUkJfTE9DSxAEEg8KC1ZFUkJfU1RSRUFNEAVCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChtzbWFydGVyYmFzZS92MS9hY2Nlc3MucHJvdG8SDnNtYXJ0ZXJiYXNlLnYxIpkBCgpQZXJtaXNzaW9uEikKBXZlcmJzGAEgAygOMhQuc21hcnRlcmJhc2UudjEuVmVyYkIE4kEBAhIZCgtjb2xsZWN0aW9ucxgCIAMoCUIE4kEBARITCgVsb2NrcxgDIAMoCUIE4kEBARISCgRsb2dzGAQgAygJQgTiQQEBEhwKDmFjY2Vzc19jb250cm9sGAUgASgIQgTiQQEBImwKBFJvbGUSEgoEbmFtZRgBIAEoCUIE4kEBAhI1CgtwZXJtaXNzaW9ucxgCIAMoCzIaLnNtYXJ0ZXJiYXNlLnYxLlBlcm1pc3Npb25CBOJBAQISGQoLZGVzY3JpcHRpb24YAyABKAlCBOJBAQEijAEKCVByaW5jaXBhbBISCgRuYW1lGAEgASgJQgTiQQECEhMKBXJvbGVzGAIgAygJQgTiQQEBEh8KEWNlcnRpZmljYXRlX25hbWVzGAMgAygJQgTiQQEBEjUKBmxpbWl0cxgEIAEoCzIfLnNtYXJ0ZXJiYXNlLnYxLlByaW5jaXBhbExpbWl0c0IE4kEBASJhCg9QcmluY2lwYWxMaW1pdHMSHgoQY2FsbHNfcGVyX3NlY29uZBgBIAEoAUIE4kEBARITCgVidXJzdBgCIAEoBUIE4kEBARIZCgttYXhfc3RyZWFtcxgDIAEoBUIE4kEBASK8AQoGQXBpS2V5EhQKBmtleV9pZBgBIAEoCUIE4kEBAxIXCglwcmluY2lwYWwYAiABKAlCBOJBAQMSNQoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjUKC2V4cGlyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIVCgdyZXZva2VkGAUgASgIQgTiQQEDKmsKBFZlcmISFAoQVkVSQl9VTlNQRUNJRklFRBAAEg0KCVZFUkJfUkVBRBABEg4KClZFUkJfV1JJVEUQAhIOCgpWRVJCX0FETUlOEAMSDQoJVkVSQl9MT0NLEAQSDwoLVkVSQl9TVFJFQU0QBUJQWk5naXRodWIuY29tL3NtYXJ0ZXJiYXNlL3NtYXJ0ZXJiYXNlL2NsaWVudHMvZ28vZ2VuL3NtYXJ0ZXJiYXNlL3YxO3NtYXJ0ZXJiYXNldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * Permission grants its verbs on every resource matching one of its
@@ -137,6 +137,14 @@ export type Principal = Message<"smarterbase.v1.Principal"> & {
    * @generated from field: repeated string certificate_names = 3;
    */
   certificateNames: string[];
+
+  /**
+   * Optional. This principal's own limits; unset (or a zero field) = the
+   * server's defaults (docs/security.md, "Limits").
+   *
+   * @generated from field: smarterbase.v1.PrincipalLimits limits = 4;
+   */
+  limits?: PrincipalLimits | undefined;
 };
 
 /**
@@ -145,6 +153,46 @@ export type Principal = Message<"smarterbase.v1.Principal"> & {
  */
 export const PrincipalSchema: GenMessage<Principal> = /*@__PURE__*/
   messageDesc(file_smarterbase_v1_access, 2);
+
+/**
+ * PrincipalLimits bounds what one principal may use, so that one caller
+ * cannot starve the others.
+ *
+ * @generated from message smarterbase.v1.PrincipalLimits
+ */
+export type PrincipalLimits = Message<"smarterbase.v1.PrincipalLimits"> & {
+  /**
+   * Optional. Calls per second, summed over every server (a token bucket);
+   * over it calls are RESOURCE_EXHAUSTED / RATE_LIMITED with RetryInfo.
+   * 0 = SB_RATE_LIMIT_PER_SEC.
+   *
+   * @generated from field: double calls_per_second = 1;
+   */
+  callsPerSecond: number;
+
+  /**
+   * Optional. Calls allowed at once after a quiet spell (the bucket size).
+   * 0 = SB_RATE_LIMIT_BURST, else twice calls_per_second.
+   *
+   * @generated from field: int32 burst = 2;
+   */
+  burst: number;
+
+  /**
+   * Optional. Streaming calls open at once on one server; more are
+   * RESOURCE_EXHAUSTED / TOO_MANY_STREAMS. 0 = SB_MAX_STREAMS_PER_PRINCIPAL.
+   *
+   * @generated from field: int32 max_streams = 3;
+   */
+  maxStreams: number;
+};
+
+/**
+ * Describes the message smarterbase.v1.PrincipalLimits.
+ * Use `create(PrincipalLimitsSchema)` to create a new message.
+ */
+export const PrincipalLimitsSchema: GenMessage<PrincipalLimits> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_access, 3);
 
 /**
  * ApiKey describes an API key; its secret is never stored nor returned
@@ -195,7 +243,7 @@ export type ApiKey = Message<"smarterbase.v1.ApiKey"> & {
  * Use `create(ApiKeySchema)` to create a new message.
  */
 export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
-  messageDesc(file_smarterbase_v1_access, 3);
+  messageDesc(file_smarterbase_v1_access, 4);
 
 /**
  * Verb is what a permission lets a principal do (docs/security.md
