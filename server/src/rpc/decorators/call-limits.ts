@@ -5,8 +5,8 @@
  */
 import type { HandlerContext } from '@connectrpc/connect';
 import type { Caller } from '../../access/authenticator.js';
-import { CALLER_KEY } from '../decorators/authorise-calls.js';
-import type { CallLimits } from '../decorators/principal-limits.js';
+import { CALLER_KEY } from './authorise-calls.js';
+import type { CallLimits } from './principal-limits.js';
 
 /** The server's defaults (SB_RATE_LIMIT_PER_SEC, SB_RATE_LIMIT_BURST, SB_MAX_STREAMS_PER_PRINCIPAL; 0 = none). */
 export interface LimitDefaults {
