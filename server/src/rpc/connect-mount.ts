@@ -4,11 +4,15 @@
  * knowledge (gRPC, Connect). Node's plaintext http2 server ignores
  * `allowHTTP1`, so each connection is routed by its first bytes: the HTTP/2
  * preface goes to an http2 server, anything else to an http1 server; both
- * run the same handler.
+ * run the same handler. With TLS (`tls`), a TLS server terminates each
+ * connection first (ALPN h2 / http/1.1, client certificates per the
+ * ServerTls) and the decrypted socket is routed the same way; the
+ * certificate follows file changes through setSecureContext.
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import cors from 'cors';
 import { Code, ConnectError, cors as connectCors, createConnectRouter, createContextValues } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
@@ -21,6 +25,9 @@ import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } f
 import { writeNodeResponse } from './node-response.js';
 import { CONNECTION_KEY, DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import type { TypedService } from './typed-service.js';
+import { PEER_KEY, peerOfSocket } from './tls/peer.js';
+import { refuseUnverifiedCertificate } from './tls/client-auth.js';
+import type { ServerTls } from './tls/server-tls.js';
 
 /**
  * The error to send when connect's handler rejects instead of answering:
@@ -54,6 +61,8 @@ export interface ConnectEndpointOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Origins allowed to call from a browser ('*' for any); empty = no CORS headers, preflights not answered. */
   readonly corsOrigins?: readonly string[];
+  /** Serve TLS with this material (and mTLS when it has a client CA); omit for plaintext. */
+  readonly tls?: ServerTls;
 }
 
 /**
@@ -170,7 +179,7 @@ export class ConnectEndpoint {
         req as never,
         res as never,
         undefined,
-        createContextValues().set(CONNECTION_KEY, connection),
+        createContextValues().set(CONNECTION_KEY, connection).set(PEER_KEY, peerOfSocket(req.socket)),
       );
       // A binary message is scanned before connect decodes it (prescan-body.ts): a field repeated
       // hundreds of thousands of times is refused without holding the event loop.
@@ -234,7 +243,35 @@ export class ConnectEndpoint {
       guardSession(s, limits);
     });
     // Nagle off, as gRPC servers do: a response's last small write must not wait for the client's ACK.
-    this.listener = net.createServer({ noDelay: true }, (socket) => this.route(socket));
+    this.listener =
+      opts.tls === undefined ? net.createServer({ noDelay: true }, (socket) => this.route(socket)) : this.secureListener(opts.tls);
+  }
+
+  /** A TLS server that hands each verified connection to route(); its certificate follows `material`. */
+  private secureListener(material: ServerTls): tls.Server {
+    const server = tls.createServer(
+      {
+        ...material.secureContextOptions(),
+        ALPNProtocols: ['h2', 'http/1.1'],
+        requestCert: material.requestClientCertificate,
+        rejectUnauthorized: material.requireClientCertificate,
+        handshakeTimeout: this.limits.headersTimeoutMs,
+        noDelay: true,
+      },
+      (socket) => {
+        if (!refuseUnverifiedCertificate(socket)) this.route(socket);
+      },
+    );
+    // Raw sockets, so that shutdown also ends connections still in their handshake.
+    server.on('connection', (raw: net.Socket) => {
+      this.sockets.add(raw);
+      raw.once('close', () => this.sockets.delete(raw));
+    });
+    // A failed handshake (wrong CA, plaintext client, no certificate under 'require') only closes its socket.
+    server.on('tlsClientError', (_err, socket) => socket.destroy());
+    const unsubscribe = material.onChange((options) => server.setSecureContext(options));
+    server.once('close', unsubscribe);
+    return server;
   }
 
   private route(socket: net.Socket): void {

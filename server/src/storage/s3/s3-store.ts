@@ -1,3 +1,4 @@
+import * as tls from 'node:tls';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -63,6 +64,8 @@ export interface S3BlobStoreOptions {
    * windows it runs (config/read-concurrency.ts s3MaxSockets).
    */
   readonly maxSockets?: number;
+  /** PEM CA bundle trusted for an https endpoint besides the system CAs (SB_S3_CA_FILE); omit for the system CAs only. */
+  readonly caBundle?: Buffer;
   /**
    * Called once per request sent to S3 when it ends (each HTTP request: the
    * HEAD an unconditional delete starts with counts apart), with its
@@ -128,7 +131,7 @@ export class S3BlobStore implements BlobStore {
         connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
         socketTimeout: this.timeoutMs,
         httpAgent: { maxSockets },
-        httpsAgent: { maxSockets },
+        httpsAgent: { maxSockets, ...(options.caBundle !== undefined ? { ca: [...tls.rootCertificates, options.caBundle.toString('utf8')] } : {}) },
       }),
       // Resolve each command's middleware stack once (sends carry no options: the abort signal rides on the input, scoped-abort.ts).
       cacheMiddleware: true,
