@@ -145,7 +145,12 @@ describe('certificate reload', () => {
     const live = { certFile: join(dir, 'live.crt'), keyFile: join(dir, 'live.key') };
     copyFileSync(server.certFile, live.certFile);
     copyFileSync(server.keyFile, live.keyFile);
-    const sb = await startServer({ SB_STORAGE: 'memory', SB_TLS_CERT_FILE: live.certFile, SB_TLS_KEY_FILE: live.keyFile, SB_TLS_RELOAD_MS: '200' });
+    const sb = await startServer({
+      SB_STORAGE: 'memory',
+      SB_TLS_CERT_FILE: live.certFile,
+      SB_TLS_KEY_FILE: live.keyFile,
+      SB_TLS_RELOAD_MS: '200',
+    });
     try {
       expect(await servedFingerprint(sb.grpcPort)).toBe(server.fingerprint256);
       expect(await servedFingerprint(sb.httpPort)).toBe(server.fingerprint256);
@@ -158,8 +163,16 @@ describe('certificate reload', () => {
       expect(await roundTrip(sb.grpcPort, 'grpc', { ca: ca.cert }, 'r1')).toBe('r1');
       // The matching key arrives: new connections see the new certificate.
       copyFileSync(next.keyFile, live.keyFile);
-      await waitFor('the new certificate on the gRPC port', async () => (await servedFingerprint(sb.grpcPort)) === next.fingerprint256, 20_000);
-      await waitFor('the new certificate on the HTTP port', async () => (await servedFingerprint(sb.httpPort)) === next.fingerprint256, 20_000);
+      await waitFor(
+        'the new certificate on the gRPC port',
+        async () => (await servedFingerprint(sb.grpcPort)) === next.fingerprint256,
+        20_000,
+      );
+      await waitFor(
+        'the new certificate on the HTTP port',
+        async () => (await servedFingerprint(sb.httpPort)) === next.fingerprint256,
+        20_000,
+      );
       expect(await roundTrip(sb.httpPort, 'connect-h1', { ca: ca.cert }, 'r2')).toBe('r2');
     } finally {
       await sb.stop();
@@ -169,7 +182,9 @@ describe('certificate reload', () => {
 
 describe('plaintext policy', () => {
   test('a non-loopback host without TLS is refused at start-up; SB_ALLOW_PLAINTEXT=true starts it with a warning', async () => {
-    await expect(startServer({ SB_STORAGE: 'memory', SB_HOST: '0.0.0.0' })).rejects.toThrow(/exited with 2[\s\S]*not a loopback address and TLS is off/);
+    await expect(startServer({ SB_STORAGE: 'memory', SB_HOST: '0.0.0.0' })).rejects.toThrow(
+      /exited with 2[\s\S]*not a loopback address and TLS is off/,
+    );
     const sb = await startServer({ SB_STORAGE: 'memory', SB_HOST: '0.0.0.0', SB_ALLOW_PLAINTEXT: 'true' });
     try {
       expect(sb.output()).toMatch(/"level":("warn"|40).*PLAINTEXT on non-loopback host 0\.0\.0\.0/);

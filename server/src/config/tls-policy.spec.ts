@@ -21,7 +21,9 @@ describe('plaintext policy', () => {
   });
 
   test('SB_ALLOW_PLAINTEXT=true allows it with a warning; TLS needs no flag', () => {
-    expect(load({ SB_HOST: '0.0.0.0', SB_ALLOW_PLAINTEXT: 'true' }).warnings.join('\n')).toMatch(/^PLAINTEXT on non-loopback host 0\.0\.0\.0/);
+    expect(load({ SB_HOST: '0.0.0.0', SB_ALLOW_PLAINTEXT: 'true' }).warnings.join('\n')).toMatch(
+      /^PLAINTEXT on non-loopback host 0\.0\.0\.0/,
+    );
     expect(load({ SB_HOST: '0.0.0.0', ...TLS }).warnings).toEqual([]);
   });
 });
@@ -41,9 +43,13 @@ describe('TLS settings checked together', () => {
 
   test('backend TLS files need TLS URLs', () => {
     const redis = { SB_COORDINATION: 'redis' };
-    expect(() => load({ ...redis, SB_REDIS_URL: 'redis://r:6379', SB_REDIS_CA_FILE: '/ca.pem' })).toThrow(/need a rediss:\/\/ SB_REDIS_URL/);
+    expect(() => load({ ...redis, SB_REDIS_URL: 'redis://r:6379', SB_REDIS_CA_FILE: '/ca.pem' })).toThrow(
+      /need a rediss:\/\/ SB_REDIS_URL/,
+    );
     expect(load({ ...redis, SB_REDIS_URL: 'rediss://r:6379', SB_REDIS_CA_FILE: '/ca.pem' }).config.redisCaFile).toBe('/ca.pem');
     expect(() => load({ ...redis, SB_REDIS_URL: 'rediss://r:6379', SB_REDIS_CERT_FILE: '/c.pem' })).toThrow(/SB_REDIS_KEY_FILE/);
-    expect(() => load({ SB_S3_ENDPOINT: 'http://s3:9000', SB_S3_CA_FILE: '/ca.pem' })).toThrow(/SB_S3_CA_FILE needs an https:\/\/ SB_S3_ENDPOINT/);
+    expect(() => load({ SB_S3_ENDPOINT: 'http://s3:9000', SB_S3_CA_FILE: '/ca.pem' })).toThrow(
+      /SB_S3_CA_FILE needs an https:\/\/ SB_S3_ENDPOINT/,
+    );
   });
 });

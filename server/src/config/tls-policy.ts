@@ -10,7 +10,10 @@ import type { Config } from './settings.js';
 
 /** Whether `host` only reaches this machine: localhost, 127.0.0.0/8, ::1 (and its IPv4-mapped form). */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h === '::1') return true;
   const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
   return isIP(v4) === 4 && v4.startsWith('127.');

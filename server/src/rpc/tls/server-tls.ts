@@ -42,8 +42,7 @@ export interface ServerTlsOptions {
 
 /** What a reload did. */
 export type TlsReloadEvent =
-  | { readonly kind: 'reloaded'; readonly fingerprint256: string }
-  | { readonly kind: 'refused'; readonly err: Error };
+  { readonly kind: 'reloaded'; readonly fingerprint256: string } | { readonly kind: 'refused'; readonly err: Error };
 
 /** The material in use. */
 interface Material {

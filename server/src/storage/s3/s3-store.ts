@@ -131,7 +131,10 @@ export class S3BlobStore implements BlobStore {
         connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
         socketTimeout: this.timeoutMs,
         httpAgent: { maxSockets },
-        httpsAgent: { maxSockets, ...(options.caBundle !== undefined ? { ca: [...tls.rootCertificates, options.caBundle.toString('utf8')] } : {}) },
+        httpsAgent: {
+          maxSockets,
+          ...(options.caBundle !== undefined ? { ca: [...tls.rootCertificates, options.caBundle.toString('utf8')] } : {}),
+        },
       }),
       // Resolve each command's middleware stack once (sends carry no options: the abort signal rides on the input, scoped-abort.ts).
       cacheMiddleware: true,
