@@ -1,3 +1,4 @@
+import { Agent as HttpsAgent } from 'node:https';
 import * as tls from 'node:tls';
 import {
   CreateBucketCommand,
@@ -95,6 +96,17 @@ export const DEFAULT_S3_MAX_SOCKETS = 50;
 export const S3_CONNECT_TIMEOUT_MS = 3_000;
 
 /**
+ * An https agent that trusts `caBundle` besides the system CAs. An Agent
+ * instance, not agent options: from options the SDK's handler makes its
+ * own agent, and for every `Expect: 100-continue` request (large PUTs,
+ * object parts) yet another one without those options, which then failed
+ * "unable to verify the first certificate".
+ */
+function privateCaAgent(maxSockets: number, caBundle: Buffer): HttpsAgent {
+  return new HttpsAgent({ keepAlive: true, maxSockets, ca: [...tls.rootCertificates, caBundle.toString('utf8')] });
+}
+
+/**
  * A BlobStore over an S3 bucket (AWS or any S3-compatible endpoint).
  *
  * Conditions use S3's own If-Match / If-None-Match on PutObject and If-Match on
@@ -131,10 +143,7 @@ export class S3BlobStore implements BlobStore {
         connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
         socketTimeout: this.timeoutMs,
         httpAgent: { maxSockets },
-        httpsAgent: {
-          maxSockets,
-          ...(options.caBundle !== undefined ? { ca: [...tls.rootCertificates, options.caBundle.toString('utf8')] } : {}),
-        },
+        httpsAgent: options.caBundle === undefined ? { maxSockets } : privateCaAgent(maxSockets, options.caBundle),
       }),
       // Resolve each command's middleware stack once (sends carry no options: the abort signal rides on the input, scoped-abort.ts).
       cacheMiddleware: true,
