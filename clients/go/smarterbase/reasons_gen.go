@@ -109,6 +109,8 @@ const (
 	ReasonInvalidLogLine Reason = "INVALID_LOG_LINE"
 	// ReasonSequenceTrimmed is ErrorReason ERROR_REASON_SEQUENCE_TRIMMED = 52.
 	ReasonSequenceTrimmed Reason = "SEQUENCE_TRIMMED"
+	// ReasonRateLimited is ErrorReason ERROR_REASON_RATE_LIMITED = 65.
+	ReasonRateLimited Reason = "RATE_LIMITED"
 )
 
 // allReasons lists every Reason in enum order; see Reasons.
@@ -165,4 +167,5 @@ var allReasons = []Reason{
 	ReasonInvalidLogName,
 	ReasonInvalidLogLine,
 	ReasonSequenceTrimmed,
+	ReasonRateLimited,
 }

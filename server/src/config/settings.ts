@@ -194,6 +194,12 @@ export interface Config {
   readonly indexDriftSample: number;
   /** Faults a drift sample must exceed before the monitor repairs them (0: repair any). */
   readonly indexDriftRepairThreshold: number;
+  /** Calls per second per authenticated principal across the servers, 0 = unlimited (docs/security.md, "Limits"). */
+  readonly rateLimitPerSec: number;
+  /** A principal's bucket size, 0 = twice rateLimitPerSec. */
+  readonly rateLimitBurst: number;
+  /** Streaming calls per principal on one server, 0 = unlimited. */
+  readonly maxStreamsPerPrincipal: number;
   /** Where the embedded change feed keeps its journal; unset: `<dataDir>/.feed` with filesystem storage, memory otherwise (docs/streams.md). */
   readonly feedDir?: string;
   /** Released feed events kept per collection (the oldest are dropped beyond it). */
@@ -340,6 +346,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'uploadLeaseMs', env: 'SB_UPLOAD_LEASE_MS', flag: '--upload-lease-ms', kind: { type: 'int', min: 1000, max: 3_600_000 }, default: 30000, description: 'Lease of the one writer of a resumable upload, in ms, renewed every third of it: a second writer waits up to 5 s, then gets ABORTED / UPLOAD_BUSY; a writer whose server died is replaced once its lease lapses.' },
   { key: 'uploadSweepMs', env: 'SB_UPLOAD_SWEEP_MS', flag: '--upload-sweep-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 60000, description: 'How often every server runs the abandoned-upload sweep, in ms (one server per round, under a coordinator mutex): expired uploads are aborted, finished sessions deleted, interrupted completions finished, orphan multipart uploads under the data prefix aborted.' },
   { key: 'indexDriftRepairThreshold', env: 'SB_INDEX_DRIFT_REPAIR_THRESHOLD', flag: '--index-drift-repair-threshold', kind: { type: 'int', min: 0, max: 1_000_000_000 }, default: 0, description: 'Faults (missing + stale entries) a drift sample must exceed before the monitor repairs exactly the documents it found; 0 repairs any.' },
+  { key: 'rateLimitPerSec', env: 'SB_RATE_LIMIT_PER_SEC', flag: '--rate-limit-per-sec', kind: { type: 'int', min: 0, max: 10_000_000 }, default: 0, description: 'Calls per second one authenticated principal may make, summed over every server (a Redis token bucket; in process on the embedded default); more are RESOURCE_EXHAUSTED / RATE_LIMITED with RetryInfo. 0 = unlimited. A principal may carry its own rate.' },
+  { key: 'rateLimitBurst', env: 'SB_RATE_LIMIT_BURST', flag: '--rate-limit-burst', kind: { type: 'int', min: 0, max: 10_000_000 }, default: 0, description: 'Calls a principal may make at once after a quiet spell (the bucket size); 0 = twice SB_RATE_LIMIT_PER_SEC.' },
+  { key: 'maxStreamsPerPrincipal', env: 'SB_MAX_STREAMS_PER_PRINCIPAL', flag: '--max-streams-per-principal', kind: { type: 'int', min: 0, max: 1_000_000 }, default: 0, description: 'Streaming calls (watches, queries, log reads, object transfers, lock holds) one authenticated principal may have open on one server; more are RESOURCE_EXHAUSTED / TOO_MANY_STREAMS. 0 = unlimited. A principal may carry its own limit.' },
 ];
 
 /**

@@ -108,7 +108,9 @@ export type ErrorReason =
   /** INVALID_ARGUMENT: an appended line is not one JSON text on one line, or is too long; no line of the request was appended. Metadata: "field", "index". */
   | 'INVALID_LOG_LINE'
   /** OUT_OF_RANGE: a log read starts below the oldest retained sequence or above the tail + 1. Metadata: "log", "requestedSequence", "oldestSequence", "tailSequence". */
-  | 'SEQUENCE_TRIMMED';
+  | 'SEQUENCE_TRIMMED'
+  /** RESOURCE_EXHAUSTED: the calling principal used up its call rate (SB_RATE_LIMIT_PER_SEC / SB_RATE_LIMIT_BURST, or its own limit); the RetryInfo detail says when a call is allowed again. Other principals are not affected. Metadata: "principal", "ratePerSec", "burst". */
+  | 'RATE_LIMITED';
 
 /** Every ErrorReason, in the order of their enum numbers. */
 export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
@@ -164,4 +166,5 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'INVALID_LOG_NAME',
   'INVALID_LOG_LINE',
   'SEQUENCE_TRIMMED',
+  'RATE_LIMITED',
 ]);

@@ -20,7 +20,7 @@ import { jsonLineProblem } from './json-line.js';
 import { LogCompactor } from './log-compactor.js';
 import { LogFlusher } from './log-flusher.js';
 import { validateLogName } from './log-name.js';
-import { LogNotifier } from './log-notifier.js';
+import { LogNotifier, type WakePublisher } from './log-notifier.js';
 import { LogReader } from './log-reader.js';
 import type { RequestIndex } from './request-index.js';
 
@@ -55,6 +55,8 @@ export interface LogEngineOptions {
   readonly onWarning?: (err: unknown, msg: string) => void;
   /** A log's retention (collections file, else SB_LOG_RETAIN_*); none: keep forever. */
   readonly retentionOf?: (log: string) => LogRetention | undefined;
+  /** Tells the other servers a log grew (Redis pub/sub); their relays call wakeFollowers. */
+  readonly publishWake?: WakePublisher;
 }
 
 /** The logs' engine. */
@@ -62,13 +64,15 @@ export class LogEngine implements LogApi {
   private readonly flusher: LogFlusher;
   private readonly reader: LogReader;
   private readonly compactor: LogCompactor;
+  private readonly notifier: LogNotifier;
   private followers = 0;
   /** Aborted by endFollowers(): every follower ends with SHUTTING_DOWN, and new ones are refused. */
   private readonly ending = new AbortController();
 
   constructor(private readonly o: LogEngineOptions) {
     const cache = new ChunkCache();
-    const notifier = new LogNotifier();
+    const notifier = new LogNotifier(o.publishWake);
+    this.notifier = notifier;
     const s = o.settings;
     this.compactor = new LogCompactor({
       store: o.store,
@@ -162,6 +166,11 @@ export class LogEngine implements LogApi {
     } finally {
       this.followers--;
     }
+  }
+
+  /** Another server appended to `log` (its relayed notification): followers here read on at once. */
+  wakeFollowers(log: string): void {
+    this.notifier.wake(log);
   }
 
   /** Ends every follower with UNAVAILABLE / SHUTTING_DOWN (they never end by themselves) and refuses new ones: at shutdown. */

@@ -17,4 +17,18 @@ describe('LogNotifier', () => {
     expect(n.waiting()).toBe(0);
     await n.wait('c', 5, new AbortController().signal); // times out on its own
   });
+
+  test('notify also publishes to the relay; wake (a relayed notification) wakes here only, so nothing echoes', async () => {
+    const published: string[] = [];
+    const n = new LogNotifier((log) => published.push(log));
+    const ac = new AbortController();
+    const woken = n.wait('a', 60_000, ac.signal);
+    n.wake('a');
+    await woken;
+    expect(published).toEqual([]);
+    const again = n.wait('a', 60_000, ac.signal);
+    n.notify('a');
+    await again;
+    expect(published).toEqual(['a']);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The logs a server runs, from its settings (docs/streams.md, "Logs"): the
  * engine over the server's store and coordinator, with the request-id index
- * in process (local coordination) or in Redis (shared by every server).
+ * in process (local coordination) or in Redis (shared by every server), and
+ * with Redis its followers woken by other servers' appends (pub/sub).
  */
 import { systemClock } from '../../common/clock.js';
 import type { Failpoints } from '../../common/failpoints.js';
@@ -13,6 +14,7 @@ import { openRedis, type RedisConnectionOptions } from '../../coordination/redis
 import type { AppLogger } from '../../observability/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { LogEngine } from '../log-engine.js';
+import { RedisLogWakes } from '../redis-log-wakes.js';
 import { RedisRequestIndex } from '../redis-request-index.js';
 import { LocalRequestIndex, type RequestIndex } from '../request-index.js';
 
@@ -50,8 +52,10 @@ export async function openLogs(config: Config, deps: LogsDeps, closers: Closer[]
     ...(config.logRetainMs === undefined ? {} : { retainMs: config.logRetainMs }),
     ...(config.logRetainBytes === undefined ? {} : { retainBytes: config.logRetainBytes }),
   };
+  const connection = redis === undefined ? undefined : await openRedis(redis);
   const index: RequestIndex =
-    redis !== undefined ? new RedisRequestIndex(await openRedis(redis), windowMs, now) : new LocalRequestIndex(windowMs, now);
+    connection !== undefined ? new RedisRequestIndex(connection, windowMs, now) : new LocalRequestIndex(windowMs, now);
+  let wakes: RedisLogWakes | undefined;
   const engine = new LogEngine({
     store: deps.store,
     coordinator: deps.coordinator,
@@ -60,6 +64,7 @@ export async function openLogs(config: Config, deps: LogsDeps, closers: Closer[]
     ...(deps.failpoints === undefined ? {} : { failpoints: deps.failpoints }),
     onWarning: (err, msg) => deps.log.warn({ err }, msg),
     retentionOf: (name) => deps.logRetention?.get(name) ?? defaultRetention,
+    publishWake: (log) => wakes?.publish(log),
     settings: {
       batchMaxLines: config.logBatchMaxLines,
       batchMaxBytes: config.logBatchMaxBytes,
@@ -71,7 +76,16 @@ export async function openLogs(config: Config, deps: LogsDeps, closers: Closer[]
       maxFollowers: config.maxWatchers,
     },
   });
-  closers.push({ name: 'logs', close: () => engine.close() });
+  if (redis !== undefined && connection !== undefined) {
+    wakes = await RedisLogWakes.open(connection, await openRedis(redis), (log) => engine.wakeFollowers(log));
+  }
+  closers.push({
+    name: 'logs',
+    close: async () => {
+      await wakes?.close();
+      await engine.close();
+    },
+  });
   return engine;
 }
 

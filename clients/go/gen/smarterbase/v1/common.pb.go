@@ -227,6 +227,11 @@ const (
 	// above the tail + 1. Metadata: "log", "requestedSequence",
 	// "oldestSequence", "tailSequence".
 	ErrorReason_ERROR_REASON_SEQUENCE_TRIMMED ErrorReason = 52
+	// RESOURCE_EXHAUSTED: the calling principal used up its call rate
+	// (SB_RATE_LIMIT_PER_SEC / SB_RATE_LIMIT_BURST, or its own limit); the
+	// RetryInfo detail says when a call is allowed again. Other principals are
+	// not affected. Metadata: "principal", "ratePerSec", "burst".
+	ErrorReason_ERROR_REASON_RATE_LIMITED ErrorReason = 65
 )
 
 // Enum value maps for ErrorReason.
@@ -285,6 +290,7 @@ var (
 		50: "ERROR_REASON_INVALID_LOG_NAME",
 		51: "ERROR_REASON_INVALID_LOG_LINE",
 		52: "ERROR_REASON_SEQUENCE_TRIMMED",
+		65: "ERROR_REASON_RATE_LIMITED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -340,6 +346,7 @@ var (
 		"ERROR_REASON_INVALID_LOG_NAME":        50,
 		"ERROR_REASON_INVALID_LOG_LINE":        51,
 		"ERROR_REASON_SEQUENCE_TRIMMED":        52,
+		"ERROR_REASON_RATE_LIMITED":            65,
 	}
 )
 
@@ -374,7 +381,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xe2\x0e\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\x81\x0f\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -429,7 +436,8 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1bERROR_REASON_OBJECT_CORRUPT\x101\x12!\n" +
 	"\x1dERROR_REASON_INVALID_LOG_NAME\x102\x12!\n" +
 	"\x1dERROR_REASON_INVALID_LOG_LINE\x103\x12!\n" +
-	"\x1dERROR_REASON_SEQUENCE_TRIMMED\x104BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x1dERROR_REASON_SEQUENCE_TRIMMED\x104\x12\x1d\n" +
+	"\x19ERROR_REASON_RATE_LIMITED\x10ABPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_common_proto_rawDescOnce sync.Once
