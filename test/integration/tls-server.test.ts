@@ -119,6 +119,31 @@ describe('mTLS, client certificates required', () => {
     }
   });
 
+  test('grpcurl with -cacert, -cert/-key and an authorization header (the docs example) reaches the server; without -cert it does not', async () => {
+    const grpcurl = join(__dirname, '..', '..', '.tools', 'bin', 'grpcurl');
+    const run = (args: string[]): Promise<{ ok: boolean; out: string }> =>
+      new Promise((resolve) =>
+        execFile(grpcurl, args, { timeout: 20_000 }, (err, stdout, stderr) => resolve({ ok: err === null, out: stdout + stderr })),
+      );
+    const addr = `127.0.0.1:${sb.grpcPort}`;
+    const withCert = await run([
+      '-cacert',
+      ca.certFile,
+      '-cert',
+      client.certFile,
+      '-key',
+      client.keyFile,
+      '-H',
+      'authorization: Bearer k',
+      addr,
+      'list',
+    ]);
+    expect(withCert.out).toContain('smarterbase.v1.DocumentService');
+    expect(withCert.ok).toBe(true);
+    const without = await run(['-cacert', ca.certFile, addr, 'list']);
+    expect(without.ok).toBe(false);
+  });
+
   test('openssl s_client without a certificate gets no session', async () => {
     const out = await openssl(['s_client', '-connect', `127.0.0.1:${sb.httpPort}`, '-CAfile', ca.certFile, '-brief']);
     expect(out).toMatch(/alert|error/i);
