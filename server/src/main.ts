@@ -43,7 +43,7 @@ import {
 } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server/rpc-server.js';
-import { ServerTls } from './rpc/tls/server-tls.js';
+import { openServerTls } from './rpc/tls/open-server-tls.js';
 import { redisConnectionOf } from './config/tls-files.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -63,32 +63,6 @@ type Closer = { readonly name: string; close(): Promise<void> };
 /** Where Redis is and how long its connect and commands may take (SB_REDIS_TIMEOUT_MS). */
 function redisOptions(config: Config): ReturnType<typeof redisConnectionOf> {
   return redisConnectionOf(config);
-}
-
-/**
- * TLS of both ports (SB_TLS_*), or undefined for plaintext: the files are
- * re-read every SB_TLS_RELOAD_MS; each new certificate and each refused
- * update is logged.
- */
-function openServerTls(config: Config, log: AppLogger, closers: Closer[]): ServerTls | undefined {
-  if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) return undefined;
-  const tls = new ServerTls({
-    certFile: config.tlsCertFile,
-    keyFile: config.tlsKeyFile,
-    ...(config.tlsClientCaFile !== undefined ? { clientCaFile: config.tlsClientCaFile } : {}),
-    clientAuth: config.tlsClientAuth ?? 'require',
-    reloadMs: config.tlsReloadMs,
-    onEvent: (e) =>
-      e.kind === 'reloaded'
-        ? log.info({ fingerprint256: e.fingerprint256 }, 'TLS certificate reloaded')
-        : log.error({ err: e.err }, 'TLS certificate update refused'),
-  });
-  closers.push({ name: 'TLS certificate watcher', close: async () => tls.close() });
-  log.info(
-    { fingerprint256: tls.fingerprint256, clientAuth: tls.requestClientCertificate ? (config.tlsClientAuth ?? 'require') : 'none' },
-    'TLS on both ports',
-  );
-  return tls;
 }
 
 /**
@@ -399,7 +373,8 @@ async function main(): Promise<void> {
       );
     }
     const objects = await openObjects(config, { store, tokenKeys, log, coordinator }, closers); // ObjectService (docs/streams.md, "Objects")
-    const tls = openServerTls(config, log, closers);
+    const tls = openServerTls(config, log);
+    if (tls !== undefined) closers.push({ name: 'TLS certificate watcher', close: async () => tls.close() });
     server = new RpcServer({
       tls,
       api: engine,

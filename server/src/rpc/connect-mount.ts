@@ -12,7 +12,6 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
 import cors from 'cors';
 import { Code, ConnectError, cors as connectCors, createConnectRouter, createContextValues } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
@@ -26,8 +25,8 @@ import { writeNodeResponse } from './node-response.js';
 import { CONNECTION_KEY, DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import type { TypedService } from './typed-service.js';
 import { PEER_KEY, peerOfSocket } from './tls/peer.js';
-import { refuseUnverifiedCertificate } from './tls/client-auth.js';
 import type { ServerTls } from './tls/server-tls.js';
+import { secureListener } from './tls/secure-listener.js';
 
 /**
  * The error to send when connect's handler rejects instead of answering:
@@ -244,34 +243,16 @@ export class ConnectEndpoint {
     });
     // Nagle off, as gRPC servers do: a response's last small write must not wait for the client's ACK.
     this.listener =
-      opts.tls === undefined ? net.createServer({ noDelay: true }, (socket) => this.route(socket)) : this.secureListener(opts.tls);
-  }
-
-  /** A TLS server that hands each verified connection to route(); its certificate follows `material`. */
-  private secureListener(material: ServerTls): tls.Server {
-    const server = tls.createServer(
-      {
-        ...material.secureContextOptions(),
-        ALPNProtocols: ['h2', 'http/1.1'],
-        requestCert: material.requestClientCertificate,
-        rejectUnauthorized: material.requireClientCertificate,
-        handshakeTimeout: this.limits.headersTimeoutMs,
-        noDelay: true,
-      },
-      (socket) => {
-        if (!refuseUnverifiedCertificate(socket)) this.route(socket);
-      },
-    );
-    // Raw sockets, so that shutdown also ends connections still in their handshake.
-    server.on('connection', (raw: net.Socket) => {
-      this.sockets.add(raw);
-      raw.once('close', () => this.sockets.delete(raw));
-    });
-    // A failed handshake (wrong CA, plaintext client, no certificate under 'require') only closes its socket.
-    server.on('tlsClientError', (_err, socket) => socket.destroy());
-    const unsubscribe = material.onChange((options) => server.setSecureContext(options));
-    server.once('close', unsubscribe);
-    return server;
+      opts.tls === undefined
+        ? net.createServer({ noDelay: true }, (socket) => this.route(socket))
+        : secureListener(opts.tls, {
+            handshakeTimeoutMs: limits.headersTimeoutMs,
+            onConnection: (socket) => this.route(socket),
+            onRawSocket: (raw) => {
+              this.sockets.add(raw);
+              raw.once('close', () => this.sockets.delete(raw));
+            },
+          });
   }
 
   private route(socket: net.Socket): void {
