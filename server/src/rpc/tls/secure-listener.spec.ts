@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function handshake(port: number, alpn: string[]): Promise<{ alpn: string | false; fingerprint: string }> {
+function handshake(port: number, alpn: string[]): Promise<{ alpn: string | false | null; fingerprint: string }> {
   return new Promise((resolve, reject) => {
     // Resolved when the server, which destroys every accepted socket, closes this one.
     const s = tls.connect({ host: '127.0.0.1', port, ca: ca.cert, servername: 'localhost', ALPNProtocols: alpn }, () => {
