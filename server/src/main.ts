@@ -43,6 +43,8 @@ import {
 } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server/rpc-server.js';
+import { openServerTls } from './rpc/tls/open-server-tls.js';
+import { redisConnectionOf } from './config/tls-files.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { openStore } from './storage/compose/open-store.js';
@@ -54,21 +56,15 @@ import { openServerFeed } from './streams/compose/server-feed.js';
 import { registerFeedGauges } from './observability/feed-metrics.js';
 import { openObjects } from './objects/compose/open-objects.js';
 import { alsoEndFollowers, openLogs } from './logs/compose/open-logs.js';
-import { isLogName } from './logs/log-name.js';
-import { openAuth } from './access/compose/open-auth.js';
+import { openSecurity } from './open-security.js';
 import { MetricsGate } from './observability/metrics-gate.js';
 
 /** Things to close at shutdown, last opened first. */
 type Closer = { readonly name: string; close(): Promise<void> };
 
 /** Where Redis is and how long its connect and commands may take (SB_REDIS_TIMEOUT_MS). */
-function redisOptions(config: Config): { url: string; cluster: boolean; connectTimeoutMs: number; commandTimeoutMs: number } {
-  return {
-    url: config.redisUrl!,
-    cluster: config.redisCluster,
-    connectTimeoutMs: config.redisTimeoutMs,
-    commandTimeoutMs: config.redisTimeoutMs,
-  };
+function redisOptions(config: Config): ReturnType<typeof redisConnectionOf> {
+  return redisConnectionOf(config);
 }
 
 /**
@@ -380,13 +376,17 @@ async function main(): Promise<void> {
       );
     }
     const objects = await openObjects(config, { store, tokenKeys, log, coordinator, failpoints }, closers); // ObjectService (docs/streams.md, "Objects")
-    const auditLog = config.auditLog;
-    if (auditLog !== undefined && !isLogName(auditLog)) throw new ConfigError(`SB_AUDIT_LOG: ${auditLog} is not a valid log name`);
-    const appendAudit = auditLog === undefined ? undefined : (line: string) => logs.append({ signal: AbortSignal.timeout(60_000) }, { log: auditLog, lines: [line] });
-    const auth = await openAuth(config, { store, log, clock: systemClock, random: systemRandom, ...(appendAudit === undefined ? {} : { appendAudit }) }, closers); // docs/adr/0015
-    if (auth !== undefined) metricsGate.set(auth.metricsAllowed);
+    const tls = openServerTls(config, log);
+    if (tls !== undefined) closers.push({ name: 'TLS certificate watcher', close: async () => tls.close() });
+    const security = await openSecurity(
+      config,
+      { store, log, logs, ...(config.coordination === 'redis' ? { redis: redisOptions(config) } : {}) },
+      closers,
+    );
+    if (security !== undefined) metricsGate.set(security.metricsAllowed);
     server = new RpcServer({
-      ...(auth === undefined ? {} : { auth: auth.auth, access: auth.access, reflection: auth.reflection }),
+      tls,
+      ...security?.rpc,
       api: engine,
       objects,
       query,
@@ -432,6 +432,7 @@ async function main(): Promise<void> {
         metricsPort: telemetry.metricsPort ?? null,
         tracing: telemetry.tracing,
         host: config.host,
+        tls: tls === undefined ? 'off' : tls.requestClientCertificate ? 'mtls' : 'on',
         storage: config.storage,
         coordination: config.coordination,
       },

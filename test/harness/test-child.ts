@@ -5,7 +5,8 @@
  * test servers (gofakes3, versitygw, moto, S3Mock) are built on it.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
+import { request as requestTls } from 'node:https';
 import type { S3TestServer } from './s3-server.js';
 
 /** How much of a child's stderr is kept for error messages, in characters. */
@@ -98,13 +99,15 @@ export function s3TestServer(child: TestChild, endpoint: string, bucket: string,
   };
 }
 
-/** The HTTP status of an unsigned request to 127.0.0.1:port, or 0 when nothing answers within timeoutMs. */
-export function httpStatus(port: number, method: string, path: string, timeoutMs = 1000): Promise<number> {
+/** The HTTP status of an unsigned request to 127.0.0.1:port (https without verification when `tls`), or 0 when nothing answers within timeoutMs. */
+export function httpStatus(port: number, method: string, path: string, timeoutMs = 1000, tls = false): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method, path, timeout: timeoutMs }, (res) => {
+    const options = { host: '127.0.0.1', port, method, path, timeout: timeoutMs };
+    const onResponse = (res: IncomingMessage): void => {
       res.resume();
       resolve(res.statusCode ?? 0);
-    });
+    };
+    const req = tls ? requestTls({ ...options, rejectUnauthorized: false }, onResponse) : request(options, onResponse);
     req.once('timeout', () => req.destroy());
     req.once('error', () => resolve(0));
     req.end();

@@ -1,7 +1,7 @@
 /**
  * Starts a real versitygw (posix backend, metadata in a sidecar directory) for
  * a test suite, on a free loopback port with its own temporary directories, and
- * stops it afterwards. Same shape as the gofakes3 harness (S3TestServer), so a
+ * stops it afterwards. With `tls` (a certificate and key) it serves https only. Same shape as the gofakes3 harness (S3TestServer), so a
  * suite can take either. Credentials are test/test, as server-process.ts sets.
  */
 import { existsSync } from 'node:fs';
@@ -38,7 +38,10 @@ const HEALTH_PATH = '/sb-health';
  * resolves once its health path answers 200. Retries on another port (up to 3
  * times) if the chosen one was taken meanwhile. stop() also removes the temp dirs.
  */
-export async function startVersitygw(bucket = 'sb-test'): Promise<S3TestServer> {
+export async function startVersitygw(
+  bucket = 'sb-test',
+  tls?: { readonly certFile: string; readonly keyFile: string },
+): Promise<S3TestServer> {
   const binary = versitygwPath();
   if (!existsSync(binary)) {
     throw new Error(`versitygw not found at ${binary}: run \`bash scripts/setup.sh\` first`);
@@ -48,7 +51,7 @@ export async function startVersitygw(bucket = 'sb-test'): Promise<S3TestServer> 
   for (let attempt = 0; attempt < 3; attempt++) {
     const root = await mkdtemp(join(tmpdir(), 'sb-vgw-'));
     try {
-      return await startOnce(binary, bucket, await freePort(), root);
+      return await startOnce(binary, bucket, await freePort(), root, tls);
     } catch (e) {
       lastError = e;
       await rm(root, { recursive: true, force: true });
@@ -57,13 +60,22 @@ export async function startVersitygw(bucket = 'sb-test'): Promise<S3TestServer> 
   throw lastError;
 }
 
-async function startOnce(binary: string, bucket: string, port: number, root: string): Promise<S3TestServer> {
+async function startOnce(
+  binary: string,
+  bucket: string,
+  port: number,
+  root: string,
+  tls?: { readonly certFile: string; readonly keyFile: string },
+): Promise<S3TestServer> {
   const data = join(root, 'data');
   const meta = join(root, 'meta');
   await mkdir(join(data, bucket), { recursive: true });
   await mkdir(meta, { recursive: true });
-  const args = ['--port', `127.0.0.1:${port}`, '--health', HEALTH_PATH, '--quiet', 'posix', '--sidecar', meta, data];
+  const certArgs = tls === undefined ? [] : ['--cert', tls.certFile, '--key', tls.keyFile];
+  const args = ['--port', `127.0.0.1:${port}`, ...certArgs, '--health', HEALTH_PATH, '--quiet', 'posix', '--sidecar', meta, data];
   const child = spawnTestChild(binary, args, { env: { ...process.env, ROOT_ACCESS_KEY: 'test', ROOT_SECRET_KEY: 'test' } });
-  await waitUntilReady(child, `versitygw on ${port}`, async () => (await httpStatus(port, 'GET', HEALTH_PATH)) === 200, START_TIMEOUT_MS);
-  return s3TestServer(child, `http://127.0.0.1:${port}`, bucket, () => rm(root, { recursive: true, force: true }));
+  const ready = async (): Promise<boolean> => (await httpStatus(port, 'GET', HEALTH_PATH, 1000, tls !== undefined)) === 200;
+  await waitUntilReady(child, `versitygw on ${port}`, ready, START_TIMEOUT_MS);
+  const scheme = tls === undefined ? 'http' : 'https';
+  return s3TestServer(child, `${scheme}://127.0.0.1:${port}`, bucket, () => rm(root, { recursive: true, force: true }));
 }

@@ -33,11 +33,18 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	dialOpts := append([]grpc.DialOption{
+	if cfg.err != nil {
+		return nil, fmt.Errorf("smarterbase: dial %s: %w", addr, cfg.err)
+	}
+	dialOpts := []grpc.DialOption{
 		grpc.WithTransportCredentials(cfg.creds),
 		grpc.WithChainUnaryInterceptor(UnaryRetryInterceptor(cfg.retry)),
 		grpc.WithChainStreamInterceptor(StreamRetryInterceptor(cfg.retry)),
-	}, cfg.extraDialOps...)
+	}
+	if cfg.apiKey != "" {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer(cfg.apiKey)))
+	}
+	dialOpts = append(dialOpts, cfg.extraDialOps...)
 	conn, err := grpc.NewClient(addr, dialOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("smarterbase: dial %s: %w", addr, err)

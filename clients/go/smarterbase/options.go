@@ -19,6 +19,10 @@ type config struct {
 	update       UpdatePolicy
 	block        bool
 	extraDialOps []grpc.DialOption
+	// apiKey is sent as a bearer token on every call (WithAPIKey); "" for none.
+	apiKey string
+	// err is an option's failure (an unreadable TLS file), returned by Dial.
+	err error
 }
 
 func defaultConfig() config {
@@ -30,7 +34,7 @@ func defaultConfig() config {
 }
 
 // WithTransportCredentials sets the transport security (for example
-// credentials.NewTLS). Default: plaintext.
+// credentials.NewTLS; see also WithTLS and WithTLSFiles). Default: plaintext.
 func WithTransportCredentials(c credentials.TransportCredentials) Option {
 	return func(cfg *config) { cfg.creds = c }
 }

@@ -53,10 +53,13 @@ from .log_reader import LogEntry, LogReadStream
 from .logs import AppendResult, Logs
 from .queries import CountResult, IndexBuildError, IndexInfo, QueryPlan, QueryStream
 from .retry import RetryPolicy
+from .security import ApiKeyInterceptor, TlsConfig
 from .transactions import CommitResult, Transaction, TransactionWriteResult
 from .watch import Change, WatchBatch, WatchStream, is_watch_retryable
 
 __all__ = [
+    "ApiKeyInterceptor",
+    "TlsConfig",
     "ERROR_DOMAIN",
     "AbortedError",
     "AlreadyExistsError",

@@ -9,7 +9,7 @@ import random
 import time
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 import grpc
 
@@ -25,6 +25,7 @@ from .objects import Objects
 from .logs import Logs
 from .queries import QueryMixin
 from .retry import RETRYABLE_CODE, RetryPolicy, call_with_retry
+from .security import ApiKeyInterceptor, TlsConfig
 from .transactions import TransactionMixin
 from .watch import WatchMixin
 
@@ -97,7 +98,14 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
             (None: no deadline). Every method also takes ``timeout=``.
         retries: Retry policy for UNAVAILABLE (default ``RetryPolicy()``:
             4 attempts; ``RetryPolicy.disabled()`` turns retry off).
-        credentials: TLS channel credentials; None for a plaintext channel.
+        credentials: TLS channel credentials; None for a plaintext channel
+            (unless ``tls`` is given).
+        tls: TLS to the server: ``True`` verifies it against the system roots;
+            a ``TlsConfig`` gives a private CA and/or a client certificate
+            (mTLS), e.g. ``TlsConfig.from_files("ca.crt", "client.crt", "client.key")``.
+            Default: plaintext.
+        api_key: Sent as ``authorization: Bearer <api_key>`` metadata on every
+            call (also with ``channel``). Default: none.
         channel_options: Extra gRPC channel options, added after the defaults.
         channel: An existing channel to use instead of creating one (then
             ``address``, ``credentials`` and ``channel_options`` are ignored,
@@ -113,15 +121,23 @@ class Client(QueryMixin, LockMixin, BatchMixin, TransactionMixin, WatchMixin):
         credentials: Optional[grpc.ChannelCredentials] = None,
         channel_options: Sequence[Tuple[str, Any]] = (),
         channel: Optional[grpc.Channel] = None,
+        tls: Union[bool, TlsConfig] = False,
+        api_key: Optional[str] = None,
     ) -> None:
         self.address = address
         self.timeout = timeout
         self.retries = retries if retries is not None else RetryPolicy()
         options = list(DEFAULT_CHANNEL_OPTIONS) + list(channel_options)
+        if tls is not False and credentials is None:
+            config = TlsConfig() if tls is True else tls
+            credentials = config.credentials()
+            options += config.channel_options()
         if channel is None:
             channel = (grpc.secure_channel(address, credentials, options) if credentials is not None
                        else grpc.insecure_channel(address, options))
         self._channel = channel
+        if api_key is not None:
+            channel = grpc.intercept_channel(channel, ApiKeyInterceptor(api_key))
         self._stub = pb_grpc.DocumentServiceStub(channel)
         self._init_query_stubs(channel)
         self._init_lock_stub(channel)

@@ -43,6 +43,7 @@ export {
 export type { FieldViolation, PreconditionViolation, Reason, SmarterBaseErrorInit } from './errors.js';
 export { DEFAULT_RETRY_POLICY } from './options.js';
 export type { CallOptions, ClientOptions, RetryPolicy } from './options.js';
+export type { ClientTlsOptions } from './tls.js';
 export { createRetryInterceptor, isRetryableError, NO_AUTO_RETRY } from './retry.js';
 export type { RetryHooks } from './retry.js';
 export type { UpdateFn, UpdateOptions } from './update.js';

@@ -3,6 +3,7 @@
  * one place.
  */
 import type { Transport } from '@connectrpc/connect';
+import type { ClientTlsOptions } from './tls.js';
 
 /** How calls that fail with UNAVAILABLE are retried (all times in milliseconds). */
 export interface RetryPolicy {
@@ -29,7 +30,7 @@ export const DEFAULT_RETRY_POLICY: ResolvedRetryPolicy = Object.freeze({
 
 /** Options of createClient. Give `address` or `baseUrl` unless `transport` is a Transport. */
 export interface ClientOptions {
-  /** "host:port" of the server (plain text, no TLS): the gRPC port for 'grpc', the HTTP port for 'connect'. */
+  /** "host:port" of the server: the gRPC port for 'grpc', the HTTP port for 'connect'; plaintext unless `tls` is set. */
   readonly address?: string;
   /** Full base URL instead of address, e.g. "https://db.example.com:8443". */
   readonly baseUrl?: string;
@@ -44,6 +45,14 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
   /** Retry of UNAVAILABLE; `false` disables it. Default DEFAULT_RETRY_POLICY. */
   readonly retry?: RetryPolicy | false;
+  /**
+   * TLS to the server: `true` verifies it against the system CAs; an object
+   * gives a private CA and/or a client certificate (mTLS). An https baseUrl
+   * uses TLS even without it. Default: plaintext for `address`.
+   */
+  readonly tls?: true | ClientTlsOptions;
+  /** API key sent as `authorization: Bearer <apiKey>` metadata on every call. Default: none. */
+  readonly apiKey?: string;
 }
 
 /** Options accepted by every call. */

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
   });
 
   test('precedence: flags > env > file > defaults, per setting', () => {
-    const file = 'grpcPort: 1001\nhttpPort: 1002\nhost: 10.0.0.1\nlogLevel: debug\n';
+    const file = 'grpcPort: 1001\nhttpPort: 1002\nhost: 10.0.0.1\nallowPlaintext: true\nlogLevel: debug\n';
     const { config } = loadConfig({
       argv: ['--config', 'x.yaml', '--grpc-port', '3001'],
       env: { SB_GRPC_PORT: '2001', SB_HTTP_PORT: '2002' },

@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseValue } from './parse-value.js';
 import { SETTINGS, type Config, type Setting } from './settings.js';
+import { checkTls } from './tls-policy.js';
 
 /** The sources loadConfig reads; each defaults to the process's own. */
 export interface ConfigSources {
@@ -137,7 +138,7 @@ function checkCollectionsFile(c: Config, readFile: (p: string) => string): void 
 
 /** Checks settings against each other; errors throw, advice is returned as warnings. */
 function crossCheck(c: Config): string[] {
-  const warnings: string[] = [];
+  const warnings: string[] = checkTls(c);
   if (c.storage === 's3' && !c.s3Bucket) {
     throw new ConfigError('config error: SB_S3_BUCKET (--s3-bucket) is required when SB_STORAGE is s3');
   }

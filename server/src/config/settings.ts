@@ -36,6 +36,8 @@ export type StorageKind = 'filesystem' | 'memory' | 's3';
 export type S3ConditionalMode = 'auto' | 'native' | 'lock';
 /** Whether S3 reads are verified (storage/verified-reads.ts): where the store offers a proof, always, or never. */
 export type S3VerifyReadsMode = 'auto' | 'on' | 'off';
+/** Whether a TLS port with a client CA requires a client certificate or also accepts calls without one. */
+export type TlsClientAuth = 'require' | 'optional';
 /** Coordination backends. */
 export type CoordinationKind = 'local' | 'redis';
 /** Whether calls are authenticated (docs/adr/0015). */
@@ -50,6 +52,18 @@ export interface Config {
   readonly grpcPort: number;
   readonly httpPort: number;
   readonly host: string;
+  /** PEM certificate (chain allowed) both ports serve TLS with; unset = plaintext (docs/security.md, "TLS"). */
+  readonly tlsCertFile?: string;
+  /** PEM private key of tlsCertFile. */
+  readonly tlsKeyFile?: string;
+  /** PEM CA bundle that client certificates must chain to (mTLS); unset = no client certificates asked. */
+  readonly tlsClientCaFile?: string;
+  /** With tlsClientCaFile: 'require' a verified client certificate (the default then), or accept none ('optional'). */
+  readonly tlsClientAuth?: TlsClientAuth;
+  /** How often the certificate files are checked for a new pair, in ms. */
+  readonly tlsReloadMs: number;
+  /** Allow plaintext on a non-loopback host (TLS terminated by a sidecar or mesh); logged as a warning. */
+  readonly allowPlaintext: boolean;
   readonly storage: StorageKind;
   readonly dataDir: string;
   /** Directory entry names the filesystem store's listing index keeps in memory; 0 turns it off. */
@@ -61,6 +75,8 @@ export interface Config {
   readonly s3ForcePathStyle: boolean;
   readonly s3CreateBucket: boolean;
   readonly s3Conditional: S3ConditionalMode;
+  /** PEM CA bundle that an https S3 endpoint's certificate must chain to, besides the system CAs. */
+  readonly s3CaFile?: string;
   /** Whether every S3 get must prove its etag with its body (docs/adr/0007-reads-that-prove-their-version.md). */
   readonly s3VerifyReads: S3VerifyReadsMode;
   /** Server-side limit of one S3 attempt, in ms; no retry starts after it (storage/retrying-store.ts). */
@@ -69,6 +85,12 @@ export interface Config {
   readonly redisUrl?: string;
   /** Redis is a Redis Cluster: redisUrl lists seed nodes separated by commas. */
   readonly redisCluster: boolean;
+  /** PEM CA bundle that a rediss:// server's certificate must chain to, besides the system CAs. */
+  readonly redisCaFile?: string;
+  /** PEM client certificate presented to a rediss:// server that asks for one. */
+  readonly redisCertFile?: string;
+  /** PEM private key of redisCertFile. */
+  readonly redisKeyFile?: string;
   /** Replicas that must acknowledge a lease grant (WAIT) before it is returned; 0 = no WAIT. */
   readonly redisGrantReplicas: number;
   /** Server-side limit of one Redis command, and of connecting to Redis, in ms. */
@@ -251,6 +273,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'grpcPort', env: 'SB_GRPC_PORT', flag: '--grpc-port', kind: { type: 'port' }, default: 50051, description: 'gRPC port (grpc-js: DocumentService, Health, Reflection); 0 picks a free port.' },
   { key: 'httpPort', env: 'SB_HTTP_PORT', flag: '--http-port', kind: { type: 'port' }, default: 8080, description: 'HTTP port (Connect JSON/binary and gRPC-Web over HTTP/1.1, gRPC over h2c); 0 picks a free port.' },
   { key: 'host', env: 'SB_HOST', flag: '--host', kind: { type: 'string' }, default: '127.0.0.1', description: 'Interface both ports bind to (0.0.0.0 for all).' },
+  { key: 'tlsCertFile', env: 'SB_TLS_CERT_FILE', flag: '--tls-cert-file', kind: { type: 'string' }, description: 'PEM certificate (a chain allowed) that both ports serve TLS with; with SB_TLS_KEY_FILE. Reloaded without a restart when the files change. Unset: plaintext.' },
+  { key: 'tlsKeyFile', env: 'SB_TLS_KEY_FILE', flag: '--tls-key-file', kind: { type: 'string' }, description: 'PEM private key of SB_TLS_CERT_FILE.' },
+  { key: 'tlsClientCaFile', env: 'SB_TLS_CLIENT_CA_FILE', flag: '--tls-client-ca-file', kind: { type: 'string' }, description: 'PEM CA bundle that client certificates must chain to (mTLS on both ports); needs SB_TLS_CERT_FILE. Unset: no client certificate is asked for.' },
+  { key: 'tlsClientAuth', env: 'SB_TLS_CLIENT_AUTH', flag: '--tls-client-auth', kind: { type: 'enum', choices: ['require', 'optional'] }, description: 'With SB_TLS_CLIENT_CA_FILE: require (the default then) refuses connections without a verified client certificate; optional also accepts connections without one (callers with API keys), but still refuses a certificate that does not verify.' },
+  { key: 'tlsReloadMs', env: 'SB_TLS_RELOAD_MS', flag: '--tls-reload-ms', kind: { type: 'int', min: 100, max: 3_600_000 }, default: 5000, description: 'How often the TLS certificate, key and client CA files are read for a change, in ms; a new pair that does not load is logged and the old one kept.' },
+  { key: 'allowPlaintext', env: 'SB_ALLOW_PLAINTEXT', flag: '--allow-plaintext', kind: { type: 'bool' }, default: false, description: 'Allow plaintext ports on a non-loopback SB_HOST (a sidecar or mesh terminates TLS); logged as a warning. Without it such a start-up is refused.' },
   { key: 'storage', env: 'SB_STORAGE', flag: '--storage', kind: { type: 'enum', choices: ['filesystem', 'memory', 's3'] }, default: 'filesystem', description: 'Where documents live.' },
   { key: 'dataDir', env: 'SB_DATA_DIR', flag: '--data-dir', kind: { type: 'string' }, default: './data', description: 'Root directory of filesystem storage.' },
   { key: 'fsListIndexEntries', env: 'SB_FS_LIST_INDEX_ENTRIES', flag: '--fs-list-index-entries', kind: { type: 'int', min: 0, max: 100_000_000 }, default: 2_000_000, description: 'Directory entry names the filesystem store keeps sorted in memory for listing (~100 bytes each); a directory with more is read and sorted from disk for every List page; 0 turns the index off.' },
@@ -261,11 +289,15 @@ export const SETTINGS: readonly Setting[] = [
   { key: 's3ForcePathStyle', env: 'SB_S3_FORCE_PATH_STYLE', flag: '--s3-force-path-style', kind: { type: 'bool' }, default: false, description: 'Path-style URLs (MinIO, gofakes3).' },
   { key: 's3CreateBucket', env: 'SB_S3_CREATE_BUCKET', flag: '--s3-create-bucket', kind: { type: 'bool' }, default: false, description: 'Create the bucket at start-up when missing.' },
   { key: 's3Conditional', env: 'SB_S3_CONDITIONAL', flag: '--s3-conditional', kind: { type: 'enum', choices: ['auto', 'native', 'lock'] }, default: 'auto', description: 'auto: probe the endpoint at start-up; native: trust its If-Match/If-None-Match; lock: wrap writes in a coordination lock.' },
+  { key: 's3CaFile', env: 'SB_S3_CA_FILE', flag: '--s3-ca-file', kind: { type: 'string' }, description: 'PEM CA bundle trusted for an https SB_S3_ENDPOINT, besides the system CAs (a private CA).' },
   { key: 's3VerifyReads', env: 'SB_S3_VERIFY_READS', flag: '--s3-verify-reads', kind: { type: 'enum', choices: ['auto', 'on', 'off'] }, default: 'auto', description: 'auto: every S3 read proves its etag with md5(body) when the start-up probe finds MD5 ETags or the sb-md5 metadata digest; on: the same, and start-up fails when it finds neither; off: reads are not verified (refused at start-up when the probe finds non-atomic reads).' },
   { key: 's3TimeoutMs', env: 'SB_S3_TIMEOUT_MS', flag: '--s3-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 10000, description: 'Server-side limit of one S3 attempt, in ms; an attempt unanswered by then fails UNAVAILABLE, and no retry of a call starts after this much time.' },
   { key: 'coordination', env: 'SB_COORDINATION', flag: '--coordination', kind: { type: 'enum', choices: ['local', 'redis'] }, default: 'local', description: 'local: in-process (one replica); redis: shared by all replicas.' },
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
   { key: 'redisCluster', env: 'SB_REDIS_CLUSTER', flag: '--redis-cluster', kind: { type: 'bool' }, default: false, description: 'Redis is a Redis Cluster: SB_REDIS_URL lists one or more seed nodes separated by commas; every script touches one slot and the epoch marker is kept per slot.' },
+  { key: 'redisCaFile', env: 'SB_REDIS_CA_FILE', flag: '--redis-ca-file', kind: { type: 'string' }, description: 'PEM CA bundle trusted for a rediss:// SB_REDIS_URL, besides the system CAs; applies to every Redis connection.' },
+  { key: 'redisCertFile', env: 'SB_REDIS_CERT_FILE', flag: '--redis-cert-file', kind: { type: 'string' }, description: 'PEM client certificate for a rediss:// server that requires one (tls-auth-clients); with SB_REDIS_KEY_FILE.' },
+  { key: 'redisKeyFile', env: 'SB_REDIS_KEY_FILE', flag: '--redis-key-file', kind: { type: 'string' }, description: 'PEM private key of SB_REDIS_CERT_FILE.' },
   { key: 'redisGrantReplicas', env: 'SB_REDIS_GRANT_REPLICAS', flag: '--redis-grant-replicas', kind: { type: 'int', min: 0, max: 16 }, default: 0, description: 'Replicas that must acknowledge a lease grant, and a mutex grant (S3 lock mode, transactions), (Redis WAIT, up to half of SB_REDIS_TIMEOUT_MS) before it is returned; fewer → the grant is given back and Acquire (or the write) fails UNAVAILABLE. 1 with one replica per master: a failover keeps every token handed out and no stale lock-mode etag memo. 0: no WAIT.' },
   { key: 'redisTimeoutMs', env: 'SB_REDIS_TIMEOUT_MS', flag: '--redis-timeout-ms', kind: { type: 'int', min: 50, max: 600_000 }, default: 2000, description: 'Server-side limit of one Redis command and of connecting to Redis, in ms; a command unanswered by then fails UNAVAILABLE.' },
   { key: 'redisLossCheckMs', env: 'SB_REDIS_LOSS_CHECK_MS', flag: '--redis-loss-check-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 2000, description: 'How often each server checks the Redis epoch marker for a loss of Redis data (besides every reconnect), in ms; a loss ends every lease and moves fencing tokens to a new epoch.' },

@@ -4,7 +4,10 @@
  * knowledge (gRPC, Connect). Node's plaintext http2 server ignores
  * `allowHTTP1`, so each connection is routed by its first bytes: the HTTP/2
  * preface goes to an http2 server, anything else to an http1 server; both
- * run the same handler.
+ * run the same handler. With TLS (`tls`), a TLS server terminates each
+ * connection first (ALPN h2 / http/1.1, client certificates per the
+ * ServerTls) and the decrypted socket is routed the same way; the
+ * certificate follows file changes through setSecureContext.
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
@@ -21,6 +24,9 @@ import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } f
 import { writeNodeResponse } from './node-response.js';
 import { CONNECTION_KEY, DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import type { TypedService } from './typed-service.js';
+import { PEER_KEY, peerOfSocket } from './tls/peer.js';
+import type { ServerTls } from './tls/server-tls.js';
+import { secureListener } from './tls/secure-listener.js';
 
 /**
  * The error to send when connect's handler rejects instead of answering:
@@ -54,6 +60,8 @@ export interface ConnectEndpointOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Origins allowed to call from a browser ('*' for any); empty = no CORS headers, preflights not answered. */
   readonly corsOrigins?: readonly string[];
+  /** Serve TLS with this material (and mTLS when it has a client CA); omit for plaintext. */
+  readonly tls?: ServerTls;
 }
 
 /**
@@ -170,7 +178,7 @@ export class ConnectEndpoint {
         req as never,
         res as never,
         undefined,
-        createContextValues().set(CONNECTION_KEY, connection),
+        createContextValues().set(CONNECTION_KEY, connection).set(PEER_KEY, peerOfSocket(req.socket)),
       );
       // A binary message is scanned before connect decodes it (prescan-body.ts): a field repeated
       // hundreds of thousands of times is refused without holding the event loop.
@@ -234,7 +242,17 @@ export class ConnectEndpoint {
       guardSession(s, limits);
     });
     // Nagle off, as gRPC servers do: a response's last small write must not wait for the client's ACK.
-    this.listener = net.createServer({ noDelay: true }, (socket) => this.route(socket));
+    this.listener =
+      opts.tls === undefined
+        ? net.createServer({ noDelay: true }, (socket) => this.route(socket))
+        : secureListener(opts.tls, {
+            handshakeTimeoutMs: limits.headersTimeoutMs,
+            onConnection: (socket) => this.route(socket),
+            onRawSocket: (raw) => {
+              this.sockets.add(raw);
+              raw.once('close', () => this.sockets.delete(raw));
+            },
+          });
   }
 
   private route(socket: net.Socket): void {

@@ -14,12 +14,13 @@ import type * as grpc from '@grpc/grpc-js';
 import type { DescMethod, DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createContextValues, type ContextValues, type HandlerContext } from '@connectrpc/connect';
 import { CONNECTION_KEY } from './limits.js';
+import { PEER_KEY, peerOfGrpcCall, type AuthContextCall } from './tls/peer.js';
 
 /** The reason of the abort that ends a call normally: made once (an abort without a reason builds a DOMException). */
 const CALL_FINISHED = new ConnectError('the call has finished', Code.Canceled);
 
 /** A grpc-js server call of any kind, as far as its context goes. */
-export interface ContextCall extends Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'getPeer' | 'metadata'> {
+export interface ContextCall extends Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'getPeer' | 'metadata'>, AuthContextCall {
   on(event: 'cancelled', listener: () => void): unknown;
 }
 
@@ -89,9 +90,9 @@ class GrpcCallContext implements OwnedContext {
     return (this.resTrailer ??= new Headers());
   }
 
-  /** Context values; CONNECTION_KEY is the call's peer (its connection, for per-connection limits). */
+  /** Context values: CONNECTION_KEY is the call's connection (for per-connection limits), PEER_KEY its verified client certificate. */
   get values(): ContextValues {
-    return (this.contextValues ??= createContextValues().set(CONNECTION_KEY, this.call.getPeer()));
+    return (this.contextValues ??= createContextValues().set(CONNECTION_KEY, this.call.getPeer()).set(PEER_KEY, peerOfGrpcCall(this.call)));
   }
 
   finish(): void {

@@ -33,6 +33,8 @@ export interface RedisConnectionOptions {
   readonly connectTimeoutMs?: number;
   /** How long one command may take, in ms. Default 2000. */
   readonly commandTimeoutMs?: number;
+  /** TLS of a rediss:// URL: a CA bundle and a client certificate (SB_REDIS_CA_FILE, …); ignored for redis://. */
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
 }
 
 /**
@@ -53,7 +55,7 @@ export async function openRedis(options: RedisConnectionOptions, configure?: (re
         slotsRefreshTimeout: connectTimeout,
         slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
         redisOptions: {
-          ...seedCredentials(options.url),
+          ...seedCredentials(options.url, options.tls),
           connectTimeout,
           commandTimeout: options.commandTimeoutMs ?? 2000,
           maxRetriesPerRequest: 1,
@@ -67,6 +69,7 @@ export async function openRedis(options: RedisConnectionOptions, configure?: (re
         enableOfflineQueue: false,
         disconnectTimeout: 500,
         retryStrategy: retry,
+        ...(options.url.trim().startsWith('rediss://') && options.tls !== undefined ? { tls: { ...options.tls } } : {}),
       });
   redis.on('error', () => undefined); // surfaced through failing commands instead
   configure?.(redis);
@@ -93,12 +96,12 @@ export function clusterSeeds(urls: string): { host: string; port: number }[] {
 }
 
 /** The user, password and TLS of the first seed, for every node of the cluster. */
-function seedCredentials(urls: string): { username?: string; password?: string; tls?: object } {
+function seedCredentials(urls: string, tls: RedisConnectionOptions['tls']): { username?: string; password?: string; tls?: object } {
   const first = new URL(urls.split(',')[0]!.trim());
   return {
     ...(first.username !== '' ? { username: decodeURIComponent(first.username) } : {}),
     ...(first.password !== '' ? { password: decodeURIComponent(first.password) } : {}),
-    ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+    ...(first.protocol === 'rediss:' ? { tls: { ...tls } } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Failpoints } from '../../common/failpoints.js';
 import type { Config } from '../../config/settings.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
 import type { LogRetention } from '../../index/collections-file.js';
+import { redisConnectionOf } from '../../config/tls-files.js';
 import { openRedis, type RedisConnectionOptions } from '../../coordination/redis/redis-connection.js';
 import type { AppLogger } from '../../observability/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
@@ -27,11 +28,10 @@ export interface LogsDeps {
   readonly logRetention?: ReadonlyMap<string, LogRetention>;
 }
 
-/** With Redis coordination: where Redis is (SB_REDIS_URL, SB_REDIS_CLUSTER, SB_REDIS_TIMEOUT_MS). */
+/** With Redis coordination: where Redis is and how to reach it (config/tls-files.ts redisConnectionOf). */
 function redisOf(config: Config): RedisConnectionOptions | undefined {
   if (config.coordination !== 'redis' || config.redisUrl === undefined) return undefined;
-  const timeoutMs = config.redisTimeoutMs;
-  return { url: config.redisUrl, cluster: config.redisCluster, connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs };
+  return redisConnectionOf(config);
 }
 
 /** Something closed at shutdown (main.ts's list). */

@@ -19,6 +19,7 @@ import type { Config } from '../../config/settings.js';
 import type { AppLogger } from '../../observability/logger.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import { s3CaBundle } from '../../config/tls-files.js';
 import { S3BlobStore } from '../../storage/s3/s3-store.js';
 import { FilesystemObjectStore } from '../../storage/objects/filesystem/filesystem-object-store.js';
 import { MemoryObjectStore } from '../../storage/objects/memory/memory-object-store.js';
@@ -46,6 +47,7 @@ async function openData(config: Config, closers: Closers): Promise<ObjectStore> 
     endpoint: config.s3Endpoint,
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
+    caBundle: s3CaBundle(config),
     timeoutMs: Math.max(config.s3TimeoutMs, config.streamStallTimeoutMs + 5_000),
     maxSockets: dataSockets(config),
     maxAttempts: 3,

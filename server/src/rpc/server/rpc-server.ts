@@ -5,7 +5,8 @@
  * Reflection v1 + v1alpha) and a connect-node server (Connect, gRPC-Web,
  * gRPC over h2c: the same services but reflection). Each service goes
  * through the one decorator chain (rpc/decorators/chain.ts) on each port;
- * message size and connection limits default to the settings table.
+ * message size and connection limits default to the settings table. With
+ * `tls`, both ports serve TLS from the same reloaded material (rpc/tls/).
  */
 import * as grpc from '@grpc/grpc-js';
 import { numericDefault, stringDefault } from '../../config/settings.js';
@@ -28,6 +29,8 @@ import type { HealthState } from '../services/health/health.js';
 import { createReflectionV1, createReflectionV1alpha, REFLECTION_SERVICES, ReflectionIndex } from '../services/reflection/reflection.js';
 import { DEFAULT_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type ServerLimits } from '../limits.js';
 import { typedService } from '../typed-service.js';
+import { refuseUnverifiedOnGrpc } from '../tls/client-auth.js';
+import type { ServerTls } from '../tls/server-tls.js';
 
 /** Options of RpcServer. */
 export interface RpcServerOptions extends ServiceEngines {
@@ -57,6 +60,8 @@ export interface RpcServerOptions extends ServiceEngines {
   readonly principalLimits?: PrincipalLimits;
   /** With auth: whether reflection needs an authenticated caller ('authenticated', the default) or is open. */
   readonly reflection?: 'open' | 'authenticated';
+  /** TLS on both ports (and mTLS when it has a client CA), reloaded as its files change; omit for plaintext. */
+  readonly tls?: ServerTls;
 }
 
 /** The ports actually bound. */
@@ -159,14 +164,16 @@ export class RpcServer {
       limits,
       decoder: this.decoder,
       corsOrigins: opts.corsOrigins,
+      tls: opts.tls,
     });
   }
 
   /** Binds both ports and resolves to the ports bound. */
   async start(): Promise<BoundPorts> {
     const host = this.opts.host ?? stringDefault('host');
+    const credentials = this.opts.tls?.grpcCredentials() ?? grpc.ServerCredentials.createInsecure();
     const grpcPort = await new Promise<number>((resolve, reject) => {
-      this.grpcServer.bindAsync(hostPort(host, this.opts.grpcPort), grpc.ServerCredentials.createInsecure(), (err, port) => {
+      this.grpcServer.bindAsync(hostPort(host, this.opts.grpcPort), credentials, (err, port) => {
         if (err) reject(err);
         else resolve(port);
       });
@@ -175,6 +182,9 @@ export class RpcServer {
     disableNagle(this.grpcServer);
     widenFlowControl(this.grpcServer);
     this.grpcSessions = trackSessions(this.grpcServer);
+    if (this.opts.tls?.requestClientCertificate === true && !this.opts.tls.requireClientCertificate) {
+      if (!refuseUnverifiedOnGrpc(this.grpcServer)) throw new Error('grpc-js offers no hook to refuse unverified client certificates');
+    }
     const httpPort = await this.connect.listen(host, this.opts.httpPort);
     return { grpcPort, httpPort };
   }

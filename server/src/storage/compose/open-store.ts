@@ -25,6 +25,7 @@ import { probeConditionalWrites } from '../probe-conditional-writes.js';
 import { decideReadVerification } from '../read-verification.js';
 import { RequestMeter } from '../request-meter.js';
 import { RetryingBlobStore } from '../retrying-store.js';
+import { s3CaBundle } from '../../config/tls-files.js';
 import { S3BlobStore } from '../s3/s3-store.js';
 import { VerifiedReadsStore } from '../verified-reads.js';
 
@@ -60,6 +61,7 @@ export async function openStore(
     endpoint: config.s3Endpoint,
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
+    caBundle: s3CaBundle(config),
     timeoutMs: config.s3TimeoutMs,
     // Enough sockets for a few full read windows at once (docs/configuration.md, "Read windows").
     maxSockets: s3MaxSockets(config.batchConcurrency, config.queryConcurrency),

@@ -1,3 +1,5 @@
+import { Agent as HttpsAgent } from 'node:https';
+import * as tls from 'node:tls';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -63,6 +65,8 @@ export interface S3BlobStoreOptions {
    * windows it runs (config/read-concurrency.ts s3MaxSockets).
    */
   readonly maxSockets?: number;
+  /** PEM CA bundle trusted for an https endpoint besides the system CAs (SB_S3_CA_FILE); omit for the system CAs only. */
+  readonly caBundle?: Buffer;
   /**
    * Called once per request sent to S3 when it ends (each HTTP request: the
    * HEAD an unconditional delete starts with counts apart), with its
@@ -90,6 +94,17 @@ export const DEFAULT_S3_MAX_SOCKETS = 50;
 
 /** The longest an attempt may take to open its TCP connection, in ms (less when timeoutMs is smaller). */
 export const S3_CONNECT_TIMEOUT_MS = 3_000;
+
+/**
+ * An https agent that trusts `caBundle` besides the system CAs. An Agent
+ * instance, not agent options: from options the SDK's handler makes its
+ * own agent, and for every `Expect: 100-continue` request (large PUTs,
+ * object parts) yet another one without those options, which then failed
+ * "unable to verify the first certificate".
+ */
+function privateCaAgent(maxSockets: number, caBundle: Buffer): HttpsAgent {
+  return new HttpsAgent({ keepAlive: true, maxSockets, ca: [...tls.rootCertificates, caBundle.toString('utf8')] });
+}
 
 /**
  * A BlobStore over an S3 bucket (AWS or any S3-compatible endpoint).
@@ -128,7 +143,7 @@ export class S3BlobStore implements BlobStore {
         connectionTimeout: Math.min(S3_CONNECT_TIMEOUT_MS, this.timeoutMs),
         socketTimeout: this.timeoutMs,
         httpAgent: { maxSockets },
-        httpsAgent: { maxSockets },
+        httpsAgent: options.caBundle === undefined ? { maxSockets } : privateCaAgent(maxSockets, options.caBundle),
       }),
       // Resolve each command's middleware stack once (sends carry no options: the abort signal rides on the input, scoped-abort.ts).
       cacheMiddleware: true,

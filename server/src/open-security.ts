@@ -1,0 +1,92 @@
+/**
+ * The security parts main.ts hands to the RPC server (docs/security.md):
+ * authentication and roles (access/compose/open-auth.ts), the audit log's
+ * appends (SB_AUDIT_LOG), and per-principal limits over a rate limiter
+ * shared through Redis or in process. Nothing when SB_AUTH is off.
+ */
+import type { HandlerContext } from '@connectrpc/connect';
+import { openAuth } from './access/compose/open-auth.js';
+import type { PeerIdentity } from './access/authenticator.js';
+import { systemClock, systemRandom } from './common/clock.js';
+import { ConfigError } from './config/parse-value.js';
+import type { Config } from './config/settings.js';
+import type { RedisConnectionOptions } from './coordination/redis/redis-connection.js';
+import { openRateLimiter } from './limits/compose/open-limiter.js';
+import type { LogEngine } from './logs/log-engine.js';
+import { isLogName } from './logs/log-name.js';
+import type { AppLogger } from './observability/logger.js';
+import { callLimitsOf } from './rpc/decorators/call-limits.js';
+import type { RpcServerOptions } from './rpc/server/rpc-server.js';
+import { PEER_KEY } from './rpc/tls/peer.js';
+import type { BlobStore } from './storage/blob-store.js';
+
+/** Something closed at shutdown (main.ts's list). */
+interface Closer {
+  readonly name: string;
+  close(): Promise<void>;
+}
+
+/** What the security parts are built on. */
+export interface SecurityDeps {
+  readonly store: BlobStore;
+  readonly log: AppLogger;
+  readonly logs: LogEngine;
+  /** Redis, with Redis coordination: the rate limiter's buckets live there. */
+  readonly redis?: RedisConnectionOptions;
+}
+
+/** The RPC server's security options, and the /metrics gate's check. */
+export interface OpenedSecurity {
+  readonly rpc: Pick<RpcServerOptions, 'auth' | 'access' | 'reflection' | 'principalLimits'>;
+  readonly metricsAllowed: (authorization: string | undefined) => Promise<boolean>;
+}
+
+/**
+ * The names a call's verified client certificate answers to: its full
+ * subject ("CN=billing, O=Example"), its subject alternative names
+ * ("DNS:billing.internal"), and "CN=<common name>" alone, so a principal
+ * may list whichever it knows (docs/security.md).
+ */
+function identityOf(ctx: HandlerContext): PeerIdentity | undefined {
+  const cert = ctx.values.get(PEER_KEY).certificate;
+  if (cert === undefined) return undefined;
+  return { subject: cert.subject, sans: cert.commonName === undefined ? cert.sans : [...cert.sans, `CN=${cert.commonName}`] };
+}
+
+/** The security parts, or undefined when SB_AUTH is off. */
+export async function openSecurity(config: Config, deps: SecurityDeps, closers: Closer[]): Promise<OpenedSecurity | undefined> {
+  const auditLog = config.auditLog;
+  if (auditLog !== undefined && !isLogName(auditLog)) throw new ConfigError(`SB_AUDIT_LOG: ${auditLog} is not a valid log name`);
+  const appendAudit =
+    auditLog === undefined
+      ? undefined
+      : (line: string) => deps.logs.append({ signal: AbortSignal.timeout(60_000) }, { log: auditLog, lines: [line] });
+  const auth = await openAuth(
+    config,
+    {
+      store: deps.store,
+      log: deps.log,
+      clock: systemClock,
+      random: systemRandom,
+      identify: identityOf,
+      ...(appendAudit === undefined ? {} : { appendAudit }),
+    },
+    closers,
+  ); // docs/adr/0015
+  if (auth === undefined) return undefined;
+  const limiter = await openRateLimiter(
+    deps.redis,
+    (err) => deps.log.warn({ err }, 'rate limiter: Redis failed, counting per server'),
+    closers,
+  );
+  const defaults = { ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst, maxStreams: config.maxStreamsPerPrincipal };
+  return {
+    rpc: {
+      auth: auth.auth,
+      access: auth.access,
+      reflection: auth.reflection,
+      principalLimits: { limiter, limitsOf: callLimitsOf(defaults) },
+    },
+    metricsAllowed: auth.metricsAllowed,
+  };
+}
