@@ -121,6 +121,8 @@ const (
 	ReasonPermissionDenied Reason = "PERMISSION_DENIED"
 	// ReasonAccessNotFound is ErrorReason ERROR_REASON_ACCESS_NOT_FOUND = 58.
 	ReasonAccessNotFound Reason = "ACCESS_NOT_FOUND"
+	// ReasonInvalidToken is ErrorReason ERROR_REASON_INVALID_TOKEN = 59.
+	ReasonInvalidToken Reason = "INVALID_TOKEN"
 	// ReasonRateLimited is ErrorReason ERROR_REASON_RATE_LIMITED = 65.
 	ReasonRateLimited Reason = "RATE_LIMITED"
 )
@@ -185,5 +187,6 @@ var allReasons = []Reason{
 	ReasonApiKeyExpired,
 	ReasonPermissionDenied,
 	ReasonAccessNotFound,
+	ReasonInvalidToken,
 	ReasonRateLimited,
 }

@@ -1,7 +1,8 @@
 /**
  * Who is calling (docs/adr/0015, "Authentication"): the bearer API key of the
- * `authorization` header first, then a verified client certificate (its
- * subject or a SAN that a principal lists). The result is the caller's
+ * `authorization` header first (an API key `sbk_…`, or with SB_AUTH_JWKS_FILE
+ * a JWT of the team's identity provider), then a verified client certificate
+ * (its subject or a SAN that a principal lists). The result is the caller's
  * principal and roles; failures are UNAUTHENTICATED DbErrors whose reasons
  * say what to fix, never whether a key id exists with another secret.
  */
@@ -10,6 +11,7 @@ import { DbError, type ErrorReason } from '../errors/db-error.js';
 import type { AccessCache } from './access-cache.js';
 import type { Principal, PrincipalLimits, Role } from './access-model.js';
 import { hashSecret, parseKey, secretMatches } from './api-key.js';
+import { JwtRejected, type JwtVerifier } from './jwt-verifier.js';
 
 /** A verified client certificate's names (rpc/peer-identity.ts gives them). */
 export interface PeerIdentity {
@@ -58,9 +60,11 @@ function rolesOf(principal: Principal | undefined, roles: ReadonlyMap<string, Ro
 
 /** Authenticates calls against one server's access cache. */
 export class Authenticator {
+  /** `jwt`, when given, verifies bearer tokens that are not API keys. */
   constructor(
     private readonly cache: AccessCache,
     private readonly clock: Clock,
+    private readonly jwt?: JwtVerifier,
   ) {}
 
   /** The caller of `creds`, or throws an UNAUTHENTICATED DbError. */
@@ -76,6 +80,8 @@ export class Authenticator {
   private async byKey(header: string): Promise<Caller> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const parsed = m?.[1] === undefined ? undefined : parseKey(m[1]);
+    if (parsed === undefined && this.jwt !== undefined && m?.[1] !== undefined && !m[1].startsWith('sbk_'))
+      return this.byJwt(this.jwt, m[1]);
     if (parsed === undefined) throw unauthenticated('INVALID_API_KEY', 'the authorization header is not "Bearer sbk_<key id>_<secret>"');
     const record = await this.cache.key(parsed.id);
     const ok = secretMatches(parsed.secret, record?.secretSha256 ?? DUMMY_HASH);
@@ -89,6 +95,22 @@ export class Authenticator {
     const view = await this.cache.view();
     const principal = view.principals.get(record.principal);
     return { principal: record.principal, roles: rolesOf(principal, view.roles), via: parsed.id, ...limitsOf(principal) };
+  }
+
+  /** A JWT's caller: the stored principal of its name (roles, limits) plus the roles its roles claim names. */
+  private async byJwt(jwt: JwtVerifier, token: string): Promise<Caller> {
+    let identity;
+    try {
+      identity = await jwt.verify(token);
+    } catch (e) {
+      if (e instanceof JwtRejected) throw unauthenticated('INVALID_TOKEN', `the bearer token is not accepted: ${e.message}`);
+      throw e;
+    }
+    const view = await this.cache.view();
+    const principal = view.principals.get(identity.principal);
+    const names = new Set([...(principal?.roles ?? []), ...identity.roles]);
+    const roles = [...names].map((n) => view.roles.get(n)).filter((r): r is Role => r !== undefined);
+    return { principal: identity.principal, roles, via: 'jwt', ...limitsOf(principal) };
   }
 
   private async byCertificate(identity: PeerIdentity): Promise<Caller> {

@@ -180,6 +180,16 @@ export interface Config {
   readonly authMetrics: AuthGate;
   /** File holding the first admin key (sbk_…), stored hashed at start-up when its id is unknown; unset = none. */
   readonly authBootstrapKeyFile?: string;
+  /** With auth on: a JWKS file of an identity provider whose JWTs are accepted as bearer tokens (docs/security.md, "JWT"); unset = API keys only. */
+  readonly authJwksFile?: string;
+  /** Required `iss` of accepted JWTs; unset = unchecked. */
+  readonly authJwtIssuer?: string;
+  /** Required `aud` of accepted JWTs; unset = unchecked. */
+  readonly authJwtAudience?: string;
+  /** The JWT claim naming the principal. */
+  readonly authJwtPrincipalClaim: string;
+  /** A JWT claim listing role names, added to the principal's stored roles; unset = none. */
+  readonly authJwtRolesClaim?: string;
   /** With auth on: a SmarterBase log that audit records are also appended to (docs/security.md, "Audit"); unset = log lines only. */
   readonly auditLog?: string;
   /** Serve Prometheus metrics on metricsPort. */
@@ -332,6 +342,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'authReflection', env: 'SB_AUTH_REFLECTION', flag: '--auth-reflection', kind: { type: 'enum', choices: ['open', 'authenticated'] }, default: 'authenticated', description: 'With auth on: authenticated: gRPC reflection needs a valid key or certificate (any principal); open: anyone may describe the API.' },
   { key: 'authMetrics', env: 'SB_AUTH_METRICS', flag: '--auth-metrics', kind: { type: 'enum', choices: ['open', 'authenticated'] }, default: 'authenticated', description: 'With auth on: authenticated: /metrics needs "authorization: Bearer <API key>" of any principal (else 401); open: anyone may scrape it.' },
   { key: 'authBootstrapKeyFile', env: 'SB_AUTH_BOOTSTRAP_KEY_FILE', flag: '--auth-bootstrap-key-file', kind: { type: 'string' }, description: 'File holding one API key string (sbk_<16 hex>_<43 base64url>): at start-up, when no key with its id is stored, it is stored (hashed) for principal bootstrap with role admin. Revoke it once real admin keys exist (docs/security.md).' },
+  { key: 'authJwksFile', env: 'SB_AUTH_JWKS_FILE', flag: '--auth-jwks-file', kind: { type: 'string' }, description: 'With SB_AUTH=on: a JWKS file (the identity provider\'s jwks_uri document, saved) whose keys verify bearer JWTs; re-read when it changes. Unset = API keys only.' },
+  { key: 'authJwtIssuer', env: 'SB_AUTH_JWT_ISSUER', flag: '--auth-jwt-issuer', kind: { type: 'string' }, description: 'The iss an accepted JWT must carry; unset = unchecked (set it).' },
+  { key: 'authJwtAudience', env: 'SB_AUTH_JWT_AUDIENCE', flag: '--auth-jwt-audience', kind: { type: 'string' }, description: 'The aud an accepted JWT must carry; unset = unchecked (set it).' },
+  { key: 'authJwtPrincipalClaim', env: 'SB_AUTH_JWT_PRINCIPAL_CLAIM', flag: '--auth-jwt-principal-claim', kind: { type: 'string' }, default: 'sub', description: 'The JWT claim whose value is the principal name.' },
+  { key: 'authJwtRolesClaim', env: 'SB_AUTH_JWT_ROLES_CLAIM', flag: '--auth-jwt-roles-claim', kind: { type: 'string' }, description: 'A JWT claim holding a list of role names, granted besides the principal\'s stored roles; unset = stored roles only.' },
   { key: 'auditLog', env: 'SB_AUDIT_LOG', flag: '--audit-log', kind: { type: 'string' }, description: 'With SB_AUTH=on: the name of a SmarterBase log (e.g. audit-trail) that every audit record is also appended to, besides the audit log lines; at most 1,000 appends in flight per server, more are left out of the log and reported.' },
   { key: 'metricsPort', env: 'SB_METRICS_PORT', flag: '--metrics-port', kind: { type: 'port' }, default: 9464, description: 'Port of the Prometheus /metrics endpoint, bound to host; 0 picks a free port.' },
   { key: 'otlpEndpoint', env: 'SB_OTLP_ENDPOINT', flag: '--otlp-endpoint', kind: { type: 'string' }, description: 'OTLP/HTTP base URL that traces are sent to (<url>/v1/traces), e.g. http://collector:4318 (unset = no trace export).' },

@@ -121,6 +121,8 @@ export type ErrorReason =
   | 'PERMISSION_DENIED'
   /** NOT_FOUND: the API key, role or principal named in an AccessService call does not exist. Metadata: "kind" (apiKey, role, principal), "name". */
   | 'ACCESS_NOT_FOUND'
+  /** UNAUTHENTICATED: the bearer token is a JWT that does not verify against SB_AUTH_JWKS_FILE (signature, expiry, issuer, audience or its claims); the message says which. */
+  | 'INVALID_TOKEN'
   /** RESOURCE_EXHAUSTED: the calling principal used up its call rate (SB_RATE_LIMIT_PER_SEC / SB_RATE_LIMIT_BURST, or its own limit); the RetryInfo detail says when a call is allowed again. Other principals are not affected. Metadata: "principal", "ratePerSec", "burst". */
   | 'RATE_LIMITED';
 
@@ -184,5 +186,6 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'API_KEY_EXPIRED',
   'PERMISSION_DENIED',
   'ACCESS_NOT_FOUND',
+  'INVALID_TOKEN',
   'RATE_LIMITED',
 ]);

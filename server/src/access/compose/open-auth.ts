@@ -16,6 +16,7 @@ import { AccessStore } from '../access-store.js';
 import { auditTo, type AuditAppend, type AuditEvent, type AuditLog } from '../audit.js';
 import { Authenticator, type Caller, type PeerIdentity } from '../authenticator.js';
 import { ensureBootstrapKey } from '../bootstrap-key.js';
+import { JwtVerifier } from '../jwt-verifier.js';
 
 /** What a call offers for authentication: its request headers (connect's HandlerContext has them). */
 export interface CallHeaders {
@@ -82,7 +83,19 @@ export async function openAuth<C extends CallHeaders>(
   );
   timer.unref();
   closers.push({ name: 'access cache refresh', close: () => Promise.resolve(clearInterval(timer)) });
-  const authenticator = new Authenticator(cache, deps.clock);
+  const jwt =
+    config.authJwksFile === undefined
+      ? undefined
+      : new JwtVerifier({
+          jwksFile: config.authJwksFile,
+          principalClaim: config.authJwtPrincipalClaim,
+          ...(config.authJwtIssuer === undefined ? {} : { issuer: config.authJwtIssuer }),
+          ...(config.authJwtAudience === undefined ? {} : { audience: config.authJwtAudience }),
+          ...(config.authJwtRolesClaim === undefined ? {} : { rolesClaim: config.authJwtRolesClaim }),
+          now: () => deps.clock.now(),
+          onReloadError: (err) => deps.log.error({ err }, 'the JWKS file could not be re-read; the previous keys stay'),
+        });
+  const authenticator = new Authenticator(cache, deps.clock, jwt);
   const identify = deps.identify;
   return {
     auth: {

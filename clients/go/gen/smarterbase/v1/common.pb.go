@@ -248,6 +248,10 @@ const (
 	// NOT_FOUND: the API key, role or principal named in an AccessService call
 	// does not exist. Metadata: "kind" (apiKey, role, principal), "name".
 	ErrorReason_ERROR_REASON_ACCESS_NOT_FOUND ErrorReason = 58
+	// UNAUTHENTICATED: the bearer token is a JWT that does not verify against
+	// SB_AUTH_JWKS_FILE (signature, expiry, issuer, audience or its claims);
+	// the message says which.
+	ErrorReason_ERROR_REASON_INVALID_TOKEN ErrorReason = 59
 	// RESOURCE_EXHAUSTED: the calling principal used up its call rate
 	// (SB_RATE_LIMIT_PER_SEC / SB_RATE_LIMIT_BURST, or its own limit); the
 	// RetryInfo detail says when a call is allowed again. Other principals are
@@ -317,6 +321,7 @@ var (
 		56: "ERROR_REASON_API_KEY_EXPIRED",
 		57: "ERROR_REASON_PERMISSION_DENIED",
 		58: "ERROR_REASON_ACCESS_NOT_FOUND",
+		59: "ERROR_REASON_INVALID_TOKEN",
 		65: "ERROR_REASON_RATE_LIMITED",
 	}
 	ErrorReason_value = map[string]int32{
@@ -379,6 +384,7 @@ var (
 		"ERROR_REASON_API_KEY_EXPIRED":         56,
 		"ERROR_REASON_PERMISSION_DENIED":       57,
 		"ERROR_REASON_ACCESS_NOT_FOUND":        58,
+		"ERROR_REASON_INVALID_TOKEN":           59,
 		"ERROR_REASON_RATE_LIMITED":            65,
 	}
 )
@@ -414,7 +420,7 @@ var File_smarterbase_v1_common_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xd0\x10\n" +
+	"\x1bsmarterbase/v1/common.proto\x12\x0esmarterbase.v1*\xf0\x10\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INVALID_COLLECTION\x10\x01\x12\x1b\n" +
@@ -475,7 +481,8 @@ const file_smarterbase_v1_common_proto_rawDesc = "" +
 	"\x1cERROR_REASON_API_KEY_REVOKED\x107\x12 \n" +
 	"\x1cERROR_REASON_API_KEY_EXPIRED\x108\x12\"\n" +
 	"\x1eERROR_REASON_PERMISSION_DENIED\x109\x12!\n" +
-	"\x1dERROR_REASON_ACCESS_NOT_FOUND\x10:\x12\x1d\n" +
+	"\x1dERROR_REASON_ACCESS_NOT_FOUND\x10:\x12\x1e\n" +
+	"\x1aERROR_REASON_INVALID_TOKEN\x10;\x12\x1d\n" +
 	"\x19ERROR_REASON_RATE_LIMITED\x10ABPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
