@@ -109,6 +109,12 @@ const (
 	ReasonInvalidLogLine Reason = "INVALID_LOG_LINE"
 	// ReasonSequenceTrimmed is ErrorReason ERROR_REASON_SEQUENCE_TRIMMED = 52.
 	ReasonSequenceTrimmed Reason = "SEQUENCE_TRIMMED"
+	// ReasonDecryptionFailed is ErrorReason ERROR_REASON_DECRYPTION_FAILED = 60.
+	ReasonDecryptionFailed Reason = "DECRYPTION_FAILED"
+	// ReasonEncryptionKeyUnknown is ErrorReason ERROR_REASON_ENCRYPTION_KEY_UNKNOWN = 61.
+	ReasonEncryptionKeyUnknown Reason = "ENCRYPTION_KEY_UNKNOWN"
+	// ReasonEncryptionNotConfigured is ErrorReason ERROR_REASON_ENCRYPTION_NOT_CONFIGURED = 62.
+	ReasonEncryptionNotConfigured Reason = "ENCRYPTION_NOT_CONFIGURED"
 )
 
 // allReasons lists every Reason in enum order; see Reasons.
@@ -165,4 +171,7 @@ var allReasons = []Reason{
 	ReasonInvalidLogName,
 	ReasonInvalidLogLine,
 	ReasonSequenceTrimmed,
+	ReasonDecryptionFailed,
+	ReasonEncryptionKeyUnknown,
+	ReasonEncryptionNotConfigured,
 }

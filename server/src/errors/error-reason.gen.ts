@@ -108,7 +108,13 @@ export type ErrorReason =
   /** INVALID_ARGUMENT: an appended line is not one JSON text on one line, or is too long; no line of the request was appended. Metadata: "field", "index". */
   | 'INVALID_LOG_LINE'
   /** OUT_OF_RANGE: a log read starts below the oldest retained sequence or above the tail + 1. Metadata: "log", "requestedSequence", "oldestSequence", "tailSequence". */
-  | 'SEQUENCE_TRIMMED';
+  | 'SEQUENCE_TRIMMED'
+  /** DATA_LOSS: a stored body sealed by encryption at rest (docs/adr/0016) does not authenticate: a flipped or missing byte, an edited header, or a body copied from another key. Nothing of it is returned. Metadata: "key". */
+  | 'DECRYPTION_FAILED'
+  /** FAILED_PRECONDITION: a stored body is sealed under a key-encryption key that is not in this server's keyring (SB_ENCRYPTION_KEYRING_FILE). Metadata: "key", "kekId". */
+  | 'ENCRYPTION_KEY_UNKNOWN'
+  /** FAILED_PRECONDITION: the call needs encryption at rest (RotateKeys), but this server has no keyring (SB_ENCRYPTION_KEYRING_FILE unset). */
+  | 'ENCRYPTION_NOT_CONFIGURED';
 
 /** Every ErrorReason, in the order of their enum numbers. */
 export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
@@ -164,4 +170,7 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'INVALID_LOG_NAME',
   'INVALID_LOG_LINE',
   'SEQUENCE_TRIMMED',
+  'DECRYPTION_FAILED',
+  'ENCRYPTION_KEY_UNKNOWN',
+  'ENCRYPTION_NOT_CONFIGURED',
 ]);
