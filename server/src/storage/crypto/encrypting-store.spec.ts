@@ -75,7 +75,11 @@ test('a flipped stored byte and a body copied onto another id are DATA_LOSS / DE
   for (const key of ['docs/c/a', 'docs/c/b']) {
     const err = await store.get(key).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DbError);
-    expect([(err as DbError).kind, (err as DbError).reason, (err as DbError).metadata]).toEqual(['data_loss', 'DECRYPTION_FAILED', { key }]);
+    expect([(err as DbError).kind, (err as DbError).reason, (err as DbError).metadata]).toEqual([
+      'data_loss',
+      'DECRYPTION_FAILED',
+      { key },
+    ]);
   }
 });
 

@@ -33,11 +33,13 @@ export function parseKeyring(text: string): Keyring {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new KeyringError('keyring must be a JSON object');
   const { primary, keys } = raw as { primary?: unknown; keys?: unknown };
-  if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) throw new KeyringError('keyring.keys must be an object of id → base64 key');
+  if (typeof keys !== 'object' || keys === null || Array.isArray(keys))
+    throw new KeyringError('keyring.keys must be an object of id → base64 key');
   const out = new Map<string, Buffer>();
   for (const [id, value] of Object.entries(keys)) {
     if (!KEK_ID_PATTERN.test(id)) throw new KeyringError(`keyring key id ${JSON.stringify(id)} must be 1-64 of [A-Za-z0-9_.-]`);
-    if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) throw new KeyringError(`keyring key ${id} must be a base64 string`);
+    if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value))
+      throw new KeyringError(`keyring key ${id} must be a base64 string`);
     const bytes = Buffer.from(value, 'base64');
     if (bytes.length !== 32) throw new KeyringError(`keyring key ${id} must be 32 bytes (base64 of 32 random bytes), got ${bytes.length}`);
     out.set(id, bytes);

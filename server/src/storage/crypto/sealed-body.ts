@@ -50,9 +50,14 @@ export function decryptionFailed(key: string, why: string, cause?: unknown): DbE
 
 /** FAILED_PRECONDITION / ENCRYPTION_KEY_UNKNOWN: `key` is sealed under a KEK this keyring lacks. */
 function unknownKek(key: string, kekId: string): DbError {
-  return new DbError('failed_precondition', 'ENCRYPTION_KEY_UNKNOWN', `stored body of ${key} is sealed under key ${kekId}, which is not in the keyring`, {
-    metadata: { key, kekId },
-  });
+  return new DbError(
+    'failed_precondition',
+    'ENCRYPTION_KEY_UNKNOWN',
+    `stored body of ${key} is sealed under key ${kekId}, which is not in the keyring`,
+    {
+      metadata: { key, kekId },
+    },
+  );
 }
 
 /** The KEK id of a sealed body, or undefined when the body is clear or its header is malformed. */
