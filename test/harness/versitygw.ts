@@ -65,5 +65,5 @@ async function startOnce(binary: string, bucket: string, port: number, root: str
   const args = ['--port', `127.0.0.1:${port}`, '--health', HEALTH_PATH, '--quiet', 'posix', '--sidecar', meta, data];
   const child = spawnTestChild(binary, args, { env: { ...process.env, ROOT_ACCESS_KEY: 'test', ROOT_SECRET_KEY: 'test' } });
   await waitUntilReady(child, `versitygw on ${port}`, async () => (await httpStatus(port, 'GET', HEALTH_PATH)) === 200, START_TIMEOUT_MS);
-  return s3TestServer(child, `http://127.0.0.1:${port}`, bucket, () => rm(root, { recursive: true, force: true }));
+  return { ...s3TestServer(child, `http://127.0.0.1:${port}`, bucket, () => rm(root, { recursive: true, force: true })), dataDir: data };
 }
