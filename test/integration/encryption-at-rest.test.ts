@@ -186,6 +186,35 @@ it('rotation to k2 under 4 concurrent writers: no acknowledged write lost, every
   ]);
 });
 
+it('SIGHUP reloads the keyring: new writes are sealed under the new primary; a bad file keeps the old keyring', async () => {
+  const K3 = Buffer.alloc(32, 0x33).toString('base64');
+  await writeFile(join(dir, 'keyring.json'), JSON.stringify({ primary: 'k3', keys: { k1: K1, k2: K2, k3: K3 } }));
+  server!.child.kill('SIGHUP');
+  const until = Date.now() + 20_000; // hang guard
+  let kek: string | undefined;
+  do {
+    await c.docs.put({ collection: 'hup', id: 'h', data: { n: 1 } });
+    kek = sealedKekId((await raw.get('docs/hup/h'))!.body);
+    if (kek !== 'k3') await new Promise((r) => setTimeout(r, 50));
+  } while (kek !== 'k3' && Date.now() < until);
+  expect(kek).toBe('k3');
+  await writeFile(join(dir, 'keyring.json'), '{"primary":"k9","keys":{}}');
+  server!.child.kill('SIGHUP');
+  const logged = Date.now() + 20_000;
+  while (!server!.output().includes('encryption keyring reload failed') && Date.now() < logged) await new Promise((r) => setTimeout(r, 50));
+  expect(server!.output()).toContain('encryption keyring reload failed');
+  await c.docs.put({ collection: 'hup', id: 'h', data: { n: 2 } });
+  expect(sealedKekId((await raw.get('docs/hup/h'))!.body)).toBe('k3');
+  expect((await c.docs.get({ collection: 'hup', id: 'h' })).document?.data).toEqual({ n: 2 });
+  // Restore the file for the tests below.
+  await writeFile(join(dir, 'keyring.json'), JSON.stringify({ primary: 'k2', keys: { k1: K1, k2: K2, k3: K3 } }));
+});
+
+it('an invalid keyring file stops start-up with a message naming the file', async () => {
+  await writeFile(join(dir, 'bad.json'), JSON.stringify({ primary: 'k1', keys: { k1: 'c2hvcnQ=' } }));
+  await expect(startServer({ ...env, SB_ENCRYPTION_KEYRING_FILE: join(dir, 'bad.json') })).rejects.toThrow(/bad\.json.*32 bytes/);
+});
+
 it('embedded (filesystem) mode seals documents and reads them after a restart', async () => {
   const data = join(dir, 'fsdata');
   const fsEnv = {
