@@ -5,7 +5,7 @@
  * one with SB_ENCRYPTION_KEYRING_FILE, one without. Each round, per side
  * (alternating which goes first, so machine drift hits both): sequential Puts
  * of fresh ids for the latency percentiles, then Puts by several concurrent
- * callers for throughput. Target: encryption adds ≤ 10 % to the S3 Put p50.
+ * callers for throughput, and each server's CPU per Put (/proc). Target: encryption adds ≤ 10 % to the S3 Put p50.
  * Writes bench/results/crypt-<timestamp>.json and .md.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverClients, type ServerClients } from '../test/harness/doc-client.js';
 import { startVersitygw } from '../test/harness/versitygw.js';
+import { processCpuMs } from './cpu-time.js';
 import { compare, formatCryptMarkdown, side, type CryptRound, type CryptRun } from './crypt-report.js';
 import { repoRoot } from './processes.js';
 import { startSmarterbase, VERSITYGW_S3_ENV } from './smarterbase-server.js';
@@ -49,7 +50,8 @@ function parse(argv: string[]): CliOptions {
 }
 
 /** One side's round: `puts` sequential Puts, then `concurrentPuts` by `concurrency` callers; ids fresh per round. */
-async function measure(c: ServerClients, o: CliOptions, tag: string, data: Record<string, string>): Promise<CryptRound> {
+async function measure(c: ServerClients, o: CliOptions, tag: string, data: Record<string, string>, pid?: number): Promise<CryptRound> {
+  const cpu0 = pid === undefined ? undefined : processCpuMs(pid);
   const samples: number[] = [];
   for (let i = 0; i < o.puts; i++) {
     const t0 = performance.now();
@@ -67,7 +69,9 @@ async function measure(c: ServerClients, o: CliOptions, tag: string, data: Recor
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { latency: roundSummary(summarize(samples)), putsPerSecond: round(o.concurrentPuts / seconds, 1) };
+  const cpu1 = pid === undefined ? undefined : processCpuMs(pid);
+  const cpu = cpu0 === undefined || cpu1 === undefined ? {} : { serverCpuMsPerPut: round((cpu1 - cpu0) / (o.puts + o.concurrentPuts)) };
+  return { latency: roundSummary(summarize(samples)), putsPerSecond: round(o.concurrentPuts / seconds, 1), ...cpu };
 }
 
 async function main(): Promise<void> {
@@ -87,8 +91,8 @@ async function main(): Promise<void> {
     const encServer = await startSmarterbase(storage, undefined, { ...VERSITYGW_S3_ENV, SB_ENCRYPTION_KEYRING_FILE: keyring });
     try {
       const sides = {
-        clear: { c: serverClients(`http://127.0.0.1:${clearServer.port}`), rounds: [] as CryptRound[] },
-        encrypted: { c: serverClients(`http://127.0.0.1:${encServer.port}`), rounds: [] as CryptRound[] },
+        clear: { c: serverClients(`http://127.0.0.1:${clearServer.port}`), pid: clearServer.pid, rounds: [] as CryptRound[] },
+        encrypted: { c: serverClients(`http://127.0.0.1:${encServer.port}`), pid: encServer.pid, rounds: [] as CryptRound[] },
       };
       // Warm-up: code paths, connections, JIT.
       await measure(sides.clear.c, { ...o, puts: 50, concurrentPuts: 100 }, 'warm-clear', data);
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < o.rounds; r++) {
         log(`crypt: round ${r + 1}/${o.rounds}`);
         const order = r % 2 === 0 ? (['clear', 'encrypted'] as const) : (['encrypted', 'clear'] as const);
-        for (const name of order) sides[name].rounds.push(await measure(sides[name].c, o, `${name}-r${r}`, data));
+        for (const name of order) sides[name].rounds.push(await measure(sides[name].c, o, `${name}-r${r}`, data, sides[name].pid));
       }
       const clear = side(sides.clear.rounds);
       const encrypted = side(sides.encrypted.rounds);

@@ -17,6 +17,8 @@ export interface CryptRound {
   readonly latency: LatencySummary;
   /** Puts per second with `concurrency` callers. */
   readonly putsPerSecond: number;
+  /** CPU ms of the server process per Put over the whole round (from /proc; absent elsewhere). */
+  readonly serverCpuMsPerPut?: number;
 }
 
 /** One side over all rounds. */
@@ -28,6 +30,8 @@ export interface CryptSide {
   readonly p90Ms: number;
   /** Median over rounds of the throughput, Puts/s. */
   readonly putsPerSecond: number;
+  /** Median over rounds of the server's CPU ms per Put, when measured. */
+  readonly serverCpuMsPerPut?: number;
 }
 
 /** The whole run. */
@@ -67,6 +71,9 @@ export function side(rounds: CryptRound[]): CryptSide {
     p50Ms: round(median(rounds.map((r) => r.latency.p50))),
     p90Ms: round(median(rounds.map((r) => r.latency.p90))),
     putsPerSecond: round(median(rounds.map((r) => r.putsPerSecond)), 1),
+    ...(rounds.every((r) => r.serverCpuMsPerPut !== undefined)
+      ? { serverCpuMsPerPut: round(median(rounds.map((r) => r.serverCpuMsPerPut!))) }
+      : {}),
   };
 }
 
@@ -80,14 +87,14 @@ export function compare(clear: CryptSide, encrypted: CryptSide): Pick<CryptRun, 
 export function formatCryptMarkdown(run: CryptRun): string {
   const p = run.parameters;
   const row = (name: string, s: CryptSide): string =>
-    `| ${name} | ${s.p50Ms} | ${s.p90Ms} | ${s.putsPerSecond} | ${s.rounds.map((r) => round(r.latency.p50)).join(', ')} | ${s.rounds.map((r) => round(r.putsPerSecond, 1)).join(', ')} |`;
+    `| ${name} | ${s.p50Ms} | ${s.p90Ms} | ${s.putsPerSecond} | ${s.serverCpuMsPerPut ?? '–'} | ${s.rounds.map((r) => round(r.latency.p50)).join(', ')} | ${s.rounds.map((r) => round(r.putsPerSecond, 1)).join(', ')} |`;
   return [
     `# Encryption at rest: S3 Put cost (${run.when})`,
     '',
     `${p.s3}; ${p.documentBytes}-byte documents; per round and side ${p.sequentialPuts} sequential Puts (latency) and ${p.concurrentPuts} Puts by ${p.concurrency} callers (throughput); ${p.rounds} rounds, sides alternating. Machine: ${run.machine.cpus} CPUs, node ${run.machine.node}, load ${run.machine.loadAverage.join(' ')}.`,
     '',
-    '| Side | Put p50 ms | Put p90 ms | Puts/s | p50 per round | Puts/s per round |',
-    '|---|---|---|---|---|---|',
+    '| Side | Put p50 ms | Put p90 ms | Puts/s | server CPU ms/Put | p50 per round | Puts/s per round |',
+    '|---|---|---|---|---|---|---|',
     row('clear', run.clear),
     row('encrypted (keyring)', run.encrypted),
     '',
