@@ -138,6 +138,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ argv: [], env: { SB_S3_SSE: 'AES256', SB_S3_SSE_KMS_KEY_ID: 'k' } })).toThrow(
       /SB_S3_SSE_KMS_KEY_ID.*aws:kms/,
     );
+    expect(none.encryptionRequire).toBe(false);
+    expect(
+      loadConfig({ argv: [], env: { SB_ENCRYPTION_REQUIRE: 'true', SB_ENCRYPTION_KEYRING_FILE: 'r.json' } }).config.encryptionRequire,
+    ).toBe(true);
+    expect(() => loadConfig({ argv: [], env: { SB_ENCRYPTION_REQUIRE: 'true' } })).toThrow(
+      /SB_ENCRYPTION_REQUIRE.*SB_ENCRYPTION_KEYRING_FILE/,
+    );
   });
 
   test('collectionsFile: unset by default; read through readFile; an unreadable file is a ConfigError naming the setting', () => {

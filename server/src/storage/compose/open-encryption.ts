@@ -28,7 +28,7 @@ export async function openEncryption(config: Config, backend: BlobStore): Promis
   const path = config.encryptionKeyringFile;
   if (path === undefined) return { store: backend };
   const keyring = new KeyringRef(await loadKeyringFile(path));
-  const store = new EncryptingBlobStore(backend, { keyring });
+  const store = new EncryptingBlobStore(backend, { keyring, requireSealed: config.encryptionRequire === true });
   const summary = (): { primary: string; keys: number } => ({ primary: keyring.get().primary, keys: keyring.get().keys.size });
   return {
     store,

@@ -102,3 +102,16 @@ test('list and delete pass through; missing keys are undefined', async () => {
   expect(await store.delete('docs/c/a')).toBe(true);
   expect(store.raw).toBeInstanceOf(MemoryBlobStore);
 });
+
+test('requireSealed refuses a clear body under docs/ (DATA_LOSS / DECRYPTION_FAILED) and still reads sealed ones and other keys', async () => {
+  const raw = new MemoryBlobStore();
+  const keyring = new KeyringRef(parseKeyring(JSON.stringify({ primary: 'k1', keys: { k1: k(1) } })));
+  const store = new EncryptingBlobStore(raw, { keyring, requireSealed: true });
+  await raw.put('docs/c/planted', text('{"planted":true}'));
+  await raw.put('_meta/indexes/c', text('{"clear":true}'));
+  await store.put('docs/c/sealed', text('ok'));
+  const err = await store.get('docs/c/planted').catch((e: unknown) => e);
+  expect([(err as DbError).kind, (err as DbError).reason]).toEqual(['data_loss', 'DECRYPTION_FAILED']);
+  expect(str((await store.get('docs/c/sealed'))?.body)).toBe('ok');
+  expect(str((await store.get('_meta/indexes/c'))?.body)).toBe('{"clear":true}');
+});

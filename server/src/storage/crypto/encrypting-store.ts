@@ -9,13 +9,14 @@
  * Keys under `prefixes` are sealed on put with the keyring's primary KEK
  * (sealed-body.ts) and opened on get; a stored body there without the
  * sealed magic is a clear legacy body and is returned as is, so encryption
- * can be turned on for an existing store. Other keys, head, delete and list
+ * can be turned on for an existing store (unless requireSealed: then it is
+ * refused, DECRYPTION_FAILED). Other keys, head, delete and list
  * pass through byte for byte.
  */
 import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../blob-store.js';
 import { DOCUMENTS_ROOT, INTENTS_PREFIX } from '../../format/bucket-layout.js';
 import type { KeyringRef } from './keyring.js';
-import { isSealed, open, seal } from './sealed-body.js';
+import { decryptionFailed, isSealed, open, seal } from './sealed-body.js';
 
 /** The key prefixes sealed by default: documents and transaction intents (which hold document after-images). */
 export const ENCRYPTED_PREFIXES: readonly string[] = [DOCUMENTS_ROOT, INTENTS_PREFIX];
@@ -26,6 +27,8 @@ export interface EncryptingStoreOptions {
   readonly keyring: KeyringRef;
   /** Key prefixes whose bodies are sealed. Default ENCRYPTED_PREFIXES. */
   readonly prefixes?: readonly string[];
+  /** Refuse clear bodies under those prefixes (DECRYPTION_FAILED) instead of reading them as legacy bodies. Default false. */
+  readonly requireSealed?: boolean;
 }
 
 /** See the file comment. */
@@ -52,7 +55,11 @@ export class EncryptingBlobStore implements BlobStore {
   /** The object with its body opened (DECRYPTION_FAILED / ENCRYPTION_KEY_UNKNOWN when it does not); clear bodies as stored. */
   async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     const blob = await this.inner.get(key, signal);
-    if (blob === undefined || !this.encrypts(key) || !isSealed(blob.body)) return blob;
+    if (blob === undefined || !this.encrypts(key)) return blob;
+    if (!isSealed(blob.body)) {
+      if (this.o.requireSealed === true) throw decryptionFailed(key, 'stored in clear, and SB_ENCRYPTION_REQUIRE is on');
+      return blob;
+    }
     // contentMd5 is of the stored bytes: meaningless above this layer, so not passed on.
     return { etag: blob.etag, body: open(key, blob.body, this.o.keyring.get()) };
   }
