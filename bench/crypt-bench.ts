@@ -2,10 +2,11 @@
  * Issue-14 encryption-at-rest benchmark, run on demand: `npm run bench:crypt` (`--help`).
  *
  * Two servers on the same versitygw (posix, on disk) bucket in the same run:
- * one with SB_ENCRYPTION_KEYRING_FILE, one without. Each round, per side
- * (alternating which goes first, so machine drift hits both): sequential Puts
- * of fresh ids for the latency percentiles, then Puts by several concurrent
- * callers for throughput, and each server's CPU per Put (/proc). Target: encryption adds ≤ 10 % to the S3 Put p50.
+ * one with SB_ENCRYPTION_KEYRING_FILE, one without. Each round: sequential
+ * Puts of fresh ids alternating between the two servers Put by Put (so a
+ * loaded machine's noise hits both alike) for the latency percentiles; then
+ * each side's Puts by several concurrent callers for throughput (order
+ * alternating by round); and each server's CPU per Put (/proc). Target: encryption adds ≤ 10 % to the S3 Put p50.
  * Writes bench/results/crypt-<timestamp>.json and .md.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -49,29 +50,67 @@ function parse(argv: string[]): CliOptions {
     .opts<CliOptions>();
 }
 
-/** One side's round: `puts` sequential Puts, then `concurrentPuts` by `concurrency` callers; ids fresh per round. */
-async function measure(c: ServerClients, o: CliOptions, tag: string, data: Record<string, string>, pid?: number): Promise<CryptRound> {
-  const cpu0 = pid === undefined ? undefined : processCpuMs(pid);
-  const samples: number[] = [];
+/** A server under test: its client and pid. */
+interface Target {
+  readonly c: ServerClients;
+  readonly pid?: number;
+}
+
+/** Put latencies of `puts` sequential Puts per target, alternating between the two Put by Put (both see the same machine noise). */
+async function interleavedLatency(
+  targets: readonly [Target, Target],
+  o: CliOptions,
+  tag: string,
+  data: Record<string, string>,
+): Promise<[number[], number[]]> {
+  const samples: [number[], number[]] = [[], []];
   for (let i = 0; i < o.puts; i++) {
-    const t0 = performance.now();
-    await c.docs.put({ collection: 'bench', id: `${tag}-s${i}`, data });
-    samples.push(performance.now() - t0);
+    for (const t of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const t0 = performance.now();
+      await targets[t]!.c.docs.put({ collection: 'bench', id: `${tag}-t${t}-s${i}`, data });
+      samples[t]!.push(performance.now() - t0);
+    }
   }
+  return samples;
+}
+
+/** Puts per second of `concurrentPuts` fresh Puts by `concurrency` callers. */
+async function throughput(target: Target, o: CliOptions, tag: string, data: Record<string, string>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: o.concurrency }, async () => {
       while (next < o.concurrentPuts) {
         const i = next++;
-        await c.docs.put({ collection: 'bench', id: `${tag}-c${i}`, data });
+        await target.c.docs.put({ collection: 'bench', id: `${tag}-c${i}`, data });
       }
     }),
   );
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu1 = pid === undefined ? undefined : processCpuMs(pid);
-  const cpu = cpu0 === undefined || cpu1 === undefined ? {} : { serverCpuMsPerPut: round((cpu1 - cpu0) / (o.puts + o.concurrentPuts)) };
-  return { latency: roundSummary(summarize(samples)), putsPerSecond: round(o.concurrentPuts / seconds, 1), ...cpu };
+  return round(o.concurrentPuts / ((performance.now() - t0) / 1000), 1);
+}
+
+/** One round: interleaved latency, then each side's throughput (order alternating by round), and each server's CPU per Put. */
+async function measureRound(
+  targets: readonly [Target, Target],
+  o: CliOptions,
+  r: number,
+  data: Record<string, string>,
+): Promise<[CryptRound, CryptRound]> {
+  const cpu0 = targets.map((t) => (t.pid === undefined ? undefined : processCpuMs(t.pid)));
+  const [lat0, lat1] = await interleavedLatency(targets, o, `r${r}`, data);
+  const tput: number[] = [0, 0];
+  for (const t of r % 2 === 0 ? [0, 1] : [1, 0]) tput[t] = await throughput(targets[t]!, o, `r${r}-t${t}`, data);
+  const cpu1 = targets.map((t) => (t.pid === undefined ? undefined : processCpuMs(t.pid)));
+  const one = (t: number, samples: number[]): CryptRound => {
+    const a = cpu0[t];
+    const b = cpu1[t];
+    return {
+      latency: roundSummary(summarize(samples)),
+      putsPerSecond: tput[t]!,
+      ...(a === undefined || b === undefined ? {} : { serverCpuMsPerPut: round((b - a) / (o.puts + o.concurrentPuts)) }),
+    };
+  };
+  return [one(0, lat0), one(1, lat1)];
 }
 
 async function main(): Promise<void> {
@@ -90,20 +129,21 @@ async function main(): Promise<void> {
     const clearServer = await startSmarterbase(storage, undefined, { ...VERSITYGW_S3_ENV });
     const encServer = await startSmarterbase(storage, undefined, { ...VERSITYGW_S3_ENV, SB_ENCRYPTION_KEYRING_FILE: keyring });
     try {
-      const sides = {
-        clear: { c: serverClients(`http://127.0.0.1:${clearServer.port}`), pid: clearServer.pid, rounds: [] as CryptRound[] },
-        encrypted: { c: serverClients(`http://127.0.0.1:${encServer.port}`), pid: encServer.pid, rounds: [] as CryptRound[] },
-      };
+      const targets: [Target, Target] = [
+        { c: serverClients(`http://127.0.0.1:${clearServer.port}`), pid: clearServer.pid },
+        { c: serverClients(`http://127.0.0.1:${encServer.port}`), pid: encServer.pid },
+      ];
       // Warm-up: code paths, connections, JIT.
-      await measure(sides.clear.c, { ...o, puts: 50, concurrentPuts: 100 }, 'warm-clear', data);
-      await measure(sides.encrypted.c, { ...o, puts: 50, concurrentPuts: 100 }, 'warm-enc', data);
+      await measureRound(targets, { ...o, puts: 50, concurrentPuts: 100 }, -1, data);
+      const rounds: { clear: CryptRound[]; encrypted: CryptRound[] } = { clear: [], encrypted: [] };
       for (let r = 0; r < o.rounds; r++) {
         log(`crypt: round ${r + 1}/${o.rounds}`);
-        const order = r % 2 === 0 ? (['clear', 'encrypted'] as const) : (['encrypted', 'clear'] as const);
-        for (const name of order) sides[name].rounds.push(await measure(sides[name].c, o, `${name}-r${r}`, data, sides[name].pid));
+        const [c, e] = await measureRound(targets, o, r, data);
+        rounds.clear.push(c);
+        rounds.encrypted.push(e);
       }
-      const clear = side(sides.clear.rounds);
-      const encrypted = side(sides.encrypted.rounds);
+      const clear = side(rounds.clear);
+      const encrypted = side(rounds.encrypted);
       const run: CryptRun = {
         when,
         machine: { cpus: cpus().length, node: process.version, loadAverage },

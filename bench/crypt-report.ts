@@ -91,7 +91,7 @@ export function formatCryptMarkdown(run: CryptRun): string {
   return [
     `# Encryption at rest: S3 Put cost (${run.when})`,
     '',
-    `${p.s3}; ${p.documentBytes}-byte documents; per round and side ${p.sequentialPuts} sequential Puts (latency) and ${p.concurrentPuts} Puts by ${p.concurrency} callers (throughput); ${p.rounds} rounds, sides alternating. Machine: ${run.machine.cpus} CPUs, node ${run.machine.node}, load ${run.machine.loadAverage.join(' ')}.`,
+    `${p.s3}; ${p.documentBytes}-byte documents; per round and side ${p.sequentialPuts} sequential Puts alternating between the sides (latency) and ${p.concurrentPuts} Puts by ${p.concurrency} callers (throughput); ${p.rounds} rounds. Machine: ${run.machine.cpus} CPUs, node ${run.machine.node}, load ${run.machine.loadAverage.join(' ')}.`,
     '',
     '| Side | Put p50 ms | Put p90 ms | Puts/s | server CPU ms/Put | p50 per round | Puts/s per round |',
     '|---|---|---|---|---|---|---|',
