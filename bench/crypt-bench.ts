@@ -5,8 +5,8 @@
  * one with SB_ENCRYPTION_KEYRING_FILE, one without. Each round: sequential
  * Puts of fresh ids alternating between the two servers Put by Put (so a
  * loaded machine's noise hits both alike) for the latency percentiles; then
- * each side's Puts by several concurrent callers for throughput (order
- * alternating by round); and each server's CPU per Put (/proc). Target: encryption adds ≤ 10 % to the S3 Put p50.
+ * both sides at once, each with several concurrent callers for the same
+ * window, for throughput; and each server's CPU per Put (/proc). Target: encryption adds ≤ 10 % to the S3 Put p50.
  * Writes bench/results/crypt-<timestamp>.json and .md.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -27,7 +27,7 @@ const BUCKET = 'sb-crypt';
 interface CliOptions {
   readonly bytes: number;
   readonly puts: number;
-  readonly concurrentPuts: number;
+  readonly seconds: number;
   readonly concurrency: number;
   readonly rounds: number;
 }
@@ -43,7 +43,7 @@ function parse(argv: string[]): CliOptions {
     .description('S3 Put p50 and throughput through our gRPC port with and without encryption at rest, same versitygw, same run')
     .option('--bytes <n>', 'approximate document size, bytes', positiveInt, 1024)
     .option('--puts <n>', 'sequential Puts per side and round (latency)', positiveInt, 300)
-    .option('--concurrent-puts <n>', 'Puts per side and round by the concurrent callers (throughput)', positiveInt, 1000)
+    .option('--seconds <n>', 'length of the throughput window per round, both sides at once, s', positiveInt, 5)
     .option('--concurrency <n>', 'concurrent callers', positiveInt, 16)
     .option('--rounds <n>', 'rounds', positiveInt, 3)
     .parse(argv)
@@ -74,19 +74,26 @@ async function interleavedLatency(
   return samples;
 }
 
-/** Puts per second of `concurrentPuts` fresh Puts by `concurrency` callers. */
-async function throughput(target: Target, o: CliOptions, tag: string, data: Record<string, string>): Promise<number> {
+/** Puts per second of fresh Puts by `concurrency` callers that start Puts for `ms`; also how many Puts were made. */
+async function throughput(
+  target: Target,
+  o: CliOptions,
+  tag: string,
+  data: Record<string, string>,
+  ms: number,
+): Promise<{ rate: number; puts: number }> {
   let next = 0;
   const t0 = performance.now();
+  const until = t0 + ms;
   await Promise.all(
     Array.from({ length: o.concurrency }, async () => {
-      while (next < o.concurrentPuts) {
+      while (performance.now() < until) {
         const i = next++;
         await target.c.docs.put({ collection: 'bench', id: `${tag}-c${i}`, data });
       }
     }),
   );
-  return round(o.concurrentPuts / ((performance.now() - t0) / 1000), 1);
+  return { rate: round(next / ((performance.now() - t0) / 1000), 1), puts: next };
 }
 
 /** One round: interleaved latency, then each side's throughput (order alternating by round), and each server's CPU per Put. */
@@ -98,16 +105,16 @@ async function measureRound(
 ): Promise<[CryptRound, CryptRound]> {
   const cpu0 = targets.map((t) => (t.pid === undefined ? undefined : processCpuMs(t.pid)));
   const [lat0, lat1] = await interleavedLatency(targets, o, `r${r}`, data);
-  const tput: number[] = [0, 0];
-  for (const t of r % 2 === 0 ? [0, 1] : [1, 0]) tput[t] = await throughput(targets[t]!, o, `r${r}-t${t}`, data);
+  // Both sides at once for the same window: equal shares of a loaded machine.
+  const tput = await Promise.all(targets.map((t, i) => throughput(t, o, `r${r}-t${i}`, data, o.seconds * 1000)));
   const cpu1 = targets.map((t) => (t.pid === undefined ? undefined : processCpuMs(t.pid)));
   const one = (t: number, samples: number[]): CryptRound => {
     const a = cpu0[t];
     const b = cpu1[t];
     return {
       latency: roundSummary(summarize(samples)),
-      putsPerSecond: tput[t]!,
-      ...(a === undefined || b === undefined ? {} : { serverCpuMsPerPut: round((b - a) / (o.puts + o.concurrentPuts)) }),
+      putsPerSecond: tput[t]!.rate,
+      ...(a === undefined || b === undefined ? {} : { serverCpuMsPerPut: round((b - a) / (o.puts + tput[t]!.puts)) }),
     };
   };
   return [one(0, lat0), one(1, lat1)];
@@ -134,7 +141,7 @@ async function main(): Promise<void> {
         { c: serverClients(`http://127.0.0.1:${encServer.port}`), pid: encServer.pid },
       ];
       // Warm-up: code paths, connections, JIT.
-      await measureRound(targets, { ...o, puts: 50, concurrentPuts: 100 }, -1, data);
+      await measureRound(targets, { ...o, puts: 50, seconds: 1 }, -1, data);
       const rounds: { clear: CryptRound[]; encrypted: CryptRound[] } = { clear: [], encrypted: [] };
       for (let r = 0; r < o.rounds; r++) {
         log(`crypt: round ${r + 1}/${o.rounds}`);
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
         parameters: {
           documentBytes: o.bytes,
           sequentialPuts: o.puts,
-          concurrentPuts: o.concurrentPuts,
+          throughputSeconds: o.seconds,
           concurrency: o.concurrency,
           rounds: o.rounds,
           s3: 'versitygw (posix)',

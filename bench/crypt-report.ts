@@ -41,7 +41,8 @@ export interface CryptRun {
   readonly parameters: {
     readonly documentBytes: number;
     readonly sequentialPuts: number;
-    readonly concurrentPuts: number;
+    /** Length of the throughput window, s (both sides at once). */
+    readonly throughputSeconds: number;
     readonly concurrency: number;
     readonly rounds: number;
     readonly s3: string;
@@ -91,7 +92,7 @@ export function formatCryptMarkdown(run: CryptRun): string {
   return [
     `# Encryption at rest: S3 Put cost (${run.when})`,
     '',
-    `${p.s3}; ${p.documentBytes}-byte documents; per round and side ${p.sequentialPuts} sequential Puts alternating between the sides (latency) and ${p.concurrentPuts} Puts by ${p.concurrency} callers (throughput); ${p.rounds} rounds. Machine: ${run.machine.cpus} CPUs, node ${run.machine.node}, load ${run.machine.loadAverage.join(' ')}.`,
+    `${p.s3}; ${p.documentBytes}-byte documents; per round and side ${p.sequentialPuts} sequential Puts alternating between the sides (latency) then both sides at once for ${p.throughputSeconds} s with ${p.concurrency} callers each (throughput); ${p.rounds} rounds. Machine: ${run.machine.cpus} CPUs, node ${run.machine.node}, load ${run.machine.loadAverage.join(' ')}.`,
     '',
     '| Side | Put p50 ms | Put p90 ms | Puts/s | server CPU ms/Put | p50 per round | Puts/s per round |',
     '|---|---|---|---|---|---|---|',
