@@ -47,6 +47,7 @@ import { openServerTls } from './rpc/tls/open-server-tls.js';
 import { redisConnectionOf } from './config/tls-files.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
+import { openEncryption } from './storage/compose/open-encryption.js';
 import { openStore } from './storage/compose/open-store.js';
 import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { storageProbe } from './storage/probe-store.js';
@@ -229,6 +230,18 @@ async function main(): Promise<void> {
     const coordinator = await openCoordinator(config, redisGuard);
     closers.push({ name: 'coordinator', close: () => coordinator.close() });
     const backend = await openStore(config, coordinator, log, closers, telemetry);
+    // Encryption at rest (docs/adr/0016): the outermost store layer, so everything below sees stored bytes.
+    const encryption = await openEncryption(config, backend);
+    if (encryption.summary !== undefined) log.info(encryption.summary, 'encryption at rest on');
+    if (encryption.reload !== undefined) {
+      const reload = encryption.reload;
+      process.on('SIGHUP', () => {
+        reload().then(
+          (ring) => log.info(ring, 'encryption keyring reloaded'),
+          (err: unknown) => log.error({ err }, 'encryption keyring reload failed: the previous keyring stays'),
+        );
+      });
+    }
     // Health per backend subsystem (docs/observability.md): probes bypass the storage metrics.
     const backends = new HealthMonitor({
       probes: { storage: storageProbe(backend), coordination: (signal) => coordinator.ping(signal) },
@@ -240,7 +253,7 @@ async function main(): Promise<void> {
     const health: SubsystemHealth = redisGuard ? new BreakerGatedHealth(backends, { coordination: redisGuard.breaker }) : backends;
     health.subscribe((subsystem, up) => log[up ? 'info' : 'error']({ subsystem, up }, 'backend health changed'));
     registerBackendHealth(telemetry.meter, health);
-    const store = new InstrumentedBlobStore(backend, {
+    const store = new InstrumentedBlobStore(encryption.store, {
       backend: config.storage,
       instruments: telemetry.metrics.storage,
       tracer: telemetry.tracer,
@@ -391,6 +404,7 @@ async function main(): Promise<void> {
       objects,
       query,
       admin,
+      ...(encryption.rotation !== undefined ? { keyRotation: encryption.rotation } : {}),
       locks,
       logs,
       ...(feed === undefined ? {} : { streams: feed.streams }),

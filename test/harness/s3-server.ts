@@ -15,6 +15,8 @@ export interface S3TestServer {
   readonly bucket: string;
   /** The server's process id. */
   readonly pid: number;
+  /** Where the server keeps object bytes on disk, when it does (versitygw's posix root); undefined for in-memory servers. */
+  readonly dataDir?: string;
   /** Kills the server and waits for it to exit. Idempotent. */
   stop(): Promise<void>;
 }

@@ -8,6 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConditionFailedError, type BlobStore } from '../../server/src/storage/blob-store.js';
+import { EncryptingBlobStore } from '../../server/src/storage/crypto/encrypting-store.js';
+import { KeyringRef, parseKeyring } from '../../server/src/storage/crypto/keyring.js';
 import { MemoryBlobStore } from '../../server/src/storage/memory/memory-store.js';
 import { FilesystemBlobStore } from '../../server/src/storage/filesystem/filesystem-store.js';
 import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
@@ -79,6 +81,15 @@ const subjects: Subject[] = [
     return {
       name: 'MemoryBlobStore',
       setup: async () => (store = new MemoryBlobStore()),
+      teardown: () => store.close(),
+    };
+  })(),
+  (() => {
+    let store: BlobStore;
+    const keyring = new KeyringRef(parseKeyring(JSON.stringify({ primary: 'k1', keys: { k1: Buffer.alloc(32, 7).toString('base64') } })));
+    return {
+      name: 'EncryptingBlobStore over MemoryBlobStore',
+      setup: async () => (store = new EncryptingBlobStore(new MemoryBlobStore(), { keyring })),
       teardown: () => store.close(),
     };
   })(),

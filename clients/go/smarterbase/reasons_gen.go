@@ -123,6 +123,12 @@ const (
 	ReasonAccessNotFound Reason = "ACCESS_NOT_FOUND"
 	// ReasonInvalidToken is ErrorReason ERROR_REASON_INVALID_TOKEN = 59.
 	ReasonInvalidToken Reason = "INVALID_TOKEN"
+	// ReasonDecryptionFailed is ErrorReason ERROR_REASON_DECRYPTION_FAILED = 60.
+	ReasonDecryptionFailed Reason = "DECRYPTION_FAILED"
+	// ReasonEncryptionKeyUnknown is ErrorReason ERROR_REASON_ENCRYPTION_KEY_UNKNOWN = 61.
+	ReasonEncryptionKeyUnknown Reason = "ENCRYPTION_KEY_UNKNOWN"
+	// ReasonEncryptionNotConfigured is ErrorReason ERROR_REASON_ENCRYPTION_NOT_CONFIGURED = 62.
+	ReasonEncryptionNotConfigured Reason = "ENCRYPTION_NOT_CONFIGURED"
 	// ReasonRateLimited is ErrorReason ERROR_REASON_RATE_LIMITED = 65.
 	ReasonRateLimited Reason = "RATE_LIMITED"
 )
@@ -188,5 +194,8 @@ var allReasons = []Reason{
 	ReasonPermissionDenied,
 	ReasonAccessNotFound,
 	ReasonInvalidToken,
+	ReasonDecryptionFailed,
+	ReasonEncryptionKeyUnknown,
+	ReasonEncryptionNotConfigured,
 	ReasonRateLimited,
 }

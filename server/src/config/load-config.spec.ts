@@ -125,6 +125,28 @@ describe('loadConfig', () => {
     }
   });
 
+  test('SSE and the keyring file: unset by default; SB_S3_SSE takes AES256 or aws:kms; a KMS key id needs aws:kms', () => {
+    const none = loadConfig({ argv: [], env: {} }).config;
+    expect([none.s3Sse, none.s3SseKmsKeyId, none.encryptionKeyringFile]).toEqual([undefined, undefined, undefined]);
+    const kms = loadConfig({
+      argv: [],
+      env: { SB_S3_SSE: 'aws:kms', SB_S3_SSE_KMS_KEY_ID: 'arn:k', SB_ENCRYPTION_KEYRING_FILE: 'ring.json' },
+    }).config;
+    expect([kms.s3Sse, kms.s3SseKmsKeyId, kms.encryptionKeyringFile]).toEqual(['aws:kms', 'arn:k', 'ring.json']);
+    expect(loadConfig({ argv: ['--s3-sse', 'AES256'], env: {} }).config.s3Sse).toBe('AES256');
+    expect(() => loadConfig({ argv: [], env: { SB_S3_SSE: 'aes' } })).toThrow(ConfigError);
+    expect(() => loadConfig({ argv: [], env: { SB_S3_SSE: 'AES256', SB_S3_SSE_KMS_KEY_ID: 'k' } })).toThrow(
+      /SB_S3_SSE_KMS_KEY_ID.*aws:kms/,
+    );
+    expect(none.encryptionRequire).toBe(false);
+    expect(
+      loadConfig({ argv: [], env: { SB_ENCRYPTION_REQUIRE: 'true', SB_ENCRYPTION_KEYRING_FILE: 'r.json' } }).config.encryptionRequire,
+    ).toBe(true);
+    expect(() => loadConfig({ argv: [], env: { SB_ENCRYPTION_REQUIRE: 'true' } })).toThrow(
+      /SB_ENCRYPTION_REQUIRE.*SB_ENCRYPTION_KEYRING_FILE/,
+    );
+  });
+
   test('collectionsFile: unset by default; read through readFile; an unreadable file is a ConfigError naming the setting', () => {
     expect(loadConfig({ argv: [], env: {}, readFile: noFile }).config.collectionsFile).toBeUndefined();
     const read: string[] = [];

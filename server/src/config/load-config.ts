@@ -142,6 +142,12 @@ function crossCheck(c: Config): string[] {
   if (c.storage === 's3' && !c.s3Bucket) {
     throw new ConfigError('config error: SB_S3_BUCKET (--s3-bucket) is required when SB_STORAGE is s3');
   }
+  if (c.s3SseKmsKeyId !== undefined && c.s3Sse !== 'aws:kms') {
+    throw new ConfigError('config error: SB_S3_SSE_KMS_KEY_ID (--s3-sse-kms-key-id) needs SB_S3_SSE=aws:kms');
+  }
+  if (c.encryptionRequire && c.encryptionKeyringFile === undefined) {
+    throw new ConfigError('config error: SB_ENCRYPTION_REQUIRE (--encryption-require) needs SB_ENCRYPTION_KEYRING_FILE');
+  }
   if (c.coordination === 'redis' && !c.redisUrl) {
     throw new ConfigError('config error: SB_REDIS_URL (--redis-url) is required when SB_COORDINATION is redis');
   }

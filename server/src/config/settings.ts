@@ -81,6 +81,14 @@ export interface Config {
   readonly s3VerifyReads: S3VerifyReadsMode;
   /** Server-side limit of one S3 attempt, in ms; no retry starts after it (storage/retrying-store.ts). */
   readonly s3TimeoutMs: number;
+  /** Server-side encryption asked of S3 on every object write (docs/adr/0016); unset = none. */
+  readonly s3Sse?: 'AES256' | 'aws:kms';
+  /** The KMS key of SSE-KMS (with s3Sse 'aws:kms'); unset = the bucket's default key. */
+  readonly s3SseKmsKeyId?: string;
+  /** JSON keyring of encryption at rest (docs/adr/0016); unset = bodies stored in clear. */
+  readonly encryptionKeyringFile?: string;
+  /** Refuse clear bodies under the encrypted prefixes (DECRYPTION_FAILED): for stores fully encrypted by RotateKeys. */
+  readonly encryptionRequire: boolean;
   readonly coordination: CoordinationKind;
   readonly redisUrl?: string;
   /** Redis is a Redis Cluster: redisUrl lists seed nodes separated by commas. */
@@ -302,6 +310,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 's3CaFile', env: 'SB_S3_CA_FILE', flag: '--s3-ca-file', kind: { type: 'string' }, description: 'PEM CA bundle trusted for an https SB_S3_ENDPOINT, besides the system CAs (a private CA).' },
   { key: 's3VerifyReads', env: 'SB_S3_VERIFY_READS', flag: '--s3-verify-reads', kind: { type: 'enum', choices: ['auto', 'on', 'off'] }, default: 'auto', description: 'auto: every S3 read proves its etag with md5(body) when the start-up probe finds MD5 ETags or the sb-md5 metadata digest; on: the same, and start-up fails when it finds neither; off: reads are not verified (refused at start-up when the probe finds non-atomic reads).' },
   { key: 's3TimeoutMs', env: 'SB_S3_TIMEOUT_MS', flag: '--s3-timeout-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 10000, description: 'Server-side limit of one S3 attempt, in ms; an attempt unanswered by then fails UNAVAILABLE, and no retry of a call starts after this much time.' },
+  { key: 's3Sse', env: 'SB_S3_SSE', flag: '--s3-sse', kind: { type: 'enum', choices: ['AES256', 'aws:kms'] }, description: 'Server-side encryption S3 applies to every object SmarterBase writes (documents and object data: PutObject, CreateMultipartUpload, CopyObject): AES256 (SSE-S3) or aws:kms (SSE-KMS); unset = the bucket default. An alternative, or an addition, to SB_ENCRYPTION_KEYRING_FILE (docs/security.md).' },
+  { key: 's3SseKmsKeyId', env: 'SB_S3_SSE_KMS_KEY_ID', flag: '--s3-sse-kms-key-id', kind: { type: 'string' }, description: 'With SB_S3_SSE=aws:kms: the KMS key id or ARN; unset = the account\'s default aws/s3 key.' },
+  { key: 'encryptionKeyringFile', env: 'SB_ENCRYPTION_KEYRING_FILE', flag: '--encryption-keyring-file', kind: { type: 'string' }, description: 'JSON keyring {"primary":"<id>","keys":{"<id>":"<base64 of 32 bytes>",…}} of encryption at rest: document bodies and transaction intents are stored AES-256-GCM-sealed under a fresh data key wrapped by the primary key (docs/security.md). Read at start-up and on SIGHUP. Unset = stored in clear.' },
+  { key: 'encryptionRequire', env: 'SB_ENCRYPTION_REQUIRE', flag: '--encryption-require', kind: { type: 'bool' }, default: false, description: 'With SB_ENCRYPTION_KEYRING_FILE: a document or intent stored in clear is refused (DATA_LOSS / DECRYPTION_FAILED) instead of read as a legacy body, so nobody who can write to the bucket can plant clear documents. Turn it on once RotateKeys has sealed every body (failed 0).' },
   { key: 'coordination', env: 'SB_COORDINATION', flag: '--coordination', kind: { type: 'enum', choices: ['local', 'redis'] }, default: 'local', description: 'local: in-process (one replica); redis: shared by all replicas.' },
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
   { key: 'redisCluster', env: 'SB_REDIS_CLUSTER', flag: '--redis-cluster', kind: { type: 'bool' }, default: false, description: 'Redis is a Redis Cluster: SB_REDIS_URL lists one or more seed nodes separated by commas; every script touches one slot and the epoch marker is kept per slot.' },

@@ -123,6 +123,12 @@ export type ErrorReason =
   | 'ACCESS_NOT_FOUND'
   /** UNAUTHENTICATED: the bearer token is a JWT that does not verify against SB_AUTH_JWKS_FILE (signature, expiry, issuer, audience or its claims); the message says which. */
   | 'INVALID_TOKEN'
+  /** DATA_LOSS: a stored body sealed by encryption at rest (docs/adr/0016) does not authenticate: a flipped or missing byte, an edited header, or a body copied from another key. Nothing of it is returned. Metadata: "key". */
+  | 'DECRYPTION_FAILED'
+  /** FAILED_PRECONDITION: a stored body is sealed under a key-encryption key that is not in this server's keyring (SB_ENCRYPTION_KEYRING_FILE). Metadata: "key", "kekId". */
+  | 'ENCRYPTION_KEY_UNKNOWN'
+  /** FAILED_PRECONDITION: the call needs encryption at rest (RotateKeys), but this server has no keyring (SB_ENCRYPTION_KEYRING_FILE unset). */
+  | 'ENCRYPTION_NOT_CONFIGURED'
   /** RESOURCE_EXHAUSTED: the calling principal used up its call rate (SB_RATE_LIMIT_PER_SEC / SB_RATE_LIMIT_BURST, or its own limit); the RetryInfo detail says when a call is allowed again. Other principals are not affected. Metadata: "principal", "ratePerSec", "burst". */
   | 'RATE_LIMITED';
 
@@ -187,5 +193,8 @@ export const ERROR_REASONS: readonly ErrorReason[] = Object.freeze([
   'PERMISSION_DENIED',
   'ACCESS_NOT_FOUND',
   'INVALID_TOKEN',
+  'DECRYPTION_FAILED',
+  'ENCRYPTION_KEY_UNKNOWN',
+  'ENCRYPTION_NOT_CONFIGURED',
   'RATE_LIMITED',
 ]);

@@ -53,7 +53,13 @@ async function openData(config: Config, closers: Closers): Promise<ObjectStore> 
     maxAttempts: 3,
   });
   closers.push({ name: 'object data S3 client', close: () => client.close() });
-  return new S3ObjectStore({ client: client.client, bucket: config.s3Bucket!, prefix: config.s3Prefix, timeoutMs: config.s3TimeoutMs });
+  return new S3ObjectStore({
+    client: client.client,
+    bucket: config.s3Bucket!,
+    prefix: config.s3Prefix,
+    timeoutMs: config.s3TimeoutMs,
+    sse: { mode: config.s3Sse, kmsKeyId: config.s3SseKmsKeyId },
+  });
 }
 
 /** The orphan scan's tick: it checks hourly (or at its interval when shorter) whether a scan is due. */

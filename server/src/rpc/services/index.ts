@@ -22,6 +22,7 @@ import { createStreamHandlers } from './streams/stream-handlers.js';
 import type { ObjectApi } from '../../api/object-api.js';
 import { ObjectService } from '../../gen/smarterbase/v1/object_service_pb.js';
 import { createObjectHandlers } from './objects/object-handlers.js';
+import type { KeyRotationApi } from '../../api/key-rotation-api.js';
 import type { AdminApi, QueryApi } from '../../api/query-api.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { AdminService } from '../../gen/smarterbase/v1/admin_service_pb.js';
@@ -44,6 +45,8 @@ export interface ServiceEngines {
   readonly query?: QueryApi;
   /** The index administration (AdminService). */
   readonly admin?: AdminApi;
+  /** Key rotation of encryption at rest (AdminService.RotateKeys); absent: RotateKeys answers ENCRYPTION_NOT_CONFIGURED. */
+  readonly keyRotation?: KeyRotationApi;
   /** The locks (LockService). */
   readonly locks?: LockApi;
   /** The change feed (StreamService; also fills read_revision of reads). */
@@ -88,7 +91,7 @@ export function registerServices(engines: ServiceEngines): ServiceRegistry {
     entry(typedService(DocumentService, createDocumentHandlers(engines.api, engines.logInternal, revisions))),
   ];
   if (engines.query !== undefined) api.push(entry(typedService(QueryService, createQueryHandlers(engines.query, revisions))));
-  if (engines.admin !== undefined) api.push(entry(typedService(AdminService, createAdminHandlers(engines.admin))));
+  if (engines.admin !== undefined) api.push(entry(typedService(AdminService, createAdminHandlers(engines.admin, engines.keyRotation))));
   if (engines.locks !== undefined) api.push(entry(typedService(LockService, createLockHandlers(engines.locks))));
   if (engines.streams !== undefined) api.push(entry(typedService(StreamService, createStreamHandlers(engines.streams))));
   if (engines.objects !== undefined)

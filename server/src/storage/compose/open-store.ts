@@ -67,6 +67,7 @@ export async function openStore(
     maxSockets: s3MaxSockets(config.batchConcurrency, config.queryConcurrency),
     // Retries are RetryingBlobStore's (below), on the injected clock: the SDK's own would multiply them.
     maxAttempts: 1,
+    sse: { mode: config.s3Sse, kmsKeyId: config.s3SseKmsKeyId },
     onRequest: (op, outcome, seconds, key, signal) => {
       if (counting && key !== HEALTH_PROBE_KEY) meter.record(op, outcome, seconds, signal);
     },

@@ -25,6 +25,7 @@ import {
 import { validateListLimit } from '../list-limit.js';
 import { md5Hex } from '../verified-reads.js';
 import { quoteEtag, unquoteEtag } from './etag.js';
+import { sseParams, type SseOptions } from './sse.js';
 import { abortWith, installAbortSignals, ScopedAbortHttpHandler } from './scoped-abort.js';
 import { isNotFound, mapS3Error, s3Timeout, STORAGE_MESSAGES, type S3Op } from './s3-errors.js';
 
@@ -67,6 +68,8 @@ export interface S3BlobStoreOptions {
   readonly maxSockets?: number;
   /** PEM CA bundle trusted for an https endpoint besides the system CAs (SB_S3_CA_FILE); omit for the system CAs only. */
   readonly caBundle?: Buffer;
+  /** Server-side encryption asked on every PutObject (SB_S3_SSE); unset = none. */
+  readonly sse?: SseOptions;
   /**
    * Called once per request sent to S3 when it ends (each HTTP request: the
    * HEAD an unconditional delete starts with counts apart), with its
@@ -126,9 +129,11 @@ export class S3BlobStore implements BlobStore {
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly onRequest: S3BlobStoreOptions['onRequest'];
+  private readonly sse: ReturnType<typeof sseParams>;
 
   constructor(options: S3BlobStoreOptions) {
     this.onRequest = options.onRequest;
+    this.sse = sseParams(options.sse);
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS;
@@ -206,6 +211,7 @@ export class S3BlobStore implements BlobStore {
               Body: body,
               ContentType: 'application/json',
               Metadata: { [DIGEST_METADATA]: md5Hex(body) },
+              ...this.sse,
               ...(ifMatch !== undefined ? { IfMatch: quoteEtag(ifMatch) } : {}),
               ...(condition?.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
             }),

@@ -849,6 +849,159 @@ func (x *RebuildIndexesResponse) GetResults() []*RebuiltIndex {
 	return nil
 }
 
+// Request of AdminService.RotateKeys.
+type RotateKeysRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional. Rotate only the documents of this collection; empty rotates
+	// every document of every collection and every transaction intent record.
+	Collection    string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateKeysRequest) Reset() {
+	*x = RotateKeysRequest{}
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateKeysRequest) ProtoMessage() {}
+
+func (x *RotateKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateKeysRequest.ProtoReflect.Descriptor instead.
+func (*RotateKeysRequest) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RotateKeysRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+// One message of the AdminService.RotateKeys stream: counts so far, and on
+// the final message (done true) the totals.
+type RotateKeysResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only. Stored bodies examined so far.
+	Scanned int64 `protobuf:"varint,1,opt,name=scanned,proto3" json:"scanned,omitempty"`
+	// Output only. Bodies rewritten under the primary key (re-wrapped, or
+	// sealed when they were in clear).
+	Rewritten int64 `protobuf:"varint,2,opt,name=rewritten,proto3" json:"rewritten,omitempty"`
+	// Output only. Bodies left as they were: already under the primary key,
+	// deleted meanwhile, or rewritten by a concurrent write under the primary.
+	Skipped int64 `protobuf:"varint,3,opt,name=skipped,proto3" json:"skipped,omitempty"`
+	// Output only. Bodies that could not be rewritten (concurrent writes kept
+	// winning, or the body does not decrypt); see failed_keys.
+	Failed int64 `protobuf:"varint,4,opt,name=failed,proto3" json:"failed,omitempty"`
+	// Output only. True on the final message.
+	Done bool `protobuf:"varint,5,opt,name=done,proto3" json:"done,omitempty"`
+	// Output only. The KEK id new writes are sealed under (the keyring's
+	// primary) during this rotation.
+	PrimaryKeyId string `protobuf:"bytes,6,opt,name=primary_key_id,json=primaryKeyId,proto3" json:"primary_key_id,omitempty"`
+	// Output only. Up to 100 storage keys that failed, with why, as
+	// "<key>: <reason>", on the final message only.
+	FailedKeys    []string `protobuf:"bytes,7,rep,name=failed_keys,json=failedKeys,proto3" json:"failed_keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateKeysResponse) Reset() {
+	*x = RotateKeysResponse{}
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateKeysResponse) ProtoMessage() {}
+
+func (x *RotateKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smarterbase_v1_admin_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateKeysResponse.ProtoReflect.Descriptor instead.
+func (*RotateKeysResponse) Descriptor() ([]byte, []int) {
+	return file_smarterbase_v1_admin_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RotateKeysResponse) GetScanned() int64 {
+	if x != nil {
+		return x.Scanned
+	}
+	return 0
+}
+
+func (x *RotateKeysResponse) GetRewritten() int64 {
+	if x != nil {
+		return x.Rewritten
+	}
+	return 0
+}
+
+func (x *RotateKeysResponse) GetSkipped() int64 {
+	if x != nil {
+		return x.Skipped
+	}
+	return 0
+}
+
+func (x *RotateKeysResponse) GetFailed() int64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *RotateKeysResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *RotateKeysResponse) GetPrimaryKeyId() string {
+	if x != nil {
+		return x.PrimaryKeyId
+	}
+	return ""
+}
+
+func (x *RotateKeysResponse) GetFailedKeys() []string {
+	if x != nil {
+		return x.FailedKeys
+	}
+	return nil
+}
+
 var File_smarterbase_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_admin_service_proto_rawDesc = "" +
@@ -906,21 +1059,36 @@ const file_smarterbase_v1_admin_service_proto_rawDesc = "" +
 	"\x05index\x18\x01 \x01(\tR\x05index\x12+\n" +
 	"\x11documents_scanned\x18\x02 \x01(\x03R\x10documentsScanned\x12\x12\n" +
 	"\x04done\x18\x03 \x01(\bR\x04done\x126\n" +
-	"\aresults\x18\x04 \x03(\v2\x1c.smarterbase.v1.RebuiltIndexR\aresults*\xc1\x01\n" +
+	"\aresults\x18\x04 \x03(\v2\x1c.smarterbase.v1.RebuiltIndexR\aresults\"3\n" +
+	"\x11RotateKeysRequest\x12\x1e\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tR\n" +
+	"collection\"\xd9\x01\n" +
+	"\x12RotateKeysResponse\x12\x18\n" +
+	"\ascanned\x18\x01 \x01(\x03R\ascanned\x12\x1c\n" +
+	"\trewritten\x18\x02 \x01(\x03R\trewritten\x12\x18\n" +
+	"\askipped\x18\x03 \x01(\x03R\askipped\x12\x16\n" +
+	"\x06failed\x18\x04 \x01(\x03R\x06failed\x12\x12\n" +
+	"\x04done\x18\x05 \x01(\bR\x04done\x12$\n" +
+	"\x0eprimary_key_id\x18\x06 \x01(\tR\fprimaryKeyId\x12\x1f\n" +
+	"\vfailed_keys\x18\a \x03(\tR\n" +
+	"failedKeys*\xc1\x01\n" +
 	"\x0eRebuildOutcome\x12\x1f\n" +
 	"\x1bREBUILD_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17REBUILD_OUTCOME_SWAPPED\x10\x01\x12\x1a\n" +
 	"\x16REBUILD_OUTCOME_FAILED\x10\x02\x12\x1b\n" +
 	"\x17REBUILD_OUTCOME_DROPPED\x10\x03\x12\x1b\n" +
 	"\x17REBUILD_OUTCOME_ABORTED\x10\x04\x12\x1b\n" +
-	"\x17REBUILD_OUTCOME_SKIPPED\x10\x052\xa9\x04\n" +
+	"\x17REBUILD_OUTCOME_SKIPPED\x10\x052\x80\x05\n" +
 	"\fAdminService\x12V\n" +
 	"\vCreateIndex\x12\".smarterbase.v1.CreateIndexRequest\x1a#.smarterbase.v1.CreateIndexResponse\x12R\n" +
 	"\bGetIndex\x12\x1f.smarterbase.v1.GetIndexRequest\x1a .smarterbase.v1.GetIndexResponse\"\x03\x90\x02\x01\x12[\n" +
 	"\vListIndexes\x12\".smarterbase.v1.ListIndexesRequest\x1a#.smarterbase.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12P\n" +
 	"\tDropIndex\x12 .smarterbase.v1.DropIndexRequest\x1a!.smarterbase.v1.DropIndexResponse\x12[\n" +
 	"\fCheckIndexes\x12#.smarterbase.v1.CheckIndexesRequest\x1a$.smarterbase.v1.CheckIndexesResponse0\x01\x12a\n" +
-	"\x0eRebuildIndexes\x12%.smarterbase.v1.RebuildIndexesRequest\x1a&.smarterbase.v1.RebuildIndexesResponse0\x01BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
+	"\x0eRebuildIndexes\x12%.smarterbase.v1.RebuildIndexesRequest\x1a&.smarterbase.v1.RebuildIndexesResponse0\x01\x12U\n" +
+	"\n" +
+	"RotateKeys\x12!.smarterbase.v1.RotateKeysRequest\x1a\".smarterbase.v1.RotateKeysResponse0\x01BPZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3"
 
 var (
 	file_smarterbase_v1_admin_service_proto_rawDescOnce sync.Once
@@ -935,7 +1103,7 @@ func file_smarterbase_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_smarterbase_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_smarterbase_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_smarterbase_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_smarterbase_v1_admin_service_proto_goTypes = []any{
 	(RebuildOutcome)(0),            // 0: smarterbase.v1.RebuildOutcome
 	(*CreateIndexRequest)(nil),     // 1: smarterbase.v1.CreateIndexRequest
@@ -951,13 +1119,15 @@ var file_smarterbase_v1_admin_service_proto_goTypes = []any{
 	(*RebuildIndexesRequest)(nil),  // 11: smarterbase.v1.RebuildIndexesRequest
 	(*RebuiltIndex)(nil),           // 12: smarterbase.v1.RebuiltIndex
 	(*RebuildIndexesResponse)(nil), // 13: smarterbase.v1.RebuildIndexesResponse
-	(*Index)(nil),                  // 14: smarterbase.v1.Index
+	(*RotateKeysRequest)(nil),      // 14: smarterbase.v1.RotateKeysRequest
+	(*RotateKeysResponse)(nil),     // 15: smarterbase.v1.RotateKeysResponse
+	(*Index)(nil),                  // 16: smarterbase.v1.Index
 }
 var file_smarterbase_v1_admin_service_proto_depIdxs = []int32{
-	14, // 0: smarterbase.v1.CreateIndexRequest.index:type_name -> smarterbase.v1.Index
-	14, // 1: smarterbase.v1.CreateIndexResponse.index:type_name -> smarterbase.v1.Index
-	14, // 2: smarterbase.v1.GetIndexResponse.index:type_name -> smarterbase.v1.Index
-	14, // 3: smarterbase.v1.ListIndexesResponse.indexes:type_name -> smarterbase.v1.Index
+	16, // 0: smarterbase.v1.CreateIndexRequest.index:type_name -> smarterbase.v1.Index
+	16, // 1: smarterbase.v1.CreateIndexResponse.index:type_name -> smarterbase.v1.Index
+	16, // 2: smarterbase.v1.GetIndexResponse.index:type_name -> smarterbase.v1.Index
+	16, // 3: smarterbase.v1.ListIndexesResponse.indexes:type_name -> smarterbase.v1.Index
 	0,  // 4: smarterbase.v1.RebuiltIndex.outcome:type_name -> smarterbase.v1.RebuildOutcome
 	12, // 5: smarterbase.v1.RebuildIndexesResponse.results:type_name -> smarterbase.v1.RebuiltIndex
 	1,  // 6: smarterbase.v1.AdminService.CreateIndex:input_type -> smarterbase.v1.CreateIndexRequest
@@ -966,14 +1136,16 @@ var file_smarterbase_v1_admin_service_proto_depIdxs = []int32{
 	7,  // 9: smarterbase.v1.AdminService.DropIndex:input_type -> smarterbase.v1.DropIndexRequest
 	9,  // 10: smarterbase.v1.AdminService.CheckIndexes:input_type -> smarterbase.v1.CheckIndexesRequest
 	11, // 11: smarterbase.v1.AdminService.RebuildIndexes:input_type -> smarterbase.v1.RebuildIndexesRequest
-	2,  // 12: smarterbase.v1.AdminService.CreateIndex:output_type -> smarterbase.v1.CreateIndexResponse
-	4,  // 13: smarterbase.v1.AdminService.GetIndex:output_type -> smarterbase.v1.GetIndexResponse
-	6,  // 14: smarterbase.v1.AdminService.ListIndexes:output_type -> smarterbase.v1.ListIndexesResponse
-	8,  // 15: smarterbase.v1.AdminService.DropIndex:output_type -> smarterbase.v1.DropIndexResponse
-	10, // 16: smarterbase.v1.AdminService.CheckIndexes:output_type -> smarterbase.v1.CheckIndexesResponse
-	13, // 17: smarterbase.v1.AdminService.RebuildIndexes:output_type -> smarterbase.v1.RebuildIndexesResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
+	14, // 12: smarterbase.v1.AdminService.RotateKeys:input_type -> smarterbase.v1.RotateKeysRequest
+	2,  // 13: smarterbase.v1.AdminService.CreateIndex:output_type -> smarterbase.v1.CreateIndexResponse
+	4,  // 14: smarterbase.v1.AdminService.GetIndex:output_type -> smarterbase.v1.GetIndexResponse
+	6,  // 15: smarterbase.v1.AdminService.ListIndexes:output_type -> smarterbase.v1.ListIndexesResponse
+	8,  // 16: smarterbase.v1.AdminService.DropIndex:output_type -> smarterbase.v1.DropIndexResponse
+	10, // 17: smarterbase.v1.AdminService.CheckIndexes:output_type -> smarterbase.v1.CheckIndexesResponse
+	13, // 18: smarterbase.v1.AdminService.RebuildIndexes:output_type -> smarterbase.v1.RebuildIndexesResponse
+	15, // 19: smarterbase.v1.AdminService.RotateKeys:output_type -> smarterbase.v1.RotateKeysResponse
+	13, // [13:20] is the sub-list for method output_type
+	6,  // [6:13] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name
@@ -991,7 +1163,7 @@ func file_smarterbase_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smarterbase_v1_admin_service_proto_rawDesc), len(file_smarterbase_v1_admin_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

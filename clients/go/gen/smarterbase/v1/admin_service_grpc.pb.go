@@ -25,6 +25,7 @@ const (
 	AdminService_DropIndex_FullMethodName      = "/smarterbase.v1.AdminService/DropIndex"
 	AdminService_CheckIndexes_FullMethodName   = "/smarterbase.v1.AdminService/CheckIndexes"
 	AdminService_RebuildIndexes_FullMethodName = "/smarterbase.v1.AdminService/RebuildIndexes"
+	AdminService_RotateKeys_FullMethodName     = "/smarterbase.v1.AdminService/RotateKeys"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -65,6 +66,14 @@ type AdminServiceClient interface {
 	// already swapped stay rebuilt. NOT_FOUND / INDEX_NOT_FOUND when index names
 	// an index that does not exist.
 	RebuildIndexes(ctx context.Context, in *RebuildIndexesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RebuildIndexesResponse], error)
+	// RotateKeys rewrites every encrypted body (docs/adr/0016) of one
+	// collection, or of every collection and transaction record, whose
+	// key-encryption key is not the keyring's primary (or that is stored in
+	// clear), each with a compare-and-swap on the etag it read: a concurrent
+	// write wins and is never lost. Streams progress, then a final message
+	// with done set. FAILED_PRECONDITION / ENCRYPTION_NOT_CONFIGURED when the
+	// server has no keyring.
+	RotateKeys(ctx context.Context, in *RotateKeysRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RotateKeysResponse], error)
 }
 
 type adminServiceClient struct {
@@ -153,6 +162,25 @@ func (c *adminServiceClient) RebuildIndexes(ctx context.Context, in *RebuildInde
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_RebuildIndexesClient = grpc.ServerStreamingClient[RebuildIndexesResponse]
 
+func (c *adminServiceClient) RotateKeys(ctx context.Context, in *RotateKeysRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RotateKeysResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AdminService_ServiceDesc.Streams[2], AdminService_RotateKeys_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[RotateKeysRequest, RotateKeysResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_RotateKeysClient = grpc.ServerStreamingClient[RotateKeysResponse]
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -191,6 +219,14 @@ type AdminServiceServer interface {
 	// already swapped stay rebuilt. NOT_FOUND / INDEX_NOT_FOUND when index names
 	// an index that does not exist.
 	RebuildIndexes(*RebuildIndexesRequest, grpc.ServerStreamingServer[RebuildIndexesResponse]) error
+	// RotateKeys rewrites every encrypted body (docs/adr/0016) of one
+	// collection, or of every collection and transaction record, whose
+	// key-encryption key is not the keyring's primary (or that is stored in
+	// clear), each with a compare-and-swap on the etag it read: a concurrent
+	// write wins and is never lost. Streams progress, then a final message
+	// with done set. FAILED_PRECONDITION / ENCRYPTION_NOT_CONFIGURED when the
+	// server has no keyring.
+	RotateKeys(*RotateKeysRequest, grpc.ServerStreamingServer[RotateKeysResponse]) error
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -218,6 +254,9 @@ func (UnimplementedAdminServiceServer) CheckIndexes(*CheckIndexesRequest, grpc.S
 }
 func (UnimplementedAdminServiceServer) RebuildIndexes(*RebuildIndexesRequest, grpc.ServerStreamingServer[RebuildIndexesResponse]) error {
 	return status.Error(codes.Unimplemented, "method RebuildIndexes not implemented")
+}
+func (UnimplementedAdminServiceServer) RotateKeys(*RotateKeysRequest, grpc.ServerStreamingServer[RotateKeysResponse]) error {
+	return status.Error(codes.Unimplemented, "method RotateKeys not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -334,6 +373,17 @@ func _AdminService_RebuildIndexes_Handler(srv interface{}, stream grpc.ServerStr
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_RebuildIndexesServer = grpc.ServerStreamingServer[RebuildIndexesResponse]
 
+func _AdminService_RotateKeys_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(RotateKeysRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AdminServiceServer).RotateKeys(m, &grpc.GenericServerStream[RotateKeysRequest, RotateKeysResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_RotateKeysServer = grpc.ServerStreamingServer[RotateKeysResponse]
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -367,6 +417,11 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "RebuildIndexes",
 			Handler:       _AdminService_RebuildIndexes_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "RotateKeys",
+			Handler:       _AdminService_RotateKeys_Handler,
 			ServerStreams: true,
 		},
 	},

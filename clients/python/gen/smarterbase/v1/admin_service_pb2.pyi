@@ -135,3 +135,27 @@ class RebuildIndexesResponse(_message.Message):
     done: bool
     results: _containers.RepeatedCompositeFieldContainer[RebuiltIndex]
     def __init__(self, index: _Optional[str] = ..., documents_scanned: _Optional[int] = ..., done: _Optional[bool] = ..., results: _Optional[_Iterable[_Union[RebuiltIndex, _Mapping]]] = ...) -> None: ...
+
+class RotateKeysRequest(_message.Message):
+    __slots__ = ("collection",)
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    def __init__(self, collection: _Optional[str] = ...) -> None: ...
+
+class RotateKeysResponse(_message.Message):
+    __slots__ = ("scanned", "rewritten", "skipped", "failed", "done", "primary_key_id", "failed_keys")
+    SCANNED_FIELD_NUMBER: _ClassVar[int]
+    REWRITTEN_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    PRIMARY_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILED_KEYS_FIELD_NUMBER: _ClassVar[int]
+    scanned: int
+    rewritten: int
+    skipped: int
+    failed: int
+    done: bool
+    primary_key_id: str
+    failed_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, scanned: _Optional[int] = ..., rewritten: _Optional[int] = ..., skipped: _Optional[int] = ..., failed: _Optional[int] = ..., done: _Optional[bool] = ..., primary_key_id: _Optional[str] = ..., failed_keys: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -66,6 +66,11 @@ class AdminServiceStub:
                 request_serializer=smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesRequest.SerializeToString,
                 response_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesResponse.FromString,
                 _registered_method=True)
+        self.RotateKeys = channel.unary_stream(
+                '/smarterbase.v1.AdminService/RotateKeys',
+                request_serializer=smarterbase_dot_v1_dot_admin__service__pb2.RotateKeysRequest.SerializeToString,
+                response_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.RotateKeysResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -134,6 +139,19 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RotateKeys(self, request, context):
+        """RotateKeys rewrites every encrypted body (docs/adr/0016) of one
+        collection, or of every collection and transaction record, whose
+        key-encryption key is not the keyring's primary (or that is stored in
+        clear), each with a compare-and-swap on the etag it read: a concurrent
+        write wins and is never lost. Streams progress, then a final message
+        with done set. FAILED_PRECONDITION / ENCRYPTION_NOT_CONFIGURED when the
+        server has no keyring.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -166,6 +184,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.RebuildIndexes,
                     request_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesRequest.FromString,
                     response_serializer=smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesResponse.SerializeToString,
+            ),
+            'RotateKeys': grpc.unary_stream_rpc_method_handler(
+                    servicer.RotateKeys,
+                    request_deserializer=smarterbase_dot_v1_dot_admin__service__pb2.RotateKeysRequest.FromString,
+                    response_serializer=smarterbase_dot_v1_dot_admin__service__pb2.RotateKeysResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -332,6 +355,33 @@ class AdminService:
             '/smarterbase.v1.AdminService/RebuildIndexes',
             smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesRequest.SerializeToString,
             smarterbase_dot_v1_dot_admin__service__pb2.RebuildIndexesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/smarterbase.v1.AdminService/RotateKeys',
+            smarterbase_dot_v1_dot_admin__service__pb2.RotateKeysRequest.SerializeToString,
+            smarterbase_dot_v1_dot_admin__service__pb2.RotateKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,

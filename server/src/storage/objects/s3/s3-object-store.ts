@@ -32,6 +32,7 @@ import { ConditionFailedError, type ListOptions } from '../../blob-store.js';
 import { validateListLimit } from '../../list-limit.js';
 import { quoteEtag, unquoteEtag } from '../../s3/etag.js';
 import { abortWith, installAbortSignals } from '../../s3/scoped-abort.js';
+import { sseParams, type SseOptions } from '../../s3/sse.js';
 import { errorCodeOf, isNotFound, type S3Op } from '../../s3/s3-errors.js';
 import { openRangeHeader, resolveRange } from '../byte-range.js';
 import {
@@ -82,6 +83,8 @@ export interface S3ObjectStoreOptions {
    * ETag but serves the object under the MD5 of its body).
    */
   readonly completionEtag?: 'response' | 'head';
+  /** Server-side encryption asked on every PutObject and CreateMultipartUpload (SB_S3_SSE); unset = none. */
+  readonly sse?: SseOptions;
 }
 
 /** See the file comment. */
@@ -122,6 +125,7 @@ export class S3ObjectStore implements ObjectStore {
             ContentType: options.contentType ?? DEFAULT_CONTENT_TYPE,
             Metadata: writeMetadata(options.metadata, sha256),
             ...conditionHeaders(options.condition),
+            ...sseParams(this.options.sse),
           }),
         ),
       ),
@@ -140,6 +144,7 @@ export class S3ObjectStore implements ObjectStore {
             Key: this.prefix + key,
             ContentType: options.contentType ?? DEFAULT_CONTENT_TYPE,
             Metadata: writeMetadata(options.metadata, options.sha256),
+            ...sseParams(this.options.sse),
           }),
         ),
       ),

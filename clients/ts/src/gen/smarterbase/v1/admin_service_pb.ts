@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/admin_service.proto.
  */
 export const file_smarterbase_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJzbWFydGVyYmFzZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSJAChJDcmVhdGVJbmRleFJlcXVlc3QSKgoFaW5kZXgYASABKAsyFS5zbWFydGVyYmFzZS52MS5JbmRleEIE4kEBAiI7ChNDcmVhdGVJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiPwoPR2V0SW5kZXhSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAiI4ChBHZXRJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiLgoSTGlzdEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQIiPQoTTGlzdEluZGV4ZXNSZXNwb25zZRImCgdpbmRleGVzGAEgAygLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiQAoQRHJvcEluZGV4UmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhIKBG5hbWUYAiABKAlCBOJBAQIiEwoRRHJvcEluZGV4UmVzcG9uc2UiTgoTQ2hlY2tJbmRleGVzUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEg0KBWluZGV4GAIgASgJEg4KBnJlcGFpchgDIAEoCCKsAQoUQ2hlY2tJbmRleGVzUmVzcG9uc2USGQoRZG9jdW1lbnRzX3NjYW5uZWQYASABKAMSFwoPZW50cmllc19jaGVja2VkGAIgASgDEg8KB21pc3NpbmcYAyABKAMSDQoFc3RhbGUYBCABKAMSEAoIcmVwYWlyZWQYBSABKAMSDwoHc2tpcHBlZBgGIAEoAxIMCgRkb25lGAcgASgIEg8KB3NhbXBsZXMYCCADKAkiQAoVUmVidWlsZEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISDQoFaW5kZXgYAiABKAkidwoMUmVidWlsdEluZGV4EgwKBG5hbWUYASABKAkSLwoHb3V0Y29tZRgCIAEoDjIeLnNtYXJ0ZXJiYXNlLnYxLlJlYnVpbGRPdXRjb21lEhkKEWRvY3VtZW50c19zY2FubmVkGAMgASgDEg0KBWVycm9yGAQgASgJIn8KFlJlYnVpbGRJbmRleGVzUmVzcG9uc2USDQoFaW5kZXgYASABKAkSGQoRZG9jdW1lbnRzX3NjYW5uZWQYAiABKAMSDAoEZG9uZRgDIAEoCBItCgdyZXN1bHRzGAQgAygLMhwuc21hcnRlcmJhc2UudjEuUmVidWlsdEluZGV4KsEBCg5SZWJ1aWxkT3V0Y29tZRIfChtSRUJVSUxEX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdSRUJVSUxEX09VVENPTUVfU1dBUFBFRBABEhoKFlJFQlVJTERfT1VUQ09NRV9GQUlMRUQQAhIbChdSRUJVSUxEX09VVENPTUVfRFJPUFBFRBADEhsKF1JFQlVJTERfT1VUQ09NRV9BQk9SVEVEEAQSGwoXUkVCVUlMRF9PVVRDT01FX1NLSVBQRUQQBTKpBAoMQWRtaW5TZXJ2aWNlElYKC0NyZWF0ZUluZGV4EiIuc21hcnRlcmJhc2UudjEuQ3JlYXRlSW5kZXhSZXF1ZXN0GiMuc21hcnRlcmJhc2UudjEuQ3JlYXRlSW5kZXhSZXNwb25zZRJSCghHZXRJbmRleBIfLnNtYXJ0ZXJiYXNlLnYxLkdldEluZGV4UmVxdWVzdBogLnNtYXJ0ZXJiYXNlLnYxLkdldEluZGV4UmVzcG9uc2UiA5ACARJbCgtMaXN0SW5kZXhlcxIiLnNtYXJ0ZXJiYXNlLnYxLkxpc3RJbmRleGVzUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkxpc3RJbmRleGVzUmVzcG9uc2UiA5ACARJQCglEcm9wSW5kZXgSIC5zbWFydGVyYmFzZS52MS5Ecm9wSW5kZXhSZXF1ZXN0GiEuc21hcnRlcmJhc2UudjEuRHJvcEluZGV4UmVzcG9uc2USWwoMQ2hlY2tJbmRleGVzEiMuc21hcnRlcmJhc2UudjEuQ2hlY2tJbmRleGVzUmVxdWVzdBokLnNtYXJ0ZXJiYXNlLnYxLkNoZWNrSW5kZXhlc1Jlc3BvbnNlMAESYQoOUmVidWlsZEluZGV4ZXMSJS5zbWFydGVyYmFzZS52MS5SZWJ1aWxkSW5kZXhlc1JlcXVlc3QaJi5zbWFydGVyYmFzZS52MS5SZWJ1aWxkSW5kZXhlc1Jlc3BvbnNlMAFCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_smarterbase_v1_index]);
+  fileDesc("CiJzbWFydGVyYmFzZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEg5zbWFydGVyYmFzZS52MSJAChJDcmVhdGVJbmRleFJlcXVlc3QSKgoFaW5kZXgYASABKAsyFS5zbWFydGVyYmFzZS52MS5JbmRleEIE4kEBAiI7ChNDcmVhdGVJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiPwoPR2V0SW5kZXhSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAiI4ChBHZXRJbmRleFJlc3BvbnNlEiQKBWluZGV4GAEgASgLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiLgoSTGlzdEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQIiPQoTTGlzdEluZGV4ZXNSZXNwb25zZRImCgdpbmRleGVzGAEgAygLMhUuc21hcnRlcmJhc2UudjEuSW5kZXgiQAoQRHJvcEluZGV4UmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEhIKBG5hbWUYAiABKAlCBOJBAQIiEwoRRHJvcEluZGV4UmVzcG9uc2UiTgoTQ2hlY2tJbmRleGVzUmVxdWVzdBIYCgpjb2xsZWN0aW9uGAEgASgJQgTiQQECEg0KBWluZGV4GAIgASgJEg4KBnJlcGFpchgDIAEoCCKsAQoUQ2hlY2tJbmRleGVzUmVzcG9uc2USGQoRZG9jdW1lbnRzX3NjYW5uZWQYASABKAMSFwoPZW50cmllc19jaGVja2VkGAIgASgDEg8KB21pc3NpbmcYAyABKAMSDQoFc3RhbGUYBCABKAMSEAoIcmVwYWlyZWQYBSABKAMSDwoHc2tpcHBlZBgGIAEoAxIMCgRkb25lGAcgASgIEg8KB3NhbXBsZXMYCCADKAkiQAoVUmVidWlsZEluZGV4ZXNSZXF1ZXN0EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISDQoFaW5kZXgYAiABKAkidwoMUmVidWlsdEluZGV4EgwKBG5hbWUYASABKAkSLwoHb3V0Y29tZRgCIAEoDjIeLnNtYXJ0ZXJiYXNlLnYxLlJlYnVpbGRPdXRjb21lEhkKEWRvY3VtZW50c19zY2FubmVkGAMgASgDEg0KBWVycm9yGAQgASgJIn8KFlJlYnVpbGRJbmRleGVzUmVzcG9uc2USDQoFaW5kZXgYASABKAkSGQoRZG9jdW1lbnRzX3NjYW5uZWQYAiABKAMSDAoEZG9uZRgDIAEoCBItCgdyZXN1bHRzGAQgAygLMhwuc21hcnRlcmJhc2UudjEuUmVidWlsdEluZGV4IicKEVJvdGF0ZUtleXNSZXF1ZXN0EhIKCmNvbGxlY3Rpb24YASABKAkilAEKElJvdGF0ZUtleXNSZXNwb25zZRIPCgdzY2FubmVkGAEgASgDEhEKCXJld3JpdHRlbhgCIAEoAxIPCgdza2lwcGVkGAMgASgDEg4KBmZhaWxlZBgEIAEoAxIMCgRkb25lGAUgASgIEhYKDnByaW1hcnlfa2V5X2lkGAYgASgJEhMKC2ZhaWxlZF9rZXlzGAcgAygJKsEBCg5SZWJ1aWxkT3V0Y29tZRIfChtSRUJVSUxEX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdSRUJVSUxEX09VVENPTUVfU1dBUFBFRBABEhoKFlJFQlVJTERfT1VUQ09NRV9GQUlMRUQQAhIbChdSRUJVSUxEX09VVENPTUVfRFJPUFBFRBADEhsKF1JFQlVJTERfT1VUQ09NRV9BQk9SVEVEEAQSGwoXUkVCVUlMRF9PVVRDT01FX1NLSVBQRUQQBTKABQoMQWRtaW5TZXJ2aWNlElYKC0NyZWF0ZUluZGV4EiIuc21hcnRlcmJhc2UudjEuQ3JlYXRlSW5kZXhSZXF1ZXN0GiMuc21hcnRlcmJhc2UudjEuQ3JlYXRlSW5kZXhSZXNwb25zZRJSCghHZXRJbmRleBIfLnNtYXJ0ZXJiYXNlLnYxLkdldEluZGV4UmVxdWVzdBogLnNtYXJ0ZXJiYXNlLnYxLkdldEluZGV4UmVzcG9uc2UiA5ACARJbCgtMaXN0SW5kZXhlcxIiLnNtYXJ0ZXJiYXNlLnYxLkxpc3RJbmRleGVzUmVxdWVzdBojLnNtYXJ0ZXJiYXNlLnYxLkxpc3RJbmRleGVzUmVzcG9uc2UiA5ACARJQCglEcm9wSW5kZXgSIC5zbWFydGVyYmFzZS52MS5Ecm9wSW5kZXhSZXF1ZXN0GiEuc21hcnRlcmJhc2UudjEuRHJvcEluZGV4UmVzcG9uc2USWwoMQ2hlY2tJbmRleGVzEiMuc21hcnRlcmJhc2UudjEuQ2hlY2tJbmRleGVzUmVxdWVzdBokLnNtYXJ0ZXJiYXNlLnYxLkNoZWNrSW5kZXhlc1Jlc3BvbnNlMAESYQoOUmVidWlsZEluZGV4ZXMSJS5zbWFydGVyYmFzZS52MS5SZWJ1aWxkSW5kZXhlc1JlcXVlc3QaJi5zbWFydGVyYmFzZS52MS5SZWJ1aWxkSW5kZXhlc1Jlc3BvbnNlMAESVQoKUm90YXRlS2V5cxIhLnNtYXJ0ZXJiYXNlLnYxLlJvdGF0ZUtleXNSZXF1ZXN0GiIuc21hcnRlcmJhc2UudjEuUm90YXRlS2V5c1Jlc3BvbnNlMAFCUFpOZ2l0aHViLmNvbS9zbWFydGVyYmFzZS9zbWFydGVyYmFzZS9jbGllbnRzL2dvL2dlbi9zbWFydGVyYmFzZS92MTtzbWFydGVyYmFzZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_smarterbase_v1_index]);
 
 /**
  * Request of AdminService.CreateIndex.
@@ -417,6 +417,97 @@ export const RebuildIndexesResponseSchema: GenMessage<RebuildIndexesResponse> = 
   messageDesc(file_smarterbase_v1_admin_service, 12);
 
 /**
+ * Request of AdminService.RotateKeys.
+ *
+ * @generated from message smarterbase.v1.RotateKeysRequest
+ */
+export type RotateKeysRequest = Message<"smarterbase.v1.RotateKeysRequest"> & {
+  /**
+   * Optional. Rotate only the documents of this collection; empty rotates
+   * every document of every collection and every transaction intent record.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+};
+
+/**
+ * Describes the message smarterbase.v1.RotateKeysRequest.
+ * Use `create(RotateKeysRequestSchema)` to create a new message.
+ */
+export const RotateKeysRequestSchema: GenMessage<RotateKeysRequest> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_admin_service, 13);
+
+/**
+ * One message of the AdminService.RotateKeys stream: counts so far, and on
+ * the final message (done true) the totals.
+ *
+ * @generated from message smarterbase.v1.RotateKeysResponse
+ */
+export type RotateKeysResponse = Message<"smarterbase.v1.RotateKeysResponse"> & {
+  /**
+   * Output only. Stored bodies examined so far.
+   *
+   * @generated from field: int64 scanned = 1;
+   */
+  scanned: bigint;
+
+  /**
+   * Output only. Bodies rewritten under the primary key (re-wrapped, or
+   * sealed when they were in clear).
+   *
+   * @generated from field: int64 rewritten = 2;
+   */
+  rewritten: bigint;
+
+  /**
+   * Output only. Bodies left as they were: already under the primary key,
+   * deleted meanwhile, or rewritten by a concurrent write under the primary.
+   *
+   * @generated from field: int64 skipped = 3;
+   */
+  skipped: bigint;
+
+  /**
+   * Output only. Bodies that could not be rewritten (concurrent writes kept
+   * winning, or the body does not decrypt); see failed_keys.
+   *
+   * @generated from field: int64 failed = 4;
+   */
+  failed: bigint;
+
+  /**
+   * Output only. True on the final message.
+   *
+   * @generated from field: bool done = 5;
+   */
+  done: boolean;
+
+  /**
+   * Output only. The KEK id new writes are sealed under (the keyring's
+   * primary) during this rotation.
+   *
+   * @generated from field: string primary_key_id = 6;
+   */
+  primaryKeyId: string;
+
+  /**
+   * Output only. Up to 100 storage keys that failed, with why, as
+   * "<key>: <reason>", on the final message only.
+   *
+   * @generated from field: repeated string failed_keys = 7;
+   */
+  failedKeys: string[];
+};
+
+/**
+ * Describes the message smarterbase.v1.RotateKeysResponse.
+ * Use `create(RotateKeysResponseSchema)` to create a new message.
+ */
+export const RotateKeysResponseSchema: GenMessage<RotateKeysResponse> = /*@__PURE__*/
+  messageDesc(file_smarterbase_v1_admin_service, 14);
+
+/**
  * How the rebuild of one index ended.
  *
  * @generated from enum smarterbase.v1.RebuildOutcome
@@ -559,6 +650,22 @@ export const AdminService: GenService<{
     methodKind: "server_streaming";
     input: typeof RebuildIndexesRequestSchema;
     output: typeof RebuildIndexesResponseSchema;
+  },
+  /**
+   * RotateKeys rewrites every encrypted body (docs/adr/0016) of one
+   * collection, or of every collection and transaction record, whose
+   * key-encryption key is not the keyring's primary (or that is stored in
+   * clear), each with a compare-and-swap on the etag it read: a concurrent
+   * write wins and is never lost. Streams progress, then a final message
+   * with done set. FAILED_PRECONDITION / ENCRYPTION_NOT_CONFIGURED when the
+   * server has no keyring.
+   *
+   * @generated from rpc smarterbase.v1.AdminService.RotateKeys
+   */
+  rotateKeys: {
+    methodKind: "server_streaming";
+    input: typeof RotateKeysRequestSchema;
+    output: typeof RotateKeysResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_smarterbase_v1_admin_service, 0);
