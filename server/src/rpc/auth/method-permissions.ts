@@ -8,7 +8,12 @@
  * so a new RPC cannot escape the check.
  */
 import type { Resource, ResourceKind, Verb } from '../../access/access-model.js';
-import type { CheckIndexesRequest, CreateIndexRequest, RebuildIndexesRequest } from '../../gen/smarterbase/v1/admin_service_pb.js';
+import type {
+  CheckIndexesRequest,
+  CreateIndexRequest,
+  RebuildIndexesRequest,
+  RotateKeysRequest,
+} from '../../gen/smarterbase/v1/admin_service_pb.js';
 import type { CommitRequest } from '../../gen/smarterbase/v1/document_service_pb.js';
 import type { ReadLogRequest } from '../../gen/smarterbase/v1/log_service_pb.js';
 import type { StartUploadRequest, UploadRequest } from '../../gen/smarterbase/v1/object_service_pb.js';
@@ -82,6 +87,12 @@ export const METHOD_RULES: Readonly<Record<string, MethodRule>> = Object.freeze(
   'smarterbase.v1.AdminService/DropIndex': onCollection('admin'),
   'smarterbase.v1.AdminService/CheckIndexes': rule<CheckIndexesRequest>((r) => [{ verb: 'admin', resource: collection(r.collection) }]),
   'smarterbase.v1.AdminService/RebuildIndexes': rule<RebuildIndexesRequest>((r) => [{ verb: 'admin', resource: collection(r.collection) }]),
+  // Every collection and the transaction records when none is named: only a principal that may administer access may do that.
+  'smarterbase.v1.AdminService/RotateKeys': rule<RotateKeysRequest>((r) =>
+    r.collection === ''
+      ? [{ verb: 'admin', resource: { kind: 'access', name: '' } }]
+      : [{ verb: 'admin', resource: collection(r.collection) }],
+  ),
 
   'smarterbase.v1.LockService/Acquire': onLock,
   'smarterbase.v1.LockService/Renew': onLock,
