@@ -6,6 +6,7 @@
 import { startRedis } from './redis-server.js';
 import { startS3Server } from './s3-server.js';
 import { startServer, type ServerProcess } from './server-process.js';
+import { sharedStackEnv } from './stack-env.js';
 
 /** A running stack. */
 export interface SharedStack {
@@ -20,12 +21,7 @@ export interface SharedStack {
 export async function startSharedStack(count: number, env: Record<string, string> = {}): Promise<SharedStack> {
   const [s3, redis] = await Promise.all([startS3Server(), startRedis()]);
   const serverEnv = {
-    SB_STORAGE: 's3',
-    SB_S3_ENDPOINT: s3.endpoint,
-    SB_S3_BUCKET: s3.bucket,
-    SB_S3_FORCE_PATH_STYLE: 'true',
-    SB_COORDINATION: 'redis',
-    SB_REDIS_URL: redis.url,
+    ...sharedStackEnv({ s3: s3, redis: redis }),
     ...env,
   };
   let servers: ServerProcess[] = [];

@@ -40,6 +40,7 @@ import { registerServices } from '../../server/src/rpc/services/index.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import type { S3TestServer } from '../harness/s3-server.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
+import { sharedStackEnv } from '../harness/stack-env.js';
 import { startVersitygw } from '../harness/versitygw.js';
 
 jest.setTimeout(300_000);
@@ -164,12 +165,7 @@ describe('authentication and roles on 3 servers over S3 (versitygw) + Redis', ()
     s3 = await startVersitygw('auth');
     redis = await startRedis();
     const env = {
-      SB_STORAGE: 's3',
-      SB_S3_ENDPOINT: s3.endpoint,
-      SB_S3_BUCKET: s3.bucket,
-      SB_S3_FORCE_PATH_STYLE: 'true',
-      SB_COORDINATION: 'redis',
-      SB_REDIS_URL: redis.url,
+      ...sharedStackEnv({ s3: s3, redis: redis }),
       SB_AUTH: 'on',
       SB_AUTH_CACHE_MS: String(CACHE_MS),
       SB_AUTH_BOOTSTRAP_KEY_FILE: keyFile,

@@ -22,6 +22,7 @@ import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import type { S3TestServer } from '../harness/s3-server.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { startVersitygw } from '../harness/versitygw.js';
+import { sharedStackEnv } from '../harness/stack-env.js';
 
 const MiB = 1024 * 1024;
 const HOUR = '3600000';
@@ -42,12 +43,7 @@ describe('object trash and orphan data on S3 (versitygw) + Redis, across server 
     s3 = await startVersitygw('objects-trash');
     redis = await startRedis();
     env = {
-      SB_STORAGE: 's3',
-      SB_S3_ENDPOINT: s3.endpoint,
-      SB_S3_BUCKET: s3.bucket,
-      SB_S3_FORCE_PATH_STYLE: 'true',
-      SB_COORDINATION: 'redis',
-      SB_REDIS_URL: redis.url,
+      ...sharedStackEnv({ s3: s3, redis: redis }),
       // A and B never sweep during the test (their first tick is an hour away); C does it (below).
       SB_OBJECT_GRACE_MS: '1000',
       SB_OBJECT_TRASH_SWEEP_MS: HOUR,
