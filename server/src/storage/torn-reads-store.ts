@@ -8,11 +8,12 @@
  * metadata). Used by the specs of storage/verified-reads.ts and the engine's
  * read paths.
  */
-import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from './blob-store.js';
+import type { Blob, BlobMeta, BlobStore, WriteCondition } from './blob-store.js';
 import { md5Hex } from './verified-reads.js';
+import { ForwardingBlobStore } from './forwarding-store.js';
 
 /** Wraps `inner`; see the file comment. */
-export class TornReadsStore implements BlobStore {
+export class TornReadsStore extends ForwardingBlobStore {
   /** Gets answered with a torn pair so far, per key. */
   readonly tornServed = new Map<string, number>();
   /** Gets per key. */
@@ -22,7 +23,9 @@ export class TornReadsStore implements BlobStore {
   private readonly pending = new Map<string, number>();
   private tearEvery = 0;
 
-  constructor(private readonly inner: BlobStore) {}
+  constructor(inner: BlobStore) {
+    super(inner);
+  }
 
   /** The next `k` gets of `key` (with a previous version written through this store) return a torn pair. */
   tear(key: string, k: number): this {
@@ -37,7 +40,7 @@ export class TornReadsStore implements BlobStore {
   }
 
   /** The inner blob, or the previous body with the current etag and digest while a tear is pending. */
-  async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
+  override async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     this.gets.set(key, (this.gets.get(key) ?? 0) + 1);
     const blob = await this.inner.get(key, signal);
     if (blob === undefined) return undefined;
@@ -52,31 +55,16 @@ export class TornReadsStore implements BlobStore {
   }
 
   /** Passes through. */
-  head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
+  override head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
     return this.inner.head(key, signal);
   }
 
   /** Passes through, remembering the body it replaces. */
-  async put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
+  override async put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
     const meta = await this.inner.put(key, body, condition, signal);
     const replaced = this.current.get(key);
     if (replaced !== undefined) this.previous.set(key, replaced);
     this.current.set(key, Uint8Array.from(body));
     return meta;
-  }
-
-  /** Passes through. */
-  delete(key: string, condition?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
-    return this.inner.delete(key, condition, signal);
-  }
-
-  /** Passes through. */
-  list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
-    return this.inner.list(options, signal);
-  }
-
-  /** Closes the inner store. */
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

@@ -24,7 +24,8 @@ import { backoffDelay } from '../common/backoff.js';
 import type { Clock, RandomSource } from '../common/clock.js';
 import { DbError } from '../errors/db-error.js';
 import type { CounterCell } from '../observability/cell-counter.js';
-import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from './blob-store.js';
+import type { Blob, BlobMeta, BlobStore } from './blob-store.js';
+import { ForwardingBlobStore } from './forwarding-store.js';
 
 /** How a read was proven: by an MD5 ETag, by the writer's digest in the object's metadata, or not at all. */
 export type ReadProof = 'md5-etag' | 'digest' | 'none';
@@ -81,18 +82,19 @@ export function proveBlob(blob: Blob, etagsAreMd5: boolean): { proof: ReadProof;
 }
 
 /** Wraps `inner` so that every get returns a body that proves its etag (see the file comment). */
-export class VerifiedReadsStore implements BlobStore {
+export class VerifiedReadsStore extends ForwardingBlobStore {
   private readonly maxAttempts: number;
 
   constructor(
-    private readonly inner: BlobStore,
+    inner: BlobStore,
     private readonly o: VerifiedReadsOptions,
   ) {
+    super(inner);
     this.maxAttempts = Math.max(1, o.maxAttempts ?? DEFAULT_VERIFY_ATTEMPTS);
   }
 
   /** The object, its etag proven by its body; re-read on a mismatch, then STORAGE_INCONSISTENT. */
-  async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
+  override async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     for (let attempt = 0; ; attempt++) {
       const blob = await this.inner.get(key, signal);
       if (blob === undefined) return undefined;
@@ -114,27 +116,7 @@ export class VerifiedReadsStore implements BlobStore {
   }
 
   /** Passes through (no body to prove). */
-  head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
+  override head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
     return this.inner.head(key, signal);
-  }
-
-  /** Passes through. */
-  put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
-    return this.inner.put(key, body, condition, signal);
-  }
-
-  /** Passes through. */
-  delete(key: string, condition?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
-    return this.inner.delete(key, condition, signal);
-  }
-
-  /** Passes through. */
-  list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
-    return this.inner.list(options, signal);
-  }
-
-  /** Closes the inner store. */
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

@@ -13,10 +13,11 @@
  * refused, DECRYPTION_FAILED). Other keys, head, delete and list
  * pass through byte for byte.
  */
-import type { Blob, BlobMeta, BlobStore, ListOptions, ListPage, WriteCondition } from '../blob-store.js';
+import type { Blob, BlobMeta, BlobStore, WriteCondition } from '../blob-store.js';
 import { DOCUMENTS_ROOT, INTENTS_PREFIX } from '../../format/bucket-layout.js';
 import type { KeyringRef } from './keyring.js';
 import { decryptionFailed, isSealed, open, seal } from './sealed-body.js';
+import { ForwardingBlobStore } from '../forwarding-store.js';
 
 /** The key prefixes sealed by default: documents and transaction intents (which hold document after-images). */
 export const ENCRYPTED_PREFIXES: readonly string[] = [DOCUMENTS_ROOT, INTENTS_PREFIX];
@@ -32,13 +33,14 @@ export interface EncryptingStoreOptions {
 }
 
 /** See the file comment. */
-export class EncryptingBlobStore implements BlobStore {
+export class EncryptingBlobStore extends ForwardingBlobStore {
   private readonly prefixes: readonly string[];
 
   constructor(
-    private readonly inner: BlobStore,
+    inner: BlobStore,
     private readonly o: EncryptingStoreOptions,
   ) {
+    super(inner);
     this.prefixes = o.prefixes ?? ENCRYPTED_PREFIXES;
   }
 
@@ -53,7 +55,7 @@ export class EncryptingBlobStore implements BlobStore {
   }
 
   /** The object with its body opened (DECRYPTION_FAILED / ENCRYPTION_KEY_UNKNOWN when it does not); clear bodies as stored. */
-  async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
+  override async get(key: string, signal?: AbortSignal): Promise<Blob | undefined> {
     const blob = await this.inner.get(key, signal);
     if (blob === undefined || !this.encrypts(key)) return blob;
     if (!isSealed(blob.body)) {
@@ -65,28 +67,13 @@ export class EncryptingBlobStore implements BlobStore {
   }
 
   /** Passes through (the etag is of the stored bytes). */
-  head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
+  override head(key: string, signal?: AbortSignal): Promise<BlobMeta | undefined> {
     return this.inner.head(key, signal);
   }
 
   /** Seals the body (under an encrypted prefix) and writes it with the same condition. */
-  put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
+  override put(key: string, body: Uint8Array, condition?: WriteCondition, signal?: AbortSignal): Promise<BlobMeta> {
     const stored = this.encrypts(key) ? seal(key, body, this.o.keyring.get()) : body;
     return this.inner.put(key, stored, condition, signal);
-  }
-
-  /** Passes through. */
-  delete(key: string, condition?: Pick<WriteCondition, 'ifMatch'>, signal?: AbortSignal): Promise<boolean> {
-    return this.inner.delete(key, condition, signal);
-  }
-
-  /** Passes through. */
-  list(options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
-    return this.inner.list(options, signal);
-  }
-
-  /** Closes the inner store. */
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
