@@ -77,5 +77,8 @@ async function startOnce(
   const ready = async (): Promise<boolean> => (await httpStatus(port, 'GET', HEALTH_PATH, 1000, tls !== undefined)) === 200;
   await waitUntilReady(child, `versitygw on ${port}`, ready, START_TIMEOUT_MS);
   const scheme = tls === undefined ? 'http' : 'https';
-  return { ...s3TestServer(child, `${scheme}://127.0.0.1:${port}`, bucket, () => rm(root, { recursive: true, force: true })), dataDir: data };
+  return {
+    ...s3TestServer(child, `${scheme}://127.0.0.1:${port}`, bucket, () => rm(root, { recursive: true, force: true })),
+    dataDir: data,
+  };
 }
