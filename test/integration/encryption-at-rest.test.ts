@@ -130,7 +130,7 @@ it("versitygw's storage holds no plaintext of the marker (a clear control object
 });
 
 it('rotation to k2 under 4 concurrent writers: no acknowledged write lost, every body ends under k2', async () => {
-  const ids = Array.from({ length: 400 }, (_, i) => `r${String(i).padStart(3, '0')}`);
+  const ids = Array.from({ length: 200 }, (_, i) => `r${String(i).padStart(3, '0')}`);
   for (let i = 0; i < ids.length; i += 50) {
     await Promise.all(ids.slice(i, i + 50).map((id) => c.docs.put({ collection: 'rot', id, data: { v: 'initial' } })));
   }
@@ -164,8 +164,8 @@ it('rotation to k2 under 4 concurrent writers: no acknowledged write lost, every
   const writes = await Promise.all(writers);
   const last = progress[progress.length - 1]!;
   expect(last.done).toBe(true);
-  expect([last.primaryKeyId, last.failed, last.scanned]).toEqual(['k2', 0n, 400n]);
-  expect(last.rewritten + last.skipped).toBe(400n);
+  expect([last.primaryKeyId, last.failed, last.scanned]).toEqual(['k2', 0n, BigInt(ids.length)]);
+  expect(last.rewritten + last.skipped).toBe(BigInt(ids.length));
   expect(last.rewritten).toBeGreaterThan(0n);
   for (const id of ids) {
     const got = await c.docs.get({ collection: 'rot', id });
@@ -184,7 +184,7 @@ it('rotation to k2 under 4 concurrent writers: no acknowledged write lost, every
     2n,
     ['docs/moved/dst: DECRYPTION_FAILED', 'docs/tamper/a: DECRYPTION_FAILED'],
   ]);
-});
+}, 180_000); // a hang guard: ~800 sequential checks and a rotation under writers take ~20 s idle, much longer under CI load
 
 it('SIGHUP reloads the keyring: new writes are sealed under the new primary; a bad file keeps the old keyring', async () => {
   const K3 = Buffer.alloc(32, 0x33).toString('base64');
