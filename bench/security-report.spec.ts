@@ -10,6 +10,15 @@ const side = (p50: number, callsPerSecond: number, serverCpuMsPerCall?: number):
   return summarizeSide([round]);
 };
 
+const rounds = (...rs: [number, number, number?][]): SideSummary =>
+  summarizeSide(
+    rs.map(([p50, callsPerSecond, cpu]) => ({
+      latency: { count: 10, mean: p50, min: p50, p50, p90: p50, p99: p50, max: p50 },
+      callsPerSecond,
+      ...(cpu === undefined ? {} : { serverCpuMsPerCall: cpu }),
+    })),
+  );
+
 test('costOf gives p50 and throughput ratios, the throughput cost and the CPU ratio when both sides have CPU figures', () => {
   expect(costOf(side(2, 1000, 0.5), side(2.2, 900, 0.6))).toEqual({
     p50Ratio: 1.1,
@@ -18,6 +27,18 @@ test('costOf gives p50 and throughput ratios, the throughput cost and the CPU ra
     cpuRatio: 1.2,
   });
   expect(costOf(side(2, 1000), side(2, 1100, 0.6))).toEqual({ p50Ratio: 1, throughputRatio: 1.1, throughputCost: -0.1 });
+});
+
+test('costOf compares round by round: a load that changed between rounds does not become a cost', () => {
+  // Each round the side makes 0.8x plain's calls, while the machine got twice as fast over the run.
+  const plain = rounds([4, 100, 2], [2, 200, 1], [1, 400, 0.5]);
+  const secured = rounds([4.4, 80, 2.4], [2.2, 160, 1.2], [1.1, 320, 0.6]);
+  // Rounds where the side's median round is not plain's: the per-round ratios and the ratio of medians disagree.
+  const skewed = rounds([4.4, 80, 2.4], [2.2, 330, 1.2], [1.1, 150, 0.6]);
+  expect(costOf(plain, secured)).toEqual({ p50Ratio: 1.1, throughputRatio: 0.8, throughputCost: 0.2, cpuRatio: 1.2 });
+  // per-round ratios 0.8, 1.65, 0.375: median 0.8 (the ratio of medians, 150 / 200, would say 0.75).
+  expect(costOf(plain, skewed).throughputRatio).toBe(0.8);
+  expect(() => costOf(plain, side(1, 1))).toThrow(RangeError);
 });
 
 test('the verdict is on TLS + auth Get throughput against plaintext, at the 15 % target', () => {

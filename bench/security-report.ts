@@ -6,8 +6,8 @@
  * (TLS + auth costs at most 15 % of Get throughput), and the markdown table
  * written beside the JSON in bench/results/.
  */
-import type { SideSummary } from './side-by-side.js';
-import { round } from './stats.js';
+import type { SideRound, SideSummary } from './side-by-side.js';
+import { median, round } from './stats.js';
 
 /** The most TLS + auth may cost of gRPC Get throughput, as a fraction (issue 14: ≤ 15 %). */
 export const SECURITY_THROUGHPUT_TARGET = 0.15;
@@ -26,15 +26,19 @@ export const SIDE_LABELS: Readonly<Record<SecuritySideName, string>> = {
   tlsAuth: '(4) TLS + auth',
 };
 
-/** A side compared with the plaintext one. */
+/**
+ * A side compared with the plaintext one: each figure is the median over
+ * rounds of that round's ratio (the sides of one round shared its machine
+ * load; rounds did not, so a ratio of medians over rounds would mix loads).
+ */
 export interface SideCost {
-  /** side p50 ÷ plain p50. */
+  /** Median of side p50 ÷ plain p50 per round. */
   readonly p50Ratio: number;
-  /** side throughput ÷ plain throughput. */
+  /** Median of side calls/s ÷ plain calls/s per round. */
   readonly throughputRatio: number;
   /** 1 − throughputRatio: the share of throughput the setting costs (negative: faster). */
   readonly throughputCost: number;
-  /** side server CPU per call ÷ plain's, when both were measured. */
+  /** Median of side server CPU per call ÷ plain's per round, when every round measured both. */
   readonly cpuRatio?: number;
 }
 
@@ -68,14 +72,29 @@ export interface SecurityRun {
   readonly pass: boolean;
 }
 
-/** `side` against `base`. */
+/** `side` against `base`, round by round (both measured in the same rounds). */
 export function costOf(base: SideSummary, side: SideSummary): SideCost {
-  const throughputRatio = round(side.callsPerSecond / base.callsPerSecond, 4);
-  const cpu =
-    base.serverCpuMsPerCall !== undefined && side.serverCpuMsPerCall !== undefined && base.serverCpuMsPerCall > 0
-      ? { cpuRatio: round(side.serverCpuMsPerCall / base.serverCpuMsPerCall, 3) }
-      : {};
-  return { p50Ratio: round(side.p50Ms / base.p50Ms, 4), throughputRatio, throughputCost: round(1 - throughputRatio, 4), ...cpu };
+  if (base.rounds.length !== side.rounds.length || base.rounds.length === 0) {
+    throw new RangeError(`sides of different rounds: ${base.rounds.length} and ${side.rounds.length}`);
+  }
+  const ratios = (f: (r: SideRound) => number | undefined): number[] | undefined => {
+    const out: number[] = [];
+    for (const [i, b] of base.rounds.entries()) {
+      const x = f(side.rounds[i]);
+      const y = f(b);
+      if (x === undefined || y === undefined || y <= 0) return undefined;
+      out.push(x / y);
+    }
+    return out;
+  };
+  const throughputRatio = round(median(ratios((r) => r.callsPerSecond)!), 4);
+  const cpu = ratios((r) => r.serverCpuMsPerCall);
+  return {
+    p50Ratio: round(median(ratios((r) => r.latency.p50)!), 4),
+    throughputRatio,
+    throughputCost: round(1 - throughputRatio, 4),
+    ...(cpu === undefined ? {} : { cpuRatio: round(median(cpu), 3) }),
+  };
 }
 
 /** The Get costs of every secured side and the verdict. */
@@ -96,7 +115,7 @@ function row(label: string, s: SideSummary, cost?: SideCost): string {
 export function formatSecurityMarkdown(run: SecurityRun): string {
   const p = run.parameters;
   const head =
-    '| Side | p50 ms | p99 ms | calls/s | server CPU ms/call | p50 ÷ (1) | calls/s ÷ (1) | CPU ÷ (1) | p50 per round | calls/s per round |';
+    '| Side | p50 ms | p99 ms | calls/s | server CPU ms/call | p50 ÷ (1) | calls/s ÷ (1) | CPU/call ÷ (1) | p50 per round | calls/s per round |';
   const rule = '|---|---|---|---|---|---|---|---|---|---|';
   const t = run.getCost.tlsAuth;
   return [
@@ -105,7 +124,7 @@ export function formatSecurityMarkdown(run: SecurityRun): string {
     `Four servers on one ${p.s3} bucket; ${p.documents} seeded documents of ${p.documentBytes} bytes, Gets of random seeded ids. ` +
       `Per round: ${p.sequentialGets} sequential Gets per side, the sides taking turns Get by Get (latency); then all four at once for ` +
       `${p.throughputSeconds} s with ${p.concurrency} callers each (throughput); the same for Puts of fresh ids on (1) and (4) ` +
-      `(${p.sequentialPuts} each). ${p.rounds} rounds, medians shown. Machine: ${run.machine.cpus} CPUs, node ${run.machine.node}, ` +
+      `(${p.sequentialPuts} each). ${p.rounds} rounds, medians over rounds shown; the ratios ÷ (1) are medians of each round's ratio. Machine: ${run.machine.cpus} CPUs, node ${run.machine.node}, ` +
       `load ${run.machine.loadAverage.join(' ')} at the start, ${run.machine.loadAverageAfter.join(' ')} at the end.`,
     '',
     '## Get',
