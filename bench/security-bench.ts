@@ -97,8 +97,12 @@ async function measureRound(
     }),
   );
   return {
-    get: targets.map((_, s) => sideRound(gets.result.samples[s], gets.result.windows[s], gets.cpuMs[s])),
-    put: putTargets.map((_, s) => sideRound(puts.result.samples[s], puts.result.windows[s], puts.cpuMs[s])),
+    get: targets.map((_, s) =>
+      sideRound(gets.result.samples.samples[s], gets.result.windows[s], gets.cpuMs[s], gets.result.samples.clientCpuMs[s]),
+    ),
+    put: putTargets.map((_, s) =>
+      sideRound(puts.result.samples.samples[s], puts.result.windows[s], puts.cpuMs[s], puts.result.samples.clientCpuMs[s]),
+    ),
   };
 }
 

@@ -1,11 +1,12 @@
 import { compareGets, costOf, formatSecurityMarkdown, SECURITY_THROUGHPUT_TARGET, type SecurityRun } from './security-report.js';
 import { summarizeSide, type SideRound, type SideSummary } from './side-by-side.js';
 
-const side = (p50: number, callsPerSecond: number, serverCpuMsPerCall?: number): SideSummary => {
+const side = (p50: number, callsPerSecond: number, serverCpuMsPerCall?: number, clientCpuMsPerCall?: number): SideSummary => {
   const round: SideRound = {
     latency: { count: 10, mean: p50, min: p50 / 2, p50, p90: p50 * 2, p99: p50 * 3, max: p50 * 4 },
     callsPerSecond,
     ...(serverCpuMsPerCall === undefined ? {} : { serverCpuMsPerCall }),
+    ...(clientCpuMsPerCall === undefined ? {} : { clientCpuMsPerCall }),
   };
   return summarizeSide([round]);
 };
@@ -27,6 +28,7 @@ test('costOf gives p50 and throughput ratios, the throughput cost and the CPU ra
     cpuRatio: 1.2,
   });
   expect(costOf(side(2, 1000), side(2, 1100, 0.6))).toEqual({ p50Ratio: 1, throughputRatio: 1.1, throughputCost: -0.1 });
+  expect(costOf(side(2, 1000, 0.5, 0.2), side(2, 1000, 0.5, 0.25)).clientCpuRatio).toBe(1.25);
 });
 
 test('costOf compares round by round: a load that changed between rounds does not become a cost', () => {
@@ -50,7 +52,7 @@ test('the verdict is on TLS + auth Get throughput against plaintext, at the 15 %
 });
 
 test('the markdown has a row per side with its ratios, the Put rows, the costs in percent and the verdict', () => {
-  const get = { plain: side(2, 1000, 0.5), tls: side(2.2, 950, 0.55), auth: side(2.1, 980, 0.52), tlsAuth: side(2.3, 920, 0.6) };
+  const get = { plain: side(2, 1000, 0.5, 0.3), tls: side(2.2, 950, 0.55), auth: side(2.1, 980, 0.52), tlsAuth: side(2.3, 920, 0.6) };
   const put = { plain: side(10, 200, 2), tlsAuth: side(11, 190, 2.2) };
   const run: SecurityRun = {
     when: 'T',
@@ -71,9 +73,9 @@ test('the markdown has a row per side with its ratios, the Put rows, the costs i
     putCost: costOf(put.plain, put.tlsAuth),
   };
   const md = formatSecurityMarkdown(run);
-  expect(md).toContain('| (1) plaintext, auth off | 2 | 6 | 1000 | 0.5 | – | – | – | 2 | 1000 |');
-  expect(md).toContain('| (2) TLS only | 2.2 | 6.6 | 950 | 0.55 | 1.1 | 0.95 | 1.1 | 2.2 | 950 |');
-  expect(md).toContain('| (4) TLS + auth | 11 | 33 | 190 | 2.2 | 1.1 | 0.95 | 1.1 | 11 | 190 |');
+  expect(md).toContain('| (1) plaintext, auth off | 2 | 6 | 1000 | 0.5 | 0.3 | – | – | – | – | 2 | 1000 |');
+  expect(md).toContain('| (2) TLS only | 2.2 | 6.6 | 950 | 0.55 | – | 1.1 | 0.95 | 1.1 | – | 2.2 | 950 |');
+  expect(md).toContain('| (4) TLS + auth | 11 | 33 | 190 | 2.2 | – | 1.1 | 0.95 | 1.1 | – | 11 | 190 |');
   expect(md).toContain('load 1 2 3 at the start, 4 5 6 at the end');
   expect(md).toContain('Get throughput cost of TLS: 5 %; of auth: 2 %; of TLS + auth: 8 % (target ≤ 15 %: PASS)');
   expect(md).toContain('Put: p50 ×1.1, throughput cost 5 %.');

@@ -40,6 +40,8 @@ export interface SideCost {
   readonly throughputCost: number;
   /** Median of side server CPU per call ÷ plain's per round, when every round measured both. */
   readonly cpuRatio?: number;
+  /** Median of side client CPU per sequential call ÷ plain's per round, when every round measured both. */
+  readonly clientCpuRatio?: number;
 }
 
 /** The whole run. */
@@ -89,11 +91,13 @@ export function costOf(base: SideSummary, side: SideSummary): SideCost {
   };
   const throughputRatio = round(median(ratios((r) => r.callsPerSecond)!), 4);
   const cpu = ratios((r) => r.serverCpuMsPerCall);
+  const clientCpu = ratios((r) => r.clientCpuMsPerCall);
   return {
     p50Ratio: round(median(ratios((r) => r.latency.p50)!), 4),
     throughputRatio,
     throughputCost: round(1 - throughputRatio, 4),
     ...(cpu === undefined ? {} : { cpuRatio: round(median(cpu), 3) }),
+    ...(clientCpu === undefined ? {} : { clientCpuRatio: round(median(clientCpu), 3) }),
   };
 }
 
@@ -106,17 +110,20 @@ export function compareGets(get: Readonly<Record<SecuritySideName, SideSummary>>
 const pct = (fraction: number): string => `${round(fraction * 100, 1)} %`;
 
 function row(label: string, s: SideSummary, cost?: SideCost): string {
-  const vs = cost === undefined ? '– | – | –' : `${cost.p50Ratio} | ${cost.throughputRatio} | ${cost.cpuRatio ?? '–'}`;
+  const vs =
+    cost === undefined
+      ? '– | – | – | –'
+      : `${cost.p50Ratio} | ${cost.throughputRatio} | ${cost.cpuRatio ?? '–'} | ${cost.clientCpuRatio ?? '–'}`;
   const perRound = `${s.rounds.map((r) => round(r.latency.p50)).join(', ')} | ${s.rounds.map((r) => round(r.callsPerSecond)).join(', ')}`;
-  return `| ${label} | ${s.p50Ms} | ${s.p99Ms} | ${s.callsPerSecond} | ${s.serverCpuMsPerCall ?? '–'} | ${vs} | ${perRound} |`;
+  return `| ${label} | ${s.p50Ms} | ${s.p99Ms} | ${s.callsPerSecond} | ${s.serverCpuMsPerCall ?? '–'} | ${s.clientCpuMsPerCall ?? '–'} | ${vs} | ${perRound} |`;
 }
 
 /** The markdown report. */
 export function formatSecurityMarkdown(run: SecurityRun): string {
   const p = run.parameters;
   const head =
-    '| Side | p50 ms | p99 ms | calls/s | server CPU ms/call | p50 ÷ (1) | calls/s ÷ (1) | CPU/call ÷ (1) | p50 per round | calls/s per round |';
-  const rule = '|---|---|---|---|---|---|---|---|---|---|';
+    '| Side | p50 ms | p99 ms | calls/s | server CPU ms/call | client CPU ms/call (sequential) | p50 ÷ (1) | calls/s ÷ (1) | server CPU ÷ (1) | client CPU ÷ (1) | p50 per round | calls/s per round |';
+  const rule = '|---|---|---|---|---|---|---|---|---|---|---|---|';
   const t = run.getCost.tlsAuth;
   return [
     `# Security: cost of TLS and authentication on gRPC Get and Put (${run.when})`,

@@ -2,12 +2,15 @@ import { concurrentThroughput, cpuDuring, interleavedLatency, sideRound, summari
 
 test('interleavedLatency takes turns call by call, rotating which side goes first, one sample per call', async () => {
   const order: string[] = [];
-  const samples = await interleavedLatency(3, 4, async (side, i) => {
+  const { samples, clientCpuMs } = await interleavedLatency(3, 4, async (side, i) => {
     order.push(`${side}:${i}`);
+    // Side 2 burns CPU in this process: its client CPU must show it.
+    if (side === 2) for (const until = performance.now() + 5; performance.now() < until;);
   });
   expect(order).toEqual(['0:0', '1:0', '2:0', '1:1', '2:1', '0:1', '2:2', '0:2', '1:2', '0:3', '1:3', '2:3']);
   expect(samples.map((s) => s.length)).toEqual([4, 4, 4]);
   expect(samples.flat().every((ms) => ms >= 0)).toBe(true);
+  expect(clientCpuMs[2]).toBeGreaterThan(clientCpuMs[0]);
 });
 
 test('concurrentThroughput runs every caller of every side at once and counts each call', async () => {
@@ -45,12 +48,14 @@ const r = (p50: number, callsPerSecond: number, serverCpuMsPerCall?: number): Si
   ...(serverCpuMsPerCall === undefined ? {} : { serverCpuMsPerCall }),
 });
 
-test('sideRound divides the server CPU by every call of the round (latency calls and window calls)', () => {
-  const round = sideRound([1, 2, 3, 4], { rate: 50, calls: 96 }, 20);
+test('sideRound divides the server CPU by every call of the round and the client CPU by the sequential calls', () => {
+  const round = sideRound([1, 2, 3, 4], { rate: 50, calls: 96 }, 20, 2);
+  expect(round.clientCpuMsPerCall).toBe(0.5);
   expect(round.latency.p50).toBe(2);
   expect(round.callsPerSecond).toBe(50);
   expect(round.serverCpuMsPerCall).toBe(0.2);
-  expect(sideRound([1], { rate: 1, calls: 1 }, undefined).serverCpuMsPerCall).toBeUndefined();
+  expect(sideRound([1], { rate: 1, calls: 1 }, undefined)).not.toHaveProperty('serverCpuMsPerCall');
+  expect(sideRound([1], { rate: 1, calls: 1 }, undefined)).not.toHaveProperty('clientCpuMsPerCall');
 });
 
 test('summarizeSide takes medians over rounds, and the CPU only when every round has it', () => {

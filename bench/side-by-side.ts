@@ -15,22 +15,35 @@ import { median, round, roundSummary, summarize } from './stats.js';
 /** One call of side `side` (0-based), its `i`-th of the measurement. */
 export type SideCall = (side: number, i: number) => Promise<unknown>;
 
+/** What the sequential calls of every side took: wall time and this process's (the caller's) CPU. */
+export interface LatencySamples {
+  /** Wall ms of each call, per side. */
+  readonly samples: number[][];
+  /** CPU ms this process spent inside each side's calls, summed per side (the client's share of a call). */
+  readonly clientCpuMs: number[];
+}
+
 /**
  * Latency samples (ms) of `count` sequential calls per side, the sides taking
  * turns call by call: step i calls side i mod n first, then the next, round
- * the circle. Returns one sample array per side.
+ * the circle. Also this process's CPU during each side's calls: calls are
+ * sequential, so that is the client's work for that side's calls.
  */
-export async function interleavedLatency(sides: number, count: number, call: SideCall): Promise<number[][]> {
+export async function interleavedLatency(sides: number, count: number, call: SideCall): Promise<LatencySamples> {
   const samples: number[][] = Array.from({ length: sides }, () => []);
+  const clientCpuMs: number[] = Array.from({ length: sides }, () => 0);
   for (let i = 0; i < count; i++) {
     for (let k = 0; k < sides; k++) {
       const side = (i + k) % sides;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await call(side, i);
       samples[side].push(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      clientCpuMs[side] += (cpu.user + cpu.system) / 1000;
     }
   }
-  return samples;
+  return { samples, clientCpuMs };
 }
 
 /** What one side did in a throughput window. */
@@ -88,15 +101,18 @@ export interface SideRound {
   readonly callsPerSecond: number;
   /** CPU ms of the side's server process per call over the round (from /proc; absent elsewhere). */
   readonly serverCpuMsPerCall?: number;
+  /** CPU ms of the calling process per sequential call (its TLS, encoding, HTTP/2 work for one call). */
+  readonly clientCpuMsPerCall?: number;
 }
 
-/** One round's figures of one side from its latency samples, its window and its server's CPU over both. */
-export function sideRound(samples: readonly number[], window: WindowCount, cpuMs: number | undefined): SideRound {
+/** One round's figures of one side: its latency samples and client CPU, its window, and its server's CPU over both. */
+export function sideRound(samples: readonly number[], window: WindowCount, cpuMs: number | undefined, clientCpuMs?: number): SideRound {
   const calls = samples.length + window.calls;
   return {
     latency: roundSummary(summarize(samples)),
     callsPerSecond: window.rate,
     ...(cpuMs === undefined || calls === 0 ? {} : { serverCpuMsPerCall: round(cpuMs / calls, 4) }),
+    ...(clientCpuMs === undefined ? {} : { clientCpuMsPerCall: round(clientCpuMs / samples.length, 4) }),
   };
 }
 
@@ -111,6 +127,8 @@ export interface SideSummary {
   readonly callsPerSecond: number;
   /** Median over rounds of the server's CPU ms per call, when every round measured it. */
   readonly serverCpuMsPerCall?: number;
+  /** Median over rounds of the client's CPU ms per sequential call, when every round measured it. */
+  readonly clientCpuMsPerCall?: number;
 }
 
 /** The medians of one side's rounds (at least one). */
@@ -122,6 +140,9 @@ export function summarizeSide(rounds: SideRound[]): SideSummary {
     callsPerSecond: round(median(rounds.map((r) => r.callsPerSecond)), 1),
     ...(rounds.every((r) => r.serverCpuMsPerCall !== undefined)
       ? { serverCpuMsPerCall: round(median(rounds.map((r) => r.serverCpuMsPerCall!)), 4) }
+      : {}),
+    ...(rounds.every((r) => r.clientCpuMsPerCall !== undefined)
+      ? { clientCpuMsPerCall: round(median(rounds.map((r) => r.clientCpuMsPerCall!)), 4) }
       : {}),
   };
 }
