@@ -1,4 +1,4 @@
-import { percentileOfSorted, round, summarize } from './stats.js';
+import { median, percentileOfSorted, round, summarize } from './stats.js';
 
 describe('percentileOfSorted', () => {
   it('uses the nearest rank', () => {
@@ -47,5 +47,19 @@ describe('round', () => {
   it('rounds to the given decimals', () => {
     expect(round(1.23456, 2)).toBe(1.23);
     expect(round(1.23556)).toBe(1.236);
+  });
+});
+
+describe('median', () => {
+  it('takes the middle of an odd count and the mean of the middle two of an even count, numerically, leaving the input alone', () => {
+    const input = [10, 9, 100];
+    expect(median(input)).toBe(10);
+    expect(input).toEqual([10, 9, 100]);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(median([7])).toBe(7);
+  });
+
+  it('refuses an empty list', () => {
+    expect(() => median([])).toThrow(RangeError);
   });
 });

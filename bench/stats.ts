@@ -68,3 +68,15 @@ export function roundSummary(s: LatencySummary, digits = 3): LatencySummary {
     max: round(s.max, digits),
   };
 }
+
+/**
+ * The median of `values` (the mean of the middle two for an even count); does
+ * not modify the input. The figure a report takes over rounds, so one noisy
+ * round does not move it. Throws on an empty list.
+ */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of nothing');
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
