@@ -85,11 +85,11 @@ export async function loadIndexHashKeyFile(path: string): Promise<Buffer> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new Error(`${INDEX_HASH_KEY_SETTING}: cannot read ${JSON.stringify(path)}: ${(e as Error).message}`);
+    throw new Error(`${INDEX_HASH_KEY_SETTING}: cannot read ${JSON.stringify(path)}: ${(e as Error).message}`, { cause: e });
   }
   try {
     return parseIndexHashKey(bytes);
   } catch (e) {
-    throw new Error(`${INDEX_HASH_KEY_SETTING} ${JSON.stringify(path)}: ${(e as Error).message}`);
+    throw new Error(`${INDEX_HASH_KEY_SETTING} ${JSON.stringify(path)}: ${(e as Error).message}`, { cause: e });
   }
 }
