@@ -8,6 +8,7 @@ import type { RebuildIndexesProgress } from '../api/query-api.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import { DocumentEngine } from '../engine/document-engine.js';
 import { DbError } from '../errors/db-error.js';
+import { documentKey } from '../format/bucket-layout.js';
 import type { IndexDefinition } from '../model/index-def.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { DurableCatalog } from './durable-catalog.js';
@@ -132,6 +133,17 @@ describe('IndexAdmin with hashed index values', () => {
     } finally {
       await restarted.close();
     }
+  });
+
+  it('a server without the key refuses writes to the collection before storing anything, and eq lookups', async () => {
+    await admin.createIndex(ctx, BY_EMAIL);
+    setIndexHashKey(undefined);
+    const e = await errorOf(engine.put(ctx, { collection: C, id: 'a', data: { email: 'ann@example.com' } }));
+    expect(e).toMatchObject({ kind: 'failed_precondition', reason: 'ENCRYPTION_NOT_CONFIGURED', metadata: { index: 'by_email' } });
+    expect(await store.get(documentKey(C, 'a'))).toBeUndefined();
+    expect(await errorOf(indexes.ids(C, { op: 'eq', index: 'by_email', values: ['ann@example.com'] }))).toMatchObject({
+      reason: 'ENCRYPTION_NOT_CONFIGURED',
+    });
   });
 
   it('after a key change, RebuildIndexes makes lookups under the new key work again', async () => {
