@@ -26,6 +26,7 @@ import type { IndexStore } from './index/index-store.js';
 import { IndexAdmin } from './index/index-admin.js';
 import { DriftMonitor, type DriftMonitorOptions } from './index/index-drift-monitor.js';
 import { loadCollectionsConfig, type CollectionsConfig } from './index/collections-file.js';
+import { loadIndexHashKeyFile, setIndexHashKey } from './index/value-hash.js';
 import { openExpiry, startExpiry } from './ttl/compose/open-expiry.js';
 import { IndexWriteHooks } from './index/write-hooks.js';
 import { PendingSweeper } from './index/pending-sweeper.js';
@@ -262,6 +263,8 @@ async function main(): Promise<void> {
     });
     countCoordinationLosses(coordinator, telemetry.metrics.coordination);
     await trackLosses(config, coordinator, store, log);
+    // Hashed index values (docs/security.md, "Indexes"): the key is in place before any index is read or written.
+    if (config.indexHashKeyFile !== undefined) setIndexHashKey(await loadIndexHashKeyFile(config.indexHashKeyFile));
     const indexes = await openIndexes(config, redisGuard);
     closers.push({ name: 'indexes', close: () => indexes.close() });
     // Tokens must verify on every replica and survive restarts of any server and of Redis: a

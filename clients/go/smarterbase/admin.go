@@ -56,6 +56,10 @@ type IndexDefinition struct {
 	Fields []string
 	// Kind is how the index stores values.
 	Kind IndexKind
+	// HashValues (equality/unique only) makes the server store HMAC hashes of
+	// the values instead of the values (needs SB_INDEX_HASH_KEY_FILE on the
+	// server): eq and in still work, ranges and order_by do not.
+	HashValues bool
 }
 
 // Index is an index with its state, as the server reports it.
@@ -86,7 +90,7 @@ func indexFromProto(p *pb.Index) (*Index, error) {
 		return nil, fmt.Errorf("smarterbase: unknown index kind %v or state %v", p.GetKind(), p.GetState())
 	}
 	i := &Index{
-		IndexDefinition:  IndexDefinition{Collection: p.GetCollection(), Name: p.GetName(), Fields: p.GetFields(), Kind: kind},
+		IndexDefinition:  IndexDefinition{Collection: p.GetCollection(), Name: p.GetName(), Fields: p.GetFields(), Kind: kind, HashValues: p.GetHashValues()},
 		State:            state,
 		DocumentsScanned: p.GetDocumentsScanned(),
 		Error:            p.GetError(),
@@ -108,7 +112,7 @@ func (c *Client) CreateIndex(ctx context.Context, def IndexDefinition) (*Index, 
 	}
 	ctx, cancel := c.callCtx(ctx)
 	defer cancel()
-	res, err := c.admin.CreateIndex(ctx, &pb.CreateIndexRequest{Index: &pb.Index{Collection: def.Collection, Name: def.Name, Fields: def.Fields, Kind: kind}})
+	res, err := c.admin.CreateIndex(ctx, &pb.CreateIndexRequest{Index: &pb.Index{Collection: def.Collection, Name: def.Name, Fields: def.Fields, Kind: kind, HashValues: def.HashValues}})
 	if err != nil {
 		return nil, FromError(err)
 	}

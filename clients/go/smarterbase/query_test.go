@@ -79,7 +79,7 @@ func (f *fakeQueryServer) CreateIndex(_ context.Context, req *pb.CreateIndexRequ
 	if i.GetName() == "bad" {
 		state = pb.IndexState_INDEX_STATE_FAILED
 	}
-	return &pb.CreateIndexResponse{Index: &pb.Index{Collection: i.GetCollection(), Name: i.GetName(), Fields: i.GetFields(), Kind: i.GetKind(), State: state}}, nil
+	return &pb.CreateIndexResponse{Index: &pb.Index{Collection: i.GetCollection(), Name: i.GetName(), Fields: i.GetFields(), Kind: i.GetKind(), State: state, HashValues: i.GetHashValues()}}, nil
 }
 
 func (f *fakeQueryServer) GetIndex(_ context.Context, req *pb.GetIndexRequest) (*pb.GetIndexResponse, error) {
@@ -248,6 +248,9 @@ func TestCountExplainAndAdmin(t *testing.T) {
 	i, err := c.CreateIndex(ctx, IndexDefinition{Collection: "c", Name: "by_n", Fields: []string{"n"}, Kind: IndexOrdered})
 	if err != nil || i.State != IndexBuilding || i.Kind != IndexOrdered || i.Name != "by_n" {
 		t.Fatalf("create %+v %v", i, err)
+	}
+	if h, err := c.CreateIndex(ctx, IndexDefinition{Collection: "c", Name: "by_e", Fields: []string{"e"}, Kind: IndexUnique, HashValues: true}); err != nil || !h.HashValues || i.HashValues {
+		t.Fatalf("hash_values must travel both ways: %+v %v (plain: %v)", h, err, i.HashValues)
 	}
 	if _, err := c.CreateIndex(ctx, IndexDefinition{Collection: "c", Name: "x", Fields: []string{"n"}, Kind: "bogus"}); err == nil {
 		t.Error("a bogus kind must fail")

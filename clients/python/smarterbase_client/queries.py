@@ -68,6 +68,8 @@ class IndexInfo:
     documents_scanned: int = 0
     create_time: Optional[datetime] = None
     error: str = ""
+    #: Whether the server stores HMAC hashes of the values instead of the values (equality/unique only).
+    hash_values: bool = False
 
 
 class IndexBuildError(Exception):
@@ -87,7 +89,7 @@ def index_from_proto(p: index_pb2.Index) -> IndexInfo:
     return IndexInfo(collection=p.collection, name=p.name, fields=list(p.fields), kind=kind, state=state,
                      documents_scanned=p.documents_scanned,
                      create_time=p.create_time.ToDatetime(tzinfo=timezone.utc) if p.HasField("create_time") else None,
-                     error=p.error)
+                     error=p.error, hash_values=p.hash_values)
 
 
 class QueryStream:
@@ -228,12 +230,15 @@ class QueryMixin:
                          residual_filter=p.residual_filter, description=p.description)
 
     def create_index(self, collection: str, name: str, fields: Iterable[str], kind: str, *,
-                     timeout: Optional[float] = None) -> IndexInfo:
+                     hash_values: bool = False, timeout: Optional[float] = None) -> IndexInfo:
         """Creates an index (``kind``: equality, unique or ordered): ready at once on an
-        empty collection, else building (see ``wait_for_index_ready``)."""
+        empty collection, else building (see ``wait_for_index_ready``). ``hash_values``
+        (equality/unique only) makes the server store HMAC hashes of the values, not the
+        values (needs ``SB_INDEX_HASH_KEY_FILE`` on the server; eq and in still work)."""
         if kind not in _KINDS:
             raise ValueError(f"index kind must be equality, unique or ordered, got {kind!r}")
-        index = index_pb2.Index(collection=collection, name=name, fields=list(fields), kind=_KINDS[kind])
+        index = index_pb2.Index(collection=collection, name=name, fields=list(fields), kind=_KINDS[kind],
+                                hash_values=hash_values)
         return index_from_proto(self._call(self._admin_stub.CreateIndex, admin_pb.CreateIndexRequest(index=index),
                                            timeout).index)
 

@@ -217,6 +217,8 @@ def test_count_explain_and_admin(fake) -> None:
     assert (plan.indexes_used, plan.candidate_count, plan.sorted_by_index, plan.description) == (["by_n"], 9, True, "n > 1")
     created = client.create_index("c", "by_n", ["n"], "ordered")
     assert (created.name, created.kind, created.state, created.create_time.timestamp()) == ("by_n", "ordered", "building", 5)
+    assert created.hash_values is False
+    assert client.create_index("c", "by_e", ["e"], "unique", hash_values=True).hash_values is True
     with pytest.raises(ValueError):
         client.create_index("c", "x", ["n"], "bogus")
     client._sleep = lambda s: None

@@ -21,10 +21,17 @@ export interface IndexDefinition {
   readonly fields: readonly string[];
   /** How the index stores values. */
   readonly kind: IndexKind;
+  /**
+   * Equality/unique only: the server stores HMAC hashes of the values instead of the values
+   * (needs SB_INDEX_HASH_KEY_FILE on the server); eq and in still work, ranges do not. Default false.
+   */
+  readonly hashValues?: boolean;
 }
 
 /** An index with its state, as the server reports it. */
 export interface IndexInfo extends IndexDefinition {
+  /** Whether the index stores hashed values (see IndexDefinition.hashValues). */
+  readonly hashValues: boolean;
   /** Where the index is in its life. */
   readonly state: IndexState;
   /** Documents scanned by the build so far. */
@@ -66,10 +73,16 @@ const STATES: ReadonlyMap<ProtoIndexState, IndexState> = new Map([
 ] as const);
 
 /** The proto Index fields of a definition. */
-export function toProtoIndex(def: IndexDefinition): { collection: string; name: string; fields: string[]; kind: ProtoIndexKind } {
+export function toProtoIndex(def: IndexDefinition): {
+  collection: string;
+  name: string;
+  fields: string[];
+  kind: ProtoIndexKind;
+  hashValues: boolean;
+} {
   const kind = KINDS[def.kind];
   if (kind === undefined) throw new TypeError(`index kind must be equality, unique or ordered, got ${String(def.kind)}`);
-  return { collection: def.collection, name: def.name, fields: [...def.fields], kind };
+  return { collection: def.collection, name: def.name, fields: [...def.fields], kind, hashValues: def.hashValues === true };
 }
 
 /** A plain IndexInfo of a proto Index. */
@@ -83,6 +96,7 @@ export function fromProtoIndex(i: Index | undefined): IndexInfo {
     name: i.name,
     fields: [...i.fields],
     kind,
+    hashValues: i.hashValues,
     state,
     documentsScanned: Number(i.documentsScanned),
     createTime: i.createTime ? timestampDate(i.createTime) : undefined,

@@ -235,16 +235,18 @@ describe('index administration', () => {
       name: 'by_n',
       fields: ['n'],
       kind: 'ordered',
+      hashValues: false,
       state: 'building',
       documentsScanned: 0,
       createTime: new Date(5000),
       error: '',
     });
     expect(indexes.get('by_n')!.kind).toBe(IndexKind.ORDERED);
-    await db.createIndex({ collection: 'c', name: 'u', fields: ['e'], kind: 'unique' });
-    expect((await db.listIndexes('c')).map((i) => [i.name, i.kind])).toEqual([
-      ['by_n', 'ordered'],
-      ['u', 'unique'],
+    await db.createIndex({ collection: 'c', name: 'u', fields: ['e'], kind: 'unique', hashValues: true });
+    expect(indexes.get('u')!.hashValues).toBe(true);
+    expect((await db.listIndexes('c')).map((i) => [i.name, i.kind, i.hashValues])).toEqual([
+      ['by_n', 'ordered', false],
+      ['u', 'unique', true],
     ]);
     await db.dropIndex('c', 'u');
     const e = await db.getIndex('c', 'u').catch((x: unknown) => x);

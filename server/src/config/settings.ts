@@ -89,6 +89,8 @@ export interface Config {
   readonly encryptionKeyringFile?: string;
   /** Refuse clear bodies under the encrypted prefixes (DECRYPTION_FAILED): for stores fully encrypted by RotateKeys. */
   readonly encryptionRequire: boolean;
+  /** Key file (32+ bytes, raw or base64) of hashed equality-index values (index/value-hash.ts); unset = hashValues indexes refused. */
+  readonly indexHashKeyFile?: string;
   readonly coordination: CoordinationKind;
   readonly redisUrl?: string;
   /** Redis is a Redis Cluster: redisUrl lists seed nodes separated by commas. */
@@ -314,6 +316,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 's3SseKmsKeyId', env: 'SB_S3_SSE_KMS_KEY_ID', flag: '--s3-sse-kms-key-id', kind: { type: 'string' }, description: 'With SB_S3_SSE=aws:kms: the KMS key id or ARN; unset = the account\'s default aws/s3 key.' },
   { key: 'encryptionKeyringFile', env: 'SB_ENCRYPTION_KEYRING_FILE', flag: '--encryption-keyring-file', kind: { type: 'string' }, description: 'JSON keyring {"primary":"<id>","keys":{"<id>":"<base64 of 32 bytes>",…}} of encryption at rest: document bodies and transaction intents are stored AES-256-GCM-sealed under a fresh data key wrapped by the primary key (docs/security.md). Read at start-up and on SIGHUP. Unset = stored in clear.' },
   { key: 'encryptionRequire', env: 'SB_ENCRYPTION_REQUIRE', flag: '--encryption-require', kind: { type: 'bool' }, default: false, description: 'With SB_ENCRYPTION_KEYRING_FILE: a document or intent stored in clear is refused (DATA_LOSS / DECRYPTION_FAILED) instead of read as a legacy body, so nobody who can write to the bucket can plant clear documents. Turn it on once RotateKeys has sealed every body (failed 0).' },
+  { key: 'indexHashKeyFile', env: 'SB_INDEX_HASH_KEY_FILE', flag: '--index-hash-key-file', kind: { type: 'string' }, description: 'Key of hashed index values: a file of 32+ random bytes, raw or base64 text (openssl rand -base64 32 > key). Equality/unique indexes created with hashValues store HMAC-SHA-256 of their values under it, so Redis holds no such value in clear (docs/security.md, "Indexes"). Read at start-up. Unset = CreateIndex with hashValues answers FAILED_PRECONDITION and existing hashed indexes are unusable. A new key needs RebuildIndexes of every hashed index.' },
   { key: 'coordination', env: 'SB_COORDINATION', flag: '--coordination', kind: { type: 'enum', choices: ['local', 'redis'] }, default: 'local', description: 'local: in-process (one replica); redis: shared by all replicas.' },
   { key: 'redisUrl', env: 'SB_REDIS_URL', flag: '--redis-url', kind: { type: 'string' }, description: 'Redis URL; required when coordination is redis.' },
   { key: 'redisCluster', env: 'SB_REDIS_CLUSTER', flag: '--redis-cluster', kind: { type: 'bool' }, default: false, description: 'Redis is a Redis Cluster: SB_REDIS_URL lists one or more seed nodes separated by commas; every script touches one slot and the epoch marker is kept per slot.' },

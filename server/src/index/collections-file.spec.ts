@@ -36,6 +36,28 @@ collections:
     ]);
   });
 
+  it('reads hashValues of equality/unique indexes; refuses it on ordered ones and non-booleans', () => {
+    const defs = parseCollectionsFile(`
+collections:
+  users:
+    indexes:
+      - { name: by_email, fields: [email], kind: unique, hashValues: true }
+      - { name: by_city, fields: [city], kind: equality, hashValues: false }
+`);
+    expect(defs).toEqual([
+      { collection: 'users', name: 'by_email', fields: ['email'], kind: 'unique', hashValues: true },
+      { collection: 'users', name: 'by_city', fields: ['city'], kind: 'equality' },
+    ]);
+    const ordered = errorOf(() =>
+      parseCollectionsFile('collections: { u: { indexes: [{ name: a, fields: [n], kind: ordered, hashValues: true }] } }'),
+    );
+    expect(ordered.message).toMatch(/collections\.u\.indexes\[0\]\.hashValues.*no order/);
+    const notBool = errorOf(() =>
+      parseCollectionsFile('collections: { u: { indexes: [{ name: a, fields: [n], kind: unique, hashValues: "yes" }] } }'),
+    );
+    expect(notBool.message).toMatch(/hashValues.*true or false/);
+  });
+
   it('reads default TTLs, and refuses malformed or short ones', () => {
     const cfg = parseCollectionsConfig(`
 collections:

@@ -4,7 +4,7 @@
  *   collections:
  *     users:
  *       indexes:
- *         - { name: by_email, fields: [email], kind: unique }
+ *         - { name: by_email, fields: [email], kind: unique, hashValues: true }
  *         - name: by_age
  *           fields: [age]
  *           kind: ordered
@@ -22,7 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse, YAMLParseError } from 'yaml';
 import { DbError, invalid } from '../errors/db-error.js';
-import type { IndexDefinition, IndexKind } from '../model/index-def.js';
+import { definitionOf, type IndexDefinition, type IndexKind } from '../model/index-def.js';
 import { isJsonObject } from '../model/json.js';
 import { validateLogName } from '../logs/log-name.js';
 import { validateCollection } from '../model/keys.js';
@@ -101,11 +101,13 @@ export function parseCollectionsConfig(text: string, source = 'collections file'
       const entryAt = `${at}.indexes[${i}]`;
       if (!isJsonObject(entry)) throw bad(source, entryAt, 'must be a mapping with name, fields and kind');
       for (const key of Object.keys(entry)) {
-        if (!['name', 'fields', 'kind'].includes(key))
-          throw bad(source, `${entryAt}.${key}`, 'is not a known key (expected name, fields, kind)');
+        if (!['name', 'fields', 'kind', 'hashValues'].includes(key))
+          throw bad(source, `${entryAt}.${key}`, 'is not a known key (expected name, fields, kind, hashValues)');
       }
       const fields = typeof entry.fields === 'string' ? [entry.fields] : entry.fields;
-      const def = { collection, name: entry.name, fields, kind: entry.kind } as unknown as IndexDefinition;
+      if (entry.hashValues !== undefined && typeof entry.hashValues !== 'boolean')
+        throw bad(source, `${entryAt}.hashValues`, 'must be true or false');
+      const def = { collection, name: entry.name, fields, kind: entry.kind, hashValues: entry.hashValues } as unknown as IndexDefinition;
       try {
         validateIndexDefinition(def, '');
       } catch (e) {
@@ -114,7 +116,7 @@ export function parseCollectionsConfig(text: string, source = 'collections file'
       }
       if (seen.has(`${collection}/${def.name}`)) throw bad(source, `${entryAt}.name`, `: index ${def.name} is declared twice`);
       seen.add(`${collection}/${def.name}`);
-      out.push({ collection, name: def.name, fields: [...def.fields], kind: def.kind as IndexKind });
+      out.push(definitionOf({ ...def, kind: def.kind as IndexKind }));
     }
   }
   return { indexes: out, defaultTtlMs, logRetention };

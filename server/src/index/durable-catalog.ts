@@ -2,7 +2,9 @@
  * The index definitions' durable copy in object storage, the project's
  * source of truth: `_meta/indexes/<collection>` holds plain JSON
  *
- *   {"schemaVersion":1,"indexes":[{"name":"by_email","fields":["email"],"kind":"unique"}]}
+ *   {"schemaVersion":1,"indexes":[{"name":"by_email","fields":["email"],"kind":"unique","hashValues":true}]}
+ *
+ * (`hashValues` only on hashed indexes.)
  *
  * Redis (or the in-process store) holds the live index; when it is lost — a
  * restart of the embedded default, a flushed Redis — the server recreates
@@ -20,6 +22,8 @@ interface Stored {
   readonly name: string;
   readonly fields: readonly string[];
   readonly kind: IndexKind;
+  /** Present (true) only for a hashed index, so older catalogs read unchanged. */
+  readonly hashValues?: true;
 }
 
 /** Reads and updates the durable index definitions. */
@@ -29,7 +33,12 @@ export class DurableCatalog {
 
   /** Adds (or replaces) the definition, compare-and-swap on the collection's object. */
   async add(def: IndexDefinition, signal?: AbortSignal): Promise<void> {
-    const entry: Stored = { name: def.name, fields: [...def.fields], kind: def.kind };
+    const entry: Stored = {
+      name: def.name,
+      fields: [...def.fields],
+      kind: def.kind,
+      ...(def.hashValues === true ? { hashValues: true as const } : {}),
+    };
     await this.update(def.collection, (list) => [...list.filter((d) => d.name !== def.name), entry], signal);
   }
 

@@ -13,6 +13,7 @@ import {
   unescapeOrdered,
   valuesForIndex,
 } from './extract-values.js';
+import { hashIndexValue, setIndexHashKey } from './value-hash.js';
 
 function info(name: string, kind: IndexInfo['kind'], ...fields: string[]): IndexInfo {
   return { collection: 'c', name, fields, kind, state: 'ready', documentsScanned: 0, createTime: new Date(0) };
@@ -125,5 +126,48 @@ describe('indexValues', () => {
   it('gives every index of the catalog an entry', () => {
     const catalog = { version: 3, indexes: [info('a', 'equality', 'a'), info('n', 'ordered', 'n'), info('u', 'unique', 'u')] };
     expect(indexValues(catalog, { a: 'x', n: 1 })).toEqual({ a: ['["x"]'], n: ['n:1'], u: [] });
+  });
+});
+
+describe('hashed equality values (hashValues)', () => {
+  const hashed = (name: string, kind: IndexInfo['kind'], ...fields: string[]): IndexInfo => ({
+    ...info(name, kind, ...fields),
+    hashValues: true,
+  });
+  afterEach(() => setIndexHashKey(undefined));
+
+  it('the document side and the lookup side give the same hashed value, and no clear value', () => {
+    setIndexHashKey(Buffer.alloc(32, 7));
+    const def = hashed('by_email', 'unique', 'email');
+    const stored = valuesForIndex(def, { email: 'a@example.com' });
+    expect(stored).toEqual([encodeEqualityValues(def, ['a@example.com'])]);
+    expect(stored[0]).toBe(hashIndexValue('["a@example.com"]'));
+    expect(stored[0]).toMatch(/^h:[A-Za-z0-9_-]{43}$/);
+    expect(stored.join()).not.toContain('example');
+  });
+
+  it('array fields and composite indexes hash each combination', () => {
+    setIndexHashKey(Buffer.alloc(32, 7));
+    const def = hashed('by_tag', 'equality', 'tags', 'n');
+    const values = valuesForIndex(def, { tags: ['a', 'b'], n: 1 });
+    expect(values).toHaveLength(3);
+    expect(values).toContain(encodeEqualityValues(def, ['a', 1]));
+    expect(values).toContain(encodeEqualityValues(def, [['a', 'b'], 1]));
+    expect(values).toEqual([...values].sort(compareUtf8));
+  });
+
+  it('an index without hashValues keeps the clear canonical JSON beside a hashed one', () => {
+    setIndexHashKey(Buffer.alloc(32, 7));
+    const catalog = { version: 1, indexes: [hashed('by_email', 'unique', 'email'), info('by_city', 'equality', 'city')] };
+    const out = indexValues(catalog, { email: 'a@example.com', city: 'Oslo' });
+    expect(out.by_city).toEqual(['["Oslo"]']);
+    expect(out.by_email?.[0]).toMatch(/^h:/);
+  });
+
+  it('without a key, a hashed index refuses to encode (FAILED_PRECONDITION), a missing field gives nothing', () => {
+    const def = hashed('by_email', 'unique', 'email');
+    expect(() => valuesForIndex(def, { email: 'a@example.com' })).toThrow(/SB_INDEX_HASH_KEY_FILE/);
+    expect(() => encodeEqualityValues(def, ['a@example.com'])).toThrow(/SB_INDEX_HASH_KEY_FILE/);
+    expect(valuesForIndex(def, { other: 1 })).toEqual([]);
   });
 });

@@ -15,6 +15,10 @@
  * can terminate values with NUL NUL and keep UTF-8 byte order). Other types
  * and missing fields give nothing: they are not in the walk.
  *
+ * Hashed equality/unique indexes (`hashValues`) store hashIndexValue of
+ * that canonical JSON instead (value-hash.ts), on both sides through
+ * equalityValue below.
+ *
  * Paths are dotted and traverse objects only: `a.b` of `{a: {b: 1}}` is 1;
  * through an array or a scalar it is missing.
  */
@@ -22,6 +26,7 @@ import type { IndexCatalog, IndexValues } from './index-store.js';
 import type { IndexDefinition } from '../model/index-def.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../model/json.js';
 import { compareUtf8 } from '../common/utf8-order.js';
+import { hashIndexValue } from './value-hash.js';
 
 /** Most combinations a composite index may produce for one document (beyond: the document is not indexed by it). */
 export const MAX_COMBINATIONS = 1024;
@@ -50,11 +55,20 @@ export function canonicalJson(value: JsonValue): string {
 export { compareUtf8 };
 
 /** The encoded lookup value of `eq` on an equality/unique index: one value per field, in order. */
-export function encodeEqualityValues(def: Pick<IndexDefinition, 'fields'>, values: readonly JsonValue[]): string {
+export function encodeEqualityValues(def: EqualityDef, values: readonly JsonValue[]): string {
   if (values.length !== def.fields.length) {
     throw new Error(`index has ${def.fields.length} field(s), got ${values.length} value(s)`);
   }
-  return canonicalJson(values as JsonValue[]);
+  return equalityValue(def, values);
+}
+
+/** What the equality encoding reads of a definition (name: for the error when a hashed index has no key). */
+type EqualityDef = Pick<IndexDefinition, 'fields'> & Partial<Pick<IndexDefinition, 'hashValues' | 'name'>>;
+
+/** The one equality encoding: canonical JSON of the values, hashed when the index says so. */
+function equalityValue(def: EqualityDef, values: readonly JsonValue[]): string {
+  const canonical = canonicalJson(values as JsonValue[]);
+  return def.hashValues === true ? hashIndexValue(canonical, def.name) : canonical;
 }
 
 /** Escapes a string for ordered storage: NUL → NUL 0x01 (order-preserving; NUL NUL can then terminate it). */
@@ -84,7 +98,7 @@ export function decodeOrderedValue(encoded: string): number | string {
 }
 
 /** The document's values for one index (sorted, without duplicates). */
-export function valuesForIndex(def: Pick<IndexDefinition, 'fields' | 'kind'>, data: JsonObject): string[] {
+export function valuesForIndex(def: Pick<IndexDefinition, 'fields' | 'kind'> & EqualityDef, data: JsonObject): string[] {
   if (def.kind === 'ordered') {
     const encoded = encodeOrderedValue(fieldValue(data, def.fields[0] ?? ''));
     return encoded === undefined ? [] : [encoded];
@@ -102,7 +116,7 @@ export function valuesForIndex(def: Pick<IndexDefinition, 'fields' | 'kind'>, da
   const combo: JsonValue[] = [];
   const walk = (i: number): void => {
     if (i === perField.length) {
-      out.add(canonicalJson(combo));
+      out.add(equalityValue(def, combo));
       return;
     }
     for (const v of perField[i] ?? []) {

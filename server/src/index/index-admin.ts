@@ -23,7 +23,7 @@ import type { AdminApi, CheckIndexesInput, CheckIndexesProgress, RebuildIndexesI
 import { rebuildIndexes } from './index-rebuild.js';
 import { checkIndexes } from './index-check.js';
 import { validateCollection } from '../model/keys.js';
-import { shadowIndexName, visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
+import { definitionOf, shadowIndexName, visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DurableCatalog } from './durable-catalog.js';
 import { KnownDefinitions } from './known-definitions.js';
@@ -33,6 +33,7 @@ import { leasedBuild, type LeasedBuildResult } from './leased-build.js';
 import type { ExpectedIndexes } from './index-readiness.js';
 import { indexNotFound } from './index-rules.js';
 import type { IndexCatalog, IndexStore } from './index-store.js';
+import { hasIndexHashKey, indexHashKeyMissing } from './value-hash.js';
 import { validateIndexDefinition, validateIndexName } from './index-validation.js';
 import type { IndexLog } from './write-hooks.js';
 import { collectionPrefix } from '../format/bucket-layout.js';
@@ -104,15 +105,15 @@ export class IndexAdmin implements AdminApi, ExpectedIndexes, NotReadyIndexesVie
    * Creates the index (or returns the existing one with the same definition;
    * another definition under the name → INDEX_ALREADY_EXISTS). A new index is
    * READY at once on an empty collection, else BUILDING with a background build.
+   * hashValues without a key (SB_INDEX_HASH_KEY_FILE) → FAILED_PRECONDITION /
+   * ENCRYPTION_NOT_CONFIGURED.
    */
   async createIndex(ctx: CallContext, def: IndexDefinition): Promise<IndexInfo> {
     validateIndexDefinition(def);
+    if (def.hashValues === true && !hasIndexHashKey()) throw indexHashKeyMissing(def.name);
     throwIfAborted(ctx.signal);
     const existing = (await this.options.indexes.catalog(def.collection, ctx.signal)).indexes.find((i) => i.name === def.name);
-    const { index, created } = await this.options.indexes.createIndex(
-      { collection: def.collection, name: def.name, fields: [...def.fields], kind: def.kind },
-      this.clock().date(),
-    );
+    const { index, created } = await this.options.indexes.createIndex(definitionOf(def), this.clock().date());
     // The durable copy first learns of a new definition (a same-named different one was refused above).
     if (existing === undefined) await this.durable.add(def, ctx.signal);
     this.known.remember(def);

@@ -18,7 +18,7 @@
 import type { RebuildIndexesProgress, RebuildIndexesInput, RebuiltIndex } from '../api/query-api.js';
 import type { Clock } from '../common/clock.js';
 import type { Coordinator } from '../coordination/coordinator.js';
-import { shadowIndexName, visibleIndexes, type IndexInfo } from '../model/index-def.js';
+import { definitionOf, shadowIndexName, visibleIndexes, type IndexInfo } from '../model/index-def.js';
 import { validateCollection } from '../model/keys.js';
 import type { CounterCell } from '../observability/cell-counter.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -77,7 +77,7 @@ async function* rebuildOne(input: IndexRebuildInput, info: IndexInfo): AsyncGene
   const existing = (await indexes.catalog(collection, input.signal)).indexes.find((i) => i.name === shadow);
   // A failed leftover is replaced; a BUILDING one is resumed unless its lease is held (another server's rebuild).
   if (existing?.state === 'failed') await indexes.dropIndex(collection, shadow);
-  await indexes.createIndex({ collection, name: shadow, fields: [...info.fields], kind: info.kind }, input.clock.date());
+  await indexes.createIndex({ ...definitionOf(info), name: shadow }, input.clock.date());
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   input.signal?.addEventListener('abort', stop, { once: true });

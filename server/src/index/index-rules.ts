@@ -26,12 +26,13 @@ export function applyDecision(recorded: DocRecord | undefined, seq: number, cata
   return 'stale';
 }
 
-/** True when both define the same index (collection, name, fields in order, kind). */
+/** True when both define the same index (collection, name, fields in order, kind, hashValues: absent = false). */
 export function sameDefinition(a: IndexDefinition, b: IndexDefinition): boolean {
   return (
     a.collection === b.collection &&
     a.name === b.name &&
     a.kind === b.kind &&
+    (a.hashValues === true) === (b.hashValues === true) &&
     a.fields.length === b.fields.length &&
     a.fields.every((f, i) => f === b.fields[i])
   );
@@ -74,6 +75,7 @@ export function newIndexInfo(def: IndexDefinition, now: Date): IndexInfo {
     name: def.name,
     fields: [...def.fields],
     kind: def.kind,
+    ...(def.hashValues === true ? { hashValues: true } : {}),
     state: 'building',
     documentsScanned: 0,
     createTime: now,

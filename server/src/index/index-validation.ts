@@ -26,7 +26,8 @@ export function validateIndexName(name: unknown, fieldPrefix = ''): asserts name
 /**
  * Throws a DbError invalid naming the field at fault (with `fieldPrefix`,
  * e.g. 'index.') unless `def` is a valid definition: a valid collection and
- * name, a known kind, 1-4 distinct dotted field paths (exactly 1 for ordered).
+ * name, a known kind, 1-4 distinct dotted field paths (exactly 1 for ordered),
+ * hashValues only on equality/unique.
  */
 export function validateIndexDefinition(def: IndexDefinition, fieldPrefix = 'index.'): void {
   try {
@@ -37,6 +38,9 @@ export function validateIndexDefinition(def: IndexDefinition, fieldPrefix = 'ind
   validateIndexName(def.name, fieldPrefix);
   if (!INDEX_KINDS.includes(def.kind)) {
     throw invalid('INVALID_ARGUMENT', `${fieldPrefix}kind`, `index kind must be one of ${INDEX_KINDS.join(', ')}`);
+  }
+  if (def.hashValues === true && def.kind === 'ordered') {
+    throw invalid('INVALID_ARGUMENT', `${fieldPrefix}hashValues`, 'an ordered index cannot hash its values (hashes have no order)');
   }
   const fields = def.fields as unknown;
   const field = `${fieldPrefix}fields`;

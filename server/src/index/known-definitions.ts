@@ -15,7 +15,7 @@
  * the catalog they run under (docs/operations.md "Redis lost").
  */
 import type { Clock } from '../common/clock.js';
-import { visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
+import { definitionOf, visibleIndexes, type IndexDefinition, type IndexInfo } from '../model/index-def.js';
 import type { DurableCatalog } from './durable-catalog.js';
 import type { IndexCatalog } from './index-store.js';
 
@@ -105,7 +105,7 @@ export class KnownDefinitions {
   /** Records a definition this server wrote (or saw in the store). */
   remember(def: IndexDefinition): void {
     const list = (this.known.get(def.collection) ?? []).filter((d) => d.name !== def.name);
-    this.known.set(def.collection, [...list, { collection: def.collection, name: def.name, fields: [...def.fields], kind: def.kind }]);
+    this.known.set(def.collection, [...list, definitionOf(def)]);
   }
 
   /** Forgets a definition this server dropped. */

@@ -14,6 +14,23 @@ export interface IndexDefinition {
   /** Dotted field paths: 1-4 for equality/unique, exactly 1 for ordered. */
   readonly fields: readonly string[];
   readonly kind: IndexKind;
+  /**
+   * Equality/unique only: store HMAC-SHA-256 hashes of the values instead of
+   * the values (index/value-hash.ts), so Redis holds no field value in clear.
+   * Part of the definition: absent and false are the same.
+   */
+  readonly hashValues?: boolean;
+}
+
+/** The bare definition of `def` (no state): a copy with `hashValues` only when true, so equal definitions serialise alike. */
+export function definitionOf(def: IndexDefinition): IndexDefinition {
+  return {
+    collection: def.collection,
+    name: def.name,
+    fields: [...def.fields],
+    kind: def.kind,
+    ...(def.hashValues === true ? { hashValues: true } : {}),
+  };
 }
 
 /** A definition with its life-cycle state. */

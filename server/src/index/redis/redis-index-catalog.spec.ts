@@ -1,4 +1,4 @@
-import { parseCatalog } from './redis-index-catalog.js';
+import { parseCatalog, parseDefinition } from './redis-index-catalog.js';
 
 const def = (name: string, tok: string): string =>
   JSON.stringify({ collection: 'c', name, fields: [name], kind: 'unique', createTime: '2026-01-01T00:00:00.000Z', tok });
@@ -34,5 +34,20 @@ describe('parseCatalog', () => {
     expect(parseCatalog({}).catalog.generation).toBe('');
     expect(parseCatalog({ _version: '5', _stamp: '5', _born: '5' }).catalog.generation).toBe('5');
     expect(parseCatalog({ _version: '5', _stamp: '9' }).catalog.generation).toBe('v0');
+  });
+
+  it('keeps hashValues of a hashed index; a definition without it reads as not hashed', () => {
+    const hashed = JSON.stringify({
+      collection: 'c',
+      name: 'h',
+      fields: ['e'],
+      kind: 'unique',
+      hashValues: true,
+      createTime: '2026-01-01T00:00:00.000Z',
+      tok: 'h@1',
+    });
+    expect(parseDefinition(hashed).info.hashValues).toBe(true);
+    expect(parseDefinition(def('p', 'p@1')).info.hashValues).toBeUndefined();
+    expect(parseCatalog({ _stamp: '1', 'd:h': hashed, 'st:h': 'ready' }).catalog.indexes[0]).toMatchObject({ name: 'h', hashValues: true });
   });
 });

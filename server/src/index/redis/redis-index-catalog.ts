@@ -17,12 +17,21 @@ export interface CachedCatalog extends TokenCatalog {
 
 /** A definition as stored: the info without state, plus its key token. */
 export function parseDefinition(json: string): { info: IndexInfo; tok: string } {
-  const d = JSON.parse(json) as { collection: string; name: string; fields: string[]; kind: IndexKind; createTime: string; tok: string };
+  const d = JSON.parse(json) as {
+    collection: string;
+    name: string;
+    fields: string[];
+    kind: IndexKind;
+    hashValues?: boolean;
+    createTime: string;
+    tok: string;
+  };
   const info: IndexInfo = {
     collection: d.collection,
     name: d.name,
     fields: d.fields,
     kind: d.kind,
+    ...(d.hashValues === true ? { hashValues: true } : {}),
     state: 'building',
     documentsScanned: 0,
     createTime: new Date(d.createTime),

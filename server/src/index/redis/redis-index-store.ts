@@ -113,6 +113,7 @@ export class RedisIndexStore implements IndexStore {
       name: def.name,
       fields: def.fields,
       kind: def.kind,
+      ...(def.hashValues === true ? { hashValues: true } : {}),
       createTime: now.toISOString(),
     });
     const [created, stored] = (await this.eval(SCRIPTS.create, [collectionKeys(base).catalog], [base, def.name, json])) as [number, string];

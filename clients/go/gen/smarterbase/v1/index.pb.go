@@ -168,7 +168,15 @@ type Index struct {
 	// Output only. When the index was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Output only. Why the build failed, when state is FAILED.
-	Error         string `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	// Optional. EQUALITY and UNIQUE only (ORDERED → INVALID_ARGUMENT: hashes
+	// have no order): store HMAC-SHA-256 hashes of the values under the
+	// server's SB_INDEX_HASH_KEY_FILE key instead of the values, so Redis holds
+	// no field value in clear. eq and in queries use it as usual; ranges,
+	// starts_with and order_by cannot. Part of the definition: the same name
+	// with another setting is INDEX_ALREADY_EXISTS. Without the key on the
+	// server → FAILED_PRECONDITION / ENCRYPTION_NOT_CONFIGURED.
+	HashValues    bool `protobuf:"varint,9,opt,name=hash_values,json=hashValues,proto3" json:"hash_values,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -259,11 +267,18 @@ func (x *Index) GetError() string {
 	return ""
 }
 
+func (x *Index) GetHashValues() bool {
+	if x != nil {
+		return x.HashValues
+	}
+	return false
+}
+
 var File_smarterbase_v1_index_proto protoreflect.FileDescriptor
 
 const file_smarterbase_v1_index_proto_rawDesc = "" +
 	"\n" +
-	"\x1asmarterbase/v1/index.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\x02\n" +
+	"\x1asmarterbase/v1/index.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xed\x02\n" +
 	"\x05Index\x12$\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
@@ -275,7 +290,9 @@ const file_smarterbase_v1_index_proto_rawDesc = "" +
 	"\x11documents_scanned\x18\x06 \x01(\x03R\x10documentsScanned\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x14\n" +
-	"\x05error\x18\b \x01(\tR\x05error*o\n" +
+	"\x05error\x18\b \x01(\tR\x05error\x12\x1f\n" +
+	"\vhash_values\x18\t \x01(\bR\n" +
+	"hashValues*o\n" +
 	"\tIndexKind\x12\x1a\n" +
 	"\x16INDEX_KIND_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13INDEX_KIND_EQUALITY\x10\x01\x12\x15\n" +

@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asmarterbase/v1/index.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\x02\n\x05Index\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x1c\n\x06\x66ields\x18\x03 \x03(\tB\x04\xe2\x41\x01\x02R\x06\x66ields\x12\x33\n\x04kind\x18\x04 \x01(\x0e\x32\x19.smarterbase.v1.IndexKindB\x04\xe2\x41\x01\x02R\x04kind\x12\x30\n\x05state\x18\x05 \x01(\x0e\x32\x1a.smarterbase.v1.IndexStateR\x05state\x12+\n\x11\x64ocuments_scanned\x18\x06 \x01(\x03R\x10\x64ocumentsScanned\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x14\n\x05\x65rror\x18\x08 \x01(\tR\x05\x65rror*o\n\tIndexKind\x12\x1a\n\x16INDEX_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13INDEX_KIND_EQUALITY\x10\x01\x12\x15\n\x11INDEX_KIND_UNIQUE\x10\x02\x12\x16\n\x12INDEX_KIND_ORDERED\x10\x03*r\n\nIndexState\x12\x1b\n\x17INDEX_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14INDEX_STATE_BUILDING\x10\x01\x12\x15\n\x11INDEX_STATE_READY\x10\x02\x12\x16\n\x12INDEX_STATE_FAILED\x10\x03\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asmarterbase/v1/index.proto\x12\x0esmarterbase.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xed\x02\n\x05Index\x12$\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ncollection\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04name\x12\x1c\n\x06\x66ields\x18\x03 \x03(\tB\x04\xe2\x41\x01\x02R\x06\x66ields\x12\x33\n\x04kind\x18\x04 \x01(\x0e\x32\x19.smarterbase.v1.IndexKindB\x04\xe2\x41\x01\x02R\x04kind\x12\x30\n\x05state\x18\x05 \x01(\x0e\x32\x1a.smarterbase.v1.IndexStateR\x05state\x12+\n\x11\x64ocuments_scanned\x18\x06 \x01(\x03R\x10\x64ocumentsScanned\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x14\n\x05\x65rror\x18\x08 \x01(\tR\x05\x65rror\x12\x1f\n\x0bhash_values\x18\t \x01(\x08R\nhashValues*o\n\tIndexKind\x12\x1a\n\x16INDEX_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13INDEX_KIND_EQUALITY\x10\x01\x12\x15\n\x11INDEX_KIND_UNIQUE\x10\x02\x12\x16\n\x12INDEX_KIND_ORDERED\x10\x03*r\n\nIndexState\x12\x1b\n\x17INDEX_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14INDEX_STATE_BUILDING\x10\x01\x12\x15\n\x11INDEX_STATE_READY\x10\x02\x12\x16\n\x12INDEX_STATE_FAILED\x10\x03\x42PZNgithub.com/smarterbase/smarterbase/clients/go/gen/smarterbase/v1;smarterbasev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,10 +42,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INDEX'].fields_by_name['fields']._serialized_options = b'\342A\001\002'
   _globals['_INDEX'].fields_by_name['kind']._loaded_options = None
   _globals['_INDEX'].fields_by_name['kind']._serialized_options = b'\342A\001\002'
-  _globals['_INDEXKIND']._serialized_start=447
-  _globals['_INDEXKIND']._serialized_end=558
-  _globals['_INDEXSTATE']._serialized_start=560
-  _globals['_INDEXSTATE']._serialized_end=674
+  _globals['_INDEXKIND']._serialized_start=480
+  _globals['_INDEXKIND']._serialized_end=591
+  _globals['_INDEXSTATE']._serialized_start=593
+  _globals['_INDEXSTATE']._serialized_end=707
   _globals['_INDEX']._serialized_start=113
-  _globals['_INDEX']._serialized_end=445
+  _globals['_INDEX']._serialized_end=478
 # @@protoc_insertion_point(module_scope)

@@ -34,7 +34,7 @@ INDEX_STATE_READY: IndexState
 INDEX_STATE_FAILED: IndexState
 
 class Index(_message.Message):
-    __slots__ = ("collection", "name", "fields", "kind", "state", "documents_scanned", "create_time", "error")
+    __slots__ = ("collection", "name", "fields", "kind", "state", "documents_scanned", "create_time", "error", "hash_values")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     FIELDS_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +43,7 @@ class Index(_message.Message):
     DOCUMENTS_SCANNED_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    HASH_VALUES_FIELD_NUMBER: _ClassVar[int]
     collection: str
     name: str
     fields: _containers.RepeatedScalarFieldContainer[str]
@@ -51,4 +52,5 @@ class Index(_message.Message):
     documents_scanned: int
     create_time: _timestamp_pb2.Timestamp
     error: str
-    def __init__(self, collection: _Optional[str] = ..., name: _Optional[str] = ..., fields: _Optional[_Iterable[str]] = ..., kind: _Optional[_Union[IndexKind, str]] = ..., state: _Optional[_Union[IndexState, str]] = ..., documents_scanned: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
+    hash_values: bool
+    def __init__(self, collection: _Optional[str] = ..., name: _Optional[str] = ..., fields: _Optional[_Iterable[str]] = ..., kind: _Optional[_Union[IndexKind, str]] = ..., state: _Optional[_Union[IndexState, str]] = ..., documents_scanned: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., hash_values: _Optional[bool] = ...) -> None: ...

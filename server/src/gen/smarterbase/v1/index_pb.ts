@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file smarterbase/v1/index.proto.
  */
 export const file_smarterbase_v1_index: GenFile = /*@__PURE__*/
-  fileDesc("ChpzbWFydGVyYmFzZS92MS9pbmRleC5wcm90bxIOc21hcnRlcmJhc2UudjEigAIKBUluZGV4EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAhIUCgZmaWVsZHMYAyADKAlCBOJBAQISLQoEa2luZBgEIAEoDjIZLnNtYXJ0ZXJiYXNlLnYxLkluZGV4S2luZEIE4kEBAhIpCgVzdGF0ZRgFIAEoDjIaLnNtYXJ0ZXJiYXNlLnYxLkluZGV4U3RhdGUSGQoRZG9jdW1lbnRzX3NjYW5uZWQYBiABKAMSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWVycm9yGAggASgJKm8KCUluZGV4S2luZBIaChZJTkRFWF9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTSU5ERVhfS0lORF9FUVVBTElUWRABEhUKEUlOREVYX0tJTkRfVU5JUVVFEAISFgoSSU5ERVhfS0lORF9PUkRFUkVEEAMqcgoKSW5kZXhTdGF0ZRIbChdJTkRFWF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFElOREVYX1NUQVRFX0JVSUxESU5HEAESFQoRSU5ERVhfU1RBVEVfUkVBRFkQAhIWChJJTkRFWF9TVEFURV9GQUlMRUQQA0JQWk5naXRodWIuY29tL3NtYXJ0ZXJiYXNlL3NtYXJ0ZXJiYXNlL2NsaWVudHMvZ28vZ2VuL3NtYXJ0ZXJiYXNlL3YxO3NtYXJ0ZXJiYXNldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChpzbWFydGVyYmFzZS92MS9pbmRleC5wcm90bxIOc21hcnRlcmJhc2UudjEilQIKBUluZGV4EhgKCmNvbGxlY3Rpb24YASABKAlCBOJBAQISEgoEbmFtZRgCIAEoCUIE4kEBAhIUCgZmaWVsZHMYAyADKAlCBOJBAQISLQoEa2luZBgEIAEoDjIZLnNtYXJ0ZXJiYXNlLnYxLkluZGV4S2luZEIE4kEBAhIpCgVzdGF0ZRgFIAEoDjIaLnNtYXJ0ZXJiYXNlLnYxLkluZGV4U3RhdGUSGQoRZG9jdW1lbnRzX3NjYW5uZWQYBiABKAMSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWVycm9yGAggASgJEhMKC2hhc2hfdmFsdWVzGAkgASgIKm8KCUluZGV4S2luZBIaChZJTkRFWF9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTSU5ERVhfS0lORF9FUVVBTElUWRABEhUKEUlOREVYX0tJTkRfVU5JUVVFEAISFgoSSU5ERVhfS0lORF9PUkRFUkVEEAMqcgoKSW5kZXhTdGF0ZRIbChdJTkRFWF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFElOREVYX1NUQVRFX0JVSUxESU5HEAESFQoRSU5ERVhfU1RBVEVfUkVBRFkQAhIWChJJTkRFWF9TVEFURV9GQUlMRUQQA0JQWk5naXRodWIuY29tL3NtYXJ0ZXJiYXNlL3NtYXJ0ZXJiYXNlL2NsaWVudHMvZ28vZ2VuL3NtYXJ0ZXJiYXNlL3YxO3NtYXJ0ZXJiYXNldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * Index is a secondary index on the documents of one collection, kept in
@@ -80,6 +80,19 @@ export type Index = Message<"smarterbase.v1.Index"> & {
    * @generated from field: string error = 8;
    */
   error: string;
+
+  /**
+   * Optional. EQUALITY and UNIQUE only (ORDERED → INVALID_ARGUMENT: hashes
+   * have no order): store HMAC-SHA-256 hashes of the values under the
+   * server's SB_INDEX_HASH_KEY_FILE key instead of the values, so Redis holds
+   * no field value in clear. eq and in queries use it as usual; ranges,
+   * starts_with and order_by cannot. Part of the definition: the same name
+   * with another setting is INDEX_ALREADY_EXISTS. Without the key on the
+   * server → FAILED_PRECONDITION / ENCRYPTION_NOT_CONFIGURED.
+   *
+   * @generated from field: bool hash_values = 9;
+   */
+  hashValues: boolean;
 };
 
 /**

@@ -74,4 +74,21 @@ describe('index conversion', () => {
       field: 'index.kind',
     });
   });
+
+  test('hash_values travels both ways (absent in the model when false)', () => {
+    const idx = create(IndexSchema, { collection: 'c', name: 'by_e', fields: ['e'], kind: IndexKind.UNIQUE, hashValues: true });
+    expect(indexDefinitionFromProto(idx)).toEqual({ collection: 'c', name: 'by_e', fields: ['e'], kind: 'unique', hashValues: true });
+    expect(indexDefinitionFromProto(create(IndexSchema, { ...idx, hashValues: false }))).not.toHaveProperty('hashValues');
+    const info = {
+      collection: 'c',
+      name: 'by_e',
+      fields: ['e'],
+      kind: 'unique' as const,
+      state: 'ready' as const,
+      documentsScanned: 0,
+      createTime: new Date(0),
+    };
+    expect(indexToProto({ ...info, hashValues: true }).hashValues).toBe(true);
+    expect(indexToProto(info).hashValues).toBe(false);
+  });
 });

@@ -37,7 +37,13 @@ export function indexDefinitionFromProto(index: Index | undefined): IndexDefinit
   if (index === undefined) throw invalid('INVALID_ARGUMENT', 'index', 'index is required');
   const kind = KIND_TO_MODEL.get(index.kind);
   if (kind === undefined) throw invalid('INVALID_ARGUMENT', 'index.kind', 'index.kind must be EQUALITY, UNIQUE or ORDERED');
-  return { collection: index.collection, name: index.name, fields: [...index.fields], kind };
+  return {
+    collection: index.collection,
+    name: index.name,
+    fields: [...index.fields],
+    kind,
+    ...(index.hashValues ? { hashValues: true } : {}),
+  };
 }
 
 /** The proto Index of an index with its state. */
@@ -51,6 +57,7 @@ export function indexToProto(info: IndexInfo): Index {
     documentsScanned: BigInt(info.documentsScanned),
     createTime: toTimestamp(info.createTime),
     error: info.error ?? '',
+    hashValues: info.hashValues === true,
   });
 }
 
