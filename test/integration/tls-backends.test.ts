@@ -73,7 +73,7 @@ test('documents and objects work over https S3 and rediss:// Redis (every Redis 
   } finally {
     await sb.stop();
   }
-});
+}, 180_000); // a hang guard: ~15 s idle; a server start with TLS to both backends plus a 3 MiB round trip took over 60 s at CI load
 
 test('without SB_S3_CA_FILE the https endpoint is not trusted: start-up fails', async () => {
   const { SB_S3_CA_FILE: _, ...rest } = env();
