@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentService } from '../clients/ts/src/gen/smarterbase/v1/document_service_pb.js';
+import { positiveInt } from './cli-args.js';
 import {
   formatBatchMarkdown,
   formatBatchTable,
@@ -44,12 +45,6 @@ interface CliOptions {
   readonly runs?: number;
   readonly rttMs: number[];
   readonly delayedRuns?: number[];
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function list(parse: (v: string) => number) {

@@ -19,6 +19,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentService } from '../clients/ts/src/gen/smarterbase/v1/document_service_pb.js';
+import { positiveInt } from './cli-args.js';
 import {
   commitRatios,
   formatCommitMarkdown,
@@ -49,12 +50,6 @@ interface Options {
   readonly backends: Backend[];
   readonly quick: boolean;
   readonly rttMs: number;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function parse(argv: string[]): Options {

@@ -2,24 +2,27 @@
  * Issue-14 encryption-at-rest benchmark, run on demand: `npm run bench:crypt` (`--help`).
  *
  * Two servers on the same versitygw (posix, on disk) bucket in the same run:
- * one with SB_ENCRYPTION_KEYRING_FILE, one without. Each round: sequential
- * Puts of fresh ids alternating between the two servers Put by Put (so a
- * loaded machine's noise hits both alike) for the latency percentiles; then
- * both sides at once, each with several concurrent callers for the same
- * window, for throughput; and each server's CPU per Put (/proc). Target: encryption adds ≤ 10 % to the S3 Put p50.
+ * one with SB_ENCRYPTION_KEYRING_FILE, one without. Each round, with the
+ * side-by-side method (bench/side-by-side.ts): sequential Puts of fresh ids
+ * alternating between the two servers Put by Put (so a loaded machine's noise
+ * hits both alike) for the latency percentiles; then both sides at once, each
+ * with several concurrent callers for the same window, for throughput; and
+ * each server's CPU per Put (/proc). Target: encryption adds ≤ 10 % to the S3
+ * Put p50.
  * Writes bench/results/crypt-<timestamp>.json and .md.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverClients, type ServerClients } from '../test/harness/doc-client.js';
 import { startVersitygw } from '../test/harness/versitygw.js';
-import { processCpuMs } from './cpu-time.js';
-import { compare, formatCryptMarkdown, side, type CryptRound, type CryptRun } from './crypt-report.js';
+import { positiveInt } from './cli-args.js';
+import { compare, formatCryptMarkdown, type CryptRun } from './crypt-report.js';
 import { repoRoot } from './processes.js';
+import { concurrentThroughput, cpuDuring, interleavedLatency, sideRound, summarizeSide, type SideRound } from './side-by-side.js';
 import { startSmarterbase, VERSITYGW_S3_ENV } from './smarterbase-server.js';
-import { round, roundSummary, summarize } from './stats.js';
+import { round } from './stats.js';
 
 const BUCKET = 'sb-crypt';
 
@@ -30,12 +33,6 @@ interface CliOptions {
   readonly seconds: number;
   readonly concurrency: number;
   readonly rounds: number;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function parse(argv: string[]): CliOptions {
@@ -56,68 +53,19 @@ interface Target {
   readonly pid?: number;
 }
 
-/** Put latencies of `puts` sequential Puts per target, alternating between the two Put by Put (both see the same machine noise). */
-async function interleavedLatency(
-  targets: readonly [Target, Target],
-  o: CliOptions,
-  tag: string,
-  data: Record<string, string>,
-): Promise<[number[], number[]]> {
-  const samples: [number[], number[]] = [[], []];
-  for (let i = 0; i < o.puts; i++) {
-    for (const t of i % 2 === 0 ? [0, 1] : [1, 0]) {
-      const t0 = performance.now();
-      await targets[t]!.c.docs.put({ collection: 'bench', id: `${tag}-t${t}-s${i}`, data });
-      samples[t]!.push(performance.now() - t0);
-    }
-  }
-  return samples;
-}
-
-/** Puts per second of fresh Puts by `concurrency` callers that start Puts for `ms`; also how many Puts were made. */
-async function throughput(
-  target: Target,
-  o: CliOptions,
-  tag: string,
-  data: Record<string, string>,
-  ms: number,
-): Promise<{ rate: number; puts: number }> {
-  let next = 0;
-  const t0 = performance.now();
-  const until = t0 + ms;
-  await Promise.all(
-    Array.from({ length: o.concurrency }, async () => {
-      while (performance.now() < until) {
-        const i = next++;
-        await target.c.docs.put({ collection: 'bench', id: `${tag}-c${i}`, data });
-      }
+/** One round, both sides side by side: interleaved Put latency, then both windows at once, and each server's CPU per Put. */
+async function measureRound(targets: readonly Target[], o: CliOptions, tag: string, data: Record<string, string>): Promise<SideRound[]> {
+  const put = (prefix: string) => (side: number, i: number) =>
+    targets[side].c.docs.put({ collection: 'bench', id: `${tag}-${prefix}${side}-${i}`, data });
+  const m = await cpuDuring(
+    targets.map((t) => t.pid),
+    async () => ({
+      samples: await interleavedLatency(targets.length, o.puts, put('s')),
+      // Both sides at once for the same window: equal shares of a loaded machine.
+      windows: await concurrentThroughput(targets.length, o.concurrency, o.seconds * 1000, put('c')),
     }),
   );
-  return { rate: round(next / ((performance.now() - t0) / 1000), 1), puts: next };
-}
-
-/** One round: interleaved latency, then each side's throughput (order alternating by round), and each server's CPU per Put. */
-async function measureRound(
-  targets: readonly [Target, Target],
-  o: CliOptions,
-  r: number,
-  data: Record<string, string>,
-): Promise<[CryptRound, CryptRound]> {
-  const cpu0 = targets.map((t) => (t.pid === undefined ? undefined : processCpuMs(t.pid)));
-  const [lat0, lat1] = await interleavedLatency(targets, o, `r${r}`, data);
-  // Both sides at once for the same window: equal shares of a loaded machine.
-  const tput = await Promise.all(targets.map((t, i) => throughput(t, o, `r${r}-t${i}`, data, o.seconds * 1000)));
-  const cpu1 = targets.map((t) => (t.pid === undefined ? undefined : processCpuMs(t.pid)));
-  const one = (t: number, samples: number[]): CryptRound => {
-    const a = cpu0[t];
-    const b = cpu1[t];
-    return {
-      latency: roundSummary(summarize(samples)),
-      putsPerSecond: tput[t]!.rate,
-      ...(a === undefined || b === undefined ? {} : { serverCpuMsPerPut: round((b - a) / (o.puts + tput[t]!.puts)) }),
-    };
-  };
-  return [one(0, lat0), one(1, lat1)];
+  return targets.map((_, s) => sideRound(m.result.samples.samples[s], m.result.windows[s], m.cpuMs[s], m.result.samples.clientCpuMs[s]));
 }
 
 async function main(): Promise<void> {
@@ -141,16 +89,14 @@ async function main(): Promise<void> {
         { c: serverClients(`http://127.0.0.1:${encServer.port}`), pid: encServer.pid },
       ];
       // Warm-up: code paths, connections, JIT.
-      await measureRound(targets, { ...o, puts: 50, seconds: 1 }, -1, data);
-      const rounds: { clear: CryptRound[]; encrypted: CryptRound[] } = { clear: [], encrypted: [] };
+      await measureRound(targets, { ...o, puts: 50, seconds: 1 }, 'warm', data);
+      const rounds: [SideRound[], SideRound[]] = [[], []];
       for (let r = 0; r < o.rounds; r++) {
         log(`crypt: round ${r + 1}/${o.rounds}`);
-        const [c, e] = await measureRound(targets, o, r, data);
-        rounds.clear.push(c);
-        rounds.encrypted.push(e);
+        const m = await measureRound(targets, o, `r${r}`, data);
+        m.forEach((x, s) => rounds[s].push(x));
       }
-      const clear = side(rounds.clear);
-      const encrypted = side(rounds.encrypted);
+      const [clear, encrypted] = rounds.map(summarizeSide);
       const run: CryptRun = {
         when,
         machine: { cpus: cpus().length, node: process.version, loadAverage },

@@ -1,38 +1,51 @@
-import { compare, formatCryptMarkdown, median, side, type CryptRound, type CryptRun } from './crypt-report.js';
+import { compare, formatCryptMarkdown, p90Ms, type CryptRun } from './crypt-report.js';
+import { summarizeSide, type SideRound, type SideSummary } from './side-by-side.js';
 
-const r = (p50: number, putsPerSecond: number, serverCpuMsPerPut?: number): CryptRound => ({
+const r = (p50: number, callsPerSecond: number, serverCpuMsPerCall?: number): SideRound => ({
   latency: { count: 10, mean: p50, min: p50 / 2, p50, p90: p50 * 2, p99: p50 * 3, max: p50 * 4 },
-  putsPerSecond,
-  ...(serverCpuMsPerPut !== undefined ? { serverCpuMsPerPut } : {}),
+  callsPerSecond,
+  ...(serverCpuMsPerCall !== undefined ? { serverCpuMsPerCall } : {}),
 });
 
-test('median of odd and even counts', () => {
-  expect(median([3, 1, 2])).toBe(2);
-  expect(median([4, 1, 2, 3])).toBe(2.5);
-  expect(() => median([])).toThrow(RangeError);
+const runOf = (clear: SideSummary, encrypted: SideSummary): CryptRun => ({
+  when: 'T',
+  machine: { cpus: 2, node: 'v20', loadAverage: [1, 2, 3] },
+  parameters: { documentBytes: 1024, sequentialPuts: 10, throughputSeconds: 5, concurrency: 4, rounds: 1, s3: 'versitygw' },
+  clear,
+  encrypted,
+  ...compare(clear, encrypted),
 });
 
-test('side takes medians over rounds; compare gives the p50 cost, the throughput ratio and the verdict', () => {
-  const clear = side([r(10, 100), r(12, 90), r(11, 95)]);
-  expect([clear.p50Ms, clear.p90Ms, clear.putsPerSecond, clear.serverCpuMsPerPut]).toEqual([11, 22, 95, undefined]);
-  expect(side([r(10, 100, 0.5), r(10, 100, 0.7), r(10, 100, 0.6)]).serverCpuMsPerPut).toBe(0.6);
-  expect(compare(clear, side([r(11.5, 90), r(12, 85), r(12.5, 92)]))).toEqual({ p50Cost: 0.0909, throughputRatio: 0.9474, pass: true });
-  expect(compare(clear, side([r(13, 90)]))).toMatchObject({ pass: false });
+test('compare gives the p50 cost, the throughput ratio and the verdict against the 10 % target', () => {
+  const clear = summarizeSide([r(10, 100), r(12, 90), r(11, 95)]);
+  expect(compare(clear, summarizeSide([r(11.5, 90), r(12, 85), r(12.5, 92)]))).toEqual({
+    p50Cost: 0.0909,
+    throughputRatio: 0.9474,
+    pass: true,
+  });
+  expect(compare(clear, summarizeSide([r(13, 90)]))).toMatchObject({ p50Cost: 0.1818, pass: false });
 });
 
-test('the markdown names both sides, the cost in percent and the verdict', () => {
-  const clear = side([r(10, 100)]);
-  const encrypted = side([r(10.5, 97, 0.42)]);
-  const run: CryptRun = {
-    when: 'T',
-    machine: { cpus: 2, node: 'v20', loadAverage: [1, 2, 3] },
-    parameters: { documentBytes: 1024, sequentialPuts: 10, throughputSeconds: 5, concurrency: 4, rounds: 1, s3: 'versitygw' },
-    clear,
-    encrypted,
-    ...compare(clear, encrypted),
-  };
+test('p90Ms is the median over rounds of the p90', () => {
+  expect(p90Ms(summarizeSide([r(10, 100), r(12, 90), r(11, 95)]))).toBe(22);
+  expect(p90Ms(summarizeSide([r(10, 100), r(12, 90)]))).toBe(22);
+});
+
+test('the markdown names both sides, CPU per Put where measured, the cost in percent and the verdict', () => {
+  const clear = summarizeSide([r(10, 100)]);
+  const encrypted = summarizeSide([r(10.5, 97, 0.42)]);
+  const run = runOf(clear, encrypted);
   const md = formatCryptMarkdown(run);
-  expect(md).toContain('| clear | 10 | 20 | 100 | – |');
-  expect(md).toContain('| encrypted (keyring) | 10.5 | 21 | 97 | 0.42 |');
+  expect(md).toContain('| clear | 10 | 20 | 100 | – | 10 | 100 |');
+  expect(md).toContain('| encrypted (keyring) | 10.5 | 21 | 97 | 0.42 | 10.5 | 97 |');
   expect(md).toContain('p50 cost of encryption: 5 % (target ≤ 10 %: PASS); throughput ratio encrypted ÷ clear: 0.97.');
+});
+
+test('the markdown says FAIL when encryption costs more than the target', () => {
+  const clear = summarizeSide([r(10, 100)]);
+  const encrypted = summarizeSide([r(11.5, 80)]);
+  const run = runOf(clear, encrypted);
+  expect(formatCryptMarkdown(run)).toContain(
+    'p50 cost of encryption: 15 % (target ≤ 10 %: FAIL); throughput ratio encrypted ÷ clear: 0.8.',
+  );
 });

@@ -8,7 +8,7 @@
  * and Connect binary). Target: p99 added < 50 ms. Writes
  * bench/results/decode-stall-<timestamp>.json and .md.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { DocumentService } from '../clients/ts/src/gen/smarterbase/v1/document_service_pb.js';
+import { positiveInt } from './cli-args.js';
 import type { AbuserJob, AbuserReport } from './decode-stall-abuser.js';
 import { batchGetBytes, envelope, putStructBytes } from './decode-stall-payloads.js';
 import { addedP99, formatStallMarkdown, SCENARIOS, type StallResult, type StallRun, type StallScenario } from './decode-stall-report.js';
@@ -37,12 +38,6 @@ interface CliOptions {
   readonly elements: number;
   readonly only?: string[];
   readonly label: string;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function parse(argv: string[]): CliOptions {

@@ -18,9 +18,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { ListOptions, ListPage } from '../server/src/storage/blob-store.js';
 import { FilesystemBlobStore } from '../server/src/storage/filesystem/filesystem-store.js';
+import { positiveInt } from './cli-args.js';
 import { listKeysReaddirSort } from './fs-list-baseline.js';
 import { repoRoot } from './processes.js';
 import { machineInfo } from './report.js';
@@ -58,12 +59,6 @@ export interface FsListBenchResult {
   readonly pages: PageResult[];
   /** A full listing in 1,000-key pages, ms (undefined with --no-scan). */
   readonly scan?: { readonly pages: number; readonly beforeMs: number; readonly afterMs: number };
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function idOf(i: number, docs: number): string {

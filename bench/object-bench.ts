@@ -10,13 +10,14 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startVersitygw } from '../test/harness/versitygw.js';
+import { positiveInt } from './cli-args.js';
 import { processCpuMs } from './cpu-time.js';
 import { ObjectBenchClient } from './object-client.js';
 import { direction, formatObjectMarkdown, type ObjectRun, type Transfer } from './object-report.js';
@@ -33,12 +34,6 @@ interface CliOptions {
   readonly mib: number;
   readonly rounds: number;
   readonly partMib: number;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function parse(argv: string[]): CliOptions {

@@ -1,14 +1,6 @@
-import { direction, formatObjectMarkdown, median, OBJECT_THROUGHPUT_TARGET, sideFigures, type ObjectRun } from './object-report.js';
+import { direction, formatObjectMarkdown, OBJECT_THROUGHPUT_TARGET, sideFigures, type ObjectRun } from './object-report.js';
 
 const t = (mbPerSecond: number, serverCpuMs?: number) => ({ bytes: 100e6, seconds: 100 / mbPerSecond, serverCpuMs });
-
-describe('median', () => {
-  it('takes the middle value, or the mean of the middle two', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(() => median([])).toThrow();
-  });
-});
 
 describe('sideFigures', () => {
   it('gives MB/s per round, their median and server CPU per MB', () => {

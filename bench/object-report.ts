@@ -5,7 +5,7 @@
  * server's CPU per MB, and the console table / markdown written beside the
  * JSON in bench/results/.
  */
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 
 /** The throughput ours must reach each way, as a fraction of the raw SDK's (issue 13). */
 export const OBJECT_THROUGHPUT_TARGET = 0.8;
@@ -38,14 +38,6 @@ export interface DirectionFigures {
   readonly ratio: number;
   /** ratio ≥ OBJECT_THROUGHPUT_TARGET. */
   readonly pass: boolean;
-}
-
-/** The median of a non-empty list (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('median of nothing');
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** The figures of one side from its transfers. */

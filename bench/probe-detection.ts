@@ -14,19 +14,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { S3BlobStore } from '../server/src/storage/s3/s3-store.js';
 import { probeConditionalWrites } from '../server/src/storage/probe-conditional-writes.js';
 import { S3_IMPLEMENTATIONS } from '../test/harness/s3-implementations.js';
+import { positiveInt } from './cli-args.js';
 import { repoRoot } from './processes.js';
 import { machineInfo } from './report.js';
 import { probeDetectionMarkdown, summarizeProbeRuns, type ProbeRun } from './probe-detection-report.js';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
 
 /** The error's message and its chain of causes, one line. */
 function describeError(e: unknown): string {

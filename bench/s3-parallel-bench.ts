@@ -15,6 +15,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { positiveInt } from './cli-args.js';
 import { ownCpuMs, processCpuMs } from './cpu-time.js';
 import { createDocClient } from './doc-client.js';
 import { makeDocument, makeDocumentBytes } from './payload.js';
@@ -41,12 +42,6 @@ interface CliOptions {
   readonly slice: number;
   readonly warmup: number;
   readonly documentBytes: number;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function nonNegative(value: string): number {
