@@ -22,7 +22,8 @@ import { startServer } from '../harness/server-process.js';
 import { startSharedStack, type SharedStack } from '../harness/shared-stack.js';
 import { sharedStackEnv } from '../harness/stack-env.js';
 
-jest.setTimeout(300_000);
+// A hang guard: 57-98 s at CI load in session 10, 267-307 s in the loaded CI runs of session 11 (under investigation).
+jest.setTimeout(600_000);
 
 const APPENDERS_PER_SERVER = 4;
 const LINES_PER_APPENDER = 1000;
