@@ -73,11 +73,14 @@ function apply(state: State, m: WatchResponse): void {
 
 test('writers run through a snapshot watch: its state at complete is the collection at that revision, later changes apply without gap or overlap', async () => {
   const { docs } = serverClients(s.grpcUrl);
-  // 1,000 documents (10 engine pages to list), so that writes land on ids not yet listed while the snapshot lists.
+  // 2,000 documents of 2.5 KB (20 engine pages, ~5 MB): more than the server buffers for one stream (16 messages
+  // plus the gRPC port's 1 MiB window), so its listing must wait for this client, which reads slowly (below); the
+  // last pages (ids d9…, which the writers also write) are listed while writes go on.
   let seeded = 0;
+  const pad = 'p'.repeat(2500);
   await Promise.all(
     Array.from({ length: 16 }, async () => {
-      for (let i = seeded++; i < 1000; i = seeded++) await docs.put({ collection: 'snap', id: `d${i}`, data: { seed: i } });
+      for (let i = seeded++; i < 2000; i = seeded++) await docs.put({ collection: 'snap', id: `d${i}`, data: { seed: i, pad } });
     }),
   );
   const base = await listing(docs, 'snap');
@@ -112,8 +115,10 @@ test('writers run through a snapshot watch: its state at complete is the collect
       if (m.kind.case === 'snapshot') for (const d of m.kind.value.documents) listedAt.set(d.id, Number(d.revision));
       if (m.kind.case === 'changes')
         for (const e of m.kind.value.events) if (Number(e.revision) <= (listedAt.get(e.id) ?? 0)) overlaps.push(`${e.id}@${e.revision}`);
-      if (m.kind.case === 'snapshot' && !m.kind.value.complete) snapshotRevision = revision;
-      else if (m.kind.case === 'snapshot') {
+      if (m.kind.case === 'snapshot' && !m.kind.value.complete) {
+        snapshotRevision = revision;
+        await new Promise((r) => setTimeout(r, 25)); // a slow reader: the listing waits on it while writers go on
+      } else if (m.kind.case === 'snapshot') {
         complete = revision;
         atCompleteClient = new Map(state);
       } else if (m.kind.case === 'changes') {

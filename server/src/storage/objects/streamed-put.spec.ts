@@ -14,6 +14,7 @@ function recorder(store = new MemoryObjectStore()) {
     putPart: (k, u, n, b, s) => (calls.push(`part ${n} ${b.byteLength}`), store.putPart(k, u, n, b, s)),
     completeUpload: (k, u, p, o) => (calls.push(`complete ${p.map((x) => x.partNumber).join(',')}`), store.completeUpload(k, u, p, o)),
     abortUpload: (k, u, s) => (calls.push('abort'), store.abortUpload(k, u, s)),
+    listParts: (k, u, s) => store.listParts(k, u, s), // not recorded: the new test below records it
   };
   return { store, calls, primitives };
 }
@@ -186,5 +187,24 @@ describe('streamedPut', () => {
       kind: 'invalid',
       field: 'part_size',
     });
+  });
+
+  it('a failed transfer aborts its upload again while parts still show after an abort (a cut part landing late)', async () => {
+    const { calls, primitives } = recorder();
+    let lateParts = 1; // the first ListParts after the abort still sees a part
+    const late: UploadPrimitives = {
+      ...primitives,
+      listParts: async (k, u, s) => {
+        calls.push('listParts');
+        if (lateParts-- > 0) return [{ partNumber: 1, etag: '"x"', size: 1 }];
+        return primitives.listParts(k, u, s).catch(() => []);
+      },
+    };
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield* source(2 * MIN_PART_SIZE);
+      throw new Error('client went away');
+    }
+    await expect(streamedPut(late, 'k', failing(), { partSize: MIN_PART_SIZE })).rejects.toThrow('client went away');
+    expect(calls.filter((c) => c === 'abort' || c === 'listParts')).toEqual(['abort', 'listParts', 'abort', 'listParts']);
   });
 });

@@ -21,7 +21,7 @@ import { Sha256Tap } from './sha256-stream.js';
 import { checksumMismatch } from './upload-errors.js';
 
 /** The primitives streamedPut drives (a subset of ObjectStore). */
-export type UploadPrimitives = Pick<ObjectStore, 'putSmall' | 'startUpload' | 'putPart' | 'completeUpload' | 'abortUpload'>;
+export type UploadPrimitives = Pick<ObjectStore, 'putSmall' | 'startUpload' | 'putPart' | 'completeUpload' | 'abortUpload' | 'listParts'>;
 
 /**
  * Parts of one upload sent at once when PutObjectOptions.partsInFlight is unset (docs/adr/0013 §7):
@@ -90,7 +90,26 @@ export async function streamedPut(
     // Parts still being sent finish (or fail) before the abort, so none lands after it.
     await Promise.allSettled(sending);
     // Nothing of a failed transfer may linger (S3 bills open parts); the abort's own failure is secondary.
-    await store.abortUpload(key, uploadId).catch(() => undefined);
+    await abortCompletely(store, key, uploadId);
     throw e;
+  }
+}
+
+/** Aborts a failed transfer's upload at most this many times. */
+const ABORT_ATTEMPTS = 3;
+
+/**
+ * Aborts `uploadId`, and again while its parts still show (S3's advice: a
+ * part whose PUT was cut by a cancel may still land at the store after the
+ * abort; ListParts until it is empty). The store's answers are secondary to
+ * the transfer's own error: failures are swallowed, and the upload sweeper
+ * (ADR 0013 §8) aborts whatever is left.
+ */
+async function abortCompletely(store: UploadPrimitives, key: string, uploadId: string): Promise<void> {
+  for (let i = 0; i < ABORT_ATTEMPTS; i++) {
+    await store.abortUpload(key, uploadId).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100 * (i + 1)));
+    const left = await store.listParts(key, uploadId).catch(() => []); // not found: gone
+    if (left.length === 0) return;
   }
 }
