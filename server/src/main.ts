@@ -60,14 +60,7 @@ import { openObjects } from './objects/compose/open-objects.js';
 import { alsoEndFollowers, openLogs } from './logs/compose/open-logs.js';
 import { openSecurity } from './open-security.js';
 import { MetricsGate } from './observability/metrics-gate.js';
-
-/** Things to close at shutdown, last opened first. */
-type Closer = { readonly name: string; close(): Promise<void> };
-
-/** Where Redis is and how long its connect and commands may take (SB_REDIS_TIMEOUT_MS). */
-function redisOptions(config: Config): ReturnType<typeof redisConnectionOf> {
-  return redisConnectionOf(config);
-}
+import type { Closer } from './common/closer.js';
 
 /**
  * With Redis coordination: one circuit breaker for the Redis server, shared by
@@ -92,12 +85,12 @@ function openRedisGuard(config: Config, telemetry: Telemetry, log: AppLogger): R
 
 async function openCoordinator(config: Config, guard: RedisGuard | undefined): Promise<Coordinator> {
   if (config.coordination === 'redis')
-    return RedisCoordinator.connect({ ...redisOptions(config), grantReplicas: config.redisGrantReplicas, guard });
+    return RedisCoordinator.connect({ ...redisConnectionOf(config), grantReplicas: config.redisGrantReplicas, guard });
   return new LocalCoordinator({ clock: systemClock });
 }
 
 async function openIndexes(config: Config, guard: RedisGuard | undefined): Promise<IndexStore> {
-  if (config.coordination === 'redis') return RedisIndexStore.connect({ ...redisOptions(config), guard: guard?.forClient('indexes') });
+  if (config.coordination === 'redis') return RedisIndexStore.connect({ ...redisConnectionOf(config), guard: guard?.forClient('indexes') });
   return new LocalIndexStore({ clock: systemClock });
 }
 
@@ -289,7 +282,7 @@ async function main(): Promise<void> {
       ...(config.coordination === 'redis'
         ? {
             redis: {
-              connection: redisOptions(config),
+              connection: redisConnectionOf(config),
               guard: redisGuard?.forClient('feed'),
               onLoss: (settle: () => void) => void coordinator.onLoss(() => settle()),
             },
@@ -317,7 +310,7 @@ async function main(): Promise<void> {
       log,
       meter: telemetry.meter,
       defaultTtlMs: declared?.defaultTtlMs,
-      ...(redisGuard === undefined ? {} : { redis: { ...redisOptions(config), guard: redisGuard.forClient('expiry') } }),
+      ...(redisGuard === undefined ? {} : { redis: { ...redisConnectionOf(config), guard: redisGuard.forClient('expiry') } }),
     });
     closers.push({ name: 'expiry', close: () => expiry.close() });
     const engine: DocumentEngine = new DocumentEngine({
@@ -396,7 +389,7 @@ async function main(): Promise<void> {
     if (tls !== undefined) closers.push({ name: 'TLS certificate watcher', close: async () => tls.close() });
     const security = await openSecurity(
       config,
-      { store, log, logs, ...(config.coordination === 'redis' ? { redis: redisOptions(config) } : {}) },
+      { store, log, logs, ...(config.coordination === 'redis' ? { redis: redisConnectionOf(config) } : {}) },
       closers,
     );
     if (security !== undefined) metricsGate.set(security.metricsAllowed);

@@ -19,12 +19,7 @@ import { callLimitsOf } from './rpc/decorators/call-limits.js';
 import type { RpcServerOptions } from './rpc/server/rpc-server.js';
 import { PEER_KEY } from './rpc/tls/peer.js';
 import type { BlobStore } from './storage/blob-store.js';
-
-/** Something closed at shutdown (main.ts's list). */
-interface Closer {
-  readonly name: string;
-  close(): Promise<void>;
-}
+import type { Closer } from './common/closer.js';
 
 /** What the security parts are built on. */
 export interface SecurityDeps {

@@ -25,14 +25,9 @@ import { DbError, invalid } from '../errors/db-error.js';
 import { definitionOf, type IndexDefinition, type IndexKind } from '../model/index-def.js';
 import { isJsonObject } from '../model/json.js';
 import { validateLogName } from '../logs/log-name.js';
+import type { LogRetention } from '../logs/log-retention.js';
 import { validateCollection } from '../model/keys.js';
 import { validateIndexDefinition } from './index-validation.js';
-
-/** A log's retention: segments older than retainMs, or past retainBytes in total, are deleted from the head. */
-export interface LogRetention {
-  readonly retainMs?: number;
-  readonly retainBytes?: number;
-}
 
 /** What the collections file declares: indexes, default TTLs (ms) by collection, and log retention by log. */
 export interface CollectionsConfig {

@@ -1,5 +1,5 @@
 import { systemClock } from '../common/clock.js';
-import type { LogRetention } from '../index/collections-file.js';
+import type { LogRetention } from './log-retention.js';
 import { Failpoints } from '../common/failpoints.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import type { Blob, BlobStore } from '../storage/blob-store.js';

@@ -15,7 +15,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Failpoints } from '../common/failpoints.js';
 import type { Coordinator, MutexHandle } from '../coordination/coordinator.js';
-import type { LogRetention } from '../index/collections-file.js';
+import type { LogRetention } from './log-retention.js';
 import { ConditionFailedError, type BlobStore } from '../storage/blob-store.js';
 import type { ChunkCache } from './chunk-cache.js';
 import type { Chunk } from './chunk-format.js';

@@ -10,7 +10,7 @@ import { abortError } from '../common/abort.js';
 import type { Clock } from '../common/clock.js';
 import type { Failpoints } from '../common/failpoints.js';
 import type { Coordinator } from '../coordination/coordinator.js';
-import type { LogRetention } from '../index/collections-file.js';
+import type { LogRetention } from './log-retention.js';
 import { DbError, invalid } from '../errors/db-error.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { PROGRESS_INTERVAL_MS } from '../streams/watch-input.js';

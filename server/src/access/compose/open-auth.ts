@@ -17,6 +17,7 @@ import { auditTo, type AuditAppend, type AuditEvent, type AuditLog } from '../au
 import { Authenticator, type Caller, type PeerIdentity } from '../authenticator.js';
 import { ensureBootstrapKey } from '../bootstrap-key.js';
 import { JwtVerifier } from '../jwt-verifier.js';
+import type { Closer } from '../../common/closer.js';
 
 /** What a call offers for authentication: its request headers (connect's HandlerContext has them). */
 export interface CallHeaders {
@@ -45,12 +46,6 @@ export interface OpenedAuth<C extends CallHeaders> {
   readonly reflection: AuthGate;
   /** For /metrics: true when the `authorization` value authenticates (always true when metrics are open). */
   readonly metricsAllowed: (authorization: string | undefined) => Promise<boolean>;
-}
-
-/** Something closed at shutdown (main.ts's list). */
-interface Closer {
-  readonly name: string;
-  close(): Promise<void>;
 }
 
 /** Auth's parts, or undefined when the setting auth is off. */

@@ -6,12 +6,7 @@
 import { openRedis, type RedisConnectionOptions } from '../../coordination/redis/redis-connection.js';
 import { LocalRateLimiter, type RateLimiter } from '../rate-limiter.js';
 import { RedisRateLimiter } from '../redis-rate-limiter.js';
-
-/** Something closed at shutdown (main.ts's list). */
-interface Closer {
-  readonly name: string;
-  close(): Promise<void>;
-}
+import type { Closer } from '../../common/closer.js';
 
 /** The limiter: Redis-backed when `redis` is given; its connection's closer joins `closers`. */
 export async function openRateLimiter(

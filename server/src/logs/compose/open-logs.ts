@@ -8,7 +8,7 @@ import { systemClock } from '../../common/clock.js';
 import type { Failpoints } from '../../common/failpoints.js';
 import type { Config } from '../../config/settings.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
-import type { LogRetention } from '../../index/collections-file.js';
+import type { LogRetention } from '../log-retention.js';
 import { redisConnectionOf } from '../../config/tls-files.js';
 import { openRedis, type RedisConnectionOptions } from '../../coordination/redis/redis-connection.js';
 import type { AppLogger } from '../../observability/logger.js';
@@ -17,6 +17,7 @@ import { LogEngine } from '../log-engine.js';
 import { RedisLogWakes } from '../redis-log-wakes.js';
 import { RedisRequestIndex } from '../redis-request-index.js';
 import { LocalRequestIndex, type RequestIndex } from '../request-index.js';
+import type { Closer } from '../../common/closer.js';
 
 /** What the logs need besides the settings. */
 export interface LogsDeps {
@@ -32,12 +33,6 @@ export interface LogsDeps {
 function redisOf(config: Config): RedisConnectionOptions | undefined {
   if (config.coordination !== 'redis' || config.redisUrl === undefined) return undefined;
   return redisConnectionOf(config);
-}
-
-/** Something closed at shutdown (main.ts's list). */
-interface Closer {
-  readonly name: string;
-  close(): Promise<void>;
 }
 
 /**

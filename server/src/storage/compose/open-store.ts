@@ -28,12 +28,10 @@ import { RetryingBlobStore } from '../retrying-store.js';
 import { s3CaBundle } from '../../config/tls-files.js';
 import { S3BlobStore } from '../s3/s3-store.js';
 import { VerifiedReadsStore } from '../verified-reads.js';
+import type { Closer } from '../../common/closer.js';
 
-/** Something to close at shutdown. */
-export interface StoreCloser {
-  readonly name: string;
-  close(): Promise<void>;
-}
+/** Something to close at shutdown (the server's one Closer shape). */
+export type StoreCloser = Closer;
 
 /** The store of `config.storage`, composed as the file comment says. */
 export async function openStore(
