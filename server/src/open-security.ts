@@ -4,9 +4,7 @@
  * appends (SB_AUDIT_LOG), and per-principal limits over a rate limiter
  * shared through Redis or in process. Nothing when SB_AUTH is off.
  */
-import type { HandlerContext } from '@connectrpc/connect';
 import { openAuth } from './access/compose/open-auth.js';
-import type { PeerIdentity } from './access/authenticator.js';
 import { systemClock, systemRandom } from './common/clock.js';
 import { ConfigError } from './config/parse-value.js';
 import type { Config } from './config/settings.js';
@@ -17,7 +15,7 @@ import { isLogName } from './logs/log-name.js';
 import type { AppLogger } from './observability/logger.js';
 import { callLimitsOf } from './rpc/decorators/call-limits.js';
 import type { RpcServerOptions } from './rpc/server/rpc-server.js';
-import { PEER_KEY } from './rpc/tls/peer.js';
+import { peerIdentityOf } from './rpc/tls/peer.js';
 import type { BlobStore } from './storage/blob-store.js';
 import type { Closer } from './common/closer.js';
 
@@ -36,18 +34,6 @@ export interface OpenedSecurity {
   readonly metricsAllowed: (authorization: string | undefined) => Promise<boolean>;
 }
 
-/**
- * The names a call's verified client certificate answers to: its full
- * subject ("CN=billing, O=Example"), its subject alternative names
- * ("DNS:billing.internal"), and "CN=<common name>" alone, so a principal
- * may list whichever it knows (docs/security.md).
- */
-function identityOf(ctx: HandlerContext): PeerIdentity | undefined {
-  const cert = ctx.values.get(PEER_KEY).certificate;
-  if (cert === undefined) return undefined;
-  return { subject: cert.subject, sans: cert.commonName === undefined ? cert.sans : [...cert.sans, `CN=${cert.commonName}`] };
-}
-
 /** The security parts, or undefined when SB_AUTH is off. */
 export async function openSecurity(config: Config, deps: SecurityDeps, closers: Closer[]): Promise<OpenedSecurity | undefined> {
   const auditLog = config.auditLog;
@@ -63,7 +49,7 @@ export async function openSecurity(config: Config, deps: SecurityDeps, closers: 
       log: deps.log,
       clock: systemClock,
       random: systemRandom,
-      identify: identityOf,
+      identify: peerIdentityOf,
       ...(appendAudit === undefined ? {} : { appendAudit }),
     },
     closers,

@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createClient, type HandlerContext } from '@connectrpc/connect';
+import { createClient, createContextValues, type HandlerContext } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus as S } from '../../gen/grpc/health/v1/health_pb.js';
 import { createTestCa, type CertFiles, type TestCa } from '../../../../test/harness/certs.js';
 import { ConnectEndpoint } from '../connect-mount.js';
 import { mountGrpc } from '../grpc-mount.js';
 import { typedService } from '../typed-service.js';
-import { parseSans, PEER_KEY, type PeerCertificate } from './peer.js';
+import { ANONYMOUS_PEER, parseSans, PEER_KEY, peerIdentityOf, type Peer, type PeerCertificate } from './peer.js';
 import { ServerTls } from './server-tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sb-peer-'));
@@ -109,4 +109,26 @@ test('a plaintext call has the anonymous peer', async () => {
   } finally {
     await ep.shutdown(100);
   }
+});
+
+describe('peerIdentityOf', () => {
+  const ctxWith = (peer: Peer): HandlerContext => ({ values: createContextValues().set(PEER_KEY, peer) }) as unknown as HandlerContext;
+
+  test('a verified certificate answers to its subject, its SANs and CN=<common name>; none without a certificate', () => {
+    const certificate = {
+      subject: 'CN=billing, O=Example',
+      commonName: 'billing',
+      sans: ['DNS:billing.internal'],
+      fingerprint256: 'AA',
+      serialNumber: '01',
+    };
+    expect(peerIdentityOf(ctxWith({ certificate }))).toEqual({
+      subject: 'CN=billing, O=Example',
+      sans: ['DNS:billing.internal', 'CN=billing'],
+    });
+    expect(peerIdentityOf(ctxWith({ certificate: { ...certificate, commonName: undefined as never } }))?.sans).toEqual([
+      'DNS:billing.internal',
+    ]);
+    expect(peerIdentityOf(ctxWith(ANONYMOUS_PEER))).toBeUndefined();
+  });
 });

@@ -9,7 +9,7 @@
  * client-auth.ts), nor does one on a plaintext port.
  */
 import type { PeerCertificate as NodePeerCertificate, TLSSocket } from 'node:tls';
-import { createContextKey } from '@connectrpc/connect';
+import { createContextKey, type HandlerContext } from '@connectrpc/connect';
 
 /** A verified client certificate, reduced to what identifies its holder. */
 export interface PeerCertificate {
@@ -98,4 +98,16 @@ export interface AuthContextCall {
 export function peerOfGrpcCall(call: AuthContextCall): Peer {
   if (typeof call.getAuthContext !== 'function') return ANONYMOUS_PEER;
   return lazyPeer(() => call.getAuthContext!()?.sslPeerCertificate);
+}
+
+/**
+ * The names a call's verified client certificate answers to: its full
+ * subject ("CN=billing, O=Example"), its subject alternative names
+ * ("DNS:billing.internal"), and "CN=<common name>" alone, so a principal
+ * may list whichever it knows (docs/security.md).
+ */
+export function peerIdentityOf(ctx: HandlerContext): { subject: string; sans: readonly string[] } | undefined {
+  const cert = ctx.values.get(PEER_KEY).certificate;
+  if (cert === undefined) return undefined;
+  return { subject: cert.subject, sans: cert.commonName === undefined ? cert.sans : [...cert.sans, `CN=${cert.commonName}`] };
 }
