@@ -66,7 +66,7 @@ export async function sendPart(
     try {
       v = await sessions.update(id, recordMultipart(token, multipartId, state), v, signal);
     } catch (e) {
-      await objects.abortUpload(dataKey, multipartId).catch(() => undefined);
+      await abortUnrecorded(ctx, id, dataKey, multipartId);
       throw e;
     }
   }
@@ -85,4 +85,18 @@ export async function sendPart(
   );
   if (oldTail !== undefined) await deleteQuietly(ctx.blobs, oldTail);
   return v;
+}
+
+/**
+ * After recording `multipartId` failed: aborts it unless the session names it
+ * after all. A cancel or a network error may cut the recording CAS after S3
+ * stored it, and aborting an upload the session names would make the upload
+ * id unusable (every later part NOT_FOUND). When the session cannot be read
+ * back the multipart upload is left alone: the sweeper aborts what an expired
+ * session names and, after maxAge + 1 h, what no session names.
+ */
+async function abortUnrecorded(ctx: ResumableContext, uploadId: string, dataKey: string, multipartId: string): Promise<void> {
+  const current = await ctx.sessions.read(uploadId).catch(() => null);
+  if (current === null || current?.session.multipartId === multipartId) return;
+  await ctx.objects.abortUpload(dataKey, multipartId).catch(() => undefined);
 }

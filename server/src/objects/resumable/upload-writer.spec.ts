@@ -180,4 +180,24 @@ describe('UploadWriter', () => {
     gate.open();
     expect((await writing).completed?.sha256).toBe(sha256(data));
   });
+
+  it.each([
+    ['after it landed: the session names the multipart upload, which is kept', true],
+    ['before it landed: the unrecorded multipart upload is aborted', false],
+  ])('a failure recording a new multipart upload, %s, and the upload id goes on', async (_, after) => {
+    const world = new World();
+    const e = world.engine('a');
+    const data = testBytes(2 * P + 10);
+    const { uploadId } = await e.start(HEADER);
+    const recording = (args: unknown[]) =>
+      String(args[0]).startsWith('_uploads/s/') && Buffer.from(args[1] as Uint8Array).toString('utf8').includes('"multipartId"');
+    world.crashes.arm('blobs.put', { after, match: recording });
+    await expect(e.write(uploadId, 0, chunksOf(data.subarray(0, P + 5), MiB))).rejects.toMatchObject({ reason: 'BACKEND_UNAVAILABLE' });
+    const open = await world.objects.listUploads({ prefix: '', limit: 10 });
+    expect(open.map((u) => u.uploadId)).toEqual(after ? [(await world.session(uploadId)).multipartId] : []);
+    const from = (await e.status(uploadId)).committedSize;
+    const out = await world.engine('b').write(uploadId, from, chunksOf(data.subarray(from), MiB), { finishWrite: true });
+    expect(out.completed?.sha256).toBe(sha256(data));
+    expect((await world.read(world.pointers.get('c/x')!.dataKey))?.equals(data)).toBe(true);
+  });
 });
