@@ -16,6 +16,7 @@ import type { AppLogger } from './observability/logger.js';
 import { callLimitsOf } from './rpc/decorators/call-limits.js';
 import type { RpcServerOptions } from './rpc/server/rpc-server.js';
 import { peerIdentityOf } from './rpc/tls/peer.js';
+import { UploadCollections } from './objects/resumable/upload-collections.js';
 import type { BlobStore } from './storage/blob-store.js';
 import type { Closer } from './common/closer.js';
 
@@ -61,9 +62,10 @@ export async function openSecurity(config: Config, deps: SecurityDeps, closers: 
     closers,
   );
   const defaults = { ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst, maxStreams: config.maxStreamsPerPrincipal };
+  const uploads = new UploadCollections(deps.store); // calls by upload id need write on that upload's collection
   return {
     rpc: {
-      auth: auth.auth,
+      auth: { ...auth.auth, uploadCollection: (id) => uploads.of(id, AbortSignal.timeout(30_000)) },
       access: auth.access,
       reflection: auth.reflection,
       principalLimits: { limiter, limitsOf: callLimitsOf(defaults) },

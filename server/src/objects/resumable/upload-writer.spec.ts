@@ -190,7 +190,10 @@ describe('UploadWriter', () => {
     const data = testBytes(2 * P + 10);
     const { uploadId } = await e.start(HEADER);
     const recording = (args: unknown[]) =>
-      String(args[0]).startsWith('_uploads/s/') && Buffer.from(args[1] as Uint8Array).toString('utf8').includes('"multipartId"');
+      String(args[0]).startsWith('_uploads/s/') &&
+      Buffer.from(args[1] as Uint8Array)
+        .toString('utf8')
+        .includes('"multipartId"');
     world.crashes.arm('blobs.put', { after, match: recording });
     await expect(e.write(uploadId, 0, chunksOf(data.subarray(0, P + 5), MiB))).rejects.toMatchObject({ reason: 'BACKEND_UNAVAILABLE' });
     const open = await world.objects.listUploads({ prefix: '', limit: 10 });

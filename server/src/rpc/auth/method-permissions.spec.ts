@@ -94,8 +94,9 @@ describe('the method permission table', () => {
     expect(needsOf(rule, create(ReadLogRequestSchema, { log: 'l', follow: true })).map((n) => n.verb)).toEqual(['read', 'stream']);
   });
 
-  test('resumable upload calls by id need write on some collection; AccessService needs admin on access', () => {
-    expect(ruleOf('smarterbase.v1.ObjectService', 'WriteAt')).toEqual({ some: { verb: 'write', kind: 'collection' } });
+  test("resumable upload calls by id need write on the upload's collection; AccessService needs admin on access", () => {
+    for (const m of ['WriteUpload', 'WriteAt', 'QueryUploadStatus', 'CompleteUpload', 'AbortUpload'])
+      expect(ruleOf('smarterbase.v1.ObjectService', m)).toEqual({ upload: { verb: 'write' } });
     expect(needsOf(ruleOf('smarterbase.v1.AccessService', 'CreateApiKey'), {})).toEqual([
       { verb: 'admin', resource: { kind: 'access', name: '' } },
     ]);

@@ -31,10 +31,17 @@ export type MethodRule =
   /** Every Need returned for the request (the first message of a client stream). */
   | { readonly needs: (request: unknown) => readonly Need[] }
   /**
-   * `verb` on some resource of `kind`: calls that name a capability the
-   * caller got from an authorised call (an upload id from StartUpload).
+   * `verb` on some resource of `kind` (what a rule below falls back to when
+   * the resource behind a capability cannot be named).
    */
-  | { readonly some: { readonly verb: Verb; readonly kind: ResourceKind } };
+  | { readonly some: { readonly verb: Verb; readonly kind: ResourceKind } }
+  /**
+   * `verb` on the collection of the resumable upload named by the request's
+   * `uploadId` (the first message of a client stream), found by
+   * CallAuth.uploadCollection; an upload id it does not know needs `verb` on
+   * some collection only, and the handler answers UPLOAD_NOT_FOUND.
+   */
+  | { readonly upload: { readonly verb: Verb } };
 
 const collection = (name: string): Resource => ({ kind: 'collection', name });
 
@@ -52,7 +59,7 @@ function rule<T>(needs: (request: T) => readonly Need[]): MethodRule {
 }
 
 const accessAdmin: MethodRule = { needs: () => [{ verb: 'admin', resource: { kind: 'access', name: '' } }] };
-const uploadWrite: MethodRule = { some: { verb: 'write', kind: 'collection' } };
+const uploadWrite: MethodRule = { upload: { verb: 'write' } };
 
 /** Every method's rule, by `<service type name>/<method name>`. */
 export const METHOD_RULES: Readonly<Record<string, MethodRule>> = Object.freeze({

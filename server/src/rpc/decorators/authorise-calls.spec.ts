@@ -7,7 +7,12 @@ import { DbError } from '../../errors/db-error.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { AccessService } from '../../gen/smarterbase/v1/access_service_pb.js';
 import { DocumentService, GetRequestSchema, BatchGetRequestSchema } from '../../gen/smarterbase/v1/document_service_pb.js';
-import { ObjectService, UploadRequestSchema, type UploadRequest } from '../../gen/smarterbase/v1/object_service_pb.js';
+import {
+  ObjectService,
+  UploadRequestSchema,
+  WriteUploadRequestSchema,
+  type UploadRequest,
+} from '../../gen/smarterbase/v1/object_service_pb.js';
 import { REFLECTION_SERVICES } from '../services/reflection/reflection.js';
 import { authoriseCalls, type CallAuth } from './authorise-calls.js';
 import { context, trace } from '@opentelemetry/api';
@@ -151,6 +156,39 @@ describe('authoriseCalls', () => {
     expect(pulled).toBe(1); // only the first message was read
     await method(impl, 'upload')(messages('open-files'), ctx('Bearer ann'));
     expect(seen.map((m) => m.kind.case)).toEqual(['header', 'data']);
+  });
+
+  test("calls by upload id need write on that upload's collection (an unknown id: on some collection)", async () => {
+    const { auth } = setup();
+    const uploads: Record<string, string> = { 'u-open': 'open-files', 'u-secret': 'secret' };
+    const withUploads: CallAuth = { ...auth, uploadCollection: (id) => Promise.resolve(uploads[id]) };
+    let statuses = 0;
+    let written = 0;
+    const impl = authoriseCalls(
+      ObjectService,
+      {
+        queryUploadStatus: () => (statuses++, {}),
+        async writeUpload(input: AsyncIterable<unknown>) {
+          for await (const _ of input) written++;
+          return {};
+        },
+      } as never,
+      withUploads,
+    );
+    const status = (uploadId: string) => reasonOf(Promise.resolve(method(impl, 'queryUploadStatus')({ uploadId }, ctx('Bearer ann'))));
+    expect(await status('u-secret')).toBe('PERMISSION_DENIED');
+    expect(statuses).toBe(0);
+    expect(await status('u-open')).toBe('ok');
+    expect(await status('u-unknown')).toBe('ok'); // ann may write somewhere; the handler answers UPLOAD_NOT_FOUND
+    const stream = (uploadId: string) =>
+      (async function* () {
+        yield create(WriteUploadRequestSchema, { uploadId, data: new Uint8Array([1]) });
+        yield create(WriteUploadRequestSchema, { data: new Uint8Array([2]) });
+      })();
+    expect(await reasonOf(Promise.resolve(method(impl, 'writeUpload')(stream('u-secret'), ctx('Bearer ann'))))).toBe('PERMISSION_DENIED');
+    expect(written).toBe(0);
+    await method(impl, 'writeUpload')(stream('u-open'), ctx('Bearer ann'));
+    expect(written).toBe(2);
   });
 
   test('Health is open: no authentication at all', async () => {

@@ -28,6 +28,22 @@ export interface CallAuth {
   authenticate(ctx: HandlerContext): Promise<Caller>;
   /** Receives audit records; omit for none. */
   readonly audit?: (event: AuditEvent) => void;
+  /**
+   * The collection of a resumable upload, or undefined for an id it does not
+   * know (upload rules then need their verb on some collection only). Omit:
+   * every upload id counts as unknown.
+   */
+  readonly uploadCollection?: (uploadId: string) => Promise<string | undefined>;
+}
+
+/** `rule` with an upload rule replaced by what it needs for `request`'s upload id. */
+async function resolved(rule: MethodRule, request: unknown, auth: CallAuth): Promise<MethodRule> {
+  if (!('upload' in rule)) return rule;
+  const { verb } = rule.upload;
+  const uploadId = (request as { uploadId?: unknown }).uploadId;
+  const name = typeof uploadId === 'string' && uploadId !== '' ? await auth.uploadCollection?.(uploadId) : undefined;
+  if (name === undefined) return { some: { verb, kind: 'collection' } };
+  return { needs: () => [{ verb, resource: { kind: 'collection', name } }] };
 }
 
 function traceId(): string | undefined {
@@ -40,8 +56,9 @@ function needText(n: Need): string {
 }
 
 /** Applies `rule` to `caller` and `request`; audits the outcome. */
-function check(caller: Caller, rule: MethodRule, request: unknown, method: string, auth: CallAuth): void {
-  if ('open' in rule) return;
+async function check(caller: Caller, declared: MethodRule, request: unknown, method: string, auth: CallAuth): Promise<void> {
+  const rule = await resolved(declared, request, auth);
+  if ('open' in rule || 'upload' in rule) return; // resolved() leaves no upload rule
   let needs: readonly Need[] = [];
   try {
     if ('some' in rule) checkAllowedSome(caller, rule.some.verb, rule.some.kind);
@@ -82,12 +99,15 @@ async function authenticate(ctx: HandlerContext, method: string, auth: CallAuth)
 }
 
 /** `input` with its first message checked by `checkFirst` before anything reaches the handler. */
-async function checkedStream(input: AsyncIterable<unknown>, checkFirst: (first: unknown) => void): Promise<AsyncIterable<unknown>> {
+async function checkedStream(
+  input: AsyncIterable<unknown>,
+  checkFirst: (first: unknown) => Promise<void>,
+): Promise<AsyncIterable<unknown>> {
   const it = input[Symbol.asyncIterator]();
   const first = await it.next();
   // An empty stream touches nothing; the handler answers it.
   if (first.done === true) return (async function* () {})();
-  checkFirst(first.value);
+  await checkFirst(first.value);
   return (async function* () {
     yield first.value;
     for (;;) {
@@ -114,7 +134,7 @@ export function authoriseCalls<S extends DescService>(service: S, impl: ServiceI
         });
       if (clientStreams && !('some' in rule))
         return checkedStream(input as AsyncIterable<unknown>, (first) => check(caller, rule, first, procedure, auth));
-      check(caller, rule, input, procedure, auth);
+      await check(caller, rule, input, procedure, auth);
       return input;
     };
     if (streams)
