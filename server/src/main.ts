@@ -27,6 +27,7 @@ import { IndexAdmin } from './index/index-admin.js';
 import { DriftMonitor, type DriftMonitorOptions } from './index/index-drift-monitor.js';
 import { loadCollectionsConfig, type CollectionsConfig } from './index/collections-file.js';
 import { loadIndexHashKeyFile, setIndexHashKey } from './index/value-hash.js';
+import { checkIndexHashKey, indexHashKeyFingerprint } from './index/index-hash-key-check.js';
 import { openExpiry, startExpiry } from './ttl/compose/open-expiry.js';
 import { IndexWriteHooks } from './index/write-hooks.js';
 import { PendingSweeper } from './index/pending-sweeper.js';
@@ -257,7 +258,12 @@ async function main(): Promise<void> {
     countCoordinationLosses(coordinator, telemetry.metrics.coordination);
     await trackLosses(config, coordinator, store, log);
     // Hashed index values (docs/security.md, "Indexes"): the key is in place before any index is read or written.
-    if (config.indexHashKeyFile !== undefined) setIndexHashKey(await loadIndexHashKeyFile(config.indexHashKeyFile));
+    if (config.indexHashKeyFile !== undefined) {
+      const key = await loadIndexHashKeyFile(config.indexHashKeyFile);
+      const outcome = await checkIndexHashKey(store, key, config.indexHashKeyReplace, AbortSignal.timeout(60_000));
+      log.info({ outcome, fingerprint: indexHashKeyFingerprint(key) }, 'index hash key checked against the store');
+      setIndexHashKey(key);
+    }
     const indexes = await openIndexes(config, redisGuard);
     closers.push({ name: 'indexes', close: () => indexes.close() });
     // Tokens must verify on every replica and survive restarts of any server and of Redis: a

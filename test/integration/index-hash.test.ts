@@ -200,4 +200,30 @@ describe('embedded: without the key', () => {
     // The data directory with the hashed index, started without the key: start-up fails, naming the setting.
     await expect(startServer({ SB_STORAGE: 'filesystem', SB_DATA_DIR: data }, 30_000)).rejects.toThrow(/SB_INDEX_HASH_KEY_FILE/);
   });
+
+  it('another key is refused at start-up (its lookups would miss every entry); replacing it on purpose, then a rebuild, finds them again', async () => {
+    const data = join(dir, 'data'); // the previous case's: a hashed unique index holding p1
+    const otherKey = join(dir, 'other.key');
+    await writeFile(otherKey, Buffer.alloc(32, 0x33).toString('base64'));
+    await expect(startServer({ SB_STORAGE: 'filesystem', SB_DATA_DIR: data, SB_INDEX_HASH_KEY_FILE: otherKey }, 30_000)).rejects.toThrow(
+      /SB_INDEX_HASH_KEY_FILE: this key \(fingerprint [0-9a-f]{32}\) is not the one/,
+    );
+    const replaced = await startServer({
+      SB_STORAGE: 'filesystem',
+      SB_DATA_DIR: data,
+      SB_INDEX_HASH_KEY_FILE: otherKey,
+      SB_INDEX_HASH_KEY_REPLACE: 'true',
+    });
+    try {
+      const c = serverClients(replaced.grpcUrl);
+      for await (const _ of c.admin.rebuildIndexes({ collection: COLLECTION })) void _;
+      expect(await ids(c, `email = "${EMAIL}"`)).toEqual(['p1']);
+    } finally {
+      await replaced.stop();
+    }
+    // Now the first key is the stranger.
+    await expect(startServer({ SB_STORAGE: 'filesystem', SB_DATA_DIR: data, SB_INDEX_HASH_KEY_FILE: keyFile }, 30_000)).rejects.toThrow(
+      /SB_INDEX_HASH_KEY_REPLACE=true/,
+    );
+  });
 });

@@ -15,6 +15,7 @@
  *   _objdata/<collection>/<id>/<vid>             object data, one key per version, written once (ObjectStore)
  *   _objtrash/<deleteAfterMs, 13 digits>/<random> trash markers: data to delete once the grace period is over
  *   _meta/orphan-scan                            when the orphan data scan last finished
+ *   _meta/index-hash-key                         fingerprint of the key hashed index values are under
  *   _access/keys/<key id>                        API key records: principal, SHA-256 of the secret, times (docs/adr/0015)
  *   _access/roles/<name>                         role definitions
  *   _access/principals/<name>                    principals: roles and certificate names
@@ -54,6 +55,8 @@ export const OBJECT_DATA_ROOT = '_objdata/';
 export const OBJECT_TRASH_ROOT = '_objtrash/';
 /** Where the orphan data scan records when it last finished (so a daily scan survives restarts). */
 export const ORPHAN_SCAN_STAMP_KEY = '_meta/orphan-scan';
+/** The fingerprint of the index hash key every server must use (index/index-hash-key-check.ts). */
+export const INDEX_HASH_KEY_FINGERPRINT_KEY = '_meta/index-hash-key';
 
 /** The key prefix of all documents of a (validated) collection: `docs/<collection>/`. */
 export function collectionPrefix(collection: string): string {
