@@ -13,7 +13,10 @@
  *     watcher gets every body in clear, while no Redis key holds the marker
  *     (SCAN, then each key's DUMP and its content read by type: XRANGE of
  *     the feed's stream, HGETALL, ZRANGE, GET), though the feed's stream
- *     holds the changes (ids in clear, sealed data).
+ *     holds the changes (ids in clear, sealed data);
+ *   - embedded mode (filesystem storage, the in-process feed's journal on
+ *     disk): the journal holds the change (its id) but not the marker, and
+ *     after a restart a Watch replays the change from the journal in clear.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -184,5 +187,30 @@ test('documents with a marker: a Watch gets their bodies in clear while no Redis
     expect(ours.every((c) => typeof c.doc?.sealedData === 'string')).toBe(true);
   } finally {
     r.disconnect();
+  }
+});
+
+test('embedded mode: the feed journal on disk holds no marker, and a Watch replays the change in clear after a restart', async () => {
+  const fsEnv = {
+    SB_STORAGE: 'filesystem',
+    SB_DATA_DIR: join(dir, 'fsdata'),
+    SB_FEED_DIR: join(dir, 'feed'),
+    SB_ENCRYPTION_KEYRING_FILE: join(dir, 'keyring.json'),
+  };
+  let fs = await startServer(fsEnv);
+  try {
+    const data = { text: `${MARKER} embedded` };
+    const put = await serverClients(fs.grpcUrl).docs.put({ collection: 'emb', id: 'journaled-e1', data });
+    const revision = Number(put.document!.revision);
+    await fs.stop();
+    expect(await filesContaining(join(dir, 'feed'), 'journaled-e1')).not.toEqual([]); // the journal holds the change
+    expect(await filesContaining(join(dir, 'feed'), MARKER)).toEqual([]);
+    fs = await startServer(fsEnv);
+    const watch = recordWatch('emb', { after: revision - 1, url: () => fs.grpcUrl });
+    await watch.caughtUp(revision, 60_000);
+    await watch.stop();
+    expect(watch.batches.flatMap((b) => b.changes).map((c) => [c.id, c.data])).toEqual([['journaled-e1', data]]);
+  } finally {
+    await fs.stop();
   }
 });
