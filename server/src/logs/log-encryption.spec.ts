@@ -9,9 +9,10 @@ import { systemClock } from '../common/clock.js';
 import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
 import { DbError } from '../errors/db-error.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { EncryptingBlobStore } from '../storage/crypto/encrypting-store.js';
+import { ENCRYPTED_PREFIXES, EncryptingBlobStore } from '../storage/crypto/encrypting-store.js';
+import { KeyRotation } from '../storage/crypto/key-rotation.js';
 import { KeyringRef, parseKeyring } from '../storage/crypto/keyring.js';
-import { isSealed } from '../storage/crypto/sealed-body.js';
+import { isSealed, sealedKekId } from '../storage/crypto/sealed-body.js';
 import { MemoryBlobStore } from '../storage/memory/memory-store.js';
 import { ChunkCache } from './chunk-cache.js';
 import { LogCompactor } from './log-compactor.js';
@@ -170,5 +171,30 @@ describe('logs under encryption at rest', () => {
     const store = new EncryptingBlobStore(raw, { keyring, requireSealed: true });
     await append(raw, 'a', 1, 1);
     expect((await readFailure(store, 'a')).reason).toBe('DECRYPTION_FAILED');
+  });
+
+  test('RotateKeys moves every log object (chunks, segments, meta, legacy clear chunks) to the new primary; the log reads back the same', async () => {
+    const raw = new MemoryBlobStore();
+    const k1 = Buffer.alloc(32, 7).toString('base64');
+    const ring = new KeyringRef(parseKeyring(JSON.stringify({ primary: 'k1', keys: { k1 } })));
+    const store = new EncryptingBlobStore(raw, { keyring: ring });
+    await append(raw, 'a', 1, 2); // legacy clear chunks
+    await append(store, 'a', 3, 6);
+    await compactor(store).compactOnce('a'); // a segment of 1..6 and the meta, under k1
+    await append(store, 'a', 7, 8);
+    await append(raw, 'b', 1, 2); // another log, still in clear
+    ring.set(parseKeyring(JSON.stringify({ primary: 'k2', keys: { k1, k2: Buffer.alloc(32, 9).toString('base64') } })));
+    const msgs = [];
+    for await (const m of new KeyRotation({ raw, keyring: ring, prefixes: ENCRYPTED_PREFIXES }).rotateKeys(
+      { signal: new AbortController().signal },
+      {},
+    ))
+      msgs.push(m);
+    const stored = await keys(raw, 'logs/');
+    expect(stored.length).toBe(6); // a's segment, two chunks and meta; b's two chunks
+    expect(msgs[msgs.length - 1]).toMatchObject({ done: true, scanned: 6, rewritten: 6, failed: 0 });
+    for (const key of stored) expect([key, sealedKekId((await raw.get(key))!.body)]).toEqual([key, 'k2']);
+    expect(await readAll(store, 'a')).toEqual(expected('a', 1, 8));
+    expect(await readAll(store, 'b')).toEqual(expected('b', 1, 2));
   });
 });
