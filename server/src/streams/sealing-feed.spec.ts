@@ -163,4 +163,23 @@ describe('SealingFeed over the journaled in-process feed', () => {
     listener!(events, 1);
     expect(heard).toEqual([[0, 1]]);
   });
+
+  test('watchers reading the same events decrypt each change once; other bytes under the same name are opened (and fail) anew', async () => {
+    let opens = 0;
+    const keyring = ring();
+    const counting = { get: () => (opens++, keyring.get()) } as unknown as KeyringRef;
+    const good = sealChange('c', put('a', 1), keyring);
+    const bad = sealChange('c', put('a', 1, 2), ring('k2')); // same name, other bytes
+    let events: FeedEvent[] = [{ revision: 1, commitTimeMs: 0, changes: [good] }];
+    const inner = { read: () => ({ events, watermark: 1 }) } as unknown as ChangeFeed;
+    const feed = new SealingFeed(inner, counting);
+    for (let w = 0; w < 5; w++) expect(((await feed.read('c', 0, 10)) as FeedPage).events[0]!.changes[0]).toEqual(put('a', 1));
+    expect(opens).toBe(1);
+    // The stored bytes change under the same name (k2 sealed them, with other data): opened again, not served from the cache.
+    const flipped = Buffer.from(bad.doc!.sealedData!, 'base64');
+    flipped[flipped.length - 1]! ^= 1;
+    events = [{ revision: 1, commitTimeMs: 0, changes: [{ ...bad, doc: { ...bad.doc!, sealedData: flipped.toString('base64') } }] }];
+    expect((await failure(() => feed.read('c', 0, 10))).reason).toBe('DECRYPTION_FAILED');
+    expect(opens).toBe(2);
+  });
 });

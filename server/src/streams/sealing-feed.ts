@@ -10,11 +10,14 @@
  * document or collection fails DATA_LOSS / DECRYPTION_FAILED. Ids,
  * revisions, etags, versions and times stay in clear (the feed's ordering
  * and recovery read them). Changes stored without sealedData (written before
- * encryption was on) are returned as they are.
+ * encryption was on) are returned as they are. Opened data is kept in a
+ * bounded cache (opened-changes.ts): every watcher reads the released events
+ * itself, and they should not each decrypt them.
  */
 import { DbError } from '../errors/db-error.js';
 import type { JsonObject } from '../model/json.js';
 import type { KeyringRef } from '../storage/crypto/keyring.js';
+import { OpenedChanges } from './opened-changes.js';
 import { decryptionFailed, open, seal } from '../storage/crypto/sealed-body.js';
 import type {
   ChangeFeed,
@@ -45,11 +48,16 @@ export function sealChange(collection: string, c: FeedChange, keyring: KeyringRe
   return { ...c, doc: { ...rest, data: {}, sealedData: Buffer.from(sealed).toString('base64') } };
 }
 
-/** The change with its document's data opened; DECRYPTION_FAILED / ENCRYPTION_KEY_UNKNOWN when it does not open. */
-export function openChange(collection: string, c: FeedChange, keyring: KeyringRef): FeedChange {
+/**
+ * The change with its document's data opened (from `cache` when it holds the
+ * same sealed text); DECRYPTION_FAILED / ENCRYPTION_KEY_UNKNOWN when it does not open.
+ */
+export function openChange(collection: string, c: FeedChange, keyring: KeyringRef, cache?: OpenedChanges): FeedChange {
   if (c.doc?.sealedData === undefined) return c;
   const { sealedData, ...rest } = c.doc;
   const name = feedSealName(collection, c.id, c.revision);
+  const cached = cache?.get(name, sealedData);
+  if (cached !== undefined) return { ...c, doc: { ...rest, data: cached } };
   const plain = Buffer.from(open(name, Buffer.from(sealedData, 'base64'), keyring.get()));
   let data: JsonObject;
   try {
@@ -57,6 +65,7 @@ export function openChange(collection: string, c: FeedChange, keyring: KeyringRe
   } catch (e) {
     throw decryptionFailed(name, 'opened data is not JSON', e);
   }
+  cache?.put(name, sealedData, data);
   return { ...c, doc: { ...rest, data } };
 }
 
@@ -66,11 +75,15 @@ const mapEvent = (e: FeedEvent, f: (c: FeedChange) => FeedChange): FeedEvent => 
 export class SealingFeed implements ChangeFeed {
   /** The feed below's settling time after a loss of its history, when it has one. */
   readonly settlingMs?: (collection: string) => number;
+  private readonly opened: OpenedChanges;
 
   constructor(
     private readonly inner: ChangeFeed,
     private readonly keyring: KeyringRef,
+    /** Sealed bytes whose opened data is kept for other watchers (default 16 MiB; 0: none). */
+    openedCacheBytes?: number,
   ) {
+    this.opened = new OpenedChanges(openedCacheBytes);
     if (inner.settlingMs !== undefined) this.settlingMs = (collection) => inner.settlingMs!(collection);
   }
 
@@ -115,7 +128,7 @@ export class SealingFeed implements ChangeFeed {
     return this.inner.subscribe(collection, (events, watermark) => {
       let opened: readonly FeedEvent[];
       try {
-        opened = events.map((e) => mapEvent(e, (c) => openChange(collection, c, this.keyring)));
+        opened = events.map((e) => mapEvent(e, (c) => openChange(collection, c, this.keyring, this.opened)));
       } catch (e) {
         if (!(e instanceof DbError)) throw e;
         opened = [];
@@ -140,6 +153,6 @@ export class SealingFeed implements ChangeFeed {
   }
 
   private openPage(collection: string, page: FeedPage): FeedPage {
-    return { ...page, events: page.events.map((e) => mapEvent(e, (c) => openChange(collection, c, this.keyring))) };
+    return { ...page, events: page.events.map((e) => mapEvent(e, (c) => openChange(collection, c, this.keyring, this.opened))) };
   }
 }
