@@ -285,6 +285,7 @@ async function main(): Promise<void> {
     // The change feed (docs/streams.md): in process, or in the coordinator's Redis (not Redis Cluster: no StreamService then).
     const feed = await openServerFeed(config, {
       store,
+      ...(encryption.keyring === undefined ? {} : { keyring: encryption.keyring }), // the feed's bodies are sealed too (ADR 0016)
       ...(config.coordination === 'redis'
         ? {
             redis: {

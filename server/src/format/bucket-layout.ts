@@ -19,6 +19,10 @@
  *   _access/keys/<key id>                        API key records: principal, SHA-256 of the secret, times (docs/adr/0015)
  *   _access/roles/<name>                         role definitions
  *   _access/principals/<name>                    principals: roles and certificate names
+ *   logs/<name>/c/<first seq>, s/<last seq>, meta log chunks, segments and meta (docs/adr/0013 §9, §12)
+ *
+ * Never a stored key: `_feed/<collection>/<id>@<revision>`, the name the
+ * change feed's sealed document bodies are bound to (streams/sealing-feed.ts).
  */
 
 /** The prefix of every document key. */
@@ -46,6 +50,9 @@ export const ACCESS_KEYS_PREFIX = '_access/keys/';
 export const ACCESS_ROLES_PREFIX = '_access/roles/';
 /** Where principals live. */
 export const ACCESS_PRINCIPALS_PREFIX = '_access/principals/';
+
+/** The prefix of every log's objects: chunks, segments and meta (logs/log-name.ts builds the keys). */
+export const LOGS_ROOT = 'logs/';
 
 /** The prefix of every object pointer (docs/streams.md, "Objects"). */
 export const OBJECTS_ROOT = 'objects/';

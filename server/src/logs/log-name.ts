@@ -4,6 +4,7 @@
  * names are refused before any key is built from the name.
  */
 import { invalid } from '../errors/db-error.js';
+import { LOGS_ROOT } from '../format/bucket-layout.js';
 
 /** The longest log name, in characters. */
 export const MAX_LOG_NAME_CHARS = 128;
@@ -21,7 +22,7 @@ export function validateLogName(name: string, field = 'log'): void {
 
 /** The storage prefix of a log's chunks: `logs/<name>/c/`. */
 export function chunkPrefix(name: string): string {
-  return `logs/${name}/c/`;
+  return `${LOGS_ROOT}${name}/c/`;
 }
 
 /** The key of the chunk whose first line has sequence `first` (20 digits, so keys sort by sequence). */
@@ -39,7 +40,7 @@ export function chunkFirstOf(key: string): number | undefined {
 
 /** The storage prefix of a log's segments: `logs/<name>/s/`. */
 export function segmentPrefix(name: string): string {
-  return `logs/${name}/s/`;
+  return `${LOGS_ROOT}${name}/s/`;
 }
 
 /** The key of the segment whose last line has sequence `last` (20 digits: keys sort by sequence). */
@@ -49,7 +50,7 @@ export function segmentKey(name: string, last: number): string {
 
 /** The key of a log's meta object (tail hint, oldest sequence, bytes), updated by compare-and-swap. */
 export function metaKey(name: string): string {
-  return `logs/${name}/meta`;
+  return `${LOGS_ROOT}${name}/meta`;
 }
 
 /** Whether `name` follows the log naming rule (validateLogName without the error). */

@@ -23,7 +23,15 @@ export interface ChangedDocument {
   readonly updateTime: string;
   /** ISO-8601: when this version expires; absent when it does not. */
   readonly expireTime?: string;
+  /** The document's data; `{}` while sealedData holds it. */
   readonly data: JsonObject;
+  /**
+   * With encryption at rest: the data sealed (base64 of the v1 envelope,
+   * bound to collection, id and revision; streams/sealing-feed.ts), so the
+   * feed's storage (Redis, the journal) holds no document content. Set and
+   * removed only by SealingFeed; the feeds below store it as they get it.
+   */
+  readonly sealedData?: string;
 }
 
 /** What a change did: wrote a version, deleted the document, or purged it because it expired. */

@@ -15,6 +15,8 @@ import { KeyringRef, loadKeyringFile } from '../crypto/keyring.js';
 export interface Encryption {
   /** The store the engine uses: sealing and opening bodies, or `backend` itself when encryption is off. */
   readonly store: BlobStore;
+  /** The keyring, when encryption is on: the change feed seals its document bodies with it too (streams/sealing-feed.ts). */
+  readonly keyring?: KeyringRef;
   /** RotateKeys, when encryption is on. */
   readonly rotation?: KeyRotation;
   /** Reads the keyring file again and swaps it in; resolves to the primary key id; rejects (keeping the old keyring) on a bad file. */
@@ -32,6 +34,7 @@ export async function openEncryption(config: Config, backend: BlobStore): Promis
   const summary = (): { primary: string; keys: number } => ({ primary: keyring.get().primary, keys: keyring.get().keys.size });
   return {
     store,
+    keyring,
     rotation: new KeyRotation({ raw: backend, keyring, prefixes: ENCRYPTED_PREFIXES }),
     reload: async () => {
       keyring.set(await loadKeyringFile(path));

@@ -4,7 +4,9 @@
  * sweeper and the gauges. openLocalFeed opens the in-process feed (journaled
  * in `dir` when given); the Redis feed comes from server-feed.ts. start()
  * resolves what a crash left when the feed is this process's alone (call it
- * after transaction recovery), then sweeps periodically.
+ * after transaction recovery), then sweeps periodically. With a keyring
+ * (encryption at rest) the feed is wrapped in SealingFeed, so what it stores
+ * holds no document data in clear.
  */
 import type { Clock } from '../../common/clock.js';
 import type { Failpoints } from '../../common/failpoints.js';
@@ -17,6 +19,8 @@ import { FeedSweeper, type FeedSweepResult } from '../feed-sweeper.js';
 import { FeedWatch } from '../feed-watch.js';
 import type { SnapshotSource } from '../feed-snapshot.js';
 import { LocalFeed } from '../local/local-feed.js';
+import { SealingFeed } from '../sealing-feed.js';
+import type { KeyringRef } from '../../storage/crypto/keyring.js';
 import { storedReader, type FinishTransaction } from '../stored-events.js';
 import { PendingGauge } from './pending-gauge.js';
 
@@ -35,6 +39,8 @@ export interface FeedSetup {
   readonly finishTransaction: FinishTransaction;
   /** The engine's reads, for initial snapshots (late-bound like finishTransaction: the engine is built after the feed). */
   readonly snapshots?: SnapshotSource;
+  /** With encryption at rest: the feed seals the document bodies it stores (SealingFeed); absent, they are stored in clear. */
+  readonly keyring?: KeyringRef;
 }
 
 /** What openLocalFeed needs. */
@@ -84,8 +90,9 @@ export async function openLocalFeed(s: LocalFeedSetup): Promise<OpenedFeed> {
   return openFeed(feed, s, { sweepAllAtStart: true });
 }
 
-/** The hooks, watch API, sweeper and gauges of a server around `feed` (which it closes with itself). */
-export function openFeed(feed: ChangeFeed, s: FeedSetup, sharing: FeedSharing): OpenedFeed {
+/** The hooks, watch API, sweeper and gauges of a server around `stored` (sealed with s.keyring; closed with itself). */
+export function openFeed(stored: ChangeFeed, s: FeedSetup, sharing: FeedSharing): OpenedFeed {
+  const feed = s.keyring === undefined ? stored : new SealingFeed(stored, s.keyring);
   const readStored = storedReader(s.store);
   const hooks = new FeedWriteHooks({
     feed,

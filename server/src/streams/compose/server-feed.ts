@@ -24,7 +24,7 @@ export interface FeedRedis {
 }
 
 /** What the feed needs besides the settings. */
-export type FeedDeps = Pick<LocalFeedSetup, 'store' | 'inner' | 'log' | 'failpoints' | 'finishTransaction' | 'snapshots'> & {
+export type FeedDeps = Pick<LocalFeedSetup, 'store' | 'inner' | 'log' | 'failpoints' | 'finishTransaction' | 'snapshots' | 'keyring'> & {
   /** Required with Redis coordination. */
   readonly redis?: FeedRedis;
 };

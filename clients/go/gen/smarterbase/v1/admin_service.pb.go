@@ -853,7 +853,8 @@ func (x *RebuildIndexesResponse) GetResults() []*RebuiltIndex {
 type RotateKeysRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Optional. Rotate only the documents of this collection; empty rotates
-	// every document of every collection and every transaction intent record.
+	// every document of every collection, every transaction intent record and
+	// every log object.
 	Collection    string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -67,7 +67,8 @@ type AdminServiceClient interface {
 	// an index that does not exist.
 	RebuildIndexes(ctx context.Context, in *RebuildIndexesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RebuildIndexesResponse], error)
 	// RotateKeys rewrites every encrypted body (docs/adr/0016) of one
-	// collection, or of every collection and transaction record, whose
+	// collection, or of every collection, transaction record and log object
+	// (chunks, segments, meta), whose
 	// key-encryption key is not the keyring's primary (or that is stored in
 	// clear), each with a compare-and-swap on the etag it read: a concurrent
 	// write wins and is never lost. Streams progress, then a final message
@@ -220,7 +221,8 @@ type AdminServiceServer interface {
 	// an index that does not exist.
 	RebuildIndexes(*RebuildIndexesRequest, grpc.ServerStreamingServer[RebuildIndexesResponse]) error
 	// RotateKeys rewrites every encrypted body (docs/adr/0016) of one
-	// collection, or of every collection and transaction record, whose
+	// collection, or of every collection, transaction record and log object
+	// (chunks, segments, meta), whose
 	// key-encryption key is not the keyring's primary (or that is stored in
 	// clear), each with a compare-and-swap on the etag it read: a concurrent
 	// write wins and is never lost. Streams progress, then a final message

@@ -141,7 +141,8 @@ class AdminServiceServicer:
 
     def RotateKeys(self, request, context):
         """RotateKeys rewrites every encrypted body (docs/adr/0016) of one
-        collection, or of every collection and transaction record, whose
+        collection, or of every collection, transaction record and log object
+        (chunks, segments, meta), whose
         key-encryption key is not the keyring's primary (or that is stored in
         clear), each with a compare-and-swap on the etag it read: a concurrent
         write wins and is never lost. Streams progress, then a final message

@@ -424,7 +424,8 @@ export const RebuildIndexesResponseSchema: GenMessage<RebuildIndexesResponse> = 
 export type RotateKeysRequest = Message<"smarterbase.v1.RotateKeysRequest"> & {
   /**
    * Optional. Rotate only the documents of this collection; empty rotates
-   * every document of every collection and every transaction intent record.
+   * every document of every collection, every transaction intent record and
+   * every log object.
    *
    * @generated from field: string collection = 1;
    */
@@ -653,7 +654,8 @@ export const AdminService: GenService<{
   },
   /**
    * RotateKeys rewrites every encrypted body (docs/adr/0016) of one
-   * collection, or of every collection and transaction record, whose
+   * collection, or of every collection, transaction record and log object
+   * (chunks, segments, meta), whose
    * key-encryption key is not the keyring's primary (or that is stored in
    * clear), each with a compare-and-swap on the etag it read: a concurrent
    * write wins and is never lost. Streams progress, then a final message
