@@ -14,13 +14,16 @@
  * pass through byte for byte.
  */
 import type { Blob, BlobMeta, BlobStore, WriteCondition } from '../blob-store.js';
-import { DOCUMENTS_ROOT, INTENTS_PREFIX } from '../../format/bucket-layout.js';
+import { DOCUMENTS_ROOT, INTENTS_PREFIX, UPLOAD_TAILS_PREFIX } from '../../format/bucket-layout.js';
 import type { KeyringRef } from './keyring.js';
 import { decryptionFailed, isSealed, open, seal } from './sealed-body.js';
 import { ForwardingBlobStore } from '../forwarding-store.js';
 
-/** The key prefixes sealed by default: documents and transaction intents (which hold document after-images). */
-export const ENCRYPTED_PREFIXES: readonly string[] = [DOCUMENTS_ROOT, INTENTS_PREFIX];
+/**
+ * The key prefixes sealed by default: documents, transaction intents (which hold document after-images)
+ * and resumable uploads' spilled tails (object data waiting for its part).
+ */
+export const ENCRYPTED_PREFIXES: readonly string[] = [DOCUMENTS_ROOT, INTENTS_PREFIX, UPLOAD_TAILS_PREFIX];
 
 /** Options of EncryptingBlobStore. */
 export interface EncryptingStoreOptions {
