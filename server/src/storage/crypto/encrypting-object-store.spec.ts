@@ -1,5 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isDbError } from '../../errors/db-error.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FilesystemObjectStore } from '../objects/filesystem/filesystem-object-store.js';
 import { MemoryObjectStore } from '../objects/memory/memory-object-store.js';
 import { baseUploadId, MIN_PART_SIZE, type ObjectStore } from '../objects/object-store.js';
 import { EncryptingObjectStore, SEALED_FLAG } from './encrypting-object-store.js';
@@ -257,5 +261,34 @@ describe('EncryptingObjectStore: legacy clear data', () => {
     const { inner, store } = setup(true);
     await inner.putSmall(KEY, plaintext(10));
     expect(await reasonOf(readAll(store, KEY))).toBe('DECRYPTION_FAILED');
+  });
+});
+
+describe('EncryptingObjectStore over the filesystem store (the embedded mode)', () => {
+  test('one-shot and multipart objects round-trip; the files hold no plaintext; the flag survives in the trailer', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sb-objcrypt-fs-'));
+    const inner = await FilesystemObjectStore.open({ root });
+    try {
+      const store = new EncryptingObjectStore(inner, { keyring: ring({ primary: 'k1', keys: { k1: k(1) } }) });
+      const small = plaintext(CHUNK_BYTES + 9);
+      await store.put(`${KEY}a`, streamOf(small));
+      const big = plaintext(P + 2 * CHUNK_BYTES);
+      const id = await store.startUpload(`${KEY}b`);
+      const parts = [
+        await store.putPart(`${KEY}b`, id, 7, big.subarray(0, P), undefined, { offset: 0, final: false }),
+        await store.putPart(`${KEY}b`, id, 70, big.subarray(P), undefined, { offset: P, final: true }),
+      ];
+      await store.completeUpload(`${KEY}b`, id, parts);
+      expect((await readAll(store, `${KEY}a`)).equals(small)).toBe(true);
+      expect((await readAll(store, `${KEY}b`, { offset: P - 5, length: 10 })).equals(big.subarray(P - 5, P + 5))).toBe(true);
+      expect((await readAll(store, `${KEY}b`)).equals(big)).toBe(true);
+      for (const key of [`${KEY}a`, `${KEY}b`]) {
+        expect((await inner.head(key))?.metadata[SEALED_FLAG.key]).toBe(SEALED_FLAG.value);
+        expect((await storedBytes(inner, key)).includes(MARKER)).toBe(false);
+      }
+    } finally {
+      await inner.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
