@@ -6,7 +6,8 @@
  *   - a one-shot multipart upload round-trips exactly, whole and in ranges across chunk and part boundaries;
  *   - a resumable upload started on server A and continued and finished on server B round-trips exactly;
  *     while it is open (a part sent, a tail spilled) and after, versitygw's storage holds no plaintext marker;
- *   - a flipped byte in stored data → DATA_LOSS / DECRYPTION_FAILED for a read covering it.
+ *   - a flipped byte in stored data → DATA_LOSS / DECRYPTION_FAILED for a read covering it;
+ *   - a sealed upload aborted on the other server leaves no multipart upload, data, session or tail.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
 import { S3ObjectStore } from '../../server/src/storage/objects/s3/s3-object-store.js';
 import { SEALED_FLAG } from '../../server/src/storage/crypto/encrypting-object-store.js';
 import { chunkOffset, sealedSize } from '../../server/src/storage/crypto/sealed-chunks.js';
+import { BucketView } from '../harness/object-bucket.js';
 import { download, grpcObjectClient, uploadMessages, type ObjectClient } from '../harness/object-client.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import type { S3TestServer } from '../harness/s3-server.js';
@@ -173,4 +175,25 @@ it('a flipped byte in stored data → DATA_LOSS / DECRYPTION_FAILED for a read c
   expect([err.code, err.findDetails(ErrorInfoSchema)[0]?.reason]).toEqual([Code.DataLoss, 'DECRYPTION_FAILED']);
   const ok = await download(clients[1]!, { collection: 'enc', id: 'tamper', offset: 0n, length: 1000n }, true);
   expect(ok.body!.equals(body.subarray(0, 1000))).toBe(true);
+});
+
+it('a sealed upload aborted on the other server leaves no multipart upload, no data and no tail (the extended id reaches S3 as its own)', async () => {
+  const body = marked(9 * MiB);
+  const { uploadId } = await clients[0]!.startUpload({ header: { collection: 'enc', id: 'aborted' } });
+  async function* messages(): AsyncGenerator<MessageInitShape<typeof WriteUploadRequestSchema>> {
+    const pieces = mibChunks(body);
+    for (let i = 0; i < pieces.length; i++) yield i === 0 ? { uploadId, writeOffset: 0n, data: pieces[i] } : { data: pieces[i] };
+  }
+  await clients[0]!.writeUpload(messages());
+  const bucket = new BucketView(s3!);
+  try {
+    expect(await bucket.openUploads('_objdata/enc/aborted/')).toHaveLength(1);
+    expect((await bucket.keys('_uploads/t/')).filter((k) => k.includes(uploadId))).toHaveLength(1); // the 1 MiB tail, sealed
+    await clients[1]!.abortUpload({ uploadId });
+    expect(await bucket.openUploads('_objdata/enc/aborted/')).toEqual([]);
+    expect(await bucket.keys('_objdata/enc/aborted/')).toEqual([]);
+    expect((await bucket.keys('_uploads/')).filter((k) => k.includes(uploadId))).toEqual([]); // session and tail
+  } finally {
+    bucket.close();
+  }
 });
