@@ -391,7 +391,7 @@ async function main(): Promise<void> {
         'collections file applied',
       );
     }
-    const objects = await openObjects(config, { store, tokenKeys, log, coordinator, failpoints }, closers); // ObjectService (docs/streams.md, "Objects")
+    const objects = await openObjects(config, { store, tokenKeys, log, coordinator, failpoints, keyring: encryption.keyring }, closers); // ObjectService (docs/streams.md, "Objects")
     const tls = openServerTls(config, log);
     if (tls !== undefined) closers.push({ name: 'TLS certificate watcher', close: async () => tls.close() });
     const security = await openSecurity(

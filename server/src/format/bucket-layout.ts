@@ -113,6 +113,9 @@ export function objectKey(collection: string, id: string): string {
   return objectCollectionPrefix(collection) + id;
 }
 
+/** The prefix of resumable uploads' spilled tails (object data not yet in a part; sealed like documents when encryption is on). */
+export const UPLOAD_TAILS_PREFIX = '_uploads/t/';
+
 /** The prefix of every data version of an object: `_objdata/<collection>/<id>/`. */
 export function objectDataPrefix(collection: string, id: string): string {
   return `${OBJECT_DATA_ROOT}${collection}/${id}/`;

@@ -28,6 +28,9 @@ import type { ObjectStore } from '../../storage/objects/object-store.js';
 import type { TokenKeys } from '../../tokens/token-keys.js';
 import { ObjectEngine } from '../object-engine.js';
 import { SweepTimer } from '../sweep-timer.js';
+import type { KeyringRef } from '../../storage/crypto/keyring.js';
+import { EncryptingObjectStore } from '../../storage/crypto/encrypting-object-store.js';
+import { CHUNK_BYTES } from '../../storage/crypto/sealed-chunks.js';
 import type { Failpoints } from '../../common/failpoints.js';
 
 /** The folder under SB_DATA_DIR that holds object data with filesystem storage. */
@@ -62,6 +65,18 @@ async function openData(config: Config, closers: Closers): Promise<ObjectStore> 
   });
 }
 
+/**
+ * The data store as the engine sees it: sealing and opening object data when a
+ * keyring is given. Parts of resumable uploads are sealed at their offset in
+ * whole 64 KiB chunks, so the part size must be a multiple of 64 KiB.
+ */
+function sealedData(config: Config, stored: ObjectStore, keyring: KeyringRef | undefined): ObjectStore {
+  if (keyring === undefined) return stored;
+  if (config.objectPartBytes % CHUNK_BYTES !== 0)
+    throw new Error(`SB_OBJECT_PART_BYTES (${config.objectPartBytes}) must be a multiple of ${CHUNK_BYTES} when encryption at rest is on`);
+  return new EncryptingObjectStore(stored, { keyring, requireSealed: config.encryptionRequire === true });
+}
+
 /** The orphan scan's tick: it checks hourly (or at its interval when shorter) whether a scan is due. */
 const ORPHAN_TICK_MS = 3_600_000;
 
@@ -74,11 +89,14 @@ export async function openObjects(
     readonly log: AppLogger;
     readonly coordinator: Coordinator;
     readonly failpoints?: Failpoints;
+    /** With encryption at rest on: object data is sealed in the chunked envelope (docs/adr/0016). */
+    readonly keyring?: KeyringRef;
   },
   closers: Closers,
 ): Promise<ObjectEngine> {
-  const data = await openData(config, closers);
-  closers.push({ name: 'object data store', close: () => data.close() });
+  const stored = await openData(config, closers);
+  closers.push({ name: 'object data store', close: () => stored.close() });
+  const data = sealedData(config, stored, deps.keyring);
   const engine = new ObjectEngine({
     store: deps.store,
     objects: data,

@@ -116,7 +116,7 @@ export class UploadCompletion<R> {
       // A multipart upload created for a first part that never got recorded (a writer died in between).
       if (s.multipartId !== undefined) await ctx.objects.abortUpload(s.dataKey, s.multipartId).catch(() => undefined);
     } else {
-      if (tail.byteLength > 0) v = await sendPart(ctx, v, token, 'completing', tail, signal);
+      if (tail.byteLength > 0 || needsEmptyFinalPart(ctx, s)) v = await sendPart(ctx, v, token, 'completing', tail, signal);
       await this.completeMultipart(v.session, size, signal);
     }
     const sha256 = ctx.hashes.digest(s.uploadId, size) ?? (await this.rehash(s.dataKey, size, signal));
@@ -163,6 +163,17 @@ export class UploadCompletion<R> {
     ctx.hashes.drop(s.uploadId);
     throw error;
   }
+}
+
+/**
+ * Whether the upload must still get an empty final part: the store needs one
+ * (an encrypting store seals a final chunk there) and the last recorded part
+ * is a full one (a shorter part was sent as the final part: a retry after a
+ * crash must not send a second).
+ */
+function needsEmptyFinalPart(ctx: ResumableContext, s: UploadSession): boolean {
+  const last = s.parts[s.parts.length - 1];
+  return last !== undefined && last.size === s.partSize && ctx.objects.needsFinalPart?.(s.multipartId as string) === true;
 }
 
 /** The recorded outcome of a completed (returned) or failed (thrown) session; undefined otherwise. */

@@ -9,13 +9,14 @@
  * deleted). committed_size = the recorded parts' bytes + the tail's length.
  */
 import { ConditionFailedError, type BlobStore } from '../../storage/blob-store.js';
+import { UPLOAD_TAILS_PREFIX } from '../../format/bucket-layout.js';
 import { DbError, type ErrorKind, type ErrorReason } from '../../errors/db-error.js';
 import { uploadNotFound, type UploadStateName } from './upload-errors.js';
 
 /** The prefix of session keys (a listing of it is oldest first: ids are UUIDv7). */
 export const SESSION_PREFIX = '_uploads/s/';
 /** The prefix of spilled tails: `_uploads/t/<uploadId>.<writerToken>.<endOffset>`. */
-export const TAIL_PREFIX = '_uploads/t/';
+export const TAIL_PREFIX = UPLOAD_TAILS_PREFIX;
 
 /** What the upload will publish, as given at start (passed through to the commit step). */
 export interface UploadHeader {

@@ -15,6 +15,7 @@
  * creating it and recording it).
  */
 import { isDbError } from '../../errors/db-error.js';
+import { baseUploadId } from '../../storage/objects/object-store.js';
 import type { ResumableContext } from './resumable-context.js';
 import { claimAbort } from './session-changes.js';
 import type { UploadCompletion } from './upload-completion.js';
@@ -70,7 +71,7 @@ export class UploadSweeper<R> {
         const found = await ctx.sessions.read(uploadId, signal);
         if (found === undefined) continue;
         const s = found.session;
-        if (s.multipartId !== undefined) named.add(s.multipartId);
+        if (s.multipartId !== undefined) named.add(baseUploadId(s.multipartId)); // listUploads reports the store's ids
         if (s.state === 'completing') {
           if (await this.recompleted(s, signal)) completed++;
         } else if (now >= s.expireTimeMs) {

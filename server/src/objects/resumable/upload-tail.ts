@@ -9,7 +9,7 @@ import { uploadNotFound } from './upload-errors.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { ResumableContext } from './resumable-context.js';
 import { ensurePartNumber, recordMultipart, recordPart } from './session-changes.js';
-import { TAIL_PREFIX, type UploadSession, type VersionedSession } from './upload-session.js';
+import { partsSize, TAIL_PREFIX, type UploadSession, type VersionedSession } from './upload-session.js';
 
 /** The key of a tail written by `token` ending at `endOffset`. */
 export function tailKey(uploadId: string, token: string, endOffset: number): string {
@@ -73,7 +73,9 @@ export async function sendPart(
   v = await sessions.update(id, ensurePartNumber(token, ctx.settings.partBlock, state), v, signal);
   const partNumber = (v.session.writer as NonNullable<UploadSession['writer']>).next;
   const oldTail = v.session.tail?.key;
-  const part = await objects.putPart(dataKey, v.session.multipartId as string, partNumber, bytes, signal).catch((e: unknown) => {
+  // The placement: parts before it are recorded in order, so its offset is their bytes; only the completion sends the last part.
+  const placement = { offset: partsSize(v.session), final: state === 'completing' };
+  const part = await objects.putPart(dataKey, v.session.multipartId as string, partNumber, bytes, signal, placement).catch((e: unknown) => {
     // The multipart upload is gone: only an abort removes it while the session is open.
     throw isDbError(e) && e.kind === 'not_found' ? uploadNotFound(id) : e;
   });

@@ -21,6 +21,8 @@ export interface Encryption {
   readonly rotation?: KeyRotation;
   /** Reads the keyring file again and swaps it in; resolves to the primary key id; rejects (keeping the old keyring) on a bad file. */
   readonly reload?: () => Promise<{ primary: string; keys: number }>;
+  /** The keyring (object data is sealed with it too: objects/compose/open-objects.ts). */
+  readonly keyring?: KeyringRef;
   /** The primary key id and how many keys the keyring holds at start-up (for the log). */
   readonly summary?: { primary: string; keys: number };
 }

@@ -14,18 +14,20 @@
  * pass through byte for byte.
  */
 import type { Blob, BlobMeta, BlobStore, WriteCondition } from '../blob-store.js';
-import { DOCUMENTS_ROOT, INTENTS_PREFIX, LOGS_ROOT } from '../../format/bucket-layout.js';
+import { DOCUMENTS_ROOT, INTENTS_PREFIX, LOGS_ROOT, UPLOAD_TAILS_PREFIX } from '../../format/bucket-layout.js';
 import type { KeyringRef } from './keyring.js';
 import { decryptionFailed, isSealed, open, seal } from './sealed-body.js';
 import { ForwardingBlobStore } from '../forwarding-store.js';
 
 /**
  * The key prefixes sealed by default: documents, transaction intents (which
- * hold document after-images) and logs (chunks and segments hold the lines;
+ * hold document after-images), logs (chunks and segments hold the lines;
  * each is read and written whole, so one envelope per object fits: ADR 0016
- * "Logs").
+ * "Logs") and resumable uploads' spilled tails (object data waiting for its
+ * part). Object data itself is sealed in chunks by the object store's own
+ * decorator (ADR 0016, "Large objects").
  */
-export const ENCRYPTED_PREFIXES: readonly string[] = [DOCUMENTS_ROOT, INTENTS_PREFIX, LOGS_ROOT];
+export const ENCRYPTED_PREFIXES: readonly string[] = [DOCUMENTS_ROOT, INTENTS_PREFIX, LOGS_ROOT, UPLOAD_TAILS_PREFIX];
 
 /** Options of EncryptingBlobStore. */
 export interface EncryptingStoreOptions {

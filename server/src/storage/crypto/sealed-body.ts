@@ -49,7 +49,7 @@ export function decryptionFailed(key: string, why: string, cause?: unknown): DbE
 }
 
 /** FAILED_PRECONDITION / ENCRYPTION_KEY_UNKNOWN: `key` is sealed under a KEK this keyring lacks. */
-function unknownKek(key: string, kekId: string): DbError {
+export function unknownKek(key: string, kekId: string): DbError {
   return new DbError(
     'failed_precondition',
     'ENCRYPTION_KEY_UNKNOWN',

@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../../common/clock.js';
 import { DbError } from '../../errors/db-error.js';
 import { ConditionFailedError, type ListOptions } from '../blob-store.js';
 import type {
+  PartPlacement,
   GetObjectOptions,
   ObjectCondition,
   ObjectInfo,
@@ -76,11 +77,23 @@ export class LockedObjectStore implements ObjectStore {
   }
 
   /** Passes through (parts are not published: no lock). */
-  putPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, signal?: AbortSignal): Promise<UploadedPart> {
-    return this.inner.putPart(key, uploadId, partNumber, body, signal);
+  putPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+    signal?: AbortSignal,
+    placement?: PartPlacement,
+  ): Promise<UploadedPart> {
+    return this.inner.putPart(key, uploadId, partNumber, body, signal, placement);
   }
 
   /** Passes through. */
+  /** Forwards (an encrypting store below needs its final part). */
+  needsFinalPart(uploadId: string): boolean {
+    return this.inner.needsFinalPart?.(uploadId) ?? false;
+  }
+
   listParts(key: string, uploadId: string, signal?: AbortSignal): Promise<UploadedPart[]> {
     return this.inner.listParts(key, uploadId, signal);
   }

@@ -95,6 +95,28 @@ export interface StartUploadOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Where a part's bytes lie in the object being uploaded. Plain adapters ignore
+ * it; a store that transforms data by position (the encrypting decorator,
+ * storage/crypto/encrypting-object-store.ts) needs it, because part numbers of
+ * resumable uploads come in reserved blocks and do not give the offset.
+ */
+export interface PartPlacement {
+  /** The part's first byte within the object (every part but the last is the same size, so a multiple of it). */
+  readonly offset: number;
+  /** True for the last part of the object (sent by whoever completes the upload); may then be empty. */
+  readonly final: boolean;
+}
+
+/** An upload id as a decorator may extend it: `<the store's id>~<decoration>`; listUploads reports the store's id. */
+export const UPLOAD_ID_DECORATION = '~';
+
+/** The store's own part of an upload id (what listUploads reports), without a decorator's extension. */
+export function baseUploadId(uploadId: string): string {
+  const at = uploadId.indexOf(UPLOAD_ID_DECORATION);
+  return at < 0 ? uploadId : uploadId.slice(0, at);
+}
+
 /** One part committed to an open upload. */
 export interface UploadedPart {
   /** 1..MAX_PART_NUMBER. */
@@ -164,8 +186,23 @@ export interface ObjectStore {
   putSmall(key: string, body: Uint8Array, options?: Omit<PutObjectOptions, 'partSize'>): Promise<PutObjectResult>;
   /** Starts a multipart upload of `key`; returns its id. */
   startUpload(key: string, options?: StartUploadOptions): Promise<string>;
-  /** Stores part `partNumber` (replacing an earlier one of that number). The store keeps no reference to `body` after it resolves. */
-  putPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, signal?: AbortSignal): Promise<UploadedPart>;
+  /**
+   * Stores part `partNumber` (replacing an earlier one of that number). The store keeps no reference to `body` after it resolves.
+   * `placement` says where the bytes lie in the object (required by stores with needsFinalPart; others ignore it).
+   */
+  putPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+    signal?: AbortSignal,
+    placement?: PartPlacement,
+  ): Promise<UploadedPart>;
+  /**
+   * True when this upload must end with a part sent with placement.final, even an empty one (an
+   * encrypting store seals a final chunk there); absent or false: a last part is sent only when it has bytes.
+   */
+  needsFinalPart?(uploadId: string): boolean;
   /** The parts committed so far, ascending by number (how a client resumes). */
   listParts(key: string, uploadId: string, signal?: AbortSignal): Promise<UploadedPart[]>;
   /**
