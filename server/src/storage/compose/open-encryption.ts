@@ -15,14 +15,16 @@ import { KeyringRef, loadKeyringFile } from '../crypto/keyring.js';
 export interface Encryption {
   /** The store the engine uses: sealing and opening bodies, or `backend` itself when encryption is off. */
   readonly store: BlobStore;
-  /** The keyring, when encryption is on: the change feed seals its document bodies with it too (streams/sealing-feed.ts). */
+  /**
+   * The keyring, when encryption is on: the change feed seals its document
+   * bodies with it too (streams/sealing-feed.ts), and object data is sealed
+   * with it (objects/compose/open-objects.ts).
+   */
   readonly keyring?: KeyringRef;
   /** RotateKeys, when encryption is on. */
   readonly rotation?: KeyRotation;
   /** Reads the keyring file again and swaps it in; resolves to the primary key id; rejects (keeping the old keyring) on a bad file. */
   readonly reload?: () => Promise<{ primary: string; keys: number }>;
-  /** The keyring (object data is sealed with it too: objects/compose/open-objects.ts). */
-  readonly keyring?: KeyringRef;
   /** The primary key id and how many keys the keyring holds at start-up (for the log). */
   readonly summary?: { primary: string; keys: number };
 }
