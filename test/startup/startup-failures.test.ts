@@ -106,7 +106,12 @@ describe('with a real S3 server (gofakes3)', () => {
   afterAll(async () => s3?.stop());
 
   test('a missing bucket: endpoint, bucket, and SB_S3_CREATE_BUCKET as the fix, exit 1', async () => {
-    const run = await runServer({ SB_STORAGE: 's3', SB_S3_ENDPOINT: s3.endpoint, SB_S3_BUCKET: 'no-such-bucket', SB_S3_FORCE_PATH_STYLE: 'true' });
+    const run = await runServer({
+      SB_STORAGE: 's3',
+      SB_S3_ENDPOINT: s3.endpoint,
+      SB_S3_BUCKET: 'no-such-bucket',
+      SB_S3_FORCE_PATH_STYLE: 'true',
+    });
     expectOneLine(
       run,
       `S3 bucket no-such-bucket at ${s3.endpoint} does not exist: create it, or set SB_S3_CREATE_BUCKET=true (SB_S3_BUCKET)`,
@@ -158,7 +163,9 @@ describe('SB_STARTUP_RETRY_MS', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
       // Redis comes up only once the server has said it is retrying.
-      await seen(`Redis at redis://127.0.0.1:${port} is unreachable (SB_REDIS_URL): connect ECONNREFUSED 127.0.0.1:${port}; check with: redis-cli -u redis://127.0.0.1:${port} ping; retrying`);
+      await seen(
+        `Redis at redis://127.0.0.1:${port} is unreachable (SB_REDIS_URL): connect ECONNREFUSED 127.0.0.1:${port}; check with: redis-cli -u redis://127.0.0.1:${port} ping; retrying`,
+      );
       redis = await startRedis(port);
       await seen('"msg":"listening"');
       expect(out).toContain('coordination redis redis://127.0.0.1:');

@@ -17,7 +17,8 @@ interface ErrorFacts {
 }
 
 /** Network failures: the backend is not (yet) reachable, so waiting may help. */
-const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|Connection is closed|timed? ?out|TimeoutError|socket hang up|not writeable/i;
+const UNREACHABLE =
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|Connection is closed|timed? ?out|TimeoutError|socket hang up|not writeable/i;
 
 function facts(err: unknown): { codes: string[]; text: string; status?: number } {
   const codes: string[] = [];
@@ -46,9 +47,14 @@ export function explainListen(err: unknown, config: Config, which: 'grpc' | 'htt
   const [label, port, setting] = which === 'grpc' ? ['gRPC', config.grpcPort, 'SB_GRPC_PORT'] : ['HTTP', config.httpPort, 'SB_HTTP_PORT'];
   if (has('EADDRINUSE')) return new StartupError(`${label} port ${port} is in use (${setting})`, setting, false, { cause: err });
   if (has('EACCES'))
-    return new StartupError(`${label} port ${port} needs privileges this process lacks: use a port above 1023 (${setting})`, setting, false, {
-      cause: err,
-    });
+    return new StartupError(
+      `${label} port ${port} needs privileges this process lacks: use a port above 1023 (${setting})`,
+      setting,
+      false,
+      {
+        cause: err,
+      },
+    );
   if (has('EADDRNOTAVAIL') || has('ENOTFOUND'))
     return new StartupError(`host ${config.host} is not an address of this machine (SB_HOST)`, 'SB_HOST', false, { cause: err });
   return undefined;
@@ -71,7 +77,9 @@ export function explainDataDir(err: unknown, config: Config): unknown {
   const { codes } = facts(err);
   const dir = resolve(config.dataDir);
   if (codes.includes('EACCES') || codes.includes('EPERM') || codes.includes('EROFS'))
-    return new StartupError(`data directory ${dir} is not writable by this user (SB_DATA_DIR): ${reason(err)}`, 'SB_DATA_DIR', false, { cause: err });
+    return new StartupError(`data directory ${dir} is not writable by this user (SB_DATA_DIR): ${reason(err)}`, 'SB_DATA_DIR', false, {
+      cause: err,
+    });
   if (codes.includes('ENOTDIR') || codes.includes('EEXIST'))
     return new StartupError(`data directory ${dir} is not a directory (SB_DATA_DIR): ${reason(err)}`, 'SB_DATA_DIR', false, { cause: err });
   return err;

@@ -19,7 +19,11 @@ export interface RetryStartupOptions {
 }
 
 /** Runs `step` (whose failures `explain` turns into StartupErrors) until it succeeds or the budget is spent. */
-export async function retryStartup<T>(step: () => Promise<T>, explain: (err: unknown) => unknown, options: RetryStartupOptions): Promise<T> {
+export async function retryStartup<T>(
+  step: () => Promise<T>,
+  explain: (err: unknown) => unknown,
+  options: RetryStartupOptions,
+): Promise<T> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = now() + options.budgetMs;
