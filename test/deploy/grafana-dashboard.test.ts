@@ -28,7 +28,11 @@ const catalogue = new Set(
 );
 const queries = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
 /** A metric name as a query uses it, without the _bucket / _sum / _count suffix of a histogram's series. */
-const usedMetrics = new Set(queries.flatMap((q) => [...q.matchAll(/\b(smarterbase_[a-z0-9_]+?)(?:_bucket|_sum|_count)?\b(?=\s*[{[(]|\s*\)|\s*$)/g)].map((m) => m[1]!)));
+const usedMetrics = new Set(
+  queries.flatMap((q) =>
+    [...q.matchAll(/\b(smarterbase_[a-z0-9_]+?)(?:_bucket|_sum|_count)?\b(?=\s*[{[(]|\s*\)|\s*$)/g)].map((m) => m[1]!),
+  ),
+);
 
 test('the catalogue is read (docs/observability.md lists the metrics in a table)', () => {
   expect(catalogue.size).toBeGreaterThanOrEqual(25);

@@ -148,6 +148,7 @@ describe('SB_STARTUP_RETRY_MS', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString())); // before the checks below, so they see each chunk
     const seen = (text: string): Promise<void> =>
       new Promise((resolve, reject) => {
         const guard = setTimeout(() => reject(new Error(`no "${text}" within 120 s:\n${out}`)), 120_000);
@@ -160,15 +161,14 @@ describe('SB_STARTUP_RETRY_MS', () => {
         child.stdout.on('data', check);
         check();
       });
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
       // Redis comes up only once the server has said it is retrying.
       await seen(
         `Redis at redis://127.0.0.1:${port} is unreachable (SB_REDIS_URL): connect ECONNREFUSED 127.0.0.1:${port}; check with: redis-cli -u redis://127.0.0.1:${port} ping; retrying`,
       );
       redis = await startRedis(port);
-      await seen('"msg":"listening"');
-      expect(out).toContain('coordination redis redis://127.0.0.1:');
+      await seen(' ready: gRPC '); // the banner, logged after "listening"
+      expect(out).toContain(`coordination redis redis://127.0.0.1:${port}; auth off`);
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
