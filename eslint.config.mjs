@@ -32,6 +32,7 @@ export const LAYERS = [
   ['objects'],
   ['access'],
   ['rpc'],
+  ['startup'],
 ];
 /** Same-row imports that are allowed: [from, to]. */
 export const PEERS = [['query', 'index']];

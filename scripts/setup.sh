@@ -37,6 +37,7 @@ go_tools() {
   go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
   go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
   if [ -f clients/go/go.mod ]; then (cd clients/go && go mod download); fi
+  (cd deploy/validate && go mod download) # compose-go, k8s.io/api: the deploy files' checks
 }
 
 req=clients/python/requirements.txt

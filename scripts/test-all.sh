@@ -80,6 +80,8 @@ jest_status=$((rest_status + heavy_status))
 echo "[test] go client"
 go_status=0
 (cd clients/go && go vet ./... && "${live[@]}" go test -count=1 ./...) || go_status=$?
+echo "[test] deploy files: compose against the compose-spec schema, Kubernetes manifests against the API types"
+(cd deploy/validate && go vet ./... && go test -count=1 ./...) || go_status=$?
 py_status=0; wait "$py_pid" || py_status=$?
 echo "[test] python client (exit $py_status)"; tail -n 40 "$work/python.log"
 echo "[test] jest exit $jest_status, go exit $go_status, python exit $py_status"

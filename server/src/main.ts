@@ -1,8 +1,10 @@
 /**
  * The composition root: config → adapters (storage, coordination) →
  * DocumentEngine → servers → listen. Logs one `"msg":"listening"` line with
- * the bound ports; on SIGTERM/SIGINT drains calls, closes the store and the
- * coordinator, and exits 0. A config error prints one line and exits 2.
+ * the bound ports, then a banner line for people (startup/banner.ts); on
+ * SIGTERM/SIGINT drains calls, closes the store and the coordinator, and exits
+ * 0. A config error prints one line and exits 2; a start-up failure prints one
+ * line naming the setting to change (startup/explain-failure.ts) and exits 1.
  */
 import { setMaxListeners } from 'node:events';
 import { ConfigError } from './config/parse-value.js';
@@ -35,7 +37,13 @@ import { QueryEngine } from './query/query-engine.js';
 import { DurableEpochStore } from './locks/durable-epoch-store.js';
 import { FenceChecker } from './locks/fence-checker.js';
 import { LockManager } from './locks/lock-manager.js';
-import { createLogger, type AppLogger } from './observability/logger.js';
+import { createLogger, resolveLogFormat, type AppLogger } from './observability/logger.js';
+import { packageVersion } from './observability/build-info.js';
+import { bannerLine } from './startup/banner.js';
+import { explainBind } from './startup/explain-failure.js';
+import { quietSdkNodeWarning } from './startup/node-support.js';
+import { openCoordinatorRetrying, openStoreRetrying } from './startup/open-backends.js';
+import { reportStartupFailure } from './startup/report-failure.js';
 import {
   countCoordinationLosses,
   registerBackendHealth,
@@ -45,12 +53,12 @@ import {
 } from './observability/metrics.js';
 import { Telemetry } from './observability/telemetry.js';
 import { RpcServer } from './rpc/server/rpc-server.js';
+import { routeGrpcLogs } from './rpc/grpc-logs.js';
 import { openServerTls } from './rpc/tls/open-server-tls.js';
 import { redisConnectionOf } from './config/tls-files.js';
 import { keepByteOrderMarks } from './rpc/convert/text-encoding.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { openEncryption } from './storage/compose/open-encryption.js';
-import { openStore } from './storage/compose/open-store.js';
 import { InstrumentedBlobStore } from './storage/instrumented-store.js';
 import { storageProbe } from './storage/probe-store.js';
 import { DurableTokenKeys } from './tokens/durable-token-keys.js';
@@ -159,7 +167,7 @@ async function main(): Promise<void> {
   removeProtoAccessor();
   let loaded;
   try {
-    loaded = loadConfig();
+    loaded = loadConfig({ version: packageVersion() });
   } catch (e) {
     if (e instanceof HelpShown) return;
     if (e instanceof ConfigError) {
@@ -174,7 +182,10 @@ async function main(): Promise<void> {
   keepByteOrderMarks();
   // One call's AbortSignal is shared by its parallel storage requests (a Commit of 100 writes, a BatchGet).
   setMaxListeners(1024);
-  const log = createLogger(config.logLevel);
+  const logFormat = resolveLogFormat(config.logFormat, process.stdout.isTTY === true);
+  const log = createLogger(config.logLevel, { format: logFormat });
+  quietSdkNodeWarning(); // the README's Node.js support policy says what the SDK's warning would
+  routeGrpcLogs(log); // grpc-js's own error lines would break the one-line start-up failures
   for (const w of warnings) log.warn(w);
   // Test-only fault injection (docs/transactions.md, crash tests); never set in production.
   const failpoints = Failpoints.fromSpec(process.env.SB_FAILPOINTS);
@@ -222,9 +233,9 @@ async function main(): Promise<void> {
     if (telemetry.metricsError !== undefined)
       log.warn({ err: telemetry.metricsError, metricsPort: config.metricsPort }, 'metrics endpoint could not be bound: metrics are off');
     const redisGuard = openRedisGuard(config, telemetry, log);
-    const coordinator = await openCoordinator(config, redisGuard);
+    const coordinator = await openCoordinatorRetrying(config, log, () => openCoordinator(config, redisGuard));
     closers.push({ name: 'coordinator', close: () => coordinator.close() });
-    const backend = await openStore(config, coordinator, log, closers, telemetry);
+    const backend = await openStoreRetrying(config, coordinator, log, closers, telemetry);
     // Encryption at rest (docs/adr/0016): the outermost store layer, so everything below sees stored bytes.
     const encryption = await openEncryption(config, backend);
     if (encryption.summary !== undefined) log.info(encryption.summary, 'encryption at rest on');
@@ -440,8 +451,11 @@ async function main(): Promise<void> {
       },
       backends: health,
     });
-    const ports = await server.start();
+    const ports = await server.start().catch((err: unknown) => {
+      throw explainBind(err, config);
+    });
     backends.start();
+    const tlsMode: 'off' | 'on' | 'mtls' = tls === undefined ? 'off' : tls.requestClientCertificate ? 'mtls' : 'on';
     log.info(
       {
         grpcPort: ports.grpcPort,
@@ -449,14 +463,16 @@ async function main(): Promise<void> {
         metricsPort: telemetry.metricsPort ?? null,
         tracing: telemetry.tracing,
         host: config.host,
-        tls: tls === undefined ? 'off' : tls.requestClientCertificate ? 'mtls' : 'on',
+        tls: tlsMode,
         storage: config.storage,
         coordination: config.coordination,
       },
       'listening',
     );
+    const facts = { version: packageVersion(), node: process.version, ...ports, metricsPort: telemetry.metricsPort ?? null, tls: tlsMode };
+    log.info({ version: facts.version, node: facts.node }, bannerLine(config, facts));
   } catch (err) {
-    log.fatal({ err }, 'start-up failed');
+    reportStartupFailure(err, log, logFormat);
     await closeAll(closers, log);
     process.exit(1);
   }

@@ -20,6 +20,8 @@ export interface ConfigSources {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Reads the --config file (injected by specs). */
   readonly readFile?: (path: string) => string;
+  /** The server's version: given, `--version` prints it on stdout and start-up stops (HelpShown). */
+  readonly version?: string;
 }
 
 /** A loaded configuration and the warnings to log about it. */
@@ -33,13 +35,14 @@ export class HelpShown extends Error {
   override readonly name = 'HelpShown';
 }
 
-function buildCommand(): Command {
+function buildCommand(version: string | undefined): Command {
   const cmd = new Command('smarterbase')
     .description('SmarterBase document database server')
     .option('--config <path>', 'YAML file with the same settings in camelCase')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
     .allowExcessArguments(false);
+  if (version !== undefined) cmd.version(version, '--version', 'Print the version and exit.');
   for (const s of SETTINGS) {
     const arg = s.kind.type === 'bool' ? '[bool]' : '<value>';
     const dflt =
@@ -53,8 +56,8 @@ function buildCommand(): Command {
   return cmd;
 }
 
-function flagsOf(argv: readonly string[]): { opts: Record<string, unknown>; configPath?: string } {
-  const cmd = buildCommand();
+function flagsOf(argv: readonly string[], version: string | undefined): { opts: Record<string, unknown>; configPath?: string } {
+  const cmd = buildCommand(version);
   try {
     cmd.parse([...argv], { from: 'user' });
   } catch (e) {
@@ -100,7 +103,7 @@ function flagKey(s: Setting): string {
 /** Loads, validates and freezes the configuration. Throws ConfigError (or HelpShown). */
 export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const env = sources.env ?? process.env;
-  const { opts, configPath } = flagsOf(sources.argv ?? process.argv.slice(2));
+  const { opts, configPath } = flagsOf(sources.argv ?? process.argv.slice(2), sources.version);
   const file = configPath === undefined ? {} : fileValues(configPath, sources.readFile ?? ((p) => readFileSync(p, 'utf8')));
   const out: Record<string, unknown> = {};
   for (const s of SETTINGS) {

@@ -44,6 +44,8 @@ export type CoordinationKind = 'local' | 'redis';
 export type AuthMode = 'off' | 'on';
 /** Whether an auxiliary endpoint (reflection, metrics) needs a caller when auth is on. */
 export type AuthGate = 'open' | 'authenticated';
+/** How log lines are written: pretty when stdout is a terminal, else JSON (auto), or always one of them. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
 /** pino log levels. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -158,6 +160,10 @@ export interface Config {
   /** Large requests that may wait for a decode worker. */
   readonly decodeMaxQueued: number;
   readonly logLevel: LogLevel;
+  /** auto: human-readable lines on a terminal, JSON lines otherwise; json or pretty: always that. */
+  readonly logFormat: LogFormat;
+  /** How long start-up keeps retrying an unreachable S3 or Redis before it fails, in ms; 0 = fail at once. */
+  readonly startupRetryMs: number;
   /** Largest object ObjectService stores, in bytes. */
   readonly objectMaxBytes: number;
   /** Part size of object uploads (and their single-PUT threshold), in bytes. */
@@ -354,6 +360,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'decodeWorkers', env: 'SB_DECODE_WORKERS', flag: '--decode-workers', kind: { type: 'int', min: 1, max: 64 }, default: 1, description: 'Worker threads that decode large request messages (each can keep a core busy: leave the event loop one).' },
   { key: 'decodeMaxQueued', env: 'SB_DECODE_MAX_QUEUED', flag: '--decode-max-queued', kind: { type: 'int', min: 1, max: 100_000 }, default: 32, description: 'Large requests that may wait for a decode worker; more are RESOURCE_EXHAUSTED / SERVER_OVERLOADED with RetryInfo.' },
   { key: 'logLevel', env: 'SB_LOG_LEVEL', flag: '--log-level', kind: { type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level.' },
+  { key: 'logFormat', env: 'SB_LOG_FORMAT', flag: '--log-format', kind: { type: 'enum', choices: ['auto', 'json', 'pretty'] }, default: 'auto', description: 'auto: human-readable log lines when stdout is a terminal, JSON lines (pino) otherwise; json or pretty: always that.' },
+  { key: 'startupRetryMs', env: 'SB_STARTUP_RETRY_MS', flag: '--startup-retry-ms', kind: { type: 'int', min: 0, max: 3_600_000 }, default: 0, description: 'How long start-up keeps retrying an unreachable S3 endpoint or Redis server (backing off from 250 ms to 5 s) before it fails, in ms; 0 = fail at once. For compose and Kubernetes, where the server may start before its backends.' },
   { key: 'metrics', env: 'SB_METRICS', flag: '--metrics', kind: { type: 'bool' }, default: true, description: 'Serve Prometheus metrics at http://<host>:<metrics-port>/metrics (false/off disables them).' },
   { key: 'auth', env: 'SB_AUTH', flag: '--auth', kind: { type: 'enum', choices: ['off', 'on'] }, default: 'off', description: 'off: every caller may do everything (the embedded default, on 127.0.0.1); on: every call but gRPC Health needs an API key (authorization: Bearer sbk_…) or a client certificate a principal answers to, and a role allowing it (docs/security.md).' },
   { key: 'authCacheMs', env: 'SB_AUTH_CACHE_MS', flag: '--auth-cache-ms', kind: { type: 'int', min: 100, max: 600_000 }, default: 5000, description: 'Staleness bound of each server\'s cache of keys, roles and principals, in ms: a revoked key, a changed role or principal is refused or applied by every server within this (plus one storage read).' },

@@ -71,14 +71,17 @@ export async function openRedis(options: RedisConnectionOptions, configure?: (re
         retryStrategy: retry,
         ...(options.url.trim().startsWith('rediss://') && options.tls !== undefined ? { tls: { ...options.tls } } : {}),
       });
-  redis.on('error', () => undefined); // surfaced through failing commands instead
+  // Surfaced through failing commands instead; the last one kept, since a refused connect rejects only "Connection is closed."
+  let lastError: unknown;
+  redis.on('error', (err: unknown) => (lastError = err));
   configure?.(redis);
   try {
     await withTimeout(redis.connect(), connectTimeout + 100);
     await redis.ping();
   } catch (cause) {
     redis.disconnect();
-    throw redisUnavailable(`cannot connect to Redis: ${describeError(cause)}`, cause);
+    const why = lastError ?? cause;
+    throw redisUnavailable(`cannot connect to Redis: ${describeError(why)}`, why);
   }
   return redis;
 }
