@@ -18,8 +18,9 @@ import { intFlag, parseJsonObject, runAction, type Runtime } from '../runtime.js
 
 /** Calls AccessService, converting failures to SmarterBaseError. */
 async function call<R>(rt: Runtime, fn: (c: Client<typeof AccessService>) => Promise<R>): Promise<R> {
+  const client = createConnectClient(AccessService, rt.transport());
   try {
-    return await fn(createConnectClient(AccessService, rt.transport()));
+    return await fn(client);
   } catch (e) {
     throw toSmarterBaseError(e);
   }

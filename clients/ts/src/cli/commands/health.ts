@@ -18,10 +18,11 @@ export function registerHealthCommands(program: Command): void {
     .option('--service <name>', 'a service name (default: the server as a whole)', '')
     .action((o: { service: string }, cmd: Command) =>
       runAction(cmd, async (rt) => {
+        const health = createConnectClient(Health, rt.transport());
         const started = performance.now();
         let status: HealthCheckResponse_ServingStatus;
         try {
-          status = (await createConnectClient(Health, rt.transport()).check({ service: o.service })).status;
+          status = (await health.check({ service: o.service })).status;
         } catch (e) {
           throw toSmarterBaseError(e);
         }
