@@ -86,7 +86,9 @@ export function describeFailure(e: unknown, addr: string): CliFailure {
     return { code: 'ERROR', reason: '', message, hint: '', metadata: {}, exitCode: EXIT_CALL_FAILED };
   }
   const err = toSmarterBaseError(e);
-  const raw = (err.cause instanceof Error ? (err.cause as { rawMessage?: string }).rawMessage : undefined) ?? err.message;
+  // The error's message starts with "<CODE> <REASON>: "; the line prints those itself.
+  const prefix = `${codeName(err.code)}${err.reason ? ' ' + err.reason : ''}: `;
+  const raw = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
   const message = err.code === Code.Unavailable && err.reason === '' ? `cannot reach ${addr} (${raw})` : raw;
   return { code: codeName(err.code), reason: err.reason, message, hint: hintFor(err), metadata: err.metadata, exitCode: EXIT_CALL_FAILED };
 }
