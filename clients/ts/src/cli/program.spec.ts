@@ -4,6 +4,7 @@ import { bashCompletion, completionTable } from './completion';
 import { parseOrder } from './commands/query';
 import { logRecord } from './commands/logs';
 import { watchRecords } from './commands/watch';
+import type { WatchBatch, WatchChange } from '../watch';
 import { buildProgram, CLI_VERSION } from './program';
 
 it('the CLI version is the client package version', () => {
@@ -51,7 +52,7 @@ it('logRecord keeps the line as its JSON value', () => {
 });
 
 it('watchRecords: one record per change, progress only when asked', () => {
-  const progress = {
+  const progress: WatchBatch = {
     kind: 'progress',
     revision: 5n,
     progress: true,
@@ -59,10 +60,10 @@ it('watchRecords: one record per change, progress only when asked', () => {
     transactionId: '',
     commitTime: undefined,
     documents: [],
-  } as const;
+  };
   expect(watchRecords(progress, false)).toEqual([]);
   expect(watchRecords(progress, true)).toEqual([{ type: 'progress', revision: 5n }]);
-  const change = {
+  const change: WatchChange = {
     type: 'delete',
     id: 'a',
     document: undefined,
@@ -70,8 +71,8 @@ it('watchRecords: one record per change, progress only when asked', () => {
     previousRevision: 5n,
     previousDocument: undefined,
     previousUnavailable: false,
-  } as const;
-  const batch = {
+  };
+  const batch: WatchBatch = {
     kind: 'changes',
     revision: 6n,
     progress: false,
@@ -79,6 +80,6 @@ it('watchRecords: one record per change, progress only when asked', () => {
     transactionId: 't1',
     commitTime: undefined,
     documents: [],
-  } as const;
+  };
   expect(watchRecords(batch, false)).toEqual([{ type: 'delete', id: 'a', revision: 6n, transactionId: 't1' }]);
 });
