@@ -15,12 +15,12 @@ export interface Progress {
   stop(): void;
 }
 
-/** A bar labelled `label` on stderr when `show` (stderr a TTY and no --json), else a silent one. */
-export function createProgress(label: string, show: boolean): Progress {
+/** A bar labelled `label` on stderr when `show` (stderr a TTY and no --json), else a silent one; `bytes`: also show the bytes moved. */
+export function createProgress(label: string, show: boolean, bytes = true): Progress {
   if (!show) return { setTotal: () => undefined, update: () => undefined, stop: () => undefined };
   const bar = new SingleBar({
     stream: process.stderr,
-    format: `${label} [{bar}] {percentage}% | {value}/{total} | {size} | {eta_formatted} left`,
+    format: `${label} [{bar}] {percentage}% | {value}/{total}${bytes ? ' | {size}' : ''} | {eta_formatted} left`,
     hideCursor: true,
     clearOnComplete: true,
     etaBuffer: 50,

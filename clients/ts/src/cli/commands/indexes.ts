@@ -15,7 +15,7 @@ const COLUMNS = ['name', 'kind', 'fields', 'state', 'documentsScanned', 'error']
 /** Polls the index every pollMs until it is ready (or failed), drawing documentsScanned against the collection's size. */
 async function waitWithBar(rt: Runtime, info: IndexInfo, pollMs: number): Promise<IndexInfo> {
   const db = rt.client();
-  const bar = createProgress(`index ${info.name}`, process.stderr.isTTY === true && !rt.json);
+  const bar = createProgress(`index ${info.name}`, process.stderr.isTTY === true && !rt.json, false);
   try {
     // The total is a best effort: a count the server answers by scanning; the bar still moves without it.
     const total = await db.count(info.collection).then(
