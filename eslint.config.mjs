@@ -120,6 +120,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'clients/ts/dist/**',
       'node_modules/**',
       'server/src/gen/**',
       'clients/ts/src/gen/**',
