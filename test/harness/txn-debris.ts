@@ -5,8 +5,9 @@
  * (`"txn"`), in a filesystem data directory or an S3 bucket.
  */
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { filesUnder } from './files-containing.js';
 
 /** Leftovers of transactions, as storage keys. */
 export interface TxnDebris {
@@ -35,17 +36,6 @@ function stateOf(body: string): string {
   } catch {
     return '?';
   }
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
 /** The debris in a filesystem data directory (keys are paths relative to it, with '/'). */

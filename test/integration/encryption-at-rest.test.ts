@@ -11,7 +11,7 @@
  *     every final body is its writer's last acknowledged write and every body ends under k2;
  *   - the embedded (filesystem) mode seals documents too and reads them after a restart.
  */
-import { readdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -22,6 +22,7 @@ import { serverClients, type ServerClients } from '../harness/doc-client.js';
 import type { S3TestServer } from '../harness/s3-server.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { startVersitygw } from '../harness/versitygw.js';
+import { filesContaining } from '../harness/files-containing.js';
 
 jest.setTimeout(60_000);
 
@@ -68,24 +69,6 @@ async function failure(call: () => Promise<unknown>): Promise<{ code: Code; reas
     return { code: err.code, reason: err.findDetails(ErrorInfoSchema)[0]?.reason };
   }
   throw new Error('expected the call to fail');
-}
-
-/** Every file under `root`, recursively. */
-async function filesUnder(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(root, { withFileTypes: true })) {
-    const p = join(root, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
-/** The files under `root` whose bytes contain `needle`. */
-async function filesContaining(root: string, needle: string): Promise<string[]> {
-  const hits: string[] = [];
-  for (const f of await filesUnder(root)) if ((await readFile(f)).includes(needle)) hits.push(f);
-  return hits;
 }
 
 it('5 writes of identical data give 5 different sealed ciphertexts in S3, and read back in clear', async () => {

@@ -18,7 +18,7 @@
  *     disk): the journal holds the change (its id) but not the marker, and
  *     after a restart a Watch replays the change from the journal in clear.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
@@ -32,6 +32,7 @@ import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { sharedStackEnv } from '../harness/stack-env.js';
 import { startVersitygw } from '../harness/versitygw.js';
 import { recordWatch } from '../harness/watch-recorder.js';
+import { filesContaining } from '../harness/files-containing.js';
 
 jest.setTimeout(120_000);
 
@@ -65,24 +66,6 @@ afterAll(async () => {
   await Promise.all([s3?.stop(), redis?.stop()]);
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
-
-/** Every file under `root`, recursively. */
-async function filesUnder(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(root, { withFileTypes: true })) {
-    const p = join(root, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
-/** The files under `root` whose bytes contain `needle`. */
-async function filesContaining(root: string, needle: string): Promise<string[]> {
-  const hits: string[] = [];
-  for (const f of await filesUnder(root)) if ((await readFile(f)).includes(needle)) hits.push(f);
-  return hits;
-}
 
 async function keysUnder(prefix: string): Promise<string[]> {
   const out: string[] = [];

@@ -10,7 +10,7 @@
  *   - a sealed upload aborted on the other server leaves no multipart upload, data, session or tail.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -27,6 +27,7 @@ import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import type { S3TestServer } from '../harness/s3-server.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { startVersitygw } from '../harness/versitygw.js';
+import { filesContaining } from '../harness/files-containing.js';
 
 jest.setTimeout(180_000); // hang guard: a few servers and ~60 MB of transfers
 
@@ -50,17 +51,6 @@ function marked(n: number): Buffer {
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const mibChunks = (b: Buffer): Buffer[] => Array.from({ length: Math.ceil(b.length / MiB) }, (_, i) => b.subarray(i * MiB, (i + 1) * MiB));
-
-/** Every file under `root` whose bytes contain MARKER (relative paths). */
-async function filesWithMarker(root: string, sub = ''): Promise<string[]> {
-  const hits: string[] = [];
-  for (const e of await readdir(join(root, sub), { withFileTypes: true })) {
-    const p = join(sub, e.name);
-    if (e.isDirectory()) hits.push(...(await filesWithMarker(root, p)));
-    else if (e.isFile() && (await readFile(join(root, p))).includes(MARKER)) hits.push(p);
-  }
-  return hits;
-}
 
 /** The single data key under `_objdata/<collection>/<id>/`. */
 async function dataKeyOf(collection: string, id: string): Promise<string> {
@@ -148,7 +138,7 @@ it('a resumable upload continued on a second server round-trips; no plaintext in
   await clients[0]!.writeUpload(messages(0, firstEnd, false));
   const status = await clients[1]!.queryUploadStatus({ uploadId });
   expect(Number(status.committedSize)).toBe(firstEnd);
-  expect(await filesWithMarker(s3!.dataDir!)).toEqual([]); // the open part (multipart staging) and the spilled tail
+  expect(await filesContaining(s3!.dataDir!, MARKER, true)).toEqual([]); // the open part (multipart staging) and the spilled tail
   const done = await clients[1]!.writeUpload(messages(firstEnd, body.length, true));
   expect(done.object).toMatchObject({ sizeBytes: BigInt(body.length), sha256: sha256(body) });
   expect(await download(clients[0]!, { collection: 'enc', id: 'resumed' })).toMatchObject({
@@ -159,7 +149,7 @@ it('a resumable upload continued on a second server round-trips; no plaintext in
   expect(range.body!.equals(body.subarray(8 * MiB - 1, 8 * MiB + 1))).toBe(true);
   // A control object written in clear by the test is found, so the grep does find plaintext where there is some.
   await raw.putSmall('control/clear', Buffer.concat([Buffer.from('CONTROL '), MARKER]));
-  expect(await filesWithMarker(s3!.dataDir!)).toEqual([`${s3!.bucket}/control/clear`]);
+  expect(await filesContaining(s3!.dataDir!, MARKER, true)).toEqual([`${s3!.bucket}/control/clear`]);
 });
 
 it('a flipped byte in stored data → DATA_LOSS / DECRYPTION_FAILED for a read covering it; bytes elsewhere still read', async () => {
