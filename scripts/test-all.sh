@@ -51,35 +51,44 @@ live=(env SMARTERBASE_GRPC_ADDR="127.0.0.1:$grpc_port" SMARTERBASE_HTTP_URL="htt
 echo "[test] live stack: grpc 127.0.0.1:$grpc_port, http :$http_port (S3 :$s3_port, Redis :$redis_port)"
 
 # The Python client runs beside jest (most jest suites wait on server processes and sockets, not
-# CPU; pytest is light), its output kept for the end. The Go client runs after jest: compiling it
-# takes both cores for a minute, and its concurrent-transaction case is bound by a deadline.
+# CPU; pytest is light), its output kept for the end. The Go client runs after jest's heavy lane,
+# beside the end of the rest lane: compiling it takes both cores for a minute, and its
+# concurrent-transaction case is bound by a deadline, so not beside the heavy fault suites.
 # (jest's own suites start their own servers: the live stack's address is given to the clients only)
 echo "[test] python client, in the background"
 "${live[@]}" .venv/bin/python -m pytest clients/python/tests -q >"$work/python.log" 2>&1 & py_pid=$!
 
-echo "[test] jest, two lanes side by side"
+echo "[test] jest, two lanes side by side; then the go client after the heavy lane"
 # Two jest processes (jest.config.js): lane "heavy" runs the long fault suites one after another
 # with one worker (crashes between transaction steps, a Redis killed under a 10,000-document load,
-# 50 SIGKILLs between a write and its index apply, the CAS proof on two S3 implementations, the
-# Redis change feed under 10,000 operations and a Redis restarted empty; two
-# heavy suites never run at once: each starts several servers), and lane "rest" everything else
-# with two workers. Most suites wait on server processes, sockets and timers rather than CPU:
-# with one worker the rest lane took ~1,180 s on an idle 2-core machine; three workers took 702 s
-# at a load average of 17 but made liveness bounds of outage and crash suites flaky under such
-# load (health flapping, 180 s test limits), so two. The heavy lane's output is shown when it ends.
+# SIGKILLs between a write and its index apply, the CAS proof on two S3 implementations, the
+# Redis change feed under load and a Redis restarted empty, logs appended through 3 servers with
+# retries; two heavy suites never run at once), and lane "rest" everything else with two workers.
+# Most suites wait on server processes, sockets and timers rather than CPU: with one worker the
+# rest lane took ~1,180 s on an idle 2-core machine; three workers took 702 s at a load average of
+# 17 but made liveness bounds of outage and crash suites flaky under such load (health flapping,
+# 180 s test limits), so two. Both lanes print as they go (the heavy lane's lines start with
+# "[heavy]"): a line per finished suite with the lane's elapsed time, and a line a minute naming
+# the suites still running (test/harness/progress-reporter.js).
 # The fuzz suites replay one fixed seed here, so that CI judges the code and not the luck of the draw;
 # run `npx jest test/fuzz` (no FUZZ_SEED) to explore new seeds (docs/testing.md).
 export FUZZ_SEED="${FUZZ_SEED:-244442204}"
-JEST_LANE=heavy npx jest --ci --maxWorkers=1 >"$work/jest-heavy.log" 2>&1 & heavy_pid=$!
+(
+  set +e
+  JEST_LANE=heavy npx jest --ci --maxWorkers=1 2>&1 | sed -u 's/^/[heavy] /'
+  echo "${PIPESTATUS[0]}" >"$work/heavy.status"
+  echo "[test] go client (after the heavy lane)"
+  (cd clients/go && go vet ./... && "${live[@]}" go test -count=1 ./...) 2>&1 | sed -u 's/^/[go] /'
+  echo "${PIPESTATUS[0]}" >"$work/go.status"
+) & heavy_pid=$!
 rest_status=0
 JEST_LANE=rest npx jest --ci --maxWorkers=2 || rest_status=$?
-heavy_status=0; wait "$heavy_pid" || heavy_status=$?
-echo "[test] jest lane heavy (exit $heavy_status)"; cat "$work/jest-heavy.log"
+wait "$heavy_pid" || true
+heavy_status=$(cat "$work/heavy.status" 2>/dev/null || echo 1)
+go_status=$(cat "$work/go.status" 2>/dev/null || echo 1)
+echo "[test] jest lane rest exit $rest_status, lane heavy exit $heavy_status"
 jest_status=$((rest_status + heavy_status))
 
-echo "[test] go client"
-go_status=0
-(cd clients/go && go vet ./... && "${live[@]}" go test -count=1 ./...) || go_status=$?
 echo "[test] deploy files: compose against the compose-spec schema, Kubernetes manifests against the API types"
 (cd deploy/validate && go vet ./... && go test -count=1 ./...) || go_status=$?
 py_status=0; wait "$py_pid" || py_status=$?

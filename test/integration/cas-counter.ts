@@ -27,6 +27,18 @@ function isInconsistentRead(e: unknown): boolean {
   return e.findDetails(ErrorInfoSchema).some((d) => d.reason === 'STORAGE_INCONSISTENT');
 }
 
+/**
+ * The wait before a worker's `retry`-th consecutive retry: exponential backoff with full jitter
+ * (5 ms doubling up to 200 ms), as the TS client's own retries do (clients/ts/src/backoff.ts).
+ * A fixed 0-5 ms wait made all 16 workers re-read and re-put at once after every success, so
+ * about one attempt in 16 won and the rest were CPU spent on lost races; backing off keeps the
+ * race (every success still meets others' attempts: `conflicts` stays well above 0) at a fraction
+ * of the cost.
+ */
+function retryDelayMs(retry: number): number {
+  return Math.random() * Math.min(200, 5 * 2 ** (retry - 1));
+}
+
 /** Reads the counter's value, etag and version. */
 export async function readCounter(client: DocClient, collection: string, id: string) {
   const { document } = await client.get({ collection, id });
@@ -49,17 +61,19 @@ export async function runCounter(
   let inconsistent = 0;
   const worker = async (w: number) => {
     const client = clients[w % clients.length]!;
+    let retry = 0;
     for (let done = 0; done < perWorker;) {
       try {
         const cur = await readCounter(client, collection, id);
         await client.putIfMatch({ collection, id, etag: cur.etag, data: { n: cur.n + 1, by: w } });
         acknowledged++;
         done++;
+        retry = 0;
       } catch (e) {
         if (isInconsistentRead(e)) inconsistent++;
         else if (e instanceof ConnectError && e.code === Code.Aborted) conflicts++;
         else throw e;
-        await new Promise((r) => setTimeout(r, Math.random() * 5));
+        await new Promise((r) => setTimeout(r, retryDelayMs(++retry)));
       }
     }
   };

@@ -12,6 +12,8 @@
  * runs the three sweeps (abandoned uploads, trash, orphan data), each round
  * under its own mutex.
  */
+import type * as s3ObjectStore from '../../storage/objects/s3/s3-object-store.js';
+import type * as s3Store from '../../storage/s3/s3-store.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../common/clock.js';
@@ -20,10 +22,8 @@ import type { AppLogger } from '../../observability/logger.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { s3CaBundle } from '../../config/tls-files.js';
-import { S3BlobStore } from '../../storage/s3/s3-store.js';
 import { FilesystemObjectStore } from '../../storage/objects/filesystem/filesystem-object-store.js';
 import { MemoryObjectStore } from '../../storage/objects/memory/memory-object-store.js';
-import { S3ObjectStore } from '../../storage/objects/s3/s3-object-store.js';
 import type { ObjectStore } from '../../storage/objects/object-store.js';
 import type { TokenKeys } from '../../tokens/token-keys.js';
 import { ObjectEngine } from '../object-engine.js';
@@ -44,6 +44,12 @@ type Closers = { name: string; close(): Promise<void> }[];
 async function openData(config: Config, closers: Closers): Promise<ObjectStore> {
   if (config.storage === 'memory') return new MemoryObjectStore();
   if (config.storage === 'filesystem') return FilesystemObjectStore.open({ root: join(config.dataDir, FS_OBJECTS_DIR) });
+  // Required here, not imported at the top: loading the AWS SDK is about a tenth of a server start's
+  // CPU, wasted on memory or filesystem storage (a synchronous require, which jest's module registry serves too).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { S3BlobStore } = require('../../storage/s3/s3-store.js') as typeof s3Store;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { S3ObjectStore } = require('../../storage/objects/s3/s3-object-store.js') as typeof s3ObjectStore;
   const client = new S3BlobStore({
     bucket: config.s3Bucket!,
     region: config.s3Region,

@@ -9,6 +9,7 @@
  * counted in the adapter, once per request sent (request-meter.ts), except
  * the start-up probe's and the health probe's.
  */
+import type * as s3Store from '../s3/s3-store.js';
 import { s3MaxSockets } from '../../config/read-concurrency.js';
 import type { Config } from '../../config/settings.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
@@ -26,7 +27,6 @@ import { decideReadVerification } from '../read-verification.js';
 import { RequestMeter } from '../request-meter.js';
 import { RetryingBlobStore } from '../retrying-store.js';
 import { s3CaBundle } from '../../config/tls-files.js';
-import { S3BlobStore } from '../s3/s3-store.js';
 import { VerifiedReadsStore } from '../verified-reads.js';
 import type { Closer } from '../../common/closer.js';
 
@@ -53,6 +53,10 @@ export async function openStore(
   }
   const meter = new RequestMeter(telemetry.metrics.storage, 's3');
   let counting = false; // from the end of the start-up probe on
+  // Required here, not imported at the top: loading the AWS SDK is about a tenth of a server start's
+  // CPU, wasted on memory or filesystem storage (a synchronous require, which jest's module registry serves too).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { S3BlobStore } = require('../s3/s3-store.js') as typeof s3Store;
   const s3 = new S3BlobStore({
     bucket: config.s3Bucket!,
     region: config.s3Region,
