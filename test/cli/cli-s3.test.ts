@@ -37,5 +37,7 @@ it('lock list, get and release', () => lockScenario(addr, 'cli-lock'));
 
 it('watch prints the changes after a revision as JSONL', () => watchScenario(addr, 'cli_watch'));
 
-it('export, delete all, import: 2,000 identical documents; import --resume writes only what differs', () =>
-  exportImportScenario(addr, 'cli_big', 2_000));
+// 500 here: the 10,000-document round trip the issue asks for runs on the embedded server
+// (cli-embedded.test.ts); this case proves the same path on S3 + Redis, where each document costs S3 requests.
+it('export, delete all, import: 500 identical documents; import --resume writes only what differs', () =>
+  exportImportScenario(addr, 'cli_big', 500));
