@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { registerAccessCommands } from './commands/access.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerDocumentCommands } from './commands/documents.js';
 import { registerHealthCommands } from './commands/health.js';
 import { registerIndexCommands } from './commands/indexes.js';
@@ -29,7 +30,7 @@ Exit codes: 0 ok, 1 the call failed (one line on stderr: CODE REASON: message: w
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('smarterbase')
-    .description('Command line of SmarterBase: documents, queries, indexes, locks, export/import, watch, objects, logs, access.')
+    .description('Command line of SmarterBase: documents, queries, indexes, locks, export/import, watch, objects, logs, access, bench.')
     .version(CLI_VERSION, '-V, --version')
     .option('--addr <host:port>', `the server's gRPC address (env SMARTERBASE_ADDR; default ${DEFAULT_ADDR})`)
     .option('--tls', 'use TLS (implied by --cacert, --cert, --server-name)')
@@ -54,5 +55,6 @@ export function buildProgram(): Command {
   registerLogCommands(program);
   registerAccessCommands(program);
   registerHealthCommands(program);
+  registerBenchCommand(program);
   return program;
 }
