@@ -9,6 +9,7 @@
 const { existsSync, readdirSync, statSync, utimesSync } = require('node:fs');
 const { join } = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { markBin } = require('./mark-bin.js');
 
 const root = join(__dirname, '..');
 const main = join(root, 'dist', 'server', 'src', 'main.js');
@@ -44,4 +45,5 @@ if (!isFresh()) {
   }
 }
 
+markBin();
 require(main);

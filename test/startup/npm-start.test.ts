@@ -6,7 +6,7 @@
  * `--version` through the built entry point and through npm.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,6 +38,16 @@ test('--version prints the package version and exits 0, from the entry point and
   expect(viaNpm.code).toBe(0);
   expect(viaNpm.stdout.trim().split('\n').pop()).toBe(version);
   expect(viaNpm.stderr).not.toContain('building'); // nothing changed since the build: no tsc run
+});
+
+test('after npm start the smarterbase CLI runs as an executable file, as npx smarterbase runs it', async () => {
+  // `npx smarterbase` execs the package's bin file directly once npm has linked it: tsc writes it
+  // without execute bits ("Permission denied" on a second clone at the same path, before the fix).
+  const viaNpm = await runToExit(npm, ['start', '--silent', '--prefix', repoRoot, '--', '--version'], {});
+  expect(viaNpm.code).toBe(0);
+  const cli = join(repoRoot, 'dist', 'clients', 'ts', 'src', 'cli', 'main.js');
+  expect(statSync(cli).mode & 0o111).toBe(0o111);
+  expect(await runToExit(cli, ['--version'], {})).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
 });
 
 test('SIGTERM to npm start stops the server: its pid is gone and no port is left listening', async () => {
