@@ -151,13 +151,20 @@ test('Connect server streams over HTTP/1.1: disconnected and unread clients end 
 });
 
 test('memory held by 100 abandoned streams is released after they end', async () => {
+  /** Opens 100 unread streams, abandons them, waits until they ended; the server's RSS then. */
+  const round = async (): Promise<number> => {
+    const session = await h2Connect(srv.grpcPort);
+    await openUnread(session, 50);
+    session.destroy();
+    expect(await settles()).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000)); // give the collector a moment
+    return rssOf(srv.child.pid!);
+  };
   const baseline = await rssOf(srv.child.pid!);
-  const session = await h2Connect(srv.grpcPort);
-  await openUnread(session, 50);
-  session.destroy();
-  expect(await settles()).toBe(true);
-  // Give the collector a moment; RSS must come back near where it was (not hundreds of MB above).
-  await new Promise((r) => setTimeout(r, 1000));
-  const after = await rssOf(srv.child.pid!);
-  expect(after - baseline).toBeLessThan(150 * 1024 * 1024);
+  const after = await round();
+  // A process keeps freed pages, and V8 collects its old space when it decides to, so RSS stays
+  // above the baseline by about what the held streams needed: 1 MiB HTTP/2 windows each since
+  // session 11, 163-170 MB measured (the 150 MB bound of before failed a loaded CI run at 163 MB).
+  // Kept responses would be far more: the 100 calls' answers total ~700 MB.
+  expect(after - baseline).toBeLessThan(250 * 1024 * 1024);
 });
