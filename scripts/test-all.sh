@@ -10,12 +10,29 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$root/.tools/bin:$root/node_modules/.bin:$PATH"
+started=$SECONDS
+# Every phase line carries the minutes:seconds since the test command began, so a slow or stuck
+# phase can be told from the log alone.
+phase() { printf '[test %dm%02ds] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
+# Hang guards: a phase that overruns these is killed (with its process group) and fails the run
+# with a line naming it, instead of holding CI until its own time limit. They are ~2x the longest
+# phase measured on a loaded CI machine (docs/testing.md).
+JEST_LANE_LIMIT_S=${JEST_LANE_LIMIT_S:-4200}
+GO_LIMIT_S=${GO_LIMIT_S:-900}
+PYTHON_LIMIT_S=${PYTHON_LIMIT_S:-1500}
+guard() { # seconds name command...: runs the command; exit 124 and a line when it overran
+  local limit=$1 name=$2; shift 2
+  local rc=0
+  timeout --kill-after=30 "$limit" "$@" || rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then phase "$name did not finish within $limit s: killed" >&2; fi
+  return "$rc"
+}
 
 bash scripts/setup.sh
 bash scripts/check-contract.sh
-echo "[test] lint (eslint: layers, cycles, type imports, floating promises; prettier --check)"
+phase "lint (eslint: layers, cycles, type imports, floating promises; prettier --check)"
 npm run --silent lint
-echo "[test] build"
+phase "build"
 npm run --silent build
 
 # A live stack for the Go and Python clients: S3 server + redis-server + SmarterBase.
@@ -48,17 +65,17 @@ wait_for "smarterbase" grep -q '"msg":"listening"' "$work/server.log" || { cat "
 grpc_port=$(grep '"msg":"listening"' "$work/server.log" | head -1 | sed -E 's/.*"grpcPort":([0-9]+).*/\1/')
 http_port=$(grep '"msg":"listening"' "$work/server.log" | head -1 | sed -E 's/.*"httpPort":([0-9]+).*/\1/')
 live=(env SMARTERBASE_GRPC_ADDR="127.0.0.1:$grpc_port" SMARTERBASE_HTTP_URL="http://127.0.0.1:$http_port")
-echo "[test] live stack: grpc 127.0.0.1:$grpc_port, http :$http_port (S3 :$s3_port, Redis :$redis_port)"
+phase "live stack: grpc 127.0.0.1:$grpc_port, http :$http_port (S3 :$s3_port, Redis :$redis_port)"
 
 # The Python client runs beside jest (most jest suites wait on server processes and sockets, not
 # CPU; pytest is light), its output kept for the end. The Go client runs after jest's heavy lane,
 # beside the end of the rest lane: compiling it takes both cores for a minute, and its
 # concurrent-transaction case is bound by a deadline, so not beside the heavy fault suites.
 # (jest's own suites start their own servers: the live stack's address is given to the clients only)
-echo "[test] python client, in the background"
-"${live[@]}" .venv/bin/python -m pytest clients/python/tests -q >"$work/python.log" 2>&1 & py_pid=$!
+phase "python client, in the background"
+guard "$PYTHON_LIMIT_S" "python client" "${live[@]}" .venv/bin/python -m pytest clients/python/tests -q >"$work/python.log" 2>&1 & py_pid=$!
 
-echo "[test] jest, two lanes side by side; then the go client after the heavy lane"
+phase "jest, two lanes side by side; then the go client after the heavy lane"
 # Two jest processes (jest.config.js): lane "heavy" runs the long fault suites one after another
 # with one worker (crashes between transaction steps, a Redis killed under a 10,000-document load,
 # SIGKILLs between a write and its index apply, the CAS proof on two S3 implementations, the
@@ -75,23 +92,25 @@ echo "[test] jest, two lanes side by side; then the go client after the heavy la
 export FUZZ_SEED="${FUZZ_SEED:-244442204}"
 (
   set +e
-  JEST_LANE=heavy npx jest --ci --maxWorkers=1 2>&1 | sed -u 's/^/[heavy] /'
+  guard "$JEST_LANE_LIMIT_S" "jest lane heavy" env JEST_LANE=heavy jest --ci --maxWorkers=1 --forceExit 2>&1 | sed -u 's/^/[heavy] /'
   echo "${PIPESTATUS[0]}" >"$work/heavy.status"
-  echo "[test] go client (after the heavy lane)"
-  (cd clients/go && go vet ./... && "${live[@]}" go test -count=1 ./...) 2>&1 | sed -u 's/^/[go] /'
+  phase "go client (after the heavy lane)"
+  (cd clients/go && guard "$GO_LIMIT_S" "go client" bash -c 'go vet ./... && "$@" go test -count=1 -timeout 10m ./...' _ "${live[@]}") 2>&1 | sed -u 's/^/[go] /'
   echo "${PIPESTATUS[0]}" >"$work/go.status"
+  phase "go client done (exit $(cat "$work/go.status"))"
 ) & heavy_pid=$!
 rest_status=0
-JEST_LANE=rest npx jest --ci --maxWorkers=2 || rest_status=$?
+guard "$JEST_LANE_LIMIT_S" "jest lane rest" env JEST_LANE=rest jest --ci --maxWorkers=2 --forceExit || rest_status=$?
+phase "jest lane rest done (exit $rest_status); waiting for the heavy lane and the go client"
 wait "$heavy_pid" || true
 heavy_status=$(cat "$work/heavy.status" 2>/dev/null || echo 1)
 go_status=$(cat "$work/go.status" 2>/dev/null || echo 1)
-echo "[test] jest lane rest exit $rest_status, lane heavy exit $heavy_status"
+phase "jest lane rest exit $rest_status, lane heavy exit $heavy_status"
 jest_status=$((rest_status + heavy_status))
 
-echo "[test] deploy files: compose against the compose-spec schema, Kubernetes manifests against the API types"
+phase "deploy files: compose against the compose-spec schema, Kubernetes manifests against the API types"
 (cd deploy/validate && go vet ./... && go test -count=1 ./...) || go_status=$?
 py_status=0; wait "$py_pid" || py_status=$?
-echo "[test] python client (exit $py_status)"; tail -n 40 "$work/python.log"
-echo "[test] jest exit $jest_status, go exit $go_status, python exit $py_status"
+phase "python client (exit $py_status)"; tail -n 40 "$work/python.log"
+phase "jest exit $jest_status, go exit $go_status, python exit $py_status"
 [ "$jest_status" -eq 0 ] && [ "$go_status" -eq 0 ] && [ "$py_status" -eq 0 ]

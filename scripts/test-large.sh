@@ -9,4 +9,5 @@ cd "$root"
 export PATH="$root/.tools/bin:$root/node_modules/.bin:$PATH"
 [ -f dist/server/src/main.js ] || npm run --silent build
 echo "[test:large] 1 GiB object round trip through the gRPC port"
-OBJECT_ROUND_TRIP_BYTES=1073741824 npx jest --ci --runInBand test/integration/object-round-trip.test.ts -t 'gRPC port'
+# Hang guard: killed (with its process group) after 20 min; it takes 1-2 min.
+timeout --kill-after=30 1200 env OBJECT_ROUND_TRIP_BYTES=1073741824 jest --ci --runInBand --forceExit test/integration/object-round-trip.test.ts -t 'gRPC port'
