@@ -1,6 +1,7 @@
 // A jest reporter (jest.config.js) that keeps a long run from going silent: a line per finished
 // suite with the lane's elapsed time and how many suites are done, and every minute a line naming
-// the suites still running and for how long. jest's default reporter still prints the results.
+// the suites still running and for how long; at the end, the slowest single tests (those nearest
+// their time limits on a loaded machine). jest's default reporter still prints the results.
 'use strict';
 
 /** How often the "still running" line is printed, in milliseconds. */
@@ -33,6 +34,19 @@ function runningLine(lane, now, started, done, total, running) {
   return `[jest ${lane} ${clock(now - started)}] ${done}/${total} done; running: ${list || 'none'}`;
 }
 
+/** How many of the slowest single tests the last lines name. */
+const SLOWEST = 12;
+
+/** The lines printed at the end: the `count` slowest tests of a second or more, slowest first, each with its suite. */
+function slowestLines(lane, tests, count = SLOWEST) {
+  const top = tests
+    .filter((t) => t.ms >= 1000)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count);
+  if (top.length === 0) return [];
+  return [`[jest ${lane}] slowest tests:`, ...top.map((t) => `  ${clock(t.ms).padStart(6)} ${t.path} › ${t.name}`)];
+}
+
 /** The reporter jest instantiates (jest's reporter interface: onRunStart, onTestFileStart, onTestFileResult, onRunComplete). */
 class ProgressReporter {
   constructor(globalConfig, options = {}, _context, deps = {}) {
@@ -46,6 +60,8 @@ class ProgressReporter {
     this.done = 0;
     this.total = 0;
     this.timer = undefined;
+    /** Every finished test's duration: { path, name, ms }. */
+    this.tests = [];
   }
 
   onRunStart(results) {
@@ -64,6 +80,7 @@ class ProgressReporter {
     const since = this.running.get(path) ?? this.now();
     this.running.delete(path);
     this.done++;
+    for (const t of result.testResults ?? []) if (t.duration != null) this.tests.push({ path, name: t.fullName, ms: t.duration });
     const failed = result.numFailingTests > 0 || result.testExecError != null;
     this.write(finishedLine(this.lane, this.now(), this.started, this.done, this.total, path, this.now() - since, failed));
   }
@@ -75,6 +92,7 @@ class ProgressReporter {
   onRunComplete() {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const line of slowestLines(this.lane, this.tests)) this.write(line);
   }
 
   getLastError() {
@@ -86,3 +104,4 @@ module.exports = ProgressReporter;
 module.exports.clock = clock;
 module.exports.finishedLine = finishedLine;
 module.exports.runningLine = runningLine;
+module.exports.slowestLines = slowestLines;

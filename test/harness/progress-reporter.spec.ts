@@ -5,7 +5,10 @@
 interface Reporter {
   onRunStart(results: { numTotalTestSuites: number }): void;
   onTestFileStart(test: { path: string }): void;
-  onTestFileResult(test: { path: string }, result: { numFailingTests: number; testExecError?: unknown }): void;
+  onTestFileResult(
+    test: { path: string },
+    result: { numFailingTests: number; testExecError?: unknown; testResults?: { fullName: string; duration?: number | null }[] },
+  ): void;
   tick(): void;
   onRunComplete(): void;
 }
@@ -77,4 +80,30 @@ test('the periodic line names each running suite with its age, oldest first, and
     '[jest heavy 2m00s] 2/4 ok y.test.ts (1m30s)',
     '[jest heavy 2m00s] 2/4 done; running: none',
   ]);
+});
+
+test('at the end, the slowest single tests (a second or more) are named, slowest first, with their suites; none when none ran', () => {
+  const { reporter, lines } = fixture();
+  reporter.onRunStart({ numTotalTestSuites: 2 });
+  reporter.onTestFileStart({ path: '/repo/a.test.ts' });
+  reporter.onTestFileResult(
+    { path: '/repo/a.test.ts' },
+    {
+      numFailingTests: 0,
+      testResults: [
+        { fullName: 'fast', duration: 10 },
+        { fullName: 'skipped', duration: null },
+        { fullName: 'slow one', duration: 58_000 },
+      ],
+    },
+  );
+  reporter.onTestFileStart({ path: '/repo/b.test.ts' });
+  reporter.onTestFileResult({ path: '/repo/b.test.ts' }, { numFailingTests: 0, testResults: [{ fullName: 'middle', duration: 61_500 }] });
+  reporter.onRunComplete();
+  expect(lines.slice(2)).toEqual(['[jest heavy] slowest tests:', '   1m01s b.test.ts › middle', '     58s a.test.ts › slow one']);
+
+  const empty = fixture();
+  empty.reporter.onRunStart({ numTotalTestSuites: 0 });
+  empty.reporter.onRunComplete();
+  expect(empty.lines).toEqual([]);
 });
