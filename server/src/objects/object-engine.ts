@@ -43,7 +43,7 @@ import { DEFAULT_RESUMABLE_SETTINGS, type ResumableSettings } from './resumable/
 import { ResumableUploads } from './resumable/resumable-uploads.js';
 import type { SweepReport } from './resumable/upload-sweeper.js';
 import { scanOrphansIfDue, type OrphanScanDeps, type OrphanScanReport } from './orphan-scan.js';
-import { exclusiveRound, SWEEP_MUTEXES } from './sweep-mutex.js';
+import { exclusiveRound, SWEEP_MUTEXES } from './sweep/sweep-mutex.js';
 import { TrashMarker } from './trash-markers.js';
 import { sweepTrash, type TrashSweepReport } from './trash-sweeper.js';
 

@@ -8,7 +8,7 @@
  */
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../../common/clock.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
-import { exclusiveRound, SWEEP_MUTEXES } from '../sweep-mutex.js';
+import { exclusiveRound, SWEEP_MUTEXES } from '../sweep/sweep-mutex.js';
 import { DbError } from '../../errors/db-error.js';
 import { validateCollection, validateId } from '../../model/keys.js';
 import type { BlobStore } from '../../storage/blob-store.js';

@@ -5,8 +5,8 @@
  * (every step of every sweep is idempotent), so the mutex saves requests,
  * it does not guard correctness: a round longer than its TTL may overlap the next.
  */
-import type { Coordinator } from '../coordination/coordinator.js';
-import { isDbError } from '../errors/db-error.js';
+import type { Coordinator } from '../../coordination/coordinator.js';
+import { isDbError } from '../../errors/db-error.js';
 
 /** The mutexes of the object sweeps. */
 export const SWEEP_MUTEXES = { uploads: 'sweep:uploads', trash: 'sweep:objtrash', orphans: 'sweep:objorphans' } as const;

@@ -1,4 +1,4 @@
-import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { LocalCoordinator } from '../../coordination/local/local-coordinator.js';
 import { exclusiveRound, SWEEP_MUTEXES } from './sweep-mutex.js';
 
 describe('exclusiveRound', () => {
