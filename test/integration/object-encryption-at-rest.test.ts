@@ -18,7 +18,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { ErrorInfoSchema } from '../../server/src/gen/google/rpc/error_details_pb.js';
 import type { WriteUploadRequestSchema } from '../../server/src/gen/smarterbase/v1/object_service_pb.js';
 import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
-import { S3ObjectStore } from '../../server/src/storage/objects/s3/s3-object-store.js';
+import { S3ObjectStore } from '../../server/src/storage/s3/s3-object-store.js';
 import { SEALED_FLAG } from '../../server/src/storage/crypto/encrypting-object-store.js';
 import { chunkOffset, sealedSize } from '../../server/src/storage/crypto/sealed-chunks.js';
 import { BucketView } from '../harness/object-bucket.js';

@@ -13,7 +13,7 @@ import { RedisCoordinator } from '../../server/src/coordination/redis/redis-coor
 import { isDbError } from '../../server/src/errors/db-error.js';
 import { ResumableUploads } from '../../server/src/objects/resumable/resumable-uploads.js';
 import type { UploadHeader } from '../../server/src/objects/resumable/upload-session.js';
-import { S3ObjectStore } from '../../server/src/storage/objects/s3/s3-object-store.js';
+import { S3ObjectStore } from '../../server/src/storage/s3/s3-object-store.js';
 import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import type { S3TestServer } from '../harness/s3-server.js';

@@ -5,7 +5,7 @@
  * its own memory, twice while completing).
  */
 import { S3BlobStore } from '../../server/src/storage/s3/s3-store.js';
-import { S3ObjectStore } from '../../server/src/storage/objects/s3/s3-object-store.js';
+import { S3ObjectStore } from '../../server/src/storage/s3/s3-object-store.js';
 import { LockedObjectStore } from '../../server/src/storage/objects/locked-object-store.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 import type { S3TestServer } from '../harness/s3-server.js';

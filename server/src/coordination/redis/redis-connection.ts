@@ -13,6 +13,8 @@ import { keySlot } from './cluster-slots.js';
 
 /** A connection to one Redis server or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
+/** One Redis node's connection (a cluster member, or the single server): what nodeForKey returns. */
+export type RedisNode = Redis;
 
 /**
  * How often a cluster client re-reads the slot table, in ms. ioredis learns a
@@ -115,7 +117,7 @@ function seedCredentials(urls: string, tls: RedisConnectionOptions['tls']): { us
  * commands that a Cluster client cannot route, e.g. SCAN of one collection's
  * keys, which share the collection's hash tag and so one slot.
  */
-export function nodeForKey(redis: RedisClient, key: string): Redis {
+export function nodeForKey(redis: RedisClient, key: string): RedisNode {
   if (!(redis instanceof Cluster)) return redis;
   const masters = redis.nodes('master');
   const owner = redis.slots[keySlot(key)]?.[0];

@@ -9,7 +9,7 @@
  * it SCANs the keyspace for its sets (about keys / count round trips).
  */
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisNode } from '../../coordination/redis/redis-connection.js';
 import type { EntryPage, EntryRepair, HeldEntries, IndexEntry, IndexValues, RepairOutcome } from '../index-store.js';
 import { collectionKeys, docKey, equalitySetPattern, type TokenCatalog } from './redis-index-layout.js';
 import { HELD_ENTRIES_SCRIPT, REPAIR_ENTRIES_SCRIPT } from './redis-index-check-scripts.js';
@@ -30,7 +30,7 @@ const REPAIR = script('repair_entries', REPAIR_ENTRIES_SCRIPT);
 
 /** What the operations need of the store (its connection, guarded commands and cached catalog). */
 export interface RedisCheckPort {
-  redis(collection: string): Redis;
+  redis(collection: string): RedisNode;
   tombstoneTtlMs(): number;
   base(collection: string): string;
   tokenCatalog(collection: string, signal?: AbortSignal): Promise<TokenCatalog>;

@@ -12,7 +12,7 @@
  * runs the three sweeps (abandoned uploads, trash, orphan data), each round
  * under its own mutex.
  */
-import type * as s3ObjectStore from '../../storage/objects/s3/s3-object-store.js';
+import type * as s3ObjectStore from '../../storage/s3/s3-object-store.js';
 import type * as s3Store from '../../storage/s3/s3-store.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +49,7 @@ async function openData(config: Config, closers: Closers): Promise<ObjectStore> 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { S3BlobStore } = require('../../storage/s3/s3-store.js') as typeof s3Store;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { S3ObjectStore } = require('../../storage/objects/s3/s3-object-store.js') as typeof s3ObjectStore;
+  const { S3ObjectStore } = require('../../storage/s3/s3-object-store.js') as typeof s3ObjectStore;
   const client = new S3BlobStore({
     bucket: config.s3Bucket!,
     region: config.s3Region,

@@ -8,7 +8,7 @@ import { DbError } from '../../errors/db-error.js';
 import { abortError } from '../../common/abort.js';
 import { ConditionFailedError } from '../blob-store.js';
 
-/** What the S3 adapter was doing when the error happened (the upload operations are the object store's, objects/s3/). */
+/** What the S3 adapter was doing when the error happened (the upload operations are the object store's, s3-object-store.ts). */
 export type S3Op =
   | 'get'
   | 'head'

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { S3ObjectStore } from '../objects/s3/s3-object-store.js';
+import { S3ObjectStore } from './s3-object-store.js';
 import { S3BlobStore } from './s3-store.js';
 import { sseParams } from './sse.js';
 

@@ -4,13 +4,13 @@
  * that stop when the caller's signal aborts.
  */
 import type { Readable } from 'node:stream';
-import { abortError, throwIfAborted, timeoutSignal } from '../../../common/abort.js';
-import { DbError } from '../../../errors/db-error.js';
-import { ConditionFailedError } from '../../blob-store.js';
-import { quoteEtag } from '../../s3/etag.js';
-import { errorCodeOf, httpStatusOf, mapS3Error, s3Timeout, type S3Op } from '../../s3/s3-errors.js';
-import { resolveRange, sizeFromContentRange } from '../byte-range.js';
-import type { GetObjectOptions, ObjectCondition, ObjectReader } from '../object-store.js';
+import { abortError, throwIfAborted, timeoutSignal } from '../../common/abort.js';
+import { DbError } from '../../errors/db-error.js';
+import { ConditionFailedError } from '../blob-store.js';
+import { quoteEtag } from './etag.js';
+import { errorCodeOf, httpStatusOf, mapS3Error, s3Timeout, type S3Op } from './s3-errors.js';
+import { resolveRange, sizeFromContentRange } from '../objects/byte-range.js';
+import type { GetObjectOptions, ObjectCondition, ObjectReader } from '../objects/object-store.js';
 import { objectInfo, type S3ObjectHeaders } from './s3-object-info.js';
 
 /** Whether a request carried a condition, and whether it was If-Match (a 404 then means the condition failed). */

@@ -27,14 +27,14 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { DbError } from '../../../errors/db-error.js';
-import { ConditionFailedError, type ListOptions } from '../../blob-store.js';
-import { validateListLimit } from '../../list-limit.js';
-import { quoteEtag, unquoteEtag } from '../../s3/etag.js';
-import { abortWith, installAbortSignals } from '../../s3/scoped-abort.js';
-import { sseParams, type SseOptions } from '../../s3/sse.js';
-import { errorCodeOf, isNotFound, type S3Op } from '../../s3/s3-errors.js';
-import { openRangeHeader, resolveRange } from '../byte-range.js';
+import { DbError } from '../../errors/db-error.js';
+import { ConditionFailedError, type ListOptions } from '../blob-store.js';
+import { validateListLimit } from '../list-limit.js';
+import { quoteEtag, unquoteEtag } from './etag.js';
+import { abortWith, installAbortSignals } from './scoped-abort.js';
+import { sseParams, type SseOptions } from './sse.js';
+import { errorCodeOf, isNotFound, type S3Op } from './s3-errors.js';
+import { openRangeHeader, resolveRange } from '../objects/byte-range.js';
 import {
   DEFAULT_CONTENT_TYPE,
   type GetObjectOptions,
@@ -48,10 +48,10 @@ import {
   type PutObjectResult,
   type StartUploadOptions,
   type UploadedPart,
-} from '../object-store.js';
-import { sha256Hex } from '../sha256-stream.js';
-import { streamedPut } from '../streamed-put.js';
-import { checkPartNumber, checksumMismatch, namedParts, uploadNotFound } from '../upload-errors.js';
+} from '../objects/object-store.js';
+import { sha256Hex } from '../objects/sha256-stream.js';
+import { streamedPut } from '../objects/streamed-put.js';
+import { checkPartNumber, checksumMismatch, namedParts, uploadNotFound } from '../objects/upload-errors.js';
 import { objectInfo, writeMetadata } from './s3-object-info.js';
 import {
   IF_MATCH,

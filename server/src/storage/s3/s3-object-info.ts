@@ -1,6 +1,6 @@
 /** Translating S3 object headers into the ObjectStore's ObjectInfo, and the metadata key the S3 adapter reserves. */
-import { unquoteEtag } from '../../s3/etag.js';
-import { DEFAULT_CONTENT_TYPE, type ObjectInfo } from '../object-store.js';
+import { unquoteEtag } from './etag.js';
+import { DEFAULT_CONTENT_TYPE, type ObjectInfo } from '../objects/object-store.js';
 
 /** The user-metadata key (x-amz-meta-sb-sha256) holding the whole body's SHA-256, when the writer knew it. */
 export const SHA256_METADATA = 'sb-sha256';
