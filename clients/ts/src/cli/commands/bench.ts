@@ -113,7 +113,7 @@ async function prepare(rt: Runtime, plan: BenchPlan, ops: Operations): Promise<v
 
 /** The live line: a bar redrawn on a terminal, else (not with --json) a line on stderr every 5 s. */
 function liveLine(rt: Runtime, plan: BenchPlan, rec: Recorder): { inFlight: () => number; stop: () => void } {
-  const started = performance.now();
+  const elapsedS = (): number => (performance.now() - rec.startMs) / 1000;
   const tty = process.stderr.isTTY === true && !rt.json;
   const bar = tty
     ? new SingleBar({
@@ -125,7 +125,7 @@ function liveLine(rt: Runtime, plan: BenchPlan, rec: Recorder): { inFlight: () =
     : undefined;
   const state = { inFlight: (): number => 0, stop: (): void => undefined };
   const fields = (): Record<string, string | number> => {
-    const last = rec.series().at(-2) ?? { completed: 0, p50Ms: 0, p99Ms: 0 };
+    const last = rec.second(Math.floor(elapsedS()) - 1); // the last full second
     return {
       done: last.completed,
       p50: last.p50Ms.toFixed(1),
@@ -137,7 +137,7 @@ function liveLine(rt: Runtime, plan: BenchPlan, rec: Recorder): { inFlight: () =
   bar?.start(Math.ceil(plan.durationS), 0, fields());
   let ticks = 0;
   const timer = setInterval(() => {
-    const s = Math.round((performance.now() - started) / 1000);
+    const s = Math.round(elapsedS());
     if (bar !== undefined) bar.update(Math.min(s, Math.ceil(plan.durationS)), fields());
     else if (++ticks % 5 === 0) {
       const f = fields();
