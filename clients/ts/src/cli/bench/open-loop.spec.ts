@@ -81,4 +81,47 @@ describe('runOpenLoop', () => {
     await expect(runOpenLoop({ ...base, rate: Number.NaN, maxInFlight: 1 })).rejects.toThrow(RangeError);
     await expect(runOpenLoop({ ...base, rate: 10, maxInFlight: 0 })).rejects.toThrow(RangeError);
   });
+
+  describe('on a fake clock', () => {
+    const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+    /** Starts a run of 10 operations/s for 10 s, time zero at 0, at fake time `atMs`; its operations finish only when the run is stopped. */
+    function start(atMs: number, maxInFlight: number) {
+      const clock = { ms: atMs };
+      const pending: (() => void)[] = [];
+      const stop = new AbortController();
+      const result = runOpenLoop<string>(
+        {
+          rate: 10,
+          durationMs: 10_000,
+          maxInFlight,
+          pick: () => 'x',
+          run: () => new Promise((r) => pending.push(() => r('ok'))),
+          done: () => undefined,
+          now: () => clock.ms,
+          signal: stop.signal,
+        },
+        0,
+      );
+      /** Stops the run at fake time `ms`, then lets its operations finish a minute later. */
+      const stopAt = async (ms: number) => {
+        clock.ms = ms;
+        stop.abort();
+        await tick();
+        clock.ms = 60_000;
+        for (const finish of pending) finish();
+        return result;
+      };
+      return { stopAt };
+    }
+
+    test('a stopped run counts as due the operations sent and those the in-flight cap held back when it stopped, not by the clock at its end', async () => {
+      // At 450 ms operations 0..4 are due and the cap lets 2 out; by the stop at 650 ms, 5 and 6 are due too.
+      expect(await start(450, 2).stopAt(650)).toMatchObject({ due: 7, sent: 2, stopped: true, elapsedMs: 60_000 });
+    });
+
+    test('a stopped run that held nothing back: due is what it sent', async () => {
+      expect(await start(250, 10).stopAt(250)).toMatchObject({ due: 3, sent: 3, stopped: true });
+    });
+  });
 });

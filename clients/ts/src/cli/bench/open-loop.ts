@@ -33,7 +33,10 @@ export interface OpenLoopPlan<K> {
 export interface OpenLoopResult {
   /** The clock's time when operation 0 was due. */
   readonly startMs: number;
-  /** Operations the schedule made due (rate × duration, fewer when stopped). */
+  /**
+   * Operations the schedule made due: rate × duration, or when stopped, those whose due time had
+   * come by then (the ones sent and the ones the in-flight cap still held back).
+   */
   readonly due: number;
   /** Operations sent (all of them unless stopped). */
   readonly sent: number;
@@ -53,7 +56,6 @@ export async function runOpenLoop<K>(plan: OpenLoopPlan<K>, startMs?: number): P
   const total = Math.floor((plan.rate * plan.durationMs) / 1000);
   const dueAt = (i: number): number => t0 + i * interval;
   let inFlight = 0;
-  let sent = 0;
   let lastDone = t0;
   let wake: (() => void) | undefined;
   const outstanding = new Set<Promise<void>>();
@@ -63,7 +65,6 @@ export async function runOpenLoop<K>(plan: OpenLoopPlan<K>, startMs?: number): P
     const dueMs = dueAt(i);
     const sentMs = now();
     inFlight++;
-    sent++;
     const p = plan.run(kind).then((outcome) => {
       const doneMs = now();
       lastDone = Math.max(lastDone, doneMs);
@@ -75,10 +76,13 @@ export async function runOpenLoop<K>(plan: OpenLoopPlan<K>, startMs?: number): P
     outstanding.add(p);
   };
 
-  let i = 0;
-  while (i < total && plan.signal?.aborted !== true) {
+  let i = 0; // operations sent
+  let due = 0; // operations whose due time has come
+  for (;;) {
     const t = now();
-    while (i < total && dueAt(i) <= t && inFlight < plan.maxInFlight) send(i++);
+    while (due < total && dueAt(due) <= t) due++;
+    if (plan.signal?.aborted === true) break;
+    while (i < due && inFlight < plan.maxInFlight) send(i++);
     if (i >= total) break;
     // Sleep until the next one is due, or until a completion frees a slot when the cap holds it.
     const delay = inFlight >= plan.maxInFlight ? undefined : Math.max(0, dueAt(i) - now());
@@ -86,14 +90,7 @@ export async function runOpenLoop<K>(plan: OpenLoopPlan<K>, startMs?: number): P
     wake = undefined;
   }
   await Promise.all([...outstanding]);
-  const stopped = i < total;
-  return {
-    startMs: t0,
-    due: stopped ? Math.min(total, Math.floor((now() - t0) / interval) + 1) : total,
-    sent,
-    elapsedMs: lastDone - t0,
-    stopped,
-  };
+  return { startMs: t0, due, sent: i, elapsedMs: lastDone - t0, stopped: i < total };
 }
 
 /**
