@@ -12,7 +12,7 @@ import { SmarterBaseError } from '../../errors.js';
 import { benchHtml } from '../bench/bench-html.js';
 import { benchPlan, DEFAULT_MIX, mixPicker, type BenchFlags, type BenchPlan } from '../bench/bench-plan.js';
 import { buildReport, reportTable } from '../bench/bench-report.js';
-import { runOpenLoop } from '../bench/open-loop.js';
+import { startOpenLoop } from '../bench/open-loop.js';
 import { Operations, type OpKind } from '../bench/operations.js';
 import { Recorder } from '../bench/recorder.js';
 import { createProgress } from '../progress.js';
@@ -52,19 +52,19 @@ export function registerBenchCommand(program: Command): void {
         const rec = new Recorder(performance.now());
         const live = liveLine(rt, plan, rec);
         const pick = mixPicker(plan.mix);
-        let inFlight = 0;
-        live.inFlight = () => inFlight;
         let run;
         try {
-          run = await runOpenLoop<OpKind>({
+          const loop = startOpenLoop<OpKind>({
             rate: plan.rate,
             durationMs: plan.durationS * 1000,
             maxInFlight: plan.maxInFlight,
             pick,
-            run: (kind) => (inFlight++, ops.run(kind).finally(() => inFlight--)),
+            run: (kind) => ops.run(kind),
             done: (kind, t, outcome) => rec.add(kind, t, outcome),
             signal: stop.signal,
           });
+          live.inFlight = loop.inFlight;
+          run = await loop.result;
         } finally {
           process.off('SIGINT', onSigint);
           live.stop();
