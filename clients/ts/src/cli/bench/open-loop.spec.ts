@@ -1,4 +1,4 @@
-import { runOpenLoop } from './open-loop';
+import { runOpenLoop, startOpenLoop } from './open-loop';
 import { Recorder, type OpTiming } from './recorder';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -80,5 +80,72 @@ describe('runOpenLoop', () => {
     await expect(runOpenLoop({ ...base, rate: 0, maxInFlight: 1 })).rejects.toThrow(RangeError);
     await expect(runOpenLoop({ ...base, rate: Number.NaN, maxInFlight: 1 })).rejects.toThrow(RangeError);
     await expect(runOpenLoop({ ...base, rate: 10, maxInFlight: 0 })).rejects.toThrow(RangeError);
+  });
+
+  describe('on a fake clock', () => {
+    const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+    /** Starts a run of 10 operations/s for 10 s, time zero at 0, at fake time `atMs`; its operations finish when `finish` says. */
+    function start(atMs: number, maxInFlight: number) {
+      const clock = { ms: atMs };
+      const pending: (() => void)[] = [];
+      const stop = new AbortController();
+      const loop = startOpenLoop<string>(
+        {
+          rate: 10,
+          durationMs: 10_000,
+          maxInFlight,
+          pick: () => 'x',
+          run: () => new Promise((r) => pending.push(() => r('ok'))),
+          done: () => undefined,
+          now: () => clock.ms,
+          signal: stop.signal,
+        },
+        0,
+      );
+      return {
+        loop,
+        /** Stops the run at fake time `ms`; the clock then jumps a minute on. */
+        async stopAt(ms: number): Promise<void> {
+          clock.ms = ms;
+          stop.abort();
+          await tick();
+          clock.ms = 60_000;
+        },
+        /** Lets the `n` oldest pending operations finish (all by default). */
+        async finish(n = pending.length): Promise<void> {
+          for (const f of pending.splice(0, n)) f();
+          await tick();
+        },
+      };
+    }
+
+    test('startOpenLoop tells how many operations are in flight while it runs', async () => {
+      const held = start(450, 2);
+      expect(held.loop.inFlight()).toBe(2); // operations 0..4 are due, the cap lets 2 out
+      await held.finish(1);
+      expect(held.loop.inFlight()).toBe(2); // the freed slot went to operation 2
+      await held.stopAt(650);
+      await held.finish(1);
+      expect(held.loop.inFlight()).toBe(1); // stopped: nothing more is sent
+      await held.finish();
+      expect(await held.loop.result).toMatchObject({ sent: 3, stopped: true });
+      expect(held.loop.inFlight()).toBe(0);
+    });
+
+    test('a stopped run counts as due the operations sent and those the in-flight cap held back when it stopped, not by the clock at its end', async () => {
+      // At 450 ms operations 0..4 are due and the cap lets 2 out; by the stop at 650 ms, 5 and 6 are due too.
+      const held = start(450, 2);
+      await held.stopAt(650);
+      await held.finish();
+      expect(await held.loop.result).toMatchObject({ due: 7, sent: 2, stopped: true, elapsedMs: 60_000 });
+    });
+
+    test('a stopped run that held nothing back: due is what it sent', async () => {
+      const held = start(250, 10);
+      await held.stopAt(250);
+      await held.finish();
+      expect(await held.loop.result).toMatchObject({ due: 3, sent: 3, stopped: true });
+    });
   });
 });

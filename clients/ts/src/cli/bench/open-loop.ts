@@ -33,7 +33,10 @@ export interface OpenLoopPlan<K> {
 export interface OpenLoopResult {
   /** The clock's time when operation 0 was due. */
   readonly startMs: number;
-  /** Operations the schedule made due (rate × duration, fewer when stopped). */
+  /**
+   * Operations the schedule made due: rate × duration, or when stopped, those whose due time had
+   * come by then (the ones sent and the ones the in-flight cap still held back).
+   */
   readonly due: number;
   /** Operations sent (all of them unless stopped). */
   readonly sent: number;
@@ -43,17 +46,38 @@ export interface OpenLoopResult {
   readonly stopped: boolean;
 }
 
+/** A run under way (startOpenLoop). */
+export interface OpenLoopRun {
+  /** Operations sent and not yet completed (a plain function: it can be passed on alone). */
+  readonly inFlight: () => number;
+  /** Resolves when the run ended and every operation it sent completed. */
+  readonly result: Promise<OpenLoopResult>;
+}
+
 /** Runs `plan` to its end (or until its signal aborts) and resolves when every sent operation completed. */
 export async function runOpenLoop<K>(plan: OpenLoopPlan<K>, startMs?: number): Promise<OpenLoopResult> {
+  return startOpenLoop(plan, startMs).result;
+}
+
+/**
+ * Starts running `plan` (what runOpenLoop does) and returns at once, with the operations due at the
+ * start already sent, so that a caller can watch the run. Throws a RangeError for a rate not > 0 or
+ * a cap below 1.
+ */
+export function startOpenLoop<K>(plan: OpenLoopPlan<K>, startMs?: number): OpenLoopRun {
   if (!(plan.rate > 0) || !Number.isFinite(plan.rate)) throw new RangeError(`rate must be > 0 (got ${plan.rate})`);
   if (!(plan.maxInFlight >= 1)) throw new RangeError(`maxInFlight must be ≥ 1 (got ${plan.maxInFlight})`);
+  const counter = { inFlight: 0 };
+  return { inFlight: () => counter.inFlight, result: walk(plan, startMs, counter) };
+}
+
+/** The run of startOpenLoop: walks the schedule, keeping `counter.inFlight` current. */
+async function walk<K>(plan: OpenLoopPlan<K>, startMs: number | undefined, counter: { inFlight: number }): Promise<OpenLoopResult> {
   const now = plan.now ?? (() => performance.now());
   const t0 = startMs ?? now();
   const interval = 1000 / plan.rate;
   const total = Math.floor((plan.rate * plan.durationMs) / 1000);
   const dueAt = (i: number): number => t0 + i * interval;
-  let inFlight = 0;
-  let sent = 0;
   let lastDone = t0;
   let wake: (() => void) | undefined;
   const outstanding = new Set<Promise<void>>();
@@ -62,12 +86,11 @@ export async function runOpenLoop<K>(plan: OpenLoopPlan<K>, startMs?: number): P
     const kind = plan.pick(i);
     const dueMs = dueAt(i);
     const sentMs = now();
-    inFlight++;
-    sent++;
+    counter.inFlight++;
     const p = plan.run(kind).then((outcome) => {
       const doneMs = now();
       lastDone = Math.max(lastDone, doneMs);
-      inFlight--;
+      counter.inFlight--;
       outstanding.delete(p);
       plan.done(kind, { dueMs, sentMs, doneMs }, outcome);
       wake?.();
@@ -75,25 +98,21 @@ export async function runOpenLoop<K>(plan: OpenLoopPlan<K>, startMs?: number): P
     outstanding.add(p);
   };
 
-  let i = 0;
-  while (i < total && plan.signal?.aborted !== true) {
+  let i = 0; // operations sent
+  let due = 0; // operations whose due time has come
+  for (;;) {
     const t = now();
-    while (i < total && dueAt(i) <= t && inFlight < plan.maxInFlight) send(i++);
+    while (due < total && dueAt(due) <= t) due++;
+    if (plan.signal?.aborted === true) break;
+    while (i < due && counter.inFlight < plan.maxInFlight) send(i++);
     if (i >= total) break;
     // Sleep until the next one is due, or until a completion frees a slot when the cap holds it.
-    const delay = inFlight >= plan.maxInFlight ? undefined : Math.max(0, dueAt(i) - now());
+    const delay = counter.inFlight >= plan.maxInFlight ? undefined : Math.max(0, dueAt(i) - now());
     await sleep(delay, plan.signal, (w) => (wake = w));
     wake = undefined;
   }
   await Promise.all([...outstanding]);
-  const stopped = i < total;
-  return {
-    startMs: t0,
-    due: stopped ? Math.min(total, Math.floor((now() - t0) / interval) + 1) : total,
-    sent,
-    elapsedMs: lastDone - t0,
-    stopped,
-  };
+  return { startMs: t0, due, sent: i, elapsedMs: lastDone - t0, stopped: i < total };
 }
 
 /**

@@ -65,8 +65,8 @@ export class Recorder {
   /** The largest delay between due and sent time seen (ms): how far the sender fell behind its schedule. */
   maxSendLagMs = 0;
 
-  /** `startMs`: the run's time zero on the scheduler's clock. */
-  constructor(private readonly startMs: number) {}
+  /** `startMs`: the run's time zero on the scheduler's clock (second t of the series covers [startMs + t s, startMs + (t+1) s)). */
+  constructor(readonly startMs: number) {}
 
   /** Records one completion of `kind`. */
   add(kind: string, t: OpTiming, outcome: Outcome): void {
@@ -85,14 +85,21 @@ export class Recorder {
 
   /** The per-second series so far. */
   series(): SecondStats[] {
-    return this.seconds.map((w, t) => ({
+    return this.seconds.map((_, t) => this.second(t));
+  }
+
+  /** The stats of second `t` alone (all zero for a second with nothing recorded): what a live display reads, without computing the whole series. */
+  second(t: number): SecondStats {
+    const w = this.seconds[t];
+    if (w === undefined || w.completed === 0) return { t, completed: 0, failed: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+    return {
       t,
       completed: w.completed,
       failed: w.failed,
-      p50Ms: w.completed === 0 ? 0 : w.h.getValueAtPercentile(50) / 1000,
-      p99Ms: w.completed === 0 ? 0 : w.h.getValueAtPercentile(99) / 1000,
-      maxMs: w.completed === 0 ? 0 : w.h.maxValue / 1000,
-    }));
+      p50Ms: w.h.getValueAtPercentile(50) / 1000,
+      p99Ms: w.h.getValueAtPercentile(99) / 1000,
+      maxMs: w.h.maxValue / 1000,
+    };
   }
 
   /** Completions that failed (not ok, not conflict). */

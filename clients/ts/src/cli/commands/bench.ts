@@ -12,7 +12,7 @@ import { SmarterBaseError } from '../../errors.js';
 import { benchHtml } from '../bench/bench-html.js';
 import { benchPlan, DEFAULT_MIX, mixPicker, type BenchFlags, type BenchPlan } from '../bench/bench-plan.js';
 import { buildReport, reportTable } from '../bench/bench-report.js';
-import { runOpenLoop } from '../bench/open-loop.js';
+import { startOpenLoop } from '../bench/open-loop.js';
 import { Operations, type OpKind } from '../bench/operations.js';
 import { Recorder } from '../bench/recorder.js';
 import { createProgress } from '../progress.js';
@@ -52,19 +52,19 @@ export function registerBenchCommand(program: Command): void {
         const rec = new Recorder(performance.now());
         const live = liveLine(rt, plan, rec);
         const pick = mixPicker(plan.mix);
-        let inFlight = 0;
-        live.inFlight = () => inFlight;
         let run;
         try {
-          run = await runOpenLoop<OpKind>({
+          const loop = startOpenLoop<OpKind>({
             rate: plan.rate,
             durationMs: plan.durationS * 1000,
             maxInFlight: plan.maxInFlight,
             pick,
-            run: (kind) => (inFlight++, ops.run(kind).finally(() => inFlight--)),
+            run: (kind) => ops.run(kind),
             done: (kind, t, outcome) => rec.add(kind, t, outcome),
             signal: stop.signal,
           });
+          live.inFlight = loop.inFlight;
+          run = await loop.result;
         } finally {
           process.off('SIGINT', onSigint);
           live.stop();
@@ -113,7 +113,7 @@ async function prepare(rt: Runtime, plan: BenchPlan, ops: Operations): Promise<v
 
 /** The live line: a bar redrawn on a terminal, else (not with --json) a line on stderr every 5 s. */
 function liveLine(rt: Runtime, plan: BenchPlan, rec: Recorder): { inFlight: () => number; stop: () => void } {
-  const started = performance.now();
+  const elapsedS = (): number => (performance.now() - rec.startMs) / 1000;
   const tty = process.stderr.isTTY === true && !rt.json;
   const bar = tty
     ? new SingleBar({
@@ -125,7 +125,7 @@ function liveLine(rt: Runtime, plan: BenchPlan, rec: Recorder): { inFlight: () =
     : undefined;
   const state = { inFlight: (): number => 0, stop: (): void => undefined };
   const fields = (): Record<string, string | number> => {
-    const last = rec.series().at(-2) ?? { completed: 0, p50Ms: 0, p99Ms: 0 };
+    const last = rec.second(Math.floor(elapsedS()) - 1); // the last full second
     return {
       done: last.completed,
       p50: last.p50Ms.toFixed(1),
@@ -137,7 +137,7 @@ function liveLine(rt: Runtime, plan: BenchPlan, rec: Recorder): { inFlight: () =
   bar?.start(Math.ceil(plan.durationS), 0, fields());
   let ticks = 0;
   const timer = setInterval(() => {
-    const s = Math.round((performance.now() - started) / 1000);
+    const s = Math.round(elapsedS());
     if (bar !== undefined) bar.update(Math.min(s, Math.ceil(plan.durationS)), fields());
     else if (++ticks % 5 === 0) {
       const f = fields();
