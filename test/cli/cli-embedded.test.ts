@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../harness/free-port.js';
+import { refusedPort } from '../harness/free-port.js';
 import { startServer, type ServerProcess } from '../harness/server-process.js';
 import { cliOk, jsonLines, runCli } from './cli-run.js';
 import { at, documentsScenario, exportImportScenario, indexScenario, lockScenario, queryScenario, watchScenario } from './cli-scenarios.js';
@@ -98,7 +98,7 @@ it('log append (arguments and stdin), read and follow', async () => {
 });
 
 it('an unreachable server: one UNAVAILABLE line naming the address and the setting, exit code 1', async () => {
-  const port = await freePort();
+  const port = await refusedPort();
   const r = await runCli(['--addr', `127.0.0.1:${port}`, 'get', 'c', 'x']);
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../harness/free-port.js';
+import { refusedPort } from '../harness/free-port.js';
 import { repoRoot, startServer, type ServerProcess } from '../harness/server-process.js';
 import { runToExit } from '../startup/run-to-exit.js';
 
@@ -41,7 +41,7 @@ test('an unknown service or no server: exit 1 with the reason', async () => {
   const unknown = await runToExit(process.execPath, [script, 'no.such.Service'], { SB_HTTP_PORT: String(server.httpPort) });
   expect(unknown.code).toBe(1);
   expect(unknown.stdout).toMatch(/^no\.such\.Service: (?!SERVING)/);
-  const port = await freePort();
+  const port = await refusedPort();
   const nobody = await runToExit(process.execPath, [script], { SB_HTTP_PORT: String(port) });
   expect(nobody).toEqual({ code: 1, stdout: `(server): connect ECONNREFUSED 127.0.0.1:${port}\n`, stderr: '' });
 });

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 import { RedisCoordinator } from '../../server/src/coordination/redis/redis-coordinator.js';
 import { DbError } from '../../server/src/errors/db-error.js';
-import { freePort } from '../harness/free-port.js';
+import { refusedPort } from '../harness/free-port.js';
 import { waitFor } from '../harness/redis-process.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { coordinatorScenarios } from './coordinator-scenarios.js';
@@ -115,7 +115,7 @@ describe('RedisCoordinator (one real redis-server)', () => {
   });
 
   it('connecting to a port where nothing listens fails quickly with unavailable', async () => {
-    const port = await freePort();
+    const port = await refusedPort();
     const started = Date.now();
     const e = await errorOf(RedisCoordinator.connect({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 }));
     expect(e).toMatchObject({ kind: 'unavailable', reason: 'BACKEND_UNAVAILABLE' });

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { DbError } from '../../server/src/errors/db-error.js';
-import { freePort } from '../harness/free-port.js';
+import { refusedPort } from '../harness/free-port.js';
 import { LocalIndexStore } from '../../server/src/index/local/local-index-store.js';
 import { RedisIndexStore } from '../../server/src/index/redis/redis-index-store.js';
 import { indexValues } from '../../server/src/index/extract-values.js';
@@ -24,7 +24,7 @@ describe('RedisIndexStore (one real redis-server)', () => {
   });
 
   it('fails fast with unavailable when Redis is unreachable', async () => {
-    const port = await freePort();
+    const port = await refusedPort();
     const started = Date.now();
     const e = await RedisIndexStore.connect({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DbError);

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../harness/free-port.js';
+import { freePort, refusedPort } from '../harness/free-port.js';
 import { startRedis, type RedisTestServer } from '../harness/redis-server.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
 import { serverMain } from '../harness/server-process.js';
@@ -78,7 +78,7 @@ test('a busy HTTP port: "HTTP port N is in use (SB_HTTP_PORT)", exit 1', async (
 });
 
 test('an unreachable Redis: its URL without the password and how to check it, exit 1', async () => {
-  const port = await freePort(); // nothing listens there
+  const port = await refusedPort(); // nothing listens there
   const run = await runServer({ SB_COORDINATION: 'redis', SB_REDIS_URL: `redis://:s3cret@127.0.0.1:${port}` });
   const url = `redis://127.0.0.1:${port}`;
   expectOneLine(
@@ -90,7 +90,7 @@ test('an unreachable Redis: its URL without the password and how to check it, ex
 });
 
 test('an unreachable S3 endpoint: endpoint, bucket and the setting, exit 1', async () => {
-  const port = await freePort();
+  const port = await refusedPort();
   const endpoint = `http://127.0.0.1:${port}`;
   const run = await runServer({ SB_STORAGE: 's3', SB_S3_ENDPOINT: endpoint, SB_S3_BUCKET: 'bk', SB_S3_FORCE_PATH_STYLE: 'true' });
   expectOneLine(
@@ -176,7 +176,7 @@ describe('SB_STARTUP_RETRY_MS', () => {
   });
 
   test('0 (the default) fails at once: exactly one attempt', async () => {
-    const port = await freePort();
+    const port = await refusedPort();
     const run = await runServer({ SB_COORDINATION: 'redis', SB_REDIS_URL: `redis://127.0.0.1:${port}` });
     expect(run.code).toBe(1);
     expect(run.stdout).not.toContain('retrying');

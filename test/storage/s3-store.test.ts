@@ -11,7 +11,7 @@ import { LockedConditionsStore } from '../../server/src/storage/locked-condition
 import { probeConditionalWrites } from '../../server/src/storage/probe-conditional-writes.js';
 import { DbError } from '../../server/src/errors/db-error.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
-import { freePort } from '../harness/free-port.js';
+import { refusedPort } from '../harness/free-port.js';
 import { LocalCoordinator } from '../../server/src/coordination/local/local-coordinator.js';
 
 const creds = { accessKeyId: 'test', secretAccessKey: 'test', forcePathStyle: true };
@@ -109,7 +109,7 @@ describe('S3BlobStore on gofakes3', () => {
 
 describe('S3BlobStore when the server is gone', () => {
   it('a closed port → DbError unavailable with the SDK error as cause', async () => {
-    const port = await freePort();
+    const port = await refusedPort();
     const raw = new S3BlobStore({ bucket: 'b', endpoint: `http://127.0.0.1:${port}`, ...creds, maxAttempts: 2 });
     const err = await raw.get('k').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DbError);
