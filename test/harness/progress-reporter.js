@@ -35,7 +35,7 @@ function runningLine(lane, now, started, done, total, running) {
 }
 
 /** How many of the slowest single tests the last lines name. */
-const SLOWEST = 12;
+const SLOWEST = 25;
 
 /** The lines printed at the end: the `count` slowest tests of a second or more, slowest first, each with its suite. */
 function slowestLines(lane, tests, count = SLOWEST) {
